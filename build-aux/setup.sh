@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Sourced by build-aux/run and build-aux/test: installs what is missing on a
+# Debian 12 or Ubuntu machine, then configures and builds.  Quick when done.
+
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${KVPAGE_BUILD_DIR:-$top/build}
+meson_args=${KVPAGE_MESON_ARGS:-}
+
+packages=(
+  build-essential pkg-config meson ninja-build gettext
+  libglib2.0-dev libgtk-4-dev libjson-glib-dev libcairo2-dev libpango1.0-dev
+  fonts-inter fonts-dejavu-core
+  xvfb xauth x11-utils
+  desktop-file-utils appstream
+  poppler-utils librsvg2-bin
+)
+
+install_missing () {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "kvpage: installing ${missing[*]} needs root or sudo." >&2; exit 1; }
+    sudo=(sudo)
+  fi
+  echo "kvpage: installing ${missing[*]}" >&2
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+configure_and_build () {
+  if [ ! -f "$build_dir/build.ninja" ]; then
+    # shellcheck disable=SC2086
+    meson setup "$build_dir" "$top" $meson_args >&2
+  fi
+  ninja -C "$build_dir" >&2
+}
+
+install_missing
+configure_and_build

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-comparison.c: one sequence, a traditional reservation against a block
+ * pool.  The paged figures come from really allocating the sequence. */
+
+#define G_LOG_DOMAIN "kvpage-core"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "kvp-comparison.h"
+#include "kvp-error.h"
+
+#define MIB (1024.0 * 1024.0)
+
+void
+kvp_params_init_default (KvpParams *params)
+{
+  g_return_if_fail (params != NULL);
+
+  params->model = kvp_model_get_default ();
+  params->dtype = KVP_DTYPE_DEFAULT;
+  params->seq_len = 128;
+  params->max_seq_len = params->model->max_context;
+  params->block_size = 16;
+  params->num_blocks = 1024;
+}
+
+gboolean
+kvp_params_validate (const KvpParams  *params,
+                     GError          **error)
+{
+  g_return_val_if_fail (params != NULL, FALSE);
+
+  if (params->model == NULL)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("No model is chosen."));
+      return FALSE;
+    }
+  if (params->dtype >= KVP_N_DTYPES)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("The KV cache type is not one kvpage knows."));
+      return FALSE;
+    }
+  if (params->block_size < 1 || params->block_size > KVP_BLOCK_POOL_MAX_BLOCK_SIZE)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The block size %u is out of range: use 1 to %u tokens."),
+                   params->block_size, KVP_BLOCK_POOL_MAX_BLOCK_SIZE);
+      return FALSE;
+    }
+  if (params->num_blocks < 1 || params->num_blocks > KVP_BLOCK_POOL_MAX_BLOCKS)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The block count %u is out of range: use 1 to %u blocks."),
+                   params->num_blocks, KVP_BLOCK_POOL_MAX_BLOCKS);
+      return FALSE;
+    }
+  if (params->max_seq_len < 1 || params->max_seq_len > KVP_MAX_SEQ_LEN)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The reserved length %" G_GUINT64_FORMAT " is out of range: use 1 to %u tokens."),
+                   params->max_seq_len, KVP_MAX_SEQ_LEN);
+      return FALSE;
+    }
+  if (params->seq_len < 1 || params->seq_len > params->max_seq_len)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The sequence length %" G_GUINT64_FORMAT " is out of range: use 1 to %" G_GUINT64_FORMAT " tokens (the reserved length)."),
+                   params->seq_len, params->max_seq_len);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+checked_mul (guint64   a,
+             guint64   b,
+             guint64  *out,
+             GError  **error)
+{
+  if (!g_uint64_checked_mul (out, a, b))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW,
+                   _("The KV cache size does not fit in 64 bits."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+compute_sizes (KvpComparison  *self,
+               GError        **error)
+{
+  const KvpParams *p = &self->params;
+  guint64 B = p->block_size;
+  guint64 N = p->num_blocks;
+  guint64 paged_tokens;
+
+  if (!kvp_model_bytes_per_token (p->model, p->dtype, &self->bytes_per_token, error))
+    return FALSE;
+
+  self->blocks_needed = (p->seq_len + B - 1) / B;
+  paged_tokens = self->blocks_needed * B;
+
+  if (!checked_mul (p->max_seq_len, self->bytes_per_token, &self->traditional_bytes, error) ||
+      !checked_mul (paged_tokens, self->bytes_per_token, &self->paged_bytes, error))
+    return FALSE;
+
+  /* Both sizes are below 2^63 in every case the limits allow (2^24 tokens ×
+   * the largest bytes per token), so the difference cannot overflow; check anyway. */
+  if (self->traditional_bytes > G_MAXINT64 || self->paged_bytes > G_MAXINT64)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW,
+                   _("The KV cache size does not fit in 64 bits."));
+      return FALSE;
+    }
+  self->saved_bytes = (gint64) self->traditional_bytes - (gint64) self->paged_bytes;
+  self->saved_percent = 100.0 * (double) self->saved_bytes / (double) self->traditional_bytes;
+
+  self->fits = self->blocks_needed <= N;
+
+  self->traditional_waste_tokens = p->max_seq_len - p->seq_len;
+  self->traditional_waste_bytes = self->traditional_waste_tokens * self->bytes_per_token;
+  self->paged_waste_tokens = paged_tokens - p->seq_len;
+  self->paged_waste_bytes = self->paged_waste_tokens * self->bytes_per_token;
+
+  self->traditional_capacity = N * B / p->max_seq_len;
+  self->paged_capacity = N / self->blocks_needed;
+
+  return TRUE;
+}
+
+KvpComparison *
+kvp_comparison_new (const KvpParams  *params,
+                    GError          **error)
+{
+  g_autoptr(KvpComparison) self = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (params != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!kvp_params_validate (params, error))
+    return NULL;
+
+  self = g_new0 (KvpComparison, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  self->params = *params;
+
+  if (!compute_sizes (self, error))
+    return NULL;
+
+  self->pool = kvp_block_pool_new (params->num_blocks, params->block_size, error);
+  if (self->pool == NULL)
+    return NULL;
+  self->seq = kvp_block_pool_add_sequence (self->pool);
+
+  /* The sequence is stored in the allocator for real: the block counts below
+   * are what the pool reports, not the closed form. */
+  if (self->fits &&
+      !kvp_block_pool_append (self->pool, self->seq, params->seq_len, &local_error))
+    {
+      g_critical ("A sequence of %" G_GUINT64_FORMAT " tokens did not fit %u blocks: %s",
+                  params->seq_len, params->num_blocks, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  self->blocks_used = kvp_block_pool_get_num_used (self->pool);
+  self->blocks_free = kvp_block_pool_get_num_free (self->pool);
+  self->utilization_percent = 100.0 * (double) self->blocks_used / (double) params->num_blocks;
+
+  return g_steal_pointer (&self);
+}
+
+KvpComparison *
+kvp_comparison_ref (KvpComparison *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+kvp_comparison_unref (KvpComparison *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (g_atomic_ref_count_dec (&self->ref_count))
+    {
+      g_clear_pointer (&self->pool, kvp_block_pool_unref);
+      g_free (self);
+    }
+}
+
+static void
+add_uint (JsonBuilder *builder,
+          const char  *name,
+          guint64      value)
+{
+  json_builder_set_member_name (builder, name);
+  /* JSON numbers are doubles for most readers: every count here is below 2^53. */
+  json_builder_add_int_value (builder, (gint64) value);
+}
+
+static void
+add_double (JsonBuilder *builder,
+            const char  *name,
+            double       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_double_value (builder, value);
+}
+
+JsonNode *
+kvp_comparison_to_json (KvpComparison *self)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  const KvpParams *p;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  p = &self->params;
+  json_builder_begin_object (builder);
+
+  /* The fields of the original /compare/memory response; "mb" is MiB. */
+  add_double (builder, "traditional_memory_mb", self->traditional_bytes / MIB);
+  add_double (builder, "paged_memory_mb", self->paged_bytes / MIB);
+  add_double (builder, "memory_saved_mb", self->saved_bytes / MIB);
+  add_double (builder, "memory_saved_percent", self->saved_percent);
+  add_uint (builder, "num_blocks", p->num_blocks);
+  add_uint (builder, "block_size", p->block_size);
+  add_uint (builder, "blocks_used", self->blocks_used);
+  add_uint (builder, "blocks_free", self->blocks_free);
+  add_double (builder, "utilization_percent", self->utilization_percent);
+  add_uint (builder, "sequence_length", p->seq_len);
+
+  json_builder_set_member_name (builder, "model");
+  json_builder_add_string_value (builder, p->model->key);
+  json_builder_set_member_name (builder, "kv_dtype");
+  json_builder_add_string_value (builder, kvp_dtype_to_string (p->dtype));
+  add_uint (builder, "bytes_per_token", self->bytes_per_token);
+  add_uint (builder, "max_seq_len", p->max_seq_len);
+  add_uint (builder, "traditional_bytes", self->traditional_bytes);
+  add_uint (builder, "paged_bytes", self->paged_bytes);
+  json_builder_set_member_name (builder, "memory_saved_bytes");
+  json_builder_add_int_value (builder, self->saved_bytes);
+  json_builder_set_member_name (builder, "fits_in_pool");
+  json_builder_add_boolean_value (builder, self->fits);
+  add_uint (builder, "blocks_needed", self->blocks_needed);
+  add_uint (builder, "traditional_waste_tokens", self->traditional_waste_tokens);
+  add_uint (builder, "traditional_waste_bytes", self->traditional_waste_bytes);
+  add_uint (builder, "paged_waste_tokens", self->paged_waste_tokens);
+  add_uint (builder, "paged_waste_bytes", self->paged_waste_bytes);
+  add_uint (builder, "traditional_capacity", self->traditional_capacity);
+  add_uint (builder, "paged_capacity", self->paged_capacity);
+
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-comparison.h: one sequence stored two ways — a traditional cache that
+ * reserves max_seq_len tokens up front, and a PagedAttention block pool — and
+ * every figure kvpage shows about the difference. */
+
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "kvp-block-pool.h"
+#include "kvp-model.h"
+
+G_BEGIN_DECLS
+
+#define KVP_MAX_SEQ_LEN (16u * 1024u * 1024u)
+
+/* What a person chooses. */
+typedef struct
+{
+  const KvpModel *model;
+  KvpDtype        dtype;
+  guint64         seq_len;      /* n: tokens in the sequence, 1 … max_seq_len */
+  guint64         max_seq_len;  /* R: tokens a traditional cache reserves */
+  guint32         block_size;   /* B: token slots per block, 1 … 1024 */
+  guint32         num_blocks;   /* N: physical blocks in the pool */
+} KvpParams;
+
+void     kvp_params_init_default (KvpParams        *params);
+gboolean kvp_params_validate     (const KvpParams  *params,
+                                  GError          **error);
+
+typedef struct _KvpComparison KvpComparison;
+
+/* Read-only once built. */
+struct _KvpComparison
+{
+  /*< private >*/
+  gatomicrefcount ref_count;
+
+  /*< public >*/
+  KvpParams     params;
+  KvpBlockPool *pool;              /* the sequence, really allocated (if it fits) */
+  KvpSeqId      seq;
+
+  guint64       bytes_per_token;
+
+  guint64       traditional_bytes; /* R × bytes_per_token */
+  guint64       paged_bytes;       /* blocks_needed × B × bytes_per_token */
+  gint64        saved_bytes;       /* traditional − paged; negative when paging costs more */
+  double        saved_percent;     /* of traditional */
+
+  gboolean      fits;              /* blocks_needed ≤ N */
+  guint64       blocks_needed;     /* ceil (n / B) */
+  guint64       blocks_used;       /* blocks taken in the pool: blocks_needed, or 0 */
+  guint64       blocks_free;
+  double        utilization_percent; /* blocks_used / N */
+
+  guint64       traditional_waste_tokens; /* R − n, reserved but unused */
+  guint64       traditional_waste_bytes;
+  guint64       paged_waste_tokens;       /* slack in the last block, < B */
+  guint64       paged_waste_bytes;
+
+  guint64       traditional_capacity;     /* sequences of length n that fit: floor (N × B / R) */
+  guint64       paged_capacity;           /* floor (N / ceil (n / B)) */
+};
+
+KvpComparison *kvp_comparison_new   (const KvpParams  *params,
+                                     GError          **error);
+KvpComparison *kvp_comparison_ref   (KvpComparison    *self);
+void           kvp_comparison_unref (KvpComparison    *self);
+/* The figures as a JSON object; field names follow the /compare/memory
+ * response ("mb" meaning MiB), with exact byte counts added. */
+JsonNode      *kvp_comparison_to_json (KvpComparison  *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpComparison, kvp_comparison_unref)
+
+G_END_DECLS

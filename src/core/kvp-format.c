@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-format.c: byte sizes, percentages and counts for people. */
+
+#define G_LOG_DOMAIN "kvpage-core"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "kvp-format.h"
+
+char *
+kvp_format_bytes (guint64 bytes)
+{
+  /* Translators: the binary (IEC) units of memory sizes. */
+  static const char *units[] = { N_("KiB"), N_("MiB"), N_("GiB"), N_("TiB"), N_("PiB"), N_("EiB") };
+  double value = bytes;
+  guint unit = 0;
+
+  if (bytes < 1024)
+    /* Translators: a size in bytes, e.g. "512 B". */
+    return g_strdup_printf (_("%u B"), (guint) bytes);
+
+  value /= 1024.0;
+  /* Move up while the figure, rounded to two decimals, would read 1024.00. */
+  while (value >= 1024.0 - 0.005 && unit + 1 < G_N_ELEMENTS (units))
+    {
+      value /= 1024.0;
+      unit++;
+    }
+
+  return g_strdup_printf ("%.2f %s", value, _(units[unit]));
+}
+
+char *
+kvp_format_signed_bytes (gint64 bytes)
+{
+  g_autofree char *magnitude = NULL;
+
+  if (bytes >= 0)
+    return kvp_format_bytes ((guint64) bytes);
+
+  /* The magnitude of G_MININT64 still fits in a guint64. */
+  magnitude = kvp_format_bytes ((guint64) (-(bytes + 1)) + 1);
+  return g_strconcat ("−", magnitude, NULL);
+}
+
+char *
+kvp_format_percent (double percent)
+{
+  /* Translators: a percentage; keep %.2f, use your language's spacing. */
+  return g_strdup_printf (_("%.2f %%"), percent);
+}
+
+char *
+kvp_format_count (guint64 count)
+{
+  return g_strdup_printf ("%'" G_GUINT64_FORMAT, count);
+}

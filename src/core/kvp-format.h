@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-format.h: figures as a person reads them, the same in the window, the
+ * exports and the accessible description. */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* IEC binary units with two decimals: "512 B", "22.00 KiB", "44.00 MiB". */
+char *kvp_format_bytes   (guint64 bytes);
+/* A signed size: "−3.00 MiB" for a negative one. */
+char *kvp_format_signed_bytes (gint64 bytes);
+/* Two decimals: "93.75 %". */
+char *kvp_format_percent (double  percent);
+/* Digit grouping for counts: "1,048,576" (as the locale groups them). */
+char *kvp_format_count   (guint64 count);
+
+G_END_DECLS

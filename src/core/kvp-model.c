@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-model.c: model presets and the bytes one token takes in the KV cache. */
+
+#define G_LOG_DOMAIN "kvpage-core"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "kvp-error.h"
+#include "kvp-model.h"
+
+static const struct
+{
+  const char *name;
+  guint       size;
+} dtypes[KVP_N_DTYPES] = {
+  [KVP_DTYPE_FP32] = { "fp32", 4 },
+  [KVP_DTYPE_FP16] = { "fp16", 2 },
+  [KVP_DTYPE_BF16] = { "bf16", 2 },
+  [KVP_DTYPE_FP8]  = { "fp8",  1 },
+  [KVP_DTYPE_INT8] = { "int8", 1 },
+};
+
+/* Shapes from each model's published config.json.  head_dim is given where
+ * the config states it; hidden_size is kept for the fallback rule. */
+static const KvpModel presets[] = {
+  { "tinyllama-1.1b",   "TinyLlama 1.1B",   22, 32,  4, 64,  2048, 0,   0,  2048 },
+  { "llama-2-7b",       "Llama 2 7B",       32, 32, 32, 128, 4096, 0,   0,  4096 },
+  { "llama-2-13b",      "Llama 2 13B",      40, 40, 40, 128, 5120, 0,   0,  4096 },
+  { "llama-3-8b",       "Llama 3 8B",       32, 32,  8, 128, 4096, 0,   0,  8192 },
+  { "llama-3.1-70b",    "Llama 3.1 70B",    80, 64,  8, 128, 8192, 0,   0,  131072 },
+  { "mistral-7b",       "Mistral 7B",       32, 32,  8, 128, 4096, 0,   0,  32768 },
+  { "qwen2.5-7b",       "Qwen2.5 7B",       28, 28,  4, 128, 3584, 0,   0,  131072 },
+  { "phi-3-mini",       "Phi-3 Mini",       32, 32, 32, 96,  3072, 0,   0,  4096 },
+  { "opt-13b",          "OPT 13B",          40, 40, 40, 128, 5120, 0,   0,  2048 },
+  { "deepseek-v2-lite", "DeepSeek-V2-Lite", 27, 16,  0, 0,   2048, 512, 64, 163840 },
+};
+
+const char *
+kvp_dtype_to_string (KvpDtype dtype)
+{
+  g_return_val_if_fail (dtype < KVP_N_DTYPES, NULL);
+
+  return dtypes[dtype].name;
+}
+
+gboolean
+kvp_dtype_from_string (const char  *name,
+                       KvpDtype    *out_dtype,
+                       GError     **error)
+{
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (out_dtype != NULL, FALSE);
+
+  for (guint i = 0; i < KVP_N_DTYPES; i++)
+    {
+      if (g_ascii_strcasecmp (name, dtypes[i].name) == 0)
+        {
+          *out_dtype = i;
+          return TRUE;
+        }
+    }
+
+  /* The two fp8 formats take the same byte per element. */
+  if (g_ascii_strcasecmp (name, "fp8_e4m3") == 0 || g_ascii_strcasecmp (name, "fp8_e5m2") == 0 ||
+      g_ascii_strcasecmp (name, "fp8-e4m3") == 0 || g_ascii_strcasecmp (name, "fp8-e5m2") == 0)
+    {
+      *out_dtype = KVP_DTYPE_FP8;
+      return TRUE;
+    }
+
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+               _("Unknown KV cache type “%s”: use fp32, fp16, bf16, fp8 (e4m3 or e5m2) or int8."),
+               name);
+  return FALSE;
+}
+
+guint
+kvp_dtype_get_size (KvpDtype dtype)
+{
+  g_return_val_if_fail (dtype < KVP_N_DTYPES, 0);
+
+  return dtypes[dtype].size;
+}
+
+const KvpModel *
+kvp_model_get_presets (guint *n_presets)
+{
+  if (n_presets != NULL)
+    *n_presets = G_N_ELEMENTS (presets);
+
+  return presets;
+}
+
+const KvpModel *
+kvp_model_get_default (void)
+{
+  return &presets[0];
+}
+
+const KvpModel *
+kvp_model_lookup (const char  *key,
+                  GError     **error)
+{
+  g_autoptr(GString) keys = g_string_new (NULL);
+
+  g_return_val_if_fail (key != NULL, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
+    {
+      if (g_ascii_strcasecmp (key, presets[i].key) == 0)
+        return &presets[i];
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
+    g_string_append_printf (keys, "%s%s", i > 0 ? ", " : "", presets[i].key);
+
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+               _("Unknown model “%s”: use one of %s (see --list-models)."),
+               key, keys->str);
+  return NULL;
+}
+
+gboolean
+kvp_model_is_mla (const KvpModel *model)
+{
+  g_return_val_if_fail (model != NULL, FALSE);
+
+  return model->kv_lora_rank > 0;
+}
+
+guint
+kvp_model_get_kv_heads (const KvpModel *model)
+{
+  g_return_val_if_fail (model != NULL, 0);
+
+  /* Configs without num_key_value_heads use plain multi-head attention. */
+  return model->num_kv_heads > 0 ? model->num_kv_heads : model->num_attention_heads;
+}
+
+guint
+kvp_model_get_head_dim (const KvpModel *model)
+{
+  g_return_val_if_fail (model != NULL, 0);
+
+  if (model->head_dim > 0)
+    return model->head_dim;
+  if (model->num_attention_heads == 0)
+    return 0;
+  return model->hidden_size / model->num_attention_heads;
+}
+
+static gboolean
+multiply (guint64   a,
+          guint64   b,
+          guint64  *out,
+          GError  **error)
+{
+  if (!g_uint64_checked_mul (out, a, b))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW,
+                   _("The KV cache size does not fit in 64 bits."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+kvp_model_bytes_per_token (const KvpModel *model,
+                           KvpDtype        dtype,
+                           guint64        *out_bytes,
+                           GError        **error)
+{
+  guint64 elements;
+
+  g_return_val_if_fail (model != NULL, FALSE);
+  g_return_val_if_fail (dtype < KVP_N_DTYPES, FALSE);
+  g_return_val_if_fail (out_bytes != NULL, FALSE);
+
+  if (kvp_model_is_mla (model))
+    {
+      /* MLA caches one latent per layer (the compressed KV plus the shared
+       * rotary key), not a K and a V per head: vLLM sizes it this way. */
+      guint64 latent = (guint64) model->kv_lora_rank + model->qk_rope_head_dim;
+
+      if (!multiply (model->num_layers, latent, &elements, error))
+        return FALSE;
+    }
+  else
+    {
+      guint64 per_layer;
+
+      if (!multiply (kvp_model_get_kv_heads (model), kvp_model_get_head_dim (model), &per_layer, error) ||
+          !multiply (per_layer, 2 * (guint64) model->num_layers, &elements, error))
+        return FALSE;
+    }
+
+  if (elements == 0)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The model “%s” stores nothing per token: its layers, heads or head size are zero."),
+                   model->key);
+      return FALSE;
+    }
+
+  return multiply (elements, kvp_dtype_get_size (dtype), out_bytes, error);
+}

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* main.c: the kvpage command line.  The headless options (--json, --export,
+ * --list-models) are answered in handle-local-options, before any display is
+ * opened; everything else opens the window. */
+
+#define G_LOG_DOMAIN "kvpage"
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdlib.h>
+
+#include <glib/gi18n.h>
+#include <gtk/gtk.h>
+
+#include "kvp-comparison.h"
+#include "kvp-error.h"
+#include "kvp-export.h"
+#include "kvp-format.h"
+#include "kvp-model.h"
+#include "kvp-theme.h"
+
+#define EXIT_USAGE 2
+
+typedef struct
+{
+  gboolean options_handled;
+  KvpParams params;
+} Launch;
+
+static const GOptionEntry option_entries[] = {
+  { "model", 'm', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Model preset (default tinyllama-1.1b; see --list-models)"), N_("NAME") },
+  { "kv-dtype", 'd', 0, G_OPTION_ARG_STRING, NULL,
+    N_("KV cache type: fp32, fp16, bf16, fp8 or int8 (default fp16)"), N_("TYPE") },
+  { "seq-len", 'n', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Tokens in the sequence (default 128)"), N_("TOKENS") },
+  { "block-size", 'b', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Tokens per block, 1 to 1024 (default 16)"), N_("TOKENS") },
+  { "blocks", 'N', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Blocks in the pool, 1 to 16777216 (default 1024)"), N_("COUNT") },
+  { "max-seq-len", 'r', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Tokens a traditional cache reserves, 1 to 16777216 (default: the model’s context)"), N_("TOKENS") },
+  { "json", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Print the comparison as JSON and exit"), NULL },
+  { "export", 'o', 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Write the picture to FILE (.png, .svg or .pdf) and exit"), N_("FILE") },
+  { "size", 's', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Size of the exported picture (default 1600x1000)"), N_("WxH") },
+  { "scale", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Pixel density of a PNG export, 1 to 4 (default 1)"), N_("N") },
+  { "theme", 't', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Colours of the exported picture: light or dark (default light)"), N_("THEME") },
+  { "list-models", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("List the model presets and exit"), NULL },
+  { "version", 'v', 0, G_OPTION_ARG_NONE, NULL,
+    N_("Print the version and exit"), NULL },
+  { NULL }
+};
+
+/* Reads a whole number option; names the option, the value and the range when
+ * it is not a number in [min, max]. */
+static gboolean
+lookup_number (GVariantDict  *options,
+               const char    *name,
+               guint64        min,
+               guint64        max,
+               guint64       *out_value,
+               GError       **error)
+{
+  const char *text;
+
+  if (!g_variant_dict_lookup (options, name, "&s", &text))
+    return TRUE;
+
+  if (!g_ascii_string_to_unsigned (text, 10, min, max, out_value, NULL))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--%s “%s” is not valid: use a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT "."),
+                   name, text, min, max);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+parse_params (GVariantDict  *options,
+              KvpParams     *params,
+              GError       **error)
+{
+  const char *text;
+  guint64 value;
+
+  kvp_params_init_default (params);
+
+  if (g_variant_dict_lookup (options, "model", "&s", &text))
+    {
+      params->model = kvp_model_lookup (text, error);
+      if (params->model == NULL)
+        return FALSE;
+      params->max_seq_len = params->model->max_context;
+    }
+
+  if (g_variant_dict_lookup (options, "kv-dtype", "&s", &text) &&
+      !kvp_dtype_from_string (text, &params->dtype, error))
+    return FALSE;
+
+  value = params->block_size;
+  if (!lookup_number (options, "block-size", 1, KVP_BLOCK_POOL_MAX_BLOCK_SIZE, &value, error))
+    return FALSE;
+  params->block_size = value;
+
+  value = params->num_blocks;
+  if (!lookup_number (options, "blocks", 1, KVP_BLOCK_POOL_MAX_BLOCKS, &value, error))
+    return FALSE;
+  params->num_blocks = value;
+
+  if (!lookup_number (options, "max-seq-len", 1, KVP_MAX_SEQ_LEN, &params->max_seq_len, error))
+    return FALSE;
+
+  /* The default sequence shrinks to fit a short reservation; a sequence the
+   * person asked for does not. */
+  if (!g_variant_dict_contains (options, "seq-len"))
+    params->seq_len = MIN (params->seq_len, params->max_seq_len);
+  else if (!lookup_number (options, "seq-len", 1, KVP_MAX_SEQ_LEN, &params->seq_len, error))
+    return FALSE;
+
+  if (params->seq_len > params->max_seq_len)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--seq-len %" G_GUINT64_FORMAT " is longer than the reserved length %" G_GUINT64_FORMAT ": use 1 to %" G_GUINT64_FORMAT ", or raise --max-seq-len."),
+                   params->seq_len, params->max_seq_len, params->max_seq_len);
+      return FALSE;
+    }
+
+  return kvp_params_validate (params, error);
+}
+
+static int
+print_json (const KvpParams *params)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpComparison) cmp = NULL;
+  g_autoptr(JsonGenerator) generator = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  cmp = kvp_comparison_new (params, &error);
+  if (cmp == NULL)
+    {
+      g_printerr ("kvpage: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+
+  root = kvp_comparison_to_json (cmp);
+  generator = json_generator_new ();
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+
+  return EXIT_SUCCESS;
+}
+
+static void
+print_models (void)
+{
+  const KvpModel *presets;
+  guint n_presets;
+
+  presets = kvp_model_get_presets (&n_presets);
+  /* Translators: column headings of --list-models. */
+  g_print ("%-18s %-18s %7s %6s %9s %9s %12s %16s\n",
+           _("KEY"), _("NAME"), _("LAYERS"), _("HEADS"), _("KV HEADS"), _("HEAD DIM"),
+           _("MAX CONTEXT"), _("BYTES/TOKEN fp16"));
+
+  for (guint i = 0; i < n_presets; i++)
+    {
+      const KvpModel *model = &presets[i];
+      g_autofree char *kv_heads = NULL;
+      g_autofree char *head_dim = NULL;
+      guint64 bytes = 0;
+
+      if (kvp_model_is_mla (model))
+        {
+          kv_heads = g_strdup ("MLA");
+          head_dim = g_strdup_printf ("%u+%u", model->kv_lora_rank, model->qk_rope_head_dim);
+        }
+      else
+        {
+          kv_heads = g_strdup_printf ("%u", kvp_model_get_kv_heads (model));
+          head_dim = g_strdup_printf ("%u", kvp_model_get_head_dim (model));
+        }
+
+      kvp_model_bytes_per_token (model, KVP_DTYPE_FP16, &bytes, NULL);
+      g_print ("%-18s %-18s %7u %6u %9s %9s %12u %16" G_GUINT64_FORMAT "\n",
+               model->key, model->name, model->num_layers, model->num_attention_heads,
+               kv_heads, head_dim, model->max_context, bytes);
+    }
+}
+
+static int
+export_picture (GVariantDict    *options,
+                const KvpParams *params,
+                const char      *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpComparison) cmp = NULL;
+  KvpThemeVariant variant = KVP_THEME_LIGHT;
+  KvpExportFormat format;
+  int width = KVP_EXPORT_DEFAULT_WIDTH;
+  int height = KVP_EXPORT_DEFAULT_HEIGHT;
+  guint64 scale = 1;
+  const char *text;
+
+  /* Every usage mistake is found before anything is written. */
+  if (!kvp_export_format_from_path (path, &format, &error) ||
+      (g_variant_dict_lookup (options, "size", "&s", &text) &&
+       !kvp_export_parse_size (text, &width, &height, &error)) ||
+      !lookup_number (options, "scale", 1, 4, &scale, &error) ||
+      (g_variant_dict_lookup (options, "theme", "&s", &text) &&
+       !kvp_theme_variant_from_string (text, &variant, &error)))
+    {
+      g_printerr ("kvpage: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+
+  cmp = kvp_comparison_new (params, &error);
+  if (cmp == NULL)
+    {
+      g_printerr ("kvpage: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+
+  if (!kvp_export_write (cmp, kvp_theme_get (variant), path, width, height, scale, &error))
+    {
+      g_printerr ("kvpage: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+
+  return EXIT_SUCCESS;
+}
+
+static int
+handle_local_options_cb (GApplication *app,
+                         GVariantDict *options,
+                         Launch       *launch)
+{
+  g_autoptr(GError) error = NULL;
+  const char *export_path = NULL;
+  gboolean json = FALSE;
+
+  launch->options_handled = TRUE;
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("kvpage %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  if (g_variant_dict_contains (options, "list-models"))
+    {
+      print_models ();
+      return EXIT_SUCCESS;
+    }
+
+  if (!parse_params (options, &launch->params, &error))
+    {
+      g_printerr ("kvpage: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+
+  json = g_variant_dict_contains (options, "json");
+  g_variant_dict_lookup (options, "export", "^&ay", &export_path);
+
+  /* Options that only mean something for an export. */
+  if (export_path == NULL &&
+      (g_variant_dict_contains (options, "size") ||
+       g_variant_dict_contains (options, "scale") ||
+       g_variant_dict_contains (options, "theme")))
+    {
+      g_printerr ("kvpage: %s\n", _("--size, --scale and --theme go with --export FILE."));
+      return EXIT_USAGE;
+    }
+
+  if (json && export_path != NULL)
+    {
+      g_printerr ("kvpage: %s\n", _("--json and --export do different things: give one of them."));
+      return EXIT_USAGE;
+    }
+
+  if (json)
+    return print_json (&launch->params);
+
+  if (export_path != NULL)
+    return export_picture (options, &launch->params, export_path);
+
+  g_print ("%s\n",
+           _("The KV Page window is not built yet: use --json or --export FILE (see --help)."));
+  return EXIT_SUCCESS;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GtkApplication) app = NULL;
+  Launch launch = { 0 };
+  int status;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  g_set_prgname ("kvpage");
+
+  app = gtk_application_new (APPLICATION_ID, G_APPLICATION_NON_UNIQUE);
+  g_application_add_main_option_entries (G_APPLICATION (app), option_entries);
+  g_application_set_option_context_parameter_string (G_APPLICATION (app), NULL);
+  g_application_set_option_context_summary (G_APPLICATION (app),
+                                            _("See how a PagedAttention block allocator stores an LLM’s KV cache."));
+  g_signal_connect (app, "handle-local-options", G_CALLBACK (handle_local_options_cb), &launch);
+
+  status = g_application_run (G_APPLICATION (app), argc, argv);
+
+  /* GApplication answers a malformed command line (an unknown option, a
+   * missing value) with status 1 before our handler runs; that is bad usage. */
+  if (!launch.options_handled && status == EXIT_FAILURE)
+    return EXIT_USAGE;
+
+  return status;
+}

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-cli.c: the real kvpage binary — its JSON, its model list, and every
+ * way a person can get a value wrong on the command line. */
+
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+
+typedef struct
+{
+  int status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+/* Runs kvpage with the arguments (NULL-terminated) and no display. */
+static void
+run_kvpage (Run        *run,
+            const char *first_arg,
+            ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) envp = g_get_environ ();
+  const char *binary = g_getenv ("KVPAGE");
+  va_list args;
+  int wait_status;
+
+  g_assert_nonnull (binary);
+  g_ptr_array_add (argv, (char *) binary);
+  va_start (args, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  envp = g_environ_unsetenv (envp, "DISPLAY");
+  envp = g_environ_unsetenv (envp, "WAYLAND_DISPLAY");
+
+  g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
+                &run->out, &run->err, &wait_status, &error);
+  g_assert_no_error (error);
+  run->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
+}
+
+static JsonObject *
+parse_object (JsonParser *parser,
+              const char *text)
+{
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+static void
+test_json_default (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+
+  run_kvpage (&run, "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.err, ==, "");
+
+  object = parse_object (parser, run.out);
+  g_assert_cmpfloat (json_object_get_double_member (object, "traditional_memory_mb"), ==, 44.0);
+  g_assert_cmpfloat (json_object_get_double_member (object, "paged_memory_mb"), ==, 2.75);
+  g_assert_cmpfloat (json_object_get_double_member (object, "memory_saved_mb"), ==, 41.25);
+  g_assert_cmpfloat (json_object_get_double_member (object, "memory_saved_percent"), ==, 93.75);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_used"), ==, 8);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_free"), ==, 1016);
+  g_assert_cmpint (json_object_get_int_member (object, "max_seq_len"), ==, 2048);
+  g_assert_cmpstr (json_object_get_string_member (object, "model"), ==, "tinyllama-1.1b");
+}
+
+static void
+test_json_reservation_1024 (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+
+  run_kvpage (&run, "--json", "--max-seq-len", "1024", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+
+  object = parse_object (parser, run.out);
+  g_assert_cmpfloat (json_object_get_double_member (object, "traditional_memory_mb"), ==, 22.0);
+  g_assert_cmpfloat (json_object_get_double_member (object, "paged_memory_mb"), ==, 2.75);
+  g_assert_cmpfloat (json_object_get_double_member (object, "memory_saved_mb"), ==, 19.25);
+  g_assert_cmpfloat (json_object_get_double_member (object, "memory_saved_percent"), ==, 87.5);
+  g_assert_cmpint (json_object_get_int_member (object, "max_seq_len"), ==, 1024);
+}
+
+static void
+test_json_values (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+
+  run_kvpage (&run, "--json", "--model", "opt-13b", "--kv-dtype", "fp32", "--seq-len", "100",
+              "--block-size", "32", "--blocks", "2", "--max-seq-len", "2048", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+
+  object = parse_object (parser, run.out);
+  g_assert_cmpstr (json_object_get_string_member (object, "kv_dtype"), ==, "fp32");
+  g_assert_cmpint (json_object_get_int_member (object, "bytes_per_token"), ==, 2 * 819200);
+  g_assert_cmpint (json_object_get_int_member (object, "block_size"), ==, 32);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_needed"), ==, 4);
+  /* 100 tokens need 4 blocks of 32 and the pool has 2: shown, not refused. */
+  g_assert_false (json_object_get_boolean_member (object, "fits_in_pool"));
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_used"), ==, 0);
+}
+
+static void
+test_short_reservation_shrinks_default (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+
+  run_kvpage (&run, "--json", "--max-seq-len", "64", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  object = parse_object (parser, run.out);
+  g_assert_cmpint (json_object_get_int_member (object, "sequence_length"), ==, 64);
+}
+
+static void
+test_list_models (void)
+{
+  static const char *keys[] = {
+    "tinyllama-1.1b", "llama-2-7b", "llama-2-13b", "llama-3-8b", "llama-3.1-70b",
+    "mistral-7b", "qwen2.5-7b", "phi-3-mini", "opt-13b", "deepseek-v2-lite",
+  };
+  g_auto(Run) run = { 0 };
+
+  run_kvpage (&run, "--list-models", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_assert_nonnull (strstr (run.out, keys[i]));
+  g_assert_nonnull (strstr (run.out, "22528"));
+  g_assert_nonnull (strstr (run.out, "31104"));
+}
+
+static void
+test_version (void)
+{
+  g_auto(Run) run = { 0 };
+
+  run_kvpage (&run, "--version", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.out, ==, "kvpage " PACKAGE_VERSION "\n");
+}
+
+/* Each case: the arguments after --json, and words the one line must hold. */
+static const struct
+{
+  const char *args[5];
+  const char *says[3];
+} bad_cases[] = {
+  { { "--seq-len", "abc" },           { "--seq-len", "abc", "1 to 16777216" } },
+  { { "--seq-len", "-5" },            { "--seq-len", "-5", "1 to" } },
+  { { "--seq-len", "0" },             { "--seq-len", "0", "1 to" } },
+  { { "--seq-len", "12.5" },          { "--seq-len", "12.5" } },
+  { { "--seq-len", "" },              { "--seq-len", "1 to" } },
+  { { "--seq-len", "99999999999999999999999" }, { "--seq-len", "99999999999999999999999" } },
+  { { "--seq-len", "4096" },          { "--seq-len 4096", "2048" } },
+  { { "--block-size", "0" },          { "--block-size", "1 to 1024" } },
+  { { "--block-size", "1025" },       { "--block-size", "1025", "1 to 1024" } },
+  { { "--block-size", "x16" },        { "--block-size", "x16" } },
+  { { "--blocks", "0" },              { "--blocks", "1 to 16777216" } },
+  { { "--blocks", "16777217" },       { "--blocks", "16777217", "1 to 16777216" } },
+  { { "--blocks", "-1" },             { "--blocks", "-1" } },
+  { { "--blocks", "18446744073709551616" }, { "--blocks", "18446744073709551616" } },
+  { { "--max-seq-len", "0" },         { "--max-seq-len", "1 to 16777216" } },
+  { { "--max-seq-len", "16777217" },  { "--max-seq-len", "16777217" } },
+  { { "--max-seq-len", "100", "--seq-len", "101" }, { "--seq-len 101", "100" } },
+  { { "--model", "gpt-5" },           { "gpt-5", "tinyllama-1.1b" } },
+  { { "--kv-dtype", "fp4" },          { "fp4", "fp16" } },
+  { { "--frobnicate" },               { "--frobnicate" } },
+  { { "--seq-len" },                  { "--seq-len" } },
+  { { "--size", "800x600" },          { "--export" } },
+  { { "--export", "x.png" },          { "--json", "--export" } },
+};
+
+static void
+test_bad_input (gconstpointer data)
+{
+  guint i = GPOINTER_TO_UINT (data);
+  const char *const *a = bad_cases[i].args;
+  g_auto(Run) run = { 0 };
+  const char *newline;
+
+  run_kvpage (&run, "--json", a[0], a[1], a[2], a[3], a[4], NULL);
+
+  g_test_message ("stderr: %s", run.err);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+
+  /* One line, naming what is wrong. */
+  newline = strchr (run.err, '\n');
+  g_assert_nonnull (newline);
+  g_assert_cmpstr (newline + 1, ==, "");
+  for (guint j = 0; j < G_N_ELEMENTS (bad_cases[i].says) && bad_cases[i].says[j] != NULL; j++)
+    g_assert_nonnull (strstr (run.err, bad_cases[i].says[j]));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cli/json/default", test_json_default);
+  g_test_add_func ("/cli/json/reservation-1024", test_json_reservation_1024);
+  g_test_add_func ("/cli/json/values", test_json_values);
+  g_test_add_func ("/cli/json/short-reservation", test_short_reservation_shrinks_default);
+  g_test_add_func ("/cli/list-models", test_list_models);
+  g_test_add_func ("/cli/version", test_version);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/cli/bad-input/%u", i);
+      g_test_add_data_func (path, GUINT_TO_POINTER (i), test_bad_input);
+    }
+
+  return g_test_run ();
+}

@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-comparison.c: the figures kvpage shows, against DESIGN.md's rows, the
+ * PagedAttention paper and the closed forms. */
+
+#include "config.h"
+
+#include <locale.h>
+
+#include "kvp-comparison.h"
+#include "kvp-error.h"
+#include "kvp-format.h"
+
+#define MIB (1024.0 * 1024.0)
+
+static KvpComparison *
+compare (const char *model,
+         guint64     n,
+         guint64     R,
+         guint32     B,
+         guint32     N)
+{
+  g_autoptr(GError) error = NULL;
+  KvpParams params;
+  KvpComparison *cmp;
+
+  kvp_params_init_default (&params);
+  params.model = kvp_model_lookup (model, NULL);
+  params.seq_len = n;
+  params.max_seq_len = R;
+  params.block_size = B;
+  params.num_blocks = N;
+
+  cmp = kvp_comparison_new (&params, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (cmp);
+  return cmp;
+}
+
+static void
+test_defaults (void)
+{
+  KvpParams params;
+
+  kvp_params_init_default (&params);
+  g_assert_cmpstr (params.model->key, ==, "tinyllama-1.1b");
+  g_assert_cmpint (params.dtype, ==, KVP_DTYPE_FP16);
+  g_assert_cmpuint (params.seq_len, ==, 128);
+  g_assert_cmpuint (params.max_seq_len, ==, 2048);
+  g_assert_cmpuint (params.block_size, ==, 16);
+  g_assert_cmpuint (params.num_blocks, ==, 1024);
+}
+
+/* The two TinyLlama rows of DESIGN.md. */
+static void
+test_design_rows (void)
+{
+  static const struct
+  {
+    guint64 R;
+    double traditional_mib, paged_mib, saved_mib, saved_percent;
+    const char *traditional_text, *saved_text, *percent_text;
+  } rows[] = {
+    { 2048, 44.0, 2.75, 41.25, 93.75, "44.00 MiB", "41.25 MiB", "93.75 %" },
+    { 1024, 22.0, 2.75, 19.25, 87.5,  "22.00 MiB", "19.25 MiB", "87.50 %" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autoptr(KvpComparison) cmp = compare ("tinyllama-1.1b", 128, rows[i].R, 16, 1024);
+      g_autofree char *traditional = kvp_format_bytes (cmp->traditional_bytes);
+      g_autofree char *paged = kvp_format_bytes (cmp->paged_bytes);
+      g_autofree char *saved = kvp_format_signed_bytes (cmp->saved_bytes);
+      g_autofree char *percent = kvp_format_percent (cmp->saved_percent);
+      g_autofree char *utilization = kvp_format_percent (cmp->utilization_percent);
+
+      g_assert_cmpuint (cmp->bytes_per_token, ==, 22528);
+      g_assert_cmpfloat (cmp->traditional_bytes / MIB, ==, rows[i].traditional_mib);
+      g_assert_cmpfloat (cmp->paged_bytes / MIB, ==, rows[i].paged_mib);
+      g_assert_cmpfloat (cmp->saved_bytes / MIB, ==, rows[i].saved_mib);
+      g_assert_cmpfloat (cmp->saved_percent, ==, rows[i].saved_percent);
+      g_assert_true (cmp->fits);
+      g_assert_cmpuint (cmp->blocks_needed, ==, 8);
+      g_assert_cmpuint (cmp->blocks_used, ==, 8);
+      g_assert_cmpuint (cmp->blocks_free, ==, 1016);
+      g_assert_cmpfloat (cmp->utilization_percent, ==, 100.0 * 8 / 1024);
+
+      g_assert_cmpstr (traditional, ==, rows[i].traditional_text);
+      g_assert_cmpstr (paged, ==, "2.75 MiB");
+      g_assert_cmpstr (saved, ==, rows[i].saved_text);
+      g_assert_cmpstr (percent, ==, rows[i].percent_text);
+      g_assert_cmpstr (utilization, ==, "0.78 %");
+    }
+}
+
+/* Kwon et al.: a 2048-token OPT-13B request reserves 1,677,721,600 bytes,
+ * the paper's "1.6 GB". */
+static void
+test_paper_opt_13b (void)
+{
+  g_autoptr(KvpComparison) cmp = compare ("opt-13b", 2048, 2048, 16, 1024);
+  g_autofree char *text = kvp_format_bytes (cmp->traditional_bytes);
+
+  g_assert_cmpuint (cmp->traditional_bytes, ==, G_GUINT64_CONSTANT (1677721600));
+  g_assert_cmpstr (text, ==, "1.56 GiB");
+  /* A full request in whole blocks wastes nothing either way. */
+  g_assert_cmpuint (cmp->paged_bytes, ==, cmp->traditional_bytes);
+  g_assert_cmpint (cmp->saved_bytes, ==, 0);
+  g_assert_cmpuint (cmp->paged_waste_tokens, ==, 0);
+}
+
+static void
+test_waste (void)
+{
+  g_autoptr(KvpComparison) cmp = compare ("tinyllama-1.1b", 100, 2048, 16, 1024);
+
+  /* 100 tokens take 7 blocks: 112 slots, 12 of them unused. */
+  g_assert_cmpuint (cmp->blocks_needed, ==, 7);
+  g_assert_cmpuint (cmp->paged_waste_tokens, ==, 12);
+  g_assert_cmpuint (cmp->paged_waste_bytes, ==, 12 * 22528);
+  g_assert_cmpuint (cmp->traditional_waste_tokens, ==, 1948);
+  g_assert_cmpuint (cmp->traditional_waste_bytes, ==, 1948 * 22528);
+}
+
+/* When n = R does not fill whole blocks, paging costs more than reserving. */
+static void
+test_negative_saving (void)
+{
+  g_autoptr(KvpComparison) cmp = compare ("tinyllama-1.1b", 17, 17, 16, 1024);
+  g_autofree char *saved = kvp_format_signed_bytes (cmp->saved_bytes);
+
+  g_assert_cmpint (cmp->saved_bytes, ==, -15 * 22528);
+  g_assert_cmpfloat (cmp->saved_percent, <, 0.0);
+  g_assert_cmpstr (saved, ==, "−330.00 KiB");
+}
+
+static void
+test_capacity (void)
+{
+  static const struct { guint64 n, R; guint32 B, N; guint64 paged, traditional; } cases[] = {
+    { 128, 2048, 16, 1024, 128, 8 },
+    { 100, 2048, 16, 1024, 146, 8 },
+    { 1, 1, 1, 1, 1, 1 },
+    { 2048, 2048, 16, 100, 0, 0 },
+    { 17, 4096, 16, 3, 1, 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(KvpComparison) cmp = compare ("tinyllama-1.1b", cases[i].n, cases[i].R,
+                                              cases[i].B, cases[i].N);
+
+      g_assert_cmpuint (cmp->paged_capacity, ==, cases[i].paged);
+      g_assert_cmpuint (cmp->traditional_capacity, ==, cases[i].traditional);
+    }
+}
+
+/* n > N × B is a figure to show, not an error; the pool stays untouched. */
+static void
+test_does_not_fit (void)
+{
+  g_autoptr(KvpComparison) cmp = compare ("tinyllama-1.1b", 2048, 2048, 16, 100);
+
+  g_assert_false (cmp->fits);
+  g_assert_cmpuint (cmp->blocks_needed, ==, 128);
+  g_assert_cmpuint (cmp->blocks_used, ==, 0);
+  g_assert_cmpuint (cmp->blocks_free, ==, 100);
+  g_assert_cmpfloat (cmp->utilization_percent, ==, 0.0);
+  g_assert_cmpuint (cmp->paged_bytes, ==, 128 * 16 * 22528);
+  g_assert_cmpuint (kvp_block_pool_get_length (cmp->pool, cmp->seq), ==, 0);
+}
+
+static void
+test_exactly_fits (void)
+{
+  g_autoptr(KvpComparison) cmp = compare ("tinyllama-1.1b", 1600, 2048, 16, 100);
+
+  g_assert_true (cmp->fits);
+  g_assert_cmpuint (cmp->blocks_used, ==, 100);
+  g_assert_cmpuint (cmp->blocks_free, ==, 0);
+  g_assert_cmpfloat (cmp->utilization_percent, ==, 100.0);
+}
+
+/* The paged figures come from the allocator: across many inputs they must
+ * agree with the closed forms, and the pool must hold the sequence. */
+static void
+test_closed_forms (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20231023);
+  guint n_presets;
+  const KvpModel *presets = kvp_model_get_presets (&n_presets);
+
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KvpComparison) cmp = NULL;
+      KvpParams p;
+      guint64 bpt, needed;
+      guint n_table;
+
+      p.model = &presets[g_rand_int_range (rand, 0, n_presets)];
+      p.dtype = g_rand_int_range (rand, 0, KVP_N_DTYPES);
+      p.block_size = 1u << g_rand_int_range (rand, 0, 11);
+      p.num_blocks = g_rand_int_range (rand, 1, 20000);
+      p.max_seq_len = g_rand_int_range (rand, 1, 200000);
+      p.seq_len = g_rand_int_range (rand, 1, p.max_seq_len + 1);
+
+      cmp = kvp_comparison_new (&p, &error);
+      g_assert_no_error (error);
+      g_assert_true (kvp_model_bytes_per_token (p.model, p.dtype, &bpt, NULL));
+      needed = (p.seq_len + p.block_size - 1) / p.block_size;
+
+      g_assert_cmpuint (cmp->bytes_per_token, ==, bpt);
+      g_assert_cmpuint (cmp->traditional_bytes, ==, p.max_seq_len * bpt);
+      g_assert_cmpuint (cmp->blocks_needed, ==, needed);
+      g_assert_cmpuint (cmp->paged_bytes, ==, needed * p.block_size * bpt);
+      g_assert_cmpint (cmp->saved_bytes, ==, (gint64) (p.max_seq_len * bpt) - (gint64) (needed * p.block_size * bpt));
+      g_assert_cmpuint (cmp->paged_waste_tokens, <, p.block_size);
+      g_assert_cmpuint (cmp->paged_capacity, ==, p.num_blocks / needed);
+      g_assert_cmpuint (cmp->traditional_capacity, ==, (guint64) p.num_blocks * p.block_size / p.max_seq_len);
+      g_assert_cmpint (cmp->fits, ==, needed <= p.num_blocks);
+      g_assert_cmpuint (cmp->blocks_used, ==, cmp->fits ? needed : 0);
+      g_assert_cmpuint (cmp->blocks_used + cmp->blocks_free, ==, p.num_blocks);
+
+      kvp_block_pool_get_block_table (cmp->pool, cmp->seq, &n_table);
+      g_assert_cmpuint (n_table, ==, cmp->blocks_used);
+      g_assert_true (kvp_block_pool_check (cmp->pool, NULL));
+    }
+}
+
+static void
+test_invalid_params (void)
+{
+  static const struct { guint64 n, R; guint32 B, N; } cases[] = {
+    { 0, 2048, 16, 1024 },
+    { 2049, 2048, 16, 1024 },
+    { 128, 0, 16, 1024 },
+    { 128, KVP_MAX_SEQ_LEN + 1, 16, 1024 },
+    { 128, 2048, 0, 1024 },
+    { 128, 2048, 1025, 1024 },
+    { 128, 2048, 16, 0 },
+    { 128, 2048, 16, KVP_BLOCK_POOL_MAX_BLOCKS + 1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      KvpParams p;
+
+      kvp_params_init_default (&p);
+      p.seq_len = cases[i].n;
+      p.max_seq_len = cases[i].R;
+      p.block_size = cases[i].B;
+      p.num_blocks = cases[i].N;
+
+      g_assert_null (kvp_comparison_new (&p, &error));
+      g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+    }
+}
+
+static void
+test_limits (void)
+{
+  /* The largest reservation the limits allow stays exact. */
+  g_autoptr(KvpComparison) cmp = compare ("llama-2-13b", KVP_MAX_SEQ_LEN, KVP_MAX_SEQ_LEN,
+                                          1024, 16384);
+
+  g_assert_true (cmp->fits);
+  g_assert_cmpuint (cmp->traditional_bytes, ==, (guint64) KVP_MAX_SEQ_LEN * 819200);
+  g_assert_cmpuint (cmp->blocks_used, ==, 16384);
+}
+
+static void
+test_json (void)
+{
+  g_autoptr(KvpComparison) cmp = compare ("tinyllama-1.1b", 128, 2048, 16, 1024);
+  g_autoptr(JsonNode) root = kvp_comparison_to_json (cmp);
+  JsonObject *object = json_node_get_object (root);
+
+  g_assert_cmpfloat (json_object_get_double_member (object, "traditional_memory_mb"), ==, 44.0);
+  g_assert_cmpfloat (json_object_get_double_member (object, "paged_memory_mb"), ==, 2.75);
+  g_assert_cmpfloat (json_object_get_double_member (object, "memory_saved_mb"), ==, 41.25);
+  g_assert_cmpfloat (json_object_get_double_member (object, "memory_saved_percent"), ==, 93.75);
+  g_assert_cmpint (json_object_get_int_member (object, "num_blocks"), ==, 1024);
+  g_assert_cmpint (json_object_get_int_member (object, "block_size"), ==, 16);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_used"), ==, 8);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_free"), ==, 1016);
+  g_assert_cmpfloat (json_object_get_double_member (object, "utilization_percent"), ==, 0.78125);
+  g_assert_cmpint (json_object_get_int_member (object, "sequence_length"), ==, 128);
+  g_assert_cmpstr (json_object_get_string_member (object, "model"), ==, "tinyllama-1.1b");
+  g_assert_cmpstr (json_object_get_string_member (object, "kv_dtype"), ==, "fp16");
+  g_assert_cmpint (json_object_get_int_member (object, "bytes_per_token"), ==, 22528);
+  g_assert_cmpint (json_object_get_int_member (object, "max_seq_len"), ==, 2048);
+  g_assert_cmpint (json_object_get_int_member (object, "traditional_bytes"), ==, 46137344);
+  g_assert_cmpint (json_object_get_int_member (object, "paged_bytes"), ==, 2883584);
+  g_assert_true (json_object_get_boolean_member (object, "fits_in_pool"));
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_needed"), ==, 8);
+  g_assert_cmpint (json_object_get_int_member (object, "traditional_waste_tokens"), ==, 1920);
+  g_assert_cmpint (json_object_get_int_member (object, "paged_waste_tokens"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (object, "paged_capacity"), ==, 128);
+  g_assert_cmpint (json_object_get_int_member (object, "traditional_capacity"), ==, 8);
+}
+
+static void
+test_format_bytes (void)
+{
+  static const struct { guint64 bytes; const char *text; } cases[] = {
+    { 0, "0 B" },
+    { 1023, "1023 B" },
+    { 1024, "1.00 KiB" },
+    { 22528, "22.00 KiB" },
+    { 1048575, "1.00 MiB" },
+    { 2883584, "2.75 MiB" },
+    { 46137344, "44.00 MiB" },
+    { G_GUINT64_CONSTANT (1) << 30, "1.00 GiB" },
+    { G_MAXUINT64, "16.00 EiB" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = kvp_format_bytes (cases[i].bytes);
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  setlocale (LC_ALL, "C.UTF-8");
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/core/comparison/defaults", test_defaults);
+  g_test_add_func ("/core/comparison/design-rows", test_design_rows);
+  g_test_add_func ("/core/comparison/paper-opt-13b", test_paper_opt_13b);
+  g_test_add_func ("/core/comparison/waste", test_waste);
+  g_test_add_func ("/core/comparison/negative-saving", test_negative_saving);
+  g_test_add_func ("/core/comparison/capacity", test_capacity);
+  g_test_add_func ("/core/comparison/does-not-fit", test_does_not_fit);
+  g_test_add_func ("/core/comparison/exactly-fits", test_exactly_fits);
+  g_test_add_func ("/core/comparison/closed-forms", test_closed_forms);
+  g_test_add_func ("/core/comparison/invalid", test_invalid_params);
+  g_test_add_func ("/core/comparison/limits", test_limits);
+  g_test_add_func ("/core/comparison/json", test_json);
+  g_test_add_func ("/core/format/bytes", test_format_bytes);
+
+  return g_test_run ();
+}
