@@ -211,14 +211,16 @@ export_picture (GVariantDict    *options,
   KvpExportFormat format;
   int width = KVP_EXPORT_DEFAULT_WIDTH;
   int height = KVP_EXPORT_DEFAULT_HEIGHT;
-  guint64 scale = 1;
+  int scale = 1;
   const char *text;
 
   /* Every usage mistake is found before anything is written. */
   if (!kvp_export_format_from_path (path, &format, &error) ||
       (g_variant_dict_lookup (options, "size", "&s", &text) &&
        !kvp_export_parse_size (text, &width, &height, &error)) ||
-      !lookup_number (options, "scale", 1, 4, &scale, &error) ||
+      (g_variant_dict_lookup (options, "scale", "&s", &text) &&
+       !kvp_export_parse_scale (text, &scale, &error)) ||
+      !kvp_export_check_size (width, height, scale, &error) ||
       (g_variant_dict_lookup (options, "theme", "&s", &text) &&
        !kvp_theme_variant_from_string (text, &variant, &error)))
     {

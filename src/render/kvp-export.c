@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-export.c: the settled picture as PNG, SVG or PDF, with no display.  The
+ * file is written beside the target under a temporary name, synced and then
+ * renamed over it, so a failure never leaves half a file or harms an old one. */
+
+#define G_LOG_DOMAIN "kvpage-render"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cairo-pdf.h>
+#include <cairo-svg.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "kvp-error.h"
+#include "kvp-export.h"
+#include "kvp-paint.h"
+#include "kvp-scene.h"
+
+typedef struct
+{
+  int fd;
+  int saved_errno; /* the first write error, 0 if none */
+} Sink;
+
+static cairo_status_t
+write_cb (void                *closure,
+          const unsigned char *data,
+          unsigned int         length)
+{
+  Sink *sink = closure;
+
+  if (sink->saved_errno != 0)
+    return CAIRO_STATUS_WRITE_ERROR;
+
+  while (length > 0)
+    {
+      ssize_t n = write (sink->fd, data, length);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          sink->saved_errno = errno;
+          return CAIRO_STATUS_WRITE_ERROR;
+        }
+      data += n;
+      length -= (unsigned int) n;
+    }
+
+  return CAIRO_STATUS_SUCCESS;
+}
+
+static void
+set_write_error (GError    **error,
+                 const char *path,
+                 const char *reason)
+{
+  g_autofree char *display = g_filename_display_name (path);
+
+  g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED,
+               _("Could not write “%s”: %s"), display, reason);
+}
+
+static gboolean
+check_cairo (cairo_status_t status,
+             const Sink    *sink,
+             const char    *path,
+             GError       **error)
+{
+  if (sink->saved_errno != 0)
+    {
+      set_write_error (error, path, g_strerror (sink->saved_errno));
+      return FALSE;
+    }
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      set_write_error (error, path, cairo_status_to_string (status));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+draw (KvpComparison   *cmp,
+      const KvpTheme  *theme,
+      KvpExportFormat  format,
+      int              width,
+      int              height,
+      double           scale,
+      Sink            *sink,
+      const char      *path,
+      GError         **error)
+{
+  g_autoptr (KvpScene) scene = kvp_scene_new (cmp, theme, width, height);
+  cairo_surface_t *surface;
+  cairo_status_t status;
+  cairo_t *cr;
+
+  switch (format)
+    {
+    case KVP_EXPORT_PNG:
+      surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32,
+                                            (int) (width * scale), (int) (height * scale));
+      break;
+    case KVP_EXPORT_SVG:
+      surface = cairo_svg_surface_create_for_stream (write_cb, sink, width, height);
+      cairo_svg_surface_set_document_unit (surface, CAIRO_SVG_UNIT_PX);
+      break;
+    case KVP_EXPORT_PDF:
+    default:
+      /* Points are 1/72 in and pixels 1/96 in: the page is the picture's size
+       * on a screen, and text stays text. */
+      surface = cairo_pdf_surface_create_for_stream (write_cb, sink, width * 0.75, height * 0.75);
+      cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE,
+                                      _("KV cache memory: traditional vs PagedAttention"));
+      cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "kvpage " PACKAGE_VERSION);
+      break;
+    }
+
+  status = cairo_surface_status (surface);
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_destroy (surface);
+      return check_cairo (status, sink, path, error);
+    }
+
+  cr = cairo_create (surface);
+  if (format == KVP_EXPORT_PNG)
+    cairo_scale (cr, scale, scale);
+  else if (format == KVP_EXPORT_PDF)
+    cairo_scale (cr, 0.75, 0.75);
+  kvp_paint_scene (cr, scene, kvp_scene_get_duration (scene));
+  if (format == KVP_EXPORT_PDF)
+    cairo_show_page (cr);
+  status = cairo_status (cr);
+  cairo_destroy (cr);
+
+  if (status == CAIRO_STATUS_SUCCESS && format == KVP_EXPORT_PNG)
+    status = cairo_surface_write_to_png_stream (surface, write_cb, sink);
+
+  cairo_surface_finish (surface);
+  if (status == CAIRO_STATUS_SUCCESS)
+    status = cairo_surface_status (surface);
+  cairo_surface_destroy (surface);
+
+  return check_cairo (status, sink, path, error);
+}
+
+gboolean
+kvp_export_format_from_path (const char      *path,
+                             KvpExportFormat *out_format,
+                             GError         **error)
+{
+  static const struct
+  {
+    const char     *suffix;
+    KvpExportFormat format;
+  } formats[] = {
+    { ".png", KVP_EXPORT_PNG },
+    { ".svg", KVP_EXPORT_SVG },
+    { ".pdf", KVP_EXPORT_PDF },
+  };
+  g_autofree char *lower = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  lower = g_ascii_strdown (path, -1);
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    if (g_str_has_suffix (lower, formats[i].suffix) && strlen (lower) > strlen (formats[i].suffix))
+      {
+        if (out_format != NULL)
+          *out_format = formats[i].format;
+        return TRUE;
+      }
+
+  {
+    g_autofree char *display = g_filename_display_name (path);
+
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                 _("Cannot tell the format of “%s”: the name must end in .png, .svg or .pdf."),
+                 display);
+  }
+
+  return FALSE;
+}
+
+gboolean
+kvp_export_parse_size (const char *text,
+                       int        *out_width,
+                       int        *out_height,
+                       GError    **error)
+{
+  guint64 w, h;
+  char *end = NULL;
+  const char *p;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  p = text;
+  if (!g_ascii_isdigit (*p))
+    goto bad;
+  w = g_ascii_strtoull (p, &end, 10);
+  if (end == p || (*end != 'x' && *end != 'X'))
+    goto bad;
+  p = end + 1;
+  if (!g_ascii_isdigit (*p))
+    goto bad;
+  h = g_ascii_strtoull (p, &end, 10);
+  if (end == p || *end != '\0')
+    goto bad;
+
+  if (w < KVP_EXPORT_MIN_WIDTH || w > KVP_EXPORT_MAX_SIDE ||
+      h < KVP_EXPORT_MIN_HEIGHT || h > KVP_EXPORT_MAX_SIDE)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The size “%s” is out of range: use %d×%d up to %d×%d."),
+                   text, KVP_EXPORT_MIN_WIDTH, KVP_EXPORT_MIN_HEIGHT,
+                   KVP_EXPORT_MAX_SIDE, KVP_EXPORT_MAX_SIDE);
+      return FALSE;
+    }
+
+  if (out_width != NULL)
+    *out_width = (int) w;
+  if (out_height != NULL)
+    *out_height = (int) h;
+
+  return TRUE;
+
+bad:
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+               _("The size “%s” is not valid: write it as WIDTHxHEIGHT, e.g. 1600x1000, from %d×%d up to %d×%d."),
+               text, KVP_EXPORT_MIN_WIDTH, KVP_EXPORT_MIN_HEIGHT,
+               KVP_EXPORT_MAX_SIDE, KVP_EXPORT_MAX_SIDE);
+  return FALSE;
+}
+
+gboolean
+kvp_export_parse_scale (const char *text,
+                        int        *out_scale,
+                        GError    **error)
+{
+  guint64 scale = 0;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!g_ascii_string_to_unsigned (text, 10, KVP_EXPORT_MIN_SCALE, KVP_EXPORT_MAX_SCALE, &scale, NULL))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The scale “%s” is not valid: use a whole number from %d to %d."),
+                   text, KVP_EXPORT_MIN_SCALE, KVP_EXPORT_MAX_SCALE);
+      return FALSE;
+    }
+
+  if (out_scale != NULL)
+    *out_scale = (int) scale;
+
+  return TRUE;
+}
+
+gboolean
+kvp_export_check_size (int      width,
+                       int      height,
+                       double   scale,
+                       GError **error)
+{
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (width < KVP_EXPORT_MIN_WIDTH || width > KVP_EXPORT_MAX_SIDE ||
+      height < KVP_EXPORT_MIN_HEIGHT || height > KVP_EXPORT_MAX_SIDE)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The size %d×%d is out of range: use %d×%d up to %d×%d."),
+                   width, height, KVP_EXPORT_MIN_WIDTH, KVP_EXPORT_MIN_HEIGHT,
+                   KVP_EXPORT_MAX_SIDE, KVP_EXPORT_MAX_SIDE);
+      return FALSE;
+    }
+
+  if (!(scale >= KVP_EXPORT_MIN_SCALE && scale <= KVP_EXPORT_MAX_SCALE))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The scale %g is not valid: use %d to %d."),
+                   scale, KVP_EXPORT_MIN_SCALE, KVP_EXPORT_MAX_SCALE);
+      return FALSE;
+    }
+
+  /* A PNG is held in memory whole: keep it under 16384 pixels a side. */
+  if (width * scale > KVP_EXPORT_MAX_PIXELS || height * scale > KVP_EXPORT_MAX_PIXELS)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The size %d×%d at scale %g would be %.0f×%.0f pixels; the limit is %d pixels a side."),
+                   width, height, scale, width * scale, height * scale, KVP_EXPORT_MAX_PIXELS);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+kvp_export_write (KvpComparison  *cmp,
+                  const KvpTheme *theme,
+                  const char     *path,
+                  int             width,
+                  int             height,
+                  double          scale,
+                  GError        **error)
+{
+  KvpExportFormat format;
+  g_autofree char *tmp_path = NULL;
+  Sink sink = { -1, 0 };
+
+  g_return_val_if_fail (cmp != NULL, FALSE);
+  g_return_val_if_fail (theme != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!kvp_export_format_from_path (path, &format, error) ||
+      !kvp_export_check_size (width, height, scale, error))
+    return FALSE;
+
+  /* Beside the target, so the rename stays on one file system. */
+  tmp_path = g_strconcat (path, ".XXXXXX", NULL);
+  sink.fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0666);
+  if (sink.fd < 0)
+    {
+      set_write_error (error, path, g_strerror (errno));
+      return FALSE;
+    }
+
+  if (!draw (cmp, theme, format, width, height, scale, &sink, path, error))
+    goto fail;
+
+  if (fsync (sink.fd) != 0)
+    {
+      set_write_error (error, path, g_strerror (errno));
+      goto fail;
+    }
+  if (close (sink.fd) != 0)
+    {
+      sink.fd = -1;
+      set_write_error (error, path, g_strerror (errno));
+      goto fail;
+    }
+  sink.fd = -1;
+
+  if (g_rename (tmp_path, path) != 0)
+    {
+      set_write_error (error, path, g_strerror (errno));
+      goto fail;
+    }
+
+  return TRUE;
+
+fail:
+  if (sink.fd >= 0)
+    close (sink.fd);
+  g_unlink (tmp_path);
+  return FALSE;
+}

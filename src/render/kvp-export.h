@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-export.h: writes the settled picture to PNG, SVG or PDF without a
+ * display, safely: into a temporary file beside the target, then renamed. */
+
+#pragma once
+
+#include <glib.h>
+
+#include "kvp-comparison.h"
+#include "kvp-theme.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  KVP_EXPORT_PNG,
+  KVP_EXPORT_SVG,
+  KVP_EXPORT_PDF,
+} KvpExportFormat;
+
+#define KVP_EXPORT_DEFAULT_WIDTH  1600
+#define KVP_EXPORT_DEFAULT_HEIGHT 1000
+/* Limits of --size and --scale; the PNG stays under 16384 pixels a side. */
+#define KVP_EXPORT_MIN_WIDTH      200
+#define KVP_EXPORT_MIN_HEIGHT     150
+#define KVP_EXPORT_MAX_SIDE       8192
+#define KVP_EXPORT_MIN_SCALE      1
+#define KVP_EXPORT_MAX_SCALE      4
+#define KVP_EXPORT_MAX_PIXELS     16384
+
+gboolean kvp_export_format_from_path (const char      *path,
+                                      KvpExportFormat *out_format,
+                                      GError         **error);
+/* "1600x1000" → width, height, within the limits export accepts. */
+gboolean kvp_export_parse_size       (const char      *text,
+                                      int             *out_width,
+                                      int             *out_height,
+                                      GError         **error);
+/* "2" → 2, a whole number from 1 to 4. */
+gboolean kvp_export_parse_scale      (const char      *text,
+                                      int             *out_scale,
+                                      GError         **error);
+/* Whether width × height at scale is within the limits (KVP_ERROR_INVALID). */
+gboolean kvp_export_check_size       (int              width,
+                                      int              height,
+                                      double           scale,
+                                      GError         **error);
+/* Draws the settled frame.  KVP_ERROR_INVALID for a bad name, size or scale
+ * (nothing is written), KVP_ERROR_FAILED when writing fails (the target is
+ * untouched and no temporary file is left). */
+gboolean kvp_export_write            (KvpComparison   *cmp,
+                                      const KvpTheme  *theme,
+                                      const char      *path,
+                                      int              width,
+                                      int              height,
+                                      double           scale,
+                                      GError         **error);
+
+G_END_DECLS

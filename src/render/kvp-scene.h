@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-scene.h: everything the painters need, computed once when the inputs
+ * change: layout rectangles, card texts, bar segments, grid geometry and the
+ * state of every block.  Painting a frame only reads it. */
+
+#pragma once
+
+#include <cairo.h>
+#include <glib.h>
+
+#include "kvp-comparison.h"
+#include "kvp-theme.h"
+
+G_BEGIN_DECLS
+
+typedef struct _KvpScene KvpScene;
+
+typedef enum
+{
+  KVP_CARD_TRADITIONAL,
+  KVP_CARD_PAGED,
+  KVP_CARD_SAVED,
+  KVP_CARD_UTILIZATION,
+  KVP_N_CARDS
+} KvpCard;
+
+typedef enum
+{
+  KVP_BAR_TRADITIONAL,
+  KVP_BAR_PAGED,
+  KVP_N_BARS
+} KvpBar;
+
+typedef enum
+{
+  KVP_BAR_SEGMENT_TRACK, /* the whole byte scale */
+  KVP_BAR_SEGMENT_USED,  /* tokens held */
+  KVP_BAR_SEGMENT_WASTE, /* reserved but unused, or last-block slack */
+} KvpBarSegment;
+
+/* Builds the scene of cmp at width × height (device-independent units). */
+KvpScene       *kvp_scene_new                (KvpComparison   *cmp,
+                                              const KvpTheme  *theme,
+                                              double           width,
+                                              double           height);
+KvpScene       *kvp_scene_ref                (KvpScene        *self);
+void            kvp_scene_unref              (KvpScene        *self);
+
+/* Makes the scene a transition from previous (what was on screen): new blocks
+ * fill in, freed blocks fade out, card numbers ease.  Without a previous scene
+ * time t plays the launch sequence. */
+void            kvp_scene_set_previous       (KvpScene        *self,
+                                              KvpScene        *previous);
+/* t at and after which every frame is the settled frame. */
+double          kvp_scene_get_duration       (KvpScene        *self);
+
+KvpComparison  *kvp_scene_get_comparison     (KvpScene        *self);
+const KvpTheme *kvp_scene_get_theme          (KvpScene        *self);
+double          kvp_scene_get_width          (KvpScene        *self);
+double          kvp_scene_get_height         (KvpScene        *self);
+
+/* Card texts as painted in the settled frame. */
+const char     *kvp_scene_get_card_title     (KvpScene        *self,
+                                              KvpCard          card);
+const char     *kvp_scene_get_card_value     (KvpScene        *self,
+                                              KvpCard          card);
+const char     *kvp_scene_get_card_caption   (KvpScene        *self,
+                                              KvpCard          card);
+/* One sentence reading the four cards, for screen readers. */
+char           *kvp_scene_dup_description    (KvpScene        *self);
+
+/* Geometry, for tests and pointer hit-testing. */
+gboolean        kvp_scene_get_block_rect     (KvpScene        *self,
+                                              guint32          block,
+                                              cairo_rectangle_t *out_rect);
+gboolean        kvp_scene_get_block_at       (KvpScene        *self,
+                                              double           x,
+                                              double           y,
+                                              guint32         *out_block);
+
+gboolean        kvp_scene_get_card_rect      (KvpScene        *self,
+                                              KvpCard          card,
+                                              cairo_rectangle_t *out_rect);
+/* A segment of a memory bar in the settled frame; both bars share one byte
+ * scale, so lengths are proportional to bytes. */
+gboolean        kvp_scene_get_bar_rect       (KvpScene        *self,
+                                              KvpBar           bar,
+                                              KvpBarSegment    segment,
+                                              cairo_rectangle_t *out_rect);
+void            kvp_scene_get_grid_bounds    (KvpScene        *self,
+                                              cairo_rectangle_t *out_bounds);
+/* TRUE when the blocks are too small for cells and the grid is an image. */
+gboolean        kvp_scene_is_grid_by_pixel   (KvpScene        *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpScene, kvp_scene_unref)
+
+G_END_DECLS

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* bench-render.c: what a frame costs at 1920 × 1080 with half the pool
+ * allocated — the whole scene, the grid, the obvious one-fill-per-block grid
+ * as a yardstick, and one cairo_paint as the floor.  One JSON object a line. */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "kvp-paint.h"
+#include "kvp-scene.h"
+
+#define WIDTH  1920
+#define HEIGHT 1080
+
+typedef void (*CaseFunc) (cairo_t *cr, KvpScene *scene, KvpComparison *cmp);
+
+static int
+compare_doubles (const void *a,
+                 const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+median (double *values,
+        int     n)
+{
+  qsort (values, n, sizeof (double), compare_doubles);
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+static void
+report (const char *name,
+        guint32     blocks,
+        double      median_ms)
+{
+  printf ("{\"case\": \"%s\", \"blocks\": %u, \"width\": %d, \"height\": %d, \"median_ms\": %.3f}\n",
+          name, blocks, WIDTH, HEIGHT, median_ms);
+  fflush (stdout);
+}
+
+static void
+paint_scene (cairo_t       *cr,
+             KvpScene      *scene,
+             KvpComparison *cmp)
+{
+  kvp_paint_scene (cr, scene, kvp_scene_get_duration (scene));
+}
+
+static void
+paint_grid (cairo_t       *cr,
+            KvpScene      *scene,
+            KvpComparison *cmp)
+{
+  kvp_paint_blocks (cr, scene, kvp_scene_get_duration (scene));
+}
+
+/* The obvious grid: one rectangle and one fill per block. */
+static void
+paint_naive_grid (cairo_t       *cr,
+                  KvpScene      *scene,
+                  KvpComparison *cmp)
+{
+  const KvpTheme *theme = kvp_scene_get_theme (scene);
+  guint32 n = cmp->params.num_blocks;
+
+  for (guint32 b = 0; b < n; b++)
+    {
+      cairo_rectangle_t r;
+      const KvpColor *c = kvp_block_pool_get_ref_count (cmp->pool, b) > 0 ? &theme->paged_start : &theme->free_block;
+
+      kvp_scene_get_block_rect (scene, b, &r);
+      cairo_rectangle (cr, r.x, r.y, r.width, r.height);
+      cairo_set_source_rgb (cr, c->red, c->green, c->blue);
+      cairo_fill (cr);
+    }
+}
+
+static void
+paint_floor (cairo_t       *cr,
+             KvpScene      *scene,
+             KvpComparison *cmp)
+{
+  cairo_set_source_rgb (cr, 0.5, 0.5, 0.5);
+  cairo_paint (cr);
+}
+
+static double
+run (CaseFunc       func,
+     KvpScene      *scene,
+     KvpComparison *cmp,
+     int            repeats)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, WIDTH, HEIGHT);
+  cairo_t *cr = cairo_create (surface);
+  double *times = g_new (double, repeats);
+  double result;
+
+  func (cr, scene, cmp); /* warm caches and fonts */
+  for (int i = 0; i < repeats; i++)
+    {
+      gint64 start = g_get_monotonic_time ();
+
+      cairo_save (cr);
+      func (cr, scene, cmp);
+      cairo_restore (cr);
+      cairo_surface_flush (surface);
+      times[i] = (g_get_monotonic_time () - start) / 1000.0;
+    }
+
+  result = median (times, repeats);
+  g_free (times);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+
+  return result;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const guint32 pools[] = { 1024, 65536, 1048576 };
+  const KvpTheme *theme = kvp_theme_get (KVP_THEME_LIGHT);
+
+  for (guint i = 0; i < G_N_ELEMENTS (pools); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (KvpComparison) cmp = NULL;
+      g_autoptr (KvpScene) scene = NULL;
+      KvpParams params;
+      double build[9];
+
+      kvp_params_init_default (&params);
+      params.block_size = 16;
+      params.num_blocks = pools[i];
+      params.seq_len = (guint64) pools[i] / 2 * 16;
+      params.max_seq_len = MAX (params.seq_len, 2048);
+      cmp = kvp_comparison_new (&params, &error);
+      g_assert_no_error (error);
+
+      /* Building includes the by-pixel image, so frames only paint it. */
+      for (guint k = 0; k < G_N_ELEMENTS (build); k++)
+        {
+          gint64 start = g_get_monotonic_time ();
+
+          g_clear_pointer (&scene, kvp_scene_unref);
+          scene = kvp_scene_new (cmp, theme, WIDTH, HEIGHT);
+          build[k] = (g_get_monotonic_time () - start) / 1000.0;
+        }
+
+      report ("scene-build", pools[i], median (build, G_N_ELEMENTS (build)));
+      report ("scene", pools[i], run (paint_scene, scene, cmp, 31));
+      report ("grid", pools[i], run (paint_grid, scene, cmp, 31));
+      report ("naive-grid", pools[i], run (paint_naive_grid, scene, cmp, pools[i] > 100000 ? 5 : 15));
+      if (i == G_N_ELEMENTS (pools) - 1)
+        report ("floor", pools[i], run (paint_floor, scene, cmp, 31));
+    }
+
+  return 0;
+}

@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-export.c: exports through kvp_export_write and through the real binary
+ * with no display: sizes and scale, SVG and PDF, every usage mistake (exit 2,
+ * no file), and a failed write (exit 1, the old file intact, nothing left). */
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <cairo.h>
+
+#include <glib/gstdio.h>
+
+#include "kvp-error.h"
+#include "kvp-export.h"
+
+static char *
+make_dir (void)
+{
+  g_autoptr (GError) error = NULL;
+  char *dir = g_dir_make_tmp ("kvp-export-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+static guint
+count_entries (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (d);
+  while (g_dir_read_name (d) != NULL)
+    n++;
+  return n;
+}
+
+static void
+remove_dir (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        g_rmdir (path);
+      else
+        g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+static void
+png_size (const char *path,
+          int        *width,
+          int        *height)
+{
+  cairo_surface_t *s = cairo_image_surface_create_from_png (path);
+
+  g_assert_cmpint (cairo_surface_status (s), ==, CAIRO_STATUS_SUCCESS);
+  *width = cairo_image_surface_get_width (s);
+  *height = cairo_image_surface_get_height (s);
+  cairo_surface_destroy (s);
+}
+
+static KvpComparison *
+default_comparison (void)
+{
+  g_autoptr (GError) error = NULL;
+  KvpParams params;
+  KvpComparison *cmp;
+
+  kvp_params_init_default (&params);
+  cmp = kvp_comparison_new (&params, &error);
+  g_assert_no_error (error);
+  return cmp;
+}
+
+static void
+test_api_formats (void)
+{
+  g_autoptr (KvpComparison) cmp = default_comparison ();
+  g_autofree char *dir = make_dir ();
+  g_autofree char *png = g_build_filename (dir, "shot.png", NULL);
+  g_autofree char *png2 = g_build_filename (dir, "shot@2.PNG", NULL);
+  g_autofree char *svg = g_build_filename (dir, "shot.svg", NULL);
+  g_autofree char *pdf = g_build_filename (dir, "shot.pdf", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr (GError) error = NULL;
+  int w, h;
+
+  g_assert_true (kvp_export_write (cmp, kvp_theme_get (KVP_THEME_LIGHT), png, 1600, 1000, 1, &error));
+  g_assert_no_error (error);
+  png_size (png, &w, &h);
+  g_assert_cmpint (w, ==, 1600);
+  g_assert_cmpint (h, ==, 1000);
+
+  g_assert_true (kvp_export_write (cmp, kvp_theme_get (KVP_THEME_DARK), png2, 800, 560, 2, &error));
+  png_size (png2, &w, &h);
+  g_assert_cmpint (w, ==, 1600);
+  g_assert_cmpint (h, ==, 1120);
+
+  g_assert_true (kvp_export_write (cmp, kvp_theme_get (KVP_THEME_LIGHT), svg, 1600, 1000, 1, &error));
+  g_assert_true (g_file_get_contents (svg, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "<svg"));
+  g_assert_nonnull (strstr (contents, "width=\"1600px\""));
+  g_clear_pointer (&contents, g_free);
+
+  g_assert_true (kvp_export_write (cmp, kvp_theme_get (KVP_THEME_LIGHT), pdf, 1600, 1000, 1, &error));
+  g_assert_true (g_file_get_contents (pdf, &contents, NULL, NULL));
+  g_assert_true (g_str_has_prefix (contents, "%PDF-"));
+
+  /* Four files and no temporary ones. */
+  g_assert_cmpuint (count_entries (dir), ==, 4);
+  remove_dir (dir);
+}
+
+static void
+test_api_failures (void)
+{
+  g_autoptr (KvpComparison) cmp = default_comparison ();
+  g_autofree char *dir = make_dir ();
+  g_autofree char *old = g_build_filename (dir, "old.png", NULL);
+  g_autofree char *folder = g_build_filename (dir, "folder.png", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr (GError) error = NULL;
+  const KvpTheme *theme = kvp_theme_get (KVP_THEME_LIGHT);
+
+  g_assert_true (g_file_set_contents (old, "old", -1, NULL));
+
+  /* A bad format or size writes nothing. */
+  g_assert_false (kvp_export_write (cmp, theme, "/tmp/kvp-x.gif", 1600, 1000, 1, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (kvp_export_write (cmp, theme, old, 10, 10, 1, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (kvp_export_write (cmp, theme, old, 8192, 8192, 4, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* A folder that does not exist: the message names the file and why. */
+  g_assert_false (kvp_export_write (cmp, theme, "/nonexistent-kvp/x.png", 1600, 1000, 1, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "/nonexistent-kvp/x.png"));
+  g_assert_nonnull (strstr (error->message, g_strerror (ENOENT)));
+  g_clear_error (&error);
+
+  /* The rename fails (a folder has the name): nothing is left behind. */
+  g_assert_cmpint (g_mkdir (folder, 0755), ==, 0);
+  g_assert_false (kvp_export_write (cmp, theme, folder, 1600, 1000, 1, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_FAILED);
+  g_clear_error (&error);
+  g_assert_true (g_file_test (folder, G_FILE_TEST_IS_DIR));
+
+  g_assert_true (g_file_get_contents (old, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "old");
+  g_assert_cmpuint (count_entries (dir), ==, 2);
+  remove_dir (dir);
+}
+
+static void
+test_parse (void)
+{
+  const struct
+  {
+    const char *text;
+    gboolean    ok;
+    int         width, height;
+  } sizes[] = {
+    { "1600x1000", TRUE, 1600, 1000 },
+    { "800X560", TRUE, 800, 560 },
+    { "200x150", TRUE, 200, 150 },
+    { "8192x8192", TRUE, 8192, 8192 },
+    { "199x150", FALSE },
+    { "200x149", FALSE },
+    { "8193x100", FALSE },
+    { "99999999999999999999x100", FALSE },
+    { "1600", FALSE },
+    { "1600x", FALSE },
+    { "x1000", FALSE },
+    { "-1600x1000", FALSE },
+    { "1600x1000px", FALSE },
+    { "", FALSE },
+  };
+  const struct
+  {
+    const char *text;
+    gboolean    ok;
+  } scales[] = {
+    { "1", TRUE }, { "4", TRUE }, { "0", FALSE }, { "5", FALSE }, { "1.5", FALSE }, { "two", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      int w = 0, h = 0;
+
+      g_assert_cmpint (kvp_export_parse_size (sizes[i].text, &w, &h, &error), ==, sizes[i].ok);
+      if (sizes[i].ok)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpint (w, ==, sizes[i].width);
+          g_assert_cmpint (h, ==, sizes[i].height);
+        }
+      else
+        {
+          /* The message names the value and the allowed range. */
+          g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+          g_assert_nonnull (strstr (error->message, sizes[i].text));
+          g_assert_nonnull (strstr (error->message, "8192"));
+        }
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (scales); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      int scale = 0;
+
+      g_assert_cmpint (kvp_export_parse_scale (scales[i].text, &scale, &error), ==, scales[i].ok);
+      if (!scales[i].ok)
+        g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+    }
+
+  {
+    KvpExportFormat format;
+
+    g_assert_true (kvp_export_format_from_path ("a/b.Svg", &format, NULL));
+    g_assert_cmpint (format, ==, KVP_EXPORT_SVG);
+    g_assert_false (kvp_export_format_from_path ("shot.jpeg", &format, NULL));
+    g_assert_false (kvp_export_format_from_path (".png", &format, NULL));
+  }
+}
+
+/* The binary, with no display. */
+static int
+run_kvpage (const char * const *args,
+            char              **out_stderr)
+{
+  const char *binary = g_getenv ("KVPAGE");
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_auto (GStrv) envp = g_get_environ ();
+  g_autoptr (GError) error = NULL;
+  int status = -1;
+
+  envp = g_environ_unsetenv (envp, "DISPLAY");
+  envp = g_environ_unsetenv (envp, "WAYLAND_DISPLAY");
+  g_ptr_array_add (argv, (gpointer) binary);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_STDOUT_TO_DEV_NULL,
+                               NULL, NULL, NULL, out_stderr, &status, &error));
+  g_assert_no_error (error);
+
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static gboolean
+have_binary (void)
+{
+  const char *binary = g_getenv ("KVPAGE");
+
+  if (binary == NULL || !g_file_test (binary, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("KVPAGE does not name the built kvpage");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+test_binary_exports (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *png = NULL, *png2 = NULL, *svg = NULL, *pdf = NULL;
+  g_autofree char *err = NULL;
+  int w, h;
+
+  if (!have_binary ())
+    return;
+
+  dir = make_dir ();
+  png = g_build_filename (dir, "shot.png", NULL);
+  png2 = g_build_filename (dir, "small.png", NULL);
+  svg = g_build_filename (dir, "shot.svg", NULL);
+  pdf = g_build_filename (dir, "shot.pdf", NULL);
+
+  g_assert_cmpint (run_kvpage ((const char *[]) { "--export", png, NULL }, &err), ==, 0);
+  png_size (png, &w, &h);
+  g_assert_cmpint (w, ==, 1600);
+  g_assert_cmpint (h, ==, 1000);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_kvpage ((const char *[]) { "--export", png2, "--size", "800x560", "--scale", "2",
+                                                  "--theme", "dark", NULL }, &err), ==, 0);
+  png_size (png2, &w, &h);
+  g_assert_cmpint (w, ==, 1600);
+  g_assert_cmpint (h, ==, 1120);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_kvpage ((const char *[]) { "--export", svg, NULL }, &err), ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_kvpage ((const char *[]) { "--export", pdf, "--seq-len", "512", NULL }, &err), ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_assert_true (g_file_test (svg, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (pdf, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (count_entries (dir), ==, 4);
+  remove_dir (dir);
+}
+
+static void
+test_binary_usage (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *png = NULL, *gif = NULL;
+  const char *bad[][3] = {
+    { "--size", "10x10", NULL },
+    { "--size", "big", NULL },
+    { "--scale", "9", NULL },
+    { "--scale", "0", NULL },
+    { "--theme", "blue", NULL },
+    { "--blocks", "0", NULL },
+  };
+
+  if (!have_binary ())
+    return;
+
+  dir = make_dir ();
+  png = g_build_filename (dir, "shot.png", NULL);
+  gif = g_build_filename (dir, "shot.gif", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *err = NULL;
+
+      g_assert_cmpint (run_kvpage ((const char *[]) { "--export", png, bad[i][0], bad[i][1], NULL }, &err), ==, 2);
+      /* One line saying what and why. */
+      g_assert_nonnull (err);
+      g_assert_cmpuint (strlen (err), >, 0);
+    }
+  {
+    g_autofree char *err = NULL;
+
+    g_assert_cmpint (run_kvpage ((const char *[]) { "--export", gif, NULL }, &err), ==, 2);
+  }
+  g_assert_cmpuint (count_entries (dir), ==, 0);
+  remove_dir (dir);
+}
+
+static void
+test_binary_write_failure (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *folder = NULL, *old = NULL, *contents = NULL, *err = NULL;
+
+  if (!have_binary ())
+    return;
+
+  dir = make_dir ();
+  folder = g_build_filename (dir, "folder.png", NULL);
+  old = g_build_filename (dir, "old.png", NULL);
+  g_assert_true (g_file_set_contents (old, "old", -1, NULL));
+  g_assert_cmpint (g_mkdir (folder, 0755), ==, 0);
+
+  g_assert_cmpint (run_kvpage ((const char *[]) { "--export", "/nonexistent-kvp/x.png", NULL }, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "/nonexistent-kvp/x.png"));
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_kvpage ((const char *[]) { "--export", folder, NULL }, &err), ==, 1);
+  g_clear_pointer (&err, g_free);
+  /* A bad value on an existing file leaves it as it was. */
+  g_assert_cmpint (run_kvpage ((const char *[]) { "--export", old, "--size", "1x1", NULL }, &err), ==, 2);
+
+  g_assert_true (g_file_get_contents (old, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "old");
+  g_assert_cmpuint (count_entries (dir), ==, 2);
+  remove_dir (dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/export/api/formats", test_api_formats);
+  g_test_add_func ("/export/api/failures", test_api_failures);
+  g_test_add_func ("/export/api/parse", test_parse);
+  g_test_add_func ("/export/binary/formats", test_binary_exports);
+  g_test_add_func ("/export/binary/usage", test_binary_usage);
+  g_test_add_func ("/export/binary/write-failure", test_binary_write_failure);
+
+  return g_test_run ();
+}

@@ -1,0 +1,486 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-render.c: the picture, drawn on image surfaces with no display — card
+ * texts, colours found through the scene's own geometry, bar proportions,
+ * themes, animation frames, and pools from one block to 16,777,216. */
+
+#include "config.h"
+
+#include <math.h>
+
+#include <string.h>
+
+#include "kvp-error.h"
+#include "kvp-format.h"
+#include "kvp-paint.h"
+#include "kvp-scene.h"
+
+#define WIDTH  1600
+#define HEIGHT 1000
+
+static KvpComparison *
+new_comparison (guint64 seq_len,
+                guint64 max_seq_len,
+                guint32 block_size,
+                guint32 num_blocks)
+{
+  g_autoptr (GError) error = NULL;
+  KvpComparison *cmp;
+  KvpParams params;
+
+  kvp_params_init_default (&params);
+  if (seq_len)
+    params.seq_len = seq_len;
+  if (max_seq_len)
+    params.max_seq_len = max_seq_len;
+  if (block_size)
+    params.block_size = block_size;
+  if (num_blocks)
+    params.num_blocks = num_blocks;
+
+  cmp = kvp_comparison_new (&params, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (cmp);
+
+  return cmp;
+}
+
+static cairo_surface_t *
+render (KvpScene *scene,
+        double    t,
+        double    scale)
+{
+  cairo_surface_t *surface;
+  cairo_t *cr;
+
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32,
+                                        (int) ceil (kvp_scene_get_width (scene) * scale),
+                                        (int) ceil (kvp_scene_get_height (scene) * scale));
+  cr = cairo_create (surface);
+  cairo_scale (cr, scale, scale);
+  kvp_paint_scene (cr, scene, t);
+  g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+
+  return surface;
+}
+
+static guint32
+pixel_at (cairo_surface_t *surface,
+          double           x,
+          double           y)
+{
+  int ix = (int) floor (x), iy = (int) floor (y);
+  guint8 *data = cairo_image_surface_get_data (surface);
+  int stride = cairo_image_surface_get_stride (surface);
+
+  g_assert_cmpint (ix, >=, 0);
+  g_assert_cmpint (iy, >=, 0);
+  g_assert_cmpint (ix, <, cairo_image_surface_get_width (surface));
+  g_assert_cmpint (iy, <, cairo_image_surface_get_height (surface));
+
+  return *(guint32 *) (gpointer) (data + (gsize) iy * stride + (gsize) ix * 4);
+}
+
+static gboolean
+pixel_is (guint32         pixel,
+          const KvpColor *c)
+{
+  int r = pixel >> 16 & 0xff, g = pixel >> 8 & 0xff, b = pixel & 0xff;
+
+  return abs (r - (int) round (c->red * 255)) <= 2 &&
+         abs (g - (int) round (c->green * 255)) <= 2 &&
+         abs (b - (int) round (c->blue * 255)) <= 2;
+}
+
+static double
+mean_luminance (cairo_surface_t *surface)
+{
+  int w = cairo_image_surface_get_width (surface);
+  int h = cairo_image_surface_get_height (surface);
+  double sum = 0.0;
+
+  for (int y = 0; y < h; y += 2)
+    for (int x = 0; x < w; x += 2)
+      {
+        guint32 p = pixel_at (surface, x, y);
+
+        sum += 0.2126 * (p >> 16 & 0xff) + 0.7152 * (p >> 8 & 0xff) + 0.0722 * (p & 0xff);
+      }
+
+  return sum / ((w / 2.0) * (h / 2.0));
+}
+
+static gboolean
+surfaces_equal (cairo_surface_t *a,
+                cairo_surface_t *b)
+{
+  int h = cairo_image_surface_get_height (a);
+  int stride = cairo_image_surface_get_stride (a);
+
+  g_assert_cmpint (h, ==, cairo_image_surface_get_height (b));
+  g_assert_cmpint (stride, ==, cairo_image_surface_get_stride (b));
+
+  return memcmp (cairo_image_surface_get_data (a), cairo_image_surface_get_data (b),
+                 (gsize) h * stride) == 0;
+}
+
+/* The rows of DESIGN.md's table. */
+static const struct
+{
+  guint64     max_seq_len;
+  const char *traditional;
+  const char *paged;
+  const char *saved;
+  const char *saved_percent;
+  const char *utilization;
+} card_rows[] = {
+  { 2048, "44.00 MiB", "2.75 MiB", "41.25 MiB", "93.75 %", "0.78 %" },
+  { 1024, "22.00 MiB", "2.75 MiB", "19.25 MiB", "87.50 %", "0.78 %" },
+};
+
+static void
+test_cards (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (card_rows); i++)
+    {
+      g_autoptr (KvpComparison) cmp = new_comparison (128, card_rows[i].max_seq_len, 16, 1024);
+      g_autoptr (KvpScene) scene = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), WIDTH, HEIGHT);
+      g_autofree char *reserved = kvp_format_count (card_rows[i].max_seq_len);
+      g_autofree char *blocks = kvp_format_count (1024);
+      g_autofree char *description = kvp_scene_dup_description (scene);
+
+      g_assert_cmpstr (kvp_scene_get_card_value (scene, KVP_CARD_TRADITIONAL), ==, card_rows[i].traditional);
+      g_assert_cmpstr (kvp_scene_get_card_value (scene, KVP_CARD_PAGED), ==, card_rows[i].paged);
+      g_assert_cmpstr (kvp_scene_get_card_value (scene, KVP_CARD_SAVED), ==, card_rows[i].saved);
+      g_assert_cmpstr (kvp_scene_get_card_value (scene, KVP_CARD_UTILIZATION), ==, card_rows[i].utilization);
+
+      /* The reservation length stands next to every traditional figure. */
+      g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_TRADITIONAL), reserved));
+      g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_PAGED), "8 blocks"));
+      g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_PAGED), "16 tokens"));
+      g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_SAVED), card_rows[i].saved_percent));
+      g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_UTILIZATION), blocks));
+      g_assert_cmpstr (kvp_scene_get_card_title (scene, KVP_CARD_PAGED), ==, "PagedAttention");
+
+      g_assert_nonnull (strstr (description, card_rows[i].traditional));
+      g_assert_nonnull (strstr (description, card_rows[i].saved_percent));
+    }
+}
+
+static void
+test_does_not_fit (void)
+{
+  g_autoptr (KvpComparison) cmp = new_comparison (20000, 20000, 16, 1024);
+  g_autoptr (KvpScene) scene = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), WIDTH, HEIGHT);
+  g_autofree char *description = kvp_scene_dup_description (scene);
+  g_autofree char *needed = kvp_format_count (1250);
+  cairo_surface_t *surface;
+  cairo_rectangle_t r;
+
+  g_assert_false (cmp->fits);
+  /* No utilization figure for blocks that were never allocated. */
+  g_assert_null (strstr (kvp_scene_get_card_value (scene, KVP_CARD_UTILIZATION), "%"));
+  g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_UTILIZATION), needed));
+  g_assert_nonnull (strstr (description, "does not fit"));
+
+  /* Every block of the pool is drawn free. */
+  surface = render (scene, kvp_scene_get_duration (scene), 1.0);
+  g_assert_true (kvp_scene_get_block_rect (scene, 0, &r));
+  g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2),
+                           &kvp_theme_get (KVP_THEME_LIGHT)->free_block));
+  cairo_surface_destroy (surface);
+}
+
+static void
+test_block_colors (void)
+{
+  /* 124 tokens in blocks of 16: seven full blocks and one 12/16 full. */
+  g_autoptr (KvpComparison) cmp = new_comparison (124, 2048, 16, 1024);
+  const KvpTheme *theme = kvp_theme_get (KVP_THEME_LIGHT);
+  g_autoptr (KvpScene) scene = kvp_scene_new (cmp, theme, WIDTH, HEIGHT);
+  const guint32 *table;
+  guint n_blocks;
+  cairo_surface_t *surface;
+  cairo_rectangle_t r;
+  guint32 free_block = G_MAXUINT32;
+  KvpColor first = kvp_theme_paged_at (theme, 0.0);
+  KvpColor last = kvp_theme_paged_at (theme, 1.0);
+
+  table = kvp_block_pool_get_block_table (cmp->pool, cmp->seq, &n_blocks);
+  g_assert_cmpuint (n_blocks, ==, 8);
+  for (guint32 b = 1024; b-- > 0;)
+    if (kvp_block_pool_get_ref_count (cmp->pool, b) == 0)
+      {
+        free_block = b;
+        break;
+      }
+  g_assert_cmpuint (free_block, !=, G_MAXUINT32);
+  g_assert_false (kvp_scene_is_grid_by_pixel (scene));
+
+  surface = render (scene, kvp_scene_get_duration (scene), 1.0);
+
+  /* An allocated block: the start of the gradient. */
+  g_assert_true (kvp_scene_get_block_rect (scene, table[0], &r));
+  g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &first));
+
+  /* The partial block: filled (end of the gradient) at its centre, free in
+   * its top eighth, above the 12/16 level. */
+  g_assert_true (kvp_scene_get_block_rect (scene, table[7], &r));
+  g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &last));
+  g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 8), &theme->free_block));
+
+  /* A free block. */
+  g_assert_true (kvp_scene_get_block_rect (scene, free_block, &r));
+  g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &theme->free_block));
+
+  cairo_surface_destroy (surface);
+}
+
+static void
+test_hit_testing (void)
+{
+  g_autoptr (KvpComparison) cmp = new_comparison (0, 0, 0, 0);
+  g_autoptr (KvpScene) scene = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), 900, 600);
+  const guint32 blocks[] = { 0, 1, 63, 500, 1023 };
+  cairo_rectangle_t r;
+  guint32 found;
+
+  for (guint i = 0; i < G_N_ELEMENTS (blocks); i++)
+    {
+      g_assert_true (kvp_scene_get_block_rect (scene, blocks[i], &r));
+      g_assert_true (kvp_scene_get_block_at (scene, r.x + r.width / 2, r.y + r.height / 2, &found));
+      g_assert_cmpuint (found, ==, blocks[i]);
+    }
+  g_assert_false (kvp_scene_get_block_rect (scene, 1024, &r));
+  g_assert_false (kvp_scene_get_block_at (scene, 1, 1, &found));
+}
+
+static void
+test_bars (void)
+{
+  /* R = 2048 and R = 100 (the paged allocation then rounds up past it). */
+  const guint64 reservations[] = { 2048, 1024, 130 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (reservations); i++)
+    {
+      g_autoptr (KvpComparison) cmp = new_comparison (120, reservations[i], 16, 1024);
+      g_autoptr (KvpScene) scene = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), WIDTH, HEIGHT);
+      cairo_rectangle_t track, t_used, t_waste, p_used, p_waste;
+      double per_byte;
+
+      kvp_scene_get_bar_rect (scene, KVP_BAR_TRADITIONAL, KVP_BAR_SEGMENT_TRACK, &track);
+      kvp_scene_get_bar_rect (scene, KVP_BAR_TRADITIONAL, KVP_BAR_SEGMENT_USED, &t_used);
+      kvp_scene_get_bar_rect (scene, KVP_BAR_TRADITIONAL, KVP_BAR_SEGMENT_WASTE, &t_waste);
+      kvp_scene_get_bar_rect (scene, KVP_BAR_PAGED, KVP_BAR_SEGMENT_USED, &p_used);
+      kvp_scene_get_bar_rect (scene, KVP_BAR_PAGED, KVP_BAR_SEGMENT_WASTE, &p_waste);
+
+      /* One byte scale: the longer of the two fills the track. */
+      per_byte = track.width / (double) MAX (cmp->traditional_bytes, cmp->paged_bytes);
+      g_assert_cmpfloat_with_epsilon (t_used.width + t_waste.width, cmp->traditional_bytes * per_byte, 1e-6);
+      g_assert_cmpfloat_with_epsilon (p_used.width + p_waste.width, cmp->paged_bytes * per_byte, 1e-6);
+      g_assert_cmpfloat_with_epsilon (t_waste.width, cmp->traditional_waste_bytes * per_byte, 1e-6);
+      g_assert_cmpfloat_with_epsilon (p_waste.width, cmp->paged_waste_bytes * per_byte, 1e-6);
+      /* The same tokens take the same length in both bars. */
+      g_assert_cmpfloat_with_epsilon (t_used.width, p_used.width, 1e-6);
+      g_assert_cmpfloat_with_epsilon (t_waste.x, t_used.x + t_used.width, 1e-9);
+    }
+}
+
+static void
+test_dark_theme (void)
+{
+  g_autoptr (KvpComparison) cmp = new_comparison (0, 0, 0, 0);
+  g_autoptr (KvpScene) light = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), 800, 560);
+  g_autoptr (KvpScene) dark = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_DARK), 800, 560);
+  cairo_surface_t *a = render (light, kvp_scene_get_duration (light), 1.0);
+  cairo_surface_t *b = render (dark, kvp_scene_get_duration (dark), 1.0);
+  KvpThemeVariant variant;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpfloat (mean_luminance (b), <, mean_luminance (a) * 0.5);
+
+  g_assert_true (kvp_theme_variant_from_string ("dark", &variant, NULL));
+  g_assert_cmpint (variant, ==, KVP_THEME_DARK);
+  g_assert_false (kvp_theme_variant_from_string ("blue", &variant, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "blue"));
+
+  cairo_surface_destroy (a);
+  cairo_surface_destroy (b);
+}
+
+static void
+test_launch (void)
+{
+  g_autoptr (KvpComparison) cmp = new_comparison (0, 0, 0, 0);
+  g_autoptr (KvpScene) scene = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), 800, 560);
+  double duration = kvp_scene_get_duration (scene);
+  cairo_surface_t *start, *middle, *middle2, *settled, *settled2, *later;
+
+  g_assert_cmpfloat (duration, >, 0.4);
+  g_assert_cmpfloat (duration, <, 2.5);
+
+  start = render (scene, 0.0, 1.0);
+  middle = render (scene, duration / 2, 1.0);
+  middle2 = render (scene, duration / 2, 1.0);
+  settled = render (scene, duration, 1.0);
+  settled2 = render (scene, duration, 1.0);
+  later = render (scene, duration + 100.0, 1.0);
+
+  g_assert_false (surfaces_equal (start, settled));
+  g_assert_false (surfaces_equal (middle, settled));
+  g_assert_true (surfaces_equal (middle, middle2));
+  g_assert_true (surfaces_equal (settled, settled2));
+  g_assert_true (surfaces_equal (settled, later));
+
+  cairo_surface_destroy (start);
+  cairo_surface_destroy (middle);
+  cairo_surface_destroy (middle2);
+  cairo_surface_destroy (settled);
+  cairo_surface_destroy (settled2);
+  cairo_surface_destroy (later);
+}
+
+static void
+test_transition (void)
+{
+  const guint32 pools[] = { 1024, 1048576 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (pools); i++)
+    {
+      g_autoptr (KvpComparison) before = new_comparison (128, 0, 16, pools[i]);
+      g_autoptr (KvpComparison) after = new_comparison (700, 0, 16, pools[i]);
+      const KvpTheme *theme = kvp_theme_get (KVP_THEME_DARK);
+      g_autoptr (KvpScene) a = kvp_scene_new (before, theme, 800, 560);
+      g_autoptr (KvpScene) b = kvp_scene_new (after, theme, 800, 560);
+      g_autoptr (KvpScene) alone = kvp_scene_new (after, theme, 800, 560);
+      cairo_surface_t *from, *first, *mid, *settled, *reference;
+
+      kvp_scene_set_previous (b, a);
+      g_assert_cmpfloat (kvp_scene_get_duration (b), <, 1.0);
+
+      from = render (a, kvp_scene_get_duration (a), 1.0);
+      first = render (b, 0.0, 1.0);
+      mid = render (b, kvp_scene_get_duration (b) / 3, 1.0);
+      settled = render (b, kvp_scene_get_duration (b), 1.0);
+      reference = render (alone, kvp_scene_get_duration (alone), 1.0);
+
+      /* A change moves from what was on screen to the new settled frame. */
+      g_assert_false (surfaces_equal (from, settled));
+      g_assert_false (surfaces_equal (first, settled));
+      g_assert_false (surfaces_equal (mid, settled));
+      g_assert_true (surfaces_equal (settled, reference));
+
+      cairo_surface_destroy (from);
+      cairo_surface_destroy (first);
+      cairo_surface_destroy (mid);
+      cairo_surface_destroy (settled);
+      cairo_surface_destroy (reference);
+    }
+}
+
+static void
+test_pool_sizes (void)
+{
+  const guint32 pools[] = { 1, 1024, 65536, 16777216 };
+  const KvpTheme *theme = kvp_theme_get (KVP_THEME_LIGHT);
+
+  for (guint i = 0; i < G_N_ELEMENTS (pools); i++)
+    {
+      /* A sequence in a sixteenth of the pool, at least one full block. */
+      guint64 n = MAX (16, (guint64) pools[i] / 16 * 16);
+      g_autoptr (KvpComparison) cmp = new_comparison (n, MAX (n, 2048), 16, pools[i]);
+      g_autoptr (KvpScene) scene = NULL;
+      cairo_surface_t *surface;
+      cairo_rectangle_t r, bounds;
+
+      scene = kvp_scene_new (cmp, theme, WIDTH, HEIGHT);
+      surface = render (scene, kvp_scene_get_duration (scene), 1.0);
+      g_assert_true (kvp_scene_get_block_rect (scene, 0, &r));
+      g_assert_false (kvp_scene_get_block_rect (scene, pools[i], &r));
+      kvp_scene_get_grid_bounds (scene, &bounds);
+      g_assert_cmpfloat (bounds.width, >, 0);
+      g_assert_cmpfloat (bounds.height, >, 0);
+
+      /* Block 0 is allocated in every case: not the free colour. */
+      g_assert_true (kvp_scene_get_block_rect (scene, 0, &r));
+      g_assert_false (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2),
+                                &theme->free_block));
+      if (pools[i] <= 1024)
+        g_assert_false (kvp_scene_is_grid_by_pixel (scene));
+      else if (pools[i] >= 1048576)
+        g_assert_true (kvp_scene_is_grid_by_pixel (scene));
+
+      /* A frame of the launch draws too. */
+      cairo_surface_destroy (surface);
+      surface = render (scene, 0.9, 1.0);
+      cairo_surface_destroy (surface);
+    }
+}
+
+static void
+test_scale (void)
+{
+  g_autoptr (KvpComparison) cmp = new_comparison (124, 0, 16, 1024);
+  const KvpTheme *theme = kvp_theme_get (KVP_THEME_LIGHT);
+  g_autoptr (KvpScene) scene = kvp_scene_new (cmp, theme, 800, 560);
+  cairo_surface_t *surface = render (scene, kvp_scene_get_duration (scene), 2.0);
+  cairo_rectangle_t r;
+
+  g_assert_cmpint (cairo_image_surface_get_width (surface), ==, 1600);
+  g_assert_true (kvp_scene_get_block_rect (scene, 0, &r));
+  g_assert_true (pixel_is (pixel_at (surface, (r.x + r.width / 2) * 2, (r.y + r.height / 2) * 2),
+                           &theme->paged_start));
+  cairo_surface_destroy (surface);
+}
+
+/* From a small window to 4K, nothing leaves the picture and cards, bars and
+ * grid stack without overlapping. */
+static void
+test_layout_sizes (void)
+{
+  const int sizes[][2] = { { 800, 560 }, { 1024, 640 }, { 1600, 1000 }, { 1920, 1080 }, { 3840, 2160 } };
+  g_autoptr (KvpComparison) cmp = new_comparison (0, 0, 0, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autoptr (KvpScene) scene = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), sizes[i][0], sizes[i][1]);
+      cairo_rectangle_t card, last_card, track, grid;
+
+      kvp_scene_get_card_rect (scene, KVP_CARD_TRADITIONAL, &card);
+      kvp_scene_get_card_rect (scene, KVP_CARD_UTILIZATION, &last_card);
+      kvp_scene_get_bar_rect (scene, KVP_BAR_PAGED, KVP_BAR_SEGMENT_TRACK, &track);
+      kvp_scene_get_grid_bounds (scene, &grid);
+
+      g_assert_cmpfloat (card.x, >, 0);
+      g_assert_cmpfloat (last_card.x + last_card.width, <, sizes[i][0]);
+      g_assert_cmpfloat (card.y + card.height, <, track.y);
+      g_assert_cmpfloat (track.y + track.height, <, grid.y);
+      g_assert_cmpfloat (grid.y + grid.height, <, sizes[i][1]);
+      g_assert_cmpfloat (grid.x + grid.width, <=, sizes[i][0]);
+      /* The grid keeps a useful share of the picture. */
+      g_assert_cmpfloat (grid.height, >, sizes[i][1] * 0.2);
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/render/cards/design-rows", test_cards);
+  g_test_add_func ("/render/cards/does-not-fit", test_does_not_fit);
+  g_test_add_func ("/render/grid/block-colors", test_block_colors);
+  g_test_add_func ("/render/grid/hit-testing", test_hit_testing);
+  g_test_add_func ("/render/grid/pool-sizes", test_pool_sizes);
+  g_test_add_func ("/render/bars/proportional", test_bars);
+  g_test_add_func ("/render/theme/dark", test_dark_theme);
+  g_test_add_func ("/render/animation/launch", test_launch);
+  g_test_add_func ("/render/animation/transition", test_transition);
+  g_test_add_func ("/render/layout/scale", test_scale);
+  g_test_add_func ("/render/layout/sizes", test_layout_sizes);
+
+  return g_test_run ();
+}
