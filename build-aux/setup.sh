@@ -35,9 +35,11 @@ install_missing () {
 }
 
 configure_and_build () {
+  # shellcheck disable=SC2086
   if [ ! -f "$build_dir/build.ninja" ]; then
-    # shellcheck disable=SC2086
     meson setup "$build_dir" "$top" $meson_args >&2
+  elif [ -n "$meson_args" ]; then
+    meson configure "$build_dir" $meson_args >&2
   fi
   ninja -C "$build_dir" >&2
 }

@@ -7,7 +7,10 @@
 
 #include <errno.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cairo.h>
 
@@ -176,10 +179,11 @@ test_parse (void)
   } sizes[] = {
     { "1600x1000", TRUE, 1600, 1000 },
     { "800X560", TRUE, 800, 560 },
-    { "200x150", TRUE, 200, 150 },
+    { "640x400", TRUE, 640, 400 },
     { "8192x8192", TRUE, 8192, 8192 },
-    { "199x150", FALSE },
-    { "200x149", FALSE },
+    { "639x400", FALSE },
+    { "640x399", FALSE },
+    { "200x150", FALSE },
     { "8193x100", FALSE },
     { "99999999999999999999x100", FALSE },
     { "1600", FALSE },
@@ -238,10 +242,22 @@ test_parse (void)
   }
 }
 
-/* The binary, with no display. */
+/* Lets the child write at most this many bytes per file, and makes going
+ * past it a failed write (EFBIG) rather than a signal. */
+static void
+limit_file_size (gpointer data)
+{
+  struct rlimit limit = { GPOINTER_TO_UINT (data), GPOINTER_TO_UINT (data) };
+
+  signal (SIGXFSZ, SIG_IGN);
+  setrlimit (RLIMIT_FSIZE, &limit);
+}
+
+/* The binary, with no display; file_limit 0 for none. */
 static int
-run_kvpage (const char * const *args,
-            char              **out_stderr)
+run_kvpage_limited (const char * const *args,
+                    guint               file_limit,
+                    char              **out_stderr)
 {
   const char *binary = g_getenv ("KVPAGE");
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
@@ -257,10 +273,31 @@ run_kvpage (const char * const *args,
   g_ptr_array_add (argv, NULL);
 
   g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_STDOUT_TO_DEV_NULL,
-                               NULL, NULL, NULL, out_stderr, &status, &error));
+                               file_limit > 0 ? limit_file_size : NULL, GUINT_TO_POINTER (file_limit),
+                               NULL, out_stderr, &status, &error));
   g_assert_no_error (error);
 
   return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static int
+run_kvpage (const char * const *args,
+            char              **out_stderr)
+{
+  return run_kvpage_limited (args, 0, out_stderr);
+}
+
+/* One line on stderr saying what and why. */
+static void
+assert_one_line (const char *err)
+{
+  const char *newline;
+
+  g_assert_nonnull (err);
+  newline = strchr (err, '\n');
+  g_assert_nonnull (newline);
+  g_assert_cmpuint (newline - err, >, 10);
+  g_assert_cmpstr (newline + 1, ==, "");
 }
 
 static gboolean
@@ -324,10 +361,15 @@ test_binary_usage (void)
   const char *bad[][3] = {
     { "--size", "10x10", NULL },
     { "--size", "big", NULL },
+    { "--size", "1600x", NULL },
+    { "--size", "8192x8192", "--scale" },
     { "--scale", "9", NULL },
     { "--scale", "0", NULL },
+    { "--scale", "1.5", NULL },
     { "--theme", "blue", NULL },
     { "--blocks", "0", NULL },
+    { "--seq-len", "9999", NULL },
+    { "stray", NULL, NULL },
   };
 
   if (!have_binary ())
@@ -341,15 +383,27 @@ test_binary_usage (void)
     {
       g_autofree char *err = NULL;
 
-      g_assert_cmpint (run_kvpage ((const char *[]) { "--export", png, bad[i][0], bad[i][1], NULL }, &err), ==, 2);
-      /* One line saying what and why. */
-      g_assert_nonnull (err);
-      g_assert_cmpuint (strlen (err), >, 0);
+      g_assert_cmpint (run_kvpage ((const char *[]) { "--export", png, bad[i][0], bad[i][1], bad[i][2],
+                                                      bad[i][2] ? "4" : NULL, NULL }, &err), ==, 2);
+      assert_one_line (err);
     }
   {
-    g_autofree char *err = NULL;
+    g_autofree char *svg = g_build_filename (dir, "shot.svg", NULL);
+    g_autofree char *hidden = g_build_filename (dir, ".png", NULL);
+    const char *names[][3] = {
+      { gif, NULL, NULL },
+      { hidden, NULL, NULL },
+      { svg, "--scale", "2" },   /* a vector has no pixel density */
+    };
 
-    g_assert_cmpint (run_kvpage ((const char *[]) { "--export", gif, NULL }, &err), ==, 2);
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+      {
+        g_autofree char *err = NULL;
+
+        g_assert_cmpint (run_kvpage ((const char *[]) { "--export", names[i][0], names[i][1], names[i][2], NULL },
+                                     &err), ==, 2);
+        assert_one_line (err);
+      }
   }
   g_assert_cmpuint (count_entries (dir), ==, 0);
   remove_dir (dir);
@@ -378,10 +432,77 @@ test_binary_write_failure (void)
   g_clear_pointer (&err, g_free);
   /* A bad value on an existing file leaves it as it was. */
   g_assert_cmpint (run_kvpage ((const char *[]) { "--export", old, "--size", "1x1", NULL }, &err), ==, 2);
+  g_clear_pointer (&err, g_free);
+
+  /* The disk fills up half-way through the picture: exit 1, the old file as
+   * it was, no temporary file beside it. */
+  g_assert_cmpint (run_kvpage_limited ((const char *[]) { "--export", old, NULL }, 4096, &err), ==, 1);
+  assert_one_line (err);
+  g_assert_nonnull (strstr (err, "old.png"));
 
   g_assert_true (g_file_get_contents (old, &contents, NULL, NULL));
   g_assert_cmpstr (contents, ==, "old");
   g_assert_cmpuint (count_entries (dir), ==, 2);
+  remove_dir (dir);
+}
+
+/* Writing through a symbolic link replaces the file it names and keeps the
+ * link; a replaced file keeps its permissions. */
+static void
+test_binary_link_and_mode (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *real = NULL, *link = NULL, *err = NULL;
+  GStatBuf st;
+  int w, h;
+
+  if (!have_binary ())
+    return;
+
+  dir = make_dir ();
+  real = g_build_filename (dir, "real.png", NULL);
+  link = g_build_filename (dir, "link.png", NULL);
+  g_assert_true (g_file_set_contents (real, "old", -1, NULL));
+  g_assert_cmpint (g_chmod (real, 0640), ==, 0);
+  g_assert_cmpint (symlink ("real.png", link), ==, 0);
+
+  g_assert_cmpint (run_kvpage ((const char *[]) { "--export", link, NULL }, &err), ==, 0);
+
+  g_assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+  png_size (real, &w, &h);
+  g_assert_cmpint (w, ==, KVP_EXPORT_DEFAULT_WIDTH);
+  g_assert_cmpint (g_stat (real, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0640);
+  g_assert_cmpuint (count_entries (dir), ==, 2);
+  remove_dir (dir);
+}
+
+/* A file its owner made read-only is not replaced, though the folder would
+ * allow it.  (root may write anything, so this needs another user.) */
+static void
+test_binary_read_only_file (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *locked = NULL, *err = NULL, *contents = NULL;
+
+  if (!have_binary ())
+    return;
+  if (geteuid () == 0)
+    {
+      g_test_skip ("root may write a read-only file");
+      return;
+    }
+
+  dir = make_dir ();
+  locked = g_build_filename (dir, "locked.png", NULL);
+  g_assert_true (g_file_set_contents (locked, "old", -1, NULL));
+  g_assert_cmpint (g_chmod (locked, 0444), ==, 0);
+
+  g_assert_cmpint (run_kvpage ((const char *[]) { "--export", locked, NULL }, &err), ==, 1);
+  assert_one_line (err);
+  g_assert_true (g_file_get_contents (locked, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "old");
+  g_assert_cmpuint (count_entries (dir), ==, 1);
   remove_dir (dir);
 }
 
@@ -397,6 +518,8 @@ main (int    argc,
   g_test_add_func ("/export/binary/formats", test_binary_exports);
   g_test_add_func ("/export/binary/usage", test_binary_usage);
   g_test_add_func ("/export/binary/write-failure", test_binary_write_failure);
+  g_test_add_func ("/export/binary/link-and-mode", test_binary_link_and_mode);
+  g_test_add_func ("/export/binary/read-only-file", test_binary_read_only_file);
 
   return g_test_run ();
 }

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "kvp-block-pool.h"
@@ -435,8 +437,8 @@ kvp_block_pool_append (KvpBlockPool  *self,
   if (n_tokens > G_MAXUINT64 - s->length)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW,
-                   _("Sequence %u holds %" G_GUINT64_FORMAT " tokens; "
-                     "%" G_GUINT64_FORMAT " more would not fit in 64 bits"),
+                   _("Sequence %u holds %" PRIu64 " tokens; "
+                     "%" PRIu64 " more would not fit in 64 bits"),
                    seq, s->length, n_tokens);
       return FALSE;
     }
@@ -469,22 +471,22 @@ kvp_block_pool_append (KvpBlockPool  *self,
       if (copy)
         g_set_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE,
                      g_dngettext (GETTEXT_PACKAGE,
-                                  "Sequence %u cannot reach a length of %" G_GUINT64_FORMAT ": "
-                                  "that needs %" G_GUINT64_FORMAT " more block, to copy its "
+                                  "Sequence %u cannot reach a length of %" PRIu64 ": "
+                                  "that needs %" PRIu64 " more block, to copy its "
                                   "shared last block, and the pool has %u free",
-                                  "Sequence %u cannot reach a length of %" G_GUINT64_FORMAT ": "
-                                  "that needs %" G_GUINT64_FORMAT " more blocks, one of them to "
+                                  "Sequence %u cannot reach a length of %" PRIu64 ": "
+                                  "that needs %" PRIu64 " more blocks, one of them to "
                                   "copy its shared last block, and the pool has %u free",
                                   n),
                      seq, new_length, needed, self->num_free);
       else
         g_set_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE,
                      g_dngettext (GETTEXT_PACKAGE,
-                                  "Sequence %u cannot reach a length of %" G_GUINT64_FORMAT ": "
-                                  "that needs %" G_GUINT64_FORMAT " more block and the pool "
+                                  "Sequence %u cannot reach a length of %" PRIu64 ": "
+                                  "that needs %" PRIu64 " more block and the pool "
                                   "has %u free",
-                                  "Sequence %u cannot reach a length of %" G_GUINT64_FORMAT ": "
-                                  "that needs %" G_GUINT64_FORMAT " more blocks and the pool "
+                                  "Sequence %u cannot reach a length of %" PRIu64 ": "
+                                  "that needs %" PRIu64 " more blocks and the pool "
                                   "has %u free",
                                   n),
                      seq, new_length, needed, self->num_free);
@@ -558,8 +560,8 @@ kvp_block_pool_shrink (KvpBlockPool  *self,
   if (new_length > s->length)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("Sequence %u holds %" G_GUINT64_FORMAT " tokens; "
-                     "it cannot shrink to %" G_GUINT64_FORMAT),
+                   _("Sequence %u holds %" PRIu64 " tokens; "
+                     "it cannot shrink to %" PRIu64),
                    seq, s->length, new_length);
       return FALSE;
     }
@@ -794,7 +796,7 @@ kvp_block_pool_check (KvpBlockPool  *self,
         continue;
 
       if (s->table->len != blocks_for (s->length, self->block_size))
-        return fail_check (error, "Sequence %u holds %" G_GUINT64_FORMAT " tokens "
+        return fail_check (error, "Sequence %u holds %" PRIu64 " tokens "
                            "in %u blocks", id, s->length, s->table->len);
 
       for (guint i = 0; i < s->table->len; i++)

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "kvp-comparison.h"
@@ -59,33 +61,18 @@ kvp_params_validate (const KvpParams  *params,
   if (params->max_seq_len < 1 || params->max_seq_len > KVP_MAX_SEQ_LEN)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The reserved length %" G_GUINT64_FORMAT " is out of range: use 1 to %u tokens."),
+                   _("The reserved length %" PRIu64 " is out of range: use 1 to %u tokens."),
                    params->max_seq_len, KVP_MAX_SEQ_LEN);
       return FALSE;
     }
   if (params->seq_len < 1 || params->seq_len > params->max_seq_len)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The sequence length %" G_GUINT64_FORMAT " is out of range: use 1 to %" G_GUINT64_FORMAT " tokens (the reserved length)."),
+                   _("The sequence length %" PRIu64 " is out of range: use 1 to %" PRIu64 " tokens (the reserved length)."),
                    params->seq_len, params->max_seq_len);
       return FALSE;
     }
 
-  return TRUE;
-}
-
-static gboolean
-checked_mul (guint64   a,
-             guint64   b,
-             guint64  *out,
-             GError  **error)
-{
-  if (!g_uint64_checked_mul (out, a, b))
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW,
-                   _("The KV cache size does not fit in 64 bits."));
-      return FALSE;
-    }
   return TRUE;
 }
 
@@ -104,12 +91,12 @@ compute_sizes (KvpComparison  *self,
   self->blocks_needed = (p->seq_len + B - 1) / B;
   paged_tokens = self->blocks_needed * B;
 
-  if (!checked_mul (p->max_seq_len, self->bytes_per_token, &self->traditional_bytes, error) ||
-      !checked_mul (paged_tokens, self->bytes_per_token, &self->paged_bytes, error))
+  if (!kvp_checked_mul (p->max_seq_len, self->bytes_per_token, &self->traditional_bytes, error) ||
+      !kvp_checked_mul (paged_tokens, self->bytes_per_token, &self->paged_bytes, error))
     return FALSE;
 
-  /* Both sizes are below 2^63 in every case the limits allow (2^24 tokens ×
-   * the largest bytes per token), so the difference cannot overflow; check anyway. */
+  /* Presets stay far below 2^63; a model of one's own might not, and the
+   * saving is a signed number. */
   if (self->traditional_bytes > G_MAXINT64 || self->paged_bytes > G_MAXINT64)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW,
@@ -162,7 +149,7 @@ kvp_comparison_new (const KvpParams  *params,
   if (self->fits &&
       !kvp_block_pool_append (self->pool, self->seq, params->seq_len, &local_error))
     {
-      g_critical ("A sequence of %" G_GUINT64_FORMAT " tokens did not fit %u blocks: %s",
+      g_critical ("A sequence of %" PRIu64 " tokens did not fit %u blocks: %s",
                   params->seq_len, params->num_blocks, local_error->message);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;

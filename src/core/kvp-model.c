@@ -151,21 +151,6 @@ kvp_model_get_head_dim (const KvpModel *model)
   return model->hidden_size / model->num_attention_heads;
 }
 
-static gboolean
-multiply (guint64   a,
-          guint64   b,
-          guint64  *out,
-          GError  **error)
-{
-  if (!g_uint64_checked_mul (out, a, b))
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW,
-                   _("The KV cache size does not fit in 64 bits."));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 gboolean
 kvp_model_bytes_per_token (const KvpModel *model,
                            KvpDtype        dtype,
@@ -184,15 +169,15 @@ kvp_model_bytes_per_token (const KvpModel *model,
        * rotary key), not a K and a V per head: vLLM sizes it this way. */
       guint64 latent = (guint64) model->kv_lora_rank + model->qk_rope_head_dim;
 
-      if (!multiply (model->num_layers, latent, &elements, error))
+      if (!kvp_checked_mul (model->num_layers, latent, &elements, error))
         return FALSE;
     }
   else
     {
       guint64 per_layer;
 
-      if (!multiply (kvp_model_get_kv_heads (model), kvp_model_get_head_dim (model), &per_layer, error) ||
-          !multiply (per_layer, 2 * (guint64) model->num_layers, &elements, error))
+      if (!kvp_checked_mul (kvp_model_get_kv_heads (model), kvp_model_get_head_dim (model), &per_layer, error) ||
+          !kvp_checked_mul (per_layer, 2 * (guint64) model->num_layers, &elements, error))
         return FALSE;
     }
 
@@ -204,5 +189,5 @@ kvp_model_bytes_per_token (const KvpModel *model,
       return FALSE;
     }
 
-  return multiply (elements, kvp_dtype_get_size (dtype), out_bytes, error);
+  return kvp_checked_mul (elements, kvp_dtype_get_size (dtype), out_bytes, error);
 }

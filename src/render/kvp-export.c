@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -167,12 +168,15 @@ kvp_export_format_from_path (const char      *path,
     { ".svg", KVP_EXPORT_SVG },
     { ".pdf", KVP_EXPORT_PDF },
   };
+  g_autofree char *base = NULL;
   g_autofree char *lower = NULL;
 
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  lower = g_ascii_strdown (path, -1);
+  /* The name, not the folder: "pictures/.png" has no name before its suffix. */
+  base = g_path_get_basename (path);
+  lower = g_ascii_strdown (base, -1);
   for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
     if (g_str_has_suffix (lower, formats[i].suffix) && strlen (lower) > strlen (formats[i].suffix))
       {
@@ -222,7 +226,7 @@ kvp_export_parse_size (const char *text,
       h < KVP_EXPORT_MIN_HEIGHT || h > KVP_EXPORT_MAX_SIDE)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The size “%s” is out of range: use %d×%d up to %d×%d."),
+                   _("The size “%s” is out of range: use %dx%d up to %dx%d."),
                    text, KVP_EXPORT_MIN_WIDTH, KVP_EXPORT_MIN_HEIGHT,
                    KVP_EXPORT_MAX_SIDE, KVP_EXPORT_MAX_SIDE);
       return FALSE;
@@ -237,7 +241,7 @@ kvp_export_parse_size (const char *text,
 
 bad:
   g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-               _("The size “%s” is not valid: write it as WIDTHxHEIGHT, e.g. 1600x1000, from %d×%d up to %d×%d."),
+               _("The size “%s” is not valid: write it as WIDTHxHEIGHT, e.g. 1600x1000, from %dx%d up to %dx%d."),
                text, KVP_EXPORT_MIN_WIDTH, KVP_EXPORT_MIN_HEIGHT,
                KVP_EXPORT_MAX_SIDE, KVP_EXPORT_MAX_SIDE);
   return FALSE;
@@ -268,10 +272,11 @@ kvp_export_parse_scale (const char *text,
 }
 
 gboolean
-kvp_export_check_size (int      width,
-                       int      height,
-                       double   scale,
-                       GError **error)
+kvp_export_check_size (KvpExportFormat format,
+                       int             width,
+                       int             height,
+                       double          scale,
+                       GError        **error)
 {
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -279,7 +284,7 @@ kvp_export_check_size (int      width,
       height < KVP_EXPORT_MIN_HEIGHT || height > KVP_EXPORT_MAX_SIDE)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The size %d×%d is out of range: use %d×%d up to %d×%d."),
+                   _("The size %dx%d is out of range: use %dx%d up to %dx%d."),
                    width, height, KVP_EXPORT_MIN_WIDTH, KVP_EXPORT_MIN_HEIGHT,
                    KVP_EXPORT_MAX_SIDE, KVP_EXPORT_MAX_SIDE);
       return FALSE;
@@ -293,16 +298,46 @@ kvp_export_check_size (int      width,
       return FALSE;
     }
 
-  /* A PNG is held in memory whole: keep it under 16384 pixels a side. */
-  if (width * scale > KVP_EXPORT_MAX_PIXELS || height * scale > KVP_EXPORT_MAX_PIXELS)
+  if (format != KVP_EXPORT_PNG)
+    {
+      if (scale != 1.0)
+        {
+          g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                       _("The scale sets the pixel density of a PNG; SVG and PDF are drawn as vectors and take none."));
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  if (width * scale > KVP_EXPORT_MAX_PIXELS || height * scale > KVP_EXPORT_MAX_PIXELS ||
+      width * scale * height * scale > KVP_EXPORT_MAX_AREA)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The size %d×%d at scale %g would be %.0f×%.0f pixels; the limit is %d pixels a side."),
-                   width, height, scale, width * scale, height * scale, KVP_EXPORT_MAX_PIXELS);
+                   _("The size %dx%d at scale %g would be %.0fx%.0f pixels; the limit is %.0f megapixels and %d pixels a side."),
+                   width, height, scale, width * scale, height * scale,
+                   KVP_EXPORT_MAX_AREA / (1024 * 1024), KVP_EXPORT_MAX_PIXELS);
       return FALSE;
     }
 
   return TRUE;
+}
+
+/* Where the bytes really go: through a symbolic link to the file it names, so
+ * the link stays a link. */
+static char *
+resolve_target (const char *path)
+{
+  g_autofree char *target = NULL;
+  g_autofree char *dir = NULL;
+
+  target = g_file_read_link (path, NULL);
+  if (target == NULL)
+    return g_strdup (path);
+  if (g_path_is_absolute (target))
+    return g_steal_pointer (&target);
+
+  dir = g_path_get_dirname (path);
+  return g_build_filename (dir, target, NULL);
 }
 
 gboolean
@@ -315,8 +350,11 @@ kvp_export_write (KvpComparison  *cmp,
                   GError        **error)
 {
   KvpExportFormat format;
+  g_autofree char *target = NULL;
   g_autofree char *tmp_path = NULL;
   Sink sink = { -1, 0 };
+  GStatBuf old;
+  gboolean keep_mode = FALSE;
 
   g_return_val_if_fail (cmp != NULL, FALSE);
   g_return_val_if_fail (theme != NULL, FALSE);
@@ -324,17 +362,38 @@ kvp_export_write (KvpComparison  *cmp,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!kvp_export_format_from_path (path, &format, error) ||
-      !kvp_export_check_size (width, height, scale, error))
+      !kvp_export_check_size (format, width, height, scale, error))
     return FALSE;
 
+  target = resolve_target (path);
+
+  /* Renaming over a file needs only a writable folder; a file its owner made
+   * read-only stays as it is. */
+  if (g_stat (target, &old) == 0)
+    {
+      if (S_ISDIR (old.st_mode))
+        {
+          set_write_error (error, path, g_strerror (EISDIR));
+          return FALSE;
+        }
+      if (g_access (target, W_OK) != 0)
+        {
+          set_write_error (error, path, g_strerror (errno));
+          return FALSE;
+        }
+      keep_mode = TRUE;
+    }
+
   /* Beside the target, so the rename stays on one file system. */
-  tmp_path = g_strconcat (path, ".XXXXXX", NULL);
+  tmp_path = g_strconcat (target, ".XXXXXX", NULL);
   sink.fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0666);
   if (sink.fd < 0)
     {
       set_write_error (error, path, g_strerror (errno));
       return FALSE;
     }
+  if (keep_mode)
+    fchmod (sink.fd, old.st_mode & 07777);
 
   if (!draw (cmp, theme, format, width, height, scale, &sink, path, error))
     goto fail;
@@ -352,7 +411,7 @@ kvp_export_write (KvpComparison  *cmp,
     }
   sink.fd = -1;
 
-  if (g_rename (tmp_path, path) != 0)
+  if (g_rename (tmp_path, target) != 0)
     {
       set_write_error (error, path, g_strerror (errno));
       goto fail;

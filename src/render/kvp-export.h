@@ -20,13 +20,15 @@ typedef enum
 
 #define KVP_EXPORT_DEFAULT_WIDTH  1600
 #define KVP_EXPORT_DEFAULT_HEIGHT 1000
-/* Limits of --size and --scale; the PNG stays under 16384 pixels a side. */
-#define KVP_EXPORT_MIN_WIDTH      200
-#define KVP_EXPORT_MIN_HEIGHT     150
+/* Limits of --size and --scale.  A PNG is held in memory whole: at most
+ * 16384 pixels a side and 64 megapixels (256 MiB) in all. */
+#define KVP_EXPORT_MIN_WIDTH      640
+#define KVP_EXPORT_MIN_HEIGHT     400
 #define KVP_EXPORT_MAX_SIDE       8192
 #define KVP_EXPORT_MIN_SCALE      1
 #define KVP_EXPORT_MAX_SCALE      4
 #define KVP_EXPORT_MAX_PIXELS     16384
+#define KVP_EXPORT_MAX_AREA       (8192.0 * 8192.0)
 
 gboolean kvp_export_format_from_path (const char      *path,
                                       KvpExportFormat *out_format,
@@ -40,8 +42,10 @@ gboolean kvp_export_parse_size       (const char      *text,
 gboolean kvp_export_parse_scale      (const char      *text,
                                       int             *out_scale,
                                       GError         **error);
-/* Whether width × height at scale is within the limits (KVP_ERROR_INVALID). */
-gboolean kvp_export_check_size       (int              width,
+/* Whether width × height at scale is within the limits for the format
+ * (KVP_ERROR_INVALID); only a PNG has a scale other than 1. */
+gboolean kvp_export_check_size       (KvpExportFormat  format,
+                                      int              width,
                                       int              height,
                                       double           scale,
                                       GError         **error);

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "kvp-draw.h"
 #include "kvp-grid.h"
 
 /* Colour steps along the allocated gradient; one path is filled per step. */
@@ -54,23 +55,6 @@ struct _KvpGrid
 };
 
 static double
-ease_out (double x)
-{
-  x = CLAMP (x, 0.0, 1.0);
-  return 1.0 - (1.0 - x) * (1.0 - x) * (1.0 - x);
-}
-
-static double
-progress (double t,
-          double start,
-          double duration)
-{
-  if (duration <= 0.0)
-    return t >= start ? 1.0 : 0.0;
-  return ease_out ((t - start) / duration);
-}
-
-static double
 block_progress (const Reveal *reveal,
                 guint32       i,
                 guint32       n,
@@ -81,7 +65,7 @@ block_progress (const Reveal *reveal,
   if (n > 1)
     start += reveal->stagger * i / (double) (n - 1);
 
-  return progress (t, start, reveal->duration);
+  return kvp_draw_progress (t, start, reveal->duration);
 }
 
 static double
@@ -459,29 +443,6 @@ cell_origin (const KvpGrid *self,
   *y = self->bounds.y + (block / self->columns) * self->pitch;
 }
 
-static void
-add_rect (cairo_t *cr,
-          double   x,
-          double   y,
-          double   w,
-          double   h,
-          double   r)
-{
-  if (r <= 0.5)
-    {
-      cairo_rectangle (cr, x, y, w, h);
-      return;
-    }
-
-  r = MIN (r, MIN (w, h) / 2.0);
-  cairo_new_sub_path (cr);
-  cairo_arc (cr, x + w - r, y + r, r, -G_PI / 2, 0);
-  cairo_arc (cr, x + w - r, y + h - r, r, 0, G_PI / 2);
-  cairo_arc (cr, x + r, y + h - r, r, G_PI / 2, G_PI);
-  cairo_arc (cr, x + r, y + r, r, G_PI, 3 * G_PI / 2);
-  cairo_close_path (cr);
-}
-
 /* A cell scaled by a about its centre (a block filling in or fading out). */
 static void
 add_cell (const KvpGrid *self,
@@ -494,21 +455,13 @@ add_cell (const KvpGrid *self,
   cell_origin (self, block, &x, &y);
   if (a >= 1.0)
     {
-      add_rect (cr, x, y, self->cell, self->cell, self->radius);
+      kvp_draw_rounded_rect (cr, x, y, self->cell, self->cell, self->radius);
       return;
     }
 
   size = self->cell * a;
   inset = (self->cell - size) / 2.0;
-  add_rect (cr, x + inset, y + inset, size, size, self->radius * a);
-}
-
-static void
-set_color (cairo_t        *cr,
-           const KvpColor *c,
-           double          alpha)
-{
-  cairo_set_source_rgba (cr, c->red, c->green, c->blue, c->alpha * alpha);
+  kvp_draw_rounded_rect (cr, x + inset, y + inset, size, size, self->radius * a);
 }
 
 static void
@@ -524,7 +477,7 @@ paint_free_cells (KvpGrid *self,
   for (guint32 b = 0; b < self->num_blocks; b++)
     if (all || !self->allocated[b])
       add_cell (self, cr, b, 1.0);
-  set_color (cr, &self->theme->free_block, alpha);
+  kvp_draw_set_color (cr, &self->theme->free_block, alpha);
   cairo_fill (cr);
 }
 
@@ -546,13 +499,13 @@ paint_partial_cell (KvpGrid        *self,
   cell_origin (self, block, &x, &y);
   cairo_save (cr);
   cairo_new_path (cr);
-  add_rect (cr, x, y, self->cell, self->cell, self->radius);
+  kvp_draw_rounded_rect (cr, x, y, self->cell, self->cell, self->radius);
   cairo_clip (cr);
-  set_color (cr, &self->theme->free_block, 1.0);
+  kvp_draw_set_color (cr, &self->theme->free_block, 1.0);
   cairo_paint (cr);
   level = self->cell * fill * a;
   cairo_rectangle (cr, x, y + self->cell - level, self->cell, level);
-  set_color (cr, color, 1.0);
+  kvp_draw_set_color (cr, color, 1.0);
   cairo_fill (cr);
   cairo_restore (cr);
 }
@@ -581,7 +534,7 @@ paint_allocated_cells (KvpGrid      *self,
         {
           if (step >= 0)
             {
-              set_color (cr, &c, 1.0);
+              kvp_draw_set_color (cr, &c, 1.0);
               cairo_fill (cr);
             }
           step = s;
@@ -596,7 +549,7 @@ paint_allocated_cells (KvpGrid      *self,
     }
   if (step >= 0)
     {
-      set_color (cr, &c, 1.0);
+      kvp_draw_set_color (cr, &c, 1.0);
       cairo_fill (cr);
     }
 
@@ -675,7 +628,7 @@ paint_freed_cells (KvpGrid       *self,
                    const KvpGrid *previous,
                    double         t)
 {
-  double a = 1.0 - progress (t, 0.0, FREE_FADE_DURATION);
+  double a = 1.0 - kvp_draw_progress (t, 0.0, FREE_FADE_DURATION);
   guint32 n = previous->n_allocated;
   int step = -1;
   KvpColor c = { 0 };
@@ -696,7 +649,7 @@ paint_freed_cells (KvpGrid       *self,
         {
           if (step >= 0)
             {
-              set_color (cr, &c, 1.0);
+              kvp_draw_set_color (cr, &c, 1.0);
               cairo_fill (cr);
             }
           step = s;
@@ -706,7 +659,7 @@ paint_freed_cells (KvpGrid       *self,
     }
   if (step >= 0)
     {
-      set_color (cr, &c, 1.0);
+      kvp_draw_set_color (cr, &c, 1.0);
       cairo_fill (cr);
     }
 }
@@ -788,7 +741,7 @@ paint_cells (KvpGrid *self,
     {
       get_launch_reveal (self, &reveal);
       paint_free_cells (self, cr, TRUE,
-                        progress (t, reveal.free_start, reveal.free_duration));
+                        kvp_draw_progress (t, reveal.free_start, reveal.free_duration));
       paint_allocated_cells (self, cr, progress_cb, &p);
       return;
     }
@@ -822,7 +775,7 @@ paint_pixels (KvpGrid *self,
     {
       paint_image (previous, cr, ensure_image (previous, cr), 1.0);
       paint_image (self, cr, ensure_image (self, cr),
-                   progress (t, 0.0, CROSSFADE_DURATION));
+                   kvp_draw_progress (t, 0.0, CROSSFADE_DURATION));
       return;
     }
 
@@ -833,7 +786,7 @@ paint_pixels (KvpGrid *self,
 
   build_image (self, ensure_scratch (self, cr), &reveal, t);
   paint_image (self, cr, self->scratch,
-               progress (t, reveal.free_start, reveal.free_duration));
+               kvp_draw_progress (t, reveal.free_start, reveal.free_duration));
 }
 
 KvpGrid *

@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "kvp-format.h"
+#include "kvp-draw.h"
 #include "kvp-paint.h"
 #include "kvp-scene-private.h"
 
@@ -27,21 +28,6 @@
 /* Transition from a previous scene. */
 #define CHANGE_EASE       0.45
 
-static double
-ease_out (double x)
-{
-  x = CLAMP (x, 0.0, 1.0);
-  return 1.0 - (1.0 - x) * (1.0 - x) * (1.0 - x);
-}
-
-static double
-progress (double t,
-          double start,
-          double duration)
-{
-  return ease_out ((t - start) / duration);
-}
-
 static gboolean
 is_launch (KvpScene *scene,
            double    t)
@@ -57,14 +43,6 @@ is_change (KvpScene *scene,
 }
 
 static void
-set_color (cairo_t        *cr,
-           const KvpColor *c,
-           double          alpha)
-{
-  cairo_set_source_rgba (cr, c->red, c->green, c->blue, c->alpha * alpha);
-}
-
-static void
 paint_text (cairo_t        *cr,
             const KvpText  *text,
             const KvpColor *color,
@@ -73,32 +51,9 @@ paint_text (cairo_t        *cr,
   if (text->layout == NULL || alpha <= 0.0)
     return;
 
-  set_color (cr, color, alpha);
+  kvp_draw_set_color (cr, color, alpha);
   cairo_move_to (cr, text->x, text->y);
   pango_cairo_show_layout (cr, text->layout);
-}
-
-static void
-rounded_rect (cairo_t *cr,
-              double   x,
-              double   y,
-              double   w,
-              double   h,
-              double   r)
-{
-  r = MIN (r, MIN (w, h) / 2.0);
-  if (r <= 0.0)
-    {
-      cairo_rectangle (cr, x, y, w, h);
-      return;
-    }
-
-  cairo_new_sub_path (cr);
-  cairo_arc (cr, x + w - r, y + r, r, -G_PI / 2, 0);
-  cairo_arc (cr, x + w - r, y + h - r, r, 0, G_PI / 2);
-  cairo_arc (cr, x + r, y + h - r, r, G_PI / 2, G_PI);
-  cairo_arc (cr, x + r, y + r, r, G_PI, 3 * G_PI / 2);
-  cairo_close_path (cr);
 }
 
 static cairo_pattern_t *
@@ -124,15 +79,15 @@ paint_panel (cairo_t                 *cr,
   const KvpTheme *theme = scene->theme;
 
   cairo_new_path (cr);
-  rounded_rect (cr, rect->x, rect->y, rect->width, rect->height, scene->card_radius);
-  set_color (cr, &theme->card, 1.0);
+  kvp_draw_rounded_rect (cr, rect->x, rect->y, rect->width, rect->height, scene->card_radius);
+  kvp_draw_set_color (cr, &theme->card, 1.0);
   cairo_fill (cr);
 
   /* A hairline just inside the edge, on whole pixels. */
   cairo_new_path (cr);
-  rounded_rect (cr, rect->x + 0.5, rect->y + 0.5, rect->width - 1.0, rect->height - 1.0,
+  kvp_draw_rounded_rect (cr, rect->x + 0.5, rect->y + 0.5, rect->width - 1.0, rect->height - 1.0,
                 scene->card_radius - 0.5);
-  set_color (cr, &theme->card_border, 1.0);
+  kvp_draw_set_color (cr, &theme->card_border, 1.0);
   cairo_set_line_width (cr, 1.0);
   cairo_stroke (cr);
 }
@@ -165,7 +120,7 @@ paint_header (cairo_t  *cr,
               KvpScene *scene,
               double    t)
 {
-  double alpha = is_launch (scene, t) ? progress (t, 0.0, HEADER_FADE) : 1.0;
+  double alpha = is_launch (scene, t) ? kvp_draw_progress (t, 0.0, HEADER_FADE) : 1.0;
 
   paint_text (cr, &scene->title, &scene->theme->text, alpha);
   paint_text (cr, &scene->subtitle, &scene->theme->text_secondary, alpha);
@@ -177,22 +132,19 @@ dup_eased_value (KvpScene *scene,
                  KvpCard   card,
                  double    t)
 {
-  KvpScene *previous = scene->previous;
   PangoLayout *layout;
-  double from, to, v;
+  double v;
   g_autofree char *text = NULL;
 
   if (!is_change (scene, t))
     return NULL;
-  if (card == KVP_CARD_UTILIZATION && (!scene->cmp->fits || !previous->cmp->fits))
+  if (card == KVP_CARD_UTILIZATION && (!scene->cmp->fits || !scene->previous->cmp->fits))
     return NULL;
 
-  from = previous->card_number[card];
-  to = scene->card_number[card];
-  if (from == to)
+  v = kvp_scene_card_number_at (scene, card, t);
+  if (v == scene->card_number[card])
     return NULL;
 
-  v = from + (to - from) * progress (t, 0.0, CHANGE_EASE);
   switch (card)
     {
     case KVP_CARD_TRADITIONAL:
@@ -228,7 +180,7 @@ paint_card (cairo_t  *cr,
 
   if (is_launch (scene, t))
     {
-      double p = progress (t, (card + 1) * CARD_STEP, CARD_FADE);
+      double p = kvp_draw_progress (t, (card + 1) * CARD_STEP, CARD_FADE);
 
       alpha = p;
       dy = (1.0 - p) * 12.0 * MAX (scene->unit, 0.6);
@@ -244,13 +196,13 @@ paint_card (cairo_t  *cr,
   /* The accent: a strip along the top edge, clipped to the rounded card. */
   cairo_save (cr);
   cairo_new_path (cr);
-  rounded_rect (cr, rect->x, rect->y, rect->width, rect->height, scene->card_radius);
+  kvp_draw_rounded_rect (cr, rect->x, rect->y, rect->width, rect->height, scene->card_radius);
   cairo_clip (cr);
   cairo_rectangle (cr, rect->x, rect->y, rect->width, scene->card_accent_height);
   switch (card)
     {
     case KVP_CARD_TRADITIONAL:
-      set_color (cr, &theme->traditional, 1.0);
+      kvp_draw_set_color (cr, &theme->traditional, 1.0);
       cairo_fill (cr);
       break;
     case KVP_CARD_PAGED:
@@ -263,13 +215,13 @@ paint_card (cairo_t  *cr,
       }
       break;
     case KVP_CARD_SAVED:
-      set_color (cr, &theme->saved, 1.0);
+      kvp_draw_set_color (cr, &theme->saved, 1.0);
       cairo_fill (cr);
       break;
     case KVP_CARD_UTILIZATION:
     case KVP_N_CARDS:
     default:
-      set_color (cr, &theme->utilization, 1.0);
+      kvp_draw_set_color (cr, &theme->utilization, 1.0);
       cairo_fill (cr);
       break;
     }
@@ -300,8 +252,8 @@ paint_swatch (cairo_t                 *cr,
               const KvpColor          *color)
 {
   cairo_new_path (cr);
-  rounded_rect (cr, r->x, r->y, r->width, r->height, r->width * 0.25);
-  set_color (cr, color, 1.0);
+  kvp_draw_rounded_rect (cr, r->x, r->y, r->width, r->height, r->width * 0.25);
+  kvp_draw_set_color (cr, color, 1.0);
   cairo_fill (cr);
 }
 
@@ -313,7 +265,7 @@ paint_gradient_swatch (cairo_t                 *cr,
   cairo_pattern_t *gradient = create_paged_gradient (theme, r->x, r->x + r->width);
 
   cairo_new_path (cr);
-  rounded_rect (cr, r->x, r->y, r->width, r->height, r->width * 0.25);
+  kvp_draw_rounded_rect (cr, r->x, r->y, r->width, r->height, r->width * 0.25);
   cairo_set_source (cr, gradient);
   cairo_fill (cr);
   cairo_pattern_destroy (gradient);
@@ -351,25 +303,11 @@ paint_bar (cairo_t  *cr,
 {
   const KvpTheme *theme = scene->theme;
   const cairo_rectangle_t *track = &scene->bar_track[bar];
-  double used = scene->bar_used[bar], waste = scene->bar_waste[bar];
   double radius = track->height * 0.3;
-  double used_w, waste_w;
+  double used, waste, used_w, waste_w;
   KvpColor waste_color = bar == KVP_BAR_TRADITIONAL ? theme->unused : slack_color (theme);
 
-  if (is_launch (scene, t))
-    {
-      double g = progress (t, BARS_GROW_START + bar * BARS_GROW_STAGGER, BARS_GROW);
-
-      used *= g;
-      waste *= g;
-    }
-  else if (is_change (scene, t))
-    {
-      double p = progress (t, 0.0, CHANGE_EASE);
-
-      used = scene->previous->bar_used[bar] + (used - scene->previous->bar_used[bar]) * p;
-      waste = scene->previous->bar_waste[bar] + (waste - scene->previous->bar_waste[bar]) * p;
-    }
+  kvp_scene_bar_at (scene, bar, t, &used, &waste);
   used_w = track->width * used;
   waste_w = track->width * waste;
 
@@ -378,16 +316,16 @@ paint_bar (cairo_t  *cr,
 
   cairo_save (cr);
   cairo_new_path (cr);
-  rounded_rect (cr, track->x, track->y, track->width, track->height, radius);
+  kvp_draw_rounded_rect (cr, track->x, track->y, track->width, track->height, radius);
   cairo_clip_preserve (cr);
-  set_color (cr, &theme->free_block, 1.0);
+  kvp_draw_set_color (cr, &theme->free_block, 1.0);
   cairo_fill (cr);
 
   if (used_w > 0.0)
     {
       cairo_rectangle (cr, track->x, track->y, used_w, track->height);
       if (bar == KVP_BAR_TRADITIONAL)
-        set_color (cr, &theme->traditional, 1.0);
+        kvp_draw_set_color (cr, &theme->traditional, 1.0);
       else
         {
           /* The gradient spans the used part, as the grid's blocks do. */
@@ -401,9 +339,9 @@ paint_bar (cairo_t  *cr,
   if (waste_w > 0.0)
     {
       cairo_rectangle (cr, track->x + used_w, track->y, waste_w, track->height);
-      set_color (cr, &theme->card, 1.0);
+      kvp_draw_set_color (cr, &theme->card, 1.0);
       cairo_fill_preserve (cr);
-      set_color (cr, &waste_color, 1.0);
+      kvp_draw_set_color (cr, &waste_color, 1.0);
       cairo_fill (cr);
     }
   cairo_restore (cr);
@@ -439,10 +377,10 @@ paint_legend (cairo_t  *cr,
   paint_swatch (cr, r, &theme->free_block);
   cairo_save (cr);
   cairo_new_path (cr);
-  rounded_rect (cr, r->x, r->y, r->width, r->height, r->width * 0.25);
+  kvp_draw_rounded_rect (cr, r->x, r->y, r->width, r->height, r->width * 0.25);
   cairo_clip (cr);
   cairo_rectangle (cr, r->x, r->y + r->height * 0.5, r->width, r->height * 0.5);
-  set_color (cr, &theme->paged_end, 1.0);
+  kvp_draw_set_color (cr, &theme->paged_end, 1.0);
   cairo_fill (cr);
   cairo_restore (cr);
 
@@ -461,16 +399,58 @@ paint_banner (cairo_t  *cr,
   KvpColor border = theme->unused;
 
   cairo_new_path (cr);
-  rounded_rect (cr, r->x, r->y, r->width, r->height, scene->card_radius);
-  set_color (cr, &theme->card, 1.0);
+  kvp_draw_rounded_rect (cr, r->x, r->y, r->width, r->height, scene->card_radius);
+  kvp_draw_set_color (cr, &theme->card, 1.0);
   cairo_fill_preserve (cr);
-  set_color (cr, &theme->unused, 0.6);
+  kvp_draw_set_color (cr, &theme->unused, 0.6);
   cairo_fill_preserve (cr);
   border.alpha = 1.0;
-  set_color (cr, &border, 1.0);
+  kvp_draw_set_color (cr, &border, 1.0);
   cairo_set_line_width (cr, MAX (1.0, 1.5 * scene->unit));
   cairo_stroke (cr);
   paint_text (cr, &scene->banner, &theme->text, 1.0);
+}
+
+double
+kvp_scene_card_number_at (KvpScene *self,
+                          KvpCard   card,
+                          double    t)
+{
+  double to = self->card_number[card];
+
+  if (!is_change (self, t))
+    return to;
+
+  return self->from_card_number[card] +
+         (to - self->from_card_number[card]) * kvp_draw_progress (t, 0.0, CHANGE_EASE);
+}
+
+void
+kvp_scene_bar_at (KvpScene *self,
+                  KvpBar    bar,
+                  double    t,
+                  double   *out_used,
+                  double   *out_waste)
+{
+  double used = self->bar_used[bar], waste = self->bar_waste[bar];
+
+  if (is_launch (self, t))
+    {
+      double g = kvp_draw_progress (t, BARS_GROW_START + bar * BARS_GROW_STAGGER, BARS_GROW);
+
+      used *= g;
+      waste *= g;
+    }
+  else if (is_change (self, t))
+    {
+      double p = kvp_draw_progress (t, 0.0, CHANGE_EASE);
+
+      used = self->from_bar_used[bar] + (used - self->from_bar_used[bar]) * p;
+      waste = self->from_bar_waste[bar] + (waste - self->from_bar_waste[bar]) * p;
+    }
+
+  *out_used = used;
+  *out_waste = waste;
 }
 
 double
@@ -517,7 +497,7 @@ kvp_paint_bars (cairo_t  *cr,
   g_return_if_fail (cr != NULL);
   g_return_if_fail (scene != NULL);
 
-  alpha = is_launch (scene, t) ? progress (t, BARS_FADE_START, BARS_FADE) : 1.0;
+  alpha = is_launch (scene, t) ? kvp_draw_progress (t, BARS_FADE_START, BARS_FADE) : 1.0;
   cairo_save (cr);
   pango_cairo_update_context (cr, scene->pango);
   if (begin_fade (cr, alpha))
@@ -541,7 +521,7 @@ kvp_paint_grid (cairo_t  *cr,
   g_return_if_fail (cr != NULL);
   g_return_if_fail (scene != NULL);
 
-  alpha = is_launch (scene, t) ? progress (t, GRID_FADE_START, GRID_FADE) : 1.0;
+  alpha = is_launch (scene, t) ? kvp_draw_progress (t, GRID_FADE_START, GRID_FADE) : 1.0;
   cairo_save (cr);
   pango_cairo_update_context (cr, scene->pango);
 
@@ -588,7 +568,7 @@ kvp_paint_scene (cairo_t  *cr,
   cairo_save (cr);
   pango_cairo_update_context (cr, scene->pango);
 
-  set_color (cr, &scene->theme->background, 1.0);
+  kvp_draw_set_color (cr, &scene->theme->background, 1.0);
   cairo_rectangle (cr, 0, 0, scene->width, scene->height);
   cairo_fill (cr);
 

@@ -49,6 +49,11 @@ struct _KvpScene
   double             unit;        /* length scale: 1 at 1440 × 900 */
   KvpScene          *previous;
   double             duration;
+  /* What was on screen when the change came: transitions ease from these, so
+   * a change during a transition carries on from where the picture was. */
+  double             from_card_number[KVP_N_CARDS];
+  double             from_bar_used[KVP_N_BARS];
+  double             from_bar_waste[KVP_N_BARS];
 
   PangoContext      *pango;
 
@@ -84,7 +89,16 @@ struct _KvpScene
   KvpText            banner;
 };
 
-/* The scene's duration, from its timeline (kvp-paint.c). */
+/* The scene's timeline (kvp-paint.c): its duration, and the numbers and bar
+ * shares it shows at time t. */
 double kvp_scene_compute_duration (KvpScene *self);
+double kvp_scene_card_number_at   (KvpScene *self,
+                                   KvpCard   card,
+                                   double    t);
+void   kvp_scene_bar_at           (KvpScene *self,
+                                   KvpBar    bar,
+                                   double    t,
+                                   double   *out_used,
+                                   double   *out_waste);
 
 G_END_DECLS

@@ -599,7 +599,8 @@ kvp_scene_unref (KvpScene *self)
 
 void
 kvp_scene_set_previous (KvpScene *self,
-                        KvpScene *previous)
+                        KvpScene *previous,
+                        double    previous_t)
 {
   g_return_if_fail (self != NULL);
 
@@ -609,7 +610,15 @@ kvp_scene_set_previous (KvpScene *self,
   if (previous != NULL)
     {
       kvp_scene_ref (previous);
-      /* A transition starts from the previous scene's settled frame; its own
+
+      /* Start from the picture as it stood at previous_t, mid-transition or not. */
+      for (guint card = 0; card < KVP_N_CARDS; card++)
+        self->from_card_number[card] = kvp_scene_card_number_at (previous, card, previous_t);
+      for (guint bar = 0; bar < KVP_N_BARS; bar++)
+        kvp_scene_bar_at (previous, bar, previous_t,
+                          &self->from_bar_used[bar], &self->from_bar_waste[bar]);
+
+      /* The blocks carry on from the previous scene's settled grid; its own
        * history is no longer needed, and chains of scenes never grow. */
       g_clear_pointer (&previous->previous, kvp_scene_unref);
       previous->duration = kvp_scene_compute_duration (previous);

@@ -46,11 +46,14 @@ KvpScene       *kvp_scene_new                (KvpComparison   *cmp,
 KvpScene       *kvp_scene_ref                (KvpScene        *self);
 void            kvp_scene_unref              (KvpScene        *self);
 
-/* Makes the scene a transition from previous (what was on screen): new blocks
- * fill in, freed blocks fade out, card numbers ease.  Without a previous scene
- * time t plays the launch sequence. */
+/* Makes the scene a transition from previous, as it was drawn at its own time
+ * previous_t (G_MAXDOUBLE for its settled frame): new blocks fill in, freed
+ * blocks fade out, card numbers and bars ease on from where they stood.  The
+ * previous scene stops being a transition itself, so chains never grow.
+ * Without a previous scene, time t plays the launch sequence. */
 void            kvp_scene_set_previous       (KvpScene        *self,
-                                              KvpScene        *previous);
+                                              KvpScene        *previous,
+                                              double           previous_t);
 /* t at and after which every frame is the settled frame. */
 double          kvp_scene_get_duration       (KvpScene        *self);
 
