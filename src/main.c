@@ -7,12 +7,15 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <locale.h>
 #include <stdlib.h>
 
 #include <glib/gi18n.h>
 #include <gtk/gtk.h>
 
+#include "kvp-application.h"
 #include "kvp-comparison.h"
 #include "kvp-error.h"
 #include "kvp-export.h"
@@ -25,8 +28,12 @@
 typedef struct
 {
   gboolean options_handled;
-  KvpParams params;
 } Launch;
+
+/* The options that set a value of the comparison. */
+static const char *value_options[] = {
+  "model", "kv-dtype", "seq-len", "block-size", "blocks", "max-seq-len",
+};
 
 static const GOptionEntry option_entries[] = {
   { "model", 'm', 0, G_OPTION_ARG_STRING, NULL,
@@ -55,6 +62,8 @@ static const GOptionEntry option_entries[] = {
     N_("List the model presets and exit"), NULL },
   { "version", 'v', 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the version and exit"), NULL },
+  /* Collects stray words so they are refused rather than ignored. */
+  { G_OPTION_REMAINING, 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME_ARRAY, NULL, NULL, NULL },
   { NULL }
 };
 
@@ -76,7 +85,7 @@ lookup_number (GVariantDict  *options,
   if (!g_ascii_string_to_unsigned (text, 10, min, max, out_value, NULL))
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--%s “%s” is not valid: use a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT "."),
+                   _("--%s “%s” is not valid: use a whole number from %" PRIu64 " to %" PRIu64 "."),
                    name, text, min, max);
       return FALSE;
     }
@@ -129,12 +138,20 @@ parse_params (GVariantDict  *options,
   if (params->seq_len > params->max_seq_len)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--seq-len %" G_GUINT64_FORMAT " is longer than the reserved length %" G_GUINT64_FORMAT ": use 1 to %" G_GUINT64_FORMAT ", or raise --max-seq-len."),
+                   _("--seq-len %" PRIu64 " is longer than the reserved length %" PRIu64 ": use 1 to %" PRIu64 ", or raise --max-seq-len."),
                    params->seq_len, params->max_seq_len, params->max_seq_len);
       return FALSE;
     }
 
   return kvp_params_validate (params, error);
+}
+
+/* After the values are checked, what can still fail is the machine: no
+ * memory for the pool. */
+static int
+exit_status_for (const GError *error)
+{
+  return g_error_matches (error, KVP_ERROR, KVP_ERROR_INVALID) ? EXIT_USAGE : EXIT_FAILURE;
 }
 
 static int
@@ -150,7 +167,7 @@ print_json (const KvpParams *params)
   if (cmp == NULL)
     {
       g_printerr ("kvpage: %s\n", error->message);
-      return EXIT_USAGE;
+      return exit_status_for (error);
     }
 
   root = kvp_comparison_to_json (cmp);
@@ -194,7 +211,7 @@ print_models (void)
         }
 
       kvp_model_bytes_per_token (model, KVP_DTYPE_FP16, &bytes, NULL);
-      g_print ("%-18s %-18s %7u %6u %9s %9s %12u %16" G_GUINT64_FORMAT "\n",
+      g_print ("%-18s %-18s %7u %6u %9s %9s %12u %16" PRIu64 "\n",
                model->key, model->name, model->num_layers, model->num_attention_heads,
                kv_heads, head_dim, model->max_context, bytes);
     }
@@ -220,7 +237,7 @@ export_picture (GVariantDict    *options,
        !kvp_export_parse_size (text, &width, &height, &error)) ||
       (g_variant_dict_lookup (options, "scale", "&s", &text) &&
        !kvp_export_parse_scale (text, &scale, &error)) ||
-      !kvp_export_check_size (width, height, scale, &error) ||
+      !kvp_export_check_size (format, width, height, scale, &error) ||
       (g_variant_dict_lookup (options, "theme", "&s", &text) &&
        !kvp_theme_variant_from_string (text, &variant, &error)))
     {
@@ -232,7 +249,7 @@ export_picture (GVariantDict    *options,
   if (cmp == NULL)
     {
       g_printerr ("kvpage: %s\n", error->message);
-      return EXIT_USAGE;
+      return exit_status_for (error);
     }
 
   if (!kvp_export_write (cmp, kvp_theme_get (variant), path, width, height, scale, &error))
@@ -250,10 +267,30 @@ handle_local_options_cb (GApplication *app,
                          Launch       *launch)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree const char **remaining = NULL;
   const char *export_path = NULL;
-  gboolean json = FALSE;
+  gboolean json;
+  KvpParams params;
 
   launch->options_handled = TRUE;
+
+  if (g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&ay", &remaining))
+    {
+      g_autofree char *display = g_filename_display_name (remaining[0]);
+
+      g_printerr ("kvpage: ");
+      g_printerr (_("Unexpected argument “%s”: kvpage takes only options, each value after its option (see --help)."),
+                  display);
+      g_printerr ("\n");
+      return EXIT_USAGE;
+    }
+
+  /* Values are checked even when they go unused, so a typo is never ignored. */
+  if (!parse_params (options, &params, &error))
+    {
+      g_printerr ("kvpage: %s\n", error->message);
+      return EXIT_USAGE;
+    }
 
   if (g_variant_dict_contains (options, "version"))
     {
@@ -265,12 +302,6 @@ handle_local_options_cb (GApplication *app,
     {
       print_models ();
       return EXIT_SUCCESS;
-    }
-
-  if (!parse_params (options, &launch->params, &error))
-    {
-      g_printerr ("kvpage: %s\n", error->message);
-      return EXIT_USAGE;
     }
 
   json = g_variant_dict_contains (options, "json");
@@ -293,21 +324,37 @@ handle_local_options_cb (GApplication *app,
     }
 
   if (json)
-    return print_json (&launch->params);
+    return print_json (&params);
 
   if (export_path != NULL)
-    return export_picture (options, &launch->params, export_path);
+    return export_picture (options, &params, export_path);
 
-  g_print ("%s\n",
-           _("The KV Page window is not built yet: use --json or --export FILE (see --help)."));
-  return EXIT_SUCCESS;
+  if (!gtk_init_check ())
+    {
+      g_printerr ("kvpage: %s\n",
+                  _("There is no display to open the window on; to get the picture without one, use --export FILE.png."));
+      return EXIT_FAILURE;
+    }
+
+  /* Values given here win over the remembered ones; without any, the window
+   * opens as it was left. */
+  for (guint i = 0; i < G_N_ELEMENTS (value_options); i++)
+    {
+      if (g_variant_dict_contains (options, value_options[i]))
+        {
+          kvp_application_set_launch_params (KVP_APPLICATION (app), &params);
+          break;
+        }
+    }
+
+  return -1;
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GtkApplication) app = NULL;
+  g_autoptr(KvpApplication) app = NULL;
   Launch launch = { 0 };
   int status;
 
@@ -318,7 +365,7 @@ main (int   argc,
 
   g_set_prgname ("kvpage");
 
-  app = gtk_application_new (APPLICATION_ID, G_APPLICATION_NON_UNIQUE);
+  app = kvp_application_new ();
   g_application_add_main_option_entries (G_APPLICATION (app), option_entries);
   g_application_set_option_context_parameter_string (G_APPLICATION (app), NULL);
   g_application_set_option_context_summary (G_APPLICATION (app),

@@ -164,6 +164,22 @@ test_version (void)
   g_assert_cmpstr (run.out, ==, "kvpage " PACKAGE_VERSION "\n");
 }
 
+/* Without a display the window cannot open: one line points to --export. */
+static void
+test_no_display (void)
+{
+  g_auto(Run) run = { 0 };
+  const char *newline;
+
+  run_kvpage (&run, "--seq-len", "64", NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_nonnull (strstr (run.err, "--export"));
+  newline = strchr (run.err, '\n');
+  g_assert_nonnull (newline);
+  g_assert_cmpstr (newline + 1, ==, "");
+}
+
 /* Each case: the arguments after --json, and words the one line must hold. */
 static const struct
 {
@@ -229,6 +245,7 @@ main (int   argc,
   g_test_add_func ("/cli/json/short-reservation", test_short_reservation_shrinks_default);
   g_test_add_func ("/cli/list-models", test_list_models);
   g_test_add_func ("/cli/version", test_version);
+  g_test_add_func ("/cli/no-display", test_no_display);
 
   for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
     {

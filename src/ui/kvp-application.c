@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-application.c: the GtkApplication.  It opens the window (from the
+ * command-line values the first time, from the settings otherwise), owns the
+ * app actions and applies the style: light, dark, or the system's choice as
+ * the settings portal reports it. */
+
+#define G_LOG_DOMAIN "kvpage-ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "kvp-application.h"
+#include "kvp-settings.h"
+#include "kvp-ui.h"
+#include "kvp-window.h"
+
+#define PORTAL_BUS_NAME     "org.freedesktop.portal.Desktop"
+#define PORTAL_OBJECT_PATH  "/org/freedesktop/portal/desktop"
+#define PORTAL_SETTINGS     "org.freedesktop.portal.Settings"
+#define APPEARANCE_NAMESPACE "org.freedesktop.appearance"
+
+struct _KvpApplication
+{
+  GtkApplication   parent_instance;
+
+  GSettings       *settings;
+  KvpParams        launch_params;
+  gboolean         has_launch_params;
+
+  /* What the desktop prefers: GTK's own setting as found at startup, then
+   * the portal's color-scheme when there is one. */
+  gboolean         system_prefers_dark;
+  GCancellable    *cancellable;
+  GDBusConnection *bus;
+  guint            portal_signal_id;
+};
+
+G_DEFINE_FINAL_TYPE (KvpApplication, kvp_application, GTK_TYPE_APPLICATION)
+
+static void
+apply_style (KvpApplication *self)
+{
+  KvpStyle style = KVP_STYLE_FOLLOW;
+  GtkSettings *gtk_settings = gtk_settings_get_default ();
+  gboolean dark;
+
+  if (gtk_settings == NULL)
+    return;
+
+  if (self->settings != NULL)
+    {
+      style = g_settings_get_enum (self->settings, "style");
+    }
+  else
+    {
+      GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "style");
+      g_autoptr(GVariant) state = action != NULL ? g_action_get_state (action) : NULL;
+      const char *name = state != NULL ? g_variant_get_string (state, NULL) : "follow";
+
+      style = g_str_equal (name, "dark") ? KVP_STYLE_DARK :
+              g_str_equal (name, "light") ? KVP_STYLE_LIGHT : KVP_STYLE_FOLLOW;
+    }
+
+  dark = style == KVP_STYLE_DARK || (style == KVP_STYLE_FOLLOW && self->system_prefers_dark);
+  g_object_set (gtk_settings, "gtk-application-prefer-dark-theme", dark, NULL);
+}
+
+static void
+set_color_scheme (KvpApplication *self,
+                  GVariant       *value)
+{
+  g_autoptr(GVariant) inner = g_variant_ref (value);
+
+  /* Older portals wrap the value in one more variant. */
+  while (g_variant_is_of_type (inner, G_VARIANT_TYPE_VARIANT))
+    {
+      GVariant *unboxed = g_variant_get_variant (inner);
+      g_variant_unref (inner);
+      inner = unboxed;
+    }
+
+  if (!g_variant_is_of_type (inner, G_VARIANT_TYPE_UINT32))
+    return;
+
+  /* 0 no preference, 1 prefer dark, 2 prefer light. */
+  switch (g_variant_get_uint32 (inner))
+    {
+    case 1:
+      self->system_prefers_dark = TRUE;
+      break;
+    case 2:
+      self->system_prefers_dark = FALSE;
+      break;
+    default:
+      return;
+    }
+
+  apply_style (self);
+}
+
+static void
+portal_read_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
+  if (reply == NULL)
+    {
+      /* No portal (or it does not know the key): GTK's setting stands. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No color scheme from the settings portal: %s", error->message);
+      return;
+    }
+
+  g_variant_get (reply, "(v)", &value);
+  set_color_scheme (KVP_APPLICATION (user_data), value);
+}
+
+static void
+portal_setting_changed_cb (GDBusConnection *connection,
+                           const char      *sender_name,
+                           const char      *object_path,
+                           const char      *interface_name,
+                           const char      *signal_name,
+                           GVariant        *parameters,
+                           gpointer         user_data)
+{
+  g_autoptr(GVariant) value = NULL;
+  const char *namespace;
+  const char *key;
+
+  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(ssv)")))
+    return;
+
+  g_variant_get (parameters, "(&s&sv)", &namespace, &key, &value);
+  if (g_strcmp0 (namespace, APPEARANCE_NAMESPACE) == 0 && g_strcmp0 (key, "color-scheme") == 0)
+    set_color_scheme (KVP_APPLICATION (user_data), value);
+}
+
+static void
+watch_portal (KvpApplication *self)
+{
+  GDBusConnection *bus = g_application_get_dbus_connection (G_APPLICATION (self));
+
+  if (bus == NULL)
+    return;
+
+  self->bus = g_object_ref (bus);
+  self->portal_signal_id =
+    g_dbus_connection_signal_subscribe (bus, PORTAL_BUS_NAME, PORTAL_SETTINGS, "SettingChanged",
+                                        PORTAL_OBJECT_PATH, APPEARANCE_NAMESPACE,
+                                        G_DBUS_SIGNAL_FLAGS_NONE,
+                                        portal_setting_changed_cb, self, NULL);
+  g_dbus_connection_call (bus, PORTAL_BUS_NAME, PORTAL_OBJECT_PATH, PORTAL_SETTINGS, "Read",
+                          g_variant_new ("(ss)", APPEARANCE_NAMESPACE, "color-scheme"),
+                          G_VARIANT_TYPE ("(v)"),
+                          G_DBUS_CALL_FLAGS_NONE, -1,
+                          self->cancellable, portal_read_cb, self);
+}
+
+static void
+style_changed_cb (GSettings      *settings,
+                  const char     *key,
+                  KvpApplication *self)
+{
+  apply_style (self);
+}
+
+static void
+quit_activated_cb (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (user_data)));
+
+  /* Closing (rather than destroying) lets each window save its state; the
+   * application ends with its last window. */
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (l->data);
+
+  g_list_free (windows);
+}
+
+static void
+about_activated_cb (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  GtkWidget *dialog;
+
+  dialog = g_object_new (GTK_TYPE_ABOUT_DIALOG,
+                         "transient-for", parent,
+                         "modal", TRUE,
+                         "destroy-with-parent", TRUE,
+                         "program-name", _("KV Page"),
+                         "logo-icon-name", APPLICATION_ID,
+                         "version", PACKAGE_VERSION,
+                         "comments", _("See how a PagedAttention block allocator stores an LLM’s KV cache, "
+                                       "next to a cache that reserves the whole context up front."),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+shortcuts_activated_cb (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  g_autoptr(GtkBuilder) builder = NULL;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  GtkWindow *window;
+
+  builder = gtk_builder_new_from_resource (RESOURCE_BASE "/kvp-shortcuts-window.ui");
+  window = GTK_WINDOW (gtk_builder_get_object (builder, "shortcuts_window"));
+  gtk_window_set_transient_for (window, parent);
+  gtk_window_present (window);
+}
+
+static const GActionEntry app_entries[] = {
+  { "quit", quit_activated_cb },
+  { "about", about_activated_cb },
+  { "shortcuts", shortcuts_activated_cb },
+};
+
+static void
+kvp_application_startup (GApplication *application)
+{
+  KvpApplication *self = KVP_APPLICATION (application);
+  g_autoptr(GAction) style_action = NULL;
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *shortcuts_accels[] = { "<Control>question", NULL };
+
+  G_APPLICATION_CLASS (kvp_application_parent_class)->startup (application);
+
+  g_set_application_name (_("KV Page"));
+  gtk_window_set_default_icon_name (APPLICATION_ID);
+
+  /* Run from the build tree without the schema, the window still works; it
+   * just remembers nothing. */
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, KVP_SETTINGS_SCHEMA_ID, TRUE);
+  if (schema != NULL)
+    self->settings = g_settings_new (KVP_SETTINGS_SCHEMA_ID);
+  else
+    g_warning ("The settings schema %s is not installed: nothing will be remembered",
+               KVP_SETTINGS_SCHEMA_ID);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries,
+                                   G_N_ELEMENTS (app_entries), self);
+
+  if (self->settings != NULL)
+    {
+      style_action = g_settings_create_action (self->settings, "style");
+      g_signal_connect (self->settings, "changed::style", G_CALLBACK (style_changed_cb), self);
+    }
+  else
+    {
+      style_action = G_ACTION (g_simple_action_new_stateful ("style", G_VARIANT_TYPE_STRING,
+                                                             g_variant_new_string ("follow")));
+      g_signal_connect_swapped (style_action, "notify::state", G_CALLBACK (apply_style), self);
+    }
+  g_action_map_add_action (G_ACTION_MAP (self), style_action);
+
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.shortcuts", shortcuts_accels);
+
+  g_object_get (gtk_settings_get_default (),
+                "gtk-application-prefer-dark-theme", &self->system_prefers_dark,
+                NULL);
+  apply_style (self);
+  watch_portal (self);
+}
+
+static void
+kvp_application_shutdown (GApplication *application)
+{
+  KvpApplication *self = KVP_APPLICATION (application);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->portal_signal_id != 0)
+    g_dbus_connection_signal_unsubscribe (self->bus, self->portal_signal_id);
+  self->portal_signal_id = 0;
+  g_clear_object (&self->bus);
+
+  G_APPLICATION_CLASS (kvp_application_parent_class)->shutdown (application);
+}
+
+static void
+kvp_application_activate (GApplication *application)
+{
+  KvpApplication *self = KVP_APPLICATION (application);
+  GtkWindow *window;
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (window == NULL)
+    {
+      window = GTK_WINDOW (kvp_window_new (GTK_APPLICATION (self), self->settings,
+                                           self->has_launch_params ? &self->launch_params : NULL));
+      /* Only the first window starts from the command line. */
+      self->has_launch_params = FALSE;
+    }
+
+  gtk_window_present (window);
+}
+
+static void
+kvp_application_dispose (GObject *object)
+{
+  KvpApplication *self = KVP_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->bus);
+
+  G_OBJECT_CLASS (kvp_application_parent_class)->dispose (object);
+}
+
+static void
+kvp_application_class_init (KvpApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *application_class = G_APPLICATION_CLASS (klass);
+
+  /* Before startup: GtkApplication loads style.css from our resources. */
+  kvp_ui_init ();
+
+  object_class->dispose = kvp_application_dispose;
+
+  application_class->startup = kvp_application_startup;
+  application_class->shutdown = kvp_application_shutdown;
+  application_class->activate = kvp_application_activate;
+}
+
+static void
+kvp_application_init (KvpApplication *self)
+{
+  self->cancellable = g_cancellable_new ();
+}
+
+KvpApplication *
+kvp_application_new (void)
+{
+  return g_object_new (KVP_TYPE_APPLICATION,
+                       "application-id", APPLICATION_ID,
+                       "flags", G_APPLICATION_NON_UNIQUE,
+                       "resource-base-path", RESOURCE_BASE,
+                       NULL);
+}
+
+void
+kvp_application_set_launch_params (KvpApplication  *self,
+                                   const KvpParams *params)
+{
+  g_return_if_fail (KVP_IS_APPLICATION (self));
+  g_return_if_fail (params != NULL);
+
+  self->launch_params = *params;
+  self->has_launch_params = TRUE;
+}
+
+GSettings *
+kvp_application_get_settings (KvpApplication *self)
+{
+  g_return_val_if_fail (KVP_IS_APPLICATION (self), NULL);
+
+  return self->settings;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-canvas.h: the picture in the window — the scene of a comparison drawn by
+ * the render painters, animated from the previous picture to the new one. */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "kvp-comparison.h"
+#include "kvp-scene.h"
+
+G_BEGIN_DECLS
+
+#define KVP_TYPE_CANVAS (kvp_canvas_get_type ())
+
+G_DECLARE_FINAL_TYPE (KvpCanvas, kvp_canvas, KVP, CANVAS, GtkWidget)
+
+GtkWidget      *kvp_canvas_new               (void);
+
+/* Shows cmp, animating from what was shown before (or playing the launch
+ * sequence when nothing was). */
+void            kvp_canvas_set_comparison    (KvpCanvas     *self,
+                                              KvpComparison *cmp);
+KvpComparison  *kvp_canvas_get_comparison    (KvpCanvas     *self);
+/* The scene at the canvas' current size, or NULL before it has one. */
+KvpScene       *kvp_canvas_get_scene         (KvpCanvas     *self);
+/* The palette follows the effective GTK style (light or dark). */
+const KvpTheme *kvp_canvas_get_theme         (KvpCanvas     *self);
+void            kvp_canvas_replay            (KvpCanvas     *self);
+gboolean        kvp_canvas_get_animating     (KvpCanvas     *self);
+/* The sentence screen readers read for the picture (its accessible description). */
+const char     *kvp_canvas_get_description   (KvpCanvas     *self);
+/* The settled frame at the canvas' size and scale factor. */
+GdkTexture     *kvp_canvas_render_texture    (KvpCanvas     *self);
+
+/* Time the last scene took to build, in microseconds (for measurements). */
+gint64          kvp_canvas_get_last_build_time (KvpCanvas   *self);
+
+G_END_DECLS

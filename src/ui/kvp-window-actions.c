@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-window-actions.c: the window's actions — Export Image…, Copy Image,
+ * Replay Animation, Reset to Defaults — and their shortcuts. */
+
+#define G_LOG_DOMAIN "kvpage-ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "kvp-export.h"
+#include "kvp-window-private.h"
+
+static const struct
+{
+  KvpExportFormat format;
+  const char     *extension;
+  const char     *mime_type;
+  const char     *name;
+} export_formats[] = {
+  { KVP_EXPORT_PNG, ".png", "image/png", N_("PNG Image") },
+  { KVP_EXPORT_SVG, ".svg", "image/svg+xml", N_("SVG Image") },
+  { KVP_EXPORT_PDF, ".pdf", "application/pdf", N_("PDF Document") },
+};
+
+static void
+show_error (KvpWindow  *self,
+            const char *primary,
+            const char *secondary)
+{
+  GtkWidget *dialog;
+
+  dialog = gtk_message_dialog_new (GTK_WINDOW (self),
+                                   GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_ERROR,
+                                   GTK_BUTTONS_CLOSE,
+                                   "%s", primary);
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", secondary);
+  g_signal_connect (dialog, "response", G_CALLBACK (gtk_window_destroy), NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* A name typed without an extension gets the one of the chosen filter. */
+static char *
+complete_path (GtkFileChooser *chooser,
+               const char     *path)
+{
+  GtkFileFilter *filter;
+  KvpExportFormat format;
+  guint index;
+
+  if (kvp_export_format_from_path (path, &format, NULL))
+    return g_strdup (path);
+
+  filter = gtk_file_chooser_get_filter (chooser);
+  index = filter != NULL ? GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (filter), "kvp-format")) : 0;
+  index = MIN (index, G_N_ELEMENTS (export_formats) - 1);
+
+  return g_strconcat (path, export_formats[index].extension, NULL);
+}
+
+static void
+export_response_cb (GtkNativeDialog *dialog,
+                    int              response,
+                    KvpWindow       *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = NULL;
+      g_autofree char *chosen = file != NULL ? g_file_get_path (file) : NULL;
+
+      if (chosen == NULL)
+        {
+          show_error (self, _("Could not export the image"),
+                      _("Choose a folder on this computer: the picture can only be written to a local file."));
+        }
+      else
+        {
+          path = complete_path (GTK_FILE_CHOOSER (dialog), chosen);
+          if (!kvp_window_export (self, path, &error))
+            show_error (self, _("Could not export the image"), error->message);
+        }
+    }
+
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+export_action_cb (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  KvpWindow *self = KVP_WINDOW (widget);
+  GtkFileChooserNative *native;
+  g_autofree char *name = NULL;
+  KvpParams params;
+  const char *pictures;
+
+  native = gtk_file_chooser_native_new (_("Export Image"),
+                                        GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE,
+                                        _("_Export"),
+                                        _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (export_formats); i++)
+    {
+      g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+      g_autofree char *pattern = g_strconcat ("*", export_formats[i].extension, NULL);
+
+      gtk_file_filter_set_name (filter, _(export_formats[i].name));
+      gtk_file_filter_add_mime_type (filter, export_formats[i].mime_type);
+      gtk_file_filter_add_pattern (filter, pattern);
+      g_object_set_data (G_OBJECT (filter), "kvp-format", GUINT_TO_POINTER (i));
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+    }
+
+  kvp_window_get_params (self, &params);
+  /* Translators: the suggested file name of an export; %s is a model key. */
+  name = g_strdup_printf (_("kv-cache-%s.png"), params.model->key);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), name);
+
+  pictures = g_get_user_special_dir (G_USER_DIRECTORY_PICTURES);
+  if (pictures != NULL && g_file_test (pictures, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr(GFile) folder = g_file_new_for_path (pictures);
+      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (native), folder, NULL);
+    }
+
+  g_signal_connect (native, "response", G_CALLBACK (export_response_cb), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static void
+copy_action_cb (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  kvp_window_copy (KVP_WINDOW (widget));
+}
+
+static void
+replay_action_cb (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  KvpWindow *self = KVP_WINDOW (widget);
+
+  kvp_window_get_comparison (self);
+  kvp_canvas_replay (kvp_window_get_canvas (self));
+}
+
+static void
+reset_action_cb (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  kvp_window_reset (KVP_WINDOW (widget));
+}
+
+void
+_kvp_window_class_actions_init (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.copy", NULL, copy_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.replay", NULL, replay_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.reset", NULL, reset_action_cb);
+
+  /* Bound on the window, so they apply when nothing focused uses the keys:
+   * Ctrl+C in a spin button's text still copies the text. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.export", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "win.copy", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.replay", NULL);
+}
