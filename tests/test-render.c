@@ -183,6 +183,8 @@ test_does_not_fit (void)
   g_assert_null (strstr (kvp_scene_get_card_value (scene, KVP_CARD_UTILIZATION), "%"));
   g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_UTILIZATION), needed));
   g_assert_nonnull (strstr (description, "does not fit"));
+  /* The saving is what paging would give, and says so. */
+  g_assert_true (g_str_has_prefix (kvp_scene_get_card_caption (scene, KVP_CARD_SAVED), "if it fit"));
 
   /* Every block of the pool is drawn free. */
   surface = render (scene, kvp_scene_get_duration (scene), 1.0);

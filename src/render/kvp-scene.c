@@ -131,18 +131,20 @@ write_card_texts (KvpScene *self)
 
   self->card_title[KVP_CARD_SAVED] = g_strdup (_("Memory saved"));
   self->card_value[KVP_CARD_SAVED] = kvp_format_signed_bytes (cmp->saved_bytes);
-  if (cmp->saved_bytes >= 0)
-    {
-      g_autofree char *percent = kvp_format_percent (cmp->saved_percent);
+  {
+    g_autofree char *percent = kvp_format_percent (fabs (cmp->saved_percent));
 
+    /* A sequence that does not fit saves nothing yet: say it is a what-if. */
+    if (!cmp->fits)
+      self->card_caption[KVP_CARD_SAVED] =
+        g_strdup_printf (cmp->saved_bytes >= 0 ? _("if it fit: %s less than traditional")
+                                               : _("if it fit: %s more than traditional"),
+                         percent);
+    else if (cmp->saved_bytes >= 0)
       self->card_caption[KVP_CARD_SAVED] = g_strdup_printf (_("%s less than traditional"), percent);
-    }
-  else
-    {
-      g_autofree char *percent = kvp_format_percent (-cmp->saved_percent);
-
+    else
       self->card_caption[KVP_CARD_SAVED] = g_strdup_printf (_("%s more than traditional"), percent);
-    }
+  }
   self->card_number[KVP_CARD_SAVED] = (double) cmp->saved_bytes;
 
   self->card_title[KVP_CARD_UTILIZATION] = g_strdup (_("Utilization"));
