@@ -11,7 +11,7 @@ meson_args=${KVPAGE_MESON_ARGS:-}
 packages=(
   build-essential pkg-config meson ninja-build gettext
   libglib2.0-dev libgtk-4-dev libjson-glib-dev libcairo2-dev libpango1.0-dev
-  fonts-inter fonts-dejavu-core
+  fonts-inter fonts-dejavu-core fonts-noto-cjk
   xvfb xauth x11-utils
   desktop-file-utils appstream
   poppler-utils librsvg2-bin

@@ -180,40 +180,80 @@ print_json (const KvpParams *params)
   return EXIT_SUCCESS;
 }
 
+/* Columns on a terminal: wide (CJK) characters take two cells. */
+static guint
+display_width (const char *text)
+{
+  guint width = 0;
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      width += g_unichar_iszerowidth (c) ? 0 : g_unichar_iswide (c) ? 2 : 1;
+    }
+
+  return width;
+}
+
 static void
 print_models (void)
 {
+  enum { N_COLUMNS = 8 };
+  g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
+  guint widths[N_COLUMNS] = { 0 };
   const KvpModel *presets;
   guint n_presets;
 
-  presets = kvp_model_get_presets (&n_presets);
   /* Translators: column headings of --list-models. */
-  g_print ("%-18s %-18s %7s %6s %9s %9s %12s %16s\n",
-           _("KEY"), _("NAME"), _("LAYERS"), _("HEADS"), _("KV HEADS"), _("HEAD DIM"),
-           _("MAX CONTEXT"), _("BYTES/TOKEN fp16"));
+  g_ptr_array_add (cells, g_strdup (_("KEY")));
+  g_ptr_array_add (cells, g_strdup (_("NAME")));
+  g_ptr_array_add (cells, g_strdup (_("LAYERS")));
+  g_ptr_array_add (cells, g_strdup (_("HEADS")));
+  g_ptr_array_add (cells, g_strdup (_("KV HEADS")));
+  g_ptr_array_add (cells, g_strdup (_("HEAD DIM")));
+  g_ptr_array_add (cells, g_strdup (_("MAX CONTEXT")));
+  g_ptr_array_add (cells, g_strdup (_("BYTES/TOKEN fp16")));
 
+  presets = kvp_model_get_presets (&n_presets);
   for (guint i = 0; i < n_presets; i++)
     {
       const KvpModel *model = &presets[i];
-      g_autofree char *kv_heads = NULL;
-      g_autofree char *head_dim = NULL;
       guint64 bytes = 0;
 
+      kvp_model_bytes_per_token (model, KVP_DTYPE_FP16, &bytes, NULL);
+      g_ptr_array_add (cells, g_strdup (model->key));
+      g_ptr_array_add (cells, g_strdup (model->name));
+      g_ptr_array_add (cells, g_strdup_printf ("%u", model->num_layers));
+      g_ptr_array_add (cells, g_strdup_printf ("%u", model->num_attention_heads));
       if (kvp_model_is_mla (model))
         {
-          kv_heads = g_strdup ("MLA");
-          head_dim = g_strdup_printf ("%u+%u", model->kv_lora_rank, model->qk_rope_head_dim);
+          g_ptr_array_add (cells, g_strdup ("MLA"));
+          g_ptr_array_add (cells, g_strdup_printf ("%u+%u", model->kv_lora_rank, model->qk_rope_head_dim));
         }
       else
         {
-          kv_heads = g_strdup_printf ("%u", kvp_model_get_kv_heads (model));
-          head_dim = g_strdup_printf ("%u", kvp_model_get_head_dim (model));
+          g_ptr_array_add (cells, g_strdup_printf ("%u", kvp_model_get_kv_heads (model)));
+          g_ptr_array_add (cells, g_strdup_printf ("%u", kvp_model_get_head_dim (model)));
         }
+      g_ptr_array_add (cells, g_strdup_printf ("%u", model->max_context));
+      g_ptr_array_add (cells, g_strdup_printf ("%" PRIu64, bytes));
+    }
 
-      kvp_model_bytes_per_token (model, KVP_DTYPE_FP16, &bytes, NULL);
-      g_print ("%-18s %-18s %7u %6u %9s %9s %12u %16" PRIu64 "\n",
-               model->key, model->name, model->num_layers, model->num_attention_heads,
-               kv_heads, head_dim, model->max_context, bytes);
+  for (guint i = 0; i < cells->len; i++)
+    widths[i % N_COLUMNS] = MAX (widths[i % N_COLUMNS], display_width (cells->pdata[i]));
+
+  /* Names to the left, numbers to the right. */
+  for (guint i = 0; i < cells->len; i++)
+    {
+      guint column = i % N_COLUMNS;
+      const char *cell = cells->pdata[i];
+      guint pad = widths[column] - display_width (cell);
+
+      if (column < 2)
+        g_print ("%s%*s", cell, column + 1 < N_COLUMNS ? pad + 2 : 0, "");
+      else
+        g_print ("%*s%s%s", pad, "", cell, column + 1 < N_COLUMNS ? "  " : "\n");
     }
 }
 
@@ -356,10 +396,14 @@ main (int   argc,
 {
   g_autoptr(KvpApplication) app = NULL;
   Launch launch = { 0 };
+  const char *localedir;
   int status;
 
+  /* KVPAGE_LOCALEDIR points an uninstalled build at its own catalogs
+   * (build/po), so tests and build-aux/run speak the person's language. */
+  localedir = g_getenv ("KVPAGE_LOCALEDIR");
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

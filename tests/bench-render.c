@@ -59,6 +59,15 @@ paint_grid (cairo_t       *cr,
   kvp_paint_blocks (cr, scene, kvp_scene_get_duration (scene));
 }
 
+/* A frame in the middle of the launch, when blocks are still filling in. */
+static void
+paint_animated_grid (cairo_t       *cr,
+                     KvpScene      *scene,
+                     KvpComparison *cmp)
+{
+  kvp_paint_blocks (cr, scene, 0.6);
+}
+
 /* The obvious grid: one rectangle and one fill per block. */
 static void
 paint_naive_grid (cairo_t       *cr,
@@ -156,6 +165,7 @@ main (int    argc,
       report ("scene-build", pools[i], median (build, G_N_ELEMENTS (build)));
       report ("scene", pools[i], run (paint_scene, scene, cmp, 31));
       report ("grid", pools[i], run (paint_grid, scene, cmp, 31));
+      report ("animated-grid", pools[i], run (paint_animated_grid, scene, cmp, 15));
       report ("naive-grid", pools[i], run (paint_naive_grid, scene, cmp, pools[i] > 100000 ? 5 : 15));
       if (i == G_N_ELEMENTS (pools) - 1)
         report ("floor", pools[i], run (paint_floor, scene, cmp, 31));

@@ -4,6 +4,10 @@
 
 #include "config.h"
 
+#include <locale.h>
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 typedef struct
@@ -22,35 +26,37 @@ run_clear (Run *run)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
 
-/* Runs kvpage with the arguments (NULL-terminated) and no display. */
+/* Runs kvpage with the arguments and no display, in the language given (NULL
+ * for the test's own). */
 static void
-run_kvpage (Run        *run,
-            const char *first_arg,
-            ...)
+run_kvpage_in (Run                *run,
+               const char         *language,
+               const char * const *args)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) envp = g_get_environ ();
   const char *binary = g_getenv ("KVPAGE");
-  va_list args;
   int wait_status;
 
   g_assert_nonnull (binary);
   g_ptr_array_add (argv, (char *) binary);
-  va_start (args, first_arg);
-  for (const char *arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (args);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
   g_ptr_array_add (argv, NULL);
 
   envp = g_environ_unsetenv (envp, "DISPLAY");
   envp = g_environ_unsetenv (envp, "WAYLAND_DISPLAY");
+  if (language != NULL)
+    envp = g_environ_setenv (envp, "LANGUAGE", language, TRUE);
 
   g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
                 &run->out, &run->err, &wait_status, &error);
   g_assert_no_error (error);
   run->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
 }
+
+#define run_kvpage(run, ...) run_kvpage_in ((run), NULL, (const char *[]) { __VA_ARGS__ })
 
 static JsonObject *
 parse_object (JsonParser *parser,
@@ -180,6 +186,79 @@ test_no_display (void)
   g_assert_cmpstr (newline + 1, ==, "");
 }
 
+/* What the catalog in the build tree says for msgid in language. */
+static char *
+translate (const char *language,
+           const char *msgid)
+{
+  g_autofree char *old = g_strdup (g_getenv ("LANGUAGE"));
+  char *text;
+
+  g_setenv ("LANGUAGE", language, TRUE);
+  /* gettext caches per language; changing it must be noticed. */
+  textdomain ("kvpage");
+  text = g_strdup (g_dgettext ("kvpage", msgid));
+  if (old != NULL)
+    g_setenv ("LANGUAGE", old, TRUE);
+  else
+    g_unsetenv ("LANGUAGE");
+  textdomain ("kvpage");
+
+  return text;
+}
+
+/* A German or Chinese run speaks German or Chinese: its --help, its errors,
+ * and the figures' captions in an exported PDF. */
+static void
+test_translated (gconstpointer data)
+{
+  const char *language = data;
+  g_autofree char *summary = translate (language, "See how a PagedAttention block allocator stores an LLM’s KV cache.");
+  g_autofree char *saved = translate (language, "Memory saved");
+  g_autofree char *dir = NULL;
+  g_autofree char *pdf = NULL;
+  g_autofree char *pdftotext = g_find_program_in_path ("pdftotext");
+  g_auto(Run) help = { 0 };
+  g_auto(Run) bad = { 0 };
+  g_auto(Run) export = { 0 };
+
+  /* The catalog exists and translates. */
+  g_assert_cmpstr (summary, !=, "See how a PagedAttention block allocator stores an LLM’s KV cache.");
+  g_assert_cmpstr (saved, !=, "Memory saved");
+
+  run_kvpage_in (&help, language, (const char *[]) { "--help", NULL });
+  g_assert_cmpint (help.status, ==, 0);
+  g_assert_nonnull (strstr (help.out, summary));
+
+  run_kvpage_in (&bad, language, (const char *[]) { "--json", "--kv-dtype", "fp4", NULL });
+  g_assert_cmpint (bad.status, ==, 2);
+  g_assert_null (strstr (bad.err, "Unknown KV cache type"));
+  g_assert_nonnull (strstr (bad.err, "fp4"));
+
+  if (pdftotext == NULL)
+    {
+      g_test_message ("pdftotext is missing: the PDF's text is not checked");
+      return;
+    }
+
+  dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  pdf = g_build_filename (dir, "shot.pdf", NULL);
+  run_kvpage_in (&export, language, (const char *[]) { "--export", pdf, NULL });
+  g_assert_cmpint (export.status, ==, 0);
+  {
+    g_auto(Run) text = { 0 };
+    const char *argv[] = { pdftotext, "-enc", "UTF-8", pdf, "-", NULL };
+    int wait_status;
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                 &text.out, &text.err, &wait_status, NULL));
+    g_assert_nonnull (strstr (text.out, saved));
+    g_assert_nonnull (strstr (text.out, "44.00 MiB"));
+  }
+  g_unlink (pdf);
+  g_rmdir (dir);
+}
+
 /* Each case: the arguments after --json, and words the one line must hold. */
 static const struct
 {
@@ -219,7 +298,7 @@ test_bad_input (gconstpointer data)
   g_auto(Run) run = { 0 };
   const char *newline;
 
-  run_kvpage (&run, "--json", a[0], a[1], a[2], a[3], a[4], NULL);
+  run_kvpage_in (&run, NULL, (const char *[]) { "--json", a[0], a[1], a[2], a[3], a[4], NULL });
 
   g_test_message ("stderr: %s", run.err);
   g_assert_cmpint (run.status, ==, 2);
@@ -237,6 +316,9 @@ int
 main (int   argc,
       char *argv[])
 {
+  setlocale (LC_ALL, "");
+  bindtextdomain ("kvpage", g_getenv ("KVPAGE_LOCALEDIR"));
+  bind_textdomain_codeset ("kvpage", "UTF-8");
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/cli/json/default", test_json_default);
@@ -246,6 +328,8 @@ main (int   argc,
   g_test_add_func ("/cli/list-models", test_list_models);
   g_test_add_func ("/cli/version", test_version);
   g_test_add_func ("/cli/no-display", test_no_display);
+  g_test_add_data_func ("/cli/translated/de", "de", test_translated);
+  g_test_add_data_func ("/cli/translated/zh_CN", "zh_CN", test_translated);
 
   for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
     {
