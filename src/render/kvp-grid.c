@@ -363,39 +363,43 @@ build_image (KvpGrid         *self,
   cairo_surface_mark_dirty (surface);
 }
 
+/* Makes *surface an image of the by-pixel size for cr; TRUE when it had to
+ * be made anew (and so holds nothing yet). */
+static gboolean
+ensure_surface (KvpGrid          *self,
+                cairo_t          *cr,
+                cairo_surface_t **surface)
+{
+  int iw, ih;
+
+  image_size_for (self, cr, &iw, &ih);
+  if (*surface != NULL &&
+      cairo_image_surface_get_width (*surface) == iw &&
+      cairo_image_surface_get_height (*surface) == ih)
+    return FALSE;
+
+  g_clear_pointer (surface, cairo_surface_destroy);
+  *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, iw, ih);
+  return TRUE;
+}
+
+/* The settled by-pixel image, built once per size. */
 static cairo_surface_t *
 ensure_image (KvpGrid *self,
               cairo_t *cr)
 {
-  int iw, ih;
-
-  image_size_for (self, cr, &iw, &ih);
-  if (self->image == NULL ||
-      cairo_image_surface_get_width (self->image) != iw ||
-      cairo_image_surface_get_height (self->image) != ih)
-    {
-      g_clear_pointer (&self->image, cairo_surface_destroy);
-      self->image = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, iw, ih);
-      build_image (self, self->image, NULL, 0.0);
-    }
+  if (ensure_surface (self, cr, &self->image))
+    build_image (self, self->image, NULL, 0.0);
 
   return self->image;
 }
 
+/* A surface for animated frames, rebuilt by the caller every frame. */
 static cairo_surface_t *
 ensure_scratch (KvpGrid *self,
                 cairo_t *cr)
 {
-  int iw, ih;
-
-  image_size_for (self, cr, &iw, &ih);
-  if (self->scratch == NULL ||
-      cairo_image_surface_get_width (self->scratch) != iw ||
-      cairo_image_surface_get_height (self->scratch) != ih)
-    {
-      g_clear_pointer (&self->scratch, cairo_surface_destroy);
-      self->scratch = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, iw, ih);
-    }
+  ensure_surface (self, cr, &self->scratch);
 
   return self->scratch;
 }
