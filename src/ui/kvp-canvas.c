@@ -87,10 +87,11 @@ update_description (KvpCanvas *self)
 
 /* Builds the scene of the current comparison at the current size, as the
  * same stage of the same transition it was before.  from, when given, is the
- * picture the transition starts from. */
+ * picture the transition starts from, as it stood at its time from_t. */
 static void
 build_scene (KvpCanvas *self,
-             KvpScene  *from)
+             KvpScene  *from,
+             double     from_t)
 {
   const KvpTheme *theme = kvp_canvas_get_theme (self);
   int width = gtk_widget_get_width (GTK_WIDGET (self));
@@ -106,7 +107,7 @@ build_scene (KvpCanvas *self,
   scene = kvp_scene_new (self->comparison, theme, width, height);
   if (from != NULL)
     {
-      kvp_scene_set_previous (scene, from, G_MAXDOUBLE);
+      kvp_scene_set_previous (scene, from, from_t);
     }
   else if (!self->settled && !self->launching && self->previous != NULL)
     {
@@ -143,7 +144,7 @@ ensure_scene (KvpCanvas *self)
       (int) kvp_scene_get_height (self->scene) == height)
     return;
 
-  build_scene (self, NULL);
+  build_scene (self, NULL, 0.0);
 }
 
 static void
@@ -476,6 +477,7 @@ kvp_canvas_set_comparison (KvpCanvas     *self,
                            KvpComparison *cmp)
 {
   KvpScene *old_scene;
+  double old_t;
 
   g_return_if_fail (KVP_IS_CANVAS (self));
   g_return_if_fail (cmp != NULL);
@@ -484,6 +486,7 @@ kvp_canvas_set_comparison (KvpCanvas     *self,
     return;
 
   old_scene = g_steal_pointer (&self->scene);
+  old_t = self->settled ? G_MAXDOUBLE : self->t;
 
   /* The first picture plays the launch sequence; later ones move from what
    * is on screen now. */
@@ -503,7 +506,7 @@ kvp_canvas_set_comparison (KvpCanvas     *self,
 
   /* Move on from the very picture on screen, even mid-transition. */
   if (gtk_widget_get_width (GTK_WIDGET (self)) > 0)
-    build_scene (self, self->launching ? NULL : old_scene);
+    build_scene (self, self->launching ? NULL : old_scene, old_t);
 
   g_clear_pointer (&old_scene, kvp_scene_unref);
 
@@ -548,7 +551,7 @@ kvp_canvas_replay (KvpCanvas *self)
   self->launching = TRUE;
   self->settled = FALSE;
   self->scene_valid = FALSE;
-  build_scene (self, NULL);
+  build_scene (self, NULL, 0.0);
   start_transition (self);
 }
 
