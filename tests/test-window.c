@@ -388,6 +388,11 @@ test_animation (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.replay", NULL));
   g_assert_true (kvp_canvas_get_animating (canvas));
 
+  /* Turned off mid-transition: the picture settles there and then. */
+  set_animations (FALSE);
+  g_assert_false (kvp_canvas_get_animating (canvas));
+  set_animations (TRUE);
+
   close_window (window);
 }
 
@@ -464,8 +469,19 @@ test_actions (void)
   g_assert_true (has_binding (GTK_WIDGET (window), "<Control>e", "win.export"));
   g_assert_true (has_binding (GTK_WIDGET (window), "<Control>c", "win.copy"));
   g_assert_true (has_binding (GTK_WIDGET (window), "<Control>r", "win.replay"));
+  /* Reset brings back DESIGN.md's default row. */
+  gtk_spin_button_set_value (template_child (window, "num_blocks_spin"), 77);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->params.num_blocks, ==, 77);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL));
+  {
+    KvpComparison *cmp = kvp_window_get_comparison (window);
+
+    g_assert_cmpuint (cmp->params.num_blocks, ==, 1024);
+    g_assert_cmpuint (cmp->params.seq_len, ==, 128);
+    g_assert_cmpuint (cmp->traditional_bytes, ==, 44 * 1024 * 1024);
+  }
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.replay", NULL));
+  g_assert_true (kvp_canvas_get_animating (kvp_window_get_canvas (window)));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.copy", NULL));
 
   /* The copied picture is on the clipboard as a texture. */

@@ -57,3 +57,31 @@ kvp_format_count (guint64 count)
 {
   return g_strdup_printf ("%'" G_GUINT64_FORMAT, count);
 }
+
+/* format is a g_dngettext() result with one %s for the count: translations
+ * are checked by msgfmt --check-format, not by the compiler. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+char *
+kvp_format_counted (const char *format,
+                    guint64     count)
+{
+  g_autofree char *number = kvp_format_count (count);
+
+  g_return_val_if_fail (format != NULL, NULL);
+
+  return g_strdup_printf (format, number);
+}
+#pragma GCC diagnostic pop
+
+char *
+kvp_format_blocks (guint64 count)
+{
+  return kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "%s block", "%s blocks", count), count);
+}
+
+char *
+kvp_format_tokens (guint64 count)
+{
+  return kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "%s token", "%s tokens", count), count);
+}

@@ -16,5 +16,12 @@ char *kvp_format_signed_bytes (gint64 bytes);
 char *kvp_format_percent (double  percent);
 /* Digit grouping for counts: "1,048,576" (as the locale groups them). */
 char *kvp_format_count   (guint64 count);
+/* A count inside a g_dngettext() result with one %s for it:
+ * kvp_format_counted (g_dngettext (…, "%s token used", "%s tokens used", n), n). */
+char *kvp_format_counted (const char *format,
+                          guint64     count);
+/* "1 block", "1,024 blocks"; "1 token", "16 tokens". */
+char *kvp_format_blocks  (guint64 count);
+char *kvp_format_tokens  (guint64 count);
 
 G_END_DECLS

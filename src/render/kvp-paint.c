@@ -308,8 +308,12 @@ paint_bar (cairo_t  *cr,
   KvpColor waste_color = bar == KVP_BAR_TRADITIONAL ? theme->unused : slack_color (theme);
 
   kvp_scene_bar_at (scene, bar, t, &used, &waste);
+  /* On one byte scale 128 tokens beside a reservation of 160k are a sliver:
+   * keep any non-empty part visible, taking the width from the rest. */
   used_w = track->width * used;
-  waste_w = track->width * waste;
+  if (used > 0.0 && used_w < track->height * 0.5)
+    used_w = MIN (track->height * 0.5, track->width);
+  waste_w = MIN (track->width * waste, track->width - used_w);
 
   paint_text (cr, &scene->bar_label[bar], &theme->text, 1.0);
   paint_text (cr, &scene->bar_size[bar], &theme->text_secondary, 1.0);

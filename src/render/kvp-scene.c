@@ -80,43 +80,17 @@ text_clear (KvpText *text)
   g_clear_object (&text->layout);
 }
 
-/* format is a g_dngettext() result with one %s for the count: the
- * translations are checked by msgfmt --check-format, not by the compiler. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-static char *
-dup_count (const char *format,
-           guint64     n)
-{
-  g_autofree char *count = kvp_format_count (n);
-
-  return g_strdup_printf (format, count);
-}
-#pragma GCC diagnostic pop
-
-static char *
-dup_blocks (guint64 n)
-{
-  return dup_count (g_dngettext (GETTEXT_PACKAGE, "%s block", "%s blocks", n), n);
-}
-
-static char *
-dup_tokens (guint64 n)
-{
-  return dup_count (g_dngettext (GETTEXT_PACKAGE, "%s token", "%s tokens", n), n);
-}
-
 static void
 write_card_texts (KvpScene *self)
 {
   KvpComparison *cmp = self->cmp;
-  g_autofree char *blocks = dup_blocks (cmp->blocks_needed);
-  g_autofree char *tokens = dup_tokens (cmp->params.block_size);
+  g_autofree char *blocks = kvp_format_blocks (cmp->blocks_needed);
+  g_autofree char *tokens = kvp_format_tokens (cmp->params.block_size);
 
   self->card_title[KVP_CARD_TRADITIONAL] = g_strdup (_("Traditional"));
   self->card_value[KVP_CARD_TRADITIONAL] = kvp_format_bytes (cmp->traditional_bytes);
   self->card_caption[KVP_CARD_TRADITIONAL] =
-    dup_count (g_dngettext (GETTEXT_PACKAGE, "pre-allocated for %s token", "pre-allocated for %s tokens", cmp->params.max_seq_len), cmp->params.max_seq_len);
+    kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "pre-allocated for %s token", "pre-allocated for %s tokens", cmp->params.max_seq_len), cmp->params.max_seq_len);
   self->card_number[KVP_CARD_TRADITIONAL] = (double) cmp->traditional_bytes;
 
   self->card_title[KVP_CARD_PAGED] = g_strdup (_("PagedAttention"));
@@ -208,23 +182,18 @@ layout_header (KvpScene    *self,
   *y += self->subtitle.height;
 }
 
-static void
-layout_cards (KvpScene    *self,
-              const Scale *s,
-              double       x,
-              double      *y,
-              double       width)
+/* Lays the card texts out for cards of width card_width; returns the most
+ * lines a caption takes. */
+static int
+measure_cards (KvpScene    *self,
+               const Scale *s,
+               double       card_width)
 {
-  double gap = round (14 * s->space);
   double pad = round (16 * s->space);
-  double card_width = (width - 3 * gap) / KVP_N_CARDS;
   double inner = card_width - 2 * pad;
   double value_size = 34 * s->text;
   double widest = 0.0;
-  double title_h = 0.0, value_h = 0.0, caption_h = 0.0, height;
-
-  self->card_radius = round (12 * s->space);
-  self->card_accent_height = MAX (3.0, round (4 * s->space));
+  int lines = 0;
 
   for (int i = 0; i < KVP_N_CARDS; i++)
     {
@@ -248,20 +217,56 @@ layout_cards (KvpScene    *self,
                  new_layout (self, self->card_title[i], 13.5 * s->text, PANGO_WEIGHT_SEMIBOLD, FALSE, inner));
       text_init (&self->card_caption_text[i],
                  new_layout (self, self->card_caption[i], 12.5 * s->text, PANGO_WEIGHT_NORMAL, TRUE, inner));
+      lines = MAX (lines, pango_layout_get_line_count (self->card_caption_text[i].layout));
+    }
+
+  return lines;
+}
+
+static void
+layout_cards (KvpScene    *self,
+              const Scale *s,
+              double       x,
+              double      *y,
+              double       width)
+{
+  double gap = round (14 * s->space);
+  double pad = round (16 * s->space);
+  double title_h = 0.0, value_h = 0.0, caption_h = 0.0, height, card_width;
+  int columns = KVP_N_CARDS;
+
+  self->card_radius = round (12 * s->space);
+  self->card_accent_height = MAX (3.0, round (4 * s->space));
+
+  /* Four in a row; two rows of two only when a row would crush the captions
+   * past three lines, since every row taken is height the grid loses. */
+  card_width = (width - (columns - 1) * gap) / columns;
+  if (measure_cards (self, s, card_width) > 3)
+    {
+      columns = 2;
+      card_width = (width - (columns - 1) * gap) / columns;
+      measure_cards (self, s, card_width);
+    }
+
+  for (int i = 0; i < KVP_N_CARDS; i++)
+    {
       title_h = MAX (title_h, self->card_title_text[i].height);
       value_h = MAX (value_h, self->card_value_text[i].height);
       caption_h = MAX (caption_h, self->card_caption_text[i].height);
     }
 
-  height = self->card_accent_height + pad + title_h + 4 * s->space + value_h + 2 * s->space + caption_h + pad;
+  height = round (self->card_accent_height + pad + title_h + 4 * s->space + value_h + 2 * s->space +
+                  caption_h + pad);
 
   for (int i = 0; i < KVP_N_CARDS; i++)
     {
-      double cx = round (x + i * (card_width + gap));
-      double ty = *y + self->card_accent_height + pad;
+      int column = i % columns, row = i / columns;
+      double cx = round (x + column * (card_width + gap));
+      double cy = *y + row * (height + gap);
+      double ty = cy + self->card_accent_height + pad;
 
       self->card_rect[i] = (cairo_rectangle_t) {
-        cx, *y, round (x + i * (card_width + gap) + card_width) - cx, round (height)
+        cx, cy, round (x + column * (card_width + gap) + card_width) - cx, height
       };
       self->card_title_text[i].x = cx + pad;
       self->card_title_text[i].y = ty;
@@ -271,7 +276,7 @@ layout_cards (KvpScene    *self,
       self->card_caption_text[i].y = self->card_value_text[i].y + value_h + 2 * s->space;
     }
 
-  *y += round (height);
+  *y += (KVP_N_CARDS / columns) * (height + gap) - gap;
 }
 
 /* Places keys (swatch + text) from x on; a key that would run past right
@@ -331,15 +336,19 @@ layout_bars (KvpScene    *self,
   guint64 used_bytes = cmp->traditional_bytes - cmp->traditional_waste_bytes;
   g_autofree char *trad_size = kvp_format_bytes (cmp->traditional_bytes);
   g_autofree char *paged_size = kvp_format_bytes (cmp->paged_bytes);
-  g_autofree char *used = dup_count (g_dngettext (GETTEXT_PACKAGE, "%s token used", "%s tokens used", cmp->params.seq_len), cmp->params.seq_len);
-  g_autofree char *unused = dup_count (g_dngettext (GETTEXT_PACKAGE, "%s token reserved but unused", "%s tokens reserved but unused", cmp->traditional_waste_tokens), cmp->traditional_waste_tokens);
-  g_autofree char *tokens = dup_tokens (cmp->params.seq_len);
-  g_autofree char *blocks = dup_blocks (cmp->blocks_needed);
+  g_autofree char *used = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "%s token used", "%s tokens used", cmp->params.seq_len), cmp->params.seq_len);
+  g_autofree char *unused = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "%s token reserved but unused", "%s tokens reserved but unused", cmp->traditional_waste_tokens), cmp->traditional_waste_tokens);
+  g_autofree char *tokens = kvp_format_tokens (cmp->params.seq_len);
+  g_autofree char *blocks = kvp_format_blocks (cmp->blocks_needed);
   g_autofree char *in_blocks = NULL;
-  g_autofree char *slack = dup_count (g_dngettext (GETTEXT_PACKAGE, "%s token of slack in the last block", "%s tokens of slack in the last block", cmp->paged_waste_tokens), cmp->paged_waste_tokens);
+  g_autofree char *slack = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "%s token of slack in the last block", "%s tokens of slack in the last block", cmp->paged_waste_tokens), cmp->paged_waste_tokens);
 
-  /* Translators: "128 tokens in 8 blocks" */
-  in_blocks = g_strdup_printf (C_("tokens in blocks", "%s in %s"), tokens, blocks);
+  if (cmp->fits)
+    /* Translators: "128 tokens in 8 blocks" */
+    in_blocks = g_strdup_printf (C_("tokens in blocks", "%s in %s"), tokens, blocks);
+  else
+    /* Translators: "2,048 tokens would need 128 blocks", when the pool is too small */
+    in_blocks = g_strdup_printf (C_("tokens in blocks", "%s would need %s"), tokens, blocks);
 
   row_y = *y + pad;
   text_init (&self->bars_heading,
@@ -413,7 +422,7 @@ layout_grid (KvpScene    *self,
   double row_y = y + pad, legend_w = 0.0, spacing = round (18 * s->space);
   cairo_rectangle_t area;
   g_autofree char *allocated = NULL;
-  g_autofree char *per_block = dup_count (g_dngettext (GETTEXT_PACKAGE, "%s token per block", "%s tokens per block", cmp->params.block_size), cmp->params.block_size);
+  g_autofree char *per_block = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "%s token per block", "%s tokens per block", cmp->params.block_size), cmp->params.block_size);
   g_autofree char *heading = NULL;
   g_autofree char *used = kvp_format_count (cmp->blocks_used);
   g_autofree char *all = kvp_format_count (cmp->params.num_blocks);
@@ -463,8 +472,8 @@ layout_grid (KvpScene    *self,
   self->show_banner = !cmp->fits;
   if (self->show_banner)
     {
-      g_autofree char *needed = dup_blocks (cmp->blocks_needed);
-      g_autofree char *pool = dup_blocks (cmp->params.num_blocks);
+      g_autofree char *needed = kvp_format_blocks (cmp->blocks_needed);
+      g_autofree char *pool = kvp_format_blocks (cmp->params.num_blocks);
       g_autofree char *message = NULL;
       double bpad = round (14 * s->space);
       double wrap = MIN (area.width - 2 * bpad, 640 * s->text);

@@ -84,17 +84,7 @@ set_color_scheme (KvpApplication *self,
     return;
 
   /* 0 no preference, 1 prefer dark, 2 prefer light. */
-  switch (g_variant_get_uint32 (inner))
-    {
-    case 1:
-      self->system_prefers_dark = TRUE;
-      break;
-    case 2:
-      self->system_prefers_dark = FALSE;
-      break;
-    default:
-      return;
-    }
+  self->system_prefers_dark = g_variant_get_uint32 (inner) == 1;
 
   apply_style (self);
 }
@@ -261,7 +251,7 @@ kvp_application_startup (GApplication *application)
   if (self->settings != NULL)
     {
       style_action = g_settings_create_action (self->settings, "style");
-      g_signal_connect (self->settings, "changed::style", G_CALLBACK (style_changed_cb), self);
+      g_signal_connect_object (self->settings, "changed::style", G_CALLBACK (style_changed_cb), self, 0);
     }
   else
     {

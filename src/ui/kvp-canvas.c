@@ -189,12 +189,10 @@ tick_cb (GtkWidget     *widget,
 
   if (self->scene != NULL && self->t >= kvp_scene_get_duration (self->scene))
     {
-      /* Returning G_SOURCE_REMOVE drops the callback: forget its id first. */
+      /* Returning G_SOURCE_REMOVE drops the callback: forget its id first,
+       * so settle() only tells that the animation stopped. */
       self->tick_id = 0;
-      self->settled = TRUE;
-      self->launching = FALSE;
-      self->t = kvp_scene_get_duration (self->scene);
-      g_clear_pointer (&self->previous, kvp_comparison_unref);
+      settle (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANIMATING]);
       return G_SOURCE_REMOVE;
     }
@@ -306,6 +304,37 @@ kvp_canvas_size_allocate (GtkWidget *widget,
                           int        baseline)
 {
   ensure_scene (KVP_CANVAS (widget));
+}
+
+/* The desktop asked for no animations: whatever moves stops where it ends. */
+static void
+enable_animations_changed_cb (GtkSettings *settings,
+                              GParamSpec  *pspec,
+                              KvpCanvas   *self)
+{
+  if (self->tick_id != 0 && !animations_enabled (self))
+    {
+      settle (self);
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+}
+
+static void
+kvp_canvas_root (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (kvp_canvas_parent_class)->root (widget);
+
+  g_signal_connect_object (gtk_widget_get_settings (widget), "notify::gtk-enable-animations",
+                           G_CALLBACK (enable_animations_changed_cb), widget, 0);
+}
+
+static void
+kvp_canvas_unroot (GtkWidget *widget)
+{
+  g_signal_handlers_disconnect_by_func (gtk_widget_get_settings (widget),
+                                        enable_animations_changed_cb, widget);
+
+  GTK_WIDGET_CLASS (kvp_canvas_parent_class)->unroot (widget);
 }
 
 static void
@@ -434,6 +463,8 @@ kvp_canvas_class_init (KvpCanvasClass *klass)
 
   widget_class->measure = kvp_canvas_measure;
   widget_class->size_allocate = kvp_canvas_size_allocate;
+  widget_class->root = kvp_canvas_root;
+  widget_class->unroot = kvp_canvas_unroot;
   widget_class->map = kvp_canvas_map;
   widget_class->snapshot = kvp_canvas_snapshot;
   widget_class->css_changed = kvp_canvas_css_changed;

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "kvp-export.h"
@@ -40,23 +42,34 @@ show_error (KvpWindow  *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-/* A name typed without an extension gets the one of the chosen filter. */
-static char *
-complete_path (GtkFileChooser *chooser,
-               const char     *path)
+/* Choosing a format renames the file to match, while the dialog can still
+ * ask before replacing a file of that name. */
+static void
+filter_changed_cb (GtkFileChooser *chooser,
+                   GParamSpec     *pspec,
+                   gpointer        user_data)
 {
-  GtkFileFilter *filter;
-  KvpExportFormat format;
+  GtkFileFilter *filter = gtk_file_chooser_get_filter (chooser);
+  g_autofree char *name = gtk_file_chooser_get_current_name (chooser);
+  g_autofree char *renamed = NULL;
+  g_autofree char *base = NULL;
+  gsize stem;
   guint index;
 
-  if (kvp_export_format_from_path (path, &format, NULL))
-    return g_strdup (path);
+  if (filter == NULL || name == NULL || *name == '\0')
+    return;
 
-  filter = gtk_file_chooser_get_filter (chooser);
-  index = filter != NULL ? GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (filter), "kvp-format")) : 0;
+  index = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (filter), "kvp-format"));
   index = MIN (index, G_N_ELEMENTS (export_formats) - 1);
 
-  return g_strconcat (path, export_formats[index].extension, NULL);
+  /* Replace an export extension (all are four bytes); keep any other dot. */
+  stem = strlen (name);
+  if (kvp_export_format_from_path (name, NULL, NULL))
+    stem -= strlen (".png");
+  base = g_strndup (name, stem);
+  renamed = g_strconcat (base, export_formats[index].extension, NULL);
+  if (g_strcmp0 (renamed, name) != 0)
+    gtk_file_chooser_set_current_name (chooser, renamed);
 }
 
 static void
@@ -64,24 +77,18 @@ export_response_cb (GtkNativeDialog *dialog,
                     int              response,
                     KvpWindow       *self)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
+  /* The window may have closed while the dialog was open. */
+  if (response == GTK_RESPONSE_ACCEPT && !gtk_widget_in_destruction (GTK_WIDGET (self)))
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autoptr(GError) error = NULL;
-      g_autofree char *path = NULL;
-      g_autofree char *chosen = file != NULL ? g_file_get_path (file) : NULL;
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
 
-      if (chosen == NULL)
-        {
-          show_error (self, _("Could not export the image"),
-                      _("Choose a folder on this computer: the picture can only be written to a local file."));
-        }
-      else
-        {
-          path = complete_path (GTK_FILE_CHOOSER (dialog), chosen);
-          if (!kvp_window_export (self, path, &error))
-            show_error (self, _("Could not export the image"), error->message);
-        }
+      if (path == NULL)
+        show_error (self, _("Could not export the image"),
+                    _("Choose a folder on this computer: the picture can only be written to a local file."));
+      else if (!kvp_window_export (self, path, &error))
+        show_error (self, _("Could not export the image"), error->message);
     }
 
   gtk_native_dialog_destroy (dialog);
@@ -131,6 +138,7 @@ export_action_cb (GtkWidget  *widget,
       gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (native), folder, NULL);
     }
 
+  g_signal_connect (native, "notify::filter", G_CALLBACK (filter_changed_cb), NULL);
   g_signal_connect (native, "response", G_CALLBACK (export_response_cb), g_object_ref (self));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }

@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "kvp-export.h"
+#include "kvp-format.h"
 #include "kvp-settings.h"
 #include "kvp-ui.h"
 #include "kvp-window-private.h"
@@ -121,14 +122,19 @@ log_slider_to_count (GtkAdjustment *adjustment)
   return (guint64) llround (exp2 (gtk_adjustment_get_value (adjustment)));
 }
 
-/* Moves a power-of-two slider to count, unless it already points there:
- * re-setting it from the rounded count would make a dragged knob jitter. */
+/* Moves a log-scale slider to count, unless it already points there:
+ * re-setting it from the rounded count would make a dragged knob jitter.
+ * A slider of whole powers of two (snap) sits on the nearest one, so a key
+ * press moves to the next power rather than past it. */
 static void
 set_log_slider (GtkAdjustment *adjustment,
-                guint64        count)
+                guint64        count,
+                gboolean       snap)
 {
+  double value = log2 ((double) count);
+
   if (log_slider_to_count (adjustment) != count)
-    gtk_adjustment_set_value (adjustment, log2 ((double) count));
+    gtk_adjustment_set_value (adjustment, snap ? round (value) : value);
 }
 
 static void
@@ -140,6 +146,17 @@ set_adjustment (GtkAdjustment *adjustment,
   gtk_adjustment_configure (adjustment, value, 1, upper,
                             gtk_adjustment_get_step_increment (adjustment),
                             page, 0);
+}
+
+/* Takes the text it is given. */
+static void
+set_value_text (GtkScale *scale,
+                char     *text)
+{
+  gtk_accessible_update_property (GTK_ACCESSIBLE (scale),
+                                  GTK_ACCESSIBLE_PROPERTY_VALUE_TEXT, text,
+                                  -1);
+  g_free (text);
 }
 
 static void
@@ -158,14 +175,19 @@ sync_controls (KvpWindow *self)
   set_adjustment (self->seq_len_adjustment, p->seq_len, p->max_seq_len, seq_page);
   set_adjustment (self->seq_len_spin_adjustment, p->seq_len, p->max_seq_len, seq_page);
 
-  set_log_slider (self->block_size_adjustment, p->block_size);
+  set_log_slider (self->block_size_adjustment, p->block_size, TRUE);
   gtk_adjustment_set_value (self->block_size_spin_adjustment, p->block_size);
 
-  set_log_slider (self->num_blocks_adjustment, p->num_blocks);
+  set_log_slider (self->num_blocks_adjustment, p->num_blocks, FALSE);
   gtk_adjustment_set_value (self->num_blocks_spin_adjustment, p->num_blocks);
 
-  set_log_slider (self->max_seq_len_adjustment, p->max_seq_len);
+  set_log_slider (self->max_seq_len_adjustment, p->max_seq_len, FALSE);
   gtk_adjustment_set_value (self->max_seq_len_spin_adjustment, p->max_seq_len);
+
+  /* The log-scale sliders hold exponents: screen readers hear the count. */
+  set_value_text (self->block_size_scale, kvp_format_tokens (p->block_size));
+  set_value_text (self->num_blocks_scale, kvp_format_blocks (p->num_blocks));
+  set_value_text (self->max_seq_len_scale, kvp_format_tokens (p->max_seq_len));
 
   /* Translators: the window subtitle, a model name and a KV cache type,
    * e.g. "TinyLlama 1.1B · fp16". */
