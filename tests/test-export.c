@@ -350,6 +350,47 @@ test_binary_exports (void)
   g_assert_true (g_file_test (svg, G_FILE_TEST_IS_REGULAR));
   g_assert_true (g_file_test (pdf, G_FILE_TEST_IS_REGULAR));
   g_assert_cmpuint (count_entries (dir), ==, 4);
+
+  /* Readers people use open them: the SVG renders at its pixel size, and the
+   * PDF's text holds the figures. */
+  {
+    g_autofree char *rsvg = g_find_program_in_path ("rsvg-convert");
+    g_autofree char *pdftotext = g_find_program_in_path ("pdftotext");
+    g_autofree char *rendered = g_build_filename (dir, "svg.png", NULL);
+    g_autofree char *text = NULL;
+
+    if (rsvg != NULL)
+      {
+        const char *argv[] = { rsvg, svg, "-o", rendered, NULL };
+        int status;
+
+        g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                     NULL, NULL, &status, NULL));
+        g_assert_true (g_spawn_check_wait_status (status, NULL));
+        png_size (rendered, &w, &h);
+        g_assert_cmpint (w, ==, 1600);
+        g_assert_cmpint (h, ==, 1000);
+      }
+    else
+      g_test_message ("rsvg-convert is missing: the SVG is not rendered");
+
+    if (pdftotext != NULL)
+      {
+        const char *argv[] = { pdftotext, "-enc", "UTF-8", pdf, "-", NULL };
+        int status;
+
+        g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                                     &text, NULL, &status, NULL));
+        g_assert_true (g_spawn_check_wait_status (status, NULL));
+        /* --seq-len 512: 11.00 MiB in 32 blocks, against 44.00 MiB. */
+        g_assert_nonnull (strstr (text, "44.00 MiB"));
+        g_assert_nonnull (strstr (text, "11.00 MiB"));
+        g_assert_nonnull (strstr (text, "PagedAttention"));
+      }
+    else
+      g_test_message ("pdftotext is missing: the PDF's text is not read");
+  }
+
   remove_dir (dir);
 }
 
