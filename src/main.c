@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <inttypes.h>
-
 #include <locale.h>
 #include <stdlib.h>
 
@@ -317,11 +316,11 @@ handle_local_options_cb (GApplication *app,
   if (g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&ay", &remaining))
     {
       g_autofree char *display = g_filename_display_name (remaining[0]);
+      g_autofree char *message =
+        g_strdup_printf (_("Unexpected argument “%s”: kvpage takes only options, each value after its option (see --help)."),
+                         display);
 
-      g_printerr ("kvpage: ");
-      g_printerr (_("Unexpected argument “%s”: kvpage takes only options, each value after its option (see --help)."),
-                  display);
-      g_printerr ("\n");
+      g_printerr ("kvpage: %s\n", message);
       return EXIT_USAGE;
     }
 
