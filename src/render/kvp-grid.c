@@ -222,12 +222,14 @@ read_blocks (KvpGrid       *self,
     }
 }
 
+/* Once per pixel of a big grid: + 0.5 and truncation round as round() does
+ * for these non-negative values, without a libm call. */
 static inline guint32
 pack (const KvpColor *c)
 {
-  guint32 r = (guint32) round (CLAMP (c->red, 0.0, 1.0) * 255.0);
-  guint32 g = (guint32) round (CLAMP (c->green, 0.0, 1.0) * 255.0);
-  guint32 b = (guint32) round (CLAMP (c->blue, 0.0, 1.0) * 255.0);
+  guint32 r = (guint32) (CLAMP (c->red, 0.0, 1.0) * 255.0 + 0.5);
+  guint32 g = (guint32) (CLAMP (c->green, 0.0, 1.0) * 255.0 + 0.5);
+  guint32 b = (guint32) (CLAMP (c->blue, 0.0, 1.0) * 255.0 + 0.5);
 
   return 0xff000000u | r << 16 | g << 8 | b;
 }
