@@ -253,11 +253,18 @@ limit_file_size (gpointer data)
   setrlimit (RLIMIT_FSIZE, &limit);
 }
 
-/* The binary, with no display; file_limit 0 for none. */
+/* Runs a command as the unprivileged user "nobody" (root may write any file). */
+static const char *as_nobody[] = {
+  "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", NULL
+};
+
+/* The binary, with no display; file_limit 0 for none; prefix (NULL for none)
+ * runs it through another command. */
 static int
-run_kvpage_limited (const char * const *args,
-                    guint               file_limit,
-                    char              **out_stderr)
+run_kvpage_full (const char * const *prefix,
+                 const char * const *args,
+                 guint               file_limit,
+                 char              **out_stderr)
 {
   const char *binary = g_getenv ("KVPAGE");
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
@@ -267,12 +274,15 @@ run_kvpage_limited (const char * const *args,
 
   envp = g_environ_unsetenv (envp, "DISPLAY");
   envp = g_environ_unsetenv (envp, "WAYLAND_DISPLAY");
+  for (guint i = 0; prefix != NULL && prefix[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) prefix[i]);
   g_ptr_array_add (argv, (gpointer) binary);
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
 
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_STDOUT_TO_DEV_NULL,
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, envp,
+                               G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_SEARCH_PATH,
                                file_limit > 0 ? limit_file_size : NULL, GUINT_TO_POINTER (file_limit),
                                NULL, out_stderr, &status, &error));
   g_assert_no_error (error);
@@ -281,10 +291,18 @@ run_kvpage_limited (const char * const *args,
 }
 
 static int
+run_kvpage_limited (const char * const *args,
+                    guint               file_limit,
+                    char              **out_stderr)
+{
+  return run_kvpage_full (NULL, args, file_limit, out_stderr);
+}
+
+static int
 run_kvpage (const char * const *args,
             char              **out_stderr)
 {
-  return run_kvpage_limited (args, 0, out_stderr);
+  return run_kvpage_full (NULL, args, 0, out_stderr);
 }
 
 /* One line on stderr saying what and why. */
@@ -520,26 +538,52 @@ test_binary_link_and_mode (void)
 
 /* A file its owner made read-only is not replaced, though the folder would
  * allow it.  (root may write anything, so this needs another user.) */
+/* Whether "nobody" can run the built binary: setpriv exists and every folder
+ * above the build lets others in. */
+static gboolean
+nobody_can_run_kvpage (void)
+{
+  g_autofree char *setpriv = g_find_program_in_path ("setpriv");
+  const char *argv[] = { "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                         "test", "-x", g_getenv ("KVPAGE"), NULL };
+  int status;
+
+  return setpriv != NULL &&
+         g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                       NULL, NULL, &status, NULL) &&
+         g_spawn_check_wait_status (status, NULL);
+}
+
+/* A file its owner made read-only is not replaced, though the folder would
+ * allow it.  root may write anything: as root, the export runs as nobody. */
 static void
 test_binary_read_only_file (void)
 {
   g_autofree char *dir = NULL;
   g_autofree char *locked = NULL, *err = NULL, *contents = NULL;
+  const char * const *prefix = NULL;
 
   if (!have_binary ())
     return;
   if (geteuid () == 0)
     {
-      g_test_skip ("root may write a read-only file");
-      return;
+      if (!nobody_can_run_kvpage ())
+        {
+          g_test_skip ("running as root, and the user nobody cannot run kvpage here");
+          return;
+        }
+      prefix = as_nobody;
     }
 
   dir = make_dir ();
+  /* Anyone may create and replace files in the folder (no sticky bit, which
+   * would forbid the rename by itself). */
+  g_assert_cmpint (g_chmod (dir, 0777), ==, 0);
   locked = g_build_filename (dir, "locked.png", NULL);
   g_assert_true (g_file_set_contents (locked, "old", -1, NULL));
   g_assert_cmpint (g_chmod (locked, 0444), ==, 0);
 
-  g_assert_cmpint (run_kvpage ((const char *[]) { "--export", locked, NULL }, &err), ==, 1);
+  g_assert_cmpint (run_kvpage_full (prefix, (const char *[]) { "--export", locked, NULL }, 0, &err), ==, 1);
   assert_one_line (err);
   g_assert_true (g_file_get_contents (locked, &contents, NULL, NULL));
   g_assert_cmpstr (contents, ==, "old");
