@@ -396,6 +396,31 @@ test_animation (void)
   close_window (window);
 }
 
+/* Closing the window while a worker still builds a big pool: the window
+ * goes away once the job ends, and nothing touches it after. */
+static void
+test_close_during_job (void)
+{
+  KvpWindow *window = show_window ();
+  gpointer alive = window;
+  gint64 end;
+
+  g_object_add_weak_pointer (G_OBJECT (window), &alive);
+  gtk_spin_button_set_value (template_child (window, "max_seq_len_spin"), 16777216);
+  gtk_spin_button_set_value (template_child (window, "seq_len_spin"), 16777216);
+  gtk_spin_button_set_value (template_child (window, "num_blocks_spin"), 16777216);
+  /* Let the frame clock hand the recompute to its worker. */
+  spin_for (50);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (window);
+
+  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (alive != NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_null (alive);
+}
+
 static gboolean
 has_binding (GtkWidget  *widget,
              const char *trigger,
@@ -771,6 +796,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/coalesce", test_coalesce);
   g_test_add_func ("/ui/window/does-not-fit", test_does_not_fit);
   g_test_add_func ("/ui/window/animation", test_animation);
+  g_test_add_func ("/ui/window/close-during-job", test_close_during_job);
   g_test_add_func ("/ui/window/actions", test_actions);
   g_test_add_func ("/ui/window/export", test_export);
   g_test_add_func ("/ui/window/settings", test_settings);
