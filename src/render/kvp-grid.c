@@ -845,37 +845,9 @@ kvp_grid_is_by_pixel (const KvpGrid *self)
   return self->by_pixel;
 }
 
-guint32
-kvp_grid_get_num_blocks (const KvpGrid *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
 
-  return self->num_blocks;
-}
 
-guint32
-kvp_grid_get_columns (const KvpGrid *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
 
-  return self->columns;
-}
-
-guint32
-kvp_grid_get_rows (const KvpGrid *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-
-  return self->rows;
-}
-
-double
-kvp_grid_get_pitch (const KvpGrid *self)
-{
-  g_return_val_if_fail (self != NULL, 0.0);
-
-  return self->pitch;
-}
 
 void
 kvp_grid_get_bounds (const KvpGrid     *self,

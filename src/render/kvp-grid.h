@@ -25,11 +25,6 @@ KvpGrid  *kvp_grid_new             (KvpComparison           *cmp,
 void      kvp_grid_free            (KvpGrid                 *self);
 
 gboolean  kvp_grid_is_by_pixel     (const KvpGrid           *self);
-guint32   kvp_grid_get_num_blocks  (const KvpGrid           *self);
-guint32   kvp_grid_get_columns     (const KvpGrid           *self);
-guint32   kvp_grid_get_rows        (const KvpGrid           *self);
-/* Distance between neighbouring cells' origins; the cell is a bit smaller. */
-double    kvp_grid_get_pitch       (const KvpGrid           *self);
 /* The rectangle the cells cover (at most the area given to kvp_grid_new). */
 void      kvp_grid_get_bounds      (const KvpGrid           *self,
                                     cairo_rectangle_t       *out_bounds);

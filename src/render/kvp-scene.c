@@ -647,13 +647,6 @@ kvp_scene_get_duration (KvpScene *self)
   return self->duration;
 }
 
-KvpComparison *
-kvp_scene_get_comparison (KvpScene *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return self->cmp;
-}
 
 const KvpTheme *
 kvp_scene_get_theme (KvpScene *self)

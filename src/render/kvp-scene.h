@@ -57,7 +57,6 @@ void            kvp_scene_set_previous       (KvpScene        *self,
 /* t at and after which every frame is the settled frame. */
 double          kvp_scene_get_duration       (KvpScene        *self);
 
-KvpComparison  *kvp_scene_get_comparison     (KvpScene        *self);
 const KvpTheme *kvp_scene_get_theme          (KvpScene        *self);
 double          kvp_scene_get_width          (KvpScene        *self);
 double          kvp_scene_get_height         (KvpScene        *self);

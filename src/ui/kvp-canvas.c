@@ -497,11 +497,6 @@ kvp_canvas_init (KvpCanvas *self)
                                   -1);
 }
 
-GtkWidget *
-kvp_canvas_new (void)
-{
-  return g_object_new (KVP_TYPE_CANVAS, NULL);
-}
 
 void
 kvp_canvas_set_comparison (KvpCanvas     *self,
