@@ -845,10 +845,6 @@ kvp_grid_is_by_pixel (const KvpGrid *self)
   return self->by_pixel;
 }
 
-
-
-
-
 void
 kvp_grid_get_bounds (const KvpGrid     *self,
                      cairo_rectangle_t *out_bounds)

@@ -647,7 +647,6 @@ kvp_scene_get_duration (KvpScene *self)
   return self->duration;
 }
 
-
 const KvpTheme *
 kvp_scene_get_theme (KvpScene *self)
 {

@@ -497,7 +497,6 @@ kvp_canvas_init (KvpCanvas *self)
                                   -1);
 }
 
-
 void
 kvp_canvas_set_comparison (KvpCanvas     *self,
                            KvpComparison *cmp)

@@ -15,7 +15,6 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (KvpCanvas, kvp_canvas, KVP, CANVAS, GtkWidget)
 
-
 /* Shows cmp, animating from what was shown before (or playing the launch
  * sequence when nothing was). */
 void            kvp_canvas_set_comparison    (KvpCanvas     *self,
