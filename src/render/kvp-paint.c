@@ -115,12 +115,39 @@ end_fade (cairo_t *cr,
     }
 }
 
+/* Opacity of a part that fades in during the launch, fully there otherwise. */
+static double
+launch_alpha (KvpScene *scene,
+              double    t,
+              double    start,
+              double    duration)
+{
+  return is_launch (scene, t) ? kvp_draw_progress (t, start, duration) : 1.0;
+}
+
+/* Starts a faded panel: its card and heading are painted, the caller adds
+ * its contents and ends the fade.  FALSE while the panel is invisible. */
+static gboolean
+begin_panel (cairo_t                 *cr,
+             KvpScene                *scene,
+             const cairo_rectangle_t *panel,
+             const KvpText           *heading,
+             double                   alpha)
+{
+  if (!begin_fade (cr, alpha))
+    return FALSE;
+
+  paint_panel (cr, scene, panel);
+  paint_text (cr, heading, &scene->theme->text, 1.0);
+  return TRUE;
+}
+
 static void
 paint_header (cairo_t  *cr,
               KvpScene *scene,
               double    t)
 {
-  double alpha = is_launch (scene, t) ? kvp_draw_progress (t, 0.0, HEADER_FADE) : 1.0;
+  double alpha = launch_alpha (scene, t, 0.0, HEADER_FADE);
 
   paint_text (cr, &scene->title, &scene->theme->text, alpha);
   paint_text (cr, &scene->subtitle, &scene->theme->text_secondary, alpha);
@@ -501,13 +528,11 @@ kvp_paint_bars (cairo_t  *cr,
   g_return_if_fail (cr != NULL);
   g_return_if_fail (scene != NULL);
 
-  alpha = is_launch (scene, t) ? kvp_draw_progress (t, BARS_FADE_START, BARS_FADE) : 1.0;
+  alpha = launch_alpha (scene, t, BARS_FADE_START, BARS_FADE);
   cairo_save (cr);
   pango_cairo_update_context (cr, scene->pango);
-  if (begin_fade (cr, alpha))
+  if (begin_panel (cr, scene, &scene->bars_panel, &scene->bars_heading, alpha))
     {
-      paint_panel (cr, scene, &scene->bars_panel);
-      paint_text (cr, &scene->bars_heading, &scene->theme->text, 1.0);
       for (int i = 0; i < KVP_N_BARS; i++)
         paint_bar (cr, scene, i, t);
       end_fade (cr, alpha);
@@ -525,15 +550,13 @@ kvp_paint_grid (cairo_t  *cr,
   g_return_if_fail (cr != NULL);
   g_return_if_fail (scene != NULL);
 
-  alpha = is_launch (scene, t) ? kvp_draw_progress (t, GRID_FADE_START, GRID_FADE) : 1.0;
+  alpha = launch_alpha (scene, t, GRID_FADE_START, GRID_FADE);
   cairo_save (cr);
   pango_cairo_update_context (cr, scene->pango);
 
   /* The panel fades in; the blocks keep their own timeline. */
-  if (begin_fade (cr, alpha))
+  if (begin_panel (cr, scene, &scene->grid_panel, &scene->grid_heading, alpha))
     {
-      paint_panel (cr, scene, &scene->grid_panel);
-      paint_text (cr, &scene->grid_heading, &scene->theme->text, 1.0);
       paint_legend (cr, scene);
       end_fade (cr, alpha);
     }
