@@ -24,11 +24,6 @@
 
 #define EXIT_USAGE 2
 
-typedef struct
-{
-  gboolean options_handled;
-} Launch;
-
 /* The options that set a value of the comparison. */
 static const char *value_options[] = {
   "model", "kv-dtype", "seq-len", "block-size", "blocks", "max-seq-len",
@@ -303,7 +298,7 @@ export_picture (GVariantDict    *options,
 static int
 handle_local_options_cb (GApplication *app,
                          GVariantDict *options,
-                         Launch       *launch)
+                         gboolean     *options_handled)
 {
   g_autoptr(GError) error = NULL;
   g_autofree const char **remaining = NULL;
@@ -311,7 +306,7 @@ handle_local_options_cb (GApplication *app,
   gboolean json;
   KvpParams params;
 
-  launch->options_handled = TRUE;
+  *options_handled = TRUE;
 
   if (g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&ay", &remaining))
     {
@@ -394,7 +389,7 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(KvpApplication) app = NULL;
-  Launch launch = { 0 };
+  gboolean options_handled = FALSE;
   const char *localedir;
   int status;
 
@@ -413,13 +408,13 @@ main (int   argc,
   g_application_set_option_context_parameter_string (G_APPLICATION (app), NULL);
   g_application_set_option_context_summary (G_APPLICATION (app),
                                             _("See how a PagedAttention block allocator stores an LLM’s KV cache."));
-  g_signal_connect (app, "handle-local-options", G_CALLBACK (handle_local_options_cb), &launch);
+  g_signal_connect (app, "handle-local-options", G_CALLBACK (handle_local_options_cb), &options_handled);
 
   status = g_application_run (G_APPLICATION (app), argc, argv);
 
   /* GApplication answers a malformed command line (an unknown option, a
    * missing value) with status 1 before our handler runs; that is bad usage. */
-  if (!launch.options_handled && status == EXIT_FAILURE)
+  if (!options_handled && status == EXIT_FAILURE)
     return EXIT_USAGE;
 
   return status;

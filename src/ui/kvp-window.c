@@ -539,13 +539,25 @@ dtype_selected_cb (GtkDropDown *dropdown,
   change_params_from_control (self, &params);
 }
 
+/* The count a control shows: the log-scale slider holds an exponent, its
+ * spin button the count itself. */
+static guint64
+control_count (GtkAdjustment *adjustment,
+               GtkAdjustment *log_slider)
+{
+  if (adjustment == log_slider)
+    return log_slider_to_count (adjustment);
+
+  return (guint64) llround (gtk_adjustment_get_value (adjustment));
+}
+
 static void
 seq_len_changed_cb (GtkAdjustment *adjustment,
                     KvpWindow     *self)
 {
   KvpParams params = self->params;
 
-  params.seq_len = (guint64) llround (gtk_adjustment_get_value (adjustment));
+  params.seq_len = control_count (adjustment, NULL);
   change_params_from_control (self, &params);
 }
 
@@ -555,11 +567,7 @@ block_size_changed_cb (GtkAdjustment *adjustment,
 {
   KvpParams params = self->params;
 
-  if (adjustment == self->block_size_adjustment)
-    params.block_size = log_slider_to_count (adjustment);
-  else
-    params.block_size = llround (gtk_adjustment_get_value (adjustment));
-
+  params.block_size = control_count (adjustment, self->block_size_adjustment);
   change_params_from_control (self, &params);
 }
 
@@ -569,11 +577,7 @@ num_blocks_changed_cb (GtkAdjustment *adjustment,
 {
   KvpParams params = self->params;
 
-  if (adjustment == self->num_blocks_adjustment)
-    params.num_blocks = log_slider_to_count (adjustment);
-  else
-    params.num_blocks = llround (gtk_adjustment_get_value (adjustment));
-
+  params.num_blocks = control_count (adjustment, self->num_blocks_adjustment);
   change_params_from_control (self, &params);
 }
 
@@ -583,10 +587,7 @@ max_seq_len_changed_cb (GtkAdjustment *adjustment,
 {
   KvpParams params = self->params;
 
-  if (adjustment == self->max_seq_len_adjustment)
-    params.max_seq_len = log_slider_to_count (adjustment);
-  else
-    params.max_seq_len = (guint64) llround (gtk_adjustment_get_value (adjustment));
+  params.max_seq_len = control_count (adjustment, self->max_seq_len_adjustment);
 
   /* A shorter reservation takes the sequence with it. */
   params.seq_len = MIN (params.seq_len, params.max_seq_len);
