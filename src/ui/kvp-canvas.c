@@ -382,9 +382,7 @@ kvp_canvas_css_changed (GtkWidget         *widget,
 
   /* Light text means a dark style, whichever way it was chosen: the
    * application's preference, a dark theme, high contrast inverse. */
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &color);
-  G_GNUC_END_IGNORE_DEPRECATIONS
   dark = 0.299 * color.red + 0.587 * color.green + 0.114 * color.blue > 0.5;
 
   if (dark == self->dark)
