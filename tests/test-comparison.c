@@ -224,6 +224,20 @@ test_closed_forms (void)
       kvp_block_pool_get_block_table (cmp->pool, cmp->seq, &n_table);
       g_assert_cmpuint (n_table, ==, cmp->blocks_used);
       g_assert_true (kvp_block_pool_check (cmp->pool, NULL));
+
+      /* The pool-less figures an animation shows agree with the pool's. */
+      {
+        g_autoptr(KvpComparison) figures = kvp_comparison_new_figures (&p, &error);
+
+        g_assert_no_error (error);
+        g_assert_null (figures->pool);
+        g_assert_cmpuint (figures->paged_bytes, ==, cmp->paged_bytes);
+        g_assert_cmpint (figures->saved_bytes, ==, cmp->saved_bytes);
+        g_assert_cmpuint (figures->blocks_used, ==, cmp->blocks_used);
+        g_assert_cmpuint (figures->blocks_free, ==, cmp->blocks_free);
+        g_assert_cmpfloat (figures->utilization_percent, ==, cmp->utilization_percent);
+        g_assert_cmpuint (figures->paged_waste_tokens, ==, cmp->paged_waste_tokens);
+      }
     }
 }
 
