@@ -197,46 +197,70 @@ test_does_not_fit (void)
 static void
 test_block_colors (void)
 {
-  /* 124 tokens in blocks of 16: seven full blocks and one 12/16 full. */
-  g_autoptr (KvpComparison) cmp = new_comparison (124, 2048, 16, 1024);
-  const KvpTheme *theme = kvp_theme_get (KVP_THEME_LIGHT);
-  g_autoptr (KvpScene) scene = kvp_scene_new (cmp, theme, WIDTH, HEIGHT);
-  const guint32 *table;
-  guint n_blocks;
-  cairo_surface_t *surface;
-  cairo_rectangle_t r;
-  guint32 free_block = G_MAXUINT32;
-  KvpColor first = kvp_theme_paged_at (theme, 0.0);
-  KvpColor last = kvp_theme_paged_at (theme, 1.0);
+  /* 124 tokens in blocks of 16: seven full blocks and one 12/16 full.  At
+   * 1600 × 1000 the cells are big enough to show their token slots, at
+   * 800 × 560 they are not. */
+  const int sizes[][2] = { { WIDTH, HEIGHT }, { 800, 560 } };
 
-  table = kvp_block_pool_get_block_table (cmp->pool, cmp->seq, &n_blocks);
-  g_assert_cmpuint (n_blocks, ==, 8);
-  for (guint32 b = 1024; b-- > 0;)
-    if (kvp_block_pool_get_ref_count (cmp->pool, b) == 0)
-      {
-        free_block = b;
-        break;
-      }
-  g_assert_cmpuint (free_block, !=, G_MAXUINT32);
-  g_assert_false (kvp_scene_is_grid_by_pixel (scene));
+  for (guint k = 0; k < G_N_ELEMENTS (sizes); k++)
+    {
+      g_autoptr (KvpComparison) cmp = new_comparison (124, 2048, 16, 1024);
+      const KvpTheme *theme = kvp_theme_get (KVP_THEME_LIGHT);
+      g_autoptr (KvpScene) scene = kvp_scene_new (cmp, theme, sizes[k][0], sizes[k][1]);
+      const guint32 *table;
+      guint n_blocks;
+      cairo_surface_t *surface;
+      cairo_rectangle_t r;
+      guint32 free_block = G_MAXUINT32;
+      KvpColor first = kvp_theme_paged_at (theme, 0.0);
+      KvpColor last = kvp_theme_paged_at (theme, 1.0);
+      gboolean slots;
 
-  surface = render (scene, kvp_scene_get_duration (scene), 1.0);
+      table = kvp_block_pool_get_block_table (cmp->pool, cmp->seq, &n_blocks);
+      g_assert_cmpuint (n_blocks, ==, 8);
+      for (guint32 b = 1024; b-- > 0;)
+        if (kvp_block_pool_get_ref_count (cmp->pool, b) == 0)
+          {
+            free_block = b;
+            break;
+          }
+      g_assert_cmpuint (free_block, !=, G_MAXUINT32);
+      g_assert_false (kvp_scene_is_grid_by_pixel (scene));
 
-  /* An allocated block: the start of the gradient. */
-  g_assert_true (kvp_scene_get_block_rect (scene, table[0], &r));
-  g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &first));
+      surface = render (scene, kvp_scene_get_duration (scene), 1.0);
+      slots = kvp_scene_get_slot_rect (scene, table[0], 0, &r);
+      g_assert_cmpint (slots, ==, k == 0);
 
-  /* The partial block: filled (end of the gradient) at its centre, free in
-   * its top eighth, above the 12/16 level. */
-  g_assert_true (kvp_scene_get_block_rect (scene, table[7], &r));
-  g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &last));
-  g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 8), &theme->free_block));
+      if (slots)
+        {
+          /* Every token a slot: the first in the gradient's start, the
+           * partial block's 12th filled at its end, its 13th not. */
+          g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &first));
+          g_assert_true (kvp_scene_get_slot_rect (scene, table[7], 11, &r));
+          g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &last));
+          g_assert_true (kvp_scene_get_slot_rect (scene, table[7], 12, &r));
+          g_assert_false (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &last));
+          g_assert_false (kvp_scene_get_slot_rect (scene, table[7], 16, &r));
+        }
+      else
+        {
+          /* An allocated block: the start of the gradient. */
+          g_assert_true (kvp_scene_get_block_rect (scene, table[0], &r));
+          g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &first));
 
-  /* A free block. */
-  g_assert_true (kvp_scene_get_block_rect (scene, free_block, &r));
-  g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &theme->free_block));
+          /* The partial block: filled (end of the gradient) at its centre,
+           * free in its top eighth, above the 12/16 level. */
+          g_assert_true (kvp_scene_get_block_rect (scene, table[7], &r));
+          g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height * 0.6), &last));
+          g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 8), &theme->free_block));
+        }
 
-  cairo_surface_destroy (surface);
+      /* A free block. */
+      g_assert_true (kvp_scene_get_block_rect (scene, free_block, &r));
+      g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &theme->free_block));
+
+      cairo_surface_destroy (surface);
+    }
 }
 
 static void
