@@ -1143,3 +1143,23 @@ kvp_scene_get_slot_rect (KvpScene          *self,
 
   return kvp_grid_get_slot_rect (self->grid, block, slot, out_rect);
 }
+
+KvpScene *
+kvp_scene_get_frame_scene (KvpScene *self,
+                           double    t)
+{
+  KvpFrame frame;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  kvp_scene_get_frame (self, t, &frame);
+  return kvp_scene_get_shown (self, &frame);
+}
+
+KvpComparison *
+kvp_scene_get_comparison (KvpScene *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->cmp;
+}

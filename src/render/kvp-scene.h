@@ -62,6 +62,11 @@ void            kvp_scene_get_frame          (KvpScene        *self,
                                               double           t,
                                               struct _KvpFrame *out_frame);
 
+/* The scene whose texts, cards and bars the frame at t shows: self when
+ * settled, another state of the same change mid-transition (borrowed). */
+KvpScene       *kvp_scene_get_frame_scene    (KvpScene        *self,
+                                              double           t);
+
 /* Builds the grid's picture in a worker thread; until it is finished the
  * painters draw the previous scene's grid scaled in its place.  A scene from
  * kvp_scene_new is prepared (its grid is built on first paint). */
@@ -74,6 +79,8 @@ gboolean        kvp_scene_prepare_finish     (KvpScene        *self,
                                               GError         **error);
 gboolean        kvp_scene_is_prepared        (KvpScene        *self);
 
+/* The figures the scene's texts say (without a pool for a state between two). */
+KvpComparison  *kvp_scene_get_comparison     (KvpScene        *self);
 const KvpTheme *kvp_scene_get_theme          (KvpScene        *self);
 double          kvp_scene_get_width          (KvpScene        *self);
 double          kvp_scene_get_height         (KvpScene        *self);
