@@ -724,6 +724,7 @@ kvp_scene_set_previous (KvpScene *self,
                         double    previous_t)
 {
   KvpParams *p;
+  KvpScene *stand_in = NULL;
 
   g_return_if_fail (self != NULL);
 
@@ -741,7 +742,11 @@ kvp_scene_set_previous (KvpScene *self,
       kvp_scene_get_frame (previous, previous_t, &from);
       self->timeline = kvp_timeline_new_change (&from, p->seq_len, p->max_seq_len);
 
-      /* Only its grid is needed, to stand in: chains of scenes never grow. */
+      /* Only a grid to stand in is needed from it: its own, or, while that
+       * is still being built, the one standing in for it.  Chains of
+       * scenes never grow. */
+      stand_in = previous->prepared || previous->previous == NULL ? previous : previous->previous;
+      kvp_scene_ref (stand_in);
       g_clear_pointer (&previous->previous, kvp_scene_unref);
       g_clear_pointer (&previous->shown, kvp_scene_unref);
     }
@@ -749,7 +754,7 @@ kvp_scene_set_previous (KvpScene *self,
     self->timeline = kvp_timeline_new_launch (p->seq_len, p->max_seq_len);
 
   g_clear_pointer (&self->previous, kvp_scene_unref);
-  self->previous = previous != NULL ? kvp_scene_ref (previous) : NULL;
+  self->previous = stand_in;
 }
 
 double
@@ -1162,4 +1167,25 @@ kvp_scene_get_comparison (KvpScene *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   return self->cmp;
+}
+
+guint32
+kvp_scene_count_held_blocks (KvpScene *self,
+                             guint32   cell)
+{
+  KvpBlockPool *pool;
+  guint32 first, count, held = 0;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (cell < kvp_grid_get_n_cells (self->grid), 0);
+
+  pool = self->cmp->pool;
+  if (pool == NULL)
+    return 0;
+
+  kvp_grid_get_cell_blocks (self->grid, cell, &first, &count);
+  for (guint32 b = first; b < first + count; b++)
+    held += kvp_block_pool_get_ref_count (pool, b) > 0;
+
+  return held;
 }
