@@ -565,24 +565,29 @@ update_cache (KvpGrid *self,
 }
 
 /* The device scale when cr draws on an image with whole pixels under the
- * grid's corner and no rotation or skew, 0 otherwise. */
+ * grid's corner and no rotation or skew, 0 otherwise.  The device scale of
+ * the surface counts (a HiDPI window), so distances are measured in device
+ * space. */
 static double
 image_scale_of (const KvpGrid *self,
                 cairo_t       *cr)
 {
-  cairo_matrix_t matrix;
   double ox = self->bounds.x, oy = self->bounds.y;
+  double ux = 1.0, uy = 0.0, vx = 0.0, vy = 1.0;
 
-  cairo_get_matrix (cr, &matrix);
-  if (cairo_surface_get_type (cairo_get_target (cr)) != CAIRO_SURFACE_TYPE_IMAGE ||
-      matrix.xy != 0.0 || matrix.yx != 0.0 || matrix.xx != matrix.yy || matrix.xx <= 0.0)
+  if (cairo_surface_get_type (cairo_get_target (cr)) != CAIRO_SURFACE_TYPE_IMAGE)
+    return 0.0;
+
+  cairo_user_to_device_distance (cr, &ux, &uy);
+  cairo_user_to_device_distance (cr, &vx, &vy);
+  if (uy != 0.0 || vx != 0.0 || ux != vy || ux <= 0.0)
     return 0.0;
 
   cairo_user_to_device (cr, &ox, &oy);
   if (fabs (ox - round (ox)) > 1e-6 || fabs (oy - round (oy)) > 1e-6)
     return 0.0;
 
-  return matrix.xx;
+  return ux;
 }
 
 static void

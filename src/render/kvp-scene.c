@@ -807,6 +807,18 @@ kvp_scene_get_shown (KvpScene       *self,
   return self->shown;
 }
 
+void
+kvp_scene_prepare (KvpScene *self)
+{
+  KvpFrame frame;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->prepared);
+
+  kvp_scene_get_frame (self, 0.0, &frame);
+  kvp_grid_prepare (self->grid, frame.grid_tokens);
+}
+
 static void
 prepare_thread_cb (GTask        *task,
                    gpointer      source_object,
@@ -819,6 +831,8 @@ prepare_thread_cb (GTask        *task,
   if (g_task_return_error_if_cancelled (task))
     return;
 
+  /* The same work as kvp_scene_prepare, on a grid no other thread touches
+   * until kvp_scene_prepare_finish. */
   kvp_scene_get_frame (self, 0.0, &frame);
   kvp_grid_prepare (self->grid, frame.grid_tokens);
   g_task_return_boolean (task, TRUE);

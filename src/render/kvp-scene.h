@@ -67,7 +67,10 @@ void            kvp_scene_get_frame          (KvpScene        *self,
 KvpScene       *kvp_scene_get_frame_scene    (KvpScene        *self,
                                               double           t);
 
-/* Builds the grid's picture in a worker thread; until it is finished the
+/* Builds the grid's picture for the first frame now, so that frame does
+ * not pay for it. */
+void            kvp_scene_prepare            (KvpScene        *self);
+/* The same in a worker thread; until it is finished the
  * painters draw the previous scene's grid scaled in its place.  A scene from
  * kvp_scene_new is prepared (its grid is built on first paint). */
 void            kvp_scene_prepare_async      (KvpScene        *self,

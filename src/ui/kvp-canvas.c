@@ -40,6 +40,12 @@ struct _KvpCanvas
 
   guint32        focus_cell;  /* the grid cell the keyboard is on */
 
+  /* The frame is painted into an image of our own and handed to GTK whole:
+   * the painters' caches work on images, and GTK's cairo renderer replays
+   * one paint instead of every path and glyph. */
+  cairo_surface_t *frames[2];
+  guint            back;       /* the one painted next */
+
   char          *description;
   gint64         last_build_time;
 };
@@ -145,6 +151,8 @@ build_scene (KvpCanvas *self,
       self->prepare_cancellable = g_cancellable_new ();
       kvp_scene_prepare_async (self->scene, self->prepare_cancellable, scene_prepared_cb, g_object_ref (self));
     }
+  else
+    kvp_scene_prepare (self->scene);
   if (self->focus_cell >= kvp_scene_get_n_cells (self->scene))
     self->focus_cell = 0;
 
@@ -291,6 +299,8 @@ kvp_canvas_dispose (GObject *object)
   g_clear_object (&self->prepare_cancellable);
   g_clear_pointer (&self->scene, kvp_scene_unref);
   g_clear_pointer (&self->comparison, kvp_comparison_unref);
+  g_clear_pointer (&self->frames[0], cairo_surface_destroy);
+  g_clear_pointer (&self->frames[1], cairo_surface_destroy);
 
   G_OBJECT_CLASS (kvp_canvas_parent_class)->dispose (object);
 }
@@ -424,6 +434,8 @@ kvp_canvas_snapshot (GtkWidget   *widget,
   KvpCanvas *self = KVP_CANVAS (widget);
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
+  int scale;
+  cairo_surface_t **frame;
   cairo_t *cr;
 
   if (width <= 0 || height <= 0)
@@ -433,10 +445,30 @@ kvp_canvas_snapshot (GtkWidget   *widget,
   if (self->scene == NULL)
     return;
 
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  /* Two images taking turns: GTK keeps the last frame's node, and painting
+   * over the image it shows would make cairo copy it first. */
+  scale = MAX (1, gtk_widget_get_scale_factor (widget));
+  self->back ^= 1;
+  frame = &self->frames[self->back];
+  if (*frame == NULL ||
+      cairo_image_surface_get_width (*frame) != width * scale ||
+      cairo_image_surface_get_height (*frame) != height * scale)
+    {
+      g_clear_pointer (frame, cairo_surface_destroy);
+      *frame = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * scale, height * scale);
+      cairo_surface_set_device_scale (*frame, scale, scale);
+    }
+
+  cr = cairo_create (*frame);
   kvp_paint_scene (cr, self->scene, self->settled ? kvp_scene_get_duration (self->scene) : self->t);
   paint_focus (self, cr);
   cairo_destroy (cr);
+
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  cairo_set_source_surface (cr, *frame, 0, 0);
+  cairo_paint (cr);
+  cairo_destroy (cr);
+
 }
 
 static void
