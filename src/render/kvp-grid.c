@@ -600,8 +600,10 @@ paint_cache (KvpGrid                 *self,
   cairo_scale (cr, bounds->width / self->bounds.width / self->cache_scale,
                bounds->height / self->bounds.height / self->cache_scale);
   cairo_set_source_surface (cr, self->cache, 0, 0);
-  if (bounds == &self->bounds)
-    cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  /* Scaled, it only stands in for a moment: cairo's default filter would
+   * cost tens of milliseconds on a big grid. */
+  cairo_pattern_set_filter (cairo_get_source (cr), bounds == &self->bounds ? CAIRO_FILTER_NEAREST
+                                                                           : CAIRO_FILTER_BILINEAR);
   cairo_rectangle (cr, 0, 0, cairo_image_surface_get_width (self->cache),
                    cairo_image_surface_get_height (self->cache));
   cairo_fill (cr);
@@ -878,7 +880,7 @@ kvp_grid_paint_stand_in (KvpGrid                 *self,
   g_return_if_fail (bounds != NULL);
 
   if (self->by_pixel && self->image != NULL)
-    paint_image (self, cr, bounds, CAIRO_FILTER_GOOD);
+    paint_image (self, cr, bounds, CAIRO_FILTER_FAST);
   else if (!self->by_pixel && self->cache != NULL)
     paint_cache (self, cr, bounds);
 }

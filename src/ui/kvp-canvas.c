@@ -868,3 +868,11 @@ kvp_canvas_get_last_build_time (KvpCanvas *self)
 
   return self->last_build_time;
 }
+
+guint32
+kvp_canvas_get_focus_cell (KvpCanvas *self)
+{
+  g_return_val_if_fail (KVP_IS_CANVAS (self), 0);
+
+  return self->focus_cell;
+}
