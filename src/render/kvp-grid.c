@@ -19,8 +19,10 @@
 /* A cell holding anything never looks emptier than this share, so one block
  * among millions still shows. */
 #define MIN_VISIBLE_SHARE 0.5
-/* Up to this many held pixels, a ring marks where they are. */
-#define MARK_MAX_PIXELS   64
+/* Held cells that cover less than this (units) either way, up to this many
+ * pixels of them, get a frame that says where they are. */
+#define MARK_MIN_SIDE     24.0
+#define MARK_MAX_PIXELS   65536
 /* Token slots are drawn when a slot is at least this wide. */
 #define MIN_SLOT_PITCH    3.0
 
@@ -329,7 +331,8 @@ paint_image (KvpGrid                 *self,
   cairo_pattern_destroy (pattern);
 }
 
-/* A few held cells among millions: ring them, so they are found at once. */
+/* A few held cells among millions, covering less than MARK_MIN_SIDE either
+ * way: a ringed loupe over them shows them magnified, found at once. */
 static void
 paint_mark (KvpGrid *self,
             cairo_t *cr,
@@ -337,7 +340,7 @@ paint_mark (KvpGrid *self,
 {
   guint32 shown = (guint32) MIN ((tokens + self->block_size - 1) / self->block_size, (guint64) n_showable (self));
   guint32 x0 = G_MAXUINT32, y0 = G_MAXUINT32, x1 = 0, y1 = 0;
-  double cx, cy, rx, ry, r, line;
+  double x, y, w, h, pad = 4.0;
   KvpColor ring = self->theme->utilization;
 
   if (self->n_held_pixels == 0 || self->n_held_pixels > MARK_MAX_PIXELS)
@@ -355,25 +358,44 @@ paint_mark (KvpGrid *self,
   if (x0 > x1)
     return;
 
-  cx = self->bounds.x + (x0 + x1 + 1) / 2.0 * self->pitch_x;
-  cy = self->bounds.y + (y0 + y1 + 1) / 2.0 * self->pitch_y;
-  rx = (x1 - x0 + 1) * self->pitch_x / 2.0;
-  ry = (y1 - y0 + 1) * self->pitch_y / 2.0;
-  if (rx > self->bounds.width / 4 || ry > self->bounds.height / 4)
+  x = self->bounds.x + x0 * self->pitch_x;
+  y = self->bounds.y + y0 * self->pitch_y;
+  w = (x1 - x0 + 1) * self->pitch_x;
+  h = (y1 - y0 + 1) * self->pitch_y;
+  if (w >= MARK_MIN_SIDE && h >= MARK_MIN_SIDE)
     return;
 
-  r = MAX (hypot (rx, ry) + 4.0, 12.0);
-  line = 2.5;
-  cairo_save (cr);
-  cairo_new_path (cr);
-  cairo_arc (cr, cx, cy, r, 0, 2 * G_PI);
-  kvp_draw_set_color (cr, &self->theme->card, 0.9);
-  cairo_set_line_width (cr, line + 2.0);
-  cairo_stroke_preserve (cr);
-  kvp_draw_set_color (cr, &ring, 1.0);
-  cairo_set_line_width (cr, line);
-  cairo_stroke (cr);
-  cairo_restore (cr);
+  /* A loupe over them: at least MARK_MIN_SIDE a side, kept inside the
+   * grid, showing the cells under it magnified. */
+  {
+    double lw = MAX (w, MARK_MIN_SIDE) + 2 * pad, lh = MAX (h, MARK_MIN_SIDE) + 2 * pad;
+    double lx = CLAMP (x + w / 2 - lw / 2, self->bounds.x, self->bounds.x + self->bounds.width - lw);
+    double ly = CLAMP (y + h / 2 - lh / 2, self->bounds.y, self->bounds.y + self->bounds.height - lh);
+    cairo_pattern_t *pattern = cairo_pattern_create_for_surface (self->image);
+    cairo_matrix_t matrix;
+
+    /* The held cells' pixels, stretched over the loupe less its rim. */
+    cairo_matrix_init_translate (&matrix, x0, y0);
+    cairo_matrix_scale (&matrix, (x1 - x0 + 1) / (lw - 2 * pad), (y1 - y0 + 1) / (lh - 2 * pad));
+    cairo_matrix_translate (&matrix, -(lx + pad), -(ly + pad));
+    cairo_pattern_set_matrix (pattern, &matrix);
+    cairo_pattern_set_filter (pattern, CAIRO_FILTER_NEAREST);
+
+    cairo_save (cr);
+    cairo_new_path (cr);
+    kvp_draw_rounded_rect (cr, lx, ly, lw, lh, 6.0);
+    kvp_draw_set_color (cr, &self->theme->card, 1.0);
+    cairo_fill (cr);
+    cairo_rectangle (cr, lx + pad, ly + pad, lw - 2 * pad, lh - 2 * pad);
+    cairo_set_source (cr, pattern);
+    cairo_fill (cr);
+    kvp_draw_rounded_rect (cr, lx + 1.5, ly + 1.5, lw - 3, lh - 3, 5.0);
+    kvp_draw_set_color (cr, &ring, 1.0);
+    cairo_set_line_width (cr, 3.0);
+    cairo_stroke (cr);
+    cairo_restore (cr);
+    cairo_pattern_destroy (pattern);
+  }
 }
 
 /* ---- by cell ---- */
