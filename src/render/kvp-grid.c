@@ -45,7 +45,7 @@ struct _KvpGrid
 
   const guint32     *table;      /* logical → physical, borrowed from cmp */
   guint32            n_table;
-  gboolean           fresh;      /* the pool hands blocks out from 0 up */
+  gboolean           fresh;      /* the table is 0, 1, 2 …: a fresh pool's order */
   guint32            n_colors;   /* blocks the gradient spans */
 
   /* By cell: the picture at cache_scale, holding cache_tokens. */
@@ -346,15 +346,25 @@ paint_mark (KvpGrid *self,
   if (self->n_held_pixels == 0 || self->n_held_pixels > MARK_MAX_PIXELS)
     return;
 
-  for (guint32 i = 0; i < shown; i++)
+  if (self->fresh && shown > 0)
     {
-      guint32 cell = physical_block (self, i) / self->group;
+      /* Blocks 0 … shown − 1: the first cells, row by row. */
+      guint32 last = (shown - 1) / self->group;
 
-      x0 = MIN (x0, cell % self->columns);
-      x1 = MAX (x1, cell % self->columns);
-      y0 = MIN (y0, cell / self->columns);
-      y1 = MAX (y1, cell / self->columns);
+      x0 = 0, y0 = 0;
+      y1 = last / self->columns;
+      x1 = y1 > 0 ? self->columns - 1 : last;
     }
+  else
+    for (guint32 i = 0; i < shown; i++)
+      {
+        guint32 cell = physical_block (self, i) / self->group;
+
+        x0 = MIN (x0, cell % self->columns);
+        x1 = MAX (x1, cell % self->columns);
+        y0 = MIN (y0, cell / self->columns);
+        y1 = MAX (y1, cell / self->columns);
+      }
   if (x0 > x1)
     return;
 
@@ -428,15 +438,14 @@ slot_rect (const KvpGrid     *self,
   out->width = out->height = sp - gap;
 }
 
-/* One block as it looks holding held tokens (logical index i).  With clear,
- * its whole pitch is first painted over, so a cached picture can change one
- * block and look exactly as if drawn afresh. */
+/* One block as it looks holding held tokens (logical index i).  Its whole
+ * pitch is first painted over, so a cached picture can change one block and
+ * look exactly as if drawn afresh. */
 static void
 paint_cell (KvpGrid *self,
             cairo_t *cr,
             guint32  i,
-            guint32  held,
-            gboolean clear)
+            guint32  held)
 {
   guint32 block = physical_block (self, i);
   double x, y, c = self->cell;
@@ -444,12 +453,9 @@ paint_cell (KvpGrid *self,
 
   cell_origin (self, block, &x, &y);
   cairo_new_path (cr);
-  if (clear)
-    {
-      cairo_rectangle (cr, x, y, self->pitch_x, self->pitch_y);
-      kvp_draw_set_color (cr, &self->theme->card, 1.0);
-      cairo_fill (cr);
-    }
+  cairo_rectangle (cr, x, y, self->pitch_x, self->pitch_y);
+  kvp_draw_set_color (cr, &self->theme->card, 1.0);
+  cairo_fill (cr);
 
   if (held == 0 || self->slot_columns > 0)
     {
@@ -527,7 +533,7 @@ paint_cells (KvpGrid *self,
   /* Held blocks clear their pitch first, exactly as an incremental update
    * does, so both ways give the same pixels. */
   for (guint32 i = 0; i < shown; i++)
-    paint_cell (self, cr, i, tokens_of (self, i, tokens), TRUE);
+    paint_cell (self, cr, i, tokens_of (self, i, tokens));
 }
 
 static void
@@ -580,7 +586,7 @@ update_cache (KvpGrid *self,
       guint32 now = tokens_of (self, i, tokens);
 
       if (now != tokens_of (self, i, self->cache_tokens))
-        paint_cell (self, cr, i, now, TRUE);
+        paint_cell (self, cr, i, now);
     }
   cairo_destroy (cr);
   self->cache_tokens = tokens;
