@@ -62,7 +62,7 @@ set_write_error (GError    **error,
                  const char *path,
                  const char *reason)
 {
-  g_autofree char *display = g_filename_display_name (path);
+  g_autofree char *display = kvp_quote (path);
 
   g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED,
                _("Could not write “%s”: %s"), display, reason);
@@ -186,7 +186,7 @@ kvp_export_format_from_path (const char      *path,
       }
 
   {
-    g_autofree char *display = g_filename_display_name (path);
+    g_autofree char *display = kvp_quote (path);
 
     g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                  _("Cannot tell the format of “%s”: the name must end in .png, .svg or .pdf."),
@@ -202,6 +202,7 @@ kvp_export_parse_size (const char *text,
                        int        *out_height,
                        GError    **error)
 {
+  g_autofree char *quoted = NULL;
   guint64 w, h;
   char *end = NULL;
   const char *p;
@@ -225,9 +226,10 @@ kvp_export_parse_size (const char *text,
   if (w < KVP_EXPORT_MIN_WIDTH || w > KVP_EXPORT_MAX_SIDE ||
       h < KVP_EXPORT_MIN_HEIGHT || h > KVP_EXPORT_MAX_SIDE)
     {
+      quoted = kvp_quote (text);
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    _("The size “%s” is out of range: use %dx%d up to %dx%d."),
-                   text, KVP_EXPORT_MIN_WIDTH, KVP_EXPORT_MIN_HEIGHT,
+                   quoted, KVP_EXPORT_MIN_WIDTH, KVP_EXPORT_MIN_HEIGHT,
                    KVP_EXPORT_MAX_SIDE, KVP_EXPORT_MAX_SIDE);
       return FALSE;
     }
@@ -240,9 +242,10 @@ kvp_export_parse_size (const char *text,
   return TRUE;
 
 bad:
+  quoted = kvp_quote (text);
   g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                _("The size “%s” is not valid: write it as WIDTHxHEIGHT, e.g. 1600x1000, from %dx%d up to %dx%d."),
-               text, KVP_EXPORT_MIN_WIDTH, KVP_EXPORT_MIN_HEIGHT,
+               quoted, KVP_EXPORT_MIN_WIDTH, KVP_EXPORT_MIN_HEIGHT,
                KVP_EXPORT_MAX_SIDE, KVP_EXPORT_MAX_SIDE);
   return FALSE;
 }
@@ -259,9 +262,11 @@ kvp_export_parse_scale (const char *text,
 
   if (!g_ascii_string_to_unsigned (text, 10, KVP_EXPORT_MIN_SCALE, KVP_EXPORT_MAX_SCALE, &scale, NULL))
     {
+      g_autofree char *quoted = kvp_quote (text);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    _("The scale “%s” is not valid: use a whole number from %d to %d."),
-                   text, KVP_EXPORT_MIN_SCALE, KVP_EXPORT_MAX_SCALE);
+                   quoted, KVP_EXPORT_MIN_SCALE, KVP_EXPORT_MAX_SCALE);
       return FALSE;
     }
 
