@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* kvp-export.c: the settled picture as PNG, SVG or PDF, with no display.  The
- * file is written beside the target under a temporary name, synced and then
- * renamed over it, so a failure never leaves half a file or harms an old one. */
+ * file goes through KvpFileWriter, so a failure never leaves half a file or
+ * harms an old one. */
 
 #define G_LOG_DOMAIN "kvpage-render"
 
@@ -20,6 +20,7 @@
 
 #include "kvp-error.h"
 #include "kvp-export.h"
+#include "kvp-file-writer.h"
 #include "kvp-paint.h"
 #include "kvp-scene.h"
 
@@ -57,17 +58,6 @@ write_cb (void                *closure,
   return CAIRO_STATUS_SUCCESS;
 }
 
-static void
-set_write_error (GError    **error,
-                 const char *path,
-                 const char *reason)
-{
-  g_autofree char *display = kvp_quote (path);
-
-  g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED,
-               _("Could not write “%s”: %s"), display, reason);
-}
-
 static gboolean
 check_cairo (cairo_status_t status,
              const Sink    *sink,
@@ -76,12 +66,12 @@ check_cairo (cairo_status_t status,
 {
   if (sink->saved_errno != 0)
     {
-      set_write_error (error, path, g_strerror (sink->saved_errno));
+      kvp_set_write_error (error, path, g_strerror (sink->saved_errno));
       return FALSE;
     }
   if (status != CAIRO_STATUS_SUCCESS)
     {
-      set_write_error (error, path, cairo_status_to_string (status));
+      kvp_set_write_error (error, path, cairo_status_to_string (status));
       return FALSE;
     }
 
@@ -327,24 +317,6 @@ kvp_export_check_size (KvpExportFormat format,
   return TRUE;
 }
 
-/* Where the bytes really go: through a symbolic link to the file it names, so
- * the link stays a link. */
-static char *
-resolve_target (const char *path)
-{
-  g_autofree char *target = NULL;
-  g_autofree char *dir = NULL;
-
-  target = g_file_read_link (path, NULL);
-  if (target == NULL)
-    return g_strdup (path);
-  if (g_path_is_absolute (target))
-    return g_steal_pointer (&target);
-
-  dir = g_path_get_dirname (path);
-  return g_build_filename (dir, target, NULL);
-}
-
 gboolean
 kvp_export_write (KvpComparison  *cmp,
                   const KvpTheme *theme,
@@ -354,12 +326,9 @@ kvp_export_write (KvpComparison  *cmp,
                   double          scale,
                   GError        **error)
 {
+  g_autoptr(KvpFileWriter) writer = NULL;
   KvpExportFormat format;
-  g_autofree char *target = NULL;
-  g_autofree char *tmp_path = NULL;
   Sink sink = { -1, 0 };
-  GStatBuf old;
-  gboolean keep_mode = FALSE;
 
   g_return_val_if_fail (cmp != NULL, FALSE);
   g_return_val_if_fail (theme != NULL, FALSE);
@@ -370,63 +339,12 @@ kvp_export_write (KvpComparison  *cmp,
       !kvp_export_check_size (format, width, height, scale, error))
     return FALSE;
 
-  target = resolve_target (path);
+  writer = kvp_file_writer_new (path, error);
+  if (writer == NULL)
+    return FALSE;
 
-  /* Renaming over a file needs only a writable folder; a file its owner made
-   * read-only stays as it is. */
-  if (g_stat (target, &old) == 0)
-    {
-      if (S_ISDIR (old.st_mode))
-        {
-          set_write_error (error, path, g_strerror (EISDIR));
-          return FALSE;
-        }
-      if (g_access (target, W_OK) != 0)
-        {
-          set_write_error (error, path, g_strerror (errno));
-          return FALSE;
-        }
-      keep_mode = TRUE;
-    }
+  sink.fd = kvp_file_writer_get_fd (writer);
 
-  /* Beside the target, so the rename stays on one file system. */
-  tmp_path = g_strconcat (target, ".XXXXXX", NULL);
-  sink.fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0666);
-  if (sink.fd < 0)
-    {
-      set_write_error (error, path, g_strerror (errno));
-      return FALSE;
-    }
-  if (keep_mode)
-    fchmod (sink.fd, old.st_mode & 07777);
-
-  if (!draw (cmp, theme, format, width, height, scale, &sink, path, error))
-    goto fail;
-
-  if (fsync (sink.fd) != 0)
-    {
-      set_write_error (error, path, g_strerror (errno));
-      goto fail;
-    }
-  if (close (sink.fd) != 0)
-    {
-      sink.fd = -1;
-      set_write_error (error, path, g_strerror (errno));
-      goto fail;
-    }
-  sink.fd = -1;
-
-  if (g_rename (tmp_path, target) != 0)
-    {
-      set_write_error (error, path, g_strerror (errno));
-      goto fail;
-    }
-
-  return TRUE;
-
-fail:
-  if (sink.fd >= 0)
-    close (sink.fd);
-  g_unlink (tmp_path);
-  return FALSE;
+  return draw (cmp, theme, format, width, height, scale, &sink, path, error) &&
+         kvp_file_writer_commit (writer, error);
 }
