@@ -13,6 +13,14 @@
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 
+/* A broken promise: says which, for the person reading the crash. */
+static inline void
+fuzz_fail (const char *why)
+{
+  fprintf (stderr, "fuzz: %s\n", why);
+  abort ();
+}
+
 /* The promise every message keeps: valid UTF-8 on one line, with no character
  * a terminal would act on.  Aborts, so libFuzzer and the test both notice. */
 static inline void
