@@ -316,14 +316,14 @@ kvp_cli_check_args (const GOptionEntry  *entries,
           {
             const GOptionEntry *e = find_short (entries, *c);
             char option[3] = { '-', *c, '\0' };
+            /* A byte of a multibyte character is no option letter: the
+             * whole word is named. */
             g_autofree char *quoted = kvp_quote ((guchar) *c >= 0x80 ? arg : option);
 
             if (e == NULL)
               {
                 if (*c == '?' || (*c == 'h' && !has_h))
                   continue;
-                /* A byte of a multibyte character is no option letter:
-                 * the whole word is named. */
                 return set_invalid (error, _("Unknown option “%s”: see --help for the options kvpage takes."),
                                     quoted);
               }
