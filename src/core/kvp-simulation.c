@@ -1191,3 +1191,101 @@ kvp_simulation_to_csv (KvpSimulation *self)
 
   return g_string_free (csv, FALSE);
 }
+
+GPtrArray *
+kvp_simulation_get_table (KvpSimulation *self,
+                          guint         *n_columns)
+{
+  GPtrArray *cells = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (n_columns != NULL, NULL);
+
+  /* Translators: column headings of kvpage --simulate; the five slot
+   * classes of the PagedAttention paper's Figure 2, then batch figures. */
+  g_ptr_array_add (cells, g_strdup (_("SCHEME")));
+  g_ptr_array_add (cells, g_strdup (_("TOKENS")));
+  g_ptr_array_add (cells, g_strdup (_("RESERVED")));
+  g_ptr_array_add (cells, g_strdup (_("INTERNAL")));
+  g_ptr_array_add (cells, g_strdup (_("EXTERNAL")));
+  g_ptr_array_add (cells, g_strdup (_("FREE")));
+  g_ptr_array_add (cells, g_strdup (_("MEAN BATCH")));
+  g_ptr_array_add (cells, g_strdup (_("MAX BATCH")));
+  g_ptr_array_add (cells, g_strdup (_("PREEMPTIONS")));
+  g_ptr_array_add (cells, g_strdup (_("STEPS")));
+  g_ptr_array_add (cells, g_strdup (_("MEAN WAIT")));
+  *n_columns = cells->len;
+
+  for (guint s = 0; s < KVP_N_SCHEMES; s++)
+    {
+      const KvpSimStats *stats = &self->runs[s].stats;
+
+      if (!self->runs[s].present)
+        continue;
+
+      g_ptr_array_add (cells, g_strdup (scheme_names[s]));
+      for (guint c = 0; c < KVP_N_SLOT_CLASSES; c++)
+        g_ptr_array_add (cells, g_strdup_printf ("%.1f %%", stats->percent[c]));
+      g_ptr_array_add (cells, g_strdup_printf ("%.1f", stats->mean_batch_size));
+      g_ptr_array_add (cells, g_strdup_printf ("%u", stats->max_batch_size));
+      g_ptr_array_add (cells, g_strdup_printf ("%u", stats->preemptions));
+      g_ptr_array_add (cells, g_strdup_printf ("%u", stats->steps));
+      g_ptr_array_add (cells, g_strdup_printf ("%.1f", stats->mean_wait_steps));
+    }
+
+  return cells;
+}
+
+char *
+kvp_simulation_describe (KvpSimulation *self)
+{
+  g_autofree char *arrivals = NULL;
+  g_autofree char *source = NULL;
+  double rate;
+  guint n;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  kvp_workload_get_requests (self->workload, &n);
+  rate = kvp_workload_get_request_rate (self->workload);
+  source = g_filename_display_name (kvp_workload_get_source (self->workload));
+  arrivals = rate > 0.0
+             ? g_strdup_printf (_("Poisson arrivals at %g requests/s"), rate)
+             : g_strdup (_("all arriving at once"));
+
+  return g_strdup_printf (_("Workload %s: %u requests, seed %" PRIu64 ", %s; mean prompt %.1f, mean output %.1f tokens.\n"
+                            "Pool: %u blocks × %u = %" PRIu64 " token slots for every scheme; maximum sequence %u tokens."),
+                          source, n, kvp_workload_get_seed (self->workload), arrivals,
+                          kvp_workload_get_mean_prompt (self->workload),
+                          kvp_workload_get_mean_output (self->workload),
+                          self->config.num_blocks, self->config.block_size, self->n_slots,
+                          self->config.max_seq_len);
+}
+
+gboolean
+kvp_simulation_write_csv (KvpSimulation  *self,
+                          const char     *path,
+                          GError        **error)
+{
+  g_autofree char *csv = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  csv = kvp_simulation_to_csv (self);
+
+  /* GLib writes a temporary file beside the target, syncs it and renames
+   * it over: a failure leaves no half file and the old one intact. */
+  if (!g_file_set_contents_full (path, csv, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0666, &local_error))
+    {
+      g_autofree char *display = g_filename_display_name (path);
+
+      g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED, _("Could not write “%s”: %s"),
+                   display, local_error->message);
+      return FALSE;
+    }
+
+  return TRUE;
+}

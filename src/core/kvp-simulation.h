@@ -227,6 +227,18 @@ JsonNode       *kvp_simulation_to_json      (KvpSimulation       *self);
  * scheme,step,clock,running,waiting,finished,preemptions,<the five classes> */
 char           *kvp_simulation_to_csv       (KvpSimulation       *self);
 
+/* The short table --simulate prints for people: header cells, then one row
+ * per scheme, n_columns cells a row (the first column names the scheme). */
+GPtrArray      *kvp_simulation_get_table    (KvpSimulation       *self,
+                                             guint               *n_columns);
+/* One line each on the workload and the pool, for above the table. */
+char           *kvp_simulation_describe     (KvpSimulation       *self);
+/* kvp_simulation_to_csv () into path, atomically: a temporary file beside
+ * it, then renamed.  KVP_ERROR_FAILED when writing fails. */
+gboolean        kvp_simulation_write_csv    (KvpSimulation       *self,
+                                             const char          *path,
+                                             GError             **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpSimulation, kvp_simulation_unref)
 
 G_END_DECLS
