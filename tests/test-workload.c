@@ -273,6 +273,19 @@ load (const char  *path,
   return kvp_workload_new (&options, error);
 }
 
+/* Refused as bad input, with the words the message must hold. */
+static void
+assert_refused (KvpWorkload  *workload,
+                GError      **error,
+                const char   *says)
+{
+  g_assert_null (workload);
+  g_assert_error (*error, KVP_ERROR, KVP_ERROR_INVALID);
+  if (says != NULL)
+    g_assert_nonnull (strstr ((*error)->message, says));
+  g_clear_error (error);
+}
+
 static void
 test_files (void)
 {
@@ -331,14 +344,9 @@ test_file_first_n_and_rate (void)
   g_assert_cmpfloat (kvp_workload_get_requests (paced, NULL)[2].arrival, >, 0.0);
 
   bad = load (plain, 4, 0.0, &error);
-  g_assert_null (bad);
-  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
-  g_clear_error (&error);
-
+  assert_refused (bad, &error, "--requests 4");
   bad = load (timed, 0, 10.0, &error);
-  g_assert_null (bad);
-  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
-  g_assert_nonnull (strstr (error->message, "--request-rate"));
+  assert_refused (bad, &error, "--request-rate");
 
   remove_temp (plain);
   remove_temp (timed);
@@ -405,15 +413,9 @@ test_missing_and_empty (void)
   g_autofree char *empty = write_temp ("e.csv", "prompt_len,output_len\n\n", -1);
   g_autoptr(KvpWorkload) workload = load ("/nonexistent/sharegtp", 0, 0.0, &error);
 
-  g_assert_null (workload);
-  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
-  g_assert_nonnull (strstr (error->message, "sharegtp"));
-  g_clear_error (&error);
-
+  assert_refused (workload, &error, "sharegtp");
   workload = load (empty, 0, 0.0, &error);
-  g_assert_null (workload);
-  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
-  g_assert_nonnull (strstr (error->message, "no requests"));
+  assert_refused (workload, &error, "no requests");
   remove_temp (empty);
 }
 

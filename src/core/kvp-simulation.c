@@ -1071,6 +1071,24 @@ kvp_simulation_get_snapshot (KvpSimulation *self,
 
 /* Output */
 
+static void
+add_double (JsonBuilder *builder,
+            const char  *name,
+            double       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_double_value (builder, value);
+}
+
+static void
+add_int (JsonBuilder *builder,
+         const char  *name,
+         gint64       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
 JsonNode *
 kvp_simulation_to_json (KvpSimulation *self)
 {
@@ -1089,8 +1107,7 @@ kvp_simulation_to_json (KvpSimulation *self)
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "source");
   json_builder_add_string_value (builder, kvp_workload_get_source (workload));
-  json_builder_set_member_name (builder, "requests");
-  json_builder_add_int_value (builder, n);
+  add_int (builder, "requests", n);
   json_builder_set_member_name (builder, "seed");
   /* JSON numbers are doubles for most readers; a seed above 2^53 would
    * come back changed, so it is a string. */
@@ -1099,22 +1116,14 @@ kvp_simulation_to_json (KvpSimulation *self)
 
     json_builder_add_string_value (builder, seed);
   }
-  json_builder_set_member_name (builder, "request_rate");
-  json_builder_add_double_value (builder, kvp_workload_get_request_rate (workload));
-  json_builder_set_member_name (builder, "step_seconds");
-  json_builder_add_double_value (builder, KVP_WORKLOAD_STEP_SECONDS);
-  json_builder_set_member_name (builder, "mean_prompt_len");
-  json_builder_add_double_value (builder, kvp_workload_get_mean_prompt (workload));
-  json_builder_set_member_name (builder, "mean_output_len");
-  json_builder_add_double_value (builder, kvp_workload_get_mean_output (workload));
-  json_builder_set_member_name (builder, "block_size");
-  json_builder_add_int_value (builder, self->config.block_size);
-  json_builder_set_member_name (builder, "num_blocks");
-  json_builder_add_int_value (builder, self->config.num_blocks);
-  json_builder_set_member_name (builder, "token_slots");
-  json_builder_add_int_value (builder, (gint64) self->n_slots);
-  json_builder_set_member_name (builder, "max_seq_len");
-  json_builder_add_int_value (builder, self->config.max_seq_len);
+  add_double (builder, "request_rate", kvp_workload_get_request_rate (workload));
+  add_double (builder, "step_seconds", KVP_WORKLOAD_STEP_SECONDS);
+  add_double (builder, "mean_prompt_len", kvp_workload_get_mean_prompt (workload));
+  add_double (builder, "mean_output_len", kvp_workload_get_mean_output (workload));
+  add_int (builder, "block_size", self->config.block_size);
+  add_int (builder, "num_blocks", self->config.num_blocks);
+  add_int (builder, "token_slots", (gint64) self->n_slots);
+  add_int (builder, "max_seq_len", self->config.max_seq_len);
   json_builder_end_object (builder);
 
   json_builder_set_member_name (builder, "schemes");
@@ -1132,23 +1141,15 @@ kvp_simulation_to_json (KvpSimulation *self)
         {
           g_autofree char *name = g_strconcat (slot_class_names[c], "_percent", NULL);
 
-          json_builder_set_member_name (builder, name);
-          json_builder_add_double_value (builder, stats->percent[c]);
+          add_double (builder, name, stats->percent[c]);
         }
-      json_builder_set_member_name (builder, "mean_batch_size");
-      json_builder_add_double_value (builder, stats->mean_batch_size);
-      json_builder_set_member_name (builder, "max_batch_size");
-      json_builder_add_int_value (builder, stats->max_batch_size);
-      json_builder_set_member_name (builder, "finished_requests");
-      json_builder_add_int_value (builder, stats->finished_requests);
-      json_builder_set_member_name (builder, "steps");
-      json_builder_add_int_value (builder, stats->steps);
-      json_builder_set_member_name (builder, "preemptions");
-      json_builder_add_int_value (builder, stats->preemptions);
-      json_builder_set_member_name (builder, "mean_wait_steps");
-      json_builder_add_double_value (builder, stats->mean_wait_steps);
-      json_builder_set_member_name (builder, "tokens_per_step");
-      json_builder_add_double_value (builder, stats->tokens_per_step);
+      add_double (builder, "mean_batch_size", stats->mean_batch_size);
+      add_int (builder, "max_batch_size", stats->max_batch_size);
+      add_int (builder, "finished_requests", stats->finished_requests);
+      add_int (builder, "steps", stats->steps);
+      add_int (builder, "preemptions", stats->preemptions);
+      add_double (builder, "mean_wait_steps", stats->mean_wait_steps);
+      add_double (builder, "tokens_per_step", stats->tokens_per_step);
       json_builder_end_object (builder);
     }
   json_builder_end_object (builder);
