@@ -378,6 +378,16 @@ kvp_state_set_value (KvpState   *self,
 }
 
 guint64
+kvp_state_get_asked (KvpState   *self,
+                     KvpParamId  id)
+{
+  g_return_val_if_fail (KVP_IS_STATE (self), 0);
+  g_return_val_if_fail (id < KVP_N_PARAMS, 0);
+
+  return kvp_params_get (&self->asked, id);
+}
+
+guint64
 kvp_state_get_max (KvpState   *self,
                    KvpParamId  id)
 {

@@ -43,6 +43,10 @@ guint64         kvp_state_get_value       (KvpState        *self,
 guint64         kvp_state_set_value       (KvpState        *self,
                                            KvpParamId       id,
                                            guint64          value);
+/* The value asked for, which may be more than is shown under a bound: what
+ * to remember for next time. */
+guint64         kvp_state_get_asked       (KvpState        *self,
+                                           KvpParamId       id);
 /* The largest value @id can show now: its max, or its bound's value. */
 guint64         kvp_state_get_max         (KvpState        *self,
                                            KvpParamId       id);
