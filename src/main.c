@@ -15,6 +15,7 @@
 #include <gtk/gtk.h>
 
 #include "kvp-application.h"
+#include "kvp-cli.h"
 #include "kvp-comparison.h"
 #include "kvp-error.h"
 #include "kvp-export.h"
@@ -137,7 +138,7 @@ print_json (const KvpParams *params)
   cmp = kvp_comparison_new (params, &error);
   if (cmp == NULL)
     {
-      g_printerr ("kvpage: %s\n", error->message);
+      kvp_cli_printerr (error->message);
       return exit_status_for (error);
     }
 
@@ -252,20 +253,20 @@ export_picture (GVariantDict    *options,
       (g_variant_dict_lookup (options, "theme", "&s", &text) &&
        !kvp_theme_variant_from_string (text, &variant, &error)))
     {
-      g_printerr ("kvpage: %s\n", error->message);
+      kvp_cli_printerr (error->message);
       return EXIT_USAGE;
     }
 
   cmp = kvp_comparison_new (params, &error);
   if (cmp == NULL)
     {
-      g_printerr ("kvpage: %s\n", error->message);
+      kvp_cli_printerr (error->message);
       return exit_status_for (error);
     }
 
   if (!kvp_export_write (cmp, kvp_theme_get (variant), path, width, height, scale, &error))
     {
-      g_printerr ("kvpage: %s\n", error->message);
+      kvp_cli_printerr (error->message);
       return EXIT_FAILURE;
     }
 
@@ -287,19 +288,19 @@ handle_local_options_cb (GApplication *app,
 
   if (g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&ay", &remaining))
     {
-      g_autofree char *display = g_filename_display_name (remaining[0]);
+      g_autofree char *display = kvp_quote (remaining[0]);
       g_autofree char *message =
         g_strdup_printf (_("Unexpected argument “%s”: kvpage takes only options, each value after its option (see --help)."),
                          display);
 
-      g_printerr ("kvpage: %s\n", message);
+      kvp_cli_printerr (message);
       return EXIT_USAGE;
     }
 
   /* Values are checked even when they go unused, so a typo is never ignored. */
   if (!parse_params (options, &params, &error))
     {
-      g_printerr ("kvpage: %s\n", error->message);
+      kvp_cli_printerr (error->message);
       return EXIT_USAGE;
     }
 
@@ -324,13 +325,13 @@ handle_local_options_cb (GApplication *app,
        g_variant_dict_contains (options, "scale") ||
        g_variant_dict_contains (options, "theme")))
     {
-      g_printerr ("kvpage: %s\n", _("--size, --scale and --theme go with --export FILE."));
+      kvp_cli_printerr (_("--size, --scale and --theme go with --export FILE."));
       return EXIT_USAGE;
     }
 
   if (json && export_path != NULL)
     {
-      g_printerr ("kvpage: %s\n", _("--json and --export do different things: give one of them."));
+      kvp_cli_printerr (_("--json and --export do different things: give one of them."));
       return EXIT_USAGE;
     }
 
@@ -366,12 +367,15 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(KvpApplication) app = NULL;
+  g_autoptr(GError) error = NULL;
   gboolean options_handled = FALSE;
   const char *localedir;
   int status;
 
   /* KVPAGE_LOCALEDIR points an uninstalled build at its own catalogs
    * (build/po), so tests and build-aux/run speak the person's language. */
+  kvp_cli_init ();
+
   localedir = g_getenv ("KVPAGE_LOCALEDIR");
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
@@ -387,6 +391,13 @@ main (int   argc,
                                             _("See how a PagedAttention block allocator stores an LLM’s KV cache."));
   g_signal_connect (app, "handle-local-options", G_CALLBACK (handle_local_options_cb), &options_handled);
 
+  /* GLib's parser would answer a malformed command line in its own words. */
+  if (!kvp_cli_check_args (option_entries, argc, argv, &error))
+    {
+      kvp_cli_printerr (error->message);
+      return EXIT_USAGE;
+    }
+
   status = g_application_run (G_APPLICATION (app), argc, argv);
 
   /* GApplication answers a malformed command line (an unknown option, a
@@ -394,5 +405,5 @@ main (int   argc,
   if (!options_handled && status == EXIT_FAILURE)
     return EXIT_USAGE;
 
-  return status;
+  return kvp_cli_finish (status);
 }

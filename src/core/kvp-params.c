@@ -14,6 +14,8 @@
 #include "kvp-error.h"
 #include "kvp-params.h"
 
+#include "kvp-cli.h"
+
 #define FIELD(member) G_STRUCT_OFFSET (KvpParams, member), sizeof (((KvpParams *) NULL)->member)
 
 /* The one table.  Order: a bound before what it bounds (see KvpParamId). */
@@ -127,15 +129,7 @@ kvp_param_parse (KvpParamId   id,
   g_return_val_if_fail (out_value != NULL, FALSE);
 
   info = &param_table[id];
-  if (!g_ascii_string_to_unsigned (text, 10, info->min, info->max, out_value, NULL))
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--%s “%s” is not valid: use a whole number from %" PRIu64 " to %" PRIu64 "."),
-                   info->option, text, info->min, info->max);
-      return FALSE;
-    }
-
-  return TRUE;
+  return kvp_cli_parse_number (info->option, text, info->min, info->max, out_value, error);
 }
 
 void
