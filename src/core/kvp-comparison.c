@@ -15,6 +15,8 @@
 
 #define MIB (1024.0 * 1024.0)
 
+G_DEFINE_BOXED_TYPE (KvpComparison, kvp_comparison, kvp_comparison_ref, kvp_comparison_unref)
+
 static gboolean
 compute_sizes (KvpComparison  *self,
                GError        **error)

@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 #include <json-glib/json-glib.h>
 
 #include "kvp-block-pool.h"
@@ -48,6 +48,10 @@ struct _KvpComparison
   guint64       traditional_capacity;     /* sequences of length n that fit: floor (N × B / R) */
   guint64       paged_capacity;           /* floor (N / ceil (n / B)) */
 };
+
+/* A boxed type (by reference), so a comparison can be a property. */
+#define KVP_TYPE_COMPARISON (kvp_comparison_get_type ())
+GType          kvp_comparison_get_type (void) G_GNUC_CONST;
 
 KvpComparison *kvp_comparison_new   (const KvpParams  *params,
                                      GError          **error);
