@@ -21,6 +21,7 @@
 #include "kvp-export.h"
 #include "kvp-format.h"
 #include "kvp-model.h"
+#include "kvp-params.h"
 #include "kvp-theme.h"
 
 #define EXIT_USAGE 2
@@ -86,29 +87,23 @@ static const GOptionEntry option_entries[] = {
   { NULL }
 };
 
-/* Reads a whole number option; names the option, the value and the range when
- * it is not a number in [min, max]. */
+/* Reads a numeric option into params, when it is given. */
 static gboolean
-lookup_number (GVariantDict  *options,
-               const char    *name,
-               guint64        min,
-               guint64        max,
-               guint64       *out_value,
-               GError       **error)
+lookup_param (GVariantDict  *options,
+              KvpParams     *params,
+              KvpParamId     id,
+              GError       **error)
 {
   const char *text;
+  guint64 value;
 
-  if (!g_variant_dict_lookup (options, name, "&s", &text))
+  if (!g_variant_dict_lookup (options, kvp_param_get_info (id)->option, "&s", &text))
     return TRUE;
 
-  if (!g_ascii_string_to_unsigned (text, 10, min, max, out_value, NULL))
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--%s “%s” is not valid: use a whole number from %" PRIu64 " to %" PRIu64 "."),
-                   name, text, min, max);
-      return FALSE;
-    }
+  if (!kvp_param_parse (id, text, &value, error))
+    return FALSE;
 
+  kvp_params_set (params, id, value);
   return TRUE;
 }
 
@@ -121,8 +116,6 @@ parse_params (GVariantDict  *options,
               GError       **error)
 {
   const char *text;
-  const char *length_option;
-  guint64 value;
 
   kvp_params_init_default (params);
   if (!kvp_deploy_parse_options (&deploy, options, params, error))
@@ -140,36 +133,27 @@ parse_params (GVariantDict  *options,
       !kvp_deploy_dtype_from_string (&deploy, text, &params->dtype, error))
     return FALSE;
 
-  value = params->block_size;
-  if (!lookup_number (options, "block-size", 1, KVP_BLOCK_POOL_MAX_BLOCK_SIZE, &value, error))
-    return FALSE;
-  params->block_size = value;
+  for (guint i = 0; i < KVP_N_PARAMS; i++)
+    {
+      if (!lookup_param (options, params, i, error))
+        return FALSE;
+    }
 
-  value = params->num_blocks;
-  if (!lookup_number (options, "blocks", 1, KVP_BLOCK_POOL_MAX_BLOCKS, &value, error))
-    return FALSE;
-  params->num_blocks = value;
-
-  length_option = g_variant_dict_contains (options, "max-model-len") ? "max-model-len" : "max-seq-len";
-  if (!lookup_number (options, length_option, 1, KVP_MAX_SEQ_LEN, &params->max_seq_len, error))
-    return FALSE;
+  /* vLLM's name of the reserved length. */
+  if (g_variant_dict_lookup (options, "max-model-len", "&s", &text) &&
+      !kvp_param_parse (KVP_PARAM_MAX_SEQ_LEN, text, &params->max_seq_len, NULL))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--max-model-len “%s” is not valid: use a whole number from 1 to %u."), text, KVP_MAX_SEQ_LEN);
+      return FALSE;
+    }
 
   /* The default sequence shrinks to fit a short reservation; a sequence the
    * person asked for does not. */
   if (!g_variant_dict_contains (options, "seq-len"))
     params->seq_len = MIN (params->seq_len, params->max_seq_len);
-  else if (!lookup_number (options, "seq-len", 1, KVP_MAX_SEQ_LEN, &params->seq_len, error))
-    return FALSE;
 
-  if (params->seq_len > params->max_seq_len)
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--seq-len %" PRIu64 " is longer than the reserved length %" PRIu64 ": use 1 to %" PRIu64 ", or raise --max-seq-len."),
-                   params->seq_len, params->max_seq_len, params->max_seq_len);
-      return FALSE;
-    }
-
-  return kvp_params_validate (params, error) && kvp_deploy_apply (&deploy, params, error) &&
+  return kvp_params_validate_options (params, error) && kvp_deploy_apply (&deploy, params, error) &&
          kvp_params_validate (params, error);
 }
 
