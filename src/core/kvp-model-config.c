@@ -19,6 +19,10 @@
 #include "kvp-error.h"
 #include "kvp-model-config.h"
 
+/* The largest real models have a few hundred layers; a per-layer table for
+ * four billion would exhaust memory before any figure came out. */
+#define MAX_LAYERS 65536u
+
 /* json-glib parses by recursion; a hostile file nested a million deep would
  * exhaust the stack, and no real config nests more than a few levels. */
 #define MAX_NESTING 64
@@ -60,6 +64,33 @@ kvp_layer_kind_to_string (KvpLayerKind kind)
   g_return_val_if_fail (kind < KVP_N_LAYER_KINDS, NULL);
 
   return names[kind];
+}
+
+/* Text from the file, fit for a one-line message: control and format
+ * characters (a newline, an escape sequence) become \uXXXX, and a long
+ * string is cut. */
+static char *
+printable (const char *raw)
+{
+  /* json-glib can quote a broken \u escape into its own message. */
+  g_autofree char *text = g_utf8_make_valid (raw, -1);
+  GString *out = g_string_new (NULL);
+  guint count = 0;
+
+  for (const char *p = text; *p != '\0' && count < 120; p = g_utf8_next_char (p), count++)
+    {
+      gunichar c = g_utf8_get_char (p);
+      GUnicodeType type = g_unichar_type (c);
+
+      if (type == G_UNICODE_CONTROL || type == G_UNICODE_FORMAT || type == G_UNICODE_LINE_SEPARATOR ||
+          type == G_UNICODE_PARAGRAPH_SEPARATOR || type == G_UNICODE_UNASSIGNED)
+        g_string_append_printf (out, "\\u%04X", c);
+      else
+        g_string_append_unichar (out, c);
+    }
+  if (count == 120 && *text != '\0')
+    g_string_append (out, "…");
+  return g_string_free (out, FALSE);
 }
 
 static gboolean
@@ -230,10 +261,11 @@ refuse_state_layer (const Reader  *r,
                     guint          index,
                     GError       **error)
 {
+  g_autofree char *shown = printable (kind);
   g_autofree char *why =
     g_strdup_printf (_("makes layer %u a “%s” layer, which keeps a recurrent state instead of a KV cache per token; "
                        "kvpage does not size vLLM’s state pages, so it gives no figure rather than a wrong one."),
-                     index, kind);
+                     index, shown);
   return fail (error, r->file, key, why);
 }
 
@@ -346,7 +378,17 @@ read_layer_kinds (const Reader    *r,
           self->layers[i] = (KvpLayer) { KVP_LAYER_CHUNKED, chunk };
           continue;
         }
-      return refuse_state_layer (r, "layer_types", kind, i, error);
+      if (g_str_equal (kind, "linear_attention") || g_str_equal (kind, "mamba") || g_str_equal (kind, "conv") ||
+          g_str_equal (kind, "hybrid") || g_str_equal (kind, "recurrent"))
+        return refuse_state_layer (r, "layer_types", kind, i, error);
+      {
+        g_autofree char *shown = printable (kind);
+        g_autofree char *why =
+          g_strdup_printf (_("makes layer %u a “%s” layer, a kind kvpage does not know "
+                             "(it knows full_attention, sliding_attention and chunked_attention)."),
+                           i, shown);
+        return fail (error, r->file, "layer_types", why);
+      }
     }
 
   /* Qwen2/Qwen3: the window applies only with use_sliding_window, from
@@ -483,7 +525,8 @@ read_dtype (const Reader    *r,
     self->dtype = KVP_DTYPE_FP16;
   else
     {
-      g_autofree char *why = g_strdup_printf (_("names the type “%s”; kvpage knows bfloat16, float16 and float32."), name);
+      g_autofree char *shown = printable (name);
+      g_autofree char *why = g_strdup_printf (_("names the type “%s”; kvpage knows bfloat16, float16 and float32."), shown);
       return fail (error, r->file, key, why);
     }
 
@@ -549,27 +592,29 @@ count_params (const Reader         *r,
               const KvpModelConfig *self)
 {
   const KvpModel *m = &self->model;
-  guint64 H = m->hidden_size;
-  guint64 V = opt_uint (r, "vocab_size", 0);
-  guint64 L = m->num_layers;
-  guint64 nh = m->num_attention_heads;
-  guint64 I = opt_uint (r, "intermediate_size", 0);
-  guint64 experts = opt_uint (r, "n_routed_experts", opt_uint (r, "num_local_experts", opt_uint (r, "num_experts", 0)));
-  guint64 attention, dense_mlp, moe_mlp, dense_layers, total;
+  /* Doubles: exact below 2^53 parameters, and an absurd config saturates
+   * instead of wrapping around to a small figure. */
+  double H = m->hidden_size;
+  double V = opt_uint (r, "vocab_size", 0);
+  double L = m->num_layers;
+  double nh = m->num_attention_heads;
+  double I = opt_uint (r, "intermediate_size", 0);
+  double experts = opt_uint (r, "n_routed_experts", opt_uint (r, "num_local_experts", opt_uint (r, "num_experts", 0)));
+  double attention, dense_mlp, moe_mlp, dense_layers, total;
 
   if (kvp_model_is_mla (m))
     {
-      guint64 rope = m->qk_rope_head_dim;
-      guint64 nope = opt_uint (r, "qk_nope_head_dim", 0);
-      guint64 v_dim = opt_uint (r, "v_head_dim", nope);
-      guint64 q_rank = opt_uint (r, "q_lora_rank", 0);
-      guint64 q = q_rank > 0 ? H * q_rank + q_rank * nh * (nope + rope) : H * nh * (nope + rope);
+      double rope = m->qk_rope_head_dim;
+      double nope = opt_uint (r, "qk_nope_head_dim", 0);
+      double v_dim = opt_uint (r, "v_head_dim", (guint32) nope);
+      double q_rank = opt_uint (r, "q_lora_rank", 0);
+      double q = q_rank > 0 ? H * q_rank + q_rank * nh * (nope + rope) : H * nh * (nope + rope);
 
-      attention = q + H * (m->kv_lora_rank + rope) + (guint64) m->kv_lora_rank * nh * (nope + v_dim) + nh * v_dim * H;
+      attention = q + H * (m->kv_lora_rank + rope) + m->kv_lora_rank * nh * (nope + v_dim) + nh * v_dim * H;
     }
   else
     {
-      guint64 hd = kvp_model_get_head_dim (m);
+      double hd = kvp_model_get_head_dim (m);
 
       attention = 2 * H * nh * hd + 2 * H * kvp_model_get_kv_heads (m) * hd;
     }
@@ -579,9 +624,9 @@ count_params (const Reader         *r,
   moe_mlp = 0;
   if (experts > 0)
     {
-      guint64 moe_I = opt_uint (r, "moe_intermediate_size", (guint32) MIN (I, G_MAXUINT32));
-      guint64 shared = (guint64) opt_uint (r, "n_shared_experts", 0) * 3 * H * moe_I +
-                       3 * H * opt_uint (r, "shared_expert_intermediate_size", 0);
+      double moe_I = opt_uint (r, "moe_intermediate_size", (guint32) I);
+      double shared = opt_uint (r, "n_shared_experts", 0) * 3 * H * moe_I +
+                      3 * H * opt_uint (r, "shared_expert_intermediate_size", 0);
 
       dense_layers = MIN (L, opt_uint (r, "first_k_dense_replace", 0));
       moe_mlp = experts * 3 * H * moe_I + shared + H * experts;
@@ -589,7 +634,7 @@ count_params (const Reader         *r,
 
   total = V * H * (read_bool (r, "tie_word_embeddings", FALSE) ? 1 : 2);
   total += L * attention + dense_layers * dense_mlp + (L - dense_layers) * moe_mlp;
-  return total;
+  return total >= 18446744073709551616.0 ? G_MAXUINT64 : (guint64) total;
 }
 
 /* Deeper than MAX_NESTING is refused before json-glib recurses into it. */
@@ -679,7 +724,8 @@ kvp_model_config_new_from_data (const char  *data,
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, length, &parse_error))
     {
-      g_autofree char *why = g_strdup_printf (_("is not valid JSON (%s)."), parse_error->message);
+      g_autofree char *shown = printable (parse_error->message);
+      g_autofree char *why = g_strdup_printf (_("is not valid JSON (%s)."), shown);
 
       fail (error, name, NULL, why);
       return NULL;
@@ -720,6 +766,12 @@ kvp_model_config_new_from_data (const char  *data,
       !read_uint (&r, "num_attention_heads", TRUE, &self->model.num_attention_heads, NULL, error) ||
       !read_uint (&r, "hidden_size", FALSE, &self->model.hidden_size, NULL, error))
     return NULL;
+
+  if (self->model.num_layers > MAX_LAYERS)
+    {
+      fail (error, name, "num_hidden_layers", _("is more than 65,536, far beyond any model."));
+      return NULL;
+    }
 
   if (!check_attention_only (&r, self->model_type, self->model.num_layers, error))
     return NULL;

@@ -187,8 +187,8 @@ kvp_vllm_sizing_new (const KvpVllmInput  *input,
   if (kvp_model_is_mla (m))
     {
       self->kv_heads = 1;
-      self->head_size = m->kv_lora_rank + m->qk_rope_head_dim;
-      per_token = (guint64) self->head_size * kvp_dtype_get_size (input->dtype);
+      self->head_size = (guint64) m->kv_lora_rank + m->qk_rope_head_dim;
+      per_token = self->head_size * kvp_dtype_get_size (input->dtype);
     }
   else
     {

@@ -40,7 +40,7 @@ typedef struct
 {
   KvpVllmInput input;
   guint        kv_heads;            /* per GPU; 1 for MLA */
-  guint        head_size;           /* MLA: the latent width */
+  guint64      head_size;           /* MLA: the latent width */
   guint64      page_size_bytes;     /* one block of one layer */
   GArray      *kinds;               /* KvpVllmKind, in layer order */
   guint        group_size;          /* layers per group = tensors that share a block id */
