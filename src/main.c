@@ -17,6 +17,7 @@
 #include "kvp-application.h"
 #include "kvp-cli.h"
 #include "kvp-comparison.h"
+#include "kvp-deploy.h"
 #include "kvp-error.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
@@ -50,6 +51,30 @@ static const GOptionEntry option_entries[] = {
     N_("Blocks in the pool, 1 to 16777216 (default 1024)"), N_("COUNT") },
   { "max-seq-len", 'r', 0, G_OPTION_ARG_STRING, NULL,
     N_("Tokens a traditional cache reserves, 1 to 16777216 (default: the model’s context)"), N_("TOKENS") },
+  { "max-model-len", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Another name of --max-seq-len, as vLLM calls it"), N_("TOKENS") },
+  { "config", 'c', 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("A Hugging Face config.json instead of a preset --model"), N_("FILE") },
+  { "tensor-parallel-size", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("GPUs the model is split over; figures are for one of them (default 1)"), N_("N") },
+  { "gpu", 'g', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Size the pool as vLLM does on this GPU (see --list-gpus)"), N_("KEY") },
+  { "gpu-memory", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Size the pool on a GPU of this total memory, e.g. 85093777408, 79.25GiB or 80GB (GiB = 2^30 bytes, GB = 10^9)"), N_("SIZE") },
+  { "gpu-memory-utilization", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Share of the GPU memory vLLM takes (default 0.92)"), N_("FRACTION") },
+  { "weights-memory", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Weights on one GPU (default: an estimate from the config)"), N_("SIZE") },
+  { "activation-memory", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Reserve for activations, CUDA graphs and other memory (default 2GiB, an estimate)"), N_("SIZE") },
+  { "kv-cache-memory", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("KV cache memory of one GPU, exactly (as vLLM’s --kv-cache-memory-bytes)"), N_("SIZE") },
+  { "max-num-batched-tokens", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Tokens vLLM schedules per step (default as vLLM: 8192 on GPUs of 70 GiB or more but A100s, else 2048)"), N_("TOKENS") },
+  { "vllm-log", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Print the KV cache lines vLLM logs at start-up for these settings and exit"), NULL },
+  { "list-gpus", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("List the GPU presets and exit"), NULL },
   { "json", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the comparison as JSON and exit"), NULL },
   { "export", 'o', 0, G_OPTION_ARG_FILENAME, NULL,
@@ -103,6 +128,9 @@ lookup_param (GVariantDict  *options,
   return TRUE;
 }
 
+/* The model of --config and the GPU choices; params->model may point into it. */
+static KvpDeploy deploy;
+
 static gboolean
 parse_params (GVariantDict  *options,
               KvpParams     *params,
@@ -111,6 +139,8 @@ parse_params (GVariantDict  *options,
   const char *text;
 
   kvp_params_init_default (params);
+  if (!kvp_deploy_parse_options (&deploy, options, params, error))
+    return FALSE;
 
   if (g_variant_dict_lookup (options, "model", "&s", &text))
     {
@@ -121,7 +151,7 @@ parse_params (GVariantDict  *options,
     }
 
   if (g_variant_dict_lookup (options, "kv-dtype", "&s", &text) &&
-      !kvp_dtype_from_string (text, &params->dtype, error))
+      !kvp_deploy_dtype_from_string (&deploy, text, &params->dtype, error))
     return FALSE;
 
   for (guint i = 0; i < KVP_N_PARAMS; i++)
@@ -130,12 +160,22 @@ parse_params (GVariantDict  *options,
         return FALSE;
     }
 
+  /* vLLM's name of the reserved length. */
+  if (g_variant_dict_lookup (options, "max-model-len", "&s", &text) &&
+      !kvp_param_parse (KVP_PARAM_MAX_SEQ_LEN, text, &params->max_seq_len, NULL))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--max-model-len “%s” is not valid: use a whole number from 1 to %u."), text, KVP_MAX_SEQ_LEN);
+      return FALSE;
+    }
+
   /* The default sequence shrinks to fit a short reservation; a sequence the
    * person asked for does not. */
   if (!g_variant_dict_contains (options, "seq-len"))
     params->seq_len = MIN (params->seq_len, params->max_seq_len);
 
-  return kvp_params_validate_options (params, error);
+  return kvp_params_validate_options (params, error) && kvp_deploy_apply (&deploy, params, error) &&
+         kvp_params_validate (params, error);
 }
 
 /* After the values are checked, what can still fail is the machine: no
@@ -163,6 +203,7 @@ print_json (const KvpParams *params)
     }
 
   root = kvp_comparison_to_json (cmp);
+  kvp_deploy_add_json (&deploy, json_node_get_object (root));
   generator = json_generator_new ();
   json_generator_set_pretty (generator, TRUE);
   json_generator_set_root (generator, root);
@@ -257,6 +298,53 @@ print_models (void)
     }
 
   print_cells (cells, N_COLUMNS, 2);
+}
+
+static int
+print_vllm_log (void)
+{
+  g_auto(GStrv) lines = NULL;
+
+  if (deploy.sizing == NULL)
+    {
+      kvp_cli_printerr (_("--vllm-log needs the KV memory: give --gpu KEY, --gpu-memory SIZE or --kv-cache-memory SIZE."));
+      return EXIT_USAGE;
+    }
+
+  lines = kvp_vllm_sizing_get_log_lines (deploy.sizing);
+  for (guint i = 0; lines[i] != NULL; i++)
+    g_print ("%s\n", lines[i]);
+
+  /* The lines are vLLM's; what they rest on is said apart from them. */
+  if (deploy.has_budget)
+    {
+      g_autofree char *weights = kvp_format_bytes (deploy.budget.weights_bytes);
+      g_autofree char *reserve = kvp_format_bytes (deploy.budget.activation_bytes);
+      g_autofree char *basis = g_strdup_printf ("%s %s, %s %s", _("weights"), weights,
+                                                _("activation reserve"), reserve);
+
+      kvp_cli_printerr (deploy.weights_estimated
+                        ? _("An estimate: the weights are estimated from the config and the activation reserve is a setting; "
+                            "give --weights-memory and --activation-memory, or --kv-cache-memory, for vLLM’s own figures.")
+                        : _("An estimate: the activation reserve is a setting; give --kv-cache-memory for vLLM’s own figure."));
+      kvp_cli_printerr (basis);
+    }
+
+  return EXIT_SUCCESS;
+}
+
+static void
+print_gpus (void)
+{
+  const KvpGpu *gpus;
+  guint n_gpus;
+
+  gpus = kvp_gpu_get_presets (&n_gpus);
+  /* Translators: column headings of --list-gpus. */
+  g_print ("%-10s  %-24s  %15s  %10s\n", _("KEY"), _("NAME"), _("BYTES"), _("GiB"));
+  for (guint i = 0; i < n_gpus; i++)
+    g_print ("%-10s  %-24s  %15" PRIu64 "  %10.2f\n", gpus[i].key, gpus[i].name, gpus[i].total_bytes,
+             gpus[i].total_bytes / 1073741824.0);
 }
 
 static int
@@ -451,6 +539,12 @@ handle_local_options_cb (GApplication *app,
       return EXIT_SUCCESS;
     }
 
+  if (g_variant_dict_contains (options, "list-gpus"))
+    {
+      print_gpus ();
+      return EXIT_SUCCESS;
+    }
+
   json = g_variant_dict_contains (options, "json");
   g_variant_dict_lookup (options, "export", "^&ay", &export_path);
 
@@ -489,11 +583,27 @@ handle_local_options_cb (GApplication *app,
       return simulate (options, &params, json);
     }
 
+  if (g_variant_dict_contains (options, "vllm-log"))
+    {
+      if (json || export_path != NULL)
+        {
+          kvp_cli_printerr (_("--vllm-log prints vLLM’s lines; --json has them too (vllm_log): give one of them."));
+          return EXIT_USAGE;
+        }
+      return print_vllm_log ();
+    }
+
   if (json)
     return print_json (&params);
 
   if (export_path != NULL)
     return export_picture (options, &params, export_path);
+
+  if (deploy.config != NULL || kvp_deploy_sizes_pool (&deploy) || deploy.tensor_parallel_size > 0)
+    {
+      kvp_cli_printerr (_("The window does not take --config or the GPU options yet: use them with --json, --export or --vllm-log."));
+      return EXIT_USAGE;
+    }
 
   if (!gtk_init_check ())
     {
@@ -552,6 +662,7 @@ main (int   argc,
     }
 
   status = g_application_run (G_APPLICATION (app), argc, argv);
+  kvp_deploy_clear (&deploy);
 
   /* GApplication answers a malformed command line (an unknown option, a
    * missing value) with status 1 before our handler runs; that is bad usage. */
