@@ -20,6 +20,7 @@
 #include "kvp-export.h"
 #include "kvp-format.h"
 #include "kvp-model.h"
+#include "kvp-params.h"
 #include "kvp-simulation.h"
 #include "kvp-theme.h"
 
@@ -81,29 +82,23 @@ static const GOptionEntry option_entries[] = {
   { NULL }
 };
 
-/* Reads a whole number option; names the option, the value and the range when
- * it is not a number in [min, max]. */
+/* Reads a numeric option into params, when it is given. */
 static gboolean
-lookup_number (GVariantDict  *options,
-               const char    *name,
-               guint64        min,
-               guint64        max,
-               guint64       *out_value,
-               GError       **error)
+lookup_param (GVariantDict  *options,
+              KvpParams     *params,
+              KvpParamId     id,
+              GError       **error)
 {
   const char *text;
+  guint64 value;
 
-  if (!g_variant_dict_lookup (options, name, "&s", &text))
+  if (!g_variant_dict_lookup (options, kvp_param_get_info (id)->option, "&s", &text))
     return TRUE;
 
-  if (!g_ascii_string_to_unsigned (text, 10, min, max, out_value, NULL))
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--%s “%s” is not valid: use a whole number from %" PRIu64 " to %" PRIu64 "."),
-                   name, text, min, max);
-      return FALSE;
-    }
+  if (!kvp_param_parse (id, text, &value, error))
+    return FALSE;
 
+  kvp_params_set (params, id, value);
   return TRUE;
 }
 
@@ -113,7 +108,6 @@ parse_params (GVariantDict  *options,
               GError       **error)
 {
   const char *text;
-  guint64 value;
 
   kvp_params_init_default (params);
 
@@ -129,35 +123,18 @@ parse_params (GVariantDict  *options,
       !kvp_dtype_from_string (text, &params->dtype, error))
     return FALSE;
 
-  value = params->block_size;
-  if (!lookup_number (options, "block-size", 1, KVP_BLOCK_POOL_MAX_BLOCK_SIZE, &value, error))
-    return FALSE;
-  params->block_size = value;
-
-  value = params->num_blocks;
-  if (!lookup_number (options, "blocks", 1, KVP_BLOCK_POOL_MAX_BLOCKS, &value, error))
-    return FALSE;
-  params->num_blocks = value;
-
-  if (!lookup_number (options, "max-seq-len", 1, KVP_MAX_SEQ_LEN, &params->max_seq_len, error))
-    return FALSE;
+  for (guint i = 0; i < KVP_N_PARAMS; i++)
+    {
+      if (!lookup_param (options, params, i, error))
+        return FALSE;
+    }
 
   /* The default sequence shrinks to fit a short reservation; a sequence the
    * person asked for does not. */
   if (!g_variant_dict_contains (options, "seq-len"))
     params->seq_len = MIN (params->seq_len, params->max_seq_len);
-  else if (!lookup_number (options, "seq-len", 1, KVP_MAX_SEQ_LEN, &params->seq_len, error))
-    return FALSE;
 
-  if (params->seq_len > params->max_seq_len)
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--seq-len %" PRIu64 " is longer than the reserved length %" PRIu64 ": use 1 to %" PRIu64 ", or raise --max-seq-len."),
-                   params->seq_len, params->max_seq_len, params->max_seq_len);
-      return FALSE;
-    }
-
-  return kvp_params_validate (params, error);
+  return kvp_params_validate_options (params, error);
 }
 
 /* After the values are checked, what can still fail is the machine: no
@@ -337,35 +314,21 @@ simulate (GVariantDict    *options,
   g_autoptr(KvpSimulation) sim = NULL;
   KvpWorkloadOptions wopts;
   KvpSimConfig config = { params->block_size, params->num_blocks, (guint32) params->max_seq_len, 0 };
+  static const char *numbers[] = { "requests", "request-rate", "seed" };
   const char *csv_path = NULL;
   const char *text;
-  guint64 value;
 
   kvp_workload_options_init (&wopts);
+  /* 0: the generators' default count, or all of a file's requests. */
+  wopts.n_requests = 0;
   wopts.max_len = (guint32) params->max_seq_len;
   g_variant_dict_lookup (options, "workload", "^&ay", &wopts.source);
   g_variant_dict_lookup (options, "csv", "^&ay", &csv_path);
-  /* 0: the generators' default count, or all of a file's requests. */
-  value = 0;
-  if (!lookup_number (options, "requests", 1, KVP_WORKLOAD_MAX_REQUESTS, &value, &error) ||
-      !lookup_number (options, "seed", 0, G_MAXUINT64, &wopts.seed, &error))
-    goto usage;
-  wopts.n_requests = value;
 
-  if (g_variant_dict_lookup (options, "request-rate", "&s", &text))
-    {
-      char *end = NULL;
-
-      wopts.request_rate = g_ascii_strtod (text, &end);
-      if (*text == '\0' || *end != '\0' || !(wopts.request_rate >= 0.0) ||
-          wopts.request_rate > KVP_WORKLOAD_MAX_RATE)
-        {
-          g_set_error (&error, KVP_ERROR, KVP_ERROR_INVALID,
-                       _("--request-rate “%s” is not valid: use requests per second from 0 (all at once) to %.0f."),
-                       text, KVP_WORKLOAD_MAX_RATE);
-          goto usage;
-        }
-    }
+  for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
+    if (g_variant_dict_lookup (options, numbers[i], "&s", &text) &&
+        !kvp_workload_options_parse (&wopts, numbers[i], text, &error))
+      goto usage;
 
   if (g_variant_dict_lookup (options, "schemes", "&s", &text) &&
       !kvp_scheme_mask_parse (text, &config.schemes, &error))

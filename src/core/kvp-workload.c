@@ -715,6 +715,55 @@ kvp_workload_options_init (KvpWorkloadOptions *options)
   options->max_len = FILTER_MAX_TOTAL;
 }
 
+gboolean
+kvp_workload_options_parse (KvpWorkloadOptions  *options,
+                            const char          *option,
+                            const char          *text,
+                            GError             **error)
+{
+  guint64 value;
+  guint64 max;
+
+  g_return_val_if_fail (options != NULL, FALSE);
+  g_return_val_if_fail (option != NULL, FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (g_str_equal (option, "request-rate"))
+    {
+      char *end = NULL;
+      double rate = g_ascii_strtod (text, &end);
+
+      /* NaN fails every comparison, so it is refused here too. */
+      if (*text == '\0' || *end != '\0' || !(rate >= 0.0 && rate <= KVP_WORKLOAD_MAX_RATE))
+        {
+          g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                       _("--request-rate “%s” is not valid: use requests per second from 0 (all at once) to %.0f."),
+                       text, KVP_WORKLOAD_MAX_RATE);
+          return FALSE;
+        }
+      options->request_rate = rate;
+      return TRUE;
+    }
+
+  g_return_val_if_fail (g_str_equal (option, "requests") || g_str_equal (option, "seed"), FALSE);
+
+  max = g_str_equal (option, "seed") ? G_MAXUINT64 : KVP_WORKLOAD_MAX_REQUESTS;
+  if (!g_ascii_string_to_unsigned (text, 10, max == G_MAXUINT64 ? 0 : 1, max, &value, NULL))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--%s “%s” is not valid: use a whole number from %" PRIu64 " to %" PRIu64 "."),
+                   option, text, max == G_MAXUINT64 ? G_GUINT64_CONSTANT (0) : G_GUINT64_CONSTANT (1), max);
+      return FALSE;
+    }
+
+  if (max == G_MAXUINT64)
+    options->seed = value;
+  else
+    options->n_requests = (guint) value;
+
+  return TRUE;
+}
+
 KvpWorkload *
 kvp_workload_new (const KvpWorkloadOptions  *options,
                   GError                   **error)

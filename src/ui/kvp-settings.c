@@ -7,28 +7,15 @@
 
 #include "kvp-settings.h"
 
-static guint64
-clamp_u64 (guint64 value,
-           guint64 min,
-           guint64 max)
+/* A parameter is remembered when the schema has a key of its name. */
+static gboolean
+has_key (GSettings  *settings,
+         const char *key)
 {
-  return CLAMP (value, min, max);
-}
+  g_autoptr(GSettingsSchema) schema = NULL;
 
-void
-kvp_settings_clamp_params (KvpParams *params)
-{
-  g_return_if_fail (params != NULL);
-
-  if (params->model == NULL)
-    params->model = kvp_model_get_default ();
-  if (params->dtype >= KVP_N_DTYPES)
-    params->dtype = KVP_DTYPE_DEFAULT;
-
-  params->block_size = clamp_u64 (params->block_size, 1, KVP_BLOCK_POOL_MAX_BLOCK_SIZE);
-  params->num_blocks = clamp_u64 (params->num_blocks, 1, KVP_BLOCK_POOL_MAX_BLOCKS);
-  params->max_seq_len = clamp_u64 (params->max_seq_len, 1, KVP_MAX_SEQ_LEN);
-  params->seq_len = clamp_u64 (params->seq_len, 1, params->max_seq_len);
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  return g_settings_schema_has_key (schema, key);
 }
 
 void
@@ -55,12 +42,15 @@ kvp_settings_load_params (GSettings *settings,
   if (!kvp_dtype_from_string (dtype, &out_params->dtype, NULL))
     out_params->dtype = KVP_DTYPE_DEFAULT;
 
-  out_params->seq_len = g_settings_get_uint (settings, "seq-len");
-  out_params->max_seq_len = g_settings_get_uint (settings, "max-seq-len");
-  out_params->block_size = g_settings_get_uint (settings, "block-size");
-  out_params->num_blocks = g_settings_get_uint (settings, "num-blocks");
+  for (guint i = 0; i < KVP_N_PARAMS; i++)
+    {
+      const char *key = kvp_param_get_info (i)->name;
 
-  kvp_settings_clamp_params (out_params);
+      if (has_key (settings, key))
+        kvp_params_set (out_params, i, g_settings_get_uint (settings, key));
+    }
+
+  kvp_params_clamp (out_params);
 }
 
 void
@@ -72,10 +62,13 @@ kvp_settings_save_params (GSettings       *settings,
 
   g_settings_set_string (settings, "model", params->model->key);
   g_settings_set_string (settings, "kv-dtype", kvp_dtype_to_string (params->dtype));
-  g_settings_set_uint (settings, "seq-len", params->seq_len);
-  g_settings_set_uint (settings, "max-seq-len", params->max_seq_len);
-  g_settings_set_uint (settings, "block-size", params->block_size);
-  g_settings_set_uint (settings, "num-blocks", params->num_blocks);
+  for (guint i = 0; i < KVP_N_PARAMS; i++)
+    {
+      const char *key = kvp_param_get_info (i)->name;
+
+      if (has_key (settings, key))
+        g_settings_set_uint (settings, key, kvp_params_get (params, i));
+    }
 }
 
 void

@@ -7,7 +7,7 @@
 
 #include <gio/gio.h>
 
-#include "kvp-comparison.h"
+#include "kvp-params.h"
 
 G_BEGIN_DECLS
 
@@ -17,9 +17,6 @@ G_BEGIN_DECLS
 #define KVP_WINDOW_MIN_HEIGHT  360
 #define KVP_WINDOW_MAX_SIZE    16384
 
-/* Makes any params valid: an unknown model or dtype becomes the default, the
- * numbers are clamped, the sequence to the reserved length. */
-void     kvp_settings_clamp_params       (KvpParams       *params);
 void     kvp_settings_load_params        (GSettings       *settings,
                                           KvpParams       *out_params);
 void     kvp_settings_save_params        (GSettings       *settings,

@@ -90,18 +90,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static gboolean
-params_equal (const KvpParams *a,
-              const KvpParams *b)
-{
-  return a->model == b->model &&
-         a->dtype == b->dtype &&
-         a->seq_len == b->seq_len &&
-         a->max_seq_len == b->max_seq_len &&
-         a->block_size == b->block_size &&
-         a->num_blocks == b->num_blocks;
-}
-
 static guint
 find_model_index (const KvpModel *model)
 {
@@ -403,9 +391,9 @@ change_params (KvpWindow       *self,
 {
   KvpParams clamped = *params;
 
-  kvp_settings_clamp_params (&clamped);
+  kvp_params_clamp (&clamped);
 
-  if (params_equal (&clamped, &self->params))
+  if (kvp_params_equal (&clamped, &self->params))
     {
       /* A control may still show a value that was clamped away. */
       sync_controls (self);
