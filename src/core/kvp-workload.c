@@ -580,10 +580,16 @@ read_file (const char  *path,
 
   if (!g_file_get_contents (path, &contents, &length, &local_error))
     {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      /* A name that is no file is a typo (exit 2); a file that exists
+       * but cannot be read is a failure (exit 1). */
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
+          g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR) ||
+          g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NAMETOOLONG))
         g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                      _("--workload “%s” is neither a built-in (sharegpt, alpaca, fixed:P,O, uniform:P1-P2,O1-O2) nor a file that exists."),
                      display);
+      else if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_ISDIR))
+        g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("Workload file “%s” is a folder."), display);
       else
         g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED, _("Could not read the workload file “%s”: %s"),
                      display, local_error->message);
