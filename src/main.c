@@ -15,6 +15,7 @@
 #include <gtk/gtk.h>
 
 #include "kvp-application.h"
+#include "kvp-cli.h"
 #include "kvp-comparison.h"
 #include "kvp-error.h"
 #include "kvp-export.h"
@@ -157,7 +158,7 @@ print_json (const KvpParams *params)
   cmp = kvp_comparison_new (params, &error);
   if (cmp == NULL)
     {
-      g_printerr ("kvpage: %s\n", error->message);
+      kvp_cli_printerr (error->message);
       return exit_status_for (error);
     }
 
@@ -282,20 +283,20 @@ export_picture (GVariantDict    *options,
       (g_variant_dict_lookup (options, "theme", "&s", &text) &&
        !kvp_theme_variant_from_string (text, &variant, &error)))
     {
-      g_printerr ("kvpage: %s\n", error->message);
+      kvp_cli_printerr (error->message);
       return EXIT_USAGE;
     }
 
   cmp = kvp_comparison_new (params, &error);
   if (cmp == NULL)
     {
-      g_printerr ("kvpage: %s\n", error->message);
+      kvp_cli_printerr (error->message);
       return exit_status_for (error);
     }
 
   if (!kvp_export_write (cmp, kvp_theme_get (variant), path, width, height, scale, &error))
     {
-      g_printerr ("kvpage: %s\n", error->message);
+      kvp_cli_printerr (error->message);
       return EXIT_FAILURE;
     }
 
@@ -339,13 +340,13 @@ simulate (GVariantDict    *options,
     sim = kvp_simulation_new (workload, &config, &error);
   if (sim == NULL)
     {
-      g_printerr ("kvpage: %s\n", error->message);
+      kvp_cli_printerr (error->message);
       return exit_status_for (error);
     }
 
   if (csv_path != NULL && !kvp_simulation_write_csv (sim, csv_path, &error))
     {
-      g_printerr ("kvpage: %s\n", error->message);
+      kvp_cli_printerr (error->message);
       return EXIT_FAILURE;
     }
 
@@ -370,7 +371,7 @@ simulate (GVariantDict    *options,
   return EXIT_SUCCESS;
 
 usage:
-  g_printerr ("kvpage: %s\n", error->message);
+  kvp_cli_printerr (error->message);
   return EXIT_USAGE;
 }
 
@@ -389,19 +390,19 @@ handle_local_options_cb (GApplication *app,
 
   if (g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&ay", &remaining))
     {
-      g_autofree char *display = g_filename_display_name (remaining[0]);
+      g_autofree char *display = kvp_quote (remaining[0]);
       g_autofree char *message =
         g_strdup_printf (_("Unexpected argument “%s”: kvpage takes only options, each value after its option (see --help)."),
                          display);
 
-      g_printerr ("kvpage: %s\n", message);
+      kvp_cli_printerr (message);
       return EXIT_USAGE;
     }
 
   /* Values are checked even when they go unused, so a typo is never ignored. */
   if (!parse_params (options, &params, &error))
     {
-      g_printerr ("kvpage: %s\n", error->message);
+      kvp_cli_printerr (error->message);
       return EXIT_USAGE;
     }
 
@@ -426,13 +427,13 @@ handle_local_options_cb (GApplication *app,
        g_variant_dict_contains (options, "scale") ||
        g_variant_dict_contains (options, "theme")))
     {
-      g_printerr ("kvpage: %s\n", _("--size, --scale and --theme go with --export FILE."));
+      kvp_cli_printerr (_("--size, --scale and --theme go with --export FILE."));
       return EXIT_USAGE;
     }
 
   if (json && export_path != NULL)
     {
-      g_printerr ("kvpage: %s\n", _("--json and --export do different things: give one of them."));
+      kvp_cli_printerr (_("--json and --export do different things: give one of them."));
       return EXIT_USAGE;
     }
 
@@ -441,13 +442,13 @@ handle_local_options_cb (GApplication *app,
       for (guint i = 0; i < G_N_ELEMENTS (simulate_options); i++)
         if (g_variant_dict_contains (options, simulate_options[i]))
           {
-            g_printerr ("kvpage: %s\n", _("--workload, --requests, --request-rate, --seed, --schemes and --csv go with --simulate."));
+            kvp_cli_printerr (_("--workload, --requests, --request-rate, --seed, --schemes and --csv go with --simulate."));
             return EXIT_USAGE;
           }
     }
   else if (export_path != NULL)
     {
-      g_printerr ("kvpage: %s\n", _("--simulate and --export do different things: give one of them."));
+      kvp_cli_printerr (_("--simulate and --export do different things: give one of them."));
       return EXIT_USAGE;
     }
   else
@@ -463,8 +464,7 @@ handle_local_options_cb (GApplication *app,
 
   if (!gtk_init_check ())
     {
-      g_printerr ("kvpage: %s\n",
-                  _("There is no display to open the window on; to get the picture without one, use --export FILE.png."));
+      kvp_cli_printerr (_("There is no display to open the window on; to get the picture without one, use --export FILE.png."));
       return EXIT_FAILURE;
     }
 
@@ -487,12 +487,15 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(KvpApplication) app = NULL;
+  g_autoptr(GError) error = NULL;
   gboolean options_handled = FALSE;
   const char *localedir;
   int status;
 
   /* KVPAGE_LOCALEDIR points an uninstalled build at its own catalogs
    * (build/po), so tests and build-aux/run speak the person's language. */
+  kvp_cli_init ();
+
   localedir = g_getenv ("KVPAGE_LOCALEDIR");
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
@@ -508,6 +511,13 @@ main (int   argc,
                                             _("See how a PagedAttention block allocator stores an LLM’s KV cache."));
   g_signal_connect (app, "handle-local-options", G_CALLBACK (handle_local_options_cb), &options_handled);
 
+  /* GLib's parser would answer a malformed command line in its own words. */
+  if (!kvp_cli_check_args (option_entries, argc, argv, &error))
+    {
+      kvp_cli_printerr (error->message);
+      return EXIT_USAGE;
+    }
+
   status = g_application_run (G_APPLICATION (app), argc, argv);
 
   /* GApplication answers a malformed command line (an unknown option, a
@@ -515,5 +525,5 @@ main (int   argc,
   if (!options_handled && status == EXIT_FAILURE)
     return EXIT_USAGE;
 
-  return status;
+  return kvp_cli_finish (status);
 }

@@ -115,6 +115,36 @@ sweep_tokens (gconstpointer data)
   kvp_block_pool_free_sequence (pool, seq);
 }
 
+/* The most forks one block can take: with the parent, 65,535 holders. */
+#define N_FORKS 65534u
+
+/* Beam search's worst case for the allocator: every fork shares the parent's
+ * one partly filled block.  With data, each fork first gives back a
+ * different number of its tokens (shrink); then all are freed. */
+static void
+shared_forks (gconstpointer data)
+{
+  g_autoptr(KvpBlockPool) pool = new_pool (1);
+  g_autofree KvpSeqId *forks = g_new (KvpSeqId, N_FORKS);
+  KvpSeqId parent = kvp_block_pool_add_sequence (pool);
+
+  if (!kvp_block_pool_append (pool, parent, BLOCK_SIZE - 1, NULL))
+    g_error ("append failed");
+
+  for (guint i = 0; i < N_FORKS; i++)
+    if (!kvp_block_pool_fork (pool, parent, &forks[i], NULL))
+      g_error ("fork failed");
+
+  if (data != NULL)
+    for (guint i = 0; i < N_FORKS; i++)
+      if (!kvp_block_pool_shrink (pool, forks[i], 1 + i % (BLOCK_SIZE - 2), NULL))
+        g_error ("shrink failed");
+
+  kvp_block_pool_free_sequence (pool, parent);
+  for (guint i = 0; i < N_FORKS; i++)
+    kvp_block_pool_free_sequence (pool, forks[i]);
+}
+
 /* The paper's setting: OPT-13B, 983 blocks of 16 (15,728 slots). */
 #define SIM_REQUESTS 10000u
 #define SIM_BLOCKS   983u
@@ -204,6 +234,17 @@ main (int   argc,
            format_double (buf[0], ms),
            format_double (buf[1], ms * 1e6 / (2.0 * SWEEP_TOKENS)));
 
+  ms = median_ms (shared_forks, NULL);
+  g_print ("{\"case\": \"shared-forks-free\", \"forks\": %u, \"block_size\": %u, "
+           "\"runs\": %u, \"median_ms\": %s, \"ns_per_fork\": %s}\n",
+           N_FORKS, BLOCK_SIZE, N_RUNS, format_double (buf[0], ms),
+           format_double (buf[1], ms * 1e6 / N_FORKS));
+
+  ms = median_ms (shared_forks, GUINT_TO_POINTER (TRUE));
+  g_print ("{\"case\": \"shared-forks-shrink-free\", \"forks\": %u, \"block_size\": %u, "
+           "\"runs\": %u, \"median_ms\": %s, \"ns_per_fork\": %s}\n",
+           N_FORKS, BLOCK_SIZE, N_RUNS, format_double (buf[0], ms),
+           format_double (buf[1], ms * 1e6 / N_FORKS));
   bench_simulation ();
 
   return EXIT_SUCCESS;

@@ -4,7 +4,10 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -186,6 +189,132 @@ test_no_display (void)
   g_assert_cmpstr (newline + 1, ==, "");
 }
 
+/* "kvpage: …" and a newline: valid UTF-8, with no other control or format
+ * character a terminal would act on. */
+static void
+assert_one_clean_line (const char *err)
+{
+  const char *newline = strchr (err, '\n');
+
+  g_assert_true (g_str_has_prefix (err, "kvpage: "));
+  g_assert_nonnull (newline);
+  g_assert_cmpstr (newline + 1, ==, "");
+  g_assert_true (g_utf8_validate (err, -1, NULL));
+  for (const char *p = err; p < newline; p = g_utf8_next_char (p))
+    {
+      GUnicodeType type = g_unichar_type (g_utf8_get_char (p));
+
+      g_assert_cmpint (type, !=, G_UNICODE_CONTROL);
+      g_assert_cmpint (type, !=, G_UNICODE_FORMAT);
+    }
+}
+
+static void
+stdout_to_full (gpointer data)
+{
+  int fd = open ("/dev/full", O_WRONLY);
+
+  dup2 (fd, STDOUT_FILENO);
+  close (fd);
+}
+
+static void
+stdout_closed (gpointer data)
+{
+  close (STDOUT_FILENO);
+}
+
+/* Runs kvpage with its stdout set up by setup; returns the exit status and
+ * what it said on stderr. */
+static int
+run_with_stdout (GSpawnChildSetupFunc   setup,
+                 const char * const    *args,
+                 char                 **out_err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) envp = g_environ_unsetenv (g_get_environ (), "DISPLAY");
+  int wait_status;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("KVPAGE"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_CHILD_INHERITS_STDOUT,
+                setup, NULL, NULL, out_err, &wait_status, &error);
+  g_assert_no_error (error);
+  return WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
+}
+
+/* Output that cannot be written is an error: exit 1 and one line, for every
+ * option that prints, on a full disk and on a closed stdout. */
+static void
+test_stdout_errors (void)
+{
+  const char *printing[][2] = {
+    { "--json", NULL }, { "--list-models", NULL }, { "--version", NULL }, { "--help", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (printing); i++)
+    {
+      g_autofree char *full = NULL;
+      g_autofree char *closed = NULL;
+
+      g_test_message ("%s", printing[i][0]);
+      g_assert_cmpint (run_with_stdout (stdout_to_full, printing[i], &full), ==, 1);
+      assert_one_clean_line (full);
+      g_assert_nonnull (strstr (full, "could not write standard output: "));
+      g_assert_nonnull (strstr (full, g_strerror (ENOSPC)));
+
+      g_assert_cmpint (run_with_stdout (stdout_closed, printing[i], &closed), ==, 1);
+      assert_one_clean_line (closed);
+      g_assert_nonnull (strstr (closed, "could not write standard output: "));
+    }
+
+  /* Nothing to print, nothing to fail: an export needs no stdout. */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+    g_autofree char *svg = g_build_filename (dir, "x.svg", NULL);
+    g_autofree char *err = NULL;
+
+    g_assert_cmpint (run_with_stdout (stdout_closed, (const char *[]) { "--export", svg, "--size", "640x400", NULL }, &err), ==, 0);
+    g_assert_cmpstr (err, ==, "");
+    g_assert_true (g_file_test (svg, G_FILE_TEST_IS_REGULAR));
+    g_unlink (svg);
+    g_rmdir (dir);
+  }
+}
+
+/* An export name with control characters, in a folder that does not exist:
+ * exit 1, and the name quoted on one line. */
+static void
+test_export_name_quoted (void)
+{
+  g_auto(Run) run = { 0 };
+
+  run_kvpage (&run, "--export", "/nonexistent-kvp/a\nb\033[2J.png", NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  assert_one_clean_line (run.err);
+  g_assert_nonnull (strstr (run.err, "“/nonexistent-kvp/a\\nb\\x1B[2J.png”"));
+
+  /* And the usage mistakes of an export, exit 2. */
+  {
+    g_auto(Run) format = { 0 };
+    g_auto(Run) size = { 0 };
+
+    run_kvpage (&format, "--export", "a\033]0;x\a.gif", NULL);
+    g_assert_cmpint (format.status, ==, 2);
+    assert_one_clean_line (format.err);
+    g_assert_nonnull (strstr (format.err, "“a\\x1B]0;x\\x07.gif”"));
+
+    run_kvpage (&size, "--export", "/nonexistent-kvp/x.png", "--size", "800\tx600", NULL);
+    g_assert_cmpint (size.status, ==, 2);
+    assert_one_clean_line (size.err);
+    g_assert_nonnull (strstr (size.err, "“800\\tx600”"));
+  }
+}
+
 /* What the catalog in the build tree says for msgid in language. */
 static char *
 translate (const char *language,
@@ -288,6 +417,21 @@ static const struct
   { { "--seq-len" },                  { "--seq-len" } },
   { { "--size", "800x600" },          { "--export" } },
   { { "--export", "x.png" },          { "--json", "--export" } },
+  /* Input is quoted with its control characters and stray bytes escaped. */
+  { { "--seq-len", "5\n" },           { "--seq-len", "“5\\n”" } },
+  { { "--model", "\033[31mRED" },     { "“\\x1B[31mRED”" } },
+  { { "--kv-dtype", "fp\r8" },         { "“fp\\r8”" } },
+  { { "--model", "gpt\342\200\256evil" }, { "“gpt\\u202Eevil”" } },
+  { { "stray\nword" },                { "“stray\\nword”" } },
+  /* GLib's parser errors, in kvpage's words, naming option and value. */
+  { { "--seq-len", "\377" },          { "--seq-len", "“\\xFF”" } },
+  { { "--model", "caf\303" },         { "--model", "“caf\\xC3”" } },
+  { { "--bogus=\033x" },              { "“--bogus”", "--help" } },
+  { { "-x" },                         { "“-x”", "--help" } },
+  { { "--block-size" },               { "--block-size", "value" } },
+  { { "-n" },                         { "-n", "value" } },
+  { { "-nN", "5", "6" },              { "-N" } },
+  { { "--seq-len=" },                 { "--seq-len", "1 to" } },
 };
 
 static void
@@ -296,7 +440,6 @@ test_bad_input (gconstpointer data)
   guint i = GPOINTER_TO_UINT (data);
   const char *const *a = bad_cases[i].args;
   g_auto(Run) run = { 0 };
-  const char *newline;
 
   run_kvpage_in (&run, NULL, (const char *[]) { "--json", a[0], a[1], a[2], a[3], a[4], NULL });
 
@@ -304,10 +447,8 @@ test_bad_input (gconstpointer data)
   g_assert_cmpint (run.status, ==, 2);
   g_assert_cmpstr (run.out, ==, "");
 
-  /* One line, naming what is wrong. */
-  newline = strchr (run.err, '\n');
-  g_assert_nonnull (newline);
-  g_assert_cmpstr (newline + 1, ==, "");
+  /* One line in kvpage's voice, naming what is wrong. */
+  assert_one_clean_line (run.err);
   for (guint j = 0; j < G_N_ELEMENTS (bad_cases[i].says) && bad_cases[i].says[j] != NULL; j++)
     g_assert_nonnull (strstr (run.err, bad_cases[i].says[j]));
 }
@@ -502,6 +643,8 @@ main (int   argc,
   g_test_add_func ("/cli/list-models", test_list_models);
   g_test_add_func ("/cli/version", test_version);
   g_test_add_func ("/cli/no-display", test_no_display);
+  g_test_add_func ("/cli/stdout-errors", test_stdout_errors);
+  g_test_add_func ("/cli/export-name-quoted", test_export_name_quoted);
   g_test_add_data_func ("/cli/translated/de", "de", test_translated);
   g_test_add_data_func ("/cli/translated/zh_CN", "zh_CN", test_translated);
 

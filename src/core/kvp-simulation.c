@@ -14,6 +14,7 @@
 #include "kvp-block-pool.h"
 #include "kvp-buddy.h"
 #include "kvp-error.h"
+#include "kvp-file-writer.h"
 #include "kvp-simulation.h"
 
 /* At most this many checkpoints per scheme, however long the run. */
@@ -788,12 +789,13 @@ kvp_scheme_mask_parse (const char  *text,
 {
   g_auto(GStrv) names = NULL;
   guint mask = 0;
+  guint i;
 
   g_return_val_if_fail (text != NULL, FALSE);
   g_return_val_if_fail (out_mask != NULL, FALSE);
 
   names = g_strsplit (text, ",", -1);
-  for (guint i = 0; names[i] != NULL; i++)
+  for (i = 0; names[i] != NULL; i++)
     {
       guint s;
 
@@ -802,20 +804,17 @@ kvp_scheme_mask_parse (const char  *text,
           break;
 
       if (s == KVP_N_SCHEMES || (mask & (1u << s)) != 0)
-        {
-          g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                       _("--schemes “%s” is not valid: list some of paged, max, pow2 and oracle, each once, separated by commas."),
-                       text);
-          return FALSE;
-        }
+        break;
       mask |= 1u << s;
     }
 
-  if (mask == 0)
+  if (names[i] != NULL || mask == 0)
     {
+      g_autofree char *quoted = kvp_quote (text);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    _("--schemes “%s” is not valid: list some of paged, max, pow2 and oracle, each once, separated by commas."),
-                   text);
+                   quoted);
       return FALSE;
     }
 
@@ -1269,7 +1268,6 @@ kvp_simulation_write_csv (KvpSimulation  *self,
                           GError        **error)
 {
   g_autofree char *csv = NULL;
-  g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -1277,16 +1275,5 @@ kvp_simulation_write_csv (KvpSimulation  *self,
 
   csv = kvp_simulation_to_csv (self);
 
-  /* GLib writes a temporary file beside the target, syncs it and renames
-   * it over: a failure leaves no half file and the old one intact. */
-  if (!g_file_set_contents_full (path, csv, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0666, &local_error))
-    {
-      g_autofree char *display = g_filename_display_name (path);
-
-      g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED, _("Could not write “%s”: %s"),
-                   display, local_error->message);
-      return FALSE;
-    }
-
-  return TRUE;
+  return kvp_file_replace_contents (path, csv, strlen (csv), error);
 }

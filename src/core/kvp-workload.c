@@ -15,6 +15,7 @@
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
+#include "kvp-cli.h"
 #include "kvp-error.h"
 #include "kvp-workload.h"
 
@@ -237,11 +238,13 @@ generate_spec (const KvpWorkloadOptions  *options,
 
   if (!ok)
     {
+      g_autofree char *quoted = kvp_quote (source);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    uniform
                    ? _("The workload “%s” is not valid: write uniform:P1-P2,O1-O2 with whole token counts from 1, e.g. uniform:16-512,32-1024.")
                    : _("The workload “%s” is not valid: write fixed:P,O with whole token counts from 1, e.g. fixed:128,256."),
-                   source);
+                   quoted);
       return FALSE;
     }
 
@@ -326,7 +329,7 @@ line_error (Reader      *reader,
 static char *
 quote_value (const char *text)
 {
-  g_autofree char *escaped = g_strescape (text, NULL);
+  g_autofree char *escaped = kvp_quote (text);
 
   if (g_utf8_strlen (escaped, -1) > 24)
     {
@@ -742,9 +745,11 @@ kvp_workload_options_parse (KvpWorkloadOptions  *options,
       /* NaN fails every comparison, so it is refused here too. */
       if (*text == '\0' || *end != '\0' || !(rate >= 0.0 && rate <= KVP_WORKLOAD_MAX_RATE))
         {
+          g_autofree char *quoted = kvp_quote (text);
+
           g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                        _("--request-rate “%s” is not valid: use requests per second from 0 (all at once) to %.0f."),
-                       text, KVP_WORKLOAD_MAX_RATE);
+                       quoted, KVP_WORKLOAD_MAX_RATE);
           return FALSE;
         }
       options->request_rate = rate;
@@ -754,13 +759,8 @@ kvp_workload_options_parse (KvpWorkloadOptions  *options,
   g_return_val_if_fail (g_str_equal (option, "requests") || g_str_equal (option, "seed"), FALSE);
 
   max = g_str_equal (option, "seed") ? G_MAXUINT64 : KVP_WORKLOAD_MAX_REQUESTS;
-  if (!g_ascii_string_to_unsigned (text, 10, max == G_MAXUINT64 ? 0 : 1, max, &value, NULL))
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--%s “%s” is not valid: use a whole number from %" PRIu64 " to %" PRIu64 "."),
-                   option, text, max == G_MAXUINT64 ? G_GUINT64_CONSTANT (0) : G_GUINT64_CONSTANT (1), max);
-      return FALSE;
-    }
+  if (!kvp_cli_parse_number (option, text, max == G_MAXUINT64 ? 0 : 1, max, &value, error))
+    return FALSE;
 
   if (max == G_MAXUINT64)
     options->seed = value;
