@@ -47,10 +47,13 @@ typedef enum
 {
   KVP_SCHEME_PAGED,   /* KvpBlockPool, blocks of block_size on demand */
   KVP_SCHEME_MAX,     /* reserves max_seq_len slots per request */
-  KVP_SCHEME_POW2,    /* prompt + output rounded up to a power of two */
+  KVP_SCHEME_POW2,    /* prompt + the output rounded up to a power of two,
+                         at most max_seq_len */
   KVP_SCHEME_ORACLE,  /* prompt + the exact output */
   KVP_N_SCHEMES
 } KvpScheme;
+/* Max, Pow2 and Oracle place each reservation in one buddy block: the
+ * reservation rounded up to a power of two, aligned to its size. */
 
 #define KVP_SCHEME_MASK_ALL ((1u << KVP_N_SCHEMES) - 1)
 
