@@ -12,6 +12,7 @@
 #include <gtk/gtk.h>
 
 #include "kvp-canvas.h"
+#include "thread-cpu-time.h"
 #include "kvp-format.h"
 
 typedef struct
@@ -121,17 +122,6 @@ render_window (GtkWindow *window)
 
   return gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
                                       &GRAPHENE_RECT_INIT (0, 0, width, height));
-}
-
-/* The main thread's CPU time (µs): what its own work costs, whatever else
- * runs on the machine. */
-static gint64
-thread_cpu_time (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
 static guint32
