@@ -685,9 +685,11 @@ kvp_grid_free (KvpGrid *self)
 
 void
 kvp_grid_prepare (KvpGrid *self,
-                  guint64  tokens)
+                  guint64  tokens,
+                  double   scale)
 {
   g_return_if_fail (self != NULL);
+  g_return_if_fail (scale > 0.0);
 
   tokens = clamp_tokens (self, tokens);
   if (self->by_pixel)
@@ -695,8 +697,8 @@ kvp_grid_prepare (KvpGrid *self,
       ensure_image (self);
       update_image (self, tokens);
     }
-  else if (self->cache == NULL || self->cache_scale != 1.0)
-    build_cache (self, 1.0, tokens);
+  else if (self->cache == NULL || self->cache_scale != scale)
+    build_cache (self, scale, tokens);
   else
     update_cache (self, tokens);
 }

@@ -143,6 +143,8 @@ build_scene (KvpCanvas *self,
   if (from != NULL)
     kvp_scene_set_previous (scene, from, from_t);
 
+  kvp_scene_set_device_scale (scene, MAX (1, gtk_widget_get_scale_factor (GTK_WIDGET (self))));
+
   g_cancellable_cancel (self->prepare_cancellable);
   g_clear_object (&self->prepare_cancellable);
   g_clear_pointer (&self->scene, kvp_scene_unref);
