@@ -639,6 +639,11 @@ key_pressed_cb (GtkEventControllerKey *controller,
     }
 
   self->focus_cell = cell;
+  g_debug ("Keyboard on cell %u", cell);
+  /* Moved by the keyboard: show where, as GTK does for its own keyboard
+   * navigation (keys a widget handles never reach the window's). */
+  if (GTK_IS_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))))
+    gtk_window_set_focus_visible (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), TRUE);
   announce_focus (self);
   gtk_widget_trigger_tooltip_query (GTK_WIDGET (self));
 
