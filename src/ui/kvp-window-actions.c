@@ -89,6 +89,33 @@ filter_changed_cb (GtkFileChooser *chooser,
     gtk_file_chooser_set_current_name (chooser, renamed);
 }
 
+/* The export is done: say so in the window, or say why not. */
+static void
+export_written_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  KvpWindow *self = KVP_WINDOW (source);
+  g_autofree char *path = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean written = kvp_window_export_finish (self, result, &error);
+
+  if (gtk_widget_in_destruction (GTK_WIDGET (self)))
+    return;
+
+  if (!written)
+    show_error (self, _("Could not export the image"), error->message);
+  else
+    {
+      g_autofree char *basename = g_filename_display_basename (path);
+      g_autofree char *text = NULL;
+
+      /* Translators: confirms an export; %s is a file name. */
+      text = g_strdup_printf (_("Exported the picture to “%s”."), basename);
+      kvp_window_show_notification (self, text);
+    }
+}
+
 static void
 export_response_cb (GtkNativeDialog *dialog,
                     int              response,
@@ -99,7 +126,6 @@ export_response_cb (GtkNativeDialog *dialog,
     {
       GtkFileFilter *filter = gtk_file_chooser_get_filter (GTK_FILE_CHOOSER (dialog));
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autoptr(GError) error = NULL;
       g_autofree char *chosen = file != NULL ? g_file_get_path (file) : NULL;
       g_autofree char *path = NULL;
 
@@ -117,17 +143,8 @@ export_response_cb (GtkNativeDialog *dialog,
       if (path == NULL)
         show_error (self, _("Could not export the image"),
                     _("Choose a folder on this computer: the picture can only be written to a local file."));
-      else if (!kvp_window_export (self, path, &error))
-        show_error (self, _("Could not export the image"), error->message);
       else
-        {
-          g_autofree char *basename = g_filename_display_basename (path);
-          g_autofree char *text = NULL;
-
-          /* Translators: confirms an export; %s is a file name. */
-          text = g_strdup_printf (_("Exported the picture to “%s”."), basename);
-          kvp_window_show_notification (self, text);
-        }
+        kvp_window_export_async (self, path, NULL, export_written_cb, g_strdup (path));
     }
 
   gtk_native_dialog_destroy (dialog);
