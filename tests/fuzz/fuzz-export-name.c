@@ -88,6 +88,29 @@ put_old (const char *path)
     }
 }
 
+/* Whether the bytes are a picture in the format the name asks for. */
+static gboolean
+holds_picture (const char *path,
+               const char *contents,
+               gsize       length)
+{
+  KvpExportFormat format;
+
+  if (!kvp_export_format_from_path (path, &format, NULL))
+    return FALSE;
+
+  switch (format)
+    {
+    case KVP_EXPORT_PNG:
+      return length > 8 && memcmp (contents, "\x89PNG\r\n\x1a\n", 8) == 0;
+    case KVP_EXPORT_PDF:
+      return length > 5 && memcmp (contents, "%PDF-", 5) == 0;
+    case KVP_EXPORT_SVG:
+    default:
+      return strstr (contents, "<svg") != NULL;
+    }
+}
+
 /* Names in the folder, one level down too: nothing else may appear. */
 static guint
 count_entries (const char *dir,
@@ -199,6 +222,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   else
     {
       g_autofree char *contents = NULL;
+      gsize length = 0;
 
       /* Only a file's name is new, and only where nothing stood. */
       if (after != before + (stand == STAND_NOTHING || stand == STAND_DANGLING ? 1 : 0))
@@ -210,8 +234,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
         fuzz_fail ("a link was replaced by a file");
       if (stand == STAND_CHAIN && !g_file_test (middle, G_FILE_TEST_IS_SYMLINK))
         fuzz_fail ("the middle link of a chain was replaced");
-      if (!g_file_get_contents (path, &contents, NULL, NULL) || strstr (contents, "<svg") == NULL)
-        fuzz_fail ("the target holds no SVG");
+      if (!g_file_get_contents (path, &contents, &length, NULL) || !holds_picture (path, contents, length))
+        fuzz_fail ("the target holds no picture in the format its name says");
     }
 
   remove_all (folder);
