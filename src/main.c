@@ -21,6 +21,8 @@
 #include "kvp-export.h"
 #include "kvp-format.h"
 #include "kvp-model.h"
+#include "kvp-params.h"
+#include "kvp-simulation.h"
 #include "kvp-theme.h"
 
 #define EXIT_USAGE 2
@@ -28,6 +30,11 @@
 /* The options that set a value of the comparison. */
 static const char *value_options[] = {
   "model", "kv-dtype", "seq-len", "block-size", "blocks", "max-seq-len",
+};
+
+/* The options that only mean something for --simulate. */
+static const char *simulate_options[] = {
+  "workload", "requests", "request-rate", "seed", "schemes", "csv",
 };
 
 static const GOptionEntry option_entries[] = {
@@ -53,6 +60,20 @@ static const GOptionEntry option_entries[] = {
     N_("Pixel density of a PNG export, 1 to 4 (default 1)"), N_("N") },
   { "theme", 't', 0, G_OPTION_ARG_STRING, NULL,
     N_("Colours of the exported picture: light or dark (default light)"), N_("THEME") },
+  { "simulate", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Serve a workload through the paged pool and reserve-ahead caches, print the statistics and exit"), NULL },
+  { "workload", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("With --simulate: sharegpt, alpaca, fixed:P,O, uniform:P1-P2,O1-O2, or a JSON Lines or CSV file (default sharegpt)"), N_("NAME|FILE") },
+  { "requests", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate: requests to generate, 1 to 1000000 (default 1000; a file: all)"), N_("COUNT") },
+  { "request-rate", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate: Poisson arrivals per second (default 0: all at once)"), N_("RATE") },
+  { "seed", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate: seed of the generated workload (default 0)"), N_("SEED") },
+  { "schemes", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate: some of paged, max, pow2, oracle (default all)"), N_("LIST") },
+  { "csv", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("With --simulate: write one row per step and scheme to FILE"), N_("FILE") },
   { "list-models", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("List the model presets and exit"), NULL },
   { "version", 'v', 0, G_OPTION_ARG_NONE, NULL,
@@ -62,22 +83,24 @@ static const GOptionEntry option_entries[] = {
   { NULL }
 };
 
-/* Reads a whole number option; names the option, the value and the range when
- * it is not a number in [min, max]. */
+/* Reads a numeric option into params, when it is given. */
 static gboolean
-lookup_number (GVariantDict  *options,
-               const char    *name,
-               guint64        min,
-               guint64        max,
-               guint64       *out_value,
-               GError       **error)
+lookup_param (GVariantDict  *options,
+              KvpParams     *params,
+              KvpParamId     id,
+              GError       **error)
 {
   const char *text;
+  guint64 value;
 
-  if (!g_variant_dict_lookup (options, name, "&s", &text))
+  if (!g_variant_dict_lookup (options, kvp_param_get_info (id)->option, "&s", &text))
     return TRUE;
 
-  return kvp_cli_parse_number (name, text, min, max, out_value, error);
+  if (!kvp_param_parse (id, text, &value, error))
+    return FALSE;
+
+  kvp_params_set (params, id, value);
+  return TRUE;
 }
 
 static gboolean
@@ -86,7 +109,6 @@ parse_params (GVariantDict  *options,
               GError       **error)
 {
   const char *text;
-  guint64 value;
 
   kvp_params_init_default (params);
 
@@ -102,35 +124,18 @@ parse_params (GVariantDict  *options,
       !kvp_dtype_from_string (text, &params->dtype, error))
     return FALSE;
 
-  value = params->block_size;
-  if (!lookup_number (options, "block-size", 1, KVP_BLOCK_POOL_MAX_BLOCK_SIZE, &value, error))
-    return FALSE;
-  params->block_size = value;
-
-  value = params->num_blocks;
-  if (!lookup_number (options, "blocks", 1, KVP_BLOCK_POOL_MAX_BLOCKS, &value, error))
-    return FALSE;
-  params->num_blocks = value;
-
-  if (!lookup_number (options, "max-seq-len", 1, KVP_MAX_SEQ_LEN, &params->max_seq_len, error))
-    return FALSE;
+  for (guint i = 0; i < KVP_N_PARAMS; i++)
+    {
+      if (!lookup_param (options, params, i, error))
+        return FALSE;
+    }
 
   /* The default sequence shrinks to fit a short reservation; a sequence the
    * person asked for does not. */
   if (!g_variant_dict_contains (options, "seq-len"))
     params->seq_len = MIN (params->seq_len, params->max_seq_len);
-  else if (!lookup_number (options, "seq-len", 1, KVP_MAX_SEQ_LEN, &params->seq_len, error))
-    return FALSE;
 
-  if (params->seq_len > params->max_seq_len)
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--seq-len %" PRIu64 " is longer than the reserved length %" PRIu64 ": use 1 to %" PRIu64 ", or raise --max-seq-len."),
-                   params->seq_len, params->max_seq_len, params->max_seq_len);
-      return FALSE;
-    }
-
-  return kvp_params_validate (params, error);
+  return kvp_params_validate_options (params, error);
 }
 
 /* After the values are checked, what can still fail is the machine: no
@@ -183,12 +188,36 @@ display_width (const char *text)
   return width;
 }
 
+/* Rows of n_columns cells: the first n_left columns are names, to the
+ * left; the others numbers, to the right. */
+static void
+print_cells (GPtrArray *cells,
+             guint      n_columns,
+             guint      n_left)
+{
+  g_autofree guint *widths = g_new0 (guint, n_columns);
+
+  for (guint i = 0; i < cells->len; i++)
+    widths[i % n_columns] = MAX (widths[i % n_columns], display_width (cells->pdata[i]));
+
+  for (guint i = 0; i < cells->len; i++)
+    {
+      guint column = i % n_columns;
+      const char *cell = cells->pdata[i];
+      guint pad = widths[column] - display_width (cell);
+
+      if (column < n_left)
+        g_print ("%s%*s", cell, column + 1 < n_columns ? pad + 2 : 0, "");
+      else
+        g_print ("%*s%s%s", pad, "", cell, column + 1 < n_columns ? "  " : "\n");
+    }
+}
+
 static void
 print_models (void)
 {
   enum { N_COLUMNS = 8 };
   g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
-  guint widths[N_COLUMNS] = { 0 };
   const KvpModel *presets;
   guint n_presets;
 
@@ -227,21 +256,7 @@ print_models (void)
       g_ptr_array_add (cells, g_strdup_printf ("%" PRIu64, bytes));
     }
 
-  for (guint i = 0; i < cells->len; i++)
-    widths[i % N_COLUMNS] = MAX (widths[i % N_COLUMNS], display_width (cells->pdata[i]));
-
-  /* Names to the left, numbers to the right. */
-  for (guint i = 0; i < cells->len; i++)
-    {
-      guint column = i % N_COLUMNS;
-      const char *cell = cells->pdata[i];
-      guint pad = widths[column] - display_width (cell);
-
-      if (column < 2)
-        g_print ("%s%*s", cell, column + 1 < N_COLUMNS ? pad + 2 : 0, "");
-      else
-        g_print ("%*s%s%s", pad, "", cell, column + 1 < N_COLUMNS ? "  " : "\n");
-    }
+  print_cells (cells, N_COLUMNS, 2);
 }
 
 static int
@@ -286,6 +301,111 @@ export_picture (GVariantDict    *options,
     }
 
   return EXIT_SUCCESS;
+}
+
+/* Reads a whole number option that is not a KvpParams field, when given. */
+static gboolean
+lookup_number (GVariantDict  *options,
+               const char    *name,
+               guint64        min,
+               guint64        max,
+               guint64       *out_value,
+               GError       **error)
+{
+  const char *text;
+
+  if (!g_variant_dict_lookup (options, name, "&s", &text))
+    return TRUE;
+
+  return kvp_cli_parse_number (name, text, min, max, out_value, error);
+}
+
+/* --simulate: the workload options are checked, the simulation run, and
+ * the result printed as a table, JSON, and/or written as CSV. */
+static int
+simulate (GVariantDict    *options,
+          const KvpParams *params,
+          gboolean         json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  KvpWorkloadOptions wopts;
+  KvpSimConfig config = { params->block_size, params->num_blocks, (guint32) params->max_seq_len, 0 };
+  const char *csv_path = NULL;
+  const char *text;
+  guint64 value;
+
+  kvp_workload_options_init (&wopts);
+  wopts.max_len = (guint32) params->max_seq_len;
+  g_variant_dict_lookup (options, "workload", "^&ay", &wopts.source);
+  g_variant_dict_lookup (options, "csv", "^&ay", &csv_path);
+  /* 0: the generators' default count, or all of a file's requests. */
+  value = 0;
+  if (!lookup_number (options, "requests", 1, KVP_WORKLOAD_MAX_REQUESTS, &value, &error) ||
+      !lookup_number (options, "seed", 0, G_MAXUINT64, &wopts.seed, &error))
+    goto usage;
+  wopts.n_requests = value;
+
+  if (g_variant_dict_lookup (options, "request-rate", "&s", &text))
+    {
+      char *end = NULL;
+
+      wopts.request_rate = g_ascii_strtod (text, &end);
+      if (*text == '\0' || *end != '\0' || !(wopts.request_rate >= 0.0) ||
+          wopts.request_rate > KVP_WORKLOAD_MAX_RATE)
+        {
+          g_autofree char *quoted = kvp_quote (text);
+
+          g_set_error (&error, KVP_ERROR, KVP_ERROR_INVALID,
+                       _("--request-rate “%s” is not valid: use requests per second from 0 (all at once) to %.0f."),
+                       quoted, KVP_WORKLOAD_MAX_RATE);
+          goto usage;
+        }
+    }
+
+  if (g_variant_dict_lookup (options, "schemes", "&s", &text) &&
+      !kvp_scheme_mask_parse (text, &config.schemes, &error))
+    goto usage;
+
+  workload = kvp_workload_new (&wopts, &error);
+  if (workload != NULL)
+    sim = kvp_simulation_new (workload, &config, &error);
+  if (sim == NULL)
+    {
+      kvp_cli_printerr (error->message);
+      return exit_status_for (error);
+    }
+
+  if (csv_path != NULL && !kvp_simulation_write_csv (sim, csv_path, &error))
+    {
+      kvp_cli_printerr (error->message);
+      return EXIT_FAILURE;
+    }
+
+  if (json)
+    {
+      g_autoptr(JsonNode) root = kvp_simulation_to_json (sim);
+      g_autofree char *out = json_to_string (root, TRUE);
+
+      g_print ("%s\n", out);
+    }
+  else if (csv_path == NULL)
+    {
+      g_autofree char *description = kvp_simulation_describe (sim);
+      g_autoptr(GPtrArray) cells = NULL;
+      guint n_columns;
+
+      cells = kvp_simulation_get_table (sim, &n_columns);
+      g_print ("%s\n\n", description);
+      print_cells (cells, n_columns, 1);
+    }
+
+  return EXIT_SUCCESS;
+
+usage:
+  kvp_cli_printerr (error->message);
+  return EXIT_USAGE;
 }
 
 static int
@@ -350,6 +470,25 @@ handle_local_options_cb (GApplication *app,
       return EXIT_USAGE;
     }
 
+  if (!g_variant_dict_contains (options, "simulate"))
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (simulate_options); i++)
+        if (g_variant_dict_contains (options, simulate_options[i]))
+          {
+            kvp_cli_printerr (_("--workload, --requests, --request-rate, --seed, --schemes and --csv go with --simulate."));
+            return EXIT_USAGE;
+          }
+    }
+  else if (export_path != NULL)
+    {
+      kvp_cli_printerr (_("--simulate and --export do different things: give one of them."));
+      return EXIT_USAGE;
+    }
+  else
+    {
+      return simulate (options, &params, json);
+    }
+
   if (json)
     return print_json (&params);
 
@@ -358,8 +497,7 @@ handle_local_options_cb (GApplication *app,
 
   if (!gtk_init_check ())
     {
-      g_printerr ("kvpage: %s\n",
-                  _("There is no display to open the window on; to get the picture without one, use --export FILE.png."));
+      kvp_cli_printerr (_("There is no display to open the window on; to get the picture without one, use --export FILE.png."));
       return EXIT_FAILURE;
     }
 

@@ -453,6 +453,180 @@ test_bad_input (gconstpointer data)
     g_assert_nonnull (strstr (run.err, bad_cases[i].says[j]));
 }
 
+/* --simulate */
+
+static JsonObject *
+scheme_of (JsonObject *root,
+           const char *name)
+{
+  return json_object_get_object_member (json_object_get_object_member (root, "schemes"), name);
+}
+
+static void
+test_simulate_json (void)
+{
+  static const char *fields[] = {
+    "token_states_percent", "reservation_percent", "internal_fragmentation_percent",
+    "external_fragmentation_percent", "free_percent", "mean_batch_size", "max_batch_size",
+    "finished_requests", "steps", "preemptions", "mean_wait_steps", "tokens_per_step",
+  };
+  static const char *schemes[] = { "paged", "max", "pow2", "oracle" };
+  g_auto(Run) run = { 0 };
+  g_auto(Run) again = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  JsonObject *workload;
+
+  run_kvpage (&run, "--simulate", "--json", "--model", "opt-13b", "--blocks", "983",
+              "--requests", "300", "--seed", "3", "--request-rate", "20", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.err, ==, "");
+  root = parse_object (parser, run.out);
+  g_assert_cmpuint (json_object_get_size (root), ==, 2);
+
+  workload = json_object_get_object_member (root, "workload");
+  g_assert_cmpstr (json_object_get_string_member (workload, "source"), ==, "sharegpt");
+  g_assert_cmpint (json_object_get_int_member (workload, "requests"), ==, 300);
+  g_assert_cmpint (json_object_get_int_member (workload, "token_slots"), ==, 15728);
+
+  g_assert_cmpuint (json_object_get_size (json_object_get_object_member (root, "schemes")), ==, 4);
+  for (guint s = 0; s < G_N_ELEMENTS (schemes); s++)
+    {
+      JsonObject *scheme = scheme_of (root, schemes[s]);
+      double sum = 0;
+
+      g_assert_cmpuint (json_object_get_size (scheme), ==, G_N_ELEMENTS (fields));
+      for (guint f = 0; f < G_N_ELEMENTS (fields); f++)
+        g_assert_true (json_object_has_member (scheme, fields[f]));
+      for (guint f = 0; f < 5; f++)
+        sum += json_object_get_double_member (scheme, fields[f]);
+      g_assert_cmpfloat_with_epsilon (sum, 100.0, 1e-9);
+      g_assert_cmpint (json_object_get_int_member (scheme, "finished_requests"), ==, 300);
+    }
+  g_assert_cmpfloat (json_object_get_double_member (scheme_of (root, "paged"), "token_states_percent"), >,
+                     json_object_get_double_member (scheme_of (root, "oracle"), "token_states_percent"));
+
+  /* The same command prints the same bytes. */
+  run_kvpage (&again, "--simulate", "--json", "--model", "opt-13b", "--blocks", "983",
+              "--requests", "300", "--seed", "3", "--request-rate", "20", NULL);
+  g_assert_cmpstr (again.out, ==, run.out);
+}
+
+static void
+test_simulate_table (void)
+{
+  g_auto(Run) run = { 0 };
+
+  run_kvpage (&run, "--simulate", "--workload", "alpaca", "--requests", "100", "--schemes", "paged,pow2", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "alpaca"));
+  g_assert_nonnull (strstr (run.out, "TOKENS"));
+  g_assert_nonnull (strstr (run.out, "\npaged "));
+  g_assert_nonnull (strstr (run.out, "\npow2 "));
+  g_assert_null (strstr (run.out, "oracle"));
+  g_assert_nonnull (strstr (run.out, " %"));
+}
+
+static void
+test_simulate_csv (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *csv = g_build_filename (dir, "steps.csv", NULL);
+  g_autofree char *missing = g_build_filename (dir, "no", "steps.csv", NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_auto(Run) run = { 0 };
+  g_auto(Run) json = { 0 };
+  g_auto(Run) bad = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  gint64 steps;
+
+  run_kvpage (&run, "--simulate", "--workload", "fixed:100,50", "--requests", "40", "--blocks", "128",
+              "--schemes", "paged,max", "--csv", csv, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "scheme,step,clock,running,waiting,finished,preemptions,"
+                   "token_states,reservation,internal_fragmentation,external_fragmentation,free");
+  g_assert_true (g_str_has_prefix (lines[1], "paged,0,0,"));
+
+  /* One row per step and scheme: as many as the JSON's steps. */
+  run_kvpage (&json, "--simulate", "--workload", "fixed:100,50", "--requests", "40", "--blocks", "128",
+              "--schemes", "paged,max", "--json", "--csv", csv, NULL);
+  g_assert_cmpint (json.status, ==, 0);
+  root = parse_object (parser, json.out);
+  steps = json_object_get_int_member (scheme_of (root, "paged"), "steps") +
+          json_object_get_int_member (scheme_of (root, "max"), "steps");
+  g_assert_cmpint (g_strv_length (lines), ==, steps + 2); /* header, rows, the empty tail */
+
+  /* A folder that does not exist: could not do it, nothing left behind. */
+  run_kvpage (&bad, "--simulate", "--requests", "10", "--csv", missing, NULL);
+  g_assert_cmpint (bad.status, ==, 1);
+  g_assert_nonnull (strstr (bad.err, "steps.csv"));
+  g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
+
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
+static void
+test_simulate_bad_file (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "trace.jsonl", NULL);
+  g_auto(Run) run = { 0 };
+
+  g_assert_true (g_file_set_contents (path, "{\"prompt_len\": 5, \"output_len\": 6}\n\n{\"prompt_len\": 5}\n", -1, NULL));
+  run_kvpage (&run, "--simulate", "--workload", path, NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_nonnull (strstr (run.err, path));
+  g_assert_nonnull (strstr (run.err, "line 3"));
+  g_assert_nonnull (strstr (run.err, "output_len"));
+  g_assert_cmpstr (strchr (run.err, '\n'), ==, "\n");
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static const struct
+{
+  const char *args[7];
+  const char *says[3];
+} simulate_bad_cases[] = {
+  { { "--simulate", "--requests", "0" },            { "--requests", "1 to 1000000" } },
+  { { "--simulate", "--requests", "many" },         { "--requests", "many" } },
+  { { "--simulate", "--request-rate", "-1" },       { "--request-rate", "-1" } },
+  { { "--simulate", "--request-rate", "fast" },     { "--request-rate", "fast" } },
+  { { "--simulate", "--request-rate", "nan" },      { "--request-rate", "nan" } },
+  { { "--simulate", "--seed", "-1" },               { "--seed", "-1" } },
+  { { "--simulate", "--schemes", "paged,vllm" },    { "--schemes", "paged,vllm" } },
+  { { "--simulate", "--workload", "sharegtp" },     { "sharegtp", "sharegpt" } },
+  { { "--simulate", "--workload", "fixed:0,5" },    { "fixed:0,5" } },
+  { { "--simulate", "--workload", "fixed:2000,100" }, { "fixed:2000,100", "2048" } },
+  { { "--simulate", "--workload", "fixed:1000,100", "--blocks", "10" }, { "Request 0", "never", "10" } },
+  { { "--simulate", "--export", "x.png" },          { "--simulate", "--export" } },
+  { { "--json", "--requests", "5" },                { "--simulate" } },
+  { { "--csv", "x.csv" },                           { "--simulate" } },
+};
+
+static void
+test_simulate_bad_input (gconstpointer data)
+{
+  guint i = GPOINTER_TO_UINT (data);
+  g_auto(Run) run = { 0 };
+
+  run_kvpage_in (&run, NULL, simulate_bad_cases[i].args);
+  g_test_message ("stderr: %s", run.err);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_cmpstr (strchr (run.err, '\n'), ==, "\n");
+  for (guint j = 0; j < G_N_ELEMENTS (simulate_bad_cases[i].says) && simulate_bad_cases[i].says[j] != NULL; j++)
+    g_assert_nonnull (strstr (run.err, simulate_bad_cases[i].says[j]));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -478,6 +652,16 @@ main (int   argc,
     {
       g_autofree char *path = g_strdup_printf ("/cli/bad-input/%u", i);
       g_test_add_data_func (path, GUINT_TO_POINTER (i), test_bad_input);
+    }
+
+  g_test_add_func ("/cli/simulate/json", test_simulate_json);
+  g_test_add_func ("/cli/simulate/table", test_simulate_table);
+  g_test_add_func ("/cli/simulate/csv", test_simulate_csv);
+  g_test_add_func ("/cli/simulate/bad-file", test_simulate_bad_file);
+  for (guint i = 0; i < G_N_ELEMENTS (simulate_bad_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/cli/simulate/bad-input/%u", i);
+      g_test_add_data_func (path, GUINT_TO_POINTER (i), test_simulate_bad_input);
     }
 
   return g_test_run ();

@@ -360,21 +360,9 @@ kvp_block_pool_new (guint32   num_blocks,
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (num_blocks == 0 || num_blocks > KVP_BLOCK_POOL_MAX_BLOCKS)
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("A block pool holds between 1 and %u blocks, not %u"),
-                   KVP_BLOCK_POOL_MAX_BLOCKS, num_blocks);
-      return NULL;
-    }
-
-  if (block_size == 0 || block_size > KVP_BLOCK_POOL_MAX_BLOCK_SIZE)
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("A block holds between 1 and %u tokens, not %u"),
-                   KVP_BLOCK_POOL_MAX_BLOCK_SIZE, block_size);
-      return NULL;
-    }
+  if (!kvp_param_check (KVP_PARAM_NUM_BLOCKS, num_blocks, error) ||
+      !kvp_param_check (KVP_PARAM_BLOCK_SIZE, block_size, error))
+    return NULL;
 
   self = g_new0 (KvpBlockPool, 1);
   g_atomic_ref_count_init (&self->ref_count);

@@ -7,10 +7,13 @@
 
 #include <glib.h>
 
+#include "kvp-params.h"
+
 G_BEGIN_DECLS
 
-#define KVP_BLOCK_POOL_MAX_BLOCKS     (16u * 1024u * 1024u)
-#define KVP_BLOCK_POOL_MAX_BLOCK_SIZE 1024u
+/* The limits are the parameters' (kvp-params.h). */
+#define KVP_BLOCK_POOL_MAX_BLOCKS     KVP_PARAMS_MAX_BLOCKS
+#define KVP_BLOCK_POOL_MAX_BLOCK_SIZE KVP_PARAMS_MAX_BLOCK_SIZE
 #define KVP_BLOCK_NONE                G_MAXUINT32
 
 typedef struct _KvpBlockPool KvpBlockPool;

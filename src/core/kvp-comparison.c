@@ -15,66 +15,7 @@
 
 #define MIB (1024.0 * 1024.0)
 
-void
-kvp_params_init_default (KvpParams *params)
-{
-  g_return_if_fail (params != NULL);
-
-  params->model = kvp_model_get_default ();
-  params->dtype = KVP_DTYPE_DEFAULT;
-  params->seq_len = 128;
-  params->max_seq_len = params->model->max_context;
-  params->block_size = 16;
-  params->num_blocks = 1024;
-}
-
-gboolean
-kvp_params_validate (const KvpParams  *params,
-                     GError          **error)
-{
-  g_return_val_if_fail (params != NULL, FALSE);
-
-  if (params->model == NULL)
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("No model is chosen."));
-      return FALSE;
-    }
-  if (params->dtype >= KVP_N_DTYPES)
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("The KV cache type is not one kvpage knows."));
-      return FALSE;
-    }
-  if (params->block_size < 1 || params->block_size > KVP_BLOCK_POOL_MAX_BLOCK_SIZE)
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The block size %u is out of range: use 1 to %u tokens."),
-                   params->block_size, KVP_BLOCK_POOL_MAX_BLOCK_SIZE);
-      return FALSE;
-    }
-  if (params->num_blocks < 1 || params->num_blocks > KVP_BLOCK_POOL_MAX_BLOCKS)
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The block count %u is out of range: use 1 to %u blocks."),
-                   params->num_blocks, KVP_BLOCK_POOL_MAX_BLOCKS);
-      return FALSE;
-    }
-  if (params->max_seq_len < 1 || params->max_seq_len > KVP_MAX_SEQ_LEN)
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The reserved length %" PRIu64 " is out of range: use 1 to %u tokens."),
-                   params->max_seq_len, KVP_MAX_SEQ_LEN);
-      return FALSE;
-    }
-  if (params->seq_len < 1 || params->seq_len > params->max_seq_len)
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The sequence length %" PRIu64 " is out of range: use 1 to %" PRIu64 " tokens (the reserved length)."),
-                   params->seq_len, params->max_seq_len);
-      return FALSE;
-    }
-
-  return TRUE;
-}
+G_DEFINE_BOXED_TYPE (KvpComparison, kvp_comparison, kvp_comparison_ref, kvp_comparison_unref)
 
 static gboolean
 compute_sizes (KvpComparison  *self,
@@ -157,6 +98,32 @@ kvp_comparison_new (const KvpParams  *params,
 
   self->blocks_used = kvp_block_pool_get_num_used (self->pool);
   self->blocks_free = kvp_block_pool_get_num_free (self->pool);
+  self->utilization_percent = 100.0 * (double) self->blocks_used / (double) params->num_blocks;
+
+  return g_steal_pointer (&self);
+}
+
+KvpComparison *
+kvp_comparison_new_figures (const KvpParams  *params,
+                            GError          **error)
+{
+  g_autoptr(KvpComparison) self = NULL;
+
+  g_return_val_if_fail (params != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!kvp_params_validate (params, error))
+    return NULL;
+
+  self = g_new0 (KvpComparison, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  self->params = *params;
+  if (!compute_sizes (self, error))
+    return NULL;
+
+  /* What a fresh pool reports after appending the sequence. */
+  self->blocks_used = self->fits ? self->blocks_needed : 0;
+  self->blocks_free = params->num_blocks - self->blocks_used;
   self->utilization_percent = 100.0 * (double) self->blocks_used / (double) params->num_blocks;
 
   return g_steal_pointer (&self);

@@ -5,30 +5,14 @@
 
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 #include <json-glib/json-glib.h>
 
 #include "kvp-block-pool.h"
 #include "kvp-model.h"
+#include "kvp-params.h"
 
 G_BEGIN_DECLS
-
-#define KVP_MAX_SEQ_LEN (16u * 1024u * 1024u)
-
-/* What a person chooses. */
-typedef struct
-{
-  const KvpModel *model;
-  KvpDtype        dtype;
-  guint64         seq_len;      /* n: tokens in the sequence, 1 … max_seq_len */
-  guint64         max_seq_len;  /* R: tokens a traditional cache reserves */
-  guint32         block_size;   /* B: token slots per block, 1 … 1024 */
-  guint32         num_blocks;   /* N: physical blocks in the pool */
-} KvpParams;
-
-void     kvp_params_init_default (KvpParams        *params);
-gboolean kvp_params_validate     (const KvpParams  *params,
-                                  GError          **error);
 
 typedef struct _KvpComparison KvpComparison;
 
@@ -65,8 +49,16 @@ struct _KvpComparison
   guint64       paged_capacity;           /* floor (N / ceil (n / B)) */
 };
 
+/* A boxed type (by reference), so a comparison can be a property. */
+#define KVP_TYPE_COMPARISON (kvp_comparison_get_type ())
+GType          kvp_comparison_get_type (void) G_GNUC_CONST;
+
 KvpComparison *kvp_comparison_new   (const KvpParams  *params,
                                      GError          **error);
+/* The same figures without a pool (pool is NULL): O(1), for the figures an
+ * animation shows between two comparisons. */
+KvpComparison *kvp_comparison_new_figures (const KvpParams  *params,
+                                           GError          **error);
 KvpComparison *kvp_comparison_ref   (KvpComparison    *self);
 void           kvp_comparison_unref (KvpComparison    *self);
 /* The figures as a JSON object; field names follow the /compare/memory

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-params.c: the table of parameters and every rule that reads it. */
+
+#define G_LOG_DOMAIN "kvpage-core"
+
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "kvp-error.h"
+#include "kvp-params.h"
+
+#include "kvp-cli.h"
+
+#define FIELD(member) G_STRUCT_OFFSET (KvpParams, member), sizeof (((KvpParams *) NULL)->member)
+
+/* The one table.  Order: a bound before what it bounds (see KvpParamId). */
+static const KvpParamInfo param_table[KVP_N_PARAMS] = {
+  [KVP_PARAM_MAX_SEQ_LEN] = {
+    "max-seq-len", "max-seq-len", FIELD (max_seq_len),
+    1, KVP_MAX_SEQ_LEN, 2048 /* the default model's context, see init_default */,
+    KVP_PARAM_NONE, TRUE,
+    N_("_Reserved length"),
+    N_("the longest reservation kvpage handles."),
+    N_("The reserved length %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " tokens."),
+    NULL, NULL,
+  },
+  [KVP_PARAM_SEQ_LEN] = {
+    "seq-len", "seq-len", FIELD (seq_len),
+    1, KVP_MAX_SEQ_LEN, 128,
+    KVP_PARAM_MAX_SEQ_LEN, FALSE,
+    N_("_Sequence length"),
+    N_("a sequence is at most the reserved length."),
+    N_("The sequence length %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " tokens."),
+    N_("The sequence length %" PRIu64 " is longer than the reserved length %" PRIu64 "."),
+    N_("--seq-len %" PRIu64 " is longer than the reserved length %" PRIu64 ": use 1 to %" PRIu64 ", or raise --max-seq-len."),
+  },
+  [KVP_PARAM_BLOCK_SIZE] = {
+    "block-size", "block-size", FIELD (block_size),
+    1, KVP_PARAMS_MAX_BLOCK_SIZE, 16,
+    KVP_PARAM_NONE, TRUE,
+    N_("_Block size"),
+    N_("the largest block kvpage handles."),
+    N_("The block size %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " tokens."),
+    NULL, NULL,
+  },
+  [KVP_PARAM_NUM_BLOCKS] = {
+    "num-blocks", "blocks", FIELD (num_blocks),
+    1, KVP_PARAMS_MAX_BLOCKS, 1024,
+    KVP_PARAM_NONE, TRUE,
+    N_("Block _count"),
+    N_("the largest pool kvpage builds."),
+    N_("The block count %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " blocks."),
+    NULL, NULL,
+  },
+};
+
+/* The table's messages are formats held as data, so the compiler cannot
+ * check them against their arguments: each takes guint64 values only, which
+ * test-params checks by printing every one. */
+static void
+set_table_error (GError     **error,
+                 const char  *format,
+                 ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (_(format), args);
+  va_end (args);
+
+  g_set_error_literal (error, KVP_ERROR, KVP_ERROR_INVALID, message);
+}
+
+const KvpParamInfo *
+kvp_param_get_info (KvpParamId id)
+{
+  g_return_val_if_fail (id < KVP_N_PARAMS, NULL);
+
+  return &param_table[id];
+}
+
+int
+kvp_param_lookup (const char *name)
+{
+  g_return_val_if_fail (name != NULL, KVP_PARAM_NONE);
+
+  for (guint i = 0; i < KVP_N_PARAMS; i++)
+    if (g_str_equal (name, param_table[i].name) || g_str_equal (name, param_table[i].option))
+      return i;
+
+  return KVP_PARAM_NONE;
+}
+
+gboolean
+kvp_param_check (KvpParamId   id,
+                 guint64      value,
+                 GError     **error)
+{
+  const KvpParamInfo *info;
+
+  g_return_val_if_fail (id < KVP_N_PARAMS, FALSE);
+
+  info = &param_table[id];
+  if (value < info->min || value > info->max)
+    {
+      set_table_error (error, info->out_of_range, value, info->min, info->max);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+kvp_param_parse (KvpParamId   id,
+                 const char  *text,
+                 guint64     *out_value,
+                 GError     **error)
+{
+  const KvpParamInfo *info;
+
+  g_return_val_if_fail (id < KVP_N_PARAMS, FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (out_value != NULL, FALSE);
+
+  info = &param_table[id];
+  return kvp_cli_parse_number (info->option, text, info->min, info->max, out_value, error);
+}
+
+void
+kvp_params_init_default (KvpParams *params)
+{
+  g_return_if_fail (params != NULL);
+
+  memset (params, 0, sizeof *params);
+  params->model = kvp_model_get_default ();
+  params->dtype = KVP_DTYPE_DEFAULT;
+  for (guint i = 0; i < KVP_N_PARAMS; i++)
+    kvp_params_set (params, i, param_table[i].default_value);
+
+  /* The traditional cache reserves the model's whole context. */
+  params->max_seq_len = params->model->max_context;
+}
+
+guint64
+kvp_params_get (const KvpParams *params,
+                KvpParamId       id)
+{
+  const guint8 *field;
+
+  g_return_val_if_fail (params != NULL, 0);
+  g_return_val_if_fail (id < KVP_N_PARAMS, 0);
+
+  field = (const guint8 *) params + param_table[id].offset;
+  if (param_table[id].size == sizeof (guint32))
+    return *(const guint32 *) field;
+
+  return *(const guint64 *) field;
+}
+
+void
+kvp_params_set (KvpParams  *params,
+                KvpParamId  id,
+                guint64     value)
+{
+  guint8 *field;
+
+  g_return_if_fail (params != NULL);
+  g_return_if_fail (id < KVP_N_PARAMS);
+
+  field = (guint8 *) params + param_table[id].offset;
+  if (param_table[id].size == sizeof (guint32))
+    *(guint32 *) field = (guint32) MIN (value, G_MAXUINT32);
+  else
+    *(guint64 *) field = value;
+}
+
+guint64
+kvp_params_get_max (const KvpParams *params,
+                    KvpParamId       id)
+{
+  const KvpParamInfo *info;
+  guint64 max;
+
+  g_return_val_if_fail (params != NULL, 0);
+  g_return_val_if_fail (id < KVP_N_PARAMS, 0);
+
+  info = &param_table[id];
+  max = info->max;
+  if (info->bounded_by != KVP_PARAM_NONE)
+    max = MIN (max, MAX (kvp_params_get (params, info->bounded_by), info->min));
+
+  return max;
+}
+
+static gboolean
+validate (const KvpParams  *params,
+          gboolean          options,
+          GError          **error)
+{
+  if (params->model == NULL)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("No model is chosen."));
+      return FALSE;
+    }
+  if (params->dtype >= KVP_N_DTYPES)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("The KV cache type is not one kvpage knows."));
+      return FALSE;
+    }
+
+  for (guint i = 0; i < KVP_N_PARAMS; i++)
+    {
+      const KvpParamInfo *info = &param_table[i];
+      guint64 value = kvp_params_get (params, i);
+      guint64 bound;
+
+      if (!kvp_param_check (i, value, error))
+        return FALSE;
+
+      if (info->bounded_by == KVP_PARAM_NONE)
+        continue;
+
+      bound = kvp_params_get (params, info->bounded_by);
+      if (value > bound)
+        {
+          if (options)
+            set_table_error (error, info->option_over_bound, value, bound, bound);
+          else
+            set_table_error (error, info->over_bound, value, bound);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+gboolean
+kvp_params_validate (const KvpParams  *params,
+                     GError          **error)
+{
+  g_return_val_if_fail (params != NULL, FALSE);
+
+  return validate (params, FALSE, error);
+}
+
+gboolean
+kvp_params_validate_options (const KvpParams  *params,
+                             GError          **error)
+{
+  g_return_val_if_fail (params != NULL, FALSE);
+
+  return validate (params, TRUE, error);
+}
+
+void
+kvp_params_clamp (KvpParams *params)
+{
+  g_return_if_fail (params != NULL);
+
+  if (params->model == NULL)
+    params->model = kvp_model_get_default ();
+  if (params->dtype >= KVP_N_DTYPES)
+    params->dtype = KVP_DTYPE_DEFAULT;
+
+  /* The table puts a bound before what it bounds, so one pass is enough. */
+  for (guint i = 0; i < KVP_N_PARAMS; i++)
+    {
+      guint64 value = kvp_params_get (params, i);
+
+      kvp_params_set (params, i, CLAMP (value, param_table[i].min, kvp_params_get_max (params, i)));
+    }
+}
+
+gboolean
+kvp_params_equal (const KvpParams *a,
+                  const KvpParams *b)
+{
+  g_return_val_if_fail (a != NULL && b != NULL, FALSE);
+
+  if (a->dtype != b->dtype)
+    return FALSE;
+  if (a->model != b->model &&
+      (a->model == NULL || b->model == NULL || g_strcmp0 (a->model->key, b->model->key) != 0))
+    return FALSE;
+
+  for (guint i = 0; i < KVP_N_PARAMS; i++)
+    if (kvp_params_get (a, i) != kvp_params_get (b, i))
+      return FALSE;
+
+  return TRUE;
+}

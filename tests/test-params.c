@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-params.c: the one table of parameter rules — defaults, ranges,
+ * validation messages, clamping, equality, command-line parsing. */
+
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include "kvp-error.h"
+#include "kvp-params.h"
+
+static void
+test_defaults (void)
+{
+  KvpParams p;
+
+  kvp_params_init_default (&p);
+  g_assert_cmpstr (p.model->key, ==, "tinyllama-1.1b");
+  g_assert_cmpint (p.dtype, ==, KVP_DTYPE_FP16);
+  g_assert_cmpuint (p.seq_len, ==, 128);
+  g_assert_cmpuint (p.max_seq_len, ==, 2048);
+  g_assert_cmpuint (p.block_size, ==, 16);
+  g_assert_cmpuint (p.num_blocks, ==, 1024);
+  g_assert_true (kvp_params_validate (&p, NULL));
+}
+
+/* Every entry of the table is used the same way: its field, its name, its
+ * range. */
+static void
+test_table (void)
+{
+  KvpParams p;
+
+  kvp_params_init_default (&p);
+  for (guint i = 0; i < KVP_N_PARAMS; i++)
+    {
+      const KvpParamInfo *info = kvp_param_get_info (i);
+      KvpParams q = p;
+
+      g_assert_cmpint (kvp_param_lookup (info->name), ==, i);
+      g_assert_cmpint (kvp_param_lookup (info->option), ==, i);
+      g_assert_cmpuint (info->min, <=, info->default_value);
+      g_assert_cmpuint (info->default_value, <=, info->max);
+      g_assert_nonnull (info->label);
+      g_assert_nonnull (info->out_of_range);
+      /* A bound comes before what it bounds: clamping is one pass. */
+      g_assert_true (info->bounded_by == KVP_PARAM_NONE || info->bounded_by < (int) i);
+      g_assert_true (info->bounded_by == KVP_PARAM_NONE || info->over_bound != NULL);
+
+      kvp_params_set (&q, i, info->max);
+      g_assert_cmpuint (kvp_params_get (&q, i), ==, info->max);
+      g_assert_false (kvp_params_equal (&p, &q) && info->max != kvp_params_get (&p, i));
+      g_assert_true (kvp_param_check (i, info->min, NULL));
+      g_assert_true (kvp_param_check (i, info->max, NULL));
+      g_assert_false (kvp_param_check (i, info->max + 1, NULL));
+      if (info->min > 0)
+        g_assert_false (kvp_param_check (i, info->min - 1, NULL));
+
+      /* Every message prints the value it is about. */
+      {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, info->max + 1);
+
+        g_assert_false (kvp_param_check (i, info->max + 1, &error));
+        g_assert_nonnull (strstr (error->message, text));
+      }
+      if (info->bounded_by != KVP_PARAM_NONE)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(GError) option_error = NULL;
+
+          q = p;
+          kvp_params_set (&q, info->bounded_by, info->min + 6);
+          kvp_params_set (&q, i, info->min + 7);
+          g_assert_false (kvp_params_validate (&q, &error));
+          g_assert_false (kvp_params_validate_options (&q, &option_error));
+          g_assert_nonnull (strstr (error->message, "7"));
+          g_assert_nonnull (strstr (option_error->message, info->option));
+        }
+    }
+  g_assert_cmpint (kvp_param_lookup ("blocks"), ==, KVP_PARAM_NUM_BLOCKS);
+  g_assert_cmpint (kvp_param_lookup ("num-blocks"), ==, KVP_PARAM_NUM_BLOCKS);
+  g_assert_cmpint (kvp_param_lookup ("no-such"), ==, KVP_PARAM_NONE);
+}
+
+static const struct
+{
+  guint64     n, R;
+  guint32     B, N;
+  const char *says;     /* NULL: valid */
+} validate_cases[] = {
+  { 128, 2048, 16, 1024, NULL },
+  { 2048, 2048, 1024, KVP_PARAMS_MAX_BLOCKS, NULL },
+  { 0, 2048, 16, 1024, "The sequence length 0 is out of range: use 1 to 16777216 tokens." },
+  { 2049, 2048, 16, 1024, "The sequence length 2049 is longer than the reserved length 2048." },
+  { 128, 0, 16, 1024, "The reserved length 0 is out of range: use 1 to 16777216 tokens." },
+  { 128, KVP_MAX_SEQ_LEN + 1, 16, 1024, "The reserved length 16777217 is out of range" },
+  { 128, 2048, 0, 1024, "The block size 0 is out of range: use 1 to 1024 tokens." },
+  { 128, 2048, 1025, 1024, "The block size 1025 is out of range" },
+  { 128, 2048, 16, 0, "The block count 0 is out of range: use 1 to 16777216 blocks." },
+  { 128, 2048, 16, KVP_PARAMS_MAX_BLOCKS + 1, "The block count 16777217 is out of range" },
+};
+
+static void
+test_validate (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (validate_cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      KvpParams p;
+
+      kvp_params_init_default (&p);
+      p.seq_len = validate_cases[i].n;
+      p.max_seq_len = validate_cases[i].R;
+      p.block_size = validate_cases[i].B;
+      p.num_blocks = validate_cases[i].N;
+
+      if (validate_cases[i].says == NULL)
+        {
+          g_assert_true (kvp_params_validate (&p, &error));
+          g_assert_no_error (error);
+          continue;
+        }
+      g_assert_false (kvp_params_validate (&p, &error));
+      g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+      g_assert_true (g_str_has_prefix (error->message, validate_cases[i].says));
+    }
+}
+
+static void
+test_validate_options (void)
+{
+  g_autoptr(GError) error = NULL;
+  KvpParams p;
+
+  kvp_params_init_default (&p);
+  p.max_seq_len = 100;
+  p.seq_len = 101;
+  g_assert_false (kvp_params_validate_options (&p, &error));
+  g_assert_cmpstr (error->message, ==,
+                   "--seq-len 101 is longer than the reserved length 100: use 1 to 100, or raise --max-seq-len.");
+}
+
+static void
+test_clamp (void)
+{
+  KvpParams p;
+
+  kvp_params_init_default (&p);
+  p.model = NULL;
+  p.dtype = KVP_N_DTYPES + 3;
+  p.seq_len = 0;
+  p.max_seq_len = G_MAXUINT64;
+  p.block_size = 5000;
+  p.num_blocks = 0;
+  kvp_params_clamp (&p);
+  g_assert_cmpstr (p.model->key, ==, "tinyllama-1.1b");
+  g_assert_cmpint (p.dtype, ==, KVP_DTYPE_DEFAULT);
+  g_assert_cmpuint (p.seq_len, ==, 1);
+  g_assert_cmpuint (p.max_seq_len, ==, KVP_MAX_SEQ_LEN);
+  g_assert_cmpuint (p.block_size, ==, 1024);
+  g_assert_cmpuint (p.num_blocks, ==, 1);
+  g_assert_true (kvp_params_validate (&p, NULL));
+
+  /* The sequence is kept inside the reservation. */
+  p.max_seq_len = 512;
+  p.seq_len = 4096;
+  g_assert_cmpuint (kvp_params_get_max (&p, KVP_PARAM_SEQ_LEN), ==, 512);
+  g_assert_cmpuint (kvp_params_get_max (&p, KVP_PARAM_MAX_SEQ_LEN), ==, KVP_MAX_SEQ_LEN);
+  kvp_params_clamp (&p);
+  g_assert_cmpuint (p.seq_len, ==, 512);
+}
+
+static void
+test_equal (void)
+{
+  KvpParams a, b;
+
+  kvp_params_init_default (&a);
+  kvp_params_init_default (&b);
+  g_assert_true (kvp_params_equal (&a, &b));
+  b.num_blocks++;
+  g_assert_false (kvp_params_equal (&a, &b));
+  b = a;
+  b.dtype = KVP_DTYPE_FP8;
+  g_assert_false (kvp_params_equal (&a, &b));
+  b = a;
+  b.model = kvp_model_lookup ("llama-2-7b", NULL);
+  g_assert_nonnull (b.model);
+  g_assert_false (kvp_params_equal (&a, &b));
+}
+
+static const struct
+{
+  KvpParamId  id;
+  const char *text;
+  guint64     value;   /* 0: refused */
+} parse_cases[] = {
+  { KVP_PARAM_SEQ_LEN, "128", 128 },
+  { KVP_PARAM_SEQ_LEN, "abc", 0 },
+  { KVP_PARAM_SEQ_LEN, "0", 0 },
+  { KVP_PARAM_SEQ_LEN, "-5", 0 },
+  { KVP_PARAM_SEQ_LEN, "", 0 },
+  { KVP_PARAM_BLOCK_SIZE, "1024", 1024 },
+  { KVP_PARAM_BLOCK_SIZE, "1025", 0 },
+  { KVP_PARAM_NUM_BLOCKS, "16777216", 16777216 },
+  { KVP_PARAM_NUM_BLOCKS, "16777217", 0 },
+};
+
+static void
+test_parse (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (parse_cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      guint64 value = 0;
+      gboolean ok = kvp_param_parse (parse_cases[i].id, parse_cases[i].text, &value, &error);
+
+      g_assert_cmpint (ok, ==, parse_cases[i].value != 0);
+      if (ok)
+        {
+          g_assert_cmpuint (value, ==, parse_cases[i].value);
+          continue;
+        }
+      g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, kvp_param_get_info (parse_cases[i].id)->option));
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  setlocale (LC_ALL, "");
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/core/params/defaults", test_defaults);
+  g_test_add_func ("/core/params/table", test_table);
+  g_test_add_func ("/core/params/validate", test_validate);
+  g_test_add_func ("/core/params/validate-options", test_validate_options);
+  g_test_add_func ("/core/params/clamp", test_clamp);
+  g_test_add_func ("/core/params/equal", test_equal);
+  g_test_add_func ("/core/params/parse", test_parse);
+
+  return g_test_run ();
+}
