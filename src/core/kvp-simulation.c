@@ -804,19 +804,19 @@ kvp_scheme_mask_parse (const char  *text,
 
       if (s == KVP_N_SCHEMES || (mask & (1u << s)) != 0)
         {
-          g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                       _("--schemes “%s” is not valid: list some of paged, max, pow2 and oracle, each once, separated by commas."),
-                       text);
-          return FALSE;
+          mask = 0;
+          break;
         }
       mask |= 1u << s;
     }
 
   if (mask == 0)
     {
+      g_autofree char *quoted = kvp_quote (text);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    _("--schemes “%s” is not valid: list some of paged, max, pow2 and oracle, each once, separated by commas."),
-                   text);
+                   quoted);
       return FALSE;
     }
 

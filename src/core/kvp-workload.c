@@ -221,6 +221,7 @@ generate_spec (const KvpWorkloadOptions  *options,
   gboolean uniform = g_str_has_prefix (source, "uniform:");
   guint32 p_lo, p_hi, o_lo, o_hi;
   g_auto(GStrv) parts = NULL;
+  g_autofree char *quoted = kvp_quote (source);  /* for the messages */
   gboolean ok;
 
   *out_is_spec = uniform || g_str_has_prefix (source, "fixed:");
@@ -241,7 +242,7 @@ generate_spec (const KvpWorkloadOptions  *options,
                    uniform
                    ? _("The workload “%s” is not valid: write uniform:P1-P2,O1-O2 with whole token counts from 1, e.g. uniform:16-512,32-1024.")
                    : _("The workload “%s” is not valid: write fixed:P,O with whole token counts from 1, e.g. fixed:128,256."),
-                   source);
+                   quoted);
       return FALSE;
     }
 
@@ -255,7 +256,7 @@ generate_spec (const KvpWorkloadOptions  *options,
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    _("The workload “%s” asks for up to %" PRIu64 " tokens per request, longer than the model allows (%u)."),
-                   source, (guint64) p_hi + o_hi, options->max_len);
+                   quoted, (guint64) p_hi + o_hi, options->max_len);
       return FALSE;
     }
 
@@ -326,7 +327,7 @@ line_error (Reader      *reader,
 static char *
 quote_value (const char *text)
 {
-  g_autofree char *escaped = g_strescape (text, NULL);
+  g_autofree char *escaped = kvp_quote (text);
 
   if (g_utf8_strlen (escaped, -1) > 24)
     {
@@ -564,7 +565,7 @@ read_file (const char  *path,
            GArray      *out,
            GError     **error)
 {
-  g_autofree char *display = g_filename_display_name (path);
+  g_autofree char *display = kvp_quote (path);
   g_autofree char *contents = NULL;
   g_autoptr(GError) local_error = NULL;
   Reader reader = { display, max_len, 0, -1, out };
@@ -784,7 +785,7 @@ kvp_workload_new (const KvpWorkloadOptions  *options,
 
   if (!is_spec)
     {
-      g_autofree char *display = g_filename_display_name (opts.source);
+      g_autofree char *display = kvp_quote (opts.source);
 
       if (!read_file (opts.source, opts.max_len, &has_arrival, requests, error))
         return NULL;
