@@ -586,8 +586,15 @@ read_file (const char  *path,
                      _("--workload “%s” is neither a built-in (sharegpt, alpaca, fixed:P,O, uniform:P1-P2,O1-O2) nor a file that exists."),
                      display);
       else
-        g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED, _("Could not read the workload file “%s”: %s"),
-                     display, local_error->message);
+        {
+          /* GLib's message repeats the name unquoted: keep only its reason,
+           * the system's text after the last ": ". */
+          const char *reason = g_strrstr (local_error->message, ": ");
+          g_autofree char *quoted = kvp_quote (reason != NULL ? reason + 2 : local_error->message);
+
+          g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED, _("Could not read the workload file “%s”: %s"),
+                       display, quoted);
+        }
       return FALSE;
     }
 
