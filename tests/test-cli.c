@@ -315,6 +315,34 @@ test_export_name_quoted (void)
   }
 }
 
+/* --simulate's values are quoted like every other: one clean line, exit 2. */
+static void
+test_simulate_quoted (void)
+{
+  const struct
+  {
+    const char *option;
+    const char *value;
+    const char *says;
+  } cases[] = {
+    { "--schemes", "paged,\033[2J", "“paged,\\x1B[2J”" },
+    { "--workload", "fixed:0,\n", "“fixed:0,\\n”" },
+    { "--workload", "uniform:1-2\r", "“uniform:1-2\\r”" },
+    { "--workload", "/nonexistent-kvp/w\a.jsonl", "“/nonexistent-kvp/w\\x07.jsonl”" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = { 0 };
+
+      run_kvpage (&run, "--simulate", cases[i].option, cases[i].value, "--requests", "4", NULL);
+      g_test_message ("stderr: %s", run.err);
+      g_assert_cmpint (run.status, ==, 2);
+      assert_one_clean_line (run.err);
+      g_assert_nonnull (strstr (run.err, cases[i].says));
+    }
+}
+
 /* What the catalog in the build tree says for msgid in language. */
 static char *
 translate (const char *language,
@@ -853,6 +881,7 @@ main (int   argc,
   g_test_add_func ("/cli/no-display", test_no_display);
   g_test_add_func ("/cli/stdout-errors", test_stdout_errors);
   g_test_add_func ("/cli/export-name-quoted", test_export_name_quoted);
+  g_test_add_func ("/cli/simulate-quoted", test_simulate_quoted);
   g_test_add_data_func ("/cli/translated/de", "de", test_translated);
   g_test_add_data_func ("/cli/translated/zh_CN", "zh_CN", test_translated);
 
