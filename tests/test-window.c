@@ -1131,6 +1131,15 @@ test_layout (void)
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (window)), <=, 500);
   g_assert_cmpint (gtk_widget_get_height (canvas), >=, 360);
   g_assert_cmpint (gtk_widget_get_width (canvas), >=, 420);
+
+  /* F9 hides the controls: the picture takes the whole width. */
+  g_assert_true (has_binding (GTK_WIDGET (window), "F9", "win.show-controls"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-controls", NULL));
+  spin_for (200);
+  g_assert_false (gtk_widget_get_visible (template_child (window, "sidebar")));
+  g_assert_cmpint (gtk_widget_get_width (canvas), >=, 780);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-controls", NULL));
+  g_assert_true (gtk_widget_get_visible (template_child (window, "sidebar")));
   close_window (window);
 
   window = kvp_window_new (NULL, NULL, NULL);

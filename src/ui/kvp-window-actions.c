@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* kvp-window-actions.c: the window's actions — Export Image…, Copy Image,
- * Replay Animation, Reset to Defaults — and their shortcuts. */
+ * Replay Animation, Reset to Defaults, Show Controls — and their shortcuts. */
 
 #define G_LOG_DOMAIN "kvpage-ui"
 
@@ -219,10 +219,12 @@ _kvp_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.copy", NULL, copy_action_cb);
   gtk_widget_class_install_action (widget_class, "win.replay", NULL, replay_action_cb);
   gtk_widget_class_install_action (widget_class, "win.reset", NULL, reset_action_cb);
+  gtk_widget_class_install_property_action (widget_class, "win.show-controls", "show-controls");
 
   /* Bound on the window, so they apply when nothing focused uses the keys:
    * Ctrl+C in a spin button's text still copies the text. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.export", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "win.copy", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.replay", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.show-controls", NULL);
 }

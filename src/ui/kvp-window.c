@@ -63,6 +63,7 @@ G_DEFINE_FINAL_TYPE (KvpWindow, kvp_window, GTK_TYPE_APPLICATION_WINDOW)
 enum {
   PROP_0,
   PROP_SETTINGS,
+  PROP_SHOW_CONTROLS,
   N_PROPS
 };
 
@@ -429,6 +430,11 @@ kvp_window_get_property (GObject    *object,
       g_value_set_object (value, self->settings);
       break;
 
+    case PROP_SHOW_CONTROLS:
+      /* Asked for by the action's state even while the template is gone. */
+      g_value_set_boolean (value, self->sidebar == NULL || gtk_widget_get_visible (GTK_WIDGET (self->sidebar)));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -446,6 +452,16 @@ kvp_window_set_property (GObject      *object,
     {
     case PROP_SETTINGS:
       self->settings = g_value_dup_object (value);
+      break;
+
+    case PROP_SHOW_CONTROLS:
+      /* In a small window the picture may take the whole width. */
+      if (self->sidebar != NULL &&
+          g_value_get_boolean (value) != gtk_widget_get_visible (GTK_WIDGET (self->sidebar)))
+        {
+          gtk_widget_set_visible (GTK_WIDGET (self->sidebar), g_value_get_boolean (value));
+          g_object_notify_by_pspec (object, pspec);
+        }
       break;
 
     default:
@@ -473,6 +489,9 @@ kvp_window_class_init (KvpWindowClass *klass)
     g_param_spec_object ("settings", NULL, NULL,
                          G_TYPE_SETTINGS,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SHOW_CONTROLS] =
+    g_param_spec_boolean ("show-controls", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
