@@ -1091,6 +1091,10 @@ test_notification (void)
   GtkRevealer *banner = template_child (window, "banner");
   gint64 end;
 
+  /* Its look comes from style.css, which the window loads for its display. */
+  g_assert_nonnull (g_object_get_data (G_OBJECT (gtk_widget_get_display (GTK_WIDGET (window))), "kvp-style"));
+  g_assert_true (gtk_widget_has_css_class (gtk_revealer_get_child (banner), "kvp-banner"));
+
   g_assert_null (kvp_window_get_notification (window));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.copy", NULL));
   g_assert_cmpstr (kvp_window_get_notification (window), ==, "Copied the picture to the clipboard.");

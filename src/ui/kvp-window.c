@@ -69,6 +69,24 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* GtkApplication (unlike libadwaita's) does not load style.css by itself;
+ * each display gets it once, with the first window. */
+static void
+load_style (GtkWidget *widget)
+{
+  GdkDisplay *display = gtk_widget_get_display (widget);
+  g_autoptr(GtkCssProvider) provider = NULL;
+
+  if (g_object_get_data (G_OBJECT (display), "kvp-style") != NULL)
+    return;
+
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (provider, RESOURCE_BASE "/style.css");
+  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  g_object_set_data_full (G_OBJECT (display), "kvp-style", g_steal_pointer (&provider), g_object_unref);
+}
+
 static guint
 find_model_index (const KvpModel *model)
 {
@@ -527,6 +545,7 @@ kvp_window_init (KvpWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->syncing = FALSE;
 
+  load_style (GTK_WIDGET (self));
   self->state = kvp_state_new ();
 
   setup_dropdowns (self);
