@@ -17,11 +17,13 @@
 #include "kvp-application.h"
 #include "kvp-cli.h"
 #include "kvp-comparison.h"
+#include "kvp-deploy.h"
 #include "kvp-error.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
 #include "kvp-model.h"
 #include "kvp-params.h"
+#include "kvp-simulation.h"
 #include "kvp-theme.h"
 
 #define EXIT_USAGE 2
@@ -29,6 +31,11 @@
 /* The options that set a value of the comparison. */
 static const char *value_options[] = {
   "model", "kv-dtype", "seq-len", "block-size", "blocks", "max-seq-len",
+};
+
+/* The options that only mean something for --simulate. */
+static const char *simulate_options[] = {
+  "workload", "requests", "request-rate", "seed", "schemes", "csv",
 };
 
 static const GOptionEntry option_entries[] = {
@@ -44,6 +51,30 @@ static const GOptionEntry option_entries[] = {
     N_("Blocks in the pool, 1 to 16777216 (default 1024)"), N_("COUNT") },
   { "max-seq-len", 'r', 0, G_OPTION_ARG_STRING, NULL,
     N_("Tokens a traditional cache reserves, 1 to 16777216 (default: the model’s context)"), N_("TOKENS") },
+  { "max-model-len", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Another name of --max-seq-len, as vLLM calls it"), N_("TOKENS") },
+  { "config", 'c', 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("A Hugging Face config.json instead of a preset --model"), N_("FILE") },
+  { "tensor-parallel-size", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("GPUs the model is split over; figures are for one of them (default 1)"), N_("N") },
+  { "gpu", 'g', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Size the pool as vLLM does on this GPU (see --list-gpus)"), N_("KEY") },
+  { "gpu-memory", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Size the pool on a GPU of this total memory, e.g. 85093777408, 79.25GiB or 80GB (GiB = 2^30 bytes, GB = 10^9)"), N_("SIZE") },
+  { "gpu-memory-utilization", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Share of the GPU memory vLLM takes (default 0.92)"), N_("FRACTION") },
+  { "weights-memory", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Weights on one GPU (default: an estimate from the config)"), N_("SIZE") },
+  { "activation-memory", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Reserve for activations, CUDA graphs and other memory (default 2GiB, an estimate)"), N_("SIZE") },
+  { "kv-cache-memory", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("KV cache memory of one GPU, exactly (as vLLM’s --kv-cache-memory-bytes)"), N_("SIZE") },
+  { "max-num-batched-tokens", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Tokens vLLM schedules per step (default as vLLM: 8192 on GPUs of 70 GiB or more but A100s, else 2048)"), N_("TOKENS") },
+  { "vllm-log", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Print the KV cache lines vLLM logs at start-up for these settings and exit"), NULL },
+  { "list-gpus", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("List the GPU presets and exit"), NULL },
   { "json", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the comparison as JSON and exit"), NULL },
   { "export", 'o', 0, G_OPTION_ARG_FILENAME, NULL,
@@ -54,6 +85,20 @@ static const GOptionEntry option_entries[] = {
     N_("Pixel density of a PNG export, 1 to 4 (default 1)"), N_("N") },
   { "theme", 't', 0, G_OPTION_ARG_STRING, NULL,
     N_("Colours of the exported picture: light or dark (default light)"), N_("THEME") },
+  { "simulate", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Serve a workload through the paged pool and reserve-ahead caches, print the statistics and exit"), NULL },
+  { "workload", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("With --simulate: sharegpt, alpaca, fixed:P,O, uniform:P1-P2,O1-O2, or a JSON Lines or CSV file (default sharegpt)"), N_("NAME|FILE") },
+  { "requests", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate: requests to generate, 1 to 1000000 (default 1000; a file: all)"), N_("COUNT") },
+  { "request-rate", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate: Poisson arrivals per second (default 0: all at once)"), N_("RATE") },
+  { "seed", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate: seed of the generated workload (default 0)"), N_("SEED") },
+  { "schemes", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate: some of paged, max, pow2, oracle (default all)"), N_("LIST") },
+  { "csv", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("With --simulate: write one row per step and scheme to FILE"), N_("FILE") },
   { "list-models", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("List the model presets and exit"), NULL },
   { "version", 'v', 0, G_OPTION_ARG_NONE, NULL,
@@ -83,6 +128,9 @@ lookup_param (GVariantDict  *options,
   return TRUE;
 }
 
+/* The model of --config and the GPU choices; params->model may point into it. */
+static KvpDeploy deploy;
+
 static gboolean
 parse_params (GVariantDict  *options,
               KvpParams     *params,
@@ -91,6 +139,8 @@ parse_params (GVariantDict  *options,
   const char *text;
 
   kvp_params_init_default (params);
+  if (!kvp_deploy_parse_options (&deploy, options, params, error))
+    return FALSE;
 
   if (g_variant_dict_lookup (options, "model", "&s", &text))
     {
@@ -101,7 +151,7 @@ parse_params (GVariantDict  *options,
     }
 
   if (g_variant_dict_lookup (options, "kv-dtype", "&s", &text) &&
-      !kvp_dtype_from_string (text, &params->dtype, error))
+      !kvp_deploy_dtype_from_string (&deploy, text, &params->dtype, error))
     return FALSE;
 
   for (guint i = 0; i < KVP_N_PARAMS; i++)
@@ -110,12 +160,22 @@ parse_params (GVariantDict  *options,
         return FALSE;
     }
 
+  /* vLLM's name of the reserved length. */
+  if (g_variant_dict_lookup (options, "max-model-len", "&s", &text) &&
+      !kvp_param_parse (KVP_PARAM_MAX_SEQ_LEN, text, &params->max_seq_len, NULL))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--max-model-len “%s” is not valid: use a whole number from 1 to %u."), text, KVP_MAX_SEQ_LEN);
+      return FALSE;
+    }
+
   /* The default sequence shrinks to fit a short reservation; a sequence the
    * person asked for does not. */
   if (!g_variant_dict_contains (options, "seq-len"))
     params->seq_len = MIN (params->seq_len, params->max_seq_len);
 
-  return kvp_params_validate_options (params, error);
+  return kvp_params_validate_options (params, error) && kvp_deploy_apply (&deploy, params, error) &&
+         kvp_params_validate (params, error);
 }
 
 /* After the values are checked, what can still fail is the machine: no
@@ -143,6 +203,7 @@ print_json (const KvpParams *params)
     }
 
   root = kvp_comparison_to_json (cmp);
+  kvp_deploy_add_json (&deploy, json_node_get_object (root));
   generator = json_generator_new ();
   json_generator_set_pretty (generator, TRUE);
   json_generator_set_root (generator, root);
@@ -168,12 +229,36 @@ display_width (const char *text)
   return width;
 }
 
+/* Rows of n_columns cells: the first n_left columns are names, to the
+ * left; the others numbers, to the right. */
+static void
+print_cells (GPtrArray *cells,
+             guint      n_columns,
+             guint      n_left)
+{
+  g_autofree guint *widths = g_new0 (guint, n_columns);
+
+  for (guint i = 0; i < cells->len; i++)
+    widths[i % n_columns] = MAX (widths[i % n_columns], display_width (cells->pdata[i]));
+
+  for (guint i = 0; i < cells->len; i++)
+    {
+      guint column = i % n_columns;
+      const char *cell = cells->pdata[i];
+      guint pad = widths[column] - display_width (cell);
+
+      if (column < n_left)
+        g_print ("%s%*s", cell, column + 1 < n_columns ? pad + 2 : 0, "");
+      else
+        g_print ("%*s%s%s", pad, "", cell, column + 1 < n_columns ? "  " : "\n");
+    }
+}
+
 static void
 print_models (void)
 {
   enum { N_COLUMNS = 8 };
   g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
-  guint widths[N_COLUMNS] = { 0 };
   const KvpModel *presets;
   guint n_presets;
 
@@ -212,21 +297,54 @@ print_models (void)
       g_ptr_array_add (cells, g_strdup_printf ("%" PRIu64, bytes));
     }
 
-  for (guint i = 0; i < cells->len; i++)
-    widths[i % N_COLUMNS] = MAX (widths[i % N_COLUMNS], display_width (cells->pdata[i]));
+  print_cells (cells, N_COLUMNS, 2);
+}
 
-  /* Names to the left, numbers to the right. */
-  for (guint i = 0; i < cells->len; i++)
+static int
+print_vllm_log (void)
+{
+  g_auto(GStrv) lines = NULL;
+
+  if (deploy.sizing == NULL)
     {
-      guint column = i % N_COLUMNS;
-      const char *cell = cells->pdata[i];
-      guint pad = widths[column] - display_width (cell);
-
-      if (column < 2)
-        g_print ("%s%*s", cell, column + 1 < N_COLUMNS ? pad + 2 : 0, "");
-      else
-        g_print ("%*s%s%s", pad, "", cell, column + 1 < N_COLUMNS ? "  " : "\n");
+      kvp_cli_printerr (_("--vllm-log needs the KV memory: give --gpu KEY, --gpu-memory SIZE or --kv-cache-memory SIZE."));
+      return EXIT_USAGE;
     }
+
+  lines = kvp_vllm_sizing_get_log_lines (deploy.sizing);
+  for (guint i = 0; lines[i] != NULL; i++)
+    g_print ("%s\n", lines[i]);
+
+  /* The lines are vLLM's; what they rest on is said apart from them. */
+  if (deploy.has_budget)
+    {
+      g_autofree char *weights = kvp_format_bytes (deploy.budget.weights_bytes);
+      g_autofree char *reserve = kvp_format_bytes (deploy.budget.activation_bytes);
+      g_autofree char *basis = g_strdup_printf ("%s %s, %s %s", _("weights"), weights,
+                                                _("activation reserve"), reserve);
+
+      kvp_cli_printerr (deploy.weights_estimated
+                        ? _("An estimate: the weights are estimated from the config and the activation reserve is a setting; "
+                            "give --weights-memory and --activation-memory, or --kv-cache-memory, for vLLM’s own figures.")
+                        : _("An estimate: the activation reserve is a setting; give --kv-cache-memory for vLLM’s own figure."));
+      kvp_cli_printerr (basis);
+    }
+
+  return EXIT_SUCCESS;
+}
+
+static void
+print_gpus (void)
+{
+  const KvpGpu *gpus;
+  guint n_gpus;
+
+  gpus = kvp_gpu_get_presets (&n_gpus);
+  /* Translators: column headings of --list-gpus. */
+  g_print ("%-10s  %-24s  %15s  %10s\n", _("KEY"), _("NAME"), _("BYTES"), _("GiB"));
+  for (guint i = 0; i < n_gpus; i++)
+    g_print ("%-10s  %-24s  %15" PRIu64 "  %10.2f\n", gpus[i].key, gpus[i].name, gpus[i].total_bytes,
+             gpus[i].total_bytes / 1073741824.0);
 }
 
 static int
@@ -273,6 +391,111 @@ export_picture (GVariantDict    *options,
   return EXIT_SUCCESS;
 }
 
+/* Reads a whole number option that is not a KvpParams field, when given. */
+static gboolean
+lookup_number (GVariantDict  *options,
+               const char    *name,
+               guint64        min,
+               guint64        max,
+               guint64       *out_value,
+               GError       **error)
+{
+  const char *text;
+
+  if (!g_variant_dict_lookup (options, name, "&s", &text))
+    return TRUE;
+
+  return kvp_cli_parse_number (name, text, min, max, out_value, error);
+}
+
+/* --simulate: the workload options are checked, the simulation run, and
+ * the result printed as a table, JSON, and/or written as CSV. */
+static int
+simulate (GVariantDict    *options,
+          const KvpParams *params,
+          gboolean         json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  KvpWorkloadOptions wopts;
+  KvpSimConfig config = { params->block_size, params->num_blocks, (guint32) params->max_seq_len, 0 };
+  const char *csv_path = NULL;
+  const char *text;
+  guint64 value;
+
+  kvp_workload_options_init (&wopts);
+  wopts.max_len = (guint32) params->max_seq_len;
+  g_variant_dict_lookup (options, "workload", "^&ay", &wopts.source);
+  g_variant_dict_lookup (options, "csv", "^&ay", &csv_path);
+  /* 0: the generators' default count, or all of a file's requests. */
+  value = 0;
+  if (!lookup_number (options, "requests", 1, KVP_WORKLOAD_MAX_REQUESTS, &value, &error) ||
+      !lookup_number (options, "seed", 0, G_MAXUINT64, &wopts.seed, &error))
+    goto usage;
+  wopts.n_requests = value;
+
+  if (g_variant_dict_lookup (options, "request-rate", "&s", &text))
+    {
+      char *end = NULL;
+
+      wopts.request_rate = g_ascii_strtod (text, &end);
+      if (*text == '\0' || *end != '\0' || !(wopts.request_rate >= 0.0) ||
+          wopts.request_rate > KVP_WORKLOAD_MAX_RATE)
+        {
+          g_autofree char *quoted = kvp_quote (text);
+
+          g_set_error (&error, KVP_ERROR, KVP_ERROR_INVALID,
+                       _("--request-rate “%s” is not valid: use requests per second from 0 (all at once) to %.0f."),
+                       quoted, KVP_WORKLOAD_MAX_RATE);
+          goto usage;
+        }
+    }
+
+  if (g_variant_dict_lookup (options, "schemes", "&s", &text) &&
+      !kvp_scheme_mask_parse (text, &config.schemes, &error))
+    goto usage;
+
+  workload = kvp_workload_new (&wopts, &error);
+  if (workload != NULL)
+    sim = kvp_simulation_new (workload, &config, &error);
+  if (sim == NULL)
+    {
+      kvp_cli_printerr (error->message);
+      return exit_status_for (error);
+    }
+
+  if (csv_path != NULL && !kvp_simulation_write_csv (sim, csv_path, &error))
+    {
+      kvp_cli_printerr (error->message);
+      return EXIT_FAILURE;
+    }
+
+  if (json)
+    {
+      g_autoptr(JsonNode) root = kvp_simulation_to_json (sim);
+      g_autofree char *out = json_to_string (root, TRUE);
+
+      g_print ("%s\n", out);
+    }
+  else if (csv_path == NULL)
+    {
+      g_autofree char *description = kvp_simulation_describe (sim);
+      g_autoptr(GPtrArray) cells = NULL;
+      guint n_columns;
+
+      cells = kvp_simulation_get_table (sim, &n_columns);
+      g_print ("%s\n\n", description);
+      print_cells (cells, n_columns, 1);
+    }
+
+  return EXIT_SUCCESS;
+
+usage:
+  kvp_cli_printerr (error->message);
+  return EXIT_USAGE;
+}
+
 static int
 handle_local_options_cb (GApplication *app,
                          GVariantDict *options,
@@ -316,6 +539,12 @@ handle_local_options_cb (GApplication *app,
       return EXIT_SUCCESS;
     }
 
+  if (g_variant_dict_contains (options, "list-gpus"))
+    {
+      print_gpus ();
+      return EXIT_SUCCESS;
+    }
+
   json = g_variant_dict_contains (options, "json");
   g_variant_dict_lookup (options, "export", "^&ay", &export_path);
 
@@ -335,16 +564,50 @@ handle_local_options_cb (GApplication *app,
       return EXIT_USAGE;
     }
 
+  if (!g_variant_dict_contains (options, "simulate"))
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (simulate_options); i++)
+        if (g_variant_dict_contains (options, simulate_options[i]))
+          {
+            kvp_cli_printerr (_("--workload, --requests, --request-rate, --seed, --schemes and --csv go with --simulate."));
+            return EXIT_USAGE;
+          }
+    }
+  else if (export_path != NULL)
+    {
+      kvp_cli_printerr (_("--simulate and --export do different things: give one of them."));
+      return EXIT_USAGE;
+    }
+  else
+    {
+      return simulate (options, &params, json);
+    }
+
+  if (g_variant_dict_contains (options, "vllm-log"))
+    {
+      if (json || export_path != NULL)
+        {
+          kvp_cli_printerr (_("--vllm-log prints vLLM’s lines; --json has them too (vllm_log): give one of them."));
+          return EXIT_USAGE;
+        }
+      return print_vllm_log ();
+    }
+
   if (json)
     return print_json (&params);
 
   if (export_path != NULL)
     return export_picture (options, &params, export_path);
 
+  if (deploy.config != NULL || kvp_deploy_sizes_pool (&deploy) || deploy.tensor_parallel_size > 0)
+    {
+      kvp_cli_printerr (_("The window does not take --config or the GPU options yet: use them with --json, --export or --vllm-log."));
+      return EXIT_USAGE;
+    }
+
   if (!gtk_init_check ())
     {
-      g_printerr ("kvpage: %s\n",
-                  _("There is no display to open the window on; to get the picture without one, use --export FILE.png."));
+      kvp_cli_printerr (_("There is no display to open the window on; to get the picture without one, use --export FILE.png."));
       return EXIT_FAILURE;
     }
 
@@ -399,6 +662,7 @@ main (int   argc,
     }
 
   status = g_application_run (G_APPLICATION (app), argc, argv);
+  kvp_deploy_clear (&deploy);
 
   /* GApplication answers a malformed command line (an unknown option, a
    * missing value) with status 1 before our handler runs; that is bad usage. */

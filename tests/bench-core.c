@@ -9,6 +9,9 @@
 #include <stdlib.h>
 
 #include "kvp-block-pool.h"
+#include "kvp-simulation.h"
+#include "kvp-model-config.h"
+#include "kvp-vllm.h"
 
 /* Odd, so the median is one of the runs; enough to shrug off a stray
  * scheduler hiccup. */
@@ -144,6 +147,130 @@ shared_forks (gconstpointer data)
     kvp_block_pool_free_sequence (pool, forks[i]);
 }
 
+/* The paper's setting: OPT-13B, 983 blocks of 16 (15,728 slots). */
+#define SIM_REQUESTS 10000u
+#define SIM_BLOCKS   983u
+
+static void
+simulate_all (gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  KvpSimConfig config = { BLOCK_SIZE, SIM_BLOCKS, 2048, 0 };
+  g_autoptr(KvpSimulation) sim = kvp_simulation_new ((KvpWorkload *) data, &config, &error);
+
+  if (sim == NULL)
+    g_error ("%s", error->message);
+}
+
+/* What the serving view pays when the step changes: a snapshot in the
+ * middle of the paged run, its checkpoints already taken. */
+static void
+snapshot_middle (gconstpointer data)
+{
+  KvpSimulation *sim = (KvpSimulation *) data;
+  guint n_steps;
+
+  kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, &n_steps);
+  kvp_sim_snapshot_free (kvp_simulation_get_snapshot (sim, KVP_SCHEME_PAGED, n_steps / 2));
+}
+
+static void
+bench_simulation (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  KvpWorkloadOptions options;
+  KvpSimConfig config = { BLOCK_SIZE, SIM_BLOCKS, 2048, 0 };
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  double ms;
+
+  kvp_workload_options_init (&options);
+  options.n_requests = SIM_REQUESTS;
+  workload = kvp_workload_new (&options, &error);
+  if (workload == NULL)
+    g_error ("%s", error->message);
+
+  ms = median_ms (simulate_all, workload);
+  g_print ("{\"case\": \"simulate\", \"workload\": \"sharegpt\", \"requests\": %u, "
+           "\"blocks\": %u, \"block_size\": %u, \"schemes\": 4, \"runs\": %u, \"median_ms\": %s}\n",
+           SIM_REQUESTS, SIM_BLOCKS, BLOCK_SIZE, N_RUNS, format_double (buf, ms));
+
+  sim = kvp_simulation_new (workload, &config, &error);
+  if (sim == NULL)
+    g_error ("%s", error->message);
+  ms = median_ms (snapshot_middle, sim);
+  g_print ("{\"case\": \"snapshot\", \"requests\": %u, \"scheme\": \"paged\", "
+           "\"runs\": %u, \"median_ms\": %s}\n",
+           SIM_REQUESTS, N_RUNS, format_double (buf, ms));
+}
+
+typedef struct
+{
+  char  *data;
+  gsize  length;
+} ConfigText;
+
+/* Reading a config.json already in memory: JSON parse and vLLM's rules. */
+static void
+parse_config (gconstpointer data)
+{
+  const ConfigText *text = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpModelConfig) config = kvp_model_config_new_from_data (text->data, text->length, "bench.json", &error);
+
+  if (config == NULL)
+    g_error ("%s", error->message);
+}
+
+/* Sizing a pool as vLLM does, groups and all. */
+static void
+size_pool (gconstpointer data)
+{
+  const KvpVllmInput *input = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpVllmSizing) sizing = kvp_vllm_sizing_new (input, &error);
+  g_auto(GStrv) lines = NULL;
+
+  if (sizing == NULL)
+    g_error ("%s", error->message);
+  lines = kvp_vllm_sizing_get_log_lines (sizing);
+}
+
+static void
+bench_configs (void)
+{
+  static const char *files[] = { "llama-3-8b.json", "gemma-3-27b-it.json", "deepseek-v3.json", "llama-4-scout.json" };
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (KVP_TEST_CONFIGS, files[i], NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KvpModelConfig) config = NULL;
+      ConfigText text = { NULL, 0 };
+      KvpVllmInput input;
+      double ms;
+
+      if (!g_file_get_contents (path, &text.data, &text.length, &error))
+        g_error ("%s", error->message);
+
+      ms = median_ms (parse_config, &text);
+      g_print ("{\"case\": \"parse-config\", \"config\": \"%s\", \"bytes\": %" G_GSIZE_FORMAT ", "
+               "\"runs\": %u, \"median_us\": %s}\n",
+               files[i], text.length, N_RUNS, format_double (buf, ms * 1000.0));
+
+      config = kvp_model_config_new_from_data (text.data, text.length, files[i], NULL);
+      input = (KvpVllmInput) { &config->model, config->layers, config->dtype, 8, 16,
+                               MIN (config->model.max_context, 131072), 8192, G_GUINT64_CONSTANT (60) << 30 };
+      ms = median_ms (size_pool, &input);
+      g_print ("{\"case\": \"vllm-sizing\", \"config\": \"%s\", \"layers\": %u, \"tensor_parallel_size\": 8, "
+               "\"runs\": %u, \"median_us\": %s}\n",
+               files[i], config->model.num_layers, N_RUNS, format_double (buf, ms * 1000.0));
+      g_free (text.data);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -186,6 +313,8 @@ main (int   argc,
            "\"runs\": %u, \"median_ms\": %s, \"ns_per_fork\": %s}\n",
            N_FORKS, BLOCK_SIZE, N_RUNS, format_double (buf[0], ms),
            format_double (buf[1], ms * 1e6 / N_FORKS));
+  bench_simulation ();
+  bench_configs ();
 
   return EXIT_SUCCESS;
 }

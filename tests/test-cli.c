@@ -453,6 +453,385 @@ test_bad_input (gconstpointer data)
     g_assert_nonnull (strstr (run.err, bad_cases[i].says[j]));
 }
 
+/* --simulate */
+
+static JsonObject *
+scheme_of (JsonObject *root,
+           const char *name)
+{
+  return json_object_get_object_member (json_object_get_object_member (root, "schemes"), name);
+}
+
+static void
+test_simulate_json (void)
+{
+  static const char *fields[] = {
+    "token_states_percent", "reservation_percent", "internal_fragmentation_percent",
+    "external_fragmentation_percent", "free_percent", "mean_batch_size", "max_batch_size",
+    "finished_requests", "steps", "preemptions", "mean_wait_steps", "tokens_per_step",
+  };
+  static const char *schemes[] = { "paged", "max", "pow2", "oracle" };
+  g_auto(Run) run = { 0 };
+  g_auto(Run) again = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  JsonObject *workload;
+
+  run_kvpage (&run, "--simulate", "--json", "--model", "opt-13b", "--blocks", "983",
+              "--requests", "300", "--seed", "3", "--request-rate", "20", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.err, ==, "");
+  root = parse_object (parser, run.out);
+  g_assert_cmpuint (json_object_get_size (root), ==, 2);
+
+  workload = json_object_get_object_member (root, "workload");
+  g_assert_cmpstr (json_object_get_string_member (workload, "source"), ==, "sharegpt");
+  g_assert_cmpint (json_object_get_int_member (workload, "requests"), ==, 300);
+  g_assert_cmpint (json_object_get_int_member (workload, "token_slots"), ==, 15728);
+
+  g_assert_cmpuint (json_object_get_size (json_object_get_object_member (root, "schemes")), ==, 4);
+  for (guint s = 0; s < G_N_ELEMENTS (schemes); s++)
+    {
+      JsonObject *scheme = scheme_of (root, schemes[s]);
+      double sum = 0;
+
+      g_assert_cmpuint (json_object_get_size (scheme), ==, G_N_ELEMENTS (fields));
+      for (guint f = 0; f < G_N_ELEMENTS (fields); f++)
+        g_assert_true (json_object_has_member (scheme, fields[f]));
+      for (guint f = 0; f < 5; f++)
+        sum += json_object_get_double_member (scheme, fields[f]);
+      g_assert_cmpfloat_with_epsilon (sum, 100.0, 1e-9);
+      g_assert_cmpint (json_object_get_int_member (scheme, "finished_requests"), ==, 300);
+    }
+  g_assert_cmpfloat (json_object_get_double_member (scheme_of (root, "paged"), "token_states_percent"), >,
+                     json_object_get_double_member (scheme_of (root, "oracle"), "token_states_percent"));
+
+  /* The same command prints the same bytes. */
+  run_kvpage (&again, "--simulate", "--json", "--model", "opt-13b", "--blocks", "983",
+              "--requests", "300", "--seed", "3", "--request-rate", "20", NULL);
+  g_assert_cmpstr (again.out, ==, run.out);
+}
+
+static void
+test_simulate_table (void)
+{
+  g_auto(Run) run = { 0 };
+
+  run_kvpage (&run, "--simulate", "--workload", "alpaca", "--requests", "100", "--schemes", "paged,pow2", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "alpaca"));
+  g_assert_nonnull (strstr (run.out, "TOKENS"));
+  g_assert_nonnull (strstr (run.out, "\npaged "));
+  g_assert_nonnull (strstr (run.out, "\npow2 "));
+  g_assert_null (strstr (run.out, "oracle"));
+  g_assert_nonnull (strstr (run.out, " %"));
+}
+
+static void
+test_simulate_csv (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *csv = g_build_filename (dir, "steps.csv", NULL);
+  g_autofree char *missing = g_build_filename (dir, "no", "steps.csv", NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_auto(Run) run = { 0 };
+  g_auto(Run) json = { 0 };
+  g_auto(Run) bad = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  gint64 steps;
+
+  run_kvpage (&run, "--simulate", "--workload", "fixed:100,50", "--requests", "40", "--blocks", "128",
+              "--schemes", "paged,max", "--csv", csv, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "scheme,step,clock,running,waiting,finished,preemptions,"
+                   "token_states,reservation,internal_fragmentation,external_fragmentation,free");
+  g_assert_true (g_str_has_prefix (lines[1], "paged,0,0,"));
+
+  /* One row per step and scheme: as many as the JSON's steps. */
+  run_kvpage (&json, "--simulate", "--workload", "fixed:100,50", "--requests", "40", "--blocks", "128",
+              "--schemes", "paged,max", "--json", "--csv", csv, NULL);
+  g_assert_cmpint (json.status, ==, 0);
+  root = parse_object (parser, json.out);
+  steps = json_object_get_int_member (scheme_of (root, "paged"), "steps") +
+          json_object_get_int_member (scheme_of (root, "max"), "steps");
+  g_assert_cmpint (g_strv_length (lines), ==, steps + 2); /* header, rows, the empty tail */
+
+  /* A folder that does not exist: could not do it, nothing left behind. */
+  run_kvpage (&bad, "--simulate", "--requests", "10", "--csv", missing, NULL);
+  g_assert_cmpint (bad.status, ==, 1);
+  g_assert_nonnull (strstr (bad.err, "steps.csv"));
+  g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
+
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
+static void
+test_simulate_bad_file (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "trace.jsonl", NULL);
+  g_auto(Run) run = { 0 };
+
+  g_assert_true (g_file_set_contents (path, "{\"prompt_len\": 5, \"output_len\": 6}\n\n{\"prompt_len\": 5}\n", -1, NULL));
+  run_kvpage (&run, "--simulate", "--workload", path, NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_nonnull (strstr (run.err, path));
+  g_assert_nonnull (strstr (run.err, "line 3"));
+  g_assert_nonnull (strstr (run.err, "output_len"));
+  g_assert_cmpstr (strchr (run.err, '\n'), ==, "\n");
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static const struct
+{
+  const char *args[7];
+  const char *says[3];
+} simulate_bad_cases[] = {
+  { { "--simulate", "--requests", "0" },            { "--requests", "1 to 1000000" } },
+  { { "--simulate", "--requests", "many" },         { "--requests", "many" } },
+  { { "--simulate", "--request-rate", "-1" },       { "--request-rate", "-1" } },
+  { { "--simulate", "--request-rate", "fast" },     { "--request-rate", "fast" } },
+  { { "--simulate", "--request-rate", "nan" },      { "--request-rate", "nan" } },
+  { { "--simulate", "--seed", "-1" },               { "--seed", "-1" } },
+  { { "--simulate", "--schemes", "paged,vllm" },    { "--schemes", "paged,vllm" } },
+  { { "--simulate", "--workload", "sharegtp" },     { "sharegtp", "sharegpt" } },
+  { { "--simulate", "--workload", "fixed:0,5" },    { "fixed:0,5" } },
+  { { "--simulate", "--workload", "fixed:2000,100" }, { "fixed:2000,100", "2048" } },
+  { { "--simulate", "--workload", "fixed:1000,100", "--blocks", "10" }, { "Request 0", "never", "10" } },
+  { { "--simulate", "--export", "x.png" },          { "--simulate", "--export" } },
+  { { "--json", "--requests", "5" },                { "--simulate" } },
+  { { "--csv", "x.csv" },                           { "--simulate" } },
+};
+
+static void
+test_simulate_bad_input (gconstpointer data)
+{
+  guint i = GPOINTER_TO_UINT (data);
+  g_auto(Run) run = { 0 };
+
+  run_kvpage_in (&run, NULL, simulate_bad_cases[i].args);
+  g_test_message ("stderr: %s", run.err);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_cmpstr (strchr (run.err, '\n'), ==, "\n");
+  for (guint j = 0; j < G_N_ELEMENTS (simulate_bad_cases[i].says) && simulate_bad_cases[i].says[j] != NULL; j++)
+    g_assert_nonnull (strstr (run.err, simulate_bad_cases[i].says[j]));
+}
+
+/* A path for "@file" arguments: the configs written for the tests. */
+static const char *
+config_arg (const char *arg,
+            GPtrArray  *keep)
+{
+  char *path;
+
+  if (arg == NULL || arg[0] != '@')
+    return arg;
+  path = g_test_build_filename (G_TEST_DIST, "configs", arg + 1, NULL);
+  g_ptr_array_add (keep, path);
+  return path;
+}
+
+static void
+run_vllm (Run                *run,
+          const char * const *args)
+{
+  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) config_arg (args[i], keep));
+  g_ptr_array_add (argv, NULL);
+  run_kvpage_in (run, NULL, (const char * const *) argv->pdata);
+}
+
+#define run_vllm_args(run, ...) run_vllm ((run), (const char *[]) { __VA_ARGS__ })
+
+/* vLLM's own lines, to the character. */
+static void
+test_vllm_log (void)
+{
+  g_auto(Run) llama = { 0 };
+  g_auto(Run) gemma = { 0 };
+
+  run_vllm_args (&llama, "--config", "@llama-3-8b.json", "--kv-cache-memory", "10GiB", "--vllm-log", NULL);
+  g_assert_cmpint (llama.status, ==, 0);
+  g_assert_cmpstr (llama.err, ==, "");
+  g_assert_cmpstr (llama.out, ==,
+                   "Available KV cache memory: 10.0 GiB\n"
+                   "GPU KV cache size: 81,920 tokens, Maximum concurrency for 8,192 tokens per request: 10.00x\n");
+
+  run_vllm_args (&gemma, "--config", "@gemma-3-27b-it.json", "--kv-cache-memory", "20GiB",
+                 "--max-num-batched-tokens", "8192", "--vllm-log", NULL);
+  g_assert_cmpint (gemma.status, ==, 0);
+  g_assert_cmpstr (gemma.out, ==,
+                   "Available KV cache memory: 20.0 GiB\n"
+                   "Add 8 padding layers, may waste at most 15.38% KV cache memory\n"
+                   "GPU KV cache size: 184,270 tokens, Maximum concurrency for 131,072 tokens per request: 1.41x\n");
+}
+
+/* An A100-80GB at 0.92: ceil (85,093,777,408 × 0.92) − 16 GiB − 2 GiB
+ * = 58,958,922,384 bytes; // 65,536 // 32 layers = 28,113 blocks. */
+static void
+test_vllm_gpu_json (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+  JsonArray *groups;
+
+  run_vllm_args (&run, "--json", "--config", "@llama-3-8b.json", "--gpu", "a100-80gb",
+                 "--weights-memory", "16GiB", "--activation-memory", "2GiB", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  object = parse_object (parser, run.out);
+  g_assert_cmpstr (json_object_get_string_member (object, "model"), ==, "llama-3-8b");
+  g_assert_cmpstr (json_object_get_string_member (object, "kv_dtype"), ==, "bf16");
+  g_assert_cmpstr (json_object_get_string_member (object, "gpu"), ==, "a100-80gb");
+  g_assert_cmpint (json_object_get_int_member (object, "gpu_memory_bytes"), ==, G_GINT64_CONSTANT (85093777408));
+  g_assert_cmpfloat (json_object_get_double_member (object, "gpu_memory_utilization"), ==, 0.92);
+  g_assert_cmpint (json_object_get_int_member (object, "requested_memory_bytes"), ==, G_GINT64_CONSTANT (78286275216));
+  g_assert_cmpint (json_object_get_int_member (object, "weights_bytes"), ==, G_GINT64_CONSTANT (17179869184));
+  g_assert_false (json_object_get_boolean_member (object, "weights_estimated"));
+  g_assert_true (json_object_get_boolean_member (object, "kv_cache_memory_estimated"));
+  g_assert_cmpint (json_object_get_int_member (object, "activation_bytes"), ==, G_GINT64_CONSTANT (2147483648));
+  g_assert_cmpint (json_object_get_int_member (object, "kv_cache_memory_bytes"), ==, G_GINT64_CONSTANT (58958922384));
+  g_assert_cmpint (json_object_get_int_member (object, "num_gpu_blocks"), ==, 28113);
+  g_assert_cmpint (json_object_get_int_member (object, "num_blocks"), ==, 28113);
+  /* An A100: vLLM's smaller default batch. */
+  g_assert_cmpint (json_object_get_int_member (object, "max_num_batched_tokens"), ==, 2048);
+  g_assert_cmpint (json_object_get_int_member (object, "gpu_kv_cache_tokens"), ==, 28113 / 512.0 * 8192);
+  g_assert_cmpint (json_object_get_int_member (object, "tensor_parallel_size"), ==, 1);
+  groups = json_object_get_array_member (object, "layer_groups");
+  g_assert_cmpuint (json_array_get_length (groups), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (groups, 0), "kind"), ==, "full");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object, "vllm_log")), ==, 2);
+}
+
+static void
+test_vllm_options (void)
+{
+  g_auto(Run) tp = { 0 };
+  g_auto(Run) alias = { 0 };
+  g_auto(Run) auto_config = { 0 };
+  g_auto(Run) auto_preset = { 0 };
+  g_auto(Run) e5m2 = { 0 };
+  g_auto(Run) estimate = { 0 };
+  g_auto(Run) gpus = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  /* Four GPUs: 2 of the 8 KV heads each. */
+  run_vllm_args (&tp, "--json", "--model", "llama-3-8b", "--tensor-parallel-size", "4", NULL);
+  g_assert_cmpint (tp.status, ==, 0);
+  g_assert_cmpint (json_object_get_int_member (parse_object (parser, tp.out), "bytes_per_token"), ==, 131072 / 4);
+
+  run_vllm_args (&alias, "--json", "--model", "llama-3-8b", "--max-model-len", "4096", NULL);
+  g_assert_cmpint (json_object_get_int_member (parse_object (parser, alias.out), "max_seq_len"), ==, 4096);
+
+  /* auto: the config's float32 runs as bf16; a preset names no type. */
+  run_vllm_args (&auto_config, "--json", "--config", "@gemma-2-9b.json", "--kv-dtype", "auto", NULL);
+  g_assert_cmpstr (json_object_get_string_member (parse_object (parser, auto_config.out), "kv_dtype"), ==, "bf16");
+  run_vllm_args (&auto_preset, "--json", "--kv-dtype", "auto", NULL);
+  g_assert_cmpstr (json_object_get_string_member (parse_object (parser, auto_preset.out), "kv_dtype"), ==, "fp16");
+  run_vllm_args (&e5m2, "--json", "--kv-dtype", "fp8_e5m2", NULL);
+  g_assert_cmpstr (json_object_get_string_member (parse_object (parser, e5m2.out), "kv_dtype"), ==, "fp8");
+
+  /* An estimate says it is one, apart from vLLM's lines. */
+  run_vllm_args (&estimate, "--config", "@llama-3-8b.json", "--gpu", "h100-80gb", "--vllm-log", NULL);
+  g_assert_cmpint (estimate.status, ==, 0);
+  g_assert_true (g_str_has_prefix (estimate.out, "Available KV cache memory: "));
+  g_assert_nonnull (strstr (estimate.err, "estimate"));
+
+  run_vllm_args (&gpus, "--list-gpus", NULL);
+  g_assert_cmpint (gpus.status, ==, 0);
+  for (guint i = 0; i < 9; i++)
+    {
+      static const char *keys[] = { "a100-40gb", "a100-80gb", "h100-80gb", "h200", "l4", "l40s", "rtx-3090",
+                                    "rtx-4090", "mi300x" };
+      g_assert_nonnull (strstr (gpus.out, keys[i]));
+    }
+}
+
+/* The window does not take a config yet; it says so rather than ignore it. */
+static void
+test_vllm_window_refused (void)
+{
+  g_auto(Run) run = { 0 };
+
+  run_vllm_args (&run, "--config", "@llama-3-8b.json", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "--config"));
+}
+
+static const struct
+{
+  const char *args[9];
+  const char *says[3];
+} vllm_bad_cases[] = {
+  { { "--config", "@llama-3-8b.json", "--model", "opt-13b" }, { "--config", "--model" } },
+  { { "--config", "@no-such.json" }, { "no-such.json" } },
+  { { "--config", "@" }, { "folder" } },
+  { { "--config", "@qwen3-next-80b.json" }, { "qwen3-next-80b.json", "linear_attention" } },
+  { { "--config", "@jamba-v0.1.json" }, { "jamba-v0.1.json", "mamba" } },
+  { { "--gpu", "v100" }, { "v100", "--list-gpus" } },
+  { { "--gpu", "h100-80gb", "--gpu-memory", "80GB" }, { "--gpu", "--gpu-memory" } },
+  { { "--gpu-memory", "12 parsecs" }, { "--gpu-memory", "12 parsecs" } },
+  { { "--gpu-memory", "0" }, { "--gpu-memory" } },
+  { { "--config", "@llama-3-8b.json", "--gpu", "h100-80gb", "--gpu-memory-utilization", "1.5" }, { "--gpu-memory-utilization", "1.5" } },
+  { { "--config", "@llama-3-8b.json", "--gpu", "h100-80gb", "--gpu-memory-utilization", "0" }, { "--gpu-memory-utilization" } },
+  { { "--config", "@llama-3-8b.json", "--gpu", "h100-80gb", "--gpu-memory-utilization", "abc" }, { "--gpu-memory-utilization", "abc" } },
+  { { "--gpu-memory-utilization", "0.9" }, { "--gpu-memory-utilization", "--gpu" } },
+  { { "--weights-memory", "10GiB" }, { "--weights-memory", "--gpu" } },
+  { { "--activation-memory", "1GiB" }, { "--activation-memory", "--gpu" } },
+  { { "--gpu", "h100-80gb", "--model", "llama-3-8b", "--weights-memory", "1.3KiB" }, { "--weights-memory", "whole" } },
+  { { "--kv-cache-memory", "0" }, { "--kv-cache-memory" } },
+  { { "--kv-cache-memory", "-3GiB" }, { "--kv-cache-memory", "-3GiB" } },
+  { { "--kv-cache-memory", "99999999999999999999" }, { "--kv-cache-memory" } },
+  { { "--kv-cache-memory", "20000000TiB" }, { "--kv-cache-memory", "64 bits" } },
+  { { "--kv-cache-memory", "1GiB", "--gpu", "h100-80gb", "--gpu-memory-utilization", "0.5" }, { "--kv-cache-memory", "--gpu-memory-utilization" } },
+  { { "--tensor-parallel-size", "0" }, { "--tensor-parallel-size", "1 to 1024" } },
+  { { "--tensor-parallel-size", "two" }, { "--tensor-parallel-size", "two" } },
+  { { "--tensor-parallel-size", "3", "--model", "llama-3-8b" }, { "--tensor-parallel-size 3", "32" } },
+  { { "--max-num-batched-tokens", "0" }, { "--max-num-batched-tokens" } },
+  { { "--model", "llama-3-8b", "--kv-cache-memory", "1GiB", "--blocks", "10" }, { "--blocks", "--kv-cache-memory" } },
+  { { "--model", "llama-3-8b", "--gpu", "h100-80gb", "--weights-memory", "1GiB", "--blocks", "10" }, { "--blocks", "--gpu" } },
+  { { "--max-model-len", "4096", "--max-seq-len", "4096" }, { "--max-model-len", "--max-seq-len" } },
+  { { "--max-model-len", "0" }, { "--max-model-len" } },
+  { { "--vllm-log", "--kv-cache-memory", "1GiB" }, { "--vllm-log", "--json" } },
+  { { "--config", "@llama-3-8b.json", "--kv-cache-memory", "512MiB" }, { "8192", "--max-model-len 4096" } },
+  { { "--model", "llama-3-8b", "--gpu", "a100-40gb", "--weights-memory", "40GiB" }, { "No memory is left" } },
+  { { "--model", "llama-3-8b", "--gpu", "h100-80gb" }, { "--weights-memory" } },
+  { { "--model", "tinyllama-1.1b", "--kv-cache-memory", "400GiB", "--block-size", "1" }, { "--block-size" } },
+};
+
+static void
+test_vllm_bad_input (gconstpointer data)
+{
+  guint i = GPOINTER_TO_UINT (data);
+  const char *const *a = vllm_bad_cases[i].args;
+  g_auto(Run) run = { 0 };
+  const char *newline;
+
+  run_vllm_args (&run, "--json", a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], NULL);
+
+  g_test_message ("stderr: %s", run.err);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  newline = strchr (run.err, '\n');
+  g_assert_nonnull (newline);
+  g_assert_cmpstr (newline + 1, ==, "");
+  for (guint j = 0; j < G_N_ELEMENTS (vllm_bad_cases[i].says) && vllm_bad_cases[i].says[j] != NULL; j++)
+    g_assert_nonnull (strstr (run.err, vllm_bad_cases[i].says[j]));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -478,6 +857,26 @@ main (int   argc,
     {
       g_autofree char *path = g_strdup_printf ("/cli/bad-input/%u", i);
       g_test_add_data_func (path, GUINT_TO_POINTER (i), test_bad_input);
+    }
+
+  g_test_add_func ("/cli/simulate/json", test_simulate_json);
+  g_test_add_func ("/cli/simulate/table", test_simulate_table);
+  g_test_add_func ("/cli/simulate/csv", test_simulate_csv);
+  g_test_add_func ("/cli/simulate/bad-file", test_simulate_bad_file);
+  for (guint i = 0; i < G_N_ELEMENTS (simulate_bad_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/cli/simulate/bad-input/%u", i);
+      g_test_add_data_func (path, GUINT_TO_POINTER (i), test_simulate_bad_input);
+    }
+
+  g_test_add_func ("/cli/vllm/log", test_vllm_log);
+  g_test_add_func ("/cli/vllm/gpu-json", test_vllm_gpu_json);
+  g_test_add_func ("/cli/vllm/options", test_vllm_options);
+  g_test_add_func ("/cli/vllm/window-refused", test_vllm_window_refused);
+  for (guint i = 0; i < G_N_ELEMENTS (vllm_bad_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/cli/vllm/bad-input/%u", i);
+      g_test_add_data_func (path, GUINT_TO_POINTER (i), test_vllm_bad_input);
     }
 
   return g_test_run ();

@@ -127,6 +127,56 @@ test_api_formats (void)
 }
 
 static void
+write_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static gboolean
+write_async (KvpComparison  *cmp,
+             const char     *path,
+             int             width,
+             int             height,
+             GError        **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  kvp_export_write_async (cmp, kvp_theme_get (KVP_THEME_DARK), path, width, height, 1,
+                          NULL, write_done_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return kvp_export_write_finish (result, error);
+}
+
+/* The window writes in a worker: the same file, and the same errors. */
+static void
+test_api_async (void)
+{
+  g_autoptr (KvpComparison) cmp = default_comparison ();
+  g_autofree char *dir = make_dir ();
+  g_autofree char *png = g_build_filename (dir, "async.png", NULL);
+  g_autofree char *bad = g_build_filename (dir, "async.gif", NULL);
+  g_autoptr (GError) error = NULL;
+  int w, h;
+
+  g_assert_true (write_async (cmp, png, 1024, 640, &error));
+  g_assert_no_error (error);
+  png_size (png, &w, &h);
+  g_assert_cmpint (w, ==, 1024);
+  g_assert_cmpint (h, ==, 640);
+
+  g_assert_false (write_async (cmp, bad, 1024, 640, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_assert_cmpuint (count_entries (dir), ==, 1);
+  remove_dir (dir);
+}
+
+static void
 test_api_failures (void)
 {
   g_autoptr (KvpComparison) cmp = default_comparison ();
@@ -840,6 +890,7 @@ main (int    argc,
 
   g_test_add_func ("/export/api/formats", test_api_formats);
   g_test_add_func ("/export/api/failures", test_api_failures);
+  g_test_add_func ("/export/api/async", test_api_async);
   g_test_add_func ("/export/api/parse", test_parse);
   g_test_add_func ("/export/binary/formats", test_binary_exports);
   g_test_add_func ("/export/binary/usage", test_binary_usage);

@@ -104,6 +104,32 @@ kvp_comparison_new (const KvpParams  *params,
 }
 
 KvpComparison *
+kvp_comparison_new_figures (const KvpParams  *params,
+                            GError          **error)
+{
+  g_autoptr(KvpComparison) self = NULL;
+
+  g_return_val_if_fail (params != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!kvp_params_validate (params, error))
+    return NULL;
+
+  self = g_new0 (KvpComparison, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  self->params = *params;
+  if (!compute_sizes (self, error))
+    return NULL;
+
+  /* What a fresh pool reports after appending the sequence. */
+  self->blocks_used = self->fits ? self->blocks_needed : 0;
+  self->blocks_free = params->num_blocks - self->blocks_used;
+  self->utilization_percent = 100.0 * (double) self->blocks_used / (double) params->num_blocks;
+
+  return g_steal_pointer (&self);
+}
+
+KvpComparison *
 kvp_comparison_ref (KvpComparison *self)
 {
   g_return_val_if_fail (self != NULL, NULL);

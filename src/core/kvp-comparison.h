@@ -55,6 +55,10 @@ GType          kvp_comparison_get_type (void) G_GNUC_CONST;
 
 KvpComparison *kvp_comparison_new   (const KvpParams  *params,
                                      GError          **error);
+/* The same figures without a pool (pool is NULL): O(1), for the figures an
+ * animation shows between two comparisons. */
+KvpComparison *kvp_comparison_new_figures (const KvpParams  *params,
+                                           GError          **error);
 KvpComparison *kvp_comparison_ref   (KvpComparison    *self);
 void           kvp_comparison_unref (KvpComparison    *self);
 /* The figures as a JSON object; field names follow the /compare/memory

@@ -490,3 +490,34 @@ kvp_file_writer_free (KvpFileWriter *self)
   g_free (self->base);
   g_free (self);
 }
+
+gboolean
+kvp_file_replace_contents (const char  *path,
+                           const char  *data,
+                           gsize        len,
+                           GError     **error)
+{
+  g_autoptr(KvpFileWriter) writer = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  writer = kvp_file_writer_new (path, error);
+  if (writer == NULL)
+    return FALSE;
+
+  while (len > 0)
+    {
+      gssize n = write (writer->fd, data, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return fail_errno (writer, errno, error);
+      data += n;
+      len -= n;
+    }
+
+  return kvp_file_writer_commit (writer, error);
+}

@@ -29,6 +29,12 @@ gboolean       kvp_file_writer_commit  (KvpFileWriter  *self,
 /* Discards what was written, unless committed. */
 void           kvp_file_writer_free    (KvpFileWriter  *self);
 
+/* Replaces @path with @len bytes of @data through a writer: all or nothing. */
+gboolean       kvp_file_replace_contents (const char   *path,
+                                          const char   *data,
+                                          gsize         len,
+                                          GError      **error);
+
 /* "Could not write “PATH”: REASON", the path quoted. */
 void           kvp_set_write_error     (GError        **error,
                                         const char     *path,

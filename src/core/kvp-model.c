@@ -74,7 +74,7 @@ kvp_dtype_from_string (const char  *name,
     g_autofree char *quoted = kvp_quote (name);
 
     g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                 _("Unknown KV cache type “%s”: use fp32, fp16, bf16, fp8 (e4m3 or e5m2) or int8."),
+                 _("Unknown KV cache type “%s”: use auto (the model’s own), fp32, fp16, bf16, fp8 (fp8_e4m3, fp8_e5m2) or int8."),
                  quoted);
   }
   return FALSE;

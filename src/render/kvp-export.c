@@ -348,3 +348,82 @@ kvp_export_write (KvpComparison  *cmp,
   return draw (cmp, theme, format, width, height, scale, &sink, path, error) &&
          kvp_file_writer_commit (writer, error);
 }
+
+typedef struct
+{
+  KvpComparison  *cmp;
+  const KvpTheme *theme;
+  char           *path;
+  int             width, height;
+  double          scale;
+} WriteJob;
+
+static void
+write_job_free (WriteJob *job)
+{
+  kvp_comparison_unref (job->cmp);
+  g_free (job->path);
+  g_free (job);
+}
+
+/* Pango's default font map is one per thread, so the scene this worker lays
+ * out and paints touches nothing the main thread uses. */
+static void
+write_thread_cb (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  WriteJob *job = task_data;
+  GError *error = NULL;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  if (kvp_export_write (job->cmp, job->theme, job->path, job->width, job->height, job->scale, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+kvp_export_write_async (KvpComparison       *cmp,
+                        const KvpTheme      *theme,
+                        const char          *path,
+                        int                  width,
+                        int                  height,
+                        double               scale,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  WriteJob *job;
+
+  g_return_if_fail (cmp != NULL);
+  g_return_if_fail (theme != NULL);
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kvp_export_write_async);
+
+  job = g_new0 (WriteJob, 1);
+  job->cmp = kvp_comparison_ref (cmp);
+  job->theme = theme;
+  job->path = g_strdup (path);
+  job->width = width;
+  job->height = height;
+  job->scale = scale;
+  g_task_set_task_data (task, job, (GDestroyNotify) write_job_free);
+  g_task_run_in_thread (task, write_thread_cb);
+}
+
+gboolean
+kvp_export_write_finish (GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, kvp_export_write_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-deploy.c: from GPU choices to a vLLM-sized pool. */
+
+#define G_LOG_DOMAIN "kvpage-core"
+
+#include "config.h"
+
+#include <inttypes.h>
+#include <math.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "kvp-deploy.h"
+#include "kvp-error.h"
+
+void
+kvp_deploy_clear (KvpDeploy *self)
+{
+  g_return_if_fail (self != NULL);
+
+  g_clear_pointer (&self->config, kvp_model_config_unref);
+  g_clear_pointer (&self->sizing, kvp_vllm_sizing_free);
+}
+
+static gboolean
+both (GVariantDict  *options,
+      const char    *a,
+      const char    *b,
+      const char    *why,
+      GError       **error)
+{
+  if (!g_variant_dict_contains (options, a) || !g_variant_dict_contains (options, b))
+    return FALSE;
+  /* Translators: two options that cannot go together, then why. */
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("--%s and --%s cannot go together: %s"), a, b, why);
+  return TRUE;
+}
+
+static gboolean
+needs (GVariantDict  *options,
+       const char    *option,
+       GError       **error)
+{
+  if (!g_variant_dict_contains (options, option) || g_variant_dict_contains (options, "gpu") ||
+      g_variant_dict_contains (options, "gpu-memory"))
+    return FALSE;
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+               _("--%s goes with a GPU: add --gpu KEY (see --list-gpus) or --gpu-memory SIZE."), option);
+  return TRUE;
+}
+
+static gboolean
+lookup_size (GVariantDict  *options,
+             const char    *name,
+             guint64       *out,
+             GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  const char *text;
+
+  if (!g_variant_dict_lookup (options, name, "&s", &text))
+    return TRUE;
+  if (kvp_size_parse (text, out, &local_error))
+    return TRUE;
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, "--%s: %s", name, local_error->message);
+  return FALSE;
+}
+
+static gboolean
+lookup_count (GVariantDict  *options,
+              const char    *name,
+              guint64        max,
+              guint64       *out,
+              GError       **error)
+{
+  const char *text;
+
+  if (!g_variant_dict_lookup (options, name, "&s", &text))
+    return TRUE;
+  if (g_ascii_string_to_unsigned (text, 10, 1, max, out, NULL))
+    return TRUE;
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+               _("--%s “%s” is not valid: use a whole number from %" PRIu64 " to %" PRIu64 "."), name, text,
+               (guint64) 1, max);
+  return FALSE;
+}
+
+gboolean
+kvp_deploy_parse_options (KvpDeploy     *self,
+                          GVariantDict  *options,
+                          KvpParams     *params,
+                          GError       **error)
+{
+  const char *text;
+  guint64 value = 0;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (options != NULL, FALSE);
+  g_return_val_if_fail (params != NULL, FALSE);
+
+  if (both (options, "config", "model", _("a config.json is the model."), error) ||
+      both (options, "gpu", "gpu-memory", _("a GPU preset has its memory; give one of them."), error) ||
+      both (options, "max-model-len", "max-seq-len", _("they are two names of one length."), error) ||
+      both (options, "kv-cache-memory", "gpu-memory-utilization", _("the KV memory is given exactly."), error) ||
+      both (options, "kv-cache-memory", "weights-memory", _("the KV memory is given exactly."), error) ||
+      both (options, "kv-cache-memory", "activation-memory", _("the KV memory is given exactly."), error) ||
+      needs (options, "gpu-memory-utilization", error) || needs (options, "weights-memory", error) ||
+      needs (options, "activation-memory", error))
+    return FALSE;
+
+  if (g_variant_dict_lookup (options, "config", "^&ay", &text))
+    {
+      self->config = kvp_model_config_new_from_file (text, error);
+      if (self->config == NULL)
+        return FALSE;
+      params->model = &self->config->model;
+      params->max_seq_len = self->config->model.max_context;
+      /* vLLM's --kv-cache-dtype defaults to auto: the model's type. */
+      params->dtype = self->config->dtype;
+    }
+
+  if (g_variant_dict_lookup (options, "gpu", "&s", &text))
+    {
+      self->gpu = kvp_gpu_lookup (text, error);
+      if (self->gpu == NULL)
+        return FALSE;
+    }
+
+  if (!lookup_size (options, "gpu-memory", &self->gpu_memory_bytes, error) ||
+      !lookup_size (options, "weights-memory", &self->weights_bytes, error) ||
+      !lookup_size (options, "kv-cache-memory", &self->kv_cache_bytes, error) ||
+      !lookup_count (options, "max-num-batched-tokens", KVP_DEPLOY_MAX_BATCHED_TOKENS, &self->max_num_batched_tokens, error) ||
+      !lookup_count (options, "tensor-parallel-size", KVP_DEPLOY_MAX_TENSOR_PARALLEL, &value, error))
+    return FALSE;
+  self->tensor_parallel_size = value;
+
+  /* A zero reserve is allowed: it is how to mirror a measured budget. */
+  if (g_variant_dict_lookup (options, "activation-memory", "&s", &text))
+    {
+      self->has_activation = TRUE;
+      if (g_strcmp0 (text, "0") != 0 && !lookup_size (options, "activation-memory", &self->activation_bytes, error))
+        return FALSE;
+    }
+
+  if (g_variant_dict_lookup (options, "gpu-memory-utilization", "&s", &text))
+    {
+      char *end = NULL;
+      double utilization = g_ascii_strtod (text, &end);
+
+      if (end == text || *end != '\0' || !(utilization > 0.0 && utilization <= 1.0))
+        {
+          g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                       _("--gpu-memory-utilization “%s” is not valid: use a fraction more than 0 and at most 1, such as 0.92."),
+                       text);
+          return FALSE;
+        }
+      self->utilization = utilization;
+    }
+
+  if (kvp_deploy_sizes_pool (self) && g_variant_dict_contains (options, "blocks"))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--blocks and %s cannot go together: the GPU memory sets the block count."),
+                   self->kv_cache_bytes > 0 ? "--kv-cache-memory" : g_variant_dict_contains (options, "gpu") ? "--gpu" : "--gpu-memory");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+kvp_deploy_dtype_from_string (const KvpDeploy  *self,
+                              const char       *name,
+                              KvpDtype         *out_dtype,
+                              GError          **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (out_dtype != NULL, FALSE);
+
+  if (g_ascii_strcasecmp (name, "auto") == 0)
+    {
+      *out_dtype = self->config != NULL ? self->config->dtype : KVP_DTYPE_DEFAULT;
+      return TRUE;
+    }
+  return kvp_dtype_from_string (name, out_dtype, error);
+}
+
+gboolean
+kvp_deploy_sizes_pool (const KvpDeploy *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->gpu != NULL || self->gpu_memory_bytes > 0 || self->kv_cache_bytes > 0;
+}
+
+/* Weights on one GPU: the config's parameter estimate × bytes per weight,
+ * split over the tensor-parallel group (vLLM shards the vocabulary too). */
+static gboolean
+estimate_weights (KvpDeploy  *self,
+                  guint       tp,
+                  GError    **error)
+{
+  double bytes;
+
+  if (self->config == NULL)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("A preset model has no parameter count to estimate its weights from: give --weights-memory SIZE, "
+                     "or --config FILE."));
+      return FALSE;
+    }
+
+  bytes = ceil ((double) self->config->num_params * self->config->weight_bytes_per_param / tp);
+  if (bytes >= 18446744073709551616.0)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW, _("The KV cache size does not fit in 64 bits."));
+      return FALSE;
+    }
+  self->budget.weights_bytes = (guint64) bytes;
+  self->weights_estimated = TRUE;
+  return TRUE;
+}
+
+gboolean
+kvp_deploy_apply (KvpDeploy  *self,
+                  KvpParams  *params,
+                  GError    **error)
+{
+  guint tp;
+  guint64 total = 0;
+  gboolean is_a100 = FALSE;
+  KvpVllmInput input;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (params != NULL && params->model != NULL, FALSE);
+
+  tp = MAX (self->tensor_parallel_size, 1);
+  if (params->model->num_attention_heads % tp != 0)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--tensor-parallel-size %u does not divide the model’s %u attention heads, which vLLM requires."),
+                   tp, params->model->num_attention_heads);
+      return FALSE;
+    }
+
+  /* The comparison shows one GPU's share. */
+  kvp_model_for_tensor_parallel (params->model, tp, &self->per_gpu_model);
+  params->model = &self->per_gpu_model;
+
+  if (!kvp_deploy_sizes_pool (self))
+    return TRUE;
+
+  if (self->gpu != NULL)
+    {
+      total = self->gpu->total_bytes;
+      is_a100 = self->gpu->is_a100;
+    }
+  else
+    total = self->gpu_memory_bytes;
+
+  if (self->max_num_batched_tokens == 0)
+    self->max_num_batched_tokens = total > 0 ? kvp_gpu_default_batched_tokens (total, is_a100) : 2048;
+
+  if (self->kv_cache_bytes > 0)
+    input.available_bytes = self->kv_cache_bytes;
+  else
+    {
+      self->has_budget = TRUE;
+      self->budget.total_bytes = total;
+      self->budget.utilization = self->utilization > 0 ? self->utilization : KVP_GPU_DEFAULT_UTILIZATION;
+      self->budget.activation_bytes = self->has_activation ? self->activation_bytes : KVP_GPU_DEFAULT_ACTIVATION_BYTES;
+      self->budget.weights_bytes = self->weights_bytes;
+      if (self->weights_bytes == 0 && !estimate_weights (self, tp, error))
+        return FALSE;
+      if (!kvp_gpu_budget_compute (&self->budget, error))
+        return FALSE;
+      input.available_bytes = self->budget.available_bytes;
+    }
+
+  /* Sizing takes the whole model and splits it itself. */
+  input.model = self->config != NULL ? &self->config->model : &self->per_gpu_model;
+  input.layers = self->config != NULL ? self->config->layers : NULL;
+  input.dtype = params->dtype;
+  input.tensor_parallel_size = self->config != NULL ? tp : 1;
+  input.block_size = params->block_size;
+  input.max_model_len = params->max_seq_len;
+  input.max_num_batched_tokens = self->max_num_batched_tokens;
+
+  g_clear_pointer (&self->sizing, kvp_vllm_sizing_free);
+  self->sizing = kvp_vllm_sizing_new (&input, error);
+  if (self->sizing == NULL)
+    return FALSE;
+
+  if (self->sizing->num_gpu_blocks > KVP_BLOCK_POOL_MAX_BLOCKS)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("vLLM would make %" PRIu64 " blocks, more than the %u kvpage can draw: raise --block-size."),
+                   self->sizing->num_gpu_blocks, KVP_BLOCK_POOL_MAX_BLOCKS);
+      return FALSE;
+    }
+  params->num_blocks = (guint32) self->sizing->num_gpu_blocks;
+  return TRUE;
+}
+
+static void
+set_uint (JsonObject *object,
+          const char *name,
+          guint64     value)
+{
+  json_object_set_int_member (object, name, (gint64) value);
+}
+
+void
+kvp_deploy_add_json (const KvpDeploy *self,
+                     JsonObject      *object)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GList) names = NULL;
+  JsonObject *sized;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (object != NULL);
+
+  /* The JSON of a preset without GPU choices stays as it always was. */
+  if (self->config == NULL && self->tensor_parallel_size == 0 && self->sizing == NULL)
+    return;
+
+  set_uint (object, "tensor_parallel_size", MAX (self->tensor_parallel_size, 1));
+  if (self->sizing == NULL)
+    return;
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  kvp_vllm_sizing_add_json (self->sizing, builder);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+
+  /* get_members () keeps the order the builder gave. */
+  sized = json_node_get_object (node);
+  names = json_object_get_members (sized);
+  for (GList *l = names; l != NULL; l = l->next)
+    json_object_set_member (object, l->data, json_node_copy (json_object_get_member (sized, l->data)));
+
+  /* What the KV memory rests on: exact when given, an estimate otherwise. */
+  json_object_set_boolean_member (object, "kv_cache_memory_estimated", self->has_budget);
+  if (self->gpu != NULL || self->gpu_memory_bytes > 0)
+    {
+      json_object_set_string_member (object, "gpu", self->gpu != NULL ? self->gpu->key : "custom");
+      set_uint (object, "gpu_memory_bytes", self->gpu != NULL ? self->gpu->total_bytes : self->gpu_memory_bytes);
+    }
+  if (self->has_budget)
+    {
+      json_object_set_double_member (object, "gpu_memory_utilization", self->budget.utilization);
+      set_uint (object, "requested_memory_bytes", self->budget.requested_bytes);
+      set_uint (object, "weights_bytes", self->budget.weights_bytes);
+      json_object_set_boolean_member (object, "weights_estimated", self->weights_estimated);
+      set_uint (object, "activation_bytes", self->budget.activation_bytes);
+    }
+}

@@ -1,0 +1,981 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-model-config.c: a Hugging Face config.json read with vLLM's rules
+ * (vllm/transformers_utils/model_arch_config_convertor.py for heads and head
+ * size, the model files for which layers slide), so the KV figures match the
+ * ones vLLM prints. */
+
+#define G_LOG_DOMAIN "kvpage-core"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <sys/stat.h>
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "kvp-error.h"
+#include "kvp-model-config.h"
+
+/* The largest real models have a few hundred layers; a per-layer table for
+ * four billion would exhaust memory before any figure came out. */
+#define MAX_LAYERS 65536u
+
+/* json-glib parses by recursion; a hostile file nested a million deep would
+ * exhaust the stack, and no real config nests more than a few levels. */
+#define MAX_NESTING 64
+
+typedef struct
+{
+  const char *file;     /* for messages */
+  JsonObject *root;
+  JsonObject *text;     /* text_config of a multimodal model, else root */
+} Reader;
+
+/* vLLM's is_deepseek_mla: these model types cache one latent when the
+ * config has a kv_lora_rank. */
+static const char *mla_model_types[] = {
+  "AXK1", "deepseek_v2", "deepseek_v3", "deepseek_v32", "deepseek_mtp", "glm_moe_dsa",
+  "glm4_moe_lite", "glm4_moe_lite_mtp", "kimi_k2", "kimi_linear", "longcat_flash",
+  "pangu_ultra_moe", "pangu_ultra_moe_mtp", "bailing_hybrid",
+};
+
+/* Models whose layers keep a fixed recurrent state rather than a KV cache
+ * per token (vLLM's MambaSpec); named so the refusal says what they are. */
+static const struct
+{
+  const char *model_type;
+  const char *kind;
+} state_model_types[] = {
+  { "mamba", "mamba" }, { "mamba2", "mamba" }, { "falcon_mamba", "mamba" },
+  { "jamba", "mamba" }, { "bamba", "mamba" }, { "zamba", "mamba" }, { "zamba2", "mamba" },
+  { "nemotron_h", "mamba" }, { "falcon_h1", "mamba" }, { "granitemoehybrid", "mamba" },
+  { "plamo2", "mamba" }, { "lfm2", "conv" }, { "qwen3_next", "linear_attention" },
+  { "minimax", "linear_attention" }, { "minimax_m1", "linear_attention" },
+};
+
+const char *
+kvp_layer_kind_to_string (KvpLayerKind kind)
+{
+  static const char *names[KVP_N_LAYER_KINDS] = { "full", "sliding_window", "chunked_local" };
+
+  g_return_val_if_fail (kind < KVP_N_LAYER_KINDS, NULL);
+
+  return names[kind];
+}
+
+/* Text from the file, fit for a one-line message: control and format
+ * characters (a newline, an escape sequence) become \uXXXX, and a long
+ * string is cut. */
+static char *
+printable (const char *raw)
+{
+  /* json-glib can quote a broken \u escape into its own message. */
+  g_autofree char *text = g_utf8_make_valid (raw, -1);
+  GString *out = g_string_new (NULL);
+  guint count = 0;
+
+  for (const char *p = text; *p != '\0' && count < 120; p = g_utf8_next_char (p), count++)
+    {
+      gunichar c = g_utf8_get_char (p);
+      GUnicodeType type = g_unichar_type (c);
+
+      if (type == G_UNICODE_CONTROL || type == G_UNICODE_FORMAT || type == G_UNICODE_LINE_SEPARATOR ||
+          type == G_UNICODE_PARAGRAPH_SEPARATOR || type == G_UNICODE_UNASSIGNED)
+        g_string_append_printf (out, "\\u%04X", c);
+      else
+        g_string_append_unichar (out, c);
+    }
+  if (count == 120 && *text != '\0')
+    g_string_append (out, "…");
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+fail (GError     **error,
+      const char  *file,
+      const char  *key,
+      const char  *why)
+{
+  if (key != NULL)
+    /* Translators: a config.json problem: the file, the key, then why. */
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("%s: key “%s” %s"), file, key, why);
+  else
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, "%s: %s", file, why);
+  return FALSE;
+}
+
+/* The node of a key, text_config first: the architecture of a multimodal
+ * model lives there, as transformers' get_text_config() finds it. */
+static JsonNode *
+lookup (const Reader *r,
+        const char   *key)
+{
+  if (json_object_has_member (r->text, key))
+    return json_object_get_member (r->text, key);
+  if (r->text != r->root && json_object_has_member (r->root, key))
+    return json_object_get_member (r->root, key);
+  return NULL;
+}
+
+static gboolean
+is_null (JsonNode *node)
+{
+  return node == NULL || JSON_NODE_HOLDS_NULL (node);
+}
+
+/* A positive whole number that fits in 32 bits; absent or null leaves
+ * *found FALSE (an error when required). */
+static gboolean
+read_uint (const Reader  *r,
+           const char    *key,
+           gboolean       required,
+           guint32       *out,
+           gboolean      *found,
+           GError       **error)
+{
+  JsonNode *node = lookup (r, key);
+  gint64 value;
+
+  if (found != NULL)
+    *found = FALSE;
+
+  if (is_null (node))
+    {
+      if (required)
+        return fail (error, r->file, key, _("is missing: the model’s KV cache cannot be sized without it."));
+      return TRUE;
+    }
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return fail (error, r->file, key, _("is not a whole number."));
+
+  value = json_node_get_int (node);
+  if (value <= 0)
+    return fail (error, r->file, key, _("must be a positive number."));
+  if (value > G_MAXUINT32)
+    return fail (error, r->file, key, _("is too large (more than 4,294,967,295)."));
+
+  *out = (guint32) value;
+  if (found != NULL)
+    *found = TRUE;
+  return TRUE;
+}
+
+/* As read_uint, where 0 is a meaningful value too. */
+static gboolean
+read_uint_or_zero (const Reader  *r,
+                   const char    *key,
+                   guint32       *out,
+                   gboolean      *found,
+                   GError       **error)
+{
+  JsonNode *node = lookup (r, key);
+
+  if (!is_null (node) && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_INT64 && json_node_get_int (node) == 0)
+    {
+      *out = 0;
+      *found = TRUE;
+      return TRUE;
+    }
+  return read_uint (r, key, FALSE, out, found, error);
+}
+
+/* A string or nothing; anything else is an error. */
+static gboolean
+read_string (const Reader  *r,
+             JsonObject    *object,
+             const char    *key,
+             const char   **out,
+             GError       **error)
+{
+  JsonNode *node = object != NULL ? (json_object_has_member (object, key) ? json_object_get_member (object, key) : NULL)
+                                  : lookup (r, key);
+
+  *out = NULL;
+  if (is_null (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return fail (error, r->file, key, _("is not a string."));
+  *out = json_node_get_string (node);
+  return TRUE;
+}
+
+static gboolean
+read_bool (const Reader *r,
+           const char   *key,
+           gboolean      fallback)
+{
+  JsonNode *node = lookup (r, key);
+
+  if (is_null (node) || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return fallback;
+  return json_node_get_boolean (node);
+}
+
+/* An array of num_layers strings, or NULL when the key is absent. */
+static gboolean
+read_layer_strings (const Reader  *r,
+                    const char    *key,
+                    guint          num_layers,
+                    JsonArray    **out,
+                    GError       **error)
+{
+  JsonNode *node = lookup (r, key);
+  JsonArray *array;
+
+  *out = NULL;
+  if (is_null (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return fail (error, r->file, key, _("is not a list."));
+
+  array = json_node_get_array (node);
+  if (json_array_get_length (array) != num_layers)
+    {
+      g_autofree char *why =
+        g_strdup_printf (_("lists %u layers, but num_hidden_layers is %u."),
+                         json_array_get_length (array), num_layers);
+      return fail (error, r->file, key, why);
+    }
+
+  for (guint i = 0; i < num_layers; i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
+        return fail (error, r->file, key, _("holds something that is not a string."));
+    }
+
+  *out = array;
+  return TRUE;
+}
+
+static gboolean
+refuse_state_layer (const Reader  *r,
+                    const char    *key,
+                    const char    *kind,
+                    guint          index,
+                    GError       **error)
+{
+  g_autofree char *shown = printable (kind);
+  g_autofree char *why =
+    g_strdup_printf (_("makes layer %u a “%s” layer, which keeps a recurrent state instead of a KV cache per token; "
+                       "kvpage does not size vLLM’s state pages, so it gives no figure rather than a wrong one."),
+                     index, shown);
+  return fail (error, r->file, key, why);
+}
+
+/* Mamba, linear attention and convolution layers: refused, named. */
+static gboolean
+check_attention_only (const Reader  *r,
+                      const char    *model_type,
+                      guint          num_layers,
+                      GError       **error)
+{
+  JsonArray *list = NULL;
+  JsonNode *node;
+
+  if (!read_layer_strings (r, "layers_block_type", num_layers, &list, error))
+    return FALSE;
+  for (guint i = 0; list != NULL && i < num_layers; i++)
+    {
+      const char *kind = json_array_get_string_element (list, i);
+
+      if (g_strcmp0 (kind, "attention") != 0)
+        return refuse_state_layer (r, "layers_block_type", kind, i, error);
+    }
+
+  node = lookup (r, "attn_type_list");
+  if (!is_null (node) && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *types = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (types); i++)
+        {
+          JsonNode *element = json_array_get_element (types, i);
+
+          /* MiniMax: 1 is softmax attention, 0 linear attention. */
+          if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_INT64 &&
+              json_node_get_int (element) == 0)
+            return refuse_state_layer (r, "attn_type_list", "linear_attention", i, error);
+        }
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (state_model_types); i++)
+    {
+      if (g_strcmp0 (model_type, state_model_types[i].model_type) == 0 &&
+          !json_object_has_member (r->text, "layer_types"))
+        {
+          g_autofree char *why =
+            g_strdup_printf (_("is “%s”, a model with “%s” layers that keep a recurrent state instead of a KV cache per token; "
+                               "kvpage does not size vLLM’s state pages, so it gives no figure rather than a wrong one."),
+                             model_type, state_model_types[i].kind);
+          return fail (error, r->file, "model_type", why);
+        }
+    }
+
+  return TRUE;
+}
+
+static gboolean
+has_prefix_of (const char *model_type,
+               const char *prefix)
+{
+  return model_type != NULL && g_str_has_prefix (model_type, prefix);
+}
+
+/* Which layers slide or chunk, as vLLM's model code decides. */
+static gboolean
+read_layer_kinds (const Reader    *r,
+                  KvpModelConfig  *self,
+                  GError         **error)
+{
+  const char *mt = self->model_type;
+  guint n = self->model.num_layers;
+  guint32 window = 0, pattern = 0, chunk = 0;
+  gboolean has_window, has_pattern, has_chunk;
+  JsonArray *types = NULL;
+  JsonNode *no_rope;
+
+  for (guint i = 0; i < n; i++)
+    self->layers[i] = (KvpLayer) { KVP_LAYER_FULL, 0 };
+
+  /* sliding_window 0 or null means none (vllm/config/model.py). */
+  {
+    JsonNode *node = lookup (r, "sliding_window");
+
+    has_window = FALSE;
+    if (!is_null (node) && JSON_NODE_HOLDS_VALUE (node) &&
+        json_node_get_value_type (node) == G_TYPE_INT64 && json_node_get_int (node) == 0)
+      ;
+    else if (!read_uint (r, "sliding_window", FALSE, &window, &has_window, error))
+      return FALSE;
+  }
+
+  if (!read_layer_strings (r, "layer_types", n, &types, error))
+    return FALSE;
+
+  for (guint i = 0; types != NULL && i < n; i++)
+    {
+      const char *kind = json_array_get_string_element (types, i);
+
+      if (g_str_equal (kind, "full_attention"))
+        continue;
+      if (g_str_equal (kind, "sliding_attention"))
+        {
+          if (has_window)
+            self->layers[i] = (KvpLayer) { KVP_LAYER_SLIDING, window };
+          continue;
+        }
+      if (g_str_equal (kind, "chunked_attention"))
+        {
+          if (!read_uint (r, "attention_chunk_size", TRUE, &chunk, NULL, error))
+            return FALSE;
+          self->layers[i] = (KvpLayer) { KVP_LAYER_CHUNKED, chunk };
+          continue;
+        }
+      if (g_str_equal (kind, "linear_attention") || g_str_equal (kind, "mamba") || g_str_equal (kind, "conv") ||
+          g_str_equal (kind, "hybrid") || g_str_equal (kind, "recurrent"))
+        return refuse_state_layer (r, "layer_types", kind, i, error);
+      {
+        g_autofree char *shown = printable (kind);
+        g_autofree char *why =
+          g_strdup_printf (_("makes layer %u a “%s” layer, a kind kvpage does not know "
+                             "(it knows full_attention, sliding_attention and chunked_attention)."),
+                           i, shown);
+        return fail (error, r->file, "layer_types", why);
+      }
+    }
+
+  /* Qwen2/Qwen3: the window applies only with use_sliding_window, from
+   * layer max_window_layers on; vLLM refuses a mix (qwen2.py). */
+  if (has_prefix_of (mt, "qwen2") || has_prefix_of (mt, "qwen3"))
+    {
+      guint32 max_window_layers = 0;
+      gboolean has_max = FALSE;
+      guint sliding = 0;
+
+      for (guint i = 0; i < n; i++)
+        self->layers[i] = (KvpLayer) { KVP_LAYER_FULL, 0 };
+      if (!read_bool (r, "use_sliding_window", FALSE) || !has_window)
+        return TRUE;
+
+      if (!read_uint_or_zero (r, "max_window_layers", &max_window_layers, &has_max, error))
+        return FALSE;
+      for (guint i = has_max ? max_window_layers : 0; i < n; i++, sliding++)
+        self->layers[i] = (KvpLayer) { KVP_LAYER_SLIDING, window };
+      if (sliding > 0 && sliding < n)
+        return fail (error, r->file, "max_window_layers",
+                     _("slides the window on some layers but not all, which vLLM does not support for Qwen models."));
+      return TRUE;
+    }
+
+  /* gpt-oss: vLLM ignores layer_types and slides the even layers. */
+  if (g_strcmp0 (mt, "gpt_oss") == 0)
+    {
+      for (guint i = 0; i < n; i++)
+        self->layers[i] = (i % 2 == 0 && has_window) ? (KvpLayer) { KVP_LAYER_SLIDING, window }
+                                                     : (KvpLayer) { KVP_LAYER_FULL, 0 };
+      return TRUE;
+    }
+
+  if (types != NULL)
+    return TRUE;
+
+  /* Without layer_types, transformers generates the pattern. */
+  if (!read_uint (r, "sliding_window_pattern", FALSE, &pattern, &has_pattern, error))
+    return FALSE;
+
+  if (g_strcmp0 (mt, "gemma2") == 0)
+    {
+      for (guint i = 0; i < n && has_window; i++)
+        if (i % 2 == 0)
+          self->layers[i] = (KvpLayer) { KVP_LAYER_SLIDING, window };
+      return TRUE;
+    }
+
+  if (has_prefix_of (mt, "gemma3") || g_strcmp0 (mt, "cohere2") == 0)
+    {
+      if (!has_pattern)
+        pattern = g_strcmp0 (mt, "cohere2") == 0 ? 4 : 6;
+      for (guint i = 0; i < n && has_window; i++)
+        if ((i + 1) % pattern != 0)
+          self->layers[i] = (KvpLayer) { KVP_LAYER_SLIDING, window };
+      return TRUE;
+    }
+
+  /* Llama 4: RoPE layers attend within chunks, NoPE layers (0 in
+   * no_rope_layers; by default every fourth) attend to everything. */
+  if (!read_uint (r, "attention_chunk_size", FALSE, &chunk, &has_chunk, error))
+    return FALSE;
+  no_rope = lookup (r, "no_rope_layers");
+  if (has_chunk && has_prefix_of (mt, "llama4"))
+    {
+      JsonArray *flags = NULL;
+
+      if (!is_null (no_rope))
+        {
+          if (!JSON_NODE_HOLDS_ARRAY (no_rope) || json_array_get_length (json_node_get_array (no_rope)) != n)
+            return fail (error, r->file, "no_rope_layers", _("is not a list with one entry per layer."));
+          flags = json_node_get_array (no_rope);
+        }
+
+      for (guint i = 0; i < n; i++)
+        {
+          gboolean rope;
+
+          if (flags != NULL)
+            {
+              JsonNode *element = json_array_get_element (flags, i);
+
+              if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_INT64)
+                return fail (error, r->file, "no_rope_layers", _("holds something that is not 0 or 1."));
+              rope = json_node_get_int (element) != 0;
+            }
+          else
+            rope = (i + 1) % 4 != 0;
+
+          if (rope)
+            self->layers[i] = (KvpLayer) { KVP_LAYER_CHUNKED, chunk };
+        }
+      return TRUE;
+    }
+
+  /* One window for every layer, as Mistral-7B-v0.1. */
+  for (guint i = 0; i < n && has_window; i++)
+    self->layers[i] = (KvpLayer) { KVP_LAYER_SLIDING, window };
+
+  return TRUE;
+}
+
+/* What --kv-dtype auto means: the model's dtype.  A float32 (or unnamed)
+ * checkpoint runs in bfloat16 on the GPUs vLLM serves from. */
+static gboolean
+read_dtype (const Reader    *r,
+            KvpModelConfig  *self,
+            GError         **error)
+{
+  const char *name = NULL;
+  const char *key = "torch_dtype";
+
+  /* The top level names the dtype of a multimodal model. */
+  if (!read_string (r, r->root, key, &name, error))
+    return FALSE;
+  if (name == NULL)
+    {
+      key = "dtype";
+      if (!read_string (r, r->root, key, &name, error))
+        return FALSE;
+    }
+  if (name == NULL && r->text != r->root)
+    {
+      key = "torch_dtype";
+      if (!read_string (r, r->text, key, &name, error))
+        return FALSE;
+    }
+
+  if (name == NULL || g_str_equal (name, "bfloat16") || g_str_equal (name, "float32") ||
+      g_str_equal (name, "float"))
+    self->dtype = KVP_DTYPE_BF16;
+  else if (g_str_equal (name, "float16") || g_str_equal (name, "half"))
+    self->dtype = KVP_DTYPE_FP16;
+  else
+    {
+      g_autofree char *shown = printable (name);
+      g_autofree char *why = g_strdup_printf (_("names the type “%s”; kvpage knows bfloat16, float16 and float32."), shown);
+      return fail (error, r->file, key, why);
+    }
+
+  self->weight_bytes_per_param = name != NULL && g_str_has_prefix (name, "float32") ? 4.0 : 2.0;
+  return TRUE;
+}
+
+/* Bytes per weight when the config says the checkpoint is quantized. */
+static void
+read_quantization (const Reader   *r,
+                   KvpModelConfig *self)
+{
+  JsonNode *node = lookup (r, "quantization_config");
+  JsonObject *q;
+  const char *method = NULL;
+
+  if (is_null (node) || !JSON_NODE_HOLDS_OBJECT (node))
+    return;
+  q = json_node_get_object (node);
+
+  if (json_object_has_member (q, "bits") &&
+      JSON_NODE_HOLDS_VALUE (json_object_get_member (q, "bits")) &&
+      json_node_get_value_type (json_object_get_member (q, "bits")) == G_TYPE_INT64)
+    {
+      gint64 bits = json_object_get_int_member (q, "bits");
+
+      if (bits > 0 && bits <= 32)
+        self->weight_bytes_per_param = bits / 8.0;
+      return;
+    }
+
+  if (json_object_has_member (q, "quant_method") &&
+      JSON_NODE_HOLDS_VALUE (json_object_get_member (q, "quant_method")) &&
+      json_node_get_value_type (json_object_get_member (q, "quant_method")) == G_TYPE_STRING)
+    method = json_object_get_string_member (q, "quant_method");
+
+  if (g_strcmp0 (method, "fp8") == 0 || g_strcmp0 (method, "fbgemm_fp8") == 0)
+    self->weight_bytes_per_param = 1.0;
+  else if (g_strcmp0 (method, "mxfp4") == 0)
+    /* 4 bits plus one 8-bit scale per 32 values. */
+    self->weight_bytes_per_param = 4.25 / 8.0;
+}
+
+static guint32
+opt_uint (const Reader *r,
+          const char   *key,
+          guint32       fallback)
+{
+  guint32 value = 0;
+  gboolean found = FALSE;
+
+  if (!read_uint (r, key, FALSE, &value, &found, NULL) || !found)
+    return fallback;
+  return value;
+}
+
+/* An estimate of the parameters from the shapes: embeddings (and the output
+ * head unless tied), the attention projections (MLA's low-rank ones), the
+ * MLP (gated: three matrices; MoE: every expert, shared experts, router).
+ * Norms and biases are left out: they are well under 0.1 %. */
+static guint64
+count_params (const Reader         *r,
+              const KvpModelConfig *self)
+{
+  const KvpModel *m = &self->model;
+  /* Doubles: exact below 2^53 parameters, and an absurd config saturates
+   * instead of wrapping around to a small figure. */
+  double H = m->hidden_size;
+  double V = opt_uint (r, "vocab_size", 0);
+  double L = m->num_layers;
+  double nh = m->num_attention_heads;
+  double I = opt_uint (r, "intermediate_size", 0);
+  double experts = opt_uint (r, "n_routed_experts", opt_uint (r, "num_local_experts", opt_uint (r, "num_experts", 0)));
+  double attention, dense_mlp, moe_mlp, dense_layers, total;
+
+  if (kvp_model_is_mla (m))
+    {
+      double rope = m->qk_rope_head_dim;
+      double nope = opt_uint (r, "qk_nope_head_dim", 0);
+      double v_dim = opt_uint (r, "v_head_dim", (guint32) nope);
+      double q_rank = opt_uint (r, "q_lora_rank", 0);
+      double q = q_rank > 0 ? H * q_rank + q_rank * nh * (nope + rope) : H * nh * (nope + rope);
+
+      attention = q + H * (m->kv_lora_rank + rope) + m->kv_lora_rank * nh * (nope + v_dim) + nh * v_dim * H;
+    }
+  else
+    {
+      double hd = kvp_model_get_head_dim (m);
+
+      attention = 2 * H * nh * hd + 2 * H * kvp_model_get_kv_heads (m) * hd;
+    }
+
+  dense_mlp = 3 * H * I;
+  dense_layers = L;
+  moe_mlp = 0;
+  if (experts > 0)
+    {
+      double moe_I = opt_uint (r, "moe_intermediate_size", (guint32) I);
+      double shared = opt_uint (r, "n_shared_experts", 0) * 3 * H * moe_I +
+                      3 * H * opt_uint (r, "shared_expert_intermediate_size", 0);
+
+      dense_layers = MIN (L, opt_uint (r, "first_k_dense_replace", 0));
+      moe_mlp = experts * 3 * H * moe_I + shared + H * experts;
+    }
+
+  total = V * H * (read_bool (r, "tie_word_embeddings", FALSE) ? 1 : 2);
+  total += L * attention + dense_layers * dense_mlp + (L - dense_layers) * moe_mlp;
+  return total >= 18446744073709551616.0 ? G_MAXUINT64 : (guint64) total;
+}
+
+/* Deeper than MAX_NESTING is refused before json-glib recurses into it. */
+static gboolean
+nesting_is_sane (const char *data,
+                 gsize       length)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > MAX_NESTING)
+            return FALSE;
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
+static void
+model_config_free (KvpModelConfig *self)
+{
+  g_free (self->key);
+  g_free (self->name);
+  g_free (self->model_type);
+  g_free (self->layers);
+  g_free (self);
+}
+
+KvpModelConfig *
+kvp_model_config_new_from_data (const char  *data,
+                                gsize        length,
+                                const char  *name,
+                                GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) parse_error = NULL;
+  g_autoptr(KvpModelConfig) self = NULL;
+  const char *model_type = NULL;
+  JsonNode *root;
+  JsonNode *text;
+  Reader r = { name, NULL, NULL };
+  guint32 kv_heads = 0, head_dim = 0, context = 0;
+  gboolean found = FALSE;
+  static const char *kv_head_keys[] = {
+    "n_head_kv", "num_kv_heads", "num_key_value_heads", "multi_query_group_num", "num_attention_groups",
+  };
+  static const char *context_keys[] = {
+    "max_position_embeddings", "n_positions", "max_seq_len", "seq_length",
+    "max_sequence_length", "max_seq_length", "seq_len",
+  };
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (length > KVP_MODEL_CONFIG_MAX_SIZE)
+    {
+      fail (error, name, NULL, _("is larger than 16 MiB, far more than any config.json."));
+      return NULL;
+    }
+  if (!g_utf8_validate_len (data, length, NULL))
+    {
+      fail (error, name, NULL, _("is not UTF-8 text, so it is not a config.json."));
+      return NULL;
+    }
+  if (!nesting_is_sane (data, length))
+    {
+      fail (error, name, NULL, _("nests lists or objects more than 64 deep, which no config.json does."));
+      return NULL;
+    }
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, length, &parse_error))
+    {
+      g_autofree char *shown = printable (parse_error->message);
+      g_autofree char *why = g_strdup_printf (_("is not valid JSON (%s)."), shown);
+
+      fail (error, name, NULL, why);
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL)
+    {
+      fail (error, name, NULL, _("is empty."));
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      fail (error, name, NULL, _("is JSON, but not an object of keys as a config.json is."));
+      return NULL;
+    }
+  r.root = r.text = json_node_get_object (root);
+
+  text = json_object_has_member (r.root, "text_config") ? json_object_get_member (r.root, "text_config") : NULL;
+  if (!is_null (text))
+    {
+      if (!JSON_NODE_HOLDS_OBJECT (text))
+        {
+          fail (error, name, "text_config", _("is not an object."));
+          return NULL;
+        }
+      r.text = json_node_get_object (text);
+    }
+
+  self = g_new0 (KvpModelConfig, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+
+  if (!read_string (&r, NULL, "model_type", &model_type, error))
+    return NULL;
+  self->model_type = g_strdup (model_type != NULL ? model_type : "");
+
+  if (!read_uint (&r, "num_hidden_layers", TRUE, &self->model.num_layers, NULL, error) ||
+      !read_uint (&r, "num_attention_heads", TRUE, &self->model.num_attention_heads, NULL, error) ||
+      !read_uint (&r, "hidden_size", FALSE, &self->model.hidden_size, NULL, error))
+    return NULL;
+
+  if (self->model.num_layers > MAX_LAYERS)
+    {
+      fail (error, name, "num_hidden_layers", _("is more than 65,536, far beyond any model."));
+      return NULL;
+    }
+
+  if (!check_attention_only (&r, self->model_type, self->model.num_layers, error))
+    return NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (kv_head_keys) && !found; i++)
+    if (!read_uint (&r, kv_head_keys[i], FALSE, &kv_heads, &found, error))
+      return NULL;
+  self->model.num_kv_heads = found ? kv_heads : self->model.num_attention_heads;
+
+  for (guint i = 0; i < G_N_ELEMENTS (mla_model_types); i++)
+    {
+      if (g_str_equal (self->model_type, mla_model_types[i]) && !is_null (lookup (&r, "kv_lora_rank")))
+        {
+          if (!read_uint (&r, "kv_lora_rank", TRUE, &self->model.kv_lora_rank, NULL, error) ||
+              !read_uint (&r, "qk_rope_head_dim", TRUE, &self->model.qk_rope_head_dim, NULL, error))
+            return NULL;
+          /* One latent per token: vLLM's MLA spec has a single KV head. */
+          self->model.num_kv_heads = 1;
+        }
+    }
+
+  if (!kvp_model_is_mla (&self->model))
+    {
+      if (!read_uint (&r, "head_dim", FALSE, &head_dim, &found, error))
+        return NULL;
+      if (!found && !read_uint (&r, "hidden_size_per_head", FALSE, &head_dim, &found, error))
+        return NULL;
+      if (!found)
+        {
+          if (self->model.hidden_size == 0)
+            {
+              fail (error, name, "hidden_size",
+                    _("is missing, and without head_dim the head size is hidden_size / num_attention_heads."));
+              return NULL;
+            }
+          head_dim = self->model.hidden_size / self->model.num_attention_heads;
+          if (head_dim == 0)
+            {
+              fail (error, name, "hidden_size", _("is smaller than num_attention_heads, so a head would have no size."));
+              return NULL;
+            }
+        }
+      self->model.head_dim = head_dim;
+    }
+
+  /* vLLM takes the smallest of the lengths a config may state. */
+  found = FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (context_keys); i++)
+    {
+      guint32 value = 0;
+      gboolean has = FALSE;
+
+      if (!read_uint (&r, context_keys[i], FALSE, &value, &has, error))
+        return NULL;
+      if (has && (!found || value < context))
+        context = value;
+      found |= has;
+    }
+  if (!found)
+    {
+      fail (error, name, "max_position_embeddings", _("is missing: the model’s context length is not known."));
+      return NULL;
+    }
+  self->model.max_context = context;
+
+  self->layers = g_new0 (KvpLayer, self->model.num_layers);
+  if (!read_layer_kinds (&r, self, error) || !read_dtype (&r, self, error))
+    return NULL;
+  read_quantization (&r, self);
+
+  self->num_params = count_params (&r, self);
+
+  {
+    const char *path_name = NULL;
+
+    if (!read_string (&r, r.root, "_name_or_path", &path_name, error))
+      return NULL;
+    if (path_name != NULL && *path_name != '\0' && g_utf8_strlen (path_name, -1) <= 200)
+      self->name = g_strdup (path_name);
+    else
+      self->name = g_strdup (name);
+  }
+  self->key = g_strdup (self->name);
+  self->model.key = self->key;
+  self->model.name = self->name;
+
+  return g_steal_pointer (&self);
+}
+
+/* "…/Llama-3-8B/config.json" is the model "Llama-3-8B". */
+static char *
+name_from_path (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *parent = g_path_get_basename (dir);
+  const char *chosen = base;
+
+  if (g_str_equal (base, "config.json") && !g_str_equal (parent, ".") && !g_str_equal (parent, G_DIR_SEPARATOR_S))
+    chosen = parent;
+  else if (g_str_has_suffix (base, ".json") && strlen (base) > 5)
+    base[strlen (base) - 5] = '\0';
+
+  return g_filename_display_name (chosen);
+}
+
+KvpModelConfig *
+kvp_model_config_new_from_file (const char  *path,
+                                GError     **error)
+{
+  g_autofree char *display = NULL;
+  g_autofree char *model_name = NULL;
+  g_autofree char *data = NULL;
+  g_autoptr(GError) read_error = NULL;
+  KvpModelConfig *self;
+  GStatBuf st;
+  gsize length;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  display = g_filename_display_name (path);
+  if (g_stat (path, &st) == 0)
+    {
+      if (S_ISDIR (st.st_mode))
+        {
+          fail (error, display, NULL, _("is a folder; give the config.json inside it."));
+          return NULL;
+        }
+      if (S_ISREG (st.st_mode) && (guint64) st.st_size > KVP_MODEL_CONFIG_MAX_SIZE)
+        {
+          fail (error, display, NULL, _("is larger than 16 MiB, far more than any config.json."));
+          return NULL;
+        }
+    }
+
+  if (!g_file_get_contents (path, &data, &length, &read_error))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, "%s", read_error->message);
+      return NULL;
+    }
+
+  self = kvp_model_config_new_from_data (data, length, display, error);
+  if (self == NULL)
+    return NULL;
+
+  /* The file names the model better than a _name_or_path from the training
+   * machine. */
+  model_name = name_from_path (path);
+  if (*model_name != '\0')
+    {
+      g_free (self->name);
+      g_free (self->key);
+      self->name = g_strdup (model_name);
+      self->key = g_strdup (model_name);
+      self->model.key = self->key;
+      self->model.name = self->name;
+    }
+
+  return self;
+}
+
+KvpModelConfig *
+kvp_model_config_ref (KvpModelConfig *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+kvp_model_config_unref (KvpModelConfig *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (g_atomic_ref_count_dec (&self->ref_count))
+    model_config_free (self);
+}
+
+guint
+kvp_model_config_count_layers (const KvpModelConfig *self,
+                               KvpLayerKind          kind)
+{
+  guint count = 0;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  for (guint i = 0; i < self->model.num_layers; i++)
+    count += self->layers[i].kind == kind;
+  return count;
+}
+
+void
+kvp_model_for_tensor_parallel (const KvpModel *model,
+                               guint           tensor_parallel_size,
+                               KvpModel       *out_model)
+{
+  g_return_if_fail (model != NULL);
+  g_return_if_fail (tensor_parallel_size > 0);
+  g_return_if_fail (out_model != NULL);
+
+  *out_model = *model;
+  if (tensor_parallel_size == 1 || kvp_model_is_mla (model))
+    return;
+
+  out_model->num_kv_heads = MAX (1, kvp_model_get_kv_heads (model) / tensor_parallel_size);
+}

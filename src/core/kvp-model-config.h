@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-model-config.h: a model read from a Hugging Face config.json, with the
+ * kind of attention of each layer, decided the way vLLM decides it. */
+
+#pragma once
+
+#include <glib.h>
+
+#include "kvp-model.h"
+
+G_BEGIN_DECLS
+
+/* Larger files are refused before they are read. */
+#define KVP_MODEL_CONFIG_MAX_SIZE (16u * 1024u * 1024u)
+
+typedef enum
+{
+  KVP_LAYER_FULL,     /* full attention: the whole context */
+  KVP_LAYER_SLIDING,  /* sliding window: the last `window` tokens */
+  KVP_LAYER_CHUNKED,  /* chunked local attention (Llama 4): chunks of `window` */
+  KVP_N_LAYER_KINDS
+} KvpLayerKind;
+
+const char *kvp_layer_kind_to_string (KvpLayerKind kind);
+
+typedef struct
+{
+  KvpLayerKind kind;
+  guint32      window;  /* tokens; 0 for full attention */
+} KvpLayer;
+
+typedef struct _KvpModelConfig KvpModelConfig;
+
+struct _KvpModelConfig
+{
+  /*< private >*/
+  gatomicrefcount ref_count;
+
+  /*< public >*/
+  KvpModel  model;          /* key and name point at the strings below */
+  char     *key;
+  char     *name;
+  char     *model_type;     /* "" when the config names none */
+  KvpLayer *layers;         /* model.num_layers of them */
+  KvpDtype  dtype;          /* what --kv-dtype auto means for this model */
+  double    weight_bytes_per_param; /* from torch_dtype or the quantization */
+  guint64   num_params;     /* estimated, see kvp_model_config_count_params */
+};
+
+KvpModelConfig *kvp_model_config_new_from_data (const char      *data,
+                                                gsize            length,
+                                                const char      *name,
+                                                GError         **error);
+KvpModelConfig *kvp_model_config_new_from_file (const char      *path,
+                                                GError         **error);
+KvpModelConfig *kvp_model_config_ref           (KvpModelConfig  *self);
+void            kvp_model_config_unref         (KvpModelConfig  *self);
+
+/* Layers of each kind (full, sliding, chunked). */
+guint           kvp_model_config_count_layers  (const KvpModelConfig *self,
+                                                KvpLayerKind          kind);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpModelConfig, kvp_model_config_unref)
+
+/* The KV cache of one GPU among tensor_parallel_size: vLLM keeps
+ * max (1, kv_heads / tp) heads on each; an MLA latent is never split. */
+void kvp_model_for_tensor_parallel (const KvpModel *model,
+                                    guint           tensor_parallel_size,
+                                    KvpModel       *out_model);
+
+G_END_DECLS

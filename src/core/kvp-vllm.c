@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-vllm.c: vLLM v1's pool arithmetic (vllm/v1/core/kv_cache_utils.py,
+ * vllm/v1/kv_cache_interface.py), with its integer divisions and its
+ * floating-point concurrency, so the figures are the ones vLLM logs. */
+
+#define G_LOG_DOMAIN "kvpage-core"
+
+#include "config.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "kvp-error.h"
+#include "kvp-vllm.h"
+
+#define GIB (1024.0 * 1024.0 * 1024.0)
+
+static guint64
+cdiv (guint64 a,
+      guint64 b)
+{
+  return a / b + (a % b != 0);
+}
+
+/* The blocks one request of max_model_len holds at most in a group of this
+ * kind (the specs' max_admission_blocks_per_request). */
+static guint64
+blocks_per_request (const KvpVllmKind *kind,
+                    guint64            max_model_len,
+                    guint64            batched,
+                    guint64            B)
+{
+  switch (kind->kind)
+    {
+    case KVP_LAYER_SLIDING:
+      /* The last window − 1 tokens plus a scheduled batch, and one more
+       * block because the window need not start at a block boundary. */
+      return cdiv (MIN (kind->window - 1 + batched, max_model_len), B) + 1;
+    case KVP_LAYER_CHUNKED:
+      return cdiv (MIN (kind->window + batched, max_model_len), B);
+    case KVP_LAYER_FULL:
+    case KVP_N_LAYER_KINDS:
+    default:
+      return cdiv (max_model_len, B);
+    }
+}
+
+static guint64
+sum_blocks_per_request (const KvpVllmSizing *self,
+                        guint64              max_model_len)
+{
+  guint64 sum = 0;
+
+  for (guint i = 0; i < self->kinds->len; i++)
+    {
+      const KvpVllmKind *kind = &g_array_index (self->kinds, KvpVllmKind, i);
+
+      sum += kind->num_groups * blocks_per_request (kind, max_model_len, self->input.max_num_batched_tokens,
+                                                    self->input.block_size);
+    }
+  return sum;
+}
+
+/* group_size × page × blocks: the memory one request of this length needs,
+ * or G_MAXUINT64 when that does not fit in 64 bits. */
+static guint64
+needed_bytes (const KvpVllmSizing *self,
+              guint64              max_model_len)
+{
+  guint64 bytes;
+
+  if (!g_uint64_checked_mul (&bytes, self->page_size_bytes, self->group_size) ||
+      !g_uint64_checked_mul (&bytes, bytes, sum_blocks_per_request (self, max_model_len)))
+    return G_MAXUINT64;
+  return bytes;
+}
+
+/* vLLM's estimate_max_model_len: the longest request that fits. */
+static guint64
+longest_that_fits (const KvpVllmSizing *self)
+{
+  guint64 left = 1, right = self->input.max_model_len, result = 0;
+
+  while (left <= right)
+    {
+      guint64 mid = left + (right - left) / 2;
+
+      if (needed_bytes (self, mid) <= self->input.available_bytes)
+        {
+          result = mid;
+          left = mid + 1;
+        }
+      else
+        right = mid - 1;
+    }
+  return result;
+}
+
+/* The layer groups of vLLM's hybrid manager
+ * (_get_kv_cache_groups_uniform_page_size): the fewest layers of any kind
+ * set the group size, unless the kinds are within 1.5× of each other, when
+ * the most do; every kind fills cdiv (n, group_size) groups and the short
+ * ones are padded. */
+static void
+make_groups (KvpVllmSizing *self)
+{
+  guint min_layers = G_MAXUINT, max_layers = 0;
+
+  for (guint i = 0; i < self->kinds->len; i++)
+    {
+      const KvpVllmKind *kind = &g_array_index (self->kinds, KvpVllmKind, i);
+
+      min_layers = MIN (min_layers, kind->num_layers);
+      max_layers = MAX (max_layers, kind->num_layers);
+    }
+
+  self->group_size = (double) max_layers < min_layers * 1.5 ? max_layers : min_layers;
+  self->num_groups = 0;
+
+  for (guint i = 0; i < self->kinds->len; i++)
+    {
+      KvpVllmKind *kind = &g_array_index (self->kinds, KvpVllmKind, i);
+      guint remainder = kind->num_layers % self->group_size;
+
+      kind->num_groups = cdiv (kind->num_layers, self->group_size);
+      kind->padding_layers = remainder == 0 ? 0 : self->group_size - remainder;
+      self->num_groups += kind->num_groups;
+    }
+}
+
+static gboolean
+fail_no_space (KvpVllmSizing  *self,
+               GError        **error)
+{
+  g_autofree char *needed = NULL;
+  g_autofree char *available = kvp_vllm_format_gib (self->input.available_bytes);
+  g_autofree char *longest = NULL;
+  guint64 bytes = needed_bytes (self, self->input.max_model_len);
+  guint64 fits = longest_that_fits (self);
+
+  needed = bytes == G_MAXUINT64 ? g_strdup ("∞") : kvp_vllm_format_gib (bytes);
+  if (fits > 0)
+    longest = g_strdup_printf (_(" The longest that fits is %" PRIu64 " tokens (--max-model-len %" PRIu64 ")."), fits, fits);
+
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+               _("vLLM would not start: one request of the maximum length (%" PRIu64 " tokens) needs %s GiB of KV cache, "
+                 "more than the %s GiB available.%s"),
+               self->input.max_model_len, needed, available, longest != NULL ? longest : "");
+  return FALSE;
+}
+
+KvpVllmSizing *
+kvp_vllm_sizing_new (const KvpVllmInput  *input,
+                     GError             **error)
+{
+  g_autoptr(KvpVllmSizing) self = NULL;
+  const KvpModel *m;
+  guint64 per_token, page, bytes;
+
+  g_return_val_if_fail (input != NULL, NULL);
+  g_return_val_if_fail (input->model != NULL, NULL);
+  g_return_val_if_fail (input->dtype < KVP_N_DTYPES, NULL);
+
+  m = input->model;
+  if (input->tensor_parallel_size < 1 || input->block_size < 1 || input->max_model_len < 1 ||
+      input->max_num_batched_tokens < 1 || m->num_layers < 1)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The tensor-parallel size, block size, lengths and layers must all be at least 1."));
+      return NULL;
+    }
+  /* vLLM refuses a split that does not divide the heads. */
+  if (m->num_attention_heads % input->tensor_parallel_size != 0)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--tensor-parallel-size %u does not divide the model’s %u attention heads, which vLLM requires."),
+                   input->tensor_parallel_size, m->num_attention_heads);
+      return NULL;
+    }
+
+  self = g_new0 (KvpVllmSizing, 1);
+  self->input = *input;
+  self->kinds = g_array_new (FALSE, TRUE, sizeof (KvpVllmKind));
+
+  if (kvp_model_is_mla (m))
+    {
+      self->kv_heads = 1;
+      self->head_size = (guint64) m->kv_lora_rank + m->qk_rope_head_dim;
+      per_token = self->head_size * kvp_dtype_get_size (input->dtype);
+    }
+  else
+    {
+      self->kv_heads = MAX (1, kvp_model_get_kv_heads (m) / input->tensor_parallel_size);
+      self->head_size = kvp_model_get_head_dim (m);
+      if (!kvp_checked_mul (2 * (guint64) self->kv_heads * kvp_dtype_get_size (input->dtype), self->head_size,
+                            &per_token, error))
+        return NULL;
+    }
+  if (per_token == 0)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("The model stores nothing per token: its head size is zero."));
+      return NULL;
+    }
+  if (!kvp_checked_mul (per_token, input->block_size, &page, error))
+    return NULL;
+  self->page_size_bytes = page;
+
+  /* One kind per distinct (kind, window), in the order the layers meet it. */
+  for (guint l = 0; l < m->num_layers; l++)
+    {
+      KvpLayer layer = input->layers != NULL ? input->layers[l] : (KvpLayer) { KVP_LAYER_FULL, 0 };
+      guint k;
+
+      if (layer.kind != KVP_LAYER_FULL && layer.window == 0)
+        layer = (KvpLayer) { KVP_LAYER_FULL, 0 };
+      for (k = 0; k < self->kinds->len; k++)
+        {
+          KvpVllmKind *kind = &g_array_index (self->kinds, KvpVllmKind, k);
+
+          if (kind->kind == layer.kind && kind->window == layer.window)
+            {
+              kind->num_layers++;
+              break;
+            }
+        }
+      if (k == self->kinds->len)
+        {
+          KvpVllmKind kind = { layer.kind, layer.window, 1, 0, 0, per_token, 0 };
+
+          g_array_append_val (self->kinds, kind);
+        }
+    }
+
+  make_groups (self);
+  for (guint k = 0; k < self->kinds->len; k++)
+    {
+      KvpVllmKind *kind = &g_array_index (self->kinds, KvpVllmKind, k);
+
+      kind->blocks_per_request = blocks_per_request (kind, input->max_model_len, input->max_num_batched_tokens,
+                                                     input->block_size);
+    }
+  self->blocks_per_request = sum_blocks_per_request (self, input->max_model_len);
+
+  /* _check_enough_kv_cache_memory: at least one request of the maximum
+   * length must fit, or vLLM stops at start-up. */
+  bytes = needed_bytes (self, input->max_model_len);
+  if (input->available_bytes == 0 || bytes > input->available_bytes)
+    {
+      fail_no_space (self, error);
+      return NULL;
+    }
+
+  self->num_gpu_blocks = input->available_bytes / page / self->group_size;
+  self->max_concurrency = (double) self->num_gpu_blocks / (double) self->blocks_per_request;
+  self->kv_cache_tokens = (guint64) (self->max_concurrency * (double) input->max_model_len);
+
+  return g_steal_pointer (&self);
+}
+
+void
+kvp_vllm_sizing_free (KvpVllmSizing *self)
+{
+  if (self == NULL)
+    return;
+  g_array_unref (self->kinds);
+  g_free (self);
+}
+
+char *
+kvp_vllm_format_gib (guint64 bytes)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+  gsize length;
+
+  /* printf rounds the exact binary value to nearest, ties to even, as
+   * Python's round () does; str () then drops trailing zeros but one. */
+  g_ascii_formatd (buffer, sizeof buffer, "%.2f", (double) bytes / GIB);
+  length = strlen (buffer);
+  while (length > 0 && buffer[length - 1] == '0' && buffer[length - 2] != '.')
+    buffer[--length] = '\0';
+  return g_strdup (buffer);
+}
+
+char *
+kvp_vllm_format_thousands (guint64 n)
+{
+  g_autofree char *digits = g_strdup_printf ("%" PRIu64, n);
+  GString *out = g_string_new (NULL);
+  gsize length = strlen (digits);
+
+  for (gsize i = 0; i < length; i++)
+    {
+      if (i > 0 && (length - i) % 3 == 0)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, digits[i]);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* g_strv_builder_take () is GLib 2.80. */
+static void
+add_line (GStrvBuilder *lines,
+          char         *line)
+{
+  g_strv_builder_add (lines, line);
+  g_free (line);
+}
+
+static char *
+format_fixed2 (double value)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+  return g_strdup (g_ascii_formatd (buffer, sizeof buffer, "%.2f", value));
+}
+
+GStrv
+kvp_vllm_sizing_get_log_lines (const KvpVllmSizing *self)
+{
+  g_autoptr(GStrvBuilder) lines = g_strv_builder_new ();
+  g_autofree char *gib = NULL;
+  g_autofree char *tokens = NULL;
+  g_autofree char *length = NULL;
+  g_autofree char *concurrency = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  /* gpu_worker.py, then kv_cache_utils.py; vLLM's own wording is English. */
+  gib = kvp_vllm_format_gib (self->input.available_bytes);
+  add_line (lines, g_strdup_printf ("Available KV cache memory: %s GiB", gib));
+
+  for (guint k = 0; k < self->kinds->len; k++)
+    {
+      const KvpVllmKind *kind = &g_array_index (self->kinds, KvpVllmKind, k);
+      g_autofree char *percent = NULL;
+
+      if (kind->padding_layers == 0)
+        continue;
+      percent = format_fixed2 ((double) kind->padding_layers / (double) kind->num_layers * 100.0);
+      add_line (lines, g_strdup_printf ("Add %u padding layers, may waste at most %s%% KV cache memory",
+                                                   kind->padding_layers, percent));
+    }
+
+  tokens = kvp_vllm_format_thousands (self->kv_cache_tokens);
+  length = kvp_vllm_format_thousands (self->input.max_model_len);
+  concurrency = format_fixed2 (self->max_concurrency);
+  add_line (lines,
+                       g_strdup_printf ("GPU KV cache size: %s tokens, Maximum concurrency for %s tokens per request: %sx",
+                                        tokens, length, concurrency));
+
+  return g_strv_builder_end (lines);
+}
+
+static void
+add_uint (JsonBuilder *builder,
+          const char  *name,
+          guint64      value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, (gint64) value);
+}
+
+void
+kvp_vllm_sizing_add_json (const KvpVllmSizing *self,
+                          JsonBuilder         *builder)
+{
+  g_auto(GStrv) lines = NULL;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (JSON_IS_BUILDER (builder));
+
+  add_uint (builder, "tensor_parallel_size", self->input.tensor_parallel_size);
+  add_uint (builder, "kv_cache_memory_bytes", self->input.available_bytes);
+  add_uint (builder, "max_num_batched_tokens", self->input.max_num_batched_tokens);
+  add_uint (builder, "page_size_bytes", self->page_size_bytes);
+  add_uint (builder, "num_gpu_blocks", self->num_gpu_blocks);
+  /* Block 0 is vLLM's null block: it is allocated but never holds tokens. */
+  add_uint (builder, "num_usable_blocks", self->num_gpu_blocks - 1);
+  add_uint (builder, "blocks_per_request", self->blocks_per_request);
+  add_uint (builder, "gpu_kv_cache_tokens", self->kv_cache_tokens);
+  json_builder_set_member_name (builder, "max_concurrency");
+  json_builder_add_double_value (builder, self->max_concurrency);
+  add_uint (builder, "layers_per_group", self->group_size);
+
+  json_builder_set_member_name (builder, "layer_groups");
+  json_builder_begin_array (builder);
+  for (guint k = 0; k < self->kinds->len; k++)
+    {
+      const KvpVllmKind *kind = &g_array_index (self->kinds, KvpVllmKind, k);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "kind");
+      json_builder_add_string_value (builder, kvp_layer_kind_to_string (kind->kind));
+      add_uint (builder, "layers", kind->num_layers);
+      json_builder_set_member_name (builder, "window");
+      if (kind->kind == KVP_LAYER_FULL)
+        json_builder_add_null_value (builder);
+      else
+        json_builder_add_int_value (builder, kind->window);
+      add_uint (builder, "bytes_per_token_per_layer", kind->bytes_per_token_per_layer);
+      add_uint (builder, "groups", kind->num_groups);
+      add_uint (builder, "padding_layers", kind->padding_layers);
+      add_uint (builder, "blocks_per_request_per_group", kind->blocks_per_request);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+
+  lines = kvp_vllm_sizing_get_log_lines (self);
+  json_builder_set_member_name (builder, "vllm_log");
+  json_builder_begin_array (builder);
+  for (guint i = 0; lines[i] != NULL; i++)
+    json_builder_add_string_value (builder, lines[i]);
+  json_builder_end_array (builder);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-vllm.h: a KV cache pool sized as vLLM v1 sizes it — KV-cache groups of
+ * the hybrid manager, pages, blocks, concurrency — and the lines it logs. */
+
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "kvp-model-config.h"
+#include "kvp-model.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  const KvpModel *model;                 /* the whole model; TP is applied here */
+  const KvpLayer *layers;                /* model->num_layers, or NULL: all full attention */
+  KvpDtype        dtype;
+  guint           tensor_parallel_size;
+  guint32         block_size;
+  guint64         max_model_len;
+  guint64         max_num_batched_tokens;
+  guint64         available_bytes;       /* KV cache memory of one GPU */
+} KvpVllmInput;
+
+/* The layers of one kind of attention and the groups they fill. */
+typedef struct
+{
+  KvpLayerKind kind;
+  guint32      window;
+  guint        num_layers;
+  guint        num_groups;
+  guint        padding_layers;
+  guint64      bytes_per_token_per_layer;  /* on one GPU */
+  guint64      blocks_per_request;         /* in each of its groups, for max_model_len */
+} KvpVllmKind;
+
+typedef struct
+{
+  KvpVllmInput input;
+  guint        kv_heads;            /* per GPU; 1 for MLA */
+  guint64      head_size;           /* MLA: the latent width */
+  guint64      page_size_bytes;     /* one block of one layer */
+  GArray      *kinds;               /* KvpVllmKind, in layer order */
+  guint        group_size;          /* layers per group = tensors that share a block id */
+  guint        num_groups;
+  guint64      num_gpu_blocks;      /* available // page_size // group_size, null block included */
+  guint64      blocks_per_request;  /* summed over the groups */
+  double       max_concurrency;     /* num_gpu_blocks / blocks_per_request */
+  guint64      kv_cache_tokens;     /* int (max_concurrency × max_model_len), as vLLM logs it */
+} KvpVllmSizing;
+
+KvpVllmSizing *kvp_vllm_sizing_new  (const KvpVllmInput  *input,
+                                     GError             **error);
+void           kvp_vllm_sizing_free (KvpVllmSizing       *self);
+
+/* The lines vLLM logs for this pool, in its order and number formatting. */
+GStrv          kvp_vllm_sizing_get_log_lines (const KvpVllmSizing *self);
+/* Adds the sizing's members to an object being built. */
+void           kvp_vllm_sizing_add_json      (const KvpVllmSizing *self,
+                                              JsonBuilder         *builder);
+
+/* Python's str (round (bytes / 2**30, 2)): "33.4", "12.0". */
+char          *kvp_vllm_format_gib       (guint64 bytes);
+/* Python's f"{n:,}": "1,048,576", whatever the locale. */
+char          *kvp_vllm_format_thousands (guint64 n);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpVllmSizing, kvp_vllm_sizing_free)
+
+G_END_DECLS

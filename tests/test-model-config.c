@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-model-config.c: config.json files of several families read with
+ * vLLM's rules — heads, head size, MLA, nesting, layer kinds — and every way
+ * a file can be wrong. */
+
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "kvp-error.h"
+#include "kvp-model-config.h"
+
+static KvpModelConfig *
+load (const char *file)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "configs", file, NULL);
+  KvpModelConfig *config = kvp_model_config_new_from_file (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  return config;
+}
+
+static KvpModelConfig *
+parse (const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  KvpModelConfig *config = kvp_model_config_new_from_data (json, strlen (json), "test.json", &error);
+
+  g_assert_no_error (error);
+  return config;
+}
+
+static const struct
+{
+  const char *file;
+  const char *name;
+  guint layers, kv_heads, head_dim, context;
+  KvpDtype dtype;
+  guint full, sliding, chunked;
+  guint32 window;
+  guint64 bytes_per_token_fp16;  /* the v0 formula: every layer in full */
+} families[] = {
+  /* GQA: 2 × 32 × 8 × 128 × 2. */
+  { "llama-3-8b.json", "llama-3-8b", 32, 8, 128, 8192, KVP_DTYPE_BF16, 32, 0, 0, 0, 131072 },
+  /* head_dim 128 given; 5120 / 64 would say 80. */
+  { "qwen3-32b.json", "qwen3-32b", 64, 8, 128, 40960, KVP_DTYPE_BF16, 64, 0, 0, 0, 262144 },
+  /* MLA: one latent of 512 + 64 per layer. */
+  { "deepseek-v3.json", "deepseek-v3", 61, 1, 0, 163840, KVP_DTYPE_BF16, 61, 0, 0, 0, 61 * 576 * 2 },
+  /* Gemma 2 without layer_types: even layers slide; float32 runs as bf16. */
+  { "gemma-2-9b.json", "gemma-2-9b", 42, 8, 256, 8192, KVP_DTYPE_BF16, 21, 21, 0, 4096, 2 * 42 * 8 * 256 * 2 },
+  /* Multimodal: text_config; pattern 6 → 10 full + 52 sliding. */
+  { "gemma-3-27b-it.json", "gemma-3-27b-it", 62, 16, 128, 131072, KVP_DTYPE_BF16, 10, 52, 0, 1024, 2 * 62 * 16 * 128 * 2 },
+  /* layer_types given. */
+  { "gemma-3-1b-it.json", "gemma-3-1b-it", 26, 1, 256, 32768, KVP_DTYPE_BF16, 4, 22, 0, 512, 2 * 26 * 1 * 256 * 2 },
+  { "gpt-oss-20b.json", "gpt-oss-20b", 24, 8, 64, 131072, KVP_DTYPE_BF16, 12, 12, 0, 128, 2 * 24 * 8 * 64 * 2 },
+  /* One window on every layer. */
+  { "mistral-7b-v0.1.json", "mistral-7b-v0.1", 32, 8, 128, 32768, KVP_DTYPE_BF16, 0, 32, 0, 4096, 131072 },
+  /* Chunked local attention; every fourth layer NoPE, full. */
+  { "llama-4-scout.json", "llama-4-scout", 48, 8, 128, 10485760, KVP_DTYPE_BF16, 12, 0, 36, 8192, 2 * 48 * 8 * 128 * 2 },
+};
+
+static void
+test_families (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (families); i++)
+    {
+      g_autoptr(KvpModelConfig) config = load (families[i].file);
+      g_autoptr(GError) error = NULL;
+      guint64 bytes = 0;
+
+      g_test_message ("%s", families[i].file);
+      g_assert_cmpstr (config->model.name, ==, families[i].name);
+      g_assert_cmpuint (config->model.num_layers, ==, families[i].layers);
+      g_assert_cmpuint (kvp_model_get_kv_heads (&config->model), ==, families[i].kv_heads);
+      if (families[i].head_dim > 0)
+        {
+          g_assert_false (kvp_model_is_mla (&config->model));
+          g_assert_cmpuint (kvp_model_get_head_dim (&config->model), ==, families[i].head_dim);
+        }
+      g_assert_cmpuint (config->model.max_context, ==, families[i].context);
+      g_assert_cmpint (config->dtype, ==, families[i].dtype);
+      g_assert_cmpuint (kvp_model_config_count_layers (config, KVP_LAYER_FULL), ==, families[i].full);
+      g_assert_cmpuint (kvp_model_config_count_layers (config, KVP_LAYER_SLIDING), ==, families[i].sliding);
+      g_assert_cmpuint (kvp_model_config_count_layers (config, KVP_LAYER_CHUNKED), ==, families[i].chunked);
+      for (guint l = 0; l < config->model.num_layers; l++)
+        g_assert_cmpuint (config->layers[l].window, ==, config->layers[l].kind == KVP_LAYER_FULL ? 0 : families[i].window);
+
+      g_assert_true (kvp_model_bytes_per_token (&config->model, KVP_DTYPE_FP16, &bytes, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (bytes, ==, families[i].bytes_per_token_fp16);
+    }
+}
+
+static void
+test_layer_patterns (void)
+{
+  g_autoptr(KvpModelConfig) gemma2 = load ("gemma-2-9b.json");
+  g_autoptr(KvpModelConfig) gemma3 = load ("gemma-3-27b-it.json");
+  g_autoptr(KvpModelConfig) llama4 = load ("llama-4-scout.json");
+  g_autoptr(KvpModelConfig) oss = NULL;
+
+  /* transformers: Gemma 2 slides where (i + 1) % 2, Gemma 3 where
+   * (i + 1) % 6 is not 0; Llama 4's NoPE layers are 3, 7, 11, … */
+  g_assert_cmpint (gemma2->layers[0].kind, ==, KVP_LAYER_SLIDING);
+  g_assert_cmpint (gemma2->layers[1].kind, ==, KVP_LAYER_FULL);
+  g_assert_cmpint (gemma3->layers[4].kind, ==, KVP_LAYER_SLIDING);
+  g_assert_cmpint (gemma3->layers[5].kind, ==, KVP_LAYER_FULL);
+  g_assert_cmpint (gemma3->layers[61].kind, ==, KVP_LAYER_SLIDING);
+  g_assert_cmpint (llama4->layers[2].kind, ==, KVP_LAYER_CHUNKED);
+  g_assert_cmpint (llama4->layers[3].kind, ==, KVP_LAYER_FULL);
+
+  /* gpt-oss: vLLM slides the even layers whatever layer_types says. */
+  oss = parse ("{\"model_type\": \"gpt_oss\", \"num_hidden_layers\": 4, \"num_attention_heads\": 8,"
+               " \"num_key_value_heads\": 2, \"head_dim\": 64, \"max_position_embeddings\": 4096,"
+               " \"sliding_window\": 128, \"layer_types\": [\"full_attention\", \"sliding_attention\","
+               " \"full_attention\", \"sliding_attention\"]}");
+  g_assert_cmpint (oss->layers[0].kind, ==, KVP_LAYER_SLIDING);
+  g_assert_cmpint (oss->layers[1].kind, ==, KVP_LAYER_FULL);
+  g_assert_cmpint (oss->layers[2].kind, ==, KVP_LAYER_SLIDING);
+}
+
+#define BASE "\"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"hidden_size\": 512, \"max_position_embeddings\": 4096"
+
+static void
+test_rules (void)
+{
+  static const struct
+  {
+    const char *json;
+    guint kv_heads, head_dim, sliding;
+    KvpDtype dtype;
+    guint context;
+  } cases[] = {
+    /* KV heads: the first of the keys, in vLLM's order. */
+    { "{" BASE ", \"n_head_kv\": 1, \"num_key_value_heads\": 4}", 1, 64, 0, KVP_DTYPE_BF16, 4096 },
+    { "{" BASE ", \"num_kv_heads\": 2, \"num_key_value_heads\": 4}", 2, 64, 0, KVP_DTYPE_BF16, 4096 },
+    { "{" BASE ", \"num_key_value_heads\": null, \"multi_query_group_num\": 2}", 2, 64, 0, KVP_DTYPE_BF16, 4096 },
+    { "{" BASE "}", 8, 64, 0, KVP_DTYPE_BF16, 4096 },
+    /* head_dim null falls back to hidden / heads. */
+    { "{" BASE ", \"head_dim\": null}", 8, 64, 0, KVP_DTYPE_BF16, 4096 },
+    { "{" BASE ", \"head_dim\": 96}", 8, 96, 0, KVP_DTYPE_BF16, 4096 },
+    /* sliding_window 0 or null: no window. */
+    { "{" BASE ", \"sliding_window\": 0}", 8, 64, 0, KVP_DTYPE_BF16, 4096 },
+    { "{" BASE ", \"sliding_window\": null}", 8, 64, 0, KVP_DTYPE_BF16, 4096 },
+    { "{" BASE ", \"sliding_window\": 256}", 8, 64, 4, KVP_DTYPE_BF16, 4096 },
+    /* Qwen: the window needs use_sliding_window; then from max_window_layers. */
+    { "{" BASE ", \"model_type\": \"qwen2\", \"sliding_window\": 256}", 8, 64, 0, KVP_DTYPE_BF16, 4096 },
+    { "{" BASE ", \"model_type\": \"qwen2\", \"sliding_window\": 256, \"use_sliding_window\": true,"
+      " \"max_window_layers\": 0}", 8, 64, 4, KVP_DTYPE_BF16, 4096 },
+    { "{" BASE ", \"model_type\": \"qwen3\", \"sliding_window\": 256, \"use_sliding_window\": true,"
+      " \"max_window_layers\": 4}", 8, 64, 0, KVP_DTYPE_BF16, 4096 },
+    /* dtype: float16 stays, dtype (newer transformers) counts too. */
+    { "{" BASE ", \"torch_dtype\": \"float16\"}", 8, 64, 0, KVP_DTYPE_FP16, 4096 },
+    { "{" BASE ", \"dtype\": \"float16\"}", 8, 64, 0, KVP_DTYPE_FP16, 4096 },
+    { "{" BASE ", \"torch_dtype\": \"float32\"}", 8, 64, 0, KVP_DTYPE_BF16, 4096 },
+    /* The shortest of the stated lengths. */
+    { "{" BASE ", \"seq_length\": 2048}", 8, 64, 0, KVP_DTYPE_BF16, 2048 },
+    /* Nested text_config wins over the top level. */
+    { "{\"num_hidden_layers\": 1, \"text_config\": {" BASE ", \"num_key_value_heads\": 2}}", 2, 64, 0, KVP_DTYPE_BF16, 4096 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(KvpModelConfig) config = NULL;
+
+      g_test_message ("%s", cases[i].json);
+      config = parse (cases[i].json);
+      g_assert_cmpuint (config->model.num_layers, ==, 4);
+      g_assert_cmpuint (kvp_model_get_kv_heads (&config->model), ==, cases[i].kv_heads);
+      g_assert_cmpuint (kvp_model_get_head_dim (&config->model), ==, cases[i].head_dim);
+      g_assert_cmpuint (kvp_model_config_count_layers (config, KVP_LAYER_SLIDING), ==, cases[i].sliding);
+      g_assert_cmpint (config->dtype, ==, cases[i].dtype);
+      g_assert_cmpuint (config->model.max_context, ==, cases[i].context);
+    }
+}
+
+static void
+test_mla (void)
+{
+  g_autoptr(KvpModelConfig) v3 = load ("deepseek-v3.json");
+  g_autoptr(KvpModelConfig) not_mla = NULL;
+  KvpModel per_gpu;
+
+  g_assert_true (kvp_model_is_mla (&v3->model));
+  g_assert_cmpuint (v3->model.kv_lora_rank, ==, 512);
+  g_assert_cmpuint (v3->model.qk_rope_head_dim, ==, 64);
+  /* fp8 weights from quantization_config. */
+  g_assert_cmpfloat (v3->weight_bytes_per_param, ==, 1.0);
+  /* 671 B parameters without the MTP layer, within a percent. */
+  g_assert_cmpuint (v3->num_params, >, G_GUINT64_CONSTANT (664000000000));
+  g_assert_cmpuint (v3->num_params, <, G_GUINT64_CONSTANT (678000000000));
+
+  /* MLA is never split across GPUs. */
+  kvp_model_for_tensor_parallel (&v3->model, 8, &per_gpu);
+  g_assert_cmpuint (per_gpu.kv_lora_rank, ==, 512);
+
+  /* kv_lora_rank outside the DeepSeek family is not MLA. */
+  not_mla = parse ("{" BASE ", \"model_type\": \"llama\", \"kv_lora_rank\": 512, \"qk_rope_head_dim\": 64}");
+  g_assert_false (kvp_model_is_mla (&not_mla->model));
+}
+
+static void
+test_tensor_parallel (void)
+{
+  g_autoptr(KvpModelConfig) llama = load ("llama-3-8b.json");
+  static const guint tp[] = { 1, 2, 4, 8, 16, 32 };
+  static const guint heads[] = { 8, 4, 2, 1, 1, 1 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (tp); i++)
+    {
+      KvpModel per_gpu;
+
+      kvp_model_for_tensor_parallel (&llama->model, tp[i], &per_gpu);
+      g_assert_cmpuint (kvp_model_get_kv_heads (&per_gpu), ==, heads[i]);
+      g_assert_cmpuint (kvp_model_get_head_dim (&per_gpu), ==, 128);
+    }
+}
+
+static void
+test_params_estimate (void)
+{
+  g_autoptr(KvpModelConfig) llama = load ("llama-3-8b.json");
+  g_autoptr(KvpModelConfig) oss = load ("gpt-oss-20b.json");
+
+  /* Llama 3 8B has 8.03 B parameters; norms left out. */
+  g_assert_cmpuint (llama->num_params, ==, G_GUINT64_CONSTANT (8030261248) - 266240);
+  g_assert_cmpfloat (llama->weight_bytes_per_param, ==, 2.0);
+  /* mxfp4: 4 bits and a scale per 32. */
+  g_assert_cmpfloat (oss->weight_bytes_per_param, ==, 4.25 / 8.0);
+}
+
+static void
+test_refused_state_layers (void)
+{
+  static const struct
+  {
+    const char *file;
+    const char *json;
+    const char *kind;
+  } cases[] = {
+    { "qwen3-next-80b.json", NULL, "“linear_attention”" },
+    { "jamba-v0.1.json", NULL, "“mamba”" },
+    { NULL, "{" BASE ", \"layers_block_type\": [\"mamba\", \"attention\", \"mamba\", \"hybrid\"]}", "“mamba”" },
+    { NULL, "{" BASE ", \"attn_type_list\": [1, 0, 1, 1]}", "“linear_attention”" },
+    { NULL, "{" BASE ", \"layer_types\": [\"full_attention\", \"conv\", \"full_attention\", \"conv\"]}", "“conv”" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KvpModelConfig) config = NULL;
+
+      if (cases[i].file != NULL)
+        {
+          g_autofree char *path = g_test_build_filename (G_TEST_DIST, "configs", cases[i].file, NULL);
+
+          config = kvp_model_config_new_from_file (path, &error);
+        }
+      else
+        config = kvp_model_config_new_from_data (cases[i].json, strlen (cases[i].json), "test.json", &error);
+
+      g_assert_null (config);
+      g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, cases[i].kind));
+      g_assert_null (strchr (error->message, '\n'));
+    }
+}
+
+static void
+test_bad_input (void)
+{
+  static const struct
+  {
+    const char *json;
+    const char *expect;   /* in the message: the key, or what is wrong */
+  } cases[] = {
+    { "", "is empty" },
+    { "   ", "is empty" },
+    { "{", "not valid JSON" },
+    { "[1, 2]", "not an object" },
+    { "{\"num_attention_heads\": 8, \"hidden_size\": 512, \"max_position_embeddings\": 4096}", "“num_hidden_layers”" },
+    { "{\"num_hidden_layers\": 4, \"hidden_size\": 512, \"max_position_embeddings\": 4096}", "“num_attention_heads”" },
+    { "{\"num_hidden_layers\": \"32\", \"num_attention_heads\": 8}", "“num_hidden_layers” is not a whole number" },
+    { "{\"num_hidden_layers\": 4.5, \"num_attention_heads\": 8}", "“num_hidden_layers” is not a whole number" },
+    { "{\"num_hidden_layers\": 0, \"num_attention_heads\": 8}", "“num_hidden_layers” must be a positive" },
+    { "{\"num_hidden_layers\": -4, \"num_attention_heads\": 8}", "“num_hidden_layers” must be a positive" },
+    { "{\"num_hidden_layers\": 4294967296, \"num_attention_heads\": 8}", "“num_hidden_layers” is too large" },
+    { "{" BASE ", \"num_key_value_heads\": true}", "“num_key_value_heads” is not a whole number" },
+    { "{" BASE ", \"head_dim\": 0}", "“head_dim” must be a positive" },
+    { "{\"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"max_position_embeddings\": 4096}", "“hidden_size”" },
+    { "{\"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"hidden_size\": 512}", "“max_position_embeddings”" },
+    { "{" BASE ", \"text_config\": 3}", "“text_config”" },
+    { "{" BASE ", \"torch_dtype\": \"int4\"}", "“torch_dtype”" },
+    { "{" BASE ", \"torch_dtype\": 16}", "“torch_dtype” is not a string" },
+    { "{" BASE ", \"layer_types\": [\"full_attention\"]}", "“layer_types” lists 1 layers" },
+    { "{" BASE ", \"layer_types\": \"full_attention\"}", "“layer_types” is not a list" },
+    { "{" BASE ", \"sliding_window\": -1}", "“sliding_window” must be a positive" },
+    { "{" BASE ", \"model_type\": \"qwen2\", \"sliding_window\": 256, \"use_sliding_window\": true,"
+      " \"max_window_layers\": 2}", "“max_window_layers”" },
+    { "{" BASE ", \"model_type\": \"deepseek_v3\", \"kv_lora_rank\": 512}", "“qk_rope_head_dim”" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KvpModelConfig) config = NULL;
+
+      g_test_message ("%s", cases[i].json);
+      config = kvp_model_config_new_from_data (cases[i].json, strlen (cases[i].json), "bad.json", &error);
+      g_assert_null (config);
+      g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+      g_test_message ("→ %s", error->message);
+      g_assert_true (g_str_has_prefix (error->message, "bad.json: "));
+      g_assert_nonnull (strstr (error->message, cases[i].expect));
+      g_assert_null (strchr (error->message, '\n'));
+    }
+}
+
+static void
+test_bad_files (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-config-XXXXXX", NULL);
+  g_autofree char *big = g_build_filename (dir, "big.json", NULL);
+  g_autofree char *latin1 = g_build_filename (dir, "latin1.json", NULL);
+  g_autofree char *deep = g_build_filename (dir, "deep.json", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing.json", NULL);
+  g_autofree char *nested = g_strnfill (100000, '[');
+  const char *paths[] = { dir, big, latin1, deep, missing };
+  const char *expect[] = { "is a folder", "larger than 16 MiB", "not UTF-8", "more than 64 deep", "missing.json" };
+  FILE *f;
+
+  g_assert_nonnull (dir);
+  f = g_fopen (big, "wb");
+  g_assert_nonnull (f);
+  g_assert_cmpint (fseek (f, KVP_MODEL_CONFIG_MAX_SIZE, SEEK_SET), ==, 0);
+  fputc ('}', f);
+  fclose (f);
+  g_assert_true (g_file_set_contents (latin1, "{\"model_type\": \"caf\xe9\"}", -1, NULL));
+  g_assert_true (g_file_set_contents (deep, nested, -1, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KvpModelConfig) config = kvp_model_config_new_from_file (paths[i], &error);
+
+      g_assert_null (config);
+      g_assert_nonnull (error);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, expect[i]));
+      g_assert_nonnull (strstr (error->message, paths[i]));
+    }
+
+  for (guint i = 1; i < G_N_ELEMENTS (paths) - 1; i++)
+    g_remove (paths[i]);
+  g_rmdir (dir);
+}
+
+static void
+test_name_from_file (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-config-XXXXXX", NULL);
+  g_autofree char *model_dir = g_build_filename (dir, "My-Model-7B", NULL);
+  g_autofree char *path = g_build_filename (model_dir, "config.json", NULL);
+  g_autofree char *other = g_build_filename (dir, "tiny.json", NULL);
+  g_autoptr(KvpModelConfig) a = NULL;
+  g_autoptr(KvpModelConfig) b = NULL;
+  const char *json = "{" BASE ", \"_name_or_path\": \"/home/someone/ckpt\"}";
+
+  g_assert_cmpint (g_mkdir (model_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, json, -1, NULL));
+  g_assert_true (g_file_set_contents (other, json, -1, NULL));
+
+  a = kvp_model_config_new_from_file (path, NULL);
+  b = kvp_model_config_new_from_file (other, NULL);
+  g_assert_cmpstr (a->model.name, ==, "My-Model-7B");
+  g_assert_cmpstr (a->model.key, ==, "My-Model-7B");
+  g_assert_cmpstr (b->model.name, ==, "tiny");
+
+  g_remove (path);
+  g_remove (other);
+  g_rmdir (model_dir);
+  g_rmdir (dir);
+}
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+/* The fuzz target's seeds, replayed: each must pass its checks (it aborts
+ * otherwise).  tests/fuzz/fuzz-config.c runs under libFuzzer where clang
+ * is there. */
+static void
+test_fuzz_corpus (void)
+{
+  g_autofree char *corpus = g_test_build_filename (G_TEST_DIST, "fuzz", "corpus", "config", NULL);
+  g_autoptr(GDir) dir = g_dir_open (corpus, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (corpus, name, NULL);
+      g_autofree char *data = NULL;
+      gsize size;
+
+      g_assert_true (g_file_get_contents (path, &data, &size, NULL));
+      g_test_message ("%s", name);
+      LLVMFuzzerTestOneInput ((const uint8_t *) data, size);
+      n++;
+    }
+  g_assert_cmpuint (n, >=, 15);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/core/model-config/families", test_families);
+  g_test_add_func ("/core/model-config/layer-patterns", test_layer_patterns);
+  g_test_add_func ("/core/model-config/rules", test_rules);
+  g_test_add_func ("/core/model-config/mla", test_mla);
+  g_test_add_func ("/core/model-config/tensor-parallel", test_tensor_parallel);
+  g_test_add_func ("/core/model-config/params-estimate", test_params_estimate);
+  g_test_add_func ("/core/model-config/refused-state-layers", test_refused_state_layers);
+  g_test_add_func ("/core/model-config/bad-input", test_bad_input);
+  g_test_add_func ("/core/model-config/bad-files", test_bad_files);
+  g_test_add_func ("/core/model-config/name-from-file", test_name_from_file);
+  g_test_add_func ("/core/model-config/fuzz-corpus", test_fuzz_corpus);
+
+  return g_test_run ();
+}
