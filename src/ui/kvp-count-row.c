@@ -8,6 +8,7 @@
 
 #include <locale.h>
 #include <math.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 
@@ -523,6 +524,8 @@ kvp_count_parse (const char *text,
   g_autoptr(GString) digits = g_string_new (NULL);
   gsize sep_len = thousands_sep != NULL ? strlen (thousands_sep) : 0;
   const char *p = text;
+  guint group = 0;        /* digits since the last separator */
+  gboolean grouped = FALSE;
 
   g_return_val_if_fail (text != NULL, FALSE);
   g_return_val_if_fail (out_value != NULL, FALSE);
@@ -530,26 +533,34 @@ kvp_count_parse (const char *text,
   while (*p != '\0')
     {
       gunichar c = g_utf8_get_char (p);
+      gsize skip = 0;
 
       if (c >= '0' && c <= '9')
         {
           g_string_append_c (digits, (char) c);
+          group++;
           p++;
+          continue;
         }
-      else if (sep_len > 0 && strncmp (p, thousands_sep, sep_len) == 0 && digits->len > 0)
-        {
-          p += sep_len;
-        }
+
+      if (sep_len > 0 && strncmp (p, thousands_sep, sep_len) == 0)
+        skip = sep_len;
       /* Spaces group digits in many locales (a no-break or a thin one). */
-      else if ((c == ' ' || c == 0x00A0 || c == 0x202F || c == 0x2009) && digits->len > 0)
-        {
-          p = g_utf8_next_char (p);
-        }
+      else if (c == ' ' || c == 0x00A0 || c == 0x202F || c == 0x2009)
+        skip = g_utf8_next_char (p) - p;
       else
-        {
-          return FALSE;
-        }
+        return FALSE;
+
+      /* Groups of three after the first: "1,000", not "1,0" or ",100". */
+      if (group == 0 || group > 3 || (grouped && group != 3))
+        return FALSE;
+      grouped = TRUE;
+      group = 0;
+      p += skip;
     }
+
+  if (grouped && group != 3)
+    return FALSE;
 
   return g_ascii_string_to_unsigned (digits->str, 10, 0, G_MAXUINT64, out_value, NULL);
 }

@@ -11,7 +11,6 @@
 
 #include "kvp-count-row.h"
 #include "kvp-export.h"
-#include "kvp-format.h"
 #include "kvp-settings.h"
 #include "kvp-state.h"
 #include "kvp-ui.h"
