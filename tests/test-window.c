@@ -1033,6 +1033,16 @@ test_asked_kept (void)
   g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "seq_len")), ==, 1500);
   g_assert_cmpfloat (gtk_adjustment_get_upper (slider (window, "seq_len")), ==, 4096);
 
+  /* Under a reservation of millions of tokens the sequence slider turns to
+   * powers of two, so short sequences stay within reach. */
+  gtk_spin_button_set_value (spin (window, "max_seq_len"), 16777216);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (slider (window, "seq_len")), ==, 24);
+  set_adjustment (window, "seq_len", 7);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->params.seq_len, ==, 128);
+  gtk_spin_button_set_value (spin (window, "max_seq_len"), 2048);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (slider (window, "seq_len")), ==, 2048);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "seq_len")), ==, 128);
+
   close_window (window);
 }
 

@@ -477,8 +477,11 @@ kvp_count_row_set_log_scale (KvpCountRow *self,
 {
   g_return_if_fail (KVP_IS_COUNT_ROW (self));
 
-  self->log_scale = log_scale;
-  self->snap = snap;
+  if (self->log_scale == !!log_scale && self->snap == !!snap)
+    return;
+
+  self->log_scale = !!log_scale;
+  self->snap = !!snap;
   configure_adjustments (self);
 }
 

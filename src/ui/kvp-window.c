@@ -19,6 +19,10 @@
 /* Writing the settings waits until the controls have been still this long. */
 #define SAVE_DELAY_MS 1000
 
+/* A slider over a linear range wider than this moves over powers of two
+ * instead: the sequence under a reservation of millions of tokens. */
+#define LINEAR_SLIDER_MAX 65536
+
 /* An in-window notification hides itself after this long. */
 #define BANNER_TIMEOUT_S 5
 
@@ -127,11 +131,16 @@ sync_rows (KvpWindow *self)
   self->syncing = TRUE;
   for (guint i = 0; i < KVP_N_PARAMS; i++)
     {
+      const KvpParamInfo *info = kvp_param_get_info (i);
+      guint64 max = kvp_state_get_max (self->state, i);
+
       if (self->rows[i] == NULL)
         continue;
 
-      kvp_count_row_set_range (self->rows[i], kvp_param_get_info (i)->min,
-                               kvp_state_get_max (self->state, i));
+      /* The block size moves between whole powers of two; the rest smoothly. */
+      kvp_count_row_set_log_scale (self->rows[i], info->log_scale || max > LINEAR_SLIDER_MAX,
+                                   i == KVP_PARAM_BLOCK_SIZE);
+      kvp_count_row_set_range (self->rows[i], info->min, max);
       kvp_count_row_set_value (self->rows[i], kvp_state_get_value (self->state, i));
     }
   self->syncing = FALSE;
@@ -268,8 +277,6 @@ setup_rows (KvpWindow *self)
 
       kvp_count_row_set_label (row, _(info->label));
       kvp_count_row_set_max_reason (row, info->max_reason != NULL ? _(info->max_reason) : NULL);
-      /* The block size moves between whole powers of two; the rest smoothly. */
-      kvp_count_row_set_log_scale (row, info->log_scale, i == KVP_PARAM_BLOCK_SIZE);
       g_signal_connect (row, "notify::value", G_CALLBACK (row_value_changed_cb), self);
     }
 
