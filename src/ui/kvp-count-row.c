@@ -208,6 +208,7 @@ spin_input_cb (GtkSpinButton *spin,
          * and why: "2,048 is the most: a sequence is at most the reserved length." */
         set_message (self, MESSAGE_CLAMPED, g_strdup_printf (_("%s is the most: %s"), most, self->max_reason));
       else
+        /* Translators: a typed value was lowered to the largest allowed. */
         set_message (self, MESSAGE_CLAMPED, g_strdup_printf (_("%s is the most."), most));
     }
   else if (value < self->lower)
@@ -215,6 +216,7 @@ spin_input_cb (GtkSpinButton *spin,
       g_autofree char *least = kvp_format_count (self->lower);
 
       value = self->lower;
+      /* Translators: a typed value was raised to the smallest allowed. */
       set_message (self, MESSAGE_CLAMPED, g_strdup_printf (_("%s is the least."), least));
     }
   else
