@@ -144,7 +144,11 @@ sync_controls (KvpCountRow *self)
 static void
 configure_adjustments (KvpCountRow *self)
 {
-  double page = MAX (1.0, floor ((self->upper - self->lower) / 16.0));
+  /* Page Up in the spin button: a sixteenth of a linear range; over a range
+   * of powers of two, the square root of its top (32 blocks of 1,024). */
+  double page = self->log_scale
+                ? exp2 (floor (log2 ((double) self->upper) / 2))
+                : MAX (1.0, floor ((self->upper - self->lower) / 16.0));
 
   self->syncing = TRUE;
   gtk_adjustment_configure (self->spin_adjustment, self->value, self->lower, self->upper,
