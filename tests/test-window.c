@@ -1073,6 +1073,57 @@ test_export_size (void)
   g_rmdir (dir);
 }
 
+/* The export dialog's choice: the format of its filter wins, the file is
+ * written in the background, and the window says so. */
+static void
+test_export_chosen (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-XXXXXX", NULL);
+  g_autofree char *typed = g_build_filename (dir, "picture.png", NULL);
+  g_autofree char *written = g_build_filename (dir, "picture.svg", NULL);
+  KvpWindow *window = show_window ();
+  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  _kvp_window_export_chosen (window, typed, KVP_EXPORT_SVG);
+  while (kvp_window_get_notification (window) == NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpstr (kvp_window_get_notification (window), ==, "Exported the picture to “picture.svg”.");
+  g_assert_true (file_starts_with (written, "<?xml"));
+  g_assert_false (g_file_test (typed, G_FILE_TEST_EXISTS));
+
+  close_window (window);
+  g_unlink (written);
+  g_rmdir (dir);
+}
+
+static void
+export_finished_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GError **error = user_data;
+
+  g_assert_false (kvp_window_export_finish (KVP_WINDOW (object), result, error));
+}
+
+/* A file name export does not know fails in the background too. */
+static void
+test_export_async_error (void)
+{
+  KvpWindow *window = show_window ();
+  g_autoptr(GError) error = NULL;
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  kvp_window_export_async (window, "/tmp/kvpage-picture.bmp", NULL, export_finished_cb, &error);
+  while (error == NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (error);
+  g_assert_false (g_file_test ("/tmp/kvpage-picture.bmp", G_FILE_TEST_EXISTS));
+
+  close_window (window);
+}
+
 /* The format chosen in the dialog wins over the typed extension. */
 static void
 test_export_path (void)
@@ -1213,6 +1264,8 @@ main (int   argc,
   g_test_add_func ("/ui/window/asked-kept", test_asked_kept);
   g_test_add_func ("/ui/window/export-size", test_export_size);
   g_test_add_func ("/ui/window/export-path", test_export_path);
+  g_test_add_func ("/ui/window/export-chosen", test_export_chosen);
+  g_test_add_func ("/ui/window/export-async-error", test_export_async_error);
   g_test_add_func ("/ui/window/notification", test_notification);
   g_test_add_func ("/ui/window/layout", test_layout);
 

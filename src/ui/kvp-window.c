@@ -662,11 +662,63 @@ kvp_window_export (KvpWindow   *self,
   g_return_val_if_fail (cmp != NULL, FALSE);
 
   /* The size the command line exports at, whatever the window's size: a
-   * small window must export as well as a large one.
-   * The seam for an asynchronous export: when render offers one, start it
-   * here and confirm in its callback. */
+   * small window must export as well as a large one. */
   return kvp_export_write (cmp, kvp_canvas_get_theme (self->canvas), path,
                            KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0, error);
+}
+
+static void
+export_written_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (kvp_export_write_finish (result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+kvp_window_export_async (KvpWindow           *self,
+                         const char          *path,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+  KvpComparison *cmp;
+
+  g_return_if_fail (KVP_IS_WINDOW (self));
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kvp_window_export_async);
+
+  if (!kvp_export_format_from_path (path, NULL, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  cmp = kvp_window_get_comparison (self);
+  kvp_export_write_async (cmp, kvp_canvas_get_theme (self->canvas), path,
+                          KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0,
+                          cancellable, export_written_cb, g_steal_pointer (&task));
+}
+
+gboolean
+kvp_window_export_finish (KvpWindow     *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (KVP_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 gboolean
