@@ -824,6 +824,34 @@ test_render (void)
   set_animations (TRUE);
 }
 
+/* The controls, the canvas and the settings all follow one KvpState: a
+ * value set on the state shows in the row and, once computed, in the
+ * picture. */
+static void
+test_follows_state (void)
+{
+  KvpWindow *window = show_window ();
+  KvpState *state = kvp_window_get_state (window);
+  KvpCanvas *canvas = kvp_window_get_canvas (window);
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_object_set (state, "block-size", (guint64) 64, "kv-dtype", "fp8", NULL);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "block_size")), ==, 64);
+  g_assert_cmpfloat (gtk_adjustment_get_value (slider (window, "block_size")), ==, 6);
+  g_assert_cmpuint (gtk_drop_down_get_selected (template_child (window, "dtype_dropdown")), ==, KVP_DTYPE_FP8);
+  g_assert_cmpstr (gtk_label_get_label (template_child (window, "subtitle_label")), ==, "TinyLlama 1.1B · fp8");
+
+  /* The worker's result reaches the canvas without anyone asking. */
+  while ((kvp_canvas_get_comparison (canvas) == NULL ||
+          kvp_canvas_get_comparison (canvas)->params.block_size != 64) &&
+         g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (kvp_canvas_get_comparison (canvas) == kvp_state_get_comparison (state));
+  g_assert_cmpint (kvp_canvas_get_comparison (canvas)->params.dtype, ==, KVP_DTYPE_FP8);
+
+  close_window (window);
+}
+
 /* Each slider reaches the whole range the spin button takes. */
 static void
 test_slider_range (void)
@@ -1256,6 +1284,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/export", test_export);
   g_test_add_func ("/ui/window/settings", test_settings);
   g_test_add_func ("/ui/window/render", test_render);
+  g_test_add_func ("/ui/window/follows-state", test_follows_state);
   g_test_add_func ("/ui/window/slider-range", test_slider_range);
   g_test_add_func ("/ui/window/spin-text", test_spin_text);
   g_test_add_func ("/ui/window/count-parse", test_count_parse);
