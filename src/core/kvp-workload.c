@@ -239,8 +239,6 @@ generate_spec (const KvpWorkloadOptions  *options,
 
   if (!ok)
     {
-      g_autofree char *quoted = kvp_quote (source);
-
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    uniform
                    ? _("The workload “%s” is not valid: write uniform:P1-P2,O1-O2 with whole token counts from 1, e.g. uniform:16-512,32-1024.")
