@@ -301,6 +301,12 @@ test_bad_input (void)
     { "{" BASE ", \"layer_types\": [\"full_attention\"]}", "“layer_types” lists 1 layers" },
     { "{" BASE ", \"layer_types\": \"full_attention\"}", "“layer_types” is not a list" },
     { "{" BASE ", \"sliding_window\": -1}", "“sliding_window” must be a positive" },
+    { "{" BASE ", \"layer_types\": [\"full_attention\", \"global\", \"full_attention\", \"full_attention\"]}",
+      "“global” layer, a kind kvpage does not know" },
+    { "{\"num_hidden_layers\": 65537, \"num_attention_heads\": 8}", "more than 65,536" },
+    { "{" BASE ", \"layer_types\": [\"full_attention\", \"global\", \"full_attention\", \"full_attention\"]}",
+      "“global” layer, a kind kvpage does not know" },
+    { "{" BASE ", \"num_hidden_layers\": 65537}", "more than 65,536" },
     { "{" BASE ", \"model_type\": \"qwen2\", \"sliding_window\": 256, \"use_sliding_window\": true,"
       " \"max_window_layers\": 2}", "“max_window_layers”" },
     { "{" BASE ", \"model_type\": \"deepseek_v3\", \"kv_lora_rank\": 512}", "“qk_rope_head_dim”" },
