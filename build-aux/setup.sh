@@ -16,6 +16,9 @@ packages=(
   desktop-file-utils appstream
   poppler-utils librsvg2-bin
 )
+# The valgrind test and build-aux/fuzz (clang's libFuzzer); best effort, as
+# both skip without them and the names are Debian 12's.
+optional_packages=(valgrind clang libclang-rt-14-dev)
 
 install_missing () {
   local missing=()
@@ -44,5 +47,16 @@ configure_and_build () {
   ninja -C "$build_dir" >&2
 }
 
+install_optional () {
+  local p
+  for p in "${optional_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' && continue
+    apt-cache show "$p" >/dev/null 2>&1 || continue
+    packages=("$p")
+    install_missing || echo "kvpage: could not install $p; the tests that need it skip." >&2
+  done
+}
+
 install_missing
+(install_optional) || true
 configure_and_build

@@ -15,6 +15,7 @@
 #include <gtk/gtk.h>
 
 #include "kvp-application.h"
+#include "kvp-cli.h"
 #include "kvp-comparison.h"
 #include "kvp-deploy.h"
 #include "kvp-error.h"
@@ -22,6 +23,7 @@
 #include "kvp-format.h"
 #include "kvp-model.h"
 #include "kvp-params.h"
+#include "kvp-simulation.h"
 #include "kvp-theme.h"
 
 #define EXIT_USAGE 2
@@ -29,6 +31,11 @@
 /* The options that set a value of the comparison. */
 static const char *value_options[] = {
   "model", "kv-dtype", "seq-len", "block-size", "blocks", "max-seq-len",
+};
+
+/* The options that only mean something for --simulate. */
+static const char *simulate_options[] = {
+  "workload", "requests", "request-rate", "seed", "schemes", "csv",
 };
 
 static const GOptionEntry option_entries[] = {
@@ -78,6 +85,20 @@ static const GOptionEntry option_entries[] = {
     N_("Pixel density of a PNG export, 1 to 4 (default 1)"), N_("N") },
   { "theme", 't', 0, G_OPTION_ARG_STRING, NULL,
     N_("Colours of the exported picture: light or dark (default light)"), N_("THEME") },
+  { "simulate", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Serve a workload through the paged pool and reserve-ahead caches, print the statistics and exit"), NULL },
+  { "workload", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("With --simulate: sharegpt, alpaca, fixed:P,O, uniform:P1-P2,O1-O2, or a JSON Lines or CSV file (default sharegpt)"), N_("NAME|FILE") },
+  { "requests", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate: requests to generate, 1 to 1000000 (default 1000; a file: all)"), N_("COUNT") },
+  { "request-rate", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate: Poisson arrivals per second (default 0: all at once)"), N_("RATE") },
+  { "seed", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate: seed of the generated workload (default 0)"), N_("SEED") },
+  { "schemes", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate: some of paged, max, pow2, oracle (default all)"), N_("LIST") },
+  { "csv", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("With --simulate: write one row per step and scheme to FILE"), N_("FILE") },
   { "list-models", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("List the model presets and exit"), NULL },
   { "version", 'v', 0, G_OPTION_ARG_NONE, NULL,
@@ -177,7 +198,7 @@ print_json (const KvpParams *params)
   cmp = kvp_comparison_new (params, &error);
   if (cmp == NULL)
     {
-      g_printerr ("kvpage: %s\n", error->message);
+      kvp_cli_printerr (error->message);
       return exit_status_for (error);
     }
 
@@ -208,12 +229,36 @@ display_width (const char *text)
   return width;
 }
 
+/* Rows of n_columns cells: the first n_left columns are names, to the
+ * left; the others numbers, to the right. */
+static void
+print_cells (GPtrArray *cells,
+             guint      n_columns,
+             guint      n_left)
+{
+  g_autofree guint *widths = g_new0 (guint, n_columns);
+
+  for (guint i = 0; i < cells->len; i++)
+    widths[i % n_columns] = MAX (widths[i % n_columns], display_width (cells->pdata[i]));
+
+  for (guint i = 0; i < cells->len; i++)
+    {
+      guint column = i % n_columns;
+      const char *cell = cells->pdata[i];
+      guint pad = widths[column] - display_width (cell);
+
+      if (column < n_left)
+        g_print ("%s%*s", cell, column + 1 < n_columns ? pad + 2 : 0, "");
+      else
+        g_print ("%*s%s%s", pad, "", cell, column + 1 < n_columns ? "  " : "\n");
+    }
+}
+
 static void
 print_models (void)
 {
   enum { N_COLUMNS = 8 };
   g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
-  guint widths[N_COLUMNS] = { 0 };
   const KvpModel *presets;
   guint n_presets;
 
@@ -252,21 +297,7 @@ print_models (void)
       g_ptr_array_add (cells, g_strdup_printf ("%" PRIu64, bytes));
     }
 
-  for (guint i = 0; i < cells->len; i++)
-    widths[i % N_COLUMNS] = MAX (widths[i % N_COLUMNS], display_width (cells->pdata[i]));
-
-  /* Names to the left, numbers to the right. */
-  for (guint i = 0; i < cells->len; i++)
-    {
-      guint column = i % N_COLUMNS;
-      const char *cell = cells->pdata[i];
-      guint pad = widths[column] - display_width (cell);
-
-      if (column < 2)
-        g_print ("%s%*s", cell, column + 1 < N_COLUMNS ? pad + 2 : 0, "");
-      else
-        g_print ("%*s%s%s", pad, "", cell, column + 1 < N_COLUMNS ? "  " : "\n");
-    }
+  print_cells (cells, N_COLUMNS, 2);
 }
 
 static int
@@ -276,7 +307,7 @@ print_vllm_log (void)
 
   if (deploy.sizing == NULL)
     {
-      g_printerr ("kvpage: %s\n", _("--vllm-log needs the KV memory: give --gpu KEY, --gpu-memory SIZE or --kv-cache-memory SIZE."));
+      kvp_cli_printerr (_("--vllm-log needs the KV memory: give --gpu KEY, --gpu-memory SIZE or --kv-cache-memory SIZE."));
       return EXIT_USAGE;
     }
 
@@ -289,12 +320,14 @@ print_vllm_log (void)
     {
       g_autofree char *weights = kvp_format_bytes (deploy.budget.weights_bytes);
       g_autofree char *reserve = kvp_format_bytes (deploy.budget.activation_bytes);
+      g_autofree char *basis = g_strdup_printf ("%s %s, %s %s", _("weights"), weights,
+                                                _("activation reserve"), reserve);
 
-      g_printerr ("kvpage: %s\n", deploy.weights_estimated
-                  ? _("An estimate: the weights are estimated from the config and the activation reserve is a setting; "
-                      "give --weights-memory and --activation-memory, or --kv-cache-memory, for vLLM’s own figures.")
-                  : _("An estimate: the activation reserve is a setting; give --kv-cache-memory for vLLM’s own figure."));
-      g_printerr ("kvpage: %s %s, %s %s\n", _("weights"), weights, _("activation reserve"), reserve);
+      kvp_cli_printerr (deploy.weights_estimated
+                        ? _("An estimate: the weights are estimated from the config and the activation reserve is a setting; "
+                            "give --weights-memory and --activation-memory, or --kv-cache-memory, for vLLM’s own figures.")
+                        : _("An estimate: the activation reserve is a setting; give --kv-cache-memory for vLLM’s own figure."));
+      kvp_cli_printerr (basis);
     }
 
   return EXIT_SUCCESS;
@@ -338,24 +371,129 @@ export_picture (GVariantDict    *options,
       (g_variant_dict_lookup (options, "theme", "&s", &text) &&
        !kvp_theme_variant_from_string (text, &variant, &error)))
     {
-      g_printerr ("kvpage: %s\n", error->message);
+      kvp_cli_printerr (error->message);
       return EXIT_USAGE;
     }
 
   cmp = kvp_comparison_new (params, &error);
   if (cmp == NULL)
     {
-      g_printerr ("kvpage: %s\n", error->message);
+      kvp_cli_printerr (error->message);
       return exit_status_for (error);
     }
 
   if (!kvp_export_write (cmp, kvp_theme_get (variant), path, width, height, scale, &error))
     {
-      g_printerr ("kvpage: %s\n", error->message);
+      kvp_cli_printerr (error->message);
       return EXIT_FAILURE;
     }
 
   return EXIT_SUCCESS;
+}
+
+/* Reads a whole number option that is not a KvpParams field, when given. */
+static gboolean
+lookup_number (GVariantDict  *options,
+               const char    *name,
+               guint64        min,
+               guint64        max,
+               guint64       *out_value,
+               GError       **error)
+{
+  const char *text;
+
+  if (!g_variant_dict_lookup (options, name, "&s", &text))
+    return TRUE;
+
+  return kvp_cli_parse_number (name, text, min, max, out_value, error);
+}
+
+/* --simulate: the workload options are checked, the simulation run, and
+ * the result printed as a table, JSON, and/or written as CSV. */
+static int
+simulate (GVariantDict    *options,
+          const KvpParams *params,
+          gboolean         json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  KvpWorkloadOptions wopts;
+  KvpSimConfig config = { params->block_size, params->num_blocks, (guint32) params->max_seq_len, 0 };
+  const char *csv_path = NULL;
+  const char *text;
+  guint64 value;
+
+  kvp_workload_options_init (&wopts);
+  wopts.max_len = (guint32) params->max_seq_len;
+  g_variant_dict_lookup (options, "workload", "^&ay", &wopts.source);
+  g_variant_dict_lookup (options, "csv", "^&ay", &csv_path);
+  /* 0: the generators' default count, or all of a file's requests. */
+  value = 0;
+  if (!lookup_number (options, "requests", 1, KVP_WORKLOAD_MAX_REQUESTS, &value, &error) ||
+      !lookup_number (options, "seed", 0, G_MAXUINT64, &wopts.seed, &error))
+    goto usage;
+  wopts.n_requests = value;
+
+  if (g_variant_dict_lookup (options, "request-rate", "&s", &text))
+    {
+      char *end = NULL;
+
+      wopts.request_rate = g_ascii_strtod (text, &end);
+      if (*text == '\0' || *end != '\0' || !(wopts.request_rate >= 0.0) ||
+          wopts.request_rate > KVP_WORKLOAD_MAX_RATE)
+        {
+          g_autofree char *quoted = kvp_quote (text);
+
+          g_set_error (&error, KVP_ERROR, KVP_ERROR_INVALID,
+                       _("--request-rate “%s” is not valid: use requests per second from 0 (all at once) to %.0f."),
+                       quoted, KVP_WORKLOAD_MAX_RATE);
+          goto usage;
+        }
+    }
+
+  if (g_variant_dict_lookup (options, "schemes", "&s", &text) &&
+      !kvp_scheme_mask_parse (text, &config.schemes, &error))
+    goto usage;
+
+  workload = kvp_workload_new (&wopts, &error);
+  if (workload != NULL)
+    sim = kvp_simulation_new (workload, &config, &error);
+  if (sim == NULL)
+    {
+      kvp_cli_printerr (error->message);
+      return exit_status_for (error);
+    }
+
+  if (csv_path != NULL && !kvp_simulation_write_csv (sim, csv_path, &error))
+    {
+      kvp_cli_printerr (error->message);
+      return EXIT_FAILURE;
+    }
+
+  if (json)
+    {
+      g_autoptr(JsonNode) root = kvp_simulation_to_json (sim);
+      g_autofree char *out = json_to_string (root, TRUE);
+
+      g_print ("%s\n", out);
+    }
+  else if (csv_path == NULL)
+    {
+      g_autofree char *description = kvp_simulation_describe (sim);
+      g_autoptr(GPtrArray) cells = NULL;
+      guint n_columns;
+
+      cells = kvp_simulation_get_table (sim, &n_columns);
+      g_print ("%s\n\n", description);
+      print_cells (cells, n_columns, 1);
+    }
+
+  return EXIT_SUCCESS;
+
+usage:
+  kvp_cli_printerr (error->message);
+  return EXIT_USAGE;
 }
 
 static int
@@ -373,19 +511,19 @@ handle_local_options_cb (GApplication *app,
 
   if (g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&ay", &remaining))
     {
-      g_autofree char *display = g_filename_display_name (remaining[0]);
+      g_autofree char *display = kvp_quote (remaining[0]);
       g_autofree char *message =
         g_strdup_printf (_("Unexpected argument “%s”: kvpage takes only options, each value after its option (see --help)."),
                          display);
 
-      g_printerr ("kvpage: %s\n", message);
+      kvp_cli_printerr (message);
       return EXIT_USAGE;
     }
 
   /* Values are checked even when they go unused, so a typo is never ignored. */
   if (!parse_params (options, &params, &error))
     {
-      g_printerr ("kvpage: %s\n", error->message);
+      kvp_cli_printerr (error->message);
       return EXIT_USAGE;
     }
 
@@ -416,21 +554,40 @@ handle_local_options_cb (GApplication *app,
        g_variant_dict_contains (options, "scale") ||
        g_variant_dict_contains (options, "theme")))
     {
-      g_printerr ("kvpage: %s\n", _("--size, --scale and --theme go with --export FILE."));
+      kvp_cli_printerr (_("--size, --scale and --theme go with --export FILE."));
       return EXIT_USAGE;
     }
 
   if (json && export_path != NULL)
     {
-      g_printerr ("kvpage: %s\n", _("--json and --export do different things: give one of them."));
+      kvp_cli_printerr (_("--json and --export do different things: give one of them."));
       return EXIT_USAGE;
+    }
+
+  if (!g_variant_dict_contains (options, "simulate"))
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (simulate_options); i++)
+        if (g_variant_dict_contains (options, simulate_options[i]))
+          {
+            kvp_cli_printerr (_("--workload, --requests, --request-rate, --seed, --schemes and --csv go with --simulate."));
+            return EXIT_USAGE;
+          }
+    }
+  else if (export_path != NULL)
+    {
+      kvp_cli_printerr (_("--simulate and --export do different things: give one of them."));
+      return EXIT_USAGE;
+    }
+  else
+    {
+      return simulate (options, &params, json);
     }
 
   if (g_variant_dict_contains (options, "vllm-log"))
     {
       if (json || export_path != NULL)
         {
-          g_printerr ("kvpage: %s\n", _("--vllm-log prints vLLM’s lines; --json has them too (vllm_log): give one of them."));
+          kvp_cli_printerr (_("--vllm-log prints vLLM’s lines; --json has them too (vllm_log): give one of them."));
           return EXIT_USAGE;
         }
       return print_vllm_log ();
@@ -444,14 +601,13 @@ handle_local_options_cb (GApplication *app,
 
   if (deploy.config != NULL || kvp_deploy_sizes_pool (&deploy) || deploy.tensor_parallel_size > 0)
     {
-      g_printerr ("kvpage: %s\n", _("The window does not take --config or the GPU options yet: use them with --json, --export or --vllm-log."));
+      kvp_cli_printerr (_("The window does not take --config or the GPU options yet: use them with --json, --export or --vllm-log."));
       return EXIT_USAGE;
     }
 
   if (!gtk_init_check ())
     {
-      g_printerr ("kvpage: %s\n",
-                  _("There is no display to open the window on; to get the picture without one, use --export FILE.png."));
+      kvp_cli_printerr (_("There is no display to open the window on; to get the picture without one, use --export FILE.png."));
       return EXIT_FAILURE;
     }
 
@@ -474,12 +630,15 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(KvpApplication) app = NULL;
+  g_autoptr(GError) error = NULL;
   gboolean options_handled = FALSE;
   const char *localedir;
   int status;
 
   /* KVPAGE_LOCALEDIR points an uninstalled build at its own catalogs
    * (build/po), so tests and build-aux/run speak the person's language. */
+  kvp_cli_init ();
+
   localedir = g_getenv ("KVPAGE_LOCALEDIR");
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
@@ -495,6 +654,13 @@ main (int   argc,
                                             _("See how a PagedAttention block allocator stores an LLM’s KV cache."));
   g_signal_connect (app, "handle-local-options", G_CALLBACK (handle_local_options_cb), &options_handled);
 
+  /* GLib's parser would answer a malformed command line in its own words. */
+  if (!kvp_cli_check_args (option_entries, argc, argv, &error))
+    {
+      kvp_cli_printerr (error->message);
+      return EXIT_USAGE;
+    }
+
   status = g_application_run (G_APPLICATION (app), argc, argv);
   kvp_deploy_clear (&deploy);
 
@@ -503,5 +669,5 @@ main (int   argc,
   if (!options_handled && status == EXIT_FAILURE)
     return EXIT_USAGE;
 
-  return status;
+  return kvp_cli_finish (status);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "kvp-block-pool.h"
+#include "kvp-simulation.h"
 #include "kvp-model-config.h"
 #include "kvp-vllm.h"
 
@@ -116,6 +117,94 @@ sweep_tokens (gconstpointer data)
   kvp_block_pool_free_sequence (pool, seq);
 }
 
+/* The most forks one block can take: with the parent, 65,535 holders. */
+#define N_FORKS 65534u
+
+/* Beam search's worst case for the allocator: every fork shares the parent's
+ * one partly filled block.  With data, each fork first gives back a
+ * different number of its tokens (shrink); then all are freed. */
+static void
+shared_forks (gconstpointer data)
+{
+  g_autoptr(KvpBlockPool) pool = new_pool (1);
+  g_autofree KvpSeqId *forks = g_new (KvpSeqId, N_FORKS);
+  KvpSeqId parent = kvp_block_pool_add_sequence (pool);
+
+  if (!kvp_block_pool_append (pool, parent, BLOCK_SIZE - 1, NULL))
+    g_error ("append failed");
+
+  for (guint i = 0; i < N_FORKS; i++)
+    if (!kvp_block_pool_fork (pool, parent, &forks[i], NULL))
+      g_error ("fork failed");
+
+  if (data != NULL)
+    for (guint i = 0; i < N_FORKS; i++)
+      if (!kvp_block_pool_shrink (pool, forks[i], 1 + i % (BLOCK_SIZE - 2), NULL))
+        g_error ("shrink failed");
+
+  kvp_block_pool_free_sequence (pool, parent);
+  for (guint i = 0; i < N_FORKS; i++)
+    kvp_block_pool_free_sequence (pool, forks[i]);
+}
+
+/* The paper's setting: OPT-13B, 983 blocks of 16 (15,728 slots). */
+#define SIM_REQUESTS 10000u
+#define SIM_BLOCKS   983u
+
+static void
+simulate_all (gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  KvpSimConfig config = { BLOCK_SIZE, SIM_BLOCKS, 2048, 0 };
+  g_autoptr(KvpSimulation) sim = kvp_simulation_new ((KvpWorkload *) data, &config, &error);
+
+  if (sim == NULL)
+    g_error ("%s", error->message);
+}
+
+/* What the serving view pays when the step changes: a snapshot in the
+ * middle of the paged run, its checkpoints already taken. */
+static void
+snapshot_middle (gconstpointer data)
+{
+  KvpSimulation *sim = (KvpSimulation *) data;
+  guint n_steps;
+
+  kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, &n_steps);
+  kvp_sim_snapshot_free (kvp_simulation_get_snapshot (sim, KVP_SCHEME_PAGED, n_steps / 2));
+}
+
+static void
+bench_simulation (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  KvpWorkloadOptions options;
+  KvpSimConfig config = { BLOCK_SIZE, SIM_BLOCKS, 2048, 0 };
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  double ms;
+
+  kvp_workload_options_init (&options);
+  options.n_requests = SIM_REQUESTS;
+  workload = kvp_workload_new (&options, &error);
+  if (workload == NULL)
+    g_error ("%s", error->message);
+
+  ms = median_ms (simulate_all, workload);
+  g_print ("{\"case\": \"simulate\", \"workload\": \"sharegpt\", \"requests\": %u, "
+           "\"blocks\": %u, \"block_size\": %u, \"schemes\": 4, \"runs\": %u, \"median_ms\": %s}\n",
+           SIM_REQUESTS, SIM_BLOCKS, BLOCK_SIZE, N_RUNS, format_double (buf, ms));
+
+  sim = kvp_simulation_new (workload, &config, &error);
+  if (sim == NULL)
+    g_error ("%s", error->message);
+  ms = median_ms (snapshot_middle, sim);
+  g_print ("{\"case\": \"snapshot\", \"requests\": %u, \"scheme\": \"paged\", "
+           "\"runs\": %u, \"median_ms\": %s}\n",
+           SIM_REQUESTS, N_RUNS, format_double (buf, ms));
+}
+
 typedef struct
 {
   char  *data;
@@ -213,6 +302,18 @@ main (int   argc,
            format_double (buf[0], ms),
            format_double (buf[1], ms * 1e6 / (2.0 * SWEEP_TOKENS)));
 
+  ms = median_ms (shared_forks, NULL);
+  g_print ("{\"case\": \"shared-forks-free\", \"forks\": %u, \"block_size\": %u, "
+           "\"runs\": %u, \"median_ms\": %s, \"ns_per_fork\": %s}\n",
+           N_FORKS, BLOCK_SIZE, N_RUNS, format_double (buf[0], ms),
+           format_double (buf[1], ms * 1e6 / N_FORKS));
+
+  ms = median_ms (shared_forks, GUINT_TO_POINTER (TRUE));
+  g_print ("{\"case\": \"shared-forks-shrink-free\", \"forks\": %u, \"block_size\": %u, "
+           "\"runs\": %u, \"median_ms\": %s, \"ns_per_fork\": %s}\n",
+           N_FORKS, BLOCK_SIZE, N_RUNS, format_double (buf[0], ms),
+           format_double (buf[1], ms * 1e6 / N_FORKS));
+  bench_simulation ();
   bench_configs ();
 
   return EXIT_SUCCESS;

@@ -546,6 +546,58 @@ test_shared_shrink (void)
   assert_pool_valid (pool);
 }
 
+/* 65,534 forks hold the parent's one partly filled block, each giving back a
+ * different share of it: the fill follows the most any holder keeps as they
+ * shrink and leave, and the pool's bookkeeping stays exact throughout.  (With
+ * the fill found by scanning every sequence, this took minutes; bench-core's
+ * shared-forks cases time it.) */
+static void
+test_shared_forks (void)
+{
+  enum { N_FORKS = 65534, B = 16 };
+  g_autoptr(KvpBlockPool) pool = new_pool (2, B);
+  g_autofree KvpSeqId *forks = g_new (KvpSeqId, N_FORKS);
+  KvpSeqId parent = new_sequence_of (pool, B - 1);
+
+  for (guint i = 0; i < N_FORKS; i++)
+    forks[i] = fork_sequence (pool, parent);
+  g_assert_cmpuint (kvp_block_pool_get_ref_count (pool, 0), ==, N_FORKS + 1);
+  assert_pool_valid (pool);
+
+  /* Fork i keeps 1 + i % 14 tokens. */
+  for (guint i = 0; i < N_FORKS; i++)
+    shrink_ok (pool, forks[i], 1 + i % (B - 2));
+  g_assert_cmpuint (kvp_block_pool_get_fill (pool, 0), ==, B - 1);
+  assert_pool_valid (pool);
+
+  kvp_block_pool_free_sequence (pool, parent);
+  g_assert_cmpuint (kvp_block_pool_get_fill (pool, 0), ==, B - 2);
+
+  /* The holders keeping the most leave first, a share at a time. */
+  for (guint keep = B - 2; keep > 1; keep--)
+    {
+      for (guint i = keep - 1; i < N_FORKS; i += B - 2)
+        {
+          kvp_block_pool_free_sequence (pool, forks[i]);
+          forks[i] = G_MAXUINT32;
+        }
+      g_assert_cmpuint (kvp_block_pool_get_fill (pool, 0), ==, keep - 1);
+      assert_pool_valid (pool);
+    }
+
+  /* Those left keep one token; one of them grows and copies the block. */
+  append_ok (pool, forks[0], 1);
+  assert_table (pool, forks[0], (const guint32[]) { 1, END });
+  g_assert_cmpuint (kvp_block_pool_get_fill (pool, 0), ==, 1);
+  assert_pool_valid (pool);
+
+  for (guint i = 0; i < N_FORKS; i++)
+    if (forks[i] != G_MAXUINT32)
+      kvp_block_pool_free_sequence (pool, forks[i]);
+  g_assert_cmpuint (kvp_block_pool_get_num_free (pool), ==, 2);
+  assert_pool_valid (pool);
+}
+
 /* A twin pool that never saw the failed request must stay identical, and
  * hand out the same blocks afterwards: the queue order is unchanged too. */
 static void
@@ -1026,6 +1078,7 @@ main (int   argc,
   g_test_add_func ("/core/pool/fork-full-last", test_fork_full_last);
   g_test_add_func ("/core/pool/free-forked-parent", test_free_forked_parent);
   g_test_add_func ("/core/pool/shared-shrink", test_shared_shrink);
+  g_test_add_func ("/core/pool/shared-forks", test_shared_forks);
   g_test_add_func ("/core/pool/no-space", test_no_space);
   g_test_add_func ("/core/pool/invalid", test_invalid);
   g_test_add_func ("/core/pool/guards", test_guards);

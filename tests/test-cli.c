@@ -4,7 +4,10 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -186,6 +189,132 @@ test_no_display (void)
   g_assert_cmpstr (newline + 1, ==, "");
 }
 
+/* "kvpage: …" and a newline: valid UTF-8, with no other control or format
+ * character a terminal would act on. */
+static void
+assert_one_clean_line (const char *err)
+{
+  const char *newline = strchr (err, '\n');
+
+  g_assert_true (g_str_has_prefix (err, "kvpage: "));
+  g_assert_nonnull (newline);
+  g_assert_cmpstr (newline + 1, ==, "");
+  g_assert_true (g_utf8_validate (err, -1, NULL));
+  for (const char *p = err; p < newline; p = g_utf8_next_char (p))
+    {
+      GUnicodeType type = g_unichar_type (g_utf8_get_char (p));
+
+      g_assert_cmpint (type, !=, G_UNICODE_CONTROL);
+      g_assert_cmpint (type, !=, G_UNICODE_FORMAT);
+    }
+}
+
+static void
+stdout_to_full (gpointer data)
+{
+  int fd = open ("/dev/full", O_WRONLY);
+
+  dup2 (fd, STDOUT_FILENO);
+  close (fd);
+}
+
+static void
+stdout_closed (gpointer data)
+{
+  close (STDOUT_FILENO);
+}
+
+/* Runs kvpage with its stdout set up by setup; returns the exit status and
+ * what it said on stderr. */
+static int
+run_with_stdout (GSpawnChildSetupFunc   setup,
+                 const char * const    *args,
+                 char                 **out_err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) envp = g_environ_unsetenv (g_get_environ (), "DISPLAY");
+  int wait_status;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("KVPAGE"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_CHILD_INHERITS_STDOUT,
+                setup, NULL, NULL, out_err, &wait_status, &error);
+  g_assert_no_error (error);
+  return WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
+}
+
+/* Output that cannot be written is an error: exit 1 and one line, for every
+ * option that prints, on a full disk and on a closed stdout. */
+static void
+test_stdout_errors (void)
+{
+  const char *printing[][2] = {
+    { "--json", NULL }, { "--list-models", NULL }, { "--version", NULL }, { "--help", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (printing); i++)
+    {
+      g_autofree char *full = NULL;
+      g_autofree char *closed = NULL;
+
+      g_test_message ("%s", printing[i][0]);
+      g_assert_cmpint (run_with_stdout (stdout_to_full, printing[i], &full), ==, 1);
+      assert_one_clean_line (full);
+      g_assert_nonnull (strstr (full, "could not write standard output: "));
+      g_assert_nonnull (strstr (full, g_strerror (ENOSPC)));
+
+      g_assert_cmpint (run_with_stdout (stdout_closed, printing[i], &closed), ==, 1);
+      assert_one_clean_line (closed);
+      g_assert_nonnull (strstr (closed, "could not write standard output: "));
+    }
+
+  /* Nothing to print, nothing to fail: an export needs no stdout. */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+    g_autofree char *svg = g_build_filename (dir, "x.svg", NULL);
+    g_autofree char *err = NULL;
+
+    g_assert_cmpint (run_with_stdout (stdout_closed, (const char *[]) { "--export", svg, "--size", "640x400", NULL }, &err), ==, 0);
+    g_assert_cmpstr (err, ==, "");
+    g_assert_true (g_file_test (svg, G_FILE_TEST_IS_REGULAR));
+    g_unlink (svg);
+    g_rmdir (dir);
+  }
+}
+
+/* An export name with control characters, in a folder that does not exist:
+ * exit 1, and the name quoted on one line. */
+static void
+test_export_name_quoted (void)
+{
+  g_auto(Run) run = { 0 };
+
+  run_kvpage (&run, "--export", "/nonexistent-kvp/a\nb\033[2J.png", NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  assert_one_clean_line (run.err);
+  g_assert_nonnull (strstr (run.err, "“/nonexistent-kvp/a\\nb\\x1B[2J.png”"));
+
+  /* And the usage mistakes of an export, exit 2. */
+  {
+    g_auto(Run) format = { 0 };
+    g_auto(Run) size = { 0 };
+
+    run_kvpage (&format, "--export", "a\033]0;x\a.gif", NULL);
+    g_assert_cmpint (format.status, ==, 2);
+    assert_one_clean_line (format.err);
+    g_assert_nonnull (strstr (format.err, "“a\\x1B]0;x\\x07.gif”"));
+
+    run_kvpage (&size, "--export", "/nonexistent-kvp/x.png", "--size", "800\tx600", NULL);
+    g_assert_cmpint (size.status, ==, 2);
+    assert_one_clean_line (size.err);
+    g_assert_nonnull (strstr (size.err, "“800\\tx600”"));
+  }
+}
+
 /* What the catalog in the build tree says for msgid in language. */
 static char *
 translate (const char *language,
@@ -288,6 +417,21 @@ static const struct
   { { "--seq-len" },                  { "--seq-len" } },
   { { "--size", "800x600" },          { "--export" } },
   { { "--export", "x.png" },          { "--json", "--export" } },
+  /* Input is quoted with its control characters and stray bytes escaped. */
+  { { "--seq-len", "5\n" },           { "--seq-len", "“5\\n”" } },
+  { { "--model", "\033[31mRED" },     { "“\\x1B[31mRED”" } },
+  { { "--kv-dtype", "fp\r8" },         { "“fp\\r8”" } },
+  { { "--model", "gpt\342\200\256evil" }, { "“gpt\\u202Eevil”" } },
+  { { "stray\nword" },                { "“stray\\nword”" } },
+  /* GLib's parser errors, in kvpage's words, naming option and value. */
+  { { "--seq-len", "\377" },          { "--seq-len", "“\\xFF”" } },
+  { { "--model", "caf\303" },         { "--model", "“caf\\xC3”" } },
+  { { "--bogus=\033x" },              { "“--bogus”", "--help" } },
+  { { "-x" },                         { "“-x”", "--help" } },
+  { { "--block-size" },               { "--block-size", "value" } },
+  { { "-n" },                         { "-n", "value" } },
+  { { "-nN", "5", "6" },              { "-N" } },
+  { { "--seq-len=" },                 { "--seq-len", "1 to" } },
 };
 
 static void
@@ -296,7 +440,6 @@ test_bad_input (gconstpointer data)
   guint i = GPOINTER_TO_UINT (data);
   const char *const *a = bad_cases[i].args;
   g_auto(Run) run = { 0 };
-  const char *newline;
 
   run_kvpage_in (&run, NULL, (const char *[]) { "--json", a[0], a[1], a[2], a[3], a[4], NULL });
 
@@ -304,12 +447,184 @@ test_bad_input (gconstpointer data)
   g_assert_cmpint (run.status, ==, 2);
   g_assert_cmpstr (run.out, ==, "");
 
-  /* One line, naming what is wrong. */
-  newline = strchr (run.err, '\n');
-  g_assert_nonnull (newline);
-  g_assert_cmpstr (newline + 1, ==, "");
+  /* One line in kvpage's voice, naming what is wrong. */
+  assert_one_clean_line (run.err);
   for (guint j = 0; j < G_N_ELEMENTS (bad_cases[i].says) && bad_cases[i].says[j] != NULL; j++)
     g_assert_nonnull (strstr (run.err, bad_cases[i].says[j]));
+}
+
+/* --simulate */
+
+static JsonObject *
+scheme_of (JsonObject *root,
+           const char *name)
+{
+  return json_object_get_object_member (json_object_get_object_member (root, "schemes"), name);
+}
+
+static void
+test_simulate_json (void)
+{
+  static const char *fields[] = {
+    "token_states_percent", "reservation_percent", "internal_fragmentation_percent",
+    "external_fragmentation_percent", "free_percent", "mean_batch_size", "max_batch_size",
+    "finished_requests", "steps", "preemptions", "mean_wait_steps", "tokens_per_step",
+  };
+  static const char *schemes[] = { "paged", "max", "pow2", "oracle" };
+  g_auto(Run) run = { 0 };
+  g_auto(Run) again = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  JsonObject *workload;
+
+  run_kvpage (&run, "--simulate", "--json", "--model", "opt-13b", "--blocks", "983",
+              "--requests", "300", "--seed", "3", "--request-rate", "20", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.err, ==, "");
+  root = parse_object (parser, run.out);
+  g_assert_cmpuint (json_object_get_size (root), ==, 2);
+
+  workload = json_object_get_object_member (root, "workload");
+  g_assert_cmpstr (json_object_get_string_member (workload, "source"), ==, "sharegpt");
+  g_assert_cmpint (json_object_get_int_member (workload, "requests"), ==, 300);
+  g_assert_cmpint (json_object_get_int_member (workload, "token_slots"), ==, 15728);
+
+  g_assert_cmpuint (json_object_get_size (json_object_get_object_member (root, "schemes")), ==, 4);
+  for (guint s = 0; s < G_N_ELEMENTS (schemes); s++)
+    {
+      JsonObject *scheme = scheme_of (root, schemes[s]);
+      double sum = 0;
+
+      g_assert_cmpuint (json_object_get_size (scheme), ==, G_N_ELEMENTS (fields));
+      for (guint f = 0; f < G_N_ELEMENTS (fields); f++)
+        g_assert_true (json_object_has_member (scheme, fields[f]));
+      for (guint f = 0; f < 5; f++)
+        sum += json_object_get_double_member (scheme, fields[f]);
+      g_assert_cmpfloat_with_epsilon (sum, 100.0, 1e-9);
+      g_assert_cmpint (json_object_get_int_member (scheme, "finished_requests"), ==, 300);
+    }
+  g_assert_cmpfloat (json_object_get_double_member (scheme_of (root, "paged"), "token_states_percent"), >,
+                     json_object_get_double_member (scheme_of (root, "oracle"), "token_states_percent"));
+
+  /* The same command prints the same bytes. */
+  run_kvpage (&again, "--simulate", "--json", "--model", "opt-13b", "--blocks", "983",
+              "--requests", "300", "--seed", "3", "--request-rate", "20", NULL);
+  g_assert_cmpstr (again.out, ==, run.out);
+}
+
+static void
+test_simulate_table (void)
+{
+  g_auto(Run) run = { 0 };
+
+  run_kvpage (&run, "--simulate", "--workload", "alpaca", "--requests", "100", "--schemes", "paged,pow2", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "alpaca"));
+  g_assert_nonnull (strstr (run.out, "TOKENS"));
+  g_assert_nonnull (strstr (run.out, "\npaged "));
+  g_assert_nonnull (strstr (run.out, "\npow2 "));
+  g_assert_null (strstr (run.out, "oracle"));
+  g_assert_nonnull (strstr (run.out, " %"));
+}
+
+static void
+test_simulate_csv (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *csv = g_build_filename (dir, "steps.csv", NULL);
+  g_autofree char *missing = g_build_filename (dir, "no", "steps.csv", NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_auto(Run) run = { 0 };
+  g_auto(Run) json = { 0 };
+  g_auto(Run) bad = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  gint64 steps;
+
+  run_kvpage (&run, "--simulate", "--workload", "fixed:100,50", "--requests", "40", "--blocks", "128",
+              "--schemes", "paged,max", "--csv", csv, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "scheme,step,clock,running,waiting,finished,preemptions,"
+                   "token_states,reservation,internal_fragmentation,external_fragmentation,free");
+  g_assert_true (g_str_has_prefix (lines[1], "paged,0,0,"));
+
+  /* One row per step and scheme: as many as the JSON's steps. */
+  run_kvpage (&json, "--simulate", "--workload", "fixed:100,50", "--requests", "40", "--blocks", "128",
+              "--schemes", "paged,max", "--json", "--csv", csv, NULL);
+  g_assert_cmpint (json.status, ==, 0);
+  root = parse_object (parser, json.out);
+  steps = json_object_get_int_member (scheme_of (root, "paged"), "steps") +
+          json_object_get_int_member (scheme_of (root, "max"), "steps");
+  g_assert_cmpint (g_strv_length (lines), ==, steps + 2); /* header, rows, the empty tail */
+
+  /* A folder that does not exist: could not do it, nothing left behind. */
+  run_kvpage (&bad, "--simulate", "--requests", "10", "--csv", missing, NULL);
+  g_assert_cmpint (bad.status, ==, 1);
+  g_assert_nonnull (strstr (bad.err, "steps.csv"));
+  g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
+
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
+static void
+test_simulate_bad_file (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "trace.jsonl", NULL);
+  g_auto(Run) run = { 0 };
+
+  g_assert_true (g_file_set_contents (path, "{\"prompt_len\": 5, \"output_len\": 6}\n\n{\"prompt_len\": 5}\n", -1, NULL));
+  run_kvpage (&run, "--simulate", "--workload", path, NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_nonnull (strstr (run.err, path));
+  g_assert_nonnull (strstr (run.err, "line 3"));
+  g_assert_nonnull (strstr (run.err, "output_len"));
+  g_assert_cmpstr (strchr (run.err, '\n'), ==, "\n");
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static const struct
+{
+  const char *args[7];
+  const char *says[3];
+} simulate_bad_cases[] = {
+  { { "--simulate", "--requests", "0" },            { "--requests", "1 to 1000000" } },
+  { { "--simulate", "--requests", "many" },         { "--requests", "many" } },
+  { { "--simulate", "--request-rate", "-1" },       { "--request-rate", "-1" } },
+  { { "--simulate", "--request-rate", "fast" },     { "--request-rate", "fast" } },
+  { { "--simulate", "--request-rate", "nan" },      { "--request-rate", "nan" } },
+  { { "--simulate", "--seed", "-1" },               { "--seed", "-1" } },
+  { { "--simulate", "--schemes", "paged,vllm" },    { "--schemes", "paged,vllm" } },
+  { { "--simulate", "--workload", "sharegtp" },     { "sharegtp", "sharegpt" } },
+  { { "--simulate", "--workload", "fixed:0,5" },    { "fixed:0,5" } },
+  { { "--simulate", "--workload", "fixed:2000,100" }, { "fixed:2000,100", "2048" } },
+  { { "--simulate", "--workload", "fixed:1000,100", "--blocks", "10" }, { "Request 0", "never", "10" } },
+  { { "--simulate", "--export", "x.png" },          { "--simulate", "--export" } },
+  { { "--json", "--requests", "5" },                { "--simulate" } },
+  { { "--csv", "x.csv" },                           { "--simulate" } },
+};
+
+static void
+test_simulate_bad_input (gconstpointer data)
+{
+  guint i = GPOINTER_TO_UINT (data);
+  g_auto(Run) run = { 0 };
+
+  run_kvpage_in (&run, NULL, simulate_bad_cases[i].args);
+  g_test_message ("stderr: %s", run.err);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_cmpstr (strchr (run.err, '\n'), ==, "\n");
+  for (guint j = 0; j < G_N_ELEMENTS (simulate_bad_cases[i].says) && simulate_bad_cases[i].says[j] != NULL; j++)
+    g_assert_nonnull (strstr (run.err, simulate_bad_cases[i].says[j]));
 }
 
 /* A path for "@file" arguments: the configs written for the tests. */
@@ -533,6 +848,8 @@ main (int   argc,
   g_test_add_func ("/cli/list-models", test_list_models);
   g_test_add_func ("/cli/version", test_version);
   g_test_add_func ("/cli/no-display", test_no_display);
+  g_test_add_func ("/cli/stdout-errors", test_stdout_errors);
+  g_test_add_func ("/cli/export-name-quoted", test_export_name_quoted);
   g_test_add_data_func ("/cli/translated/de", "de", test_translated);
   g_test_add_data_func ("/cli/translated/zh_CN", "zh_CN", test_translated);
 
@@ -540,6 +857,16 @@ main (int   argc,
     {
       g_autofree char *path = g_strdup_printf ("/cli/bad-input/%u", i);
       g_test_add_data_func (path, GUINT_TO_POINTER (i), test_bad_input);
+    }
+
+  g_test_add_func ("/cli/simulate/json", test_simulate_json);
+  g_test_add_func ("/cli/simulate/table", test_simulate_table);
+  g_test_add_func ("/cli/simulate/csv", test_simulate_csv);
+  g_test_add_func ("/cli/simulate/bad-file", test_simulate_bad_file);
+  for (guint i = 0; i < G_N_ELEMENTS (simulate_bad_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/cli/simulate/bad-input/%u", i);
+      g_test_add_data_func (path, GUINT_TO_POINTER (i), test_simulate_bad_input);
     }
 
   g_test_add_func ("/cli/vllm/log", test_vllm_log);

@@ -224,6 +224,20 @@ test_closed_forms (void)
       kvp_block_pool_get_block_table (cmp->pool, cmp->seq, &n_table);
       g_assert_cmpuint (n_table, ==, cmp->blocks_used);
       g_assert_true (kvp_block_pool_check (cmp->pool, NULL));
+
+      /* The pool-less figures an animation shows agree with the pool's. */
+      {
+        g_autoptr(KvpComparison) figures = kvp_comparison_new_figures (&p, &error);
+
+        g_assert_no_error (error);
+        g_assert_null (figures->pool);
+        g_assert_cmpuint (figures->paged_bytes, ==, cmp->paged_bytes);
+        g_assert_cmpint (figures->saved_bytes, ==, cmp->saved_bytes);
+        g_assert_cmpuint (figures->blocks_used, ==, cmp->blocks_used);
+        g_assert_cmpuint (figures->blocks_free, ==, cmp->blocks_free);
+        g_assert_cmpfloat (figures->utilization_percent, ==, cmp->utilization_percent);
+        g_assert_cmpuint (figures->paged_waste_tokens, ==, cmp->paged_waste_tokens);
+      }
     }
 }
 
@@ -322,6 +336,29 @@ test_format_bytes (void)
     }
 }
 
+/* A share that exists never reads as none, nor a partial one as all. */
+static void
+test_format_percent (void)
+{
+  static const struct { double percent; const char *text; } cases[] = {
+    { 0.0, "0.00 %" },
+    { 100.0 * 8 / 16777216, "< 0.01 %" },
+    { 0.004999, "< 0.01 %" },
+    { 0.005, "0.01 %" },
+    { 0.78125, "0.78 %" },
+    { 93.75, "93.75 %" },
+    { 99.994, "99.99 %" },
+    { 100.0 * 16777215 / 16777216, "> 99.99 %" },
+    { 100.0, "100.00 %" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = kvp_format_percent (cases[i].percent);
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -342,6 +379,7 @@ main (int   argc,
   g_test_add_func ("/core/comparison/limits", test_limits);
   g_test_add_func ("/core/comparison/json", test_json);
   g_test_add_func ("/core/format/bytes", test_format_bytes);
+  g_test_add_func ("/core/format/percent", test_format_percent);
 
   return g_test_run ();
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -121,6 +123,56 @@ test_api_formats (void)
 
   /* Four files and no temporary ones. */
   g_assert_cmpuint (count_entries (dir), ==, 4);
+  remove_dir (dir);
+}
+
+static void
+write_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static gboolean
+write_async (KvpComparison  *cmp,
+             const char     *path,
+             int             width,
+             int             height,
+             GError        **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  kvp_export_write_async (cmp, kvp_theme_get (KVP_THEME_DARK), path, width, height, 1,
+                          NULL, write_done_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return kvp_export_write_finish (result, error);
+}
+
+/* The window writes in a worker: the same file, and the same errors. */
+static void
+test_api_async (void)
+{
+  g_autoptr (KvpComparison) cmp = default_comparison ();
+  g_autofree char *dir = make_dir ();
+  g_autofree char *png = g_build_filename (dir, "async.png", NULL);
+  g_autofree char *bad = g_build_filename (dir, "async.gif", NULL);
+  g_autoptr (GError) error = NULL;
+  int w, h;
+
+  g_assert_true (write_async (cmp, png, 1024, 640, &error));
+  g_assert_no_error (error);
+  png_size (png, &w, &h);
+  g_assert_cmpint (w, ==, 1024);
+  g_assert_cmpint (h, ==, 640);
+
+  g_assert_false (write_async (cmp, bad, 1024, 640, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_assert_cmpuint (count_entries (dir), ==, 1);
   remove_dir (dir);
 }
 
@@ -591,6 +643,245 @@ test_binary_read_only_file (void)
   remove_dir (dir);
 }
 
+/* The temporary file is unnamed (O_TMPFILE) where the file system allows it;
+ * KVPAGE_NO_TMPFILE=1 makes kvpage take the named path other file systems
+ * need.  Each test of a write runs both ways. */
+static void
+set_temp_mode (gconstpointer data)
+{
+  if (g_strcmp0 (data, "named") == 0)
+    g_setenv ("KVPAGE_NO_TMPFILE", "1", TRUE);
+  else
+    g_unsetenv ("KVPAGE_NO_TMPFILE");
+}
+
+static void
+test_binary_write_failure_in (gconstpointer data)
+{
+  set_temp_mode (data);
+  test_binary_write_failure ();
+  g_unsetenv ("KVPAGE_NO_TMPFILE");
+}
+
+/* The parent may have ignored the signals (nohup); the child must not. */
+static void
+default_signals (gpointer data)
+{
+  signal (SIGHUP, SIG_DFL);
+  signal (SIGINT, SIG_DFL);
+  signal (SIGTERM, SIG_DFL);
+}
+
+/* Whether the process holds a file inside dir open: the export's
+ * temporary, named or not. */
+static gboolean
+has_file_open_in (GPid        pid,
+                  const char *dir)
+{
+  g_autofree char *fd_dir = g_strdup_printf ("/proc/%d/fd", (int) pid);
+  g_autoptr (GDir) d = g_dir_open (fd_dir, 0, NULL);
+  g_autofree char *prefix = g_strconcat (dir, "/", NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *fd_path = g_build_filename (fd_dir, name, NULL);
+      g_autofree char *target = g_file_read_link (fd_path, NULL);
+
+      if (target != NULL && g_str_has_prefix (target, prefix))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static const int interrupt_signals[] = { SIGTERM, SIGINT, SIGHUP };
+
+/* A big export killed by SIGTERM, SIGINT or SIGHUP while it draws: it dies of
+ * the signal, the old file is as it was, and nothing else is left. */
+static void
+test_binary_interrupted (gconstpointer data)
+{
+  const char *binary = g_getenv ("KVPAGE");
+  g_autofree char *dir = NULL, *keep = NULL;
+
+  if (!have_binary ())
+    return;
+
+  set_temp_mode (data);
+  dir = make_dir ();
+  keep = g_build_filename (dir, "keep.png", NULL);
+  g_assert_true (g_file_set_contents (keep, "old", -1, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (interrupt_signals); i++)
+    {
+      const char *argv[] = { binary, "--export", keep, "--size", "8192x8192",
+                             "--blocks", "16777216", "--seq-len", "16777216",
+                             "--max-seq-len", "16777216", "--block-size", "1", NULL };
+      g_autoptr (GError) error = NULL;
+      g_autofree char *contents = NULL;
+      GPid pid;
+      int status = 0;
+      gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+      g_assert_true (g_spawn_async (NULL, (char **) argv, NULL,
+                                    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                                    G_SPAWN_STDERR_TO_DEV_NULL,
+                                    default_signals, NULL, &pid, &error));
+      g_assert_no_error (error);
+
+      /* Killed once its temporary file exists, long before it is done. */
+      while (!has_file_open_in (pid, dir) && g_get_monotonic_time () < deadline)
+        g_usleep (2000);
+      g_assert_true (has_file_open_in (pid, dir));
+      g_assert_cmpint (kill (pid, interrupt_signals[i]), ==, 0);
+      g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+      g_spawn_close_pid (pid);
+
+      g_assert_true (WIFSIGNALED (status));
+      g_assert_cmpint (WTERMSIG (status), ==, interrupt_signals[i]);
+      g_assert_true (g_file_get_contents (keep, &contents, NULL, NULL));
+      g_assert_cmpstr (contents, ==, "old");
+      g_assert_cmpuint (count_entries (dir), ==, 1);
+    }
+
+  remove_dir (dir);
+  g_unsetenv ("KVPAGE_NO_TMPFILE");
+}
+
+/* Only a regular file is replaced: a FIFO, a device, a link to either, a
+ * link to /dev/stdout or a folder is refused with exit 1 and one line, and
+ * stays what it was. */
+static void
+test_binary_not_regular (gconstpointer data)
+{
+  g_autofree char *dir = NULL;
+  const char *names[] = { "fifo.png", "to-fifo.png", "to-null.png", "to-stdout.png",
+                          "to-fd.png", "device.png", "folder.png" };
+  guint n_entries;
+
+  if (!have_binary ())
+    return;
+
+  set_temp_mode (data);
+  dir = make_dir ();
+  {
+    g_autofree char *fifo = g_build_filename (dir, "fifo.png", NULL);
+    g_autofree char *device = g_build_filename (dir, "device.png", NULL);
+    g_autofree char *folder = g_build_filename (dir, "folder.png", NULL);
+    g_autofree char *to_fifo = g_build_filename (dir, "to-fifo.png", NULL);
+    g_autofree char *to_null = g_build_filename (dir, "to-null.png", NULL);
+    g_autofree char *to_stdout = g_build_filename (dir, "to-stdout.png", NULL);
+    g_autofree char *to_fd = g_build_filename (dir, "to-fd.png", NULL);
+
+    g_assert_cmpint (mkfifo (fifo, 0644), ==, 0);
+    g_assert_cmpint (g_mkdir (folder, 0755), ==, 0);
+    g_assert_cmpint (symlink ("fifo.png", to_fifo), ==, 0);
+    g_assert_cmpint (symlink ("/dev/null", to_null), ==, 0);
+    g_assert_cmpint (symlink ("/dev/stdout", to_stdout), ==, 0);
+    g_assert_cmpint (symlink ("/proc/self/fd/2", to_fd), ==, 0);
+    /* /dev/full's numbers; only root may make one. */
+    if (mknod (device, S_IFCHR | 0666, makedev (1, 7)) != 0)
+      g_test_message ("mknod: %s; the device case is not checked", g_strerror (errno));
+  }
+  n_entries = count_entries (dir);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+      g_autofree char *err = NULL;
+      GStatBuf before, after;
+
+      if (g_lstat (path, &before) != 0)
+        continue;
+      g_test_message ("%s", names[i]);
+      g_assert_cmpint (run_kvpage ((const char *[]) { "--export", path, "--size", "640x400", NULL }, &err), ==, 1);
+      assert_one_line (err);
+      g_assert_nonnull (strstr (err, names[i]));
+      g_assert_cmpint (g_lstat (path, &after), ==, 0);
+      g_assert_cmpuint (before.st_mode, ==, after.st_mode);
+      g_assert_cmpuint (before.st_ino, ==, after.st_ino);
+    }
+
+  g_assert_cmpuint (count_entries (dir), ==, n_entries);
+  remove_dir (dir);
+  g_unsetenv ("KVPAGE_NO_TMPFILE");
+}
+
+/* c1.png → c2.png → c3.png: the export replaces c3.png and both links stay
+ * links; a loop of links is refused. */
+static void
+test_binary_link_chain (gconstpointer data)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *c1 = NULL, *c2 = NULL, *c3 = NULL, *loop = NULL, *err = NULL;
+  int w, h;
+
+  if (!have_binary ())
+    return;
+
+  set_temp_mode (data);
+  dir = make_dir ();
+  c1 = g_build_filename (dir, "c1.png", NULL);
+  c2 = g_build_filename (dir, "c2.png", NULL);
+  c3 = g_build_filename (dir, "c3.png", NULL);
+  loop = g_build_filename (dir, "loop.png", NULL);
+  g_assert_true (g_file_set_contents (c3, "old", -1, NULL));
+  g_assert_cmpint (symlink ("c2.png", c1), ==, 0);
+  g_assert_cmpint (symlink (c3, c2), ==, 0);
+  g_assert_cmpint (symlink ("loop.png", loop), ==, 0);
+
+  g_assert_cmpint (run_kvpage ((const char *[]) { "--export", c1, "--size", "640x400", NULL }, &err), ==, 0);
+  g_assert_true (g_file_test (c1, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (g_file_test (c2, G_FILE_TEST_IS_SYMLINK));
+  png_size (c3, &w, &h);
+  g_assert_cmpint (w, ==, 640);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_kvpage ((const char *[]) { "--export", loop, NULL }, &err), ==, 1);
+  assert_one_line (err);
+  g_assert_true (g_file_test (loop, G_FILE_TEST_IS_SYMLINK));
+
+  g_assert_cmpuint (count_entries (dir), ==, 4);
+  remove_dir (dir);
+  g_unsetenv ("KVPAGE_NO_TMPFILE");
+}
+
+/* Names of 249 to 255 bytes, the most a folder entry holds: created and
+ * replaced, with nothing left beside them. */
+static void
+test_binary_long_names (gconstpointer data)
+{
+  g_autofree char *dir = NULL;
+
+  if (!have_binary ())
+    return;
+
+  set_temp_mode (data);
+  dir = make_dir ();
+  for (guint length = 249; length <= 255; length++)
+    {
+      g_autofree char *stem = g_strnfill (length - 4, 'k');
+      g_autofree char *name = g_strconcat (stem, ".svg", NULL);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+
+      for (guint round = 0; round < 2; round++)
+        {
+          g_autofree char *err = NULL;
+
+          g_assert_cmpint (run_kvpage ((const char *[]) { "--export", path, "--size", "640x400", NULL }, &err), ==, 0);
+          g_assert_cmpstr (err, ==, "");
+        }
+      g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+      g_assert_nonnull (strstr (contents, "<svg"));
+      g_assert_cmpint (g_unlink (path), ==, 0);
+      g_assert_cmpuint (count_entries (dir), ==, 0);
+    }
+
+  remove_dir (dir);
+  g_unsetenv ("KVPAGE_NO_TMPFILE");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -599,10 +890,25 @@ main (int    argc,
 
   g_test_add_func ("/export/api/formats", test_api_formats);
   g_test_add_func ("/export/api/failures", test_api_failures);
+  g_test_add_func ("/export/api/async", test_api_async);
   g_test_add_func ("/export/api/parse", test_parse);
   g_test_add_func ("/export/binary/formats", test_binary_exports);
   g_test_add_func ("/export/binary/usage", test_binary_usage);
-  g_test_add_func ("/export/binary/write-failure", test_binary_write_failure);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *mode = i == 0 ? "unnamed" : "named";
+      g_autofree char *failure = g_strdup_printf ("/export/binary/write-failure/%s", mode);
+      g_autofree char *interrupted = g_strdup_printf ("/export/binary/interrupted/%s", mode);
+      g_autofree char *not_regular = g_strdup_printf ("/export/binary/not-regular/%s", mode);
+      g_autofree char *chain = g_strdup_printf ("/export/binary/link-chain/%s", mode);
+      g_autofree char *long_names = g_strdup_printf ("/export/binary/long-names/%s", mode);
+
+      g_test_add_data_func (failure, mode, test_binary_write_failure_in);
+      g_test_add_data_func (interrupted, mode, test_binary_interrupted);
+      g_test_add_data_func (not_regular, mode, test_binary_not_regular);
+      g_test_add_data_func (chain, mode, test_binary_link_chain);
+      g_test_add_data_func (long_names, mode, test_binary_long_names);
+    }
   g_test_add_func ("/export/binary/link-and-mode", test_binary_link_and_mode);
   g_test_add_func ("/export/binary/read-only-file", test_binary_read_only_file);
 

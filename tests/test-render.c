@@ -7,6 +7,7 @@
 
 #include <math.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "kvp-error.h"
@@ -186,8 +187,29 @@ test_does_not_fit (void)
   /* The saving is what paging would give, and says so. */
   g_assert_true (g_str_has_prefix (kvp_scene_get_card_caption (scene, KVP_CARD_SAVED), "if it fit"));
 
-  /* Every block of the pool is drawn free. */
+  /* Nothing is saved, and no figure pretends so; the notice says what vLLM
+   * does with such a sequence. */
+  g_assert_cmpstr (kvp_scene_get_card_value (scene, KVP_CARD_SAVED), ==, "—");
+  g_assert_nonnull (strstr (description, "vLLM refuses to start"));
+  g_assert_nonnull (strstr (description, "preempted"));
+
+  /* The bars are solid only up to the pool's end (1,024 of 1,250 blocks). */
   surface = render (scene, kvp_scene_get_duration (scene), 1.0);
+  {
+    cairo_rectangle_t track;
+    const KvpTheme *theme = kvp_theme_get (KVP_THEME_LIGHT);
+    KvpColor end = kvp_theme_paged_at (theme, 1.0);
+
+    kvp_scene_get_bar_rect (scene, KVP_BAR_PAGED, KVP_BAR_SEGMENT_TRACK, &track);
+    g_assert_false (pixel_is (pixel_at (surface, track.x + track.width * 0.5, track.y + track.height / 2),
+                              &theme->free_block));
+    g_assert_false (pixel_is (pixel_at (surface, track.x + track.width * 0.95, track.y + track.height / 2),
+                              &end));
+    g_assert_false (pixel_is (pixel_at (surface, track.x + track.width * 0.95, track.y + track.height / 2),
+                              &theme->free_block));
+  }
+
+  /* Every block of the pool is drawn free. */
   g_assert_true (kvp_scene_get_block_rect (scene, 0, &r));
   g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2),
                            &kvp_theme_get (KVP_THEME_LIGHT)->free_block));
@@ -197,46 +219,70 @@ test_does_not_fit (void)
 static void
 test_block_colors (void)
 {
-  /* 124 tokens in blocks of 16: seven full blocks and one 12/16 full. */
-  g_autoptr (KvpComparison) cmp = new_comparison (124, 2048, 16, 1024);
-  const KvpTheme *theme = kvp_theme_get (KVP_THEME_LIGHT);
-  g_autoptr (KvpScene) scene = kvp_scene_new (cmp, theme, WIDTH, HEIGHT);
-  const guint32 *table;
-  guint n_blocks;
-  cairo_surface_t *surface;
-  cairo_rectangle_t r;
-  guint32 free_block = G_MAXUINT32;
-  KvpColor first = kvp_theme_paged_at (theme, 0.0);
-  KvpColor last = kvp_theme_paged_at (theme, 1.0);
+  /* 124 tokens in blocks of 16: seven full blocks and one 12/16 full.  At
+   * 1600 × 1000 the cells are big enough to show their token slots, at
+   * 800 × 560 they are not. */
+  const int sizes[][2] = { { WIDTH, HEIGHT }, { 800, 560 } };
 
-  table = kvp_block_pool_get_block_table (cmp->pool, cmp->seq, &n_blocks);
-  g_assert_cmpuint (n_blocks, ==, 8);
-  for (guint32 b = 1024; b-- > 0;)
-    if (kvp_block_pool_get_ref_count (cmp->pool, b) == 0)
-      {
-        free_block = b;
-        break;
-      }
-  g_assert_cmpuint (free_block, !=, G_MAXUINT32);
-  g_assert_false (kvp_scene_is_grid_by_pixel (scene));
+  for (guint k = 0; k < G_N_ELEMENTS (sizes); k++)
+    {
+      g_autoptr (KvpComparison) cmp = new_comparison (124, 2048, 16, 1024);
+      const KvpTheme *theme = kvp_theme_get (KVP_THEME_LIGHT);
+      g_autoptr (KvpScene) scene = kvp_scene_new (cmp, theme, sizes[k][0], sizes[k][1]);
+      const guint32 *table;
+      guint n_blocks;
+      cairo_surface_t *surface;
+      cairo_rectangle_t r;
+      guint32 free_block = G_MAXUINT32;
+      KvpColor first = kvp_theme_paged_at (theme, 0.0);
+      KvpColor last = kvp_theme_paged_at (theme, 1.0);
+      gboolean slots;
 
-  surface = render (scene, kvp_scene_get_duration (scene), 1.0);
+      table = kvp_block_pool_get_block_table (cmp->pool, cmp->seq, &n_blocks);
+      g_assert_cmpuint (n_blocks, ==, 8);
+      for (guint32 b = 1024; b-- > 0;)
+        if (kvp_block_pool_get_ref_count (cmp->pool, b) == 0)
+          {
+            free_block = b;
+            break;
+          }
+      g_assert_cmpuint (free_block, !=, G_MAXUINT32);
+      g_assert_false (kvp_scene_is_grid_by_pixel (scene));
 
-  /* An allocated block: the start of the gradient. */
-  g_assert_true (kvp_scene_get_block_rect (scene, table[0], &r));
-  g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &first));
+      surface = render (scene, kvp_scene_get_duration (scene), 1.0);
+      slots = kvp_scene_get_slot_rect (scene, table[0], 0, &r);
+      g_assert_cmpint (slots, ==, k == 0);
 
-  /* The partial block: filled (end of the gradient) at its centre, free in
-   * its top eighth, above the 12/16 level. */
-  g_assert_true (kvp_scene_get_block_rect (scene, table[7], &r));
-  g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &last));
-  g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 8), &theme->free_block));
+      if (slots)
+        {
+          /* Every token a slot: the first in the gradient's start, the
+           * partial block's 12th filled at its end, its 13th not. */
+          g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &first));
+          g_assert_true (kvp_scene_get_slot_rect (scene, table[7], 11, &r));
+          g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &last));
+          g_assert_true (kvp_scene_get_slot_rect (scene, table[7], 12, &r));
+          g_assert_false (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &last));
+          g_assert_false (kvp_scene_get_slot_rect (scene, table[7], 16, &r));
+        }
+      else
+        {
+          /* An allocated block: the start of the gradient. */
+          g_assert_true (kvp_scene_get_block_rect (scene, table[0], &r));
+          g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &first));
 
-  /* A free block. */
-  g_assert_true (kvp_scene_get_block_rect (scene, free_block, &r));
-  g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &theme->free_block));
+          /* The partial block: filled (end of the gradient) at its centre,
+           * free in its top eighth, above the 12/16 level. */
+          g_assert_true (kvp_scene_get_block_rect (scene, table[7], &r));
+          g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height * 0.6), &last));
+          g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 8), &theme->free_block));
+        }
 
-  cairo_surface_destroy (surface);
+      /* A free block. */
+      g_assert_true (kvp_scene_get_block_rect (scene, free_block, &r));
+      g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &theme->free_block));
+
+      cairo_surface_destroy (surface);
+    }
 }
 
 static void
@@ -523,6 +569,173 @@ test_layout_sizes (void)
     }
 }
 
+
+/* Whether any pixel inside r (less a one-pixel rim) is not the free colour. */
+static gboolean
+cell_is_held (cairo_surface_t         *surface,
+              const cairo_rectangle_t *r,
+              const KvpColor          *free_color)
+{
+  for (double y = r->y + 1; y < r->y + r->height - 1; y++)
+    for (double x = r->x + 1; x < r->x + r->width - 1; x++)
+      if (!pixel_is (pixel_at (surface, x, y), free_color))
+        return TRUE;
+  return FALSE;
+}
+
+/* Mid-transition every figure shows one state: the paged card's number is
+ * its caption's blocks × B × bytes per token, the bar is as long as those
+ * tokens on the frame's byte scale, and the grid holds as many blocks. */
+static void
+test_consistent_frames (void)
+{
+  g_autoptr (KvpComparison) before = new_comparison (128, 2048, 16, 1024);
+  g_autoptr (KvpComparison) after = new_comparison (300, 2048, 16, 1024);
+  const KvpTheme *theme = kvp_theme_get (KVP_THEME_LIGHT);
+  g_autoptr (KvpScene) a = kvp_scene_new (before, theme, 800, 560);
+  g_autoptr (KvpScene) b = kvp_scene_new (after, theme, 800, 560);
+  guint bpt = (guint) after->bytes_per_token;
+  guint n_mid = 0;
+
+  kvp_scene_set_previous (b, a, G_MAXDOUBLE);
+  for (double t = 0.0; t <= kvp_scene_get_duration (b) + 0.01; t += kvp_scene_get_duration (b) / 7)
+    {
+      KvpScene *shown = kvp_scene_get_frame_scene (b, t);
+      guint64 blocks = 0, tokens;
+      g_autofree char *expected = NULL;
+      const char *caption = kvp_scene_get_card_caption (shown, KVP_CARD_PAGED);
+      cairo_surface_t *surface = render (b, t, 1.0);
+      cairo_rectangle_t track, used, r;
+      guint held = 0;
+
+      g_assert_cmpint (sscanf (caption, "on demand, %" G_GUINT64_FORMAT " blocks", &blocks), ==, 1);
+      expected = kvp_format_bytes (blocks * 16 * bpt);
+      g_assert_cmpstr (kvp_scene_get_card_value (shown, KVP_CARD_PAGED), ==, expected);
+      g_assert_cmpuint (blocks, >=, 8);
+      g_assert_cmpuint (blocks, <=, 19);
+      if (blocks > 8 && blocks < 19)
+        n_mid++;
+
+      /* The bar: the tokens the frame shows, on its own byte scale. */
+      tokens = kvp_scene_get_comparison (shown)->params.seq_len;
+      g_assert_cmpuint ((tokens + 15) / 16, ==, blocks);
+      kvp_scene_get_bar_rect (shown, KVP_BAR_PAGED, KVP_BAR_SEGMENT_TRACK, &track);
+      kvp_scene_get_bar_rect (shown, KVP_BAR_PAGED, KVP_BAR_SEGMENT_USED, &used);
+      g_assert_cmpfloat_with_epsilon (used.width, track.width * tokens / 2048.0, 1e-6);
+      g_assert_false (pixel_is (pixel_at (surface, used.x + used.width - 2, used.y + used.height / 2),
+                                &theme->free_block));
+
+      /* The grid: exactly those blocks held. */
+      for (guint32 i = 0; i < 32; i++)
+        {
+          g_assert_true (kvp_scene_get_block_rect (b, i, &r));
+          held += cell_is_held (surface, &r, &theme->free_block);
+        }
+      g_assert_cmpuint (held, ==, blocks);
+      cairo_surface_destroy (surface);
+    }
+  /* Frames in between were seen, not only the two ends. */
+  g_assert_cmpuint (n_mid, >=, 3);
+}
+
+/* Millions of blocks: one cell stands for k blocks and the picture says so,
+ * a few held blocks stay visible and are ringed, every cell has a tooltip,
+ * and utilization is not rounded to nothing. */
+static void
+test_big_pools (void)
+{
+  g_autoptr (KvpComparison) cmp = new_comparison (128, 2048, 16, 16777216);
+  const KvpTheme *theme = kvp_theme_get (KVP_THEME_DARK);
+  g_autoptr (KvpScene) scene = kvp_scene_new (cmp, theme, 1440, 900);
+  cairo_surface_t *surface = render (scene, kvp_scene_get_duration (scene), 1.0);
+  guint32 k = kvp_scene_get_blocks_per_cell (scene);
+  g_autofree char *scale = g_strdup_printf ("1 cell = %u blocks", k);
+  g_autofree char *description = kvp_scene_dup_description (scene);
+  g_autofree char *first = NULL;
+  g_autofree char *far = NULL;
+  cairo_rectangle_t r, bounds;
+  guint32 cell;
+  gboolean ring = FALSE;
+
+  g_assert_true (kvp_scene_is_grid_by_pixel (scene));
+  g_assert_cmpuint (k, >, 1);
+  g_assert_cmpuint ((guint64) k * kvp_scene_get_n_cells (scene), >=, 16777216);
+  g_assert_cmpstr (kvp_scene_get_card_value (scene, KVP_CARD_UTILIZATION), ==, "< 0.01 %");
+  g_assert_nonnull (strstr (description, "< 0.01 %"));
+
+  /* The cell of the 8 held blocks is clearly in the allocated colours. */
+  g_assert_true (kvp_scene_get_block_rect (scene, 0, &r));
+  {
+    guint32 p = pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2);
+    KvpColor start = kvp_theme_paged_at (theme, 0.0);
+    int dr = abs ((int) (p >> 16 & 0xff) - (int) round (theme->free_block.red * 255));
+
+    g_assert_false (pixel_is (p, &theme->free_block));
+    g_assert_cmpint (dr, >, abs ((int) round (start.red * 255) - (int) round (theme->free_block.red * 255)) / 3);
+  }
+  /* A ring in the utilization colour around them. */
+  kvp_scene_get_grid_bounds (scene, &bounds);
+  for (double d = 6.0; d < 40.0 && !ring; d += 0.5)
+    ring = pixel_is (pixel_at (surface, r.x + r.width / 2 + d, r.y + r.height / 2), &theme->utilization);
+  g_assert_true (ring);
+
+  /* Tooltips: the first cell and one far away, as text. */
+  g_assert_true (kvp_scene_get_cell_at (scene, r.x + r.width / 2, r.y + r.height / 2, &cell));
+  g_assert_cmpuint (cell, ==, 0);
+  first = kvp_scene_dup_cell_text (scene, cell);
+  g_assert_nonnull (strstr (first, scale));
+  g_assert_nonnull (strstr (first, "8 blocks allocated"));
+  g_assert_nonnull (strstr (first, "128 of "));
+  g_assert_true (kvp_scene_get_cell_at (scene, bounds.x + bounds.width - 1, bounds.y + bounds.height / 2, &cell));
+  far = kvp_scene_dup_cell_text (scene, cell);
+  g_assert_nonnull (strstr (far, "0 blocks allocated"));
+  cairo_surface_destroy (surface);
+
+  /* The heading says the scale. */
+  {
+    g_autoptr (KvpComparison) mid = new_comparison (128, 2048, 16, 1048576);
+    g_autoptr (KvpScene) s2 = kvp_scene_new (mid, theme, 1440, 900);
+
+    g_assert_true (kvp_scene_is_grid_by_pixel (s2));
+    g_assert_cmpuint (kvp_scene_get_blocks_per_cell (s2), >=, 1);
+  }
+}
+
+/* Few blocks: the cells grow to fill the panel instead of sitting small in
+ * its corner. */
+static void
+test_few_blocks (void)
+{
+  const guint32 pools[] = { 1, 8, 48, 200 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (pools); i++)
+    {
+      g_autoptr (KvpComparison) cmp = new_comparison (8, 2048, 16, pools[i]);
+      g_autoptr (KvpScene) scene = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), 1440, 900);
+      cairo_rectangle_t bounds, r;
+
+      kvp_scene_get_grid_bounds (scene, &bounds);
+      g_assert_true (kvp_scene_get_block_rect (scene, 0, &r));
+      g_assert_cmpfloat (r.width, >, 40.0);
+      /* Either the width or the height of the panel is nearly all used. */
+      g_assert_true (bounds.width > 1440 * 0.8 || bounds.height > r.height * 1.5 || pools[i] == 1);
+      g_assert_true (kvp_scene_get_slot_rect (scene, 0, 0, &r));
+    }
+}
+
+/* A negative saving says that paging costs more here. */
+static void
+test_negative_saving (void)
+{
+  g_autoptr (KvpComparison) cmp = new_comparison (17, 17, 16, 1024);
+  g_autoptr (KvpScene) scene = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), WIDTH, HEIGHT);
+
+  g_assert_cmpint (cmp->saved_bytes, <, 0);
+  g_assert_cmpstr (kvp_scene_get_card_title (scene, KVP_CARD_SAVED), ==, "Paging costs more here");
+  g_assert_true (g_str_has_prefix (kvp_scene_get_card_value (scene, KVP_CARD_SAVED), "−"));
+  g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_SAVED), "more than traditional"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -534,6 +747,10 @@ main (int    argc,
   g_test_add_func ("/render/grid/block-colors", test_block_colors);
   g_test_add_func ("/render/grid/hit-testing", test_hit_testing);
   g_test_add_func ("/render/grid/pool-sizes", test_pool_sizes);
+  g_test_add_func ("/render/grid/big-pools", test_big_pools);
+  g_test_add_func ("/render/grid/few-blocks", test_few_blocks);
+  g_test_add_func ("/render/animation/consistent-frames", test_consistent_frames);
+  g_test_add_func ("/render/cards/negative-saving", test_negative_saving);
   g_test_add_func ("/render/bars/proportional", test_bars);
   g_test_add_func ("/render/theme/dark", test_dark_theme);
   g_test_add_func ("/render/animation/launch", test_launch);

@@ -7,16 +7,20 @@
 
 #include "config.h"
 
+#include <locale.h>
+#include <math.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
 #include "kvp-application.h"
+#include "kvp-count-row.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
 #include "kvp-settings.h"
 #include "kvp-window.h"
+#include "kvp-window-private.h"
 
 static void
 spin_for (guint ms)
@@ -75,15 +79,39 @@ template_child (KvpWindow  *window,
   return child;
 }
 
+static KvpCountRow *
+row (KvpWindow  *window,
+     const char *name)
+{
+  return KVP_COUNT_ROW (template_child (window, name));
+}
+
+/* The spin button of a row, e.g. spin (window, "seq_len"). */
+static GtkSpinButton *
+spin (KvpWindow  *window,
+      const char *name)
+{
+  g_autofree char *id = g_strconcat (name, "_row", NULL);
+
+  return kvp_count_row_get_spin_button (row (window, id));
+}
+
+static GtkAdjustment *
+slider (KvpWindow  *window,
+        const char *name)
+{
+  g_autofree char *id = g_strconcat (name, "_row", NULL);
+
+  return gtk_range_get_adjustment (GTK_RANGE (kvp_count_row_get_scale (row (window, id))));
+}
+
 static void
 test_template (void)
 {
   static const char *children[] = {
     "canvas", "subtitle_label", "menu_button", "model_dropdown", "dtype_dropdown",
-    "seq_len_spin", "seq_len_scale", "seq_len_adjustment",
-    "block_size_spin", "block_size_scale", "block_size_adjustment",
-    "num_blocks_spin", "num_blocks_scale", "num_blocks_adjustment",
-    "max_seq_len_spin", "max_seq_len_scale", "max_seq_len_adjustment",
+    "seq_len_row", "block_size_row", "num_blocks_row", "max_seq_len_row",
+    "sidebar", "how_expander", "banner", "banner_label", "banner_close_button",
   };
   GObject *weak[G_N_ELEMENTS (children)];
   KvpWindow *window = show_window ();
@@ -157,7 +185,7 @@ set_adjustment (KvpWindow  *window,
                 const char *name,
                 double      value)
 {
-  gtk_adjustment_set_value (template_child (window, name), value);
+  gtk_adjustment_set_value (slider (window, name), value);
 }
 
 static void
@@ -168,74 +196,74 @@ test_controls (void)
   guint64 bpt;
 
   /* Sequence length, spin button and slider. */
-  gtk_spin_button_set_value (template_child (window, "seq_len_spin"), 256);
+  gtk_spin_button_set_value (spin (window, "seq_len"), 256);
   cmp = kvp_window_get_comparison (window);
   g_assert_cmpuint (cmp->params.seq_len, ==, 256);
   g_assert_cmpuint (cmp->blocks_used, ==, 16);
-  g_assert_cmpfloat (gtk_adjustment_get_value (template_child (window, "seq_len_adjustment")), ==, 256);
+  g_assert_cmpfloat (gtk_adjustment_get_value (slider (window, "seq_len")), ==, 256);
   assert_description (window);
 
-  set_adjustment (window, "seq_len_adjustment", 1000);
+  set_adjustment (window, "seq_len", 1000);
   cmp = kvp_window_get_comparison (window);
   g_assert_cmpuint (cmp->params.seq_len, ==, 1000);
   g_assert_cmpuint (cmp->blocks_used, ==, 63);
   assert_description (window);
 
   /* Block size: the slider moves over powers of two, the spin button to any. */
-  g_assert_cmpint (gtk_range_get_round_digits (template_child (window, "block_size_scale")), ==, 0);
-  g_assert_cmpint (gtk_range_get_round_digits (template_child (window, "seq_len_scale")), ==, 0);
-  set_adjustment (window, "block_size_adjustment", 5);
+  g_assert_cmpint (gtk_range_get_round_digits (GTK_RANGE (kvp_count_row_get_scale (row (window, "block_size_row")))), ==, 0);
+  g_assert_cmpint (gtk_range_get_round_digits (GTK_RANGE (kvp_count_row_get_scale (row (window, "seq_len_row")))), ==, 0);
+  set_adjustment (window, "block_size", 5);
   cmp = kvp_window_get_comparison (window);
   g_assert_cmpuint (cmp->params.block_size, ==, 32);
   g_assert_cmpuint (cmp->blocks_used, ==, 32);
-  g_assert_cmpfloat (gtk_spin_button_get_value (template_child (window, "block_size_spin")), ==, 32);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "block_size")), ==, 32);
   assert_description (window);
 
-  gtk_spin_button_set_value (template_child (window, "block_size_spin"), 24);
+  gtk_spin_button_set_value (spin (window, "block_size"), 24);
   cmp = kvp_window_get_comparison (window);
   g_assert_cmpuint (cmp->params.block_size, ==, 24);
   g_assert_cmpuint (cmp->blocks_used, ==, 42);
   g_assert_cmpuint (cmp->paged_waste_tokens, ==, 42 * 24 - 1000);
   assert_description (window);
 
-  gtk_spin_button_set_value (template_child (window, "block_size_spin"), 1024);
+  gtk_spin_button_set_value (spin (window, "block_size"), 1024);
   g_assert_cmpuint (kvp_window_get_comparison (window)->params.block_size, ==, 1024);
-  gtk_spin_button_set_value (template_child (window, "block_size_spin"), 16);
+  gtk_spin_button_set_value (spin (window, "block_size"), 16);
 
-  /* Block count: log slider 1 … 2^20, spin button on to 2^24. */
-  set_adjustment (window, "num_blocks_adjustment", 12);
+  /* Block count: a log slider and a spin button, both 1 … 2^24. */
+  set_adjustment (window, "num_blocks", 12);
   cmp = kvp_window_get_comparison (window);
   g_assert_cmpuint (cmp->params.num_blocks, ==, 4096);
   g_assert_cmpuint (cmp->blocks_free, ==, 4096 - 63);
   assert_description (window);
 
-  gtk_spin_button_set_value (template_child (window, "num_blocks_spin"), 3000000);
+  gtk_spin_button_set_value (spin (window, "num_blocks"), 3000000);
   cmp = kvp_window_get_comparison (window);
   g_assert_cmpuint (cmp->params.num_blocks, ==, 3000000);
-  g_assert_cmpfloat (gtk_adjustment_get_value (template_child (window, "num_blocks_adjustment")), ==, 20);
+  g_assert_cmpfloat (gtk_adjustment_get_value (slider (window, "num_blocks")), ==, log2 (3000000));
   assert_description (window);
 
-  gtk_spin_button_set_value (template_child (window, "num_blocks_spin"), 1024);
+  gtk_spin_button_set_value (spin (window, "num_blocks"), 1024);
 
   /* Reserved length; a shorter one takes the sequence with it. */
-  gtk_spin_button_set_value (template_child (window, "max_seq_len_spin"), 1024);
+  gtk_spin_button_set_value (spin (window, "max_seq_len"), 1024);
   cmp = kvp_window_get_comparison (window);
   g_assert_cmpuint (cmp->params.max_seq_len, ==, 1024);
   g_assert_cmpuint (cmp->params.seq_len, ==, 1000);
   g_assert_cmpuint (cmp->traditional_bytes, ==, 1024u * 22528u);
   assert_description (window);
 
-  set_adjustment (window, "max_seq_len_adjustment", 9);
+  set_adjustment (window, "max_seq_len", 9);
   cmp = kvp_window_get_comparison (window);
   g_assert_cmpuint (cmp->params.max_seq_len, ==, 512);
   g_assert_cmpuint (cmp->params.seq_len, ==, 512);
-  g_assert_cmpfloat (gtk_adjustment_get_upper (template_child (window, "seq_len_adjustment")), ==, 512);
-  g_assert_cmpfloat (gtk_spin_button_get_value (template_child (window, "seq_len_spin")), ==, 512);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (slider (window, "seq_len")), ==, 512);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "seq_len")), ==, 512);
   assert_description (window);
 
   /* The second row of DESIGN.md. */
-  gtk_spin_button_set_value (template_child (window, "max_seq_len_spin"), 1024);
-  gtk_spin_button_set_value (template_child (window, "seq_len_spin"), 128);
+  gtk_spin_button_set_value (spin (window, "max_seq_len"), 1024);
+  gtk_spin_button_set_value (spin (window, "seq_len"), 128);
   cmp = kvp_window_get_comparison (window);
   g_assert_nonnull (strstr (kvp_canvas_get_description (kvp_window_get_canvas (window)), "22.00 MiB"));
   g_assert_nonnull (strstr (kvp_canvas_get_description (kvp_window_get_canvas (window)), "87.50 %"));
@@ -264,7 +292,7 @@ test_controls (void)
   g_assert_cmpstr (cmp->params.model->key, ==, "tinyllama-1.1b");
   g_assert_cmpuint (cmp->params.seq_len, ==, 128);
   g_assert_cmpuint (cmp->params.num_blocks, ==, 1024);
-  g_assert_cmpfloat (gtk_spin_button_get_value (template_child (window, "max_seq_len_spin")), ==, 2048);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "max_seq_len")), ==, 2048);
 
   close_window (window);
 }
@@ -283,7 +311,7 @@ test_coalesce (void)
 {
   KvpWindow *window = show_window ();
   KvpCanvas *canvas = kvp_window_get_canvas (window);
-  GtkAdjustment *adjustment = template_child (window, "num_blocks_adjustment");
+  GtkAdjustment *adjustment = slider (window, "num_blocks");
   guint n_descriptions = 0;
 
   kvp_window_get_comparison (window);
@@ -295,25 +323,24 @@ test_coalesce (void)
 
   g_assert_cmpuint (kvp_window_get_comparison (window)->params.num_blocks, ==, 1048576);
   g_assert_cmpuint (n_descriptions, ==, 1);
-  g_test_message ("Recompute at 1,048,576 blocks: %.2f ms (scene %.2f ms)",
-                  kvp_window_get_last_recompute_time (window) / 1000.0,
+  g_test_message ("Scene at 1,048,576 blocks: %.2f ms",
                   kvp_canvas_get_last_build_time (canvas) / 1000.0);
 
   /* Nothing more is pending. */
   spin_for (50);
   g_assert_cmpuint (n_descriptions, ==, 1);
 
-  /* Pools this big are built in a worker thread, the newest values winning
+  /* Comparisons are built in a worker thread, the newest values winning
    * over the ones still being built. */
   {
-    GtkSpinButton *spin = template_child (window, "num_blocks_spin");
+    GtkSpinButton *blocks = spin (window, "num_blocks");
     gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
-    gtk_spin_button_set_value (spin, 2000000);
+    gtk_spin_button_set_value (blocks, 2000000);
     spin_for (5);
-    gtk_spin_button_set_value (spin, 3000000);
+    gtk_spin_button_set_value (blocks, 3000000);
     spin_for (5);
-    gtk_spin_button_set_value (spin, 2500000);
+    gtk_spin_button_set_value (blocks, 2500000);
     while (kvp_canvas_get_comparison (canvas)->params.num_blocks != 2500000 &&
            g_get_monotonic_time () < end)
       g_main_context_iteration (NULL, TRUE);
@@ -349,10 +376,10 @@ test_does_not_fit (void)
   g_assert_nonnull (strstr (description, "does not fit"));
   g_assert_nonnull (strstr (description, "8 blocks"));
   g_assert_nonnull (strstr (description, "4 blocks"));
-  g_assert_cmpfloat (gtk_spin_button_get_value (template_child (window, "num_blocks_spin")), ==, 4);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "num_blocks")), ==, 4);
 
   /* And back. */
-  gtk_spin_button_set_value (template_child (window, "num_blocks_spin"), 8);
+  gtk_spin_button_set_value (spin (window, "num_blocks"), 8);
   g_assert_true (kvp_window_get_comparison (window)->fits);
 
   close_window (window);
@@ -366,7 +393,7 @@ test_animation (void)
   gint64 end;
 
   set_animations (TRUE);
-  gtk_spin_button_set_value (template_child (window, "seq_len_spin"), 512);
+  gtk_spin_button_set_value (spin (window, "seq_len"), 512);
   kvp_window_get_comparison (window);
   g_assert_true (kvp_canvas_get_animating (canvas));
 
@@ -378,7 +405,7 @@ test_animation (void)
 
   /* No animations wanted: the settled frame at once. */
   set_animations (FALSE);
-  gtk_spin_button_set_value (template_child (window, "seq_len_spin"), 64);
+  gtk_spin_button_set_value (spin (window, "seq_len"), 64);
   kvp_window_get_comparison (window);
   g_assert_false (kvp_canvas_get_animating (canvas));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.replay", NULL));
@@ -406,9 +433,9 @@ test_close_during_job (void)
   gint64 end;
 
   g_object_add_weak_pointer (G_OBJECT (window), &alive);
-  gtk_spin_button_set_value (template_child (window, "max_seq_len_spin"), 16777216);
-  gtk_spin_button_set_value (template_child (window, "seq_len_spin"), 16777216);
-  gtk_spin_button_set_value (template_child (window, "num_blocks_spin"), 16777216);
+  gtk_spin_button_set_value (spin (window, "max_seq_len"), 16777216);
+  gtk_spin_button_set_value (spin (window, "seq_len"), 16777216);
+  gtk_spin_button_set_value (spin (window, "num_blocks"), 16777216);
   /* Let the frame clock hand the recompute to its worker. */
   spin_for (50);
 
@@ -495,7 +522,7 @@ test_actions (void)
   g_assert_true (has_binding (GTK_WIDGET (window), "<Control>c", "win.copy"));
   g_assert_true (has_binding (GTK_WIDGET (window), "<Control>r", "win.replay"));
   /* Reset brings back DESIGN.md's default row. */
-  gtk_spin_button_set_value (template_child (window, "num_blocks_spin"), 77);
+  gtk_spin_button_set_value (spin (window, "num_blocks"), 77);
   g_assert_cmpuint (kvp_window_get_comparison (window)->params.num_blocks, ==, 77);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL));
   {
@@ -563,11 +590,12 @@ test_export (void)
   g_assert_no_error (error);
   g_assert_true (file_starts_with (png, "\x89PNG"));
 
-  /* What is on screen, at twice the pixels. */
+  /* The command line's size, not the window's. */
   texture = gdk_texture_new_from_filename (png, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (gdk_texture_get_width (texture), ==, 2 * gtk_widget_get_width (canvas));
-  g_assert_cmpint (gdk_texture_get_height (texture), ==, 2 * gtk_widget_get_height (canvas));
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, KVP_EXPORT_DEFAULT_WIDTH);
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, KVP_EXPORT_DEFAULT_HEIGHT);
+  g_assert_cmpint (gtk_widget_get_width (canvas), !=, KVP_EXPORT_DEFAULT_WIDTH);
 
   g_assert_true (kvp_window_export (window, svg, &error));
   g_assert_no_error (error);
@@ -602,6 +630,18 @@ reset_settings (GSettings *settings)
     g_settings_reset (settings, keys[i]);
 }
 
+/* A window on the settings, shown and settled. */
+static KvpWindow *
+window_on (GSettings       *settings,
+           const KvpParams *params)
+{
+  KvpWindow *window = kvp_window_new (NULL, settings, params);
+
+  g_object_ref (window);
+  kvp_window_get_comparison (window);
+  return window;
+}
+
 static void
 test_settings (void)
 {
@@ -614,7 +654,7 @@ test_settings (void)
 
   reset_settings (settings);
 
-  /* Values nobody should trust. */
+  /* Values nobody should trust: the window shows them clamped. */
   g_settings_set_string (settings, "model", "no-such-model");
   g_settings_set_string (settings, "kv-dtype", "fp64");
   g_settings_set_uint (settings, "num-blocks", 99999999);
@@ -624,13 +664,17 @@ test_settings (void)
   g_settings_set_int (settings, "window-width", 10);
   g_settings_set_int (settings, "window-height", -5);
 
-  kvp_settings_load_params (settings, &loaded);
+  window = window_on (settings, NULL);
+  kvp_window_get_params (window, &loaded);
   g_assert_cmpstr (loaded.model->key, ==, "tinyllama-1.1b");
   g_assert_cmpint (loaded.dtype, ==, KVP_DTYPE_FP16);
   g_assert_cmpuint (loaded.num_blocks, ==, 16777216);
   g_assert_cmpuint (loaded.block_size, ==, 1);
   g_assert_cmpuint (loaded.max_seq_len, ==, 4096);
   g_assert_cmpuint (loaded.seq_len, ==, 4096);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->params.num_blocks, ==, 16777216);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "num_blocks")), ==, 16777216);
+  close_window (window);
 
   kvp_settings_load_window_state (settings, &width, &height, &maximized);
   g_assert_cmpint (width, ==, KVP_WINDOW_MIN_WIDTH);
@@ -639,19 +683,11 @@ test_settings (void)
   g_settings_set_uint (settings, "max-seq-len", 0);
   g_settings_set_uint (settings, "seq-len", 0);
   g_settings_set_uint (settings, "block-size", 5000);
-  kvp_settings_load_params (settings, &loaded);
+  window = window_on (settings, NULL);
+  kvp_window_get_params (window, &loaded);
   g_assert_cmpuint (loaded.max_seq_len, ==, 1);
   g_assert_cmpuint (loaded.seq_len, ==, 1);
   g_assert_cmpuint (loaded.block_size, ==, 1024);
-
-  /* The window shows the clamped values and computes them. */
-  g_settings_set_uint (settings, "num-blocks", 99999999);
-  window = kvp_window_new (NULL, settings, NULL);
-  g_object_ref (window);
-  kvp_window_get_params (window, &params);
-  g_assert_cmpuint (params.num_blocks, ==, 16777216);
-  g_assert_cmpuint (kvp_window_get_comparison (window)->params.num_blocks, ==, 16777216);
-  g_assert_cmpfloat (gtk_spin_button_get_value (template_child (window, "num_blocks_spin")), ==, 16777216);
 
   /* Round trip: what the window shows is what the next one starts from. */
   params.model = kvp_model_lookup ("mistral-7b", NULL);
@@ -669,32 +705,42 @@ test_settings (void)
     g_autofree char *model = g_settings_get_string (settings, "model");
     g_assert_cmpstr (model, ==, "mistral-7b");
   }
-  kvp_settings_load_params (settings, &loaded);
+  g_assert_cmpuint (g_settings_get_uint (settings, "seq-len"), ==, 3000);
+  kvp_settings_load_window_state (settings, &width, &height, &maximized);
+  g_assert_cmpint (width, ==, 900);
+  g_assert_cmpint (height, ==, 640);
+  g_assert_false (maximized);
+
+  window = window_on (settings, NULL);
+  kvp_window_get_params (window, &loaded);
   g_assert_true (loaded.model == params.model);
   g_assert_cmpint (loaded.dtype, ==, KVP_DTYPE_BF16);
   g_assert_cmpuint (loaded.max_seq_len, ==, 8192);
   g_assert_cmpuint (loaded.seq_len, ==, 3000);
   g_assert_cmpuint (loaded.block_size, ==, 32);
   g_assert_cmpuint (loaded.num_blocks, ==, 4096);
-  kvp_settings_load_window_state (settings, &width, &height, &maximized);
-  g_assert_cmpint (width, ==, 900);
-  g_assert_cmpint (height, ==, 640);
-  g_assert_false (maximized);
-
-  window = kvp_window_new (NULL, settings, NULL);
-  g_object_ref (window);
-  kvp_window_get_params (window, &loaded);
-  g_assert_cmpuint (loaded.seq_len, ==, 3000);
-  g_assert_cmpstr (loaded.model->key, ==, "mistral-7b");
   gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
   g_assert_cmpint (width, ==, 900);
+
+  /* The sequence asked for is remembered, not the one a short reservation
+   * shows; and the settings are written once the controls are still. */
+  gtk_spin_button_set_value (spin (window, "max_seq_len"), 1000);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->params.seq_len, ==, 1000);
+  spin_for (1300);
+  g_assert_cmpuint (g_settings_get_uint (settings, "max-seq-len"), ==, 1000);
+  g_assert_cmpuint (g_settings_get_uint (settings, "seq-len"), ==, 3000);
+  close_window (window);
+
+  window = window_on (settings, NULL);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->params.seq_len, ==, 1000);
+  gtk_spin_button_set_value (spin (window, "max_seq_len"), 4096);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->params.seq_len, ==, 3000);
 
   /* Launch values win over the saved ones. */
   kvp_params_init_default (&params);
   params.seq_len = 77;
   close_window (window);
-  window = kvp_window_new (NULL, settings, &params);
-  g_object_ref (window);
+  window = window_on (settings, &params);
   g_assert_cmpuint (kvp_window_get_comparison (window)->params.seq_len, ==, 77);
   close_window (window);
 
@@ -778,6 +824,336 @@ test_render (void)
   set_animations (TRUE);
 }
 
+/* Each slider reaches the whole range the spin button takes. */
+static void
+test_slider_range (void)
+{
+  KvpWindow *window = show_window ();
+  const struct { const char *name; KvpParamId id; } rows[] = {
+    { "block_size", KVP_PARAM_BLOCK_SIZE },
+    { "num_blocks", KVP_PARAM_NUM_BLOCKS },
+    { "max_seq_len", KVP_PARAM_MAX_SEQ_LEN },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      GtkAdjustment *adjustment = slider (window, rows[i].name);
+      guint64 max = kvp_param_get_info (rows[i].id)->max;
+      KvpParams params;
+
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+      kvp_window_get_params (window, &params);
+      g_assert_cmpuint (kvp_params_get (&params, rows[i].id), ==, max);
+      g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, rows[i].name)), ==, max);
+      g_assert_cmpfloat (gtk_adjustment_get_upper (gtk_spin_button_get_adjustment (spin (window, rows[i].name))), ==, max);
+
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_lower (adjustment));
+      kvp_window_get_params (window, &params);
+      g_assert_cmpuint (kvp_params_get (&params, rows[i].id), ==, 1);
+    }
+
+  close_window (window);
+}
+
+/* Types text into a row's spin button and commits it. */
+static void
+type_into (KvpWindow  *window,
+           const char *name,
+           const char *text)
+{
+  GtkSpinButton *button = spin (window, name);
+
+  gtk_editable_set_text (GTK_EDITABLE (button), text);
+  /* What Enter or leaving the field does. */
+  gtk_spin_button_update (button);
+}
+
+static KvpCountRow *
+row_of (KvpWindow  *window,
+        const char *name)
+{
+  g_autofree char *id = g_strconcat (name, "_row", NULL);
+
+  return row (window, id);
+}
+
+static void
+test_spin_text (void)
+{
+  KvpWindow *window = show_window ();
+  KvpCountRow *seq = row_of (window, "seq_len");
+  GtkWidget *seq_spin = GTK_WIDGET (spin (window, "seq_len"));
+  KvpParams params;
+
+  /* Not a number: refused, with a visible error, and nothing changes. */
+  type_into (window, "seq_len", "abc");
+  kvp_window_get_params (window, &params);
+  g_assert_cmpuint (params.seq_len, ==, 128);
+  g_assert_true (gtk_widget_has_css_class (seq_spin, "error"));
+  g_assert_nonnull (kvp_count_row_get_message (seq));
+  g_assert_nonnull (strstr (kvp_count_row_get_message (seq), "abc"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (seq_spin)), ==, "128");
+
+  /* A good value clears it. */
+  type_into (window, "seq_len", "300");
+  kvp_window_get_params (window, &params);
+  g_assert_cmpuint (params.seq_len, ==, 300);
+  g_assert_false (gtk_widget_has_css_class (seq_spin, "error"));
+  g_assert_null (kvp_count_row_get_message (seq));
+
+  /* Too small or too large: clamped, and said why. */
+  type_into (window, "seq_len", "0");
+  kvp_window_get_params (window, &params);
+  g_assert_cmpuint (params.seq_len, ==, 1);
+  g_assert_cmpstr (kvp_count_row_get_message (seq), ==, "1 is the least.");
+  g_assert_false (gtk_widget_has_css_class (seq_spin, "error"));
+
+  type_into (window, "seq_len", "99999");
+  kvp_window_get_params (window, &params);
+  g_assert_cmpuint (params.seq_len, ==, 2048);
+  g_assert_cmpstr (kvp_count_row_get_message (seq), ==,
+                   "2048 is the most: a sequence is at most the reserved length.");
+
+  type_into (window, "block_size", "5000");
+  kvp_window_get_params (window, &params);
+  g_assert_cmpuint (params.block_size, ==, 1024);
+  g_assert_nonnull (strstr (kvp_count_row_get_message (row_of (window, "block_size")), "1024 is the most"));
+
+  /* Other fractions and signs are not counts. */
+  type_into (window, "num_blocks", "12.5");
+  type_into (window, "num_blocks", "-3");
+  kvp_window_get_params (window, &params);
+  g_assert_cmpuint (params.num_blocks, ==, 1024);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (spin (window, "num_blocks")), "error"));
+
+  /* Moving the slider ends what the message was about. */
+  set_adjustment (window, "seq_len", 64);
+  g_assert_null (kvp_count_row_get_message (seq));
+
+  close_window (window);
+}
+
+static void
+test_count_parse (void)
+{
+  static const struct {
+    const char *text;
+    const char *sep;
+    guint64     value;   /* 0: refused */
+  } cases[] = {
+    { "1000", ",", 1000 },
+    { "1,000", ",", 1000 },
+    { "16,777,216", ",", 16777216 },
+    { "1.000", ".", 1000 },
+    { "1 000", "", 1000 },
+    { "1\u202f000", "\u202f", 1000 },
+    { "1,000", "", 0 },
+    { "1,000", ".", 0 },
+    { "1.5", ",", 0 },
+    { "abc", ",", 0 },
+    { "", ",", 0 },
+    { ",100", ",", 0 },
+    { "-3", ",", 0 },
+    { "+3", ",", 0 },
+    { "99999999999999999999999", ",", 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      guint64 value = 0;
+      gboolean ok = kvp_count_parse (cases[i].text, cases[i].sep, &value);
+
+      g_assert_cmpint (ok, ==, cases[i].value != 0);
+      if (ok)
+        g_assert_cmpuint (value, ==, cases[i].value);
+    }
+}
+
+/* The spin buttons read and write the locale's digit grouping. */
+static void
+test_spin_locale (gconstpointer data)
+{
+  const char *locale = data;
+  g_autofree char *saved = g_strdup (setlocale (LC_NUMERIC, NULL));
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+  gboolean german = g_str_has_prefix (locale, "de");
+  KvpWindow *window;
+  KvpParams params;
+
+  if (builddir != NULL)
+    g_setenv ("LOCPATH", builddir, TRUE);
+  if (setlocale (LC_NUMERIC, locale) == NULL)
+    {
+      g_unsetenv ("LOCPATH");
+      g_test_skip ("The locale cannot be loaded (localedef missing?)");
+      return;
+    }
+
+  window = show_window ();
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (spin (window, "max_seq_len"))), ==,
+                   german ? "2.048" : "2,048");
+
+  type_into (window, "num_blocks", german ? "4.096" : "4,096");
+  kvp_window_get_params (window, &params);
+  g_assert_cmpuint (params.num_blocks, ==, 4096);
+  g_assert_null (kvp_count_row_get_message (row_of (window, "num_blocks")));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (spin (window, "num_blocks"))), ==,
+                   german ? "4.096" : "4,096");
+
+  /* The other convention's fraction is not a count here. */
+  type_into (window, "num_blocks", german ? "1,5" : "1.5");
+  kvp_window_get_params (window, &params);
+  g_assert_cmpuint (params.num_blocks, ==, 4096);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (spin (window, "num_blocks")), "error"));
+
+  close_window (window);
+  setlocale (LC_NUMERIC, saved);
+  g_unsetenv ("LOCPATH");
+}
+
+/* Lowering the reservation under the sequence, then raising it again,
+ * brings back the length asked for. */
+static void
+test_asked_kept (void)
+{
+  KvpWindow *window = show_window ();
+
+  gtk_spin_button_set_value (spin (window, "seq_len"), 1500);
+  gtk_spin_button_set_value (spin (window, "max_seq_len"), 1000);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->params.seq_len, ==, 1000);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "seq_len")), ==, 1000);
+
+  gtk_spin_button_set_value (spin (window, "max_seq_len"), 4096);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->params.seq_len, ==, 1500);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "seq_len")), ==, 1500);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (slider (window, "seq_len")), ==, 4096);
+
+  close_window (window);
+}
+
+/* The export is the command line's size, whatever the window's. */
+static void
+test_export_size (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (dir, "small.png", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  KvpWindow *window = kvp_window_new (NULL, NULL, NULL);
+
+  g_object_ref (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 572, 644);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for_size (GTK_WIDGET (kvp_window_get_canvas (window))));
+
+  g_assert_true (kvp_window_export (window, png, &error));
+  g_assert_no_error (error);
+  texture = gdk_texture_new_from_filename (png, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, KVP_EXPORT_DEFAULT_WIDTH);
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, KVP_EXPORT_DEFAULT_HEIGHT);
+
+  close_window (window);
+  g_unlink (png);
+  g_rmdir (dir);
+}
+
+/* The format chosen in the dialog wins over the typed extension. */
+static void
+test_export_path (void)
+{
+  static const struct {
+    const char     *typed;
+    KvpExportFormat format;
+    const char     *written;
+  } cases[] = {
+    { "/tmp/a.png", KVP_EXPORT_SVG, "/tmp/a.svg" },
+    { "/tmp/a.svg", KVP_EXPORT_SVG, "/tmp/a.svg" },
+    { "/tmp/a", KVP_EXPORT_PDF, "/tmp/a.pdf" },
+    { "/tmp/a.pdf", KVP_EXPORT_PNG, "/tmp/a.png" },
+    { "/tmp/kv.v2", KVP_EXPORT_PNG, "/tmp/kv.v2.png" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = _kvp_window_export_path (cases[i].typed, cases[i].format);
+
+      g_assert_cmpstr (path, ==, cases[i].written);
+    }
+}
+
+/* Copy Image says so in the window; the note closes by its button and by
+ * itself. */
+static void
+test_notification (void)
+{
+  KvpWindow *window = show_window ();
+  GtkRevealer *banner = template_child (window, "banner");
+  gint64 end;
+
+  g_assert_null (kvp_window_get_notification (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.copy", NULL));
+  g_assert_cmpstr (kvp_window_get_notification (window), ==, "Copied the picture to the clipboard.");
+  spin_for (400);
+  g_assert_true (gtk_revealer_get_child_revealed (banner));
+
+  g_signal_emit_by_name (template_child (window, "banner_close_button"), "clicked");
+  g_assert_null (kvp_window_get_notification (window));
+
+  kvp_window_show_notification (window, "Exported the picture to “a.svg”.");
+  g_assert_nonnull (kvp_window_get_notification (window));
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (kvp_window_get_notification (window) != NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (kvp_window_get_notification (window));
+
+  close_window (window);
+}
+
+/* At 800×500 the picture keeps a usable size; at 1024×640 "How it works"
+ * scrolls into view when opened. */
+static void
+test_layout (void)
+{
+  KvpWindow *window = kvp_window_new (NULL, NULL, NULL);
+  GtkWidget *canvas = GTK_WIDGET (kvp_window_get_canvas (window));
+  GtkScrolledWindow *sidebar;
+  GtkWidget *expander;
+  GtkAdjustment *vadjustment;
+  graphene_rect_t bounds;
+
+  g_object_ref (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 500);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for_size (canvas));
+  spin_for (200);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 800);
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (window)), <=, 500);
+  g_assert_cmpint (gtk_widget_get_height (canvas), >=, 360);
+  g_assert_cmpint (gtk_widget_get_width (canvas), >=, 420);
+  close_window (window);
+
+  window = kvp_window_new (NULL, NULL, NULL);
+  g_object_ref (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1024, 640);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for_size (GTK_WIDGET (kvp_window_get_canvas (window))));
+  sidebar = template_child (window, "sidebar");
+  expander = template_child (window, "how_expander");
+  vadjustment = gtk_scrolled_window_get_vadjustment (sidebar);
+
+  gtk_expander_set_expanded (GTK_EXPANDER (expander), TRUE);
+  spin_for (400);
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (window)), <=, 640);
+  g_assert_true (gtk_widget_compute_bounds (expander, GTK_WIDGET (sidebar), &bounds));
+  /* Its text is in the visible part of the panel, which now scrolls. */
+  g_assert_cmpfloat (gtk_adjustment_get_upper (vadjustment), >, gtk_adjustment_get_page_size (vadjustment));
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (GTK_WIDGET (sidebar)) + 1);
+  g_assert_cmpfloat (bounds.origin.y + 60, <, gtk_widget_get_height (GTK_WIDGET (sidebar)));
+
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -801,6 +1177,16 @@ main (int   argc,
   g_test_add_func ("/ui/window/export", test_export);
   g_test_add_func ("/ui/window/settings", test_settings);
   g_test_add_func ("/ui/window/render", test_render);
+  g_test_add_func ("/ui/window/slider-range", test_slider_range);
+  g_test_add_func ("/ui/window/spin-text", test_spin_text);
+  g_test_add_func ("/ui/window/count-parse", test_count_parse);
+  g_test_add_data_func ("/ui/window/spin-locale/en_US", "en_US.UTF-8", test_spin_locale);
+  g_test_add_data_func ("/ui/window/spin-locale/de_DE", "de_DE.UTF-8", test_spin_locale);
+  g_test_add_func ("/ui/window/asked-kept", test_asked_kept);
+  g_test_add_func ("/ui/window/export-size", test_export_size);
+  g_test_add_func ("/ui/window/export-path", test_export_path);
+  g_test_add_func ("/ui/window/notification", test_notification);
+  g_test_add_func ("/ui/window/layout", test_layout);
 
   return g_test_run ();
 }

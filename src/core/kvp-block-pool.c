@@ -49,6 +49,14 @@ struct _KvpBlockPool
   guint32         *logical;    /* a block sits at this index in every holder */
 
   GArray          *seqs;       /* Sequence, indexed by KvpSeqId */
+
+  /* Holders of a shared block may keep different numbers of its slots once
+   * one of them shrinks, and its fill is the most any of them keeps.  For
+   * blocks with two or more holders this counts the holders that keep fewer
+   * than block_size slots, by how many: (block, usage) → holders, and
+   * (block, 0) → all such holders.  Only a sequence's last block can be
+   * partly used, so the table holds at most two entries per sequence. */
+  GHashTable      *partial;    /* guint64 key → GUINT_TO_POINTER (count) */
 };
 
 static gboolean
@@ -162,31 +170,83 @@ push_free (KvpBlockPool *self,
   self->num_free++;
 }
 
-/* Holders of a shared block may keep different numbers of its slots once one
- * of them shrinks; the block's fill is the most any holder still needs.  Only
- * called when the holder that set the fill lowers its need, so the common
- * paths stay O(1). */
-static guint
-holders_fill (KvpBlockPool *self,
-              guint32       block)
+static inline guint64
+partial_key (guint32 block,
+             guint   usage)
 {
-  guint32 logical = self->logical[block];
-  guint fill = 0;
+  return ((guint64) block << 16) | usage;
+}
 
-  for (guint i = 0; i < self->seqs->len; i++)
-    {
-      const Sequence *s = &g_array_index (self->seqs, Sequence, i);
+static guint
+partial_get (KvpBlockPool *self,
+             guint32       block,
+             guint         usage)
+{
+  guint64 key = partial_key (block, usage);
 
-      if (s->table == NULL || s->table->len <= logical)
-        continue;
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->partial, &key));
+}
 
-      if (g_array_index (s->table, guint32, logical) == block)
-        fill = MAX (fill, usage_of (s->length, logical, self->block_size));
-    }
+static void
+partial_set (KvpBlockPool *self,
+             guint32       block,
+             guint         usage,
+             guint         count)
+{
+  guint64 key = partial_key (block, usage);
 
-  g_assert (fill > 0);
+  if (count == 0)
+    g_hash_table_remove (self->partial, &key);
+  else
+    g_hash_table_insert (self->partial, g_memdup2 (&key, sizeof key), GUINT_TO_POINTER (count));
+}
 
-  return fill;
+/* delta holders of a shared block now keep usage slots of it. */
+static void
+partial_add (KvpBlockPool *self,
+             guint32       block,
+             guint         usage,
+             int           delta)
+{
+  if (usage >= self->block_size)
+    return;
+
+  g_assert (usage > 0);
+  g_assert (delta > 0 || partial_get (self, block, usage) >= (guint) -delta);
+
+  partial_set (self, block, usage, partial_get (self, block, usage) + delta);
+  partial_set (self, block, 0, partial_get (self, block, 0) + delta);
+}
+
+/* The fill of a shared block after a holder left or lowered its need.  A
+ * block's fill never rises while it is shared — a fork's holder keeps what
+ * its parent keeps, and writing into a shared block copies it first — so
+ * the search down from the old fill costs at most block_size steps over
+ * the block's whole life: O(1) amortized, whatever the number of holders. */
+static guint
+shared_fill (KvpBlockPool *self,
+             guint32       block)
+{
+  if (partial_get (self, block, 0) < self->ref[block])
+    return self->block_size;
+
+  for (guint usage = MIN (self->fill[block], self->block_size - 1); usage > 0; usage--)
+    if (partial_get (self, block, usage) > 0)
+      return usage;
+
+  g_assert_not_reached ();
+  return 0;
+}
+
+/* A block down to one holder is no longer counted: its fill is that
+ * holder's, and the common paths need no table. */
+static void
+settle_fill (KvpBlockPool *self,
+             guint32       block)
+{
+  self->fill[block] = shared_fill (self, block);
+  if (self->ref[block] == 1)
+    partial_add (self, block, self->fill[block], -1);
 }
 
 /* The caller's table no longer holds the block; it used to keep @usage slots. */
@@ -201,11 +261,11 @@ drop_ref (KvpBlockPool *self,
     {
       self->fill[block] = 0;
       push_free (self, block);
+      return;
     }
-  else if (usage >= self->fill[block])
-    {
-      self->fill[block] = holders_fill (self, block);
-    }
+
+  partial_add (self, block, usage, -1);
+  settle_fill (self, block);
 }
 
 /* Releases blocks from the end down to new_length tokens.  Cannot fail. */
@@ -241,9 +301,15 @@ truncate_sequence (KvpBlockPool *self,
         return;
 
       if (self->ref[last] == 1)
-        self->fill[last] = new_usage;
-      else if (old_usage >= self->fill[last])
-        self->fill[last] = holders_fill (self, last);
+        {
+          self->fill[last] = new_usage;
+        }
+      else
+        {
+          partial_add (self, last, old_usage, -1);
+          partial_add (self, last, new_usage, 1);
+          settle_fill (self, last);
+        }
     }
 }
 
@@ -271,6 +337,7 @@ free_pool (KvpBlockPool *self)
     g_clear_pointer (&g_array_index (self->seqs, Sequence, i).table, g_array_unref);
 
   g_array_unref (self->seqs);
+  g_hash_table_unref (self->partial);
   g_free (self->ring);
   g_free (self->ref);
   g_free (self->fill);
@@ -303,6 +370,7 @@ kvp_block_pool_new (guint32   num_blocks,
   self->block_size = block_size;
   self->num_free = num_blocks;
   self->seqs = g_array_new (FALSE, FALSE, sizeof (Sequence));
+  self->partial = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 
   /* A 16 Mi-block pool asks for 192 MiB; a user can request that from a
    * slider, so running short is an error to report, not a crash.  Ring slots
@@ -604,9 +672,19 @@ kvp_block_pool_fork (KvpBlockPool  *self,
   g_array_append_vals (child->table, parent->table->data, parent->table->len);
   child->length = parent->length;
 
-  /* Both keep the same slots of every block, so no fill changes. */
+  /* Both keep the same slots of every block, so no fill changes; only the
+   * last block can be partly used, and a newly shared one counts both. */
   for (guint i = 0; i < child->table->len; i++)
     self->ref[g_array_index (child->table, guint32, i)]++;
+
+  if (child->table->len > 0)
+    {
+      guint last = child->table->len - 1;
+      guint32 block = g_array_index (child->table, guint32, last);
+      guint usage = usage_of (child->length, last, self->block_size);
+
+      partial_add (self, block, usage, self->ref[block] == 2 ? 2 : 1);
+    }
 
   if (out_child != NULL)
     *out_child = child_id;
@@ -839,6 +917,48 @@ kvp_block_pool_check (KvpBlockPool  *self,
   if (n != self->num_blocks - self->num_free)
     return fail_check (error, "%u blocks in use, but the free count says %u",
                        n, self->num_blocks - self->num_free);
+
+  /* The counts of partial holders of shared blocks, recounted. */
+  {
+    g_autoptr(GHashTable) partial = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+    GHashTableIter iter;
+    gpointer key, value;
+
+    for (guint id = 0; id < self->seqs->len; id++)
+      {
+        const Sequence *s = &g_array_index (self->seqs, Sequence, id);
+        guint32 block;
+        guint usage;
+
+        if (s->table == NULL || s->table->len == 0)
+          continue;
+
+        block = g_array_index (s->table, guint32, s->table->len - 1);
+        usage = usage_of (s->length, s->table->len - 1, self->block_size);
+        if (refs[block] < 2 || usage == self->block_size)
+          continue;
+
+        for (guint k = 0; k < 2; k++)
+          {
+            guint64 id_key = partial_key (block, k == 0 ? 0 : usage);
+            guint count = GPOINTER_TO_UINT (g_hash_table_lookup (partial, &id_key));
+
+            g_hash_table_insert (partial, g_memdup2 (&id_key, sizeof id_key), GUINT_TO_POINTER (count + 1));
+          }
+      }
+
+    if (g_hash_table_size (partial) != g_hash_table_size (self->partial))
+      return fail_check (error, "%u counts of partly used shared blocks, but %u kept",
+                         g_hash_table_size (partial), g_hash_table_size (self->partial));
+
+    g_hash_table_iter_init (&iter, partial);
+    while (g_hash_table_iter_next (&iter, &key, &value))
+      if (g_hash_table_lookup (self->partial, key) != value)
+        return fail_check (error, "Block %u: %u holders keep %u slots, but the count says %u",
+                           (guint32) (*(guint64 *) key >> 16), GPOINTER_TO_UINT (value),
+                           (guint) (*(guint64 *) key & 0xffff),
+                           GPOINTER_TO_UINT (g_hash_table_lookup (self->partial, key)));
+  }
 
   return TRUE;
 }

@@ -15,6 +15,8 @@
 
 #define MIB (1024.0 * 1024.0)
 
+G_DEFINE_BOXED_TYPE (KvpComparison, kvp_comparison, kvp_comparison_ref, kvp_comparison_unref)
+
 static gboolean
 compute_sizes (KvpComparison  *self,
                GError        **error)
@@ -96,6 +98,32 @@ kvp_comparison_new (const KvpParams  *params,
 
   self->blocks_used = kvp_block_pool_get_num_used (self->pool);
   self->blocks_free = kvp_block_pool_get_num_free (self->pool);
+  self->utilization_percent = 100.0 * (double) self->blocks_used / (double) params->num_blocks;
+
+  return g_steal_pointer (&self);
+}
+
+KvpComparison *
+kvp_comparison_new_figures (const KvpParams  *params,
+                            GError          **error)
+{
+  g_autoptr(KvpComparison) self = NULL;
+
+  g_return_val_if_fail (params != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!kvp_params_validate (params, error))
+    return NULL;
+
+  self = g_new0 (KvpComparison, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  self->params = *params;
+  if (!compute_sizes (self, error))
+    return NULL;
+
+  /* What a fresh pool reports after appending the sequence. */
+  self->blocks_used = self->fits ? self->blocks_needed : 0;
+  self->blocks_free = params->num_blocks - self->blocks_used;
   self->utilization_percent = 100.0 * (double) self->blocks_used / (double) params->num_blocks;
 
   return g_steal_pointer (&self);

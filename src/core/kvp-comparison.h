@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 #include <json-glib/json-glib.h>
 
 #include "kvp-block-pool.h"
@@ -49,8 +49,16 @@ struct _KvpComparison
   guint64       paged_capacity;           /* floor (N / ceil (n / B)) */
 };
 
+/* A boxed type (by reference), so a comparison can be a property. */
+#define KVP_TYPE_COMPARISON (kvp_comparison_get_type ())
+GType          kvp_comparison_get_type (void) G_GNUC_CONST;
+
 KvpComparison *kvp_comparison_new   (const KvpParams  *params,
                                      GError          **error);
+/* The same figures without a pool (pool is NULL): O(1), for the figures an
+ * animation shows between two comparisons. */
+KvpComparison *kvp_comparison_new_figures (const KvpParams  *params,
+                                           GError          **error);
 KvpComparison *kvp_comparison_ref   (KvpComparison    *self);
 void           kvp_comparison_unref (KvpComparison    *self);
 /* The figures as a JSON object; field names follow the /compare/memory

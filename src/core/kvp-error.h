@@ -26,4 +26,9 @@ gboolean kvp_checked_mul  (guint64   a,
                            guint64  *out,
                            GError  **error);
 
+/* Input as it may be quoted in a message: control and format characters and
+ * bytes that are not UTF-8 become visible escapes (\n, \t, \x1B, \u202E),
+ * so an echoed value stays on one line and cannot drive the terminal. */
+char    *kvp_quote        (const char *text);
+
 G_END_DECLS

@@ -48,6 +48,15 @@ kvp_format_signed_bytes (gint64 bytes)
 char *
 kvp_format_percent (double percent)
 {
+  /* Two decimals must not call a share that exists nothing, nor a share
+   * short of the whole all of it: 8 blocks of 16,777,216 are not 0.00 %. */
+  if (percent > 0.0 && percent < 0.005)
+    /* Translators: a share too small for two decimals; keep %.2f. */
+    return g_strdup_printf (_("< %.2f %%"), 0.01);
+  if (percent < 100.0 && percent >= 99.995)
+    /* Translators: a share just short of the whole; keep %.2f. */
+    return g_strdup_printf (_("> %.2f %%"), 99.99);
+
   /* Translators: a percentage; keep %.2f, use your language's spacing. */
   return g_strdup_printf (_("%.2f %%"), percent);
 }

@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 char *kvp_format_bytes   (guint64 bytes);
 /* A signed size: "−3.00 MiB" for a negative one. */
 char *kvp_format_signed_bytes (gint64 bytes);
-/* Two decimals: "93.75 %". */
+/* Two decimals: "93.75 %"; a share that is not zero never reads "0.00 %"
+ * ("< 0.01 %"), nor one short of the whole "100.00 %" ("> 99.99 %"). */
 char *kvp_format_percent (double  percent);
 /* Digit grouping for counts: "1,048,576" (as the locale groups them). */
 char *kvp_format_count   (guint64 count);

@@ -70,9 +70,13 @@ kvp_dtype_from_string (const char  *name,
       return TRUE;
     }
 
-  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-               _("Unknown KV cache type “%s”: use auto (the model’s own), fp32, fp16, bf16, fp8 (fp8_e4m3, fp8_e5m2) or int8."),
-               name);
+  {
+    g_autofree char *quoted = kvp_quote (name);
+
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                 _("Unknown KV cache type “%s”: use auto (the model’s own), fp32, fp16, bf16, fp8 (fp8_e4m3, fp8_e5m2) or int8."),
+                 quoted);
+  }
   return FALSE;
 }
 
@@ -104,6 +108,7 @@ kvp_model_lookup (const char  *key,
                   GError     **error)
 {
   g_autoptr(GString) keys = g_string_new (NULL);
+  g_autofree char *quoted = NULL;
 
   g_return_val_if_fail (key != NULL, NULL);
 
@@ -116,9 +121,10 @@ kvp_model_lookup (const char  *key,
   for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
     g_string_append_printf (keys, "%s%s", i > 0 ? ", " : "", presets[i].key);
 
+  quoted = kvp_quote (key);
   g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                _("Unknown model “%s”: use one of %s (see --list-models)."),
-               key, keys->str);
+               quoted, keys->str);
   return NULL;
 }
 
@@ -183,9 +189,12 @@ kvp_model_bytes_per_token (const KvpModel *model,
 
   if (elements == 0)
     {
+      /* A model read from a file names itself. */
+      g_autofree char *quoted = kvp_quote (model->key != NULL ? model->key : "");
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    _("The model “%s” stores nothing per token: its layers, heads or head size are zero."),
-                   model->key);
+                   quoted);
       return FALSE;
     }
 

@@ -14,6 +14,8 @@
 #include "kvp-error.h"
 #include "kvp-params.h"
 
+#include "kvp-cli.h"
+
 #define FIELD(member) G_STRUCT_OFFSET (KvpParams, member), sizeof (((KvpParams *) NULL)->member)
 
 /* The one table.  Order: a bound before what it bounds (see KvpParamId). */
@@ -23,6 +25,7 @@ static const KvpParamInfo param_table[KVP_N_PARAMS] = {
     1, KVP_MAX_SEQ_LEN, 2048 /* the default model's context, see init_default */,
     KVP_PARAM_NONE, TRUE,
     N_("_Reserved length"),
+    N_("the longest reservation kvpage handles."),
     N_("The reserved length %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " tokens."),
     NULL, NULL,
   },
@@ -31,6 +34,7 @@ static const KvpParamInfo param_table[KVP_N_PARAMS] = {
     1, KVP_MAX_SEQ_LEN, 128,
     KVP_PARAM_MAX_SEQ_LEN, FALSE,
     N_("_Sequence length"),
+    N_("a sequence is at most the reserved length."),
     N_("The sequence length %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " tokens."),
     N_("The sequence length %" PRIu64 " is longer than the reserved length %" PRIu64 "."),
     N_("--seq-len %" PRIu64 " is longer than the reserved length %" PRIu64 ": use 1 to %" PRIu64 ", or raise --max-seq-len."),
@@ -40,6 +44,7 @@ static const KvpParamInfo param_table[KVP_N_PARAMS] = {
     1, KVP_PARAMS_MAX_BLOCK_SIZE, 16,
     KVP_PARAM_NONE, TRUE,
     N_("_Block size"),
+    N_("the largest block kvpage handles."),
     N_("The block size %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " tokens."),
     NULL, NULL,
   },
@@ -48,6 +53,7 @@ static const KvpParamInfo param_table[KVP_N_PARAMS] = {
     1, KVP_PARAMS_MAX_BLOCKS, 1024,
     KVP_PARAM_NONE, TRUE,
     N_("Block _count"),
+    N_("the largest pool kvpage builds."),
     N_("The block count %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " blocks."),
     NULL, NULL,
   },
@@ -123,15 +129,7 @@ kvp_param_parse (KvpParamId   id,
   g_return_val_if_fail (out_value != NULL, FALSE);
 
   info = &param_table[id];
-  if (!g_ascii_string_to_unsigned (text, 10, info->min, info->max, out_value, NULL))
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--%s “%s” is not valid: use a whole number from %" PRIu64 " to %" PRIu64 "."),
-                   info->option, text, info->min, info->max);
-      return FALSE;
-    }
-
-  return TRUE;
+  return kvp_cli_parse_number (info->option, text, info->min, info->max, out_value, error);
 }
 
 void

@@ -10,7 +10,7 @@
  *   3. one entry in the table in kvp-params.c: its name (property and
  *      GSettings key), its command-line option, the field, min, max, default,
  *      the parameter that bounds it from above (if any), whether sliders move
- *      over a log scale, and its messages.
+ *      over a log scale, its label, and its messages.
  * Validation, clamping, equality, the command-line parsing, KvpState's
  * properties and their settings binding all follow from the table.  (A
  * setting to remember it still needs its key in the GSettings schema, and
@@ -65,6 +65,7 @@ typedef struct
   int         bounded_by;    /* a KvpParamId whose value is also a maximum, or KVP_PARAM_NONE */
   gboolean    log_scale;     /* the range spans powers of two: sliders move over log2 */
   const char *label;         /* translatable, with a mnemonic: "_Sequence length" */
+  const char *max_reason;    /* translatable, why max is the most: "the largest block kvpage handles." */
   /* Translatable printf formats, each taking guint64 values: */
   const char *out_of_range;  /* value, min, max */
   const char *over_bound;    /* value, the bound's value */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* kvp-export.c: the settled picture as PNG, SVG or PDF, with no display.  The
- * file is written beside the target under a temporary name, synced and then
- * renamed over it, so a failure never leaves half a file or harms an old one. */
+ * file goes through KvpFileWriter, so a failure never leaves half a file or
+ * harms an old one. */
 
 #define G_LOG_DOMAIN "kvpage-render"
 
@@ -20,6 +20,7 @@
 
 #include "kvp-error.h"
 #include "kvp-export.h"
+#include "kvp-file-writer.h"
 #include "kvp-paint.h"
 #include "kvp-scene.h"
 
@@ -57,17 +58,6 @@ write_cb (void                *closure,
   return CAIRO_STATUS_SUCCESS;
 }
 
-static void
-set_write_error (GError    **error,
-                 const char *path,
-                 const char *reason)
-{
-  g_autofree char *display = g_filename_display_name (path);
-
-  g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED,
-               _("Could not write “%s”: %s"), display, reason);
-}
-
 static gboolean
 check_cairo (cairo_status_t status,
              const Sink    *sink,
@@ -76,12 +66,12 @@ check_cairo (cairo_status_t status,
 {
   if (sink->saved_errno != 0)
     {
-      set_write_error (error, path, g_strerror (sink->saved_errno));
+      kvp_set_write_error (error, path, g_strerror (sink->saved_errno));
       return FALSE;
     }
   if (status != CAIRO_STATUS_SUCCESS)
     {
-      set_write_error (error, path, cairo_status_to_string (status));
+      kvp_set_write_error (error, path, cairo_status_to_string (status));
       return FALSE;
     }
 
@@ -186,7 +176,7 @@ kvp_export_format_from_path (const char      *path,
       }
 
   {
-    g_autofree char *display = g_filename_display_name (path);
+    g_autofree char *display = kvp_quote (path);
 
     g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                  _("Cannot tell the format of “%s”: the name must end in .png, .svg or .pdf."),
@@ -202,6 +192,7 @@ kvp_export_parse_size (const char *text,
                        int        *out_height,
                        GError    **error)
 {
+  g_autofree char *quoted = NULL;
   guint64 w, h;
   char *end = NULL;
   const char *p;
@@ -225,9 +216,10 @@ kvp_export_parse_size (const char *text,
   if (w < KVP_EXPORT_MIN_WIDTH || w > KVP_EXPORT_MAX_SIDE ||
       h < KVP_EXPORT_MIN_HEIGHT || h > KVP_EXPORT_MAX_SIDE)
     {
+      quoted = kvp_quote (text);
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    _("The size “%s” is out of range: use %dx%d up to %dx%d."),
-                   text, KVP_EXPORT_MIN_WIDTH, KVP_EXPORT_MIN_HEIGHT,
+                   quoted, KVP_EXPORT_MIN_WIDTH, KVP_EXPORT_MIN_HEIGHT,
                    KVP_EXPORT_MAX_SIDE, KVP_EXPORT_MAX_SIDE);
       return FALSE;
     }
@@ -240,9 +232,10 @@ kvp_export_parse_size (const char *text,
   return TRUE;
 
 bad:
+  quoted = kvp_quote (text);
   g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                _("The size “%s” is not valid: write it as WIDTHxHEIGHT, e.g. 1600x1000, from %dx%d up to %dx%d."),
-               text, KVP_EXPORT_MIN_WIDTH, KVP_EXPORT_MIN_HEIGHT,
+               quoted, KVP_EXPORT_MIN_WIDTH, KVP_EXPORT_MIN_HEIGHT,
                KVP_EXPORT_MAX_SIDE, KVP_EXPORT_MAX_SIDE);
   return FALSE;
 }
@@ -259,9 +252,11 @@ kvp_export_parse_scale (const char *text,
 
   if (!g_ascii_string_to_unsigned (text, 10, KVP_EXPORT_MIN_SCALE, KVP_EXPORT_MAX_SCALE, &scale, NULL))
     {
+      g_autofree char *quoted = kvp_quote (text);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    _("The scale “%s” is not valid: use a whole number from %d to %d."),
-                   text, KVP_EXPORT_MIN_SCALE, KVP_EXPORT_MAX_SCALE);
+                   quoted, KVP_EXPORT_MIN_SCALE, KVP_EXPORT_MAX_SCALE);
       return FALSE;
     }
 
@@ -322,24 +317,6 @@ kvp_export_check_size (KvpExportFormat format,
   return TRUE;
 }
 
-/* Where the bytes really go: through a symbolic link to the file it names, so
- * the link stays a link. */
-static char *
-resolve_target (const char *path)
-{
-  g_autofree char *target = NULL;
-  g_autofree char *dir = NULL;
-
-  target = g_file_read_link (path, NULL);
-  if (target == NULL)
-    return g_strdup (path);
-  if (g_path_is_absolute (target))
-    return g_steal_pointer (&target);
-
-  dir = g_path_get_dirname (path);
-  return g_build_filename (dir, target, NULL);
-}
-
 gboolean
 kvp_export_write (KvpComparison  *cmp,
                   const KvpTheme *theme,
@@ -349,12 +326,9 @@ kvp_export_write (KvpComparison  *cmp,
                   double          scale,
                   GError        **error)
 {
+  g_autoptr(KvpFileWriter) writer = NULL;
   KvpExportFormat format;
-  g_autofree char *target = NULL;
-  g_autofree char *tmp_path = NULL;
   Sink sink = { -1, 0 };
-  GStatBuf old;
-  gboolean keep_mode = FALSE;
 
   g_return_val_if_fail (cmp != NULL, FALSE);
   g_return_val_if_fail (theme != NULL, FALSE);
@@ -365,63 +339,91 @@ kvp_export_write (KvpComparison  *cmp,
       !kvp_export_check_size (format, width, height, scale, error))
     return FALSE;
 
-  target = resolve_target (path);
+  writer = kvp_file_writer_new (path, error);
+  if (writer == NULL)
+    return FALSE;
 
-  /* Renaming over a file needs only a writable folder; a file its owner made
-   * read-only stays as it is. */
-  if (g_stat (target, &old) == 0)
-    {
-      if (S_ISDIR (old.st_mode))
-        {
-          set_write_error (error, path, g_strerror (EISDIR));
-          return FALSE;
-        }
-      if (g_access (target, W_OK) != 0)
-        {
-          set_write_error (error, path, g_strerror (errno));
-          return FALSE;
-        }
-      keep_mode = TRUE;
-    }
+  sink.fd = kvp_file_writer_get_fd (writer);
 
-  /* Beside the target, so the rename stays on one file system. */
-  tmp_path = g_strconcat (target, ".XXXXXX", NULL);
-  sink.fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0666);
-  if (sink.fd < 0)
-    {
-      set_write_error (error, path, g_strerror (errno));
-      return FALSE;
-    }
-  if (keep_mode)
-    fchmod (sink.fd, old.st_mode & 07777);
+  return draw (cmp, theme, format, width, height, scale, &sink, path, error) &&
+         kvp_file_writer_commit (writer, error);
+}
 
-  if (!draw (cmp, theme, format, width, height, scale, &sink, path, error))
-    goto fail;
+typedef struct
+{
+  KvpComparison  *cmp;
+  const KvpTheme *theme;
+  char           *path;
+  int             width, height;
+  double          scale;
+} WriteJob;
 
-  if (fsync (sink.fd) != 0)
-    {
-      set_write_error (error, path, g_strerror (errno));
-      goto fail;
-    }
-  if (close (sink.fd) != 0)
-    {
-      sink.fd = -1;
-      set_write_error (error, path, g_strerror (errno));
-      goto fail;
-    }
-  sink.fd = -1;
+static void
+write_job_free (WriteJob *job)
+{
+  kvp_comparison_unref (job->cmp);
+  g_free (job->path);
+  g_free (job);
+}
 
-  if (g_rename (tmp_path, target) != 0)
-    {
-      set_write_error (error, path, g_strerror (errno));
-      goto fail;
-    }
+/* Pango's default font map is one per thread, so the scene this worker lays
+ * out and paints touches nothing the main thread uses. */
+static void
+write_thread_cb (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  WriteJob *job = task_data;
+  GError *error = NULL;
 
-  return TRUE;
+  if (g_task_return_error_if_cancelled (task))
+    return;
 
-fail:
-  if (sink.fd >= 0)
-    close (sink.fd);
-  g_unlink (tmp_path);
-  return FALSE;
+  if (kvp_export_write (job->cmp, job->theme, job->path, job->width, job->height, job->scale, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+kvp_export_write_async (KvpComparison       *cmp,
+                        const KvpTheme      *theme,
+                        const char          *path,
+                        int                  width,
+                        int                  height,
+                        double               scale,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  WriteJob *job;
+
+  g_return_if_fail (cmp != NULL);
+  g_return_if_fail (theme != NULL);
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kvp_export_write_async);
+
+  job = g_new0 (WriteJob, 1);
+  job->cmp = kvp_comparison_ref (cmp);
+  job->theme = theme;
+  job->path = g_strdup (path);
+  job->width = width;
+  job->height = height;
+  job->scale = scale;
+  g_task_set_task_data (task, job, (GDestroyNotify) write_job_free);
+  g_task_run_in_thread (task, write_thread_cb);
+}
+
+gboolean
+kvp_export_write_finish (GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, kvp_export_write_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

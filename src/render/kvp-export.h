@@ -4,7 +4,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "kvp-comparison.h"
 #include "kvp-theme.h"
@@ -58,6 +58,20 @@ gboolean kvp_export_write            (KvpComparison   *cmp,
                                       int              width,
                                       int              height,
                                       double           scale,
+                                      GError         **error);
+/* kvp_export_write in a worker thread, for a window that must not stall:
+ * the comparison is held until the file is written; callback runs in the
+ * caller's main context. */
+void     kvp_export_write_async      (KvpComparison   *cmp,
+                                      const KvpTheme  *theme,
+                                      const char      *path,
+                                      int              width,
+                                      int              height,
+                                      double           scale,
+                                      GCancellable    *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer         user_data);
+gboolean kvp_export_write_finish     (GAsyncResult    *result,
                                       GError         **error);
 
 G_END_DECLS

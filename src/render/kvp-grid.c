@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* kvp-grid.c: the block grid.  Blocks sit row by row in physical order.  Big
- * cells are drawn in a handful of batched paths (one per colour); below
- * KVP_GRID_MIN_CELL_PITCH the grid becomes an image in which each pixel shows
- * the share of allocated blocks beneath it, built once and painted whole. */
+/* kvp-grid.c: the block grid.  Blocks sit row by row in physical order and
+ * fill in logical order, token by token.  Big cells are painted into a cached
+ * image, and a frame repaints only the cells whose tokens changed; below
+ * KVP_GRID_MIN_CELL_PITCH one pixel of an image stands for a cell of k blocks
+ * and shows the share of their token slots held, kept up to date the same
+ * way.  Vector targets get paths, so exports stay vector. */
 
 #define G_LOG_DOMAIN "kvpage-render"
 
@@ -14,113 +16,99 @@
 #include "kvp-draw.h"
 #include "kvp-grid.h"
 
-/* Colour steps along the allocated gradient; one path is filled per step. */
-#define N_GRADIENT_STEPS 48
-
-typedef struct
-{
-  double start;    /* when the first allocated block starts to fill */
-  double stagger;  /* when the last one starts, after the first */
-  double duration; /* how long one block takes to fill */
-  double free_start;
-  double free_duration;
-} Reveal;
+/* A cell holding anything never looks emptier than this share, so one block
+ * among millions still shows. */
+#define MIN_VISIBLE_SHARE 0.5
+/* Up to this many held pixels, a ring marks where they are. */
+#define MARK_MAX_PIXELS   64
+/* Token slots are drawn when a slot is at least this wide. */
+#define MIN_SLOT_PITCH    3.0
 
 struct _KvpGrid
 {
   const KvpTheme    *theme;
+  KvpComparison     *cmp;
   guint32            num_blocks;
   guint32            block_size;
+  guint32            group;      /* blocks per cell */
+  guint32            n_cells;
   cairo_rectangle_t  bounds;
   guint32            columns;
   guint32            rows;
-  double             pitch;      /* by cell only */
-  double             cell;       /* by cell only: pitch minus the gap */
+  double             pitch_x, pitch_y;
+  double             cell;       /* by cell: pitch minus the gap */
   double             radius;
   gboolean           by_pixel;
+  guint32            slot_columns; /* 0: no slots */
 
-  /* Allocated blocks in logical order: physical index and fill (0 … 1]. */
-  guint32           *table;
-  float             *fill;
-  guint32            n_allocated;
-  guint8            *allocated;  /* by cell only: one flag per block */
+  const guint32     *table;      /* logical → physical, borrowed from cmp */
+  guint32            n_table;
+  gboolean           fresh;      /* the pool hands blocks out from 0 up */
+  guint32            n_colors;   /* blocks the gradient spans */
 
-  /* By pixel: the settled image, and a scratch one for animated frames. */
+  /* By cell: the picture at cache_scale, holding cache_tokens. */
+  cairo_surface_t   *cache;
+  double             cache_scale;
+  guint64            cache_tokens;
+
+  /* By pixel: one pixel per cell, tokens held and Σ logical index × tokens. */
   cairo_surface_t   *image;
-  cairo_surface_t   *scratch;
-  cairo_surface_t   *cells;      /* by cell: the settled grid, rasterized */
-  double             cells_scale;
-  float             *accumulator;
-  gsize              accumulator_len;
+  guint64           *held;
+  guint64           *position;
+  guint64            image_tokens;
+  guint32            n_held_pixels;
 };
 
-static double
-block_progress (const Reveal *reveal,
-                guint32       i,
-                guint32       n,
-                double        t)
+/* Mid-transition the grid shows sequences the pool does not hold, longer or
+ * shorter: a fresh pool would hand their blocks out from 0 up, as it did
+ * this sequence's, so block i of any of them is physical block i. */
+static guint32
+physical_block (const KvpGrid *self,
+                guint32        i)
 {
-  double start = reveal->start;
-
-  if (n > 1)
-    start += reveal->stagger * i / (double) (n - 1);
-
-  return kvp_draw_progress (t, start, reveal->duration);
+  return i < self->n_table ? self->table[i] : i;
 }
 
-static double
-position_of (guint32 i,
-             guint32 n)
+static guint32
+n_showable (const KvpGrid *self)
 {
-  return n > 1 ? i / (double) (n - 1) : 0.0;
+  return self->fresh ? self->num_blocks : self->n_table;
 }
 
-static void
-get_launch_reveal (const KvpGrid *self,
-                   Reveal        *reveal)
+static guint64
+clamp_tokens (const KvpGrid *self,
+              guint64        tokens)
 {
-  reveal->start = 0.5;
-  /* Capped, so a million blocks fill in the same second as a hundred. */
-  reveal->stagger = MIN (1.0, 0.03 * self->n_allocated);
-  reveal->duration = 0.3;
-  reveal->free_start = 0.35;
-  reveal->free_duration = 0.3;
+  return MIN (tokens, (guint64) n_showable (self) * self->block_size);
 }
 
-static void
-get_change_reveal (const KvpGrid *self,
-                   guint32        n_new,
-                   Reveal        *reveal)
+/* Tokens of block i (logical) held when tokens are. */
+static guint32
+tokens_of (const KvpGrid *self,
+           guint32        i,
+           guint64        tokens)
 {
-  reveal->start = 0.0;
-  reveal->stagger = MIN (0.35, 0.02 * n_new);
-  reveal->duration = 0.25;
-  reveal->free_start = 0.0;
-  reveal->free_duration = 0.0;
+  guint64 start = (guint64) i * self->block_size;
+
+  if (tokens <= start)
+    return 0;
+  return (guint32) MIN ((guint64) self->block_size, tokens - start);
 }
 
-#define FREE_FADE_DURATION 0.3
-#define CROSSFADE_DURATION 0.4
-
-static gboolean
-same_geometry (const KvpGrid *a,
-               const KvpGrid *b)
+static KvpColor
+color_of (const KvpGrid *self,
+          double         i)
 {
-  return a->num_blocks == b->num_blocks &&
-         a->columns == b->columns &&
-         a->rows == b->rows &&
-         a->by_pixel == b->by_pixel &&
-         a->pitch == b->pitch &&
-         memcmp (&a->bounds, &b->bounds, sizeof a->bounds) == 0;
+  return kvp_theme_paged_at (self->theme, self->n_colors > 1 ? i / (self->n_colors - 1) : 0.0);
 }
 
 static void
 choose_cells (KvpGrid *self,
+              guint64  n,
+              double   w,
+              double   h,
               double   max_pitch)
 {
-  double w = self->bounds.width;
-  double h = self->bounds.height;
-  guint64 n = self->num_blocks;
   guint64 estimate, lo, hi;
   double best = 0.0;
   guint64 best_columns = 1;
@@ -142,7 +130,7 @@ choose_cells (KvpGrid *self,
         best = p, best_columns = c;
     }
 
-  self->pitch = MIN (best, max_pitch);
+  self->pitch_x = self->pitch_y = MIN (best, max_pitch);
   self->columns = best_columns;
 }
 
@@ -151,75 +139,59 @@ layout (KvpGrid                 *self,
         const cairo_rectangle_t *area,
         double                   max_pitch)
 {
-  self->bounds = *area;
-  choose_cells (self, max_pitch);
+  double w = MAX (1.0, floor (area->width)), h = MAX (1.0, floor (area->height));
 
-  if (self->pitch >= KVP_GRID_MIN_CELL_PITCH)
+  self->bounds = *area;
+  self->group = 1;
+  self->n_cells = self->num_blocks;
+  choose_cells (self, self->num_blocks, area->width, area->height, max_pitch);
+
+  if (self->pitch_x >= KVP_GRID_MIN_CELL_PITCH)
     {
-      double gap;
+      double gap, pitch = floor (self->pitch_x);
+      guint32 slots = (guint32) ceil (sqrt (self->block_size));
 
       /* Whole units keep cell edges crisp at scale 1. */
-      self->pitch = floor (self->pitch);
-      gap = self->pitch >= 8.0 ? MAX (1.0, round (self->pitch * 0.14)) : 1.0;
-      self->cell = self->pitch - gap;
-      self->radius = self->cell >= 10.0 ? self->cell * 0.2 : 0.0;
-      self->columns = (guint32) MIN ((guint64) self->num_blocks,
-                                     (guint64) floor (area->width / self->pitch));
+      gap = pitch >= 8.0 ? MAX (1.0, round (pitch * 0.1)) : 1.0;
+      self->pitch_x = self->pitch_y = pitch;
+      self->cell = pitch - gap;
+      self->radius = self->cell >= 10.0 ? MIN (self->cell * 0.16, 8.0) : 0.0;
+      self->columns = (guint32) MIN ((guint64) self->num_blocks, (guint64) floor (area->width / pitch));
       self->columns = MAX (self->columns, 1);
       self->rows = (self->num_blocks + self->columns - 1) / self->columns;
-      /* The gap after the last column and row is not part of the grid. */
-      self->bounds.width = self->columns * self->pitch - gap;
-      self->bounds.height = self->rows * self->pitch - gap;
-      /* Whole-unit pitches leave up to a unit per column over: share it out
-       * on both sides when the grid spans the area. */
-      if (self->rows > 1)
-        self->bounds.x = area->x + floor ((area->width - self->bounds.width) / 2);
+      self->bounds.width = self->columns * pitch - gap;
+      self->bounds.height = self->rows * pitch - gap;
+      /* Centre the cells in the area: a few big blocks sit in the middle of
+       * their panel, not in its corner. */
+      self->bounds.x = area->x + floor ((area->width - self->bounds.width) / 2);
+      self->bounds.y = area->y + floor ((area->height - self->bounds.height) / 2);
       self->by_pixel = FALSE;
+      if ((self->cell - 2 * MAX (1.0, self->cell * 0.1)) / slots >= MIN_SLOT_PITCH && self->block_size > 1)
+        self->slot_columns = slots;
+      return;
     }
-  else
-    {
-      guint64 n = self->num_blocks;
-      guint64 c = (guint64) ceil (sqrt (n * area->width / MAX (area->height, 1.0)));
 
-      c = CLAMP (c, 1, n);
+  /* By pixel: one pixel per cell, and as many blocks per cell as it takes
+   * for the cells to fit the area's pixels. */
+  self->by_pixel = TRUE;
+  self->group = (guint32) MAX ((guint64) 1, ((guint64) self->num_blocks + (guint64) (w * h) - 1) / (guint64) (w * h));
+  for (;;)
+    {
+      guint64 cells = ((guint64) self->num_blocks + self->group - 1) / self->group;
+      guint64 c = (guint64) ceil (sqrt (cells * w / h));
+
+      c = CLAMP (c, 1, MIN (cells, (guint64) w));
       self->columns = (guint32) c;
-      self->rows = (guint32) ((n + c - 1) / c);
-      self->by_pixel = TRUE;
-      self->pitch = area->width / self->columns;
-      self->cell = self->pitch;
-      self->radius = 0.0;
+      self->rows = (guint32) ((cells + c - 1) / c);
+      self->n_cells = (guint32) cells;
+      if (self->rows <= h)
+        break;
+      self->group++;
     }
-}
-
-static void
-read_blocks (KvpGrid       *self,
-             KvpComparison *cmp)
-{
-  const guint32 *table = NULL;
-  guint n = 0;
-
-  if (cmp->fits && kvp_block_pool_has_sequence (cmp->pool, cmp->seq))
-    table = kvp_block_pool_get_block_table (cmp->pool, cmp->seq, &n);
-
-  self->n_allocated = n;
-  self->table = g_new (guint32, MAX (n, 1));
-  self->fill = g_new (float, MAX (n, 1));
-  if (n > 0)
-    memcpy (self->table, table, n * sizeof (guint32));
-
-  for (guint i = 0; i < n; i++)
-    {
-      guint fill = kvp_block_pool_get_fill (cmp->pool, table[i]);
-
-      self->fill[i] = (float) fill / self->block_size;
-    }
-
-  if (!self->by_pixel)
-    {
-      self->allocated = g_malloc0 (self->num_blocks);
-      for (guint i = 0; i < n; i++)
-        self->allocated[table[i]] = 1;
-    }
+  self->pitch_x = area->width / self->columns;
+  self->pitch_y = area->height / self->rows;
+  self->cell = MIN (self->pitch_x, self->pitch_y);
+  self->radius = 0.0;
 }
 
 /* Once per pixel of a big grid: + 0.5 and truncation round as round() does
@@ -234,566 +206,409 @@ pack (const KvpColor *c)
   return 0xff000000u | r << 16 | g << 8 | b;
 }
 
-/* The size of the by-pixel image for cr: one pixel per device pixel, or one
- * per block when blocks are bigger than pixels. */
-static void
-image_size_for (const KvpGrid *self,
-                cairo_t       *cr,
-                int           *out_width,
-                int           *out_height)
+/* ---- by pixel ---- */
+
+static guint32
+pixel_value (const KvpGrid *self,
+             guint32        cell)
 {
-  double dx = self->bounds.width, dy = self->bounds.height;
+  guint32 first = cell * self->group;
+  guint64 capacity = (guint64) MIN (self->group, self->num_blocks - first) * self->block_size;
+  double share;
+  KvpColor g, f = self->theme->free_block, mix;
 
-  if (cr != NULL)
-    {
-      double ux = self->bounds.width, uy = 0, vx = 0, vy = self->bounds.height;
+  if (self->held[cell] == 0)
+    return pack (&f);
 
-      cairo_user_to_device_distance (cr, &ux, &uy);
-      cairo_user_to_device_distance (cr, &vx, &vy);
-      dx = hypot (ux, uy);
-      dy = hypot (vx, vy);
-    }
+  share = MAX ((double) self->held[cell] / capacity, MIN_VISIBLE_SHARE);
+  share = MIN (share, 1.0);
+  g = color_of (self, (double) self->position[cell] / self->held[cell]);
+  mix.red = f.red + (g.red - f.red) * share;
+  mix.green = f.green + (g.green - f.green) * share;
+  mix.blue = f.blue + (g.blue - f.blue) * share;
 
-  *out_width = (int) MIN ((double) self->columns, MAX (1.0, ceil (dx - 0.01)));
-  *out_height = (int) MIN ((double) self->rows, MAX (1.0, ceil (dy - 0.01)));
+  return pack (&mix);
 }
 
-/* Writes the share image: each pixel mixes the free colour with the gradient
- * colour (at the mean position of the allocated blocks under it) by the
- * share of allocated token slots under it.  O(pixels + allocated blocks). */
 static void
-build_image (KvpGrid         *self,
-             cairo_surface_t *surface,
-             const Reveal    *reveal,
-             double           t)
+set_pixel (KvpGrid *self,
+           guint8  *data,
+           int      stride,
+           guint32  cell)
 {
-  int iw = cairo_image_surface_get_width (surface);
-  int ih = cairo_image_surface_get_height (surface);
-  int stride = cairo_image_surface_get_stride (surface);
+  guint32 *row = (guint32 *) (gpointer) (data + (gsize) (cell / self->columns) * stride);
+
+  row[cell % self->columns] = pixel_value (self, cell);
+}
+
+/* Moves the image from image_tokens to tokens, touching only the blocks
+ * between; a cell's value depends only on the tokens, not on the path. */
+static void
+update_image (KvpGrid *self,
+              guint64  tokens)
+{
+  guint64 lo = MIN (self->image_tokens, tokens), hi = MAX (self->image_tokens, tokens);
+  guint32 first = (guint32) (lo / self->block_size);
+  guint32 end = (guint32) MIN ((hi + self->block_size - 1) / self->block_size, (guint64) n_showable (self));
+  int stride = cairo_image_surface_get_stride (self->image);
   guint8 *data;
-  g_autofree guint32 *col_count = g_new0 (guint32, iw);
-  g_autofree guint32 *col_first = g_new (guint32, iw);
-  g_autofree guint32 *row_count = g_new0 (guint32, ih);
-  guint32 last_row_blocks;
-  guint32 free_pixel = pack (&self->theme->free_block);
-  gsize n_pixels = (gsize) iw * ih;
-  float *weight, *position;
 
-  if (self->accumulator_len < 2 * n_pixels)
-    {
-      g_free (self->accumulator);
-      self->accumulator = g_new (float, 2 * n_pixels);
-      self->accumulator_len = 2 * n_pixels;
-    }
-  weight = self->accumulator;
-  position = self->accumulator + n_pixels;
-  memset (weight, 0, 2 * n_pixels * sizeof (float));
-
-  for (guint32 c = self->columns; c-- > 0;)
-    {
-      guint32 px = (guint32) ((guint64) c * iw / self->columns);
-
-      col_count[px]++;
-      col_first[px] = c;
-    }
-  for (guint32 r = 0; r < self->rows; r++)
-    row_count[(guint64) r * ih / self->rows]++;
-  last_row_blocks = self->num_blocks - (self->rows - 1) * self->columns;
-
-  for (guint32 i = 0; i < self->n_allocated; i++)
-    {
-      guint32 block = self->table[i];
-      guint32 c = block % self->columns;
-      guint32 r = block / self->columns;
-      gsize p = (gsize) ((guint64) r * ih / self->rows) * iw + (guint64) c * iw / self->columns;
-      float w = self->fill[i];
-
-      if (reveal != NULL)
-        w *= (float) block_progress (reveal, i, self->n_allocated, t);
-      weight[p] += w;
-      position[p] += w * (float) position_of (i, self->n_allocated);
-    }
-
-  cairo_surface_flush (surface);
-  data = cairo_image_surface_get_data (surface);
-
-  for (int y = 0; y < ih; y++)
-    {
-      guint32 *row = (guint32 *) (gpointer) (data + (gsize) y * stride);
-      gboolean last = (y == ih - 1);
-
-      for (int x = 0; x < iw; x++)
-        {
-          gsize p = (gsize) y * iw + x;
-          guint32 total = col_count[x] * row_count[y];
-          float share;
-
-          /* The last row of blocks may stop short of the right edge. */
-          if (last && last_row_blocks < self->columns)
-            {
-              guint32 first = MAX (col_first[x], last_row_blocks);
-              guint32 end = col_first[x] + col_count[x];
-
-              if (end > first)
-                total -= end - first;
-            }
-
-          if (total == 0)
-            {
-              row[x] = 0;
-              continue;
-            }
-
-          share = weight[p] / total;
-          if (share <= 0.0f)
-            row[x] = free_pixel;
-          else
-            {
-              KvpColor g = kvp_theme_paged_at (self->theme, position[p] / weight[p]);
-              KvpColor f = self->theme->free_block;
-              KvpColor mix;
-
-              share = MIN (share, 1.0f);
-              mix.red = f.red + (g.red - f.red) * share;
-              mix.green = f.green + (g.green - f.green) * share;
-              mix.blue = f.blue + (g.blue - f.blue) * share;
-              row[x] = pack (&mix);
-            }
-        }
-    }
-
-  cairo_surface_mark_dirty (surface);
-}
-
-/* Makes *surface an image of the by-pixel size for cr; TRUE when it had to
- * be made anew (and so holds nothing yet). */
-static gboolean
-ensure_surface (KvpGrid          *self,
-                cairo_t          *cr,
-                cairo_surface_t **surface)
-{
-  int iw, ih;
-
-  image_size_for (self, cr, &iw, &ih);
-  if (*surface != NULL &&
-      cairo_image_surface_get_width (*surface) == iw &&
-      cairo_image_surface_get_height (*surface) == ih)
-    return FALSE;
-
-  g_clear_pointer (surface, cairo_surface_destroy);
-  *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, iw, ih);
-  return TRUE;
-}
-
-/* The settled by-pixel image, built once per size. */
-static cairo_surface_t *
-ensure_image (KvpGrid *self,
-              cairo_t *cr)
-{
-  if (ensure_surface (self, cr, &self->image))
-    build_image (self, self->image, NULL, 0.0);
-
-  return self->image;
-}
-
-/* A surface for animated frames, rebuilt by the caller every frame. */
-static cairo_surface_t *
-ensure_scratch (KvpGrid *self,
-                cairo_t *cr)
-{
-  ensure_surface (self, cr, &self->scratch);
-
-  return self->scratch;
-}
-
-static void
-paint_image (KvpGrid         *self,
-             cairo_t         *cr,
-             cairo_surface_t *image,
-             double           alpha)
-{
-  cairo_pattern_t *pattern;
-  cairo_matrix_t matrix;
-  int iw = cairo_image_surface_get_width (image);
-  int ih = cairo_image_surface_get_height (image);
-
-  if (alpha <= 0.0)
+  if (lo == hi)
     return;
 
-  pattern = cairo_pattern_create_for_surface (image);
-  cairo_matrix_init_scale (&matrix, iw / self->bounds.width, ih / self->bounds.height);
-  cairo_matrix_translate (&matrix, -self->bounds.x, -self->bounds.y);
+  cairo_surface_flush (self->image);
+  data = cairo_image_surface_get_data (self->image);
+  for (guint32 i = first; i < end; i++)
+    {
+      guint32 cell = physical_block (self, i) / self->group;
+      gint64 delta = (gint64) tokens_of (self, i, tokens) - (gint64) tokens_of (self, i, self->image_tokens);
+
+      if (delta == 0)
+        continue;
+      if (self->held[cell] == 0)
+        self->n_held_pixels++;
+      self->held[cell] += (guint64) delta;
+      self->position[cell] += (guint64) delta * i;
+      if (self->held[cell] == 0)
+        self->n_held_pixels--;
+      set_pixel (self, data, stride, cell);
+    }
+  cairo_surface_mark_dirty (self->image);
+  self->image_tokens = tokens;
+}
+
+static void
+ensure_image (KvpGrid *self)
+{
+  guint32 free_pixel;
+  int stride;
+  guint8 *data;
+
+  if (self->image != NULL)
+    return;
+
+  self->image = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, self->columns, self->rows);
+  self->held = g_new0 (guint64, self->n_cells);
+  self->position = g_new0 (guint64, self->n_cells);
+  self->image_tokens = 0;
+  self->n_held_pixels = 0;
+
+  free_pixel = pack (&self->theme->free_block);
+  stride = cairo_image_surface_get_stride (self->image);
+  data = cairo_image_surface_get_data (self->image);
+  for (guint32 y = 0; y < self->rows; y++)
+    {
+      guint32 *row = (guint32 *) (gpointer) (data + (gsize) y * stride);
+
+      for (guint32 x = 0; x < self->columns; x++)
+        row[x] = (guint64) y * self->columns + x < self->n_cells ? free_pixel : 0;
+    }
+  cairo_surface_mark_dirty (self->image);
+}
+
+static void
+paint_image (KvpGrid                 *self,
+             cairo_t                 *cr,
+             const cairo_rectangle_t *bounds,
+             cairo_filter_t           filter)
+{
+  cairo_pattern_t *pattern = cairo_pattern_create_for_surface (self->image);
+  cairo_matrix_t matrix;
+
+  cairo_matrix_init_scale (&matrix, self->columns / bounds->width, self->rows / bounds->height);
+  cairo_matrix_translate (&matrix, -bounds->x, -bounds->y);
   cairo_pattern_set_matrix (pattern, &matrix);
-  /* Blocks bigger than a pixel keep hard edges. */
-  cairo_pattern_set_filter (pattern, CAIRO_FILTER_NEAREST);
+  /* Cells bigger than a pixel keep hard edges. */
+  cairo_pattern_set_filter (pattern, filter);
 
   cairo_save (cr);
   cairo_set_source (cr, pattern);
-  cairo_rectangle (cr, self->bounds.x, self->bounds.y, self->bounds.width, self->bounds.height);
-  cairo_clip (cr);
-  if (alpha >= 1.0)
-    cairo_paint (cr);
-  else
-    cairo_paint_with_alpha (cr, alpha);
+  cairo_rectangle (cr, bounds->x, bounds->y, bounds->width, bounds->height);
+  cairo_fill (cr);
   cairo_restore (cr);
   cairo_pattern_destroy (pattern);
 }
 
+/* A few held cells among millions: ring them, so they are found at once. */
+static void
+paint_mark (KvpGrid *self,
+            cairo_t *cr,
+            guint64  tokens)
+{
+  guint32 shown = (guint32) MIN ((tokens + self->block_size - 1) / self->block_size, (guint64) n_showable (self));
+  guint32 x0 = G_MAXUINT32, y0 = G_MAXUINT32, x1 = 0, y1 = 0;
+  double cx, cy, rx, ry, r, line;
+  KvpColor ring = self->theme->utilization;
+
+  if (self->n_held_pixels == 0 || self->n_held_pixels > MARK_MAX_PIXELS)
+    return;
+
+  for (guint32 i = 0; i < shown; i++)
+    {
+      guint32 cell = physical_block (self, i) / self->group;
+
+      x0 = MIN (x0, cell % self->columns);
+      x1 = MAX (x1, cell % self->columns);
+      y0 = MIN (y0, cell / self->columns);
+      y1 = MAX (y1, cell / self->columns);
+    }
+  if (x0 > x1)
+    return;
+
+  cx = self->bounds.x + (x0 + x1 + 1) / 2.0 * self->pitch_x;
+  cy = self->bounds.y + (y0 + y1 + 1) / 2.0 * self->pitch_y;
+  rx = (x1 - x0 + 1) * self->pitch_x / 2.0;
+  ry = (y1 - y0 + 1) * self->pitch_y / 2.0;
+  if (rx > self->bounds.width / 4 || ry > self->bounds.height / 4)
+    return;
+
+  r = MAX (hypot (rx, ry) + 4.0, 12.0);
+  line = 2.5;
+  cairo_save (cr);
+  cairo_new_path (cr);
+  cairo_arc (cr, cx, cy, r, 0, 2 * G_PI);
+  kvp_draw_set_color (cr, &self->theme->card, 0.9);
+  cairo_set_line_width (cr, line + 2.0);
+  cairo_stroke_preserve (cr);
+  kvp_draw_set_color (cr, &ring, 1.0);
+  cairo_set_line_width (cr, line);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+}
+
+/* ---- by cell ---- */
+
 static void
 cell_origin (const KvpGrid *self,
-             guint32        block,
+             guint32        cell,
              double        *x,
              double        *y)
 {
-  *x = self->bounds.x + (block % self->columns) * self->pitch;
-  *y = self->bounds.y + (block / self->columns) * self->pitch;
+  *x = self->bounds.x + (cell % self->columns) * self->pitch_x;
+  *y = self->bounds.y + (cell / self->columns) * self->pitch_y;
 }
 
-/* A cell scaled by a about its centre (a block filling in or fading out). */
+/* Token slot s of the cell at x, y: row by row, a gap between slots. */
 static void
-add_cell (const KvpGrid *self,
-          cairo_t       *cr,
-          guint32        block,
-          double         a)
+slot_rect (const KvpGrid     *self,
+           double             x,
+           double             y,
+           guint32            s,
+           cairo_rectangle_t *out)
 {
-  double x, y, size, inset;
+  guint32 sc = self->slot_columns;
+  double inset = MAX (1.0, round (self->cell * 0.1));
+  double sp = (self->cell - 2 * inset) / sc;
+  double gap = sp >= 6.0 ? 1.0 : 0.5;
+
+  out->x = x + inset + (s % sc) * sp;
+  out->y = y + inset + (s / sc) * sp;
+  out->width = out->height = sp - gap;
+}
+
+/* One block as it looks holding held tokens (logical index i).  With clear,
+ * its whole pitch is first painted over, so a cached picture can change one
+ * block and look exactly as if drawn afresh. */
+static void
+paint_cell (KvpGrid *self,
+            cairo_t *cr,
+            guint32  i,
+            guint32  held,
+            gboolean clear)
+{
+  guint32 block = physical_block (self, i);
+  double x, y, c = self->cell;
+  KvpColor color = color_of (self, i);
 
   cell_origin (self, block, &x, &y);
-  if (a >= 1.0)
-    {
-      kvp_draw_rounded_rect (cr, x, y, self->cell, self->cell, self->radius);
-      return;
-    }
-
-  size = self->cell * a;
-  inset = (self->cell - size) / 2.0;
-  kvp_draw_rounded_rect (cr, x + inset, y + inset, size, size, self->radius * a);
-}
-
-static void
-paint_free_cells (KvpGrid *self,
-                  cairo_t *cr,
-                  gboolean all,
-                  double   alpha)
-{
-  if (alpha <= 0.0)
-    return;
-
   cairo_new_path (cr);
-  for (guint32 b = 0; b < self->num_blocks; b++)
-    if (all || !self->allocated[b])
-      add_cell (self, cr, b, 1.0);
-  kvp_draw_set_color (cr, &self->theme->free_block, alpha);
-  cairo_fill (cr);
-}
-
-/* A partly filled block: the free cell with its filled share rising from
- * the bottom, so the fill reads like a level. */
-static void
-paint_partial_cell (KvpGrid        *self,
-                    cairo_t        *cr,
-                    guint32         block,
-                    double          fill,
-                    const KvpColor *color,
-                    double          a)
-{
-  double x, y, level;
-
-  if (a <= 0.0 || fill <= 0.0)
-    return;
-
-  cell_origin (self, block, &x, &y);
-  cairo_save (cr);
-  cairo_new_path (cr);
-  kvp_draw_rounded_rect (cr, x, y, self->cell, self->cell, self->radius);
-  cairo_clip (cr);
-  kvp_draw_set_color (cr, &self->theme->free_block, 1.0);
-  cairo_paint (cr);
-  level = self->cell * fill * a;
-  cairo_rectangle (cr, x, y + self->cell - level, self->cell, level);
-  kvp_draw_set_color (cr, color, 1.0);
-  cairo_fill (cr);
-  cairo_restore (cr);
-}
-
-/* Allocated cells in logical order, one path per gradient step.  progress_of
- * gives each block's fill-in progress, NULL meaning settled. */
-typedef double (*ProgressFunc) (KvpGrid *self, guint32 i, gpointer data);
-
-static void
-paint_allocated_cells (KvpGrid      *self,
-                       cairo_t      *cr,
-                       ProgressFunc  progress_of,
-                       gpointer      data)
-{
-  guint32 n = self->n_allocated;
-  int step = -1;
-  KvpColor c = { 0 };
-
-  cairo_new_path (cr);
-  for (guint32 i = 0; i < n; i++)
+  if (clear)
     {
-      int s = (int) ((guint64) i * N_GRADIENT_STEPS / n);
-      double a;
-
-      if (s != step)
-        {
-          if (step >= 0)
-            {
-              kvp_draw_set_color (cr, &c, 1.0);
-              cairo_fill (cr);
-            }
-          step = s;
-          c = kvp_theme_paged_at (self->theme, position_of (i, n));
-        }
-
-      if (self->fill[i] < 1.0f)
-        continue;
-      a = progress_of != NULL ? progress_of (self, i, data) : 1.0;
-      if (a > 0.0)
-        add_cell (self, cr, self->table[i], a);
-    }
-  if (step >= 0)
-    {
-      kvp_draw_set_color (cr, &c, 1.0);
+      cairo_rectangle (cr, x, y, self->pitch_x, self->pitch_y);
+      kvp_draw_set_color (cr, &self->theme->card, 1.0);
       cairo_fill (cr);
     }
 
-  /* Partly filled blocks: the last of each sequence, so only a few. */
-  for (guint32 i = 0; i < n; i++)
-    if (self->fill[i] < 1.0f)
-      {
-        KvpColor pc = kvp_theme_paged_at (self->theme, position_of (i, n));
-        double a = progress_of != NULL ? progress_of (self, i, data) : 1.0;
-
-        paint_partial_cell (self, cr, self->table[i], self->fill[i], &pc, a);
-      }
-}
-
-typedef struct
-{
-  const Reveal  *reveal;
-  double         t;
-  const KvpGrid *previous; /* a change: blocks allocated before stay put */
-  guint32        first_new;
-  guint32        last_new;
-} Progress;
-
-static gboolean
-was_allocated (const KvpGrid *previous,
-               guint32        block)
-{
-  return previous != NULL && previous->allocated[block];
-}
-
-static double
-progress_cb (KvpGrid *self,
-             guint32  i,
-             gpointer data)
-{
-  const Progress *p = data;
-
-  if (p->previous == NULL)
-    return block_progress (p->reveal, i, self->n_allocated, p->t);
-  if (was_allocated (p->previous, self->table[i]))
-    return 1.0;
-
-  return block_progress (p->reveal, i - p->first_new,
-                         p->last_new - p->first_new + 1, p->t);
-}
-
-static void
-find_new_blocks (const KvpGrid *self,
-                 const KvpGrid *previous,
-                 guint32       *out_first,
-                 guint32       *out_last,
-                 guint32       *out_count)
-{
-  guint32 first = G_MAXUINT32, last = 0, count = 0;
-
-  for (guint32 i = 0; i < self->n_allocated; i++)
-    if (!was_allocated (previous, self->table[i]))
-      {
-        first = MIN (first, i);
-        last = i;
-        count++;
-      }
-
-  if (count == 0)
-    first = 0;
-  *out_first = first;
-  *out_last = last;
-  *out_count = count;
-}
-
-/* Blocks allocated before and now free shrink away in their old colour,
- * batched by gradient step like the allocated ones. */
-static void
-paint_freed_cells (KvpGrid       *self,
-                   cairo_t       *cr,
-                   const KvpGrid *previous,
-                   double         t)
-{
-  double a = 1.0 - kvp_draw_progress (t, 0.0, FREE_FADE_DURATION);
-  guint32 n = previous->n_allocated;
-  int step = -1;
-  KvpColor c = { 0 };
-
-  if (a <= 0.0)
-    return;
-
-  cairo_new_path (cr);
-  for (guint32 i = 0; i < n; i++)
+  if (held == 0 || self->slot_columns > 0)
     {
-      int s = (int) ((guint64) i * N_GRADIENT_STEPS / n);
-      guint32 block = previous->table[i];
+      KvpColor base = self->theme->free_block;
 
-      if (self->allocated[block])
-        continue;
-
-      if (s != step)
+      kvp_draw_rounded_rect (cr, x, y, c, c, self->radius);
+      if (held > 0)
         {
-          if (step >= 0)
-            {
-              kvp_draw_set_color (cr, &c, 1.0);
-              cairo_fill (cr);
-            }
-          step = s;
-          c = kvp_theme_paged_at (self->theme, position_of (i, n));
+          /* A held block is tinted, its tokens drawn slot by slot. */
+          base.red += (color.red - base.red) * 0.25;
+          base.green += (color.green - base.green) * 0.25;
+          base.blue += (color.blue - base.blue) * 0.25;
         }
-      add_cell (self, cr, block, a);
-    }
-  if (step >= 0)
-    {
-      kvp_draw_set_color (cr, &c, 1.0);
+      kvp_draw_set_color (cr, &base, 1.0);
       cairo_fill (cr);
     }
-}
 
-/* Settled cells on an image target are drawn once into an image at the
- * device scale and then painted whole; vector targets (SVG, PDF) and
- * transformed ones get the paths, so exports stay vector. */
-static gboolean
-paint_cached_cells (KvpGrid *self,
-                    cairo_t *cr)
-{
-  cairo_surface_t *target = cairo_get_target (cr);
-  cairo_matrix_t matrix;
-  double ox = self->bounds.x, oy = self->bounds.y, scale;
-  int iw, ih;
+  if (held == 0)
+    return;
 
-  cairo_get_matrix (cr, &matrix);
-  if (cairo_surface_get_type (target) != CAIRO_SURFACE_TYPE_IMAGE ||
-      matrix.xy != 0.0 || matrix.yx != 0.0 || matrix.xx != matrix.yy || matrix.xx <= 0.0)
-    return FALSE;
-
-  /* Only when the grid lands on whole device pixels, so the paint is a copy. */
-  cairo_user_to_device (cr, &ox, &oy);
-  if (ox != floor (ox) || oy != floor (oy))
-    return FALSE;
-
-  scale = matrix.xx;
-  iw = (int) ceil (self->bounds.width * scale);
-  ih = (int) ceil (self->bounds.height * scale);
-  if (self->cells == NULL || self->cells_scale != scale)
+  if (self->slot_columns > 0)
     {
-      cairo_t *icr;
+      for (guint32 s = 0; s < held; s++)
+        {
+          cairo_rectangle_t r;
 
-      g_clear_pointer (&self->cells, cairo_surface_destroy);
-      self->cells = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, iw, ih);
-      self->cells_scale = scale;
-      icr = cairo_create (self->cells);
-      cairo_scale (icr, scale, scale);
-      cairo_translate (icr, -self->bounds.x, -self->bounds.y);
-      paint_free_cells (self, icr, FALSE, 1.0);
-      paint_allocated_cells (self, icr, NULL, NULL);
-      cairo_destroy (icr);
+          slot_rect (self, x, y, s, &r);
+          kvp_draw_rounded_rect (cr, r.x, r.y, r.width, r.height, r.width >= 7.0 ? 1.5 : 0.0);
+        }
+      kvp_draw_set_color (cr, &color, 1.0);
+      cairo_fill (cr);
     }
+  else if (held >= self->block_size)
+    {
+      kvp_draw_rounded_rect (cr, x, y, c, c, self->radius);
+      kvp_draw_set_color (cr, &color, 1.0);
+      cairo_fill (cr);
+    }
+  else
+    {
+      /* A partly filled block: the share held rises from the bottom. */
+      double level = c * held / self->block_size;
 
-  cairo_save (cr);
-  cairo_translate (cr, self->bounds.x, self->bounds.y);
-  cairo_scale (cr, 1.0 / scale, 1.0 / scale);
-  cairo_set_source_surface (cr, self->cells, 0, 0);
-  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-  cairo_rectangle (cr, 0, 0, iw, ih);
-  cairo_fill (cr);
-  cairo_restore (cr);
-
-  return TRUE;
+      cairo_save (cr);
+      kvp_draw_rounded_rect (cr, x, y, c, c, self->radius);
+      kvp_draw_set_color (cr, &self->theme->free_block, 1.0);
+      cairo_fill_preserve (cr);
+      cairo_clip (cr);
+      cairo_rectangle (cr, x, y + c - level, c, level);
+      kvp_draw_set_color (cr, &color, 1.0);
+      cairo_fill (cr);
+      cairo_restore (cr);
+    }
 }
 
+/* The whole grid: free cells batched in one path, then the held blocks. */
 static void
 paint_cells (KvpGrid *self,
              cairo_t *cr,
-             KvpGrid *previous,
-             double   t)
+             guint64  tokens)
 {
-  double duration = kvp_grid_get_duration (self, previous);
-  Reveal reveal;
-  Progress p = { &reveal, t, NULL, 0, 0 };
-  guint32 n_new;
+  guint32 shown = (guint32) ((tokens + self->block_size - 1) / self->block_size);
 
-  if (t >= duration)
+  cairo_new_path (cr);
+  for (guint32 b = 0; b < self->num_blocks; b++)
     {
-      if (!paint_cached_cells (self, cr))
-        {
-          paint_free_cells (self, cr, FALSE, 1.0);
-          paint_allocated_cells (self, cr, NULL, NULL);
-        }
-      return;
-    }
+      double x, y;
 
-  if (previous == NULL)
-    {
-      get_launch_reveal (self, &reveal);
-      paint_free_cells (self, cr, TRUE,
-                        kvp_draw_progress (t, reveal.free_start, reveal.free_duration));
-      paint_allocated_cells (self, cr, progress_cb, &p);
-      return;
+      cell_origin (self, b, &x, &y);
+      kvp_draw_rounded_rect (cr, x, y, self->cell, self->cell, self->radius);
     }
+  kvp_draw_set_color (cr, &self->theme->free_block, 1.0);
+  cairo_fill (cr);
 
-  if (same_geometry (self, previous))
-    p.previous = previous;
-  find_new_blocks (self, p.previous, &p.first_new, &p.last_new, &n_new);
-  get_change_reveal (self, n_new, &reveal);
-  paint_free_cells (self, cr, TRUE, 1.0);
-  if (p.previous != NULL)
-    paint_freed_cells (self, cr, previous, t);
-  paint_allocated_cells (self, cr, progress_cb, &p);
+  /* Held blocks clear their pitch first, exactly as an incremental update
+   * does, so both ways give the same pixels. */
+  for (guint32 i = 0; i < shown; i++)
+    paint_cell (self, cr, i, tokens_of (self, i, tokens), TRUE);
 }
 
 static void
-paint_pixels (KvpGrid *self,
-              cairo_t *cr,
-              KvpGrid *previous,
-              double   t)
+build_cache (KvpGrid *self,
+             double   scale,
+             guint64  tokens)
 {
-  double duration = kvp_grid_get_duration (self, previous);
-  Reveal reveal;
+  int iw = (int) ceil (self->bounds.width * scale);
+  int ih = (int) ceil (self->bounds.height * scale);
+  cairo_t *cr;
 
-  if (t >= duration)
-    {
-      paint_image (self, cr, ensure_image (self, cr), 1.0);
-      return;
-    }
+  g_clear_pointer (&self->cache, cairo_surface_destroy);
+  self->cache = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, MAX (iw, 1), MAX (ih, 1));
+  self->cache_scale = scale;
+  self->cache_tokens = tokens;
 
-  if (previous != NULL && same_geometry (self, previous))
-    {
-      paint_image (previous, cr, ensure_image (previous, cr), 1.0);
-      paint_image (self, cr, ensure_image (self, cr),
-                   kvp_draw_progress (t, 0.0, CROSSFADE_DURATION));
-      return;
-    }
-
-  if (previous == NULL)
-    get_launch_reveal (self, &reveal);
-  else
-    get_change_reveal (self, self->n_allocated, &reveal);
-
-  build_image (self, ensure_scratch (self, cr), &reveal, t);
-  paint_image (self, cr, self->scratch,
-               kvp_draw_progress (t, reveal.free_start, reveal.free_duration));
+  cr = cairo_create (self->cache);
+  cairo_scale (cr, scale, scale);
+  cairo_translate (cr, -self->bounds.x, -self->bounds.y);
+  kvp_draw_set_color (cr, &self->theme->card, 1.0);
+  cairo_paint (cr);
+  paint_cells (self, cr, tokens);
+  cairo_destroy (cr);
 }
+
+static void
+update_cache (KvpGrid *self,
+              guint64  tokens)
+{
+  guint64 lo = MIN (self->cache_tokens, tokens), hi = MAX (self->cache_tokens, tokens);
+  guint32 first = (guint32) (lo / self->block_size);
+  guint32 end = (guint32) MIN ((hi + self->block_size - 1) / self->block_size, (guint64) n_showable (self));
+  cairo_t *cr;
+
+  if (lo == hi)
+    return;
+
+  /* Past half the grid, a fresh picture is cheaper. */
+  if (end - first > self->num_blocks / 2)
+    {
+      build_cache (self, self->cache_scale, tokens);
+      return;
+    }
+
+  cr = cairo_create (self->cache);
+  cairo_scale (cr, self->cache_scale, self->cache_scale);
+  cairo_translate (cr, -self->bounds.x, -self->bounds.y);
+  for (guint32 i = first; i < end; i++)
+    {
+      guint32 now = tokens_of (self, i, tokens);
+
+      if (now != tokens_of (self, i, self->cache_tokens))
+        paint_cell (self, cr, i, now, TRUE);
+    }
+  cairo_destroy (cr);
+  self->cache_tokens = tokens;
+}
+
+/* The device scale when cr draws on an image with whole pixels under the
+ * grid's corner and no rotation or skew, 0 otherwise.  The device scale of
+ * the surface counts (a HiDPI window), so distances are measured in device
+ * space. */
+static double
+image_scale_of (const KvpGrid *self,
+                cairo_t       *cr)
+{
+  double ox = self->bounds.x, oy = self->bounds.y;
+  double ux = 1.0, uy = 0.0, vx = 0.0, vy = 1.0;
+
+  if (cairo_surface_get_type (cairo_get_target (cr)) != CAIRO_SURFACE_TYPE_IMAGE)
+    return 0.0;
+
+  cairo_user_to_device_distance (cr, &ux, &uy);
+  cairo_user_to_device_distance (cr, &vx, &vy);
+  if (uy != 0.0 || vx != 0.0 || ux != vy || ux <= 0.0)
+    return 0.0;
+
+  cairo_user_to_device (cr, &ox, &oy);
+  if (fabs (ox - round (ox)) > 1e-6 || fabs (oy - round (oy)) > 1e-6)
+    return 0.0;
+
+  return ux;
+}
+
+static void
+paint_cache (KvpGrid                 *self,
+             cairo_t                 *cr,
+             const cairo_rectangle_t *bounds)
+{
+  cairo_save (cr);
+  cairo_translate (cr, bounds->x, bounds->y);
+  cairo_scale (cr, bounds->width / self->bounds.width / self->cache_scale,
+               bounds->height / self->bounds.height / self->cache_scale);
+  cairo_set_source_surface (cr, self->cache, 0, 0);
+  if (bounds == &self->bounds)
+    cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_rectangle (cr, 0, 0, cairo_image_surface_get_width (self->cache),
+                   cairo_image_surface_get_height (self->cache));
+  cairo_fill (cr);
+  cairo_restore (cr);
+}
+
+/* ---- public ---- */
 
 KvpGrid *
 kvp_grid_new (KvpComparison           *cmp,
@@ -802,6 +617,7 @@ kvp_grid_new (KvpComparison           *cmp,
               double                   max_pitch)
 {
   KvpGrid *self;
+  guint n = 0;
 
   g_return_val_if_fail (cmp != NULL, NULL);
   g_return_val_if_fail (theme != NULL, NULL);
@@ -809,14 +625,16 @@ kvp_grid_new (KvpComparison           *cmp,
 
   self = g_new0 (KvpGrid, 1);
   self->theme = theme;
+  self->cmp = kvp_comparison_ref (cmp);
   self->num_blocks = MAX (cmp->params.num_blocks, 1);
   self->block_size = MAX (cmp->params.block_size, 1);
   layout (self, area, MAX (max_pitch, KVP_GRID_MIN_CELL_PITCH));
-  read_blocks (self, cmp);
 
-  /* The image of the settled grid at scale 1, ready for the first frame. */
-  if (self->by_pixel)
-    ensure_image (self, NULL);
+  if (cmp->fits && cmp->pool != NULL && kvp_block_pool_has_sequence (cmp->pool, cmp->seq))
+    self->table = kvp_block_pool_get_block_table (cmp->pool, cmp->seq, &n);
+  self->n_table = n;
+  self->fresh = n == 0 || (self->table[0] == 0 && self->table[n - 1] == n - 1);
+  self->n_colors = (guint32) MIN (cmp->blocks_needed, (guint64) self->num_blocks);
 
   return self;
 }
@@ -827,14 +645,30 @@ kvp_grid_free (KvpGrid *self)
   if (self == NULL)
     return;
 
-  g_free (self->table);
-  g_free (self->fill);
-  g_free (self->allocated);
-  g_free (self->accumulator);
+  g_clear_pointer (&self->cmp, kvp_comparison_unref);
+  g_free (self->held);
+  g_free (self->position);
   g_clear_pointer (&self->image, cairo_surface_destroy);
-  g_clear_pointer (&self->scratch, cairo_surface_destroy);
-  g_clear_pointer (&self->cells, cairo_surface_destroy);
+  g_clear_pointer (&self->cache, cairo_surface_destroy);
   g_free (self);
+}
+
+void
+kvp_grid_prepare (KvpGrid *self,
+                  guint64  tokens)
+{
+  g_return_if_fail (self != NULL);
+
+  tokens = clamp_tokens (self, tokens);
+  if (self->by_pixel)
+    {
+      ensure_image (self);
+      update_image (self, tokens);
+    }
+  else if (self->cache == NULL || self->cache_scale != 1.0)
+    build_cache (self, 1.0, tokens);
+  else
+    update_cache (self, tokens);
 }
 
 gboolean
@@ -843,6 +677,38 @@ kvp_grid_is_by_pixel (const KvpGrid *self)
   g_return_val_if_fail (self != NULL, FALSE);
 
   return self->by_pixel;
+}
+
+guint32
+kvp_grid_get_blocks_per_cell (const KvpGrid *self)
+{
+  g_return_val_if_fail (self != NULL, 1);
+
+  return self->group;
+}
+
+guint32
+kvp_grid_get_n_cells (const KvpGrid *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->n_cells;
+}
+
+guint32
+kvp_grid_get_columns (const KvpGrid *self)
+{
+  g_return_val_if_fail (self != NULL, 1);
+
+  return self->columns;
+}
+
+gboolean
+kvp_grid_shows_slots (const KvpGrid *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->slot_columns > 0;
 }
 
 void
@@ -856,6 +722,44 @@ kvp_grid_get_bounds (const KvpGrid     *self,
 }
 
 gboolean
+kvp_grid_get_cell_rect (const KvpGrid     *self,
+                        guint32            cell,
+                        cairo_rectangle_t *out_rect)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (out_rect != NULL, FALSE);
+
+  if (cell >= self->n_cells)
+    return FALSE;
+
+  cell_origin (self, cell, &out_rect->x, &out_rect->y);
+  out_rect->width = self->by_pixel ? self->pitch_x : self->cell;
+  out_rect->height = self->by_pixel ? self->pitch_y : self->cell;
+
+  return TRUE;
+}
+
+gboolean
+kvp_grid_get_slot_rect (const KvpGrid     *self,
+                        guint32            block,
+                        guint32            slot,
+                        cairo_rectangle_t *out_rect)
+{
+  double x, y;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (out_rect != NULL, FALSE);
+
+  if (self->slot_columns == 0 || block >= self->num_blocks || slot >= self->block_size)
+    return FALSE;
+
+  cell_origin (self, block, &x, &y);
+  slot_rect (self, x, y, slot, out_rect);
+
+  return TRUE;
+}
+
+gboolean
 kvp_grid_get_block_rect (const KvpGrid     *self,
                          guint32            block,
                          cairo_rectangle_t *out_rect)
@@ -866,21 +770,31 @@ kvp_grid_get_block_rect (const KvpGrid     *self,
   if (block >= self->num_blocks)
     return FALSE;
 
-  if (self->by_pixel)
-    {
-      double w = self->bounds.width / self->columns;
-      double h = self->bounds.height / self->rows;
+  return kvp_grid_get_cell_rect (self, block / self->group, out_rect);
+}
 
-      out_rect->x = self->bounds.x + (block % self->columns) * w;
-      out_rect->y = self->bounds.y + (block / self->columns) * h;
-      out_rect->width = w;
-      out_rect->height = h;
-    }
-  else
-    {
-      cell_origin (self, block, &out_rect->x, &out_rect->y);
-      out_rect->width = out_rect->height = self->cell;
-    }
+gboolean
+kvp_grid_get_cell_at (const KvpGrid *self,
+                      double         x,
+                      double         y,
+                      guint32       *out_cell)
+{
+  double fx, fy;
+  guint64 cell;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  fx = (x - self->bounds.x) / self->pitch_x;
+  fy = (y - self->bounds.y) / self->pitch_y;
+  if (fx < 0.0 || fy < 0.0 || fx >= self->columns || fy >= self->rows)
+    return FALSE;
+
+  cell = (guint64) fy * self->columns + (guint64) fx;
+  if (cell >= self->n_cells)
+    return FALSE;
+
+  if (out_cell != NULL)
+    *out_cell = (guint32) cell;
 
   return TRUE;
 }
@@ -891,74 +805,80 @@ kvp_grid_get_block_at (const KvpGrid *self,
                        double         y,
                        guint32       *out_block)
 {
-  double fx, fy;
-  guint64 c, r, block;
+  guint32 cell;
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  fx = (x - self->bounds.x) / (self->by_pixel ? self->bounds.width / self->columns : self->pitch);
-  fy = (y - self->bounds.y) / (self->by_pixel ? self->bounds.height / self->rows : self->pitch);
-  if (fx < 0.0 || fy < 0.0 || fx >= self->columns || fy >= self->rows)
-    return FALSE;
-
-  c = (guint64) fx;
-  r = (guint64) fy;
-  block = r * self->columns + c;
-  if (block >= self->num_blocks)
+  if (!kvp_grid_get_cell_at (self, x, y, &cell))
     return FALSE;
 
   if (out_block != NULL)
-    *out_block = (guint32) block;
+    *out_block = cell * self->group;
 
   return TRUE;
 }
 
-double
-kvp_grid_get_duration (const KvpGrid *self,
-                       const KvpGrid *previous)
+void
+kvp_grid_get_cell_blocks (const KvpGrid *self,
+                          guint32        cell,
+                          guint32       *out_first,
+                          guint32       *out_count)
 {
-  Reveal reveal;
+  guint32 first;
 
-  g_return_val_if_fail (self != NULL, 0.0);
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (cell < self->n_cells);
 
-  if (previous == NULL)
-    {
-      get_launch_reveal (self, &reveal);
-      return MAX (reveal.free_start + reveal.free_duration,
-                  reveal.start + reveal.stagger + reveal.duration);
-    }
-
-  if (same_geometry (self, previous))
-    {
-      if (self->by_pixel)
-        return CROSSFADE_DURATION;
-      else
-        {
-          guint32 first, last, n_new;
-
-          find_new_blocks (self, previous, &first, &last, &n_new);
-          get_change_reveal (self, n_new, &reveal);
-          return MAX (FREE_FADE_DURATION, reveal.stagger + reveal.duration);
-        }
-    }
-
-  get_change_reveal (self, self->n_allocated, &reveal);
-  return reveal.stagger + reveal.duration;
+  first = cell * self->group;
+  if (out_first != NULL)
+    *out_first = first;
+  if (out_count != NULL)
+    *out_count = MIN (self->group, self->num_blocks - first);
 }
 
 void
 kvp_grid_paint (KvpGrid *self,
                 cairo_t *cr,
-                KvpGrid *previous,
-                double   t)
+                guint64  tokens)
 {
+  double scale;
+
   g_return_if_fail (self != NULL);
   g_return_if_fail (cr != NULL);
 
+  tokens = clamp_tokens (self, tokens);
   cairo_save (cr);
   if (self->by_pixel)
-    paint_pixels (self, cr, previous, t);
+    {
+      ensure_image (self);
+      update_image (self, tokens);
+      paint_image (self, cr, &self->bounds, CAIRO_FILTER_NEAREST);
+      paint_mark (self, cr, tokens);
+    }
+  else if ((scale = image_scale_of (self, cr)) > 0.0)
+    {
+      if (self->cache == NULL || self->cache_scale != scale)
+        build_cache (self, scale, tokens);
+      else
+        update_cache (self, tokens);
+      paint_cache (self, cr, &self->bounds);
+    }
   else
-    paint_cells (self, cr, previous, t);
+    paint_cells (self, cr, tokens);
   cairo_restore (cr);
+}
+
+void
+kvp_grid_paint_stand_in (KvpGrid                 *self,
+                         cairo_t                 *cr,
+                         const cairo_rectangle_t *bounds)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (cr != NULL);
+  g_return_if_fail (bounds != NULL);
+
+  if (self->by_pixel && self->image != NULL)
+    paint_image (self, cr, bounds, CAIRO_FILTER_GOOD);
+  else if (!self->by_pixel && self->cache != NULL)
+    paint_cache (self, cr, bounds);
 }

@@ -14,32 +14,23 @@
 #include "kvp-paint.h"
 #include "kvp-scene-private.h"
 
-/* Launch timeline, in seconds. */
-#define HEADER_FADE       0.25
-#define CARD_STEP         0.1   /* card i starts at (i + 1) × CARD_STEP */
-#define CARD_FADE         0.35
-#define BARS_FADE_START   0.3
-#define BARS_FADE         0.3
-#define BARS_GROW_START   0.45
-#define BARS_GROW_STAGGER 0.08
-#define BARS_GROW         0.6
-#define GRID_FADE_START   0.35
-#define GRID_FADE         0.3
-/* Transition from a previous scene. */
-#define CHANGE_EASE       0.45
-
-static gboolean
-is_launch (KvpScene *scene,
-           double    t)
+/* The painters read a frame: the target scene (geometry, grid), the scene
+ * whose texts say the state shown, and the timeline's values at t. */
+typedef struct
 {
-  return scene->previous == NULL && t < scene->duration;
-}
+  KvpScene *scene;
+  KvpScene *shown;
+  KvpFrame  frame;
+} Frame;
 
-static gboolean
-is_change (KvpScene *scene,
-           double    t)
+static void
+frame_init (Frame    *f,
+            KvpScene *scene,
+            double    t)
 {
-  return scene->previous != NULL && t < scene->duration;
+  f->scene = scene;
+  kvp_scene_get_frame (scene, t, &f->frame);
+  f->shown = kvp_scene_get_shown (scene, &f->frame);
 }
 
 static void
@@ -115,16 +106,6 @@ end_fade (cairo_t *cr,
     }
 }
 
-/* Opacity of a part that fades in during the launch, fully there otherwise. */
-static double
-launch_alpha (KvpScene *scene,
-              double    t,
-              double    start,
-              double    duration)
-{
-  return is_launch (scene, t) ? kvp_draw_progress (t, start, duration) : 1.0;
-}
-
 /* Starts a faded panel: its card and heading are painted, the caller adds
  * its contents and ends the fade.  FALSE while the panel is invisible. */
 static gboolean
@@ -143,75 +124,26 @@ begin_panel (cairo_t                 *cr,
 }
 
 static void
-paint_header (cairo_t  *cr,
-              KvpScene *scene,
-              double    t)
+paint_header (cairo_t     *cr,
+              const Frame *f)
 {
-  double alpha = launch_alpha (scene, t, 0.0, HEADER_FADE);
+  double alpha = f->frame.alpha[KVP_PART_HEADER];
 
-  paint_text (cr, &scene->title, &scene->theme->text, alpha);
-  paint_text (cr, &scene->subtitle, &scene->theme->text_secondary, alpha);
-}
-
-/* The value text of a card, eased from the previous scene's number. */
-static PangoLayout *
-dup_eased_value (KvpScene *scene,
-                 KvpCard   card,
-                 double    t)
-{
-  PangoLayout *layout;
-  double v;
-  g_autofree char *text = NULL;
-
-  if (!is_change (scene, t))
-    return NULL;
-  if (card == KVP_CARD_UTILIZATION && (!scene->cmp->fits || !scene->previous->cmp->fits))
-    return NULL;
-
-  v = kvp_scene_card_number_at (scene, card, t);
-  if (v == scene->card_number[card])
-    return NULL;
-
-  switch (card)
-    {
-    case KVP_CARD_TRADITIONAL:
-    case KVP_CARD_PAGED:
-      text = kvp_format_bytes ((guint64) MAX (0.0, round (v)));
-      break;
-    case KVP_CARD_SAVED:
-      text = kvp_format_signed_bytes ((gint64) round (v));
-      break;
-    case KVP_CARD_UTILIZATION:
-    case KVP_N_CARDS:
-    default:
-      text = kvp_format_percent (v);
-      break;
-    }
-
-  layout = pango_layout_copy (scene->card_value_text[card].layout);
-  pango_layout_set_text (layout, text, -1);
-
-  return layout;
+  paint_text (cr, &f->shown->title, &f->scene->theme->text, alpha);
+  paint_text (cr, &f->shown->subtitle, &f->scene->theme->text_secondary, alpha);
 }
 
 static void
-paint_card (cairo_t  *cr,
-            KvpScene *scene,
-            KvpCard   card,
-            double    t)
+paint_card (cairo_t     *cr,
+            const Frame *f,
+            KvpCard      card)
 {
+  KvpScene *scene = f->shown;
   const KvpTheme *theme = scene->theme;
   const cairo_rectangle_t *rect = &scene->card_rect[card];
-  double alpha = 1.0, dy = 0.0;
-  g_autoptr (PangoLayout) eased = NULL;
-
-  if (is_launch (scene, t))
-    {
-      double p = kvp_draw_progress (t, (card + 1) * CARD_STEP, CARD_FADE);
-
-      alpha = p;
-      dy = (1.0 - p) * 12.0 * MAX (scene->unit, 0.6);
-    }
+  double alpha = f->frame.alpha[KVP_PART_CARDS + card];
+  double dy = f->frame.card_offset[card] * MAX (scene->unit, 0.6);
+  gboolean muted = scene->card_muted[card];
 
   if (!begin_fade (cr, alpha))
     return;
@@ -220,53 +152,33 @@ paint_card (cairo_t  *cr,
   cairo_translate (cr, 0, dy);
   paint_panel (cr, scene, rect);
 
-  /* The accent: a strip along the top edge, clipped to the rounded card. */
+  /* The accent: a strip along the top edge, clipped to the rounded card.  A
+   * card whose figure holds only "if it fit" has a plain gray one. */
   cairo_save (cr);
   cairo_new_path (cr);
   kvp_draw_rounded_rect (cr, rect->x, rect->y, rect->width, rect->height, scene->card_radius);
   cairo_clip (cr);
   cairo_rectangle (cr, rect->x, rect->y, rect->width, scene->card_accent_height);
-  switch (card)
+  if (muted)
+    kvp_draw_set_color (cr, &theme->free_block, 1.0);
+  else if (card == KVP_CARD_TRADITIONAL)
+    kvp_draw_set_color (cr, &theme->traditional, 1.0);
+  else if (card == KVP_CARD_PAGED)
     {
-    case KVP_CARD_TRADITIONAL:
-      kvp_draw_set_color (cr, &theme->traditional, 1.0);
-      cairo_fill (cr);
-      break;
-    case KVP_CARD_PAGED:
-      {
-        cairo_pattern_t *gradient = create_paged_gradient (theme, rect->x, rect->x + rect->width);
+      cairo_pattern_t *gradient = create_paged_gradient (theme, rect->x, rect->x + rect->width);
 
-        cairo_set_source (cr, gradient);
-        cairo_fill (cr);
-        cairo_pattern_destroy (gradient);
-      }
-      break;
-    case KVP_CARD_SAVED:
-      kvp_draw_set_color (cr, &theme->saved, 1.0);
-      cairo_fill (cr);
-      break;
-    case KVP_CARD_UTILIZATION:
-    case KVP_N_CARDS:
-    default:
-      kvp_draw_set_color (cr, &theme->utilization, 1.0);
-      cairo_fill (cr);
-      break;
+      cairo_set_source (cr, gradient);
+      cairo_pattern_destroy (gradient);
     }
+  else if (card == KVP_CARD_SAVED)
+    kvp_draw_set_color (cr, scene->cmp->saved_bytes >= 0 ? &theme->saved : &theme->unused, 1.0);
+  else
+    kvp_draw_set_color (cr, &theme->utilization, 1.0);
+  cairo_fill (cr);
   cairo_restore (cr);
 
   paint_text (cr, &scene->card_title_text[card], &theme->text_secondary, 1.0);
-
-  eased = dup_eased_value (scene, card, t);
-  if (eased != NULL)
-    {
-      KvpText text = scene->card_value_text[card];
-
-      text.layout = eased;
-      paint_text (cr, &text, &theme->text, 1.0);
-    }
-  else
-    paint_text (cr, &scene->card_value_text[card], &theme->text, 1.0);
-
+  paint_text (cr, &scene->card_value_text[card], muted ? &theme->text_secondary : &theme->text, 1.0);
   paint_text (cr, &scene->card_caption_text[card], &theme->text_secondary, 1.0);
   cairo_restore (cr);
 
@@ -323,18 +235,19 @@ slack_color (const KvpTheme *theme)
 }
 
 static void
-paint_bar (cairo_t  *cr,
-           KvpScene *scene,
-           KvpBar    bar,
-           double    t)
+paint_bar (cairo_t     *cr,
+           const Frame *f,
+           KvpBar       bar)
 {
+  KvpScene *scene = f->shown;
   const KvpTheme *theme = scene->theme;
   const cairo_rectangle_t *track = &scene->bar_track[bar];
   double radius = track->height * 0.3;
-  double used, waste, used_w, waste_w;
+  double growth = f->frame.bar_growth[bar];
+  double used = scene->bar_used[bar] * growth, waste = scene->bar_waste[bar] * growth;
+  double used_w, waste_w;
   KvpColor waste_color = bar == KVP_BAR_TRADITIONAL ? theme->unused : slack_color (theme);
 
-  kvp_scene_bar_at (scene, bar, t, &used, &waste);
   /* On one byte scale 128 tokens beside a reservation of 160k are a sliver:
    * keep any non-empty part visible, taking the width from the rest. */
   used_w = track->width * used;
@@ -375,6 +288,16 @@ paint_bar (cairo_t  *cr,
       kvp_draw_set_color (cr, &waste_color, 1.0);
       cairo_fill (cr);
     }
+
+  /* Past the pool's end nothing is stored: the bar is only an outline there. */
+  if (scene->bar_pool > 0.0)
+    {
+      double mark = track->x + track->width * scene->bar_pool;
+
+      cairo_rectangle (cr, mark, track->y, track->x + track->width - mark, track->height);
+      kvp_draw_set_color (cr, &theme->card, 0.75);
+      cairo_fill (cr);
+    }
   cairo_restore (cr);
 
   for (int k = 0; k < KVP_N_KEYS; k++)
@@ -393,6 +316,33 @@ paint_bar (cairo_t  *cr,
         }
       paint_text (cr, &key->text, &theme->text_secondary, 1.0);
     }
+}
+
+/* The pool's end across both bars, and its label. */
+static void
+paint_pool_mark (cairo_t  *cr,
+                 KvpScene *scene)
+{
+  const cairo_rectangle_t *top = &scene->bar_track[KVP_BAR_TRADITIONAL];
+  const cairo_rectangle_t *bottom = &scene->bar_track[KVP_BAR_PAGED];
+  double x = round (top->x + top->width * scene->bar_pool) + 0.5;
+  KvpColor line = scene->theme->unused;
+  double dash = 4.0;
+
+  if (scene->bar_pool <= 0.0)
+    return;
+
+  line.alpha = 1.0;
+  cairo_save (cr);
+  cairo_new_path (cr);
+  cairo_move_to (cr, x, scene->pool_label.y + scene->pool_label.height);
+  cairo_line_to (cr, x, bottom->y + bottom->height + 4.0);
+  cairo_set_dash (cr, &dash, 1, 0.0);
+  cairo_set_line_width (cr, 2.0);
+  kvp_draw_set_color (cr, &line, 1.0);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+  paint_text (cr, &scene->pool_label, &line, 1.0);
 }
 
 static void
@@ -442,65 +392,65 @@ paint_banner (cairo_t  *cr,
   paint_text (cr, &scene->banner, &theme->text, 1.0);
 }
 
-double
-kvp_scene_card_number_at (KvpScene *self,
-                          KvpCard   card,
-                          double    t)
+static void
+paint_cards (cairo_t     *cr,
+             const Frame *f)
 {
-  double to = self->card_number[card];
-
-  if (!is_change (self, t))
-    return to;
-
-  return self->from_card_number[card] +
-         (to - self->from_card_number[card]) * kvp_draw_progress (t, 0.0, CHANGE_EASE);
+  for (int i = 0; i < KVP_N_CARDS; i++)
+    paint_card (cr, f, i);
 }
 
-void
-kvp_scene_bar_at (KvpScene *self,
-                  KvpBar    bar,
-                  double    t,
-                  double   *out_used,
-                  double   *out_waste)
+static void
+paint_bars (cairo_t     *cr,
+            const Frame *f)
 {
-  double used = self->bar_used[bar], waste = self->bar_waste[bar];
+  double alpha = f->frame.alpha[KVP_PART_BARS];
 
-  if (is_launch (self, t))
+  if (begin_panel (cr, f->shown, &f->shown->bars_panel, &f->shown->bars_heading, alpha))
     {
-      double g = kvp_draw_progress (t, BARS_GROW_START + bar * BARS_GROW_STAGGER, BARS_GROW);
-
-      used *= g;
-      waste *= g;
+      for (int i = 0; i < KVP_N_BARS; i++)
+        paint_bar (cr, f, i);
+      paint_pool_mark (cr, f->shown);
+      end_fade (cr, alpha);
     }
-  else if (is_change (self, t))
-    {
-      double p = kvp_draw_progress (t, 0.0, CHANGE_EASE);
-
-      used = self->from_bar_used[bar] + (used - self->from_bar_used[bar]) * p;
-      waste = self->from_bar_waste[bar] + (waste - self->from_bar_waste[bar]) * p;
-    }
-
-  *out_used = used;
-  *out_waste = waste;
 }
 
-double
-kvp_scene_compute_duration (KvpScene *self)
+/* The blocks of the state shown: none while that state does not fit. */
+static void
+paint_blocks (cairo_t     *cr,
+              const Frame *f)
 {
-  double grid = kvp_grid_get_duration (self->grid, self->previous ? self->previous->grid : NULL);
+  KvpScene *scene = f->scene;
+  guint64 tokens = f->shown->cmp->fits ? f->frame.grid_tokens : 0;
 
-  if (self->previous == NULL)
+  if (!scene->prepared)
     {
-      double d = HEADER_FADE;
+      cairo_rectangle_t bounds;
 
-      d = MAX (d, KVP_N_CARDS * CARD_STEP + CARD_FADE);
-      d = MAX (d, BARS_FADE_START + BARS_FADE);
-      d = MAX (d, BARS_GROW_START + BARS_GROW_STAGGER + BARS_GROW);
-      d = MAX (d, GRID_FADE_START + GRID_FADE);
-      return MAX (d, grid);
+      /* The grid is being built: the previous one stands in, scaled. */
+      kvp_grid_get_bounds (scene->grid, &bounds);
+      if (scene->previous != NULL && scene->previous->prepared)
+        kvp_grid_paint_stand_in (scene->previous->grid, cr, &bounds);
+      return;
     }
 
-  return MAX (CHANGE_EASE, grid);
+  kvp_grid_paint (scene->grid, cr, tokens);
+}
+
+static void
+paint_grid (cairo_t     *cr,
+            const Frame *f)
+{
+  double alpha = f->frame.alpha[KVP_PART_GRID];
+
+  if (begin_panel (cr, f->shown, &f->shown->grid_panel, &f->shown->grid_heading, alpha))
+    {
+      paint_legend (cr, f->shown);
+      paint_blocks (cr, f);
+      if (f->shown->show_banner)
+        paint_banner (cr, f->shown);
+      end_fade (cr, alpha);
+    }
 }
 
 void
@@ -508,13 +458,15 @@ kvp_paint_cards (cairo_t  *cr,
                  KvpScene *scene,
                  double    t)
 {
+  Frame f;
+
   g_return_if_fail (cr != NULL);
   g_return_if_fail (scene != NULL);
 
+  frame_init (&f, scene, t);
   cairo_save (cr);
-  pango_cairo_update_context (cr, scene->pango);
-  for (int i = 0; i < KVP_N_CARDS; i++)
-    paint_card (cr, scene, i, t);
+  pango_cairo_update_context (cr, f.shown->pango);
+  paint_cards (cr, &f);
   cairo_restore (cr);
 }
 
@@ -523,20 +475,15 @@ kvp_paint_bars (cairo_t  *cr,
                 KvpScene *scene,
                 double    t)
 {
-  double alpha;
+  Frame f;
 
   g_return_if_fail (cr != NULL);
   g_return_if_fail (scene != NULL);
 
-  alpha = launch_alpha (scene, t, BARS_FADE_START, BARS_FADE);
+  frame_init (&f, scene, t);
   cairo_save (cr);
-  pango_cairo_update_context (cr, scene->pango);
-  if (begin_panel (cr, scene, &scene->bars_panel, &scene->bars_heading, alpha))
-    {
-      for (int i = 0; i < KVP_N_BARS; i++)
-        paint_bar (cr, scene, i, t);
-      end_fade (cr, alpha);
-    }
+  pango_cairo_update_context (cr, f.shown->pango);
+  paint_bars (cr, &f);
   cairo_restore (cr);
 }
 
@@ -545,29 +492,15 @@ kvp_paint_grid (cairo_t  *cr,
                 KvpScene *scene,
                 double    t)
 {
-  double alpha;
+  Frame f;
 
   g_return_if_fail (cr != NULL);
   g_return_if_fail (scene != NULL);
 
-  alpha = launch_alpha (scene, t, GRID_FADE_START, GRID_FADE);
+  frame_init (&f, scene, t);
   cairo_save (cr);
-  pango_cairo_update_context (cr, scene->pango);
-
-  /* The panel fades in; the blocks keep their own timeline. */
-  if (begin_panel (cr, scene, &scene->grid_panel, &scene->grid_heading, alpha))
-    {
-      paint_legend (cr, scene);
-      end_fade (cr, alpha);
-    }
-
-  kvp_paint_blocks (cr, scene, t);
-
-  if (scene->show_banner && begin_fade (cr, alpha))
-    {
-      paint_banner (cr, scene);
-      end_fade (cr, alpha);
-    }
+  pango_cairo_update_context (cr, f.shown->pango);
+  paint_grid (cr, &f);
   cairo_restore (cr);
 }
 
@@ -576,12 +509,15 @@ kvp_paint_blocks (cairo_t  *cr,
                   KvpScene *scene,
                   double    t)
 {
+  Frame f;
+
   g_return_if_fail (cr != NULL);
   g_return_if_fail (scene != NULL);
 
-  kvp_grid_paint (scene->grid, cr,
-                  is_change (scene, t) ? scene->previous->grid : NULL,
-                  t >= scene->duration ? G_MAXDOUBLE : t);
+  frame_init (&f, scene, t);
+  cairo_save (cr);
+  paint_blocks (cr, &f);
+  cairo_restore (cr);
 }
 
 void
@@ -589,19 +525,22 @@ kvp_paint_scene (cairo_t  *cr,
                  KvpScene *scene,
                  double    t)
 {
+  Frame f;
+
   g_return_if_fail (cr != NULL);
   g_return_if_fail (scene != NULL);
 
+  frame_init (&f, scene, t);
   cairo_save (cr);
-  pango_cairo_update_context (cr, scene->pango);
+  pango_cairo_update_context (cr, f.shown->pango);
 
   kvp_draw_set_color (cr, &scene->theme->background, 1.0);
   cairo_rectangle (cr, 0, 0, scene->width, scene->height);
   cairo_fill (cr);
 
-  paint_header (cr, scene, t);
-  kvp_paint_cards (cr, scene, t);
-  kvp_paint_bars (cr, scene, t);
-  kvp_paint_grid (cr, scene, t);
+  paint_header (cr, &f);
+  paint_cards (cr, &f);
+  paint_bars (cr, &f);
+  paint_grid (cr, &f);
   cairo_restore (cr);
 }

@@ -7,6 +7,7 @@
 
 #include "kvp-grid.h"
 #include "kvp-scene.h"
+#include "kvp-timeline.h"
 
 G_BEGIN_DECLS
 
@@ -43,17 +44,18 @@ typedef enum
 struct _KvpScene
 {
   gatomicrefcount    ref_count;
-  KvpComparison     *cmp;
+  KvpComparison     *cmp;         /* the figures this scene's texts say */
   const KvpTheme    *theme;
   double             width, height;
   double             unit;        /* length scale: 1 at 1440 × 900 */
+  KvpTimeline       *timeline;
+  /* During a change, the scene it comes from: its grid stands in while this
+   * one is prepared in a worker. */
   KvpScene          *previous;
-  double             duration;
-  /* What was on screen when the change came: transitions ease from these, so
-   * a change during a transition carries on from where the picture was. */
-  double             from_card_number[KVP_N_CARDS];
-  double             from_bar_used[KVP_N_BARS];
-  double             from_bar_waste[KVP_N_BARS];
+  gboolean           prepared;    /* the grid may be painted on this thread */
+  /* The texts of the state a frame shows mid-transition, built once per
+   * state: every figure then says the same state. */
+  KvpScene          *shown;
 
   PangoContext      *pango;
 
@@ -69,7 +71,7 @@ struct _KvpScene
   KvpText            card_title_text[KVP_N_CARDS];
   KvpText            card_value_text[KVP_N_CARDS];
   KvpText            card_caption_text[KVP_N_CARDS];
-  double             card_number[KVP_N_CARDS]; /* what the value eases by */
+  gboolean           card_muted[KVP_N_CARDS]; /* a figure that holds only "if it fit" */
 
   cairo_rectangle_t  bars_panel;
   KvpText            bars_heading;
@@ -78,6 +80,8 @@ struct _KvpScene
   cairo_rectangle_t  bar_track[KVP_N_BARS];
   double             bar_used[KVP_N_BARS];   /* share of the track */
   double             bar_waste[KVP_N_BARS];
+  double             bar_pool;               /* share the pool holds; 0 when it fits */
+  KvpText            pool_label;
   KvpKey             bar_key[KVP_N_BARS][KVP_N_KEYS];
 
   cairo_rectangle_t  grid_panel;
@@ -89,16 +93,8 @@ struct _KvpScene
   KvpText            banner;
 };
 
-/* The scene's timeline (kvp-paint.c): its duration, and the numbers and bar
- * shares it shows at time t. */
-double kvp_scene_compute_duration (KvpScene *self);
-double kvp_scene_card_number_at   (KvpScene *self,
-                                   KvpCard   card,
-                                   double    t);
-void   kvp_scene_bar_at           (KvpScene *self,
-                                   KvpBar    bar,
-                                   double    t,
-                                   double   *out_used,
-                                   double   *out_waste);
+/* The scene whose texts say the state of frame (self, or a cached one). */
+KvpScene *kvp_scene_get_shown (KvpScene       *self,
+                               const KvpFrame *frame);
 
 G_END_DECLS

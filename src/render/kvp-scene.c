@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -91,7 +92,6 @@ write_card_texts (KvpScene *self)
   self->card_value[KVP_CARD_TRADITIONAL] = kvp_format_bytes (cmp->traditional_bytes);
   self->card_caption[KVP_CARD_TRADITIONAL] =
     kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "pre-allocated for %s token", "pre-allocated for %s tokens", cmp->params.max_seq_len), cmp->params.max_seq_len);
-  self->card_number[KVP_CARD_TRADITIONAL] = (double) cmp->traditional_bytes;
 
   self->card_title[KVP_CARD_PAGED] = g_strdup (_("PagedAttention"));
   self->card_value[KVP_CARD_PAGED] = kvp_format_bytes (cmp->paged_bytes);
@@ -101,25 +101,35 @@ write_card_texts (KvpScene *self)
   else
     /* Translators: "would need 2,000 blocks × 16 tokens" */
     self->card_caption[KVP_CARD_PAGED] = g_strdup_printf (_("would need %s × %s"), blocks, tokens);
-  self->card_number[KVP_CARD_PAGED] = (double) cmp->paged_bytes;
 
-  self->card_title[KVP_CARD_SAVED] = g_strdup (_("Memory saved"));
-  self->card_value[KVP_CARD_SAVED] = kvp_format_signed_bytes (cmp->saved_bytes);
+  /* A negative saving is a cost: the card says so in its title. */
+  self->card_title[KVP_CARD_SAVED] = cmp->saved_bytes >= 0 ? g_strdup (_("Memory saved"))
+                                                           : g_strdup (_("Paging costs more here"));
   {
     g_autofree char *percent = kvp_format_percent (fabs (cmp->saved_percent));
+    g_autofree char *size = kvp_format_bytes ((guint64) ABS (cmp->saved_bytes));
 
-    /* A sequence that does not fit saves nothing yet: say it is a what-if. */
+    /* A sequence that does not fit saves nothing: no figure stands out, the
+     * caption keeps the what-if. */
     if (!cmp->fits)
-      self->card_caption[KVP_CARD_SAVED] =
-        g_strdup_printf (cmp->saved_bytes >= 0 ? _("if it fit: %s less than traditional")
-                                               : _("if it fit: %s more than traditional"),
-                         percent);
-    else if (cmp->saved_bytes >= 0)
-      self->card_caption[KVP_CARD_SAVED] = g_strdup_printf (_("%s less than traditional"), percent);
+      {
+        self->card_value[KVP_CARD_SAVED] = g_strdup ("—");
+        self->card_muted[KVP_CARD_SAVED] = TRUE;
+        /* Translators: "if it fit: 42.00 MiB (93.75 %) less than traditional" */
+        self->card_caption[KVP_CARD_SAVED] =
+          g_strdup_printf (cmp->saved_bytes >= 0 ? _("if it fit: %s (%s) less than traditional")
+                                                 : _("if it fit: %s (%s) more than traditional"),
+                           size, percent);
+      }
     else
-      self->card_caption[KVP_CARD_SAVED] = g_strdup_printf (_("%s more than traditional"), percent);
+      {
+        self->card_value[KVP_CARD_SAVED] = kvp_format_signed_bytes (cmp->saved_bytes);
+        if (cmp->saved_bytes >= 0)
+          self->card_caption[KVP_CARD_SAVED] = g_strdup_printf (_("%s less than traditional"), percent);
+        else
+          self->card_caption[KVP_CARD_SAVED] = g_strdup_printf (_("%s more than traditional"), percent);
+      }
   }
-  self->card_number[KVP_CARD_SAVED] = (double) cmp->saved_bytes;
 
   self->card_title[KVP_CARD_UTILIZATION] = g_strdup (_("Utilization"));
   if (cmp->fits)
@@ -140,12 +150,12 @@ write_card_texts (KvpScene *self)
       g_autofree char *all = kvp_format_count (cmp->params.num_blocks);
 
       self->card_value[KVP_CARD_UTILIZATION] = g_strdup (_("Does not fit"));
+      self->card_muted[KVP_CARD_PAGED] = TRUE;
       self->card_caption[KVP_CARD_UTILIZATION] =
         g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "needs %s of %s block", "needs %s of %s blocks",
                                       cmp->params.num_blocks),
                          needed, all);
     }
-  self->card_number[KVP_CARD_UTILIZATION] = cmp->utilization_percent;
 }
 
 static void
@@ -380,6 +390,19 @@ layout_bars (KvpScene    *self,
   self->bar_waste[KVP_BAR_TRADITIONAL] = cmp->traditional_waste_bytes / scale;
   self->bar_used[KVP_BAR_PAGED] = (cmp->paged_bytes - cmp->paged_waste_bytes) / scale;
   self->bar_waste[KVP_BAR_PAGED] = cmp->paged_waste_bytes / scale;
+  /* Past the pool's end nothing is stored: the bars say where it ends. */
+  self->bar_pool = 0.0;
+  if (!cmp->fits)
+    {
+      guint64 pool_bytes = (guint64) cmp->params.num_blocks * cmp->params.block_size * cmp->bytes_per_token;
+      g_autofree char *pool_size = kvp_format_bytes (pool_bytes);
+      g_autofree char *label = NULL;
+
+      self->bar_pool = pool_bytes / scale;
+      /* Translators: a mark on the byte scale where the block pool ends */
+      label = g_strdup_printf (_("the pool ends here: %s"), pool_size);
+      text_init (&self->pool_label, new_layout (self, label, 12 * s->text, PANGO_WEIGHT_SEMIBOLD, TRUE, -1));
+    }
 
   for (int i = 0; i < KVP_N_BARS; i++)
     {
@@ -404,39 +427,33 @@ layout_bars (KvpScene    *self,
       row_y = self->bar_size[i].y + MAX (self->bar_size[i].height, keys_h);
     }
 
+  if (self->pool_label.layout != NULL)
+    {
+      const cairo_rectangle_t *track = &self->bar_track[KVP_BAR_TRADITIONAL];
+      double mark = track->x + track->width * self->bar_pool;
+
+      self->pool_label.x = MAX (track->x, mark - self->pool_label.width - 4 * s->space);
+      self->pool_label.y = self->bars_heading.y;
+    }
+
   self->bars_panel = (cairo_rectangle_t) { x, *y, width, round (row_y + pad - *y) };
   *y += self->bars_panel.height;
 }
 
-static void
-layout_grid (KvpScene    *self,
-             const Scale *s,
-             double       x,
-             double       y,
-             double       width,
-             double       bottom)
+/* The heading and legend row of the grid panel; returns where the blocks
+ * may start. */
+static double
+layout_grid_heading (KvpScene    *self,
+                     const Scale *s,
+                     double       x,
+                     double       y,
+                     double       width,
+                     const char  *heading)
 {
-  KvpComparison *cmp = self->cmp;
   double pad = round (20 * s->space);
   double inner = width - 2 * pad;
   double row_y = y + pad, legend_w = 0.0, spacing = round (18 * s->space);
-  cairo_rectangle_t area;
-  g_autofree char *allocated = NULL;
-  g_autofree char *per_block = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "%s token per block", "%s tokens per block", cmp->params.block_size), cmp->params.block_size);
-  g_autofree char *heading = NULL;
-  g_autofree char *used = kvp_format_count (cmp->blocks_used);
-  g_autofree char *all = kvp_format_count (cmp->params.num_blocks);
 
-  /* Translators: "8 of 1,024 blocks allocated" */
-  allocated = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s of %s block allocated",
-                                            "%s of %s blocks allocated", cmp->params.num_blocks),
-                               used, all);
-  /* Translators: "Block pool · 8 of 1,024 blocks allocated · 16 tokens per block" */
-  heading = g_strdup_printf (_("Block pool · %s · %s"), allocated, per_block);
-
-  init_key (self, &self->legend[KVP_LEGEND_ALLOCATED], _("allocated"), 12.5 * s->text);
-  init_key (self, &self->legend[KVP_LEGEND_PARTIAL], _("partly filled"), 12.5 * s->text);
-  init_key (self, &self->legend[KVP_LEGEND_FREE], _("free"), 12.5 * s->text);
   for (int i = 0; i < KVP_N_LEGEND; i++)
     legend_w += round (self->legend[i].text.height * 0.62) + spacing * 1.5 + self->legend[i].text.width;
   legend_w -= spacing;
@@ -459,42 +476,122 @@ layout_grid (KvpScene    *self,
       row_y += self->grid_heading.height + 4 * s->space;
       row_y += place_keys (self->legend, KVP_N_LEGEND, x + pad, row_y, x + width - pad, spacing);
     }
-  row_y += round (12 * s->space);
 
-  area.x = round (x + pad);
-  area.y = round (row_y);
-  area.width = MAX (1.0, round (inner));
-  area.height = MAX (1.0, round (bottom - pad - row_y));
-
-  self->grid_panel = (cairo_rectangle_t) { x, y, width, MAX (bottom - y, row_y + area.height + pad - y) };
-  self->grid = kvp_grid_new (cmp, self->theme, &area, round (40 * s->space));
-
-  self->show_banner = !cmp->fits;
-  if (self->show_banner)
-    {
-      g_autofree char *needed = kvp_format_blocks (cmp->blocks_needed);
-      g_autofree char *pool = kvp_format_blocks (cmp->params.num_blocks);
-      g_autofree char *message = NULL;
-      double bpad = round (14 * s->space);
-      double wrap = MIN (area.width - 2 * bpad, 640 * s->text);
-
-      /* Translators: "…: it needs 2,000 blocks, and the pool has 1,024 blocks." */
-      message = g_strdup_printf (_("This sequence does not fit: it needs %s, and the pool has %s."),
-                                 needed, pool);
-      text_init (&self->banner, new_layout (self, message, 15 * s->text, PANGO_WEIGHT_SEMIBOLD, FALSE, wrap));
-      pango_layout_set_alignment (self->banner.layout, PANGO_ALIGN_CENTER);
-      self->banner_rect.width = MIN (area.width, wrap + 2 * bpad);
-      self->banner_rect.height = self->banner.height + 2 * bpad;
-      self->banner_rect.x = round (area.x + (area.width - self->banner_rect.width) / 2);
-      self->banner_rect.y = round (area.y + MAX (0.0, (area.height - self->banner_rect.height) / 2));
-      /* A wrapped layout is as wide as its wrap width; centre that box. */
-      self->banner.x = self->banner_rect.x + bpad;
-      self->banner.y = self->banner_rect.y + bpad;
-    }
+  return row_y + round (12 * s->space);
 }
 
 static void
-build (KvpScene *self)
+layout_banner (KvpScene                *self,
+               const Scale             *s,
+               const cairo_rectangle_t *area)
+{
+  KvpComparison *cmp = self->cmp;
+  g_autofree char *needed = kvp_format_blocks (cmp->blocks_needed);
+  g_autofree char *pool = kvp_format_blocks (cmp->params.num_blocks);
+  g_autofree char *message = NULL;
+  double bpad = round (14 * s->space);
+  double wrap = MIN (area->width - 2 * bpad, 680 * s->text);
+  PangoAttrList *attrs;
+  PangoAttribute *bold;
+  gsize first_len;
+
+  /* Translators: "…: it needs 2,000 blocks, and the pool has 1,024 blocks." */
+  message = g_strdup_printf (_("This sequence does not fit: it needs %s, and the pool has %s."),
+                             needed, pool);
+  first_len = strlen (message);
+  {
+    g_autofree char *first = g_steal_pointer (&message);
+
+    message = g_strconcat (first, "\n",
+                           _("vLLM refuses to start when one request of max_model_len tokens does not fit the KV cache; "
+                             "while serving, a request that runs out of blocks is preempted: its blocks are freed and it is recomputed later."),
+                           NULL);
+  }
+  text_init (&self->banner, new_layout (self, message, 14 * s->text, PANGO_WEIGHT_NORMAL, FALSE, wrap));
+  attrs = pango_attr_list_new ();
+  bold = pango_attr_weight_new (PANGO_WEIGHT_BOLD);
+  bold->start_index = 0;
+  bold->end_index = first_len;
+  pango_attr_list_insert (attrs, bold);
+  pango_layout_set_attributes (self->banner.layout, attrs);
+  pango_attr_list_unref (attrs);
+  pango_layout_set_alignment (self->banner.layout, PANGO_ALIGN_CENTER);
+  text_init (&self->banner, g_object_ref (self->banner.layout));
+
+  self->banner_rect.width = MIN (area->width, wrap + 2 * bpad);
+  self->banner_rect.height = self->banner.height + 2 * bpad;
+  self->banner_rect.x = round (area->x + (area->width - self->banner_rect.width) / 2);
+  self->banner_rect.y = round (area->y + MAX (0.0, (area->height - self->banner_rect.height) / 2));
+  /* A wrapped layout is as wide as its wrap width; centre that box. */
+  self->banner.x = self->banner_rect.x + bpad;
+  self->banner.y = self->banner_rect.y + bpad;
+}
+
+static void
+layout_grid (KvpScene    *self,
+             const Scale *s,
+             double       x,
+             double       y,
+             double       width,
+             double       bottom,
+             gboolean     with_grid)
+{
+  KvpComparison *cmp = self->cmp;
+  double pad = round (20 * s->space);
+  double row_y;
+  cairo_rectangle_t area;
+  g_autofree char *allocated = NULL;
+  g_autofree char *per_block = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "%s token per block", "%s tokens per block", cmp->params.block_size), cmp->params.block_size);
+  g_autofree char *heading = NULL;
+  g_autofree char *used = kvp_format_count (cmp->blocks_used);
+  g_autofree char *all = kvp_format_count (cmp->params.num_blocks);
+
+  /* Translators: "8 of 1,024 blocks allocated" */
+  allocated = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s of %s block allocated",
+                                            "%s of %s blocks allocated", cmp->params.num_blocks),
+                               used, all);
+  /* Translators: "Block pool · 8 of 1,024 blocks allocated · 16 tokens per block" */
+  heading = g_strdup_printf (_("Block pool · %s · %s"), allocated, per_block);
+
+  init_key (self, &self->legend[KVP_LEGEND_ALLOCATED], _("allocated"), 12.5 * s->text);
+  init_key (self, &self->legend[KVP_LEGEND_PARTIAL], _("partly filled"), 12.5 * s->text);
+  init_key (self, &self->legend[KVP_LEGEND_FREE], _("free"), 12.5 * s->text);
+
+  for (int pass = 0; pass < 2; pass++)
+    {
+      row_y = layout_grid_heading (self, s, x, y, width, heading);
+      area.x = round (x + pad);
+      area.y = round (row_y);
+      area.width = MAX (1.0, round (width - 2 * pad));
+      area.height = MAX (1.0, round (bottom - pad - row_y));
+
+      g_clear_pointer (&self->grid, kvp_grid_free);
+      self->grid = kvp_grid_new (cmp, self->theme, &area, round (MIN (area.height, 160 * s->space)));
+      if (pass > 0 || !kvp_grid_is_by_pixel (self->grid))
+        break;
+
+      /* Cells of many blocks: the heading says how many. */
+      {
+        guint32 k = kvp_grid_get_blocks_per_cell (self->grid);
+        g_autofree char *scale = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "1 cell = %s block", "1 cell = %s blocks", k), k);
+        g_autofree char *first = g_steal_pointer (&heading);
+
+        heading = g_strdup_printf ("%s · %s", first, scale);
+      }
+    }
+
+  self->grid_panel = (cairo_rectangle_t) { x, y, width, MAX (bottom - y, row_y + area.height + pad - y) };
+  if (!with_grid)
+    g_clear_pointer (&self->grid, kvp_grid_free);
+
+  self->show_banner = !cmp->fits;
+  if (self->show_banner)
+    layout_banner (self, s, &area);
+}
+
+static void
+build (KvpScene *self,
+       gboolean  with_grid)
 {
   Scale s;
   double unit = MIN (self->width / REFERENCE_WIDTH, self->height / REFERENCE_HEIGHT);
@@ -528,7 +625,29 @@ build (KvpScene *self)
   y += gap;
   layout_bars (self, &s, margin, &y, width);
   y += gap;
-  layout_grid (self, &s, margin, y, width, self->height - margin);
+  layout_grid (self, &s, margin, y, width, self->height - margin, with_grid);
+}
+
+static KvpScene *
+scene_new (KvpComparison  *cmp,
+           const KvpTheme *theme,
+           double          width,
+           double          height,
+           gboolean        with_grid)
+{
+  KvpScene *self = g_new0 (KvpScene, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->cmp = kvp_comparison_ref (cmp);
+  self->theme = theme;
+  self->width = width;
+  self->height = height;
+  self->prepared = TRUE;
+
+  build (self, with_grid);
+  self->timeline = kvp_timeline_new_launch (cmp->params.seq_len, cmp->params.max_seq_len);
+
+  return self;
 }
 
 KvpScene *
@@ -537,23 +656,11 @@ kvp_scene_new (KvpComparison  *cmp,
                double          width,
                double          height)
 {
-  KvpScene *self;
-
   g_return_val_if_fail (cmp != NULL, NULL);
   g_return_val_if_fail (theme != NULL, NULL);
   g_return_val_if_fail (width > 0 && height > 0, NULL);
 
-  self = g_new0 (KvpScene, 1);
-  g_atomic_ref_count_init (&self->ref_count);
-  self->cmp = kvp_comparison_ref (cmp);
-  self->theme = theme;
-  self->width = width;
-  self->height = height;
-
-  build (self);
-  self->duration = kvp_scene_compute_duration (self);
-
-  return self;
+  return scene_new (cmp, theme, width, height, TRUE);
 }
 
 KvpScene *
@@ -570,6 +677,8 @@ static void
 scene_free (KvpScene *self)
 {
   g_clear_pointer (&self->previous, kvp_scene_unref);
+  g_clear_pointer (&self->shown, kvp_scene_unref);
+  g_clear_pointer (&self->timeline, kvp_timeline_free);
   text_clear (&self->title);
   text_clear (&self->subtitle);
   for (int i = 0; i < KVP_N_CARDS; i++)
@@ -582,6 +691,7 @@ scene_free (KvpScene *self)
       text_clear (&self->card_caption_text[i]);
     }
   text_clear (&self->bars_heading);
+  text_clear (&self->pool_label);
   for (int i = 0; i < KVP_N_BARS; i++)
     {
       text_clear (&self->bar_label[i]);
@@ -613,30 +723,38 @@ kvp_scene_set_previous (KvpScene *self,
                         KvpScene *previous,
                         double    previous_t)
 {
+  KvpParams *p;
+  KvpScene *stand_in = NULL;
+
   g_return_if_fail (self != NULL);
 
   if (previous == self)
     return;
 
+  p = &self->cmp->params;
+  g_clear_pointer (&self->timeline, kvp_timeline_free);
+  g_clear_pointer (&self->shown, kvp_scene_unref);
   if (previous != NULL)
     {
-      kvp_scene_ref (previous);
+      KvpFrame from;
 
-      /* Start from the picture as it stood at previous_t, mid-transition or not. */
-      for (guint card = 0; card < KVP_N_CARDS; card++)
-        self->from_card_number[card] = kvp_scene_card_number_at (previous, card, previous_t);
-      for (guint bar = 0; bar < KVP_N_BARS; bar++)
-        kvp_scene_bar_at (previous, bar, previous_t,
-                          &self->from_bar_used[bar], &self->from_bar_waste[bar]);
+      /* Start from the state on screen at previous_t, mid-transition or not. */
+      kvp_scene_get_frame (previous, previous_t, &from);
+      self->timeline = kvp_timeline_new_change (&from, p->seq_len, p->max_seq_len);
 
-      /* The blocks carry on from the previous scene's settled grid; its own
-       * history is no longer needed, and chains of scenes never grow. */
+      /* Only a grid to stand in is needed from it: its own, or, while that
+       * is still being built, the one standing in for it.  Chains of
+       * scenes never grow. */
+      stand_in = previous->prepared || previous->previous == NULL ? previous : previous->previous;
+      kvp_scene_ref (stand_in);
       g_clear_pointer (&previous->previous, kvp_scene_unref);
-      previous->duration = kvp_scene_compute_duration (previous);
+      g_clear_pointer (&previous->shown, kvp_scene_unref);
     }
+  else
+    self->timeline = kvp_timeline_new_launch (p->seq_len, p->max_seq_len);
+
   g_clear_pointer (&self->previous, kvp_scene_unref);
-  self->previous = previous;
-  self->duration = kvp_scene_compute_duration (self);
+  self->previous = stand_in;
 }
 
 double
@@ -644,7 +762,120 @@ kvp_scene_get_duration (KvpScene *self)
 {
   g_return_val_if_fail (self != NULL, 0.0);
 
-  return self->duration;
+  return kvp_timeline_get_duration (self->timeline);
+}
+
+void
+kvp_scene_get_frame (KvpScene *self,
+                     double    t,
+                     KvpFrame *out_frame)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (out_frame != NULL);
+
+  kvp_timeline_frame_at (self->timeline, t, out_frame);
+}
+
+KvpScene *
+kvp_scene_get_shown (KvpScene       *self,
+                     const KvpFrame *frame)
+{
+  KvpParams params;
+  g_autoptr(KvpComparison) figures = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (frame->seq_len == self->cmp->params.seq_len && frame->max_seq_len == self->cmp->params.max_seq_len)
+    return self;
+  if (self->shown != NULL && frame->seq_len == self->shown->cmp->params.seq_len &&
+      frame->max_seq_len == self->shown->cmp->params.max_seq_len)
+    return self->shown;
+
+  params = self->cmp->params;
+  params.seq_len = frame->seq_len;
+  params.max_seq_len = frame->max_seq_len;
+  figures = kvp_comparison_new_figures (&params, &error);
+  if (figures == NULL)
+    {
+      /* Between two valid states every state is valid; never seen. */
+      g_critical ("No figures between two states: %s", error->message);
+      return self;
+    }
+
+  g_clear_pointer (&self->shown, kvp_scene_unref);
+  self->shown = scene_new (figures, self->theme, self->width, self->height, FALSE);
+
+  return self->shown;
+}
+
+void
+kvp_scene_prepare (KvpScene *self)
+{
+  KvpFrame frame;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->prepared);
+
+  kvp_scene_get_frame (self, 0.0, &frame);
+  kvp_grid_prepare (self->grid, frame.grid_tokens);
+}
+
+static void
+prepare_thread_cb (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  KvpScene *self = task_data;
+  KvpFrame frame;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  /* The same work as kvp_scene_prepare, on a grid no other thread touches
+   * until kvp_scene_prepare_finish. */
+  kvp_scene_get_frame (self, 0.0, &frame);
+  kvp_grid_prepare (self->grid, frame.grid_tokens);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+kvp_scene_prepare_async (KvpScene            *self,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->prepared);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kvp_scene_prepare_async);
+  g_task_set_task_data (task, kvp_scene_ref (self), (GDestroyNotify) kvp_scene_unref);
+  /* Until it is back, the grid belongs to the worker. */
+  self->prepared = FALSE;
+  g_task_run_in_thread (task, prepare_thread_cb);
+}
+
+gboolean
+kvp_scene_prepare_finish (KvpScene      *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  /* The worker is done with the grid, whatever it returned. */
+  self->prepared = TRUE;
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+kvp_scene_is_prepared (KvpScene *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->prepared;
 }
 
 const KvpTheme *
@@ -720,7 +951,9 @@ kvp_scene_dup_description (KvpScene *self)
   if (self->show_banner)
     {
       g_string_append_c (text, ' ');
-      g_string_append (text, pango_layout_get_text (self->banner.layout));
+      g_autofree char *banner = g_strdup (pango_layout_get_text (self->banner.layout));
+
+      g_string_append (text, g_strdelimit (banner, "\n", ' '));
     }
 
   return g_string_free (text, FALSE);
@@ -812,4 +1045,161 @@ kvp_scene_is_grid_by_pixel (KvpScene *self)
   g_return_val_if_fail (self != NULL, FALSE);
 
   return kvp_grid_is_by_pixel (self->grid);
+}
+
+guint32
+kvp_scene_get_n_cells (KvpScene *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return kvp_grid_get_n_cells (self->grid);
+}
+
+guint32
+kvp_scene_get_grid_columns (KvpScene *self)
+{
+  g_return_val_if_fail (self != NULL, 1);
+
+  return kvp_grid_get_columns (self->grid);
+}
+
+guint32
+kvp_scene_get_blocks_per_cell (KvpScene *self)
+{
+  g_return_val_if_fail (self != NULL, 1);
+
+  return kvp_grid_get_blocks_per_cell (self->grid);
+}
+
+gboolean
+kvp_scene_get_cell_at (KvpScene *self,
+                       double    x,
+                       double    y,
+                       guint32  *out_cell)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return kvp_grid_get_cell_at (self->grid, x, y, out_cell);
+}
+
+gboolean
+kvp_scene_get_cell_rect (KvpScene          *self,
+                         guint32            cell,
+                         cairo_rectangle_t *out_rect)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return kvp_grid_get_cell_rect (self->grid, cell, out_rect);
+}
+
+char *
+kvp_scene_dup_cell_text (KvpScene *self,
+                         guint32   cell)
+{
+  KvpBlockPool *pool;
+  guint32 first, count;
+  g_autofree char *first_text = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (cell < kvp_grid_get_n_cells (self->grid), NULL);
+
+  pool = self->cmp->pool;
+  kvp_grid_get_cell_blocks (self->grid, cell, &first, &count);
+  first_text = kvp_format_count (first);
+
+  if (count == 1)
+    {
+      KvpSeqId seq;
+      guint32 logical;
+
+      if (pool != NULL && kvp_block_pool_get_owner (pool, first, &seq, &logical))
+        {
+          g_autofree char *logical_text = kvp_format_count (logical);
+
+          /* Translators: a tooltip over one block of the grid; %u is the
+           * sequence number, the %s are counts. */
+          return g_strdup_printf (_("Physical block %s\nSequence %u, logical block %s\n%u of %u tokens filled"),
+                                  first_text, (guint) seq, logical_text,
+                                  kvp_block_pool_get_fill (pool, first), kvp_block_pool_get_block_size (pool));
+        }
+      /* Translators: a tooltip over a block no sequence holds. */
+      return g_strdup_printf (_("Physical block %s\nFree"), first_text);
+    }
+
+  {
+    guint64 held = 0, slots = (guint64) count * self->cmp->params.block_size;
+    guint32 allocated = 0;
+    g_autofree char *last_text = kvp_format_count ((guint64) first + count - 1);
+    g_autofree char *scale = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "1 cell = %s block", "1 cell = %s blocks", count), count);
+    g_autofree char *held_text = NULL;
+    g_autofree char *slots_text = kvp_format_count (slots);
+    g_autofree char *allocated_text = NULL;
+
+    for (guint32 b = first; pool != NULL && b < first + count; b++)
+      if (kvp_block_pool_get_owner (pool, b, NULL, NULL))
+        {
+          allocated++;
+          held += kvp_block_pool_get_fill (pool, b);
+        }
+    held_text = kvp_format_count (held);
+    allocated_text = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "%s block allocated", "%s blocks allocated", allocated), allocated);
+
+    /* Translators: a tooltip over a cell of many blocks: "Physical blocks
+     * 0–41 (1 cell = 42 blocks)", "8 blocks allocated", "128 of 672 token
+     * slots filled". */
+    return g_strdup_printf (_("Physical blocks %s–%s (%s)\n%s\n%s of %s token slots filled"),
+                            first_text, last_text, scale, allocated_text, held_text, slots_text);
+  }
+}
+
+gboolean
+kvp_scene_get_slot_rect (KvpScene          *self,
+                         guint32            block,
+                         guint32            slot,
+                         cairo_rectangle_t *out_rect)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return kvp_grid_get_slot_rect (self->grid, block, slot, out_rect);
+}
+
+KvpScene *
+kvp_scene_get_frame_scene (KvpScene *self,
+                           double    t)
+{
+  KvpFrame frame;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  kvp_scene_get_frame (self, t, &frame);
+  return kvp_scene_get_shown (self, &frame);
+}
+
+KvpComparison *
+kvp_scene_get_comparison (KvpScene *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->cmp;
+}
+
+guint32
+kvp_scene_count_held_blocks (KvpScene *self,
+                             guint32   cell)
+{
+  KvpBlockPool *pool;
+  guint32 first, count, held = 0;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (cell < kvp_grid_get_n_cells (self->grid), 0);
+
+  pool = self->cmp->pool;
+  if (pool == NULL)
+    return 0;
+
+  kvp_grid_get_cell_blocks (self->grid, cell, &first, &count);
+  for (guint32 b = first; b < first + count; b++)
+    held += kvp_block_pool_get_ref_count (pool, b) > 0;
+
+  return held;
 }

@@ -6,7 +6,7 @@
 #pragma once
 
 #include <cairo.h>
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "kvp-comparison.h"
 #include "kvp-theme.h"
@@ -56,7 +56,34 @@ void            kvp_scene_set_previous       (KvpScene        *self,
                                               double           previous_t);
 /* t at and after which every frame is the settled frame. */
 double          kvp_scene_get_duration       (KvpScene        *self);
+/* What the frame at t shows (see kvp-timeline.h). */
+struct _KvpFrame;
+void            kvp_scene_get_frame          (KvpScene        *self,
+                                              double           t,
+                                              struct _KvpFrame *out_frame);
 
+/* The scene whose texts, cards and bars the frame at t shows: self when
+ * settled, another state of the same change mid-transition (borrowed). */
+KvpScene       *kvp_scene_get_frame_scene    (KvpScene        *self,
+                                              double           t);
+
+/* Builds the grid's picture for the first frame now, so that frame does
+ * not pay for it. */
+void            kvp_scene_prepare            (KvpScene        *self);
+/* The same in a worker thread; until it is finished the
+ * painters draw the previous scene's grid scaled in its place.  A scene from
+ * kvp_scene_new is prepared (its grid is built on first paint). */
+void            kvp_scene_prepare_async      (KvpScene        *self,
+                                              GCancellable    *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer         user_data);
+gboolean        kvp_scene_prepare_finish     (KvpScene        *self,
+                                              GAsyncResult    *result,
+                                              GError         **error);
+gboolean        kvp_scene_is_prepared        (KvpScene        *self);
+
+/* The figures the scene's texts say (without a pool for a state between two). */
+KvpComparison  *kvp_scene_get_comparison     (KvpScene        *self);
 const KvpTheme *kvp_scene_get_theme          (KvpScene        *self);
 double          kvp_scene_get_width          (KvpScene        *self);
 double          kvp_scene_get_height         (KvpScene        *self);
@@ -79,6 +106,29 @@ gboolean        kvp_scene_get_block_at       (KvpScene        *self,
                                               double           x,
                                               double           y,
                                               guint32         *out_block);
+
+/* Cells of the grid: one block each, or k blocks each in a big pool. */
+guint32         kvp_scene_get_n_cells        (KvpScene        *self);
+guint32         kvp_scene_get_grid_columns   (KvpScene        *self);
+guint32         kvp_scene_get_blocks_per_cell (KvpScene       *self);
+gboolean        kvp_scene_get_cell_at        (KvpScene        *self,
+                                              double           x,
+                                              double           y,
+                                              guint32         *out_cell);
+gboolean        kvp_scene_get_cell_rect      (KvpScene        *self,
+                                              guint32          cell,
+                                              cairo_rectangle_t *out_rect);
+/* Token slot slot of block; FALSE when the cells are too small for slots. */
+gboolean        kvp_scene_get_slot_rect      (KvpScene        *self,
+                                              guint32          block,
+                                              guint32          slot,
+                                              cairo_rectangle_t *out_rect);
+/* Blocks of the cell a sequence holds. */
+guint32         kvp_scene_count_held_blocks  (KvpScene        *self,
+                                              guint32          cell);
+/* What a cell holds, as its tooltip says and a screen reader reads it. */
+char           *kvp_scene_dup_cell_text      (KvpScene        *self,
+                                              guint32          cell);
 
 gboolean        kvp_scene_get_card_rect      (KvpScene        *self,
                                               KvpCard          card,

@@ -82,8 +82,10 @@ kvp_theme_variant_from_string (const char      *name,
     variant = KVP_THEME_DARK;
   else
     {
+      g_autofree char *quoted = kvp_quote (name);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("Unknown theme “%s”: use light or dark."), name);
+                   _("Unknown theme “%s”: use light or dark."), quoted);
       return FALSE;
     }
 

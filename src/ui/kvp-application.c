@@ -43,7 +43,7 @@ apply_style (KvpApplication *self)
 {
   KvpStyle style = KVP_STYLE_FOLLOW;
   GtkSettings *gtk_settings = gtk_settings_get_default ();
-  gboolean dark;
+  gboolean dark, current = FALSE;
 
   if (gtk_settings == NULL)
     return;
@@ -63,7 +63,11 @@ apply_style (KvpApplication *self)
     }
 
   dark = style == KVP_STYLE_DARK || (style == KVP_STYLE_FOLLOW && self->system_prefers_dark);
-  g_object_set (gtk_settings, "gtk-application-prefer-dark-theme", dark, NULL);
+  g_object_get (gtk_settings, "gtk-application-prefer-dark-theme", &current, NULL);
+  /* Setting it reloads the whole theme even to the same value: that was a
+   * third of the time before the window could map. */
+  if (dark != current)
+    g_object_set (gtk_settings, "gtk-application-prefer-dark-theme", dark, NULL);
 }
 
 static void

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* kvp-canvas.c: the window's picture.  The scene is rebuilt only when the
- * comparison, the size or the palette changes; a frame just paints it at time
+ * comparison, the size or the palette changes: its texts on the main thread
+ * (well under a millisecond), its grid in a worker when the grid is big,
+ * while the previous grid stands in.  A frame just paints the scene at time
  * t, and t advances from a tick callback that exists only while a transition
- * runs. */
+ * runs.  The grid takes keyboard focus: arrows move from cell to cell. */
 
 #define G_LOG_DOMAIN "kvpage-ui"
 
@@ -13,7 +15,6 @@
 #include <glib/gi18n.h>
 
 #include "kvp-canvas.h"
-#include "kvp-format.h"
 #include "kvp-paint.h"
 #include "kvp-theme.h"
 
@@ -25,12 +26,10 @@ struct _KvpCanvas
   GtkWidget      parent_instance;
 
   KvpComparison *comparison;
-  /* What was shown before the current transition, kept so a resize in the
-   * middle of it can rebuild both ends at the new size. */
-  KvpComparison *previous;
   KvpScene      *scene;
   gboolean       scene_valid;
   gboolean       launching;   /* the transition is the launch sequence */
+  GCancellable  *prepare_cancellable;
 
   gboolean       dark;
 
@@ -39,9 +38,21 @@ struct _KvpCanvas
   double         t;
   gboolean       settled;
 
+  guint32        focus_cell;  /* the grid cell the keyboard is on */
+
+  /* The frame is painted into an image of our own and handed to GTK whole:
+   * the painters' caches work on images, and GTK's cairo renderer replays
+   * one paint instead of every path and glyph. */
+  cairo_surface_t *frames[2];
+  guint            back;       /* the one painted next */
+
   char          *description;
   gint64         last_build_time;
 };
+
+/* Grids that take longer than this many cells plus held blocks to draw are
+ * built in a worker. */
+#define ASYNC_GRID_WORK 100000
 
 G_DEFINE_FINAL_TYPE (KvpCanvas, kvp_canvas, GTK_TYPE_WIDGET)
 
@@ -85,9 +96,30 @@ update_description (KvpCanvas *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DESCRIPTION]);
 }
 
-/* Builds the scene of the current comparison at the current size, as the
- * same stage of the same transition it was before.  from, when given, is the
- * picture the transition starts from, as it stood at its time from_t. */
+static void start_clock (KvpCanvas *self);
+
+static void
+scene_prepared_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(KvpCanvas) self = user_data;
+  KvpScene *scene = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  kvp_scene_prepare_finish (scene, result, &error);
+  if (scene != self->scene)
+    return;
+
+  /* The transition starts now that the grid can show it. */
+  g_debug ("Grid ready");
+  start_clock (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* Builds the scene of the current comparison at the current size.  from,
+ * when given, is the picture the transition starts from, as it stood at its
+ * time from_t; without it the scene plays the launch. */
 static void
 build_scene (KvpCanvas *self,
              KvpScene  *from,
@@ -106,24 +138,23 @@ build_scene (KvpCanvas *self,
 
   scene = kvp_scene_new (self->comparison, theme, width, height);
   if (from != NULL)
-    {
-      kvp_scene_set_previous (scene, from, from_t);
-    }
-  else if (!self->settled && !self->launching && self->previous != NULL)
-    {
-      g_autoptr(KvpScene) previous = kvp_scene_new (self->previous, theme, width, height);
-      kvp_scene_set_previous (scene, previous, G_MAXDOUBLE);
-    }
-  else if (self->settled && !self->launching)
-    {
-      /* Nothing moves any more: drop the old comparison, and with it the
-       * memory of a pool that may hold millions of blocks. */
-      g_clear_pointer (&self->previous, kvp_comparison_unref);
-    }
+    kvp_scene_set_previous (scene, from, from_t);
 
+  g_cancellable_cancel (self->prepare_cancellable);
+  g_clear_object (&self->prepare_cancellable);
   g_clear_pointer (&self->scene, kvp_scene_unref);
   self->scene = g_steal_pointer (&scene);
   self->scene_valid = TRUE;
+
+  if ((guint64) kvp_scene_get_n_cells (self->scene) + self->comparison->blocks_used > ASYNC_GRID_WORK)
+    {
+      self->prepare_cancellable = g_cancellable_new ();
+      kvp_scene_prepare_async (self->scene, self->prepare_cancellable, scene_prepared_cb, g_object_ref (self));
+    }
+  else
+    kvp_scene_prepare (self->scene);
+  if (self->focus_cell >= kvp_scene_get_n_cells (self->scene))
+    self->focus_cell = 0;
 
   self->last_build_time = g_get_monotonic_time () - begin;
   g_debug ("Scene of %u blocks at %d×%d built in %.2f ms",
@@ -133,18 +164,34 @@ build_scene (KvpCanvas *self,
   update_description (self);
 }
 
+/* A new size or palette: the same comparison, moving on from the frame on
+ * screen (a launch not yet begun starts over). */
 static void
 ensure_scene (KvpCanvas *self)
 {
   int width = gtk_widget_get_width (GTK_WIDGET (self));
   int height = gtk_widget_get_height (GTK_WIDGET (self));
+  g_autoptr(KvpScene) old = NULL;
 
   if (self->scene_valid && self->scene != NULL &&
       (int) kvp_scene_get_width (self->scene) == width &&
       (int) kvp_scene_get_height (self->scene) == height)
     return;
 
-  build_scene (self, NULL, 0.0);
+  old = self->scene != NULL ? kvp_scene_ref (self->scene) : NULL;
+  if (old == NULL || (self->launching && self->start_time == 0))
+    {
+      build_scene (self, NULL, 0.0);
+      return;
+    }
+
+  build_scene (self, old, self->settled ? G_MAXDOUBLE : self->t);
+  self->launching = FALSE;
+  if (!self->settled || kvp_scene_get_duration (self->scene) > 0.0 || !kvp_scene_is_prepared (self->scene))
+    {
+      self->settled = FALSE;
+      start_clock (self);
+    }
 }
 
 static void
@@ -170,7 +217,6 @@ settle (KvpCanvas *self)
   self->launching = FALSE;
   self->t = self->scene != NULL ? kvp_scene_get_duration (self->scene) : 0.0;
   set_animating (self, FALSE);
-  g_clear_pointer (&self->previous, kvp_comparison_unref);
 }
 
 static gboolean
@@ -180,6 +226,13 @@ tick_cb (GtkWidget     *widget,
 {
   KvpCanvas *self = KVP_CANVAS (widget);
   gint64 now = gdk_frame_clock_get_frame_time (frame_clock);
+
+  /* While the grid is built in a worker, the clock waits at 0. */
+  if (self->scene != NULL && !kvp_scene_is_prepared (self->scene))
+    {
+      self->start_time = 0;
+      return G_SOURCE_CONTINUE;
+    }
 
   if (self->start_time == 0)
     self->start_time = now;
@@ -203,7 +256,7 @@ tick_cb (GtkWidget     *widget,
 /* Starts the current scene's transition from t = 0, or shows its settled
  * frame at once when the desktop asks for no animations. */
 static void
-start_transition (KvpCanvas *self)
+start_clock (KvpCanvas *self)
 {
   self->settled = FALSE;
   self->t = 0.0;
@@ -242,9 +295,12 @@ kvp_canvas_dispose (GObject *object)
       self->tick_id = 0;
     }
 
+  g_cancellable_cancel (self->prepare_cancellable);
+  g_clear_object (&self->prepare_cancellable);
   g_clear_pointer (&self->scene, kvp_scene_unref);
   g_clear_pointer (&self->comparison, kvp_comparison_unref);
-  g_clear_pointer (&self->previous, kvp_comparison_unref);
+  g_clear_pointer (&self->frames[0], cairo_surface_destroy);
+  g_clear_pointer (&self->frames[1], cairo_surface_destroy);
 
   G_OBJECT_CLASS (kvp_canvas_parent_class)->dispose (object);
 }
@@ -346,7 +402,29 @@ kvp_canvas_map (GtkWidget *widget)
 
   /* The launch sequence plays once the picture is on screen. */
   if (self->launching && self->tick_id == 0 && self->comparison != NULL)
-    start_transition (self);
+    start_clock (self);
+}
+
+/* The keyboard's cell, ringed in the text colour, outside the cell so the
+ * cell's own colour stays readable. */
+static void
+paint_focus (KvpCanvas *self,
+             cairo_t   *cr)
+{
+  const KvpTheme *theme = kvp_canvas_get_theme (self);
+  cairo_rectangle_t r;
+
+  if (!gtk_widget_has_visible_focus (GTK_WIDGET (self)) ||
+      !kvp_scene_get_cell_rect (self->scene, self->focus_cell, &r))
+    return;
+
+  cairo_save (cr);
+  cairo_new_path (cr);
+  cairo_rectangle (cr, r.x - 2.5, r.y - 2.5, MAX (r.width, 1.0) + 5.0, MAX (r.height, 1.0) + 5.0);
+  cairo_set_line_width (cr, 2.0);
+  cairo_set_source_rgba (cr, theme->text.red, theme->text.green, theme->text.blue, 1.0);
+  cairo_stroke (cr);
+  cairo_restore (cr);
 }
 
 static void
@@ -356,6 +434,8 @@ kvp_canvas_snapshot (GtkWidget   *widget,
   KvpCanvas *self = KVP_CANVAS (widget);
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
+  int scale;
+  cairo_surface_t **frame;
   cairo_t *cr;
 
   if (width <= 0 || height <= 0)
@@ -365,9 +445,30 @@ kvp_canvas_snapshot (GtkWidget   *widget,
   if (self->scene == NULL)
     return;
 
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  /* Two images taking turns: GTK keeps the last frame's node, and painting
+   * over the image it shows would make cairo copy it first. */
+  scale = MAX (1, gtk_widget_get_scale_factor (widget));
+  self->back ^= 1;
+  frame = &self->frames[self->back];
+  if (*frame == NULL ||
+      cairo_image_surface_get_width (*frame) != width * scale ||
+      cairo_image_surface_get_height (*frame) != height * scale)
+    {
+      g_clear_pointer (frame, cairo_surface_destroy);
+      *frame = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * scale, height * scale);
+      cairo_surface_set_device_scale (*frame, scale, scale);
+    }
+
+  cr = cairo_create (*frame);
   kvp_paint_scene (cr, self->scene, self->settled ? kvp_scene_get_duration (self->scene) : self->t);
+  paint_focus (self, cr);
   cairo_destroy (cr);
+
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  cairo_set_source_surface (cr, *frame, 0, 0);
+  cairo_paint (cr);
+  cairo_destroy (cr);
+
 }
 
 static void
@@ -401,42 +502,27 @@ kvp_canvas_query_tooltip (GtkWidget  *widget,
                           GtkTooltip *tooltip)
 {
   KvpCanvas *self = KVP_CANVAS (widget);
-  g_autofree char *block_text = NULL;
   g_autofree char *text = NULL;
   cairo_rectangle_t rect;
-  KvpBlockPool *pool;
-  KvpSeqId seq;
-  guint32 logical;
-  guint32 block;
+  guint32 cell;
 
-  if (self->scene == NULL || keyboard_mode ||
-      !kvp_scene_get_block_at (self->scene, x, y, &block))
+  if (self->scene == NULL)
     return FALSE;
 
-  pool = self->comparison->pool;
-  block_text = kvp_format_count (block);
+  /* Any cell, of one block or of thousands, under the pointer or the
+   * keyboard's focus. */
+  if (keyboard_mode)
+    cell = self->focus_cell;
+  else if (!kvp_scene_get_cell_at (self->scene, x, y, &cell))
+    return FALSE;
 
-  if (kvp_block_pool_get_owner (pool, block, &seq, &logical))
-    {
-      g_autofree char *logical_text = kvp_format_count (logical);
-      guint fill = kvp_block_pool_get_fill (pool, block);
-      guint size = kvp_block_pool_get_block_size (pool);
-
-      /* Translators: a tooltip over one block of the grid; %u is the
-       * sequence number, the %s are counts. */
-      text = g_strdup_printf (_("Physical block %s\nSequence %u, logical block %s\n%u of %u tokens filled"),
-                              block_text, (guint) seq, logical_text, fill, size);
-    }
-  else
-    {
-      /* Translators: a tooltip over a block no sequence holds. */
-      text = g_strdup_printf (_("Physical block %s\nFree"), block_text);
-    }
-
+  if (cell >= kvp_scene_get_n_cells (self->scene))
+    return FALSE;
+  text = kvp_scene_dup_cell_text (self->scene, cell);
   gtk_tooltip_set_text (tooltip, text);
 
-  /* The tooltip is moved and refreshed when the pointer leaves this block. */
-  if (kvp_scene_get_block_rect (self->scene, block, &rect))
+  /* The tooltip is moved and refreshed when the pointer leaves this cell. */
+  if (kvp_scene_get_cell_rect (self->scene, cell, &rect))
     {
       GdkRectangle area = {
         (int) floor (rect.x), (int) floor (rect.y),
@@ -447,6 +533,137 @@ kvp_canvas_query_tooltip (GtkWidget  *widget,
     }
 
   return TRUE;
+}
+
+/* Tells a screen reader the cell the keyboard is on, as its tooltip reads. */
+static void
+announce_focus (KvpCanvas *self)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *label = NULL;
+
+  if (self->scene == NULL || self->focus_cell >= kvp_scene_get_n_cells (self->scene))
+    return;
+
+  text = kvp_scene_dup_cell_text (self->scene, self->focus_cell);
+  g_strdelimit (text, "\n", ' ');
+  /* Translators: the picture's accessible label while the keyboard is on a
+   * block of the grid: "Memory comparison: Physical block 3 …" */
+  label = g_strdup_printf (_("Memory comparison: %s"), text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  -1);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* The next cell from cell in direction step whose held state differs:
+ * Page Up / Page Down jump between allocated runs and free space. */
+static guint32
+find_run_edge (KvpCanvas *self,
+               guint32    cell,
+               int        step)
+{
+  guint32 n = kvp_scene_get_n_cells (self->scene);
+  gboolean held = kvp_scene_count_held_blocks (self->scene, cell) > 0;
+  guint32 limit = 1u << 20; /* a run of free cells this long ends the search */
+
+  for (guint32 i = 0; i < limit; i++)
+    {
+      if ((step < 0 && cell == 0) || (step > 0 && cell + 1 >= n))
+        break;
+      cell += step;
+      if ((kvp_scene_count_held_blocks (self->scene, cell) > 0) != held)
+        break;
+    }
+
+  return cell;
+}
+
+static gboolean
+key_pressed_cb (GtkEventControllerKey *controller,
+                guint                  keyval,
+                guint                  keycode,
+                GdkModifierType        state,
+                KvpCanvas             *self)
+{
+  guint32 n, columns, cell;
+
+  if (self->scene == NULL || (n = kvp_scene_get_n_cells (self->scene)) == 0)
+    return FALSE;
+
+  columns = kvp_scene_get_grid_columns (self->scene);
+  cell = MIN (self->focus_cell, n - 1);
+
+  switch (keyval)
+    {
+    case GDK_KEY_Left: case GDK_KEY_KP_Left:
+      cell = cell > 0 ? cell - 1 : 0;
+      break;
+    case GDK_KEY_Right: case GDK_KEY_KP_Right:
+      cell = MIN (cell + 1, n - 1);
+      break;
+    case GDK_KEY_Up: case GDK_KEY_KP_Up:
+      cell = cell >= columns ? cell - columns : cell;
+      break;
+    case GDK_KEY_Down: case GDK_KEY_KP_Down:
+      cell = cell + columns < n ? cell + columns : cell;
+      break;
+    case GDK_KEY_Home: case GDK_KEY_KP_Home:
+      cell = 0;
+      break;
+    case GDK_KEY_End: case GDK_KEY_KP_End:
+      cell = n - 1;
+      break;
+    case GDK_KEY_Page_Down: case GDK_KEY_KP_Page_Down:
+      cell = find_run_edge (self, cell, 1);
+      break;
+    case GDK_KEY_Page_Up: case GDK_KEY_KP_Page_Up:
+      cell = find_run_edge (self, cell, -1);
+      break;
+    default:
+      return FALSE;
+    }
+
+  self->focus_cell = cell;
+  announce_focus (self);
+  gtk_widget_trigger_tooltip_query (GTK_WIDGET (self));
+
+  return TRUE;
+}
+
+static void
+focus_enter_cb (GtkEventControllerFocus *controller,
+                KvpCanvas               *self)
+{
+  announce_focus (self);
+}
+
+static void
+focus_leave_cb (GtkEventControllerFocus *controller,
+                KvpCanvas               *self)
+{
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Memory comparison"),
+                                  -1);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+pressed_cb (GtkGestureClick *gesture,
+            int              n_press,
+            double           x,
+            double           y,
+            KvpCanvas       *self)
+{
+  guint32 cell;
+
+  /* A click on a cell puts the keyboard there. */
+  if (self->scene != NULL && kvp_scene_get_cell_at (self->scene, x, y, &cell))
+    {
+      self->focus_cell = cell;
+      gtk_widget_grab_focus (GTK_WIDGET (self));
+      announce_focus (self);
+    }
 }
 
 static void
@@ -487,6 +704,19 @@ kvp_canvas_class_init (KvpCanvasClass *klass)
 static void
 kvp_canvas_init (KvpCanvas *self)
 {
+  GtkEventController *key = gtk_event_controller_key_new ();
+  GtkEventController *focus = gtk_event_controller_focus_new ();
+  GtkGesture *click = gtk_gesture_click_new ();
+
+  g_signal_connect (key, "key-pressed", G_CALLBACK (key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), key);
+  g_signal_connect (focus, "enter", G_CALLBACK (focus_enter_cb), self);
+  g_signal_connect (focus, "leave", G_CALLBACK (focus_leave_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), focus);
+  g_signal_connect (click, "pressed", G_CALLBACK (pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   self->settled = TRUE;
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
@@ -499,7 +729,7 @@ void
 kvp_canvas_set_comparison (KvpCanvas     *self,
                            KvpComparison *cmp)
 {
-  KvpScene *old_scene;
+  g_autoptr(KvpScene) old_scene = NULL;
   double old_t;
 
   g_return_if_fail (KVP_IS_CANVAS (self));
@@ -512,28 +742,17 @@ kvp_canvas_set_comparison (KvpCanvas     *self,
   old_t = self->settled ? G_MAXDOUBLE : self->t;
 
   /* The first picture plays the launch sequence; later ones move from what
-   * is on screen now. */
-  if (self->comparison == NULL)
-    {
-      self->launching = TRUE;
-    }
-  else
-    {
-      self->launching = FALSE;
-      g_clear_pointer (&self->previous, kvp_comparison_unref);
-      self->previous = g_steal_pointer (&self->comparison);
-    }
+   * is on screen now, even mid-transition. */
+  self->launching = self->comparison == NULL;
+  g_clear_pointer (&self->comparison, kvp_comparison_unref);
   self->comparison = kvp_comparison_ref (cmp);
   self->settled = FALSE;
   self->scene_valid = FALSE;
 
-  /* Move on from the very picture on screen, even mid-transition. */
   if (gtk_widget_get_width (GTK_WIDGET (self)) > 0)
     build_scene (self, self->launching ? NULL : old_scene, old_t);
 
-  g_clear_pointer (&old_scene, kvp_scene_unref);
-
-  start_transition (self);
+  start_clock (self);
   update_description (self);
 }
 
@@ -570,12 +789,11 @@ kvp_canvas_replay (KvpCanvas *self)
   if (self->comparison == NULL)
     return;
 
-  g_clear_pointer (&self->previous, kvp_comparison_unref);
   self->launching = TRUE;
   self->settled = FALSE;
   self->scene_valid = FALSE;
   build_scene (self, NULL, 0.0);
-  start_transition (self);
+  start_clock (self);
 }
 
 gboolean
@@ -598,6 +816,7 @@ GdkTexture *
 kvp_canvas_render_texture (KvpCanvas *self)
 {
   g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(KvpScene) scene = NULL;
   cairo_surface_t *surface;
   cairo_t *cr;
   int scale;
@@ -607,18 +826,19 @@ kvp_canvas_render_texture (KvpCanvas *self)
 
   g_return_val_if_fail (KVP_IS_CANVAS (self), NULL);
 
-  ensure_scene (self);
-  if (self->scene == NULL)
+  width = gtk_widget_get_width (GTK_WIDGET (self));
+  height = gtk_widget_get_height (GTK_WIDGET (self));
+  if (self->comparison == NULL || width <= 0 || height <= 0)
     return NULL;
 
-  width = kvp_scene_get_width (self->scene);
-  height = kvp_scene_get_height (self->scene);
+  /* A scene of its own: the settled frame, whatever the window shows now. */
+  scene = kvp_scene_new (self->comparison, kvp_canvas_get_theme (self), width, height);
   scale = MAX (1, gtk_widget_get_scale_factor (GTK_WIDGET (self)));
 
   surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * scale, height * scale);
   cairo_surface_set_device_scale (surface, scale, scale);
   cr = cairo_create (surface);
-  kvp_paint_scene (cr, self->scene, kvp_scene_get_duration (self->scene));
+  kvp_paint_scene (cr, scene, kvp_scene_get_duration (scene));
   cairo_destroy (cr);
   cairo_surface_flush (surface);
 

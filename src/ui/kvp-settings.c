@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* kvp-settings.c: GSettings in and out, clamped on the way in. */
+/* kvp-settings.c: GSettings in and out: the parameters bound to a KvpState
+ * (which clamps them), the window's size read back clamped. */
 
 #define G_LOG_DOMAIN "kvpage-ui"
 
@@ -7,68 +8,77 @@
 
 #include "kvp-settings.h"
 
-/* A parameter is remembered when the schema has a key of its name. */
-static gboolean
-has_key (GSettings  *settings,
-         const char *key)
+typedef struct
+{
+  KvpState   *state;
+  KvpParamId  id;
+} Remembered;
+
+/* What is remembered is what was asked for: a sequence shown shorter under
+ * a short reservation comes back at its length next time too. */
+static GVariant *
+remember_asked (const GValue       *value,
+                const GVariantType *expected_type,
+                gpointer            user_data)
+{
+  Remembered *remembered = user_data;
+  guint64 asked = kvp_state_get_asked (remembered->state, remembered->id);
+
+  g_return_val_if_fail (g_variant_type_equal (expected_type, G_VARIANT_TYPE_UINT32), NULL);
+
+  return g_variant_new_uint32 ((guint32) MIN (asked, G_MAXUINT32));
+}
+
+GSettings *
+kvp_settings_bind_state (GSettings *settings,
+                         KvpState  *state)
 {
   g_autoptr(GSettingsSchema) schema = NULL;
+  g_autofree char *path = NULL;
+  GSettings *delayed;
 
-  g_object_get (settings, "settings-schema", &schema, NULL);
-  return g_settings_schema_has_key (schema, key);
-}
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+  g_return_val_if_fail (KVP_IS_STATE (state), NULL);
 
-void
-kvp_settings_load_params (GSettings *settings,
-                          KvpParams *out_params)
-{
-  g_autofree char *model = NULL;
-  g_autofree char *dtype = NULL;
+  g_object_get (settings, "settings-schema", &schema, "path", &path, NULL);
+  delayed = g_settings_new_full (schema, NULL, path);
+  g_settings_delay (delayed);
 
-  g_return_if_fail (G_IS_SETTINGS (settings));
-  g_return_if_fail (out_params != NULL);
-
-  kvp_params_init_default (out_params);
-
-  model = g_settings_get_string (settings, "model");
-  out_params->model = kvp_model_lookup (model, NULL);
-  if (out_params->model == NULL)
-    {
-      g_debug ("Unknown model “%s” in the settings, using the default", model);
-      out_params->model = kvp_model_get_default ();
-    }
-
-  dtype = g_settings_get_string (settings, "kv-dtype");
-  if (!kvp_dtype_from_string (dtype, &out_params->dtype, NULL))
-    out_params->dtype = KVP_DTYPE_DEFAULT;
-
+  /* All values are read before any is written back: a sequence longer than
+   * the default reservation must meet its own reservation first. */
+  g_object_freeze_notify (G_OBJECT (state));
+  g_settings_bind (delayed, "model", state, "model", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (delayed, "kv-dtype", state, "kv-dtype", G_SETTINGS_BIND_DEFAULT);
+  /* Every parameter with a key in the schema is remembered. */
   for (guint i = 0; i < KVP_N_PARAMS; i++)
     {
       const char *key = kvp_param_get_info (i)->name;
+      Remembered *remembered;
 
-      if (has_key (settings, key))
-        kvp_params_set (out_params, i, g_settings_get_uint (settings, key));
+      if (!g_settings_schema_has_key (schema, key))
+        continue;
+
+      remembered = g_new0 (Remembered, 1);
+      remembered->state = state;
+      remembered->id = i;
+      g_settings_bind_with_mapping (delayed, key, state, key,
+                                    G_SETTINGS_BIND_DEFAULT, NULL, remember_asked,
+                                    remembered, g_free);
     }
+  g_object_thaw_notify (G_OBJECT (state));
 
-  kvp_params_clamp (out_params);
+  return delayed;
 }
 
 void
-kvp_settings_save_params (GSettings       *settings,
-                          const KvpParams *params)
+kvp_settings_unbind_state (KvpState *state)
 {
-  g_return_if_fail (G_IS_SETTINGS (settings));
-  g_return_if_fail (params != NULL && params->model != NULL);
+  g_return_if_fail (KVP_IS_STATE (state));
 
-  g_settings_set_string (settings, "model", params->model->key);
-  g_settings_set_string (settings, "kv-dtype", kvp_dtype_to_string (params->dtype));
+  g_settings_unbind (state, "model");
+  g_settings_unbind (state, "kv-dtype");
   for (guint i = 0; i < KVP_N_PARAMS; i++)
-    {
-      const char *key = kvp_param_get_info (i)->name;
-
-      if (has_key (settings, key))
-        g_settings_set_uint (settings, key, kvp_params_get (params, i));
-    }
+    g_settings_unbind (state, kvp_param_get_info (i)->name);
 }
 
 void

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* kvp-settings.h: reading and writing what KV Page remembers (GSettings schema
- * io.github.kvpage.KvPage).  Nothing read is trusted: every value is clamped to
- * what the core accepts. */
+ * io.github.kvpage.KvPage).  Nothing read is trusted: the parameters go
+ * through KvpState, which clamps them, and the window size is clamped here. */
 
 #pragma once
 
 #include <gio/gio.h>
 
 #include "kvp-params.h"
+#include "kvp-state.h"
 
 G_BEGIN_DECLS
 
@@ -17,10 +18,12 @@ G_BEGIN_DECLS
 #define KVP_WINDOW_MIN_HEIGHT  360
 #define KVP_WINDOW_MAX_SIZE    16384
 
-void     kvp_settings_load_params        (GSettings       *settings,
-                                          KvpParams       *out_params);
-void     kvp_settings_save_params        (GSettings       *settings,
-                                          const KvpParams *params);
+/* Binds the state's parameters to a delayed GSettings of the same schema and
+ * path as @settings (returned; g_settings_apply() writes them): the values
+ * are read from it now, and what is asked for is written back. */
+GSettings *kvp_settings_bind_state       (GSettings       *settings,
+                                          KvpState        *state);
+void     kvp_settings_unbind_state       (KvpState        *state);
 void     kvp_settings_load_window_state  (GSettings       *settings,
                                           int             *out_width,
                                           int             *out_height,

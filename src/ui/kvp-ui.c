@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "kvp-canvas.h"
+#include "kvp-count-row.h"
 #include "kvp-ui.h"
 #include "kvp-ui-resources.h"
 
@@ -20,6 +21,7 @@ kvp_ui_init (void)
     {
       kvp_ui_register_resource ();
       g_type_ensure (KVP_TYPE_CANVAS);
+      g_type_ensure (KVP_TYPE_COUNT_ROW);
       g_once_init_leave (&initialized, 1);
     }
 }

@@ -42,6 +42,30 @@ show_error (KvpWindow  *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+char *
+_kvp_window_export_path (const char      *path,
+                         KvpExportFormat  format)
+{
+  const char *extension = NULL;
+  g_autofree char *stem = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (export_formats); i++)
+    if (export_formats[i].format == format)
+      extension = export_formats[i].extension;
+  g_return_val_if_fail (extension != NULL, NULL);
+
+  if (g_str_has_suffix (path, extension))
+    return g_strdup (path);
+
+  /* A typed export extension gives way (all are four bytes); any other
+   * dot stays part of the name. */
+  stem = kvp_export_format_from_path (path, NULL, NULL)
+         ? g_strndup (path, strlen (path) - strlen (".png"))
+         : g_strdup (path);
+
+  return g_strconcat (stem, extension, NULL);
+}
+
 /* Choosing a format renames the file to match, while the dialog can still
  * ask before replacing a file of that name. */
 static void
@@ -52,8 +76,6 @@ filter_changed_cb (GtkFileChooser *chooser,
   GtkFileFilter *filter = gtk_file_chooser_get_filter (chooser);
   g_autofree char *name = gtk_file_chooser_get_current_name (chooser);
   g_autofree char *renamed = NULL;
-  g_autofree char *base = NULL;
-  gsize stem;
   guint index;
 
   if (filter == NULL || name == NULL || *name == '\0')
@@ -62,12 +84,7 @@ filter_changed_cb (GtkFileChooser *chooser,
   index = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (filter), "kvp-format"));
   index = MIN (index, G_N_ELEMENTS (export_formats) - 1);
 
-  /* Replace an export extension (all are four bytes); keep any other dot. */
-  stem = strlen (name);
-  if (kvp_export_format_from_path (name, NULL, NULL))
-    stem -= strlen (".png");
-  base = g_strndup (name, stem);
-  renamed = g_strconcat (base, export_formats[index].extension, NULL);
+  renamed = _kvp_window_export_path (name, export_formats[index].format);
   if (g_strcmp0 (renamed, name) != 0)
     gtk_file_chooser_set_current_name (chooser, renamed);
 }
@@ -80,15 +97,37 @@ export_response_cb (GtkNativeDialog *dialog,
   /* The window may have closed while the dialog was open. */
   if (response == GTK_RESPONSE_ACCEPT && !gtk_widget_in_destruction (GTK_WIDGET (self)))
     {
+      GtkFileFilter *filter = gtk_file_chooser_get_filter (GTK_FILE_CHOOSER (dialog));
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autoptr(GError) error = NULL;
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+      g_autofree char *chosen = file != NULL ? g_file_get_path (file) : NULL;
+      g_autofree char *path = NULL;
+
+      if (chosen != NULL && filter != NULL)
+        {
+          guint index = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (filter), "kvp-format"));
+
+          path = _kvp_window_export_path (chosen, export_formats[MIN (index, G_N_ELEMENTS (export_formats) - 1)].format);
+        }
+      else
+        {
+          path = g_steal_pointer (&chosen);
+        }
 
       if (path == NULL)
         show_error (self, _("Could not export the image"),
                     _("Choose a folder on this computer: the picture can only be written to a local file."));
       else if (!kvp_window_export (self, path, &error))
         show_error (self, _("Could not export the image"), error->message);
+      else
+        {
+          g_autofree char *basename = g_filename_display_basename (path);
+          g_autofree char *text = NULL;
+
+          /* Translators: confirms an export; %s is a file name. */
+          text = g_strdup_printf (_("Exported the picture to “%s”."), basename);
+          kvp_window_show_notification (self, text);
+        }
     }
 
   gtk_native_dialog_destroy (dialog);
@@ -148,7 +187,10 @@ copy_action_cb (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
 {
-  kvp_window_copy (KVP_WINDOW (widget));
+  KvpWindow *self = KVP_WINDOW (widget);
+
+  if (kvp_window_copy (self))
+    kvp_window_show_notification (self, _("Copied the picture to the clipboard."));
 }
 
 static void

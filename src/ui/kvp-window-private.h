@@ -3,10 +3,15 @@
 
 #pragma once
 
+#include "kvp-export.h"
 #include "kvp-window.h"
 
 G_BEGIN_DECLS
 
-void _kvp_window_class_actions_init (GtkWidgetClass *widget_class);
+void  _kvp_window_class_actions_init (GtkWidgetClass  *widget_class);
+/* The file an export writes when the dialog's format is @format: the
+ * chosen format wins over a typed extension. */
+char *_kvp_window_export_path       (const char      *path,
+                                     KvpExportFormat  format);
 
 G_END_DECLS

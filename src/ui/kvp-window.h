@@ -8,6 +8,7 @@
 
 #include "kvp-canvas.h"
 #include "kvp-comparison.h"
+#include "kvp-state.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,9 @@ KvpWindow      *kvp_window_new             (GtkApplication  *application,
                                             GSettings       *settings,
                                             const KvpParams *params);
 
+/* What the controls, the canvas and the settings are bound to. */
+KvpState       *kvp_window_get_state       (KvpWindow       *self);
+
 /* The values shown; set ones are clamped like settings are. */
 void            kvp_window_get_params      (KvpWindow       *self,
                                             KvpParams       *out_params);
@@ -28,24 +32,29 @@ void            kvp_window_set_params      (KvpWindow       *self,
                                             const KvpParams *params);
 void            kvp_window_reset           (KvpWindow       *self);
 
-/* The comparison of the values shown.  Recomputing is merged into one idle
- * while a slider moves; this finishes a pending one first. */
+/* The comparison of the values shown.  The state recomputes in a worker;
+ * this finishes a pending recompute first. */
 KvpComparison  *kvp_window_get_comparison  (KvpWindow       *self);
 KvpCanvas      *kvp_window_get_canvas      (KvpWindow       *self);
 
 /* What Export Image… does once a file is chosen: the settled picture at the
- * canvas' size (the export default when it has none), in the canvas' palette,
- * in the format the file name asks for. */
+ * export default size (as the command line), whatever the window's size, in
+ * the canvas' palette, in the format the file name asks for. */
 gboolean        kvp_window_export          (KvpWindow       *self,
                                             const char      *path,
                                             GError         **error);
-/* Copy Image: the settled frame onto the clipboard. */
-void            kvp_window_copy            (KvpWindow       *self);
+/* Copy Image: the settled frame onto the clipboard; FALSE when there is
+ * no picture yet. */
+gboolean        kvp_window_copy            (KvpWindow       *self);
+
+/* An in-window notification under the header bar, with a close button; it
+ * hides itself after a few seconds. */
+void            kvp_window_show_notification (KvpWindow     *self,
+                                              const char    *text);
+/* The notification shown, or NULL. */
+const char     *kvp_window_get_notification  (KvpWindow     *self);
 
 /* Writes the values and the window size to the settings. */
 void            kvp_window_save_state      (KvpWindow       *self);
-
-/* Microseconds the last recompute took (comparison and scene). */
-gint64          kvp_window_get_last_recompute_time (KvpWindow *self);
 
 G_END_DECLS

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-cli.h: what every command-line option shares: one-line messages in
+ * kvpage's voice, option values read with the option named, arguments
+ * checked before GLib's parser sees them, and checked writes to stdout. */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define KVP_EXIT_FAILURE 1  /* could not do it: a write failed, no memory */
+#define KVP_EXIT_USAGE   2  /* bad usage or bad input */
+
+/* Guards standard input, output and error: a descriptor the caller closed is
+ * pointed at /dev/null so no file kvpage opens lands on it, and output meant
+ * for a closed stdout becomes an error kvp_cli_finish() reports.  Installs
+ * the print handler that notices write errors.  Call first in main(). */
+void     kvp_cli_init            (void);
+/* "kvpage: MESSAGE" on stderr, on one line whatever the message holds. */
+void     kvp_cli_printerr        (const char *message);
+/* Prints the error and returns the exit status it deserves: 2 for
+ * KVP_ERROR_INVALID, 1 for anything else. */
+int      kvp_cli_fail            (const GError *error);
+/* Flushes stdout.  When any output was lost, says so on stderr ("could not
+ * write standard output: …") and turns a status of 0 into 1. */
+int      kvp_cli_finish          (int status);
+
+/* The value of --OPTION as a whole number in [min, max]; the message names the
+ * option, the value and the range. */
+gboolean kvp_cli_parse_number    (const char  *option,
+                                  const char  *text,
+                                  guint64      min,
+                                  guint64      max,
+                                  guint64     *out_value,
+                                  GError     **error);
+/* Checks argv the way GOptionContext will read it against @entries (plus the
+ * help options) and reports, in kvpage's words and naming the option and the
+ * value, what GLib would otherwise report in its own: an unknown option, a
+ * missing value, a value that is not text in the locale's encoding, a number
+ * GLib cannot read.  KVP_ERROR_INVALID. */
+gboolean kvp_cli_check_args      (const GOptionEntry  *entries,
+                                  int                  argc,
+                                  char               **argv,
+                                  GError             **error);
+
+G_END_DECLS

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-workload.h: the requests a serving simulation replays — prompt and
+ * output lengths and arrival times, generated from a seed or read from a file. */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* One iteration of the model (a prefill or a decode step) lasts this long
+ * when arrivals in seconds are turned into steps.  40 ms is a decode step of
+ * OPT-13B on one A100 at the batch sizes of the PagedAttention paper's §6.2;
+ * only the Poisson arrivals depend on it. */
+#define KVP_WORKLOAD_STEP_SECONDS    0.04
+
+#define KVP_WORKLOAD_DEFAULT_REQUESTS 1000u
+#define KVP_WORKLOAD_MAX_REQUESTS     1000000u
+/* Longest prompt or output a request may ask for, whatever the model. */
+#define KVP_WORKLOAD_MAX_LENGTH       (16u * 1024u * 1024u)
+#define KVP_WORKLOAD_MAX_RATE         1000000.0
+
+typedef struct
+{
+  guint32 prompt_len;    /* tokens, ≥ 1 */
+  guint32 output_len;    /* tokens generated, ≥ 1 */
+  double  arrival;       /* seconds from the start, non-decreasing */
+  guint32 arrival_step;  /* floor (arrival / KVP_WORKLOAD_STEP_SECONDS) */
+} KvpRequest;
+
+typedef struct _KvpWorkload KvpWorkload;
+
+/* How a workload is made.  source is a built-in ("sharegpt", "alpaca"), a
+ * generator ("fixed:P,O", "uniform:P1-P2,O1-O2") or the path of a JSON Lines
+ * or CSV file with the columns prompt_len, output_len and optionally arrival
+ * (seconds).  A file is read when no built-in or generator has the name. */
+typedef struct
+{
+  const char *source;        /* NULL: "sharegpt" */
+  guint       n_requests;    /* generated count; for a file, the first n (0: all) */
+  guint64     seed;
+  double      request_rate;  /* requests per second, Poisson; 0: all at step 0 */
+  guint32     max_len;       /* the model's context: prompt + output must fit */
+} KvpWorkloadOptions;
+
+void            kvp_workload_options_init   (KvpWorkloadOptions        *options);
+
+/* KVP_ERROR_INVALID for a bad name, bad generator parameters, or a bad file
+ * (the message names the file and the line); KVP_ERROR_FAILED when the file
+ * cannot be read. */
+KvpWorkload    *kvp_workload_new            (const KvpWorkloadOptions  *options,
+                                             GError                   **error);
+/* From requests already in memory (tests, the window); arrivals must be
+ * non-decreasing and lengths within max_len. */
+KvpWorkload    *kvp_workload_new_from_requests (const KvpRequest       *requests,
+                                                guint                   n_requests,
+                                                guint32                 max_len,
+                                                GError                **error);
+KvpWorkload    *kvp_workload_ref            (KvpWorkload               *self);
+void            kvp_workload_unref          (KvpWorkload               *self);
+
+/* Requests in arrival order; a request's id is its index. */
+const KvpRequest *kvp_workload_get_requests (KvpWorkload               *self,
+                                             guint                     *n_requests);
+/* "sharegpt", "fixed:16,32", or the file's name as given. */
+const char     *kvp_workload_get_source     (KvpWorkload               *self);
+guint64         kvp_workload_get_seed       (KvpWorkload               *self);
+double          kvp_workload_get_request_rate (KvpWorkload             *self);
+double          kvp_workload_get_mean_prompt (KvpWorkload              *self);
+double          kvp_workload_get_mean_output (KvpWorkload              *self);
+
+/* The deterministic generator the workloads draw from (SplitMix64), so the
+ * same seed gives the same requests on every machine and GLib version. */
+typedef struct
+{
+  guint64 state;
+} KvpRng;
+
+void            kvp_rng_init                (KvpRng                    *rng,
+                                             guint64                    seed);
+guint64         kvp_rng_next                (KvpRng                    *rng);
+/* Uniform in the open interval (0, 1). */
+double          kvp_rng_uniform             (KvpRng                    *rng);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpWorkload, kvp_workload_unref)
+
+G_END_DECLS

@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-simulation.c: tiny workloads worked out by hand for every scheme,
+ * preemption and resumption, every slot in one class at every step, the
+ * snapshots agree with the totals, the same seed gives the same bytes, and
+ * the paper's OPT-13B setting has the paper's shape. */
+
+#define G_LOG_DOMAIN "kvpage-test"
+
+#include "config.h"
+
+#include "kvp-error.h"
+#include "kvp-model.h"
+#include "kvp-simulation.h"
+
+enum { TS, RES, INT, EXT, FREE };
+
+static KvpWorkload *
+workload_of (const guint32 (*lengths)[2],
+             guint          n,
+             guint32        max_len)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree KvpRequest *requests = g_new0 (KvpRequest, n);
+  KvpWorkload *workload;
+
+  for (guint i = 0; i < n; i++)
+    {
+      requests[i].prompt_len = lengths[i][0];
+      requests[i].output_len = lengths[i][1];
+    }
+  workload = kvp_workload_new_from_requests (requests, n, max_len, &error);
+  g_assert_no_error (error);
+
+  return workload;
+}
+
+static KvpSimulation *
+simulate (KvpWorkload *workload,
+          guint32      block_size,
+          guint32      num_blocks,
+          guint32      max_seq_len,
+          guint        schemes)
+{
+  g_autoptr(GError) error = NULL;
+  KvpSimConfig config = { block_size, num_blocks, max_seq_len, schemes };
+  KvpSimulation *sim = kvp_simulation_new (workload, &config, &error);
+
+  g_assert_no_error (error);
+
+  return sim;
+}
+
+/* expected: per step {token, reservation, internal, external, free, running, waiting} */
+static void
+assert_steps (KvpSimulation  *sim,
+              KvpScheme       scheme,
+              const guint64 (*expected)[7],
+              guint           n_expected)
+{
+  guint n_steps;
+  const KvpSimStep *steps = kvp_simulation_get_steps (sim, scheme, &n_steps);
+
+  g_assert_cmpuint (n_steps, ==, n_expected);
+  for (guint s = 0; s < n_steps; s++)
+    {
+      g_test_message ("%s step %u", kvp_scheme_to_string (scheme), s);
+      for (guint c = 0; c < KVP_N_SLOT_CLASSES; c++)
+        g_assert_cmpuint (steps[s].slots[c], ==, expected[s][c]);
+      g_assert_cmpuint (steps[s].n_running, ==, expected[s][5]);
+      g_assert_cmpuint (steps[s].n_waiting, ==, expected[s][6]);
+    }
+}
+
+static void
+assert_blocks (const KvpSimRequestState *state,
+               const guint32            *blocks,
+               guint                     n_blocks)
+{
+  g_assert_cmpuint (state->n_blocks, ==, n_blocks);
+  for (guint i = 0; i < n_blocks; i++)
+    g_assert_cmpuint (state->blocks[i], ==, blocks[i]);
+}
+
+/* B = 4, 4 blocks; A: prompt 3, output 2; B: prompt 5, output 3. */
+static void
+test_paged_by_hand (void)
+{
+  static const guint32 lengths[][2] = { { 3, 2 }, { 5, 3 } };
+  static const guint64 expected[][7] = {
+    /* A holds 3 + 1 in block 0, B 5 + 1 in blocks 1–2 (2 slots it will
+     * fill), one block free. */
+    { 10, 2, 0, 0, 4, 2, 0 },
+    /* A's 5th token takes block 3, whose last 3 slots lie past A's final
+     * length 5: internal fragmentation.  A finishes. */
+    { 12, 1, 3, 0, 0, 2, 0 },
+    { 8, 0, 0, 0, 8, 1, 0 },
+  };
+  static const guint32 a_blocks[] = { 0, 3 };
+  static const guint32 b_blocks[] = { 1, 2 };
+  g_autoptr(KvpWorkload) workload = workload_of (lengths, 2, 16);
+  g_autoptr(KvpSimulation) sim = simulate (workload, 4, 4, 16, 1u << KVP_SCHEME_PAGED);
+  g_autoptr(KvpSimSnapshot) snap = NULL;
+  const KvpSimStats *stats = kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED);
+  const KvpSimEvent *events;
+  guint n_events;
+
+  g_assert_false (kvp_simulation_has_scheme (sim, KVP_SCHEME_MAX));
+  assert_steps (sim, KVP_SCHEME_PAGED, expected, G_N_ELEMENTS (expected));
+
+  /* Step 1: A's new block, then A finishes. */
+  events = kvp_simulation_get_events (sim, KVP_SCHEME_PAGED, 1, &n_events);
+  g_assert_cmpuint (n_events, ==, 2);
+  g_assert_cmpuint (events[0].kind, ==, KVP_SIM_EVENT_ALLOCATE);
+  g_assert_cmpuint (events[0].request, ==, 0);
+  g_assert_cmpuint (events[0].value, ==, 3);
+  g_assert_cmpuint (events[1].kind, ==, KVP_SIM_EVENT_FINISH);
+
+  snap = kvp_simulation_get_snapshot (sim, KVP_SCHEME_PAGED, 1);
+  g_assert_cmpuint (snap->n_running, ==, 2);
+  g_assert_cmpuint (snap->running[0], ==, 0);
+  g_assert_cmpuint (snap->running[1], ==, 1);
+  g_assert_cmpuint (snap->requests[0].status, ==, KVP_REQUEST_RUNNING);
+  g_assert_cmpuint (snap->requests[0].generated, ==, 2);
+  g_assert_cmpuint (snap->requests[0].tokens_held, ==, 5);
+  g_assert_cmpuint (snap->requests[0].last_block_fill, ==, 1);
+  assert_blocks (&snap->requests[0], a_blocks, 2);
+  assert_blocks (&snap->requests[1], b_blocks, 2);
+  g_assert_cmpuint (snap->requests[1].last_block_fill, ==, 3);
+  g_clear_pointer (&snap, kvp_sim_snapshot_free);
+
+  snap = kvp_simulation_get_snapshot (sim, KVP_SCHEME_PAGED, 2);
+  g_assert_cmpuint (snap->requests[0].status, ==, KVP_REQUEST_FINISHED);
+  g_assert_cmpuint (snap->requests[0].n_blocks, ==, 0);
+  g_assert_cmpuint (snap->requests[1].tokens_held, ==, 8);
+  g_assert_cmpuint (snap->requests[1].last_block_fill, ==, 4);
+
+  g_assert_cmpuint (stats->steps, ==, 3);
+  g_assert_cmpuint (stats->finished_requests, ==, 2);
+  g_assert_cmpuint (stats->max_batch_size, ==, 2);
+  g_assert_cmpfloat_with_epsilon (stats->mean_batch_size, 5.0 / 3, 1e-12);
+  g_assert_cmpfloat_with_epsilon (stats->tokens_per_step, 5.0 / 3, 1e-12);
+  g_assert_cmpfloat_with_epsilon (stats->percent[TS], 100.0 * 30 / 48, 1e-9);
+  g_assert_cmpfloat_with_epsilon (stats->percent[INT], 100.0 * 3 / 48, 1e-9);
+  g_assert_cmpfloat (stats->mean_wait_steps, ==, 0.0);
+}
+
+/* B = 2, 3 blocks; A: prompt 2, output 3; B: prompt 1, output 2.  B needs a
+ * second block at step 1 and none is free: it preempts itself, comes back
+ * at step 3 and recomputes. */
+static void
+test_preemption_by_hand (void)
+{
+  static const guint32 lengths[][2] = { { 2, 3 }, { 1, 2 } };
+  static const guint64 expected[][7] = {
+    { 5, 1, 0, 0, 0, 2, 0 },
+    /* B is back in the queue: the free block cannot serve it this step. */
+    { 4, 0, 0, 2, 0, 1, 1 },
+    /* A takes the free block; its last slot is past its final length. */
+    { 5, 0, 1, 0, 0, 1, 1 },
+    /* B recomputes 1 + 1 tokens and generates its last. */
+    { 3, 0, 1, 0, 2, 1, 0 },
+  };
+  static const guint32 b_blocks[] = { 2, 1 };
+  g_autoptr(KvpWorkload) workload = workload_of (lengths, 2, 16);
+  g_autoptr(KvpSimulation) sim = simulate (workload, 2, 3, 16, 1u << KVP_SCHEME_PAGED);
+  const KvpSimStats *stats = kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED);
+  g_autoptr(KvpSimSnapshot) snap = NULL;
+
+  assert_steps (sim, KVP_SCHEME_PAGED, expected, G_N_ELEMENTS (expected));
+  g_assert_cmpuint (stats->preemptions, ==, 1);
+  g_assert_cmpuint (stats->finished_requests, ==, 2);
+  /* B waited two steps after its preemption. */
+  g_assert_cmpfloat (stats->mean_wait_steps, ==, 1.0);
+  g_assert_cmpfloat (stats->tokens_per_step, ==, 5.0 / 4);
+
+  snap = kvp_simulation_get_snapshot (sim, KVP_SCHEME_PAGED, 1);
+  g_assert_cmpuint (snap->n_waiting, ==, 1);
+  g_assert_cmpuint (snap->waiting[0], ==, 1);
+  g_assert_cmpuint (snap->requests[1].status, ==, KVP_REQUEST_WAITING);
+  g_assert_cmpuint (snap->requests[1].n_preemptions, ==, 1);
+  g_assert_cmpuint (snap->requests[1].generated, ==, 1);
+  g_assert_true (snap->requests[1].admitted);
+  g_assert_cmpuint (snap->requests[1].tokens_held, ==, 0);
+  g_clear_pointer (&snap, kvp_sim_snapshot_free);
+
+  /* A's blocks went back last first (2, 1, 0), so B gets 2 and 1. */
+  snap = kvp_simulation_get_snapshot (sim, KVP_SCHEME_PAGED, 3);
+  g_assert_cmpuint (snap->requests[1].status, ==, KVP_REQUEST_RUNNING);
+  g_assert_cmpuint (snap->requests[1].generated, ==, 2);
+  g_assert_cmpuint (snap->requests[1].tokens_held, ==, 3);
+  assert_blocks (&snap->requests[1], b_blocks, 2);
+  g_assert_cmpuint (snap->requests[1].last_block_fill, ==, 1);
+}
+
+/* 16 slots, max_seq_len 8; A: prompt 2, output 3; B: 1, 1; C: 3, 2. */
+static void
+test_reserve_ahead_by_hand (void)
+{
+  static const guint32 lengths[][2] = { { 2, 3 }, { 1, 1 }, { 3, 2 } };
+  /* Max: two blocks of 8; C waits for B's. */
+  static const guint64 max[][7] = {
+    { 5, 2, 9, 0, 0, 2, 1 },
+    { 8, 2, 6, 0, 0, 2, 0 },
+    { 10, 0, 6, 0, 0, 2, 0 },
+  };
+  /* Pow2: A reserves 2 + 4 = 6 (block 8), B 2 (block 2), C 3 + 2 = 5
+   * (block 8) and must wait although 6 slots are free. */
+  static const guint64 pow2[][7] = {
+    { 5, 2, 1, 8, 0, 2, 1 },
+    { 8, 2, 1, 5, 0, 2, 0 },
+    { 10, 0, 1, 5, 0, 2, 0 },
+  };
+  static const guint64 oracle[][7] = {
+    { 5, 2, 0, 9, 0, 2, 1 },
+    { 8, 2, 0, 6, 0, 2, 0 },
+    { 10, 0, 0, 6, 0, 2, 0 },
+  };
+  g_autoptr(KvpWorkload) workload = workload_of (lengths, 3, 8);
+  g_autoptr(KvpSimulation) sim = simulate (workload, 4, 4, 8, 0);
+  g_autoptr(KvpSimSnapshot) snap = NULL;
+
+  assert_steps (sim, KVP_SCHEME_MAX, max, 3);
+  assert_steps (sim, KVP_SCHEME_POW2, pow2, 3);
+  assert_steps (sim, KVP_SCHEME_ORACLE, oracle, 3);
+
+  for (KvpScheme s = KVP_SCHEME_MAX; s <= KVP_SCHEME_ORACLE; s++)
+    {
+      g_assert_cmpuint (kvp_simulation_get_stats (sim, s)->preemptions, ==, 0);
+      g_assert_cmpfloat_with_epsilon (kvp_simulation_get_stats (sim, s)->mean_wait_steps, 1.0 / 3, 1e-12);
+    }
+
+  /* Pow2 at step 0: A at 0 in a block of 8, B at 8 in a block of 2. */
+  snap = kvp_simulation_get_snapshot (sim, KVP_SCHEME_POW2, 0);
+  g_assert_cmpuint (snap->requests[0].slot_offset, ==, 0);
+  g_assert_cmpuint (snap->requests[0].reserved, ==, 6);
+  g_assert_cmpuint (snap->requests[0].rounded, ==, 8);
+  g_assert_cmpuint (snap->requests[0].tokens_held, ==, 3);
+  g_assert_cmpuint (snap->requests[0].final_len, ==, 5);
+  g_assert_cmpuint (snap->requests[1].slot_offset, ==, 8);
+  g_assert_cmpuint (snap->requests[1].rounded, ==, 2);
+  g_assert_cmpuint (snap->requests[2].status, ==, KVP_REQUEST_WAITING);
+  g_clear_pointer (&snap, kvp_sim_snapshot_free);
+
+  /* C takes the merged block at 8 once B is gone. */
+  snap = kvp_simulation_get_snapshot (sim, KVP_SCHEME_POW2, 1);
+  g_assert_cmpuint (snap->requests[1].status, ==, KVP_REQUEST_FINISHED);
+  g_assert_cmpuint (snap->requests[2].slot_offset, ==, 8);
+  g_assert_cmpuint (snap->requests[2].tokens_held, ==, 4);
+}
+
+/* Slot classes recomputed from a snapshot's contents, to check the running
+ * sums and the replay against each other. */
+static void
+assert_snapshot_matches (KvpSimulation  *sim,
+                         KvpSimSnapshot *snap)
+{
+  const KvpSimConfig *config = kvp_simulation_get_config (sim);
+  guint64 n_slots = kvp_simulation_get_n_slots (sim);
+  guint64 slots[KVP_N_SLOT_CLASSES] = { 0 };
+  guint64 taken = 0;
+  guint n_running = 0;
+  g_autoptr(GHashTable) blocks = g_hash_table_new (NULL, NULL);
+  guint64 sum = 0;
+
+  for (guint i = 0; i < snap->n_requests; i++)
+    {
+      const KvpSimRequestState *r = &snap->requests[i];
+
+      if (r->status != KVP_REQUEST_RUNNING)
+        {
+          g_assert_cmpuint (r->tokens_held, ==, 0);
+          continue;
+        }
+
+      n_running++;
+      g_assert_cmpuint (r->tokens_held, ==, r->prompt_len + r->generated);
+      slots[TS] += r->tokens_held;
+      if (snap->scheme == KVP_SCHEME_PAGED)
+        {
+          guint64 room = (guint64) r->n_blocks * config->block_size;
+
+          g_assert_cmpuint (r->n_blocks, ==, (r->tokens_held + config->block_size - 1) / config->block_size);
+          g_assert_cmpuint (r->last_block_fill, ==, r->tokens_held - (r->n_blocks - 1) * config->block_size);
+          for (guint b = 0; b < r->n_blocks; b++)
+            {
+              g_assert_cmpuint (r->blocks[b], <, config->num_blocks);
+              g_assert_false (g_hash_table_contains (blocks, GUINT_TO_POINTER (r->blocks[b] + 1)));
+              g_hash_table_add (blocks, GUINT_TO_POINTER (r->blocks[b] + 1));
+            }
+          slots[RES] += MIN (room, r->final_len) - r->tokens_held;
+          slots[INT] += room - MIN (room, r->final_len);
+          taken += room;
+        }
+      else
+        {
+          g_assert_cmpuint (r->slot_offset % r->rounded, ==, 0);
+          g_assert_cmpuint (r->slot_offset + r->rounded, <=, n_slots);
+          slots[RES] += r->final_len - r->tokens_held;
+          slots[INT] += r->reserved - r->final_len;
+          slots[EXT] += r->rounded - r->reserved;
+          taken += r->rounded;
+        }
+    }
+
+  g_assert_cmpuint (n_running, ==, snap->n_running);
+  g_assert_cmpuint (snap->n_running, ==, snap->totals.n_running);
+  g_assert_cmpuint (snap->n_waiting, ==, snap->totals.n_waiting);
+  if (snap->n_waiting > 0)
+    slots[EXT] += n_slots - taken;
+  else
+    slots[FREE] += n_slots - taken;
+
+  for (guint c = 0; c < KVP_N_SLOT_CLASSES; c++)
+    {
+      g_assert_cmpuint (slots[c], ==, snap->totals.slots[c]);
+      sum += snap->totals.slots[c];
+    }
+  g_assert_cmpuint (sum, ==, n_slots);
+}
+
+static void
+test_invariant_every_step (void)
+{
+  g_autoptr(GError) error = NULL;
+  KvpWorkloadOptions options;
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+
+  /* A small pool under Poisson load: preemptions, queues, idle gaps. */
+  kvp_workload_options_init (&options);
+  options.source = "sharegpt";
+  options.n_requests = 60;
+  options.seed = 11;
+  options.request_rate = 6.0;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+  sim = simulate (workload, 16, 160, 2048, 0);
+
+  for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
+    {
+      guint n_steps;
+      const KvpSimStep *steps = kvp_simulation_get_steps (sim, s, &n_steps);
+      const KvpSimStats *stats = kvp_simulation_get_stats (sim, s);
+      double percent = 0;
+
+      g_assert_cmpuint (stats->finished_requests, ==, 60);
+      for (guint c = 0; c < KVP_N_SLOT_CLASSES; c++)
+        percent += stats->percent[c];
+      g_assert_cmpfloat_with_epsilon (percent, 100.0, 1e-9);
+
+      for (guint k = 0; k < n_steps; k++)
+        {
+          g_autoptr(KvpSimSnapshot) snap = kvp_simulation_get_snapshot (sim, s, k);
+
+          g_assert_cmpuint (steps[k].n_running, >, 0);
+          g_assert_true (k == 0 || steps[k].clock > steps[k - 1].clock);
+          assert_snapshot_matches (sim, snap);
+        }
+    }
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->preemptions, >, 0);
+}
+
+static char *
+json_of (KvpSimulation *sim)
+{
+  g_autoptr(JsonNode) root = kvp_simulation_to_json (sim);
+
+  return json_to_string (root, TRUE);
+}
+
+static void
+test_deterministic (void)
+{
+  char *texts[3] = { NULL };
+  char *csv[2] = { NULL };
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      KvpWorkloadOptions options;
+      g_autoptr(KvpWorkload) workload = NULL;
+      g_autoptr(KvpSimulation) sim = NULL;
+
+      kvp_workload_options_init (&options);
+      options.n_requests = 300;
+      options.seed = i < 2 ? 99 : 100;
+      options.request_rate = 3.0;
+      workload = kvp_workload_new (&options, &error);
+      g_assert_no_error (error);
+      sim = simulate (workload, 16, 983, 2048, 0);
+      texts[i] = json_of (sim);
+      if (i < 2)
+        csv[i] = kvp_simulation_to_csv (sim);
+    }
+
+  g_assert_cmpstr (texts[0], ==, texts[1]);
+  g_assert_cmpstr (csv[0], ==, csv[1]);
+  g_assert_cmpstr (texts[0], !=, texts[2]);
+  for (guint i = 0; i < 3; i++)
+    g_free (texts[i]);
+  for (guint i = 0; i < 2; i++)
+    g_free (csv[i]);
+}
+
+static void
+test_never_fits (void)
+{
+  static const guint32 lengths[][2] = { { 10, 10 }, { 30, 10 } };
+  g_autoptr(KvpWorkload) workload = workload_of (lengths, 2, 64);
+  KvpSimConfig paged = { 4, 8, 64, 1u << KVP_SCHEME_PAGED };
+  KvpSimConfig max = { 4, 12, 64, 1u << KVP_SCHEME_MAX };
+  KvpSimConfig oracle = { 4, 12, 64, 1u << KVP_SCHEME_ORACLE };
+  KvpSimConfig short_len = { 4, 100, 32, 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+
+  /* 40 tokens need 10 blocks of 4; the pool has 8. */
+  sim = kvp_simulation_new (workload, &paged, &error);
+  g_assert_null (sim);
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "Request 1"));
+  g_assert_nonnull (strstr (error->message, "10 blocks"));
+  g_clear_error (&error);
+
+  /* 48 slots = 32 + 16: Max's 64 never fits, Oracle's 40 → 64 neither. */
+  sim = kvp_simulation_new (workload, &max, &error);
+  g_assert_null (sim);
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "Request 0"));
+  g_assert_nonnull (strstr (error->message, "max"));
+  g_clear_error (&error);
+
+  sim = kvp_simulation_new (workload, &oracle, &error);
+  g_assert_null (sim);
+  g_assert_nonnull (strstr (error->message, "Request 1"));
+  g_assert_nonnull (strstr (error->message, "oracle"));
+  g_clear_error (&error);
+
+  sim = kvp_simulation_new (workload, &short_len, &error);
+  g_assert_null (sim);
+  g_assert_nonnull (strstr (error->message, "maximum sequence length 32"));
+}
+
+static void
+test_scheme_names (void)
+{
+  static const char *bad[] = { "", "paged,", "paged,paged", "vllm", "max;pow2" };
+  guint mask = 0;
+
+  g_assert_true (kvp_scheme_mask_parse ("oracle,paged", &mask, NULL));
+  g_assert_cmpuint (mask, ==, (1u << KVP_SCHEME_ORACLE) | (1u << KVP_SCHEME_PAGED));
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (kvp_scheme_mask_parse (bad[i], &mask, &error));
+      g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+    }
+  g_assert_cmpstr (kvp_slot_class_to_string (KVP_SLOT_EXTERNAL_FRAGMENTATION), ==, "external_fragmentation");
+}
+
+/* Kwon et al. §6.2 / Fig. 2: OPT-13B on an A100-40GB keeps 12 GiB of KV,
+ * 15,728 token slots = 983 blocks of 16, and serves ShareGPT. */
+static void
+test_paper_setting (void)
+{
+  g_autoptr(GError) error = NULL;
+  const KvpModel *model = kvp_model_lookup ("opt-13b", &error);
+  KvpWorkloadOptions options;
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  const KvpSimStats *st[KVP_N_SCHEMES];
+  guint64 bytes_per_token = 0;
+  guint32 num_blocks;
+
+  g_assert_no_error (error);
+  kvp_model_bytes_per_token (model, KVP_DTYPE_FP16, &bytes_per_token, &error);
+  g_assert_no_error (error);
+  num_blocks = (guint32) ((G_GUINT64_CONSTANT (12) << 30) / bytes_per_token / 16);
+  g_assert_cmpuint (num_blocks, ==, 983);
+
+  kvp_workload_options_init (&options);
+  options.source = "sharegpt";
+  options.n_requests = 2000;
+  options.seed = 1;
+  options.max_len = model->max_context;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+  sim = simulate (workload, 16, num_blocks, model->max_context, 0);
+  g_assert_cmpuint (kvp_simulation_get_n_slots (sim), ==, 15728);
+
+  for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
+    {
+      st[s] = kvp_simulation_get_stats (sim, s);
+      g_test_message ("%-6s token %.1f reservation %.1f internal %.1f external %.1f free %.1f batch %.1f",
+                      kvp_scheme_to_string (s), st[s]->percent[TS], st[s]->percent[RES],
+                      st[s]->percent[INT], st[s]->percent[EXT], st[s]->percent[FREE],
+                      st[s]->mean_batch_size);
+      g_assert_cmpuint (st[s]->finished_requests, ==, 2000);
+    }
+
+  /* Paged keeps far more in token states than any reserve-ahead scheme. */
+  g_assert_cmpfloat (st[KVP_SCHEME_PAGED]->percent[TS], >, 90.0);
+  g_assert_cmpfloat (st[KVP_SCHEME_ORACLE]->percent[TS], <, 50.0);
+  g_assert_cmpfloat (st[KVP_SCHEME_PAGED]->percent[TS], >, 2 * st[KVP_SCHEME_ORACLE]->percent[TS]);
+  /* Max < Pow2 < Oracle, and the batch sizes follow. */
+  g_assert_cmpfloat (st[KVP_SCHEME_MAX]->percent[TS], <, st[KVP_SCHEME_POW2]->percent[TS]);
+  g_assert_cmpfloat (st[KVP_SCHEME_POW2]->percent[TS], <, st[KVP_SCHEME_ORACLE]->percent[TS]);
+  g_assert_cmpfloat (st[KVP_SCHEME_MAX]->mean_batch_size, <, st[KVP_SCHEME_POW2]->mean_batch_size);
+  g_assert_cmpfloat (st[KVP_SCHEME_POW2]->mean_batch_size, <, st[KVP_SCHEME_ORACLE]->mean_batch_size);
+  g_assert_cmpfloat (st[KVP_SCHEME_ORACLE]->mean_batch_size, <, st[KVP_SCHEME_PAGED]->mean_batch_size);
+  /* Max: seven 2048-slot reservations at most; internal ≫ reservation. */
+  g_assert_cmpuint (st[KVP_SCHEME_MAX]->max_batch_size, ==, 7);
+  g_assert_cmpfloat (st[KVP_SCHEME_MAX]->percent[INT], >, 2 * st[KVP_SCHEME_MAX]->percent[RES]);
+  /* Oracle knows the output: no internal fragmentation at all. */
+  g_assert_cmpfloat (st[KVP_SCHEME_ORACLE]->percent[INT], ==, 0.0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/core/simulation/paged-by-hand", test_paged_by_hand);
+  g_test_add_func ("/core/simulation/preemption-by-hand", test_preemption_by_hand);
+  g_test_add_func ("/core/simulation/reserve-ahead-by-hand", test_reserve_ahead_by_hand);
+  g_test_add_func ("/core/simulation/invariant-every-step", test_invariant_every_step);
+  g_test_add_func ("/core/simulation/deterministic", test_deterministic);
+  g_test_add_func ("/core/simulation/never-fits", test_never_fits);
+  g_test_add_func ("/core/simulation/scheme-names", test_scheme_names);
+  g_test_add_func ("/core/simulation/paper-setting", test_paper_setting);
+
+  return g_test_run ();
+}

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-workload.c: the built-in workloads have the paper's means and vLLM's
+ * filter, the same seed gives the same requests everywhere, and every bad
+ * workload file is refused with its name and line. */
+
+#define G_LOG_DOMAIN "kvpage-test"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+
+#include "kvp-error.h"
+#include "kvp-workload.h"
+
+static KvpWorkload *
+make (const char *source,
+      guint       n_requests,
+      guint64     seed,
+      double      rate,
+      guint32     max_len)
+{
+  g_autoptr(GError) error = NULL;
+  KvpWorkloadOptions options;
+  KvpWorkload *workload;
+
+  kvp_workload_options_init (&options);
+  options.source = source;
+  options.n_requests = n_requests;
+  options.seed = seed;
+  options.request_rate = rate;
+  options.max_len = max_len;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+
+  return workload;
+}
+
+static void
+test_rng_reference (void)
+{
+  KvpRng rng;
+
+  /* SplitMix64's published first outputs for seed 0: a different generator
+   * (or a changed one) shows here before anywhere else. */
+  kvp_rng_init (&rng, 0);
+  g_assert_cmpuint (kvp_rng_next (&rng), ==, G_GUINT64_CONSTANT (0xe220a8397b1dcdaf));
+  g_assert_cmpuint (kvp_rng_next (&rng), ==, G_GUINT64_CONSTANT (0x6e789e6aa1b965f4));
+  g_assert_cmpuint (kvp_rng_next (&rng), ==, G_GUINT64_CONSTANT (0x06c45d188009454f));
+
+  for (guint i = 0; i < 10000; i++)
+    {
+      double u = kvp_rng_uniform (&rng);
+
+      g_assert_cmpfloat (u, >, 0.0);
+      g_assert_cmpfloat (u, <, 1.0);
+    }
+}
+
+static void
+test_seed_fixes_bytes (void)
+{
+  /* The first requests of seed 1, as every machine must draw them. */
+  static const guint32 sharegpt[][2] = { { 136, 436 }, { 689, 228 }, { 106, 457 }, { 318, 267 }, { 75, 500 } };
+  static const guint32 alpaca[][2] = { { 19, 69 }, { 42, 50 }, { 16, 70 }, { 28, 54 }, { 14, 74 } };
+  g_autoptr(KvpWorkload) a = make ("sharegpt", 5, 1, 0.0, 2048);
+  g_autoptr(KvpWorkload) b = make ("alpaca", 5, 1, 0.0, 2048);
+  g_autoptr(KvpWorkload) c = make ("sharegpt", 5, 2, 0.0, 2048);
+  const KvpRequest *ra = kvp_workload_get_requests (a, NULL);
+  const KvpRequest *rb = kvp_workload_get_requests (b, NULL);
+  const KvpRequest *rc = kvp_workload_get_requests (c, NULL);
+  gboolean differs = FALSE;
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_assert_cmpuint (ra[i].prompt_len, ==, sharegpt[i][0]);
+      g_assert_cmpuint (ra[i].output_len, ==, sharegpt[i][1]);
+      g_assert_cmpuint (rb[i].prompt_len, ==, alpaca[i][0]);
+      g_assert_cmpuint (rb[i].output_len, ==, alpaca[i][1]);
+      g_assert_cmpfloat (ra[i].arrival, ==, 0.0);
+      g_assert_cmpuint (ra[i].arrival_step, ==, 0);
+      differs |= rc[i].prompt_len != ra[i].prompt_len;
+    }
+  g_assert_true (differs);
+}
+
+typedef struct
+{
+  double mean;
+  double cv;   /* standard deviation / mean */
+} Moments;
+
+static void
+moments (KvpWorkload *workload,
+         Moments     *prompt,
+         Moments     *output)
+{
+  guint n;
+  const KvpRequest *r = kvp_workload_get_requests (workload, &n);
+  double sp = 0, so = 0, sp2 = 0, so2 = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      sp += r[i].prompt_len;
+      so += r[i].output_len;
+      sp2 += (double) r[i].prompt_len * r[i].prompt_len;
+      so2 += (double) r[i].output_len * r[i].output_len;
+    }
+  prompt->mean = sp / n;
+  output->mean = so / n;
+  prompt->cv = sqrt (sp2 / n - prompt->mean * prompt->mean) / prompt->mean;
+  output->cv = sqrt (so2 / n - output->mean * output->mean) / output->mean;
+}
+
+static void
+test_builtin_means (void)
+{
+  g_autoptr(KvpWorkload) sharegpt = make ("sharegpt", 200000, 7, 0.0, 2048);
+  g_autoptr(KvpWorkload) alpaca = make ("alpaca", 200000, 7, 0.0, 2048);
+  Moments sp, so, ap, ao;
+  guint n;
+  const KvpRequest *r = kvp_workload_get_requests (sharegpt, &n);
+
+  moments (sharegpt, &sp, &so);
+  moments (alpaca, &ap, &ao);
+
+  /* The paper's means (§6.1), within sampling error of 200,000 draws. */
+  g_assert_cmpfloat_with_epsilon (sp.mean, 161.31, 161.31 * 0.01);
+  g_assert_cmpfloat_with_epsilon (so.mean, 337.99, 337.99 * 0.01);
+  g_assert_cmpfloat_with_epsilon (ap.mean, 19.31, 19.31 * 0.01);
+  g_assert_cmpfloat_with_epsilon (ao.mean, 58.45, 58.45 * 0.01);
+
+  /* ShareGPT varies more. */
+  g_assert_cmpfloat (sp.cv, >, ap.cv + 0.2);
+  g_assert_cmpfloat (so.cv, >, ao.cv + 0.2);
+
+  /* vLLM's benchmark filter. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_cmpuint (r[i].prompt_len, >=, 4);
+      g_assert_cmpuint (r[i].output_len, >=, 4);
+      g_assert_cmpuint (r[i].prompt_len, <=, 1024);
+      g_assert_cmpuint (r[i].prompt_len + r[i].output_len, <=, 2048);
+    }
+}
+
+static void
+test_short_context (void)
+{
+  g_autoptr(KvpWorkload) workload = make ("sharegpt", 5000, 3, 0.0, 512);
+  guint n;
+  const KvpRequest *r = kvp_workload_get_requests (workload, &n);
+
+  g_assert_cmpuint (n, ==, 5000);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpuint (r[i].prompt_len + r[i].output_len, <=, 512);
+}
+
+static void
+test_generators (void)
+{
+  g_autoptr(KvpWorkload) fixed = make ("fixed:16,32", 10, 0, 0.0, 2048);
+  g_autoptr(KvpWorkload) uniform = make ("uniform:1-100,5-6", 2000, 0, 0.0, 2048);
+  guint n;
+  const KvpRequest *r = kvp_workload_get_requests (fixed, &n);
+  gboolean seen_lo = FALSE, seen_hi = FALSE;
+
+  g_assert_cmpuint (n, ==, 10);
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_cmpuint (r[i].prompt_len, ==, 16);
+      g_assert_cmpuint (r[i].output_len, ==, 32);
+    }
+
+  r = kvp_workload_get_requests (uniform, &n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_cmpuint (r[i].prompt_len, >=, 1);
+      g_assert_cmpuint (r[i].prompt_len, <=, 100);
+      g_assert_cmpuint (r[i].output_len, >=, 5);
+      g_assert_cmpuint (r[i].output_len, <=, 6);
+      seen_lo |= r[i].output_len == 5;
+      seen_hi |= r[i].output_len == 6;
+    }
+  g_assert_true (seen_lo && seen_hi);
+  g_assert_cmpstr (kvp_workload_get_source (uniform), ==, "uniform:1-100,5-6");
+}
+
+static void
+test_bad_generators (void)
+{
+  static const char *bad[] = {
+    "fixed:", "fixed:16", "fixed:0,5", "fixed:16,-1", "fixed:a,b", "fixed:1,2,3",
+    "uniform:1-2", "uniform:5-1,1-2", "uniform:1-2-3,4", "fixed:2000,100",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      KvpWorkloadOptions options;
+      g_autoptr(KvpWorkload) workload = NULL;
+
+      kvp_workload_options_init (&options);
+      options.source = bad[i];
+      workload = kvp_workload_new (&options, &error);
+      g_assert_null (workload);
+      g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, bad[i]));
+    }
+}
+
+static void
+test_poisson (void)
+{
+  g_autoptr(KvpWorkload) workload = make ("sharegpt", 20000, 5, 4.0, 2048);
+  g_autoptr(KvpWorkload) still = make ("sharegpt", 20000, 5, 0.0, 2048);
+  guint n;
+  const KvpRequest *r = kvp_workload_get_requests (workload, &n);
+  const KvpRequest *s = kvp_workload_get_requests (still, NULL);
+
+  /* Mean gap 1 / rate, arrivals in order, steps from seconds, and the
+   * lengths do not depend on the rate. */
+  g_assert_cmpfloat_with_epsilon (r[n - 1].arrival / n, 0.25, 0.25 * 0.03);
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_cmpfloat (r[i].arrival, >, i > 0 ? r[i - 1].arrival - 1e-300 : 0.0);
+      g_assert_cmpuint (r[i].arrival_step, ==, (guint32) floor (r[i].arrival / KVP_WORKLOAD_STEP_SECONDS));
+      g_assert_cmpuint (r[i].prompt_len, ==, s[i].prompt_len);
+      g_assert_cmpuint (r[i].output_len, ==, s[i].output_len);
+    }
+}
+
+static char *
+write_temp (const char *name,
+            const char *contents,
+            gssize      length)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-workload-XXXXXX", &error);
+  char *path;
+
+  g_assert_no_error (error);
+  path = g_build_filename (dir, name, NULL);
+  g_file_set_contents (path, contents, length, &error);
+  g_assert_no_error (error);
+
+  return path;
+}
+
+static void
+remove_temp (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static KvpWorkload *
+load (const char  *path,
+      guint        n_requests,
+      double       rate,
+      GError     **error)
+{
+  KvpWorkloadOptions options;
+
+  kvp_workload_options_init (&options);
+  options.source = path;
+  options.n_requests = n_requests;
+  options.request_rate = rate;
+  options.max_len = 2048;
+
+  return kvp_workload_new (&options, error);
+}
+
+/* Refused as bad input, with the words the message must hold. */
+static void
+assert_refused (KvpWorkload  *workload,
+                GError      **error,
+                const char   *says)
+{
+  g_assert_null (workload);
+  g_assert_error (*error, KVP_ERROR, KVP_ERROR_INVALID);
+  if (says != NULL)
+    g_assert_nonnull (strstr ((*error)->message, says));
+  g_clear_error (error);
+}
+
+static void
+test_files (void)
+{
+  static const struct
+  {
+    const char *name;
+    const char *text;
+    guint       n;
+    double      last_arrival;
+  } cases[] = {
+    { "a.jsonl", "{\"prompt_len\": 10, \"output_len\": 20}\n\n{\"output_len\": 5, \"prompt_len\": 1}\n", 2, 0.0 },
+    { "a.jsonl", "{\"prompt_len\": 10, \"output_len\": 20, \"arrival\": 0.5}\r\n{\"prompt_len\": 3, \"output_len\": 4, \"arrival\": 2}", 2, 2.0 },
+    { "a.csv", "prompt_len,output_len\n10,20\n1,5\n3,3\n", 3, 0.0 },
+    { "a.csv", "arrival , output_len, prompt_len\r\n0,20,10\r\n1.25,5,1\r\n", 2, 1.25 },
+    /* No known extension: the first character decides. */
+    { "trace", "{\"prompt_len\": 7, \"output_len\": 8}\n", 1, 0.0 },
+    { "trace.txt", "prompt_len,output_len\n7,8\n", 1, 0.0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = write_temp (cases[i].name, cases[i].text, -1);
+      g_autoptr(KvpWorkload) workload = load (path, 0, 0.0, &error);
+      guint n;
+      const KvpRequest *r;
+
+      g_assert_no_error (error);
+      r = kvp_workload_get_requests (workload, &n);
+      g_assert_cmpuint (n, ==, cases[i].n);
+      g_assert_cmpuint (r[0].prompt_len, ==, i < 4 ? 10 : 7);
+      g_assert_cmpuint (r[0].output_len, ==, i < 4 ? 20 : 8);
+      g_assert_cmpfloat (r[n - 1].arrival, ==, cases[i].last_arrival);
+      g_assert_cmpuint (r[n - 1].arrival_step, ==, (guint32) floor (cases[i].last_arrival / KVP_WORKLOAD_STEP_SECONDS));
+      remove_temp (path);
+    }
+}
+
+static void
+test_file_first_n_and_rate (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *plain = write_temp ("p.csv", "prompt_len,output_len\n1,2\n3,4\n5,6\n", -1);
+  g_autofree char *timed = write_temp ("t.csv", "prompt_len,output_len,arrival\n1,2,0\n3,4,1\n", -1);
+  g_autoptr(KvpWorkload) first = load (plain, 2, 0.0, &error);
+  g_autoptr(KvpWorkload) paced = NULL;
+  g_autoptr(KvpWorkload) bad = NULL;
+  guint n;
+
+  g_assert_no_error (error);
+  kvp_workload_get_requests (first, &n);
+  g_assert_cmpuint (n, ==, 2);
+
+  paced = load (plain, 0, 10.0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (kvp_workload_get_requests (paced, NULL)[2].arrival, >, 0.0);
+
+  bad = load (plain, 4, 0.0, &error);
+  assert_refused (bad, &error, "--requests 4");
+  bad = load (timed, 0, 10.0, &error);
+  assert_refused (bad, &error, "--request-rate");
+
+  remove_temp (plain);
+  remove_temp (timed);
+}
+
+static void
+test_bad_files (void)
+{
+  static const struct
+  {
+    const char *name;
+    const char *text;
+    gssize      length;
+    guint       line;
+    const char *says;
+  } cases[] = {
+    { "b.csv", "prompt_len,output_len,colour\n1,2,red\n", -1, 1, "colour" },
+    { "b.csv", "prompt_len,prompt_len\n", -1, 1, "twice" },
+    { "b.csv", "prompt_len\n5\n", -1, 1, "output_len" },
+    { "b.csv", "prompt_len,output_len\n1,2\n0,5\n", -1, 3, "prompt_len" },
+    { "b.csv", "prompt_len,output_len\n1,-2\n", -1, 2, "output_len" },
+    { "b.csv", "prompt_len,output_len\n1.5,2\n", -1, 2, "prompt_len" },
+    { "b.csv", "prompt_len,output_len\n1,2,3\n", -1, 2, "fields" },
+    { "b.csv", "prompt_len,output_len\n\n\n3000,1\n", -1, 4, "longer than the model allows" },
+    { "b.csv", "prompt_len,output_len\n2000,100\n", -1, 2, "more than the model allows" },
+    { "b.csv", "prompt_len,output_len,arrival\n1,2,5\n1,2,4\n", -1, 3, "sort" },
+    { "b.csv", "prompt_len,output_len,arrival\n1,2,-1\n", -1, 2, "arrival" },
+    { "b.csv", "prompt_len,output_len,arrival\n1,2,nan\n", -1, 2, "arrival" },
+    { "b.csv", "prompt_len,output_len\n1,2\n\xff\xfe,3\n", -1, 3, "UTF-8" },
+    { "b.csv", "prompt_len,output_len\n1,2\n3\0,4\n", 31, 3, "NUL" },
+    { "b.jsonl", "{\"prompt_len\": 1, \"output_len\": 2}\nnot json\n", -1, 2, "JSON" },
+    { "b.jsonl", "[1, 2]\n", -1, 1, "JSON" },
+    { "b.jsonl", "{\"prompt_len\": 1, \"output_len\": 2, \"model\": \"x\"}\n", -1, 1, "model" },
+    { "b.jsonl", "{\"prompt_len\": 1}\n", -1, 1, "output_len" },
+    { "b.jsonl", "{\"prompt_len\": 0, \"output_len\": 2}\n", -1, 1, "prompt_len" },
+    { "b.jsonl", "{\"prompt_len\": 1.5, \"output_len\": 2}\n", -1, 1, "prompt_len" },
+    { "b.jsonl", "{\"prompt_len\": \"1\", \"output_len\": 2}\n", -1, 1, "prompt_len" },
+    { "b.jsonl", "{\"prompt_len\": 1, \"output_len\": 2, \"arrival\": 1}\n{\"prompt_len\": 1, \"output_len\": 2}\n", -1, 2, "arrival" },
+    { "b.jsonl", "{\"prompt_len\": 1, \"output_len\": 2, \"arrival\": \"soon\"}\n", -1, 1, "arrival" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = write_temp (cases[i].name, cases[i].text, cases[i].length);
+      g_autoptr(KvpWorkload) workload = load (path, 0, 0.0, &error);
+      g_autofree char *where = g_strdup_printf ("line %u:", cases[i].line);
+
+      g_test_message ("case %u: %s", i, error != NULL ? error->message : "(accepted)");
+      g_assert_null (workload);
+      g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, path));
+      g_assert_nonnull (strstr (error->message, where));
+      g_assert_nonnull (strstr (error->message, cases[i].says));
+      g_assert_null (strchr (error->message, '\n'));
+      remove_temp (path);
+    }
+}
+
+static void
+test_missing_and_empty (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *empty = write_temp ("e.csv", "prompt_len,output_len\n\n", -1);
+  g_autoptr(KvpWorkload) workload = load ("/nonexistent/sharegtp", 0, 0.0, &error);
+
+  assert_refused (workload, &error, "sharegtp");
+  workload = load (empty, 0, 0.0, &error);
+  assert_refused (workload, &error, "no requests");
+  remove_temp (empty);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/core/workload/rng-reference", test_rng_reference);
+  g_test_add_func ("/core/workload/seed-fixes-bytes", test_seed_fixes_bytes);
+  g_test_add_func ("/core/workload/builtin-means", test_builtin_means);
+  g_test_add_func ("/core/workload/short-context", test_short_context);
+  g_test_add_func ("/core/workload/generators", test_generators);
+  g_test_add_func ("/core/workload/bad-generators", test_bad_generators);
+  g_test_add_func ("/core/workload/poisson", test_poisson);
+  g_test_add_func ("/core/workload/files", test_files);
+  g_test_add_func ("/core/workload/file-first-n-and-rate", test_file_first_n_and_rate);
+  g_test_add_func ("/core/workload/bad-files", test_bad_files);
+  g_test_add_func ("/core/workload/missing-and-empty", test_missing_and_empty);
+
+  return g_test_run ();
+}
