@@ -161,13 +161,8 @@ parse_params (GVariantDict  *options,
     }
 
   /* vLLM's name of the reserved length. */
-  if (g_variant_dict_lookup (options, "max-model-len", "&s", &text) &&
-      !kvp_param_parse (KVP_PARAM_MAX_SEQ_LEN, text, &params->max_seq_len, NULL))
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--max-model-len “%s” is not valid: use a whole number from 1 to %u."), text, KVP_MAX_SEQ_LEN);
-      return FALSE;
-    }
+  if (!kvp_cli_lookup_number (options, "max-model-len", 1, KVP_MAX_SEQ_LEN, &params->max_seq_len, error))
+    return FALSE;
 
   /* The default sequence shrinks to fit a short reservation; a sequence the
    * person asked for does not. */
@@ -391,23 +386,6 @@ export_picture (GVariantDict    *options,
   return EXIT_SUCCESS;
 }
 
-/* Reads a whole number option that is not a KvpParams field, when given. */
-static gboolean
-lookup_number (GVariantDict  *options,
-               const char    *name,
-               guint64        min,
-               guint64        max,
-               guint64       *out_value,
-               GError       **error)
-{
-  const char *text;
-
-  if (!g_variant_dict_lookup (options, name, "&s", &text))
-    return TRUE;
-
-  return kvp_cli_parse_number (name, text, min, max, out_value, error);
-}
-
 /* --simulate: the workload options are checked, the simulation run, and
  * the result printed as a table, JSON, and/or written as CSV. */
 static int
@@ -430,8 +408,8 @@ simulate (GVariantDict    *options,
   g_variant_dict_lookup (options, "csv", "^&ay", &csv_path);
   /* 0: the generators' default count, or all of a file's requests. */
   value = 0;
-  if (!lookup_number (options, "requests", 1, KVP_WORKLOAD_MAX_REQUESTS, &value, &error) ||
-      !lookup_number (options, "seed", 0, G_MAXUINT64, &wopts.seed, &error))
+  if (!kvp_cli_lookup_number (options, "requests", 1, KVP_WORKLOAD_MAX_REQUESTS, &value, &error) ||
+      !kvp_cli_lookup_number (options, "seed", 0, G_MAXUINT64, &wopts.seed, &error))
     goto usage;
   wopts.n_requests = value;
 

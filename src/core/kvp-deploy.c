@@ -10,6 +10,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "kvp-cli.h"
 #include "kvp-deploy.h"
 #include "kvp-error.h"
 
@@ -66,25 +67,6 @@ lookup_size (GVariantDict  *options,
   return FALSE;
 }
 
-static gboolean
-lookup_count (GVariantDict  *options,
-              const char    *name,
-              guint64        max,
-              guint64       *out,
-              GError       **error)
-{
-  const char *text;
-
-  if (!g_variant_dict_lookup (options, name, "&s", &text))
-    return TRUE;
-  if (g_ascii_string_to_unsigned (text, 10, 1, max, out, NULL))
-    return TRUE;
-  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-               _("--%s “%s” is not valid: use a whole number from %" PRIu64 " to %" PRIu64 "."), name, text,
-               (guint64) 1, max);
-  return FALSE;
-}
-
 gboolean
 kvp_deploy_parse_options (KvpDeploy     *self,
                           GVariantDict  *options,
@@ -129,8 +111,9 @@ kvp_deploy_parse_options (KvpDeploy     *self,
   if (!lookup_size (options, "gpu-memory", &self->gpu_memory_bytes, error) ||
       !lookup_size (options, "weights-memory", &self->weights_bytes, error) ||
       !lookup_size (options, "kv-cache-memory", &self->kv_cache_bytes, error) ||
-      !lookup_count (options, "max-num-batched-tokens", KVP_DEPLOY_MAX_BATCHED_TOKENS, &self->max_num_batched_tokens, error) ||
-      !lookup_count (options, "tensor-parallel-size", KVP_DEPLOY_MAX_TENSOR_PARALLEL, &value, error))
+      !kvp_cli_lookup_number (options, "max-num-batched-tokens", 1, KVP_DEPLOY_MAX_BATCHED_TOKENS,
+                              &self->max_num_batched_tokens, error) ||
+      !kvp_cli_lookup_number (options, "tensor-parallel-size", 1, KVP_DEPLOY_MAX_TENSOR_PARALLEL, &value, error))
     return FALSE;
   self->tensor_parallel_size = value;
 
