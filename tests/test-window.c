@@ -70,14 +70,24 @@ close_window (KvpWindow *window)
   g_assert_finalize_object (window);
 }
 
+/* A template child of @widget's class @type, e.g. the window's or the GPU
+ * group's. */
+static gpointer
+child_of (gpointer    widget,
+          GType       type,
+          const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
+
+  g_assert_nonnull (child);
+  return child;
+}
+
 static gpointer
 template_child (KvpWindow  *window,
                 const char *name)
 {
-  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (window), KVP_TYPE_WINDOW, name);
-
-  g_assert_nonnull (child);
-  return child;
+  return child_of (window, KVP_TYPE_WINDOW, name);
 }
 
 static KvpCountRow *
@@ -1159,10 +1169,7 @@ static gpointer
 group_child (KvpGpuGroup *group,
              const char  *name)
 {
-  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (group), KVP_TYPE_GPU_GROUP, name);
-
-  g_assert_nonnull (child);
-  return child;
+  return child_of (group, KVP_TYPE_GPU_GROUP, name);
 }
 
 /* What the command line sizes for these values (the same kvp-deploy). */
