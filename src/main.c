@@ -70,7 +70,7 @@ static const GOptionEntry option_entries[] = {
   { "kv-cache-memory", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("KV cache memory of one GPU, exactly (as vLLM’s --kv-cache-memory-bytes)"), N_("SIZE") },
   { "max-num-batched-tokens", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("Tokens vLLM schedules per step (default as vLLM: 8192 on GPUs of 70 GiB or more but A100s, else 2048)"), N_("TOKENS") },
+    N_("Tokens vLLM schedules per step (default as vLLM: 16384 on GPUs of 160 GiB or more, 8192 from 70 GiB but on A100s, else 2048)"), N_("TOKENS") },
   { "vllm-log", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the KV cache lines vLLM logs at start-up for these settings and exit"), NULL },
   { "list-gpus", 0, 0, G_OPTION_ARG_NONE, NULL,

@@ -193,5 +193,8 @@ guint64
 kvp_gpu_default_batched_tokens (guint64  total_bytes,
                                 gboolean is_a100)
 {
+  /* v0.28 added a tier for GPUs of 160 GiB and more (B200, MI300X). */
+  if (total_bytes >= (G_GUINT64_CONSTANT (160) << 30) && !is_a100)
+    return 16384;
   return total_bytes >= (G_GUINT64_CONSTANT (70) << 30) && !is_a100 ? 8192 : 2048;
 }
