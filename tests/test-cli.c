@@ -781,6 +781,19 @@ test_vllm_options (void)
   g_assert_true (g_str_has_prefix (estimate.out, "Available KV cache memory: "));
   g_assert_nonnull (strstr (estimate.err, "estimate"));
 
+  /* A preset's weights: its published 8.03 B parameters in bf16. */
+  {
+    g_auto(Run) preset = { 0 };
+    JsonObject *object;
+
+    run_vllm_args (&preset, "--json", "--model", "llama-3-8b", "--gpu", "h100-80gb", NULL);
+    g_assert_cmpint (preset.status, ==, 0);
+    object = parse_object (parser, preset.out);
+    g_assert_cmpint (json_object_get_int_member (object, "weights_bytes"), ==, G_GINT64_CONSTANT (16060000000));
+    g_assert_true (json_object_get_boolean_member (object, "weights_estimated"));
+    g_assert_cmpint (json_object_get_int_member (object, "max_num_batched_tokens"), ==, 8192);
+  }
+
   run_vllm_args (&gpus, "--list-gpus", NULL);
   g_assert_cmpint (gpus.status, ==, 0);
   for (guint i = 0; i < 9; i++)
@@ -839,7 +852,7 @@ static const struct
   { { "--vllm-log", "--kv-cache-memory", "1GiB" }, { "--vllm-log", "--json" } },
   { { "--config", "@llama-3-8b.json", "--kv-cache-memory", "512MiB" }, { "8192", "--max-model-len 4096" } },
   { { "--model", "llama-3-8b", "--gpu", "a100-40gb", "--weights-memory", "40GiB" }, { "No memory is left" } },
-  { { "--model", "llama-3-8b", "--gpu", "h100-80gb" }, { "--weights-memory" } },
+  { { "--model", "llama-3-8b", "--gpu", "l4", "--gpu-memory-utilization", "0.1" }, { "No memory is left" } },
   { { "--model", "tinyllama-1.1b", "--kv-cache-memory", "400GiB", "--block-size", "1" }, { "--block-size" } },
 };
 

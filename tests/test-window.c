@@ -16,6 +16,7 @@
 
 #include "kvp-application.h"
 #include "kvp-count-row.h"
+#include "kvp-deploy.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
 #include "kvp-settings.h"
@@ -69,14 +70,24 @@ close_window (KvpWindow *window)
   g_assert_finalize_object (window);
 }
 
+/* A template child of @widget's class @type, e.g. the window's or the GPU
+ * group's. */
+static gpointer
+child_of (gpointer    widget,
+          GType       type,
+          const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
+
+  g_assert_nonnull (child);
+  return child;
+}
+
 static gpointer
 template_child (KvpWindow  *window,
                 const char *name)
 {
-  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (window), KVP_TYPE_WINDOW, name);
-
-  g_assert_nonnull (child);
-  return child;
+  return child_of (window, KVP_TYPE_WINDOW, name);
 }
 
 static KvpCountRow *
@@ -1261,6 +1272,126 @@ test_layout (void)
   close_window (window);
 }
 
+static gpointer
+group_child (KvpGpuGroup *group,
+             const char  *name)
+{
+  return child_of (group, KVP_TYPE_GPU_GROUP, name);
+}
+
+/* What the command line sizes for these values (the same kvp-deploy). */
+static guint64
+cli_blocks (const KvpParams *shown,
+            const char      *gpu,
+            guint            tp)
+{
+  g_auto(KvpDeploy) deploy = { 0 };
+  KvpParams params = *shown;
+
+  params.model = kvp_model_lookup (shown->model->key, NULL);
+  deploy.gpu = kvp_gpu_lookup (gpu, NULL);
+  deploy.tensor_parallel_size = tp;
+  g_assert_true (kvp_deploy_apply (&deploy, &params, NULL));
+  return params.num_blocks;
+}
+
+/* The GPU group: its accessible names, a GPU setting the block count as
+ * vLLM would, tensor parallelism showing one GPU's share, and back. */
+static void
+test_gpu_group (void)
+{
+  KvpWindow *window = show_window ();
+  KvpGpuGroup *group = kvp_window_get_gpu_group (window);
+  KvpState *state = kvp_window_get_state (window);
+  GtkWidget *blocks_row = GTK_WIDGET (row (window, "num_blocks_row"));
+  GtkSpinButton *tp = group_child (group, "tp_spin");
+  KvpParams params;
+
+  /* The visible labels; the accessible names are set to the same words
+   * (GTK_A11Y=none in the tests leaves no accessible to read them from). */
+  g_assert_cmpstr (gtk_label_get_text (group_child (group, "gpu_label")), ==, "GPU");
+  g_assert_cmpstr (gtk_label_get_text (group_child (group, "utilization_label")), ==, "GPU memory utilization");
+  g_assert_cmpstr (gtk_label_get_text (group_child (group, "tp_label")), ==, "Tensor parallel size");
+
+  g_assert_false (kvp_gpu_group_get_sizes_pool (group));
+  g_assert_true (gtk_widget_get_sensitive (blocks_row));
+  g_assert_cmpstr (kvp_gpu_group_get_log (group), ==, "");
+
+  kvp_gpu_group_set_gpu (group, "h100-80gb");
+  g_assert_true (kvp_gpu_group_get_sizes_pool (group));
+  g_assert_false (gtk_widget_get_sensitive (blocks_row));
+  kvp_state_get_params (state, &params);
+  g_assert_cmpuint (params.num_blocks, ==, cli_blocks (&params, "h100-80gb", 1));
+  g_assert_true (g_str_has_prefix (kvp_gpu_group_get_log (group), "Available KV cache memory: "));
+  g_assert_nonnull (strstr (kvp_gpu_group_get_log (group), "Maximum concurrency for 2,048 tokens per request: "));
+  g_assert_true (gtk_widget_get_visible (group_child (group, "details")));
+
+  /* Two GPUs: TinyLlama's 4 KV heads split 2 and 2. */
+  gtk_spin_button_set_value (tp, 2);
+  spin_for (100);
+  g_assert_cmpuint (kvp_model_get_kv_heads (kvp_state_get_model (state)), ==, 2);
+  g_assert_cmpstr (kvp_state_get_model (state)->key, ==, "tinyllama-1.1b");
+  kvp_state_get_params (state, &params);
+  g_assert_cmpuint (params.num_blocks, ==, cli_blocks (&params, "h100-80gb", 2));
+  g_assert_cmpuint (gtk_drop_down_get_selected (template_child (window, "model_dropdown")), ==, 0);
+
+  kvp_gpu_group_set_gpu (group, NULL);
+  g_assert_false (kvp_gpu_group_get_sizes_pool (group));
+  g_assert_true (gtk_widget_get_sensitive (blocks_row));
+
+  close_window (window);
+}
+
+static void
+open_config (KvpWindow  *window,
+             const char *name)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "configs", name, NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  kvp_window_open_config (window, file);
+}
+
+/* A config.json opens in a worker and becomes the model; a bad one leaves
+ * the model shown and says why in the window. */
+static void
+test_open_config (void)
+{
+  KvpWindow *window = show_window ();
+  KvpState *state = kvp_window_get_state (window);
+  KvpGpuGroup *group = kvp_window_get_gpu_group (window);
+  GtkDropDown *models = template_child (window, "model_dropdown");
+  guint n_presets;
+  gint64 end;
+
+  kvp_model_get_presets (&n_presets);
+  /* The presets and "Open Model Config…". */
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (models)), ==, n_presets + 1);
+
+  open_config (window, "gemma-3-27b-it.json");
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (g_strcmp0 (kvp_state_get_model (state)->key, "gemma-3-27b-it") != 0 && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (kvp_state_get_model (state)->name, ==, "gemma-3-27b-it");
+  g_assert_cmpint (kvp_state_get_dtype (state), ==, KVP_DTYPE_BF16);
+  g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_MAX_SEQ_LEN), ==, 131072);
+  g_assert_cmpuint (gtk_drop_down_get_selected (models), ==, n_presets);
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (models)), ==, n_presets + 2);
+
+  /* The hybrid groups reach the log: 8 padding layers. */
+  kvp_gpu_group_set_gpu (group, "h100-80gb");
+  g_assert_nonnull (strstr (kvp_gpu_group_get_log (group), "Add 8 padding layers"));
+
+  open_config (window, "jamba-v0.1.json");
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (kvp_window_get_notification (window) == NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (strstr (kvp_window_get_notification (window), "mamba"));
+  g_assert_cmpstr (kvp_state_get_model (state)->key, ==, "gemma-3-27b-it");
+
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1296,6 +1427,8 @@ main (int   argc,
   g_test_add_func ("/ui/window/export-chosen", test_export_chosen);
   g_test_add_func ("/ui/window/export-async-error", test_export_async_error);
   g_test_add_func ("/ui/window/notification", test_notification);
+  g_test_add_func ("/ui/window/gpu-group", test_gpu_group);
+  g_test_add_func ("/ui/window/open-config", test_open_config);
   g_test_add_func ("/ui/window/layout", test_layout);
 
   return g_test_run ();

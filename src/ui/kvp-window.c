@@ -11,6 +11,9 @@
 
 #include "kvp-count-row.h"
 #include "kvp-export.h"
+#include "kvp-format.h"
+#include "kvp-gpu-group.h"
+#include "kvp-model-config.h"
 #include "kvp-settings.h"
 #include "kvp-state.h"
 #include "kvp-ui.h"
@@ -43,6 +46,7 @@ struct _KvpWindow
   KvpCountRow         *block_size_row;
   KvpCountRow         *num_blocks_row;
   KvpCountRow         *max_seq_len_row;
+  KvpGpuGroup         *gpu_group;
   GtkExpander         *how_expander;
   GtkRevealer         *banner;
   GtkLabel            *banner_label;
@@ -51,6 +55,9 @@ struct _KvpWindow
   KvpCountRow         *rows[KVP_N_PARAMS];
 
   KvpState            *state;
+  /* The config.json models opened, in the model drop-down after the
+   * presets; kept for the window's life, as the state may show any. */
+  GPtrArray           *configs;
   /* The application's settings, and this window's own delayed view of the
    * same keys: bound to the state, applied once the controls are still. */
   GSettings           *settings;
@@ -91,12 +98,20 @@ load_style (GtkWidget *widget)
 }
 
 static guint
-find_model_index (const KvpModel *model)
+find_model_index (KvpWindow      *self,
+                  const KvpModel *model)
 {
   const KvpModel *presets;
   guint n_presets;
 
+  /* The state may show one GPU's share; the drop-down names the whole. */
+  if (kvp_gpu_group_get_base_model (self->gpu_group) != NULL)
+    model = kvp_gpu_group_get_base_model (self->gpu_group);
+
   presets = kvp_model_get_presets (&n_presets);
+  for (guint i = 0; i < self->configs->len; i++)
+    if (&((KvpModelConfig *) self->configs->pdata[i])->model == model)
+      return n_presets + i;
   for (guint i = 0; i < n_presets; i++)
     if (&presets[i] == model || g_strcmp0 (presets[i].key, model->key) == 0)
       return i;
@@ -112,7 +127,7 @@ sync_model (KvpWindow *self)
   g_autofree char *subtitle = NULL;
 
   self->syncing = TRUE;
-  gtk_drop_down_set_selected (self->model_dropdown, find_model_index (model));
+  gtk_drop_down_set_selected (self->model_dropdown, find_model_index (self, model));
   gtk_drop_down_set_selected (self->dtype_dropdown, dtype);
   self->syncing = FALSE;
 
@@ -217,17 +232,33 @@ bind_settings (KvpWindow *self)
   has_unapplied_cb (self->params_settings, NULL, self);
 }
 
+/* The presets, the configs opened, and the row that opens one. */
 static void
-setup_dropdowns (KvpWindow *self)
+fill_models (KvpWindow *self)
 {
   g_autoptr(GtkStringList) models = gtk_string_list_new (NULL);
-  g_autoptr(GtkStringList) dtypes = gtk_string_list_new (NULL);
   const KvpModel *presets;
   guint n_presets;
 
   presets = kvp_model_get_presets (&n_presets);
   for (guint i = 0; i < n_presets; i++)
     gtk_string_list_append (models, presets[i].name);
+  for (guint i = 0; i < self->configs->len; i++)
+    gtk_string_list_append (models, ((KvpModelConfig *) self->configs->pdata[i])->name);
+  /* Translators: the model drop-down's last row; it opens a file chooser. */
+  gtk_string_list_append (models, _("Open Model Config…"));
+
+  self->syncing = TRUE;
+  gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (models));
+  self->syncing = FALSE;
+}
+
+static void
+setup_dropdowns (KvpWindow *self)
+{
+  g_autoptr(GtkStringList) dtypes = gtk_string_list_new (NULL);
+
+  fill_models (self);
 
   for (guint i = 0; i < KVP_N_DTYPES; i++)
     {
@@ -242,7 +273,6 @@ setup_dropdowns (KvpWindow *self)
     }
 
   self->syncing = TRUE;
-  gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (models));
   gtk_drop_down_set_model (self->dtype_dropdown, G_LIST_MODEL (dtypes));
   self->syncing = FALSE;
 
@@ -301,10 +331,30 @@ model_selected_cb (GtkDropDown *dropdown,
   guint selected = gtk_drop_down_get_selected (dropdown);
 
   presets = kvp_model_get_presets (&n_presets);
-  if (self->syncing || self->state == NULL || selected >= n_presets)
+  if (self->syncing || self->state == NULL || selected == GTK_INVALID_LIST_POSITION)
     return;
 
+  if (selected >= n_presets + self->configs->len)
+    {
+      /* "Open Model Config…" is an action, not a model: the drop-down
+       * goes back to the model shown. */
+      sync_model (self);
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.open-config", NULL);
+      return;
+    }
+
+  if (selected >= n_presets)
+    {
+      KvpModelConfig *config = self->configs->pdata[selected - n_presets];
+
+      kvp_gpu_group_set_config (self->gpu_group, config);
+      kvp_state_choose_model (self->state, &config->model);
+      kvp_state_set_dtype (self->state, config->dtype);
+      return;
+    }
+
   /* A model comes with its context length: the traditional cache reserves it. */
+  kvp_gpu_group_set_config (self->gpu_group, NULL);
   kvp_state_choose_model (self->state, &presets[selected]);
 }
 
@@ -436,6 +486,7 @@ kvp_window_dispose (GObject *object)
   g_clear_object (&self->params_settings);
   g_clear_object (&self->settings);
   g_clear_object (&self->state);
+  g_clear_pointer (&self->configs, g_ptr_array_unref);
 
   G_OBJECT_CLASS (kvp_window_parent_class)->dispose (object);
 }
@@ -524,6 +575,7 @@ kvp_window_class_init (KvpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, KvpWindow, gpu_group);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, model_label);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, model_dropdown);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, dtype_label);
@@ -544,15 +596,44 @@ kvp_window_class_init (KvpWindowClass *klass)
   _kvp_window_class_actions_init (widget_class);
 }
 
+static gboolean
+drop_cb (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         KvpWindow     *self)
+{
+  GSList *files = g_value_get_boxed (value);
+
+  if (files == NULL)
+    return FALSE;
+  kvp_window_open_config (self, files->data);
+  return TRUE;
+}
+
 static void
 kvp_window_init (KvpWindow *self)
 {
+  GtkDropTarget *drop;
+
+  g_type_ensure (KVP_TYPE_GPU_GROUP);
+  self->configs = g_ptr_array_new_with_free_func ((GDestroyNotify) kvp_model_config_unref);
+
   self->syncing = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
   self->syncing = FALSE;
 
   load_style (GTK_WIDGET (self));
   self->state = kvp_state_new ();
+  kvp_gpu_group_set_state (self->gpu_group, self->state);
+  /* With a GPU chosen, the block count follows it. */
+  g_object_bind_property (self->gpu_group, "sizes-pool", self->num_blocks_row, "sensitive",
+                          G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
+
+  /* A config.json dropped on the window opens as the model. */
+  drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (drop, "drop", G_CALLBACK (drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 
   setup_dropdowns (self);
   setup_rows (self);
@@ -779,4 +860,82 @@ kvp_window_save_state (KvpWindow *self)
   gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
   kvp_settings_save_window_state (self->settings, width, height,
                                   gtk_window_is_maximized (GTK_WINDOW (self)));
+}
+
+static void
+config_loaded_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(KvpWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  KvpModelConfig *config = g_task_propagate_pointer (G_TASK (result), &error);
+  guint n_presets;
+
+  if (self->state == NULL)
+    {
+      g_clear_pointer (&config, kvp_model_config_unref);
+      return;
+    }
+
+  /* A bad file changes nothing; one line says why. */
+  if (config == NULL)
+    {
+      kvp_window_show_notification (self, error->message);
+      return;
+    }
+
+  g_ptr_array_add (self->configs, config);
+  fill_models (self);
+  kvp_model_get_presets (&n_presets);
+  gtk_drop_down_set_selected (self->model_dropdown, n_presets + self->configs->len - 1);
+}
+
+static void
+load_config_thread (GTask        *task,
+                    gpointer      source,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  GError *error = NULL;
+  g_autofree char *path = g_file_get_path (task_data);
+  KvpModelConfig *config;
+
+  if (path == NULL)
+    {
+      g_autofree char *uri = g_file_get_uri (task_data);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _("%s is not a local file."), uri);
+      return;
+    }
+
+  config = kvp_model_config_new_from_file (path, &error);
+  if (config == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, config, (GDestroyNotify) kvp_model_config_unref);
+}
+
+void
+kvp_window_open_config (KvpWindow *self,
+                        GFile     *file)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (KVP_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  /* Reading and parsing a file is no work for the main thread. */
+  task = g_task_new (NULL, NULL, config_loaded_cb, g_object_ref (self));
+  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  g_task_run_in_thread (task, load_config_thread);
+}
+
+KvpGpuGroup *
+kvp_window_get_gpu_group (KvpWindow *self)
+{
+  g_return_val_if_fail (KVP_IS_WINDOW (self), NULL);
+
+  return self->gpu_group;
 }
