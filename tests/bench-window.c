@@ -81,8 +81,10 @@ after_paint_cb (GdkFrameClock *clock,
     return;
   ms = (g_get_monotonic_time () - recorder.paint_begin) / 1000.0;
   g_array_append_val (recorder.frames, ms);
+  if (g_getenv ("KVP_FRAMES")) g_printerr ("frame %u %.2f", recorder.frames->len, ms);
   ms = (thread_cpu_time () - recorder.cpu_begin) / 1000.0;
   g_array_append_val (recorder.cpu, ms);
+  if (g_getenv ("KVP_FRAMES")) g_printerr (" cpu %.2f\n", ms);
 }
 
 static gboolean

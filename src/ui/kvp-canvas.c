@@ -34,6 +34,7 @@ struct _KvpCanvas
   gboolean       dark;
 
   guint          tick_id;
+  guint          warm_id;     /* idle: draws the settled frame once, unseen */
   gint64         start_time;  /* µs, frame clock; 0 until the first frame */
   double         t;
   gboolean       settled;
@@ -199,6 +200,33 @@ ensure_scene (KvpCanvas *self)
     }
 }
 
+/* The launch shows its parts one by one, and the first frame that shows a
+ * text or the grid would pay for rasterizing its glyphs and picture.  Drawn
+ * once unseen in the quiet between the first frames, they are ready. */
+static gboolean
+warm_cb (gpointer user_data)
+{
+  KvpCanvas *self = user_data;
+  cairo_surface_t *scratch;
+  cairo_t *cr;
+  int scale = MAX (1, gtk_widget_get_scale_factor (GTK_WIDGET (self)));
+
+  self->warm_id = 0;
+  if (self->scene == NULL || !kvp_scene_is_prepared (self->scene))
+    return G_SOURCE_REMOVE;
+
+  scratch = cairo_image_surface_create (CAIRO_FORMAT_ARGB32,
+                                        (int) kvp_scene_get_width (self->scene) * scale,
+                                        (int) kvp_scene_get_height (self->scene) * scale);
+  cairo_surface_set_device_scale (scratch, scale, scale);
+  cr = cairo_create (scratch);
+  kvp_paint_scene (cr, self->scene, kvp_scene_get_duration (self->scene));
+  cairo_destroy (cr);
+  cairo_surface_destroy (scratch);
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 set_animating (KvpCanvas *self,
                gboolean   animating)
@@ -240,7 +268,11 @@ tick_cb (GtkWidget     *widget,
     }
 
   if (self->start_time == 0)
-    self->start_time = now;
+    {
+      self->start_time = now;
+      if (self->launching && self->warm_id == 0)
+        self->warm_id = g_idle_add_full (G_PRIORITY_LOW, warm_cb, self, NULL);
+    }
 
   self->t = (now - self->start_time) / (double) G_USEC_PER_SEC;
   gtk_widget_queue_draw (widget);
@@ -302,6 +334,7 @@ kvp_canvas_dispose (GObject *object)
 
   g_cancellable_cancel (self->prepare_cancellable);
   g_clear_object (&self->prepare_cancellable);
+  g_clear_handle_id (&self->warm_id, g_source_remove);
   g_clear_pointer (&self->scene, kvp_scene_unref);
   g_clear_pointer (&self->comparison, kvp_comparison_unref);
   g_clear_pointer (&self->frames[0], cairo_surface_destroy);
