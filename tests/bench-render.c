@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench-render.c: what a frame costs at 1920 × 1080 with half the pool
- * allocated — the whole scene, the grid, the obvious one-fill-per-block grid
- * as a yardstick, and one cairo_paint as the floor.  One JSON object a line. */
+ * allocated — the whole scene, the frames of a change, the grid, the obvious
+ * one-fill-per-block grid as a yardstick, and one cairo_paint as the floor.
+ * One JSON object a line. */
 
 #include "config.h"
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* kvp-paint.c: the painters and the timeline.  Every frame is a pure function
- * of the scene and t: the launch sequence when the scene has no previous one,
- * a transition from it otherwise, and the settled frame from the duration on. */
+/* kvp-paint.c: the painters.  Every frame is a pure function of the scene and
+ * t: the scene's timeline says what the frame shows (fades, slides, the state
+ * the figures are in), the scene of that state gives the texts, and the
+ * painters only draw them. */
 
 #define G_LOG_DOMAIN "kvpage-render"
 

@@ -46,11 +46,13 @@ KvpScene       *kvp_scene_new                (KvpComparison   *cmp,
 KvpScene       *kvp_scene_ref                (KvpScene        *self);
 void            kvp_scene_unref              (KvpScene        *self);
 
-/* Makes the scene a transition from previous, as it was drawn at its own time
- * previous_t (G_MAXDOUBLE for its settled frame): new blocks fill in, freed
- * blocks fade out, card numbers and bars ease on from where they stood.  The
- * previous scene stops being a transition itself, so chains never grow.
- * Without a previous scene, time t plays the launch sequence. */
+/* Makes the scene a transition from the state previous showed at its own
+ * time previous_t (G_MAXDOUBLE for its settled frame): the sequence length
+ * and the reservation move along one curve (kvp-timeline.h), and cards,
+ * bars and grid show each state between, blocks filling and emptying token
+ * by token.  The previous scene stops being a transition itself, so chains
+ * never grow; its grid stands in while this one is prepared.  Without a
+ * previous scene, time t plays the launch sequence. */
 void            kvp_scene_set_previous       (KvpScene        *self,
                                               KvpScene        *previous,
                                               double           previous_t);
