@@ -567,6 +567,25 @@ test_layout_sizes (void)
        * the smallest export only keeps it visible. */
       g_assert_cmpfloat (grid.height, >, sizes[i][0] >= 800 ? sizes[i][1] * 0.2 : 8.0);
     }
+
+  /* The notice that a sequence does not fit stays whole in the picture, from
+   * the window's smallest canvas up. */
+  {
+    const int more[][2] = { { 360, 300 }, { 640, 400 }, { 800, 560 }, { 1600, 1000 } };
+    g_autoptr (KvpComparison) big = new_comparison (2048, 2048, 16, 64);
+
+    for (guint i = 0; i < G_N_ELEMENTS (more); i++)
+      {
+        g_autoptr (KvpScene) scene = kvp_scene_new (big, kvp_theme_get (KVP_THEME_LIGHT), more[i][0], more[i][1]);
+        cairo_rectangle_t notice;
+
+        g_assert_true (kvp_scene_get_notice_rect (scene, &notice));
+        g_assert_cmpfloat (notice.x, >=, 0);
+        g_assert_cmpfloat (notice.y, >=, 0);
+        g_assert_cmpfloat (notice.x + notice.width, <=, more[i][0]);
+        g_assert_cmpfloat (notice.y + notice.height, <=, more[i][1]);
+      }
+  }
 }
 
 

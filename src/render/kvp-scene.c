@@ -402,6 +402,21 @@ layout_bars (KvpScene    *self,
       /* Translators: a mark on the byte scale where the block pool ends */
       label = g_strdup_printf (_("the pool ends here: %s"), pool_size);
       text_init (&self->pool_label, new_layout (self, label, 12 * s->text, PANGO_WEIGHT_SEMIBOLD, TRUE, -1));
+
+      /* Above the mark, ending at it, on the heading's line when there is
+       * room beside the heading, on a line of its own otherwise. */
+      {
+        double track_x = round (x + pad + label_w);
+        double mark = track_x + (round (x + width - pad) - track_x) * self->bar_pool;
+
+        self->pool_label.x = MAX (track_x, mark - self->pool_label.width - 4 * s->space);
+        self->pool_label.y = self->bars_heading.y;
+        if (self->pool_label.x < self->bars_heading.x + self->bars_heading.width + 12 * s->space)
+          {
+            self->pool_label.y = row_y - round (8 * s->space);
+            row_y += self->pool_label.height;
+          }
+      }
     }
 
   for (int i = 0; i < KVP_N_BARS; i++)
@@ -425,15 +440,6 @@ layout_bars (KvpScene    *self,
       keys_h = place_keys (self->bar_key[i], KVP_N_KEYS, track_x, self->bar_size[i].y,
                            x + width - pad, round (18 * s->space));
       row_y = self->bar_size[i].y + MAX (self->bar_size[i].height, keys_h);
-    }
-
-  if (self->pool_label.layout != NULL)
-    {
-      const cairo_rectangle_t *track = &self->bar_track[KVP_BAR_TRADITIONAL];
-      double mark = track->x + track->width * self->bar_pool;
-
-      self->pool_label.x = MAX (track->x, mark - self->pool_label.width - 4 * s->space);
-      self->pool_label.y = self->bars_heading.y;
     }
 
   self->bars_panel = (cairo_rectangle_t) { x, *y, width, round (row_y + pad - *y) };
@@ -480,6 +486,9 @@ layout_grid_heading (KvpScene    *self,
   return row_y + round (12 * s->space);
 }
 
+/* The notice: what does not fit, then what vLLM does about it.  Smaller
+ * type, then a shorter second sentence, until it fits the grid's area; in
+ * the smallest pictures it rises over what is above rather than leave it. */
 static void
 layout_banner (KvpScene                *self,
                const Scale             *s,
@@ -488,40 +497,45 @@ layout_banner (KvpScene                *self,
   KvpComparison *cmp = self->cmp;
   g_autofree char *needed = kvp_format_blocks (cmp->blocks_needed);
   g_autofree char *pool = kvp_format_blocks (cmp->params.num_blocks);
-  g_autofree char *message = NULL;
+  g_autofree char *first = NULL;
+  const char *why[] = {
+    _("vLLM refuses to start when one request of max_model_len tokens does not fit the KV cache; "
+      "while serving, a request that runs out of blocks is preempted: its blocks are freed and it is recomputed later."),
+    _("vLLM refuses to start with such a max_model_len; while serving, it preempts requests."),
+  };
+  const double sizes[] = { 14, 12 };
   double bpad = round (14 * s->space);
-  double wrap = MIN (area->width - 2 * bpad, 680 * s->text);
-  PangoAttrList *attrs;
-  PangoAttribute *bold;
-  gsize first_len;
 
   /* Translators: "…: it needs 2,000 blocks, and the pool has 1,024 blocks." */
-  message = g_strdup_printf (_("This sequence does not fit: it needs %s, and the pool has %s."),
-                             needed, pool);
-  first_len = strlen (message);
-  {
-    g_autofree char *first = g_steal_pointer (&message);
+  first = g_strdup_printf (_("This sequence does not fit: it needs %s, and the pool has %s."),
+                           needed, pool);
 
-    message = g_strconcat (first, "\n",
-                           _("vLLM refuses to start when one request of max_model_len tokens does not fit the KV cache; "
-                             "while serving, a request that runs out of blocks is preempted: its blocks are freed and it is recomputed later."),
-                           NULL);
-  }
-  text_init (&self->banner, new_layout (self, message, 14 * s->text, PANGO_WEIGHT_NORMAL, FALSE, wrap));
-  attrs = pango_attr_list_new ();
-  bold = pango_attr_weight_new (PANGO_WEIGHT_BOLD);
-  bold->start_index = 0;
-  bold->end_index = first_len;
-  pango_attr_list_insert (attrs, bold);
-  pango_layout_set_attributes (self->banner.layout, attrs);
-  pango_attr_list_unref (attrs);
-  pango_layout_set_alignment (self->banner.layout, PANGO_ALIGN_CENTER);
-  text_init (&self->banner, g_object_ref (self->banner.layout));
+  for (guint attempt = 0; attempt < 3; attempt++)
+    {
+      double size = sizes[MIN (attempt, 1)] * s->text;
+      double wrap = MIN (area->width - 2 * bpad, (attempt == 0 ? 680 : 900) * s->text);
+      g_autofree char *message = g_strconcat (first, "\n", why[attempt < 2 ? 0 : 1], NULL);
+      PangoAttrList *attrs = pango_attr_list_new ();
+      PangoAttribute *bold = pango_attr_weight_new (PANGO_WEIGHT_BOLD);
 
-  self->banner_rect.width = MIN (area->width, wrap + 2 * bpad);
-  self->banner_rect.height = self->banner.height + 2 * bpad;
+      text_init (&self->banner, new_layout (self, message, size, PANGO_WEIGHT_NORMAL, FALSE, wrap));
+      bold->start_index = 0;
+      bold->end_index = strlen (first);
+      pango_attr_list_insert (attrs, bold);
+      pango_layout_set_attributes (self->banner.layout, attrs);
+      pango_attr_list_unref (attrs);
+      pango_layout_set_alignment (self->banner.layout, PANGO_ALIGN_CENTER);
+      text_init (&self->banner, g_object_ref (self->banner.layout));
+
+      self->banner_rect.width = MIN (area->width, wrap + 2 * bpad);
+      self->banner_rect.height = self->banner.height + 2 * bpad;
+      if (self->banner_rect.height <= area->height)
+        break;
+    }
+
   self->banner_rect.x = round (area->x + (area->width - self->banner_rect.width) / 2);
-  self->banner_rect.y = round (area->y + MAX (0.0, (area->height - self->banner_rect.height) / 2));
+  self->banner_rect.y = round (area->y + (area->height - self->banner_rect.height) / 2);
+  self->banner_rect.y = MAX (0.0, MIN (self->banner_rect.y, self->height - self->banner_rect.height - bpad));
   /* A wrapped layout is as wide as its wrap width; centre that box. */
   self->banner.x = self->banner_rect.x + bpad;
   self->banner.y = self->banner_rect.y + bpad;
@@ -1215,4 +1229,18 @@ kvp_scene_count_held_blocks (KvpScene *self,
     held += kvp_block_pool_get_ref_count (pool, b) > 0;
 
   return held;
+}
+
+gboolean
+kvp_scene_get_notice_rect (KvpScene          *self,
+                           cairo_rectangle_t *out_rect)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (out_rect != NULL, FALSE);
+
+  if (!self->show_banner)
+    return FALSE;
+
+  *out_rect = self->banner_rect;
+  return TRUE;
 }

@@ -147,6 +147,9 @@ gboolean        kvp_scene_get_bar_rect       (KvpScene        *self,
                                               cairo_rectangle_t *out_rect);
 void            kvp_scene_get_grid_bounds    (KvpScene        *self,
                                               cairo_rectangle_t *out_bounds);
+/* The notice that the sequence does not fit; FALSE when it fits. */
+gboolean        kvp_scene_get_notice_rect    (KvpScene        *self,
+                                              cairo_rectangle_t *out_rect);
 /* TRUE when the blocks are too small for cells and the grid is an image. */
 gboolean        kvp_scene_is_grid_by_pixel   (KvpScene        *self);
 
