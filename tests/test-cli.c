@@ -315,6 +315,34 @@ test_export_name_quoted (void)
   }
 }
 
+/* --simulate's values are quoted like every other: one clean line, exit 2. */
+static void
+test_simulate_quoted (void)
+{
+  const struct
+  {
+    const char *option;
+    const char *value;
+    const char *says;
+  } cases[] = {
+    { "--schemes", "paged,\033[2J", "“paged,\\x1B[2J”" },
+    { "--workload", "fixed:0,\n", "“fixed:0,\\n”" },
+    { "--workload", "uniform:1-2\r", "“uniform:1-2\\r”" },
+    { "--workload", "/nonexistent-kvp/w\a.jsonl", "“/nonexistent-kvp/w\\x07.jsonl”" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = { 0 };
+
+      run_kvpage (&run, "--simulate", cases[i].option, cases[i].value, "--requests", "4", NULL);
+      g_test_message ("stderr: %s", run.err);
+      g_assert_cmpint (run.status, ==, 2);
+      assert_one_clean_line (run.err);
+      g_assert_nonnull (strstr (run.err, cases[i].says));
+    }
+}
+
 /* What the catalog in the build tree says for msgid in language. */
 static char *
 translate (const char *language,
@@ -593,7 +621,7 @@ test_simulate_bad_file (void)
 
 static const struct
 {
-  const char *args[7];
+  const char *args[12];
   const char *says[3];
 } simulate_bad_cases[] = {
   { { "--simulate", "--requests", "0" },            { "--requests", "1 to 1000000" } },
@@ -607,6 +635,9 @@ static const struct
   { { "--simulate", "--workload", "fixed:0,5" },    { "fixed:0,5" } },
   { { "--simulate", "--workload", "fixed:2000,100" }, { "fixed:2000,100", "2048" } },
   { { "--simulate", "--workload", "fixed:1000,100", "--blocks", "10" }, { "Request 0", "never", "10" } },
+  { { "--simulate", "--workload", "fixed:1,2000", "--requests", "10000", "--blocks", "2",
+      "--block-size", "1024", "--schemes", "max" },
+    { "max", "16777216 steps" } },
   { { "--simulate", "--export", "x.png" },          { "--simulate", "--export" } },
   { { "--json", "--requests", "5" },                { "--simulate" } },
   { { "--csv", "x.csv" },                           { "--simulate" } },
@@ -863,6 +894,7 @@ main (int   argc,
   g_test_add_func ("/cli/no-display", test_no_display);
   g_test_add_func ("/cli/stdout-errors", test_stdout_errors);
   g_test_add_func ("/cli/export-name-quoted", test_export_name_quoted);
+  g_test_add_func ("/cli/simulate-quoted", test_simulate_quoted);
   g_test_add_data_func ("/cli/translated/de", "de", test_translated);
   g_test_add_data_func ("/cli/translated/zh_CN", "zh_CN", test_translated);
 

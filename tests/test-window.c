@@ -835,6 +835,34 @@ test_render (void)
   set_animations (TRUE);
 }
 
+/* The controls, the canvas and the settings all follow one KvpState: a
+ * value set on the state shows in the row and, once computed, in the
+ * picture. */
+static void
+test_follows_state (void)
+{
+  KvpWindow *window = show_window ();
+  KvpState *state = kvp_window_get_state (window);
+  KvpCanvas *canvas = kvp_window_get_canvas (window);
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_object_set (state, "block-size", (guint64) 64, "kv-dtype", "fp8", NULL);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "block_size")), ==, 64);
+  g_assert_cmpfloat (gtk_adjustment_get_value (slider (window, "block_size")), ==, 6);
+  g_assert_cmpuint (gtk_drop_down_get_selected (template_child (window, "dtype_dropdown")), ==, KVP_DTYPE_FP8);
+  g_assert_cmpstr (gtk_label_get_label (template_child (window, "subtitle_label")), ==, "TinyLlama 1.1B · fp8");
+
+  /* The worker's result reaches the canvas without anyone asking. */
+  while ((kvp_canvas_get_comparison (canvas) == NULL ||
+          kvp_canvas_get_comparison (canvas)->params.block_size != 64) &&
+         g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (kvp_canvas_get_comparison (canvas) == kvp_state_get_comparison (state));
+  g_assert_cmpint (kvp_canvas_get_comparison (canvas)->params.dtype, ==, KVP_DTYPE_FP8);
+
+  close_window (window);
+}
+
 /* Each slider reaches the whole range the spin button takes. */
 static void
 test_slider_range (void)
@@ -964,6 +992,11 @@ test_count_parse (void)
     { "abc", ",", 0 },
     { "", ",", 0 },
     { ",100", ",", 0 },
+    { "1,0", ",", 0 },
+    { "1,2,3", ",", 0 },
+    { "1000,000", ",", 0 },
+    { "1,000,", ",", 0 },
+    { "12,345", ",", 12345 },
     { "-3", ",", 0 },
     { "+3", ",", 0 },
     { "99999999999999999999999", ",", 0 },
@@ -1039,6 +1072,16 @@ test_asked_kept (void)
   g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "seq_len")), ==, 1500);
   g_assert_cmpfloat (gtk_adjustment_get_upper (slider (window, "seq_len")), ==, 4096);
 
+  /* Under a reservation of millions of tokens the sequence slider turns to
+   * powers of two, so short sequences stay within reach. */
+  gtk_spin_button_set_value (spin (window, "max_seq_len"), 16777216);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (slider (window, "seq_len")), ==, 24);
+  set_adjustment (window, "seq_len", 7);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->params.seq_len, ==, 128);
+  gtk_spin_button_set_value (spin (window, "max_seq_len"), 2048);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (slider (window, "seq_len")), ==, 2048);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "seq_len")), ==, 128);
+
   close_window (window);
 }
 
@@ -1067,6 +1110,57 @@ test_export_size (void)
   close_window (window);
   g_unlink (png);
   g_rmdir (dir);
+}
+
+/* The export dialog's choice: the format of its filter wins, the file is
+ * written in the background, and the window says so. */
+static void
+test_export_chosen (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-XXXXXX", NULL);
+  g_autofree char *typed = g_build_filename (dir, "picture.png", NULL);
+  g_autofree char *written = g_build_filename (dir, "picture.svg", NULL);
+  KvpWindow *window = show_window ();
+  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  _kvp_window_export_chosen (window, typed, KVP_EXPORT_SVG);
+  while (kvp_window_get_notification (window) == NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpstr (kvp_window_get_notification (window), ==, "Exported the picture to “picture.svg”.");
+  g_assert_true (file_starts_with (written, "<?xml"));
+  g_assert_false (g_file_test (typed, G_FILE_TEST_EXISTS));
+
+  close_window (window);
+  g_unlink (written);
+  g_rmdir (dir);
+}
+
+static void
+export_finished_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GError **error = user_data;
+
+  g_assert_false (kvp_window_export_finish (KVP_WINDOW (object), result, error));
+}
+
+/* A file name export does not know fails in the background too. */
+static void
+test_export_async_error (void)
+{
+  KvpWindow *window = show_window ();
+  g_autoptr(GError) error = NULL;
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  kvp_window_export_async (window, "/tmp/kvpage-picture.bmp", NULL, export_finished_cb, &error);
+  while (error == NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (error);
+  g_assert_false (g_file_test ("/tmp/kvpage-picture.bmp", G_FILE_TEST_EXISTS));
+
+  close_window (window);
 }
 
 /* The format chosen in the dialog wins over the typed extension. */
@@ -1101,6 +1195,10 @@ test_notification (void)
   KvpWindow *window = show_window ();
   GtkRevealer *banner = template_child (window, "banner");
   gint64 end;
+
+  /* Its look comes from style.css, which the window loads for its display. */
+  g_assert_nonnull (g_object_get_data (G_OBJECT (gtk_widget_get_display (GTK_WIDGET (window))), "kvp-style"));
+  g_assert_true (gtk_widget_has_css_class (gtk_revealer_get_child (banner), "kvp-banner"));
 
   g_assert_null (kvp_window_get_notification (window));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.copy", NULL));
@@ -1142,6 +1240,15 @@ test_layout (void)
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (window)), <=, 500);
   g_assert_cmpint (gtk_widget_get_height (canvas), >=, 360);
   g_assert_cmpint (gtk_widget_get_width (canvas), >=, 420);
+
+  /* F9 hides the controls: the picture takes the whole width. */
+  g_assert_true (has_binding (GTK_WIDGET (window), "F9", "win.show-controls"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-controls", NULL));
+  spin_for (200);
+  g_assert_false (gtk_widget_get_visible (template_child (window, "sidebar")));
+  g_assert_cmpint (gtk_widget_get_width (canvas), >=, 780);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-controls", NULL));
+  g_assert_true (gtk_widget_get_visible (template_child (window, "sidebar")));
   close_window (window);
 
   window = kvp_window_new (NULL, NULL, NULL);
@@ -1308,6 +1415,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/export", test_export);
   g_test_add_func ("/ui/window/settings", test_settings);
   g_test_add_func ("/ui/window/render", test_render);
+  g_test_add_func ("/ui/window/follows-state", test_follows_state);
   g_test_add_func ("/ui/window/slider-range", test_slider_range);
   g_test_add_func ("/ui/window/spin-text", test_spin_text);
   g_test_add_func ("/ui/window/count-parse", test_count_parse);
@@ -1316,6 +1424,8 @@ main (int   argc,
   g_test_add_func ("/ui/window/asked-kept", test_asked_kept);
   g_test_add_func ("/ui/window/export-size", test_export_size);
   g_test_add_func ("/ui/window/export-path", test_export_path);
+  g_test_add_func ("/ui/window/export-chosen", test_export_chosen);
+  g_test_add_func ("/ui/window/export-async-error", test_export_async_error);
   g_test_add_func ("/ui/window/notification", test_notification);
   g_test_add_func ("/ui/window/gpu-group", test_gpu_group);
   g_test_add_func ("/ui/window/open-config", test_open_config);

@@ -11,7 +11,6 @@
 
 #include "kvp-count-row.h"
 #include "kvp-export.h"
-#include "kvp-format.h"
 #include "kvp-gpu-group.h"
 #include "kvp-model-config.h"
 #include "kvp-settings.h"
@@ -21,6 +20,10 @@
 
 /* Writing the settings waits until the controls have been still this long. */
 #define SAVE_DELAY_MS 1000
+
+/* A slider over a linear range wider than this moves over powers of two
+ * instead: the sequence under a reservation of millions of tokens. */
+#define LINEAR_SLIDER_MAX 65536
 
 /* An in-window notification hides itself after this long. */
 #define BANNER_TIMEOUT_S 5
@@ -69,10 +72,29 @@ G_DEFINE_FINAL_TYPE (KvpWindow, kvp_window, GTK_TYPE_APPLICATION_WINDOW)
 enum {
   PROP_0,
   PROP_SETTINGS,
+  PROP_SHOW_CONTROLS,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* GtkApplication (unlike libadwaita's) does not load style.css by itself;
+ * each display gets it once, with the first window. */
+static void
+load_style (GtkWidget *widget)
+{
+  GdkDisplay *display = gtk_widget_get_display (widget);
+  g_autoptr(GtkCssProvider) provider = NULL;
+
+  if (g_object_get_data (G_OBJECT (display), "kvp-style") != NULL)
+    return;
+
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (provider, RESOURCE_BASE "/style.css");
+  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  g_object_set_data_full (G_OBJECT (display), "kvp-style", g_steal_pointer (&provider), g_object_unref);
+}
 
 static guint
 find_model_index (KvpWindow      *self,
@@ -123,11 +145,16 @@ sync_rows (KvpWindow *self)
   self->syncing = TRUE;
   for (guint i = 0; i < KVP_N_PARAMS; i++)
     {
+      const KvpParamInfo *info = kvp_param_get_info (i);
+      guint64 max = kvp_state_get_max (self->state, i);
+
       if (self->rows[i] == NULL)
         continue;
 
-      kvp_count_row_set_range (self->rows[i], kvp_param_get_info (i)->min,
-                               kvp_state_get_max (self->state, i));
+      /* The block size moves between whole powers of two; the rest smoothly. */
+      kvp_count_row_set_log_scale (self->rows[i], info->log_scale || max > LINEAR_SLIDER_MAX,
+                                   i == KVP_PARAM_BLOCK_SIZE);
+      kvp_count_row_set_range (self->rows[i], info->min, max);
       kvp_count_row_set_value (self->rows[i], kvp_state_get_value (self->state, i));
     }
   self->syncing = FALSE;
@@ -279,8 +306,6 @@ setup_rows (KvpWindow *self)
 
       kvp_count_row_set_label (row, _(info->label));
       kvp_count_row_set_max_reason (row, info->max_reason != NULL ? _(info->max_reason) : NULL);
-      /* The block size moves between whole powers of two; the rest smoothly. */
-      kvp_count_row_set_log_scale (row, info->log_scale, i == KVP_PARAM_BLOCK_SIZE);
       g_signal_connect (row, "notify::value", G_CALLBACK (row_value_changed_cb), self);
     }
 
@@ -479,6 +504,11 @@ kvp_window_get_property (GObject    *object,
       g_value_set_object (value, self->settings);
       break;
 
+    case PROP_SHOW_CONTROLS:
+      /* Asked for by the action's state even while the template is gone. */
+      g_value_set_boolean (value, self->sidebar == NULL || gtk_widget_get_visible (GTK_WIDGET (self->sidebar)));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -496,6 +526,16 @@ kvp_window_set_property (GObject      *object,
     {
     case PROP_SETTINGS:
       self->settings = g_value_dup_object (value);
+      break;
+
+    case PROP_SHOW_CONTROLS:
+      /* In a small window the picture may take the whole width. */
+      if (self->sidebar != NULL &&
+          g_value_get_boolean (value) != gtk_widget_get_visible (GTK_WIDGET (self->sidebar)))
+        {
+          gtk_widget_set_visible (GTK_WIDGET (self->sidebar), g_value_get_boolean (value));
+          g_object_notify_by_pspec (object, pspec);
+        }
       break;
 
     default:
@@ -523,6 +563,9 @@ kvp_window_class_init (KvpWindowClass *klass)
     g_param_spec_object ("settings", NULL, NULL,
                          G_TYPE_SETTINGS,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SHOW_CONTROLS] =
+    g_param_spec_boolean ("show-controls", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -579,6 +622,7 @@ kvp_window_init (KvpWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->syncing = FALSE;
 
+  load_style (GTK_WIDGET (self));
   self->state = kvp_state_new ();
   kvp_gpu_group_set_state (self->gpu_group, self->state);
   /* With a GPU chosen, the block count follows it. */
@@ -698,11 +742,63 @@ kvp_window_export (KvpWindow   *self,
   g_return_val_if_fail (cmp != NULL, FALSE);
 
   /* The size the command line exports at, whatever the window's size: a
-   * small window must export as well as a large one.
-   * The seam for an asynchronous export: when render offers one, start it
-   * here and confirm in its callback. */
+   * small window must export as well as a large one. */
   return kvp_export_write (cmp, kvp_canvas_get_theme (self->canvas), path,
                            KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0, error);
+}
+
+static void
+export_written_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (kvp_export_write_finish (result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+kvp_window_export_async (KvpWindow           *self,
+                         const char          *path,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+  KvpComparison *cmp;
+
+  g_return_if_fail (KVP_IS_WINDOW (self));
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kvp_window_export_async);
+
+  if (!kvp_export_format_from_path (path, NULL, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  cmp = kvp_window_get_comparison (self);
+  kvp_export_write_async (cmp, kvp_canvas_get_theme (self->canvas), path,
+                          KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0,
+                          cancellable, export_written_cb, g_steal_pointer (&task));
+}
+
+gboolean
+kvp_window_export_finish (KvpWindow     *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (KVP_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 gboolean

@@ -44,6 +44,16 @@ KvpCanvas      *kvp_window_get_canvas      (KvpWindow       *self);
 gboolean        kvp_window_export          (KvpWindow       *self,
                                             const char      *path,
                                             GError         **error);
+/* The same in a worker thread, so a big pool never stalls the window; the
+ * callback runs in the caller's main context. */
+void            kvp_window_export_async    (KvpWindow           *self,
+                                            const char          *path,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean        kvp_window_export_finish   (KvpWindow           *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
 /* Copy Image: the settled frame onto the clipboard; FALSE when there is
  * no picture yet. */
 gboolean        kvp_window_copy            (KvpWindow       *self);
