@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* kvp-window-actions.c: the window's actions — Open Model Config…, Export Image…,
- * Copy Image, Replay Animation, Reset to Defaults, Show Controls — and their
- * shortcuts. */
+/* kvp-window-actions.c: the window's actions — Open Model Config…, Export
+ * Image…, Copy Image, Replay Animation, Reset to Defaults, Show Controls — and
+ * their shortcuts. */
 
 #define G_LOG_DOMAIN "kvpage-ui"
 

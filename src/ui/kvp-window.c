@@ -11,6 +11,7 @@
 
 #include "kvp-count-row.h"
 #include "kvp-export.h"
+#include "kvp-format.h"
 #include "kvp-gpu-group.h"
 #include "kvp-model-config.h"
 #include "kvp-settings.h"
