@@ -745,14 +745,6 @@ kvp_grid_get_columns (const KvpGrid *self)
   return self->columns;
 }
 
-gboolean
-kvp_grid_shows_slots (const KvpGrid *self)
-{
-  g_return_val_if_fail (self != NULL, FALSE);
-
-  return self->slot_columns > 0;
-}
-
 void
 kvp_grid_get_bounds (const KvpGrid     *self,
                      cairo_rectangle_t *out_bounds)

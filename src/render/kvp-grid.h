@@ -37,8 +37,6 @@ gboolean  kvp_grid_is_by_pixel     (const KvpGrid           *self);
 guint32   kvp_grid_get_blocks_per_cell (const KvpGrid       *self);
 guint32   kvp_grid_get_n_cells     (const KvpGrid           *self);
 guint32   kvp_grid_get_columns     (const KvpGrid           *self);
-/* Whether the cells show their token slots. */
-gboolean  kvp_grid_shows_slots     (const KvpGrid           *self);
 /* The rectangle the cells cover (at most the area given to kvp_grid_new). */
 void      kvp_grid_get_bounds      (const KvpGrid           *self,
                                     cairo_rectangle_t       *out_bounds);

@@ -95,14 +95,6 @@ kvp_timeline_free (KvpTimeline *self)
   g_free (self);
 }
 
-gboolean
-kvp_timeline_is_launch (const KvpTimeline *self)
-{
-  g_return_val_if_fail (self != NULL, FALSE);
-
-  return self->launch;
-}
-
 double
 kvp_timeline_get_duration (const KvpTimeline *self)
 {

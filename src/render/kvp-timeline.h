@@ -46,7 +46,6 @@ KvpTimeline *kvp_timeline_new_change  (const KvpFrame *from,
                                        guint64         max_seq_len);
 void         kvp_timeline_free        (KvpTimeline    *self);
 
-gboolean     kvp_timeline_is_launch   (const KvpTimeline *self);
 /* t at and after which every frame is the settled frame. */
 double       kvp_timeline_get_duration (const KvpTimeline *self);
 void         kvp_timeline_frame_at    (const KvpTimeline *self,
