@@ -355,9 +355,12 @@ paint_pool_mark (cairo_t  *cr,
   paint_text (cr, &scene->pool_label, &line, 1.0);
 }
 
+/* The legend.  With slots, the partly filled swatch is drawn as the cells
+ * are: a tinted block with three of its four slots held. */
 static void
 paint_legend (cairo_t  *cr,
-              KvpScene *scene)
+              KvpScene *scene,
+              gboolean  slots)
 {
   const KvpTheme *theme = scene->theme;
   const cairo_rectangle_t *r;
@@ -365,15 +368,33 @@ paint_legend (cairo_t  *cr,
   paint_gradient_swatch (cr, theme, &scene->legend[KVP_LEGEND_ALLOCATED].swatch);
 
   r = &scene->legend[KVP_LEGEND_PARTIAL].swatch;
-  paint_swatch (cr, r, &theme->free_block);
-  cairo_save (cr);
-  cairo_new_path (cr);
-  kvp_draw_rounded_rect (cr, r->x, r->y, r->width, r->height, r->width * 0.25);
-  cairo_clip (cr);
-  cairo_rectangle (cr, r->x, r->y + r->height * 0.5, r->width, r->height * 0.5);
-  kvp_draw_set_color (cr, &theme->paged_end, 1.0);
-  cairo_fill (cr);
-  cairo_restore (cr);
+  if (slots)
+    {
+      KvpColor tint = theme->free_block;
+      double inset = MAX (1.0, round (r->width * 0.12)), sp = (r->width - 2 * inset) / 2;
+
+      tint.red += (theme->paged_end.red - tint.red) * 0.25;
+      tint.green += (theme->paged_end.green - tint.green) * 0.25;
+      tint.blue += (theme->paged_end.blue - tint.blue) * 0.25;
+      paint_swatch (cr, r, &tint);
+      cairo_new_path (cr);
+      for (int k = 0; k < 3; k++)
+        cairo_rectangle (cr, r->x + inset + (k % 2) * sp, r->y + inset + (k / 2) * sp, sp - 0.5, sp - 0.5);
+      kvp_draw_set_color (cr, &theme->paged_end, 1.0);
+      cairo_fill (cr);
+    }
+  else
+    {
+      paint_swatch (cr, r, &theme->free_block);
+      cairo_save (cr);
+      cairo_new_path (cr);
+      kvp_draw_rounded_rect (cr, r->x, r->y, r->width, r->height, r->width * 0.25);
+      cairo_clip (cr);
+      cairo_rectangle (cr, r->x, r->y + r->height * 0.5, r->width, r->height * 0.5);
+      kvp_draw_set_color (cr, &theme->paged_end, 1.0);
+      cairo_fill (cr);
+      cairo_restore (cr);
+    }
 
   paint_swatch (cr, &scene->legend[KVP_LEGEND_FREE].swatch, &theme->free_block);
 
@@ -455,7 +476,9 @@ paint_grid (cairo_t     *cr,
 
   if (begin_panel (cr, f->shown, &f->shown->grid_panel, &f->shown->grid_heading, alpha))
     {
-      paint_legend (cr, f->shown);
+      cairo_rectangle_t slot;
+
+      paint_legend (cr, f->shown, kvp_grid_get_slot_rect (f->scene->grid, 0, 0, &slot));
       paint_blocks (cr, f);
       if (f->shown->show_banner)
         paint_banner (cr, f->shown);
