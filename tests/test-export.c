@@ -440,6 +440,20 @@ test_binary_exports (void)
         png_size (rendered, &w, &h);
         g_assert_cmpint (w, ==, 1600);
         g_assert_cmpint (h, ==, 1000);
+
+        /* 16,777,216 blocks: the loupe over the held cells embeds only
+         * their pixels (the whole grid magnified was too big to render). */
+        {
+          g_autofree char *big = g_build_filename (dir, "big.svg", NULL);
+          const char *argv_big[] = { rsvg, big, "-o", rendered, NULL };
+
+          g_assert_cmpint (run_kvpage ((const char *[]) { "--export", big, "--blocks", "16777216", NULL }, &err), ==, 0);
+          g_clear_pointer (&err, g_free);
+          g_assert_true (g_spawn_sync (NULL, (char **) argv_big, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                                       NULL, NULL, &status, NULL));
+          g_assert_true (g_spawn_check_wait_status (status, NULL));
+          g_assert_cmpint (g_remove (big), ==, 0);
+        }
       }
     else
       g_test_message ("rsvg-convert is missing: the SVG is not rendered");

@@ -387,16 +387,20 @@ paint_mark (KvpGrid *self,
     double lw = MAX (w, MARK_MIN_SIDE) + 2 * pad, lh = MAX (h, MARK_MIN_SIDE) + 2 * pad;
     double lx = CLAMP (x + w / 2 - lw / 2, self->bounds.x, self->bounds.x + self->bounds.width - lw);
     double ly = CLAMP (y + h / 2 - lh / 2, self->bounds.y, self->bounds.y + self->bounds.height - lh);
-    cairo_pattern_t *pattern = cairo_pattern_create_for_surface (self->image);
+    /* Only the held cells' pixels: a vector target embeds what it is given,
+     * and the whole image magnified is too big for SVG readers. */
+    cairo_surface_t *region = cairo_surface_create_for_rectangle (self->image, x0, y0,
+                                                                  x1 - x0 + 1, y1 - y0 + 1);
+    cairo_pattern_t *pattern = cairo_pattern_create_for_surface (region);
     cairo_matrix_t matrix;
 
+    cairo_surface_destroy (region);
     self->has_loupe = TRUE;
     self->loupe = (cairo_rectangle_t) { lx, ly, lw, lh };
     self->loupe_cell = y0 * self->columns + x0;
 
-    /* The held cells' pixels, stretched over the loupe less its rim. */
-    cairo_matrix_init_translate (&matrix, x0, y0);
-    cairo_matrix_scale (&matrix, (x1 - x0 + 1) / (lw - 2 * pad), (y1 - y0 + 1) / (lh - 2 * pad));
+    /* Those pixels, stretched over the loupe less its rim. */
+    cairo_matrix_init_scale (&matrix, (x1 - x0 + 1) / (lw - 2 * pad), (y1 - y0 + 1) / (lh - 2 * pad));
     cairo_matrix_translate (&matrix, -(lx + pad), -(ly + pad));
     cairo_pattern_set_matrix (pattern, &matrix);
     cairo_pattern_set_filter (pattern, CAIRO_FILTER_NEAREST);
