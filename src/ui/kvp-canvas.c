@@ -219,8 +219,11 @@ warm_cb (gpointer user_data)
                                         (int) kvp_scene_get_width (self->scene) * scale,
                                         (int) kvp_scene_get_height (self->scene) * scale);
   cairo_surface_set_device_scale (scratch, scale, scale);
+  /* Cards and bars only: the grid's picture is ready already, and painting
+   * it settled would move it away from the frame on screen. */
   cr = cairo_create (scratch);
-  kvp_paint_scene (cr, self->scene, kvp_scene_get_duration (self->scene));
+  kvp_paint_cards (cr, self->scene, kvp_scene_get_duration (self->scene));
+  kvp_paint_bars (cr, self->scene, kvp_scene_get_duration (self->scene));
   cairo_destroy (cr);
   cairo_surface_destroy (scratch);
 
