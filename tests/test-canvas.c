@@ -187,6 +187,20 @@ test_keyboard (Fixture       *f,
   if (problem != NULL)
     g_error ("%s", problem);
 
+  /* The sequence shrinks under the keyboard: the cell is said afresh. */
+  {
+    g_autoptr(KvpComparison) shorter = new_comparison (100, 1024);
+
+    kvp_canvas_set_comparison (f->canvas, shorter);
+    problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (f->canvas), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                  "Memory comparison: Physical block 7 Free");
+    if (problem != NULL)
+      g_error ("%s", problem);
+    kvp_canvas_set_comparison (f->canvas, cmp);
+    wait_settled (f->canvas);
+    scene = kvp_canvas_get_scene (f->canvas);
+  }
+
   /* A ring around the cell (the keys made the focus visible), only while the
    * keyboard is there. */
   g_assert_true (kvp_scene_get_cell_rect (scene, 7, &r));

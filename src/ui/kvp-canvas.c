@@ -98,6 +98,7 @@ update_description (KvpCanvas *self)
 }
 
 static void start_clock             (KvpCanvas  *self);
+static void announce_focus          (KvpCanvas  *self);
 static void focus_widget_changed_cb (GtkWindow  *window,
                                      GParamSpec *pspec,
                                      KvpCanvas  *self);
@@ -168,6 +169,9 @@ build_scene (KvpCanvas *self,
            self->last_build_time / 1000.0);
 
   update_description (self);
+  /* The cell under the keyboard may hold something else now. */
+  if (gtk_widget_is_focus (GTK_WIDGET (self)))
+    announce_focus (self);
 }
 
 /* A new size or palette: the same comparison, moving on from the frame on
