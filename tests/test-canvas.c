@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-canvas.c: the picture as a widget — keys move a focus ring over the
- * grid and a screen reader hears each cell, big pools never stall the main
- * loop (their grids are built in a worker while the last one stands in), and
- * frames on screen are the painters' frames. */
+ * grid and a screen reader hears each cell; big pools have their grids
+ * built in a worker while the last one stands in; the window exports in a
+ * worker too. */
 
 #include "config.h"
 
