@@ -391,23 +391,6 @@ export_picture (GVariantDict    *options,
   return EXIT_SUCCESS;
 }
 
-/* Reads a whole number option that is not a KvpParams field, when given. */
-static gboolean
-lookup_number (GVariantDict  *options,
-               const char    *name,
-               guint64        min,
-               guint64        max,
-               guint64       *out_value,
-               GError       **error)
-{
-  const char *text;
-
-  if (!g_variant_dict_lookup (options, name, "&s", &text))
-    return TRUE;
-
-  return kvp_cli_parse_number (name, text, min, max, out_value, error);
-}
-
 /* --simulate: the workload options are checked, the simulation run, and
  * the result printed as a table, JSON, and/or written as CSV. */
 static int
@@ -420,37 +403,21 @@ simulate (GVariantDict    *options,
   g_autoptr(KvpSimulation) sim = NULL;
   KvpWorkloadOptions wopts;
   KvpSimConfig config = { params->block_size, params->num_blocks, (guint32) params->max_seq_len, 0 };
+  static const char *numbers[] = { "requests", "request-rate", "seed" };
   const char *csv_path = NULL;
   const char *text;
-  guint64 value;
 
   kvp_workload_options_init (&wopts);
+  /* 0: the generators' default count, or all of a file's requests. */
+  wopts.n_requests = 0;
   wopts.max_len = (guint32) params->max_seq_len;
   g_variant_dict_lookup (options, "workload", "^&ay", &wopts.source);
   g_variant_dict_lookup (options, "csv", "^&ay", &csv_path);
-  /* 0: the generators' default count, or all of a file's requests. */
-  value = 0;
-  if (!lookup_number (options, "requests", 1, KVP_WORKLOAD_MAX_REQUESTS, &value, &error) ||
-      !lookup_number (options, "seed", 0, G_MAXUINT64, &wopts.seed, &error))
-    goto usage;
-  wopts.n_requests = value;
 
-  if (g_variant_dict_lookup (options, "request-rate", "&s", &text))
-    {
-      char *end = NULL;
-
-      wopts.request_rate = g_ascii_strtod (text, &end);
-      if (*text == '\0' || *end != '\0' || !(wopts.request_rate >= 0.0) ||
-          wopts.request_rate > KVP_WORKLOAD_MAX_RATE)
-        {
-          g_autofree char *quoted = kvp_quote (text);
-
-          g_set_error (&error, KVP_ERROR, KVP_ERROR_INVALID,
-                       _("--request-rate “%s” is not valid: use requests per second from 0 (all at once) to %.0f."),
-                       quoted, KVP_WORKLOAD_MAX_RATE);
-          goto usage;
-        }
-    }
+  for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
+    if (g_variant_dict_lookup (options, numbers[i], "&s", &text) &&
+        !kvp_workload_options_parse (&wopts, numbers[i], text, &error))
+      goto usage;
 
   if (g_variant_dict_lookup (options, "schemes", "&s", &text) &&
       !kvp_scheme_mask_parse (text, &config.schemes, &error))

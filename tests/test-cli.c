@@ -593,7 +593,7 @@ test_simulate_bad_file (void)
 
 static const struct
 {
-  const char *args[7];
+  const char *args[12];
   const char *says[3];
 } simulate_bad_cases[] = {
   { { "--simulate", "--requests", "0" },            { "--requests", "1 to 1000000" } },
@@ -607,6 +607,9 @@ static const struct
   { { "--simulate", "--workload", "fixed:0,5" },    { "fixed:0,5" } },
   { { "--simulate", "--workload", "fixed:2000,100" }, { "fixed:2000,100", "2048" } },
   { { "--simulate", "--workload", "fixed:1000,100", "--blocks", "10" }, { "Request 0", "never", "10" } },
+  { { "--simulate", "--workload", "fixed:1,2000", "--requests", "10000", "--blocks", "2",
+      "--block-size", "1024", "--schemes", "max" },
+    { "max", "16777216 steps" } },
   { { "--simulate", "--export", "x.png" },          { "--simulate", "--export" } },
   { { "--json", "--requests", "5" },                { "--simulate" } },
   { { "--csv", "x.csv" },                           { "--simulate" } },

@@ -417,6 +417,45 @@ test_missing_and_empty (void)
   workload = load (empty, 0, 0.0, &error);
   assert_refused (workload, &error, "no requests");
   remove_temp (empty);
+  workload = load (g_get_tmp_dir (), 0, 0.0, &error);
+  assert_refused (workload, &error, "folder");
+}
+
+static void
+test_options_parse (void)
+{
+  static const struct
+  {
+    const char *option;
+    const char *text;
+  } bad[] = {
+    { "requests", "0" }, { "requests", "1000001" }, { "requests", "-3" }, { "requests", "2.5" },
+    { "seed", "-1" }, { "seed", "18446744073709551616" }, { "seed", "" },
+    { "request-rate", "-0.5" }, { "request-rate", "nan" }, { "request-rate", "inf" },
+    { "request-rate", "2x" }, { "request-rate", "" }, { "request-rate", "1000001" },
+  };
+  KvpWorkloadOptions options;
+
+  kvp_workload_options_init (&options);
+  g_assert_true (kvp_workload_options_parse (&options, "requests", "1000000", NULL));
+  g_assert_true (kvp_workload_options_parse (&options, "seed", "18446744073709551615", NULL));
+  g_assert_true (kvp_workload_options_parse (&options, "request-rate", "2.5", NULL));
+  g_assert_cmpuint (options.n_requests, ==, 1000000);
+  g_assert_cmpuint (options.seed, ==, G_MAXUINT64);
+  g_assert_cmpfloat (options.request_rate, ==, 2.5);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *named = g_strdup_printf ("--%s", bad[i].option);
+
+      g_assert_false (kvp_workload_options_parse (&options, bad[i].option, bad[i].text, &error));
+      g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, named));
+    }
+  /* A refusal changes nothing. */
+  g_assert_cmpuint (options.n_requests, ==, 1000000);
+  g_assert_cmpfloat (options.request_rate, ==, 2.5);
 }
 
 int
@@ -436,6 +475,7 @@ main (int   argc,
   g_test_add_func ("/core/workload/file-first-n-and-rate", test_file_first_n_and_rate);
   g_test_add_func ("/core/workload/bad-files", test_bad_files);
   g_test_add_func ("/core/workload/missing-and-empty", test_missing_and_empty);
+  g_test_add_func ("/core/workload/options-parse", test_options_parse);
 
   return g_test_run ();
 }

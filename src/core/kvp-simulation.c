@@ -19,6 +19,8 @@
 
 /* At most this many checkpoints per scheme, however long the run. */
 #define MAX_CHECKPOINTS 64u
+/* 2 GiB of events at most. */
+#define MAX_EVENTS (G_MAXUINT32 / 32u)
 
 /* A double-ended queue of request ids: arrivals join the tail, preempted
  * requests the head. */
@@ -207,6 +209,9 @@ check_fits (KvpSimulation  *self,
   const KvpSimConfig *config = &self->config;
   guint n;
   const KvpRequest *requests = kvp_workload_get_requests (self->workload, &n);
+  guint64 total_output = 0;
+  guint64 smallest = G_MAXUINT64;
+  guint64 batch;
 
   for (guint i = 0; i < n; i++)
     {
@@ -220,6 +225,8 @@ check_fits (KvpSimulation  *self,
                        i, r->prompt_len, r->output_len, config->max_seq_len);
           return FALSE;
         }
+
+      total_output += r->output_len;
 
       if (scheme == KVP_SCHEME_PAGED)
         {
@@ -237,6 +244,8 @@ check_fits (KvpSimulation  *self,
         {
           guint64 rounded = kvp_buddy_round_up (reservation_for (scheme, r, config->max_seq_len));
 
+          smallest = MIN (smallest, rounded);
+
           if (rounded > largest_block)
             {
               g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
@@ -245,6 +254,19 @@ check_fits (KvpSimulation  *self,
               return FALSE;
             }
         }
+    }
+
+  /* Each step generates at most one token per running request, so a run
+   * takes at least this many steps; one that cannot be recorded is refused
+   * before it starts.  (A buddy space holds n_slots / 2^k blocks of 2^k.) */
+  batch = scheme == KVP_SCHEME_PAGED ? MIN ((guint64) n, config->num_blocks)
+                                     : MAX (self->n_slots / smallest, G_GUINT64_CONSTANT (1));
+  if (n > 0 && total_output / batch + (total_output % batch != 0) > KVP_SIMULATION_MAX_STEPS)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The %s scheme would run for more than %u steps, too long to record: use fewer or shorter requests, or a larger pool."),
+                   scheme_names[scheme], KVP_SIMULATION_MAX_STEPS);
+      return FALSE;
     }
 
   return TRUE;
@@ -326,11 +348,12 @@ classify (KvpScheme     scheme,
   slots[KVP_SLOT_FREE] = someone_waits ? 0 : free_slots;
 }
 
-static void
-run_scheme (KvpSimulation *self,
-            KvpScheme      scheme,
-            KvpBlockPool  *pool,
-            KvpBuddy      *buddy)
+static gboolean
+run_scheme (KvpSimulation  *self,
+            KvpScheme       scheme,
+            KvpBlockPool   *pool,
+            KvpBuddy       *buddy,
+            GError        **error)
 {
   const KvpSimConfig *config = &self->config;
   SchemeRun *run = &self->runs[scheme];
@@ -361,6 +384,16 @@ run_scheme (KvpSimulation *self,
 
       if (running->len == 0 && waiting.len == 0)
         clock = MAX (clock, requests[next].arrival_step);
+
+      /* A record that would not fit in memory is refused, not attempted. */
+      if (run->steps->len >= KVP_SIMULATION_MAX_STEPS || run->events->len >= MAX_EVENTS)
+        {
+          g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                       _("The %s scheme would run for more than %u steps, too long to record: use fewer or shorter requests, or a larger pool."),
+                       scheme_names[scheme], KVP_SIMULATION_MAX_STEPS);
+          deque_clear (&waiting);
+          return FALSE;
+        }
 
       step.clock = clock;
       step.first_event = run->events->len;
@@ -550,6 +583,8 @@ run_scheme (KvpSimulation *self,
 
   deque_clear (&waiting);
   finish_stats (run, self->n_slots, n, wait_total, tokens_total);
+
+  return TRUE;
 }
 
 /* Replaying events, for snapshots. */
@@ -789,12 +824,13 @@ kvp_scheme_mask_parse (const char  *text,
 {
   g_auto(GStrv) names = NULL;
   guint mask = 0;
+  guint i;
 
   g_return_val_if_fail (text != NULL, FALSE);
   g_return_val_if_fail (out_mask != NULL, FALSE);
 
   names = g_strsplit (text, ",", -1);
-  for (guint i = 0; names[i] != NULL; i++)
+  for (i = 0; names[i] != NULL; i++)
     {
       guint s;
 
@@ -803,20 +839,17 @@ kvp_scheme_mask_parse (const char  *text,
           break;
 
       if (s == KVP_N_SCHEMES || (mask & (1u << s)) != 0)
-        {
-          g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                       _("--schemes “%s” is not valid: list some of paged, max, pow2 and oracle, each once, separated by commas."),
-                       text);
-          return FALSE;
-        }
+        break;
       mask |= 1u << s;
     }
 
-  if (mask == 0)
+  if (names[i] != NULL || mask == 0)
     {
+      g_autofree char *quoted = kvp_quote (text);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    _("--schemes “%s” is not valid: list some of paged, max, pow2 and oracle, each once, separated by commas."),
-                   text);
+                   quoted);
       return FALSE;
     }
 
@@ -891,8 +924,8 @@ kvp_simulation_new (KvpWorkload         *workload,
       run->steps = g_array_new (FALSE, FALSE, sizeof (KvpSimStep));
       run->events = g_array_new (FALSE, FALSE, sizeof (KvpSimEvent));
       run->checkpoints = g_ptr_array_new_with_free_func (replay_free);
-      if (n > 0)
-        run_scheme (self, s, pool, buddy);
+      if (n > 0 && !run_scheme (self, s, pool, buddy, error))
+        return NULL;
 
       /* At most MAX_CHECKPOINTS, at least KVP_SIMULATION_CHECKPOINT_STEPS apart. */
       run->checkpoint_interval = MAX (KVP_SIMULATION_CHECKPOINT_STEPS,

@@ -15,6 +15,7 @@
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
+#include "kvp-cli.h"
 #include "kvp-error.h"
 #include "kvp-workload.h"
 
@@ -237,11 +238,13 @@ generate_spec (const KvpWorkloadOptions  *options,
 
   if (!ok)
     {
+      g_autofree char *quoted = kvp_quote (source);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    uniform
                    ? _("The workload “%s” is not valid: write uniform:P1-P2,O1-O2 with whole token counts from 1, e.g. uniform:16-512,32-1024.")
                    : _("The workload “%s” is not valid: write fixed:P,O with whole token counts from 1, e.g. fixed:128,256."),
-                   source);
+                   quoted);
       return FALSE;
     }
 
@@ -326,7 +329,7 @@ line_error (Reader      *reader,
 static char *
 quote_value (const char *text)
 {
-  g_autofree char *escaped = g_strescape (text, NULL);
+  g_autofree char *escaped = kvp_quote (text);
 
   if (g_utf8_strlen (escaped, -1) > 24)
     {
@@ -580,10 +583,16 @@ read_file (const char  *path,
 
   if (!g_file_get_contents (path, &contents, &length, &local_error))
     {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      /* A name that is no file is a typo (exit 2); a file that exists
+       * but cannot be read is a failure (exit 1). */
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
+          g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR) ||
+          g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NAMETOOLONG))
         g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                      _("--workload “%s” is neither a built-in (sharegpt, alpaca, fixed:P,O, uniform:P1-P2,O1-O2) nor a file that exists."),
                      display);
+      else if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_ISDIR))
+        g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("Workload file “%s” is a folder."), display);
       else
         g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED, _("Could not read the workload file “%s”: %s"),
                      display, local_error->message);
@@ -713,6 +722,52 @@ kvp_workload_options_init (KvpWorkloadOptions *options)
   options->seed = 0;
   options->request_rate = 0.0;
   options->max_len = FILTER_MAX_TOTAL;
+}
+
+gboolean
+kvp_workload_options_parse (KvpWorkloadOptions  *options,
+                            const char          *option,
+                            const char          *text,
+                            GError             **error)
+{
+  guint64 value;
+  guint64 max;
+
+  g_return_val_if_fail (options != NULL, FALSE);
+  g_return_val_if_fail (option != NULL, FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (g_str_equal (option, "request-rate"))
+    {
+      char *end = NULL;
+      double rate = g_ascii_strtod (text, &end);
+
+      /* NaN fails every comparison, so it is refused here too. */
+      if (*text == '\0' || *end != '\0' || !(rate >= 0.0 && rate <= KVP_WORKLOAD_MAX_RATE))
+        {
+          g_autofree char *quoted = kvp_quote (text);
+
+          g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                       _("--request-rate “%s” is not valid: use requests per second from 0 (all at once) to %.0f."),
+                       quoted, KVP_WORKLOAD_MAX_RATE);
+          return FALSE;
+        }
+      options->request_rate = rate;
+      return TRUE;
+    }
+
+  g_return_val_if_fail (g_str_equal (option, "requests") || g_str_equal (option, "seed"), FALSE);
+
+  max = g_str_equal (option, "seed") ? G_MAXUINT64 : KVP_WORKLOAD_MAX_REQUESTS;
+  if (!kvp_cli_parse_number (option, text, max == G_MAXUINT64 ? 0 : 1, max, &value, error))
+    return FALSE;
+
+  if (max == G_MAXUINT64)
+    options->seed = value;
+  else
+    options->n_requests = (guint) value;
+
+  return TRUE;
 }
 
 KvpWorkload *

@@ -44,6 +44,14 @@ typedef struct
 } KvpWorkloadOptions;
 
 void            kvp_workload_options_init   (KvpWorkloadOptions        *options);
+/* Sets one option from command-line text: "requests" (1 …
+ * KVP_WORKLOAD_MAX_REQUESTS), "request-rate" (0 … KVP_WORKLOAD_MAX_RATE per
+ * second) or "seed" (any 64-bit number).  KVP_ERROR_INVALID naming the
+ * option, the text and the range. */
+gboolean        kvp_workload_options_parse  (KvpWorkloadOptions        *options,
+                                             const char                *option,
+                                             const char                *text,
+                                             GError                   **error);
 
 /* KVP_ERROR_INVALID for a bad name, bad generator parameters, or a bad file
  * (the message names the file and the line); KVP_ERROR_FAILED when the file
