@@ -23,6 +23,7 @@
 #include "kvp-file-writer.h"
 #include "kvp-paint.h"
 #include "kvp-scene.h"
+#include "kvp-serving-paint.h"
 
 typedef struct
 {
@@ -78,9 +79,34 @@ check_cairo (cairo_status_t status,
   return TRUE;
 }
 
+/* Paints one picture of width × height units on cr. */
+typedef void (*PaintFunc) (cairo_t *cr,
+                           int      width,
+                           int      height,
+                           gpointer data);
+
+typedef struct
+{
+  KvpComparison  *cmp;
+  const KvpTheme *theme;
+} ComparisonPicture;
+
+static void
+paint_comparison (cairo_t *cr,
+                  int      width,
+                  int      height,
+                  gpointer data)
+{
+  ComparisonPicture *picture = data;
+  g_autoptr (KvpScene) scene = kvp_scene_new (picture->cmp, picture->theme, width, height);
+
+  kvp_paint_scene (cr, scene, kvp_scene_get_duration (scene));
+}
+
 static gboolean
-draw (KvpComparison   *cmp,
-      const KvpTheme  *theme,
+draw (PaintFunc        paint,
+      gpointer         paint_data,
+      const char      *title,
       KvpExportFormat  format,
       int              width,
       int              height,
@@ -89,7 +115,6 @@ draw (KvpComparison   *cmp,
       const char      *path,
       GError         **error)
 {
-  g_autoptr (KvpScene) scene = kvp_scene_new (cmp, theme, width, height);
   cairo_surface_t *surface;
   cairo_status_t status;
   cairo_t *cr;
@@ -109,8 +134,7 @@ draw (KvpComparison   *cmp,
       /* Points are 1/72 in and pixels 1/96 in: the page is the picture's size
        * on a screen, and text stays text. */
       surface = cairo_pdf_surface_create_for_stream (write_cb, sink, width * 0.75, height * 0.75);
-      cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE,
-                                      _("KV cache memory: traditional vs PagedAttention"));
+      cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, title);
       cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "kvpage " PACKAGE_VERSION);
       break;
     }
@@ -127,7 +151,7 @@ draw (KvpComparison   *cmp,
     cairo_scale (cr, scale, scale);
   else if (format == KVP_EXPORT_PDF)
     cairo_scale (cr, 0.75, 0.75);
-  kvp_paint_scene (cr, scene, kvp_scene_get_duration (scene));
+  paint (cr, width, height, paint_data);
   if (format == KVP_EXPORT_PDF)
     cairo_show_page (cr);
   status = cairo_status (cr);
@@ -327,6 +351,7 @@ kvp_export_write (KvpComparison  *cmp,
                   GError        **error)
 {
   g_autoptr(KvpFileWriter) writer = NULL;
+  ComparisonPicture picture = { cmp, theme };
   KvpExportFormat format;
   Sink sink = { -1, 0 };
 
@@ -345,7 +370,64 @@ kvp_export_write (KvpComparison  *cmp,
 
   sink.fd = kvp_file_writer_get_fd (writer);
 
-  return draw (cmp, theme, format, width, height, scale, &sink, path, error) &&
+  return draw (paint_comparison, &picture, _("KV cache memory: traditional vs PagedAttention"),
+               format, width, height, scale, &sink, path, error) &&
+         kvp_file_writer_commit (writer, error);
+}
+
+typedef struct
+{
+  KvpServingSteps *steps;
+  guint            step;
+  const KvpTheme  *theme;
+} ServingPicture;
+
+static void
+paint_serving (cairo_t *cr,
+               int      width,
+               int      height,
+               gpointer data)
+{
+  ServingPicture *picture = data;
+  g_autoptr (KvpServingScene) scene = kvp_serving_scene_new (picture->steps, picture->step, picture->theme,
+                                                             width, height);
+
+  kvp_serving_paint (cr, scene, kvp_serving_scene_get_duration (scene), KVP_SERVING_NO_REQUEST);
+}
+
+gboolean
+kvp_export_write_serving (KvpServingSteps *steps,
+                          guint            step,
+                          const KvpTheme  *theme,
+                          const char      *path,
+                          int              width,
+                          int              height,
+                          double           scale,
+                          GError         **error)
+{
+  g_autoptr(KvpFileWriter) writer = NULL;
+  ServingPicture picture = { steps, step, theme };
+  KvpExportFormat format;
+  Sink sink = { -1, 0 };
+
+  g_return_val_if_fail (steps != NULL, FALSE);
+  g_return_val_if_fail (theme != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!kvp_serving_steps_check_step (steps, step, error) ||
+      !kvp_export_format_from_path (path, &format, error) ||
+      !kvp_export_check_size (format, width, height, scale, error))
+    return FALSE;
+
+  writer = kvp_file_writer_new (path, error);
+  if (writer == NULL)
+    return FALSE;
+
+  sink.fd = kvp_file_writer_get_fd (writer);
+
+  return draw (paint_serving, &picture, _("Serving: the paged pool and a reserve-ahead cache"),
+               format, width, height, scale, &sink, path, error) &&
          kvp_file_writer_commit (writer, error);
 }
 

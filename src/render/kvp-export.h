@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "kvp-comparison.h"
+#include "kvp-serving-steps.h"
 #include "kvp-theme.h"
 
 G_BEGIN_DECLS
@@ -53,6 +54,16 @@ gboolean kvp_export_check_size       (KvpExportFormat  format,
  * (nothing is written), KVP_ERROR_FAILED when writing fails (the target is
  * untouched and no temporary file is left). */
 gboolean kvp_export_write            (KvpComparison   *cmp,
+                                      const KvpTheme  *theme,
+                                      const char      *path,
+                                      int              width,
+                                      int              height,
+                                      double           scale,
+                                      GError         **error);
+/* The serving view at step of steps, settled, as kvp_export_write draws the
+ * sequence view; KVP_ERROR_INVALID also for a step past the end. */
+gboolean kvp_export_write_serving    (KvpServingSteps *steps,
+                                      guint            step,
                                       const KvpTheme  *theme,
                                       const char      *path,
                                       int              width,
