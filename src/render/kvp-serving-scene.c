@@ -355,6 +355,8 @@ layout_grids (KvpServingScene *self,
               double           text)
 {
   double panel_h = floor ((height - gap) / 2);
+
+  y = round (y);
   double head = 15 * text * 1.4 + round (8 * text);
   double foot = 13 * text * 1.4 + round (8 * text);
   double grid_w = width - 2 * pad, grid_h = panel_h - 2 * pad - head - foot;
@@ -385,10 +387,13 @@ layout_grids (KvpServingScene *self,
       set_text (self, &panel->detail, detail, 12 * text, PANGO_WEIGHT_NORMAL, 0, 0, 0);
       panel->detail.x = x + width - pad - panel->detail.width;
       panel->detail.y = panel->heading.y + (panel->heading.height - panel->detail.height) / 2;
+      /* A narrow panel keeps its heading and drops the detail. */
+      if (panel->heading.x + panel->heading.width + 12 * text > panel->detail.x)
+        g_clear_object (&panel->detail.layout);
       /* Both grids start at the same offset in their panels: the same cell
        * is the same slots, one above the other. */
       panel->grid.x = x + pad;
-      panel->grid.y = panel->rect.y + pad + head + floor ((grid_h - gh) / 2);
+      panel->grid.y = round (panel->rect.y + pad + head + floor ((grid_h - gh) / 2));
       panel->grid.width = gw;
       panel->grid.height = gh;
     }
@@ -505,6 +510,39 @@ layout_breakdown (KvpServingScene *self,
     }
 }
 
+/* points[p] is the most requests running in the clocks point p spans; a
+ * point narrower than a clock shows the step under it, and a point that
+ * spans only idle clocks shows 0. */
+static void
+fill_chart_points (const KvpSimStep *steps,
+                   guint             n,
+                   guint32           last_clock,
+                   double           *points,
+                   guint             n_points)
+{
+  double per_point = (double) MAX (last_clock, 1) / (n_points - 1);
+  guint s = 0;
+
+  for (guint p = 0; p < n_points; p++)
+    {
+      double c0 = (p - 0.5) * per_point, c1 = (p + 0.5) * per_point;
+      gboolean any = FALSE;
+
+      while (s < n && steps[s].clock < c1)
+        {
+          if (steps[s].clock >= c0)
+            {
+              points[p] = MAX (points[p], steps[s].n_running);
+              any = TRUE;
+            }
+          s++;
+        }
+      /* The step before still runs at c0 when the next clock is not yet. */
+      if (!any && s > 0 && steps[s - 1].clock + 1 > c0)
+        points[p] = steps[s - 1].n_running;
+    }
+}
+
 static void
 layout_chart (KvpServingScene *self,
               double           pad,
@@ -556,13 +594,7 @@ layout_chart (KvpServingScene *self,
 
       panel->chart_points = g_new0 (double, self->n_chart_points);
       steps = kvp_simulation_get_steps (sim, panel->scheme, &n);
-      for (guint s = 0; s < n; s++)
-        {
-          guint p = last_clock > 0 ? (guint) ((double) steps[s].clock / last_clock * (self->n_chart_points - 1)) : 0;
-
-          p = MIN (p, self->n_chart_points - 1);
-          panel->chart_points[p] = MAX (panel->chart_points[p], steps[s].n_running);
-        }
+      fill_chart_points (steps, n, last_clock, panel->chart_points, self->n_chart_points);
     }
 
   self->chart_marker_x = self->chart_plot.x +
@@ -609,7 +641,8 @@ build (KvpServingScene *self)
   set_text (self, &self->title, title, 22 * text, PANGO_WEIGHT_BOLD, margin, y, width);
   y += self->title.height + round (4 * space);
   set_text (self, &self->subtitle, subtitle, 12 * text, PANGO_WEIGHT_NORMAL, margin, y, width);
-  y += self->subtitle.height + gap;
+  /* Whole units below the texts keep the grids' cells on whole pixels. */
+  y = round (y + self->subtitle.height + gap);
 
   card_h = round (13 * text * 1.3 + 26 * text * 1.3 + 12 * text * 1.3 + 2 * pad + 4 * text);
   layout_cards (self, margin, y, width, card_h, gap, pad, text);
