@@ -256,8 +256,10 @@ paint_selection (cairo_t         *cr,
 
   /* The table: "logical → physical", one pair a line, up to a limit. */
   table = g_string_new (NULL);
-  /* Translators: heading of a request's block table; %u is the request. */
-  g_string_append_printf (table, _("Request %u: block table"), selected);
+  /* Translators: heading of a request's block table: the request, its
+   * output tokens so far and in all. */
+  g_string_append_printf (table, _("Request %u, %u/%u output tokens\nlogical → physical block"), selected,
+                          r->generated, r->output_len);
   for (guint32 i = 0; i < MIN (r->n_blocks, MAX_TABLE_ENTRIES); i++)
     g_string_append_printf (table, "\n%u → %u", i, r->blocks[i]);
   if (r->n_blocks > MAX_TABLE_ENTRIES)

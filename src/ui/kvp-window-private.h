@@ -4,6 +4,7 @@
 #pragma once
 
 #include "kvp-export.h"
+#include "kvp-serving-controls.h"
 #include "kvp-window.h"
 
 G_BEGIN_DECLS
@@ -13,5 +14,13 @@ void  _kvp_window_class_actions_init (GtkWidgetClass  *widget_class);
  * chosen format wins over a typed extension. */
 char *_kvp_window_export_path       (const char      *path,
                                      KvpExportFormat  format);
+
+/* kvp-window-serving.c: the view switch, the serving canvas and controls. */
+void                _kvp_window_setup_serving        (KvpWindow *self,
+                                                      GtkWidget *sidebar,
+                                                      GtkWidget *canvas,
+                                                      KvpState  *state);
+KvpServingCanvas   *_kvp_window_get_serving_canvas   (KvpWindow *self);
+KvpServingControls *_kvp_window_get_serving_controls (KvpWindow *self);
 
 G_END_DECLS

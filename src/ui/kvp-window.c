@@ -524,6 +524,8 @@ kvp_window_init (KvpWindow *self)
 
       g_signal_connect (self->state, signal, G_CALLBACK (state_value_changed_cb), self);
     }
+
+  _kvp_window_setup_serving (self, GTK_WIDGET (self->sidebar), GTK_WIDGET (self->canvas), self->state);
 }
 
 KvpWindow *
