@@ -322,6 +322,7 @@ static void
 kvp_serving_controls_dispose (GObject *object)
 {
   KvpServingControls *self = KVP_SERVING_CONTROLS (object);
+  GtkWidget *child;
 
   g_clear_handle_id (&self->delay_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
@@ -332,6 +333,9 @@ kvp_serving_controls_dispose (GObject *object)
   g_clear_object (&self->canvas);
   g_clear_pointer (&self->sim, kvp_simulation_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), KVP_TYPE_SERVING_CONTROLS);
+  /* The rows around the bound controls are not bound themselves. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (kvp_serving_controls_parent_class)->dispose (object);
 }
