@@ -15,6 +15,7 @@ packages=(
   xvfb xauth x11-utils
   desktop-file-utils appstream
   poppler-utils librsvg2-bin
+  locales
 )
 # The valgrind test and build-aux/fuzz (clang's libFuzzer); best effort, as
 # both skip without them and the names are Debian 12's.

@@ -72,7 +72,7 @@ static const GOptionEntry option_entries[] = {
   { "kv-cache-memory", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("KV cache memory of one GPU, exactly (as vLLM’s --kv-cache-memory-bytes)"), N_("SIZE") },
   { "max-num-batched-tokens", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("Tokens vLLM schedules per step (default as vLLM: 8192 on GPUs of 70 GiB or more but A100s, else 2048)"), N_("TOKENS") },
+    N_("Tokens vLLM schedules per step (default as vLLM: 16384 on GPUs of 160 GiB or more, 8192 from 70 GiB but on A100s, else 2048)"), N_("TOKENS") },
   { "vllm-log", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the KV cache lines vLLM logs at start-up for these settings and exit"), NULL },
   { "list-gpus", 0, 0, G_OPTION_ARG_NONE, NULL,
@@ -167,13 +167,8 @@ parse_params (GVariantDict  *options,
     }
 
   /* vLLM's name of the reserved length. */
-  if (g_variant_dict_lookup (options, "max-model-len", "&s", &text) &&
-      !kvp_param_parse (KVP_PARAM_MAX_SEQ_LEN, text, &params->max_seq_len, NULL))
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--max-model-len “%s” is not valid: use a whole number from 1 to %u."), text, KVP_MAX_SEQ_LEN);
-      return FALSE;
-    }
+  if (!kvp_cli_lookup_number (options, "max-model-len", 1, KVP_MAX_SEQ_LEN, &params->max_seq_len, error))
+    return FALSE;
 
   /* The default sequence shrinks to fit a short reservation; a sequence the
    * person asked for does not. */

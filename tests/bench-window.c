@@ -22,6 +22,7 @@
 #include <gtk/gtk.h>
 
 #include "kvp-canvas.h"
+#include "thread-cpu-time.h"
 #include "kvp-window.h"
 
 #define WATCHDOG_MS 2
@@ -60,17 +61,6 @@ percentile (GArray *values,
   g_array_sort (values, compare_doubles);
   i = (guint) MIN ((double) values->len - 1, p * values->len);
   return g_array_index (values, double, i);
-}
-
-/* The main thread's CPU time in µs: what a frame costs when two cores are
- * shared with other work, which wall-clock times also count. */
-static gint64
-thread_cpu_time (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
 static void

@@ -315,6 +315,34 @@ test_export_name_quoted (void)
   }
 }
 
+/* --simulate's values are quoted like every other: one clean line, exit 2. */
+static void
+test_simulate_quoted (void)
+{
+  const struct
+  {
+    const char *option;
+    const char *value;
+    const char *says;
+  } cases[] = {
+    { "--schemes", "paged,\033[2J", "“paged,\\x1B[2J”" },
+    { "--workload", "fixed:0,\n", "“fixed:0,\\n”" },
+    { "--workload", "uniform:1-2\r", "“uniform:1-2\\r”" },
+    { "--workload", "/nonexistent-kvp/w\a.jsonl", "“/nonexistent-kvp/w\\x07.jsonl”" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = { 0 };
+
+      run_kvpage (&run, "--simulate", cases[i].option, cases[i].value, "--requests", "4", NULL);
+      g_test_message ("stderr: %s", run.err);
+      g_assert_cmpint (run.status, ==, 2);
+      assert_one_clean_line (run.err);
+      g_assert_nonnull (strstr (run.err, cases[i].says));
+    }
+}
+
 /* What the catalog in the build tree says for msgid in language. */
 static char *
 translate (const char *language,
@@ -801,6 +829,19 @@ test_vllm_options (void)
   g_assert_true (g_str_has_prefix (estimate.out, "Available KV cache memory: "));
   g_assert_nonnull (strstr (estimate.err, "estimate"));
 
+  /* A preset's weights: its published 8.03 B parameters in bf16. */
+  {
+    g_auto(Run) preset = { 0 };
+    JsonObject *object;
+
+    run_vllm_args (&preset, "--json", "--model", "llama-3-8b", "--gpu", "h100-80gb", NULL);
+    g_assert_cmpint (preset.status, ==, 0);
+    object = parse_object (parser, preset.out);
+    g_assert_cmpint (json_object_get_int_member (object, "weights_bytes"), ==, G_GINT64_CONSTANT (16060000000));
+    g_assert_true (json_object_get_boolean_member (object, "weights_estimated"));
+    g_assert_cmpint (json_object_get_int_member (object, "max_num_batched_tokens"), ==, 8192);
+  }
+
   run_vllm_args (&gpus, "--list-gpus", NULL);
   g_assert_cmpint (gpus.status, ==, 0);
   for (guint i = 0; i < 9; i++)
@@ -859,7 +900,7 @@ static const struct
   { { "--vllm-log", "--kv-cache-memory", "1GiB" }, { "--vllm-log", "--json" } },
   { { "--config", "@llama-3-8b.json", "--kv-cache-memory", "512MiB" }, { "8192", "--max-model-len 4096" } },
   { { "--model", "llama-3-8b", "--gpu", "a100-40gb", "--weights-memory", "40GiB" }, { "No memory is left" } },
-  { { "--model", "llama-3-8b", "--gpu", "h100-80gb" }, { "--weights-memory" } },
+  { { "--model", "llama-3-8b", "--gpu", "l4", "--gpu-memory-utilization", "0.1" }, { "No memory is left" } },
   { { "--model", "tinyllama-1.1b", "--kv-cache-memory", "400GiB", "--block-size", "1" }, { "--block-size" } },
 };
 
@@ -901,6 +942,7 @@ main (int   argc,
   g_test_add_func ("/cli/no-display", test_no_display);
   g_test_add_func ("/cli/stdout-errors", test_stdout_errors);
   g_test_add_func ("/cli/export-name-quoted", test_export_name_quoted);
+  g_test_add_func ("/cli/simulate-quoted", test_simulate_quoted);
   g_test_add_data_func ("/cli/translated/de", "de", test_translated);
   g_test_add_data_func ("/cli/translated/zh_CN", "zh_CN", test_translated);
 

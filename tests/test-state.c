@@ -131,6 +131,25 @@ test_notify_on_change (void)
   g_object_set (state, "num-blocks", (guint64) 0, NULL);
   g_assert_cmpuint (blocks.n_notify, ==, 2);
   g_assert_cmpuint (seq.n_notify, ==, 0);
+
+  /* The same model or type again, or the same values all at once: nothing. */
+  {
+    Counter model = { 0 };
+    Counter any = { 0 };
+    KvpParams params;
+
+    watch (state, "model", &model);
+    g_signal_connect (state, "notify", G_CALLBACK (count_notify_cb), &any);
+    g_object_set (state, "model", "tinyllama-1.1b", "kv-dtype", "fp16", NULL);
+    kvp_state_get_params (state, &params);
+    kvp_state_set_params (state, &params);
+    kvp_state_choose_model (state, kvp_state_get_model (state));
+    g_assert_cmpuint (model.n_notify, ==, 0);
+    g_assert_cmpuint (any.n_notify, ==, 0);
+
+    g_object_set (state, "model", "llama-2-7b", NULL);
+    g_assert_cmpuint (model.n_notify, ==, 1);
+  }
 }
 
 /* Lowering the reservation below the sequence shows the sequence at the

@@ -321,6 +321,8 @@ test_gpus (void)
   g_assert_cmpuint (kvp_gpu_default_batched_tokens (kvp_gpu_lookup ("h100-80gb", NULL)->total_bytes, FALSE), ==, 8192);
   g_assert_cmpuint (kvp_gpu_default_batched_tokens (G_GUINT64_CONSTANT (85093777408), TRUE), ==, 2048);
   g_assert_cmpuint (kvp_gpu_default_batched_tokens (24 * GIB, FALSE), ==, 2048);
+  g_assert_cmpuint (kvp_gpu_default_batched_tokens (kvp_gpu_lookup ("mi300x", NULL)->total_bytes, FALSE), ==, 16384);
+  g_assert_cmpuint (kvp_gpu_default_batched_tokens (kvp_gpu_lookup ("h200", NULL)->total_bytes, FALSE), ==, 8192);
 }
 
 static void

@@ -16,6 +16,7 @@
 
 #include "kvp-application.h"
 #include "kvp-count-row.h"
+#include "kvp-deploy.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
 #include "kvp-settings.h"
@@ -69,14 +70,24 @@ close_window (KvpWindow *window)
   g_assert_finalize_object (window);
 }
 
+/* A template child of @widget's class @type, e.g. the window's or the GPU
+ * group's. */
+static gpointer
+child_of (gpointer    widget,
+          GType       type,
+          const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
+
+  g_assert_nonnull (child);
+  return child;
+}
+
 static gpointer
 template_child (KvpWindow  *window,
                 const char *name)
 {
-  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (window), KVP_TYPE_WINDOW, name);
-
-  g_assert_nonnull (child);
-  return child;
+  return child_of (window, KVP_TYPE_WINDOW, name);
 }
 
 static KvpCountRow *
@@ -824,6 +835,34 @@ test_render (void)
   set_animations (TRUE);
 }
 
+/* The controls, the canvas and the settings all follow one KvpState: a
+ * value set on the state shows in the row and, once computed, in the
+ * picture. */
+static void
+test_follows_state (void)
+{
+  KvpWindow *window = show_window ();
+  KvpState *state = kvp_window_get_state (window);
+  KvpCanvas *canvas = kvp_window_get_canvas (window);
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_object_set (state, "block-size", (guint64) 64, "kv-dtype", "fp8", NULL);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "block_size")), ==, 64);
+  g_assert_cmpfloat (gtk_adjustment_get_value (slider (window, "block_size")), ==, 6);
+  g_assert_cmpuint (gtk_drop_down_get_selected (template_child (window, "dtype_dropdown")), ==, KVP_DTYPE_FP8);
+  g_assert_cmpstr (gtk_label_get_label (template_child (window, "subtitle_label")), ==, "TinyLlama 1.1B · fp8");
+
+  /* The worker's result reaches the canvas without anyone asking. */
+  while ((kvp_canvas_get_comparison (canvas) == NULL ||
+          kvp_canvas_get_comparison (canvas)->params.block_size != 64) &&
+         g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (kvp_canvas_get_comparison (canvas) == kvp_state_get_comparison (state));
+  g_assert_cmpint (kvp_canvas_get_comparison (canvas)->params.dtype, ==, KVP_DTYPE_FP8);
+
+  close_window (window);
+}
+
 /* Each slider reaches the whole range the spin button takes. */
 static void
 test_slider_range (void)
@@ -953,6 +992,11 @@ test_count_parse (void)
     { "abc", ",", 0 },
     { "", ",", 0 },
     { ",100", ",", 0 },
+    { "1,0", ",", 0 },
+    { "1,2,3", ",", 0 },
+    { "1000,000", ",", 0 },
+    { "1,000,", ",", 0 },
+    { "12,345", ",", 12345 },
     { "-3", ",", 0 },
     { "+3", ",", 0 },
     { "99999999999999999999999", ",", 0 },
@@ -1028,6 +1072,16 @@ test_asked_kept (void)
   g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "seq_len")), ==, 1500);
   g_assert_cmpfloat (gtk_adjustment_get_upper (slider (window, "seq_len")), ==, 4096);
 
+  /* Under a reservation of millions of tokens the sequence slider turns to
+   * powers of two, so short sequences stay within reach. */
+  gtk_spin_button_set_value (spin (window, "max_seq_len"), 16777216);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (slider (window, "seq_len")), ==, 24);
+  set_adjustment (window, "seq_len", 7);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->params.seq_len, ==, 128);
+  gtk_spin_button_set_value (spin (window, "max_seq_len"), 2048);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (slider (window, "seq_len")), ==, 2048);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "seq_len")), ==, 128);
+
   close_window (window);
 }
 
@@ -1056,6 +1110,57 @@ test_export_size (void)
   close_window (window);
   g_unlink (png);
   g_rmdir (dir);
+}
+
+/* The export dialog's choice: the format of its filter wins, the file is
+ * written in the background, and the window says so. */
+static void
+test_export_chosen (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-XXXXXX", NULL);
+  g_autofree char *typed = g_build_filename (dir, "picture.png", NULL);
+  g_autofree char *written = g_build_filename (dir, "picture.svg", NULL);
+  KvpWindow *window = show_window ();
+  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  _kvp_window_export_chosen (window, typed, KVP_EXPORT_SVG);
+  while (kvp_window_get_notification (window) == NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpstr (kvp_window_get_notification (window), ==, "Exported the picture to “picture.svg”.");
+  g_assert_true (file_starts_with (written, "<?xml"));
+  g_assert_false (g_file_test (typed, G_FILE_TEST_EXISTS));
+
+  close_window (window);
+  g_unlink (written);
+  g_rmdir (dir);
+}
+
+static void
+export_finished_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GError **error = user_data;
+
+  g_assert_false (kvp_window_export_finish (KVP_WINDOW (object), result, error));
+}
+
+/* A file name export does not know fails in the background too. */
+static void
+test_export_async_error (void)
+{
+  KvpWindow *window = show_window ();
+  g_autoptr(GError) error = NULL;
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  kvp_window_export_async (window, "/tmp/kvpage-picture.bmp", NULL, export_finished_cb, &error);
+  while (error == NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (error);
+  g_assert_false (g_file_test ("/tmp/kvpage-picture.bmp", G_FILE_TEST_EXISTS));
+
+  close_window (window);
 }
 
 /* The format chosen in the dialog wins over the typed extension. */
@@ -1090,6 +1195,10 @@ test_notification (void)
   KvpWindow *window = show_window ();
   GtkRevealer *banner = template_child (window, "banner");
   gint64 end;
+
+  /* Its look comes from style.css, which the window loads for its display. */
+  g_assert_nonnull (g_object_get_data (G_OBJECT (gtk_widget_get_display (GTK_WIDGET (window))), "kvp-style"));
+  g_assert_true (gtk_widget_has_css_class (gtk_revealer_get_child (banner), "kvp-banner"));
 
   g_assert_null (kvp_window_get_notification (window));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.copy", NULL));
@@ -1131,6 +1240,15 @@ test_layout (void)
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (window)), <=, 500);
   g_assert_cmpint (gtk_widget_get_height (canvas), >=, 360);
   g_assert_cmpint (gtk_widget_get_width (canvas), >=, 420);
+
+  /* F9 hides the controls: the picture takes the whole width. */
+  g_assert_true (has_binding (GTK_WIDGET (window), "F9", "win.show-controls"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-controls", NULL));
+  spin_for (200);
+  g_assert_false (gtk_widget_get_visible (template_child (window, "sidebar")));
+  g_assert_cmpint (gtk_widget_get_width (canvas), >=, 780);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-controls", NULL));
+  g_assert_true (gtk_widget_get_visible (template_child (window, "sidebar")));
   close_window (window);
 
   window = kvp_window_new (NULL, NULL, NULL);
@@ -1150,6 +1268,126 @@ test_layout (void)
   g_assert_cmpfloat (gtk_adjustment_get_upper (vadjustment), >, gtk_adjustment_get_page_size (vadjustment));
   g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (GTK_WIDGET (sidebar)) + 1);
   g_assert_cmpfloat (bounds.origin.y + 60, <, gtk_widget_get_height (GTK_WIDGET (sidebar)));
+
+  close_window (window);
+}
+
+static gpointer
+group_child (KvpGpuGroup *group,
+             const char  *name)
+{
+  return child_of (group, KVP_TYPE_GPU_GROUP, name);
+}
+
+/* What the command line sizes for these values (the same kvp-deploy). */
+static guint64
+cli_blocks (const KvpParams *shown,
+            const char      *gpu,
+            guint            tp)
+{
+  g_auto(KvpDeploy) deploy = { 0 };
+  KvpParams params = *shown;
+
+  params.model = kvp_model_lookup (shown->model->key, NULL);
+  deploy.gpu = kvp_gpu_lookup (gpu, NULL);
+  deploy.tensor_parallel_size = tp;
+  g_assert_true (kvp_deploy_apply (&deploy, &params, NULL));
+  return params.num_blocks;
+}
+
+/* The GPU group: its accessible names, a GPU setting the block count as
+ * vLLM would, tensor parallelism showing one GPU's share, and back. */
+static void
+test_gpu_group (void)
+{
+  KvpWindow *window = show_window ();
+  KvpGpuGroup *group = kvp_window_get_gpu_group (window);
+  KvpState *state = kvp_window_get_state (window);
+  GtkWidget *blocks_row = GTK_WIDGET (row (window, "num_blocks_row"));
+  GtkSpinButton *tp = group_child (group, "tp_spin");
+  KvpParams params;
+
+  /* The visible labels; the accessible names are set to the same words
+   * (GTK_A11Y=none in the tests leaves no accessible to read them from). */
+  g_assert_cmpstr (gtk_label_get_text (group_child (group, "gpu_label")), ==, "GPU");
+  g_assert_cmpstr (gtk_label_get_text (group_child (group, "utilization_label")), ==, "GPU memory utilization");
+  g_assert_cmpstr (gtk_label_get_text (group_child (group, "tp_label")), ==, "Tensor parallel size");
+
+  g_assert_false (kvp_gpu_group_get_sizes_pool (group));
+  g_assert_true (gtk_widget_get_sensitive (blocks_row));
+  g_assert_cmpstr (kvp_gpu_group_get_log (group), ==, "");
+
+  kvp_gpu_group_set_gpu (group, "h100-80gb");
+  g_assert_true (kvp_gpu_group_get_sizes_pool (group));
+  g_assert_false (gtk_widget_get_sensitive (blocks_row));
+  kvp_state_get_params (state, &params);
+  g_assert_cmpuint (params.num_blocks, ==, cli_blocks (&params, "h100-80gb", 1));
+  g_assert_true (g_str_has_prefix (kvp_gpu_group_get_log (group), "Available KV cache memory: "));
+  g_assert_nonnull (strstr (kvp_gpu_group_get_log (group), "Maximum concurrency for 2,048 tokens per request: "));
+  g_assert_true (gtk_widget_get_visible (group_child (group, "details")));
+
+  /* Two GPUs: TinyLlama's 4 KV heads split 2 and 2. */
+  gtk_spin_button_set_value (tp, 2);
+  spin_for (100);
+  g_assert_cmpuint (kvp_model_get_kv_heads (kvp_state_get_model (state)), ==, 2);
+  g_assert_cmpstr (kvp_state_get_model (state)->key, ==, "tinyllama-1.1b");
+  kvp_state_get_params (state, &params);
+  g_assert_cmpuint (params.num_blocks, ==, cli_blocks (&params, "h100-80gb", 2));
+  g_assert_cmpuint (gtk_drop_down_get_selected (template_child (window, "model_dropdown")), ==, 0);
+
+  kvp_gpu_group_set_gpu (group, NULL);
+  g_assert_false (kvp_gpu_group_get_sizes_pool (group));
+  g_assert_true (gtk_widget_get_sensitive (blocks_row));
+
+  close_window (window);
+}
+
+static void
+open_config (KvpWindow  *window,
+             const char *name)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "configs", name, NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  kvp_window_open_config (window, file);
+}
+
+/* A config.json opens in a worker and becomes the model; a bad one leaves
+ * the model shown and says why in the window. */
+static void
+test_open_config (void)
+{
+  KvpWindow *window = show_window ();
+  KvpState *state = kvp_window_get_state (window);
+  KvpGpuGroup *group = kvp_window_get_gpu_group (window);
+  GtkDropDown *models = template_child (window, "model_dropdown");
+  guint n_presets;
+  gint64 end;
+
+  kvp_model_get_presets (&n_presets);
+  /* The presets and "Open Model Config…". */
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (models)), ==, n_presets + 1);
+
+  open_config (window, "gemma-3-27b-it.json");
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (g_strcmp0 (kvp_state_get_model (state)->key, "gemma-3-27b-it") != 0 && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (kvp_state_get_model (state)->name, ==, "gemma-3-27b-it");
+  g_assert_cmpint (kvp_state_get_dtype (state), ==, KVP_DTYPE_BF16);
+  g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_MAX_SEQ_LEN), ==, 131072);
+  g_assert_cmpuint (gtk_drop_down_get_selected (models), ==, n_presets);
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (models)), ==, n_presets + 2);
+
+  /* The hybrid groups reach the log: 8 padding layers. */
+  kvp_gpu_group_set_gpu (group, "h100-80gb");
+  g_assert_nonnull (strstr (kvp_gpu_group_get_log (group), "Add 8 padding layers"));
+
+  open_config (window, "jamba-v0.1.json");
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (kvp_window_get_notification (window) == NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (strstr (kvp_window_get_notification (window), "mamba"));
+  g_assert_cmpstr (kvp_state_get_model (state)->key, ==, "gemma-3-27b-it");
 
   close_window (window);
 }
@@ -1177,6 +1415,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/export", test_export);
   g_test_add_func ("/ui/window/settings", test_settings);
   g_test_add_func ("/ui/window/render", test_render);
+  g_test_add_func ("/ui/window/follows-state", test_follows_state);
   g_test_add_func ("/ui/window/slider-range", test_slider_range);
   g_test_add_func ("/ui/window/spin-text", test_spin_text);
   g_test_add_func ("/ui/window/count-parse", test_count_parse);
@@ -1185,7 +1424,11 @@ main (int   argc,
   g_test_add_func ("/ui/window/asked-kept", test_asked_kept);
   g_test_add_func ("/ui/window/export-size", test_export_size);
   g_test_add_func ("/ui/window/export-path", test_export_path);
+  g_test_add_func ("/ui/window/export-chosen", test_export_chosen);
+  g_test_add_func ("/ui/window/export-async-error", test_export_async_error);
   g_test_add_func ("/ui/window/notification", test_notification);
+  g_test_add_func ("/ui/window/gpu-group", test_gpu_group);
+  g_test_add_func ("/ui/window/open-config", test_open_config);
   g_test_add_func ("/ui/window/layout", test_layout);
 
   return g_test_run ();

@@ -150,6 +150,25 @@ kvp_cli_parse_number (const char  *option,
   return TRUE;
 }
 
+gboolean
+kvp_cli_lookup_number (GVariantDict  *options,
+                       const char    *option,
+                       guint64        min,
+                       guint64        max,
+                       guint64       *out_value,
+                       GError       **error)
+{
+  const char *text;
+
+  g_return_val_if_fail (options != NULL, FALSE);
+  g_return_val_if_fail (option != NULL, FALSE);
+
+  if (!g_variant_dict_lookup (options, option, "&s", &text))
+    return TRUE;
+
+  return kvp_cli_parse_number (option, text, min, max, out_value, error);
+}
+
 static const GOptionEntry *
 find_long (const GOptionEntry *entries,
            const char         *name,

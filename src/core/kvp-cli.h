@@ -34,6 +34,13 @@ gboolean kvp_cli_parse_number    (const char  *option,
                                   guint64      max,
                                   guint64     *out_value,
                                   GError     **error);
+/* kvp_cli_parse_number () on --OPTION's value in @options, when it is given. */
+gboolean kvp_cli_lookup_number   (GVariantDict  *options,
+                                  const char    *option,
+                                  guint64        min,
+                                  guint64        max,
+                                  guint64       *out_value,
+                                  GError       **error);
 /* Checks argv the way GOptionContext will read it against @entries (plus the
  * help options) and reports, in kvpage's words and naming the option and the
  * value, what GLib would otherwise report in its own: an unknown option, a

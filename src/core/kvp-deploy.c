@@ -10,6 +10,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "kvp-cli.h"
 #include "kvp-deploy.h"
 #include "kvp-error.h"
 
@@ -66,25 +67,6 @@ lookup_size (GVariantDict  *options,
   return FALSE;
 }
 
-static gboolean
-lookup_count (GVariantDict  *options,
-              const char    *name,
-              guint64        max,
-              guint64       *out,
-              GError       **error)
-{
-  const char *text;
-
-  if (!g_variant_dict_lookup (options, name, "&s", &text))
-    return TRUE;
-  if (g_ascii_string_to_unsigned (text, 10, 1, max, out, NULL))
-    return TRUE;
-  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-               _("--%s “%s” is not valid: use a whole number from %" PRIu64 " to %" PRIu64 "."), name, text,
-               (guint64) 1, max);
-  return FALSE;
-}
-
 gboolean
 kvp_deploy_parse_options (KvpDeploy     *self,
                           GVariantDict  *options,
@@ -129,8 +111,9 @@ kvp_deploy_parse_options (KvpDeploy     *self,
   if (!lookup_size (options, "gpu-memory", &self->gpu_memory_bytes, error) ||
       !lookup_size (options, "weights-memory", &self->weights_bytes, error) ||
       !lookup_size (options, "kv-cache-memory", &self->kv_cache_bytes, error) ||
-      !lookup_count (options, "max-num-batched-tokens", KVP_DEPLOY_MAX_BATCHED_TOKENS, &self->max_num_batched_tokens, error) ||
-      !lookup_count (options, "tensor-parallel-size", KVP_DEPLOY_MAX_TENSOR_PARALLEL, &value, error))
+      !kvp_cli_lookup_number (options, "max-num-batched-tokens", 1, KVP_DEPLOY_MAX_BATCHED_TOKENS,
+                              &self->max_num_batched_tokens, error) ||
+      !kvp_cli_lookup_number (options, "tensor-parallel-size", 1, KVP_DEPLOY_MAX_TENSOR_PARALLEL, &value, error))
     return FALSE;
   self->tensor_parallel_size = value;
 
@@ -194,16 +177,40 @@ kvp_deploy_sizes_pool (const KvpDeploy *self)
   return self->gpu != NULL || self->gpu_memory_bytes > 0 || self->kv_cache_bytes > 0;
 }
 
-/* Weights on one GPU: the config's parameter estimate × bytes per weight,
+/* The presets' published parameter counts (their model cards), for the
+ * weights estimate; a config.json gives its own. */
+static const struct
+{
+  const char *key;
+  double      params;
+} preset_params[] = {
+  { "tinyllama-1.1b", 1.10e9 }, { "llama-2-7b", 6.74e9 }, { "llama-2-13b", 13.0e9 },
+  { "llama-3-8b", 8.03e9 }, { "llama-3.1-70b", 70.6e9 }, { "mistral-7b", 7.24e9 },
+  { "qwen2.5-7b", 7.62e9 }, { "phi-3-mini", 3.82e9 }, { "opt-13b", 12.9e9 },
+  { "deepseek-v2-lite", 15.7e9 },
+};
+
+/* Weights on one GPU: the parameters × bytes per weight (bf16 for a preset),
  * split over the tensor-parallel group (vLLM shards the vocabulary too). */
 static gboolean
-estimate_weights (KvpDeploy  *self,
-                  guint       tp,
-                  GError    **error)
+estimate_weights (KvpDeploy       *self,
+                  const KvpModel  *model,
+                  guint            tp,
+                  GError         **error)
 {
-  double bytes;
+  double params = 0, bytes_per_param = 2.0, bytes;
 
-  if (self->config == NULL)
+  if (self->config != NULL)
+    {
+      params = self->config->num_params;
+      bytes_per_param = self->config->weight_bytes_per_param;
+    }
+  else
+    for (guint i = 0; i < G_N_ELEMENTS (preset_params); i++)
+      if (g_strcmp0 (model->key, preset_params[i].key) == 0)
+        params = preset_params[i].params;
+
+  if (params == 0)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    _("A preset model has no parameter count to estimate its weights from: give --weights-memory SIZE, "
@@ -211,7 +218,7 @@ estimate_weights (KvpDeploy  *self,
       return FALSE;
     }
 
-  bytes = ceil ((double) self->config->num_params * self->config->weight_bytes_per_param / tp);
+  bytes = ceil (params * bytes_per_param / tp);
   if (bytes >= 18446744073709551616.0)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW, _("The KV cache size does not fit in 64 bits."));
@@ -271,7 +278,7 @@ kvp_deploy_apply (KvpDeploy  *self,
       self->budget.utilization = self->utilization > 0 ? self->utilization : KVP_GPU_DEFAULT_UTILIZATION;
       self->budget.activation_bytes = self->has_activation ? self->activation_bytes : KVP_GPU_DEFAULT_ACTIVATION_BYTES;
       self->budget.weights_bytes = self->weights_bytes;
-      if (self->weights_bytes == 0 && !estimate_weights (self, tp, error))
+      if (self->weights_bytes == 0 && !estimate_weights (self, params->model, tp, error))
         return FALSE;
       if (!kvp_gpu_budget_compute (&self->budget, error))
         return FALSE;

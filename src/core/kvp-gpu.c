@@ -54,6 +54,7 @@ kvp_gpu_lookup (const char  *key,
                 GError     **error)
 {
   g_autoptr(GString) keys = g_string_new (NULL);
+  g_autofree char *quoted = NULL;
 
   g_return_val_if_fail (key != NULL, NULL);
 
@@ -64,9 +65,10 @@ kvp_gpu_lookup (const char  *key,
   for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
     g_string_append_printf (keys, "%s%s", i > 0 ? ", " : "", presets[i].key);
 
+  quoted = kvp_quote (key);
   g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                _("Unknown GPU “%s”: use one of %s (see --list-gpus), or give --gpu-memory SIZE."),
-               key, keys->str);
+               quoted, keys->str);
   return NULL;
 }
 
@@ -75,9 +77,11 @@ bad_size (const char  *text,
           const char  *why,
           GError     **error)
 {
+  g_autofree char *quoted = kvp_quote (text);
+
   g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                /* Translators: the size as written, then the reason. */
-               _("The size “%s” is not valid: %s"), text, why);
+               _("The size “%s” is not valid: %s"), quoted, why);
   return FALSE;
 }
 
@@ -189,5 +193,8 @@ guint64
 kvp_gpu_default_batched_tokens (guint64  total_bytes,
                                 gboolean is_a100)
 {
+  /* v0.28 added a tier for GPUs of 160 GiB and more (B200, MI300X). */
+  if (total_bytes >= (G_GUINT64_CONSTANT (160) << 30) && !is_a100)
+    return 16384;
   return total_bytes >= (G_GUINT64_CONSTANT (70) << 30) && !is_a100 ? 8192 : 2048;
 }

@@ -49,8 +49,9 @@ typedef struct
 gboolean kvp_gpu_budget_compute (KvpGpuBudget  *budget,
                                  GError       **error);
 
-/* vLLM's default max_num_batched_tokens for `vllm serve`: 8192 on GPUs of at
- * least 70 GiB except A100s, 2048 otherwise (vllm/engine/arg_utils.py). */
+/* vLLM's default max_num_batched_tokens for `vllm serve`: 16384 on GPUs of
+ * at least 160 GiB, 8192 on GPUs of at least 70 GiB, A100s excepted, 2048
+ * otherwise (vllm/engine/arg_utils.py, get_batch_defaults). */
 guint64  kvp_gpu_default_batched_tokens (guint64 total_bytes,
                                          gboolean is_a100);
 

@@ -66,31 +66,20 @@ kvp_layer_kind_to_string (KvpLayerKind kind)
   return names[kind];
 }
 
-/* Text from the file, fit for a one-line message: control and format
- * characters (a newline, an escape sequence) become \uXXXX, and a long
- * string is cut. */
+/* Text from the file, fit for a one-line message: quoted as every message
+ * quotes input (kvp_quote), and a long string cut. */
 static char *
-printable (const char *raw)
+printable (const char *text)
 {
-  /* json-glib can quote a broken \u escape into its own message. */
-  g_autofree char *text = g_utf8_make_valid (raw, -1);
-  GString *out = g_string_new (NULL);
-  guint count = 0;
+  g_autofree char *quoted = kvp_quote (text);
 
-  for (const char *p = text; *p != '\0' && count < 120; p = g_utf8_next_char (p), count++)
-    {
-      gunichar c = g_utf8_get_char (p);
-      GUnicodeType type = g_unichar_type (c);
+  if (g_utf8_strlen (quoted, -1) <= 120)
+    return g_steal_pointer (&quoted);
+  {
+    g_autofree char *cut = g_utf8_substring (quoted, 0, 120);
 
-      if (type == G_UNICODE_CONTROL || type == G_UNICODE_FORMAT || type == G_UNICODE_LINE_SEPARATOR ||
-          type == G_UNICODE_PARAGRAPH_SEPARATOR || type == G_UNICODE_UNASSIGNED)
-        g_string_append_printf (out, "\\u%04X", c);
-      else
-        g_string_append_unichar (out, c);
-    }
-  if (count == 120 && *text != '\0')
-    g_string_append (out, "…");
-  return g_string_free (out, FALSE);
+    return g_strconcat (cut, "…", NULL);
+  }
 }
 
 static gboolean

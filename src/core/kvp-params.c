@@ -25,6 +25,7 @@ static const KvpParamInfo param_table[KVP_N_PARAMS] = {
     1, KVP_MAX_SEQ_LEN, 2048 /* the default model's context, see init_default */,
     KVP_PARAM_NONE, TRUE,
     N_("_Reserved length"),
+    /* Translators: ends "2,048 is the most: …" under a field. */
     N_("the longest reservation kvpage handles."),
     N_("The reserved length %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " tokens."),
     NULL, NULL,
@@ -34,6 +35,7 @@ static const KvpParamInfo param_table[KVP_N_PARAMS] = {
     1, KVP_MAX_SEQ_LEN, 128,
     KVP_PARAM_MAX_SEQ_LEN, FALSE,
     N_("_Sequence length"),
+    /* Translators: ends "2,048 is the most: …" under a field. */
     N_("a sequence is at most the reserved length."),
     N_("The sequence length %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " tokens."),
     N_("The sequence length %" PRIu64 " is longer than the reserved length %" PRIu64 "."),
@@ -44,6 +46,7 @@ static const KvpParamInfo param_table[KVP_N_PARAMS] = {
     1, KVP_PARAMS_MAX_BLOCK_SIZE, 16,
     KVP_PARAM_NONE, TRUE,
     N_("_Block size"),
+    /* Translators: ends "2,048 is the most: …" under a field. */
     N_("the largest block kvpage handles."),
     N_("The block size %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " tokens."),
     NULL, NULL,
@@ -53,6 +56,7 @@ static const KvpParamInfo param_table[KVP_N_PARAMS] = {
     1, KVP_PARAMS_MAX_BLOCKS, 1024,
     KVP_PARAM_NONE, TRUE,
     N_("Block _count"),
+    /* Translators: ends "2,048 is the most: …" under a field. */
     N_("the largest pool kvpage builds."),
     N_("The block count %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " blocks."),
     NULL, NULL,
@@ -61,7 +65,10 @@ static const KvpParamInfo param_table[KVP_N_PARAMS] = {
 
 /* The table's messages are formats held as data, so the compiler cannot
  * check them against their arguments: each takes guint64 values only, which
- * test-params checks by printing every one. */
+ * test-params checks by printing every one.  (gcc lets a va_list function
+ * pass; clang, in the fuzzing build, needs telling.) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 static void
 set_table_error (GError     **error,
                  const char  *format,
@@ -71,11 +78,16 @@ set_table_error (GError     **error,
   va_list args;
 
   va_start (args, format);
+  /* clang's -Wformat-nonliteral (in -Wformat=2) says so too; gcc does not. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
   message = g_strdup_vprintf (_(format), args);
+#pragma GCC diagnostic pop
   va_end (args);
 
   g_set_error_literal (error, KVP_ERROR, KVP_ERROR_INVALID, message);
 }
+#pragma GCC diagnostic pop
 
 const KvpParamInfo *
 kvp_param_get_info (KvpParamId id)

@@ -222,6 +222,7 @@ generate_spec (const KvpWorkloadOptions  *options,
   gboolean uniform = g_str_has_prefix (source, "uniform:");
   guint32 p_lo, p_hi, o_lo, o_hi;
   g_auto(GStrv) parts = NULL;
+  g_autofree char *quoted = kvp_quote (source);  /* for the messages */
   gboolean ok;
 
   *out_is_spec = uniform || g_str_has_prefix (source, "fixed:");
@@ -238,8 +239,6 @@ generate_spec (const KvpWorkloadOptions  *options,
 
   if (!ok)
     {
-      g_autofree char *quoted = kvp_quote (source);
-
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    uniform
                    ? _("The workload “%s” is not valid: write uniform:P1-P2,O1-O2 with whole token counts from 1, e.g. uniform:16-512,32-1024.")
@@ -258,7 +257,7 @@ generate_spec (const KvpWorkloadOptions  *options,
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    _("The workload “%s” asks for up to %" PRIu64 " tokens per request, longer than the model allows (%u)."),
-                   source, (guint64) p_hi + o_hi, options->max_len);
+                   quoted, (guint64) p_hi + o_hi, options->max_len);
       return FALSE;
     }
 
@@ -567,7 +566,7 @@ read_file (const char  *path,
            GArray      *out,
            GError     **error)
 {
-  g_autofree char *display = g_filename_display_name (path);
+  g_autofree char *display = kvp_quote (path);
   g_autofree char *contents = NULL;
   g_autoptr(GError) local_error = NULL;
   Reader reader = { display, max_len, 0, -1, out };
@@ -594,8 +593,15 @@ read_file (const char  *path,
       else if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_ISDIR))
         g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("Workload file “%s” is a folder."), display);
       else
-        g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED, _("Could not read the workload file “%s”: %s"),
-                     display, local_error->message);
+        {
+          /* GLib's message repeats the name unquoted: keep only its reason,
+           * the system's text after the last ": ". */
+          const char *reason = g_strrstr (local_error->message, ": ");
+          g_autofree char *quoted = kvp_quote (reason != NULL ? reason + 2 : local_error->message);
+
+          g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED, _("Could not read the workload file “%s”: %s"),
+                       display, quoted);
+        }
       return FALSE;
     }
 
@@ -839,7 +845,7 @@ kvp_workload_new (const KvpWorkloadOptions  *options,
 
   if (!is_spec)
     {
-      g_autofree char *display = g_filename_display_name (opts.source);
+      g_autofree char *display = kvp_quote (opts.source);
 
       if (!read_file (opts.source, opts.max_len, &has_arrival, requests, error))
         return NULL;

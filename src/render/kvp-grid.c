@@ -19,8 +19,10 @@
 /* A cell holding anything never looks emptier than this share, so one block
  * among millions still shows. */
 #define MIN_VISIBLE_SHARE 0.5
-/* Up to this many held pixels, a ring marks where they are. */
-#define MARK_MAX_PIXELS   64
+/* Held cells that cover less than this (units) either way, up to this many
+ * pixels of them, get a frame that says where they are. */
+#define MARK_MIN_SIDE     24.0
+#define MARK_MAX_PIXELS   65536
 /* Token slots are drawn when a slot is at least this wide. */
 #define MIN_SLOT_PITCH    3.0
 
@@ -43,7 +45,7 @@ struct _KvpGrid
 
   const guint32     *table;      /* logical → physical, borrowed from cmp */
   guint32            n_table;
-  gboolean           fresh;      /* the pool hands blocks out from 0 up */
+  gboolean           fresh;      /* the table is 0, 1, 2 …: a fresh pool's order */
   guint32            n_colors;   /* blocks the gradient spans */
 
   /* By cell: the picture at cache_scale, holding cache_tokens. */
@@ -329,7 +331,8 @@ paint_image (KvpGrid                 *self,
   cairo_pattern_destroy (pattern);
 }
 
-/* A few held cells among millions: ring them, so they are found at once. */
+/* A few held cells among millions, covering less than MARK_MIN_SIDE either
+ * way: a ringed loupe over them shows them magnified, found at once. */
 static void
 paint_mark (KvpGrid *self,
             cairo_t *cr,
@@ -337,43 +340,72 @@ paint_mark (KvpGrid *self,
 {
   guint32 shown = (guint32) MIN ((tokens + self->block_size - 1) / self->block_size, (guint64) n_showable (self));
   guint32 x0 = G_MAXUINT32, y0 = G_MAXUINT32, x1 = 0, y1 = 0;
-  double cx, cy, rx, ry, r, line;
+  double x, y, w, h, pad = 4.0;
   KvpColor ring = self->theme->utilization;
 
   if (self->n_held_pixels == 0 || self->n_held_pixels > MARK_MAX_PIXELS)
     return;
 
-  for (guint32 i = 0; i < shown; i++)
+  if (self->fresh && shown > 0)
     {
-      guint32 cell = physical_block (self, i) / self->group;
+      /* Blocks 0 … shown − 1: the first cells, row by row. */
+      guint32 last = (shown - 1) / self->group;
 
-      x0 = MIN (x0, cell % self->columns);
-      x1 = MAX (x1, cell % self->columns);
-      y0 = MIN (y0, cell / self->columns);
-      y1 = MAX (y1, cell / self->columns);
+      x0 = 0, y0 = 0;
+      y1 = last / self->columns;
+      x1 = y1 > 0 ? self->columns - 1 : last;
     }
+  else
+    for (guint32 i = 0; i < shown; i++)
+      {
+        guint32 cell = physical_block (self, i) / self->group;
+
+        x0 = MIN (x0, cell % self->columns);
+        x1 = MAX (x1, cell % self->columns);
+        y0 = MIN (y0, cell / self->columns);
+        y1 = MAX (y1, cell / self->columns);
+      }
   if (x0 > x1)
     return;
 
-  cx = self->bounds.x + (x0 + x1 + 1) / 2.0 * self->pitch_x;
-  cy = self->bounds.y + (y0 + y1 + 1) / 2.0 * self->pitch_y;
-  rx = (x1 - x0 + 1) * self->pitch_x / 2.0;
-  ry = (y1 - y0 + 1) * self->pitch_y / 2.0;
-  if (rx > self->bounds.width / 4 || ry > self->bounds.height / 4)
+  x = self->bounds.x + x0 * self->pitch_x;
+  y = self->bounds.y + y0 * self->pitch_y;
+  w = (x1 - x0 + 1) * self->pitch_x;
+  h = (y1 - y0 + 1) * self->pitch_y;
+  if (w >= MARK_MIN_SIDE && h >= MARK_MIN_SIDE)
     return;
 
-  r = MAX (hypot (rx, ry) + 4.0, 12.0);
-  line = 2.5;
-  cairo_save (cr);
-  cairo_new_path (cr);
-  cairo_arc (cr, cx, cy, r, 0, 2 * G_PI);
-  kvp_draw_set_color (cr, &self->theme->card, 0.9);
-  cairo_set_line_width (cr, line + 2.0);
-  cairo_stroke_preserve (cr);
-  kvp_draw_set_color (cr, &ring, 1.0);
-  cairo_set_line_width (cr, line);
-  cairo_stroke (cr);
-  cairo_restore (cr);
+  /* A loupe over them: at least MARK_MIN_SIDE a side, kept inside the
+   * grid, showing the cells under it magnified. */
+  {
+    double lw = MAX (w, MARK_MIN_SIDE) + 2 * pad, lh = MAX (h, MARK_MIN_SIDE) + 2 * pad;
+    double lx = CLAMP (x + w / 2 - lw / 2, self->bounds.x, self->bounds.x + self->bounds.width - lw);
+    double ly = CLAMP (y + h / 2 - lh / 2, self->bounds.y, self->bounds.y + self->bounds.height - lh);
+    cairo_pattern_t *pattern = cairo_pattern_create_for_surface (self->image);
+    cairo_matrix_t matrix;
+
+    /* The held cells' pixels, stretched over the loupe less its rim. */
+    cairo_matrix_init_translate (&matrix, x0, y0);
+    cairo_matrix_scale (&matrix, (x1 - x0 + 1) / (lw - 2 * pad), (y1 - y0 + 1) / (lh - 2 * pad));
+    cairo_matrix_translate (&matrix, -(lx + pad), -(ly + pad));
+    cairo_pattern_set_matrix (pattern, &matrix);
+    cairo_pattern_set_filter (pattern, CAIRO_FILTER_NEAREST);
+
+    cairo_save (cr);
+    cairo_new_path (cr);
+    kvp_draw_rounded_rect (cr, lx, ly, lw, lh, 6.0);
+    kvp_draw_set_color (cr, &self->theme->card, 1.0);
+    cairo_fill (cr);
+    cairo_rectangle (cr, lx + pad, ly + pad, lw - 2 * pad, lh - 2 * pad);
+    cairo_set_source (cr, pattern);
+    cairo_fill (cr);
+    kvp_draw_rounded_rect (cr, lx + 1.5, ly + 1.5, lw - 3, lh - 3, 5.0);
+    kvp_draw_set_color (cr, &ring, 1.0);
+    cairo_set_line_width (cr, 3.0);
+    cairo_stroke (cr);
+    cairo_restore (cr);
+    cairo_pattern_destroy (pattern);
+  }
 }
 
 /* ---- by cell ---- */
@@ -406,15 +438,14 @@ slot_rect (const KvpGrid     *self,
   out->width = out->height = sp - gap;
 }
 
-/* One block as it looks holding held tokens (logical index i).  With clear,
- * its whole pitch is first painted over, so a cached picture can change one
- * block and look exactly as if drawn afresh. */
+/* One block as it looks holding held tokens (logical index i).  Its whole
+ * pitch is first painted over, so a cached picture can change one block and
+ * look exactly as if drawn afresh. */
 static void
 paint_cell (KvpGrid *self,
             cairo_t *cr,
             guint32  i,
-            guint32  held,
-            gboolean clear)
+            guint32  held)
 {
   guint32 block = physical_block (self, i);
   double x, y, c = self->cell;
@@ -422,12 +453,9 @@ paint_cell (KvpGrid *self,
 
   cell_origin (self, block, &x, &y);
   cairo_new_path (cr);
-  if (clear)
-    {
-      cairo_rectangle (cr, x, y, self->pitch_x, self->pitch_y);
-      kvp_draw_set_color (cr, &self->theme->card, 1.0);
-      cairo_fill (cr);
-    }
+  cairo_rectangle (cr, x, y, self->pitch_x, self->pitch_y);
+  kvp_draw_set_color (cr, &self->theme->card, 1.0);
+  cairo_fill (cr);
 
   if (held == 0 || self->slot_columns > 0)
     {
@@ -505,7 +533,7 @@ paint_cells (KvpGrid *self,
   /* Held blocks clear their pitch first, exactly as an incremental update
    * does, so both ways give the same pixels. */
   for (guint32 i = 0; i < shown; i++)
-    paint_cell (self, cr, i, tokens_of (self, i, tokens), TRUE);
+    paint_cell (self, cr, i, tokens_of (self, i, tokens));
 }
 
 static void
@@ -558,7 +586,7 @@ update_cache (KvpGrid *self,
       guint32 now = tokens_of (self, i, tokens);
 
       if (now != tokens_of (self, i, self->cache_tokens))
-        paint_cell (self, cr, i, now, TRUE);
+        paint_cell (self, cr, i, now);
     }
   cairo_destroy (cr);
   self->cache_tokens = tokens;
@@ -600,8 +628,10 @@ paint_cache (KvpGrid                 *self,
   cairo_scale (cr, bounds->width / self->bounds.width / self->cache_scale,
                bounds->height / self->bounds.height / self->cache_scale);
   cairo_set_source_surface (cr, self->cache, 0, 0);
-  if (bounds == &self->bounds)
-    cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  /* Scaled, it only stands in for a moment: cairo's default filter would
+   * cost tens of milliseconds on a big grid. */
+  cairo_pattern_set_filter (cairo_get_source (cr), bounds == &self->bounds ? CAIRO_FILTER_NEAREST
+                                                                           : CAIRO_FILTER_BILINEAR);
   cairo_rectangle (cr, 0, 0, cairo_image_surface_get_width (self->cache),
                    cairo_image_surface_get_height (self->cache));
   cairo_fill (cr);
@@ -655,9 +685,11 @@ kvp_grid_free (KvpGrid *self)
 
 void
 kvp_grid_prepare (KvpGrid *self,
-                  guint64  tokens)
+                  guint64  tokens,
+                  double   scale)
 {
   g_return_if_fail (self != NULL);
+  g_return_if_fail (scale > 0.0);
 
   tokens = clamp_tokens (self, tokens);
   if (self->by_pixel)
@@ -665,8 +697,8 @@ kvp_grid_prepare (KvpGrid *self,
       ensure_image (self);
       update_image (self, tokens);
     }
-  else if (self->cache == NULL || self->cache_scale != 1.0)
-    build_cache (self, 1.0, tokens);
+  else if (self->cache == NULL || self->cache_scale != scale)
+    build_cache (self, scale, tokens);
   else
     update_cache (self, tokens);
 }
@@ -878,7 +910,7 @@ kvp_grid_paint_stand_in (KvpGrid                 *self,
   g_return_if_fail (bounds != NULL);
 
   if (self->by_pixel && self->image != NULL)
-    paint_image (self, cr, bounds, CAIRO_FILTER_GOOD);
+    paint_image (self, cr, bounds, CAIRO_FILTER_FAST);
   else if (!self->by_pixel && self->cache != NULL)
     paint_cache (self, cr, bounds);
 }

@@ -26,10 +26,12 @@ KvpGrid  *kvp_grid_new             (KvpComparison           *cmp,
                                     const cairo_rectangle_t *area,
                                     double                   max_pitch);
 void      kvp_grid_free            (KvpGrid                 *self);
-/* Builds the picture of tokens held at scale 1, O(cells + pixels + blocks).
- * The grid must not be in use elsewhere: this may run in a worker thread. */
+/* Builds the picture of tokens held for a device scale, O(cells + pixels +
+ * blocks).  The grid must not be in use elsewhere: this may run in a worker
+ * thread. */
 void      kvp_grid_prepare         (KvpGrid                 *self,
-                                    guint64                  tokens);
+                                    guint64                  tokens,
+                                    double                   scale);
 
 gboolean  kvp_grid_is_by_pixel     (const KvpGrid           *self);
 guint32   kvp_grid_get_blocks_per_cell (const KvpGrid       *self);

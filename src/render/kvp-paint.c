@@ -83,15 +83,22 @@ paint_panel (cairo_t                 *cr,
   cairo_stroke (cr);
 }
 
-/* Runs paint at alpha: directly when opaque, through a group otherwise. */
+/* Runs paint at alpha: directly when opaque, otherwise through a group the
+ * size of area (all the faded part draws), not of the whole picture. */
 static gboolean
-begin_fade (cairo_t *cr,
-            double   alpha)
+begin_fade (cairo_t                 *cr,
+            double                   alpha,
+            const cairo_rectangle_t *area)
 {
   if (alpha <= 0.0)
     return FALSE;
   if (alpha < 1.0)
-    cairo_push_group (cr);
+    {
+      cairo_save (cr);
+      cairo_rectangle (cr, floor (area->x), floor (area->y), ceil (area->width) + 1, ceil (area->height) + 1);
+      cairo_clip (cr);
+      cairo_push_group (cr);
+    }
   return TRUE;
 }
 
@@ -103,6 +110,7 @@ end_fade (cairo_t *cr,
     {
       cairo_pop_group_to_source (cr);
       cairo_paint_with_alpha (cr, alpha);
+      cairo_restore (cr);
     }
 }
 
@@ -115,7 +123,7 @@ begin_panel (cairo_t                 *cr,
              const KvpText           *heading,
              double                   alpha)
 {
-  if (!begin_fade (cr, alpha))
+  if (!begin_fade (cr, alpha, panel))
     return FALSE;
 
   paint_panel (cr, scene, panel);
@@ -144,8 +152,9 @@ paint_card (cairo_t     *cr,
   double alpha = f->frame.alpha[KVP_PART_CARDS + card];
   double dy = f->frame.card_offset[card] * MAX (scene->unit, 0.6);
   gboolean muted = scene->card_muted[card];
+  cairo_rectangle_t area = { rect->x, rect->y, rect->width, rect->height + dy };
 
-  if (!begin_fade (cr, alpha))
+  if (!begin_fade (cr, alpha, &area))
     return;
 
   cairo_save (cr);

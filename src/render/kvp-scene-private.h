@@ -53,6 +53,7 @@ struct _KvpScene
    * one is prepared in a worker. */
   KvpScene          *previous;
   gboolean           prepared;    /* the grid may be painted on this thread */
+  double             device_scale; /* of the target the grid is prepared for */
   /* The texts of the state a frame shows mid-transition, built once per
    * state: every figure then says the same state. */
   KvpScene          *shown;

@@ -643,6 +643,7 @@ scene_new (KvpComparison  *cmp,
   self->width = width;
   self->height = height;
   self->prepared = TRUE;
+  self->device_scale = 1.0;
 
   build (self, with_grid);
   self->timeline = kvp_timeline_new_launch (cmp->params.seq_len, cmp->params.max_seq_len);
@@ -807,16 +808,33 @@ kvp_scene_get_shown (KvpScene       *self,
   return self->shown;
 }
 
-void
-kvp_scene_prepare (KvpScene *self)
+/* The grid's picture for the first frame: t = 0 of the scene's timeline. */
+static void
+prepare_grid (KvpScene *self)
 {
   KvpFrame frame;
 
+  kvp_scene_get_frame (self, 0.0, &frame);
+  kvp_grid_prepare (self->grid, frame.grid_tokens, self->device_scale);
+}
+
+void
+kvp_scene_set_device_scale (KvpScene *self,
+                            double    scale)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (scale > 0.0);
+
+  self->device_scale = scale;
+}
+
+void
+kvp_scene_prepare (KvpScene *self)
+{
   g_return_if_fail (self != NULL);
   g_return_if_fail (self->prepared);
 
-  kvp_scene_get_frame (self, 0.0, &frame);
-  kvp_grid_prepare (self->grid, frame.grid_tokens);
+  prepare_grid (self);
 }
 
 static void
@@ -825,16 +843,11 @@ prepare_thread_cb (GTask        *task,
                    gpointer      task_data,
                    GCancellable *cancellable)
 {
-  KvpScene *self = task_data;
-  KvpFrame frame;
-
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  /* The same work as kvp_scene_prepare, on a grid no other thread touches
-   * until kvp_scene_prepare_finish. */
-  kvp_scene_get_frame (self, 0.0, &frame);
-  kvp_grid_prepare (self->grid, frame.grid_tokens);
+  /* On a grid no other thread touches until kvp_scene_prepare_finish. */
+  prepare_grid (task_data);
   g_task_return_boolean (task, TRUE);
 }
 

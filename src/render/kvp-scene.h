@@ -67,6 +67,10 @@ void            kvp_scene_get_frame          (KvpScene        *self,
 KvpScene       *kvp_scene_get_frame_scene    (KvpScene        *self,
                                               double           t);
 
+/* The device pixels per unit of the target the scene will be painted on (a
+ * HiDPI window: 2), so the grid is prepared at that resolution. */
+void            kvp_scene_set_device_scale   (KvpScene        *self,
+                                              double           scale);
 /* Builds the grid's picture for the first frame now, so that frame does
  * not pay for it. */
 void            kvp_scene_prepare            (KvpScene        *self);

@@ -325,7 +325,7 @@ kvp_application_class_init (KvpApplicationClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *application_class = G_APPLICATION_CLASS (klass);
 
-  /* Before startup: GtkApplication loads style.css from our resources. */
+  /* Our resources (templates, style.css) before any window needs them. */
   kvp_ui_init ();
 
   object_class->dispose = kvp_application_dispose;

@@ -96,7 +96,10 @@ update_description (KvpCanvas *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DESCRIPTION]);
 }
 
-static void start_clock (KvpCanvas *self);
+static void start_clock             (KvpCanvas  *self);
+static void focus_widget_changed_cb (GtkWindow  *window,
+                                     GParamSpec *pspec,
+                                     KvpCanvas  *self);
 
 static void
 scene_prepared_cb (GObject      *source,
@@ -139,6 +142,8 @@ build_scene (KvpCanvas *self,
   scene = kvp_scene_new (self->comparison, theme, width, height);
   if (from != NULL)
     kvp_scene_set_previous (scene, from, from_t);
+
+  kvp_scene_set_device_scale (scene, MAX (1, gtk_widget_get_scale_factor (GTK_WIDGET (self))));
 
   g_cancellable_cancel (self->prepare_cancellable);
   g_clear_object (&self->prepare_cancellable);
@@ -382,6 +387,9 @@ kvp_canvas_root (GtkWidget *widget)
 
   g_signal_connect_object (gtk_widget_get_settings (widget), "notify::gtk-enable-animations",
                            G_CALLBACK (enable_animations_changed_cb), widget, 0);
+  if (GTK_IS_WINDOW (gtk_widget_get_root (widget)))
+    g_signal_connect_object (gtk_widget_get_root (widget), "notify::focus-widget",
+                             G_CALLBACK (focus_widget_changed_cb), widget, 0);
 }
 
 static void
@@ -389,6 +397,8 @@ kvp_canvas_unroot (GtkWidget *widget)
 {
   g_signal_handlers_disconnect_by_func (gtk_widget_get_settings (widget),
                                         enable_animations_changed_cb, widget);
+  g_signal_handlers_disconnect_by_func (gtk_widget_get_root (widget),
+                                        focus_widget_changed_cb, widget);
 
   GTK_WIDGET_CLASS (kvp_canvas_parent_class)->unroot (widget);
 }
@@ -413,8 +423,12 @@ paint_focus (KvpCanvas *self,
 {
   const KvpTheme *theme = kvp_canvas_get_theme (self);
   cairo_rectangle_t r;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
-  if (!gtk_widget_has_visible_focus (GTK_WIDGET (self)) ||
+  /* The window's focus widget, whether or not the window is active right
+   * now: a ring that comes and goes with the window manager only confuses. */
+  if (!GTK_IS_WINDOW (root) || !gtk_window_get_focus_visible (GTK_WINDOW (root)) ||
+      !gtk_widget_is_focus (GTK_WIDGET (self)) ||
       !kvp_scene_get_cell_rect (self->scene, self->focus_cell, &r))
     return;
 
@@ -625,23 +639,31 @@ key_pressed_cb (GtkEventControllerKey *controller,
     }
 
   self->focus_cell = cell;
+  g_debug ("Keyboard on cell %u", cell);
+  /* Moved by the keyboard: show where, as GTK does for its own keyboard
+   * navigation (keys a widget handles never reach the window's). */
+  if (GTK_IS_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))))
+    gtk_window_set_focus_visible (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), TRUE);
   announce_focus (self);
   gtk_widget_trigger_tooltip_query (GTK_WIDGET (self));
 
   return TRUE;
 }
 
+/* The window's focus moved: onto the grid it says the cell, away from it
+ * the picture's name again.  Followed on the window, not by focus events,
+ * which an inactive window does not get. */
 static void
-focus_enter_cb (GtkEventControllerFocus *controller,
-                KvpCanvas               *self)
+focus_widget_changed_cb (GtkWindow  *window,
+                         GParamSpec *pspec,
+                         KvpCanvas  *self)
 {
-  announce_focus (self);
-}
+  if (gtk_window_get_focus (window) == GTK_WIDGET (self))
+    {
+      announce_focus (self);
+      return;
+    }
 
-static void
-focus_leave_cb (GtkEventControllerFocus *controller,
-                KvpCanvas               *self)
-{
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Memory comparison"),
                                   -1);
@@ -705,14 +727,10 @@ static void
 kvp_canvas_init (KvpCanvas *self)
 {
   GtkEventController *key = gtk_event_controller_key_new ();
-  GtkEventController *focus = gtk_event_controller_focus_new ();
   GtkGesture *click = gtk_gesture_click_new ();
 
   g_signal_connect (key, "key-pressed", G_CALLBACK (key_pressed_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), key);
-  g_signal_connect (focus, "enter", G_CALLBACK (focus_enter_cb), self);
-  g_signal_connect (focus, "leave", G_CALLBACK (focus_leave_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), focus);
   g_signal_connect (click, "pressed", G_CALLBACK (pressed_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
 
@@ -867,4 +885,12 @@ kvp_canvas_get_last_build_time (KvpCanvas *self)
   g_return_val_if_fail (KVP_IS_CANVAS (self), 0);
 
   return self->last_build_time;
+}
+
+guint32
+kvp_canvas_get_focus_cell (KvpCanvas *self)
+{
+  g_return_val_if_fail (KVP_IS_CANVAS (self), 0);
+
+  return self->focus_cell;
 }

@@ -31,6 +31,9 @@ const char     *kvp_canvas_get_description   (KvpCanvas     *self);
 /* The settled frame at the canvas' size and scale factor. */
 GdkTexture     *kvp_canvas_render_texture    (KvpCanvas     *self);
 
+/* The grid cell the keyboard is on (arrows, Page Up/Down, Home/End). */
+guint32         kvp_canvas_get_focus_cell    (KvpCanvas     *self);
+
 /* Time the last scene took to build, in microseconds (for measurements). */
 gint64          kvp_canvas_get_last_build_time (KvpCanvas   *self);
 

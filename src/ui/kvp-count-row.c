@@ -8,6 +8,7 @@
 
 #include <locale.h>
 #include <math.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 
@@ -143,7 +144,11 @@ sync_controls (KvpCountRow *self)
 static void
 configure_adjustments (KvpCountRow *self)
 {
-  double page = MAX (1.0, floor ((self->upper - self->lower) / 16.0));
+  /* Page Up in the spin button: a sixteenth of a linear range; over a range
+   * of powers of two, the square root of its top (32 blocks of 1,024). */
+  double page = self->log_scale
+                ? exp2 (floor (log2 ((double) self->upper) / 2))
+                : MAX (1.0, floor ((self->upper - self->lower) / 16.0));
 
   self->syncing = TRUE;
   gtk_adjustment_configure (self->spin_adjustment, self->value, self->lower, self->upper,
@@ -207,6 +212,7 @@ spin_input_cb (GtkSpinButton *spin,
          * and why: "2,048 is the most: a sequence is at most the reserved length." */
         set_message (self, MESSAGE_CLAMPED, g_strdup_printf (_("%s is the most: %s"), most, self->max_reason));
       else
+        /* Translators: a typed value was lowered to the largest allowed. */
         set_message (self, MESSAGE_CLAMPED, g_strdup_printf (_("%s is the most."), most));
     }
   else if (value < self->lower)
@@ -214,6 +220,7 @@ spin_input_cb (GtkSpinButton *spin,
       g_autofree char *least = kvp_format_count (self->lower);
 
       value = self->lower;
+      /* Translators: a typed value was raised to the smallest allowed. */
       set_message (self, MESSAGE_CLAMPED, g_strdup_printf (_("%s is the least."), least));
     }
   else
@@ -476,8 +483,11 @@ kvp_count_row_set_log_scale (KvpCountRow *self,
 {
   g_return_if_fail (KVP_IS_COUNT_ROW (self));
 
-  self->log_scale = log_scale;
-  self->snap = snap;
+  if (self->log_scale == !!log_scale && self->snap == !!snap)
+    return;
+
+  self->log_scale = !!log_scale;
+  self->snap = !!snap;
   configure_adjustments (self);
 }
 
@@ -523,6 +533,8 @@ kvp_count_parse (const char *text,
   g_autoptr(GString) digits = g_string_new (NULL);
   gsize sep_len = thousands_sep != NULL ? strlen (thousands_sep) : 0;
   const char *p = text;
+  guint group = 0;        /* digits since the last separator */
+  gboolean grouped = FALSE;
 
   g_return_val_if_fail (text != NULL, FALSE);
   g_return_val_if_fail (out_value != NULL, FALSE);
@@ -530,26 +542,34 @@ kvp_count_parse (const char *text,
   while (*p != '\0')
     {
       gunichar c = g_utf8_get_char (p);
+      gsize skip = 0;
 
       if (c >= '0' && c <= '9')
         {
           g_string_append_c (digits, (char) c);
+          group++;
           p++;
+          continue;
         }
-      else if (sep_len > 0 && strncmp (p, thousands_sep, sep_len) == 0 && digits->len > 0)
-        {
-          p += sep_len;
-        }
+
+      if (sep_len > 0 && strncmp (p, thousands_sep, sep_len) == 0)
+        skip = sep_len;
       /* Spaces group digits in many locales (a no-break or a thin one). */
-      else if ((c == ' ' || c == 0x00A0 || c == 0x202F || c == 0x2009) && digits->len > 0)
-        {
-          p = g_utf8_next_char (p);
-        }
+      else if (c == ' ' || c == 0x00A0 || c == 0x202F || c == 0x2009)
+        skip = g_utf8_next_char (p) - p;
       else
-        {
-          return FALSE;
-        }
+        return FALSE;
+
+      /* Groups of three after the first: "1,000", not "1,0" or ",100". */
+      if (group == 0 || group > 3 || (grouped && group != 3))
+        return FALSE;
+      grouped = TRUE;
+      group = 0;
+      p += skip;
     }
+
+  if (grouped && group != 3)
+    return FALSE;
 
   return g_ascii_string_to_unsigned (digits->str, 10, 0, G_MAXUINT64, out_value, NULL);
 }

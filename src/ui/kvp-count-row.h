@@ -41,7 +41,8 @@ GtkScale      *kvp_count_row_get_scale       (KvpCountRow *self);
 
 /* A whole number as a person types it: digits, optionally grouped with
  * @thousands_sep (spaces and no-break spaces are always allowed between
- * groups).  FALSE for anything else (letters, a sign, a fraction). */
+ * groups of three).  FALSE for anything else (letters, a sign, a fraction,
+ * a misplaced separator). */
 gboolean       kvp_count_parse               (const char  *text,
                                               const char  *thousands_sep,
                                               guint64     *out_value);

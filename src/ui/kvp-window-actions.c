@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* kvp-window-actions.c: the window's actions — Export Image…, Copy Image,
- * Replay Animation, Reset to Defaults — and their shortcuts. */
+/* kvp-window-actions.c: the window's actions — Open Model Config…, Export
+ * Image…, Copy Image, Replay Animation, Reset to Defaults, Show Controls — and
+ * their shortcuts. */
 
 #define G_LOG_DOMAIN "kvpage-ui"
 
@@ -90,6 +91,50 @@ filter_changed_cb (GtkFileChooser *chooser,
 }
 
 static void
+export_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  KvpWindow *self = KVP_WINDOW (object);
+  g_autofree char *path = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!kvp_window_export_finish (self, result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, _("Could not export the image"), error->message);
+    }
+  else
+    {
+      g_autofree char *basename = g_filename_display_basename (path);
+      g_autofree char *text = NULL;
+
+      /* Translators: confirms an export; %s is a file name. */
+      text = g_strdup_printf (_("Exported the picture to “%s”."), basename);
+      kvp_window_show_notification (self, text);
+    }
+}
+
+void
+_kvp_window_export_chosen (KvpWindow       *self,
+                           const char      *chosen,
+                           int              format)
+{
+  g_autofree char *path = NULL;
+
+  if (chosen == NULL)
+    {
+      show_error (self, _("Could not export the image"),
+                  _("Choose a folder on this computer: the picture can only be written to a local file."));
+      return;
+    }
+
+  /* The format chosen in the dialog wins over a typed extension. */
+  path = format >= 0 ? _kvp_window_export_path (chosen, format) : g_strdup (chosen);
+  kvp_window_export_async (self, path, NULL, export_done_cb, g_strdup (path));
+}
+
+static void
 export_response_cb (GtkNativeDialog *dialog,
                     int              response,
                     KvpWindow       *self)
@@ -99,35 +144,17 @@ export_response_cb (GtkNativeDialog *dialog,
     {
       GtkFileFilter *filter = gtk_file_chooser_get_filter (GTK_FILE_CHOOSER (dialog));
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autoptr(GError) error = NULL;
       g_autofree char *chosen = file != NULL ? g_file_get_path (file) : NULL;
-      g_autofree char *path = NULL;
+      int format = -1;
 
-      if (chosen != NULL && filter != NULL)
+      if (filter != NULL)
         {
           guint index = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (filter), "kvp-format"));
 
-          path = _kvp_window_export_path (chosen, export_formats[MIN (index, G_N_ELEMENTS (export_formats) - 1)].format);
-        }
-      else
-        {
-          path = g_steal_pointer (&chosen);
+          format = export_formats[MIN (index, G_N_ELEMENTS (export_formats) - 1)].format;
         }
 
-      if (path == NULL)
-        show_error (self, _("Could not export the image"),
-                    _("Choose a folder on this computer: the picture can only be written to a local file."));
-      else if (!kvp_window_export (self, path, &error))
-        show_error (self, _("Could not export the image"), error->message);
-      else
-        {
-          g_autofree char *basename = g_filename_display_basename (path);
-          g_autofree char *text = NULL;
-
-          /* Translators: confirms an export; %s is a file name. */
-          text = g_strdup_printf (_("Exported the picture to “%s”."), basename);
-          kvp_window_show_notification (self, text);
-        }
+      _kvp_window_export_chosen (self, chosen, format);
     }
 
   gtk_native_dialog_destroy (dialog);
@@ -183,6 +210,54 @@ export_action_cb (GtkWidget  *widget,
 }
 
 static void
+open_config_response_cb (GtkNativeDialog *dialog,
+                         int              response,
+                         KvpWindow       *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT && !gtk_widget_in_destruction (GTK_WIDGET (self)))
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      if (file != NULL)
+        kvp_window_open_config (self, file);
+    }
+
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+open_config_action_cb (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  KvpWindow *self = KVP_WINDOW (widget);
+  GtkFileChooserNative *native;
+  g_autoptr(GtkFileFilter) json = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+  native = gtk_file_chooser_native_new (_("Open Model Config"),
+                                        GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN,
+                                        _("_Open"),
+                                        _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+
+  /* Translators: a file filter in Open Model Config. */
+  gtk_file_filter_set_name (json, _("Hugging Face config.json"));
+  gtk_file_filter_add_mime_type (json, "application/json");
+  gtk_file_filter_add_pattern (json, "*.json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), json);
+  gtk_file_filter_set_name (all, _("All Files"));
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), all);
+
+  g_signal_connect (native, "response", G_CALLBACK (open_config_response_cb), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static void
 copy_action_cb (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
@@ -216,13 +291,17 @@ void
 _kvp_window_class_actions_init (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.open-config", NULL, open_config_action_cb);
   gtk_widget_class_install_action (widget_class, "win.copy", NULL, copy_action_cb);
   gtk_widget_class_install_action (widget_class, "win.replay", NULL, replay_action_cb);
   gtk_widget_class_install_action (widget_class, "win.reset", NULL, reset_action_cb);
+  gtk_widget_class_install_property_action (widget_class, "win.show-controls", "show-controls");
 
   /* Bound on the window, so they apply when nothing focused uses the keys:
    * Ctrl+C in a spin button's text still copies the text. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.export", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open-config", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "win.copy", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.replay", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.show-controls", NULL);
 }

@@ -14,6 +14,12 @@ void  _kvp_window_class_actions_init (GtkWidgetClass  *widget_class);
  * chosen format wins over a typed extension. */
 char *_kvp_window_export_path       (const char      *path,
                                      KvpExportFormat  format);
+/* What the export dialog does with the file chosen (NULL: not a local
+ * file) and the format of its filter (-1: none): exports in the background
+ * and confirms it in the window, or says what went wrong. */
+void  _kvp_window_export_chosen     (KvpWindow       *self,
+                                     const char      *chosen,
+                                     int              format);
 
 /* kvp-window-serving.c: the view switch, the serving canvas and controls. */
 void                _kvp_window_setup_serving        (KvpWindow *self,

@@ -12,6 +12,8 @@
 #include "kvp-count-row.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
+#include "kvp-gpu-group.h"
+#include "kvp-model-config.h"
 #include "kvp-settings.h"
 #include "kvp-state.h"
 #include "kvp-ui.h"
@@ -19,6 +21,10 @@
 
 /* Writing the settings waits until the controls have been still this long. */
 #define SAVE_DELAY_MS 1000
+
+/* A slider over a linear range wider than this moves over powers of two
+ * instead: the sequence under a reservation of millions of tokens. */
+#define LINEAR_SLIDER_MAX 65536
 
 /* An in-window notification hides itself after this long. */
 #define BANNER_TIMEOUT_S 5
@@ -40,6 +46,7 @@ struct _KvpWindow
   KvpCountRow         *block_size_row;
   KvpCountRow         *num_blocks_row;
   KvpCountRow         *max_seq_len_row;
+  KvpGpuGroup         *gpu_group;
   GtkExpander         *how_expander;
   GtkRevealer         *banner;
   GtkLabel            *banner_label;
@@ -48,6 +55,9 @@ struct _KvpWindow
   KvpCountRow         *rows[KVP_N_PARAMS];
 
   KvpState            *state;
+  /* The config.json models opened, in the model drop-down after the
+   * presets; kept for the window's life, as the state may show any. */
+  GPtrArray           *configs;
   /* The application's settings, and this window's own delayed view of the
    * same keys: bound to the state, applied once the controls are still. */
   GSettings           *settings;
@@ -63,18 +73,45 @@ G_DEFINE_FINAL_TYPE (KvpWindow, kvp_window, GTK_TYPE_APPLICATION_WINDOW)
 enum {
   PROP_0,
   PROP_SETTINGS,
+  PROP_SHOW_CONTROLS,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
+/* GtkApplication (unlike libadwaita's) does not load style.css by itself;
+ * each display gets it once, with the first window. */
+static void
+load_style (GtkWidget *widget)
+{
+  GdkDisplay *display = gtk_widget_get_display (widget);
+  g_autoptr(GtkCssProvider) provider = NULL;
+
+  if (g_object_get_data (G_OBJECT (display), "kvp-style") != NULL)
+    return;
+
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (provider, RESOURCE_BASE "/style.css");
+  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  g_object_set_data_full (G_OBJECT (display), "kvp-style", g_steal_pointer (&provider), g_object_unref);
+}
+
 static guint
-find_model_index (const KvpModel *model)
+find_model_index (KvpWindow      *self,
+                  const KvpModel *model)
 {
   const KvpModel *presets;
   guint n_presets;
 
+  /* The state may show one GPU's share; the drop-down names the whole. */
+  if (kvp_gpu_group_get_base_model (self->gpu_group) != NULL)
+    model = kvp_gpu_group_get_base_model (self->gpu_group);
+
   presets = kvp_model_get_presets (&n_presets);
+  for (guint i = 0; i < self->configs->len; i++)
+    if (&((KvpModelConfig *) self->configs->pdata[i])->model == model)
+      return n_presets + i;
   for (guint i = 0; i < n_presets; i++)
     if (&presets[i] == model || g_strcmp0 (presets[i].key, model->key) == 0)
       return i;
@@ -90,7 +127,7 @@ sync_model (KvpWindow *self)
   g_autofree char *subtitle = NULL;
 
   self->syncing = TRUE;
-  gtk_drop_down_set_selected (self->model_dropdown, find_model_index (model));
+  gtk_drop_down_set_selected (self->model_dropdown, find_model_index (self, model));
   gtk_drop_down_set_selected (self->dtype_dropdown, dtype);
   self->syncing = FALSE;
 
@@ -109,11 +146,16 @@ sync_rows (KvpWindow *self)
   self->syncing = TRUE;
   for (guint i = 0; i < KVP_N_PARAMS; i++)
     {
+      const KvpParamInfo *info = kvp_param_get_info (i);
+      guint64 max = kvp_state_get_max (self->state, i);
+
       if (self->rows[i] == NULL)
         continue;
 
-      kvp_count_row_set_range (self->rows[i], kvp_param_get_info (i)->min,
-                               kvp_state_get_max (self->state, i));
+      /* The block size moves between whole powers of two; the rest smoothly. */
+      kvp_count_row_set_log_scale (self->rows[i], info->log_scale || max > LINEAR_SLIDER_MAX,
+                                   i == KVP_PARAM_BLOCK_SIZE);
+      kvp_count_row_set_range (self->rows[i], info->min, max);
       kvp_count_row_set_value (self->rows[i], kvp_state_get_value (self->state, i));
     }
   self->syncing = FALSE;
@@ -190,17 +232,33 @@ bind_settings (KvpWindow *self)
   has_unapplied_cb (self->params_settings, NULL, self);
 }
 
+/* The presets, the configs opened, and the row that opens one. */
 static void
-setup_dropdowns (KvpWindow *self)
+fill_models (KvpWindow *self)
 {
   g_autoptr(GtkStringList) models = gtk_string_list_new (NULL);
-  g_autoptr(GtkStringList) dtypes = gtk_string_list_new (NULL);
   const KvpModel *presets;
   guint n_presets;
 
   presets = kvp_model_get_presets (&n_presets);
   for (guint i = 0; i < n_presets; i++)
     gtk_string_list_append (models, presets[i].name);
+  for (guint i = 0; i < self->configs->len; i++)
+    gtk_string_list_append (models, ((KvpModelConfig *) self->configs->pdata[i])->name);
+  /* Translators: the model drop-down's last row; it opens a file chooser. */
+  gtk_string_list_append (models, _("Open Model Config…"));
+
+  self->syncing = TRUE;
+  gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (models));
+  self->syncing = FALSE;
+}
+
+static void
+setup_dropdowns (KvpWindow *self)
+{
+  g_autoptr(GtkStringList) dtypes = gtk_string_list_new (NULL);
+
+  fill_models (self);
 
   for (guint i = 0; i < KVP_N_DTYPES; i++)
     {
@@ -215,7 +273,6 @@ setup_dropdowns (KvpWindow *self)
     }
 
   self->syncing = TRUE;
-  gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (models));
   gtk_drop_down_set_model (self->dtype_dropdown, G_LIST_MODEL (dtypes));
   self->syncing = FALSE;
 
@@ -250,8 +307,6 @@ setup_rows (KvpWindow *self)
 
       kvp_count_row_set_label (row, _(info->label));
       kvp_count_row_set_max_reason (row, info->max_reason != NULL ? _(info->max_reason) : NULL);
-      /* The block size moves between whole powers of two; the rest smoothly. */
-      kvp_count_row_set_log_scale (row, info->log_scale, i == KVP_PARAM_BLOCK_SIZE);
       g_signal_connect (row, "notify::value", G_CALLBACK (row_value_changed_cb), self);
     }
 
@@ -276,10 +331,30 @@ model_selected_cb (GtkDropDown *dropdown,
   guint selected = gtk_drop_down_get_selected (dropdown);
 
   presets = kvp_model_get_presets (&n_presets);
-  if (self->syncing || self->state == NULL || selected >= n_presets)
+  if (self->syncing || self->state == NULL || selected == GTK_INVALID_LIST_POSITION)
     return;
 
+  if (selected >= n_presets + self->configs->len)
+    {
+      /* "Open Model Config…" is an action, not a model: the drop-down
+       * goes back to the model shown. */
+      sync_model (self);
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.open-config", NULL);
+      return;
+    }
+
+  if (selected >= n_presets)
+    {
+      KvpModelConfig *config = self->configs->pdata[selected - n_presets];
+
+      kvp_gpu_group_set_config (self->gpu_group, config);
+      kvp_state_choose_model (self->state, &config->model);
+      kvp_state_set_dtype (self->state, config->dtype);
+      return;
+    }
+
   /* A model comes with its context length: the traditional cache reserves it. */
+  kvp_gpu_group_set_config (self->gpu_group, NULL);
   kvp_state_choose_model (self->state, &presets[selected]);
 }
 
@@ -411,6 +486,7 @@ kvp_window_dispose (GObject *object)
   g_clear_object (&self->params_settings);
   g_clear_object (&self->settings);
   g_clear_object (&self->state);
+  g_clear_pointer (&self->configs, g_ptr_array_unref);
 
   G_OBJECT_CLASS (kvp_window_parent_class)->dispose (object);
 }
@@ -427,6 +503,11 @@ kvp_window_get_property (GObject    *object,
     {
     case PROP_SETTINGS:
       g_value_set_object (value, self->settings);
+      break;
+
+    case PROP_SHOW_CONTROLS:
+      /* Asked for by the action's state even while the template is gone. */
+      g_value_set_boolean (value, self->sidebar == NULL || gtk_widget_get_visible (GTK_WIDGET (self->sidebar)));
       break;
 
     default:
@@ -446,6 +527,16 @@ kvp_window_set_property (GObject      *object,
     {
     case PROP_SETTINGS:
       self->settings = g_value_dup_object (value);
+      break;
+
+    case PROP_SHOW_CONTROLS:
+      /* In a small window the picture may take the whole width. */
+      if (self->sidebar != NULL &&
+          g_value_get_boolean (value) != gtk_widget_get_visible (GTK_WIDGET (self->sidebar)))
+        {
+          gtk_widget_set_visible (GTK_WIDGET (self->sidebar), g_value_get_boolean (value));
+          g_object_notify_by_pspec (object, pspec);
+        }
       break;
 
     default:
@@ -473,6 +564,9 @@ kvp_window_class_init (KvpWindowClass *klass)
     g_param_spec_object ("settings", NULL, NULL,
                          G_TYPE_SETTINGS,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SHOW_CONTROLS] =
+    g_param_spec_boolean ("show-controls", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -481,6 +575,7 @@ kvp_window_class_init (KvpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, KvpWindow, gpu_group);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, model_label);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, model_dropdown);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, dtype_label);
@@ -501,14 +596,44 @@ kvp_window_class_init (KvpWindowClass *klass)
   _kvp_window_class_actions_init (widget_class);
 }
 
+static gboolean
+drop_cb (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         KvpWindow     *self)
+{
+  GSList *files = g_value_get_boxed (value);
+
+  if (files == NULL)
+    return FALSE;
+  kvp_window_open_config (self, files->data);
+  return TRUE;
+}
+
 static void
 kvp_window_init (KvpWindow *self)
 {
+  GtkDropTarget *drop;
+
+  g_type_ensure (KVP_TYPE_GPU_GROUP);
+  self->configs = g_ptr_array_new_with_free_func ((GDestroyNotify) kvp_model_config_unref);
+
   self->syncing = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
   self->syncing = FALSE;
 
+  load_style (GTK_WIDGET (self));
   self->state = kvp_state_new ();
+  kvp_gpu_group_set_state (self->gpu_group, self->state);
+  /* With a GPU chosen, the block count follows it. */
+  g_object_bind_property (self->gpu_group, "sizes-pool", self->num_blocks_row, "sensitive",
+                          G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
+
+  /* A config.json dropped on the window opens as the model. */
+  drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (drop, "drop", G_CALLBACK (drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 
   setup_dropdowns (self);
   setup_rows (self);
@@ -620,11 +745,63 @@ kvp_window_export (KvpWindow   *self,
   g_return_val_if_fail (cmp != NULL, FALSE);
 
   /* The size the command line exports at, whatever the window's size: a
-   * small window must export as well as a large one.
-   * The seam for an asynchronous export: when render offers one, start it
-   * here and confirm in its callback. */
+   * small window must export as well as a large one. */
   return kvp_export_write (cmp, kvp_canvas_get_theme (self->canvas), path,
                            KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0, error);
+}
+
+static void
+export_written_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (kvp_export_write_finish (result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+kvp_window_export_async (KvpWindow           *self,
+                         const char          *path,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+  KvpComparison *cmp;
+
+  g_return_if_fail (KVP_IS_WINDOW (self));
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kvp_window_export_async);
+
+  if (!kvp_export_format_from_path (path, NULL, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  cmp = kvp_window_get_comparison (self);
+  kvp_export_write_async (cmp, kvp_canvas_get_theme (self->canvas), path,
+                          KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0,
+                          cancellable, export_written_cb, g_steal_pointer (&task));
+}
+
+gboolean
+kvp_window_export_finish (KvpWindow     *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (KVP_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 gboolean
@@ -685,4 +862,82 @@ kvp_window_save_state (KvpWindow *self)
   gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
   kvp_settings_save_window_state (self->settings, width, height,
                                   gtk_window_is_maximized (GTK_WINDOW (self)));
+}
+
+static void
+config_loaded_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(KvpWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  KvpModelConfig *config = g_task_propagate_pointer (G_TASK (result), &error);
+  guint n_presets;
+
+  if (self->state == NULL)
+    {
+      g_clear_pointer (&config, kvp_model_config_unref);
+      return;
+    }
+
+  /* A bad file changes nothing; one line says why. */
+  if (config == NULL)
+    {
+      kvp_window_show_notification (self, error->message);
+      return;
+    }
+
+  g_ptr_array_add (self->configs, config);
+  fill_models (self);
+  kvp_model_get_presets (&n_presets);
+  gtk_drop_down_set_selected (self->model_dropdown, n_presets + self->configs->len - 1);
+}
+
+static void
+load_config_thread (GTask        *task,
+                    gpointer      source,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  GError *error = NULL;
+  g_autofree char *path = g_file_get_path (task_data);
+  KvpModelConfig *config;
+
+  if (path == NULL)
+    {
+      g_autofree char *uri = g_file_get_uri (task_data);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _("%s is not a local file."), uri);
+      return;
+    }
+
+  config = kvp_model_config_new_from_file (path, &error);
+  if (config == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, config, (GDestroyNotify) kvp_model_config_unref);
+}
+
+void
+kvp_window_open_config (KvpWindow *self,
+                        GFile     *file)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (KVP_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  /* Reading and parsing a file is no work for the main thread. */
+  task = g_task_new (NULL, NULL, config_loaded_cb, g_object_ref (self));
+  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  g_task_run_in_thread (task, load_config_thread);
+}
+
+KvpGpuGroup *
+kvp_window_get_gpu_group (KvpWindow *self)
+{
+  g_return_val_if_fail (KVP_IS_WINDOW (self), NULL);
+
+  return self->gpu_group;
 }

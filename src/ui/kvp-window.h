@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "kvp-canvas.h"
+#include "kvp-gpu-group.h"
 #include "kvp-comparison.h"
 #include "kvp-state.h"
 
@@ -43,6 +44,16 @@ KvpCanvas      *kvp_window_get_canvas      (KvpWindow       *self);
 gboolean        kvp_window_export          (KvpWindow       *self,
                                             const char      *path,
                                             GError         **error);
+/* The same in a worker thread, so a big pool never stalls the window; the
+ * callback runs in the caller's main context. */
+void            kvp_window_export_async    (KvpWindow           *self,
+                                            const char          *path,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean        kvp_window_export_finish   (KvpWindow           *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
 /* Copy Image: the settled frame onto the clipboard; FALSE when there is
  * no picture yet. */
 gboolean        kvp_window_copy            (KvpWindow       *self);
@@ -53,6 +64,12 @@ void            kvp_window_show_notification (KvpWindow     *self,
                                               const char    *text);
 /* The notification shown, or NULL. */
 const char     *kvp_window_get_notification  (KvpWindow     *self);
+
+/* Opens a Hugging Face config.json as the model shown (in a worker); a bad
+ * file shows one line in the window and keeps the model shown before. */
+void            kvp_window_open_config     (KvpWindow       *self,
+                                            GFile           *file);
+KvpGpuGroup    *kvp_window_get_gpu_group   (KvpWindow       *self);
 
 /* Writes the values and the window size to the settings. */
 void            kvp_window_save_state      (KvpWindow       *self);

@@ -1,32 +1,27 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* fuzz-cli-values.c: the parser behind each value option.  The first byte
- * picks the option, the rest is its value; a refusal must be one clean line,
- * an acceptance a value within the option's range. */
+/* fuzz-cli-values.c: the parser behind each value option (the model, the KV
+ * type, the export's size, scale and theme, --schemes, --workload and every
+ * numeric parameter in kvp-params' table) and the quoting of input.  The
+ * first byte picks the option, the rest is its value; a refusal must be one
+ * clean line, an acceptance a value within the option's range. */
 
 #include "config.h"
 
 #include "fuzz-common.h"
-#include "kvp-block-pool.h"
 #include "kvp-cli.h"
-#include "kvp-comparison.h"
 #include "kvp-error.h"
 #include "kvp-export.h"
 #include "kvp-model.h"
+#include "kvp-params.h"
+#include "kvp-simulation.h"
 #include "kvp-theme.h"
+#include "kvp-workload.h"
 
-static const struct
+enum
 {
-  const char *option;
-  guint64     min;
-  guint64     max;
-} numbers[] = {
-  { "seq-len", 1, KVP_MAX_SEQ_LEN },
-  { "max-seq-len", 1, KVP_MAX_SEQ_LEN },
-  { "block-size", 1, KVP_BLOCK_POOL_MAX_BLOCK_SIZE },
-  { "blocks", 1, KVP_BLOCK_POOL_MAX_BLOCKS },
+  PICK_MODEL, PICK_DTYPE, PICK_SIZE, PICK_SCALE, PICK_THEME, PICK_QUOTE, PICK_SCHEMES, PICK_WORKLOAD,
+  PICK_PARAM, /* then one pick per numeric parameter */
 };
-
-enum { PICK_MODEL, PICK_DTYPE, PICK_SIZE, PICK_SCALE, PICK_THEME, PICK_QUOTE, PICK_NUMBER, N_PICKS };
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,
@@ -40,7 +35,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   if (size == 0)
     return 0;
 
-  pick = data[0] % (N_PICKS + G_N_ELEMENTS (numbers) - 1);
+  pick = data[0] % (PICK_PARAM + KVP_N_PARAMS);
   value = fuzz_word (data + 1, size - 1);
 
   switch (pick)
@@ -51,7 +46,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
         ok = model != NULL;
         if (ok && g_ascii_strcasecmp (model->key, value) != 0)
-          abort ();
+          fuzz_fail ("a model was found under another name");
         break;
       }
 
@@ -61,7 +56,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
         ok = kvp_dtype_from_string (value, &dtype, &error);
         if (ok && dtype >= KVP_N_DTYPES)
-          abort ();
+          fuzz_fail ("an unknown KV cache type was accepted");
         break;
       }
 
@@ -72,7 +67,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
         ok = kvp_export_parse_size (value, &w, &h, &error);
         if (ok && (w < KVP_EXPORT_MIN_WIDTH || w > KVP_EXPORT_MAX_SIDE ||
                    h < KVP_EXPORT_MIN_HEIGHT || h > KVP_EXPORT_MAX_SIDE))
-          abort ();
+          fuzz_fail ("a size outside the limits was accepted");
         break;
       }
 
@@ -82,7 +77,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
         ok = kvp_export_parse_scale (value, &scale, &error);
         if (ok && (scale < KVP_EXPORT_MIN_SCALE || scale > KVP_EXPORT_MAX_SCALE))
-          abort ();
+          fuzz_fail ("a scale outside the limits was accepted");
         break;
       }
 
@@ -92,7 +87,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
         ok = kvp_theme_variant_from_string (value, &variant, &error);
         if (ok && kvp_theme_get (variant) == NULL)
-          abort ();
+          fuzz_fail ("an unknown theme was accepted");
         break;
       }
 
@@ -106,27 +101,52 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
         for (const char *p = value; *p != '\0'; p++)
           printable = printable && *p >= 0x20 && *p < 0x7f;
         if (printable && strcmp (quoted, value) != 0)
-          abort ();
+          fuzz_fail ("quoting changed printable ASCII");
         error = g_error_new (KVP_ERROR, KVP_ERROR_INVALID, "“%s”", quoted);
+        break;
+      }
+
+    case PICK_SCHEMES:
+      {
+        guint mask = 0;
+
+        ok = kvp_scheme_mask_parse (value, &mask, &error);
+        if (ok && mask >= 1u << KVP_N_SCHEMES)
+          fuzz_fail ("a scheme mask names a scheme that does not exist");
+        break;
+      }
+
+    case PICK_WORKLOAD:
+      {
+        /* A generator's name, or a file (which mostly does not exist). */
+        g_autoptr(KvpWorkload) workload = NULL;
+        KvpWorkloadOptions options;
+
+        kvp_workload_options_init (&options);
+        options.source = value;
+        options.n_requests = 4;
+        options.max_len = kvp_model_get_default ()->max_context;
+        workload = kvp_workload_new (&options, &error);
+        ok = workload != NULL;
         break;
       }
 
     default:
       {
-        guint i = pick - PICK_NUMBER;
+        /* Every numeric parameter, from the table the command line reads. */
+        KvpParamId id = pick - PICK_PARAM;
+        const KvpParamInfo *info = kvp_param_get_info (id);
         guint64 n = 0;
 
-        g_assert (i < G_N_ELEMENTS (numbers));
-        ok = kvp_cli_parse_number (numbers[i].option, value, numbers[i].min,
-                                   numbers[i].max, &n, &error);
-        if (ok && (n < numbers[i].min || n > numbers[i].max))
-          abort ();
+        ok = kvp_param_parse (id, value, &n, &error);
+        if (ok && (n < info->min || n > info->max))
+          fuzz_fail ("a parameter outside its range was accepted");
         break;
       }
     }
 
   if (ok && error != NULL)
-    abort ();
+    fuzz_fail ("a value was accepted with an error set");
   if (!ok || pick == PICK_QUOTE)
     fuzz_check_message (error);
 

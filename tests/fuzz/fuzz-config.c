@@ -5,34 +5,9 @@
 
 #include "config.h"
 
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <glib.h>
-
+#include "fuzz-common.h"
 #include "kvp-model-config.h"
 #include "kvp-vllm.h"
-
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
-/* Valid UTF-8 on one line, no character a terminal would act on. */
-static void
-check_message (const GError *error)
-{
-  if (error == NULL || error->message == NULL || !g_str_has_prefix (error->message, "fuzz.json: "))
-    abort ();
-  if (!g_utf8_validate (error->message, -1, NULL))
-    abort ();
-  for (const char *p = error->message; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      GUnicodeType type = g_unichar_type (g_utf8_get_char (p));
-
-      if (type == G_UNICODE_CONTROL || type == G_UNICODE_FORMAT ||
-          type == G_UNICODE_LINE_SEPARATOR || type == G_UNICODE_PARAGRAPH_SEPARATOR)
-        abort ();
-    }
-}
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,
@@ -45,7 +20,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   config = kvp_model_config_new_from_data ((const char *) data, size, "fuzz.json", &error);
   if (config == NULL)
     {
-      check_message (error);
+      /* One clean line, naming the file first. */
+      fuzz_check_message (error);
+      if (!g_str_has_prefix (error->message, "fuzz.json: "))
+        abort ();
       return 0;
     }
 
@@ -72,9 +50,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       sizing = kvp_vllm_sizing_new (&input, &sizing_error);
       if (sizing == NULL)
         {
-          if (sizing_error == NULL || !g_utf8_validate (sizing_error->message, -1, NULL) ||
-              strchr (sizing_error->message, '\n') != NULL)
-            abort ();
+          fuzz_check_message (sizing_error);
           continue;
         }
 

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-gpu-group.h: the window's GPU group — a GPU, its memory utilization
+ * and the tensor-parallel size — which sizes the block pool as vLLM does,
+ * draws the GPU's memory on one scale and shows vLLM's start-up lines. */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "kvp-model-config.h"
+#include "kvp-state.h"
+
+G_BEGIN_DECLS
+
+#define KVP_TYPE_GPU_GROUP (kvp_gpu_group_get_type ())
+
+G_DECLARE_FINAL_TYPE (KvpGpuGroup, kvp_gpu_group, KVP, GPU_GROUP, GtkWidget)
+
+void            kvp_gpu_group_set_state      (KvpGpuGroup    *self,
+                                              KvpState       *state);
+/* The config.json a model came from, so the sizing knows its layers; NULL
+ * for a preset. */
+void            kvp_gpu_group_set_config     (KvpGpuGroup    *self,
+                                              KvpModelConfig *config);
+/* The whole model shown (the state holds one GPU's share of it). */
+const KvpModel *kvp_gpu_group_get_base_model (KvpGpuGroup    *self);
+/* Chooses a GPU preset by key, or none with NULL. */
+void            kvp_gpu_group_set_gpu        (KvpGpuGroup    *self,
+                                              const char     *key);
+/* TRUE while a GPU sets the block count ("sizes-pool"). */
+gboolean        kvp_gpu_group_get_sizes_pool (KvpGpuGroup    *self);
+/* vLLM's lines, one per line, or "" without a GPU. */
+const char     *kvp_gpu_group_get_log        (KvpGpuGroup    *self);
+
+G_END_DECLS

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-canvas.c: the picture as a widget — keys move a focus ring over the
+ * grid and a screen reader hears each cell, big pools never stall the main
+ * loop (their grids are built in a worker while the last one stands in), and
+ * frames on screen are the painters' frames. */
+
+#include "config.h"
+
+#include <math.h>
+#include <time.h>
+
+#include <gtk/gtk.h>
+
+#include "kvp-canvas.h"
+#include "thread-cpu-time.h"
+#include "kvp-format.h"
+
+typedef struct
+{
+  GtkWindow *window;
+  KvpCanvas *canvas;
+} Fixture;
+
+static void
+spin_for (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static KvpComparison *
+new_comparison (guint64 seq_len,
+                guint32 num_blocks)
+{
+  KvpParams params;
+  g_autoptr(GError) error = NULL;
+  KvpComparison *cmp;
+
+  kvp_params_init_default (&params);
+  params.seq_len = seq_len;
+  params.max_seq_len = MAX (seq_len, params.max_seq_len);
+  params.num_blocks = num_blocks;
+  cmp = kvp_comparison_new (&params, &error);
+  g_assert_no_error (error);
+
+  return cmp;
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  f->window = GTK_WINDOW (gtk_window_new ());
+  g_object_ref_sink (f->window);
+  f->canvas = g_object_new (KVP_TYPE_CANVAS, NULL);
+  gtk_window_set_child (f->window, GTK_WIDGET (f->canvas));
+  gtk_window_set_default_size (f->window, 900, 640);
+  gtk_window_present (f->window);
+  while (gtk_widget_get_width (GTK_WIDGET (f->canvas)) <= 0 && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->canvas)), >, 0);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  gtk_window_destroy (f->window);
+  g_object_unref (f->window);
+}
+
+static void
+wait_settled (KvpCanvas *canvas)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  spin_for (20);
+  while ((kvp_canvas_get_animating (canvas) || !kvp_scene_is_prepared (kvp_canvas_get_scene (canvas))) &&
+         g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (kvp_canvas_get_animating (canvas));
+}
+
+static gboolean
+press (KvpCanvas *canvas,
+       guint      keyval)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (canvas));
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        g_signal_emit_by_name (controller, "key-pressed", keyval, 0, 0, &handled);
+    }
+
+  return handled;
+}
+
+/* The widget tree as GTK draws it, as a texture. */
+static GdkTexture *
+render_window (GtkWindow *window)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  int width, height;
+
+  gtk_widget_queue_draw (gtk_window_get_child (window));
+  spin_for (100);
+  width = gdk_paintable_get_intrinsic_width (paintable);
+  height = gdk_paintable_get_intrinsic_height (paintable);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+
+  return gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                      &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+static guint32
+texture_pixel (GdkTexture *texture,
+               double      x,
+               double      y)
+{
+  int w = gdk_texture_get_width (texture), h = gdk_texture_get_height (texture);
+  g_autofree guint32 *data = g_new (guint32, (gsize) w * h);
+
+  gdk_texture_download (texture, (guchar *) data, w * 4);
+  return data[(gsize) floor (y) * w + (gsize) floor (x)] & 0xffffff;
+}
+
+/* Arrows, Home/End and Page Up/Down move over the grid; each cell is said to
+ * a screen reader and ringed on screen. */
+static void
+test_keyboard (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(KvpComparison) cmp = new_comparison (128, 1024);
+  KvpScene *scene;
+  cairo_rectangle_t r;
+  guint32 columns;
+  g_autoptr(GdkTexture) before = NULL;
+  g_autoptr(GdkTexture) after = NULL;
+  char *problem;
+
+  kvp_canvas_set_comparison (f->canvas, cmp);
+  wait_settled (f->canvas);
+  scene = kvp_canvas_get_scene (f->canvas);
+  columns = kvp_scene_get_grid_columns (scene);
+
+  g_assert_true (gtk_widget_get_focusable (GTK_WIDGET (f->canvas)));
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (f->canvas)));
+  g_assert_cmpuint (kvp_canvas_get_focus_cell (f->canvas), ==, 0);
+  gtk_window_set_focus_visible (f->window, FALSE);
+
+  g_assert_true (press (f->canvas, GDK_KEY_Right));
+  g_assert_true (press (f->canvas, GDK_KEY_Right));
+  g_assert_cmpuint (kvp_canvas_get_focus_cell (f->canvas), ==, 2);
+  g_assert_true (press (f->canvas, GDK_KEY_Down));
+  g_assert_cmpuint (kvp_canvas_get_focus_cell (f->canvas), ==, 2 + columns);
+  g_assert_true (press (f->canvas, GDK_KEY_Up));
+  g_assert_true (press (f->canvas, GDK_KEY_Left));
+  g_assert_cmpuint (kvp_canvas_get_focus_cell (f->canvas), ==, 1);
+  g_assert_true (press (f->canvas, GDK_KEY_End));
+  g_assert_cmpuint (kvp_canvas_get_focus_cell (f->canvas), ==, 1023);
+  g_assert_true (press (f->canvas, GDK_KEY_Home));
+  g_assert_cmpuint (kvp_canvas_get_focus_cell (f->canvas), ==, 0);
+  /* Page Down: from the 8 allocated blocks to the first free one, and back. */
+  g_assert_true (press (f->canvas, GDK_KEY_Page_Down));
+  g_assert_cmpuint (kvp_canvas_get_focus_cell (f->canvas), ==, 8);
+  g_assert_true (press (f->canvas, GDK_KEY_Page_Up));
+  g_assert_cmpuint (kvp_canvas_get_focus_cell (f->canvas), ==, 7);
+  g_assert_false (press (f->canvas, GDK_KEY_a));
+
+  /* The screen reader hears the cell as its tooltip reads. */
+  problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (f->canvas), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                "Memory comparison: Physical block 7 Sequence 0, logical block 7 16 of 16 tokens filled");
+  if (problem != NULL)
+    g_error ("%s", problem);
+
+  /* A ring around the cell (the keys made the focus visible), only while the
+   * keyboard is there. */
+  g_assert_true (kvp_scene_get_cell_rect (scene, 7, &r));
+  g_assert_true (gtk_window_get_focus_visible (f->window));
+  after = render_window (f->window);
+  gtk_window_set_focus (f->window, NULL);
+  before = render_window (f->window);
+  g_assert_cmphex (texture_pixel (after, r.x + r.width / 2, r.y - 2.5), !=,
+                   texture_pixel (before, r.x + r.width / 2, r.y - 2.5));
+  g_assert_cmphex (texture_pixel (after, r.x + r.width / 2, r.y + r.height / 2), ==,
+                   texture_pixel (before, r.x + r.width / 2, r.y + r.height / 2));
+  problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (f->canvas), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                "Memory comparison");
+  if (problem != NULL)
+    g_error ("%s", problem);
+}
+
+/* A pool of 16,777,216 blocks: handing it over, resizing and changing it
+ * never hold the main loop for long; the grid is built in a worker while the
+ * previous one stands in; the tooltips keep working, cell by cell. */
+static void
+test_no_stall (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(KvpComparison) small = new_comparison (128, 1024);
+  g_autoptr(KvpComparison) big = new_comparison (4 * 1024 * 1024, 16777216);
+  g_autoptr(KvpComparison) bigger = new_comparison (8 * 1024 * 1024, 16777216);
+  KvpScene *scene;
+  gint64 begin, longest = 0;
+  g_autofree char *text = NULL;
+
+  kvp_canvas_set_comparison (f->canvas, small);
+  wait_settled (f->canvas);
+
+  begin = thread_cpu_time ();
+  kvp_canvas_set_comparison (f->canvas, big);
+  g_assert_cmpint (thread_cpu_time () - begin, <, 50000);
+  /* Not built yet: the previous grid stands in, and frames still come. */
+  g_assert_false (kvp_scene_is_prepared (kvp_canvas_get_scene (f->canvas)));
+  wait_settled (f->canvas);
+
+  /* A change and a resize: no main loop iteration works for long (CPU
+   * time: the wall clock on a shared machine measures the machine). */
+  kvp_canvas_set_comparison (f->canvas, bigger);
+  gtk_window_set_default_size (f->window, 700, 500);
+  for (gint64 end = g_get_monotonic_time () + 800000; g_get_monotonic_time () < end;)
+    {
+      gint64 t = thread_cpu_time ();
+
+      g_main_context_iteration (NULL, FALSE);
+      longest = MAX (longest, thread_cpu_time () - t);
+    }
+  wait_settled (f->canvas);
+  g_test_message ("longest main loop iteration at 16,777,216 blocks: %.1f ms", longest / 1000.0);
+  g_assert_cmpint (longest, <, 50000);
+
+  scene = kvp_canvas_get_scene (f->canvas);
+  g_assert_cmpuint (kvp_scene_get_blocks_per_cell (scene), >, 1);
+  text = kvp_scene_dup_cell_text (scene, 0);
+  g_assert_nonnull (strstr (text, "blocks allocated"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* The test accessibility backend records what a screen reader would hear. */
+  g_setenv ("GTK_A11Y", "test", TRUE);
+  g_test_init (&argc, &argv, NULL);
+
+  if (!gtk_init_check ())
+    {
+      g_print ("1..0 # SKIP no display\n");
+      return 0;
+    }
+
+  g_test_add ("/canvas/keyboard", Fixture, NULL, fixture_set_up, test_keyboard, fixture_tear_down);
+  g_test_add ("/canvas/no-stall", Fixture, NULL, fixture_set_up, test_no_stall, fixture_tear_down);
+
+  return g_test_run ();
+}
