@@ -20,6 +20,27 @@
 #define WIDTH  1600
 #define HEIGHT 1000
 
+/* The run of workload through the paged pool and compared. */
+static KvpServingSteps *
+simulate (KvpWorkload *workload,
+          guint32      block_size,
+          guint32      num_blocks,
+          guint32      max_seq_len,
+          KvpScheme    compared)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  KvpSimConfig config = { block_size, num_blocks, max_seq_len, (1u << KVP_SCHEME_PAGED) | (1u << compared) };
+  KvpServingSteps *steps;
+
+  sim = kvp_simulation_new (workload, &config, &error);
+  g_assert_no_error (error);
+  steps = kvp_serving_steps_new (sim, compared, &error);
+  g_assert_no_error (error);
+
+  return steps;
+}
+
 static KvpServingSteps *
 new_steps (const KvpRequest *requests,
            guint             n,
@@ -29,22 +50,13 @@ new_steps (const KvpRequest *requests,
            KvpScheme         compared)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(KvpWorkload) workload = NULL;
-  g_autoptr(KvpSimulation) sim = NULL;
-  KvpSimConfig config = { block_size, num_blocks, max_seq_len, (1u << KVP_SCHEME_PAGED) | (1u << compared) };
-  KvpServingSteps *steps;
+  g_autoptr(KvpWorkload) workload = kvp_workload_new_from_requests (requests, n, max_seq_len, &error);
 
-  workload = kvp_workload_new_from_requests (requests, n, max_seq_len, &error);
   g_assert_no_error (error);
-  sim = kvp_simulation_new (workload, &config, &error);
-  g_assert_no_error (error);
-  steps = kvp_serving_steps_new (sim, compared, &error);
-  g_assert_no_error (error);
-
-  return steps;
+  return simulate (workload, block_size, num_blocks, max_seq_len, compared);
 }
 
-/* Generated requests: a ShareGPT-like mix, some arriving late. */
+/* Generated requests: a ShareGPT-like mix, arriving at 20 a second. */
 static KvpServingSteps *
 new_sharegpt_steps (guint     n,
                     guint32   num_blocks,
@@ -52,10 +64,7 @@ new_sharegpt_steps (guint     n,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpWorkload) workload = NULL;
-  g_autoptr(KvpSimulation) sim = NULL;
   KvpWorkloadOptions options;
-  KvpSimConfig config = { 16, num_blocks, 2048, (1u << KVP_SCHEME_PAGED) | (1u << compared) };
-  KvpServingSteps *steps;
 
   kvp_workload_options_init (&options);
   options.n_requests = n;
@@ -63,12 +72,8 @@ new_sharegpt_steps (guint     n,
   options.max_len = 2048;
   workload = kvp_workload_new (&options, &error);
   g_assert_no_error (error);
-  sim = kvp_simulation_new (workload, &config, &error);
-  g_assert_no_error (error);
-  steps = kvp_serving_steps_new (sim, compared, &error);
-  g_assert_no_error (error);
 
-  return steps;
+  return simulate (workload, 16, num_blocks, 2048, compared);
 }
 
 static cairo_surface_t *

@@ -341,24 +341,20 @@ kvp_export_check_size (KvpExportFormat format,
   return TRUE;
 }
 
-gboolean
-kvp_export_write (KvpComparison  *cmp,
-                  const KvpTheme *theme,
-                  const char     *path,
-                  int             width,
-                  int             height,
-                  double          scale,
-                  GError        **error)
+/* Checks the name and size, then draws through the file writer. */
+static gboolean
+write_picture (PaintFunc    paint,
+               gpointer     paint_data,
+               const char  *title,
+               const char  *path,
+               int          width,
+               int          height,
+               double       scale,
+               GError     **error)
 {
   g_autoptr(KvpFileWriter) writer = NULL;
-  ComparisonPicture picture = { cmp, theme };
   KvpExportFormat format;
   Sink sink = { -1, 0 };
-
-  g_return_val_if_fail (cmp != NULL, FALSE);
-  g_return_val_if_fail (theme != NULL, FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!kvp_export_format_from_path (path, &format, error) ||
       !kvp_export_check_size (format, width, height, scale, error))
@@ -370,9 +366,28 @@ kvp_export_write (KvpComparison  *cmp,
 
   sink.fd = kvp_file_writer_get_fd (writer);
 
-  return draw (paint_comparison, &picture, _("KV cache memory: traditional vs PagedAttention"),
-               format, width, height, scale, &sink, path, error) &&
+  return draw (paint, paint_data, title, format, width, height, scale, &sink, path, error) &&
          kvp_file_writer_commit (writer, error);
+}
+
+gboolean
+kvp_export_write (KvpComparison  *cmp,
+                  const KvpTheme *theme,
+                  const char     *path,
+                  int             width,
+                  int             height,
+                  double          scale,
+                  GError        **error)
+{
+  ComparisonPicture picture = { cmp, theme };
+
+  g_return_val_if_fail (cmp != NULL, FALSE);
+  g_return_val_if_fail (theme != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return write_picture (paint_comparison, &picture, _("KV cache memory: traditional vs PagedAttention"),
+                        path, width, height, scale, error);
 }
 
 typedef struct
@@ -405,30 +420,16 @@ kvp_export_write_serving (KvpServingSteps *steps,
                           double           scale,
                           GError         **error)
 {
-  g_autoptr(KvpFileWriter) writer = NULL;
   ServingPicture picture = { steps, step, theme };
-  KvpExportFormat format;
-  Sink sink = { -1, 0 };
 
   g_return_val_if_fail (steps != NULL, FALSE);
   g_return_val_if_fail (theme != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!kvp_serving_steps_check_step (steps, step, error) ||
-      !kvp_export_format_from_path (path, &format, error) ||
-      !kvp_export_check_size (format, width, height, scale, error))
-    return FALSE;
-
-  writer = kvp_file_writer_new (path, error);
-  if (writer == NULL)
-    return FALSE;
-
-  sink.fd = kvp_file_writer_get_fd (writer);
-
-  return draw (paint_serving, &picture, _("Serving: the paged pool and a reserve-ahead cache"),
-               format, width, height, scale, &sink, path, error) &&
-         kvp_file_writer_commit (writer, error);
+  return kvp_serving_steps_check_step (steps, step, error) &&
+         write_picture (paint_serving, &picture, _("Serving: the paged pool and a reserve-ahead cache"),
+                        path, width, height, scale, error);
 }
 
 typedef struct
