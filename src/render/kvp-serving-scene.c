@@ -307,6 +307,7 @@ layout_grid_panel (KvpServingScene     *self,
   g_autofree char *heading = NULL;
   g_autofree char *waiting = NULL;
   g_autofree char *count = kvp_format_count (panel->totals.n_waiting);
+  g_autofree char *finished = kvp_format_count (panel->totals.n_finished);
   cairo_rectangle_t *r = &panel->rect;
   double y;
 
@@ -317,8 +318,9 @@ layout_grid_panel (KvpServingScene     *self,
     heading = g_strdup_printf (_("%s: one reservation per request"), scheme_title (panel->scheme));
   set_text (self, &panel->heading, heading, 15 * text, PANGO_WEIGHT_SEMIBOLD, r->x + pad, r->y + pad, r->width * 0.6);
 
-  /* Translators: how many requests wait; the chips after it show them. */
-  waiting = g_strdup_printf (_("Waiting: %s"), count);
+  /* Translators: how many requests wait (the chips after it show them) and
+   * how many have finished. */
+  waiting = g_strdup_printf (_("Finished: %s · waiting: %s"), finished, count);
   y = r->y + r->height - pad - 13 * text * 1.3;
   set_text (self, &panel->waiting, waiting, 13 * text, PANGO_WEIGHT_NORMAL, r->x + pad, y, 0);
   panel->chip = round (12 * text);
