@@ -10,8 +10,10 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
+#include "kvp-export.h"
 #include "kvp-format.h"
 #include "kvp-serving-paint.h"
 #include "kvp-window.h"
@@ -395,6 +397,65 @@ test_bad_workload_file (void)
   close_window (window);
 }
 
+static void
+exported_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GError **error = user_data;
+
+  if (!kvp_window_export_finish (KVP_WINDOW (source), result, error) && *error == NULL)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "failed without an error");
+  else if (*error == NULL)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "written");
+}
+
+static gboolean
+has_error (gpointer data)
+{
+  return *(GError **) data != NULL;
+}
+
+/* Export Image… in the serving view writes the step shown, the same picture
+ * the command line writes for it, by both the direct and the worker path. */
+static void
+test_export (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-serving-XXXXXX", NULL);
+  g_autofree char *shown = g_build_filename (dir, "shown.png", NULL);
+  g_autofree char *worker = g_build_filename (dir, "worker.png", NULL);
+  g_autofree char *direct = g_build_filename (dir, "direct.png", NULL);
+  g_autofree char *a = NULL, *b = NULL, *c = NULL;
+  gsize la, lb, lc;
+  g_autoptr(GError) error = NULL;
+  GError *async_error = NULL;
+
+  kvp_serving_canvas_set_step (canvas, 7);
+  g_assert_true (kvp_window_export (window, shown, &error));
+  g_assert_no_error (error);
+  kvp_window_export_async (window, worker, NULL, exported_cb, &async_error);
+  g_assert_true (iterate_until (has_error, &async_error));
+  g_assert_error (async_error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_clear_error (&async_error);
+  g_assert_true (kvp_export_write_serving (kvp_serving_canvas_get_steps (canvas), 7,
+                                           kvp_canvas_get_theme (kvp_window_get_canvas (window)), direct,
+                                           KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0, &error));
+
+  g_assert_true (g_file_get_contents (shown, &a, &la, NULL));
+  g_assert_true (g_file_get_contents (worker, &b, &lb, NULL));
+  g_assert_true (g_file_get_contents (direct, &c, &lc, NULL));
+  g_assert_cmpmem (a, la, c, lc);
+  g_assert_cmpmem (b, lb, c, lc);
+
+  g_unlink (shown);
+  g_unlink (worker);
+  g_unlink (direct);
+  g_rmdir (dir);
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -416,6 +477,7 @@ main (int   argc,
   g_test_add_func ("/ui/serving/reduce-animations", test_reduce_animations);
   g_test_add_func ("/ui/serving/pool-and-scheme", test_pool_and_scheme);
   g_test_add_func ("/ui/serving/bad-workload-file", test_bad_workload_file);
+  g_test_add_func ("/ui/serving/export", test_export);
 
   return g_test_run ();
 }

@@ -439,12 +439,16 @@ typedef struct
   char           *path;
   int             width, height;
   double          scale;
+  /* The serving view's picture instead, when steps is set. */
+  KvpServingSteps *steps;
+  guint            step;
 } WriteJob;
 
 static void
 write_job_free (WriteJob *job)
 {
-  kvp_comparison_unref (job->cmp);
+  g_clear_pointer (&job->cmp, kvp_comparison_unref);
+  g_clear_pointer (&job->steps, kvp_serving_steps_unref);
   g_free (job->path);
   g_free (job);
 }
@@ -463,10 +467,37 @@ write_thread_cb (GTask        *task,
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  if (kvp_export_write (job->cmp, job->theme, job->path, job->width, job->height, job->scale, &error))
+  if (job->steps != NULL
+      ? kvp_export_write_serving (job->steps, job->step, job->theme, job->path, job->width, job->height,
+                                  job->scale, &error)
+      : kvp_export_write (job->cmp, job->theme, job->path, job->width, job->height, job->scale, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
+}
+
+/* Both views' writes finish with kvp_export_write_finish. */
+static void
+run_write_job (WriteJob            *job,
+               const KvpTheme      *theme,
+               const char          *path,
+               int                  width,
+               int                  height,
+               double               scale,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, kvp_export_write_async);
+  job->theme = theme;
+  job->path = g_strdup (path);
+  job->width = width;
+  job->height = height;
+  job->scale = scale;
+  g_task_set_task_data (task, job, (GDestroyNotify) write_job_free);
+  g_task_run_in_thread (task, write_thread_cb);
 }
 
 void
@@ -480,25 +511,39 @@ kvp_export_write_async (KvpComparison       *cmp,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   WriteJob *job;
 
   g_return_if_fail (cmp != NULL);
   g_return_if_fail (theme != NULL);
   g_return_if_fail (path != NULL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kvp_export_write_async);
-
   job = g_new0 (WriteJob, 1);
   job->cmp = kvp_comparison_ref (cmp);
-  job->theme = theme;
-  job->path = g_strdup (path);
-  job->width = width;
-  job->height = height;
-  job->scale = scale;
-  g_task_set_task_data (task, job, (GDestroyNotify) write_job_free);
-  g_task_run_in_thread (task, write_thread_cb);
+  run_write_job (job, theme, path, width, height, scale, cancellable, callback, user_data);
+}
+
+void
+kvp_export_write_serving_async (KvpServingSteps     *steps,
+                                guint                step,
+                                const KvpTheme      *theme,
+                                const char          *path,
+                                int                  width,
+                                int                  height,
+                                double               scale,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  WriteJob *job;
+
+  g_return_if_fail (steps != NULL);
+  g_return_if_fail (theme != NULL);
+  g_return_if_fail (path != NULL);
+
+  job = g_new0 (WriteJob, 1);
+  job->steps = kvp_serving_steps_ref (steps);
+  job->step = step;
+  run_write_job (job, theme, path, width, height, scale, cancellable, callback, user_data);
 }
 
 gboolean

@@ -82,6 +82,17 @@ void     kvp_export_write_async      (KvpComparison   *cmp,
                                       GCancellable    *cancellable,
                                       GAsyncReadyCallback callback,
                                       gpointer         user_data);
+/* kvp_export_write_serving in a worker; finished with kvp_export_write_finish. */
+void     kvp_export_write_serving_async (KvpServingSteps *steps,
+                                         guint            step,
+                                         const KvpTheme  *theme,
+                                         const char      *path,
+                                         int              width,
+                                         int              height,
+                                         double           scale,
+                                         GCancellable    *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer         user_data);
 gboolean kvp_export_write_finish     (GAsyncResult    *result,
                                       GError         **error);
 

@@ -28,5 +28,18 @@ void                _kvp_window_setup_serving        (KvpWindow *self,
                                                       KvpState  *state);
 KvpServingCanvas   *_kvp_window_get_serving_canvas   (KvpWindow *self);
 KvpServingControls *_kvp_window_get_serving_controls (KvpWindow *self);
+/* Export Image… while the serving view shows a run: its step is written
+ * (out_handled TRUE); otherwise nothing is done. */
+gboolean            _kvp_window_serving_export       (KvpWindow       *self,
+                                                      const KvpTheme  *theme,
+                                                      const char      *path,
+                                                      gboolean        *out_handled,
+                                                      GError         **error);
+gboolean            _kvp_window_serving_export_async (KvpWindow           *self,
+                                                      const KvpTheme      *theme,
+                                                      const char          *path,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
 
 G_END_DECLS

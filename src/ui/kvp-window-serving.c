@@ -147,3 +147,53 @@ _kvp_window_get_serving_controls (KvpWindow *self)
 
   return serving != NULL ? serving->controls : NULL;
 }
+
+/* The serving view's steps and step when it is shown, for an export of what
+ * the window shows. */
+static KvpServingSteps *
+shown_steps (KvpWindow *self,
+             guint     *out_step)
+{
+  Serving *serving = g_object_get_data (G_OBJECT (self), SERVING_KEY);
+
+  if (serving == NULL || g_strcmp0 (gtk_stack_get_visible_child_name (serving->stack), "serving") != 0)
+    return NULL;
+
+  *out_step = kvp_serving_canvas_get_step (serving->canvas);
+  return kvp_serving_canvas_get_steps (serving->canvas);
+}
+
+gboolean
+_kvp_window_serving_export (KvpWindow       *self,
+                            const KvpTheme  *theme,
+                            const char      *path,
+                            gboolean        *out_handled,
+                            GError         **error)
+{
+  guint step = 0;
+  KvpServingSteps *steps = shown_steps (self, &step);
+
+  *out_handled = steps != NULL;
+  return steps != NULL &&
+         kvp_export_write_serving (steps, step, theme, path, KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT,
+                                   1.0, error);
+}
+
+gboolean
+_kvp_window_serving_export_async (KvpWindow           *self,
+                                  const KvpTheme      *theme,
+                                  const char          *path,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  guint step = 0;
+  KvpServingSteps *steps = shown_steps (self, &step);
+
+  if (steps == NULL)
+    return FALSE;
+
+  kvp_export_write_serving_async (steps, step, theme, path, KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT,
+                                  1.0, cancellable, callback, user_data);
+  return TRUE;
+}

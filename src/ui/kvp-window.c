@@ -741,6 +741,14 @@ kvp_window_export (KvpWindow   *self,
   if (!kvp_export_format_from_path (path, &format, error))
     return FALSE;
 
+  {
+    gboolean handled;
+    gboolean written = _kvp_window_serving_export (self, kvp_canvas_get_theme (self->canvas), path, &handled, error);
+
+    if (handled)
+      return written;
+  }
+
   cmp = kvp_window_get_comparison (self);
   g_return_val_if_fail (cmp != NULL, FALSE);
 
@@ -784,6 +792,13 @@ kvp_window_export_async (KvpWindow           *self,
   if (!kvp_export_format_from_path (path, NULL, &error))
     {
       g_task_return_error (task, error);
+      return;
+    }
+
+  if (_kvp_window_serving_export_async (self, kvp_canvas_get_theme (self->canvas), path, cancellable,
+                                        export_written_cb, task))
+    {
+      g_steal_pointer (&task);
       return;
     }
 
