@@ -301,6 +301,25 @@ has_block_table (gpointer data)
   return description != NULL && strstr (description, "block table") != NULL;
 }
 
+/* Sends a key to the canvas' own key controller, as a key press would. */
+static gboolean
+press_key (KvpServingCanvas *canvas,
+           guint             keyval)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (canvas));
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        g_signal_emit_by_name (controller, "key-pressed", keyval, 0, 0, &handled);
+    }
+
+  return handled;
+}
+
 /* A request picked shows its block table, also in the description. */
 static void
 test_select (void)
@@ -330,8 +349,21 @@ test_select (void)
   g_assert_true (kvp_serving_scene_get_request_at (scene, cell.x + 1, cell.y + 1, &request));
   g_assert_cmpuint (request, ==, snap->running[0]);
 
-  kvp_serving_canvas_select (canvas, KVP_SERVING_NO_REQUEST);
+  /* The arrow keys move through the running requests in admission order,
+   * Escape lets go. */
+  if (snap->n_running > 1)
+    {
+      press_key (canvas, GDK_KEY_Right);
+      g_assert_cmpuint (kvp_serving_canvas_get_selected (canvas), ==, snap->running[1]);
+      press_key (canvas, GDK_KEY_Left);
+      g_assert_cmpuint (kvp_serving_canvas_get_selected (canvas), ==, snap->running[0]);
+      press_key (canvas, GDK_KEY_End);
+      g_assert_cmpuint (kvp_serving_canvas_get_selected (canvas), ==, snap->running[snap->n_running - 1]);
+    }
+  g_assert_true (press_key (canvas, GDK_KEY_Escape));
+  g_assert_cmpuint (kvp_serving_canvas_get_selected (canvas), ==, KVP_SERVING_NO_REQUEST);
   g_assert_null (strstr (kvp_serving_canvas_get_description (canvas), "block table"));
+  g_assert_true (gtk_widget_get_focusable (GTK_WIDGET (canvas)));
 
   close_window (window);
 }
