@@ -30,9 +30,14 @@
 
 #define EXIT_USAGE 2
 
+/* GPU options with no control in the window. */
+static const char *headless_gpu_options[] = {
+  "gpu-memory", "weights-memory", "activation-memory", "kv-cache-memory", "max-num-batched-tokens",
+};
+
 /* The options that set a value of the comparison. */
 static const char *value_options[] = {
-  "model", "kv-dtype", "seq-len", "block-size", "blocks", "max-seq-len",
+  "model", "kv-dtype", "seq-len", "block-size", "blocks", "max-seq-len", "max-model-len",
 };
 
 /* The options that only mean something for --simulate. */
@@ -684,10 +689,20 @@ handle_local_options_cb (GApplication *app,
   if (export_path != NULL)
     return export_picture (options, &params, export_path);
 
-  if (deploy.config != NULL || kvp_deploy_sizes_pool (&deploy) || deploy.tensor_parallel_size > 0)
+  /* The window sizes by a GPU preset through its GPU group; sizes and the
+   * batch have no control there. */
+  for (guint i = 0; i < G_N_ELEMENTS (headless_gpu_options); i++)
     {
-      kvp_cli_printerr (_("The window does not take --config or the GPU options yet: use them with --json, --export or --vllm-log."));
-      return EXIT_USAGE;
+      if (g_variant_dict_contains (options, headless_gpu_options[i]))
+        {
+          g_autofree char *message =
+            g_strdup_printf (_("--%s goes with --json, --export or --vllm-log; the window takes --config, --gpu, "
+                               "--gpu-memory-utilization and --tensor-parallel-size."),
+                             headless_gpu_options[i]);
+
+          kvp_cli_printerr (message);
+          return EXIT_USAGE;
+        }
     }
 
   if (!gtk_init_check ())
@@ -702,10 +717,14 @@ handle_local_options_cb (GApplication *app,
     {
       if (g_variant_dict_contains (options, value_options[i]))
         {
+          /* The window divides the whole model among GPUs itself. */
+          params.model = deploy.config != NULL ? &deploy.config->model : kvp_model_lookup (params.model->key, NULL);
           kvp_application_set_launch_params (KVP_APPLICATION (app), &params);
           break;
         }
     }
+  kvp_application_set_launch_gpu (KVP_APPLICATION (app), deploy.config, deploy.gpu != NULL ? deploy.gpu->key : NULL,
+                                  deploy.utilization, deploy.tensor_parallel_size);
 
   return -1;
 }

@@ -231,6 +231,37 @@ main (int    argc,
         }
 
       report ("scene-build", pools[i], median (build, G_N_ELEMENTS (build)));
+
+      /* Frames of a change (the sequence grows by a quarter of the pool):
+       * each shows another state, so each lays its texts out anew and
+       * updates the grid's picture where blocks changed. */
+      {
+        KvpParams more = params;
+        g_autoptr (KvpComparison) next = NULL;
+        g_autoptr (KvpScene) to = NULL;
+        cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, WIDTH, HEIGHT);
+        double frames[15];
+
+        more.seq_len = params.seq_len + (guint64) pools[i] / 4 * 16;
+        more.max_seq_len = MAX (more.seq_len, params.max_seq_len);
+        next = kvp_comparison_new (&more, &error);
+        g_assert_no_error (error);
+        to = kvp_scene_new (next, theme, WIDTH, HEIGHT);
+        kvp_scene_set_previous (to, scene, G_MAXDOUBLE);
+        for (guint k = 0; k < G_N_ELEMENTS (frames); k++)
+          {
+            double t = kvp_scene_get_duration (to) * k / (G_N_ELEMENTS (frames) - 1);
+            gint64 start = g_get_monotonic_time ();
+            cairo_t *cr = cairo_create (surface);
+
+            kvp_paint_scene (cr, to, t);
+            cairo_destroy (cr);
+            cairo_surface_flush (surface);
+            frames[k] = (g_get_monotonic_time () - start) / 1000.0;
+          }
+        cairo_surface_destroy (surface);
+        report ("change-frame", pools[i], median (frames, G_N_ELEMENTS (frames)));
+      }
       report ("scene", pools[i], run (paint_scene, scene, cmp, 31));
       report ("grid", pools[i], run (paint_grid, scene, cmp, 31));
       report ("animated-grid", pools[i], run (paint_animated_grid, scene, cmp, 15));

@@ -9,9 +9,11 @@
 #include <math.h>
 #include <time.h>
 
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
 #include "kvp-canvas.h"
+#include "kvp-window.h"
 #include "thread-cpu-time.h"
 #include "kvp-format.h"
 
@@ -247,6 +249,59 @@ test_no_stall (Fixture       *f,
   g_assert_nonnull (strstr (text, "blocks allocated"));
 }
 
+static void
+exported_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* The Export dialog writes in a worker: the window keeps answering while the
+ * file is drawn, and a bad name is refused as the synchronous call does. */
+static void
+test_window_export (void)
+{
+  KvpWindow *window = kvp_window_new (NULL, NULL, NULL);
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-export-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (dir, "picture.png", NULL);
+  g_autofree char *gif = g_build_filename (dir, "picture.gif", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) refused = NULL;
+  g_autoptr(GError) error = NULL;
+  guint iterations = 0;
+
+  g_object_ref_sink (window);
+  gtk_window_present (GTK_WINDOW (window));
+  spin_for (100);
+
+  kvp_window_export_async (window, png, NULL, exported_cb, &result);
+  g_assert_null (result);
+  while (result == NULL)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      iterations++;
+    }
+  g_assert_true (kvp_window_export_finish (window, result, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
+  g_test_message ("main loop iterations while exporting: %u", iterations);
+
+  kvp_window_export_async (window, gif, NULL, exported_cb, &refused);
+  while (refused == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (kvp_window_export_finish (window, refused, &error));
+  g_assert_nonnull (error);
+  g_assert_false (g_file_test (gif, G_FILE_TEST_EXISTS));
+
+  g_assert_cmpint (g_remove (png), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -263,6 +318,7 @@ main (int   argc,
 
   g_test_add ("/canvas/keyboard", Fixture, NULL, fixture_set_up, test_keyboard, fixture_tear_down);
   g_test_add ("/canvas/no-stall", Fixture, NULL, fixture_set_up, test_no_stall, fixture_tear_down);
+  g_test_add_func ("/canvas/window-export", test_window_export);
 
   return g_test_run ();
 }

@@ -852,15 +852,23 @@ test_vllm_options (void)
     }
 }
 
-/* The window does not take a config yet; it says so rather than ignore it. */
+/* The window takes a config and a GPU preset, not the options it has no
+ * control for: those say so rather than being ignored. */
 static void
 test_vllm_window_refused (void)
 {
-  g_auto(Run) run = { 0 };
+  g_auto(Run) sizes = { 0 };
+  g_auto(Run) config = { 0 };
 
-  run_vllm_args (&run, "--config", "@llama-3-8b.json", NULL);
-  g_assert_cmpint (run.status, ==, 2);
-  g_assert_nonnull (strstr (run.err, "--config"));
+  run_vllm_args (&sizes, "--config", "@llama-3-8b.json", "--kv-cache-memory", "1GiB", NULL);
+  g_assert_cmpint (sizes.status, ==, 2);
+  g_assert_nonnull (strstr (sizes.err, "--kv-cache-memory"));
+  g_assert_nonnull (strstr (sizes.err, "--vllm-log"));
+
+  /* Accepted for the window; here there is no display to open it on. */
+  run_vllm_args (&config, "--config", "@llama-3-8b.json", "--gpu", "h100-80gb", "--tensor-parallel-size", "2", NULL);
+  g_assert_cmpint (config.status, ==, 1);
+  g_assert_nonnull (strstr (config.err, "--export"));
 }
 
 static const struct

@@ -686,6 +686,9 @@ test_big_pools (void)
   g_assert_nonnull (strstr (first, scale));
   g_assert_nonnull (strstr (first, "8 blocks allocated"));
   g_assert_nonnull (strstr (first, "128 of "));
+  /* Pointing anywhere on the loupe means the cells it magnifies. */
+  g_assert_true (kvp_scene_get_cell_at (scene, r.x + r.width / 2 + 20, r.y + r.height / 2 + 20, &cell));
+  g_assert_cmpuint (cell, ==, 0);
   g_assert_true (kvp_scene_get_cell_at (scene, bounds.x + bounds.width - 1, bounds.y + bounds.height / 2, &cell));
   far = kvp_scene_dup_cell_text (scene, cell);
   g_assert_nonnull (strstr (far, "0 blocks allocated"));

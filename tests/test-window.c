@@ -530,6 +530,7 @@ test_actions (void)
   /* Window actions, bound on the window (Ctrl+C in a text field stays
    * the field's). */
   g_assert_true (has_binding (GTK_WIDGET (window), "<Control>e", "win.export"));
+  g_assert_true (has_binding (GTK_WIDGET (window), "<Control>o", "win.open-config"));
   g_assert_true (has_binding (GTK_WIDGET (window), "<Control>c", "win.copy"));
   g_assert_true (has_binding (GTK_WIDGET (window), "<Control>r", "win.replay"));
   /* Reset brings back DESIGN.md's default row. */
@@ -1392,6 +1393,55 @@ test_open_config (void)
   close_window (window);
 }
 
+/* The command line's --config, --gpu, --gpu-memory-utilization and
+ * --tensor-parallel-size reach the first window's controls, and the values
+ * given with them stay. */
+static void
+test_launch_gpu (void)
+{
+  g_autoptr(KvpApplication) app = NULL;
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "configs", "gemma-3-27b-it.json", NULL);
+  g_autoptr(KvpModelConfig) config = kvp_model_config_new_from_file (path, NULL);
+  KvpWindow *window;
+  KvpGpuGroup *group;
+  KvpState *state;
+  KvpParams params;
+
+  /* An application starts up once per process: a fresh one. */
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  app = kvp_application_new ();
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
+  kvp_params_init_default (&params);
+  params.model = &config->model;
+  params.max_seq_len = 4096;
+  kvp_application_set_launch_params (app, &params);
+  kvp_application_set_launch_gpu (app, config, "h100-80gb", 0.9, 2);
+
+  g_application_activate (G_APPLICATION (app));
+  window = KVP_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (window);
+  g_object_ref (window);
+  group = kvp_window_get_gpu_group (window);
+  state = kvp_window_get_state (window);
+
+  g_assert_cmpstr (kvp_state_get_model (state)->name, ==, "gemma-3-27b-it");
+  /* Two GPUs: 8 of the 16 KV heads each. */
+  g_assert_cmpuint (kvp_model_get_kv_heads (kvp_state_get_model (state)), ==, 8);
+  g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_MAX_SEQ_LEN), ==, 4096);
+  g_assert_true (kvp_gpu_group_get_sizes_pool (group));
+  g_assert_cmpfloat (gtk_spin_button_get_value (group_child (group, "utilization_spin")), ==, 0.9);
+  g_assert_nonnull (strstr (kvp_gpu_group_get_log (group), "tokens per request"));
+  g_assert_nonnull (strstr (kvp_gpu_group_get_log (group), "4,096"));
+
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1429,6 +1479,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/notification", test_notification);
   g_test_add_func ("/ui/window/gpu-group", test_gpu_group);
   g_test_add_func ("/ui/window/open-config", test_open_config);
+  g_test_add_func ("/ui/window/launch-gpu", test_launch_gpu);
   g_test_add_func ("/ui/window/layout", test_layout);
 
   return g_test_run ();

@@ -59,6 +59,11 @@ struct _KvpGrid
   guint64           *position;
   guint64            image_tokens;
   guint32            n_held_pixels;
+
+  /* The loupe as last painted: pointing at it means its first held cell. */
+  gboolean           has_loupe;
+  cairo_rectangle_t  loupe;
+  guint32            loupe_cell;
 };
 
 /* Mid-transition the grid shows sequences the pool does not hold, longer or
@@ -343,6 +348,7 @@ paint_mark (KvpGrid *self,
   double x, y, w, h, pad = 4.0;
   KvpColor ring = self->theme->utilization;
 
+  self->has_loupe = FALSE;
   if (self->n_held_pixels == 0 || self->n_held_pixels > MARK_MAX_PIXELS)
     return;
 
@@ -383,6 +389,10 @@ paint_mark (KvpGrid *self,
     double ly = CLAMP (y + h / 2 - lh / 2, self->bounds.y, self->bounds.y + self->bounds.height - lh);
     cairo_pattern_t *pattern = cairo_pattern_create_for_surface (self->image);
     cairo_matrix_t matrix;
+
+    self->has_loupe = TRUE;
+    self->loupe = (cairo_rectangle_t) { lx, ly, lw, lh };
+    self->loupe_cell = y0 * self->columns + x0;
 
     /* The held cells' pixels, stretched over the loupe less its rim. */
     cairo_matrix_init_translate (&matrix, x0, y0);
@@ -815,6 +825,16 @@ kvp_grid_get_cell_at (const KvpGrid *self,
   guint64 cell;
 
   g_return_val_if_fail (self != NULL, FALSE);
+
+  /* Over the loupe, the cells it magnifies. */
+  if (self->has_loupe &&
+      x >= self->loupe.x && x < self->loupe.x + self->loupe.width &&
+      y >= self->loupe.y && y < self->loupe.y + self->loupe.height)
+    {
+      if (out_cell != NULL)
+        *out_cell = self->loupe_cell;
+      return TRUE;
+    }
 
   fx = (x - self->bounds.x) / self->pitch_x;
   fy = (y - self->bounds.y) / self->pitch_y;

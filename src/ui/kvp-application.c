@@ -27,6 +27,10 @@ struct _KvpApplication
   GSettings       *settings;
   KvpParams        launch_params;
   gboolean         has_launch_params;
+  KvpModelConfig  *launch_config;
+  char            *launch_gpu;
+  double           launch_utilization;
+  guint            launch_tp;
 
   /* What the desktop prefers: GTK's own setting as found at startup, then
    * the portal's color-scheme when there is one. */
@@ -289,6 +293,37 @@ kvp_application_shutdown (GApplication *application)
   G_APPLICATION_CLASS (kvp_application_parent_class)->shutdown (application);
 }
 
+/* The config and GPU choices of the command line, through the window's own
+ * controls; the values given with them are set again, as a new model resets
+ * the reservation to its context. */
+static void
+apply_launch_gpu (KvpApplication *self,
+                  KvpWindow      *window)
+{
+  KvpGpuGroup *group = kvp_window_get_gpu_group (window);
+
+  if (self->launch_config != NULL)
+    {
+      kvp_window_add_config (window, self->launch_config);
+      if (self->has_launch_params)
+        {
+          self->launch_params.model = &self->launch_config->model;
+          kvp_window_set_params (window, &self->launch_params);
+        }
+    }
+  if (self->launch_utilization > 0)
+    kvp_gpu_group_set_utilization (group, self->launch_utilization);
+  if (self->launch_tp > 0)
+    kvp_gpu_group_set_tensor_parallel_size (group, self->launch_tp);
+  if (self->launch_gpu != NULL)
+    kvp_gpu_group_set_gpu (group, self->launch_gpu);
+
+  g_clear_pointer (&self->launch_config, kvp_model_config_unref);
+  g_clear_pointer (&self->launch_gpu, g_free);
+  self->launch_utilization = 0;
+  self->launch_tp = 0;
+}
+
 static void
 kvp_application_activate (GApplication *application)
 {
@@ -300,6 +335,7 @@ kvp_application_activate (GApplication *application)
     {
       window = GTK_WINDOW (kvp_window_new (GTK_APPLICATION (self), self->settings,
                                            self->has_launch_params ? &self->launch_params : NULL));
+      apply_launch_gpu (self, KVP_WINDOW (window));
       /* Only the first window starts from the command line. */
       self->has_launch_params = FALSE;
     }
@@ -313,6 +349,8 @@ kvp_application_dispose (GObject *object)
   KvpApplication *self = KVP_APPLICATION (object);
 
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->launch_config, kvp_model_config_unref);
+  g_clear_pointer (&self->launch_gpu, g_free);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->bus);
 
@@ -360,6 +398,23 @@ kvp_application_set_launch_params (KvpApplication  *self,
 
   self->launch_params = *params;
   self->has_launch_params = TRUE;
+}
+
+void
+kvp_application_set_launch_gpu (KvpApplication *self,
+                                KvpModelConfig *config,
+                                const char     *gpu_key,
+                                double          utilization,
+                                guint           tensor_parallel_size)
+{
+  g_return_if_fail (KVP_IS_APPLICATION (self));
+
+  g_clear_pointer (&self->launch_config, kvp_model_config_unref);
+  self->launch_config = config != NULL ? kvp_model_config_ref (config) : NULL;
+  g_free (self->launch_gpu);
+  self->launch_gpu = g_strdup (gpu_key);
+  self->launch_utilization = utilization;
+  self->launch_tp = tensor_parallel_size;
 }
 
 GSettings *

@@ -849,8 +849,13 @@ kvp_canvas_render_texture (KvpCanvas *self)
   if (self->comparison == NULL || width <= 0 || height <= 0)
     return NULL;
 
-  /* A scene of its own: the settled frame, whatever the window shows now. */
-  scene = kvp_scene_new (self->comparison, kvp_canvas_get_theme (self), width, height);
+  /* The settled frame: the scene on screen when it is settled (its grid's
+   * picture is ready), otherwise a scene of its own. */
+  if (self->settled && self->scene != NULL && kvp_scene_is_prepared (self->scene) &&
+      kvp_scene_get_width (self->scene) == width && kvp_scene_get_height (self->scene) == height)
+    scene = kvp_scene_ref (self->scene);
+  else
+    scene = kvp_scene_new (self->comparison, kvp_canvas_get_theme (self), width, height);
   scale = MAX (1, gtk_widget_get_scale_factor (GTK_WIDGET (self)));
 
   surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * scale, height * scale);

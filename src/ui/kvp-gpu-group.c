@@ -88,6 +88,19 @@ show_error (KvpGpuGroup *self,
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
 }
 
+/* Shows @model with the values shown kept: a share of the same model is no
+ * new model, so the reservation stays as it was. */
+static void
+show_model (KvpGpuGroup    *self,
+            const KvpModel *model)
+{
+  KvpParams params;
+
+  kvp_state_get_params (self->state, &params);
+  params.model = model;
+  kvp_state_set_params (self->state, &params);
+}
+
 /* The state shows one GPU's share of the model: a copy with its KV heads
  * divided, made when the model or the tensor-parallel size changes. */
 static void
@@ -102,7 +115,7 @@ choose_share (KvpGpuGroup *self,
     {
       self->per_gpu = NULL;
       if (kvp_state_get_model (self->state) != self->base)
-        kvp_state_choose_model (self->state, self->base);
+        show_model (self, self->base);
       return;
     }
   if (self->per_gpu != NULL && self->per_gpu_tp == tp && kvp_state_get_model (self->state) == self->per_gpu)
@@ -113,7 +126,7 @@ choose_share (KvpGpuGroup *self,
   g_ptr_array_add (self->shares, share);
   self->per_gpu = share;
   self->per_gpu_tp = tp;
-  kvp_state_choose_model (self->state, share);
+  show_model (self, share);
 }
 
 static char *
@@ -495,6 +508,24 @@ kvp_gpu_group_set_gpu (KvpGpuGroup *self,
   gpu = kvp_gpu_lookup (key, NULL);
   g_return_if_fail (gpu != NULL);
   gtk_drop_down_set_selected (self->gpu_dropdown, 1 + (guint) (gpu - kvp_gpu_get_presets (NULL)));
+}
+
+void
+kvp_gpu_group_set_utilization (KvpGpuGroup *self,
+                               double       utilization)
+{
+  g_return_if_fail (KVP_IS_GPU_GROUP (self));
+
+  gtk_spin_button_set_value (self->utilization_spin, utilization);
+}
+
+void
+kvp_gpu_group_set_tensor_parallel_size (KvpGpuGroup *self,
+                                        guint        tensor_parallel_size)
+{
+  g_return_if_fail (KVP_IS_GPU_GROUP (self));
+
+  gtk_spin_button_set_value (self->tp_spin, tensor_parallel_size);
 }
 
 gboolean

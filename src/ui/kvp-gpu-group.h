@@ -27,6 +27,11 @@ const KvpModel *kvp_gpu_group_get_base_model (KvpGpuGroup    *self);
 /* Chooses a GPU preset by key, or none with NULL. */
 void            kvp_gpu_group_set_gpu        (KvpGpuGroup    *self,
                                               const char     *key);
+/* The other two controls: a fraction in (0, 1], and 1 … 1024 GPUs. */
+void            kvp_gpu_group_set_utilization          (KvpGpuGroup *self,
+                                                        double       utilization);
+void            kvp_gpu_group_set_tensor_parallel_size (KvpGpuGroup *self,
+                                                        guint        tensor_parallel_size);
 /* TRUE while a GPU sets the block count ("sizes-pool"). */
 gboolean        kvp_gpu_group_get_sizes_pool (KvpGpuGroup    *self);
 /* vLLM's lines, one per line, or "" without a GPU. */

@@ -887,7 +887,6 @@ config_loaded_cb (GObject      *source,
   g_autoptr(KvpWindow) self = user_data;
   g_autoptr(GError) error = NULL;
   KvpModelConfig *config = g_task_propagate_pointer (G_TASK (result), &error);
-  guint n_presets;
 
   if (self->state == NULL)
     {
@@ -902,10 +901,8 @@ config_loaded_cb (GObject      *source,
       return;
     }
 
-  g_ptr_array_add (self->configs, config);
-  fill_models (self);
-  kvp_model_get_presets (&n_presets);
-  gtk_drop_down_set_selected (self->model_dropdown, n_presets + self->configs->len - 1);
+  kvp_window_add_config (self, config);
+  kvp_model_config_unref (config);
 }
 
 static void
@@ -932,6 +929,22 @@ load_config_thread (GTask        *task,
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, config, (GDestroyNotify) kvp_model_config_unref);
+}
+
+void
+kvp_window_add_config (KvpWindow      *self,
+                       KvpModelConfig *config)
+{
+  guint n_presets;
+
+  g_return_if_fail (KVP_IS_WINDOW (self));
+  g_return_if_fail (config != NULL);
+
+  g_ptr_array_add (self->configs, kvp_model_config_ref (config));
+  fill_models (self);
+  kvp_model_get_presets (&n_presets);
+  /* Selecting it chooses it, as a person would. */
+  gtk_drop_down_set_selected (self->model_dropdown, n_presets + self->configs->len - 1);
 }
 
 void

@@ -8,6 +8,7 @@
 
 #include "kvp-canvas.h"
 #include "kvp-gpu-group.h"
+#include "kvp-model-config.h"
 #include "kvp-comparison.h"
 #include "kvp-state.h"
 
@@ -69,6 +70,9 @@ const char     *kvp_window_get_notification  (KvpWindow     *self);
  * file shows one line in the window and keeps the model shown before. */
 void            kvp_window_open_config     (KvpWindow       *self,
                                             GFile           *file);
+/* Adds a config already read to the model drop-down and shows it. */
+void            kvp_window_add_config      (KvpWindow       *self,
+                                            KvpModelConfig  *config);
 KvpGpuGroup    *kvp_window_get_gpu_group   (KvpWindow       *self);
 
 /* Writes the values and the window size to the settings. */
