@@ -481,6 +481,15 @@ test_export (void)
   g_assert_cmpmem (a, la, c, lc);
   g_assert_cmpmem (b, lb, c, lc);
 
+  /* Copy Image copies the serving picture at the canvas' size. */
+  {
+    g_autoptr(GdkTexture) texture = kvp_serving_canvas_render_texture (canvas);
+
+    g_assert_nonnull (texture);
+    g_assert_cmpint (gdk_texture_get_width (texture), ==, gtk_widget_get_width (GTK_WIDGET (canvas)));
+    g_assert_true (kvp_window_copy (window));
+  }
+
   g_unlink (shown);
   g_unlink (worker);
   g_unlink (direct);

@@ -628,3 +628,35 @@ kvp_serving_canvas_get_description (KvpServingCanvas *self)
 
   return self->description;
 }
+
+GdkTexture *
+kvp_serving_canvas_render_texture (KvpServingCanvas *self)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  int width, height, scale, stride;
+
+  g_return_val_if_fail (KVP_IS_SERVING_CANVAS (self), NULL);
+
+  width = gtk_widget_get_width (GTK_WIDGET (self));
+  height = gtk_widget_get_height (GTK_WIDGET (self));
+  ensure_scene (self);
+  if (self->scene == NULL)
+    return NULL;
+
+  scale = MAX (1, gtk_widget_get_scale_factor (GTK_WIDGET (self)));
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * scale, height * scale);
+  cairo_surface_set_device_scale (surface, scale, scale);
+  cr = cairo_create (surface);
+  /* The settled step, without the selection. */
+  kvp_serving_paint (cr, self->scene, kvp_serving_scene_get_duration (self->scene), KVP_SERVING_NO_REQUEST);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+
+  stride = cairo_image_surface_get_stride (surface);
+  bytes = g_bytes_new_with_free_func (cairo_image_surface_get_data (surface), (gsize) stride * height * scale,
+                                      (GDestroyNotify) cairo_surface_destroy, surface);
+
+  return gdk_memory_texture_new (width * scale, height * scale, GDK_MEMORY_DEFAULT, bytes, stride);
+}

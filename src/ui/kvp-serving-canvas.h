@@ -41,4 +41,8 @@ KvpServingScene *kvp_serving_canvas_get_scene    (KvpServingCanvas *self);
 /* The sentence the accessible description holds. */
 const char      *kvp_serving_canvas_get_description (KvpServingCanvas *self);
 
+/* The settled picture of the step shown, for Copy Image; NULL before the
+ * first run. */
+GdkTexture      *kvp_serving_canvas_render_texture (KvpServingCanvas *self);
+
 G_END_DECLS

@@ -42,4 +42,8 @@ gboolean            _kvp_window_serving_export_async (KvpWindow           *self,
                                                       GAsyncReadyCallback  callback,
                                                       gpointer             user_data);
 
+/* Copy Image while the serving view shows a run. */
+GdkTexture         *_kvp_window_serving_render_texture (KvpWindow *self,
+                                                        gboolean  *out_handled);
+
 G_END_DECLS

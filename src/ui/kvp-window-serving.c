@@ -197,3 +197,14 @@ _kvp_window_serving_export_async (KvpWindow           *self,
                                   1.0, cancellable, callback, user_data);
   return TRUE;
 }
+
+GdkTexture *
+_kvp_window_serving_render_texture (KvpWindow *self,
+                                    gboolean  *out_handled)
+{
+  guint step;
+  Serving *serving = g_object_get_data (G_OBJECT (self), SERVING_KEY);
+
+  *out_handled = shown_steps (self, &step) != NULL;
+  return *out_handled ? kvp_serving_canvas_render_texture (serving->canvas) : NULL;
+}

@@ -826,8 +826,16 @@ kvp_window_copy (KvpWindow *self)
 
   g_return_val_if_fail (KVP_IS_WINDOW (self), FALSE);
 
-  kvp_window_get_comparison (self);
-  texture = kvp_canvas_render_texture (self->canvas);
+  {
+    gboolean serving;
+
+    texture = _kvp_window_serving_render_texture (self, &serving);
+    if (!serving)
+      {
+        kvp_window_get_comparison (self);
+        texture = kvp_canvas_render_texture (self->canvas);
+      }
+  }
   if (texture == NULL)
     return FALSE;
 
