@@ -409,7 +409,8 @@ layout_cards (KvpServingScene *self,
               double           height,
               double           gap,
               double           pad,
-              double           text)
+              double           text,
+              gboolean         compact)
 {
   double card_w = (width - (KVP_SERVING_N_CARDS - 1) * gap) / KVP_SERVING_N_CARDS;
 
@@ -426,8 +427,9 @@ layout_cards (KvpServingScene *self,
       set_text (self, &self->card_value_text[i], self->card_value[i], 26 * text, PANGO_WEIGHT_BOLD,
                 r->x + pad, ty, r->width - 2 * pad);
       ty += self->card_value_text[i].height + 2 * text;
-      set_text (self, &self->card_caption_text[i], self->card_caption[i], 12 * text, PANGO_WEIGHT_NORMAL,
-                r->x + pad, ty, r->width - 2 * pad);
+      if (!compact)
+        set_text (self, &self->card_caption_text[i], self->card_caption[i], 12 * text, PANGO_WEIGHT_NORMAL,
+                  r->x + pad, ty, r->width - 2 * pad);
     }
 }
 
@@ -623,6 +625,7 @@ build (KvpServingScene *self)
   g_autofree char *n_steps = kvp_format_count (kvp_serving_steps_get_n_steps (self->steps));
   g_autofree char *n_requests = kvp_format_count (self->n_requests);
   cairo_font_options_t *options;
+  gboolean compact = self->height < 700;
 
   self->unit = unit;
   self->radius = round (10 * space);
@@ -642,12 +645,18 @@ build (KvpServingScene *self)
   y = margin;
   set_text (self, &self->title, title, 22 * text, PANGO_WEIGHT_BOLD, margin, y, width);
   y += self->title.height + round (4 * space);
-  set_text (self, &self->subtitle, subtitle, 12 * text, PANGO_WEIGHT_NORMAL, margin, y, width);
+  /* A short picture gives the grids the room the subtitle and the card
+   * captions would take. */
+  if (!compact)
+    {
+      set_text (self, &self->subtitle, subtitle, 12 * text, PANGO_WEIGHT_NORMAL, margin, y, width);
+      y += self->subtitle.height;
+    }
   /* Whole units below the texts keep the grids' cells on whole pixels. */
-  y = round (y + self->subtitle.height + gap);
+  y = round (y + gap);
 
-  card_h = round (13 * text * 1.3 + 26 * text * 1.3 + 12 * text * 1.3 + 2 * pad + 4 * text);
-  layout_cards (self, margin, y, width, card_h, gap, pad, text);
+  card_h = round (13 * text * 1.3 + 26 * text * 1.3 + (compact ? 0 : 12 * text * 1.3) + 2 * pad + 4 * text);
+  layout_cards (self, margin, y, width, card_h, gap, pad, text, compact);
   y += card_h + gap;
 
   rest = self->height - margin - y;
