@@ -18,7 +18,7 @@
 #include "kvp-serving-scene-private.h"
 
 /* Entries of a block table shown next to the grid at most. */
-#define MAX_TABLE_ENTRIES 32
+#define MAX_TABLE_ENTRIES 64
 
 static void
 paint_text (cairo_t              *cr,
@@ -260,16 +260,20 @@ paint_selection (cairo_t         *cr,
    * output tokens so far and in all. */
   g_string_append_printf (table, _("Request %u, %u/%u output tokens\nlogical → physical block"), selected,
                           r->generated, r->output_len);
+  /* Pairs run on, wrapped, so a long table stays a compact box. */
+  g_string_append_c (table, '\n');
   for (guint32 i = 0; i < MIN (r->n_blocks, MAX_TABLE_ENTRIES); i++)
-    g_string_append_printf (table, "\n%u → %u", i, r->blocks[i]);
+    g_string_append_printf (table, "%s%u\u00a0→\u00a0%u", i > 0 ? "   " : "", i, r->blocks[i]);
   if (r->n_blocks > MAX_TABLE_ENTRIES)
-    g_string_append_printf (table, "\n… (%u)", r->n_blocks);
+    g_string_append_printf (table, "   … (%u)", r->n_blocks);
 
   layout = pango_cairo_create_layout (cr);
   font = pango_font_description_from_string (theme->font_family);
   pango_font_description_set_absolute_size (font, 11 * MAX (scene->unit, 0.8) * PANGO_SCALE);
   pango_layout_set_font_description (layout, font);
   pango_font_description_free (font);
+  pango_layout_set_width (layout, (int) (MIN (300 * MAX (scene->unit, 0.8), paged->rect.width / 2) * PANGO_SCALE));
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD);
   pango_layout_set_text (layout, table->str, -1);
   pango_layout_get_extents (layout, NULL, &logical);
   w = (double) logical.width / PANGO_SCALE + 2 * pad;
