@@ -368,6 +368,7 @@ paint_breakdown (cairo_t         *cr,
       cairo_fill (cr);
       paint_text (cr, &scene->legend_text[k], &theme->text_secondary);
     }
+  paint_text (cr, &scene->legend_note, &theme->text_secondary);
 }
 
 static const KvpColor *

@@ -107,6 +107,7 @@ struct _KvpServingScene
   KvpServingText       breakdown_heading;
   cairo_rectangle_t    legend_swatch[KVP_N_SLOT_CLASSES];
   KvpServingText       legend_text[KVP_N_SLOT_CLASSES];
+  KvpServingText       legend_note;
 
   cairo_rectangle_t    chart_rect;
   KvpServingText       chart_heading;

@@ -512,6 +512,14 @@ layout_breakdown (KvpServingScene *self,
       set_text (self, &self->legend_text[k], class_label (k), 12 * text, PANGO_WEIGHT_NORMAL,
                 lx + swatch + round (6 * text), ly, col_w - swatch - round (10 * text));
     }
+
+  /* The swatches are in the paged purple; the grids use each request's own
+   * colour in the same patterns. */
+  y += ((KVP_N_SLOT_CLASSES + 1) / 2) * round (20 * text) + round (4 * text);
+  set_text (self, &self->legend_note, _("In the grids each request has a colour of its own, in these patterns."),
+            12 * text, PANGO_WEIGHT_NORMAL, r->x + pad, y, r->width - 2 * pad);
+  if (y + self->legend_note.height > r->y + r->height - pad)
+    g_clear_object (&self->legend_note.layout);
 }
 
 /* points[p] is the most requests running in the clocks point p spans; a
@@ -763,6 +771,7 @@ kvp_serving_scene_unref (KvpServingScene *self)
     }
   for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
     text_clear (&self->legend_text[k]);
+  text_clear (&self->legend_note);
   text_clear (&self->title);
   text_clear (&self->subtitle);
   text_clear (&self->breakdown_heading);
