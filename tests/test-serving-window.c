@@ -257,6 +257,32 @@ moved (gpointer data)
   return kvp_serving_canvas_get_step (data) >= 5;
 }
 
+/* Whether a shortcut of the window sends Space to win.toggle-play. */
+static gboolean
+space_plays (KvpWindow *window)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
+          g_autofree char *action = gtk_shortcut_action_to_string (gtk_shortcut_get_action (shortcut));
+
+          if (g_strcmp0 (trigger, "space") == 0 && g_strcmp0 (action, "action(win.toggle-play)") == 0)
+            return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
 /* Play/Pause advances the steps and stops them; the button follows. */
 static void
 test_play (void)
@@ -286,8 +312,18 @@ test_play (void)
   g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), <, 5);
   g_assert_true (gtk_toggle_button_get_active (play));
 
-  /* Leaving the view pauses. */
+  /* Space is win.toggle-play, which pauses and plays again. */
+  g_assert_true (space_plays (window));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-play", NULL);
+  g_assert_false (kvp_serving_canvas_get_playing (canvas));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-play", NULL);
+  g_assert_true (kvp_serving_canvas_get_playing (canvas));
+
+  /* Leaving the view pauses, and Space no longer plays. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "sequence");
+  g_assert_false (kvp_serving_canvas_get_playing (canvas));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "toggle-play"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-play", NULL);
   g_assert_false (kvp_serving_canvas_get_playing (canvas));
 
   close_window (window);

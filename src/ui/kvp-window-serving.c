@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* kvp-window-serving.c: the serving view in the window — a "Sequence" |
- * "Serving" switch in the header bar (the stateful action win.view), the
+ * "Serving" switch in the header bar (the stateful action win.view; Space is
+ * win.toggle-play), the
  * serving canvas beside the sequence canvas in a stack, and the serving
  * controls at the top of the side panel while that view is shown. */
 
@@ -36,22 +37,21 @@ view_change_state_cb (GSimpleAction *action,
     return;
 
   g_simple_action_set_state (action, value);
+  /* Space plays only where there is something to play. */
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "toggle-play")), on);
   gtk_stack_set_visible_child_name (serving->stack, view);
   gtk_widget_set_visible (GTK_WIDGET (serving->controls), on);
   kvp_serving_controls_set_active (serving->controls, on);
 }
 
-static gboolean
-toggle_play_cb (GtkWidget *widget,
-                GVariant  *args,
-                gpointer   user_data)
+static void
+toggle_play_cb (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
 {
-  Serving *serving = g_object_get_data (G_OBJECT (widget), SERVING_KEY);
+  Serving *serving = g_object_get_data (G_OBJECT (user_data), SERVING_KEY);
 
-  if (g_strcmp0 (gtk_stack_get_visible_child_name (serving->stack), "serving") != 0)
-    return FALSE;
   kvp_serving_controls_toggle_play (serving->controls);
-  return TRUE;
 }
 
 static GtkWidget *
@@ -124,11 +124,18 @@ _kvp_window_setup_serving (KvpWindow *self,
   g_signal_connect (action, "change-state", G_CALLBACK (view_change_state_cb), self);
   g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (action));
 
-  /* Space plays and pauses, unless the focused control takes it. */
+  g_clear_object (&action);
+  action = g_simple_action_new ("toggle-play", NULL);
+  g_simple_action_set_enabled (action, FALSE);
+  g_signal_connect (action, "activate", G_CALLBACK (toggle_play_cb), self);
+  g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (action));
+
+  /* Space plays and pauses, unless the focused control takes it (a text
+   * field, a button); with the action disabled the key goes on. */
   shortcuts = gtk_shortcut_controller_new ();
   gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
                                         gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_space, 0),
-                                                          gtk_callback_action_new (toggle_play_cb, NULL, NULL)));
+                                                          gtk_named_action_new ("win.toggle-play")));
   gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
 }
 
