@@ -522,7 +522,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  static const int sizes[][2] = { { 1600, 1000 }, { 640, 400 }, { 1920, 1080 }, { 3840, 2160 } };
+  /* 420 × 360 is the window's smallest picture. */
+  static const int sizes[][2] = { { 1600, 1000 }, { 640, 400 }, { 420, 360 }, { 1920, 1080 }, { 3840, 2160 } };
 
   g_test_init (&argc, &argv, NULL);
 

@@ -256,10 +256,15 @@ choose_pitch (KvpServingScene *self,
               double           h)
 {
   guint64 n = self->num_blocks;
-  guint64 estimate = (guint64) ceil (sqrt (n * w / MAX (h, 1.0)));
-  guint64 lo = n <= 4096 ? 1 : (estimate > 3 ? estimate - 3 : 1);
-  guint64 hi = n <= 4096 ? n : MIN (n, estimate + 3);
+  guint64 estimate, lo, hi;
   double best = 0.0;
+
+  /* A tiny window still gets a grid of one unit a cell. */
+  w = MAX (w, 1.0);
+  h = MAX (h, 1.0);
+  estimate = (guint64) ceil (sqrt (n * w / h));
+  lo = n <= 4096 ? 1 : (estimate > 3 ? estimate - 3 : 1);
+  hi = n <= 4096 ? n : MIN (n, estimate + 3);
 
   for (guint64 c = lo; c <= hi; c++)
     {
