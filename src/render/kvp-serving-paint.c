@@ -274,6 +274,9 @@ paint_selection (cairo_t         *cr,
   pango_font_description_free (font);
   pango_layout_set_width (layout, (int) (MIN (300 * MAX (scene->unit, 0.8), paged->rect.width / 2) * PANGO_SCALE));
   pango_layout_set_wrap (layout, PANGO_WRAP_WORD);
+  /* Never taller than the panel: a long table ends in an ellipsis. */
+  pango_layout_set_height (layout, (int) ((paged->rect.height - 4 * pad) * PANGO_SCALE));
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
   pango_layout_set_text (layout, table->str, -1);
   pango_layout_get_extents (layout, NULL, &logical);
   w = (double) logical.width / PANGO_SCALE + 2 * pad;
