@@ -412,6 +412,8 @@ test_reduce_animations (void)
   KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
 
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", TRUE, NULL);
+  /* A step on screen first, to ease from. */
+  g_assert_true (iterate_until (description_at_step, canvas));
   kvp_serving_canvas_set_step (canvas, 4);
   g_assert_true (iterate_until (description_at_step, canvas));
   g_assert_cmpfloat (kvp_serving_scene_get_duration (kvp_serving_canvas_get_scene (canvas)), >, 0.0);
