@@ -209,6 +209,20 @@ add_slot_cells (cairo_t             *cr,
                      scene->cell + 2.0, scene->cell + 2.0);
 }
 
+/* The path in the text colour over a halo of the background, so it shows on
+ * every hue. */
+static void
+stroke_outline (cairo_t        *cr,
+                const KvpTheme *theme)
+{
+  kvp_draw_set_color (cr, &theme->background, 1.0);
+  cairo_set_line_width (cr, 3.5);
+  cairo_stroke_preserve (cr);
+  kvp_draw_set_color (cr, &theme->text, 1.0);
+  cairo_set_line_width (cr, 1.5);
+  cairo_stroke (cr);
+}
+
 /* The selected request: its cells outlined in both grids, and its block
  * table beside its first block in the paged pool. */
 static void
@@ -225,7 +239,7 @@ paint_selection (cairo_t         *cr,
   PangoFontDescription *font;
   PangoRectangle logical;
   cairo_rectangle_t first = { 0 };
-  double x, y, w, h, pad = round (8 * MAX (scene->unit, 0.8));
+  double x, y, w, h, top, bottom, pad = round (8 * MAX (scene->unit, 0.8));
 
   cairo_new_path (cr);
   if (other->snapshot != NULL && selected < other->snapshot->n_requests &&
@@ -237,9 +251,7 @@ paint_selection (cairo_t         *cr,
     }
   if (paged->snapshot == NULL || selected >= paged->snapshot->n_requests)
     {
-      kvp_draw_set_color (cr, &theme->text, 1.0);
-      cairo_set_line_width (cr, 1.5);
-      cairo_stroke (cr);
+      stroke_outline (cr, theme);
       return;
     }
 
@@ -247,9 +259,7 @@ paint_selection (cairo_t         *cr,
   for (guint32 i = 0; i < r->n_blocks; i++)
     add_slot_cells (cr, scene, paged, (guint64) r->blocks[i] * scene->block_size,
                     (guint64) (r->blocks[i] + 1) * scene->block_size);
-  kvp_draw_set_color (cr, &theme->text, 1.0);
-  cairo_set_line_width (cr, 1.5);
-  cairo_stroke (cr);
+  stroke_outline (cr, theme);
 
   if (r->n_blocks == 0)
     return;
@@ -282,12 +292,32 @@ paint_selection (cairo_t         *cr,
   w = (double) logical.width / PANGO_SCALE + 2 * pad;
   h = (double) logical.height / PANGO_SCALE + 2 * pad;
 
+  /* Beside its blocks, not over them: under the rows they take when the
+   * panel has room there, else above them, else to the side of the first. */
   kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, r->blocks[0], &first);
-  x = first.x + first.width + pad;
-  if (x + w > paged->rect.x + paged->rect.width)
-    x = first.x - pad - w;
-  x = MAX (x, paged->rect.x);
-  y = CLAMP (first.y, paged->rect.y, MAX (paged->rect.y, paged->rect.y + paged->rect.height - h));
+  top = first.y;
+  bottom = first.y + first.height;
+  for (guint32 i = 1; i < r->n_blocks; i++)
+    {
+      cairo_rectangle_t cell;
+
+      kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, r->blocks[i], &cell);
+      top = MIN (top, cell.y);
+      bottom = MAX (bottom, cell.y + cell.height);
+    }
+  x = CLAMP (first.x, paged->rect.x, MAX (paged->rect.x, paged->rect.x + paged->rect.width - w));
+  if (bottom + pad + h <= paged->rect.y + paged->rect.height)
+    y = bottom + pad;
+  else if (top - pad - h >= paged->rect.y)
+    y = top - pad - h;
+  else
+    {
+      x = first.x + first.width + pad;
+      if (x + w > paged->rect.x + paged->rect.width)
+        x = first.x - pad - w;
+      x = MAX (x, paged->rect.x);
+      y = CLAMP (first.y, paged->rect.y, MAX (paged->rect.y, paged->rect.y + paged->rect.height - h));
+    }
 
   cairo_new_path (cr);
   kvp_draw_rounded_rect (cr, x, y, w, h, pad);
