@@ -132,7 +132,7 @@ test_classes_match_simulation (void)
     {
       g_autoptr(KvpServingSteps) steps = new_steps (requests, G_N_ELEMENTS (requests), 4, 24, 64, compared);
       guint n = kvp_serving_steps_get_n_steps (steps);
-      gboolean saw_idle = FALSE;
+      gboolean saw_idle = FALSE, saw_wait = FALSE, saw_free = FALSE;
 
       g_assert_cmpuint (n, >, 10);
       for (guint s = 0; s < n; s++)
@@ -151,9 +151,30 @@ test_classes_match_simulation (void)
               for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
                 g_assert_cmpuint (counted[k], ==, totals->slots[k]);
             }
+
+          /* The head of a reserve-ahead queue waits because no free buddy
+           * block is big enough (admission is first come, first served). */
+          {
+            const KvpSimSnapshot *other = kvp_serving_scene_get_snapshot (scene, KVP_SERVING_PANEL_COMPARED);
+            guint64 block = 0, largest = 0;
+            gboolean waits = other != NULL && other->n_waiting > 0;
+
+            g_assert_cmpint (kvp_serving_scene_get_queue_head (scene, &block, &largest), ==, waits);
+            if (waits)
+              {
+                g_assert_cmpuint (block, >, largest);
+                g_assert_cmpuint (largest, <=, kvp_serving_scene_get_totals (scene, KVP_SERVING_PANEL_COMPARED)
+                                                 ->slots[KVP_SLOT_EXTERNAL_FRAGMENTATION]);
+                saw_wait = TRUE;
+                saw_free |= largest > 0;
+              }
+          }
         }
       /* The paged pool finishes first and then idles while the other works. */
       g_assert_true (saw_idle);
+      g_assert_true (saw_wait);
+      /* … even when some block is free. */
+      g_assert_true (saw_free);
     }
 }
 

@@ -40,6 +40,10 @@ typedef struct
   KvpSimStep         totals;
   GArray            *runs;         /* KvpServingRun, by start */
   gboolean           someone_waits;
+  /* Reserve-ahead, someone waiting: the buddy block the head of the queue
+   * needs, and the largest free one (smaller, or it would run). */
+  guint64            head_block;
+  guint64            largest_free;
 
   cairo_rectangle_t  rect;         /* the panel */
   cairo_rectangle_t  grid;         /* the cells */

@@ -14,6 +14,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "kvp-buddy.h"
 #include "kvp-format.h"
 #include "kvp-hue.h"
 #include "kvp-serving-scene-private.h"
@@ -147,6 +148,92 @@ collect_reserved_runs (KvpServingPanelData *panel)
     }
 }
 
+/* What a reserve-ahead scheme reserves for a request, as kvp-simulation.h
+ * states it: Max the maximum length, Pow2 the prompt and the output rounded
+ * up to a power of two (at most the maximum), Oracle prompt + output. */
+static guint64
+reservation_of (KvpServingScene          *self,
+                KvpScheme                 scheme,
+                const KvpSimRequestState *r)
+{
+  guint32 max_seq_len = kvp_simulation_get_config (kvp_serving_steps_get_simulation (self->steps))->max_seq_len;
+
+  switch (scheme)
+    {
+    case KVP_SCHEME_MAX:
+      return max_seq_len;
+    case KVP_SCHEME_POW2:
+      return MIN ((guint64) r->prompt_len + kvp_buddy_round_up (r->output_len), (guint64) max_seq_len);
+    case KVP_SCHEME_ORACLE:
+    case KVP_SCHEME_PAGED:
+    case KVP_N_SCHEMES:
+    default:
+      return (guint64) r->prompt_len + r->output_len;
+    }
+}
+
+static int
+compare_offsets (gconstpointer a,
+                 gconstpointer b)
+{
+  const guint64 *x = a, *y = b;
+
+  return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* The largest block the buddy allocator could hand out now: the largest
+ * power of two, aligned within its top block (the space is cut into its
+ * binary digits, largest first), that no running request's block overlaps. */
+static guint64
+largest_free_block (KvpServingScene     *self,
+                    KvpServingPanelData *panel)
+{
+  const KvpSimSnapshot *snap = panel->snapshot;
+  g_autofree guint64 *taken = g_new (guint64, 2 * (gsize) snap->n_running + 2);
+  guint64 best = 0, base = 0;
+  guint n = 0, next = 0;
+
+  for (guint i = 0; i < snap->n_running; i++, n++)
+    {
+      taken[2 * n] = snap->requests[snap->running[i]].slot_offset;
+      taken[2 * n + 1] = taken[2 * n] + snap->requests[snap->running[i]].rounded;
+    }
+  qsort (taken, n, 2 * sizeof (guint64), compare_offsets);
+
+  for (int bit = 63; bit >= 0; bit--)
+    {
+      guint64 top = G_GUINT64_CONSTANT (1) << bit, end;
+      guint64 at = base;
+
+      if ((self->n_slots & top) == 0)
+        continue;
+      end = base + top;
+      /* The free gaps of this top block, one after another. */
+      while (at < end)
+        {
+          guint64 gap_end = next < n && taken[2 * next] < end ? taken[2 * next] : end;
+
+          for (guint64 size = top; size > best && gap_end > at; size >>= 1)
+            {
+              guint64 start = base + (at - base + size - 1) / size * size;
+
+              if (start + size <= gap_end)
+                {
+                  best = size;
+                  break;
+                }
+            }
+          if (gap_end >= end)
+            break;
+          at = taken[2 * next + 1];
+          next++;
+        }
+      base = end;
+    }
+
+  return best;
+}
+
 static void
 load_panel (KvpServingScene     *self,
             KvpServingPanelData *panel,
@@ -172,6 +259,12 @@ load_panel (KvpServingScene     *self,
       else
         collect_reserved_runs (panel);
       g_array_sort (panel->runs, compare_runs);
+      if (scheme != KVP_SCHEME_PAGED && panel->snapshot->n_waiting > 0)
+        {
+          panel->head_block = kvp_buddy_round_up (reservation_of (self, scheme,
+                                                                  &panel->snapshot->requests[panel->snapshot->waiting[0]]));
+          panel->largest_free = largest_free_block (self, panel);
+        }
       return;
     }
 
@@ -326,6 +419,18 @@ layout_grid_panel (KvpServingScene     *self,
   /* Translators: how many requests wait (the chips after it show them) and
    * how many have finished. */
   waiting = g_strdup_printf (_("Finished: %s · waiting: %s"), finished, count);
+  if (panel->head_block > 0)
+    {
+      g_autofree char *need = kvp_format_count (panel->head_block);
+      g_autofree char *largest = kvp_format_count (panel->largest_free);
+      /* Translators: why the head of a reserve-ahead queue waits: the buddy
+       * block its reservation needs, and the largest one free. */
+      g_autofree char *why = g_strdup_printf (_("%s · next needs a block of %s, the largest free is %s"),
+                                              waiting, need, largest);
+
+      g_free (waiting);
+      waiting = g_steal_pointer (&why);
+    }
   y = r->y + r->height - pad - 13 * text * 1.3;
   set_text (self, &panel->waiting, waiting, 13 * text, PANGO_WEIGHT_NORMAL, r->x + pad, y, 0);
   panel->chip = round (12 * text);
@@ -1121,6 +1226,24 @@ kvp_serving_scene_get_totals (KvpServingScene *self,
   g_return_val_if_fail (panel < KVP_SERVING_N_PANELS, NULL);
 
   return &self->panels[panel].totals;
+}
+
+gboolean
+kvp_serving_scene_get_queue_head (KvpServingScene *self,
+                                  guint64         *out_block,
+                                  guint64         *out_largest_free)
+{
+  const KvpServingPanelData *panel;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  panel = &self->panels[KVP_SERVING_PANEL_COMPARED];
+  if (out_block != NULL)
+    *out_block = panel->head_block;
+  if (out_largest_free != NULL)
+    *out_largest_free = panel->largest_free;
+
+  return panel->head_block > 0;
 }
 
 const char *

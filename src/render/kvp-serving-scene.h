@@ -73,6 +73,12 @@ const KvpSimSnapshot *kvp_serving_scene_get_snapshot (KvpServingScene *self,
 const KvpSimStep *kvp_serving_scene_get_totals (KvpServingScene *self,
                                                 KvpServingPanel  panel);
 
+/* While a reserve-ahead cache has requests waiting: the buddy block the
+ * head of its queue needs and the largest block free now (FALSE otherwise). */
+gboolean         kvp_serving_scene_get_queue_head (KvpServingScene *self,
+                                                   guint64         *out_block,
+                                                   guint64         *out_largest_free);
+
 /* Texts as painted. */
 const char      *kvp_serving_scene_get_card_value   (KvpServingScene *self,
                                                      KvpServingCard   card);
