@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <locale.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 #include <gtk/gtk.h>
@@ -23,6 +24,7 @@
 #include "kvp-format.h"
 #include "kvp-model.h"
 #include "kvp-params.h"
+#include "kvp-serving-steps.h"
 #include "kvp-simulation.h"
 #include "kvp-theme.h"
 
@@ -90,6 +92,10 @@ static const GOptionEntry option_entries[] = {
     N_("Pixel density of a PNG export, 1 to 4 (default 1)"), N_("N") },
   { "theme", 't', 0, G_OPTION_ARG_STRING, NULL,
     N_("Colours of the exported picture: light or dark (default light)"), N_("THEME") },
+  { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --export: sequence (one sequence, the default) or serving (a simulated workload at --step)"), N_("VIEW") },
+  { "step", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --view serving: the step of the run to draw (default 0)"), N_("K") },
   { "simulate", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Serve a workload through the paged pool and reserve-ahead caches, print the statistics and exit"), NULL },
   { "workload", 0, 0, G_OPTION_ARG_FILENAME, NULL,
@@ -347,6 +353,87 @@ print_gpus (void)
              gpus[i].total_bytes / 1073741824.0);
 }
 
+static KvpSimulation *run_simulation (GVariantDict    *options,
+                                     const KvpParams *params,
+                                     guint            schemes,
+                                     GError         **error);
+
+/* --export with --view: the serving view's picture, or -1 for the sequence
+ * view's. */
+static int
+export_serving (GVariantDict    *options,
+                const KvpParams *params,
+                const char      *path,
+                KvpThemeVariant  variant,
+                int              width,
+                int              height,
+                int              scale)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  g_autoptr(KvpServingSteps) steps = NULL;
+  KvpScheme compared = KVP_SCHEME_MAX;
+  guint64 step = 0;
+  guint mask = 0;
+  const char *text = NULL;
+
+  g_variant_dict_lookup (options, "view", "&s", &text);
+  if (g_strcmp0 (text, "sequence") == 0)
+    {
+      if (!g_variant_dict_contains (options, "step"))
+        return -1;
+      kvp_cli_printerr (_("--step goes with --view serving."));
+      return EXIT_USAGE;
+    }
+  if (g_strcmp0 (text, "serving") != 0)
+    {
+      g_autofree char *quoted = kvp_quote (text);
+      g_autofree char *message = g_strdup_printf (_("--view “%s” is not valid: use sequence or serving."), quoted);
+
+      kvp_cli_printerr (message);
+      return EXIT_USAGE;
+    }
+
+  if ((g_variant_dict_lookup (options, "step", "&s", &text) &&
+       !kvp_cli_parse_number ("step", text, 0, G_MAXUINT32, &step, &error)) ||
+      (g_variant_dict_lookup (options, "schemes", "&s", &text) &&
+       !kvp_scheme_mask_parse (text, &mask, &error)))
+    {
+      kvp_cli_printerr (error->message);
+      return EXIT_USAGE;
+    }
+
+  /* The view sets the paged pool beside one reserve-ahead scheme. */
+  if (mask != 0)
+    {
+      guint others = mask & ~(1u << KVP_SCHEME_PAGED);
+
+      if (others == 0 || (others & (others - 1)) != 0)
+        {
+          kvp_cli_printerr (_("--view serving compares the paged pool with one reserve-ahead scheme: give --schemes max, pow2 or oracle."));
+          return EXIT_USAGE;
+        }
+      compared = (KvpScheme) g_bit_nth_lsf (others, -1);
+    }
+
+  sim = run_simulation (options, params, (1u << KVP_SCHEME_PAGED) | (1u << compared), &error);
+  if (sim != NULL)
+    steps = kvp_serving_steps_new (sim, compared, &error);
+  if (steps == NULL || !kvp_serving_steps_check_step (steps, step, &error))
+    {
+      kvp_cli_printerr (error->message);
+      return exit_status_for (error);
+    }
+
+  if (!kvp_export_write_serving (steps, (guint) step, kvp_theme_get (variant), path, width, height, scale, &error))
+    {
+      kvp_cli_printerr (error->message);
+      return EXIT_FAILURE;
+    }
+
+  return EXIT_SUCCESS;
+}
+
 static int
 export_picture (GVariantDict    *options,
                 const KvpParams *params,
@@ -375,6 +462,14 @@ export_picture (GVariantDict    *options,
       return EXIT_USAGE;
     }
 
+  if (g_variant_dict_contains (options, "view"))
+    {
+      int status = export_serving (options, params, path, variant, width, height, scale);
+
+      if (status >= 0)
+        return status;
+    }
+
   cmp = kvp_comparison_new (params, &error);
   if (cmp == NULL)
     {
@@ -391,6 +486,43 @@ export_picture (GVariantDict    *options,
   return EXIT_SUCCESS;
 }
 
+/* The workload options of --simulate and --view serving: checked (usage
+ * mistakes are KVP_ERROR_INVALID), then the simulation run over schemes
+ * (0: the ones --schemes names, or all). */
+static KvpSimulation *
+run_simulation (GVariantDict    *options,
+                const KvpParams *params,
+                guint            schemes,
+                GError         **error)
+{
+  g_autoptr(KvpWorkload) workload = NULL;
+  KvpWorkloadOptions wopts;
+  KvpSimConfig config = { params->block_size, params->num_blocks, (guint32) params->max_seq_len, schemes };
+  static const char *numbers[] = { "requests", "request-rate", "seed" };
+  const char *text;
+
+  kvp_workload_options_init (&wopts);
+  /* 0: the generators' default count, or all of a file's requests. */
+  wopts.n_requests = 0;
+  wopts.max_len = (guint32) params->max_seq_len;
+  g_variant_dict_lookup (options, "workload", "^&ay", &wopts.source);
+
+  for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
+    if (g_variant_dict_lookup (options, numbers[i], "&s", &text) &&
+        !kvp_workload_options_parse (&wopts, numbers[i], text, error))
+      return NULL;
+
+  if (schemes == 0 && g_variant_dict_lookup (options, "schemes", "&s", &text) &&
+      !kvp_scheme_mask_parse (text, &config.schemes, error))
+    return NULL;
+
+  workload = kvp_workload_new (&wopts, error);
+  if (workload == NULL)
+    return NULL;
+
+  return kvp_simulation_new (workload, &config, error);
+}
+
 /* --simulate: the workload options are checked, the simulation run, and
  * the result printed as a table, JSON, and/or written as CSV. */
 static int
@@ -399,33 +531,11 @@ simulate (GVariantDict    *options,
           gboolean         json)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(KvpWorkload) workload = NULL;
   g_autoptr(KvpSimulation) sim = NULL;
-  KvpWorkloadOptions wopts;
-  KvpSimConfig config = { params->block_size, params->num_blocks, (guint32) params->max_seq_len, 0 };
-  static const char *numbers[] = { "requests", "request-rate", "seed" };
   const char *csv_path = NULL;
-  const char *text;
 
-  kvp_workload_options_init (&wopts);
-  /* 0: the generators' default count, or all of a file's requests. */
-  wopts.n_requests = 0;
-  wopts.max_len = (guint32) params->max_seq_len;
-  g_variant_dict_lookup (options, "workload", "^&ay", &wopts.source);
   g_variant_dict_lookup (options, "csv", "^&ay", &csv_path);
-
-  for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
-    if (g_variant_dict_lookup (options, numbers[i], "&s", &text) &&
-        !kvp_workload_options_parse (&wopts, numbers[i], text, &error))
-      goto usage;
-
-  if (g_variant_dict_lookup (options, "schemes", "&s", &text) &&
-      !kvp_scheme_mask_parse (text, &config.schemes, &error))
-    goto usage;
-
-  workload = kvp_workload_new (&wopts, &error);
-  if (workload != NULL)
-    sim = kvp_simulation_new (workload, &config, &error);
+  sim = run_simulation (options, params, 0, &error);
   if (sim == NULL)
     {
       kvp_cli_printerr (error->message);
@@ -457,10 +567,6 @@ simulate (GVariantDict    *options,
     }
 
   return EXIT_SUCCESS;
-
-usage:
-  kvp_cli_printerr (error->message);
-  return EXIT_USAGE;
 }
 
 static int
@@ -531,10 +637,27 @@ handle_local_options_cb (GApplication *app,
       return EXIT_USAGE;
     }
 
+  if ((g_variant_dict_contains (options, "view") || g_variant_dict_contains (options, "step")) &&
+      export_path == NULL)
+    {
+      kvp_cli_printerr (_("--view and --step go with --export FILE."));
+      return EXIT_USAGE;
+    }
+  if (g_variant_dict_contains (options, "step") && !g_variant_dict_contains (options, "view"))
+    {
+      kvp_cli_printerr (_("--step goes with --view serving."));
+      return EXIT_USAGE;
+    }
+
   if (!g_variant_dict_contains (options, "simulate"))
     {
+      /* --view serving simulates too; --view sequence does not. */
+      const char *view = NULL;
+      gboolean serving = g_variant_dict_lookup (options, "view", "&s", &view) && g_strcmp0 (view, "serving") == 0;
+
       for (guint i = 0; i < G_N_ELEMENTS (simulate_options); i++)
-        if (g_variant_dict_contains (options, simulate_options[i]))
+        if (g_variant_dict_contains (options, simulate_options[i]) &&
+            (!serving || strcmp (simulate_options[i], "csv") == 0))
           {
             kvp_cli_printerr (_("--workload, --requests, --request-rate, --seed, --schemes and --csv go with --simulate."));
             return EXIT_USAGE;

@@ -11,6 +11,7 @@
 
 #include "kvp-paint.h"
 #include "kvp-scene.h"
+#include "kvp-serving-paint.h"
 
 #define WIDTH  1920
 #define HEIGHT 1080
@@ -130,6 +131,73 @@ run (CaseFunc       func,
   return result;
 }
 
+/* The serving view: 1,000 ShareGPT requests arriving at 20 per second, a
+ * frame at a step where the pool is busy, settled and mid-transition, and
+ * what moving to the next step costs (snapshots, layout, both grids). */
+static void
+bench_serving (guint32 num_blocks)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KvpWorkload) workload = NULL;
+  g_autoptr (KvpSimulation) sim = NULL;
+  g_autoptr (KvpServingSteps) steps = NULL;
+  g_autoptr (KvpServingScene) previous = NULL;
+  g_autoptr (KvpServingScene) scene = NULL;
+  const KvpTheme *theme = kvp_theme_get (KVP_THEME_LIGHT);
+  KvpWorkloadOptions options;
+  KvpSimConfig config = { 16, num_blocks, 2048, (1u << KVP_SCHEME_PAGED) | (1u << KVP_SCHEME_MAX) };
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, WIDTH, HEIGHT);
+  cairo_t *cr = cairo_create (surface);
+  const char *names[] = { "serving-step", "serving-frame", "serving-transition-frame" };
+  double times[3][31];
+  guint step;
+
+  kvp_workload_options_init (&options);
+  options.n_requests = 1000;
+  options.request_rate = 20.0;
+  options.max_len = 2048;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+  sim = kvp_simulation_new (workload, &config, &error);
+  g_assert_no_error (error);
+  steps = kvp_serving_steps_new (sim, KVP_SCHEME_MAX, &error);
+  g_assert_no_error (error);
+
+  /* Busy: a third of the way through the paged pool's run. */
+  kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, &step);
+  step = kvp_serving_steps_find_clock (steps, kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, NULL)[step / 3].clock);
+  previous = kvp_serving_scene_new (steps, step, theme, WIDTH, HEIGHT);
+  kvp_serving_scene_prepare (previous, 1.0);
+
+  for (int i = 0; i < 31; i++)
+    {
+      gint64 start = g_get_monotonic_time ();
+
+      g_clear_pointer (&scene, kvp_serving_scene_unref);
+      scene = kvp_serving_scene_new (steps, step + 1 + i % 2, theme, WIDTH, HEIGHT);
+      kvp_serving_scene_prepare (scene, 1.0);
+      times[0][i] = (g_get_monotonic_time () - start) / 1000.0;
+    }
+  kvp_serving_scene_set_previous (scene, previous);
+
+  for (int c = 1; c < 3; c++)
+    for (int i = 0; i < 31; i++)
+      {
+        gint64 start = g_get_monotonic_time ();
+
+        kvp_serving_paint (cr, scene, c == 1 ? KVP_SERVING_TRANSITION : KVP_SERVING_TRANSITION / 2,
+                           KVP_SERVING_NO_REQUEST);
+        cairo_surface_flush (surface);
+        times[c][i] = (g_get_monotonic_time () - start) / 1000.0;
+      }
+
+  for (int c = 0; c < 3; c++)
+    report (names[c], num_blocks, median (times[c], 31));
+
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -202,6 +270,9 @@ main (int    argc,
       if (i == G_N_ELEMENTS (pools) - 1)
         report ("floor", pools[i], run (paint_floor, scene, cmp, 31));
     }
+
+  bench_serving (1024);
+  bench_serving (65536);
 
   return 0;
 }

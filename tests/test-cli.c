@@ -641,7 +641,55 @@ static const struct
   { { "--simulate", "--export", "x.png" },          { "--simulate", "--export" } },
   { { "--json", "--requests", "5" },                { "--simulate" } },
   { { "--csv", "x.csv" },                           { "--simulate" } },
+  /* --view and --step */
+  { { "--export", "x.png", "--view", "table" },     { "--view", "table", "sequence or serving" } },
+  { { "--export", "x.png", "--view", "serving", "--step", "-1" }, { "--step", "-1" } },
+  { { "--export", "x.png", "--view", "serving", "--step", "999999", "--workload", "fixed:4,4", "--requests", "3" },
+    { "--step 999999", "past the end", "4 steps, 0 to 3" } },
+  { { "--export", "x.png", "--step", "3" },         { "--step", "--view serving" } },
+  { { "--export", "x.png", "--view", "sequence", "--step", "3" }, { "--step", "--view serving" } },
+  { { "--view", "serving" },                        { "--view", "--export" } },
+  { { "--export", "x.png", "--view", "serving", "--schemes", "max,pow2" }, { "--schemes", "one reserve-ahead" } },
+  { { "--export", "x.png", "--view", "serving", "--schemes", "paged" }, { "--schemes", "one reserve-ahead" } },
+  { { "--export", "x.png", "--view", "serving", "--csv", "x.csv" }, { "--csv", "--simulate" } },
+  { { "--export", "x.png", "--requests", "5" },     { "--simulate" } },
+  { { "--export", "x.png", "--view", "serving", "--requests", "0" }, { "--requests", "1 to 1000000" } },
 };
+
+/* --export --view serving --step K draws that step; the sequence view is
+ * still the default. */
+static void
+test_export_serving (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-cli-XXXXXX", NULL);
+  g_autofree char *serving = g_build_filename (dir, "serving.png", NULL);
+  g_autofree char *sequence = g_build_filename (dir, "sequence.png", NULL);
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  gsize la, lb;
+
+  {
+    g_auto(Run) run = { 0 };
+
+    run_kvpage (&run, "--export", serving, "--view", "serving", "--step", "3", "--workload", "fixed:4,4",
+                "--requests", "3", "--schemes", "pow2", "--size", "800x500", "--theme", "dark", NULL);
+    g_assert_cmpstr (run.err, ==, "");
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  {
+    g_auto(Run) run = { 0 };
+
+    run_kvpage (&run, "--export", sequence, "--view", "sequence", "--size", "800x500", "--theme", "dark", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  g_assert_true (g_file_get_contents (serving, &a, &la, NULL));
+  g_assert_true (g_file_get_contents (sequence, &b, &lb, NULL));
+  g_assert_true (g_str_has_prefix (a, "\x89PNG"));
+  g_assert_true (la != lb || memcmp (a, b, la) != 0);
+  g_unlink (serving);
+  g_unlink (sequence);
+  g_rmdir (dir);
+}
 
 static void
 test_simulate_bad_input (gconstpointer data)
@@ -916,6 +964,7 @@ main (int   argc,
   g_test_add_func ("/cli/simulate/table", test_simulate_table);
   g_test_add_func ("/cli/simulate/csv", test_simulate_csv);
   g_test_add_func ("/cli/simulate/bad-file", test_simulate_bad_file);
+  g_test_add_func ("/cli/export/serving", test_export_serving);
   for (guint i = 0; i < G_N_ELEMENTS (simulate_bad_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/cli/simulate/bad-input/%u", i);

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "kvp-comparison.h"
+#include "kvp-serving-steps.h"
 #include "kvp-theme.h"
 
 G_BEGIN_DECLS
@@ -59,6 +60,16 @@ gboolean kvp_export_write            (KvpComparison   *cmp,
                                       int              height,
                                       double           scale,
                                       GError         **error);
+/* The serving view at step of steps, settled, as kvp_export_write draws the
+ * sequence view; KVP_ERROR_INVALID also for a step past the end. */
+gboolean kvp_export_write_serving    (KvpServingSteps *steps,
+                                      guint            step,
+                                      const KvpTheme  *theme,
+                                      const char      *path,
+                                      int              width,
+                                      int              height,
+                                      double           scale,
+                                      GError         **error);
 /* kvp_export_write in a worker thread, for a window that must not stall:
  * the comparison is held until the file is written; callback runs in the
  * caller's main context. */
@@ -71,6 +82,17 @@ void     kvp_export_write_async      (KvpComparison   *cmp,
                                       GCancellable    *cancellable,
                                       GAsyncReadyCallback callback,
                                       gpointer         user_data);
+/* kvp_export_write_serving in a worker; finished with kvp_export_write_finish. */
+void     kvp_export_write_serving_async (KvpServingSteps *steps,
+                                         guint            step,
+                                         const KvpTheme  *theme,
+                                         const char      *path,
+                                         int              width,
+                                         int              height,
+                                         double           scale,
+                                         GCancellable    *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer         user_data);
 gboolean kvp_export_write_finish     (GAsyncResult    *result,
                                       GError         **error);
 

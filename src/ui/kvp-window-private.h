@@ -4,6 +4,7 @@
 #pragma once
 
 #include "kvp-export.h"
+#include "kvp-serving-controls.h"
 #include "kvp-window.h"
 
 G_BEGIN_DECLS
@@ -19,5 +20,30 @@ char *_kvp_window_export_path       (const char      *path,
 void  _kvp_window_export_chosen     (KvpWindow       *self,
                                      const char      *chosen,
                                      int              format);
+
+/* kvp-window-serving.c: the view switch, the serving canvas and controls. */
+void                _kvp_window_setup_serving        (KvpWindow *self,
+                                                      GtkWidget *sidebar,
+                                                      GtkWidget *canvas,
+                                                      KvpState  *state);
+KvpServingCanvas   *_kvp_window_get_serving_canvas   (KvpWindow *self);
+KvpServingControls *_kvp_window_get_serving_controls (KvpWindow *self);
+/* Export Image… while the serving view shows a run: its step is written
+ * (out_handled TRUE); otherwise nothing is done. */
+gboolean            _kvp_window_serving_export       (KvpWindow       *self,
+                                                      const KvpTheme  *theme,
+                                                      const char      *path,
+                                                      gboolean        *out_handled,
+                                                      GError         **error);
+gboolean            _kvp_window_serving_export_async (KvpWindow           *self,
+                                                      const KvpTheme      *theme,
+                                                      const char          *path,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+
+/* Copy Image while the serving view shows a run. */
+GdkTexture         *_kvp_window_serving_render_texture (KvpWindow *self,
+                                                        gboolean  *out_handled);
 
 G_END_DECLS

@@ -649,6 +649,8 @@ kvp_window_init (KvpWindow *self)
 
       g_signal_connect (self->state, signal, G_CALLBACK (state_value_changed_cb), self);
     }
+
+  _kvp_window_setup_serving (self, GTK_WIDGET (self->sidebar), GTK_WIDGET (self->canvas), self->state);
 }
 
 KvpWindow *
@@ -739,6 +741,14 @@ kvp_window_export (KvpWindow   *self,
   if (!kvp_export_format_from_path (path, &format, error))
     return FALSE;
 
+  {
+    gboolean handled;
+    gboolean written = _kvp_window_serving_export (self, kvp_canvas_get_theme (self->canvas), path, &handled, error);
+
+    if (handled)
+      return written;
+  }
+
   cmp = kvp_window_get_comparison (self);
   g_return_val_if_fail (cmp != NULL, FALSE);
 
@@ -785,6 +795,13 @@ kvp_window_export_async (KvpWindow           *self,
       return;
     }
 
+  if (_kvp_window_serving_export_async (self, kvp_canvas_get_theme (self->canvas), path, cancellable,
+                                        export_written_cb, task))
+    {
+      g_steal_pointer (&task);
+      return;
+    }
+
   cmp = kvp_window_get_comparison (self);
   kvp_export_write_async (cmp, kvp_canvas_get_theme (self->canvas), path,
                           KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0,
@@ -809,8 +826,16 @@ kvp_window_copy (KvpWindow *self)
 
   g_return_val_if_fail (KVP_IS_WINDOW (self), FALSE);
 
-  kvp_window_get_comparison (self);
-  texture = kvp_canvas_render_texture (self->canvas);
+  {
+    gboolean serving;
+
+    texture = _kvp_window_serving_render_texture (self, &serving);
+    if (!serving)
+      {
+        kvp_window_get_comparison (self);
+        texture = kvp_canvas_render_texture (self->canvas);
+      }
+  }
   if (texture == NULL)
     return FALSE;
 

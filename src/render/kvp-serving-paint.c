@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-serving-paint.c: the serving view's painters.  The grids are the
+ * scene's images painted whole; between two steps the new picture fades in
+ * over the old one, so blocks that change ease in and out while the rest
+ * stays still. */
+
+#define G_LOG_DOMAIN "kvpage-render"
+
+#include "config.h"
+
+#include <math.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "kvp-draw.h"
+#include "kvp-hue.h"
+#include "kvp-serving-paint.h"
+#include "kvp-serving-scene-private.h"
+
+/* Entries of a block table shown next to the grid at most. */
+#define MAX_TABLE_ENTRIES 64
+
+static void
+paint_text (cairo_t              *cr,
+            const KvpServingText *text,
+            const KvpColor       *color)
+{
+  if (text->layout == NULL)
+    return;
+  cairo_move_to (cr, text->x, text->y);
+  kvp_draw_set_color (cr, color, 1.0);
+  pango_cairo_show_layout (cr, text->layout);
+}
+
+static void
+paint_card (cairo_t                 *cr,
+            KvpServingScene         *scene,
+            const cairo_rectangle_t *r)
+{
+  const KvpTheme *theme = scene->theme;
+
+  cairo_new_path (cr);
+  kvp_draw_rounded_rect (cr, r->x, r->y, r->width, r->height, scene->radius);
+  kvp_draw_set_color (cr, &theme->card, 1.0);
+  cairo_fill (cr);
+  cairo_new_path (cr);
+  kvp_draw_rounded_rect (cr, r->x + 0.5, r->y + 0.5, r->width - 1.0, r->height - 1.0, scene->radius - 0.5);
+  kvp_draw_set_color (cr, &theme->card_border, 1.0);
+  cairo_set_line_width (cr, 1.0);
+  cairo_stroke (cr);
+}
+
+/* A class's fill as a Cairo source: flat, or stripes from a small tile. */
+static void
+set_class_source (cairo_t         *cr,
+                  KvpServingScene *scene,
+                  guint32          request,
+                  KvpSlotClass     klass)
+{
+  KvpColor a, b;
+  KvpServingFill fill;
+  cairo_surface_t *tile;
+  cairo_pattern_t *pattern;
+  cairo_t *tc;
+  cairo_matrix_t matrix;
+
+  kvp_serving_scene_run_colors (scene, request, klass, &a, &b, &fill);
+  if (fill == KVP_SERVING_FILL_SOLID)
+    {
+      kvp_draw_set_color (cr, &a, 1.0);
+      return;
+    }
+
+  tile = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 6, 6);
+  tc = cairo_create (tile);
+  kvp_draw_set_color (tc, &b, 1.0);
+  cairo_paint (tc);
+  kvp_draw_set_color (tc, &a, 1.0);
+  cairo_set_line_width (tc, 2.0);
+  for (int i = -1; i <= 1; i++)
+    {
+      if (fill == KVP_SERVING_FILL_HATCH)
+        {
+          cairo_move_to (tc, i * 6, 6);
+          cairo_line_to (tc, i * 6 + 6, 0);
+        }
+      else
+        {
+          cairo_move_to (tc, i * 6, 0);
+          cairo_line_to (tc, i * 6 + 6, 6);
+        }
+    }
+  cairo_stroke (tc);
+  cairo_destroy (tc);
+
+  pattern = cairo_pattern_create_for_surface (tile);
+  cairo_pattern_set_extend (pattern, CAIRO_EXTEND_REPEAT);
+  cairo_matrix_init_identity (&matrix);
+  cairo_pattern_set_matrix (pattern, &matrix);
+  cairo_set_source (cr, pattern);
+  cairo_pattern_destroy (pattern);
+  cairo_surface_destroy (tile);
+}
+
+static void
+paint_header_and_cards (cairo_t         *cr,
+                        KvpServingScene *scene)
+{
+  const KvpTheme *theme = scene->theme;
+
+  paint_text (cr, &scene->title, &theme->text);
+  paint_text (cr, &scene->subtitle, &theme->text_secondary);
+
+  for (guint i = 0; i < KVP_SERVING_N_CARDS; i++)
+    {
+      const cairo_rectangle_t *r = &scene->card_rect[i];
+      cairo_pattern_t *accent;
+
+      paint_card (cr, scene, r);
+      /* The paged gradient along the top: the big figure is the paged pool's. */
+      cairo_save (cr);
+      cairo_new_path (cr);
+      kvp_draw_rounded_rect (cr, r->x, r->y, r->width, r->height, scene->radius);
+      cairo_clip (cr);
+      accent = cairo_pattern_create_linear (r->x, 0, r->x + r->width, 0);
+      cairo_pattern_add_color_stop_rgb (accent, 0, theme->paged_start.red, theme->paged_start.green,
+                                        theme->paged_start.blue);
+      cairo_pattern_add_color_stop_rgb (accent, 1, theme->paged_end.red, theme->paged_end.green,
+                                        theme->paged_end.blue);
+      cairo_set_source (cr, accent);
+      cairo_rectangle (cr, r->x, r->y, r->width, MAX (3.0, round (4 * scene->unit)));
+      cairo_fill (cr);
+      cairo_pattern_destroy (accent);
+      cairo_restore (cr);
+
+      paint_text (cr, &scene->card_title_text[i], &theme->text_secondary);
+      paint_text (cr, &scene->card_value_text[i], &theme->text);
+      paint_text (cr, &scene->card_caption_text[i], &theme->text_secondary);
+    }
+}
+
+static double
+device_scale (cairo_t *cr)
+{
+  double dx = 1.0, dy = 0.0;
+  cairo_surface_type_t type = cairo_surface_get_type (cairo_get_target (cr));
+
+  cairo_user_to_device_distance (cr, &dx, &dy);
+  dx = MAX (hypot (dx, dy), 0.25);
+  /* Vector files get a picture fine enough to print. */
+  if (type == CAIRO_SURFACE_TYPE_PDF || type == CAIRO_SURFACE_TYPE_SVG ||
+      type == CAIRO_SURFACE_TYPE_PS || type == CAIRO_SURFACE_TYPE_RECORDING)
+    dx = MAX (dx, 2.0);
+  return round (dx * 4.0) / 4.0;
+}
+
+static void
+paint_image (cairo_t                   *cr,
+             const KvpServingPanelData *panel,
+             double                     alpha)
+{
+  cairo_save (cr);
+  cairo_translate (cr, panel->grid.x, panel->grid.y);
+  cairo_scale (cr, 1.0 / panel->image_scale, 1.0 / panel->image_scale);
+  cairo_set_source_surface (cr, panel->image, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_rectangle (cr, 0, 0, cairo_image_surface_get_width (panel->image),
+                   cairo_image_surface_get_height (panel->image));
+  cairo_clip (cr);
+  cairo_paint_with_alpha (cr, alpha);
+  cairo_restore (cr);
+}
+
+static void
+paint_chips (cairo_t             *cr,
+             KvpServingScene     *scene,
+             KvpServingPanelData *panel)
+{
+  const KvpSimSnapshot *snap = panel->snapshot;
+
+  for (guint i = 0; i < panel->n_chips; i++)
+    {
+      KvpColor c = kvp_hue_request_color (scene->theme, snap->waiting[i]);
+
+      cairo_new_path (cr);
+      kvp_draw_rounded_rect (cr, panel->chips.x + i * (panel->chip + 3), panel->chips.y, panel->chip, panel->chip,
+                             panel->chip * 0.25);
+      kvp_draw_set_color (cr, &c, 1.0);
+      cairo_fill (cr);
+    }
+  paint_text (cr, &panel->more, &scene->theme->text_secondary);
+}
+
+/* Adds the cells holding slots [start, end) of a panel to the path. */
+static void
+add_slot_cells (cairo_t             *cr,
+                KvpServingScene     *scene,
+                KvpServingPanelData *panel,
+                guint64              start,
+                guint64              end)
+{
+  guint64 cell_slots = (guint64) scene->group * scene->block_size;
+
+  if (end <= start)
+    return;
+  for (guint64 cell = start / cell_slots; cell <= (end - 1) / cell_slots && cell < scene->n_cells; cell++)
+    cairo_rectangle (cr, panel->grid.x + (cell % scene->columns) * scene->pitch - 1.0,
+                     panel->grid.y + (cell / scene->columns) * scene->pitch - 1.0,
+                     scene->cell + 2.0, scene->cell + 2.0);
+}
+
+/* The path in the text colour over a halo of the background, so it shows on
+ * every hue. */
+static void
+stroke_outline (cairo_t        *cr,
+                const KvpTheme *theme)
+{
+  kvp_draw_set_color (cr, &theme->background, 1.0);
+  cairo_set_line_width (cr, 3.5);
+  cairo_stroke_preserve (cr);
+  kvp_draw_set_color (cr, &theme->text, 1.0);
+  cairo_set_line_width (cr, 1.5);
+  cairo_stroke (cr);
+}
+
+/* The selected request: its cells outlined in both grids, and its block
+ * table beside its first block in the paged pool. */
+static void
+paint_selection (cairo_t         *cr,
+                 KvpServingScene *scene,
+                 guint32          selected)
+{
+  KvpServingPanelData *paged = &scene->panels[KVP_SERVING_PANEL_PAGED];
+  KvpServingPanelData *other = &scene->panels[KVP_SERVING_PANEL_COMPARED];
+  const KvpTheme *theme = scene->theme;
+  const KvpSimRequestState *r;
+  g_autoptr(GString) table = NULL;
+  PangoLayout *layout;
+  PangoFontDescription *font;
+  PangoRectangle logical;
+  cairo_rectangle_t first = { 0 };
+  double x, y, w, h, top, bottom, pad = round (8 * MAX (scene->unit, 0.8));
+
+  cairo_new_path (cr);
+  if (other->snapshot != NULL && selected < other->snapshot->n_requests &&
+      other->snapshot->requests[selected].status == KVP_REQUEST_RUNNING)
+    {
+      const KvpSimRequestState *o = &other->snapshot->requests[selected];
+
+      add_slot_cells (cr, scene, other, o->slot_offset, o->slot_offset + o->rounded);
+    }
+  if (paged->snapshot == NULL || selected >= paged->snapshot->n_requests)
+    {
+      stroke_outline (cr, theme);
+      return;
+    }
+
+  r = &paged->snapshot->requests[selected];
+  for (guint32 i = 0; i < r->n_blocks; i++)
+    add_slot_cells (cr, scene, paged, (guint64) r->blocks[i] * scene->block_size,
+                    (guint64) (r->blocks[i] + 1) * scene->block_size);
+  stroke_outline (cr, theme);
+
+  if (r->n_blocks == 0)
+    return;
+
+  /* The table: "logical → physical", one pair a line, up to a limit. */
+  table = g_string_new (NULL);
+  /* Translators: heading of a request's block table: the request, its
+   * output tokens so far and in all. */
+  g_string_append_printf (table, _("Request %u, %u/%u output tokens\nlogical → physical block"), selected,
+                          r->generated, r->output_len);
+  /* Pairs run on, wrapped, so a long table stays a compact box. */
+  g_string_append_c (table, '\n');
+  for (guint32 i = 0; i < MIN (r->n_blocks, MAX_TABLE_ENTRIES); i++)
+    g_string_append_printf (table, "%s%u\u00a0→\u00a0%u", i > 0 ? "   " : "", i, r->blocks[i]);
+  if (r->n_blocks > MAX_TABLE_ENTRIES)
+    g_string_append_printf (table, "   … (%u)", r->n_blocks);
+
+  layout = pango_cairo_create_layout (cr);
+  font = pango_font_description_from_string (theme->font_family);
+  pango_font_description_set_absolute_size (font, 11 * MAX (scene->unit, 0.8) * PANGO_SCALE);
+  pango_layout_set_font_description (layout, font);
+  pango_font_description_free (font);
+  pango_layout_set_width (layout, (int) (MIN (300 * MAX (scene->unit, 0.8), paged->rect.width / 2) * PANGO_SCALE));
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD);
+  /* Never taller than the panel: a long table ends in an ellipsis. */
+  pango_layout_set_height (layout, (int) ((paged->rect.height - 4 * pad) * PANGO_SCALE));
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  pango_layout_set_text (layout, table->str, -1);
+  pango_layout_get_extents (layout, NULL, &logical);
+  w = (double) logical.width / PANGO_SCALE + 2 * pad;
+  h = (double) logical.height / PANGO_SCALE + 2 * pad;
+
+  /* Beside its blocks, not over them: under the rows they take when the
+   * panel has room there, else above them, else to the side of the first. */
+  kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, r->blocks[0], &first);
+  top = first.y;
+  bottom = first.y + first.height;
+  for (guint32 i = 1; i < r->n_blocks; i++)
+    {
+      cairo_rectangle_t cell;
+
+      kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, r->blocks[i], &cell);
+      top = MIN (top, cell.y);
+      bottom = MAX (bottom, cell.y + cell.height);
+    }
+  x = CLAMP (first.x, paged->rect.x, MAX (paged->rect.x, paged->rect.x + paged->rect.width - w));
+  if (bottom + pad + h <= paged->rect.y + paged->rect.height)
+    y = bottom + pad;
+  else if (top - pad - h >= paged->rect.y)
+    y = top - pad - h;
+  else
+    {
+      x = first.x + first.width + pad;
+      if (x + w > paged->rect.x + paged->rect.width)
+        x = first.x - pad - w;
+      x = MAX (x, paged->rect.x);
+      y = CLAMP (first.y, paged->rect.y, MAX (paged->rect.y, paged->rect.y + paged->rect.height - h));
+    }
+
+  cairo_new_path (cr);
+  kvp_draw_rounded_rect (cr, x, y, w, h, pad);
+  kvp_draw_set_color (cr, &theme->card, 0.96);
+  cairo_fill_preserve (cr);
+  kvp_draw_set_color (cr, &theme->text, 1.0);
+  cairo_set_line_width (cr, 1.0);
+  cairo_stroke (cr);
+  cairo_move_to (cr, x + pad, y + pad);
+  pango_cairo_show_layout (cr, layout);
+  g_object_unref (layout);
+}
+
+static void
+paint_grids (cairo_t         *cr,
+             KvpServingScene *scene,
+             double           t)
+{
+  const KvpTheme *theme = scene->theme;
+  double scale = device_scale (cr);
+  KvpServingScene *previous = scene->previous;
+  double p = previous != NULL ? kvp_draw_progress (t, 0.0, KVP_SERVING_TRANSITION) : 1.0;
+
+  kvp_serving_scene_prepare (scene, scale);
+  if (p < 1.0)
+    kvp_serving_scene_prepare (previous, scale);
+
+  for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
+    {
+      KvpServingPanelData *panel = &scene->panels[i];
+
+      paint_card (cr, scene, &panel->rect);
+      paint_text (cr, &panel->heading, &theme->text);
+      paint_text (cr, &panel->detail, &theme->text_secondary);
+      if (p < 1.0)
+        paint_image (cr, &previous->panels[i], 1.0);
+      paint_image (cr, panel, p);
+      paint_text (cr, &panel->waiting, &theme->text_secondary);
+      paint_chips (cr, scene, panel);
+    }
+}
+
+static void
+paint_breakdown (cairo_t         *cr,
+                 KvpServingScene *scene)
+{
+  const KvpTheme *theme = scene->theme;
+
+  paint_card (cr, scene, &scene->breakdown_rect);
+  paint_text (cr, &scene->breakdown_heading, &theme->text);
+
+  for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
+    {
+      KvpServingPanelData *panel = &scene->panels[i];
+
+      paint_text (cr, &panel->bar_label, &theme->text);
+      for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
+        {
+          cairo_rectangle_t seg;
+
+          kvp_serving_scene_get_breakdown_rect (scene, i, k, &seg);
+          if (seg.width <= 0.0)
+            continue;
+          cairo_new_path (cr);
+          cairo_rectangle (cr, seg.x, seg.y, seg.width, seg.height);
+          set_class_source (cr, scene, G_MAXUINT32, k);
+          cairo_fill (cr);
+        }
+      for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
+        if (panel->bar_percent_fits[k])
+          paint_text (cr, &panel->bar_percent[k], k == KVP_SLOT_TOKEN_STATES ? &theme->card : &theme->text);
+    }
+
+  for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
+    {
+      const cairo_rectangle_t *sw = &scene->legend_swatch[k];
+
+      cairo_new_path (cr);
+      kvp_draw_rounded_rect (cr, sw->x, sw->y, sw->width, sw->height, 2.0);
+      set_class_source (cr, scene, G_MAXUINT32, k);
+      cairo_fill (cr);
+      paint_text (cr, &scene->legend_text[k], &theme->text_secondary);
+    }
+  paint_text (cr, &scene->legend_note, &theme->text_secondary);
+}
+
+static const KvpColor *
+series_color (const KvpTheme *theme,
+              guint           panel)
+{
+  return panel == KVP_SERVING_PANEL_PAGED ? &theme->paged_start : &theme->traditional;
+}
+
+static void
+paint_chart (cairo_t         *cr,
+             KvpServingScene *scene)
+{
+  const KvpTheme *theme = scene->theme;
+  const cairo_rectangle_t *plot = &scene->chart_plot;
+  double line = MAX (1.5, 2 * scene->unit);
+
+  paint_card (cr, scene, &scene->chart_rect);
+  paint_text (cr, &scene->chart_heading, &theme->text);
+  paint_text (cr, &scene->chart_max_text, &theme->text_secondary);
+
+  /* Baseline and top line. */
+  cairo_new_path (cr);
+  cairo_move_to (cr, plot->x, round (plot->y) + 0.5);
+  cairo_line_to (cr, plot->x + plot->width, round (plot->y) + 0.5);
+  cairo_move_to (cr, plot->x, round (plot->y + plot->height) - 0.5);
+  cairo_line_to (cr, plot->x + plot->width, round (plot->y + plot->height) - 0.5);
+  kvp_draw_set_color (cr, &theme->card_border, 1.0);
+  cairo_set_line_width (cr, 1.0);
+  cairo_stroke (cr);
+
+  for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
+    {
+      KvpServingPanelData *panel = &scene->panels[i];
+      const KvpServingText *key = &panel->chart_key;
+      double step = plot->width / MAX (scene->n_chart_points - 1, 1);
+
+      cairo_new_path (cr);
+      cairo_move_to (cr, key->x - round (18 * MAX (scene->unit, 0.8)), key->y + key->height / 2);
+      cairo_rel_line_to (cr, round (12 * MAX (scene->unit, 0.8)), 0);
+      kvp_draw_set_color (cr, series_color (theme, i), 1.0);
+      cairo_set_line_width (cr, line);
+      cairo_stroke (cr);
+      paint_text (cr, key, &theme->text_secondary);
+
+      cairo_new_path (cr);
+      for (guint p = 0; p < scene->n_chart_points; p++)
+        cairo_line_to (cr, plot->x + p * step,
+                       plot->y + plot->height * (1.0 - panel->chart_points[p] / scene->chart_max));
+      kvp_draw_set_color (cr, series_color (theme, i), 1.0);
+      cairo_set_line_width (cr, line);
+      cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+      cairo_stroke (cr);
+    }
+
+  /* The current step. */
+  cairo_new_path (cr);
+  cairo_move_to (cr, round (scene->chart_marker_x) + 0.5, plot->y);
+  cairo_line_to (cr, round (scene->chart_marker_x) + 0.5, plot->y + plot->height);
+  kvp_draw_set_color (cr, &theme->paged_end, 1.0);
+  cairo_set_line_width (cr, 1.0);
+  cairo_stroke (cr);
+  paint_text (cr, &scene->chart_step_text, &theme->text);
+}
+
+void
+kvp_serving_paint (cairo_t         *cr,
+                   KvpServingScene *scene,
+                   double           t,
+                   guint32          selected)
+{
+  g_return_if_fail (cr != NULL);
+  g_return_if_fail (scene != NULL);
+
+  cairo_save (cr);
+  kvp_draw_set_color (cr, &scene->theme->background, 1.0);
+  cairo_paint (cr);
+
+  paint_header_and_cards (cr, scene);
+  paint_grids (cr, scene, t);
+  if (selected != KVP_SERVING_NO_REQUEST)
+    paint_selection (cr, scene, selected);
+  paint_breakdown (cr, scene);
+  paint_chart (cr, scene);
+  cairo_restore (cr);
+}

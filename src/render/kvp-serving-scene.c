@@ -1,0 +1,1498 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-serving-scene.c: the serving view at one step.  Every slot of both
+ * pools is in one run (a request's tokens, its reservation, fragmentation)
+ * or free; the grids are images in which each device pixel shows the run
+ * that covers most of its slots, so a frame costs the same at ten blocks or
+ * ten million and never a Cairo path per block. */
+
+#define G_LOG_DOMAIN "kvpage-render"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "kvp-buddy.h"
+#include "kvp-format.h"
+#include "kvp-hue.h"
+#include "kvp-serving-scene-private.h"
+
+#define REFERENCE_WIDTH  1440.0
+#define REFERENCE_HEIGHT 900.0
+/* Cells narrower than this are one pixel standing for k blocks. */
+#define MIN_CELL_PITCH   4.0
+/* Waiting requests shown as chips at most. */
+#define MAX_CHIPS        200
+
+static PangoLayout *
+new_layout (KvpServingScene *self,
+            const char      *text,
+            double           size,
+            PangoWeight      weight)
+{
+  PangoLayout *layout = pango_layout_new (self->pango);
+  PangoFontDescription *font = pango_font_description_from_string (self->theme->font_family);
+  PangoAttrList *attrs = pango_attr_list_new ();
+
+  pango_font_description_set_absolute_size (font, size * PANGO_SCALE);
+  pango_font_description_set_weight (font, weight);
+  pango_layout_set_font_description (layout, font);
+  pango_font_description_free (font);
+  /* Tabular figures: numbers that change each step stay put. */
+  pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum"));
+  pango_layout_set_attributes (layout, attrs);
+  pango_attr_list_unref (attrs);
+  pango_layout_set_text (layout, text, -1);
+
+  return layout;
+}
+
+static void
+set_text (KvpServingScene *self,
+          KvpServingText  *text,
+          const char      *string,
+          double           size,
+          PangoWeight      weight,
+          double           x,
+          double           y,
+          double           max_width)
+{
+  PangoRectangle logical;
+
+  g_clear_object (&text->layout);
+  text->layout = new_layout (self, string, size, weight);
+  if (max_width > 0.0)
+    {
+      pango_layout_set_width (text->layout, (int) floor (max_width * PANGO_SCALE));
+      pango_layout_set_ellipsize (text->layout, PANGO_ELLIPSIZE_END);
+    }
+  pango_layout_get_extents (text->layout, NULL, &logical);
+  text->width = (double) logical.width / PANGO_SCALE;
+  text->height = (double) logical.height / PANGO_SCALE;
+  text->x = x;
+  text->y = y;
+}
+
+static int
+compare_runs (gconstpointer a,
+              gconstpointer b)
+{
+  const KvpServingRun *ra = a, *rb = b;
+
+  return ra->start < rb->start ? -1 : ra->start > rb->start;
+}
+
+static void
+add_run (GArray  *runs,
+         guint64  start,
+         guint64  end,
+         guint32  request,
+         guint32  klass)
+{
+  KvpServingRun run = { start, end, request, klass };
+
+  if (end > start)
+    g_array_append_val (runs, run);
+}
+
+/* The runs of a paged pool: each block of a running request holds tokens,
+ * then slots its later tokens will fill, then (in its last block, past the
+ * request's final length) internal fragmentation. */
+static void
+collect_paged_runs (KvpServingScene     *self,
+                    KvpServingPanelData *panel)
+{
+  const KvpSimSnapshot *snap = panel->snapshot;
+  guint64 b = self->block_size;
+
+  for (guint i = 0; i < snap->n_running; i++)
+    {
+      guint32 id = snap->running[i];
+      const KvpSimRequestState *r = &snap->requests[id];
+      guint64 final = (guint64) r->prompt_len + r->output_len;
+
+      for (guint32 j = 0; j < r->n_blocks; j++)
+        {
+          guint64 start = (guint64) r->blocks[j] * b;
+          guint64 first = (guint64) j * b;   /* logical slot of its first token */
+          guint64 held = MIN (b, r->tokens_held > first ? r->tokens_held - first : 0);
+          guint64 cap = MIN (b, final > first ? final - first : 0);
+
+          add_run (panel->runs, start, start + held, id, KVP_SLOT_TOKEN_STATES);
+          add_run (panel->runs, start + held, start + MAX (held, cap), id, KVP_SLOT_RESERVATION);
+          add_run (panel->runs, start + MAX (held, cap), start + b, id, KVP_SLOT_INTERNAL_FRAGMENTATION);
+        }
+    }
+}
+
+/* The runs of a reserve-ahead cache: one buddy block per running request,
+ * its tokens, the rest of its final length, what it reserves beyond that,
+ * and the buddy allocator's round-up. */
+static void
+collect_reserved_runs (KvpServingPanelData *panel)
+{
+  const KvpSimSnapshot *snap = panel->snapshot;
+
+  for (guint i = 0; i < snap->n_running; i++)
+    {
+      guint32 id = snap->running[i];
+      const KvpSimRequestState *r = &snap->requests[id];
+      guint64 o = r->slot_offset;
+
+      add_run (panel->runs, o, o + r->tokens_held, id, KVP_SLOT_TOKEN_STATES);
+      add_run (panel->runs, o + r->tokens_held, o + r->final_len, id, KVP_SLOT_RESERVATION);
+      add_run (panel->runs, o + r->final_len, o + r->reserved, id, KVP_SLOT_INTERNAL_FRAGMENTATION);
+      add_run (panel->runs, o + r->reserved, o + r->rounded, id, KVP_SLOT_EXTERNAL_FRAGMENTATION);
+    }
+}
+
+/* What a reserve-ahead scheme reserves for a request, as kvp-simulation.h
+ * states it: Max the maximum length, Pow2 the prompt and the output rounded
+ * up to a power of two (at most the maximum), Oracle prompt + output. */
+static guint64
+reservation_of (KvpServingScene          *self,
+                KvpScheme                 scheme,
+                const KvpSimRequestState *r)
+{
+  guint32 max_seq_len = kvp_simulation_get_config (kvp_serving_steps_get_simulation (self->steps))->max_seq_len;
+
+  switch (scheme)
+    {
+    case KVP_SCHEME_MAX:
+      return max_seq_len;
+    case KVP_SCHEME_POW2:
+      return MIN ((guint64) r->prompt_len + kvp_buddy_round_up (r->output_len), (guint64) max_seq_len);
+    case KVP_SCHEME_ORACLE:
+    case KVP_SCHEME_PAGED:
+    case KVP_N_SCHEMES:
+    default:
+      return (guint64) r->prompt_len + r->output_len;
+    }
+}
+
+static int
+compare_offsets (gconstpointer a,
+                 gconstpointer b)
+{
+  const guint64 *x = a, *y = b;
+
+  return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* The largest block the buddy allocator could hand out now: the largest
+ * power of two, aligned within its top block (the space is cut into its
+ * binary digits, largest first), that no running request's block overlaps. */
+static guint64
+largest_free_block (KvpServingScene     *self,
+                    KvpServingPanelData *panel)
+{
+  const KvpSimSnapshot *snap = panel->snapshot;
+  g_autofree guint64 *taken = g_new (guint64, 2 * (gsize) snap->n_running + 2);
+  guint64 best = 0, base = 0;
+  guint n = 0, next = 0;
+
+  for (guint i = 0; i < snap->n_running; i++, n++)
+    {
+      taken[2 * n] = snap->requests[snap->running[i]].slot_offset;
+      taken[2 * n + 1] = taken[2 * n] + snap->requests[snap->running[i]].rounded;
+    }
+  qsort (taken, n, 2 * sizeof (guint64), compare_offsets);
+
+  for (int bit = 63; bit >= 0; bit--)
+    {
+      guint64 top = G_GUINT64_CONSTANT (1) << bit, end;
+      guint64 at = base;
+
+      if ((self->n_slots & top) == 0)
+        continue;
+      end = base + top;
+      /* The free gaps of this top block, one after another. */
+      while (at < end)
+        {
+          guint64 gap_end = next < n && taken[2 * next] < end ? taken[2 * next] : end;
+
+          for (guint64 size = top; size > best && gap_end > at; size >>= 1)
+            {
+              guint64 start = base + (at - base + size - 1) / size * size;
+
+              if (start + size <= gap_end)
+                {
+                  best = size;
+                  break;
+                }
+            }
+          if (gap_end >= end)
+            break;
+          at = taken[2 * next + 1];
+          next++;
+        }
+      base = end;
+    }
+
+  return best;
+}
+
+static void
+load_panel (KvpServingScene     *self,
+            KvpServingPanelData *panel,
+            KvpScheme            scheme)
+{
+  KvpSimulation *sim = kvp_serving_steps_get_simulation (self->steps);
+  KvpServingSchemeStep at;
+  const KvpSimStep *steps;
+  guint n;
+
+  panel->scheme = scheme;
+  panel->runs = g_array_new (FALSE, FALSE, sizeof (KvpServingRun));
+  steps = kvp_simulation_get_steps (sim, scheme, &n);
+  kvp_serving_steps_lookup (self->steps, scheme, self->step, &at);
+
+  if (at.recorded)
+    {
+      panel->snapshot = kvp_simulation_get_snapshot (sim, scheme, at.step);
+      panel->totals = steps[at.step];
+      panel->someone_waits = panel->totals.n_waiting > 0;
+      if (scheme == KVP_SCHEME_PAGED)
+        collect_paged_runs (self, panel);
+      else
+        collect_reserved_runs (panel);
+      g_array_sort (panel->runs, compare_runs);
+      if (scheme != KVP_SCHEME_PAGED && panel->snapshot->n_waiting > 0)
+        {
+          panel->head_block = kvp_buddy_round_up (reservation_of (self, scheme,
+                                                                  &panel->snapshot->requests[panel->snapshot->waiting[0]]));
+          panel->largest_free = largest_free_block (self, panel);
+        }
+      return;
+    }
+
+  /* Idle: everything that arrived has finished (or nothing has arrived). */
+  memset (&panel->totals, 0, sizeof panel->totals);
+  panel->totals.clock = self->clock;
+  if (at.has_before)
+    {
+      panel->totals.n_finished = steps[at.step].n_finished;
+      panel->totals.n_preemptions = steps[at.step].n_preemptions;
+    }
+  panel->totals.slots[KVP_SLOT_FREE] = self->n_slots;
+}
+
+static const char *
+scheme_title (KvpScheme scheme)
+{
+  switch (scheme)
+    {
+    case KVP_SCHEME_MAX:
+      /* Translators: the reserve-ahead scheme that reserves the maximum length. */
+      return C_("scheme", "Max");
+    case KVP_SCHEME_POW2:
+      /* Translators: the reserve-ahead scheme that rounds up to a power of two. */
+      return C_("scheme", "Pow2");
+    case KVP_SCHEME_ORACLE:
+      /* Translators: the reserve-ahead scheme that knows each output length. */
+      return C_("scheme", "Oracle");
+    case KVP_SCHEME_PAGED:
+    case KVP_N_SCHEMES:
+    default:
+      return _("PagedAttention");
+    }
+}
+
+static double
+token_share (const KvpSimStep *totals,
+             guint64           n_slots)
+{
+  return n_slots > 0 ? 100.0 * totals->slots[KVP_SLOT_TOKEN_STATES] / n_slots : 0.0;
+}
+
+static void
+write_card_texts (KvpServingScene *self)
+{
+  const KvpSimStep *p = &self->panels[KVP_SERVING_PANEL_PAGED].totals;
+  const KvpSimStep *c = &self->panels[KVP_SERVING_PANEL_COMPARED].totals;
+  const char *other = scheme_title (self->panels[KVP_SERVING_PANEL_COMPARED].scheme);
+  g_autofree char *pc = NULL;
+
+  self->card_title[KVP_SERVING_CARD_RUNNING] = g_strdup (_("Running"));
+  self->card_value[KVP_SERVING_CARD_RUNNING] = kvp_format_count (p->n_running);
+  pc = kvp_format_count (c->n_running);
+  /* Translators: a card's caption: "PagedAttention · Max: 8" */
+  self->card_caption[KVP_SERVING_CARD_RUNNING] = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
+  g_clear_pointer (&pc, g_free);
+
+  self->card_title[KVP_SERVING_CARD_WAITING] = g_strdup (_("Waiting"));
+  self->card_value[KVP_SERVING_CARD_WAITING] = kvp_format_count (p->n_waiting);
+  pc = kvp_format_count (c->n_waiting);
+  self->card_caption[KVP_SERVING_CARD_WAITING] = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
+  g_clear_pointer (&pc, g_free);
+
+  self->card_title[KVP_SERVING_CARD_TOKENS] = g_strdup (_("Token states"));
+  self->card_value[KVP_SERVING_CARD_TOKENS] = kvp_format_percent (token_share (p, self->n_slots));
+  pc = kvp_format_percent (token_share (c, self->n_slots));
+  self->card_caption[KVP_SERVING_CARD_TOKENS] = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
+  g_clear_pointer (&pc, g_free);
+
+  self->card_title[KVP_SERVING_CARD_PREEMPTIONS] = g_strdup (_("Preemptions so far"));
+  self->card_value[KVP_SERVING_CARD_PREEMPTIONS] = kvp_format_count (p->n_preemptions);
+  /* Translators: a card's caption; reserve-ahead caches hold a request's
+   * whole reservation from the start, so they never preempt. */
+  self->card_caption[KVP_SERVING_CARD_PREEMPTIONS] = g_strdup_printf (_("PagedAttention · %s never preempts"), other);
+}
+
+/* The largest whole pitch at which n cells fit w × h, columns chosen to
+ * fill it (small counts try every column count). */
+static void
+choose_pitch (KvpServingScene *self,
+              double           w,
+              double           h)
+{
+  guint64 n = self->num_blocks;
+  guint64 estimate, lo, hi;
+  double best = 0.0;
+
+  /* A tiny window still gets a grid of one unit a cell. */
+  w = MAX (w, 1.0);
+  h = MAX (h, 1.0);
+  estimate = (guint64) ceil (sqrt (n * w / h));
+  lo = n <= 4096 ? 1 : (estimate > 3 ? estimate - 3 : 1);
+  hi = n <= 4096 ? n : MIN (n, estimate + 3);
+
+  for (guint64 c = lo; c <= hi; c++)
+    {
+      guint64 r = (n + c - 1) / c;
+      double p = MIN (w / c, h / r);
+
+      if (p > best)
+        best = p;
+    }
+
+  self->group = 1;
+  if (best >= MIN_CELL_PITCH)
+    {
+      double gap;
+
+      self->pitch = floor (MIN (best, 40.0 * MAX (self->unit, 0.6)));
+      gap = self->pitch >= 8.0 ? MAX (1.0, round (self->pitch * 0.12)) : 1.0;
+      self->cell = self->pitch - gap;
+      self->columns = (guint32) MIN ((guint64) floor (w / self->pitch), n);
+      self->columns = MAX (self->columns, 1);
+      self->n_cells = self->num_blocks;
+      self->rows = (self->n_cells + self->columns - 1) / self->columns;
+      return;
+    }
+
+  /* One unit per cell, as many blocks per cell as it takes to fit. */
+  self->pitch = self->cell = 1.0;
+  self->columns = MAX ((guint32) floor (w), 1);
+  for (;;)
+    {
+      self->n_cells = (guint32) ((n + self->group - 1) / self->group);
+      self->rows = (self->n_cells + self->columns - 1) / self->columns;
+      if (self->rows <= MAX (floor (h), 1.0))
+        break;
+      self->group++;
+    }
+}
+
+static void
+layout_grid_panel (KvpServingScene     *self,
+                   KvpServingPanelData *panel,
+                   double               pad,
+                   double               text)
+{
+  g_autofree char *heading = NULL;
+  g_autofree char *waiting = NULL;
+  g_autofree char *count = kvp_format_count (panel->totals.n_waiting);
+  g_autofree char *finished = kvp_format_count (panel->totals.n_finished);
+  cairo_rectangle_t *r = &panel->rect;
+  double y;
+
+  if (panel->scheme == KVP_SCHEME_PAGED)
+    heading = g_strdup (_("PagedAttention: blocks on demand"));
+  else
+    /* Translators: "Max: one reservation per request" */
+    heading = g_strdup_printf (_("%s: one reservation per request"), scheme_title (panel->scheme));
+  set_text (self, &panel->heading, heading, 15 * text, PANGO_WEIGHT_SEMIBOLD, r->x + pad, r->y + pad, r->width * 0.6);
+
+  /* Translators: how many requests wait (the chips after it show them) and
+   * how many have finished. */
+  waiting = g_strdup_printf (_("Finished: %s · waiting: %s"), finished, count);
+  if (panel->head_block > 0)
+    {
+      g_autofree char *need = kvp_format_count (panel->head_block);
+      g_autofree char *largest = kvp_format_count (panel->largest_free);
+      /* Translators: why the head of a reserve-ahead queue waits: the buddy
+       * block its reservation needs, and the largest one free. */
+      g_autofree char *why = g_strdup_printf (_("%s · next needs a block of %s, the largest free is %s"),
+                                              waiting, need, largest);
+
+      g_free (waiting);
+      waiting = g_steal_pointer (&why);
+    }
+  y = r->y + r->height - pad - 13 * text * 1.3;
+  set_text (self, &panel->waiting, waiting, 13 * text, PANGO_WEIGHT_NORMAL, r->x + pad, y, 0);
+  panel->chip = round (12 * text);
+  panel->chips.x = panel->waiting.x + panel->waiting.width + round (8 * text);
+  panel->chips.y = y + (panel->waiting.height - panel->chip) / 2;
+  panel->chips.width = r->x + r->width - pad - panel->chips.x - round (80 * text);
+  panel->chips.height = panel->chip;
+  panel->n_chips = 0;
+  if (panel->snapshot != NULL)
+    {
+      guint fit = (guint) MAX (0.0, floor ((panel->chips.width + 3) / (panel->chip + 3)));
+
+      panel->n_chips = MIN (MIN (panel->snapshot->n_waiting, fit), MAX_CHIPS);
+      if (panel->n_chips < panel->snapshot->n_waiting)
+        {
+          g_autofree char *rest = kvp_format_count (panel->snapshot->n_waiting - panel->n_chips);
+          /* Translators: after the chips of the first waiting requests. */
+          g_autofree char *more = g_strdup_printf (_("+%s more"), rest);
+
+          set_text (self, &panel->more, more, 12 * text, PANGO_WEIGHT_NORMAL,
+                    panel->chips.x + panel->n_chips * (panel->chip + 3) + 4, y, 0);
+        }
+    }
+}
+
+static void
+layout_grids (KvpServingScene *self,
+              double           x,
+              double           y,
+              double           width,
+              double           height,
+              double           gap,
+              double           pad,
+              double           text)
+{
+  double panel_h = floor ((height - gap) / 2);
+
+  y = round (y);
+  double head = 15 * text * 1.4 + round (8 * text);
+  double foot = 13 * text * 1.4 + round (8 * text);
+  double grid_w = width - 2 * pad, grid_h = panel_h - 2 * pad - head - foot;
+  g_autofree char *detail = NULL;
+  g_autofree char *slots = kvp_format_count (self->n_slots);
+  g_autofree char *blocks = kvp_format_count (self->num_blocks);
+
+  choose_pitch (self, grid_w, grid_h);
+
+  if (self->group == 1)
+    /* Translators: "16,384 token slots · 1,024 cells of 16" */
+    detail = g_strdup_printf (_("%s token slots · %s cells of %u"), slots, blocks, self->block_size);
+  else
+    {
+      g_autofree char *group = kvp_format_count ((guint64) self->group * self->block_size);
+      /* Translators: "16,777,216 token slots · a pixel shows 256" */
+      detail = g_strdup_printf (_("%s token slots · a pixel shows %s"), slots, group);
+    }
+
+  for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
+    {
+      KvpServingPanelData *panel = &self->panels[i];
+      double gw = self->columns * self->pitch - (self->pitch - self->cell);
+      double gh = self->rows * self->pitch - (self->pitch - self->cell);
+
+      panel->rect = (cairo_rectangle_t) { x, y + i * (panel_h + gap), width, panel_h };
+      layout_grid_panel (self, panel, pad, text);
+      set_text (self, &panel->detail, detail, 12 * text, PANGO_WEIGHT_NORMAL, 0, 0, 0);
+      panel->detail.x = x + width - pad - panel->detail.width;
+      panel->detail.y = panel->heading.y + (panel->heading.height - panel->detail.height) / 2;
+      /* A narrow panel keeps its heading and drops the detail. */
+      if (panel->heading.x + panel->heading.width + 12 * text > panel->detail.x)
+        g_clear_object (&panel->detail.layout);
+      /* Both grids start at the same offset in their panels: the same cell
+       * is the same slots, one above the other. */
+      panel->grid.x = x + pad;
+      panel->grid.y = round (panel->rect.y + pad + head + floor ((grid_h - gh) / 2));
+      panel->grid.width = gw;
+      panel->grid.height = gh;
+    }
+}
+
+static void
+layout_cards (KvpServingScene *self,
+              double           x,
+              double           y,
+              double           width,
+              double           height,
+              double           gap,
+              double           pad,
+              double           text,
+              gboolean         compact)
+{
+  double card_w = (width - (KVP_SERVING_N_CARDS - 1) * gap) / KVP_SERVING_N_CARDS;
+
+  for (guint i = 0; i < KVP_SERVING_N_CARDS; i++)
+    {
+      cairo_rectangle_t *r = &self->card_rect[i];
+      double ty;
+
+      *r = (cairo_rectangle_t) { round (x + i * (card_w + gap)), y, round (card_w), height };
+      ty = r->y + pad;
+      set_text (self, &self->card_title_text[i], self->card_title[i], 13 * text, PANGO_WEIGHT_SEMIBOLD,
+                r->x + pad, ty, r->width - 2 * pad);
+      ty += self->card_title_text[i].height + 2 * text;
+      set_text (self, &self->card_value_text[i], self->card_value[i], 26 * text, PANGO_WEIGHT_BOLD,
+                r->x + pad, ty, r->width - 2 * pad);
+      ty += self->card_value_text[i].height + 2 * text;
+      if (!compact)
+        set_text (self, &self->card_caption_text[i], self->card_caption[i], 12 * text, PANGO_WEIGHT_NORMAL,
+                  r->x + pad, ty, r->width - 2 * pad);
+    }
+}
+
+static const char *
+class_label (KvpSlotClass klass)
+{
+  switch (klass)
+    {
+    case KVP_SLOT_TOKEN_STATES:
+      return _("Token states");
+    case KVP_SLOT_RESERVATION:
+      return _("Reserved for later tokens");
+    case KVP_SLOT_INTERNAL_FRAGMENTATION:
+      return _("Internal fragmentation");
+    case KVP_SLOT_EXTERNAL_FRAGMENTATION:
+      return _("External fragmentation");
+    case KVP_SLOT_FREE:
+    case KVP_N_SLOT_CLASSES:
+    default:
+      return _("Free");
+    }
+}
+
+static void
+layout_breakdown (KvpServingScene *self,
+                  double           pad,
+                  double           text)
+{
+  KvpSimulation *sim = kvp_serving_steps_get_simulation (self->steps);
+  const cairo_rectangle_t *r = &self->breakdown_rect;
+  double label_w = 0.0, y, bar_h = round (26 * text);
+  double swatch = round (12 * text), col_w;
+
+  set_text (self, &self->breakdown_heading, _("The whole run: where the slots went"), 15 * text,
+            PANGO_WEIGHT_SEMIBOLD, r->x + pad, r->y + pad, r->width - 2 * pad);
+  y = r->y + pad + self->breakdown_heading.height + round (12 * text);
+
+  for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
+    {
+      KvpServingPanelData *panel = &self->panels[i];
+
+      set_text (self, &panel->bar_label, scheme_title (panel->scheme), 13 * text, PANGO_WEIGHT_NORMAL,
+                r->x + pad, 0, 0);
+      label_w = MAX (label_w, panel->bar_label.width);
+    }
+
+  for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
+    {
+      KvpServingPanelData *panel = &self->panels[i];
+      const KvpSimStats *stats = kvp_simulation_get_stats (sim, panel->scheme);
+      double bx = r->x + pad + label_w + round (10 * text);
+      double bw = r->x + r->width - pad - bx, cx = bx;
+
+      panel->bar = (cairo_rectangle_t) { bx, y, bw, bar_h };
+      panel->bar_label.y = y + (bar_h - panel->bar_label.height) / 2;
+      for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
+        {
+          g_autofree char *percent = kvp_format_percent (stats->percent[k]);
+          double w = bw * stats->percent[k] / 100.0;
+
+          panel->bar_share[k] = stats->percent[k] / 100.0;
+          set_text (self, &panel->bar_percent[k], percent, 11 * text, PANGO_WEIGHT_SEMIBOLD, 0, 0, 0);
+          panel->bar_percent[k].x = cx + (w - panel->bar_percent[k].width) / 2;
+          panel->bar_percent[k].y = y + (bar_h - panel->bar_percent[k].height) / 2;
+          panel->bar_percent_fits[k] = panel->bar_percent[k].width + 6 * text <= w;
+          cx += w;
+        }
+      y += bar_h + round (10 * text);
+    }
+
+  /* The legend, two columns, for the bars and both grids. */
+  y += round (4 * text);
+  col_w = (r->width - 2 * pad) / 2;
+  for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
+    {
+      double lx = r->x + pad + (k % 2) * col_w;
+      double ly = y + (k / 2) * round (20 * text);
+
+      self->legend_swatch[k] = (cairo_rectangle_t) { lx, ly + round (2 * text), swatch, swatch };
+      set_text (self, &self->legend_text[k], class_label (k), 12 * text, PANGO_WEIGHT_NORMAL,
+                lx + swatch + round (6 * text), ly, col_w - swatch - round (10 * text));
+    }
+
+  /* The swatches are in the paged purple; the grids use each request's own
+   * colour in the same patterns. */
+  y += ((KVP_N_SLOT_CLASSES + 1) / 2) * round (20 * text) + round (4 * text);
+  set_text (self, &self->legend_note, _("In the grids each request has a colour of its own, in these patterns."),
+            12 * text, PANGO_WEIGHT_NORMAL, r->x + pad, y, r->width - 2 * pad);
+  if (y + self->legend_note.height > r->y + r->height - pad)
+    g_clear_object (&self->legend_note.layout);
+}
+
+/* points[p] is the most requests running in the clocks point p spans; a
+ * point narrower than a clock shows the step under it, and a point that
+ * spans only idle clocks shows 0. */
+static void
+fill_chart_points (const KvpSimStep *steps,
+                   guint             n,
+                   guint32           last_clock,
+                   double           *points,
+                   guint             n_points)
+{
+  double per_point = (double) MAX (last_clock, 1) / (n_points - 1);
+  guint s = 0;
+
+  for (guint p = 0; p < n_points; p++)
+    {
+      double c0 = (p - 0.5) * per_point, c1 = (p + 0.5) * per_point;
+      gboolean any = FALSE;
+
+      while (s < n && steps[s].clock < c1)
+        {
+          if (steps[s].clock >= c0)
+            {
+              points[p] = MAX (points[p], steps[s].n_running);
+              any = TRUE;
+            }
+          s++;
+        }
+      /* The step before still runs at c0 when the next clock is not yet. */
+      if (!any && s > 0 && steps[s - 1].clock + 1 > c0)
+        points[p] = steps[s - 1].n_running;
+    }
+}
+
+static void
+layout_chart (KvpServingScene *self,
+              double           pad,
+              double           text)
+{
+  KvpSimulation *sim = kvp_serving_steps_get_simulation (self->steps);
+  const cairo_rectangle_t *r = &self->chart_rect;
+  guint32 last_clock = kvp_serving_steps_get_clock (self->steps, kvp_serving_steps_get_n_steps (self->steps) - 1);
+  g_autofree char *max_text = NULL;
+  g_autofree char *step_text = NULL;
+  g_autofree char *step = kvp_format_count (self->step);
+  double key_x, y;
+
+  set_text (self, &self->chart_heading, _("Running requests over time"), 15 * text, PANGO_WEIGHT_SEMIBOLD,
+            r->x + pad, r->y + pad, r->width - 2 * pad);
+  y = r->y + pad + self->chart_heading.height + round (6 * text);
+
+  /* A key per scheme, on one line under the heading. */
+  key_x = r->x + pad;
+  for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
+    {
+      KvpServingPanelData *panel = &self->panels[i];
+
+      set_text (self, &panel->chart_key, scheme_title (panel->scheme), 12 * text, PANGO_WEIGHT_NORMAL,
+                key_x + round (22 * text), y, 0);
+      key_x = panel->chart_key.x + panel->chart_key.width + round (16 * text);
+    }
+  y += self->panels[0].chart_key.height + round (8 * text);
+
+  self->chart_max = 1;
+  for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
+    self->chart_max = MAX (self->chart_max, kvp_simulation_get_stats (sim, self->panels[i].scheme)->max_batch_size);
+  max_text = kvp_format_count (self->chart_max);
+  set_text (self, &self->chart_max_text, max_text, 11 * text, PANGO_WEIGHT_NORMAL, r->x + pad, y, 0);
+
+  self->chart_plot.x = r->x + pad + self->chart_max_text.width + round (6 * text);
+  self->chart_plot.y = y + self->chart_max_text.height / 2;
+  self->chart_plot.width = r->x + r->width - pad - self->chart_plot.x;
+  self->chart_plot.height = r->y + r->height - pad - 11 * text * 1.5 - self->chart_plot.y;
+  self->chart_plot.height = MAX (self->chart_plot.height, 1.0);
+
+  /* One point per unit of width: the most requests that ran in it. */
+  self->n_chart_points = (guint) MAX (2.0, floor (self->chart_plot.width));
+  for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
+    {
+      KvpServingPanelData *panel = &self->panels[i];
+      const KvpSimStep *steps;
+      guint n;
+
+      panel->chart_points = g_new0 (double, self->n_chart_points);
+      steps = kvp_simulation_get_steps (sim, panel->scheme, &n);
+      fill_chart_points (steps, n, last_clock, panel->chart_points, self->n_chart_points);
+    }
+
+  self->chart_marker_x = self->chart_plot.x +
+    (last_clock > 0 ? (double) self->clock / last_clock : 0.0) * self->chart_plot.width;
+  /* Translators: under the chart, where the marked step is. */
+  step_text = g_strdup_printf (_("step %s"), step);
+  set_text (self, &self->chart_step_text, step_text, 11 * text, PANGO_WEIGHT_NORMAL, 0,
+            self->chart_plot.y + self->chart_plot.height + round (3 * text), 0);
+  self->chart_step_text.x = CLAMP (self->chart_marker_x - self->chart_step_text.width / 2, self->chart_plot.x,
+                                   self->chart_plot.x + self->chart_plot.width - self->chart_step_text.width);
+}
+
+static void
+build (KvpServingScene *self)
+{
+  KvpSimulation *sim = kvp_serving_steps_get_simulation (self->steps);
+  double unit = MIN (self->width / REFERENCE_WIDTH, self->height / REFERENCE_HEIGHT);
+  double text = MAX (unit, 0.8), space = MAX (unit, 0.6);
+  double margin = round (28 * space), gap = round (16 * space), pad = round (16 * space);
+  double width = self->width - 2 * margin, y, left_w, card_h, rest;
+  g_autofree char *title = NULL;
+  g_autofree char *subtitle = kvp_simulation_describe (sim);
+  g_autofree char *step = kvp_format_count (self->step);
+  g_autofree char *n_steps = kvp_format_count (kvp_serving_steps_get_n_steps (self->steps));
+  g_autofree char *n_requests = kvp_format_count (self->n_requests);
+  cairo_font_options_t *options;
+  gboolean compact = self->height < 700;
+
+  self->unit = unit;
+  self->radius = round (10 * space);
+  self->pango = pango_font_map_create_context (pango_cairo_font_map_get_default ());
+  options = cairo_font_options_create ();
+  cairo_font_options_set_hint_style (options, CAIRO_HINT_STYLE_NONE);
+  cairo_font_options_set_hint_metrics (options, CAIRO_HINT_METRICS_OFF);
+  cairo_font_options_set_antialias (options, CAIRO_ANTIALIAS_GRAY);
+  pango_cairo_context_set_font_options (self->pango, options);
+  cairo_font_options_destroy (options);
+  pango_cairo_context_set_resolution (self->pango, 96.0);
+
+  write_card_texts (self);
+
+  /* Translators: "Serving 1,000 requests: step 120 of 10,560" */
+  title = g_strdup_printf (_("Serving %s requests: step %s of %s"), n_requests, step, n_steps);
+  y = margin;
+  set_text (self, &self->title, title, 22 * text, PANGO_WEIGHT_BOLD, margin, y, width);
+  y += self->title.height + round (4 * space);
+  /* A short picture gives the grids the room the subtitle and the card
+   * captions would take. */
+  if (!compact)
+    {
+      set_text (self, &self->subtitle, subtitle, 12 * text, PANGO_WEIGHT_NORMAL, margin, y, width);
+      y += self->subtitle.height;
+    }
+  /* Whole units below the texts keep the grids' cells on whole pixels. */
+  y = round (y + gap);
+
+  card_h = round (13 * text * 1.3 + 26 * text * 1.3 + (compact ? 0 : 12 * text * 1.3) + 2 * pad + 4 * text);
+  layout_cards (self, margin, y, width, card_h, gap, pad, text, compact);
+  y += card_h + gap;
+
+  rest = self->height - margin - y;
+  left_w = round (width * 0.62);
+  layout_grids (self, margin, y, left_w, rest, gap, pad, text);
+
+  self->breakdown_rect = (cairo_rectangle_t) { margin + left_w + gap, y, width - left_w - gap,
+                                               round ((rest - gap) * 0.5) };
+  self->chart_rect = (cairo_rectangle_t) { self->breakdown_rect.x, y + self->breakdown_rect.height + gap,
+                                           self->breakdown_rect.width, rest - self->breakdown_rect.height - gap };
+  layout_breakdown (self, pad, text);
+  layout_chart (self, pad, text);
+}
+
+KvpServingScene *
+kvp_serving_scene_new (KvpServingSteps *steps,
+                       guint            step,
+                       const KvpTheme  *theme,
+                       double           width,
+                       double           height)
+{
+  KvpServingScene *self;
+  KvpSimulation *sim;
+  const KvpSimConfig *config;
+
+  g_return_val_if_fail (steps != NULL, NULL);
+  g_return_val_if_fail (step < kvp_serving_steps_get_n_steps (steps), NULL);
+  g_return_val_if_fail (theme != NULL, NULL);
+  g_return_val_if_fail (width > 0 && height > 0, NULL);
+
+  sim = kvp_serving_steps_get_simulation (steps);
+  config = kvp_simulation_get_config (sim);
+
+  self = g_new0 (KvpServingScene, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  g_mutex_init (&self->lock);
+  self->steps = kvp_serving_steps_ref (steps);
+  self->step = step;
+  self->clock = kvp_serving_steps_get_clock (steps, step);
+  self->theme = theme;
+  self->width = width;
+  self->height = height;
+  self->block_size = config->block_size;
+  self->num_blocks = config->num_blocks;
+  self->n_slots = kvp_simulation_get_n_slots (sim);
+  kvp_workload_get_requests (kvp_simulation_get_workload (sim), &self->n_requests);
+
+  load_panel (self, &self->panels[KVP_SERVING_PANEL_PAGED], KVP_SCHEME_PAGED);
+  load_panel (self, &self->panels[KVP_SERVING_PANEL_COMPARED], kvp_serving_steps_get_compared (steps));
+  build (self);
+
+  return self;
+}
+
+KvpServingScene *
+kvp_serving_scene_ref (KvpServingScene *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+static void
+text_clear (KvpServingText *text)
+{
+  g_clear_object (&text->layout);
+}
+
+void
+kvp_serving_scene_unref (KvpServingScene *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+
+  g_clear_pointer (&self->previous, kvp_serving_scene_unref);
+  for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
+    {
+      KvpServingPanelData *panel = &self->panels[i];
+
+      g_clear_pointer (&panel->snapshot, kvp_sim_snapshot_free);
+      g_clear_pointer (&panel->runs, g_array_unref);
+      g_clear_pointer (&panel->image, cairo_surface_destroy);
+      g_clear_pointer (&panel->chart_points, g_free);
+      text_clear (&panel->heading);
+      text_clear (&panel->detail);
+      text_clear (&panel->waiting);
+      text_clear (&panel->more);
+      text_clear (&panel->bar_label);
+      text_clear (&panel->chart_key);
+      for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
+        text_clear (&panel->bar_percent[k]);
+    }
+  for (guint i = 0; i < KVP_SERVING_N_CARDS; i++)
+    {
+      g_free (self->card_title[i]);
+      g_free (self->card_value[i]);
+      g_free (self->card_caption[i]);
+      text_clear (&self->card_title_text[i]);
+      text_clear (&self->card_value_text[i]);
+      text_clear (&self->card_caption_text[i]);
+    }
+  for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
+    text_clear (&self->legend_text[k]);
+  text_clear (&self->legend_note);
+  text_clear (&self->title);
+  text_clear (&self->subtitle);
+  text_clear (&self->breakdown_heading);
+  text_clear (&self->chart_heading);
+  text_clear (&self->chart_max_text);
+  text_clear (&self->chart_step_text);
+  g_clear_object (&self->pango);
+  g_clear_pointer (&self->steps, kvp_serving_steps_unref);
+  g_mutex_clear (&self->lock);
+  g_free (self);
+}
+
+void
+kvp_serving_scene_set_previous (KvpServingScene *self,
+                                KvpServingScene *previous)
+{
+  g_return_if_fail (self != NULL);
+
+  g_clear_pointer (&self->previous, kvp_serving_scene_unref);
+  if (previous == NULL || previous == self ||
+      previous->width != self->width || previous->height != self->height ||
+      previous->steps != self->steps || previous->theme != self->theme)
+    return;
+
+  self->previous = kvp_serving_scene_ref (previous);
+  g_clear_pointer (&previous->previous, kvp_serving_scene_unref);
+}
+
+double
+kvp_serving_scene_get_duration (KvpServingScene *self)
+{
+  g_return_val_if_fail (self != NULL, 0.0);
+
+  return self->previous != NULL ? KVP_SERVING_TRANSITION : 0.0;
+}
+
+void
+kvp_serving_scene_run_colors (KvpServingScene *self,
+                              guint32          request,
+                              KvpSlotClass     klass,
+                              KvpColor        *out_a,
+                              KvpColor        *out_b,
+                              KvpServingFill  *out_fill)
+{
+  const KvpTheme *theme = self->theme;
+  KvpColor hue = request == G_MAXUINT32 ? theme->paged_start : kvp_hue_request_color (theme, request);
+  KvpColor red = { theme->unused.red, theme->unused.green, theme->unused.blue, 1.0 };
+
+  *out_fill = KVP_SERVING_FILL_SOLID;
+  switch (klass)
+    {
+    case KVP_SLOT_TOKEN_STATES:
+      *out_a = *out_b = hue;
+      break;
+    case KVP_SLOT_RESERVATION:
+      *out_a = *out_b = kvp_hue_mix (&hue, &theme->card, 0.62);
+      break;
+    case KVP_SLOT_INTERNAL_FRAGMENTATION:
+      *out_a = kvp_hue_mix (&hue, &theme->card, 0.30);
+      *out_b = kvp_hue_mix (&hue, &theme->card, 0.80);
+      *out_fill = KVP_SERVING_FILL_HATCH;
+      break;
+    case KVP_SLOT_EXTERNAL_FRAGMENTATION:
+      *out_a = kvp_hue_mix (&red, &theme->card, 0.25);
+      *out_b = theme->free_block;
+      *out_fill = KVP_SERVING_FILL_CROSS_HATCH;
+      break;
+    case KVP_SLOT_FREE:
+    case KVP_N_SLOT_CLASSES:
+    default:
+      *out_a = *out_b = theme->free_block;
+      break;
+    }
+}
+
+static inline guint32
+pack (const KvpColor *c)
+{
+  return 0xff000000u | (guint32) (c->red * 255.0 + 0.5) << 16 |
+         (guint32) (c->green * 255.0 + 0.5) << 8 | (guint32) (c->blue * 255.0 + 0.5);
+}
+
+/* The first run that ends after slot. */
+static guint
+find_run (GArray  *runs,
+          guint64  slot)
+{
+  guint lo = 0, hi = runs->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (g_array_index (runs, KvpServingRun, mid).end <= slot)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  return lo;
+}
+
+/* The run covering most of [lo, hi), or -1 when free slots do. */
+static gint64
+dominant_run (GArray  *runs,
+              guint64  lo,
+              guint64  hi)
+{
+  guint64 covered = 0, best = 0;
+  gint64 best_run = -1;
+
+  for (guint i = find_run (runs, lo); i < runs->len; i++)
+    {
+      const KvpServingRun *r = &g_array_index (runs, KvpServingRun, i);
+      guint64 a = MAX (r->start, lo), b = MIN (r->end, hi);
+
+      if (r->start >= hi)
+        break;
+      covered += b - a;
+      if (b - a > best)
+        best = b - a, best_run = i;
+    }
+
+  return hi - lo - covered > best ? -1 : best_run;
+}
+
+typedef struct
+{
+  guint32 a, b;
+  guint8  fill;     /* KvpServingFill; 3: gap */
+} Column;
+
+static void
+column_for (KvpServingScene     *self,
+            KvpServingPanelData *panel,
+            gint64               run,
+            Column              *out)
+{
+  KvpColor a, b;
+  KvpServingFill fill;
+
+  if (run < 0)
+    {
+      KvpSlotClass klass = panel->someone_waits ? KVP_SLOT_EXTERNAL_FRAGMENTATION : KVP_SLOT_FREE;
+
+      kvp_serving_scene_run_colors (self, G_MAXUINT32, klass, &a, &b, &fill);
+    }
+  else
+    {
+      const KvpServingRun *r = &g_array_index (panel->runs, KvpServingRun, run);
+
+      kvp_serving_scene_run_colors (self, r->request, r->klass, &a, &b, &fill);
+    }
+  out->a = pack (&a);
+  out->b = pack (&b);
+  out->fill = fill;
+}
+
+/* The cells of a panel at scale device pixels per unit: each device pixel
+ * shows the run that covers most of the slots under it.  Pixel rows of one
+ * row of cells share their columns, so a row of cells is worked out once:
+ * O(pixels + runs × log runs). */
+static cairo_surface_t *
+render_cells (KvpServingScene     *self,
+              KvpServingPanelData *panel,
+              double               scale)
+{
+  int w = MAX (1, (int) ceil (panel->grid.width * scale));
+  int h = MAX (1, (int) ceil (panel->grid.height * scale));
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
+  guint8 *data;
+  int stride, stripe = MAX (1, (int) round (2 * scale));
+  g_autofree Column *columns = g_new (Column, w);
+  guint32 background = pack (&self->theme->card);
+  guint64 cell_slots = (guint64) self->group * self->block_size;
+  gint64 row_done = -1;
+
+  cairo_surface_flush (surface);
+  data = cairo_image_surface_get_data (surface);
+  stride = cairo_image_surface_get_stride (surface);
+
+  for (int py = 0; py < h; py++)
+    {
+      guint32 *out = (guint32 *) (data + (gsize) py * stride);
+      double uy = (py + 0.5) / scale;
+      guint32 row = (guint32) floor (uy / self->pitch);
+      gboolean gap = row >= self->rows || uy - row * self->pitch >= self->cell;
+
+      if (gap)
+        {
+          for (int px = 0; px < w; px++)
+            out[px] = background;
+          continue;
+        }
+
+      if ((gint64) row != row_done)
+        {
+          for (int px = 0; px < w; px++)
+            {
+              double x0 = px / scale, x1 = (px + 1) / scale, ux = (px + 0.5) / scale;
+              guint32 col = (guint32) floor (ux / self->pitch);
+              guint64 cell = (guint64) row * self->columns + col;
+              guint64 start, len, lo, hi;
+              double f0, f1;
+
+              if (col >= self->columns || ux - col * self->pitch >= self->cell || cell >= self->n_cells)
+                {
+                  columns[px].fill = 3;
+                  continue;
+                }
+
+              start = cell * cell_slots;
+              len = MIN (cell_slots, self->n_slots - start);
+              f0 = CLAMP ((x0 - col * self->pitch) / self->cell, 0.0, 1.0);
+              f1 = CLAMP ((x1 - col * self->pitch) / self->cell, 0.0, 1.0);
+              lo = start + (guint64) floor (f0 * len);
+              hi = start + (guint64) ceil (f1 * len);
+              if (hi <= lo)
+                {
+                  /* Narrower than a slot: the slot under the pixel's centre. */
+                  lo = start + MIN (len - 1, (guint64) floor ((f0 + f1) / 2 * len));
+                  hi = lo + 1;
+                }
+              hi = MIN (hi, start + len);
+              column_for (self, panel, dominant_run (panel->runs, lo, hi), &columns[px]);
+            }
+          row_done = row;
+        }
+
+      for (int px = 0; px < w; px++)
+        {
+          const Column *c = &columns[px];
+
+          switch (c->fill)
+            {
+            case KVP_SERVING_FILL_SOLID:
+              out[px] = c->a;
+              break;
+            case KVP_SERVING_FILL_HATCH:
+              out[px] = ((px + py) / stripe) % 3 == 0 ? c->a : c->b;
+              break;
+            case KVP_SERVING_FILL_CROSS_HATCH:
+              out[px] = ((px - py + 4 * h) / stripe) % 3 == 0 ? c->a : c->b;
+              break;
+            default:
+              out[px] = background;
+              break;
+            }
+        }
+    }
+
+  cairo_surface_mark_dirty (surface);
+  return surface;
+}
+
+void
+kvp_serving_scene_prepare (KvpServingScene *self,
+                           double           scale)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (scale > 0.0);
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
+    {
+      KvpServingPanelData *panel = &self->panels[i];
+
+      if (panel->image != NULL && panel->image_scale == scale)
+        continue;
+      g_clear_pointer (&panel->image, cairo_surface_destroy);
+      panel->image = render_cells (self, panel, scale);
+      panel->image_scale = scale;
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+KvpServingSteps *
+kvp_serving_scene_get_steps (KvpServingScene *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->steps;
+}
+
+guint
+kvp_serving_scene_get_step (KvpServingScene *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->step;
+}
+
+const KvpTheme *
+kvp_serving_scene_get_theme (KvpServingScene *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->theme;
+}
+
+double
+kvp_serving_scene_get_width (KvpServingScene *self)
+{
+  g_return_val_if_fail (self != NULL, 0.0);
+
+  return self->width;
+}
+
+double
+kvp_serving_scene_get_height (KvpServingScene *self)
+{
+  g_return_val_if_fail (self != NULL, 0.0);
+
+  return self->height;
+}
+
+KvpScheme
+kvp_serving_scene_get_scheme (KvpServingScene *self,
+                              KvpServingPanel  panel)
+{
+  g_return_val_if_fail (self != NULL, KVP_SCHEME_PAGED);
+  g_return_val_if_fail (panel < KVP_SERVING_N_PANELS, KVP_SCHEME_PAGED);
+
+  return self->panels[panel].scheme;
+}
+
+const KvpSimSnapshot *
+kvp_serving_scene_get_snapshot (KvpServingScene *self,
+                                KvpServingPanel  panel)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (panel < KVP_SERVING_N_PANELS, NULL);
+
+  return self->panels[panel].snapshot;
+}
+
+const KvpSimStep *
+kvp_serving_scene_get_totals (KvpServingScene *self,
+                              KvpServingPanel  panel)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (panel < KVP_SERVING_N_PANELS, NULL);
+
+  return &self->panels[panel].totals;
+}
+
+gboolean
+kvp_serving_scene_get_queue_head (KvpServingScene *self,
+                                  guint64         *out_block,
+                                  guint64         *out_largest_free)
+{
+  const KvpServingPanelData *panel;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  panel = &self->panels[KVP_SERVING_PANEL_COMPARED];
+  if (out_block != NULL)
+    *out_block = panel->head_block;
+  if (out_largest_free != NULL)
+    *out_largest_free = panel->largest_free;
+
+  return panel->head_block > 0;
+}
+
+const char *
+kvp_serving_scene_get_card_value (KvpServingScene *self,
+                                  KvpServingCard   card)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (card < KVP_SERVING_N_CARDS, NULL);
+
+  return self->card_value[card];
+}
+
+const char *
+kvp_serving_scene_get_card_caption (KvpServingScene *self,
+                                    KvpServingCard   card)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (card < KVP_SERVING_N_CARDS, NULL);
+
+  return self->card_caption[card];
+}
+
+char *
+kvp_serving_scene_dup_description (KvpServingScene *self)
+{
+  const KvpSimStep *p, *c;
+  g_autofree char *step = NULL;
+  g_autofree char *n_steps = NULL;
+  g_autofree char *p_tokens = NULL;
+  g_autofree char *c_tokens = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  p = &self->panels[KVP_SERVING_PANEL_PAGED].totals;
+  c = &self->panels[KVP_SERVING_PANEL_COMPARED].totals;
+  step = kvp_format_count (self->step);
+  n_steps = kvp_format_count (kvp_serving_steps_get_n_steps (self->steps));
+  p_tokens = kvp_format_percent (token_share (p, self->n_slots));
+  c_tokens = kvp_format_percent (token_share (c, self->n_slots));
+
+  /* Translators: the serving view for screen readers, in one sentence:
+   * step, then running, waiting, token share and preemptions of the paged
+   * pool, then running, waiting and token share of the compared scheme. */
+  return g_strdup_printf (_("Step %s of %s: PagedAttention runs %u requests with %u waiting, "
+                            "token states fill %s of its slots, %u preemptions so far; "
+                            "%s runs %u with %u waiting, token states %s."),
+                          step, n_steps, p->n_running, p->n_waiting, p_tokens, p->n_preemptions,
+                          scheme_title (self->panels[KVP_SERVING_PANEL_COMPARED].scheme),
+                          c->n_running, c->n_waiting, c_tokens);
+}
+
+char *
+kvp_serving_scene_dup_request_text (KvpServingScene *self,
+                                    guint32          request)
+{
+  const KvpSimSnapshot *snap;
+  const KvpSimRequestState *r;
+  g_autoptr(GString) text = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  snap = self->panels[KVP_SERVING_PANEL_PAGED].snapshot;
+  if (snap == NULL || request >= snap->n_requests)
+    return NULL;
+
+  r = &snap->requests[request];
+  text = g_string_new (NULL);
+  /* Translators: a request, its prompt and output lengths in tokens. */
+  g_string_append_printf (text, _("Request %u: prompt %u, output %u/%u tokens"), request, r->prompt_len,
+                          r->generated, r->output_len);
+  if (r->status != KVP_REQUEST_RUNNING)
+    {
+      g_string_append (text, "; ");
+      g_string_append (text, r->status == KVP_REQUEST_WAITING ? _("waiting")
+                             : r->status == KVP_REQUEST_FINISHED ? _("finished") : _("not arrived yet"));
+      return g_string_free (g_steal_pointer (&text), FALSE);
+    }
+
+  /* Translators: before the block table, "logical → physical" pairs. */
+  g_string_append_printf (text, _("; block table (logical → physical): "));
+  for (guint32 i = 0; i < r->n_blocks; i++)
+    g_string_append_printf (text, "%s%u→%u", i > 0 ? ", " : "", i, r->blocks[i]);
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+KvpColor
+kvp_serving_scene_get_request_color (KvpServingScene *self,
+                                     guint32          request)
+{
+  g_return_val_if_fail (self != NULL, (KvpColor) { 0 });
+
+  return kvp_hue_request_color (self->theme, request);
+}
+
+void
+kvp_serving_scene_get_grid_bounds (KvpServingScene   *self,
+                                   KvpServingPanel    panel,
+                                   cairo_rectangle_t *out_bounds)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (panel < KVP_SERVING_N_PANELS);
+  g_return_if_fail (out_bounds != NULL);
+
+  *out_bounds = self->panels[panel].grid;
+}
+
+guint32
+kvp_serving_scene_get_blocks_per_cell (KvpServingScene *self)
+{
+  g_return_val_if_fail (self != NULL, 1);
+
+  return self->group;
+}
+
+guint32
+kvp_serving_scene_get_grid_columns (KvpServingScene *self)
+{
+  g_return_val_if_fail (self != NULL, 1);
+
+  return self->columns;
+}
+
+gboolean
+kvp_serving_scene_get_block_rect (KvpServingScene   *self,
+                                  KvpServingPanel    panel,
+                                  guint32            block,
+                                  cairo_rectangle_t *out_rect)
+{
+  guint32 cell;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (panel < KVP_SERVING_N_PANELS, FALSE);
+  g_return_val_if_fail (out_rect != NULL, FALSE);
+
+  if (block >= self->num_blocks)
+    return FALSE;
+
+  cell = block / self->group;
+  out_rect->x = self->panels[panel].grid.x + (cell % self->columns) * self->pitch;
+  out_rect->y = self->panels[panel].grid.y + (cell / self->columns) * self->pitch;
+  out_rect->width = out_rect->height = self->cell;
+
+  return TRUE;
+}
+
+KvpSlotClass
+kvp_serving_scene_classify_slot (KvpServingScene *self,
+                                 KvpServingPanel  panel,
+                                 guint64          slot,
+                                 guint32         *out_request)
+{
+  KvpServingPanelData *p;
+  guint i;
+
+  g_return_val_if_fail (self != NULL, KVP_SLOT_FREE);
+  g_return_val_if_fail (panel < KVP_SERVING_N_PANELS, KVP_SLOT_FREE);
+
+  p = &self->panels[panel];
+  i = find_run (p->runs, slot);
+  if (i < p->runs->len && g_array_index (p->runs, KvpServingRun, i).start <= slot)
+    {
+      const KvpServingRun *r = &g_array_index (p->runs, KvpServingRun, i);
+
+      if (out_request != NULL)
+        *out_request = r->request;
+      return r->klass;
+    }
+
+  if (out_request != NULL)
+    *out_request = G_MAXUINT32;
+  return p->someone_waits ? KVP_SLOT_EXTERNAL_FRAGMENTATION : KVP_SLOT_FREE;
+}
+
+gboolean
+kvp_serving_scene_get_request_at (KvpServingScene *self,
+                                  double           x,
+                                  double           y,
+                                  guint32         *out_request)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
+    {
+      const cairo_rectangle_t *g = &self->panels[i].grid;
+      double ux = x - g->x, uy = y - g->y, fx;
+      guint32 col, row;
+      guint64 cell, slot, cell_slots = (guint64) self->group * self->block_size;
+      guint32 request;
+
+      if (ux < 0 || uy < 0 || ux >= g->width || uy >= g->height)
+        continue;
+      col = (guint32) (ux / self->pitch);
+      row = (guint32) (uy / self->pitch);
+      cell = (guint64) row * self->columns + col;
+      if (col >= self->columns || cell >= self->n_cells)
+        return FALSE;
+      fx = CLAMP ((ux - col * self->pitch) / self->cell, 0.0, 0.999999);
+      slot = cell * cell_slots + (guint64) (fx * MIN (cell_slots, self->n_slots - cell * cell_slots));
+      kvp_serving_scene_classify_slot (self, i, slot, &request);
+      if (request == G_MAXUINT32)
+        return FALSE;
+      if (out_request != NULL)
+        *out_request = request;
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+void
+kvp_serving_scene_get_card_rect (KvpServingScene   *self,
+                                 KvpServingCard     card,
+                                 cairo_rectangle_t *out_rect)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (card < KVP_SERVING_N_CARDS);
+  g_return_if_fail (out_rect != NULL);
+
+  *out_rect = self->card_rect[card];
+}
+
+void
+kvp_serving_scene_get_breakdown_rect (KvpServingScene   *self,
+                                      KvpServingPanel    panel,
+                                      KvpSlotClass       klass,
+                                      cairo_rectangle_t *out_rect)
+{
+  const KvpServingPanelData *p;
+  double x;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (panel < KVP_SERVING_N_PANELS);
+  g_return_if_fail (klass < KVP_N_SLOT_CLASSES);
+  g_return_if_fail (out_rect != NULL);
+
+  p = &self->panels[panel];
+  x = p->bar.x;
+  for (guint k = 0; k < klass; k++)
+    x += p->bar.width * p->bar_share[k];
+  *out_rect = (cairo_rectangle_t) { x, p->bar.y, p->bar.width * p->bar_share[klass], p->bar.height };
+}
+
+void
+kvp_serving_scene_get_chart_marker (KvpServingScene   *self,
+                                    cairo_rectangle_t *out_rect)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (out_rect != NULL);
+
+  *out_rect = (cairo_rectangle_t) { self->chart_marker_x, self->chart_plot.y, 0.0, self->chart_plot.height };
+}

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-serving-scene.h: the serving view at one step of a simulation — the
+ * paged pool coloured by request, a reserve-ahead cache on the same slots,
+ * the waiting queues, cards, the run's breakdown and the running-requests
+ * chart — laid out once per (simulation, step, size, theme).  Painting a
+ * frame (kvp-serving-paint.h) only reads it. */
+
+#pragma once
+
+#include <cairo.h>
+#include <gio/gio.h>
+
+#include "kvp-serving-steps.h"
+#include "kvp-theme.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  KVP_SERVING_PANEL_PAGED,
+  KVP_SERVING_PANEL_COMPARED,
+  KVP_SERVING_N_PANELS
+} KvpServingPanel;
+
+typedef enum
+{
+  KVP_SERVING_CARD_RUNNING,
+  KVP_SERVING_CARD_WAITING,
+  KVP_SERVING_CARD_TOKENS,
+  KVP_SERVING_CARD_PREEMPTIONS,
+  KVP_SERVING_N_CARDS
+} KvpServingCard;
+
+/* Seconds blocks take to ease from the previous step to this one. */
+#define KVP_SERVING_TRANSITION 0.25
+
+typedef struct _KvpServingScene KvpServingScene;
+
+KvpServingScene *kvp_serving_scene_new        (KvpServingSteps *steps,
+                                               guint            step,
+                                               const KvpTheme  *theme,
+                                               double           width,
+                                               double           height);
+KvpServingScene *kvp_serving_scene_ref        (KvpServingScene *self);
+void             kvp_serving_scene_unref      (KvpServingScene *self);
+
+/* Makes the scene a transition from previous (of the same size): blocks
+ * that change owner or class ease from previous's picture to this one over
+ * KVP_SERVING_TRANSITION seconds.  previous stops being a transition. */
+void             kvp_serving_scene_set_previous (KvpServingScene *self,
+                                                 KvpServingScene *previous);
+/* t at and after which every frame is the settled one (0 without a
+ * previous scene). */
+double           kvp_serving_scene_get_duration (KvpServingScene *self);
+
+/* Builds the pictures of both grids for a target of scale device pixels per
+ * unit now (a worker thread may do it); painting builds them otherwise. */
+void             kvp_serving_scene_prepare    (KvpServingScene *self,
+                                               double           scale);
+
+KvpServingSteps *kvp_serving_scene_get_steps  (KvpServingScene *self);
+guint            kvp_serving_scene_get_step   (KvpServingScene *self);
+const KvpTheme  *kvp_serving_scene_get_theme  (KvpServingScene *self);
+double           kvp_serving_scene_get_width  (KvpServingScene *self);
+double           kvp_serving_scene_get_height (KvpServingScene *self);
+KvpScheme        kvp_serving_scene_get_scheme (KvpServingScene *self,
+                                               KvpServingPanel  panel);
+/* The state of a panel's scheme at this step; NULL while it is idle (it
+ * recorded no step at this clock: nothing runs, nothing waits). */
+const KvpSimSnapshot *kvp_serving_scene_get_snapshot (KvpServingScene *self,
+                                                      KvpServingPanel  panel);
+/* Totals at this step; an idle scheme's slots are all free. */
+const KvpSimStep *kvp_serving_scene_get_totals (KvpServingScene *self,
+                                                KvpServingPanel  panel);
+
+/* While a reserve-ahead cache has requests waiting: the buddy block the
+ * head of its queue needs and the largest block free now (FALSE otherwise). */
+gboolean         kvp_serving_scene_get_queue_head (KvpServingScene *self,
+                                                   guint64         *out_block,
+                                                   guint64         *out_largest_free);
+
+/* Texts as painted. */
+const char      *kvp_serving_scene_get_card_value   (KvpServingScene *self,
+                                                     KvpServingCard   card);
+const char      *kvp_serving_scene_get_card_caption (KvpServingScene *self,
+                                                     KvpServingCard   card);
+/* One sentence saying what the step shows, for screen readers. */
+char            *kvp_serving_scene_dup_description  (KvpServingScene *self);
+/* A request's block table and where it stands, as the window says it. */
+char            *kvp_serving_scene_dup_request_text (KvpServingScene *self,
+                                                     guint32          request);
+
+/* The colour request id has in every picture of this theme. */
+KvpColor         kvp_serving_scene_get_request_color (KvpServingScene *self,
+                                                      guint32          request);
+
+/* Geometry, for tests and pointer hit-testing.  Both grids have the same
+ * layout: cell i of one holds the same slots as cell i of the other. */
+void             kvp_serving_scene_get_grid_bounds (KvpServingScene   *self,
+                                                    KvpServingPanel    panel,
+                                                    cairo_rectangle_t *out_bounds);
+guint32          kvp_serving_scene_get_blocks_per_cell (KvpServingScene *self);
+guint32          kvp_serving_scene_get_grid_columns (KvpServingScene  *self);
+/* The cell holding block (paged) or slot / block_size (reserve-ahead). */
+gboolean         kvp_serving_scene_get_block_rect  (KvpServingScene   *self,
+                                                    KvpServingPanel    panel,
+                                                    guint32            block,
+                                                    cairo_rectangle_t *out_rect);
+/* The request holding the slots under x, y in either grid, if any. */
+gboolean         kvp_serving_scene_get_request_at  (KvpServingScene   *self,
+                                                    double             x,
+                                                    double             y,
+                                                    guint32           *out_request);
+/* What holds slot in panel: its class and, unless it is free, its request
+ * (G_MAXUINT32 for free slots). */
+KvpSlotClass     kvp_serving_scene_classify_slot   (KvpServingScene   *self,
+                                                    KvpServingPanel    panel,
+                                                    guint64            slot,
+                                                    guint32           *out_request);
+void             kvp_serving_scene_get_card_rect   (KvpServingScene   *self,
+                                                    KvpServingCard     card,
+                                                    cairo_rectangle_t *out_rect);
+/* The segment of a scheme's breakdown bar for klass (width 0 when none). */
+void             kvp_serving_scene_get_breakdown_rect (KvpServingScene   *self,
+                                                       KvpServingPanel    panel,
+                                                       KvpSlotClass       klass,
+                                                       cairo_rectangle_t *out_rect);
+/* Where the chart marks the current step (a vertical line at x). */
+void             kvp_serving_scene_get_chart_marker (KvpServingScene   *self,
+                                                     cairo_rectangle_t *out_rect);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpServingScene, kvp_serving_scene_unref)
+
+G_END_DECLS

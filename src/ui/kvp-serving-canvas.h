@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-serving-canvas.h: the serving view's picture in the window — a step of
+ * a simulation, played back or scrubbed, a request picked by pointer or
+ * keyboard with its block table shown. */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "kvp-serving-scene.h"
+
+G_BEGIN_DECLS
+
+#define KVP_TYPE_SERVING_CANVAS (kvp_serving_canvas_get_type ())
+
+G_DECLARE_FINAL_TYPE (KvpServingCanvas, kvp_serving_canvas, KVP, SERVING_CANVAS, GtkWidget)
+
+GtkWidget       *kvp_serving_canvas_new          (void);
+
+/* The run shown; NULL shows nothing.  The step is kept when it exists. */
+void             kvp_serving_canvas_set_steps    (KvpServingCanvas *self,
+                                                  KvpServingSteps  *steps);
+KvpServingSteps *kvp_serving_canvas_get_steps    (KvpServingCanvas *self);
+/* The "step" property; blocks ease from the step shown to this one. */
+void             kvp_serving_canvas_set_step     (KvpServingCanvas *self,
+                                                  guint             step);
+guint            kvp_serving_canvas_get_step     (KvpServingCanvas *self);
+/* The "playing" property: steps advance at speed steps a second, stopping
+ * at the last. */
+void             kvp_serving_canvas_set_playing  (KvpServingCanvas *self,
+                                                  gboolean          playing);
+gboolean         kvp_serving_canvas_get_playing  (KvpServingCanvas *self);
+void             kvp_serving_canvas_set_speed    (KvpServingCanvas *self,
+                                                  double            steps_per_second);
+/* The request whose block table is shown (KVP_SERVING_NO_REQUEST: none). */
+void             kvp_serving_canvas_select       (KvpServingCanvas *self,
+                                                  guint32           request);
+guint32          kvp_serving_canvas_get_selected (KvpServingCanvas *self);
+/* The scene on screen, or NULL before the first frame. */
+KvpServingScene *kvp_serving_canvas_get_scene    (KvpServingCanvas *self);
+/* The sentence the accessible description holds. */
+const char      *kvp_serving_canvas_get_description (KvpServingCanvas *self);
+
+/* The settled picture of the step shown, for Copy Image; NULL before the
+ * first run. */
+GdkTexture      *kvp_serving_canvas_render_texture (KvpServingCanvas *self);
+
+G_END_DECLS

@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-serving-render.c: the serving view drawn with no display — every slot
+ * in the class the simulation counted, each request in its own colour on
+ * exported pixels, the reserve-ahead run in one piece, the layout, the
+ * transition between steps, huge pools, and the step's sentence. */
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "kvp-error.h"
+#include "kvp-export.h"
+#include "kvp-hue.h"
+#include "kvp-serving-paint.h"
+#include "kvp-serving-scene.h"
+
+#define WIDTH  1600
+#define HEIGHT 1000
+
+/* The run of workload through the paged pool and compared. */
+static KvpServingSteps *
+simulate (KvpWorkload *workload,
+          guint32      block_size,
+          guint32      num_blocks,
+          guint32      max_seq_len,
+          KvpScheme    compared)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  KvpSimConfig config = { block_size, num_blocks, max_seq_len, (1u << KVP_SCHEME_PAGED) | (1u << compared) };
+  KvpServingSteps *steps;
+
+  sim = kvp_simulation_new (workload, &config, &error);
+  g_assert_no_error (error);
+  steps = kvp_serving_steps_new (sim, compared, &error);
+  g_assert_no_error (error);
+
+  return steps;
+}
+
+static KvpServingSteps *
+new_steps (const KvpRequest *requests,
+           guint             n,
+           guint32           block_size,
+           guint32           num_blocks,
+           guint32           max_seq_len,
+           KvpScheme         compared)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = kvp_workload_new_from_requests (requests, n, max_seq_len, &error);
+
+  g_assert_no_error (error);
+  return simulate (workload, block_size, num_blocks, max_seq_len, compared);
+}
+
+/* Generated requests: a ShareGPT-like mix, arriving at 20 a second. */
+static KvpServingSteps *
+new_sharegpt_steps (guint     n,
+                    guint32   num_blocks,
+                    KvpScheme compared)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+  KvpWorkloadOptions options;
+
+  kvp_workload_options_init (&options);
+  options.n_requests = n;
+  options.request_rate = 20.0;
+  options.max_len = 2048;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+
+  return simulate (workload, 16, num_blocks, 2048, compared);
+}
+
+static cairo_surface_t *
+render (KvpServingScene *scene,
+        double           t,
+        guint32          selected)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32,
+                                                         (int) kvp_serving_scene_get_width (scene),
+                                                         (int) kvp_serving_scene_get_height (scene));
+  cairo_t *cr = cairo_create (surface);
+
+  kvp_serving_paint (cr, scene, t, selected);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+
+  return surface;
+}
+
+static void
+pixel_at (cairo_surface_t *surface,
+          double           x,
+          double           y,
+          KvpColor        *out)
+{
+  const guint8 *data = cairo_image_surface_get_data (surface);
+  int stride = cairo_image_surface_get_stride (surface);
+  guint32 p = *(const guint32 *) (data + (gsize) (int) y * stride + (gsize) (int) x * 4);
+
+  out->red = (p >> 16 & 0xff) / 255.0;
+  out->green = (p >> 8 & 0xff) / 255.0;
+  out->blue = (p & 0xff) / 255.0;
+  out->alpha = 1.0;
+}
+
+static double
+distance (const KvpColor *a,
+          const KvpColor *b)
+{
+  return fabs (a->red - b->red) + fabs (a->green - b->green) + fabs (a->blue - b->blue);
+}
+
+#define assert_color(a, b) g_assert_cmpfloat (distance ((a), (b)), <, 0.03)
+
+/* Every slot of both panels at every step is in the class the simulation
+ * counted for that step: the picture shows exactly its figures. */
+static void
+test_classes_match_simulation (void)
+{
+  static const KvpRequest requests[] = {
+    { 5, 20, 0.00, 0 }, { 30, 3, 0.00, 0 }, { 12, 40, 0.04, 1 }, { 1, 1, 0.08, 2 },
+    { 17, 9, 0.40, 10 }, { 40, 24, 0.44, 11 }, { 3, 60, 2.00, 50 }, { 8, 8, 2.00, 50 },
+  };
+
+  for (KvpScheme compared = KVP_SCHEME_MAX; compared < KVP_N_SCHEMES; compared++)
+    {
+      g_autoptr(KvpServingSteps) steps = new_steps (requests, G_N_ELEMENTS (requests), 4, 24, 64, compared);
+      guint n = kvp_serving_steps_get_n_steps (steps);
+      gboolean saw_idle = FALSE, saw_wait = FALSE, saw_free = FALSE;
+
+      g_assert_cmpuint (n, >, 10);
+      for (guint s = 0; s < n; s++)
+        {
+          g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, s, kvp_theme_get (KVP_THEME_LIGHT),
+                                                                    WIDTH, HEIGHT);
+
+          for (guint p = 0; p < KVP_SERVING_N_PANELS; p++)
+            {
+              const KvpSimStep *totals = kvp_serving_scene_get_totals (scene, p);
+              guint64 counted[KVP_N_SLOT_CLASSES] = { 0 };
+
+              saw_idle |= kvp_serving_scene_get_snapshot (scene, p) == NULL;
+              for (guint64 slot = 0; slot < 24 * 4; slot++)
+                counted[kvp_serving_scene_classify_slot (scene, p, slot, NULL)]++;
+              for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
+                g_assert_cmpuint (counted[k], ==, totals->slots[k]);
+            }
+
+          /* The head of a reserve-ahead queue waits because no free buddy
+           * block is big enough (admission is first come, first served). */
+          {
+            const KvpSimSnapshot *other = kvp_serving_scene_get_snapshot (scene, KVP_SERVING_PANEL_COMPARED);
+            guint64 block = 0, largest = 0;
+            gboolean waits = other != NULL && other->n_waiting > 0;
+
+            g_assert_cmpint (kvp_serving_scene_get_queue_head (scene, &block, &largest), ==, waits);
+            if (waits)
+              {
+                g_assert_cmpuint (block, >, largest);
+                g_assert_cmpuint (largest, <=, kvp_serving_scene_get_totals (scene, KVP_SERVING_PANEL_COMPARED)
+                                                 ->slots[KVP_SLOT_EXTERNAL_FRAGMENTATION]);
+                saw_wait = TRUE;
+                saw_free |= largest > 0;
+              }
+          }
+        }
+      /* The paged pool finishes first and then idles while the other works. */
+      g_assert_true (saw_idle);
+      g_assert_true (saw_wait);
+      /* … even when some block is free. */
+      g_assert_true (saw_free);
+    }
+}
+
+/* The PNG the command line would write for step, read back: the pixels
+ * people see. */
+static cairo_surface_t *
+export_png (KvpServingSteps *steps,
+            guint            step,
+            const KvpTheme  *theme)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-serving-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "step.png", NULL);
+  cairo_surface_t *surface;
+
+  g_assert_true (kvp_export_write_serving (steps, step, theme, path, WIDTH, HEIGHT, 1, &error));
+  g_assert_no_error (error);
+  surface = cairo_image_surface_create_from_png (path);
+  g_assert_cmpint (cairo_surface_status (surface), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpint (cairo_image_surface_get_width (surface), ==, WIDTH);
+  g_unlink (path);
+  g_rmdir (dir);
+
+  return surface;
+}
+
+/* One step of a small run where request 0 holds full blocks in the paged
+ * pool and one reservation in Max: its pixels have its colour in both. */
+static void
+test_request_colors_on_pixels (gconstpointer data)
+{
+  KvpThemeVariant variant = GPOINTER_TO_UINT (data);
+  const KvpTheme *theme = kvp_theme_get (variant);
+  static const KvpRequest requests[] = {
+    { 40, 30, 0.0, 0 }, { 20, 50, 0.0, 0 }, { 16, 10, 0.0, 0 }, { 60, 60, 0.0, 0 },
+  };
+  g_autoptr(KvpServingSteps) steps = new_steps (requests, G_N_ELEMENTS (requests), 8, 64, 128, KVP_SCHEME_MAX);
+  g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, 5, theme, WIDTH, HEIGHT);
+  cairo_surface_t *surface = export_png (steps, 5, theme);
+  const KvpSimSnapshot *paged = kvp_serving_scene_get_snapshot (scene, KVP_SERVING_PANEL_PAGED);
+  const KvpSimSnapshot *max = kvp_serving_scene_get_snapshot (scene, KVP_SERVING_PANEL_COMPARED);
+  guint checked = 0;
+
+  g_assert_nonnull (paged);
+  g_assert_nonnull (max);
+  for (guint i = 0; i < paged->n_running; i++)
+    {
+      guint32 id = paged->running[i];
+      const KvpSimRequestState *r = &paged->requests[id];
+      KvpColor want = kvp_serving_scene_get_request_color (scene, id);
+
+      /* Every block but the last is full of its tokens. */
+      for (guint32 j = 0; j + 1 < r->n_blocks; j++)
+        {
+          cairo_rectangle_t cell;
+          KvpColor got;
+
+          g_assert_true (kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, r->blocks[j], &cell));
+          pixel_at (surface, cell.x + cell.width / 2, cell.y + cell.height / 2, &got);
+          assert_color (&got, &want);
+          checked++;
+        }
+    }
+  g_assert_cmpuint (checked, >, 10);
+
+  /* In Max each request is one run: its token cells, then its light
+   * reservation, in its colour, in one piece from its offset. */
+  for (guint i = 0; i < max->n_running; i++)
+    {
+      guint32 id = max->running[i];
+      const KvpSimRequestState *r = &max->requests[id];
+      KvpColor want = kvp_serving_scene_get_request_color (scene, id);
+      KvpColor light = kvp_hue_mix (&want, &theme->card, 0.62);
+      guint32 first = (guint32) (r->slot_offset / 8), full = r->tokens_held / 8;
+      guint32 final_end = (guint32) ((r->slot_offset + r->final_len) / 8);
+
+      g_assert_cmpuint (r->slot_offset % 128, ==, 0);
+      for (guint32 b = first; b < first + full; b++)
+        {
+          cairo_rectangle_t cell;
+          KvpColor got;
+
+          kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_COMPARED, b, &cell);
+          pixel_at (surface, cell.x + cell.width / 2, cell.y + cell.height / 2, &got);
+          assert_color (&got, &want);
+        }
+      for (guint32 b = first + full + 1; b < final_end; b++)
+        {
+          cairo_rectangle_t cell;
+          KvpColor got;
+
+          kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_COMPARED, b, &cell);
+          pixel_at (surface, cell.x + cell.width / 2, cell.y + cell.height / 2, &got);
+          assert_color (&got, &light);
+        }
+    }
+
+  /* Nobody waits: a free cell is the theme's free colour. */
+  g_assert_cmpuint (paged->n_waiting, ==, 0);
+  {
+    cairo_rectangle_t cell;
+    KvpColor got;
+
+    kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, 63, &cell);
+    g_assert_cmpint (kvp_serving_scene_classify_slot (scene, KVP_SERVING_PANEL_PAGED, 63 * 8, NULL), ==,
+                     KVP_SLOT_FREE);
+    pixel_at (surface, cell.x + cell.width / 2, cell.y + cell.height / 2, &got);
+    assert_color (&got, &theme->free_block);
+  }
+
+  cairo_surface_destroy (surface);
+}
+
+/* Neighbours in arrival order, and every pair of the first dozen, look
+ * apart; the same id keeps its colour. */
+static void
+test_hues_distinct (void)
+{
+  for (KvpThemeVariant v = KVP_THEME_LIGHT; v <= KVP_THEME_DARK; v++)
+    {
+      const KvpTheme *theme = kvp_theme_get (v);
+
+      for (guint32 i = 0; i < 1000; i++)
+        {
+          KvpColor a = kvp_hue_request_color (theme, i), b = kvp_hue_request_color (theme, i + 1);
+          KvpColor again = kvp_hue_request_color (theme, i);
+
+          g_assert_cmpfloat (distance (&a, &b), >, 0.25);
+          g_assert_cmpfloat (distance (&a, &again), ==, 0.0);
+          /* Never the free cells' gray. */
+          g_assert_cmpfloat (distance (&a, &theme->free_block), >, 0.25);
+        }
+      for (guint32 i = 0; i < 12; i++)
+        for (guint32 j = i + 1; j < 12; j++)
+          {
+            KvpColor a = kvp_hue_request_color (theme, i), b = kvp_hue_request_color (theme, j);
+
+            g_assert_cmpfloat (distance (&a, &b), >, 0.15);
+          }
+    }
+}
+
+static gboolean
+inside (const cairo_rectangle_t *inner,
+        const cairo_rectangle_t *outer)
+{
+  return inner->x >= outer->x - 0.01 && inner->y >= outer->y - 0.01 &&
+         inner->x + inner->width <= outer->x + outer->width + 0.01 &&
+         inner->y + inner->height <= outer->y + outer->height + 0.01;
+}
+
+static gboolean
+overlap (const cairo_rectangle_t *a,
+         const cairo_rectangle_t *b)
+{
+  return a->x < b->x + b->width && b->x < a->x + a->width && a->y < b->y + b->height && b->y < a->y + a->height;
+}
+
+/* Both grids have the same cells, one above the other, inside the picture
+ * and clear of the cards; the breakdown bars are 100 % wide. */
+static void
+test_layout (gconstpointer data)
+{
+  const int *size = data;
+  g_autoptr(KvpServingSteps) steps = new_sharegpt_steps (200, 1024, KVP_SCHEME_POW2);
+  g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, 100, kvp_theme_get (KVP_THEME_LIGHT),
+                                                            size[0], size[1]);
+  cairo_rectangle_t picture = { 0, 0, size[0], size[1] };
+  cairo_rectangle_t a, b, marker;
+
+  kvp_serving_scene_get_grid_bounds (scene, KVP_SERVING_PANEL_PAGED, &a);
+  kvp_serving_scene_get_grid_bounds (scene, KVP_SERVING_PANEL_COMPARED, &b);
+  g_assert_cmpfloat (a.width, ==, b.width);
+  g_assert_cmpfloat (a.height, ==, b.height);
+  g_assert_cmpfloat (a.x, ==, b.x);
+  g_assert_cmpfloat (a.y + a.height, <, b.y);
+  g_assert_true (inside (&a, &picture));
+  g_assert_true (inside (&b, &picture));
+  g_assert_cmpuint (kvp_serving_scene_get_blocks_per_cell (scene), ==, 1);
+
+  for (guint c = 0; c < KVP_SERVING_N_CARDS; c++)
+    {
+      cairo_rectangle_t card;
+
+      kvp_serving_scene_get_card_rect (scene, c, &card);
+      g_assert_true (inside (&card, &picture));
+      g_assert_false (overlap (&card, &a));
+    }
+
+  for (guint p = 0; p < KVP_SERVING_N_PANELS; p++)
+    {
+      cairo_rectangle_t first, last;
+      double sum = 0.0;
+
+      for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
+        {
+          cairo_rectangle_t seg;
+
+          kvp_serving_scene_get_breakdown_rect (scene, p, k, &seg);
+          sum += seg.width;
+        }
+      kvp_serving_scene_get_breakdown_rect (scene, p, KVP_SLOT_TOKEN_STATES, &first);
+      kvp_serving_scene_get_breakdown_rect (scene, p, KVP_SLOT_FREE, &last);
+      g_assert_cmpfloat (fabs (first.x + sum - (last.x + last.width)), <, 0.01);
+      g_assert_true (inside (&first, &picture));
+      g_assert_false (overlap (&first, &a));
+    }
+
+  /* The chart's marker sits where step 100 is on the clock axis. */
+  kvp_serving_scene_get_chart_marker (scene, &marker);
+  g_assert_true (inside (&marker, &picture));
+  g_assert_false (overlap (&marker, &b));
+}
+
+/* Mid-transition the grids blend the two steps; at the end they are the
+ * new step's, and with no previous scene the first frame is settled. */
+static void
+test_transition (void)
+{
+  g_autoptr(KvpServingSteps) steps = new_sharegpt_steps (100, 512, KVP_SCHEME_MAX);
+  const KvpTheme *theme = kvp_theme_get (KVP_THEME_LIGHT);
+  g_autoptr(KvpServingScene) before = kvp_serving_scene_new (steps, 40, theme, WIDTH, HEIGHT);
+  g_autoptr(KvpServingScene) after = kvp_serving_scene_new (steps, 80, theme, WIDTH, HEIGHT);
+  g_autoptr(KvpServingScene) alone = kvp_serving_scene_new (steps, 80, theme, WIDTH, HEIGHT);
+  cairo_surface_t *s_before, *s_start, *s_end, *s_alone;
+  cairo_rectangle_t grid;
+  guint differ_start = 0, differ_end = 0, differ_before = 0;
+
+  g_assert_cmpfloat (kvp_serving_scene_get_duration (alone), ==, 0.0);
+  kvp_serving_scene_set_previous (after, before);
+  g_assert_cmpfloat (kvp_serving_scene_get_duration (after), ==, KVP_SERVING_TRANSITION);
+
+  s_before = render (before, 0.0, KVP_SERVING_NO_REQUEST);
+  s_start = render (after, 0.0, KVP_SERVING_NO_REQUEST);
+  s_end = render (after, KVP_SERVING_TRANSITION, KVP_SERVING_NO_REQUEST);
+  s_alone = render (alone, 0.0, KVP_SERVING_NO_REQUEST);
+
+  kvp_serving_scene_get_grid_bounds (after, KVP_SERVING_PANEL_PAGED, &grid);
+  for (double y = grid.y; y < grid.y + grid.height; y += 3)
+    for (double x = grid.x; x < grid.x + grid.width; x += 3)
+      {
+        KvpColor a, b, c, d;
+
+        pixel_at (s_before, x, y, &a);
+        pixel_at (s_start, x, y, &b);
+        pixel_at (s_end, x, y, &c);
+        pixel_at (s_alone, x, y, &d);
+        differ_start += distance (&a, &b) > 0.01;
+        differ_end += distance (&c, &d) > 0.01;
+        differ_before += distance (&a, &d) > 0.01;
+      }
+  g_assert_cmpuint (differ_before, >, 100);
+  g_assert_cmpuint (differ_start, ==, 0);
+  g_assert_cmpuint (differ_end, ==, 0);
+
+  cairo_surface_destroy (s_before);
+  cairo_surface_destroy (s_start);
+  cairo_surface_destroy (s_end);
+  cairo_surface_destroy (s_alone);
+}
+
+/* A pool of millions of blocks: a pixel stands for many, and drawing still
+ * works from the same runs. */
+static void
+test_huge_pool (void)
+{
+  static const KvpRequest requests[] = { { 3000000, 100, 0.0, 0 }, { 2000, 100, 0.0, 0 } };
+  g_autoptr(KvpServingSteps) steps = new_steps (requests, G_N_ELEMENTS (requests), 1, 16777216, 16777216,
+                                                KVP_SCHEME_ORACLE);
+  g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, 0, kvp_theme_get (KVP_THEME_DARK), 1280, 800);
+  cairo_surface_t *surface = render (scene, 0.0, KVP_SERVING_NO_REQUEST);
+  const KvpSimSnapshot *paged = kvp_serving_scene_get_snapshot (scene, KVP_SERVING_PANEL_PAGED);
+  cairo_rectangle_t cell;
+  KvpColor got, want = kvp_serving_scene_get_request_color (scene, 0);
+
+  g_assert_cmpuint (kvp_serving_scene_get_blocks_per_cell (scene), >, 1);
+  /* Request 0 holds the first 3,000,001 blocks: the first pixels are its. */
+  g_assert_cmpuint (paged->requests[0].blocks[0], ==, 0);
+  kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, 0, &cell);
+  pixel_at (surface, cell.x, cell.y, &got);
+  assert_color (&got, &want);
+  cairo_surface_destroy (surface);
+}
+
+/* The selected request's block table lists logical → physical. */
+static void
+test_request_text (void)
+{
+  static const KvpRequest requests[] = { { 20, 4, 0.0, 0 }, { 9, 4, 0.0, 0 } };
+  g_autoptr(KvpServingSteps) steps = new_steps (requests, G_N_ELEMENTS (requests), 8, 16, 64, KVP_SCHEME_MAX);
+  g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, 0, kvp_theme_get (KVP_THEME_LIGHT), WIDTH,
+                                                            HEIGHT);
+  g_autofree char *text = kvp_serving_scene_dup_request_text (scene, 1);
+  g_autofree char *description = kvp_serving_scene_dup_description (scene);
+  cairo_surface_t *plain = render (scene, 0.0, KVP_SERVING_NO_REQUEST);
+  cairo_surface_t *selected = render (scene, 0.0, 1);
+  guint32 request = G_MAXUINT32;
+  cairo_rectangle_t cell;
+
+  /* Request 0 takes blocks 0-2 (21 tokens), request 1 blocks 3-4. */
+  g_assert_nonnull (strstr (text, "Request 1"));
+  g_assert_nonnull (strstr (text, "0→3, 1→4"));
+  g_assert_nonnull (strstr (description, "Step 0 of"));
+  g_assert_nonnull (strstr (description, "runs 2 requests with 0 waiting"));
+
+  kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, 3, &cell);
+  g_assert_true (kvp_serving_scene_get_request_at (scene, cell.x + 1, cell.y + 1, &request));
+  g_assert_cmpuint (request, ==, 1);
+  g_assert_false (kvp_serving_scene_get_request_at (scene, 1, 1, &request));
+
+  /* Selecting it draws something over the picture. */
+  g_assert_cmpint (memcmp (cairo_image_surface_get_data (plain), cairo_image_surface_get_data (selected),
+                           (gsize) cairo_image_surface_get_stride (plain) * HEIGHT), !=, 0);
+  cairo_surface_destroy (plain);
+  cairo_surface_destroy (selected);
+}
+
+/* Exports: PNG, SVG and PDF are written; a step past the end names the
+ * number of steps and writes nothing. */
+static void
+test_export (void)
+{
+  g_autoptr(KvpServingSteps) steps = new_sharegpt_steps (50, 256, KVP_SCHEME_MAX);
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-serving-XXXXXX", NULL);
+  static const char *names[] = { "a.png", "a.svg", "a.pdf" };
+  guint n = kvp_serving_steps_get_n_steps (steps);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      g_assert_true (kvp_export_write_serving (steps, n / 2, kvp_theme_get (KVP_THEME_DARK), path, 1280, 800, 1,
+                                               &error));
+      g_assert_no_error (error);
+      g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+      g_assert_cmpuint (length, >, 1000);
+      if (i == 0)
+        {
+          cairo_surface_t *png = cairo_image_surface_create_from_png (path);
+
+          g_assert_cmpint (cairo_image_surface_get_width (png), ==, 1280);
+          g_assert_cmpint (cairo_image_surface_get_height (png), ==, 800);
+          cairo_surface_destroy (png);
+        }
+      g_unlink (path);
+    }
+
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = g_build_filename (dir, "late.png", NULL);
+    g_autofree char *count = g_strdup_printf ("%u steps", n);
+
+    g_assert_false (kvp_export_write_serving (steps, n, kvp_theme_get (KVP_THEME_LIGHT), path, 1280, 800, 1,
+                                              &error));
+    g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+    g_assert_nonnull (strstr (error->message, count));
+    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  }
+  g_rmdir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* 420 × 360 is the window's smallest picture. */
+  static const int sizes[][2] = { { 1600, 1000 }, { 640, 400 }, { 420, 360 }, { 1920, 1080 }, { 3840, 2160 } };
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/serving-render/classes-match-simulation", test_classes_match_simulation);
+  g_test_add_data_func ("/serving-render/request-colors/light", GUINT_TO_POINTER (KVP_THEME_LIGHT),
+                        test_request_colors_on_pixels);
+  g_test_add_data_func ("/serving-render/request-colors/dark", GUINT_TO_POINTER (KVP_THEME_DARK),
+                        test_request_colors_on_pixels);
+  g_test_add_func ("/serving-render/hues-distinct", test_hues_distinct);
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/serving-render/layout/%dx%d", sizes[i][0], sizes[i][1]);
+
+      g_test_add_data_func (path, sizes[i], test_layout);
+    }
+  g_test_add_func ("/serving-render/transition", test_transition);
+  g_test_add_func ("/serving-render/huge-pool", test_huge_pool);
+  g_test_add_func ("/serving-render/request-text", test_request_text);
+  g_test_add_func ("/serving-render/export", test_export);
+
+  return g_test_run ();
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-serving-steps.c: the serving view's time axis — the union of the
+ * clocks two schemes recorded, what each scheme did at each step of it, and
+ * a step past the end refused with the number of steps. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "kvp-error.h"
+#include "kvp-serving-steps.h"
+
+static KvpServingSteps *
+new_steps (KvpScheme compared)
+{
+  /* Late arrivals leave idle gaps, which each scheme skips on its own. */
+  static const KvpRequest requests[] = {
+    { 8, 6, 0.00, 0 }, { 30, 3, 0.00, 0 }, { 12, 9, 0.04, 1 },
+    { 17, 4, 2.00, 50 }, { 40, 9, 2.00, 50 }, { 3, 30, 4.00, 100 },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = kvp_workload_new_from_requests (requests, G_N_ELEMENTS (requests), 64, &error);
+  g_autoptr(KvpSimulation) sim = NULL;
+  KvpSimConfig config = { 4, 16, 64, 0 };
+  KvpServingSteps *steps;
+
+  g_assert_no_error (error);
+  sim = kvp_simulation_new (workload, &config, &error);
+  g_assert_no_error (error);
+  steps = kvp_serving_steps_new (sim, compared, &error);
+  g_assert_no_error (error);
+
+  return steps;
+}
+
+static void
+test_union (void)
+{
+  for (KvpScheme compared = KVP_SCHEME_MAX; compared < KVP_N_SCHEMES; compared++)
+    {
+      g_autoptr(KvpServingSteps) steps = new_steps (compared);
+      KvpSimulation *sim = kvp_serving_steps_get_simulation (steps);
+      guint n = kvp_serving_steps_get_n_steps (steps);
+      const KvpScheme schemes[] = { KVP_SCHEME_PAGED, compared };
+
+      g_assert_cmpint (kvp_serving_steps_get_compared (steps), ==, compared);
+      for (guint k = 1; k < n; k++)
+        g_assert_cmpuint (kvp_serving_steps_get_clock (steps, k - 1), <, kvp_serving_steps_get_clock (steps, k));
+
+      for (guint s = 0; s < G_N_ELEMENTS (schemes); s++)
+        {
+          guint n_recorded, seen = 0;
+          const KvpSimStep *recorded = kvp_simulation_get_steps (sim, schemes[s], &n_recorded);
+
+          /* Every recorded step is a step of the view, found by its clock. */
+          for (guint k = 0; k < n; k++)
+            {
+              KvpServingSchemeStep at;
+              guint32 clock = kvp_serving_steps_get_clock (steps, k);
+
+              kvp_serving_steps_lookup (steps, schemes[s], k, &at);
+              if (at.recorded)
+                {
+                  g_assert_cmpuint (recorded[at.step].clock, ==, clock);
+                  g_assert_cmpuint (at.step, ==, seen);
+                  seen++;
+                }
+              else if (at.has_before)
+                g_assert_cmpuint (recorded[at.step].clock, <, clock);
+              else
+                g_assert_cmpuint (recorded[0].clock, >, clock);
+              g_assert_cmpuint (kvp_serving_steps_find_clock (steps, clock), ==, k);
+            }
+          g_assert_cmpuint (seen, ==, n_recorded);
+        }
+
+      /* The two runs differ, so the union is longer than either. */
+      {
+        guint np, nc;
+
+        kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, &np);
+        kvp_simulation_get_steps (sim, compared, &nc);
+        g_assert_cmpuint (n, >=, MAX (np, nc));
+        g_assert_cmpuint (n, <=, np + nc);
+      }
+    }
+}
+
+static void
+test_check_step (void)
+{
+  g_autoptr(KvpServingSteps) steps = new_steps (KVP_SCHEME_MAX);
+  g_autoptr(GError) error = NULL;
+  guint n = kvp_serving_steps_get_n_steps (steps);
+  g_autofree char *says = g_strdup_printf ("has %u steps, 0 to %u", n, n - 1);
+
+  g_assert_true (kvp_serving_steps_check_step (steps, 0, NULL));
+  g_assert_true (kvp_serving_steps_check_step (steps, n - 1, NULL));
+  g_assert_false (kvp_serving_steps_check_step (steps, n, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, says));
+}
+
+/* A simulation without the scheme compared is refused. */
+static void
+test_missing_scheme (void)
+{
+  static const KvpRequest requests[] = { { 8, 6, 0.0, 0 } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = kvp_workload_new_from_requests (requests, 1, 64, &error);
+  KvpSimConfig config = { 4, 16, 64, (1u << KVP_SCHEME_PAGED) | (1u << KVP_SCHEME_MAX) };
+  g_autoptr(KvpSimulation) sim = kvp_simulation_new (workload, &config, &error);
+
+  g_assert_no_error (error);
+  g_assert_null (kvp_serving_steps_new (sim, KVP_SCHEME_POW2, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "pow2"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/core/serving-steps/union", test_union);
+  g_test_add_func ("/core/serving-steps/check-step", test_check_step);
+  g_test_add_func ("/core/serving-steps/missing-scheme", test_missing_scheme);
+
+  return g_test_run ();
+}

@@ -1,0 +1,562 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-serving-window.c: the serving view in the window — the view switch,
+ * the controls' accessible names, a simulation run off the main thread and
+ * shown, scrubbing, playing, the accessible description, a request's block
+ * table, reduced animations, and a workload file that cannot be read. */
+
+#define G_LOG_DOMAIN "kvpage-test"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+
+#include "kvp-export.h"
+#include "kvp-format.h"
+#include "kvp-serving-paint.h"
+#include "kvp-window.h"
+#include "kvp-window-private.h"
+
+/* Runs the main loop until done (data) is TRUE, for at most 10 s. */
+static gboolean
+iterate_until (gboolean (*done) (gpointer),
+               gpointer   data)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!done (data) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+
+  return done (data);
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+static void
+iterate_for (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  never (NULL);
+}
+
+static gboolean
+has_size (gpointer data)
+{
+  return gtk_widget_get_width (data) > 0;
+}
+
+static gboolean
+simulated (gpointer data)
+{
+  return !kvp_serving_controls_is_busy (data) && kvp_serving_controls_get_simulation (data) != NULL;
+}
+
+static gboolean
+settled (gpointer data)
+{
+  return !kvp_serving_controls_is_busy (data);
+}
+
+static gpointer
+control (KvpServingControls *controls,
+         const char         *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (controls), KVP_TYPE_SERVING_CONTROLS, name);
+
+  g_assert_nonnull (child);
+  return child;
+}
+
+static void
+assert_name (gpointer    widget,
+             const char *name)
+{
+  g_autofree char *error = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget),
+                                                               GTK_ACCESSIBLE_PROPERTY_LABEL, name);
+
+  g_assert_null (error);
+}
+
+/* A window in the serving view with a small run (50 requests). */
+static KvpWindow *
+show_serving (void)
+{
+  KvpWindow *window = kvp_window_new (NULL, NULL, NULL);
+  KvpServingControls *controls = _kvp_window_get_serving_controls (window);
+
+  g_object_ref (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (iterate_until (has_size, kvp_window_get_canvas (window)));
+
+  gtk_spin_button_set_value (control (controls, "requests_spin"), 50);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "serving");
+  g_assert_true (iterate_until (simulated, controls));
+  g_assert_true (iterate_until (has_size, _kvp_window_get_serving_canvas (window)));
+
+  return window;
+}
+
+static void
+close_window (KvpWindow *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_TOGGLE_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
+        return child;
+      found = find_button (child, label);
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The picture the view shows. */
+static gpointer
+shown (KvpWindow *window)
+{
+  GtkWidget *stack = gtk_widget_get_parent (GTK_WIDGET (kvp_window_get_canvas (window)));
+
+  return gtk_stack_get_visible_child (GTK_STACK (stack));
+}
+
+/* The switch in the header bar, named exactly "Sequence" and "Serving",
+ * shows one picture or the other and the serving controls with the second. */
+static void
+test_switch (void)
+{
+  KvpWindow *window = kvp_window_new (NULL, NULL, NULL);
+  GtkWidget *titlebar = gtk_window_get_titlebar (GTK_WINDOW (window));
+  GtkWidget *sequence = find_button (titlebar, "Sequence");
+  GtkWidget *serving = find_button (titlebar, "Serving");
+  KvpServingControls *controls = _kvp_window_get_serving_controls (window);
+  GtkWidget *serving_canvas = GTK_WIDGET (_kvp_window_get_serving_canvas (window));
+  static const struct
+  {
+    const char *child;
+    const char *name;
+  } names[] = {
+    { "workload_dropdown", "Workload" }, { "requests_spin", "Requests" }, { "rate_spin", "Request rate" },
+    { "seed_spin", "Seed" }, { "scheme_dropdown", "Compared with" }, { "play_button", "Play/Pause" },
+    { "step_scale", "Step" }, { "speed_dropdown", "Speed" },
+  };
+
+  g_object_ref (window);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (iterate_until (has_size, kvp_window_get_canvas (window)));
+
+  g_assert_nonnull (sequence);
+  g_assert_nonnull (serving);
+  assert_name (sequence, "Sequence");
+  assert_name (serving, "Serving");
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    assert_name (control (controls, names[i].child), names[i].name);
+  g_assert_cmpstr (gtk_button_get_label (control (controls, "open_button")), ==, "Open Workload File…");
+
+  /* Sequence first; nothing is simulated until the view is shown. */
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (sequence)));
+  g_assert_true (shown (window) == kvp_window_get_canvas (window));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (controls)));
+  g_assert_null (kvp_serving_controls_get_simulation (controls));
+
+  gtk_spin_button_set_value (control (controls, "requests_spin"), 20);
+  gtk_widget_activate (serving);
+  g_assert_true (iterate_until (simulated, controls));
+  g_assert_true (iterate_until (has_size, serving_canvas));
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (serving)));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (controls)));
+  g_assert_true (shown (window) == serving_canvas);
+
+  gtk_widget_activate (sequence);
+  /* A button activated by the keyboard clicks after a moment. */
+  iterate_for (400);
+  g_assert_true (shown (window) == kvp_window_get_canvas (window));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (controls)));
+
+  close_window (window);
+}
+
+static gboolean
+description_at_step (gpointer data)
+{
+  KvpServingCanvas *canvas = data;
+  const char *description = kvp_serving_canvas_get_description (canvas);
+  g_autofree char *step = kvp_format_count (kvp_serving_canvas_get_step (canvas));
+  g_autofree char *prefix = g_strdup_printf ("Step %s of ", step);
+
+  return description != NULL && g_str_has_prefix (description, prefix);
+}
+
+/* The Step slider scrubs; the canvas' accessible description says what the
+ * step shows, with the figures of the scene drawn. */
+static void
+test_scrub (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpServingControls *controls = _kvp_window_get_serving_controls (window);
+  KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
+  GtkAdjustment *adjustment = gtk_range_get_adjustment (control (controls, "step_scale"));
+  KvpServingSteps *steps = kvp_serving_canvas_get_steps (canvas);
+  guint n = kvp_serving_steps_get_n_steps (steps);
+  g_autofree char *sentence = NULL;
+  g_autofree char *error = NULL;
+  const KvpSimStep *totals;
+  g_autofree char *running = NULL;
+
+  g_assert_cmpuint (n, >, 20);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), ==, n - 1);
+
+  gtk_adjustment_set_value (adjustment, 20);
+  g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, 20);
+  g_assert_true (iterate_until (description_at_step, canvas));
+  g_assert_cmpuint (kvp_serving_scene_get_step (kvp_serving_canvas_get_scene (canvas)), ==, 20);
+
+  /* The sentence is the scene's, and the accessible description holds it. */
+  sentence = kvp_serving_scene_dup_description (kvp_serving_canvas_get_scene (canvas));
+  g_assert_cmpstr (kvp_serving_canvas_get_description (canvas), ==, sentence);
+  error = gtk_test_accessible_check_property (GTK_ACCESSIBLE (canvas), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                              sentence);
+  g_assert_null (error);
+  totals = kvp_serving_scene_get_totals (kvp_serving_canvas_get_scene (canvas), KVP_SERVING_PANEL_PAGED);
+  running = g_strdup_printf ("PagedAttention runs %u requests with %u waiting", totals->n_running,
+                             totals->n_waiting);
+  g_assert_nonnull (strstr (sentence, running));
+  g_assert_nonnull (strstr (gtk_label_get_label (control (controls, "step_label")), "Step 20 of"));
+
+  /* Past the end is the last step. */
+  kvp_serving_canvas_set_step (canvas, n + 100);
+  g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, n - 1);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, n - 1);
+
+  close_window (window);
+}
+
+static gboolean
+moved (gpointer data)
+{
+  return kvp_serving_canvas_get_step (data) >= 5;
+}
+
+/* Whether a shortcut of the window sends Space to win.toggle-play. */
+static gboolean
+space_plays (KvpWindow *window)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
+          g_autofree char *action = gtk_shortcut_action_to_string (gtk_shortcut_get_action (shortcut));
+
+          if (g_strcmp0 (trigger, "space") == 0 && g_strcmp0 (action, "action(win.toggle-play)") == 0)
+            return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+/* Play/Pause advances the steps and stops them; the button follows. */
+static void
+test_play (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpServingControls *controls = _kvp_window_get_serving_controls (window);
+  KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
+  GtkToggleButton *play = control (controls, "play_button");
+  guint at;
+
+  g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, 0);
+  gtk_widget_activate (GTK_WIDGET (play));
+  iterate_for (400);
+  g_assert_true (kvp_serving_canvas_get_playing (canvas));
+  g_assert_true (iterate_until (moved, canvas));
+
+  kvp_serving_controls_toggle_play (controls);
+  g_assert_false (kvp_serving_canvas_get_playing (canvas));
+  g_assert_false (gtk_toggle_button_get_active (play));
+  at = kvp_serving_canvas_get_step (canvas);
+  iterate_for (300);
+  g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, at);
+
+  /* Playing from the last step starts over. */
+  kvp_serving_canvas_set_step (canvas, G_MAXUINT);
+  kvp_serving_controls_toggle_play (controls);
+  g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), <, 5);
+  g_assert_true (gtk_toggle_button_get_active (play));
+
+  /* Space is win.toggle-play, which pauses and plays again. */
+  g_assert_true (space_plays (window));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-play", NULL);
+  g_assert_false (kvp_serving_canvas_get_playing (canvas));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-play", NULL);
+  g_assert_true (kvp_serving_canvas_get_playing (canvas));
+
+  /* Leaving the view pauses, and Space no longer plays. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "sequence");
+  g_assert_false (kvp_serving_canvas_get_playing (canvas));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "toggle-play"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-play", NULL);
+  g_assert_false (kvp_serving_canvas_get_playing (canvas));
+
+  close_window (window);
+}
+
+static gboolean
+has_block_table (gpointer data)
+{
+  const char *description = kvp_serving_canvas_get_description (data);
+
+  return description != NULL && strstr (description, "block table") != NULL;
+}
+
+/* Sends a key to the canvas' own key controller, as a key press would. */
+static gboolean
+press_key (KvpServingCanvas *canvas,
+           guint             keyval)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (canvas));
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        g_signal_emit_by_name (controller, "key-pressed", keyval, 0, 0, &handled);
+    }
+
+  return handled;
+}
+
+/* A request picked shows its block table, also in the description. */
+static void
+test_select (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
+  KvpServingScene *scene;
+  const KvpSimSnapshot *snap;
+  cairo_rectangle_t cell;
+  guint32 request;
+
+  kvp_serving_canvas_set_step (canvas, 3);
+  g_assert_true (iterate_until (description_at_step, canvas));
+  scene = kvp_serving_canvas_get_scene (canvas);
+  snap = kvp_serving_scene_get_snapshot (scene, KVP_SERVING_PANEL_PAGED);
+  g_assert_nonnull (snap);
+  g_assert_cmpuint (snap->n_running, >, 0);
+
+  request = snap->running[0];
+  kvp_serving_canvas_select (canvas, request);
+  g_assert_true (iterate_until (has_block_table, canvas));
+  g_assert_nonnull (strstr (kvp_serving_canvas_get_description (canvas), "0→"));
+
+  /* Where the pointer would find it. */
+  g_assert_true (kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED,
+                                                   snap->requests[request].blocks[0], &cell));
+  g_assert_true (kvp_serving_scene_get_request_at (scene, cell.x + 1, cell.y + 1, &request));
+  g_assert_cmpuint (request, ==, snap->running[0]);
+
+  /* The arrow keys move through the running requests in admission order,
+   * Escape lets go. */
+  if (snap->n_running > 1)
+    {
+      press_key (canvas, GDK_KEY_Right);
+      g_assert_cmpuint (kvp_serving_canvas_get_selected (canvas), ==, snap->running[1]);
+      press_key (canvas, GDK_KEY_Left);
+      g_assert_cmpuint (kvp_serving_canvas_get_selected (canvas), ==, snap->running[0]);
+      press_key (canvas, GDK_KEY_End);
+      g_assert_cmpuint (kvp_serving_canvas_get_selected (canvas), ==, snap->running[snap->n_running - 1]);
+    }
+  g_assert_true (press_key (canvas, GDK_KEY_Escape));
+  g_assert_cmpuint (kvp_serving_canvas_get_selected (canvas), ==, KVP_SERVING_NO_REQUEST);
+  g_assert_null (strstr (kvp_serving_canvas_get_description (canvas), "block table"));
+  g_assert_true (gtk_widget_get_focusable (GTK_WIDGET (canvas)));
+
+  close_window (window);
+}
+
+/* With animations off a new step is drawn settled at once. */
+static void
+test_reduce_animations (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
+
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", TRUE, NULL);
+  /* A step on screen first, to ease from. */
+  g_assert_true (iterate_until (description_at_step, canvas));
+  kvp_serving_canvas_set_step (canvas, 4);
+  g_assert_true (iterate_until (description_at_step, canvas));
+  g_assert_cmpfloat (kvp_serving_scene_get_duration (kvp_serving_canvas_get_scene (canvas)), >, 0.0);
+
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  kvp_serving_canvas_set_step (canvas, 8);
+  g_assert_true (iterate_until (description_at_step, canvas));
+  g_assert_cmpfloat (kvp_serving_scene_get_duration (kvp_serving_canvas_get_scene (canvas)), ==, 0.0);
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", TRUE, NULL);
+
+  close_window (window);
+}
+
+/* The pool is the window's: a new block count runs a new simulation; the
+ * scheme compared changes without one. */
+static void
+test_pool_and_scheme (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpServingControls *controls = _kvp_window_get_serving_controls (window);
+  KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
+  KvpSimulation *before = kvp_serving_controls_get_simulation (controls);
+
+  gtk_drop_down_set_selected (control (controls, "scheme_dropdown"), 2);
+  g_assert_true (kvp_serving_controls_get_simulation (controls) == before);
+  g_assert_cmpint (kvp_serving_steps_get_compared (kvp_serving_canvas_get_steps (canvas)), ==, KVP_SCHEME_ORACLE);
+
+  kvp_state_set_value (kvp_window_get_state (window), KVP_PARAM_NUM_BLOCKS, 300);
+  g_assert_true (iterate_until (settled, controls));
+  g_assert_true (kvp_serving_controls_get_simulation (controls) != before);
+  g_assert_cmpuint (kvp_simulation_get_config (kvp_serving_controls_get_simulation (controls))->num_blocks, ==, 300);
+
+  close_window (window);
+}
+
+/* A workload file that cannot be read is said under the controls, and
+ * nothing is shown rather than an old run. */
+static void
+test_bad_workload_file (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpServingControls *controls = _kvp_window_get_serving_controls (window);
+  KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
+
+  kvp_serving_controls_set_workload_file (controls, "/nonexistent/requests.csv");
+  g_assert_cmpuint (gtk_drop_down_get_selected (control (controls, "workload_dropdown")), ==, 2);
+  g_assert_true (iterate_until (settled, controls));
+  g_assert_nonnull (strstr (kvp_serving_controls_get_status (controls), "requests.csv"));
+  g_assert_null (kvp_serving_canvas_get_steps (canvas));
+
+  close_window (window);
+}
+
+static void
+exported_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GError **error = user_data;
+
+  if (!kvp_window_export_finish (KVP_WINDOW (source), result, error) && *error == NULL)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "failed without an error");
+  else if (*error == NULL)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "written");
+}
+
+static gboolean
+has_error (gpointer data)
+{
+  return *(GError **) data != NULL;
+}
+
+/* Export Image… in the serving view writes the step shown, the same picture
+ * the command line writes for it, by both the direct and the worker path. */
+static void
+test_export (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-serving-XXXXXX", NULL);
+  g_autofree char *shown = g_build_filename (dir, "shown.png", NULL);
+  g_autofree char *worker = g_build_filename (dir, "worker.png", NULL);
+  g_autofree char *direct = g_build_filename (dir, "direct.png", NULL);
+  g_autofree char *a = NULL, *b = NULL, *c = NULL;
+  gsize la, lb, lc;
+  g_autoptr(GError) error = NULL;
+  GError *async_error = NULL;
+
+  kvp_serving_canvas_set_step (canvas, 7);
+  g_assert_true (kvp_window_export (window, shown, &error));
+  g_assert_no_error (error);
+  kvp_window_export_async (window, worker, NULL, exported_cb, &async_error);
+  g_assert_true (iterate_until (has_error, &async_error));
+  g_assert_error (async_error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_clear_error (&async_error);
+  g_assert_true (kvp_export_write_serving (kvp_serving_canvas_get_steps (canvas), 7,
+                                           kvp_canvas_get_theme (kvp_window_get_canvas (window)), direct,
+                                           KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0, &error));
+
+  g_assert_true (g_file_get_contents (shown, &a, &la, NULL));
+  g_assert_true (g_file_get_contents (worker, &b, &lb, NULL));
+  g_assert_true (g_file_get_contents (direct, &c, &lc, NULL));
+  g_assert_cmpmem (a, la, c, lc);
+  g_assert_cmpmem (b, lb, c, lc);
+
+  /* Copy Image copies the serving picture at the canvas' size. */
+  {
+    g_autoptr(GdkTexture) texture = kvp_serving_canvas_render_texture (canvas);
+
+    g_assert_nonnull (texture);
+    g_assert_cmpint (gdk_texture_get_width (texture), ==, gtk_widget_get_width (GTK_WIDGET (canvas)));
+    g_assert_true (kvp_window_copy (window));
+  }
+
+  g_unlink (shown);
+  g_unlink (worker);
+  g_unlink (direct);
+  g_rmdir (dir);
+  close_window (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  /* The test context keeps accessible properties where they can be read. */
+  g_setenv ("GTK_A11Y", "test", TRUE);
+
+  if (!gtk_init_check ())
+    {
+      g_print ("1..0 # SKIP no display\n");
+      return 0;
+    }
+
+  g_test_add_func ("/ui/serving/switch", test_switch);
+  g_test_add_func ("/ui/serving/scrub", test_scrub);
+  g_test_add_func ("/ui/serving/play", test_play);
+  g_test_add_func ("/ui/serving/select", test_select);
+  g_test_add_func ("/ui/serving/reduce-animations", test_reduce_animations);
+  g_test_add_func ("/ui/serving/pool-and-scheme", test_pool_and_scheme);
+  g_test_add_func ("/ui/serving/bad-workload-file", test_bad_workload_file);
+  g_test_add_func ("/ui/serving/export", test_export);
+
+  return g_test_run ();
+}
