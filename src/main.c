@@ -397,10 +397,13 @@ simulate (GVariantDict    *options,
   g_autoptr(KvpWorkload) workload = NULL;
   g_autoptr(KvpSimulation) sim = NULL;
   KvpWorkloadOptions wopts;
-  KvpSimConfig config = { params->block_size, params->num_blocks, (guint32) params->max_seq_len, 0 };
+  KvpSimConfig config;
   static const char *numbers[] = { "requests", "request-rate", "seed" };
   const char *csv_path = NULL;
   const char *text;
+
+  if (!kvp_deploy_get_sim_config (&deploy, params, &config, &error))
+    goto usage;
 
   kvp_workload_options_init (&wopts);
   /* 0: the generators' default count, or all of a file's requests. */
@@ -436,16 +439,22 @@ simulate (GVariantDict    *options,
   if (json)
     {
       g_autoptr(JsonNode) root = kvp_simulation_to_json (sim);
-      g_autofree char *out = json_to_string (root, TRUE);
+      g_autofree char *out = NULL;
+
+      kvp_deploy_add_sim_json (&deploy, &config, json_node_get_object (root));
+      out = json_to_string (root, TRUE);
 
       g_print ("%s\n", out);
     }
   else if (csv_path == NULL)
     {
-      g_autofree char *description = kvp_simulation_describe (sim);
+      g_autofree char *pool = kvp_deploy_describe_sim_pool (&deploy, &config);
+      g_autofree char *workload_line = kvp_simulation_describe_workload (sim);
+      g_autofree char *description = NULL;
       g_autoptr(GPtrArray) cells = NULL;
       guint n_columns;
 
+      description = pool != NULL ? g_strconcat (workload_line, "\n", pool, NULL) : kvp_simulation_describe (sim);
       cells = kvp_simulation_get_table (sim, &n_columns);
       g_print ("%s\n\n", description);
       print_cells (cells, n_columns, 1);
