@@ -356,6 +356,7 @@ print_gpus (void)
 static KvpSimulation *run_simulation (GVariantDict    *options,
                                      const KvpParams *params,
                                      guint            schemes,
+                                     KvpSimConfig    *out_config,
                                      GError         **error);
 
 /* --export with --view: the serving view's picture, or -1 for the sequence
@@ -372,6 +373,7 @@ export_serving (GVariantDict    *options,
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpSimulation) sim = NULL;
   g_autoptr(KvpServingSteps) steps = NULL;
+  KvpSimConfig config;
   KvpScheme compared = KVP_SCHEME_MAX;
   guint64 step = 0;
   guint mask = 0;
@@ -416,7 +418,7 @@ export_serving (GVariantDict    *options,
       compared = (KvpScheme) g_bit_nth_lsf (others, -1);
     }
 
-  sim = run_simulation (options, params, (1u << KVP_SCHEME_PAGED) | (1u << compared), &error);
+  sim = run_simulation (options, params, (1u << KVP_SCHEME_PAGED) | (1u << compared), &config, &error);
   if (sim != NULL)
     steps = kvp_serving_steps_new (sim, compared, &error);
   if (steps == NULL || !kvp_serving_steps_check_step (steps, step, &error))
@@ -488,18 +490,23 @@ export_picture (GVariantDict    *options,
 
 /* The workload options of --simulate and --view serving: checked (usage
  * mistakes are KVP_ERROR_INVALID), then the simulation run over schemes
- * (0: the ones --schemes names, or all). */
+ * (0: the ones --schemes names, or all) on the pool the memory options give,
+ * which out_config receives. */
 static KvpSimulation *
 run_simulation (GVariantDict    *options,
                 const KvpParams *params,
                 guint            schemes,
+                KvpSimConfig    *out_config,
                 GError         **error)
 {
   g_autoptr(KvpWorkload) workload = NULL;
   KvpWorkloadOptions wopts;
-  KvpSimConfig config = { params->block_size, params->num_blocks, (guint32) params->max_seq_len, schemes };
   static const char *numbers[] = { "requests", "request-rate", "seed" };
   const char *text;
+
+  if (!kvp_deploy_get_sim_config (&deploy, params, out_config, error))
+    return NULL;
+  out_config->schemes = schemes;
 
   kvp_workload_options_init (&wopts);
   /* 0: the generators' default count, or all of a file's requests. */
@@ -513,14 +520,14 @@ run_simulation (GVariantDict    *options,
       return NULL;
 
   if (schemes == 0 && g_variant_dict_lookup (options, "schemes", "&s", &text) &&
-      !kvp_scheme_mask_parse (text, &config.schemes, error))
+      !kvp_scheme_mask_parse (text, &out_config->schemes, error))
     return NULL;
 
   workload = kvp_workload_new (&wopts, error);
   if (workload == NULL)
     return NULL;
 
-  return kvp_simulation_new (workload, &config, error);
+  return kvp_simulation_new (workload, out_config, error);
 }
 
 /* --simulate: the workload options are checked, the simulation run, and
@@ -532,10 +539,11 @@ simulate (GVariantDict    *options,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpSimulation) sim = NULL;
+  KvpSimConfig config;
   const char *csv_path = NULL;
 
   g_variant_dict_lookup (options, "csv", "^&ay", &csv_path);
-  sim = run_simulation (options, params, 0, &error);
+  sim = run_simulation (options, params, 0, &config, &error);
   if (sim == NULL)
     {
       kvp_cli_printerr (error->message);
@@ -551,16 +559,22 @@ simulate (GVariantDict    *options,
   if (json)
     {
       g_autoptr(JsonNode) root = kvp_simulation_to_json (sim);
-      g_autofree char *out = json_to_string (root, TRUE);
+      g_autofree char *out = NULL;
+
+      kvp_deploy_add_sim_json (&deploy, &config, json_node_get_object (root));
+      out = json_to_string (root, TRUE);
 
       g_print ("%s\n", out);
     }
   else if (csv_path == NULL)
     {
-      g_autofree char *description = kvp_simulation_describe (sim);
+      g_autofree char *pool = kvp_deploy_describe_sim_pool (&deploy, &config);
+      g_autofree char *workload_line = kvp_simulation_describe_workload (sim);
+      g_autofree char *description = NULL;
       g_autoptr(GPtrArray) cells = NULL;
       guint n_columns;
 
+      description = pool != NULL ? g_strconcat (workload_line, "\n", pool, NULL) : kvp_simulation_describe (sim);
       cells = kvp_simulation_get_table (sim, &n_columns);
       g_print ("%s\n\n", description);
       print_cells (cells, n_columns, 1);

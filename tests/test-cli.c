@@ -795,6 +795,67 @@ test_vllm_gpu_json (void)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object, "vllm_log")), ==, 2);
 }
 
+/* --simulate on vLLM's pool: 60 GiB // 2 MiB a block = 30,720 blocks,
+ * block 0 the null block, 30,719 to serve (the sizing in test-deploy.c). */
+static void
+test_simulate_vllm_pool (void)
+{
+  g_auto(Run) json = { 0 };
+  g_auto(Run) table = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  JsonObject *workload;
+  JsonObject *pool;
+
+  run_vllm_args (&json, "--simulate", "--json", "--config", "@llama-3-8b.json", "--kv-cache-memory", "60GiB",
+                 "--requests", "200", NULL);
+  g_assert_cmpint (json.status, ==, 0);
+  g_assert_cmpstr (json.err, ==, "");
+  root = parse_object (parser, json.out);
+  g_assert_cmpuint (json_object_get_size (root), ==, 3);
+  workload = json_object_get_object_member (root, "workload");
+  g_assert_cmpint (json_object_get_int_member (workload, "num_blocks"), ==, 30719);
+  g_assert_cmpint (json_object_get_int_member (workload, "token_slots"), ==, 30719 * 16);
+  g_assert_cmpint (json_object_get_int_member (workload, "max_seq_len"), ==, 8192);
+  pool = json_object_get_object_member (root, "pool");
+  g_assert_cmpstr (json_object_get_string_member (pool, "origin"), ==, "vllm");
+  g_assert_cmpint (json_object_get_int_member (pool, "num_gpu_blocks"), ==, 30720);
+  g_assert_cmpint (json_object_get_int_member (pool, "num_blocks"), ==, 30719);
+  g_assert_cmpint (json_object_get_int_member (pool, "kv_cache_memory_bytes"), ==, G_GINT64_CONSTANT (64424509440));
+  g_assert_false (json_object_get_boolean_member (pool, "kv_cache_memory_estimated"));
+  g_assert_cmpint (json_object_get_int_member (scheme_of (root, "paged"), "finished_requests"), ==, 200);
+
+  /* An A100-80GB with 16 GiB of weights: 28,113 blocks, 28,112 served. */
+  run_vllm_args (&table, "--simulate", "--config", "@llama-3-8b.json", "--gpu", "a100-80gb",
+                 "--weights-memory", "16GiB", "--requests", "50", NULL);
+  g_assert_cmpint (table.status, ==, 0);
+  g_assert_nonnull (strstr (table.out, "Pool: 28,112 blocks × 16 = 449,792 token slots for every scheme, "
+                                       "from an estimated 54.91 GiB of KV cache on an NVIDIA A100 80GB "
+                                       "(vLLM’s sizing: 28,113 blocks, less block 0, its null block)"));
+}
+
+/* A model of 131,072 tokens: Max reserves the whole context a request, so
+ * three run at once on an A100's pool, and the run still ends. */
+static void
+test_simulate_long_context (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  JsonObject *max;
+
+  run_vllm_args (&run, "--simulate", "--json", "--config", "@llama-3.1-8b.json", "--gpu", "a100-80gb",
+                 "--requests", "300", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  root = parse_object (parser, run.out);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (root, "workload"), "max_seq_len"), ==,
+                   131072);
+  max = scheme_of (root, "max");
+  g_assert_cmpint (json_object_get_int_member (max, "max_batch_size"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (max, "finished_requests"), ==, 300);
+  g_assert_cmpint (json_object_get_int_member (scheme_of (root, "paged"), "finished_requests"), ==, 300);
+}
+
 static void
 test_vllm_options (void)
 {
@@ -910,6 +971,11 @@ static const struct
   { { "--model", "llama-3-8b", "--gpu", "a100-40gb", "--weights-memory", "40GiB" }, { "No memory is left" } },
   { { "--model", "llama-3-8b", "--gpu", "l4", "--gpu-memory-utilization", "0.1" }, { "No memory is left" } },
   { { "--model", "tinyllama-1.1b", "--kv-cache-memory", "400GiB", "--block-size", "1" }, { "--block-size" } },
+  { { "--simulate", "--config", "@gemma-3-27b-it.json", "--kv-cache-memory", "20GiB" }, { "--simulate", "gemma-3-27b-it", "full-attention" } },
+  { { "--simulate", "--blocks", "100", "--kv-cache-memory", "1GiB" }, { "--blocks", "--kv-cache-memory" } },
+  { { "--simulate", "--config", "@llama-3-8b.json", "--gpu", "a100-80gb", "--blocks", "100" }, { "--blocks", "--gpu" } },
+  /* 16 GiB holds exactly one request of 131,072 tokens, but not beside the null block. */
+  { { "--simulate", "--config", "@llama-3.1-8b.json", "--kv-cache-memory", "16GiB", "--requests", "10" }, { "max scheme", "131072 tokens", "shorter maximum sequence" } },
 };
 
 static void
@@ -965,6 +1031,8 @@ main (int   argc,
   g_test_add_func ("/cli/simulate/csv", test_simulate_csv);
   g_test_add_func ("/cli/simulate/bad-file", test_simulate_bad_file);
   g_test_add_func ("/cli/export/serving", test_export_serving);
+  g_test_add_func ("/cli/simulate/vllm-pool", test_simulate_vllm_pool);
+  g_test_add_func ("/cli/simulate/long-context", test_simulate_long_context);
   for (guint i = 0; i < G_N_ELEMENTS (simulate_bad_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/cli/simulate/bad-input/%u", i);

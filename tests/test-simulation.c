@@ -426,8 +426,10 @@ test_never_fits (void)
   sim = kvp_simulation_new (workload, &max, &error);
   g_assert_null (sim);
   g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
-  g_assert_nonnull (strstr (error->message, "Request 0"));
-  g_assert_nonnull (strstr (error->message, "max"));
+  g_assert_nonnull (strstr (error->message, "No request"));
+  g_assert_nonnull (strstr (error->message, "max scheme"));
+  g_assert_nonnull (strstr (error->message, "64 tokens"));
+  g_assert_nonnull (strstr (error->message, "is 32"));
   g_clear_error (&error);
 
   sim = kvp_simulation_new (workload, &oracle, &error);

@@ -13,6 +13,7 @@
 #include "kvp-cli.h"
 #include "kvp-deploy.h"
 #include "kvp-error.h"
+#include "kvp-format.h"
 
 void
 kvp_deploy_clear (KvpDeploy *self)
@@ -365,4 +366,117 @@ kvp_deploy_add_json (const KvpDeploy *self,
       json_object_set_boolean_member (object, "weights_estimated", self->weights_estimated);
       set_uint (object, "activation_bytes", self->budget.activation_bytes);
     }
+}
+
+gboolean
+kvp_deploy_get_sim_config (const KvpDeploy  *self,
+                           const KvpParams  *params,
+                           KvpSimConfig     *out_config,
+                           GError          **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (params != NULL, FALSE);
+  g_return_val_if_fail (out_config != NULL, FALSE);
+
+  /* A sliding or chunked layer keeps only its window's blocks, and vLLM
+   * gives each kind its own groups of the shared pool; charging those layers
+   * in full, or leaving them out, would both simulate a different model. */
+  if (self->config != NULL && kvp_model_config_count_layers (self->config, KVP_LAYER_FULL) <
+                              self->config->model.num_layers)
+    {
+      guint full = kvp_model_config_count_layers (self->config, KVP_LAYER_FULL);
+
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--simulate serves one pool of full-attention blocks, and the --config model %s has %u of its %u "
+                     "layers with sliding-window or chunked attention, whose blocks vLLM frees as the window moves: "
+                     "kvpage gives no simulation rather than a wrong one."),
+                   self->config->name, self->config->model.num_layers - full, self->config->model.num_layers);
+      return FALSE;
+    }
+
+  out_config->block_size = params->block_size;
+  out_config->num_blocks = params->num_blocks;
+  out_config->max_seq_len = (guint32) params->max_seq_len;
+  out_config->schemes = 0;
+
+  if (self->sizing != NULL)
+    {
+      /* kvp_deploy_apply () has checked num_gpu_blocks fits in 32 bits. */
+      if (self->sizing->num_gpu_blocks < 2)
+        {
+          g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                       _("vLLM’s sizing leaves no block beside its null block: give more KV cache memory."));
+          return FALSE;
+        }
+      out_config->num_blocks = (guint32) (self->sizing->num_gpu_blocks - 1);
+    }
+
+  return TRUE;
+}
+
+char *
+kvp_deploy_describe_sim_pool (const KvpDeploy    *self,
+                              const KvpSimConfig *config)
+{
+  g_autofree char *usable = NULL;
+  g_autofree char *all = NULL;
+  g_autofree char *slots = NULL;
+  g_autofree char *gib = NULL;
+  g_autofree char *max_len = NULL;
+  g_autofree char *origin = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (config != NULL, NULL);
+
+  if (self->sizing == NULL)
+    return NULL;
+
+  /* Grouped as vLLM's log groups them, so the figures can be compared. */
+  usable = kvp_vllm_format_thousands (config->num_blocks);
+  all = kvp_vllm_format_thousands (self->sizing->num_gpu_blocks);
+  slots = kvp_vllm_format_thousands ((guint64) config->num_blocks * config->block_size);
+  gib = kvp_vllm_format_gib (self->sizing->input.available_bytes);
+  max_len = kvp_vllm_format_thousands (config->max_seq_len);
+
+  if (!self->has_budget)
+    /* Translators: %s is a size in GiB as vLLM logs it, such as 56.0. */
+    origin = g_strdup_printf (_("%s GiB of KV cache"), gib);
+  else if (self->gpu != NULL)
+    /* Translators: a size in GiB, then a GPU's name. */
+    origin = g_strdup_printf (_("an estimated %s GiB of KV cache on an %s"), gib, self->gpu->name);
+  else
+    {
+      g_autofree char *total = kvp_format_bytes (self->gpu_memory_bytes);
+
+      /* Translators: a size in GiB, then the GPU's total memory. */
+      origin = g_strdup_printf (_("an estimated %s GiB of KV cache on a GPU of %s"), gib, total);
+    }
+
+  /* Translators: usable blocks, block size, token slots, where the KV memory
+   * comes from, vLLM's blocks, the Max scheme's reservation. */
+  return g_strdup_printf (_("Pool: %s blocks × %u = %s token slots for every scheme, from %s (vLLM’s sizing: "
+                            "%s blocks, less block 0, its null block); maximum sequence %s tokens."),
+                          usable, config->block_size, slots, origin, all, max_len);
+}
+
+void
+kvp_deploy_add_sim_json (const KvpDeploy    *self,
+                         const KvpSimConfig *config,
+                         JsonObject         *root)
+{
+  JsonObject *pool;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (config != NULL);
+  g_return_if_fail (root != NULL);
+
+  if (self->sizing == NULL)
+    return;
+
+  pool = json_object_new ();
+  json_object_set_string_member (pool, "origin", "vllm");
+  set_uint (pool, "num_blocks", config->num_blocks);
+  set_uint (pool, "token_slots", (guint64) config->num_blocks * config->block_size);
+  kvp_deploy_add_json (self, pool);
+  json_object_set_object_member (root, "pool", pool);
 }

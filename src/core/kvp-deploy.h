@@ -11,6 +11,7 @@
 #include "kvp-comparison.h"
 #include "kvp-gpu.h"
 #include "kvp-model-config.h"
+#include "kvp-simulation.h"
 #include "kvp-vllm.h"
 
 G_BEGIN_DECLS
@@ -71,6 +72,25 @@ gboolean kvp_deploy_apply (KvpDeploy  *self,
 /* The vLLM and GPU members --json adds. */
 void     kvp_deploy_add_json (const KvpDeploy *self,
                               JsonObject      *object);
+
+/* --simulate's pool, after kvp_deploy_apply (): params' blocks, or with a GPU
+ * or KV memory vLLM's num_gpu_blocks − 1, because block 0 is vLLM's null
+ * block and never holds a token.  The simulation is one uniform pool of
+ * full-attention blocks, so a config with sliding-window or chunked layers
+ * is refused (KVP_ERROR_INVALID) rather than simulated wrongly. */
+gboolean kvp_deploy_get_sim_config  (const KvpDeploy   *self,
+                                     const KvpParams   *params,
+                                     KvpSimConfig      *out_config,
+                                     GError           **error);
+/* The line above --simulate's table saying where the pool comes from; NULL
+ * when it is params' own block count (kvp_simulation_describe () says it). */
+char    *kvp_deploy_describe_sim_pool (const KvpDeploy    *self,
+                                       const KvpSimConfig *config);
+/* Adds "pool" to --simulate's JSON when vLLM's sizing made the pool: the
+ * usable blocks and token slots, and what kvp_deploy_add_json () adds. */
+void     kvp_deploy_add_sim_json    (const KvpDeploy    *self,
+                                     const KvpSimConfig *config,
+                                     JsonObject         *root);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (KvpDeploy, kvp_deploy_clear)
 

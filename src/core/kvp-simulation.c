@@ -246,6 +246,15 @@ check_fits (KvpSimulation  *self,
 
           smallest = MIN (smallest, rounded);
 
+          /* Max reserves the same for everyone: the length to change is
+           * the maximum sequence, not a request's. */
+          if (rounded > largest_block && scheme == KVP_SCHEME_MAX)
+            {
+              g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                           _("No request can run with the max scheme: it reserves the maximum sequence, %u tokens, a request (a block of %" PRIu64 " slots), and the largest block of the %" PRIu64 "-slot pool is %" PRIu64 ": reserve a shorter maximum sequence, or leave the max scheme out."),
+                           config->max_seq_len, rounded, self->n_slots, largest_block);
+              return FALSE;
+            }
           if (rounded > largest_block)
             {
               g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
@@ -1272,7 +1281,7 @@ kvp_simulation_get_table (KvpSimulation *self,
 }
 
 char *
-kvp_simulation_describe (KvpSimulation *self)
+kvp_simulation_describe_workload (KvpSimulation *self)
 {
   g_autofree char *arrivals = NULL;
   g_autofree char *source = NULL;
@@ -1288,13 +1297,26 @@ kvp_simulation_describe (KvpSimulation *self)
              ? g_strdup_printf (_("Poisson arrivals at %g requests/s"), rate)
              : g_strdup (_("all arriving at once"));
 
-  return g_strdup_printf (_("Workload %s: %u requests, seed %" PRIu64 ", %s; mean prompt %.1f, mean output %.1f tokens.\n"
-                            "Pool: %u blocks × %u = %" PRIu64 " token slots for every scheme; maximum sequence %u tokens."),
+  return g_strdup_printf (_("Workload %s: %u requests, seed %" PRIu64 ", %s; mean prompt %.1f, mean output %.1f tokens."),
                           source, n, kvp_workload_get_seed (self->workload), arrivals,
                           kvp_workload_get_mean_prompt (self->workload),
-                          kvp_workload_get_mean_output (self->workload),
+                          kvp_workload_get_mean_output (self->workload));
+}
+
+char *
+kvp_simulation_describe (KvpSimulation *self)
+{
+  g_autofree char *workload = NULL;
+  g_autofree char *pool = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  workload = kvp_simulation_describe_workload (self);
+  pool = g_strdup_printf (_("Pool: %u blocks × %u = %" PRIu64 " token slots for every scheme; maximum sequence %u tokens."),
                           self->config.num_blocks, self->config.block_size, self->n_slots,
                           self->config.max_seq_len);
+
+  return g_strconcat (workload, "\n", pool, NULL);
 }
 
 gboolean

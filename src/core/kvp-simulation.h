@@ -244,6 +244,8 @@ GPtrArray      *kvp_simulation_get_table    (KvpSimulation       *self,
                                              guint               *n_columns);
 /* One line each on the workload and the pool, for above the table. */
 char           *kvp_simulation_describe     (KvpSimulation       *self);
+/* Only the first of those lines, for when the pool is described elsewhere. */
+char           *kvp_simulation_describe_workload (KvpSimulation  *self);
 /* kvp_simulation_to_csv () into path, atomically: a temporary file beside
  * it, then renamed.  KVP_ERROR_FAILED when writing fails. */
 gboolean        kvp_simulation_write_csv    (KvpSimulation       *self,

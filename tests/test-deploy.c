@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-deploy.c: --simulate's pool from vLLM's sizing, against hand-computed
+ * figures: the null block left out, the hybrid models refused, the line and
+ * the JSON that say where the pool comes from. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "kvp-deploy.h"
+#include "kvp-error.h"
+
+#define GIB (G_GUINT64_CONSTANT (1) << 30)
+
+/* A deploy of a config written for the tests, its params as --config sets
+ * them (the model's context, its dtype, blocks of 16). */
+static void
+init_with_config (KvpDeploy  *deploy,
+                  KvpParams  *params,
+                  const char *file)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "configs", file, NULL);
+
+  memset (deploy, 0, sizeof *deploy);
+  kvp_params_init_default (params);
+  deploy->config = kvp_model_config_new_from_file (path, &error);
+  g_assert_no_error (error);
+  params->model = &deploy->config->model;
+  params->max_seq_len = deploy->config->model.max_context;
+  params->dtype = deploy->config->dtype;
+}
+
+/* Llama-3-8B, bf16, B = 16: a page of one layer is 16 × 2 × 8 × 128 × 2 =
+ * 65,536 bytes, one group of 32 layers, so a block is 2 MiB over the model.
+ * 60 GiB → 30,720 blocks, block 0 vLLM's null block: 30,719 to serve. */
+static void
+test_kv_cache_memory (void)
+{
+  g_auto(KvpDeploy) deploy = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(JsonObject) root = json_object_new ();
+  KvpParams params;
+  KvpSimConfig config;
+  JsonObject *pool;
+
+  init_with_config (&deploy, &params, "llama-3-8b.json");
+  deploy.kv_cache_bytes = 60 * GIB;
+  g_assert_true (kvp_deploy_apply (&deploy, &params, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (deploy.sizing->num_gpu_blocks, ==, 30720);
+
+  g_assert_true (kvp_deploy_get_sim_config (&deploy, &params, &config, &error));
+  g_assert_cmpuint (config.num_blocks, ==, 30719);
+  g_assert_cmpuint (config.block_size, ==, 16);
+  g_assert_cmpuint (config.max_seq_len, ==, 8192);
+  g_assert_cmpuint (config.schemes, ==, 0);
+
+  line = kvp_deploy_describe_sim_pool (&deploy, &config);
+  g_assert_nonnull (strstr (line, "30,719 blocks × 16 = 491,504 token slots"));
+  g_assert_nonnull (strstr (line, "from 60.0 GiB of KV cache"));
+  g_assert_nonnull (strstr (line, "30,720 blocks, less block 0, its null block"));
+  g_assert_null (strstr (line, "estimated"));
+
+  kvp_deploy_add_sim_json (&deploy, &config, root);
+  pool = json_object_get_object_member (root, "pool");
+  g_assert_cmpstr (json_object_get_string_member (pool, "origin"), ==, "vllm");
+  g_assert_cmpint (json_object_get_int_member (pool, "num_blocks"), ==, 30719);
+  g_assert_cmpint (json_object_get_int_member (pool, "token_slots"), ==, 491504);
+  g_assert_cmpint (json_object_get_int_member (pool, "num_gpu_blocks"), ==, 30720);
+  g_assert_cmpint (json_object_get_int_member (pool, "num_usable_blocks"), ==, 30719);
+  g_assert_cmpint (json_object_get_int_member (pool, "kv_cache_memory_bytes"), ==, (gint64) (60 * GIB));
+  g_assert_false (json_object_get_boolean_member (pool, "kv_cache_memory_estimated"));
+  g_assert_false (json_object_has_member (pool, "gpu"));
+}
+
+/* An A100-80GB with 16 GiB of weights: ceil (85,093,777,408 × 0.92) =
+ * 78,286,275,216 requested, less the weights and the 2 GiB reserve =
+ * 58,958,922,384 bytes, // 2 MiB = 28,113 blocks, 28,112 to serve. */
+static void
+test_gpu_weights (void)
+{
+  g_auto(KvpDeploy) deploy = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(JsonObject) root = json_object_new ();
+  KvpParams params;
+  KvpSimConfig config;
+  JsonObject *pool;
+
+  init_with_config (&deploy, &params, "llama-3-8b.json");
+  deploy.gpu = kvp_gpu_lookup ("a100-80gb", &error);
+  g_assert_no_error (error);
+  deploy.weights_bytes = 16 * GIB;
+  g_assert_true (kvp_deploy_apply (&deploy, &params, &error));
+  g_assert_cmpuint (deploy.budget.available_bytes, ==, G_GUINT64_CONSTANT (58958922384));
+
+  g_assert_true (kvp_deploy_get_sim_config (&deploy, &params, &config, &error));
+  g_assert_cmpuint (config.num_blocks, ==, 28112);
+
+  line = kvp_deploy_describe_sim_pool (&deploy, &config);
+  g_assert_nonnull (strstr (line, "28,112 blocks × 16 = 449,792 token slots"));
+  g_assert_nonnull (strstr (line, "an estimated 54.91 GiB of KV cache on an NVIDIA A100 80GB"));
+  g_assert_nonnull (strstr (line, "28,113 blocks"));
+
+  kvp_deploy_add_sim_json (&deploy, &config, root);
+  pool = json_object_get_object_member (root, "pool");
+  g_assert_cmpint (json_object_get_int_member (pool, "num_blocks"), ==, 28112);
+  g_assert_cmpint (json_object_get_int_member (pool, "num_gpu_blocks"), ==, 28113);
+  g_assert_cmpstr (json_object_get_string_member (pool, "gpu"), ==, "a100-80gb");
+  g_assert_cmpint (json_object_get_int_member (pool, "gpu_memory_bytes"), ==, G_GINT64_CONSTANT (85093777408));
+  g_assert_cmpint (json_object_get_int_member (pool, "weights_bytes"), ==, (gint64) (16 * GIB));
+  g_assert_false (json_object_get_boolean_member (pool, "weights_estimated"));
+  g_assert_true (json_object_get_boolean_member (pool, "kv_cache_memory_estimated"));
+}
+
+/* Without a GPU or a KV memory the pool is params' own: nothing to add. */
+static void
+test_blocks_given (void)
+{
+  g_auto(KvpDeploy) deploy = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) root = json_object_new ();
+  KvpParams params;
+  KvpSimConfig config;
+
+  init_with_config (&deploy, &params, "llama-3-8b.json");
+  params.num_blocks = 983;
+  g_assert_true (kvp_deploy_apply (&deploy, &params, &error));
+  g_assert_true (kvp_deploy_get_sim_config (&deploy, &params, &config, &error));
+  g_assert_cmpuint (config.num_blocks, ==, 983);
+  g_assert_null (kvp_deploy_describe_sim_pool (&deploy, &config));
+  kvp_deploy_add_sim_json (&deploy, &config, root);
+  g_assert_cmpuint (json_object_get_size (root), ==, 0);
+}
+
+/* Sliding-window and chunked layers keep only their window: refused. */
+static void
+test_hybrid_refused (void)
+{
+  static const struct
+  {
+    const char *file;
+    const char *says;
+  } cases[] = {
+    { "gemma-3-27b-it.json", "52 of its 62 layers" },
+    { "mistral-7b-v0.1.json", "32 of its 32 layers" },
+    { "llama-4-scout.json", "chunked" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(KvpDeploy) deploy = { 0 };
+      g_autoptr(GError) error = NULL;
+      KvpParams params;
+      KvpSimConfig config = { 0 };
+
+      init_with_config (&deploy, &params, cases[i].file);
+      deploy.kv_cache_bytes = 40 * GIB;
+      /* Llama 4's ten million tokens would not fit 40 GiB at all. */
+      params.max_seq_len = 8192;
+      g_assert_true (kvp_deploy_apply (&deploy, &params, &error));
+      g_assert_false (kvp_deploy_get_sim_config (&deploy, &params, &config, &error));
+      g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, "--simulate"));
+      g_assert_nonnull (strstr (error->message, "full-attention"));
+      g_assert_nonnull (strstr (error->message, cases[i].says));
+      g_assert_cmpuint (config.num_blocks, ==, 0);
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/core/deploy/sim-kv-cache-memory", test_kv_cache_memory);
+  g_test_add_func ("/core/deploy/sim-gpu-weights", test_gpu_weights);
+  g_test_add_func ("/core/deploy/sim-blocks-given", test_blocks_given);
+  g_test_add_func ("/core/deploy/sim-hybrid-refused", test_hybrid_refused);
+
+  return g_test_run ();
+}
