@@ -19,9 +19,31 @@
 typedef struct
 {
   GtkStack           *stack;
-  KvpServingCanvas   *canvas;
+  GtkBox             *sidebar_box;
+  KvpState           *state;     /* the window's, which outlives this */
+  KvpServingCanvas   *canvas;    /* NULL until the view is first wanted */
   KvpServingControls *controls;
 } Serving;
+
+/* The view's canvas and controls are built when first wanted, not with the
+ * window: most launches never show them, and the window maps sooner. */
+static Serving *
+get_serving (KvpWindow *self)
+{
+  Serving *serving = g_object_get_data (G_OBJECT (self), SERVING_KEY);
+
+  if (serving == NULL || serving->canvas != NULL)
+    return serving;
+
+  serving->canvas = KVP_SERVING_CANVAS (kvp_serving_canvas_new ());
+  serving->controls = KVP_SERVING_CONTROLS (kvp_serving_controls_new (serving->state, serving->canvas));
+  gtk_stack_add_named (serving->stack, GTK_WIDGET (serving->canvas), "serving");
+  gtk_widget_set_visible (GTK_WIDGET (serving->controls), FALSE);
+  if (serving->sidebar_box != NULL)
+    gtk_box_prepend (serving->sidebar_box, GTK_WIDGET (serving->controls));
+
+  return serving;
+}
 
 static void
 view_change_state_cb (GSimpleAction *action,
@@ -29,7 +51,7 @@ view_change_state_cb (GSimpleAction *action,
                       gpointer       user_data)
 {
   KvpWindow *self = user_data;
-  Serving *serving = g_object_get_data (G_OBJECT (self), SERVING_KEY);
+  Serving *serving = get_serving (self);
   const char *view = g_variant_get_string (value, NULL);
   gboolean on = g_strcmp0 (view, "serving") == 0;
 
@@ -49,7 +71,7 @@ toggle_play_cb (GSimpleAction *action,
                 GVariant      *parameter,
                 gpointer       user_data)
 {
-  Serving *serving = g_object_get_data (G_OBJECT (user_data), SERVING_KEY);
+  Serving *serving = get_serving (user_data);
 
   kvp_serving_controls_toggle_play (serving->controls);
 }
@@ -98,8 +120,7 @@ _kvp_window_setup_serving (KvpWindow *self,
 
   g_return_if_fail (GTK_IS_OVERLAY (overlay));
 
-  serving->canvas = KVP_SERVING_CANVAS (kvp_serving_canvas_new ());
-  serving->controls = KVP_SERVING_CONTROLS (kvp_serving_controls_new (state, serving->canvas));
+  serving->state = state;
   g_object_set_data_full (G_OBJECT (self), SERVING_KEY, serving, g_free);
 
   /* Both pictures in one place, under the window's notifications. */
@@ -109,13 +130,11 @@ _kvp_window_setup_serving (KvpWindow *self,
   gtk_overlay_set_child (GTK_OVERLAY (overlay), GTK_WIDGET (serving->stack));
   gtk_stack_add_named (serving->stack, canvas, "sequence");
   g_object_unref (canvas);
-  gtk_stack_add_named (serving->stack, GTK_WIDGET (serving->canvas), "serving");
 
   if (GTK_IS_VIEWPORT (controls))
     controls = gtk_viewport_get_child (GTK_VIEWPORT (controls));
   if (GTK_IS_BOX (controls))
-    gtk_box_prepend (GTK_BOX (controls), GTK_WIDGET (serving->controls));
-  gtk_widget_set_visible (GTK_WIDGET (serving->controls), FALSE);
+    serving->sidebar_box = GTK_BOX (controls);
 
   if (GTK_IS_HEADER_BAR (titlebar))
     gtk_header_bar_pack_start (GTK_HEADER_BAR (titlebar), new_view_switch ());
@@ -142,7 +161,7 @@ _kvp_window_setup_serving (KvpWindow *self,
 KvpServingCanvas *
 _kvp_window_get_serving_canvas (KvpWindow *self)
 {
-  Serving *serving = g_object_get_data (G_OBJECT (self), SERVING_KEY);
+  Serving *serving = get_serving (self);
 
   return serving != NULL ? serving->canvas : NULL;
 }
@@ -150,7 +169,7 @@ _kvp_window_get_serving_canvas (KvpWindow *self)
 KvpServingControls *
 _kvp_window_get_serving_controls (KvpWindow *self)
 {
-  Serving *serving = g_object_get_data (G_OBJECT (self), SERVING_KEY);
+  Serving *serving = get_serving (self);
 
   return serving != NULL ? serving->controls : NULL;
 }
@@ -163,7 +182,7 @@ shown_steps (KvpWindow *self,
 {
   Serving *serving = g_object_get_data (G_OBJECT (self), SERVING_KEY);
 
-  if (serving == NULL || g_strcmp0 (gtk_stack_get_visible_child_name (serving->stack), "serving") != 0)
+  if (serving == NULL || serving->canvas == NULL || g_strcmp0 (gtk_stack_get_visible_child_name (serving->stack), "serving") != 0)
     return NULL;
 
   *out_step = kvp_serving_canvas_get_step (serving->canvas);
