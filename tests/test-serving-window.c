@@ -257,9 +257,11 @@ moved (gpointer data)
   return kvp_serving_canvas_get_step (data) >= 5;
 }
 
-/* Whether a shortcut of the window sends Space to win.toggle-play. */
-static gboolean
-space_plays (KvpWindow *window)
+/* The window's shortcut on trigger (as gtk_shortcut_trigger_to_string ()
+ * writes it), or NULL. */
+static GtkShortcut *
+find_shortcut (KvpWindow  *window,
+               const char *trigger)
 {
   g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
 
@@ -272,15 +274,48 @@ space_plays (KvpWindow *window)
       for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
         {
           g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
-          g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
-          g_autofree char *action = gtk_shortcut_action_to_string (gtk_shortcut_get_action (shortcut));
+          g_autofree char *text = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
 
-          if (g_strcmp0 (trigger, "space") == 0 && g_strcmp0 (action, "action(win.toggle-play)") == 0)
-            return TRUE;
+          if (g_strcmp0 (text, trigger) == 0)
+            return shortcut;
         }
     }
 
-  return FALSE;
+  return NULL;
+}
+
+/* Whether a shortcut of the window sends Space to win.toggle-play. */
+static gboolean
+space_plays (KvpWindow *window)
+{
+  GtkShortcut *shortcut = find_shortcut (window, "space");
+  g_autofree char *action = shortcut != NULL ? gtk_shortcut_action_to_string (gtk_shortcut_get_action (shortcut))
+                                             : NULL;
+
+  return g_strcmp0 (action, "action(win.toggle-play)") == 0;
+}
+
+/* Control+1 and Control+2 switch the views through win.view. */
+static void
+test_view_keys (void)
+{
+  KvpWindow *window = show_serving ();
+  const char *views[] = { "sequence", "serving" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      g_autofree char *trigger = g_strdup_printf ("<Control>%u", i + 1);
+      GtkShortcut *shortcut = find_shortcut (window, trigger);
+      g_autoptr(GVariant) state = NULL;
+
+      g_assert_nonnull (shortcut);
+      g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), GTK_SHORTCUT_ACTION_EXCLUSIVE,
+                                                   GTK_WIDGET (window), gtk_shortcut_get_arguments (shortcut)));
+      state = g_action_group_get_action_state (G_ACTION_GROUP (window), "view");
+      g_assert_cmpstr (g_variant_get_string (state, NULL), ==, views[i]);
+    }
+
+  close_window (window);
 }
 
 /* Play/Pause advances the steps and stops them; the button follows. */
@@ -552,6 +587,7 @@ main (int   argc,
   g_test_add_func ("/ui/serving/switch", test_switch);
   g_test_add_func ("/ui/serving/scrub", test_scrub);
   g_test_add_func ("/ui/serving/play", test_play);
+  g_test_add_func ("/ui/serving/view-keys", test_view_keys);
   g_test_add_func ("/ui/serving/select", test_select);
   g_test_add_func ("/ui/serving/reduce-animations", test_reduce_animations);
   g_test_add_func ("/ui/serving/pool-and-scheme", test_pool_and_scheme);

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* kvp-window-serving.c: the serving view in the window — a "Sequence" |
- * "Serving" switch in the header bar (the stateful action win.view; Space is
- * win.toggle-play), the
- * serving canvas beside the sequence canvas in a stack, and the serving
+ * "Serving" switch in the header bar (the stateful action win.view, also on
+ * Control+1 and Control+2; Space is win.toggle-play), the serving canvas beside the sequence canvas in a stack, and the serving
  * controls at the top of the side panel while that view is shown. */
 
 #define G_LOG_DOMAIN "kvpage-ui"
@@ -155,6 +154,15 @@ _kvp_window_setup_serving (KvpWindow *self,
   gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
                                         gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_space, 0),
                                                           gtk_named_action_new ("win.toggle-play")));
+  /* Control+1 and Control+2 switch views, as the header bar's buttons do. */
+  for (guint i = 0; i < 2; i++)
+    {
+      GtkShortcut *shortcut = gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_1 + i, GDK_CONTROL_MASK),
+                                                gtk_named_action_new ("win.view"));
+
+      gtk_shortcut_set_arguments (shortcut, g_variant_new_string (i == 0 ? "sequence" : "serving"));
+      gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), shortcut);
+    }
   gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
 }
 
