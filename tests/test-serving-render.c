@@ -459,6 +459,32 @@ test_huge_pool (void)
   cairo_surface_destroy (surface);
 }
 
+/* A pool too big for cells with gaps but small enough for one block a cell
+ * fills its panel with touching cells of a few pixels each, not a one-pixel
+ * strip; the cells still read back as their requests. */
+static void
+test_dense_pool (void)
+{
+  static const KvpRequest requests[] = { { 4000, 100, 0.0, 0 }, { 2000, 100, 0.0, 0 } };
+  g_autoptr(KvpServingSteps) steps = new_steps (requests, G_N_ELEMENTS (requests), 16, 28646, 8192,
+                                                KVP_SCHEME_MAX);
+  g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, 0, kvp_theme_get (KVP_THEME_LIGHT), 1280, 760);
+  cairo_surface_t *surface = render (scene, 0.0, KVP_SERVING_NO_REQUEST);
+  const KvpSimSnapshot *paged = kvp_serving_scene_get_snapshot (scene, KVP_SERVING_PANEL_PAGED);
+  cairo_rectangle_t grid, cell;
+  KvpColor got, want = kvp_serving_scene_get_request_color (scene, 1);
+
+  g_assert_cmpuint (kvp_serving_scene_get_blocks_per_cell (scene), ==, 1);
+  kvp_serving_scene_get_grid_bounds (scene, KVP_SERVING_PANEL_PAGED, &grid);
+  g_assert_cmpfloat (grid.width * grid.height, >=, 3.0 * 28646);
+
+  kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, paged->requests[1].blocks[0], &cell);
+  g_assert_cmpfloat (cell.width, >=, 2.0);
+  pixel_at (surface, cell.x + cell.width - 1, cell.y + cell.height - 1, &got);
+  assert_color (&got, &want);
+  cairo_surface_destroy (surface);
+}
+
 /* The selected request's block table lists logical → physical. */
 static void
 test_request_text (void)
@@ -562,6 +588,7 @@ main (int   argc,
     }
   g_test_add_func ("/serving-render/transition", test_transition);
   g_test_add_func ("/serving-render/huge-pool", test_huge_pool);
+  g_test_add_func ("/serving-render/dense-pool", test_dense_pool);
   g_test_add_func ("/serving-render/request-text", test_request_text);
   g_test_add_func ("/serving-render/export", test_export);
 

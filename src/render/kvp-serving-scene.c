@@ -383,14 +383,15 @@ choose_pitch (KvpServingScene *self,
       return;
     }
 
-  /* One unit per cell, as many blocks per cell as it takes to fit. */
-  self->pitch = self->cell = 1.0;
-  self->columns = MAX ((guint32) floor (w), 1);
+  /* Too small for gaps: cells touch, a few units each while one block a
+   * cell fits, else one unit per cell and as many blocks a cell as it takes. */
+  self->pitch = self->cell = MAX (floor (best), 1.0);
+  self->columns = MAX ((guint32) floor (w / self->pitch), 1);
   for (;;)
     {
       self->n_cells = (guint32) ((n + self->group - 1) / self->group);
       self->rows = (self->n_cells + self->columns - 1) / self->columns;
-      if (self->rows <= MAX (floor (h), 1.0))
+      if (self->rows <= MAX (floor (h / self->pitch), 1.0))
         break;
       self->group++;
     }
