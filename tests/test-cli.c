@@ -971,7 +971,7 @@ static const struct
   { { "--model", "llama-3-8b", "--gpu", "a100-40gb", "--weights-memory", "40GiB" }, { "No memory is left" } },
   { { "--model", "llama-3-8b", "--gpu", "l4", "--gpu-memory-utilization", "0.1" }, { "No memory is left" } },
   { { "--model", "tinyllama-1.1b", "--kv-cache-memory", "400GiB", "--block-size", "1" }, { "--block-size" } },
-  { { "--simulate", "--config", "@gemma-3-27b-it.json", "--kv-cache-memory", "20GiB" }, { "--simulate", "gemma-3-27b-it", "full-attention" } },
+  { { "--simulate", "--config", "@gemma-3-27b-it.json", "--kv-cache-memory", "20GiB" }, { "simulation", "gemma-3-27b-it", "full-attention" } },
   { { "--simulate", "--blocks", "100", "--kv-cache-memory", "1GiB" }, { "--blocks", "--kv-cache-memory" } },
   { { "--simulate", "--config", "@llama-3-8b.json", "--gpu", "a100-80gb", "--blocks", "100" }, { "--blocks", "--gpu" } },
   /* 16 GiB holds exactly one request of 131,072 tokens, but not beside the null block. */

@@ -295,6 +295,50 @@ space_plays (KvpWindow *window)
   return g_strcmp0 (action, "action(win.toggle-play)") == 0;
 }
 
+/* The view simulates the pool --simulate would: with a GPU, vLLM's blocks
+ * less its null block; a config with sliding-window layers gets the reason
+ * and no run, and a full-attention config runs again. */
+static void
+test_vllm_pool (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpServingControls *controls = _kvp_window_get_serving_controls (window);
+  KvpGpuGroup *group = kvp_window_get_gpu_group (window);
+  KvpState *state = kvp_window_get_state (window);
+  g_autofree char *llama_path = g_test_build_filename (G_TEST_DIST, "configs", "llama-3.1-8b.json", NULL);
+  g_autofree char *gemma_path = g_test_build_filename (G_TEST_DIST, "configs", "gemma-3-27b-it.json", NULL);
+  g_autoptr(KvpModelConfig) llama = kvp_model_config_new_from_file (llama_path, NULL);
+  g_autoptr(KvpModelConfig) gemma = kvp_model_config_new_from_file (gemma_path, NULL);
+  guint64 blocks;
+
+  g_assert_nonnull (llama);
+  g_assert_nonnull (gemma);
+  kvp_window_add_config (window, llama);
+  kvp_state_set_value (state, KVP_PARAM_MAX_SEQ_LEN, 8192);
+  kvp_gpu_group_set_gpu (group, "a100-80gb");
+  g_assert_true (kvp_gpu_group_get_sizes_pool (group));
+  blocks = kvp_state_get_value (state, KVP_PARAM_NUM_BLOCKS);
+  g_assert_cmpuint (blocks, ==, 28647);
+  iterate_for (200);
+  g_assert_true (iterate_until (simulated, controls));
+  g_assert_cmpuint (kvp_simulation_get_config (kvp_serving_controls_get_simulation (controls))->num_blocks, ==,
+                    blocks - 1);
+
+  kvp_window_add_config (window, gemma);
+  iterate_for (200);
+  g_assert_true (iterate_until (settled, controls));
+  g_assert_null (kvp_serving_controls_get_simulation (controls));
+  g_assert_nonnull (strstr (kvp_serving_controls_get_status (controls), "full-attention"));
+  g_assert_nonnull (strstr (kvp_serving_controls_get_status (controls), "gemma-3-27b-it"));
+
+  kvp_window_add_config (window, llama);
+  iterate_for (200);
+  g_assert_true (iterate_until (simulated, controls));
+  g_assert_cmpstr (kvp_serving_controls_get_status (controls), ==, "");
+
+  close_window (window);
+}
+
 /* Control+1 and Control+2 switch the views through win.view. */
 static void
 test_view_keys (void)
@@ -588,6 +632,7 @@ main (int   argc,
   g_test_add_func ("/ui/serving/scrub", test_scrub);
   g_test_add_func ("/ui/serving/play", test_play);
   g_test_add_func ("/ui/serving/view-keys", test_view_keys);
+  g_test_add_func ("/ui/serving/vllm-pool", test_vllm_pool);
   g_test_add_func ("/ui/serving/select", test_select);
   g_test_add_func ("/ui/serving/reduce-animations", test_reduce_animations);
   g_test_add_func ("/ui/serving/pool-and-scheme", test_pool_and_scheme);

@@ -387,7 +387,7 @@ kvp_deploy_get_sim_config (const KvpDeploy  *self,
       guint full = kvp_model_config_count_layers (self->config, KVP_LAYER_FULL);
 
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--simulate serves one pool of full-attention blocks, and the --config model %s has %u of its %u "
+                   _("The simulation serves one pool of full-attention blocks, and the model %s has %u of its %u "
                      "layers with sliding-window or chunked attention, whose blocks vLLM frees as the window moves: "
                      "kvpage gives no simulation rather than a wrong one."),
                    self->config->name, self->config->model.num_layers - full, self->config->model.num_layers);

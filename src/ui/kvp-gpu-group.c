@@ -189,6 +189,40 @@ update_details (KvpGpuGroup     *self,
   gtk_label_set_label (self->capacity_label, capacity);
 }
 
+/* The GPU chosen, or the memory typed for one's own (a size the entry
+ * cannot read: none, and error says why). */
+static void
+choose_gpu (KvpGpuGroup  *self,
+            KvpDeploy    *deploy,
+            GError      **error)
+{
+  guint selected = gtk_drop_down_get_selected (self->gpu_dropdown);
+
+  if (selected >= 1 && selected <= n_gpus ())
+    deploy->gpu = &kvp_gpu_get_presets (NULL)[selected - 1];
+  else if (selected == n_gpus () + 1)
+    {
+      const char *text = gtk_editable_get_text (GTK_EDITABLE (self->memory_entry));
+
+      if (*text != '\0' && !kvp_size_parse (text, &deploy->gpu_memory_bytes, error))
+        deploy->gpu_memory_bytes = 0;
+    }
+}
+
+/* The rest of the choices, and params as the state has them with the whole
+ * model, ready for kvp_deploy_apply (). */
+static void
+choose_rest (KvpGpuGroup *self,
+             KvpDeploy   *deploy,
+             KvpParams   *params)
+{
+  deploy->config = self->config != NULL ? kvp_model_config_ref (self->config) : NULL;
+  deploy->utilization = gtk_spin_button_get_value (self->utilization_spin);
+  deploy->tensor_parallel_size = gtk_spin_button_get_value_as_int (self->tp_spin);
+  kvp_state_get_params (self->state, params);
+  params->model = self->base;
+}
+
 /* Everything follows from the controls and the state's values. */
 static void
 update (KvpGpuGroup *self)
@@ -216,15 +250,7 @@ update (KvpGpuGroup *self)
   choose_share (self, tp);
 
   gtk_widget_set_visible (self->memory_row, selected == n_gpus () + 1);
-  if (selected >= 1 && selected <= n_gpus ())
-    deploy.gpu = &kvp_gpu_get_presets (NULL)[selected - 1];
-  else if (selected == n_gpus () + 1)
-    {
-      const char *text = gtk_editable_get_text (GTK_EDITABLE (self->memory_entry));
-
-      if (*text != '\0' && !kvp_size_parse (text, &deploy.gpu_memory_bytes, &error))
-        deploy.gpu_memory_bytes = 0;
-    }
+  choose_gpu (self, &deploy, &error);
 
   set_sizes_pool (self, kvp_deploy_sizes_pool (&deploy));
   if (!self->sizes_pool)
@@ -236,12 +262,7 @@ update (KvpGpuGroup *self)
       return;
     }
 
-  deploy.config = self->config != NULL ? kvp_model_config_ref (self->config) : NULL;
-  deploy.utilization = gtk_spin_button_get_value (self->utilization_spin);
-  deploy.tensor_parallel_size = tp;
-  kvp_state_get_params (self->state, &params);
-  params.model = self->base;
-
+  choose_rest (self, &deploy, &params);
   if (!kvp_deploy_apply (&deploy, &params, &error))
     {
       /* The block count stays as it was; the reason shows here. */
@@ -534,6 +555,27 @@ kvp_gpu_group_get_sizes_pool (KvpGpuGroup *self)
   g_return_val_if_fail (KVP_IS_GPU_GROUP (self), FALSE);
 
   return self->sizes_pool;
+}
+
+gboolean
+kvp_gpu_group_get_sim_config (KvpGpuGroup   *self,
+                              KvpSimConfig  *out_config,
+                              GError       **error)
+{
+  g_auto(KvpDeploy) deploy = { 0 };
+  KvpParams params;
+
+  g_return_val_if_fail (KVP_IS_GPU_GROUP (self), FALSE);
+  g_return_val_if_fail (self->state != NULL, FALSE);
+  g_return_val_if_fail (out_config != NULL, FALSE);
+
+  choose_gpu (self, &deploy, NULL);
+  choose_rest (self, &deploy, &params);
+  if (params.model == NULL)
+    params.model = kvp_state_get_model (self->state);
+
+  return (!kvp_deploy_sizes_pool (&deploy) || kvp_deploy_apply (&deploy, &params, error)) &&
+         kvp_deploy_get_sim_config (&deploy, &params, out_config, error);
 }
 
 const char *

@@ -8,6 +8,7 @@
 #include <gtk/gtk.h>
 
 #include "kvp-model-config.h"
+#include "kvp-simulation.h"
 #include "kvp-state.h"
 
 G_BEGIN_DECLS
@@ -34,6 +35,13 @@ void            kvp_gpu_group_set_tensor_parallel_size (KvpGpuGroup *self,
                                                         guint        tensor_parallel_size);
 /* TRUE while a GPU sets the block count ("sizes-pool"). */
 gboolean        kvp_gpu_group_get_sizes_pool (KvpGpuGroup    *self);
+/* The pool the serving view simulates, as --simulate does for the same
+ * choices: the state's block count, or while a GPU sizes it vLLM's blocks
+ * less its null block; a config with sliding-window or chunked layers is
+ * refused (kvp_deploy_get_sim_config ()). */
+gboolean        kvp_gpu_group_get_sim_config (KvpGpuGroup    *self,
+                                              KvpSimConfig   *out_config,
+                                              GError        **error);
 /* vLLM's lines, one per line, or "" without a GPU. */
 const char     *kvp_gpu_group_get_log        (KvpGpuGroup    *self);
 

@@ -37,6 +37,7 @@ struct _KvpServingControls
   GtkLabel         *status_label;
 
   KvpState         *state;
+  KvpGpuGroup      *gpu_group;
   KvpServingCanvas *canvas;
   KvpSimulation    *sim;
   char             *workload_file;
@@ -178,16 +179,27 @@ static void
 start (KvpServingControls *self)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
   Job *job;
   KvpParams params;
+  KvpSimConfig config;
 
   g_clear_handle_id (&self->delay_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
   self->dirty = FALSE;
 
   kvp_state_get_params (self->state, &params);
+  if (!kvp_gpu_group_get_sim_config (self->gpu_group, &config, &error))
+    {
+      /* Nothing to show but why. */
+      g_clear_pointer (&self->sim, kvp_simulation_unref);
+      set_status (self, error->message);
+      show_run (self);
+      return;
+    }
+
+  self->cancellable = g_cancellable_new ();
   job = g_new0 (Job, 1);
   kvp_workload_options_init (&job->options);
   job->source = g_strdup (workload_source (self));
@@ -195,8 +207,8 @@ start (KvpServingControls *self)
   job->options.request_rate = gtk_spin_button_get_value (self->rate_spin);
   job->options.seed = (guint64) gtk_spin_button_get_value (self->seed_spin);
   job->options.max_len = (guint32) params.max_seq_len;
-  job->config = (KvpSimConfig) { params.block_size, params.num_blocks, (guint32) params.max_seq_len,
-                                 KVP_SCHEME_MASK_ALL };
+  job->config = config;
+  job->config.schemes = KVP_SCHEME_MASK_ALL;
 
   set_status (self, _("Simulating…"));
   task = g_task_new (NULL, self->cancellable, simulated_cb, g_object_ref (self));
@@ -330,6 +342,9 @@ kvp_serving_controls_dispose (GObject *object)
   if (self->state != NULL)
     g_signal_handlers_disconnect_by_data (self->state, self);
   g_clear_object (&self->state);
+  if (self->gpu_group != NULL)
+    g_signal_handlers_disconnect_by_data (self->gpu_group, self);
+  g_clear_object (&self->gpu_group);
   g_clear_object (&self->canvas);
   g_clear_pointer (&self->sim, kvp_simulation_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), KVP_TYPE_SERVING_CONTROLS);
@@ -396,17 +411,23 @@ kvp_serving_controls_init (KvpServingControls *self)
 
 GtkWidget *
 kvp_serving_controls_new (KvpState         *state,
+                          KvpGpuGroup      *gpu_group,
                           KvpServingCanvas *canvas)
 {
   KvpServingControls *self;
 
   g_return_val_if_fail (KVP_IS_STATE (state), NULL);
+  g_return_val_if_fail (KVP_IS_GPU_GROUP (gpu_group), NULL);
   g_return_val_if_fail (KVP_IS_SERVING_CANVAS (canvas), NULL);
 
   self = g_object_new (KVP_TYPE_SERVING_CONTROLS, NULL);
   self->state = g_object_ref (state);
+  self->gpu_group = g_object_ref (gpu_group);
   self->canvas = g_object_ref (canvas);
-  /* The pool the simulation uses is the window's. */
+  /* The pool the simulation uses is the window's; a new model may be one
+   * the simulation refuses, and a GPU leaves out vLLM's null block. */
+  g_signal_connect_swapped (state, "notify::model", G_CALLBACK (input_changed_cb), self);
+  g_signal_connect_swapped (gpu_group, "notify::sizes-pool", G_CALLBACK (input_changed_cb), self);
   g_signal_connect_swapped (state, "notify::block-size", G_CALLBACK (input_changed_cb), self);
   g_signal_connect_swapped (state, "notify::num-blocks", G_CALLBACK (input_changed_cb), self);
   g_signal_connect_swapped (state, "notify::max-seq-len", G_CALLBACK (input_changed_cb), self);
