@@ -22,7 +22,13 @@ typedef struct
   guint64         max_model_len;
   guint64         max_num_batched_tokens;
   guint64         available_bytes;       /* KV cache memory of one GPU */
+  guint           concurrent_batches;    /* VllmConfig.max_concurrent_batches; 0: the default */
 } KvpVllmInput;
+
+/* Async scheduling, which VllmConfig turns on unless something rules it out
+ * (pooling models, some speculative decoders), keeps two batches in flight
+ * with one pipeline stage (VllmConfig.max_concurrent_batches). */
+#define KVP_VLLM_DEFAULT_CONCURRENT_BATCHES 2
 
 /* The layers of one kind of attention and the groups they fill. */
 typedef struct
@@ -39,6 +45,8 @@ typedef struct
 typedef struct
 {
   KvpVllmInput input;
+  guint        concurrent_batches;
+  guint64      max_in_flight_tokens; /* concurrent_batches × max_num_batched_tokens */
   guint        kv_heads;            /* per GPU; 1 for MLA */
   guint64      head_size;           /* MLA: the latent width */
   guint64      page_size_bytes;     /* one block of one layer */
