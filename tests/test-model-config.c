@@ -295,6 +295,9 @@ test_max_model_len (void)
     { ", \"rope_scaling\": {\"rope_type\": \"dynamic\", \"factor\": 1.5}", 6144 },
     { ", \"rope_scaling\": {\"rope_type\": \"default\"}", 4096 },
     { ", \"rope_scaling\": {}", 4096 },
+    /* Gemma 4 keys that change nothing. */
+    { ", \"head_dim\": 64, \"global_head_dim\": 64, \"num_key_value_heads\": 8, \"num_global_key_value_heads\": 8,"
+      " \"num_kv_shared_layers\": 0", 4096 },
     { ", \"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": null}", 4096 },
     /* int () rounds down: 4,096 × 1.3 = 5,324.8. */
     { ", \"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 1.3}", 5324 },
@@ -372,6 +375,10 @@ test_bad_input (void)
       "“rope_scaling.original_max_position_embeddings” is missing" },
     { "{" BASE ", \"rope_scaling\": {\"type\": \"linear\", \"factor\": 2e7}}", "more than 4,294,967,295" },
     { "{" BASE ", \"model_max_length\": 0}", "“model_max_length” must be a positive" },
+    /* Gemma 4: pages that differ per layer kind, and shared KV layers. */
+    { "{" BASE ", \"head_dim\": 256, \"global_head_dim\": 512}", "“global_head_dim” gives the full-attention layers" },
+    { "{" BASE ", \"num_key_value_heads\": 4, \"num_global_key_value_heads\": 1}", "“num_global_key_value_heads”" },
+    { "{" BASE ", \"num_kv_shared_layers\": 2}", "“num_kv_shared_layers” makes layers reuse" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -668,6 +668,39 @@ model_config_free (KvpModelConfig *self)
   g_free (self);
 }
 
+/* Gemma 4 gives its full-attention layers their own head size or KV heads;
+ * vLLM then sizes pages per layer kind and unifies them
+ * (unify_kv_cache_spec_page_size), and Gemma 3n/4 let layers reuse another
+ * layer's cache.  kvpage sizes every layer alike, so it refuses rather than
+ * print figures that are silently wrong. */
+static gboolean
+check_uniform_pages (const Reader  *r,
+                     const KvpModel *model,
+                     GError       **error)
+{
+  guint32 value = 0;
+  gboolean found = FALSE;
+
+  if (!read_uint (r, "global_head_dim", FALSE, &value, &found, error))
+    return FALSE;
+  if (found && value != model->head_dim)
+    return fail (error, r->file, "global_head_dim",
+                 _("gives the full-attention layers another head size than head_dim, so their pages differ, "
+                   "which kvpage does not size yet."));
+  if (!read_uint (r, "num_global_key_value_heads", FALSE, &value, &found, error))
+    return FALSE;
+  if (found && value != model->num_kv_heads)
+    return fail (error, r->file, "num_global_key_value_heads",
+                 _("gives the full-attention layers other KV heads than num_key_value_heads, so their pages differ, "
+                   "which kvpage does not size yet."));
+  if (!read_uint_or_zero (r, "num_kv_shared_layers", &value, &found, error))
+    return FALSE;
+  if (found && value > 0)
+    return fail (error, r->file, "num_kv_shared_layers",
+                 _("makes layers reuse another layer’s KV cache, which kvpage does not size yet."));
+  return TRUE;
+}
+
 /* The rope_type of one RoPE dict as vLLM's patch_rope_parameters_dict leaves
  * it: the legacy "type" when "rope_type" is absent, "su" read as "longrope"
  * and "mrope" as "default"; NULL (with an error) when it has none. */
@@ -956,6 +989,8 @@ kvp_model_config_new_from_data (const char  *data,
             }
         }
       self->model.head_dim = head_dim;
+      if (!check_uniform_pages (&r, &self->model, error))
+        return NULL;
     }
 
   /* vLLM takes the smallest of the lengths a config may state. */
