@@ -767,6 +767,33 @@ test_vllm_log (void)
                                       "per request: 1.41x\n"));
 }
 
+/* DeepSeek-V3 with an fp8 cache on an H100: vLLM runs FLASHMLA and sets
+ * blocks of 64, and says so; --block-size 16 is kept as given. */
+static void
+test_vllm_mla_block_size (void)
+{
+  g_auto(Run) chosen = { 0 };
+  g_auto(Run) given = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+
+  run_vllm_args (&chosen, "--config", "@deepseek-v3.json", "--gpu", "h100-80gb", "--kv-cache-memory", "20GiB",
+                 "--kv-dtype", "fp8", "--vllm-log", NULL);
+  g_assert_cmpint (chosen.status, ==, 0);
+  g_assert_cmpstr (chosen.out, ==,
+                   "Setting kv cache block size to 64 for FLASHMLA backend.\n"
+                   "Available KV cache memory: 20.0 GiB\n"
+                   "GPU KV cache size: 611,136 tokens, Maximum concurrency for 163,840 tokens per request: 3.73x\n");
+
+  run_vllm_args (&given, "--json", "--config", "@deepseek-v3.json", "--gpu", "h100-80gb", "--kv-cache-memory", "20GiB",
+                 "--kv-dtype", "fp8", "--block-size", "16", NULL);
+  g_assert_cmpint (given.status, ==, 0);
+  object = parse_object (parser, given.out);
+  g_assert_cmpint (json_object_get_int_member (object, "block_size"), ==, 16);
+  g_assert_true (json_object_get_null_member (object, "block_size_backend"));
+  g_assert_cmpint (json_object_get_int_member (object, "num_gpu_blocks"), ==, 38199);
+}
+
 /* An A100-80GB at 0.92: ceil (85,093,777,408 × 0.92) − 16 GiB − 2 GiB
  * = 58,958,922,384 bytes; // 65,536 // 32 layers = 28,113 blocks. */
 static void
@@ -1052,6 +1079,7 @@ main (int   argc,
 
   g_test_add_func ("/cli/vllm/log", test_vllm_log);
   g_test_add_func ("/cli/vllm/gpu-json", test_vllm_gpu_json);
+  g_test_add_func ("/cli/vllm/mla-block-size", test_vllm_mla_block_size);
   g_test_add_func ("/cli/vllm/options", test_vllm_options);
   g_test_add_func ("/cli/vllm/window-refused", test_vllm_window_refused);
   for (guint i = 0; i < G_N_ELEMENTS (vllm_bad_cases); i++)

@@ -73,7 +73,7 @@ static const struct
     8192, 12, 4, 327680, 70144, 4898457,
     { "Available KV cache memory: 30.0 GiB",
       "GPU KV cache size: 4,898,457 tokens, Maximum concurrency for 1,048,576 tokens per request: 4.67x" } },
-  /* MLA with TP 8: 576-wide latent, unsplit, FlashMLA's block of 64. */
+  /* MLA with TP 8: 576-wide latent, unsplit, in blocks of 64. */
   { "deepseek-v3.json", 8, 64, 163840, 8192, 30 * GIB,
     73728, 61, 1, 7162, 2560, 458368,
     { "Available KV cache memory: 30.0 GiB",
@@ -179,6 +179,47 @@ test_in_flight (void)
   sync = kvp_vllm_sizing_new (&input, NULL);
   g_assert_cmpuint (sync->max_in_flight_tokens, ==, 2048);
   g_assert_cmpuint (sync->blocks_per_request, ==, (4095 + 2048 + 15) / 16 + 1);
+}
+
+/* Without --block-size vLLM takes the block size of the attention backend
+ * it selects (PR #35122): on Hopper an fp8 MLA cache runs on FLASHMLA,
+ * which takes 64 only; everything else keeps 16. */
+static void
+test_backend_block_size (void)
+{
+  g_autoptr(KvpModelConfig) deepseek = load ("deepseek-v3.json");
+  g_autoptr(KvpModelConfig) llama = load ("llama-3-8b.json");
+  g_autoptr(KvpVllmSizing) sizing = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  const KvpGpu *h100 = kvp_gpu_lookup ("h100-80gb", NULL);
+  const KvpGpu *h200 = kvp_gpu_lookup ("h200", NULL);
+  const KvpGpu *a100 = kvp_gpu_lookup ("a100-80gb", NULL);
+  KvpVllmInput input = { &deepseek->model, deepseek->layers, KVP_DTYPE_FP8, 1, 16, 163840, 8192, 20 * GIB };
+  guint32 block_size = 16;
+
+  g_assert_cmpstr (kvp_vllm_backend_block_size (&deepseek->model, h100, KVP_DTYPE_FP8, &block_size), ==, "FLASHMLA");
+  g_assert_cmpuint (block_size, ==, 64);
+  block_size = 16;
+  g_assert_cmpstr (kvp_vllm_backend_block_size (&deepseek->model, h200, KVP_DTYPE_FP8, &block_size), ==, "FLASHMLA");
+  g_assert_cmpuint (block_size, ==, 64);
+  block_size = 16;
+  /* bf16 runs on FLASH_ATTN_MLA, Ampere on TRITON_MLA: 16 stays. */
+  g_assert_null (kvp_vllm_backend_block_size (&deepseek->model, h100, KVP_DTYPE_BF16, &block_size));
+  g_assert_null (kvp_vllm_backend_block_size (&deepseek->model, a100, KVP_DTYPE_FP8, &block_size));
+  g_assert_null (kvp_vllm_backend_block_size (&deepseek->model, NULL, KVP_DTYPE_FP8, &block_size));
+  g_assert_null (kvp_vllm_backend_block_size (&llama->model, h100, KVP_DTYPE_FP8, &block_size));
+  g_assert_cmpuint (block_size, ==, 16);
+
+  /* 20 GiB // (64 × 576 B) // 61 = 9,549 blocks; 2,560 a request. */
+  input.block_size = 64;
+  input.block_size_backend = "FLASHMLA";
+  sizing = kvp_vllm_sizing_new (&input, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sizing->num_gpu_blocks, ==, 9549);
+  lines = kvp_vllm_sizing_get_log_lines (sizing);
+  g_assert_cmpstr (lines[0], ==, "Setting kv cache block size to 64 for FLASHMLA backend.");
+  g_assert_cmpstr (lines[2], ==, "GPU KV cache size: 611,136 tokens, Maximum concurrency for 163,840 tokens per request: 3.73x");
 }
 
 static void
@@ -404,6 +445,7 @@ main (int   argc,
   g_test_add_func ("/core/vllm/groups-gemma3", test_groups_gemma3);
   g_test_add_func ("/core/vllm/groups-near-equal", test_groups_near_equal);
   g_test_add_func ("/core/vllm/in-flight", test_in_flight);
+  g_test_add_func ("/core/vllm/backend-block-size", test_backend_block_size);
   g_test_add_func ("/core/vllm/preset-uniform", test_preset_uniform);
   g_test_add_func ("/core/vllm/errors", test_sizing_errors);
   g_test_add_func ("/core/vllm/format", test_format);

@@ -119,6 +119,7 @@ kvp_deploy_parse_options (KvpDeploy     *self,
   self->tensor_parallel_size = value;
   if (g_variant_dict_contains (options, "no-async-scheduling"))
     self->concurrent_batches = 1;
+  self->backend_block_size = !g_variant_dict_contains (options, "block-size");
 
   /* A zero reserve is allowed: it is how to mirror a measured budget. */
   if (g_variant_dict_lookup (options, "activation-memory", "&s", &text))
@@ -293,6 +294,8 @@ kvp_deploy_apply (KvpDeploy  *self,
   input.layers = self->config != NULL ? self->config->layers : NULL;
   input.dtype = params->dtype;
   input.tensor_parallel_size = self->config != NULL ? tp : 1;
+  if (self->backend_block_size)
+    input.block_size_backend = kvp_vllm_backend_block_size (input.model, self->gpu, params->dtype, &params->block_size);
   input.block_size = params->block_size;
   input.max_model_len = params->max_seq_len;
   input.max_num_batched_tokens = self->max_num_batched_tokens;

@@ -164,6 +164,34 @@ fail_no_space (KvpVllmSizing  *self,
   return FALSE;
 }
 
+const char *
+kvp_vllm_backend_block_size (const KvpModel *model,
+                             const KvpGpu   *gpu,
+                             KvpDtype        dtype,
+                             guint32        *out_block_size)
+{
+  /* The Hopper presets (compute capability 9.0). */
+  static const char *hopper[] = { "h100-80gb", "h200" };
+
+  g_return_val_if_fail (model != NULL, NULL);
+  g_return_val_if_fail (out_block_size != NULL, NULL);
+
+  if (!kvp_model_is_mla (model) || gpu == NULL || dtype != KVP_DTYPE_FP8)
+    return NULL;
+  /* On Hopper vLLM tries FLASH_ATTN_MLA first (vllm/platforms/cuda.py,
+   * _get_backend_priorities), which takes any multiple of 16 but no fp8
+   * cache; with fp8 FLASHMLA is next, and its kernels take 64 only.  Other
+   * GPUs run an MLA backend that accepts 16 (TRITON_MLA on Ampere and Ada),
+   * or are not presets (Blackwell's FLASHINFER_MLA picks 32). */
+  for (guint i = 0; i < G_N_ELEMENTS (hopper); i++)
+    if (g_str_equal (gpu->key, hopper[i]))
+      {
+        *out_block_size = 64;
+        return "FLASHMLA";
+      }
+  return NULL;
+}
+
 KvpVllmSizing *
 kvp_vllm_sizing_new (const KvpVllmInput  *input,
                      GError             **error)
@@ -345,7 +373,11 @@ kvp_vllm_sizing_get_log_lines (const KvpVllmSizing *self)
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  /* gpu_worker.py, then kv_cache_utils.py; vLLM's own wording is English. */
+  /* interface.py at model loading, gpu_worker.py, then kv_cache_utils.py;
+   * vLLM's own wording is English. */
+  if (self->input.block_size_backend != NULL)
+    add_line (lines, g_strdup_printf ("Setting kv cache block size to %u for %s backend.",
+                                      self->input.block_size, self->input.block_size_backend));
   gib = kvp_vllm_format_gib (self->input.available_bytes);
   add_line (lines, g_strdup_printf ("Available KV cache memory: %s GiB", gib));
 
@@ -393,6 +425,12 @@ kvp_vllm_sizing_add_json (const KvpVllmSizing *self,
   add_uint (builder, "kv_cache_memory_bytes", self->input.available_bytes);
   add_uint (builder, "max_num_batched_tokens", self->input.max_num_batched_tokens);
   add_uint (builder, "max_in_flight_tokens", self->max_in_flight_tokens);
+  /* block_size itself is the comparison's; this says who chose it. */
+  json_builder_set_member_name (builder, "block_size_backend");
+  if (self->input.block_size_backend != NULL)
+    json_builder_add_string_value (builder, self->input.block_size_backend);
+  else
+    json_builder_add_null_value (builder);
   add_uint (builder, "page_size_bytes", self->page_size_bytes);
   add_uint (builder, "num_gpu_blocks", self->num_gpu_blocks);
   /* Block 0 is vLLM's null block: it is allocated but never holds tokens. */

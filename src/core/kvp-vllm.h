@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "kvp-gpu.h"
 #include "kvp-model-config.h"
 #include "kvp-model.h"
 
@@ -23,6 +24,7 @@ typedef struct
   guint64         max_num_batched_tokens;
   guint64         available_bytes;       /* KV cache memory of one GPU */
   guint           concurrent_batches;    /* VllmConfig.max_concurrent_batches; 0: the default */
+  const char     *block_size_backend;    /* the backend that chose block_size, or NULL */
 } KvpVllmInput;
 
 /* Async scheduling, which VllmConfig turns on unless something rules it out
@@ -58,6 +60,14 @@ typedef struct
   double       max_concurrency;     /* num_gpu_blocks / blocks_per_request */
   guint64      kv_cache_tokens;     /* int (max_concurrency × max_model_len), as vLLM logs it */
 } KvpVllmSizing;
+
+/* The block size vLLM's attention backend picks when --block-size is not
+ * given, if it is not vLLM's default 16 (Platform.update_block_size_for_backend):
+ * the backend's name, *out_block_size set; NULL otherwise. */
+const char    *kvp_vllm_backend_block_size (const KvpModel *model,
+                                            const KvpGpu   *gpu,
+                                            KvpDtype        dtype,
+                                            guint32        *out_block_size);
 
 KvpVllmSizing *kvp_vllm_sizing_new  (const KvpVllmInput  *input,
                                      GError             **error);
