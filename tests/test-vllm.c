@@ -109,10 +109,10 @@ test_sizing (void)
       g_assert_cmpuint (sizing->blocks_per_request, ==, cases[i].per_request);
       g_assert_cmpuint (sizing->kv_cache_tokens, ==, cases[i].tokens);
 
-      /* The single line of update_kv_cache_capacity (kv_cache_utils.py, vLLM
-       * PR #41069 onwards, read at v0.27.1): tokens = int (concurrency ×
-       * max_model_len), not the two lines _report_kv_cache_config printed
-       * before. */
+      /* The single line of update_kv_cache_capacity (kv_cache_utils.py since
+       * vLLM PR #41069, read in copies of main from mid-2026): tokens =
+       * int (concurrency × max_model_len), not the two lines
+       * _report_kv_cache_config printed before. */
       lines = kvp_vllm_sizing_get_log_lines (sizing);
       for (guint l = 0; l < G_N_ELEMENTS (cases[i].log); l++)
         g_assert_cmpstr (lines[l], ==, cases[i].log[l]);
