@@ -301,9 +301,11 @@ test_max_model_len (void)
     { ", \"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": null}", 4096 },
     /* int () rounds down: 4,096 × 1.3 = 5,324.8. */
     { ", \"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 1.3}", 5324 },
-    /* YaRN starts from the original length, in the dict or beside it. */
+    /* YaRN starts from the original length, beside the dict (which wins) or in it. */
     { ", \"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4, \"original_max_position_embeddings\": 2048}", 8192 },
     { ", \"original_max_position_embeddings\": 1024, \"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4}", 4096 },
+    { ", \"original_max_position_embeddings\": 1024, \"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4,"
+      " \"original_max_position_embeddings\": 2048}", 4096 },
     /* llama3 and LongRoPE configs state the stretched length already. */
     { ", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}", 4096 },
     /* LongRoPE (and the legacy "su") default to the original length. */

@@ -825,7 +825,9 @@ apply_rope_scaling (const Reader  *r,
           if (!found && !has_original)
             return fail (error, r->file, original_key,
                          _("is missing: YaRN scales the original context, which vLLM reads from it."));
-          *derived = found ? yarn_original : original;
+          /* vLLM copies a top-level original_max_position_embeddings into
+           * the dict (patch_rope_parameters), over the dict's own. */
+          *derived = has_original ? original : yarn_original;
         }
     }
 
