@@ -33,6 +33,7 @@
 /* GPU options with no control in the window. */
 static const char *headless_gpu_options[] = {
   "gpu-memory", "weights-memory", "activation-memory", "kv-cache-memory", "max-num-batched-tokens",
+  "no-async-scheduling",
 };
 
 /* The options that set a value of the comparison. */
@@ -78,6 +79,8 @@ static const GOptionEntry option_entries[] = {
     N_("KV cache memory of one GPU, exactly (as vLLM’s --kv-cache-memory-bytes)"), N_("SIZE") },
   { "max-num-batched-tokens", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Tokens vLLM schedules per step (default as vLLM: 16384 on GPUs of 160 GiB or more, 8192 from 70 GiB but on A100s, else 2048)"), N_("TOKENS") },
+  { "no-async-scheduling", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("As vLLM’s flag: one batch in flight, so sliding-window layers keep fewer blocks"), NULL },
   { "vllm-log", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the KV cache lines vLLM logs at start-up for these settings and exit"), NULL },
   { "list-gpus", 0, 0, G_OPTION_ARG_NONE, NULL,

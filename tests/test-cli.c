@@ -741,6 +741,7 @@ test_vllm_log (void)
 {
   g_auto(Run) llama = { 0 };
   g_auto(Run) gemma = { 0 };
+  g_auto(Run) sync = { 0 };
 
   run_vllm_args (&llama, "--config", "@llama-3-8b.json", "--kv-cache-memory", "10GiB", "--vllm-log", NULL);
   g_assert_cmpint (llama.status, ==, 0);
@@ -755,7 +756,42 @@ test_vllm_log (void)
   g_assert_cmpstr (gemma.out, ==,
                    "Available KV cache memory: 20.0 GiB\n"
                    "Add 8 padding layers, may waste at most 15.38% KV cache memory\n"
-                   "GPU KV cache size: 184,270 tokens, Maximum concurrency for 131,072 tokens per request: 1.41x\n");
+                   "GPU KV cache size: 145,829 tokens, Maximum concurrency for 131,072 tokens per request: 1.11x\n");
+
+  /* One batch in flight: the sliding groups keep cdiv (1,023 + 8,192, 16) + 1
+   * blocks a request, as vLLM before async scheduling. */
+  run_vllm_args (&sync, "--config", "@gemma-3-27b-it.json", "--kv-cache-memory", "20GiB",
+                 "--max-num-batched-tokens", "8192", "--no-async-scheduling", "--vllm-log", NULL);
+  g_assert_cmpint (sync.status, ==, 0);
+  g_assert_nonnull (strstr (sync.out, "GPU KV cache size: 184,270 tokens, Maximum concurrency for 131,072 tokens "
+                                      "per request: 1.41x\n"));
+}
+
+/* DeepSeek-V3 with an fp8 cache on an H100: vLLM runs FLASHMLA and sets
+ * blocks of 64, and says so; --block-size 16 is kept as given. */
+static void
+test_vllm_mla_block_size (void)
+{
+  g_auto(Run) chosen = { 0 };
+  g_auto(Run) given = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+
+  run_vllm_args (&chosen, "--config", "@deepseek-v3.json", "--gpu", "h100-80gb", "--kv-cache-memory", "20GiB",
+                 "--kv-dtype", "fp8", "--vllm-log", NULL);
+  g_assert_cmpint (chosen.status, ==, 0);
+  g_assert_cmpstr (chosen.out, ==,
+                   "Setting kv cache block size to 64 for FLASHMLA backend.\n"
+                   "Available KV cache memory: 20.0 GiB\n"
+                   "GPU KV cache size: 611,136 tokens, Maximum concurrency for 163,840 tokens per request: 3.73x\n");
+
+  run_vllm_args (&given, "--json", "--config", "@deepseek-v3.json", "--gpu", "h100-80gb", "--kv-cache-memory", "20GiB",
+                 "--kv-dtype", "fp8", "--block-size", "16", NULL);
+  g_assert_cmpint (given.status, ==, 0);
+  object = parse_object (parser, given.out);
+  g_assert_cmpint (json_object_get_int_member (object, "block_size"), ==, 16);
+  g_assert_true (json_object_get_null_member (object, "block_size_backend"));
+  g_assert_cmpint (json_object_get_int_member (object, "num_gpu_blocks"), ==, 38199);
 }
 
 /* An A100-80GB at 0.92: ceil (85,093,777,408 × 0.92) − 16 GiB − 2 GiB
@@ -787,6 +823,7 @@ test_vllm_gpu_json (void)
   g_assert_cmpint (json_object_get_int_member (object, "num_blocks"), ==, 28113);
   /* An A100: vLLM's smaller default batch. */
   g_assert_cmpint (json_object_get_int_member (object, "max_num_batched_tokens"), ==, 2048);
+  g_assert_cmpint (json_object_get_int_member (object, "max_in_flight_tokens"), ==, 4096);
   g_assert_cmpint (json_object_get_int_member (object, "gpu_kv_cache_tokens"), ==, 28113 / 512.0 * 8192);
   g_assert_cmpint (json_object_get_int_member (object, "tensor_parallel_size"), ==, 1);
   groups = json_object_get_array_member (object, "layer_groups");
@@ -921,7 +958,7 @@ test_vllm_window_refused (void)
   g_auto(Run) sizes = { 0 };
   g_auto(Run) config = { 0 };
 
-  run_vllm_args (&sizes, "--config", "@llama-3-8b.json", "--kv-cache-memory", "1GiB", NULL);
+  run_vllm_args (&sizes, "--config", "@llama-3-8b.json", "--kv-cache-memory", "2GiB", NULL);
   g_assert_cmpint (sizes.status, ==, 2);
   g_assert_nonnull (strstr (sizes.err, "--kv-cache-memory"));
   g_assert_nonnull (strstr (sizes.err, "--vllm-log"));
@@ -967,15 +1004,16 @@ static const struct
   { { "--max-model-len", "4096", "--max-seq-len", "4096" }, { "--max-model-len", "--max-seq-len" } },
   { { "--max-model-len", "0" }, { "--max-model-len" } },
   { { "--vllm-log", "--kv-cache-memory", "1GiB" }, { "--vllm-log", "--json" } },
-  { { "--config", "@llama-3-8b.json", "--kv-cache-memory", "512MiB" }, { "8192", "--max-model-len 4096" } },
+  { { "--config", "@llama-3-8b.json", "--kv-cache-memory", "512MiB" }, { "8192", "--max-model-len 4080", "null block" } },
   { { "--model", "llama-3-8b", "--gpu", "a100-40gb", "--weights-memory", "40GiB" }, { "No memory is left" } },
   { { "--model", "llama-3-8b", "--gpu", "l4", "--gpu-memory-utilization", "0.1" }, { "No memory is left" } },
   { { "--model", "tinyllama-1.1b", "--kv-cache-memory", "400GiB", "--block-size", "1" }, { "--block-size" } },
   { { "--simulate", "--config", "@gemma-3-27b-it.json", "--kv-cache-memory", "20GiB" }, { "simulation", "gemma-3-27b-it", "full-attention" } },
   { { "--simulate", "--blocks", "100", "--kv-cache-memory", "1GiB" }, { "--blocks", "--kv-cache-memory" } },
   { { "--simulate", "--config", "@llama-3-8b.json", "--gpu", "a100-80gb", "--blocks", "100" }, { "--blocks", "--gpu" } },
-  /* 16 GiB holds exactly one request of 131,072 tokens, but not beside the null block. */
-  { { "--simulate", "--config", "@llama-3.1-8b.json", "--kv-cache-memory", "16GiB", "--requests", "10" }, { "max scheme", "131072 tokens", "shorter maximum sequence" } },
+  /* 16 GiB holds exactly one request of 131,072 tokens, but not beside the
+   * null block, which vLLM's start-up check keeps aside (PR #47272). */
+  { { "--simulate", "--config", "@llama-3.1-8b.json", "--kv-cache-memory", "16GiB", "--requests", "10" }, { "131072 tokens", "null block", "--max-model-len 131056" } },
 };
 
 static void
@@ -1041,6 +1079,7 @@ main (int   argc,
 
   g_test_add_func ("/cli/vllm/log", test_vllm_log);
   g_test_add_func ("/cli/vllm/gpu-json", test_vllm_gpu_json);
+  g_test_add_func ("/cli/vllm/mla-block-size", test_vllm_mla_block_size);
   g_test_add_func ("/cli/vllm/options", test_vllm_options);
   g_test_add_func ("/cli/vllm/window-refused", test_vllm_window_refused);
   for (guint i = 0; i < G_N_ELEMENTS (vllm_bad_cases); i++)

@@ -61,7 +61,11 @@ static const struct
   { "mistral-7b-v0.1.json", "mistral-7b-v0.1", 32, 8, 128, 32768, KVP_DTYPE_BF16, 0, 32, 0, 4096, 131072 },
   /* Chunked local attention; every fourth layer NoPE, full. */
   { "llama-4-scout.json", "llama-4-scout", 48, 8, 128, 10485760, KVP_DTYPE_BF16, 12, 0, 36, 8192, 2 * 48 * 8 * 128 * 2 },
+  /* Qwen2.5's documented YaRN block: 32,768 × 4 from the original length. */
+  { "qwen2.5-7b-instruct-yarn.json", "qwen2.5-7b-instruct-yarn", 28, 4, 128, 131072, KVP_DTYPE_BF16, 28, 0, 0, 0,
+    2 * 28 * 4 * 128 * 2 },
 };
+
 
 static void
 test_families (void)
@@ -271,6 +275,61 @@ test_refused_state_layers (void)
     }
 }
 
+/* vLLM's _get_and_verify_max_len (vllm/config/model.py, v0.27): the smallest
+ * length key, model_max_length over all, then the RoPE factor. */
+static void
+test_max_model_len (void)
+{
+  static const struct
+  {
+    const char *extra;
+    guint context;
+  } cases[] = {
+    { "", 4096 },
+    /* Command-R: model_max_length wins even over a smaller key. */
+    { ", \"model_max_length\": 131072", 131072 },
+    { ", \"seq_length\": 2048", 2048 },
+    { ", \"max_target_positions\": 1024", 1024 },
+    /* linear and dynamic stretch by the factor; no factor is 1. */
+    { ", \"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}", 8192 },
+    { ", \"rope_scaling\": {\"rope_type\": \"dynamic\", \"factor\": 1.5}", 6144 },
+    { ", \"rope_scaling\": {\"rope_type\": \"default\"}", 4096 },
+    { ", \"rope_scaling\": {}", 4096 },
+    /* Gemma 4 keys that change nothing. */
+    { ", \"head_dim\": 64, \"global_head_dim\": 64, \"num_key_value_heads\": 8, \"num_global_key_value_heads\": 8,"
+      " \"num_kv_shared_layers\": 0", 4096 },
+    { ", \"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": null}", 4096 },
+    /* int () rounds down: 4,096 × 1.3 = 5,324.8. */
+    { ", \"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 1.3}", 5324 },
+    /* YaRN starts from the original length, beside the dict (which wins) or in it. */
+    { ", \"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4, \"original_max_position_embeddings\": 2048}", 8192 },
+    { ", \"original_max_position_embeddings\": 1024, \"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4}", 4096 },
+    { ", \"original_max_position_embeddings\": 1024, \"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4,"
+      " \"original_max_position_embeddings\": 2048}", 4096 },
+    /* llama3 and LongRoPE configs state the stretched length already. */
+    { ", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}", 4096 },
+    /* LongRoPE (and the legacy "su") default to the original length. */
+    { ", \"original_max_position_embeddings\": 1024, \"rope_scaling\": {\"type\": \"su\", \"long_factor\": [1]}", 1024 },
+    { ", \"rope_scaling\": {\"rope_type\": \"longrope\", \"factor\": 32}", 4096 },
+    /* Transformers 5: rope_parameters, perhaps one dict per layer type. */
+    { ", \"rope_parameters\": {\"rope_type\": \"linear\", \"factor\": 2.0, \"rope_theta\": 10000.0}", 8192 },
+    { ", \"rope_parameters\": {\"full_attention\": {\"rope_type\": \"linear\", \"factor\": 8.0},"
+      " \"sliding_attention\": {\"rope_type\": \"default\"}}", 32768 },
+    /* Gemma 3's length is scaled already. */
+    { ", \"model_type\": \"gemma3_text\", \"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 8.0}", 4096 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *json = g_strconcat ("{" BASE, cases[i].extra, "}", NULL);
+      g_autoptr(KvpModelConfig) config = NULL;
+
+      g_test_message ("%s", json);
+      config = parse (json);
+      g_assert_cmpuint (config->model.max_context, ==, cases[i].context);
+    }
+}
+
 static void
 test_bad_input (void)
 {
@@ -309,6 +368,19 @@ test_bad_input (void)
     { "{" BASE ", \"model_type\": \"qwen2\", \"sliding_window\": 256, \"use_sliding_window\": true,"
       " \"max_window_layers\": 2}", "“max_window_layers”" },
     { "{" BASE ", \"model_type\": \"deepseek_v3\", \"kv_lora_rank\": 512}", "“qk_rope_head_dim”" },
+    { "{" BASE ", \"rope_scaling\": 2}", "“rope_scaling” is not an object" },
+    { "{" BASE ", \"rope_scaling\": {\"factor\": 2}}", "“rope_scaling.rope_type” is missing" },
+    { "{" BASE ", \"rope_scaling\": {\"type\": \"yarn\", \"rope_type\": \"linear\"}}", "“rope_scaling.rope_type” disagrees" },
+    { "{" BASE ", \"rope_scaling\": {\"type\": \"linear\", \"factor\": \"2\"}}", "“rope_scaling.factor” is not a number" },
+    { "{" BASE ", \"rope_scaling\": {\"type\": \"linear\", \"factor\": 0}}", "“rope_scaling.factor” must be a positive" },
+    { "{" BASE ", \"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4}}",
+      "“rope_scaling.original_max_position_embeddings” is missing" },
+    { "{" BASE ", \"rope_scaling\": {\"type\": \"linear\", \"factor\": 2e7}}", "more than 4,294,967,295" },
+    { "{" BASE ", \"model_max_length\": 0}", "“model_max_length” must be a positive" },
+    /* Gemma 4: pages that differ per layer kind, and shared KV layers. */
+    { "{" BASE ", \"head_dim\": 256, \"global_head_dim\": 512}", "“global_head_dim” gives the full-attention layers" },
+    { "{" BASE ", \"num_key_value_heads\": 4, \"num_global_key_value_heads\": 1}", "“num_global_key_value_heads”" },
+    { "{" BASE ", \"num_kv_shared_layers\": 2}", "“num_kv_shared_layers” makes layers reuse" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -401,6 +473,7 @@ main (int   argc,
 
   g_test_add_func ("/core/model-config/families", test_families);
   g_test_add_func ("/core/model-config/layer-patterns", test_layer_patterns);
+  g_test_add_func ("/core/model-config/max-model-len", test_max_model_len);
   g_test_add_func ("/core/model-config/rules", test_rules);
   g_test_add_func ("/core/model-config/mla", test_mla);
   g_test_add_func ("/core/model-config/tensor-parallel", test_tensor_parallel);

@@ -29,8 +29,9 @@ load (const char *file)
  *   page = 2 × B × kv_heads/TP × head_dim × dtype (MLA: B × latent × dtype)
  *   group size = fewest layers of a kind (most, if within 1.5×)
  *   blocks = available // page // group size
- *   per request: full cdiv (len, B); sliding cdiv (min (W − 1 + batch, len), B) + 1;
- *   chunked cdiv (min (C + batch, len), B); summed over the groups. */
+ *   per request: full cdiv (len, B); sliding cdiv (min (W − 1 + X, len), B) + 1;
+ *   chunked cdiv (min (C + X, len), B); summed over the groups, where X is
+ *   max_in_flight_tokens = 2 batches × batch (async scheduling, pp 1). */
 static const struct
 {
   const char *file;
@@ -45,43 +46,43 @@ static const struct
     { "Available KV cache memory: 10.0 GiB",
       "GPU KV cache size: 81,920 tokens, Maximum concurrency for 8,192 tokens per request: 10.00x" } },
   /* Gemma-3-27b: 10 full + 52 sliding → group size 10 → 1 + 6 groups and
-   * 8 padding layers (8 / 52 = 15.38 %); 8,192 + 6 × (cdiv (9,215, 16) + 1). */
+   * 8 padding layers (8 / 52 = 15.38 %); 8,192 + 6 × (cdiv (17,407, 16) + 1). */
   { "gemma-3-27b-it.json", 1, 16, 131072, 8192, 20 * GIB,
-    131072, 10, 7, 16384, 11654, 184270,
+    131072, 10, 7, 16384, 14726, 145829,
     { "Available KV cache memory: 20.0 GiB",
       "Add 8 padding layers, may waste at most 15.38% KV cache memory",
-      "GPU KV cache size: 184,270 tokens, Maximum concurrency for 131,072 tokens per request: 1.41x" } },
+      "GPU KV cache size: 145,829 tokens, Maximum concurrency for 131,072 tokens per request: 1.11x" } },
   /* 22 sliding + 4 full: group size 4, 6 sliding groups, 2 padding layers. */
   { "gemma-3-1b-it.json", 1, 16, 32768, 2048, 4 * GIB,
-    16384, 4, 7, 65536, 3014, 712502,
+    16384, 4, 7, 65536, 3782, 567816,
     { "Available KV cache memory: 4.0 GiB",
       "Add 2 padding layers, may waste at most 9.09% KV cache memory",
-      "GPU KV cache size: 712,502 tokens, Maximum concurrency for 32,768 tokens per request: 21.74x" } },
+      "GPU KV cache size: 567,816 tokens, Maximum concurrency for 32,768 tokens per request: 17.33x" } },
   /* 12 + 12: one group each, no padding. */
   { "gpt-oss-20b.json", 1, 16, 131072, 8192, 8 * GIB,
-    32768, 12, 2, 21845, 8713, 328620,
+    32768, 12, 2, 21845, 9225, 310381,
     { "Available KV cache memory: 8.0 GiB",
-      "GPU KV cache size: 328,620 tokens, Maximum concurrency for 131,072 tokens per request: 2.51x" } },
-  /* All sliding: one group of 32; cdiv (4,095 + 2,048, 16) + 1 = 385. */
+      "GPU KV cache size: 310,381 tokens, Maximum concurrency for 131,072 tokens per request: 2.37x" } },
+  /* All sliding: one group of 32; cdiv (4,095 + 4,096, 16) + 1 = 513. */
   { "mistral-7b-v0.1.json", 1, 16, 32768, 2048, 6 * GIB,
-    65536, 32, 1, 3072, 385, 261463,
+    65536, 32, 1, 3072, 513, 196224,
     { "Available KV cache memory: 6.0 GiB",
-      "GPU KV cache size: 261,463 tokens, Maximum concurrency for 32,768 tokens per request: 7.98x" } },
+      "GPU KV cache size: 196,224 tokens, Maximum concurrency for 32,768 tokens per request: 5.99x" } },
   /* Llama 4, TP 8: one KV head per GPU; 36 chunked + 12 full → 4 groups. */
   { "llama-4-scout.json", 8, 16, 1048576, 8192, 30 * GIB,
-    8192, 12, 4, 327680, 68608, 5008124,
+    8192, 12, 4, 327680, 70144, 4898457,
     { "Available KV cache memory: 30.0 GiB",
-      "GPU KV cache size: 5,008,124 tokens, Maximum concurrency for 1,048,576 tokens per request: 4.78x" } },
-  /* MLA with TP 8: 576-wide latent, unsplit, FlashMLA's block of 64. */
+      "GPU KV cache size: 4,898,457 tokens, Maximum concurrency for 1,048,576 tokens per request: 4.67x" } },
+  /* MLA with TP 8: 576-wide latent, unsplit, in blocks of 64. */
   { "deepseek-v3.json", 8, 64, 163840, 8192, 30 * GIB,
     73728, 61, 1, 7162, 2560, 458368,
     { "Available KV cache memory: 30.0 GiB",
       "GPU KV cache size: 458,368 tokens, Maximum concurrency for 163,840 tokens per request: 2.80x" } },
   /* Gemma 2: float32 runs as bf16; 21 + 21. */
   { "gemma-2-9b.json", 1, 16, 8192, 2048, 5 * GIB,
-    131072, 21, 2, 1950, 897, 17808,
+    131072, 21, 2, 1950, 1025, 15584,
     { "Available KV cache memory: 5.0 GiB",
-      "GPU KV cache size: 17,808 tokens, Maximum concurrency for 8,192 tokens per request: 2.17x" } },
+      "GPU KV cache size: 15,584 tokens, Maximum concurrency for 8,192 tokens per request: 1.90x" } },
 };
 
 static void
@@ -108,6 +109,10 @@ test_sizing (void)
       g_assert_cmpuint (sizing->blocks_per_request, ==, cases[i].per_request);
       g_assert_cmpuint (sizing->kv_cache_tokens, ==, cases[i].tokens);
 
+      /* The single line of update_kv_cache_capacity (kv_cache_utils.py since
+       * vLLM PR #41069, read in copies of main from mid-2026): tokens =
+       * int (concurrency × max_model_len), not the two lines
+       * _report_kv_cache_config printed before. */
       lines = kvp_vllm_sizing_get_log_lines (sizing);
       for (guint l = 0; l < G_N_ELEMENTS (cases[i].log); l++)
         g_assert_cmpstr (lines[l], ==, cases[i].log[l]);
@@ -131,7 +136,7 @@ test_groups_gemma3 (void)
   g_assert_cmpuint (sliding->num_layers, ==, 52);
   g_assert_cmpuint (sliding->num_groups, ==, 6);
   g_assert_cmpuint (sliding->padding_layers, ==, 8);
-  g_assert_cmpuint (sliding->blocks_per_request, ==, 577);
+  g_assert_cmpuint (sliding->blocks_per_request, ==, 1089);
   g_assert_cmpuint (full->num_layers, ==, 10);
   g_assert_cmpuint (full->num_groups, ==, 1);
   g_assert_cmpuint (full->padding_layers, ==, 0);
@@ -155,6 +160,66 @@ test_groups_near_equal (void)
   g_assert_cmpuint (sizing->group_size, ==, 13);
   g_assert_cmpuint (sizing->num_groups, ==, 2);
   g_assert_cmpuint (g_array_index (sizing->kinds, KvpVllmKind, 0).padding_layers, ==, 1);
+}
+
+/* Sliding and chunked groups keep the blocks of every batch in flight:
+ * max_in_flight_tokens is 2 × max_num_batched_tokens with async scheduling
+ * (vLLM's default) and 1 × without (--no-async-scheduling). */
+static void
+test_in_flight (void)
+{
+  g_autoptr(KvpModelConfig) config = load ("mistral-7b-v0.1.json");
+  KvpVllmInput input = { &config->model, config->layers, config->dtype, 1, 16, 32768, 2048, 6 * GIB, 0 };
+  g_autoptr(KvpVllmSizing) async = kvp_vllm_sizing_new (&input, NULL);
+  g_autoptr(KvpVllmSizing) sync = NULL;
+
+  g_assert_cmpuint (async->max_in_flight_tokens, ==, 4096);
+  g_assert_cmpuint (async->blocks_per_request, ==, (4095 + 4096 + 15) / 16 + 1);
+  input.concurrent_batches = 1;
+  sync = kvp_vllm_sizing_new (&input, NULL);
+  g_assert_cmpuint (sync->max_in_flight_tokens, ==, 2048);
+  g_assert_cmpuint (sync->blocks_per_request, ==, (4095 + 2048 + 15) / 16 + 1);
+}
+
+/* Without --block-size vLLM takes the block size of the attention backend
+ * it selects (PR #35122): on Hopper an fp8 MLA cache runs on FLASHMLA,
+ * which takes 64 only; everything else keeps 16. */
+static void
+test_backend_block_size (void)
+{
+  g_autoptr(KvpModelConfig) deepseek = load ("deepseek-v3.json");
+  g_autoptr(KvpModelConfig) llama = load ("llama-3-8b.json");
+  g_autoptr(KvpVllmSizing) sizing = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  const KvpGpu *h100 = kvp_gpu_lookup ("h100-80gb", NULL);
+  const KvpGpu *h200 = kvp_gpu_lookup ("h200", NULL);
+  const KvpGpu *a100 = kvp_gpu_lookup ("a100-80gb", NULL);
+  KvpVllmInput input = { &deepseek->model, deepseek->layers, KVP_DTYPE_FP8, 1, 16, 163840, 8192, 20 * GIB };
+  guint32 block_size = 16;
+
+  g_assert_cmpstr (kvp_vllm_backend_block_size (&deepseek->model, h100, KVP_DTYPE_FP8, &block_size), ==, "FLASHMLA");
+  g_assert_cmpuint (block_size, ==, 64);
+  block_size = 16;
+  g_assert_cmpstr (kvp_vllm_backend_block_size (&deepseek->model, h200, KVP_DTYPE_FP8, &block_size), ==, "FLASHMLA");
+  g_assert_cmpuint (block_size, ==, 64);
+  block_size = 16;
+  /* bf16 runs on FLASH_ATTN_MLA, Ampere on TRITON_MLA: 16 stays. */
+  g_assert_null (kvp_vllm_backend_block_size (&deepseek->model, h100, KVP_DTYPE_BF16, &block_size));
+  g_assert_null (kvp_vllm_backend_block_size (&deepseek->model, a100, KVP_DTYPE_FP8, &block_size));
+  g_assert_null (kvp_vllm_backend_block_size (&deepseek->model, NULL, KVP_DTYPE_FP8, &block_size));
+  g_assert_null (kvp_vllm_backend_block_size (&llama->model, h100, KVP_DTYPE_FP8, &block_size));
+  g_assert_cmpuint (block_size, ==, 16);
+
+  /* 20 GiB // (64 × 576 B) // 61 = 9,549 blocks; 2,560 a request. */
+  input.block_size = 64;
+  input.block_size_backend = "FLASHMLA";
+  sizing = kvp_vllm_sizing_new (&input, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sizing->num_gpu_blocks, ==, 9549);
+  lines = kvp_vllm_sizing_get_log_lines (sizing);
+  g_assert_cmpstr (lines[0], ==, "Setting kv cache block size to 64 for FLASHMLA backend.");
+  g_assert_cmpstr (lines[2], ==, "GPU KV cache size: 611,136 tokens, Maximum concurrency for 163,840 tokens per request: 3.73x");
 }
 
 static void
@@ -181,7 +246,9 @@ test_sizing_errors (void)
   g_autoptr(GError) error = NULL;
   KvpVllmSizing *sizing;
 
-  /* Not one request of 8,192 tokens fits in 512 MiB (1 GiB is needed). */
+  /* Not one request of 8,192 tokens fits in 512 MiB (1 GiB is needed); with
+   * one 2 MiB block (32 layers × 64 KiB) kept for the null block, 255
+   * blocks of 16 tokens are left: 4,080 tokens. */
   input.available_bytes = GIB / 2;
   sizing = kvp_vllm_sizing_new (&input, &error);
   g_assert_null (sizing);
@@ -189,8 +256,20 @@ test_sizing_errors (void)
   g_test_message ("%s", error->message);
   g_assert_nonnull (strstr (error->message, "needs 1.0 GiB"));
   g_assert_nonnull (strstr (error->message, "0.5 GiB"));
-  g_assert_nonnull (strstr (error->message, "--max-model-len 4096"));
+  g_assert_nonnull (strstr (error->message, "--max-model-len 4080"));
   g_clear_error (&error);
+
+  /* Exactly the 512 blocks one request needs: vLLM refuses since PR #47272,
+   * the null block leaves 511; one block more (2 MiB) starts at 1.00x. */
+  input.available_bytes = GIB;
+  g_assert_null (kvp_vllm_sizing_new (&input, &error));
+  g_assert_nonnull (strstr (error->message, "--max-model-len 8176"));
+  g_clear_error (&error);
+  input.available_bytes = GIB + 2 * 1024 * 1024;
+  sizing = kvp_vllm_sizing_new (&input, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sizing->num_gpu_blocks, ==, 513);
+  kvp_vllm_sizing_free (sizing);
 
   /* 32 heads do not split over 3 GPUs. */
   input.available_bytes = 10 * GIB;
@@ -365,6 +444,8 @@ main (int   argc,
   g_test_add_func ("/core/vllm/sizing", test_sizing);
   g_test_add_func ("/core/vllm/groups-gemma3", test_groups_gemma3);
   g_test_add_func ("/core/vllm/groups-near-equal", test_groups_near_equal);
+  g_test_add_func ("/core/vllm/in-flight", test_in_flight);
+  g_test_add_func ("/core/vllm/backend-block-size", test_backend_block_size);
   g_test_add_func ("/core/vllm/preset-uniform", test_preset_uniform);
   g_test_add_func ("/core/vllm/errors", test_sizing_errors);
   g_test_add_func ("/core/vllm/format", test_format);

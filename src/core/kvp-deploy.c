@@ -117,6 +117,9 @@ kvp_deploy_parse_options (KvpDeploy     *self,
       !kvp_cli_lookup_number (options, "tensor-parallel-size", 1, KVP_DEPLOY_MAX_TENSOR_PARALLEL, &value, error))
     return FALSE;
   self->tensor_parallel_size = value;
+  if (g_variant_dict_contains (options, "no-async-scheduling"))
+    self->concurrent_batches = 1;
+  self->backend_block_size = !g_variant_dict_contains (options, "block-size");
 
   /* A zero reserve is allowed: it is how to mirror a measured budget. */
   if (g_variant_dict_lookup (options, "activation-memory", "&s", &text))
@@ -238,7 +241,7 @@ kvp_deploy_apply (KvpDeploy  *self,
   guint tp;
   guint64 total = 0;
   gboolean is_a100 = FALSE;
-  KvpVllmInput input;
+  KvpVllmInput input = { 0 };
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (params != NULL && params->model != NULL, FALSE);
@@ -291,9 +294,12 @@ kvp_deploy_apply (KvpDeploy  *self,
   input.layers = self->config != NULL ? self->config->layers : NULL;
   input.dtype = params->dtype;
   input.tensor_parallel_size = self->config != NULL ? tp : 1;
+  if (self->backend_block_size)
+    input.block_size_backend = kvp_vllm_backend_block_size (input.model, self->gpu, params->dtype, &params->block_size);
   input.block_size = params->block_size;
   input.max_model_len = params->max_seq_len;
   input.max_num_batched_tokens = self->max_num_batched_tokens;
+  input.concurrent_batches = self->concurrent_batches;
 
   g_clear_pointer (&self->sizing, kvp_vllm_sizing_free);
   self->sizing = kvp_vllm_sizing_new (&input, error);

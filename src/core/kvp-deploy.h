@@ -32,6 +32,8 @@ typedef struct
   guint64         kv_cache_bytes;    /* exact; skips the budget */
   guint           tensor_parallel_size;  /* 0: 1 */
   guint64         max_num_batched_tokens; /* 0: vLLM's default for the GPU */
+  guint           concurrent_batches; /* 0: async scheduling's 2; 1 with --no-async-scheduling */
+  gboolean        backend_block_size; /* no --block-size: B as vLLM's attention backend picks it */
 
   /* Resolved by kvp_deploy_apply (). */
   KvpModel        per_gpu_model;     /* params->model points here */

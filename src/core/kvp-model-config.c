@@ -668,6 +668,193 @@ model_config_free (KvpModelConfig *self)
   g_free (self);
 }
 
+/* Gemma 4 gives its full-attention layers their own head size or KV heads;
+ * vLLM then sizes pages per layer kind and unifies them
+ * (unify_kv_cache_spec_page_size), and Gemma 3n/4 let layers reuse another
+ * layer's cache.  kvpage sizes every layer alike, so it refuses rather than
+ * print figures that are silently wrong. */
+static gboolean
+check_uniform_pages (const Reader  *r,
+                     const KvpModel *model,
+                     GError       **error)
+{
+  guint32 value = 0;
+  gboolean found = FALSE;
+
+  if (!read_uint (r, "global_head_dim", FALSE, &value, &found, error))
+    return FALSE;
+  if (found && value != model->head_dim)
+    return fail (error, r->file, "global_head_dim",
+                 _("gives the full-attention layers another head size than head_dim, so their pages differ, "
+                   "which kvpage does not size yet."));
+  if (!read_uint (r, "num_global_key_value_heads", FALSE, &value, &found, error))
+    return FALSE;
+  if (found && value != model->num_kv_heads)
+    return fail (error, r->file, "num_global_key_value_heads",
+                 _("gives the full-attention layers other KV heads than num_key_value_heads, so their pages differ, "
+                   "which kvpage does not size yet."));
+  if (!read_uint_or_zero (r, "num_kv_shared_layers", &value, &found, error))
+    return FALSE;
+  if (found && value > 0)
+    return fail (error, r->file, "num_kv_shared_layers",
+                 _("makes layers reuse another layer’s KV cache, which kvpage does not size yet."));
+  return TRUE;
+}
+
+/* The rope_type of one RoPE dict as vLLM's patch_rope_parameters_dict leaves
+ * it: the legacy "type" when "rope_type" is absent, "su" read as "longrope"
+ * and "mrope" as "default"; NULL (with an error) when it has none. */
+static const char *
+rope_type_of (const Reader  *r,
+              JsonObject    *rope,
+              const char    *key,
+              GError       **error)
+{
+  const char *type = NULL, *legacy = NULL;
+  g_autofree char *type_key = g_strconcat (key, ".rope_type", NULL);
+
+  if (!read_string (r, rope, "rope_type", &type, error) || !read_string (r, rope, "type", &legacy, error))
+    return NULL;
+  if (type != NULL && legacy != NULL && g_strcmp0 (type, legacy) != 0 &&
+      !(g_str_equal (legacy, "su") && g_str_equal (type, "longrope")) &&
+      !(g_str_equal (legacy, "mrope") && g_str_equal (type, "default")))
+    {
+      fail (error, r->file, type_key, _("disagrees with the legacy “type” beside it, which vLLM refuses."));
+      return NULL;
+    }
+  if (type == NULL)
+    type = legacy;
+  if (type == NULL)
+    {
+      fail (error, r->file, type_key, _("is missing: vLLM needs the RoPE type (or the legacy “type”)."));
+      return NULL;
+    }
+  if (g_str_equal (type, "su"))
+    return "longrope";
+  if (g_str_equal (type, "mrope"))
+    return "default";
+  return type;
+}
+
+/* vLLM's _get_and_verify_max_len (vllm/config/model.py) after the keys:
+ * the RoPE factor stretches the context (from original_max_position_embeddings
+ * for YaRN) except for su/longrope/llama3, whose configs state the stretched
+ * length already, and Gemma 3, whose 128K is scaled already.  LongRoPE
+ * models default to their original length.  *derived is the limit, *fallback
+ * the default --max-model-len. */
+static gboolean
+apply_rope_scaling (const Reader  *r,
+                    const char    *model_type,
+                    guint64       *derived,
+                    guint64       *fallback,
+                    GError       **error)
+{
+  const char *key = "rope_parameters";
+  JsonNode *node = lookup (r, key);
+  g_autoptr(GList) members = NULL;
+  JsonObject *object;
+  gboolean nested = TRUE, longrope = FALSE, null_factor = FALSE;
+  double factor = 1.0, scaled;
+  guint32 original = 0;
+  gboolean has_original = FALSE;
+
+  *fallback = *derived;
+  if (is_null (node))
+    {
+      key = "rope_scaling";
+      node = lookup (r, key);
+    }
+  if (is_null (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return fail (error, r->file, key, _("is not an object."));
+
+  /* Transformers 5 may nest one dict per layer type. */
+  object = json_node_get_object (node);
+  members = json_object_get_values (object);
+  if (members == NULL)
+    return TRUE;
+  for (GList *l = members; l != NULL; l = l->next)
+    nested &= JSON_NODE_HOLDS_OBJECT ((JsonNode *) l->data);
+  if (!nested)
+    {
+      g_list_free (members);
+      members = g_list_prepend (NULL, node);
+    }
+
+  if (!read_uint (r, "original_max_position_embeddings", FALSE, &original, &has_original, error))
+    return FALSE;
+
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      JsonObject *rope = json_node_get_object ((JsonNode *) l->data);
+      const char *type = rope_type_of (r, rope, key, error);
+      JsonNode *value;
+
+      if (type == NULL)
+        return FALSE;
+      longrope |= g_str_equal (type, "longrope");
+      if (g_str_equal (type, "longrope") || g_str_equal (type, "llama3"))
+        continue;
+
+      value = json_object_has_member (rope, "factor") ? json_object_get_member (rope, "factor") : NULL;
+      if (value != NULL && JSON_NODE_HOLDS_NULL (value))
+        null_factor = TRUE;
+      else if (value != NULL)
+        {
+          GType value_type = JSON_NODE_HOLDS_VALUE (value) ? json_node_get_value_type (value) : G_TYPE_INVALID;
+          g_autofree char *factor_key = g_strconcat (key, ".factor", NULL);
+
+          if (value_type != G_TYPE_INT64 && value_type != G_TYPE_DOUBLE)
+            return fail (error, r->file, factor_key, _("is not a number."));
+          factor = json_node_get_double (value);
+          if (!(factor > 0.0))
+            return fail (error, r->file, factor_key, _("must be a positive number."));
+          null_factor = FALSE;
+        }
+
+      if (g_str_equal (type, "yarn"))
+        {
+          guint32 yarn_original = 0;
+          gboolean found = FALSE;
+          Reader inner = { r->file, rope, rope };
+          g_autofree char *original_key = g_strconcat (key, ".original_max_position_embeddings", NULL);
+
+          if (!read_uint (&inner, "original_max_position_embeddings", FALSE, &yarn_original, &found, error))
+            return FALSE;
+          if (!found && !has_original)
+            return fail (error, r->file, original_key,
+                         _("is missing: YaRN scales the original context, which vLLM reads from it."));
+          /* vLLM copies a top-level original_max_position_embeddings into
+           * the dict (patch_rope_parameters), over the dict's own. */
+          *derived = has_original ? original : yarn_original;
+        }
+    }
+
+  /* The Gemma 3 exception stands even when the dicts are read. */
+  if (strstr (model_type, "gemma3") != NULL)
+    {
+      *derived = *fallback;
+      return TRUE;
+    }
+
+  /* A null factor is taken as 1, as vLLM does with a warning. */
+  if (null_factor)
+    factor = 1.0;
+  scaled = (double) *derived * factor;
+  if (scaled >= (double) G_MAXUINT32 + 1.0)
+    {
+      g_autofree char *why =
+        g_strdup_printf (_("stretches the context to %.0f tokens, more than 4,294,967,295."), scaled);
+
+      return fail (error, r->file, key, why);
+    }
+  /* int (): the stretched length rounds down. */
+  *derived = (guint64) scaled;
+  *fallback = longrope && has_original ? original : *derived;
+  return TRUE;
+}
+
 KvpModelConfig *
 kvp_model_config_new_from_data (const char  *data,
                                 gsize        length,
@@ -687,8 +874,8 @@ kvp_model_config_new_from_data (const char  *data,
     "n_head_kv", "num_kv_heads", "num_key_value_heads", "multi_query_group_num", "num_attention_groups",
   };
   static const char *context_keys[] = {
-    "max_position_embeddings", "n_positions", "max_seq_len", "seq_length",
-    "max_sequence_length", "max_seq_length", "seq_len",
+    "max_position_embeddings", "n_positions", "max_seq_len", "seq_length", "model_max_length",
+    "max_target_positions", "max_sequence_length", "max_seq_length", "seq_len",
   };
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
@@ -804,6 +991,8 @@ kvp_model_config_new_from_data (const char  *data,
             }
         }
       self->model.head_dim = head_dim;
+      if (!check_uniform_pages (&r, &self->model, error))
+        return NULL;
     }
 
   /* vLLM takes the smallest of the lengths a config may state. */
@@ -824,7 +1013,19 @@ kvp_model_config_new_from_data (const char  *data,
       fail (error, name, "max_position_embeddings", _("is missing: the model’s context length is not known."));
       return NULL;
     }
-  self->model.max_context = context;
+  {
+    guint32 model_max_length = 0;
+    guint64 derived, fallback;
+
+    /* Command-R's model_max_length wins over every other key, even a
+     * smaller one (derive_max_model_len_and_key). */
+    if (!read_uint (&r, "model_max_length", FALSE, &model_max_length, &found, error))
+      return NULL;
+    derived = found ? model_max_length : context;
+    if (!apply_rope_scaling (&r, self->model_type, &derived, &fallback, error))
+      return NULL;
+    self->model.max_context = (guint) fallback;
+  }
 
   self->layers = g_new0 (KvpLayer, self->model.num_layers);
   if (!read_layer_kinds (&r, self, error) || !read_dtype (&r, self, error))

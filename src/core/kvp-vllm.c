@@ -25,21 +25,23 @@ cdiv (guint64 a,
 }
 
 /* The blocks one request of max_model_len holds at most in a group of this
- * kind (the specs' max_admission_blocks_per_request). */
+ * kind (the specs' max_admission_blocks_per_request).  in_flight is
+ * VllmConfig.max_in_flight_tokens: blocks that left the window are freed only
+ * once the steps still in flight have settled (vLLM PR #47728). */
 static guint64
 blocks_per_request (const KvpVllmKind *kind,
                     guint64            max_model_len,
-                    guint64            batched,
+                    guint64            in_flight,
                     guint64            B)
 {
   switch (kind->kind)
     {
     case KVP_LAYER_SLIDING:
-      /* The last window − 1 tokens plus a scheduled batch, and one more
+      /* The last window − 1 tokens plus the tokens in flight, and one more
        * block because the window need not start at a block boundary. */
-      return cdiv (MIN (kind->window - 1 + batched, max_model_len), B) + 1;
+      return cdiv (MIN (kind->window - 1 + in_flight, max_model_len), B) + 1;
     case KVP_LAYER_CHUNKED:
-      return cdiv (MIN (kind->window + batched, max_model_len), B);
+      return cdiv (MIN (kind->window + in_flight, max_model_len), B);
     case KVP_LAYER_FULL:
     case KVP_N_LAYER_KINDS:
     default:
@@ -57,7 +59,7 @@ sum_blocks_per_request (const KvpVllmSizing *self,
     {
       const KvpVllmKind *kind = &g_array_index (self->kinds, KvpVllmKind, i);
 
-      sum += kind->num_groups * blocks_per_request (kind, max_model_len, self->input.max_num_batched_tokens,
+      sum += kind->num_groups * blocks_per_request (kind, max_model_len, self->max_in_flight_tokens,
                                                     self->input.block_size);
     }
   return sum;
@@ -77,6 +79,17 @@ needed_bytes (const KvpVllmSizing *self,
   return bytes;
 }
 
+/* What get_kv_cache_configs checks against: the pool less one block for
+ * every layer of a group, the null block BlockPool never hands out (vLLM
+ * PR #47272); 0 when not even that fits.  Allocation still uses it all. */
+static guint64
+check_bytes (const KvpVllmSizing *self)
+{
+  guint64 null_block = self->page_size_bytes * self->group_size;
+
+  return self->input.available_bytes > null_block ? self->input.available_bytes - null_block : 0;
+}
+
 /* vLLM's estimate_max_model_len: the longest request that fits. */
 static guint64
 longest_that_fits (const KvpVllmSizing *self)
@@ -87,7 +100,7 @@ longest_that_fits (const KvpVllmSizing *self)
     {
       guint64 mid = left + (right - left) / 2;
 
-      if (needed_bytes (self, mid) <= self->input.available_bytes)
+      if (needed_bytes (self, mid) <= check_bytes (self))
         {
           result = mid;
           left = mid + 1;
@@ -135,7 +148,7 @@ fail_no_space (KvpVllmSizing  *self,
                GError        **error)
 {
   g_autofree char *needed = NULL;
-  g_autofree char *available = kvp_vllm_format_gib (self->input.available_bytes);
+  g_autofree char *available = kvp_vllm_format_gib (check_bytes (self));
   g_autofree char *longest = NULL;
   guint64 bytes = needed_bytes (self, self->input.max_model_len);
   guint64 fits = longest_that_fits (self);
@@ -146,9 +159,37 @@ fail_no_space (KvpVllmSizing  *self,
 
   g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                _("vLLM would not start: one request of the maximum length (%" PRIu64 " tokens) needs %s GiB of KV cache, "
-                 "more than the %s GiB available.%s"),
+                 "more than the %s GiB available once one block per layer is kept for vLLM’s null block.%s"),
                self->input.max_model_len, needed, available, longest != NULL ? longest : "");
   return FALSE;
+}
+
+const char *
+kvp_vllm_backend_block_size (const KvpModel *model,
+                             const KvpGpu   *gpu,
+                             KvpDtype        dtype,
+                             guint32        *out_block_size)
+{
+  /* The Hopper presets (compute capability 9.0). */
+  static const char *hopper[] = { "h100-80gb", "h200" };
+
+  g_return_val_if_fail (model != NULL, NULL);
+  g_return_val_if_fail (out_block_size != NULL, NULL);
+
+  if (!kvp_model_is_mla (model) || gpu == NULL || dtype != KVP_DTYPE_FP8)
+    return NULL;
+  /* On Hopper vLLM tries FLASH_ATTN_MLA first (vllm/platforms/cuda.py,
+   * _get_backend_priorities), which takes any multiple of 16 but no fp8
+   * cache; with fp8 FLASHMLA is next, and its kernels take 64 only.  Other
+   * GPUs run an MLA backend that accepts 16 (TRITON_MLA on Ampere and Ada),
+   * or are not presets (Blackwell's FLASHINFER_MLA picks 32). */
+  for (guint i = 0; i < G_N_ELEMENTS (hopper); i++)
+    if (g_str_equal (gpu->key, hopper[i]))
+      {
+        *out_block_size = 64;
+        return "FLASHMLA";
+      }
+  return NULL;
 }
 
 KvpVllmSizing *
@@ -182,6 +223,11 @@ kvp_vllm_sizing_new (const KvpVllmInput  *input,
 
   self = g_new0 (KvpVllmSizing, 1);
   self->input = *input;
+  /* Async scheduling is vLLM's default: two batches in flight (pp = 1). */
+  self->concurrent_batches = input->concurrent_batches > 0 ? input->concurrent_batches
+                                                           : KVP_VLLM_DEFAULT_CONCURRENT_BATCHES;
+  if (!kvp_checked_mul (self->concurrent_batches, input->max_num_batched_tokens, &self->max_in_flight_tokens, error))
+    return NULL;
   self->kinds = g_array_new (FALSE, TRUE, sizeof (KvpVllmKind));
 
   if (kvp_model_is_mla (m))
@@ -238,15 +284,15 @@ kvp_vllm_sizing_new (const KvpVllmInput  *input,
     {
       KvpVllmKind *kind = &g_array_index (self->kinds, KvpVllmKind, k);
 
-      kind->blocks_per_request = blocks_per_request (kind, input->max_model_len, input->max_num_batched_tokens,
+      kind->blocks_per_request = blocks_per_request (kind, input->max_model_len, self->max_in_flight_tokens,
                                                      input->block_size);
     }
   self->blocks_per_request = sum_blocks_per_request (self, input->max_model_len);
 
   /* _check_enough_kv_cache_memory: at least one request of the maximum
-   * length must fit, or vLLM stops at start-up. */
+   * length must fit in the usable blocks, or vLLM stops at start-up. */
   bytes = needed_bytes (self, input->max_model_len);
-  if (input->available_bytes == 0 || bytes > input->available_bytes)
+  if (check_bytes (self) == 0 || bytes > check_bytes (self))
     {
       fail_no_space (self, error);
       return NULL;
@@ -327,7 +373,11 @@ kvp_vllm_sizing_get_log_lines (const KvpVllmSizing *self)
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  /* gpu_worker.py, then kv_cache_utils.py; vLLM's own wording is English. */
+  /* interface.py at model loading, gpu_worker.py, then kv_cache_utils.py;
+   * vLLM's own wording is English. */
+  if (self->input.block_size_backend != NULL)
+    add_line (lines, g_strdup_printf ("Setting kv cache block size to %u for %s backend.",
+                                      self->input.block_size, self->input.block_size_backend));
   gib = kvp_vllm_format_gib (self->input.available_bytes);
   add_line (lines, g_strdup_printf ("Available KV cache memory: %s GiB", gib));
 
@@ -374,6 +424,13 @@ kvp_vllm_sizing_add_json (const KvpVllmSizing *self,
   add_uint (builder, "tensor_parallel_size", self->input.tensor_parallel_size);
   add_uint (builder, "kv_cache_memory_bytes", self->input.available_bytes);
   add_uint (builder, "max_num_batched_tokens", self->input.max_num_batched_tokens);
+  add_uint (builder, "max_in_flight_tokens", self->max_in_flight_tokens);
+  /* block_size itself is the comparison's; this says who chose it. */
+  json_builder_set_member_name (builder, "block_size_backend");
+  if (self->input.block_size_backend != NULL)
+    json_builder_add_string_value (builder, self->input.block_size_backend);
+  else
+    json_builder_add_null_value (builder);
   add_uint (builder, "page_size_bytes", self->page_size_bytes);
   add_uint (builder, "num_gpu_blocks", self->num_gpu_blocks);
   /* Block 0 is vLLM's null block: it is allocated but never holds tokens. */

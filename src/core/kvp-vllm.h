@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "kvp-gpu.h"
 #include "kvp-model-config.h"
 #include "kvp-model.h"
 
@@ -22,7 +23,14 @@ typedef struct
   guint64         max_model_len;
   guint64         max_num_batched_tokens;
   guint64         available_bytes;       /* KV cache memory of one GPU */
+  guint           concurrent_batches;    /* VllmConfig.max_concurrent_batches; 0: the default */
+  const char     *block_size_backend;    /* the backend that chose block_size, or NULL */
 } KvpVllmInput;
+
+/* Async scheduling, which VllmConfig turns on unless something rules it out
+ * (pooling models, some speculative decoders), keeps two batches in flight
+ * with one pipeline stage (VllmConfig.max_concurrent_batches). */
+#define KVP_VLLM_DEFAULT_CONCURRENT_BATCHES 2
 
 /* The layers of one kind of attention and the groups they fill. */
 typedef struct
@@ -39,6 +47,8 @@ typedef struct
 typedef struct
 {
   KvpVllmInput input;
+  guint        concurrent_batches;
+  guint64      max_in_flight_tokens; /* concurrent_batches × max_num_batched_tokens */
   guint        kv_heads;            /* per GPU; 1 for MLA */
   guint64      head_size;           /* MLA: the latent width */
   guint64      page_size_bytes;     /* one block of one layer */
@@ -50,6 +60,14 @@ typedef struct
   double       max_concurrency;     /* num_gpu_blocks / blocks_per_request */
   guint64      kv_cache_tokens;     /* int (max_concurrency × max_model_len), as vLLM logs it */
 } KvpVllmSizing;
+
+/* The block size vLLM's attention backend picks when --block-size is not
+ * given, if it is not vLLM's default 16 (Platform.update_block_size_for_backend):
+ * the backend's name, *out_block_size set; NULL otherwise. */
+const char    *kvp_vllm_backend_block_size (const KvpModel *model,
+                                            const KvpGpu   *gpu,
+                                            KvpDtype        dtype,
+                                            guint32        *out_block_size);
 
 KvpVllmSizing *kvp_vllm_sizing_new  (const KvpVllmInput  *input,
                                      GError             **error);
