@@ -68,6 +68,29 @@ lookup_size (GVariantDict  *options,
   return FALSE;
 }
 
+/* The config's context is the default reservation: without a length given,
+ * it must state one kvpage can reserve. */
+static gboolean
+check_context (const KvpModelConfig  *config,
+               const char            *path,
+               GVariantDict          *options,
+               GError               **error)
+{
+  g_autofree char *display = NULL;
+  guint context = config->model.max_context;
+
+  if (g_variant_dict_contains (options, "max-seq-len") || g_variant_dict_contains (options, "max-model-len") ||
+      context > 0)
+    return TRUE;
+
+  display = g_filename_display_name (path);
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+               /* Translators: the file, then the key. */
+               _("%s: key “%s” is missing, so the model’s context length is not known: give --max-seq-len TOKENS."),
+               display, "max_position_embeddings");
+  return FALSE;
+}
+
 gboolean
 kvp_deploy_parse_options (KvpDeploy     *self,
                           GVariantDict  *options,
@@ -98,6 +121,8 @@ kvp_deploy_parse_options (KvpDeploy     *self,
         return FALSE;
       params->model = &self->config->model;
       params->max_seq_len = self->config->model.max_context;
+      if (!check_context (self->config, text, options, error))
+        return FALSE;
       /* vLLM's --kv-cache-dtype defaults to auto: the model's type. */
       params->dtype = self->config->dtype;
     }

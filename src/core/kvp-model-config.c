@@ -816,14 +816,13 @@ kvp_model_config_new_from_data (const char  *data,
       if (!read_uint (&r, context_keys[i], FALSE, &value, &has, error))
         return NULL;
       if (has && (!found || value < context))
-        context = value;
+        {
+          context = value;
+          self->context_key = context_keys[i];
+        }
       found |= has;
     }
-  if (!found)
-    {
-      fail (error, name, "max_position_embeddings", _("is missing: the model’s context length is not known."));
-      return NULL;
-    }
+  /* Without one the config still loads: --max-seq-len gives the length. */
   self->model.max_context = context;
 
   self->layers = g_new0 (KvpLayer, self->model.num_layers);
