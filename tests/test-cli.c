@@ -1015,6 +1015,39 @@ test_config_no_context (void)
   g_rmdir (dir);
 }
 
+/* A context past kvpage's limit: the refusal says where the number comes
+ * from; a length given instead of it is fine. */
+static void
+test_config_long_context (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "long.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(Run) refused = { 0 };
+  g_auto(Run) given = { 0 };
+
+  g_assert_true (g_file_set_contents (path, "{\"num_hidden_layers\": 4, \"num_attention_heads\": 8, "
+                                      "\"hidden_size\": 512, \"max_position_embeddings\": 30000000, "
+                                      "\"n_positions\": 20000000}", -1, NULL));
+
+  run_kvpage (&refused, "--json", "--config", path, NULL);
+  g_test_message ("stderr: %s", refused.err);
+  g_assert_cmpint (refused.status, ==, 2);
+  g_assert_cmpstr (refused.out, ==, "");
+  assert_one_clean_line (refused.err);
+  g_assert_nonnull (strstr (refused.err, path));
+  g_assert_nonnull (strstr (refused.err, "“n_positions” is 20000000 tokens"));
+  g_assert_nonnull (strstr (refused.err, "16777216"));
+  g_assert_nonnull (strstr (refused.err, "--max-seq-len"));
+
+  run_kvpage (&given, "--json", "--config", path, "--max-seq-len", "16777216", NULL);
+  g_assert_cmpint (given.status, ==, 0);
+  g_assert_cmpint (json_object_get_int_member (parse_object (parser, given.out), "max_seq_len"), ==, 16777216);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 static void
 test_vllm_bad_input (gconstpointer data)
 {
@@ -1081,6 +1114,7 @@ main (int   argc,
   g_test_add_func ("/cli/vllm/options", test_vllm_options);
   g_test_add_func ("/cli/vllm/window-refused", test_vllm_window_refused);
   g_test_add_func ("/cli/vllm/config-no-context", test_config_no_context);
+  g_test_add_func ("/cli/vllm/config-long-context", test_config_long_context);
   for (guint i = 0; i < G_N_ELEMENTS (vllm_bad_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/cli/vllm/bad-input/%u", i);

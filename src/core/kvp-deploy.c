@@ -69,7 +69,7 @@ lookup_size (GVariantDict  *options,
 }
 
 /* The config's context is the default reservation: without a length given,
- * it must state one kvpage can reserve. */
+ * it must state one kvpage can reserve (KVP_MAX_SEQ_LEN at most). */
 static gboolean
 check_context (const KvpModelConfig  *config,
                const char            *path,
@@ -80,14 +80,20 @@ check_context (const KvpModelConfig  *config,
   guint context = config->model.max_context;
 
   if (g_variant_dict_contains (options, "max-seq-len") || g_variant_dict_contains (options, "max-model-len") ||
-      context > 0)
+      (context > 0 && context <= KVP_MAX_SEQ_LEN))
     return TRUE;
 
   display = g_filename_display_name (path);
-  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-               /* Translators: the file, then the key. */
-               _("%s: key “%s” is missing, so the model’s context length is not known: give --max-seq-len TOKENS."),
-               display, "max_position_embeddings");
+  if (context == 0)
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                 /* Translators: the file, then the key. */
+                 _("%s: key “%s” is missing, so the model’s context length is not known: give --max-seq-len TOKENS."),
+                 display, "max_position_embeddings");
+  else
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                 /* Translators: the file, the key, its tokens, then kvpage's limit. */
+                 _("%s: key “%s” is %u tokens, more than kvpage’s limit of %u: give --max-seq-len TOKENS."),
+                 display, config->context_key, context, KVP_MAX_SEQ_LEN);
   return FALSE;
 }
 
