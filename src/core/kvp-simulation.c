@@ -213,6 +213,7 @@ check_fits (KvpSimulation  *self,
   guint64 smallest = G_MAXUINT64;
   guint64 batch;
 
+  /* Messages number requests from 1, as a person counts them. */
   for (guint i = 0; i < n; i++)
     {
       const KvpRequest *r = &requests[i];
@@ -222,7 +223,7 @@ check_fits (KvpSimulation  *self,
         {
           g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                        _("Request %u (prompt %u, output %u tokens) is longer than the maximum sequence length %u."),
-                       i, r->prompt_len, r->output_len, config->max_seq_len);
+                       i + 1, r->prompt_len, r->output_len, config->max_seq_len);
           return FALSE;
         }
 
@@ -236,7 +237,7 @@ check_fits (KvpSimulation  *self,
             {
               g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                            _("Request %u can never run in the paged pool: its %" PRIu64 " tokens need %" PRIu64 " blocks of %u and the pool has %u."),
-                           i, final_len, needed, config->block_size, config->num_blocks);
+                           i + 1, final_len, needed, config->block_size, config->num_blocks);
               return FALSE;
             }
         }
@@ -259,7 +260,7 @@ check_fits (KvpSimulation  *self,
             {
               g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                            _("Request %u can never run with the %s scheme: it reserves a block of %" PRIu64 " slots and the largest block of the %" PRIu64 "-slot pool is %" PRIu64 "."),
-                           i, scheme_names[scheme], rounded, self->n_slots, largest_block);
+                           i + 1, scheme_names[scheme], rounded, self->n_slots, largest_block);
               return FALSE;
             }
         }
