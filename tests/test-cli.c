@@ -965,6 +965,8 @@ static const struct
   { { "--tensor-parallel-size", "two" }, { "--tensor-parallel-size", "two" } },
   { { "--tensor-parallel-size", "3", "--model", "llama-3-8b" }, { "--tensor-parallel-size 3", "32" } },
   { { "--max-num-batched-tokens", "0" }, { "--max-num-batched-tokens" } },
+  { { "--max-num-batched-tokens", "4096" }, { "--max-num-batched-tokens", "--gpu KEY", "--kv-cache-memory" } },
+  { { "--config", "@llama-3-8b.json", "--max-num-batched-tokens", "4096" }, { "--max-num-batched-tokens", "--gpu-memory" } },
   { { "--model", "llama-3-8b", "--kv-cache-memory", "1GiB", "--blocks", "10" }, { "--blocks", "--kv-cache-memory" } },
   { { "--model", "llama-3-8b", "--gpu", "h100-80gb", "--weights-memory", "1GiB", "--blocks", "10" }, { "--blocks", "--gpu" } },
   { { "--max-model-len", "4096", "--max-seq-len", "4096" }, { "--max-model-len", "--max-seq-len" } },

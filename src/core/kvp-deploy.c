@@ -172,6 +172,15 @@ kvp_deploy_parse_options (KvpDeploy     *self,
       self->utilization = utilization;
     }
 
+  /* The batch only enters vLLM's sizing; without it the value would be lost. */
+  if (!kvp_deploy_sizes_pool (self) && g_variant_dict_contains (options, "max-num-batched-tokens"))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--max-num-batched-tokens goes with vLLM’s sizing: add --gpu KEY (see --list-gpus), --gpu-memory SIZE "
+                     "or --kv-cache-memory SIZE."));
+      return FALSE;
+    }
+
   if (kvp_deploy_sizes_pool (self) && g_variant_dict_contains (options, "blocks"))
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
