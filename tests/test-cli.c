@@ -174,6 +174,19 @@ test_version (void)
 }
 
 /* Without a display the window cannot open: one line points to --export. */
+/* --help tells the values and defaults the README's tables give. */
+static void
+test_help (void)
+{
+  g_auto(Run) run = { 0 };
+
+  run_kvpage (&run, "--help", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "auto, fp32, fp16, bf16, fp8 (fp8_e4m3, fp8_e5m2) or int8 "
+                                     "(default fp16; with --config, the model’s)"));
+  g_assert_nonnull (strstr (run.out, "(default 1000; a file: all, or its first N)"));
+}
+
 static void
 test_no_display (void)
 {
@@ -1088,6 +1101,7 @@ main (int   argc,
   g_test_add_func ("/cli/json/short-reservation", test_short_reservation_shrinks_default);
   g_test_add_func ("/cli/list-models", test_list_models);
   g_test_add_func ("/cli/version", test_version);
+  g_test_add_func ("/cli/help", test_help);
   g_test_add_func ("/cli/no-display", test_no_display);
   g_test_add_func ("/cli/stdout-errors", test_stdout_errors);
   g_test_add_func ("/cli/export-name-quoted", test_export_name_quoted);
