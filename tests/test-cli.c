@@ -314,12 +314,18 @@ test_export_name_quoted (void)
   /* And the usage mistakes of an export, exit 2. */
   {
     g_auto(Run) format = { 0 };
+    g_auto(Run) suffix = { 0 };
     g_auto(Run) size = { 0 };
 
     run_kvpage (&format, "--export", "a\033]0;x\a.gif", NULL);
     g_assert_cmpint (format.status, ==, 2);
     assert_one_clean_line (format.err);
     g_assert_nonnull (strstr (format.err, "“a\\x1B]0;x\\x07.gif”"));
+
+    run_kvpage (&suffix, "--export", "/nonexistent-kvp/.png", NULL);
+    g_assert_cmpint (suffix.status, ==, 2);
+    assert_one_clean_line (suffix.err);
+    g_assert_nonnull (strstr (suffix.err, "“/nonexistent-kvp/.png” has no name before .png: give one, as in kvpage.png."));
 
     run_kvpage (&size, "--export", "/nonexistent-kvp/x.png", "--size", "800\tx600", NULL);
     g_assert_cmpint (size.status, ==, 2);
@@ -811,6 +817,29 @@ test_vllm_gpu_json (void)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object, "vllm_log")), ==, 2);
 }
 
+/* A zero activation reserve, in any unit, mirrors a measured budget:
+ * 78,286,275,216 − 16 GiB = 61,106,406,032 bytes. */
+static void
+test_vllm_activation_zero (void)
+{
+  static const char *zeros[] = { "0", "0B", "0GiB" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (zeros); i++)
+    {
+      g_auto(Run) run = { 0 };
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *object;
+
+      run_vllm_args (&run, "--json", "--config", "@llama-3-8b.json", "--gpu", "a100-80gb",
+                     "--weights-memory", "16GiB", "--activation-memory", zeros[i], NULL);
+      g_test_message ("%s: %s", zeros[i], run.err);
+      g_assert_cmpint (run.status, ==, 0);
+      object = parse_object (parser, run.out);
+      g_assert_cmpint (json_object_get_int_member (object, "activation_bytes"), ==, 0);
+      g_assert_cmpint (json_object_get_int_member (object, "kv_cache_memory_bytes"), ==, G_GINT64_CONSTANT (61106406032));
+    }
+}
+
 /* --simulate on vLLM's pool: 60 GiB // 2 MiB a block = 30,720 blocks,
  * block 0 the null block, 30,719 to serve (the sizing in test-deploy.c). */
 static void
@@ -986,8 +1015,13 @@ static const struct
   { { "--max-model-len", "0" }, { "--max-model-len" } },
   { { "--vllm-log", "--kv-cache-memory", "1GiB" }, { "--vllm-log", "--json" } },
   { { "--config", "@llama-3-8b.json", "--kv-cache-memory", "512MiB" }, { "8192", "--max-model-len 4096" } },
-  { { "--model", "llama-3-8b", "--gpu", "a100-40gb", "--weights-memory", "40GiB" }, { "No memory is left" } },
-  { { "--model", "llama-3-8b", "--gpu", "l4", "--gpu-memory-utilization", "0.1" }, { "No memory is left" } },
+  { { "--model", "llama-3-8b", "--gpu", "a100-40gb", "--weights-memory", "40GiB" }, { "No memory is left", "all of the 36.42 GiB vLLM requests" } },
+  { { "--model", "llama-3-8b", "--gpu", "l4", "--gpu-memory-utilization", "0.1" }, { "No memory is left", "all of the 2.25 GiB vLLM" } },
+  { { "--model", "llama-3-8b", "--gpu", "l4", "--gpu-memory-utilization", "1e-300" }, { "No memory is left", "all of the 1 B vLLM" } },
+  { { "--model", "llama-3-8b", "--gpu-memory", "18446744073709551615", "--gpu-memory-utilization", "1" }, { "The requested GPU memory does not fit in 64 bits." } },
+  { { "--gpu-memory", "0" }, { "--gpu-memory “0” is not valid: it must be more than zero." } },
+  { { "--gpu-memory", "1.5B" }, { "--gpu-memory “1.5B” is not valid: it is not a whole number of bytes." } },
+  { { "--gpu", "h100-80gb", "--model", "llama-3-8b", "--activation-memory", "-1GiB" }, { "--activation-memory “-1GiB” is not valid: write a number" } },
   { { "--model", "tinyllama-1.1b", "--kv-cache-memory", "400GiB", "--block-size", "1" }, { "--block-size" } },
   { { "--simulate", "--config", "@gemma-3-27b-it.json", "--kv-cache-memory", "20GiB" }, { "--simulate", "gemma-3-27b-it", "full-attention" } },
   { { "--simulate", "--blocks", "100", "--kv-cache-memory", "1GiB" }, { "--blocks", "--kv-cache-memory" } },
@@ -1130,6 +1164,7 @@ main (int   argc,
 
   g_test_add_func ("/cli/vllm/log", test_vllm_log);
   g_test_add_func ("/cli/vllm/gpu-json", test_vllm_gpu_json);
+  g_test_add_func ("/cli/vllm/activation-zero", test_vllm_activation_zero);
   g_test_add_func ("/cli/vllm/options", test_vllm_options);
   g_test_add_func ("/cli/vllm/window-refused", test_vllm_window_refused);
   g_test_add_func ("/cli/vllm/config-no-context", test_config_no_context);

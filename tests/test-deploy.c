@@ -170,6 +170,23 @@ test_hybrid_refused (void)
     }
 }
 
+/* A parameter count too large for 64-bit bytes: the message says which
+ * figure overflowed. */
+static void
+test_weights_overflow (void)
+{
+  g_auto(KvpDeploy) deploy = { 0 };
+  g_autoptr(GError) error = NULL;
+  KvpParams params;
+
+  init_with_config (&deploy, &params, "llama-3-8b.json");
+  deploy.gpu = kvp_gpu_lookup ("h100-80gb", NULL);
+  deploy.config->num_params = G_MAXUINT64;
+  g_assert_false (kvp_deploy_apply (&deploy, &params, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW);
+  g_assert_cmpstr (error->message, ==, "The weights estimate does not fit in 64 bits.");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -180,6 +197,7 @@ main (int   argc,
   g_test_add_func ("/core/deploy/sim-gpu-weights", test_gpu_weights);
   g_test_add_func ("/core/deploy/sim-blocks-given", test_blocks_given);
   g_test_add_func ("/core/deploy/sim-hybrid-refused", test_hybrid_refused);
+  g_test_add_func ("/core/deploy/weights-overflow", test_weights_overflow);
 
   return g_test_run ();
 }

@@ -54,18 +54,15 @@ needs (GVariantDict  *options,
 static gboolean
 lookup_size (GVariantDict  *options,
              const char    *name,
+             gboolean       allow_zero,
              guint64       *out,
              GError       **error)
 {
-  g_autoptr(GError) local_error = NULL;
   const char *text;
 
   if (!g_variant_dict_lookup (options, name, "&s", &text))
     return TRUE;
-  if (kvp_size_parse (text, out, &local_error))
-    return TRUE;
-  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, "--%s: %s", name, local_error->message);
-  return FALSE;
+  return kvp_size_parse (name, text, allow_zero, out, error);
 }
 
 /* The config's context is the default reservation: without a length given,
@@ -140,22 +137,17 @@ kvp_deploy_parse_options (KvpDeploy     *self,
         return FALSE;
     }
 
-  if (!lookup_size (options, "gpu-memory", &self->gpu_memory_bytes, error) ||
-      !lookup_size (options, "weights-memory", &self->weights_bytes, error) ||
-      !lookup_size (options, "kv-cache-memory", &self->kv_cache_bytes, error) ||
+  /* A zero activation reserve is allowed: it is how to mirror a measured budget. */
+  self->has_activation = g_variant_dict_contains (options, "activation-memory");
+  if (!lookup_size (options, "gpu-memory", FALSE, &self->gpu_memory_bytes, error) ||
+      !lookup_size (options, "weights-memory", FALSE, &self->weights_bytes, error) ||
+      !lookup_size (options, "kv-cache-memory", FALSE, &self->kv_cache_bytes, error) ||
+      !lookup_size (options, "activation-memory", TRUE, &self->activation_bytes, error) ||
       !kvp_cli_lookup_number (options, "max-num-batched-tokens", 1, KVP_DEPLOY_MAX_BATCHED_TOKENS,
                               &self->max_num_batched_tokens, error) ||
       !kvp_cli_lookup_number (options, "tensor-parallel-size", 1, KVP_DEPLOY_MAX_TENSOR_PARALLEL, &value, error))
     return FALSE;
   self->tensor_parallel_size = value;
-
-  /* A zero reserve is allowed: it is how to mirror a measured budget. */
-  if (g_variant_dict_lookup (options, "activation-memory", "&s", &text))
-    {
-      self->has_activation = TRUE;
-      if (g_strcmp0 (text, "0") != 0 && !lookup_size (options, "activation-memory", &self->activation_bytes, error))
-        return FALSE;
-    }
 
   if (g_variant_dict_lookup (options, "gpu-memory-utilization", "&s", &text))
     {
@@ -262,7 +254,7 @@ estimate_weights (KvpDeploy       *self,
   bytes = ceil (params * bytes_per_param / tp);
   if (bytes >= 18446744073709551616.0)
     {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW, _("The KV cache size does not fit in 64 bits."));
+      g_set_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW, _("The weights estimate does not fit in 64 bits."));
       return FALSE;
     }
   self->budget.weights_bytes = (guint64) bytes;
