@@ -174,14 +174,25 @@ test_version (void)
 }
 
 /* Without a display the window cannot open: one line points to --export. */
-/* --help tells the values and defaults the README's tables give. */
+/* --help tells the values and defaults the README's tables give; GLib's
+ * other help options still answer. */
 static void
 test_help (void)
 {
   g_auto(Run) run = { 0 };
+  g_auto(Run) all = { 0 };
+  g_auto(Run) group = { 0 };
+
+  run_kvpage (&all, "--help-all", NULL);
+  g_assert_cmpint (all.status, ==, 0);
+  g_assert_nonnull (strstr (all.out, "--kv-dtype"));
+  run_kvpage (&group, "--help-gapplication", NULL);
+  g_assert_cmpint (group.status, ==, 0);
+  g_assert_nonnull (strstr (group.out, "--gapplication-service"));
 
   run_kvpage (&run, "--help", NULL);
   g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.err, ==, "");
   g_assert_nonnull (strstr (run.out, "auto, fp32, fp16, bf16, fp8 (fp8_e4m3, fp8_e5m2) or int8 "
                                      "(default fp16; with --config, the model’s)"));
   g_assert_nonnull (strstr (run.out, "(default 1000; a file: all, or its first N)"));
@@ -475,6 +486,10 @@ static const struct
   { { "--model", "caf\303" },         { "--model", "“caf\\xC3”" } },
   { { "--bogus=\033x" },              { "“--bogus”", "--help" } },
   { { "-x" },                         { "“-x”", "--help" } },
+  { { "--help-foo" },                 { "Unknown option “--help-foo”", "--help" } },
+  { { "--help-gtk" },                 { "Unknown option “--help-gtk”" } },
+  { { "-n128" },                      { "-n128: give the value separately, as in “-n 128”." } },
+  { { "-mtinyllama" },                { "-mtinyllama: give the value separately, as in “-m tinyllama”." } },
   { { "--block-size" },               { "--block-size", "value" } },
   { { "-n" },                         { "-n", "value" } },
   { { "-nN", "5", "6" },              { "-N" } },
@@ -983,7 +998,7 @@ static const struct
   const char *says[3];
 } vllm_bad_cases[] = {
   { { "--config", "@llama-3-8b.json", "--model", "opt-13b" }, { "--config", "--model" } },
-  { { "--config", "@no-such.json" }, { "no-such.json" } },
+  { { "--config", "@no-such.json" }, { "--config “", "no-such.json”: cannot read it: " } },
   { { "--config", "@" }, { "folder" } },
   { { "--config", "@qwen3-next-80b.json" }, { "qwen3-next-80b.json", "linear_attention" } },
   { { "--config", "@jamba-v0.1.json" }, { "jamba-v0.1.json", "mamba" } },

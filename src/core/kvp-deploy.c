@@ -119,9 +119,17 @@ kvp_deploy_parse_options (KvpDeploy     *self,
 
   if (g_variant_dict_lookup (options, "config", "^&ay", &text))
     {
-      self->config = kvp_model_config_new_from_file (text, error);
+      g_autoptr(GError) local_error = NULL;
+
+      self->config = kvp_model_config_new_from_file (text, &local_error);
       if (self->config == NULL)
-        return FALSE;
+        {
+          /* A file that cannot be read is named by its option. */
+          if (g_error_matches (local_error, KVP_ERROR, KVP_ERROR_FAILED))
+            g_prefix_error (&local_error, "--config ");
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
       params->model = &self->config->model;
       params->max_seq_len = self->config->model.max_context;
       if (!check_context (self->config, text, options, error))

@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include <sys/stat.h>
@@ -849,6 +851,19 @@ kvp_model_config_new_from_data (const char  *data,
   return g_steal_pointer (&self);
 }
 
+/* KVP_ERROR_FAILED: the file is there in name only, or not at all.  The
+ * command line names its option before the message. */
+static void
+read_failed (GError     **error,
+             const char  *display,
+             const char  *why)
+{
+  g_autofree char *quoted = kvp_quote (display);
+
+  /* Translators: the file, then the system's reason. */
+  g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED, _("“%s”: cannot read it: %s"), quoted, why);
+}
+
 /* "…/Llama-3-8B/config.json" is the model "Llama-3-8B". */
 static char *
 name_from_path (const char *path)
@@ -877,6 +892,7 @@ kvp_model_config_new_from_file (const char  *path,
   KvpModelConfig *self;
   GStatBuf st;
   gsize length;
+  int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
 
@@ -895,9 +911,21 @@ kvp_model_config_new_from_file (const char  *path,
         }
     }
 
+  /* GLib's message names no option and says the name again; open () gives
+   * the reason alone. */
+  fd = g_open (path, O_RDONLY, 0);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      read_failed (error, display, g_strerror (saved_errno));
+      return NULL;
+    }
+  g_close (fd, NULL);
+
   if (!g_file_get_contents (path, &data, &length, &read_error))
     {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, "%s", read_error->message);
+      read_failed (error, display, read_error->message);
       return NULL;
     }
 
