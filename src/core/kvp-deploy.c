@@ -14,6 +14,7 @@
 #include "kvp-deploy.h"
 #include "kvp-error.h"
 #include "kvp-format.h"
+#include "kvp-json.h"
 
 void
 kvp_deploy_clear (KvpDeploy *self)
@@ -351,14 +352,6 @@ kvp_deploy_apply (KvpDeploy  *self,
   return TRUE;
 }
 
-static void
-set_uint (JsonObject *object,
-          const char *name,
-          guint64     value)
-{
-  json_object_set_int_member (object, name, (gint64) value);
-}
-
 void
 kvp_deploy_add_json (const KvpDeploy *self,
                      JsonObject      *object)
@@ -375,7 +368,7 @@ kvp_deploy_add_json (const KvpDeploy *self,
   if (self->config == NULL && self->tensor_parallel_size == 0 && self->sizing == NULL)
     return;
 
-  set_uint (object, "tensor_parallel_size", MAX (self->tensor_parallel_size, 1));
+  kvp_json_set_uint (object, "tensor_parallel_size", MAX (self->tensor_parallel_size, 1));
   if (self->sizing == NULL)
     return;
 
@@ -396,15 +389,15 @@ kvp_deploy_add_json (const KvpDeploy *self,
   if (self->gpu != NULL || self->gpu_memory_bytes > 0)
     {
       json_object_set_string_member (object, "gpu", self->gpu != NULL ? self->gpu->key : "custom");
-      set_uint (object, "gpu_memory_bytes", self->gpu != NULL ? self->gpu->total_bytes : self->gpu_memory_bytes);
+      kvp_json_set_uint (object, "gpu_memory_bytes", self->gpu != NULL ? self->gpu->total_bytes : self->gpu_memory_bytes);
     }
   if (self->has_budget)
     {
       json_object_set_double_member (object, "gpu_memory_utilization", self->budget.utilization);
-      set_uint (object, "requested_memory_bytes", self->budget.requested_bytes);
-      set_uint (object, "weights_bytes", self->budget.weights_bytes);
+      kvp_json_set_uint (object, "requested_memory_bytes", self->budget.requested_bytes);
+      kvp_json_set_uint (object, "weights_bytes", self->budget.weights_bytes);
       json_object_set_boolean_member (object, "weights_estimated", self->weights_estimated);
-      set_uint (object, "activation_bytes", self->budget.activation_bytes);
+      kvp_json_set_uint (object, "activation_bytes", self->budget.activation_bytes);
     }
 }
 
@@ -515,8 +508,8 @@ kvp_deploy_add_sim_json (const KvpDeploy    *self,
 
   pool = json_object_new ();
   json_object_set_string_member (pool, "origin", "vllm");
-  set_uint (pool, "num_blocks", config->num_blocks);
-  set_uint (pool, "token_slots", (guint64) config->num_blocks * config->block_size);
+  kvp_json_set_uint (pool, "num_blocks", config->num_blocks);
+  kvp_json_set_uint (pool, "token_slots", (guint64) config->num_blocks * config->block_size);
   kvp_deploy_add_json (self, pool);
   json_object_set_object_member (root, "pool", pool);
 }

@@ -13,6 +13,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "kvp-error.h"
+#include "kvp-json.h"
 #include "kvp-vllm.h"
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
@@ -353,15 +354,6 @@ kvp_vllm_sizing_get_log_lines (const KvpVllmSizing *self)
   return g_strv_builder_end (lines);
 }
 
-static void
-add_uint (JsonBuilder *builder,
-          const char  *name,
-          guint64      value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, (gint64) value);
-}
-
 void
 kvp_vllm_sizing_add_json (const KvpVllmSizing *self,
                           JsonBuilder         *builder)
@@ -371,18 +363,17 @@ kvp_vllm_sizing_add_json (const KvpVllmSizing *self,
   g_return_if_fail (self != NULL);
   g_return_if_fail (JSON_IS_BUILDER (builder));
 
-  add_uint (builder, "tensor_parallel_size", self->input.tensor_parallel_size);
-  add_uint (builder, "kv_cache_memory_bytes", self->input.available_bytes);
-  add_uint (builder, "max_num_batched_tokens", self->input.max_num_batched_tokens);
-  add_uint (builder, "page_size_bytes", self->page_size_bytes);
-  add_uint (builder, "num_gpu_blocks", self->num_gpu_blocks);
+  kvp_json_add_uint (builder, "tensor_parallel_size", self->input.tensor_parallel_size);
+  kvp_json_add_uint (builder, "kv_cache_memory_bytes", self->input.available_bytes);
+  kvp_json_add_uint (builder, "max_num_batched_tokens", self->input.max_num_batched_tokens);
+  kvp_json_add_uint (builder, "page_size_bytes", self->page_size_bytes);
+  kvp_json_add_uint (builder, "num_gpu_blocks", self->num_gpu_blocks);
   /* Block 0 is vLLM's null block: it is allocated but never holds tokens. */
-  add_uint (builder, "num_usable_blocks", self->num_gpu_blocks - 1);
-  add_uint (builder, "blocks_per_request", self->blocks_per_request);
-  add_uint (builder, "gpu_kv_cache_tokens", self->kv_cache_tokens);
-  json_builder_set_member_name (builder, "max_concurrency");
-  json_builder_add_double_value (builder, self->max_concurrency);
-  add_uint (builder, "layers_per_group", self->group_size);
+  kvp_json_add_uint (builder, "num_usable_blocks", self->num_gpu_blocks - 1);
+  kvp_json_add_uint (builder, "blocks_per_request", self->blocks_per_request);
+  kvp_json_add_uint (builder, "gpu_kv_cache_tokens", self->kv_cache_tokens);
+  kvp_json_add_double (builder, "max_concurrency", self->max_concurrency);
+  kvp_json_add_uint (builder, "layers_per_group", self->group_size);
 
   json_builder_set_member_name (builder, "layer_groups");
   json_builder_begin_array (builder);
@@ -393,16 +384,16 @@ kvp_vllm_sizing_add_json (const KvpVllmSizing *self,
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "kind");
       json_builder_add_string_value (builder, kvp_layer_kind_to_string (kind->kind));
-      add_uint (builder, "layers", kind->num_layers);
+      kvp_json_add_uint (builder, "layers", kind->num_layers);
       json_builder_set_member_name (builder, "window");
       if (kind->kind == KVP_LAYER_FULL)
         json_builder_add_null_value (builder);
       else
         json_builder_add_int_value (builder, kind->window);
-      add_uint (builder, "bytes_per_token_per_layer", kind->bytes_per_token_per_layer);
-      add_uint (builder, "groups", kind->num_groups);
-      add_uint (builder, "padding_layers", kind->padding_layers);
-      add_uint (builder, "blocks_per_request_per_group", kind->blocks_per_request);
+      kvp_json_add_uint (builder, "bytes_per_token_per_layer", kind->bytes_per_token_per_layer);
+      kvp_json_add_uint (builder, "groups", kind->num_groups);
+      kvp_json_add_uint (builder, "padding_layers", kind->padding_layers);
+      kvp_json_add_uint (builder, "blocks_per_request_per_group", kind->blocks_per_request);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
