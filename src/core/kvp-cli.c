@@ -169,6 +169,37 @@ kvp_cli_lookup_number (GVariantDict  *options,
   return kvp_cli_parse_number (option, text, min, max, out_value, error);
 }
 
+gconstpointer
+kvp_cli_lookup_key (gconstpointer   table,
+                    guint           n_entries,
+                    gsize           entry_size,
+                    const char     *key,
+                    char          **out_keys)
+{
+  GString *keys;
+
+  g_return_val_if_fail (table != NULL || n_entries == 0, NULL);
+  g_return_val_if_fail (entry_size >= sizeof (const char *), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+  g_return_val_if_fail (out_keys != NULL, NULL);
+
+  for (guint i = 0; i < n_entries; i++)
+    {
+      const guint8 *entry = (const guint8 *) table + i * entry_size;
+
+      if (g_ascii_strcasecmp (key, *(const char * const *) entry) == 0)
+        return entry;
+    }
+
+  keys = g_string_new (NULL);
+  for (guint i = 0; i < n_entries; i++)
+    g_string_append_printf (keys, "%s%s", i > 0 ? ", " : "",
+                            *(const char * const *) ((const guint8 *) table + i * entry_size));
+  *out_keys = g_string_free (keys, FALSE);
+
+  return NULL;
+}
+
 static const GOptionEntry *
 find_long (const GOptionEntry *entries,
            const char         *name,

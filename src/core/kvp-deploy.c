@@ -39,16 +39,25 @@ both (GVariantDict  *options,
   return TRUE;
 }
 
+/* --option given without what it goes with: a GPU, or (when kv_memory_too)
+ * also --kv-cache-memory; without them its value would be lost. */
 static gboolean
 needs (GVariantDict  *options,
        const char    *option,
+       gboolean       kv_memory_too,
        GError       **error)
 {
   if (!g_variant_dict_contains (options, option) || g_variant_dict_contains (options, "gpu") ||
-      g_variant_dict_contains (options, "gpu-memory"))
+      g_variant_dict_contains (options, "gpu-memory") ||
+      (kv_memory_too && g_variant_dict_contains (options, "kv-cache-memory")))
     return FALSE;
-  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-               _("--%s goes with a GPU: add --gpu KEY (see --list-gpus) or --gpu-memory SIZE."), option);
+  if (kv_memory_too)
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                 _("--%s goes with vLLM’s sizing: add --gpu KEY (see --list-gpus), --gpu-memory SIZE or "
+                   "--kv-cache-memory SIZE."), option);
+  else
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                 _("--%s goes with a GPU: add --gpu KEY (see --list-gpus) or --gpu-memory SIZE."), option);
   return TRUE;
 }
 
@@ -114,8 +123,8 @@ kvp_deploy_parse_options (KvpDeploy     *self,
       both (options, "kv-cache-memory", "gpu-memory-utilization", _("the KV memory is given exactly."), error) ||
       both (options, "kv-cache-memory", "weights-memory", _("the KV memory is given exactly."), error) ||
       both (options, "kv-cache-memory", "activation-memory", _("the KV memory is given exactly."), error) ||
-      needs (options, "gpu-memory-utilization", error) || needs (options, "weights-memory", error) ||
-      needs (options, "activation-memory", error))
+      needs (options, "gpu-memory-utilization", FALSE, error) || needs (options, "weights-memory", FALSE, error) ||
+      needs (options, "activation-memory", FALSE, error) || needs (options, "max-num-batched-tokens", TRUE, error))
     return FALSE;
 
   if (g_variant_dict_lookup (options, "config", "^&ay", &text))
@@ -171,15 +180,6 @@ kvp_deploy_parse_options (KvpDeploy     *self,
           return FALSE;
         }
       self->utilization = utilization;
-    }
-
-  /* The batch only enters vLLM's sizing; without it the value would be lost. */
-  if (!kvp_deploy_sizes_pool (self) && g_variant_dict_contains (options, "max-num-batched-tokens"))
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--max-num-batched-tokens goes with vLLM’s sizing: add --gpu KEY (see --list-gpus), --gpu-memory SIZE "
-                     "or --kv-cache-memory SIZE."));
-      return FALSE;
     }
 
   if (kvp_deploy_sizes_pool (self) && g_variant_dict_contains (options, "blocks"))

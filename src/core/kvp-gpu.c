@@ -10,6 +10,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "kvp-cli.h"
 #include "kvp-error.h"
 #include "kvp-format.h"
 #include "kvp-gpu.h"
@@ -54,22 +55,22 @@ const KvpGpu *
 kvp_gpu_lookup (const char  *key,
                 GError     **error)
 {
-  g_autoptr(GString) keys = g_string_new (NULL);
+  g_autofree char *keys = NULL;
   g_autofree char *quoted = NULL;
+  const KvpGpu *gpu;
 
   g_return_val_if_fail (key != NULL, NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
-    if (g_ascii_strcasecmp (key, presets[i].key) == 0)
-      return &presets[i];
-
-  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
-    g_string_append_printf (keys, "%s%s", i > 0 ? ", " : "", presets[i].key);
+  /* kvp_cli_lookup_key () reads the key at the start of each entry. */
+  G_STATIC_ASSERT (G_STRUCT_OFFSET (KvpGpu, key) == 0);
+  gpu = kvp_cli_lookup_key (presets, G_N_ELEMENTS (presets), sizeof presets[0], key, &keys);
+  if (gpu != NULL)
+    return gpu;
 
   quoted = kvp_quote (key);
   g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                _("Unknown GPU “%s”: use one of %s (see --list-gpus), or give --gpu-memory SIZE."),
-               quoted, keys->str);
+               quoted, keys);
   return NULL;
 }
 
