@@ -279,22 +279,19 @@ kvp_deploy_apply (KvpDeploy  *self,
   guint tp;
   guint64 total = 0;
   gboolean is_a100 = FALSE;
+  const KvpModel *whole;
   KvpVllmInput input;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (params != NULL && params->model != NULL, FALSE);
 
+  whole = params->model;
   tp = MAX (self->tensor_parallel_size, 1);
-  if (params->model->num_attention_heads % tp != 0)
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--tensor-parallel-size %u does not divide the model’s %u attention heads, which vLLM requires."),
-                   tp, params->model->num_attention_heads);
-      return FALSE;
-    }
+  if (!kvp_vllm_check_tensor_parallel (whole, tp, error))
+    return FALSE;
 
   /* The comparison shows one GPU's share. */
-  kvp_model_for_tensor_parallel (params->model, tp, &self->per_gpu_model);
+  kvp_model_for_tensor_parallel (whole, tp, &self->per_gpu_model);
   params->model = &self->per_gpu_model;
 
   if (!kvp_deploy_sizes_pool (self))
@@ -328,10 +325,10 @@ kvp_deploy_apply (KvpDeploy  *self,
     }
 
   /* Sizing takes the whole model and splits it itself. */
-  input.model = self->config != NULL ? &self->config->model : &self->per_gpu_model;
+  input.model = whole;
   input.layers = self->config != NULL ? self->config->layers : NULL;
   input.dtype = params->dtype;
-  input.tensor_parallel_size = self->config != NULL ? tp : 1;
+  input.tensor_parallel_size = tp;
   input.block_size = params->block_size;
   input.max_model_len = params->max_seq_len;
   input.max_num_batched_tokens = self->max_num_batched_tokens;

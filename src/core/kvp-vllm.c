@@ -152,6 +152,24 @@ fail_no_space (KvpVllmSizing  *self,
   return FALSE;
 }
 
+gboolean
+kvp_vllm_check_tensor_parallel (const KvpModel  *model,
+                                guint            tensor_parallel_size,
+                                GError         **error)
+{
+  g_return_val_if_fail (model != NULL, FALSE);
+  g_return_val_if_fail (tensor_parallel_size > 0, FALSE);
+
+  /* vLLM refuses a split that does not divide the heads. */
+  if (model->num_attention_heads % tensor_parallel_size == 0)
+    return TRUE;
+
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+               _("--tensor-parallel-size %u does not divide the model’s %u attention heads, which vLLM requires."),
+               tensor_parallel_size, model->num_attention_heads);
+  return FALSE;
+}
+
 KvpVllmSizing *
 kvp_vllm_sizing_new (const KvpVllmInput  *input,
                      GError             **error)
@@ -172,14 +190,8 @@ kvp_vllm_sizing_new (const KvpVllmInput  *input,
                    _("The tensor-parallel size, block size, lengths and layers must all be at least 1."));
       return NULL;
     }
-  /* vLLM refuses a split that does not divide the heads. */
-  if (m->num_attention_heads % input->tensor_parallel_size != 0)
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--tensor-parallel-size %u does not divide the model’s %u attention heads, which vLLM requires."),
-                   input->tensor_parallel_size, m->num_attention_heads);
-      return NULL;
-    }
+  if (!kvp_vllm_check_tensor_parallel (m, input->tensor_parallel_size, error))
+    return NULL;
 
   self = g_new0 (KvpVllmSizing, 1);
   self->input = *input;

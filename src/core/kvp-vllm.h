@@ -51,6 +51,11 @@ typedef struct
   guint64      kv_cache_tokens;     /* int (max_concurrency × max_model_len), as vLLM logs it */
 } KvpVllmSizing;
 
+/* Whether vLLM accepts this split: it must divide the attention heads
+ * (KVP_ERROR_INVALID naming --tensor-parallel-size otherwise). */
+gboolean       kvp_vllm_check_tensor_parallel (const KvpModel  *model,
+                                               guint            tensor_parallel_size,
+                                               GError         **error);
 KvpVllmSizing *kvp_vllm_sizing_new  (const KvpVllmInput  *input,
                                      GError             **error);
 void           kvp_vllm_sizing_free (KvpVllmSizing       *self);
