@@ -353,15 +353,14 @@ kvp_vllm_sizing_get_log_lines (const KvpVllmSizing *self)
         continue;
       percent = format_fixed2 ((double) kind->padding_layers / (double) kind->num_layers * 100.0);
       add_line (lines, g_strdup_printf ("Add %u padding layers, may waste at most %s%% KV cache memory",
-                                                   kind->padding_layers, percent));
+                                        kind->padding_layers, percent));
     }
 
   tokens = kvp_vllm_format_thousands (self->kv_cache_tokens);
   length = kvp_vllm_format_thousands (self->input.max_model_len);
   concurrency = format_fixed2 (self->max_concurrency);
-  add_line (lines,
-                       g_strdup_printf ("GPU KV cache size: %s tokens, Maximum concurrency for %s tokens per request: %sx",
-                                        tokens, length, concurrency));
+  add_line (lines, g_strdup_printf ("GPU KV cache size: %s tokens, Maximum concurrency for %s tokens per request: %sx",
+                                    tokens, length, concurrency));
 
   return g_strv_builder_end (lines);
 }
