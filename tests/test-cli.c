@@ -1045,71 +1045,55 @@ static const struct
   { { "--simulate", "--config", "@llama-3.1-8b.json", "--kv-cache-memory", "16GiB", "--requests", "10" }, { "max scheme", "131072 tokens", "shorter maximum sequence" } },
 };
 
-/* A config.json that states no context loads; the reservation must then be
- * given, and the refusal names the file, the key and the option. */
+/* A config.json that states no context loads, and one whose context is past
+ * kvpage's limit is read: without a length given, the refusal names the
+ * file, the key the number comes from and the option to give; with one
+ * (either name) the config serves. */
 static void
-test_config_no_context (void)
+test_config_context (void)
 {
+  static const struct
+  {
+    const char *json;
+    const char *says[2];
+  } cases[] = {
+    { "{\"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"hidden_size\": 512}",
+      { "“max_position_embeddings” is missing" } },
+    { "{\"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"hidden_size\": 512, "
+      "\"max_position_embeddings\": 30000000, \"n_positions\": 20000000}",
+      { "“n_positions” is 20000000 tokens", "limit of 16777216" } },
+  };
   g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
-  g_autofree char *path = g_build_filename (dir, "short.json", NULL);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_auto(Run) refused = { 0 };
-  g_auto(Run) given = { 0 };
-  g_auto(Run) vllm_name = { 0 };
+  g_autofree char *path = g_build_filename (dir, "config.json", NULL);
 
-  g_assert_true (g_file_set_contents (path, "{\"num_hidden_layers\": 4, \"num_attention_heads\": 8, "
-                                      "\"hidden_size\": 512}", -1, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_auto(Run) refused = { 0 };
+      g_auto(Run) given = { 0 };
+      g_auto(Run) vllm_name = { 0 };
 
-  run_kvpage (&refused, "--json", "--config", path, NULL);
-  g_test_message ("stderr: %s", refused.err);
-  g_assert_cmpint (refused.status, ==, 2);
-  g_assert_cmpstr (refused.out, ==, "");
-  assert_one_clean_line (refused.err);
-  g_assert_nonnull (strstr (refused.err, path));
-  g_assert_nonnull (strstr (refused.err, "“max_position_embeddings”"));
-  g_assert_nonnull (strstr (refused.err, "--max-seq-len"));
+      g_assert_true (g_file_set_contents (path, cases[i].json, -1, NULL));
 
-  run_kvpage (&given, "--json", "--config", path, "--max-seq-len", "1000", NULL);
-  g_assert_cmpint (given.status, ==, 0);
-  g_assert_cmpstr (given.err, ==, "");
-  g_assert_cmpint (json_object_get_int_member (parse_object (parser, given.out), "max_seq_len"), ==, 1000);
+      run_kvpage (&refused, "--json", "--config", path, NULL);
+      g_test_message ("stderr: %s", refused.err);
+      g_assert_cmpint (refused.status, ==, 2);
+      g_assert_cmpstr (refused.out, ==, "");
+      assert_one_clean_line (refused.err);
+      g_assert_nonnull (strstr (refused.err, path));
+      g_assert_nonnull (strstr (refused.err, "give --max-seq-len"));
+      for (guint j = 0; j < G_N_ELEMENTS (cases[i].says) && cases[i].says[j] != NULL; j++)
+        g_assert_nonnull (strstr (refused.err, cases[i].says[j]));
 
-  run_kvpage (&vllm_name, "--json", "--config", path, "--max-model-len", "1000", "--kv-cache-memory", "1GiB", NULL);
-  g_assert_cmpint (vllm_name.status, ==, 0);
-  g_assert_cmpint (json_object_get_int_member (parse_object (parser, vllm_name.out), "max_seq_len"), ==, 1000);
+      run_kvpage (&given, "--json", "--config", path, "--max-seq-len", "16777216", NULL);
+      g_assert_cmpint (given.status, ==, 0);
+      g_assert_cmpstr (given.err, ==, "");
+      g_assert_cmpint (json_object_get_int_member (parse_object (parser, given.out), "max_seq_len"), ==, 16777216);
 
-  g_unlink (path);
-  g_rmdir (dir);
-}
-
-/* A context past kvpage's limit: the refusal says where the number comes
- * from; a length given instead of it is fine. */
-static void
-test_config_long_context (void)
-{
-  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
-  g_autofree char *path = g_build_filename (dir, "long.json", NULL);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_auto(Run) refused = { 0 };
-  g_auto(Run) given = { 0 };
-
-  g_assert_true (g_file_set_contents (path, "{\"num_hidden_layers\": 4, \"num_attention_heads\": 8, "
-                                      "\"hidden_size\": 512, \"max_position_embeddings\": 30000000, "
-                                      "\"n_positions\": 20000000}", -1, NULL));
-
-  run_kvpage (&refused, "--json", "--config", path, NULL);
-  g_test_message ("stderr: %s", refused.err);
-  g_assert_cmpint (refused.status, ==, 2);
-  g_assert_cmpstr (refused.out, ==, "");
-  assert_one_clean_line (refused.err);
-  g_assert_nonnull (strstr (refused.err, path));
-  g_assert_nonnull (strstr (refused.err, "“n_positions” is 20000000 tokens"));
-  g_assert_nonnull (strstr (refused.err, "16777216"));
-  g_assert_nonnull (strstr (refused.err, "--max-seq-len"));
-
-  run_kvpage (&given, "--json", "--config", path, "--max-seq-len", "16777216", NULL);
-  g_assert_cmpint (given.status, ==, 0);
-  g_assert_cmpint (json_object_get_int_member (parse_object (parser, given.out), "max_seq_len"), ==, 16777216);
+      run_kvpage (&vllm_name, "--json", "--config", path, "--max-model-len", "1000", "--kv-cache-memory", "1GiB", NULL);
+      g_assert_cmpint (vllm_name.status, ==, 0);
+      g_assert_cmpint (json_object_get_int_member (parse_object (parser, vllm_name.out), "max_seq_len"), ==, 1000);
+    }
 
   g_unlink (path);
   g_rmdir (dir);
@@ -1182,8 +1166,7 @@ main (int   argc,
   g_test_add_func ("/cli/vllm/activation-zero", test_vllm_activation_zero);
   g_test_add_func ("/cli/vllm/options", test_vllm_options);
   g_test_add_func ("/cli/vllm/window-refused", test_vllm_window_refused);
-  g_test_add_func ("/cli/vllm/config-no-context", test_config_no_context);
-  g_test_add_func ("/cli/vllm/config-long-context", test_config_long_context);
+  g_test_add_func ("/cli/vllm/config-context", test_config_context);
   for (guint i = 0; i < G_N_ELEMENTS (vllm_bad_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/cli/vllm/bad-input/%u", i);
