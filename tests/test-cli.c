@@ -174,6 +174,30 @@ test_version (void)
 }
 
 /* Without a display the window cannot open: one line points to --export. */
+/* --help tells the values and defaults the README's tables give; GLib's
+ * other help options still answer. */
+static void
+test_help (void)
+{
+  g_auto(Run) run = { 0 };
+  g_auto(Run) all = { 0 };
+  g_auto(Run) group = { 0 };
+
+  run_kvpage (&all, "--help-all", NULL);
+  g_assert_cmpint (all.status, ==, 0);
+  g_assert_nonnull (strstr (all.out, "--kv-dtype"));
+  run_kvpage (&group, "--help-gapplication", NULL);
+  g_assert_cmpint (group.status, ==, 0);
+  g_assert_nonnull (strstr (group.out, "--gapplication-service"));
+
+  run_kvpage (&run, "--help", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_nonnull (strstr (run.out, "auto, fp32, fp16, bf16, fp8 (fp8_e4m3, fp8_e5m2) or int8 "
+                                     "(default fp16; with --config, the model’s)"));
+  g_assert_nonnull (strstr (run.out, "(default 1000; a file: all, or its first N)"));
+}
+
 static void
 test_no_display (void)
 {
@@ -301,12 +325,18 @@ test_export_name_quoted (void)
   /* And the usage mistakes of an export, exit 2. */
   {
     g_auto(Run) format = { 0 };
+    g_auto(Run) suffix = { 0 };
     g_auto(Run) size = { 0 };
 
     run_kvpage (&format, "--export", "a\033]0;x\a.gif", NULL);
     g_assert_cmpint (format.status, ==, 2);
     assert_one_clean_line (format.err);
     g_assert_nonnull (strstr (format.err, "“a\\x1B]0;x\\x07.gif”"));
+
+    run_kvpage (&suffix, "--export", "/nonexistent-kvp/.png", NULL);
+    g_assert_cmpint (suffix.status, ==, 2);
+    assert_one_clean_line (suffix.err);
+    g_assert_nonnull (strstr (suffix.err, "“/nonexistent-kvp/.png” has no name before .png: give one, as in kvpage.png."));
 
     run_kvpage (&size, "--export", "/nonexistent-kvp/x.png", "--size", "800\tx600", NULL);
     g_assert_cmpint (size.status, ==, 2);
@@ -456,6 +486,10 @@ static const struct
   { { "--model", "caf\303" },         { "--model", "“caf\\xC3”" } },
   { { "--bogus=\033x" },              { "“--bogus”", "--help" } },
   { { "-x" },                         { "“-x”", "--help" } },
+  { { "--help-foo" },                 { "Unknown option “--help-foo”", "--help" } },
+  { { "--help-gtk" },                 { "Unknown option “--help-gtk”" } },
+  { { "-n128" },                      { "-n128: give the value separately, as in “-n 128”." } },
+  { { "-mtinyllama" },                { "-mtinyllama: give the value separately, as in “-m tinyllama”." } },
   { { "--block-size" },               { "--block-size", "value" } },
   { { "-n" },                         { "-n", "value" } },
   { { "-nN", "5", "6" },              { "-N" } },
@@ -629,12 +663,15 @@ static const struct
   { { "--simulate", "--request-rate", "-1" },       { "--request-rate", "-1" } },
   { { "--simulate", "--request-rate", "fast" },     { "--request-rate", "fast" } },
   { { "--simulate", "--request-rate", "nan" },      { "--request-rate", "nan" } },
+  { { "--simulate", "--request-rate", "1e-308" },   { "--request-rate", "1e-308", "from 0.001" } },
+  { { "--simulate", "--workload", "fixed:1,1", "--requests", "1000000", "--request-rate", "0.001" },
+    { "Request 85679 would arrive after 8.58994e+07 seconds", "raise --request-rate" } },
   { { "--simulate", "--seed", "-1" },               { "--seed", "-1" } },
   { { "--simulate", "--schemes", "paged,vllm" },    { "--schemes", "paged,vllm" } },
   { { "--simulate", "--workload", "sharegtp" },     { "sharegtp", "sharegpt" } },
   { { "--simulate", "--workload", "fixed:0,5" },    { "fixed:0,5" } },
   { { "--simulate", "--workload", "fixed:2000,100" }, { "fixed:2000,100", "2048" } },
-  { { "--simulate", "--workload", "fixed:1000,100", "--blocks", "10" }, { "Request 0", "never", "10" } },
+  { { "--simulate", "--workload", "fixed:1000,100", "--blocks", "10" }, { "Request 1 ", "never", "10" } },
   { { "--simulate", "--workload", "fixed:1,2000", "--requests", "10000", "--blocks", "2",
       "--block-size", "1024", "--schemes", "max" },
     { "max", "16777216 steps" } },
@@ -832,6 +869,29 @@ test_vllm_gpu_json (void)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object, "vllm_log")), ==, 2);
 }
 
+/* A zero activation reserve, in any unit, mirrors a measured budget:
+ * 78,286,275,216 − 16 GiB = 61,106,406,032 bytes. */
+static void
+test_vllm_activation_zero (void)
+{
+  static const char *zeros[] = { "0", "0B", "0GiB" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (zeros); i++)
+    {
+      g_auto(Run) run = { 0 };
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *object;
+
+      run_vllm_args (&run, "--json", "--config", "@llama-3-8b.json", "--gpu", "a100-80gb",
+                     "--weights-memory", "16GiB", "--activation-memory", zeros[i], NULL);
+      g_test_message ("%s: %s", zeros[i], run.err);
+      g_assert_cmpint (run.status, ==, 0);
+      object = parse_object (parser, run.out);
+      g_assert_cmpint (json_object_get_int_member (object, "activation_bytes"), ==, 0);
+      g_assert_cmpint (json_object_get_int_member (object, "kv_cache_memory_bytes"), ==, G_GINT64_CONSTANT (61106406032));
+    }
+}
+
 /* --simulate on vLLM's pool: 60 GiB // 2 MiB a block = 30,720 blocks,
  * block 0 the null block, 30,719 to serve (the sizing in test-deploy.c). */
 static void
@@ -975,7 +1035,7 @@ static const struct
   const char *says[3];
 } vllm_bad_cases[] = {
   { { "--config", "@llama-3-8b.json", "--model", "opt-13b" }, { "--config", "--model" } },
-  { { "--config", "@no-such.json" }, { "no-such.json" } },
+  { { "--config", "@no-such.json" }, { "--config “", "no-such.json”: cannot read it: " } },
   { { "--config", "@" }, { "folder" } },
   { { "--config", "@qwen3-next-80b.json" }, { "qwen3-next-80b.json", "linear_attention" } },
   { { "--config", "@jamba-v0.1.json" }, { "jamba-v0.1.json", "mamba" } },
@@ -999,14 +1059,22 @@ static const struct
   { { "--tensor-parallel-size", "two" }, { "--tensor-parallel-size", "two" } },
   { { "--tensor-parallel-size", "3", "--model", "llama-3-8b" }, { "--tensor-parallel-size 3", "32" } },
   { { "--max-num-batched-tokens", "0" }, { "--max-num-batched-tokens" } },
+  { { "--max-num-batched-tokens", "4096" }, { "--max-num-batched-tokens", "--gpu KEY", "--kv-cache-memory" } },
+  { { "--config", "@llama-3-8b.json", "--max-num-batched-tokens", "4096" }, { "--max-num-batched-tokens", "--gpu-memory" } },
   { { "--model", "llama-3-8b", "--kv-cache-memory", "1GiB", "--blocks", "10" }, { "--blocks", "--kv-cache-memory" } },
   { { "--model", "llama-3-8b", "--gpu", "h100-80gb", "--weights-memory", "1GiB", "--blocks", "10" }, { "--blocks", "--gpu" } },
   { { "--max-model-len", "4096", "--max-seq-len", "4096" }, { "--max-model-len", "--max-seq-len" } },
   { { "--max-model-len", "0" }, { "--max-model-len" } },
   { { "--vllm-log", "--kv-cache-memory", "1GiB" }, { "--vllm-log", "--json" } },
   { { "--config", "@llama-3-8b.json", "--kv-cache-memory", "512MiB" }, { "8192", "--max-model-len 4080", "null block" } },
-  { { "--model", "llama-3-8b", "--gpu", "a100-40gb", "--weights-memory", "40GiB" }, { "No memory is left" } },
-  { { "--model", "llama-3-8b", "--gpu", "l4", "--gpu-memory-utilization", "0.1" }, { "No memory is left" } },
+  { { "--model", "llama-3-8b", "--gpu", "a100-40gb", "--weights-memory", "40GiB" }, { "No memory is left", "all of the 36.42 GiB vLLM requests" } },
+  { { "--model", "llama-3-8b", "--gpu", "l4", "--gpu-memory-utilization", "0.1" }, { "No memory is left", "all of the 2.25 GiB vLLM" } },
+  { { "--model", "llama-3-8b", "--gpu", "l4", "--gpu-memory-utilization", "1e-300" }, { "No memory is left", "all of the 1 B vLLM" } },
+  { { "--model", "llama-3-8b", "--gpu-memory", "18446744073709551615", "--gpu-memory-utilization", "1" }, { "The requested GPU memory does not fit in 64 bits." } },
+  { { "--gpu-memory", "0" }, { "--gpu-memory “0” is not valid: it must be more than zero." } },
+  { { "--gpu-memory", "1.5B" }, { "--gpu-memory “1.5B” is not valid: it is not a whole number of bytes." } },
+  { { "--gpu", "h100-80gb", "--model", "llama-3-8b", "--activation-memory", "-1GiB" }, { "--activation-memory “-1GiB” is not valid: write a number" } },
+  { { "--no-async-scheduling" }, { "--no-async-scheduling goes with vLLM’s sizing" } },
   { { "--model", "tinyllama-1.1b", "--kv-cache-memory", "400GiB", "--block-size", "1" }, { "--block-size" } },
   { { "--simulate", "--config", "@gemma-3-27b-it.json", "--kv-cache-memory", "20GiB" }, { "simulation", "gemma-3-27b-it", "full-attention" } },
   { { "--simulate", "--blocks", "100", "--kv-cache-memory", "1GiB" }, { "--blocks", "--kv-cache-memory" } },
@@ -1015,6 +1083,60 @@ static const struct
    * null block, which vLLM's start-up check keeps aside (PR #47272). */
   { { "--simulate", "--config", "@llama-3.1-8b.json", "--kv-cache-memory", "16GiB", "--requests", "10" }, { "131072 tokens", "null block", "--max-model-len 131056" } },
 };
+
+/* A config.json that states no context loads, and one whose context is past
+ * kvpage's limit is read: without a length given, the refusal names the
+ * file, the key the number comes from and the option to give; with one
+ * (either name) the config serves. */
+static void
+test_config_context (void)
+{
+  static const struct
+  {
+    const char *json;
+    const char *says[2];
+  } cases[] = {
+    { "{\"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"hidden_size\": 512}",
+      { "“max_position_embeddings” is missing" } },
+    { "{\"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"hidden_size\": 512, "
+      "\"max_position_embeddings\": 30000000, \"n_positions\": 20000000}",
+      { "“n_positions” is 20000000 tokens", "limit of 16777216" } },
+  };
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "config.json", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_auto(Run) refused = { 0 };
+      g_auto(Run) given = { 0 };
+      g_auto(Run) vllm_name = { 0 };
+
+      g_assert_true (g_file_set_contents (path, cases[i].json, -1, NULL));
+
+      run_kvpage (&refused, "--json", "--config", path, NULL);
+      g_test_message ("stderr: %s", refused.err);
+      g_assert_cmpint (refused.status, ==, 2);
+      g_assert_cmpstr (refused.out, ==, "");
+      assert_one_clean_line (refused.err);
+      g_assert_nonnull (strstr (refused.err, path));
+      g_assert_nonnull (strstr (refused.err, "give --max-seq-len"));
+      for (guint j = 0; j < G_N_ELEMENTS (cases[i].says) && cases[i].says[j] != NULL; j++)
+        g_assert_nonnull (strstr (refused.err, cases[i].says[j]));
+
+      run_kvpage (&given, "--json", "--config", path, "--max-seq-len", "16777216", NULL);
+      g_assert_cmpint (given.status, ==, 0);
+      g_assert_cmpstr (given.err, ==, "");
+      g_assert_cmpint (json_object_get_int_member (parse_object (parser, given.out), "max_seq_len"), ==, 16777216);
+
+      run_kvpage (&vllm_name, "--json", "--config", path, "--max-model-len", "1000", "--kv-cache-memory", "1GiB", NULL);
+      g_assert_cmpint (vllm_name.status, ==, 0);
+      g_assert_cmpint (json_object_get_int_member (parse_object (parser, vllm_name.out), "max_seq_len"), ==, 1000);
+    }
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
 
 static void
 test_vllm_bad_input (gconstpointer data)
@@ -1051,6 +1173,7 @@ main (int   argc,
   g_test_add_func ("/cli/json/short-reservation", test_short_reservation_shrinks_default);
   g_test_add_func ("/cli/list-models", test_list_models);
   g_test_add_func ("/cli/version", test_version);
+  g_test_add_func ("/cli/help", test_help);
   g_test_add_func ("/cli/no-display", test_no_display);
   g_test_add_func ("/cli/stdout-errors", test_stdout_errors);
   g_test_add_func ("/cli/export-name-quoted", test_export_name_quoted);
@@ -1080,8 +1203,10 @@ main (int   argc,
   g_test_add_func ("/cli/vllm/log", test_vllm_log);
   g_test_add_func ("/cli/vllm/gpu-json", test_vllm_gpu_json);
   g_test_add_func ("/cli/vllm/mla-block-size", test_vllm_mla_block_size);
+  g_test_add_func ("/cli/vllm/activation-zero", test_vllm_activation_zero);
   g_test_add_func ("/cli/vllm/options", test_vllm_options);
   g_test_add_func ("/cli/vllm/window-refused", test_vllm_window_refused);
+  g_test_add_func ("/cli/vllm/config-context", test_config_context);
   for (guint i = 0; i < G_N_ELEMENTS (vllm_bad_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/cli/vllm/bad-input/%u", i);

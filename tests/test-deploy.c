@@ -170,6 +170,60 @@ test_hybrid_refused (void)
     }
 }
 
+/* A preset takes the same path as a config: the whole model and the split
+ * go to vLLM's sizing, which keeps 8 / 2 KV heads a GPU.  A page of a layer
+ * is 16 × 2 × 4 × 128 × 2 = 32,768 bytes, 1 MiB a block over 32 layers:
+ * 10 GiB → 10,240 blocks. */
+static void
+test_preset_tensor_parallel (void)
+{
+  g_auto(KvpDeploy) deploy = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) object = json_object_new ();
+  KvpParams params;
+
+  kvp_params_init_default (&params);
+  params.model = kvp_model_lookup ("llama-3-8b", NULL);
+  params.max_seq_len = 8192;
+  deploy.tensor_parallel_size = 2;
+  deploy.kv_cache_bytes = 10 * GIB;
+  g_assert_true (kvp_deploy_apply (&deploy, &params, &error));
+  g_assert_no_error (error);
+  g_assert_true (params.model == &deploy.per_gpu_model);
+  g_assert_cmpuint (kvp_model_get_kv_heads (params.model), ==, 4);
+  g_assert_cmpuint (deploy.sizing->input.tensor_parallel_size, ==, 2);
+  g_assert_cmpuint (deploy.sizing->kv_heads, ==, 4);
+  g_assert_cmpuint (deploy.sizing->page_size_bytes, ==, 32768);
+  g_assert_cmpuint (deploy.sizing->num_gpu_blocks, ==, 10240);
+
+  kvp_deploy_add_json (&deploy, object);
+  g_assert_cmpint (json_object_get_int_member (object, "tensor_parallel_size"), ==, 2);
+
+  /* A split vLLM refuses, with or without a pool to size. */
+  deploy.tensor_parallel_size = 3;
+  params.model = kvp_model_lookup ("llama-3-8b", NULL);
+  g_assert_false (kvp_deploy_apply (&deploy, &params, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "--tensor-parallel-size 3"));
+}
+
+/* A parameter count too large for 64-bit bytes: the message says which
+ * figure overflowed. */
+static void
+test_weights_overflow (void)
+{
+  g_auto(KvpDeploy) deploy = { 0 };
+  g_autoptr(GError) error = NULL;
+  KvpParams params;
+
+  init_with_config (&deploy, &params, "llama-3-8b.json");
+  deploy.gpu = kvp_gpu_lookup ("h100-80gb", NULL);
+  deploy.config->num_params = G_MAXUINT64;
+  g_assert_false (kvp_deploy_apply (&deploy, &params, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW);
+  g_assert_cmpstr (error->message, ==, "The weights estimate does not fit in 64 bits.");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -180,6 +234,8 @@ main (int   argc,
   g_test_add_func ("/core/deploy/sim-gpu-weights", test_gpu_weights);
   g_test_add_func ("/core/deploy/sim-blocks-given", test_blocks_given);
   g_test_add_func ("/core/deploy/sim-hybrid-refused", test_hybrid_refused);
+  g_test_add_func ("/core/deploy/weights-overflow", test_weights_overflow);
+  g_test_add_func ("/core/deploy/preset-tensor-parallel", test_preset_tensor_parallel);
 
   return g_test_run ();
 }

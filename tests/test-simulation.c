@@ -418,7 +418,7 @@ test_never_fits (void)
   sim = kvp_simulation_new (workload, &paged, &error);
   g_assert_null (sim);
   g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
-  g_assert_nonnull (strstr (error->message, "Request 1"));
+  g_assert_nonnull (strstr (error->message, "Request 2 "));
   g_assert_nonnull (strstr (error->message, "10 blocks"));
   g_clear_error (&error);
 
@@ -434,7 +434,7 @@ test_never_fits (void)
 
   sim = kvp_simulation_new (workload, &oracle, &error);
   g_assert_null (sim);
-  g_assert_nonnull (strstr (error->message, "Request 1"));
+  g_assert_nonnull (strstr (error->message, "Request 2 "));
   g_assert_nonnull (strstr (error->message, "oracle"));
   g_clear_error (&error);
 

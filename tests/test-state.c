@@ -187,6 +187,19 @@ test_asked_kept (void)
   g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_MAX_SEQ_LEN), ==, 4096);
   g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_SEQ_LEN), ==, 1500);
 
+  /* A config that states no context keeps the reservation shown. */
+  {
+    static KvpModel no_context;
+
+    no_context = *kvp_model_lookup ("llama-2-13b", NULL);
+    no_context.max_context = 0;
+    kvp_state_choose_model (state, &no_context);
+    g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_MAX_SEQ_LEN), ==, 4096);
+    wait_for_comparison (state);
+    g_assert_cmpuint (kvp_state_get_comparison (state)->params.max_seq_len, ==, 4096);
+    kvp_state_choose_model (state, kvp_model_lookup ("llama-2-7b", NULL));
+  }
+
   kvp_state_reset (state);
   g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_SEQ_LEN), ==, 128);
   g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_MAX_SEQ_LEN), ==, 2048);

@@ -345,6 +345,7 @@ test_sizes (void)
     "", "GiB", "-5GiB", "1.3KiB", "0", "0GiB", "12 parsecs", "1e9", "1,000", "99999999999999999999",
     "20000000TiB", "1.2.3GB", " 5GB", "5GB ", "0.0000000000000000000001GB",
   };
+  static const char *zeros[] = { "0", "0B", "0GiB", "0.0MiB", "0 TB" };
 
   for (guint i = 0; i < G_N_ELEMENTS (good); i++)
     {
@@ -352,7 +353,7 @@ test_sizes (void)
       guint64 bytes = 0;
 
       g_test_message ("%s", good[i].text);
-      g_assert_true (kvp_size_parse (good[i].text, &bytes, &error));
+      g_assert_true (kvp_size_parse (NULL, good[i].text, FALSE, &bytes, &error));
       g_assert_no_error (error);
       g_assert_cmpuint (bytes, ==, good[i].bytes);
     }
@@ -362,10 +363,25 @@ test_sizes (void)
       guint64 bytes = 7;
 
       g_test_message ("“%s”", bad[i]);
-      g_assert_false (kvp_size_parse (bad[i], &bytes, &error));
+      g_assert_false (kvp_size_parse (NULL, bad[i], FALSE, &bytes, &error));
       g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
       g_assert_cmpuint (bytes, ==, 7);
       g_assert_null (strchr (error->message, '\n'));
+    }
+
+  /* Zero in any unit where zero is allowed; only there. */
+  for (guint i = 0; i < G_N_ELEMENTS (zeros); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      guint64 bytes = 7;
+
+      g_assert_true (kvp_size_parse ("activation-memory", zeros[i], TRUE, &bytes, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (bytes, ==, 0);
+      g_assert_false (kvp_size_parse ("gpu-memory", zeros[i], FALSE, &bytes, &error));
+      g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+      g_assert_true (g_str_has_prefix (error->message, "--gpu-memory “"));
+      g_assert_nonnull (strstr (error->message, "” is not valid: it must be more than zero."));
     }
 }
 

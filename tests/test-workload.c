@@ -406,6 +406,43 @@ test_bad_files (void)
     }
 }
 
+/* An arrival past the last step kvpage can number: refused, the request
+ * counted from 1 and the time in a short form, with what to change. */
+static void
+test_arrival_too_late (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *late = write_temp ("l.csv", "prompt_len,output_len,arrival\n1,2,0\n3,4,1e300\n", -1);
+  g_autoptr(KvpWorkload) workload = load (late, 0, 0.0, &error);
+  KvpWorkloadOptions options;
+
+  g_assert_null (workload);
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "Request 2 arrives after 1e+300 seconds"));
+  g_clear_error (&error);
+  remove_temp (late);
+
+  /* 1,000,000 requests at 0.001/s would take about 10^9 seconds. */
+  kvp_workload_options_init (&options);
+  options.source = "fixed:1,1";
+  options.n_requests = KVP_WORKLOAD_MAX_REQUESTS;
+  options.request_rate = KVP_WORKLOAD_MIN_RATE;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_null (workload);
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "e+07 seconds at --request-rate 0.001"));
+  g_assert_nonnull (strstr (error->message, "raise --request-rate"));
+  g_assert_cmpuint (strlen (error->message), <, 200);
+  g_clear_error (&error);
+
+  /* Below the lowest rate: refused before anything is generated. */
+  options.n_requests = 1;
+  options.request_rate = 1e-308;
+  workload = kvp_workload_new (&options, &error);
+  assert_refused (workload, &error, "0.001");
+}
+
 static void
 test_missing_and_empty (void)
 {
@@ -433,12 +470,16 @@ test_options_parse (void)
     { "seed", "-1" }, { "seed", "18446744073709551616" }, { "seed", "" },
     { "request-rate", "-0.5" }, { "request-rate", "nan" }, { "request-rate", "inf" },
     { "request-rate", "2x" }, { "request-rate", "" }, { "request-rate", "1000001" },
+    { "request-rate", "0.0009" }, { "request-rate", "1e-308" },
   };
   KvpWorkloadOptions options;
 
   kvp_workload_options_init (&options);
   g_assert_true (kvp_workload_options_parse (&options, "requests", "1000000", NULL));
   g_assert_true (kvp_workload_options_parse (&options, "seed", "18446744073709551615", NULL));
+  g_assert_true (kvp_workload_options_parse (&options, "request-rate", "0", NULL));
+  g_assert_true (kvp_workload_options_parse (&options, "request-rate", "0.001", NULL));
+  g_assert_cmpfloat (options.request_rate, ==, KVP_WORKLOAD_MIN_RATE);
   g_assert_true (kvp_workload_options_parse (&options, "request-rate", "2.5", NULL));
   g_assert_cmpuint (options.n_requests, ==, 1000000);
   g_assert_cmpuint (options.seed, ==, G_MAXUINT64);
@@ -475,6 +516,7 @@ main (int   argc,
   g_test_add_func ("/core/workload/file-first-n-and-rate", test_file_first_n_and_rate);
   g_test_add_func ("/core/workload/bad-files", test_bad_files);
   g_test_add_func ("/core/workload/missing-and-empty", test_missing_and_empty);
+  g_test_add_func ("/core/workload/arrival-too-late", test_arrival_too_late);
   g_test_add_func ("/core/workload/options-parse", test_options_parse);
 
   return g_test_run ();

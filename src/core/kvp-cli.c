@@ -169,6 +169,37 @@ kvp_cli_lookup_number (GVariantDict  *options,
   return kvp_cli_parse_number (option, text, min, max, out_value, error);
 }
 
+gconstpointer
+kvp_cli_lookup_key (gconstpointer   table,
+                    guint           n_entries,
+                    gsize           entry_size,
+                    const char     *key,
+                    char          **out_keys)
+{
+  GString *keys;
+
+  g_return_val_if_fail (table != NULL || n_entries == 0, NULL);
+  g_return_val_if_fail (entry_size >= sizeof (const char *), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+  g_return_val_if_fail (out_keys != NULL, NULL);
+
+  for (guint i = 0; i < n_entries; i++)
+    {
+      const guint8 *entry = (const guint8 *) table + i * entry_size;
+
+      if (g_ascii_strcasecmp (key, *(const char * const *) entry) == 0)
+        return entry;
+    }
+
+  keys = g_string_new (NULL);
+  for (guint i = 0; i < n_entries; i++)
+    g_string_append_printf (keys, "%s%s", i > 0 ? ", " : "",
+                            *(const char * const *) ((const guint8 *) table + i * entry_size));
+  *out_keys = g_string_free (keys, FALSE);
+
+  return NULL;
+}
+
 static const GOptionEntry *
 find_long (const GOptionEntry *entries,
            const char         *name,
@@ -216,6 +247,31 @@ set_invalid (GError     **error,
   va_end (args);
 
   return FALSE;
+}
+
+static gboolean
+is_glib_help (const char *name,
+              gsize       len)
+{
+  static const char *helps[] = { "help", "help-all", "help-gapplication" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (helps); i++)
+    if (strlen (helps[i]) == len && strncmp (helps[i], name, len) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
+/* Whether every character of text is a short option, as in a cluster. */
+static gboolean
+all_short_options (const GOptionEntry *entries,
+                   const char         *text)
+{
+  for (const char *c = text; *c != '\0'; c++)
+    if (find_short (entries, *c) == NULL)
+      return FALSE;
+
+  return TRUE;
 }
 
 /* The value checks GOptionContext makes, in the order it makes them. */
@@ -300,8 +356,9 @@ kvp_cli_check_args (const GOptionEntry  *entries,
 
           if (e == NULL)
             {
-              /* --help, --help-all and --help-GROUP are GLib's own. */
-              if (g_str_has_prefix (name, "help") && (len == 4 || name[4] == '-'))
+              /* GLib's own help options: --help, --help-all and the one group
+               * GApplication adds.  Any other --help-WORD is unknown here. */
+              if (is_glib_help (name, len))
                 continue;
               return set_invalid (error, _("Unknown option “%s”: see --help for the options kvpage takes."),
                                   quoted);
@@ -349,6 +406,16 @@ kvp_cli_check_args (const GOptionEntry  *entries,
 
             if (!takes_value (e))
               continue;
+
+            /* "-n128": GLib would read "-1", "-2", "-8" as options. */
+            if (c[1] != '\0' && !all_short_options (entries, c + 1))
+              {
+                g_autofree char *quoted_arg = kvp_quote (arg);
+                g_autofree char *quoted_value = kvp_quote (c + 1);
+
+                return set_invalid (error, _("%s: give the value separately, as in “%s %s”."),
+                                    quoted_arg, option, quoted_value);
+              }
 
             if (value_at != i)
               return set_invalid (error, _("%s needs a value of its own: give it as a separate option."),

@@ -41,6 +41,15 @@ gboolean kvp_cli_lookup_number   (GVariantDict  *options,
                                   guint64        max,
                                   guint64       *out_value,
                                   GError       **error);
+/* The entry of @table (@n_entries structs of @entry_size bytes, each
+ * beginning with its `const char *key`) whose key is @key, ASCII case aside;
+ * or NULL, with the keys there are, "a, b, c", in *out_keys for the
+ * "Unknown … “x”: use one of …" message (free it). */
+gconstpointer kvp_cli_lookup_key (gconstpointer   table,
+                                  guint           n_entries,
+                                  gsize           entry_size,
+                                  const char     *key,
+                                  char          **out_keys);
 /* Checks argv the way GOptionContext will read it against @entries (plus the
  * help options) and reports, in kvpage's words and naming the option and the
  * value, what GLib would otherwise report in its own: an unknown option, a

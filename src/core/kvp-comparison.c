@@ -12,6 +12,7 @@
 
 #include "kvp-comparison.h"
 #include "kvp-error.h"
+#include "kvp-json.h"
 
 #define MIB (1024.0 * 1024.0)
 
@@ -150,25 +151,6 @@ kvp_comparison_unref (KvpComparison *self)
     }
 }
 
-static void
-add_uint (JsonBuilder *builder,
-          const char  *name,
-          guint64      value)
-{
-  json_builder_set_member_name (builder, name);
-  /* JSON numbers are doubles for most readers: every count here is below 2^53. */
-  json_builder_add_int_value (builder, (gint64) value);
-}
-
-static void
-add_double (JsonBuilder *builder,
-            const char  *name,
-            double       value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_double_value (builder, value);
-}
-
 JsonNode *
 kvp_comparison_to_json (KvpComparison *self)
 {
@@ -181,36 +163,36 @@ kvp_comparison_to_json (KvpComparison *self)
   json_builder_begin_object (builder);
 
   /* The fields of the original /compare/memory response; "mb" is MiB. */
-  add_double (builder, "traditional_memory_mb", self->traditional_bytes / MIB);
-  add_double (builder, "paged_memory_mb", self->paged_bytes / MIB);
-  add_double (builder, "memory_saved_mb", self->saved_bytes / MIB);
-  add_double (builder, "memory_saved_percent", self->saved_percent);
-  add_uint (builder, "num_blocks", p->num_blocks);
-  add_uint (builder, "block_size", p->block_size);
-  add_uint (builder, "blocks_used", self->blocks_used);
-  add_uint (builder, "blocks_free", self->blocks_free);
-  add_double (builder, "utilization_percent", self->utilization_percent);
-  add_uint (builder, "sequence_length", p->seq_len);
+  kvp_json_add_double (builder, "traditional_memory_mb", self->traditional_bytes / MIB);
+  kvp_json_add_double (builder, "paged_memory_mb", self->paged_bytes / MIB);
+  kvp_json_add_double (builder, "memory_saved_mb", self->saved_bytes / MIB);
+  kvp_json_add_double (builder, "memory_saved_percent", self->saved_percent);
+  kvp_json_add_uint (builder, "num_blocks", p->num_blocks);
+  kvp_json_add_uint (builder, "block_size", p->block_size);
+  kvp_json_add_uint (builder, "blocks_used", self->blocks_used);
+  kvp_json_add_uint (builder, "blocks_free", self->blocks_free);
+  kvp_json_add_double (builder, "utilization_percent", self->utilization_percent);
+  kvp_json_add_uint (builder, "sequence_length", p->seq_len);
 
   json_builder_set_member_name (builder, "model");
   json_builder_add_string_value (builder, p->model->key);
   json_builder_set_member_name (builder, "kv_dtype");
   json_builder_add_string_value (builder, kvp_dtype_to_string (p->dtype));
-  add_uint (builder, "bytes_per_token", self->bytes_per_token);
-  add_uint (builder, "max_seq_len", p->max_seq_len);
-  add_uint (builder, "traditional_bytes", self->traditional_bytes);
-  add_uint (builder, "paged_bytes", self->paged_bytes);
+  kvp_json_add_uint (builder, "bytes_per_token", self->bytes_per_token);
+  kvp_json_add_uint (builder, "max_seq_len", p->max_seq_len);
+  kvp_json_add_uint (builder, "traditional_bytes", self->traditional_bytes);
+  kvp_json_add_uint (builder, "paged_bytes", self->paged_bytes);
   json_builder_set_member_name (builder, "memory_saved_bytes");
   json_builder_add_int_value (builder, self->saved_bytes);
   json_builder_set_member_name (builder, "fits_in_pool");
   json_builder_add_boolean_value (builder, self->fits);
-  add_uint (builder, "blocks_needed", self->blocks_needed);
-  add_uint (builder, "traditional_waste_tokens", self->traditional_waste_tokens);
-  add_uint (builder, "traditional_waste_bytes", self->traditional_waste_bytes);
-  add_uint (builder, "paged_waste_tokens", self->paged_waste_tokens);
-  add_uint (builder, "paged_waste_bytes", self->paged_waste_bytes);
-  add_uint (builder, "traditional_capacity", self->traditional_capacity);
-  add_uint (builder, "paged_capacity", self->paged_capacity);
+  kvp_json_add_uint (builder, "blocks_needed", self->blocks_needed);
+  kvp_json_add_uint (builder, "traditional_waste_tokens", self->traditional_waste_tokens);
+  kvp_json_add_uint (builder, "traditional_waste_bytes", self->traditional_waste_bytes);
+  kvp_json_add_uint (builder, "paged_waste_tokens", self->paged_waste_tokens);
+  kvp_json_add_uint (builder, "paged_waste_bytes", self->paged_waste_bytes);
+  kvp_json_add_uint (builder, "traditional_capacity", self->traditional_capacity);
+  kvp_json_add_uint (builder, "paged_capacity", self->paged_capacity);
 
   json_builder_end_object (builder);
 

@@ -14,6 +14,7 @@
 #include "kvp-deploy.h"
 #include "kvp-error.h"
 #include "kvp-format.h"
+#include "kvp-json.h"
 
 void
 kvp_deploy_clear (KvpDeploy *self)
@@ -38,33 +39,68 @@ both (GVariantDict  *options,
   return TRUE;
 }
 
+/* --option given without what it goes with: a GPU, or (when kv_memory_too)
+ * also --kv-cache-memory; without them its value would be lost. */
 static gboolean
 needs (GVariantDict  *options,
        const char    *option,
+       gboolean       kv_memory_too,
        GError       **error)
 {
   if (!g_variant_dict_contains (options, option) || g_variant_dict_contains (options, "gpu") ||
-      g_variant_dict_contains (options, "gpu-memory"))
+      g_variant_dict_contains (options, "gpu-memory") ||
+      (kv_memory_too && g_variant_dict_contains (options, "kv-cache-memory")))
     return FALSE;
-  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-               _("--%s goes with a GPU: add --gpu KEY (see --list-gpus) or --gpu-memory SIZE."), option);
+  if (kv_memory_too)
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                 _("--%s goes with vLLM’s sizing: add --gpu KEY (see --list-gpus), --gpu-memory SIZE or "
+                   "--kv-cache-memory SIZE."), option);
+  else
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                 _("--%s goes with a GPU: add --gpu KEY (see --list-gpus) or --gpu-memory SIZE."), option);
   return TRUE;
 }
 
 static gboolean
 lookup_size (GVariantDict  *options,
              const char    *name,
+             gboolean       allow_zero,
              guint64       *out,
              GError       **error)
 {
-  g_autoptr(GError) local_error = NULL;
   const char *text;
 
   if (!g_variant_dict_lookup (options, name, "&s", &text))
     return TRUE;
-  if (kvp_size_parse (text, out, &local_error))
+  return kvp_size_parse (name, text, allow_zero, out, error);
+}
+
+/* The config's context is the default reservation: without a length given,
+ * it must state one kvpage can reserve (KVP_MAX_SEQ_LEN at most). */
+static gboolean
+check_context (const KvpModelConfig  *config,
+               const char            *path,
+               GVariantDict          *options,
+               GError               **error)
+{
+  g_autofree char *display = NULL;
+  guint context = config->model.max_context;
+
+  if (g_variant_dict_contains (options, "max-seq-len") || g_variant_dict_contains (options, "max-model-len") ||
+      (context > 0 && context <= KVP_MAX_SEQ_LEN))
     return TRUE;
-  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, "--%s: %s", name, local_error->message);
+
+  display = g_filename_display_name (path);
+  if (context == 0)
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                 /* Translators: the file, then the key. */
+                 _("%s: key “%s” is missing, so the model’s context length is not known: give --max-seq-len TOKENS."),
+                 display, "max_position_embeddings");
+  else
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                 /* Translators: the file, the key, its tokens, then kvpage's limit. */
+                 _("%s: key “%s” is %u tokens, more than kvpage’s limit of %u: give --max-seq-len TOKENS."),
+                 display, config->context_key, context, KVP_MAX_SEQ_LEN);
   return FALSE;
 }
 
@@ -87,17 +123,28 @@ kvp_deploy_parse_options (KvpDeploy     *self,
       both (options, "kv-cache-memory", "gpu-memory-utilization", _("the KV memory is given exactly."), error) ||
       both (options, "kv-cache-memory", "weights-memory", _("the KV memory is given exactly."), error) ||
       both (options, "kv-cache-memory", "activation-memory", _("the KV memory is given exactly."), error) ||
-      needs (options, "gpu-memory-utilization", error) || needs (options, "weights-memory", error) ||
-      needs (options, "activation-memory", error))
+      needs (options, "gpu-memory-utilization", FALSE, error) || needs (options, "weights-memory", FALSE, error) ||
+      needs (options, "activation-memory", FALSE, error) || needs (options, "max-num-batched-tokens", TRUE, error) ||
+      needs (options, "no-async-scheduling", TRUE, error))
     return FALSE;
 
   if (g_variant_dict_lookup (options, "config", "^&ay", &text))
     {
-      self->config = kvp_model_config_new_from_file (text, error);
+      g_autoptr(GError) local_error = NULL;
+
+      self->config = kvp_model_config_new_from_file (text, &local_error);
       if (self->config == NULL)
-        return FALSE;
+        {
+          /* A file that cannot be read is named by its option. */
+          if (g_error_matches (local_error, KVP_ERROR, KVP_ERROR_FAILED))
+            g_prefix_error (&local_error, "--config ");
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
       params->model = &self->config->model;
       params->max_seq_len = self->config->model.max_context;
+      if (!check_context (self->config, text, options, error))
+        return FALSE;
       /* vLLM's --kv-cache-dtype defaults to auto: the model's type. */
       params->dtype = self->config->dtype;
     }
@@ -109,9 +156,12 @@ kvp_deploy_parse_options (KvpDeploy     *self,
         return FALSE;
     }
 
-  if (!lookup_size (options, "gpu-memory", &self->gpu_memory_bytes, error) ||
-      !lookup_size (options, "weights-memory", &self->weights_bytes, error) ||
-      !lookup_size (options, "kv-cache-memory", &self->kv_cache_bytes, error) ||
+  /* A zero activation reserve is allowed: it is how to mirror a measured budget. */
+  self->has_activation = g_variant_dict_contains (options, "activation-memory");
+  if (!lookup_size (options, "gpu-memory", FALSE, &self->gpu_memory_bytes, error) ||
+      !lookup_size (options, "weights-memory", FALSE, &self->weights_bytes, error) ||
+      !lookup_size (options, "kv-cache-memory", FALSE, &self->kv_cache_bytes, error) ||
+      !lookup_size (options, "activation-memory", TRUE, &self->activation_bytes, error) ||
       !kvp_cli_lookup_number (options, "max-num-batched-tokens", 1, KVP_DEPLOY_MAX_BATCHED_TOKENS,
                               &self->max_num_batched_tokens, error) ||
       !kvp_cli_lookup_number (options, "tensor-parallel-size", 1, KVP_DEPLOY_MAX_TENSOR_PARALLEL, &value, error))
@@ -120,14 +170,6 @@ kvp_deploy_parse_options (KvpDeploy     *self,
   if (g_variant_dict_contains (options, "no-async-scheduling"))
     self->concurrent_batches = 1;
   self->backend_block_size = !g_variant_dict_contains (options, "block-size");
-
-  /* A zero reserve is allowed: it is how to mirror a measured budget. */
-  if (g_variant_dict_lookup (options, "activation-memory", "&s", &text))
-    {
-      self->has_activation = TRUE;
-      if (g_strcmp0 (text, "0") != 0 && !lookup_size (options, "activation-memory", &self->activation_bytes, error))
-        return FALSE;
-    }
 
   if (g_variant_dict_lookup (options, "gpu-memory-utilization", "&s", &text))
     {
@@ -225,7 +267,7 @@ estimate_weights (KvpDeploy       *self,
   bytes = ceil (params * bytes_per_param / tp);
   if (bytes >= 18446744073709551616.0)
     {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW, _("The KV cache size does not fit in 64 bits."));
+      g_set_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW, _("The weights estimate does not fit in 64 bits."));
       return FALSE;
     }
   self->budget.weights_bytes = (guint64) bytes;
@@ -241,22 +283,19 @@ kvp_deploy_apply (KvpDeploy  *self,
   guint tp;
   guint64 total = 0;
   gboolean is_a100 = FALSE;
+  const KvpModel *whole;
   KvpVllmInput input = { 0 };
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (params != NULL && params->model != NULL, FALSE);
 
+  whole = params->model;
   tp = MAX (self->tensor_parallel_size, 1);
-  if (params->model->num_attention_heads % tp != 0)
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--tensor-parallel-size %u does not divide the model’s %u attention heads, which vLLM requires."),
-                   tp, params->model->num_attention_heads);
-      return FALSE;
-    }
+  if (!kvp_vllm_check_tensor_parallel (whole, tp, error))
+    return FALSE;
 
   /* The comparison shows one GPU's share. */
-  kvp_model_for_tensor_parallel (params->model, tp, &self->per_gpu_model);
+  kvp_model_for_tensor_parallel (whole, tp, &self->per_gpu_model);
   params->model = &self->per_gpu_model;
 
   if (!kvp_deploy_sizes_pool (self))
@@ -290,10 +329,10 @@ kvp_deploy_apply (KvpDeploy  *self,
     }
 
   /* Sizing takes the whole model and splits it itself. */
-  input.model = self->config != NULL ? &self->config->model : &self->per_gpu_model;
+  input.model = whole;
   input.layers = self->config != NULL ? self->config->layers : NULL;
   input.dtype = params->dtype;
-  input.tensor_parallel_size = self->config != NULL ? tp : 1;
+  input.tensor_parallel_size = tp;
   if (self->backend_block_size)
     input.block_size_backend = kvp_vllm_backend_block_size (input.model, self->gpu, params->dtype, &params->block_size);
   input.block_size = params->block_size;
@@ -317,14 +356,6 @@ kvp_deploy_apply (KvpDeploy  *self,
   return TRUE;
 }
 
-static void
-set_uint (JsonObject *object,
-          const char *name,
-          guint64     value)
-{
-  json_object_set_int_member (object, name, (gint64) value);
-}
-
 void
 kvp_deploy_add_json (const KvpDeploy *self,
                      JsonObject      *object)
@@ -341,7 +372,7 @@ kvp_deploy_add_json (const KvpDeploy *self,
   if (self->config == NULL && self->tensor_parallel_size == 0 && self->sizing == NULL)
     return;
 
-  set_uint (object, "tensor_parallel_size", MAX (self->tensor_parallel_size, 1));
+  kvp_json_set_uint (object, "tensor_parallel_size", MAX (self->tensor_parallel_size, 1));
   if (self->sizing == NULL)
     return;
 
@@ -362,15 +393,15 @@ kvp_deploy_add_json (const KvpDeploy *self,
   if (self->gpu != NULL || self->gpu_memory_bytes > 0)
     {
       json_object_set_string_member (object, "gpu", self->gpu != NULL ? self->gpu->key : "custom");
-      set_uint (object, "gpu_memory_bytes", self->gpu != NULL ? self->gpu->total_bytes : self->gpu_memory_bytes);
+      kvp_json_set_uint (object, "gpu_memory_bytes", self->gpu != NULL ? self->gpu->total_bytes : self->gpu_memory_bytes);
     }
   if (self->has_budget)
     {
       json_object_set_double_member (object, "gpu_memory_utilization", self->budget.utilization);
-      set_uint (object, "requested_memory_bytes", self->budget.requested_bytes);
-      set_uint (object, "weights_bytes", self->budget.weights_bytes);
+      kvp_json_set_uint (object, "requested_memory_bytes", self->budget.requested_bytes);
+      kvp_json_set_uint (object, "weights_bytes", self->budget.weights_bytes);
       json_object_set_boolean_member (object, "weights_estimated", self->weights_estimated);
-      set_uint (object, "activation_bytes", self->budget.activation_bytes);
+      kvp_json_set_uint (object, "activation_bytes", self->budget.activation_bytes);
     }
 }
 
@@ -481,8 +512,8 @@ kvp_deploy_add_sim_json (const KvpDeploy    *self,
 
   pool = json_object_new ();
   json_object_set_string_member (pool, "origin", "vllm");
-  set_uint (pool, "num_blocks", config->num_blocks);
-  set_uint (pool, "token_slots", (guint64) config->num_blocks * config->block_size);
+  kvp_json_set_uint (pool, "num_blocks", config->num_blocks);
+  kvp_json_set_uint (pool, "token_slots", (guint64) config->num_blocks * config->block_size);
   kvp_deploy_add_json (self, pool);
   json_object_set_object_member (root, "pool", pool);
 }

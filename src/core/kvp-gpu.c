@@ -10,7 +10,9 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "kvp-cli.h"
 #include "kvp-error.h"
+#include "kvp-format.h"
 #include "kvp-gpu.h"
 
 #define MIB G_GUINT64_CONSTANT (1048576)
@@ -53,40 +55,48 @@ const KvpGpu *
 kvp_gpu_lookup (const char  *key,
                 GError     **error)
 {
-  g_autoptr(GString) keys = g_string_new (NULL);
+  g_autofree char *keys = NULL;
   g_autofree char *quoted = NULL;
+  const KvpGpu *gpu;
 
   g_return_val_if_fail (key != NULL, NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
-    if (g_ascii_strcasecmp (key, presets[i].key) == 0)
-      return &presets[i];
-
-  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
-    g_string_append_printf (keys, "%s%s", i > 0 ? ", " : "", presets[i].key);
+  /* kvp_cli_lookup_key () reads the key at the start of each entry. */
+  G_STATIC_ASSERT (G_STRUCT_OFFSET (KvpGpu, key) == 0);
+  gpu = kvp_cli_lookup_key (presets, G_N_ELEMENTS (presets), sizeof presets[0], key, &keys);
+  if (gpu != NULL)
+    return gpu;
 
   quoted = kvp_quote (key);
   g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                _("Unknown GPU “%s”: use one of %s (see --list-gpus), or give --gpu-memory SIZE."),
-               quoted, keys->str);
+               quoted, keys);
   return NULL;
 }
 
 static gboolean
-bad_size (const char  *text,
+bad_size (const char  *option,
+          const char  *text,
           const char  *why,
           GError     **error)
 {
   g_autofree char *quoted = kvp_quote (text);
 
-  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-               /* Translators: the size as written, then the reason. */
-               _("The size “%s” is not valid: %s"), quoted, why);
+  if (option != NULL)
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                 /* Translators: the option, the size as written, then the reason. */
+                 _("--%s “%s” is not valid: %s"), option, quoted, why);
+  else
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                 /* Translators: the size as written, then the reason. */
+                 _("The size “%s” is not valid: %s"), quoted, why);
   return FALSE;
 }
 
 gboolean
-kvp_size_parse (const char  *text,
+kvp_size_parse (const char  *option,
+                const char  *text,
+                gboolean     allow_zero,
                 guint64     *out_bytes,
                 GError     **error)
 {
@@ -114,16 +124,16 @@ kvp_size_parse (const char  *text,
    * which a double would only approximate. */
   for (; g_ascii_isdigit (*p); p++, digits++)
     if (!g_uint64_checked_mul (&number, number, 10) || !g_uint64_checked_add (&number, number, *p - '0'))
-      return bad_size (text, _("the number is too large."), error);
+      return bad_size (option, text, _("the number is too large."), error);
   if (*p == '.')
     {
       for (p++; g_ascii_isdigit (*p); p++, digits++)
         if (!g_uint64_checked_mul (&number, number, 10) || !g_uint64_checked_add (&number, number, *p - '0') ||
             !g_uint64_checked_mul (&scale, scale, 10))
-          return bad_size (text, _("the number has too many digits."), error);
+          return bad_size (option, text, _("the number has too many digits."), error);
     }
   if (digits == 0)
-    return bad_size (text, _("write a number of bytes, or one with a unit such as 40GB or 3.8125GiB."), error);
+    return bad_size (option, text, _("write a number of bytes, or one with a unit such as 40GB or 3.8125GiB."), error);
 
   while (*p == ' ')
     p++;
@@ -136,16 +146,16 @@ kvp_size_parse (const char  *text,
       if (g_ascii_strcasecmp (unit, units[i].name) != 0)
         continue;
       if (!g_uint64_checked_mul (&scaled, number, units[i].bytes))
-        return bad_size (text, _("it does not fit in 64 bits."), error);
+        return bad_size (option, text, _("it does not fit in 64 bits."), error);
       if (scaled % scale != 0)
-        return bad_size (text, _("it is not a whole number of bytes."), error);
-      if (scaled == 0)
-        return bad_size (text, _("it must be more than zero."), error);
+        return bad_size (option, text, _("it is not a whole number of bytes."), error);
+      if (scaled == 0 && !allow_zero)
+        return bad_size (option, text, _("it must be more than zero."), error);
       *out_bytes = scaled / scale;
       return TRUE;
     }
 
-  return bad_size (text, _("the unit must be B, kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024)."),
+  return bad_size (option, text, _("the unit must be B, kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024)."),
                    error);
 }
 
@@ -170,7 +180,7 @@ kvp_gpu_budget_compute (KvpGpuBudget  *budget,
   requested = ceil ((double) budget->total_bytes * budget->utilization);
   if (requested >= 18446744073709551616.0)
     {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW, _("The KV cache size does not fit in 64 bits."));
+      g_set_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW, _("The requested GPU memory does not fit in 64 bits."));
       return FALSE;
     }
   budget->requested_bytes = (guint64) requested;
@@ -178,10 +188,13 @@ kvp_gpu_budget_compute (KvpGpuBudget  *budget,
   if (!g_uint64_checked_add (&reserved, budget->weights_bytes, budget->activation_bytes) ||
       reserved >= budget->requested_bytes)
     {
+      g_autofree char *requested_size = kvp_format_bytes (budget->requested_bytes);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   /* Translators: %s is a size such as 78.29 GiB. */
                    _("No memory is left for the KV cache: the weights and the activation reserve take all of the "
-                     "%" PRIu64 " bytes vLLM requests; raise --gpu-memory-utilization, use more GPUs or a smaller model."),
-                   budget->requested_bytes);
+                     "%s vLLM requests; raise --gpu-memory-utilization, use more GPUs or a smaller model."),
+                   requested_size);
       return FALSE;
     }
 

@@ -29,8 +29,12 @@ const KvpGpu *kvp_gpu_lookup      (const char  *key,
                                    GError     **error);
 
 /* "123456", "40GB", "3.8125GiB", "512 MiB": decimal (kB, MB, GB, TB) and
- * binary (KiB, MiB, GiB, TiB) units; the result must be whole bytes. */
-gboolean kvp_size_parse (const char  *text,
+ * binary (KiB, MiB, GiB, TiB) units; the result must be whole bytes, and
+ * more than zero unless allow_zero.  A refusal names option ("--option
+ * “text” is not valid: …"), or just the size when option is NULL. */
+gboolean kvp_size_parse (const char  *option,
+                         const char  *text,
+                         gboolean     allow_zero,
                          guint64     *out_bytes,
                          GError     **error);
 

@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include <sys/stat.h>
@@ -1005,14 +1007,13 @@ kvp_model_config_new_from_data (const char  *data,
       if (!read_uint (&r, context_keys[i], FALSE, &value, &has, error))
         return NULL;
       if (has && (!found || value < context))
-        context = value;
+        {
+          context = value;
+          self->context_key = context_keys[i];
+        }
       found |= has;
     }
-  if (!found)
-    {
-      fail (error, name, "max_position_embeddings", _("is missing: the model’s context length is not known."));
-      return NULL;
-    }
+  /* Without one the config still loads: --max-seq-len gives the length. */
   {
     guint32 model_max_length = 0;
     guint64 derived, fallback;
@@ -1021,6 +1022,8 @@ kvp_model_config_new_from_data (const char  *data,
      * smaller one (derive_max_model_len_and_key). */
     if (!read_uint (&r, "model_max_length", FALSE, &model_max_length, &found, error))
       return NULL;
+    if (found)
+      self->context_key = "model_max_length";
     derived = found ? model_max_length : context;
     if (!apply_rope_scaling (&r, self->model_type, &derived, &fallback, error))
       return NULL;
@@ -1051,6 +1054,19 @@ kvp_model_config_new_from_data (const char  *data,
   return g_steal_pointer (&self);
 }
 
+/* KVP_ERROR_FAILED: the file is there in name only, or not at all.  The
+ * command line names its option before the message. */
+static void
+read_failed (GError     **error,
+             const char  *display,
+             const char  *why)
+{
+  g_autofree char *quoted = kvp_quote (display);
+
+  /* Translators: the file, then the system's reason. */
+  g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED, _("“%s”: cannot read it: %s"), quoted, why);
+}
+
 /* "…/Llama-3-8B/config.json" is the model "Llama-3-8B". */
 static char *
 name_from_path (const char *path)
@@ -1079,6 +1095,7 @@ kvp_model_config_new_from_file (const char  *path,
   KvpModelConfig *self;
   GStatBuf st;
   gsize length;
+  int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
 
@@ -1097,9 +1114,21 @@ kvp_model_config_new_from_file (const char  *path,
         }
     }
 
+  /* GLib's message names no option and says the name again; open () gives
+   * the reason alone. */
+  fd = g_open (path, O_RDONLY, 0);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      read_failed (error, display, g_strerror (saved_errno));
+      return NULL;
+    }
+  g_close (fd, NULL);
+
   if (!g_file_get_contents (path, &data, &length, &read_error))
     {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, "%s", read_error->message);
+      read_failed (error, display, read_error->message);
       return NULL;
     }
 

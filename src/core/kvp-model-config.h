@@ -45,6 +45,9 @@ struct _KvpModelConfig
   KvpDtype  dtype;          /* what --kv-dtype auto means for this model */
   double    weight_bytes_per_param; /* from torch_dtype or the quantization */
   guint64   num_params;     /* estimated, see kvp_model_config_count_params */
+  /* The key model.max_context comes from (a static string), or NULL when
+   * the config states no length and model.max_context is 0. */
+  const char *context_key;
 };
 
 KvpModelConfig *kvp_model_config_new_from_data (const char      *data,

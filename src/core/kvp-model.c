@@ -7,6 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "kvp-cli.h"
 #include "kvp-error.h"
 #include "kvp-model.h"
 
@@ -107,24 +108,22 @@ const KvpModel *
 kvp_model_lookup (const char  *key,
                   GError     **error)
 {
-  g_autoptr(GString) keys = g_string_new (NULL);
+  g_autofree char *keys = NULL;
   g_autofree char *quoted = NULL;
+  const KvpModel *model;
 
   g_return_val_if_fail (key != NULL, NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
-    {
-      if (g_ascii_strcasecmp (key, presets[i].key) == 0)
-        return &presets[i];
-    }
-
-  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
-    g_string_append_printf (keys, "%s%s", i > 0 ? ", " : "", presets[i].key);
+  /* kvp_cli_lookup_key () reads the key at the start of each entry. */
+  G_STATIC_ASSERT (G_STRUCT_OFFSET (KvpModel, key) == 0);
+  model = kvp_cli_lookup_key (presets, G_N_ELEMENTS (presets), sizeof presets[0], key, &keys);
+  if (model != NULL)
+    return model;
 
   quoted = kvp_quote (key);
   g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                _("Unknown model “%s”: use one of %s (see --list-models)."),
-               quoted, keys->str);
+               quoted, keys);
   return NULL;
 }
 

@@ -15,6 +15,7 @@
 #include "kvp-buddy.h"
 #include "kvp-error.h"
 #include "kvp-file-writer.h"
+#include "kvp-json.h"
 #include "kvp-simulation.h"
 
 /* At most this many checkpoints per scheme, however long the run. */
@@ -213,6 +214,7 @@ check_fits (KvpSimulation  *self,
   guint64 smallest = G_MAXUINT64;
   guint64 batch;
 
+  /* Messages number requests from 1, as a person counts them. */
   for (guint i = 0; i < n; i++)
     {
       const KvpRequest *r = &requests[i];
@@ -222,7 +224,7 @@ check_fits (KvpSimulation  *self,
         {
           g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                        _("Request %u (prompt %u, output %u tokens) is longer than the maximum sequence length %u."),
-                       i, r->prompt_len, r->output_len, config->max_seq_len);
+                       i + 1, r->prompt_len, r->output_len, config->max_seq_len);
           return FALSE;
         }
 
@@ -236,7 +238,7 @@ check_fits (KvpSimulation  *self,
             {
               g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                            _("Request %u can never run in the paged pool: its %" PRIu64 " tokens need %" PRIu64 " blocks of %u and the pool has %u."),
-                           i, final_len, needed, config->block_size, config->num_blocks);
+                           i + 1, final_len, needed, config->block_size, config->num_blocks);
               return FALSE;
             }
         }
@@ -259,7 +261,7 @@ check_fits (KvpSimulation  *self,
             {
               g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                            _("Request %u can never run with the %s scheme: it reserves a block of %" PRIu64 " slots and the largest block of the %" PRIu64 "-slot pool is %" PRIu64 "."),
-                           i, scheme_names[scheme], rounded, self->n_slots, largest_block);
+                           i + 1, scheme_names[scheme], rounded, self->n_slots, largest_block);
               return FALSE;
             }
         }
@@ -1114,24 +1116,6 @@ kvp_simulation_get_snapshot (KvpSimulation *self,
 
 /* Output */
 
-static void
-add_double (JsonBuilder *builder,
-            const char  *name,
-            double       value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_double_value (builder, value);
-}
-
-static void
-add_int (JsonBuilder *builder,
-         const char  *name,
-         gint64       value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, value);
-}
-
 JsonNode *
 kvp_simulation_to_json (KvpSimulation *self)
 {
@@ -1150,7 +1134,7 @@ kvp_simulation_to_json (KvpSimulation *self)
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "source");
   json_builder_add_string_value (builder, kvp_workload_get_source (workload));
-  add_int (builder, "requests", n);
+  kvp_json_add_uint (builder, "requests", n);
   json_builder_set_member_name (builder, "seed");
   /* JSON numbers are doubles for most readers; a seed above 2^53 would
    * come back changed, so it is a string. */
@@ -1159,14 +1143,14 @@ kvp_simulation_to_json (KvpSimulation *self)
 
     json_builder_add_string_value (builder, seed);
   }
-  add_double (builder, "request_rate", kvp_workload_get_request_rate (workload));
-  add_double (builder, "step_seconds", KVP_WORKLOAD_STEP_SECONDS);
-  add_double (builder, "mean_prompt_len", kvp_workload_get_mean_prompt (workload));
-  add_double (builder, "mean_output_len", kvp_workload_get_mean_output (workload));
-  add_int (builder, "block_size", self->config.block_size);
-  add_int (builder, "num_blocks", self->config.num_blocks);
-  add_int (builder, "token_slots", (gint64) self->n_slots);
-  add_int (builder, "max_seq_len", self->config.max_seq_len);
+  kvp_json_add_double (builder, "request_rate", kvp_workload_get_request_rate (workload));
+  kvp_json_add_double (builder, "step_seconds", KVP_WORKLOAD_STEP_SECONDS);
+  kvp_json_add_double (builder, "mean_prompt_len", kvp_workload_get_mean_prompt (workload));
+  kvp_json_add_double (builder, "mean_output_len", kvp_workload_get_mean_output (workload));
+  kvp_json_add_uint (builder, "block_size", self->config.block_size);
+  kvp_json_add_uint (builder, "num_blocks", self->config.num_blocks);
+  kvp_json_add_uint (builder, "token_slots", self->n_slots);
+  kvp_json_add_uint (builder, "max_seq_len", self->config.max_seq_len);
   json_builder_end_object (builder);
 
   json_builder_set_member_name (builder, "schemes");
@@ -1184,15 +1168,15 @@ kvp_simulation_to_json (KvpSimulation *self)
         {
           g_autofree char *name = g_strconcat (slot_class_names[c], "_percent", NULL);
 
-          add_double (builder, name, stats->percent[c]);
+          kvp_json_add_double (builder, name, stats->percent[c]);
         }
-      add_double (builder, "mean_batch_size", stats->mean_batch_size);
-      add_int (builder, "max_batch_size", stats->max_batch_size);
-      add_int (builder, "finished_requests", stats->finished_requests);
-      add_int (builder, "steps", stats->steps);
-      add_int (builder, "preemptions", stats->preemptions);
-      add_double (builder, "mean_wait_steps", stats->mean_wait_steps);
-      add_double (builder, "tokens_per_step", stats->tokens_per_step);
+      kvp_json_add_double (builder, "mean_batch_size", stats->mean_batch_size);
+      kvp_json_add_uint (builder, "max_batch_size", stats->max_batch_size);
+      kvp_json_add_uint (builder, "finished_requests", stats->finished_requests);
+      kvp_json_add_uint (builder, "steps", stats->steps);
+      kvp_json_add_uint (builder, "preemptions", stats->preemptions);
+      kvp_json_add_double (builder, "mean_wait_steps", stats->mean_wait_steps);
+      kvp_json_add_double (builder, "tokens_per_step", stats->tokens_per_step);
       json_builder_end_object (builder);
     }
   json_builder_end_object (builder);

@@ -416,7 +416,9 @@ kvp_state_choose_model (KvpState       *self,
     return;
 
   self->asked.model = model;
-  self->asked.max_seq_len = model->max_context;
+  /* A config that states no context keeps the reservation shown. */
+  if (model->max_context > 0)
+    self->asked.max_seq_len = model->max_context;
   update_shown (self);
 }
 

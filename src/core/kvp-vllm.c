@@ -13,6 +13,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "kvp-error.h"
+#include "kvp-json.h"
 #include "kvp-vllm.h"
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
@@ -192,6 +193,24 @@ kvp_vllm_backend_block_size (const KvpModel *model,
   return NULL;
 }
 
+gboolean
+kvp_vllm_check_tensor_parallel (const KvpModel  *model,
+                                guint            tensor_parallel_size,
+                                GError         **error)
+{
+  g_return_val_if_fail (model != NULL, FALSE);
+  g_return_val_if_fail (tensor_parallel_size > 0, FALSE);
+
+  /* vLLM refuses a split that does not divide the heads. */
+  if (model->num_attention_heads % tensor_parallel_size == 0)
+    return TRUE;
+
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+               _("--tensor-parallel-size %u does not divide the model’s %u attention heads, which vLLM requires."),
+               tensor_parallel_size, model->num_attention_heads);
+  return FALSE;
+}
+
 KvpVllmSizing *
 kvp_vllm_sizing_new (const KvpVllmInput  *input,
                      GError             **error)
@@ -212,14 +231,8 @@ kvp_vllm_sizing_new (const KvpVllmInput  *input,
                    _("The tensor-parallel size, block size, lengths and layers must all be at least 1."));
       return NULL;
     }
-  /* vLLM refuses a split that does not divide the heads. */
-  if (m->num_attention_heads % input->tensor_parallel_size != 0)
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--tensor-parallel-size %u does not divide the model’s %u attention heads, which vLLM requires."),
-                   input->tensor_parallel_size, m->num_attention_heads);
-      return NULL;
-    }
+  if (!kvp_vllm_check_tensor_parallel (m, input->tensor_parallel_size, error))
+    return NULL;
 
   self = g_new0 (KvpVllmSizing, 1);
   self->input = *input;
@@ -390,26 +403,16 @@ kvp_vllm_sizing_get_log_lines (const KvpVllmSizing *self)
         continue;
       percent = format_fixed2 ((double) kind->padding_layers / (double) kind->num_layers * 100.0);
       add_line (lines, g_strdup_printf ("Add %u padding layers, may waste at most %s%% KV cache memory",
-                                                   kind->padding_layers, percent));
+                                        kind->padding_layers, percent));
     }
 
   tokens = kvp_vllm_format_thousands (self->kv_cache_tokens);
   length = kvp_vllm_format_thousands (self->input.max_model_len);
   concurrency = format_fixed2 (self->max_concurrency);
-  add_line (lines,
-                       g_strdup_printf ("GPU KV cache size: %s tokens, Maximum concurrency for %s tokens per request: %sx",
-                                        tokens, length, concurrency));
+  add_line (lines, g_strdup_printf ("GPU KV cache size: %s tokens, Maximum concurrency for %s tokens per request: %sx",
+                                    tokens, length, concurrency));
 
   return g_strv_builder_end (lines);
-}
-
-static void
-add_uint (JsonBuilder *builder,
-          const char  *name,
-          guint64      value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, (gint64) value);
 }
 
 void
@@ -421,25 +424,24 @@ kvp_vllm_sizing_add_json (const KvpVllmSizing *self,
   g_return_if_fail (self != NULL);
   g_return_if_fail (JSON_IS_BUILDER (builder));
 
-  add_uint (builder, "tensor_parallel_size", self->input.tensor_parallel_size);
-  add_uint (builder, "kv_cache_memory_bytes", self->input.available_bytes);
-  add_uint (builder, "max_num_batched_tokens", self->input.max_num_batched_tokens);
-  add_uint (builder, "max_in_flight_tokens", self->max_in_flight_tokens);
+  kvp_json_add_uint (builder, "tensor_parallel_size", self->input.tensor_parallel_size);
+  kvp_json_add_uint (builder, "kv_cache_memory_bytes", self->input.available_bytes);
+  kvp_json_add_uint (builder, "max_num_batched_tokens", self->input.max_num_batched_tokens);
+  kvp_json_add_uint (builder, "max_in_flight_tokens", self->max_in_flight_tokens);
   /* block_size itself is the comparison's; this says who chose it. */
   json_builder_set_member_name (builder, "block_size_backend");
   if (self->input.block_size_backend != NULL)
     json_builder_add_string_value (builder, self->input.block_size_backend);
   else
     json_builder_add_null_value (builder);
-  add_uint (builder, "page_size_bytes", self->page_size_bytes);
-  add_uint (builder, "num_gpu_blocks", self->num_gpu_blocks);
+  kvp_json_add_uint (builder, "page_size_bytes", self->page_size_bytes);
+  kvp_json_add_uint (builder, "num_gpu_blocks", self->num_gpu_blocks);
   /* Block 0 is vLLM's null block: it is allocated but never holds tokens. */
-  add_uint (builder, "num_usable_blocks", self->num_gpu_blocks - 1);
-  add_uint (builder, "blocks_per_request", self->blocks_per_request);
-  add_uint (builder, "gpu_kv_cache_tokens", self->kv_cache_tokens);
-  json_builder_set_member_name (builder, "max_concurrency");
-  json_builder_add_double_value (builder, self->max_concurrency);
-  add_uint (builder, "layers_per_group", self->group_size);
+  kvp_json_add_uint (builder, "num_usable_blocks", self->num_gpu_blocks - 1);
+  kvp_json_add_uint (builder, "blocks_per_request", self->blocks_per_request);
+  kvp_json_add_uint (builder, "gpu_kv_cache_tokens", self->kv_cache_tokens);
+  kvp_json_add_double (builder, "max_concurrency", self->max_concurrency);
+  kvp_json_add_uint (builder, "layers_per_group", self->group_size);
 
   json_builder_set_member_name (builder, "layer_groups");
   json_builder_begin_array (builder);
@@ -450,16 +452,16 @@ kvp_vllm_sizing_add_json (const KvpVllmSizing *self,
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "kind");
       json_builder_add_string_value (builder, kvp_layer_kind_to_string (kind->kind));
-      add_uint (builder, "layers", kind->num_layers);
+      kvp_json_add_uint (builder, "layers", kind->num_layers);
       json_builder_set_member_name (builder, "window");
       if (kind->kind == KVP_LAYER_FULL)
         json_builder_add_null_value (builder);
       else
         json_builder_add_int_value (builder, kind->window);
-      add_uint (builder, "bytes_per_token_per_layer", kind->bytes_per_token_per_layer);
-      add_uint (builder, "groups", kind->num_groups);
-      add_uint (builder, "padding_layers", kind->padding_layers);
-      add_uint (builder, "blocks_per_request_per_group", kind->blocks_per_request);
+      kvp_json_add_uint (builder, "bytes_per_token_per_layer", kind->bytes_per_token_per_layer);
+      kvp_json_add_uint (builder, "groups", kind->num_groups);
+      kvp_json_add_uint (builder, "padding_layers", kind->padding_layers);
+      kvp_json_add_uint (builder, "blocks_per_request_per_group", kind->blocks_per_request);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);

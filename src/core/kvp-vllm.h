@@ -69,6 +69,11 @@ const char    *kvp_vllm_backend_block_size (const KvpModel *model,
                                             KvpDtype        dtype,
                                             guint32        *out_block_size);
 
+/* Whether vLLM accepts this split: it must divide the attention heads
+ * (KVP_ERROR_INVALID naming --tensor-parallel-size otherwise). */
+gboolean       kvp_vllm_check_tensor_parallel (const KvpModel  *model,
+                                               guint            tensor_parallel_size,
+                                               GError         **error);
 KvpVllmSizing *kvp_vllm_sizing_new  (const KvpVllmInput  *input,
                                      GError             **error);
 void           kvp_vllm_sizing_free (KvpVllmSizing       *self);

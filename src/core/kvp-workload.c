@@ -679,8 +679,10 @@ assign_poisson_arrivals (GArray  *requests,
     }
 }
 
+/* rate: the Poisson rate the arrivals were drawn at, 0 when they were given. */
 static gboolean
 assign_steps (GArray  *requests,
+              double   rate,
               GError **error)
 {
   for (guint i = 0; i < requests->len; i++)
@@ -690,9 +692,16 @@ assign_steps (GArray  *requests,
 
       if (step >= (double) G_MAXUINT32 / 2)
         {
-          g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                       _("Request %u arrives after %.0f seconds, too late to simulate step by step."),
-                       i, request->arrival);
+          /* Requests are numbered from 1 wherever a person reads them. */
+          if (rate > 0.0)
+            g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                         _("Request %u would arrive after %g seconds at --request-rate %g, too late to simulate step by "
+                           "step: raise --request-rate or give fewer --requests."),
+                         i + 1, request->arrival, rate);
+          else
+            g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                         _("Request %u arrives after %g seconds, too late to simulate step by step."),
+                         i + 1, request->arrival);
           return FALSE;
         }
       request->arrival_step = (guint32) step;
@@ -749,13 +758,14 @@ kvp_workload_options_parse (KvpWorkloadOptions  *options,
       double rate = g_ascii_strtod (text, &end);
 
       /* NaN fails every comparison, so it is refused here too. */
-      if (*text == '\0' || *end != '\0' || !(rate >= 0.0 && rate <= KVP_WORKLOAD_MAX_RATE))
+      if (*text == '\0' || *end != '\0' ||
+          !(rate == 0.0 || (rate >= KVP_WORKLOAD_MIN_RATE && rate <= KVP_WORKLOAD_MAX_RATE)))
         {
           g_autofree char *quoted = kvp_quote (text);
 
           g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                       _("--request-rate “%s” is not valid: use requests per second from 0 (all at once) to %.0f."),
-                       quoted, KVP_WORKLOAD_MAX_RATE);
+                       _("--request-rate “%s” is not valid: use 0 (all at once) or from %g to %.0f requests per second."),
+                       quoted, KVP_WORKLOAD_MIN_RATE, KVP_WORKLOAD_MAX_RATE);
           return FALSE;
         }
       options->request_rate = rate;
@@ -799,12 +809,12 @@ kvp_workload_new (const KvpWorkloadOptions  *options,
                    _("%u requests are too many: use 1 to %u."), opts.n_requests, KVP_WORKLOAD_MAX_REQUESTS);
       return NULL;
     }
-  if (!isfinite (opts.request_rate) || opts.request_rate < 0.0 ||
-      opts.request_rate > KVP_WORKLOAD_MAX_RATE)
+  if (!(opts.request_rate == 0.0 ||
+        (opts.request_rate >= KVP_WORKLOAD_MIN_RATE && opts.request_rate <= KVP_WORKLOAD_MAX_RATE)))
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The request rate must be from 0 (all at once) to %.0f requests per second."),
-                   KVP_WORKLOAD_MAX_RATE);
+                   _("The request rate must be 0 (all at once) or from %g to %.0f requests per second."),
+                   KVP_WORKLOAD_MIN_RATE, KVP_WORKLOAD_MAX_RATE);
       return NULL;
     }
   if (opts.max_len < 2)
@@ -872,7 +882,7 @@ kvp_workload_new (const KvpWorkloadOptions  *options,
   if (opts.request_rate > 0.0)
     assign_poisson_arrivals (requests, opts.seed, opts.request_rate);
 
-  if (!assign_steps (requests, error))
+  if (!assign_steps (requests, opts.request_rate, error))
     return NULL;
 
   return workload_new (opts.source, opts.seed, opts.request_rate, requests);
@@ -898,13 +908,13 @@ kvp_workload_new_from_requests (const KvpRequest  *requests,
         {
           g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                        _("Request %u is not valid: lengths from 1 with prompt + output at most %u, arrivals in order."),
-                       i, max_len);
+                       i + 1, max_len);
           return NULL;
         }
       g_array_append_val (array, *r);
     }
 
-  if (!assign_steps (array, error))
+  if (!assign_steps (array, 0.0, error))
     return NULL;
 
   return workload_new ("requests", 0, 0.0, array);

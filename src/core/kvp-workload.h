@@ -19,6 +19,10 @@ G_BEGIN_DECLS
 /* Longest prompt or output a request may ask for, whatever the model. */
 #define KVP_WORKLOAD_MAX_LENGTH       (16u * 1024u * 1024u)
 #define KVP_WORKLOAD_MAX_RATE         1000000.0
+/* The lowest rate other than 0.  Arrival steps must stay below 2^31 (2.7
+ * years of 40 ms steps): at this rate the default 1,000 requests arrive over
+ * about 1,000,000 seconds, and a slower rate is no serving workload. */
+#define KVP_WORKLOAD_MIN_RATE         0.001
 
 typedef struct
 {
@@ -45,8 +49,8 @@ typedef struct
 
 void            kvp_workload_options_init   (KvpWorkloadOptions        *options);
 /* Sets one option from command-line text: "requests" (1 …
- * KVP_WORKLOAD_MAX_REQUESTS), "request-rate" (0 … KVP_WORKLOAD_MAX_RATE per
- * second) or "seed" (any 64-bit number).  KVP_ERROR_INVALID naming the
+ * KVP_WORKLOAD_MAX_REQUESTS), "request-rate" (0, or KVP_WORKLOAD_MIN_RATE …
+ * KVP_WORKLOAD_MAX_RATE per second) or "seed" (any 64-bit number).  KVP_ERROR_INVALID naming the
  * option, the text and the range. */
 gboolean        kvp_workload_options_parse  (KvpWorkloadOptions        *options,
                                              const char                *option,

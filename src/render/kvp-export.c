@@ -198,6 +198,15 @@ kvp_export_format_from_path (const char      *path,
           *out_format = formats[i].format;
         return TRUE;
       }
+    else if (g_str_equal (lower, formats[i].suffix))
+      {
+        g_autofree char *display = kvp_quote (path);
+
+        g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                     /* Translators: the path, then its suffix, such as .png. */
+                     _("“%s” has no name before %s: give one, as in kvpage%s."), display, base, base);
+        return FALSE;
+      }
 
   {
     g_autofree char *display = kvp_quote (path);

@@ -204,7 +204,7 @@ choose_gpu (KvpGpuGroup  *self,
     {
       const char *text = gtk_editable_get_text (GTK_EDITABLE (self->memory_entry));
 
-      if (*text != '\0' && !kvp_size_parse (text, &deploy->gpu_memory_bytes, error))
+      if (*text != '\0' && !kvp_size_parse (NULL, text, FALSE, &deploy->gpu_memory_bytes, error))
         deploy->gpu_memory_bytes = 0;
     }
 }

@@ -28,7 +28,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     }
 
   if (config->model.num_layers == 0 || config->model.num_attention_heads == 0 ||
-      config->model.max_context == 0 || config->dtype >= KVP_N_DTYPES ||
+      (config->model.max_context == 0) != (config->context_key == NULL) || config->dtype >= KVP_N_DTYPES ||
       !g_utf8_validate (config->model.name, -1, NULL))
     abort ();
   for (guint k = 0; k < KVP_N_LAYER_KINDS; k++)
@@ -44,7 +44,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       g_autoptr(KvpVllmSizing) sizing = NULL;
       KvpVllmInput input = {
         &config->model, config->layers, config->dtype, tp, 16,
-        MIN (config->model.max_context, 1u << 20), 2048, G_GUINT64_CONSTANT (24) << 30,
+        config->model.max_context > 0 ? MIN (config->model.max_context, 1u << 20) : 4096, 2048,
+        G_GUINT64_CONSTANT (24) << 30,
       };
 
       sizing = kvp_vllm_sizing_new (&input, &sizing_error);
