@@ -38,11 +38,10 @@ struct _KvpGpuGroup
   KvpState       *state;
   KvpModelConfig *config;
   const KvpModel *base;       /* the whole model */
-  KvpModel       *per_gpu;    /* the share the state shows, when TP > 1 */
+  /* The share the state shows, when TP > 1; kept for the process, as a
+   * recompute in the state's worker or an export may still read it. */
+  const KvpModel *per_gpu;
   guint           per_gpu_tp;
-  /* Every share handed to the state stays alive: a recompute in the
-   * state's worker may still read one. */
-  GPtrArray      *shares;
   KvpGpuBudget    budget;
   gboolean        has_budget;
   gboolean        sizes_pool;
@@ -102,13 +101,11 @@ show_model (KvpGpuGroup    *self,
 }
 
 /* The state shows one GPU's share of the model: a copy with its KV heads
- * divided, made when the model or the tensor-parallel size changes. */
+ * divided, when the model or the tensor-parallel size changes. */
 static void
 choose_share (KvpGpuGroup *self,
               guint        tp)
 {
-  KvpModel *share;
-
   if (self->base == NULL)
     return;
   if (tp == 1)
@@ -121,12 +118,9 @@ choose_share (KvpGpuGroup *self,
   if (self->per_gpu != NULL && self->per_gpu_tp == tp && kvp_state_get_model (self->state) == self->per_gpu)
     return;
 
-  share = g_new (KvpModel, 1);
-  kvp_model_for_tensor_parallel (self->base, tp, share);
-  g_ptr_array_add (self->shares, share);
-  self->per_gpu = share;
+  self->per_gpu = kvp_model_get_tensor_parallel_share (self->base, tp);
   self->per_gpu_tp = tp;
-  show_model (self, share);
+  show_model (self, self->per_gpu);
 }
 
 static char *
@@ -375,7 +369,6 @@ kvp_gpu_group_finalize (GObject *object)
 {
   KvpGpuGroup *self = KVP_GPU_GROUP (object);
 
-  g_ptr_array_unref (self->shares);
   g_free (self->log);
 
   G_OBJECT_CLASS (kvp_gpu_group_parent_class)->finalize (object);
@@ -442,8 +435,6 @@ kvp_gpu_group_init (KvpGpuGroup *self)
   g_autoptr(GtkStringList) gpus = gtk_string_list_new (NULL);
   const KvpGpu *presets;
   guint n;
-
-  self->shares = g_ptr_array_new_with_free_func (g_free);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 

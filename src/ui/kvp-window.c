@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "kvp-count-row.h"
@@ -939,6 +941,21 @@ load_config_thread (GTask        *task,
     g_task_return_pointer (task, config, (GDestroyNotify) kvp_model_config_unref);
 }
 
+/* Whether two configs are one: the same object, or the same name and the
+ * same figures (the file read again). */
+static gboolean
+same_config (const KvpModelConfig *a,
+             const KvpModelConfig *b)
+{
+  KvpModel x = a->model, y = b->model;
+
+  if (a == b)
+    return TRUE;
+  x.key = y.key = x.name = y.name = NULL;
+  return g_str_equal (a->name, b->name) && memcmp (&x, &y, sizeof x) == 0 && a->dtype == b->dtype &&
+         memcmp (a->layers, b->layers, a->model.num_layers * sizeof (KvpLayer)) == 0;
+}
+
 void
 kvp_window_add_config (KvpWindow      *self,
                        KvpModelConfig *config)
@@ -948,9 +965,18 @@ kvp_window_add_config (KvpWindow      *self,
   g_return_if_fail (KVP_IS_WINDOW (self));
   g_return_if_fail (config != NULL);
 
-  g_ptr_array_add (self->configs, kvp_model_config_ref (config));
-  fill_models (self);
   kvp_model_get_presets (&n_presets);
+  /* The same config opened again is the entry it has already. */
+  for (guint i = 0; i < self->configs->len; i++)
+    if (same_config (self->configs->pdata[i], config))
+      {
+        gtk_drop_down_set_selected (self->model_dropdown, n_presets + i);
+        return;
+      }
+
+  /* Its model goes to comparisons and exports that may outlive the window. */
+  g_ptr_array_add (self->configs, kvp_model_config_ref (kvp_model_config_keep (config)));
+  fill_models (self);
   /* Selecting it chooses it, as a person would. */
   gtk_drop_down_set_selected (self->model_dropdown, n_presets + self->configs->len - 1);
 }
