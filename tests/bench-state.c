@@ -59,5 +59,32 @@ main (void)
                sizes[k], ms[ROUNDS / 2], ms[ROUNDS * 95 / 100]);
     }
 
+  /* A drag over 16,777,216 blocks: one new value a frame (16 ms) for 40
+   * frames, then the time until the last value's comparison is out. */
+  for (guint round = 0; round < 5; round++)
+    {
+      KvpComparison *last = NULL;
+      gint64 begin;
+      guint64 target = 16777216 - 1000 * (round + 1);
+
+      for (guint i = 0; i < 40; i++)
+        {
+          gint64 frame_end = g_get_monotonic_time () + 16000;
+
+          g_object_set (state, "num-blocks", (guint64) (16777216 - 1000 * round - i * 7), NULL);
+          while (g_get_monotonic_time () < frame_end)
+            g_main_context_iteration (NULL, FALSE);
+        }
+      begin = g_get_monotonic_time ();
+      g_object_set (state, "num-blocks", target, NULL);
+      while (last == NULL || kvp_state_is_pending (state))
+        {
+          g_main_context_iteration (NULL, TRUE);
+          last = kvp_state_get_comparison (state);
+        }
+      g_print ("{\"case\": \"state-drag-then-last-comparison\", \"blocks\": 16777216, \"frames\": 40, "
+               "\"ms\": %.3f}\n", (g_get_monotonic_time () - begin) / 1000.0);
+    }
+
   return 0;
 }
