@@ -1393,6 +1393,18 @@ test_open_config (void)
   close_window (window);
 }
 
+/* A window closed while its config.json is being read goes at once (the
+ * read is cancelled, not waited for), and the late result touches nothing. */
+static void
+test_open_then_close (void)
+{
+  KvpWindow *window = show_window ();
+
+  open_config (window, "gemma-3-27b-it.json");
+  close_window (window);
+  spin_for (300);
+}
+
 static gboolean
 split_in_two (KvpState *state)
 {
@@ -1532,6 +1544,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/open-config", test_open_config);
   g_test_add_func ("/ui/window/launch-gpu", test_launch_gpu);
   g_test_add_func ("/ui/window/config-lifetime", test_config_lifetime);
+  g_test_add_func ("/ui/window/open-then-close", test_open_then_close);
   g_test_add_func ("/ui/window/layout", test_layout);
 
   return g_test_run ();

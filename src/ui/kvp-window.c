@@ -58,8 +58,10 @@ struct _KvpWindow
 
   KvpState            *state;
   /* The config.json models opened, in the model drop-down after the
-   * presets; kept for the window's life, as the state may show any. */
+   * presets (their models kept for the process: kvp_model_config_keep ()). */
   GPtrArray           *configs;
+  /* Of the config.json files being read; cancelled when the window goes. */
+  GCancellable        *load_cancellable;
   /* The application's settings, and this window's own delayed view of the
    * same keys: bound to the state, applied once the controls are still. */
   GSettings           *settings;
@@ -474,6 +476,8 @@ kvp_window_dispose (GObject *object)
   g_clear_handle_id (&self->save_id, g_source_remove);
   g_clear_handle_id (&self->banner_id, g_source_remove);
   g_clear_handle_id (&self->scroll_id, g_source_remove);
+  g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
 
   if (self->state != NULL)
     g_signal_handlers_disconnect_by_data (self->state, self);
@@ -894,15 +898,13 @@ config_loaded_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autoptr(KvpWindow) self = user_data;
+  KvpWindow *self = user_data;
   g_autoptr(GError) error = NULL;
   KvpModelConfig *config = g_task_propagate_pointer (G_TASK (result), &error);
 
-  if (self->state == NULL)
-    {
-      g_clear_pointer (&config, kvp_model_config_unref);
-      return;
-    }
+  /* The window is gone (it cancels in dispose): self must not be read. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
 
   /* A bad file changes nothing; one line says why. */
   if (config == NULL)
@@ -990,8 +992,11 @@ kvp_window_open_config (KvpWindow *self,
   g_return_if_fail (KVP_IS_WINDOW (self));
   g_return_if_fail (G_IS_FILE (file));
 
-  /* Reading and parsing a file is no work for the main thread. */
-  task = g_task_new (NULL, NULL, config_loaded_cb, g_object_ref (self));
+  /* Reading and parsing a file is no work for the main thread; a closed
+   * window is not kept for it. */
+  if (self->load_cancellable == NULL)
+    self->load_cancellable = g_cancellable_new ();
+  task = g_task_new (NULL, self->load_cancellable, config_loaded_cb, self);
   g_task_set_task_data (task, g_object_ref (file), g_object_unref);
   g_task_run_in_thread (task, load_config_thread);
 }
