@@ -209,6 +209,32 @@ test_does_not_fit (void)
                               &theme->free_block));
   }
 
+  /* The pool's end is marked across both bars, but not through the top
+   * bar's legend between them. */
+  {
+    cairo_rectangle_t top, bottom, track;
+    KvpColor line = kvp_theme_get (KVP_THEME_LIGHT)->unused;
+    guint marked = 0, in_legend = 0;
+    double x;
+
+    line.alpha = 1.0;
+    kvp_scene_get_bar_rect (scene, KVP_BAR_TRADITIONAL, KVP_BAR_SEGMENT_TRACK, &top);
+    kvp_scene_get_bar_rect (scene, KVP_BAR_PAGED, KVP_BAR_SEGMENT_TRACK, &bottom);
+    track = top;
+    x = floor (track.x + track.width * 1024.0 / 1250.0) + 0.5;
+    for (double y = top.y - 6; y < bottom.y + bottom.height + 3; y += 1.0)
+      {
+        gboolean red = pixel_is (pixel_at (surface, x, y), &line);
+
+        if (y >= top.y + top.height + 4 && y < bottom.y - 4)
+          in_legend += red;
+        else if (y >= top.y && y < bottom.y + bottom.height)
+          marked += red;
+      }
+    g_assert_cmpuint (marked, >, 4);
+    g_assert_cmpuint (in_legend, ==, 0);
+  }
+
   /* Every block of the pool is drawn free. */
   g_assert_true (kvp_scene_get_block_rect (scene, 0, &r));
   g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2),

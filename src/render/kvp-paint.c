@@ -328,7 +328,8 @@ paint_bar (cairo_t     *cr,
     }
 }
 
-/* The pool's end across both bars, and its label. */
+/* The pool's end across both bars, and its label; broken where the top
+ * bar's legend runs, so no key text is struck through. */
 static void
 paint_pool_mark (cairo_t  *cr,
                  KvpScene *scene)
@@ -346,6 +347,8 @@ paint_pool_mark (cairo_t  *cr,
   cairo_save (cr);
   cairo_new_path (cr);
   cairo_move_to (cr, x, scene->pool_label.y + scene->pool_label.height);
+  cairo_line_to (cr, x, top->y + top->height + 3.0);
+  cairo_move_to (cr, x, bottom->y - 3.0);
   cairo_line_to (cr, x, bottom->y + bottom->height + 4.0);
   cairo_set_dash (cr, &dash, 1, 0.0);
   cairo_set_line_width (cr, 2.0);
