@@ -48,6 +48,10 @@ struct _KvpScene
   const KvpTheme    *theme;
   double             width, height;
   double             unit;        /* length scale: 1 at 1440 × 900 */
+  /* A short picture drops the subtitle and the card captions, so the grid
+   * keeps a usable height; the figures stay, the controls or the accessible
+   * description say the rest. */
+  gboolean           compact;
   KvpTimeline       *timeline;
   /* During a change, the scene it comes from: its grid stands in while this
    * one is prepared in a worker. */

@@ -186,10 +186,12 @@ layout_header (KvpScene    *self,
   self->title.y = *y;
   *y += self->title.height + 4 * s->space;
 
-  text_init (&self->subtitle, new_layout (self, subtitle, 14 * s->text, PANGO_WEIGHT_NORMAL, TRUE, width));
+  text_init (&self->subtitle, new_layout (self, self->compact ? "" : subtitle, 14 * s->text, PANGO_WEIGHT_NORMAL,
+                                          TRUE, width));
   self->subtitle.x = x;
   self->subtitle.y = *y;
-  *y += self->subtitle.height;
+  if (!self->compact)
+    *y += self->subtitle.height;
 }
 
 /* Lays the card texts out for cards of width card_width; returns the most
@@ -225,8 +227,8 @@ measure_cards (KvpScene    *self,
     {
       text_init (&self->card_title_text[i],
                  new_layout (self, self->card_title[i], 13.5 * s->text, PANGO_WEIGHT_SEMIBOLD, FALSE, inner));
-      text_init (&self->card_caption_text[i],
-                 new_layout (self, self->card_caption[i], 12.5 * s->text, PANGO_WEIGHT_NORMAL, TRUE, inner));
+      text_init (&self->card_caption_text[i], new_layout (self, self->compact ? "" : self->card_caption[i],
+                                                          12.5 * s->text, PANGO_WEIGHT_NORMAL, TRUE, inner));
       lines = MAX (lines, pango_layout_get_line_count (self->card_caption_text[i].layout));
     }
 
@@ -262,7 +264,8 @@ layout_cards (KvpScene    *self,
     {
       title_h = MAX (title_h, self->card_title_text[i].height);
       value_h = MAX (value_h, self->card_value_text[i].height);
-      caption_h = MAX (caption_h, self->card_caption_text[i].height);
+      if (!self->compact)
+        caption_h = MAX (caption_h, self->card_caption_text[i].height);
     }
 
   height = round (self->card_accent_height + pad + title_h + 4 * s->space + value_h + 2 * s->space +
@@ -630,15 +633,22 @@ build (KvpScene *self,
   margin = round (28 * s.space);
   gap = round (18 * s.space);
   width = self->width - 2 * margin;
-  y = margin;
 
   write_card_texts (self);
-  layout_header (self, &s, margin, &y, width);
-  y += gap;
-  layout_cards (self, &s, margin, &y, width);
-  y += gap;
-  layout_bars (self, &s, margin, &y, width);
-  y += gap;
+  /* Laid out again, compact, when what is above would leave the grid less
+   * than a usable height. */
+  for (self->compact = FALSE;; self->compact = TRUE)
+    {
+      y = margin;
+      layout_header (self, &s, margin, &y, width);
+      y += gap;
+      layout_cards (self, &s, margin, &y, width);
+      y += gap;
+      layout_bars (self, &s, margin, &y, width);
+      y += gap;
+      if (self->compact || self->height - margin - y >= MAX (round (150 * s.space), 0.3 * self->height))
+        break;
+    }
   layout_grid (self, &s, margin, y, width, self->height - margin, with_grid);
 }
 
