@@ -344,7 +344,19 @@ test_max_model_len (void)
       g_test_message ("%s", json);
       config = parse (json);
       g_assert_cmpuint (config->model.max_context, ==, cases[i].context);
+      g_assert_nonnull (config->context_key);
     }
+
+  /* No length key, but YaRN's original in the RoPE block: vLLM takes the
+   * length from it (found by the fuzzer), and the key says where. */
+  {
+    g_autoptr(KvpModelConfig) config =
+      parse ("{\"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"hidden_size\": 512, \"rope_scaling\": "
+             "{\"rope_type\": \"yarn\", \"factor\": 32.0, \"original_max_position_embeddings\": 4096}}");
+
+    g_assert_cmpuint (config->model.max_context, ==, 131072);
+    g_assert_cmpstr (config->context_key, ==, "rope_scaling");
+  }
 }
 
 static void
@@ -356,6 +368,9 @@ test_bad_input (void)
     const char *expect;   /* in the message: the key, or what is wrong */
   } cases[] = {
     { "", "is empty" },
+    /* A factor that leaves no token of the context. */
+    { "{" BASE ", \"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 0.0001}}",
+      "“rope_scaling” shrinks the context to 0 tokens" },
     { "   ", "is empty" },
     { "{", "not valid JSON" },
     { "[1, 2]", "not an object" },

@@ -1028,6 +1028,17 @@ kvp_model_config_new_from_data (const char  *data,
     if (!apply_rope_scaling (&r, self->model_type, &derived, &fallback, error))
       return NULL;
     self->model.max_context = (guint) fallback;
+
+    /* The RoPE block may give the length alone (YaRN's original, as vLLM
+     * reads it with no length key), or scale a length down to nothing. */
+    if (self->model.max_context > 0 && self->context_key == NULL)
+      self->context_key = is_null (lookup (&r, "rope_parameters")) ? "rope_scaling" : "rope_parameters";
+    else if (self->model.max_context == 0 && self->context_key != NULL)
+      {
+        fail (error, name, is_null (lookup (&r, "rope_parameters")) ? "rope_scaling" : "rope_parameters",
+              _("shrinks the context to 0 tokens."));
+        return NULL;
+      }
   }
 
   self->layers = g_new0 (KvpLayer, self->model.num_layers);
