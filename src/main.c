@@ -24,6 +24,8 @@
 #include "kvp-format.h"
 #include "kvp-model.h"
 #include "kvp-params.h"
+#include "kvp-scene.h"
+#include "kvp-serving-scene.h"
 #include "kvp-serving-steps.h"
 #include "kvp-simulation.h"
 #include "kvp-theme.h"
@@ -376,6 +378,7 @@ export_serving (GVariantDict    *options,
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpSimulation) sim = NULL;
   g_autoptr(KvpServingSteps) steps = NULL;
+  g_autoptr(KvpPictureSource) source = NULL;
   KvpSimConfig config;
   KvpScheme compared = KVP_SCHEME_MAX;
   guint64 step = 0;
@@ -430,7 +433,8 @@ export_serving (GVariantDict    *options,
       return exit_status_for (error);
     }
 
-  if (!kvp_export_write_serving (steps, (guint) step, kvp_theme_get (variant), path, width, height, scale, &error))
+  source = kvp_serving_scene_source_new (steps, (guint) step, NULL);
+  if (!kvp_export_write (source, kvp_theme_get (variant), path, width, height, scale, &error))
     {
       kvp_cli_printerr (error->message);
       return EXIT_FAILURE;
@@ -446,6 +450,7 @@ export_picture (GVariantDict    *options,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpComparison) cmp = NULL;
+  g_autoptr(KvpPictureSource) source = NULL;
   KvpThemeVariant variant = KVP_THEME_LIGHT;
   KvpExportFormat format;
   int width = KVP_EXPORT_DEFAULT_WIDTH;
@@ -482,7 +487,8 @@ export_picture (GVariantDict    *options,
       return exit_status_for (error);
     }
 
-  if (!kvp_export_write (cmp, kvp_theme_get (variant), path, width, height, scale, &error))
+  source = kvp_scene_source_new (cmp);
+  if (!kvp_export_write (source, kvp_theme_get (variant), path, width, height, scale, &error))
     {
       kvp_cli_printerr (error->message);
       return EXIT_FAILURE;

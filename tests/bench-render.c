@@ -58,7 +58,7 @@ paint_grid (cairo_t       *cr,
             KvpScene      *scene,
             KvpComparison *cmp)
 {
-  kvp_paint_blocks (cr, scene, kvp_scene_get_duration (scene));
+  kvp_paint_parts (cr, scene, kvp_scene_get_duration (scene), KVP_PAINT_BLOCKS);
 }
 
 /* A frame in the middle of the launch, when blocks are still filling in. */
@@ -67,7 +67,7 @@ paint_animated_grid (cairo_t       *cr,
                      KvpScene      *scene,
                      KvpComparison *cmp)
 {
-  kvp_paint_blocks (cr, scene, 0.6);
+  kvp_paint_parts (cr, scene, 0.6, KVP_PAINT_BLOCKS);
 }
 
 /* The obvious grid: one rectangle and one fill per block. */
@@ -76,7 +76,7 @@ paint_naive_grid (cairo_t       *cr,
                   KvpScene      *scene,
                   KvpComparison *cmp)
 {
-  const KvpTheme *theme = kvp_scene_get_theme (scene);
+  const KvpTheme *theme = kvp_picture_get_theme (KVP_PICTURE (scene));
   guint32 n = cmp->params.num_blocks;
 
   for (guint32 b = 0; b < n; b++)

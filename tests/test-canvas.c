@@ -260,7 +260,7 @@ test_no_stall (Fixture       *f,
   g_test_message ("longest main loop iteration at 16,777,216 blocks: %.1f ms of CPU", longest / 1000.0);
 
   scene = kvp_canvas_get_scene (f->canvas);
-  g_assert_cmpfloat (kvp_scene_get_width (scene), <, 900);
+  g_assert_cmpfloat (kvp_picture_get_width (KVP_PICTURE (scene)), <, 900);
   g_assert_cmpuint (kvp_scene_get_blocks_per_cell (scene), >, 1);
   text = kvp_scene_dup_cell_text (scene, 0);
   g_assert_nonnull (strstr (text, "blocks allocated"));

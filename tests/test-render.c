@@ -54,8 +54,8 @@ render (KvpScene *scene,
   cairo_t *cr;
 
   surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32,
-                                        (int) ceil (kvp_scene_get_width (scene) * scale),
-                                        (int) ceil (kvp_scene_get_height (scene) * scale));
+                                        (int) ceil (kvp_picture_get_width (KVP_PICTURE (scene)) * scale),
+                                        (int) ceil (kvp_picture_get_height (KVP_PICTURE (scene)) * scale));
   cr = cairo_create (surface);
   cairo_scale (cr, scale, scale);
   kvp_paint_scene (cr, scene, t);
@@ -151,18 +151,18 @@ test_cards (void)
       g_autofree char *blocks = kvp_format_count (1024);
       g_autofree char *description = kvp_scene_dup_description (scene);
 
-      g_assert_cmpstr (kvp_scene_get_card_value (scene, KVP_CARD_TRADITIONAL), ==, card_rows[i].traditional);
-      g_assert_cmpstr (kvp_scene_get_card_value (scene, KVP_CARD_PAGED), ==, card_rows[i].paged);
-      g_assert_cmpstr (kvp_scene_get_card_value (scene, KVP_CARD_SAVED), ==, card_rows[i].saved);
-      g_assert_cmpstr (kvp_scene_get_card_value (scene, KVP_CARD_UTILIZATION), ==, card_rows[i].utilization);
+      g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_TRADITIONAL)->value, ==, card_rows[i].traditional);
+      g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_PAGED)->value, ==, card_rows[i].paged);
+      g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_SAVED)->value, ==, card_rows[i].saved);
+      g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->value, ==, card_rows[i].utilization);
 
       /* The reservation length stands next to every traditional figure. */
-      g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_TRADITIONAL), reserved));
-      g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_PAGED), "8 blocks"));
-      g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_PAGED), "16 tokens"));
-      g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_SAVED), card_rows[i].saved_percent));
-      g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_UTILIZATION), blocks));
-      g_assert_cmpstr (kvp_scene_get_card_title (scene, KVP_CARD_PAGED), ==, "PagedAttention");
+      g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_TRADITIONAL)->caption, reserved));
+      g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_PAGED)->caption, "8 blocks"));
+      g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_PAGED)->caption, "16 tokens"));
+      g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_SAVED)->caption, card_rows[i].saved_percent));
+      g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->caption, blocks));
+      g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_PAGED)->title, ==, "PagedAttention");
 
       g_assert_nonnull (strstr (description, card_rows[i].traditional));
       g_assert_nonnull (strstr (description, card_rows[i].saved_percent));
@@ -181,15 +181,15 @@ test_does_not_fit (void)
 
   g_assert_false (cmp->fits);
   /* No utilization figure for blocks that were never allocated. */
-  g_assert_null (strstr (kvp_scene_get_card_value (scene, KVP_CARD_UTILIZATION), "%"));
-  g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_UTILIZATION), needed));
+  g_assert_null (strstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->value, "%"));
+  g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->caption, needed));
   g_assert_nonnull (strstr (description, "does not fit"));
   /* The saving is what paging would give, and says so. */
-  g_assert_true (g_str_has_prefix (kvp_scene_get_card_caption (scene, KVP_CARD_SAVED), "if it fit"));
+  g_assert_true (g_str_has_prefix (kvp_scene_get_card (scene, KVP_CARD_SAVED)->caption, "if it fit"));
 
   /* Nothing is saved, and no figure pretends so; the notice says what vLLM
    * does with such a sequence. */
-  g_assert_cmpstr (kvp_scene_get_card_value (scene, KVP_CARD_SAVED), ==, "—");
+  g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_SAVED)->value, ==, "—");
   g_assert_nonnull (strstr (description, "vLLM refuses to start"));
   g_assert_nonnull (strstr (description, "preempted"));
 
@@ -650,14 +650,14 @@ test_consistent_frames (void)
       KvpScene *shown = kvp_scene_get_frame_scene (b, t);
       guint64 blocks = 0, tokens;
       g_autofree char *expected = NULL;
-      const char *caption = kvp_scene_get_card_caption (shown, KVP_CARD_PAGED);
+      const char *caption = kvp_scene_get_card (shown, KVP_CARD_PAGED)->caption;
       cairo_surface_t *surface = render (b, t, 1.0);
       cairo_rectangle_t track, used, r;
       guint held = 0;
 
       g_assert_cmpint (sscanf (caption, "on demand, %" G_GUINT64_FORMAT " blocks", &blocks), ==, 1);
       expected = kvp_format_bytes (blocks * 16 * bpt);
-      g_assert_cmpstr (kvp_scene_get_card_value (shown, KVP_CARD_PAGED), ==, expected);
+      g_assert_cmpstr (kvp_scene_get_card (shown, KVP_CARD_PAGED)->value, ==, expected);
       g_assert_cmpuint (blocks, >=, 8);
       g_assert_cmpuint (blocks, <=, 19);
       if (blocks > 8 && blocks < 19)
@@ -707,7 +707,7 @@ test_big_pools (void)
   g_assert_true (kvp_scene_is_grid_by_pixel (scene));
   g_assert_cmpuint (k, >, 1);
   g_assert_cmpuint ((guint64) k * kvp_scene_get_n_cells (scene), >=, 16777216);
-  g_assert_cmpstr (kvp_scene_get_card_value (scene, KVP_CARD_UTILIZATION), ==, "< 0.01 %");
+  g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->value, ==, "< 0.01 %");
   g_assert_nonnull (strstr (description, "< 0.01 %"));
 
   /* The cell of the 8 held blocks is clearly in the allocated colours. */
@@ -781,9 +781,9 @@ test_negative_saving (void)
   g_autoptr (KvpScene) scene = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), WIDTH, HEIGHT);
 
   g_assert_cmpint (cmp->saved_bytes, <, 0);
-  g_assert_cmpstr (kvp_scene_get_card_title (scene, KVP_CARD_SAVED), ==, "Paging costs more here");
-  g_assert_true (g_str_has_prefix (kvp_scene_get_card_value (scene, KVP_CARD_SAVED), "−"));
-  g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_SAVED), "more than traditional"));
+  g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_SAVED)->title, ==, "Paging costs more here");
+  g_assert_true (g_str_has_prefix (kvp_scene_get_card (scene, KVP_CARD_SAVED)->value, "−"));
+  g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_SAVED)->caption, "more than traditional"));
 }
 
 int

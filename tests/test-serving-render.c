@@ -17,6 +17,22 @@
 #include "kvp-serving-paint.h"
 #include "kvp-serving-scene.h"
 
+/* The serving view at step through the one export entry point. */
+static gboolean
+write_serving (KvpServingSteps *steps,
+               guint            step,
+               const KvpTheme  *theme,
+               const char      *path,
+               int              width,
+               int              height,
+               double           scale,
+               GError         **error)
+{
+  g_autoptr(KvpPictureSource) source = kvp_serving_scene_source_new (steps, step, error);
+
+  return source != NULL && kvp_export_write (source, theme, path, width, height, scale, error);
+}
+
 #define WIDTH  1600
 #define HEIGHT 1000
 
@@ -82,8 +98,8 @@ render (KvpServingScene *scene,
         guint32          selected)
 {
   cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32,
-                                                         (int) kvp_serving_scene_get_width (scene),
-                                                         (int) kvp_serving_scene_get_height (scene));
+                                                         (int) kvp_picture_get_width (KVP_PICTURE (scene)),
+                                                         (int) kvp_picture_get_height (KVP_PICTURE (scene)));
   cairo_t *cr = cairo_create (surface);
 
   kvp_serving_paint (cr, scene, t, selected);
@@ -190,7 +206,7 @@ export_png (KvpServingSteps *steps,
   g_autofree char *path = g_build_filename (dir, "step.png", NULL);
   cairo_surface_t *surface;
 
-  g_assert_true (kvp_export_write_serving (steps, step, theme, path, WIDTH, HEIGHT, 1, &error));
+  g_assert_true (write_serving (steps, step, theme, path, WIDTH, HEIGHT, 1, &error));
   g_assert_no_error (error);
   surface = cairo_image_surface_create_from_png (path);
   g_assert_cmpint (cairo_surface_status (surface), ==, CAIRO_STATUS_SUCCESS);
@@ -535,7 +551,7 @@ test_export (void)
       g_autofree char *contents = NULL;
       gsize length;
 
-      g_assert_true (kvp_export_write_serving (steps, n / 2, kvp_theme_get (KVP_THEME_DARK), path, 1280, 800, 1,
+      g_assert_true (write_serving (steps, n / 2, kvp_theme_get (KVP_THEME_DARK), path, 1280, 800, 1,
                                                &error));
       g_assert_no_error (error);
       g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
@@ -556,7 +572,7 @@ test_export (void)
     g_autofree char *path = g_build_filename (dir, "late.png", NULL);
     g_autofree char *count = g_strdup_printf ("%u steps", n);
 
-    g_assert_false (kvp_export_write_serving (steps, n, kvp_theme_get (KVP_THEME_LIGHT), path, 1280, 800, 1,
+    g_assert_false (write_serving (steps, n, kvp_theme_get (KVP_THEME_LIGHT), path, 1280, 800, 1,
                                               &error));
     g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
     g_assert_nonnull (strstr (error->message, count));

@@ -6,18 +6,11 @@
 #include <pango/pangocairo.h>
 
 #include "kvp-grid.h"
+#include "kvp-picture.h"
 #include "kvp-scene.h"
 #include "kvp-timeline.h"
 
 G_BEGIN_DECLS
-
-/* A laid-out text and where its top-left corner goes. */
-typedef struct
-{
-  PangoLayout *layout;
-  double       x, y;
-  double       width, height;
-} KvpText;
 
 /* A swatch and its text, as in the bar captions and the legend. */
 typedef struct
@@ -43,11 +36,8 @@ typedef enum
 
 struct _KvpScene
 {
-  gatomicrefcount    ref_count;
+  KvpPicture         parent;
   KvpComparison     *cmp;         /* the figures this scene's texts say */
-  const KvpTheme    *theme;
-  double             width, height;
-  double             unit;        /* length scale: 1 at 1440 × 900 */
   /* A short picture drops the subtitle and the card captions, so the grid
    * keeps a usable height; the figures stay, the controls or the accessible
    * description say the rest. */
@@ -62,20 +52,13 @@ struct _KvpScene
    * state: every figure then says the same state. */
   KvpScene          *shown;
 
-  PangoContext      *pango;
-
   KvpText            title;
   KvpText            subtitle;
 
   cairo_rectangle_t  card_rect[KVP_N_CARDS];
   double             card_radius;
   double             card_accent_height;
-  char              *card_title[KVP_N_CARDS];
-  char              *card_value[KVP_N_CARDS];
-  char              *card_caption[KVP_N_CARDS];
-  KvpText            card_title_text[KVP_N_CARDS];
-  KvpText            card_value_text[KVP_N_CARDS];
-  KvpText            card_caption_text[KVP_N_CARDS];
+  KvpCardTexts       cards[KVP_N_CARDS];
   gboolean           card_muted[KVP_N_CARDS]; /* a figure that holds only "if it fit" */
 
   cairo_rectangle_t  bars_panel;

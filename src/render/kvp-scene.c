@@ -13,12 +13,10 @@
 #include <glib/gi18n-lib.h>
 
 #include "kvp-format.h"
+#include "kvp-paint.h"
 #include "kvp-scene-private.h"
 
-/* Sizes below are in units at the reference size of 1440 × 900. */
-#define REFERENCE_WIDTH  1440.0
-#define REFERENCE_HEIGHT 900.0
-
+/* Sizes below are in units at the reference size (KVP_PICTURE_REFERENCE_*). */
 typedef struct
 {
   double text;   /* font sizes: never smaller than 0.8 of the reference */
@@ -33,52 +31,17 @@ new_layout (KvpScene    *self,
             gboolean     tabular,
             double       wrap_width)
 {
-  PangoLayout *layout = pango_layout_new (self->pango);
-  PangoFontDescription *font = pango_font_description_from_string (self->theme->font_family);
-
-  pango_font_description_set_absolute_size (font, size * PANGO_SCALE);
-  pango_font_description_set_weight (font, weight);
-  pango_layout_set_font_description (layout, font);
-  pango_font_description_free (font);
-
-  if (tabular)
-    {
-      PangoAttrList *attrs = pango_attr_list_new ();
-
-      /* Tabular figures keep easing numbers from jiggling. */
-      pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum"));
-      pango_layout_set_attributes (layout, attrs);
-      pango_attr_list_unref (attrs);
-    }
-
-  if (wrap_width > 0.0)
-    {
-      pango_layout_set_width (layout, (int) floor (wrap_width * PANGO_SCALE));
-      pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
-    }
-
-  pango_layout_set_text (layout, text, -1);
-
-  return layout;
+  /* Tabular figures keep easing numbers from jiggling. */
+  return kvp_picture_new_layout (&self->parent, text, size, weight, tabular ? KVP_TEXT_TABULAR : KVP_TEXT_PLAIN,
+                                 wrap_width);
 }
 
+/* Measures the text; where it goes is placed later. */
 static void
 text_init (KvpText     *text,
            PangoLayout *layout)
 {
-  PangoRectangle logical;
-
-  g_clear_object (&text->layout);
-  text->layout = layout;
-  pango_layout_get_extents (layout, NULL, &logical);
-  text->width = (double) logical.width / PANGO_SCALE;
-  text->height = (double) logical.height / PANGO_SCALE;
-}
-
-static void
-text_clear (KvpText *text)
-{
-  g_clear_object (&text->layout);
+  kvp_text_set (text, layout, text->x, text->y);
 }
 
 static void
@@ -88,22 +51,22 @@ write_card_texts (KvpScene *self)
   g_autofree char *blocks = kvp_format_blocks (cmp->blocks_needed);
   g_autofree char *tokens = kvp_format_tokens (cmp->params.block_size);
 
-  self->card_title[KVP_CARD_TRADITIONAL] = g_strdup (_("Traditional"));
-  self->card_value[KVP_CARD_TRADITIONAL] = kvp_format_bytes (cmp->traditional_bytes);
-  self->card_caption[KVP_CARD_TRADITIONAL] =
+  self->cards[KVP_CARD_TRADITIONAL].title = g_strdup (_("Traditional"));
+  self->cards[KVP_CARD_TRADITIONAL].value = kvp_format_bytes (cmp->traditional_bytes);
+  self->cards[KVP_CARD_TRADITIONAL].caption =
     kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "pre-allocated for %s token", "pre-allocated for %s tokens", cmp->params.max_seq_len), cmp->params.max_seq_len);
 
-  self->card_title[KVP_CARD_PAGED] = g_strdup (_("PagedAttention"));
-  self->card_value[KVP_CARD_PAGED] = kvp_format_bytes (cmp->paged_bytes);
+  self->cards[KVP_CARD_PAGED].title = g_strdup (_("PagedAttention"));
+  self->cards[KVP_CARD_PAGED].value = kvp_format_bytes (cmp->paged_bytes);
   if (cmp->fits)
     /* Translators: "on demand, 8 blocks × 16 tokens" */
-    self->card_caption[KVP_CARD_PAGED] = g_strdup_printf (_("on demand, %s × %s"), blocks, tokens);
+    self->cards[KVP_CARD_PAGED].caption = g_strdup_printf (_("on demand, %s × %s"), blocks, tokens);
   else
     /* Translators: "would need 2,000 blocks × 16 tokens" */
-    self->card_caption[KVP_CARD_PAGED] = g_strdup_printf (_("would need %s × %s"), blocks, tokens);
+    self->cards[KVP_CARD_PAGED].caption = g_strdup_printf (_("would need %s × %s"), blocks, tokens);
 
   /* A negative saving is a cost: the card says so in its title. */
-  self->card_title[KVP_CARD_SAVED] = cmp->saved_bytes >= 0 ? g_strdup (_("Memory saved"))
+  self->cards[KVP_CARD_SAVED].title = cmp->saved_bytes >= 0 ? g_strdup (_("Memory saved"))
                                                            : g_strdup (_("Paging costs more here"));
   {
     g_autofree char *percent = kvp_format_percent (fabs (cmp->saved_percent));
@@ -113,33 +76,33 @@ write_card_texts (KvpScene *self)
      * caption keeps the what-if. */
     if (!cmp->fits)
       {
-        self->card_value[KVP_CARD_SAVED] = g_strdup ("—");
+        self->cards[KVP_CARD_SAVED].value = g_strdup ("—");
         self->card_muted[KVP_CARD_SAVED] = TRUE;
         /* Translators: "if it fit: 42.00 MiB (93.75 %) less than traditional" */
-        self->card_caption[KVP_CARD_SAVED] =
+        self->cards[KVP_CARD_SAVED].caption =
           g_strdup_printf (cmp->saved_bytes >= 0 ? _("if it fit: %s (%s) less than traditional")
                                                  : _("if it fit: %s (%s) more than traditional"),
                            size, percent);
       }
     else
       {
-        self->card_value[KVP_CARD_SAVED] = kvp_format_signed_bytes (cmp->saved_bytes);
+        self->cards[KVP_CARD_SAVED].value = kvp_format_signed_bytes (cmp->saved_bytes);
         if (cmp->saved_bytes >= 0)
-          self->card_caption[KVP_CARD_SAVED] = g_strdup_printf (_("%s less than traditional"), percent);
+          self->cards[KVP_CARD_SAVED].caption = g_strdup_printf (_("%s less than traditional"), percent);
         else
-          self->card_caption[KVP_CARD_SAVED] = g_strdup_printf (_("%s more than traditional"), percent);
+          self->cards[KVP_CARD_SAVED].caption = g_strdup_printf (_("%s more than traditional"), percent);
       }
   }
 
-  self->card_title[KVP_CARD_UTILIZATION] = g_strdup (_("Utilization"));
+  self->cards[KVP_CARD_UTILIZATION].title = g_strdup (_("Utilization"));
   if (cmp->fits)
     {
       g_autofree char *used = kvp_format_count (cmp->blocks_used);
       g_autofree char *all = kvp_format_count (cmp->params.num_blocks);
 
-      self->card_value[KVP_CARD_UTILIZATION] = kvp_format_percent (cmp->utilization_percent);
+      self->cards[KVP_CARD_UTILIZATION].value = kvp_format_percent (cmp->utilization_percent);
       /* Translators: "8 / 1,024 blocks" */
-      self->card_caption[KVP_CARD_UTILIZATION] =
+      self->cards[KVP_CARD_UTILIZATION].caption =
         g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s / %s block", "%s / %s blocks",
                                       cmp->params.num_blocks),
                          used, all);
@@ -149,9 +112,9 @@ write_card_texts (KvpScene *self)
       g_autofree char *needed = kvp_format_count (cmp->blocks_needed);
       g_autofree char *all = kvp_format_count (cmp->params.num_blocks);
 
-      self->card_value[KVP_CARD_UTILIZATION] = g_strdup (_("Does not fit"));
+      self->cards[KVP_CARD_UTILIZATION].value = g_strdup (_("Does not fit"));
       self->card_muted[KVP_CARD_PAGED] = TRUE;
-      self->card_caption[KVP_CARD_UTILIZATION] =
+      self->cards[KVP_CARD_UTILIZATION].caption =
         g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "needs %s of %s block", "needs %s of %s blocks",
                                       cmp->params.num_blocks),
                          needed, all);
@@ -209,9 +172,9 @@ measure_cards (KvpScene    *self,
 
   for (int i = 0; i < KVP_N_CARDS; i++)
     {
-      text_init (&self->card_value_text[i],
-                 new_layout (self, self->card_value[i], value_size, PANGO_WEIGHT_SEMIBOLD, TRUE, -1));
-      widest = MAX (widest, self->card_value_text[i].width);
+      text_init (&self->cards[i].value_text,
+                 new_layout (self, self->cards[i].value, value_size, PANGO_WEIGHT_SEMIBOLD, TRUE, -1));
+      widest = MAX (widest, self->cards[i].value_text.width);
     }
 
   /* A value wider than its card shrinks, with the others, to fit. */
@@ -219,17 +182,17 @@ measure_cards (KvpScene    *self,
     {
       value_size *= inner / widest * 0.98;
       for (int i = 0; i < KVP_N_CARDS; i++)
-        text_init (&self->card_value_text[i],
-                   new_layout (self, self->card_value[i], value_size, PANGO_WEIGHT_SEMIBOLD, TRUE, -1));
+        text_init (&self->cards[i].value_text,
+                   new_layout (self, self->cards[i].value, value_size, PANGO_WEIGHT_SEMIBOLD, TRUE, -1));
     }
 
   for (int i = 0; i < KVP_N_CARDS; i++)
     {
-      text_init (&self->card_title_text[i],
-                 new_layout (self, self->card_title[i], 13.5 * s->text, PANGO_WEIGHT_SEMIBOLD, FALSE, inner));
-      text_init (&self->card_caption_text[i], new_layout (self, self->compact ? "" : self->card_caption[i],
+      text_init (&self->cards[i].title_text,
+                 new_layout (self, self->cards[i].title, 13.5 * s->text, PANGO_WEIGHT_SEMIBOLD, FALSE, inner));
+      text_init (&self->cards[i].caption_text, new_layout (self, self->compact ? "" : self->cards[i].caption,
                                                           12.5 * s->text, PANGO_WEIGHT_NORMAL, TRUE, inner));
-      lines = MAX (lines, pango_layout_get_line_count (self->card_caption_text[i].layout));
+      lines = MAX (lines, pango_layout_get_line_count (self->cards[i].caption_text.layout));
     }
 
   return lines;
@@ -262,10 +225,10 @@ layout_cards (KvpScene    *self,
 
   for (int i = 0; i < KVP_N_CARDS; i++)
     {
-      title_h = MAX (title_h, self->card_title_text[i].height);
-      value_h = MAX (value_h, self->card_value_text[i].height);
+      title_h = MAX (title_h, self->cards[i].title_text.height);
+      value_h = MAX (value_h, self->cards[i].value_text.height);
       if (!self->compact)
-        caption_h = MAX (caption_h, self->card_caption_text[i].height);
+        caption_h = MAX (caption_h, self->cards[i].caption_text.height);
     }
 
   height = round (self->card_accent_height + pad + title_h + 4 * s->space + value_h + 2 * s->space +
@@ -281,12 +244,12 @@ layout_cards (KvpScene    *self,
       self->card_rect[i] = (cairo_rectangle_t) {
         cx, cy, round (x + column * (card_width + gap) + card_width) - cx, height
       };
-      self->card_title_text[i].x = cx + pad;
-      self->card_title_text[i].y = ty;
-      self->card_value_text[i].x = cx + pad;
-      self->card_value_text[i].y = ty + title_h + 4 * s->space;
-      self->card_caption_text[i].x = cx + pad;
-      self->card_caption_text[i].y = self->card_value_text[i].y + value_h + 2 * s->space;
+      self->cards[i].title_text.x = cx + pad;
+      self->cards[i].title_text.y = ty;
+      self->cards[i].value_text.x = cx + pad;
+      self->cards[i].value_text.y = ty + title_h + 4 * s->space;
+      self->cards[i].caption_text.x = cx + pad;
+      self->cards[i].caption_text.y = self->cards[i].value_text.y + value_h + 2 * s->space;
     }
 
   *y += (KVP_N_CARDS / columns) * (height + gap) - gap;
@@ -538,7 +501,7 @@ layout_banner (KvpScene                *self,
 
   self->banner_rect.x = round (area->x + (area->width - self->banner_rect.width) / 2);
   self->banner_rect.y = round (area->y + (area->height - self->banner_rect.height) / 2);
-  self->banner_rect.y = MAX (0.0, MIN (self->banner_rect.y, self->height - self->banner_rect.height - bpad));
+  self->banner_rect.y = MAX (0.0, MIN (self->banner_rect.y, self->parent.height - self->banner_rect.height - bpad));
   /* A wrapped layout is as wide as its wrap width; centre that box. */
   self->banner.x = self->banner_rect.x + bpad;
   self->banner.y = self->banner_rect.y + bpad;
@@ -583,7 +546,7 @@ layout_grid (KvpScene    *self,
       area.height = MAX (1.0, round (bottom - pad - row_y));
 
       g_clear_pointer (&self->grid, kvp_grid_free);
-      self->grid = kvp_grid_new (cmp, self->theme, &area, round (MIN (area.height, 160 * s->space)));
+      self->grid = kvp_grid_new (cmp, self->parent.theme, &area, round (MIN (area.height, 160 * s->space)));
       if (pass > 0 || !kvp_grid_is_by_pixel (self->grid))
         break;
 
@@ -611,28 +574,15 @@ build (KvpScene *self,
        gboolean  with_grid)
 {
   Scale s;
-  double unit = MIN (self->width / REFERENCE_WIDTH, self->height / REFERENCE_HEIGHT);
+  double unit = self->parent.unit;
   double margin, gap, width, y;
-  cairo_font_options_t *options;
 
-  self->unit = unit;
   s.text = MAX (unit, 0.8);
   s.space = MAX (unit, 0.6);
 
-  /* No hinting: text measures the same at every scale and on every surface,
-   * so the window, a PNG at scale 2 and an SVG share one layout. */
-  self->pango = pango_font_map_create_context (pango_cairo_font_map_get_default ());
-  options = cairo_font_options_create ();
-  cairo_font_options_set_hint_style (options, CAIRO_HINT_STYLE_NONE);
-  cairo_font_options_set_hint_metrics (options, CAIRO_HINT_METRICS_OFF);
-  cairo_font_options_set_antialias (options, CAIRO_ANTIALIAS_GRAY);
-  pango_cairo_context_set_font_options (self->pango, options);
-  cairo_font_options_destroy (options);
-  pango_cairo_context_set_resolution (self->pango, 96.0);
-
   margin = round (28 * s.space);
   gap = round (18 * s.space);
-  width = self->width - 2 * margin;
+  width = self->parent.width - 2 * margin;
 
   write_card_texts (self);
   /* Laid out again, compact, when what is above would leave the grid less
@@ -646,11 +596,40 @@ build (KvpScene *self,
       y += gap;
       layout_bars (self, &s, margin, &y, width);
       y += gap;
-      if (self->compact || self->height - margin - y >= MAX (round (150 * s.space), 0.3 * self->height))
+      if (self->compact || self->parent.height - margin - y >= MAX (round (150 * s.space), 0.3 * self->parent.height))
         break;
     }
-  layout_grid (self, &s, margin, y, width, self->height - margin, with_grid);
+  layout_grid (self, &s, margin, y, width, self->parent.height - margin, with_grid);
 }
+
+static void scene_finalize (KvpPicture *picture);
+
+static double
+scene_get_duration (KvpPicture *picture)
+{
+  return kvp_scene_get_duration ((KvpScene *) picture);
+}
+
+static void
+scene_paint (KvpPicture *picture,
+             cairo_t    *cr,
+             double      t)
+{
+  kvp_paint_scene (cr, (KvpScene *) picture, t);
+}
+
+static char *
+scene_dup_description (KvpPicture *picture)
+{
+  return kvp_scene_dup_description ((KvpScene *) picture);
+}
+
+static const KvpPictureClass scene_class = {
+  scene_finalize,
+  scene_get_duration,
+  scene_paint,
+  scene_dup_description,
+};
 
 static KvpScene *
 scene_new (KvpComparison  *cmp,
@@ -661,11 +640,8 @@ scene_new (KvpComparison  *cmp,
 {
   KvpScene *self = g_new0 (KvpScene, 1);
 
-  g_atomic_ref_count_init (&self->ref_count);
+  kvp_picture_init (&self->parent, &scene_class, theme, width, height);
   self->cmp = kvp_comparison_ref (cmp);
-  self->theme = theme;
-  self->width = width;
-  self->height = height;
   self->prepared = TRUE;
   self->device_scale = 1.0;
 
@@ -688,59 +664,64 @@ kvp_scene_new (KvpComparison  *cmp,
   return scene_new (cmp, theme, width, height, TRUE);
 }
 
+static KvpPicture *
+build_from_source (gpointer        data,
+                   const KvpTheme *theme,
+                   double          width,
+                   double          height)
+{
+  return KVP_PICTURE (kvp_scene_new (data, theme, width, height));
+}
+
+KvpPictureSource *
+kvp_scene_source_new (KvpComparison *cmp)
+{
+  g_return_val_if_fail (cmp != NULL, NULL);
+
+  return kvp_picture_source_new (_("KV cache memory: traditional vs PagedAttention"), build_from_source,
+                                 kvp_comparison_ref (cmp), (GDestroyNotify) kvp_comparison_unref);
+}
+
 KvpScene *
 kvp_scene_ref (KvpScene *self)
 {
-  g_return_val_if_fail (self != NULL, NULL);
-
-  g_atomic_ref_count_inc (&self->ref_count);
-
-  return self;
-}
-
-static void
-scene_free (KvpScene *self)
-{
-  g_clear_pointer (&self->previous, kvp_scene_unref);
-  g_clear_pointer (&self->shown, kvp_scene_unref);
-  g_clear_pointer (&self->timeline, kvp_timeline_free);
-  text_clear (&self->title);
-  text_clear (&self->subtitle);
-  for (int i = 0; i < KVP_N_CARDS; i++)
-    {
-      g_free (self->card_title[i]);
-      g_free (self->card_value[i]);
-      g_free (self->card_caption[i]);
-      text_clear (&self->card_title_text[i]);
-      text_clear (&self->card_value_text[i]);
-      text_clear (&self->card_caption_text[i]);
-    }
-  text_clear (&self->bars_heading);
-  text_clear (&self->pool_label);
-  for (int i = 0; i < KVP_N_BARS; i++)
-    {
-      text_clear (&self->bar_label[i]);
-      text_clear (&self->bar_size[i]);
-      for (int k = 0; k < KVP_N_KEYS; k++)
-        text_clear (&self->bar_key[i][k].text);
-    }
-  text_clear (&self->grid_heading);
-  for (int i = 0; i < KVP_N_LEGEND; i++)
-    text_clear (&self->legend[i].text);
-  text_clear (&self->banner);
-  g_clear_pointer (&self->grid, kvp_grid_free);
-  g_clear_object (&self->pango);
-  g_clear_pointer (&self->cmp, kvp_comparison_unref);
-  g_free (self);
+  return (KvpScene *) kvp_picture_ref (KVP_PICTURE (self));
 }
 
 void
 kvp_scene_unref (KvpScene *self)
 {
-  g_return_if_fail (self != NULL);
+  kvp_picture_unref (KVP_PICTURE (self));
+}
 
-  if (g_atomic_ref_count_dec (&self->ref_count))
-    scene_free (self);
+static void
+scene_finalize (KvpPicture *picture)
+{
+  KvpScene *self = (KvpScene *) picture;
+
+  g_clear_pointer (&self->previous, kvp_scene_unref);
+  g_clear_pointer (&self->shown, kvp_scene_unref);
+  g_clear_pointer (&self->timeline, kvp_timeline_free);
+  kvp_text_clear (&self->title);
+  kvp_text_clear (&self->subtitle);
+  for (int i = 0; i < KVP_N_CARDS; i++)
+    kvp_card_texts_clear (&self->cards[i]);
+  kvp_text_clear (&self->bars_heading);
+  kvp_text_clear (&self->pool_label);
+  for (int i = 0; i < KVP_N_BARS; i++)
+    {
+      kvp_text_clear (&self->bar_label[i]);
+      kvp_text_clear (&self->bar_size[i]);
+      for (int k = 0; k < KVP_N_KEYS; k++)
+        kvp_text_clear (&self->bar_key[i][k].text);
+    }
+  kvp_text_clear (&self->grid_heading);
+  for (int i = 0; i < KVP_N_LEGEND; i++)
+    kvp_text_clear (&self->legend[i].text);
+  kvp_text_clear (&self->banner);
+  g_clear_pointer (&self->grid, kvp_grid_free);
+  g_clear_pointer (&self->cmp, kvp_comparison_unref);
+  g_free (self);
 }
 
 void
@@ -827,7 +808,7 @@ kvp_scene_get_shown (KvpScene       *self,
     }
 
   g_clear_pointer (&self->shown, kvp_scene_unref);
-  self->shown = scene_new (figures, self->theme, self->width, self->height, FALSE);
+  self->shown = scene_new (figures, self->parent.theme, self->parent.width, self->parent.height, FALSE);
 
   return self->shown;
 }
@@ -915,58 +896,14 @@ kvp_scene_is_prepared (KvpScene *self)
   return self->prepared;
 }
 
-const KvpTheme *
-kvp_scene_get_theme (KvpScene *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return self->theme;
-}
-
-double
-kvp_scene_get_width (KvpScene *self)
-{
-  g_return_val_if_fail (self != NULL, 0.0);
-
-  return self->width;
-}
-
-double
-kvp_scene_get_height (KvpScene *self)
-{
-  g_return_val_if_fail (self != NULL, 0.0);
-
-  return self->height;
-}
-
-const char *
-kvp_scene_get_card_title (KvpScene *self,
-                          KvpCard   card)
+const KvpCardTexts *
+kvp_scene_get_card (KvpScene *self,
+                    KvpCard   card)
 {
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (card < KVP_N_CARDS, NULL);
 
-  return self->card_title[card];
-}
-
-const char *
-kvp_scene_get_card_value (KvpScene *self,
-                          KvpCard   card)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (card < KVP_N_CARDS, NULL);
-
-  return self->card_value[card];
-}
-
-const char *
-kvp_scene_get_card_caption (KvpScene *self,
-                            KvpCard   card)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (card < KVP_N_CARDS, NULL);
-
-  return self->card_caption[card];
+  return &self->cards[card];
 }
 
 char *
@@ -983,7 +920,7 @@ kvp_scene_dup_description (KvpScene *self)
         g_string_append_c (text, ' ');
       /* Translators: "Traditional: 44.00 MiB, pre-allocated for 2,048 tokens." */
       g_string_append_printf (text, _("%s: %s, %s."),
-                              self->card_title[i], self->card_value[i], self->card_caption[i]);
+                              self->cards[i].title, self->cards[i].value, self->cards[i].caption);
     }
   if (self->show_banner)
     {

@@ -17,41 +17,18 @@
 #include "kvp-buddy.h"
 #include "kvp-format.h"
 #include "kvp-hue.h"
+#include "kvp-serving-paint.h"
 #include "kvp-serving-scene-private.h"
 
-#define REFERENCE_WIDTH  1440.0
-#define REFERENCE_HEIGHT 900.0
 /* Cells narrower than this are one pixel standing for k blocks. */
 #define MIN_CELL_PITCH   4.0
 /* Waiting requests shown as chips at most. */
 #define MAX_CHIPS        200
 
-static PangoLayout *
-new_layout (KvpServingScene *self,
-            const char      *text,
-            double           size,
-            PangoWeight      weight)
-{
-  PangoLayout *layout = pango_layout_new (self->pango);
-  PangoFontDescription *font = pango_font_description_from_string (self->theme->font_family);
-  PangoAttrList *attrs = pango_attr_list_new ();
-
-  pango_font_description_set_absolute_size (font, size * PANGO_SCALE);
-  pango_font_description_set_weight (font, weight);
-  pango_layout_set_font_description (layout, font);
-  pango_font_description_free (font);
-  /* Tabular figures: numbers that change each step stay put. */
-  pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum"));
-  pango_layout_set_attributes (layout, attrs);
-  pango_attr_list_unref (attrs);
-  pango_layout_set_text (layout, text, -1);
-
-  return layout;
-}
-
+/* Tabular figures: numbers that change each step stay put. */
 static void
 set_text (KvpServingScene *self,
-          KvpServingText  *text,
+          KvpText         *text,
           const char      *string,
           double           size,
           PangoWeight      weight,
@@ -59,20 +36,8 @@ set_text (KvpServingScene *self,
           double           y,
           double           max_width)
 {
-  PangoRectangle logical;
-
-  g_clear_object (&text->layout);
-  text->layout = new_layout (self, string, size, weight);
-  if (max_width > 0.0)
-    {
-      pango_layout_set_width (text->layout, (int) floor (max_width * PANGO_SCALE));
-      pango_layout_set_ellipsize (text->layout, PANGO_ELLIPSIZE_END);
-    }
-  pango_layout_get_extents (text->layout, NULL, &logical);
-  text->width = (double) logical.width / PANGO_SCALE;
-  text->height = (double) logical.height / PANGO_SCALE;
-  text->x = x;
-  text->y = y;
+  kvp_text_set (text, kvp_picture_new_layout (&self->parent, string, size, weight,
+                                              KVP_TEXT_TABULAR | KVP_TEXT_ELLIPSIZE, max_width), x, y);
 }
 
 static int
@@ -315,30 +280,30 @@ write_card_texts (KvpServingScene *self)
   const char *other = scheme_title (self->panels[KVP_SERVING_PANEL_COMPARED].scheme);
   g_autofree char *pc = NULL;
 
-  self->card_title[KVP_SERVING_CARD_RUNNING] = g_strdup (_("Running"));
-  self->card_value[KVP_SERVING_CARD_RUNNING] = kvp_format_count (p->n_running);
+  self->cards[KVP_SERVING_CARD_RUNNING].title = g_strdup (_("Running"));
+  self->cards[KVP_SERVING_CARD_RUNNING].value = kvp_format_count (p->n_running);
   pc = kvp_format_count (c->n_running);
   /* Translators: a card's caption: "PagedAttention · Max: 8" */
-  self->card_caption[KVP_SERVING_CARD_RUNNING] = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
+  self->cards[KVP_SERVING_CARD_RUNNING].caption = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
   g_clear_pointer (&pc, g_free);
 
-  self->card_title[KVP_SERVING_CARD_WAITING] = g_strdup (_("Waiting"));
-  self->card_value[KVP_SERVING_CARD_WAITING] = kvp_format_count (p->n_waiting);
+  self->cards[KVP_SERVING_CARD_WAITING].title = g_strdup (_("Waiting"));
+  self->cards[KVP_SERVING_CARD_WAITING].value = kvp_format_count (p->n_waiting);
   pc = kvp_format_count (c->n_waiting);
-  self->card_caption[KVP_SERVING_CARD_WAITING] = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
+  self->cards[KVP_SERVING_CARD_WAITING].caption = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
   g_clear_pointer (&pc, g_free);
 
-  self->card_title[KVP_SERVING_CARD_TOKENS] = g_strdup (_("Token states"));
-  self->card_value[KVP_SERVING_CARD_TOKENS] = kvp_format_percent (token_share (p, self->n_slots));
+  self->cards[KVP_SERVING_CARD_TOKENS].title = g_strdup (_("Token states"));
+  self->cards[KVP_SERVING_CARD_TOKENS].value = kvp_format_percent (token_share (p, self->n_slots));
   pc = kvp_format_percent (token_share (c, self->n_slots));
-  self->card_caption[KVP_SERVING_CARD_TOKENS] = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
+  self->cards[KVP_SERVING_CARD_TOKENS].caption = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
   g_clear_pointer (&pc, g_free);
 
-  self->card_title[KVP_SERVING_CARD_PREEMPTIONS] = g_strdup (_("Preemptions so far"));
-  self->card_value[KVP_SERVING_CARD_PREEMPTIONS] = kvp_format_count (p->n_preemptions);
+  self->cards[KVP_SERVING_CARD_PREEMPTIONS].title = g_strdup (_("Preemptions so far"));
+  self->cards[KVP_SERVING_CARD_PREEMPTIONS].value = kvp_format_count (p->n_preemptions);
   /* Translators: a card's caption; reserve-ahead caches hold a request's
    * whole reservation from the start, so they never preempt. */
-  self->card_caption[KVP_SERVING_CARD_PREEMPTIONS] = g_strdup_printf (_("PagedAttention · %s never preempts"), other);
+  self->cards[KVP_SERVING_CARD_PREEMPTIONS].caption = g_strdup_printf (_("PagedAttention · %s never preempts"), other);
 }
 
 /* The largest whole pitch at which n cells fit w × h, columns chosen to
@@ -373,7 +338,7 @@ choose_pitch (KvpServingScene *self,
     {
       double gap;
 
-      self->pitch = floor (MIN (best, 40.0 * MAX (self->unit, 0.6)));
+      self->pitch = floor (MIN (best, 40.0 * MAX (self->parent.unit, 0.6)));
       gap = self->pitch >= 8.0 ? MAX (1.0, round (self->pitch * 0.12)) : 1.0;
       self->cell = self->pitch - gap;
       self->columns = (guint32) MIN ((guint64) floor (w / self->pitch), n);
@@ -532,14 +497,14 @@ layout_cards (KvpServingScene *self,
 
       *r = (cairo_rectangle_t) { round (x + i * (card_w + gap)), y, round (card_w), height };
       ty = r->y + pad;
-      set_text (self, &self->card_title_text[i], self->card_title[i], 13 * text, PANGO_WEIGHT_SEMIBOLD,
+      set_text (self, &self->cards[i].title_text, self->cards[i].title, 13 * text, PANGO_WEIGHT_SEMIBOLD,
                 r->x + pad, ty, r->width - 2 * pad);
-      ty += self->card_title_text[i].height + 2 * text;
-      set_text (self, &self->card_value_text[i], self->card_value[i], 26 * text, PANGO_WEIGHT_BOLD,
+      ty += self->cards[i].title_text.height + 2 * text;
+      set_text (self, &self->cards[i].value_text, self->cards[i].value, 26 * text, PANGO_WEIGHT_BOLD,
                 r->x + pad, ty, r->width - 2 * pad);
-      ty += self->card_value_text[i].height + 2 * text;
+      ty += self->cards[i].value_text.height + 2 * text;
       if (!compact)
-        set_text (self, &self->card_caption_text[i], self->card_caption[i], 12 * text, PANGO_WEIGHT_NORMAL,
+        set_text (self, &self->cards[i].caption_text, self->cards[i].caption, 12 * text, PANGO_WEIGHT_NORMAL,
                   r->x + pad, ty, r->width - 2 * pad);
     }
 }
@@ -734,28 +699,18 @@ static void
 build (KvpServingScene *self)
 {
   KvpSimulation *sim = kvp_serving_steps_get_simulation (self->steps);
-  double unit = MIN (self->width / REFERENCE_WIDTH, self->height / REFERENCE_HEIGHT);
+  double unit = self->parent.unit;
   double text = MAX (unit, 0.8), space = MAX (unit, 0.6);
   double margin = round (28 * space), gap = round (16 * space), pad = round (16 * space);
-  double width = self->width - 2 * margin, y, left_w, card_h, rest;
+  double width = self->parent.width - 2 * margin, y, left_w, card_h, rest;
   g_autofree char *title = NULL;
   g_autofree char *subtitle = kvp_simulation_describe (sim);
   g_autofree char *step = kvp_format_count (self->step);
   g_autofree char *n_steps = kvp_format_count (kvp_serving_steps_get_n_steps (self->steps));
   g_autofree char *n_requests = kvp_format_count (self->n_requests);
-  cairo_font_options_t *options;
-  gboolean compact = self->height < 700;
+  gboolean compact = self->parent.height < 700;
 
-  self->unit = unit;
   self->radius = round (10 * space);
-  self->pango = pango_font_map_create_context (pango_cairo_font_map_get_default ());
-  options = cairo_font_options_create ();
-  cairo_font_options_set_hint_style (options, CAIRO_HINT_STYLE_NONE);
-  cairo_font_options_set_hint_metrics (options, CAIRO_HINT_METRICS_OFF);
-  cairo_font_options_set_antialias (options, CAIRO_ANTIALIAS_GRAY);
-  pango_cairo_context_set_font_options (self->pango, options);
-  cairo_font_options_destroy (options);
-  pango_cairo_context_set_resolution (self->pango, 96.0);
 
   write_card_texts (self);
 
@@ -778,7 +733,7 @@ build (KvpServingScene *self)
   layout_cards (self, margin, y, width, card_h, gap, pad, text, compact);
   y += card_h + gap;
 
-  rest = self->height - margin - y;
+  rest = self->parent.height - margin - y;
   left_w = round (width * 0.62);
   layout_grids (self, margin, y, left_w, rest, gap, pad, text);
 
@@ -789,6 +744,35 @@ build (KvpServingScene *self)
   layout_breakdown (self, pad, text);
   layout_chart (self, pad, text);
 }
+
+static void serving_scene_finalize (KvpPicture *picture);
+
+static double
+serving_scene_get_duration (KvpPicture *picture)
+{
+  return kvp_serving_scene_get_duration ((KvpServingScene *) picture);
+}
+
+static void
+serving_scene_paint (KvpPicture *picture,
+                     cairo_t    *cr,
+                     double      t)
+{
+  kvp_serving_paint (cr, (KvpServingScene *) picture, t, KVP_SERVING_NO_REQUEST);
+}
+
+static char *
+serving_scene_dup_description (KvpPicture *picture)
+{
+  return kvp_serving_scene_dup_description ((KvpServingScene *) picture);
+}
+
+static const KvpPictureClass serving_scene_class = {
+  serving_scene_finalize,
+  serving_scene_get_duration,
+  serving_scene_paint,
+  serving_scene_dup_description,
+};
 
 KvpServingScene *
 kvp_serving_scene_new (KvpServingSteps *steps,
@@ -810,14 +794,11 @@ kvp_serving_scene_new (KvpServingSteps *steps,
   config = kvp_simulation_get_config (sim);
 
   self = g_new0 (KvpServingScene, 1);
-  g_atomic_ref_count_init (&self->ref_count);
+  kvp_picture_init (&self->parent, &serving_scene_class, theme, width, height);
   g_mutex_init (&self->lock);
   self->steps = kvp_serving_steps_ref (steps);
   self->step = step;
   self->clock = kvp_serving_steps_get_clock (steps, step);
-  self->theme = theme;
-  self->width = width;
-  self->height = height;
   self->block_size = config->block_size;
   self->num_blocks = config->num_blocks;
   self->n_slots = kvp_simulation_get_n_slots (sim);
@@ -830,28 +811,67 @@ kvp_serving_scene_new (KvpServingSteps *steps,
   return self;
 }
 
+typedef struct
+{
+  KvpServingSteps *steps;
+  guint            step;
+} ServingSource;
+
+static void
+serving_source_free (ServingSource *source)
+{
+  kvp_serving_steps_unref (source->steps);
+  g_free (source);
+}
+
+static KvpPicture *
+build_from_source (gpointer        data,
+                   const KvpTheme *theme,
+                   double          width,
+                   double          height)
+{
+  ServingSource *source = data;
+
+  return KVP_PICTURE (kvp_serving_scene_new (source->steps, source->step, theme, width, height));
+}
+
+KvpPictureSource *
+kvp_serving_scene_source_new (KvpServingSteps *steps,
+                              guint            step,
+                              GError         **error)
+{
+  ServingSource *source;
+
+  g_return_val_if_fail (steps != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!kvp_serving_steps_check_step (steps, step, error))
+    return NULL;
+
+  source = g_new0 (ServingSource, 1);
+  source->steps = kvp_serving_steps_ref (steps);
+  source->step = step;
+
+  return kvp_picture_source_new (_("Serving: the paged pool and a reserve-ahead cache"), build_from_source,
+                                 source, (GDestroyNotify) serving_source_free);
+}
+
 KvpServingScene *
 kvp_serving_scene_ref (KvpServingScene *self)
 {
-  g_return_val_if_fail (self != NULL, NULL);
-
-  g_atomic_ref_count_inc (&self->ref_count);
-  return self;
-}
-
-static void
-text_clear (KvpServingText *text)
-{
-  g_clear_object (&text->layout);
+  return (KvpServingScene *) kvp_picture_ref (KVP_PICTURE (self));
 }
 
 void
 kvp_serving_scene_unref (KvpServingScene *self)
 {
-  g_return_if_fail (self != NULL);
+  kvp_picture_unref (KVP_PICTURE (self));
+}
 
-  if (!g_atomic_ref_count_dec (&self->ref_count))
-    return;
+static void
+serving_scene_finalize (KvpPicture *picture)
+{
+  KvpServingScene *self = (KvpServingScene *) picture;
 
   g_clear_pointer (&self->previous, kvp_serving_scene_unref);
   for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
@@ -862,34 +882,26 @@ kvp_serving_scene_unref (KvpServingScene *self)
       g_clear_pointer (&panel->runs, g_array_unref);
       g_clear_pointer (&panel->image, cairo_surface_destroy);
       g_clear_pointer (&panel->chart_points, g_free);
-      text_clear (&panel->heading);
-      text_clear (&panel->detail);
-      text_clear (&panel->waiting);
-      text_clear (&panel->more);
-      text_clear (&panel->bar_label);
-      text_clear (&panel->chart_key);
+      kvp_text_clear (&panel->heading);
+      kvp_text_clear (&panel->detail);
+      kvp_text_clear (&panel->waiting);
+      kvp_text_clear (&panel->more);
+      kvp_text_clear (&panel->bar_label);
+      kvp_text_clear (&panel->chart_key);
       for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
-        text_clear (&panel->bar_percent[k]);
+        kvp_text_clear (&panel->bar_percent[k]);
     }
   for (guint i = 0; i < KVP_SERVING_N_CARDS; i++)
-    {
-      g_free (self->card_title[i]);
-      g_free (self->card_value[i]);
-      g_free (self->card_caption[i]);
-      text_clear (&self->card_title_text[i]);
-      text_clear (&self->card_value_text[i]);
-      text_clear (&self->card_caption_text[i]);
-    }
+    kvp_card_texts_clear (&self->cards[i]);
   for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
-    text_clear (&self->legend_text[k]);
-  text_clear (&self->legend_note);
-  text_clear (&self->title);
-  text_clear (&self->subtitle);
-  text_clear (&self->breakdown_heading);
-  text_clear (&self->chart_heading);
-  text_clear (&self->chart_max_text);
-  text_clear (&self->chart_step_text);
-  g_clear_object (&self->pango);
+    kvp_text_clear (&self->legend_text[k]);
+  kvp_text_clear (&self->legend_note);
+  kvp_text_clear (&self->title);
+  kvp_text_clear (&self->subtitle);
+  kvp_text_clear (&self->breakdown_heading);
+  kvp_text_clear (&self->chart_heading);
+  kvp_text_clear (&self->chart_max_text);
+  kvp_text_clear (&self->chart_step_text);
   g_clear_pointer (&self->steps, kvp_serving_steps_unref);
   g_mutex_clear (&self->lock);
   g_free (self);
@@ -903,8 +915,8 @@ kvp_serving_scene_set_previous (KvpServingScene *self,
 
   g_clear_pointer (&self->previous, kvp_serving_scene_unref);
   if (previous == NULL || previous == self ||
-      previous->width != self->width || previous->height != self->height ||
-      previous->steps != self->steps || previous->theme != self->theme)
+      previous->parent.width != self->parent.width || previous->parent.height != self->parent.height ||
+      previous->steps != self->steps || previous->parent.theme != self->parent.theme)
     return;
 
   self->previous = kvp_serving_scene_ref (previous);
@@ -927,7 +939,7 @@ kvp_serving_scene_run_colors (KvpServingScene *self,
                               KvpColor        *out_b,
                               KvpServingFill  *out_fill)
 {
-  const KvpTheme *theme = self->theme;
+  const KvpTheme *theme = self->parent.theme;
   KvpColor hue = request == G_MAXUINT32 ? theme->paged_start : kvp_hue_request_color (theme, request);
   KvpColor red = { theme->unused.red, theme->unused.green, theme->unused.blue, 1.0 };
 
@@ -1056,7 +1068,7 @@ render_cells (KvpServingScene     *self,
   guint8 *data;
   int stride, stripe = MAX (1, (int) round (2 * scale));
   g_autofree Column *columns = g_new (Column, w);
-  guint32 background = pack (&self->theme->card);
+  guint32 background = pack (&self->parent.theme->card);
   guint64 cell_slots = (guint64) self->group * self->block_size;
   gint64 row_done = -1;
 
@@ -1175,30 +1187,6 @@ kvp_serving_scene_get_step (KvpServingScene *self)
   return self->step;
 }
 
-const KvpTheme *
-kvp_serving_scene_get_theme (KvpServingScene *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return self->theme;
-}
-
-double
-kvp_serving_scene_get_width (KvpServingScene *self)
-{
-  g_return_val_if_fail (self != NULL, 0.0);
-
-  return self->width;
-}
-
-double
-kvp_serving_scene_get_height (KvpServingScene *self)
-{
-  g_return_val_if_fail (self != NULL, 0.0);
-
-  return self->height;
-}
-
 KvpScheme
 kvp_serving_scene_get_scheme (KvpServingScene *self,
                               KvpServingPanel  panel)
@@ -1247,24 +1235,14 @@ kvp_serving_scene_get_queue_head (KvpServingScene *self,
   return panel->head_block > 0;
 }
 
-const char *
-kvp_serving_scene_get_card_value (KvpServingScene *self,
-                                  KvpServingCard   card)
+const KvpCardTexts *
+kvp_serving_scene_get_card (KvpServingScene *self,
+                            KvpServingCard   card)
 {
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (card < KVP_SERVING_N_CARDS, NULL);
 
-  return self->card_value[card];
-}
-
-const char *
-kvp_serving_scene_get_card_caption (KvpServingScene *self,
-                                    KvpServingCard   card)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (card < KVP_SERVING_N_CARDS, NULL);
-
-  return self->card_caption[card];
+  return &self->cards[card];
 }
 
 char *
@@ -1337,7 +1315,7 @@ kvp_serving_scene_get_request_color (KvpServingScene *self,
 {
   g_return_val_if_fail (self != NULL, (KvpColor) { 0 });
 
-  return kvp_hue_request_color (self->theme, request);
+  return kvp_hue_request_color (self->parent.theme, request);
 }
 
 void

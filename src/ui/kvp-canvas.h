@@ -7,13 +7,14 @@
 #include <gtk/gtk.h>
 
 #include "kvp-comparison.h"
+#include "kvp-picture-canvas.h"
 #include "kvp-scene.h"
 
 G_BEGIN_DECLS
 
 #define KVP_TYPE_CANVAS (kvp_canvas_get_type ())
 
-G_DECLARE_FINAL_TYPE (KvpCanvas, kvp_canvas, KVP, CANVAS, GtkWidget)
+G_DECLARE_FINAL_TYPE (KvpCanvas, kvp_canvas, KVP, CANVAS, KvpPictureCanvas)
 
 /* Shows cmp, animating from what was shown before (or playing the launch
  * sequence when nothing was). */
