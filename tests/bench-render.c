@@ -198,6 +198,26 @@ bench_serving (guint32 num_blocks)
   cairo_surface_destroy (surface);
 }
 
+/* A few held blocks among a million: the grid shows them in a ringed loupe. */
+static void
+bench_few_held (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KvpComparison) cmp = NULL;
+  g_autoptr (KvpScene) scene = NULL;
+  KvpParams params;
+
+  kvp_params_init_default (&params);
+  params.block_size = 16;
+  params.num_blocks = 1048576;
+  params.seq_len = 8 * 16;
+  params.max_seq_len = 2048;
+  cmp = kvp_comparison_new (&params, &error);
+  g_assert_no_error (error);
+  scene = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), WIDTH, HEIGHT);
+  report ("grid-few-held", params.num_blocks, run (paint_grid, scene, cmp, 31));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -270,6 +290,8 @@ main (int    argc,
       if (i == G_N_ELEMENTS (pools) - 1)
         report ("floor", pools[i], run (paint_floor, scene, cmp, 31));
     }
+
+  bench_few_held ();
 
   bench_serving (1024);
   bench_serving (65536);

@@ -751,6 +751,36 @@ test_big_pools (void)
   }
 }
 
+/* A million blocks filling token by token: a frame drawn after others (the
+ * grid's cached picture updated where blocks changed) is the frame a fresh
+ * scene draws at once. */
+static void
+test_big_pool_frames (void)
+{
+  g_autoptr (KvpComparison) before = new_comparison (16 * 100000, 16 * 400000, 16, 1048576);
+  g_autoptr (KvpComparison) after = new_comparison (16 * 300000, 16 * 400000, 16, 1048576);
+  const KvpTheme *theme = kvp_theme_get (KVP_THEME_LIGHT);
+  g_autoptr (KvpScene) a = kvp_scene_new (before, theme, 1440, 900);
+  g_autoptr (KvpScene) b = kvp_scene_new (after, theme, 1440, 900);
+  g_autoptr (KvpScene) fresh = kvp_scene_new (after, theme, 1440, 900);
+  double mid;
+  cairo_surface_t *stepped = NULL, *direct;
+
+  g_assert_true (kvp_scene_is_grid_by_pixel (b));
+  kvp_scene_set_previous (b, a, G_MAXDOUBLE);
+  kvp_scene_set_previous (fresh, a, G_MAXDOUBLE);
+  mid = kvp_scene_get_duration (b) * 0.6;
+  for (int k = 0; k <= 4; k++)
+    {
+      g_clear_pointer (&stepped, cairo_surface_destroy);
+      stepped = render (b, mid * k / 4, 1.0);
+    }
+  direct = render (fresh, mid, 1.0);
+  g_assert_true (surfaces_equal (stepped, direct));
+  cairo_surface_destroy (stepped);
+  cairo_surface_destroy (direct);
+}
+
 /* Few blocks: the cells grow to fill the panel instead of sitting small in
  * its corner. */
 static void
@@ -799,6 +829,7 @@ main (int    argc,
   g_test_add_func ("/render/grid/pool-sizes", test_pool_sizes);
   g_test_add_func ("/render/grid/big-pools", test_big_pools);
   g_test_add_func ("/render/grid/few-blocks", test_few_blocks);
+  g_test_add_func ("/render/grid/big-pool-frames", test_big_pool_frames);
   g_test_add_func ("/render/animation/consistent-frames", test_consistent_frames);
   g_test_add_func ("/render/cards/negative-saving", test_negative_saving);
   g_test_add_func ("/render/bars/proportional", test_bars);
