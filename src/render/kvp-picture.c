@@ -178,6 +178,79 @@ kvp_text_clear (KvpText *text)
   g_clear_object (&text->layout);
 }
 
+gboolean
+kvp_text_is_cut (const KvpText *text)
+{
+  const PangoLogAttr *attrs;
+  const char *string;
+  int n_attrs;
+  GSList *lines;
+
+  if (text->layout == NULL)
+    return FALSE;
+  if (pango_layout_is_ellipsized (text->layout))
+    return TRUE;
+
+  /* Every line after the first starts where a line may break. */
+  string = pango_layout_get_text (text->layout);
+  attrs = pango_layout_get_log_attrs_readonly (text->layout, &n_attrs);
+  lines = pango_layout_get_lines_readonly (text->layout);
+  for (GSList *l = lines != NULL ? lines->next : NULL; l != NULL; l = l->next)
+    {
+      PangoLayoutLine *line = l->data;
+      glong offset = g_utf8_pointer_to_offset (string, string + line->start_index);
+
+      if (offset < n_attrs && !attrs[offset].is_line_break)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static double
+widest_at (KvpPicture         *self,
+           const char * const *strings,
+           guint               n,
+           double              size,
+           PangoWeight         weight)
+{
+  double widest = 0.0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PangoLayout) layout = kvp_picture_new_layout (self, strings[i], size, weight, KVP_TEXT_TABULAR, -1);
+      PangoRectangle logical;
+
+      pango_layout_get_extents (layout, NULL, &logical);
+      widest = MAX (widest, (double) logical.width / PANGO_SCALE);
+    }
+
+  return widest;
+}
+
+double
+kvp_picture_fit_size (KvpPicture         *self,
+                      const char * const *strings,
+                      guint               n,
+                      double              size,
+                      PangoWeight         weight,
+                      double              width)
+{
+  double widest;
+
+  g_return_val_if_fail (self != NULL, size);
+
+  /* Text scales nearly with its size; the last steps check it. */
+  widest = widest_at (self, strings, n, size, weight);
+  if (widest <= width || widest <= 0.0 || width <= 0.0)
+    return size;
+  size *= width / widest;
+  for (int i = 0; i < 8 && widest_at (self, strings, n, size, weight) > width; i++)
+    size *= 0.98;
+
+  return size;
+}
+
 void
 kvp_text_paint (cairo_t        *cr,
                 const KvpText  *text,

@@ -97,6 +97,17 @@ void            kvp_text_set                (KvpText               *text,
                                              double                 x,
                                              double                 y);
 void            kvp_text_clear              (KvpText               *text);
+/* Whether the text shows less than it says: ellipsized, or broken inside a
+ * word.  A picture shows a text whole or leaves it out. */
+gboolean        kvp_text_is_cut             (const KvpText         *text);
+/* The largest size, at most size, at which each of the n strings fits
+ * width on one line. */
+double          kvp_picture_fit_size        (KvpPicture            *self,
+                                             const char * const    *strings,
+                                             guint                  n,
+                                             double                 size,
+                                             PangoWeight            weight,
+                                             double                 width);
 /* Nothing when the text has no layout or alpha is 0. */
 void            kvp_text_paint              (cairo_t               *cr,
                                              const KvpText         *text,

@@ -336,6 +336,9 @@ paint_breakdown (cairo_t         *cr,
 {
   const KvpTheme *theme = scene->parent.theme;
 
+  /* Left out of a picture too narrow for it. */
+  if (scene->breakdown_rect.width <= 0.0)
+    return;
   kvp_picture_paint_panel (cr, &scene->parent, &scene->breakdown_rect, scene->radius);
   kvp_text_paint (cr, &scene->breakdown_heading, &theme->text, 1.0);
 
@@ -365,6 +368,9 @@ paint_breakdown (cairo_t         *cr,
     {
       const cairo_rectangle_t *sw = &scene->legend_swatch[k];
 
+      /* Left out with its label. */
+      if (sw->width <= 0.0)
+        continue;
       cairo_new_path (cr);
       kvp_draw_rounded_rect (cr, sw->x, sw->y, sw->width, sw->height, 2.0);
       set_class_source (cr, scene, G_MAXUINT32, k);
@@ -389,6 +395,9 @@ paint_chart (cairo_t         *cr,
   const cairo_rectangle_t *plot = &scene->chart_plot;
   double line = MAX (1.5, 2 * scene->parent.unit);
 
+  /* Left out of a picture too short for it. */
+  if (scene->chart_rect.height <= 0.0)
+    return;
   kvp_picture_paint_panel (cr, &scene->parent, &scene->chart_rect, scene->radius);
   kvp_text_paint (cr, &scene->chart_heading, &theme->text, 1.0);
   kvp_text_paint (cr, &scene->chart_max_text, &theme->text_secondary, 1.0);

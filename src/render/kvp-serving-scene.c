@@ -25,7 +25,16 @@
 /* Waiting requests shown as chips at most. */
 #define MAX_CHIPS        200
 
-/* Tabular figures: numbers that change each step stay put. */
+static void
+leave_out (KvpText *text)
+{
+  kvp_text_clear (text);
+  text->width = text->height = 0.0;
+}
+
+/* Tabular figures: numbers that change each step stay put.  Every text is
+ * shown whole or not at all: one wider than max_width (when given) is left
+ * out. */
 static void
 set_text (KvpServingScene *self,
           KvpText         *text,
@@ -36,8 +45,43 @@ set_text (KvpServingScene *self,
           double           y,
           double           max_width)
 {
-  kvp_text_set (text, kvp_picture_new_layout (&self->parent, string, size, weight,
-                                              KVP_TEXT_TABULAR | KVP_TEXT_ELLIPSIZE, max_width), x, y);
+  kvp_text_set (text, kvp_picture_new_layout (&self->parent, string, size, weight, KVP_TEXT_TABULAR, -1), x, y);
+  if (max_width > 0.0 && text->width > max_width)
+    leave_out (text);
+}
+
+/* A heading: smaller, down to three quarters of size, before it is left out. */
+static void
+set_text_shrunk (KvpServingScene *self,
+                 KvpText         *text,
+                 const char      *string,
+                 double           size,
+                 PangoWeight      weight,
+                 double           x,
+                 double           y,
+                 double           max_width)
+{
+  double fit = kvp_picture_fit_size (&self->parent, &string, 1, size, weight, max_width);
+
+  set_text (self, text, string, MAX (fit, 0.75 * size), weight, x, y, max_width);
+}
+
+/* Lines of at most width, broken between words; left out when a word is
+ * wider than that. */
+static void
+set_text_wrapped (KvpServingScene *self,
+                  KvpText         *text,
+                  const char      *string,
+                  double           size,
+                  PangoWeight      weight,
+                  double           x,
+                  double           y,
+                  double           width)
+{
+  kvp_text_set (text, kvp_picture_new_layout (&self->parent, string, size, weight, KVP_TEXT_TABULAR,
+                                              MAX (width, 1.0)), x, y);
+  if (kvp_text_is_cut (text))
+    leave_out (text);
 }
 
 static int
@@ -380,11 +424,17 @@ layout_grid_panel (KvpServingScene     *self,
   else
     /* Translators: "Max: one reservation per request" */
     heading = g_strdup_printf (_("%s: one reservation per request"), scheme_title (panel->scheme));
-  set_text (self, &panel->heading, heading, 15 * text, PANGO_WEIGHT_SEMIBOLD, r->x + pad, r->y + pad, r->width * 0.6);
+  set_text_shrunk (self, &panel->heading, heading, 15 * text, PANGO_WEIGHT_SEMIBOLD, r->x + pad, r->y + pad,
+                   r->width - 2 * pad);
+  /* Too narrow for the whole heading: the scheme's name alone. */
+  if (panel->heading.layout == NULL)
+    set_text_shrunk (self, &panel->heading, scheme_title (panel->scheme), 15 * text, PANGO_WEIGHT_SEMIBOLD,
+                     r->x + pad, r->y + pad, r->width - 2 * pad);
 
   /* Translators: how many requests wait (the chips after it show them) and
    * how many have finished. */
   waiting = g_strdup_printf (_("Finished: %s · waiting: %s"), finished, count);
+  y = r->y + r->height - pad - 13 * text * 1.3;
   if (panel->head_block > 0)
     {
       g_autofree char *need = kvp_format_count (panel->head_block);
@@ -394,11 +444,15 @@ layout_grid_panel (KvpServingScene     *self,
       g_autofree char *why = g_strdup_printf (_("%s · next needs a block of %s, the largest free is %s"),
                                               waiting, need, largest);
 
-      g_free (waiting);
-      waiting = g_steal_pointer (&why);
+      /* The reason only when it fits whole. */
+      set_text (self, &panel->waiting, why, 13 * text, PANGO_WEIGHT_NORMAL, r->x + pad, y, r->width - 2 * pad);
+      if (panel->waiting.layout != NULL)
+        {
+          g_free (waiting);
+          waiting = g_steal_pointer (&why);
+        }
     }
-  y = r->y + r->height - pad - 13 * text * 1.3;
-  set_text (self, &panel->waiting, waiting, 13 * text, PANGO_WEIGHT_NORMAL, r->x + pad, y, 0);
+  set_text (self, &panel->waiting, waiting, 13 * text, PANGO_WEIGHT_NORMAL, r->x + pad, y, r->width - 2 * pad);
   panel->chip = round (12 * text);
   panel->chips.x = panel->waiting.x + panel->waiting.width + round (8 * text);
   panel->chips.y = y + (panel->waiting.height - panel->chip) / 2;
@@ -416,8 +470,10 @@ layout_grid_panel (KvpServingScene     *self,
           /* Translators: after the chips of the first waiting requests. */
           g_autofree char *more = g_strdup_printf (_("+%s more"), rest);
 
-          set_text (self, &panel->more, more, 12 * text, PANGO_WEIGHT_NORMAL,
-                    panel->chips.x + panel->n_chips * (panel->chip + 3) + 4, y, 0);
+          double more_x = panel->chips.x + panel->n_chips * (panel->chip + 3) + 4;
+
+          set_text (self, &panel->more, more, 12 * text, PANGO_WEIGHT_NORMAL, more_x, y,
+                    MAX (r->x + r->width - pad - more_x, 0.5));
         }
     }
 }
@@ -477,36 +533,97 @@ layout_grids (KvpServingScene *self,
     }
 }
 
-static void
-layout_cards (KvpServingScene *self,
-              double           x,
-              double           y,
-              double           width,
-              double           height,
-              double           gap,
-              double           pad,
-              double           text,
-              gboolean         compact)
+/* The cards in columns columns: titles and values each at one size that
+ * fits every card, captions (whose scheme the values are) wrapped between
+ * words.  Returns the cards' height, or 0 when a text cannot be shown whole. */
+static double
+layout_cards_in (KvpServingScene *self,
+                 guint            columns,
+                 double           x,
+                 double           y,
+                 double           width,
+                 double           gap,
+                 double           pad,
+                 double           text)
 {
-  double card_w = (width - (KVP_SERVING_N_CARDS - 1) * gap) / KVP_SERVING_N_CARDS;
+  double card_w = (width - (columns - 1) * gap) / columns;
+  double inner = round (card_w) - 2 * pad;
+  const char *titles[KVP_SERVING_N_CARDS], *values[KVP_SERVING_N_CARDS];
+  double title_size, value_size, title_h = 0.0, value_h = 0.0, caption_h = 0.0, height;
+  gboolean wrap_titles, whole = TRUE;
+
+  for (guint i = 0; i < KVP_SERVING_N_CARDS; i++)
+    {
+      titles[i] = self->cards[i].title;
+      values[i] = self->cards[i].value;
+    }
+  title_size = kvp_picture_fit_size (&self->parent, titles, KVP_SERVING_N_CARDS, 13 * text, PANGO_WEIGHT_SEMIBOLD,
+                                     inner);
+  value_size = kvp_picture_fit_size (&self->parent, values, KVP_SERVING_N_CARDS, 26 * text, PANGO_WEIGHT_BOLD,
+                                     inner);
+  /* Below three quarters a title takes two lines instead. */
+  wrap_titles = title_size < 0.75 * 13 * text;
+  title_size = MAX (title_size, 0.75 * 13 * text);
 
   for (guint i = 0; i < KVP_SERVING_N_CARDS; i++)
     {
       cairo_rectangle_t *r = &self->card_rect[i];
-      double ty;
+      KvpCardTexts *card = &self->cards[i];
 
-      *r = (cairo_rectangle_t) { round (x + i * (card_w + gap)), y, round (card_w), height };
-      ty = r->y + pad;
-      set_text (self, &self->cards[i].title_text, self->cards[i].title, 13 * text, PANGO_WEIGHT_SEMIBOLD,
-                r->x + pad, ty, r->width - 2 * pad);
-      ty += self->cards[i].title_text.height + 2 * text;
-      set_text (self, &self->cards[i].value_text, self->cards[i].value, 26 * text, PANGO_WEIGHT_BOLD,
-                r->x + pad, ty, r->width - 2 * pad);
-      ty += self->cards[i].value_text.height + 2 * text;
-      if (!compact)
-        set_text (self, &self->cards[i].caption_text, self->cards[i].caption, 12 * text, PANGO_WEIGHT_NORMAL,
-                  r->x + pad, ty, r->width - 2 * pad);
+      *r = (cairo_rectangle_t) { round (x + (i % columns) * (card_w + gap)), 0, round (card_w), 0 };
+      if (wrap_titles)
+        set_text_wrapped (self, &card->title_text, card->title, title_size, PANGO_WEIGHT_SEMIBOLD, r->x + pad, 0,
+                          inner);
+      else
+        set_text (self, &card->title_text, card->title, title_size, PANGO_WEIGHT_SEMIBOLD, r->x + pad, 0, inner);
+      set_text (self, &card->value_text, card->value, value_size, PANGO_WEIGHT_BOLD, r->x + pad, 0, inner);
+      /* A caption a little smaller before the cards take two rows. */
+      for (double k = 1.0; k >= 0.74; k -= 0.125)
+        {
+          set_text_wrapped (self, &card->caption_text, card->caption, k * 12 * text, PANGO_WEIGHT_NORMAL,
+                            r->x + pad, 0, inner);
+          if (card->caption_text.layout != NULL)
+            break;
+        }
+      whole = whole && card->title_text.layout != NULL && card->caption_text.layout != NULL;
+      title_h = MAX (title_h, card->title_text.height);
+      value_h = MAX (value_h, card->value_text.height);
+      caption_h = MAX (caption_h, card->caption_text.height);
     }
+  if (!whole)
+    return 0.0;
+
+  height = round (pad + title_h + 2 * text + value_h + 2 * text + caption_h + pad);
+  for (guint i = 0; i < KVP_SERVING_N_CARDS; i++)
+    {
+      KvpCardTexts *card = &self->cards[i];
+
+      self->card_rect[i].y = y + (i / columns) * (height + gap);
+      self->card_rect[i].height = height;
+      card->title_text.y = self->card_rect[i].y + pad;
+      card->value_text.y = card->title_text.y + title_h + 2 * text;
+      card->caption_text.y = card->value_text.y + value_h + 2 * text;
+    }
+
+  return (KVP_SERVING_N_CARDS / columns) * (height + gap) - gap;
+}
+
+/* Four cards in a row, or two rows of two where a row is too narrow for
+ * their texts.  Returns the height they take. */
+static double
+layout_cards (KvpServingScene *self,
+              double           x,
+              double           y,
+              double           width,
+              double           gap,
+              double           pad,
+              double           text)
+{
+  double height = layout_cards_in (self, KVP_SERVING_N_CARDS, x, y, width, gap, pad, text);
+
+  if (height <= 0.0)
+    height = layout_cards_in (self, 2, x, y, width, gap, pad, text);
+  return height;
 }
 
 static const char *
@@ -529,7 +646,57 @@ class_label (KvpSlotClass klass)
     }
 }
 
-static void
+/* The legend of the slot classes, for the bars and both grids, from y:
+ * two columns when every label fits its column, one otherwise, at a size
+ * that fits; an entry below the panel is left out with its swatch.  Returns
+ * the y under it. */
+static double
+layout_legend (KvpServingScene *self,
+               double           y,
+               double           pad,
+               double           text)
+{
+  const cairo_rectangle_t *r = &self->breakdown_rect;
+  double swatch = round (12 * text), row = round (20 * text), size = 12 * text;
+  double bottom = r->y + r->height - pad;
+  const char *labels[KVP_N_SLOT_CLASSES];
+  guint columns = 2;
+  double col_w = (r->width - 2 * pad) / columns, label_w = col_w - swatch - round (10 * text);
+
+  for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
+    labels[k] = class_label (k);
+  /* One column when two would shrink the labels much. */
+  if (kvp_picture_fit_size (&self->parent, labels, KVP_N_SLOT_CLASSES, size, PANGO_WEIGHT_NORMAL, label_w) <
+      0.9 * size)
+    columns = 1;
+  col_w = (r->width - 2 * pad) / columns;
+  label_w = col_w - swatch - round (10 * text);
+  size = MAX (kvp_picture_fit_size (&self->parent, labels, KVP_N_SLOT_CLASSES, size, PANGO_WEIGHT_NORMAL, label_w),
+              0.9 * size);
+
+  for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
+    {
+      double lx = r->x + pad + (k % columns) * col_w;
+      double ly = y + (k / columns) * row;
+
+      self->legend_swatch[k] = (cairo_rectangle_t) { lx, ly + round (2 * text), swatch, swatch };
+      set_text (self, &self->legend_text[k], labels[k], size, PANGO_WEIGHT_NORMAL, lx + swatch + round (6 * text),
+                ly, label_w);
+      if (self->legend_text[k].layout == NULL || ly + MAX (self->legend_text[k].height, swatch) > bottom)
+        {
+          leave_out (&self->legend_text[k]);
+          self->legend_swatch[k].width = self->legend_swatch[k].height = 0.0;
+        }
+    }
+
+  for (guint k = KVP_N_SLOT_CLASSES; k-- > 0;)
+    if (self->legend_text[k].layout != NULL)
+      return y + (k / columns + 1) * row;
+  return y;
+}
+
+/* Returns the bottom of what it laid out, padding included. */
+static double
 layout_breakdown (KvpServingScene *self,
                   double           pad,
                   double           text)
@@ -537,10 +704,9 @@ layout_breakdown (KvpServingScene *self,
   KvpSimulation *sim = kvp_serving_steps_get_simulation (self->steps);
   const cairo_rectangle_t *r = &self->breakdown_rect;
   double label_w = 0.0, y, bar_h = round (26 * text);
-  double swatch = round (12 * text), col_w;
 
-  set_text (self, &self->breakdown_heading, _("The whole run: where the slots went"), 15 * text,
-            PANGO_WEIGHT_SEMIBOLD, r->x + pad, r->y + pad, r->width - 2 * pad);
+  set_text_wrapped (self, &self->breakdown_heading, _("The whole run: where the slots went"), 15 * text,
+                    PANGO_WEIGHT_SEMIBOLD, r->x + pad, r->y + pad, r->width - 2 * pad);
   y = r->y + pad + self->breakdown_heading.height + round (12 * text);
 
   for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
@@ -576,26 +742,19 @@ layout_breakdown (KvpServingScene *self,
       y += bar_h + round (10 * text);
     }
 
-  /* The legend, two columns, for the bars and both grids. */
   y += round (4 * text);
-  col_w = (r->width - 2 * pad) / 2;
-  for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
-    {
-      double lx = r->x + pad + (k % 2) * col_w;
-      double ly = y + (k / 2) * round (20 * text);
-
-      self->legend_swatch[k] = (cairo_rectangle_t) { lx, ly + round (2 * text), swatch, swatch };
-      set_text (self, &self->legend_text[k], class_label (k), 12 * text, PANGO_WEIGHT_NORMAL,
-                lx + swatch + round (6 * text), ly, col_w - swatch - round (10 * text));
-    }
+  y = layout_legend (self, y, pad, text);
 
   /* The swatches are in the paged purple; the grids use each request's own
    * colour in the same patterns. */
-  y += ((KVP_N_SLOT_CLASSES + 1) / 2) * round (20 * text) + round (4 * text);
-  set_text (self, &self->legend_note, _("In the grids each request has a colour of its own, in these patterns."),
-            12 * text, PANGO_WEIGHT_NORMAL, r->x + pad, y, r->width - 2 * pad);
+  y += round (4 * text);
+  set_text_wrapped (self, &self->legend_note,
+                    _("In the grids each request has a colour of its own, in these patterns."), 12 * text,
+                    PANGO_WEIGHT_NORMAL, r->x + pad, y, r->width - 2 * pad);
   if (y + self->legend_note.height > r->y + r->height - pad)
-    g_clear_object (&self->legend_note.layout);
+    leave_out (&self->legend_note);
+
+  return y + self->legend_note.height + pad;
 }
 
 /* points[p] is the most requests running in the clocks point p spans; a
@@ -702,7 +861,7 @@ build (KvpServingScene *self)
   double unit = self->parent.unit;
   double text = MAX (unit, 0.8), space = MAX (unit, 0.6);
   double margin = round (28 * space), gap = round (16 * space), pad = round (16 * space);
-  double width = self->parent.width - 2 * margin, y, left_w, card_h, rest;
+  double width = self->parent.width - 2 * margin, y, left_w, card_h, rest, needed;
   g_autofree char *title = NULL;
   g_autofree char *subtitle = kvp_simulation_describe (sim);
   g_autofree char *step = kvp_format_count (self->step);
@@ -717,31 +876,42 @@ build (KvpServingScene *self)
   /* Translators: "Serving 1,000 requests: step 120 of 10,560" */
   title = g_strdup_printf (_("Serving %s requests: step %s of %s"), n_requests, step, n_steps);
   y = margin;
-  set_text (self, &self->title, title, 22 * text, PANGO_WEIGHT_BOLD, margin, y, width);
+  set_text_shrunk (self, &self->title, title, 22 * text, PANGO_WEIGHT_BOLD, margin, y, width);
   y += self->title.height + round (4 * space);
   /* A short picture gives the grids the room the subtitle and the card
    * captions would take. */
   if (!compact)
     {
-      set_text (self, &self->subtitle, subtitle, 12 * text, PANGO_WEIGHT_NORMAL, margin, y, width);
+      set_text_wrapped (self, &self->subtitle, subtitle, 12 * text, PANGO_WEIGHT_NORMAL, margin, y, width);
       y += self->subtitle.height;
     }
   /* Whole units below the texts keep the grids' cells on whole pixels. */
   y = round (y + gap);
 
-  card_h = round (13 * text * 1.3 + 26 * text * 1.3 + (compact ? 0 : 12 * text * 1.3) + 2 * pad + 4 * text);
-  layout_cards (self, margin, y, width, card_h, gap, pad, text, compact);
+  card_h = layout_cards (self, margin, y, width, gap, pad, text);
   y += card_h + gap;
 
   rest = self->parent.height - margin - y;
   left_w = round (width * 0.62);
+  /* Too narrow a column for the breakdown's bars and legend: the grids take
+   * the width and the column is left out. */
+  if (width - left_w - gap < round (200 * text))
+    {
+      layout_grids (self, margin, y, width, rest, gap, pad, text);
+      return;
+    }
   layout_grids (self, margin, y, left_w, rest, gap, pad, text);
 
-  self->breakdown_rect = (cairo_rectangle_t) { margin + left_w + gap, y, width - left_w - gap,
-                                               round ((rest - gap) * 0.5) };
+  /* The breakdown takes half the column, or what its legend needs; the
+   * chart the rest, and when that is too short for a chart, the breakdown
+   * takes the column and the chart is left out. */
+  self->breakdown_rect = (cairo_rectangle_t) { margin + left_w + gap, y, width - left_w - gap, rest };
+  needed = layout_breakdown (self, pad, text) - y;
+  if (rest - MAX (needed, round ((rest - gap) * 0.5)) - gap < round (90 * text))
+    return;
+  self->breakdown_rect.height = MAX (needed, round ((rest - gap) * 0.5));
   self->chart_rect = (cairo_rectangle_t) { self->breakdown_rect.x, y + self->breakdown_rect.height + gap,
                                            self->breakdown_rect.width, rest - self->breakdown_rect.height - gap };
-  layout_breakdown (self, pad, text);
   layout_chart (self, pad, text);
 }
 
