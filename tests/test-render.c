@@ -14,6 +14,7 @@
 #include "kvp-format.h"
 #include "kvp-paint.h"
 #include "kvp-scene.h"
+#include "kvp-scene-private.h"
 
 #define WIDTH  1600
 #define HEIGHT 1000
@@ -184,6 +185,13 @@ test_does_not_fit (void)
   g_assert_null (strstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->value, "%"));
   g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->caption, needed));
   g_assert_nonnull (strstr (description, "does not fit"));
+  /* The traditional cache reserves at least the sequence: it does not fit
+   * either, and its card says so instead of "pre-allocated for". */
+  g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_TRADITIONAL)->caption, "does not fit either"));
+  g_assert_null (strstr (kvp_scene_get_card (scene, KVP_CARD_TRADITIONAL)->caption, "pre-allocated for"));
+  g_assert_true (scene->card_muted[KVP_CARD_TRADITIONAL]);
+  g_assert_nonnull (strstr (description, "Traditional: "));
+  g_assert_nonnull (strstr (description, ", does not fit either: 20000 tokens to pre-allocate."));
   /* The saving is what paging would give, and says so. */
   g_assert_true (g_str_has_prefix (kvp_scene_get_card (scene, KVP_CARD_SAVED)->caption, "if it fit"));
 
@@ -594,6 +602,16 @@ test_layout_sizes (void)
       /* The grid keeps a useful share of the picture at every size: a short
        * picture drops the subtitle and the card captions for it. */
       g_assert_cmpfloat (grid.height, >, sizes[i][1] * 0.15);
+      /* Card titles, figures and captions whole: never "PagedAttent-ion". */
+      for (guint c = 0; c < KVP_N_CARDS; c++)
+        {
+          const KvpCardTexts *texts = kvp_scene_get_card (scene, c);
+
+          g_assert_false (kvp_text_is_cut (&texts->title_text));
+          g_assert_false (kvp_text_is_cut (&texts->value_text));
+          g_assert_false (kvp_text_is_cut (&texts->caption_text));
+          g_assert_cmpint (pango_layout_get_line_count (texts->title_text.layout), ==, 1);
+        }
     }
 
   /* The notice that a sequence does not fit stays whole in the picture, from
@@ -720,6 +738,15 @@ test_big_pools (void)
     g_assert_false (pixel_is (p, &theme->free_block));
     g_assert_cmpint (dr, >, abs ((int) round (start.red * 255) - (int) round (theme->free_block.red * 255)) / 3);
   }
+  /* The legend says what the ring is; a pool without a loupe has no entry. */
+  g_assert_cmpuint (scene->n_legend, ==, KVP_N_LEGEND);
+  g_assert_cmpstr (pango_layout_get_text (scene->legend[KVP_LEGEND_LOUPE].text.layout), ==, "held cells, magnified");
+  {
+    g_autoptr (KvpComparison) small = new_comparison (128, 2048, 16, 1024);
+    g_autoptr (KvpScene) plain = kvp_scene_new (small, theme, 1440, 900);
+
+    g_assert_cmpuint (plain->n_legend, ==, KVP_LEGEND_LOUPE);
+  }
   /* A ring in the utilization colour around them. */
   kvp_scene_get_grid_bounds (scene, &bounds);
   for (double d = 6.0; d < 40.0 && !ring; d += 0.5)
@@ -781,6 +808,65 @@ test_big_pool_frames (void)
   cairo_surface_destroy (direct);
 }
 
+/* Samples (every other pixel each way) strongly coloured: a channel spread
+ * of at least 96 of 255, as the allocated blocks' purples and pinks are and
+ * greys, card white and the free colour are not. */
+static guint
+count_vivid (cairo_surface_t         *surface,
+             const cairo_rectangle_t *area)
+{
+  guint n = 0;
+
+  for (int y = (int) area->y; y < area->y + area->height; y += 2)
+    for (int x = (int) area->x; x < area->x + area->width; x += 2)
+      {
+        guint32 p = pixel_at (surface, x, y);
+        int r = p >> 16 & 0xff, g = p >> 8 & 0xff, b = p & 0xff;
+
+        n += MAX (r, MAX (g, b)) - MIN (r, MIN (g, b)) >= 96;
+      }
+
+  return n;
+}
+
+/* A small pool held whole fills its panel: its cells stretch rather than
+ * leave bands of the panel empty. */
+static void
+test_small_pool_fills_panel (void)
+{
+  g_autoptr (KvpComparison) cmp = new_comparison (1024, 2048, 16, 64);
+  g_autoptr (KvpScene) scene = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), 1440, 900);
+  cairo_surface_t *surface = render (scene, kvp_scene_get_duration (scene), 1.0);
+  cairo_rectangle_t cells, panel = scene->grid_panel;
+  guint vivid = count_vivid (surface, &panel);
+
+  kvp_scene_get_grid_bounds (scene, &cells);
+  g_test_message ("64 blocks held: %u vivid samples; cells %g × %g in a panel of %g × %g", vivid, cells.width,
+                  cells.height, panel.width, panel.height);
+  /* Square cells left about 49,600; filling the panel gives 64,500. */
+  g_assert_cmpuint (vivid, >=, 60000);
+  g_assert_cmpfloat (cells.width, >=, 0.9 * panel.width);
+  g_assert_cmpfloat (cells.height, >=, 0.75 * panel.height);
+  cairo_surface_destroy (surface);
+}
+
+/* Eight blocks held among a million are easy to find: the loupe shows them
+ * big enough to see at a glance. */
+static void
+test_few_held_visible (void)
+{
+  g_autoptr (KvpComparison) cmp = new_comparison (128, 2048, 16, 1048576);
+  g_autoptr (KvpScene) scene = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), 1440, 900);
+  cairo_surface_t *surface;
+  guint vivid;
+
+  surface = render (scene, kvp_scene_get_duration (scene), 1.0);
+  vivid = count_vivid (surface, &scene->grid_panel);
+  g_test_message ("8 of 1,048,576 blocks held: %u vivid samples", vivid);
+  g_assert_cmpuint (vivid, >=, 400);
+  cairo_surface_destroy (surface);
+}
+
 /* Few blocks: the cells grow to fill the panel instead of sitting small in
  * its corner. */
 static void
@@ -829,6 +915,8 @@ main (int    argc,
   g_test_add_func ("/render/grid/pool-sizes", test_pool_sizes);
   g_test_add_func ("/render/grid/big-pools", test_big_pools);
   g_test_add_func ("/render/grid/few-blocks", test_few_blocks);
+  g_test_add_func ("/render/grid/small-pool-fills-panel", test_small_pool_fills_panel);
+  g_test_add_func ("/render/grid/few-held-visible", test_few_held_visible);
   g_test_add_func ("/render/grid/big-pool-frames", test_big_pool_frames);
   g_test_add_func ("/render/animation/consistent-frames", test_consistent_frames);
   g_test_add_func ("/render/cards/negative-saving", test_negative_saving);

@@ -366,7 +366,19 @@ paint_legend (cairo_t  *cr,
 
   paint_swatch (cr, &scene->legend[KVP_LEGEND_FREE].swatch, &theme->free_block);
 
-  for (int i = 0; i < KVP_N_LEGEND; i++)
+  /* The loupe's ring round a held cell. */
+  if (scene->n_legend > KVP_LEGEND_LOUPE)
+    {
+      r = &scene->legend[KVP_LEGEND_LOUPE].swatch;
+      paint_gradient_swatch (cr, theme, r);
+      cairo_new_path (cr);
+      kvp_draw_rounded_rect (cr, r->x - 1, r->y - 1, r->width + 2, r->height + 2, r->width * 0.3);
+      kvp_draw_set_color (cr, &theme->utilization, 1.0);
+      cairo_set_line_width (cr, 2.0);
+      cairo_stroke (cr);
+    }
+
+  for (guint i = 0; i < scene->n_legend; i++)
     kvp_text_paint (cr, &scene->legend[i].text, &theme->text_secondary, 1.0);
 }
 

@@ -31,6 +31,7 @@ typedef enum
   KVP_LEGEND_ALLOCATED,
   KVP_LEGEND_PARTIAL,
   KVP_LEGEND_FREE,
+  KVP_LEGEND_LOUPE,  /* only with a loupe */
   KVP_N_LEGEND
 } KvpLegendIndex;
 
@@ -75,6 +76,7 @@ struct _KvpScene
   cairo_rectangle_t  grid_panel;
   KvpText            grid_heading;
   KvpKey             legend[KVP_N_LEGEND];
+  guint              n_legend;
   KvpGrid           *grid;
   gboolean           show_banner; /* the sequence does not fit */
   cairo_rectangle_t  banner_rect;

@@ -53,8 +53,17 @@ write_card_texts (KvpScene *self)
 
   self->cards[KVP_CARD_TRADITIONAL].title = g_strdup (_("Traditional"));
   self->cards[KVP_CARD_TRADITIONAL].value = kvp_format_bytes (cmp->traditional_bytes);
-  self->cards[KVP_CARD_TRADITIONAL].caption =
-    kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "pre-allocated for %s token", "pre-allocated for %s tokens", cmp->params.max_seq_len), cmp->params.max_seq_len);
+  if (cmp->fits)
+    self->cards[KVP_CARD_TRADITIONAL].caption =
+      kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "pre-allocated for %s token", "pre-allocated for %s tokens", cmp->params.max_seq_len), cmp->params.max_seq_len);
+  else
+    {
+      /* Its reservation is at least the sequence: it does not fit either. */
+      self->card_muted[KVP_CARD_TRADITIONAL] = TRUE;
+      self->cards[KVP_CARD_TRADITIONAL].caption =
+        /* Translators: the traditional cache's card when the sequence does not fit the pool. */
+        kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "does not fit either: %s token to pre-allocate", "does not fit either: %s tokens to pre-allocate", cmp->params.max_seq_len), cmp->params.max_seq_len);
+    }
 
   self->cards[KVP_CARD_PAGED].title = g_strdup (_("PagedAttention"));
   self->cards[KVP_CARD_PAGED].value = kvp_format_bytes (cmp->paged_bytes);
@@ -167,6 +176,7 @@ measure_cards (KvpScene    *self,
   double pad = round (16 * s->space);
   double inner = card_width - 2 * pad;
   double value_size = 34 * s->text;
+  double title_size = 13.5 * s->text, title_wrap;
   double widest = 0.0;
   int lines = 0;
 
@@ -186,10 +196,22 @@ measure_cards (KvpScene    *self,
                    new_layout (self, self->cards[i].value, value_size, PANGO_WEIGHT_SEMIBOLD, TRUE, -1));
     }
 
+  /* The titles at one size, on one line, down to three quarters of it;
+   * below that they wrap between words. */
+  {
+    const char *titles[KVP_N_CARDS];
+
+    for (int i = 0; i < KVP_N_CARDS; i++)
+      titles[i] = self->cards[i].title;
+    title_size = kvp_picture_fit_size (&self->parent, titles, KVP_N_CARDS, title_size, PANGO_WEIGHT_SEMIBOLD, inner);
+    title_wrap = title_size < 0.75 * 13.5 * s->text ? inner : -1;
+    title_size = MAX (title_size, 0.75 * 13.5 * s->text);
+  }
+
   for (int i = 0; i < KVP_N_CARDS; i++)
     {
       text_init (&self->cards[i].title_text,
-                 new_layout (self, self->cards[i].title, 13.5 * s->text, PANGO_WEIGHT_SEMIBOLD, FALSE, inner));
+                 new_layout (self, self->cards[i].title, title_size, PANGO_WEIGHT_SEMIBOLD, FALSE, title_wrap));
       text_init (&self->cards[i].caption_text, new_layout (self, self->compact ? "" : self->cards[i].caption,
                                                           12.5 * s->text, PANGO_WEIGHT_NORMAL, TRUE, inner));
       lines = MAX (lines, pango_layout_get_line_count (self->cards[i].caption_text.layout));
@@ -426,7 +448,7 @@ layout_grid_heading (KvpScene    *self,
   double inner = width - 2 * pad;
   double row_y = y + pad, legend_w = 0.0, spacing = round (18 * s->space);
 
-  for (int i = 0; i < KVP_N_LEGEND; i++)
+  for (guint i = 0; i < self->n_legend; i++)
     legend_w += round (self->legend[i].text.height * 0.62) + spacing * 1.5 + self->legend[i].text.width;
   legend_w -= spacing;
 
@@ -440,13 +462,13 @@ layout_grid_heading (KvpScene    *self,
     {
       double ly = row_y + (self->grid_heading.height - self->legend[0].text.height) / 2;
 
-      place_keys (self->legend, KVP_N_LEGEND, x + width - pad - legend_w, ly, x + width - pad, spacing);
+      place_keys (self->legend, self->n_legend, x + width - pad - legend_w, ly, x + width - pad, spacing);
       row_y += self->grid_heading.height;
     }
   else
     {
       row_y += self->grid_heading.height + 4 * s->space;
-      row_y += place_keys (self->legend, KVP_N_LEGEND, x + pad, row_y, x + width - pad, spacing);
+      row_y += place_keys (self->legend, self->n_legend, x + pad, row_y, x + width - pad, spacing);
     }
 
   return row_y + round (12 * s->space);
@@ -536,6 +558,7 @@ layout_grid (KvpScene    *self,
   init_key (self, &self->legend[KVP_LEGEND_ALLOCATED], _("allocated"), 12.5 * s->text);
   init_key (self, &self->legend[KVP_LEGEND_PARTIAL], _("partly filled"), 12.5 * s->text);
   init_key (self, &self->legend[KVP_LEGEND_FREE], _("free"), 12.5 * s->text);
+  self->n_legend = KVP_LEGEND_LOUPE;
 
   for (int pass = 0; pass < 2; pass++)
     {
@@ -549,6 +572,14 @@ layout_grid (KvpScene    *self,
       self->grid = kvp_grid_new (cmp, self->parent.theme, &area, round (MIN (area.height, 160 * s->space)));
       if (pass > 0 || !kvp_grid_is_by_pixel (self->grid))
         break;
+
+      /* A few held blocks among millions are magnified: the legend says
+       * what the ring is. */
+      if (cmp->fits && kvp_grid_has_loupe (self->grid, cmp->params.seq_len))
+        {
+          init_key (self, &self->legend[KVP_LEGEND_LOUPE], _("held cells, magnified"), 12.5 * s->text);
+          self->n_legend = KVP_N_LEGEND;
+        }
 
       /* Cells of many blocks: the heading says how many. */
       {
