@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "kvp-canvas.h"
+#include "kvp-draw.h"
 #include "kvp-paint.h"
 #include "kvp-theme.h"
 
@@ -37,6 +38,9 @@ struct _KvpCanvas
   gboolean       settled;
 
   guint32        focus_cell;  /* the grid cell the keyboard is on */
+  /* The cell's text on screen beside its ring, as last painted. */
+  char          *focus_text;
+  cairo_rectangle_t focus_label;
 
   gint64         last_build_time;
 };
@@ -273,6 +277,7 @@ kvp_canvas_dispose (GObject *object)
   g_clear_handle_id (&self->warm_id, g_source_remove);
   g_clear_pointer (&self->scene, kvp_scene_unref);
   g_clear_pointer (&self->comparison, kvp_comparison_unref);
+  g_clear_pointer (&self->focus_text, g_free);
 
   G_OBJECT_CLASS (kvp_canvas_parent_class)->dispose (object);
 }
@@ -343,6 +348,57 @@ kvp_canvas_map (GtkWidget *widget)
 
 /* The keyboard's cell, ringed in the text colour, outside the cell so the
  * cell's own colour stays readable. */
+/* The keyboard's cell named in text, in a label under the cell (over it
+ * near the bottom), kept inside the picture: the ring says where, the
+ * label what, for those who do not hear the screen reader. */
+static void
+paint_focus_label (KvpCanvas               *self,
+                   cairo_t                 *cr,
+                   const cairo_rectangle_t *cell)
+{
+  const KvpTheme *theme = kvp_canvas_get_theme (self);
+  double width = gtk_widget_get_width (GTK_WIDGET (self));
+  double height = gtk_widget_get_height (GTK_WIDGET (self));
+  double pad = 8.0, margin = 6.0;
+  g_autofree char *text = kvp_scene_dup_cell_text (self->scene, self->focus_cell);
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autoptr(PangoLayout) layout = pango_cairo_create_layout (cr);
+  PangoFontDescription *font = pango_font_description_from_string (theme->font_family);
+  PangoRectangle logical;
+  cairo_rectangle_t *box = &self->focus_label;
+
+  g_free (self->focus_text);
+  /* Translators: between the parts of a block's description on one line. */
+  self->focus_text = g_strjoinv (_(" · "), lines);
+  pango_font_description_set_absolute_size (font, 12.5 * PANGO_SCALE);
+  pango_layout_set_font_description (layout, font);
+  pango_font_description_free (font);
+  /* Narrow pictures wrap it between words rather than cut it. */
+  pango_layout_set_width (layout, (int) (MAX (width - 2 * (pad + margin), 40.0) * PANGO_SCALE));
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_text (layout, self->focus_text, -1);
+  pango_layout_get_pixel_extents (layout, NULL, &logical);
+
+  box->width = logical.width + 2 * pad;
+  box->height = logical.height + pad;
+  box->x = CLAMP (cell->x + cell->width / 2 - box->width / 2, margin, MAX (margin, width - margin - box->width));
+  box->y = cell->y + cell->height + margin;
+  if (box->y + box->height > height - margin)
+    box->y = MAX (margin, cell->y - margin - box->height);
+
+  cairo_save (cr);
+  cairo_new_path (cr);
+  kvp_draw_rounded_rect (cr, box->x, box->y, box->width, box->height, 6.0);
+  kvp_draw_set_color (cr, &theme->card, 0.96);
+  cairo_fill_preserve (cr);
+  kvp_draw_set_color (cr, &theme->text, 1.0);
+  cairo_set_line_width (cr, 1.0);
+  cairo_stroke (cr);
+  cairo_move_to (cr, box->x + pad - logical.x, box->y + pad / 2 - logical.y);
+  pango_cairo_show_layout (cr, layout);
+  cairo_restore (cr);
+}
+
 static void
 paint_focus (KvpCanvas *self,
              cairo_t   *cr)
@@ -353,6 +409,7 @@ paint_focus (KvpCanvas *self,
 
   /* The window's focus widget, whether or not the window is active right
    * now: a ring that comes and goes with the window manager only confuses. */
+  g_clear_pointer (&self->focus_text, g_free);
   if (!GTK_IS_WINDOW (root) || !gtk_window_get_focus_visible (GTK_WINDOW (root)) ||
       !gtk_widget_is_focus (GTK_WIDGET (self)) ||
       !kvp_scene_get_cell_rect (self->scene, self->focus_cell, &r))
@@ -365,6 +422,7 @@ paint_focus (KvpCanvas *self,
   cairo_set_source_rgba (cr, theme->text.red, theme->text.green, theme->text.blue, 1.0);
   cairo_stroke (cr);
   cairo_restore (cr);
+  paint_focus_label (self, cr, &r);
 }
 
 static KvpPicture *
@@ -637,6 +695,7 @@ kvp_canvas_set_comparison (KvpCanvas     *self,
    * is on screen now, even mid-transition. */
   self->launching = self->comparison == NULL;
   g_clear_pointer (&self->comparison, kvp_comparison_unref);
+  g_clear_pointer (&self->focus_text, g_free);
   self->comparison = kvp_comparison_ref (cmp);
   self->settled = FALSE;
   self->scene_valid = FALSE;
@@ -743,4 +802,15 @@ kvp_canvas_get_focus_cell (KvpCanvas *self)
   g_return_val_if_fail (KVP_IS_CANVAS (self), 0);
 
   return self->focus_cell;
+}
+
+const char *
+kvp_canvas_get_focus_text (KvpCanvas         *self,
+                           cairo_rectangle_t *out_rect)
+{
+  g_return_val_if_fail (KVP_IS_CANVAS (self), NULL);
+
+  if (self->focus_text != NULL && out_rect != NULL)
+    *out_rect = self->focus_label;
+  return self->focus_text;
 }

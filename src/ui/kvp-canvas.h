@@ -34,6 +34,10 @@ GdkTexture     *kvp_canvas_render_texture    (KvpCanvas     *self);
 
 /* The grid cell the keyboard is on (arrows, Page Up/Down, Home/End). */
 guint32         kvp_canvas_get_focus_cell    (KvpCanvas     *self);
+/* The text naming that cell on screen while its ring shows, and where it
+ * was last painted; NULL when no ring shows. */
+const char     *kvp_canvas_get_focus_text    (KvpCanvas         *self,
+                                              cairo_rectangle_t *out_rect);
 
 /* Time the last scene took to build, in microseconds (for measurements). */
 gint64          kvp_canvas_get_last_build_time (KvpCanvas   *self);
