@@ -578,8 +578,9 @@ test_scale (void)
 static void
 test_layout_sizes (void)
 {
-  /* 470 × 440 is the window's picture at 800 × 500, beside the controls. */
-  const int sizes[][2] = { { 470, 440 }, { 640, 400 }, { 800, 560 }, { 1024, 640 }, { 1600, 1000 }, { 1920, 1080 },
+  /* 420 × 360 is the window's smallest picture, 470 × 440 its picture at
+   * 800 × 500 beside the controls. */
+  const int sizes[][2] = { { 420, 360 }, { 470, 440 }, { 640, 400 }, { 800, 560 }, { 1024, 640 }, { 1600, 1000 }, { 1920, 1080 },
                            { 3840, 2160 } };
   g_autoptr (KvpComparison) cmp = new_comparison (0, 0, 0, 0);
 

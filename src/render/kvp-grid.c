@@ -419,15 +419,22 @@ paint_mark (KvpGrid *self,
   /* A loupe over them: at least MARK_MIN_SIDE a side, kept inside the
    * grid, showing the cells under it magnified. */
   {
-    double lw = MAX (w, MARK_MIN_SIDE) + 2 * pad, lh = MAX (h, MARK_MIN_SIDE) + 2 * pad;
+    /* Never bigger than the grid: a short grid keeps its loupe inside. */
+    double lw = MIN (MAX (w, MARK_MIN_SIDE) + 2 * pad, self->bounds.width);
+    double lh = MIN (MAX (h, MARK_MIN_SIDE) + 2 * pad, self->bounds.height);
     double lx = CLAMP (x + w / 2 - lw / 2, self->bounds.x, self->bounds.x + self->bounds.width - lw);
     double ly = CLAMP (y + h / 2 - lh / 2, self->bounds.y, self->bounds.y + self->bounds.height - lh);
+    cairo_surface_t *region;
+    cairo_pattern_t *pattern;
+    cairo_matrix_t matrix;
+
+    if (lw <= 2 * pad + 1 || lh <= 2 * pad + 1)
+      return;
+
     /* Only the held cells' pixels: a vector target embeds what it is given,
      * and the whole image magnified is too big for SVG readers. */
-    cairo_surface_t *region = cairo_surface_create_for_rectangle (self->image, x0, y0,
-                                                                  x1 - x0 + 1, y1 - y0 + 1);
-    cairo_pattern_t *pattern = cairo_pattern_create_for_surface (region);
-    cairo_matrix_t matrix;
+    region = cairo_surface_create_for_rectangle (self->image, x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+    pattern = cairo_pattern_create_for_surface (region);
 
     cairo_surface_destroy (region);
     self->has_loupe = TRUE;

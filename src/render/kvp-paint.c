@@ -279,6 +279,9 @@ paint_bar (cairo_t     *cr,
     {
       const KvpKey *key = &scene->bar_key[bar][k];
 
+      /* Left out of a tight picture. */
+      if (key->text.layout == NULL)
+        continue;
       if (k == KVP_KEY_USED && bar == KVP_BAR_PAGED)
         paint_gradient_swatch (cr, theme, &key->swatch);
       else if (k == KVP_KEY_USED)

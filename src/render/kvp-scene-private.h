@@ -42,7 +42,7 @@ struct _KvpScene
   /* A short picture drops the subtitle and the card captions, so the grid
    * keeps a usable height; the figures stay, the controls or the accessible
    * description say the rest. */
-  gboolean           compact;
+  guint              compact;     /* 0, 1 compact, 2 tight (no bar keys) */
   KvpTimeline       *timeline;
   /* During a change, the scene it comes from: its grid stands in while this
    * one is prepared in a worker. */

@@ -151,9 +151,14 @@ layout_header (KvpScene    *self,
                               kvp_dtype_to_string (cmp->params.dtype),
                               per_token, n, r, b, nb);
 
-  text_init (&self->title,
-             new_layout (self, _("KV cache memory: traditional vs PagedAttention"),
-                         24 * s->text, PANGO_WEIGHT_BOLD, FALSE, width));
+  /* One line, a little smaller in a narrow picture, before it wraps. */
+  {
+    const char *title = _("KV cache memory: traditional vs PagedAttention");
+    double size = kvp_picture_fit_size (&self->parent, &title, 1, 24 * s->text, PANGO_WEIGHT_BOLD, width);
+
+    text_init (&self->title, new_layout (self, title, MAX (size, 0.7 * 24 * s->text), PANGO_WEIGHT_BOLD, FALSE,
+                                         width));
+  }
   self->title.x = x;
   self->title.y = *y;
   *y += self->title.height + 4 * s->space;
@@ -204,8 +209,28 @@ measure_cards (KvpScene    *self,
     for (int i = 0; i < KVP_N_CARDS; i++)
       titles[i] = self->cards[i].title;
     title_size = kvp_picture_fit_size (&self->parent, titles, KVP_N_CARDS, title_size, PANGO_WEIGHT_SEMIBOLD, inner);
-    title_wrap = title_size < 0.75 * 13.5 * s->text ? inner : -1;
-    title_size = MAX (title_size, 0.75 * 13.5 * s->text);
+    title_wrap = -1;
+    if (title_size < 0.75 * 13.5 * s->text)
+      {
+        /* Wrapped between words at three quarters, unless a word alone is
+         * too wide: then smaller still, on one line. */
+        gboolean whole = TRUE;
+
+        for (int i = 0; i < KVP_N_CARDS && whole; i++)
+          {
+            KvpText probe = { 0 };
+
+            text_init (&probe, new_layout (self, titles[i], 0.75 * 13.5 * s->text, PANGO_WEIGHT_SEMIBOLD, FALSE,
+                                           inner));
+            whole = !kvp_text_is_cut (&probe);
+            kvp_text_clear (&probe);
+          }
+        if (whole)
+          {
+            title_wrap = inner;
+            title_size = 0.75 * 13.5 * s->text;
+          }
+      }
   }
 
   for (int i = 0; i < KVP_N_CARDS; i++)
@@ -349,12 +374,14 @@ layout_bars (KvpScene    *self,
     in_blocks = g_strdup_printf (C_("tokens in blocks", "%s would need %s"), tokens, blocks);
 
   row_y = *y + pad;
+  /* The tightest picture leaves the heading out, and the keys below. */
   text_init (&self->bars_heading,
-             new_layout (self, _("Memory for this sequence, on one byte scale"),
+             new_layout (self, self->compact >= 2 ? "" : _("Memory for this sequence, on one byte scale"),
                          13.5 * s->text, PANGO_WEIGHT_SEMIBOLD, FALSE, width - 2 * pad));
   self->bars_heading.x = x + pad;
   self->bars_heading.y = row_y;
-  row_y += self->bars_heading.height + round (12 * s->space);
+  if (self->compact < 2)
+    row_y += self->bars_heading.height + round (12 * s->space);
 
   text_init (&self->bar_label[KVP_BAR_TRADITIONAL],
              new_layout (self, _("Traditional"), 14 * s->text, PANGO_WEIGHT_SEMIBOLD, FALSE, -1));
@@ -389,22 +416,28 @@ layout_bars (KvpScene    *self,
       self->bar_pool = pool_bytes / scale;
       /* Translators: a mark on the byte scale where the block pool ends */
       label = g_strdup_printf (_("the pool ends here: %s"), pool_size);
-      text_init (&self->pool_label, new_layout (self, label, 12 * s->text, PANGO_WEIGHT_SEMIBOLD, TRUE, -1));
-
+      /* The tightest picture keeps the mark and leaves its label out. */
+      if (self->compact >= 2)
+        {
+          g_clear_pointer (&label, g_free);
+          kvp_text_clear (&self->pool_label);
+        }
       /* Above the mark, ending at it, on the heading's line when there is
        * room beside the heading, on a line of its own otherwise. */
-      {
-        double track_x = round (x + pad + label_w);
-        double mark = track_x + (round (x + width - pad) - track_x) * self->bar_pool;
+      if (label != NULL)
+        {
+          double track_x = round (x + pad + label_w);
+          double mark = track_x + (round (x + width - pad) - track_x) * self->bar_pool;
 
-        self->pool_label.x = MAX (track_x, mark - self->pool_label.width - 4 * s->space);
-        self->pool_label.y = self->bars_heading.y;
-        if (self->pool_label.x < self->bars_heading.x + self->bars_heading.width + 12 * s->space)
-          {
-            self->pool_label.y = row_y - round (8 * s->space);
-            row_y += self->pool_label.height;
-          }
-      }
+          text_init (&self->pool_label, new_layout (self, label, 12 * s->text, PANGO_WEIGHT_SEMIBOLD, TRUE, -1));
+          self->pool_label.x = MAX (track_x, mark - self->pool_label.width - 4 * s->space);
+          self->pool_label.y = self->bars_heading.y;
+          if (self->pool_label.x < self->bars_heading.x + self->bars_heading.width + 12 * s->space)
+            {
+              self->pool_label.y = row_y - round (8 * s->space);
+              row_y += self->pool_label.height;
+            }
+        }
     }
 
   for (int i = 0; i < KVP_N_BARS; i++)
@@ -425,8 +458,19 @@ layout_bars (KvpScene    *self,
       };
       self->bar_size[i].x = x + pad;
       self->bar_size[i].y = row_y + label->height + 2 * s->space;
-      keys_h = place_keys (self->bar_key[i], KVP_N_KEYS, track_x, self->bar_size[i].y,
-                           x + width - pad, round (18 * s->space));
+      /* The cards say the same. */
+      if (self->compact >= 2)
+        {
+          keys_h = 0.0;
+          for (int k = 0; k < KVP_N_KEYS; k++)
+            {
+              kvp_text_clear (&self->bar_key[i][k].text);
+              self->bar_key[i][k].swatch = (cairo_rectangle_t) { 0, 0, 0, 0 };
+            }
+        }
+      else
+        keys_h = place_keys (self->bar_key[i], KVP_N_KEYS, track_x, self->bar_size[i].y,
+                             x + width - pad, round (18 * s->space));
       row_y = self->bar_size[i].y + MAX (self->bar_size[i].height, keys_h);
     }
 
@@ -452,8 +496,13 @@ layout_grid_heading (KvpScene    *self,
     legend_w += round (self->legend[i].text.height * 0.62) + spacing * 1.5 + self->legend[i].text.width;
   legend_w -= spacing;
 
-  text_init (&self->grid_heading,
-             new_layout (self, heading, 13.5 * s->text, PANGO_WEIGHT_SEMIBOLD, TRUE, inner));
+  /* One line, down to four fifths of its size, before it wraps. */
+  {
+    double size = kvp_picture_fit_size (&self->parent, &heading, 1, 13.5 * s->text, PANGO_WEIGHT_SEMIBOLD, inner);
+
+    text_init (&self->grid_heading,
+               new_layout (self, heading, MAX (size, 0.8 * 13.5 * s->text), PANGO_WEIGHT_SEMIBOLD, TRUE, inner));
+  }
   self->grid_heading.x = x + pad;
   self->grid_heading.y = row_y;
 
@@ -616,9 +665,10 @@ build (KvpScene *self,
   width = self->parent.width - 2 * margin;
 
   write_card_texts (self);
-  /* Laid out again, compact, when what is above would leave the grid less
-   * than a usable height. */
-  for (self->compact = FALSE;; self->compact = TRUE)
+  /* Laid out again, compact (no subtitle, no card captions), then tight (no
+   * bar keys either), when what is above would leave the grid less than a
+   * usable height. */
+  for (self->compact = 0;; self->compact++)
     {
       y = margin;
       layout_header (self, &s, margin, &y, width);
@@ -627,7 +677,8 @@ build (KvpScene *self,
       y += gap;
       layout_bars (self, &s, margin, &y, width);
       y += gap;
-      if (self->compact || self->parent.height - margin - y >= MAX (round (150 * s.space), 0.3 * self->parent.height))
+      if (self->compact >= 2 ||
+          self->parent.height - margin - y >= MAX (round (150 * s.space), 0.3 * self->parent.height))
         break;
     }
   layout_grid (self, &s, margin, y, width, self->parent.height - margin, with_grid);
