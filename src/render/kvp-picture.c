@@ -26,7 +26,6 @@ kvp_picture_init (KvpPicture            *self,
   g_return_if_fail (theme != NULL);
 
   self->klass = klass;
-  g_atomic_ref_count_init (&self->ref_count);
   self->theme = theme;
   self->width = width;
   self->height = height;
@@ -44,25 +43,23 @@ kvp_picture_init (KvpPicture            *self,
   pango_cairo_context_set_resolution (self->pango, 96.0);
 }
 
+static void
+picture_clear (KvpPicture *self)
+{
+  g_clear_object (&self->pango);
+  self->klass->finalize (self);
+}
+
 KvpPicture *
 kvp_picture_ref (KvpPicture *self)
 {
-  g_return_val_if_fail (self != NULL, NULL);
-
-  g_atomic_ref_count_inc (&self->ref_count);
-  return self;
+  return g_atomic_rc_box_acquire (self);
 }
 
 void
 kvp_picture_unref (KvpPicture *self)
 {
-  g_return_if_fail (self != NULL);
-
-  if (!g_atomic_ref_count_dec (&self->ref_count))
-    return;
-
-  g_clear_object (&self->pango);
-  self->klass->finalize (self);
+  g_atomic_rc_box_release_full (self, (GDestroyNotify) picture_clear);
 }
 
 const KvpTheme *
@@ -297,7 +294,6 @@ kvp_card_texts_clear (KvpCardTexts *card)
 
 struct _KvpPictureSource
 {
-  gatomicrefcount     ref_count;
   char               *title;
   KvpPictureBuildFunc build;
   gpointer            data;
@@ -315,8 +311,7 @@ kvp_picture_source_new (const char          *title,
   g_return_val_if_fail (title != NULL, NULL);
   g_return_val_if_fail (build != NULL, NULL);
 
-  self = g_new0 (KvpPictureSource, 1);
-  g_atomic_ref_count_init (&self->ref_count);
+  self = g_atomic_rc_box_new0 (KvpPictureSource);
   self->title = g_strdup (title);
   self->build = build;
   self->data = data;
@@ -325,27 +320,24 @@ kvp_picture_source_new (const char          *title,
   return self;
 }
 
+static void
+source_clear (KvpPictureSource *self)
+{
+  if (self->destroy != NULL)
+    self->destroy (self->data);
+  g_free (self->title);
+}
+
 KvpPictureSource *
 kvp_picture_source_ref (KvpPictureSource *self)
 {
-  g_return_val_if_fail (self != NULL, NULL);
-
-  g_atomic_ref_count_inc (&self->ref_count);
-  return self;
+  return g_atomic_rc_box_acquire (self);
 }
 
 void
 kvp_picture_source_unref (KvpPictureSource *self)
 {
-  g_return_if_fail (self != NULL);
-
-  if (!g_atomic_ref_count_dec (&self->ref_count))
-    return;
-
-  if (self->destroy != NULL)
-    self->destroy (self->data);
-  g_free (self->title);
-  g_free (self);
+  g_atomic_rc_box_release_full (self, (GDestroyNotify) source_clear);
 }
 
 const char *

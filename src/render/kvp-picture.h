@@ -22,8 +22,7 @@ typedef struct _KvpPictureClass KvpPictureClass;
 
 struct _KvpPictureClass
 {
-  /* Frees what the scene holds beyond the KvpPicture it starts with, and the
-   * scene itself. */
+  /* Frees what the scene holds beyond the KvpPicture it starts with. */
   void   (*finalize)        (KvpPicture *self);
   double (*get_duration)    (KvpPicture *self);
   void   (*paint)           (KvpPicture *self,
@@ -32,11 +31,11 @@ struct _KvpPictureClass
   char  *(*dup_description) (KvpPicture *self);
 };
 
-/* The first member of every scene. */
+/* The first member of every scene, which is allocated with
+ * g_atomic_rc_box_new0 (the box holds the reference count). */
 struct _KvpPicture
 {
   const KvpPictureClass *klass;
-  gatomicrefcount        ref_count;
   const KvpTheme        *theme;
   double                 width, height;
   double                 unit;    /* length scale: 1 at the reference size */

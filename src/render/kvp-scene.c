@@ -720,7 +720,7 @@ scene_new (KvpComparison  *cmp,
            double          height,
            gboolean        with_grid)
 {
-  KvpScene *self = g_new0 (KvpScene, 1);
+  KvpScene *self = g_atomic_rc_box_new0 (KvpScene);
 
   kvp_picture_init (&self->parent, &scene_class, theme, width, height);
   self->cmp = kvp_comparison_ref (cmp);
@@ -803,7 +803,6 @@ scene_finalize (KvpPicture *picture)
   kvp_text_clear (&self->banner);
   g_clear_pointer (&self->grid, kvp_grid_free);
   g_clear_pointer (&self->cmp, kvp_comparison_unref);
-  g_free (self);
 }
 
 void

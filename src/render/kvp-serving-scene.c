@@ -963,7 +963,7 @@ kvp_serving_scene_new (KvpServingSteps *steps,
   sim = kvp_serving_steps_get_simulation (steps);
   config = kvp_simulation_get_config (sim);
 
-  self = g_new0 (KvpServingScene, 1);
+  self = g_atomic_rc_box_new0 (KvpServingScene);
   kvp_picture_init (&self->parent, &serving_scene_class, theme, width, height);
   g_mutex_init (&self->lock);
   self->steps = kvp_serving_steps_ref (steps);
@@ -1074,7 +1074,6 @@ serving_scene_finalize (KvpPicture *picture)
   kvp_text_clear (&self->chart_step_text);
   g_clear_pointer (&self->steps, kvp_serving_steps_unref);
   g_mutex_clear (&self->lock);
-  g_free (self);
 }
 
 void
