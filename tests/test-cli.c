@@ -1058,6 +1058,9 @@ static const struct
   { { "--tensor-parallel-size", "0" }, { "--tensor-parallel-size", "1 to 1024" } },
   { { "--tensor-parallel-size", "two" }, { "--tensor-parallel-size", "two" } },
   { { "--tensor-parallel-size", "3", "--model", "llama-3-8b" }, { "--tensor-parallel-size 3", "32" } },
+  /* 28 heads split over 7 GPUs, but 7 GPUs cannot share 4 KV heads evenly:
+   * vLLM's attention layers assert tp_size % total_num_kv_heads == 0. */
+  { { "--tensor-parallel-size", "7", "--model", "qwen2.5-7b", "--json" }, { "--tensor-parallel-size 7", "4 KV heads" } },
   { { "--max-num-batched-tokens", "0" }, { "--max-num-batched-tokens" } },
   { { "--max-num-batched-tokens", "4096" }, { "--max-num-batched-tokens", "--gpu KEY", "--kv-cache-memory" } },
   { { "--config", "@llama-3-8b.json", "--max-num-batched-tokens", "4096" }, { "--max-num-batched-tokens", "--gpu-memory" } },

@@ -278,6 +278,64 @@ test_sizing_errors (void)
   g_assert_nonnull (strstr (error->message, "--tensor-parallel-size 3"));
 }
 
+/* vLLM's three head checks (verify_with_parallel_config, QKVParallelLinear,
+ * the attention classes), on real shapes.  Phi-3-medium (microsoft/
+ * Phi-3-medium-4k-instruct: 40 layers, 40 heads, 10 KV heads, hidden 5120)
+ * on 4 GPUs: 40 heads split, 10 KV heads do not; kvpage used to print
+ * 208,896 tokens and 51.00x for a server that does not start. */
+static void
+test_tensor_parallel_heads (void)
+{
+  static const KvpModel phi3_medium = { "phi-3-medium", "Phi-3 Medium", 40, 40, 10, 128, 5120, 0, 0, 4096 };
+  /* Llama 3 8B: 32 heads, 8 KV heads. */
+  static const KvpModel llama3 = { "llama-3-8b", "Llama 3 8B", 32, 32, 8, 128, 4096, 0, 0, 8192 };
+  /* Qwen2.5-7B: 28 heads, 4 KV heads. */
+  static const KvpModel qwen = { "qwen2.5-7b", "Qwen2.5 7B", 28, 28, 4, 128, 3584, 0, 0, 131072 };
+  /* DeepSeek-V2-Lite: MLA, 16 heads; its latent is never split. */
+  static const KvpModel mla = { "deepseek-v2-lite", "DeepSeek-V2-Lite", 27, 16, 0, 0, 2048, 512, 64, 163840 };
+  static const struct
+  {
+    const KvpModel *model;
+    guint tp;
+    const char *says;   /* NULL: vLLM starts */
+  } splits[] = {
+    { &phi3_medium, 4, "10 KV heads" },
+    { &phi3_medium, 2, NULL },
+    { &phi3_medium, 5, NULL },
+    { &phi3_medium, 20, NULL },      /* 20 ≥ 10: two copies of each KV head */
+    { &phi3_medium, 8, "10 KV heads" },
+    { &phi3_medium, 3, "40 attention heads" },
+    { &llama3, 8, NULL },
+    { &llama3, 16, NULL },           /* 16 GPUs over 8 KV heads: copies */
+    { &llama3, 32, NULL },
+    { &qwen, 7, "4 KV heads" },      /* 28 heads split over 7, but 7 is no multiple of 4 */
+    { &qwen, 14, "4 KV heads" },
+    { &qwen, 28, NULL },
+    { &qwen, 3, "28 attention heads" },
+    { &mla, 16, NULL },
+    { &mla, 8, NULL },
+    { &mla, 3, "16 attention heads" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (splits); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean ok = kvp_vllm_check_tensor_parallel (splits[i].model, splits[i].tp, &error);
+
+      g_test_message ("%s tp %u: %s", splits[i].model->key, splits[i].tp, ok ? "ok" : error->message);
+      if (splits[i].says == NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_true (ok);
+          continue;
+        }
+      g_assert_false (ok);
+      g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, splits[i].says));
+      g_assert_null (strchr (error->message, '\n'));
+    }
+}
+
 static void
 test_format (void)
 {
@@ -464,6 +522,7 @@ main (int   argc,
   g_test_add_func ("/core/vllm/backend-block-size", test_backend_block_size);
   g_test_add_func ("/core/vllm/preset-uniform", test_preset_uniform);
   g_test_add_func ("/core/vllm/errors", test_sizing_errors);
+  g_test_add_func ("/core/vllm/tensor-parallel-heads", test_tensor_parallel_heads);
   g_test_add_func ("/core/vllm/format", test_format);
   g_test_add_func ("/core/vllm/sizes", test_sizes);
   g_test_add_func ("/core/vllm/gpus", test_gpus);

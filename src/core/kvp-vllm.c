@@ -193,22 +193,62 @@ kvp_vllm_backend_block_size (const KvpModel *model,
   return NULL;
 }
 
+/* vLLM splits the attention heads over the tensor-parallel GPUs in three
+ * places, and starts only when each divides evenly:
+ *   - vllm/config/model.py, ModelConfig.verify_with_parallel_config: "Total
+ *     number of attention heads (H) must be divisible by tensor parallel
+ *     size (TP)." (a ValueError before anything loads);
+ *   - vllm/model_executor/layers/linear.py, QKVParallelLinear.__init__:
+ *     divide (kv_heads, tp) when there are more KV heads than GPUs, else
+ *     divide (tp, kv_heads), each asserting an exact division;
+ *   - the attention classes of the model files (vllm/model_executor/models/
+ *     llama.py LlamaAttention, qwen2.py, qwen3.py, mistral via llama.py,
+ *     gemma2.py, gemma3.py, phi3 via llama.py …): "assert
+ *     total_num_kv_heads % tp_size == 0" when the KV heads are at least as
+ *     many as the GPUs, "assert tp_size % total_num_kv_heads == 0" when fewer
+ *     (the heads are then copied).
+ * An MLA latent is one per layer and never split (deepseek_v2.py checks the
+ * attention heads only). */
 gboolean
 kvp_vllm_check_tensor_parallel (const KvpModel  *model,
                                 guint            tensor_parallel_size,
                                 GError         **error)
 {
+  guint tp = tensor_parallel_size;
+  guint kv;
+
   g_return_val_if_fail (model != NULL, FALSE);
   g_return_val_if_fail (tensor_parallel_size > 0, FALSE);
 
-  /* vLLM refuses a split that does not divide the heads. */
-  if (model->num_attention_heads % tensor_parallel_size == 0)
+  if (model->num_attention_heads % tp != 0)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--tensor-parallel-size %u does not divide the model’s %u attention heads, which vLLM refuses: "
+                     "“Total number of attention heads (%u) must be divisible by tensor parallel size (%u).”"),
+                   tp, model->num_attention_heads, model->num_attention_heads, tp);
+      return FALSE;
+    }
+  if (kvp_model_is_mla (model))
     return TRUE;
 
-  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-               _("--tensor-parallel-size %u does not divide the model’s %u attention heads, which vLLM requires."),
-               tensor_parallel_size, model->num_attention_heads);
-  return FALSE;
+  kv = kvp_model_get_kv_heads (model);
+  if (kv >= tp && kv % tp != 0)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--tensor-parallel-size %u does not divide the model’s %u KV heads, which vLLM’s attention layers "
+                     "assert when there are at least as many KV heads as GPUs (total_num_kv_heads %% tp_size == 0)."),
+                   tp, kv);
+      return FALSE;
+    }
+  if (kv < tp && tp % kv != 0)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--tensor-parallel-size %u is not a multiple of the model’s %u KV heads, which vLLM’s attention "
+                     "layers assert when there are fewer KV heads than GPUs (tp_size %% total_num_kv_heads == 0)."),
+                   tp, kv);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 KvpVllmSizing *

@@ -69,8 +69,10 @@ const char    *kvp_vllm_backend_block_size (const KvpModel *model,
                                             KvpDtype        dtype,
                                             guint32        *out_block_size);
 
-/* Whether vLLM accepts this split: it must divide the attention heads
- * (KVP_ERROR_INVALID naming --tensor-parallel-size otherwise). */
+/* Whether vLLM accepts this split: it must divide the attention heads, and
+ * the KV heads must divide evenly over the GPUs, or the GPUs over the KV
+ * heads when there are fewer (KVP_ERROR_INVALID naming
+ * --tensor-parallel-size and vLLM's reason otherwise). */
 gboolean       kvp_vllm_check_tensor_parallel (const KvpModel  *model,
                                                guint            tensor_parallel_size,
                                                GError         **error);
