@@ -33,7 +33,7 @@
 /* GPU options with no control in the window. */
 static const char *headless_gpu_options[] = {
   "gpu-memory", "weights-memory", "activation-memory", "kv-cache-memory", "max-num-batched-tokens",
-  "no-async-scheduling",
+  "no-async-scheduling", "allow-long-max-model-len",
 };
 
 /* The options that set a value of the comparison. */
@@ -61,6 +61,8 @@ static const GOptionEntry option_entries[] = {
     N_("Tokens a traditional cache reserves, 1 to 16777216 (default: the model’s context)"), N_("TOKENS") },
   { "max-model-len", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Another name of --max-seq-len, as vLLM calls it"), N_("TOKENS") },
+  { "allow-long-max-model-len", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Accept a --max-model-len longer than the model’s, as vLLM does with VLLM_ALLOW_LONG_MAX_MODEL_LEN=1"), NULL },
   { "config", 'c', 0, G_OPTION_ARG_FILENAME, NULL,
     N_("A Hugging Face config.json instead of a preset --model"), N_("FILE") },
   { "tensor-parallel-size", 0, 0, G_OPTION_ARG_STRING, NULL,

@@ -973,6 +973,17 @@ test_vllm_options (void)
   run_vllm_args (&alias, "--json", "--model", "llama-3-8b", "--max-model-len", "4096", NULL);
   g_assert_cmpint (json_object_get_int_member (parse_object (parser, alias.out), "max_seq_len"), ==, 4096);
 
+  /* VLLM_ALLOW_LONG_MAX_MODEL_LEN=1's counterpart lets the length past the
+   * config's, and the figures follow it. */
+  {
+    g_auto(Run) long_len = { 0 };
+
+    run_vllm_args (&long_len, "--json", "--config", "@qwen3-32b.json", "--max-model-len", "65536",
+                   "--allow-long-max-model-len", "--kv-cache-memory", "40GiB", NULL);
+    g_assert_cmpint (long_len.status, ==, 0);
+    g_assert_cmpint (json_object_get_int_member (parse_object (parser, long_len.out), "max_seq_len"), ==, 65536);
+  }
+
   /* auto: the config's float32 runs as bf16; a preset names no type. */
   run_vllm_args (&auto_config, "--json", "--config", "@gemma-2-9b.json", "--kv-dtype", "auto", NULL);
   g_assert_cmpstr (json_object_get_string_member (parse_object (parser, auto_config.out), "kv_dtype"), ==, "bf16");
@@ -1032,7 +1043,7 @@ test_vllm_window_refused (void)
 static const struct
 {
   const char *args[9];
-  const char *says[3];
+  const char *says[4];
 } vllm_bad_cases[] = {
   { { "--config", "@llama-3-8b.json", "--model", "opt-13b" }, { "--config", "--model" } },
   { { "--config", "@no-such.json" }, { "--config “", "no-such.json”: cannot read it: " } },
@@ -1068,6 +1079,12 @@ static const struct
   { { "--model", "llama-3-8b", "--gpu", "h100-80gb", "--weights-memory", "1GiB", "--blocks", "10" }, { "--blocks", "--gpu" } },
   { { "--max-model-len", "4096", "--max-seq-len", "4096" }, { "--max-model-len", "--max-seq-len" } },
   { { "--max-model-len", "0" }, { "--max-model-len" } },
+  /* vLLM's _get_and_verify_max_len: Qwen3-32B states 40,960 tokens. */
+  { { "--json", "--config", "@qwen3-32b.json", "--max-model-len", "65536" }, { "--max-model-len 65536", "40960 tokens", "max_position_embeddings", "--allow-long-max-model-len" } },
+  { { "--json", "--config", "@qwen3-32b.json", "--max-seq-len", "40961" }, { "40960 tokens", "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1" } },
+  /* A preset whose pool vLLM sizes: Llama 3 8B's 8,192. */
+  { { "--json", "--model", "llama-3-8b", "--gpu", "h100-80gb", "--max-model-len", "8193" }, { "8192 tokens" } },
+  { { "--json", "--allow-long-max-model-len" }, { "--allow-long-max-model-len", "--config" } },
   { { "--vllm-log", "--kv-cache-memory", "1GiB" }, { "--vllm-log", "--json" } },
   { { "--config", "@llama-3-8b.json", "--kv-cache-memory", "512MiB" }, { "8192", "--max-model-len 4080", "null block" } },
   { { "--model", "llama-3-8b", "--gpu", "a100-40gb", "--weights-memory", "40GiB" }, { "No memory is left", "all of the 36.42 GiB vLLM requests" } },

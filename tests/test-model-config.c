@@ -356,6 +356,23 @@ test_max_model_len (void)
 
     g_assert_cmpuint (config->model.max_context, ==, 131072);
     g_assert_cmpstr (config->context_key, ==, "rope_scaling");
+    g_assert_cmpuint (config->derived_max_len, ==, 131072);
+  }
+
+  /* The longest --max-model-len vLLM accepts is the stretched length, even
+   * where its default is the original (LongRoPE); none without a length. */
+  {
+    g_autoptr(KvpModelConfig) longrope =
+      parse ("{" BASE ", \"original_max_position_embeddings\": 1024, \"rope_scaling\": {\"type\": \"su\"}}");
+    g_autoptr(KvpModelConfig) yarn =
+      parse ("{" BASE ", \"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4, \"original_max_position_embeddings\": 2048}}");
+    g_autoptr(KvpModelConfig) none =
+      parse ("{\"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"hidden_size\": 512}");
+
+    g_assert_cmpuint (longrope->model.max_context, ==, 1024);
+    g_assert_cmpuint (longrope->derived_max_len, ==, 4096);
+    g_assert_cmpuint (yarn->derived_max_len, ==, 8192);
+    g_assert_cmpuint (none->derived_max_len, ==, 0);
   }
 }
 

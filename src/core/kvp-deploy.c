@@ -170,6 +170,14 @@ kvp_deploy_parse_options (KvpDeploy     *self,
   if (g_variant_dict_contains (options, "no-async-scheduling"))
     self->concurrent_batches = 1;
   self->backend_block_size = !g_variant_dict_contains (options, "block-size");
+  self->allow_long_max_model_len = g_variant_dict_contains (options, "allow-long-max-model-len");
+  if (self->allow_long_max_model_len && self->config == NULL && !kvp_deploy_sizes_pool (self))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--allow-long-max-model-len goes with a model vLLM reads (--config FILE) or with vLLM’s sizing "
+                     "(--gpu, --gpu-memory or --kv-cache-memory)."));
+      return FALSE;
+    }
 
   if (g_variant_dict_lookup (options, "gpu-memory-utilization", "&s", &text))
     {
@@ -292,6 +300,16 @@ kvp_deploy_apply (KvpDeploy  *self,
   whole = params->model;
   tp = MAX (self->tensor_parallel_size, 1);
   if (!kvp_vllm_check_tensor_parallel (whole, tp, error))
+    return FALSE;
+  /* The length vLLM would serve: a config's derived length, or a preset's
+   * context when vLLM sizes the pool. */
+  if (self->config != NULL &&
+      !kvp_vllm_check_max_model_len (params->max_seq_len, self->config->derived_max_len, self->config->context_key,
+                                     self->allow_long_max_model_len, error))
+    return FALSE;
+  if (self->config == NULL && kvp_deploy_sizes_pool (self) &&
+      !kvp_vllm_check_max_model_len (params->max_seq_len, whole->max_context, NULL, self->allow_long_max_model_len,
+                                     error))
     return FALSE;
 
   /* The comparison shows one GPU's share. */

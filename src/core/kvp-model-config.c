@@ -1028,6 +1028,7 @@ kvp_model_config_new_from_data (const char  *data,
     if (!apply_rope_scaling (&r, self->model_type, &derived, &fallback, error))
       return NULL;
     self->model.max_context = (guint) fallback;
+    self->derived_max_len = derived;
 
     /* The RoPE block may give the length alone (YaRN's original, as vLLM
      * reads it with no length key), or scale a length down to nothing. */

@@ -76,6 +76,16 @@ const char    *kvp_vllm_backend_block_size (const KvpModel *model,
 gboolean       kvp_vllm_check_tensor_parallel (const KvpModel  *model,
                                                guint            tensor_parallel_size,
                                                GError         **error);
+/* vLLM's _get_and_verify_max_len (vllm/config/model.py): a max_model_len
+ * longer than the model's derived length (derived_max_len, from the config's
+ * key context_key) is refused unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, whose
+ * counterpart is allow_long.  A derived length of 0 (none stated) allows
+ * any. */
+gboolean       kvp_vllm_check_max_model_len (guint64          max_model_len,
+                                             guint64          derived_max_len,
+                                             const char      *context_key,
+                                             gboolean         allow_long,
+                                             GError         **error);
 KvpVllmSizing *kvp_vllm_sizing_new  (const KvpVllmInput  *input,
                                      GError             **error);
 void           kvp_vllm_sizing_free (KvpVllmSizing       *self);
