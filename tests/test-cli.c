@@ -772,6 +772,16 @@ run_vllm (Run                *run,
 
 #define run_vllm_args(run, ...) run_vllm ((run), (const char *[]) { __VA_ARGS__ })
 
+/* What vLLM logs with --kv-cache-memory-bytes (gpu_worker.py
+ * determine_available_memory): no "Available KV cache memory", and an
+ * initial free memory only the GPU knows, said so in its place. */
+#define RESERVED(gib) \
+  "Initial free memory [not known: vLLM measures it on the GPU at start-up] GiB, reserved " gib " GiB memory for " \
+  "KV Cache as specified by kv_cache_memory_bytes config and skipped memory profiling. This does not respect the " \
+  "gpu_memory_utilization config. Only use kv_cache_memory_bytes config when you want manual control of KV cache " \
+  "memory size. If OOM'ed, check the difference of initial free memory between the current run and the previous " \
+  "run where kv_cache_memory_bytes is suggested and update it correspondingly.\n"
+
 /* vLLM's own lines, to the character. */
 static void
 test_vllm_log (void)
@@ -784,14 +794,14 @@ test_vllm_log (void)
   g_assert_cmpint (llama.status, ==, 0);
   g_assert_cmpstr (llama.err, ==, "");
   g_assert_cmpstr (llama.out, ==,
-                   "Available KV cache memory: 10.0 GiB\n"
+                   RESERVED ("10.0")
                    "GPU KV cache size: 81,920 tokens, Maximum concurrency for 8,192 tokens per request: 10.00x\n");
 
   run_vllm_args (&gemma, "--config", "@gemma-3-27b-it.json", "--kv-cache-memory", "20GiB",
                  "--max-num-batched-tokens", "8192", "--vllm-log", NULL);
   g_assert_cmpint (gemma.status, ==, 0);
   g_assert_cmpstr (gemma.out, ==,
-                   "Available KV cache memory: 20.0 GiB\n"
+                   RESERVED ("20.0")
                    "Add 8 padding layers, may waste at most 15.38% KV cache memory\n"
                    "GPU KV cache size: 145,829 tokens, Maximum concurrency for 131,072 tokens per request: 1.11x\n");
 
@@ -819,7 +829,7 @@ test_vllm_mla_block_size (void)
   g_assert_cmpint (chosen.status, ==, 0);
   g_assert_cmpstr (chosen.out, ==,
                    "Setting kv cache block size to 64 for FLASHMLA backend.\n"
-                   "Available KV cache memory: 20.0 GiB\n"
+                   RESERVED ("20.0")
                    "GPU KV cache size: 611,136 tokens, Maximum concurrency for 163,840 tokens per request: 3.73x\n");
 
   run_vllm_args (&given, "--json", "--config", "@deepseek-v3.json", "--gpu", "h100-80gb", "--kv-cache-memory", "20GiB",

@@ -331,7 +331,10 @@ kvp_deploy_apply (KvpDeploy  *self,
     self->max_num_batched_tokens = total > 0 ? kvp_gpu_default_batched_tokens (total, is_a100) : 2048;
 
   if (self->kv_cache_bytes > 0)
-    input.available_bytes = self->kv_cache_bytes;
+    {
+      input.available_bytes = self->kv_cache_bytes;
+      input.kv_cache_memory_given = TRUE;
+    }
   else
     {
       self->has_budget = TRUE;

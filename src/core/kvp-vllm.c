@@ -454,7 +454,19 @@ kvp_vllm_sizing_get_log_lines (const KvpVllmSizing *self)
     add_line (lines, g_strdup_printf ("Setting kv cache block size to %u for %s backend.",
                                       self->input.block_size, self->input.block_size_backend));
   gib = kvp_vllm_format_gib (self->input.available_bytes);
-  add_line (lines, g_strdup_printf ("Available KV cache memory: %s GiB", gib));
+  if (self->input.kv_cache_memory_given)
+    /* gpu_worker.py determine_available_memory skips profiling and logs
+     * this instead.  The free memory it names is measured on the GPU at
+     * start-up, which no setting tells; the line says so in its place. */
+    add_line (lines, g_strdup_printf ("Initial free memory [%s] GiB, reserved %s GiB memory for KV Cache as specified by "
+                                      "kv_cache_memory_bytes config and skipped memory profiling. This does not respect "
+                                      "the gpu_memory_utilization config. Only use kv_cache_memory_bytes config when you "
+                                      "want manual control of KV cache memory size. If OOM'ed, check the difference of "
+                                      "initial free memory between the current run and the previous run where "
+                                      "kv_cache_memory_bytes is suggested and update it correspondingly.",
+                                      _("not known: vLLM measures it on the GPU at start-up"), gib));
+  else
+    add_line (lines, g_strdup_printf ("Available KV cache memory: %s GiB", gib));
 
   for (guint k = 0; k < self->kinds->len; k++)
     {

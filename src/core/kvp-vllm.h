@@ -25,6 +25,7 @@ typedef struct
   guint64         available_bytes;       /* KV cache memory of one GPU */
   guint           concurrent_batches;    /* VllmConfig.max_concurrent_batches; 0: the default */
   const char     *block_size_backend;    /* the backend that chose block_size, or NULL */
+  gboolean        kv_cache_memory_given; /* available_bytes is --kv-cache-memory-bytes: no profiling */
 } KvpVllmInput;
 
 /* Async scheduling, which VllmConfig turns on unless something rules it out
