@@ -70,7 +70,7 @@ static const GOptionEntry option_entries[] = {
   { "gpu", 'g', 0, G_OPTION_ARG_STRING, NULL,
     N_("Size the pool as vLLM does on this GPU (see --list-gpus)"), N_("KEY") },
   { "gpu-memory", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("Size the pool on a GPU of this total memory, e.g. 85093777408, 79.25GiB or 80GB (GiB = 2^30 bytes, GB = 10^9)"), N_("SIZE") },
+    N_("Size the pool on a GPU of this total memory, e.g. 85093777408, 79.25GiB or 80GB (GiB = 2^30 bytes, GB = 10^9; every SIZE may have decimals and is rounded down to a whole byte: 6.51GiB = 6990059274)"), N_("SIZE") },
   { "gpu-memory-utilization", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Share of the GPU memory vLLM takes (default 0.92)"), N_("FRACTION") },
   { "weights-memory", 0, 0, G_OPTION_ARG_STRING, NULL,
@@ -339,6 +339,15 @@ print_vllm_log (void)
                             "give --weights-memory and --activation-memory, or --kv-cache-memory, for vLLM’s own figures.")
                         : _("An estimate: the activation reserve is a setting; give --kv-cache-memory for vLLM’s own figure."));
       kvp_cli_printerr (basis);
+    }
+  else
+    {
+      g_autofree char *exact = kvp_vllm_format_thousands (deploy.kv_cache_bytes);
+      /* Translators: the KV memory in bytes, grouped as 6,990,059,274. */
+      g_autofree char *note = g_strdup_printf (_("The KV cache memory is %s bytes, as given (a size with decimals "
+                                                 "is rounded down to a whole byte)."), exact);
+
+      kvp_cli_printerr (note);
     }
 
   return EXIT_SUCCESS;

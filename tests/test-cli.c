@@ -792,7 +792,8 @@ test_vllm_log (void)
 
   run_vllm_args (&llama, "--config", "@llama-3-8b.json", "--kv-cache-memory", "10GiB", "--vllm-log", NULL);
   g_assert_cmpint (llama.status, ==, 0);
-  g_assert_cmpstr (llama.err, ==, "");
+  g_assert_cmpstr (llama.err, ==, "kvpage: The KV cache memory is 10,737,418,240 bytes, as given (a size with decimals "
+                                  "is rounded down to a whole byte).\n");
   g_assert_cmpstr (llama.out, ==,
                    RESERVED ("10.0")
                    "GPU KV cache size: 81,920 tokens, Maximum concurrency for 8,192 tokens per request: 10.00x\n");
@@ -804,6 +805,19 @@ test_vllm_log (void)
                    RESERVED ("20.0")
                    "Add 8 padding layers, may waste at most 15.38% KV cache memory\n"
                    "GPU KV cache size: 145,829 tokens, Maximum concurrency for 131,072 tokens per request: 1.11x\n");
+
+  /* The size vLLM's log shows, copied: 6.51 GiB rounds down to
+   * 6,990,059,274 bytes, 6,990,059,274 // (32 × 65,536) = 3,333 blocks. */
+  {
+    g_auto(Run) copied = { 0 };
+
+    run_vllm_args (&copied, "--config", "@llama-3-8b.json", "--kv-cache-memory", "6.51GiB", "--vllm-log", NULL);
+    g_assert_cmpint (copied.status, ==, 0);
+    g_assert_cmpstr (copied.out, ==,
+                     RESERVED ("6.51")
+                     "GPU KV cache size: 53,328 tokens, Maximum concurrency for 8,192 tokens per request: 6.51x\n");
+    g_assert_nonnull (strstr (copied.err, "6,990,059,274 bytes"));
+  }
 
   /* One batch in flight: the sliding groups keep cdiv (1,023 + 8,192, 16) + 1
    * blocks a request, as vLLM before async scheduling. */
@@ -1070,7 +1084,7 @@ static const struct
   { { "--gpu-memory-utilization", "0.9" }, { "--gpu-memory-utilization", "--gpu" } },
   { { "--weights-memory", "10GiB" }, { "--weights-memory", "--gpu" } },
   { { "--activation-memory", "1GiB" }, { "--activation-memory", "--gpu" } },
-  { { "--gpu", "h100-80gb", "--model", "llama-3-8b", "--weights-memory", "1.3KiB" }, { "--weights-memory", "whole" } },
+  { { "--gpu", "h100-80gb", "--model", "llama-3-8b", "--weights-memory", "0.3B" }, { "--weights-memory", "rounds down to zero" } },
   { { "--kv-cache-memory", "0" }, { "--kv-cache-memory" } },
   { { "--kv-cache-memory", "-3GiB" }, { "--kv-cache-memory", "-3GiB" } },
   { { "--kv-cache-memory", "99999999999999999999" }, { "--kv-cache-memory" } },
@@ -1102,7 +1116,7 @@ static const struct
   { { "--model", "llama-3-8b", "--gpu", "l4", "--gpu-memory-utilization", "1e-300" }, { "No memory is left", "all of the 1 B vLLM" } },
   { { "--model", "llama-3-8b", "--gpu-memory", "18446744073709551615", "--gpu-memory-utilization", "1" }, { "The requested GPU memory does not fit in 64 bits." } },
   { { "--gpu-memory", "0" }, { "--gpu-memory “0” is not valid: it must be more than zero." } },
-  { { "--gpu-memory", "1.5B" }, { "--gpu-memory “1.5B” is not valid: it is not a whole number of bytes." } },
+  { { "--gpu-memory", "0.5B" }, { "--gpu-memory “0.5B” is not valid: it rounds down to zero bytes." } },
   { { "--gpu", "h100-80gb", "--model", "llama-3-8b", "--activation-memory", "-1GiB" }, { "--activation-memory “-1GiB” is not valid: write a number" } },
   { { "--no-async-scheduling" }, { "--no-async-scheduling goes with vLLM’s sizing" } },
   { { "--model", "tinyllama-1.1b", "--kv-cache-memory", "400GiB", "--block-size", "1" }, { "--block-size" } },

@@ -398,9 +398,17 @@ test_sizes (void)
     { "80gib", G_GUINT64_CONSTANT (85899345920) },
     { "100B", 100 },
     { "0.5GB", 500000000 },
+    /* Decimals in every unit, rounded down to a whole byte: vLLM logs
+     * "6.51 GiB"; 6.51 × 2^30 is 6,990,059,274.24 bytes. */
+    { "6.51GiB", G_GUINT64_CONSTANT (6990059274) },
+    { "1.3KiB", 1331 },
+    { "1.5B", 1 },
+    { "0.999999999GB", 999999999 },
+    { "33.4 GiB", G_GUINT64_CONSTANT (35862976921) },
+    { "0.1TiB", G_GUINT64_CONSTANT (109951162777) },
   };
   static const char *bad[] = {
-    "", "GiB", "-5GiB", "1.3KiB", "0", "0GiB", "12 parsecs", "1e9", "1,000", "99999999999999999999",
+    "", "GiB", "-5GiB", "0.5B", "0.0009kB", "0", "0GiB", "12 parsecs", "1e9", "1,000", "99999999999999999999",
     "20000000TiB", "1.2.3GB", " 5GB", "5GB ", "0.0000000000000000000001GB",
   };
   static const char *zeros[] = { "0", "0B", "0GiB", "0.0MiB", "0 TB" };
