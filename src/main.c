@@ -326,6 +326,17 @@ print_vllm_log (void)
   for (guint i = 0; lines[i] != NULL; i++)
     g_print ("%s\n", lines[i]);
 
+  if (deploy.config != NULL && deploy.config->transformers_source == NULL)
+    {
+      g_autofree char *shown = kvp_quote (deploy.config->model_type);
+      g_autofree char *note =
+        g_strdup_printf (_("The model type “%s” is not one whose transformers defaults kvpage knows: read with the "
+                           "generic rules, so a key the file leaves out is not filled in as transformers would."),
+                         shown);
+
+      kvp_cli_printerr (note);
+    }
+
   /* The lines are vLLM's; what they rest on is said apart from them. */
   if (deploy.has_budget)
     {

@@ -819,6 +819,27 @@ test_vllm_log (void)
     g_assert_nonnull (strstr (copied.err, "6,990,059,274 bytes"));
   }
 
+  /* google/gemma-3-12b-it states no head_dim and no max_position_embeddings;
+   * Gemma3TextConfig's 256 and 131,072 give vLLM's 31,699 tokens and 3.87x
+   * (with 3,840 / 16 = 240 kvpage said 33,812 and 4.13x). */
+  {
+    g_auto(Run) gemma12 = { 0 };
+    g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename (dir, "config.json", NULL);
+
+    g_assert_true (g_file_set_contents (path,
+      "{\"architectures\": [\"Gemma3ForConditionalGeneration\"], \"model_type\": \"gemma3\", \"text_config\": "
+      "{\"hidden_size\": 3840, \"intermediate_size\": 15360, \"model_type\": \"gemma3_text\", \"num_attention_heads\": 16, "
+      "\"num_hidden_layers\": 48, \"num_key_value_heads\": 8, \"rope_scaling\": {\"factor\": 8.0, \"rope_type\": \"linear\"}, "
+      "\"sliding_window\": 1024}, \"torch_dtype\": \"bfloat16\"}", -1, NULL));
+    run_kvpage (&gemma12, "--config", path, "--kv-cache-memory", "8GiB", "--max-model-len", "8192", "--vllm-log", NULL);
+    g_assert_cmpint (gemma12.status, ==, 0);
+    g_assert_nonnull (strstr (gemma12.out, "GPU KV cache size: 31,699 tokens, Maximum concurrency for 8,192 tokens per "
+                                           "request: 3.87x\n"));
+    g_unlink (path);
+    g_rmdir (dir);
+  }
+
   /* One batch in flight: the sliding groups keep cdiv (1,023 + 8,192, 16) + 1
    * blocks a request, as vLLM before async scheduling. */
   run_vllm_args (&sync, "--config", "@gemma-3-27b-it.json", "--kv-cache-memory", "20GiB",

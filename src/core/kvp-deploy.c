@@ -394,6 +394,16 @@ kvp_deploy_add_json (const KvpDeploy *self,
     return;
 
   kvp_json_set_uint (object, "tensor_parallel_size", MAX (self->tensor_parallel_size, 1));
+  if (self->config != NULL)
+    {
+      /* Whose defaults filled the keys the file leaves out: a transformers
+       * config class, or none (the generic rules). */
+      json_object_set_string_member (object, "model_type", self->config->model_type);
+      if (self->config->transformers_source != NULL)
+        json_object_set_string_member (object, "model_type_rules", self->config->transformers_source);
+      else
+        json_object_set_null_member (object, "model_type_rules");
+    }
   if (self->sizing == NULL)
     return;
 
