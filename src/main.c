@@ -758,6 +758,8 @@ handle_local_options_cb (GApplication *app,
         {
           /* The window divides the whole model among GPUs itself. */
           params.model = deploy.config != NULL ? &deploy.config->model : kvp_model_lookup (params.model->key, NULL);
+          /* The groups are the sizing's, which the window redoes. */
+          params.layout = NULL;
           kvp_application_set_launch_params (KVP_APPLICATION (app), &params);
           break;
         }

@@ -1066,6 +1066,39 @@ test_vllm_options (void)
     }
 }
 
+/* gpt-oss-20b on an H100, 8,192 tokens of 8,192: every block figure in
+ * vLLM's terms, over both groups (12 full layers, 12 sliding), agreeing with
+ * max_concurrency.  It said 512 blocks used (0.31 %) and capacities of 322
+ * beside max_concurrency 161.2 and blocks_per_request 1025. */
+static void
+test_vllm_hybrid_figures (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+  double concurrency;
+  gint64 blocks;
+
+  run_vllm_args (&run, "--json", "--config", "@gpt-oss-20b.json", "--gpu", "h100-80gb", "--seq-len", "8192",
+                 "--max-seq-len", "8192", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  object = parse_object (parser, run.out);
+  blocks = json_object_get_int_member (object, "num_blocks");
+  concurrency = json_object_get_double_member (object, "max_concurrency");
+  g_assert_cmpint (blocks, ==, 165232);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_per_request"), ==, 1025);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_used"), ==, 1025);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_needed"), ==, 1025);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (object, "utilization_percent"),
+                                  100.0 * 1025 / 165232, 1e-9);
+  /* 165,232 // 1,025 and 165,232 × 16 // (8,192 × 2 groups). */
+  g_assert_cmpint (json_object_get_int_member (object, "paged_capacity"), ==, (gint64) concurrency);
+  g_assert_cmpint (json_object_get_int_member (object, "paged_capacity"), ==, 161);
+  g_assert_cmpint (json_object_get_int_member (object, "traditional_capacity"), ==, 161);
+  /* 1,025 blocks × 16 tokens × 12 layers × 2,048 bytes. */
+  g_assert_cmpint (json_object_get_int_member (object, "paged_bytes"), ==, 403046400);
+}
+
 /* The window takes a config and a GPU preset, not the options it has no
  * control for: those say so rather than being ignored. */
 static void
@@ -1266,6 +1299,7 @@ main (int   argc,
     }
 
   g_test_add_func ("/cli/vllm/log", test_vllm_log);
+  g_test_add_func ("/cli/vllm/hybrid-figures", test_vllm_hybrid_figures);
   g_test_add_func ("/cli/vllm/gpu-json", test_vllm_gpu_json);
   g_test_add_func ("/cli/vllm/mla-block-size", test_vllm_mla_block_size);
   g_test_add_func ("/cli/vllm/activation-zero", test_vllm_activation_zero);

@@ -374,6 +374,8 @@ kvp_deploy_apply (KvpDeploy  *self,
       return FALSE;
     }
   params->num_blocks = (guint32) self->sizing->num_gpu_blocks;
+  /* A hybrid model's blocks are counted over all its groups. */
+  params->layout = kvp_vllm_sizing_get_layout (self->sizing);
   return TRUE;
 }
 

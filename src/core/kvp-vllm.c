@@ -29,25 +29,100 @@ cdiv (guint64 a,
  * kind (the specs' max_admission_blocks_per_request).  in_flight is
  * VllmConfig.max_in_flight_tokens: blocks that left the window are freed only
  * once the steps still in flight have settled (vLLM PR #47728). */
+guint64
+kvp_vllm_blocks_per_request (KvpLayerKind kind,
+                             guint32      window,
+                             guint64      max_model_len,
+                             guint64      in_flight,
+                             guint32      block_size)
+{
+  guint64 B = block_size;
+
+  g_return_val_if_fail (block_size > 0, 0);
+
+  switch (kind)
+    {
+    case KVP_LAYER_SLIDING:
+      /* The last window − 1 tokens plus the tokens in flight, and one more
+       * block because the window need not start at a block boundary. */
+      return cdiv (MIN (window - 1 + in_flight, max_model_len), B) + 1;
+    case KVP_LAYER_CHUNKED:
+      return cdiv (MIN (window + in_flight, max_model_len), B);
+    case KVP_LAYER_FULL:
+    case KVP_N_LAYER_KINDS:
+    default:
+      return cdiv (max_model_len, B);
+    }
+}
+
 static guint64
 blocks_per_request (const KvpVllmKind *kind,
                     guint64            max_model_len,
                     guint64            in_flight,
                     guint64            B)
 {
-  switch (kind->kind)
+  return kvp_vllm_blocks_per_request (kind->kind, kind->window, max_model_len, in_flight, (guint32) B);
+}
+
+guint64
+kvp_pool_layout_blocks (const KvpPoolLayout *layout,
+                        guint64              length,
+                        guint32              block_size)
+{
+  guint64 sum = 0;
+
+  g_return_val_if_fail (layout != NULL, 0);
+
+  for (guint k = 0; k < layout->n_kinds; k++)
+    sum += layout->kinds[k].num_groups *
+           kvp_vllm_blocks_per_request (layout->kinds[k].kind, layout->kinds[k].window, length,
+                                        layout->max_in_flight_tokens, block_size);
+  return sum;
+}
+
+G_LOCK_DEFINE_STATIC (layouts);
+static GPtrArray *kept_layouts;
+
+const KvpPoolLayout *
+kvp_vllm_sizing_get_layout (const KvpVllmSizing *self)
+{
+  KvpPoolLayout layout;
+  const KvpPoolLayout *found = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->num_groups <= 1 || self->kinds->len > KVP_POOL_LAYOUT_MAX_KINDS)
+    return NULL;
+
+  memset (&layout, 0, sizeof layout);
+  layout.n_kinds = self->kinds->len;
+  for (guint k = 0; k < self->kinds->len; k++)
     {
-    case KVP_LAYER_SLIDING:
-      /* The last window − 1 tokens plus the tokens in flight, and one more
-       * block because the window need not start at a block boundary. */
-      return cdiv (MIN (kind->window - 1 + in_flight, max_model_len), B) + 1;
-    case KVP_LAYER_CHUNKED:
-      return cdiv (MIN (kind->window + in_flight, max_model_len), B);
-    case KVP_LAYER_FULL:
-    case KVP_N_LAYER_KINDS:
-    default:
-      return cdiv (max_model_len, B);
+      const KvpVllmKind *kind = &g_array_index (self->kinds, KvpVllmKind, k);
+
+      layout.kinds[k].kind = kind->kind;
+      layout.kinds[k].window = kind->window;
+      layout.kinds[k].num_groups = kind->num_groups;
     }
+  layout.num_groups = self->num_groups;
+  layout.group_size = self->group_size;
+  layout.num_layers = self->input.model->num_layers;
+  layout.max_in_flight_tokens = self->max_in_flight_tokens;
+
+  G_LOCK (layouts);
+  if (kept_layouts == NULL)
+    kept_layouts = g_ptr_array_new ();
+  for (guint i = 0; i < kept_layouts->len && found == NULL; i++)
+    if (memcmp (kept_layouts->pdata[i], &layout, sizeof layout) == 0)
+      found = kept_layouts->pdata[i];
+  if (found == NULL)
+    {
+      found = g_memdup2 (&layout, sizeof layout);
+      g_ptr_array_add (kept_layouts, (gpointer) found);
+    }
+  G_UNLOCK (layouts);
+
+  return found;
 }
 
 static guint64

@@ -10,6 +10,7 @@
 #include "kvp-gpu.h"
 #include "kvp-model-config.h"
 #include "kvp-model.h"
+#include "kvp-params.h"
 
 G_BEGIN_DECLS
 
@@ -62,6 +63,39 @@ typedef struct
   guint64      kv_cache_tokens;     /* int (max_concurrency × max_model_len), as vLLM logs it */
 } KvpVllmSizing;
 
+#define KVP_POOL_LAYOUT_MAX_KINDS 8
+
+/* How one request spreads over a hybrid model's KV-cache groups: what the
+ * comparison needs to count blocks in vLLM's terms.  Interned: equal layouts
+ * are one pointer, kept for the process. */
+struct _KvpPoolLayout
+{
+  guint   n_kinds;
+  struct
+  {
+    KvpLayerKind kind;
+    guint32      window;
+    guint        num_groups;
+  }       kinds[KVP_POOL_LAYOUT_MAX_KINDS];
+  guint   num_groups;           /* summed over the kinds */
+  guint   group_size;           /* layers that share a block id */
+  guint   num_layers;           /* of the model, without padding */
+  guint64 max_in_flight_tokens;
+};
+
+/* The blocks one request of length tokens holds at most in one group of
+ * this kind (vLLM's max_memory_usage_bytes / page size), with in_flight the
+ * tokens of the steps in flight. */
+guint64        kvp_vllm_blocks_per_request (KvpLayerKind  kind,
+                                            guint32       window,
+                                            guint64       length,
+                                            guint64       in_flight,
+                                            guint32       block_size);
+/* The same summed over the layout's groups. */
+guint64        kvp_pool_layout_blocks      (const KvpPoolLayout *layout,
+                                            guint64              length,
+                                            guint32              block_size);
+
 /* The block size vLLM's attention backend picks when --block-size is not
  * given, if it is not vLLM's default 16 (Platform.update_block_size_for_backend):
  * the backend's name, *out_block_size set; NULL otherwise. */
@@ -90,6 +124,10 @@ gboolean       kvp_vllm_check_max_model_len (guint64          max_model_len,
 KvpVllmSizing *kvp_vllm_sizing_new  (const KvpVllmInput  *input,
                                      GError             **error);
 void           kvp_vllm_sizing_free (KvpVllmSizing       *self);
+
+/* The sizing's groups, kept for the process; NULL when every layer is full
+ * attention (one group, where block counts need no layout). */
+const KvpPoolLayout *kvp_vllm_sizing_get_layout (const KvpVllmSizing *self);
 
 /* The lines vLLM logs for this pool, in its order and number formatting. */
 GStrv          kvp_vllm_sizing_get_log_lines (const KvpVllmSizing *self);
