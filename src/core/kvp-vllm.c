@@ -339,8 +339,8 @@ kvp_vllm_check_max_model_len (guint64      max_model_len,
   /* vLLM's words, with the key the length comes from; the environment
    * variable is the option here. */
   g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-               _("--max-model-len %" G_GUINT64_FORMAT " is longer than the model’s %" G_GUINT64_FORMAT " tokens "
-                 "(%s in its config.json), which vLLM refuses: “User-specified max_model_len (%" G_GUINT64_FORMAT
+               _("--max-model-len %" PRIu64 " is longer than the model’s %" PRIu64 " tokens "
+                 "(%s in its config.json), which vLLM refuses: “User-specified max_model_len (%" PRIu64
                  ") is greater than the derived max_model_len”; --allow-long-max-model-len goes past it, "
                  "as VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 does."),
                max_model_len, derived_max_len, context_key != NULL ? context_key : "max_position_embeddings",
