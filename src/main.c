@@ -23,6 +23,7 @@
 #include "kvp-export.h"
 #include "kvp-format.h"
 #include "kvp-model.h"
+#include "kvp-model-catalog.h"
 #include "kvp-params.h"
 #include "kvp-serving-steps.h"
 #include "kvp-simulation.h"
@@ -48,7 +49,7 @@ static const char *simulate_options[] = {
 
 static const GOptionEntry option_entries[] = {
   { "model", 'm', 0, G_OPTION_ARG_STRING, NULL,
-    N_("Model preset (default tinyllama-1.1b; see --list-models)"), N_("NAME") },
+    N_("Model preset or shipped config (default tinyllama-1.1b; see --list-models)"), N_("NAME") },
   { "kv-dtype", 'd', 0, G_OPTION_ARG_STRING, NULL,
     N_("KV cache type: auto, fp32, fp16, bf16, fp8 (fp8_e4m3, fp8_e5m2) or int8 (default fp16; with --config, the model’s)"), N_("TYPE") },
   { "seq-len", 'n', 0, G_OPTION_ARG_STRING, NULL,
@@ -158,7 +159,8 @@ parse_params (GVariantDict  *options,
   if (!kvp_deploy_parse_options (&deploy, options, params, error))
     return FALSE;
 
-  if (g_variant_dict_lookup (options, "model", "&s", &text))
+  /* A shipped config's key is read by kvp_deploy_parse_options. */
+  if (deploy.config == NULL && g_variant_dict_lookup (options, "model", "&s", &text))
     {
       params->model = kvp_model_lookup (text, error);
       if (params->model == NULL)
@@ -265,6 +267,26 @@ print_cells (GPtrArray *cells,
     }
 }
 
+static guint
+kvp_catalog_size (void)
+{
+  guint n = 0;
+
+  kvp_model_catalog_get_entries (&n);
+  return n;
+}
+
+/* The shipped config's model, or NULL if it cannot be read (never). */
+static const KvpModel *
+kvp_catalog_model (guint index)
+{
+  const KvpCatalogEntry *entries = kvp_model_catalog_get_entries (NULL);
+  g_autoptr(KvpModelConfig) config = kvp_model_catalog_load (entries[index].key, NULL);
+
+  /* The catalog keeps it for the process. */
+  return config != NULL ? &config->model : NULL;
+}
+
 static void
 print_models (void)
 {
@@ -284,10 +306,14 @@ print_models (void)
   g_ptr_array_add (cells, g_strdup (_("BYTES/TOKEN fp16")));
 
   presets = kvp_model_get_presets (&n_presets);
-  for (guint i = 0; i < n_presets; i++)
+  for (guint i = 0; i < n_presets + kvp_catalog_size (); i++)
     {
-      const KvpModel *model = &presets[i];
+      const KvpModel *model = i < n_presets ? &presets[i] : kvp_catalog_model (i - n_presets);
       guint64 bytes = 0;
+
+      /* A shipped config of the same name replaces the preset. */
+      if (model == NULL || (i < n_presets && kvp_model_catalog_lookup (model->key) != NULL))
+        continue;
 
       kvp_model_bytes_per_token (model, KVP_DTYPE_FP16, &bytes, NULL);
       g_ptr_array_add (cells, g_strdup (model->key));

@@ -1099,6 +1099,45 @@ test_vllm_hybrid_figures (void)
   g_assert_cmpint (json_object_get_int_member (object, "paged_bytes"), ==, 403046400);
 }
 
+/* --model takes a shipped config's key as --config takes its file; the
+ * list names each model once, the config in place of its preset. */
+static void
+test_shipped_models (void)
+{
+  g_auto(Run) list = { 0 };
+  g_auto(Run) shipped = { 0 };
+  g_auto(Run) file = { 0 };
+  g_auto(Run) both = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonParser) file_parser = json_parser_new ();
+  JsonObject *a, *b;
+  const char *p;
+  guint qwen = 0;
+
+  run_kvpage (&list, "--list-models", NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  g_assert_nonnull (strstr (list.out, "qwen3-30b-a3b"));
+  g_assert_nonnull (strstr (list.out, "Qwen/Qwen3-8B"));
+  for (p = list.out; (p = strstr (p, "\nqwen2.5-7b ")) != NULL; p++)
+    qwen++;
+  g_assert_cmpuint (qwen, ==, 1);
+
+  run_vllm_args (&shipped, "--json", "--model", "llama-3.1-8b", "--kv-cache-memory", "20GiB", NULL);
+  run_vllm_args (&file, "--json", "--config", "@llama-3.1-8b.json", "--kv-cache-memory", "20GiB", NULL);
+  g_assert_cmpint (shipped.status, ==, 0);
+  g_assert_cmpint (file.status, ==, 0);
+  a = parse_object (parser, shipped.out);
+  b = parse_object (file_parser, file.out);
+  g_assert_cmpstr (json_object_get_string_member (a, "model"), ==, "llama-3.1-8b");
+  g_assert_cmpint (json_object_get_int_member (a, "max_seq_len"), ==, 131072);
+  g_assert_cmpint (json_object_get_int_member (a, "num_gpu_blocks"), ==, json_object_get_int_member (b, "num_gpu_blocks"));
+  g_assert_cmpint (json_object_get_int_member (a, "gpu_kv_cache_tokens"), ==,
+                   json_object_get_int_member (b, "gpu_kv_cache_tokens"));
+
+  run_kvpage (&both, "--json", "--model", "qwen3-8b", "--config", "x.json", NULL);
+  g_assert_cmpint (both.status, ==, 2);
+}
+
 /* The window takes a config and a GPU preset, not the options it has no
  * control for: those say so rather than being ignored. */
 static void
@@ -1300,6 +1339,7 @@ main (int   argc,
 
   g_test_add_func ("/cli/vllm/log", test_vllm_log);
   g_test_add_func ("/cli/vllm/hybrid-figures", test_vllm_hybrid_figures);
+  g_test_add_func ("/cli/vllm/shipped-models", test_shipped_models);
   g_test_add_func ("/cli/vllm/gpu-json", test_vllm_gpu_json);
   g_test_add_func ("/cli/vllm/mla-block-size", test_vllm_mla_block_size);
   g_test_add_func ("/cli/vllm/activation-zero", test_vllm_activation_zero);

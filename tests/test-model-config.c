@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "kvp-error.h"
+#include "kvp-model-catalog.h"
 #include "kvp-model-config.h"
 
 static KvpModelConfig *
@@ -301,6 +302,58 @@ test_transformers_defaults (void)
     g_assert_null (none->transformers_source);
     g_assert_cmpstr (llama->transformers_source, ==, "transformers/models/llama/configuration_llama.py");
   }
+}
+
+/* Every shipped config loads under its key, once (one model pointer); a
+ * shipped config that replaces a preset keeps the figures the two share. */
+static void
+test_catalog (void)
+{
+  guint n_entries;
+  const KvpCatalogEntry *entries = kvp_model_catalog_get_entries (&n_entries);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (n_entries, >=, 6);
+  for (guint i = 0; i < n_entries; i++)
+    {
+      g_autoptr(KvpModelConfig) config = kvp_model_catalog_load (entries[i].key, &error);
+      g_autoptr(KvpModelConfig) again = kvp_model_catalog_load (entries[i].key, NULL);
+
+      g_assert_no_error (error);
+      g_assert_true (config == again);
+      g_assert_cmpstr (config->model.key, ==, entries[i].key);
+      g_assert_cmpstr (config->name, ==, entries[i].repository);
+      g_assert_nonnull (config->transformers_source);
+      g_assert_cmpuint (config->model.max_context, >, 0);
+
+      if (entries[i].replaces != NULL)
+        {
+          const KvpModel *preset = kvp_model_lookup (entries[i].replaces, NULL);
+
+          g_assert_nonnull (preset);
+          g_assert_cmpuint (config->model.num_layers, ==, preset->num_layers);
+          g_assert_cmpuint (config->model.num_attention_heads, ==, preset->num_attention_heads);
+          g_assert_cmpuint (kvp_model_get_kv_heads (&config->model), ==, kvp_model_get_kv_heads (preset));
+          g_assert_cmpuint (kvp_model_get_head_dim (&config->model), ==, kvp_model_get_head_dim (preset));
+          g_assert_cmpuint (config->model.hidden_size, ==, preset->hidden_size);
+          g_assert_cmpuint (config->model.max_context, ==, preset->max_context);
+        }
+    }
+
+  /* The shapes as the Hub's files state them. */
+  {
+    g_autoptr(KvpModelConfig) qwen = kvp_model_catalog_load ("Qwen3-30B-A3B", NULL);
+    g_autoptr(KvpModelConfig) llama = kvp_model_catalog_load ("llama-3.2-3b", NULL);
+
+    g_assert_cmpuint (qwen->model.num_layers, ==, 48);
+    g_assert_cmpuint (kvp_model_get_kv_heads (&qwen->model), ==, 4);
+    g_assert_cmpuint (qwen->model.max_context, ==, 40960);
+    g_assert_cmpuint (llama->model.num_layers, ==, 28);
+    g_assert_cmpuint (kvp_model_get_head_dim (&llama->model), ==, 128);
+  }
+
+  g_assert_null (kvp_model_catalog_load ("gpt-5", &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
 }
 
 static void
@@ -642,6 +695,7 @@ main (int   argc,
   g_test_add_func ("/core/model-config/layer-patterns", test_layer_patterns);
   g_test_add_func ("/core/model-config/max-model-len", test_max_model_len);
   g_test_add_func ("/core/model-config/rules", test_rules);
+  g_test_add_func ("/core/model-config/catalog", test_catalog);
   g_test_add_func ("/core/model-config/transformers-defaults", test_transformers_defaults);
   g_test_add_func ("/core/model-config/context-key", test_context_key);
   g_test_add_func ("/core/model-config/mla", test_mla);

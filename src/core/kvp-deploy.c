@@ -15,6 +15,7 @@
 #include "kvp-error.h"
 #include "kvp-format.h"
 #include "kvp-json.h"
+#include "kvp-model-catalog.h"
 
 void
 kvp_deploy_clear (KvpDeploy *self)
@@ -111,6 +112,7 @@ kvp_deploy_parse_options (KvpDeploy     *self,
                           GError       **error)
 {
   const char *text;
+  const char *source = NULL;  /* the file or key the config came from */
   guint64 value = 0;
 
   g_return_val_if_fail (self != NULL, FALSE);
@@ -132,6 +134,7 @@ kvp_deploy_parse_options (KvpDeploy     *self,
     {
       g_autoptr(GError) local_error = NULL;
 
+      source = text;
       self->config = kvp_model_config_new_from_file (text, &local_error);
       if (self->config == NULL)
         {
@@ -141,9 +144,21 @@ kvp_deploy_parse_options (KvpDeploy     *self,
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
+    }
+  /* A shipped config is taken as --config takes a file, over a preset of
+   * the same name. */
+  else if (g_variant_dict_lookup (options, "model", "&s", &text) && kvp_model_catalog_lookup (text) != NULL)
+    {
+      source = text;
+      self->config = kvp_model_catalog_load (text, error);
+      if (self->config == NULL)
+        return FALSE;
+    }
+  if (self->config != NULL)
+    {
       params->model = &self->config->model;
       params->max_seq_len = self->config->model.max_context;
-      if (!check_context (self->config, text, options, error))
+      if (!check_context (self->config, source, options, error))
         return FALSE;
       /* vLLM's --kv-cache-dtype defaults to auto: the model's type. */
       params->dtype = self->config->dtype;
