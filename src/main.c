@@ -26,6 +26,7 @@
 #include "kvp-model-catalog.h"
 #include "kvp-params.h"
 #include "kvp-serving-steps.h"
+#include "kvp-vllm-log.h"
 #include "kvp-simulation.h"
 #include "kvp-theme.h"
 
@@ -86,6 +87,8 @@ static const GOptionEntry option_entries[] = {
     N_("As vLLM’s flag: one batch in flight, so sliding-window layers keep fewer blocks"), NULL },
   { "vllm-log", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the KV cache lines vLLM logs at start-up for these settings and exit"), NULL },
+  { "from-log", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Compare a vLLM start-up log with kvpage's figures for its settings, figure by figure, and exit"), N_("FILE") },
   { "list-gpus", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("List the GPU presets and exit"), NULL },
   { "json", 0, 0, G_OPTION_ARG_NONE, NULL,
@@ -390,6 +393,110 @@ print_vllm_log (void)
   return EXIT_SUCCESS;
 }
 
+/* The model a log is compared with: --config or --model, or the shipped
+ * config the log's model= names ("Qwen/Qwen3-8B" is qwen3-8b). */
+static const KvpModel *
+log_model (GVariantDict     *options,
+           const KvpParams  *params,
+           const KvpVllmLog *log,
+           KvpModelConfig  **out_config)
+{
+  *out_config = deploy.config != NULL ? kvp_model_config_ref (deploy.config) : NULL;
+  if (deploy.config != NULL)
+    return &deploy.config->model;
+  if (g_variant_dict_contains (options, "model"))
+    return kvp_model_lookup (params->model->key, NULL);
+  if (log->model != NULL)
+    {
+      g_autofree char *base = g_path_get_basename (log->model);
+      g_autofree char *key = g_ascii_strdown (base, -1);
+
+      if (g_str_has_suffix (key, "-instruct"))
+        key[strlen (key) - strlen ("-instruct")] = '\0';
+      *out_config = kvp_model_catalog_lookup (key) != NULL ? kvp_model_catalog_load (key, NULL) : NULL;
+      if (*out_config != NULL)
+        return &(*out_config)->model;
+    }
+  return NULL;
+}
+
+/* --from-log: the log's figures beside kvpage's, as a table or JSON. */
+static int
+compare_log (GVariantDict    *options,
+             const KvpParams *params,
+             const char      *path,
+             gboolean         exporting,
+             gboolean         json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(KvpVllmLog) log = NULL;
+  g_autoptr(KvpModelConfig) config = NULL;
+  g_autoptr(JsonNode) from_log = NULL;
+  g_autofree char *display = g_filename_display_name (path);
+  KvpVllmLogOptions opts = { 0 };
+  gboolean truncated = FALSE;
+
+  if (exporting || g_variant_dict_contains (options, "vllm-log") || g_variant_dict_contains (options, "simulate") ||
+      kvp_deploy_sizes_pool (&deploy))
+    {
+      kvp_cli_printerr (_("--from-log takes the memory from the log: it goes with neither --export, --simulate, "
+                          "--vllm-log, --gpu, --gpu-memory nor --kv-cache-memory."));
+      return EXIT_USAGE;
+    }
+
+  bytes = kvp_vllm_log_read_file (path, &truncated, &error);
+  if (bytes != NULL)
+    log = kvp_vllm_log_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), display, &error);
+  if (log != NULL && (opts.model = log_model (options, params, log, &config)) == NULL)
+    g_set_error (&error, KVP_ERROR, KVP_ERROR_INVALID,
+                 _("--from-log needs the model the log ran: give --config FILE or --model KEY."));
+  if (opts.model == NULL)
+    {
+      if (g_error_matches (error, KVP_ERROR, KVP_ERROR_FAILED))
+        g_prefix_error (&error, "--from-log ");
+      kvp_cli_printerr (error->message);
+      return exit_status_for (error);
+    }
+
+  opts.layers = config != NULL ? config->layers : NULL;
+  opts.model_dtype = config != NULL ? config->dtype : KVP_DTYPE_DEFAULT;
+  opts.tensor_parallel_size = deploy.tensor_parallel_size;
+  opts.block_size = g_variant_dict_contains (options, "block-size") ? params->block_size : 0;
+  opts.max_model_len = g_variant_dict_contains (options, "max-model-len") ||
+                       g_variant_dict_contains (options, "max-seq-len") ? params->max_seq_len : 0;
+  opts.kv_dtype_given = g_variant_dict_contains (options, "kv-dtype");
+  opts.kv_dtype = params->dtype;
+  from_log = kvp_vllm_log_compare (log, &opts, &error);
+  if (from_log == NULL)
+    {
+      kvp_cli_printerr (error->message);
+      return EXIT_USAGE;
+    }
+
+  if (json)
+    {
+      g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+      g_autofree char *text = NULL;
+
+      json_node_take_object (root, json_object_new ());
+      json_object_set_member (json_node_get_object (root), "from_log", g_steal_pointer (&from_log));
+      text = json_to_string (root, TRUE);
+      g_print ("%s\n", text);
+    }
+  else
+    {
+      g_auto(GStrv) lines = kvp_vllm_log_describe (from_log);
+
+      g_print ("%s: %s\n", display, opts.model->name);
+      for (guint i = 0; lines[i] != NULL; i++)
+        g_print ("%s\n", lines[i]);
+    }
+  if (truncated)
+    kvp_cli_printerr (_("Only the first 16 MiB of the log were read; vLLM's start-up lines come before that."));
+  return EXIT_SUCCESS;
+}
+
 static void
 print_gpus (void)
 {
@@ -642,6 +749,7 @@ handle_local_options_cb (GApplication *app,
   g_autoptr(GError) error = NULL;
   g_autofree const char **remaining = NULL;
   const char *export_path = NULL;
+  const char *log_path = NULL;
   gboolean json;
   KvpParams params;
 
@@ -713,6 +821,9 @@ handle_local_options_cb (GApplication *app,
       kvp_cli_printerr (_("--step goes with --view serving."));
       return EXIT_USAGE;
     }
+
+  if (g_variant_dict_lookup (options, "from-log", "^&ay", &log_path))
+    return compare_log (options, &params, log_path, export_path != NULL, json);
 
   if (!g_variant_dict_contains (options, "simulate"))
     {

@@ -1138,6 +1138,132 @@ test_shipped_models (void)
   g_assert_cmpint (both.status, ==, 2);
 }
 
+/* --from-log on real logs of several eras (tests/data/vllm-logs/README.md),
+ * and an edited one. */
+static void
+run_log (Run        *run,
+         const char *log,
+         const char *model_option,
+         const char *model,
+         gboolean    json)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "vllm-logs", log, NULL);
+  g_autofree char *model_path = g_str_has_suffix (model, ".json")
+                                ? g_test_build_filename (G_TEST_DIST, "data", "vllm-logs", model, NULL)
+                                : g_strdup (model);
+
+  if (json)
+    run_kvpage (run, "--from-log", path, model_option, model_path, "--json", NULL);
+  else
+    run_kvpage (run, "--from-log", path, model_option, model_path, NULL);
+}
+
+static JsonObject *
+log_figure (JsonObject *from_log,
+            guint       index)
+{
+  return json_array_get_object_element (json_object_get_array_member (from_log, "figures"), index);
+}
+
+static void
+test_from_log (void)
+{
+  static const struct
+  {
+    const char *log;
+    const char *option, *model;
+    gboolean agrees;
+    guint n_figures;
+    const char *first;      /* the first figure's name */
+    gint64 logged;          /* its logged value when whole, or -1 */
+  } logs[] = {
+    { "vllm-10517-llama-3.1-8b-v0.6.log", "--model", "llama-3.1-8b", TRUE, 2, "GPU blocks", 1952 },
+    { "vllm-pr12126-profiling-v0.6.log", "--model", "llama-3-8b", TRUE, 2, "Memory vLLM may use (GiB)", -1 },
+    { "vllm-pr14447-profiling-v0.8.log", "--model", "llama-3-8b", TRUE, 2, "Memory vLLM may use (GiB)", -1 },
+    { "vllm-pr17122-llama-3.1-8b-v1-era1.log", "--model", "llama-3.1-8b", TRUE, 1, "Maximum concurrency", -1 },
+    { "lmcache-1739-qwen3-14b-v1.log", "--config", "qwen3-14b.json", TRUE, 2, "GPU KV cache size (tokens)", 42656 },
+    { "inconsistent-qwen3-14b-edited.log", "--config", "qwen3-14b.json", FALSE, 2, "GPU KV cache size (tokens)",
+      44656 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (logs); i++)
+    {
+      g_auto(Run) run = { 0 };
+      g_auto(Run) text = { 0 };
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *from_log;
+
+      g_test_message ("%s", logs[i].log);
+      run_log (&run, logs[i].log, logs[i].option, logs[i].model, TRUE);
+      g_assert_cmpint (run.status, ==, 0);
+      from_log = json_object_get_object_member (parse_object (parser, run.out), "from_log");
+      g_assert_true (json_object_get_boolean_member (from_log, "agrees") == logs[i].agrees);
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (from_log, "figures")), ==,
+                        logs[i].n_figures);
+      g_assert_cmpstr (json_object_get_string_member (log_figure (from_log, 0), "figure"), ==, logs[i].first);
+      if (logs[i].logged >= 0)
+        g_assert_cmpint (json_object_get_int_member (log_figure (from_log, 0), "logged"), ==, logs[i].logged);
+      g_assert_true (json_object_has_member (json_object_get_object_member (from_log, "settings"), "vllm_version"));
+
+      run_log (&text, logs[i].log, logs[i].option, logs[i].model, FALSE);
+      g_assert_cmpint (text.status, ==, 0);
+      g_assert_nonnull (strstr (text.out, logs[i].agrees ? "agree on every figure" : "disagree on 2 figures"));
+    }
+
+  /* The figures of LMCache#1739: 6.51 GiB of Qwen3-14B blocks (2.5 MiB of
+   * 16 tokens) are 2,664 to 2,668 blocks: 42,624 to 42,688 tokens. */
+  {
+    g_auto(Run) run = { 0 };
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    JsonObject *figure;
+
+    run_log (&run, "inconsistent-qwen3-14b-edited.log", "--config", "qwen3-14b.json", TRUE);
+    figure = log_figure (json_object_get_object_member (parse_object (parser, run.out), "from_log"), 0);
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (figure, "kvpage"), "min"), ==, 42624);
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (figure, "kvpage"), "max"), ==, 42688);
+    g_assert_false (json_object_get_boolean_member (figure, "agrees"));
+    g_assert_nonnull (strstr (json_object_get_string_member (figure, "reason"), "block_size 16"));
+  }
+}
+
+/* A file with no KV-cache line, a contradicting option, and options that do
+ * not go with a log: one line each, exit 2. */
+static void
+test_from_log_refused (void)
+{
+  static const struct
+  {
+    const char *log;
+    const char *extra[4];
+    const char *says;
+  } cases[] = {
+    { "trl-3310-engine-line-only.log", { "--model", "llama-3-8b" }, "no line of it speaks of the KV cache" },
+    { "vllm-10517-llama-3.1-8b-v0.6.log", { "--model", "llama-3.1-8b", "--max-model-len", "8192" },
+      "--max-model-len 8192 disagrees with the log" },
+    { "vllm-10517-llama-3.1-8b-v0.6.log", { "--model", "llama-3.1-8b", "--gpu", "h100-80gb" }, "--from-log takes the memory from the log" },
+    { "lmcache-1739-qwen3-14b-v1.log", { NULL }, "--from-log needs the model" },
+    { "no-such.log", { "--model", "llama-3-8b" }, "--from-log “" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = { 0 };
+      g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "vllm-logs", cases[i].log, NULL);
+      const char *argv[8] = { "--from-log", path };
+      guint n = 2;
+
+      for (guint j = 0; j < G_N_ELEMENTS (cases[i].extra) && cases[i].extra[j] != NULL; j++)
+        argv[n++] = cases[i].extra[j];
+      run_kvpage_in (&run, NULL, argv);
+      g_test_message ("%s", run.err);
+      g_assert_cmpint (run.status, ==, i == 4 ? 1 : 2);
+      g_assert_cmpstr (run.out, ==, "");
+      g_assert_nonnull (strstr (run.err, cases[i].says));
+      /* One line. */
+      g_assert_true (strchr (run.err, '\n') == run.err + strlen (run.err) - 1);
+    }
+}
+
 /* The window takes a config and a GPU preset, not the options it has no
  * control for: those say so rather than being ignored. */
 static void
@@ -1340,6 +1466,8 @@ main (int   argc,
   g_test_add_func ("/cli/vllm/log", test_vllm_log);
   g_test_add_func ("/cli/vllm/hybrid-figures", test_vllm_hybrid_figures);
   g_test_add_func ("/cli/vllm/shipped-models", test_shipped_models);
+  g_test_add_func ("/cli/vllm/from-log", test_from_log);
+  g_test_add_func ("/cli/vllm/from-log-refused", test_from_log_refused);
   g_test_add_func ("/cli/vllm/gpu-json", test_vllm_gpu_json);
   g_test_add_func ("/cli/vllm/mla-block-size", test_vllm_mla_block_size);
   g_test_add_func ("/cli/vllm/activation-zero", test_vllm_activation_zero);
