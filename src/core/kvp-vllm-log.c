@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -475,7 +476,7 @@ conflict (GError     **error,
 {
   g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                /* Translators: an option and its value, then the log's key and value. */
-               _("--%s %" G_GUINT64_FORMAT " disagrees with the log, which says %s=%" G_GUINT64_FORMAT "."),
+               _("--%s %" PRIu64 " disagrees with the log, which says %s=%" PRIu64 "."),
                option, given, key, logged);
   return FALSE;
 }
