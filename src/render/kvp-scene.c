@@ -346,6 +346,57 @@ init_key (KvpScene    *self,
   text_init (&key->text, new_layout (self, text, size, PANGO_WEIGHT_NORMAL, TRUE, -1));
 }
 
+/* Past the pool's end nothing is stored: the bars say where it ends, and a
+ * label over the mark how big the pool is.  The tracks start track_offset
+ * into the panel and span to its pad; *row_y moves under the label when it
+ * takes a line of its own. */
+static void
+layout_pool_mark (KvpScene    *self,
+                  const Scale *s,
+                  double       x,
+                  double       width,
+                  double       track_offset,
+                  double       scale,
+                  double      *row_y)
+{
+  KvpComparison *cmp = self->cmp;
+  double pad = round (20 * s->space);
+
+  self->bar_pool = 0.0;
+  if (!cmp->fits)
+    {
+      guint64 pool_bytes = (guint64) cmp->params.num_blocks * cmp->params.block_size * cmp->bytes_per_token;
+      g_autofree char *pool_size = kvp_format_bytes (pool_bytes);
+      g_autofree char *label = NULL;
+
+      self->bar_pool = pool_bytes / scale;
+      /* Translators: a mark on the byte scale where the block pool ends */
+      label = g_strdup_printf (_("the pool ends here: %s"), pool_size);
+      /* The tightest picture keeps the mark and leaves its label out. */
+      if (self->compact >= 2)
+        {
+          g_clear_pointer (&label, g_free);
+          kvp_text_clear (&self->pool_label);
+        }
+      /* Above the mark, ending at it, on the heading's line when there is
+       * room beside the heading, on a line of its own otherwise. */
+      if (label != NULL)
+        {
+          double track_x = round (x + track_offset);
+          double mark = track_x + (round (x + width - pad) - track_x) * self->bar_pool;
+
+          text_init (&self->pool_label, new_layout (self, label, 12 * s->text, PANGO_WEIGHT_SEMIBOLD, TRUE, -1));
+          self->pool_label.x = MAX (track_x, mark - self->pool_label.width - 4 * s->space);
+          self->pool_label.y = self->bars_heading.y;
+          if (self->pool_label.x < self->bars_heading.x + self->bars_heading.width + 12 * s->space)
+            {
+              self->pool_label.y = *row_y - round (8 * s->space);
+              *row_y += self->pool_label.height;
+            }
+        }
+    }
+}
+
 static void
 layout_bars (KvpScene    *self,
              const Scale *s,
@@ -405,40 +456,7 @@ layout_bars (KvpScene    *self,
   self->bar_waste[KVP_BAR_TRADITIONAL] = cmp->traditional_waste_bytes / scale;
   self->bar_used[KVP_BAR_PAGED] = (cmp->paged_bytes - cmp->paged_waste_bytes) / scale;
   self->bar_waste[KVP_BAR_PAGED] = cmp->paged_waste_bytes / scale;
-  /* Past the pool's end nothing is stored: the bars say where it ends. */
-  self->bar_pool = 0.0;
-  if (!cmp->fits)
-    {
-      guint64 pool_bytes = (guint64) cmp->params.num_blocks * cmp->params.block_size * cmp->bytes_per_token;
-      g_autofree char *pool_size = kvp_format_bytes (pool_bytes);
-      g_autofree char *label = NULL;
-
-      self->bar_pool = pool_bytes / scale;
-      /* Translators: a mark on the byte scale where the block pool ends */
-      label = g_strdup_printf (_("the pool ends here: %s"), pool_size);
-      /* The tightest picture keeps the mark and leaves its label out. */
-      if (self->compact >= 2)
-        {
-          g_clear_pointer (&label, g_free);
-          kvp_text_clear (&self->pool_label);
-        }
-      /* Above the mark, ending at it, on the heading's line when there is
-       * room beside the heading, on a line of its own otherwise. */
-      if (label != NULL)
-        {
-          double track_x = round (x + pad + label_w);
-          double mark = track_x + (round (x + width - pad) - track_x) * self->bar_pool;
-
-          text_init (&self->pool_label, new_layout (self, label, 12 * s->text, PANGO_WEIGHT_SEMIBOLD, TRUE, -1));
-          self->pool_label.x = MAX (track_x, mark - self->pool_label.width - 4 * s->space);
-          self->pool_label.y = self->bars_heading.y;
-          if (self->pool_label.x < self->bars_heading.x + self->bars_heading.width + 12 * s->space)
-            {
-              self->pool_label.y = row_y - round (8 * s->space);
-              row_y += self->pool_label.height;
-            }
-        }
-    }
+  layout_pool_mark (self, s, x, width, pad + label_w, scale, &row_y);
 
   for (int i = 0; i < KVP_N_BARS; i++)
     {
