@@ -121,9 +121,8 @@ find_model_index (KvpWindow      *self,
     if (presets[i] == model || g_strcmp0 (presets[i]->key, model->key) == 0)
       return i;
   /* A preset a shipped config replaces is shown by the config's row. */
-  for (guint i = 0; i < self->configs->len; i++)
-    if (kvp_model_catalog_replaces (model->key) &&
-        g_strcmp0 (((KvpModelConfig *) self->configs->pdata[i])->model.key, model->key) == 0)
+  for (guint i = 0; kvp_model_catalog_replaces (model->key) && i < self->configs->len; i++)
+    if (g_strcmp0 (((KvpModelConfig *) self->configs->pdata[i])->model.key, model->key) == 0)
       return n_presets + i;
 
   return 0;
