@@ -530,7 +530,7 @@ run_simulation (GVariantDict    *options,
   if (workload == NULL)
     return NULL;
 
-  return kvp_simulation_new (workload, out_config, error);
+  return kvp_simulation_new (workload, out_config, NULL, error);
 }
 
 /* --simulate: the workload options are checked, the simulation run, and

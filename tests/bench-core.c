@@ -156,7 +156,7 @@ simulate_all (gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   KvpSimConfig config = { BLOCK_SIZE, SIM_BLOCKS, 2048, 0 };
-  g_autoptr(KvpSimulation) sim = kvp_simulation_new ((KvpWorkload *) data, &config, &error);
+  g_autoptr(KvpSimulation) sim = kvp_simulation_new ((KvpWorkload *) data, &config, NULL, &error);
 
   if (sim == NULL)
     g_error ("%s", error->message);
@@ -196,7 +196,7 @@ bench_simulation (void)
            "\"blocks\": %u, \"block_size\": %u, \"schemes\": 4, \"runs\": %u, \"median_ms\": %s}\n",
            SIM_REQUESTS, SIM_BLOCKS, BLOCK_SIZE, N_RUNS, format_double (buf, ms));
 
-  sim = kvp_simulation_new (workload, &config, &error);
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
   if (sim == NULL)
     g_error ("%s", error->message);
   ms = median_ms (snapshot_middle, sim);

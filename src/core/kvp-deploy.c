@@ -47,7 +47,9 @@ needs (GVariantDict  *options,
        gboolean       kv_memory_too,
        GError       **error)
 {
+  /* The simulation's scheduler takes the token budget on its own. */
   if (!g_variant_dict_contains (options, option) || g_variant_dict_contains (options, "gpu") ||
+      (g_str_equal (option, "max-num-batched-tokens") && g_variant_dict_contains (options, "simulate")) ||
       g_variant_dict_contains (options, "gpu-memory") ||
       (kv_memory_too && g_variant_dict_contains (options, "kv-cache-memory")))
     return FALSE;
@@ -431,10 +433,16 @@ kvp_deploy_get_sim_config (const KvpDeploy  *self,
       return FALSE;
     }
 
+  *out_config = (KvpSimConfig) { 0 };
   out_config->block_size = params->block_size;
   out_config->num_blocks = params->num_blocks;
   out_config->max_seq_len = (guint32) params->max_seq_len;
-  out_config->schemes = 0;
+  /* The scheduler's limits as vLLM picks them for the GPU; without one the
+   * simulation's own defaults (vLLM's for smaller GPUs). */
+  out_config->max_num_batched_tokens = (guint32) self->max_num_batched_tokens;
+  if (self->gpu != NULL || self->gpu_memory_bytes > 0)
+    out_config->max_num_seqs = (guint32) kvp_gpu_default_max_num_seqs (
+      self->gpu != NULL ? self->gpu->total_bytes : self->gpu_memory_bytes, self->gpu != NULL && self->gpu->is_a100);
 
   if (self->sizing != NULL)
     {
