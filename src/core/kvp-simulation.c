@@ -1211,6 +1211,32 @@ kvp_simulation_describe_workload (KvpSimulation *self)
 }
 
 char *
+kvp_simulation_describe_scheduler (KvpSimulation *self)
+{
+  const KvpSimConfig *config;
+  g_autofree char *chunk = NULL;
+  g_autofree char *time = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  config = &self->config;
+  chunk = config->long_prefill_token_threshold > 0
+          ? g_strdup_printf (_("prefill chunks of at most %u tokens"), config->long_prefill_token_threshold)
+          : g_strdup (_("chunked prefill"));
+  if (kvp_step_time_is_roofline (&config->step_time))
+    time = g_strdup (_("each step as long as the roofline model says"));
+  else
+    time = g_strdup_printf (_("each step %g ms"),
+                            (config->step_time.constant_ns > 0 ? config->step_time.constant_ns
+                                                               : KVP_STEP_TIME_DEFAULT_NS) / 1e6);
+
+  /* Translators: the token budget, the requests at once, how prefills are
+   * cut, how long a step lasts. */
+  return g_strdup_printf (_("Scheduler: vLLM v1’s, at most %u tokens a step and %u requests at once, %s; %s."),
+                          config->max_num_batched_tokens, config->max_num_seqs, chunk, time);
+}
+
+char *
 kvp_simulation_describe (KvpSimulation *self)
 {
   g_autofree char *workload = NULL;

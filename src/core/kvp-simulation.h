@@ -327,6 +327,8 @@ void            kvp_sim_csv_append_step     (GString             *csv,
                                              const KvpSimStep    *step);
 /* One line each on the workload and the pool, for above the table. */
 char           *kvp_simulation_describe     (KvpSimulation       *self);
+/* One line on the scheduler's limits and the step time. */
+char           *kvp_simulation_describe_scheduler (KvpSimulation *self);
 /* Only the first of those lines, for when the pool is described elsewhere. */
 char           *kvp_simulation_describe_workload (KvpSimulation  *self);
 /* kvp_simulation_to_csv () into path, atomically: a temporary file beside
