@@ -531,7 +531,12 @@ test_simulate_json (void)
     "token_states_percent", "reservation_percent", "internal_fragmentation_percent",
     "external_fragmentation_percent", "free_percent", "mean_batch_size", "max_batch_size",
     "finished_requests", "steps", "preemptions", "mean_wait_steps", "tokens_per_step",
+    "recomputed_tokens", "duration_s", "request_throughput", "output_token_throughput", "latency",
   };
+  static const char *latencies[] = {
+    "ttft_ms", "tpot_ms", "e2e_ms", "queue_ms", "normalized_latency_s_per_token",
+  };
+  static const char *stats[] = { "mean", "p50", "p90", "p99" };
   static const char *schemes[] = { "paged", "max", "pow2", "oracle" };
   g_auto(Run) run = { 0 };
   g_auto(Run) again = { 0 };
@@ -564,6 +569,20 @@ test_simulate_json (void)
         sum += json_object_get_double_member (scheme, fields[f]);
       g_assert_cmpfloat_with_epsilon (sum, 100.0, 1e-9);
       g_assert_cmpint (json_object_get_int_member (scheme, "finished_requests"), ==, 300);
+
+      for (guint l = 0; l < G_N_ELEMENTS (latencies); l++)
+        {
+          JsonObject *latency = json_object_get_object_member (json_object_get_object_member (scheme, "latency"),
+                                                               latencies[l]);
+
+          for (guint k = 0; k < G_N_ELEMENTS (stats); k++)
+            g_assert_cmpfloat (json_object_get_double_member (latency, stats[k]), >=, 0.0);
+          g_assert_cmpfloat (json_object_get_double_member (latency, "p50"), <=,
+                             json_object_get_double_member (latency, "p99"));
+        }
+      /* 300 requests over the run: the throughput is what took that long. */
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (scheme, "request_throughput") *
+                                      json_object_get_double_member (scheme, "duration_s"), 300.0, 1e-6);
     }
   g_assert_cmpfloat (json_object_get_double_member (scheme_of (root, "paged"), "token_states_percent"), >,
                      json_object_get_double_member (scheme_of (root, "oracle"), "token_states_percent"));
@@ -587,6 +606,58 @@ test_simulate_table (void)
   g_assert_nonnull (strstr (run.out, "\npow2 "));
   g_assert_null (strstr (run.out, "oracle"));
   g_assert_nonnull (strstr (run.out, " %"));
+  /* The latency table, named as vLLM's benchmark names it. */
+  g_assert_nonnull (strstr (run.out, "\nMean TTFT (ms) "));
+  g_assert_nonnull (strstr (run.out, "\nP99 TPOT (ms) "));
+  g_assert_nonnull (strstr (run.out, "\nRequest throughput (req/s) "));
+  g_assert_nonnull (strstr (run.out, "Scheduler: vLLM v1’s, at most 2048 tokens a step and 256 requests at once"));
+}
+
+/* Each scheduler option changes the run: none is accepted and ignored. */
+static void
+test_simulate_scheduler_options (void)
+{
+  static const char *variants[][4] = {
+    { "--max-num-batched-tokens", "65536", NULL },
+    { "--max-num-seqs", "8", NULL },
+    { "--long-prefill-token-threshold", "100", NULL },
+    { "--step-time", "25", NULL },
+  };
+  g_auto(Run) base = { 0 };
+
+  run_kvpage (&base, "--simulate", "--json", "--workload", "fixed:1000,20", "--requests", "60", NULL);
+  g_assert_cmpint (base.status, ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
+    {
+      g_auto(Run) run = { 0 };
+
+      run_kvpage (&run, "--simulate", "--json", "--workload", "fixed:1000,20", "--requests", "60",
+                  variants[i][0], variants[i][1], NULL);
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_cmpstr (run.out, !=, base.out);
+    }
+}
+
+/* A file's arrival column: the header says so, and names no seed. */
+static void
+test_simulate_file_arrivals (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "trace.csv", NULL);
+  g_auto(Run) run = { 0 };
+  g_auto(Run) json = { 0 };
+
+  g_assert_true (g_file_set_contents (path, "prompt_len,output_len,arrival\n10,5,0\n20,5,0.5\n", -1, NULL));
+  run_kvpage (&run, "--simulate", "--workload", path, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "2 requests, arrivals from the file;"));
+  g_assert_null (strstr (run.out, "seed"));
+  g_assert_null (strstr (run.out, "all arriving at once"));
+  run_kvpage (&json, "--simulate", "--json", "--workload", path, NULL);
+  g_assert_nonnull (strstr (json.out, "\"arrivals\" : \"file\""));
+
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 static void
@@ -610,9 +681,9 @@ test_simulate_csv (void)
   g_assert_cmpstr (run.out, ==, "");
   g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
   lines = g_strsplit (text, "\n", -1);
-  g_assert_cmpstr (lines[0], ==, "scheme,step,clock,running,waiting,finished,preemptions,"
+  g_assert_cmpstr (lines[0], ==, "scheme,step,clock,start_s,end_s,running,waiting,finished,preemptions,"
                    "token_states,reservation,internal_fragmentation,external_fragmentation,free");
-  g_assert_true (g_str_has_prefix (lines[1], "paged,0,0,"));
+  g_assert_true (g_str_has_prefix (lines[1], "paged,0,0,0.000000000,0.040000000,"));
 
   /* One row per step and scheme: as many as the JSON's steps. */
   run_kvpage (&json, "--simulate", "--workload", "fixed:100,50", "--requests", "40", "--blocks", "128",
@@ -655,7 +726,7 @@ test_simulate_bad_file (void)
 
 static const struct
 {
-  const char *args[12];
+  const char *args[14];
   const char *says[3];
 } simulate_bad_cases[] = {
   { { "--simulate", "--requests", "0" },            { "--requests", "1 to 1000000" } },
@@ -672,12 +743,27 @@ static const struct
   { { "--simulate", "--workload", "fixed:0,5" },    { "fixed:0,5" } },
   { { "--simulate", "--workload", "fixed:2000,100" }, { "fixed:2000,100", "2048" } },
   { { "--simulate", "--workload", "fixed:1000,100", "--blocks", "10" }, { "Request 1 ", "never", "10" } },
-  { { "--simulate", "--workload", "fixed:1,2000", "--requests", "10000", "--blocks", "2",
-      "--block-size", "1024", "--schemes", "max" },
-    { "max", "16777216 steps" } },
+  /* A picture records its steps, so a run too long to record is refused
+   * before it starts; --simulate keeps summaries and has no such limit. */
+  { { "--export", "x.png", "--view", "serving", "--workload", "fixed:1,40", "--requests", "1000000", "--blocks", "4",
+      "--max-seq-len", "48" },
+    { "max", "16777216 steps", "picture" } },
   { { "--simulate", "--export", "x.png" },          { "--simulate", "--export" } },
   { { "--json", "--requests", "5" },                { "--simulate" } },
   { { "--csv", "x.csv" },                           { "--simulate" } },
+  { { "--max-num-seqs", "8" },                      { "--max-num-seqs goes with --simulate" } },
+  { { "--step-time", "20" },                        { "--step-time goes with --simulate" } },
+  { { "--long-prefill-token-threshold", "64" },     { "--long-prefill-token-threshold goes with --simulate" } },
+  { { "--max-num-batched-tokens", "512" },          { "--max-num-batched-tokens", "--gpu KEY" } },
+  { { "--simulate", "--max-num-seqs", "0" },        { "--max-num-seqs", "“0”" } },
+  { { "--simulate", "--max-num-seqs", "lots" },     { "--max-num-seqs", "lots" } },
+  { { "--simulate", "--max-num-batched-tokens", "0" }, { "--max-num-batched-tokens", "“0”" } },
+  { { "--simulate", "--long-prefill-token-threshold", "0" }, { "--long-prefill-token-threshold", "“0”" } },
+  { { "--simulate", "--step-time", "0" },           { "--step-time", "“0”", "milliseconds" } },
+  { { "--simulate", "--step-time", "fast" },        { "--step-time", "fast" } },
+  { { "--simulate", "--step-time", "nan" },         { "--step-time", "nan" } },
+  { { "--simulate", "--step-time", "60001" },       { "--step-time", "60000" } },
+  { { "--simulate", "--no-async-scheduling" },      { "--no-async-scheduling", "--gpu KEY" } },
   /* --view and --step */
   { { "--export", "x.png", "--view", "table" },     { "--view", "table", "sequence or serving" } },
   { { "--export", "x.png", "--view", "serving", "--step", "-1" }, { "--step", "-1" } },
@@ -1190,6 +1276,8 @@ main (int   argc,
   g_test_add_func ("/cli/simulate/json", test_simulate_json);
   g_test_add_func ("/cli/simulate/table", test_simulate_table);
   g_test_add_func ("/cli/simulate/csv", test_simulate_csv);
+  g_test_add_func ("/cli/simulate/scheduler-options", test_simulate_scheduler_options);
+  g_test_add_func ("/cli/simulate/file-arrivals", test_simulate_file_arrivals);
   g_test_add_func ("/cli/simulate/bad-file", test_simulate_bad_file);
   g_test_add_func ("/cli/export/serving", test_export_serving);
   g_test_add_func ("/cli/simulate/vllm-pool", test_simulate_vllm_pool);
