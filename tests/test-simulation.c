@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include "kvp-error.h"
 #include "kvp-model.h"
 #include "kvp-simulation.h"
@@ -549,6 +551,54 @@ test_time_conventions (void)
   g_assert_cmpfloat_with_epsilon (stats->duration_s, 1.02, 1e-12);
 }
 
+/* The roofline: a decode step of an 8B model on an A100-40GB reads its
+ * 16 GB of weights at 80 % of 1,555 GB/s; a prefill of 2,048 tokens does
+ * 2 × 8e9 FLOPs a token at 60 % of 312 TFLOP/s. */
+static void
+test_roofline (void)
+{
+  KvpRooflineInput in = {
+    .params = 8e9, .active_params = 8e9, .bytes_per_param = 2, .kv_bytes_per_token = 131072,
+    .tensor_parallel = 1, .num_layers = 32, .num_heads = 32, .head_dim = 128, .hidden_size = 4096,
+    .flops_16bit = 312e12, .bandwidth = 1555e9, .link_bandwidth = 300e9,
+  };
+  KvpStepTime time;
+  KvpStepWork decode = { 1, 1000, 1000 };
+  KvpStepWork prefill = { 2048, 2048, 2048.0 * 1024.5 };
+  double weights_s = 16e9 / (1555e9 * 0.8);
+  double flops = 2 * 8e9 * 2048 + 4.0 * 32 * 32 * 128 * prefill.attn_pairs;
+
+  kvp_step_time_init_roofline (&time, &in);
+  g_assert_true (kvp_step_time_is_roofline (&time));
+  g_assert_cmpuint (kvp_step_time_ns (&time, &decode), ==,
+                    (guint64) llround ((weights_s + 1000 * 131072 / (1555e9 * 0.8) + 0.0005) * 1e9));
+  g_assert_cmpuint (kvp_step_time_ns (&time, &prefill), ==,
+                    (guint64) llround ((flops / (312e12 * 0.6) + 0.0005) * 1e9));
+
+  /* FP8 weights run at the FP8 peak, and are half the bytes. */
+  in.bytes_per_param = 1;
+  in.flops_8bit = 624e12;
+  kvp_step_time_init_roofline (&time, &in);
+  g_assert_cmpfloat (time.peak_flops, ==, 624e12 * 0.6);
+  g_assert_cmpfloat (time.weight_bytes, ==, 8e9);
+
+  /* Tensor parallelism halves the weights and adds the all-reduces. */
+  in.bytes_per_param = 2;
+  in.tensor_parallel = 2;
+  kvp_step_time_init_roofline (&time, &in);
+  g_assert_cmpfloat (time.weight_bytes, ==, 8e9);
+  g_assert_cmpfloat (time.flops_per_token, ==, 8e9);
+  g_assert_cmpfloat (time.allreduce_s_per_token, >, 0);
+  g_assert_cmpfloat (time.overhead_s, >, 0.0005);
+
+  /* MoE: FLOPs follow the active parameters, the bytes every expert. */
+  in.tensor_parallel = 1;
+  in.active_params = 2e9;
+  kvp_step_time_init_roofline (&time, &in);
+  g_assert_cmpfloat (time.flops_per_token, ==, 4e9);
+  g_assert_cmpfloat (time.weight_bytes, ==, 16e9);
+}
+
 /* Percentiles as numpy's default (linear interpolation). */
 static void
 test_percentiles (void)
@@ -790,6 +840,7 @@ main (int   argc,
   g_test_add_func ("/core/simulation/recompute-chunked", test_recompute_chunked);
   g_test_add_func ("/core/simulation/time-conventions", test_time_conventions);
   g_test_add_func ("/core/simulation/percentiles", test_percentiles);
+  g_test_add_func ("/core/simulation/roofline", test_roofline);
   g_test_add_func ("/core/simulation/summary-only", test_summary_only);
   g_test_add_func ("/core/simulation/cancel", test_cancel);
   g_test_add_func ("/core/simulation/deterministic", test_deterministic);

@@ -238,6 +238,17 @@ static const struct
   { "deepseek-v2-lite", 15.7e9 },
 };
 
+double
+kvp_deploy_get_preset_params (const char *key)
+{
+  g_return_val_if_fail (key != NULL, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (preset_params); i++)
+    if (g_str_equal (key, preset_params[i].key))
+      return preset_params[i].params;
+  return 0;
+}
+
 /* Weights on one GPU: the parameters × bytes per weight (bf16 for a preset),
  * split over the tensor-parallel group (vLLM shards the vocabulary too). */
 static gboolean

@@ -17,6 +17,8 @@
 #include "kvp-cli.h"
 #include "kvp-error.h"
 #include "kvp-file-writer.h"
+#include "kvp-format.h"
+#include "kvp-gpu-perf.h"
 #include "kvp-sim-command.h"
 
 /* Flushed to the file past this many bytes. */
@@ -59,6 +61,140 @@ parse_step_time (const char  *text,
   return TRUE;
 }
 
+/* A positive figure of --option in its unit, at most max. */
+static gboolean
+lookup_figure (GVariantDict  *options,
+               const char    *option,
+               double         max,
+               const char    *unit,
+               double        *out,
+               GError       **error)
+{
+  const char *text;
+  char *end = NULL;
+  double value;
+
+  if (!g_variant_dict_lookup (options, option, "&s", &text))
+    return TRUE;
+  value = g_ascii_strtod (text, &end);
+  if (end == text || *end != '\0' || !isfinite (value) || value <= 0 || value > max)
+    {
+      g_autofree char *quoted = kvp_quote (text);
+
+      /* Translators: the option, its value, the unit, the largest value. */
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("--%s “%s” is not valid: give %s, more than 0 and at most %g."),
+                   option, quoted, unit, max);
+      return FALSE;
+    }
+  *out = value;
+
+  return TRUE;
+}
+
+/* The GPU's peaks: a preset's datasheet figures, or the person's. */
+static gboolean
+get_gpu_peaks (GVariantDict      *options,
+               const KvpDeploy   *deploy,
+               KvpRooflineInput  *in,
+               GError           **error)
+{
+  const KvpGpuPerf *perf = deploy->gpu != NULL ? kvp_gpu_perf_lookup (deploy->gpu->key) : NULL;
+  double tflops = 0;
+  double gbps = 0;
+
+  if (perf != NULL)
+    {
+      in->flops_16bit = perf->flops_16bit;
+      in->flops_8bit = perf->flops_8bit;
+      in->bandwidth = perf->bandwidth;
+      in->link_bandwidth = perf->link_bandwidth;
+    }
+  if (!lookup_figure (options, "gpu-flops", 1e6, _("dense TFLOP/s"), &tflops, error) ||
+      !lookup_figure (options, "gpu-bandwidth", 1e6, _("GB/s"), &gbps, error))
+    return FALSE;
+  /* The person's figure is the peak at the weights' type, whatever it is. */
+  if (tflops > 0)
+    in->flops_16bit = in->flops_8bit = tflops * 1e12;
+  if (gbps > 0)
+    in->bandwidth = gbps * 1e9;
+
+  return TRUE;
+}
+
+/* With a GPU and no --step-time, each step lasts what the roofline says. */
+static gboolean
+apply_roofline (GVariantDict        *options,
+                const KvpDeploy     *deploy,
+                const KvpParams     *params,
+                KvpSimConfig        *config,
+                GError             **error)
+{
+  gboolean has_gpu = deploy->gpu != NULL || deploy->gpu_memory_bytes > 0;
+  gboolean peaks_given = g_variant_dict_contains (options, "gpu-flops") ||
+                         g_variant_dict_contains (options, "gpu-bandwidth");
+  const KvpModel *model = params->model;
+  KvpRooflineInput in = { 0 };
+  guint64 kv_bytes = 0;
+
+  if (peaks_given && !has_gpu)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--%s goes with a GPU: add --gpu KEY (see --list-gpus) or --gpu-memory SIZE."),
+                   g_variant_dict_contains (options, "gpu-flops") ? "gpu-flops" : "gpu-bandwidth");
+      return FALSE;
+    }
+  if (peaks_given && config->step_time.constant_ns > 0)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--step-time and --%s cannot go together: a step of constant length has no roofline."),
+                   g_variant_dict_contains (options, "gpu-flops") ? "gpu-flops" : "gpu-bandwidth");
+      return FALSE;
+    }
+  if (!has_gpu || config->step_time.constant_ns > 0)
+    return TRUE;
+
+  if (!get_gpu_peaks (options, deploy, &in, error))
+    return FALSE;
+  if (in.flops_16bit <= 0 || in.bandwidth <= 0)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The step-time model needs the GPU’s peaks: give both --gpu-flops TFLOPS and --gpu-bandwidth "
+                     "GB/s for a GPU of your own, or --step-time MS."));
+      return FALSE;
+    }
+
+  if (deploy->config != NULL)
+    {
+      in.params = deploy->config->num_params;
+      in.active_params = deploy->config->num_active_params;
+      in.bytes_per_param = deploy->config->weight_bytes_per_param;
+    }
+  else
+    {
+      in.params = in.active_params = kvp_deploy_get_preset_params (model->key);
+      in.bytes_per_param = 2.0;
+    }
+  if (in.params <= 0 || !kvp_model_bytes_per_token (model, params->dtype, &kv_bytes, error))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                     _("The step-time model needs the model’s parameters, which this preset does not give: use "
+                       "--config FILE, or --step-time MS."));
+      return FALSE;
+    }
+
+  in.weight_bytes = deploy->has_budget ? (double) deploy->budget.weights_bytes : 0;
+  in.kv_bytes_per_token = (double) kv_bytes;
+  in.tensor_parallel = MAX (deploy->tensor_parallel_size, 1);
+  in.num_layers = model->num_layers;
+  in.num_heads = model->num_attention_heads;
+  in.head_dim = kvp_model_get_head_dim (model);
+  in.hidden_size = model->hidden_size;
+  kvp_step_time_init_roofline (&config->step_time, &in);
+
+  return TRUE;
+}
+
 gboolean
 kvp_sim_command_get_config (GVariantDict     *options,
                             const KvpDeploy  *deploy,
@@ -92,7 +228,7 @@ kvp_sim_command_get_config (GVariantDict     *options,
       !parse_step_time (text, &out_config->step_time.constant_ns, error))
     return FALSE;
 
-  return TRUE;
+  return apply_roofline (options, deploy, params, out_config, error);
 }
 
 typedef struct

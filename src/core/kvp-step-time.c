@@ -39,3 +39,43 @@ kvp_step_time_ns (const KvpStepTime *self,
 
   return (guint64) MAX (llround (seconds * 1e9), 1);
 }
+
+void
+kvp_step_time_init_roofline (KvpStepTime            *self,
+                             const KvpRooflineInput *in)
+{
+  double tp;
+  double peak;
+
+  g_return_if_fail (self != NULL && in != NULL);
+  g_return_if_fail (in->tensor_parallel >= 1 && in->bandwidth > 0 && in->flops_16bit > 0);
+
+  tp = in->tensor_parallel;
+  /* The tensor cores run at the weights' type: FP8 weights at the FP8 peak
+   * where there is one, FP32 at TF32's half rate. */
+  if (in->bytes_per_param <= 1.0 && in->flops_8bit > 0)
+    peak = in->flops_8bit;
+  else if (in->bytes_per_param > 2.0)
+    peak = in->flops_16bit / 2;
+  else
+    peak = in->flops_16bit;
+
+  *self = (KvpStepTime) { 0 };
+  self->weight_bytes = in->weight_bytes > 0 ? in->weight_bytes : in->params * in->bytes_per_param / tp;
+  self->kv_bytes_per_token = in->kv_bytes_per_token;
+  /* A multiply-add is two FLOPs per parameter per token; attention's QKᵀ
+   * and PV two more per query head dimension, each. */
+  self->flops_per_token = 2.0 * in->active_params / tp;
+  self->attn_flops_per_pair = 4.0 * in->num_layers * in->num_heads * (double) in->head_dim / tp;
+  self->peak_flops = peak * KVP_STEP_TIME_COMPUTE_EFFICIENCY;
+  self->bandwidth = in->bandwidth * KVP_STEP_TIME_BANDWIDTH_EFFICIENCY;
+  self->overhead_s = KVP_STEP_TIME_OVERHEAD_S;
+  if (in->tensor_parallel > 1 && in->link_bandwidth > 0)
+    {
+      /* Two all-reduces of the hidden state per layer, a ring moving
+       * 2 (TP − 1) / TP of it over the link, in 16 bits. */
+      self->allreduce_s_per_token = 2.0 * in->num_layers * in->hidden_size * 2.0 * 2.0 * (tp - 1) / tp /
+                                    in->link_bandwidth;
+      self->overhead_s += 2.0 * in->num_layers * KVP_STEP_TIME_ALLREDUCE_S;
+    }
+}

@@ -42,6 +42,38 @@ typedef struct
   double  attn_pairs;
 } KvpStepWork;
 
+/* The roofline's derating, calibrated against published vLLM measurements
+ * (see the README): the share of the datasheet peak a step reaches. */
+#define KVP_STEP_TIME_COMPUTE_EFFICIENCY   0.6
+#define KVP_STEP_TIME_BANDWIDTH_EFFICIENCY 0.8
+/* Scheduling, kernel launches and sampling, per step. */
+#define KVP_STEP_TIME_OVERHEAD_S           0.0005
+/* One all-reduce's latency; tensor parallelism runs two per layer. */
+#define KVP_STEP_TIME_ALLREDUCE_S          0.00001
+
+/* What the roofline is built from: the model, split over the GPUs, and the
+ * GPU's datasheet peaks. */
+typedef struct
+{
+  double params;            /* the whole model's parameters */
+  double active_params;     /* those a token passes through (MoE) */
+  double bytes_per_param;   /* the weights' type: 2 for BF16, 1 for FP8 */
+  double weight_bytes;      /* one GPU's weights; 0: params × bytes / TP */
+  double kv_bytes_per_token;/* one GPU's KV of one token, all layers */
+  guint  tensor_parallel;
+  guint  num_layers;
+  guint  num_heads;         /* query heads of the whole model */
+  guint  head_dim;
+  guint  hidden_size;
+  double flops_16bit;       /* the GPU's dense FP16/BF16 tensor peak */
+  double flops_8bit;        /* its FP8 peak, 0 without */
+  double bandwidth;         /* its memory's bytes/s */
+  double link_bandwidth;    /* GPU to GPU, one way, bytes/s */
+} KvpRooflineInput;
+
+/* Fills self with the roofline of input, derated as above. */
+void     kvp_step_time_init_roofline (KvpStepTime            *self,
+                                      const KvpRooflineInput *input);
 gboolean kvp_step_time_is_roofline (const KvpStepTime *self);
 /* Nanoseconds, at least 1. */
 guint64  kvp_step_time_ns          (const KvpStepTime *self,
