@@ -20,6 +20,7 @@
 #include "kvp-format.h"
 #include "kvp-gpu-perf.h"
 #include "kvp-sim-command.h"
+#include "kvp-sweep.h"
 
 /* Flushed to the file past this many bytes. */
 #define CSV_CHUNK (1u << 20)
@@ -462,6 +463,73 @@ run_one (GVariantDict       *options,
   return EXIT_SUCCESS;
 }
 
+KvpSweep *
+kvp_sim_command_sweep (GVariantDict        *options,
+                       KvpWorkloadOptions  *wopts,
+                       const KvpSimConfig  *config,
+                       GError             **error)
+{
+  g_autoptr(GArray) rates = NULL;
+  double limit = KVP_SWEEP_DEFAULT_MAX_NORMALIZED_LATENCY;
+  const char *text = NULL;
+
+  g_return_val_if_fail (options != NULL && wopts != NULL && config != NULL, NULL);
+
+  if (!g_variant_dict_lookup (options, "request-rate", "&s", &text) || !kvp_sweep_is_sweep (text))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("A capacity is found over a sweep of rates: give --request-rate START:STOP:STEP or a list "
+                     "such as 1,2,4."));
+      return NULL;
+    }
+  rates = kvp_sweep_parse_rates (text, error);
+  if (rates == NULL ||
+      !lookup_figure (options, "max-normalized-latency", 1e6, _("seconds per output token"), &limit, error))
+    return NULL;
+
+  return kvp_sweep_new (wopts, config, (const double *) (gpointer) rates->data, rates->len, limit, error);
+}
+
+static int
+run_sweep (GVariantDict       *options,
+           KvpWorkloadOptions *wopts,
+           const KvpSimConfig *config,
+           gboolean            json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpSweep) sweep = NULL;
+
+  if (g_variant_dict_contains (options, "csv"))
+    {
+      kvp_cli_printerr (_("--csv writes the steps of one run, and a sweep is many: give one --request-rate."));
+      return KVP_EXIT_USAGE;
+    }
+
+  sweep = kvp_sim_command_sweep (options, wopts, config, &error);
+  if (sweep == NULL)
+    return kvp_cli_fail (error);
+
+  if (json)
+    {
+      g_autoptr(JsonNode) root = kvp_sweep_to_json (sweep);
+      g_autofree char *out = json_to_string (root, TRUE);
+
+      g_print ("%s\n", out);
+    }
+  else
+    {
+      g_autofree char *description = kvp_sweep_describe (sweep);
+      g_autoptr(GPtrArray) cells = NULL;
+      guint n_columns;
+
+      cells = kvp_sweep_get_table (sweep, &n_columns);
+      g_print ("%s\n\n", description);
+      print_cells (cells, n_columns, 1);
+    }
+
+  return EXIT_SUCCESS;
+}
+
 int
 kvp_sim_command_run (GVariantDict     *options,
                      const KvpDeploy  *deploy,
@@ -471,6 +539,7 @@ kvp_sim_command_run (GVariantDict     *options,
   g_autoptr(GError) error = NULL;
   KvpWorkloadOptions wopts;
   KvpSimConfig config;
+  const char *text;
 
   g_return_val_if_fail (options != NULL && deploy != NULL && params != NULL, KVP_EXIT_FAILURE);
 
@@ -479,6 +548,9 @@ kvp_sim_command_run (GVariantDict     *options,
   /* The command line keeps summaries: its memory stays with the requests
    * in flight, however long the run. */
   config.summary_only = TRUE;
+
+  if (g_variant_dict_lookup (options, "request-rate", "&s", &text) && kvp_sweep_is_sweep (text))
+    return run_sweep (options, &wopts, &config, json);
 
   if (g_variant_dict_contains (options, "max-normalized-latency"))
     {

@@ -9,6 +9,7 @@
 
 #include "kvp-deploy.h"
 #include "kvp-simulation.h"
+#include "kvp-sweep.h"
 #include "kvp-workload.h"
 
 G_BEGIN_DECLS
@@ -36,6 +37,13 @@ gboolean kvp_sim_command_prepare    (GVariantDict        *options,
                                      guint                schemes,
                                      KvpWorkloadOptions  *out_workload,
                                      KvpSimConfig        *out_config,
+                                     GError             **error);
+/* The sweep --request-rate names (START:STOP:STEP or a list), with
+ * --max-normalized-latency's limit: KVP_ERROR_INVALID when the rate is not a
+ * sweep or a value is wrong. */
+KvpSweep *kvp_sim_command_sweep     (GVariantDict        *options,
+                                     KvpWorkloadOptions  *wopts,
+                                     const KvpSimConfig  *config,
                                      GError             **error);
 /* kvpage --simulate: tables on stdout, or --json, and/or --csv.  Returns the
  * exit status, having said on stderr what went wrong. */
