@@ -669,6 +669,63 @@ test_simulate_roofline (void)
   g_assert_nonnull (strstr (custom.out, "\"step_time\" : \"roofline\""));
 }
 
+/* A sweep: one run per rate, the same figures as each rate run alone (the
+ * rates run at once on the cores), and the capacity within the limit. */
+static void
+test_simulate_sweep (void)
+{
+  static const char *rates[] = { "1", "2", "12" };
+  g_auto(Run) sweep = { 0 };
+  g_auto(Run) table = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  JsonArray *points;
+  JsonObject *capacity;
+
+  run_kvpage (&sweep, "--simulate", "--json", "--workload", "fixed:200,100", "--requests", "200", "--blocks", "128",
+              "--request-rate", "1,2,12", NULL);
+  g_assert_cmpint (sweep.status, ==, 0);
+  root = parse_object (parser, sweep.out);
+  points = json_object_get_array_member (root, "sweep");
+  g_assert_cmpuint (json_array_get_length (points), ==, 3);
+  g_assert_cmpfloat (json_object_get_double_member (root, "max_normalized_latency"), ==, 0.2);
+
+  for (guint i = 0; i < G_N_ELEMENTS (rates); i++)
+    {
+      g_auto(Run) alone = { 0 };
+      g_autoptr(JsonParser) alone_parser = json_parser_new ();
+      JsonObject *point = json_array_get_object_element (points, i);
+      g_autoptr(JsonGenerator) generator = json_generator_new ();
+      g_autofree char *a = NULL;
+      g_autofree char *b = NULL;
+
+      g_assert_cmpfloat (json_object_get_double_member (point, "request_rate"), ==, g_ascii_strtod (rates[i], NULL));
+      run_kvpage (&alone, "--simulate", "--json", "--workload", "fixed:200,100", "--requests", "200", "--blocks", "128",
+                  "--request-rate", rates[i], NULL);
+      json_generator_set_root (generator, json_object_get_member (point, "schemes"));
+      a = json_generator_to_data (generator, NULL);
+      json_generator_set_root (generator, json_object_get_member (parse_object (alone_parser, alone.out), "schemes"));
+      b = json_generator_to_data (generator, NULL);
+      g_assert_cmpstr (a, ==, b);
+    }
+
+  /* 2,048 slots: Max holds one 2,048-slot reservation, never within
+   * 0.2 s/token; a 300-token request's exact reservation (512 with the
+   * buddy's round-up) four; the paged pool six or seven. */
+  capacity = json_object_get_object_member (root, "capacity");
+  g_assert_cmpuint (json_object_get_size (capacity), ==, 4);
+  g_assert_true (json_object_get_null_member (capacity, "max"));
+  g_assert_cmpfloat (json_object_get_double_member (capacity, "oracle"), ==, 1.0);
+  g_assert_cmpfloat (json_object_get_double_member (capacity, "paged"), ==, 2.0);
+
+  run_kvpage (&table, "--simulate", "--workload", "fixed:200,100", "--requests", "200", "--blocks", "128",
+              "--request-rate", "2:12:5", NULL);
+  g_assert_cmpint (table.status, ==, 0);
+  g_assert_nonnull (strstr (table.out, "REQUEST RATE (req/s)"));
+  g_assert_nonnull (strstr (table.out, "\n7 "));
+  g_assert_nonnull (strstr (table.out, "\nCapacity (req/s) "));
+}
+
 /* A file's arrival column: the header says so, and names no seed. */
 static void
 test_simulate_file_arrivals (void)
@@ -796,6 +853,17 @@ static const struct
   { { "--simulate", "--step-time", "60001" },       { "--step-time", "60000" } },
   { { "--simulate", "--no-async-scheduling" },      { "--no-async-scheduling", "--gpu KEY" } },
   { { "--gpu-flops", "100", "--gpu", "l4" },         { "--gpu-flops goes with --simulate" } },
+  { { "--max-normalized-latency", "1" },            { "--max-normalized-latency goes with --simulate" } },
+  { { "--simulate", "--max-normalized-latency", "1" }, { "--max-normalized-latency", "--request-rate START:STOP:STEP" } },
+  { { "--simulate", "--request-rate", "1:4", },     { "“1:4”", "START:STOP:STEP" } },
+  { { "--simulate", "--request-rate", "4:1:1", },   { "“4:1:1”", "STOP at least START" } },
+  { { "--simulate", "--request-rate", "1:2:0", },   { "“1:2:0”", "STEP more than 0" } },
+  { { "--simulate", "--request-rate", "0.001:100:0.001" }, { "more than 1000 rates" } },
+  { { "--simulate", "--request-rate", "2,1" },       { "“2,1”", "lowest up" } },
+  { { "--simulate", "--request-rate", "1,x" },       { "“1,x”", "commas" } },
+  { { "--simulate", "--request-rate", "0,1" },       { "“0,1”", "from 0.001" } },
+  { { "--simulate", "--request-rate", "1,2", "--max-normalized-latency", "0" }, { "--max-normalized-latency", "“0”" } },
+  { { "--simulate", "--request-rate", "1,2", "--csv", "x.csv" }, { "--csv", "sweep" } },
   { { "--simulate", "--gpu-flops", "100" },          { "--gpu-flops", "--gpu KEY" } },
   { { "--simulate", "--gpu-bandwidth", "900", "--kv-cache-memory", "1GiB" }, { "--gpu-bandwidth", "--gpu KEY" } },
   { { "--simulate", "--gpu", "l4", "--gpu-flops", "0" }, { "--gpu-flops", "“0”", "TFLOP/s" } },
@@ -1317,6 +1385,7 @@ main (int   argc,
   g_test_add_func ("/cli/simulate/scheduler-options", test_simulate_scheduler_options);
   g_test_add_func ("/cli/simulate/file-arrivals", test_simulate_file_arrivals);
   g_test_add_func ("/cli/simulate/roofline", test_simulate_roofline);
+  g_test_add_func ("/cli/simulate/sweep", test_simulate_sweep);
   g_test_add_func ("/cli/simulate/bad-file", test_simulate_bad_file);
   g_test_add_func ("/cli/export/serving", test_export_serving);
   g_test_add_func ("/cli/simulate/vllm-pool", test_simulate_vllm_pool);
