@@ -92,7 +92,7 @@ static const GOptionEntry option_entries[] = {
   { "theme", 't', 0, G_OPTION_ARG_STRING, NULL,
     N_("Colours of the exported picture: light or dark (default light)"), N_("THEME") },
   { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("With --export: sequence (one sequence, the default) or serving (a simulated workload at --step)"), N_("VIEW") },
+    N_("With --export: sequence (one sequence, the default), serving (a simulated workload at --step) or capacity (a sweep of --request-rate)"), N_("VIEW") },
   { "step", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --view serving: the step of the run to draw (default 0)"), N_("K") },
   { "simulate", 0, 0, G_OPTION_ARG_NONE, NULL,
@@ -370,6 +370,41 @@ static KvpSimulation *run_simulation (GVariantDict    *options,
                                      KvpSimConfig    *out_config,
                                      GError         **error);
 
+/* --export FILE --view capacity: the sweep's capacity picture. */
+static int
+export_capacity (GVariantDict    *options,
+                 const KvpParams *params,
+                 const char      *path,
+                 KvpThemeVariant  variant,
+                 int              width,
+                 int              height,
+                 int              scale)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpSweep) sweep = NULL;
+  KvpWorkloadOptions wopts;
+  KvpSimConfig config;
+
+  if (g_variant_dict_contains (options, "step"))
+    {
+      kvp_cli_printerr (_("--step goes with --view serving."));
+      return EXIT_USAGE;
+    }
+  if (!kvp_sim_command_prepare (options, &deploy, params, 0, &wopts, &config, &error) ||
+      (sweep = kvp_sim_command_sweep (options, &wopts, &config, &error)) == NULL)
+    {
+      kvp_cli_printerr (error->message);
+      return exit_status_for (error);
+    }
+  if (!kvp_export_write_capacity (sweep, kvp_theme_get (variant), path, width, height, scale, &error))
+    {
+      kvp_cli_printerr (error->message);
+      return EXIT_FAILURE;
+    }
+
+  return EXIT_SUCCESS;
+}
+
 /* --export with --view: the serving view's picture, or -1 for the sequence
  * view's. */
 static int
@@ -398,10 +433,13 @@ export_serving (GVariantDict    *options,
       kvp_cli_printerr (_("--step goes with --view serving."));
       return EXIT_USAGE;
     }
+  if (g_strcmp0 (text, "capacity") == 0)
+    return export_capacity (options, params, path, variant, width, height, scale);
   if (g_strcmp0 (text, "serving") != 0)
     {
       g_autofree char *quoted = kvp_quote (text);
-      g_autofree char *message = g_strdup_printf (_("--view “%s” is not valid: use sequence or serving."), quoted);
+      g_autofree char *message = g_strdup_printf (_("--view “%s” is not valid: use sequence, serving or capacity."),
+                                                  quoted);
 
       kvp_cli_printerr (message);
       return EXIT_USAGE;
@@ -413,6 +451,12 @@ export_serving (GVariantDict    *options,
        !kvp_scheme_mask_parse (text, &mask, &error)))
     {
       kvp_cli_printerr (error->message);
+      return EXIT_USAGE;
+    }
+
+  if (g_variant_dict_contains (options, "max-normalized-latency"))
+    {
+      kvp_cli_printerr (_("--max-normalized-latency goes with --view capacity and a sweep of rates."));
       return EXIT_USAGE;
     }
 
@@ -610,7 +654,8 @@ handle_local_options_cb (GApplication *app,
     {
       /* --view serving simulates too; --view sequence does not. */
       const char *view = NULL;
-      gboolean serving = g_variant_dict_lookup (options, "view", "&s", &view) && g_strcmp0 (view, "serving") == 0;
+      gboolean serving = g_variant_dict_lookup (options, "view", "&s", &view) &&
+                         (g_strcmp0 (view, "serving") == 0 || g_strcmp0 (view, "capacity") == 0);
       guint n_simulate;
       const char * const *simulate_options = kvp_sim_command_get_options (&n_simulate);
 

@@ -726,6 +726,46 @@ test_simulate_sweep (void)
   g_assert_nonnull (strstr (table.out, "\nCapacity (req/s) "));
 }
 
+/* --export --view capacity draws the sweep: a PNG, an SVG naming each
+ * scheme's capacity; no file without a sweep. */
+static void
+test_export_capacity (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (dir, "capacity.png", NULL);
+  g_autofree char *svg = g_build_filename (dir, "capacity.svg", NULL);
+  g_autofree char *none = g_build_filename (dir, "none.png", NULL);
+  g_autofree char *text = NULL;
+  gsize length;
+  g_auto(Run) run = { 0 };
+  g_auto(Run) vector = { 0 };
+  g_auto(Run) bad = { 0 };
+
+  run_kvpage (&run, "--export", png, "--view", "capacity", "--workload", "fixed:200,100", "--requests", "200",
+              "--blocks", "128", "--request-rate", "1,2,12", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_true (g_file_get_contents (png, &text, &length, NULL));
+  g_assert_cmpuint (length, >, 8);
+  g_assert_cmpint (memcmp (text, "\x89PNG", 4), ==, 0);
+  g_clear_pointer (&text, g_free);
+
+  run_kvpage (&vector, "--export", svg, "--view", "capacity", "--workload", "fixed:200,100", "--requests", "200",
+              "--blocks", "128", "--request-rate", "1,2,12", "--schemes", "paged,max", NULL);
+  g_assert_cmpint (vector.status, ==, 0);
+  g_assert_true (g_file_get_contents (svg, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "<svg"));
+
+  run_kvpage (&bad, "--export", none, "--view", "capacity", "--request-rate", "2", NULL);
+  g_assert_cmpint (bad.status, ==, 2);
+  g_assert_nonnull (strstr (bad.err, "START:STOP:STEP"));
+  g_assert_false (g_file_test (none, G_FILE_TEST_EXISTS));
+
+  g_unlink (png);
+  g_unlink (svg);
+  g_rmdir (dir);
+}
+
 /* A file's arrival column: the header says so, and names no seed. */
 static void
 test_simulate_file_arrivals (void)
@@ -864,6 +904,9 @@ static const struct
   { { "--simulate", "--request-rate", "0,1" },       { "“0,1”", "from 0.001" } },
   { { "--simulate", "--request-rate", "1,2", "--max-normalized-latency", "0" }, { "--max-normalized-latency", "“0”" } },
   { { "--simulate", "--request-rate", "1,2", "--csv", "x.csv" }, { "--csv", "sweep" } },
+  { { "--export", "x.png", "--view", "capacity", "--request-rate", "1,2", "--step", "3" }, { "--step", "--view serving" } },
+  { { "--export", "x.png", "--view", "serving", "--max-normalized-latency", "1" }, { "--max-normalized-latency", "--view capacity" } },
+  { { "--export", "x.png", "--view", "capacity" },  { "--request-rate START:STOP:STEP" } },
   { { "--simulate", "--gpu-flops", "100" },          { "--gpu-flops", "--gpu KEY" } },
   { { "--simulate", "--gpu-bandwidth", "900", "--kv-cache-memory", "1GiB" }, { "--gpu-bandwidth", "--gpu KEY" } },
   { { "--simulate", "--gpu", "l4", "--gpu-flops", "0" }, { "--gpu-flops", "“0”", "TFLOP/s" } },
@@ -871,7 +914,7 @@ static const struct
   { { "--simulate", "--gpu", "l4", "--gpu-flops", "100", "--step-time", "5" }, { "--step-time", "--gpu-flops" } },
   { { "--simulate", "--gpu-memory", "24GiB", "--gpu-flops", "100" }, { "--gpu-flops", "--gpu-bandwidth", "--step-time" } },
   /* --view and --step */
-  { { "--export", "x.png", "--view", "table" },     { "--view", "table", "sequence or serving" } },
+  { { "--export", "x.png", "--view", "table" },     { "--view", "table", "sequence, serving or capacity" } },
   { { "--export", "x.png", "--view", "serving", "--step", "-1" }, { "--step", "-1" } },
   { { "--export", "x.png", "--view", "serving", "--step", "999999", "--workload", "fixed:4,4", "--requests", "3" },
     { "--step 999999", "past the end", "4 steps, 0 to 3" } },
@@ -1386,6 +1429,7 @@ main (int   argc,
   g_test_add_func ("/cli/simulate/file-arrivals", test_simulate_file_arrivals);
   g_test_add_func ("/cli/simulate/roofline", test_simulate_roofline);
   g_test_add_func ("/cli/simulate/sweep", test_simulate_sweep);
+  g_test_add_func ("/cli/simulate/export-capacity", test_export_capacity);
   g_test_add_func ("/cli/simulate/bad-file", test_simulate_bad_file);
   g_test_add_func ("/cli/export/serving", test_export_serving);
   g_test_add_func ("/cli/simulate/vllm-pool", test_simulate_vllm_pool);
