@@ -553,8 +553,9 @@ check_record (const Sched  *s,
     return TRUE;
 
   g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-               _("The %s scheme runs for more than %u steps, too long to record for a picture: use fewer or shorter "
-                 "requests, or a larger pool."),
+               _("The %s scheme would run for more than %u steps, too many to record for a picture: use fewer "
+                 "--requests or a larger pool (--blocks, --kv-cache-memory); --simulate keeps no steps and has "
+                 "no such limit."),
                kvp_scheme_to_string (s->run->scheme), KVP_SIMULATION_MAX_STEPS);
   return FALSE;
 }
