@@ -766,6 +766,27 @@ test_export_capacity (void)
   g_rmdir (dir);
 }
 
+/* A million requests run through all four schemes: the command line keeps
+ * summaries, so no step limit stands in the way. */
+static void
+test_simulate_million (void)
+{
+  static const char *schemes[] = { "paged", "max", "pow2", "oracle" };
+  g_auto(Run) run = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+
+  run_kvpage (&run, "--simulate", "--json", "--workload", "fixed:1,1", "--requests", "1000000", "--blocks", "64",
+              "--block-size", "1", "--max-seq-len", "2", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  root = parse_object (parser, run.out);
+  for (guint s = 0; s < G_N_ELEMENTS (schemes); s++)
+    g_assert_cmpint (json_object_get_int_member (scheme_of (root, schemes[s]), "finished_requests"), ==, 1000000);
+  /* 64 one-slot blocks, two slots a request, each done in one step (the
+   * prefill emits its only token): the paged pool runs 32 at a time. */
+  g_assert_cmpint (json_object_get_int_member (scheme_of (root, "paged"), "steps"), ==, 1000000 / 32);
+}
+
 /* A file's arrival column: the header says so, and names no seed. */
 static void
 test_simulate_file_arrivals (void)
@@ -1429,6 +1450,7 @@ main (int   argc,
   g_test_add_func ("/cli/simulate/file-arrivals", test_simulate_file_arrivals);
   g_test_add_func ("/cli/simulate/roofline", test_simulate_roofline);
   g_test_add_func ("/cli/simulate/sweep", test_simulate_sweep);
+  g_test_add_func ("/cli/simulate/million", test_simulate_million);
   g_test_add_func ("/cli/simulate/export-capacity", test_export_capacity);
   g_test_add_func ("/cli/simulate/bad-file", test_simulate_bad_file);
   g_test_add_func ("/cli/export/serving", test_export_serving);

@@ -95,12 +95,13 @@ kvp_paged_cache_allocate_slots (KvpPagedCache *self,
   g_return_val_if_fail (self != NULL && request < self->n_requests, FALSE);
 
   e = &self->entries[request];
-  needed = kvp_paged_cache_blocks_needed (self, request, e->length + n_new);
-  if (needed == 0)
+  /* Most calls are a decode token inside the last block. */
+  if (e->length + n_new <= (guint64) e->n_blocks * self->block_size)
     {
       e->length += n_new;
       return TRUE;
     }
+  needed = kvp_paged_cache_blocks_needed (self, request, e->length + n_new);
   if (needed > kvp_block_pool_get_num_free (self->pool))
     return FALSE;
 

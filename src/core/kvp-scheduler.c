@@ -238,7 +238,9 @@ schedule_running (Sched *s)
             }
           if (self_preempted)
             break;
-          note_blocks (s, id);
+          /* The cap follows the blocks, which change at a block's end. */
+          if (s->new_blocks->len > 0)
+            note_blocks (s, id);
         }
 
       apply_chunk (s, id, n, slots, emits);
