@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <sys/resource.h>
 
 #include "kvp-error.h"
 #include "kvp-model.h"
@@ -645,6 +646,37 @@ test_summary_only (void)
   g_assert_cmpstr (a, ==, b);
 }
 
+/* A summary keeps no steps: four million steps of Max (one 2,048-token
+ * reservation at a time) leave the peak memory where it was, where
+ * recording them would take 320 MB. */
+static void
+test_summary_memory (void)
+{
+  static const guint32 lengths[][2] = { { 1, 2000 } };
+  g_autoptr(GError) error = NULL;
+  g_autofree KvpRequest *requests = g_new0 (KvpRequest, 2000);
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  KvpSimConfig config = { 16, 128, 2048, 1u << KVP_SCHEME_MAX };
+  struct rusage before, after;
+
+  for (guint i = 0; i < 2000; i++)
+    {
+      requests[i].prompt_len = lengths[0][0];
+      requests[i].output_len = lengths[0][1];
+    }
+  workload = kvp_workload_new_from_requests (requests, 2000, 2048, &error);
+  g_assert_no_error (error);
+  config.summary_only = TRUE;
+
+  getrusage (RUSAGE_SELF, &before);
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
+  getrusage (RUSAGE_SELF, &after);
+  g_assert_no_error (error);
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_MAX)->steps, ==, 2000 * 2000);
+  g_assert_cmpint (after.ru_maxrss - before.ru_maxrss, <, 16 * 1024);
+}
+
 static void
 cancel_at_step (KvpScheme         scheme,
                 guint64           index,
@@ -842,6 +874,7 @@ main (int   argc,
   g_test_add_func ("/core/simulation/percentiles", test_percentiles);
   g_test_add_func ("/core/simulation/roofline", test_roofline);
   g_test_add_func ("/core/simulation/summary-only", test_summary_only);
+  g_test_add_func ("/core/simulation/summary-memory", test_summary_memory);
   g_test_add_func ("/core/simulation/cancel", test_cancel);
   g_test_add_func ("/core/simulation/deterministic", test_deterministic);
   g_test_add_func ("/core/simulation/never-fits", test_never_fits);

@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -159,13 +160,22 @@ run_point (KvpSweep *self,
   if (i == 0)
     {
       g_autoptr(JsonNode) root = kvp_simulation_to_json (sim);
+      g_autofree char *source = g_filename_display_name (kvp_workload_get_source (workload));
       JsonObject *workload_object = json_object_get_object_member (json_node_get_object (root), "workload");
 
       /* Each point has its own rate: the sweep lists them. */
       json_object_remove_member (workload_object, "request_rate");
       json_object_remove_member (workload_object, "arrivals");
       self->workload = json_node_copy (json_object_get_member (json_node_get_object (root), "workload"));
-      self->description = kvp_simulation_describe_workload (sim);
+      /* Translators: a sweep's workload: its source, requests, seed and
+       * mean lengths (each rate draws its own arrivals). */
+      self->description = g_strdup_printf (_("Workload %s: %u requests, seed %" PRIu64
+                                             "; mean prompt %.1f, mean output %.1f tokens."),
+                                           source,
+                                           (guint) json_object_get_int_member (workload_object, "requests"),
+                                           kvp_workload_get_seed (workload),
+                                           kvp_workload_get_mean_prompt (workload),
+                                           kvp_workload_get_mean_output (workload));
       self->scheduler = kvp_simulation_describe_scheduler (sim);
     }
 }
