@@ -766,6 +766,23 @@ test_export_capacity (void)
   g_rmdir (dir);
 }
 
+/* --view serving simulates with the scheduler's options too: a budget of
+ * 100 tokens prefills four 1,000-token prompts over 40 steps. */
+static void
+test_export_serving_budget (void)
+{
+  g_auto(Run) small = { 0 };
+  g_auto(Run) seqs = { 0 };
+
+  run_kvpage (&small, "--export", "x.png", "--view", "serving", "--workload", "fixed:1000,2", "--requests", "4",
+              "--max-num-batched-tokens", "100", "--step", "100000", NULL);
+  g_assert_cmpint (small.status, ==, 2);
+  g_assert_nonnull (strstr (small.err, "this run has 42 steps"));
+  run_kvpage (&seqs, "--export", "x.png", "--view", "serving", "--workload", "fixed:10,2", "--requests", "4",
+              "--max-num-seqs", "1", "--step", "100000", NULL);
+  g_assert_nonnull (strstr (seqs.err, "this run has 8 steps"));
+}
+
 /* A million requests run through all four schemes: the command line keeps
  * summaries, so no step limit stands in the way. */
 static void
@@ -1451,6 +1468,7 @@ main (int   argc,
   g_test_add_func ("/cli/simulate/roofline", test_simulate_roofline);
   g_test_add_func ("/cli/simulate/sweep", test_simulate_sweep);
   g_test_add_func ("/cli/simulate/million", test_simulate_million);
+  g_test_add_func ("/cli/simulate/export-serving-budget", test_export_serving_budget);
   g_test_add_func ("/cli/simulate/export-capacity", test_export_capacity);
   g_test_add_func ("/cli/simulate/bad-file", test_simulate_bad_file);
   g_test_add_func ("/cli/export/serving", test_export_serving);

@@ -39,6 +39,17 @@ both (GVariantDict  *options,
   return TRUE;
 }
 
+/* --simulate, or an export of a simulation's picture. */
+static gboolean
+simulates (GVariantDict *options)
+{
+  const char *view = NULL;
+
+  return g_variant_dict_contains (options, "simulate") ||
+         (g_variant_dict_lookup (options, "view", "&s", &view) &&
+          (g_str_equal (view, "serving") || g_str_equal (view, "capacity")));
+}
+
 /* --option given without what it goes with: a GPU, or (when kv_memory_too)
  * also --kv-cache-memory; without them its value would be lost. */
 static gboolean
@@ -49,7 +60,7 @@ needs (GVariantDict  *options,
 {
   /* The simulation's scheduler takes the token budget on its own. */
   if (!g_variant_dict_contains (options, option) || g_variant_dict_contains (options, "gpu") ||
-      (g_str_equal (option, "max-num-batched-tokens") && g_variant_dict_contains (options, "simulate")) ||
+      (g_str_equal (option, "max-num-batched-tokens") && simulates (options)) ||
       g_variant_dict_contains (options, "gpu-memory") ||
       (kv_memory_too && g_variant_dict_contains (options, "kv-cache-memory")))
     return FALSE;
