@@ -593,12 +593,25 @@ test_roofline (void)
   g_assert_cmpfloat (time.allreduce_s_per_token, >, 0);
   g_assert_cmpfloat (time.overhead_s, >, 0.0005);
 
-  /* MoE: FLOPs follow the active parameters, the bytes every expert. */
+  /* MoE: FLOPs follow the active parameters; a step reads the experts its
+   * tokens route to — of 7e9 routed parameters a token uses 1e9 (k/E =
+   * 1/7), so one token reads 2 GB besides the 2 GB of dense weights, and
+   * a large batch all 16 GB. */
   in.tensor_parallel = 1;
   in.active_params = 2e9;
+  in.routed_params = 7e9;
   kvp_step_time_init_roofline (&time, &in);
   g_assert_cmpfloat (time.flops_per_token, ==, 4e9);
-  g_assert_cmpfloat (time.weight_bytes, ==, 16e9);
+  g_assert_cmpfloat_with_epsilon (time.weight_bytes, 2e9, 1);
+  g_assert_cmpfloat_with_epsilon (time.expert_bytes, 14e9, 1);
+  g_assert_cmpfloat_with_epsilon (time.expert_share, 1.0 / 7, 1e-12);
+  {
+    KvpStepWork one = { 1, 0, 0 };
+    KvpStepWork many = { 2048, 0, 0 };
+
+    g_assert_cmpuint (kvp_step_time_ns (&time, &one), ==, (guint64) llround ((4e9 / (1555e9 * 0.8) + 0.0005) * 1e9));
+    g_assert_cmpfloat (kvp_step_time_ns (&time, &many) / 1e9, >=, 16e9 / (1555e9 * 0.8));
+  }
 }
 
 /* The paged cache's four calls: slots within a block take none, a refusal

@@ -168,6 +168,7 @@ apply_roofline (GVariantDict        *options,
     {
       in.params = deploy->config->num_params;
       in.active_params = deploy->config->num_active_params;
+      in.routed_params = deploy->config->num_routed_expert_params;
       in.bytes_per_param = deploy->config->weight_bytes_per_param;
     }
   else

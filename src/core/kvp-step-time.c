@@ -33,7 +33,11 @@ kvp_step_time_ns (const KvpStepTime *self,
   /* A step is either compute-bound (prefill) or memory-bound (decode); the
    * roofline takes whichever wall it meets first. */
   flops = self->flops_per_token * (double) work->tokens + self->attn_flops_per_pair * work->attn_pairs;
+  /* A step reads the experts its tokens route to: of E, each token picks
+   * k, so about 1 − (1 − k/E)^tokens of them (all, for a large batch). */
   bytes = self->weight_bytes + self->kv_bytes_per_token * (double) work->kv_read;
+  if (self->expert_bytes > 0)
+    bytes += self->expert_bytes * (1.0 - pow (1.0 - self->expert_share, (double) work->tokens));
   seconds = MAX (flops / self->peak_flops, bytes / self->bandwidth) + self->overhead_s +
             self->allreduce_s_per_token * (double) work->tokens;
 
@@ -62,6 +66,14 @@ kvp_step_time_init_roofline (KvpStepTime            *self,
 
   *self = (KvpStepTime) { 0 };
   self->weight_bytes = in->weight_bytes > 0 ? in->weight_bytes : in->params * in->bytes_per_param / tp;
+  if (in->routed_params > 0 && in->routed_params <= in->params && in->active_params < in->params)
+    {
+      /* The routed experts' share of the weights, and the share a token
+       * uses: active = all but (E − k) / E of them. */
+      self->expert_bytes = self->weight_bytes * in->routed_params / in->params;
+      self->weight_bytes -= self->expert_bytes;
+      self->expert_share = 1.0 - (in->params - in->active_params) / in->routed_params;
+    }
   self->kv_bytes_per_token = in->kv_bytes_per_token;
   /* A multiply-add is two FLOPs per parameter per token; attention's QKᵀ
    * and PV two more per query head dimension, each. */

@@ -21,7 +21,10 @@ typedef struct
   guint64 constant_ns;         /* > 0: every step lasts this; 0: the roofline,
                                   or KVP_STEP_TIME_DEFAULT_NS without one */
   /* The roofline, used when constant_ns is 0 and peak_flops > 0. */
-  double  weight_bytes;        /* one GPU's weights, read once a step */
+  double  weight_bytes;        /* one GPU's weights but routed experts',
+                                  read once a step */
+  double  expert_bytes;        /* one GPU's routed experts (MoE) */
+  double  expert_share;        /* the share of them one token uses: k / E */
   double  kv_bytes_per_token;  /* one GPU's KV of one token, all layers */
   double  flops_per_token;     /* 2 × the active parameters, over the GPUs */
   double  attn_flops_per_pair; /* one query against one key, all layers,
@@ -57,6 +60,7 @@ typedef struct
 {
   double params;            /* the whole model's parameters */
   double active_params;     /* those a token passes through (MoE) */
+  double routed_params;     /* MoE: all routed experts; 0 for a dense model */
   double bytes_per_param;   /* the weights' type: 2 for BF16, 1 for FP8 */
   double weight_bytes;      /* one GPU's weights; 0: params × bytes / TP */
   double kv_bytes_per_token;/* one GPU's KV of one token, all layers */
