@@ -712,14 +712,11 @@ run_simulation (GVariantDict    *options,
 {
   g_autoptr(KvpWorkload) workload = NULL;
   KvpWorkloadOptions wopts;
-  const char *text;
 
-  if (!kvp_sim_command_prepare (options, &deploy, params, schemes, &wopts, out_config, error) ||
-      (g_variant_dict_lookup (options, "request-rate", "&s", &text) &&
-       !kvp_workload_options_parse (&wopts, "request-rate", text, error)))
+  if (!kvp_sim_command_prepare (options, &deploy, params, schemes, &wopts, out_config, error))
     return NULL;
 
-  workload = kvp_workload_new (&wopts, error);
+  workload = kvp_sim_command_new_workload (options, &wopts, error);
   if (workload == NULL)
     return NULL;
 

@@ -912,6 +912,8 @@ static const struct
   { { "--simulate", "--workload", "fixed:1,1", "--requests", "1000000", "--request-rate", "0.001" },
     { "Request 85679 would arrive after 8.58994e+07 seconds", "raise --request-rate" } },
   { { "--simulate", "--seed", "-1" },               { "--seed", "-1" } },
+  { { "--simulate", "--workload", "fixed:10,10", "--seed", "4" }, { "--seed", "nothing to draw", "fixed:10,10" } },
+  { { "--export", "x.png", "--view", "serving", "--workload", "fixed:10,10", "--seed", "4" }, { "--seed", "nothing to draw" } },
   { { "--simulate", "--schemes", "paged,vllm" },    { "--schemes", "paged,vllm" } },
   { { "--simulate", "--workload", "sharegtp" },     { "sharegtp", "sharegpt" } },
   { { "--simulate", "--workload", "fixed:0,5" },    { "fixed:0,5" } },

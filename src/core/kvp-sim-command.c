@@ -425,6 +425,39 @@ kvp_sim_command_prepare (GVariantDict        *options,
   return TRUE;
 }
 
+KvpWorkload *
+kvp_sim_command_new_workload (GVariantDict        *options,
+                              KvpWorkloadOptions  *wopts,
+                              GError             **error)
+{
+  const char *text;
+  const char *source;
+
+  g_return_val_if_fail (options != NULL && wopts != NULL, NULL);
+
+  if (g_variant_dict_lookup (options, "request-rate", "&s", &text) &&
+      !kvp_workload_options_parse (wopts, "request-rate", text, error))
+    return NULL;
+
+  /* The seed draws the built-ins' and uniform's lengths and Poisson
+   * arrivals; fixed lengths or a file's, all arriving at once or at the
+   * file's times, draw nothing. */
+  source = wopts->source != NULL ? wopts->source : "sharegpt";
+  if (g_variant_dict_contains (options, "seed") && wopts->request_rate == 0.0 &&
+      !g_str_equal (source, "sharegpt") && !g_str_equal (source, "alpaca") && !g_str_has_prefix (source, "uniform:"))
+    {
+      g_autofree char *quoted = kvp_quote (source);
+
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--seed has nothing to draw: the workload “%s” gives every length, and nothing arrives at random "
+                     "without --request-rate; leave --seed out, or give a rate."),
+                   quoted);
+      return NULL;
+    }
+
+  return kvp_workload_new (wopts, error);
+}
+
 static int
 run_one (GVariantDict       *options,
          const KvpDeploy    *deploy,
@@ -436,14 +469,9 @@ run_one (GVariantDict       *options,
   g_autoptr(KvpWorkload) workload = NULL;
   g_autoptr(KvpSimulation) sim = NULL;
   const char *csv_path = NULL;
-  const char *text;
-
-  if (g_variant_dict_lookup (options, "request-rate", "&s", &text) &&
-      !kvp_workload_options_parse (wopts, "request-rate", text, &error))
-    return kvp_cli_fail (error);
 
   g_variant_dict_lookup (options, "csv", "^&ay", &csv_path);
-  workload = kvp_workload_new (wopts, &error);
+  workload = kvp_sim_command_new_workload (options, wopts, &error);
   if (workload != NULL)
     sim = run_streaming (workload, config, csv_path, &error);
   if (sim == NULL)

@@ -38,6 +38,12 @@ gboolean kvp_sim_command_prepare    (GVariantDict        *options,
                                      KvpWorkloadOptions  *out_workload,
                                      KvpSimConfig        *out_config,
                                      GError             **error);
+/* The workload of one run: wopts with --request-rate; KVP_ERROR_INVALID
+ * when a value is wrong, or when --seed is given and has nothing to draw
+ * (fixed lengths or a file's, and no rate). */
+KvpWorkload *kvp_sim_command_new_workload (GVariantDict        *options,
+                                           KvpWorkloadOptions  *wopts,
+                                           GError             **error);
 /* The sweep --request-rate names (START:STOP:STEP or a list), with
  * --max-normalized-latency's limit: KVP_ERROR_INVALID when the rate is not a
  * sweep or a value is wrong. */
