@@ -62,27 +62,23 @@ kvp_picture_unref (KvpPicture *self)
   g_atomic_rc_box_release_full (self, (GDestroyNotify) picture_clear);
 }
 
+/* The fields are public (a scene starts with them); these read them for
+ * callers that hold a scene of either view. */
 const KvpTheme *
 kvp_picture_get_theme (KvpPicture *self)
 {
-  g_return_val_if_fail (self != NULL, NULL);
-
   return self->theme;
 }
 
 double
 kvp_picture_get_width (KvpPicture *self)
 {
-  g_return_val_if_fail (self != NULL, 0.0);
-
   return self->width;
 }
 
 double
 kvp_picture_get_height (KvpPicture *self)
 {
-  g_return_val_if_fail (self != NULL, 0.0);
-
   return self->height;
 }
 
