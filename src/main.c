@@ -23,42 +23,27 @@
 #include "kvp-export.h"
 #include "kvp-format.h"
 #include "kvp-model.h"
+#include "kvp-option-rules.h"
 #include "kvp-params.h"
 #include "kvp-serving-steps.h"
 #include "kvp-simulation.h"
 #include "kvp-theme.h"
 
-#define EXIT_USAGE 2
 
-/* GPU options with no control in the window. */
-static const char *headless_gpu_options[] = {
-  "gpu-memory", "weights-memory", "activation-memory", "kv-cache-memory", "max-num-batched-tokens",
-  "no-async-scheduling",
-};
-
-/* The options that set a value of the comparison. */
-static const char *value_options[] = {
-  "model", "kv-dtype", "seq-len", "block-size", "blocks", "max-seq-len", "max-model-len",
-};
-
-/* The options that only mean something for --simulate. */
-static const char *simulate_options[] = {
-  "workload", "requests", "request-rate", "seed", "schemes", "csv",
-};
-
-static const GOptionEntry option_entries[] = {
+/* The ranges in --help come from kvp-params (describe_ranges ()). */
+static GOptionEntry option_entries[] = {
   { "model", 'm', 0, G_OPTION_ARG_STRING, NULL,
     N_("Model preset (default tinyllama-1.1b; see --list-models)"), N_("NAME") },
   { "kv-dtype", 'd', 0, G_OPTION_ARG_STRING, NULL,
     N_("KV cache type: auto, fp32, fp16, bf16, fp8 (fp8_e4m3, fp8_e5m2) or int8 (default fp16; with --config, the model’s)"), N_("TYPE") },
   { "seq-len", 'n', 0, G_OPTION_ARG_STRING, NULL,
-    N_("Tokens in the sequence (default 128)"), N_("TOKENS") },
+    NULL, N_("TOKENS") },
   { "block-size", 'b', 0, G_OPTION_ARG_STRING, NULL,
-    N_("Tokens per block, 1 to 1024 (default 16)"), N_("TOKENS") },
+    NULL, N_("TOKENS") },
   { "blocks", 'N', 0, G_OPTION_ARG_STRING, NULL,
-    N_("Blocks in the pool, 1 to 16777216 (default 1024)"), N_("COUNT") },
+    NULL, N_("COUNT") },
   { "max-seq-len", 'r', 0, G_OPTION_ARG_STRING, NULL,
-    N_("Tokens a traditional cache reserves, 1 to 16777216 (default: the model’s context)"), N_("TOKENS") },
+    NULL, N_("TOKENS") },
   { "max-model-len", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Another name of --max-seq-len, as vLLM calls it"), N_("TOKENS") },
   { "config", 'c', 0, G_OPTION_ARG_FILENAME, NULL,
@@ -192,7 +177,7 @@ parse_params (GVariantDict  *options,
 static int
 exit_status_for (const GError *error)
 {
-  return g_error_matches (error, KVP_ERROR, KVP_ERROR_INVALID) ? EXIT_USAGE : EXIT_FAILURE;
+  return g_error_matches (error, KVP_ERROR, KVP_ERROR_INVALID) ? KVP_EXIT_USAGE : EXIT_FAILURE;
 }
 
 static int
@@ -219,7 +204,7 @@ print_json (const KvpParams *params)
   text = json_generator_to_data (generator, NULL);
   g_print ("%s\n", text);
 
-  return EXIT_SUCCESS;
+  return KVP_EXIT_SUCCESS;
 }
 
 /* Columns on a terminal: wide (CJK) characters take two cells. */
@@ -317,7 +302,7 @@ print_vllm_log (void)
   if (deploy.sizing == NULL)
     {
       kvp_cli_printerr (_("--vllm-log needs the KV memory: give --gpu KEY, --gpu-memory SIZE or --kv-cache-memory SIZE."));
-      return EXIT_USAGE;
+      return KVP_EXIT_USAGE;
     }
 
   lines = kvp_vllm_sizing_get_log_lines (deploy.sizing);
@@ -339,7 +324,7 @@ print_vllm_log (void)
       kvp_cli_printerr (basis);
     }
 
-  return EXIT_SUCCESS;
+  return KVP_EXIT_SUCCESS;
 }
 
 static void
@@ -388,7 +373,7 @@ export_serving (GVariantDict    *options,
       if (!g_variant_dict_contains (options, "step"))
         return -1;
       kvp_cli_printerr (_("--step goes with --view serving."));
-      return EXIT_USAGE;
+      return KVP_EXIT_USAGE;
     }
   if (g_strcmp0 (text, "serving") != 0)
     {
@@ -396,7 +381,7 @@ export_serving (GVariantDict    *options,
       g_autofree char *message = g_strdup_printf (_("--view “%s” is not valid: use sequence or serving."), quoted);
 
       kvp_cli_printerr (message);
-      return EXIT_USAGE;
+      return KVP_EXIT_USAGE;
     }
 
   if ((g_variant_dict_lookup (options, "step", "&s", &text) &&
@@ -405,7 +390,7 @@ export_serving (GVariantDict    *options,
        !kvp_scheme_mask_parse (text, &mask, &error)))
     {
       kvp_cli_printerr (error->message);
-      return EXIT_USAGE;
+      return KVP_EXIT_USAGE;
     }
 
   /* The view sets the paged pool beside one reserve-ahead scheme. */
@@ -416,7 +401,7 @@ export_serving (GVariantDict    *options,
       if (others == 0 || (others & (others - 1)) != 0)
         {
           kvp_cli_printerr (_("--view serving compares the paged pool with one reserve-ahead scheme: give --schemes max, pow2 or oracle."));
-          return EXIT_USAGE;
+          return KVP_EXIT_USAGE;
         }
       compared = (KvpScheme) g_bit_nth_lsf (others, -1);
     }
@@ -433,10 +418,10 @@ export_serving (GVariantDict    *options,
   if (!kvp_export_write_serving (steps, (guint) step, kvp_theme_get (variant), path, width, height, scale, &error))
     {
       kvp_cli_printerr (error->message);
-      return EXIT_FAILURE;
+      return KVP_EXIT_FAILURE;
     }
 
-  return EXIT_SUCCESS;
+  return KVP_EXIT_SUCCESS;
 }
 
 static int
@@ -464,7 +449,7 @@ export_picture (GVariantDict    *options,
        !kvp_theme_variant_from_string (text, &variant, &error)))
     {
       kvp_cli_printerr (error->message);
-      return EXIT_USAGE;
+      return KVP_EXIT_USAGE;
     }
 
   if (g_variant_dict_contains (options, "view"))
@@ -485,10 +470,10 @@ export_picture (GVariantDict    *options,
   if (!kvp_export_write (cmp, kvp_theme_get (variant), path, width, height, scale, &error))
     {
       kvp_cli_printerr (error->message);
-      return EXIT_FAILURE;
+      return KVP_EXIT_FAILURE;
     }
 
-  return EXIT_SUCCESS;
+  return KVP_EXIT_SUCCESS;
 }
 
 /* The workload options of --simulate and --view serving: checked (usage
@@ -556,7 +541,7 @@ simulate (GVariantDict    *options,
   if (csv_path != NULL && !kvp_simulation_write_csv (sim, csv_path, &error))
     {
       kvp_cli_printerr (error->message);
-      return EXIT_FAILURE;
+      return KVP_EXIT_FAILURE;
     }
 
   if (json)
@@ -583,7 +568,73 @@ simulate (GVariantDict    *options,
       print_cells (cells, n_columns, 1);
     }
 
-  return EXIT_SUCCESS;
+  return KVP_EXIT_SUCCESS;
+}
+
+/* Stray words are refused rather than ignored. */
+static gboolean
+check_remaining (GVariantDict *options)
+{
+  g_autofree const char **remaining = NULL;
+  g_autofree char *display = NULL;
+  g_autofree char *message = NULL;
+
+  if (!g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&ay", &remaining))
+    return TRUE;
+
+  display = kvp_quote (remaining[0]);
+  message = g_strdup_printf (_("Unexpected argument “%s”: kvpage takes only options, each value after its option (see --help)."),
+                             display);
+  kvp_cli_printerr (message);
+  return FALSE;
+}
+
+/* --version, --list-models, --list-gpus: TRUE when one was answered. */
+static gboolean
+print_lists (GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    g_print ("kvpage %s\n", PACKAGE_VERSION);
+  else if (g_variant_dict_contains (options, "list-models"))
+    print_models ();
+  else if (g_variant_dict_contains (options, "list-gpus"))
+    print_gpus ();
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* The options for the window: values given win over the remembered ones;
+ * without any, the window opens as it was left. */
+static int
+open_window (GApplication *app,
+             GVariantDict *options,
+             KvpParams    *params)
+{
+  static const char *value_options[] = {
+    "model", "kv-dtype", "seq-len", "block-size", "blocks", "max-seq-len", "max-model-len",
+  };
+
+  if (!gtk_init_check ())
+    {
+      kvp_cli_printerr (_("There is no display to open the window on; to get the picture without one, use --export FILE.png."));
+      return KVP_EXIT_FAILURE;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (value_options); i++)
+    {
+      if (g_variant_dict_contains (options, value_options[i]))
+        {
+          /* The window divides the whole model among GPUs itself. */
+          params->model = deploy.config != NULL ? &deploy.config->model : kvp_model_lookup (params->model->key, NULL);
+          kvp_application_set_launch_params (KVP_APPLICATION (app), params);
+          break;
+        }
+    }
+  kvp_application_set_launch_gpu (KVP_APPLICATION (app), deploy.config, deploy.gpu != NULL ? deploy.gpu->key : NULL,
+                                  deploy.utilization, deploy.tensor_parallel_size);
+
+  return -1;
 }
 
 static int
@@ -592,158 +643,85 @@ handle_local_options_cb (GApplication *app,
                          gboolean     *options_handled)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree const char **remaining = NULL;
   const char *export_path = NULL;
   gboolean json;
   KvpParams params;
 
   *options_handled = TRUE;
 
-  if (g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&ay", &remaining))
-    {
-      g_autofree char *display = kvp_quote (remaining[0]);
-      g_autofree char *message =
-        g_strdup_printf (_("Unexpected argument “%s”: kvpage takes only options, each value after its option (see --help)."),
-                         display);
-
-      kvp_cli_printerr (message);
-      return EXIT_USAGE;
-    }
+  if (!check_remaining (options))
+    return KVP_EXIT_USAGE;
 
   /* Values are checked even when they go unused, so a typo is never ignored. */
   if (!parse_params (options, &params, &error))
     {
       kvp_cli_printerr (error->message);
-      return EXIT_USAGE;
+      return KVP_EXIT_USAGE;
     }
 
-  if (g_variant_dict_contains (options, "version"))
-    {
-      g_print ("kvpage %s\n", PACKAGE_VERSION);
-      return EXIT_SUCCESS;
-    }
+  if (print_lists (options))
+    return KVP_EXIT_SUCCESS;
 
-  if (g_variant_dict_contains (options, "list-models"))
+  if (!kvp_option_rules_check (options, &error))
     {
-      print_models ();
-      return EXIT_SUCCESS;
-    }
-
-  if (g_variant_dict_contains (options, "list-gpus"))
-    {
-      print_gpus ();
-      return EXIT_SUCCESS;
+      kvp_cli_printerr (error->message);
+      return KVP_EXIT_USAGE;
     }
 
   json = g_variant_dict_contains (options, "json");
   g_variant_dict_lookup (options, "export", "^&ay", &export_path);
 
-  /* Options that only mean something for an export. */
-  if (export_path == NULL &&
-      (g_variant_dict_contains (options, "size") ||
-       g_variant_dict_contains (options, "scale") ||
-       g_variant_dict_contains (options, "theme")))
-    {
-      kvp_cli_printerr (_("--size, --scale and --theme go with --export FILE."));
-      return EXIT_USAGE;
-    }
-
-  if (json && export_path != NULL)
-    {
-      kvp_cli_printerr (_("--json and --export do different things: give one of them."));
-      return EXIT_USAGE;
-    }
-
-  if ((g_variant_dict_contains (options, "view") || g_variant_dict_contains (options, "step")) &&
-      export_path == NULL)
-    {
-      kvp_cli_printerr (_("--view and --step go with --export FILE."));
-      return EXIT_USAGE;
-    }
-  if (g_variant_dict_contains (options, "step") && !g_variant_dict_contains (options, "view"))
-    {
-      kvp_cli_printerr (_("--step goes with --view serving."));
-      return EXIT_USAGE;
-    }
-
-  if (!g_variant_dict_contains (options, "simulate"))
-    {
-      /* --view serving simulates too; --view sequence does not. */
-      const char *view = NULL;
-      gboolean serving = g_variant_dict_lookup (options, "view", "&s", &view) && g_strcmp0 (view, "serving") == 0;
-
-      for (guint i = 0; i < G_N_ELEMENTS (simulate_options); i++)
-        if (g_variant_dict_contains (options, simulate_options[i]) &&
-            (!serving || strcmp (simulate_options[i], "csv") == 0))
-          {
-            kvp_cli_printerr (_("--workload, --requests, --request-rate, --seed, --schemes and --csv go with --simulate."));
-            return EXIT_USAGE;
-          }
-    }
-  else if (export_path != NULL)
-    {
-      kvp_cli_printerr (_("--simulate and --export do different things: give one of them."));
-      return EXIT_USAGE;
-    }
-  else
-    {
-      return simulate (options, &params, json);
-    }
-
+  if (g_variant_dict_contains (options, "simulate"))
+    return simulate (options, &params, json);
   if (g_variant_dict_contains (options, "vllm-log"))
-    {
-      if (json || export_path != NULL)
-        {
-          kvp_cli_printerr (_("--vllm-log prints vLLM’s lines; --json has them too (vllm_log): give one of them."));
-          return EXIT_USAGE;
-        }
-      return print_vllm_log ();
-    }
-
+    return print_vllm_log ();
   if (json)
     return print_json (&params);
-
   if (export_path != NULL)
     return export_picture (options, &params, export_path);
 
-  /* The window sizes by a GPU preset through its GPU group; sizes and the
-   * batch have no control there. */
-  for (guint i = 0; i < G_N_ELEMENTS (headless_gpu_options); i++)
+  return open_window (app, options, &params);
+}
+
+/* The ranges --help gives are kvp-params' own. */
+static void
+describe_ranges (void)
+{
+  for (GOptionEntry *entry = option_entries; entry->long_name != NULL; entry++)
     {
-      if (g_variant_dict_contains (options, headless_gpu_options[i]))
+      int id = kvp_param_lookup (entry->long_name);
+      const KvpParamInfo *info;
+
+      if (id == KVP_PARAM_NONE)
+        continue;
+      info = kvp_param_get_info (id);
+      switch ((KvpParamId) id)
         {
-          g_autofree char *message =
-            g_strdup_printf (_("--%s goes with --json, --export or --vllm-log; the window takes --config, --gpu, "
-                               "--gpu-memory-utilization and --tensor-parallel-size."),
-                             headless_gpu_options[i]);
-
-          kvp_cli_printerr (message);
-          return EXIT_USAGE;
-        }
-    }
-
-  if (!gtk_init_check ())
-    {
-      kvp_cli_printerr (_("There is no display to open the window on; to get the picture without one, use --export FILE.png."));
-      return EXIT_FAILURE;
-    }
-
-  /* Values given here win over the remembered ones; without any, the window
-   * opens as it was left. */
-  for (guint i = 0; i < G_N_ELEMENTS (value_options); i++)
-    {
-      if (g_variant_dict_contains (options, value_options[i]))
-        {
-          /* The window divides the whole model among GPUs itself. */
-          params.model = deploy.config != NULL ? &deploy.config->model : kvp_model_lookup (params.model->key, NULL);
-          kvp_application_set_launch_params (KVP_APPLICATION (app), &params);
+        case KVP_PARAM_SEQ_LEN:
+          /* Translators: --help for --seq-len; the default length. */
+          entry->description = g_strdup_printf (_("Tokens in the sequence, at most the reserved length (default %" G_GUINT64_FORMAT ")"),
+                                                info->default_value);
+          break;
+        case KVP_PARAM_BLOCK_SIZE:
+          /* Translators: --help for --block-size: the least, the most, the default. */
+          entry->description = g_strdup_printf (_("Tokens per block, %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " (default %" G_GUINT64_FORMAT ")"),
+                                                info->min, info->max, info->default_value);
+          break;
+        case KVP_PARAM_NUM_BLOCKS:
+          /* Translators: --help for --blocks: the least, the most, the default. */
+          entry->description = g_strdup_printf (_("Blocks in the pool, %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " (default %" G_GUINT64_FORMAT ")"),
+                                                info->min, info->max, info->default_value);
+          break;
+        case KVP_PARAM_MAX_SEQ_LEN:
+          /* Translators: --help for --max-seq-len: the least and the most. */
+          entry->description = g_strdup_printf (_("Tokens a traditional cache reserves, %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " (default: the model’s context)"),
+                                                info->min, info->max);
+          break;
+        case KVP_N_PARAMS:
+        default:
           break;
         }
     }
-  kvp_application_set_launch_gpu (KVP_APPLICATION (app), deploy.config, deploy.gpu != NULL ? deploy.gpu->key : NULL,
-                                  deploy.utilization, deploy.tensor_parallel_size);
-
-  return -1;
 }
 
 int
@@ -768,6 +746,7 @@ main (int   argc,
 
   g_set_prgname ("kvpage");
 
+  describe_ranges ();
   app = kvp_application_new ();
   g_application_add_main_option_entries (G_APPLICATION (app), option_entries);
   g_application_set_option_context_parameter_string (G_APPLICATION (app), NULL);
@@ -779,7 +758,7 @@ main (int   argc,
   if (!kvp_cli_check_args (option_entries, argc, argv, &error))
     {
       kvp_cli_printerr (error->message);
-      return EXIT_USAGE;
+      return KVP_EXIT_USAGE;
     }
 
   status = g_application_run (G_APPLICATION (app), argc, argv);
@@ -787,8 +766,8 @@ main (int   argc,
 
   /* GApplication answers a malformed command line (an unknown option, a
    * missing value) with status 1 before our handler runs; that is bad usage. */
-  if (!options_handled && status == EXIT_FAILURE)
-    return EXIT_USAGE;
+  if (!options_handled && status == KVP_EXIT_FAILURE)
+    return KVP_EXIT_USAGE;
 
   return kvp_cli_finish (status);
 }
