@@ -631,8 +631,7 @@ open_window (GApplication *app,
           break;
         }
     }
-  kvp_application_set_launch_gpu (KVP_APPLICATION (app), deploy.config, deploy.gpu != NULL ? deploy.gpu->key : NULL,
-                                  deploy.utilization, deploy.tensor_parallel_size);
+  kvp_application_set_launch_deploy (KVP_APPLICATION (app), &deploy);
 
   return -1;
 }

@@ -1010,18 +1010,25 @@ test_vllm_options (void)
     }
 }
 
-/* The window takes a config and a GPU preset, not the options it has no
- * control for: those say so rather than being ignored. */
+/* The window takes a config and every GPU option it has a control for
+ * (the memories too), not the batch options: those say so rather than
+ * being ignored. */
 static void
 test_vllm_window_refused (void)
 {
   g_auto(Run) sizes = { 0 };
+  g_auto(Run) batch = { 0 };
   g_auto(Run) config = { 0 };
 
+  run_vllm_args (&batch, "--gpu", "h100-80gb", "--max-num-batched-tokens", "4096", NULL);
+  g_assert_cmpint (batch.status, ==, 2);
+  g_assert_nonnull (strstr (batch.err, "--max-num-batched-tokens"));
+  g_assert_nonnull (strstr (batch.err, "--vllm-log"));
+
+  /* Accepted for the window's KV cache memory; no display to open it on. */
   run_vllm_args (&sizes, "--config", "@llama-3-8b.json", "--kv-cache-memory", "2GiB", NULL);
-  g_assert_cmpint (sizes.status, ==, 2);
-  g_assert_nonnull (strstr (sizes.err, "--kv-cache-memory"));
-  g_assert_nonnull (strstr (sizes.err, "--vllm-log"));
+  g_assert_cmpint (sizes.status, ==, 1);
+  g_assert_nonnull (strstr (sizes.err, "--export"));
 
   /* Accepted for the window; here there is no display to open it on. */
   run_vllm_args (&config, "--config", "@llama-3-8b.json", "--gpu", "h100-80gb", "--tensor-parallel-size", "2", NULL);

@@ -315,7 +315,7 @@ test_vllm_pool (void)
   g_assert_nonnull (gemma);
   kvp_window_add_config (window, llama);
   kvp_state_set_value (state, KVP_PARAM_MAX_SEQ_LEN, 8192);
-  kvp_gpu_group_set_gpu (group, "a100-80gb");
+  kvp_deploy_state_set_gpu (kvp_window_get_deploy_state (window), "a100-80gb");
   g_assert_true (kvp_gpu_group_get_sizes_pool (group));
   blocks = kvp_state_get_value (state, KVP_PARAM_NUM_BLOCKS);
   g_assert_cmpuint (blocks, ==, 28647);

@@ -654,6 +654,39 @@ window_on (GSettings       *settings,
   return window;
 }
 
+/* The GPU choices are remembered as the state holds them, read back
+ * clamped, and the window sizes the pool from them again. */
+static void
+test_settings_gpu (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.kvpage.KvPage");
+  KvpDeployState *deploy;
+  KvpWindow *window;
+  guint64 blocks;
+
+  reset_settings (settings);
+  g_settings_set_double (settings, "gpu-memory-utilization", 7.0);
+  g_settings_set_uint (settings, "tensor-parallel-size", 0);
+  window = window_on (settings, NULL);
+  deploy = kvp_window_get_deploy_state (window);
+  g_assert_cmpfloat (kvp_deploy_state_get_utilization (deploy), ==, 1.0);
+  g_assert_cmpuint (kvp_deploy_state_get_tensor_parallel_size (deploy), ==, 1);
+
+  g_object_set (deploy, "gpu", "h100-80gb", "utilization", 0.5, "weights-memory", (guint64) 3 << 30, NULL);
+  blocks = kvp_state_get_value (kvp_window_get_state (window), KVP_PARAM_NUM_BLOCKS);
+  kvp_window_save_state (window);
+  g_assert_cmpstr (g_settings_get_string (settings, "gpu"), ==, "h100-80gb");
+  close_window (window);
+
+  window = window_on (settings, NULL);
+  deploy = kvp_window_get_deploy_state (window);
+  g_assert_cmpstr (kvp_deploy_state_get_gpu (deploy), ==, "h100-80gb");
+  g_assert_cmpfloat (kvp_deploy_state_get_utilization (deploy), ==, 0.5);
+  g_assert_cmpuint (kvp_state_get_value (kvp_window_get_state (window), KVP_PARAM_NUM_BLOCKS), ==, blocks);
+  close_window (window);
+  reset_settings (settings);
+}
+
 static void
 test_settings (void)
 {
@@ -1303,6 +1336,7 @@ test_gpu_group (void)
 {
   KvpWindow *window = show_window ();
   KvpGpuGroup *group = kvp_window_get_gpu_group (window);
+  KvpDeployState *deploy = kvp_window_get_deploy_state (window);
   KvpState *state = kvp_window_get_state (window);
   GtkWidget *blocks_row = GTK_WIDGET (row (window, "num_blocks_row"));
   GtkSpinButton *tp = group_child (group, "tp_spin");
@@ -1316,15 +1350,20 @@ test_gpu_group (void)
 
   g_assert_false (kvp_gpu_group_get_sizes_pool (group));
   g_assert_true (gtk_widget_get_sensitive (blocks_row));
-  g_assert_cmpstr (kvp_gpu_group_get_log (group), ==, "");
+  g_assert_cmpstr (kvp_deploy_state_get_log (deploy), ==, "");
 
-  kvp_gpu_group_set_gpu (group, "h100-80gb");
+  /* Without a GPU, utilization changes nothing and says so by being insensitive. */
+  g_assert_false (gtk_widget_get_sensitive (group_child (group, "utilization_spin")));
+
+  kvp_deploy_state_set_gpu (deploy, "h100-80gb");
   g_assert_true (kvp_gpu_group_get_sizes_pool (group));
   g_assert_false (gtk_widget_get_sensitive (blocks_row));
+  g_assert_true (gtk_widget_get_sensitive (group_child (group, "utilization_spin")));
+  g_assert_cmpuint (gtk_drop_down_get_selected (group_child (group, "gpu_dropdown")), >, 0);
   kvp_state_get_params (state, &params);
   g_assert_cmpuint (params.num_blocks, ==, cli_blocks (&params, "h100-80gb", 1));
-  g_assert_true (g_str_has_prefix (kvp_gpu_group_get_log (group), "Available KV cache memory: "));
-  g_assert_nonnull (strstr (kvp_gpu_group_get_log (group), "Maximum concurrency for 2,048 tokens per request: "));
+  g_assert_true (g_str_has_prefix (kvp_deploy_state_get_log (deploy), "Available KV cache memory: "));
+  g_assert_nonnull (strstr (kvp_deploy_state_get_log (deploy), "Maximum concurrency for 2,048 tokens per request: "));
   g_assert_true (gtk_widget_get_visible (group_child (group, "details")));
 
   /* Two GPUs: TinyLlama's 4 KV heads split 2 and 2. */
@@ -1336,7 +1375,8 @@ test_gpu_group (void)
   g_assert_cmpuint (params.num_blocks, ==, cli_blocks (&params, "h100-80gb", 2));
   g_assert_cmpuint (gtk_drop_down_get_selected (template_child (window, "model_dropdown")), ==, 0);
 
-  kvp_gpu_group_set_gpu (group, NULL);
+  gtk_drop_down_set_selected (group_child (group, "gpu_dropdown"), 0);
+  g_assert_cmpstr (kvp_deploy_state_get_gpu (deploy), ==, "");
   g_assert_false (kvp_gpu_group_get_sizes_pool (group));
   g_assert_true (gtk_widget_get_sensitive (blocks_row));
 
@@ -1360,7 +1400,6 @@ test_open_config (void)
 {
   KvpWindow *window = show_window ();
   KvpState *state = kvp_window_get_state (window);
-  KvpGpuGroup *group = kvp_window_get_gpu_group (window);
   GtkDropDown *models = template_child (window, "model_dropdown");
   guint n_presets;
   gint64 end;
@@ -1380,8 +1419,8 @@ test_open_config (void)
   g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (models)), ==, n_presets + 2);
 
   /* The hybrid groups reach the log: 8 padding layers. */
-  kvp_gpu_group_set_gpu (group, "h100-80gb");
-  g_assert_nonnull (strstr (kvp_gpu_group_get_log (group), "Add 8 padding layers"));
+  kvp_deploy_state_set_gpu (kvp_window_get_deploy_state (window), "h100-80gb");
+  g_assert_nonnull (strstr (kvp_deploy_state_get_log (kvp_window_get_deploy_state (window)), "Add 8 padding layers"));
 
   open_config (window, "jamba-v0.1.json");
   end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
@@ -1443,7 +1482,7 @@ test_config_lifetime (void)
   g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (models)), ==, n_items);
   g_assert_cmpuint (gtk_drop_down_get_selected (models), ==, n_presets);
 
-  kvp_gpu_group_set_tensor_parallel_size (kvp_window_get_gpu_group (window), 2);
+  kvp_deploy_state_set_tensor_parallel_size (kvp_window_get_deploy_state (window), 2);
   end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   while (!split_in_two (state) && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, FALSE);
@@ -1484,7 +1523,15 @@ test_launch_gpu (void)
   params.model = &config->model;
   params.max_seq_len = 4096;
   kvp_application_set_launch_params (app, &params);
-  kvp_application_set_launch_gpu (app, config, "h100-80gb", 0.9, 2);
+  {
+    g_auto(KvpDeploy) deploy = { 0 };
+
+    deploy.config = kvp_model_config_ref (config);
+    deploy.gpu = kvp_gpu_lookup ("h100-80gb", NULL);
+    deploy.utilization = 0.9;
+    deploy.tensor_parallel_size = 2;
+    kvp_application_set_launch_deploy (app, &deploy);
+  }
 
   g_application_activate (G_APPLICATION (app));
   window = KVP_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
@@ -1499,8 +1546,8 @@ test_launch_gpu (void)
   g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_MAX_SEQ_LEN), ==, 4096);
   g_assert_true (kvp_gpu_group_get_sizes_pool (group));
   g_assert_cmpfloat (gtk_spin_button_get_value (group_child (group, "utilization_spin")), ==, 0.9);
-  g_assert_nonnull (strstr (kvp_gpu_group_get_log (group), "tokens per request"));
-  g_assert_nonnull (strstr (kvp_gpu_group_get_log (group), "4,096"));
+  g_assert_nonnull (strstr (kvp_deploy_state_get_log (kvp_window_get_deploy_state (window)), "tokens per request"));
+  g_assert_nonnull (strstr (kvp_deploy_state_get_log (kvp_window_get_deploy_state (window)), "4,096"));
 
   close_window (window);
 }
@@ -1541,6 +1588,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/export-async-error", test_export_async_error);
   g_test_add_func ("/ui/window/notification", test_notification);
   g_test_add_func ("/ui/window/gpu-group", test_gpu_group);
+  g_test_add_func ("/ui/window/settings-gpu", test_settings_gpu);
   g_test_add_func ("/ui/window/open-config", test_open_config);
   g_test_add_func ("/ui/window/launch-gpu", test_launch_gpu);
   g_test_add_func ("/ui/window/config-lifetime", test_config_lifetime);

@@ -34,11 +34,9 @@ static const KvpOptionRule rules[] = {
     N_("--simulate and --export do different things: give one of them.") },
   { "vllm-log", NULL, "json export",
     N_("--vllm-log prints vLLM’s lines; --json has them too (vllm_log): give one of them.") },
-  /* The window has no control for these. */
-  { "gpu-memory weights-memory activation-memory kv-cache-memory max-num-batched-tokens no-async-scheduling",
-    HEADLESS, NULL,
-    N_("--%s goes with --json, --export or --vllm-log; the window takes --config, --gpu, "
-       "--gpu-memory-utilization and --tensor-parallel-size.") },
+  /* The window has no control for the batch. */
+  { "max-num-batched-tokens no-async-scheduling", HEADLESS, NULL,
+    N_("--%s goes with --json, --export or --vllm-log; the window takes the other GPU options.") },
 };
 
 const KvpOptionRule *

@@ -37,7 +37,7 @@ struct _KvpServingControls
   GtkLabel         *status_label;
 
   KvpState         *state;
-  KvpGpuGroup      *gpu_group;
+  KvpDeployState   *deploy;
   KvpServingCanvas *canvas;
   KvpSimulation    *sim;
   char             *workload_file;
@@ -190,7 +190,7 @@ start (KvpServingControls *self)
   self->dirty = FALSE;
 
   kvp_state_get_params (self->state, &params);
-  if (!kvp_gpu_group_get_sim_config (self->gpu_group, &config, &error))
+  if (!kvp_deploy_state_get_sim_config (self->deploy, &config, &error))
     {
       /* Nothing to show but why. */
       g_clear_pointer (&self->sim, kvp_simulation_unref);
@@ -342,9 +342,9 @@ kvp_serving_controls_dispose (GObject *object)
   if (self->state != NULL)
     g_signal_handlers_disconnect_by_data (self->state, self);
   g_clear_object (&self->state);
-  if (self->gpu_group != NULL)
-    g_signal_handlers_disconnect_by_data (self->gpu_group, self);
-  g_clear_object (&self->gpu_group);
+  if (self->deploy != NULL)
+    g_signal_handlers_disconnect_by_data (self->deploy, self);
+  g_clear_object (&self->deploy);
   g_clear_object (&self->canvas);
   g_clear_pointer (&self->sim, kvp_simulation_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), KVP_TYPE_SERVING_CONTROLS);
@@ -411,23 +411,24 @@ kvp_serving_controls_init (KvpServingControls *self)
 
 GtkWidget *
 kvp_serving_controls_new (KvpState         *state,
-                          KvpGpuGroup      *gpu_group,
+                          KvpDeployState   *deploy,
                           KvpServingCanvas *canvas)
 {
   KvpServingControls *self;
 
   g_return_val_if_fail (KVP_IS_STATE (state), NULL);
-  g_return_val_if_fail (KVP_IS_GPU_GROUP (gpu_group), NULL);
+  g_return_val_if_fail (KVP_IS_DEPLOY_STATE (deploy), NULL);
   g_return_val_if_fail (KVP_IS_SERVING_CANVAS (canvas), NULL);
 
   self = g_object_new (KVP_TYPE_SERVING_CONTROLS, NULL);
   self->state = g_object_ref (state);
-  self->gpu_group = g_object_ref (gpu_group);
+  self->deploy = g_object_ref (deploy);
   self->canvas = g_object_ref (canvas);
   /* The pool the simulation uses is the window's; a new model may be one
    * the simulation refuses, and a GPU leaves out vLLM's null block. */
   g_signal_connect_swapped (state, "notify::model", G_CALLBACK (input_changed_cb), self);
-  g_signal_connect_swapped (gpu_group, "notify::sizes-pool", G_CALLBACK (input_changed_cb), self);
+  g_signal_connect_swapped (deploy, "notify::sizes-pool", G_CALLBACK (input_changed_cb), self);
+  g_signal_connect_swapped (deploy, "notify::refusal", G_CALLBACK (input_changed_cb), self);
   g_signal_connect_swapped (state, "notify::block-size", G_CALLBACK (input_changed_cb), self);
   g_signal_connect_swapped (state, "notify::num-blocks", G_CALLBACK (input_changed_cb), self);
   g_signal_connect_swapped (state, "notify::max-seq-len", G_CALLBACK (input_changed_cb), self);

@@ -49,6 +49,7 @@ struct _KvpWindow
   KvpCountRow         *num_blocks_row;
   KvpCountRow         *max_seq_len_row;
   KvpGpuGroup         *gpu_group;
+  KvpDeployState      *deploy;
   GtkExpander         *how_expander;
   GtkRevealer         *banner;
   GtkLabel            *banner_label;
@@ -109,8 +110,8 @@ find_model_index (KvpWindow      *self,
   guint n_presets;
 
   /* The state may show one GPU's share; the drop-down names the whole. */
-  if (kvp_gpu_group_get_base_model (self->gpu_group) != NULL)
-    model = kvp_gpu_group_get_base_model (self->gpu_group);
+  if (kvp_deploy_state_get_base_model (self->deploy) != NULL)
+    model = kvp_deploy_state_get_base_model (self->deploy);
 
   presets = kvp_model_get_presets (&n_presets);
   for (guint i = 0; i < self->configs->len; i++)
@@ -230,6 +231,7 @@ static void
 bind_settings (KvpWindow *self)
 {
   self->params_settings = kvp_settings_bind_state (self->settings, self->state);
+  kvp_settings_bind_deploy (self->params_settings, self->deploy);
   g_signal_connect (self->params_settings, "notify::has-unapplied",
                     G_CALLBACK (has_unapplied_cb), self);
   /* Binding may already have written back a clamped value. */
@@ -351,14 +353,14 @@ model_selected_cb (GtkDropDown *dropdown,
     {
       KvpModelConfig *config = self->configs->pdata[selected - n_presets];
 
-      kvp_gpu_group_set_config (self->gpu_group, config);
+      kvp_deploy_state_set_config (self->deploy, config);
       kvp_state_choose_model (self->state, &config->model);
       kvp_state_set_dtype (self->state, config->dtype);
       return;
     }
 
   /* A model comes with its context length: the traditional cache reserves it. */
-  kvp_gpu_group_set_config (self->gpu_group, NULL);
+  kvp_deploy_state_set_config (self->deploy, NULL);
   kvp_state_choose_model (self->state, &presets[selected]);
 }
 
@@ -485,12 +487,14 @@ kvp_window_dispose (GObject *object)
     {
       g_signal_handlers_disconnect_by_data (self->params_settings, self);
       kvp_settings_unbind_state (self->state);
+      kvp_settings_unbind_deploy (self->deploy);
     }
 
   gtk_widget_dispose_template (GTK_WIDGET (self), KVP_TYPE_WINDOW);
 
   g_clear_object (&self->params_settings);
   g_clear_object (&self->settings);
+  g_clear_object (&self->deploy);
   g_clear_object (&self->state);
   g_clear_pointer (&self->configs, g_ptr_array_unref);
 
@@ -631,9 +635,10 @@ kvp_window_init (KvpWindow *self)
 
   load_style (GTK_WIDGET (self));
   self->state = kvp_state_new ();
-  kvp_gpu_group_set_state (self->gpu_group, self->state);
+  self->deploy = kvp_deploy_state_new (self->state);
+  kvp_gpu_group_set_deploy_state (self->gpu_group, self->deploy);
   /* With a GPU chosen, the block count follows it. */
-  g_object_bind_property (self->gpu_group, "sizes-pool", self->num_blocks_row, "sensitive",
+  g_object_bind_property (self->deploy, "sizes-pool", self->num_blocks_row, "sensitive",
                           G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
 
   /* A config.json dropped on the window opens as the model. */
@@ -1007,4 +1012,12 @@ kvp_window_get_gpu_group (KvpWindow *self)
   g_return_val_if_fail (KVP_IS_WINDOW (self), NULL);
 
   return self->gpu_group;
+}
+
+KvpDeployState *
+kvp_window_get_deploy_state (KvpWindow *self)
+{
+  g_return_val_if_fail (KVP_IS_WINDOW (self), NULL);
+
+  return self->deploy;
 }

@@ -74,6 +74,8 @@ void            kvp_window_open_config     (KvpWindow       *self,
 void            kvp_window_add_config      (KvpWindow       *self,
                                             KvpModelConfig  *config);
 KvpGpuGroup    *kvp_window_get_gpu_group   (KvpWindow       *self);
+/* The GPU choices and the sizing they give, the GPU group's state. */
+KvpDeployState *kvp_window_get_deploy_state (KvpWindow      *self);
 
 /* Writes the values and the window size to the settings. */
 void            kvp_window_save_state      (KvpWindow       *self);
