@@ -19,6 +19,7 @@
 #include "kvp-deploy.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
+#include "kvp-error.h"
 #include "kvp-settings.h"
 #include "kvp-window.h"
 #include "kvp-window-private.h"
@@ -1432,6 +1433,57 @@ test_open_config (void)
   close_window (window);
 }
 
+/* A sizing vLLM would refuse is a state every view shows: the picture says
+ * "vLLM would not start" and why, naming the window's control, never the
+ * previous pool; an export refuses; raising the utilization brings the pool
+ * back.  A config too big for the GPU dropped on a sized window is refused
+ * the same way, not drawn with the previous model's pool. */
+static void
+test_refusal_shown (void)
+{
+  KvpWindow *window = show_window ();
+  KvpState *state = kvp_window_get_state (window);
+  KvpDeployState *deploy = kvp_window_get_deploy_state (window);
+  KvpCanvas *canvas = kvp_window_get_canvas (window);
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (dir, "refused.png", NULL);
+  g_autoptr(GError) error = NULL;
+  gint64 end;
+
+  kvp_deploy_state_set_gpu (deploy, "h100-80gb");
+  g_assert_null (kvp_canvas_get_refusal (canvas));
+  kvp_deploy_state_set_utilization (deploy, 0.03);
+  spin_for (50);
+  g_assert_nonnull (kvp_canvas_get_refusal (canvas));
+  g_assert_nonnull (strstr (kvp_canvas_get_refusal (canvas), "raise GPU memory utilization"));
+  g_assert_true (g_str_has_prefix (kvp_canvas_get_description (canvas), "vLLM would not start."));
+  g_assert_null (strstr (kvp_canvas_get_description (canvas), "blocks"));
+  /* The side panel says the same. */
+  g_assert_true (gtk_widget_get_visible (group_child (kvp_window_get_gpu_group (window), "error_label")));
+  g_assert_false (kvp_window_export (window, png, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
+
+  kvp_deploy_state_set_utilization (deploy, 0.92);
+  spin_for (50);
+  g_assert_null (kvp_canvas_get_refusal (canvas));
+  g_assert_null (strstr (kvp_canvas_get_description (canvas), "would not start"));
+
+  /* Qwen3-32B's weights alone take more than half an H100. */
+  kvp_deploy_state_set_utilization (deploy, 0.5);
+  open_config (window, "qwen3-32b.json");
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (g_strcmp0 (kvp_state_get_model (state)->key, "qwen3-32b") != 0 && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  spin_for (50);
+  g_assert_nonnull (kvp_deploy_state_get_refusal (deploy));
+  g_assert_nonnull (kvp_canvas_get_refusal (canvas));
+  g_assert_null (strstr (kvp_canvas_get_refusal (canvas), "--"));
+
+  close_window (window);
+  g_rmdir (dir);
+}
+
 /* A window closed while its config.json is being read goes at once (the
  * read is cancelled, not waited for), and the late result touches nothing. */
 static void
@@ -1589,6 +1641,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/notification", test_notification);
   g_test_add_func ("/ui/window/gpu-group", test_gpu_group);
   g_test_add_func ("/ui/window/settings-gpu", test_settings_gpu);
+  g_test_add_func ("/ui/window/refusal-shown", test_refusal_shown);
   g_test_add_func ("/ui/window/open-config", test_open_config);
   g_test_add_func ("/ui/window/launch-gpu", test_launch_gpu);
   g_test_add_func ("/ui/window/config-lifetime", test_config_lifetime);

@@ -473,7 +473,9 @@ kvp_deploy_state_set_config (KvpDeployState *self,
     kvp_model_config_ref (config);
   g_clear_pointer (&self->config, kvp_model_config_unref);
   self->config = config;
-  update (self);
+  /* A config comes before its model: choosing the model sizes it. */
+  if (config != NULL && self->base == &config->model)
+    update (self);
 }
 
 KvpModelConfig *

@@ -36,7 +36,8 @@ KvpDeployState  *kvp_deploy_state_new            (KvpState        *state);
 
 KvpState        *kvp_deploy_state_get_state      (KvpDeployState  *self);
 /* The config.json the state's model came from, so the sizing knows its
- * layers; NULL for a preset. */
+ * layers; NULL for a preset.  Set it before the state's model: the model
+ * chosen sizes the pool (a config whose model is shown already does now). */
 void             kvp_deploy_state_set_config     (KvpDeployState  *self,
                                                   KvpModelConfig  *config);
 KvpModelConfig  *kvp_deploy_state_get_config     (KvpDeployState  *self);

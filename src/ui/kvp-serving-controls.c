@@ -192,10 +192,14 @@ start (KvpServingControls *self)
   kvp_state_get_params (self->state, &params);
   if (!kvp_deploy_state_get_sim_config (self->deploy, &config, &error))
     {
-      /* Nothing to show but why. */
+      /* Nothing to show but why, in the picture, readable. */
       g_clear_pointer (&self->sim, kvp_simulation_unref);
       set_status (self, error->message);
       show_run (self);
+      kvp_serving_canvas_set_refusal (self->canvas,
+                                      kvp_deploy_state_get_refusal (self->deploy) != NULL
+                                      ? _("vLLM would not start") : _("No simulation"),
+                                      error->message);
       return;
     }
 
@@ -210,6 +214,7 @@ start (KvpServingControls *self)
   job->config = config;
   job->config.schemes = KVP_SCHEME_MASK_ALL;
 
+  kvp_serving_canvas_set_refusal (self->canvas, NULL, NULL);
   set_status (self, _("Simulating…"));
   task = g_task_new (NULL, self->cancellable, simulated_cb, g_object_ref (self));
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);

@@ -14,6 +14,7 @@
 #include "kvp-count-row.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
+#include "kvp-error.h"
 #include "kvp-gpu-group.h"
 #include "kvp-model-config.h"
 #include "kvp-settings.h"
@@ -622,6 +623,14 @@ drop_cb (GtkDropTarget *target,
 }
 
 static void
+refusal_changed_cb (KvpDeployState *deploy,
+                    GParamSpec     *pspec,
+                    KvpWindow      *self)
+{
+  kvp_canvas_set_refusal (self->canvas, kvp_deploy_state_get_refusal (deploy));
+}
+
+static void
 kvp_window_init (KvpWindow *self)
 {
   GtkDropTarget *drop;
@@ -637,6 +646,8 @@ kvp_window_init (KvpWindow *self)
   self->state = kvp_state_new ();
   self->deploy = kvp_deploy_state_new (self->state);
   kvp_gpu_group_set_deploy_state (self->gpu_group, self->deploy);
+  /* A sizing vLLM would refuse is drawn as its reason, never the last pool. */
+  g_signal_connect_object (self->deploy, "notify::refusal", G_CALLBACK (refusal_changed_cb), self, 0);
   /* With a GPU chosen, the block count follows it. */
   g_object_bind_property (self->deploy, "sizes-pool", self->num_blocks_row, "sensitive",
                           G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
@@ -737,6 +748,19 @@ kvp_window_get_canvas (KvpWindow *self)
   return self->canvas;
 }
 
+/* A picture of a pool vLLM would not make is not exported: the reason is. */
+static gboolean
+check_not_refused (KvpWindow  *self,
+                   GError    **error)
+{
+  const char *refusal = kvp_deploy_state_get_refusal (self->deploy);
+
+  if (refusal == NULL)
+    return TRUE;
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, "%s", refusal);
+  return FALSE;
+}
+
 gboolean
 kvp_window_export (KvpWindow   *self,
                    const char  *path,
@@ -760,6 +784,8 @@ kvp_window_export (KvpWindow   *self,
       return written;
   }
 
+  if (!check_not_refused (self, error))
+    return FALSE;
   cmp = kvp_window_get_comparison (self);
   g_return_val_if_fail (cmp != NULL, FALSE);
 
@@ -813,6 +839,11 @@ kvp_window_export_async (KvpWindow           *self,
       return;
     }
 
+  if (!check_not_refused (self, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
   cmp = kvp_window_get_comparison (self);
   kvp_export_write_async (cmp, kvp_canvas_get_theme (self->canvas), path,
                           KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0,
