@@ -330,11 +330,28 @@ test_vllm_pool (void)
   g_assert_null (kvp_serving_controls_get_simulation (controls));
   g_assert_nonnull (strstr (kvp_serving_controls_get_status (controls), "full-attention"));
   g_assert_nonnull (strstr (kvp_serving_controls_get_status (controls), "gemma-3-27b-it"));
+  /* The picture says why, where the run would be, not blank. */
+  g_assert_true (g_str_has_prefix (kvp_serving_canvas_get_description (_kvp_window_get_serving_canvas (window)),
+                                   "No simulation"));
+  g_assert_nonnull (strstr (kvp_serving_canvas_get_description (_kvp_window_get_serving_canvas (window)),
+                            "full-attention"));
 
+  /* No memory left: vLLM would not start, the picture says, naming the control. */
   kvp_window_add_config (window, llama);
+  kvp_deploy_state_set_utilization (kvp_window_get_deploy_state (window), 0.05);
+  iterate_for (200);
+  g_assert_true (iterate_until (settled, controls));
+  g_assert_true (g_str_has_prefix (kvp_serving_canvas_get_description (_kvp_window_get_serving_canvas (window)),
+                                   "vLLM would not start"));
+  g_assert_nonnull (strstr (kvp_serving_canvas_get_description (_kvp_window_get_serving_canvas (window)),
+                            "GPU memory utilization"));
+  kvp_deploy_state_set_utilization (kvp_window_get_deploy_state (window), 0.92);
+
   iterate_for (200);
   g_assert_true (iterate_until (simulated, controls));
   g_assert_cmpstr (kvp_serving_controls_get_status (controls), ==, "");
+  g_assert_null (strstr (kvp_serving_canvas_get_description (_kvp_window_get_serving_canvas (window)),
+                         "would not start"));
 
   close_window (window);
 }
