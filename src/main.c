@@ -127,18 +127,18 @@ lookup_param (GVariantDict  *options,
   return TRUE;
 }
 
-/* The model of --config and the GPU choices; params->model may point into it. */
-static KvpDeploy deploy;
-
+/* Reads the options into params and deploy (the model of --config and the
+ * GPU choices; params->model may point into it), sized as vLLM would. */
 static gboolean
 parse_params (GVariantDict  *options,
               KvpParams     *params,
+              KvpDeploy     *deploy,
               GError       **error)
 {
   const char *text;
 
   kvp_params_init_default (params);
-  if (!kvp_deploy_parse_options (&deploy, options, params, error))
+  if (!kvp_deploy_parse_options (deploy, options, params, error))
     return FALSE;
 
   if (g_variant_dict_lookup (options, "model", "&s", &text))
@@ -150,7 +150,7 @@ parse_params (GVariantDict  *options,
     }
 
   if (g_variant_dict_lookup (options, "kv-dtype", "&s", &text) &&
-      !kvp_deploy_dtype_from_string (&deploy, text, &params->dtype, error))
+      !kvp_deploy_dtype_from_string (deploy, text, &params->dtype, error))
     return FALSE;
 
   for (guint i = 0; i < KVP_N_PARAMS; i++)
@@ -168,7 +168,7 @@ parse_params (GVariantDict  *options,
   if (!g_variant_dict_contains (options, "seq-len"))
     params->seq_len = MIN (params->seq_len, params->max_seq_len);
 
-  return kvp_params_validate_options (params, error) && kvp_deploy_apply (&deploy, params, error) &&
+  return kvp_params_validate_options (params, error) && kvp_deploy_apply (deploy, params, error) &&
          kvp_params_validate (params, error);
 }
 
@@ -181,7 +181,8 @@ exit_status_for (const GError *error)
 }
 
 static int
-print_json (const KvpParams *params)
+print_json (const KvpParams *params,
+            const KvpDeploy *deploy)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpComparison) cmp = NULL;
@@ -197,7 +198,7 @@ print_json (const KvpParams *params)
     }
 
   root = kvp_comparison_to_json (cmp);
-  kvp_deploy_add_json (&deploy, json_node_get_object (root));
+  kvp_deploy_add_json (deploy, json_node_get_object (root));
   generator = json_generator_new ();
   json_generator_set_pretty (generator, TRUE);
   json_generator_set_root (generator, root);
@@ -295,29 +296,29 @@ print_models (void)
 }
 
 static int
-print_vllm_log (void)
+print_vllm_log (const KvpDeploy *deploy)
 {
   g_auto(GStrv) lines = NULL;
 
-  if (deploy.sizing == NULL)
+  if (deploy->sizing == NULL)
     {
       kvp_cli_printerr (_("--vllm-log needs the KV memory: give --gpu KEY, --gpu-memory SIZE or --kv-cache-memory SIZE."));
       return KVP_EXIT_USAGE;
     }
 
-  lines = kvp_vllm_sizing_get_log_lines (deploy.sizing);
+  lines = kvp_vllm_sizing_get_log_lines (deploy->sizing);
   for (guint i = 0; lines[i] != NULL; i++)
     g_print ("%s\n", lines[i]);
 
   /* The lines are vLLM's; what they rest on is said apart from them. */
-  if (deploy.has_budget)
+  if (deploy->has_budget)
     {
-      g_autofree char *weights = kvp_format_bytes (deploy.budget.weights_bytes);
-      g_autofree char *reserve = kvp_format_bytes (deploy.budget.activation_bytes);
+      g_autofree char *weights = kvp_format_bytes (deploy->budget.weights_bytes);
+      g_autofree char *reserve = kvp_format_bytes (deploy->budget.activation_bytes);
       g_autofree char *basis = g_strdup_printf ("%s %s, %s %s", _("weights"), weights,
                                                 _("activation reserve"), reserve);
 
-      kvp_cli_printerr (deploy.weights_estimated
+      kvp_cli_printerr (deploy->weights_estimated
                         ? _("An estimate: the weights are estimated from the config and the activation reserve is a setting; "
                             "give --weights-memory and --activation-memory, or --kv-cache-memory, for vLLM’s own figures.")
                         : _("An estimate: the activation reserve is a setting; give --kv-cache-memory for vLLM’s own figure."));
@@ -343,6 +344,7 @@ print_gpus (void)
 
 static KvpSimulation *run_simulation (GVariantDict    *options,
                                      const KvpParams *params,
+                                     const KvpDeploy *deploy,
                                      guint            schemes,
                                      KvpSimConfig    *out_config,
                                      GError         **error);
@@ -352,6 +354,7 @@ static KvpSimulation *run_simulation (GVariantDict    *options,
 static int
 export_serving (GVariantDict    *options,
                 const KvpParams *params,
+                const KvpDeploy *deploy,
                 const char      *path,
                 KvpThemeVariant  variant,
                 int              width,
@@ -406,7 +409,7 @@ export_serving (GVariantDict    *options,
       compared = (KvpScheme) g_bit_nth_lsf (others, -1);
     }
 
-  sim = run_simulation (options, params, (1u << KVP_SCHEME_PAGED) | (1u << compared), &config, &error);
+  sim = run_simulation (options, params, deploy, (1u << KVP_SCHEME_PAGED) | (1u << compared), &config, &error);
   if (sim != NULL)
     steps = kvp_serving_steps_new (sim, compared, &error);
   if (steps == NULL || !kvp_serving_steps_check_step (steps, step, &error))
@@ -427,6 +430,7 @@ export_serving (GVariantDict    *options,
 static int
 export_picture (GVariantDict    *options,
                 const KvpParams *params,
+                const KvpDeploy *deploy,
                 const char      *path)
 {
   g_autoptr(GError) error = NULL;
@@ -454,7 +458,7 @@ export_picture (GVariantDict    *options,
 
   if (g_variant_dict_contains (options, "view"))
     {
-      int status = export_serving (options, params, path, variant, width, height, scale);
+      int status = export_serving (options, params, deploy, path, variant, width, height, scale);
 
       if (status >= 0)
         return status;
@@ -483,6 +487,7 @@ export_picture (GVariantDict    *options,
 static KvpSimulation *
 run_simulation (GVariantDict    *options,
                 const KvpParams *params,
+                const KvpDeploy *deploy,
                 guint            schemes,
                 KvpSimConfig    *out_config,
                 GError         **error)
@@ -492,7 +497,7 @@ run_simulation (GVariantDict    *options,
   static const char *numbers[] = { "requests", "request-rate", "seed" };
   const char *text;
 
-  if (!kvp_deploy_get_sim_config (&deploy, params, out_config, error))
+  if (!kvp_deploy_get_sim_config (deploy, params, out_config, error))
     return NULL;
   out_config->schemes = schemes;
 
@@ -523,6 +528,7 @@ run_simulation (GVariantDict    *options,
 static int
 simulate (GVariantDict    *options,
           const KvpParams *params,
+          const KvpDeploy *deploy,
           gboolean         json)
 {
   g_autoptr(GError) error = NULL;
@@ -531,7 +537,7 @@ simulate (GVariantDict    *options,
   const char *csv_path = NULL;
 
   g_variant_dict_lookup (options, "csv", "^&ay", &csv_path);
-  sim = run_simulation (options, params, 0, &config, &error);
+  sim = run_simulation (options, params, deploy, 0, &config, &error);
   if (sim == NULL)
     {
       kvp_cli_printerr (error->message);
@@ -549,14 +555,14 @@ simulate (GVariantDict    *options,
       g_autoptr(JsonNode) root = kvp_simulation_to_json (sim);
       g_autofree char *out = NULL;
 
-      kvp_deploy_add_sim_json (&deploy, &config, json_node_get_object (root));
+      kvp_deploy_add_sim_json (deploy, &config, json_node_get_object (root));
       out = json_to_string (root, TRUE);
 
       g_print ("%s\n", out);
     }
   else if (csv_path == NULL)
     {
-      g_autofree char *pool = kvp_deploy_describe_sim_pool (&deploy, &config);
+      g_autofree char *pool = kvp_deploy_describe_sim_pool (deploy, &config);
       g_autofree char *workload_line = kvp_simulation_describe_workload (sim);
       g_autofree char *description = NULL;
       g_autoptr(GPtrArray) cells = NULL;
@@ -607,9 +613,10 @@ print_lists (GVariantDict *options)
 /* The options for the window: values given win over the remembered ones;
  * without any, the window opens as it was left. */
 static int
-open_window (GApplication *app,
-             GVariantDict *options,
-             KvpParams    *params)
+open_window (GApplication    *app,
+             GVariantDict    *options,
+             KvpParams       *params,
+             const KvpDeploy *deploy)
 {
   static const char *value_options[] = {
     "model", "kv-dtype", "seq-len", "block-size", "blocks", "max-seq-len", "max-model-len",
@@ -626,12 +633,12 @@ open_window (GApplication *app,
       if (g_variant_dict_contains (options, value_options[i]))
         {
           /* The window divides the whole model among GPUs itself. */
-          params->model = deploy.config != NULL ? &deploy.config->model : kvp_model_lookup (params->model->key, NULL);
+          params->model = deploy->config != NULL ? &deploy->config->model : kvp_model_lookup (params->model->key, NULL);
           kvp_application_set_launch_params (KVP_APPLICATION (app), params);
           break;
         }
     }
-  kvp_application_set_launch_deploy (KVP_APPLICATION (app), &deploy);
+  kvp_application_set_launch_deploy (KVP_APPLICATION (app), deploy);
 
   return -1;
 }
@@ -642,6 +649,7 @@ handle_local_options_cb (GApplication *app,
                          gboolean     *options_handled)
 {
   g_autoptr(GError) error = NULL;
+  g_auto(KvpDeploy) deploy = { 0 };
   const char *export_path = NULL;
   gboolean json;
   KvpParams params;
@@ -652,7 +660,7 @@ handle_local_options_cb (GApplication *app,
     return KVP_EXIT_USAGE;
 
   /* Values are checked even when they go unused, so a typo is never ignored. */
-  if (!parse_params (options, &params, &error))
+  if (!parse_params (options, &params, &deploy, &error))
     {
       kvp_cli_printerr (error->message);
       return KVP_EXIT_USAGE;
@@ -671,15 +679,15 @@ handle_local_options_cb (GApplication *app,
   g_variant_dict_lookup (options, "export", "^&ay", &export_path);
 
   if (g_variant_dict_contains (options, "simulate"))
-    return simulate (options, &params, json);
+    return simulate (options, &params, &deploy, json);
   if (g_variant_dict_contains (options, "vllm-log"))
-    return print_vllm_log ();
+    return print_vllm_log (&deploy);
   if (json)
-    return print_json (&params);
+    return print_json (&params, &deploy);
   if (export_path != NULL)
-    return export_picture (options, &params, export_path);
+    return export_picture (options, &params, &deploy, export_path);
 
-  return open_window (app, options, &params);
+  return open_window (app, options, &params, &deploy);
 }
 
 /* The ranges --help gives are kvp-params' own. */
@@ -761,7 +769,6 @@ main (int   argc,
     }
 
   status = g_application_run (G_APPLICATION (app), argc, argv);
-  kvp_deploy_clear (&deploy);
 
   /* GApplication answers a malformed command line (an unknown option, a
    * missing value) with status 1 before our handler runs; that is bad usage. */
