@@ -545,22 +545,62 @@ test_pool_and_scheme (void)
   close_window (window);
 }
 
-/* A workload file that cannot be read is said under the controls, and
- * nothing is shown rather than an old run. */
+/* A workload file serves all its rows unless Requests is changed (300 rows
+ * while Requests said 1,000 was refused before); a file that cannot be read
+ * keeps the previous run and the previous choice in the drop-down, and the
+ * reason is said under the controls. */
 static void
-test_bad_workload_file (void)
+test_workload_files (void)
 {
   KvpWindow *window = show_serving ();
   KvpServingControls *controls = _kvp_window_get_serving_controls (window);
+  KvpServingState *serving = kvp_window_get_serving_state (window);
   KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-XXXXXX", NULL);
+  g_autofree char *csv = g_build_filename (dir, "requests.csv", NULL);
+  g_autoptr(GString) rows = g_string_new ("prompt_len,output_len\n");
+  KvpSimulation *before;
+  guint n = 0;
+
+  g_assert_true (iterate_until (simulated, controls));
+  for (guint i = 0; i < 300; i++)
+    g_string_append_printf (rows, "%u,%u\n", 10 + i % 50, 5 + i % 20);
+  g_assert_true (g_file_set_contents (csv, rows->str, -1, NULL));
+
+  kvp_serving_controls_set_workload_file (controls, csv);
+  iterate_for (200);
+  g_assert_true (iterate_until (simulated, controls));
+  g_assert_null (kvp_serving_state_get_error (serving));
+  kvp_workload_get_requests (kvp_simulation_get_workload (kvp_serving_controls_get_simulation (controls)), &n);
+  g_assert_cmpuint (n, ==, 300);
+  g_assert_cmpuint (gtk_drop_down_get_selected (control (controls, "workload_dropdown")), ==, 2);
+  g_assert_cmpfloat (gtk_spin_button_get_value (control (controls, "requests_spin")), ==, 300);
+
+  /* Requests changed: the file's first rows. */
+  gtk_spin_button_set_value (control (controls, "requests_spin"), 100);
+  iterate_for (200);
+  g_assert_true (iterate_until (settled, controls));
+  kvp_workload_get_requests (kvp_simulation_get_workload (kvp_serving_controls_get_simulation (controls)), &n);
+  g_assert_cmpuint (n, ==, 100);
+
+  gtk_drop_down_set_selected (control (controls, "workload_dropdown"), 0);
+  iterate_for (200);
+  g_assert_true (iterate_until (settled, controls));
+  before = kvp_serving_controls_get_simulation (controls);
+  g_assert_nonnull (before);
 
   kvp_serving_controls_set_workload_file (controls, "/nonexistent/requests.csv");
-  g_assert_cmpuint (gtk_drop_down_get_selected (control (controls, "workload_dropdown")), ==, 2);
+  iterate_for (200);
   g_assert_true (iterate_until (settled, controls));
   g_assert_nonnull (strstr (kvp_serving_controls_get_status (controls), "requests.csv"));
-  g_assert_null (kvp_serving_canvas_get_steps (canvas));
+  g_assert_true (kvp_serving_controls_get_simulation (controls) == before);
+  g_assert_nonnull (kvp_serving_canvas_get_steps (canvas));
+  g_assert_cmpuint (gtk_drop_down_get_selected (control (controls, "workload_dropdown")), ==, 0);
+  g_assert_cmpstr (kvp_serving_state_get_workload (serving), ==, "sharegpt");
 
   close_window (window);
+  g_unlink (csv);
+  g_rmdir (dir);
 }
 
 static void
@@ -653,7 +693,7 @@ main (int   argc,
   g_test_add_func ("/ui/serving/select", test_select);
   g_test_add_func ("/ui/serving/reduce-animations", test_reduce_animations);
   g_test_add_func ("/ui/serving/pool-and-scheme", test_pool_and_scheme);
-  g_test_add_func ("/ui/serving/bad-workload-file", test_bad_workload_file);
+  g_test_add_func ("/ui/serving/workload-files", test_workload_files);
   g_test_add_func ("/ui/serving/export", test_export);
 
   return g_test_run ();

@@ -35,7 +35,7 @@ get_serving (KvpWindow *self)
     return serving;
 
   serving->canvas = KVP_SERVING_CANVAS (kvp_serving_canvas_new ());
-  serving->controls = KVP_SERVING_CONTROLS (kvp_serving_controls_new (serving->state, kvp_window_get_deploy_state (self), serving->canvas));
+  serving->controls = KVP_SERVING_CONTROLS (kvp_serving_controls_new (kvp_window_get_serving_state (self), serving->canvas));
   gtk_stack_add_named (serving->stack, GTK_WIDGET (serving->canvas), "serving");
   gtk_widget_set_visible (GTK_WIDGET (serving->controls), FALSE);
   if (serving->sidebar_box != NULL)

@@ -51,6 +51,7 @@ struct _KvpWindow
   KvpCountRow         *max_seq_len_row;
   KvpGpuGroup         *gpu_group;
   KvpDeployState      *deploy;
+  KvpServingState     *serving;
   GtkExpander         *how_expander;
   GtkRevealer         *banner;
   GtkLabel            *banner_label;
@@ -495,6 +496,7 @@ kvp_window_dispose (GObject *object)
 
   g_clear_object (&self->params_settings);
   g_clear_object (&self->settings);
+  g_clear_object (&self->serving);
   g_clear_object (&self->deploy);
   g_clear_object (&self->state);
   g_clear_pointer (&self->configs, g_ptr_array_unref);
@@ -645,6 +647,7 @@ kvp_window_init (KvpWindow *self)
   load_style (GTK_WIDGET (self));
   self->state = kvp_state_new ();
   self->deploy = kvp_deploy_state_new (self->state);
+  self->serving = kvp_serving_state_new (self->deploy);
   kvp_gpu_group_set_deploy_state (self->gpu_group, self->deploy);
   /* A sizing vLLM would refuse is drawn as its reason, never the last pool. */
   g_signal_connect_object (self->deploy, "notify::refusal", G_CALLBACK (refusal_changed_cb), self, 0);
@@ -1051,4 +1054,12 @@ kvp_window_get_deploy_state (KvpWindow *self)
   g_return_val_if_fail (KVP_IS_WINDOW (self), NULL);
 
   return self->deploy;
+}
+
+KvpServingState *
+kvp_window_get_serving_state (KvpWindow *self)
+{
+  g_return_val_if_fail (KVP_IS_WINDOW (self), NULL);
+
+  return self->serving;
 }
