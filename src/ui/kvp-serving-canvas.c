@@ -244,6 +244,10 @@ key_pressed_cb (GtkEventControllerKey *controller,
         return FALSE;
       kvp_serving_canvas_select (self, KVP_SERVING_NO_REQUEST);
       return TRUE;
+    case GDK_KEY_space:
+    case GDK_KEY_KP_Space:
+      /* Before the window's Space, which would "activate" the picture. */
+      return gtk_widget_activate_action (GTK_WIDGET (self), "win.toggle-play", NULL);
     default:
       return FALSE;
     }

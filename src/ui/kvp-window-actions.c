@@ -287,6 +287,14 @@ reset_action_cb (GtkWidget  *widget,
   kvp_window_reset (KVP_WINDOW (widget));
 }
 
+static void
+toggle_play_action_cb (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  _kvp_window_toggle_play (KVP_WINDOW (widget));
+}
+
 void
 _kvp_window_class_actions_init (GtkWidgetClass *widget_class)
 {
@@ -296,6 +304,8 @@ _kvp_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.replay", NULL, replay_action_cb);
   gtk_widget_class_install_action (widget_class, "win.reset", NULL, reset_action_cb);
   gtk_widget_class_install_property_action (widget_class, "win.show-controls", "show-controls");
+  gtk_widget_class_install_property_action (widget_class, "win.view", "view");
+  gtk_widget_class_install_action (widget_class, "win.toggle-play", NULL, toggle_play_action_cb);
 
   /* Bound on the window, so they apply when nothing focused uses the keys:
    * Ctrl+C in a spin button's text still copies the text. */
@@ -304,4 +314,9 @@ _kvp_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "win.copy", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.replay", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.show-controls", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_CONTROL_MASK, "win.view", "s", "sequence");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_CONTROL_MASK, "win.view", "s", "serving");
+  /* Space plays unless the focused control takes it (a text field, a
+   * button); disabled outside the serving view, it goes on. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_space, 0, "win.toggle-play", NULL);
 }

@@ -24,8 +24,12 @@ void  _kvp_window_export_chosen     (KvpWindow       *self,
 /* kvp-window-serving.c: the view switch, the serving canvas and controls. */
 void                _kvp_window_setup_serving        (KvpWindow *self,
                                                       GtkWidget *sidebar,
-                                                      GtkWidget *canvas,
-                                                      KvpState  *state);
+                                                      GtkStack  *stack);
+/* The window's "view": "sequence" or "serving"; TRUE when it changed. */
+const char         *_kvp_window_get_view             (KvpWindow  *self);
+gboolean            _kvp_window_set_view             (KvpWindow  *self,
+                                                      const char *view);
+void                _kvp_window_toggle_play          (KvpWindow  *self);
 KvpServingCanvas   *_kvp_window_get_serving_canvas   (KvpWindow *self);
 KvpServingControls *_kvp_window_get_serving_controls (KvpWindow *self);
 /* Export Image… while the serving view shows a run: its step is written

@@ -38,6 +38,7 @@ struct _KvpWindow
 
   /* Template children */
   KvpCanvas           *canvas;
+  GtkStack            *view_stack;
   GtkLabel            *subtitle_label;
   GtkMenuButton       *menu_button;
   GtkScrolledWindow   *sidebar;
@@ -81,6 +82,7 @@ enum {
   PROP_0,
   PROP_SETTINGS,
   PROP_SHOW_CONTROLS,
+  PROP_VIEW,
   N_PROPS
 };
 
@@ -523,6 +525,10 @@ kvp_window_get_property (GObject    *object,
       g_value_set_boolean (value, self->sidebar == NULL || gtk_widget_get_visible (GTK_WIDGET (self->sidebar)));
       break;
 
+    case PROP_VIEW:
+      g_value_set_string (value, _kvp_window_get_view (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -550,6 +556,11 @@ kvp_window_set_property (GObject      *object,
           gtk_widget_set_visible (GTK_WIDGET (self->sidebar), g_value_get_boolean (value));
           g_object_notify_by_pspec (object, pspec);
         }
+      break;
+
+    case PROP_VIEW:
+      if (_kvp_window_set_view (self, g_value_get_string (value)))
+        g_object_notify_by_pspec (object, pspec);
       break;
 
     default:
@@ -580,11 +591,16 @@ kvp_window_class_init (KvpWindowClass *klass)
   properties[PROP_SHOW_CONTROLS] =
     g_param_spec_boolean ("show-controls", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The picture shown: "sequence" or "serving" (win.view). */
+  properties[PROP_VIEW] =
+    g_param_spec_string ("view", NULL, NULL, "sequence",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/kvp-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, canvas);
+  gtk_widget_class_bind_template_child (widget_class, KvpWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, sidebar);
@@ -675,7 +691,7 @@ kvp_window_init (KvpWindow *self)
       g_signal_connect (self->state, signal, G_CALLBACK (state_value_changed_cb), self);
     }
 
-  _kvp_window_setup_serving (self, GTK_WIDGET (self->sidebar), GTK_WIDGET (self->canvas), self->state);
+  _kvp_window_setup_serving (self, GTK_WIDGET (self->sidebar), self->view_stack);
 }
 
 KvpWindow *
