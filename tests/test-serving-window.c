@@ -330,6 +330,11 @@ test_vllm_pool (void)
   g_assert_true (iterate_until (simulated, controls));
   g_assert_cmpuint (kvp_simulation_get_config (kvp_serving_controls_get_simulation (controls))->num_blocks, ==,
                     blocks - 1);
+  /* The window says why the pool is one block less than the Block count. */
+  g_assert_true (gtk_widget_get_visible (control (controls, "pool_label")));
+  g_assert_nonnull (strstr (gtk_label_get_label (control (controls, "pool_label")), "28,646"));
+  g_assert_nonnull (strstr (gtk_label_get_label (control (controls, "pool_label")), "28,647"));
+  g_assert_nonnull (strstr (gtk_label_get_label (control (controls, "pool_label")), "null block"));
 
   kvp_window_add_config (window, gemma);
   iterate_for (200);
@@ -381,6 +386,9 @@ test_view_keys (void)
                                                    GTK_WIDGET (window), gtk_shortcut_get_arguments (shortcut)));
       g_object_get (window, "view", &view, NULL);
       g_assert_cmpstr (view, ==, views[i]);
+      /* The sequence length is the sequence view's control only. */
+      g_assert_true (gtk_widget_get_sensitive (gtk_widget_get_template_child (GTK_WIDGET (window), KVP_TYPE_WINDOW,
+                                                                              "seq_len_row")) == (i == 0));
     }
 
   close_window (window);

@@ -35,6 +35,7 @@ struct _KvpServingControls
   GtkScale         *step_scale;
   GtkAdjustment    *step_adjustment;
   GtkLabel         *status_label;
+  GtkLabel         *pool_label;
 
   GtkAdjustment    *requests_adjustment;
   GtkAdjustment    *rate_adjustment;
@@ -115,11 +116,32 @@ show_status (KvpServingControls *self)
     kvp_serving_canvas_set_refusal (self->canvas, NULL, NULL);
 }
 
+/* The run's pool as --simulate describes it: with a GPU, vLLM's blocks less
+ * block 0, its null block, which is why the Block count above reads one
+ * more. */
+static void
+show_pool (KvpServingControls *self)
+{
+  KvpSimulation *sim = kvp_serving_state_get_simulation (self->serving);
+  KvpDeployState *deploy = NULL;
+  const KvpDeploy *sized;
+  g_autofree char *pool = NULL;
+
+  g_object_get (self->serving, "deploy", &deploy, NULL);
+  sized = kvp_deploy_state_get_deploy (deploy);
+  if (sim != NULL && sized != NULL)
+    pool = kvp_deploy_describe_sim_pool (sized, kvp_simulation_get_config (sim));
+  gtk_label_set_label (self->pool_label, pool != NULL ? pool : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->pool_label), pool != NULL);
+  g_object_unref (deploy);
+}
+
 static void
 simulation_changed_cb (KvpServingControls *self)
 {
   show_run (self);
   show_status (self);
+  show_pool (self);
 }
 
 /* The third drop-down entry is the file last read. */
@@ -338,6 +360,7 @@ kvp_serving_controls_class_init (KvpServingControlsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KvpServingControls, step_scale);
   gtk_widget_class_bind_template_child (widget_class, KvpServingControls, step_adjustment);
   gtk_widget_class_bind_template_child (widget_class, KvpServingControls, status_label);
+  gtk_widget_class_bind_template_child (widget_class, KvpServingControls, pool_label);
   gtk_widget_class_bind_template_child (widget_class, KvpServingControls, requests_adjustment);
   gtk_widget_class_bind_template_child (widget_class, KvpServingControls, rate_adjustment);
   gtk_widget_class_bind_template_child (widget_class, KvpServingControls, seed_adjustment);

@@ -297,6 +297,29 @@ setup_dropdowns (KvpWindow *self)
 /* One row per parameter, as the table describes it: it shows the state's
  * property of the same name (sync_rows) and asks the state for what a
  * person sets. */
+/* What each row is, in vLLM's words. */
+static const char *row_tooltips[KVP_N_PARAMS] = {
+  [KVP_PARAM_SEQ_LEN] = N_("Tokens in this sequence so far, prompt and output together; at most the reserved length"),
+  [KVP_PARAM_BLOCK_SIZE] = N_("vLLM’s --block-size: token slots in one KV cache block"),
+  [KVP_PARAM_NUM_BLOCKS] = N_("vLLM’s num_gpu_blocks: KV cache blocks in the pool. With a GPU, vLLM’s sizing sets it; "
+                              "block 0 is vLLM’s null block, which never holds a token, so a served workload has one "
+                              "block fewer"),
+  [KVP_PARAM_MAX_SEQ_LEN] = N_("vLLM’s max_model_len (--max-model-len), in tokens: what a traditional cache reserves "
+                               "for every request"),
+};
+
+/* The sequence length is the sequence view's: the serving view serves a
+ * workload's lengths instead. */
+static gboolean
+view_is_sequence (GBinding     *binding,
+                  const GValue *from,
+                  GValue       *to,
+                  gpointer      user_data)
+{
+  g_value_set_boolean (to, g_strcmp0 (g_value_get_string (from), "serving") != 0);
+  return TRUE;
+}
+
 static void
 setup_rows (KvpWindow *self)
 {
@@ -316,6 +339,7 @@ setup_rows (KvpWindow *self)
         continue;
 
       kvp_count_row_set_label (row, _(info->label));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (row), _(row_tooltips[i]));
       kvp_count_row_set_max_reason (row, info->max_reason != NULL ? _(info->max_reason) : NULL);
       g_signal_connect (row, "notify::value", G_CALLBACK (row_value_changed_cb), self);
     }
@@ -692,6 +716,8 @@ kvp_window_init (KvpWindow *self)
     }
 
   _kvp_window_setup_serving (self, GTK_WIDGET (self->sidebar), self->view_stack);
+  g_object_bind_property_full (self, "view", self->seq_len_row, "sensitive", G_BINDING_SYNC_CREATE,
+                               view_is_sequence, NULL, NULL, NULL);
 }
 
 KvpWindow *
