@@ -387,8 +387,8 @@ test_view_keys (void)
       g_object_get (window, "view", &view, NULL);
       g_assert_cmpstr (view, ==, views[i]);
       /* The sequence length is the sequence view's control only. */
-      g_assert_true (gtk_widget_get_sensitive (gtk_widget_get_template_child (GTK_WIDGET (window), KVP_TYPE_WINDOW,
-                                                                              "seq_len_row")) == (i == 0));
+      g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window), KVP_TYPE_WINDOW,
+                                                                                          "seq_len_row"))) == (i == 0));
     }
 
   close_window (window);
