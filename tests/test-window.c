@@ -1198,6 +1198,35 @@ test_export_async_error (void)
   close_window (window);
 }
 
+/* The Export Image dialog's filter gives the format: the one shown chosen
+ * (PNG Image at first), then PDF Document once chosen, whatever extension
+ * is typed. */
+static void
+test_export_filter (void)
+{
+  KvpWindow *window = show_window ();
+  GtkFileChooserNative *native = _kvp_window_new_export_dialog (window);
+  GtkFileChooser *chooser = GTK_FILE_CHOOSER (native);
+  g_autoptr(GListModel) filters = gtk_file_chooser_get_filters (chooser);
+  g_autoptr(GtkFileFilter) pdf = g_list_model_get_item (filters, 2);
+  g_autofree char *as_png = NULL;
+  g_autofree char *as_pdf = NULL;
+
+  gtk_file_chooser_set_current_name (chooser, "x.svg");
+  g_assert_cmpint (_kvp_window_export_format (chooser), ==, KVP_EXPORT_PNG);
+  as_png = _kvp_window_export_path ("/tmp/x.svg", _kvp_window_export_format (chooser));
+  g_assert_cmpstr (as_png, ==, "/tmp/x.png");
+
+  gtk_file_chooser_set_filter (chooser, pdf);
+  g_assert_cmpint (_kvp_window_export_format (chooser), ==, KVP_EXPORT_PDF);
+  as_pdf = _kvp_window_export_path ("/tmp/x.svg", _kvp_window_export_format (chooser));
+  g_assert_cmpstr (as_pdf, ==, "/tmp/x.pdf");
+
+  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (native));
+  g_object_unref (native);
+  close_window (window);
+}
+
 /* The format chosen in the dialog wins over the typed extension. */
 static void
 test_export_path (void)
@@ -1637,6 +1666,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/export-size", test_export_size);
   g_test_add_func ("/ui/window/export-path", test_export_path);
   g_test_add_func ("/ui/window/export-chosen", test_export_chosen);
+  g_test_add_func ("/ui/window/export-filter", test_export_filter);
   g_test_add_func ("/ui/window/export-async-error", test_export_async_error);
   g_test_add_func ("/ui/window/notification", test_notification);
   g_test_add_func ("/ui/window/gpu-group", test_gpu_group);

@@ -134,6 +134,27 @@ _kvp_window_export_chosen (KvpWindow       *self,
   kvp_window_export_async (self, path, NULL, export_done_cb, g_strdup (path));
 }
 
+int
+_kvp_window_export_format (GtkFileChooser *chooser)
+{
+  g_autoptr(GtkFileFilter) first = NULL;
+  GtkFileFilter *filter = gtk_file_chooser_get_filter (chooser);
+  guint index;
+
+  /* A dialog whose filter was never touched shows its first one chosen,
+   * and reports none: the first is the one the person saw. */
+  if (filter == NULL)
+    {
+      g_autoptr(GListModel) filters = gtk_file_chooser_get_filters (chooser);
+
+      if (g_list_model_get_n_items (filters) == 0)
+        return -1;
+      filter = first = g_list_model_get_item (filters, 0);
+    }
+  index = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (filter), "kvp-format"));
+  return export_formats[MIN (index, G_N_ELEMENTS (export_formats) - 1)].format;
+}
+
 static void
 export_response_cb (GtkNativeDialog *dialog,
                     int              response,
@@ -142,19 +163,10 @@ export_response_cb (GtkNativeDialog *dialog,
   /* The window may have closed while the dialog was open. */
   if (response == GTK_RESPONSE_ACCEPT && !gtk_widget_in_destruction (GTK_WIDGET (self)))
     {
-      GtkFileFilter *filter = gtk_file_chooser_get_filter (GTK_FILE_CHOOSER (dialog));
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *chosen = file != NULL ? g_file_get_path (file) : NULL;
-      int format = -1;
 
-      if (filter != NULL)
-        {
-          guint index = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (filter), "kvp-format"));
-
-          format = export_formats[MIN (index, G_N_ELEMENTS (export_formats) - 1)].format;
-        }
-
-      _kvp_window_export_chosen (self, chosen, format);
+      _kvp_window_export_chosen (self, chosen, _kvp_window_export_format (GTK_FILE_CHOOSER (dialog)));
     }
 
   gtk_native_dialog_destroy (dialog);
@@ -162,12 +174,9 @@ export_response_cb (GtkNativeDialog *dialog,
   g_object_unref (self);
 }
 
-static void
-export_action_cb (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
+GtkFileChooserNative *
+_kvp_window_new_export_dialog (KvpWindow *self)
 {
-  KvpWindow *self = KVP_WINDOW (widget);
   GtkFileChooserNative *native;
   g_autofree char *name = NULL;
   KvpParams params;
@@ -205,6 +214,17 @@ export_action_cb (GtkWidget  *widget,
     }
 
   g_signal_connect (native, "notify::filter", G_CALLBACK (filter_changed_cb), NULL);
+  return native;
+}
+
+static void
+export_action_cb (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  KvpWindow *self = KVP_WINDOW (widget);
+  GtkFileChooserNative *native = _kvp_window_new_export_dialog (self);
+
   g_signal_connect (native, "response", G_CALLBACK (export_response_cb), g_object_ref (self));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }

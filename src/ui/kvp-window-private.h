@@ -21,6 +21,11 @@ void  _kvp_window_export_chosen     (KvpWindow       *self,
                                      const char      *chosen,
                                      int              format);
 
+/* The Export Image dialog, not shown yet, and the format of the filter the
+ * person sees chosen in it (the first while none was touched; -1: none). */
+GtkFileChooserNative *_kvp_window_new_export_dialog (KvpWindow      *self);
+int                   _kvp_window_export_format     (GtkFileChooser *chooser);
+
 /* kvp-window-serving.c: the view switch, the serving canvas and controls. */
 void                _kvp_window_setup_serving        (KvpWindow *self,
                                                       GtkWidget *sidebar,
