@@ -1633,11 +1633,71 @@ test_launch_gpu (void)
   close_window (window);
 }
 
+/* The accessible name of @widget as GTK 4.8 builds it: the labels that
+ * label it, then its "label" property; NULL when it has none. */
+static char *
+accessible_name (GtkWidget *widget)
+{
+  GtkAccessible *accessible = GTK_ACCESSIBLE (widget);
+  g_autofree char *label = NULL;
+
+  if (gtk_test_accessible_has_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL))
+    label = gtk_test_accessible_check_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL, "\1");
+  if (gtk_test_accessible_has_relation (accessible, GTK_ACCESSIBLE_RELATION_LABELLED_BY))
+    return label != NULL ? g_strdup ("(two names)") : g_strdup ("(labelled by a label)");
+  return g_steal_pointer (&label);
+}
+
+/* Every control a person reaches gets one clean name: not two ("GPU GPU"),
+ * no mnemonic underscore ("_Copy vLLM Lines"), and a drop-down's button or
+ * an icon button not its type ("GtkToggleButton", "GtkImage"). */
+static void
+check_names (GtkWidget *widget,
+             guint     *n_checked)
+{
+  gboolean control = GTK_IS_BUTTON (widget) || GTK_IS_SPIN_BUTTON (widget) || GTK_IS_ENTRY (widget) ||
+                     GTK_IS_DROP_DOWN (widget);
+
+  if (control && gtk_widget_get_visible (widget))
+    {
+      g_autofree char *name = accessible_name (widget);
+      g_autofree char *what = g_strdup_printf ("%s %s: %s", G_OBJECT_TYPE_NAME (widget),
+                                               gtk_widget_get_name (widget), name != NULL ? name : "(none)");
+
+      if (name == NULL || g_str_equal (name, "(two names)") || strchr (name, '_') != NULL)
+        g_error ("no one clean name: %s", what);
+      (*n_checked)++;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (!GTK_IS_SPIN_BUTTON (widget))
+      check_names (child, n_checked);
+}
+
+static void
+test_accessible_names (void)
+{
+  KvpWindow *window = show_window ();
+  guint n_checked = 0;
+
+  /* The serving controls too. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "serving");
+  kvp_deploy_state_set_gpu (kvp_window_get_deploy_state (window), "h100-80gb");
+  spin_for (50);
+  check_names (GTK_WIDGET (window), &n_checked);
+  check_names (gtk_window_get_titlebar (GTK_WINDOW (window)), &n_checked);
+  g_assert_cmpuint (n_checked, >, 20);
+
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  /* Accessible names and relations are kept, and readable, without a bus. */
+  g_setenv ("GTK_A11Y", "test", TRUE);
 
   if (!gtk_init_check ())
     {
@@ -1646,6 +1706,7 @@ main (int   argc,
     }
 
   g_test_add_func ("/ui/window/template", test_template);
+  g_test_add_func ("/ui/window/accessible-names", test_accessible_names);
   g_test_add_func ("/ui/window/default-row", test_default_row);
   g_test_add_func ("/ui/window/controls", test_controls);
   g_test_add_func ("/ui/window/coalesce", test_coalesce);

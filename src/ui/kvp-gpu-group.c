@@ -477,16 +477,6 @@ kvp_gpu_group_init (KvpGpuGroup *self)
   gtk_string_list_append (gpus, _("Custom memory…"));
   gtk_drop_down_set_model (self->gpu_dropdown, G_LIST_MODEL (gpus));
 
-  /* The names assistive technologies read, exactly. */
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->gpu_dropdown),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("GPU"), -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->utilization_spin),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("GPU memory utilization"), -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->tp_spin),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Tensor parallel size"), -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->memory_entry),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("GPU memory"), -1);
-
   gtk_drawing_area_set_draw_func (self->memory_bar, draw_bar, self, NULL);
 
   /* The spin buttons' ranges are core's. */

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kvp-accessible-names.h"
 #include "kvp-serving-controls.h"
 #include "kvp-window-private.h"
 
@@ -40,6 +41,7 @@ get_serving (KvpWindow *self)
                                                                       serving->canvas));
   gtk_stack_add_named (serving->stack, GTK_WIDGET (serving->canvas), "serving");
   gtk_widget_set_visible (GTK_WIDGET (serving->controls), FALSE);
+  kvp_accessible_names_fix (GTK_WIDGET (serving->controls));
   if (serving->sidebar_box != NULL)
     gtk_box_prepend (serving->sidebar_box, GTK_WIDGET (serving->controls));
 

@@ -14,6 +14,7 @@
 #include "kvp-count-row.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
+#include "kvp-accessible-names.h"
 #include "kvp-error.h"
 #include "kvp-gpu-group.h"
 #include "kvp-model-config.h"
@@ -718,6 +719,7 @@ kvp_window_init (KvpWindow *self)
   _kvp_window_setup_serving (self, GTK_WIDGET (self->sidebar), self->view_stack);
   g_object_bind_property_full (self, "view", self->seq_len_row, "sensitive", G_BINDING_SYNC_CREATE,
                                view_is_sequence, NULL, NULL, NULL);
+  kvp_accessible_names_fix (GTK_WIDGET (self));
 }
 
 KvpWindow *
