@@ -706,22 +706,22 @@ describe_ranges (void)
         {
         case KVP_PARAM_SEQ_LEN:
           /* Translators: --help for --seq-len; the default length. */
-          entry->description = g_strdup_printf (_("Tokens in the sequence, at most the reserved length (default %" G_GUINT64_FORMAT ")"),
+          entry->description = g_strdup_printf (_("Tokens in the sequence, at most the reserved length (default %" PRIu64 ")"),
                                                 info->default_value);
           break;
         case KVP_PARAM_BLOCK_SIZE:
           /* Translators: --help for --block-size: the least, the most, the default. */
-          entry->description = g_strdup_printf (_("Tokens per block, %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " (default %" G_GUINT64_FORMAT ")"),
+          entry->description = g_strdup_printf (_("Tokens per block, %" PRIu64 " to %" PRIu64 " (default %" PRIu64 ")"),
                                                 info->min, info->max, info->default_value);
           break;
         case KVP_PARAM_NUM_BLOCKS:
           /* Translators: --help for --blocks: the least, the most, the default. */
-          entry->description = g_strdup_printf (_("Blocks in the pool, %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " (default %" G_GUINT64_FORMAT ")"),
+          entry->description = g_strdup_printf (_("Blocks in the pool, %" PRIu64 " to %" PRIu64 " (default %" PRIu64 ")"),
                                                 info->min, info->max, info->default_value);
           break;
         case KVP_PARAM_MAX_SEQ_LEN:
           /* Translators: --help for --max-seq-len: the least and the most. */
-          entry->description = g_strdup_printf (_("Tokens a traditional cache reserves, %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " (default: the model’s context)"),
+          entry->description = g_strdup_printf (_("Tokens a traditional cache reserves, %" PRIu64 " to %" PRIu64 " (default: the model’s context)"),
                                                 info->min, info->max);
           break;
         case KVP_N_PARAMS:
