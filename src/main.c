@@ -172,14 +172,6 @@ parse_params (GVariantDict  *options,
          kvp_params_validate (params, error);
 }
 
-/* After the values are checked, what can still fail is the machine: no
- * memory for the pool. */
-static int
-exit_status_for (const GError *error)
-{
-  return g_error_matches (error, KVP_ERROR, KVP_ERROR_INVALID) ? KVP_EXIT_USAGE : EXIT_FAILURE;
-}
-
 static int
 print_json (const KvpParams *params,
             const KvpDeploy *deploy)
@@ -193,8 +185,7 @@ print_json (const KvpParams *params,
   cmp = kvp_comparison_new (params, &error);
   if (cmp == NULL)
     {
-      kvp_cli_printerr (error->message);
-      return exit_status_for (error);
+      return kvp_cli_fail (error);
     }
 
   root = kvp_comparison_to_json (cmp);
@@ -414,8 +405,7 @@ export_serving (GVariantDict    *options,
     steps = kvp_serving_steps_new (sim, compared, &error);
   if (steps == NULL || !kvp_serving_steps_check_step (steps, step, &error))
     {
-      kvp_cli_printerr (error->message);
-      return exit_status_for (error);
+      return kvp_cli_fail (error);
     }
 
   if (!kvp_export_write_serving (steps, (guint) step, kvp_theme_get (variant), path, width, height, scale, &error))
@@ -467,8 +457,7 @@ export_picture (GVariantDict    *options,
   cmp = kvp_comparison_new (params, &error);
   if (cmp == NULL)
     {
-      kvp_cli_printerr (error->message);
-      return exit_status_for (error);
+      return kvp_cli_fail (error);
     }
 
   if (!kvp_export_write (cmp, kvp_theme_get (variant), path, width, height, scale, &error))
@@ -540,8 +529,7 @@ simulate (GVariantDict    *options,
   sim = run_simulation (options, params, deploy, 0, &config, &error);
   if (sim == NULL)
     {
-      kvp_cli_printerr (error->message);
-      return exit_status_for (error);
+      return kvp_cli_fail (error);
     }
 
   if (csv_path != NULL && !kvp_simulation_write_csv (sim, csv_path, &error))

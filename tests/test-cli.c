@@ -13,6 +13,9 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "kvp-error.h"
+#include "kvp-option-rules.h"
+
 typedef struct
 {
   int status;
@@ -1165,6 +1168,36 @@ test_vllm_bad_input (gconstpointer data)
     g_assert_nonnull (strstr (run.err, vllm_bad_cases[i].says[j]));
 }
 
+/* Every rule of the table is enforced: its first option given alone (with
+ * what it excludes, when it excludes) is refused, naming an option. */
+static void
+test_option_rules (void)
+{
+  const KvpOptionRule *rules;
+  guint n_rules;
+
+  rules = kvp_option_rules_get (&n_rules);
+  g_assert_cmpuint (n_rules, >, 5);
+  for (guint i = 0; i < n_rules; i++)
+    {
+      g_auto(GStrv) given = g_strsplit (rules[i].given, " ", -1);
+      g_autoptr(GVariantDict) broken = g_variant_dict_new (NULL);
+      g_autoptr(GError) error = NULL;
+
+      g_variant_dict_insert (broken, given[0], "s", "1");
+      if (rules[i].excludes != NULL)
+        {
+          g_auto(GStrv) excluded = g_strsplit (rules[i].excludes, " ", -1);
+
+          g_variant_dict_insert (broken, excluded[0], "s", "1");
+        }
+      g_assert_false (kvp_option_rules_check (broken, &error));
+      g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, "--"));
+      g_clear_error (&error);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1174,6 +1207,7 @@ main (int   argc,
   bind_textdomain_codeset ("kvpage", "UTF-8");
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/cli/option-rules", test_option_rules);
   g_test_add_func ("/cli/json/default", test_json_default);
   g_test_add_func ("/cli/json/reservation-1024", test_json_reservation_1024);
   g_test_add_func ("/cli/json/values", test_json_values);

@@ -478,14 +478,6 @@ kvp_deploy_state_set_config (KvpDeployState *self,
     update (self);
 }
 
-KvpModelConfig *
-kvp_deploy_state_get_config (KvpDeployState *self)
-{
-  g_return_val_if_fail (KVP_IS_DEPLOY_STATE (self), NULL);
-
-  return self->config;
-}
-
 const KvpModel *
 kvp_deploy_state_get_base_model (KvpDeployState *self)
 {

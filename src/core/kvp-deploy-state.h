@@ -40,7 +40,6 @@ KvpState        *kvp_deploy_state_get_state      (KvpDeployState  *self);
  * chosen sizes the pool (a config whose model is shown already does now). */
 void             kvp_deploy_state_set_config     (KvpDeployState  *self,
                                                   KvpModelConfig  *config);
-KvpModelConfig  *kvp_deploy_state_get_config     (KvpDeployState  *self);
 /* The whole model (the state shows one GPU's share of it). */
 const KvpModel  *kvp_deploy_state_get_base_model (KvpDeployState  *self);
 

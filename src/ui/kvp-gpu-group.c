@@ -363,14 +363,6 @@ kvp_gpu_group_set_deploy_state (KvpGpuGroup    *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIZES_POOL]);
 }
 
-KvpDeployState *
-kvp_gpu_group_get_deploy_state (KvpGpuGroup *self)
-{
-  g_return_val_if_fail (KVP_IS_GPU_GROUP (self), NULL);
-
-  return self->deploy;
-}
-
 gboolean
 kvp_gpu_group_get_sizes_pool (KvpGpuGroup *self)
 {

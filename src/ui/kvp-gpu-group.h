@@ -19,7 +19,6 @@ G_DECLARE_FINAL_TYPE (KvpGpuGroup, kvp_gpu_group, KVP, GPU_GROUP, GtkWidget)
 
 void            kvp_gpu_group_set_deploy_state (KvpGpuGroup    *self,
                                                 KvpDeployState *deploy);
-KvpDeployState *kvp_gpu_group_get_deploy_state (KvpGpuGroup    *self);
 /* TRUE while a GPU sets the block count ("sizes-pool"). */
 gboolean        kvp_gpu_group_get_sizes_pool   (KvpGpuGroup    *self);
 
