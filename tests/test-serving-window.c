@@ -16,37 +16,9 @@
 #include "kvp-export.h"
 #include "kvp-format.h"
 #include "kvp-serving-paint.h"
+#include "kvp-test-utils.h"
 #include "kvp-window.h"
 #include "kvp-window-private.h"
-
-/* Runs the main loop until done (data) is TRUE, for at most 10 s. */
-static gboolean
-iterate_until (gboolean (*done) (gpointer),
-               gpointer   data)
-{
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (!done (data) && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-
-  return done (data);
-}
-
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
-static void
-iterate_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-  never (NULL);
-}
 
 static gboolean
 has_size (gpointer data)
@@ -105,12 +77,12 @@ show_serving (void)
   g_object_ref (window);
   gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (iterate_until (has_size, kvp_window_get_canvas (window)));
+  g_assert_true (kvp_test_iterate_until (has_size, kvp_window_get_canvas (window)));
 
   gtk_spin_button_set_value (control (controls, "requests_spin"), 50);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "serving");
-  g_assert_true (iterate_until (simulated, controls));
-  g_assert_true (iterate_until (has_size, _kvp_window_get_serving_canvas (window)));
+  g_assert_true (kvp_test_iterate_until (simulated, controls));
+  g_assert_true (kvp_test_iterate_until (has_size, _kvp_window_get_serving_canvas (window)));
 
   return window;
 }
@@ -172,7 +144,7 @@ test_switch (void)
 
   g_object_ref (window);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (iterate_until (has_size, kvp_window_get_canvas (window)));
+  g_assert_true (kvp_test_iterate_until (has_size, kvp_window_get_canvas (window)));
 
   g_assert_nonnull (sequence);
   g_assert_nonnull (serving);
@@ -190,15 +162,15 @@ test_switch (void)
 
   gtk_spin_button_set_value (control (controls, "requests_spin"), 20);
   gtk_widget_activate (serving);
-  g_assert_true (iterate_until (simulated, controls));
-  g_assert_true (iterate_until (has_size, serving_canvas));
+  g_assert_true (kvp_test_iterate_until (simulated, controls));
+  g_assert_true (kvp_test_iterate_until (has_size, serving_canvas));
   g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (serving)));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (controls)));
   g_assert_true (shown (window) == serving_canvas);
 
   gtk_widget_activate (sequence);
   /* A button activated by the keyboard clicks after a moment. */
-  iterate_for (400);
+  kvp_test_iterate_for (400);
   g_assert_true (shown (window) == kvp_window_get_canvas (window));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (controls)));
 
@@ -237,7 +209,7 @@ test_scrub (void)
 
   gtk_adjustment_set_value (adjustment, 20);
   g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, 20);
-  g_assert_true (iterate_until (description_at_step, canvas));
+  g_assert_true (kvp_test_iterate_until (description_at_step, canvas));
   g_assert_cmpuint (kvp_serving_scene_get_step (kvp_serving_canvas_get_scene (canvas)), ==, 20);
 
   /* The sentence is the scene's, and the accessible description holds it. */
@@ -335,8 +307,8 @@ test_vllm_pool (void)
   g_assert_true (kvp_gpu_group_get_sizes_pool (group));
   blocks = kvp_state_get_value (state, KVP_PARAM_NUM_BLOCKS);
   g_assert_cmpuint (blocks, ==, 28647);
-  iterate_for (200);
-  g_assert_true (iterate_until (simulated, controls));
+  kvp_test_iterate_for (200);
+  g_assert_true (kvp_test_iterate_until (simulated, controls));
   g_assert_cmpuint (kvp_simulation_get_config (kvp_serving_controls_get_simulation (controls))->num_blocks, ==,
                     blocks - 1);
   /* The window says why the pool is one block less than the Block count. */
@@ -346,8 +318,8 @@ test_vllm_pool (void)
   g_assert_nonnull (strstr (gtk_label_get_label (control (controls, "pool_label")), "null block"));
 
   kvp_window_add_config (window, gemma);
-  iterate_for (200);
-  g_assert_true (iterate_until (settled, controls));
+  kvp_test_iterate_for (200);
+  g_assert_true (kvp_test_iterate_until (settled, controls));
   g_assert_null (kvp_serving_controls_get_simulation (controls));
   g_assert_nonnull (strstr (kvp_serving_controls_get_status (controls), "full-attention"));
   g_assert_nonnull (strstr (kvp_serving_controls_get_status (controls), "gemma-3-27b-it"));
@@ -360,16 +332,16 @@ test_vllm_pool (void)
   /* No memory left: vLLM would not start, the picture says, naming the control. */
   kvp_window_add_config (window, llama);
   kvp_deploy_state_set_utilization (kvp_window_get_deploy_state (window), 0.05);
-  iterate_for (200);
-  g_assert_true (iterate_until (settled, controls));
+  kvp_test_iterate_for (200);
+  g_assert_true (kvp_test_iterate_until (settled, controls));
   g_assert_true (g_str_has_prefix (kvp_serving_canvas_get_description (_kvp_window_get_serving_canvas (window)),
                                    "vLLM would not start"));
   g_assert_nonnull (strstr (kvp_serving_canvas_get_description (_kvp_window_get_serving_canvas (window)),
                             "GPU memory utilization"));
   kvp_deploy_state_set_utilization (kvp_window_get_deploy_state (window), 0.92);
 
-  iterate_for (200);
-  g_assert_true (iterate_until (simulated, controls));
+  kvp_test_iterate_for (200);
+  g_assert_true (kvp_test_iterate_until (simulated, controls));
   g_assert_cmpstr (kvp_serving_controls_get_status (controls), ==, "");
   g_assert_null (strstr (kvp_serving_canvas_get_description (_kvp_window_get_serving_canvas (window)),
                          "would not start"));
@@ -417,7 +389,7 @@ test_space_after_switch (void)
   /* The first switch, when the serving picture is new. */
   g_object_ref (window);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (iterate_until (has_size, kvp_window_get_canvas (window)));
+  g_assert_true (kvp_test_iterate_until (has_size, kvp_window_get_canvas (window)));
   controls = _kvp_window_get_serving_controls (window);
   canvas = _kvp_window_get_serving_canvas (window);
   gtk_spin_button_set_value (control (controls, "requests_spin"), 50);
@@ -425,7 +397,7 @@ test_space_after_switch (void)
   g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (find_shortcut (window, "<Control>2")),
                                                GTK_SHORTCUT_ACTION_EXCLUSIVE, GTK_WIDGET (window),
                                                gtk_shortcut_get_arguments (find_shortcut (window, "<Control>2"))));
-  g_assert_true (iterate_until (simulated, controls));
+  g_assert_true (kvp_test_iterate_until (simulated, controls));
   focus = gtk_window_get_focus (GTK_WINDOW (window));
   g_assert_true (focus == GTK_WIDGET (canvas));
   g_assert_true (press_space (focus));
@@ -446,15 +418,15 @@ test_play (void)
 
   g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, 0);
   gtk_widget_activate (GTK_WIDGET (play));
-  iterate_for (400);
+  kvp_test_iterate_for (400);
   g_assert_true (kvp_serving_canvas_get_playing (canvas));
-  g_assert_true (iterate_until (moved, canvas));
+  g_assert_true (kvp_test_iterate_until (moved, canvas));
 
   kvp_serving_controls_toggle_play (controls);
   g_assert_false (kvp_serving_canvas_get_playing (canvas));
   g_assert_false (gtk_toggle_button_get_active (play));
   at = kvp_serving_canvas_get_step (canvas);
-  iterate_for (300);
+  kvp_test_iterate_for (300);
   g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, at);
 
   /* Playing from the last step starts over. */
@@ -517,7 +489,7 @@ test_select (void)
   guint32 request;
 
   kvp_serving_canvas_set_step (canvas, 3);
-  g_assert_true (iterate_until (description_at_step, canvas));
+  g_assert_true (kvp_test_iterate_until (description_at_step, canvas));
   scene = kvp_serving_canvas_get_scene (canvas);
   snap = kvp_serving_scene_get_snapshot (scene, KVP_SERVING_PANEL_PAGED);
   g_assert_nonnull (snap);
@@ -525,7 +497,7 @@ test_select (void)
 
   request = snap->running[0];
   kvp_serving_canvas_select (canvas, request);
-  g_assert_true (iterate_until (has_block_table, canvas));
+  g_assert_true (kvp_test_iterate_until (has_block_table, canvas));
   g_assert_nonnull (strstr (kvp_serving_canvas_get_description (canvas), "0→"));
 
   /* Where the pointer would find it. */
@@ -562,14 +534,14 @@ test_reduce_animations (void)
 
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", TRUE, NULL);
   /* A step on screen first, to ease from. */
-  g_assert_true (iterate_until (description_at_step, canvas));
+  g_assert_true (kvp_test_iterate_until (description_at_step, canvas));
   kvp_serving_canvas_set_step (canvas, 4);
-  g_assert_true (iterate_until (description_at_step, canvas));
+  g_assert_true (kvp_test_iterate_until (description_at_step, canvas));
   g_assert_cmpfloat (kvp_serving_scene_get_duration (kvp_serving_canvas_get_scene (canvas)), >, 0.0);
 
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
   kvp_serving_canvas_set_step (canvas, 8);
-  g_assert_true (iterate_until (description_at_step, canvas));
+  g_assert_true (kvp_test_iterate_until (description_at_step, canvas));
   g_assert_cmpfloat (kvp_serving_scene_get_duration (kvp_serving_canvas_get_scene (canvas)), ==, 0.0);
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", TRUE, NULL);
 
@@ -591,7 +563,7 @@ test_pool_and_scheme (void)
   g_assert_cmpint (kvp_serving_steps_get_compared (kvp_serving_canvas_get_steps (canvas)), ==, KVP_SCHEME_ORACLE);
 
   kvp_state_set_value (kvp_window_get_state (window), KVP_PARAM_NUM_BLOCKS, 300);
-  g_assert_true (iterate_until (settled, controls));
+  g_assert_true (kvp_test_iterate_until (settled, controls));
   g_assert_true (kvp_serving_controls_get_simulation (controls) != before);
   g_assert_cmpuint (kvp_simulation_get_config (kvp_serving_controls_get_simulation (controls))->num_blocks, ==, 300);
 
@@ -615,14 +587,14 @@ test_workload_files (void)
   KvpSimulation *before;
   guint n = 0;
 
-  g_assert_true (iterate_until (simulated, controls));
+  g_assert_true (kvp_test_iterate_until (simulated, controls));
   for (guint i = 0; i < 300; i++)
     g_string_append_printf (rows, "%u,%u\n", 10 + i % 50, 5 + i % 20);
   g_assert_true (g_file_set_contents (csv, rows->str, -1, NULL));
 
   kvp_serving_controls_set_workload_file (controls, csv);
-  iterate_for (200);
-  g_assert_true (iterate_until (simulated, controls));
+  kvp_test_iterate_for (200);
+  g_assert_true (kvp_test_iterate_until (simulated, controls));
   g_assert_null (kvp_serving_state_get_error (serving));
   kvp_workload_get_requests (kvp_simulation_get_workload (kvp_serving_controls_get_simulation (controls)), &n);
   g_assert_cmpuint (n, ==, 300);
@@ -631,20 +603,20 @@ test_workload_files (void)
 
   /* Requests changed: the file's first rows. */
   gtk_spin_button_set_value (control (controls, "requests_spin"), 100);
-  iterate_for (200);
-  g_assert_true (iterate_until (settled, controls));
+  kvp_test_iterate_for (200);
+  g_assert_true (kvp_test_iterate_until (settled, controls));
   kvp_workload_get_requests (kvp_simulation_get_workload (kvp_serving_controls_get_simulation (controls)), &n);
   g_assert_cmpuint (n, ==, 100);
 
   gtk_drop_down_set_selected (control (controls, "workload_dropdown"), 0);
-  iterate_for (200);
-  g_assert_true (iterate_until (settled, controls));
+  kvp_test_iterate_for (200);
+  g_assert_true (kvp_test_iterate_until (settled, controls));
   before = kvp_serving_controls_get_simulation (controls);
   g_assert_nonnull (before);
 
   kvp_serving_controls_set_workload_file (controls, "/nonexistent/requests.csv");
-  iterate_for (200);
-  g_assert_true (iterate_until (settled, controls));
+  kvp_test_iterate_for (200);
+  g_assert_true (kvp_test_iterate_until (settled, controls));
   g_assert_nonnull (strstr (kvp_serving_controls_get_status (controls), "requests.csv"));
   g_assert_true (kvp_serving_controls_get_simulation (controls) == before);
   g_assert_nonnull (kvp_serving_canvas_get_steps (canvas));
@@ -695,7 +667,7 @@ test_export (void)
   g_assert_true (kvp_window_export (window, shown, &error));
   g_assert_no_error (error);
   kvp_window_export_async (window, worker, NULL, exported_cb, &async_error);
-  g_assert_true (iterate_until (has_error, &async_error));
+  g_assert_true (kvp_test_iterate_until (has_error, &async_error));
   g_assert_error (async_error, G_IO_ERROR, G_IO_ERROR_EXISTS);
   g_clear_error (&async_error);
   g_assert_true (kvp_export_write_serving (kvp_serving_canvas_get_steps (canvas), 7,

@@ -21,17 +21,9 @@
 #include "kvp-format.h"
 #include "kvp-error.h"
 #include "kvp-settings.h"
+#include "kvp-test-utils.h"
 #include "kvp-window.h"
 #include "kvp-window-private.h"
-
-static void
-spin_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-}
 
 static gboolean
 wait_for_size (GtkWidget *widget)
@@ -139,7 +131,7 @@ test_template (void)
       g_object_add_weak_pointer (weak[i], (gpointer *) &weak[i]);
     }
 
-  spin_for (100);
+  kvp_test_iterate_for (100);
   close_window (window);
 
   for (guint i = 0; i < G_N_ELEMENTS (children); i++)
@@ -339,7 +331,7 @@ test_coalesce (void)
                   kvp_canvas_get_last_build_time (canvas) / 1000.0);
 
   /* Nothing more is pending. */
-  spin_for (50);
+  kvp_test_iterate_for (50);
   g_assert_cmpuint (n_descriptions, ==, 1);
 
   /* Comparisons are built in a worker thread, the newest values winning
@@ -349,15 +341,15 @@ test_coalesce (void)
     gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
     gtk_spin_button_set_value (blocks, 2000000);
-    spin_for (5);
+    kvp_test_iterate_for (5);
     gtk_spin_button_set_value (blocks, 3000000);
-    spin_for (5);
+    kvp_test_iterate_for (5);
     gtk_spin_button_set_value (blocks, 2500000);
     while (kvp_canvas_get_comparison (canvas)->params.num_blocks != 2500000 &&
            g_get_monotonic_time () < end)
       g_main_context_iteration (NULL, TRUE);
     g_assert_cmpuint (kvp_canvas_get_comparison (canvas)->params.num_blocks, ==, 2500000);
-    spin_for (100);
+    kvp_test_iterate_for (100);
     g_assert_cmpuint (kvp_canvas_get_comparison (canvas)->params.num_blocks, ==, 2500000);
     g_assert_true (kvp_window_get_comparison (window) == kvp_canvas_get_comparison (canvas));
   }
@@ -449,7 +441,7 @@ test_close_during_job (void)
   gtk_spin_button_set_value (spin (window, "seq_len"), 16777216);
   gtk_spin_button_set_value (spin (window, "num_blocks"), 16777216);
   /* Let the frame clock hand the recompute to its worker. */
-  spin_for (50);
+  kvp_test_iterate_for (50);
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_object_unref (window);
@@ -560,13 +552,13 @@ test_actions (void)
   g_assert_cmpint (g_settings_get_enum (settings, "style"), ==, KVP_STYLE_DARK);
   g_object_get (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", &dark, NULL);
   g_assert_true (dark);
-  spin_for (100);
+  kvp_test_iterate_for (100);
   g_assert_cmpint (kvp_canvas_get_theme (kvp_window_get_canvas (window))->variant, ==, KVP_THEME_DARK);
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "style", g_variant_new_string ("light"));
   g_object_get (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", &dark, NULL);
   g_assert_false (dark);
-  spin_for (100);
+  kvp_test_iterate_for (100);
   g_assert_cmpint (kvp_canvas_get_theme (kvp_window_get_canvas (window))->variant, ==, KVP_THEME_LIGHT);
   g_settings_reset (settings, "style");
 
@@ -772,7 +764,7 @@ test_settings (void)
    * shows; and the settings are written once the controls are still. */
   gtk_spin_button_set_value (spin (window, "max_seq_len"), 1000);
   g_assert_cmpuint (kvp_window_get_comparison (window)->params.seq_len, ==, 1000);
-  spin_for (1300);
+  kvp_test_iterate_for (1300);
   g_assert_cmpuint (g_settings_get_uint (settings, "max-seq-len"), ==, 1000);
   g_assert_cmpuint (g_settings_get_uint (settings, "seq-len"), ==, 3000);
   close_window (window);
@@ -839,7 +831,7 @@ test_render (void)
 
   paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
   gtk_widget_queue_draw (GTK_WIDGET (window));
-  spin_for (200);
+  kvp_test_iterate_for (200);
 
   width = gdk_paintable_get_intrinsic_width (paintable);
   height = gdk_paintable_get_intrinsic_height (paintable);
@@ -1267,7 +1259,7 @@ test_notification (void)
   g_assert_null (kvp_window_get_notification (window));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.copy", NULL));
   g_assert_cmpstr (kvp_window_get_notification (window), ==, "Copied the picture to the clipboard.");
-  spin_for (400);
+  kvp_test_iterate_for (400);
   g_assert_true (gtk_revealer_get_child_revealed (banner));
 
   g_signal_emit_by_name (template_child (window, "banner_close_button"), "clicked");
@@ -1299,7 +1291,7 @@ test_layout (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 800, 500);
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (wait_for_size (canvas));
-  spin_for (200);
+  kvp_test_iterate_for (200);
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 800);
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (window)), <=, 500);
   g_assert_cmpint (gtk_widget_get_height (canvas), >=, 360);
@@ -1308,7 +1300,7 @@ test_layout (void)
   /* F9 hides the controls: the picture takes the whole width. */
   g_assert_true (has_binding (GTK_WIDGET (window), "F9", "win.show-controls"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-controls", NULL));
-  spin_for (200);
+  kvp_test_iterate_for (200);
   g_assert_false (gtk_widget_get_visible (template_child (window, "sidebar")));
   g_assert_cmpint (gtk_widget_get_width (canvas), >=, 780);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-controls", NULL));
@@ -1325,7 +1317,7 @@ test_layout (void)
   vadjustment = gtk_scrolled_window_get_vadjustment (sidebar);
 
   gtk_expander_set_expanded (GTK_EXPANDER (expander), TRUE);
-  spin_for (400);
+  kvp_test_iterate_for (400);
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (window)), <=, 640);
   g_assert_true (gtk_widget_compute_bounds (expander, GTK_WIDGET (sidebar), &bounds));
   /* Its text is in the visible part of the panel, which now scrolls. */
@@ -1398,7 +1390,7 @@ test_gpu_group (void)
 
   /* Two GPUs: TinyLlama's 4 KV heads split 2 and 2. */
   gtk_spin_button_set_value (tp, 2);
-  spin_for (100);
+  kvp_test_iterate_for (100);
   g_assert_cmpuint (kvp_model_get_kv_heads (kvp_state_get_model (state)), ==, 2);
   g_assert_cmpstr (kvp_state_get_model (state)->key, ==, "tinyllama-1.1b");
   kvp_state_get_params (state, &params);
@@ -1482,7 +1474,7 @@ test_refusal_shown (void)
   kvp_deploy_state_set_gpu (deploy, "h100-80gb");
   g_assert_null (kvp_canvas_get_refusal (canvas));
   kvp_deploy_state_set_utilization (deploy, 0.03);
-  spin_for (50);
+  kvp_test_iterate_for (50);
   g_assert_nonnull (kvp_canvas_get_refusal (canvas));
   g_assert_nonnull (strstr (kvp_canvas_get_refusal (canvas), "raise GPU memory utilization"));
   g_assert_true (g_str_has_prefix (kvp_canvas_get_description (canvas), "vLLM would not start."));
@@ -1494,7 +1486,7 @@ test_refusal_shown (void)
   g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
 
   kvp_deploy_state_set_utilization (deploy, 0.92);
-  spin_for (50);
+  kvp_test_iterate_for (50);
   g_assert_null (kvp_canvas_get_refusal (canvas));
   g_assert_null (strstr (kvp_canvas_get_description (canvas), "would not start"));
 
@@ -1504,7 +1496,7 @@ test_refusal_shown (void)
   end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   while (g_strcmp0 (kvp_state_get_model (state)->key, "qwen3-32b") != 0 && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, TRUE);
-  spin_for (50);
+  kvp_test_iterate_for (50);
   g_assert_nonnull (kvp_deploy_state_get_refusal (deploy));
   g_assert_nonnull (kvp_canvas_get_refusal (canvas));
   g_assert_null (strstr (kvp_canvas_get_refusal (canvas), "--"));
@@ -1522,7 +1514,7 @@ test_open_then_close (void)
 
   open_config (window, "gemma-3-27b-it.json");
   close_window (window);
-  spin_for (300);
+  kvp_test_iterate_for (300);
 }
 
 static gboolean
@@ -1683,7 +1675,7 @@ test_accessible_names (void)
   /* The serving controls too. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "serving");
   kvp_deploy_state_set_gpu (kvp_window_get_deploy_state (window), "h100-80gb");
-  spin_for (50);
+  kvp_test_iterate_for (50);
   check_names (GTK_WIDGET (window), &n_checked);
   check_names (gtk_window_get_titlebar (GTK_WINDOW (window)), &n_checked);
   g_assert_cmpuint (n_checked, >, 20);
