@@ -8,22 +8,17 @@
 
 #include "kvp-accessible-names.h"
 
-/* The label whose mnemonic points at @widget, found under @root. */
-static GtkWidget *
-find_mnemonic_label (GtkWidget *root,
-                     GtkWidget *widget)
+/* Every label under @widget with a mnemonic widget, by that widget: one
+ * pass, so naming a window's controls stays linear in its widgets. */
+static void
+collect_labels (GtkWidget  *widget,
+                GHashTable *labels)
 {
-  if (GTK_IS_LABEL (root) && gtk_label_get_mnemonic_widget (GTK_LABEL (root)) == widget)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+  if (GTK_IS_LABEL (widget) && gtk_label_get_mnemonic_widget (GTK_LABEL (widget)) != NULL)
+    g_hash_table_insert (labels, gtk_label_get_mnemonic_widget (GTK_LABEL (widget)), widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_mnemonic_label (child, widget);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+    collect_labels (child, labels);
 }
 
 /* The first child of @widget of @type, or NULL. */
@@ -57,10 +52,10 @@ name_by (GtkWidget  *widget,
 }
 
 static void
-fix (GtkWidget *root,
-     GtkWidget *widget)
+fix (GHashTable *labels,
+     GtkWidget  *widget)
 {
-  GtkWidget *label = find_mnemonic_label (root, widget);
+  GtkWidget *label = g_hash_table_lookup (labels, widget);
   const char *tooltip = gtk_widget_get_tooltip_text (widget);
 
   if (GTK_IS_DROP_DOWN (widget) || GTK_IS_MENU_BUTTON (widget))
@@ -91,22 +86,25 @@ fix (GtkWidget *root,
 }
 
 static void
-walk (GtkWidget *root,
-      GtkWidget *widget)
+walk (GHashTable *labels,
+      GtkWidget  *widget)
 {
   /* A drop-down's or a spin button's insides are named with it. */
-  fix (root, widget);
+  fix (labels, widget);
   if (GTK_IS_DROP_DOWN (widget) || GTK_IS_SPIN_BUTTON (widget) || GTK_IS_MENU_BUTTON (widget))
     return;
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
-    walk (root, child);
+    walk (labels, child);
 }
 
 void
 kvp_accessible_names_fix (GtkWidget *root)
 {
+  g_autoptr(GHashTable) labels = g_hash_table_new (NULL, NULL);
+
   g_return_if_fail (GTK_IS_WIDGET (root));
 
-  walk (root, root);
+  collect_labels (root, labels);
+  walk (labels, root);
 }
