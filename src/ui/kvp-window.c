@@ -74,7 +74,6 @@ struct _KvpWindow
   guint                save_id;
   guint                banner_id;
   guint                scroll_id;
-  gboolean             syncing;
 };
 
 G_DEFINE_FINAL_TYPE (KvpWindow, kvp_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -107,6 +106,13 @@ load_style (GtkWidget *widget)
   g_object_set_data_full (G_OBJECT (display), "kvp-style", g_steal_pointer (&provider), g_object_unref);
 }
 
+static void model_selected_cb (GtkDropDown *dropdown,
+                               GParamSpec  *pspec,
+                               KvpWindow   *self);
+static void dtype_selected_cb (GtkDropDown *dropdown,
+                               GParamSpec  *pspec,
+                               KvpWindow   *self);
+
 static guint
 find_model_index (KvpWindow      *self,
                   const KvpModel *model)
@@ -136,10 +142,9 @@ sync_model (KvpWindow *self)
   KvpDtype dtype = kvp_state_get_dtype (self->state);
   g_autofree char *subtitle = NULL;
 
-  self->syncing = TRUE;
+  /* The drop-downs' handlers see their row is what is shown already. */
   gtk_drop_down_set_selected (self->model_dropdown, find_model_index (self, model));
   gtk_drop_down_set_selected (self->dtype_dropdown, dtype);
-  self->syncing = FALSE;
 
   /* Translators: the window subtitle, a model name and a KV cache type,
    * e.g. "TinyLlama 1.1B · fp16". */
@@ -153,7 +158,6 @@ sync_model (KvpWindow *self)
 static void
 sync_rows (KvpWindow *self)
 {
-  self->syncing = TRUE;
   for (guint i = 0; i < KVP_N_PARAMS; i++)
     {
       const KvpParamInfo *info = kvp_param_get_info (i);
@@ -168,7 +172,6 @@ sync_rows (KvpWindow *self)
       kvp_count_row_set_range (self->rows[i], info->min, max);
       kvp_count_row_set_value (self->rows[i], kvp_state_get_value (self->state, i));
     }
-  self->syncing = FALSE;
 }
 
 static void
@@ -176,11 +179,10 @@ row_value_changed_cb (KvpCountRow *row,
                       GParamSpec  *pspec,
                       KvpWindow   *self)
 {
-  if (self->syncing)
-    return;
-
+  /* A row showing the state's value asks nothing: a sequence shown at a
+   * short reservation keeps the longer length asked for. */
   for (guint i = 0; i < KVP_N_PARAMS; i++)
-    if (self->rows[i] == row)
+    if (self->rows[i] == row && kvp_count_row_get_value (row) != kvp_state_get_value (self->state, i))
       kvp_state_set_value (self->state, i, kvp_count_row_get_value (row));
 }
 
@@ -259,9 +261,10 @@ fill_models (KvpWindow *self)
   /* Translators: the model drop-down's last row; it opens a file chooser. */
   gtk_string_list_append (models, _("Open Model Config…"));
 
-  self->syncing = TRUE;
+  /* A new list selects its first row, which is no choice of the person's. */
+  g_signal_handlers_block_by_func (self->model_dropdown, model_selected_cb, self);
   gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (models));
-  self->syncing = FALSE;
+  g_signal_handlers_unblock_by_func (self->model_dropdown, model_selected_cb, self);
 }
 
 static void
@@ -283,9 +286,9 @@ setup_dropdowns (KvpWindow *self)
       gtk_string_list_append (dtypes, text);
     }
 
-  self->syncing = TRUE;
+  g_signal_handlers_block_by_func (self->dtype_dropdown, dtype_selected_cb, self);
   gtk_drop_down_set_model (self->dtype_dropdown, G_LIST_MODEL (dtypes));
-  self->syncing = FALSE;
+  g_signal_handlers_unblock_by_func (self->dtype_dropdown, dtype_selected_cb, self);
 
   gtk_accessible_update_relation (GTK_ACCESSIBLE (self->model_dropdown),
                                   GTK_ACCESSIBLE_RELATION_LABELLED_BY, self->model_label, NULL,
@@ -366,7 +369,8 @@ model_selected_cb (GtkDropDown *dropdown,
   guint selected = gtk_drop_down_get_selected (dropdown);
 
   presets = kvp_model_get_presets (&n_presets);
-  if (self->syncing || self->state == NULL || selected == GTK_INVALID_LIST_POSITION)
+  if (self->state == NULL || selected == GTK_INVALID_LIST_POSITION ||
+      selected == find_model_index (self, kvp_state_get_model (self->state)))
     return;
 
   if (selected >= n_presets + self->configs->len)
@@ -400,7 +404,7 @@ dtype_selected_cb (GtkDropDown *dropdown,
 {
   guint selected = gtk_drop_down_get_selected (dropdown);
 
-  if (self->syncing || self->state == NULL || selected >= KVP_N_DTYPES)
+  if (self->state == NULL || selected >= KVP_N_DTYPES || selected == kvp_state_get_dtype (self->state))
     return;
 
   kvp_state_set_dtype (self->state, selected);
@@ -681,9 +685,7 @@ kvp_window_init (KvpWindow *self)
   g_type_ensure (KVP_TYPE_GPU_GROUP);
   self->configs = g_ptr_array_new_with_free_func ((GDestroyNotify) kvp_model_config_unref);
 
-  self->syncing = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->syncing = FALSE;
 
   load_style (GTK_WIDGET (self));
   self->state = kvp_state_new ();
