@@ -1219,6 +1219,18 @@ test_export_filter (void)
   close_window (window);
 }
 
+/* A window closed while its Export Image dialog is open goes (before, the
+ * dialog's callback held a reference that kept it alive). */
+static void
+test_close_with_dialog (void)
+{
+  KvpWindow *window = show_window ();
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.export", NULL);
+  kvp_test_iterate_for (100);
+  close_window (window);
+}
+
 /* The format chosen in the dialog wins over the typed extension. */
 static void
 test_export_path (void)
@@ -1720,6 +1732,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/export-path", test_export_path);
   g_test_add_func ("/ui/window/export-chosen", test_export_chosen);
   g_test_add_func ("/ui/window/export-filter", test_export_filter);
+  g_test_add_func ("/ui/window/close-with-dialog", test_close_with_dialog);
   g_test_add_func ("/ui/window/export-async-error", test_export_async_error);
   g_test_add_func ("/ui/window/notification", test_notification);
   g_test_add_func ("/ui/window/gpu-group", test_gpu_group);

@@ -26,6 +26,26 @@ static const struct
   { KVP_EXPORT_PDF, ".pdf", "application/pdf", N_("PDF Document") },
 };
 
+/* The file dialog open, held by the window: a window closed while it is
+ * open takes it away, and no dialog keeps a closed window alive. */
+#define DIALOG_KEY "kvp-file-dialog"
+
+static void
+destroy_dialog (gpointer data)
+{
+  gtk_native_dialog_destroy (data);
+  g_object_unref (data);
+}
+
+static void
+hold_dialog (KvpWindow            *self,
+             GtkFileChooserNative *native,
+             GCallback             response_cb)
+{
+  g_object_set_data_full (G_OBJECT (self), DIALOG_KEY, native, destroy_dialog);
+  g_signal_connect_object (native, "response", response_cb, self, 0);
+}
+
 static void
 show_error (KvpWindow  *self,
             const char *primary,
@@ -169,9 +189,8 @@ export_response_cb (GtkNativeDialog *dialog,
       _kvp_window_export_chosen (self, chosen, _kvp_window_export_format (GTK_FILE_CHOOSER (dialog)));
     }
 
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (self);
+  /* The window held the dialog; letting go of it destroys it. */
+  g_object_set_data (G_OBJECT (self), DIALOG_KEY, NULL);
 }
 
 GtkFileChooserNative *
@@ -225,7 +244,7 @@ export_action_cb (GtkWidget  *widget,
   KvpWindow *self = KVP_WINDOW (widget);
   GtkFileChooserNative *native = _kvp_window_new_export_dialog (self);
 
-  g_signal_connect (native, "response", G_CALLBACK (export_response_cb), g_object_ref (self));
+  hold_dialog (self, native, G_CALLBACK (export_response_cb));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
 
@@ -242,9 +261,8 @@ open_config_response_cb (GtkNativeDialog *dialog,
         kvp_window_open_config (self, file);
     }
 
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (self);
+  /* The window held the dialog; letting go of it destroys it. */
+  g_object_set_data (G_OBJECT (self), DIALOG_KEY, NULL);
 }
 
 static void
@@ -273,7 +291,7 @@ open_config_action_cb (GtkWidget  *widget,
   gtk_file_filter_add_pattern (all, "*");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), all);
 
-  g_signal_connect (native, "response", G_CALLBACK (open_config_response_cb), g_object_ref (self));
+  hold_dialog (self, native, G_CALLBACK (open_config_response_cb));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
 
