@@ -101,6 +101,37 @@ test_refusal (void)
   g_assert_nonnull (strstr (kvp_deploy_state_get_refusal (deploy), "vLLM would not start"));
 }
 
+/* A comparison owns a copy of its model: the share it was computed for may
+ * go (another tensor-parallel size), and a config may be freed, while the
+ * comparison is still drawn. */
+static void
+test_model_lifetime (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "configs", "llama-3-8b.json", NULL);
+  g_autoptr(KvpState) state = kvp_state_new ();
+  g_autoptr(KvpDeployState) deploy = kvp_deploy_state_new (state);
+  g_autoptr(KvpComparison) two = NULL;
+  g_autoptr(KvpComparison) from_config = NULL;
+  KvpModelConfig *config = kvp_model_config_new_from_file (path, NULL);
+  KvpParams params;
+
+  g_assert_nonnull (config);
+  kvp_state_choose_model (state, kvp_model_lookup ("llama-3-8b", NULL));
+  kvp_deploy_state_set_tensor_parallel_size (deploy, 2);
+  two = kvp_comparison_ref (kvp_state_flush (state));
+  kvp_deploy_state_set_tensor_parallel_size (deploy, 4);
+  g_assert_cmpuint (kvp_model_get_kv_heads (kvp_state_get_model (state)), ==, 2);
+  /* The share of two GPUs is freed; the comparison reads its own. */
+  g_assert_cmpuint (kvp_model_get_kv_heads (two->params.model), ==, 4);
+  g_assert_cmpstr (two->params.model->key, ==, "llama-3-8b");
+
+  kvp_params_init_default (&params);
+  params.model = &config->model;
+  from_config = kvp_comparison_new (&params, NULL);
+  kvp_model_config_unref (config);
+  g_assert_cmpstr (from_config->params.model->name, ==, "llama-3-8b");
+}
+
 static void
 test_name_controls (void)
 {
@@ -120,6 +151,7 @@ main (int   argc,
   g_test_add_func ("/deploy-state/same-as-cli", test_same_as_cli);
   g_test_add_func ("/deploy-state/refusal", test_refusal);
   g_test_add_func ("/deploy-state/name-controls", test_name_controls);
+  g_test_add_func ("/deploy-state/model-lifetime", test_model_lifetime);
 
   return g_test_run ();
 }

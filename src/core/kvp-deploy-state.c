@@ -20,7 +20,7 @@ struct _KvpDeployState
   KvpState       *state;
   KvpModelConfig *config;
   const KvpModel *base;       /* the whole model */
-  const KvpModel *per_gpu;    /* the share the state shows, when TP > 1 */
+  KvpModel       *per_gpu;    /* the share the state shows, when TP > 1: ours */
   guint           per_gpu_tp;
 
   char           *gpu;
@@ -169,16 +169,16 @@ follow_model (KvpDeployState *self)
   if (shown != self->per_gpu && shown != self->base)
     {
       self->base = shown;
-      self->per_gpu = NULL;
+      g_clear_pointer (&self->per_gpu, kvp_model_free);
       if (self->config != NULL && &self->config->model != shown)
         g_clear_pointer (&self->config, kvp_model_config_unref);
     }
 
   if (tp == 1)
     {
-      self->per_gpu = NULL;
       if (shown != self->base)
         show_model (self, self->base);
+      g_clear_pointer (&self->per_gpu, kvp_model_free);
       return;
     }
   if (self->per_gpu != NULL && self->per_gpu_tp == tp && shown == self->per_gpu)
@@ -187,9 +187,17 @@ follow_model (KvpDeployState *self)
   if (self->base->num_attention_heads % tp != 0 || kvp_model_get_kv_heads (self->base) == 0)
     return;
 
-  self->per_gpu = kvp_model_get_tensor_parallel_share (self->base, tp);
-  self->per_gpu_tp = tp;
-  show_model (self, self->per_gpu);
+  {
+    g_autoptr(KvpModel) old = g_steal_pointer (&self->per_gpu);
+    KvpModel share;
+
+    /* The state lets go of the old share before it is freed; comparisons
+     * and workers hold copies of their own. */
+    kvp_model_for_tensor_parallel (self->base, tp, &share);
+    self->per_gpu = kvp_model_copy (&share);
+    self->per_gpu_tp = tp;
+    show_model (self, self->per_gpu);
+  }
 }
 
 /* The person's choices as kvp_deploy_apply () takes them. */
@@ -310,6 +318,7 @@ kvp_deploy_state_finalize (GObject *object)
   KvpDeployState *self = KVP_DEPLOY_STATE (object);
 
   kvp_deploy_clear (&self->deploy);
+  g_clear_pointer (&self->per_gpu, kvp_model_free);
   g_free (self->gpu);
   g_free (self->refusal);
   g_free (self->log);

@@ -63,7 +63,7 @@ struct _KvpWindow
 
   KvpState            *state;
   /* The config.json models opened, in the model drop-down after the
-   * presets (their models kept for the process: kvp_model_config_keep ()). */
+   * presets; comparisons and workers copy the model they read. */
   GPtrArray           *configs;
   /* Of the config.json files being read; cancelled when the window goes. */
   GCancellable        *load_cancellable;
@@ -1062,7 +1062,7 @@ kvp_window_add_config (KvpWindow      *self,
       }
 
   /* Its model goes to comparisons and exports that may outlive the window. */
-  g_ptr_array_add (self->configs, kvp_model_config_ref (kvp_model_config_keep (config)));
+  g_ptr_array_add (self->configs, kvp_model_config_ref (config));
   fill_models (self);
   /* Selecting it chooses it, as a person would. */
   gtk_drop_down_set_selected (self->model_dropdown, n_presets + self->configs->len - 1);
