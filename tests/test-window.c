@@ -653,6 +653,7 @@ static void
 test_settings_gpu (void)
 {
   g_autoptr(GSettings) settings = g_settings_new ("io.github.kvpage.KvPage");
+  g_autofree char *gpu = NULL;
   KvpDeployState *deploy;
   KvpWindow *window;
   guint64 blocks;
@@ -668,7 +669,8 @@ test_settings_gpu (void)
   g_object_set (deploy, "gpu", "h100-80gb", "utilization", 0.5, "weights-memory", (guint64) 3 << 30, NULL);
   blocks = kvp_state_get_value (kvp_window_get_state (window), KVP_PARAM_NUM_BLOCKS);
   kvp_window_save_state (window);
-  g_assert_cmpstr (g_settings_get_string (settings, "gpu"), ==, "h100-80gb");
+  gpu = g_settings_get_string (settings, "gpu");
+  g_assert_cmpstr (gpu, ==, "h100-80gb");
   close_window (window);
 
   window = window_on (settings, NULL);
