@@ -647,8 +647,8 @@ window_on (GSettings       *settings,
   return window;
 }
 
-/* The GPU choices are remembered as the state holds them, read back
- * clamped, and the window sizes the pool from them again. */
+/* The GPU and serving choices are remembered as the state holds them, read
+ * back clamped, and the window sizes the pool from them again. */
 static void
 test_settings_gpu (void)
 {
@@ -667,6 +667,7 @@ test_settings_gpu (void)
   g_assert_cmpuint (kvp_deploy_state_get_tensor_parallel_size (deploy), ==, 1);
 
   g_object_set (deploy, "gpu", "h100-80gb", "utilization", 0.5, "weights-memory", (guint64) 3 << 30, NULL);
+  g_object_set (kvp_window_get_serving_state (window), "requests", 77, "rate", 2.5, "seed", (guint64) 9, NULL);
   blocks = kvp_state_get_value (kvp_window_get_state (window), KVP_PARAM_NUM_BLOCKS);
   kvp_window_save_state (window);
   gpu = g_settings_get_string (settings, "gpu");
@@ -678,6 +679,18 @@ test_settings_gpu (void)
   g_assert_cmpstr (kvp_deploy_state_get_gpu (deploy), ==, "h100-80gb");
   g_assert_cmpfloat (kvp_deploy_state_get_utilization (deploy), ==, 0.5);
   g_assert_cmpuint (kvp_state_get_value (kvp_window_get_state (window), KVP_PARAM_NUM_BLOCKS), ==, blocks);
+  g_assert_cmpuint (kvp_serving_state_get_requests (kvp_window_get_serving_state (window)), ==, 77);
+  close_window (window);
+
+  /* A rate no workload takes is read as the most there is. */
+  g_settings_set_double (settings, "serving-request-rate", 5e9);
+  window = window_on (settings, NULL);
+  {
+    double rate = 0;
+
+    g_object_get (kvp_window_get_serving_state (window), "rate", &rate, NULL);
+    g_assert_cmpfloat (rate, ==, 1e6);
+  }
   close_window (window);
   reset_settings (settings);
 }

@@ -104,6 +104,8 @@ clamp_read (GValue   *value,
     g_value_set_double (value, g_variant_get_double (variant));
   else if (g_variant_is_of_type (variant, G_VARIANT_TYPE_UINT32))
     g_value_set_uint (value, g_variant_get_uint32 (variant));
+  else if (g_variant_is_of_type (variant, G_VARIANT_TYPE_UINT64))
+    g_value_set_uint64 (value, g_variant_get_uint64 (variant));
   else
     return FALSE;
   g_param_value_validate (pspec, value);
@@ -136,6 +138,37 @@ kvp_settings_unbind_deploy (KvpDeployState *deploy)
 
   for (guint i = 0; i < G_N_ELEMENTS (deploy_keys); i++)
     g_settings_unbind (deploy, deploy_keys[i][1]);
+}
+
+static const char *serving_keys[][2] = {
+  { "serving-requests", "requests" },
+  { "serving-request-rate", "rate" },
+  { "serving-seed", "seed" },
+};
+
+void
+kvp_settings_bind_serving (GSettings       *delayed,
+                           KvpServingState *serving)
+{
+  g_return_if_fail (G_IS_SETTINGS (delayed));
+  g_return_if_fail (KVP_IS_SERVING_STATE (serving));
+
+  for (guint i = 0; i < G_N_ELEMENTS (serving_keys); i++)
+    {
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (serving), serving_keys[i][1]);
+
+      g_settings_bind_with_mapping (delayed, serving_keys[i][0], serving, serving_keys[i][1],
+                                    G_SETTINGS_BIND_DEFAULT, clamp_read, NULL, pspec, NULL);
+    }
+}
+
+void
+kvp_settings_unbind_serving (KvpServingState *serving)
+{
+  g_return_if_fail (KVP_IS_SERVING_STATE (serving));
+
+  for (guint i = 0; i < G_N_ELEMENTS (serving_keys); i++)
+    g_settings_unbind (serving, serving_keys[i][1]);
 }
 
 void

@@ -9,6 +9,7 @@
 
 #include "kvp-params.h"
 #include "kvp-deploy-state.h"
+#include "kvp-serving-state.h"
 #include "kvp-state.h"
 
 G_BEGIN_DECLS
@@ -31,6 +32,10 @@ void     kvp_settings_unbind_state       (KvpState        *state);
 void     kvp_settings_bind_deploy        (GSettings       *delayed,
                                           KvpDeployState  *deploy);
 void     kvp_settings_unbind_deploy      (KvpDeployState  *deploy);
+/* The same for the serving view's requests, rate and seed. */
+void     kvp_settings_bind_serving       (GSettings       *delayed,
+                                          KvpServingState *serving);
+void     kvp_settings_unbind_serving     (KvpServingState *serving);
 void     kvp_settings_load_window_state  (GSettings       *settings,
                                           int             *out_width,
                                           int             *out_height,

@@ -239,6 +239,7 @@ bind_settings (KvpWindow *self)
 {
   self->params_settings = kvp_settings_bind_state (self->settings, self->state);
   kvp_settings_bind_deploy (self->params_settings, self->deploy);
+  kvp_settings_bind_serving (self->params_settings, self->serving);
   g_signal_connect (self->params_settings, "notify::has-unapplied",
                     G_CALLBACK (has_unapplied_cb), self);
   /* Binding may already have written back a clamped value. */
@@ -521,6 +522,7 @@ kvp_window_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->params_settings, self);
       kvp_settings_unbind_state (self->state);
       kvp_settings_unbind_deploy (self->deploy);
+      kvp_settings_unbind_serving (self->serving);
     }
 
   gtk_widget_dispose_template (GTK_WIDGET (self), KVP_TYPE_WINDOW);
