@@ -9,17 +9,20 @@
 
 #include "kvp-error.h"
 #include "kvp-gpu.h"
+#include "kvp-model-catalog.h"
 #include "kvp-model-config.h"
 #include "kvp-vllm.h"
 
 #define GIB (G_GUINT64_CONSTANT (1) << 30)
 
+/* A file in tests/configs, or a shipped config by its key. */
 static KvpModelConfig *
 load (const char *file)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *path = g_test_build_filename (G_TEST_DIST, "configs", file, NULL);
-  KvpModelConfig *config = kvp_model_config_new_from_file (path, &error);
+  KvpModelConfig *config = g_str_has_suffix (file, ".json") ? kvp_model_config_new_from_file (path, &error)
+                                                            : kvp_model_catalog_load (file, &error);
 
   g_assert_no_error (error);
   return config;
@@ -83,6 +86,22 @@ static const struct
     131072, 21, 2, 1950, 1025, 15584,
     { "Available KV cache memory: 5.0 GiB",
       "GPU KV cache size: 15,584 tokens, Maximum concurrency for 8,192 tokens per request: 1.90x" } },
+  /* The shipped configs, by key.  gemma-2-9b (the -it file, bfloat16) gives
+   * the row above's figures to the token. */
+  { "gemma-2-9b", 1, 16, 8192, 2048, 5 * GIB,
+    131072, 21, 2, 1950, 1025, 15584,
+    { "Available KV cache memory: 5.0 GiB",
+      "GPU KV cache size: 15,584 tokens, Maximum concurrency for 8,192 tokens per request: 1.90x" } },
+  /* TP 4: 2 of 8 KV heads a GPU; 20 GiB // (16,384 × 80) = 16,384 blocks. */
+  { "llama-3.1-70b", 4, 16, 131072, 8192, 20 * GIB,
+    16384, 80, 1, 16384, 8192, 262144,
+    { "Available KV cache memory: 20.0 GiB",
+      "GPU KV cache size: 262,144 tokens, Maximum concurrency for 131,072 tokens per request: 2.00x" } },
+  /* head_dim 64 as the file states: 8 GiB // (32,768 × 16) = 16,384 blocks. */
+  { "llama-3.2-1b", 1, 16, 131072, 8192, 8 * GIB,
+    32768, 16, 1, 16384, 8192, 262144,
+    { "Available KV cache memory: 8.0 GiB",
+      "GPU KV cache size: 262,144 tokens, Maximum concurrency for 131,072 tokens per request: 2.00x" } },
 };
 
 static void
@@ -278,6 +297,64 @@ test_sizing_errors (void)
   g_assert_nonnull (strstr (error->message, "--tensor-parallel-size 3"));
 }
 
+/* vLLM's three head checks (verify_with_parallel_config, QKVParallelLinear,
+ * the attention classes), on real shapes.  Phi-3-medium (microsoft/
+ * Phi-3-medium-4k-instruct: 40 layers, 40 heads, 10 KV heads, hidden 5120)
+ * on 4 GPUs: 40 heads split, 10 KV heads do not; kvpage used to print
+ * 208,896 tokens and 51.00x for a server that does not start. */
+static void
+test_tensor_parallel_heads (void)
+{
+  static const KvpModel phi3_medium = { "phi-3-medium", "Phi-3 Medium", 40, 40, 10, 128, 5120, 0, 0, 4096 };
+  /* Llama 3 8B: 32 heads, 8 KV heads. */
+  static const KvpModel llama3 = { "llama-3-8b", "Llama 3 8B", 32, 32, 8, 128, 4096, 0, 0, 8192 };
+  /* Qwen2.5-7B: 28 heads, 4 KV heads. */
+  static const KvpModel qwen = { "qwen2.5-7b", "Qwen2.5 7B", 28, 28, 4, 128, 3584, 0, 0, 131072 };
+  /* DeepSeek-V2-Lite: MLA, 16 heads; its latent is never split. */
+  static const KvpModel mla = { "deepseek-v2-lite", "DeepSeek-V2-Lite", 27, 16, 0, 0, 2048, 512, 64, 163840 };
+  static const struct
+  {
+    const KvpModel *model;
+    guint tp;
+    const char *says;   /* NULL: vLLM starts */
+  } splits[] = {
+    { &phi3_medium, 4, "10 KV heads" },
+    { &phi3_medium, 2, NULL },
+    { &phi3_medium, 5, NULL },
+    { &phi3_medium, 20, NULL },      /* 20 ≥ 10: two copies of each KV head */
+    { &phi3_medium, 8, "10 KV heads" },
+    { &phi3_medium, 3, "40 attention heads" },
+    { &llama3, 8, NULL },
+    { &llama3, 16, NULL },           /* 16 GPUs over 8 KV heads: copies */
+    { &llama3, 32, NULL },
+    { &qwen, 7, "4 KV heads" },      /* 28 heads split over 7, but 7 is no multiple of 4 */
+    { &qwen, 14, "4 KV heads" },
+    { &qwen, 28, NULL },
+    { &qwen, 3, "28 attention heads" },
+    { &mla, 16, NULL },
+    { &mla, 8, NULL },
+    { &mla, 3, "16 attention heads" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (splits); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean ok = kvp_vllm_check_tensor_parallel (splits[i].model, splits[i].tp, &error);
+
+      g_test_message ("%s tp %u: %s", splits[i].model->key, splits[i].tp, ok ? "ok" : error->message);
+      if (splits[i].says == NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_true (ok);
+          continue;
+        }
+      g_assert_false (ok);
+      g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, splits[i].says));
+      g_assert_null (strchr (error->message, '\n'));
+    }
+}
+
 static void
 test_format (void)
 {
@@ -340,9 +417,17 @@ test_sizes (void)
     { "80gib", G_GUINT64_CONSTANT (85899345920) },
     { "100B", 100 },
     { "0.5GB", 500000000 },
+    /* Decimals in every unit, rounded down to a whole byte: vLLM logs
+     * "6.51 GiB"; 6.51 × 2^30 is 6,990,059,274.24 bytes. */
+    { "6.51GiB", G_GUINT64_CONSTANT (6990059274) },
+    { "1.3KiB", 1331 },
+    { "1.5B", 1 },
+    { "0.999999999GB", 999999999 },
+    { "33.4 GiB", G_GUINT64_CONSTANT (35862976921) },
+    { "0.1TiB", G_GUINT64_CONSTANT (109951162777) },
   };
   static const char *bad[] = {
-    "", "GiB", "-5GiB", "1.3KiB", "0", "0GiB", "12 parsecs", "1e9", "1,000", "99999999999999999999",
+    "", "GiB", "-5GiB", "0.5B", "0.0009kB", "0", "0GiB", "12 parsecs", "1e9", "1,000", "99999999999999999999",
     "20000000TiB", "1.2.3GB", " 5GB", "5GB ", "0.0000000000000000000001GB",
   };
   static const char *zeros[] = { "0", "0B", "0GiB", "0.0MiB", "0 TB" };
@@ -464,6 +549,7 @@ main (int   argc,
   g_test_add_func ("/core/vllm/backend-block-size", test_backend_block_size);
   g_test_add_func ("/core/vllm/preset-uniform", test_preset_uniform);
   g_test_add_func ("/core/vllm/errors", test_sizing_errors);
+  g_test_add_func ("/core/vllm/tensor-parallel-heads", test_tensor_parallel_heads);
   g_test_add_func ("/core/vllm/format", test_format);
   g_test_add_func ("/core/vllm/sizes", test_sizes);
   g_test_add_func ("/core/vllm/gpus", test_gpus);

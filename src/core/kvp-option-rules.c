@@ -14,7 +14,7 @@
 #include "kvp-option-rules.h"
 
 /* The options that make kvpage answer on the command line and exit. */
-#define HEADLESS "json export vllm-log simulate"
+#define HEADLESS "json export vllm-log simulate from-log"
 
 static const KvpOptionRule rules[] = {
   { "size scale theme", "export", NULL,
@@ -35,7 +35,7 @@ static const KvpOptionRule rules[] = {
   { "vllm-log", NULL, "json export",
     N_("--vllm-log prints vLLM’s lines; --json has them too (vllm_log): give one of them.") },
   /* The window has no control for the batch. */
-  { "max-num-batched-tokens no-async-scheduling", HEADLESS, NULL,
+  { "max-num-batched-tokens no-async-scheduling allow-long-max-model-len", HEADLESS, NULL,
     N_("--%s goes with --json, --export or --vllm-log; the window takes the other GPU options.") },
 };
 
