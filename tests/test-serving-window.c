@@ -307,7 +307,6 @@ test_vllm_pool (void)
   g_assert_true (kvp_gpu_group_get_sizes_pool (group));
   blocks = kvp_state_get_value (state, KVP_PARAM_NUM_BLOCKS);
   g_assert_cmpuint (blocks, ==, 28647);
-  kvp_test_iterate_for (200);
   g_assert_true (kvp_test_iterate_until (simulated, controls));
   g_assert_cmpuint (kvp_simulation_get_config (kvp_serving_controls_get_simulation (controls))->num_blocks, ==,
                     blocks - 1);
@@ -318,7 +317,6 @@ test_vllm_pool (void)
   g_assert_nonnull (strstr (gtk_label_get_label (control (controls, "pool_label")), "null block"));
 
   kvp_window_add_config (window, gemma);
-  kvp_test_iterate_for (200);
   g_assert_true (kvp_test_iterate_until (settled, controls));
   g_assert_null (kvp_serving_controls_get_simulation (controls));
   g_assert_nonnull (strstr (kvp_serving_controls_get_status (controls), "full-attention"));
@@ -332,7 +330,6 @@ test_vllm_pool (void)
   /* No memory left: vLLM would not start, the picture says, naming the control. */
   kvp_window_add_config (window, llama);
   kvp_deploy_state_set_utilization (kvp_window_get_deploy_state (window), 0.05);
-  kvp_test_iterate_for (200);
   g_assert_true (kvp_test_iterate_until (settled, controls));
   g_assert_true (g_str_has_prefix (kvp_serving_canvas_get_description (_kvp_window_get_serving_canvas (window)),
                                    "vLLM would not start"));
@@ -340,7 +337,6 @@ test_vllm_pool (void)
                             "GPU memory utilization"));
   kvp_deploy_state_set_utilization (kvp_window_get_deploy_state (window), 0.92);
 
-  kvp_test_iterate_for (200);
   g_assert_true (kvp_test_iterate_until (simulated, controls));
   g_assert_cmpstr (kvp_serving_controls_get_status (controls), ==, "");
   g_assert_null (strstr (kvp_serving_canvas_get_description (_kvp_window_get_serving_canvas (window)),
@@ -593,7 +589,6 @@ test_workload_files (void)
   g_assert_true (g_file_set_contents (csv, rows->str, -1, NULL));
 
   kvp_serving_controls_set_workload_file (controls, csv);
-  kvp_test_iterate_for (200);
   g_assert_true (kvp_test_iterate_until (simulated, controls));
   g_assert_null (kvp_serving_state_get_error (serving));
   kvp_workload_get_requests (kvp_simulation_get_workload (kvp_serving_controls_get_simulation (controls)), &n);
@@ -603,19 +598,16 @@ test_workload_files (void)
 
   /* Requests changed: the file's first rows. */
   gtk_spin_button_set_value (control (controls, "requests_spin"), 100);
-  kvp_test_iterate_for (200);
   g_assert_true (kvp_test_iterate_until (settled, controls));
   kvp_workload_get_requests (kvp_simulation_get_workload (kvp_serving_controls_get_simulation (controls)), &n);
   g_assert_cmpuint (n, ==, 100);
 
   gtk_drop_down_set_selected (control (controls, "workload_dropdown"), 0);
-  kvp_test_iterate_for (200);
   g_assert_true (kvp_test_iterate_until (settled, controls));
   before = kvp_serving_controls_get_simulation (controls);
   g_assert_nonnull (before);
 
   kvp_serving_controls_set_workload_file (controls, "/nonexistent/requests.csv");
-  kvp_test_iterate_for (200);
   g_assert_true (kvp_test_iterate_until (settled, controls));
   g_assert_nonnull (strstr (kvp_serving_controls_get_status (controls), "requests.csv"));
   g_assert_true (kvp_serving_controls_get_simulation (controls) == before);
