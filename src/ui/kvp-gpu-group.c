@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* kvp-gpu-group.c: the GPU group.  The sizing is kvp-deploy's, the same the
- * command line uses; it takes microseconds, so it runs as values change. */
+/* kvp-gpu-group.c: the GPU group, a view of KvpDeployState: the controls
+ * are bound to its properties, and after each sizing the bar, the legend,
+ * the capacity line and vLLM's lines show it, or the refusal does. */
 
 #define G_LOG_DOMAIN "kvpage-ui"
 

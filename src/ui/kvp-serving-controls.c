@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* kvp-serving-controls.c: the serving controls.  Changes are merged for a
- * moment, then one simulation runs in a worker with a GCancellable; a newer
- * change cancels it, and its result is dropped. */
+/* kvp-serving-controls.c: the serving controls, a view of KvpServingState
+ * (which runs the simulation): each control bound to its property, the run
+ * shown on the serving canvas, or why there is none drawn in its place. */
 
 #define G_LOG_DOMAIN "kvpage-ui"
 
@@ -11,9 +11,6 @@
 
 #include "kvp-format.h"
 #include "kvp-serving-controls.h"
-
-/* Changes this close together make one simulation. */
-#define SIMULATE_DELAY_MS 150
 
 static const double speeds[] = { 10, 30, 100, 300, 1000 };
 static const KvpScheme compared_schemes[] = { KVP_SCHEME_MAX, KVP_SCHEME_POW2, KVP_SCHEME_ORACLE };
