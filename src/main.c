@@ -817,7 +817,7 @@ handle_local_options_cb (GApplication *app,
   if (print_lists (options))
     return KVP_EXIT_SUCCESS;
 
-  if (!kvp_option_rules_check (options, &error))
+  if (!kvp_option_rules_check (options, KVP_OPTION_RULES_ACTIONS, &error))
     {
       kvp_cli_printerr (error->message);
       return KVP_EXIT_USAGE;

@@ -16,7 +16,27 @@
 /* The options that make kvpage answer on the command line and exit. */
 #define HEADLESS "json export vllm-log simulate from-log"
 
-static const KvpOptionRule rules[] = {
+/* Translators: two options that cannot go together, then why. */
+#define BOTH N_("--%s and --%s cannot go together: %s")
+#define NEEDS_GPU N_("--%s goes with a GPU: add --gpu KEY (see --list-gpus) or --gpu-memory SIZE.")
+#define NEEDS_SIZING N_("--%s goes with vLLM’s sizing: add --gpu KEY (see --list-gpus), --gpu-memory SIZE or " \
+                        "--kv-cache-memory SIZE.")
+
+static const KvpOptionRule value_rules[] = {
+  { "config", NULL, "model", BOTH, N_("a config.json is the model.") },
+  { "gpu", NULL, "gpu-memory", BOTH, N_("a GPU preset has its memory; give one of them.") },
+  { "max-model-len", NULL, "max-seq-len", BOTH, N_("they are two names of one length.") },
+  { "kv-cache-memory", NULL, "gpu-memory-utilization", BOTH, N_("the KV memory is given exactly.") },
+  { "kv-cache-memory", NULL, "weights-memory", BOTH, N_("the KV memory is given exactly.") },
+  { "kv-cache-memory", NULL, "activation-memory", BOTH, N_("the KV memory is given exactly.") },
+  { "gpu-memory-utilization", "gpu gpu-memory", NULL, NEEDS_GPU },
+  { "weights-memory", "gpu gpu-memory", NULL, NEEDS_GPU },
+  { "activation-memory", "gpu gpu-memory", NULL, NEEDS_GPU },
+  { "max-num-batched-tokens", "gpu gpu-memory kv-cache-memory", NULL, NEEDS_SIZING },
+  { "no-async-scheduling", "gpu gpu-memory kv-cache-memory", NULL, NEEDS_SIZING },
+};
+
+static const KvpOptionRule action_rules[] = {
   { "size scale theme", "export", NULL,
     N_("--size, --scale and --theme go with --export FILE.") },
   { "json", NULL, "export",
@@ -40,11 +60,14 @@ static const KvpOptionRule rules[] = {
 };
 
 const KvpOptionRule *
-kvp_option_rules_get (guint *out_n_rules)
+kvp_option_rules_get (KvpOptionRuleSet  set,
+                      guint            *out_n_rules)
 {
+  gboolean values = set == KVP_OPTION_RULES_VALUES;
+
   if (out_n_rules != NULL)
-    *out_n_rules = G_N_ELEMENTS (rules);
-  return rules;
+    *out_n_rules = values ? G_N_ELEMENTS (value_rules) : G_N_ELEMENTS (action_rules);
+  return values ? value_rules : action_rules;
 }
 
 /* TRUE when @name ("json", or "view=serving") is given in @options. */
@@ -80,12 +103,17 @@ first_given (GVariantDict *options,
 }
 
 gboolean
-kvp_option_rules_check (GVariantDict  *options,
-                        GError       **error)
+kvp_option_rules_check (GVariantDict      *options,
+                        KvpOptionRuleSet   set,
+                        GError           **error)
 {
+  const KvpOptionRule *rules;
+  guint n_rules;
+
   g_return_val_if_fail (options != NULL, FALSE);
 
-  for (guint i = 0; i < G_N_ELEMENTS (rules); i++)
+  rules = kvp_option_rules_get (set, &n_rules);
+  for (guint i = 0; i < n_rules; i++)
     {
       const KvpOptionRule *rule = &rules[i];
       g_autofree char *given = first_given (options, rule->given);
@@ -101,7 +129,9 @@ kvp_option_rules_check (GVariantDict  *options,
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-      if (strstr (rule->message, "%s") != NULL)
+      if (rule->reason != NULL)
+        g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _(rule->message), given, excluded, _(rule->reason));
+      else if (strstr (rule->message, "%s") != NULL)
         g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _(rule->message), given);
       else
         g_set_error_literal (error, KVP_ERROR, KVP_ERROR_INVALID, _(rule->message));

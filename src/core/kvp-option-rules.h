@@ -20,14 +20,28 @@ typedef struct
   const char *needs;
   const char *excludes;
   const char *message;
+  const char *reason;   /* translatable; with it, message takes the option
+                         * given, the one excluded and the reason */
 } KvpOptionRule;
 
-/* The rules in the order they are checked; the first broken one is told. */
-const KvpOptionRule *kvp_option_rules_get   (guint        *out_n_rules);
+/* Which rules: those about values, checked as the values are read (two
+ * names of one thing, a choice that makes another moot), or those about
+ * what kvpage is asked to do, checked before it does it. */
+typedef enum
+{
+  KVP_OPTION_RULES_VALUES,
+  KVP_OPTION_RULES_ACTIONS,
+} KvpOptionRuleSet;
 
-/* Checks @options against every rule; KVP_ERROR_INVALID with the rule's
- * message for the first one broken. */
-gboolean             kvp_option_rules_check (GVariantDict *options,
-                                             GError      **error);
+/* The rules of @set in the order they are checked; the first broken one is
+ * told. */
+const KvpOptionRule *kvp_option_rules_get   (KvpOptionRuleSet  set,
+                                             guint            *out_n_rules);
+
+/* Checks @options against every rule of @set; KVP_ERROR_INVALID with the
+ * rule's message for the first one broken. */
+gboolean             kvp_option_rules_check (GVariantDict     *options,
+                                             KvpOptionRuleSet  set,
+                                             GError          **error);
 
 G_END_DECLS
