@@ -217,6 +217,17 @@ static const struct
   { "deepseek-v2-lite", 15.7e9 },
 };
 
+double
+kvp_deploy_get_preset_params (const char *key)
+{
+  g_return_val_if_fail (key != NULL, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (preset_params); i++)
+    if (g_str_equal (key, preset_params[i].key))
+      return preset_params[i].params;
+  return 0;
+}
+
 /* Weights on one GPU: the parameters × bytes per weight (bf16 for a preset),
  * split over the tensor-parallel group (vLLM shards the vocabulary too). */
 static gboolean
@@ -437,10 +448,16 @@ kvp_deploy_get_sim_config (const KvpDeploy  *self,
       return FALSE;
     }
 
+  *out_config = (KvpSimConfig) { 0 };
   out_config->block_size = params->block_size;
   out_config->num_blocks = params->num_blocks;
   out_config->max_seq_len = (guint32) params->max_seq_len;
-  out_config->schemes = 0;
+  /* The scheduler's limits as vLLM picks them for the GPU; without one the
+   * simulation's own defaults (vLLM's for smaller GPUs). */
+  out_config->max_num_batched_tokens = (guint32) self->max_num_batched_tokens;
+  if (self->gpu != NULL || self->gpu_memory_bytes > 0)
+    out_config->max_num_seqs = (guint32) kvp_gpu_default_max_num_seqs (
+      self->gpu != NULL ? self->gpu->total_bytes : self->gpu_memory_bytes, self->gpu != NULL && self->gpu->is_a100);
 
   if (self->sizing != NULL)
     {

@@ -32,7 +32,9 @@ static const KvpOptionRule value_rules[] = {
   { "gpu-memory-utilization", "gpu gpu-memory", NULL, NEEDS_GPU },
   { "weights-memory", "gpu gpu-memory", NULL, NEEDS_GPU },
   { "activation-memory", "gpu gpu-memory", NULL, NEEDS_GPU },
-  { "max-num-batched-tokens", "gpu gpu-memory kv-cache-memory", NULL, NEEDS_SIZING },
+  /* The simulation's scheduler takes the token budget on its own. */
+  { "max-num-batched-tokens", "gpu gpu-memory kv-cache-memory simulate view=serving view=capacity", NULL,
+    NEEDS_SIZING },
   { "no-async-scheduling", "gpu gpu-memory kv-cache-memory", NULL, NEEDS_SIZING },
 };
 
@@ -45,11 +47,7 @@ static const KvpOptionRule action_rules[] = {
     N_("--view and --step go with --export FILE.") },
   { "step", "view", NULL,
     N_("--step goes with --view serving.") },
-  /* --view serving simulates too, but writes no CSV. */
-  { "workload requests request-rate seed schemes", "simulate view=serving", NULL,
-    N_("--workload, --requests, --request-rate, --seed, --schemes and --csv go with --simulate.") },
-  { "csv", "simulate", NULL,
-    N_("--workload, --requests, --request-rate, --seed, --schemes and --csv go with --simulate.") },
+  /* The simulation's own options are kvp-sim-command's (main.c asks it). */
   { "simulate", NULL, "export",
     N_("--simulate and --export do different things: give one of them.") },
   { "vllm-log", NULL, "json export",

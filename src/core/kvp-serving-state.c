@@ -129,7 +129,7 @@ simulate_thread_cb (GTask        *task,
       g_task_return_error (task, error);
       return;
     }
-  sim = kvp_simulation_new (workload, &job->config, &error);
+  sim = kvp_simulation_new (workload, &job->config, cancellable, &error);
   if (sim == NULL)
     g_task_return_error (task, error);
   else
