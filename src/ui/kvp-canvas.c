@@ -17,6 +17,8 @@
 #include "kvp-canvas.h"
 #include "kvp-draw.h"
 #include "kvp-paint.h"
+#include "kvp-refusal-paint.h"
+#include "kvp-refusal-picture.h"
 #include "kvp-theme.h"
 
 #define MIN_WIDTH  360
@@ -36,6 +38,9 @@ struct _KvpCanvas
   gint64         start_time;  /* µs, frame clock; 0 until the first frame */
   double         t;
   gboolean       settled;
+
+  char          *refusal;     /* why there is no pool: drawn instead of it */
+  KvpPicture    *refusal_picture;
 
   guint32        focus_cell;  /* the grid cell the keyboard is on */
   /* The cell's text on screen beside its ring, as last painted. */
@@ -60,7 +65,13 @@ animations_enabled (KvpCanvas *self)
 static void
 update_description (KvpCanvas *self)
 {
-  if (self->scene != NULL)
+  if (self->refusal != NULL)
+    {
+      g_autofree char *description = kvp_refusal_describe (_("vLLM would not start."), self->refusal);
+
+      kvp_picture_canvas_set_description (KVP_PICTURE_CANVAS (self), description);
+    }
+  else if (self->scene != NULL)
     kvp_picture_canvas_describe (KVP_PICTURE_CANVAS (self), KVP_PICTURE (self->scene), NULL);
 }
 
@@ -278,6 +289,8 @@ kvp_canvas_dispose (GObject *object)
   g_clear_pointer (&self->scene, kvp_scene_unref);
   g_clear_pointer (&self->comparison, kvp_comparison_unref);
   g_clear_pointer (&self->focus_text, g_free);
+  g_clear_pointer (&self->refusal, g_free);
+  g_clear_pointer (&self->refusal_picture, kvp_picture_unref);
 
   G_OBJECT_CLASS (kvp_canvas_parent_class)->dispose (object);
 }
@@ -425,13 +438,29 @@ paint_focus (KvpCanvas *self,
   paint_focus_label (self, cr, &r);
 }
 
+/* The scene, or the refusal drawn instead of the pool. */
 static KvpPicture *
 kvp_canvas_ensure_picture (KvpPictureCanvas *canvas)
 {
   KvpCanvas *self = KVP_CANVAS (canvas);
+  const KvpTheme *theme = kvp_canvas_get_theme (self);
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  KvpPicture *shown = self->refusal_picture;
 
   ensure_scene (self);
-  return KVP_PICTURE (self->scene);
+  if (self->refusal == NULL)
+    return KVP_PICTURE (self->scene);
+
+  if (shown == NULL || kvp_picture_get_theme (shown) != theme || (int) kvp_picture_get_width (shown) != width ||
+      (int) kvp_picture_get_height (shown) != height ||
+      !kvp_refusal_picture_shows (shown, _("vLLM would not start"), self->refusal))
+    {
+      g_clear_pointer (&self->refusal_picture, kvp_picture_unref);
+      self->refusal_picture = kvp_refusal_picture_new (theme, width, height, _("vLLM would not start"),
+                                                       self->refusal);
+    }
+  return self->refusal_picture;
 }
 
 static void
@@ -442,7 +471,8 @@ kvp_canvas_paint (KvpPictureCanvas *canvas,
   KvpCanvas *self = KVP_CANVAS (canvas);
 
   kvp_picture_paint (picture, cr, self->settled ? G_MAXDOUBLE : self->t);
-  paint_focus (self, cr);
+  if (picture != self->refusal_picture)
+    paint_focus (self, cr);
 }
 
 static void
@@ -463,7 +493,7 @@ kvp_canvas_query_tooltip (GtkWidget  *widget,
   cairo_rectangle_t rect;
   guint32 cell;
 
-  if (self->scene == NULL)
+  if (self->scene == NULL || self->refusal != NULL)
     return FALSE;
 
   /* Any cell, of one block or of thousands, under the pointer or the
@@ -696,6 +726,8 @@ kvp_canvas_set_comparison (KvpCanvas     *self,
   self->launching = self->comparison == NULL;
   g_clear_pointer (&self->comparison, kvp_comparison_unref);
   g_clear_pointer (&self->focus_text, g_free);
+  g_clear_pointer (&self->refusal, g_free);
+  g_clear_pointer (&self->refusal_picture, kvp_picture_unref);
   self->comparison = kvp_comparison_ref (cmp);
   self->settled = FALSE;
   self->scene_valid = FALSE;
@@ -813,4 +845,27 @@ kvp_canvas_get_focus_text (KvpCanvas         *self,
   if (self->focus_text != NULL && out_rect != NULL)
     *out_rect = self->focus_label;
   return self->focus_text;
+}
+
+/* Why vLLM would not start, drawn instead of the pool; NULL: the pool. */
+void
+kvp_canvas_set_refusal (KvpCanvas  *self,
+                        const char *refusal)
+{
+  g_return_if_fail (KVP_IS_CANVAS (self));
+
+  if (g_strcmp0 (self->refusal, refusal) == 0)
+    return;
+  g_free (self->refusal);
+  self->refusal = g_strdup (refusal);
+  update_description (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const char *
+kvp_canvas_get_refusal (KvpCanvas *self)
+{
+  g_return_val_if_fail (KVP_IS_CANVAS (self), NULL);
+
+  return self->refusal;
 }

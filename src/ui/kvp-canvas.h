@@ -39,6 +39,12 @@ guint32         kvp_canvas_get_focus_cell    (KvpCanvas     *self);
 const char     *kvp_canvas_get_focus_text    (KvpCanvas         *self,
                                               cairo_rectangle_t *out_rect);
 
+/* Why vLLM would not start, drawn (and described) instead of the pool;
+ * NULL shows the pool again. */
+void            kvp_canvas_set_refusal       (KvpCanvas     *self,
+                                              const char    *refusal);
+const char     *kvp_canvas_get_refusal       (KvpCanvas     *self);
+
 /* Time the last scene took to build, in microseconds (for measurements). */
 gint64          kvp_canvas_get_last_build_time (KvpCanvas   *self);
 

@@ -126,7 +126,6 @@ kvp_picture_canvas_describe (KvpPictureCanvas *self,
                              KvpPicture       *picture,
                              const char       *detail)
 {
-  KvpPictureCanvasPrivate *priv = kvp_picture_canvas_get_instance_private (self);
   g_autofree char *description = NULL;
 
   g_return_if_fail (KVP_IS_PICTURE_CANVAS (self));
@@ -140,12 +139,22 @@ kvp_picture_canvas_describe (KvpPictureCanvas *self,
       g_free (description);
       description = both;
     }
+  kvp_picture_canvas_set_description (self, description);
+}
+
+void
+kvp_picture_canvas_set_description (KvpPictureCanvas *self,
+                                    const char       *description)
+{
+  KvpPictureCanvasPrivate *priv = kvp_picture_canvas_get_instance_private (self);
+
+  g_return_if_fail (KVP_IS_PICTURE_CANVAS (self));
 
   if (g_strcmp0 (description, priv->description) == 0)
     return;
 
   g_free (priv->description);
-  priv->description = g_steal_pointer (&description);
+  priv->description = g_strdup (description);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, priv->description,
                                   -1);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DESCRIPTION]);

@@ -53,6 +53,9 @@ gboolean        kvp_picture_canvas_get_animating      (KvpPictureCanvas *self);
 void            kvp_picture_canvas_describe           (KvpPictureCanvas *self,
                                                        KvpPicture       *picture,
                                                        const char       *detail);
+/* The same, said by the subclass. */
+void            kvp_picture_canvas_set_description    (KvpPictureCanvas *self,
+                                                       const char       *description);
 const char     *kvp_picture_canvas_get_description    (KvpPictureCanvas *self);
 
 /* picture's settled frame at the widget's scale factor, as a texture. */

@@ -12,6 +12,8 @@
 #include <glib/gi18n.h>
 
 #include "kvp-serving-canvas.h"
+#include "kvp-refusal-paint.h"
+#include "kvp-refusal-picture.h"
 #include "kvp-serving-paint.h"
 
 struct _KvpServingCanvas
@@ -30,6 +32,9 @@ struct _KvpServingCanvas
   double           t;            /* seconds since then */
 
   guint32          selected;
+  char            *refusal_title; /* no run: why, drawn instead of it */
+  char            *refusal;
+  KvpPicture      *refusal_picture;
 };
 
 G_DEFINE_FINAL_TYPE (KvpServingCanvas, kvp_serving_canvas, KVP_TYPE_PICTURE_CANVAS)
@@ -48,6 +53,13 @@ update_description (KvpServingCanvas *self)
 {
   g_autofree char *request = NULL;
 
+  if (self->refusal_title != NULL)
+    {
+      g_autofree char *description = kvp_refusal_describe (self->refusal_title, self->refusal);
+
+      kvp_picture_canvas_set_description (KVP_PICTURE_CANVAS (self), description);
+      return;
+    }
   if (self->scene == NULL)
     return;
 
@@ -196,6 +208,10 @@ key_pressed_cb (GtkEventControllerKey *controller,
         return FALSE;
       kvp_serving_canvas_select (self, KVP_SERVING_NO_REQUEST);
       return TRUE;
+    case GDK_KEY_space:
+    case GDK_KEY_KP_Space:
+      /* Before the window's Space, which would "activate" the picture. */
+      return gtk_widget_activate_action (GTK_WIDGET (self), "win.toggle-play", NULL);
     default:
       return FALSE;
     }
@@ -229,13 +245,28 @@ pressed_cb (GtkGestureClick  *gesture,
     kvp_serving_canvas_select (self, KVP_SERVING_NO_REQUEST);
 }
 
+/* The step's scene, or the refusal drawn instead of a run. */
 static KvpPicture *
 kvp_serving_canvas_ensure_picture (KvpPictureCanvas *canvas)
 {
   KvpServingCanvas *self = KVP_SERVING_CANVAS (canvas);
+  const KvpTheme *theme = kvp_picture_canvas_get_theme (canvas);
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  KvpPicture *shown = self->refusal_picture;
 
   ensure_scene (self);
-  return KVP_PICTURE (self->scene);
+  if (self->refusal_title == NULL)
+    return KVP_PICTURE (self->scene);
+
+  if (shown == NULL || kvp_picture_get_theme (shown) != theme || (int) kvp_picture_get_width (shown) != width ||
+      (int) kvp_picture_get_height (shown) != height ||
+      !kvp_refusal_picture_shows (shown, self->refusal_title, self->refusal))
+    {
+      g_clear_pointer (&self->refusal_picture, kvp_picture_unref);
+      self->refusal_picture = kvp_refusal_picture_new (theme, width, height, self->refusal_title, self->refusal);
+    }
+  return self->refusal_picture;
 }
 
 static void
@@ -246,6 +277,11 @@ kvp_serving_canvas_paint (KvpPictureCanvas *canvas,
   KvpServingCanvas *self = KVP_SERVING_CANVAS (canvas);
   double t = kvp_picture_canvas_get_animating (canvas) ? self->t : kvp_picture_get_duration (picture);
 
+  if (picture == self->refusal_picture)
+    {
+      kvp_picture_paint (picture, cr, G_MAXDOUBLE);
+      return;
+    }
   kvp_serving_paint (cr, self->scene, MIN (t, kvp_picture_get_duration (picture)), self->selected);
   if (gtk_widget_has_visible_focus (GTK_WIDGET (self)) && self->selected == KVP_SERVING_NO_REQUEST)
     {
@@ -267,6 +303,9 @@ kvp_serving_canvas_dispose (GObject *object)
 
   g_clear_pointer (&self->scene, kvp_serving_scene_unref);
   g_clear_pointer (&self->steps, kvp_serving_steps_unref);
+  g_clear_pointer (&self->refusal_title, g_free);
+  g_clear_pointer (&self->refusal, g_free);
+  g_clear_pointer (&self->refusal_picture, kvp_picture_unref);
 
   G_OBJECT_CLASS (kvp_serving_canvas_parent_class)->dispose (object);
 }
@@ -510,4 +549,23 @@ kvp_serving_canvas_render_texture (KvpServingCanvas *self)
   /* The settled step, without the selection. */
   return self->scene != NULL ? kvp_picture_canvas_render_picture (KVP_PICTURE_CANVAS (self), KVP_PICTURE (self->scene))
                              : NULL;
+}
+
+/* No run to show: @title and @reason drawn (and described) instead; NULL
+ * shows the run again. */
+void
+kvp_serving_canvas_set_refusal (KvpServingCanvas *self,
+                                const char       *title,
+                                const char       *reason)
+{
+  g_return_if_fail (KVP_IS_SERVING_CANVAS (self));
+
+  if (g_strcmp0 (self->refusal_title, title) == 0 && g_strcmp0 (self->refusal, reason) == 0)
+    return;
+  g_free (self->refusal_title);
+  g_free (self->refusal);
+  self->refusal_title = g_strdup (title);
+  self->refusal = title != NULL ? g_strdup (reason) : NULL;
+  update_description (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
