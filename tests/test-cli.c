@@ -136,6 +136,38 @@ test_json_values (void)
   g_assert_cmpint (json_object_get_int_member (object, "blocks_used"), ==, 0);
 }
 
+static void assert_one_clean_line (const char *err);
+
+/* Four samples of 160 tokens sharing a 100-token prompt: blocks_used counts
+ * the prompt's six full blocks once; the traditional side reserves four
+ * times.  The sequence view's options mean nothing to the simulation. */
+static void
+test_json_samples (void)
+{
+  g_auto(Run) run = { 0 };
+  g_auto(Run) simulate = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+
+  run_kvpage (&run, "--json", "--samples", "4", "--prompt-len", "100", "--seq-len", "160", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  object = parse_object (parser, run.out);
+  g_assert_cmpint (json_object_get_int_member (object, "samples"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (object, "prompt_len"), ==, 100);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_used"), ==, 22);
+  g_assert_cmpint (json_object_get_int_member (object, "shared_blocks"), ==, 6);
+  g_assert_cmpint (json_object_get_int_member (object, "own_blocks"), ==, 16);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_without_sharing"), ==, 40);
+  g_assert_cmpfloat (json_object_get_double_member (object, "sharing_saving_percent"), ==, 45.0);
+  g_assert_cmpint (json_object_get_int_member (object, "traditional_bytes"), ==, 4 * 2048 * 22528);
+  g_assert_cmpint (json_object_get_int_member (object, "paged_bytes"), ==, 22 * 16 * 22528);
+
+  run_kvpage (&simulate, "--simulate", "--samples", "2", NULL);
+  g_assert_cmpint (simulate.status, ==, 2);
+  assert_one_clean_line (simulate.err);
+  g_assert_nonnull (strstr (simulate.err, "--samples"));
+}
+
 static void
 test_short_reservation_shrinks_default (void)
 {
@@ -462,6 +494,11 @@ static const struct
   { { "--seq-len", "" },              { "--seq-len", "1 to" } },
   { { "--seq-len", "99999999999999999999999" }, { "--seq-len", "99999999999999999999999" } },
   { { "--seq-len", "4096" },          { "--seq-len 4096", "2048" } },
+  { { "--samples", "0" },             { "--samples", "1 to 8" } },
+  { { "--samples", "9" },             { "--samples", "1 to 8" } },
+  { { "--prompt-len", "129" },        { "--prompt-len 129", "sequence length 128" } },
+  { { "--prompt-len", "-1" },         { "--prompt-len", "0 to" } },
+  { { "--seq-len", "50", "--prompt-len", "60" }, { "--prompt-len 60", "0 to 50" } },
   { { "--block-size", "0" },          { "--block-size", "1 to 1024" } },
   { { "--block-size", "1025" },       { "--block-size", "1025", "1 to 1024" } },
   { { "--block-size", "x16" },        { "--block-size", "x16" } },
@@ -1784,6 +1821,7 @@ main (int   argc,
   g_test_add_func ("/cli/json/default", test_json_default);
   g_test_add_func ("/cli/json/reservation-1024", test_json_reservation_1024);
   g_test_add_func ("/cli/json/values", test_json_values);
+  g_test_add_func ("/cli/json/samples", test_json_samples);
   g_test_add_func ("/cli/json/short-reservation", test_short_reservation_shrinks_default);
   g_test_add_func ("/cli/list-models", test_list_models);
   g_test_add_func ("/cli/version", test_version);

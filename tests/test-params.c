@@ -285,6 +285,22 @@ test_gschema (void)
 
           g_assert_nonnull (strstr (description, max));
         }
+      /* A key with a range (the samples) has the table's. */
+      {
+        g_autoptr(GVariant) range = g_settings_schema_key_get_range (key);
+        const char *type;
+        g_autoptr(GVariant) bounds = NULL;
+
+        g_variant_get (range, "(&sv)", &type, &bounds);
+        if (g_str_equal (type, "range"))
+          {
+            guint32 lo, hi;
+
+            g_variant_get (bounds, "(uu)", &lo, &hi);
+            g_assert_cmpuint (lo, ==, info->min);
+            g_assert_cmpuint (hi, ==, info->max);
+          }
+      }
       n_checked++;
     }
   g_assert_cmpuint (n_checked, ==, KVP_N_PARAMS);

@@ -898,6 +898,8 @@ kvp_scene_get_shown (KvpScene       *self,
   params = self->cmp->params;
   params.seq_len = frame->seq_len;
   params.max_seq_len = frame->max_seq_len;
+  /* The launch grows the samples from nothing: their shared prompt too. */
+  params.prompt_len = MIN (params.prompt_len, params.seq_len);
   figures = kvp_comparison_new_figures (&params, &error);
   if (figures == NULL)
     {
