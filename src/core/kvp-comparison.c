@@ -13,6 +13,7 @@
 #include "kvp-comparison.h"
 #include "kvp-error.h"
 #include "kvp-json.h"
+#include "kvp-pool-history.h"
 #include "kvp-vllm.h"
 
 #define MIB (1024.0 * 1024.0)
@@ -222,11 +223,19 @@ kvp_comparison_new (const KvpParams  *params,
   self->pool = kvp_block_pool_new (params->num_blocks, params->block_size, error);
   if (self->pool == NULL)
     return NULL;
-  self->seq = kvp_block_pool_add_sequence (self->pool);
-  self->sample_seqs[0] = self->seq;
 
   /* The sequence is stored in the allocator for real: the block counts below
-   * are what the pool reports, not the closed form. */
+   * are what the pool reports, not the closed form.  Other requests came
+   * and went before it (kvp-pool-history.h), so its blocks are where a
+   * running pool hands them out; its figures are its own blocks alone. */
+  if (self->fits && params->layout == NULL &&
+      !kvp_pool_history_run (self->pool, self->blocks_held, &local_error))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  self->seq = kvp_block_pool_add_sequence (self->pool);
+  self->sample_seqs[0] = self->seq;
   if (self->fits && !(params->layout != NULL ? append_sequence (self, &local_error)
                                              : store_samples (self, &local_error)))
     {
@@ -242,11 +251,25 @@ kvp_comparison_new (const KvpParams  *params,
         return NULL;
     }
 
-  self->blocks_used = kvp_block_pool_get_num_used (self->pool);
-  self->blocks_free = kvp_block_pool_get_num_free (self->pool);
+  /* A hybrid layout's other groups are sequences of the pool too. */
+  self->blocks_used = !self->fits ? 0 : params->layout != NULL ? kvp_block_pool_get_num_used (self->pool)
+                                                              : self->blocks_held;
+  self->blocks_free = params->num_blocks - self->blocks_used;
   self->utilization_percent = 100.0 * (double) self->blocks_used / (double) params->num_blocks;
 
   return g_steal_pointer (&self);
+}
+
+int
+kvp_comparison_get_sample (KvpComparison *self,
+                           KvpSeqId       seq)
+{
+  g_return_val_if_fail (self != NULL, -1);
+
+  for (guint i = 0; i < self->params.samples; i++)
+    if (self->sample_seqs[i] == seq)
+      return i;
+  return -1;
 }
 
 KvpComparison *

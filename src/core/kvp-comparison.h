@@ -26,7 +26,8 @@ struct _KvpComparison
 
   /*< public >*/
   KvpParams     params;
-  KvpBlockPool *pool;              /* the sequence, really allocated (if it fits) */
+  KvpBlockPool *pool;              /* the samples, really allocated (if they fit), among
+                                    * other requests (kvp-pool-history.h) */
   KvpSeqId      seq;               /* the first sample */
   KvpSeqId      sample_seqs[KVP_PARAMS_MAX_SAMPLES]; /* every sample, params.samples of them */
 
@@ -76,6 +77,10 @@ KvpComparison *kvp_comparison_new   (const KvpParams  *params,
 KvpComparison *kvp_comparison_new_figures (const KvpParams  *params,
                                            GError          **error);
 KvpComparison *kvp_comparison_ref   (KvpComparison    *self);
+/* Which sample seq is (0 … samples − 1), or -1: another request of the
+ * pool's history (kvp-pool-history.h). */
+int            kvp_comparison_get_sample (KvpComparison *self,
+                                          KvpSeqId       seq);
 void           kvp_comparison_unref (KvpComparison    *self);
 /* The figures as a JSON object; field names follow the /compare/memory
  * response ("mb" meaning MiB), with exact byte counts added. */
