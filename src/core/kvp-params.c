@@ -77,7 +77,7 @@ static const KvpParamInfo param_table[KVP_N_PARAMS] = {
     KVP_PARAM_SEQ_LEN, FALSE,
     N_("Shared _prefix"),
     /* Translators: ends "2,048 is the most: …" under a field. */
-    N_("the shared prompt is part of each sample's sequence."),
+    N_("the shared prompt is part of each sample’s sequence."),
     N_("The prompt length %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " tokens."),
     N_("The prompt length %" PRIu64 " is longer than the sequence length %" PRIu64 "."),
     N_("--prompt-len %" PRIu64 " is longer than the sequence length %" PRIu64 ": use 0 to %" PRIu64 ", or raise --seq-len."),
