@@ -14,6 +14,7 @@
 
 #include "kvp-format.h"
 #include "kvp-paint.h"
+#include "kvp-pool-history.h"
 #include "kvp-scene-private.h"
 
 /* Sizes below are in units at the reference size (KVP_PICTURE_REFERENCE_*). */
@@ -552,7 +553,9 @@ layout_legend (KvpScene    *self,
   else
     add_legend_key (self, KVP_LEGEND_ALLOCATED, _("allocated"), size);
   add_legend_key (self, KVP_LEGEND_PARTIAL, _("partly filled"), size);
-  if (cmp->fits && cmp->pool != NULL && kvp_block_pool_get_num_used (cmp->pool) > cmp->blocks_held)
+  /* From the parameters, not the pool: a state between two (no pool) keeps
+   * the key, so the legend does not blink during a transition. */
+  if (cmp->fits && p->layout == NULL && p->num_blocks <= KVP_POOL_HISTORY_MAX_BLOCKS && p->num_blocks > 1)
     add_legend_key (self, KVP_LEGEND_OTHER, _("other requests"), size);
   add_legend_key (self, KVP_LEGEND_FREE, _("free"), size);
 }
