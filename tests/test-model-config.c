@@ -372,7 +372,7 @@ test_bad_input (void)
     { "{" BASE ", \"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 0.0001}}",
       "“rope_scaling” shrinks the context to 0 tokens" },
     { "   ", "is empty" },
-    { "{", "not valid JSON" },
+    { "{", "line 1: the JSON ends before it is complete" },
     { "[1, 2]", "not an object" },
     { "{\"num_attention_heads\": 8, \"hidden_size\": 512, \"max_position_embeddings\": 4096}", "“num_hidden_layers”" },
     { "{\"num_hidden_layers\": 4, \"hidden_size\": 512, \"max_position_embeddings\": 4096}", "“num_attention_heads”" },

@@ -16,6 +16,11 @@ G_BEGIN_DECLS
 
 #define KVP_WORKLOAD_DEFAULT_REQUESTS 1000u
 #define KVP_WORKLOAD_MAX_REQUESTS     1000000u
+/* A workload file is read up to this many bytes (1,000,000 requests of 268
+ * bytes each), and a line up to KVP_WORKLOAD_MAX_LINE_BYTES; a larger file,
+ * a device or an endless stream is refused there. */
+#define KVP_WORKLOAD_MAX_FILE_BYTES   (256u * 1024u * 1024u)
+#define KVP_WORKLOAD_MAX_LINE_BYTES   (1024u * 1024u)
 /* Longest prompt or output a request may ask for, whatever the model. */
 #define KVP_WORKLOAD_MAX_LENGTH       (16u * 1024u * 1024u)
 #define KVP_WORKLOAD_MAX_RATE         1000000.0
