@@ -433,7 +433,7 @@ export_serving (GVariantDict    *options,
   if (!kvp_export_write_serving (steps, (guint) step, kvp_theme_get (variant), path, width, height, scale, &error))
     {
       kvp_cli_printerr (error->message);
-      return EXIT_FAILURE;
+      return exit_status_for (error);
     }
 
   return EXIT_SUCCESS;
@@ -485,7 +485,7 @@ export_picture (GVariantDict    *options,
   if (!kvp_export_write (cmp, kvp_theme_get (variant), path, width, height, scale, &error))
     {
       kvp_cli_printerr (error->message);
-      return EXIT_FAILURE;
+      return exit_status_for (error);
     }
 
   return EXIT_SUCCESS;
@@ -556,7 +556,7 @@ simulate (GVariantDict    *options,
   if (csv_path != NULL && !kvp_simulation_write_csv (sim, csv_path, &error))
     {
       kvp_cli_printerr (error->message);
-      return EXIT_FAILURE;
+      return exit_status_for (error);
     }
 
   if (json)

@@ -805,11 +805,9 @@ kvp_workload_options_parse (KvpWorkloadOptions  *options,
 
   if (g_str_equal (option, "request-rate"))
     {
-      char *end = NULL;
-      double rate = g_ascii_strtod (text, &end);
+      double rate = 0.0;
 
-      /* NaN fails every comparison, so it is refused here too. */
-      if (*text == '\0' || *end != '\0' ||
+      if (!kvp_cli_text_to_double (text, &rate) ||
           !(rate == 0.0 || (rate >= KVP_WORKLOAD_MIN_RATE && rate <= KVP_WORKLOAD_MAX_RATE)))
         {
           g_autofree char *quoted = kvp_quote (text);
