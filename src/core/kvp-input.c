@@ -113,13 +113,24 @@ set_errno_error (GError **error,
   return FALSE;
 }
 
+/* A cap as people read it: "16 MiB", "512 KiB"; caps are round numbers. */
+static char *
+format_cap (guint64 bytes)
+{
+  if (bytes % (1024 * 1024) == 0)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " MiB", bytes >> 20);
+  if (bytes % 1024 == 0)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " KiB", bytes >> 10);
+  return g_strdup_printf ("%" G_GUINT64_FORMAT " B", bytes);
+}
+
 static gboolean
 set_too_large (KvpInput  *self,
                GError   **error)
 {
-  g_autofree char *size = g_format_size_full (self->max_bytes, G_FORMAT_SIZE_IEC_UNITS);
+  g_autofree char *size = format_cap (self->max_bytes);
 
-  /* Translators: the size is like "16.0 MiB". */
+  /* Translators: the size is like "16 MiB". */
   g_set_error (error, KVP_INPUT_ERROR, KVP_INPUT_ERROR_TOO_LARGE,
                _("it holds more than %s, and kvpage reads no further"), size);
   return FALSE;
@@ -237,9 +248,9 @@ static gboolean
 set_line_too_long (KvpInput  *self,
                    GError   **error)
 {
-  g_autofree char *size = g_format_size_full (self->max_line, G_FORMAT_SIZE_IEC_UNITS);
+  g_autofree char *size = format_cap (self->max_line);
 
-  /* Translators: the size is like "1.0 MiB". */
+  /* Translators: the size is like "1 MiB". */
   g_set_error (error, KVP_INPUT_ERROR, KVP_INPUT_ERROR_LINE_TOO_LONG,
                _("line %" G_GUINT64_FORMAT " is longer than %s, far longer than any real one"),
                self->line + 1, size);
@@ -844,6 +855,9 @@ kvp_input_check_json (const char        *data,
   if (s.p < s.end)
     {
       g_autofree char *token = token_at (s.p, s.end);
+
+      if (s.end - s.p >= 2 && s.p[0] == '/' && (s.p[1] == '*' || s.p[1] == '/'))
+        return unexpected (&s, "", error);
 
       if (unit == KVP_INPUT_JSON_LINE)
         return scan_error (&s, error, _("“%s” after the JSON value: JSON Lines holds one value per line."), token);
