@@ -196,6 +196,8 @@ test_help (void)
   g_assert_nonnull (strstr (run.out, "auto, fp32, fp16, bf16, fp8 (fp8_e4m3, fp8_e5m2) or int8 "
                                      "(default fp16; with --config, the model’s)"));
   g_assert_nonnull (strstr (run.out, "(default 1000; a file: all, or its first N)"));
+  g_assert_nonnull (strstr (run.out, "config.json (standard JSON, at most 16 MiB)"));
+  g_assert_nonnull (strstr (run.out, "CSV file of at most 1000000 requests"));
 }
 
 static void
