@@ -170,8 +170,9 @@ test_rules (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(KvpModelConfig) config = NULL;
+      g_autofree char *shown = kvp_quote (cases[i].json);  /* TAP takes UTF-8 only */
 
-      g_test_message ("%s", cases[i].json);
+      g_test_message ("%s", shown);
       config = parse (cases[i].json);
       g_assert_cmpuint (config->model.num_layers, ==, 4);
       g_assert_cmpuint (kvp_model_get_kv_heads (&config->model), ==, cases[i].kv_heads);
@@ -444,8 +445,9 @@ test_bad_input (void)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(KvpModelConfig) config = NULL;
+      g_autofree char *shown = kvp_quote (cases[i].json);  /* TAP takes UTF-8 only */
 
-      g_test_message ("%s", cases[i].json);
+      g_test_message ("%s", shown);
       config = kvp_model_config_new_from_data (cases[i].json, strlen (cases[i].json), "bad.json", &error);
       g_assert_null (config);
       g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);

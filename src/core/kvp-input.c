@@ -252,8 +252,8 @@ set_line_too_long (KvpInput  *self,
 
   /* Translators: the size is like "1 MiB". */
   g_set_error (error, KVP_INPUT_ERROR, KVP_INPUT_ERROR_LINE_TOO_LONG,
-               _("line %" G_GUINT64_FORMAT " is longer than %s, far longer than any real one"),
-               self->line + 1, size);
+               _("line %u is longer than %s, far longer than any real one"),
+               (guint) MIN (self->line + 1, G_MAXUINT), size);
   return FALSE;
 }
 
