@@ -182,6 +182,7 @@ test_lookup_read (void)
   g_autofree char *dir = make_dir ();
   g_autofree char *path = g_build_filename (dir, "in.csv", NULL);
   g_autofree char *hard = g_build_filename (dir, "hard.csv", NULL);
+  g_autofree char *other = g_build_filename (dir, "other.csv", NULL);
   g_autofree char *found = NULL;
   g_autofree char *data = NULL;
   GStatBuf st;
@@ -196,11 +197,29 @@ test_lookup_read (void)
   found = kvp_input_lookup_read (st.st_dev, st.st_ino);
   g_assert_cmpstr (found, ==, path);
 
-  /* Gone under the name it was read by: another file may take the inode. */
+  /* Read by a relative name, found from any folder. */
+  {
+    g_autofree char *cwd = g_get_current_dir ();
+    g_autofree char *relative = NULL;
+
+    g_assert_cmpint (g_chdir (dir), ==, 0);
+    g_free (data);
+    data = kvp_input_read_file ("hard.csv", 16, NULL, NULL);
+    g_assert_cmpint (g_chdir (cwd), ==, 0);
+    g_remove (path);
+    relative = kvp_input_lookup_read (st.st_dev, st.st_ino);
+    g_assert_cmpstr (relative, ==, "hard.csv");
+    g_assert_cmpint (link (hard, path), ==, 0);
+  }
+
+  /* Gone under the names it was read by: a new file may take the inode. */
   g_remove (path);
+  g_remove (hard);
+  g_assert_true (g_file_set_contents (other, "y\n", -1, NULL));
+  g_assert_cmpint (g_stat (other, &st), ==, 0);
   g_assert_null (kvp_input_lookup_read (st.st_dev, st.st_ino));
 
-  g_remove (hard);
+  g_remove (other);
   g_rmdir (dir);
 }
 

@@ -48,7 +48,8 @@ typedef struct
 {
   guint64  device;
   guint64  inode;
-  char    *path;
+  char    *path;       /* as given, for messages */
+  char    *absolute;   /* to find it again whatever the current folder */
 } ReadFile;
 
 G_LOCK_DEFINE_STATIC (read_files);
@@ -58,7 +59,7 @@ static void
 remember_read (const char        *path,
                const struct stat *st)
 {
-  ReadFile entry = { st->st_dev, st->st_ino, NULL };
+  ReadFile entry = { st->st_dev, st->st_ino, NULL, NULL };
 
   G_LOCK (read_files);
   if (read_files == NULL)
@@ -74,6 +75,7 @@ remember_read (const char        *path,
         }
     }
   entry.path = g_strdup (path);
+  entry.absolute = g_canonicalize_filename (path, NULL);
   g_array_append_val (read_files, entry);
   G_UNLOCK (read_files);
 }
@@ -93,7 +95,7 @@ kvp_input_lookup_read (guint64 device,
       /* A file deleted since may have left its inode number to a new one:
        * only a name that still leads to the inode counts. */
       if (known->device == device && known->inode == inode &&
-          stat (known->path, &st) == 0 && (guint64) st.st_dev == device && (guint64) st.st_ino == inode)
+          stat (known->absolute, &st) == 0 && (guint64) st.st_dev == device && (guint64) st.st_ino == inode)
         found = g_strdup (known->path);
     }
   G_UNLOCK (read_files);
