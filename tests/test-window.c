@@ -1393,6 +1393,42 @@ test_open_config (void)
   close_window (window);
 }
 
+/* The crash input of issue 20: 100,000 brackets behind a comment that hid
+ * a quote from the old nesting guard overflowed the stack of the config
+ * worker and took the window down.  Now the window says what is wrong and
+ * keeps its model. */
+static void
+test_open_deep_config (void)
+{
+  KvpWindow *window = show_window ();
+  KvpState *state = kvp_window_get_state (window);
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-window-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "deep.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *key = g_strdup (kvp_state_get_model (state)->key);
+  GString *text = g_string_new ("/* \" */ {\"a\": ");
+  gint64 end;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (text, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (text, ']');
+  g_string_append_c (text, '}');
+  g_assert_true (g_file_set_contents (path, text->str, text->len, NULL));
+  g_string_free (text, TRUE);
+
+  kvp_window_open_config (window, file);
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (kvp_window_get_notification (window) == NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (strstr (kvp_window_get_notification (window), "line 1: a comment"));
+  g_assert_cmpstr (kvp_state_get_model (state)->key, ==, key);
+
+  close_window (window);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* A window closed while its config.json is being read goes at once (the
  * read is cancelled, not waited for), and the late result touches nothing. */
 static void
@@ -1542,6 +1578,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/notification", test_notification);
   g_test_add_func ("/ui/window/gpu-group", test_gpu_group);
   g_test_add_func ("/ui/window/open-config", test_open_config);
+  g_test_add_func ("/ui/window/open-deep-config", test_open_deep_config);
   g_test_add_func ("/ui/window/launch-gpu", test_launch_gpu);
   g_test_add_func ("/ui/window/config-lifetime", test_config_lifetime);
   g_test_add_func ("/ui/window/open-then-close", test_open_then_close);
