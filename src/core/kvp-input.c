@@ -38,6 +38,7 @@ struct _KvpInput
   gsize    end;
   gboolean eof;
   gboolean regular;
+  gboolean by_lines;   /* read_line () was called: the buffer holds a few lines */
   guint64  size_hint;  /* a regular file's size */
 };
 
@@ -215,7 +216,8 @@ fill (KvpInput  *self,
 
   if (self->alloc == 0 || self->end + 1 >= self->alloc)
     {
-      gsize first = self->regular ? (gsize) self->size_hint + 2 : FIRST_CHUNK;
+      /* All of a regular file at once, unless it is read by lines. */
+      gsize first = self->regular && !self->by_lines ? (gsize) self->size_hint + 2 : FIRST_CHUNK;
       gsize grown = self->alloc == 0 ? MAX (first, 64) : self->alloc * 2;
 
       /* No more than the cap, its extra byte and the NUL. */
@@ -269,6 +271,7 @@ kvp_input_read_line (KvpInput  *self,
   g_return_val_if_fail (out_line != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  self->by_lines = TRUE;
   for (gsize searched = 0;;)
     {
       char *line = self->buf != NULL ? self->buf + self->start : NULL;
