@@ -63,8 +63,12 @@ gboolean        kvp_workload_options_parse  (KvpWorkloadOptions        *options,
                                              GError                   **error);
 
 /* KVP_ERROR_INVALID for a bad name, bad generator parameters, or a bad file
- * (the message names the file and the line); KVP_ERROR_FAILED when the file
- * cannot be read. */
+ * (the message names the file and the line): one that is not strict JSON
+ * Lines or CSV, larger than KVP_WORKLOAD_MAX_FILE_BYTES, with a line longer
+ * than KVP_WORKLOAD_MAX_LINE_BYTES, or — read whole, n_requests 0 — with
+ * more than KVP_WORKLOAD_MAX_REQUESTS requests.  A file is read through
+ * kvp_input (one open, whatever the file is), only up to its first
+ * n_requests requests.  KVP_ERROR_FAILED when the file cannot be read. */
 KvpWorkload    *kvp_workload_new            (const KvpWorkloadOptions  *options,
                                              GError                   **error);
 /* From requests already in memory (tests, the window); arrivals must be
