@@ -169,6 +169,21 @@ test_lines (void)
   g_assert_false (kvp_input_read_line (input, &line, &length, &error));
   g_assert_error (error, KVP_INPUT_ERROR, KVP_INPUT_ERROR_LINE_TOO_LONG);
   g_assert_nonnull (strstr (error->message, "line 2 "));
+  g_clear_error (&error);
+  g_clear_pointer (&input, kvp_input_free);
+
+  /* The rest after a line, read whole: bytes, NULs and all. */
+  g_assert_true (g_file_set_contents (path, "head\nA\0B\n", 9, NULL));
+  input = kvp_input_open (path, 64, &error);
+  g_assert_true (kvp_input_read_line (input, &line, &length, &error));
+  g_assert_cmpstr (line, ==, "head");
+  {
+    g_autofree char *rest = kvp_input_read_all (input, &length, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (length, ==, 4);
+    g_assert_cmpmem (rest, 5, "A\0B\n", 5);
+  }
 
   g_remove (path);
   g_rmdir (dir);

@@ -330,7 +330,15 @@ kvp_input_read_all (KvpInput  *self,
       return g_strdup ("");
     }
 
-  data = self->start == 0 ? g_steal_pointer (&self->buf) : g_strndup (self->buf + self->start, self->end - self->start);
+  if (self->start == 0)
+    data = g_steal_pointer (&self->buf);
+  else
+    {
+      /* Bytes, NULs and all, not a string: g_strndup would stop at a NUL. */
+      data = g_malloc (self->end - self->start + 1);
+      memcpy (data, self->buf + self->start, self->end - self->start);
+      data[self->end - self->start] = '\0';
+    }
   if (out_length != NULL)
     *out_length = self->end - self->start;
   self->alloc = 0;
