@@ -348,6 +348,30 @@ test_json_depth (void)
   g_assert_false (kvp_input_check_json (objects, strlen (objects), KVP_INPUT_JSON_FILE, 5, NULL, &error));
 }
 
+/* 16 MiB of "[1,1,…" took json-glib 700 MB: a text holds at most
+ * KVP_INPUT_JSON_MAX_VALUES values, the list itself counted. */
+static void
+test_json_values (void)
+{
+  g_autoptr(GError) error = NULL;
+  GString *text = g_string_new ("[0");
+  guint line = 0;
+
+  for (guint i = 1; i < KVP_INPUT_JSON_MAX_VALUES - 1; i++)
+    g_string_append (text, ",0");
+  g_string_append_c (text, ']');
+  g_assert_true (kvp_input_check_json (text->str, text->len, KVP_INPUT_JSON_FILE, 64, NULL, &error));
+  g_assert_no_error (error);
+
+  g_string_truncate (text, text->len - 1);
+  g_string_append (text, ",\n0]");
+  g_assert_false (kvp_input_check_json (text->str, text->len, KVP_INPUT_JSON_FILE, 64, &line, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "more than 1000000 values"));
+  g_assert_cmpuint (line, ==, 2);
+  g_string_free (text, TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -360,6 +384,7 @@ main (int   argc,
   g_test_add_func ("/core/input/lookup-read", test_lookup_read);
   g_test_add_func ("/core/input/json", test_json);
   g_test_add_func ("/core/input/json-depth", test_json_depth);
+  g_test_add_func ("/core/input/json-values", test_json_values);
 
   return g_test_run ();
 }

@@ -765,12 +765,19 @@ scan_value (Scan    *s,
 {
   g_autofree char *stack = g_malloc (max_depth + 1);
   guint depth = 0;
+  guint n_values = 0;
   int next = 1;   /* as scan_after_value () */
 
   for (;;)
     {
       if (next == 2 && !scan_key (s, error))
         return FALSE;
+
+      /* json-glib spends about 90 bytes on a value: 16 MiB of "[1,1,…"
+       * would take 700 MB. */
+      if (++n_values > KVP_INPUT_JSON_MAX_VALUES)
+        return scan_error (s, error, _("more than %u values, far more than any real file holds."),
+                           KVP_INPUT_JSON_MAX_VALUES);
 
       skip_space (s);
       if (s->p < s->end && (*s->p == '{' || *s->p == '['))

@@ -68,6 +68,9 @@ char     *kvp_input_lookup_read        (guint64      device,
 /* Lists and objects may nest this deep; real configs and traces nest a few
  * levels, and json-glib parses by recursion. */
 #define KVP_INPUT_JSON_MAX_DEPTH 64
+/* Values (each string, number, list, object…) in one text: real configs
+ * hold a few thousand, and json-glib keeps about 90 bytes a value. */
+#define KVP_INPUT_JSON_MAX_VALUES 1000000u
 
 typedef enum
 {
@@ -79,7 +82,8 @@ typedef enum
  * UTF-8 without NUL, no comments, no single quotes, no bare words, no
  * numbers JSON does not write (0x10, 012, .5, NaN) or that do not fit a
  * 64-bit integer or a double, no \u0000 or unpaired surrogate escapes, no
- * nesting deeper than max_depth, nothing after the value.  A byte-order mark
+ * nesting deeper than max_depth, no more than KVP_INPUT_JSON_MAX_VALUES
+ * values, nothing after the value.  A byte-order mark
  * is the caller's to remove.  KVP_ERROR_INVALID with the reason alone, and
  * the line (from 1) it is on in *out_line. */
 gboolean  kvp_input_check_json         (const char       *data,
