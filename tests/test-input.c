@@ -127,6 +127,40 @@ test_cap (void)
   g_rmdir (dir);
 }
 
+/* The head of a file that runs on (a server's log): the first max_bytes,
+ * and whether more followed, from a regular file, a device or a pipe. */
+static void
+test_head (void)
+{
+  g_autofree char *dir = make_dir ();
+  g_autofree char *path = g_build_filename (dir, "log", NULL);
+  const char *names[] = { path, path, "/dev/zero" };
+  const guint64 caps[] = { 10, 11, 1024 * 1024 };
+
+  g_assert_true (g_file_set_contents (path, "0123456789A", 11, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KvpInput) input = NULL;
+      g_autofree char *data = NULL;
+      gsize length = 0;
+
+      if (!g_file_test (names[i], G_FILE_TEST_EXISTS))
+        continue;
+      input = kvp_input_open_head (names[i], caps[i], &error);
+      g_assert_no_error (error);
+      data = kvp_input_read_all (input, &length, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (length, ==, caps[i]);
+      g_assert_cmpint (kvp_input_get_truncated (input), ==, i != 1);
+      if (i < 2)
+        g_assert_cmpmem (data, length, "0123456789A", caps[i]);
+    }
+
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 /* Lines come whole across reads of any size, the last one without its
  * newline too, with their numbers; a line past max_line is refused. */
 static void
@@ -381,6 +415,7 @@ main (int   argc,
   g_test_add_func ("/core/input/fifo-one-open", test_fifo_one_open);
   g_test_add_func ("/core/input/cap", test_cap);
   g_test_add_func ("/core/input/lines", test_lines);
+  g_test_add_func ("/core/input/head", test_head);
   g_test_add_func ("/core/input/lookup-read", test_lookup_read);
   g_test_add_func ("/core/input/json", test_json);
   g_test_add_func ("/core/input/json-depth", test_json_depth);

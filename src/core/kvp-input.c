@@ -38,6 +38,8 @@ struct _KvpInput
   gsize    end;
   gboolean eof;
   gboolean regular;
+  gboolean head;       /* open_head (): the cap ends the file, no error */
+  gboolean truncated;  /* head: bytes past the cap were there */
   gboolean by_lines;   /* read_line () was called: the buffer holds a few lines */
   guint64  size_hint;  /* a regular file's size */
 };
@@ -139,10 +141,11 @@ set_too_large (KvpInput  *self,
   return FALSE;
 }
 
-KvpInput *
-kvp_input_open (const char  *path,
-                guint64      max_bytes,
-                GError     **error)
+static KvpInput *
+input_open (const char  *path,
+            guint64      max_bytes,
+            gboolean     head,
+            GError     **error)
 {
   g_autoptr(KvpInput) self = NULL;
   struct stat st;
@@ -153,6 +156,7 @@ kvp_input_open (const char  *path,
 
   self = g_new0 (KvpInput, 1);
   self->max_bytes = max_bytes;
+  self->head = head;
   self->fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (self->fd < 0)
     {
@@ -174,16 +178,40 @@ kvp_input_open (const char  *path,
   self->regular = S_ISREG (st.st_mode);
   if (self->regular)
     {
-      if ((guint64) st.st_size > max_bytes)
+      if ((guint64) st.st_size > max_bytes && !head)
         {
           set_too_large (self, error);
           return NULL;
         }
-      self->size_hint = st.st_size;
+      self->size_hint = MIN ((guint64) st.st_size, max_bytes);
       remember_read (path, &st);
     }
 
   return g_steal_pointer (&self);
+}
+
+KvpInput *
+kvp_input_open (const char  *path,
+                guint64      max_bytes,
+                GError     **error)
+{
+  return input_open (path, max_bytes, FALSE, error);
+}
+
+KvpInput *
+kvp_input_open_head (const char  *path,
+                     guint64      max_bytes,
+                     GError     **error)
+{
+  return input_open (path, max_bytes, TRUE, error);
+}
+
+gboolean
+kvp_input_get_truncated (KvpInput *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->truncated;
 }
 
 void
@@ -241,6 +269,14 @@ fill (KvpInput  *self,
 
   self->end += n;
   self->total += n;
+  if (self->total > self->max_bytes && self->head)
+    {
+      /* The byte past the cap only tells that there was more. */
+      self->end--;
+      self->total--;
+      self->truncated = TRUE;
+      self->eof = TRUE;
+    }
   self->buf[self->end] = '\0';
   if (self->total > self->max_bytes)
     return set_too_large (self, error);

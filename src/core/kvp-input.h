@@ -34,6 +34,15 @@ typedef struct _KvpInput KvpInput;
 KvpInput *kvp_input_open               (const char  *path,
                                         guint64      max_bytes,
                                         GError     **error);
+/* As kvp_input_open (), for a file whose first max_bytes are all that
+ * matter (a server's log runs on for gigabytes after its start-up lines):
+ * reading stops there without an error, and kvp_input_get_truncated () says
+ * whether more followed. */
+KvpInput *kvp_input_open_head          (const char  *path,
+                                        guint64      max_bytes,
+                                        GError     **error);
+/* Whether kvp_input_open_head () left bytes past max_bytes unread. */
+gboolean  kvp_input_get_truncated      (KvpInput    *self);
 /* Lines longer than max_line bytes (without the newline) are refused;
  * 0, the default, allows max_bytes. */
 void      kvp_input_set_max_line       (KvpInput    *self,
