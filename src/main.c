@@ -26,9 +26,10 @@
 #include "kvp-model-catalog.h"
 #include "kvp-params.h"
 #include "kvp-serving-steps.h"
-#include "kvp-vllm-log.h"
+#include "kvp-sim-command.h"
 #include "kvp-simulation.h"
 #include "kvp-theme.h"
+#include "kvp-vllm-log.h"
 
 #define EXIT_USAGE 2
 
@@ -41,11 +42,6 @@ static const char *headless_gpu_options[] = {
 /* The options that set a value of the comparison. */
 static const char *value_options[] = {
   "model", "kv-dtype", "seq-len", "block-size", "blocks", "max-seq-len", "max-model-len",
-};
-
-/* The options that only mean something for --simulate. */
-static const char *simulate_options[] = {
-  "workload", "requests", "request-rate", "seed", "schemes", "csv",
 };
 
 static const GOptionEntry option_entries[] = {
@@ -102,7 +98,7 @@ static const GOptionEntry option_entries[] = {
   { "theme", 't', 0, G_OPTION_ARG_STRING, NULL,
     N_("Colours of the exported picture: light or dark (default light)"), N_("THEME") },
   { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("With --export: sequence (one sequence, the default) or serving (a simulated workload at --step)"), N_("VIEW") },
+    N_("With --export: sequence (one sequence, the default), serving (a simulated workload at --step) or capacity (a sweep of --request-rate)"), N_("VIEW") },
   { "step", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --view serving: the step of the run to draw (default 0)"), N_("K") },
   { "simulate", 0, 0, G_OPTION_ARG_NONE, NULL,
@@ -112,13 +108,25 @@ static const GOptionEntry option_entries[] = {
   { "requests", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --simulate: requests to generate, 1 to 1000000 (default 1000; a file: all, or its first N)"), N_("COUNT") },
   { "request-rate", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("With --simulate: Poisson arrivals per second (default 0: all at once)"), N_("RATE") },
+    N_("With --simulate: Poisson arrivals per second (default 0: all at once); a sweep START:STOP:STEP or 1,2,4 runs each rate and finds the capacity"), N_("RATE") },
+  { "max-normalized-latency", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With a sweep: the capacity is the highest rate whose mean normalized latency stays within S seconds per output token (default 0.2)"), N_("S") },
   { "seed", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --simulate: seed of the generated workload (default 0)"), N_("SEED") },
   { "schemes", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --simulate: some of paged, max, pow2, oracle (default all)"), N_("LIST") },
   { "csv", 0, 0, G_OPTION_ARG_FILENAME, NULL,
-    N_("With --simulate: write one row per step and scheme to FILE"), N_("FILE") },
+    N_("With --simulate: write one row per step and scheme to FILE, as the run goes"), N_("FILE") },
+  { "max-num-seqs", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate: requests running at once, as vLLM’s (default as vLLM: 1024 on GPUs of 70 GiB or more but A100s, else 256)"), N_("N") },
+  { "long-prefill-token-threshold", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate: tokens of one prefill chunk at most, as vLLM’s (default: no limit)"), N_("TOKENS") },
+  { "gpu-flops", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate and a GPU: its dense tensor TFLOP/s at the weights’ type, for the step-time model (default: the preset’s datasheet)"), N_("TFLOPS") },
+  { "gpu-bandwidth", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate and a GPU: its memory bandwidth in GB/s, for the step-time model (default: the preset’s datasheet)"), N_("GBPS") },
+  { "step-time", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate: every step lasts MS milliseconds (default 40 without a GPU; with one, the roofline model)"), N_("MS") },
   { "list-models", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("List the model presets and exit"), NULL },
   { "version", 'v', 0, G_OPTION_ARG_NONE, NULL,
@@ -518,6 +526,41 @@ static KvpSimulation *run_simulation (GVariantDict    *options,
                                      KvpSimConfig    *out_config,
                                      GError         **error);
 
+/* --export FILE --view capacity: the sweep's capacity picture. */
+static int
+export_capacity (GVariantDict    *options,
+                 const KvpParams *params,
+                 const char      *path,
+                 KvpThemeVariant  variant,
+                 int              width,
+                 int              height,
+                 int              scale)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpSweep) sweep = NULL;
+  KvpWorkloadOptions wopts;
+  KvpSimConfig config;
+
+  if (g_variant_dict_contains (options, "step"))
+    {
+      kvp_cli_printerr (_("--step goes with --view serving."));
+      return EXIT_USAGE;
+    }
+  if (!kvp_sim_command_prepare (options, &deploy, params, 0, &wopts, &config, &error) ||
+      (sweep = kvp_sim_command_sweep (options, &wopts, &config, &error)) == NULL)
+    {
+      kvp_cli_printerr (error->message);
+      return exit_status_for (error);
+    }
+  if (!kvp_export_write_capacity (sweep, kvp_theme_get (variant), path, width, height, scale, &error))
+    {
+      kvp_cli_printerr (error->message);
+      return EXIT_FAILURE;
+    }
+
+  return EXIT_SUCCESS;
+}
+
 /* --export with --view: the serving view's picture, or -1 for the sequence
  * view's. */
 static int
@@ -546,10 +589,13 @@ export_serving (GVariantDict    *options,
       kvp_cli_printerr (_("--step goes with --view serving."));
       return EXIT_USAGE;
     }
+  if (g_strcmp0 (text, "capacity") == 0)
+    return export_capacity (options, params, path, variant, width, height, scale);
   if (g_strcmp0 (text, "serving") != 0)
     {
       g_autofree char *quoted = kvp_quote (text);
-      g_autofree char *message = g_strdup_printf (_("--view “%s” is not valid: use sequence or serving."), quoted);
+      g_autofree char *message = g_strdup_printf (_("--view “%s” is not valid: use sequence, serving or capacity."),
+                                                  quoted);
 
       kvp_cli_printerr (message);
       return EXIT_USAGE;
@@ -561,6 +607,12 @@ export_serving (GVariantDict    *options,
        !kvp_scheme_mask_parse (text, &mask, &error)))
     {
       kvp_cli_printerr (error->message);
+      return EXIT_USAGE;
+    }
+
+  if (g_variant_dict_contains (options, "max-normalized-latency"))
+    {
+      kvp_cli_printerr (_("--max-normalized-latency goes with --view capacity and a sweep of rates."));
       return EXIT_USAGE;
     }
 
@@ -660,86 +712,15 @@ run_simulation (GVariantDict    *options,
 {
   g_autoptr(KvpWorkload) workload = NULL;
   KvpWorkloadOptions wopts;
-  static const char *numbers[] = { "requests", "request-rate", "seed" };
-  const char *text;
 
-  if (!kvp_deploy_get_sim_config (&deploy, params, out_config, error))
-    return NULL;
-  out_config->schemes = schemes;
-
-  kvp_workload_options_init (&wopts);
-  /* 0: the generators' default count, or all of a file's requests. */
-  wopts.n_requests = 0;
-  wopts.max_len = (guint32) params->max_seq_len;
-  g_variant_dict_lookup (options, "workload", "^&ay", &wopts.source);
-
-  for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
-    if (g_variant_dict_lookup (options, numbers[i], "&s", &text) &&
-        !kvp_workload_options_parse (&wopts, numbers[i], text, error))
-      return NULL;
-
-  if (schemes == 0 && g_variant_dict_lookup (options, "schemes", "&s", &text) &&
-      !kvp_scheme_mask_parse (text, &out_config->schemes, error))
+  if (!kvp_sim_command_prepare (options, &deploy, params, schemes, &wopts, out_config, error))
     return NULL;
 
-  workload = kvp_workload_new (&wopts, error);
+  workload = kvp_sim_command_new_workload (options, &wopts, error);
   if (workload == NULL)
     return NULL;
 
-  return kvp_simulation_new (workload, out_config, error);
-}
-
-/* --simulate: the workload options are checked, the simulation run, and
- * the result printed as a table, JSON, and/or written as CSV. */
-static int
-simulate (GVariantDict    *options,
-          const KvpParams *params,
-          gboolean         json)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KvpSimulation) sim = NULL;
-  KvpSimConfig config;
-  const char *csv_path = NULL;
-
-  g_variant_dict_lookup (options, "csv", "^&ay", &csv_path);
-  sim = run_simulation (options, params, 0, &config, &error);
-  if (sim == NULL)
-    {
-      kvp_cli_printerr (error->message);
-      return exit_status_for (error);
-    }
-
-  if (csv_path != NULL && !kvp_simulation_write_csv (sim, csv_path, &error))
-    {
-      kvp_cli_printerr (error->message);
-      return exit_status_for (error);
-    }
-
-  if (json)
-    {
-      g_autoptr(JsonNode) root = kvp_simulation_to_json (sim);
-      g_autofree char *out = NULL;
-
-      kvp_deploy_add_sim_json (&deploy, &config, json_node_get_object (root));
-      out = json_to_string (root, TRUE);
-
-      g_print ("%s\n", out);
-    }
-  else if (csv_path == NULL)
-    {
-      g_autofree char *pool = kvp_deploy_describe_sim_pool (&deploy, &config);
-      g_autofree char *workload_line = kvp_simulation_describe_workload (sim);
-      g_autofree char *description = NULL;
-      g_autoptr(GPtrArray) cells = NULL;
-      guint n_columns;
-
-      description = pool != NULL ? g_strconcat (workload_line, "\n", pool, NULL) : kvp_simulation_describe (sim);
-      cells = kvp_simulation_get_table (sim, &n_columns);
-      g_print ("%s\n\n", description);
-      print_cells (cells, n_columns, 1);
-    }
-
-  return EXIT_SUCCESS;
+  return kvp_simulation_new (workload, out_config, NULL, error);
 }
 
 static int
@@ -830,13 +811,18 @@ handle_local_options_cb (GApplication *app,
     {
       /* --view serving simulates too; --view sequence does not. */
       const char *view = NULL;
-      gboolean serving = g_variant_dict_lookup (options, "view", "&s", &view) && g_strcmp0 (view, "serving") == 0;
+      gboolean serving = g_variant_dict_lookup (options, "view", "&s", &view) &&
+                         (g_strcmp0 (view, "serving") == 0 || g_strcmp0 (view, "capacity") == 0);
+      guint n_simulate;
+      const char * const *simulate_options = kvp_sim_command_get_options (&n_simulate);
 
-      for (guint i = 0; i < G_N_ELEMENTS (simulate_options); i++)
+      for (guint i = 0; i < n_simulate; i++)
         if (g_variant_dict_contains (options, simulate_options[i]) &&
             (!serving || strcmp (simulate_options[i], "csv") == 0))
           {
-            kvp_cli_printerr (_("--workload, --requests, --request-rate, --seed, --schemes and --csv go with --simulate."));
+            g_autofree char *message = g_strdup_printf (_("--%s goes with --simulate."), simulate_options[i]);
+
+            kvp_cli_printerr (message);
             return EXIT_USAGE;
           }
     }
@@ -847,7 +833,7 @@ handle_local_options_cb (GApplication *app,
     }
   else
     {
-      return simulate (options, &params, json);
+      return kvp_sim_command_run (options, &deploy, &params, json);
     }
 
   if (g_variant_dict_contains (options, "vllm-log"))

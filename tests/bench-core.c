@@ -6,7 +6,11 @@
 
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "kvp-block-pool.h"
 #include "kvp-simulation.h"
@@ -156,7 +160,7 @@ simulate_all (gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   KvpSimConfig config = { BLOCK_SIZE, SIM_BLOCKS, 2048, 0 };
-  g_autoptr(KvpSimulation) sim = kvp_simulation_new ((KvpWorkload *) data, &config, &error);
+  g_autoptr(KvpSimulation) sim = kvp_simulation_new ((KvpWorkload *) data, &config, NULL, &error);
 
   if (sim == NULL)
     g_error ("%s", error->message);
@@ -196,13 +200,73 @@ bench_simulation (void)
            "\"blocks\": %u, \"block_size\": %u, \"schemes\": 4, \"runs\": %u, \"median_ms\": %s}\n",
            SIM_REQUESTS, SIM_BLOCKS, BLOCK_SIZE, N_RUNS, format_double (buf, ms));
 
-  sim = kvp_simulation_new (workload, &config, &error);
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
   if (sim == NULL)
     g_error ("%s", error->message);
   ms = median_ms (snapshot_middle, sim);
   g_print ("{\"case\": \"snapshot\", \"requests\": %u, \"scheme\": \"paged\", "
            "\"runs\": %u, \"median_ms\": %s}\n",
            SIM_REQUESTS, N_RUNS, format_double (buf, ms));
+}
+
+/* A summary run of all four schemes over n ShareGPT requests, as
+ * --simulate runs it, in a child process of its own so its peak resident
+ * memory is its own (the workload generated in the child is counted). */
+static void
+summary_child (guint n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  KvpWorkloadOptions options;
+  KvpSimConfig config = { BLOCK_SIZE, SIM_BLOCKS, 2048, 0 };
+
+  config.summary_only = TRUE;
+  kvp_workload_options_init (&options);
+  options.n_requests = n;
+  workload = kvp_workload_new (&options, &error);
+  if (workload != NULL)
+    sim = kvp_simulation_new (workload, &config, NULL, &error);
+  _exit (sim != NULL ? 0 : 1);
+}
+
+static void
+bench_summary (void)
+{
+  static const guint sizes[] = { 1000, 10000, 100000, 1000000 };
+  double seconds[G_N_ELEMENTS (sizes)];
+  char buf[3][G_ASCII_DTOSTR_BUF_SIZE];
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      gint64 start = g_get_monotonic_time ();
+      struct rusage usage;
+      int status;
+      pid_t pid;
+
+      fflush (stdout);
+      pid = fork ();
+      if (pid < 0)
+        g_error ("fork failed");
+      if (pid == 0)
+        summary_child (sizes[i]);
+      if (wait4 (pid, &status, 0, &usage) != pid || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
+        g_error ("the simulation of %u requests failed", sizes[i]);
+      seconds[i] = (g_get_monotonic_time () - start) / 1e6;
+      /* CPU seconds too: on a machine shared with other work the wall
+       * clock says more about the others than about the run. */
+      g_print ("{\"case\": \"simulate-summary\", \"workload\": \"sharegpt\", \"requests\": %u, "
+               "\"blocks\": %u, \"block_size\": %u, \"schemes\": 4, \"seconds\": %s, \"cpu_seconds\": %s, "
+               "\"peak_rss_mib\": %s}\n",
+               sizes[i], SIM_BLOCKS, BLOCK_SIZE, format_double (buf[0], seconds[i]),
+               format_double (buf[1], usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
+                                      usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6),
+               format_double (buf[2], usage.ru_maxrss / 1024.0));
+    }
+
+  /* The goal: cost growing linearly, 1M ≤ 12× the time of 100k. */
+  g_print ("{\"case\": \"simulate-summary-growth\", \"ratio_1m_to_100k\": %s}\n",
+           format_double (buf[0], seconds[3] / seconds[2]));
 }
 
 typedef struct
@@ -314,6 +378,7 @@ main (int   argc,
            N_FORKS, BLOCK_SIZE, N_RUNS, format_double (buf[0], ms),
            format_double (buf[1], ms * 1e6 / N_FORKS));
   bench_simulation ();
+  bench_summary ();
   bench_configs ();
 
   return EXIT_SUCCESS;

@@ -158,7 +158,7 @@ bench_serving (guint32 num_blocks)
   options.max_len = 2048;
   workload = kvp_workload_new (&options, &error);
   g_assert_no_error (error);
-  sim = kvp_simulation_new (workload, &config, &error);
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
   g_assert_no_error (error);
   steps = kvp_serving_steps_new (sim, KVP_SCHEME_MAX, &error);
   g_assert_no_error (error);

@@ -533,7 +533,12 @@ test_simulate_json (void)
     "token_states_percent", "reservation_percent", "internal_fragmentation_percent",
     "external_fragmentation_percent", "free_percent", "mean_batch_size", "max_batch_size",
     "finished_requests", "steps", "preemptions", "mean_wait_steps", "tokens_per_step",
+    "recomputed_tokens", "duration_s", "request_throughput", "output_token_throughput", "latency",
   };
+  static const char *latencies[] = {
+    "ttft_ms", "tpot_ms", "e2e_ms", "queue_ms", "normalized_latency_s_per_token",
+  };
+  static const char *stats[] = { "mean", "p50", "p90", "p99" };
   static const char *schemes[] = { "paged", "max", "pow2", "oracle" };
   g_auto(Run) run = { 0 };
   g_auto(Run) again = { 0 };
@@ -566,6 +571,20 @@ test_simulate_json (void)
         sum += json_object_get_double_member (scheme, fields[f]);
       g_assert_cmpfloat_with_epsilon (sum, 100.0, 1e-9);
       g_assert_cmpint (json_object_get_int_member (scheme, "finished_requests"), ==, 300);
+
+      for (guint l = 0; l < G_N_ELEMENTS (latencies); l++)
+        {
+          JsonObject *latency = json_object_get_object_member (json_object_get_object_member (scheme, "latency"),
+                                                               latencies[l]);
+
+          for (guint k = 0; k < G_N_ELEMENTS (stats); k++)
+            g_assert_cmpfloat (json_object_get_double_member (latency, stats[k]), >=, 0.0);
+          g_assert_cmpfloat (json_object_get_double_member (latency, "p50"), <=,
+                             json_object_get_double_member (latency, "p99"));
+        }
+      /* 300 requests over the run: the throughput is what took that long. */
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (scheme, "request_throughput") *
+                                      json_object_get_double_member (scheme, "duration_s"), 300.0, 1e-6);
     }
   g_assert_cmpfloat (json_object_get_double_member (scheme_of (root, "paged"), "token_states_percent"), >,
                      json_object_get_double_member (scheme_of (root, "oracle"), "token_states_percent"));
@@ -589,6 +608,232 @@ test_simulate_table (void)
   g_assert_nonnull (strstr (run.out, "\npow2 "));
   g_assert_null (strstr (run.out, "oracle"));
   g_assert_nonnull (strstr (run.out, " %"));
+  /* The latency table, named as vLLM's benchmark names it. */
+  g_assert_nonnull (strstr (run.out, "\nMean TTFT (ms) "));
+  g_assert_nonnull (strstr (run.out, "\nP99 TPOT (ms) "));
+  g_assert_nonnull (strstr (run.out, "\nRequest throughput (req/s) "));
+  g_assert_nonnull (strstr (run.out, "Scheduler: vLLM v1’s, at most 2048 tokens a step and 256 requests at once"));
+}
+
+/* Each scheduler option changes the run: none is accepted and ignored. */
+static void
+test_simulate_scheduler_options (void)
+{
+  static const char *variants[][4] = {
+    { "--max-num-batched-tokens", "65536", NULL },
+    { "--max-num-seqs", "8", NULL },
+    { "--long-prefill-token-threshold", "100", NULL },
+    { "--step-time", "25", NULL },
+  };
+  g_auto(Run) base = { 0 };
+
+  run_kvpage (&base, "--simulate", "--json", "--workload", "fixed:1000,20", "--requests", "60", NULL);
+  g_assert_cmpint (base.status, ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
+    {
+      g_auto(Run) run = { 0 };
+
+      run_kvpage (&run, "--simulate", "--json", "--workload", "fixed:1000,20", "--requests", "60",
+                  variants[i][0], variants[i][1], NULL);
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_cmpstr (run.out, !=, base.out);
+    }
+}
+
+/* With a GPU each step lasts what the roofline says: an 8B model's decode
+ * on an A100-40GB reads 16 GB at 80 % of 1,555 GB/s, 13.5 ms a token as
+ * measured (about 75 tokens/s); a GPU of one's own with its peaks. */
+static void
+test_simulate_roofline (void)
+{
+  g_autofree char *config = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "configs", "llama-3.1-8b.json", NULL);
+  g_auto(Run) run = { 0 };
+  g_auto(Run) custom = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  double tpot;
+
+  run_kvpage (&run, "--simulate", "--json", "--config", config, "--max-model-len", "8192", "--gpu", "a100-40gb",
+              "--workload", "fixed:1024,128", "--requests", "1", "--schemes", "paged", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  root = parse_object (parser, run.out);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (root, "workload"), "step_time"), ==,
+                   "roofline");
+  tpot = json_object_get_double_member (json_object_get_object_member (
+    json_object_get_object_member (scheme_of (root, "paged"), "latency"), "tpot_ms"), "mean");
+  g_assert_cmpfloat (tpot, >, 13.0);
+  g_assert_cmpfloat (tpot, <, 14.0);
+
+  run_kvpage (&custom, "--simulate", "--json", "--config", config, "--max-model-len", "8192", "--gpu-memory", "40GiB",
+              "--gpu-flops", "312", "--gpu-bandwidth", "1555", "--workload", "fixed:1024,128", "--requests", "1",
+              "--schemes", "paged", NULL);
+  g_assert_cmpint (custom.status, ==, 0);
+  g_assert_nonnull (strstr (custom.out, "\"step_time\" : \"roofline\""));
+}
+
+/* A sweep: one run per rate, the same figures as each rate run alone (the
+ * rates run at once on the cores), and the capacity within the limit. */
+static void
+test_simulate_sweep (void)
+{
+  static const char *rates[] = { "1", "2", "12" };
+  g_auto(Run) sweep = { 0 };
+  g_auto(Run) table = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  JsonArray *points;
+  JsonObject *capacity;
+
+  run_kvpage (&sweep, "--simulate", "--json", "--workload", "fixed:200,100", "--requests", "200", "--blocks", "128",
+              "--request-rate", "1,2,12", NULL);
+  g_assert_cmpint (sweep.status, ==, 0);
+  root = parse_object (parser, sweep.out);
+  points = json_object_get_array_member (root, "sweep");
+  g_assert_cmpuint (json_array_get_length (points), ==, 3);
+  g_assert_cmpfloat (json_object_get_double_member (root, "max_normalized_latency"), ==, 0.2);
+
+  for (guint i = 0; i < G_N_ELEMENTS (rates); i++)
+    {
+      g_auto(Run) alone = { 0 };
+      g_autoptr(JsonParser) alone_parser = json_parser_new ();
+      JsonObject *point = json_array_get_object_element (points, i);
+      g_autoptr(JsonGenerator) generator = json_generator_new ();
+      g_autofree char *a = NULL;
+      g_autofree char *b = NULL;
+
+      g_assert_cmpfloat (json_object_get_double_member (point, "request_rate"), ==, g_ascii_strtod (rates[i], NULL));
+      run_kvpage (&alone, "--simulate", "--json", "--workload", "fixed:200,100", "--requests", "200", "--blocks", "128",
+                  "--request-rate", rates[i], NULL);
+      json_generator_set_root (generator, json_object_get_member (point, "schemes"));
+      a = json_generator_to_data (generator, NULL);
+      json_generator_set_root (generator, json_object_get_member (parse_object (alone_parser, alone.out), "schemes"));
+      b = json_generator_to_data (generator, NULL);
+      g_assert_cmpstr (a, ==, b);
+    }
+
+  /* 2,048 slots: Max holds one 2,048-slot reservation, never within
+   * 0.2 s/token; a 300-token request's exact reservation (512 with the
+   * buddy's round-up) four; the paged pool six or seven. */
+  capacity = json_object_get_object_member (root, "capacity");
+  g_assert_cmpuint (json_object_get_size (capacity), ==, 4);
+  g_assert_true (json_object_get_null_member (capacity, "max"));
+  g_assert_cmpfloat (json_object_get_double_member (capacity, "oracle"), ==, 1.0);
+  g_assert_cmpfloat (json_object_get_double_member (capacity, "paged"), ==, 2.0);
+
+  run_kvpage (&table, "--simulate", "--workload", "fixed:200,100", "--requests", "200", "--blocks", "128",
+              "--request-rate", "2:12:5", NULL);
+  g_assert_cmpint (table.status, ==, 0);
+  g_assert_nonnull (strstr (table.out, "REQUEST RATE (req/s)"));
+  g_assert_nonnull (strstr (table.out, "\n7 "));
+  g_assert_nonnull (strstr (table.out, "\nCapacity (req/s) "));
+}
+
+/* --export --view capacity draws the sweep: a PNG, an SVG naming each
+ * scheme's capacity; no file without a sweep. */
+static void
+test_export_capacity (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (dir, "capacity.png", NULL);
+  g_autofree char *svg = g_build_filename (dir, "capacity.svg", NULL);
+  g_autofree char *none = g_build_filename (dir, "none.png", NULL);
+  g_autofree char *text = NULL;
+  gsize length;
+  g_auto(Run) run = { 0 };
+  g_auto(Run) vector = { 0 };
+  g_auto(Run) bad = { 0 };
+
+  run_kvpage (&run, "--export", png, "--view", "capacity", "--workload", "fixed:200,100", "--requests", "200",
+              "--blocks", "128", "--request-rate", "1,2,12", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_true (g_file_get_contents (png, &text, &length, NULL));
+  g_assert_cmpuint (length, >, 8);
+  g_assert_cmpint (memcmp (text, "\x89PNG", 4), ==, 0);
+  g_clear_pointer (&text, g_free);
+
+  run_kvpage (&vector, "--export", svg, "--view", "capacity", "--workload", "fixed:200,100", "--requests", "200",
+              "--blocks", "128", "--request-rate", "1,2,12", "--schemes", "paged,max", NULL);
+  g_assert_cmpint (vector.status, ==, 0);
+  g_assert_true (g_file_get_contents (svg, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "<svg"));
+
+  run_kvpage (&bad, "--export", none, "--view", "capacity", "--request-rate", "2", NULL);
+  g_assert_cmpint (bad.status, ==, 2);
+  g_assert_nonnull (strstr (bad.err, "START:STOP:STEP"));
+  g_assert_false (g_file_test (none, G_FILE_TEST_EXISTS));
+
+  g_unlink (png);
+  g_unlink (svg);
+  g_rmdir (dir);
+}
+
+/* --view serving simulates with the scheduler's options too: a budget of
+ * 100 tokens prefills four 1,000-token prompts over 40 steps. */
+static void
+test_export_serving_budget (void)
+{
+  g_auto(Run) small = { 0 };
+  g_auto(Run) seqs = { 0 };
+
+  run_kvpage (&small, "--export", "x.png", "--view", "serving", "--workload", "fixed:1000,2", "--requests", "4",
+              "--max-num-batched-tokens", "100", "--step", "100000", NULL);
+  g_assert_cmpint (small.status, ==, 2);
+  g_assert_nonnull (strstr (small.err, "this run has 42 steps"));
+  run_kvpage (&seqs, "--export", "x.png", "--view", "serving", "--workload", "fixed:10,2", "--requests", "4",
+              "--max-num-seqs", "1", "--step", "100000", NULL);
+  g_assert_nonnull (strstr (seqs.err, "this run has 8 steps"));
+}
+
+/* A million requests run through all four schemes: the command line keeps
+ * summaries, so no step limit stands in the way.  (A sanitizer build, ten
+ * times slower, runs a tenth of them within the suite's time.) */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+#define MILLION "100000"
+#else
+#define MILLION "1000000"
+#endif
+
+static void
+test_simulate_million (void)
+{
+  static const char *schemes[] = { "paged", "max", "pow2", "oracle" };
+  g_auto(Run) run = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  gint64 n = g_ascii_strtoll (MILLION, NULL, 10);
+
+  run_kvpage (&run, "--simulate", "--json", "--workload", "fixed:1,1", "--requests", MILLION, "--blocks", "64",
+              "--block-size", "1", "--max-seq-len", "2", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  root = parse_object (parser, run.out);
+  for (guint s = 0; s < G_N_ELEMENTS (schemes); s++)
+    g_assert_cmpint (json_object_get_int_member (scheme_of (root, schemes[s]), "finished_requests"), ==, n);
+  /* 64 one-slot blocks, two slots a request, each done in one step (the
+   * prefill emits its only token): the paged pool runs 32 at a time. */
+  g_assert_cmpint (json_object_get_int_member (scheme_of (root, "paged"), "steps"), ==, n / 32);
+}
+
+/* A file's arrival column: the header says so, and names no seed. */
+static void
+test_simulate_file_arrivals (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "trace.csv", NULL);
+  g_auto(Run) run = { 0 };
+  g_auto(Run) json = { 0 };
+
+  g_assert_true (g_file_set_contents (path, "prompt_len,output_len,arrival\n10,5,0\n20,5,0.5\n", -1, NULL));
+  run_kvpage (&run, "--simulate", "--workload", path, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "2 requests, arrivals from the file;"));
+  g_assert_null (strstr (run.out, "seed"));
+  g_assert_null (strstr (run.out, "all arriving at once"));
+  run_kvpage (&json, "--simulate", "--json", "--workload", path, NULL);
+  g_assert_nonnull (strstr (json.out, "\"arrivals\" : \"file\""));
+
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 static void
@@ -612,9 +857,9 @@ test_simulate_csv (void)
   g_assert_cmpstr (run.out, ==, "");
   g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
   lines = g_strsplit (text, "\n", -1);
-  g_assert_cmpstr (lines[0], ==, "scheme,step,clock,running,waiting,finished,preemptions,"
+  g_assert_cmpstr (lines[0], ==, "scheme,step,clock,start_s,end_s,running,waiting,finished,preemptions,"
                    "token_states,reservation,internal_fragmentation,external_fragmentation,free");
-  g_assert_true (g_str_has_prefix (lines[1], "paged,0,0,"));
+  g_assert_true (g_str_has_prefix (lines[1], "paged,0,0,0.000000000,0.040000000,"));
 
   /* One row per step and scheme: as many as the JSON's steps. */
   run_kvpage (&json, "--simulate", "--workload", "fixed:100,50", "--requests", "40", "--blocks", "128",
@@ -657,7 +902,7 @@ test_simulate_bad_file (void)
 
 static const struct
 {
-  const char *args[12];
+  const char *args[14];
   const char *says[3];
 } simulate_bad_cases[] = {
   { { "--simulate", "--requests", "0" },            { "--requests", "1 to 1000000" } },
@@ -669,19 +914,57 @@ static const struct
   { { "--simulate", "--workload", "fixed:1,1", "--requests", "1000000", "--request-rate", "0.001" },
     { "Request 85679 would arrive after 8.58994e+07 seconds", "raise --request-rate" } },
   { { "--simulate", "--seed", "-1" },               { "--seed", "-1" } },
+  { { "--simulate", "--workload", "fixed:10,10", "--seed", "4" }, { "--seed", "nothing to draw", "fixed:10,10" } },
+  { { "--export", "x.png", "--view", "serving", "--workload", "fixed:10,10", "--seed", "4" }, { "--seed", "nothing to draw" } },
   { { "--simulate", "--schemes", "paged,vllm" },    { "--schemes", "paged,vllm" } },
   { { "--simulate", "--workload", "sharegtp" },     { "sharegtp", "sharegpt" } },
   { { "--simulate", "--workload", "fixed:0,5" },    { "fixed:0,5" } },
   { { "--simulate", "--workload", "fixed:2000,100" }, { "fixed:2000,100", "2048" } },
   { { "--simulate", "--workload", "fixed:1000,100", "--blocks", "10" }, { "Request 1 ", "never", "10" } },
-  { { "--simulate", "--workload", "fixed:1,2000", "--requests", "10000", "--blocks", "2",
-      "--block-size", "1024", "--schemes", "max" },
-    { "max", "16777216 steps" } },
+  /* A picture records its steps, so a run too long to record is refused
+   * before it starts; --simulate keeps summaries and has no such limit. */
+  { { "--export", "x.png", "--view", "serving", "--workload", "fixed:1,40", "--requests", "1000000", "--blocks", "4",
+      "--max-seq-len", "48" },
+    { "max", "16777216 steps", "picture" } },
   { { "--simulate", "--export", "x.png" },          { "--simulate", "--export" } },
   { { "--json", "--requests", "5" },                { "--simulate" } },
   { { "--csv", "x.csv" },                           { "--simulate" } },
+  { { "--max-num-seqs", "8" },                      { "--max-num-seqs goes with --simulate" } },
+  { { "--step-time", "20" },                        { "--step-time goes with --simulate" } },
+  { { "--long-prefill-token-threshold", "64" },     { "--long-prefill-token-threshold goes with --simulate" } },
+  { { "--max-num-batched-tokens", "512" },          { "--max-num-batched-tokens", "--gpu KEY" } },
+  { { "--simulate", "--max-num-seqs", "0" },        { "--max-num-seqs", "“0”" } },
+  { { "--simulate", "--max-num-seqs", "lots" },     { "--max-num-seqs", "lots" } },
+  { { "--simulate", "--max-num-batched-tokens", "0" }, { "--max-num-batched-tokens", "“0”" } },
+  { { "--simulate", "--long-prefill-token-threshold", "0" }, { "--long-prefill-token-threshold", "“0”" } },
+  { { "--simulate", "--step-time", "0" },           { "--step-time", "“0”", "milliseconds" } },
+  { { "--simulate", "--step-time", "fast" },        { "--step-time", "fast" } },
+  { { "--simulate", "--step-time", "nan" },         { "--step-time", "nan" } },
+  { { "--simulate", "--step-time", "60001" },       { "--step-time", "60000" } },
+  { { "--simulate", "--no-async-scheduling" },      { "--no-async-scheduling", "--gpu KEY" } },
+  { { "--gpu-flops", "100", "--gpu", "l4" },         { "--gpu-flops goes with --simulate" } },
+  { { "--max-normalized-latency", "1" },            { "--max-normalized-latency goes with --simulate" } },
+  { { "--simulate", "--max-normalized-latency", "1" }, { "--max-normalized-latency", "--request-rate START:STOP:STEP" } },
+  { { "--simulate", "--request-rate", "1:4", },     { "“1:4”", "START:STOP:STEP" } },
+  { { "--simulate", "--request-rate", "4:1:1", },   { "“4:1:1”", "STOP at least START" } },
+  { { "--simulate", "--request-rate", "1:2:0", },   { "“1:2:0”", "STEP more than 0" } },
+  { { "--simulate", "--request-rate", "0.001:100:0.001" }, { "more than 1000 rates" } },
+  { { "--simulate", "--request-rate", "2,1" },       { "“2,1”", "lowest up" } },
+  { { "--simulate", "--request-rate", "1,x" },       { "“1,x”", "commas" } },
+  { { "--simulate", "--request-rate", "0,1" },       { "“0,1”", "from 0.001" } },
+  { { "--simulate", "--request-rate", "1,2", "--max-normalized-latency", "0" }, { "--max-normalized-latency", "“0”" } },
+  { { "--simulate", "--request-rate", "1,2", "--csv", "x.csv" }, { "--csv", "sweep" } },
+  { { "--export", "x.png", "--view", "capacity", "--request-rate", "1,2", "--step", "3" }, { "--step", "--view serving" } },
+  { { "--export", "x.png", "--view", "serving", "--max-normalized-latency", "1" }, { "--max-normalized-latency", "--view capacity" } },
+  { { "--export", "x.png", "--view", "capacity" },  { "--request-rate START:STOP:STEP" } },
+  { { "--simulate", "--gpu-flops", "100" },          { "--gpu-flops", "--gpu KEY" } },
+  { { "--simulate", "--gpu-bandwidth", "900", "--kv-cache-memory", "1GiB" }, { "--gpu-bandwidth", "--gpu KEY" } },
+  { { "--simulate", "--gpu", "l4", "--gpu-flops", "0" }, { "--gpu-flops", "“0”", "TFLOP/s" } },
+  { { "--simulate", "--gpu", "l4", "--gpu-bandwidth", "x" }, { "--gpu-bandwidth", "“x”", "GB/s" } },
+  { { "--simulate", "--gpu", "l4", "--gpu-flops", "100", "--step-time", "5" }, { "--step-time", "--gpu-flops" } },
+  { { "--simulate", "--gpu-memory", "24GiB", "--gpu-flops", "100" }, { "--gpu-flops", "--gpu-bandwidth", "--step-time" } },
   /* --view and --step */
-  { { "--export", "x.png", "--view", "table" },     { "--view", "table", "sequence or serving" } },
+  { { "--export", "x.png", "--view", "table" },     { "--view", "table", "sequence, serving or capacity" } },
   { { "--export", "x.png", "--view", "serving", "--step", "-1" }, { "--step", "-1" } },
   { { "--export", "x.png", "--view", "serving", "--step", "999999", "--workload", "fixed:4,4", "--requests", "3" },
     { "--step 999999", "past the end", "4 steps, 0 to 3" } },
@@ -1679,6 +1962,13 @@ main (int   argc,
   g_test_add_func ("/cli/simulate/json", test_simulate_json);
   g_test_add_func ("/cli/simulate/table", test_simulate_table);
   g_test_add_func ("/cli/simulate/csv", test_simulate_csv);
+  g_test_add_func ("/cli/simulate/scheduler-options", test_simulate_scheduler_options);
+  g_test_add_func ("/cli/simulate/file-arrivals", test_simulate_file_arrivals);
+  g_test_add_func ("/cli/simulate/roofline", test_simulate_roofline);
+  g_test_add_func ("/cli/simulate/sweep", test_simulate_sweep);
+  g_test_add_func ("/cli/simulate/million", test_simulate_million);
+  g_test_add_func ("/cli/simulate/export-serving-budget", test_export_serving_budget);
+  g_test_add_func ("/cli/simulate/export-capacity", test_export_capacity);
   g_test_add_func ("/cli/simulate/bad-file", test_simulate_bad_file);
   g_test_add_func ("/cli/output-is-input", test_output_is_input);
   g_test_add_func ("/cli/streams", test_streams);

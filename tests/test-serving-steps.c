@@ -25,7 +25,7 @@ new_steps (KvpScheme compared)
   KvpServingSteps *steps;
 
   g_assert_no_error (error);
-  sim = kvp_simulation_new (workload, &config, &error);
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
   g_assert_no_error (error);
   steps = kvp_serving_steps_new (sim, compared, &error);
   g_assert_no_error (error);
@@ -109,7 +109,7 @@ test_missing_scheme (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpWorkload) workload = kvp_workload_new_from_requests (requests, 1, 64, &error);
   KvpSimConfig config = { 4, 16, 64, (1u << KVP_SCHEME_PAGED) | (1u << KVP_SCHEME_MAX) };
-  g_autoptr(KvpSimulation) sim = kvp_simulation_new (workload, &config, &error);
+  g_autoptr(KvpSimulation) sim = kvp_simulation_new (workload, &config, NULL, &error);
 
   g_assert_no_error (error);
   g_assert_null (kvp_serving_steps_new (sim, KVP_SCHEME_POW2, &error));

@@ -8,8 +8,12 @@
 
 #include "config.h"
 
+#include <math.h>
+#include <sys/resource.h>
+
 #include "kvp-error.h"
 #include "kvp-model.h"
+#include "kvp-paged-cache.h"
 #include "kvp-simulation.h"
 
 enum { TS, RES, INT, EXT, FREE };
@@ -43,7 +47,7 @@ simulate (KvpWorkload *workload,
 {
   g_autoptr(GError) error = NULL;
   KvpSimConfig config = { block_size, num_blocks, max_seq_len, schemes };
-  KvpSimulation *sim = kvp_simulation_new (workload, &config, &error);
+  KvpSimulation *sim = kvp_simulation_new (workload, &config, NULL, &error);
 
   g_assert_no_error (error);
 
@@ -273,7 +277,9 @@ assert_snapshot_matches (KvpSimulation  *sim,
         }
 
       n_running++;
-      g_assert_cmpuint (r->tokens_held, ==, r->prompt_len + r->generated);
+      /* Less while a prefill (or a recompute) is chunked over steps. */
+      g_assert_cmpuint (r->tokens_held, <=, r->prompt_len + r->generated);
+      g_assert_cmpuint (r->tokens_held, >, 0);
       slots[TS] += r->tokens_held;
       if (snap->scheme == KVP_SCHEME_PAGED)
         {
@@ -352,9 +358,19 @@ test_invariant_every_step (void)
         {
           g_autoptr(KvpSimSnapshot) snap = kvp_simulation_get_snapshot (sim, s, k);
 
+          guint arrived = 0;
+
           g_assert_cmpuint (steps[k].n_running, >, 0);
           g_assert_true (k == 0 || steps[k].clock > steps[k - 1].clock);
+          g_assert_true (k == 0 || steps[k].start_ns == steps[k - 1].end_ns ||
+                         steps[k].start_ns > steps[k - 1].end_ns);
           assert_snapshot_matches (sim, snap);
+
+          /* Running, waiting and finished add up to the arrivals at every
+           * step, the last included. */
+          for (guint i = 0; i < snap->n_requests; i++)
+            arrived += snap->requests[i].status != KVP_REQUEST_PENDING;
+          g_assert_cmpuint (steps[k].n_running + steps[k].n_waiting + steps[k].n_finished, ==, arrived);
         }
     }
   g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->preemptions, >, 0);
@@ -366,6 +382,368 @@ json_of (KvpSimulation *sim)
   g_autoptr(JsonNode) root = kvp_simulation_to_json (sim);
 
   return json_to_string (root, TRUE);
+}
+
+static KvpSimulation *
+simulate_limits (KvpWorkload *workload,
+                 guint32      block_size,
+                 guint32      num_blocks,
+                 guint32      max_seq_len,
+                 guint32      budget,
+                 guint32      max_num_seqs)
+{
+  g_autoptr(GError) error = NULL;
+  KvpSimConfig config = { block_size, num_blocks, max_seq_len, 1u << KVP_SCHEME_PAGED, budget, max_num_seqs };
+  KvpSimulation *sim = kvp_simulation_new (workload, &config, NULL, &error);
+
+  g_assert_no_error (error);
+
+  return sim;
+}
+
+/* A 4,000-token prompt with a 512-token budget: seven chunks of 512 and one
+ * of 416, the last emitting the first token; then one decode step.  40 ms a
+ * step: TTFT 320 ms, end-to-end 360, TPOT 40, normalized 0.18 s/token. */
+static void
+test_chunked_prefill (void)
+{
+  static const guint32 lengths[][2] = { { 4000, 2 } };
+  g_autoptr(KvpWorkload) workload = workload_of (lengths, 1, 8192);
+  g_autoptr(KvpSimulation) sim = simulate_limits (workload, 16, 512, 8192, 512, 0);
+  const KvpSimStats *stats = kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED);
+  guint n_steps;
+  const KvpSimStep *steps = kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, &n_steps);
+
+  g_assert_cmpuint (n_steps, ==, 9);
+  for (guint k = 0; k < 7; k++)
+    {
+      g_autoptr(KvpSimSnapshot) snap = kvp_simulation_get_snapshot (sim, KVP_SCHEME_PAGED, k);
+
+      g_assert_cmpuint (steps[k].n_tokens, ==, 512);
+      g_assert_cmpuint (snap->requests[0].tokens_held, ==, 512 * (k + 1));
+      g_assert_cmpuint (snap->requests[0].generated, ==, 0);
+      g_assert_cmpuint (steps[k].start_ns, ==, k * G_GUINT64_CONSTANT (40000000));
+    }
+  g_assert_cmpuint (steps[7].n_tokens, ==, 416);
+  g_assert_cmpuint (steps[8].n_tokens, ==, 1);
+  g_assert_cmpuint (steps[8].end_ns, ==, G_GUINT64_CONSTANT (360000000));
+
+  g_assert_cmpfloat (stats->latency[KVP_LATENCY_TTFT].mean, ==, 320.0);
+  g_assert_cmpfloat (stats->latency[KVP_LATENCY_E2E].p99, ==, 360.0);
+  g_assert_cmpfloat (stats->latency[KVP_LATENCY_TPOT].p50, ==, 40.0);
+  g_assert_cmpfloat (stats->latency[KVP_LATENCY_QUEUE].mean, ==, 0.0);
+  g_assert_cmpfloat_with_epsilon (stats->latency[KVP_LATENCY_NORMALIZED].mean, 0.18, 1e-12);
+  g_assert_cmpfloat_with_epsilon (stats->duration_s, 0.36, 1e-12);
+  g_assert_cmpfloat_with_epsilon (stats->request_throughput, 1 / 0.36, 1e-9);
+  g_assert_cmpfloat_with_epsilon (stats->output_token_throughput, 2 / 0.36, 1e-9);
+}
+
+/* The budget is per step: with 2,048 and 65,536 the same burst runs
+ * differently (the first admits fewer per step). */
+static void
+test_budget_applies (void)
+{
+  static const guint32 lengths[][2] = { { 1000, 4 }, { 1000, 4 }, { 1000, 4 } };
+  g_autoptr(KvpWorkload) workload = workload_of (lengths, 3, 2048);
+  g_autoptr(KvpSimulation) small = simulate_limits (workload, 16, 1024, 2048, 2048, 0);
+  g_autoptr(KvpSimulation) large = simulate_limits (workload, 16, 1024, 2048, 65536, 0);
+  const KvpSimStep *s = kvp_simulation_get_steps (small, KVP_SCHEME_PAGED, NULL);
+  const KvpSimStep *l = kvp_simulation_get_steps (large, KVP_SCHEME_PAGED, NULL);
+
+  /* Two prompts and 48 tokens of the third, against all three at once. */
+  g_assert_cmpuint (s[0].n_tokens, ==, 2048);
+  g_assert_cmpuint (s[0].n_running, ==, 3);
+  g_assert_cmpuint (l[0].n_tokens, ==, 3000);
+  /* The third request's first token comes a step later. */
+  g_assert_cmpfloat_with_epsilon (kvp_simulation_get_stats (small, KVP_SCHEME_PAGED)->latency[KVP_LATENCY_TTFT].mean,
+                                  160.0 / 3, 1e-9);
+  g_assert_cmpfloat (kvp_simulation_get_stats (large, KVP_SCHEME_PAGED)->latency[KVP_LATENCY_TTFT].mean, ==, 40.0);
+}
+
+/* --max-num-seqs 8: twenty short requests at once never run nine. */
+static void
+test_max_num_seqs (void)
+{
+  guint32 lengths[20][2];
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  const KvpSimStep *steps;
+  guint n_steps;
+
+  for (guint i = 0; i < 20; i++)
+    {
+      lengths[i][0] = 4;
+      lengths[i][1] = 10 + i;
+    }
+  workload = workload_of ((const guint32 (*)[2]) lengths, 20, 64);
+  sim = simulate_limits (workload, 4, 1000, 64, 2048, 8);
+  steps = kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, &n_steps);
+  for (guint k = 0; k < n_steps; k++)
+    g_assert_cmpuint (steps[k].n_running, <=, 8);
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->max_batch_size, ==, 8);
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->finished_requests, ==, 20);
+}
+
+/* B = 2, 6 blocks, a budget of 3; A: prompt 4, output 8; B: prompt 2,
+ * output 6.  A's prompt takes two steps; B, preempted at step 3 holding 4
+ * tokens, comes back at step 9 once A is done and recomputes its 4 tokens
+ * in two chunks, 3 then 1 (emitting its third token). */
+static void
+test_recompute_chunked (void)
+{
+  static const guint32 lengths[][2] = { { 4, 8 }, { 2, 6 } };
+  g_autoptr(KvpWorkload) workload = workload_of (lengths, 2, 16);
+  g_autoptr(KvpSimulation) sim = simulate_limits (workload, 2, 6, 16, 3, 0);
+  const KvpSimStats *stats = kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED);
+  const KvpSimStep *steps = kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, NULL);
+  g_autoptr(KvpSimSnapshot) snap = NULL;
+
+  g_assert_cmpuint (stats->preemptions, ==, 1);
+  g_assert_cmpuint (stats->recomputed_tokens, ==, 4);
+  g_assert_cmpuint (steps[0].n_tokens, ==, 3);
+
+  snap = kvp_simulation_get_snapshot (sim, KVP_SCHEME_PAGED, 3);
+  g_assert_cmpuint (snap->requests[1].status, ==, KVP_REQUEST_WAITING);
+  g_assert_cmpuint (snap->requests[1].generated, ==, 2);
+  g_clear_pointer (&snap, kvp_sim_snapshot_free);
+
+  snap = kvp_simulation_get_snapshot (sim, KVP_SCHEME_PAGED, 9);
+  g_assert_cmpuint (snap->requests[0].status, ==, KVP_REQUEST_FINISHED);
+  g_assert_cmpuint (snap->requests[1].status, ==, KVP_REQUEST_RUNNING);
+  g_assert_cmpuint (snap->requests[1].tokens_held, ==, 3);
+  g_assert_cmpuint (snap->requests[1].generated, ==, 2);
+  g_assert_cmpuint (steps[9].n_tokens, ==, 3);
+  g_clear_pointer (&snap, kvp_sim_snapshot_free);
+
+  snap = kvp_simulation_get_snapshot (sim, KVP_SCHEME_PAGED, 10);
+  g_assert_cmpuint (snap->requests[1].tokens_held, ==, 5);
+  g_assert_cmpuint (snap->requests[1].generated, ==, 3);
+  g_assert_cmpuint (steps[10].n_tokens, ==, 1);
+}
+
+/* Time jumps to an arrival when nothing runs: a request arriving at 1 s
+ * waits for no one, and its TTFT is one step. */
+static void
+test_time_conventions (void)
+{
+  g_autoptr(GError) error = NULL;
+  KvpRequest requests[2] = { { 10, 3, 0.0, 0 }, { 10, 2, 1.0, 25 } };
+  g_autoptr(KvpWorkload) workload = kvp_workload_new_from_requests (requests, 2, 64, &error);
+  KvpSimConfig config = { 4, 64, 64, 1u << KVP_SCHEME_PAGED, 0, 0, 0, { .constant_ns = 10000000 } };
+  g_autoptr(KvpSimulation) sim = NULL;
+  const KvpSimStep *steps;
+  const KvpSimStats *stats;
+  guint n_steps;
+
+  g_assert_no_error (error);
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+  steps = kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, &n_steps);
+  stats = kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED);
+
+  g_assert_cmpuint (n_steps, ==, 5);
+  g_assert_cmpuint (steps[2].end_ns, ==, 30000000);
+  g_assert_cmpuint (steps[3].start_ns, ==, 1000000000);
+  g_assert_cmpuint (steps[4].end_ns, ==, 1020000000);
+  /* TTFT 10 ms each; end-to-end 30 and 20 ms. */
+  g_assert_cmpfloat (stats->latency[KVP_LATENCY_TTFT].p99, ==, 10.0);
+  g_assert_cmpfloat (stats->latency[KVP_LATENCY_E2E].mean, ==, 25.0);
+  g_assert_cmpfloat (stats->latency[KVP_LATENCY_QUEUE].p99, ==, 0.0);
+  g_assert_cmpfloat (stats->latency[KVP_LATENCY_TPOT].mean, ==, 10.0);
+  g_assert_cmpfloat_with_epsilon (stats->duration_s, 1.02, 1e-12);
+}
+
+/* The roofline: a decode step of an 8B model on an A100-40GB reads its
+ * 16 GB of weights at 80 % of 1,555 GB/s; a prefill of 2,048 tokens does
+ * 2 × 8e9 FLOPs a token at 60 % of 312 TFLOP/s. */
+static void
+test_roofline (void)
+{
+  KvpRooflineInput in = {
+    .params = 8e9, .active_params = 8e9, .bytes_per_param = 2, .kv_bytes_per_token = 131072,
+    .tensor_parallel = 1, .num_layers = 32, .num_heads = 32, .head_dim = 128, .hidden_size = 4096,
+    .flops_16bit = 312e12, .bandwidth = 1555e9, .link_bandwidth = 300e9,
+  };
+  KvpStepTime time;
+  KvpStepWork decode = { 1, 1000, 1000 };
+  KvpStepWork prefill = { 2048, 2048, 2048.0 * 1024.5 };
+  double weights_s = 16e9 / (1555e9 * 0.8);
+  double flops = 2 * 8e9 * 2048 + 4.0 * 32 * 32 * 128 * prefill.attn_pairs;
+
+  kvp_step_time_init_roofline (&time, &in);
+  g_assert_true (kvp_step_time_is_roofline (&time));
+  g_assert_cmpuint (kvp_step_time_ns (&time, &decode), ==,
+                    (guint64) llround ((weights_s + 1000 * 131072 / (1555e9 * 0.8) + 0.0005) * 1e9));
+  g_assert_cmpuint (kvp_step_time_ns (&time, &prefill), ==,
+                    (guint64) llround ((flops / (312e12 * 0.6) + 0.0005) * 1e9));
+
+  /* FP8 weights run at the FP8 peak, and are half the bytes. */
+  in.bytes_per_param = 1;
+  in.flops_8bit = 624e12;
+  kvp_step_time_init_roofline (&time, &in);
+  g_assert_cmpfloat (time.peak_flops, ==, 624e12 * 0.6);
+  g_assert_cmpfloat (time.weight_bytes, ==, 8e9);
+
+  /* Tensor parallelism halves the weights and adds the all-reduces. */
+  in.bytes_per_param = 2;
+  in.tensor_parallel = 2;
+  kvp_step_time_init_roofline (&time, &in);
+  g_assert_cmpfloat (time.weight_bytes, ==, 8e9);
+  g_assert_cmpfloat (time.flops_per_token, ==, 8e9);
+  g_assert_cmpfloat (time.allreduce_s_per_token, >, 0);
+  g_assert_cmpfloat (time.overhead_s, >, 0.0005);
+
+  /* MoE: FLOPs follow the active parameters; a step reads the experts its
+   * tokens route to — of 7e9 routed parameters a token uses 1e9 (k/E =
+   * 1/7), so one token reads 2 GB besides the 2 GB of dense weights, and
+   * a large batch all 16 GB. */
+  in.tensor_parallel = 1;
+  in.active_params = 2e9;
+  in.routed_params = 7e9;
+  kvp_step_time_init_roofline (&time, &in);
+  g_assert_cmpfloat (time.flops_per_token, ==, 4e9);
+  g_assert_cmpfloat_with_epsilon (time.weight_bytes, 2e9, 1);
+  g_assert_cmpfloat_with_epsilon (time.expert_bytes, 14e9, 1);
+  g_assert_cmpfloat_with_epsilon (time.expert_share, 1.0 / 7, 1e-12);
+  {
+    KvpStepWork one = { 1, 0, 0 };
+    KvpStepWork many = { 2048, 0, 0 };
+
+    g_assert_cmpuint (kvp_step_time_ns (&time, &one), ==, (guint64) llround ((4e9 / (1555e9 * 0.8) + 0.0005) * 1e9));
+    g_assert_cmpfloat (kvp_step_time_ns (&time, &many) / 1e9, >=, 16e9 / (1555e9 * 0.8));
+  }
+}
+
+/* The paged cache's four calls: slots within a block take none, a refusal
+ * changes nothing, freeing returns the blocks. */
+static void
+test_paged_cache (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpPagedCache) cache = kvp_paged_cache_new (4, 4, 2, &error);
+  g_autoptr(GArray) taken = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  g_assert_no_error (error);
+  g_assert_true (kvp_paged_cache_allocate_slots (cache, 0, 5, taken));
+  g_assert_cmpuint (taken->len, ==, 2);
+  g_assert_cmpuint (kvp_paged_cache_get_num_free (cache), ==, 2);
+  g_array_set_size (taken, 0);
+  g_assert_true (kvp_paged_cache_allocate_slots (cache, 0, 3, taken));
+  g_assert_cmpuint (taken->len, ==, 0);
+  g_assert_cmpuint (kvp_paged_cache_blocks_needed (cache, 1, 9), ==, 3);
+  g_assert_false (kvp_paged_cache_allocate_slots (cache, 1, 9, taken));
+  g_assert_cmpuint (kvp_paged_cache_get_num_blocks (cache, 1), ==, 0);
+  g_assert_cmpuint (kvp_paged_cache_get_num_free (cache), ==, 2);
+  kvp_paged_cache_free (cache, 0);
+  g_assert_cmpuint (kvp_paged_cache_get_num_free (cache), ==, 4);
+  g_assert_true (kvp_paged_cache_allocate_slots (cache, 1, 9, taken));
+  g_assert_cmpuint (taken->len, ==, 3);
+}
+
+/* Percentiles as numpy's default (linear interpolation). */
+static void
+test_percentiles (void)
+{
+  double values[] = { 5, 1, 4, 2, 3, 10, 9, 8, 7, 6 };
+  KvpLatencySummary summary;
+
+  kvp_latency_summarize (values, G_N_ELEMENTS (values), &summary);
+  g_assert_cmpfloat (summary.mean, ==, 5.5);
+  g_assert_cmpfloat_with_epsilon (summary.p50, 5.5, 1e-12);
+  g_assert_cmpfloat_with_epsilon (summary.p90, 9.1, 1e-12);
+  g_assert_cmpfloat_with_epsilon (summary.p99, 9.91, 1e-12);
+
+  kvp_latency_summarize (values, 1, &summary);
+  g_assert_cmpfloat (summary.p99, ==, summary.p50);
+}
+
+/* A summary gives the figures a recorded run gives, without the steps. */
+static void
+test_summary_only (void)
+{
+  g_autoptr(GError) error = NULL;
+  KvpWorkloadOptions options;
+  g_autoptr(KvpWorkload) workload = NULL;
+  KvpSimConfig config = { 16, 200, 2048, 0 };
+  g_autoptr(KvpSimulation) recorded = NULL;
+  g_autoptr(KvpSimulation) summary = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+
+  kvp_workload_options_init (&options);
+  options.n_requests = 200;
+  options.request_rate = 4.0;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+  recorded = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+  config.summary_only = TRUE;
+  summary = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+
+  a = json_of (recorded);
+  b = json_of (summary);
+  g_assert_cmpstr (a, ==, b);
+}
+
+/* A summary keeps no steps: four million steps of Max (one 2,048-token
+ * reservation at a time) leave the peak memory where it was, where
+ * recording them would take 320 MB. */
+static void
+test_summary_memory (void)
+{
+  static const guint32 lengths[][2] = { { 1, 2000 } };
+  g_autoptr(GError) error = NULL;
+  g_autofree KvpRequest *requests = g_new0 (KvpRequest, 2000);
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  KvpSimConfig config = { 16, 128, 2048, 1u << KVP_SCHEME_MAX };
+  struct rusage before, after;
+
+  for (guint i = 0; i < 2000; i++)
+    {
+      requests[i].prompt_len = lengths[0][0];
+      requests[i].output_len = lengths[0][1];
+    }
+  workload = kvp_workload_new_from_requests (requests, 2000, 2048, &error);
+  g_assert_no_error (error);
+  config.summary_only = TRUE;
+
+  getrusage (RUSAGE_SELF, &before);
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
+  getrusage (RUSAGE_SELF, &after);
+  g_assert_no_error (error);
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_MAX)->steps, ==, 2000 * 2000);
+  g_assert_cmpint (after.ru_maxrss - before.ru_maxrss, <, 16 * 1024);
+}
+
+static void
+cancel_at_step (KvpScheme         scheme,
+                guint64           index,
+                const KvpSimStep *step,
+                gpointer          user_data)
+{
+  if (index == 10)
+    g_cancellable_cancel (user_data);
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr(GError) error = NULL;
+  KvpWorkloadOptions options;
+  g_autoptr(KvpWorkload) workload = NULL;
+  KvpSimConfig config = { 16, 200, 2048, 0 };
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(KvpSimulation) sim = NULL;
+
+  kvp_workload_options_init (&options);
+  options.n_requests = 3000;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+  sim = kvp_simulation_new_full (workload, &config, cancel_at_step, cancellable, cancellable, &error);
+  g_assert_null (sim);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
 static void
@@ -415,7 +793,7 @@ test_never_fits (void)
   g_autoptr(KvpSimulation) sim = NULL;
 
   /* 40 tokens need 10 blocks of 4; the pool has 8. */
-  sim = kvp_simulation_new (workload, &paged, &error);
+  sim = kvp_simulation_new (workload, &paged, NULL, &error);
   g_assert_null (sim);
   g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "Request 2 "));
@@ -423,7 +801,7 @@ test_never_fits (void)
   g_clear_error (&error);
 
   /* 48 slots = 32 + 16: Max's 64 never fits, Oracle's 40 → 64 neither. */
-  sim = kvp_simulation_new (workload, &max, &error);
+  sim = kvp_simulation_new (workload, &max, NULL, &error);
   g_assert_null (sim);
   g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "No request"));
@@ -432,13 +810,13 @@ test_never_fits (void)
   g_assert_nonnull (strstr (error->message, "is 32"));
   g_clear_error (&error);
 
-  sim = kvp_simulation_new (workload, &oracle, &error);
+  sim = kvp_simulation_new (workload, &oracle, NULL, &error);
   g_assert_null (sim);
   g_assert_nonnull (strstr (error->message, "Request 2 "));
   g_assert_nonnull (strstr (error->message, "oracle"));
   g_clear_error (&error);
 
-  sim = kvp_simulation_new (workload, &short_len, &error);
+  sim = kvp_simulation_new (workload, &short_len, NULL, &error);
   g_assert_null (sim);
   g_assert_nonnull (strstr (error->message, "maximum sequence length 32"));
 }
@@ -528,6 +906,17 @@ main (int   argc,
   g_test_add_func ("/core/simulation/preemption-by-hand", test_preemption_by_hand);
   g_test_add_func ("/core/simulation/reserve-ahead-by-hand", test_reserve_ahead_by_hand);
   g_test_add_func ("/core/simulation/invariant-every-step", test_invariant_every_step);
+  g_test_add_func ("/core/simulation/chunked-prefill", test_chunked_prefill);
+  g_test_add_func ("/core/simulation/budget-applies", test_budget_applies);
+  g_test_add_func ("/core/simulation/max-num-seqs", test_max_num_seqs);
+  g_test_add_func ("/core/simulation/recompute-chunked", test_recompute_chunked);
+  g_test_add_func ("/core/simulation/time-conventions", test_time_conventions);
+  g_test_add_func ("/core/simulation/percentiles", test_percentiles);
+  g_test_add_func ("/core/simulation/roofline", test_roofline);
+  g_test_add_func ("/core/simulation/paged-cache", test_paged_cache);
+  g_test_add_func ("/core/simulation/summary-only", test_summary_only);
+  g_test_add_func ("/core/simulation/summary-memory", test_summary_memory);
+  g_test_add_func ("/core/simulation/cancel", test_cancel);
   g_test_add_func ("/core/simulation/deterministic", test_deterministic);
   g_test_add_func ("/core/simulation/never-fits", test_never_fits);
   g_test_add_func ("/core/simulation/scheme-names", test_scheme_names);

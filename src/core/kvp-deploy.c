@@ -40,6 +40,17 @@ both (GVariantDict  *options,
   return TRUE;
 }
 
+/* --simulate, or an export of a simulation's picture. */
+static gboolean
+simulates (GVariantDict *options)
+{
+  const char *view = NULL;
+
+  return g_variant_dict_contains (options, "simulate") ||
+         (g_variant_dict_lookup (options, "view", "&s", &view) &&
+          (g_str_equal (view, "serving") || g_str_equal (view, "capacity")));
+}
+
 /* --option given without what it goes with: a GPU, or (when kv_memory_too)
  * also --kv-cache-memory; without them its value would be lost. */
 static gboolean
@@ -48,7 +59,9 @@ needs (GVariantDict  *options,
        gboolean       kv_memory_too,
        GError       **error)
 {
+  /* The simulation's scheduler takes the token budget on its own. */
   if (!g_variant_dict_contains (options, option) || g_variant_dict_contains (options, "gpu") ||
+      (g_str_equal (option, "max-num-batched-tokens") && simulates (options)) ||
       g_variant_dict_contains (options, "gpu-memory") ||
       (kv_memory_too && g_variant_dict_contains (options, "kv-cache-memory")))
     return FALSE;
@@ -259,6 +272,17 @@ static const struct
   { "qwen2.5-7b", 7.62e9 }, { "phi-3-mini", 3.82e9 }, { "opt-13b", 12.9e9 },
   { "deepseek-v2-lite", 15.7e9 },
 };
+
+double
+kvp_deploy_get_preset_params (const char *key)
+{
+  g_return_val_if_fail (key != NULL, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (preset_params); i++)
+    if (g_str_equal (key, preset_params[i].key))
+      return preset_params[i].params;
+  return 0;
+}
 
 /* Weights on one GPU: the parameters × bytes per weight (bf16 for a preset),
  * split over the tensor-parallel group (vLLM shards the vocabulary too). */
@@ -480,10 +504,16 @@ kvp_deploy_get_sim_config (const KvpDeploy  *self,
       return FALSE;
     }
 
+  *out_config = (KvpSimConfig) { 0 };
   out_config->block_size = params->block_size;
   out_config->num_blocks = params->num_blocks;
   out_config->max_seq_len = (guint32) params->max_seq_len;
-  out_config->schemes = 0;
+  /* The scheduler's limits as vLLM picks them for the GPU; without one the
+   * simulation's own defaults (vLLM's for smaller GPUs). */
+  out_config->max_num_batched_tokens = (guint32) self->max_num_batched_tokens;
+  if (self->gpu != NULL || self->gpu_memory_bytes > 0)
+    out_config->max_num_seqs = (guint32) kvp_gpu_default_max_num_seqs (
+      self->gpu != NULL ? self->gpu->total_bytes : self->gpu_memory_bytes, self->gpu != NULL && self->gpu->is_a100);
 
   if (self->sizing != NULL)
     {

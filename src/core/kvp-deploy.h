@@ -46,6 +46,9 @@ typedef struct
 
 void     kvp_deploy_clear (KvpDeploy *self);
 
+/* The parameters of a preset model (as its model card gives them), or 0. */
+double   kvp_deploy_get_preset_params (const char *key);
+
 /* Reads the command-line options (config, tensor-parallel-size, gpu,
  * gpu-memory, gpu-memory-utilization, weights-memory, activation-memory,
  * kv-cache-memory, max-num-batched-tokens) and checks how they combine with

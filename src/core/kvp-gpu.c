@@ -214,3 +214,10 @@ kvp_gpu_default_batched_tokens (guint64  total_bytes,
     return 16384;
   return total_bytes >= (G_GUINT64_CONSTANT (70) << 30) && !is_a100 ? 8192 : 2048;
 }
+
+guint64
+kvp_gpu_default_max_num_seqs (guint64  total_bytes,
+                              gboolean is_a100)
+{
+  return total_bytes >= (G_GUINT64_CONSTANT (70) << 30) && !is_a100 ? 1024 : 256;
+}

@@ -60,4 +60,9 @@ gboolean kvp_gpu_budget_compute (KvpGpuBudget  *budget,
 guint64  kvp_gpu_default_batched_tokens (guint64 total_bytes,
                                          gboolean is_a100);
 
+/* vLLM's default max_num_seqs for `vllm serve`: 1024 on GPUs of at least
+ * 70 GiB, A100s excepted, 256 otherwise (the same get_batch_defaults). */
+guint64  kvp_gpu_default_max_num_seqs (guint64 total_bytes,
+                                       gboolean is_a100);
+
 G_END_DECLS

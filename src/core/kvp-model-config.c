@@ -644,7 +644,9 @@ opt_uint (const Reader *r,
  * Norms and biases are left out: they are well under 0.1 %. */
 static guint64
 count_params (const Reader         *r,
-              const KvpModelConfig *self)
+              const KvpModelConfig *self,
+              guint64              *out_active,
+              guint64              *out_routed)
 {
   const KvpModel *m = &self->model;
   /* Doubles: exact below 2^53 parameters, and an absurd config saturates
@@ -689,6 +691,19 @@ count_params (const Reader         *r,
 
   total = V * H * (read_bool (r, "tie_word_embeddings", FALSE) ? 1 : 2);
   total += L * attention + dense_layers * dense_mlp + (L - dense_layers) * moe_mlp;
+
+  /* A token passes through num_experts_per_tok of the routed experts. */
+  {
+    double per_tok = MIN (experts, opt_uint (r, "num_experts_per_tok", (guint32) experts));
+    double idle = experts > 0 ? (L - dense_layers) * (experts - per_tok) * 3 * H *
+                                opt_uint (r, "moe_intermediate_size", (guint32) I) : 0;
+
+    double routed = experts > 0 ? (L - dense_layers) * experts * 3 * H *
+                                  opt_uint (r, "moe_intermediate_size", (guint32) I) : 0;
+
+    *out_active = total - idle >= 18446744073709551616.0 ? G_MAXUINT64 : (guint64) (total - idle);
+    *out_routed = routed >= 18446744073709551616.0 ? G_MAXUINT64 : (guint64) routed;
+  }
   return total >= 18446744073709551616.0 ? G_MAXUINT64 : (guint64) total;
 }
 
@@ -1199,7 +1214,7 @@ kvp_model_config_new_from_data (const char  *data,
   if (!read_layer_kinds (&r, self, error) || !read_dtype (&r, self, error))
     return NULL;
   read_quantization (&r, self);
-  self->num_params = count_params (&r, self);
+  self->num_params = count_params (&r, self, &self->num_active_params, &self->num_routed_expert_params);
 
   if (!read_name (&r, self, name, error))
     return NULL;

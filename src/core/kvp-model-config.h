@@ -45,6 +45,9 @@ struct _KvpModelConfig
   KvpDtype  dtype;          /* what --kv-dtype auto means for this model */
   double    weight_bytes_per_param; /* from torch_dtype or the quantization */
   guint64   num_params;     /* estimated, see kvp_model_config_count_params */
+  guint64   num_active_params; /* those a token passes through: MoE counts
+                                  num_experts_per_tok of its routed experts */
+  guint64   num_routed_expert_params; /* MoE: all routed experts' */
   /* The key model.max_context comes from (a static string), or NULL when
    * the config states no length and model.max_context is 0. */
   const char *context_key;

@@ -16,37 +16,12 @@
 #include "kvp-error.h"
 #include "kvp-file-writer.h"
 #include "kvp-json.h"
+#include "kvp-request-queue.h"
+#include "kvp-scheduler.h"
 #include "kvp-simulation.h"
 
 /* At most this many checkpoints per scheme, however long the run. */
 #define MAX_CHECKPOINTS 64u
-/* 2 GiB of events at most. */
-#define MAX_EVENTS (G_MAXUINT32 / 32u)
-
-/* A double-ended queue of request ids: arrivals join the tail, preempted
- * requests the head. */
-typedef struct
-{
-  guint32 *items;
-  guint    capacity;
-  guint    head;
-  guint    len;
-} Deque;
-
-/* A request during the run. */
-typedef struct
-{
-  guint32  generated;
-  guint32  held;
-  guint32  n_preemptions;
-  guint32  wait_since;   /* clock it last joined the waiting queue */
-  guint32  n_blocks;     /* paged */
-  KvpSeqId seq;          /* paged */
-  guint64  offset;       /* reserve-ahead */
-  guint64  cap;          /* paged: min (blocks × B, final length) */
-  guint8   status;
-  gboolean admitted;
-} Live;
 
 /* A request while the events are replayed. */
 typedef struct
@@ -66,7 +41,7 @@ typedef struct
   guint     n_requests;
   Replayed *requests;
   GArray   *running;     /* guint32 */
-  Deque     waiting;
+  KvpRequestQueue waiting;
 } Replay;
 
 typedef struct
@@ -91,112 +66,19 @@ struct _KvpSimulation
 
 static const char *scheme_names[KVP_N_SCHEMES] = { "paged", "max", "pow2", "oracle" };
 
+static const char *latency_names[KVP_N_LATENCIES] = {
+  "ttft_ms", "tpot_ms", "e2e_ms", "queue_ms", "normalized_latency_s_per_token",
+};
+
 static const char *slot_class_names[KVP_N_SLOT_CLASSES] = {
   "token_states", "reservation", "internal_fragmentation", "external_fragmentation", "free",
 };
-
-static void
-deque_init (Deque *deque,
-            guint  capacity)
-{
-  deque->items = g_new (guint32, MAX (capacity, 1));
-  deque->capacity = MAX (capacity, 1);
-  deque->head = 0;
-  deque->len = 0;
-}
-
-static void
-deque_clear (Deque *deque)
-{
-  g_clear_pointer (&deque->items, g_free);
-}
-
-static void
-deque_copy (Deque       *dest,
-            const Deque *src)
-{
-  *dest = *src;
-  dest->items = g_memdup2 (src->items, sizeof (guint32) * src->capacity);
-}
-
-static void
-deque_push_tail (Deque   *deque,
-                 guint32  id)
-{
-  g_assert (deque->len < deque->capacity);
-  deque->items[(deque->head + deque->len++) % deque->capacity] = id;
-}
-
-static void
-deque_push_head (Deque   *deque,
-                 guint32  id)
-{
-  g_assert (deque->len < deque->capacity);
-  deque->head = (deque->head + deque->capacity - 1) % deque->capacity;
-  deque->items[deque->head] = id;
-  deque->len++;
-}
-
-static guint32
-deque_peek (const Deque *deque,
-            guint        i)
-{
-  return deque->items[(deque->head + i) % deque->capacity];
-}
-
-static guint32
-deque_pop_head (Deque *deque)
-{
-  guint32 id = deque->items[deque->head];
-
-  g_assert (deque->len > 0);
-  deque->head = (deque->head + 1) % deque->capacity;
-  deque->len--;
-
-  return id;
-}
 
 static inline guint64
 blocks_for (guint64 tokens,
             guint32 block_size)
 {
   return tokens / block_size + (tokens % block_size != 0);
-}
-
-/* Slots a reserve-ahead scheme asks the buddy allocator for; the paper's
- * Pow2 over-reserves the output by at most 2× ("if the true output length
- * is 25, it reserves 32"), Max reserves up to the model's maximum. */
-static guint64
-reservation_for (KvpScheme         scheme,
-                 const KvpRequest *request,
-                 guint32           max_seq_len)
-{
-  guint64 final_len = (guint64) request->prompt_len + request->output_len;
-
-  switch (scheme)
-    {
-    case KVP_SCHEME_MAX:
-      return max_seq_len;
-    case KVP_SCHEME_POW2:
-      return MIN ((guint64) request->prompt_len + kvp_buddy_round_up (request->output_len),
-                  (guint64) max_seq_len);
-    case KVP_SCHEME_ORACLE:
-    case KVP_SCHEME_PAGED:
-    case KVP_N_SCHEMES:
-    default:
-      return final_len;
-    }
-}
-
-static void
-add_event (GArray          *events,
-           guint32          request,
-           KvpSimEventKind  kind,
-           guint64          value)
-{
-  KvpSimEvent event = { request, kind, value };
-
-  g_array_append_val (events, event);
 }
 
 /* Everything that can never run is found before running: a request larger
@@ -244,7 +126,7 @@ check_fits (KvpSimulation  *self,
         }
       else
         {
-          guint64 rounded = kvp_buddy_round_up (reservation_for (scheme, r, config->max_seq_len));
+          guint64 rounded = kvp_buddy_round_up (kvp_scheduler_reservation (scheme, r, config->max_seq_len));
 
           smallest = MIN (smallest, rounded);
 
@@ -269,331 +151,22 @@ check_fits (KvpSimulation  *self,
 
   /* Each step generates at most one token per running request, so a run
    * takes at least this many steps; one that cannot be recorded is refused
-   * before it starts.  (A buddy space holds n_slots / 2^k blocks of 2^k.) */
+   * before any scheme starts.  (A buddy space holds n_slots / 2^k blocks of
+   * 2^k.)  A summary is not recorded and has no limit. */
+  if (config->summary_only || n == 0)
+    return TRUE;
   batch = scheme == KVP_SCHEME_PAGED ? MIN ((guint64) n, config->num_blocks)
                                      : MAX (self->n_slots / smallest, G_GUINT64_CONSTANT (1));
-  if (n > 0 && total_output / batch + (total_output % batch != 0) > KVP_SIMULATION_MAX_STEPS)
+  batch = MIN (batch, (guint64) config->max_num_seqs);
+  if (total_output / batch + (total_output % batch != 0) > KVP_SIMULATION_MAX_STEPS)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The %s scheme would run for more than %u steps, too long to record: use fewer or shorter requests, or a larger pool."),
+                   _("The %s scheme would run for more than %u steps, too many to record for a picture: use fewer "
+                     "--requests or a larger pool (--blocks, --kv-cache-memory); --simulate keeps no steps and has "
+                     "no such limit."),
                    scheme_names[scheme], KVP_SIMULATION_MAX_STEPS);
       return FALSE;
     }
-
-  return TRUE;
-}
-
-static void
-finish_stats (SchemeRun *run,
-              guint64    n_slots,
-              guint      n_requests,
-              guint64    wait_total,
-              guint64    tokens_total)
-{
-  KvpSimStats *stats = &run->stats;
-  double sums[KVP_N_SLOT_CLASSES] = { 0 };
-  double running = 0;
-
-  stats->steps = run->steps->len;
-  for (guint s = 0; s < run->steps->len; s++)
-    {
-      const KvpSimStep *step = &g_array_index (run->steps, KvpSimStep, s);
-
-      for (guint c = 0; c < KVP_N_SLOT_CLASSES; c++)
-        sums[c] += (double) step->slots[c];
-      running += step->n_running;
-      stats->max_batch_size = MAX (stats->max_batch_size, step->n_running);
-    }
-
-  if (stats->steps > 0)
-    {
-      for (guint c = 0; c < KVP_N_SLOT_CLASSES; c++)
-        stats->percent[c] = 100.0 * sums[c] / ((double) n_slots * stats->steps);
-      stats->mean_batch_size = running / stats->steps;
-      stats->tokens_per_step = (double) tokens_total / stats->steps;
-      stats->finished_requests = g_array_index (run->steps, KvpSimStep, stats->steps - 1).n_finished;
-      stats->preemptions = g_array_index (run->steps, KvpSimStep, stats->steps - 1).n_preemptions;
-    }
-
-  stats->mean_wait_steps = n_requests > 0 ? (double) wait_total / n_requests : 0.0;
-}
-
-/* The sums the slot classes come from, kept up to date as requests come and
- * go, so a step costs O(running requests) and never O(slots). */
-typedef struct
-{
-  guint64 held;       /* Σ tokens held */
-  guint64 cap;        /* paged: Σ min (blocks × B, final) */
-  guint64 final;      /* reserve-ahead: Σ final length */
-  guint64 reserved;   /* reserve-ahead: Σ reservation */
-  guint64 rounded;    /* reserve-ahead: Σ buddy block */
-} Sums;
-
-static void
-classify (KvpScheme     scheme,
-          const Sums   *sums,
-          guint64       n_slots,
-          guint64       free_slots,
-          gboolean      someone_waits,
-          KvpSimStep   *step)
-{
-  guint64 *slots = step->slots;
-
-  slots[KVP_SLOT_TOKEN_STATES] = sums->held;
-  if (scheme == KVP_SCHEME_PAGED)
-    {
-      slots[KVP_SLOT_RESERVATION] = sums->cap - sums->held;
-      slots[KVP_SLOT_INTERNAL_FRAGMENTATION] = n_slots - free_slots - sums->cap;
-      slots[KVP_SLOT_EXTERNAL_FRAGMENTATION] = 0;
-    }
-  else
-    {
-      slots[KVP_SLOT_RESERVATION] = sums->final - sums->held;
-      slots[KVP_SLOT_INTERNAL_FRAGMENTATION] = sums->reserved - sums->final;
-      slots[KVP_SLOT_EXTERNAL_FRAGMENTATION] = sums->rounded - sums->reserved;
-    }
-
-  /* Free slots while a request waits are slots it cannot use. */
-  if (someone_waits)
-    slots[KVP_SLOT_EXTERNAL_FRAGMENTATION] += free_slots;
-  slots[KVP_SLOT_FREE] = someone_waits ? 0 : free_slots;
-}
-
-static gboolean
-run_scheme (KvpSimulation  *self,
-            KvpScheme       scheme,
-            KvpBlockPool   *pool,
-            KvpBuddy       *buddy,
-            GError        **error)
-{
-  const KvpSimConfig *config = &self->config;
-  SchemeRun *run = &self->runs[scheme];
-  guint n;
-  const KvpRequest *requests = kvp_workload_get_requests (self->workload, &n);
-  gboolean paged = scheme == KVP_SCHEME_PAGED;
-  guint32 B = config->block_size;
-  g_autofree Live *live = g_new0 (Live, MAX (n, 1));
-  g_autoptr(GArray) running = g_array_new (FALSE, FALSE, sizeof (guint32));
-  Deque waiting;
-  Sums sums = { 0 };
-  guint32 clock = 0;
-  guint next = 0;
-  guint finished = 0;
-  guint preemptions = 0;
-  guint64 wait_total = 0;
-  guint64 tokens_total = 0;
-
-  deque_init (&waiting, n);
-
-  while (finished < n)
-    {
-      KvpSimStep step = { 0 };
-      gboolean preempted = FALSE;
-      guint n_running;
-      guint kept;
-      guint64 free_slots;
-
-      if (running->len == 0 && waiting.len == 0)
-        clock = MAX (clock, requests[next].arrival_step);
-
-      /* A record that would not fit in memory is refused, not attempted. */
-      if (run->steps->len >= KVP_SIMULATION_MAX_STEPS || run->events->len >= MAX_EVENTS)
-        {
-          g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                       _("The %s scheme would run for more than %u steps, too long to record: use fewer or shorter requests, or a larger pool."),
-                       scheme_names[scheme], KVP_SIMULATION_MAX_STEPS);
-          deque_clear (&waiting);
-          return FALSE;
-        }
-
-      step.clock = clock;
-      step.first_event = run->events->len;
-
-      while (next < n && requests[next].arrival_step <= clock)
-        {
-          live[next].status = KVP_REQUEST_WAITING;
-          live[next].wait_since = clock;
-          deque_push_tail (&waiting, next);
-          add_event (run->events, next, KVP_SIM_EVENT_ARRIVE, 0);
-          next++;
-        }
-
-      /* Running requests first, each storing the token it generates. */
-      for (guint i = 0; i < running->len;)
-        {
-          guint32 id = g_array_index (running, guint32, i);
-          Live *r = &live[id];
-
-          if (paged && r->held % B == 0)
-            {
-              gboolean self_preempted = FALSE;
-
-              /* No free block: preempt the most recently admitted request
-               * (recompute), maybe this one. */
-              while (kvp_block_pool_get_num_free (pool) == 0)
-                {
-                  guint32 victim = g_array_index (running, guint32, running->len - 1);
-                  Live *v = &live[victim];
-
-                  g_array_set_size (running, running->len - 1);
-                  kvp_block_pool_free_sequence (pool, v->seq);
-                  sums.held -= v->held;
-                  sums.cap -= v->cap;
-                  v->held = 0;
-                  v->cap = 0;
-                  v->n_blocks = 0;
-                  v->status = KVP_REQUEST_WAITING;
-                  v->wait_since = clock;
-                  v->n_preemptions++;
-                  deque_push_head (&waiting, victim);
-                  add_event (run->events, victim, KVP_SIM_EVENT_PREEMPT, 0);
-                  preemptions++;
-                  preempted = TRUE;
-                  if (victim == id)
-                    {
-                      self_preempted = TRUE;
-                      break;
-                    }
-                }
-
-              if (self_preempted)
-                break;
-            }
-
-          if (paged)
-            {
-              guint n_table;
-              const guint32 *table;
-
-              if (!kvp_block_pool_append (pool, r->seq, 1, NULL))
-                g_assert_not_reached ();
-              if (r->held % B == 0)
-                {
-                  guint64 final_len = (guint64) requests[id].prompt_len + requests[id].output_len;
-                  guint64 cap;
-
-                  table = kvp_block_pool_get_block_table (pool, r->seq, &n_table);
-                  add_event (run->events, id, KVP_SIM_EVENT_ALLOCATE, table[n_table - 1]);
-                  r->n_blocks = n_table;
-                  cap = MIN ((guint64) n_table * B, final_len);
-                  sums.cap += cap - r->cap;
-                  r->cap = cap;
-                }
-            }
-
-          r->held++;
-          r->generated++;
-          sums.held++;
-          tokens_total++;
-          i++;
-        }
-
-      /* FCFS admission, unless this step preempted (as vLLM v1). */
-      while (!preempted && waiting.len > 0)
-        {
-          guint32 id = deque_peek (&waiting, 0);
-          Live *r = &live[id];
-          const KvpRequest *q = &requests[id];
-          guint64 final_len = (guint64) q->prompt_len + q->output_len;
-          guint32 tokens = q->prompt_len + r->generated + 1;
-          guint64 reserved = 0;
-          guint64 rounded = 0;
-
-          if (paged)
-            {
-              guint n_table;
-              const guint32 *table;
-
-              if (blocks_for (tokens, B) > kvp_block_pool_get_num_free (pool))
-                break;
-
-              deque_pop_head (&waiting);
-              add_event (run->events, id, KVP_SIM_EVENT_ADMIT, 0);
-              r->seq = kvp_block_pool_add_sequence (pool);
-              if (!kvp_block_pool_append (pool, r->seq, tokens, NULL))
-                g_assert_not_reached ();
-              table = kvp_block_pool_get_block_table (pool, r->seq, &n_table);
-              for (guint b = 0; b < n_table; b++)
-                add_event (run->events, id, KVP_SIM_EVENT_ALLOCATE, table[b]);
-              r->n_blocks = n_table;
-              r->cap = MIN ((guint64) n_table * B, final_len);
-              sums.cap += r->cap;
-            }
-          else
-            {
-              reserved = reservation_for (scheme, q, config->max_seq_len);
-              rounded = kvp_buddy_round_up (reserved);
-              if (!kvp_buddy_alloc (buddy, rounded, &r->offset))
-                break;
-
-              deque_pop_head (&waiting);
-              add_event (run->events, id, KVP_SIM_EVENT_ADMIT, r->offset);
-              sums.final += final_len;
-              sums.reserved += reserved;
-              sums.rounded += rounded;
-            }
-
-          wait_total += clock - r->wait_since;
-          r->status = KVP_REQUEST_RUNNING;
-          r->admitted = TRUE;
-          r->held = tokens;
-          r->generated++;
-          sums.held += tokens;
-          tokens_total++;
-          g_array_append_val (running, id);
-        }
-
-      free_slots = paged ? (guint64) kvp_block_pool_get_num_free (pool) * B
-                         : kvp_buddy_get_free_slots (buddy);
-      classify (scheme, &sums, self->n_slots, free_slots, waiting.len > 0, &step);
-
-      /* Requests that generated their last token leave after the step. */
-      n_running = running->len;
-      kept = 0;
-      for (guint i = 0; i < n_running; i++)
-        {
-          guint32 id = g_array_index (running, guint32, i);
-          Live *r = &live[id];
-          const KvpRequest *q = &requests[id];
-
-          if (r->generated < q->output_len)
-            {
-              g_array_index (running, guint32, kept++) = id;
-              continue;
-            }
-
-          add_event (run->events, id, KVP_SIM_EVENT_FINISH, 0);
-          if (paged)
-            {
-              kvp_block_pool_free_sequence (pool, r->seq);
-              sums.cap -= r->cap;
-            }
-          else
-            {
-              guint64 reserved = reservation_for (scheme, q, config->max_seq_len);
-
-              kvp_buddy_release (buddy, r->offset);
-              sums.final -= (guint64) q->prompt_len + q->output_len;
-              sums.reserved -= reserved;
-              sums.rounded -= kvp_buddy_round_up (reserved);
-            }
-          sums.held -= r->held;
-          r->status = KVP_REQUEST_FINISHED;
-          finished++;
-        }
-      g_array_set_size (running, kept);
-
-      step.n_running = n_running;
-      step.n_waiting = waiting.len;
-      step.n_finished = finished;
-      step.n_preemptions = preemptions;
-      g_array_append_val (run->steps, step);
-
-      clock++;
-    }
-
-  deque_clear (&waiting);
-  finish_stats (run, self->n_slots, n, wait_total, tokens_total);
 
   return TRUE;
 }
@@ -609,7 +182,7 @@ replay_new (guint n_requests)
   replay->n_requests = n_requests;
   replay->requests = g_new0 (Replayed, MAX (n_requests, 1));
   replay->running = g_array_new (FALSE, FALSE, sizeof (guint32));
-  deque_init (&replay->waiting, n_requests);
+  kvp_request_queue_init (&replay->waiting, n_requests);
 
   return replay;
 }
@@ -623,7 +196,7 @@ replay_free (gpointer data)
     g_clear_pointer (&replay->requests[i].blocks, g_array_unref);
   g_free (replay->requests);
   g_array_unref (replay->running);
-  deque_clear (&replay->waiting);
+  kvp_request_queue_clear (&replay->waiting);
   g_free (replay);
 }
 
@@ -639,27 +212,109 @@ replay_copy (const Replay *src)
     if (src->requests[i].blocks != NULL)
       replay->requests[i].blocks = g_array_copy (src->requests[i].blocks);
   replay->running = g_array_copy (src->running);
-  deque_copy (&replay->waiting, &src->waiting);
+  kvp_request_queue_copy (&replay->waiting, &src->waiting);
 
   return replay;
 }
 
-/* From the state at replay->step to the state at the next recorded step:
- * the previous step's finishers leave, the step's events apply, and every
- * request that ran on from before (the running list's prefix, since
- * preemption pops from its end) stores one more token. */
+/* The request computes what the scheduler gave it, from the same rule. */
 static void
-replay_advance (Replay            *replay,
-                const SchemeRun   *run,
-                const KvpRequest  *requests)
+replay_chunk (Replay            *replay,
+              const KvpRequest  *requests,
+              guint32            id,
+              guint32           *budget,
+              guint32            threshold)
+{
+  Replayed *r = &replay->requests[id];
+  guint32 slots;
+  gboolean emits;
+  guint32 n = kvp_scheduler_chunk (r->held, requests[id].prompt_len + r->generated, *budget, threshold,
+                                   &slots, &emits);
+
+  r->held += slots;
+  if (emits)
+    r->generated++;
+  *budget -= n;
+}
+
+static void
+replay_preempt (Replay  *replay,
+                guint32  victim)
+{
+  Replayed *r = &replay->requests[victim];
+
+  g_assert (replay->running->len > 0 &&
+            g_array_index (replay->running, guint32, replay->running->len - 1) == victim);
+  g_array_set_size (replay->running, replay->running->len - 1);
+  g_clear_pointer (&r->blocks, g_array_unref);
+  r->held = 0;
+  r->n_preemptions++;
+  r->status = KVP_REQUEST_WAITING;
+  kvp_request_queue_push_head (&replay->waiting, victim);
+}
+
+static void
+replay_allocate (Replay            *replay,
+                 const KvpSimEvent *event)
+{
+  Replayed *r = &replay->requests[event->request];
+  guint32 block = (guint32) event->value;
+
+  if (r->blocks == NULL)
+    r->blocks = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_array_append_val (r->blocks, block);
+}
+
+/* The running pass of a step, from event e: each running request in order
+ * while tokens are left takes the preemptions and blocks its scheduling
+ * caused, then computes its chunk.  Returns the first event after it. */
+static guint
+replay_running (Replay             *replay,
+                const KvpSimEvent  *events,
+                guint               e,
+                guint               last,
+                const KvpRequest   *requests,
+                const KvpSimConfig *config,
+                guint32            *budget)
+{
+  for (guint i = 0; i < replay->running->len && *budget > 0; i++)
+    {
+      guint32 id = g_array_index (replay->running, guint32, i);
+      gboolean stopped = FALSE;
+
+      for (; e < last && events[e].kind == KVP_SIM_EVENT_PREEMPT && !stopped; e++)
+        {
+          stopped = events[e].request == id;
+          replay_preempt (replay, events[e].request);
+        }
+      if (stopped)
+        break;
+      for (; e < last && events[e].kind == KVP_SIM_EVENT_ALLOCATE && events[e].request == id; e++)
+        replay_allocate (replay, &events[e]);
+      replay_chunk (replay, requests, id, budget, config->long_prefill_token_threshold);
+    }
+
+  return e;
+}
+
+/* From the state at replay->step to the state at the next recorded step:
+ * the previous step's finishers leave, then the step replays as it ran —
+ * arrivals, the running pass, admissions — its events saying what the
+ * state alone cannot: preemptions, blocks, admissions. */
+static void
+replay_advance (Replay             *replay,
+                const SchemeRun    *run,
+                const KvpRequest   *requests,
+                const KvpSimConfig *config)
 {
   guint step = replay->step == G_MAXUINT ? 0 : replay->step + 1;
-  guint first = g_array_index (run->steps, KvpSimStep, step).first_event;
+  const KvpSimEvent *events = (const KvpSimEvent *) (gpointer) run->events->data;
+  guint e = g_array_index (run->steps, KvpSimStep, step).first_event;
   guint last = step + 1 < run->steps->len
                ? g_array_index (run->steps, KvpSimStep, step + 1).first_event
                : run->events->len;
+  guint32 budget = config->max_num_batched_tokens;
   guint kept = 0;
-  guint n_survivors;
 
   for (guint i = 0; i < replay->running->len; i++)
     {
@@ -675,64 +330,46 @@ replay_advance (Replay            *replay,
       g_clear_pointer (&r->blocks, g_array_unref);
     }
   g_array_set_size (replay->running, kept);
-  n_survivors = kept;
 
-  for (guint e = first; e < last; e++)
+  for (; e < last && events[e].kind == KVP_SIM_EVENT_ARRIVE; e++)
     {
-      const KvpSimEvent *event = &g_array_index (run->events, KvpSimEvent, e);
+      replay->requests[events[e].request].status = KVP_REQUEST_WAITING;
+      kvp_request_queue_push_tail (&replay->waiting, events[e].request);
+    }
+
+  e = replay_running (replay, events, e, last, requests, config, &budget);
+
+  for (; e < last; e++)
+    {
+      const KvpSimEvent *event = &events[e];
       Replayed *r = &replay->requests[event->request];
       guint32 id;
-      guint32 block;
 
       switch ((KvpSimEventKind) event->kind)
         {
-        case KVP_SIM_EVENT_ARRIVE:
-          r->status = KVP_REQUEST_WAITING;
-          deque_push_tail (&replay->waiting, event->request);
-          break;
-
-        case KVP_SIM_EVENT_PREEMPT:
-          g_assert (replay->running->len > 0 &&
-                    g_array_index (replay->running, guint32, replay->running->len - 1) == event->request);
-          g_array_set_size (replay->running, replay->running->len - 1);
-          n_survivors = MIN (n_survivors, replay->running->len);
-          g_clear_pointer (&r->blocks, g_array_unref);
-          r->held = 0;
-          r->n_preemptions++;
-          r->status = KVP_REQUEST_WAITING;
-          deque_push_head (&replay->waiting, event->request);
-          break;
-
         case KVP_SIM_EVENT_ADMIT:
-          id = deque_pop_head (&replay->waiting);
+          id = kvp_request_queue_pop_head (&replay->waiting);
           g_assert (id == event->request);
           r->status = KVP_REQUEST_RUNNING;
           r->admitted = TRUE;
-          r->held = requests[id].prompt_len + r->generated + 1;
-          r->generated++;
           r->offset = event->value;
           g_array_append_val (replay->running, id);
+          replay_chunk (replay, requests, id, &budget, config->long_prefill_token_threshold);
           break;
 
         case KVP_SIM_EVENT_ALLOCATE:
-          if (r->blocks == NULL)
-            r->blocks = g_array_new (FALSE, FALSE, sizeof (guint32));
-          block = (guint32) event->value;
-          g_array_append_val (r->blocks, block);
+          replay_allocate (replay, event);
+          break;
+
+        case KVP_SIM_EVENT_ARRIVE:
+        case KVP_SIM_EVENT_PREEMPT:
+          g_assert_not_reached ();
           break;
 
         case KVP_SIM_EVENT_FINISH:
         default:
           break;
         }
-    }
-
-  for (guint i = 0; i < n_survivors; i++)
-    {
-      Replayed *r = &replay->requests[g_array_index (replay->running, guint32, i)];
-
-      r->held++;
-      r->generated++;
     }
 
   replay->step = step;
@@ -790,7 +427,7 @@ snapshot_from_replay (KvpSimulation *self,
       else if (scheme != KVP_SCHEME_PAGED)
         {
           state->slot_offset = r->offset;
-          state->reserved = reservation_for (scheme, &requests[i], self->config.max_seq_len);
+          state->reserved = kvp_scheduler_reservation (scheme, &requests[i], self->config.max_seq_len);
           state->rounded = kvp_buddy_round_up (state->reserved);
         }
     }
@@ -800,7 +437,7 @@ snapshot_from_replay (KvpSimulation *self,
   snapshot->n_waiting = replay->waiting.len;
   snapshot->waiting = g_new (guint32, MAX (replay->waiting.len, 1));
   for (guint i = 0; i < replay->waiting.len; i++)
-    snapshot->waiting[i] = deque_peek (&replay->waiting, i);
+    snapshot->waiting[i] = kvp_request_queue_peek (&replay->waiting, i);
 
   return snapshot;
 }
@@ -870,6 +507,14 @@ kvp_scheme_mask_parse (const char  *text,
 }
 
 const char *
+kvp_latency_to_string (KvpLatency latency)
+{
+  g_return_val_if_fail (latency < KVP_N_LATENCIES, NULL);
+
+  return latency_names[latency];
+}
+
+const char *
 kvp_slot_class_to_string (KvpSlotClass klass)
 {
   g_return_val_if_fail (klass < KVP_N_SLOT_CLASSES, NULL);
@@ -877,10 +522,92 @@ kvp_slot_class_to_string (KvpSlotClass klass)
   return slot_class_names[klass];
 }
 
+typedef struct
+{
+  KvpSchedulerRun  run;
+  KvpSimStats     *stats;
+  GError          *error;
+  gboolean         ok;
+} Job;
+
+typedef struct
+{
+  Job   *jobs;
+  guint  n_jobs;
+  gint   next;    /* atomic: the next job to take */
+} JobQueue;
+
+static gpointer
+run_jobs_thread (gpointer data)
+{
+  JobQueue *queue = data;
+  gint i;
+
+  while ((i = g_atomic_int_add (&queue->next, 1)) < (gint) queue->n_jobs)
+    queue->jobs[i].ok = kvp_scheduler_run (&queue->jobs[i].run, queue->jobs[i].stats, &queue->jobs[i].error);
+
+  return NULL;
+}
+
+/* The schemes are independent runs over a read-only workload, so a summary
+ * runs them on every core; what they give does not depend on the order. */
+static gboolean
+run_schemes (KvpSimulation   *self,
+             KvpSimStepFunc   step_func,
+             gpointer         user_data,
+             GCancellable    *cancellable,
+             GError         **error)
+{
+  Job jobs[KVP_N_SCHEMES] = { 0 };
+  JobQueue queue = { jobs, 0, 0 };
+  guint n_threads = self->config.n_threads > 0 ? self->config.n_threads : g_get_num_processors ();
+  GThread *threads[KVP_N_SCHEMES] = { 0 };
+  guint n_started = 0;
+  gboolean ok = TRUE;
+
+  for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
+    {
+      SchemeRun *run = &self->runs[s];
+      Job *job = &jobs[queue.n_jobs];
+
+      if (!run->present)
+        continue;
+      job->run = (KvpSchedulerRun) {
+        self->workload, &self->config, s, cancellable, run->steps, run->events, step_func, user_data,
+      };
+      job->stats = &run->stats;
+      queue.n_jobs++;
+    }
+
+  if (step_func != NULL || !self->config.summary_only)
+    n_threads = 1;
+  for (guint t = 1; t < MIN (n_threads, queue.n_jobs); t++)
+    threads[n_started++] = g_thread_new ("kvp-scheme", run_jobs_thread, &queue);
+  run_jobs_thread (&queue);
+  for (guint t = 0; t < n_started; t++)
+    g_thread_join (threads[t]);
+
+  /* The first scheme's error, as a serial run would give it. */
+  for (guint j = 0; j < queue.n_jobs; j++)
+    {
+      if (!jobs[j].ok && ok)
+        {
+          g_propagate_error (error, g_steal_pointer (&jobs[j].error));
+          ok = FALSE;
+        }
+      g_clear_error (&jobs[j].error);
+    }
+
+  return ok;
+}
+
 KvpSimulation *
-kvp_simulation_new (KvpWorkload         *workload,
-                    const KvpSimConfig  *config,
-                    GError             **error)
+kvp_simulation_new_full (KvpWorkload         *workload,
+                         const KvpSimConfig  *config,
+                         KvpSimStepFunc       step_func,
+                         gpointer             user_data,
+                         GCancellable        *cancellable,
+                         GError             **error)
 {
   g_autoptr(KvpSimulation) self = NULL;
   guint n;
@@ -896,6 +623,10 @@ kvp_simulation_new (KvpWorkload         *workload,
   if (self->config.schemes == 0)
     self->config.schemes = KVP_SCHEME_MASK_ALL;
   self->config.schemes &= KVP_SCHEME_MASK_ALL;
+  if (self->config.max_num_batched_tokens == 0)
+    self->config.max_num_batched_tokens = KVP_SIM_DEFAULT_BATCHED_TOKENS;
+  if (self->config.max_num_seqs == 0)
+    self->config.max_num_seqs = KVP_SIM_DEFAULT_MAX_NUM_SEQS;
   for (guint s = 0; s < KVP_N_SCHEMES; s++)
     g_mutex_init (&self->runs[s].lock);
 
@@ -912,38 +643,59 @@ kvp_simulation_new (KvpWorkload         *workload,
 
   kvp_workload_get_requests (workload, &n);
 
+  /* Every scheme is checked before any runs, so a refusal comes at once. */
   for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
     {
-      g_autoptr(KvpBlockPool) pool = NULL;
-      g_autoptr(KvpBuddy) buddy = NULL;
+      guint64 largest = 0;
+
+      if ((self->config.schemes & (1u << s)) == 0)
+        continue;
+      if (s != KVP_SCHEME_PAGED)
+        {
+          g_autoptr(KvpBuddy) buddy = kvp_buddy_new (self->n_slots, error);
+
+          if (buddy == NULL)
+            return NULL;
+          largest = kvp_buddy_get_largest_block (buddy);
+        }
+      if (!check_fits (self, s, largest, error))
+        return NULL;
+    }
+
+  for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
+    {
       SchemeRun *run = &self->runs[s];
 
       if ((self->config.schemes & (1u << s)) == 0)
         continue;
-
-      if (s == KVP_SCHEME_PAGED)
-        pool = kvp_block_pool_new (config->num_blocks, config->block_size, error);
-      else
-        buddy = kvp_buddy_new (self->n_slots, error);
-      if (pool == NULL && buddy == NULL)
-        return NULL;
-
-      if (!check_fits (self, s, buddy != NULL ? kvp_buddy_get_largest_block (buddy) : 0, error))
-        return NULL;
-
       run->present = TRUE;
-      run->steps = g_array_new (FALSE, FALSE, sizeof (KvpSimStep));
-      run->events = g_array_new (FALSE, FALSE, sizeof (KvpSimEvent));
+      if (!self->config.summary_only)
+        {
+          run->steps = g_array_new (FALSE, FALSE, sizeof (KvpSimStep));
+          run->events = g_array_new (FALSE, FALSE, sizeof (KvpSimEvent));
+        }
       run->checkpoints = g_ptr_array_new_with_free_func (replay_free);
-      if (n > 0 && !run_scheme (self, s, pool, buddy, error))
-        return NULL;
-
-      /* At most MAX_CHECKPOINTS, at least KVP_SIMULATION_CHECKPOINT_STEPS apart. */
-      run->checkpoint_interval = MAX (KVP_SIMULATION_CHECKPOINT_STEPS,
-                                      (run->steps->len + MAX_CHECKPOINTS - 1) / MAX_CHECKPOINTS);
     }
 
+  if (n > 0 && !run_schemes (self, step_func, user_data, cancellable, error))
+    return NULL;
+
+  /* At most MAX_CHECKPOINTS, at least KVP_SIMULATION_CHECKPOINT_STEPS apart. */
+  for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
+    if (self->runs[s].steps != NULL)
+      self->runs[s].checkpoint_interval = MAX (KVP_SIMULATION_CHECKPOINT_STEPS,
+                                               (self->runs[s].steps->len + MAX_CHECKPOINTS - 1) / MAX_CHECKPOINTS);
+
   return g_steal_pointer (&self);
+}
+
+KvpSimulation *
+kvp_simulation_new (KvpWorkload         *workload,
+                    const KvpSimConfig  *config,
+                    GCancellable        *cancellable,
+                    GError             **error)
+{
+  return kvp_simulation_new_full (workload, config, NULL, NULL, cancellable, error);
 }
 
 KvpSimulation *
@@ -1018,6 +770,7 @@ kvp_simulation_get_steps (KvpSimulation *self,
 {
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (scheme < KVP_N_SCHEMES && self->runs[scheme].present, NULL);
+  g_return_val_if_fail (self->runs[scheme].steps != NULL, NULL);
 
   if (n_steps != NULL)
     *n_steps = self->runs[scheme].steps->len;
@@ -1050,7 +803,7 @@ kvp_simulation_get_events (KvpSimulation *self,
   g_return_val_if_fail (n_events != NULL, NULL);
 
   run = &self->runs[scheme];
-  g_return_val_if_fail (step < run->steps->len, NULL);
+  g_return_val_if_fail (run->steps != NULL && step < run->steps->len, NULL);
 
   first = g_array_index (run->steps, KvpSimStep, step).first_event;
   last = step + 1 < run->steps->len
@@ -1076,7 +829,7 @@ kvp_simulation_get_snapshot (KvpSimulation *self,
   g_return_val_if_fail (scheme < KVP_N_SCHEMES && self->runs[scheme].present, NULL);
 
   run = &self->runs[scheme];
-  g_return_val_if_fail (step < run->steps->len, NULL);
+  g_return_val_if_fail (run->steps != NULL && step < run->steps->len, NULL);
 
   requests = kvp_workload_get_requests (self->workload, &n);
   index = step / run->checkpoint_interval;
@@ -1088,7 +841,7 @@ kvp_simulation_get_snapshot (KvpSimulation *self,
     {
       Replay *first = replay_new (n);
 
-      replay_advance (first, run, requests);
+      replay_advance (first, run, requests, &self->config);
       g_ptr_array_add (run->checkpoints, first);
     }
   while (run->checkpoints->len <= index)
@@ -1097,14 +850,14 @@ kvp_simulation_get_snapshot (KvpSimulation *self,
       guint target = run->checkpoints->len * run->checkpoint_interval;
 
       while (next->step < target)
-        replay_advance (next, run, requests);
+        replay_advance (next, run, requests, &self->config);
       g_ptr_array_add (run->checkpoints, next);
     }
   replay = replay_copy (g_ptr_array_index (run->checkpoints, index));
   g_mutex_unlock (&run->lock);
 
   while (replay->step < step)
-    replay_advance (replay, run, requests);
+    replay_advance (replay, run, requests, &self->config);
 
   {
     KvpSimSnapshot *snapshot = snapshot_from_replay (self, scheme, replay);
@@ -1115,6 +868,87 @@ kvp_simulation_get_snapshot (KvpSimulation *self,
 }
 
 /* Output */
+
+/* "poisson" (drawn at --request-rate), "file" (the workload's own arrival
+ * times) or "at_once".  A workload without a rate whose requests do not all
+ * arrive at 0 took its times from its file. */
+static const char *
+arrivals_kind (KvpSimulation *self)
+{
+  guint n;
+  const KvpRequest *requests = kvp_workload_get_requests (self->workload, &n);
+
+  if (kvp_workload_get_request_rate (self->workload) > 0.0)
+    return "poisson";
+  if (n > 0 && requests[n - 1].arrival > 0.0)
+    return "file";
+  return "at_once";
+}
+
+void
+kvp_sim_stats_add_json (const KvpSimStats *stats,
+                        JsonBuilder       *builder)
+{
+  g_return_if_fail (stats != NULL);
+  g_return_if_fail (builder != NULL);
+
+  json_builder_begin_object (builder);
+  for (guint c = 0; c < KVP_N_SLOT_CLASSES; c++)
+    {
+      g_autofree char *name = g_strconcat (slot_class_names[c], "_percent", NULL);
+
+      kvp_json_add_double (builder, name, stats->percent[c]);
+    }
+  kvp_json_add_double (builder, "mean_batch_size", stats->mean_batch_size);
+  kvp_json_add_uint (builder, "max_batch_size", stats->max_batch_size);
+  kvp_json_add_uint (builder, "finished_requests", stats->finished_requests);
+  kvp_json_add_uint (builder, "steps", stats->steps);
+  kvp_json_add_uint (builder, "preemptions", stats->preemptions);
+  kvp_json_add_uint (builder, "recomputed_tokens", stats->recomputed_tokens);
+  kvp_json_add_double (builder, "mean_wait_steps", stats->mean_wait_steps);
+  kvp_json_add_double (builder, "tokens_per_step", stats->tokens_per_step);
+  kvp_json_add_double (builder, "duration_s", stats->duration_s);
+  kvp_json_add_double (builder, "request_throughput", stats->request_throughput);
+  kvp_json_add_double (builder, "output_token_throughput", stats->output_token_throughput);
+
+  json_builder_set_member_name (builder, "latency");
+  json_builder_begin_object (builder);
+  for (guint l = 0; l < KVP_N_LATENCIES; l++)
+    {
+      const KvpLatencySummary *summary = &stats->latency[l];
+
+      json_builder_set_member_name (builder, latency_names[l]);
+      json_builder_begin_object (builder);
+      kvp_json_add_double (builder, "mean", summary->mean);
+      kvp_json_add_double (builder, "p50", summary->p50);
+      kvp_json_add_double (builder, "p90", summary->p90);
+      kvp_json_add_double (builder, "p99", summary->p99);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_object (builder);
+
+  json_builder_end_object (builder);
+}
+
+static void
+add_config_json (KvpSimulation *self,
+                 JsonBuilder   *builder)
+{
+  const KvpStepTime *time = &self->config.step_time;
+
+  kvp_json_add_uint (builder, "block_size", self->config.block_size);
+  kvp_json_add_uint (builder, "num_blocks", self->config.num_blocks);
+  kvp_json_add_uint (builder, "token_slots", self->n_slots);
+  kvp_json_add_uint (builder, "max_seq_len", self->config.max_seq_len);
+  kvp_json_add_uint (builder, "max_num_batched_tokens", self->config.max_num_batched_tokens);
+  kvp_json_add_uint (builder, "max_num_seqs", self->config.max_num_seqs);
+  kvp_json_add_uint (builder, "long_prefill_token_threshold", self->config.long_prefill_token_threshold);
+  json_builder_set_member_name (builder, "step_time");
+  json_builder_add_string_value (builder, kvp_step_time_is_roofline (time) ? "roofline" : "constant");
+  if (!kvp_step_time_is_roofline (time))
+    kvp_json_add_double (builder, "step_time_ms",
+                         (time->constant_ns > 0 ? time->constant_ns : KVP_STEP_TIME_DEFAULT_NS) / 1e6);
+}
 
 JsonNode *
 kvp_simulation_to_json (KvpSimulation *self)
@@ -1144,46 +978,58 @@ kvp_simulation_to_json (KvpSimulation *self)
     json_builder_add_string_value (builder, seed);
   }
   kvp_json_add_double (builder, "request_rate", kvp_workload_get_request_rate (workload));
-  kvp_json_add_double (builder, "step_seconds", KVP_WORKLOAD_STEP_SECONDS);
+  json_builder_set_member_name (builder, "arrivals");
+  json_builder_add_string_value (builder, arrivals_kind (self));
   kvp_json_add_double (builder, "mean_prompt_len", kvp_workload_get_mean_prompt (workload));
   kvp_json_add_double (builder, "mean_output_len", kvp_workload_get_mean_output (workload));
-  kvp_json_add_uint (builder, "block_size", self->config.block_size);
-  kvp_json_add_uint (builder, "num_blocks", self->config.num_blocks);
-  kvp_json_add_uint (builder, "token_slots", self->n_slots);
-  kvp_json_add_uint (builder, "max_seq_len", self->config.max_seq_len);
+  add_config_json (self, builder);
   json_builder_end_object (builder);
 
   json_builder_set_member_name (builder, "schemes");
   json_builder_begin_object (builder);
   for (guint s = 0; s < KVP_N_SCHEMES; s++)
     {
-      const KvpSimStats *stats = &self->runs[s].stats;
-
       if (!self->runs[s].present)
         continue;
 
       json_builder_set_member_name (builder, scheme_names[s]);
-      json_builder_begin_object (builder);
-      for (guint c = 0; c < KVP_N_SLOT_CLASSES; c++)
-        {
-          g_autofree char *name = g_strconcat (slot_class_names[c], "_percent", NULL);
-
-          kvp_json_add_double (builder, name, stats->percent[c]);
-        }
-      kvp_json_add_double (builder, "mean_batch_size", stats->mean_batch_size);
-      kvp_json_add_uint (builder, "max_batch_size", stats->max_batch_size);
-      kvp_json_add_uint (builder, "finished_requests", stats->finished_requests);
-      kvp_json_add_uint (builder, "steps", stats->steps);
-      kvp_json_add_uint (builder, "preemptions", stats->preemptions);
-      kvp_json_add_double (builder, "mean_wait_steps", stats->mean_wait_steps);
-      kvp_json_add_double (builder, "tokens_per_step", stats->tokens_per_step);
-      json_builder_end_object (builder);
+      kvp_sim_stats_add_json (&self->runs[s].stats, builder);
     }
   json_builder_end_object (builder);
 
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);
+}
+
+void
+kvp_sim_csv_append_header (GString *csv)
+{
+  g_return_if_fail (csv != NULL);
+
+  g_string_append (csv, "scheme,step,clock,start_s,end_s,running,waiting,finished,preemptions");
+  for (guint c = 0; c < KVP_N_SLOT_CLASSES; c++)
+    g_string_append_printf (csv, ",%s", slot_class_names[c]);
+  g_string_append_c (csv, '\n');
+}
+
+void
+kvp_sim_csv_append_step (GString          *csv,
+                         KvpScheme         scheme,
+                         guint64           index,
+                         const KvpSimStep *step)
+{
+  g_return_if_fail (csv != NULL && step != NULL && scheme < KVP_N_SCHEMES);
+
+  /* Whole nanoseconds, printed exactly in any locale. */
+  g_string_append_printf (csv, "%s,%" PRIu64 ",%u,%" PRIu64 ".%09" PRIu64 ",%" PRIu64 ".%09" PRIu64 ",%u,%u,%u,%u",
+                          scheme_names[scheme], index, step->clock,
+                          step->start_ns / 1000000000u, step->start_ns % 1000000000u,
+                          step->end_ns / 1000000000u, step->end_ns % 1000000000u,
+                          step->n_running, step->n_waiting, step->n_finished, step->n_preemptions);
+  for (guint c = 0; c < KVP_N_SLOT_CLASSES; c++)
+    g_string_append_printf (csv, ",%" PRIu64, step->slots[c]);
+  g_string_append_c (csv, '\n');
 }
 
 char *
@@ -1193,28 +1039,16 @@ kvp_simulation_to_csv (KvpSimulation *self)
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  csv = g_string_new ("scheme,step,clock,running,waiting,finished,preemptions");
-  for (guint c = 0; c < KVP_N_SLOT_CLASSES; c++)
-    g_string_append_printf (csv, ",%s", slot_class_names[c]);
-  g_string_append_c (csv, '\n');
-
+  csv = g_string_new (NULL);
+  kvp_sim_csv_append_header (csv);
   for (guint s = 0; s < KVP_N_SCHEMES; s++)
     {
       const SchemeRun *run = &self->runs[s];
 
-      if (!run->present)
+      if (!run->present || run->steps == NULL)
         continue;
-
       for (guint i = 0; i < run->steps->len; i++)
-        {
-          const KvpSimStep *step = &g_array_index (run->steps, KvpSimStep, i);
-
-          g_string_append_printf (csv, "%s,%u,%u,%u,%u,%u,%u", scheme_names[s], i, step->clock,
-                                  step->n_running, step->n_waiting, step->n_finished, step->n_preemptions);
-          for (guint c = 0; c < KVP_N_SLOT_CLASSES; c++)
-            g_string_append_printf (csv, ",%" PRIu64, step->slots[c]);
-          g_string_append_c (csv, '\n');
-        }
+        kvp_sim_csv_append_step (csv, s, i, &g_array_index (run->steps, KvpSimStep, i));
     }
 
   return g_string_free (csv, FALSE);
@@ -1256,9 +1090,90 @@ kvp_simulation_get_table (KvpSimulation *self,
         g_ptr_array_add (cells, g_strdup_printf ("%.1f %%", stats->percent[c]));
       g_ptr_array_add (cells, g_strdup_printf ("%.1f", stats->mean_batch_size));
       g_ptr_array_add (cells, g_strdup_printf ("%u", stats->max_batch_size));
-      g_ptr_array_add (cells, g_strdup_printf ("%u", stats->preemptions));
-      g_ptr_array_add (cells, g_strdup_printf ("%u", stats->steps));
+      g_ptr_array_add (cells, g_strdup_printf ("%" PRIu64, stats->preemptions));
+      g_ptr_array_add (cells, g_strdup_printf ("%" PRIu64, stats->steps));
       g_ptr_array_add (cells, g_strdup_printf ("%.1f", stats->mean_wait_steps));
+    }
+
+  return cells;
+}
+
+/* A figure of a scheme's summary, for the metrics table. */
+static char *
+format_metric (const KvpSimStats *stats,
+               guint              row)
+{
+  static const int stat_of[3] = { 0, 1, 3 }; /* mean, p50, p99 */
+  const KvpLatencySummary *l;
+  double v;
+
+  switch (row)
+    {
+    case 0:
+      return g_strdup_printf ("%.2f", stats->duration_s);
+    case 1:
+      return g_strdup_printf ("%.2f", stats->request_throughput);
+    case 2:
+      return g_strdup_printf ("%.2f", stats->output_token_throughput);
+    case 18:
+      return g_strdup_printf ("%" PRIu64, stats->preemptions);
+    case 19:
+      return g_strdup_printf ("%" PRIu64, stats->recomputed_tokens);
+    default:
+      break;
+    }
+
+  l = &stats->latency[(row - 3) / 3];
+  switch (stat_of[(row - 3) % 3])
+    {
+    case 0:
+      v = l->mean;
+      break;
+    case 1:
+      v = l->p50;
+      break;
+    default:
+      v = l->p99;
+      break;
+    }
+
+  return g_strdup_printf ((row - 3) / 3 == KVP_LATENCY_NORMALIZED ? "%.4f" : "%.2f", v);
+}
+
+GPtrArray *
+kvp_simulation_get_metrics_table (KvpSimulation *self,
+                                  guint         *n_columns)
+{
+  GPtrArray *cells = g_ptr_array_new_with_free_func (g_free);
+  /* Translators: rows of kvpage --simulate's latency table, named as
+   * vLLM's benchmark (benchmark_serving) names them. */
+  const char *labels[] = {
+    N_("Duration (s)"), N_("Request throughput (req/s)"), N_("Output token throughput (tok/s)"),
+    N_("Mean TTFT (ms)"), N_("Median TTFT (ms)"), N_("P99 TTFT (ms)"),
+    N_("Mean TPOT (ms)"), N_("Median TPOT (ms)"), N_("P99 TPOT (ms)"),
+    N_("Mean E2EL (ms)"), N_("Median E2EL (ms)"), N_("P99 E2EL (ms)"),
+    N_("Mean queue (ms)"), N_("Median queue (ms)"), N_("P99 queue (ms)"),
+    N_("Mean normalized latency (s/token)"), N_("Median normalized latency (s/token)"),
+    N_("P99 normalized latency (s/token)"),
+    N_("Preemptions"), N_("Recomputed tokens"),
+  };
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (n_columns != NULL, NULL);
+
+  /* Translators: the first column heading of the latency table. */
+  g_ptr_array_add (cells, g_strdup (_("METRIC")));
+  for (guint s = 0; s < KVP_N_SCHEMES; s++)
+    if (self->runs[s].present)
+      g_ptr_array_add (cells, g_ascii_strup (scheme_names[s], -1));
+  *n_columns = cells->len;
+
+  for (guint row = 0; row < G_N_ELEMENTS (labels); row++)
+    {
+      g_ptr_array_add (cells, g_strdup (_(labels[row])));
+      for (guint s = 0; s < KVP_N_SCHEMES; s++)
+        if (self->runs[s].present)
+          g_ptr_array_add (cells, format_metric (&self->runs[s].stats, row));
     }
 
   return cells;
@@ -1267,24 +1182,59 @@ kvp_simulation_get_table (KvpSimulation *self,
 char *
 kvp_simulation_describe_workload (KvpSimulation *self)
 {
-  g_autofree char *arrivals = NULL;
   g_autofree char *source = NULL;
-  double rate;
+  const char *kind;
   guint n;
 
   g_return_val_if_fail (self != NULL, NULL);
 
   kvp_workload_get_requests (self->workload, &n);
-  rate = kvp_workload_get_request_rate (self->workload);
   source = g_filename_display_name (kvp_workload_get_source (self->workload));
-  arrivals = rate > 0.0
-             ? g_strdup_printf (_("Poisson arrivals at %g requests/s"), rate)
-             : g_strdup (_("all arriving at once"));
+  kind = arrivals_kind (self);
 
-  return g_strdup_printf (_("Workload %s: %u requests, seed %" PRIu64 ", %s; mean prompt %.1f, mean output %.1f tokens."),
-                          source, n, kvp_workload_get_seed (self->workload), arrivals,
-                          kvp_workload_get_mean_prompt (self->workload),
-                          kvp_workload_get_mean_output (self->workload));
+  /* A file's own arrivals owe nothing to the seed. */
+  if (g_str_equal (kind, "file"))
+    return g_strdup_printf (_("Workload %s: %u requests, arrivals from the file; mean prompt %.1f, mean output %.1f tokens."),
+                            source, n, kvp_workload_get_mean_prompt (self->workload),
+                            kvp_workload_get_mean_output (self->workload));
+
+  {
+    g_autofree char *arrivals = g_str_equal (kind, "poisson")
+                                ? g_strdup_printf (_("Poisson arrivals at %g requests/s"),
+                                                   kvp_workload_get_request_rate (self->workload))
+                                : g_strdup (_("all arriving at once"));
+
+    return g_strdup_printf (_("Workload %s: %u requests, seed %" PRIu64 ", %s; mean prompt %.1f, mean output %.1f tokens."),
+                            source, n, kvp_workload_get_seed (self->workload), arrivals,
+                            kvp_workload_get_mean_prompt (self->workload),
+                            kvp_workload_get_mean_output (self->workload));
+  }
+}
+
+char *
+kvp_simulation_describe_scheduler (KvpSimulation *self)
+{
+  const KvpSimConfig *config;
+  g_autofree char *chunk = NULL;
+  g_autofree char *time = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  config = &self->config;
+  chunk = config->long_prefill_token_threshold > 0
+          ? g_strdup_printf (_("prefill chunks of at most %u tokens"), config->long_prefill_token_threshold)
+          : g_strdup (_("chunked prefill"));
+  if (kvp_step_time_is_roofline (&config->step_time))
+    time = g_strdup (_("each step as long as the roofline model says"));
+  else
+    time = g_strdup_printf (_("each step %g ms"),
+                            (config->step_time.constant_ns > 0 ? config->step_time.constant_ns
+                                                               : KVP_STEP_TIME_DEFAULT_NS) / 1e6);
+
+  /* Translators: the token budget, the requests at once, how prefills are
+   * cut, how long a step lasts. */
+  return g_strdup_printf (_("Scheduler: vLLM v1’s, at most %u tokens a step and %u requests at once, %s; %s."),
+                          config->max_num_batched_tokens, config->max_num_seqs, chunk, time);
 }
 
 char *

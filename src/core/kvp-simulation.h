@@ -6,41 +6,49 @@
 #pragma once
 
 #include <glib.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "kvp-latency.h"
+#include "kvp-step-time.h"
 #include "kvp-workload.h"
 
 G_BEGIN_DECLS
 
-/* How it runs (iteration-level scheduling as vLLM v1, one step = one model
- * iteration):
+/* How it runs (vLLM v1's scheduler, one step = one model iteration; time in
+ * nanoseconds from 0):
  *
- * - At step s, requests with arrival_step ≤ s join the tail of the waiting
- *   queue.
- * - Running requests first, in admission order: each stores the slot of the
- *   one token it generates this step.  Paged: when its last block is full it
- *   needs a new block; with none free the most recently admitted running
+ * - At the start of a step, requests that have arrived join the tail of the
+ *   waiting queue.  When nothing runs and nothing waits, time jumps to the
+ *   next arrival.
+ * - A step schedules at most max_num_batched_tokens tokens.  Running requests
+ *   first, in admission order, while tokens are left: one decode token each,
+ *   or the next chunk of a prefill (at most long_prefill_token_threshold
+ *   tokens when that is set, at most what is left of the budget).  Paged:
+ *   when the blocks it needs are not free, the most recently admitted running
  *   request is preempted (recompute: its blocks are freed, it goes back to
- *   the front of the waiting queue, keeping the tokens it generated) — it may
- *   be the request itself, which then stops for this step.  Reserve-ahead
- *   requests grow inside their reservation and never preempt.
- * - Then, only if nobody was preempted this step (as vLLM v1), FCFS
- *   admission: while the head of the waiting queue fits — paged: the blocks
- *   for its prompt plus the tokens it already generated plus one; reserve-
- *   ahead: a buddy block for its whole reservation — it is admitted, its
- *   prompt (and, after a preemption, its earlier output) prefilled and its
- *   first (next) token generated in this same step.  The head blocks the
- *   queue when it does not fit.
- * - A request that generated its last token finishes; its slots are freed at
- *   the end of the step, after the step's slots are classified.
+ *   the front of the waiting queue keeping the tokens it generated, all of
+ *   which it prefills again) — it may be the request itself, which ends the
+ *   running pass.  Reserve-ahead requests grow inside their reservation and
+ *   never preempt.
+ * - Then, only if nobody was preempted this step, FCFS admission while tokens
+ *   are left and fewer than max_num_seqs run: the head of the waiting queue
+ *   is admitted when its whole sequence fits — paged: the blocks of its
+ *   prompt, the tokens it generated and one more (vLLM's
+ *   scheduler_reserve_full_isl); reserve-ahead: a buddy block for its whole
+ *   reservation — and its first chunk scheduled.  The head blocks the queue
+ *   when it does not fit.
+ * - The step that completes a prefill emits a token; each later step emits
+ *   one.  A token's slot is counted in the step that makes it (vLLM writes
+ *   its KV one step later; counting it now keeps "final length = P + O").
+ * - A request that emitted its last token finishes at the end of the step;
+ *   its slots are freed after the step's slots are classified.
  *
- * So a request of prompt P and output O holds P + g slots in the step it
- * generates its g-th token, and P + O in its last step.  (vLLM writes a
- * token's KV one step after sampling it; counting it in the step it is made
- * shifts every request by one slot and keeps "final length = P + O".)
- *
- * Steps in which nothing runs and nothing waits (gaps between Poisson
- * arrivals) are skipped: they are not recorded, and the clock jumps.
+ * Latency, as vLLM's benchmark: TTFT = end of the step emitting the first
+ * token − arrival; queue = start of the first step scheduling it − arrival;
+ * end-to-end = end of its last step − arrival; TPOT = (end-to-end − TTFT) /
+ * (output − 1), for outputs of two tokens or more; normalized latency =
+ * end-to-end / output tokens (the PagedAttention paper's metric).
  */
 
 typedef enum
@@ -81,37 +89,78 @@ typedef enum
 /* "token_states", "reservation", … as in --json. */
 const char *kvp_slot_class_to_string  (KvpSlotClass klass);
 
+/* The scheduler's limits without a GPU (vLLM's defaults for GPUs below
+ * 70 GiB and A100s). */
+#define KVP_SIM_DEFAULT_BATCHED_TOKENS 2048u
+#define KVP_SIM_DEFAULT_MAX_NUM_SEQS   256u
+
 typedef struct
 {
   guint32 block_size;    /* paged block size B */
   guint32 num_blocks;    /* every scheme gets num_blocks × block_size slots */
   guint32 max_seq_len;   /* the Max scheme's reservation; prompt + output ≤ it */
   guint   schemes;       /* mask of 1 << KvpScheme; 0 means all */
+  guint32 max_num_batched_tokens;       /* tokens a step schedules; 0: 2048 */
+  guint32 max_num_seqs;                 /* requests running at once; 0: 256 */
+  guint32 long_prefill_token_threshold; /* tokens of one prefill chunk; 0: any */
+  KvpStepTime step_time;                /* zeroes: 40 ms a step */
+  guint   n_threads;     /* a summary's schemes run on this many threads at
+                            once; 0: the machine's cores */
+  gboolean summary_only; /* keep the statistics only, no steps or events:
+                            memory stays with the requests in flight, and
+                            there are no steps, events or snapshots to read */
 } KvpSimConfig;
 
-/* One recorded step of one scheme: stored for every step (48 bytes), so a
- * series over the whole run costs nothing to read. */
+/* One recorded step of one scheme: stored for every step (80 bytes), so a
+ * series over the whole run costs nothing to read.  At every step
+ * n_running + n_waiting + n_finished is the number of requests arrived. */
 typedef struct
 {
-  guint32 clock;          /* the iteration number (gaps skipped) */
-  guint32 n_running;      /* batch size, requests finishing this step included */
+  guint32 clock;          /* start_ns in 40 ms units, and at least one more
+                             than the step before's: a common axis for schemes */
+  guint32 n_running;      /* running, requests finishing this step included */
   guint32 n_waiting;      /* arrived, not running */
-  guint32 n_finished;     /* finished up to and including this step */
+  guint32 n_finished;     /* finished in the steps before this one */
   guint32 n_preemptions;  /* preemptions up to and including this step */
   guint32 first_event;    /* this step's events: [first_event, next step's) */
+  guint32 n_scheduled;    /* requests that computed tokens in this step */
+  guint32 n_tokens;       /* tokens computed (the budget spent) */
+  guint64 start_ns;       /* from the start of the run */
+  guint64 end_ns;
   guint64 slots[KVP_N_SLOT_CLASSES]; /* sums to the pool's slots */
 } KvpSimStep;
 
+/* The latencies of --simulate, in the order --json gives them. */
+typedef enum
+{
+  KVP_LATENCY_TTFT,        /* ms */
+  KVP_LATENCY_TPOT,        /* ms, requests of two output tokens or more */
+  KVP_LATENCY_E2E,         /* ms */
+  KVP_LATENCY_QUEUE,       /* ms */
+  KVP_LATENCY_NORMALIZED,  /* s per output token */
+  KVP_N_LATENCIES
+} KvpLatency;
+
+/* "ttft_ms", … "normalized_latency_s_per_token". */
+const char *kvp_latency_to_string     (KvpLatency   latency);
+
 typedef struct
 {
-  double  percent[KVP_N_SLOT_CLASSES]; /* mean over recorded steps; sum 100 */
-  double  mean_batch_size;
+  double  percent[KVP_N_SLOT_CLASSES]; /* mean over steps; sum 100 */
+  double  mean_batch_size;     /* mean n_running */
   guint32 max_batch_size;
   guint32 finished_requests;
-  guint32 steps;               /* recorded steps (something runs in each) */
-  guint32 preemptions;
+  guint64 steps;               /* steps run (something runs in each) */
+  guint64 preemptions;
+  guint64 recomputed_tokens;   /* tokens whose KV a preemption dropped, so
+                                  prefilled again */
+  guint64 output_tokens;
   double  mean_wait_steps;     /* steps a request spends waiting, all its waits */
   double  tokens_per_step;     /* output tokens generated / steps */
+  double  duration_s;          /* end of the last step */
+  double  request_throughput;  /* requests / duration_s */
+  double  output_token_throughput; /* output tokens / duration_s */
+  KvpLatencySummary latency[KVP_N_LATENCIES];
 } KvpSimStats;
 
 /* Compact record of what changed; the snapshot replays them. */
@@ -182,19 +231,39 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpSimSnapshot, kvp_sim_snapshot_free)
 
 typedef struct _KvpSimulation KvpSimulation;
 
-/* The longest run recorded, per scheme: 16,777,216 steps (1 GiB of steps).
- * Ten thousand ShareGPT requests take 480,000 steps with Max reservations. */
+/* The longest run recorded, per scheme: 16,777,216 steps (1.25 GiB of
+ * steps).  A summary_only run has no limit. */
 #define KVP_SIMULATION_MAX_STEPS (16u * 1024u * 1024u)
 
+/* Called for every step of a scheme, in order, the schemes one after the
+ * other (paged, max, pow2, oracle): how --csv streams. */
+typedef void (*KvpSimStepFunc) (KvpScheme         scheme,
+                                guint64           index,
+                                const KvpSimStep *step,
+                                gpointer          user_data);
+
 /* Runs every scheme in config->schemes to the end.  Read-only afterwards and
- * safe to read from several threads.  Fails (KVP_ERROR_INVALID) before
- * running when a request can never fit a scheme's empty pool, naming the
- * request, the scheme and the slots it needs, and when a scheme would run
- * longer than KVP_SIMULATION_MAX_STEPS.  Cost: O(running requests) per
- * step and scheme, never O(slots); memory: one KvpSimStep per step and one
- * KvpSimEvent per arrival, admission, block, preemption and finish. */
+ * safe to read from several threads.  Fails (KVP_ERROR_INVALID) before any
+ * scheme runs when a request can never fit a scheme's empty pool, naming
+ * the request, the scheme and the slots it needs, and, when steps are
+ * recorded, when a scheme would surely run longer than
+ * KVP_SIMULATION_MAX_STEPS.  cancellable is checked every few thousand
+ * steps (G_IO_ERROR_CANCELLED).  Cost: O(running requests) per step and
+ * scheme, never O(slots); memory: the requests and the pool, and unless
+ * summary_only one KvpSimStep per step and one KvpSimEvent per arrival,
+ * admission, block, preemption and finish.  A summary_only run runs its
+ * schemes on the machine's cores at once. */
 KvpSimulation  *kvp_simulation_new          (KvpWorkload         *workload,
                                              const KvpSimConfig  *config,
+                                             GCancellable        *cancellable,
+                                             GError             **error);
+/* The same, with step_func called for every step (the schemes then run one
+ * after the other). */
+KvpSimulation  *kvp_simulation_new_full     (KvpWorkload         *workload,
+                                             const KvpSimConfig  *config,
+                                             KvpSimStepFunc       step_func,
+                                             gpointer             user_data,
+                                             GCancellable        *cancellable,
                                              GError             **error);
 KvpSimulation  *kvp_simulation_ref          (KvpSimulation       *self);
 void            kvp_simulation_unref        (KvpSimulation       *self);
@@ -235,15 +304,31 @@ KvpSimSnapshot *kvp_simulation_get_snapshot (KvpSimulation       *self,
 /* {"workload": {…}, "schemes": {"paged": {…}, …}} as --simulate --json. */
 JsonNode       *kvp_simulation_to_json      (KvpSimulation       *self);
 /* One row per recorded step and scheme:
- * scheme,step,clock,running,waiting,finished,preemptions,<the five classes> */
+ * scheme,step,clock,start_s,end_s,running,waiting,finished,preemptions,
+ * <the five classes> */
 char           *kvp_simulation_to_csv       (KvpSimulation       *self);
 
 /* The short table --simulate prints for people: header cells, then one row
  * per scheme, n_columns cells a row (the first column names the scheme). */
 GPtrArray      *kvp_simulation_get_table    (KvpSimulation       *self,
                                              guint               *n_columns);
+/* The latency table: a header row (METRIC, then the schemes), then one row
+ * per figure, named as vLLM's benchmark names them ("Mean TTFT (ms)", …). */
+GPtrArray      *kvp_simulation_get_metrics_table (KvpSimulation  *self,
+                                                  guint          *n_columns);
+/* A scheme's summary as --json gives it, one object. */
+void            kvp_sim_stats_add_json      (const KvpSimStats   *stats,
+                                             JsonBuilder         *builder);
+/* CSV, one row per step: the header, and one step's row. */
+void            kvp_sim_csv_append_header   (GString             *csv);
+void            kvp_sim_csv_append_step     (GString             *csv,
+                                             KvpScheme            scheme,
+                                             guint64              index,
+                                             const KvpSimStep    *step);
 /* One line each on the workload and the pool, for above the table. */
 char           *kvp_simulation_describe     (KvpSimulation       *self);
+/* One line on the scheduler's limits and the step time. */
+char           *kvp_simulation_describe_scheduler (KvpSimulation *self);
 /* Only the first of those lines, for when the pool is described elsewhere. */
 char           *kvp_simulation_describe_workload (KvpSimulation  *self);
 /* kvp_simulation_to_csv () into path, atomically: a temporary file beside

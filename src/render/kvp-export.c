@@ -18,6 +18,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
+#include "kvp-capacity-paint.h"
 #include "kvp-error.h"
 #include "kvp-export.h"
 #include "kvp-file-writer.h"
@@ -438,6 +439,43 @@ kvp_export_write_serving (KvpServingSteps *steps,
 
   return kvp_serving_steps_check_step (steps, step, error) &&
          write_picture (paint_serving, &picture, _("Serving: the paged pool and a reserve-ahead cache"),
+                        path, width, height, scale, error);
+}
+
+typedef struct
+{
+  KvpSweep       *sweep;
+  const KvpTheme *theme;
+} CapacityPicture;
+
+static void
+paint_capacity (cairo_t *cr,
+                int      width,
+                int      height,
+                gpointer data)
+{
+  CapacityPicture *picture = data;
+
+  kvp_capacity_paint (cr, picture->sweep, picture->theme, width, height);
+}
+
+gboolean
+kvp_export_write_capacity (KvpSweep       *sweep,
+                           const KvpTheme *theme,
+                           const char     *path,
+                           int             width,
+                           int             height,
+                           double          scale,
+                           GError        **error)
+{
+  CapacityPicture picture = { sweep, theme };
+
+  g_return_val_if_fail (sweep != NULL, FALSE);
+  g_return_val_if_fail (theme != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return write_picture (paint_capacity, &picture, _("Capacity: normalized latency against request rate"),
                         path, width, height, scale, error);
 }
 

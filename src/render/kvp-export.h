@@ -8,6 +8,7 @@
 
 #include "kvp-comparison.h"
 #include "kvp-serving-steps.h"
+#include "kvp-sweep.h"
 #include "kvp-theme.h"
 
 G_BEGIN_DECLS
@@ -62,6 +63,14 @@ gboolean kvp_export_write            (KvpComparison   *cmp,
                                       GError         **error);
 /* The serving view at step of steps, settled, as kvp_export_write draws the
  * sequence view; KVP_ERROR_INVALID also for a step past the end. */
+/* The capacity picture of a sweep (the paper's Figure 12), as above. */
+gboolean kvp_export_write_capacity   (KvpSweep        *sweep,
+                                      const KvpTheme  *theme,
+                                      const char      *path,
+                                      int              width,
+                                      int              height,
+                                      double           scale,
+                                      GError         **error);
 gboolean kvp_export_write_serving    (KvpServingSteps *steps,
                                       guint            step,
                                       const KvpTheme  *theme,

@@ -88,7 +88,7 @@ simulate_thread_cb (GTask        *task,
 
   job->options.source = job->source;
   workload = kvp_workload_new (&job->options, &error);
-  sim = workload != NULL ? kvp_simulation_new (workload, &job->config, &error) : NULL;
+  sim = workload != NULL ? kvp_simulation_new (workload, &job->config, cancellable, &error) : NULL;
   if (sim == NULL)
     g_task_return_error (task, error);
   else
