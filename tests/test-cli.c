@@ -980,6 +980,10 @@ static const struct
   { { "--simulate", "--request-rate", "0x10" },     { "--request-rate “0x10” is not valid" } },
   { { "--simulate", "--request-rate", " 1" },       { "--request-rate “ 1” is not valid" } },
   { { "--simulate", "--request-rate", "+1" },       { "--request-rate “+1” is not valid" } },
+  { { "--simulate", "--request-rate", "1,0x10" },   { "--request-rate “1,0x10” is not a valid sweep" } },
+  { { "--simulate", "--step-time", " 1" },          { "--step-time “ 1” is not valid" } },
+  { { "--simulate", "--step-time", "0x1" },         { "--step-time “0x1” is not valid" } },
+  { { "--simulate", "--request-rate", "1,2", "--max-normalized-latency", "0x1" }, { "--max-normalized-latency “0x1” is not valid" } },
   { { "--simulate", "--workload", "fixed:4,4", "--requests", "3", "--csv", "" }, { "give a file name" } },
 };
 

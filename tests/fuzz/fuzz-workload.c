@@ -50,13 +50,16 @@ simulate (const KvpRequest *requests,
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpWorkload) workload = NULL;
   g_autoptr(KvpSimulation) sim = NULL;
-  KvpSimConfig config = { 16, 64, MAX_LEN, KVP_SCHEME_MASK_ALL };
+  /* One thread: libFuzzer runs the input in this one. */
+  KvpSimConfig config = {
+    .block_size = 16, .num_blocks = 64, .max_seq_len = MAX_LEN, .schemes = KVP_SCHEME_MASK_ALL, .n_threads = 1,
+  };
 
   workload = kvp_workload_new_from_requests (requests, n, MAX_LEN, &error);
   if (workload == NULL)
     fuzz_fail ("the requests of a workload read from a file were refused");
 
-  sim = kvp_simulation_new (workload, &config, &error);
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
   if (sim == NULL)
     {
       /* A request too long for the small pool: refused, cleanly. */
