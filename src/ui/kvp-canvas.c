@@ -16,6 +16,7 @@
 
 #include "kvp-canvas.h"
 #include "kvp-paint.h"
+#include "kvp-refusal-paint.h"
 #include "kvp-theme.h"
 
 #define MIN_WIDTH  360
@@ -49,6 +50,7 @@ struct _KvpCanvas
 
   char          *description;
   gint64         last_build_time;
+  char          *refusal;     /* why there is no pool: drawn instead of it */
 };
 
 /* Grids that take longer than this many cells plus held blocks to draw are
@@ -82,10 +84,12 @@ update_description (KvpCanvas *self)
 {
   g_autofree char *description = NULL;
 
-  if (self->scene == NULL)
+  if (self->refusal != NULL)
+    description = kvp_refusal_describe (_("vLLM would not start."), self->refusal);
+  else if (self->scene == NULL)
     return;
-
-  description = kvp_scene_dup_description (self->scene);
+  else
+    description = kvp_scene_dup_description (self->scene);
   if (g_strcmp0 (description, self->description) == 0)
     return;
 
@@ -356,6 +360,7 @@ kvp_canvas_finalize (GObject *object)
   KvpCanvas *self = KVP_CANVAS (object);
 
   g_free (self->description);
+  g_free (self->refusal);
 
   G_OBJECT_CLASS (kvp_canvas_parent_class)->finalize (object);
 }
@@ -496,7 +501,7 @@ kvp_canvas_snapshot (GtkWidget   *widget,
     return;
 
   ensure_scene (self);
-  if (self->scene == NULL)
+  if (self->scene == NULL && self->refusal == NULL)
     return;
 
   /* Two images taking turns: GTK keeps the last frame's node, and painting
@@ -514,8 +519,13 @@ kvp_canvas_snapshot (GtkWidget   *widget,
     }
 
   cr = cairo_create (*frame);
-  kvp_paint_scene (cr, self->scene, self->settled ? kvp_scene_get_duration (self->scene) : self->t);
-  paint_focus (self, cr);
+  if (self->refusal != NULL)
+    kvp_refusal_paint (cr, kvp_canvas_get_theme (self), width, height, _("vLLM would not start"), self->refusal);
+  else
+    {
+      kvp_paint_scene (cr, self->scene, self->settled ? kvp_scene_get_duration (self->scene) : self->t);
+      paint_focus (self, cr);
+    }
   cairo_destroy (cr);
 
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
@@ -560,7 +570,7 @@ kvp_canvas_query_tooltip (GtkWidget  *widget,
   cairo_rectangle_t rect;
   guint32 cell;
 
-  if (self->scene == NULL)
+  if (self->scene == NULL || self->refusal != NULL)
     return FALSE;
 
   /* Any cell, of one block or of thousands, under the pointer or the
@@ -938,4 +948,27 @@ kvp_canvas_get_focus_cell (KvpCanvas *self)
   g_return_val_if_fail (KVP_IS_CANVAS (self), 0);
 
   return self->focus_cell;
+}
+
+/* Why vLLM would not start, drawn instead of the pool; NULL: the pool. */
+void
+kvp_canvas_set_refusal (KvpCanvas  *self,
+                        const char *refusal)
+{
+  g_return_if_fail (KVP_IS_CANVAS (self));
+
+  if (g_strcmp0 (self->refusal, refusal) == 0)
+    return;
+  g_free (self->refusal);
+  self->refusal = g_strdup (refusal);
+  update_description (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const char *
+kvp_canvas_get_refusal (KvpCanvas *self)
+{
+  g_return_val_if_fail (KVP_IS_CANVAS (self), NULL);
+
+  return self->refusal;
 }

@@ -34,6 +34,12 @@ GdkTexture     *kvp_canvas_render_texture    (KvpCanvas     *self);
 /* The grid cell the keyboard is on (arrows, Page Up/Down, Home/End). */
 guint32         kvp_canvas_get_focus_cell    (KvpCanvas     *self);
 
+/* Why vLLM would not start, drawn (and described) instead of the pool;
+ * NULL shows the pool again. */
+void            kvp_canvas_set_refusal       (KvpCanvas     *self,
+                                              const char    *refusal);
+const char     *kvp_canvas_get_refusal       (KvpCanvas     *self);
+
 /* Time the last scene took to build, in microseconds (for measurements). */
 gint64          kvp_canvas_get_last_build_time (KvpCanvas   *self);
 

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "kvp-serving-canvas.h"
+#include "kvp-refusal-paint.h"
 #include "kvp-serving-paint.h"
 
 struct _KvpServingCanvas
@@ -35,6 +36,8 @@ struct _KvpServingCanvas
   char            *description;
   cairo_surface_t *frames[2];    /* painted in turn: GTK keeps the last one */
   guint            back;
+  char            *refusal_title; /* no run: why, drawn instead of it */
+  char            *refusal;
 };
 
 G_DEFINE_FINAL_TYPE (KvpServingCanvas, kvp_serving_canvas, GTK_TYPE_WIDGET)
@@ -63,11 +66,13 @@ update_description (KvpServingCanvas *self)
 {
   g_autofree char *description = NULL;
 
-  if (self->scene == NULL)
+  if (self->refusal_title != NULL)
+    description = kvp_refusal_describe (self->refusal_title, self->refusal);
+  else if (self->scene == NULL)
     return;
-
-  description = kvp_serving_scene_dup_description (self->scene);
-  if (self->selected != KVP_SERVING_NO_REQUEST)
+  else
+    description = kvp_serving_scene_dup_description (self->scene);
+  if (self->refusal_title == NULL && self->selected != KVP_SERVING_NO_REQUEST)
     {
       g_autofree char *request = kvp_serving_scene_dup_request_text (self->scene, self->selected);
 
@@ -239,6 +244,10 @@ key_pressed_cb (GtkEventControllerKey *controller,
         return FALSE;
       kvp_serving_canvas_select (self, KVP_SERVING_NO_REQUEST);
       return TRUE;
+    case GDK_KEY_space:
+    case GDK_KEY_KP_Space:
+      /* Before the window's Space, which would "activate" the picture. */
+      return gtk_widget_activate_action (GTK_WIDGET (self), "win.toggle-play", NULL);
     default:
       return FALSE;
     }
@@ -327,7 +336,7 @@ kvp_serving_canvas_snapshot (GtkWidget   *widget,
     return;
 
   ensure_scene (self);
-  if (self->scene == NULL)
+  if (self->scene == NULL && self->refusal_title == NULL)
     return;
 
   self->back ^= 1;
@@ -341,18 +350,24 @@ kvp_serving_canvas_snapshot (GtkWidget   *widget,
     }
 
   cr = cairo_create (*frame);
-  kvp_serving_paint (cr, self->scene, self->tick_id != 0 ? self->t : kvp_serving_scene_get_duration (self->scene),
-                     self->selected);
-  if (gtk_widget_has_visible_focus (widget) && self->selected == KVP_SERVING_NO_REQUEST)
+  if (self->refusal_title != NULL)
+    kvp_refusal_paint (cr, kvp_theme_get (self->dark ? KVP_THEME_DARK : KVP_THEME_LIGHT), width, height,
+                       self->refusal_title, self->refusal);
+  else
     {
-      cairo_rectangle_t grid;
-      const KvpTheme *theme = kvp_serving_scene_get_theme (self->scene);
+      kvp_serving_paint (cr, self->scene, self->tick_id != 0 ? self->t : kvp_serving_scene_get_duration (self->scene),
+                         self->selected);
+      if (gtk_widget_has_visible_focus (widget) && self->selected == KVP_SERVING_NO_REQUEST)
+        {
+          cairo_rectangle_t grid;
+          const KvpTheme *theme = kvp_serving_scene_get_theme (self->scene);
 
-      kvp_serving_scene_get_grid_bounds (self->scene, KVP_SERVING_PANEL_PAGED, &grid);
-      cairo_rectangle (cr, grid.x - 3.5, grid.y - 3.5, grid.width + 7, grid.height + 7);
-      cairo_set_source_rgba (cr, theme->text.red, theme->text.green, theme->text.blue, 1.0);
-      cairo_set_line_width (cr, 2.0);
-      cairo_stroke (cr);
+          kvp_serving_scene_get_grid_bounds (self->scene, KVP_SERVING_PANEL_PAGED, &grid);
+          cairo_rectangle (cr, grid.x - 3.5, grid.y - 3.5, grid.width + 7, grid.height + 7);
+          cairo_set_source_rgba (cr, theme->text.red, theme->text.green, theme->text.blue, 1.0);
+          cairo_set_line_width (cr, 2.0);
+          cairo_stroke (cr);
+        }
     }
   cairo_destroy (cr);
 
@@ -386,6 +401,8 @@ kvp_serving_canvas_finalize (GObject *object)
   KvpServingCanvas *self = KVP_SERVING_CANVAS (object);
 
   g_free (self->description);
+  g_free (self->refusal_title);
+  g_free (self->refusal);
 
   G_OBJECT_CLASS (kvp_serving_canvas_parent_class)->finalize (object);
 }
@@ -659,4 +676,23 @@ kvp_serving_canvas_render_texture (KvpServingCanvas *self)
                                       (GDestroyNotify) cairo_surface_destroy, surface);
 
   return gdk_memory_texture_new (width * scale, height * scale, GDK_MEMORY_DEFAULT, bytes, stride);
+}
+
+/* No run to show: @title and @reason drawn (and described) instead; NULL
+ * shows the run again. */
+void
+kvp_serving_canvas_set_refusal (KvpServingCanvas *self,
+                                const char       *title,
+                                const char       *reason)
+{
+  g_return_if_fail (KVP_IS_SERVING_CANVAS (self));
+
+  if (g_strcmp0 (self->refusal_title, title) == 0 && g_strcmp0 (self->refusal, reason) == 0)
+    return;
+  g_free (self->refusal_title);
+  g_free (self->refusal);
+  self->refusal_title = g_strdup (title);
+  self->refusal = title != NULL ? g_strdup (reason) : NULL;
+  update_description (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }

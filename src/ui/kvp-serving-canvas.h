@@ -40,6 +40,10 @@ guint32          kvp_serving_canvas_get_selected (KvpServingCanvas *self);
 KvpServingScene *kvp_serving_canvas_get_scene    (KvpServingCanvas *self);
 /* The sentence the accessible description holds. */
 const char      *kvp_serving_canvas_get_description (KvpServingCanvas *self);
+/* No run: @title over @reason drawn instead of it; NULL shows the run. */
+void             kvp_serving_canvas_set_refusal  (KvpServingCanvas *self,
+                                                  const char       *title,
+                                                  const char       *reason);
 
 /* The settled picture of the step shown, for Copy Image; NULL before the
  * first run. */
