@@ -12,6 +12,7 @@
 
 #include "kvp-deploy-state.h"
 #include "kvp-error.h"
+#include "kvp-sim-command.h"
 
 struct _KvpDeployState
 {
@@ -620,6 +621,7 @@ kvp_deploy_state_get_sim_config (KvpDeployState  *self,
                                  GError         **error)
 {
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(GVariantDict) options = NULL;
   KvpParams params;
 
   g_return_val_if_fail (KVP_IS_DEPLOY_STATE (self), FALSE);
@@ -631,7 +633,11 @@ kvp_deploy_state_get_sim_config (KvpDeployState  *self,
       return FALSE;
     }
   kvp_state_get_params (self->state, &params);
-  if (!kvp_deploy_get_sim_config (&self->deploy, &params, out_config, &local_error))
+  /* The command line's own function with no scheduler or time options: the
+   * window's run is --simulate's for the same choices, the roofline's step
+   * time with a GPU included. */
+  options = g_variant_dict_new (NULL);
+  if (!kvp_sim_command_get_config (options, &self->deploy, &params, out_config, &local_error))
     {
       g_autofree char *message = kvp_deploy_state_name_controls (local_error->message);
 

@@ -67,7 +67,8 @@ const char      *kvp_deploy_state_get_log        (KvpDeployState  *self);
 const KvpDeploy *kvp_deploy_state_get_deploy     (KvpDeployState  *self);
 
 /* The pool the serving view simulates, as --simulate does for the same
- * choices (kvp_deploy_get_sim_config ()); FALSE with the reason, in the
+ * choices (kvp_sim_command_get_config () with no options: the roofline's
+ * step time with a GPU); FALSE with the reason, in the
  * window's words, when there is none. */
 gboolean         kvp_deploy_state_get_sim_config (KvpDeployState  *self,
                                                   KvpSimConfig    *out_config,
