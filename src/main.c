@@ -147,11 +147,14 @@ lookup_param (GVariantDict  *options,
 }
 
 /* Reads the options into params and deploy (the model of --config and the
- * GPU choices; params->model may point into it), sized as vLLM would. */
+ * GPU choices; params->model may point into it), sized as vLLM would.  Good
+ * values vLLM would not start with are not a mistake in them: TRUE, with
+ * why in out_refusal (the window shows it as its state). */
 static gboolean
 parse_params (GVariantDict  *options,
               KvpParams     *params,
               KvpDeploy     *deploy,
+              GError       **out_refusal,
               GError       **error)
 {
   const char *text;
@@ -188,8 +191,24 @@ parse_params (GVariantDict  *options,
   if (!g_variant_dict_contains (options, "seq-len"))
     params->seq_len = MIN (params->seq_len, params->max_seq_len);
 
-  return kvp_params_validate_options (params, error) && kvp_deploy_apply (deploy, params, error) &&
-         kvp_params_validate (params, error);
+  if (!kvp_params_validate_options (params, error))
+    return FALSE;
+  kvp_deploy_apply (deploy, params, out_refusal);
+  return kvp_params_validate (params, error);
+}
+
+/* No action asked for: the window opens. */
+static gboolean
+opens_window (GVariantDict *options)
+{
+  static const char *actions[] = {
+    "version", "list-models", "list-gpus", "json", "export", "from-log", "simulate", "vllm-log",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    if (g_variant_dict_contains (options, actions[i]))
+      return FALSE;
+  return TRUE;
 }
 
 static int
@@ -806,6 +825,7 @@ handle_local_options_cb (GApplication *app,
                          gboolean     *options_handled)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GError) refusal = NULL;
   g_auto(KvpDeploy) deploy = { 0 };
   const char *export_path = NULL;
   const char *log_path = NULL;
@@ -818,9 +838,15 @@ handle_local_options_cb (GApplication *app,
     return KVP_EXIT_USAGE;
 
   /* Values are checked even when they go unused, so a typo is never ignored. */
-  if (!parse_params (options, &params, &deploy, &error))
+  if (!parse_params (options, &params, &deploy, &refusal, &error))
     {
       kvp_cli_printerr (error->message);
+      return KVP_EXIT_USAGE;
+    }
+  /* The window opens with the refusal shown; what prints figures has none. */
+  if (refusal != NULL && !opens_window (options))
+    {
+      kvp_cli_printerr (refusal->message);
       return KVP_EXIT_USAGE;
     }
 

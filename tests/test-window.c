@@ -1517,6 +1517,8 @@ test_refusal_shown (void)
   g_autofree char *dir = g_dir_make_tmp ("kvpage-XXXXXX", NULL);
   g_autofree char *png = g_build_filename (dir, "refused.png", NULL);
   g_autoptr(GError) error = NULL;
+  g_autofree char *count = NULL;
+  KvpCountRow *blocks_row;
   gint64 end;
 
   kvp_deploy_state_set_gpu (deploy, "h100-80gb");
@@ -1526,6 +1528,11 @@ test_refusal_shown (void)
   g_assert_nonnull (strstr (kvp_canvas_get_refusal (canvas), "raise GPU memory utilization"));
   g_assert_true (g_str_has_prefix (kvp_canvas_get_description (canvas), "vLLM would not start."));
   g_assert_null (strstr (kvp_canvas_get_description (canvas), "blocks"));
+  /* The Block count row says there is no pool, not the last pool's count. */
+  blocks_row = row (window, "num_blocks_row");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (kvp_count_row_get_spin_button (blocks_row))), ==, "—");
+  g_assert_nonnull (strstr (kvp_count_row_get_message (blocks_row), "No pool"));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (kvp_count_row_get_scale (blocks_row))));
   /* The side panel says the same. */
   g_assert_true (gtk_widget_get_visible (group_child (kvp_window_get_gpu_group (window), "error_label")));
   g_assert_false (kvp_window_export (window, png, &error));
@@ -1534,6 +1541,10 @@ test_refusal_shown (void)
 
   kvp_deploy_state_set_utilization (deploy, 0.92);
   g_assert_null (kvp_canvas_get_refusal (canvas));
+  g_assert_null (kvp_count_row_get_message (blocks_row));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (kvp_count_row_get_scale (blocks_row))));
+  count = kvp_format_count (kvp_state_get_value (state, KVP_PARAM_NUM_BLOCKS));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (kvp_count_row_get_spin_button (blocks_row))), ==, count);
   /* The pool's description comes back with its scene. */
   g_assert_true (kvp_test_iterate_until (describes_pool, canvas));
 
