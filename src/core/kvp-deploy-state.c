@@ -170,7 +170,7 @@ follow_model (KvpDeployState *self)
   if (shown != self->per_gpu && shown != self->base)
     {
       self->base = shown;
-      g_clear_pointer (&self->per_gpu, kvp_model_free);
+      g_clear_pointer (&self->per_gpu, kvp_model_unref);
       if (self->config != NULL && &self->config->model != shown)
         g_clear_pointer (&self->config, kvp_model_config_unref);
     }
@@ -179,7 +179,7 @@ follow_model (KvpDeployState *self)
     {
       if (shown != self->base)
         show_model (self, self->base);
-      g_clear_pointer (&self->per_gpu, kvp_model_free);
+      g_clear_pointer (&self->per_gpu, kvp_model_unref);
       return;
     }
   if (self->per_gpu != NULL && self->per_gpu_tp == tp && shown == self->per_gpu)
@@ -192,8 +192,8 @@ follow_model (KvpDeployState *self)
     g_autoptr(KvpModel) old = g_steal_pointer (&self->per_gpu);
     KvpModel share;
 
-    /* The state lets go of the old share before it is freed; comparisons
-     * and workers hold copies of their own. */
+    /* The state lets go of the old share before we do; it, its workers
+     * and its comparisons hold references of their own. */
     kvp_model_for_tensor_parallel (self->base, tp, &share);
     self->per_gpu = kvp_model_copy (&share);
     self->per_gpu_tp = tp;
@@ -319,7 +319,7 @@ kvp_deploy_state_finalize (GObject *object)
   KvpDeployState *self = KVP_DEPLOY_STATE (object);
 
   kvp_deploy_clear (&self->deploy);
-  g_clear_pointer (&self->per_gpu, kvp_model_free);
+  g_clear_pointer (&self->per_gpu, kvp_model_unref);
   g_free (self->gpu);
   g_free (self->refusal);
   g_free (self->log);
