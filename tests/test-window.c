@@ -13,6 +13,7 @@
 
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
+#include <json-glib/json-glib.h>
 
 #include "kvp-application.h"
 #include "kvp-count-row.h"
@@ -1562,6 +1563,79 @@ test_refusal_shown (void)
   g_rmdir (dir);
 }
 
+/* The window's figures as --json gives them: its state's comparison and
+ * its sizing. */
+static char *
+window_json (KvpWindow *window)
+{
+  g_autoptr(JsonNode) root = kvp_comparison_to_json (kvp_state_flush (kvp_window_get_state (window)));
+  const KvpDeploy *deploy = kvp_deploy_state_get_deploy (kvp_window_get_deploy_state (window));
+
+  g_assert_nonnull (deploy);
+  kvp_deploy_add_json (deploy, json_node_get_object (root));
+  return json_to_string (root, TRUE);
+}
+
+/* For the same settings the window's state and kvpage --json give the same
+ * figures, every one of them: a dense model, a hybrid one (gpt-oss-20b, whose
+ * window said 161 where --json said 322), and tensor-parallel shares. */
+static void
+test_same_as_json (void)
+{
+  static const struct
+  {
+    const char *config;
+    const char *gpu;
+    const char *tp;
+    const char *max_len;
+    const char *seq_len;
+  } cases[] = {
+    { "llama-3.1-8b.json", "l4", "1", "8192", "1000" },
+    { "gpt-oss-20b.json", "h100-80gb", "1", "8192", "8192" },
+    { "gemma-3-27b-it.json", "h100-80gb", "2", "4096", "2000" },
+    { "qwen3-32b.json", "a100-80gb", "2", "16384", "5000" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      KvpWindow *window = show_window ();
+      KvpState *state = kvp_window_get_state (window);
+      KvpDeployState *deploy = kvp_window_get_deploy_state (window);
+      g_autofree char *path = g_test_build_filename (G_TEST_DIST, "configs", cases[i].config, NULL);
+      g_autoptr(KvpModelConfig) config = kvp_model_config_new_from_file (path, NULL);
+      const char *argv[] = { g_getenv ("KVPAGE"), "--config", path, "--gpu", cases[i].gpu,
+                             "--tensor-parallel-size", cases[i].tp, "--max-model-len", cases[i].max_len,
+                             "--seq-len", cases[i].seq_len, "--block-size", "16", "--json", NULL };
+      g_autofree char *out = NULL;
+      g_autofree char *cli = NULL;
+      g_autofree char *shown = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) parsed = NULL;
+      int status = -1;
+
+      g_assert_nonnull (config);
+      kvp_window_add_config (window, config);
+      kvp_state_set_value (state, KVP_PARAM_BLOCK_SIZE, 16);
+      kvp_state_set_value (state, KVP_PARAM_MAX_SEQ_LEN, g_ascii_strtoull (cases[i].max_len, NULL, 10));
+      kvp_state_set_value (state, KVP_PARAM_SEQ_LEN, g_ascii_strtoull (cases[i].seq_len, NULL, 10));
+      kvp_deploy_state_set_tensor_parallel_size (deploy, (guint) g_ascii_strtoull (cases[i].tp, NULL, 10));
+      kvp_deploy_state_set_gpu (deploy, cases[i].gpu);
+      g_assert_null (kvp_deploy_state_get_refusal (deploy));
+      shown = window_json (window);
+
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                                   &status, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_spawn_check_wait_status (status, NULL));
+      parsed = json_from_string (out, &error);
+      g_assert_no_error (error);
+      cli = json_to_string (parsed, TRUE);
+      g_assert_cmpstr (shown, ==, cli);
+
+      close_window (window);
+    }
+}
+
 /* A shipped config that names a preset's model takes the preset's row, as
  * in --list-models, and choosing it keeps the figures the two share.  The
  * list showed both rows, "Llama 3.1 70B" and "meta-llama/Llama-3.1-70B". */
@@ -1828,6 +1902,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/gpu-group", test_gpu_group);
   g_test_add_func ("/ui/window/settings-gpu", test_settings_gpu);
   g_test_add_func ("/ui/window/refusal-shown", test_refusal_shown);
+  g_test_add_func ("/ui/window/same-as-json", test_same_as_json);
   g_test_add_func ("/ui/window/open-config", test_open_config);
   g_test_add_func ("/ui/window/model-list-replaces", test_model_list_replaces);
   g_test_add_func ("/ui/window/launch-gpu", test_launch_gpu);

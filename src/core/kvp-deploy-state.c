@@ -31,6 +31,12 @@ struct _KvpDeployState
   guint64         kv_cache_memory;
   guint64         weights_memory;
   guint64         activation_memory;
+  /* The engine's options the window has no control for: the command line's
+   * (kvp_deploy_state_set_command_line ()), else vLLM's defaults. */
+  guint64         max_num_batched_tokens;
+  guint           concurrent_batches;
+  gboolean        backend_block_size;
+  gboolean        allow_long_max_model_len;
 
   KvpDeploy       deploy;     /* the last sizing, valid when has_deploy */
   gboolean        has_deploy;
@@ -220,6 +226,10 @@ fill_deploy (KvpDeployState *self,
       deploy->has_activation = TRUE;
     }
   deploy->tensor_parallel_size = MAX (self->tensor_parallel_size, 1);
+  deploy->max_num_batched_tokens = self->max_num_batched_tokens;
+  deploy->concurrent_batches = self->concurrent_batches;
+  deploy->backend_block_size = self->backend_block_size;
+  deploy->allow_long_max_model_len = self->allow_long_max_model_len;
 }
 
 /* Everything follows from the choices and the state's values. */
@@ -247,11 +257,17 @@ update (KvpDeployState *self)
     refusal = kvp_deploy_state_name_controls (error->message);
   else if (deploy.sizing != NULL)
     {
+      /* The attention backend's block size, when the command line left it
+       * to vLLM. */
+      if (deploy.backend_block_size)
+        kvp_state_set_value (self->state, KVP_PARAM_BLOCK_SIZE, params.block_size);
       kvp_state_set_value (self->state, KVP_PARAM_NUM_BLOCKS, params.num_blocks);
       lines = kvp_vllm_sizing_get_log_lines (deploy.sizing);
       log = g_strjoinv ("\n", lines);
     }
 
+  /* A hybrid model's groups are the sizing's: every figure in vLLM's terms. */
+  kvp_state_set_layout (self->state, refusal == NULL ? params.layout : NULL);
   kvp_deploy_clear (&self->deploy);
   self->has_deploy = refusal == NULL;
   if (self->has_deploy)
@@ -645,6 +661,21 @@ kvp_deploy_state_get_sim_config (KvpDeployState  *self,
       return FALSE;
     }
   return TRUE;
+}
+
+void
+kvp_deploy_state_set_command_line (KvpDeployState  *self,
+                                   const KvpDeploy *deploy)
+{
+  g_return_if_fail (KVP_IS_DEPLOY_STATE (self));
+  g_return_if_fail (deploy != NULL);
+
+  self->max_num_batched_tokens = deploy->max_num_batched_tokens;
+  self->concurrent_batches = deploy->concurrent_batches;
+  self->backend_block_size = deploy->backend_block_size;
+  self->allow_long_max_model_len = deploy->allow_long_max_model_len;
+  kvp_deploy_state_set_choices (self, deploy);
+  update (self);
 }
 
 void

@@ -82,4 +82,11 @@ char            *kvp_deploy_state_name_controls  (const char      *message);
 void             kvp_deploy_state_set_choices    (KvpDeployState  *self,
                                                   const KvpDeploy *deploy);
 
+/* The same, and the engine's options the window has no control for
+ * (--max-num-batched-tokens, --no-async-scheduling, --block-size left to
+ * vLLM's backend, --allow-long-max-model-len): the state the command line
+ * builds, sized at once. */
+void             kvp_deploy_state_set_command_line (KvpDeployState  *self,
+                                                    const KvpDeploy *deploy);
+
 G_END_DECLS

@@ -452,6 +452,18 @@ kvp_state_choose_model (KvpState       *self,
   update_shown (self);
 }
 
+void
+kvp_state_set_layout (KvpState            *self,
+                      const KvpPoolLayout *layout)
+{
+  g_return_if_fail (KVP_IS_STATE (self));
+
+  if (layout == self->asked.layout)
+    return;
+  self->asked.layout = layout;
+  update_shown (self);
+}
+
 KvpDtype
 kvp_state_get_dtype (KvpState *self)
 {
