@@ -20,6 +20,7 @@
 #include "kvp-deploy.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
+#include "kvp-log-dialog.h"
 #include "kvp-error.h"
 #include "kvp-model-catalog.h"
 #include "kvp-settings.h"
@@ -1636,6 +1637,49 @@ test_same_as_json (void)
     }
 }
 
+/* Compare with vLLM Log…: a pasted log is read as --from-log reads it, for
+ * the model shown; its settings and measured pool replace the estimates (the
+ * Block count is the log's), and the figures are shown with their agreement.
+ * Text that is no log says so and changes nothing. */
+static void
+test_compare_log (void)
+{
+  KvpWindow *window = show_window ();
+  KvpState *state = kvp_window_get_state (window);
+  g_autofree char *config_path = g_test_build_filename (G_TEST_DIST, "configs", "llama-3.1-8b.json", NULL);
+  g_autofree char *log_path = g_test_build_filename (G_TEST_DIST, "data", "vllm-logs",
+                                                     "vllm-10517-llama-3.1-8b-v0.6.log", NULL);
+  g_autoptr(KvpModelConfig) config = kvp_model_config_new_from_file (config_path, NULL);
+  g_autofree char *text = NULL;
+  KvpLogDialog *dialog;
+  GtkTextBuffer *buffer;
+
+  g_assert_nonnull (config);
+  kvp_window_add_config (window, config);
+  kvp_deploy_state_set_gpu (kvp_window_get_deploy_state (window), "l4");
+  g_assert_true (g_file_get_contents (log_path, &text, NULL, NULL));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.compare-log", NULL));
+  dialog = KVP_LOG_DIALOG (_kvp_window_get_log_dialog (window));
+  g_assert_nonnull (dialog);
+  buffer = gtk_text_view_get_buffer (kvp_log_dialog_get_text_view (dialog));
+
+  gtk_text_buffer_set_text (buffer, "hello", -1);
+  g_signal_emit_by_name (kvp_log_dialog_get_compare_button (dialog), "clicked");
+  g_assert_nonnull (kvp_log_dialog_get_result (dialog));
+  g_assert_true (kvp_gpu_group_get_sizes_pool (kvp_window_get_gpu_group (window)));
+
+  gtk_text_buffer_set_text (buffer, text, -1);
+  g_signal_emit_by_name (kvp_log_dialog_get_compare_button (dialog), "clicked");
+  g_assert_nonnull (strstr (kvp_log_dialog_get_result (dialog), "GPU blocks"));
+  g_assert_nonnull (strstr (kvp_log_dialog_get_result (dialog), "agree on every figure"));
+  g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_NUM_BLOCKS), ==, 1952);
+  g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_MAX_SEQ_LEN), ==, 20000);
+  g_assert_false (kvp_gpu_group_get_sizes_pool (kvp_window_get_gpu_group (window)));
+
+  close_window (window);
+}
+
 /* A shipped config that names a preset's model takes the preset's row, as
  * in --list-models, and choosing it keeps the figures the two share.  The
  * list showed both rows, "Llama 3.1 70B" and "meta-llama/Llama-3.1-70B". */
@@ -1903,6 +1947,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/settings-gpu", test_settings_gpu);
   g_test_add_func ("/ui/window/refusal-shown", test_refusal_shown);
   g_test_add_func ("/ui/window/same-as-json", test_same_as_json);
+  g_test_add_func ("/ui/window/compare-log", test_compare_log);
   g_test_add_func ("/ui/window/open-config", test_open_config);
   g_test_add_func ("/ui/window/model-list-replaces", test_model_list_replaces);
   g_test_add_func ("/ui/window/launch-gpu", test_launch_gpu);

@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -13,6 +14,7 @@
 #include "kvp-deploy-state.h"
 #include "kvp-error.h"
 #include "kvp-sim-command.h"
+#include "kvp-vllm-log.h"
 
 struct _KvpDeployState
 {
@@ -704,4 +706,101 @@ kvp_deploy_state_set_choices (KvpDeployState  *self,
   else if (deploy->gpu_memory_bytes > 0)
     kvp_deploy_state_set_gpu (self, KVP_DEPLOY_STATE_CUSTOM_GPU);
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* What the state adds to the log: the model shown, and the settings the log
+ * leaves out (a setting it shows is its own, never contradicted). */
+static void
+log_options (KvpDeployState    *self,
+             const KvpVllmLog  *log,
+             KvpVllmLogOptions *opts)
+{
+  memset (opts, 0, sizeof *opts);
+  opts->model = self->base;
+  opts->layers = self->config != NULL ? self->config->layers : NULL;
+  opts->model_dtype = self->config != NULL ? self->config->dtype : KVP_DTYPE_DEFAULT;
+  if (log->tensor_parallel_size <= 0)
+    opts->tensor_parallel_size = MAX (self->tensor_parallel_size, 1);
+  if (log->block_size <= 0)
+    opts->block_size = (guint32) kvp_state_get_value (self->state, KVP_PARAM_BLOCK_SIZE);
+  if (log->max_model_len <= 0 && log->concurrency_len <= 0)
+    opts->max_model_len = kvp_state_get_value (self->state, KVP_PARAM_MAX_SEQ_LEN);
+  opts->kv_dtype_given = log->kv_cache_dtype == NULL;
+  opts->kv_dtype = kvp_state_get_dtype (self->state);
+}
+
+/* The KV cache memory the log measured (one GPU's), in bytes, or 0. */
+static guint64
+logged_kv_bytes (const KvpVllmLog *log)
+{
+  const KvpLoggedGib *figures[] = { &log->reserved, &log->available, &log->rest, &log->kv_cache_size };
+
+  for (guint i = 0; i < G_N_ELEMENTS (figures); i++)
+    if (figures[i]->found && figures[i]->gib > 0)
+      return (guint64) llround (figures[i]->gib * 1073741824.0);
+  return 0;
+}
+
+JsonNode *
+kvp_deploy_state_apply_log (KvpDeployState    *self,
+                            const KvpVllmLog  *log,
+                            GError           **error)
+{
+  g_autoptr(JsonNode) from_log = NULL;
+  KvpVllmLogOptions opts;
+  KvpDtype dtype;
+  guint32 block_size;
+  guint64 blocks = 0;
+  gboolean uniform;
+
+  g_return_val_if_fail (KVP_IS_DEPLOY_STATE (self), NULL);
+  g_return_val_if_fail (log != NULL, NULL);
+
+  log_options (self, log, &opts);
+  from_log = kvp_vllm_log_compare (log, &opts, error);
+  if (from_log == NULL)
+    return NULL;
+
+  /* The log's settings … */
+  g_object_freeze_notify (G_OBJECT (self->state));
+  if (log->tensor_parallel_size > 0)
+    kvp_deploy_state_set_tensor_parallel_size (self, (guint) MIN (log->tensor_parallel_size,
+                                                                  KVP_DEPLOY_MAX_TENSOR_PARALLEL));
+  /* The concurrency line's length is max_model_len where the engine line is
+   * missing. */
+  if (log->max_model_len > 0 || log->concurrency_len > 0)
+    kvp_state_set_value (self->state, KVP_PARAM_MAX_SEQ_LEN,
+                         (guint64) (log->max_model_len > 0 ? log->max_model_len : log->concurrency_len));
+  if (log->block_size > 0)
+    kvp_state_set_value (self->state, KVP_PARAM_BLOCK_SIZE, (guint64) log->block_size);
+  if (log->kv_cache_dtype != NULL)
+    {
+      if (g_str_equal (log->kv_cache_dtype, "auto"))
+        kvp_state_set_dtype (self->state, opts.model_dtype);
+      else if (kvp_dtype_from_string (log->kv_cache_dtype, &dtype, NULL))
+        kvp_state_set_dtype (self->state, dtype);
+    }
+
+  /* … and its measured pool instead of the estimates: the block count it
+   * logs (v0's "# GPU blocks", or v1's tokens over the block size, where one
+   * group of full attention makes them whole blocks), else the KV cache
+   * memory as it printed it. */
+  block_size = (guint32) kvp_state_get_value (self->state, KVP_PARAM_BLOCK_SIZE);
+  uniform = self->config == NULL ||
+            kvp_model_config_count_layers (self->config, KVP_LAYER_FULL) == self->config->model.num_layers;
+  if (log->gpu_blocks > 0)
+    blocks = (guint64) log->gpu_blocks;
+  else if (log->kv_tokens > 0 && uniform && log->kv_tokens % block_size == 0)
+    blocks = (guint64) log->kv_tokens / block_size;
+  if (blocks > 0)
+    {
+      g_object_set (self, "kv-cache-memory", (guint64) 0, NULL);
+      kvp_deploy_state_set_gpu (self, "");
+      kvp_state_set_value (self->state, KVP_PARAM_NUM_BLOCKS, MIN (blocks, KVP_PARAMS_MAX_BLOCKS));
+    }
+  else if (logged_kv_bytes (log) > 0)
+    g_object_set (self, "kv-cache-memory", logged_kv_bytes (log), NULL);
+  g_object_thaw_notify (G_OBJECT (self->state));
+
+  return g_steal_pointer (&from_log);
 }

@@ -23,6 +23,7 @@
 
 #include "kvp-deploy.h"
 #include "kvp-state.h"
+#include "kvp-vllm-log.h"
 
 G_BEGIN_DECLS
 
@@ -88,5 +89,14 @@ void             kvp_deploy_state_set_choices    (KvpDeployState  *self,
  * builds, sized at once. */
 void             kvp_deploy_state_set_command_line (KvpDeployState  *self,
                                                     const KvpDeploy *deploy);
+
+/* A vLLM start-up log taken by the window, as --from-log takes it with the
+ * model shown: the figure-by-figure comparison ("from_log" of --json), and
+ * the log's settings and measured pool replace the state's and the
+ * estimates (the block count it logs, else its KV cache memory).  NULL with
+ * KVP_ERROR_INVALID when the window's model contradicts the log. */
+JsonNode        *kvp_deploy_state_apply_log       (KvpDeployState    *self,
+                                                   const KvpVllmLog  *log,
+                                                   GError           **error);
 
 G_END_DECLS
