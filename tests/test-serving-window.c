@@ -122,6 +122,20 @@ shown (KvpWindow *window)
   return gtk_stack_get_visible_child (GTK_STACK (stack));
 }
 
+static gboolean
+sequence_shown (gpointer window)
+{
+  GtkWidget *stack = gtk_widget_get_parent (GTK_WIDGET (kvp_window_get_canvas (window)));
+
+  return gtk_stack_get_visible_child (GTK_STACK (stack)) == GTK_WIDGET (kvp_window_get_canvas (window));
+}
+
+static gboolean
+playing (gpointer canvas)
+{
+  return kvp_serving_canvas_get_playing (canvas);
+}
+
 /* The switch in the header bar, named exactly "Sequence" and "Serving",
  * shows one picture or the other and the serving controls with the second. */
 static void
@@ -171,7 +185,7 @@ test_switch (void)
 
   gtk_widget_activate (sequence);
   /* A button activated by the keyboard clicks after a moment. */
-  kvp_test_iterate_for (400);
+  g_assert_true (kvp_test_iterate_until (sequence_shown, window));
   g_assert_true (shown (window) == kvp_window_get_canvas (window));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (controls)));
 
@@ -471,7 +485,7 @@ test_play (void)
 
   g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, 0);
   gtk_widget_activate (GTK_WIDGET (play));
-  kvp_test_iterate_for (400);
+  g_assert_true (kvp_test_iterate_until (playing, canvas));
   g_assert_true (kvp_serving_canvas_get_playing (canvas));
   g_assert_true (kvp_test_iterate_until (moved, canvas));
 

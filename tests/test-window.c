@@ -28,6 +28,57 @@
 #include "kvp-window.h"
 #include "kvp-window-private.h"
 
+/* Predicates the tests await instead of sleeping. */
+static gboolean
+child_revealed (gpointer revealer)
+{
+  return gtk_revealer_get_child_revealed (revealer);
+}
+
+static gboolean
+canvas_is_dark (gpointer window)
+{
+  return kvp_canvas_get_theme (kvp_window_get_canvas (window))->variant == KVP_THEME_DARK;
+}
+
+static gboolean
+canvas_is_light (gpointer window)
+{
+  return kvp_canvas_get_theme (kvp_window_get_canvas (window))->variant == KVP_THEME_LIGHT;
+}
+
+static gboolean
+max_seq_len_saved (gpointer settings)
+{
+  return g_settings_get_uint (settings, "max-seq-len") == 1000;
+}
+
+/* The "How it works" text, expanded, scrolled into the panel's view. */
+static gboolean
+expander_in_view (gpointer window)
+{
+  GtkWidget *sidebar = (GtkWidget *) gtk_widget_get_template_child (window, KVP_TYPE_WINDOW, "sidebar");
+  GtkWidget *expander = (GtkWidget *) gtk_widget_get_template_child (window, KVP_TYPE_WINDOW, "how_expander");
+  GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (sidebar));
+  graphene_rect_t bounds;
+
+  return gtk_adjustment_get_upper (vadjustment) > gtk_adjustment_get_page_size (vadjustment) &&
+         gtk_widget_compute_bounds (expander, sidebar, &bounds) &&
+         bounds.origin.y + bounds.size.height <= gtk_widget_get_height (sidebar) + 1;
+}
+
+static gboolean
+fills_width (gpointer canvas)
+{
+  return gtk_widget_get_width (canvas) >= 780;
+}
+
+static gboolean
+laid_out_small (gpointer window)
+{
+  return gtk_widget_get_width (window) <= 800 && gtk_widget_get_height (window) <= 500;
+}
+
 static gboolean
 wait_for_size (GtkWidget *widget)
 {
@@ -555,13 +606,13 @@ test_actions (void)
   g_assert_cmpint (g_settings_get_enum (settings, "style"), ==, KVP_STYLE_DARK);
   g_object_get (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", &dark, NULL);
   g_assert_true (dark);
-  kvp_test_iterate_for (100);
+  g_assert_true (kvp_test_iterate_until (canvas_is_dark, window));
   g_assert_cmpint (kvp_canvas_get_theme (kvp_window_get_canvas (window))->variant, ==, KVP_THEME_DARK);
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "style", g_variant_new_string ("light"));
   g_object_get (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", &dark, NULL);
   g_assert_false (dark);
-  kvp_test_iterate_for (100);
+  g_assert_true (kvp_test_iterate_until (canvas_is_light, window));
   g_assert_cmpint (kvp_canvas_get_theme (kvp_window_get_canvas (window))->variant, ==, KVP_THEME_LIGHT);
   g_settings_reset (settings, "style");
 
@@ -782,7 +833,7 @@ test_settings (void)
    * shows; and the settings are written once the controls are still. */
   gtk_spin_button_set_value (spin (window, "max_seq_len"), 1000);
   g_assert_cmpuint (kvp_window_get_comparison (window)->params.seq_len, ==, 1000);
-  kvp_test_iterate_for (1300);
+  g_assert_true (kvp_test_iterate_until (max_seq_len_saved, settings));
   g_assert_cmpuint (g_settings_get_uint (settings, "max-seq-len"), ==, 1000);
   g_assert_cmpuint (g_settings_get_uint (settings, "seq-len"), ==, 3000);
   close_window (window);
@@ -849,6 +900,7 @@ test_render (void)
 
   paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
   gtk_widget_queue_draw (GTK_WIDGET (window));
+  /* Frames to pass: the picture is drawn on the frame clock. */
   kvp_test_iterate_for (200);
 
   width = gdk_paintable_get_intrinsic_width (paintable);
@@ -1289,8 +1341,7 @@ test_notification (void)
   g_assert_null (kvp_window_get_notification (window));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.copy", NULL));
   g_assert_cmpstr (kvp_window_get_notification (window), ==, "Copied the picture to the clipboard.");
-  kvp_test_iterate_for (400);
-  g_assert_true (gtk_revealer_get_child_revealed (banner));
+  g_assert_true (kvp_test_iterate_until (child_revealed, banner));
 
   g_signal_emit_by_name (template_child (window, "banner_close_button"), "clicked");
   g_assert_null (kvp_window_get_notification (window));
@@ -1321,7 +1372,7 @@ test_layout (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 800, 500);
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (wait_for_size (canvas));
-  kvp_test_iterate_for (200);
+  g_assert_true (kvp_test_iterate_until (laid_out_small, window));
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 800);
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (window)), <=, 500);
   g_assert_cmpint (gtk_widget_get_height (canvas), >=, 360);
@@ -1330,7 +1381,7 @@ test_layout (void)
   /* F9 hides the controls: the picture takes the whole width. */
   g_assert_true (has_binding (GTK_WIDGET (window), "F9", "win.show-controls"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-controls", NULL));
-  kvp_test_iterate_for (200);
+  g_assert_true (kvp_test_iterate_until (fills_width, canvas));
   g_assert_false (gtk_widget_get_visible (template_child (window, "sidebar")));
   g_assert_cmpint (gtk_widget_get_width (canvas), >=, 780);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-controls", NULL));
@@ -1347,7 +1398,7 @@ test_layout (void)
   vadjustment = gtk_scrolled_window_get_vadjustment (sidebar);
 
   gtk_expander_set_expanded (GTK_EXPANDER (expander), TRUE);
-  kvp_test_iterate_for (400);
+  g_assert_true (kvp_test_iterate_until (expander_in_view, window));
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (window)), <=, 640);
   g_assert_true (gtk_widget_compute_bounds (expander, GTK_WIDGET (sidebar), &bounds));
   /* Its text is in the visible part of the panel, which now scrolls. */
@@ -1420,7 +1471,6 @@ test_gpu_group (void)
 
   /* Two GPUs: TinyLlama's 4 KV heads split 2 and 2. */
   gtk_spin_button_set_value (tp, 2);
-  kvp_test_iterate_for (100);
   g_assert_cmpuint (kvp_model_get_kv_heads (kvp_state_get_model (state)), ==, 2);
   g_assert_cmpstr (kvp_state_get_model (state)->key, ==, "tinyllama-1.1b");
   kvp_state_get_params (state, &params);
