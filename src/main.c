@@ -16,6 +16,7 @@
 #include <gtk/gtk.h>
 
 #include "kvp-application.h"
+#include "kvp-capacity-picture.h"
 #include "kvp-cli.h"
 #include "kvp-comparison.h"
 #include "kvp-deploy.h"
@@ -27,6 +28,8 @@
 #include "kvp-model-catalog.h"
 #include "kvp-option-rules.h"
 #include "kvp-params.h"
+#include "kvp-scene.h"
+#include "kvp-serving-scene.h"
 #include "kvp-serving-steps.h"
 #include "kvp-sim-command.h"
 #include "kvp-state.h"
@@ -574,6 +577,7 @@ export_capacity (GVariantDict    *options,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpSweep) sweep = NULL;
+  g_autoptr(KvpPictureSource) source = NULL;
   KvpWorkloadOptions wopts;
   KvpSimConfig config;
 
@@ -585,7 +589,8 @@ export_capacity (GVariantDict    *options,
   if (!kvp_sim_command_prepare (options, deploy, params, 0, &wopts, &config, &error) ||
       (sweep = kvp_sim_command_sweep (options, &wopts, &config, &error)) == NULL)
     return kvp_cli_fail (error);
-  if (!kvp_export_write_capacity (sweep, kvp_theme_get (variant), path, width, height, scale, &error))
+  source = kvp_capacity_source_new (sweep);
+  if (!kvp_export_write (source, kvp_theme_get (variant), path, width, height, scale, &error))
     {
       kvp_cli_printerr (error->message);
       return KVP_EXIT_FAILURE;
@@ -609,6 +614,7 @@ export_serving (GVariantDict    *options,
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpSimulation) sim = NULL;
   g_autoptr(KvpServingSteps) steps = NULL;
+  g_autoptr(KvpPictureSource) source = NULL;
   KvpSimConfig config;
   KvpScheme compared = KVP_SCHEME_MAX;
   guint64 step = 0;
@@ -671,7 +677,8 @@ export_serving (GVariantDict    *options,
       return kvp_cli_fail (error);
     }
 
-  if (!kvp_export_write_serving (steps, (guint) step, kvp_theme_get (variant), path, width, height, scale, &error))
+  source = kvp_serving_scene_source_new (steps, (guint) step, NULL);
+  if (!kvp_export_write (source, kvp_theme_get (variant), path, width, height, scale, &error))
     {
       kvp_cli_printerr (error->message);
       return KVP_EXIT_FAILURE;
@@ -688,6 +695,7 @@ export_picture (GVariantDict    *options,
                 const char      *path)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(KvpPictureSource) source = NULL;
   KvpThemeVariant variant = KVP_THEME_LIGHT;
   KvpExportFormat format;
   int width = KVP_EXPORT_DEFAULT_WIDTH;
@@ -717,7 +725,9 @@ export_picture (GVariantDict    *options,
         return status;
     }
 
-  if (!kvp_export_write (kvp_state_flush (state), kvp_theme_get (variant), path, width, height, scale, &error))
+  /* The state's comparison: the window's figures. */
+  source = kvp_scene_source_new (kvp_state_flush (state));
+  if (!kvp_export_write (source, kvp_theme_get (variant), path, width, height, scale, &error))
     {
       kvp_cli_printerr (error->message);
       return KVP_EXIT_FAILURE;

@@ -721,6 +721,7 @@ test_export (void)
   g_autofree char *shown = g_build_filename (dir, "shown.png", NULL);
   g_autofree char *worker = g_build_filename (dir, "worker.png", NULL);
   g_autofree char *direct = g_build_filename (dir, "direct.png", NULL);
+  g_autoptr(KvpPictureSource) source = NULL;
   g_autofree char *a = NULL, *b = NULL, *c = NULL;
   gsize la, lb, lc;
   g_autoptr(GError) error = NULL;
@@ -733,9 +734,9 @@ test_export (void)
   g_assert_true (kvp_test_iterate_until (has_error, &async_error));
   g_assert_error (async_error, G_IO_ERROR, G_IO_ERROR_EXISTS);
   g_clear_error (&async_error);
-  g_assert_true (kvp_export_write_serving (kvp_serving_canvas_get_steps (canvas), 7,
-                                           kvp_canvas_get_theme (kvp_window_get_canvas (window)), direct,
-                                           KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0, &error));
+  source = kvp_serving_scene_source_new (kvp_serving_canvas_get_steps (canvas), 7, &error);
+  g_assert_true (kvp_export_write (source, kvp_canvas_get_theme (kvp_window_get_canvas (window)), direct,
+                                   KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0, &error));
 
   g_assert_true (g_file_get_contents (shown, &a, &la, NULL));
   g_assert_true (g_file_get_contents (worker, &b, &lb, NULL));

@@ -7,13 +7,15 @@
 
 #include <gtk/gtk.h>
 
+#include "kvp-picture-canvas.h"
+
 #include "kvp-serving-scene.h"
 
 G_BEGIN_DECLS
 
 #define KVP_TYPE_SERVING_CANVAS (kvp_serving_canvas_get_type ())
 
-G_DECLARE_FINAL_TYPE (KvpServingCanvas, kvp_serving_canvas, KVP, SERVING_CANVAS, GtkWidget)
+G_DECLARE_FINAL_TYPE (KvpServingCanvas, kvp_serving_canvas, KVP, SERVING_CANVAS, KvpPictureCanvas)
 
 GtkWidget       *kvp_serving_canvas_new          (void);
 

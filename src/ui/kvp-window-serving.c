@@ -148,10 +148,12 @@ _kvp_window_serving_export (KvpWindow       *self,
   guint step = 0;
   KvpServingSteps *steps = shown_steps (self, &step);
 
+  g_autoptr(KvpPictureSource) source = NULL;
+
   *out_handled = steps != NULL;
-  return steps != NULL &&
-         kvp_export_write_serving (steps, step, theme, path, KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT,
-                                   1.0, error);
+  if (steps == NULL || (source = kvp_serving_scene_source_new (steps, step, error)) == NULL)
+    return FALSE;
+  return kvp_export_write (source, theme, path, KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0, error);
 }
 
 gboolean
@@ -164,12 +166,14 @@ _kvp_window_serving_export_async (KvpWindow           *self,
 {
   guint step = 0;
   KvpServingSteps *steps = shown_steps (self, &step);
+  g_autoptr(KvpPictureSource) source = NULL;
 
   if (steps == NULL)
     return FALSE;
 
-  kvp_export_write_serving_async (steps, step, theme, path, KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT,
-                                  1.0, cancellable, callback, user_data);
+  source = kvp_serving_scene_source_new (steps, step, NULL);
+  kvp_export_write_async (source, theme, path, KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0,
+                          cancellable, callback, user_data);
   return TRUE;
 }
 

@@ -841,6 +841,7 @@ kvp_window_export (KvpWindow   *self,
                    const char  *path,
                    GError     **error)
 {
+  g_autoptr(KvpPictureSource) source = NULL;
   KvpComparison *cmp;
   KvpExportFormat format;
 
@@ -866,7 +867,8 @@ kvp_window_export (KvpWindow   *self,
 
   /* The size the command line exports at, whatever the window's size: a
    * small window must export as well as a large one. */
-  return kvp_export_write (cmp, kvp_canvas_get_theme (self->canvas), path,
+  source = kvp_scene_source_new (cmp);
+  return kvp_export_write (source, kvp_canvas_get_theme (self->canvas), path,
                            KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0, error);
 }
 
@@ -892,8 +894,8 @@ kvp_window_export_async (KvpWindow           *self,
                          gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(KvpPictureSource) source = NULL;
   GError *error = NULL;
-  KvpComparison *cmp;
 
   g_return_if_fail (KVP_IS_WINDOW (self));
   g_return_if_fail (path != NULL);
@@ -919,8 +921,8 @@ kvp_window_export_async (KvpWindow           *self,
       g_task_return_error (task, error);
       return;
     }
-  cmp = kvp_window_get_comparison (self);
-  kvp_export_write_async (cmp, kvp_canvas_get_theme (self->canvas), path,
+  source = kvp_scene_source_new (kvp_window_get_comparison (self));
+  kvp_export_write_async (source, kvp_canvas_get_theme (self->canvas), path,
                           KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0,
                           cancellable, export_written_cb, g_steal_pointer (&task));
 }
