@@ -218,6 +218,33 @@ test_no_display (void)
   g_assert_cmpstr (newline + 1, ==, "");
 }
 
+/* Settings vLLM would not start with open the window, which shows why (here
+ * it is the missing display that stops it, not the settings); what prints
+ * figures for them refuses with vLLM's reason, exit 2. */
+static void
+test_refusal_opens_window (void)
+{
+  static const char *refused[][5] = {
+    { "--gpu", "h100-80gb", "--gpu-memory-utilization", "0.03", NULL },
+    { "--gpu", "l4", "--model", "llama-3.1-70b", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_auto(Run) window = { 0 };
+      g_auto(Run) json = { 0 };
+
+      run_kvpage (&window, refused[i][0], refused[i][1], refused[i][2], refused[i][3], refused[i][4]);
+      g_assert_cmpint (window.status, ==, 1);
+      g_assert_nonnull (strstr (window.err, "no display"));
+
+      run_kvpage (&json, "--json", refused[i][0], refused[i][1], refused[i][2], refused[i][3], refused[i][4]);
+      g_assert_cmpint (json.status, ==, 2);
+      g_assert_cmpstr (json.out, ==, "");
+      g_assert_null (strstr (json.err, "display"));
+    }
+}
+
 /* "kvpage: …" and a newline: valid UTF-8, with no other control or format
  * character a terminal would act on. */
 static void
@@ -1994,6 +2021,7 @@ main (int   argc,
   g_test_add_func ("/cli/version", test_version);
   g_test_add_func ("/cli/help", test_help);
   g_test_add_func ("/cli/no-display", test_no_display);
+  g_test_add_func ("/cli/refusal-opens-window", test_refusal_opens_window);
   g_test_add_func ("/cli/stdout-errors", test_stdout_errors);
   g_test_add_func ("/cli/export-name-quoted", test_export_name_quoted);
   g_test_add_func ("/cli/simulate-quoted", test_simulate_quoted);

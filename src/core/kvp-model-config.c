@@ -1339,6 +1339,8 @@ kvp_model_for_tensor_parallel (const KvpModel *model,
   g_return_if_fail (out_model != NULL);
 
   *out_model = *model;
+  /* The share is the caller's, not counted, whatever the whole is. */
+  out_model->ref_count = 0;
   if (tensor_parallel_size == 1 || kvp_model_is_mla (model))
     return;
 
