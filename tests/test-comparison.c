@@ -502,6 +502,35 @@ test_samples_closed_form (void)
     }
 }
 
+/* Every small pool, every length that fits: the history of other requests
+ * (kvp-pool-history.c) always leaves the sequence its room, the pool stays
+ * consistent, and the figures are the sequence's own.  (A request of the
+ * history once drew its length twice and outgrew a pool of 4 blocks.) */
+static void
+test_history_small_pools (void)
+{
+  for (guint32 N = 1; N <= 48; N++)
+    for (guint64 n = 1; n <= (guint64) N * 4; n += 3)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(KvpComparison) cmp = NULL;
+        KvpParams p;
+
+        kvp_params_init_default (&p);
+        p.block_size = 4;
+        p.num_blocks = N;
+        p.seq_len = n;
+        cmp = kvp_comparison_new (&p, &error);
+        g_assert_no_error (error);
+        g_assert_true (cmp->fits);
+        g_assert_cmpuint (cmp->blocks_used, ==, (n + 3) / 4);
+        g_assert_cmpuint (cmp->blocks_free, ==, N - cmp->blocks_used);
+        g_assert_cmpuint (kvp_block_pool_get_length (cmp->pool, cmp->seq), ==, n);
+        g_assert_true (kvp_block_pool_check (cmp->pool, &error));
+        g_assert_no_error (error);
+      }
+}
+
 static void
 test_samples_invalid (void)
 {
@@ -552,6 +581,7 @@ main (int   argc,
   g_test_add_func ("/core/comparison/samples-prompt-only", test_samples_prompt_only);
   g_test_add_func ("/core/comparison/samples-closed-form", test_samples_closed_form);
   g_test_add_func ("/core/comparison/samples-invalid", test_samples_invalid);
+  g_test_add_func ("/core/comparison/history-small-pools", test_history_small_pools);
   g_test_add_func ("/core/format/bytes", test_format_bytes);
   g_test_add_func ("/core/format/percent", test_format_percent);
 

@@ -31,7 +31,9 @@ kvp_pool_history_run (KvpBlockPool  *pool,
 
   while (handed < budget && held_most > 0)
     {
-      guint32 blocks = (guint32) MIN ((guint64) g_rand_int_range (rand, 1, longest + 1), held_most);
+      /* Drawn once: MIN would evaluate a call in it twice. */
+      guint64 drawn = (guint64) g_rand_int_range (rand, 1, longest + 1);
+      guint32 blocks = (guint32) MIN (drawn, held_most);
       /* The last block of a request is partly filled, as most are. */
       guint64 tokens = (guint64) (blocks - 1) * B + g_rand_int_range (rand, 1, B + 1);
       KvpSeqId seq;
