@@ -165,7 +165,9 @@ layout_header (KvpScene    *self,
       g_autofree char *prompt = kvp_format_count (cmp->params.prompt_len);
 
       /* Translators: the subtitle, then the samples (vLLM's n) and the shared prompt's tokens */
-      subtitle = g_strdup_printf (_("%s · %u samples sharing a prompt of P = %s"), first, cmp->params.samples, prompt);
+      subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %u sample of a prompt of P = %s",
+                                               "%s · %u samples sharing a prompt of P = %s", cmp->params.samples),
+                                  first, cmp->params.samples, prompt);
     }
 
   /* One line, a little smaller in a narrow picture, before it wraps. */
