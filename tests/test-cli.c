@@ -138,6 +138,45 @@ test_json_values (void)
 
 static void assert_one_clean_line (const char *err);
 
+/* An export of four samples says them: the subtitle, the traditional card
+ * per sample, the paged card's blocks held (shared once) and a legend key
+ * for the shared prompt with its reference count. */
+static void
+test_export_samples (void)
+{
+  g_autofree char *pdftotext = g_find_program_in_path ("pdftotext");
+  g_autofree char *dir = NULL;
+  g_autofree char *pdf = NULL;
+  g_auto(Run) export = { 0 };
+  g_auto(Run) text = { 0 };
+  int wait_status;
+
+  if (pdftotext == NULL)
+    {
+      g_test_skip ("pdftotext is missing");
+      return;
+    }
+  dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  pdf = g_build_filename (dir, "samples.pdf", NULL);
+  run_kvpage (&export, "--export", pdf, "--samples", "4", "--prompt-len", "100", "--seq-len", "160", NULL);
+  g_assert_cmpstr (export.err, ==, "");
+  g_assert_cmpint (export.status, ==, 0);
+  {
+    const char *argv[] = { pdftotext, "-enc", "UTF-8", pdf, "-", NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                 &text.out, &text.err, &wait_status, NULL));
+  }
+  g_assert_nonnull (strstr (text.out, "4 samples sharing a prompt of P = 100"));
+  g_assert_nonnull (strstr (text.out, "pre-allocated for 4 samples"));
+  g_assert_nonnull (strstr (text.out, "22 blocks"));
+  g_assert_nonnull (strstr (text.out, "shared prompt, reference count 4"));
+  g_assert_nonnull (strstr (text.out, "copied on write"));
+  g_assert_nonnull (strstr (text.out, "other requests"));
+  g_unlink (pdf);
+  g_rmdir (dir);
+}
+
 /* Four samples of 160 tokens sharing a 100-token prompt: blocks_used counts
  * the prompt's six full blocks once; the traditional side reserves four
  * times.  The sequence view's options mean nothing to the simulation. */
@@ -2054,6 +2093,7 @@ main (int   argc,
   g_test_add_func ("/cli/json/reservation-1024", test_json_reservation_1024);
   g_test_add_func ("/cli/json/values", test_json_values);
   g_test_add_func ("/cli/json/samples", test_json_samples);
+  g_test_add_func ("/cli/export/samples", test_export_samples);
   g_test_add_func ("/cli/json/short-reservation", test_short_reservation_shrinks_default);
   g_test_add_func ("/cli/list-models", test_list_models);
   g_test_add_func ("/cli/version", test_version);
