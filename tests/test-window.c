@@ -891,9 +891,14 @@ test_settings (void)
   /* Launch values win over the saved ones. */
   kvp_params_init_default (&params);
   params.seq_len = 77;
+  params.samples = 3;
+  params.prompt_len = 40;
   close_window (window);
   window = window_on (settings, &params);
   g_assert_cmpuint (kvp_window_get_comparison (window)->params.seq_len, ==, 77);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->params.samples, ==, 3);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->params.prompt_len, ==, 40);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "samples")), ==, 3);
   close_window (window);
 
   reset_settings (settings);

@@ -448,7 +448,11 @@ layout_bars (KvpScene    *self,
   g_autofree char *tokens = kvp_format_tokens (used_tokens);
   g_autofree char *blocks = kvp_format_blocks (cmp->blocks_held);
   g_autofree char *in_blocks = NULL;
-  g_autofree char *slack = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "%s token of slack in the last block", "%s tokens of slack in the last block", cmp->paged_waste_tokens), cmp->paged_waste_tokens);
+  /* With samples, each has a last block of its own (or they share it). */
+  g_autofree char *slack = kvp_format_counted (cmp->params.samples > 1
+                                               ? g_dngettext (GETTEXT_PACKAGE, "%s token of slack in the samples’ last blocks", "%s tokens of slack in the samples’ last blocks", cmp->paged_waste_tokens)
+                                               : g_dngettext (GETTEXT_PACKAGE, "%s token of slack in the last block", "%s tokens of slack in the last block", cmp->paged_waste_tokens),
+                                               cmp->paged_waste_tokens);
 
   if (cmp->fits)
     /* Translators: "128 tokens in 8 blocks" */
