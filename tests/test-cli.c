@@ -1172,6 +1172,25 @@ run_vllm (Run                *run,
 
 #define run_vllm_args(run, ...) run_vllm ((run), (const char *[]) { __VA_ARGS__ })
 
+/* gpt-oss's sliding and full groups hold a request's blocks together: the
+ * samples are drawn for one group of full attention, so more than one is
+ * refused in one line, and one (the default) is the request as before. */
+static void
+test_samples_hybrid_refused (void)
+{
+  g_auto(Run) run = { 0 };
+  g_auto(Run) one = { 0 };
+
+  run_vllm_args (&run, "--json", "--config", "@gpt-oss-20b.json", "--gpu", "h100-80gb", "--samples", "2", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  assert_one_clean_line (run.err);
+  g_assert_nonnull (strstr (run.err, "KV cache groups"));
+
+  run_vllm_args (&one, "--json", "--config", "@gpt-oss-20b.json", "--gpu", "h100-80gb", "--samples", "1", NULL);
+  g_assert_cmpint (one.status, ==, 0);
+}
+
 /* What vLLM logs with --kv-cache-memory-bytes (gpu_worker.py
  * determine_available_memory): no "Available KV cache memory", and an
  * initial free memory only the GPU knows, said so in its place. */
@@ -2094,6 +2113,7 @@ main (int   argc,
   g_test_add_func ("/cli/json/values", test_json_values);
   g_test_add_func ("/cli/json/samples", test_json_samples);
   g_test_add_func ("/cli/export/samples", test_export_samples);
+  g_test_add_func ("/cli/json/samples-hybrid", test_samples_hybrid_refused);
   g_test_add_func ("/cli/json/short-reservation", test_short_reservation_shrinks_default);
   g_test_add_func ("/cli/list-models", test_list_models);
   g_test_add_func ("/cli/version", test_version);

@@ -224,6 +224,9 @@ kvp_params_get_max (const KvpParams *params,
   max = info->max;
   if (info->bounded_by != KVP_PARAM_NONE)
     max = MIN (max, MAX (kvp_params_get (params, info->bounded_by), info->min));
+  /* A hybrid model's several KV cache groups take one sample (validate). */
+  if (id == KVP_PARAM_SAMPLES && params->layout != NULL)
+    max = 1;
 
   return max;
 }
@@ -315,8 +318,6 @@ kvp_params_clamp (KvpParams *params)
 
       kvp_params_set (params, i, CLAMP (value, param_table[i].min, kvp_params_get_max (params, i)));
     }
-  if (params->layout != NULL)
-    params->samples = 1;
 }
 
 gboolean
