@@ -138,6 +138,34 @@ distance (const KvpColor *a,
 
 #define assert_color(a, b) g_assert_cmpfloat (distance ((a), (b)), <, 0.03)
 
+/* Four prompts of 20 against a step budget of 32 tokens: two wait for the
+ * budget, not for memory, and the paged grid draws the free blocks free. */
+static void
+test_budget_wait_draws_free (void)
+{
+  static const KvpRequest requests[] = {
+    { 20, 4, 0.00, 0 }, { 20, 4, 0.00, 0 }, { 20, 4, 0.00, 0 }, { 20, 4, 0.00, 0 },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = kvp_workload_new_from_requests (requests, 4, 64, &error);
+  KvpSimConfig config = { 4, 24, 64, (1u << KVP_SCHEME_PAGED) | (1u << KVP_SCHEME_MAX), 32, 0 };
+  g_autoptr(KvpSimulation) sim = kvp_simulation_new (workload, &config, NULL, &error);
+  g_autoptr(KvpServingSteps) steps = NULL;
+  g_autoptr(KvpServingScene) scene = NULL;
+  const KvpSimStep *totals;
+
+  g_assert_no_error (error);
+  steps = kvp_serving_steps_new (sim, KVP_SCHEME_MAX, &error);
+  g_assert_no_error (error);
+  scene = kvp_serving_scene_new (steps, 0, kvp_theme_get (KVP_THEME_LIGHT), WIDTH, HEIGHT);
+  totals = kvp_serving_scene_get_totals (scene, KVP_SERVING_PANEL_PAGED);
+  g_assert_cmpuint (totals->n_waiting, ==, 2);
+  g_assert_cmpuint (totals->slots[KVP_SLOT_FREE], >, 0);
+  g_assert_cmpuint (totals->slots[KVP_SLOT_EXTERNAL_FRAGMENTATION], ==, 0);
+  g_assert_cmpint (kvp_serving_scene_classify_slot (scene, KVP_SERVING_PANEL_PAGED, 24 * 4 - 1, NULL), ==,
+                   KVP_SLOT_FREE);
+}
+
 /* Every slot of both panels at every step is in the class the simulation
  * counted for that step: the picture shows exactly its figures. */
 static void
@@ -672,6 +700,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/serving-render/classes-match-simulation", test_classes_match_simulation);
+  g_test_add_func ("/serving-render/budget-wait-draws-free", test_budget_wait_draws_free);
   g_test_add_data_func ("/serving-render/request-colors/light", GUINT_TO_POINTER (KVP_THEME_LIGHT),
                         test_request_colors_on_pixels);
   g_test_add_data_func ("/serving-render/request-colors/dark", GUINT_TO_POINTER (KVP_THEME_DARK),

@@ -79,6 +79,7 @@ typedef struct
   /* This step. */
   guint32                budget;
   gboolean               preempted;
+  gboolean               refused;   /* the queue's head lacked memory */
   KvpStepWork            work;
   guint32                n_scheduled;
 
@@ -305,7 +306,10 @@ schedule_waiting (Sched *s)
                                        &slots, &emits);
 
       if (!admit_head (s, id, slots))
-        break;
+        {
+          s->refused = TRUE;
+          break;
+        }
 
       s->wait_total += s->step_index - r->wait_since;
       r->status = KVP_REQUEST_RUNNING;
@@ -368,7 +372,10 @@ classify (const Sched *s,
   guint64 n_slots = (guint64) s->config->num_blocks * s->B;
   guint64 free_slots = s->paged ? (guint64) kvp_paged_cache_get_num_free (s->cache) * s->B
                                 : kvp_buddy_get_free_slots (s->buddy);
-  gboolean someone_waits = s->waiting.len > 0;
+  /* Free slots are external fragmentation only when memory kept the queue's
+   * head out this step (refused, or skipped after a preemption); a head kept
+   * out by the token budget or max_num_seqs leaves them free. */
+  gboolean head_lacks_memory = s->waiting.len > 0 && (s->refused || s->preempted);
   guint64 *slots = step->slots;
 
   slots[KVP_SLOT_TOKEN_STATES] = s->sums.held;
@@ -385,10 +392,9 @@ classify (const Sched *s,
       slots[KVP_SLOT_EXTERNAL_FRAGMENTATION] = s->sums.rounded - s->sums.reserved;
     }
 
-  /* Free slots while a request waits are slots it cannot use. */
-  if (someone_waits)
+  if (head_lacks_memory)
     slots[KVP_SLOT_EXTERNAL_FRAGMENTATION] += free_slots;
-  slots[KVP_SLOT_FREE] = someone_waits ? 0 : free_slots;
+  slots[KVP_SLOT_FREE] = head_lacks_memory ? 0 : free_slots;
 }
 
 /* The end of a step: its time, first tokens, finishers, its record. */
@@ -461,6 +467,7 @@ run_step (Sched      *s,
 
   s->budget = s->config->max_num_batched_tokens;
   s->preempted = FALSE;
+  s->refused = FALSE;
   s->work = (KvpStepWork) { 0 };
   s->n_scheduled = 0;
 

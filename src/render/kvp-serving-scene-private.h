@@ -33,7 +33,7 @@ typedef struct
   KvpSimSnapshot    *snapshot;     /* NULL while the scheme is idle */
   KvpSimStep         totals;
   GArray            *runs;         /* KvpServingRun, by start */
-  gboolean           someone_waits;
+  gboolean           free_is_external;
   /* Reserve-ahead, someone waiting: the buddy block the head of the queue
    * needs, and the largest free one (smaller, or it would run). */
   guint64            head_block;

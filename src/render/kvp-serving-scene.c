@@ -262,7 +262,9 @@ load_panel (KvpServingScene     *self,
     {
       panel->snapshot = kvp_simulation_get_snapshot (sim, scheme, at.step);
       panel->totals = steps[at.step];
-      panel->someone_waits = panel->totals.n_waiting > 0;
+      /* The step's own split: free slots are external only when memory
+       * kept the queue's head out, which left none counted free. */
+      panel->free_is_external = panel->totals.n_waiting > 0 && panel->totals.slots[KVP_SLOT_FREE] == 0;
       if (scheme == KVP_SCHEME_PAGED)
         collect_paged_runs (self, panel);
       else
@@ -1207,7 +1209,7 @@ column_for (KvpServingScene     *self,
 
   if (run < 0)
     {
-      KvpSlotClass klass = panel->someone_waits ? KVP_SLOT_EXTERNAL_FRAGMENTATION : KVP_SLOT_FREE;
+      KvpSlotClass klass = panel->free_is_external ? KVP_SLOT_EXTERNAL_FRAGMENTATION : KVP_SLOT_FREE;
 
       kvp_serving_scene_run_colors (self, G_MAXUINT32, klass, &a, &b, &fill);
     }
@@ -1563,7 +1565,7 @@ kvp_serving_scene_classify_slot (KvpServingScene *self,
 
   if (out_request != NULL)
     *out_request = G_MAXUINT32;
-  return p->someone_waits ? KVP_SLOT_EXTERNAL_FRAGMENTATION : KVP_SLOT_FREE;
+  return p->free_is_external ? KVP_SLOT_EXTERNAL_FRAGMENTATION : KVP_SLOT_FREE;
 }
 
 gboolean
