@@ -11,12 +11,14 @@
 
 #include <glib/gstdio.h>
 
+#include "kvp-capacity-paint.h"
 #include "kvp-error.h"
 #include "kvp-export.h"
 #include "kvp-hue.h"
 #include "kvp-serving-paint.h"
 #include "kvp-serving-scene.h"
 #include "kvp-serving-scene-private.h"
+#include "kvp-sweep.h"
 
 /* The serving view at step through the one export entry point. */
 static gboolean
@@ -164,6 +166,79 @@ test_budget_wait_draws_free (void)
   g_assert_cmpuint (totals->slots[KVP_SLOT_EXTERNAL_FRAGMENTATION], ==, 0);
   g_assert_cmpint (kvp_serving_scene_classify_slot (scene, KVP_SERVING_PANEL_PAGED, 24 * 4 - 1, NULL), ==,
                    KVP_SLOT_FREE);
+}
+
+/* The capacity picture: a value above the axis is an arrow in its scheme's
+ * own row above the plot (never a point on the top edge, and schemes that
+ * leave the chart together stay apart), a value within is within the plot,
+ * and the legend lies beside the plot, covering none of it. */
+static void
+test_capacity_off_chart (void)
+{
+  static const double rates[] = { 1, 2, 12 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpSweep) sweep = NULL;
+  KvpWorkloadOptions options;
+  KvpSimConfig config = { 16, 128, 2048, 0 };
+  KvpCapacityLayout l;
+  guint off = 0;
+
+  kvp_workload_options_init (&options);
+  options.source = "fixed:200,100";
+  options.n_requests = 200;
+  options.max_len = 2048;
+  sweep = kvp_sweep_new (&options, &config, rates, G_N_ELEMENTS (rates), 0.05, &error);
+  g_assert_no_error (error);
+
+  for (guint t = KVP_THEME_LIGHT; t <= KVP_THEME_DARK; t++)
+    {
+      cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 800, 500);
+      cairo_t *cr = cairo_create (surface);
+
+      kvp_capacity_paint (cr, sweep, kvp_theme_get (t), 800, 500);
+      cairo_destroy (cr);
+      cairo_surface_flush (surface);
+      kvp_capacity_get_layout (sweep, 800, 500, &l);
+      g_assert_cmpfloat (l.legend_x, >=, l.plot_x1);
+      g_assert_cmpfloat (l.legend_x + l.legend_width, <=, 800);
+
+      for (guint i = 0; i < G_N_ELEMENTS (rates); i++)
+        {
+          double seen[KVP_N_SCHEMES];
+          guint n_seen = 0;
+
+          for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
+            {
+              double x, y;
+              double v = kvp_sweep_get_stats (sweep, i, s)->latency[KVP_LATENCY_NORMALIZED].mean;
+
+              if (!kvp_capacity_get_point (sweep, &l, s, i, &x, &y))
+                {
+                  g_assert_cmpfloat (v, <=, l.max_latency);
+                  g_assert_cmpfloat (y, >=, l.plot_y0);
+                  g_assert_cmpfloat (y, <=, l.plot_y1);
+                  continue;
+                }
+              /* Off the chart: above the plot, in a row no other scheme
+               * shares, drawn there (not the background). */
+              KvpColor at;
+              const KvpColor *bg = &kvp_theme_get (t)->background;
+
+              g_assert_cmpfloat (v, >, l.max_latency);
+              g_assert_cmpfloat (y, <, l.plot_y0);
+              for (guint k = 0; k < n_seen; k++)
+                g_assert_cmpfloat (fabs (seen[k] - y), >=, l.row_height * 0.9);
+              seen[n_seen++] = y;
+              pixel_at (surface, x, y, &at);
+              g_assert_cmpfloat (fabs (at.red - bg->red) + fabs (at.green - bg->green) + fabs (at.blue - bg->blue),
+                                 >, 0.1);
+              off++;
+            }
+        }
+      cairo_surface_destroy (surface);
+    }
+  /* The sweep is one where the reserve-ahead schemes do leave the chart. */
+  g_assert_cmpuint (off, >=, 2);
 }
 
 /* Every slot of both panels at every step is in the class the simulation
@@ -701,6 +776,7 @@ main (int   argc,
 
   g_test_add_func ("/serving-render/classes-match-simulation", test_classes_match_simulation);
   g_test_add_func ("/serving-render/budget-wait-draws-free", test_budget_wait_draws_free);
+  g_test_add_func ("/serving-render/capacity-off-chart", test_capacity_off_chart);
   g_test_add_data_func ("/serving-render/request-colors/light", GUINT_TO_POINTER (KVP_THEME_LIGHT),
                         test_request_colors_on_pixels);
   g_test_add_data_func ("/serving-render/request-colors/dark", GUINT_TO_POINTER (KVP_THEME_DARK),

@@ -17,14 +17,105 @@
 
 typedef struct
 {
-  cairo_t        *cr;
-  const KvpTheme *theme;
-  KvpSweep       *sweep;
-  double          x0, y0, x1, y1;  /* the plot area */
-  double          max_rate;
-  double          max_latency;
-  double          unit;            /* a text size, from the picture's */
+  cairo_t           *cr;
+  const KvpTheme    *theme;
+  KvpSweep          *sweep;
+  KvpCapacityLayout  l;
+  double             x0, y0, x1, y1;  /* the plot area, l's */
+  double             max_rate;
+  double             max_latency;
+  double             unit;            /* a text size, from the picture's */
 } Plot;
+
+static double
+latency_at (KvpSweep  *sweep,
+            guint      i,
+            KvpScheme  scheme)
+{
+  return kvp_sweep_get_stats (sweep, i, scheme)->latency[KVP_LATENCY_NORMALIZED].mean;
+}
+
+static gboolean
+has_off_chart (KvpSweep  *sweep,
+               KvpScheme  scheme,
+               double     max_latency)
+{
+  for (guint i = 0; i < kvp_sweep_get_n_rates (sweep); i++)
+    if (latency_at (sweep, i, scheme) > max_latency)
+      return TRUE;
+  return FALSE;
+}
+
+/* The row above the plot of scheme's values off the chart: schemes with
+ * any take one each, in scheme order, so that lines which leave the chart
+ * together stay apart. */
+static guint
+off_row (KvpSweep  *sweep,
+         KvpScheme  scheme,
+         double     max_latency)
+{
+  guint row = 0;
+
+  for (KvpScheme s = 0; s < scheme; s++)
+    row += kvp_sweep_has_scheme (sweep, s) && has_off_chart (sweep, s, max_latency);
+  return row;
+}
+
+void
+kvp_capacity_get_layout (KvpSweep          *sweep,
+                         int                width,
+                         int                height,
+                         KvpCapacityLayout *out)
+{
+  guint n_off = 0, n_schemes = 0;
+  double unit;
+
+  g_return_if_fail (sweep != NULL && out != NULL);
+
+  unit = MAX (10.0, MIN (width, height) / 45.0);
+  out->unit = unit;
+  /* As the paper's Figure 12: the flat part and where each line turns up;
+   * what lies above is marked off the chart. */
+  out->max_latency = 4 * kvp_sweep_get_max_normalized_latency (sweep);
+  for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
+    if (kvp_sweep_has_scheme (sweep, s))
+      {
+        n_schemes++;
+        n_off += has_off_chart (sweep, s, out->max_latency);
+      }
+
+  out->legend_width = unit * 14;
+  out->legend_x = width - unit * 1.5 - out->legend_width;
+  out->legend_y = unit * 6;
+  out->legend_height = unit * (2.4 * n_schemes + 0.6);
+  out->plot_x0 = unit * 6;
+  out->plot_x1 = out->legend_x - unit * 1.5;
+  out->row_height = unit * 1.1;
+  out->off_y0 = unit * 6;
+  out->plot_y0 = out->off_y0 + n_off * out->row_height + (n_off > 0 ? unit * 0.8 : 0);
+  out->plot_y1 = height - unit * 4;
+}
+
+gboolean
+kvp_capacity_get_point (KvpSweep                *sweep,
+                        const KvpCapacityLayout *layout,
+                        KvpScheme                scheme,
+                        guint                    i,
+                        double                  *out_x,
+                        double                  *out_y)
+{
+  guint n = kvp_sweep_get_n_rates (sweep);
+  double max_rate = kvp_sweep_get_rate (sweep, n - 1) * 1.05;
+  double v = latency_at (sweep, i, scheme);
+  gboolean off = v > layout->max_latency;
+
+  *out_x = layout->plot_x0 + (layout->plot_x1 - layout->plot_x0) * kvp_sweep_get_rate (sweep, i) / max_rate;
+  if (off)
+    *out_y = layout->off_y0 + layout->row_height * (off_row (sweep, scheme, layout->max_latency) + 0.5);
+  else
+    *out_y = layout->plot_y1 - (layout->plot_y1 - layout->plot_y0) * v / layout->max_latency;
+  return off;
+}
 
 static PangoLayout *
 new_layout (const Plot *plot,
@@ -73,7 +164,9 @@ static double
 y_of (const Plot *plot,
       double      latency)
 {
-  return plot->y1 - (plot->y1 - plot->y0) * MIN (latency, plot->max_latency) / plot->max_latency;
+  /* Above the axis the line leaves through the top edge at its slope (the
+   * plot is clipped there); bounded so that cairo's numbers stay sane. */
+  return plot->y1 - (plot->y1 - plot->y0) * MIN (latency, 100 * plot->max_latency) / plot->max_latency;
 }
 
 /* A scheme's colour and dash: the paged pool in the theme's paged colour,
@@ -155,7 +248,7 @@ paint_axes (const Plot *plot)
   /* Translators: the capacity picture's axes. */
   show_text (plot, _("Request rate (req/s)"), (plot->x0 + plot->x1) / 2, plot->y1 + plot->unit * 2.2, 0.5,
              plot->unit * 0.9, &theme->text);
-  show_text (plot, _("Normalized latency (s/token)"), plot->x0, plot->y0 - plot->unit * 1.1, 0.0, plot->unit * 0.9,
+  show_text (plot, _("Normalized latency (s/token)"), plot->x0, plot->l.off_y0 - plot->unit * 1.1, 0.0, plot->unit * 0.9,
              &theme->text);
 
   /* The limit the capacity is read at. */
@@ -165,6 +258,94 @@ paint_axes (const Plot *plot)
   cairo_line_to (cr, plot->x1, y_of (plot, kvp_sweep_get_max_normalized_latency (plot->sweep)));
   cairo_stroke (cr);
   cairo_set_dash (cr, NULL, 0, 0);
+}
+
+/* Each scheme's marker has a shape and size of its own, smaller in scheme
+ * order, so that points of lines that coincide stay visible one inside
+ * the other: paged a disc, max a square, pow2 a diamond, oracle a small
+ * disc. */
+static void
+marker_path (const Plot *plot,
+             KvpScheme   scheme,
+             double      x,
+             double      y)
+{
+  cairo_t *cr = plot->cr;
+  double r = plot->unit * 0.3;
+
+  cairo_new_sub_path (cr);
+  switch (scheme)
+    {
+    case KVP_SCHEME_MAX:
+      cairo_rectangle (cr, x - r, y - r, 2 * r, 2 * r);
+      break;
+    case KVP_SCHEME_POW2:
+      cairo_move_to (cr, x, y - r * 0.95);
+      cairo_line_to (cr, x + r * 0.95, y);
+      cairo_line_to (cr, x, y + r * 0.95);
+      cairo_line_to (cr, x - r * 0.95, y);
+      cairo_close_path (cr);
+      break;
+    case KVP_SCHEME_ORACLE:
+      cairo_arc (cr, x, y, r * 0.42, 0, 2 * G_PI);
+      break;
+    case KVP_SCHEME_PAGED:
+    case KVP_N_SCHEMES:
+    default:
+      cairo_arc (cr, x, y, r * 0.6, 0, 2 * G_PI);
+      break;
+    }
+}
+
+/* A value off the chart: an arrow up in the scheme's row. */
+static void
+arrow_path (const Plot *plot,
+            double      x,
+            double      y)
+{
+  double r = plot->unit * 0.38;
+
+  cairo_new_sub_path (plot->cr);
+  cairo_move_to (plot->cr, x, y - r);
+  cairo_line_to (plot->cr, x + r, y + r * 0.8);
+  cairo_line_to (plot->cr, x - r, y + r * 0.8);
+  cairo_close_path (plot->cr);
+}
+
+static void
+paint_line (const Plot *plot,
+            KvpScheme   scheme,
+            const KvpColor *color,
+            double      dash)
+{
+  cairo_t *cr = plot->cr;
+  guint n = kvp_sweep_get_n_rates (plot->sweep);
+  double r = plot->unit * 0.3;
+
+  cairo_save (cr);
+  /* Clipped at the top edge: a line rising off the chart leaves it there. */
+  cairo_rectangle (cr, plot->x0 - r, plot->y0, plot->x1 - plot->x0 + 2 * r, plot->y1 - plot->y0 + r);
+  cairo_clip (cr);
+  cairo_set_line_width (cr, plot->unit * 0.18);
+  if (dash > 0)
+    {
+      double d = dash * plot->unit * 0.12;
+
+      cairo_set_dash (cr, &d, 1, 0);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      double x = x_of (plot, kvp_sweep_get_rate (plot->sweep, i));
+      double y = y_of (plot, latency_at (plot->sweep, i, scheme));
+
+      if (i == 0)
+        cairo_move_to (cr, x, y);
+      else
+        cairo_line_to (cr, x, y);
+    }
+  kvp_draw_set_color (cr, color, 1.0);
+  cairo_stroke (cr);
+  cairo_restore (cr);
 }
 
 static void
@@ -179,67 +360,83 @@ paint_scheme (const Plot *plot,
   double r = plot->unit * 0.3;
 
   scheme_style (plot, scheme, &color, &dash);
-  cairo_save (cr);
-  cairo_rectangle (cr, plot->x0 - r, plot->y0 - r, plot->x1 - plot->x0 + 2 * r, plot->y1 - plot->y0 + 2 * r);
-  cairo_clip (cr);
-  cairo_set_line_width (cr, plot->unit * 0.18);
-  if (dash > 0)
-    {
-      double d = dash * plot->unit * 0.12;
+  paint_line (plot, scheme, &color, dash);
 
-      cairo_set_dash (cr, &d, 1, 0);
-    }
+  /* The points, outlined in the background so that nested ones part. */
   for (guint i = 0; i < n; i++)
     {
-      double v = kvp_sweep_get_stats (plot->sweep, i, scheme)->latency[KVP_LATENCY_NORMALIZED].mean;
+      double x, y;
 
-      if (i == 0)
-        cairo_move_to (cr, x_of (plot, kvp_sweep_get_rate (plot->sweep, i)), y_of (plot, v));
+      if (kvp_capacity_get_point (plot->sweep, &plot->l, scheme, i, &x, &y))
+        arrow_path (plot, x, y);
       else
-        cairo_line_to (cr, x_of (plot, kvp_sweep_get_rate (plot->sweep, i)), y_of (plot, v));
+        marker_path (plot, scheme, x, y);
     }
+  kvp_draw_set_color (cr, &plot->theme->background, 1.0);
+  cairo_set_line_width (cr, plot->unit * 0.12);
+  cairo_stroke_preserve (cr);
   kvp_draw_set_color (cr, &color, 1.0);
-  cairo_stroke (cr);
-  cairo_set_dash (cr, NULL, 0, 0);
-
-  for (guint i = 0; i < n; i++)
-    {
-      double v = kvp_sweep_get_stats (plot->sweep, i, scheme)->latency[KVP_LATENCY_NORMALIZED].mean;
-
-      cairo_new_sub_path (cr);
-      cairo_arc (cr, x_of (plot, kvp_sweep_get_rate (plot->sweep, i)), y_of (plot, v), r * 0.6, 0, 2 * G_PI);
-    }
   cairo_fill (cr);
 
   /* The capacity: a ring at the point, and the rate in the legend. */
   if (kvp_sweep_get_capacity (plot->sweep, scheme, &capacity))
     {
+      double limit = kvp_sweep_get_max_normalized_latency (plot->sweep);
+
       cairo_set_line_width (cr, plot->unit * 0.15);
-      cairo_arc (cr, x_of (plot, capacity), y_of (plot, kvp_sweep_get_max_normalized_latency (plot->sweep)), r * 1.6,
-                 0, 2 * G_PI);
+      cairo_arc (cr, x_of (plot, capacity), y_of (plot, limit), r * 1.6, 0, 2 * G_PI);
       cairo_stroke (cr);
       cairo_move_to (cr, x_of (plot, capacity), plot->y1);
-      cairo_line_to (cr, x_of (plot, capacity), y_of (plot, kvp_sweep_get_max_normalized_latency (plot->sweep)));
+      cairo_line_to (cr, x_of (plot, capacity), y_of (plot, limit));
       cairo_set_line_width (cr, 1.0);
       cairo_stroke (cr);
     }
-  cairo_restore (cr);
 }
 
-/* The legend on a card of its own, over the lines: each scheme's line and
- * its capacity. */
+/* The rows above the plot: what they hold, and each row's scheme. */
+static void
+paint_off_chart (const Plot *plot)
+{
+  g_autofree char *above = NULL;
+  char limit[32];
+  guint row = 0;
+
+  for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
+    {
+      double y = plot->l.off_y0 + plot->l.row_height * (row + 0.5);
+
+      if (!kvp_sweep_has_scheme (plot->sweep, s) || !has_off_chart (plot->sweep, s, plot->max_latency))
+        continue;
+      row++;
+      show_text (plot, kvp_scheme_to_string (s), plot->x0 - plot->unit * 0.5, y, 1.0, plot->unit * 0.75,
+                 &plot->theme->text_secondary);
+      kvp_draw_set_color (plot->cr, &plot->theme->card_border, 1.0);
+      cairo_set_line_width (plot->cr, 1.0);
+      cairo_move_to (plot->cr, plot->x0, round (y) + 0.5);
+      cairo_line_to (plot->cr, plot->x1, round (y) + 0.5);
+      cairo_stroke (plot->cr);
+    }
+  if (row == 0)
+    return;
+  g_ascii_formatd (limit, sizeof limit, "%g", plot->max_latency);
+  /* Translators: over the rows of arrows above the capacity picture's
+   * plot; the axis' top in seconds per output token. */
+  above = g_strdup_printf (_("▲ off the chart: above %s s/token"), limit);
+  show_text (plot, above, plot->x1, plot->l.off_y0 - plot->unit * 1.1, 1.0, plot->unit * 0.8,
+             &plot->theme->text_secondary);
+}
+
+/* The legend on a card of its own beside the plot: each scheme's line and
+ * marker, and its capacity under its name. */
 static void
 paint_legend (const Plot *plot)
 {
   cairo_t *cr = plot->cr;
-  double lx = plot->x1 - plot->unit * 16;
-  guint n_rows = 0;
+  double lx = plot->l.legend_x + plot->unit * 0.8;
   guint row = 0;
 
-  for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
-    n_rows += kvp_sweep_has_scheme (plot->sweep, s);
-  kvp_draw_rounded_rect (cr, lx - plot->unit * 0.8, plot->y0 + plot->unit * 0.3, plot->unit * 16.3,
-                         plot->unit * (1.4 * n_rows + 0.6), plot->unit * 0.4);
+  kvp_draw_rounded_rect (cr, plot->l.legend_x, plot->l.legend_y, plot->l.legend_width, plot->l.legend_height,
+                         plot->unit * 0.4);
   kvp_draw_set_color (cr, &plot->theme->card, 1.0);
   cairo_fill_preserve (cr);
   kvp_draw_set_color (cr, &plot->theme->card_border, 1.0);
@@ -248,7 +445,7 @@ paint_legend (const Plot *plot)
 
   for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
     {
-      double ly = plot->y0 + plot->unit * (1.3 + 1.4 * row);
+      double ly = plot->l.legend_y + plot->unit * (1.1 + 2.4 * row);
       g_autofree char *label = NULL;
       KvpColor color;
       double dash;
@@ -259,11 +456,11 @@ paint_legend (const Plot *plot)
       row++;
       scheme_style (plot, s, &color, &dash);
       if (kvp_sweep_get_capacity (plot->sweep, s, &capacity))
-        /* Translators: a scheme, then its capacity in requests per second. */
-        label = g_strdup_printf (_("%s: capacity %g req/s"), kvp_scheme_to_string (s), capacity);
+        /* Translators: under a scheme's name, its capacity in requests per second. */
+        label = g_strdup_printf (_("capacity %g req/s"), capacity);
       else
-        /* Translators: a scheme none of whose swept rates is within the limit. */
-        label = g_strdup_printf (_("%s: no rate within the limit"), kvp_scheme_to_string (s));
+        /* Translators: under a scheme's name: none of the swept rates is within the limit. */
+        label = g_strdup (_("no rate within the limit"));
       cairo_set_line_width (cr, plot->unit * 0.18);
       if (dash > 0)
         {
@@ -276,7 +473,15 @@ paint_legend (const Plot *plot)
       cairo_line_to (cr, lx + plot->unit * 2, ly);
       cairo_stroke (cr);
       cairo_set_dash (cr, NULL, 0, 0);
-      show_text (plot, label, lx + plot->unit * 2.6, ly, 0.0, plot->unit * 0.85, &plot->theme->text);
+      marker_path (plot, s, lx + plot->unit, ly);
+      kvp_draw_set_color (cr, &plot->theme->card, 1.0);
+      cairo_set_line_width (cr, plot->unit * 0.12);
+      cairo_stroke_preserve (cr);
+      kvp_draw_set_color (cr, &color, 1.0);
+      cairo_fill (cr);
+      show_text (plot, kvp_scheme_to_string (s), lx + plot->unit * 2.6, ly, 0.0, plot->unit * 0.85, &plot->theme->text);
+      show_text (plot, label, lx + plot->unit * 2.6, ly + plot->unit * 1.05, 0.0, plot->unit * 0.75,
+                 &plot->theme->text_secondary);
     }
 }
 
@@ -297,15 +502,14 @@ kvp_capacity_paint (cairo_t        *cr,
   if (width <= 0 || height <= 0)
     return;
 
-  plot.unit = MAX (10.0, MIN (width, height) / 45.0);
-  plot.x0 = plot.unit * 6;
-  plot.x1 = width - plot.unit * 2;
-  plot.y0 = plot.unit * 6;
-  plot.y1 = height - plot.unit * 4;
+  kvp_capacity_get_layout (sweep, width, height, &plot.l);
+  plot.unit = plot.l.unit;
+  plot.x0 = plot.l.plot_x0;
+  plot.x1 = plot.l.plot_x1;
+  plot.y0 = plot.l.plot_y0;
+  plot.y1 = plot.l.plot_y1;
   plot.max_rate = kvp_sweep_get_rate (sweep, n - 1) * 1.05;
-  /* As the paper's Figure 12: the flat part and where each line turns up;
-   * what lies above is clipped. */
-  plot.max_latency = 4 * limit;
+  plot.max_latency = plot.l.max_latency;
 
   kvp_draw_set_color (cr, &theme->background, 1.0);
   cairo_paint (cr);
@@ -324,6 +528,7 @@ kvp_capacity_paint (cairo_t        *cr,
   show_text (&plot, subtitle, plot.unit * 2, plot.unit * 3.6, 0.0, plot.unit * 0.9, &theme->text_secondary);
 
   paint_axes (&plot);
+  paint_off_chart (&plot);
   for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
     if (kvp_sweep_has_scheme (sweep, s))
       paint_scheme (&plot, s);

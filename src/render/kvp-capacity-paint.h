@@ -11,6 +11,33 @@
 
 G_BEGIN_DECLS
 
+/* Where the picture puts things at a size: the plot, the rows above it for
+ * values off the chart (one per scheme that has any), and the legend,
+ * beside the plot so that it covers no data. */
+typedef struct
+{
+  double plot_x0, plot_y0, plot_x1, plot_y1;
+  double max_latency;      /* the axis' top, s/token */
+  double off_y0;           /* the first off-the-chart row's top */
+  double row_height;
+  double legend_x, legend_y, legend_width, legend_height;
+  double unit;             /* a text size */
+} KvpCapacityLayout;
+
+void     kvp_capacity_get_layout (KvpSweep          *sweep,
+                                  int                width,
+                                  int                height,
+                                  KvpCapacityLayout *out);
+/* Where the point of scheme at the i-th rate is drawn; TRUE when its value
+ * lies above the axis and it is drawn as an arrow in the scheme's own row
+ * above the plot. */
+gboolean kvp_capacity_get_point  (KvpSweep                *sweep,
+                                  const KvpCapacityLayout *layout,
+                                  KvpScheme                scheme,
+                                  guint                    i,
+                                  double                  *out_x,
+                                  double                  *out_y);
+
 void kvp_capacity_paint (cairo_t        *cr,
                          KvpSweep       *sweep,
                          const KvpTheme *theme,
