@@ -504,8 +504,14 @@ compare_log (GVariantDict    *options,
                  _("--from-log needs the model the log ran: give --config FILE or --model KEY."));
   if (opts.model == NULL)
     {
+      /* A log that cannot be read (none, a folder) is bad input, as a
+       * --config or --workload file is: exit 2. */
       if (g_error_matches (error, KVP_ERROR, KVP_ERROR_FAILED))
-        g_prefix_error (&error, "--from-log ");
+        {
+          g_prefix_error (&error, "--from-log ");
+          kvp_cli_printerr (error->message);
+          return KVP_EXIT_USAGE;
+        }
       return kvp_cli_fail (error);
     }
 
@@ -887,6 +893,12 @@ handle_local_options_cb (GApplication *app,
       kvp_cli_printerr (error->message);
       return KVP_EXIT_USAGE;
     }
+  /* Options that cannot go together are said before what they would size. */
+  if (!kvp_option_rules_check (options, KVP_OPTION_RULES_ACTIONS, &error))
+    {
+      kvp_cli_printerr (error->message);
+      return KVP_EXIT_USAGE;
+    }
   /* The window opens with the refusal shown; what prints figures has none. */
   if (refusal != NULL && !opens_window (options))
     {
@@ -896,12 +908,6 @@ handle_local_options_cb (GApplication *app,
 
   if (print_lists (options))
     return KVP_EXIT_SUCCESS;
-
-  if (!kvp_option_rules_check (options, KVP_OPTION_RULES_ACTIONS, &error))
-    {
-      kvp_cli_printerr (error->message);
-      return KVP_EXIT_USAGE;
-    }
 
   json = g_variant_dict_contains (options, "json");
   g_variant_dict_lookup (options, "export", "^&ay", &export_path);

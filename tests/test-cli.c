@@ -1687,6 +1687,12 @@ test_from_log_refused (void)
     { "vllm-10517-llama-3.1-8b-v0.6.log", { "--model", "llama-3.1-8b", "--gpu", "h100-80gb" }, "--from-log takes the memory from the log" },
     { "lmcache-1739-qwen3-14b-v1.log", { NULL }, "--from-log needs the model" },
     { "no-such.log", { "--model", "llama-3-8b" }, "--from-log “" },
+    /* A folder is no log either. */
+    { ".", { "--model", "llama-3-8b" }, "it is a folder" },
+    /* Refused before the memory is sized: 6 GiB is too little for the
+     * config's own 40,960 tokens, but the log's figures are the question. */
+    { "lmcache-1739-qwen3-14b-v1.log", { "--config", "qwen3-14b.json", "--kv-cache-memory", "6GiB" },
+      "--from-log takes the memory from the log" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -1696,11 +1702,14 @@ test_from_log_refused (void)
       const char *argv[8] = { "--from-log", path };
       guint n = 2;
 
+      g_autofree char *config = g_test_build_filename (G_TEST_DIST, "data", "vllm-logs", "qwen3-14b.json", NULL);
+
       for (guint j = 0; j < G_N_ELEMENTS (cases[i].extra) && cases[i].extra[j] != NULL; j++)
-        argv[n++] = cases[i].extra[j];
+        argv[n++] = g_str_has_suffix (cases[i].extra[j], ".json") ? config : cases[i].extra[j];
       run_kvpage_in (&run, NULL, argv);
       g_test_message ("%s", run.err);
-      g_assert_cmpint (run.status, ==, i == 4 ? 1 : 2);
+      /* A log that cannot be read is bad input too, as --config's file. */
+      g_assert_cmpint (run.status, ==, 2);
       g_assert_cmpstr (run.out, ==, "");
       g_assert_nonnull (strstr (run.err, cases[i].says));
       /* One line. */

@@ -55,6 +55,11 @@ static const KvpOptionRule action_rules[] = {
     N_("--%s is the sequence view’s: it goes with --json, the window, or --export without --view serving or capacity.") },
   { "vllm-log", NULL, "json export",
     N_("--vllm-log prints vLLM’s lines; --json has them too (vllm_log): give one of them.") },
+  /* Checked before any sizing: the log's own memory and length are the
+   * figures, so a refusal of the options' pool would answer the wrong question. */
+  { "from-log", NULL, "export simulate vllm-log gpu gpu-memory kv-cache-memory",
+    N_("--from-log takes the memory from the log: it goes with neither --export, --simulate, "
+       "--vllm-log, --gpu, --gpu-memory nor --kv-cache-memory.") },
   /* The window has no control for the batch. */
   { "max-num-batched-tokens no-async-scheduling allow-long-max-model-len", HEADLESS, NULL,
     N_("--%s goes with --json, --export or --vllm-log; the window takes the other GPU options.") },
