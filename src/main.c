@@ -175,7 +175,7 @@ parse_params (GVariantDict  *options,
   /* A shipped config's key is read by kvp_deploy_parse_options. */
   if (deploy->config == NULL && g_variant_dict_lookup (options, "model", "&s", &text))
     {
-      params->model = kvp_model_lookup (text, error);
+      params->model = kvp_model_catalog_lookup_preset (text, error);
       if (params->model == NULL)
         return FALSE;
       params->max_seq_len = params->model->max_context;

@@ -578,6 +578,8 @@ static const struct
   { { "--max-seq-len", "16777217" },  { "--max-seq-len", "16777217" } },
   { { "--max-seq-len", "100", "--seq-len", "101" }, { "--seq-len 101", "100" } },
   { { "--model", "gpt-5" },           { "gpt-5", "tinyllama-1.1b" } },
+  /* … and the shipped configs --model takes too. */
+  { { "--model", "nope" },            { "nope", "qwen3-8b", "gemma-2-9b" } },
   { { "--kv-dtype", "fp4" },          { "fp4", "fp16" } },
   { { "--frobnicate" },               { "--frobnicate" } },
   { { "--seq-len" },                  { "--seq-len" } },

@@ -384,6 +384,25 @@ test_catalog (void)
 
 /* The presets offered beside the shipped configs (--list-models and the
  * window's list): all but those a shipped config replaces, in order. */
+/* An unknown --model names every key --model accepts: the presets offered
+ * and every shipped config. */
+static void
+test_catalog_unknown_lists_all (void)
+{
+  g_autoptr(GError) error = NULL;
+  guint n_entries, n_presets;
+  const KvpCatalogEntry *entries = kvp_model_catalog_get_entries (&n_entries);
+  const KvpModel *const *presets = kvp_model_catalog_get_presets (&n_presets);
+
+  g_assert_nonnull (kvp_model_catalog_lookup_preset ("opt-13b", NULL));
+  g_assert_null (kvp_model_catalog_lookup_preset ("nope", &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  for (guint i = 0; i < n_entries; i++)
+    g_assert_nonnull (strstr (error->message, entries[i].key));
+  for (guint i = 0; i < n_presets; i++)
+    g_assert_nonnull (strstr (error->message, presets[i]->key));
+}
+
 static void
 test_catalog_presets (void)
 {
@@ -868,6 +887,7 @@ main (int   argc,
   g_test_add_func ("/core/model-config/rules", test_rules);
   g_test_add_func ("/core/model-config/catalog", test_catalog);
   g_test_add_func ("/core/model-config/catalog-presets", test_catalog_presets);
+  g_test_add_func ("/core/model-config/catalog-unknown-lists-all", test_catalog_unknown_lists_all);
   g_test_add_func ("/core/model-config/transformers-defaults", test_transformers_defaults);
   g_test_add_func ("/core/model-config/context-key", test_context_key);
   g_test_add_func ("/core/model-config/mla", test_mla);

@@ -152,3 +152,31 @@ kvp_model_catalog_get_presets (guint *n_presets)
     *n_presets = n_offered;
   return offered;
 }
+
+const KvpModel *
+kvp_model_catalog_lookup_preset (const char  *key,
+                                 GError     **error)
+{
+  const KvpModel *model;
+  g_autoptr(GString) keys = NULL;
+  g_autofree char *quoted = NULL;
+  const KvpModel *const *presets;
+  guint n_presets;
+
+  g_return_val_if_fail (key != NULL, NULL);
+
+  model = kvp_model_lookup (key, NULL);
+  if (model != NULL)
+    return model;
+
+  keys = g_string_new (NULL);
+  presets = kvp_model_catalog_get_presets (&n_presets);
+  for (guint i = 0; i < n_presets; i++)
+    g_string_append_printf (keys, "%s%s", keys->len > 0 ? ", " : "", presets[i]->key);
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+    g_string_append_printf (keys, "%s%s", keys->len > 0 ? ", " : "", entries[i].key);
+  quoted = kvp_quote (key);
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("Unknown model “%s”: use one of %s (see --list-models)."),
+               quoted, keys->str);
+  return NULL;
+}

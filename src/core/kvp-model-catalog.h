@@ -33,5 +33,10 @@ gboolean               kvp_model_catalog_replaces    (const char  *preset_key);
 /* The built-in presets offered beside the shipped configs, in their order:
  * those no shipped config replaces.  Built once, for the process. */
 const KvpModel *const *kvp_model_catalog_get_presets (guint       *n_presets);
+/* The built-in preset --model names; for a key that is neither a preset nor
+ * shipped, KVP_ERROR_INVALID listing every key --model accepts, the presets
+ * offered and the shipped configs, in --list-models' order. */
+const KvpModel        *kvp_model_catalog_lookup_preset (const char  *key,
+                                                        GError     **error);
 
 G_END_DECLS
