@@ -1014,6 +1014,9 @@ static const struct
   const char *says[3];
 } simulate_bad_cases[] = {
   { { "--simulate", "--requests", "0" },            { "--requests", "1 to 1000000" } },
+  /* Async scheduling is not simulated: the flag is refused, not ignored. */
+  { { "--simulate", "--model", "qwen3-8b", "--gpu", "h100-80gb", "--no-async-scheduling" },
+    { "--no-async-scheduling", "one batch at a time" } },
   { { "--simulate", "--requests", "many" },         { "--requests", "many" } },
   { { "--simulate", "--request-rate", "-1" },       { "--request-rate", "-1" } },
   { { "--simulate", "--request-rate", "fast" },     { "--request-rate", "fast" } },
@@ -1049,7 +1052,7 @@ static const struct
   { { "--simulate", "--step-time", "fast" },        { "--step-time", "fast" } },
   { { "--simulate", "--step-time", "nan" },         { "--step-time", "nan" } },
   { { "--simulate", "--step-time", "60001" },       { "--step-time", "60000" } },
-  { { "--simulate", "--no-async-scheduling" },      { "--no-async-scheduling", "--gpu KEY" } },
+  { { "--simulate", "--no-async-scheduling" },      { "--no-async-scheduling", "a simulation" } },
   { { "--gpu-flops", "100", "--gpu", "l4" },         { "--gpu-flops goes with --simulate" } },
   { { "--max-normalized-latency", "1" },            { "--max-normalized-latency goes with --simulate" } },
   { { "--simulate", "--max-normalized-latency", "1" }, { "--max-normalized-latency", "--request-rate START:STOP:STEP" } },
@@ -1791,7 +1794,10 @@ static const struct
   { { "--json", "--config", "@qwen3-32b.json", "--max-seq-len", "40961" }, { "40960 tokens", "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1" } },
   /* A preset whose pool vLLM sizes: Llama 3 8B's 8,192. */
   { { "--json", "--model", "llama-3-8b", "--gpu", "h100-80gb", "--max-model-len", "8193" }, { "8192 tokens" } },
-  { { "--json", "--allow-long-max-model-len" }, { "--allow-long-max-model-len", "--config" } },
+  /* Nothing to let through without a length; the model it goes with is a
+   * config, given as a file or a shipped --model. */
+  { { "--json", "--model", "qwen3-8b", "--allow-long-max-model-len" }, { "--allow-long-max-model-len", "goes with --max-model-len" } },
+  { { "--json", "--allow-long-max-model-len", "--max-model-len", "4096" }, { "--allow-long-max-model-len", "--config FILE", "a --model that --list-models shows" } },
   { { "--vllm-log", "--kv-cache-memory", "1GiB" }, { "--vllm-log", "--json" } },
   { { "--config", "@llama-3-8b.json", "--kv-cache-memory", "512MiB" }, { "8192", "--max-model-len 4080", "null block" } },
   { { "--model", "llama-3-8b", "--gpu", "a100-40gb", "--weights-memory", "40GiB" }, { "No memory is left", "all of the 36.42 GiB vLLM requests" } },

@@ -147,8 +147,9 @@ kvp_deploy_parse_options (KvpDeploy     *self,
   if (self->allow_long_max_model_len && self->config == NULL && !kvp_deploy_sizes_pool (self))
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--allow-long-max-model-len goes with a model vLLM reads (--config FILE) or with vLLM’s sizing "
-                     "(--gpu, --gpu-memory or --kv-cache-memory)."));
+                   _("--allow-long-max-model-len goes with a model vLLM reads (--config FILE, or a --model that "
+                     "--list-models shows with its repository) or with vLLM’s sizing (--gpu, --gpu-memory or "
+                     "--kv-cache-memory)."));
       return FALSE;
     }
 

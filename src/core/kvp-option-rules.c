@@ -35,7 +35,17 @@ static const KvpOptionRule value_rules[] = {
   /* The simulation's scheduler takes the token budget on its own. */
   { "max-num-batched-tokens", "gpu gpu-memory kv-cache-memory simulate view=serving view=capacity", NULL,
     NEEDS_SIZING },
+  /* The simulated scheduler runs one batch at a time, and async scheduling
+   * changes only what vLLM keeps for sliding-window layers, which the
+   * simulation does not serve: the flag would change nothing there. */
+  { "no-async-scheduling", NULL, "simulate view=serving view=capacity",
+    N_("--no-async-scheduling does not go with a simulation (--simulate, --view serving or capacity): its scheduler "
+       "runs one batch at a time already, and the flag changes only what vLLM keeps for sliding-window layers, "
+       "which it does not serve.") },
   { "no-async-scheduling", "gpu gpu-memory kv-cache-memory", NULL, NEEDS_SIZING },
+  /* Without a length past the model's context it has nothing to let through. */
+  { "allow-long-max-model-len", "max-model-len max-seq-len", NULL,
+    N_("--allow-long-max-model-len goes with --max-model-len: it lets a length past the model’s context through.") },
 };
 
 static const KvpOptionRule action_rules[] = {
