@@ -720,7 +720,9 @@ test_simulate_table (void)
   g_assert_nonnull (strstr (run.out, "\nMean TTFT (ms) "));
   g_assert_nonnull (strstr (run.out, "\nP99 TPOT (ms) "));
   g_assert_nonnull (strstr (run.out, "\nRequest throughput (req/s) "));
-  g_assert_nonnull (strstr (run.out, "Scheduler: vLLM v1’s, at most 2048 tokens a step and 256 requests at once"));
+  /* Thousands separated, as the pool line of vLLM's sizing has them. */
+  g_assert_nonnull (strstr (run.out, "Scheduler: vLLM v1’s, at most 2,048 tokens a step and 256 requests at once"));
+  g_assert_nonnull (strstr (run.out, "Pool: 1,024 blocks × 16 = 16,384 token slots for every scheme; maximum sequence "));
 }
 
 /* Each scheduler option changes the run: none is accepted and ignored. */

@@ -19,6 +19,7 @@
 #include "kvp-request-queue.h"
 #include "kvp-scheduler.h"
 #include "kvp-simulation.h"
+#include "kvp-vllm.h"
 
 /* At most this many checkpoints per scheme, however long the run. */
 #define MAX_CHECKPOINTS 64u
@@ -1217,6 +1218,8 @@ kvp_simulation_describe_scheduler (KvpSimulation *self)
   const KvpSimConfig *config;
   g_autofree char *chunk = NULL;
   g_autofree char *time = NULL;
+  g_autofree char *budget = NULL;
+  g_autofree char *seqs = NULL;
 
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -1233,8 +1236,10 @@ kvp_simulation_describe_scheduler (KvpSimulation *self)
 
   /* Translators: the token budget, the requests at once, how prefills are
    * cut, how long a step lasts. */
-  return g_strdup_printf (_("Scheduler: vLLM v1’s, at most %u tokens a step and %u requests at once, %s; %s."),
-                          config->max_num_batched_tokens, config->max_num_seqs, chunk, time);
+  budget = kvp_vllm_format_thousands (config->max_num_batched_tokens);
+  seqs = kvp_vllm_format_thousands (config->max_num_seqs);
+  return g_strdup_printf (_("Scheduler: vLLM v1’s, at most %s tokens a step and %s requests at once, %s; %s."),
+                          budget, seqs, chunk, time);
 }
 
 char *
@@ -1242,13 +1247,20 @@ kvp_simulation_describe (KvpSimulation *self)
 {
   g_autofree char *workload = NULL;
   g_autofree char *pool = NULL;
+  g_autofree char *blocks = NULL;
+  g_autofree char *slots = NULL;
+  g_autofree char *max_len = NULL;
 
   g_return_val_if_fail (self != NULL, NULL);
 
   workload = kvp_simulation_describe_workload (self);
-  pool = g_strdup_printf (_("Pool: %u blocks × %u = %" PRIu64 " token slots for every scheme; maximum sequence %u tokens."),
-                          self->config.num_blocks, self->config.block_size, self->n_slots,
-                          self->config.max_seq_len);
+  /* Thousands as the pool line of vLLM's sizing writes them. */
+  blocks = kvp_vllm_format_thousands (self->config.num_blocks);
+  slots = kvp_vllm_format_thousands (self->n_slots);
+  max_len = kvp_vllm_format_thousands (self->config.max_seq_len);
+  /* Translators: blocks, block size, token slots, the longest sequence. */
+  pool = g_strdup_printf (_("Pool: %s blocks × %u = %s token slots for every scheme; maximum sequence %s tokens."),
+                          blocks, self->config.block_size, slots, max_len);
 
   return g_strconcat (workload, "\n", pool, NULL);
 }
