@@ -389,8 +389,11 @@ print_models (void)
   print_cells (cells, N_COLUMNS, 2);
 }
 
+/* decimals: the --kv-cache-memory text had a fraction, which was rounded
+ * down to a whole byte. */
 static int
-print_vllm_log (const KvpDeploy *deploy)
+print_vllm_log (const KvpDeploy *deploy,
+                gboolean         decimals)
 {
   g_auto(GStrv) lines = NULL;
 
@@ -432,9 +435,15 @@ print_vllm_log (const KvpDeploy *deploy)
   else
     {
       g_autofree char *exact = kvp_vllm_format_thousands (deploy->kv_cache_bytes);
-      /* Translators: the KV memory in bytes, grouped as 6,990,059,274. */
-      g_autofree char *note = g_strdup_printf (_("The KV cache memory is %s bytes, as given (a size with decimals "
-                                                 "is rounded down to a whole byte)."), exact);
+      g_autofree char *note = NULL;
+
+      if (decimals)
+        /* Translators: the KV memory in bytes, grouped as 6,990,059,274. */
+        note = g_strdup_printf (_("The KV cache memory is %s bytes, as given (a size with decimals "
+                                  "is rounded down to a whole byte)."), exact);
+      else
+        /* Translators: the KV memory in bytes, grouped as 17,179,869,184. */
+        note = g_strdup_printf (_("The KV cache memory is %s bytes, as given."), exact);
 
       kvp_cli_printerr (note);
     }
@@ -926,7 +935,12 @@ handle_local_options_cb (GApplication *app,
   if (g_variant_dict_contains (options, "simulate"))
     return kvp_sim_command_run (options, kvp_deploy_state_get_deploy (sized), &shown, json);
   if (g_variant_dict_contains (options, "vllm-log"))
-    return print_vllm_log (kvp_deploy_state_get_deploy (sized));
+    {
+      const char *kv_text = NULL;
+
+      g_variant_dict_lookup (options, "kv-cache-memory", "&s", &kv_text);
+      return print_vllm_log (kvp_deploy_state_get_deploy (sized), kv_text != NULL && strchr (kv_text, '.') != NULL);
+    }
   if (json)
     return print_json (state, kvp_deploy_state_get_deploy (sized));
   return export_picture (options, state, &shown, kvp_deploy_state_get_deploy (sized), export_path);

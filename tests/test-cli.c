@@ -1218,11 +1218,19 @@ test_vllm_log (void)
 
   run_vllm_args (&llama, "--config", "@llama-3-8b.json", "--kv-cache-memory", "10GiB", "--vllm-log", NULL);
   g_assert_cmpint (llama.status, ==, 0);
-  g_assert_cmpstr (llama.err, ==, "kvpage: The KV cache memory is 10,737,418,240 bytes, as given (a size with decimals "
-                                  "is rounded down to a whole byte).\n");
+  /* A whole size has nothing rounded down: no word of decimals. */
+  g_assert_cmpstr (llama.err, ==, "kvpage: The KV cache memory is 10,737,418,240 bytes, as given.\n");
   g_assert_cmpstr (llama.out, ==,
                    RESERVED ("10.0")
                    "GPU KV cache size: 81,920 tokens, Maximum concurrency for 8,192 tokens per request: 10.00x\n");
+
+  {
+    g_auto(Run) decimals = { 0 };
+
+    run_vllm_args (&decimals, "--config", "@llama-3-8b.json", "--kv-cache-memory", "6.51GiB", "--vllm-log", NULL);
+    g_assert_cmpstr (decimals.err, ==, "kvpage: The KV cache memory is 6,990,059,274 bytes, as given (a size with "
+                                       "decimals is rounded down to a whole byte).\n");
+  }
 
   run_vllm_args (&gemma, "--config", "@gemma-3-27b-it.json", "--kv-cache-memory", "20GiB",
                  "--max-num-batched-tokens", "8192", "--vllm-log", NULL);
