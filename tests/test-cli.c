@@ -1066,6 +1066,9 @@ static const struct
   { { "--simulate", "--request-rate", "1,x" },       { "“1,x”", "commas" } },
   { { "--simulate", "--request-rate", "0,1" },       { "“0,1”", "from 0.001" } },
   { { "--simulate", "--request-rate", "1,2", "--max-normalized-latency", "0" }, { "--max-normalized-latency", "“0”" } },
+  /* Limits written out, as everywhere else. */
+  { { "--simulate", "--request-rate", "1,2", "--max-normalized-latency", "2000000" }, { "at most 1000000." } },
+  { { "--simulate", "--request-rate", "1,2000000" }, { "from 0.001 to 1000000 requests per second" } },
   { { "--simulate", "--request-rate", "1,2", "--csv", "x.csv" }, { "--csv", "sweep" } },
   { { "--export", "x.png", "--view", "capacity", "--request-rate", "1,2", "--step", "3" }, { "--step", "--view serving" } },
   { { "--export", "x.png", "--view", "serving", "--max-normalized-latency", "1" }, { "--max-normalized-latency", "--view capacity" } },

@@ -79,8 +79,9 @@ lookup_figure (GVariantDict  *options,
     {
       g_autofree char *quoted = kvp_quote (text);
 
-      /* Translators: the option, its value, the unit, the largest value. */
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("--%s “%s” is not valid: give %s, more than 0 and at most %g."),
+      /* Translators: the option, its value, the unit, the largest value
+       * (a whole number, written out as the other limits are). */
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("--%s “%s” is not valid: give %s, more than 0 and at most %.0f."),
                    option, quoted, unit, max);
       return FALSE;
     }

@@ -128,7 +128,7 @@ kvp_sweep_parse_rates (const char  *text,
 
       if (rate < KVP_WORKLOAD_MIN_RATE || rate > KVP_WORKLOAD_MAX_RATE)
         {
-          g_autofree char *why = g_strdup_printf (_("every rate must be from %g to %g requests per second."),
+          g_autofree char *why = g_strdup_printf (_("every rate must be from %g to %.0f requests per second."),
                                                   KVP_WORKLOAD_MIN_RATE, KVP_WORKLOAD_MAX_RATE);
 
           return refuse (text, why, error);
