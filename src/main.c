@@ -32,6 +32,7 @@
 #include "kvp-serving-scene.h"
 #include "kvp-serving-steps.h"
 #include "kvp-sim-command.h"
+#include "kvp-sweep.h"
 #include "kvp-state.h"
 #include "kvp-simulation.h"
 #include "kvp-theme.h"
@@ -83,7 +84,7 @@ static GOptionEntry option_entries[] = {
   { "vllm-log", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the KV cache lines vLLM logs at start-up for these settings and exit"), NULL },
   { "from-log", 0, 0, G_OPTION_ARG_FILENAME, NULL,
-    N_("Compare a vLLM start-up log with kvpage's figures for its settings, figure by figure, and exit"), N_("FILE") },
+    N_("Compare a vLLM start-up log with kvpage’s figures for its settings, figure by figure, and exit"), N_("FILE") },
   { "list-gpus", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("List the GPU presets and exit"), NULL },
   { "json", 0, 0, G_OPTION_ARG_NONE, NULL,
@@ -770,8 +771,18 @@ run_simulation (GVariantDict    *options,
   g_autoptr(KvpWorkload) workload = NULL;
   KvpWorkloadOptions wopts;
 
+  const char *rate;
+
   if (!kvp_sim_command_prepare (options, deploy, params, schemes, &wopts, out_config, error))
     return NULL;
+
+  if (g_variant_dict_lookup (options, "request-rate", "&s", &rate) && kvp_sweep_is_sweep (rate))
+    {
+      g_set_error_literal (error, KVP_ERROR, KVP_ERROR_INVALID,
+                           _("--view serving draws one run: give --request-rate a single rate, or use --view capacity "
+                             "for a sweep of rates."));
+      return NULL;
+    }
 
   workload = kvp_sim_command_new_workload (options, &wopts, error);
   if (workload == NULL)

@@ -272,6 +272,9 @@ test_help (void)
   g_assert_nonnull (strstr (run.out, "(default 1000; a file: all, or its first N)"));
   g_assert_nonnull (strstr (run.out, "config.json (standard JSON, at most 16 MiB)"));
   g_assert_nonnull (strstr (run.out, "CSV file of at most 1000000 requests"));
+  /* Typographic apostrophes throughout, as in “kvpage’s”. */
+  g_assert_null (strstr (all.out, "kvpage's"));
+  g_assert_nonnull (strstr (all.out, "kvpage’s figures"));
 }
 
 static void
@@ -1072,6 +1075,8 @@ static const struct
   { { "--simulate", "--request-rate", "1,2", "--csv", "x.csv" }, { "--csv", "sweep" } },
   { { "--export", "x.png", "--view", "capacity", "--request-rate", "1,2", "--step", "3" }, { "--step", "--view serving" } },
   { { "--export", "x.png", "--view", "serving", "--max-normalized-latency", "1" }, { "--max-normalized-latency", "--view capacity" } },
+  /* The serving view draws one run: a sweep is refused, not cut to a rate. */
+  { { "--export", "x.png", "--view", "serving", "--request-rate", "1,2" }, { "--view serving draws one run", "single rate" } },
   { { "--export", "x.png", "--view", "capacity" },  { "--request-rate START:STOP:STEP" } },
   { { "--simulate", "--gpu-flops", "100" },          { "--gpu-flops", "--gpu KEY" } },
   { { "--simulate", "--gpu-bandwidth", "900", "--kv-cache-memory", "1GiB" }, { "--gpu-bandwidth", "--gpu KEY" } },
