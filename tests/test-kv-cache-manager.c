@@ -302,8 +302,8 @@ typedef struct
 {
   guint32 *queue;
   guint    n_queue;
-  guint    refs[16];
-  gboolean cached[16];
+  guint    refs[64];
+  gboolean cached[64];
 } PoolState;
 
 static void
@@ -312,7 +312,7 @@ pool_state (KvpKvCacheManager *m,
 {
   KvpBlockPool *pool = kvp_kv_cache_manager_get_pool (m);
 
-  g_assert_cmpuint (kvp_block_pool_get_num_blocks (pool), <=, 16);
+  g_assert_cmpuint (kvp_block_pool_get_num_blocks (pool), <=, G_N_ELEMENTS (state->refs));
   state->queue = kvp_block_pool_dup_free_queue (pool, &state->n_queue);
   memset (state->refs, 0, sizeof state->refs);
   memset (state->cached, 0, sizeof state->cached);
@@ -400,16 +400,391 @@ test_no_space (void)
   g_assert_cmpuint (stats.evicted_blocks, ==, 1);
 }
 
+/* vLLM v1's parallel sampling: n child requests with the same prompt.  The
+ * first computes it; the others hit its full blocks as soon as they are
+ * allocated (cached in the same step), and each gets its own last block. */
+static void
+test_parallel_sampling (void)
+{
+  const KvpTokenSegment prompt[] = { { KVP_TOKENS_PREFIX, 3, 4 }, { KVP_TOKENS_UNIQUE, 42, 6 } };
+  g_autoptr(KvpKvCacheManager) m = new_manager (16, 4, full_only, 1, TRUE);
+  KvpKvRequestId child[3];
+  KvpPrefixCacheStats stats;
+
+  for (guint i = 0; i < 3; i++)
+    child[i] = add (m, prompt, 2);
+  g_assert_cmpuint (admit (m, child[0]), ==, 0);
+  g_assert_cmpuint (admit (m, child[1]), ==, 8);
+  g_assert_cmpuint (admit (m, child[2]), ==, 8);
+  assert_table (m, child[0], 0, (const guint32[]) { 1, 2, 3, END });
+  assert_table (m, child[1], 0, (const guint32[]) { 1, 2, 4, END });
+  assert_table (m, child[2], 0, (const guint32[]) { 1, 2, 5, END });
+  g_assert_cmpuint (ref_of (m, 1), ==, 3);
+  g_assert_cmpuint (ref_of (m, 2), ==, 3);
+  g_assert_cmpuint (ref_of (m, 3), ==, 1);
+
+  /* Each sample writes its own tokens: its third block fills with them and
+   * is cached under its own hash; nothing is shared past the prompt. */
+  for (guint step = 0; step < 4; step++)
+    for (guint i = 0; i < 3; i++)
+      decode (m, child[i]);
+  assert_table (m, child[0], 0, (const guint32[]) { 1, 2, 3, 6, END });
+  assert_table (m, child[1], 0, (const guint32[]) { 1, 2, 4, 7, END });
+  assert_table (m, child[2], 0, (const guint32[]) { 1, 2, 5, 8, END });
+  for (guint32 b = 3; b <= 5; b++)
+    {
+      g_assert_true (is_cached (m, b));
+      g_assert_cmpuint (ref_of (m, b), ==, 1);
+    }
+
+  stats = kvp_kv_cache_manager_get_stats (m);
+  g_assert_cmpuint (stats.queries_tokens, ==, 30);
+  g_assert_cmpuint (stats.hits_tokens, ==, 16);
+
+  /* Reference counts back to zero; the shared prompt is freed last. */
+  for (guint i = 0; i < 3; i++)
+    {
+      kvp_kv_cache_manager_remove_request (m, child[i]);
+      assert_valid (m);
+    }
+  for (guint32 b = 0; b < 16; b++)
+    g_assert_cmpuint (ref_of (m, b), ==, 0);
+  assert_queue (m, (const guint32[]) { 8, 7, 6, 9, 10, 11, 12, 13, 14, 15,
+                                       3, 4, 5, 2, 1, END });
+}
+
+/* The paper's fork (beam search): the child shares every block; the first
+ * write into the shared, partly filled last block copies it, whoever writes
+ * first; the copy needs a free block of its own. */
+static void
+test_fork_cow (void)
+{
+  const KvpTokenSegment prompt[] = { { KVP_TOKENS_UNIQUE, 1, 10 } };
+  g_autoptr(KvpKvCacheManager) m = new_manager (6, 4, full_only, 1, TRUE);
+  g_autoptr(GError) error = NULL;
+  KvpKvRequestId parent, child, grandchild;
+  PoolState before;
+
+  parent = add (m, prompt, 1);
+  admit (m, parent);
+  kvp_kv_cache_manager_add_output_tokens (m, parent, 1);
+  g_assert_true (kvp_kv_cache_manager_fork (m, parent, &child, &error));
+  g_assert_no_error (error);
+  assert_valid (m);
+  assert_table (m, child, 0, (const guint32[]) { 1, 2, 3, END });
+  g_assert_cmpuint (ref_of (m, 3), ==, 2);
+  g_assert_cmpuint (kvp_kv_cache_manager_get_num_tokens (m, child), ==, 11);
+  g_assert_cmpuint (kvp_kv_cache_manager_get_num_computed_tokens (m, child), ==, 10);
+
+  /* The child writes first: block 3 (two tokens) is copied into 4. */
+  decode (m, child);
+  assert_table (m, child, 0, (const guint32[]) { 1, 2, 4, END });
+  assert_table (m, parent, 0, (const guint32[]) { 1, 2, 3, END });
+  g_assert_cmpuint (ref_of (m, 3), ==, 1);
+  g_assert_cmpuint (kvp_block_pool_get_fill (kvp_kv_cache_manager_get_pool (m), 4), ==, 3);
+  g_assert_cmpuint (kvp_block_pool_get_fill (kvp_kv_cache_manager_get_pool (m), 3), ==, 2);
+
+  /* The parent then writes into its own block 3, no copy. */
+  g_assert_true (kvp_kv_cache_manager_allocate_slots (m, parent, 1, &error));
+  assert_table (m, parent, 0, (const guint32[]) { 1, 2, 3, END });
+  assert_valid (m);
+
+  /* A grandchild shares the child's partly filled 4; one block is free
+   * (5), and writing 2 tokens needs the copy and a block past it. */
+  g_assert_true (kvp_kv_cache_manager_fork (m, child, &grandchild, NULL));
+  kvp_kv_cache_manager_add_output_tokens (m, grandchild, 2);
+  pool_state (m, &before);
+  g_assert_false (kvp_kv_cache_manager_allocate_slots (m, grandchild, 2, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE);
+  g_clear_error (&error);
+  assert_pool_state (m, &before);
+  g_free (before.queue);
+  g_assert_cmpuint (ref_of (m, 4), ==, 2);
+  kvp_kv_cache_manager_add_output_tokens (m, child, 1);
+  g_assert_true (kvp_kv_cache_manager_allocate_slots (m, child, 1, &error));
+  assert_table (m, child, 0, (const guint32[]) { 1, 2, 5, END });
+  assert_table (m, grandchild, 0, (const guint32[]) { 1, 2, 4, END });
+  assert_valid (m);
+
+  /* Counts back to zero. */
+  kvp_kv_cache_manager_remove_request (m, grandchild);
+  kvp_kv_cache_manager_remove_request (m, parent);
+  kvp_kv_cache_manager_remove_request (m, child);
+  assert_valid (m);
+  for (guint32 b = 0; b < 6; b++)
+    g_assert_cmpuint (ref_of (m, b), ==, 0);
+  g_assert_cmpuint (kvp_block_pool_get_num_free (kvp_kv_cache_manager_get_pool (m)), ==, 5);
+}
+
+/* A hybrid model (gpt-oss: full attention and a sliding window of 8 here):
+ * the groups are allocated together, and blocks that fall out of the window
+ * go back to the pool — last one first — replaced by the null block, while
+ * the full-attention group keeps all of its own. */
+static void
+test_sliding_window (void)
+{
+  const KvpKvGroupSpec groups[] = { { KVP_KV_GROUP_FULL, 0 }, { KVP_KV_GROUP_SLIDING_WINDOW, 8 } };
+  const KvpTokenSegment a_prompt[] = { { KVP_TOKENS_PREFIX, 1, 20 } };
+  const KvpTokenSegment b_prompt[] = { { KVP_TOKENS_PREFIX, 1, 20 }, { KVP_TOKENS_UNIQUE, 2, 5 } };
+  g_autoptr(KvpKvCacheManager) m = new_manager (32, 4, groups, 2, TRUE);
+  KvpKvRequestId a, b;
+
+  a = add (m, a_prompt, 1);
+  admit (m, a);
+  assert_table (m, a, 0, (const guint32[]) { 1, 2, 3, 4, 5, END });
+  assert_table (m, a, 1, (const guint32[]) { 6, 7, 8, 9, 10, END });
+
+  /* 20 computed: the next token sees tokens 13…20, so blocks 0-2 (tokens
+   * 0-11) are skipped: 8 7 6 go to the tail, still cached. */
+  decode (m, a);
+  assert_table (m, a, 0, (const guint32[]) { 1, 2, 3, 4, 5, 11, END });
+  assert_table (m, a, 1, (const guint32[]) { 0, 0, 0, 9, 10, 12, END });
+  g_assert_cmpuint (ref_of (m, 6), ==, 0);
+  g_assert_true (is_cached (m, 6));
+  assert_queue (m, (const guint32[]) { 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+                                       25, 26, 27, 28, 29, 30, 31, 8, 7, 6, END });
+
+  /* b shares a's first 20 tokens: full attention hits blocks 0-4; the
+   * window needs only the last cdiv (8 − 1, 4) = 2, found right to left
+   * (9 10); the skipped three are null, not 6 7 8. */
+  b = add (m, b_prompt, 2);
+  g_assert_cmpuint (admit (m, b), ==, 20);
+  assert_table (m, b, 0, (const guint32[]) { 1, 2, 3, 4, 5, 13, 14, END });
+  assert_table (m, b, 1, (const guint32[]) { 0, 0, 0, 9, 10, 15, 16, END });
+  g_assert_cmpuint (ref_of (m, 9), ==, 2);
+  g_assert_cmpuint (ref_of (m, 10), ==, 2);
+
+  /* Decoding on with 25, 26, 27, 28 tokens computed: the window skips 4,
+   * 4, 5, 5 blocks; 9 and 10 stay a's.  The 29th token takes a block in
+   * each group, full attention's first. */
+  for (guint i = 0; i < 4; i++)
+    decode (m, b);
+  assert_table (m, b, 0, (const guint32[]) { 1, 2, 3, 4, 5, 13, 14, 17, END });
+  assert_table (m, b, 1, (const guint32[]) { 0, 0, 0, 0, 0, 15, 16, 18, END });
+  assert_table (m, a, 1, (const guint32[]) { 0, 0, 0, 9, 10, 12, END });
+  g_assert_cmpuint (ref_of (m, 9), ==, 1);
+  g_assert_cmpuint (ref_of (m, 10), ==, 1);
+
+  kvp_kv_cache_manager_remove_request (m, a);
+  kvp_kv_cache_manager_remove_request (m, b);
+  assert_valid (m);
+  for (guint32 blk = 0; blk < 32; blk++)
+    g_assert_cmpuint (ref_of (m, blk), ==, 0);
+  g_assert_cmpuint (kvp_block_pool_get_num_free (kvp_kv_cache_manager_get_pool (m)), ==, 31);
+}
+
+/* Llama 4's chunked local attention (chunks of 8): a token sees only its own
+ * chunk, so a finished chunk's blocks go back; and as vLLM's
+ * ChunkedLocalAttentionManager does, a lookup counts the blocks before the
+ * last token's chunk as computed (null) without any cached block. */
+static void
+test_chunked_local (void)
+{
+  const KvpKvGroupSpec groups[] = { { KVP_KV_GROUP_CHUNKED_LOCAL, 8 } };
+  const KvpTokenSegment prompt[] = { { KVP_TOKENS_UNIQUE, 1, 15 } };
+  g_autoptr(KvpKvCacheManager) m = new_manager (12, 4, groups, 1, TRUE);
+  KvpKvRequestId a, b;
+
+  a = add (m, prompt, 1);
+  g_assert_cmpuint (admit (m, a), ==, 8);
+  assert_table (m, a, 0, (const guint32[]) { 0, 0, 1, 2, END });
+  decode (m, a);     /* 15 computed: chunk 8-15 */
+  assert_table (m, a, 0, (const guint32[]) { 0, 0, 1, 2, END });
+  decode (m, a);     /* 16 computed: a new chunk, blocks 2-3 go, 2 first */
+  assert_table (m, a, 0, (const guint32[]) { 0, 0, 0, 0, 3, END });
+  assert_queue (m, (const guint32[]) { 4, 5, 6, 7, 8, 9, 10, 11, 2, 1, END });
+
+  /* The same prompt: the last token's chunk starts at 8, and block 1
+   * (tokens 8-11) is cached and free. */
+  b = add (m, prompt, 1);
+  g_assert_cmpuint (admit (m, b), ==, 12);
+  assert_table (m, b, 0, (const guint32[]) { 0, 0, 1, 4, END });
+  g_assert_cmpuint (ref_of (m, 1), ==, 1);
+}
+
+/* Without prefix caching nothing is looked up, nothing is cached, no query is
+ * counted, and freed blocks go to the head of the queue (vLLM PR #51482). */
+static void
+test_caching_off (void)
+{
+  const KvpTokenSegment prompt[] = { { KVP_TOKENS_PREFIX, 1, 9 } };
+  g_autoptr(KvpKvCacheManager) m = new_manager (8, 4, full_only, 1, FALSE);
+  KvpKvRequestId a, b;
+  KvpPrefixCacheStats stats;
+
+  a = add (m, prompt, 1);
+  b = add (m, prompt, 1);
+  g_assert_cmpuint (admit (m, a), ==, 0);
+  g_assert_cmpuint (admit (m, b), ==, 0);
+  assert_table (m, b, 0, (const guint32[]) { 4, 5, 6, END });
+  for (guint32 blk = 0; blk < 8; blk++)
+    g_assert_false (is_cached (m, blk));
+  kvp_kv_cache_manager_remove_request (m, a);
+  assert_queue (m, (const guint32[]) { 3, 2, 1, 7, END });
+  stats = kvp_kv_cache_manager_get_stats (m);
+  g_assert_cmpuint (stats.requests, ==, 0);
+  g_assert_cmpuint (stats.queries_tokens, ==, 0);
+  g_assert_cmpfloat (kvp_prefix_cache_stats_hit_rate_percent (&stats), ==, 0.0);
+}
+
+/* Requests sharing prefixes in random order — admitted, decoded, preempted,
+ * forked, finished — in every kind of group: after every step the pool and
+ * every table check out, a refusal of a full-attention manager changes
+ * nothing, and at the end every count is back to zero. */
+typedef struct
+{
+  const char           *name;
+  const KvpKvGroupSpec *groups;
+  guint                 n_groups;
+  gboolean              caching;
+  guint32               num_blocks;
+} RandomConfig;
+
+static void
+random_step (KvpKvCacheManager *m,
+             GRand             *rand,
+             GArray            *live,
+             gboolean           windows)
+{
+  g_autoptr(GError) error = NULL;
+  guint pick = g_rand_int_range (rand, 0, live->len);
+  KvpKvRequestId r = g_array_index (live, KvpKvRequestId, pick);
+  guint64 tokens = kvp_kv_cache_manager_get_num_tokens (m, r);
+  guint64 computed = kvp_kv_cache_manager_get_num_computed_tokens (m, r);
+  PoolState before;
+  gboolean ok;
+
+  if (tokens > 40)
+    {
+      /* Finished (also while waiting: a request too long for the pool). */
+      kvp_kv_cache_manager_remove_request (m, r);
+      g_array_remove_index_fast (live, pick);
+      return;
+    }
+
+  if (kvp_kv_cache_manager_get_block_table (m, r, 0, NULL) == NULL && computed == 0)
+    {
+      guint64 hit = kvp_kv_cache_manager_get_computed_blocks (m, r);
+
+      g_assert_cmpuint (hit, <, tokens);
+      pool_state (m, &before);
+      ok = kvp_kv_cache_manager_allocate_slots (m, r, tokens - hit, &error);
+    }
+  else
+    {
+      switch (g_rand_int_range (rand, 0, 6))
+        {
+        case 0:
+          kvp_kv_cache_manager_free (m, r);
+          return;
+        case 1:
+          kvp_kv_cache_manager_remove_request (m, r);
+          g_array_remove_index_fast (live, pick);
+          return;
+        case 2:
+          if (kvp_kv_cache_manager_fork (m, r, &r, NULL))
+            g_array_append_val (live, r);
+          return;
+        default:
+          break;
+        }
+      if (computed == tokens)
+        kvp_kv_cache_manager_add_output_tokens (m, r, g_rand_int_range (rand, 1, 6));
+      pool_state (m, &before);
+      ok = kvp_kv_cache_manager_allocate_slots (m, r, kvp_kv_cache_manager_get_num_tokens (m, r) - computed, &error);
+    }
+
+  if (!ok)
+    {
+      g_assert_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE);
+      if (!windows)
+        assert_pool_state (m, &before);
+    }
+  g_free (before.queue);
+}
+
+static void
+test_random (gconstpointer data)
+{
+  const RandomConfig *config = data;
+  g_autoptr(KvpKvCacheManager) m = new_manager (config->num_blocks, 4, config->groups, config->n_groups,
+                                                config->caching);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20260918);
+  g_autoptr(GArray) live = g_array_new (FALSE, FALSE, sizeof (KvpKvRequestId));
+  gboolean windows = config->n_groups > 1 || config->groups[0].kind != KVP_KV_GROUP_FULL;
+  KvpPrefixCacheStats stats;
+
+  for (guint step = 0; step < 3000; step++)
+    {
+      if (live->len < 6 && g_rand_int_range (rand, 0, 3) == 0)
+        {
+          KvpTokenSegment prompt[2] = {
+            { KVP_TOKENS_PREFIX, g_rand_int_range (rand, 0, 3), g_rand_int_range (rand, 0, 13) },
+            { KVP_TOKENS_UNIQUE, step, g_rand_int_range (rand, 1, 30) },
+          };
+          KvpKvRequestId r = kvp_kv_cache_manager_add_request (m, prompt, 2);
+
+          g_array_append_val (live, r);
+        }
+      if (live->len > 0)
+        random_step (m, rand, live, windows);
+      assert_valid (m);
+    }
+
+  for (guint i = 0; i < live->len; i++)
+    kvp_kv_cache_manager_remove_request (m, g_array_index (live, KvpKvRequestId, i));
+  assert_valid (m);
+  for (guint32 b = 0; b < config->num_blocks; b++)
+    g_assert_cmpuint (ref_of (m, b), ==, 0);
+  g_assert_cmpuint (kvp_block_pool_get_num_free (kvp_kv_cache_manager_get_pool (m)), ==, config->num_blocks - 1);
+
+  stats = kvp_kv_cache_manager_get_stats (m);
+  g_test_message ("%" G_GUINT64_FORMAT " requests, %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                  " tokens hit, %" G_GUINT64_FORMAT " preempted lookups, %" G_GUINT64_FORMAT " evicted",
+                  stats.requests, stats.hits_tokens, stats.queries_tokens, stats.preempted_requests,
+                  stats.evicted_blocks);
+  g_assert_cmpuint (stats.hits_tokens, <=, stats.queries_tokens);
+  if (config->caching)
+    g_assert_cmpuint (stats.hits_tokens, >, 0);
+  else
+    g_assert_cmpuint (stats.queries_tokens + stats.evicted_blocks, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  static const KvpKvGroupSpec hybrid[] = {
+    { KVP_KV_GROUP_SLIDING_WINDOW, 6 }, { KVP_KV_GROUP_FULL, 0 },
+    { KVP_KV_GROUP_SLIDING_WINDOW, 6 }, { KVP_KV_GROUP_CHUNKED_LOCAL, 8 },
+  };
+  static const KvpKvGroupSpec window[] = { { KVP_KV_GROUP_SLIDING_WINDOW, 5 } };
+  static const RandomConfig random_configs[] = {
+    { "full", full_only, 1, TRUE, 16 },
+    { "full-no-caching", full_only, 1, FALSE, 16 },
+    { "sliding", window, 1, TRUE, 16 },
+    { "hybrid", hybrid, 4, TRUE, 48 },
+    { "hybrid-no-caching", hybrid, 4, FALSE, 48 },
+  };
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/core/kv-cache-manager/hash-chain", test_hash_chain);
   g_test_add_func ("/core/kv-cache-manager/design-doc", test_design_doc);
   g_test_add_func ("/core/kv-cache-manager/last-token", test_last_token);
   g_test_add_func ("/core/kv-cache-manager/no-space", test_no_space);
+  g_test_add_func ("/core/kv-cache-manager/parallel-sampling", test_parallel_sampling);
+  g_test_add_func ("/core/kv-cache-manager/fork-cow", test_fork_cow);
+  g_test_add_func ("/core/kv-cache-manager/sliding-window", test_sliding_window);
+  g_test_add_func ("/core/kv-cache-manager/chunked-local", test_chunked_local);
+  g_test_add_func ("/core/kv-cache-manager/caching-off", test_caching_off);
+
+  for (guint i = 0; i < G_N_ELEMENTS (random_configs); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/core/kv-cache-manager/random/%s", random_configs[i].name);
+
+      g_test_add_data_func (path, &random_configs[i], test_random);
+    }
 
   return g_test_run ();
 }

@@ -892,9 +892,7 @@ kvp_kv_cache_manager_fork (KvpKvCacheManager  *self,
   id = new_request (self, (const KvpTokenSegment *) (gpointer) r->segments->data, r->segments->len);
   r = lookup (self, request);
   child = lookup (self, id);
-  child->n_prompt = r->n_prompt;
-  child->prompt_len = r->prompt_len;
-  child->num_tokens = r->num_tokens;
+  g_assert (child->num_tokens == r->num_tokens);
   child->num_computed = r->num_computed;
   child->admitted = TRUE;
   memcpy (child->seqs, seqs, self->specs->len * sizeof (KvpSeqId));
