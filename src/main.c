@@ -43,7 +43,7 @@ static const char *value_options[] = {
 
 /* The options that only mean something for --simulate. */
 static const char *simulate_options[] = {
-  "workload", "requests", "request-rate", "seed", "schemes", "csv",
+  "workload", "requests", "request-rate", "time-scale", "seed", "schemes", "csv",
 };
 
 static const GOptionEntry option_entries[] = {
@@ -107,6 +107,8 @@ static const GOptionEntry option_entries[] = {
     N_("With --simulate: requests to generate, 1 to 1000000 (default 1000; a file: all, or its first N)"), N_("COUNT") },
   { "request-rate", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --simulate: Poisson arrivals per second (default 0: all at once)"), N_("RATE") },
+  { "time-scale", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate: multiply a workload file’s arrival times by F, 0.001 to 1000 (default 1)"), N_("F") },
   { "seed", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --simulate: seed of the generated workload (default 0)"), N_("SEED") },
   { "schemes", 0, 0, G_OPTION_ARG_STRING, NULL,
@@ -504,7 +506,7 @@ run_simulation (GVariantDict    *options,
 {
   g_autoptr(KvpWorkload) workload = NULL;
   KvpWorkloadOptions wopts;
-  static const char *numbers[] = { "requests", "request-rate", "seed" };
+  static const char *numbers[] = { "requests", "request-rate", "time-scale", "seed" };
   const char *text;
 
   if (!kvp_deploy_get_sim_config (&deploy, params, out_config, error))
@@ -577,8 +579,12 @@ simulate (GVariantDict    *options,
       g_autoptr(GPtrArray) cells = NULL;
       guint n_columns;
 
+      g_autofree char *skipped = kvp_workload_describe_skipped (kvp_simulation_get_workload (sim));
+
       description = pool != NULL ? g_strconcat (workload_line, "\n", pool, NULL) : kvp_simulation_describe (sim);
       cells = kvp_simulation_get_table (sim, &n_columns);
+      if (skipped != NULL)
+        g_print ("%s\n", skipped);
       g_print ("%s\n\n", description);
       print_cells (cells, n_columns, 1);
     }
@@ -676,7 +682,9 @@ handle_local_options_cb (GApplication *app,
         if (g_variant_dict_contains (options, simulate_options[i]) &&
             (!serving || strcmp (simulate_options[i], "csv") == 0))
           {
-            kvp_cli_printerr (_("--workload, --requests, --request-rate, --seed, --schemes and --csv go with --simulate."));
+            g_autofree char *message = g_strdup_printf (_("--%s goes with --simulate."), simulate_options[i]);
+
+            kvp_cli_printerr (message);
             return EXIT_USAGE;
           }
     }

@@ -1144,6 +1144,10 @@ kvp_simulation_to_json (KvpSimulation *self)
     json_builder_add_string_value (builder, seed);
   }
   kvp_json_add_double (builder, "request_rate", kvp_workload_get_request_rate (workload));
+  json_builder_set_member_name (builder, "arrivals_from_file");
+  json_builder_add_boolean_value (builder, kvp_workload_has_file_arrivals (workload));
+  kvp_json_add_double (builder, "time_scale", kvp_workload_get_time_scale (workload));
+  kvp_json_add_uint (builder, "skipped_requests", kvp_workload_get_skipped (workload, NULL, NULL));
   kvp_json_add_double (builder, "step_seconds", KVP_WORKLOAD_STEP_SECONDS);
   kvp_json_add_double (builder, "mean_prompt_len", kvp_workload_get_mean_prompt (workload));
   kvp_json_add_double (builder, "mean_output_len", kvp_workload_get_mean_output (workload));
@@ -1269,17 +1273,13 @@ kvp_simulation_describe_workload (KvpSimulation *self)
 {
   g_autofree char *arrivals = NULL;
   g_autofree char *source = NULL;
-  double rate;
   guint n;
 
   g_return_val_if_fail (self != NULL, NULL);
 
   kvp_workload_get_requests (self->workload, &n);
-  rate = kvp_workload_get_request_rate (self->workload);
   source = g_filename_display_name (kvp_workload_get_source (self->workload));
-  arrivals = rate > 0.0
-             ? g_strdup_printf (_("Poisson arrivals at %g requests/s"), rate)
-             : g_strdup (_("all arriving at once"));
+  arrivals = kvp_workload_describe_arrivals (self->workload);
 
   return g_strdup_printf (_("Workload %s: %u requests, seed %" PRIu64 ", %s; mean prompt %.1f, mean output %.1f tokens."),
                           source, n, kvp_workload_get_seed (self->workload), arrivals,
