@@ -581,11 +581,13 @@ simulate (GVariantDict    *options,
 
       g_autofree char *skipped = kvp_workload_describe_skipped (kvp_simulation_get_workload (sim));
 
+      /* The requests a file left out go under the workload's line. */
       description = pool != NULL ? g_strconcat (workload_line, "\n", pool, NULL) : kvp_simulation_describe (sim);
       cells = kvp_simulation_get_table (sim, &n_columns);
       if (skipped != NULL)
-        g_print ("%s\n", skipped);
-      g_print ("%s\n\n", description);
+        g_print ("%s\n%s\n%s\n\n", workload_line, skipped, strchr (description, '\n') + 1);
+      else
+        g_print ("%s\n\n", description);
       print_cells (cells, n_columns, 1);
     }
 

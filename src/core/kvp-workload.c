@@ -1505,9 +1505,7 @@ kvp_workload_describe_skipped (KvpWorkload *self)
                                          self->skipped_failed),
                             self->skipped_failed);
 
-  /* Translators: the two counts above, e.g. "Left out of the file: 3
-   * requests longer than the model allows, 0 requests the trace records as
-   * failed (no prompt or no output)." */
+  /* Translators: %s and %s are the two counts above, joined. */
   return g_strdup_printf (_("Left out of the file: %s, %s."), too_long, failed);
 }
 
