@@ -1357,9 +1357,11 @@ kvp_workload_new_from_requests (const KvpRequest  *requests,
       KvpRequest r_copy = requests[i];
       const KvpRequest *r = &r_copy;
 
+      /* No hash ids come with bare requests: the fields are dropped. */
       if (r_copy.n == 0)
         r_copy.n = 1;
-      if (r->n_hash_ids > 0 || r->prefix_len > r->prompt_len || r->prompt_len < 1 || r->output_len < 1 || (guint64) r->prompt_len + r->output_len > max_len ||
+      r_copy.hash_ids_start = r_copy.n_hash_ids = 0;
+      if (r->prefix_len > r->prompt_len || r->prompt_len < 1 || r->output_len < 1 || (guint64) r->prompt_len + r->output_len > max_len ||
           !isfinite (r->arrival) || r->arrival < 0.0 || (i > 0 && r->arrival < requests[i - 1].arrival))
         {
           g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,

@@ -90,7 +90,8 @@ gboolean        kvp_workload_options_parse  (KvpWorkloadOptions        *options,
 KvpWorkload    *kvp_workload_new            (const KvpWorkloadOptions  *options,
                                              GError                   **error);
 /* From requests already in memory (tests, the window); arrivals must be
- * non-decreasing and lengths within max_len. */
+ * non-decreasing, lengths within max_len and a prefix within its prompt.
+ * n 0 is read as 1; hash ids are not carried (there is no list of them). */
 KvpWorkload    *kvp_workload_new_from_requests (const KvpRequest       *requests,
                                                 guint                   n_requests,
                                                 guint32                 max_len,
