@@ -490,7 +490,7 @@ test_azure (void)
   g_assert_cmpfloat_with_epsilon (r[1].arrival, 4.300434, 1e-6);
   g_assert_cmpuint (r[1].arrival_step, ==, 107);
   g_assert_cmpfloat_with_epsilon (r[2].arrival, 5 * 3600 + 44 * 60 + 13.3194100, 1e-6);
-  g_assert_cmpuint (r[2].n, ==, 1);
+  g_assert_cmpuint (kvp_workload_get_sharing (w, 2).n, ==, 1);
   assert_skipped (w, 1, 1);
   g_assert_true (kvp_workload_has_file_arrivals (w));
   arrivals = kvp_workload_describe_arrivals (w);
@@ -633,8 +633,8 @@ test_prefix_and_samples (void)
 
   r = kvp_workload_get_requests (w, &n);
   g_assert_cmpuint (n, ==, 2);
-  g_assert_cmpuint (r[0].n, ==, 4);
-  g_assert_cmpuint (r[1].n, ==, 1);
+  g_assert_cmpuint (kvp_workload_get_sharing (w, 0).n, ==, 4);
+  g_assert_cmpuint (kvp_workload_get_sharing (w, 1).n, ==, 1);
   g_assert_cmpfloat (r[1].arrival, ==, 0.25);
   kvp_workload_get_prompt_segments (w, 1, seg);
   s = (const KvpTokenSegment *) (gpointer) seg->data;
@@ -651,40 +651,10 @@ test_prefix_and_samples (void)
   c = load_trace ("requests.csv", csv, 0, 2048, 1.0, &path);
   r = kvp_workload_get_requests (c, &n);
   g_assert_cmpuint (n, ==, 2);
-  g_assert_cmpuint (r[0].prefix_len, ==, 80);
-  g_assert_cmpuint (r[0].n, ==, 4);
+  g_assert_cmpuint (kvp_workload_get_sharing (c, 0).prefix_len, ==, 80);
+  g_assert_cmpuint (kvp_workload_get_sharing (c, 0).n, ==, 4);
   g_assert_false (kvp_workload_has_file_arrivals (c));
   remove_temp (path);
-}
-
-/* Requests from memory: zero-filled sharing fields mean one sample and no
- * prefix; a prefix longer than its prompt is refused. */
-static void
-test_from_requests (void)
-{
-  g_autoptr(GError) error = NULL;
-  KvpRequest requests[2] = { { 10, 5, 0.0, 0 }, { 10, 5, 1.0, 0 } };
-  g_autoptr(KvpWorkload) w = NULL;
-  KvpWorkload *bad;
-  const KvpRequest *r;
-
-  requests[1].prefix_id = 3;
-  requests[1].prefix_len = 10;
-  requests[1].n = 2;
-  requests[1].n_hash_ids = 4;
-  w = kvp_workload_new_from_requests (requests, 2, 100, &error);
-  g_assert_no_error (error);
-  r = kvp_workload_get_requests (w, NULL);
-  g_assert_cmpuint (r[0].n, ==, 1);
-  g_assert_cmpuint (r[1].n, ==, 2);
-  g_assert_cmpuint (r[1].prefix_len, ==, 10);
-  g_assert_cmpuint (r[1].n_hash_ids, ==, 0);
-  g_assert_null (kvp_workload_get_hash_ids (w, 1, NULL));
-  g_assert_cmpuint (kvp_workload_get_skipped (w, NULL, NULL), ==, 0);
-
-  requests[1].prefix_len = 11;
-  bad = kvp_workload_new_from_requests (requests, 2, 100, &error);
-  assert_refused (bad, &error, "Request 2");
 }
 
 /* --time-scale only where a file gives arrival times. */
@@ -831,7 +801,6 @@ main (int   argc,
   g_test_add_func ("/core/workload/mooncake", test_mooncake);
   g_test_add_func ("/core/workload/prefix-and-samples", test_prefix_and_samples);
   g_test_add_func ("/core/workload/time-scale", test_time_scale);
-  g_test_add_func ("/core/workload/from-requests", test_from_requests);
   g_test_add_func ("/core/workload/missing-and-empty", test_missing_and_empty);
   g_test_add_func ("/core/workload/arrival-too-late", test_arrival_too_late);
   g_test_add_func ("/core/workload/options-parse", test_options_parse);

@@ -27,7 +27,8 @@ struct _KvpWorkload
   guint64          seed;
   double           request_rate;
   GArray          *requests;   /* KvpRequest */
-  GArray          *hash_ids;   /* guint64, indexed by the requests' hash_ids_start */
+  GArray          *sharing;    /* KvpRequestSharing per request, or NULL: none shares */
+  GArray          *hash_ids;   /* guint64, indexed by hash_ids_start */
   gboolean         file_arrivals;
   double           time_scale;
   guint            skipped_too_long;
@@ -148,10 +149,10 @@ init_request (KvpRequest *request,
               guint32     prompt_len,
               guint32     output_len)
 {
-  memset (request, 0, sizeof *request);
   request->prompt_len = prompt_len;
   request->output_len = output_len;
-  request->n = 1;
+  request->arrival = 0.0;
+  request->arrival_step = 0;
 }
 
 static void
@@ -333,6 +334,8 @@ typedef struct
   guint       skipped_too_long;
   guint       skipped_failed;
   GArray     *requests;
+  GArray     *sharing;      /* KvpRequestSharing, beside requests */
+  gboolean    shares;       /* some request has a prefix, samples or ids */
   GArray     *hash_ids;     /* guint64, every request's in turn */
 } Reader;
 
@@ -535,6 +538,7 @@ add_request (Reader      *reader,
   gboolean has_arrival = row->seen[COLUMN_ARRIVAL];
   guint64 prompt = row->value[COLUMN_PROMPT];
   guint64 output = row->value[COLUMN_OUTPUT];
+  KvpRequestSharing sharing;
   KvpRequest request;
 
   for (Column column = COLUMN_PROMPT; column <= COLUMN_OUTPUT; column++)
@@ -588,12 +592,15 @@ add_request (Reader      *reader,
 
   init_request (&request, (guint32) prompt, (guint32) output);
   request.arrival = has_arrival ? row->arrival : 0.0;
-  request.n = row->seen[COLUMN_N] ? (guint32) row->value[COLUMN_N] : 1;
-  request.prefix_id = (guint32) row->value[COLUMN_PREFIX_ID];
-  request.prefix_len = (guint32) row->value[COLUMN_PREFIX_LEN];
-  request.hash_ids_start = row->hash_start;
-  request.n_hash_ids = reader->hash_ids->len - row->hash_start;
   g_array_append_val (reader->requests, request);
+
+  sharing.n = row->seen[COLUMN_N] ? (guint32) row->value[COLUMN_N] : 1;
+  sharing.prefix_id = (guint32) row->value[COLUMN_PREFIX_ID];
+  sharing.prefix_len = (guint32) row->value[COLUMN_PREFIX_LEN];
+  sharing.hash_ids_start = row->hash_start;
+  sharing.n_hash_ids = reader->hash_ids->len - row->hash_start;
+  reader->shares |= sharing.n > 1 || sharing.prefix_len > 0 || sharing.n_hash_ids > 0;
+  g_array_append_val (reader->sharing, sharing);
 
   return TRUE;
 }
@@ -968,7 +975,10 @@ read_lines (Reader      *reader,
   if (array != NULL && !read_json_array (reader, array->str, array_line, error))
     return FALSE;
   if (n_requests > 0 && reader->requests->len > n_requests)
-    g_array_set_size (reader->requests, n_requests);
+    {
+      g_array_set_size (reader->requests, n_requests);
+      g_array_set_size (reader->sharing, n_requests);
+    }
 
   return TRUE;
 }
@@ -1142,7 +1152,11 @@ workload_from_reader (const KvpWorkloadOptions  *options,
     return NULL;
 
   self = workload_new (options->source, options->seed, options->request_rate, requests);
-  g_array_append_vals (self->hash_ids, reader->hash_ids->data, reader->hash_ids->len);
+  if (reader->shares)
+    {
+      self->sharing = g_array_ref (reader->sharing);
+      g_array_append_vals (self->hash_ids, reader->hash_ids->data, reader->hash_ids->len);
+    }
   self->file_arrivals = reader->has_arrival > 0;
   self->time_scale = options->time_scale;
   self->skipped_too_long = reader->skipped_too_long;
@@ -1305,9 +1319,11 @@ kvp_workload_new (const KvpWorkloadOptions  *options,
   if (!is_spec)
     {
       g_autoptr(GArray) hash_ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+      g_autoptr(GArray) sharing = g_array_new (FALSE, FALSE, sizeof (KvpRequestSharing));
       Reader reader = { 0, };
 
       reader.requests = requests;
+      reader.sharing = sharing;
       reader.hash_ids = hash_ids;
       if (!read_file (opts.source, opts.max_len, opts.n_requests, &reader, error))
         return NULL;
@@ -1354,14 +1370,9 @@ kvp_workload_new_from_requests (const KvpRequest  *requests,
 
   for (guint i = 0; i < n_requests; i++)
     {
-      KvpRequest r_copy = requests[i];
-      const KvpRequest *r = &r_copy;
+      const KvpRequest *r = &requests[i];
 
-      /* No hash ids come with bare requests: the fields are dropped. */
-      if (r_copy.n == 0)
-        r_copy.n = 1;
-      r_copy.hash_ids_start = r_copy.n_hash_ids = 0;
-      if (r->prefix_len > r->prompt_len || r->prompt_len < 1 || r->output_len < 1 || (guint64) r->prompt_len + r->output_len > max_len ||
+      if (r->prompt_len < 1 || r->output_len < 1 || (guint64) r->prompt_len + r->output_len > max_len ||
           !isfinite (r->arrival) || r->arrival < 0.0 || (i > 0 && r->arrival < requests[i - 1].arrival))
         {
           g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
@@ -1369,7 +1380,7 @@ kvp_workload_new_from_requests (const KvpRequest  *requests,
                        i + 1, max_len);
           return NULL;
         }
-      g_array_append_val (array, r_copy);
+      g_array_append_val (array, *r);
     }
 
   if (!assign_steps (array, 0.0, error))
@@ -1398,6 +1409,7 @@ kvp_workload_unref (KvpWorkload *self)
       g_free (self->source);
       g_array_unref (self->requests);
       g_array_unref (self->hash_ids);
+      g_clear_pointer (&self->sharing, g_array_unref);
       g_free (self);
     }
 }
@@ -1542,12 +1554,24 @@ kvp_workload_get_time_scale (KvpWorkload *self)
   return self->time_scale;
 }
 
+KvpRequestSharing
+kvp_workload_get_sharing (KvpWorkload *self,
+                          guint        index)
+{
+  KvpRequestSharing none = { 1, 0, 0, 0, 0 };
+
+  g_return_val_if_fail (self != NULL, none);
+  g_return_val_if_fail (index < self->requests->len, none);
+
+  return self->sharing != NULL ? g_array_index (self->sharing, KvpRequestSharing, index) : none;
+}
+
 const guint64 *
 kvp_workload_get_hash_ids (KvpWorkload *self,
                            guint        index,
                            guint       *n_ids)
 {
-  const KvpRequest *r;
+  KvpRequestSharing r;
 
   if (n_ids != NULL)
     *n_ids = 0;
@@ -1555,11 +1579,11 @@ kvp_workload_get_hash_ids (KvpWorkload *self,
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (index < self->requests->len, NULL);
 
-  r = &g_array_index (self->requests, KvpRequest, index);
+  r = kvp_workload_get_sharing (self, index);
   if (n_ids != NULL)
-    *n_ids = r->n_hash_ids;
+    *n_ids = r.n_hash_ids;
 
-  return r->n_hash_ids > 0 ? &g_array_index (self->hash_ids, guint64, r->hash_ids_start) : NULL;
+  return r.n_hash_ids > 0 ? &g_array_index (self->hash_ids, guint64, r.hash_ids_start) : NULL;
 }
 
 void
@@ -1567,7 +1591,8 @@ kvp_workload_get_prompt_segments (KvpWorkload *self,
                                   guint        index,
                                   GArray      *out)
 {
-  const KvpRequest *r;
+  const KvpRequestSharing *r;
+  KvpRequestSharing sharing;
   guint64 left;
   KvpTokenSegment seg;
 
@@ -1575,8 +1600,9 @@ kvp_workload_get_prompt_segments (KvpWorkload *self,
   g_return_if_fail (index < self->requests->len);
   g_return_if_fail (out != NULL && g_array_get_element_size (out) == sizeof (KvpTokenSegment));
 
-  r = &g_array_index (self->requests, KvpRequest, index);
-  left = r->prompt_len;
+  sharing = kvp_workload_get_sharing (self, index);
+  r = &sharing;
+  left = g_array_index (self->requests, KvpRequest, index).prompt_len;
 
   for (guint i = 0; i < r->n_hash_ids && left > 0; i++)
     {

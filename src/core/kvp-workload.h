@@ -35,15 +35,19 @@ typedef struct
   guint32 output_len;    /* tokens generated, ≥ 1 */
   double  arrival;       /* seconds from the start, non-decreasing */
   guint32 arrival_step;  /* floor (arrival / KVP_WORKLOAD_STEP_SECONDS) */
-  /* What the prefix cache needs to know of the tokens (see
-   * kvp_workload_get_prompt_segments()).  Zero-filled means: one sample,
-   * no shared prefix, no hash ids. */
-  guint32 n;             /* samples (parallel sampling); 0 is read as 1 */
-  guint32 prefix_id;     /* the shared prefix the prompt starts with … */
-  guint32 prefix_len;    /* … this many tokens of it; 0: none */
+} KvpRequest;
+
+/* What the prefix cache needs to know of a request's tokens, beside its
+ * lengths (kvp_workload_get_sharing()); kept apart so a million requests
+ * without it cost nothing more. */
+typedef struct
+{
+  guint32 n;               /* samples (parallel sampling), ≥ 1 */
+  guint32 prefix_id;       /* the shared prefix the prompt starts with … */
+  guint32 prefix_len;      /* … this many tokens of it; 0: none */
   guint32 hash_ids_start;  /* Mooncake: the prompt's 512-token blocks, */
   guint32 n_hash_ids;      /* kvp_workload_get_hash_ids() */
-} KvpRequest;
+} KvpRequestSharing;
 
 typedef struct _KvpWorkload KvpWorkload;
 
@@ -90,8 +94,7 @@ gboolean        kvp_workload_options_parse  (KvpWorkloadOptions        *options,
 KvpWorkload    *kvp_workload_new            (const KvpWorkloadOptions  *options,
                                              GError                   **error);
 /* From requests already in memory (tests, the window); arrivals must be
- * non-decreasing, lengths within max_len and a prefix within its prompt.
- * n 0 is read as 1; hash ids are not carried (there is no list of them). */
+ * non-decreasing and lengths within max_len.  They share nothing. */
 KvpWorkload    *kvp_workload_new_from_requests (const KvpRequest       *requests,
                                                 guint                   n_requests,
                                                 guint32                 max_len,
@@ -121,6 +124,9 @@ char           *kvp_workload_describe_skipped (KvpWorkload             *self);
 char           *kvp_workload_describe_arrivals (KvpWorkload            *self);
 gboolean        kvp_workload_has_file_arrivals (KvpWorkload            *self);
 double          kvp_workload_get_time_scale (KvpWorkload               *self);
+/* One sample, no prefix and no hash ids unless the file said so. */
+KvpRequestSharing kvp_workload_get_sharing  (KvpWorkload               *self,
+                                             guint                      index);
 const guint64  *kvp_workload_get_hash_ids   (KvpWorkload               *self,
                                              guint                      index,
                                              guint                     *n_ids);
