@@ -366,6 +366,7 @@ test_no_space (void)
   g_assert_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE);
   g_clear_error (&error);
   assert_pool_state (m, &before);
+  g_free (before.queue);
   g_assert_cmpuint (kvp_kv_cache_manager_get_num_computed_tokens (m, b), ==, 0);
   g_assert_null (kvp_kv_cache_manager_get_block_table (m, b, 0, NULL));
   assert_valid (m);

@@ -546,6 +546,8 @@ test_burstgpt (void)
   g_assert_cmpfloat (r[1].arrival, ==, 113.0);
   g_assert_cmpfloat (r[2].arrival, ==, 143.5);
   assert_skipped (w, 1, 1);
+  remove_temp (path);
+  g_clear_pointer (&path, g_free);
 
   /* --requests 2: the first two kept, and only what was read before them
    * is counted. */
