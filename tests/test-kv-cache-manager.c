@@ -411,6 +411,7 @@ test_parallel_sampling (void)
   g_autoptr(KvpKvCacheManager) m = new_manager (16, 4, full_only, 1, TRUE);
   KvpKvRequestId child[3];
   KvpPrefixCacheStats stats;
+  guint64 logical, physical;
 
   for (guint i = 0; i < 3; i++)
     child[i] = add (m, prompt, 2);
@@ -441,6 +442,11 @@ test_parallel_sampling (void)
   stats = kvp_kv_cache_manager_get_stats (m);
   g_assert_cmpuint (stats.queries_tokens, ==, 30);
   g_assert_cmpuint (stats.hits_tokens, ==, 16);
+
+  /* Figure 15's measure: 12 blocks named, 8 held — a third saved. */
+  kvp_kv_cache_manager_count_blocks (m, &logical, &physical);
+  g_assert_cmpuint (logical, ==, 12);
+  g_assert_cmpuint (physical, ==, 8);
 
   /* Reference counts back to zero; the shared prompt is freed last. */
   for (guint i = 0; i < 3; i++)
@@ -528,6 +534,7 @@ test_sliding_window (void)
   const KvpTokenSegment a_prompt[] = { { KVP_TOKENS_PREFIX, 1, 20 } };
   const KvpTokenSegment b_prompt[] = { { KVP_TOKENS_PREFIX, 1, 20 }, { KVP_TOKENS_UNIQUE, 2, 5 } };
   g_autoptr(KvpKvCacheManager) m = new_manager (32, 4, groups, 2, TRUE);
+  guint64 logical, physical;
   KvpKvRequestId a, b;
 
   a = add (m, a_prompt, 1);
@@ -565,6 +572,10 @@ test_sliding_window (void)
   assert_table (m, a, 1, (const guint32[]) { 0, 0, 0, 9, 10, 12, END });
   g_assert_cmpuint (ref_of (m, 9), ==, 1);
   g_assert_cmpuint (ref_of (m, 10), ==, 1);
+  /* a: 6 + 3, b: 8 + 3 named; 1-5, 9-18 held (6 7 8 are cached, free). */
+  kvp_kv_cache_manager_count_blocks (m, &logical, &physical);
+  g_assert_cmpuint (logical, ==, 20);
+  g_assert_cmpuint (physical, ==, 15);
 
   kvp_kv_cache_manager_remove_request (m, a);
   kvp_kv_cache_manager_remove_request (m, b);

@@ -974,6 +974,39 @@ kvp_kv_cache_manager_get_stats (KvpKvCacheManager *self)
   return stats;
 }
 
+void
+kvp_kv_cache_manager_count_blocks (KvpKvCacheManager *self,
+                                   guint64           *out_logical,
+                                   guint64           *out_physical)
+{
+  guint64 logical = 0;
+
+  g_return_if_fail (self != NULL);
+
+  for (guint id = 0; id < self->requests->len; id++)
+    {
+      Request *r = &g_array_index (self->requests, Request, id);
+
+      if (!r->alive || !r->admitted)
+        continue;
+
+      for (guint g = 0; g < self->specs->len; g++)
+        {
+          guint n;
+          const guint32 *table = kvp_block_pool_get_block_table (self->pool, r->seqs[g], &n);
+
+          for (guint i = 0; i < n; i++)
+            logical += table[i] != self->null_block;
+        }
+    }
+
+  if (out_logical != NULL)
+    *out_logical = logical;
+  /* The null block counts as used in the pool, never as holding tokens. */
+  if (out_physical != NULL)
+    *out_physical = kvp_block_pool_get_num_used (self->pool) - 1;
+}
+
 static gboolean
 check_request (KvpKvCacheManager  *self,
                KvpKvRequestId      id,

@@ -115,6 +115,12 @@ const guint32     *kvp_kv_cache_manager_get_block_table     (KvpKvCacheManager *
                                                              guint              group,
                                                              guint             *n_blocks);
 KvpPrefixCacheStats kvp_kv_cache_manager_get_stats          (KvpKvCacheManager *self);
+/* The paper's Figure 15 measure at this moment: blocks the requests' tables
+ * name (null blocks left out) and the blocks in use; "blocks saved by
+ * sharing ÷ blocks without sharing" is (logical − physical) ÷ logical. */
+void               kvp_kv_cache_manager_count_blocks        (KvpKvCacheManager *self,
+                                                             guint64           *out_logical,
+                                                             guint64           *out_physical);
 
 /* The pool's check, and every request's tables against its tokens: cached
  * entries carry the key of their block's hash; for tests. */
