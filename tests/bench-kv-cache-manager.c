@@ -63,7 +63,7 @@ serve (KvpWorkload *workload,
           guint64 todo = kvp_kv_cache_manager_get_num_tokens (m, r.id) - hit;
 
           calls += 2;
-          if (!kvp_kv_cache_manager_allocate_slots (m, r.id, todo, NULL))
+          if (!kvp_kv_cache_manager_allocate_slots (m, r.id, todo, TRUE, NULL))
             break;
           kvp_kv_cache_manager_add_output_tokens (m, r.id, 1);
           g_array_remove_index (waiting, 0);
@@ -85,7 +85,7 @@ serve (KvpWorkload *workload,
             }
 
           calls++;
-          while (!kvp_kv_cache_manager_allocate_slots (m, r->id, 1, NULL))
+          while (!kvp_kv_cache_manager_allocate_slots (m, r->id, 1, FALSE, NULL))
             {
               Running victim = g_array_index (running, Running, running->len - 1);
 

@@ -14,7 +14,7 @@
 
 #define END G_MAXUINT32
 
-static const KvpKvGroupSpec full_only[] = { { KVP_KV_GROUP_FULL, 0 } };
+static const KvpKvGroupSpec full_only[] = { { KVP_KV_GROUP_FULL, 0, 0 } };
 
 static KvpKvCacheManager *
 new_manager (guint32               num_gpu_blocks,
@@ -102,7 +102,7 @@ admit (KvpKvCacheManager *m,
   guint64 hit = kvp_kv_cache_manager_get_computed_blocks (m, r);
 
   g_assert_true (kvp_kv_cache_manager_allocate_slots (m, r, kvp_kv_cache_manager_get_num_tokens (m, r) - hit,
-                                                      &error));
+                                                      FALSE, &error));
   g_assert_no_error (error);
   assert_valid (m);
 
@@ -117,7 +117,7 @@ decode (KvpKvCacheManager *m,
   g_autoptr(GError) error = NULL;
 
   kvp_kv_cache_manager_add_output_tokens (m, r, 1);
-  g_assert_true (kvp_kv_cache_manager_allocate_slots (m, r, 1, &error));
+  g_assert_true (kvp_kv_cache_manager_allocate_slots (m, r, 1, FALSE, &error));
   g_assert_no_error (error);
   assert_valid (m);
 }
@@ -362,7 +362,7 @@ test_no_space (void)
   b = add (m, q, 2);
   g_assert_cmpuint (kvp_kv_cache_manager_get_computed_blocks (m, b), ==, 8);
   pool_state (m, &before);
-  g_assert_false (kvp_kv_cache_manager_allocate_slots (m, b, 20, &error));
+  g_assert_false (kvp_kv_cache_manager_allocate_slots (m, b, 20, FALSE, &error));
   g_assert_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE);
   g_clear_error (&error);
   assert_pool_state (m, &before);
@@ -381,7 +381,7 @@ test_no_space (void)
   /* A running request's refusal: 8 more tokens need 2 blocks; 1 is free. */
   kvp_kv_cache_manager_add_output_tokens (m, c, 8);
   pool_state (m, &before);
-  g_assert_false (kvp_kv_cache_manager_allocate_slots (m, c, 8, &error));
+  g_assert_false (kvp_kv_cache_manager_allocate_slots (m, c, 8, FALSE, &error));
   g_assert_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE);
   assert_pool_state (m, &before);
   assert_table (m, c, 0, (const guint32[]) { 1, 2, 5, 6, 4, END });
@@ -492,7 +492,7 @@ test_fork_cow (void)
   g_assert_cmpuint (kvp_block_pool_get_fill (kvp_kv_cache_manager_get_pool (m), 3), ==, 2);
 
   /* The parent then writes into its own block 3, no copy. */
-  g_assert_true (kvp_kv_cache_manager_allocate_slots (m, parent, 1, &error));
+  g_assert_true (kvp_kv_cache_manager_allocate_slots (m, parent, 1, FALSE, &error));
   assert_table (m, parent, 0, (const guint32[]) { 1, 2, 3, END });
   assert_valid (m);
 
@@ -501,14 +501,14 @@ test_fork_cow (void)
   g_assert_true (kvp_kv_cache_manager_fork (m, child, &grandchild, NULL));
   kvp_kv_cache_manager_add_output_tokens (m, grandchild, 2);
   pool_state (m, &before);
-  g_assert_false (kvp_kv_cache_manager_allocate_slots (m, grandchild, 2, &error));
+  g_assert_false (kvp_kv_cache_manager_allocate_slots (m, grandchild, 2, FALSE, &error));
   g_assert_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE);
   g_clear_error (&error);
   assert_pool_state (m, &before);
   g_free (before.queue);
   g_assert_cmpuint (ref_of (m, 4), ==, 2);
   kvp_kv_cache_manager_add_output_tokens (m, child, 1);
-  g_assert_true (kvp_kv_cache_manager_allocate_slots (m, child, 1, &error));
+  g_assert_true (kvp_kv_cache_manager_allocate_slots (m, child, 1, FALSE, &error));
   assert_table (m, child, 0, (const guint32[]) { 1, 2, 5, END });
   assert_table (m, grandchild, 0, (const guint32[]) { 1, 2, 4, END });
   assert_valid (m);
@@ -614,6 +614,47 @@ test_chunked_local (void)
   g_assert_cmpuint (ref_of (m, 1), ==, 1);
 }
 
+/* vLLM's scheduler_reserve_full_isl: a waiting request is admitted for its
+ * first chunk only if its whole sequence fits — in a sliding or chunked
+ * group, up to the blocks it can hold at once (admission_blocks). */
+static void
+test_full_sequence_must_fit (void)
+{
+  static const KvpKvGroupSpec window[] = { { KVP_KV_GROUP_SLIDING_WINDOW, 8, 3 } };
+  const KvpTokenSegment prompt[] = { { KVP_TOKENS_UNIQUE, 1, 40 } };
+  g_autoptr(KvpKvCacheManager) m = new_manager (8, 4, full_only, 1, TRUE);
+  g_autoptr(KvpKvCacheManager) w = new_manager (8, 4, window, 1, TRUE);
+  g_autoptr(GError) error = NULL;
+  KvpKvRequestId a, b;
+
+  /* 40 tokens are 10 blocks; 7 are free. */
+  a = add (m, prompt, 1);
+  g_assert_cmpuint (kvp_kv_cache_manager_get_computed_blocks (m, a), ==, 0);
+  g_assert_false (kvp_kv_cache_manager_allocate_slots (m, a, 8, TRUE, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE);
+  g_clear_error (&error);
+  g_assert_cmpuint (kvp_block_pool_get_num_free (kvp_kv_cache_manager_get_pool (m)), ==, 7);
+  g_assert_null (kvp_kv_cache_manager_get_block_table (m, a, 0, NULL));
+  kvp_kv_cache_manager_get_computed_blocks (m, a);
+  g_assert_true (kvp_kv_cache_manager_allocate_slots (m, a, 8, FALSE, &error));
+  assert_table (m, a, 0, (const guint32[]) { 1, 2, END });
+
+  /* The window's group holds at most 3 blocks at once: admitted, and its
+   * chunks of 8 never hold more than 4 (the window's 2 and the chunk's 2). */
+  b = add (w, prompt, 1);
+  kvp_kv_cache_manager_get_computed_blocks (w, b);
+  g_assert_true (kvp_kv_cache_manager_allocate_slots (w, b, 8, TRUE, &error));
+  g_assert_no_error (error);
+  for (guint chunk = 1; chunk < 5; chunk++)
+    {
+      g_assert_true (kvp_kv_cache_manager_allocate_slots (w, b, 8, FALSE, &error));
+      g_assert_no_error (error);
+      assert_valid (w);
+      g_assert_cmpuint (kvp_block_pool_get_num_free (kvp_kv_cache_manager_get_pool (w)), >=, 3);
+    }
+  assert_table (w, b, 0, (const guint32[]) { 0, 0, 0, 0, 0, 0, 7, 2, 1, 4, END });
+}
+
 /* Without prefix caching nothing is looked up, nothing is cached, no query is
  * counted, and freed blocks go to the head of the queue (vLLM PR #51482). */
 static void
@@ -680,7 +721,7 @@ random_step (KvpKvCacheManager *m,
 
       g_assert_cmpuint (hit, <, tokens);
       pool_state (m, &before);
-      ok = kvp_kv_cache_manager_allocate_slots (m, r, tokens - hit, &error);
+      ok = kvp_kv_cache_manager_allocate_slots (m, r, tokens - hit, g_rand_boolean (rand), &error);
     }
   else
     {
@@ -703,7 +744,7 @@ random_step (KvpKvCacheManager *m,
       if (computed == tokens)
         kvp_kv_cache_manager_add_output_tokens (m, r, g_rand_int_range (rand, 1, 6));
       pool_state (m, &before);
-      ok = kvp_kv_cache_manager_allocate_slots (m, r, kvp_kv_cache_manager_get_num_tokens (m, r) - computed, &error);
+      ok = kvp_kv_cache_manager_allocate_slots (m, r, kvp_kv_cache_manager_get_num_tokens (m, r) - computed, FALSE, &error);
     }
 
   if (!ok)
@@ -790,6 +831,7 @@ main (int   argc,
   g_test_add_func ("/core/kv-cache-manager/sliding-window", test_sliding_window);
   g_test_add_func ("/core/kv-cache-manager/chunked-local", test_chunked_local);
   g_test_add_func ("/core/kv-cache-manager/caching-off", test_caching_off);
+  g_test_add_func ("/core/kv-cache-manager/full-sequence-must-fit", test_full_sequence_must_fit);
 
   for (guint i = 0; i < G_N_ELEMENTS (random_configs); i++)
     {

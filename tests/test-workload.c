@@ -606,7 +606,7 @@ test_mooncake (void)
   a = kvp_kv_cache_manager_add_request (m, (const KvpTokenSegment *) (gpointer) seg0->data, seg0->len);
   b = kvp_kv_cache_manager_add_request (m, (const KvpTokenSegment *) (gpointer) seg1->data, seg1->len);
   g_assert_cmpuint (kvp_kv_cache_manager_get_computed_blocks (m, a), ==, 0);
-  g_assert_true (kvp_kv_cache_manager_allocate_slots (m, a, 6955, NULL));
+  g_assert_true (kvp_kv_cache_manager_allocate_slots (m, a, 6955, FALSE, NULL));
   g_assert_cmpuint (kvp_kv_cache_manager_get_computed_blocks (m, b), ==, 1024);
   remove_temp (path);
 }

@@ -612,17 +612,33 @@ kvp_kv_cache_manager_get_computed_blocks (KvpKvCacheManager *self,
 /* Blocks allocate_slots takes from the queue for group g of a request that
  * holds none yet: new blocks past the hit (or past the blocks its window
  * skips), and hit blocks that are free now (get_num_blocks_to_allocate). */
+/* cdiv (tokens, B), or with cap the group's admission cap if lower. */
+static guint64
+required_blocks (KvpKvCacheManager    *self,
+                 const KvpKvGroupSpec *spec,
+                 guint64               tokens,
+                 gboolean              cap)
+{
+  guint64 required = cdiv (tokens, self->block_size);
+
+  if (cap && spec->admission_blocks > 0)
+    required = MIN (required, spec->admission_blocks);
+
+  return required;
+}
+
 static guint64
 count_new_request (KvpKvCacheManager *self,
                    Request           *r,
                    guint              g,
                    guint64            need_slot,
-                   guint64            total_computed)
+                   guint64            total_computed,
+                   gboolean           cap)
 {
   const KvpKvGroupSpec *spec = &g_array_index (self->specs, KvpKvGroupSpec, g);
   guint64 skipped = skipped_tokens (spec, total_computed) / self->block_size;
   guint64 hit = r->has_hit ? r->hit_blocks : 0;
-  guint64 required = cdiv (need_slot, self->block_size);
+  guint64 required = required_blocks (self, spec, need_slot, cap);
   guint64 have = MAX (skipped, hit);
   guint64 count = required > have ? required - have : 0;
 
@@ -697,11 +713,14 @@ cache_blocks (KvpKvCacheManager *self,
     }
 }
 
+/* get_num_blocks_to_allocate over the groups; cap: the full-sequence
+ * admission check (apply_admission_cap). */
 static guint64
 count_blocks (KvpKvCacheManager *self,
               Request           *r,
               guint64            need_slot,
-              guint64            total_computed)
+              guint64            total_computed,
+              gboolean           cap)
 {
   guint64 count = 0;
 
@@ -709,7 +728,16 @@ count_blocks (KvpKvCacheManager *self,
     {
       if (!r->admitted)
         {
-          count += count_new_request (self, r, g, need_slot, total_computed);
+          count += count_new_request (self, r, g, need_slot, total_computed, cap);
+        }
+      else if (cap)
+        {
+          const KvpKvGroupSpec *spec = &g_array_index (self->specs, KvpKvGroupSpec, g);
+          guint64 required = required_blocks (self, spec, need_slot, TRUE);
+          guint n;
+
+          kvp_block_pool_get_block_table (self->pool, r->seqs[g], &n);
+          count += required > n ? required - n : 0;
         }
       else
         {
@@ -735,10 +763,27 @@ count_blocks (KvpKvCacheManager *self,
  * Returns: %FALSE with %KVP_ERROR_NO_SPACE when the pool has too few free
  *   blocks; only blocks a window no longer needs were released then.
  */
+static gboolean
+refuse (KvpKvCacheManager  *self,
+        KvpKvRequestId      request,
+        guint64             needed,
+        GError            **error)
+{
+  g_set_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE,
+               g_dngettext (GETTEXT_PACKAGE,
+                            "Request %u needs %" PRIu64 " more block and the pool has %u free",
+                            "Request %u needs %" PRIu64 " more blocks and the pool has %u free",
+                            (gulong) MIN (needed, (guint64) G_MAXULONG)),
+               request, needed, kvp_block_pool_get_num_free (self->pool));
+
+  return FALSE;
+}
+
 gboolean
 kvp_kv_cache_manager_allocate_slots (KvpKvCacheManager  *self,
                                      KvpKvRequestId      request,
                                      guint64             num_new_tokens,
+                                     gboolean            full_sequence_must_fit,
                                      GError            **error)
 {
   Request *r;
@@ -753,6 +798,13 @@ kvp_kv_cache_manager_allocate_slots (KvpKvCacheManager  *self,
   total_computed = r->num_computed + (r->has_hit ? r->hit_tokens : 0);
   g_return_val_if_fail (num_new_tokens <= r->num_tokens - total_computed, FALSE);
   need_slot = total_computed + num_new_tokens;
+
+  if (full_sequence_must_fit &&
+      (needed = count_blocks (self, r, r->num_tokens, total_computed, TRUE)) > kvp_block_pool_get_num_free (self->pool))
+    {
+      r->has_hit = FALSE;
+      return refuse (self, request, needed, error);
+    }
 
   /* remove_skipped_blocks comes first, so the freed blocks count, and
    * stays done even when the request cannot be scheduled. */
@@ -769,17 +821,11 @@ kvp_kv_cache_manager_allocate_slots (KvpKvCacheManager  *self,
           }
       }
 
-  needed = count_blocks (self, r, need_slot, total_computed);
+  needed = count_blocks (self, r, need_slot, total_computed, FALSE);
   if (needed > kvp_block_pool_get_num_free (self->pool))
     {
       r->has_hit = FALSE;
-      g_set_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE,
-                   g_dngettext (GETTEXT_PACKAGE,
-                                "Request %u needs %" PRIu64 " more block and the pool has %u free",
-                                "Request %u needs %" PRIu64 " more blocks and the pool has %u free",
-                                (gulong) MIN (needed, (guint64) G_MAXULONG)),
-                   request, needed, kvp_block_pool_get_num_free (self->pool));
-      return FALSE;
+      return refuse (self, request, needed, error);
     }
 
   if (!r->admitted)

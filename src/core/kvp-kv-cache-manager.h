@@ -25,6 +25,10 @@ typedef struct
 {
   KvpKvGroupKind kind;
   guint32        window;   /* sliding_window or attention_chunk_size; 0 for full */
+  /* vLLM's max_admission_blocks_per_request for a sliding or chunked group
+   * (kvp-vllm.c computes it): the most blocks a request holds there at once,
+   * the cap of the full-sequence admission check; 0: no cap. */
+  guint32        admission_blocks;
 } KvpKvGroupSpec;
 
 /* vLLM's PrefixCacheStats, in tokens.  queries/hits are the
@@ -73,10 +77,14 @@ KvpKvRequestId     kvp_kv_cache_manager_add_request (KvpKvCacheManager    *self,
  * block size, never covering the last token; recorded in the statistics) and
  * right after it allocate_slots, which takes the hit.  For a running one:
  * allocate_slots alone.  allocate_slots schedules num_new_tokens more tokens
- * (they count as computed from then on), after releasing the blocks its
- * sliding-window groups no longer need, as vLLM does even when it then
- * refuses; otherwise a refusal (KVP_ERROR_NO_SPACE) changes nothing, and the
- * hit must be looked up again.  add_output_tokens after a step that sampled.
+ * (they count as computed from then on).  With full_sequence_must_fit
+ * (vLLM's scheduler_reserve_full_isl, on by default, for a waiting request)
+ * it first refuses, changing nothing, unless the request's whole sequence
+ * fits (capped by admission_blocks in a sliding or chunked group).  It then
+ * releases the blocks its windowed groups no longer need, as vLLM does even
+ * when it then refuses; otherwise a refusal (KVP_ERROR_NO_SPACE) changes
+ * nothing, and the hit must be looked up again.  add_output_tokens after a
+ * step that sampled.
  * free releases the blocks (preemption: the request can be scheduled again
  * and hits its own cached blocks); remove_request when it finishes. */
 guint64            kvp_kv_cache_manager_get_computed_blocks (KvpKvCacheManager *self,
@@ -84,6 +92,7 @@ guint64            kvp_kv_cache_manager_get_computed_blocks (KvpKvCacheManager *
 gboolean           kvp_kv_cache_manager_allocate_slots      (KvpKvCacheManager *self,
                                                              KvpKvRequestId     request,
                                                              guint64            num_new_tokens,
+                                                             gboolean           full_sequence_must_fit,
                                                              GError           **error);
 void               kvp_kv_cache_manager_add_output_tokens   (KvpKvCacheManager *self,
                                                              KvpKvRequestId     request,
