@@ -493,6 +493,370 @@ free_pool (KvpBlockPool *self)
   g_free (self);
 }
 
+/* Blocks that growing the sequence by n_tokens takes from the queue.
+ * Writing into a partly filled block that another sequence also holds would
+ * change that sequence's tokens: it gets a copy first, and the copy needs a
+ * free block too (*out_copy). */
+static guint64
+plan_append (KvpBlockPool *self,
+             Sequence     *s,
+             guint64       n_tokens,
+             guint        *out_usage,
+             gboolean     *out_copy)
+{
+  guint n_have = s->table->len;
+  guint64 needed = blocks_for (s->length + n_tokens, self->block_size) - n_have;
+
+  *out_usage = 0;
+  *out_copy = FALSE;
+
+  if (n_have > 0)
+    {
+      guint32 last = g_array_index (s->table, guint32, n_have - 1);
+
+      *out_usage = usage_of (s->length, n_have - 1, self->block_size);
+      if (*out_usage < self->block_size && self->ref[last] > 1)
+        {
+          *out_copy = TRUE;
+          needed++;
+        }
+    }
+
+  return needed;
+}
+
+static void
+refuse_append (KvpSeqId   seq,
+               guint64    new_length,
+               guint64    needed,
+               guint32    num_free,
+               gboolean   copy,
+               GError   **error)
+{
+  gulong n = (gulong) MIN (needed, (guint64) G_MAXULONG);
+
+  if (copy)
+    g_set_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE,
+                 g_dngettext (GETTEXT_PACKAGE,
+                              "Sequence %u cannot reach a length of %" PRIu64 ": "
+                              "that needs %" PRIu64 " more block, to copy its "
+                              "shared last block, and the pool has %u free",
+                              "Sequence %u cannot reach a length of %" PRIu64 ": "
+                              "that needs %" PRIu64 " more blocks, one of them to "
+                              "copy its shared last block, and the pool has %u free",
+                              n),
+                 seq, new_length, needed, num_free);
+  else
+    g_set_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE,
+                 g_dngettext (GETTEXT_PACKAGE,
+                              "Sequence %u cannot reach a length of %" PRIu64 ": "
+                              "that needs %" PRIu64 " more block and the pool "
+                              "has %u free",
+                              "Sequence %u cannot reach a length of %" PRIu64 ": "
+                              "that needs %" PRIu64 " more blocks and the pool "
+                              "has %u free",
+                              n),
+                 seq, new_length, needed, num_free);
+}
+
+/* Copy-on-write: the sequence's shared, partly filled last block is
+ * replaced by a private copy of its usage slots. */
+static void
+copy_last (KvpBlockPool *self,
+           Sequence     *s,
+           guint         usage)
+{
+  guint n_have = s->table->len;
+  guint32 old = g_array_index (s->table, guint32, n_have - 1);
+  guint32 block = pop_free (self);
+
+  self->ref[block] = 1;
+  self->fill[block] = usage;
+  self->logical[block] = n_have - 1;
+  g_array_index (s->table, guint32, n_have - 1) = block;
+  drop_ref (self, old, usage, NULL);
+}
+
+/* Writes n_tokens after the sequence's end: the rest of its last block,
+ * then n_new blocks from the queue's head. */
+static void
+write_tokens (KvpBlockPool *self,
+              Sequence     *s,
+              guint64       n_tokens,
+              guint         usage,
+              guint64       n_new)
+{
+  guint n_have = s->table->len;
+
+  s->length += n_tokens;
+
+  if (n_have > 0 && usage < self->block_size)
+    {
+      guint32 last = g_array_index (s->table, guint32, n_have - 1);
+      guint take = (guint) MIN (n_tokens, (guint64) (self->block_size - usage));
+
+      g_assert (self->ref[last] == 1 && self->fill[last] == usage);
+
+      self->fill[last] = usage + take;
+      n_tokens -= take;
+    }
+
+  /* One resize for the whole request rather than one per block. */
+  g_array_set_size (s->table, n_have + (guint) n_new);
+
+  for (guint i = n_have; i < s->table->len; i++)
+    {
+      guint32 block = pop_free (self);
+      guint take = (guint) MIN (n_tokens, (guint64) self->block_size);
+
+      self->ref[block] = 1;
+      self->fill[block] = take;
+      self->logical[block] = i;
+      g_array_index (s->table, guint32, i) = block;
+      n_tokens -= take;
+    }
+
+  g_assert (n_tokens == 0);
+}
+
+/* The checker's own bookkeeping, recomputed from the tables and the queue. */
+typedef struct
+{
+  guint8   *queued;   /* bitmap: linked in the free queue */
+  guint32  *refs;     /* table entries per block */
+  guint16  *fills;    /* the most slots any holder keeps */
+} Recount;
+
+#define BIT(map, b) (((map)[(b) / 8] & (1u << ((b) % 8))) != 0)
+
+static gboolean
+check_queue (KvpBlockPool  *self,
+             Recount       *rc,
+             GError       **error)
+{
+  gboolean in_front = TRUE;
+  guint32 n = 0;
+  guint32 before = KVP_BLOCK_NONE;
+
+  if (self->next_fresh > self->num_blocks || self->n_linked > self->num_blocks)
+    return fail_check (error, "Free queue out of range: next fresh %u, %u linked, %u blocks",
+                       self->next_fresh, self->n_linked, self->num_blocks);
+
+  if (self->num_free != self->num_blocks - self->next_fresh + self->n_linked)
+    return fail_check (error, "Free count %u, but the queue holds %u never-used and "
+                       "%u freed blocks", self->num_free,
+                       self->num_blocks - self->next_fresh, self->n_linked);
+
+  for (guint32 b = self->head; b != KVP_BLOCK_NONE; b = self->next[b])
+    {
+      if (b >= self->next_fresh || b == self->null_block || n >= self->n_linked)
+        return fail_check (error, "Free queue entry %u is block %u, which is out of "
+                           "range, never used, the null block or past the count", n, b);
+      if (BIT (rc->queued, b))
+        return fail_check (error, "Block %u is in the free queue twice", b);
+      if (self->prev[b] != before)
+        return fail_check (error, "Free queue: block %u links back to %u, not %u",
+                           b, self->prev[b], before);
+      if (b == self->split)
+        in_front = FALSE;
+      /* Only a block nothing can hit goes in front of the never-used ones. */
+      if (in_front && has_key (self, b))
+        return fail_check (error, "Cached block %u is at the head of the free queue", b);
+      rc->queued[b / 8] |= 1u << (b % 8);
+      before = b;
+      n++;
+    }
+
+  if (n != self->n_linked || self->tail != before)
+    return fail_check (error, "Free queue: %u blocks linked up to %u, but the count "
+                       "says %u and the tail %u", n, before, self->n_linked, self->tail);
+  if (self->split != KVP_BLOCK_NONE && in_front)
+    return fail_check (error, "Free queue: split block %u is not queued", self->split);
+
+  return TRUE;
+}
+
+static gboolean
+check_tables (KvpBlockPool  *self,
+              Recount       *rc,
+              GError       **error)
+{
+  for (guint id = 0; id < self->seqs->len; id++)
+    {
+      const Sequence *s = &g_array_index (self->seqs, Sequence, id);
+
+      if (s->table == NULL)
+        continue;
+
+      if (s->table->len != blocks_for (s->length, self->block_size))
+        return fail_check (error, "Sequence %u holds %" PRIu64 " tokens "
+                           "in %u blocks", id, s->length, s->table->len);
+
+      for (guint i = 0; i < s->table->len; i++)
+        {
+          guint32 block = g_array_index (s->table, guint32, i);
+
+          if (block == self->null_block)
+            {
+              if (usage_of (s->length, i, self->block_size) != self->block_size)
+                return fail_check (error, "Sequence %u, logical block %u: the null "
+                                   "block stands for a block not full", id, i);
+              continue;
+            }
+          if (block >= self->num_blocks)
+            return fail_check (error, "Sequence %u, logical block %u: no physical "
+                               "block %u", id, i, block);
+          if (block >= self->next_fresh || BIT (rc->queued, block))
+            return fail_check (error, "Sequence %u, logical block %u: block %u is "
+                               "also in the free queue", id, i, block);
+          if (self->logical[block] != i)
+            return fail_check (error, "Sequence %u, logical block %u: block %u "
+                               "records logical index %u", id, i, block,
+                               self->logical[block]);
+
+          rc->refs[block]++;
+          rc->fills[block] = MAX (rc->fills[block], usage_of (s->length, i, self->block_size));
+        }
+    }
+
+  return TRUE;
+}
+
+static gboolean
+check_blocks (KvpBlockPool  *self,
+              Recount       *rc,
+              GError       **error)
+{
+  guint32 n = 0;
+
+  for (guint32 block = 0; block < self->num_blocks; block++)
+    {
+      gboolean is_free = block >= self->next_fresh || BIT (rc->queued, block);
+
+      if (block == self->null_block || is_free)
+        {
+          if (self->ref[block] != 0 || self->fill[block] != 0)
+            return fail_check (error, "Free or null block %u has reference count %u "
+                               "and fill %u", block, self->ref[block], self->fill[block]);
+          if (block == self->null_block && (is_free || has_key (self, block)))
+            return fail_check (error, "The null block %u is free or cached", block);
+          n += block == self->null_block;
+          continue;
+        }
+
+      n++;
+
+      if (rc->refs[block] == 0)
+        return fail_check (error, "Block %u is neither free nor in any block "
+                           "table (reference count %u)", block, self->ref[block]);
+      if (self->ref[block] != rc->refs[block])
+        return fail_check (error, "Block %u has reference count %u but %u table "
+                           "entries", block, self->ref[block], rc->refs[block]);
+      /* For a block with one holder this is "full blocks hold B tokens, the
+       * last one length - (n - 1) × B"; shared, the most any holder keeps. */
+      if (self->fill[block] != rc->fills[block])
+        return fail_check (error, "Block %u has fill %u but its holders keep %u "
+                           "tokens in it", block, self->fill[block], rc->fills[block]);
+      if (has_key (self, block) && self->fill[block] != self->block_size)
+        return fail_check (error, "Cached block %u is not full (%u tokens)",
+                           block, self->fill[block]);
+    }
+
+  if (n != self->num_blocks - self->num_free)
+    return fail_check (error, "%u blocks in use, but the free count says %u",
+                       n, self->num_blocks - self->num_free);
+
+  return TRUE;
+}
+
+/* The counts of partial holders of shared blocks, recounted. */
+static gboolean
+check_partial (KvpBlockPool  *self,
+               Recount       *rc,
+               GError       **error)
+{
+  g_autoptr(GHashTable) partial = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (guint id = 0; id < self->seqs->len; id++)
+    {
+      const Sequence *s = &g_array_index (self->seqs, Sequence, id);
+      guint32 block;
+      guint usage;
+
+      if (s->table == NULL || s->table->len == 0)
+        continue;
+
+      block = g_array_index (s->table, guint32, s->table->len - 1);
+      usage = usage_of (s->length, s->table->len - 1, self->block_size);
+      if (block == self->null_block || rc->refs[block] < 2 || usage == self->block_size)
+        continue;
+
+      for (guint k = 0; k < 2; k++)
+        {
+          guint64 id_key = partial_key (block, k == 0 ? 0 : usage);
+          guint count = GPOINTER_TO_UINT (g_hash_table_lookup (partial, &id_key));
+
+          g_hash_table_insert (partial, g_memdup2 (&id_key, sizeof id_key), GUINT_TO_POINTER (count + 1));
+        }
+    }
+
+  if (g_hash_table_size (partial) != g_hash_table_size (self->partial))
+    return fail_check (error, "%u counts of partly used shared blocks, but %u kept",
+                       g_hash_table_size (partial), g_hash_table_size (self->partial));
+
+  g_hash_table_iter_init (&iter, partial);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (g_hash_table_lookup (self->partial, key) != value)
+      return fail_check (error, "Block %u: %u holders keep %u slots, but the count says %u",
+                         (guint32) (*(guint64 *) key >> 16), GPOINTER_TO_UINT (value),
+                         (guint) (*(guint64 *) key & 0xffff),
+                         GPOINTER_TO_UINT (g_hash_table_lookup (self->partial, key)));
+
+  return TRUE;
+}
+
+/* Every cached block sits in the chain of its key, once; cached free blocks
+ * were checked to be in the queue's tail part by check_queue(). */
+static gboolean
+check_cache (KvpBlockPool  *self,
+             GError       **error)
+{
+  g_autofree guint8 *seen = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  guint32 n = 0;
+
+  if (self->cache == NULL)
+    return self->n_keyed == 0 ? TRUE : fail_check (error, "%u keys without a cache", self->n_keyed);
+
+  seen = g_malloc0 (self->num_blocks / 8 + 1);
+  g_hash_table_iter_init (&iter, self->cache);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      guint32 first = GPOINTER_TO_UINT (value) - 1;
+
+      if (key != &self->key[first])
+        return fail_check (error, "The cache entry of block %u points elsewhere", first);
+
+      for (guint32 b = first; b != KVP_BLOCK_NONE; b = self->same_next[b])
+        {
+          if (b >= self->num_blocks || !has_key (self, b) || BIT (seen, b) ||
+              self->key[b] != self->key[first] || ++n > self->n_keyed)
+            return fail_check (error, "Block %u is in the cache chain of block %u "
+                               "without its key, or twice", b, first);
+          seen[b / 8] |= 1u << (b % 8);
+        }
+    }
+
+  if (n != self->n_keyed)
+    return fail_check (error, "%u cached blocks, but %u in the cache", self->n_keyed, n);
+
+  return TRUE;
+}
+
+
 /**
  * kvp_block_pool_new:
  *
@@ -618,132 +982,6 @@ kvp_block_pool_has_sequence (KvpBlockPool *self,
   g_return_val_if_fail (self != NULL, FALSE);
 
   return lookup (self, seq) != NULL;
-}
-
-/* Blocks that growing the sequence by n_tokens takes from the queue.
- * Writing into a partly filled block that another sequence also holds would
- * change that sequence's tokens: it gets a copy first, and the copy needs a
- * free block too (*out_copy). */
-static guint64
-plan_append (KvpBlockPool *self,
-             Sequence     *s,
-             guint64       n_tokens,
-             guint        *out_usage,
-             gboolean     *out_copy)
-{
-  guint n_have = s->table->len;
-  guint64 needed = blocks_for (s->length + n_tokens, self->block_size) - n_have;
-
-  *out_usage = 0;
-  *out_copy = FALSE;
-
-  if (n_have > 0)
-    {
-      guint32 last = g_array_index (s->table, guint32, n_have - 1);
-
-      *out_usage = usage_of (s->length, n_have - 1, self->block_size);
-      if (*out_usage < self->block_size && self->ref[last] > 1)
-        {
-          *out_copy = TRUE;
-          needed++;
-        }
-    }
-
-  return needed;
-}
-
-static void
-refuse_append (KvpSeqId   seq,
-               guint64    new_length,
-               guint64    needed,
-               guint32    num_free,
-               gboolean   copy,
-               GError   **error)
-{
-  gulong n = (gulong) MIN (needed, (guint64) G_MAXULONG);
-
-  if (copy)
-    g_set_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE,
-                 g_dngettext (GETTEXT_PACKAGE,
-                              "Sequence %u cannot reach a length of %" PRIu64 ": "
-                              "that needs %" PRIu64 " more block, to copy its "
-                              "shared last block, and the pool has %u free",
-                              "Sequence %u cannot reach a length of %" PRIu64 ": "
-                              "that needs %" PRIu64 " more blocks, one of them to "
-                              "copy its shared last block, and the pool has %u free",
-                              n),
-                 seq, new_length, needed, num_free);
-  else
-    g_set_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE,
-                 g_dngettext (GETTEXT_PACKAGE,
-                              "Sequence %u cannot reach a length of %" PRIu64 ": "
-                              "that needs %" PRIu64 " more block and the pool "
-                              "has %u free",
-                              "Sequence %u cannot reach a length of %" PRIu64 ": "
-                              "that needs %" PRIu64 " more blocks and the pool "
-                              "has %u free",
-                              n),
-                 seq, new_length, needed, num_free);
-}
-
-/* Copy-on-write: the sequence's shared, partly filled last block is
- * replaced by a private copy of its usage slots. */
-static void
-copy_last (KvpBlockPool *self,
-           Sequence     *s,
-           guint         usage)
-{
-  guint n_have = s->table->len;
-  guint32 old = g_array_index (s->table, guint32, n_have - 1);
-  guint32 block = pop_free (self);
-
-  self->ref[block] = 1;
-  self->fill[block] = usage;
-  self->logical[block] = n_have - 1;
-  g_array_index (s->table, guint32, n_have - 1) = block;
-  drop_ref (self, old, usage, NULL);
-}
-
-/* Writes n_tokens after the sequence's end: the rest of its last block,
- * then n_new blocks from the queue's head. */
-static void
-write_tokens (KvpBlockPool *self,
-              Sequence     *s,
-              guint64       n_tokens,
-              guint         usage,
-              guint64       n_new)
-{
-  guint n_have = s->table->len;
-
-  s->length += n_tokens;
-
-  if (n_have > 0 && usage < self->block_size)
-    {
-      guint32 last = g_array_index (s->table, guint32, n_have - 1);
-      guint take = (guint) MIN (n_tokens, (guint64) (self->block_size - usage));
-
-      g_assert (self->ref[last] == 1 && self->fill[last] == usage);
-
-      self->fill[last] = usage + take;
-      n_tokens -= take;
-    }
-
-  /* One resize for the whole request rather than one per block. */
-  g_array_set_size (s->table, n_have + (guint) n_new);
-
-  for (guint i = n_have; i < s->table->len; i++)
-    {
-      guint32 block = pop_free (self);
-      guint take = (guint) MIN (n_tokens, (guint64) self->block_size);
-
-      self->ref[block] = 1;
-      self->fill[block] = take;
-      self->logical[block] = i;
-      g_array_index (s->table, guint32, i) = block;
-      n_tokens -= take;
-    }
-
-  g_assert (n_tokens == 0);
 }
 
 gboolean
@@ -1303,243 +1541,6 @@ kvp_block_pool_get_owner (KvpBlockPool *self,
 
   g_assert_not_reached ();
   return FALSE;
-}
-
-/* The checker's own bookkeeping, recomputed from the tables and the queue. */
-typedef struct
-{
-  guint8   *queued;   /* bitmap: linked in the free queue */
-  guint32  *refs;     /* table entries per block */
-  guint16  *fills;    /* the most slots any holder keeps */
-} Recount;
-
-#define BIT(map, b) (((map)[(b) / 8] & (1u << ((b) % 8))) != 0)
-
-static gboolean
-check_queue (KvpBlockPool  *self,
-             Recount       *rc,
-             GError       **error)
-{
-  gboolean in_front = TRUE;
-  guint32 n = 0;
-  guint32 before = KVP_BLOCK_NONE;
-
-  if (self->next_fresh > self->num_blocks || self->n_linked > self->num_blocks)
-    return fail_check (error, "Free queue out of range: next fresh %u, %u linked, %u blocks",
-                       self->next_fresh, self->n_linked, self->num_blocks);
-
-  if (self->num_free != self->num_blocks - self->next_fresh + self->n_linked)
-    return fail_check (error, "Free count %u, but the queue holds %u never-used and "
-                       "%u freed blocks", self->num_free,
-                       self->num_blocks - self->next_fresh, self->n_linked);
-
-  for (guint32 b = self->head; b != KVP_BLOCK_NONE; b = self->next[b])
-    {
-      if (b >= self->next_fresh || b == self->null_block || n >= self->n_linked)
-        return fail_check (error, "Free queue entry %u is block %u, which is out of "
-                           "range, never used, the null block or past the count", n, b);
-      if (BIT (rc->queued, b))
-        return fail_check (error, "Block %u is in the free queue twice", b);
-      if (self->prev[b] != before)
-        return fail_check (error, "Free queue: block %u links back to %u, not %u",
-                           b, self->prev[b], before);
-      if (b == self->split)
-        in_front = FALSE;
-      /* Only a block nothing can hit goes in front of the never-used ones. */
-      if (in_front && has_key (self, b))
-        return fail_check (error, "Cached block %u is at the head of the free queue", b);
-      rc->queued[b / 8] |= 1u << (b % 8);
-      before = b;
-      n++;
-    }
-
-  if (n != self->n_linked || self->tail != before)
-    return fail_check (error, "Free queue: %u blocks linked up to %u, but the count "
-                       "says %u and the tail %u", n, before, self->n_linked, self->tail);
-  if (self->split != KVP_BLOCK_NONE && in_front)
-    return fail_check (error, "Free queue: split block %u is not queued", self->split);
-
-  return TRUE;
-}
-
-static gboolean
-check_tables (KvpBlockPool  *self,
-              Recount       *rc,
-              GError       **error)
-{
-  for (guint id = 0; id < self->seqs->len; id++)
-    {
-      const Sequence *s = &g_array_index (self->seqs, Sequence, id);
-
-      if (s->table == NULL)
-        continue;
-
-      if (s->table->len != blocks_for (s->length, self->block_size))
-        return fail_check (error, "Sequence %u holds %" PRIu64 " tokens "
-                           "in %u blocks", id, s->length, s->table->len);
-
-      for (guint i = 0; i < s->table->len; i++)
-        {
-          guint32 block = g_array_index (s->table, guint32, i);
-
-          if (block == self->null_block)
-            {
-              if (usage_of (s->length, i, self->block_size) != self->block_size)
-                return fail_check (error, "Sequence %u, logical block %u: the null "
-                                   "block stands for a block not full", id, i);
-              continue;
-            }
-          if (block >= self->num_blocks)
-            return fail_check (error, "Sequence %u, logical block %u: no physical "
-                               "block %u", id, i, block);
-          if (block >= self->next_fresh || BIT (rc->queued, block))
-            return fail_check (error, "Sequence %u, logical block %u: block %u is "
-                               "also in the free queue", id, i, block);
-          if (self->logical[block] != i)
-            return fail_check (error, "Sequence %u, logical block %u: block %u "
-                               "records logical index %u", id, i, block,
-                               self->logical[block]);
-
-          rc->refs[block]++;
-          rc->fills[block] = MAX (rc->fills[block], usage_of (s->length, i, self->block_size));
-        }
-    }
-
-  return TRUE;
-}
-
-static gboolean
-check_blocks (KvpBlockPool  *self,
-              Recount       *rc,
-              GError       **error)
-{
-  guint32 n = 0;
-
-  for (guint32 block = 0; block < self->num_blocks; block++)
-    {
-      gboolean is_free = block >= self->next_fresh || BIT (rc->queued, block);
-
-      if (block == self->null_block || is_free)
-        {
-          if (self->ref[block] != 0 || self->fill[block] != 0)
-            return fail_check (error, "Free or null block %u has reference count %u "
-                               "and fill %u", block, self->ref[block], self->fill[block]);
-          if (block == self->null_block && (is_free || has_key (self, block)))
-            return fail_check (error, "The null block %u is free or cached", block);
-          n += block == self->null_block;
-          continue;
-        }
-
-      n++;
-
-      if (rc->refs[block] == 0)
-        return fail_check (error, "Block %u is neither free nor in any block "
-                           "table (reference count %u)", block, self->ref[block]);
-      if (self->ref[block] != rc->refs[block])
-        return fail_check (error, "Block %u has reference count %u but %u table "
-                           "entries", block, self->ref[block], rc->refs[block]);
-      /* For a block with one holder this is "full blocks hold B tokens, the
-       * last one length - (n - 1) × B"; shared, the most any holder keeps. */
-      if (self->fill[block] != rc->fills[block])
-        return fail_check (error, "Block %u has fill %u but its holders keep %u "
-                           "tokens in it", block, self->fill[block], rc->fills[block]);
-      if (has_key (self, block) && self->fill[block] != self->block_size)
-        return fail_check (error, "Cached block %u is not full (%u tokens)",
-                           block, self->fill[block]);
-    }
-
-  if (n != self->num_blocks - self->num_free)
-    return fail_check (error, "%u blocks in use, but the free count says %u",
-                       n, self->num_blocks - self->num_free);
-
-  return TRUE;
-}
-
-/* The counts of partial holders of shared blocks, recounted. */
-static gboolean
-check_partial (KvpBlockPool  *self,
-               Recount       *rc,
-               GError       **error)
-{
-  g_autoptr(GHashTable) partial = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  GHashTableIter iter;
-  gpointer key, value;
-
-  for (guint id = 0; id < self->seqs->len; id++)
-    {
-      const Sequence *s = &g_array_index (self->seqs, Sequence, id);
-      guint32 block;
-      guint usage;
-
-      if (s->table == NULL || s->table->len == 0)
-        continue;
-
-      block = g_array_index (s->table, guint32, s->table->len - 1);
-      usage = usage_of (s->length, s->table->len - 1, self->block_size);
-      if (block == self->null_block || rc->refs[block] < 2 || usage == self->block_size)
-        continue;
-
-      for (guint k = 0; k < 2; k++)
-        {
-          guint64 id_key = partial_key (block, k == 0 ? 0 : usage);
-          guint count = GPOINTER_TO_UINT (g_hash_table_lookup (partial, &id_key));
-
-          g_hash_table_insert (partial, g_memdup2 (&id_key, sizeof id_key), GUINT_TO_POINTER (count + 1));
-        }
-    }
-
-  if (g_hash_table_size (partial) != g_hash_table_size (self->partial))
-    return fail_check (error, "%u counts of partly used shared blocks, but %u kept",
-                       g_hash_table_size (partial), g_hash_table_size (self->partial));
-
-  g_hash_table_iter_init (&iter, partial);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if (g_hash_table_lookup (self->partial, key) != value)
-      return fail_check (error, "Block %u: %u holders keep %u slots, but the count says %u",
-                         (guint32) (*(guint64 *) key >> 16), GPOINTER_TO_UINT (value),
-                         (guint) (*(guint64 *) key & 0xffff),
-                         GPOINTER_TO_UINT (g_hash_table_lookup (self->partial, key)));
-
-  return TRUE;
-}
-
-/* Every cached block sits in the chain of its key, once; cached free blocks
- * were checked to be in the queue's tail part by check_queue(). */
-static gboolean
-check_cache (KvpBlockPool  *self,
-             GError       **error)
-{
-  g_autofree guint8 *seen = NULL;
-  GHashTableIter iter;
-  gpointer key, value;
-  guint32 n = 0;
-
-  if (self->cache == NULL)
-    return self->n_keyed == 0 ? TRUE : fail_check (error, "%u keys without a cache", self->n_keyed);
-
-  seen = g_malloc0 (self->num_blocks / 8 + 1);
-  g_hash_table_iter_init (&iter, self->cache);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      guint32 first = GPOINTER_TO_UINT (value) - 1;
-
-      if (key != &self->key[first])
-        return fail_check (error, "The cache entry of block %u points elsewhere", first);
-
-      for (guint32 b = first; b != KVP_BLOCK_NONE; b = self->same_next[b])
-        {
-          if (b >= self->num_blocks || !has_key (self, b) || BIT (seen, b) ||
-              self->key[b] != self->key[first] || ++n > self->n_keyed)
-            return fail_check (error, "Block %u is in the cache chain of block %u "
-                               "without its key, or twice", b, first);
-          seen[b / 8] |= 1u << (b % 8);
-        }
-    }
-
-  if (n != self->n_keyed)
-    return fail_check (error, "%u cached blocks, but %u in the cache", self->n_keyed, n);
-
-  return TRUE;
 }
 
 /**

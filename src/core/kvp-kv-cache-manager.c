@@ -414,108 +414,6 @@ build_types (KvpKvCacheManager *self)
       }
 }
 
-double
-kvp_prefix_cache_stats_hit_rate_percent (const KvpPrefixCacheStats *stats)
-{
-  g_return_val_if_fail (stats != NULL, 0.0);
-
-  return stats->queries_tokens > 0 ? 100.0 * (double) stats->hits_tokens / (double) stats->queries_tokens : 0.0;
-}
-
-/**
- * kvp_kv_cache_manager_new:
- *
- * Returns: (transfer full): a manager whose pool's block 0 is the null block,
- *   or %NULL with @error set when a size is out of range (the pool's checks)
- *   or a window is 0.
- */
-KvpKvCacheManager *
-kvp_kv_cache_manager_new (guint32                num_gpu_blocks,
-                          guint32                block_size,
-                          const KvpKvGroupSpec  *groups,
-                          guint                  n_groups,
-                          gboolean               enable_caching,
-                          GError               **error)
-{
-  g_autoptr(KvpBlockPool) pool = NULL;
-  KvpKvCacheManager *self;
-
-  g_return_val_if_fail (groups != NULL && n_groups > 0, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  for (guint g = 0; g < n_groups; g++)
-    g_return_val_if_fail (groups[g].kind == KVP_KV_GROUP_FULL || groups[g].window > 0, NULL);
-
-  /* The null block and at least one block a token can use. */
-  if ((pool = kvp_block_pool_new (MAX (num_gpu_blocks, 2), block_size, error)) == NULL)
-    return NULL;
-  if (num_gpu_blocks < 2)
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("A pool of %u blocks has none left beside vLLM’s null block"), num_gpu_blocks);
-      return NULL;
-    }
-  if (enable_caching && !kvp_block_pool_enable_caching (pool, error))
-    return NULL;
-
-  self = g_new0 (KvpKvCacheManager, 1);
-  g_atomic_ref_count_init (&self->ref_count);
-  self->pool = g_steal_pointer (&pool);
-  self->block_size = block_size;
-  self->null_block = kvp_block_pool_reserve_null_block (self->pool);
-  self->caching = enable_caching;
-  self->specs = g_array_new (FALSE, FALSE, sizeof (KvpKvGroupSpec));
-  g_array_append_vals (self->specs, groups, n_groups);
-  self->types = g_array_new (FALSE, FALSE, sizeof (AttentionType));
-  self->requests = g_array_new (FALSE, TRUE, sizeof (Request));
-  build_types (self);
-
-  return self;
-}
-
-KvpKvCacheManager *
-kvp_kv_cache_manager_ref (KvpKvCacheManager *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  g_atomic_ref_count_inc (&self->ref_count);
-
-  return self;
-}
-
-void
-kvp_kv_cache_manager_unref (KvpKvCacheManager *self)
-{
-  g_return_if_fail (self != NULL);
-
-  if (g_atomic_ref_count_dec (&self->ref_count))
-    free_manager (self);
-}
-
-KvpBlockPool *
-kvp_kv_cache_manager_get_pool (KvpKvCacheManager *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return self->pool;
-}
-
-guint
-kvp_kv_cache_manager_get_n_groups (KvpKvCacheManager *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-
-  return self->specs->len;
-}
-
-gboolean
-kvp_kv_cache_manager_get_caching (KvpKvCacheManager *self)
-{
-  g_return_val_if_fail (self != NULL, FALSE);
-
-  return self->caching;
-}
-
 static KvpKvRequestId
 new_request (KvpKvCacheManager     *self,
              const KvpTokenSegment *prompt,
@@ -545,68 +443,6 @@ new_request (KvpKvCacheManager     *self,
   g_array_append_val (self->requests, r);
 
   return self->requests->len - 1;
-}
-
-KvpKvRequestId
-kvp_kv_cache_manager_add_request (KvpKvCacheManager     *self,
-                                  const KvpTokenSegment *prompt,
-                                  guint                  n_segments)
-{
-  guint64 total = 0;
-
-  g_return_val_if_fail (self != NULL, 0);
-  g_return_val_if_fail (prompt != NULL || n_segments == 0, 0);
-
-  for (guint i = 0; i < n_segments; i++)
-    {
-      g_return_val_if_fail (prompt[i].length <= G_MAXUINT64 - total, 0);
-      total += prompt[i].length;
-    }
-  g_return_val_if_fail (total > 0, 0);
-  g_return_val_if_fail (self->requests->len < G_MAXUINT32, 0);
-
-  return new_request (self, prompt, n_segments);
-}
-
-/**
- * kvp_kv_cache_manager_get_computed_blocks:
- *
- * vLLM's get_computed_blocks for a request holding no blocks: the longest
- * prefix of full blocks every group has cached, capped at num_tokens − 1 so
- * the last token is always computed (which can cost a whole block).  0
- * without prefix caching, and then nothing is recorded.
- *
- * Returns: the hit in tokens.
- */
-guint64
-kvp_kv_cache_manager_get_computed_blocks (KvpKvCacheManager *self,
-                                          KvpKvRequestId     request)
-{
-  Request *r;
-  guint64 max_blocks;
-
-  g_return_val_if_fail (self != NULL, 0);
-  g_return_val_if_fail ((r = lookup (self, request)) != NULL, 0);
-  g_return_val_if_fail (!r->admitted, 0);
-
-  r->has_hit = FALSE;
-  if (!self->caching)
-    return 0;
-
-  max_blocks = (r->num_tokens - 1) / self->block_size;
-  ensure_hashes (self, r, max_blocks);
-  g_assert (r->hashes->len >= max_blocks);
-
-  r->hit_stride = (guint) max_blocks;
-  g_array_set_size (r->hit, (guint) (max_blocks * self->specs->len));
-  r->hit_blocks = (guint) find_longest_cache_hit (self, r, max_blocks * self->block_size);
-  r->hit_tokens = (guint64) r->hit_blocks * self->block_size;
-  r->has_hit = TRUE;
-  r->hit_generation = self->generation;
-
-  record_lookup (self, r, r->hit_tokens);
-
-  return r->hit_tokens;
 }
 
 /* Blocks allocate_slots takes from the queue for group g of a request that
@@ -777,6 +613,215 @@ refuse (KvpKvCacheManager  *self,
                request, needed, kvp_block_pool_get_num_free (self->pool));
 
   return FALSE;
+}
+
+static gboolean
+check_request (KvpKvCacheManager  *self,
+               KvpKvRequestId      id,
+               Request            *r,
+               GError            **error)
+{
+  if (r->num_computed > r->num_tokens || r->num_tokens != r->prompt_len + output_segment (r)->length)
+    return fail_check (error, "Request %u: %" PRIu64 " computed of %" PRIu64 " tokens, "
+                       "prompt %" PRIu64, id, r->num_computed, r->num_tokens, r->prompt_len);
+  if (!r->admitted)
+    return r->num_computed == 0 ? TRUE : fail_check (error, "Request %u holds no blocks but "
+                                                     "has computed tokens", id);
+
+  for (guint g = 0; g < self->specs->len; g++)
+    {
+      guint n;
+      const guint32 *table = kvp_block_pool_get_block_table (self->pool, r->seqs[g], &n);
+
+      if (kvp_block_pool_get_length (self->pool, r->seqs[g]) < r->num_computed)
+        return fail_check (error, "Request %u, group %u: fewer slots than computed tokens", id, g);
+      if (r->num_cached[g] > n || r->num_cached[g] > r->hashes->len)
+        return fail_check (error, "Request %u, group %u: %" PRIu64 " cached of %u blocks",
+                           id, g, r->num_cached[g], n);
+
+      for (guint i = 0; i < n; i++)
+        {
+          guint64 key;
+          gboolean keyed = kvp_block_pool_get_key (self->pool, table[i], &key);
+
+          if (table[i] == self->null_block)
+            continue;
+          if (i < r->num_cached[g] && self->caching &&
+              (!keyed || key != kvp_block_hash_key (g_array_index (r->hashes, guint64, i), g)))
+            return fail_check (error, "Request %u, group %u: block %u at %u is not cached "
+                               "with the hash of its tokens", id, g, table[i], i);
+          if (i >= r->num_cached[g] && keyed)
+            return fail_check (error, "Request %u, group %u: block %u at %u is cached "
+                               "before its tokens were", id, g, table[i], i);
+        }
+    }
+
+  return TRUE;
+}
+
+
+double
+kvp_prefix_cache_stats_hit_rate_percent (const KvpPrefixCacheStats *stats)
+{
+  g_return_val_if_fail (stats != NULL, 0.0);
+
+  return stats->queries_tokens > 0 ? 100.0 * (double) stats->hits_tokens / (double) stats->queries_tokens : 0.0;
+}
+
+/**
+ * kvp_kv_cache_manager_new:
+ *
+ * Returns: (transfer full): a manager whose pool's block 0 is the null block,
+ *   or %NULL with @error set when a size is out of range (the pool's checks)
+ *   or a window is 0.
+ */
+KvpKvCacheManager *
+kvp_kv_cache_manager_new (guint32                num_gpu_blocks,
+                          guint32                block_size,
+                          const KvpKvGroupSpec  *groups,
+                          guint                  n_groups,
+                          gboolean               enable_caching,
+                          GError               **error)
+{
+  g_autoptr(KvpBlockPool) pool = NULL;
+  KvpKvCacheManager *self;
+
+  g_return_val_if_fail (groups != NULL && n_groups > 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  for (guint g = 0; g < n_groups; g++)
+    g_return_val_if_fail (groups[g].kind == KVP_KV_GROUP_FULL || groups[g].window > 0, NULL);
+
+  /* The null block and at least one block a token can use. */
+  if ((pool = kvp_block_pool_new (MAX (num_gpu_blocks, 2), block_size, error)) == NULL)
+    return NULL;
+  if (num_gpu_blocks < 2)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("A pool of %u blocks has none left beside vLLM’s null block"), num_gpu_blocks);
+      return NULL;
+    }
+  if (enable_caching && !kvp_block_pool_enable_caching (pool, error))
+    return NULL;
+
+  self = g_new0 (KvpKvCacheManager, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  self->pool = g_steal_pointer (&pool);
+  self->block_size = block_size;
+  self->null_block = kvp_block_pool_reserve_null_block (self->pool);
+  self->caching = enable_caching;
+  self->specs = g_array_new (FALSE, FALSE, sizeof (KvpKvGroupSpec));
+  g_array_append_vals (self->specs, groups, n_groups);
+  self->types = g_array_new (FALSE, FALSE, sizeof (AttentionType));
+  self->requests = g_array_new (FALSE, TRUE, sizeof (Request));
+  build_types (self);
+
+  return self;
+}
+
+KvpKvCacheManager *
+kvp_kv_cache_manager_ref (KvpKvCacheManager *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+
+  return self;
+}
+
+void
+kvp_kv_cache_manager_unref (KvpKvCacheManager *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (g_atomic_ref_count_dec (&self->ref_count))
+    free_manager (self);
+}
+
+KvpBlockPool *
+kvp_kv_cache_manager_get_pool (KvpKvCacheManager *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->pool;
+}
+
+guint
+kvp_kv_cache_manager_get_n_groups (KvpKvCacheManager *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->specs->len;
+}
+
+gboolean
+kvp_kv_cache_manager_get_caching (KvpKvCacheManager *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->caching;
+}
+
+KvpKvRequestId
+kvp_kv_cache_manager_add_request (KvpKvCacheManager     *self,
+                                  const KvpTokenSegment *prompt,
+                                  guint                  n_segments)
+{
+  guint64 total = 0;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (prompt != NULL || n_segments == 0, 0);
+
+  for (guint i = 0; i < n_segments; i++)
+    {
+      g_return_val_if_fail (prompt[i].length <= G_MAXUINT64 - total, 0);
+      total += prompt[i].length;
+    }
+  g_return_val_if_fail (total > 0, 0);
+  g_return_val_if_fail (self->requests->len < G_MAXUINT32, 0);
+
+  return new_request (self, prompt, n_segments);
+}
+
+/**
+ * kvp_kv_cache_manager_get_computed_blocks:
+ *
+ * vLLM's get_computed_blocks for a request holding no blocks: the longest
+ * prefix of full blocks every group has cached, capped at num_tokens − 1 so
+ * the last token is always computed (which can cost a whole block).  0
+ * without prefix caching, and then nothing is recorded.
+ *
+ * Returns: the hit in tokens.
+ */
+guint64
+kvp_kv_cache_manager_get_computed_blocks (KvpKvCacheManager *self,
+                                          KvpKvRequestId     request)
+{
+  Request *r;
+  guint64 max_blocks;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail ((r = lookup (self, request)) != NULL, 0);
+  g_return_val_if_fail (!r->admitted, 0);
+
+  r->has_hit = FALSE;
+  if (!self->caching)
+    return 0;
+
+  max_blocks = (r->num_tokens - 1) / self->block_size;
+  ensure_hashes (self, r, max_blocks);
+  g_assert (r->hashes->len >= max_blocks);
+
+  r->hit_stride = (guint) max_blocks;
+  g_array_set_size (r->hit, (guint) (max_blocks * self->specs->len));
+  r->hit_blocks = (guint) find_longest_cache_hit (self, r, max_blocks * self->block_size);
+  r->hit_tokens = (guint64) r->hit_blocks * self->block_size;
+  r->has_hit = TRUE;
+  r->hit_generation = self->generation;
+
+  record_lookup (self, r, r->hit_tokens);
+
+  return r->hit_tokens;
 }
 
 gboolean
@@ -1051,50 +1096,6 @@ kvp_kv_cache_manager_count_blocks (KvpKvCacheManager *self,
   /* The null block counts as used in the pool, never as holding tokens. */
   if (out_physical != NULL)
     *out_physical = kvp_block_pool_get_num_used (self->pool) - 1;
-}
-
-static gboolean
-check_request (KvpKvCacheManager  *self,
-               KvpKvRequestId      id,
-               Request            *r,
-               GError            **error)
-{
-  if (r->num_computed > r->num_tokens || r->num_tokens != r->prompt_len + output_segment (r)->length)
-    return fail_check (error, "Request %u: %" PRIu64 " computed of %" PRIu64 " tokens, "
-                       "prompt %" PRIu64, id, r->num_computed, r->num_tokens, r->prompt_len);
-  if (!r->admitted)
-    return r->num_computed == 0 ? TRUE : fail_check (error, "Request %u holds no blocks but "
-                                                     "has computed tokens", id);
-
-  for (guint g = 0; g < self->specs->len; g++)
-    {
-      guint n;
-      const guint32 *table = kvp_block_pool_get_block_table (self->pool, r->seqs[g], &n);
-
-      if (kvp_block_pool_get_length (self->pool, r->seqs[g]) < r->num_computed)
-        return fail_check (error, "Request %u, group %u: fewer slots than computed tokens", id, g);
-      if (r->num_cached[g] > n || r->num_cached[g] > r->hashes->len)
-        return fail_check (error, "Request %u, group %u: %" PRIu64 " cached of %u blocks",
-                           id, g, r->num_cached[g], n);
-
-      for (guint i = 0; i < n; i++)
-        {
-          guint64 key;
-          gboolean keyed = kvp_block_pool_get_key (self->pool, table[i], &key);
-
-          if (table[i] == self->null_block)
-            continue;
-          if (i < r->num_cached[g] && self->caching &&
-              (!keyed || key != kvp_block_hash_key (g_array_index (r->hashes, guint64, i), g)))
-            return fail_check (error, "Request %u, group %u: block %u at %u is not cached "
-                               "with the hash of its tokens", id, g, table[i], i);
-          if (i >= r->num_cached[g] && keyed)
-            return fail_check (error, "Request %u, group %u: block %u at %u is cached "
-                               "before its tokens were", id, g, table[i], i);
-        }
-    }
-
-  return TRUE;
 }
 
 gboolean
