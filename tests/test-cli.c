@@ -691,6 +691,31 @@ test_simulate_trace (void)
   g_rmdir (dir);
 }
 
+/* A malformed trace row: exit 2, one line naming the file, the line and the
+ * column, nothing on standard output. */
+static void
+test_simulate_bad_trace (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "AzureLLMInferenceTrace_conv.csv", NULL);
+  g_auto(Run) run = { 0 };
+
+  g_assert_true (g_file_set_contents (path,
+                                      "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+                                      "2023-11-16 18:15:46.6805900,4808,10\n"
+                                      "2023-11-16 25:15:50.9810240,3180,8\n", -1, NULL));
+  run_kvpage (&run, "--simulate", "--workload", path, NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_nonnull (strstr (run.err, path));
+  g_assert_nonnull (strstr (run.err, "line 3"));
+  g_assert_nonnull (strstr (run.err, "TIMESTAMP"));
+  g_assert_cmpstr (strchr (run.err, '\n'), ==, "\n");
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 static const struct
 {
   const char *args[12];
@@ -1233,6 +1258,7 @@ main (int   argc,
   g_test_add_func ("/cli/simulate/csv", test_simulate_csv);
   g_test_add_func ("/cli/simulate/bad-file", test_simulate_bad_file);
   g_test_add_func ("/cli/simulate/trace", test_simulate_trace);
+  g_test_add_func ("/cli/simulate/bad-trace", test_simulate_bad_trace);
   g_test_add_func ("/cli/export/serving", test_export_serving);
   g_test_add_func ("/cli/simulate/vllm-pool", test_simulate_vllm_pool);
   g_test_add_func ("/cli/simulate/long-context", test_simulate_long_context);
