@@ -25,6 +25,13 @@ typedef struct
   guint64  length;  /* tokens */
 } Sequence;
 
+/* A queued block's neighbours, side by side: one cache line per step. */
+typedef struct
+{
+  guint32 prev;
+  guint32 next;
+} Link;
+
 struct _KvpBlockPool
 {
   gatomicrefcount  ref_count;
@@ -42,8 +49,7 @@ struct _KvpBlockPool
    * doubly linked list because a prefix-cache hit takes a block out of the
    * middle of the queue (vLLM's FreeKVCacheBlockQueue). */
   guint32          next_fresh;
-  guint32         *next;       /* num_blocks slots, valid for linked blocks */
-  guint32         *prev;
+  Link            *link;       /* num_blocks slots, valid for linked blocks */
   guint32          head;       /* KVP_BLOCK_NONE when nothing is linked */
   guint32          tail;
   guint32          split;      /* first block of the tail part, or KVP_BLOCK_NONE */
@@ -163,19 +169,19 @@ static void
 unlink_block (KvpBlockPool *self,
               guint32       block)
 {
-  guint32 before = self->prev[block];
-  guint32 after = self->next[block];
+  guint32 before = self->link[block].prev;
+  guint32 after = self->link[block].next;
 
   g_assert (self->n_linked > 0);
 
   if (block == self->split)
     self->split = after;
   if (before != KVP_BLOCK_NONE)
-    self->next[before] = after;
+    self->link[before].next = after;
   else
     self->head = after;
   if (after != KVP_BLOCK_NONE)
-    self->prev[after] = before;
+    self->link[after].prev = before;
   else
     self->tail = before;
 
@@ -260,10 +266,10 @@ push_free (KvpBlockPool *self,
 {
   g_assert (self->n_linked < self->num_blocks);
 
-  self->prev[block] = self->tail;
-  self->next[block] = KVP_BLOCK_NONE;
+  self->link[block].prev = self->tail;
+  self->link[block].next = KVP_BLOCK_NONE;
   if (self->tail != KVP_BLOCK_NONE)
-    self->next[self->tail] = block;
+    self->link[self->tail].next = block;
   else
     self->head = block;
   self->tail = block;
@@ -281,10 +287,10 @@ push_free_front (KvpBlockPool *self,
 {
   g_assert (self->n_linked < self->num_blocks);
 
-  self->next[block] = self->head;
-  self->prev[block] = KVP_BLOCK_NONE;
+  self->link[block].next = self->head;
+  self->link[block].prev = KVP_BLOCK_NONE;
   if (self->head != KVP_BLOCK_NONE)
-    self->prev[self->head] = block;
+    self->link[self->head].prev = block;
   else
     self->tail = block;
   self->head = block;
@@ -482,8 +488,7 @@ free_pool (KvpBlockPool *self)
   g_array_unref (self->seqs);
   g_hash_table_unref (self->partial);
   g_clear_pointer (&self->cache, g_hash_table_unref);
-  g_free (self->next);
-  g_free (self->prev);
+  g_free (self->link);
   g_free (self->ref);
   g_free (self->fill);
   g_free (self->logical);
@@ -647,16 +652,16 @@ check_queue (KvpBlockPool  *self,
                        "%u freed blocks", self->num_free,
                        self->num_blocks - self->next_fresh, self->n_linked);
 
-  for (guint32 b = self->head; b != KVP_BLOCK_NONE; b = self->next[b])
+  for (guint32 b = self->head; b != KVP_BLOCK_NONE; b = self->link[b].next)
     {
       if (b >= self->next_fresh || b == self->null_block || n >= self->n_linked)
         return fail_check (error, "Free queue entry %u is block %u, which is out of "
                            "range, never used, the null block or past the count", n, b);
       if (BIT (rc->queued, b))
         return fail_check (error, "Block %u is in the free queue twice", b);
-      if (self->prev[b] != before)
+      if (self->link[b].prev != before)
         return fail_check (error, "Free queue: block %u links back to %u, not %u",
-                           b, self->prev[b], before);
+                           b, self->link[b].prev, before);
       if (b == self->split)
         in_front = FALSE;
       /* Only a block nothing can hit goes in front of the never-used ones. */
@@ -891,13 +896,12 @@ kvp_block_pool_new (guint32   num_blocks,
    * slider, so running short is an error to report, not a crash.  Links and
    * logical indices are written before they are read, so only the counts
    * need zeroing, and calloc zeroes large blocks lazily. */
-  self->next = g_try_new (guint32, num_blocks);
-  self->prev = g_try_new (guint32, num_blocks);
+  self->link = g_try_new (Link, num_blocks);
   self->ref = g_try_new0 (guint16, num_blocks);
   self->fill = g_try_new0 (guint16, num_blocks);
   self->logical = g_try_new (guint32, num_blocks);
 
-  if (self->next == NULL || self->prev == NULL || self->ref == NULL ||
+  if (self->link == NULL || self->ref == NULL ||
       self->fill == NULL || self->logical == NULL)
     {
       free_pool (self);
@@ -1435,11 +1439,11 @@ kvp_block_pool_dup_free_queue (KvpBlockPool *self,
   g_return_val_if_fail (n_blocks != NULL, NULL);
 
   queue = g_new (guint32, self->num_free + 1);
-  for (b = self->head; b != KVP_BLOCK_NONE && b != self->split; b = self->next[b])
+  for (b = self->head; b != KVP_BLOCK_NONE && b != self->split; b = self->link[b].next)
     queue[n++] = b;
   for (guint32 f = self->next_fresh; f < self->num_blocks; f++)
     queue[n++] = f;
-  for (b = self->split; b != KVP_BLOCK_NONE; b = self->next[b])
+  for (b = self->split; b != KVP_BLOCK_NONE; b = self->link[b].next)
     queue[n++] = b;
 
   g_assert (n == self->num_free);
