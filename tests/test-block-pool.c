@@ -429,6 +429,69 @@ test_skip_blocks (void)
   assert_pool_valid (pool);
 }
 
+/* Hits take free blocks out of the middle of the queue over and over; the
+ * queue keeps its order and its count through every clean-up. */
+static void
+test_many_hits (void)
+{
+  g_autoptr(KvpBlockPool) pool = new_pool (4, 2);
+
+  g_assert_true (kvp_block_pool_enable_caching (pool, NULL));
+  for (guint i = 0; i < 1000; i++)
+    {
+      KvpSeqId a = new_sequence_of (pool, 2);
+      KvpSeqId b = kvp_block_pool_add_sequence (pool);
+      guint32 block = kvp_block_pool_get_block_table (pool, a, NULL)[0];
+
+      if (!kvp_block_pool_get_key (pool, block, NULL))
+        kvp_block_pool_cache_block (pool, block, i % 3);
+      kvp_block_pool_release_sequence (pool, a);
+      kvp_block_pool_append_cached (pool, b, kvp_block_pool_lookup (pool, i % 3));
+      kvp_block_pool_release_sequence (pool, b);
+      assert_pool_valid (pool);
+      g_assert_cmpuint (kvp_block_pool_get_num_free (pool), ==, 4);
+    }
+  /* Three keys cached, each block once: nothing was lost or doubled. */
+  for (guint64 k = 0; k < 3; k++)
+    g_assert_cmpuint (kvp_block_pool_lookup (pool, k), !=, END);
+}
+
+/* Hits and frees without a single new block: the queue's stale entries pile
+ * up until it is cleaned, and the order stays vLLM's. */
+static void
+test_hits_without_pops (void)
+{
+  g_autoptr(KvpBlockPool) pool = new_pool (4, 1);
+  KvpSeqId seqs[4];
+
+  g_assert_true (kvp_block_pool_enable_caching (pool, NULL));
+  for (guint i = 0; i < 4; i++)
+    {
+      seqs[i] = new_sequence_of (pool, 1);
+      kvp_block_pool_cache_block (pool, i, 100 + i);
+    }
+  for (guint i = 0; i < 4; i++)
+    kvp_block_pool_release_sequence (pool, seqs[i]);
+  assert_queue (pool, (const guint32[]) { 0, 1, 2, 3, END });
+
+  /* Each round hits the queue's second block and frees it to the tail. */
+  for (guint round = 0; round < 50; round++)
+    {
+      g_autofree guint32 *queue = NULL;
+      KvpSeqId s = kvp_block_pool_add_sequence (pool);
+      guint n;
+
+      queue = kvp_block_pool_dup_free_queue (pool, &n);
+      kvp_block_pool_append_cached (pool, s, queue[1]);
+      assert_pool_valid (pool);
+      kvp_block_pool_release_sequence (pool, s);
+      assert_pool_valid (pool);
+    }
+  /* 0 stays first; 1 2 3 rotate once every three rounds: 50 rounds. */
+  assert_queue (pool, (const guint32[]) { 0, 3, 1, 2, END });
+  g_assert_cmpuint (kvp_block_pool_get_num_evicted (pool), ==, 0);
+}
+
 static void
 test_append_fills (void)
 {
@@ -1223,6 +1286,8 @@ main (int   argc,
   g_test_add_func ("/core/pool/release-order", test_release_order);
   g_test_add_func ("/core/pool/duplicate-keys", test_duplicate_keys);
   g_test_add_func ("/core/pool/skip-blocks", test_skip_blocks);
+  g_test_add_func ("/core/pool/many-hits", test_many_hits);
+  g_test_add_func ("/core/pool/hits-without-pops", test_hits_without_pops);
   g_test_add_func ("/core/pool/append-fills", test_append_fills);
   g_test_add_func ("/core/pool/shrink", test_shrink);
   g_test_add_func ("/core/pool/shrink-order", test_shrink_order);

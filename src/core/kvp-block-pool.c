@@ -25,13 +25,6 @@ typedef struct
   guint64  length;  /* tokens */
 } Sequence;
 
-/* A queued block's neighbours, side by side: one cache line per step. */
-typedef struct
-{
-  guint32 prev;
-  guint32 next;
-} Link;
-
 struct _KvpBlockPool
 {
   gatomicrefcount  ref_count;
@@ -40,20 +33,24 @@ struct _KvpBlockPool
   guint32          block_size;
   guint32          num_free;
 
-  /* The free queue, head to tail: the linked blocks before split (blocks
-   * freed to the head), then the blocks never handed out,
-   * [next_fresh, num_blocks), then the linked blocks from split on (blocks
-   * freed to the tail).  The queue starts as 0, 1, 2, … and a block freed to
-   * either end lands outside the never-used run, so a counter stands for
-   * that run and a new pool costs nothing per block.  The links are a
-   * doubly linked list because a prefix-cache hit takes a block out of the
-   * middle of the queue (vLLM's FreeKVCacheBlockQueue). */
+  /* The free queue, head to tail: the front part of the ring (blocks freed
+   * to the head), then the blocks never handed out, [next_fresh,
+   * num_blocks), then the rest of the ring (blocks freed to the tail).  A
+   * block freed to either end lands outside the never-used run, so a counter
+   * stands for that run and a new pool costs nothing per block.  The ring is
+   * a deque read in order, as fast as the FIFO it replaces; a prefix-cache
+   * hit takes a block out of the middle (vLLM's FreeKVCacheBlockQueue is a
+   * linked list for that) by forgetting its slot, leaving a stale entry that
+   * the head skips.  Only a pool with caching has stale entries, a qpos[]
+   * and room for them (2 × num_blocks slots). */
   guint32          next_fresh;
-  Link            *link;       /* num_blocks slots, valid for linked blocks */
-  guint32          head;       /* KVP_BLOCK_NONE when nothing is linked */
-  guint32          tail;
-  guint32          split;      /* first block of the tail part, or KVP_BLOCK_NONE */
-  guint32          n_linked;
+  guint32         *ring;
+  guint32          ring_cap;
+  guint32          ring_head;
+  guint32          ring_len;    /* slots in use, stale ones included */
+  guint32          front_len;   /* of them, the front part's */
+  guint32          n_stale;
+  guint32         *qpos;        /* a queued block's slot, or KVP_BLOCK_NONE */
 
   /* Struct of arrays: with the links, 16 bytes per block.  The calloc'd
    * pages stay untouched until a block is used. */
@@ -165,27 +162,88 @@ has_key (KvpBlockPool *self,
   return self->keyed != NULL && (self->keyed[block / 8] & (1u << (block % 8))) != 0;
 }
 
-static void
-unlink_block (KvpBlockPool *self,
-              guint32       block)
+/* The ring's slot k from the head. */
+static inline guint32
+slot_at (KvpBlockPool *self,
+         guint32       k)
 {
-  guint32 before = self->link[block].prev;
-  guint32 after = self->link[block].next;
+  guint32 slot = self->ring_head + k;
 
-  g_assert (self->n_linked > 0);
+  return slot >= self->ring_cap ? slot - self->ring_cap : slot;
+}
 
-  if (block == self->split)
-    self->split = after;
-  if (before != KVP_BLOCK_NONE)
-    self->link[before].next = after;
-  else
-    self->head = after;
-  if (after != KVP_BLOCK_NONE)
-    self->link[after].prev = before;
-  else
-    self->tail = before;
+static inline gboolean
+is_stale (KvpBlockPool *self,
+          guint32       slot)
+{
+  return self->n_stale > 0 && self->qpos[self->ring[slot]] != slot;
+}
 
-  self->n_linked--;
+/* A hit takes a free block out of the middle of the queue. */
+static void
+unqueue (KvpBlockPool *self,
+         guint32       block)
+{
+  g_assert (self->qpos != NULL && self->qpos[block] != KVP_BLOCK_NONE);
+
+  self->qpos[block] = KVP_BLOCK_NONE;
+  self->n_stale++;
+}
+
+/* The ring without its stale entries, from slot 0. */
+static void
+compact (KvpBlockPool *self)
+{
+  g_autofree guint32 *live = NULL;
+  guint32 n = 0, front = 0;
+
+  if (self->n_stale == 0)
+    return;
+
+  live = g_new (guint32, self->ring_len);
+
+  for (guint32 k = 0; k < self->ring_len; k++)
+    {
+      guint32 slot = slot_at (self, k);
+
+      if (is_stale (self, slot))
+        continue;
+      front += k < self->front_len;
+      live[n++] = self->ring[slot];
+    }
+
+  memcpy (self->ring, live, n * sizeof (guint32));
+  for (guint32 k = 0; k < n; k++)
+    self->qpos[live[k]] = k;
+  self->ring_head = 0;
+  self->ring_len = n;
+  self->front_len = front;
+  self->n_stale = 0;
+}
+
+/* The head's slot, stale ones dropped first. */
+static guint32
+take_head (KvpBlockPool *self)
+{
+  guint32 block = self->ring[self->ring_head];
+
+  if (++self->ring_head == self->ring_cap)
+    self->ring_head = 0;
+  self->ring_len--;
+  if (self->front_len > 0)
+    self->front_len--;
+
+  return block;
+}
+
+static void
+drop_stale_head (KvpBlockPool *self)
+{
+  while (self->ring_len > 0 && is_stale (self, self->ring_head))
+    {
+      take_head (self);
+      self->n_stale--;
+    }
 }
 
 /* Forgets the block's key: it is about to hold other tokens. */
@@ -227,34 +285,42 @@ evict (KvpBlockPool *self,
   self->n_evicted++;
 }
 
-/* The head of the free queue, as vLLM's get_new_blocks takes it: a cached
- * block taken for new tokens is evicted. */
-static guint32
+/* The head of the free queue. */
+G_ALWAYS_INLINE static inline guint32
 pop_free (KvpBlockPool *self)
 {
   guint32 block;
 
   g_assert (self->num_free > 0);
 
-  if (self->head != KVP_BLOCK_NONE && self->head != self->split)
-    {
-      block = self->head;
-      unlink_block (self, block);
-    }
-  else if (self->next_fresh < self->num_blocks)
+  if (self->n_stale > 0)
+    drop_stale_head (self);
+  if (self->front_len == 0 && self->next_fresh < self->num_blocks)
     {
       block = self->next_fresh++;
     }
   else
     {
-      g_assert (self->head != KVP_BLOCK_NONE);
-      block = self->head;
-      unlink_block (self, block);
+      g_assert (self->ring_len > 0);
+      block = take_head (self);
+      if (self->qpos != NULL)
+        self->qpos[block] = KVP_BLOCK_NONE;
     }
 
   self->num_free--;
 
-  if (has_key (self, block))
+  return block;
+}
+
+/* A block taken for new tokens, as vLLM's get_new_blocks takes it: a cached
+ * one is evicted.  Inlined into the loops that take blocks, the pool's
+ * hottest path. */
+G_ALWAYS_INLINE static inline guint32
+take_free (KvpBlockPool *self)
+{
+  guint32 block = pop_free (self);
+
+  if (G_UNLIKELY (self->keyed != NULL) && has_key (self, block))
     evict (self, block);
 
   return block;
@@ -264,19 +330,17 @@ static void
 push_free (KvpBlockPool *self,
            guint32       block)
 {
-  g_assert (self->n_linked < self->num_blocks);
+  guint32 slot;
 
-  self->link[block].prev = self->tail;
-  self->link[block].next = KVP_BLOCK_NONE;
-  if (self->tail != KVP_BLOCK_NONE)
-    self->link[self->tail].next = block;
-  else
-    self->head = block;
-  self->tail = block;
-  if (self->split == KVP_BLOCK_NONE)
-    self->split = block;
+  if (self->ring_len == self->ring_cap)
+    compact (self);
+  g_assert (self->ring_len < self->ring_cap);
 
-  self->n_linked++;
+  slot = slot_at (self, self->ring_len);
+  self->ring[slot] = block;
+  if (self->qpos != NULL)
+    self->qpos[block] = slot;
+  self->ring_len++;
   self->num_free++;
 }
 
@@ -285,17 +349,16 @@ static void
 push_free_front (KvpBlockPool *self,
                  guint32       block)
 {
-  g_assert (self->n_linked < self->num_blocks);
+  if (self->ring_len == self->ring_cap)
+    compact (self);
+  g_assert (self->ring_len < self->ring_cap);
 
-  self->link[block].next = self->head;
-  self->link[block].prev = KVP_BLOCK_NONE;
-  if (self->head != KVP_BLOCK_NONE)
-    self->link[self->head].prev = block;
-  else
-    self->tail = block;
-  self->head = block;
-
-  self->n_linked++;
+  self->ring_head = self->ring_head == 0 ? self->ring_cap - 1 : self->ring_head - 1;
+  self->ring[self->ring_head] = block;
+  if (self->qpos != NULL)
+    self->qpos[block] = self->ring_head;
+  self->ring_len++;
+  self->front_len++;
   self->num_free++;
 }
 
@@ -488,7 +551,8 @@ free_pool (KvpBlockPool *self)
   g_array_unref (self->seqs);
   g_hash_table_unref (self->partial);
   g_clear_pointer (&self->cache, g_hash_table_unref);
-  g_free (self->link);
+  g_free (self->ring);
+  g_free (self->qpos);
   g_free (self->ref);
   g_free (self->fill);
   g_free (self->logical);
@@ -502,7 +566,8 @@ free_pool (KvpBlockPool *self)
  * Writing into a partly filled block that another sequence also holds would
  * change that sequence's tokens: it gets a copy first, and the copy needs a
  * free block too (*out_copy). */
-static guint64
+/* Inlined: the pool's hottest path runs through it with every token. */
+G_ALWAYS_INLINE static inline guint64
 plan_append (KvpBlockPool *self,
              Sequence     *s,
              guint64       n_tokens,
@@ -573,7 +638,7 @@ copy_last (KvpBlockPool *self,
 {
   guint n_have = s->table->len;
   guint32 old = g_array_index (s->table, guint32, n_have - 1);
-  guint32 block = pop_free (self);
+  guint32 block = take_free (self);
 
   self->ref[block] = 1;
   self->fill[block] = usage;
@@ -606,12 +671,18 @@ write_tokens (KvpBlockPool *self,
       n_tokens -= take;
     }
 
+  if (n_new == 0)
+    {
+      g_assert (n_tokens == 0);
+      return;
+    }
+
   /* One resize for the whole request rather than one per block. */
   g_array_set_size (s->table, n_have + (guint) n_new);
 
   for (guint i = n_have; i < s->table->len; i++)
     {
-      guint32 block = pop_free (self);
+      guint32 block = take_free (self);
       guint take = (guint) MIN (n_tokens, (guint64) self->block_size);
 
       self->ref[block] = 1;
@@ -639,44 +710,47 @@ check_queue (KvpBlockPool  *self,
              Recount       *rc,
              GError       **error)
 {
-  gboolean in_front = TRUE;
-  guint32 n = 0;
-  guint32 before = KVP_BLOCK_NONE;
+  guint32 live = 0, stale = 0;
 
-  if (self->next_fresh > self->num_blocks || self->n_linked > self->num_blocks)
-    return fail_check (error, "Free queue out of range: next fresh %u, %u linked, %u blocks",
-                       self->next_fresh, self->n_linked, self->num_blocks);
+  if (self->next_fresh > self->num_blocks || self->ring_len > self->ring_cap ||
+      self->front_len > self->ring_len || self->ring_head >= self->ring_cap ||
+      (self->qpos == NULL && self->n_stale > 0))
+    return fail_check (error, "Free queue out of range: next fresh %u, ring head %u, %u of %u slots, "
+                       "%u in front, %u stale, %u blocks", self->next_fresh, self->ring_head,
+                       self->ring_len, self->ring_cap, self->front_len, self->n_stale, self->num_blocks);
 
-  if (self->num_free != self->num_blocks - self->next_fresh + self->n_linked)
-    return fail_check (error, "Free count %u, but the queue holds %u never-used and "
-                       "%u freed blocks", self->num_free,
-                       self->num_blocks - self->next_fresh, self->n_linked);
-
-  for (guint32 b = self->head; b != KVP_BLOCK_NONE; b = self->link[b].next)
+  for (guint32 k = 0; k < self->ring_len; k++)
     {
-      if (b >= self->next_fresh || b == self->null_block || n >= self->n_linked)
+      guint32 slot = slot_at (self, k);
+      guint32 b = self->ring[slot];
+
+      if (b >= self->next_fresh || b == self->null_block)
         return fail_check (error, "Free queue entry %u is block %u, which is out of "
-                           "range, never used, the null block or past the count", n, b);
+                           "range, never used or the null block", k, b);
+      if (self->qpos != NULL && self->qpos[b] != slot)
+        {
+          stale++;
+          continue;
+        }
       if (BIT (rc->queued, b))
         return fail_check (error, "Block %u is in the free queue twice", b);
-      if (self->link[b].prev != before)
-        return fail_check (error, "Free queue: block %u links back to %u, not %u",
-                           b, self->link[b].prev, before);
-      if (b == self->split)
-        in_front = FALSE;
       /* Only a block nothing can hit goes in front of the never-used ones. */
-      if (in_front && has_key (self, b))
+      if (k < self->front_len && has_key (self, b))
         return fail_check (error, "Cached block %u is at the head of the free queue", b);
       rc->queued[b / 8] |= 1u << (b % 8);
-      before = b;
-      n++;
+      live++;
     }
 
-  if (n != self->n_linked || self->tail != before)
-    return fail_check (error, "Free queue: %u blocks linked up to %u, but the count "
-                       "says %u and the tail %u", n, before, self->n_linked, self->tail);
-  if (self->split != KVP_BLOCK_NONE && in_front)
-    return fail_check (error, "Free queue: split block %u is not queued", self->split);
+  if (stale != self->n_stale)
+    return fail_check (error, "Free queue: %u stale entries, but the count says %u", stale, self->n_stale);
+  if (self->num_free != self->num_blocks - self->next_fresh + live)
+    return fail_check (error, "Free count %u, but the queue holds %u never-used and "
+                       "%u freed blocks", self->num_free, self->num_blocks - self->next_fresh, live);
+
+  /* A block out of the queue has no slot. */
+  for (guint32 b = 0; self->qpos != NULL && b < self->num_blocks; b++)
+    if (self->qpos[b] != KVP_BLOCK_NONE && !BIT (rc->queued, b))
+      return fail_check (error, "Block %u keeps slot %u but is not queued", b, self->qpos[b]);
 
   return TRUE;
 }
@@ -889,19 +963,19 @@ kvp_block_pool_new (guint32   num_blocks,
   self->seqs = g_array_new (FALSE, FALSE, sizeof (Sequence));
   self->partial = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 
-  self->head = self->tail = self->split = KVP_BLOCK_NONE;
+  self->ring_cap = num_blocks;
   self->null_block = KVP_BLOCK_NONE;
 
   /* A 16 Mi-block pool asks for 256 MiB; a user can request that from a
    * slider, so running short is an error to report, not a crash.  Links and
    * logical indices are written before they are read, so only the counts
    * need zeroing, and calloc zeroes large blocks lazily. */
-  self->link = g_try_new (Link, num_blocks);
+  self->ring = g_try_new (guint32, num_blocks);
   self->ref = g_try_new0 (guint16, num_blocks);
   self->fill = g_try_new0 (guint16, num_blocks);
   self->logical = g_try_new (guint32, num_blocks);
 
-  if (self->link == NULL || self->ref == NULL ||
+  if (self->ring == NULL || self->ref == NULL ||
       self->fill == NULL || self->logical == NULL)
     {
       free_pool (self);
@@ -1182,7 +1256,7 @@ kvp_block_pool_reserve_null_block (KvpBlockPool *self)
 {
   g_return_val_if_fail (self != NULL, KVP_BLOCK_NONE);
   g_return_val_if_fail (self->null_block == KVP_BLOCK_NONE, KVP_BLOCK_NONE);
-  g_return_val_if_fail (self->next_fresh == 0 && self->n_linked == 0, KVP_BLOCK_NONE);
+  g_return_val_if_fail (self->next_fresh == 0 && self->ring_len == 0, KVP_BLOCK_NONE);
 
   self->null_block = self->next_fresh++;
   self->num_free--;
@@ -1209,25 +1283,42 @@ gboolean
 kvp_block_pool_enable_caching (KvpBlockPool  *self,
                                GError       **error)
 {
+  guint32 *ring;
+
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (self->cache != NULL)
     return TRUE;
 
+  g_return_val_if_fail (self->next_fresh == 0, FALSE);
+
   self->key = g_try_new (guint64, self->num_blocks);
   self->same_next = g_try_new (guint32, self->num_blocks);
   self->keyed = g_try_new0 (guint8, self->num_blocks / 8 + 1);
-  if (self->key == NULL || self->same_next == NULL || self->keyed == NULL)
+  self->qpos = g_try_new (guint32, self->num_blocks);
+  /* Room for as many stale entries as live ones: compacting then frees at
+   * least half of the ring, so it costs O(1) a push.  (num_blocks is at most
+   * 2^24, so twice it fits.) */
+  ring = g_try_renew (guint32, self->ring, 2 * (gsize) self->num_blocks);
+  if (ring != NULL)
+    self->ring = ring;
+  if (self->key == NULL || self->same_next == NULL || self->keyed == NULL || self->qpos == NULL || ring == NULL)
     {
       g_clear_pointer (&self->key, g_free);
       g_clear_pointer (&self->same_next, g_free);
       g_clear_pointer (&self->keyed, g_free);
+      g_clear_pointer (&self->qpos, g_free);
       g_set_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE,
                    _("There is not enough memory for a pool of %u blocks"),
                    self->num_blocks);
       return FALSE;
     }
+
+  /* A block leaves the queue only through a fresh pool so far: no slots. */
+  self->ring_cap = 2 * self->num_blocks;
+  for (guint32 b = 0; b < self->num_blocks; b++)
+    self->qpos[b] = KVP_BLOCK_NONE;
 
   /* The map's keys point into key[], so entries cost no allocation. */
   self->cache = g_hash_table_new (g_int64_hash, g_int64_equal);
@@ -1336,7 +1427,7 @@ kvp_block_pool_append_cached (KvpBlockPool *self,
 
   if (self->ref[block] == 0)
     {
-      unlink_block (self, block);
+      unqueue (self, block);
       self->num_free--;
       self->fill[block] = self->block_size;
       self->logical[block] = s->table->len;
@@ -1433,18 +1524,21 @@ kvp_block_pool_dup_free_queue (KvpBlockPool *self,
 {
   guint32 *queue;
   guint n = 0;
-  guint32 b;
 
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (n_blocks != NULL, NULL);
 
   queue = g_new (guint32, self->num_free + 1);
-  for (b = self->head; b != KVP_BLOCK_NONE && b != self->split; b = self->link[b].next)
-    queue[n++] = b;
-  for (guint32 f = self->next_fresh; f < self->num_blocks; f++)
-    queue[n++] = f;
-  for (b = self->split; b != KVP_BLOCK_NONE; b = self->link[b].next)
-    queue[n++] = b;
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      if (pass == 1)
+        for (guint32 f = self->next_fresh; f < self->num_blocks; f++)
+          queue[n++] = f;
+
+      for (guint32 k = pass == 0 ? 0 : self->front_len; k < (pass == 0 ? self->front_len : self->ring_len); k++)
+        if (!is_stale (self, slot_at (self, k)))
+          queue[n++] = self->ring[slot_at (self, k)];
+    }
 
   g_assert (n == self->num_free);
   *n_blocks = n;
