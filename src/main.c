@@ -23,8 +23,10 @@
 #include "kvp-export.h"
 #include "kvp-format.h"
 #include "kvp-model.h"
+#include "kvp-model-catalog.h"
 #include "kvp-params.h"
 #include "kvp-serving-steps.h"
+#include "kvp-vllm-log.h"
 #include "kvp-simulation.h"
 #include "kvp-theme.h"
 
@@ -33,7 +35,7 @@
 /* GPU options with no control in the window. */
 static const char *headless_gpu_options[] = {
   "gpu-memory", "weights-memory", "activation-memory", "kv-cache-memory", "max-num-batched-tokens",
-  "no-async-scheduling",
+  "no-async-scheduling", "allow-long-max-model-len",
 };
 
 /* The options that set a value of the comparison. */
@@ -48,7 +50,7 @@ static const char *simulate_options[] = {
 
 static const GOptionEntry option_entries[] = {
   { "model", 'm', 0, G_OPTION_ARG_STRING, NULL,
-    N_("Model preset (default tinyllama-1.1b; see --list-models)"), N_("NAME") },
+    N_("Model preset or shipped config (default tinyllama-1.1b; see --list-models)"), N_("NAME") },
   { "kv-dtype", 'd', 0, G_OPTION_ARG_STRING, NULL,
     N_("KV cache type: auto, fp32, fp16, bf16, fp8 (fp8_e4m3, fp8_e5m2) or int8 (default fp16; with --config, the model’s)"), N_("TYPE") },
   { "seq-len", 'n', 0, G_OPTION_ARG_STRING, NULL,
@@ -61,6 +63,8 @@ static const GOptionEntry option_entries[] = {
     N_("Tokens a traditional cache reserves, 1 to 16777216 (default: the model’s context)"), N_("TOKENS") },
   { "max-model-len", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Another name of --max-seq-len, as vLLM calls it"), N_("TOKENS") },
+  { "allow-long-max-model-len", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Accept a --max-model-len longer than the model’s, as vLLM does with VLLM_ALLOW_LONG_MAX_MODEL_LEN=1"), NULL },
   { "config", 'c', 0, G_OPTION_ARG_FILENAME, NULL,
     N_("A Hugging Face config.json instead of a preset --model"), N_("FILE") },
   { "tensor-parallel-size", 0, 0, G_OPTION_ARG_STRING, NULL,
@@ -68,7 +72,7 @@ static const GOptionEntry option_entries[] = {
   { "gpu", 'g', 0, G_OPTION_ARG_STRING, NULL,
     N_("Size the pool as vLLM does on this GPU (see --list-gpus)"), N_("KEY") },
   { "gpu-memory", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("Size the pool on a GPU of this total memory, e.g. 85093777408, 79.25GiB or 80GB (GiB = 2^30 bytes, GB = 10^9)"), N_("SIZE") },
+    N_("Size the pool on a GPU of this total memory, e.g. 85093777408, 79.25GiB or 80GB (GiB = 2^30 bytes, GB = 10^9; every SIZE may have decimals and is rounded down to a whole byte: 6.51GiB = 6990059274)"), N_("SIZE") },
   { "gpu-memory-utilization", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Share of the GPU memory vLLM takes (default 0.92)"), N_("FRACTION") },
   { "weights-memory", 0, 0, G_OPTION_ARG_STRING, NULL,
@@ -83,6 +87,8 @@ static const GOptionEntry option_entries[] = {
     N_("As vLLM’s flag: one batch in flight, so sliding-window layers keep fewer blocks"), NULL },
   { "vllm-log", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the KV cache lines vLLM logs at start-up for these settings and exit"), NULL },
+  { "from-log", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Compare a vLLM start-up log with kvpage's figures for its settings, figure by figure, and exit"), N_("FILE") },
   { "list-gpus", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("List the GPU presets and exit"), NULL },
   { "json", 0, 0, G_OPTION_ARG_NONE, NULL,
@@ -158,7 +164,8 @@ parse_params (GVariantDict  *options,
   if (!kvp_deploy_parse_options (&deploy, options, params, error))
     return FALSE;
 
-  if (g_variant_dict_lookup (options, "model", "&s", &text))
+  /* A shipped config's key is read by kvp_deploy_parse_options. */
+  if (deploy.config == NULL && g_variant_dict_lookup (options, "model", "&s", &text))
     {
       params->model = kvp_model_lookup (text, error);
       if (params->model == NULL)
@@ -265,6 +272,26 @@ print_cells (GPtrArray *cells,
     }
 }
 
+static guint
+kvp_catalog_size (void)
+{
+  guint n = 0;
+
+  kvp_model_catalog_get_entries (&n);
+  return n;
+}
+
+/* The shipped config's model, or NULL if it cannot be read (never). */
+static const KvpModel *
+kvp_catalog_model (guint index)
+{
+  const KvpCatalogEntry *entries = kvp_model_catalog_get_entries (NULL);
+  g_autoptr(KvpModelConfig) config = kvp_model_catalog_load (entries[index].key, NULL);
+
+  /* The catalog keeps it for the process. */
+  return config != NULL ? &config->model : NULL;
+}
+
 static void
 print_models (void)
 {
@@ -284,10 +311,14 @@ print_models (void)
   g_ptr_array_add (cells, g_strdup (_("BYTES/TOKEN fp16")));
 
   presets = kvp_model_get_presets (&n_presets);
-  for (guint i = 0; i < n_presets; i++)
+  for (guint i = 0; i < n_presets + kvp_catalog_size (); i++)
     {
-      const KvpModel *model = &presets[i];
+      const KvpModel *model = i < n_presets ? &presets[i] : kvp_catalog_model (i - n_presets);
       guint64 bytes = 0;
+
+      /* A shipped config of the same name replaces the preset. */
+      if (model == NULL || (i < n_presets && kvp_model_catalog_lookup (model->key) != NULL))
+        continue;
 
       kvp_model_bytes_per_token (model, KVP_DTYPE_FP16, &bytes, NULL);
       g_ptr_array_add (cells, g_strdup (model->key));
@@ -326,6 +357,17 @@ print_vllm_log (void)
   for (guint i = 0; lines[i] != NULL; i++)
     g_print ("%s\n", lines[i]);
 
+  if (deploy.config != NULL && deploy.config->transformers_source == NULL)
+    {
+      g_autofree char *shown = kvp_quote (deploy.config->model_type);
+      g_autofree char *note =
+        g_strdup_printf (_("The model type “%s” is not one whose transformers defaults kvpage knows: read with the "
+                           "generic rules, so a key the file leaves out is not filled in as transformers would."),
+                         shown);
+
+      kvp_cli_printerr (note);
+    }
+
   /* The lines are vLLM's; what they rest on is said apart from them. */
   if (deploy.has_budget)
     {
@@ -340,7 +382,120 @@ print_vllm_log (void)
                         : _("An estimate: the activation reserve is a setting; give --kv-cache-memory for vLLM’s own figure."));
       kvp_cli_printerr (basis);
     }
+  else
+    {
+      g_autofree char *exact = kvp_vllm_format_thousands (deploy.kv_cache_bytes);
+      /* Translators: the KV memory in bytes, grouped as 6,990,059,274. */
+      g_autofree char *note = g_strdup_printf (_("The KV cache memory is %s bytes, as given (a size with decimals "
+                                                 "is rounded down to a whole byte)."), exact);
 
+      kvp_cli_printerr (note);
+    }
+
+  return EXIT_SUCCESS;
+}
+
+/* The model a log is compared with: --config or --model, or the shipped
+ * config the log's model= names ("Qwen/Qwen3-8B" is qwen3-8b). */
+static const KvpModel *
+log_model (GVariantDict     *options,
+           const KvpParams  *params,
+           const KvpVllmLog *log,
+           KvpModelConfig  **out_config)
+{
+  *out_config = deploy.config != NULL ? kvp_model_config_ref (deploy.config) : NULL;
+  if (deploy.config != NULL)
+    return &deploy.config->model;
+  if (g_variant_dict_contains (options, "model"))
+    return kvp_model_lookup (params->model->key, NULL);
+  if (log->model != NULL)
+    {
+      g_autofree char *base = g_path_get_basename (log->model);
+      g_autofree char *key = g_ascii_strdown (base, -1);
+
+      if (g_str_has_suffix (key, "-instruct"))
+        key[strlen (key) - strlen ("-instruct")] = '\0';
+      *out_config = kvp_model_catalog_lookup (key) != NULL ? kvp_model_catalog_load (key, NULL) : NULL;
+      if (*out_config != NULL)
+        return &(*out_config)->model;
+    }
+  return NULL;
+}
+
+/* --from-log: the log's figures beside kvpage's, as a table or JSON. */
+static int
+compare_log (GVariantDict    *options,
+             const KvpParams *params,
+             const char      *path,
+             gboolean         exporting,
+             gboolean         json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(KvpVllmLog) log = NULL;
+  g_autoptr(KvpModelConfig) config = NULL;
+  g_autoptr(JsonNode) from_log = NULL;
+  g_autofree char *display = g_filename_display_name (path);
+  KvpVllmLogOptions opts = { 0 };
+  gboolean truncated = FALSE;
+
+  if (exporting || g_variant_dict_contains (options, "vllm-log") || g_variant_dict_contains (options, "simulate") ||
+      kvp_deploy_sizes_pool (&deploy))
+    {
+      kvp_cli_printerr (_("--from-log takes the memory from the log: it goes with neither --export, --simulate, "
+                          "--vllm-log, --gpu, --gpu-memory nor --kv-cache-memory."));
+      return EXIT_USAGE;
+    }
+
+  bytes = kvp_vllm_log_read_file (path, &truncated, &error);
+  if (bytes != NULL)
+    log = kvp_vllm_log_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), display, &error);
+  if (log != NULL && (opts.model = log_model (options, params, log, &config)) == NULL)
+    g_set_error (&error, KVP_ERROR, KVP_ERROR_INVALID,
+                 _("--from-log needs the model the log ran: give --config FILE or --model KEY."));
+  if (opts.model == NULL)
+    {
+      if (g_error_matches (error, KVP_ERROR, KVP_ERROR_FAILED))
+        g_prefix_error (&error, "--from-log ");
+      kvp_cli_printerr (error->message);
+      return exit_status_for (error);
+    }
+
+  opts.layers = config != NULL ? config->layers : NULL;
+  opts.model_dtype = config != NULL ? config->dtype : KVP_DTYPE_DEFAULT;
+  opts.tensor_parallel_size = deploy.tensor_parallel_size;
+  opts.block_size = g_variant_dict_contains (options, "block-size") ? params->block_size : 0;
+  opts.max_model_len = g_variant_dict_contains (options, "max-model-len") ||
+                       g_variant_dict_contains (options, "max-seq-len") ? params->max_seq_len : 0;
+  opts.kv_dtype_given = g_variant_dict_contains (options, "kv-dtype");
+  opts.kv_dtype = params->dtype;
+  from_log = kvp_vllm_log_compare (log, &opts, &error);
+  if (from_log == NULL)
+    {
+      kvp_cli_printerr (error->message);
+      return EXIT_USAGE;
+    }
+
+  if (json)
+    {
+      g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+      g_autofree char *text = NULL;
+
+      json_node_take_object (root, json_object_new ());
+      json_object_set_member (json_node_get_object (root), "from_log", g_steal_pointer (&from_log));
+      text = json_to_string (root, TRUE);
+      g_print ("%s\n", text);
+    }
+  else
+    {
+      g_auto(GStrv) lines = kvp_vllm_log_describe (from_log);
+
+      g_print ("%s: %s\n", display, opts.model->name);
+      for (guint i = 0; lines[i] != NULL; i++)
+        g_print ("%s\n", lines[i]);
+    }
+  if (truncated)
+    kvp_cli_printerr (_("Only the first 16 MiB of the log were read; vLLM's start-up lines come before that."));
   return EXIT_SUCCESS;
 }
 
@@ -602,6 +757,7 @@ handle_local_options_cb (GApplication *app,
   g_autoptr(GError) error = NULL;
   g_autofree const char **remaining = NULL;
   const char *export_path = NULL;
+  const char *log_path = NULL;
   gboolean json;
   KvpParams params;
 
@@ -673,6 +829,9 @@ handle_local_options_cb (GApplication *app,
       kvp_cli_printerr (_("--step goes with --view serving."));
       return EXIT_USAGE;
     }
+
+  if (g_variant_dict_lookup (options, "from-log", "^&ay", &log_path))
+    return compare_log (options, &params, log_path, export_path != NULL, json);
 
   if (!g_variant_dict_contains (options, "simulate"))
     {
@@ -746,6 +905,8 @@ handle_local_options_cb (GApplication *app,
         {
           /* The window divides the whole model among GPUs itself. */
           params.model = deploy.config != NULL ? &deploy.config->model : kvp_model_lookup (params.model->key, NULL);
+          /* The groups are the sizing's, which the window redoes. */
+          params.layout = NULL;
           kvp_application_set_launch_params (KVP_APPLICATION (app), &params);
           break;
         }

@@ -838,6 +838,16 @@ run_vllm (Run                *run,
 
 #define run_vllm_args(run, ...) run_vllm ((run), (const char *[]) { __VA_ARGS__ })
 
+/* What vLLM logs with --kv-cache-memory-bytes (gpu_worker.py
+ * determine_available_memory): no "Available KV cache memory", and an
+ * initial free memory only the GPU knows, said so in its place. */
+#define RESERVED(gib) \
+  "Initial free memory [not known: vLLM measures it on the GPU at start-up] GiB, reserved " gib " GiB memory for " \
+  "KV Cache as specified by kv_cache_memory_bytes config and skipped memory profiling. This does not respect the " \
+  "gpu_memory_utilization config. Only use kv_cache_memory_bytes config when you want manual control of KV cache " \
+  "memory size. If OOM'ed, check the difference of initial free memory between the current run and the previous " \
+  "run where kv_cache_memory_bytes is suggested and update it correspondingly.\n"
+
 /* vLLM's own lines, to the character. */
 static void
 test_vllm_log (void)
@@ -848,18 +858,53 @@ test_vllm_log (void)
 
   run_vllm_args (&llama, "--config", "@llama-3-8b.json", "--kv-cache-memory", "10GiB", "--vllm-log", NULL);
   g_assert_cmpint (llama.status, ==, 0);
-  g_assert_cmpstr (llama.err, ==, "");
+  g_assert_cmpstr (llama.err, ==, "kvpage: The KV cache memory is 10,737,418,240 bytes, as given (a size with decimals "
+                                  "is rounded down to a whole byte).\n");
   g_assert_cmpstr (llama.out, ==,
-                   "Available KV cache memory: 10.0 GiB\n"
+                   RESERVED ("10.0")
                    "GPU KV cache size: 81,920 tokens, Maximum concurrency for 8,192 tokens per request: 10.00x\n");
 
   run_vllm_args (&gemma, "--config", "@gemma-3-27b-it.json", "--kv-cache-memory", "20GiB",
                  "--max-num-batched-tokens", "8192", "--vllm-log", NULL);
   g_assert_cmpint (gemma.status, ==, 0);
   g_assert_cmpstr (gemma.out, ==,
-                   "Available KV cache memory: 20.0 GiB\n"
+                   RESERVED ("20.0")
                    "Add 8 padding layers, may waste at most 15.38% KV cache memory\n"
                    "GPU KV cache size: 145,829 tokens, Maximum concurrency for 131,072 tokens per request: 1.11x\n");
+
+  /* The size vLLM's log shows, copied: 6.51 GiB rounds down to
+   * 6,990,059,274 bytes, 6,990,059,274 // (32 × 65,536) = 3,333 blocks. */
+  {
+    g_auto(Run) copied = { 0 };
+
+    run_vllm_args (&copied, "--config", "@llama-3-8b.json", "--kv-cache-memory", "6.51GiB", "--vllm-log", NULL);
+    g_assert_cmpint (copied.status, ==, 0);
+    g_assert_cmpstr (copied.out, ==,
+                     RESERVED ("6.51")
+                     "GPU KV cache size: 53,328 tokens, Maximum concurrency for 8,192 tokens per request: 6.51x\n");
+    g_assert_nonnull (strstr (copied.err, "6,990,059,274 bytes"));
+  }
+
+  /* google/gemma-3-12b-it states no head_dim and no max_position_embeddings;
+   * Gemma3TextConfig's 256 and 131,072 give vLLM's 31,699 tokens and 3.87x
+   * (with 3,840 / 16 = 240 kvpage said 33,812 and 4.13x). */
+  {
+    g_auto(Run) gemma12 = { 0 };
+    g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename (dir, "config.json", NULL);
+
+    g_assert_true (g_file_set_contents (path,
+      "{\"architectures\": [\"Gemma3ForConditionalGeneration\"], \"model_type\": \"gemma3\", \"text_config\": "
+      "{\"hidden_size\": 3840, \"intermediate_size\": 15360, \"model_type\": \"gemma3_text\", \"num_attention_heads\": 16, "
+      "\"num_hidden_layers\": 48, \"num_key_value_heads\": 8, \"rope_scaling\": {\"factor\": 8.0, \"rope_type\": \"linear\"}, "
+      "\"sliding_window\": 1024}, \"torch_dtype\": \"bfloat16\"}", -1, NULL));
+    run_kvpage (&gemma12, "--config", path, "--kv-cache-memory", "8GiB", "--max-model-len", "8192", "--vllm-log", NULL);
+    g_assert_cmpint (gemma12.status, ==, 0);
+    g_assert_nonnull (strstr (gemma12.out, "GPU KV cache size: 31,699 tokens, Maximum concurrency for 8,192 tokens per "
+                                           "request: 3.87x\n"));
+    g_unlink (path);
+    g_rmdir (dir);
+  }
 
   /* One batch in flight: the sliding groups keep cdiv (1,023 + 8,192, 16) + 1
    * blocks a request, as vLLM before async scheduling. */
@@ -885,7 +930,7 @@ test_vllm_mla_block_size (void)
   g_assert_cmpint (chosen.status, ==, 0);
   g_assert_cmpstr (chosen.out, ==,
                    "Setting kv cache block size to 64 for FLASHMLA backend.\n"
-                   "Available KV cache memory: 20.0 GiB\n"
+                   RESERVED ("20.0")
                    "GPU KV cache size: 611,136 tokens, Maximum concurrency for 163,840 tokens per request: 3.73x\n");
 
   run_vllm_args (&given, "--json", "--config", "@deepseek-v3.json", "--gpu", "h100-80gb", "--kv-cache-memory", "20GiB",
@@ -1039,6 +1084,17 @@ test_vllm_options (void)
   run_vllm_args (&alias, "--json", "--model", "llama-3-8b", "--max-model-len", "4096", NULL);
   g_assert_cmpint (json_object_get_int_member (parse_object (parser, alias.out), "max_seq_len"), ==, 4096);
 
+  /* VLLM_ALLOW_LONG_MAX_MODEL_LEN=1's counterpart lets the length past the
+   * config's, and the figures follow it. */
+  {
+    g_auto(Run) long_len = { 0 };
+
+    run_vllm_args (&long_len, "--json", "--config", "@qwen3-32b.json", "--max-model-len", "65536",
+                   "--allow-long-max-model-len", "--kv-cache-memory", "40GiB", NULL);
+    g_assert_cmpint (long_len.status, ==, 0);
+    g_assert_cmpint (json_object_get_int_member (parse_object (parser, long_len.out), "max_seq_len"), ==, 65536);
+  }
+
   /* auto: the config's float32 runs as bf16; a preset names no type. */
   run_vllm_args (&auto_config, "--json", "--config", "@gemma-2-9b.json", "--kv-dtype", "auto", NULL);
   g_assert_cmpstr (json_object_get_string_member (parse_object (parser, auto_config.out), "kv_dtype"), ==, "bf16");
@@ -1076,6 +1132,204 @@ test_vllm_options (void)
     }
 }
 
+/* gpt-oss-20b on an H100, 8,192 tokens of 8,192: every block figure in
+ * vLLM's terms, over both groups (12 full layers, 12 sliding), agreeing with
+ * max_concurrency.  It said 512 blocks used (0.31 %) and capacities of 322
+ * beside max_concurrency 161.2 and blocks_per_request 1025. */
+static void
+test_vllm_hybrid_figures (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+  double concurrency;
+  gint64 blocks;
+
+  run_vllm_args (&run, "--json", "--config", "@gpt-oss-20b.json", "--gpu", "h100-80gb", "--seq-len", "8192",
+                 "--max-seq-len", "8192", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  object = parse_object (parser, run.out);
+  blocks = json_object_get_int_member (object, "num_blocks");
+  concurrency = json_object_get_double_member (object, "max_concurrency");
+  g_assert_cmpint (blocks, ==, 165232);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_per_request"), ==, 1025);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_used"), ==, 1025);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_needed"), ==, 1025);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (object, "utilization_percent"),
+                                  100.0 * 1025 / 165232, 1e-9);
+  /* 165,232 // 1,025 and 165,232 × 16 // (8,192 × 2 groups). */
+  g_assert_cmpint (json_object_get_int_member (object, "paged_capacity"), ==, (gint64) concurrency);
+  g_assert_cmpint (json_object_get_int_member (object, "paged_capacity"), ==, 161);
+  g_assert_cmpint (json_object_get_int_member (object, "traditional_capacity"), ==, 161);
+  /* 1,025 blocks × 16 tokens × 12 layers × 2,048 bytes. */
+  g_assert_cmpint (json_object_get_int_member (object, "paged_bytes"), ==, 403046400);
+}
+
+/* --model takes a shipped config's key as --config takes its file; the
+ * list names each model once, the config in place of its preset. */
+static void
+test_shipped_models (void)
+{
+  g_auto(Run) list = { 0 };
+  g_auto(Run) shipped = { 0 };
+  g_auto(Run) file = { 0 };
+  g_auto(Run) both = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonParser) file_parser = json_parser_new ();
+  JsonObject *a, *b;
+  const char *p;
+  guint qwen = 0;
+
+  run_kvpage (&list, "--list-models", NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  g_assert_nonnull (strstr (list.out, "qwen3-30b-a3b"));
+  g_assert_nonnull (strstr (list.out, "Qwen/Qwen3-8B"));
+  for (p = list.out; (p = strstr (p, "\nqwen2.5-7b ")) != NULL; p++)
+    qwen++;
+  g_assert_cmpuint (qwen, ==, 1);
+
+  run_vllm_args (&shipped, "--json", "--model", "llama-3.1-8b", "--kv-cache-memory", "20GiB", NULL);
+  run_vllm_args (&file, "--json", "--config", "@llama-3.1-8b.json", "--kv-cache-memory", "20GiB", NULL);
+  g_assert_cmpint (shipped.status, ==, 0);
+  g_assert_cmpint (file.status, ==, 0);
+  a = parse_object (parser, shipped.out);
+  b = parse_object (file_parser, file.out);
+  g_assert_cmpstr (json_object_get_string_member (a, "model"), ==, "llama-3.1-8b");
+  g_assert_cmpint (json_object_get_int_member (a, "max_seq_len"), ==, 131072);
+  g_assert_cmpint (json_object_get_int_member (a, "num_gpu_blocks"), ==, json_object_get_int_member (b, "num_gpu_blocks"));
+  g_assert_cmpint (json_object_get_int_member (a, "gpu_kv_cache_tokens"), ==,
+                   json_object_get_int_member (b, "gpu_kv_cache_tokens"));
+
+  run_kvpage (&both, "--json", "--model", "qwen3-8b", "--config", "x.json", NULL);
+  g_assert_cmpint (both.status, ==, 2);
+}
+
+/* --from-log on real logs of several eras (tests/data/vllm-logs/README.md),
+ * and an edited one. */
+static void
+run_log (Run        *run,
+         const char *log,
+         const char *model_option,
+         const char *model,
+         gboolean    json)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "vllm-logs", log, NULL);
+  g_autofree char *model_path = g_str_has_suffix (model, ".json")
+                                ? g_test_build_filename (G_TEST_DIST, "data", "vllm-logs", model, NULL)
+                                : g_strdup (model);
+
+  if (json)
+    run_kvpage (run, "--from-log", path, model_option, model_path, "--json", NULL);
+  else
+    run_kvpage (run, "--from-log", path, model_option, model_path, NULL);
+}
+
+static JsonObject *
+log_figure (JsonObject *from_log,
+            guint       index)
+{
+  return json_array_get_object_element (json_object_get_array_member (from_log, "figures"), index);
+}
+
+static void
+test_from_log (void)
+{
+  static const struct
+  {
+    const char *log;
+    const char *option, *model;
+    gboolean agrees;
+    guint n_figures;
+    const char *first;      /* the first figure's name */
+    gint64 logged;          /* its logged value when whole, or -1 */
+  } logs[] = {
+    { "vllm-10517-llama-3.1-8b-v0.6.log", "--model", "llama-3.1-8b", TRUE, 2, "GPU blocks", 1952 },
+    { "vllm-pr12126-profiling-v0.6.log", "--model", "llama-3-8b", TRUE, 2, "Memory vLLM may use (GiB)", -1 },
+    { "vllm-pr14447-profiling-v0.8.log", "--model", "llama-3-8b", TRUE, 2, "Memory vLLM may use (GiB)", -1 },
+    { "vllm-pr17122-llama-3.1-8b-v1-era1.log", "--model", "llama-3.1-8b", TRUE, 1, "Maximum concurrency", -1 },
+    { "lmcache-1739-qwen3-14b-v1.log", "--config", "qwen3-14b.json", TRUE, 2, "GPU KV cache size (tokens)", 42656 },
+    { "inconsistent-qwen3-14b-edited.log", "--config", "qwen3-14b.json", FALSE, 2, "GPU KV cache size (tokens)",
+      44656 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (logs); i++)
+    {
+      g_auto(Run) run = { 0 };
+      g_auto(Run) text = { 0 };
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *from_log;
+
+      g_test_message ("%s", logs[i].log);
+      run_log (&run, logs[i].log, logs[i].option, logs[i].model, TRUE);
+      g_assert_cmpint (run.status, ==, 0);
+      from_log = json_object_get_object_member (parse_object (parser, run.out), "from_log");
+      g_assert_true (json_object_get_boolean_member (from_log, "agrees") == logs[i].agrees);
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (from_log, "figures")), ==,
+                        logs[i].n_figures);
+      g_assert_cmpstr (json_object_get_string_member (log_figure (from_log, 0), "figure"), ==, logs[i].first);
+      if (logs[i].logged >= 0)
+        g_assert_cmpint (json_object_get_int_member (log_figure (from_log, 0), "logged"), ==, logs[i].logged);
+      g_assert_true (json_object_has_member (json_object_get_object_member (from_log, "settings"), "vllm_version"));
+
+      run_log (&text, logs[i].log, logs[i].option, logs[i].model, FALSE);
+      g_assert_cmpint (text.status, ==, 0);
+      g_assert_nonnull (strstr (text.out, logs[i].agrees ? "agree on every figure" : "disagree on 2 figures"));
+    }
+
+  /* The figures of LMCache#1739: 6.51 GiB of Qwen3-14B blocks (2.5 MiB of
+   * 16 tokens) are 2,664 to 2,668 blocks: 42,624 to 42,688 tokens. */
+  {
+    g_auto(Run) run = { 0 };
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    JsonObject *figure;
+
+    run_log (&run, "inconsistent-qwen3-14b-edited.log", "--config", "qwen3-14b.json", TRUE);
+    figure = log_figure (json_object_get_object_member (parse_object (parser, run.out), "from_log"), 0);
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (figure, "kvpage"), "min"), ==, 42624);
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (figure, "kvpage"), "max"), ==, 42688);
+    g_assert_false (json_object_get_boolean_member (figure, "agrees"));
+    g_assert_nonnull (strstr (json_object_get_string_member (figure, "reason"), "block_size 16"));
+  }
+}
+
+/* A file with no KV-cache line, a contradicting option, and options that do
+ * not go with a log: one line each, exit 2. */
+static void
+test_from_log_refused (void)
+{
+  static const struct
+  {
+    const char *log;
+    const char *extra[4];
+    const char *says;
+  } cases[] = {
+    { "trl-3310-engine-line-only.log", { "--model", "llama-3-8b" }, "no line of it speaks of the KV cache" },
+    { "vllm-10517-llama-3.1-8b-v0.6.log", { "--model", "llama-3.1-8b", "--max-model-len", "8192" },
+      "--max-model-len 8192 disagrees with the log" },
+    { "vllm-10517-llama-3.1-8b-v0.6.log", { "--model", "llama-3.1-8b", "--gpu", "h100-80gb" }, "--from-log takes the memory from the log" },
+    { "lmcache-1739-qwen3-14b-v1.log", { NULL }, "--from-log needs the model" },
+    { "no-such.log", { "--model", "llama-3-8b" }, "--from-log “" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = { 0 };
+      g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "vllm-logs", cases[i].log, NULL);
+      const char *argv[8] = { "--from-log", path };
+      guint n = 2;
+
+      for (guint j = 0; j < G_N_ELEMENTS (cases[i].extra) && cases[i].extra[j] != NULL; j++)
+        argv[n++] = cases[i].extra[j];
+      run_kvpage_in (&run, NULL, argv);
+      g_test_message ("%s", run.err);
+      g_assert_cmpint (run.status, ==, i == 4 ? 1 : 2);
+      g_assert_cmpstr (run.out, ==, "");
+      g_assert_nonnull (strstr (run.err, cases[i].says));
+      /* One line. */
+      g_assert_true (strchr (run.err, '\n') == run.err + strlen (run.err) - 1);
+    }
+}
+
 /* The window takes a config and a GPU preset, not the options it has no
  * control for: those say so rather than being ignored. */
 static void
@@ -1098,7 +1352,7 @@ test_vllm_window_refused (void)
 static const struct
 {
   const char *args[9];
-  const char *says[3];
+  const char *says[4];
 } vllm_bad_cases[] = {
   { { "--config", "@llama-3-8b.json", "--model", "opt-13b" }, { "--config", "--model" } },
   { { "--config", "@no-such.json" }, { "--config “", "no-such.json”: cannot read it: " } },
@@ -1115,7 +1369,7 @@ static const struct
   { { "--gpu-memory-utilization", "0.9" }, { "--gpu-memory-utilization", "--gpu" } },
   { { "--weights-memory", "10GiB" }, { "--weights-memory", "--gpu" } },
   { { "--activation-memory", "1GiB" }, { "--activation-memory", "--gpu" } },
-  { { "--gpu", "h100-80gb", "--model", "llama-3-8b", "--weights-memory", "1.3KiB" }, { "--weights-memory", "whole" } },
+  { { "--gpu", "h100-80gb", "--model", "llama-3-8b", "--weights-memory", "0.3B" }, { "--weights-memory", "rounds down to zero" } },
   { { "--kv-cache-memory", "0" }, { "--kv-cache-memory" } },
   { { "--kv-cache-memory", "-3GiB" }, { "--kv-cache-memory", "-3GiB" } },
   { { "--kv-cache-memory", "99999999999999999999" }, { "--kv-cache-memory" } },
@@ -1124,6 +1378,9 @@ static const struct
   { { "--tensor-parallel-size", "0" }, { "--tensor-parallel-size", "1 to 1024" } },
   { { "--tensor-parallel-size", "two" }, { "--tensor-parallel-size", "two" } },
   { { "--tensor-parallel-size", "3", "--model", "llama-3-8b" }, { "--tensor-parallel-size 3", "32" } },
+  /* 28 heads split over 7 GPUs, but 7 GPUs cannot share 4 KV heads evenly:
+   * vLLM's attention layers assert tp_size % total_num_kv_heads == 0. */
+  { { "--tensor-parallel-size", "7", "--model", "qwen2.5-7b", "--json" }, { "--tensor-parallel-size 7", "4 KV heads" } },
   { { "--max-num-batched-tokens", "0" }, { "--max-num-batched-tokens" } },
   { { "--max-num-batched-tokens", "4096" }, { "--max-num-batched-tokens", "--gpu KEY", "--kv-cache-memory" } },
   { { "--config", "@llama-3-8b.json", "--max-num-batched-tokens", "4096" }, { "--max-num-batched-tokens", "--gpu-memory" } },
@@ -1131,6 +1388,12 @@ static const struct
   { { "--model", "llama-3-8b", "--gpu", "h100-80gb", "--weights-memory", "1GiB", "--blocks", "10" }, { "--blocks", "--gpu" } },
   { { "--max-model-len", "4096", "--max-seq-len", "4096" }, { "--max-model-len", "--max-seq-len" } },
   { { "--max-model-len", "0" }, { "--max-model-len" } },
+  /* vLLM's _get_and_verify_max_len: Qwen3-32B states 40,960 tokens. */
+  { { "--json", "--config", "@qwen3-32b.json", "--max-model-len", "65536" }, { "--max-model-len 65536", "40960 tokens", "max_position_embeddings", "--allow-long-max-model-len" } },
+  { { "--json", "--config", "@qwen3-32b.json", "--max-seq-len", "40961" }, { "40960 tokens", "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1" } },
+  /* A preset whose pool vLLM sizes: Llama 3 8B's 8,192. */
+  { { "--json", "--model", "llama-3-8b", "--gpu", "h100-80gb", "--max-model-len", "8193" }, { "8192 tokens" } },
+  { { "--json", "--allow-long-max-model-len" }, { "--allow-long-max-model-len", "--config" } },
   { { "--vllm-log", "--kv-cache-memory", "1GiB" }, { "--vllm-log", "--json" } },
   { { "--config", "@llama-3-8b.json", "--kv-cache-memory", "512MiB" }, { "8192", "--max-model-len 4080", "null block" } },
   { { "--model", "llama-3-8b", "--gpu", "a100-40gb", "--weights-memory", "40GiB" }, { "No memory is left", "all of the 36.42 GiB vLLM requests" } },
@@ -1138,7 +1401,7 @@ static const struct
   { { "--model", "llama-3-8b", "--gpu", "l4", "--gpu-memory-utilization", "1e-300" }, { "No memory is left", "all of the 1 B vLLM" } },
   { { "--model", "llama-3-8b", "--gpu-memory", "18446744073709551615", "--gpu-memory-utilization", "1" }, { "The requested GPU memory does not fit in 64 bits." } },
   { { "--gpu-memory", "0" }, { "--gpu-memory “0” is not valid: it must be more than zero." } },
-  { { "--gpu-memory", "1.5B" }, { "--gpu-memory “1.5B” is not valid: it is not a whole number of bytes." } },
+  { { "--gpu-memory", "0.5B" }, { "--gpu-memory “0.5B” is not valid: it rounds down to zero bytes." } },
   { { "--gpu", "h100-80gb", "--model", "llama-3-8b", "--activation-memory", "-1GiB" }, { "--activation-memory “-1GiB” is not valid: write a number" } },
   { { "--no-async-scheduling" }, { "--no-async-scheduling goes with vLLM’s sizing" } },
   { { "--model", "tinyllama-1.1b", "--kv-cache-memory", "400GiB", "--block-size", "1" }, { "--block-size" } },
@@ -1269,6 +1532,10 @@ main (int   argc,
     }
 
   g_test_add_func ("/cli/vllm/log", test_vllm_log);
+  g_test_add_func ("/cli/vllm/hybrid-figures", test_vllm_hybrid_figures);
+  g_test_add_func ("/cli/vllm/shipped-models", test_shipped_models);
+  g_test_add_func ("/cli/vllm/from-log", test_from_log);
+  g_test_add_func ("/cli/vllm/from-log-refused", test_from_log_refused);
   g_test_add_func ("/cli/vllm/gpu-json", test_vllm_gpu_json);
   g_test_add_func ("/cli/vllm/mla-block-size", test_vllm_mla_block_size);
   g_test_add_func ("/cli/vllm/activation-zero", test_vllm_activation_zero);

@@ -193,7 +193,7 @@ test_closed_forms (void)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(KvpComparison) cmp = NULL;
-      KvpParams p;
+      KvpParams p = { 0 };
       guint64 bpt, needed;
       guint n_table;
 
@@ -258,7 +258,7 @@ test_invalid_params (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GError) error = NULL;
-      KvpParams p;
+      KvpParams p = { 0 };
 
       kvp_params_init_default (&p);
       p.seq_len = cases[i].n;

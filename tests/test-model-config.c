@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "kvp-error.h"
+#include "kvp-model-catalog.h"
 #include "kvp-model-config.h"
 
 static KvpModelConfig *
@@ -151,12 +152,14 @@ test_rules (void)
     { "{" BASE ", \"sliding_window\": 0}", 8, 64, 0, KVP_DTYPE_BF16, 4096 },
     { "{" BASE ", \"sliding_window\": null}", 8, 64, 0, KVP_DTYPE_BF16, 4096 },
     { "{" BASE ", \"sliding_window\": 256}", 8, 64, 4, KVP_DTYPE_BF16, 4096 },
-    /* Qwen: the window needs use_sliding_window; then from max_window_layers. */
-    { "{" BASE ", \"model_type\": \"qwen2\", \"sliding_window\": 256}", 8, 64, 0, KVP_DTYPE_BF16, 4096 },
+    /* Qwen: the window needs use_sliding_window; then from max_window_layers.
+     * Without num_key_value_heads, Qwen2Config and Qwen3Config give 32, and
+     * Qwen3Config a head_dim of 128 (their class defaults). */
+    { "{" BASE ", \"model_type\": \"qwen2\", \"sliding_window\": 256}", 32, 64, 0, KVP_DTYPE_BF16, 4096 },
     { "{" BASE ", \"model_type\": \"qwen2\", \"sliding_window\": 256, \"use_sliding_window\": true,"
-      " \"max_window_layers\": 0}", 8, 64, 4, KVP_DTYPE_BF16, 4096 },
+      " \"max_window_layers\": 0, \"num_key_value_heads\": 8}", 8, 64, 4, KVP_DTYPE_BF16, 4096 },
     { "{" BASE ", \"model_type\": \"qwen3\", \"sliding_window\": 256, \"use_sliding_window\": true,"
-      " \"max_window_layers\": 4}", 8, 64, 0, KVP_DTYPE_BF16, 4096 },
+      " \"max_window_layers\": 4}", 32, 128, 0, KVP_DTYPE_BF16, 4096 },
     /* dtype: float16 stays, dtype (newer transformers) counts too. */
     { "{" BASE ", \"torch_dtype\": \"float16\"}", 8, 64, 0, KVP_DTYPE_FP16, 4096 },
     { "{" BASE ", \"dtype\": \"float16\"}", 8, 64, 0, KVP_DTYPE_FP16, 4096 },
@@ -184,6 +187,175 @@ test_rules (void)
 
 /* The context and where it comes from; a config without one still loads,
  * for --max-seq-len to give the length. */
+/* transformers' class defaults and attribute_map aliases, on the shapes of
+ * real configs (the keys of each config.json that size the KV cache, as the
+ * repository's file states them; nothing added). */
+static void
+test_transformers_defaults (void)
+{
+  static const struct
+  {
+    const char *what;
+    const char *json;
+    guint layers, heads, kv_heads, head_dim, sliding, window, context;
+  } shapes[] = {
+    /* Gemma3TextConfig: head_dim 256 and max_position_embeddings 131,072
+     * (not 3,840 / 16 = 240, nor no length at all). */
+    { "google/gemma-3-12b-it",
+      "{\"architectures\": [\"Gemma3ForConditionalGeneration\"], \"model_type\": \"gemma3\", \"text_config\": "
+      "{\"hidden_size\": 3840, \"intermediate_size\": 15360, \"model_type\": \"gemma3_text\", \"num_attention_heads\": 16, "
+      "\"num_hidden_layers\": 48, \"num_key_value_heads\": 8, \"rope_scaling\": {\"factor\": 8.0, \"rope_type\": \"linear\"}, "
+      "\"sliding_window\": 1024}, \"torch_dtype\": \"bfloat16\"}",
+      48, 16, 8, 256, 40, 1024, 131072 },
+    /* No head counts at all: Gemma3TextConfig's 8 and 4. */
+    { "google/gemma-3-4b-it",
+      "{\"architectures\": [\"Gemma3ForConditionalGeneration\"], \"model_type\": \"gemma3\", \"text_config\": "
+      "{\"hidden_size\": 2560, \"intermediate_size\": 10240, \"model_type\": \"gemma3_text\", \"num_hidden_layers\": 34, "
+      "\"rope_scaling\": {\"factor\": 8.0, \"rope_type\": \"linear\"}, \"sliding_window\": 1024}, \"torch_dtype\": \"bfloat16\"}",
+      34, 8, 4, 256, 29, 1024, 131072 },
+    /* A text_config naming no model_type is the wrapper's sub-config. */
+    { "gemma3 text_config without model_type",
+      "{\"model_type\": \"gemma3\", \"text_config\": {\"hidden_size\": 2560, \"num_hidden_layers\": 34, \"sliding_window\": 1024}}",
+      34, 8, 4, 256, 29, 1024, 131072 },
+    /* GPT-J: n_layer, n_head, n_embd, n_positions. */
+    { "EleutherAI/gpt-j-6b",
+      "{\"architectures\": [\"GPTJForCausalLM\"], \"model_type\": \"gptj\", \"n_embd\": 4096, \"n_head\": 16, "
+      "\"n_layer\": 28, \"n_positions\": 2048, \"rotary_dim\": 64}",
+      28, 16, 16, 256, 0, 0, 2048 },
+    { "openai-community/gpt2",
+      "{\"architectures\": [\"GPT2LMHeadModel\"], \"model_type\": \"gpt2\", \"n_ctx\": 1024, \"n_embd\": 768, "
+      "\"n_head\": 12, \"n_layer\": 12, \"n_positions\": 1024}",
+      12, 12, 12, 64, 0, 0, 1024 },
+    /* BLOOM: n_layer, n_head, and n_embed for hidden_size; ALiBi, no length. */
+    { "bigscience/bloom",
+      "{\"architectures\": [\"BloomForCausalLM\"], \"model_type\": \"bloom\", \"n_embed\": 14336, \"n_head\": 112, "
+      "\"n_layer\": 70}",
+      70, 112, 112, 128, 0, 0, 0 },
+    /* Falcon-7B: multi_query, so one KV head for 71 query heads. */
+    { "tiiuae/falcon-7b",
+      "{\"architectures\": [\"FalconForCausalLM\"], \"model_type\": \"falcon\", \"hidden_size\": 4544, \"n_head\": 71, "
+      "\"n_layer\": 32, \"multi_query\": true, \"new_decoder_architecture\": false, \"parallel_attn\": true, "
+      "\"alibi\": false}",
+      32, 71, 1, 64, 0, 0, 0 },
+    /* Falcon-40B: the new decoder keeps its 8 KV heads. */
+    { "tiiuae/falcon-40b",
+      "{\"architectures\": [\"FalconForCausalLM\"], \"model_type\": \"falcon\", \"hidden_size\": 8192, "
+      "\"num_attention_heads\": 128, \"num_hidden_layers\": 60, \"num_kv_heads\": 8, \"new_decoder_architecture\": true}",
+      60, 128, 8, 64, 0, 0, 0 },
+    /* MPT: d_model, n_heads, n_layers, max_seq_len. */
+    { "mosaicml/mpt-7b",
+      "{\"architectures\": [\"MPTForCausalLM\"], \"model_type\": \"mpt\", \"d_model\": 4096, \"n_heads\": 32, "
+      "\"n_layers\": 32, \"max_seq_len\": 2048, \"attn_config\": {\"alibi\": true, \"attn_type\": \"multihead_attention\"}}",
+      32, 32, 32, 128, 0, 0, 2048 },
+    { "EleutherAI/gpt-neox-20b",
+      "{\"architectures\": [\"GPTNeoXForCausalLM\"], \"model_type\": \"gpt_neox\", \"hidden_size\": 6144, "
+      "\"num_attention_heads\": 64, \"num_hidden_layers\": 44, \"max_position_embeddings\": 2048, \"rotary_pct\": 0.25}",
+      44, 64, 64, 96, 0, 0, 2048 },
+    /* MistralConfig's sliding_window 4096 when the key is absent; null is
+     * none (Mistral-7B-v0.3). */
+    { "mistral without sliding_window",
+      "{\"model_type\": \"mistral\", \"hidden_size\": 4096, \"num_attention_heads\": 32, \"num_hidden_layers\": 32, "
+      "\"num_key_value_heads\": 8, \"max_position_embeddings\": 32768}",
+      32, 32, 8, 128, 32, 4096, 32768 },
+    { "mistralai/Mistral-7B-Instruct-v0.3",
+      "{\"architectures\": [\"MistralForCausalLM\"], \"model_type\": \"mistral\", \"hidden_size\": 4096, "
+      "\"num_attention_heads\": 32, \"num_hidden_layers\": 32, \"num_key_value_heads\": 8, "
+      "\"max_position_embeddings\": 32768, \"sliding_window\": null}",
+      32, 32, 8, 128, 0, 0, 32768 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+    {
+      g_autoptr(KvpModelConfig) config = NULL;
+      guint window = 0;
+
+      g_test_message ("%s", shapes[i].what);
+      config = parse (shapes[i].json);
+      g_assert_nonnull (config->transformers_source);
+      g_assert_cmpuint (config->model.num_layers, ==, shapes[i].layers);
+      g_assert_cmpuint (config->model.num_attention_heads, ==, shapes[i].heads);
+      g_assert_cmpuint (kvp_model_get_kv_heads (&config->model), ==, shapes[i].kv_heads);
+      g_assert_cmpuint (kvp_model_get_head_dim (&config->model), ==, shapes[i].head_dim);
+      g_assert_cmpuint (kvp_model_config_count_layers (config, KVP_LAYER_SLIDING), ==, shapes[i].sliding);
+      for (guint l = 0; l < config->model.num_layers; l++)
+        window = MAX (window, config->layers[l].window);
+      g_assert_cmpuint (window, ==, shapes[i].window);
+      g_assert_cmpuint (config->model.max_context, ==, shapes[i].context);
+    }
+
+  /* DeepseekV3Config's qk_rope_head_dim 64 beside a stated kv_lora_rank. */
+  {
+    g_autoptr(KvpModelConfig) v3 =
+      parse ("{" BASE ", \"model_type\": \"deepseek_v3\", \"kv_lora_rank\": 512}");
+
+    g_assert_true (kvp_model_is_mla (&v3->model));
+    g_assert_cmpuint (v3->model.qk_rope_head_dim, ==, 64);
+  }
+
+  /* A type kvpage does not know is read with the generic rules, and says so. */
+  {
+    g_autoptr(KvpModelConfig) other = parse ("{" BASE ", \"model_type\": \"olmo2\"}");
+    g_autoptr(KvpModelConfig) none = parse ("{" BASE "}");
+    g_autoptr(KvpModelConfig) llama = parse ("{" BASE ", \"model_type\": \"llama\"}");
+
+    g_assert_null (other->transformers_source);
+    g_assert_null (none->transformers_source);
+    g_assert_cmpstr (llama->transformers_source, ==, "transformers/models/llama/configuration_llama.py");
+  }
+}
+
+/* Every shipped config loads under its key, once (one model pointer); a
+ * shipped config that replaces a preset keeps the figures the two share. */
+static void
+test_catalog (void)
+{
+  guint n_entries;
+  const KvpCatalogEntry *entries = kvp_model_catalog_get_entries (&n_entries);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (n_entries, >=, 6);
+  for (guint i = 0; i < n_entries; i++)
+    {
+      g_autoptr(KvpModelConfig) config = kvp_model_catalog_load (entries[i].key, &error);
+      g_autoptr(KvpModelConfig) again = kvp_model_catalog_load (entries[i].key, NULL);
+
+      g_assert_no_error (error);
+      g_assert_true (config == again);
+      g_assert_cmpstr (config->model.key, ==, entries[i].key);
+      g_assert_cmpstr (config->name, ==, entries[i].repository);
+      g_assert_nonnull (config->transformers_source);
+      g_assert_cmpuint (config->model.max_context, >, 0);
+
+      if (entries[i].replaces != NULL)
+        {
+          const KvpModel *preset = kvp_model_lookup (entries[i].replaces, NULL);
+
+          g_assert_nonnull (preset);
+          g_assert_cmpuint (config->model.num_layers, ==, preset->num_layers);
+          g_assert_cmpuint (config->model.num_attention_heads, ==, preset->num_attention_heads);
+          g_assert_cmpuint (kvp_model_get_kv_heads (&config->model), ==, kvp_model_get_kv_heads (preset));
+          g_assert_cmpuint (kvp_model_get_head_dim (&config->model), ==, kvp_model_get_head_dim (preset));
+          g_assert_cmpuint (config->model.hidden_size, ==, preset->hidden_size);
+          g_assert_cmpuint (config->model.max_context, ==, preset->max_context);
+        }
+    }
+
+  /* The shapes as the Hub's files state them. */
+  {
+    g_autoptr(KvpModelConfig) qwen = kvp_model_catalog_load ("Qwen3-30B-A3B", NULL);
+    g_autoptr(KvpModelConfig) llama = kvp_model_catalog_load ("llama-3.2-3b", NULL);
+
+    g_assert_cmpuint (qwen->model.num_layers, ==, 48);
+    g_assert_cmpuint (kvp_model_get_kv_heads (&qwen->model), ==, 4);
+    g_assert_cmpuint (qwen->model.max_context, ==, 40960);
+    g_assert_cmpuint (llama->model.num_layers, ==, 28);
+    g_assert_cmpuint (kvp_model_get_head_dim (&llama->model), ==, 128);
+  }
+
+  g_assert_null (kvp_model_catalog_load ("gpt-5", &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+}
+
 static void
 test_context_key (void)
 {
@@ -356,6 +528,23 @@ test_max_model_len (void)
 
     g_assert_cmpuint (config->model.max_context, ==, 131072);
     g_assert_cmpstr (config->context_key, ==, "rope_scaling");
+    g_assert_cmpuint (config->derived_max_len, ==, 131072);
+  }
+
+  /* The longest --max-model-len vLLM accepts is the stretched length, even
+   * where its default is the original (LongRoPE); none without a length. */
+  {
+    g_autoptr(KvpModelConfig) longrope =
+      parse ("{" BASE ", \"original_max_position_embeddings\": 1024, \"rope_scaling\": {\"type\": \"su\"}}");
+    g_autoptr(KvpModelConfig) yarn =
+      parse ("{" BASE ", \"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4, \"original_max_position_embeddings\": 2048}}");
+    g_autoptr(KvpModelConfig) none =
+      parse ("{\"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"hidden_size\": 512}");
+
+    g_assert_cmpuint (longrope->model.max_context, ==, 1024);
+    g_assert_cmpuint (longrope->derived_max_len, ==, 4096);
+    g_assert_cmpuint (yarn->derived_max_len, ==, 8192);
+    g_assert_cmpuint (none->derived_max_len, ==, 0);
   }
 }
 
@@ -398,7 +587,7 @@ test_bad_input (void)
     { "{" BASE ", \"num_hidden_layers\": 65537}", "more than 65,536" },
     { "{" BASE ", \"model_type\": \"qwen2\", \"sliding_window\": 256, \"use_sliding_window\": true,"
       " \"max_window_layers\": 2}", "“max_window_layers”" },
-    { "{" BASE ", \"model_type\": \"deepseek_v3\", \"kv_lora_rank\": 512}", "“qk_rope_head_dim”" },
+    { "{" BASE ", \"model_type\": \"deepseek_v2\", \"kv_lora_rank\": 512}", "“qk_rope_head_dim”" },
     { "{" BASE ", \"rope_scaling\": 2}", "“rope_scaling” is not an object" },
     { "{" BASE ", \"rope_scaling\": {\"factor\": 2}}", "“rope_scaling.rope_type” is missing" },
     { "{" BASE ", \"rope_scaling\": {\"type\": \"yarn\", \"rope_type\": \"linear\"}}", "“rope_scaling.rope_type” disagrees" },
@@ -506,6 +695,8 @@ main (int   argc,
   g_test_add_func ("/core/model-config/layer-patterns", test_layer_patterns);
   g_test_add_func ("/core/model-config/max-model-len", test_max_model_len);
   g_test_add_func ("/core/model-config/rules", test_rules);
+  g_test_add_func ("/core/model-config/catalog", test_catalog);
+  g_test_add_func ("/core/model-config/transformers-defaults", test_transformers_defaults);
   g_test_add_func ("/core/model-config/context-key", test_context_key);
   g_test_add_func ("/core/model-config/mla", test_mla);
   g_test_add_func ("/core/model-config/tensor-parallel", test_tensor_parallel);

@@ -278,6 +278,64 @@ test_sizing_errors (void)
   g_assert_nonnull (strstr (error->message, "--tensor-parallel-size 3"));
 }
 
+/* vLLM's three head checks (verify_with_parallel_config, QKVParallelLinear,
+ * the attention classes), on real shapes.  Phi-3-medium (microsoft/
+ * Phi-3-medium-4k-instruct: 40 layers, 40 heads, 10 KV heads, hidden 5120)
+ * on 4 GPUs: 40 heads split, 10 KV heads do not; kvpage used to print
+ * 208,896 tokens and 51.00x for a server that does not start. */
+static void
+test_tensor_parallel_heads (void)
+{
+  static const KvpModel phi3_medium = { "phi-3-medium", "Phi-3 Medium", 40, 40, 10, 128, 5120, 0, 0, 4096 };
+  /* Llama 3 8B: 32 heads, 8 KV heads. */
+  static const KvpModel llama3 = { "llama-3-8b", "Llama 3 8B", 32, 32, 8, 128, 4096, 0, 0, 8192 };
+  /* Qwen2.5-7B: 28 heads, 4 KV heads. */
+  static const KvpModel qwen = { "qwen2.5-7b", "Qwen2.5 7B", 28, 28, 4, 128, 3584, 0, 0, 131072 };
+  /* DeepSeek-V2-Lite: MLA, 16 heads; its latent is never split. */
+  static const KvpModel mla = { "deepseek-v2-lite", "DeepSeek-V2-Lite", 27, 16, 0, 0, 2048, 512, 64, 163840 };
+  static const struct
+  {
+    const KvpModel *model;
+    guint tp;
+    const char *says;   /* NULL: vLLM starts */
+  } splits[] = {
+    { &phi3_medium, 4, "10 KV heads" },
+    { &phi3_medium, 2, NULL },
+    { &phi3_medium, 5, NULL },
+    { &phi3_medium, 20, NULL },      /* 20 ≥ 10: two copies of each KV head */
+    { &phi3_medium, 8, "10 KV heads" },
+    { &phi3_medium, 3, "40 attention heads" },
+    { &llama3, 8, NULL },
+    { &llama3, 16, NULL },           /* 16 GPUs over 8 KV heads: copies */
+    { &llama3, 32, NULL },
+    { &qwen, 7, "4 KV heads" },      /* 28 heads split over 7, but 7 is no multiple of 4 */
+    { &qwen, 14, "4 KV heads" },
+    { &qwen, 28, NULL },
+    { &qwen, 3, "28 attention heads" },
+    { &mla, 16, NULL },
+    { &mla, 8, NULL },
+    { &mla, 3, "16 attention heads" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (splits); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean ok = kvp_vllm_check_tensor_parallel (splits[i].model, splits[i].tp, &error);
+
+      g_test_message ("%s tp %u: %s", splits[i].model->key, splits[i].tp, ok ? "ok" : error->message);
+      if (splits[i].says == NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_true (ok);
+          continue;
+        }
+      g_assert_false (ok);
+      g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, splits[i].says));
+      g_assert_null (strchr (error->message, '\n'));
+    }
+}
+
 static void
 test_format (void)
 {
@@ -340,9 +398,17 @@ test_sizes (void)
     { "80gib", G_GUINT64_CONSTANT (85899345920) },
     { "100B", 100 },
     { "0.5GB", 500000000 },
+    /* Decimals in every unit, rounded down to a whole byte: vLLM logs
+     * "6.51 GiB"; 6.51 × 2^30 is 6,990,059,274.24 bytes. */
+    { "6.51GiB", G_GUINT64_CONSTANT (6990059274) },
+    { "1.3KiB", 1331 },
+    { "1.5B", 1 },
+    { "0.999999999GB", 999999999 },
+    { "33.4 GiB", G_GUINT64_CONSTANT (35862976921) },
+    { "0.1TiB", G_GUINT64_CONSTANT (109951162777) },
   };
   static const char *bad[] = {
-    "", "GiB", "-5GiB", "1.3KiB", "0", "0GiB", "12 parsecs", "1e9", "1,000", "99999999999999999999",
+    "", "GiB", "-5GiB", "0.5B", "0.0009kB", "0", "0GiB", "12 parsecs", "1e9", "1,000", "99999999999999999999",
     "20000000TiB", "1.2.3GB", " 5GB", "5GB ", "0.0000000000000000000001GB",
   };
   static const char *zeros[] = { "0", "0B", "0GiB", "0.0MiB", "0 TB" };
@@ -464,6 +530,7 @@ main (int   argc,
   g_test_add_func ("/core/vllm/backend-block-size", test_backend_block_size);
   g_test_add_func ("/core/vllm/preset-uniform", test_preset_uniform);
   g_test_add_func ("/core/vllm/errors", test_sizing_errors);
+  g_test_add_func ("/core/vllm/tensor-parallel-heads", test_tensor_parallel_heads);
   g_test_add_func ("/core/vllm/format", test_format);
   g_test_add_func ("/core/vllm/sizes", test_sizes);
   g_test_add_func ("/core/vllm/gpus", test_gpus);

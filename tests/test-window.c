@@ -19,6 +19,7 @@
 #include "kvp-deploy.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
+#include "kvp-model-catalog.h"
 #include "kvp-settings.h"
 #include "kvp-window.h"
 #include "kvp-window-private.h"
@@ -1353,6 +1354,20 @@ open_config (KvpWindow  *window,
   kvp_window_open_config (window, file);
 }
 
+/* The model list's fixed rows: the presets, then the shipped configs that
+ * replace none of them. */
+static guint
+n_listed_models (void)
+{
+  guint n_presets, n_entries, n = 0;
+  const KvpCatalogEntry *entries = kvp_model_catalog_get_entries (&n_entries);
+
+  kvp_model_get_presets (&n_presets);
+  for (guint i = 0; i < n_entries; i++)
+    n += entries[i].replaces == NULL;
+  return n_presets + n;
+}
+
 /* A config.json opens in a worker and becomes the model; a bad one leaves
  * the model shown and says why in the window. */
 static void
@@ -1365,9 +1380,11 @@ test_open_config (void)
   guint n_presets;
   gint64 end;
 
-  kvp_model_get_presets (&n_presets);
-  /* The presets and "Open Model Config…". */
+  n_presets = n_listed_models ();
+  /* The presets, the shipped configs and "Open Model Config…". */
   g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (models)), ==, n_presets + 1);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (models)), n_presets - 1), ==,
+                   "Qwen/Qwen3-30B-A3B");
 
   open_config (window, "gemma-3-27b-it.json");
   end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
@@ -1434,7 +1451,7 @@ test_config_lifetime (void)
 
   g_assert_nonnull (config);
   g_assert_nonnull (again);
-  kvp_model_get_presets (&n_presets);
+  n_presets = n_listed_models ();
   kvp_window_add_config (window, config);
   kvp_model_config_unref (config);
   n_items = g_list_model_get_n_items (gtk_drop_down_get_model (models));

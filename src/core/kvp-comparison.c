@@ -13,6 +13,7 @@
 #include "kvp-comparison.h"
 #include "kvp-error.h"
 #include "kvp-json.h"
+#include "kvp-vllm.h"
 
 #define MIB (1024.0 * 1024.0)
 
@@ -37,6 +38,19 @@ compute_sizes (KvpComparison  *self,
       !kvp_checked_mul (paged_tokens, self->bytes_per_token, &self->paged_bytes, error))
     return FALSE;
 
+  /* A hybrid model in vLLM's pool: a block id holds B tokens of one group's
+   * layers, and a request holds blocks in every group (a sliding group up to
+   * its window and the tokens in flight), so the sequence needs what vLLM's
+   * admission charges it: the same count max_concurrency divides by. */
+  if (p->layout != NULL)
+    {
+      guint64 per_layer = self->bytes_per_token / p->layout->num_layers;
+
+      self->blocks_needed = kvp_pool_layout_blocks (p->layout, p->seq_len, p->block_size);
+      if (!kvp_checked_mul (self->blocks_needed * B, per_layer * p->layout->group_size, &self->paged_bytes, error))
+        return FALSE;
+    }
+
   /* Presets stay far below 2^63; a model of one's own might not, and the
    * saving is a signed number. */
   if (self->traditional_bytes > G_MAXINT64 || self->paged_bytes > G_MAXINT64)
@@ -55,9 +69,38 @@ compute_sizes (KvpComparison  *self,
   self->paged_waste_tokens = paged_tokens - p->seq_len;
   self->paged_waste_bytes = self->paged_waste_tokens * self->bytes_per_token;
 
-  self->traditional_capacity = N * B / p->max_seq_len;
+  /* A traditional cache reserves max_seq_len tokens in every group. */
+  self->traditional_capacity = N * B / p->max_seq_len / (p->layout != NULL ? p->layout->num_groups : 1);
   self->paged_capacity = N / self->blocks_needed;
 
+  return TRUE;
+}
+
+/* The sequence in the pool: its tokens, and with a hybrid layout one more
+ * sequence for each other group, holding the blocks vLLM charges there. */
+static gboolean
+append_sequence (KvpComparison  *self,
+                 GError        **error)
+{
+  const KvpParams *p = &self->params;
+  const KvpPoolLayout *layout = p->layout;
+  gboolean first = TRUE;
+
+  if (layout == NULL)
+    return kvp_block_pool_append (self->pool, self->seq, p->seq_len, error);
+
+  for (guint k = 0; k < layout->n_kinds; k++)
+    for (guint g = 0; g < layout->kinds[k].num_groups; g++)
+      {
+        guint64 blocks = kvp_vllm_blocks_per_request (layout->kinds[k].kind, layout->kinds[k].window, p->seq_len,
+                                                      layout->max_in_flight_tokens, p->block_size);
+        KvpSeqId seq = first ? self->seq : kvp_block_pool_add_sequence (self->pool);
+        guint64 tokens = layout->kinds[k].kind == KVP_LAYER_FULL ? p->seq_len : blocks * p->block_size;
+
+        first = FALSE;
+        if (!kvp_block_pool_append (self->pool, seq, tokens, error))
+          return FALSE;
+      }
   return TRUE;
 }
 
@@ -88,8 +131,7 @@ kvp_comparison_new (const KvpParams  *params,
 
   /* The sequence is stored in the allocator for real: the block counts below
    * are what the pool reports, not the closed form. */
-  if (self->fits &&
-      !kvp_block_pool_append (self->pool, self->seq, params->seq_len, &local_error))
+  if (self->fits && !append_sequence (self, &local_error))
     {
       g_critical ("A sequence of %" PRIu64 " tokens did not fit %u blocks: %s",
                   params->seq_len, params->num_blocks, local_error->message);

@@ -15,6 +15,7 @@
 #include "kvp-error.h"
 #include "kvp-format.h"
 #include "kvp-json.h"
+#include "kvp-model-catalog.h"
 
 void
 kvp_deploy_clear (KvpDeploy *self)
@@ -111,6 +112,7 @@ kvp_deploy_parse_options (KvpDeploy     *self,
                           GError       **error)
 {
   const char *text;
+  const char *source = NULL;  /* the file or key the config came from */
   guint64 value = 0;
 
   g_return_val_if_fail (self != NULL, FALSE);
@@ -132,6 +134,7 @@ kvp_deploy_parse_options (KvpDeploy     *self,
     {
       g_autoptr(GError) local_error = NULL;
 
+      source = text;
       self->config = kvp_model_config_new_from_file (text, &local_error);
       if (self->config == NULL)
         {
@@ -141,9 +144,21 @@ kvp_deploy_parse_options (KvpDeploy     *self,
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
+    }
+  /* A shipped config is taken as --config takes a file, over a preset of
+   * the same name. */
+  else if (g_variant_dict_lookup (options, "model", "&s", &text) && kvp_model_catalog_lookup (text) != NULL)
+    {
+      source = text;
+      self->config = kvp_model_catalog_load (text, error);
+      if (self->config == NULL)
+        return FALSE;
+    }
+  if (self->config != NULL)
+    {
       params->model = &self->config->model;
       params->max_seq_len = self->config->model.max_context;
-      if (!check_context (self->config, text, options, error))
+      if (!check_context (self->config, source, options, error))
         return FALSE;
       /* vLLM's --kv-cache-dtype defaults to auto: the model's type. */
       params->dtype = self->config->dtype;
@@ -170,6 +185,14 @@ kvp_deploy_parse_options (KvpDeploy     *self,
   if (g_variant_dict_contains (options, "no-async-scheduling"))
     self->concurrent_batches = 1;
   self->backend_block_size = !g_variant_dict_contains (options, "block-size");
+  self->allow_long_max_model_len = g_variant_dict_contains (options, "allow-long-max-model-len");
+  if (self->allow_long_max_model_len && self->config == NULL && !kvp_deploy_sizes_pool (self))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--allow-long-max-model-len goes with a model vLLM reads (--config FILE) or with vLLM’s sizing "
+                     "(--gpu, --gpu-memory or --kv-cache-memory)."));
+      return FALSE;
+    }
 
   if (g_variant_dict_lookup (options, "gpu-memory-utilization", "&s", &text))
     {
@@ -293,6 +316,16 @@ kvp_deploy_apply (KvpDeploy  *self,
   tp = MAX (self->tensor_parallel_size, 1);
   if (!kvp_vllm_check_tensor_parallel (whole, tp, error))
     return FALSE;
+  /* The length vLLM would serve: a config's derived length, or a preset's
+   * context when vLLM sizes the pool. */
+  if (self->config != NULL &&
+      !kvp_vllm_check_max_model_len (params->max_seq_len, self->config->derived_max_len, self->config->context_key,
+                                     self->allow_long_max_model_len, error))
+    return FALSE;
+  if (self->config == NULL && kvp_deploy_sizes_pool (self) &&
+      !kvp_vllm_check_max_model_len (params->max_seq_len, whole->max_context, NULL, self->allow_long_max_model_len,
+                                     error))
+    return FALSE;
 
   /* The comparison shows one GPU's share. */
   kvp_model_for_tensor_parallel (whole, tp, &self->per_gpu_model);
@@ -313,7 +346,10 @@ kvp_deploy_apply (KvpDeploy  *self,
     self->max_num_batched_tokens = total > 0 ? kvp_gpu_default_batched_tokens (total, is_a100) : 2048;
 
   if (self->kv_cache_bytes > 0)
-    input.available_bytes = self->kv_cache_bytes;
+    {
+      input.available_bytes = self->kv_cache_bytes;
+      input.kv_cache_memory_given = TRUE;
+    }
   else
     {
       self->has_budget = TRUE;
@@ -353,6 +389,8 @@ kvp_deploy_apply (KvpDeploy  *self,
       return FALSE;
     }
   params->num_blocks = (guint32) self->sizing->num_gpu_blocks;
+  /* A hybrid model's blocks are counted over all its groups. */
+  params->layout = kvp_vllm_sizing_get_layout (self->sizing);
   return TRUE;
 }
 
@@ -373,6 +411,16 @@ kvp_deploy_add_json (const KvpDeploy *self,
     return;
 
   kvp_json_set_uint (object, "tensor_parallel_size", MAX (self->tensor_parallel_size, 1));
+  if (self->config != NULL)
+    {
+      /* Whose defaults filled the keys the file leaves out: a transformers
+       * config class, or none (the generic rules). */
+      json_object_set_string_member (object, "model_type", self->config->model_type);
+      if (self->config->transformers_source != NULL)
+        json_object_set_string_member (object, "model_type_rules", self->config->transformers_source);
+      else
+        json_object_set_null_member (object, "model_type_rules");
+    }
   if (self->sizing == NULL)
     return;
 

@@ -34,6 +34,7 @@ typedef struct
   guint64         max_num_batched_tokens; /* 0: vLLM's default for the GPU */
   guint           concurrent_batches; /* 0: async scheduling's 2; 1 with --no-async-scheduling */
   gboolean        backend_block_size; /* no --block-size: B as vLLM's attention backend picks it */
+  gboolean        allow_long_max_model_len; /* VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 */
 
   /* Resolved by kvp_deploy_apply (). */
   KvpModel        per_gpu_model;     /* params->model points here */

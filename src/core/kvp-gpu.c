@@ -120,8 +120,9 @@ kvp_size_parse (const char  *option,
   g_return_val_if_fail (text != NULL, FALSE);
   g_return_val_if_fail (out_bytes != NULL, FALSE);
 
-  /* Integer arithmetic throughout: 3.8125GiB is exactly 4,093,640,704 bytes,
-   * which a double would only approximate. */
+  /* Integer arithmetic throughout: 3.8125GiB is exactly 4,093,640,704 bytes
+   * and 6.51GiB 6,990,059,274.24, which a double would only approximate
+   * (and might round up past the byte below). */
   for (; g_ascii_isdigit (*p); p++, digits++)
     if (!g_uint64_checked_mul (&number, number, 10) || !g_uint64_checked_add (&number, number, *p - '0'))
       return bad_size (option, text, _("the number is too large."), error);
@@ -147,8 +148,10 @@ kvp_size_parse (const char  *option,
         continue;
       if (!g_uint64_checked_mul (&scaled, number, units[i].bytes))
         return bad_size (option, text, _("it does not fit in 64 bits."), error);
-      if (scaled % scale != 0)
-        return bad_size (option, text, _("it is not a whole number of bytes."), error);
+      /* A decimal size rounds down to a whole byte, as a person copies
+       * vLLM's "6.51 GiB" (6,990,059,274 bytes, not 6,990,059,274.24). */
+      if (scaled / scale == 0 && number > 0 && !allow_zero)
+        return bad_size (option, text, _("it rounds down to zero bytes."), error);
       if (scaled == 0 && !allow_zero)
         return bad_size (option, text, _("it must be more than zero."), error);
       *out_bytes = scaled / scale;

@@ -28,9 +28,10 @@ const KvpGpu *kvp_gpu_get_presets (guint       *n_presets);
 const KvpGpu *kvp_gpu_lookup      (const char  *key,
                                    GError     **error);
 
-/* "123456", "40GB", "3.8125GiB", "512 MiB": decimal (kB, MB, GB, TB) and
- * binary (KiB, MiB, GiB, TiB) units; the result must be whole bytes, and
- * more than zero unless allow_zero.  A refusal names option ("--option
+/* "123456", "40GB", "6.51GiB", "512 MiB": decimal (kB, MB, GB, TB) and
+ * binary (KiB, MiB, GiB, TiB) units, with decimals in any of them; the
+ * result is rounded down to a whole byte (6.51GiB = 6,990,059,274), and
+ * must be more than zero unless allow_zero.  A refusal names option ("--option
  * “text” is not valid: …"), or just the size when option is NULL. */
 gboolean kvp_size_parse (const char  *option,
                          const char  *text,

@@ -20,6 +20,7 @@
 
 #include "kvp-error.h"
 #include "kvp-model-config.h"
+#include "kvp-model-types.h"
 
 /* The largest real models have a few hundred layers; a per-layer table for
  * four billion would exhaust memory before any figure came out. */
@@ -31,9 +32,11 @@
 
 typedef struct
 {
-  const char *file;     /* for messages */
-  JsonObject *root;
-  JsonObject *text;     /* text_config of a multimodal model, else root */
+  const char         *file;     /* for messages */
+  JsonObject         *root;
+  JsonObject         *text;     /* text_config of a multimodal model, else root */
+  const KvpModelType *type;     /* transformers' rules for the text's model type, or NULL */
+  JsonObject         *defaults; /* the type's class defaults, as JSON, or NULL */
 } Reader;
 
 /* vLLM's is_deepseek_mla: these model types cache one latent when the
@@ -98,17 +101,38 @@ fail (GError     **error,
   return FALSE;
 }
 
+/* The key, or the name transformers' attribute_map lets the file use for it
+ * (GPT-J's n_layer for num_hidden_layers). */
+static JsonNode *
+member_or_alias (const Reader *r,
+                 JsonObject   *object,
+                 const char   *key)
+{
+  if (object == NULL)
+    return NULL;
+  if (json_object_has_member (object, key))
+    return json_object_get_member (object, key);
+  for (guint i = 0; r->type != NULL && r->type->aliases[i].name != NULL; i++)
+    if (g_str_equal (r->type->aliases[i].name, key) && json_object_has_member (object, r->type->aliases[i].attribute))
+      return json_object_get_member (object, r->type->aliases[i].attribute);
+  return NULL;
+}
+
 /* The node of a key, text_config first: the architecture of a multimodal
- * model lives there, as transformers' get_text_config() finds it. */
+ * model lives there, as transformers' get_text_config() finds it; then the
+ * default of the model type's config class, as transformers fills it in
+ * before vLLM reads the config. */
 static JsonNode *
 lookup (const Reader *r,
         const char   *key)
 {
-  if (json_object_has_member (r->text, key))
-    return json_object_get_member (r->text, key);
-  if (r->text != r->root && json_object_has_member (r->root, key))
-    return json_object_get_member (r->root, key);
-  return NULL;
+  JsonNode *node = member_or_alias (r, r->text, key);
+
+  if (node == NULL && r->text != r->root)
+    node = member_or_alias (r, r->root, key);
+  if (node == NULL)
+    node = member_or_alias (r, r->defaults, key);
+  return node;
 }
 
 static gboolean
@@ -319,40 +343,41 @@ has_prefix_of (const char *model_type,
   return model_type != NULL && g_str_has_prefix (model_type, prefix);
 }
 
-/* Which layers slide or chunk, as vLLM's model code decides. */
+/* sliding_window as vLLM reads it: 0 or null means none
+ * (vllm/config/model.py). */
 static gboolean
-read_layer_kinds (const Reader    *r,
+read_window (const Reader  *r,
+             guint32       *window,
+             gboolean      *has_window,
+             GError       **error)
+{
+  JsonNode *node = lookup (r, "sliding_window");
+
+  *has_window = FALSE;
+  if (!is_null (node) && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_INT64 && json_node_get_int (node) == 0)
+    return TRUE;
+  return read_uint (r, "sliding_window", FALSE, window, has_window, error);
+}
+
+/* layer_types, where the config lists one kind per layer. */
+static gboolean
+read_layer_types (const Reader    *r,
                   KvpModelConfig  *self,
+                  guint32          window,
+                  gboolean         has_window,
+                  JsonArray      **types,
                   GError         **error)
 {
-  const char *mt = self->model_type;
   guint n = self->model.num_layers;
-  guint32 window = 0, pattern = 0, chunk = 0;
-  gboolean has_window, has_pattern, has_chunk;
-  JsonArray *types = NULL;
-  JsonNode *no_rope;
+  guint32 chunk = 0;
 
-  for (guint i = 0; i < n; i++)
-    self->layers[i] = (KvpLayer) { KVP_LAYER_FULL, 0 };
-
-  /* sliding_window 0 or null means none (vllm/config/model.py). */
-  {
-    JsonNode *node = lookup (r, "sliding_window");
-
-    has_window = FALSE;
-    if (!is_null (node) && JSON_NODE_HOLDS_VALUE (node) &&
-        json_node_get_value_type (node) == G_TYPE_INT64 && json_node_get_int (node) == 0)
-      ;
-    else if (!read_uint (r, "sliding_window", FALSE, &window, &has_window, error))
-      return FALSE;
-  }
-
-  if (!read_layer_strings (r, "layer_types", n, &types, error))
+  if (!read_layer_strings (r, "layer_types", n, types, error))
     return FALSE;
 
-  for (guint i = 0; types != NULL && i < n; i++)
+  for (guint i = 0; *types != NULL && i < n; i++)
     {
-      const char *kind = json_array_get_string_element (types, i);
+      const char *kind = json_array_get_string_element (*types, i);
 
       if (g_str_equal (kind, "full_attention"))
         continue;
@@ -381,29 +406,99 @@ read_layer_kinds (const Reader    *r,
         return fail (error, r->file, "layer_types", why);
       }
     }
+  return TRUE;
+}
 
-  /* Qwen2/Qwen3: the window applies only with use_sliding_window, from
-   * layer max_window_layers on; vLLM refuses a mix (qwen2.py). */
-  if (has_prefix_of (mt, "qwen2") || has_prefix_of (mt, "qwen3"))
+/* Qwen2/Qwen3: the window applies only with use_sliding_window, from
+ * layer max_window_layers on; vLLM refuses a mix (qwen2.py). */
+static gboolean
+read_qwen_window (const Reader    *r,
+                  KvpModelConfig  *self,
+                  guint32          window,
+                  gboolean         has_window,
+                  GError         **error)
+{
+  guint n = self->model.num_layers;
+  guint32 max_window_layers = 0;
+  gboolean has_max = FALSE;
+  guint sliding = 0;
+
+  for (guint i = 0; i < n; i++)
+    self->layers[i] = (KvpLayer) { KVP_LAYER_FULL, 0 };
+  if (!read_bool (r, "use_sliding_window", FALSE) || !has_window)
+    return TRUE;
+
+  if (!read_uint_or_zero (r, "max_window_layers", &max_window_layers, &has_max, error))
+    return FALSE;
+  for (guint i = has_max ? max_window_layers : 0; i < n; i++, sliding++)
+    self->layers[i] = (KvpLayer) { KVP_LAYER_SLIDING, window };
+  if (sliding > 0 && sliding < n)
+    return fail (error, r->file, "max_window_layers",
+                 _("slides the window on some layers but not all, which vLLM does not support for Qwen models."));
+  return TRUE;
+}
+
+/* Llama 4: RoPE layers attend within chunks, NoPE layers (0 in
+ * no_rope_layers; by default every fourth) attend to everything. */
+static gboolean
+read_llama4_chunks (const Reader    *r,
+                    KvpModelConfig  *self,
+                    guint32          chunk,
+                    GError         **error)
+{
+  guint n = self->model.num_layers;
+  JsonNode *no_rope = lookup (r, "no_rope_layers");
+  JsonArray *flags = NULL;
+
+  if (!is_null (no_rope))
     {
-      guint32 max_window_layers = 0;
-      gboolean has_max = FALSE;
-      guint sliding = 0;
-
-      for (guint i = 0; i < n; i++)
-        self->layers[i] = (KvpLayer) { KVP_LAYER_FULL, 0 };
-      if (!read_bool (r, "use_sliding_window", FALSE) || !has_window)
-        return TRUE;
-
-      if (!read_uint_or_zero (r, "max_window_layers", &max_window_layers, &has_max, error))
-        return FALSE;
-      for (guint i = has_max ? max_window_layers : 0; i < n; i++, sliding++)
-        self->layers[i] = (KvpLayer) { KVP_LAYER_SLIDING, window };
-      if (sliding > 0 && sliding < n)
-        return fail (error, r->file, "max_window_layers",
-                     _("slides the window on some layers but not all, which vLLM does not support for Qwen models."));
-      return TRUE;
+      if (!JSON_NODE_HOLDS_ARRAY (no_rope) || json_array_get_length (json_node_get_array (no_rope)) != n)
+        return fail (error, r->file, "no_rope_layers", _("is not a list with one entry per layer."));
+      flags = json_node_get_array (no_rope);
     }
+
+  for (guint i = 0; i < n; i++)
+    {
+      gboolean rope;
+
+      if (flags != NULL)
+        {
+          JsonNode *element = json_array_get_element (flags, i);
+
+          if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_INT64)
+            return fail (error, r->file, "no_rope_layers", _("holds something that is not 0 or 1."));
+          rope = json_node_get_int (element) != 0;
+        }
+      else
+        rope = (i + 1) % 4 != 0;
+
+      if (rope)
+        self->layers[i] = (KvpLayer) { KVP_LAYER_CHUNKED, chunk };
+    }
+  return TRUE;
+}
+
+/* Which layers slide or chunk, as vLLM's model code decides. */
+static gboolean
+read_layer_kinds (const Reader    *r,
+                  KvpModelConfig  *self,
+                  GError         **error)
+{
+  const char *mt = self->model_type;
+  guint n = self->model.num_layers;
+  guint32 window = 0, pattern = 0, chunk = 0;
+  gboolean has_window, has_pattern, has_chunk;
+  JsonArray *types = NULL;
+
+  for (guint i = 0; i < n; i++)
+    self->layers[i] = (KvpLayer) { KVP_LAYER_FULL, 0 };
+
+  if (!read_window (r, &window, &has_window, error) ||
+      !read_layer_types (r, self, window, has_window, &types, error))
+    return FALSE;
+
+  if (has_prefix_of (mt, "qwen2") || has_prefix_of (mt, "qwen3"))
+    return read_qwen_window (r, self, window, has_window, error);
 
   /* gpt-oss: vLLM ignores layer_types and slides the even layers. */
   if (g_strcmp0 (mt, "gpt_oss") == 0)
@@ -439,42 +534,10 @@ read_layer_kinds (const Reader    *r,
       return TRUE;
     }
 
-  /* Llama 4: RoPE layers attend within chunks, NoPE layers (0 in
-   * no_rope_layers; by default every fourth) attend to everything. */
   if (!read_uint (r, "attention_chunk_size", FALSE, &chunk, &has_chunk, error))
     return FALSE;
-  no_rope = lookup (r, "no_rope_layers");
   if (has_chunk && has_prefix_of (mt, "llama4"))
-    {
-      JsonArray *flags = NULL;
-
-      if (!is_null (no_rope))
-        {
-          if (!JSON_NODE_HOLDS_ARRAY (no_rope) || json_array_get_length (json_node_get_array (no_rope)) != n)
-            return fail (error, r->file, "no_rope_layers", _("is not a list with one entry per layer."));
-          flags = json_node_get_array (no_rope);
-        }
-
-      for (guint i = 0; i < n; i++)
-        {
-          gboolean rope;
-
-          if (flags != NULL)
-            {
-              JsonNode *element = json_array_get_element (flags, i);
-
-              if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_INT64)
-                return fail (error, r->file, "no_rope_layers", _("holds something that is not 0 or 1."));
-              rope = json_node_get_int (element) != 0;
-            }
-          else
-            rope = (i + 1) % 4 != 0;
-
-          if (rope)
-            self->layers[i] = (KvpLayer) { KVP_LAYER_CHUNKED, chunk };
-        }
-      return TRUE;
-    }
+    return read_llama4_chunks (r, self, chunk, error);
 
   /* One window for every layer, as Mistral-7B-v0.1. */
   for (guint i = 0; i < n && has_window; i++)
@@ -857,31 +920,19 @@ apply_rope_scaling (const Reader  *r,
   return TRUE;
 }
 
-KvpModelConfig *
-kvp_model_config_new_from_data (const char  *data,
-                                gsize        length,
-                                const char  *name,
-                                GError     **error)
+/* The document as an object, and the text_config inside it: the size, the
+ * encoding and the nesting are checked before json-glib parses. */
+static JsonParser *
+parse_document (const char  *data,
+                gsize        length,
+                const char  *name,
+                Reader      *r,
+                GError     **error)
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) parse_error = NULL;
-  g_autoptr(KvpModelConfig) self = NULL;
-  const char *model_type = NULL;
   JsonNode *root;
   JsonNode *text;
-  Reader r = { name, NULL, NULL };
-  guint32 kv_heads = 0, head_dim = 0, context = 0;
-  gboolean found = FALSE;
-  static const char *kv_head_keys[] = {
-    "n_head_kv", "num_kv_heads", "num_key_value_heads", "multi_query_group_num", "num_attention_groups",
-  };
-  static const char *context_keys[] = {
-    "max_position_embeddings", "n_positions", "max_seq_len", "seq_length", "model_max_length",
-    "max_target_positions", "max_sequence_length", "max_seq_length", "seq_len",
-  };
-
-  g_return_val_if_fail (data != NULL || length == 0, NULL);
-  g_return_val_if_fail (name != NULL, NULL);
 
   if (length > KVP_MODEL_CONFIG_MAX_SIZE)
     {
@@ -920,9 +971,9 @@ kvp_model_config_new_from_data (const char  *data,
       fail (error, name, NULL, _("is JSON, but not an object of keys as a config.json is."));
       return NULL;
     }
-  r.root = r.text = json_node_get_object (root);
+  r->root = r->text = json_node_get_object (root);
 
-  text = json_object_has_member (r.root, "text_config") ? json_object_get_member (r.root, "text_config") : NULL;
+  text = json_object_has_member (r->root, "text_config") ? json_object_get_member (r->root, "text_config") : NULL;
   if (!is_null (text))
     {
       if (!JSON_NODE_HOLDS_OBJECT (text))
@@ -930,82 +981,167 @@ kvp_model_config_new_from_data (const char  *data,
           fail (error, name, "text_config", _("is not an object."));
           return NULL;
         }
-      r.text = json_node_get_object (text);
+      r->text = json_node_get_object (text);
     }
+  return g_steal_pointer (&parser);
+}
 
-  self = g_new0 (KvpModelConfig, 1);
-  g_atomic_ref_count_init (&self->ref_count);
+/* The model type of the text, and transformers' rules for it: the text
+ * config's own model_type, or the one its wrapper's class gives it
+ * (Gemma3Config's text_config is a Gemma3TextConfig). */
+static gboolean
+read_model_type (Reader          *r,
+                 KvpModelConfig  *self,
+                 GError         **error)
+{
+  const char *model_type = NULL;
 
-  if (!read_string (&r, NULL, "model_type", &model_type, error))
-    return NULL;
+  if (!read_string (r, NULL, "model_type", &model_type, error))
+    return FALSE;
+  if (r->text != r->root && !json_object_has_member (r->text, "model_type"))
+    {
+      const KvpModelType *wrapper = kvp_model_type_lookup (model_type);
+
+      if (wrapper != NULL && wrapper->text_type != NULL)
+        model_type = wrapper->text_type;
+    }
   self->model_type = g_strdup (model_type != NULL ? model_type : "");
 
-  if (!read_uint (&r, "num_hidden_layers", TRUE, &self->model.num_layers, NULL, error) ||
-      !read_uint (&r, "num_attention_heads", TRUE, &self->model.num_attention_heads, NULL, error) ||
-      !read_uint (&r, "hidden_size", FALSE, &self->model.hidden_size, NULL, error))
-    return NULL;
-
-  if (self->model.num_layers > MAX_LAYERS)
+  r->type = kvp_model_type_lookup (self->model_type);
+  self->transformers_source = r->type != NULL ? r->type->source : NULL;
+  if (r->type != NULL)
     {
-      fail (error, name, "num_hidden_layers", _("is more than 65,536, far beyond any model."));
-      return NULL;
+      r->defaults = json_object_new ();
+      for (guint i = 0; r->type->defaults[i].key != NULL; i++)
+        json_object_set_int_member (r->defaults, r->type->defaults[i].key, r->type->defaults[i].value);
+    }
+  return TRUE;
+}
+
+/* vLLM's get_total_num_kv_heads: the first KV-head key present, then the
+ * special cases of vllm/config/model.py (as of commit 0052a5b8): a
+ * multi-query model (Falcon without new_decoder_architecture, whose class
+ * defaults multi_query to true; GPT-BigCode) keeps one KV head, and MPT names
+ * them in attn_config.kv_n_heads.  Otherwise every attention head has its
+ * own. */
+static gboolean
+read_kv_heads (const Reader    *r,
+               KvpModelConfig  *self,
+               GError         **error)
+{
+  static const char *kv_head_keys[] = {
+    "n_head_kv", "num_kv_heads", "num_key_value_heads", "multi_query_group_num", "num_attention_groups",
+  };
+  const char *mt = self->model_type;
+  gboolean falcon = g_str_equal (mt, "falcon") || g_str_equal (mt, "RefinedWeb") || g_str_equal (mt, "RefinedWebModel");
+  gboolean found = FALSE;
+  guint32 kv_heads = 0;
+  JsonNode *attn;
+
+  if (!(falcon && read_bool (r, "new_decoder_architecture", FALSE)) && read_bool (r, "multi_query", falcon))
+    {
+      self->model.num_kv_heads = 1;
+      return TRUE;
     }
 
-  if (!check_attention_only (&r, self->model_type, self->model.num_layers, error))
-    return NULL;
+  attn = lookup (r, "attn_config");
+  if (g_str_equal (mt, "mpt") && !is_null (attn) && JSON_NODE_HOLDS_OBJECT (attn))
+    {
+      Reader inner = { r->file, json_node_get_object (attn), json_node_get_object (attn), NULL, NULL };
+
+      if (!read_uint (&inner, "kv_n_heads", FALSE, &kv_heads, &found, error))
+        return FALSE;
+    }
 
   for (guint i = 0; i < G_N_ELEMENTS (kv_head_keys) && !found; i++)
-    if (!read_uint (&r, kv_head_keys[i], FALSE, &kv_heads, &found, error))
-      return NULL;
+    if (!read_uint (r, kv_head_keys[i], FALSE, &kv_heads, &found, error))
+      return FALSE;
   self->model.num_kv_heads = found ? kv_heads : self->model.num_attention_heads;
+  return TRUE;
+}
+
+/* The head size as vLLM's convertor takes it: MLA's latent, head_dim,
+ * hidden_size_per_head, then hidden_size / num_attention_heads. */
+static gboolean
+read_head_size (const Reader    *r,
+                KvpModelConfig  *self,
+                GError         **error)
+{
+  guint32 head_dim = 0;
+  gboolean found = FALSE;
 
   for (guint i = 0; i < G_N_ELEMENTS (mla_model_types); i++)
     {
-      if (g_str_equal (self->model_type, mla_model_types[i]) && !is_null (lookup (&r, "kv_lora_rank")))
+      if (g_str_equal (self->model_type, mla_model_types[i]) && !is_null (lookup (r, "kv_lora_rank")))
         {
-          if (!read_uint (&r, "kv_lora_rank", TRUE, &self->model.kv_lora_rank, NULL, error) ||
-              !read_uint (&r, "qk_rope_head_dim", TRUE, &self->model.qk_rope_head_dim, NULL, error))
-            return NULL;
+          if (!read_uint (r, "kv_lora_rank", TRUE, &self->model.kv_lora_rank, NULL, error) ||
+              !read_uint (r, "qk_rope_head_dim", TRUE, &self->model.qk_rope_head_dim, NULL, error))
+            return FALSE;
           /* One latent per token: vLLM's MLA spec has a single KV head. */
           self->model.num_kv_heads = 1;
+          return TRUE;
         }
     }
 
-  if (!kvp_model_is_mla (&self->model))
+  if (!read_uint (r, "head_dim", FALSE, &head_dim, &found, error))
+    return FALSE;
+  if (!found && !read_uint (r, "hidden_size_per_head", FALSE, &head_dim, &found, error))
+    return FALSE;
+  if (!found)
     {
-      if (!read_uint (&r, "head_dim", FALSE, &head_dim, &found, error))
-        return NULL;
-      if (!found && !read_uint (&r, "hidden_size_per_head", FALSE, &head_dim, &found, error))
-        return NULL;
-      if (!found)
-        {
-          if (self->model.hidden_size == 0)
-            {
-              fail (error, name, "hidden_size",
-                    _("is missing, and without head_dim the head size is hidden_size / num_attention_heads."));
-              return NULL;
-            }
-          head_dim = self->model.hidden_size / self->model.num_attention_heads;
-          if (head_dim == 0)
-            {
-              fail (error, name, "hidden_size", _("is smaller than num_attention_heads, so a head would have no size."));
-              return NULL;
-            }
-        }
-      self->model.head_dim = head_dim;
-      if (!check_uniform_pages (&r, &self->model, error))
-        return NULL;
+      if (self->model.hidden_size == 0)
+        return fail (error, r->file, "hidden_size",
+                     _("is missing, and without head_dim the head size is hidden_size / num_attention_heads."));
+      head_dim = self->model.hidden_size / self->model.num_attention_heads;
+      if (head_dim == 0)
+        return fail (error, r->file, "hidden_size", _("is smaller than num_attention_heads, so a head would have no size."));
     }
+  self->model.head_dim = head_dim;
+  return check_uniform_pages (r, &self->model, error);
+}
+
+/* Layers, heads, KV heads and head size. */
+static gboolean
+read_shape (const Reader    *r,
+            KvpModelConfig  *self,
+            GError         **error)
+{
+  if (!read_uint (r, "num_hidden_layers", TRUE, &self->model.num_layers, NULL, error) ||
+      !read_uint (r, "num_attention_heads", TRUE, &self->model.num_attention_heads, NULL, error) ||
+      !read_uint (r, "hidden_size", FALSE, &self->model.hidden_size, NULL, error))
+    return FALSE;
+
+  if (self->model.num_layers > MAX_LAYERS)
+    return fail (error, r->file, "num_hidden_layers", _("is more than 65,536, far beyond any model."));
+
+  return check_attention_only (r, self->model_type, self->model.num_layers, error) &&
+         read_kv_heads (r, self, error) && read_head_size (r, self, error);
+}
+
+/* The context: vLLM's derive_max_model_len_and_key, then the RoPE scaling.
+ * Without a length the config still loads: --max-seq-len gives it. */
+static gboolean
+read_context (const Reader    *r,
+              KvpModelConfig  *self,
+              GError         **error)
+{
+  static const char *context_keys[] = {
+    "max_position_embeddings", "n_positions", "max_seq_len", "seq_length", "model_max_length",
+    "max_target_positions", "max_sequence_length", "max_seq_length", "seq_len",
+  };
+  guint32 context = 0, model_max_length = 0;
+  gboolean found = FALSE;
+  guint64 derived, fallback;
+  const char *rope_key = is_null (lookup (r, "rope_parameters")) ? "rope_scaling" : "rope_parameters";
 
   /* vLLM takes the smallest of the lengths a config may state. */
-  found = FALSE;
   for (guint i = 0; i < G_N_ELEMENTS (context_keys); i++)
     {
       guint32 value = 0;
       gboolean has = FALSE;
 
-      if (!read_uint (&r, context_keys[i], FALSE, &value, &has, error))
-        return NULL;
+      if (!read_uint (r, context_keys[i], FALSE, &value, &has, error))
+        return FALSE;
       if (has && (!found || value < context))
         {
           context = value;
@@ -1013,55 +1149,83 @@ kvp_model_config_new_from_data (const char  *data,
         }
       found |= has;
     }
-  /* Without one the config still loads: --max-seq-len gives the length. */
-  {
-    guint32 model_max_length = 0;
-    guint64 derived, fallback;
 
-    /* Command-R's model_max_length wins over every other key, even a
-     * smaller one (derive_max_model_len_and_key). */
-    if (!read_uint (&r, "model_max_length", FALSE, &model_max_length, &found, error))
-      return NULL;
-    if (found)
-      self->context_key = "model_max_length";
-    derived = found ? model_max_length : context;
-    if (!apply_rope_scaling (&r, self->model_type, &derived, &fallback, error))
-      return NULL;
-    self->model.max_context = (guint) fallback;
+  /* Command-R's model_max_length wins over every other key, even a
+   * smaller one (derive_max_model_len_and_key). */
+  if (!read_uint (r, "model_max_length", FALSE, &model_max_length, &found, error))
+    return FALSE;
+  if (found)
+    self->context_key = "model_max_length";
+  derived = found ? model_max_length : context;
+  if (!apply_rope_scaling (r, self->model_type, &derived, &fallback, error))
+    return FALSE;
+  self->model.max_context = (guint) fallback;
+  self->derived_max_len = derived;
 
-    /* The RoPE block may give the length alone (YaRN's original, as vLLM
-     * reads it with no length key), or scale a length down to nothing. */
-    if (self->model.max_context > 0 && self->context_key == NULL)
-      self->context_key = is_null (lookup (&r, "rope_parameters")) ? "rope_scaling" : "rope_parameters";
-    else if (self->model.max_context == 0 && self->context_key != NULL)
-      {
-        fail (error, name, is_null (lookup (&r, "rope_parameters")) ? "rope_scaling" : "rope_parameters",
-              _("shrinks the context to 0 tokens."));
-        return NULL;
-      }
-  }
+  /* The RoPE block may give the length alone (YaRN's original, as vLLM
+   * reads it with no length key), or scale a length down to nothing. */
+  if (self->model.max_context > 0 && self->context_key == NULL)
+    self->context_key = rope_key;
+  else if (self->model.max_context == 0 && self->context_key != NULL)
+    return fail (error, r->file, rope_key, _("shrinks the context to 0 tokens."));
+  return TRUE;
+}
+
+static gboolean
+read_name (const Reader    *r,
+           KvpModelConfig  *self,
+           const char      *name,
+           GError         **error)
+{
+  const char *path_name = NULL;
+
+  if (!read_string (r, r->root, "_name_or_path", &path_name, error))
+    return FALSE;
+  if (path_name != NULL && *path_name != '\0' && g_utf8_strlen (path_name, -1) <= 200)
+    self->name = g_strdup (path_name);
+  else
+    self->name = g_strdup (name);
+  self->key = g_strdup (self->name);
+  self->model.key = self->key;
+  self->model.name = self->name;
+  return TRUE;
+}
+
+KvpModelConfig *
+kvp_model_config_new_from_data (const char  *data,
+                                gsize        length,
+                                const char  *name,
+                                GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(KvpModelConfig) self = NULL;
+  g_autoptr(JsonObject) defaults = NULL;
+  Reader r = { name, NULL, NULL, NULL, NULL };
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  parser = parse_document (data, length, name, &r, error);
+  if (parser == NULL)
+    return NULL;
+
+  self = g_new0 (KvpModelConfig, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+
+  if (!read_model_type (&r, self, error))
+    return NULL;
+  defaults = r.defaults;
+  if (!read_shape (&r, self, error) || !read_context (&r, self, error))
+    return NULL;
 
   self->layers = g_new0 (KvpLayer, self->model.num_layers);
   if (!read_layer_kinds (&r, self, error) || !read_dtype (&r, self, error))
     return NULL;
   read_quantization (&r, self);
-
   self->num_params = count_params (&r, self);
 
-  {
-    const char *path_name = NULL;
-
-    if (!read_string (&r, r.root, "_name_or_path", &path_name, error))
-      return NULL;
-    if (path_name != NULL && *path_name != '\0' && g_utf8_strlen (path_name, -1) <= 200)
-      self->name = g_strdup (path_name);
-    else
-      self->name = g_strdup (name);
-  }
-  self->key = g_strdup (self->name);
-  self->model.key = self->key;
-  self->model.name = self->name;
-
+  if (!read_name (&r, self, name, error))
+    return NULL;
   return g_steal_pointer (&self);
 }
 

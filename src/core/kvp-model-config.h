@@ -48,6 +48,13 @@ struct _KvpModelConfig
   /* The key model.max_context comes from (a static string), or NULL when
    * the config states no length and model.max_context is 0. */
   const char *context_key;
+  /* vLLM's derived_max_model_len: the longest --max-model-len it accepts
+   * without VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 (the context, stretched by RoPE
+   * scaling); 0 when the config states no length. */
+  guint64     derived_max_len;
+  /* The transformers file whose class defaults and aliases were applied
+   * (a static string), or NULL: a model type read with the generic rules. */
+  const char *transformers_source;
 };
 
 KvpModelConfig *kvp_model_config_new_from_data (const char      *data,

@@ -292,7 +292,7 @@ kvp_params_equal (const KvpParams *a,
 {
   g_return_val_if_fail (a != NULL && b != NULL, FALSE);
 
-  if (a->dtype != b->dtype)
+  if (a->dtype != b->dtype || a->layout != b->layout)
     return FALSE;
   if (a->model != b->model &&
       (a->model == NULL || b->model == NULL || g_strcmp0 (a->model->key, b->model->key) != 0))

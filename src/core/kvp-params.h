@@ -29,6 +29,9 @@ G_BEGIN_DECLS
 #define KVP_PARAMS_MAX_BLOCK_SIZE  1024u
 #define KVP_MAX_SEQ_LEN            (16u * 1024u * 1024u)
 
+/* vLLM's KV-cache groups of a hybrid model (kvp-vllm.h), or NULL. */
+typedef struct _KvpPoolLayout KvpPoolLayout;
+
 /* What a person chooses. */
 typedef struct
 {
@@ -38,6 +41,11 @@ typedef struct
   guint64         max_seq_len;  /* R: tokens a traditional cache reserves */
   guint32         block_size;   /* B: token slots per block, 1 … 1024 */
   guint32         num_blocks;   /* N: physical blocks in the pool */
+  /* With vLLM's sizing of a model whose layers fill more than one KV-cache
+   * group (sliding window, chunked), how a request spreads over them: the
+   * block figures then count every group, as vLLM does.  NULL: one group of
+   * full attention.  Kept for the process (kvp_vllm_sizing_get_layout). */
+  const KvpPoolLayout *layout;
 } KvpParams;
 
 /* The numeric parameters, in the order they are applied: a parameter that

@@ -29,25 +29,100 @@ cdiv (guint64 a,
  * kind (the specs' max_admission_blocks_per_request).  in_flight is
  * VllmConfig.max_in_flight_tokens: blocks that left the window are freed only
  * once the steps still in flight have settled (vLLM PR #47728). */
+guint64
+kvp_vllm_blocks_per_request (KvpLayerKind kind,
+                             guint32      window,
+                             guint64      max_model_len,
+                             guint64      in_flight,
+                             guint32      block_size)
+{
+  guint64 B = block_size;
+
+  g_return_val_if_fail (block_size > 0, 0);
+
+  switch (kind)
+    {
+    case KVP_LAYER_SLIDING:
+      /* The last window − 1 tokens plus the tokens in flight, and one more
+       * block because the window need not start at a block boundary. */
+      return cdiv (MIN (window - 1 + in_flight, max_model_len), B) + 1;
+    case KVP_LAYER_CHUNKED:
+      return cdiv (MIN (window + in_flight, max_model_len), B);
+    case KVP_LAYER_FULL:
+    case KVP_N_LAYER_KINDS:
+    default:
+      return cdiv (max_model_len, B);
+    }
+}
+
 static guint64
 blocks_per_request (const KvpVllmKind *kind,
                     guint64            max_model_len,
                     guint64            in_flight,
                     guint64            B)
 {
-  switch (kind->kind)
+  return kvp_vllm_blocks_per_request (kind->kind, kind->window, max_model_len, in_flight, (guint32) B);
+}
+
+guint64
+kvp_pool_layout_blocks (const KvpPoolLayout *layout,
+                        guint64              length,
+                        guint32              block_size)
+{
+  guint64 sum = 0;
+
+  g_return_val_if_fail (layout != NULL, 0);
+
+  for (guint k = 0; k < layout->n_kinds; k++)
+    sum += layout->kinds[k].num_groups *
+           kvp_vllm_blocks_per_request (layout->kinds[k].kind, layout->kinds[k].window, length,
+                                        layout->max_in_flight_tokens, block_size);
+  return sum;
+}
+
+G_LOCK_DEFINE_STATIC (layouts);
+static GPtrArray *kept_layouts;
+
+const KvpPoolLayout *
+kvp_vllm_sizing_get_layout (const KvpVllmSizing *self)
+{
+  KvpPoolLayout layout;
+  const KvpPoolLayout *found = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->num_groups <= 1 || self->kinds->len > KVP_POOL_LAYOUT_MAX_KINDS)
+    return NULL;
+
+  memset (&layout, 0, sizeof layout);
+  layout.n_kinds = self->kinds->len;
+  for (guint k = 0; k < self->kinds->len; k++)
     {
-    case KVP_LAYER_SLIDING:
-      /* The last window − 1 tokens plus the tokens in flight, and one more
-       * block because the window need not start at a block boundary. */
-      return cdiv (MIN (kind->window - 1 + in_flight, max_model_len), B) + 1;
-    case KVP_LAYER_CHUNKED:
-      return cdiv (MIN (kind->window + in_flight, max_model_len), B);
-    case KVP_LAYER_FULL:
-    case KVP_N_LAYER_KINDS:
-    default:
-      return cdiv (max_model_len, B);
+      const KvpVllmKind *kind = &g_array_index (self->kinds, KvpVllmKind, k);
+
+      layout.kinds[k].kind = kind->kind;
+      layout.kinds[k].window = kind->window;
+      layout.kinds[k].num_groups = kind->num_groups;
     }
+  layout.num_groups = self->num_groups;
+  layout.group_size = self->group_size;
+  layout.num_layers = self->input.model->num_layers;
+  layout.max_in_flight_tokens = self->max_in_flight_tokens;
+
+  G_LOCK (layouts);
+  if (kept_layouts == NULL)
+    kept_layouts = g_ptr_array_new ();
+  for (guint i = 0; i < kept_layouts->len && found == NULL; i++)
+    if (memcmp (kept_layouts->pdata[i], &layout, sizeof layout) == 0)
+      found = kept_layouts->pdata[i];
+  if (found == NULL)
+    {
+      found = g_memdup2 (&layout, sizeof layout);
+      g_ptr_array_add (kept_layouts, (gpointer) found);
+    }
+  G_UNLOCK (layouts);
+
+  return found;
 }
 
 static guint64
@@ -193,21 +268,83 @@ kvp_vllm_backend_block_size (const KvpModel *model,
   return NULL;
 }
 
+/* vLLM splits the attention heads over the tensor-parallel GPUs in three
+ * places, and starts only when each divides evenly:
+ *   - vllm/config/model.py, ModelConfig.verify_with_parallel_config: "Total
+ *     number of attention heads (H) must be divisible by tensor parallel
+ *     size (TP)." (a ValueError before anything loads);
+ *   - vllm/model_executor/layers/linear.py, QKVParallelLinear.__init__:
+ *     divide (kv_heads, tp) when there are more KV heads than GPUs, else
+ *     divide (tp, kv_heads), each asserting an exact division;
+ *   - the attention classes of the model files (vllm/model_executor/models/
+ *     llama.py LlamaAttention, qwen2.py, qwen3.py, mistral via llama.py,
+ *     gemma2.py, gemma3.py, phi3 via llama.py …): "assert
+ *     total_num_kv_heads % tp_size == 0" when the KV heads are at least as
+ *     many as the GPUs, "assert tp_size % total_num_kv_heads == 0" when fewer
+ *     (the heads are then copied).
+ * An MLA latent is one per layer and never split (deepseek_v2.py checks the
+ * attention heads only). */
 gboolean
 kvp_vllm_check_tensor_parallel (const KvpModel  *model,
                                 guint            tensor_parallel_size,
                                 GError         **error)
 {
+  guint tp = tensor_parallel_size;
+  guint kv;
+
   g_return_val_if_fail (model != NULL, FALSE);
   g_return_val_if_fail (tensor_parallel_size > 0, FALSE);
 
-  /* vLLM refuses a split that does not divide the heads. */
-  if (model->num_attention_heads % tensor_parallel_size == 0)
+  if (model->num_attention_heads % tp != 0)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--tensor-parallel-size %u does not divide the model’s %u attention heads, which vLLM refuses: "
+                     "“Total number of attention heads (%u) must be divisible by tensor parallel size (%u).”"),
+                   tp, model->num_attention_heads, model->num_attention_heads, tp);
+      return FALSE;
+    }
+  if (kvp_model_is_mla (model))
     return TRUE;
 
+  kv = kvp_model_get_kv_heads (model);
+  if (kv >= tp && kv % tp != 0)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--tensor-parallel-size %u does not divide the model’s %u KV heads, which vLLM’s attention layers "
+                     "assert when there are at least as many KV heads as GPUs (total_num_kv_heads %% tp_size == 0)."),
+                   tp, kv);
+      return FALSE;
+    }
+  if (kv < tp && tp % kv != 0)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--tensor-parallel-size %u is not a multiple of the model’s %u KV heads, which vLLM’s attention "
+                     "layers assert when there are fewer KV heads than GPUs (tp_size %% total_num_kv_heads == 0)."),
+                   tp, kv);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+kvp_vllm_check_max_model_len (guint64      max_model_len,
+                              guint64      derived_max_len,
+                              const char  *context_key,
+                              gboolean     allow_long,
+                              GError     **error)
+{
+  if (derived_max_len == 0 || max_model_len <= derived_max_len || allow_long)
+    return TRUE;
+
+  /* vLLM's words, with the key the length comes from; the environment
+   * variable is the option here. */
   g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-               _("--tensor-parallel-size %u does not divide the model’s %u attention heads, which vLLM requires."),
-               tensor_parallel_size, model->num_attention_heads);
+               _("--max-model-len %" PRIu64 " is longer than the model’s %" PRIu64 " tokens "
+                 "(%s in its config.json), which vLLM refuses: “User-specified max_model_len (%" PRIu64
+                 ") is greater than the derived max_model_len”; --allow-long-max-model-len goes past it, "
+                 "as VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 does."),
+               max_model_len, derived_max_len, context_key != NULL ? context_key : "max_position_embeddings",
+               max_model_len);
   return FALSE;
 }
 
@@ -392,7 +529,19 @@ kvp_vllm_sizing_get_log_lines (const KvpVllmSizing *self)
     add_line (lines, g_strdup_printf ("Setting kv cache block size to %u for %s backend.",
                                       self->input.block_size, self->input.block_size_backend));
   gib = kvp_vllm_format_gib (self->input.available_bytes);
-  add_line (lines, g_strdup_printf ("Available KV cache memory: %s GiB", gib));
+  if (self->input.kv_cache_memory_given)
+    /* gpu_worker.py determine_available_memory skips profiling and logs
+     * this instead.  The free memory it names is measured on the GPU at
+     * start-up, which no setting tells; the line says so in its place. */
+    add_line (lines, g_strdup_printf ("Initial free memory [%s] GiB, reserved %s GiB memory for KV Cache as specified by "
+                                      "kv_cache_memory_bytes config and skipped memory profiling. This does not respect "
+                                      "the gpu_memory_utilization config. Only use kv_cache_memory_bytes config when you "
+                                      "want manual control of KV cache memory size. If OOM'ed, check the difference of "
+                                      "initial free memory between the current run and the previous run where "
+                                      "kv_cache_memory_bytes is suggested and update it correspondingly.",
+                                      _("not known: vLLM measures it on the GPU at start-up"), gib));
+  else
+    add_line (lines, g_strdup_printf ("Available KV cache memory: %s GiB", gib));
 
   for (guint k = 0; k < self->kinds->len; k++)
     {

@@ -15,6 +15,7 @@
 #include "kvp-export.h"
 #include "kvp-format.h"
 #include "kvp-gpu-group.h"
+#include "kvp-model-catalog.h"
 #include "kvp-model-config.h"
 #include "kvp-settings.h"
 #include "kvp-state.h"
@@ -624,6 +625,20 @@ kvp_window_init (KvpWindow *self)
 
   g_type_ensure (KVP_TYPE_GPU_GROUP);
   self->configs = g_ptr_array_new_with_free_func ((GDestroyNotify) kvp_model_config_unref);
+  /* The shipped configs follow the presets in the model list (a preset they
+   * replace keeps its row: the figures the two share are the same). */
+  {
+    guint n_entries;
+    const KvpCatalogEntry *entries = kvp_model_catalog_get_entries (&n_entries);
+
+    for (guint i = 0; i < n_entries; i++)
+      {
+        KvpModelConfig *config = entries[i].replaces == NULL ? kvp_model_catalog_load (entries[i].key, NULL) : NULL;
+
+        if (config != NULL)
+          g_ptr_array_add (self->configs, config);
+      }
+  }
 
   self->syncing = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));

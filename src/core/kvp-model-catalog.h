@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-model-catalog.h: the config.json files kvpage ships (data/models,
+ * compiled in as a GResource), each under its key: the repository's name in
+ * lower case, without the organisation and without "-Instruct". */
+
+#pragma once
+
+#include <glib.h>
+
+#include "kvp-model-config.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  const char *key;        /* "qwen3-8b" */
+  const char *repository; /* "Qwen/Qwen3-8B", on the Hugging Face Hub */
+  const char *replaces;   /* the preset key it replaces, or NULL */
+} KvpCatalogEntry;
+
+const KvpCatalogEntry *kvp_model_catalog_get_entries (guint       *n_entries);
+/* The entry of key, or NULL. */
+const KvpCatalogEntry *kvp_model_catalog_lookup      (const char  *key);
+/* The shipped config of key, read as --config reads a file and kept for the
+ * process (kvp_model_config_keep); a new reference.  NULL with
+ * KVP_ERROR_INVALID for a key that is not shipped. */
+KvpModelConfig        *kvp_model_catalog_load        (const char  *key,
+                                                      GError     **error);
+
+G_END_DECLS
