@@ -964,12 +964,15 @@ kvp_kv_cache_manager_fork (KvpKvCacheManager  *self,
   Request *r, *child;
   KvpKvRequestId id;
   g_autofree KvpSeqId *seqs = NULL;
+  g_autoptr(GArray) inherited = NULL;
+  guint64 left;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
   g_return_val_if_fail ((r = lookup (self, request)) != NULL, FALSE);
   g_return_val_if_fail (r->admitted, FALSE);
 
+  left = r->num_computed;
   seqs = g_new0 (KvpSeqId, self->specs->len);
   for (guint g = 0; g < self->specs->len; g++)
     if (!kvp_block_pool_fork (self->pool, r->seqs[g], &seqs[g], error))
@@ -979,17 +982,29 @@ kvp_kv_cache_manager_fork (KvpKvCacheManager  *self,
         return FALSE;
       }
 
-  /* Its tokens: the parent's prompt and output so far, then its own. */
-  id = new_request (self, (const KvpTokenSegment *) (gpointer) r->segments->data, r->segments->len);
+  /* Its tokens: the parent's computed ones, then its own — from the token
+   * sampled but not computed yet, where candidates differ. */
+  inherited = g_array_new (FALSE, FALSE, sizeof (KvpTokenSegment));
+  for (guint i = 0; i < r->segments->len && left > 0; i++)
+    {
+      KvpTokenSegment seg = g_array_index (r->segments, KvpTokenSegment, i);
+
+      seg.length = MIN (seg.length, left);
+      left -= seg.length;
+      g_array_append_val (inherited, seg);
+    }
+
+  id = new_request (self, (const KvpTokenSegment *) (gpointer) inherited->data, inherited->len);
   r = lookup (self, request);
   child = lookup (self, id);
-  g_assert (child->num_tokens == r->num_tokens);
+  output_segment (child)->length = r->num_tokens - r->num_computed;
+  child->num_tokens = r->num_tokens;
   child->num_computed = r->num_computed;
   child->admitted = TRUE;
   memcpy (child->seqs, seqs, self->specs->len * sizeof (KvpSeqId));
   memcpy (child->num_cached, r->num_cached, self->specs->len * sizeof (guint64));
-  g_array_append_vals (child->hashes, r->hashes->data, r->hashes->len);
-  child->hasher = r->hasher;
+  for (guint g = 0; g < self->specs->len; g++)
+    ensure_hashes (self, child, child->num_cached[g]);
   self->generation++;
 
   if (out_child != NULL)

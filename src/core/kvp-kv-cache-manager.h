@@ -105,7 +105,8 @@ void               kvp_kv_cache_manager_remove_request      (KvpKvCacheManager *
 /* The paper's fork (beam search; vLLM v0): a new request sharing every block
  * of a running one, reference counts + 1; the first write into a shared,
  * partly filled last block copies it (allocate_slots counts the copy).  Its
- * tokens so far are the parent's; what it generates next is its own. */
+ * computed tokens are the parent's; from the token sampled but not computed
+ * yet on, its tokens are its own (candidates differ there). */
 gboolean           kvp_kv_cache_manager_fork                (KvpKvCacheManager *self,
                                                              KvpKvRequestId     request,
                                                              KvpKvRequestId    *out_child,
