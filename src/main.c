@@ -297,7 +297,7 @@ print_models (void)
 {
   enum { N_COLUMNS = 8 };
   g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
-  const KvpModel *presets;
+  const KvpModel *const *presets;
   guint n_presets;
 
   /* Translators: column headings of --list-models. */
@@ -310,14 +310,15 @@ print_models (void)
   g_ptr_array_add (cells, g_strdup (_("MAX CONTEXT")));
   g_ptr_array_add (cells, g_strdup (_("BYTES/TOKEN fp16")));
 
-  presets = kvp_model_get_presets (&n_presets);
+  /* The presets no shipped config replaces, then the shipped configs: the
+   * window's model list has the same rows. */
+  presets = kvp_model_catalog_get_presets (&n_presets);
   for (guint i = 0; i < n_presets + kvp_catalog_size (); i++)
     {
-      const KvpModel *model = i < n_presets ? &presets[i] : kvp_catalog_model (i - n_presets);
+      const KvpModel *model = i < n_presets ? presets[i] : kvp_catalog_model (i - n_presets);
       guint64 bytes = 0;
 
-      /* A shipped config of the same name replaces the preset. */
-      if (model == NULL || (i < n_presets && kvp_model_catalog_lookup (model->key) != NULL))
+      if (model == NULL)
         continue;
 
       kvp_model_bytes_per_token (model, KVP_DTYPE_FP16, &bytes, NULL);

@@ -1174,11 +1174,15 @@ test_shipped_models (void)
   g_auto(Run) shipped = { 0 };
   g_auto(Run) file = { 0 };
   g_auto(Run) both = { 0 };
+  g_auto(Run) gemma = { 0 };
+  g_auto(Run) gemma_file = { 0 };
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(JsonParser) file_parser = json_parser_new ();
+  g_autoptr(JsonParser) gemma_parser = json_parser_new ();
+  g_autoptr(JsonParser) gemma_file_parser = json_parser_new ();
   JsonObject *a, *b;
   const char *p;
-  guint qwen = 0;
+  guint qwen = 0, llama = 0;
 
   run_kvpage (&list, "--list-models", NULL);
   g_assert_cmpint (list.status, ==, 0);
@@ -1187,6 +1191,14 @@ test_shipped_models (void)
   for (p = list.out; (p = strstr (p, "\nqwen2.5-7b ")) != NULL; p++)
     qwen++;
   g_assert_cmpuint (qwen, ==, 1);
+  /* The 70B's config in place of its preset (the window's list agrees). */
+  for (p = list.out; (p = strstr (p, "\nllama-3.1-70b ")) != NULL; p++)
+    llama++;
+  g_assert_cmpuint (llama, ==, 1);
+  g_assert_nonnull (strstr (list.out, "meta-llama/Llama-3.1-70B "));
+  g_assert_null (strstr (list.out, "Llama 3.1 70B"));
+  g_assert_nonnull (strstr (list.out, "\nllama-3.2-1b "));
+  g_assert_nonnull (strstr (list.out, "google/gemma-2-9b-it "));
 
   run_vllm_args (&shipped, "--json", "--model", "llama-3.1-8b", "--kv-cache-memory", "20GiB", NULL);
   run_vllm_args (&file, "--json", "--config", "@llama-3.1-8b.json", "--kv-cache-memory", "20GiB", NULL);
@@ -1199,6 +1211,19 @@ test_shipped_models (void)
   g_assert_cmpint (json_object_get_int_member (a, "num_gpu_blocks"), ==, json_object_get_int_member (b, "num_gpu_blocks"));
   g_assert_cmpint (json_object_get_int_member (a, "gpu_kv_cache_tokens"), ==,
                    json_object_get_int_member (b, "gpu_kv_cache_tokens"));
+
+  /* The shipped Gemma 2 (the -it file, bfloat16) and the tests' copy (the
+   * base file, float32, run as bf16) size alike. */
+  run_vllm_args (&gemma, "--json", "--model", "gemma-2-9b", "--kv-cache-memory", "5GiB", NULL);
+  run_vllm_args (&gemma_file, "--json", "--config", "@gemma-2-9b.json", "--kv-cache-memory", "5GiB", NULL);
+  g_assert_cmpint (gemma.status, ==, 0);
+  g_assert_cmpint (gemma_file.status, ==, 0);
+  a = parse_object (gemma_parser, gemma.out);
+  b = parse_object (gemma_file_parser, gemma_file.out);
+  g_assert_cmpstr (json_object_get_string_member (a, "kv_dtype"), ==, "bf16");
+  g_assert_cmpint (json_object_get_int_member (a, "num_gpu_blocks"), ==, json_object_get_int_member (b, "num_gpu_blocks"));
+  g_assert_cmpint (json_object_get_int_member (a, "gpu_kv_cache_tokens"), ==, 15584);
+  g_assert_cmpint (json_object_get_int_member (b, "gpu_kv_cache_tokens"), ==, 15584);
 
   run_kvpage (&both, "--json", "--model", "qwen3-8b", "--config", "x.json", NULL);
   g_assert_cmpint (both.status, ==, 2);

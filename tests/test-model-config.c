@@ -313,7 +313,7 @@ test_catalog (void)
   const KvpCatalogEntry *entries = kvp_model_catalog_get_entries (&n_entries);
   g_autoptr(GError) error = NULL;
 
-  g_assert_cmpuint (n_entries, >=, 6);
+  g_assert_cmpuint (n_entries, >=, 9);
   for (guint i = 0; i < n_entries; i++)
     {
       g_autoptr(KvpModelConfig) config = kvp_model_catalog_load (entries[i].key, &error);
@@ -351,9 +351,67 @@ test_catalog (void)
     g_assert_cmpuint (llama->model.num_layers, ==, 28);
     g_assert_cmpuint (kvp_model_get_head_dim (&llama->model), ==, 128);
   }
+  {
+    g_autoptr(KvpModelConfig) large = kvp_model_catalog_load ("llama-3.1-70b", NULL);
+    g_autoptr(KvpModelConfig) small = kvp_model_catalog_load ("llama-3.2-1b", NULL);
+    g_autoptr(KvpModelConfig) gemma = kvp_model_catalog_load ("gemma-2-9b", NULL);
+    guint sliding = 0;
+
+    g_assert_cmpuint (large->model.num_layers, ==, 80);
+    g_assert_cmpuint (kvp_model_get_kv_heads (&large->model), ==, 8);
+    g_assert_cmpint (large->dtype, ==, KVP_DTYPE_BF16);
+    /* 2048 / 32 would be 64 too; the file states it. */
+    g_assert_cmpuint (small->model.num_layers, ==, 16);
+    g_assert_cmpuint (kvp_model_get_head_dim (&small->model), ==, 64);
+    g_assert_cmpuint (small->model.max_context, ==, 131072);
+    /* Gemma 2 alternates: even layers slide over 4,096 tokens. */
+    g_assert_cmpuint (gemma->model.num_layers, ==, 42);
+    g_assert_cmpuint (kvp_model_get_head_dim (&gemma->model), ==, 256);
+    g_assert_cmpint (gemma->dtype, ==, KVP_DTYPE_BF16);
+    for (guint l = 0; l < gemma->model.num_layers; l++)
+      if (gemma->layers[l].kind == KVP_LAYER_SLIDING)
+        {
+          g_assert_cmpuint (gemma->layers[l].window, ==, 4096);
+          sliding++;
+        }
+    g_assert_cmpuint (sliding, ==, 21);
+  }
 
   g_assert_null (kvp_model_catalog_load ("gpt-5", &error));
   g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+}
+
+/* The presets offered beside the shipped configs (--list-models and the
+ * window's list): all but those a shipped config replaces, in order. */
+static void
+test_catalog_presets (void)
+{
+  guint n_all, n_offered, n_replaced = 0, next = 0;
+  const KvpModel *all = kvp_model_get_presets (&n_all);
+  const KvpModel *const *offered = kvp_model_catalog_get_presets (&n_offered);
+
+  g_assert_true (kvp_model_catalog_replaces ("qwen2.5-7b"));
+  g_assert_true (kvp_model_catalog_replaces ("llama-3.1-70b"));
+  g_assert_false (kvp_model_catalog_replaces ("llama-3-8b"));
+  g_assert_false (kvp_model_catalog_replaces ("mistral-7b"));
+  g_assert_false (kvp_model_catalog_replaces (NULL));
+
+  for (guint i = 0; i < n_all; i++)
+    {
+      if (kvp_model_catalog_replaces (all[i].key))
+        {
+          /* Offered by --model and in the lists as the shipped config. */
+          g_assert_nonnull (kvp_model_catalog_lookup (all[i].key));
+          n_replaced++;
+          continue;
+        }
+      g_assert_cmpuint (next, <, n_offered);
+      g_assert_true (offered[next++] == &all[i]);
+    }
+  g_assert_cmpuint (n_replaced, ==, 2);
+  g_assert_cmpuint (next, ==, n_offered);
+  g_assert_cmpuint (n_offered, ==, n_all - 2);
+  g_assert_true (kvp_model_catalog_get_presets (NULL) == offered);
 }
 
 static void
@@ -696,6 +754,7 @@ main (int   argc,
   g_test_add_func ("/core/model-config/max-model-len", test_max_model_len);
   g_test_add_func ("/core/model-config/rules", test_rules);
   g_test_add_func ("/core/model-config/catalog", test_catalog);
+  g_test_add_func ("/core/model-config/catalog-presets", test_catalog_presets);
   g_test_add_func ("/core/model-config/transformers-defaults", test_transformers_defaults);
   g_test_add_func ("/core/model-config/context-key", test_context_key);
   g_test_add_func ("/core/model-config/mla", test_mla);

@@ -9,17 +9,20 @@
 
 #include "kvp-error.h"
 #include "kvp-gpu.h"
+#include "kvp-model-catalog.h"
 #include "kvp-model-config.h"
 #include "kvp-vllm.h"
 
 #define GIB (G_GUINT64_CONSTANT (1) << 30)
 
+/* A file in tests/configs, or a shipped config by its key. */
 static KvpModelConfig *
 load (const char *file)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *path = g_test_build_filename (G_TEST_DIST, "configs", file, NULL);
-  KvpModelConfig *config = kvp_model_config_new_from_file (path, &error);
+  KvpModelConfig *config = g_str_has_suffix (file, ".json") ? kvp_model_config_new_from_file (path, &error)
+                                                            : kvp_model_catalog_load (file, &error);
 
   g_assert_no_error (error);
   return config;
@@ -83,6 +86,22 @@ static const struct
     131072, 21, 2, 1950, 1025, 15584,
     { "Available KV cache memory: 5.0 GiB",
       "GPU KV cache size: 15,584 tokens, Maximum concurrency for 8,192 tokens per request: 1.90x" } },
+  /* The shipped configs, by key.  gemma-2-9b (the -it file, bfloat16) gives
+   * the row above's figures to the token. */
+  { "gemma-2-9b", 1, 16, 8192, 2048, 5 * GIB,
+    131072, 21, 2, 1950, 1025, 15584,
+    { "Available KV cache memory: 5.0 GiB",
+      "GPU KV cache size: 15,584 tokens, Maximum concurrency for 8,192 tokens per request: 1.90x" } },
+  /* TP 4: 2 of 8 KV heads a GPU; 20 GiB // (16,384 × 80) = 16,384 blocks. */
+  { "llama-3.1-70b", 4, 16, 131072, 8192, 20 * GIB,
+    16384, 80, 1, 16384, 8192, 262144,
+    { "Available KV cache memory: 20.0 GiB",
+      "GPU KV cache size: 262,144 tokens, Maximum concurrency for 131,072 tokens per request: 2.00x" } },
+  /* head_dim 64 as the file states: 8 GiB // (32,768 × 16) = 16,384 blocks. */
+  { "llama-3.2-1b", 1, 16, 131072, 8192, 8 * GIB,
+    32768, 16, 1, 16384, 8192, 262144,
+    { "Available KV cache memory: 8.0 GiB",
+      "GPU KV cache size: 262,144 tokens, Maximum concurrency for 131,072 tokens per request: 2.00x" } },
 };
 
 static void

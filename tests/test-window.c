@@ -1354,18 +1354,16 @@ open_config (KvpWindow  *window,
   kvp_window_open_config (window, file);
 }
 
-/* The model list's fixed rows: the presets, then the shipped configs that
- * replace none of them. */
+/* The model list's fixed rows: the presets no shipped config replaces, then
+ * every shipped config. */
 static guint
 n_listed_models (void)
 {
-  guint n_presets, n_entries, n = 0;
-  const KvpCatalogEntry *entries = kvp_model_catalog_get_entries (&n_entries);
+  guint n_presets, n_entries;
 
-  kvp_model_get_presets (&n_presets);
-  for (guint i = 0; i < n_entries; i++)
-    n += entries[i].replaces == NULL;
-  return n_presets + n;
+  kvp_model_catalog_get_entries (&n_entries);
+  kvp_model_catalog_get_presets (&n_presets);
+  return n_presets + n_entries;
 }
 
 /* A config.json opens in a worker and becomes the model; a bad one leaves
@@ -1384,7 +1382,7 @@ test_open_config (void)
   /* The presets, the shipped configs and "Open Model Config…". */
   g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (models)), ==, n_presets + 1);
   g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (models)), n_presets - 1), ==,
-                   "Qwen/Qwen3-30B-A3B");
+                   "google/gemma-2-9b-it");
 
   open_config (window, "gemma-3-27b-it.json");
   end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
@@ -1406,6 +1404,51 @@ test_open_config (void)
     g_main_context_iteration (NULL, TRUE);
   g_assert_nonnull (strstr (kvp_window_get_notification (window), "mamba"));
   g_assert_cmpstr (kvp_state_get_model (state)->key, ==, "gemma-3-27b-it");
+
+  close_window (window);
+}
+
+/* A shipped config that names a preset's model takes the preset's row, as
+ * in --list-models, and choosing it keeps the figures the two share.  The
+ * list showed both rows, "Llama 3.1 70B" and "meta-llama/Llama-3.1-70B". */
+static void
+test_model_list_replaces (void)
+{
+  KvpWindow *window = show_window ();
+  KvpState *state = kvp_window_get_state (window);
+  GtkDropDown *models = template_child (window, "model_dropdown");
+  GListModel *list = gtk_drop_down_get_model (models);
+  const KvpModel *preset = kvp_model_lookup ("llama-3.1-70b", NULL);
+  const KvpModel *model;
+  guint row = G_MAXUINT;
+
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      const char *name = gtk_string_list_get_string (GTK_STRING_LIST (list), i);
+
+      g_assert_cmpstr (name, !=, preset->name);
+      g_assert_cmpstr (name, !=, "Qwen2.5 7B");
+      if (g_strcmp0 (name, "meta-llama/Llama-3.1-70B") == 0)
+        row = i;
+    }
+  g_assert_cmpuint (row, <, g_list_model_get_n_items (list));
+
+  gtk_drop_down_set_selected (models, row);
+  model = kvp_state_get_model (state);
+  g_assert_true (model != preset);
+  g_assert_cmpstr (model->key, ==, preset->key);
+  g_assert_cmpuint (model->num_layers, ==, preset->num_layers);
+  g_assert_cmpuint (model->num_attention_heads, ==, preset->num_attention_heads);
+  g_assert_cmpuint (kvp_model_get_kv_heads (model), ==, kvp_model_get_kv_heads (preset));
+  g_assert_cmpuint (kvp_model_get_head_dim (model), ==, kvp_model_get_head_dim (preset));
+  g_assert_cmpuint (model->hidden_size, ==, preset->hidden_size);
+  g_assert_cmpuint (model->max_context, ==, preset->max_context);
+  g_assert_cmpint (kvp_state_get_dtype (state), ==, KVP_DTYPE_BF16);
+
+  /* The preset chosen another way (a saved key) is shown by the config's row. */
+  gtk_drop_down_set_selected (models, 0);
+  kvp_state_choose_model (state, preset);
+  g_assert_cmpuint (gtk_drop_down_get_selected (models), ==, row);
 
   close_window (window);
 }
@@ -1559,6 +1602,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/notification", test_notification);
   g_test_add_func ("/ui/window/gpu-group", test_gpu_group);
   g_test_add_func ("/ui/window/open-config", test_open_config);
+  g_test_add_func ("/ui/window/model-list-replaces", test_model_list_replaces);
   g_test_add_func ("/ui/window/launch-gpu", test_launch_gpu);
   g_test_add_func ("/ui/window/config-lifetime", test_config_lifetime);
   g_test_add_func ("/ui/window/open-then-close", test_open_then_close);

@@ -17,11 +17,15 @@
 
 static const KvpCatalogEntry entries[] = {
   { "llama-3.1-8b", "meta-llama/Llama-3.1-8B", NULL },
+  { "llama-3.1-70b", "meta-llama/Llama-3.1-70B", "llama-3.1-70b" },
+  { "llama-3.2-1b", "meta-llama/Llama-3.2-1B", NULL },
   { "llama-3.2-3b", "meta-llama/Llama-3.2-3B", NULL },
   { "qwen2.5-7b", "Qwen/Qwen2.5-7B", "qwen2.5-7b" },
   { "qwen3-8b", "Qwen/Qwen3-8B", NULL },
   { "qwen3-32b", "Qwen/Qwen3-32B", NULL },
   { "qwen3-30b-a3b", "Qwen/Qwen3-30B-A3B", NULL },
+  /* "-it" is Gemma's "-Instruct". */
+  { "gemma-2-9b", "google/gemma-2-9b-it", NULL },
 };
 
 const KvpCatalogEntry *
@@ -112,4 +116,40 @@ kvp_model_catalog_load (const char  *key,
   G_UNLOCK (loaded);
 
   return kvp_model_config_ref (config);
+}
+
+gboolean
+kvp_model_catalog_replaces (const char *preset_key)
+{
+  if (preset_key == NULL)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+    if (entries[i].replaces != NULL && g_ascii_strcasecmp (entries[i].replaces, preset_key) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+const KvpModel *const *
+kvp_model_catalog_get_presets (guint *n_presets)
+{
+  static const KvpModel **offered;
+  static guint n_offered;
+
+  if (g_once_init_enter (&offered))
+    {
+      guint n_all;
+      const KvpModel *all = kvp_model_get_presets (&n_all);
+      const KvpModel **list = g_new0 (const KvpModel *, n_all + 1);
+      guint n = 0;
+
+      for (guint i = 0; i < n_all; i++)
+        if (!kvp_model_catalog_replaces (all[i].key))
+          list[n++] = &all[i];
+      n_offered = n;
+      g_once_init_leave (&offered, list);
+    }
+
+  if (n_presets != NULL)
+    *n_presets = n_offered;
+  return offered;
 }

@@ -26,5 +26,12 @@ const KvpCatalogEntry *kvp_model_catalog_lookup      (const char  *key);
  * KVP_ERROR_INVALID for a key that is not shipped. */
 KvpModelConfig        *kvp_model_catalog_load        (const char  *key,
                                                       GError     **error);
+/* Whether a shipped config names the same model as the built-in preset
+ * preset_key, and so takes its place wherever models are offered by name:
+ * --model, --list-models and the window's model list. */
+gboolean               kvp_model_catalog_replaces    (const char  *preset_key);
+/* The built-in presets offered beside the shipped configs, in their order:
+ * those no shipped config replaces.  Built once, for the process. */
+const KvpModel *const *kvp_model_catalog_get_presets (guint       *n_presets);
 
 G_END_DECLS

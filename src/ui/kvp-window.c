@@ -106,20 +106,24 @@ static guint
 find_model_index (KvpWindow      *self,
                   const KvpModel *model)
 {
-  const KvpModel *presets;
+  const KvpModel *const *presets;
   guint n_presets;
 
   /* The state may show one GPU's share; the drop-down names the whole. */
   if (kvp_gpu_group_get_base_model (self->gpu_group) != NULL)
     model = kvp_gpu_group_get_base_model (self->gpu_group);
 
-  presets = kvp_model_get_presets (&n_presets);
+  presets = kvp_model_catalog_get_presets (&n_presets);
   for (guint i = 0; i < self->configs->len; i++)
     if (&((KvpModelConfig *) self->configs->pdata[i])->model == model)
       return n_presets + i;
   for (guint i = 0; i < n_presets; i++)
-    if (&presets[i] == model || g_strcmp0 (presets[i].key, model->key) == 0)
+    if (presets[i] == model || g_strcmp0 (presets[i]->key, model->key) == 0)
       return i;
+  /* A preset a shipped config replaces is shown by the config's row. */
+  for (guint i = 0; kvp_model_catalog_replaces (model->key) && i < self->configs->len; i++)
+    if (g_strcmp0 (((KvpModelConfig *) self->configs->pdata[i])->model.key, model->key) == 0)
+      return n_presets + i;
 
   return 0;
 }
@@ -242,12 +246,12 @@ static void
 fill_models (KvpWindow *self)
 {
   g_autoptr(GtkStringList) models = gtk_string_list_new (NULL);
-  const KvpModel *presets;
+  const KvpModel *const *presets;
   guint n_presets;
 
-  presets = kvp_model_get_presets (&n_presets);
+  presets = kvp_model_catalog_get_presets (&n_presets);
   for (guint i = 0; i < n_presets; i++)
-    gtk_string_list_append (models, presets[i].name);
+    gtk_string_list_append (models, presets[i]->name);
   for (guint i = 0; i < self->configs->len; i++)
     gtk_string_list_append (models, ((KvpModelConfig *) self->configs->pdata[i])->name);
   /* Translators: the model drop-down's last row; it opens a file chooser. */
@@ -331,11 +335,11 @@ model_selected_cb (GtkDropDown *dropdown,
                    GParamSpec  *pspec,
                    KvpWindow   *self)
 {
-  const KvpModel *presets;
+  const KvpModel *const *presets;
   guint n_presets;
   guint selected = gtk_drop_down_get_selected (dropdown);
 
-  presets = kvp_model_get_presets (&n_presets);
+  presets = kvp_model_catalog_get_presets (&n_presets);
   if (self->syncing || self->state == NULL || selected == GTK_INVALID_LIST_POSITION)
     return;
 
@@ -360,7 +364,7 @@ model_selected_cb (GtkDropDown *dropdown,
 
   /* A model comes with its context length: the traditional cache reserves it. */
   kvp_gpu_group_set_config (self->gpu_group, NULL);
-  kvp_state_choose_model (self->state, &presets[selected]);
+  kvp_state_choose_model (self->state, presets[selected]);
 }
 
 static void
@@ -625,15 +629,15 @@ kvp_window_init (KvpWindow *self)
 
   g_type_ensure (KVP_TYPE_GPU_GROUP);
   self->configs = g_ptr_array_new_with_free_func ((GDestroyNotify) kvp_model_config_unref);
-  /* The shipped configs follow the presets in the model list (a preset they
-   * replace keeps its row: the figures the two share are the same). */
+  /* The shipped configs follow the presets in the model list, in place of
+   * the presets they replace (kvp_model_catalog_get_presets ()). */
   {
     guint n_entries;
     const KvpCatalogEntry *entries = kvp_model_catalog_get_entries (&n_entries);
 
     for (guint i = 0; i < n_entries; i++)
       {
-        KvpModelConfig *config = entries[i].replaces == NULL ? kvp_model_catalog_load (entries[i].key, NULL) : NULL;
+        KvpModelConfig *config = kvp_model_catalog_load (entries[i].key, NULL);
 
         if (config != NULL)
           g_ptr_array_add (self->configs, config);
@@ -982,7 +986,7 @@ kvp_window_add_config (KvpWindow      *self,
   g_return_if_fail (KVP_IS_WINDOW (self));
   g_return_if_fail (config != NULL);
 
-  kvp_model_get_presets (&n_presets);
+  kvp_model_catalog_get_presets (&n_presets);
   /* The same config opened again is the entry it has already. */
   for (guint i = 0; i < self->configs->len; i++)
     if (same_config (self->configs->pdata[i], config))
