@@ -391,6 +391,8 @@ test_bad_files (void)
     { "b.json", "[\n  {\"prompt_len\": 1, \"output_len\": 2},\n  {\"prompt_len\": 0, \"output_len\": 2}\n]\n", -1, 3, "prompt_len" },
     { "b.json", "\n[\n  {\"prompt_len\": 1, \"output_len\": 2},\n  7\n]\n", -1, 4, "JSON object" },
     { "b.json", "[{\"prompt_len\": 1, \"output_len\": 2},\n", -1, 1, "JSON array" },
+    /* JSON Lines stay lines: an array later on is a bad line, not a new format. */
+    { "b.jsonl", "{\"prompt_len\": 1, \"output_len\": 2}\n[{\"prompt_len\": 1, \"output_len\": 2}]\n{\"prompt_len\": 1, \"output_len\": 2}\n", -1, 2, "JSON object" },
     /* Azure: a date and time, in order. */
     { "b.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,10,5\n2023-13-16 18:15:46.1,3,4\n", -1, 3, "TIMESTAMP" },
     { "b.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900123,10,5\n", -1, 2, "TIMESTAMP" },

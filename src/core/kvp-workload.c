@@ -917,6 +917,7 @@ read_lines (Reader      *reader,
   g_autoptr(GArray) order = g_array_new (FALSE, FALSE, sizeof (int));
   g_autoptr(GString) array = NULL;
   gboolean header_done = FALSE;
+  gboolean any = FALSE;   /* a line with text was read */
   guint array_line = 0;
   char *line;
   char *next;
@@ -942,7 +943,8 @@ read_lines (Reader      *reader,
       if (*line == '\0')
         continue;
 
-      if (!decided || (json && *line == '['))
+      /* The first line with text decides: a JSON array only opens a file. */
+      if (!decided || (json && !any && *line == '['))
         {
           json = *line == '{' || *line == '[';
           decided = TRUE;
@@ -955,6 +957,7 @@ read_lines (Reader      *reader,
             }
         }
 
+      any = TRUE;
       if (json)
         {
           if (!read_json_line (reader, line, error))
