@@ -111,6 +111,8 @@ static const GOptionEntry option_entries[] = {
     N_("With --simulate: Poisson arrivals per second (default 0: all at once); a sweep START:STOP:STEP or 1,2,4 runs each rate and finds the capacity"), N_("RATE") },
   { "max-normalized-latency", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With a sweep: the capacity is the highest rate whose mean normalized latency stays within S seconds per output token (default 0.2)"), N_("S") },
+  { "time-scale", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate: multiply a workload file’s arrival times by F, 0.001 to 1000 (default 1)"), N_("F") },
   { "seed", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --simulate: seed of the generated workload (default 0)"), N_("SEED") },
   { "schemes", 0, 0, G_OPTION_ARG_STRING, NULL,

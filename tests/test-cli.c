@@ -898,11 +898,79 @@ test_simulate_bad_file (void)
   g_rmdir (dir);
 }
 
+/* A real trace end to end: its arrivals used and said so, the time scale
+ * applied, what was left out counted in one line and in the JSON. */
+static void
+test_simulate_trace (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "BurstGPT_1.csv", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(Run) run = { 0 };
+  g_auto(Run) json = { 0 };
+  JsonObject *workload;
+
+  g_assert_true (g_file_set_contents (path,
+                                      "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n"
+                                      "5,ChatGPT,472,18,490,Conversation log\n"
+                                      "45,ChatGPT,1087,0,1087,Conversation log\n"
+                                      "118,GPT-4,417,276,693,Conversation log\n"
+                                      "148,ChatGPT,3000,300,3300,API log\n", -1, NULL));
+
+  run_kvpage (&run, "--simulate", "--workload", path, "--time-scale", "0.5", "--schemes", "paged", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Left out of the file: 1 request longer than the model allows, "
+                                     "1 request the trace records as failed (no prompt or no output).\n"));
+  /* A file's arrivals owe nothing to the seed, so none is named. */
+  g_assert_nonnull (strstr (run.out, "2 requests, arrivals from the file, times × 0.5;"));
+
+  run_kvpage (&json, "--simulate", "--workload", path, "--json", "--schemes", "paged", NULL);
+  g_assert_cmpint (json.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, json.out, -1, NULL));
+  workload = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "workload");
+  g_assert_cmpint (json_object_get_int_member (workload, "requests"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (workload, "skipped_requests"), ==, 2);
+  g_assert_true (json_object_get_boolean_member (workload, "arrivals_from_file"));
+  g_assert_cmpstr (json_object_get_string_member (workload, "arrivals"), ==, "file");
+  g_assert_cmpfloat (json_object_get_double_member (workload, "time_scale"), ==, 1.0);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A malformed trace row: exit 2, one line naming the file, the line and the
+ * column, nothing on standard output. */
+static void
+test_simulate_bad_trace (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "AzureLLMInferenceTrace_conv.csv", NULL);
+  g_auto(Run) run = { 0 };
+
+  g_assert_true (g_file_set_contents (path,
+                                      "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+                                      "2023-11-16 18:15:46.6805900,4808,10\n"
+                                      "2023-11-16 25:15:50.9810240,3180,8\n", -1, NULL));
+  run_kvpage (&run, "--simulate", "--workload", path, NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_nonnull (strstr (run.err, path));
+  g_assert_nonnull (strstr (run.err, "line 3"));
+  g_assert_nonnull (strstr (run.err, "TIMESTAMP"));
+  g_assert_cmpstr (strchr (run.err, '\n'), ==, "\n");
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 static const struct
 {
   const char *args[14];
   const char *says[3];
 } simulate_bad_cases[] = {
+  { { "--simulate", "--time-scale", "0" },          { "--time-scale", "“0”", "0.001 to 1000" } },
+  { { "--simulate", "--time-scale", "2" },          { "--time-scale", "sharegpt workload has none" } },
+  { { "--time-scale", "2" },                        { "--time-scale goes with --simulate" } },
   { { "--simulate", "--requests", "0" },            { "--requests", "1 to 1000000" } },
   { { "--simulate", "--requests", "many" },         { "--requests", "many" } },
   { { "--simulate", "--request-rate", "-1" },       { "--request-rate", "-1" } },
@@ -1769,6 +1837,8 @@ main (int   argc,
   g_test_add_func ("/cli/simulate/export-serving-budget", test_export_serving_budget);
   g_test_add_func ("/cli/simulate/export-capacity", test_export_capacity);
   g_test_add_func ("/cli/simulate/bad-file", test_simulate_bad_file);
+  g_test_add_func ("/cli/simulate/trace", test_simulate_trace);
+  g_test_add_func ("/cli/simulate/bad-trace", test_simulate_bad_trace);
   g_test_add_func ("/cli/export/serving", test_export_serving);
   g_test_add_func ("/cli/simulate/vllm-pool", test_simulate_vllm_pool);
   g_test_add_func ("/cli/simulate/long-context", test_simulate_long_context);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <glib/gi18n-lib.h>
@@ -26,7 +27,7 @@
 #define CSV_CHUNK (1u << 20)
 
 static const char *simulate_options[] = {
-  "workload", "requests", "request-rate", "seed", "schemes", "csv", "max-num-seqs",
+  "workload", "requests", "request-rate", "time-scale", "seed", "schemes", "csv", "max-num-seqs",
   "long-prefill-token-threshold", "step-time", "gpu-flops", "gpu-bandwidth", "max-normalized-latency",
 };
 
@@ -361,6 +362,7 @@ print_text (KvpSimulation      *sim,
   g_autofree char *pool = kvp_deploy_describe_sim_pool (deploy, config);
   g_autofree char *workload_line = kvp_simulation_describe_workload (sim);
   g_autofree char *scheduler = kvp_simulation_describe_scheduler (sim);
+  g_autofree char *skipped = kvp_workload_describe_skipped (kvp_simulation_get_workload (sim));
   g_autofree char *description = NULL;
   g_autoptr(GPtrArray) cells = NULL;
   g_autoptr(GPtrArray) metrics = NULL;
@@ -368,6 +370,15 @@ print_text (KvpSimulation      *sim,
   guint n_metric_columns;
 
   description = pool != NULL ? g_strconcat (workload_line, "\n", pool, NULL) : kvp_simulation_describe (sim);
+  /* The requests a file left out go under the workload's line. */
+  if (skipped != NULL)
+    {
+      const char *rest = strchr (description, '\n');
+      char *joined = g_strdup_printf ("%.*s\n%s%s", (int) (rest - description), description, skipped, rest);
+
+      g_free (description);
+      description = joined;
+    }
   cells = kvp_simulation_get_table (sim, &n_columns);
   metrics = kvp_simulation_get_metrics_table (sim, &n_metric_columns);
   g_print ("%s\n%s\n\n", description, scheduler);
@@ -384,7 +395,7 @@ get_workload_options (GVariantDict        *options,
                       KvpWorkloadOptions  *wopts,
                       GError             **error)
 {
-  static const char *numbers[] = { "requests", "seed" };
+  static const char *numbers[] = { "requests", "time-scale", "seed" };
   const char *text;
 
   kvp_workload_options_init (wopts);

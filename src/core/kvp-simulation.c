@@ -880,7 +880,7 @@ arrivals_kind (KvpSimulation *self)
 
   if (kvp_workload_get_request_rate (self->workload) > 0.0)
     return "poisson";
-  if (n > 0 && requests[n - 1].arrival > 0.0)
+  if (kvp_workload_has_file_arrivals (self->workload) || (n > 0 && requests[n - 1].arrival > 0.0))
     return "file";
   return "at_once";
 }
@@ -980,6 +980,10 @@ kvp_simulation_to_json (KvpSimulation *self)
   kvp_json_add_double (builder, "request_rate", kvp_workload_get_request_rate (workload));
   json_builder_set_member_name (builder, "arrivals");
   json_builder_add_string_value (builder, arrivals_kind (self));
+  json_builder_set_member_name (builder, "arrivals_from_file");
+  json_builder_add_boolean_value (builder, kvp_workload_has_file_arrivals (workload));
+  kvp_json_add_double (builder, "time_scale", kvp_workload_get_time_scale (workload));
+  kvp_json_add_uint (builder, "skipped_requests", kvp_workload_get_skipped (workload, NULL, NULL));
   kvp_json_add_double (builder, "mean_prompt_len", kvp_workload_get_mean_prompt (workload));
   kvp_json_add_double (builder, "mean_output_len", kvp_workload_get_mean_output (workload));
   add_config_json (self, builder);
@@ -1194,9 +1198,15 @@ kvp_simulation_describe_workload (KvpSimulation *self)
 
   /* A file's own arrivals owe nothing to the seed. */
   if (g_str_equal (kind, "file"))
-    return g_strdup_printf (_("Workload %s: %u requests, arrivals from the file; mean prompt %.1f, mean output %.1f tokens."),
-                            source, n, kvp_workload_get_mean_prompt (self->workload),
-                            kvp_workload_get_mean_output (self->workload));
+    {
+      g_autofree char *arrivals = kvp_workload_describe_arrivals (self->workload);
+
+      /* Translators: the source, the count, how requests arrive (from the
+       * file, perhaps with its times scaled). */
+      return g_strdup_printf (_("Workload %s: %u requests, %s; mean prompt %.1f, mean output %.1f tokens."),
+                              source, n, arrivals, kvp_workload_get_mean_prompt (self->workload),
+                              kvp_workload_get_mean_output (self->workload));
+    }
 
   {
     g_autofree char *arrivals = g_str_equal (kind, "poisson")
