@@ -14,7 +14,7 @@
 
 #include "kvp-buddy.h"
 #include "kvp-error.h"
-#include "kvp-paged-cache.h"
+#include "kvp-kv-cache-manager.h"
 #include "kvp-request-queue.h"
 #include "kvp-scheduler.h"
 
@@ -29,7 +29,12 @@ typedef struct
   guint64  first_scheduled_ns;
   guint64  first_token_ns;
   guint64  offset;         /* reserve-ahead */
-  guint64  cap;            /* paged: min (blocks × B, final length) */
+  guint64  cap;            /* paged: Σ groups min (blocks × B, final length),
+                              less the window's dropped blocks */
+  guint64  extra_slots;    /* paged, hybrid: Σ groups tokens in live blocks,
+                              less held (counted once already) */
+  guint32  logical;        /* paged: blocks its tables name (no null blocks) */
+  guint32  ev_blocks;      /* paged: blocks of the event group told */
   guint64  wait_since;     /* step it last joined the waiting queue */
   guint32  generated;
   guint32  held;
@@ -46,6 +51,7 @@ typedef struct
   guint64 final;      /* reserve-ahead: Σ final length */
   guint64 reserved;   /* reserve-ahead: Σ reservation */
   guint64 rounded;    /* reserve-ahead: Σ buddy block */
+  guint64 logical;    /* paged: Σ blocks the tables name */
 } Sums;
 
 typedef struct
@@ -56,14 +62,22 @@ typedef struct
   guint                  n;
   gboolean               paged;
   guint32                B;
-  KvpPagedCache         *cache;
+  KvpKvCacheManager     *cache;
+  gboolean               hybrid;      /* a sliding or chunked group */
+  guint                  n_groups;
+  guint                  event_group; /* the table the events follow */
+  GArray                *segments;    /* scratch: a prompt's segments */
+  guint64                prefill_saved;
+  double                 logical_sum; /* Σ steps blocks named */
+  double                 saved_sum;   /* Σ steps blocks sharing saved */
+  guint64                peak_blocks;
+  guint64                group_peak[KVP_SIM_MAX_GROUPS];
   KvpBuddy              *buddy;
   Live                  *live;
   guint32               *running;   /* ids in admission order */
   guint                  n_running;
   KvpRequestQueue        waiting;
   Sums                   sums;
-  GArray                *new_blocks; /* scratch: blocks one allocation took */
   GArray                *first_tokens; /* scratch: ids emitting their first */
 
   guint64                now_ns;
@@ -134,20 +148,90 @@ kvp_scheduler_reservation (KvpScheme         scheme,
     }
 }
 
-/* Paged: the request's cap follows the blocks it holds. */
+/* Paged: the request's cap, live slots and blocks follow its tables; the
+ * events tell its new blocks in the event group.  Without a windowed group
+ * only a new block changes anything, so a decode step inside the last block
+ * costs a compare. */
 static void
-note_blocks (Sched   *s,
-             guint32  id)
+refresh_paged (Sched   *s,
+               guint32  id)
 {
   Live *r = &s->live[id];
   guint64 final_len = (guint64) s->requests[id].prompt_len + s->requests[id].output_len;
-  guint64 cap = MIN ((guint64) kvp_paged_cache_get_num_blocks (s->cache, id) * s->B, final_len);
+  guint64 cap = 0, held = 0, logical = 0;
+  guint n;
+  const guint32 *table = kvp_kv_cache_manager_get_block_table (s->cache, id, s->event_group, &n);
 
-  for (guint b = 0; b < s->new_blocks->len; b++)
-    add_event (s, id, KVP_SIM_EVENT_ALLOCATE, g_array_index (s->new_blocks, guint32, b));
-  g_array_set_size (s->new_blocks, 0);
+  if (!s->hybrid && n == r->ev_blocks)
+    return;
+  /* The picture's pool leaves out the null block, the manager's block 0. */
+  for (; r->ev_blocks < n; r->ev_blocks++)
+    add_event (s, id, KVP_SIM_EVENT_ALLOCATE, table[r->ev_blocks] - 1);
+
+  for (guint g = 0; g < s->n_groups; g++)
+    {
+      guint len, nulls = 0;
+      const guint32 *t = kvp_kv_cache_manager_get_block_table (s->cache, id, g, &len);
+
+      /* A window's dropped blocks are the null block, from the start. */
+      if (s->config->groups[g].kind != KVP_KV_GROUP_FULL)
+        while (nulls < len && t[nulls] == 0)
+          nulls++;
+      cap += MIN ((guint64) len * s->B, final_len) - (guint64) nulls * s->B;
+      held += r->held - (guint64) nulls * s->B;
+      logical += len - nulls;
+    }
+
   s->sums.cap += cap - r->cap;
   r->cap = cap;
+  s->sums.logical += logical - r->logical;
+  r->logical = (guint32) logical;
+  if (s->hybrid)
+    {
+      s->sums.held += (held - r->held) - r->extra_slots;
+      r->extra_slots = held - r->held;
+    }
+}
+
+/* The paged request's blocks go back to the pool. */
+static void
+release_paged (Sched   *s,
+               guint32  id,
+               gboolean finished)
+{
+  Live *r = &s->live[id];
+
+  if (finished)
+    kvp_kv_cache_manager_remove_request (s->cache, id);
+  else
+    kvp_kv_cache_manager_free (s->cache, id);
+  s->sums.cap -= r->cap;
+  s->sums.logical -= r->logical;
+  s->sums.held -= r->extra_slots;
+  r->cap = 0;
+  r->logical = 0;
+  r->extra_slots = 0;
+  r->ev_blocks = 0;
+}
+
+/* kvpage's steps give a sampled token its slot in the step that samples it
+ * (one step before vLLM writes its KV), so the manager is told of the
+ * token before the slot is asked for: a token told and then not scheduled
+ * (no room) is the one the request samples next. */
+static gboolean
+allocate_paged (Sched    *s,
+                guint32   id,
+                guint32   slots,
+                gboolean  admitting)
+{
+  guint64 tokens = kvp_kv_cache_manager_get_num_tokens (s->cache, id);
+  guint64 computed = kvp_kv_cache_manager_get_num_computed_tokens (s->cache, id);
+  guint64 hit = admitting ? s->live[id].held : 0;
+
+  if (computed + hit + slots > tokens)
+    kvp_kv_cache_manager_add_output_tokens (s->cache, id, computed + hit + slots - tokens);
+
+  return kvp_kv_cache_manager_allocate_slots (s->cache, id, slots, admitting, NULL);
 }
 
 /* Recompute: the victim's blocks go, it waits at the head of the queue. */
@@ -157,12 +241,10 @@ preempt (Sched   *s,
 {
   Live *v = &s->live[victim];
 
-  kvp_paged_cache_free (s->cache, victim);
+  release_paged (s, victim, FALSE);
   s->sums.held -= v->held;
-  s->sums.cap -= v->cap;
   s->recomputed += v->held;
   v->held = 0;
-  v->cap = 0;
   v->status = KVP_REQUEST_WAITING;
   v->wait_since = s->step_index;
   kvp_request_queue_push_head (&s->waiting, victim);
@@ -225,7 +307,7 @@ schedule_running (Sched *s)
           gboolean self_preempted = FALSE;
 
           /* No room: preempt the most recently admitted, maybe this one. */
-          while (!kvp_paged_cache_allocate_slots (s->cache, id, slots, s->new_blocks))
+          while (!allocate_paged (s, id, slots, FALSE))
             {
               guint32 victim = s->running[--s->n_running];
 
@@ -238,12 +320,11 @@ schedule_running (Sched *s)
             }
           if (self_preempted)
             break;
-          /* The cap follows the blocks, which change at a block's end. */
-          if (s->new_blocks->len > 0)
-            note_blocks (s, id);
         }
 
       apply_chunk (s, id, n, slots, emits);
+      if (s->paged)
+        refresh_paged (s, id);
     }
 }
 
@@ -258,16 +339,14 @@ admit_head (Sched    *s,
 
   if (s->paged)
     {
-      /* The whole sequence must fit now, not just the first chunk. */
-      guint64 whole = (guint64) q->prompt_len + r->generated + 1;
-
-      if (kvp_paged_cache_blocks_needed (s->cache, id, whole) > kvp_paged_cache_get_num_free (s->cache))
+      /* The whole sequence must fit now, not just the first chunk (vLLM's
+       * full-sequence check); the hit is r->held, looked up by the caller. */
+      if (!allocate_paged (s, id, slots, TRUE))
         return FALSE;
       kvp_request_queue_pop_head (&s->waiting);
-      add_event (s, id, KVP_SIM_EVENT_ADMIT, 0);
-      if (!kvp_paged_cache_allocate_slots (s->cache, id, slots, s->new_blocks))
-        g_assert_not_reached ();
-      note_blocks (s, id);
+      add_event (s, id, KVP_SIM_EVENT_ADMIT, r->held);
+      s->prefill_saved += r->held;
+      s->sums.held += r->held;
     }
   else
     {
@@ -301,16 +380,24 @@ schedule_waiting (Sched *s)
       Live *r = &s->live[id];
       guint32 slots;
       gboolean emits;
-      guint32 n = kvp_scheduler_chunk (0, s->requests[id].prompt_len + r->generated, s->budget, threshold,
-                                       &slots, &emits);
+      guint32 n;
 
+      /* The prefix cache's hit is computed already: held from the start. */
+      r->held = s->paged ? (guint32) kvp_kv_cache_manager_get_computed_blocks (s->cache, id) : 0;
+      n = kvp_scheduler_chunk (r->held, s->requests[id].prompt_len + r->generated, s->budget, threshold,
+                               &slots, &emits);
       if (!admit_head (s, id, slots))
-        break;
+        {
+          r->held = 0;
+          break;
+        }
 
       s->wait_total += s->step_index - r->wait_since;
       r->status = KVP_REQUEST_RUNNING;
       s->running[s->n_running++] = id;
       apply_chunk (s, id, n, slots, emits);
+      if (s->paged)
+        refresh_paged (s, id);
     }
 }
 
@@ -336,11 +423,7 @@ finish_request (Sched   *s,
 
   add_event (s, id, KVP_SIM_EVENT_FINISH, 0);
   if (s->paged)
-    {
-      kvp_paged_cache_free (s->cache, id);
-      s->sums.cap -= r->cap;
-      r->cap = 0;
-    }
+    release_paged (s, id, TRUE);
   else
     {
       guint64 reserved = kvp_scheduler_reservation (s->run->scheme, q, s->config->max_seq_len);
@@ -362,11 +445,11 @@ finish_request (Sched   *s,
 }
 
 static void
-classify (const Sched *s,
+classify (Sched       *s,
           KvpSimStep  *step)
 {
   guint64 n_slots = (guint64) s->config->num_blocks * s->B;
-  guint64 free_slots = s->paged ? (guint64) kvp_paged_cache_get_num_free (s->cache) * s->B
+  guint64 free_slots = s->paged ? (guint64) kvp_block_pool_get_num_free (kvp_kv_cache_manager_get_pool (s->cache)) * s->B
                                 : kvp_buddy_get_free_slots (s->buddy);
   gboolean someone_waits = s->waiting.len > 0;
   guint64 *slots = step->slots;
@@ -374,9 +457,36 @@ classify (const Sched *s,
   slots[KVP_SLOT_TOKEN_STATES] = s->sums.held;
   if (s->paged)
     {
+      /* A block several tables name holds its tokens once: the blocks
+       * sharing saved come off the token states and back off the cap. */
+      guint64 physical = (n_slots - free_slots) / s->B;
+      guint64 saved = s->sums.logical - physical;
+
+      slots[KVP_SLOT_TOKEN_STATES] = s->sums.held - saved * s->B;
       slots[KVP_SLOT_RESERVATION] = s->sums.cap - s->sums.held;
-      slots[KVP_SLOT_INTERNAL_FRAGMENTATION] = n_slots - free_slots - s->sums.cap;
+      slots[KVP_SLOT_INTERNAL_FRAGMENTATION] = n_slots - free_slots - s->sums.cap + saved * s->B;
       slots[KVP_SLOT_EXTERNAL_FRAGMENTATION] = 0;
+      s->logical_sum += (double) s->sums.logical;
+      s->saved_sum += (double) saved;
+      if (physical > s->peak_blocks)
+        {
+          s->peak_blocks = physical;
+          s->group_peak[0] = physical;
+          /* Per group only where groups differ: a scan of the tables. */
+          for (guint g = 0; g < s->n_groups && s->n_groups > 1; g++)
+            s->group_peak[g] = 0;
+          for (guint g = 0; g < s->n_groups; g++)
+            s->group_peak[g] = 0;
+          for (guint i = 0; i < s->n_running && s->n_groups > 1; i++)
+            for (guint g = 0; g < s->n_groups; g++)
+              {
+                guint len;
+                const guint32 *t = kvp_kv_cache_manager_get_block_table (s->cache, s->running[i], g, &len);
+
+                for (guint b = 0; b < len; b++)
+                  s->group_peak[g] += t[b] != 0;
+              }
+        }
     }
   else
     {
@@ -454,6 +564,15 @@ run_step (Sched      *s,
 
       r->status = KVP_REQUEST_WAITING;
       r->wait_since = s->step_index;
+      if (s->paged)
+        {
+          /* Ids count up from 0 in arrival order: the manager's id is the
+           * request's. */
+          g_array_set_size (s->segments, 0);
+          kvp_workload_get_prompt_segments (s->run->workload, s->next, s->segments);
+          kvp_kv_cache_manager_add_request (s->cache, (const KvpTokenSegment *) (gpointer) s->segments->data,
+                                            s->segments->len);
+        }
       kvp_request_queue_push_tail (&s->waiting, s->next);
       add_event (s, s->next, KVP_SIM_EVENT_ARRIVE, 0);
       s->next++;
@@ -499,6 +618,14 @@ summarize (Sched       *s,
     }
   for (guint l = 0; l < KVP_N_LATENCIES; l++)
     kvp_latency_summarize (s->latency[l], s->n_latency[l], &out->latency[l]);
+  if (s->paged)
+    {
+      out->prefix_cache = kvp_kv_cache_manager_get_stats (s->cache);
+      out->prefill_tokens_saved = s->prefill_saved;
+      out->memory_saving_percent = s->logical_sum > 0 ? 100.0 * s->saved_sum / s->logical_sum : 0.0;
+      for (guint g = 0; g < s->n_groups; g++)
+        out->group_peak_blocks[g] = s->group_peak[g];
+    }
 }
 
 static gboolean
@@ -514,7 +641,22 @@ sched_init (Sched                  *s,
   s->paged = run->scheme == KVP_SCHEME_PAGED;
   s->B = config->block_size;
   if (s->paged)
-    s->cache = kvp_paged_cache_new (config->num_blocks, config->block_size, s->n, error);
+    {
+      KvpKvGroupSpec full = { KVP_KV_GROUP_FULL, 0, 0 };
+
+      s->n_groups = config->n_groups > 0 ? config->n_groups : 1;
+      for (guint g = 0; g < config->n_groups; g++)
+        s->hybrid |= config->groups[g].kind != KVP_KV_GROUP_FULL;
+      /* The events follow a full-attention table, which keeps every block. */
+      for (guint g = config->n_groups; g-- > 0;)
+        if (config->groups[g].kind == KVP_KV_GROUP_FULL)
+          s->event_group = g;
+      /* num_blocks leaves out vLLM's null block, which the manager counts. */
+      s->cache = kvp_kv_cache_manager_new (config->num_blocks + 1, config->block_size,
+                                           config->n_groups > 0 ? config->groups : &full, s->n_groups,
+                                           !config->no_prefix_caching, error);
+      s->segments = g_array_new (FALSE, FALSE, sizeof (KvpTokenSegment));
+    }
   else
     s->buddy = kvp_buddy_new ((guint64) config->num_blocks * config->block_size, error);
   if (s->cache == NULL && s->buddy == NULL)
@@ -523,7 +665,6 @@ sched_init (Sched                  *s,
   s->live = g_new0 (Live, MAX (s->n, 1));
   s->running = g_new (guint32, MAX (MIN (s->n, config->max_num_seqs), 1));
   kvp_request_queue_init (&s->waiting, s->n);
-  s->new_blocks = g_array_new (FALSE, FALSE, sizeof (guint32));
   s->first_tokens = g_array_new (FALSE, FALSE, sizeof (guint32));
   for (guint l = 0; l < KVP_N_LATENCIES; l++)
     s->latency[l] = g_new (double, MAX (s->n, 1));
@@ -534,12 +675,12 @@ sched_init (Sched                  *s,
 static void
 sched_clear (Sched *s)
 {
-  g_clear_pointer (&s->cache, kvp_paged_cache_free_all);
+  g_clear_pointer (&s->cache, kvp_kv_cache_manager_unref);
+  g_clear_pointer (&s->segments, g_array_unref);
   g_clear_pointer (&s->buddy, kvp_buddy_free);
   g_clear_pointer (&s->live, g_free);
   g_clear_pointer (&s->running, g_free);
   kvp_request_queue_clear (&s->waiting);
-  g_clear_pointer (&s->new_blocks, g_array_unref);
   g_clear_pointer (&s->first_tokens, g_array_unref);
   for (guint l = 0; l < KVP_N_LATENCIES; l++)
     g_clear_pointer (&s->latency[l], g_free);

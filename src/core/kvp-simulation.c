@@ -47,6 +47,7 @@ typedef struct
 typedef struct
 {
   gboolean     present;
+  gboolean     paged;    /* an admission's value is its prefix-cache hit */
   GArray      *steps;    /* KvpSimStep */
   GArray      *events;   /* KvpSimEvent */
   KvpSimStats  stats;
@@ -353,6 +354,8 @@ replay_advance (Replay             *replay,
           r->status = KVP_REQUEST_RUNNING;
           r->admitted = TRUE;
           r->offset = event->value;
+          /* Paged: the prompt tokens the prefix cache already holds. */
+          r->held = run->paged ? (guint32) event->value : 0;
           g_array_append_val (replay->running, id);
           replay_chunk (replay, requests, id, &budget, config->long_prefill_token_threshold);
           break;
@@ -669,6 +672,7 @@ kvp_simulation_new_full (KvpWorkload         *workload,
       if ((self->config.schemes & (1u << s)) == 0)
         continue;
       run->present = TRUE;
+      run->paged = s == KVP_SCHEME_PAGED;
       if (!self->config.summary_only)
         {
           run->steps = g_array_new (FALSE, FALSE, sizeof (KvpSimStep));

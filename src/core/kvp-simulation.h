@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "kvp-kv-cache-manager.h"
 #include "kvp-latency.h"
 #include "kvp-step-time.h"
 #include "kvp-workload.h"
@@ -93,6 +94,8 @@ const char *kvp_slot_class_to_string  (KvpSlotClass klass);
  * 70 GiB and A100s). */
 #define KVP_SIM_DEFAULT_BATCHED_TOKENS 2048u
 #define KVP_SIM_DEFAULT_MAX_NUM_SEQS   256u
+/* KV-cache groups a hybrid model may have in the simulation. */
+#define KVP_SIM_MAX_GROUPS             16u
 
 typedef struct
 {
@@ -109,6 +112,13 @@ typedef struct
   gboolean summary_only; /* keep the statistics only, no steps or events:
                             memory stays with the requests in flight, and
                             there are no steps, events or snapshots to read */
+  /* The paged scheme's KV-cache manager (vLLM v1's): prefix caching, on
+   * by default as in vLLM v1, and the KV-cache groups of a hybrid model
+   * (n_groups 0: one full-attention group).  The reserve-ahead schemes are
+   * the paper's Orca baselines and share nothing. */
+  gboolean no_prefix_caching;
+  guint    n_groups;
+  KvpKvGroupSpec groups[KVP_SIM_MAX_GROUPS];
 } KvpSimConfig;
 
 /* One recorded step of one scheme: stored for every step (80 bytes), so a
@@ -161,6 +171,14 @@ typedef struct
   double  request_throughput;  /* requests / duration_s */
   double  output_token_throughput; /* output tokens / duration_s */
   KvpLatencySummary latency[KVP_N_LATENCIES];
+  /* Paged: the prefix cache as vLLM counts it, the prompt tokens its hits
+   * spared the prefill, and the paper's Figure 15 measure over the run:
+   * Σ (blocks named − blocks used) ÷ Σ blocks named, over the steps. */
+  KvpPrefixCacheStats prefix_cache;
+  guint64 prefill_tokens_saved;
+  double  memory_saving_percent;
+  /* Paged: blocks each group holds at the busiest step (most blocks). */
+  guint64 group_peak_blocks[KVP_SIM_MAX_GROUPS];
 } KvpSimStats;
 
 /* Compact record of what changed; the snapshot replays them. */
