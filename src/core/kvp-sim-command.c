@@ -22,6 +22,7 @@
 #include "kvp-gpu-perf.h"
 #include "kvp-sim-command.h"
 #include "kvp-sweep.h"
+#include "kvp-workload-sharing.h"
 
 /* Flushed to the file past this many bytes. */
 #define CSV_CHUNK (1u << 20)
@@ -29,6 +30,7 @@
 static const char *simulate_options[] = {
   "workload", "requests", "request-rate", "time-scale", "seed", "schemes", "csv", "max-num-seqs",
   "long-prefill-token-threshold", "step-time", "gpu-flops", "gpu-bandwidth", "max-normalized-latency",
+  "enable-prefix-caching", "no-enable-prefix-caching", "shared-prefix", "prefix-groups", "n",
 };
 
 const char * const *
@@ -231,6 +233,16 @@ kvp_sim_command_get_config (GVariantDict     *options,
       !parse_step_time (text, &out_config->step_time.constant_ns, error))
     return FALSE;
 
+  /* On by default, as in vLLM v1. */
+  if (g_variant_dict_contains (options, "enable-prefix-caching") &&
+      g_variant_dict_contains (options, "no-enable-prefix-caching"))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--enable-prefix-caching and --no-enable-prefix-caching cannot go together: give one."));
+      return FALSE;
+    }
+  out_config->no_prefix_caching = g_variant_dict_contains (options, "no-enable-prefix-caching");
+
   return apply_roofline (options, deploy, params, out_config, error);
 }
 
@@ -387,6 +399,45 @@ print_text (KvpSimulation      *sim,
   print_cells (metrics, n_metric_columns, 1);
 }
 
+/* --shared-prefix, --prefix-groups, --n: what a generated workload's
+ * requests share (kvp_workload_share applies them). */
+static gboolean
+get_sharing_options (GVariantDict        *options,
+                     const KvpParams     *params,
+                     KvpWorkloadOptions  *wopts,
+                     GError             **error)
+{
+  guint64 value;
+
+  if (g_variant_dict_contains (options, "shared-prefix"))
+    {
+      if (!kvp_cli_lookup_number (options, "shared-prefix", 1, MAX (params->max_seq_len, 2) - 1, &value, error))
+        return FALSE;
+      wopts->shared_prefix = (guint32) value;
+    }
+  if (g_variant_dict_contains (options, "prefix-groups"))
+    {
+      if (!kvp_cli_lookup_number (options, "prefix-groups", 1, KVP_WORKLOAD_MAX_PREFIX_GROUPS, &value, error))
+        return FALSE;
+      wopts->prefix_groups = (guint32) value;
+      if (wopts->shared_prefix == 0)
+        {
+          g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                       _("--prefix-groups spreads the requests over shared prefixes: give their length with "
+                         "--shared-prefix P."));
+          return FALSE;
+        }
+    }
+  if (g_variant_dict_contains (options, "n"))
+    {
+      if (!kvp_cli_lookup_number (options, "n", 1, KVP_WORKLOAD_MAX_SAMPLES, &value, error))
+        return FALSE;
+      wopts->samples = (guint32) value;
+    }
+
+  return TRUE;
+}
+
 /* The workload options, checked; n_requests 0: the generators' default, or
  * all of a file's requests. */
 static gboolean
@@ -408,7 +459,7 @@ get_workload_options (GVariantDict        *options,
         !kvp_workload_options_parse (wopts, numbers[i], text, error))
       return FALSE;
 
-  return TRUE;
+  return get_sharing_options (options, params, wopts, error);
 }
 
 gboolean
@@ -432,6 +483,18 @@ kvp_sim_command_prepare (GVariantDict        *options,
   if (schemes == 0 && g_variant_dict_lookup (options, "schemes", "&s", &text) &&
       !kvp_scheme_mask_parse (text, &out_config->schemes, error))
     return FALSE;
+
+  /* Only the paged scheme caches; the reserve-ahead ones share nothing. */
+  if (out_config->schemes != 0 && (out_config->schemes & (1u << KVP_SCHEME_PAGED)) == 0 &&
+      (g_variant_dict_contains (options, "enable-prefix-caching") ||
+       g_variant_dict_contains (options, "no-enable-prefix-caching")))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--%s concerns the paged scheme’s prefix cache, and --schemes leaves the paged scheme out."),
+                   g_variant_dict_contains (options, "enable-prefix-caching") ? "enable-prefix-caching"
+                                                                               : "no-enable-prefix-caching");
+      return FALSE;
+    }
 
   return TRUE;
 }

@@ -19,6 +19,7 @@
 #include "kvp-request-queue.h"
 #include "kvp-scheduler.h"
 #include "kvp-simulation.h"
+#include "kvp-workload-sharing.h"
 
 /* At most this many checkpoints per scheme, however long the run. */
 #define MAX_CHECKPOINTS 64u
@@ -613,15 +614,21 @@ kvp_simulation_new_full (KvpWorkload         *workload,
                          GError             **error)
 {
   g_autoptr(KvpSimulation) self = NULL;
+  KvpWorkload *expanded;
   guint n;
 
   g_return_val_if_fail (workload != NULL, NULL);
   g_return_val_if_fail (config != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  /* Samples run as vLLM v1 runs them: child requests. */
+  expanded = kvp_workload_expand_samples (workload, error);
+  if (expanded == NULL)
+    return NULL;
+
   self = g_new0 (KvpSimulation, 1);
   g_atomic_ref_count_init (&self->ref_count);
-  self->workload = kvp_workload_ref (workload);
+  self->workload = expanded;
   self->config = *config;
   if (self->config.schemes == 0)
     self->config.schemes = KVP_SCHEME_MASK_ALL;
@@ -644,7 +651,7 @@ kvp_simulation_new_full (KvpWorkload         *workload,
     }
   self->n_slots = (guint64) config->num_blocks * config->block_size;
 
-  kvp_workload_get_requests (workload, &n);
+  kvp_workload_get_requests (self->workload, &n);
 
   /* Every scheme is checked before any runs, so a refusal comes at once. */
   for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
@@ -915,6 +922,22 @@ kvp_sim_stats_add_json (const KvpSimStats *stats,
   kvp_json_add_double (builder, "request_throughput", stats->request_throughput);
   kvp_json_add_double (builder, "output_token_throughput", stats->output_token_throughput);
 
+  /* Named after vLLM's prefix_cache_queries / prefix_cache_hits; the
+   * reserve-ahead schemes (the paper's Orca) share nothing: zeros. */
+  json_builder_set_member_name (builder, "prefix_cache");
+  json_builder_begin_object (builder);
+  kvp_json_add_uint (builder, "queries_tokens", stats->prefix_cache.queries_tokens);
+  kvp_json_add_uint (builder, "hits_tokens", stats->prefix_cache.hits_tokens);
+  kvp_json_add_double (builder, "hit_rate_percent", kvp_prefix_cache_stats_hit_rate_percent (&stats->prefix_cache));
+  kvp_json_add_uint (builder, "evicted_blocks", stats->prefix_cache.evicted_blocks);
+  json_builder_end_object (builder);
+  kvp_json_add_uint (builder, "prefill_tokens_saved", stats->prefill_tokens_saved);
+  /* The paper's Figure 15: blocks saved by sharing ÷ blocks without. */
+  json_builder_set_member_name (builder, "sharing");
+  json_builder_begin_object (builder);
+  kvp_json_add_double (builder, "memory_saving_percent", stats->memory_saving_percent);
+  json_builder_end_object (builder);
+
   json_builder_set_member_name (builder, "latency");
   json_builder_begin_object (builder);
   for (guint l = 0; l < KVP_N_LATENCIES; l++)
@@ -934,6 +957,33 @@ kvp_sim_stats_add_json (const KvpSimStats *stats,
   json_builder_end_object (builder);
 }
 
+/* The paged scheme's KV-cache groups: kind, window, and the blocks each
+ * held at the step the pool was fullest. */
+static void
+add_groups_json (KvpSimulation *self,
+                 JsonBuilder   *builder)
+{
+  static const char *kinds[] = { "full_attention", "sliding_window", "chunked_local" };
+  KvpKvGroupSpec full = { KVP_KV_GROUP_FULL, 0, 0 };
+  guint n_groups = MAX (self->config.n_groups, 1);
+
+  json_builder_set_member_name (builder, "kv_cache_groups");
+  json_builder_begin_array (builder);
+  for (guint g = 0; g < n_groups; g++)
+    {
+      const KvpKvGroupSpec *spec = self->config.n_groups > 0 ? &self->config.groups[g] : &full;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "kind");
+      json_builder_add_string_value (builder, kinds[spec->kind]);
+      kvp_json_add_uint (builder, "window", spec->window);
+      if (self->runs[KVP_SCHEME_PAGED].present)
+        kvp_json_add_uint (builder, "peak_blocks", self->runs[KVP_SCHEME_PAGED].stats.group_peak_blocks[g]);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
 static void
 add_config_json (KvpSimulation *self,
                  JsonBuilder   *builder)
@@ -947,6 +997,9 @@ add_config_json (KvpSimulation *self,
   kvp_json_add_uint (builder, "max_num_batched_tokens", self->config.max_num_batched_tokens);
   kvp_json_add_uint (builder, "max_num_seqs", self->config.max_num_seqs);
   kvp_json_add_uint (builder, "long_prefill_token_threshold", self->config.long_prefill_token_threshold);
+  json_builder_set_member_name (builder, "prefix_caching");
+  json_builder_add_boolean_value (builder, !self->config.no_prefix_caching);
+  add_groups_json (self, builder);
   json_builder_set_member_name (builder, "step_time");
   json_builder_add_string_value (builder, kvp_step_time_is_roofline (time) ? "roofline" : "constant");
   if (!kvp_step_time_is_roofline (time))
@@ -1127,6 +1180,12 @@ format_metric (const KvpSimStats *stats,
       return g_strdup_printf ("%" PRIu64, stats->preemptions);
     case 19:
       return g_strdup_printf ("%" PRIu64, stats->recomputed_tokens);
+    case 20:
+      return g_strdup_printf ("%.1f", kvp_prefix_cache_stats_hit_rate_percent (&stats->prefix_cache));
+    case 21:
+      return g_strdup_printf ("%" PRIu64, stats->prefill_tokens_saved);
+    case 22:
+      return g_strdup_printf ("%.1f", stats->memory_saving_percent);
     default:
       break;
     }
@@ -1164,6 +1223,7 @@ kvp_simulation_get_metrics_table (KvpSimulation *self,
     N_("Mean normalized latency (s/token)"), N_("Median normalized latency (s/token)"),
     N_("P99 normalized latency (s/token)"),
     N_("Preemptions"), N_("Recomputed tokens"),
+    N_("Prefix cache hit rate (%)"), N_("Prefill tokens saved"), N_("Memory saved by sharing (%)"),
   };
 
   g_return_val_if_fail (self != NULL, NULL);

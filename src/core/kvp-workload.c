@@ -19,6 +19,7 @@
 #include "kvp-cli.h"
 #include "kvp-error.h"
 #include "kvp-workload.h"
+#include "kvp-workload-sharing.h"
 
 struct _KvpWorkload
 {
@@ -33,6 +34,7 @@ struct _KvpWorkload
   double           time_scale;
   guint            skipped_too_long;
   guint            skipped_failed;
+  gboolean         generated;   /* a built-in or a generator, not a file */
 };
 
 /* The built-in datasets.  Real ShareGPT and Alpaca traces are not shipped, so
@@ -538,7 +540,7 @@ add_request (Reader      *reader,
   gboolean has_arrival = row->seen[COLUMN_ARRIVAL];
   guint64 prompt = row->value[COLUMN_PROMPT];
   guint64 output = row->value[COLUMN_OUTPUT];
-  KvpRequestSharing sharing;
+  KvpRequestSharing sharing = { 0 };
   KvpRequest request;
 
   for (Column column = COLUMN_PROMPT; column <= COLUMN_OUTPUT; column++)
@@ -1179,6 +1181,9 @@ kvp_workload_options_init (KvpWorkloadOptions *options)
   options->request_rate = 0.0;
   options->max_len = FILTER_MAX_TOTAL;
   options->time_scale = 1.0;
+  options->shared_prefix = 0;
+  options->prefix_groups = 0;
+  options->samples = 0;
 }
 
 gboolean
@@ -1247,9 +1252,9 @@ kvp_workload_options_parse (KvpWorkloadOptions  *options,
   return TRUE;
 }
 
-KvpWorkload *
-kvp_workload_new (const KvpWorkloadOptions  *options,
-                  GError                   **error)
+static KvpWorkload *
+workload_new_unshared (const KvpWorkloadOptions  *options,
+                       GError                   **error)
 {
   g_autoptr(GArray) requests = g_array_new (FALSE, FALSE, sizeof (KvpRequest));
   KvpWorkloadOptions opts;
@@ -1357,7 +1362,12 @@ kvp_workload_new (const KvpWorkloadOptions  *options,
   if (!assign_steps (requests, opts.request_rate, error))
     return NULL;
 
-  return workload_new (opts.source, opts.seed, opts.request_rate, requests);
+  {
+    KvpWorkload *self = workload_new (opts.source, opts.seed, opts.request_rate, requests);
+
+    self->generated = TRUE;
+    return self;
+  }
 }
 
 KvpWorkload *
@@ -1561,7 +1571,7 @@ KvpRequestSharing
 kvp_workload_get_sharing (KvpWorkload *self,
                           guint        index)
 {
-  KvpRequestSharing none = { 1, 0, 0, 0, 0 };
+  KvpRequestSharing none = { 1, 0, 0, 0, 0, 0 };
 
   g_return_val_if_fail (self != NULL, none);
   g_return_val_if_fail (index < self->requests->len, none);
@@ -1630,8 +1640,56 @@ kvp_workload_get_prompt_segments (KvpWorkload *self,
       /* The request's index names its own tokens: every sample of it
        * (parallel sampling's child requests) has the same prompt. */
       seg.kind = KVP_TOKENS_UNIQUE;
-      seg.id = index;
+      seg.id = r->own > 0 ? r->own - 1 : index;
       seg.length = left;
       g_array_append_val (out, seg);
     }
+}
+
+KvpWorkload *
+kvp_workload_new (const KvpWorkloadOptions  *options,
+                  GError                   **error)
+{
+  g_autoptr(KvpWorkload) plain = NULL;
+
+  g_return_val_if_fail (options != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  plain = workload_new_unshared (options, error);
+  if (plain == NULL)
+    return NULL;
+
+  return kvp_workload_share (plain, options->shared_prefix, options->prefix_groups, options->samples,
+                             options->max_len, error);
+}
+
+KvpWorkload *
+kvp_workload_new_derived (KvpWorkload *base,
+                          GArray      *requests,
+                          GArray      *sharing)
+{
+  KvpWorkload *self;
+
+  g_return_val_if_fail (base != NULL && requests != NULL, NULL);
+  g_return_val_if_fail (sharing == NULL || sharing->len == requests->len, NULL);
+
+  self = workload_new (base->source, base->seed, base->request_rate, requests);
+  self->generated = base->generated;
+  if (sharing != NULL)
+    self->sharing = g_array_ref (sharing);
+  g_array_append_vals (self->hash_ids, base->hash_ids->data, base->hash_ids->len);
+  self->file_arrivals = base->file_arrivals;
+  self->time_scale = base->time_scale;
+  self->skipped_too_long = base->skipped_too_long;
+  self->skipped_failed = base->skipped_failed;
+
+  return self;
+}
+
+gboolean
+kvp_workload_is_generated (KvpWorkload *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->generated;
 }

@@ -47,6 +47,8 @@ typedef struct
   guint32 prefix_len;      /* … this many tokens of it; 0: none */
   guint32 hash_ids_start;  /* Mooncake: the prompt's 512-token blocks, */
   guint32 n_hash_ids;      /* kvp_workload_get_hash_ids() */
+  guint32 own;             /* 1 + the index whose own tokens these are
+                              (a sample's parent); 0: this request's */
 } KvpRequestSharing;
 
 typedef struct _KvpWorkload KvpWorkload;
@@ -75,6 +77,12 @@ typedef struct
   double      request_rate;  /* requests per second, Poisson; 0: all at step 0 */
   guint32     max_len;       /* the model's context: prompt + output must fit */
   double      time_scale;    /* a file's arrival times × this; 1: as given */
+  /* Generated workloads only (a file gives its own): every prompt starts
+   * with shared_prefix tokens of one of prefix_groups prefixes (request i:
+   * prefix i mod prefix_groups), and asks for samples samples. */
+  guint32     shared_prefix;
+  guint32     prefix_groups; /* 0: 1 */
+  guint32     samples;       /* 0: 1 */
 } KvpWorkloadOptions;
 
 void            kvp_workload_options_init   (KvpWorkloadOptions        *options);
@@ -138,6 +146,13 @@ const guint64  *kvp_workload_get_hash_ids   (KvpWorkload               *self,
 void            kvp_workload_get_prompt_segments (KvpWorkload          *self,
                                                   guint                 index,
                                                   GArray               *out);
+/* A workload like base (source, seed, rate, arrivals, skipped counts, hash
+ * ids) with these requests and their sharing (NULL: none). */
+KvpWorkload    *kvp_workload_new_derived    (KvpWorkload               *base,
+                                             GArray                    *requests,
+                                             GArray                    *sharing);
+/* Whether the workload was generated (a built-in or a generator), not read. */
+gboolean        kvp_workload_is_generated   (KvpWorkload               *self);
 
 /* The deterministic generator the workloads draw from (SplitMix64), so the
  * same seed gives the same requests on every machine and GLib version. */
