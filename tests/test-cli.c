@@ -373,6 +373,76 @@ test_simulate_quoted (void)
     }
 }
 
+/* The sharing options: each applied (the JSON's prefix cache and Figure
+ * 15's saving move), or refused in one line with exit 2 where it cannot
+ * apply. */
+static void
+test_simulate_sharing (void)
+{
+  static const char *refused[][8] = {
+    { "--prefix-groups", "4", NULL },
+    { "--enable-prefix-caching", "--no-enable-prefix-caching", NULL },
+    { "--no-enable-prefix-caching", "--schemes", "max,oracle", NULL },
+    { "--shared-prefix", "0", NULL },
+    { "--n", "0", NULL },
+    { "--n", "257", NULL },
+    { "--shared-prefix", "2000", "--workload", "fixed:100,10", NULL },
+    { "--n", "2", "--requests", "600000", NULL },
+  };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(Run) on = { 0 };
+  g_auto(Run) off = { 0 };
+  g_auto(Run) text = { 0 };
+  g_auto(Run) window = { 0 };
+  JsonObject *paged;
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_auto(Run) run = { 0 };
+      const char **a = refused[i];
+
+      run_kvpage (&run, "--simulate", "--model", "opt-13b", a[0], a[1], a[2], a[3], a[4], NULL);
+      g_test_message ("case %u stderr: %s", i, run.err);
+      g_assert_cmpint (run.status, ==, 2);
+      g_assert_cmpstr (run.out, ==, "");
+      assert_one_clean_line (run.err);
+    }
+
+  run_kvpage (&on, "--simulate", "--model", "opt-13b", "--workload", "fixed:100,10", "--requests", "50",
+              "--shared-prefix", "80", "--n", "2", "--schemes", "paged,oracle", "--json", NULL);
+  g_assert_cmpint (on.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, on.out, -1, NULL));
+  paged = json_object_get_object_member (
+    json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "schemes"), "paged");
+  /* 100 child requests of 180 prompt tokens; the first misses, the rest
+   * hit the shared 80 (5 blocks of 16) and the sibling's whole prompt
+   * but its last block (176). */
+  g_assert_cmpint (json_object_get_int_member (paged, "finished_requests"), ==, 100);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (paged, "prefix_cache"),
+                                               "queries_tokens"), ==, 100 * 180);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (paged, "prefix_cache"),
+                                               "hits_tokens"), >, 0);
+  g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (paged, "sharing"),
+                                                    "memory_saving_percent"), >, 0.0);
+
+  run_kvpage (&off, "--simulate", "--model", "opt-13b", "--workload", "fixed:100,10", "--requests", "50",
+              "--shared-prefix", "80", "--no-enable-prefix-caching", "--schemes", "paged", "--json", NULL);
+  g_assert_cmpint (off.status, ==, 0);
+  g_assert_nonnull (strstr (off.out, "\"prefix_caching\" : false"));
+  g_assert_nonnull (strstr (off.out, "\"hits_tokens\" : 0"));
+
+  run_kvpage (&text, "--simulate", "--model", "opt-13b", "--workload", "fixed:100,10", "--requests", "50",
+              "--shared-prefix", "80", "--schemes", "paged", NULL);
+  g_assert_cmpint (text.status, ==, 0);
+  g_assert_nonnull (strstr (text.out, "Prefix cache hit rate (%)"));
+  g_assert_nonnull (strstr (text.out, "Memory saved by sharing (%)"));
+
+  /* The window has no such control: refused, not ignored. */
+  run_kvpage (&window, "--shared-prefix", "80", NULL);
+  g_assert_cmpint (window.status, ==, 2);
+  assert_one_clean_line (window.err);
+}
+
 /* What the catalog in the build tree says for msgid in language. */
 static char *
 translate (const char *language,
@@ -1859,6 +1929,7 @@ main (int   argc,
   g_test_add_func ("/cli/vllm/options", test_vllm_options);
   g_test_add_func ("/cli/vllm/window-refused", test_vllm_window_refused);
   g_test_add_func ("/cli/vllm/config-context", test_config_context);
+  g_test_add_func ("/cli/simulate/sharing", test_simulate_sharing);
   for (guint i = 0; i < G_N_ELEMENTS (vllm_bad_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/cli/vllm/bad-input/%u", i);
