@@ -61,7 +61,9 @@ struct _KvpKvCacheManager
   gboolean         caching;
   GArray          *specs;       /* KvpKvGroupSpec per group */
   GArray          *types;       /* AttentionType, full attention first */
-  GArray          *requests;    /* Request, indexed by KvpKvRequestId */
+  GPtrArray       *requests;    /* Request *, indexed by KvpKvRequestId; NULL
+                                   once removed, so a million requests over a
+                                   run cost a pointer each */
   guint64          next_output_key;
   guint64          generation;  /* bumped by every change to the pool */
   KvpPrefixCacheStats stats;
@@ -104,9 +106,9 @@ lookup (KvpKvCacheManager *self,
 
   if (id >= self->requests->len)
     return NULL;
-  r = &g_array_index (self->requests, Request, id);
+  r = g_ptr_array_index (self->requests, id);
 
-  return r->alive ? r : NULL;
+  return r != NULL && r->alive ? r : NULL;
 }
 
 /* Tokens before the window of the next token (get_num_skipped_tokens). */
@@ -370,11 +372,15 @@ static void
 free_manager (KvpKvCacheManager *self)
 {
   for (guint i = 0; i < self->requests->len; i++)
-    clear_request (&g_array_index (self->requests, Request, i));
+    if (g_ptr_array_index (self->requests, i) != NULL)
+      {
+        clear_request (g_ptr_array_index (self->requests, i));
+        g_free (g_ptr_array_index (self->requests, i));
+      }
   for (guint t = 0; t < self->types->len; t++)
     g_array_unref (g_array_index (self->types, AttentionType, t).groups);
 
-  g_array_unref (self->requests);
+  g_ptr_array_unref (self->requests);
   g_array_unref (self->types);
   g_array_unref (self->specs);
   kvp_block_pool_unref (self->pool);
@@ -440,7 +446,7 @@ new_request (KvpKvCacheManager     *self,
   r.hit = g_array_new (FALSE, FALSE, sizeof (guint32));
   kvp_block_hasher_init (&r.hasher);
 
-  g_array_append_val (self->requests, r);
+  g_ptr_array_add (self->requests, g_memdup2 (&r, sizeof r));
 
   return self->requests->len - 1;
 }
@@ -713,7 +719,7 @@ kvp_kv_cache_manager_new (guint32                num_gpu_blocks,
   self->specs = g_array_new (FALSE, FALSE, sizeof (KvpKvGroupSpec));
   g_array_append_vals (self->specs, groups, n_groups);
   self->types = g_array_new (FALSE, FALSE, sizeof (AttentionType));
-  self->requests = g_array_new (FALSE, TRUE, sizeof (Request));
+  self->requests = g_ptr_array_new ();
   build_types (self);
 
   return self;
@@ -947,6 +953,8 @@ kvp_kv_cache_manager_remove_request (KvpKvCacheManager *self,
 
   kvp_kv_cache_manager_free (self, request);
   clear_request (r);
+  g_free (r);
+  g_ptr_array_index (self->requests, request) = NULL;
 }
 
 /**
@@ -1091,9 +1099,9 @@ kvp_kv_cache_manager_count_blocks (KvpKvCacheManager *self,
 
   for (guint id = 0; id < self->requests->len; id++)
     {
-      Request *r = &g_array_index (self->requests, Request, id);
+      Request *r = g_ptr_array_index (self->requests, id);
 
-      if (!r->alive || !r->admitted)
+      if (r == NULL || !r->alive || !r->admitted)
         continue;
 
       for (guint g = 0; g < self->specs->len; g++)
@@ -1125,9 +1133,9 @@ kvp_kv_cache_manager_check (KvpKvCacheManager  *self,
 
   for (guint id = 0; id < self->requests->len; id++)
     {
-      Request *r = &g_array_index (self->requests, Request, id);
+      Request *r = g_ptr_array_index (self->requests, id);
 
-      if (r->alive && !check_request (self, id, r, error))
+      if (r != NULL && r->alive && !check_request (self, id, r, error))
         return FALSE;
     }
 

@@ -35,6 +35,9 @@ typedef struct
                               less held (counted once already) */
   guint32  logical;        /* paged: blocks its tables name (no null blocks) */
   guint32  ev_blocks;      /* paged: blocks of the event group told */
+  guint32  pending;        /* paged: slots held in its last block that the
+                              manager has not been told of yet */
+  gboolean in_manager;     /* paged: added to the manager */
   guint64  wait_since;     /* step it last joined the waiting queue */
   guint32  generated;
   guint32  held;
@@ -160,7 +163,12 @@ refresh_paged (Sched   *s,
   guint64 final_len = (guint64) s->requests[id].prompt_len + s->requests[id].output_len;
   guint64 cap = 0, held = 0, logical = 0;
   guint n;
-  const guint32 *table = kvp_kv_cache_manager_get_block_table (s->cache, id, s->event_group, &n);
+  const guint32 *table;
+
+  /* Only a new block changes a table without a window. */
+  if (!s->hybrid && r->held <= (guint64) r->ev_blocks * s->B && r->ev_blocks > 0)
+    return;
+  table = kvp_kv_cache_manager_get_block_table (s->cache, id, s->event_group, &n);
 
   if (!s->hybrid && n == r->ev_blocks)
     return;
@@ -193,6 +201,23 @@ refresh_paged (Sched   *s,
     }
 }
 
+/* allocate_slots for n slots, the tokens they hold told first. */
+static gboolean
+tell_manager (Sched    *s,
+              guint32   id,
+              guint64   n,
+              gboolean  admitting)
+{
+  guint64 tokens = kvp_kv_cache_manager_get_num_tokens (s->cache, id);
+  guint64 computed = kvp_kv_cache_manager_get_num_computed_tokens (s->cache, id);
+  guint64 hit = admitting ? s->live[id].held : 0;
+
+  if (computed + hit + n > tokens)
+    kvp_kv_cache_manager_add_output_tokens (s->cache, id, computed + hit + n - tokens);
+
+  return kvp_kv_cache_manager_allocate_slots (s->cache, id, n, admitting, NULL);
+}
+
 /* The paged request's blocks go back to the pool. */
 static void
 release_paged (Sched   *s,
@@ -201,6 +226,11 @@ release_paged (Sched   *s,
 {
   Live *r = &s->live[id];
 
+  /* The slots not told yet lie in blocks it holds: telling them takes no
+   * block, and their full blocks are cached before they are freed. */
+  if (r->pending > 0 && !tell_manager (s, id, r->pending, FALSE))
+    g_assert_not_reached ();
+  r->pending = 0;
   if (finished)
     kvp_kv_cache_manager_remove_request (s->cache, id);
   else
@@ -214,6 +244,25 @@ release_paged (Sched   *s,
   r->ev_blocks = 0;
 }
 
+/* A request joins the manager when it first reaches the head of the
+ * queue, not when it arrives, so a million requests arriving at once do not
+ * all hold the manager's state.  Heads come first in arrival order (a
+ * preempted request, back at the head, joined before), so the manager's ids
+ * are the requests'. */
+static void
+add_to_manager (Sched   *s,
+                guint32  id)
+{
+  KvpKvRequestId added;
+
+  g_array_set_size (s->segments, 0);
+  kvp_workload_get_prompt_segments (s->run->workload, id, s->segments);
+  added = kvp_kv_cache_manager_add_request (s->cache, (const KvpTokenSegment *) (gpointer) s->segments->data,
+                                            s->segments->len);
+  g_assert (added == id);
+  s->live[id].in_manager = TRUE;
+}
+
 /* kvpage's steps give a sampled token its slot in the step that samples it
  * (one step before vLLM writes its KV), so the manager is told of the
  * token before the slot is asked for: a token told and then not scheduled
@@ -224,14 +273,23 @@ allocate_paged (Sched    *s,
                 guint32   slots,
                 gboolean  admitting)
 {
-  guint64 tokens = kvp_kv_cache_manager_get_num_tokens (s->cache, id);
-  guint64 computed = kvp_kv_cache_manager_get_num_computed_tokens (s->cache, id);
-  guint64 hit = admitting ? s->live[id].held : 0;
+  Live *r = &s->live[id];
 
-  if (computed + hit + slots > tokens)
-    kvp_kv_cache_manager_add_output_tokens (s->cache, id, computed + hit + slots - tokens);
+  /* Without a window, slots inside the last block need nothing of the
+   * manager: they are told with the next call, when a block fills (its
+   * hash is cached then, a step later than vLLM would, which only its own
+   * request can hit) or before its blocks are freed. */
+  if (!admitting && !s->hybrid && r->held + slots <= (guint64) r->ev_blocks * s->B)
+    {
+      r->pending += slots;
+      return TRUE;
+    }
 
-  return kvp_kv_cache_manager_allocate_slots (s->cache, id, slots, admitting, NULL);
+  if (!tell_manager (s, id, (guint64) r->pending + slots, admitting))
+    return FALSE;
+  r->pending = 0;
+
+  return TRUE;
 }
 
 /* Recompute: the victim's blocks go, it waits at the head of the queue. */
@@ -383,6 +441,8 @@ schedule_waiting (Sched *s)
       guint32 n;
 
       /* The prefix cache's hit is computed already: held from the start. */
+      if (s->paged && !r->in_manager)
+        add_to_manager (s, id);
       r->held = s->paged ? (guint32) kvp_kv_cache_manager_get_computed_blocks (s->cache, id) : 0;
       n = kvp_scheduler_chunk (r->held, s->requests[id].prompt_len + r->generated, s->budget, threshold,
                                &slots, &emits);
@@ -564,15 +624,6 @@ run_step (Sched      *s,
 
       r->status = KVP_REQUEST_WAITING;
       r->wait_since = s->step_index;
-      if (s->paged)
-        {
-          /* Ids count up from 0 in arrival order: the manager's id is the
-           * request's. */
-          g_array_set_size (s->segments, 0);
-          kvp_workload_get_prompt_segments (s->run->workload, s->next, s->segments);
-          kvp_kv_cache_manager_add_request (s->cache, (const KvpTokenSegment *) (gpointer) s->segments->data,
-                                            s->segments->len);
-        }
       kvp_request_queue_push_tail (&s->waiting, s->next);
       add_event (s, s->next, KVP_SIM_EVENT_ARRIVE, 0);
       s->next++;
