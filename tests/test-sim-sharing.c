@@ -236,6 +236,55 @@ test_sharing_refused (void)
   g_assert_nonnull (strstr (error->message, "request 1"));
 }
 
+/* A hybrid model's groups (B = 4): a sliding window of 4 tokens beside full
+ * attention.  One request, prompt 12, output 6: both groups take 4 blocks
+ * for its 13 slots; from the next step the window's first two blocks are
+ * the null block again (the next token sees tokens 10–13), so they hold no
+ * token states and go back to the pool, while the full group keeps all. */
+static void
+test_hybrid_groups (void)
+{
+  static const guint32 lengths[] = { 12, 6 };
+  g_autoptr(GError) error = NULL;
+  KvpRequest request = { lengths[0], lengths[1], 0.0, 0 };
+  g_autoptr(KvpWorkload) workload = kvp_workload_new_from_requests (&request, 1, 64, &error);
+  KvpSimConfig config = { 4, 32, 64, (1u << KVP_SCHEME_PAGED) | (1u << KVP_SCHEME_ORACLE) };
+  g_autoptr(KvpSimulation) sim = NULL;
+  g_autoptr(KvpSimSnapshot) snap = NULL;
+  const KvpSimStats *stats;
+  const KvpSimStep *steps;
+  guint n;
+
+  g_assert_no_error (error);
+  config.n_groups = 2;
+  config.groups[0] = (KvpKvGroupSpec) { KVP_KV_GROUP_SLIDING_WINDOW, 4, 3 };
+  config.groups[1] = (KvpKvGroupSpec) { KVP_KV_GROUP_FULL, 0, 0 };
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+
+  steps = kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, &n);
+  g_assert_cmpuint (n, ==, 6);
+  g_assert_cmpuint (steps[0].slots[TS], ==, 13 + 13);
+  g_assert_cmpuint (steps[0].slots[FREE], ==, (32 - 8) * 4);
+  g_assert_cmpuint (steps[1].slots[TS], ==, 14 + (14 - 8));
+  g_assert_cmpuint (steps[1].slots[FREE], ==, (32 - 6) * 4);
+  assert_partition (sim, 128);
+
+  stats = kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED);
+  g_assert_cmpuint (stats->group_peak_blocks[0], ==, 4);
+  g_assert_cmpuint (stats->group_peak_blocks[1], ==, 4);
+
+  /* The picture follows the full group, which keeps every block. */
+  snap = kvp_simulation_get_snapshot (sim, KVP_SCHEME_PAGED, 5);
+  g_assert_cmpuint (snap->requests[0].n_blocks, ==, 5);
+  g_assert_cmpuint (snap->requests[0].tokens_held, ==, 18);
+
+  /* Orca keeps both groups' KV for every token: 2 slots a token. */
+  steps = kvp_simulation_get_steps (sim, KVP_SCHEME_ORACLE, &n);
+  g_assert_cmpuint (steps[0].slots[TS], ==, 2 * 13);
+  g_assert_cmpuint (steps[0].slots[RES], ==, 2 * (18 - 13));
+}
+
 /* The paper's Figure 16 in shape: translation requests behind a shared
  * few-shot prefix of 80 or 341 tokens; with caching the paged scheme
  * serves more requests a second than without it and than Orca (Oracle),
@@ -297,6 +346,7 @@ main (int   argc,
   g_test_add_func ("/core/sim-sharing/prefix-groups", test_prefix_groups);
   g_test_add_func ("/core/sim-sharing/samples", test_samples);
   g_test_add_func ("/core/sim-sharing/refused", test_sharing_refused);
+  g_test_add_func ("/core/sim-sharing/hybrid-groups", test_hybrid_groups);
   g_test_add_func ("/core/sim-sharing/figure16-shape", test_figure16_shape);
 
   return g_test_run ();

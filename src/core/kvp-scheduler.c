@@ -550,9 +550,15 @@ classify (Sched       *s,
     }
   else
     {
-      slots[KVP_SLOT_RESERVATION] = s->sums.final - s->sums.held;
-      slots[KVP_SLOT_INTERNAL_FRAGMENTATION] = s->sums.reserved - s->sums.final;
-      slots[KVP_SLOT_EXTERNAL_FRAGMENTATION] = s->sums.rounded - s->sums.reserved;
+      /* A hybrid model's token takes a slot in each group; the slots
+       * past the last whole position are free ones no token can use. */
+      guint64 G = MAX (s->config->n_groups, 1);
+
+      slots[KVP_SLOT_TOKEN_STATES] *= G;
+      slots[KVP_SLOT_RESERVATION] = (s->sums.final - s->sums.held) * G;
+      slots[KVP_SLOT_INTERNAL_FRAGMENTATION] = (s->sums.reserved - s->sums.final) * G;
+      slots[KVP_SLOT_EXTERNAL_FRAGMENTATION] = (s->sums.rounded - s->sums.reserved) * G;
+      free_slots = free_slots * G + (n_slots - kvp_sim_config_positions (s->config) * G);
     }
 
   /* Free slots while a request waits are slots it cannot use. */
@@ -709,7 +715,7 @@ sched_init (Sched                  *s,
       s->segments = g_array_new (FALSE, FALSE, sizeof (KvpTokenSegment));
     }
   else
-    s->buddy = kvp_buddy_new ((guint64) config->num_blocks * config->block_size, error);
+    s->buddy = kvp_buddy_new (kvp_sim_config_positions (config), error);
   if (s->cache == NULL && s->buddy == NULL)
     return FALSE;
 

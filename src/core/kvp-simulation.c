@@ -116,7 +116,7 @@ check_fits (KvpSimulation  *self,
 
       if (scheme == KVP_SCHEME_PAGED)
         {
-          guint64 needed = blocks_for (final_len, config->block_size);
+          guint64 needed = kvp_sim_config_blocks_needed (config, final_len);
 
           if (needed > config->num_blocks)
             {
@@ -171,6 +171,32 @@ check_fits (KvpSimulation  *self,
     }
 
   return TRUE;
+}
+
+guint64
+kvp_sim_config_blocks_needed (const KvpSimConfig *config,
+                              guint64             length)
+{
+  guint64 full = blocks_for (length, config->block_size);
+  guint64 needed = 0;
+
+  g_return_val_if_fail (config != NULL, 0);
+
+  if (config->n_groups == 0)
+    return full;
+  for (guint g = 0; g < config->n_groups; g++)
+    needed += config->groups[g].kind == KVP_KV_GROUP_FULL || config->groups[g].admission_blocks == 0
+              ? full : MIN (full, (guint64) config->groups[g].admission_blocks);
+
+  return needed;
+}
+
+guint64
+kvp_sim_config_positions (const KvpSimConfig *config)
+{
+  g_return_val_if_fail (config != NULL, 0);
+
+  return (guint64) config->num_blocks * config->block_size / MAX (config->n_groups, 1);
 }
 
 /* Replaying events, for snapshots. */
@@ -662,7 +688,7 @@ kvp_simulation_new_full (KvpWorkload         *workload,
         continue;
       if (s != KVP_SCHEME_PAGED)
         {
-          g_autoptr(KvpBuddy) buddy = kvp_buddy_new (self->n_slots, error);
+          g_autoptr(KvpBuddy) buddy = kvp_buddy_new (kvp_sim_config_positions (&self->config), error);
 
           if (buddy == NULL)
             return NULL;

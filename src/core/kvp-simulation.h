@@ -121,6 +121,15 @@ typedef struct
   KvpKvGroupSpec groups[KVP_SIM_MAX_GROUPS];
 } KvpSimConfig;
 
+/* Blocks a request of length tokens holds at most in the paged pool: in
+ * each group, a windowed one capped at its admission_blocks. */
+guint64 kvp_sim_config_blocks_needed (const KvpSimConfig *config,
+                                      guint64             length);
+/* Tokens a reserve-ahead scheme can place: a hybrid model's token takes a
+ * slot in each of its n_groups groups (Orca keeps every layer's KV). */
+guint64 kvp_sim_config_positions     (const KvpSimConfig *config);
+
+
 /* One recorded step of one scheme: stored for every step (80 bytes), so a
  * series over the whole run costs nothing to read.  At every step
  * n_running + n_waiting + n_finished is the number of requests arrived. */
