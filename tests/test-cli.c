@@ -443,6 +443,42 @@ test_simulate_sharing (void)
   assert_one_clean_line (window.err);
 }
 
+/* gpt-oss-20b on an H100: its sliding-window and full-attention groups run
+ * (they were refused before), each group's blocks in the JSON, the
+ * window's group holding far fewer than the full one. */
+static void
+test_simulate_hybrid (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *config = g_test_build_filename (G_TEST_DIST, "configs", "gpt-oss-20b.json", NULL);
+  g_auto(Run) run = { 0 };
+  JsonObject *root;
+  JsonArray *groups;
+  guint64 blocks[2];
+
+  run_kvpage (&run, "--simulate", "--config", config, "--gpu", "h100-80gb", "--requests", "300", "--json", NULL);
+  g_test_message ("stderr: %s", run.err);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, run.out, -1, NULL));
+  root = json_node_get_object (json_parser_get_root (parser));
+  groups = json_object_get_array_member (json_object_get_object_member (root, "workload"), "kv_cache_groups");
+  g_assert_cmpuint (json_array_get_length (groups), ==, 2);
+  for (guint g = 0; g < 2; g++)
+    {
+      JsonObject *group = json_array_get_object_element (groups, g);
+
+      blocks[g] = json_object_get_int_member (group, "peak_blocks");
+      g_assert_cmpstr (json_object_get_string_member (group, "kind"), ==,
+                       g == 0 ? "sliding_window" : "full_attention");
+    }
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (groups, 0), "window"), ==, 128);
+  g_assert_cmpuint (blocks[0], >, 0);
+  g_assert_cmpuint (blocks[0], <, blocks[1]);
+  g_assert_cmpint (json_object_get_int_member (
+                     json_object_get_object_member (json_object_get_object_member (root, "schemes"), "paged"),
+                     "finished_requests"), ==, 300);
+}
+
 /* What the catalog in the build tree says for msgid in language. */
 static char *
 translate (const char *language,
@@ -602,6 +638,7 @@ test_simulate_json (void)
     "external_fragmentation_percent", "free_percent", "mean_batch_size", "max_batch_size",
     "finished_requests", "steps", "preemptions", "mean_wait_steps", "tokens_per_step",
     "recomputed_tokens", "duration_s", "request_throughput", "output_token_throughput", "latency",
+    "prefix_cache", "prefill_tokens_saved", "sharing",
   };
   static const char *latencies[] = {
     "ttft_ms", "tpot_ms", "e2e_ms", "queue_ms", "normalized_latency_s_per_token",
@@ -1785,7 +1822,8 @@ static const struct
   { { "--gpu", "h100-80gb", "--model", "llama-3-8b", "--activation-memory", "-1GiB" }, { "--activation-memory “-1GiB” is not valid: write a number" } },
   { { "--no-async-scheduling" }, { "--no-async-scheduling goes with vLLM’s sizing" } },
   { { "--model", "tinyllama-1.1b", "--kv-cache-memory", "400GiB", "--block-size", "1" }, { "--block-size" } },
-  { { "--simulate", "--config", "@gemma-3-27b-it.json", "--kv-cache-memory", "20GiB" }, { "simulation", "gemma-3-27b-it", "full-attention" } },
+  /* A hybrid model runs in vLLM's groups, which need vLLM's sizing. */
+  { { "--simulate", "--config", "@gemma-3-27b-it.json", "--blocks", "1000" }, { "gemma-3-27b-it", "--kv-cache-memory" } },
   { { "--simulate", "--blocks", "100", "--kv-cache-memory", "1GiB" }, { "--blocks", "--kv-cache-memory" } },
   { { "--simulate", "--config", "@llama-3-8b.json", "--gpu", "a100-80gb", "--blocks", "100" }, { "--blocks", "--gpu" } },
   /* 16 GiB holds exactly one request of 131,072 tokens, but not beside the
@@ -1930,6 +1968,7 @@ main (int   argc,
   g_test_add_func ("/cli/vllm/window-refused", test_vllm_window_refused);
   g_test_add_func ("/cli/vllm/config-context", test_config_context);
   g_test_add_func ("/cli/simulate/sharing", test_simulate_sharing);
+  g_test_add_func ("/cli/simulate/hybrid", test_simulate_hybrid);
   for (guint i = 0; i < G_N_ELEMENTS (vllm_bad_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/cli/vllm/bad-input/%u", i);
