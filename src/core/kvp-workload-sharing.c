@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "kvp-error.h"
@@ -87,7 +89,7 @@ kvp_workload_expand_samples (KvpWorkload  *base,
   if (total > KVP_WORKLOAD_MAX_REQUESTS)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The workload’s samples make %" G_GUINT64_FORMAT " requests, more than the %u a simulation "
+                   _("The workload’s samples make %" PRIu64 " requests, more than the %u a simulation "
                      "runs: use fewer --requests or samples."),
                    total, KVP_WORKLOAD_MAX_REQUESTS);
       return NULL;
