@@ -440,12 +440,13 @@ test_transition (void)
 }
 
 /* A pool of millions of blocks: a pixel stands for many, and drawing still
- * works from the same runs. */
+ * works from the same runs.  The largest the paged scheme takes: a pool's
+ * 16,777,216 blocks less vLLM's null block. */
 static void
 test_huge_pool (void)
 {
   static const KvpRequest requests[] = { { 3000000, 100, 0.0, 0 }, { 2000, 100, 0.0, 0 } };
-  g_autoptr(KvpServingSteps) steps = new_steps (requests, G_N_ELEMENTS (requests), 1, 16777216, 16777216,
+  g_autoptr(KvpServingSteps) steps = new_steps (requests, G_N_ELEMENTS (requests), 1, 16777215, 16777215,
                                                 KVP_SCHEME_ORACLE);
   g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, 0, kvp_theme_get (KVP_THEME_DARK), 1280, 800);
   cairo_surface_t *surface = render (scene, 0.0, KVP_SERVING_NO_REQUEST);

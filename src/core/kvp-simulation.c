@@ -675,6 +675,15 @@ kvp_simulation_new_full (KvpWorkload         *workload,
                    config->num_blocks, config->block_size, config->max_seq_len);
       return NULL;
     }
+  /* The paged scheme's manager keeps vLLM's null block beside the pool. */
+  if ((self->config.schemes & (1u << KVP_SCHEME_PAGED)) != 0 && config->num_blocks >= KVP_BLOCK_POOL_MAX_BLOCKS)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The paged scheme keeps vLLM’s null block beside its %u blocks, and a pool holds at most %u: "
+                     "simulate at most %u blocks."),
+                   config->num_blocks, KVP_BLOCK_POOL_MAX_BLOCKS, KVP_BLOCK_POOL_MAX_BLOCKS - 1);
+      return NULL;
+    }
   self->n_slots = (guint64) config->num_blocks * config->block_size;
 
   kvp_workload_get_requests (self->workload, &n);
