@@ -104,7 +104,7 @@ static const GOptionEntry option_entries[] = {
   { "simulate", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Serve a workload through the paged pool and reserve-ahead caches, print the statistics and exit"), NULL },
   { "workload", 0, 0, G_OPTION_ARG_FILENAME, NULL,
-    N_("With --simulate: sharegpt, alpaca, fixed:P,O, uniform:P1-P2,O1-O2, or a JSON Lines or CSV file (default sharegpt)"), N_("NAME|FILE") },
+    N_("With --simulate: sharegpt, alpaca, conversation, fixed:P,O, uniform:P1-P2,O1-O2, or a JSON Lines or CSV file (default sharegpt)"), N_("NAME|FILE") },
   { "requests", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --simulate: requests to generate, 1 to 1000000 (default 1000; a file: all, or its first N)"), N_("COUNT") },
   { "request-rate", 0, 0, G_OPTION_ARG_STRING, NULL,

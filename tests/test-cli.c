@@ -388,6 +388,7 @@ test_simulate_sharing (void)
     { "--n", "257", NULL },
     { "--shared-prefix", "2000", "--workload", "fixed:100,10", NULL },
     { "--n", "2", "--requests", "600000", NULL },
+    { "--workload", "conversation", "--shared-prefix", "10", NULL },
   };
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_auto(Run) on = { 0 };
@@ -436,6 +437,17 @@ test_simulate_sharing (void)
   g_assert_cmpint (text.status, ==, 0);
   g_assert_nonnull (strstr (text.out, "Prefix cache hit rate (%)"));
   g_assert_nonnull (strstr (text.out, "Memory saved by sharing (%)"));
+
+  /* Conversations draw their turns from the seed, and hit their history. */
+  {
+    g_auto(Run) chat = { 0 };
+
+    run_kvpage (&chat, "--simulate", "--model", "llama-3-8b", "--gpu", "h100-80gb", "--workload", "conversation",
+                "--requests", "200", "--seed", "2", "--schemes", "paged", NULL);
+    g_assert_cmpint (chat.status, ==, 0);
+    g_assert_nonnull (strstr (chat.out, "Workload conversation: 200 requests, seed 2, conversations starting at once"));
+    g_assert_null (strstr (chat.out, "Prefix cache hit rate (%)                 0.0"));
+  }
 
   /* The window has no such control: refused, not ignored. */
   run_kvpage (&window, "--shared-prefix", "80", NULL);

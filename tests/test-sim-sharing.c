@@ -285,6 +285,72 @@ test_hybrid_groups (void)
   g_assert_cmpuint (steps[0].slots[RES], ==, 2 * (18 - 13));
 }
 
+/* --workload conversation: each turn's prompt is the whole history, the
+ * conversation's prefix; turns 30 s apart; in a pool that never evicts,
+ * every later turn hits exactly the full blocks of the previous turn's
+ * prompt. */
+static void
+test_conversation (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpWorkload) again = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  g_autofree guint64 *last_prompt = NULL;
+  g_autofree double *last_arrival = NULL;
+  KvpWorkloadOptions options;
+  KvpSimConfig config = { 16, 200000, 8192, 1u << KVP_SCHEME_PAGED };
+  const KvpRequest *requests;
+  guint64 expected_hits = 0;
+  guint n;
+
+  kvp_workload_options_init (&options);
+  options.source = "conversation";
+  options.n_requests = 300;
+  options.request_rate = 0.5;
+  options.max_len = 8192;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+  again = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (kvp_workload_get_source (workload), ==, "conversation");
+
+  requests = kvp_workload_get_requests (workload, &n);
+  g_assert_cmpuint (n, ==, 300);
+  g_assert_cmpmem (requests, n * sizeof *requests, kvp_workload_get_requests (again, NULL), n * sizeof *requests);
+  last_prompt = g_new0 (guint64, n);
+  last_arrival = g_new0 (double, n);
+  for (guint i = 0; i < n; i++)
+    {
+      KvpRequestSharing share = kvp_workload_get_sharing (workload, i);
+
+      g_assert_true (i == 0 || requests[i].arrival >= requests[i - 1].arrival);
+      g_assert_cmpuint (share.prefix_len, ==, requests[i].prompt_len);
+      g_assert_cmpuint (share.prefix_id, <, n);
+      if (last_prompt[share.prefix_id] > 0)
+        {
+          /* The history grew by the last message and its answer. */
+          g_assert_cmpuint (requests[i].prompt_len, >, last_prompt[share.prefix_id]);
+          g_assert_cmpfloat_with_epsilon (requests[i].arrival - last_arrival[share.prefix_id], 30.0, 1e-9);
+          expected_hits += last_prompt[share.prefix_id] / 16 * 16;
+        }
+      last_prompt[share.prefix_id] = requests[i].prompt_len;
+      last_arrival[share.prefix_id] = requests[i].arrival;
+    }
+  g_assert_cmpuint (expected_hits, >, 0);
+
+  config.summary_only = TRUE;
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->prefix_cache.hits_tokens, ==, expected_hits);
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->preemptions, ==, 0);
+
+  /* A conversation's prompt is its history: no other prefix. */
+  options.shared_prefix = 10;
+  g_assert_null (kvp_workload_new (&options, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+}
+
 /* The paper's Figure 16 in shape: translation requests behind a shared
  * few-shot prefix of 80 or 341 tokens; with caching the paged scheme
  * serves more requests a second than without it and than Orca (Oracle),
@@ -347,6 +413,7 @@ main (int   argc,
   g_test_add_func ("/core/sim-sharing/samples", test_samples);
   g_test_add_func ("/core/sim-sharing/refused", test_sharing_refused);
   g_test_add_func ("/core/sim-sharing/hybrid-groups", test_hybrid_groups);
+  g_test_add_func ("/core/sim-sharing/conversation", test_conversation);
   g_test_add_func ("/core/sim-sharing/figure16-shape", test_figure16_shape);
 
   return g_test_run ();

@@ -518,7 +518,8 @@ kvp_sim_command_new_workload (GVariantDict        *options,
    * file's times, draw nothing. */
   source = wopts->source != NULL ? wopts->source : "sharegpt";
   if (g_variant_dict_contains (options, "seed") && wopts->request_rate == 0.0 &&
-      !g_str_equal (source, "sharegpt") && !g_str_equal (source, "alpaca") && !g_str_has_prefix (source, "uniform:"))
+      !g_str_equal (source, "sharegpt") && !g_str_equal (source, "alpaca") && !g_str_equal (source, "conversation") &&
+      !g_str_has_prefix (source, "uniform:"))
     {
       g_autofree char *quoted = kvp_quote (source);
 

@@ -926,6 +926,9 @@ arrivals_kind (KvpSimulation *self)
 
   if (kvp_workload_get_request_rate (self->workload) > 0.0)
     return "poisson";
+  /* Conversations start at once; only their later turns come later. */
+  if (g_str_equal (kvp_workload_get_source (self->workload), "conversation"))
+    return "at_once";
   if (kvp_workload_has_file_arrivals (self->workload) || (n > 0 && requests[n - 1].arrival > 0.0))
     return "file";
   return "at_once";
@@ -1308,10 +1311,21 @@ kvp_simulation_describe_workload (KvpSimulation *self)
     }
 
   {
-    g_autofree char *arrivals = g_str_equal (kind, "poisson")
-                                ? g_strdup_printf (_("Poisson arrivals at %g requests/s"),
-                                                   kvp_workload_get_request_rate (self->workload))
-                                : g_strdup (_("all arriving at once"));
+    gboolean chats = g_str_equal (kvp_workload_get_source (self->workload), "conversation");
+    g_autofree char *arrivals = NULL;
+
+    /* A conversation's rate is of its starts; its turns follow 30 s apart. */
+    if (chats)
+      arrivals = g_str_equal (kind, "poisson")
+                 ? g_strdup_printf (_("conversations starting at Poisson times at %g a second, a turn every %g s"),
+                                    kvp_workload_get_request_rate (self->workload), KVP_WORKLOAD_CONVERSATION_THINK_S)
+                 : g_strdup_printf (_("conversations starting at once, a turn every %g s"),
+                                    KVP_WORKLOAD_CONVERSATION_THINK_S);
+    else
+      arrivals = g_str_equal (kind, "poisson")
+                 ? g_strdup_printf (_("Poisson arrivals at %g requests/s"),
+                                    kvp_workload_get_request_rate (self->workload))
+                 : g_strdup (_("all arriving at once"));
 
     return g_strdup_printf (_("Workload %s: %u requests, seed %" PRIu64 ", %s; mean prompt %.1f, mean output %.1f tokens."),
                             source, n, kvp_workload_get_seed (self->workload), arrivals,

@@ -38,4 +38,21 @@ KvpWorkload *kvp_workload_share           (KvpWorkload  *base,
 KvpWorkload *kvp_workload_expand_samples  (KvpWorkload  *base,
                                            GError      **error);
 
+/* The conversation workload's fixed figures: turns per conversation drawn
+ * from 2 … 6, the next turn arriving this long after the previous one (a
+ * person reading the answer and typing). */
+#define KVP_WORKLOAD_CONVERSATION_MIN_TURNS 2u
+#define KVP_WORKLOAD_CONVERSATION_MAX_TURNS 6u
+#define KVP_WORKLOAD_CONVERSATION_THINK_S   30.0
+
+/* "conversation": multi-turn chats of ShareGPT-like messages whose every
+ * turn's prompt is the whole history (the earlier messages and answers,
+ * then the new message), written as the conversation's prefix, so a turn
+ * hits the full blocks of the previous turn's prompt.  Conversations start
+ * all at once or at Poisson times at options->request_rate per second; a
+ * conversation ends early when its next turn would pass max_len.  Seeded:
+ * the same options give the same requests. */
+KvpWorkload *kvp_workload_new_conversation (const KvpWorkloadOptions  *options,
+                                            GError                   **error);
+
 G_END_DECLS

@@ -1015,7 +1015,7 @@ read_file (const char  *path,
           g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR) ||
           g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NAMETOOLONG))
         g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                     _("--workload “%s” is neither a built-in (sharegpt, alpaca, fixed:P,O, uniform:P1-P2,O1-O2) nor a file that exists."),
+                     _("--workload “%s” is neither a built-in (sharegpt, alpaca, conversation, fixed:P,O, uniform:P1-P2,O1-O2) nor a file that exists."),
                      display);
       else if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_ISDIR))
         g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("Workload file “%s” is a folder."), display);
@@ -1655,6 +1655,9 @@ kvp_workload_new (const KvpWorkloadOptions  *options,
   g_return_val_if_fail (options != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (g_strcmp0 (options->source, "conversation") == 0)
+    return kvp_workload_new_conversation (options, error);
+
   plain = workload_new_unshared (options, error);
   if (plain == NULL)
     return NULL;
@@ -1665,6 +1668,7 @@ kvp_workload_new (const KvpWorkloadOptions  *options,
 
 KvpWorkload *
 kvp_workload_new_derived (KvpWorkload *base,
+                          const char  *source,
                           GArray      *requests,
                           GArray      *sharing)
 {
@@ -1673,7 +1677,7 @@ kvp_workload_new_derived (KvpWorkload *base,
   g_return_val_if_fail (base != NULL && requests != NULL, NULL);
   g_return_val_if_fail (sharing == NULL || sharing->len == requests->len, NULL);
 
-  self = workload_new (base->source, base->seed, base->request_rate, requests);
+  self = workload_new (source != NULL ? source : base->source, base->seed, base->request_rate, requests);
   self->generated = base->generated;
   if (sharing != NULL)
     self->sharing = g_array_ref (sharing);

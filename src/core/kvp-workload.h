@@ -146,9 +146,11 @@ const guint64  *kvp_workload_get_hash_ids   (KvpWorkload               *self,
 void            kvp_workload_get_prompt_segments (KvpWorkload          *self,
                                                   guint                 index,
                                                   GArray               *out);
-/* A workload like base (source, seed, rate, arrivals, skipped counts, hash
- * ids) with these requests and their sharing (NULL: none). */
+/* A workload like base (source unless one is given, seed, rate, arrivals,
+ * skipped counts, hash ids) with these requests and their sharing (NULL:
+ * none). */
 KvpWorkload    *kvp_workload_new_derived    (KvpWorkload               *base,
+                                             const char                *source,
                                              GArray                    *requests,
                                              GArray                    *sharing);
 /* Whether the workload was generated (a built-in or a generator), not read. */
