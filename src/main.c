@@ -129,6 +129,8 @@ static const GOptionEntry option_entries[] = {
     N_("With --shared-prefix: K distinct prefixes, request i taking prefix i mod K (default 1)"), N_("K") },
   { "n", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --simulate: samples per generated request, 1 to 256, run as vLLM v1’s child requests (default 1)"), N_("N") },
+  { "beam-width", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --simulate: the paper’s beam search, K candidates a request sharing blocks with copy-on-write, 1 to 64 (default 1: none)"), N_("K") },
   { "max-num-seqs", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --simulate: requests running at once, as vLLM’s (default as vLLM: 1024 on GPUs of 70 GiB or more but A100s, else 256)"), N_("N") },
   { "long-prefill-token-threshold", 0, 0, G_OPTION_ARG_STRING, NULL,

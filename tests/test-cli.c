@@ -389,6 +389,8 @@ test_simulate_sharing (void)
     { "--shared-prefix", "2000", "--workload", "fixed:100,10", NULL },
     { "--n", "2", "--requests", "600000", NULL },
     { "--workload", "conversation", "--shared-prefix", "10", NULL },
+    { "--beam-width", "0", NULL },
+    { "--beam-width", "65", NULL },
   };
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_auto(Run) on = { 0 };
@@ -447,6 +449,23 @@ test_simulate_sharing (void)
     g_assert_cmpint (chat.status, ==, 0);
     g_assert_nonnull (strstr (chat.out, "Workload conversation: 200 requests, seed 2, conversations starting at once"));
     g_assert_null (strstr (chat.out, "Prefix cache hit rate (%)                 0.0"));
+  }
+
+  /* Beam search: candidates share blocks (Figure 15's measure), and the
+   * serving view, one block table a request, refuses it. */
+  {
+    g_auto(Run) beam = { 0 };
+    g_auto(Run) picture = { 0 };
+
+    run_kvpage (&beam, "--simulate", "--model", "opt-13b", "--workload", "alpaca", "--requests", "50",
+                "--beam-width", "4", "--schemes", "paged", "--json", NULL);
+    g_assert_cmpint (beam.status, ==, 0);
+    g_assert_nonnull (strstr (beam.out, "\"memory_saving_percent\" : "));
+    g_assert_null (strstr (beam.out, "\"memory_saving_percent\" : 0.0\n"));
+    run_kvpage (&picture, "--export", "beam.png", "--view", "serving", "--beam-width", "4", NULL);
+    g_assert_cmpint (picture.status, ==, 2);
+    assert_one_clean_line (picture.err);
+    g_assert_false (g_file_test ("beam.png", G_FILE_TEST_EXISTS));
   }
 
   /* The window has no such control: refused, not ignored. */

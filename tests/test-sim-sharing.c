@@ -351,6 +351,67 @@ test_conversation (void)
   g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
 }
 
+/* --beam-width: candidates share the prompt's and their common blocks (the
+ * paper's Figure 15 measure above zero), the same seed gives the same run,
+ * width 1 is no beam at all, and a pool too small for every beam preempts
+ * and still finishes everyone. */
+static void
+test_beam_search (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = shared_workload (6, 40, 30, 0, 1, 1);
+  KvpSimConfig config = { 4, 400, 4096, (1u << KVP_SCHEME_PAGED) | (1u << KVP_SCHEME_ORACLE) };
+  g_autoptr(KvpSimulation) plain = NULL;
+  g_autoptr(KvpSimulation) one = NULL;
+  g_autoptr(KvpSimulation) beam = NULL;
+  g_autoptr(KvpSimulation) again = NULL;
+  g_autoptr(KvpSimulation) tight = NULL;
+  const KvpSimStats *stats;
+  double sum = 0;
+
+  config.summary_only = TRUE;
+  plain = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+  config.beam_width = 1;
+  one = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (kvp_simulation_get_stats (plain, KVP_SCHEME_PAGED), sizeof (KvpSimStats),
+                   kvp_simulation_get_stats (one, KVP_SCHEME_PAGED), sizeof (KvpSimStats));
+
+  config.beam_width = 4;
+  beam = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+  again = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+  stats = kvp_simulation_get_stats (beam, KVP_SCHEME_PAGED);
+  g_assert_cmpmem (stats, sizeof (KvpSimStats), kvp_simulation_get_stats (again, KVP_SCHEME_PAGED),
+                   sizeof (KvpSimStats));
+  g_assert_cmpuint (stats->finished_requests, ==, 6);
+  g_assert_cmpuint (stats->output_tokens, ==, 6 * 30);
+  g_assert_cmpfloat (stats->memory_saving_percent, >, 30.0);
+  for (guint c = 0; c < KVP_N_SLOT_CLASSES; c++)
+    sum += stats->percent[c];
+  g_assert_cmpfloat_with_epsilon (sum, 100.0, 1e-6);
+  /* Orca keeps a copy of each request per candidate: 1,600 slots hold 400
+   * positions, three 128-position buddy blocks (70 tokens each), where one
+   * sequence a request runs all six at once. */
+  g_assert_cmpuint (kvp_simulation_get_stats (plain, KVP_SCHEME_ORACLE)->max_batch_size, ==, 6);
+  g_assert_cmpuint (kvp_simulation_get_stats (beam, KVP_SCHEME_ORACLE)->max_batch_size, ==, 3);
+
+  /* 40 blocks: a beam of four holds 40 + 4 × ~8 blocks of its own. */
+  config.num_blocks = 40;
+  config.schemes = 1u << KVP_SCHEME_PAGED;
+  tight = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (kvp_simulation_get_stats (tight, KVP_SCHEME_PAGED)->finished_requests, ==, 6);
+  g_assert_cmpuint (kvp_simulation_get_stats (tight, KVP_SCHEME_PAGED)->preemptions, >, 0);
+
+  /* Steps are recorded one block table a request: refused there. */
+  config.summary_only = FALSE;
+  g_assert_null (kvp_simulation_new (workload, &config, NULL, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+}
+
 /* The paper's Figure 16 in shape: translation requests behind a shared
  * few-shot prefix of 80 or 341 tokens; with caching the paged scheme
  * serves more requests a second than without it and than Orca (Oracle),
@@ -414,6 +475,7 @@ main (int   argc,
   g_test_add_func ("/core/sim-sharing/refused", test_sharing_refused);
   g_test_add_func ("/core/sim-sharing/hybrid-groups", test_hybrid_groups);
   g_test_add_func ("/core/sim-sharing/conversation", test_conversation);
+  g_test_add_func ("/core/sim-sharing/beam-search", test_beam_search);
   g_test_add_func ("/core/sim-sharing/figure16-shape", test_figure16_shape);
 
   return g_test_run ();

@@ -14,6 +14,7 @@
 
 #include "kvp-buddy.h"
 #include "kvp-error.h"
+#include "kvp-beam-search.h"
 #include "kvp-kv-cache-manager.h"
 #include "kvp-request-queue.h"
 #include "kvp-scheduler.h"
@@ -38,6 +39,7 @@ typedef struct
   guint32  pending;        /* paged: slots held in its last block that the
                               manager has not been told of yet */
   gboolean in_manager;     /* paged: added to the manager */
+  guint32  mid;            /* paged: its id in the manager */
   guint64  wait_since;     /* step it last joined the waiting queue */
   guint32  generated;
   guint32  held;
@@ -70,6 +72,8 @@ typedef struct
   guint                  n_groups;
   guint                  event_group; /* the table the events follow */
   GArray                *segments;    /* scratch: a prompt's segments */
+  KvpBeamSearch        **beams;       /* --beam-width: per request, NULL
+                                         until its first decode step */
   guint64                prefill_saved;
   double                 logical_sum; /* Σ steps blocks named */
   double                 saved_sum;   /* Σ steps blocks sharing saved */
@@ -151,6 +155,35 @@ kvp_scheduler_reservation (KvpScheme         scheme,
     }
 }
 
+/* A beam's candidates all hold the request's tokens: their slots, caps and
+ * blocks are summed (sharing comes off in classify, from the pool).  Beam
+ * search runs in summaries only, so no events. */
+static void
+refresh_beam (Sched   *s,
+              guint32  id)
+{
+  Live *r = &s->live[id];
+  guint64 final_len = (guint64) s->requests[id].prompt_len + s->requests[id].output_len;
+  guint64 cap = 0, logical = 0;
+  guint n;
+  const KvpKvRequestId *candidates = kvp_beam_search_get_candidates (s->beams[id], &n);
+
+  for (guint c = 0; c < n; c++)
+    {
+      guint len;
+
+      kvp_kv_cache_manager_get_block_table (s->cache, candidates[c], 0, &len);
+      cap += MIN ((guint64) len * s->B, final_len);
+      logical += len;
+    }
+  s->sums.cap += cap - r->cap;
+  r->cap = cap;
+  s->sums.logical += logical - r->logical;
+  r->logical = (guint32) logical;
+  s->sums.held += (guint64) (n - 1) * r->held - r->extra_slots;
+  r->extra_slots = (guint64) (n - 1) * r->held;
+}
+
 /* Paged: the request's cap, live slots and blocks follow its tables; the
  * events tell its new blocks in the event group.  Without a windowed group
  * only a new block changes anything, so a decode step inside the last block
@@ -165,10 +198,15 @@ refresh_paged (Sched   *s,
   guint n;
   const guint32 *table;
 
+  if (s->beams != NULL && s->beams[id] != NULL)
+    {
+      refresh_beam (s, id);
+      return;
+    }
   /* Only a new block changes a table without a window. */
   if (!s->hybrid && r->held <= (guint64) r->ev_blocks * s->B && r->ev_blocks > 0)
     return;
-  table = kvp_kv_cache_manager_get_block_table (s->cache, id, s->event_group, &n);
+  table = kvp_kv_cache_manager_get_block_table (s->cache, r->mid, s->event_group, &n);
 
   if (!s->hybrid && n == r->ev_blocks)
     return;
@@ -179,7 +217,7 @@ refresh_paged (Sched   *s,
   for (guint g = 0; g < s->n_groups; g++)
     {
       guint len, nulls = 0;
-      const guint32 *t = kvp_kv_cache_manager_get_block_table (s->cache, id, g, &len);
+      const guint32 *t = kvp_kv_cache_manager_get_block_table (s->cache, r->mid, g, &len);
 
       /* A window's dropped blocks are the null block, from the start. */
       if (s->config->groups[g].kind != KVP_KV_GROUP_FULL)
@@ -208,14 +246,15 @@ tell_manager (Sched    *s,
               guint64   n,
               gboolean  admitting)
 {
-  guint64 tokens = kvp_kv_cache_manager_get_num_tokens (s->cache, id);
-  guint64 computed = kvp_kv_cache_manager_get_num_computed_tokens (s->cache, id);
+  guint32 mid = s->live[id].mid;
+  guint64 tokens = kvp_kv_cache_manager_get_num_tokens (s->cache, mid);
+  guint64 computed = kvp_kv_cache_manager_get_num_computed_tokens (s->cache, mid);
   guint64 hit = admitting ? s->live[id].held : 0;
 
   if (computed + hit + n > tokens)
-    kvp_kv_cache_manager_add_output_tokens (s->cache, id, computed + hit + n - tokens);
+    kvp_kv_cache_manager_add_output_tokens (s->cache, mid, computed + hit + n - tokens);
 
-  return kvp_kv_cache_manager_allocate_slots (s->cache, id, n, admitting, NULL);
+  return kvp_kv_cache_manager_allocate_slots (s->cache, mid, n, admitting, NULL);
 }
 
 /* The paged request's blocks go back to the pool. */
@@ -231,10 +270,18 @@ release_paged (Sched   *s,
   if (r->pending > 0 && !tell_manager (s, id, r->pending, FALSE))
     g_assert_not_reached ();
   r->pending = 0;
-  if (finished)
-    kvp_kv_cache_manager_remove_request (s->cache, id);
+  if (s->beams != NULL && s->beams[id] != NULL)
+    {
+      /* The candidates go; a preempted beam starts again from one
+       * request, which recomputes the prompt and the tokens so far. */
+      kvp_beam_search_remove_all (s->beams[id]);
+      g_clear_pointer (&s->beams[id], kvp_beam_search_free);
+      r->in_manager = FALSE;
+    }
+  else if (finished)
+    kvp_kv_cache_manager_remove_request (s->cache, r->mid);
   else
-    kvp_kv_cache_manager_free (s->cache, id);
+    kvp_kv_cache_manager_free (s->cache, r->mid);
   s->sums.cap -= r->cap;
   s->sums.logical -= r->logical;
   s->sums.held -= r->extra_slots;
@@ -246,20 +293,16 @@ release_paged (Sched   *s,
 
 /* A request joins the manager when it first reaches the head of the
  * queue, not when it arrives, so a million requests arriving at once do not
- * all hold the manager's state.  Heads come first in arrival order (a
- * preempted request, back at the head, joined before), so the manager's ids
- * are the requests'. */
+ * all hold the manager's state (and again after its beam was preempted). */
 static void
 add_to_manager (Sched   *s,
                 guint32  id)
 {
-  KvpKvRequestId added;
-
   g_array_set_size (s->segments, 0);
   kvp_workload_get_prompt_segments (s->run->workload, id, s->segments);
-  added = kvp_kv_cache_manager_add_request (s->cache, (const KvpTokenSegment *) (gpointer) s->segments->data,
-                                            s->segments->len);
-  g_assert (added == id);
+  s->live[id].mid = kvp_kv_cache_manager_add_request (s->cache,
+                                                      (const KvpTokenSegment *) (gpointer) s->segments->data,
+                                                      s->segments->len);
   s->live[id].in_manager = TRUE;
 }
 
@@ -345,6 +388,43 @@ apply_chunk (Sched    *s,
     }
 }
 
+/* One decode step of a request's beam (--beam-width), started at its first
+ * decode step: the sampled token, which kvpage's steps gave its slot, is
+ * the beam's first; the beam then writes one token a candidate.  Each
+ * candidate takes at most one block (a new one, or the copy of a shared last
+ * one), so beam_width free blocks are made first, preempting the newest
+ * requests; FALSE when that preempted this one. */
+static gboolean
+step_beam (Sched   *s,
+           guint32  id)
+{
+  Live *r = &s->live[id];
+  KvpBlockPool *pool = kvp_kv_cache_manager_get_pool (s->cache);
+
+  if (s->beams[id] == NULL)
+    {
+      if (r->pending > 0 && !tell_manager (s, id, r->pending, FALSE))
+        g_assert_not_reached ();
+      r->pending = 0;
+      kvp_kv_cache_manager_add_output_tokens (s->cache, r->mid, 1);
+      s->beams[id] = kvp_beam_search_new (s->cache, r->mid, s->config->beam_width,
+                                          kvp_workload_get_seed (s->run->workload) ^ ((guint64) id << 20));
+    }
+
+  while (kvp_block_pool_get_num_free (pool) < s->config->beam_width)
+    {
+      guint32 victim = s->running[--s->n_running];
+
+      preempt (s, victim);
+      if (victim == id)
+        return FALSE;
+    }
+  if (!kvp_beam_search_step (s->beams[id], NULL))
+    g_assert_not_reached ();
+
+  return TRUE;
+}
+
 /* Running requests first, in admission order, while tokens are left. */
 static void
 schedule_running (Sched *s)
@@ -359,6 +439,28 @@ schedule_running (Sched *s)
       gboolean emits;
       guint32 n = kvp_scheduler_chunk (r->held, s->requests[id].prompt_len + r->generated, s->budget, threshold,
                                        &slots, &emits);
+
+      /* Beam search decodes a token for every candidate; Orca's copies
+       * of a request too. */
+      if (!s->paged && s->config->beam_width > 1 && r->held >= s->requests[id].prompt_len + r->generated)
+        {
+          if (s->budget < s->config->beam_width)
+            break;
+          apply_chunk (s, id, 1, 1, TRUE);
+          s->work.tokens += s->config->beam_width - 1;
+          s->budget -= s->config->beam_width - 1;
+          continue;
+        }
+      if (s->beams != NULL && r->held >= s->requests[id].prompt_len + r->generated)
+        {
+          if (s->budget < s->config->beam_width || !step_beam (s, id))
+            break;
+          apply_chunk (s, id, 1, 1, TRUE);
+          s->work.tokens += s->config->beam_width - 1;
+          s->budget -= s->config->beam_width - 1;
+          refresh_paged (s, id);
+          continue;
+        }
 
       if (s->paged)
         {
@@ -443,7 +545,7 @@ schedule_waiting (Sched *s)
       /* The prefix cache's hit is computed already: held from the start. */
       if (s->paged && !r->in_manager)
         add_to_manager (s, id);
-      r->held = s->paged ? (guint32) kvp_kv_cache_manager_get_computed_blocks (s->cache, id) : 0;
+      r->held = s->paged ? (guint32) kvp_kv_cache_manager_get_computed_blocks (s->cache, r->mid) : 0;
       n = kvp_scheduler_chunk (r->held, s->requests[id].prompt_len + r->generated, s->budget, threshold,
                                &slots, &emits);
       if (!admit_head (s, id, slots))
@@ -541,7 +643,8 @@ classify (Sched       *s,
             for (guint g = 0; g < s->n_groups; g++)
               {
                 guint len;
-                const guint32 *t = kvp_kv_cache_manager_get_block_table (s->cache, s->running[i], g, &len);
+                const guint32 *t = kvp_kv_cache_manager_get_block_table (s->cache, s->live[s->running[i]].mid, g,
+                                                                         &len);
 
                 for (guint b = 0; b < len; b++)
                   s->group_peak[g] += t[b] != 0;
@@ -550,9 +653,10 @@ classify (Sched       *s,
     }
   else
     {
-      /* A hybrid model's token takes a slot in each group; the slots
-       * past the last whole position are free ones no token can use. */
-      guint64 G = MAX (s->config->n_groups, 1);
+      /* A hybrid model's token takes a slot in each group, a beam's in
+       * each candidate; the slots past the last whole position are free
+       * ones no token can use. */
+      guint64 G = kvp_sim_config_copies (s->config);
 
       slots[KVP_SLOT_TOKEN_STATES] *= G;
       slots[KVP_SLOT_RESERVATION] = (s->sums.final - s->sums.held) * G;
@@ -713,6 +817,8 @@ sched_init (Sched                  *s,
                                            config->n_groups > 0 ? config->groups : &full, s->n_groups,
                                            !config->no_prefix_caching, error);
       s->segments = g_array_new (FALSE, FALSE, sizeof (KvpTokenSegment));
+      if (config->beam_width > 1)
+        s->beams = g_new0 (KvpBeamSearch *, MAX (s->n, 1));
     }
   else
     s->buddy = kvp_buddy_new (kvp_sim_config_positions (config), error);
@@ -732,6 +838,9 @@ sched_init (Sched                  *s,
 static void
 sched_clear (Sched *s)
 {
+  for (guint i = 0; s->beams != NULL && i < s->n; i++)
+    g_clear_pointer (&s->beams[i], kvp_beam_search_free);
+  g_clear_pointer (&s->beams, g_free);
   g_clear_pointer (&s->cache, kvp_kv_cache_manager_unref);
   g_clear_pointer (&s->segments, g_array_unref);
   g_clear_pointer (&s->buddy, kvp_buddy_free);

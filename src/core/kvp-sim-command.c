@@ -15,6 +15,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "kvp-beam-search.h"
 #include "kvp-cli.h"
 #include "kvp-error.h"
 #include "kvp-file-writer.h"
@@ -30,7 +31,7 @@
 static const char *simulate_options[] = {
   "workload", "requests", "request-rate", "time-scale", "seed", "schemes", "csv", "max-num-seqs",
   "long-prefill-token-threshold", "step-time", "gpu-flops", "gpu-bandwidth", "max-normalized-latency",
-  "enable-prefix-caching", "no-enable-prefix-caching", "shared-prefix", "prefix-groups", "n",
+  "enable-prefix-caching", "no-enable-prefix-caching", "shared-prefix", "prefix-groups", "n", "beam-width",
 };
 
 const char * const *
@@ -242,6 +243,12 @@ kvp_sim_command_get_config (GVariantDict     *options,
       return FALSE;
     }
   out_config->no_prefix_caching = g_variant_dict_contains (options, "no-enable-prefix-caching");
+  if (g_variant_dict_contains (options, "beam-width"))
+    {
+      if (!kvp_cli_lookup_number (options, "beam-width", 1, KVP_BEAM_SEARCH_MAX_WIDTH, &value, error))
+        return FALSE;
+      out_config->beam_width = (guint32) value;
+    }
 
   return apply_roofline (options, deploy, params, out_config, error);
 }

@@ -196,7 +196,15 @@ kvp_sim_config_positions (const KvpSimConfig *config)
 {
   g_return_val_if_fail (config != NULL, 0);
 
-  return (guint64) config->num_blocks * config->block_size / MAX (config->n_groups, 1);
+  return (guint64) config->num_blocks * config->block_size / kvp_sim_config_copies (config);
+}
+
+guint
+kvp_sim_config_copies (const KvpSimConfig *config)
+{
+  g_return_val_if_fail (config != NULL, 1);
+
+  return MAX (config->n_groups, 1) * MAX (config->beam_width, 1);
 }
 
 /* Replaying events, for snapshots. */
@@ -673,6 +681,17 @@ kvp_simulation_new_full (KvpWorkload         *workload,
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    _("The pool to simulate is not valid: %u blocks of %u tokens, a maximum sequence of %u tokens."),
                    config->num_blocks, config->block_size, config->max_seq_len);
+      return NULL;
+    }
+  /* A beam's candidates are many tables per request, which steps and
+   * events do not record; its manager has one table per group. */
+  if (config->beam_width > 1 && (!config->summary_only || config->n_groups > 0))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   config->n_groups > 0
+                   ? _("--beam-width runs on full-attention models; this one has sliding-window or chunked layers.")
+                   : _("--beam-width runs in --simulate’s summaries; the serving view draws one block table a request, "
+                       "and a beam has many."));
       return NULL;
     }
   /* The paged scheme's manager keeps vLLM's null block beside the pool. */

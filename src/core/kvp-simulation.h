@@ -117,6 +117,9 @@ typedef struct
    * (n_groups 0: one full-attention group).  The reserve-ahead schemes are
    * the paper's Orca baselines and share nothing. */
   gboolean no_prefix_caching;
+  guint32  beam_width;   /* paged: the paper's beam search, this many
+                            candidates a request (kvp-beam-search.h); 0 or 1:
+                            none; summaries only, full attention only */
   guint    n_groups;
   KvpKvGroupSpec groups[KVP_SIM_MAX_GROUPS];
 } KvpSimConfig;
@@ -126,8 +129,11 @@ typedef struct
 guint64 kvp_sim_config_blocks_needed (const KvpSimConfig *config,
                                       guint64             length);
 /* Tokens a reserve-ahead scheme can place: a hybrid model's token takes a
- * slot in each of its n_groups groups (Orca keeps every layer's KV). */
+ * slot in each of its n_groups groups (Orca keeps every layer's KV), and
+ * with beam search in each candidate's copy. */
 guint64 kvp_sim_config_positions     (const KvpSimConfig *config);
+/* Slots one token takes in a reserve-ahead scheme: groups × candidates. */
+guint   kvp_sim_config_copies        (const KvpSimConfig *config);
 
 
 /* One recorded step of one scheme: stored for every step (80 bytes), so a
