@@ -16,6 +16,7 @@
 #include <gtk/gtk.h>
 
 #include "kvp-application.h"
+#include "kvp-capacity-picture.h"
 #include "kvp-cli.h"
 #include "kvp-comparison.h"
 #include "kvp-deploy.h"
@@ -24,39 +25,31 @@
 #include "kvp-format.h"
 #include "kvp-model.h"
 #include "kvp-model-catalog.h"
+#include "kvp-option-rules.h"
 #include "kvp-params.h"
+#include "kvp-scene.h"
+#include "kvp-serving-scene.h"
 #include "kvp-serving-steps.h"
 #include "kvp-sim-command.h"
 #include "kvp-simulation.h"
 #include "kvp-theme.h"
 #include "kvp-vllm-log.h"
 
-#define EXIT_USAGE 2
 
-/* GPU options with no control in the window. */
-static const char *headless_gpu_options[] = {
-  "gpu-memory", "weights-memory", "activation-memory", "kv-cache-memory", "max-num-batched-tokens",
-  "no-async-scheduling", "allow-long-max-model-len",
-};
-
-/* The options that set a value of the comparison. */
-static const char *value_options[] = {
-  "model", "kv-dtype", "seq-len", "block-size", "blocks", "max-seq-len", "max-model-len",
-};
-
-static const GOptionEntry option_entries[] = {
+/* The ranges in --help come from kvp-params (describe_ranges ()). */
+static GOptionEntry option_entries[] = {
   { "model", 'm', 0, G_OPTION_ARG_STRING, NULL,
     N_("Model preset or shipped config (default tinyllama-1.1b; see --list-models)"), N_("NAME") },
   { "kv-dtype", 'd', 0, G_OPTION_ARG_STRING, NULL,
     N_("KV cache type: auto, fp32, fp16, bf16, fp8 (fp8_e4m3, fp8_e5m2) or int8 (default fp16; with --config, the model’s)"), N_("TYPE") },
   { "seq-len", 'n', 0, G_OPTION_ARG_STRING, NULL,
-    N_("Tokens in the sequence (default 128)"), N_("TOKENS") },
+    NULL, N_("TOKENS") },
   { "block-size", 'b', 0, G_OPTION_ARG_STRING, NULL,
-    N_("Tokens per block, 1 to 1024 (default 16)"), N_("TOKENS") },
+    NULL, N_("TOKENS") },
   { "blocks", 'N', 0, G_OPTION_ARG_STRING, NULL,
-    N_("Blocks in the pool, 1 to 16777216 (default 1024)"), N_("COUNT") },
+    NULL, N_("COUNT") },
   { "max-seq-len", 'r', 0, G_OPTION_ARG_STRING, NULL,
-    N_("Tokens a traditional cache reserves, 1 to 16777216 (default: the model’s context)"), N_("TOKENS") },
+    NULL, N_("TOKENS") },
   { "max-model-len", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Another name of --max-seq-len, as vLLM calls it"), N_("TOKENS") },
   { "allow-long-max-model-len", 0, 0, G_OPTION_ARG_NONE, NULL,
@@ -170,22 +163,22 @@ lookup_param (GVariantDict  *options,
   return TRUE;
 }
 
-/* The model of --config and the GPU choices; params->model may point into it. */
-static KvpDeploy deploy;
-
+/* Reads the options into params and deploy (the model of --config and the
+ * GPU choices; params->model may point into it), sized as vLLM would. */
 static gboolean
 parse_params (GVariantDict  *options,
               KvpParams     *params,
+              KvpDeploy     *deploy,
               GError       **error)
 {
   const char *text;
 
   kvp_params_init_default (params);
-  if (!kvp_deploy_parse_options (&deploy, options, params, error))
+  if (!kvp_deploy_parse_options (deploy, options, params, error))
     return FALSE;
 
   /* A shipped config's key is read by kvp_deploy_parse_options. */
-  if (deploy.config == NULL && g_variant_dict_lookup (options, "model", "&s", &text))
+  if (deploy->config == NULL && g_variant_dict_lookup (options, "model", "&s", &text))
     {
       params->model = kvp_model_lookup (text, error);
       if (params->model == NULL)
@@ -194,7 +187,7 @@ parse_params (GVariantDict  *options,
     }
 
   if (g_variant_dict_lookup (options, "kv-dtype", "&s", &text) &&
-      !kvp_deploy_dtype_from_string (&deploy, text, &params->dtype, error))
+      !kvp_deploy_dtype_from_string (deploy, text, &params->dtype, error))
     return FALSE;
 
   for (guint i = 0; i < KVP_N_PARAMS; i++)
@@ -212,20 +205,13 @@ parse_params (GVariantDict  *options,
   if (!g_variant_dict_contains (options, "seq-len"))
     params->seq_len = MIN (params->seq_len, params->max_seq_len);
 
-  return kvp_params_validate_options (params, error) && kvp_deploy_apply (&deploy, params, error) &&
+  return kvp_params_validate_options (params, error) && kvp_deploy_apply (deploy, params, error) &&
          kvp_params_validate (params, error);
 }
 
-/* After the values are checked, what can still fail is the machine: no
- * memory for the pool. */
 static int
-exit_status_for (const GError *error)
-{
-  return g_error_matches (error, KVP_ERROR, KVP_ERROR_INVALID) ? EXIT_USAGE : EXIT_FAILURE;
-}
-
-static int
-print_json (const KvpParams *params)
+print_json (const KvpParams *params,
+            const KvpDeploy *deploy)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpComparison) cmp = NULL;
@@ -236,19 +222,18 @@ print_json (const KvpParams *params)
   cmp = kvp_comparison_new (params, &error);
   if (cmp == NULL)
     {
-      kvp_cli_printerr (error->message);
-      return exit_status_for (error);
+      return kvp_cli_fail (error);
     }
 
   root = kvp_comparison_to_json (cmp);
-  kvp_deploy_add_json (&deploy, json_node_get_object (root));
+  kvp_deploy_add_json (deploy, json_node_get_object (root));
   generator = json_generator_new ();
   json_generator_set_pretty (generator, TRUE);
   json_generator_set_root (generator, root);
   text = json_generator_to_data (generator, NULL);
   g_print ("%s\n", text);
 
-  return EXIT_SUCCESS;
+  return KVP_EXIT_SUCCESS;
 }
 
 /* Columns on a terminal: wide (CJK) characters take two cells. */
@@ -364,23 +349,23 @@ print_models (void)
 }
 
 static int
-print_vllm_log (void)
+print_vllm_log (const KvpDeploy *deploy)
 {
   g_auto(GStrv) lines = NULL;
 
-  if (deploy.sizing == NULL)
+  if (deploy->sizing == NULL)
     {
       kvp_cli_printerr (_("--vllm-log needs the KV memory: give --gpu KEY, --gpu-memory SIZE or --kv-cache-memory SIZE."));
-      return EXIT_USAGE;
+      return KVP_EXIT_USAGE;
     }
 
-  lines = kvp_vllm_sizing_get_log_lines (deploy.sizing);
+  lines = kvp_vllm_sizing_get_log_lines (deploy->sizing);
   for (guint i = 0; lines[i] != NULL; i++)
     g_print ("%s\n", lines[i]);
 
-  if (deploy.config != NULL && deploy.config->transformers_source == NULL)
+  if (deploy->config != NULL && deploy->config->transformers_source == NULL)
     {
-      g_autofree char *shown = kvp_quote (deploy.config->model_type);
+      g_autofree char *shown = kvp_quote (deploy->config->model_type);
       g_autofree char *note =
         g_strdup_printf (_("The model type “%s” is not one whose transformers defaults kvpage knows: read with the "
                            "generic rules, so a key the file leaves out is not filled in as transformers would."),
@@ -390,14 +375,14 @@ print_vllm_log (void)
     }
 
   /* The lines are vLLM's; what they rest on is said apart from them. */
-  if (deploy.has_budget)
+  if (deploy->has_budget)
     {
-      g_autofree char *weights = kvp_format_bytes (deploy.budget.weights_bytes);
-      g_autofree char *reserve = kvp_format_bytes (deploy.budget.activation_bytes);
+      g_autofree char *weights = kvp_format_bytes (deploy->budget.weights_bytes);
+      g_autofree char *reserve = kvp_format_bytes (deploy->budget.activation_bytes);
       g_autofree char *basis = g_strdup_printf ("%s %s, %s %s", _("weights"), weights,
                                                 _("activation reserve"), reserve);
 
-      kvp_cli_printerr (deploy.weights_estimated
+      kvp_cli_printerr (deploy->weights_estimated
                         ? _("An estimate: the weights are estimated from the config and the activation reserve is a setting; "
                             "give --weights-memory and --activation-memory, or --kv-cache-memory, for vLLM’s own figures.")
                         : _("An estimate: the activation reserve is a setting; give --kv-cache-memory for vLLM’s own figure."));
@@ -405,7 +390,7 @@ print_vllm_log (void)
     }
   else
     {
-      g_autofree char *exact = kvp_vllm_format_thousands (deploy.kv_cache_bytes);
+      g_autofree char *exact = kvp_vllm_format_thousands (deploy->kv_cache_bytes);
       /* Translators: the KV memory in bytes, grouped as 6,990,059,274. */
       g_autofree char *note = g_strdup_printf (_("The KV cache memory is %s bytes, as given (a size with decimals "
                                                  "is rounded down to a whole byte)."), exact);
@@ -413,7 +398,7 @@ print_vllm_log (void)
       kvp_cli_printerr (note);
     }
 
-  return EXIT_SUCCESS;
+  return KVP_EXIT_SUCCESS;
 }
 
 /* The model a log is compared with: --config or --model, or the shipped
@@ -421,12 +406,13 @@ print_vllm_log (void)
 static const KvpModel *
 log_model (GVariantDict     *options,
            const KvpParams  *params,
+           const KvpDeploy  *deploy,
            const KvpVllmLog *log,
            KvpModelConfig  **out_config)
 {
-  *out_config = deploy.config != NULL ? kvp_model_config_ref (deploy.config) : NULL;
-  if (deploy.config != NULL)
-    return &deploy.config->model;
+  *out_config = deploy->config != NULL ? kvp_model_config_ref (deploy->config) : NULL;
+  if (deploy->config != NULL)
+    return &deploy->config->model;
   if (g_variant_dict_contains (options, "model"))
     return kvp_model_lookup (params->model->key, NULL);
   if (log->model != NULL)
@@ -447,6 +433,7 @@ log_model (GVariantDict     *options,
 static int
 compare_log (GVariantDict    *options,
              const KvpParams *params,
+             const KvpDeploy *deploy,
              const char      *path,
              gboolean         exporting,
              gboolean         json)
@@ -461,30 +448,29 @@ compare_log (GVariantDict    *options,
   gboolean truncated = FALSE;
 
   if (exporting || g_variant_dict_contains (options, "vllm-log") || g_variant_dict_contains (options, "simulate") ||
-      kvp_deploy_sizes_pool (&deploy))
+      kvp_deploy_sizes_pool (deploy))
     {
       kvp_cli_printerr (_("--from-log takes the memory from the log: it goes with neither --export, --simulate, "
                           "--vllm-log, --gpu, --gpu-memory nor --kv-cache-memory."));
-      return EXIT_USAGE;
+      return KVP_EXIT_USAGE;
     }
 
   bytes = kvp_vllm_log_read_file (path, &truncated, &error);
   if (bytes != NULL)
     log = kvp_vllm_log_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), display, &error);
-  if (log != NULL && (opts.model = log_model (options, params, log, &config)) == NULL)
+  if (log != NULL && (opts.model = log_model (options, params, deploy, log, &config)) == NULL)
     g_set_error (&error, KVP_ERROR, KVP_ERROR_INVALID,
                  _("--from-log needs the model the log ran: give --config FILE or --model KEY."));
   if (opts.model == NULL)
     {
       if (g_error_matches (error, KVP_ERROR, KVP_ERROR_FAILED))
         g_prefix_error (&error, "--from-log ");
-      kvp_cli_printerr (error->message);
-      return exit_status_for (error);
+      return kvp_cli_fail (error);
     }
 
   opts.layers = config != NULL ? config->layers : NULL;
   opts.model_dtype = config != NULL ? config->dtype : KVP_DTYPE_DEFAULT;
-  opts.tensor_parallel_size = deploy.tensor_parallel_size;
+  opts.tensor_parallel_size = deploy->tensor_parallel_size;
   opts.block_size = g_variant_dict_contains (options, "block-size") ? params->block_size : 0;
   opts.max_model_len = g_variant_dict_contains (options, "max-model-len") ||
                        g_variant_dict_contains (options, "max-seq-len") ? params->max_seq_len : 0;
@@ -494,7 +480,7 @@ compare_log (GVariantDict    *options,
   if (from_log == NULL)
     {
       kvp_cli_printerr (error->message);
-      return EXIT_USAGE;
+      return KVP_EXIT_USAGE;
     }
 
   if (json)
@@ -517,7 +503,7 @@ compare_log (GVariantDict    *options,
     }
   if (truncated)
     kvp_cli_printerr (_("Only the first 16 MiB of the log were read; vLLM's start-up lines come before that."));
-  return EXIT_SUCCESS;
+  return KVP_EXIT_SUCCESS;
 }
 
 static void
@@ -536,6 +522,7 @@ print_gpus (void)
 
 static KvpSimulation *run_simulation (GVariantDict    *options,
                                      const KvpParams *params,
+                                     const KvpDeploy *deploy,
                                      guint            schemes,
                                      KvpSimConfig    *out_config,
                                      GError         **error);
@@ -544,6 +531,7 @@ static KvpSimulation *run_simulation (GVariantDict    *options,
 static int
 export_capacity (GVariantDict    *options,
                  const KvpParams *params,
+                 const KvpDeploy *deploy,
                  const char      *path,
                  KvpThemeVariant  variant,
                  int              width,
@@ -552,27 +540,26 @@ export_capacity (GVariantDict    *options,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpSweep) sweep = NULL;
+  g_autoptr(KvpPictureSource) source = NULL;
   KvpWorkloadOptions wopts;
   KvpSimConfig config;
 
   if (g_variant_dict_contains (options, "step"))
     {
       kvp_cli_printerr (_("--step goes with --view serving."));
-      return EXIT_USAGE;
+      return KVP_EXIT_USAGE;
     }
-  if (!kvp_sim_command_prepare (options, &deploy, params, 0, &wopts, &config, &error) ||
+  if (!kvp_sim_command_prepare (options, deploy, params, 0, &wopts, &config, &error) ||
       (sweep = kvp_sim_command_sweep (options, &wopts, &config, &error)) == NULL)
+    return kvp_cli_fail (error);
+  source = kvp_capacity_source_new (sweep);
+  if (!kvp_export_write (source, kvp_theme_get (variant), path, width, height, scale, &error))
     {
       kvp_cli_printerr (error->message);
-      return exit_status_for (error);
-    }
-  if (!kvp_export_write_capacity (sweep, kvp_theme_get (variant), path, width, height, scale, &error))
-    {
-      kvp_cli_printerr (error->message);
-      return EXIT_FAILURE;
+      return KVP_EXIT_FAILURE;
     }
 
-  return EXIT_SUCCESS;
+  return KVP_EXIT_SUCCESS;
 }
 
 /* --export with --view: the serving view's picture, or -1 for the sequence
@@ -580,6 +567,7 @@ export_capacity (GVariantDict    *options,
 static int
 export_serving (GVariantDict    *options,
                 const KvpParams *params,
+                const KvpDeploy *deploy,
                 const char      *path,
                 KvpThemeVariant  variant,
                 int              width,
@@ -589,6 +577,7 @@ export_serving (GVariantDict    *options,
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpSimulation) sim = NULL;
   g_autoptr(KvpServingSteps) steps = NULL;
+  g_autoptr(KvpPictureSource) source = NULL;
   KvpSimConfig config;
   KvpScheme compared = KVP_SCHEME_MAX;
   guint64 step = 0;
@@ -601,10 +590,10 @@ export_serving (GVariantDict    *options,
       if (!g_variant_dict_contains (options, "step"))
         return -1;
       kvp_cli_printerr (_("--step goes with --view serving."));
-      return EXIT_USAGE;
+      return KVP_EXIT_USAGE;
     }
   if (g_strcmp0 (text, "capacity") == 0)
-    return export_capacity (options, params, path, variant, width, height, scale);
+    return export_capacity (options, params, deploy, path, variant, width, height, scale);
   if (g_strcmp0 (text, "serving") != 0)
     {
       g_autofree char *quoted = kvp_quote (text);
@@ -612,7 +601,7 @@ export_serving (GVariantDict    *options,
                                                   quoted);
 
       kvp_cli_printerr (message);
-      return EXIT_USAGE;
+      return KVP_EXIT_USAGE;
     }
 
   if ((g_variant_dict_lookup (options, "step", "&s", &text) &&
@@ -621,13 +610,13 @@ export_serving (GVariantDict    *options,
        !kvp_scheme_mask_parse (text, &mask, &error)))
     {
       kvp_cli_printerr (error->message);
-      return EXIT_USAGE;
+      return KVP_EXIT_USAGE;
     }
 
   if (g_variant_dict_contains (options, "max-normalized-latency"))
     {
       kvp_cli_printerr (_("--max-normalized-latency goes with --view capacity and a sweep of rates."));
-      return EXIT_USAGE;
+      return KVP_EXIT_USAGE;
     }
 
   /* The view sets the paged pool beside one reserve-ahead scheme. */
@@ -638,36 +627,38 @@ export_serving (GVariantDict    *options,
       if (others == 0 || (others & (others - 1)) != 0)
         {
           kvp_cli_printerr (_("--view serving compares the paged pool with one reserve-ahead scheme: give --schemes max, pow2 or oracle."));
-          return EXIT_USAGE;
+          return KVP_EXIT_USAGE;
         }
       compared = (KvpScheme) g_bit_nth_lsf (others, -1);
     }
 
-  sim = run_simulation (options, params, (1u << KVP_SCHEME_PAGED) | (1u << compared), &config, &error);
+  sim = run_simulation (options, params, deploy, (1u << KVP_SCHEME_PAGED) | (1u << compared), &config, &error);
   if (sim != NULL)
     steps = kvp_serving_steps_new (sim, compared, &error);
   if (steps == NULL || !kvp_serving_steps_check_step (steps, step, &error))
     {
-      kvp_cli_printerr (error->message);
-      return exit_status_for (error);
+      return kvp_cli_fail (error);
     }
 
-  if (!kvp_export_write_serving (steps, (guint) step, kvp_theme_get (variant), path, width, height, scale, &error))
+  source = kvp_serving_scene_source_new (steps, (guint) step, NULL);
+  if (!kvp_export_write (source, kvp_theme_get (variant), path, width, height, scale, &error))
     {
       kvp_cli_printerr (error->message);
-      return EXIT_FAILURE;
+      return KVP_EXIT_FAILURE;
     }
 
-  return EXIT_SUCCESS;
+  return KVP_EXIT_SUCCESS;
 }
 
 static int
 export_picture (GVariantDict    *options,
                 const KvpParams *params,
+                const KvpDeploy *deploy,
                 const char      *path)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpComparison) cmp = NULL;
+  g_autoptr(KvpPictureSource) source = NULL;
   KvpThemeVariant variant = KVP_THEME_LIGHT;
   KvpExportFormat format;
   int width = KVP_EXPORT_DEFAULT_WIDTH;
@@ -686,12 +677,12 @@ export_picture (GVariantDict    *options,
        !kvp_theme_variant_from_string (text, &variant, &error)))
     {
       kvp_cli_printerr (error->message);
-      return EXIT_USAGE;
+      return KVP_EXIT_USAGE;
     }
 
   if (g_variant_dict_contains (options, "view"))
     {
-      int status = export_serving (options, params, path, variant, width, height, scale);
+      int status = export_serving (options, params, deploy, path, variant, width, height, scale);
 
       if (status >= 0)
         return status;
@@ -700,17 +691,17 @@ export_picture (GVariantDict    *options,
   cmp = kvp_comparison_new (params, &error);
   if (cmp == NULL)
     {
-      kvp_cli_printerr (error->message);
-      return exit_status_for (error);
+      return kvp_cli_fail (error);
     }
 
-  if (!kvp_export_write (cmp, kvp_theme_get (variant), path, width, height, scale, &error))
+  source = kvp_scene_source_new (cmp);
+  if (!kvp_export_write (source, kvp_theme_get (variant), path, width, height, scale, &error))
     {
       kvp_cli_printerr (error->message);
-      return EXIT_FAILURE;
+      return KVP_EXIT_FAILURE;
     }
 
-  return EXIT_SUCCESS;
+  return KVP_EXIT_SUCCESS;
 }
 
 /* The workload options of --simulate and --view serving: checked (usage
@@ -720,6 +711,7 @@ export_picture (GVariantDict    *options,
 static KvpSimulation *
 run_simulation (GVariantDict    *options,
                 const KvpParams *params,
+                const KvpDeploy *deploy,
                 guint            schemes,
                 KvpSimConfig    *out_config,
                 GError         **error)
@@ -727,7 +719,7 @@ run_simulation (GVariantDict    *options,
   g_autoptr(KvpWorkload) workload = NULL;
   KvpWorkloadOptions wopts;
 
-  if (!kvp_sim_command_prepare (options, &deploy, params, schemes, &wopts, out_config, error))
+  if (!kvp_sim_command_prepare (options, deploy, params, schemes, &wopts, out_config, error))
     return NULL;
 
   workload = kvp_sim_command_new_workload (options, &wopts, error);
@@ -737,13 +729,107 @@ run_simulation (GVariantDict    *options,
   return kvp_simulation_new (workload, out_config, NULL, error);
 }
 
+/* Stray words are refused rather than ignored. */
+static gboolean
+check_remaining (GVariantDict *options)
+{
+  g_autofree const char **remaining = NULL;
+  g_autofree char *display = NULL;
+  g_autofree char *message = NULL;
+
+  if (!g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&ay", &remaining))
+    return TRUE;
+
+  display = kvp_quote (remaining[0]);
+  message = g_strdup_printf (_("Unexpected argument “%s”: kvpage takes only options, each value after its option (see --help)."),
+                             display);
+  kvp_cli_printerr (message);
+  return FALSE;
+}
+
+/* --version, --list-models, --list-gpus: TRUE when one was answered. */
+static gboolean
+print_lists (GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    g_print ("kvpage %s\n", PACKAGE_VERSION);
+  else if (g_variant_dict_contains (options, "list-models"))
+    print_models ();
+  else if (g_variant_dict_contains (options, "list-gpus"))
+    print_gpus ();
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* The options for the window: values given win over the remembered ones;
+ * without any, the window opens as it was left. */
+static int
+open_window (GApplication    *app,
+             GVariantDict    *options,
+             KvpParams       *params,
+             const KvpDeploy *deploy)
+{
+  static const char *value_options[] = {
+    "model", "kv-dtype", "seq-len", "block-size", "blocks", "max-seq-len", "max-model-len",
+  };
+
+  if (!gtk_init_check ())
+    {
+      kvp_cli_printerr (_("There is no display to open the window on; to get the picture without one, use --export FILE.png."));
+      return KVP_EXIT_FAILURE;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (value_options); i++)
+    {
+      if (g_variant_dict_contains (options, value_options[i]))
+        {
+          /* The window divides the whole model among GPUs itself. */
+          params->model = deploy->config != NULL ? &deploy->config->model : kvp_model_lookup (params->model->key, NULL);
+          /* The groups are the sizing's, which the window redoes. */
+          params->layout = NULL;
+          kvp_application_set_launch_params (KVP_APPLICATION (app), params);
+          break;
+        }
+    }
+  kvp_application_set_launch_deploy (KVP_APPLICATION (app), deploy);
+
+  return -1;
+}
+
+/* The simulation's own options (kvp_sim_command_get_options ()) mean
+ * nothing without one: --simulate, or an export of --view serving or
+ * capacity (which writes no CSV). */
+static gboolean
+check_simulate_options (GVariantDict *options)
+{
+  const char *view = NULL;
+  gboolean picture = g_variant_dict_lookup (options, "view", "&s", &view) &&
+                     (g_strcmp0 (view, "serving") == 0 || g_strcmp0 (view, "capacity") == 0);
+  guint n_simulate;
+  const char * const *simulate_options = kvp_sim_command_get_options (&n_simulate);
+
+  if (g_variant_dict_contains (options, "simulate"))
+    return TRUE;
+  for (guint i = 0; i < n_simulate; i++)
+    if (g_variant_dict_contains (options, simulate_options[i]) &&
+        (!picture || strcmp (simulate_options[i], "csv") == 0))
+      {
+        g_autofree char *message = g_strdup_printf (_("--%s goes with --simulate."), simulate_options[i]);
+
+        kvp_cli_printerr (message);
+        return FALSE;
+      }
+  return TRUE;
+}
+
 static int
 handle_local_options_cb (GApplication *app,
                          GVariantDict *options,
                          gboolean     *options_handled)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree const char **remaining = NULL;
+  g_auto(KvpDeploy) deploy = { 0 };
   const char *export_path = NULL;
   const char *log_path = NULL;
   gboolean json;
@@ -751,161 +837,83 @@ handle_local_options_cb (GApplication *app,
 
   *options_handled = TRUE;
 
-  if (g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&ay", &remaining))
-    {
-      g_autofree char *display = kvp_quote (remaining[0]);
-      g_autofree char *message =
-        g_strdup_printf (_("Unexpected argument “%s”: kvpage takes only options, each value after its option (see --help)."),
-                         display);
-
-      kvp_cli_printerr (message);
-      return EXIT_USAGE;
-    }
+  if (!check_remaining (options))
+    return KVP_EXIT_USAGE;
 
   /* Values are checked even when they go unused, so a typo is never ignored. */
-  if (!parse_params (options, &params, &error))
+  if (!parse_params (options, &params, &deploy, &error))
     {
       kvp_cli_printerr (error->message);
-      return EXIT_USAGE;
+      return KVP_EXIT_USAGE;
     }
 
-  if (g_variant_dict_contains (options, "version"))
-    {
-      g_print ("kvpage %s\n", PACKAGE_VERSION);
-      return EXIT_SUCCESS;
-    }
+  if (print_lists (options))
+    return KVP_EXIT_SUCCESS;
 
-  if (g_variant_dict_contains (options, "list-models"))
+  if (!kvp_option_rules_check (options, KVP_OPTION_RULES_ACTIONS, &error))
     {
-      print_models ();
-      return EXIT_SUCCESS;
-    }
-
-  if (g_variant_dict_contains (options, "list-gpus"))
-    {
-      print_gpus ();
-      return EXIT_SUCCESS;
+      kvp_cli_printerr (error->message);
+      return KVP_EXIT_USAGE;
     }
 
   json = g_variant_dict_contains (options, "json");
   g_variant_dict_lookup (options, "export", "^&ay", &export_path);
 
-  /* Options that only mean something for an export. */
-  if (export_path == NULL &&
-      (g_variant_dict_contains (options, "size") ||
-       g_variant_dict_contains (options, "scale") ||
-       g_variant_dict_contains (options, "theme")))
-    {
-      kvp_cli_printerr (_("--size, --scale and --theme go with --export FILE."));
-      return EXIT_USAGE;
-    }
-
-  if (json && export_path != NULL)
-    {
-      kvp_cli_printerr (_("--json and --export do different things: give one of them."));
-      return EXIT_USAGE;
-    }
-
-  if ((g_variant_dict_contains (options, "view") || g_variant_dict_contains (options, "step")) &&
-      export_path == NULL)
-    {
-      kvp_cli_printerr (_("--view and --step go with --export FILE."));
-      return EXIT_USAGE;
-    }
-  if (g_variant_dict_contains (options, "step") && !g_variant_dict_contains (options, "view"))
-    {
-      kvp_cli_printerr (_("--step goes with --view serving."));
-      return EXIT_USAGE;
-    }
-
   if (g_variant_dict_lookup (options, "from-log", "^&ay", &log_path))
-    return compare_log (options, &params, log_path, export_path != NULL, json);
-
-  if (!g_variant_dict_contains (options, "simulate"))
-    {
-      /* --view serving simulates too; --view sequence does not. */
-      const char *view = NULL;
-      gboolean serving = g_variant_dict_lookup (options, "view", "&s", &view) &&
-                         (g_strcmp0 (view, "serving") == 0 || g_strcmp0 (view, "capacity") == 0);
-      guint n_simulate;
-      const char * const *simulate_options = kvp_sim_command_get_options (&n_simulate);
-
-      for (guint i = 0; i < n_simulate; i++)
-        if (g_variant_dict_contains (options, simulate_options[i]) &&
-            (!serving || strcmp (simulate_options[i], "csv") == 0))
-          {
-            g_autofree char *message = g_strdup_printf (_("--%s goes with --simulate."), simulate_options[i]);
-
-            kvp_cli_printerr (message);
-            return EXIT_USAGE;
-          }
-    }
-  else if (export_path != NULL)
-    {
-      kvp_cli_printerr (_("--simulate and --export do different things: give one of them."));
-      return EXIT_USAGE;
-    }
-  else
-    {
-      return kvp_sim_command_run (options, &deploy, &params, json);
-    }
-
+    return compare_log (options, &params, &deploy, log_path, export_path != NULL, json);
+  if (!check_simulate_options (options))
+    return KVP_EXIT_USAGE;
+  if (g_variant_dict_contains (options, "simulate"))
+    return kvp_sim_command_run (options, &deploy, &params, json);
   if (g_variant_dict_contains (options, "vllm-log"))
-    {
-      if (json || export_path != NULL)
-        {
-          kvp_cli_printerr (_("--vllm-log prints vLLM’s lines; --json has them too (vllm_log): give one of them."));
-          return EXIT_USAGE;
-        }
-      return print_vllm_log ();
-    }
-
+    return print_vllm_log (&deploy);
   if (json)
-    return print_json (&params);
-
+    return print_json (&params, &deploy);
   if (export_path != NULL)
-    return export_picture (options, &params, export_path);
+    return export_picture (options, &params, &deploy, export_path);
 
-  /* The window sizes by a GPU preset through its GPU group; sizes and the
-   * batch have no control there. */
-  for (guint i = 0; i < G_N_ELEMENTS (headless_gpu_options); i++)
+  return open_window (app, options, &params, &deploy);
+}
+
+/* The ranges --help gives are kvp-params' own. */
+static void
+describe_ranges (void)
+{
+  for (GOptionEntry *entry = option_entries; entry->long_name != NULL; entry++)
     {
-      if (g_variant_dict_contains (options, headless_gpu_options[i]))
+      int id = kvp_param_lookup (entry->long_name);
+      const KvpParamInfo *info;
+
+      if (id == KVP_PARAM_NONE)
+        continue;
+      info = kvp_param_get_info (id);
+      switch ((KvpParamId) id)
         {
-          g_autofree char *message =
-            g_strdup_printf (_("--%s goes with --json, --export or --vllm-log; the window takes --config, --gpu, "
-                               "--gpu-memory-utilization and --tensor-parallel-size."),
-                             headless_gpu_options[i]);
-
-          kvp_cli_printerr (message);
-          return EXIT_USAGE;
-        }
-    }
-
-  if (!gtk_init_check ())
-    {
-      kvp_cli_printerr (_("There is no display to open the window on; to get the picture without one, use --export FILE.png."));
-      return EXIT_FAILURE;
-    }
-
-  /* Values given here win over the remembered ones; without any, the window
-   * opens as it was left. */
-  for (guint i = 0; i < G_N_ELEMENTS (value_options); i++)
-    {
-      if (g_variant_dict_contains (options, value_options[i]))
-        {
-          /* The window divides the whole model among GPUs itself. */
-          params.model = deploy.config != NULL ? &deploy.config->model : kvp_model_lookup (params.model->key, NULL);
-          /* The groups are the sizing's, which the window redoes. */
-          params.layout = NULL;
-          kvp_application_set_launch_params (KVP_APPLICATION (app), &params);
+        case KVP_PARAM_SEQ_LEN:
+          /* Translators: --help for --seq-len; the default length. */
+          entry->description = g_strdup_printf (_("Tokens in the sequence, at most the reserved length (default %" PRIu64 ")"),
+                                                info->default_value);
+          break;
+        case KVP_PARAM_BLOCK_SIZE:
+          /* Translators: --help for --block-size: the least, the most, the default. */
+          entry->description = g_strdup_printf (_("Tokens per block, %" PRIu64 " to %" PRIu64 " (default %" PRIu64 ")"),
+                                                info->min, info->max, info->default_value);
+          break;
+        case KVP_PARAM_NUM_BLOCKS:
+          /* Translators: --help for --blocks: the least, the most, the default. */
+          entry->description = g_strdup_printf (_("Blocks in the pool, %" PRIu64 " to %" PRIu64 " (default %" PRIu64 ")"),
+                                                info->min, info->max, info->default_value);
+          break;
+        case KVP_PARAM_MAX_SEQ_LEN:
+          /* Translators: --help for --max-seq-len: the least and the most. */
+          entry->description = g_strdup_printf (_("Tokens a traditional cache reserves, %" PRIu64 " to %" PRIu64 " (default: the model’s context)"),
+                                                info->min, info->max);
+          break;
+        case KVP_N_PARAMS:
+        default:
           break;
         }
     }
-  kvp_application_set_launch_gpu (KVP_APPLICATION (app), deploy.config, deploy.gpu != NULL ? deploy.gpu->key : NULL,
-                                  deploy.utilization, deploy.tensor_parallel_size);
-
-  return -1;
 }
 
 int
@@ -930,6 +938,7 @@ main (int   argc,
 
   g_set_prgname ("kvpage");
 
+  describe_ranges ();
   app = kvp_application_new ();
   g_application_add_main_option_entries (G_APPLICATION (app), option_entries);
   g_application_set_option_context_parameter_string (G_APPLICATION (app), NULL);
@@ -941,16 +950,15 @@ main (int   argc,
   if (!kvp_cli_check_args (option_entries, argc, argv, &error))
     {
       kvp_cli_printerr (error->message);
-      return EXIT_USAGE;
+      return KVP_EXIT_USAGE;
     }
 
   status = g_application_run (G_APPLICATION (app), argc, argv);
-  kvp_deploy_clear (&deploy);
 
   /* GApplication answers a malformed command line (an unknown option, a
    * missing value) with status 1 before our handler runs; that is bad usage. */
-  if (!options_handled && status == EXIT_FAILURE)
-    return EXIT_USAGE;
+  if (!options_handled && status == KVP_EXIT_FAILURE)
+    return KVP_EXIT_USAGE;
 
   return kvp_cli_finish (status);
 }

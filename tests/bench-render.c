@@ -58,7 +58,7 @@ paint_grid (cairo_t       *cr,
             KvpScene      *scene,
             KvpComparison *cmp)
 {
-  kvp_paint_blocks (cr, scene, kvp_scene_get_duration (scene));
+  kvp_paint_parts (cr, scene, kvp_scene_get_duration (scene), KVP_PAINT_BLOCKS);
 }
 
 /* A frame in the middle of the launch, when blocks are still filling in. */
@@ -67,7 +67,7 @@ paint_animated_grid (cairo_t       *cr,
                      KvpScene      *scene,
                      KvpComparison *cmp)
 {
-  kvp_paint_blocks (cr, scene, 0.6);
+  kvp_paint_parts (cr, scene, 0.6, KVP_PAINT_BLOCKS);
 }
 
 /* The obvious grid: one rectangle and one fill per block. */
@@ -76,7 +76,7 @@ paint_naive_grid (cairo_t       *cr,
                   KvpScene      *scene,
                   KvpComparison *cmp)
 {
-  const KvpTheme *theme = kvp_scene_get_theme (scene);
+  const KvpTheme *theme = kvp_picture_get_theme (KVP_PICTURE (scene));
   guint32 n = cmp->params.num_blocks;
 
   for (guint32 b = 0; b < n; b++)
@@ -198,6 +198,26 @@ bench_serving (guint32 num_blocks)
   cairo_surface_destroy (surface);
 }
 
+/* A few held blocks among a million: the grid shows them in a ringed loupe. */
+static void
+bench_few_held (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KvpComparison) cmp = NULL;
+  g_autoptr (KvpScene) scene = NULL;
+  KvpParams params;
+
+  kvp_params_init_default (&params);
+  params.block_size = 16;
+  params.num_blocks = 1048576;
+  params.seq_len = 8 * 16;
+  params.max_seq_len = 2048;
+  cmp = kvp_comparison_new (&params, &error);
+  g_assert_no_error (error);
+  scene = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), WIDTH, HEIGHT);
+  report ("grid-few-held", params.num_blocks, run (paint_grid, scene, cmp, 31));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -270,6 +290,8 @@ main (int    argc,
       if (i == G_N_ELEMENTS (pools) - 1)
         report ("floor", pools[i], run (paint_floor, scene, cmp, 31));
     }
+
+  bench_few_held ();
 
   bench_serving (1024);
   bench_serving (65536);

@@ -13,6 +13,9 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "kvp-error.h"
+#include "kvp-option-rules.h"
+
 typedef struct
 {
   int status;
@@ -1778,18 +1781,25 @@ test_from_log_refused (void)
     }
 }
 
-/* The window takes a config and a GPU preset, not the options it has no
- * control for: those say so rather than being ignored. */
+/* The window takes a config and every GPU option it has a control for
+ * (the memories too), not the batch options: those say so rather than
+ * being ignored. */
 static void
 test_vllm_window_refused (void)
 {
   g_auto(Run) sizes = { 0 };
+  g_auto(Run) batch = { 0 };
   g_auto(Run) config = { 0 };
 
+  run_vllm_args (&batch, "--gpu", "h100-80gb", "--max-num-batched-tokens", "4096", NULL);
+  g_assert_cmpint (batch.status, ==, 2);
+  g_assert_nonnull (strstr (batch.err, "--max-num-batched-tokens"));
+  g_assert_nonnull (strstr (batch.err, "--vllm-log"));
+
+  /* Accepted for the window's KV cache memory; no display to open it on. */
   run_vllm_args (&sizes, "--config", "@llama-3-8b.json", "--kv-cache-memory", "2GiB", NULL);
-  g_assert_cmpint (sizes.status, ==, 2);
-  g_assert_nonnull (strstr (sizes.err, "--kv-cache-memory"));
-  g_assert_nonnull (strstr (sizes.err, "--vllm-log"));
+  g_assert_cmpint (sizes.status, ==, 1);
+  g_assert_nonnull (strstr (sizes.err, "--export"));
 
   /* Accepted for the window; here there is no display to open it on. */
   run_vllm_args (&config, "--config", "@llama-3-8b.json", "--gpu", "h100-80gb", "--tensor-parallel-size", "2", NULL);
@@ -1936,6 +1946,38 @@ test_vllm_bad_input (gconstpointer data)
     g_assert_nonnull (strstr (run.err, vllm_bad_cases[i].says[j]));
 }
 
+/* Every rule of the tables is enforced: its first option given alone (with
+ * what it excludes, when it excludes) is refused, naming that option. */
+static void
+test_option_rules (void)
+{
+  for (KvpOptionRuleSet set = KVP_OPTION_RULES_VALUES; set <= KVP_OPTION_RULES_ACTIONS; set++)
+    {
+      const KvpOptionRule *rules;
+      guint n_rules;
+
+      rules = kvp_option_rules_get (set, &n_rules);
+      g_assert_cmpuint (n_rules, >, 5);
+      for (guint i = 0; i < n_rules; i++)
+        {
+          g_auto(GStrv) given = g_strsplit (rules[i].given, " ", -1);
+          g_autoptr(GVariantDict) broken = g_variant_dict_new (NULL);
+          g_autoptr(GError) error = NULL;
+
+          g_variant_dict_insert (broken, given[0], "s", "1");
+          if (rules[i].excludes != NULL)
+            {
+              g_auto(GStrv) excluded = g_strsplit (rules[i].excludes, " ", -1);
+
+              g_variant_dict_insert (broken, excluded[0], "s", "1");
+            }
+          g_assert_false (kvp_option_rules_check (broken, set, &error));
+          g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+          g_assert_nonnull (strstr (error->message, given[0]));
+        }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1945,6 +1987,7 @@ main (int   argc,
   bind_textdomain_codeset ("kvpage", "UTF-8");
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/cli/option-rules", test_option_rules);
   g_test_add_func ("/cli/json/default", test_json_default);
   g_test_add_func ("/cli/json/reservation-1024", test_json_reservation_1024);
   g_test_add_func ("/cli/json/values", test_json_values);

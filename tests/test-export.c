@@ -20,6 +20,22 @@
 
 #include "kvp-error.h"
 #include "kvp-export.h"
+#include "kvp-scene.h"
+
+/* The sequence view of cmp through the one export entry point. */
+static gboolean
+export_comparison (KvpComparison  *cmp,
+                   const KvpTheme *theme,
+                   const char     *path,
+                   int             width,
+                   int             height,
+                   double          scale,
+                   GError        **error)
+{
+  g_autoptr(KvpPictureSource) source = kvp_scene_source_new (cmp);
+
+  return kvp_export_write (source, theme, path, width, height, scale, error);
+}
 
 static char *
 make_dir (void)
@@ -100,24 +116,24 @@ test_api_formats (void)
   g_autoptr (GError) error = NULL;
   int w, h;
 
-  g_assert_true (kvp_export_write (cmp, kvp_theme_get (KVP_THEME_LIGHT), png, 1600, 1000, 1, &error));
+  g_assert_true (export_comparison (cmp, kvp_theme_get (KVP_THEME_LIGHT), png, 1600, 1000, 1, &error));
   g_assert_no_error (error);
   png_size (png, &w, &h);
   g_assert_cmpint (w, ==, 1600);
   g_assert_cmpint (h, ==, 1000);
 
-  g_assert_true (kvp_export_write (cmp, kvp_theme_get (KVP_THEME_DARK), png2, 800, 560, 2, &error));
+  g_assert_true (export_comparison (cmp, kvp_theme_get (KVP_THEME_DARK), png2, 800, 560, 2, &error));
   png_size (png2, &w, &h);
   g_assert_cmpint (w, ==, 1600);
   g_assert_cmpint (h, ==, 1120);
 
-  g_assert_true (kvp_export_write (cmp, kvp_theme_get (KVP_THEME_LIGHT), svg, 1600, 1000, 1, &error));
+  g_assert_true (export_comparison (cmp, kvp_theme_get (KVP_THEME_LIGHT), svg, 1600, 1000, 1, &error));
   g_assert_true (g_file_get_contents (svg, &contents, NULL, NULL));
   g_assert_nonnull (strstr (contents, "<svg"));
   g_assert_nonnull (strstr (contents, "width=\"1600px\""));
   g_clear_pointer (&contents, g_free);
 
-  g_assert_true (kvp_export_write (cmp, kvp_theme_get (KVP_THEME_LIGHT), pdf, 1600, 1000, 1, &error));
+  g_assert_true (export_comparison (cmp, kvp_theme_get (KVP_THEME_LIGHT), pdf, 1600, 1000, 1, &error));
   g_assert_true (g_file_get_contents (pdf, &contents, NULL, NULL));
   g_assert_true (g_str_has_prefix (contents, "%PDF-"));
 
@@ -144,8 +160,9 @@ write_async (KvpComparison  *cmp,
              GError        **error)
 {
   g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (KvpPictureSource) source = kvp_scene_source_new (cmp);
 
-  kvp_export_write_async (cmp, kvp_theme_get (KVP_THEME_DARK), path, width, height, 1,
+  kvp_export_write_async (source, kvp_theme_get (KVP_THEME_DARK), path, width, height, 1,
                           NULL, write_done_cb, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
@@ -190,18 +207,18 @@ test_api_failures (void)
   g_assert_true (g_file_set_contents (old, "old", -1, NULL));
 
   /* A bad format or size writes nothing. */
-  g_assert_false (kvp_export_write (cmp, theme, "/tmp/kvp-x.gif", 1600, 1000, 1, &error));
+  g_assert_false (export_comparison (cmp, theme, "/tmp/kvp-x.gif", 1600, 1000, 1, &error));
   g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
   g_clear_error (&error);
-  g_assert_false (kvp_export_write (cmp, theme, old, 10, 10, 1, &error));
+  g_assert_false (export_comparison (cmp, theme, old, 10, 10, 1, &error));
   g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
   g_clear_error (&error);
-  g_assert_false (kvp_export_write (cmp, theme, old, 8192, 8192, 4, &error));
+  g_assert_false (export_comparison (cmp, theme, old, 8192, 8192, 4, &error));
   g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
   g_clear_error (&error);
 
   /* A folder that does not exist: the message names the file and why. */
-  g_assert_false (kvp_export_write (cmp, theme, "/nonexistent-kvp/x.png", 1600, 1000, 1, &error));
+  g_assert_false (export_comparison (cmp, theme, "/nonexistent-kvp/x.png", 1600, 1000, 1, &error));
   g_assert_error (error, KVP_ERROR, KVP_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "/nonexistent-kvp/x.png"));
   g_assert_nonnull (strstr (error->message, g_strerror (ENOENT)));
@@ -209,7 +226,7 @@ test_api_failures (void)
 
   /* The rename fails (a folder has the name): nothing is left behind. */
   g_assert_cmpint (g_mkdir (folder, 0755), ==, 0);
-  g_assert_false (kvp_export_write (cmp, theme, folder, 1600, 1000, 1, &error));
+  g_assert_false (export_comparison (cmp, theme, folder, 1600, 1000, 1, &error));
   g_assert_error (error, KVP_ERROR, KVP_ERROR_FAILED);
   g_clear_error (&error);
   g_assert_true (g_file_test (folder, G_FILE_TEST_IS_DIR));

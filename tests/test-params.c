@@ -7,7 +7,11 @@
 #include <locale.h>
 #include <string.h>
 
+#include <gio/gio.h>
+
+#include "kvp-deploy.h"
 #include "kvp-error.h"
+#include "kvp-gpu.h"
 #include "kvp-params.h"
 
 static void
@@ -228,6 +232,82 @@ test_parse (void)
     }
 }
 
+/* The <description> of @key in the schema's source. */
+static char *
+schema_description (const char *key)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", APPLICATION_ID ".gschema.xml", NULL);
+  g_autofree char *xml = NULL;
+  g_autofree char *start = g_strdup_printf ("<key name=\"%s\"", key);
+  const char *at, *open, *close;
+
+  g_assert_true (g_file_get_contents (path, &xml, NULL, NULL));
+  at = strstr (xml, start);
+  g_assert_nonnull (at);
+  open = strstr (at, "<description>");
+  close = open != NULL ? strstr (open, "</description>") : NULL;
+  g_assert_nonnull (close);
+  return g_strndup (open + strlen ("<description>"), close - open - strlen ("<description>"));
+}
+
+/* The settings schema agrees with kvp-params and the deploy limits: each
+ * remembered parameter's default is the table's, and its description gives
+ * the table's range; the GPU keys' defaults are vLLM's. */
+static void
+test_gschema (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  guint n_checked = 0;
+
+  if (source == NULL || (schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE)) == NULL)
+    {
+      g_test_skip ("the settings schema is not compiled here");
+      return;
+    }
+
+  for (guint i = 0; i < KVP_N_PARAMS; i++)
+    {
+      const KvpParamInfo *info = kvp_param_get_info (i);
+      g_autoptr(GSettingsSchemaKey) key = NULL;
+      g_autoptr(GVariant) value = NULL;
+      g_autofree char *max = g_strdup_printf ("%" G_GUINT64_FORMAT, info->max);
+
+      if (!g_settings_schema_has_key (schema, info->name))
+        continue;
+      key = g_settings_schema_get_key (schema, info->name);
+      value = g_settings_schema_key_get_default_value (key);
+      g_assert_cmpuint (g_variant_get_uint32 (value), ==, info->default_value);
+      /* The sequence's range is its bound's, which the description names. */
+      if (info->bounded_by == KVP_PARAM_NONE)
+        {
+          g_autofree char *description = schema_description (info->name);
+
+          g_assert_nonnull (strstr (description, max));
+        }
+      n_checked++;
+    }
+  g_assert_cmpuint (n_checked, ==, KVP_N_PARAMS);
+
+  {
+    g_autoptr(GSettingsSchemaKey) utilization = g_settings_schema_get_key (schema, "gpu-memory-utilization");
+    g_autoptr(GSettingsSchemaKey) tp = g_settings_schema_get_key (schema, "tensor-parallel-size");
+    g_autoptr(GSettingsSchemaKey) activation = g_settings_schema_get_key (schema, "activation-memory");
+    g_autoptr(GVariant) u = g_settings_schema_key_get_default_value (utilization);
+    g_autoptr(GVariant) t = g_settings_schema_key_get_default_value (tp);
+    g_autoptr(GVariant) a = g_settings_schema_key_get_default_value (activation);
+    g_autofree char *tp_max = g_strdup_printf ("%u", KVP_DEPLOY_MAX_TENSOR_PARALLEL);
+    g_autofree char *tp_description = schema_description ("tensor-parallel-size");
+    g_autofree char *utilization_description = schema_description ("gpu-memory-utilization");
+
+    g_assert_cmpfloat (g_variant_get_double (u), ==, KVP_GPU_DEFAULT_UTILIZATION);
+    g_assert_cmpuint (g_variant_get_uint32 (t), ==, 1);
+    g_assert_cmpuint (g_variant_get_uint64 (a), ==, KVP_GPU_DEFAULT_ACTIVATION_BYTES);
+    g_assert_nonnull (strstr (tp_description, tp_max));
+    g_assert_nonnull (strstr (utilization_description, "0.01"));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -236,6 +316,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/core/params/defaults", test_defaults);
+  g_test_add_func ("/core/params/gschema", test_gschema);
   g_test_add_func ("/core/params/table", test_table);
   g_test_add_func ("/core/params/validate", test_validate);
   g_test_add_func ("/core/params/validate-options", test_validate_options);

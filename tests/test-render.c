@@ -14,6 +14,7 @@
 #include "kvp-format.h"
 #include "kvp-paint.h"
 #include "kvp-scene.h"
+#include "kvp-scene-private.h"
 
 #define WIDTH  1600
 #define HEIGHT 1000
@@ -54,8 +55,8 @@ render (KvpScene *scene,
   cairo_t *cr;
 
   surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32,
-                                        (int) ceil (kvp_scene_get_width (scene) * scale),
-                                        (int) ceil (kvp_scene_get_height (scene) * scale));
+                                        (int) ceil (kvp_picture_get_width (KVP_PICTURE (scene)) * scale),
+                                        (int) ceil (kvp_picture_get_height (KVP_PICTURE (scene)) * scale));
   cr = cairo_create (surface);
   cairo_scale (cr, scale, scale);
   kvp_paint_scene (cr, scene, t);
@@ -151,18 +152,18 @@ test_cards (void)
       g_autofree char *blocks = kvp_format_count (1024);
       g_autofree char *description = kvp_scene_dup_description (scene);
 
-      g_assert_cmpstr (kvp_scene_get_card_value (scene, KVP_CARD_TRADITIONAL), ==, card_rows[i].traditional);
-      g_assert_cmpstr (kvp_scene_get_card_value (scene, KVP_CARD_PAGED), ==, card_rows[i].paged);
-      g_assert_cmpstr (kvp_scene_get_card_value (scene, KVP_CARD_SAVED), ==, card_rows[i].saved);
-      g_assert_cmpstr (kvp_scene_get_card_value (scene, KVP_CARD_UTILIZATION), ==, card_rows[i].utilization);
+      g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_TRADITIONAL)->value, ==, card_rows[i].traditional);
+      g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_PAGED)->value, ==, card_rows[i].paged);
+      g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_SAVED)->value, ==, card_rows[i].saved);
+      g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->value, ==, card_rows[i].utilization);
 
       /* The reservation length stands next to every traditional figure. */
-      g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_TRADITIONAL), reserved));
-      g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_PAGED), "8 blocks"));
-      g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_PAGED), "16 tokens"));
-      g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_SAVED), card_rows[i].saved_percent));
-      g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_UTILIZATION), blocks));
-      g_assert_cmpstr (kvp_scene_get_card_title (scene, KVP_CARD_PAGED), ==, "PagedAttention");
+      g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_TRADITIONAL)->caption, reserved));
+      g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_PAGED)->caption, "8 blocks"));
+      g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_PAGED)->caption, "16 tokens"));
+      g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_SAVED)->caption, card_rows[i].saved_percent));
+      g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->caption, blocks));
+      g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_PAGED)->title, ==, "PagedAttention");
 
       g_assert_nonnull (strstr (description, card_rows[i].traditional));
       g_assert_nonnull (strstr (description, card_rows[i].saved_percent));
@@ -181,15 +182,22 @@ test_does_not_fit (void)
 
   g_assert_false (cmp->fits);
   /* No utilization figure for blocks that were never allocated. */
-  g_assert_null (strstr (kvp_scene_get_card_value (scene, KVP_CARD_UTILIZATION), "%"));
-  g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_UTILIZATION), needed));
+  g_assert_null (strstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->value, "%"));
+  g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->caption, needed));
   g_assert_nonnull (strstr (description, "does not fit"));
+  /* The traditional cache reserves at least the sequence: it does not fit
+   * either, and its card says so instead of "pre-allocated for". */
+  g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_TRADITIONAL)->caption, "does not fit either"));
+  g_assert_null (strstr (kvp_scene_get_card (scene, KVP_CARD_TRADITIONAL)->caption, "pre-allocated for"));
+  g_assert_true (scene->card_muted[KVP_CARD_TRADITIONAL]);
+  g_assert_nonnull (strstr (description, "Traditional: "));
+  g_assert_nonnull (strstr (description, ", does not fit either: 20000 tokens to pre-allocate."));
   /* The saving is what paging would give, and says so. */
-  g_assert_true (g_str_has_prefix (kvp_scene_get_card_caption (scene, KVP_CARD_SAVED), "if it fit"));
+  g_assert_true (g_str_has_prefix (kvp_scene_get_card (scene, KVP_CARD_SAVED)->caption, "if it fit"));
 
   /* Nothing is saved, and no figure pretends so; the notice says what vLLM
    * does with such a sequence. */
-  g_assert_cmpstr (kvp_scene_get_card_value (scene, KVP_CARD_SAVED), ==, "—");
+  g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_SAVED)->value, ==, "—");
   g_assert_nonnull (strstr (description, "vLLM refuses to start"));
   g_assert_nonnull (strstr (description, "preempted"));
 
@@ -570,8 +578,9 @@ test_scale (void)
 static void
 test_layout_sizes (void)
 {
-  /* 470 × 440 is the window's picture at 800 × 500, beside the controls. */
-  const int sizes[][2] = { { 470, 440 }, { 640, 400 }, { 800, 560 }, { 1024, 640 }, { 1600, 1000 }, { 1920, 1080 },
+  /* 420 × 360 is the window's smallest picture, 470 × 440 its picture at
+   * 800 × 500 beside the controls. */
+  const int sizes[][2] = { { 420, 360 }, { 470, 440 }, { 640, 400 }, { 800, 560 }, { 1024, 640 }, { 1600, 1000 }, { 1920, 1080 },
                            { 3840, 2160 } };
   g_autoptr (KvpComparison) cmp = new_comparison (0, 0, 0, 0);
 
@@ -594,6 +603,16 @@ test_layout_sizes (void)
       /* The grid keeps a useful share of the picture at every size: a short
        * picture drops the subtitle and the card captions for it. */
       g_assert_cmpfloat (grid.height, >, sizes[i][1] * 0.15);
+      /* Card titles, figures and captions whole: never "PagedAttent-ion". */
+      for (guint c = 0; c < KVP_N_CARDS; c++)
+        {
+          const KvpCardTexts *texts = kvp_scene_get_card (scene, c);
+
+          g_assert_false (kvp_text_is_cut (&texts->title_text));
+          g_assert_false (kvp_text_is_cut (&texts->value_text));
+          g_assert_false (kvp_text_is_cut (&texts->caption_text));
+          g_assert_cmpint (pango_layout_get_line_count (texts->title_text.layout), ==, 1);
+        }
     }
 
   /* The notice that a sequence does not fit stays whole in the picture, from
@@ -650,14 +669,14 @@ test_consistent_frames (void)
       KvpScene *shown = kvp_scene_get_frame_scene (b, t);
       guint64 blocks = 0, tokens;
       g_autofree char *expected = NULL;
-      const char *caption = kvp_scene_get_card_caption (shown, KVP_CARD_PAGED);
+      const char *caption = kvp_scene_get_card (shown, KVP_CARD_PAGED)->caption;
       cairo_surface_t *surface = render (b, t, 1.0);
       cairo_rectangle_t track, used, r;
       guint held = 0;
 
       g_assert_cmpint (sscanf (caption, "on demand, %" G_GUINT64_FORMAT " blocks", &blocks), ==, 1);
       expected = kvp_format_bytes (blocks * 16 * bpt);
-      g_assert_cmpstr (kvp_scene_get_card_value (shown, KVP_CARD_PAGED), ==, expected);
+      g_assert_cmpstr (kvp_scene_get_card (shown, KVP_CARD_PAGED)->value, ==, expected);
       g_assert_cmpuint (blocks, >=, 8);
       g_assert_cmpuint (blocks, <=, 19);
       if (blocks > 8 && blocks < 19)
@@ -707,7 +726,7 @@ test_big_pools (void)
   g_assert_true (kvp_scene_is_grid_by_pixel (scene));
   g_assert_cmpuint (k, >, 1);
   g_assert_cmpuint ((guint64) k * kvp_scene_get_n_cells (scene), >=, 16777216);
-  g_assert_cmpstr (kvp_scene_get_card_value (scene, KVP_CARD_UTILIZATION), ==, "< 0.01 %");
+  g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->value, ==, "< 0.01 %");
   g_assert_nonnull (strstr (description, "< 0.01 %"));
 
   /* The cell of the 8 held blocks is clearly in the allocated colours. */
@@ -719,6 +738,15 @@ test_big_pools (void)
 
     g_assert_false (pixel_is (p, &theme->free_block));
     g_assert_cmpint (dr, >, abs ((int) round (start.red * 255) - (int) round (theme->free_block.red * 255)) / 3);
+  }
+  /* The legend says what the ring is; a pool without a loupe has no entry. */
+  g_assert_cmpuint (scene->n_legend, ==, KVP_N_LEGEND);
+  g_assert_cmpstr (pango_layout_get_text (scene->legend[KVP_LEGEND_LOUPE].text.layout), ==, "held cells, magnified");
+  {
+    g_autoptr (KvpComparison) small = new_comparison (128, 2048, 16, 1024);
+    g_autoptr (KvpScene) plain = kvp_scene_new (small, theme, 1440, 900);
+
+    g_assert_cmpuint (plain->n_legend, ==, KVP_LEGEND_LOUPE);
   }
   /* A ring in the utilization colour around them. */
   kvp_scene_get_grid_bounds (scene, &bounds);
@@ -751,6 +779,95 @@ test_big_pools (void)
   }
 }
 
+/* A million blocks filling token by token: a frame drawn after others (the
+ * grid's cached picture updated where blocks changed) is the frame a fresh
+ * scene draws at once. */
+static void
+test_big_pool_frames (void)
+{
+  g_autoptr (KvpComparison) before = new_comparison (16 * 100000, 16 * 400000, 16, 1048576);
+  g_autoptr (KvpComparison) after = new_comparison (16 * 300000, 16 * 400000, 16, 1048576);
+  const KvpTheme *theme = kvp_theme_get (KVP_THEME_LIGHT);
+  g_autoptr (KvpScene) a = kvp_scene_new (before, theme, 1440, 900);
+  g_autoptr (KvpScene) b = kvp_scene_new (after, theme, 1440, 900);
+  g_autoptr (KvpScene) fresh = kvp_scene_new (after, theme, 1440, 900);
+  double mid;
+  cairo_surface_t *stepped = NULL, *direct;
+
+  g_assert_true (kvp_scene_is_grid_by_pixel (b));
+  kvp_scene_set_previous (b, a, G_MAXDOUBLE);
+  kvp_scene_set_previous (fresh, a, G_MAXDOUBLE);
+  mid = kvp_scene_get_duration (b) * 0.6;
+  for (int k = 0; k <= 4; k++)
+    {
+      g_clear_pointer (&stepped, cairo_surface_destroy);
+      stepped = render (b, mid * k / 4, 1.0);
+    }
+  direct = render (fresh, mid, 1.0);
+  g_assert_true (surfaces_equal (stepped, direct));
+  cairo_surface_destroy (stepped);
+  cairo_surface_destroy (direct);
+}
+
+/* Samples (every other pixel each way) strongly coloured: a channel spread
+ * of at least 96 of 255, as the allocated blocks' purples and pinks are and
+ * greys, card white and the free colour are not. */
+static guint
+count_vivid (cairo_surface_t         *surface,
+             const cairo_rectangle_t *area)
+{
+  guint n = 0;
+
+  for (int y = (int) area->y; y < area->y + area->height; y += 2)
+    for (int x = (int) area->x; x < area->x + area->width; x += 2)
+      {
+        guint32 p = pixel_at (surface, x, y);
+        int r = p >> 16 & 0xff, g = p >> 8 & 0xff, b = p & 0xff;
+
+        n += MAX (r, MAX (g, b)) - MIN (r, MIN (g, b)) >= 96;
+      }
+
+  return n;
+}
+
+/* A small pool held whole fills its panel: its cells stretch rather than
+ * leave bands of the panel empty. */
+static void
+test_small_pool_fills_panel (void)
+{
+  g_autoptr (KvpComparison) cmp = new_comparison (1024, 2048, 16, 64);
+  g_autoptr (KvpScene) scene = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), 1440, 900);
+  cairo_surface_t *surface = render (scene, kvp_scene_get_duration (scene), 1.0);
+  cairo_rectangle_t cells, panel = scene->grid_panel;
+  guint vivid = count_vivid (surface, &panel);
+
+  kvp_scene_get_grid_bounds (scene, &cells);
+  g_test_message ("64 blocks held: %u vivid samples; cells %g × %g in a panel of %g × %g", vivid, cells.width,
+                  cells.height, panel.width, panel.height);
+  /* Square cells left about 49,600; filling the panel gives 64,500. */
+  g_assert_cmpuint (vivid, >=, 60000);
+  g_assert_cmpfloat (cells.width, >=, 0.9 * panel.width);
+  g_assert_cmpfloat (cells.height, >=, 0.75 * panel.height);
+  cairo_surface_destroy (surface);
+}
+
+/* Eight blocks held among a million are easy to find: the loupe shows them
+ * big enough to see at a glance. */
+static void
+test_few_held_visible (void)
+{
+  g_autoptr (KvpComparison) cmp = new_comparison (128, 2048, 16, 1048576);
+  g_autoptr (KvpScene) scene = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), 1440, 900);
+  cairo_surface_t *surface;
+  guint vivid;
+
+  surface = render (scene, kvp_scene_get_duration (scene), 1.0);
+  vivid = count_vivid (surface, &scene->grid_panel);
+  g_test_message ("8 of 1,048,576 blocks held: %u vivid samples", vivid);
+  g_assert_cmpuint (vivid, >=, 400);
+  cairo_surface_destroy (surface);
+}
+
 /* Few blocks: the cells grow to fill the panel instead of sitting small in
  * its corner. */
 static void
@@ -781,9 +898,9 @@ test_negative_saving (void)
   g_autoptr (KvpScene) scene = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), WIDTH, HEIGHT);
 
   g_assert_cmpint (cmp->saved_bytes, <, 0);
-  g_assert_cmpstr (kvp_scene_get_card_title (scene, KVP_CARD_SAVED), ==, "Paging costs more here");
-  g_assert_true (g_str_has_prefix (kvp_scene_get_card_value (scene, KVP_CARD_SAVED), "−"));
-  g_assert_nonnull (strstr (kvp_scene_get_card_caption (scene, KVP_CARD_SAVED), "more than traditional"));
+  g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_SAVED)->title, ==, "Paging costs more here");
+  g_assert_true (g_str_has_prefix (kvp_scene_get_card (scene, KVP_CARD_SAVED)->value, "−"));
+  g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_SAVED)->caption, "more than traditional"));
 }
 
 int
@@ -799,6 +916,9 @@ main (int    argc,
   g_test_add_func ("/render/grid/pool-sizes", test_pool_sizes);
   g_test_add_func ("/render/grid/big-pools", test_big_pools);
   g_test_add_func ("/render/grid/few-blocks", test_few_blocks);
+  g_test_add_func ("/render/grid/small-pool-fills-panel", test_small_pool_fills_panel);
+  g_test_add_func ("/render/grid/few-held-visible", test_few_held_visible);
+  g_test_add_func ("/render/grid/big-pool-frames", test_big_pool_frames);
   g_test_add_func ("/render/animation/consistent-frames", test_consistent_frames);
   g_test_add_func ("/render/cards/negative-saving", test_negative_saving);
   g_test_add_func ("/render/bars/proportional", test_bars);

@@ -16,6 +16,23 @@
 #include "kvp-hue.h"
 #include "kvp-serving-paint.h"
 #include "kvp-serving-scene.h"
+#include "kvp-serving-scene-private.h"
+
+/* The serving view at step through the one export entry point. */
+static gboolean
+write_serving (KvpServingSteps *steps,
+               guint            step,
+               const KvpTheme  *theme,
+               const char      *path,
+               int              width,
+               int              height,
+               double           scale,
+               GError         **error)
+{
+  g_autoptr(KvpPictureSource) source = kvp_serving_scene_source_new (steps, step, error);
+
+  return source != NULL && kvp_export_write (source, theme, path, width, height, scale, error);
+}
 
 #define WIDTH  1600
 #define HEIGHT 1000
@@ -85,8 +102,8 @@ render (KvpServingScene *scene,
         guint32          selected)
 {
   cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32,
-                                                         (int) kvp_serving_scene_get_width (scene),
-                                                         (int) kvp_serving_scene_get_height (scene));
+                                                         (int) kvp_picture_get_width (KVP_PICTURE (scene)),
+                                                         (int) kvp_picture_get_height (KVP_PICTURE (scene)));
   cairo_t *cr = cairo_create (surface);
 
   kvp_serving_paint (cr, scene, t, selected);
@@ -193,7 +210,7 @@ export_png (KvpServingSteps *steps,
   g_autofree char *path = g_build_filename (dir, "step.png", NULL);
   cairo_surface_t *surface;
 
-  g_assert_true (kvp_export_write_serving (steps, step, theme, path, WIDTH, HEIGHT, 1, &error));
+  g_assert_true (write_serving (steps, step, theme, path, WIDTH, HEIGHT, 1, &error));
   g_assert_no_error (error);
   surface = cairo_image_surface_create_from_png (path);
   g_assert_cmpint (cairo_surface_status (surface), ==, CAIRO_STATUS_SUCCESS);
@@ -392,6 +409,79 @@ test_layout (gconstpointer data)
   g_assert_false (overlap (&marker, &b));
 }
 
+/* A text is shown whole, inside what holds it, or not at all. */
+static void
+assert_whole (const KvpText           *text,
+              const cairo_rectangle_t *within,
+              const char              *what)
+{
+  cairo_rectangle_t r = { text->x, text->y, text->width, text->height };
+
+  if (text->layout == NULL || *pango_layout_get_text (text->layout) == '\0')
+    return;
+  if (kvp_text_is_cut (text) || !inside (&r, within))
+    g_error ("%s “%s” at %g, %g (%g × %g) is cut or outside %g, %g (%g × %g)", what,
+             pango_layout_get_text (text->layout), r.x, r.y, r.width, r.height, within->x, within->y,
+             within->width, within->height);
+}
+
+/* From the window's smallest picture to 4K, every card, heading, legend
+ * entry and caption fits whole or is left out whole, and each card still
+ * says whose figure it shows ("PagedAttention · Max: 8"). */
+static void
+test_texts_whole (gconstpointer data)
+{
+  const int *size = data;
+  g_autoptr(KvpServingSteps) steps = new_sharegpt_steps (1000, 1024, KVP_SCHEME_MAX);
+  g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, 100, kvp_theme_get (KVP_THEME_LIGHT),
+                                                            size[0], size[1]);
+  cairo_rectangle_t picture = { 0, 0, size[0], size[1] };
+
+  assert_whole (&scene->title, &picture, "title");
+  assert_whole (&scene->subtitle, &picture, "subtitle");
+  for (guint c = 0; c < KVP_SERVING_N_CARDS; c++)
+    {
+      const KvpCardTexts *card = kvp_serving_scene_get_card (scene, c);
+
+      assert_whole (&card->title_text, &scene->card_rect[c], "card title");
+      assert_whole (&card->value_text, &scene->card_rect[c], "card value");
+      assert_whole (&card->caption_text, &scene->card_rect[c], "card caption");
+      g_assert_nonnull (card->title_text.layout);
+      g_assert_nonnull (card->value_text.layout);
+      g_assert_nonnull (card->caption_text.layout);
+      g_assert_true (g_str_has_prefix (pango_layout_get_text (card->caption_text.layout), "PagedAttention · "));
+    }
+  for (guint p = 0; p < KVP_SERVING_N_PANELS; p++)
+    {
+      const KvpServingPanelData *panel = &scene->panels[p];
+
+      assert_whole (&panel->heading, &panel->rect, "grid heading");
+      assert_whole (&panel->detail, &panel->rect, "grid detail");
+      assert_whole (&panel->waiting, &panel->rect, "grid footer");
+      assert_whole (&panel->more, &panel->rect, "waiting chips' count");
+      g_assert_nonnull (panel->heading.layout);
+      g_assert_nonnull (panel->waiting.layout);
+      assert_whole (&panel->bar_label, &scene->breakdown_rect, "breakdown bar label");
+      assert_whole (&panel->chart_key, &scene->chart_rect, "chart key");
+    }
+  assert_whole (&scene->breakdown_heading, &scene->breakdown_rect, "breakdown heading");
+  g_assert_true (scene->breakdown_rect.width == 0.0 || scene->breakdown_heading.layout != NULL);
+  /* Only the smallest pictures leave the breakdown out. */
+  g_assert_true (scene->breakdown_rect.width > 0.0 || size[0] < 600);
+  for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
+    {
+      assert_whole (&scene->legend_text[k], &scene->breakdown_rect, "legend entry");
+      /* Every class the bars and grids draw is explained, in a picture
+       * wide enough for the breakdown. */
+      if (scene->breakdown_rect.width > 0.0)
+        g_assert_nonnull (scene->legend_text[k].layout);
+    }
+  assert_whole (&scene->legend_note, &scene->breakdown_rect, "legend note");
+  assert_whole (&scene->chart_heading, &scene->chart_rect, "chart heading");
+  assert_whole (&scene->chart_max_text, &scene->chart_rect, "chart axis");
+  assert_whole (&scene->chart_step_text, &scene->chart_rect, "chart step");
+}
+
 /* Mid-transition the grids blend the two steps; at the end they are the
  * new step's, and with no previous scene the first frame is settled. */
 static void
@@ -539,7 +629,7 @@ test_export (void)
       g_autofree char *contents = NULL;
       gsize length;
 
-      g_assert_true (kvp_export_write_serving (steps, n / 2, kvp_theme_get (KVP_THEME_DARK), path, 1280, 800, 1,
+      g_assert_true (write_serving (steps, n / 2, kvp_theme_get (KVP_THEME_DARK), path, 1280, 800, 1,
                                                &error));
       g_assert_no_error (error);
       g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
@@ -560,7 +650,7 @@ test_export (void)
     g_autofree char *path = g_build_filename (dir, "late.png", NULL);
     g_autofree char *count = g_strdup_printf ("%u steps", n);
 
-    g_assert_false (kvp_export_write_serving (steps, n, kvp_theme_get (KVP_THEME_LIGHT), path, 1280, 800, 1,
+    g_assert_false (write_serving (steps, n, kvp_theme_get (KVP_THEME_LIGHT), path, 1280, 800, 1,
                                               &error));
     g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
     g_assert_nonnull (strstr (error->message, count));
@@ -575,6 +665,10 @@ main (int   argc,
 {
   /* 420 × 360 is the window's smallest picture. */
   static const int sizes[][2] = { { 1600, 1000 }, { 640, 400 }, { 420, 360 }, { 1920, 1080 }, { 3840, 2160 } };
+  /* The window's serving picture at its smallest (420 × 360) and at
+   * 800 × 500 beside the controls (470 × 440), the smallest export and up. */
+  static const int text_sizes[][2] = { { 420, 360 }, { 470, 440 }, { 640, 400 }, { 800, 500 },
+                                       { 1024, 640 }, { 1600, 1000 }, { 3840, 2160 } };
 
   g_test_init (&argc, &argv, NULL);
 
@@ -589,6 +683,13 @@ main (int   argc,
       g_autofree char *path = g_strdup_printf ("/serving-render/layout/%dx%d", sizes[i][0], sizes[i][1]);
 
       g_test_add_data_func (path, sizes[i], test_layout);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (text_sizes); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/serving-render/texts-whole/%dx%d", text_sizes[i][0],
+                                               text_sizes[i][1]);
+
+      g_test_add_data_func (path, text_sizes[i], test_texts_whole);
     }
   g_test_add_func ("/serving-render/transition", test_transition);
   g_test_add_func ("/serving-render/huge-pool", test_huge_pool);

@@ -19,19 +19,12 @@
 #include "kvp-deploy.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
+#include "kvp-error.h"
 #include "kvp-model-catalog.h"
 #include "kvp-settings.h"
+#include "kvp-test-utils.h"
 #include "kvp-window.h"
 #include "kvp-window-private.h"
-
-static void
-spin_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-}
 
 static gboolean
 wait_for_size (GtkWidget *widget)
@@ -139,7 +132,7 @@ test_template (void)
       g_object_add_weak_pointer (weak[i], (gpointer *) &weak[i]);
     }
 
-  spin_for (100);
+  kvp_test_iterate_for (100);
   close_window (window);
 
   for (guint i = 0; i < G_N_ELEMENTS (children); i++)
@@ -339,7 +332,7 @@ test_coalesce (void)
                   kvp_canvas_get_last_build_time (canvas) / 1000.0);
 
   /* Nothing more is pending. */
-  spin_for (50);
+  kvp_test_iterate_for (50);
   g_assert_cmpuint (n_descriptions, ==, 1);
 
   /* Comparisons are built in a worker thread, the newest values winning
@@ -349,15 +342,15 @@ test_coalesce (void)
     gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
     gtk_spin_button_set_value (blocks, 2000000);
-    spin_for (5);
+    kvp_test_iterate_for (5);
     gtk_spin_button_set_value (blocks, 3000000);
-    spin_for (5);
+    kvp_test_iterate_for (5);
     gtk_spin_button_set_value (blocks, 2500000);
     while (kvp_canvas_get_comparison (canvas)->params.num_blocks != 2500000 &&
            g_get_monotonic_time () < end)
       g_main_context_iteration (NULL, TRUE);
     g_assert_cmpuint (kvp_canvas_get_comparison (canvas)->params.num_blocks, ==, 2500000);
-    spin_for (100);
+    kvp_test_iterate_for (100);
     g_assert_cmpuint (kvp_canvas_get_comparison (canvas)->params.num_blocks, ==, 2500000);
     g_assert_true (kvp_window_get_comparison (window) == kvp_canvas_get_comparison (canvas));
   }
@@ -449,7 +442,7 @@ test_close_during_job (void)
   gtk_spin_button_set_value (spin (window, "seq_len"), 16777216);
   gtk_spin_button_set_value (spin (window, "num_blocks"), 16777216);
   /* Let the frame clock hand the recompute to its worker. */
-  spin_for (50);
+  kvp_test_iterate_for (50);
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_object_unref (window);
@@ -560,13 +553,13 @@ test_actions (void)
   g_assert_cmpint (g_settings_get_enum (settings, "style"), ==, KVP_STYLE_DARK);
   g_object_get (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", &dark, NULL);
   g_assert_true (dark);
-  spin_for (100);
+  kvp_test_iterate_for (100);
   g_assert_cmpint (kvp_canvas_get_theme (kvp_window_get_canvas (window))->variant, ==, KVP_THEME_DARK);
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "style", g_variant_new_string ("light"));
   g_object_get (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", &dark, NULL);
   g_assert_false (dark);
-  spin_for (100);
+  kvp_test_iterate_for (100);
   g_assert_cmpint (kvp_canvas_get_theme (kvp_window_get_canvas (window))->variant, ==, KVP_THEME_LIGHT);
   g_settings_reset (settings, "style");
 
@@ -655,6 +648,54 @@ window_on (GSettings       *settings,
   return window;
 }
 
+/* The GPU and serving choices are remembered as the state holds them, read
+ * back clamped, and the window sizes the pool from them again. */
+static void
+test_settings_gpu (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.kvpage.KvPage");
+  g_autofree char *gpu = NULL;
+  KvpDeployState *deploy;
+  KvpWindow *window;
+  guint64 blocks;
+
+  reset_settings (settings);
+  g_settings_set_double (settings, "gpu-memory-utilization", 7.0);
+  g_settings_set_uint (settings, "tensor-parallel-size", 0);
+  window = window_on (settings, NULL);
+  deploy = kvp_window_get_deploy_state (window);
+  g_assert_cmpfloat (kvp_deploy_state_get_utilization (deploy), ==, 1.0);
+  g_assert_cmpuint (kvp_deploy_state_get_tensor_parallel_size (deploy), ==, 1);
+
+  g_object_set (deploy, "gpu", "h100-80gb", "utilization", 0.5, "weights-memory", (guint64) 3 << 30, NULL);
+  g_object_set (kvp_window_get_serving_state (window), "requests", 77, "rate", 2.5, "seed", (guint64) 9, NULL);
+  blocks = kvp_state_get_value (kvp_window_get_state (window), KVP_PARAM_NUM_BLOCKS);
+  kvp_window_save_state (window);
+  gpu = g_settings_get_string (settings, "gpu");
+  g_assert_cmpstr (gpu, ==, "h100-80gb");
+  close_window (window);
+
+  window = window_on (settings, NULL);
+  deploy = kvp_window_get_deploy_state (window);
+  g_assert_cmpstr (kvp_deploy_state_get_gpu (deploy), ==, "h100-80gb");
+  g_assert_cmpfloat (kvp_deploy_state_get_utilization (deploy), ==, 0.5);
+  g_assert_cmpuint (kvp_state_get_value (kvp_window_get_state (window), KVP_PARAM_NUM_BLOCKS), ==, blocks);
+  g_assert_cmpuint (kvp_serving_state_get_requests (kvp_window_get_serving_state (window)), ==, 77);
+  close_window (window);
+
+  /* A rate no workload takes is read as the most there is. */
+  g_settings_set_double (settings, "serving-request-rate", 5e9);
+  window = window_on (settings, NULL);
+  {
+    double rate = 0;
+
+    g_object_get (kvp_window_get_serving_state (window), "rate", &rate, NULL);
+    g_assert_cmpfloat (rate, ==, 1e6);
+  }
+  close_window (window);
+  reset_settings (settings);
+}
+
 static void
 test_settings (void)
 {
@@ -739,7 +780,7 @@ test_settings (void)
    * shows; and the settings are written once the controls are still. */
   gtk_spin_button_set_value (spin (window, "max_seq_len"), 1000);
   g_assert_cmpuint (kvp_window_get_comparison (window)->params.seq_len, ==, 1000);
-  spin_for (1300);
+  kvp_test_iterate_for (1300);
   g_assert_cmpuint (g_settings_get_uint (settings, "max-seq-len"), ==, 1000);
   g_assert_cmpuint (g_settings_get_uint (settings, "seq-len"), ==, 3000);
   close_window (window);
@@ -806,7 +847,7 @@ test_render (void)
 
   paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
   gtk_widget_queue_draw (GTK_WIDGET (window));
-  spin_for (200);
+  kvp_test_iterate_for (200);
 
   width = gdk_paintable_get_intrinsic_width (paintable);
   height = gdk_paintable_get_intrinsic_height (paintable);
@@ -1165,6 +1206,47 @@ test_export_async_error (void)
   close_window (window);
 }
 
+/* The Export Image dialog's filter gives the format: the one shown chosen
+ * (PNG Image at first), then PDF Document once chosen, whatever extension
+ * is typed. */
+static void
+test_export_filter (void)
+{
+  KvpWindow *window = show_window ();
+  GtkFileChooserNative *native = _kvp_window_new_export_dialog (window);
+  GtkFileChooser *chooser = GTK_FILE_CHOOSER (native);
+  g_autoptr(GListModel) filters = gtk_file_chooser_get_filters (chooser);
+  g_autoptr(GtkFileFilter) pdf = g_list_model_get_item (filters, 2);
+  g_autofree char *as_png = NULL;
+  g_autofree char *as_pdf = NULL;
+
+  gtk_file_chooser_set_current_name (chooser, "x.svg");
+  g_assert_cmpint (_kvp_window_export_format (chooser), ==, KVP_EXPORT_PNG);
+  as_png = _kvp_window_export_path ("/tmp/x.svg", _kvp_window_export_format (chooser));
+  g_assert_cmpstr (as_png, ==, "/tmp/x.png");
+
+  gtk_file_chooser_set_filter (chooser, pdf);
+  g_assert_cmpint (_kvp_window_export_format (chooser), ==, KVP_EXPORT_PDF);
+  as_pdf = _kvp_window_export_path ("/tmp/x.svg", _kvp_window_export_format (chooser));
+  g_assert_cmpstr (as_pdf, ==, "/tmp/x.pdf");
+
+  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (native));
+  g_object_unref (native);
+  close_window (window);
+}
+
+/* A window closed while its Export Image dialog is open goes (before, the
+ * dialog's callback held a reference that kept it alive). */
+static void
+test_close_with_dialog (void)
+{
+  KvpWindow *window = show_window ();
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.export", NULL);
+  kvp_test_iterate_for (100);
+  close_window (window);
+}
+
 /* The format chosen in the dialog wins over the typed extension. */
 static void
 test_export_path (void)
@@ -1205,7 +1287,7 @@ test_notification (void)
   g_assert_null (kvp_window_get_notification (window));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.copy", NULL));
   g_assert_cmpstr (kvp_window_get_notification (window), ==, "Copied the picture to the clipboard.");
-  spin_for (400);
+  kvp_test_iterate_for (400);
   g_assert_true (gtk_revealer_get_child_revealed (banner));
 
   g_signal_emit_by_name (template_child (window, "banner_close_button"), "clicked");
@@ -1237,7 +1319,7 @@ test_layout (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 800, 500);
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (wait_for_size (canvas));
-  spin_for (200);
+  kvp_test_iterate_for (200);
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 800);
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (window)), <=, 500);
   g_assert_cmpint (gtk_widget_get_height (canvas), >=, 360);
@@ -1246,7 +1328,7 @@ test_layout (void)
   /* F9 hides the controls: the picture takes the whole width. */
   g_assert_true (has_binding (GTK_WIDGET (window), "F9", "win.show-controls"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-controls", NULL));
-  spin_for (200);
+  kvp_test_iterate_for (200);
   g_assert_false (gtk_widget_get_visible (template_child (window, "sidebar")));
   g_assert_cmpint (gtk_widget_get_width (canvas), >=, 780);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-controls", NULL));
@@ -1263,7 +1345,7 @@ test_layout (void)
   vadjustment = gtk_scrolled_window_get_vadjustment (sidebar);
 
   gtk_expander_set_expanded (GTK_EXPANDER (expander), TRUE);
-  spin_for (400);
+  kvp_test_iterate_for (400);
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (window)), <=, 640);
   g_assert_true (gtk_widget_compute_bounds (expander, GTK_WIDGET (sidebar), &bounds));
   /* Its text is in the visible part of the panel, which now scrolls. */
@@ -1304,6 +1386,7 @@ test_gpu_group (void)
 {
   KvpWindow *window = show_window ();
   KvpGpuGroup *group = kvp_window_get_gpu_group (window);
+  KvpDeployState *deploy = kvp_window_get_deploy_state (window);
   KvpState *state = kvp_window_get_state (window);
   GtkWidget *blocks_row = GTK_WIDGET (row (window, "num_blocks_row"));
   GtkSpinButton *tp = group_child (group, "tp_spin");
@@ -1317,27 +1400,33 @@ test_gpu_group (void)
 
   g_assert_false (kvp_gpu_group_get_sizes_pool (group));
   g_assert_true (gtk_widget_get_sensitive (blocks_row));
-  g_assert_cmpstr (kvp_gpu_group_get_log (group), ==, "");
+  g_assert_cmpstr (kvp_deploy_state_get_log (deploy), ==, "");
 
-  kvp_gpu_group_set_gpu (group, "h100-80gb");
+  /* Without a GPU, utilization changes nothing and says so by being insensitive. */
+  g_assert_false (gtk_widget_get_sensitive (group_child (group, "utilization_spin")));
+
+  kvp_deploy_state_set_gpu (deploy, "h100-80gb");
   g_assert_true (kvp_gpu_group_get_sizes_pool (group));
   g_assert_false (gtk_widget_get_sensitive (blocks_row));
+  g_assert_true (gtk_widget_get_sensitive (group_child (group, "utilization_spin")));
+  g_assert_cmpuint (gtk_drop_down_get_selected (group_child (group, "gpu_dropdown")), >, 0);
   kvp_state_get_params (state, &params);
   g_assert_cmpuint (params.num_blocks, ==, cli_blocks (&params, "h100-80gb", 1));
-  g_assert_true (g_str_has_prefix (kvp_gpu_group_get_log (group), "Available KV cache memory: "));
-  g_assert_nonnull (strstr (kvp_gpu_group_get_log (group), "Maximum concurrency for 2,048 tokens per request: "));
+  g_assert_true (g_str_has_prefix (kvp_deploy_state_get_log (deploy), "Available KV cache memory: "));
+  g_assert_nonnull (strstr (kvp_deploy_state_get_log (deploy), "Maximum concurrency for 2,048 tokens per request: "));
   g_assert_true (gtk_widget_get_visible (group_child (group, "details")));
 
   /* Two GPUs: TinyLlama's 4 KV heads split 2 and 2. */
   gtk_spin_button_set_value (tp, 2);
-  spin_for (100);
+  kvp_test_iterate_for (100);
   g_assert_cmpuint (kvp_model_get_kv_heads (kvp_state_get_model (state)), ==, 2);
   g_assert_cmpstr (kvp_state_get_model (state)->key, ==, "tinyllama-1.1b");
   kvp_state_get_params (state, &params);
   g_assert_cmpuint (params.num_blocks, ==, cli_blocks (&params, "h100-80gb", 2));
   g_assert_cmpuint (gtk_drop_down_get_selected (template_child (window, "model_dropdown")), ==, 0);
 
-  kvp_gpu_group_set_gpu (group, NULL);
+  gtk_drop_down_set_selected (group_child (group, "gpu_dropdown"), 0);
+  g_assert_cmpstr (kvp_deploy_state_get_gpu (deploy), ==, "");
   g_assert_false (kvp_gpu_group_get_sizes_pool (group));
   g_assert_true (gtk_widget_get_sensitive (blocks_row));
 
@@ -1373,7 +1462,6 @@ test_open_config (void)
 {
   KvpWindow *window = show_window ();
   KvpState *state = kvp_window_get_state (window);
-  KvpGpuGroup *group = kvp_window_get_gpu_group (window);
   GtkDropDown *models = template_child (window, "model_dropdown");
   guint n_presets;
   gint64 end;
@@ -1395,8 +1483,8 @@ test_open_config (void)
   g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (models)), ==, n_presets + 2);
 
   /* The hybrid groups reach the log: 8 padding layers. */
-  kvp_gpu_group_set_gpu (group, "h100-80gb");
-  g_assert_nonnull (strstr (kvp_gpu_group_get_log (group), "Add 8 padding layers"));
+  kvp_deploy_state_set_gpu (kvp_window_get_deploy_state (window), "h100-80gb");
+  g_assert_nonnull (strstr (kvp_deploy_state_get_log (kvp_window_get_deploy_state (window)), "Add 8 padding layers"));
 
   open_config (window, "jamba-v0.1.json");
   end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
@@ -1406,6 +1494,61 @@ test_open_config (void)
   g_assert_cmpstr (kvp_state_get_model (state)->key, ==, "gemma-3-27b-it");
 
   close_window (window);
+}
+
+static gboolean
+describes_pool (gpointer canvas)
+{
+  return strstr (kvp_canvas_get_description (canvas), "would not start") == NULL;
+}
+
+/* A sizing vLLM would refuse is a state every view shows: the picture says
+ * "vLLM would not start" and why, naming the window's control, never the
+ * previous pool; an export refuses; raising the utilization brings the pool
+ * back.  A config too big for the GPU dropped on a sized window is refused
+ * the same way, not drawn with the previous model's pool. */
+static void
+test_refusal_shown (void)
+{
+  KvpWindow *window = show_window ();
+  KvpState *state = kvp_window_get_state (window);
+  KvpDeployState *deploy = kvp_window_get_deploy_state (window);
+  KvpCanvas *canvas = kvp_window_get_canvas (window);
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (dir, "refused.png", NULL);
+  g_autoptr(GError) error = NULL;
+  gint64 end;
+
+  kvp_deploy_state_set_gpu (deploy, "h100-80gb");
+  g_assert_null (kvp_canvas_get_refusal (canvas));
+  kvp_deploy_state_set_utilization (deploy, 0.03);
+  g_assert_nonnull (kvp_canvas_get_refusal (canvas));
+  g_assert_nonnull (strstr (kvp_canvas_get_refusal (canvas), "raise GPU memory utilization"));
+  g_assert_true (g_str_has_prefix (kvp_canvas_get_description (canvas), "vLLM would not start."));
+  g_assert_null (strstr (kvp_canvas_get_description (canvas), "blocks"));
+  /* The side panel says the same. */
+  g_assert_true (gtk_widget_get_visible (group_child (kvp_window_get_gpu_group (window), "error_label")));
+  g_assert_false (kvp_window_export (window, png, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
+
+  kvp_deploy_state_set_utilization (deploy, 0.92);
+  g_assert_null (kvp_canvas_get_refusal (canvas));
+  /* The pool's description comes back with its scene. */
+  g_assert_true (kvp_test_iterate_until (describes_pool, canvas));
+
+  /* Qwen3-32B's weights alone take more than half an H100. */
+  kvp_deploy_state_set_utilization (deploy, 0.5);
+  open_config (window, "qwen3-32b.json");
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (g_strcmp0 (kvp_state_get_model (state)->key, "qwen3-32b") != 0 && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (kvp_deploy_state_get_refusal (deploy));
+  g_assert_nonnull (kvp_canvas_get_refusal (canvas));
+  g_assert_null (strstr (kvp_canvas_get_refusal (canvas), "--"));
+
+  close_window (window);
+  g_rmdir (dir);
 }
 
 /* A shipped config that names a preset's model takes the preset's row, as
@@ -1462,7 +1605,7 @@ test_open_then_close (void)
 
   open_config (window, "gemma-3-27b-it.json");
   close_window (window);
-  spin_for (300);
+  kvp_test_iterate_for (300);
 }
 
 static gboolean
@@ -1503,7 +1646,7 @@ test_config_lifetime (void)
   g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (models)), ==, n_items);
   g_assert_cmpuint (gtk_drop_down_get_selected (models), ==, n_presets);
 
-  kvp_gpu_group_set_tensor_parallel_size (kvp_window_get_gpu_group (window), 2);
+  kvp_deploy_state_set_tensor_parallel_size (kvp_window_get_deploy_state (window), 2);
   end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   while (!split_in_two (state) && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, FALSE);
@@ -1544,7 +1687,15 @@ test_launch_gpu (void)
   params.model = &config->model;
   params.max_seq_len = 4096;
   kvp_application_set_launch_params (app, &params);
-  kvp_application_set_launch_gpu (app, config, "h100-80gb", 0.9, 2);
+  {
+    g_auto(KvpDeploy) deploy = { 0 };
+
+    deploy.config = kvp_model_config_ref (config);
+    deploy.gpu = kvp_gpu_lookup ("h100-80gb", NULL);
+    deploy.utilization = 0.9;
+    deploy.tensor_parallel_size = 2;
+    kvp_application_set_launch_deploy (app, &deploy);
+  }
 
   g_application_activate (G_APPLICATION (app));
   window = KVP_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
@@ -1559,8 +1710,66 @@ test_launch_gpu (void)
   g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_MAX_SEQ_LEN), ==, 4096);
   g_assert_true (kvp_gpu_group_get_sizes_pool (group));
   g_assert_cmpfloat (gtk_spin_button_get_value (group_child (group, "utilization_spin")), ==, 0.9);
-  g_assert_nonnull (strstr (kvp_gpu_group_get_log (group), "tokens per request"));
-  g_assert_nonnull (strstr (kvp_gpu_group_get_log (group), "4,096"));
+  g_assert_nonnull (strstr (kvp_deploy_state_get_log (kvp_window_get_deploy_state (window)), "tokens per request"));
+  g_assert_nonnull (strstr (kvp_deploy_state_get_log (kvp_window_get_deploy_state (window)), "4,096"));
+
+  close_window (window);
+}
+
+/* The accessible name of @widget as GTK 4.8 builds it: the labels that
+ * label it, then its "label" property; NULL when it has none. */
+static char *
+accessible_name (GtkWidget *widget)
+{
+  GtkAccessible *accessible = GTK_ACCESSIBLE (widget);
+  g_autofree char *label = NULL;
+
+  if (gtk_test_accessible_has_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL))
+    label = gtk_test_accessible_check_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL, "\1");
+  if (gtk_test_accessible_has_relation (accessible, GTK_ACCESSIBLE_RELATION_LABELLED_BY))
+    return label != NULL ? g_strdup ("(two names)") : g_strdup ("(labelled by a label)");
+  return g_steal_pointer (&label);
+}
+
+/* Every control a person reaches gets one clean name: not two ("GPU GPU"),
+ * no mnemonic underscore ("_Copy vLLM Lines"), and a drop-down's button or
+ * an icon button not its type ("GtkToggleButton", "GtkImage"). */
+static void
+check_names (GtkWidget *widget,
+             guint     *n_checked)
+{
+  gboolean control = GTK_IS_BUTTON (widget) || GTK_IS_SPIN_BUTTON (widget) || GTK_IS_ENTRY (widget) ||
+                     GTK_IS_DROP_DOWN (widget);
+
+  if (control && gtk_widget_get_visible (widget))
+    {
+      g_autofree char *name = accessible_name (widget);
+      g_autofree char *what = g_strdup_printf ("%s %s: %s", G_OBJECT_TYPE_NAME (widget),
+                                               gtk_widget_get_name (widget), name != NULL ? name : "(none)");
+
+      if (name == NULL || g_str_equal (name, "(two names)") || strchr (name, '_') != NULL)
+        g_error ("no one clean name: %s", what);
+      (*n_checked)++;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (!GTK_IS_SPIN_BUTTON (widget))
+      check_names (child, n_checked);
+}
+
+static void
+test_accessible_names (void)
+{
+  KvpWindow *window = show_window ();
+  guint n_checked = 0;
+
+  /* The serving controls too. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "serving");
+  kvp_deploy_state_set_gpu (kvp_window_get_deploy_state (window), "h100-80gb");
+  kvp_test_iterate_for (50);
+  check_names (GTK_WIDGET (window), &n_checked);
+  check_names (gtk_window_get_titlebar (GTK_WINDOW (window)), &n_checked);
+  g_assert_cmpuint (n_checked, >, 20);
 
   close_window (window);
 }
@@ -1570,6 +1779,8 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  /* Accessible names and relations are kept, and readable, without a bus. */
+  g_setenv ("GTK_A11Y", "test", TRUE);
 
   if (!gtk_init_check ())
     {
@@ -1578,6 +1789,7 @@ main (int   argc,
     }
 
   g_test_add_func ("/ui/window/template", test_template);
+  g_test_add_func ("/ui/window/accessible-names", test_accessible_names);
   g_test_add_func ("/ui/window/default-row", test_default_row);
   g_test_add_func ("/ui/window/controls", test_controls);
   g_test_add_func ("/ui/window/coalesce", test_coalesce);
@@ -1598,9 +1810,13 @@ main (int   argc,
   g_test_add_func ("/ui/window/export-size", test_export_size);
   g_test_add_func ("/ui/window/export-path", test_export_path);
   g_test_add_func ("/ui/window/export-chosen", test_export_chosen);
+  g_test_add_func ("/ui/window/export-filter", test_export_filter);
+  g_test_add_func ("/ui/window/close-with-dialog", test_close_with_dialog);
   g_test_add_func ("/ui/window/export-async-error", test_export_async_error);
   g_test_add_func ("/ui/window/notification", test_notification);
   g_test_add_func ("/ui/window/gpu-group", test_gpu_group);
+  g_test_add_func ("/ui/window/settings-gpu", test_settings_gpu);
+  g_test_add_func ("/ui/window/refusal-shown", test_refusal_shown);
   g_test_add_func ("/ui/window/open-config", test_open_config);
   g_test_add_func ("/ui/window/model-list-replaces", test_model_list_replaces);
   g_test_add_func ("/ui/window/launch-gpu", test_launch_gpu);

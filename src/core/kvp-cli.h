@@ -9,8 +9,13 @@
 
 G_BEGIN_DECLS
 
-#define KVP_EXIT_FAILURE 1  /* could not do it: a write failed, no memory */
-#define KVP_EXIT_USAGE   2  /* bad usage or bad input */
+/* kvpage's exit statuses, the only ones it returns. */
+typedef enum
+{
+  KVP_EXIT_SUCCESS = 0,
+  KVP_EXIT_FAILURE = 1,  /* could not do it: a write failed, no memory */
+  KVP_EXIT_USAGE   = 2,  /* bad usage or bad input */
+} KvpExitStatus;
 
 /* Guards standard input, output and error: a descriptor the caller closed is
  * pointed at /dev/null so no file kvpage opens lands on it, and output meant

@@ -22,6 +22,8 @@ struct _KvpComparison
   /*< private >*/
   gatomicrefcount ref_count;
 
+  KvpModel     *model;             /* params.model: a copy of the comparison's own */
+
   /*< public >*/
   KvpParams     params;
   KvpBlockPool *pool;              /* the sequence, really allocated (if it fits) */

@@ -15,6 +15,7 @@
 #include "kvp-error.h"
 #include "kvp-format.h"
 #include "kvp-json.h"
+#include "kvp-option-rules.h"
 #include "kvp-model-catalog.h"
 
 void
@@ -24,55 +25,6 @@ kvp_deploy_clear (KvpDeploy *self)
 
   g_clear_pointer (&self->config, kvp_model_config_unref);
   g_clear_pointer (&self->sizing, kvp_vllm_sizing_free);
-}
-
-static gboolean
-both (GVariantDict  *options,
-      const char    *a,
-      const char    *b,
-      const char    *why,
-      GError       **error)
-{
-  if (!g_variant_dict_contains (options, a) || !g_variant_dict_contains (options, b))
-    return FALSE;
-  /* Translators: two options that cannot go together, then why. */
-  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("--%s and --%s cannot go together: %s"), a, b, why);
-  return TRUE;
-}
-
-/* --simulate, or an export of a simulation's picture. */
-static gboolean
-simulates (GVariantDict *options)
-{
-  const char *view = NULL;
-
-  return g_variant_dict_contains (options, "simulate") ||
-         (g_variant_dict_lookup (options, "view", "&s", &view) &&
-          (g_str_equal (view, "serving") || g_str_equal (view, "capacity")));
-}
-
-/* --option given without what it goes with: a GPU, or (when kv_memory_too)
- * also --kv-cache-memory; without them its value would be lost. */
-static gboolean
-needs (GVariantDict  *options,
-       const char    *option,
-       gboolean       kv_memory_too,
-       GError       **error)
-{
-  /* The simulation's scheduler takes the token budget on its own. */
-  if (!g_variant_dict_contains (options, option) || g_variant_dict_contains (options, "gpu") ||
-      (g_str_equal (option, "max-num-batched-tokens") && simulates (options)) ||
-      g_variant_dict_contains (options, "gpu-memory") ||
-      (kv_memory_too && g_variant_dict_contains (options, "kv-cache-memory")))
-    return FALSE;
-  if (kv_memory_too)
-    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                 _("--%s goes with vLLM’s sizing: add --gpu KEY (see --list-gpus), --gpu-memory SIZE or "
-                   "--kv-cache-memory SIZE."), option);
-  else
-    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                 _("--%s goes with a GPU: add --gpu KEY (see --list-gpus) or --gpu-memory SIZE."), option);
-  return TRUE;
 }
 
 static gboolean
@@ -132,15 +84,8 @@ kvp_deploy_parse_options (KvpDeploy     *self,
   g_return_val_if_fail (options != NULL, FALSE);
   g_return_val_if_fail (params != NULL, FALSE);
 
-  if (both (options, "config", "model", _("a config.json is the model."), error) ||
-      both (options, "gpu", "gpu-memory", _("a GPU preset has its memory; give one of them."), error) ||
-      both (options, "max-model-len", "max-seq-len", _("they are two names of one length."), error) ||
-      both (options, "kv-cache-memory", "gpu-memory-utilization", _("the KV memory is given exactly."), error) ||
-      both (options, "kv-cache-memory", "weights-memory", _("the KV memory is given exactly."), error) ||
-      both (options, "kv-cache-memory", "activation-memory", _("the KV memory is given exactly."), error) ||
-      needs (options, "gpu-memory-utilization", FALSE, error) || needs (options, "weights-memory", FALSE, error) ||
-      needs (options, "activation-memory", FALSE, error) || needs (options, "max-num-batched-tokens", TRUE, error) ||
-      needs (options, "no-async-scheduling", TRUE, error))
+  /* Two names of one thing, and choices that make another moot. */
+  if (!kvp_option_rules_check (options, KVP_OPTION_RULES_VALUES, error))
     return FALSE;
 
   if (g_variant_dict_lookup (options, "config", "^&ay", &text))

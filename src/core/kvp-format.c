@@ -5,6 +5,10 @@
 
 #include "config.h"
 
+#include <limits.h>
+#include <locale.h>
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "kvp-format.h"
@@ -61,10 +65,43 @@ kvp_format_percent (double percent)
   return g_strdup_printf (_("%.2f %%"), percent);
 }
 
+/* The locale's digit grouping, as printf's ' flag would give it; spelt
+ * out because ISO C has no such flag (-Wpedantic refuses it). */
 char *
 kvp_format_count (guint64 count)
 {
-  return g_strdup_printf ("%'" G_GUINT64_FORMAT, count);
+  const struct lconv *conv = localeconv ();
+  const char *separator = conv->thousands_sep != NULL ? conv->thousands_sep : "";
+  const char *grouping = conv->grouping != NULL ? conv->grouping : "";
+  g_autofree char *digits = g_strdup_printf ("%" G_GUINT64_FORMAT, count);
+  GString *text = g_string_new (NULL);
+  int n = (int) strlen (digits);
+  int group = 0, left = 0;
+
+  if (*separator == '\0' || *grouping == '\0' || *grouping == CHAR_MAX)
+    {
+      g_string_free (text, TRUE);
+      return g_steal_pointer (&digits);
+    }
+
+  /* From the right: each group as grouping says, its last size repeating. */
+  for (int i = n - 1; i >= 0; i--)
+    {
+      if (left == 0)
+        {
+          if (i != n - 1)
+            g_string_prepend (text, separator);
+          left = grouping[group];
+          if (grouping[group + 1] != '\0' && grouping[group + 1] != CHAR_MAX)
+            group++;
+          else if (grouping[group + 1] == CHAR_MAX)
+            left = n;
+        }
+      g_string_prepend_c (text, digits[i]);
+      left--;
+    }
+
+  return g_string_free (text, FALSE);
 }
 
 /* format is a g_dngettext() result with one %s for the count: translations

@@ -103,7 +103,6 @@ kvp_model_catalog_load (const char  *key,
   config->name = g_strdup (entry->repository);
   config->model.key = config->key;
   config->model.name = config->name;
-  kvp_model_config_keep (config);
 
   G_LOCK (loaded);
   if (loaded_configs[index] == NULL)

@@ -22,7 +22,7 @@ const KvpCatalogEntry *kvp_model_catalog_get_entries (guint       *n_entries);
 /* The entry of key, or NULL. */
 const KvpCatalogEntry *kvp_model_catalog_lookup      (const char  *key);
 /* The shipped config of key, read as --config reads a file and kept for the
- * process (kvp_model_config_keep); a new reference.  NULL with
+ * process by the catalog; a new reference.  NULL with
  * KVP_ERROR_INVALID for a key that is not shipped. */
 KvpModelConfig        *kvp_model_catalog_load        (const char  *key,
                                                       GError     **error);

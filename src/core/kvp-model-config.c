@@ -1360,26 +1360,6 @@ kvp_model_config_unref (KvpModelConfig *self)
     model_config_free (self);
 }
 
-/* What kvp_model_config_keep () and the shares keep, never freed. */
-G_LOCK_DEFINE_STATIC (kept);
-static GPtrArray *kept_configs;
-static GPtrArray *kept_shares;
-
-KvpModelConfig *
-kvp_model_config_keep (KvpModelConfig *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  G_LOCK (kept);
-  if (kept_configs == NULL)
-    kept_configs = g_ptr_array_new ();
-  if (!g_ptr_array_find (kept_configs, self, NULL))
-    g_ptr_array_add (kept_configs, kvp_model_config_ref (self));
-  G_UNLOCK (kept);
-
-  return self;
-}
-
 guint
 kvp_model_config_count_layers (const KvpModelConfig *self,
                                KvpLayerKind          kind)
@@ -1407,46 +1387,4 @@ kvp_model_for_tensor_parallel (const KvpModel *model,
     return;
 
   out_model->num_kv_heads = MAX (1, kvp_model_get_kv_heads (model) / tensor_parallel_size);
-}
-
-typedef struct
-{
-  const KvpModel *whole;
-  guint           tensor_parallel_size;
-  KvpModel        share;
-} Share;
-
-const KvpModel *
-kvp_model_get_tensor_parallel_share (const KvpModel *model,
-                                     guint           tensor_parallel_size)
-{
-  Share *found = NULL;
-
-  g_return_val_if_fail (model != NULL, NULL);
-  g_return_val_if_fail (tensor_parallel_size > 0, NULL);
-
-  if (tensor_parallel_size == 1)
-    return model;
-
-  G_LOCK (kept);
-  if (kept_shares == NULL)
-    kept_shares = g_ptr_array_new ();
-  for (guint i = 0; i < kept_shares->len && found == NULL; i++)
-    {
-      Share *share = kept_shares->pdata[i];
-
-      if (share->whole == model && share->tensor_parallel_size == tensor_parallel_size)
-        found = share;
-    }
-  if (found == NULL)
-    {
-      found = g_new (Share, 1);
-      found->whole = model;
-      found->tensor_parallel_size = tensor_parallel_size;
-      kvp_model_for_tensor_parallel (model, tensor_parallel_size, &found->share);
-      g_ptr_array_add (kept_shares, found);
-    }
-  G_UNLOCK (kept);
-
-  return &found->share;
 }

@@ -69,12 +69,6 @@ KvpModelConfig *kvp_model_config_new_from_file (const char      *path,
 KvpModelConfig *kvp_model_config_ref           (KvpModelConfig  *self);
 void            kvp_model_config_unref         (KvpModelConfig  *self);
 
-/* Keeps config, and so its model, alive for the rest of the process, and
- * returns it.  A window hands &config->model to comparisons, workers and
- * exports that may outlive it; a KvpParams holds its model by pointer, so
- * the model must outlive them all.  Keeping it again is a no-op. */
-KvpModelConfig *kvp_model_config_keep          (KvpModelConfig  *self);
-
 /* Layers of each kind (full, sliding, chunked). */
 guint           kvp_model_config_count_layers  (const KvpModelConfig *self,
                                                 KvpLayerKind          kind);
@@ -86,10 +80,5 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpModelConfig, kvp_model_config_unref)
 void kvp_model_for_tensor_parallel (const KvpModel *model,
                                     guint           tensor_parallel_size,
                                     KvpModel       *out_model);
-/* The same share, made once per model and size and kept for the rest of
- * the process, as kvp_model_config_keep () keeps a config: model must live
- * as long (a preset, or a kept config's). */
-const KvpModel *kvp_model_get_tensor_parallel_share (const KvpModel *model,
-                                                    guint           tensor_parallel_size);
 
 G_END_DECLS

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "kvp-cli.h"
@@ -37,6 +39,33 @@ static const KvpModel presets[] = {
   { "opt-13b",          "OPT 13B",          40, 40, 40, 128, 5120, 0,   0,  2048 },
   { "deepseek-v2-lite", "DeepSeek-V2-Lite", 27, 16,  0, 0,   2048, 512, 64, 163840 },
 };
+
+KvpModel *
+kvp_model_copy (const KvpModel *model)
+{
+  gsize key_size, name_size;
+  KvpModel *copy;
+  char *strings;
+
+  g_return_val_if_fail (model != NULL, NULL);
+
+  key_size = model->key != NULL ? strlen (model->key) + 1 : 0;
+  name_size = model->name != NULL ? strlen (model->name) + 1 : 0;
+  copy = g_malloc (sizeof *copy + key_size + name_size);
+  *copy = *model;
+  strings = (char *) (copy + 1);
+  if (model->key != NULL)
+    copy->key = memcpy (strings, model->key, key_size);
+  if (model->name != NULL)
+    copy->name = memcpy (strings + key_size, model->name, name_size);
+  return copy;
+}
+
+void
+kvp_model_free (KvpModel *model)
+{
+  g_free (model);
+}
 
 const char *
 kvp_dtype_to_string (KvpDtype dtype)

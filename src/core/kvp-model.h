@@ -42,6 +42,12 @@ typedef struct
   guint       max_context;
 } KvpModel;
 
+/* A model of one's own: the figures and the key and name, in one block
+ * (kvp_model_free () it).  A comparison or a worker keeps such a copy, so
+ * it never reads a model whose owner (a config, a window) is gone. */
+KvpModel       *kvp_model_copy             (const KvpModel *model);
+void            kvp_model_free             (KvpModel       *model);
+
 const KvpModel *kvp_model_get_presets      (guint          *n_presets);
 const KvpModel *kvp_model_lookup           (const char     *key,
                                             GError        **error);
@@ -53,5 +59,7 @@ gboolean        kvp_model_bytes_per_token  (const KvpModel *model,
                                             KvpDtype        dtype,
                                             guint64        *out_bytes,
                                             GError        **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpModel, kvp_model_free)
 
 G_END_DECLS

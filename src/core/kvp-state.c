@@ -39,13 +39,28 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* What a worker computes from: the values and a model of its own, so a
+ * model whose owner goes meanwhile is never read. */
+typedef struct
+{
+  KvpParams  params;
+  KvpModel  *model;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  kvp_model_free (job->model);
+  g_free (job);
+}
+
 static void
 compare_thread (GTask        *task,
                 gpointer      source_object,
                 gpointer      task_data,
                 GCancellable *cancellable)
 {
-  const KvpParams *params = task_data;
+  const KvpParams *params = &((Job *) task_data)->params;
   GError *error = NULL;
   KvpComparison *cmp;
 
@@ -111,6 +126,7 @@ recompute_cb (gpointer user_data)
 {
   KvpState *self = user_data;
   g_autoptr(GTask) task = NULL;
+  Job *job;
 
   self->recompute_id = 0;
 
@@ -120,7 +136,11 @@ recompute_cb (gpointer user_data)
 
   task = g_task_new (self, self->cancellable, compare_done_cb, NULL);
   g_task_set_source_tag (task, recompute_cb);
-  g_task_set_task_data (task, g_memdup2 (&self->shown, sizeof self->shown), g_free);
+  job = g_new0 (Job, 1);
+  job->params = self->shown;
+  job->model = kvp_model_copy (self->shown.model);
+  job->params.model = job->model;
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
   g_task_run_in_thread (task, compare_thread);
 
   return G_SOURCE_REMOVE;

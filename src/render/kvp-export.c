@@ -18,13 +18,9 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
-#include "kvp-capacity-paint.h"
 #include "kvp-error.h"
 #include "kvp-export.h"
 #include "kvp-file-writer.h"
-#include "kvp-paint.h"
-#include "kvp-scene.h"
-#include "kvp-serving-paint.h"
 
 typedef struct
 {
@@ -80,34 +76,10 @@ check_cairo (cairo_status_t status,
   return TRUE;
 }
 
-/* Paints one picture of width × height units on cr. */
-typedef void (*PaintFunc) (cairo_t *cr,
-                           int      width,
-                           int      height,
-                           gpointer data);
-
-typedef struct
-{
-  KvpComparison  *cmp;
-  const KvpTheme *theme;
-} ComparisonPicture;
-
-static void
-paint_comparison (cairo_t *cr,
-                  int      width,
-                  int      height,
-                  gpointer data)
-{
-  ComparisonPicture *picture = data;
-  g_autoptr (KvpScene) scene = kvp_scene_new (picture->cmp, picture->theme, width, height);
-
-  kvp_paint_scene (cr, scene, kvp_scene_get_duration (scene));
-}
-
+/* Lays the picture out at width × height units and paints it settled. */
 static gboolean
-draw (PaintFunc        paint,
-      gpointer         paint_data,
-      const char      *title,
+draw (KvpPictureSource *source,
+      const KvpTheme   *theme,
       KvpExportFormat  format,
       int              width,
       int              height,
@@ -135,7 +107,7 @@ draw (PaintFunc        paint,
       /* Points are 1/72 in and pixels 1/96 in: the page is the picture's size
        * on a screen, and text stays text. */
       surface = cairo_pdf_surface_create_for_stream (write_cb, sink, width * 0.75, height * 0.75);
-      cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, title);
+      cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, kvp_picture_source_get_title (source));
       cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "kvpage " PACKAGE_VERSION);
       break;
     }
@@ -152,7 +124,11 @@ draw (PaintFunc        paint,
     cairo_scale (cr, scale, scale);
   else if (format == KVP_EXPORT_PDF)
     cairo_scale (cr, 0.75, 0.75);
-  paint (cr, width, height, paint_data);
+  {
+    g_autoptr(KvpPicture) picture = kvp_picture_source_build (source, theme, width, height);
+
+    kvp_picture_paint (picture, cr, G_MAXDOUBLE);
+  }
   if (format == KVP_EXPORT_PDF)
     cairo_show_page (cr);
   status = cairo_status (cr);
@@ -351,21 +327,25 @@ kvp_export_check_size (KvpExportFormat format,
   return TRUE;
 }
 
-/* Checks the name and size, then draws through the file writer. */
-static gboolean
-write_picture (PaintFunc    paint,
-               gpointer     paint_data,
-               const char  *title,
-               const char  *path,
-               int          width,
-               int          height,
-               double       scale,
-               GError     **error)
+gboolean
+kvp_export_write (KvpPictureSource *source,
+                  const KvpTheme   *theme,
+                  const char       *path,
+                  int               width,
+                  int               height,
+                  double            scale,
+                  GError          **error)
 {
   g_autoptr(KvpFileWriter) writer = NULL;
   KvpExportFormat format;
   Sink sink = { -1, 0 };
 
+  g_return_val_if_fail (source != NULL, FALSE);
+  g_return_val_if_fail (theme != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* The name and size first: nothing is written for a bad one. */
   if (!kvp_export_format_from_path (path, &format, error) ||
       !kvp_export_check_size (format, width, height, scale, error))
     return FALSE;
@@ -376,126 +356,23 @@ write_picture (PaintFunc    paint,
 
   sink.fd = kvp_file_writer_get_fd (writer);
 
-  return draw (paint, paint_data, title, format, width, height, scale, &sink, path, error) &&
+  return draw (source, theme, format, width, height, scale, &sink, path, error) &&
          kvp_file_writer_commit (writer, error);
 }
 
-gboolean
-kvp_export_write (KvpComparison  *cmp,
-                  const KvpTheme *theme,
-                  const char     *path,
-                  int             width,
-                  int             height,
-                  double          scale,
-                  GError        **error)
-{
-  ComparisonPicture picture = { cmp, theme };
-
-  g_return_val_if_fail (cmp != NULL, FALSE);
-  g_return_val_if_fail (theme != NULL, FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  return write_picture (paint_comparison, &picture, _("KV cache memory: traditional vs PagedAttention"),
-                        path, width, height, scale, error);
-}
-
 typedef struct
 {
-  KvpServingSteps *steps;
-  guint            step;
-  const KvpTheme  *theme;
-} ServingPicture;
-
-static void
-paint_serving (cairo_t *cr,
-               int      width,
-               int      height,
-               gpointer data)
-{
-  ServingPicture *picture = data;
-  g_autoptr (KvpServingScene) scene = kvp_serving_scene_new (picture->steps, picture->step, picture->theme,
-                                                             width, height);
-
-  kvp_serving_paint (cr, scene, kvp_serving_scene_get_duration (scene), KVP_SERVING_NO_REQUEST);
-}
-
-gboolean
-kvp_export_write_serving (KvpServingSteps *steps,
-                          guint            step,
-                          const KvpTheme  *theme,
-                          const char      *path,
-                          int              width,
-                          int              height,
-                          double           scale,
-                          GError         **error)
-{
-  ServingPicture picture = { steps, step, theme };
-
-  g_return_val_if_fail (steps != NULL, FALSE);
-  g_return_val_if_fail (theme != NULL, FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  return kvp_serving_steps_check_step (steps, step, error) &&
-         write_picture (paint_serving, &picture, _("Serving: the paged pool and a reserve-ahead cache"),
-                        path, width, height, scale, error);
-}
-
-typedef struct
-{
-  KvpSweep       *sweep;
-  const KvpTheme *theme;
-} CapacityPicture;
-
-static void
-paint_capacity (cairo_t *cr,
-                int      width,
-                int      height,
-                gpointer data)
-{
-  CapacityPicture *picture = data;
-
-  kvp_capacity_paint (cr, picture->sweep, picture->theme, width, height);
-}
-
-gboolean
-kvp_export_write_capacity (KvpSweep       *sweep,
-                           const KvpTheme *theme,
-                           const char     *path,
-                           int             width,
-                           int             height,
-                           double          scale,
-                           GError        **error)
-{
-  CapacityPicture picture = { sweep, theme };
-
-  g_return_val_if_fail (sweep != NULL, FALSE);
-  g_return_val_if_fail (theme != NULL, FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  return write_picture (paint_capacity, &picture, _("Capacity: normalized latency against request rate"),
-                        path, width, height, scale, error);
-}
-
-typedef struct
-{
-  KvpComparison  *cmp;
-  const KvpTheme *theme;
-  char           *path;
-  int             width, height;
-  double          scale;
-  /* The serving view's picture instead, when steps is set. */
-  KvpServingSteps *steps;
-  guint            step;
+  KvpPictureSource *source;
+  const KvpTheme   *theme;
+  char             *path;
+  int               width, height;
+  double            scale;
 } WriteJob;
 
 static void
 write_job_free (WriteJob *job)
 {
-  g_clear_pointer (&job->cmp, kvp_comparison_unref);
-  g_clear_pointer (&job->steps, kvp_serving_steps_unref);
+  kvp_picture_source_unref (job->source);
   g_free (job->path);
   g_free (job);
 }
@@ -514,41 +391,14 @@ write_thread_cb (GTask        *task,
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  if (job->steps != NULL
-      ? kvp_export_write_serving (job->steps, job->step, job->theme, job->path, job->width, job->height,
-                                  job->scale, &error)
-      : kvp_export_write (job->cmp, job->theme, job->path, job->width, job->height, job->scale, &error))
+  if (kvp_export_write (job->source, job->theme, job->path, job->width, job->height, job->scale, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
 }
 
-/* Both views' writes finish with kvp_export_write_finish. */
-static void
-run_write_job (WriteJob            *job,
-               const KvpTheme      *theme,
-               const char          *path,
-               int                  width,
-               int                  height,
-               double               scale,
-               GCancellable        *cancellable,
-               GAsyncReadyCallback  callback,
-               gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, kvp_export_write_async);
-  job->theme = theme;
-  job->path = g_strdup (path);
-  job->width = width;
-  job->height = height;
-  job->scale = scale;
-  g_task_set_task_data (task, job, (GDestroyNotify) write_job_free);
-  g_task_run_in_thread (task, write_thread_cb);
-}
-
 void
-kvp_export_write_async (KvpComparison       *cmp,
+kvp_export_write_async (KvpPictureSource    *source,
                         const KvpTheme      *theme,
                         const char          *path,
                         int                  width,
@@ -558,39 +408,24 @@ kvp_export_write_async (KvpComparison       *cmp,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
+  g_autoptr(GTask) task = NULL;
   WriteJob *job;
 
-  g_return_if_fail (cmp != NULL);
+  g_return_if_fail (source != NULL);
   g_return_if_fail (theme != NULL);
   g_return_if_fail (path != NULL);
 
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kvp_export_write_async);
   job = g_new0 (WriteJob, 1);
-  job->cmp = kvp_comparison_ref (cmp);
-  run_write_job (job, theme, path, width, height, scale, cancellable, callback, user_data);
-}
-
-void
-kvp_export_write_serving_async (KvpServingSteps     *steps,
-                                guint                step,
-                                const KvpTheme      *theme,
-                                const char          *path,
-                                int                  width,
-                                int                  height,
-                                double               scale,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
-{
-  WriteJob *job;
-
-  g_return_if_fail (steps != NULL);
-  g_return_if_fail (theme != NULL);
-  g_return_if_fail (path != NULL);
-
-  job = g_new0 (WriteJob, 1);
-  job->steps = kvp_serving_steps_ref (steps);
-  job->step = step;
-  run_write_job (job, theme, path, width, height, scale, cancellable, callback, user_data);
+  job->source = kvp_picture_source_ref (source);
+  job->theme = theme;
+  job->path = g_strdup (path);
+  job->width = width;
+  job->height = height;
+  job->scale = scale;
+  g_task_set_task_data (task, job, (GDestroyNotify) write_job_free);
+  g_task_run_in_thread (task, write_thread_cb);
 }
 
 gboolean

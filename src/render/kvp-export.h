@@ -6,9 +6,7 @@
 
 #include <gio/gio.h>
 
-#include "kvp-comparison.h"
-#include "kvp-serving-steps.h"
-#include "kvp-sweep.h"
+#include "kvp-picture.h"
 #include "kvp-theme.h"
 
 G_BEGIN_DECLS
@@ -51,57 +49,30 @@ gboolean kvp_export_check_size       (KvpExportFormat  format,
                                       int              height,
                                       double           scale,
                                       GError         **error);
-/* Draws the settled frame.  KVP_ERROR_INVALID for a bad name, size or scale
- * (nothing is written), KVP_ERROR_FAILED when writing fails (the target is
- * untouched and no temporary file is left). */
-gboolean kvp_export_write            (KvpComparison   *cmp,
-                                      const KvpTheme  *theme,
-                                      const char      *path,
-                                      int              width,
-                                      int              height,
-                                      double           scale,
-                                      GError         **error);
-/* The serving view at step of steps, settled, as kvp_export_write draws the
- * sequence view; KVP_ERROR_INVALID also for a step past the end. */
-/* The capacity picture of a sweep (the paper's Figure 12), as above. */
-gboolean kvp_export_write_capacity   (KvpSweep        *sweep,
-                                      const KvpTheme  *theme,
-                                      const char      *path,
-                                      int              width,
-                                      int              height,
-                                      double           scale,
-                                      GError         **error);
-gboolean kvp_export_write_serving    (KvpServingSteps *steps,
-                                      guint            step,
-                                      const KvpTheme  *theme,
-                                      const char      *path,
-                                      int              width,
-                                      int              height,
-                                      double           scale,
-                                      GError         **error);
+/* Lays source out at width × height and writes its settled frame, for
+ * either view (kvp_scene_source_new, kvp_serving_scene_source_new).
+ * KVP_ERROR_INVALID for a bad name, size or scale (nothing is written),
+ * KVP_ERROR_FAILED when writing fails (the target is untouched and no
+ * temporary file is left). */
+gboolean kvp_export_write            (KvpPictureSource *source,
+                                      const KvpTheme   *theme,
+                                      const char       *path,
+                                      int               width,
+                                      int               height,
+                                      double            scale,
+                                      GError          **error);
 /* kvp_export_write in a worker thread, for a window that must not stall:
- * the comparison is held until the file is written; callback runs in the
+ * the source is held until the file is written; callback runs in the
  * caller's main context. */
-void     kvp_export_write_async      (KvpComparison   *cmp,
-                                      const KvpTheme  *theme,
-                                      const char      *path,
-                                      int              width,
-                                      int              height,
-                                      double           scale,
-                                      GCancellable    *cancellable,
+void     kvp_export_write_async      (KvpPictureSource *source,
+                                      const KvpTheme   *theme,
+                                      const char       *path,
+                                      int               width,
+                                      int               height,
+                                      double            scale,
+                                      GCancellable     *cancellable,
                                       GAsyncReadyCallback callback,
-                                      gpointer         user_data);
-/* kvp_export_write_serving in a worker; finished with kvp_export_write_finish. */
-void     kvp_export_write_serving_async (KvpServingSteps *steps,
-                                         guint            step,
-                                         const KvpTheme  *theme,
-                                         const char      *path,
-                                         int              width,
-                                         int              height,
-                                         double           scale,
-                                         GCancellable    *cancellable,
-                                         GAsyncReadyCallback callback,
-                                         gpointer         user_data);
+                                      gpointer          user_data);
 gboolean kvp_export_write_finish     (GAsyncResult    *result,
                                       GError         **error);
 

@@ -21,7 +21,7 @@
 #define MIN_VISIBLE_SHARE 0.5
 /* Held cells that cover less than this (units) either way, up to this many
  * pixels of them, get a frame that says where they are. */
-#define MARK_MIN_SIDE     24.0
+#define MARK_MIN_SIDE     48.0
 #define MARK_MAX_PIXELS   65536
 /* Token slots are drawn when a slot is at least this wide. */
 #define MIN_SLOT_PITCH    3.0
@@ -38,7 +38,8 @@ struct _KvpGrid
   guint32            columns;
   guint32            rows;
   double             pitch_x, pitch_y;
-  double             cell;       /* by cell: pitch minus the gap */
+  double             cell_w;     /* by cell: pitch minus the gap */
+  double             cell_h;
   double             radius;
   gboolean           by_pixel;
   guint32            slot_columns; /* 0: no slots */
@@ -155,25 +156,31 @@ layout (KvpGrid                 *self,
 
   if (self->pitch_x >= KVP_GRID_MIN_CELL_PITCH)
     {
-      double gap, pitch = floor (self->pitch_x);
+      double gap, pitch = floor (self->pitch_x), cell;
       guint32 slots = (guint32) ceil (sqrt (self->block_size));
 
       /* Whole units keep cell edges crisp at scale 1. */
       gap = pitch >= 8.0 ? MAX (1.0, round (pitch * 0.1)) : 1.0;
-      self->pitch_x = self->pitch_y = pitch;
-      self->cell = pitch - gap;
-      self->radius = self->cell >= 10.0 ? MIN (self->cell * 0.16, 8.0) : 0.0;
       self->columns = (guint32) MIN ((guint64) self->num_blocks, (guint64) floor (area->width / pitch));
       self->columns = MAX (self->columns, 1);
       self->rows = (self->num_blocks + self->columns - 1) / self->columns;
-      self->bounds.width = self->columns * pitch - gap;
-      self->bounds.height = self->rows * pitch - gap;
+      /* The cells stretch, up to half again as long one way as the other,
+       * so that a few blocks fill their panel rather than a band of it. */
+      self->pitch_x = floor (MIN (area->width / self->columns, MIN (pitch * 1.5, max_pitch * 1.5)));
+      self->pitch_y = floor (MIN (area->height / self->rows, MIN (self->pitch_x * 1.5, max_pitch * 1.5)));
+      self->pitch_x = MIN (self->pitch_x, floor (self->pitch_y * 1.5));
+      self->cell_w = self->pitch_x - gap;
+      self->cell_h = self->pitch_y - gap;
+      cell = MIN (self->cell_w, self->cell_h);
+      self->radius = cell >= 10.0 ? MIN (cell * 0.16, 8.0) : 0.0;
+      self->bounds.width = self->columns * self->pitch_x - gap;
+      self->bounds.height = self->rows * self->pitch_y - gap;
       /* Centre the cells in the area: a few big blocks sit in the middle of
        * their panel, not in its corner. */
       self->bounds.x = area->x + floor ((area->width - self->bounds.width) / 2);
       self->bounds.y = area->y + floor ((area->height - self->bounds.height) / 2);
       self->by_pixel = FALSE;
-      if ((self->cell - 2 * MAX (1.0, self->cell * 0.1)) / slots >= MIN_SLOT_PITCH && self->block_size > 1)
+      if ((cell - 2 * MAX (1.0, cell * 0.1)) / slots >= MIN_SLOT_PITCH && self->block_size > 1)
         self->slot_columns = slots;
       return;
     }
@@ -197,7 +204,7 @@ layout (KvpGrid                 *self,
     }
   self->pitch_x = area->width / self->columns;
   self->pitch_y = area->height / self->rows;
-  self->cell = MIN (self->pitch_x, self->pitch_y);
+  self->cell_w = self->cell_h = MIN (self->pitch_x, self->pitch_y);
   self->radius = 0.0;
 }
 
@@ -249,10 +256,13 @@ set_pixel (KvpGrid *self,
 }
 
 /* Moves the image from image_tokens to tokens, touching only the blocks
- * between; a cell's value depends only on the tokens, not on the path. */
+ * between; a cell's value depends only on the tokens, not on the path.
+ * The rows it changed are *out_row0 … *out_row1 (none: row0 > row1). */
 static void
 update_image (KvpGrid *self,
-              guint64  tokens)
+              guint64  tokens,
+              guint32 *out_row0,
+              guint32 *out_row1)
 {
   guint64 lo = MIN (self->image_tokens, tokens), hi = MAX (self->image_tokens, tokens);
   guint32 first = (guint32) (lo / self->block_size);
@@ -260,6 +270,8 @@ update_image (KvpGrid *self,
   int stride = cairo_image_surface_get_stride (self->image);
   guint8 *data;
 
+  *out_row0 = G_MAXUINT32;
+  *out_row1 = 0;
   if (lo == hi)
     return;
 
@@ -279,6 +291,8 @@ update_image (KvpGrid *self,
       if (self->held[cell] == 0)
         self->n_held_pixels--;
       set_pixel (self, data, stride, cell);
+      *out_row0 = MIN (*out_row0, cell / self->columns);
+      *out_row1 = MAX (*out_row1, cell / self->columns);
     }
   cairo_surface_mark_dirty (self->image);
   self->image_tokens = tokens;
@@ -287,20 +301,24 @@ update_image (KvpGrid *self,
 static void
 ensure_image (KvpGrid *self)
 {
-  guint32 free_pixel;
+  guint32 free_pixel, panel_pixel;
   int stride;
   guint8 *data;
 
   if (self->image != NULL)
     return;
 
-  self->image = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, self->columns, self->rows);
+  /* Opaque: painting it scaled is a plain copy in pixman, not a blend,
+   * which halves a frame's cost at a million blocks. */
+  self->image = cairo_image_surface_create (CAIRO_FORMAT_RGB24, self->columns, self->rows);
   self->held = g_new0 (guint64, self->n_cells);
   self->position = g_new0 (guint64, self->n_cells);
   self->image_tokens = 0;
   self->n_held_pixels = 0;
 
   free_pixel = pack (&self->theme->free_block);
+  /* Past the last cell, the panel the grid stands on. */
+  panel_pixel = pack (&self->theme->card);
   stride = cairo_image_surface_get_stride (self->image);
   data = cairo_image_surface_get_data (self->image);
   for (guint32 y = 0; y < self->rows; y++)
@@ -308,7 +326,7 @@ ensure_image (KvpGrid *self)
       guint32 *row = (guint32 *) (gpointer) (data + (gsize) y * stride);
 
       for (guint32 x = 0; x < self->columns; x++)
-        row[x] = (guint64) y * self->columns + x < self->n_cells ? free_pixel : 0;
+        row[x] = (guint64) y * self->columns + x < self->n_cells ? free_pixel : panel_pixel;
     }
   cairo_surface_mark_dirty (self->image);
 }
@@ -336,23 +354,24 @@ paint_image (KvpGrid                 *self,
   cairo_pattern_destroy (pattern);
 }
 
-/* A few held cells among millions, covering less than MARK_MIN_SIDE either
- * way: a ringed loupe over them shows them magnified, found at once. */
-static void
-paint_mark (KvpGrid *self,
-            cairo_t *cr,
-            guint64  tokens)
+/* The cells the first blocks holding tokens lie in, x0 … x1 by y0 … y1,
+ * when they are few (MARK_MAX_PIXELS at most) and cover less than
+ * MARK_MIN_SIDE either way: a ringed loupe over them shows them magnified. */
+static gboolean
+find_mark (const KvpGrid *self,
+           guint64        tokens,
+           guint32       *out_x0,
+           guint32       *out_y0,
+           guint32       *out_x1,
+           guint32       *out_y1)
 {
   guint32 shown = (guint32) MIN ((tokens + self->block_size - 1) / self->block_size, (guint64) n_showable (self));
   guint32 x0 = G_MAXUINT32, y0 = G_MAXUINT32, x1 = 0, y1 = 0;
-  double x, y, w, h, pad = 4.0;
-  KvpColor ring = self->theme->utilization;
 
-  self->has_loupe = FALSE;
-  if (self->n_held_pixels == 0 || self->n_held_pixels > MARK_MAX_PIXELS)
-    return;
+  if (!self->by_pixel || shown == 0 || shown / self->group > MARK_MAX_PIXELS)
+    return FALSE;
 
-  if (self->fresh && shown > 0)
+  if (self->fresh)
     {
       /* Blocks 0 … shown − 1: the first cells, row by row. */
       guint32 last = (shown - 1) / self->group;
@@ -371,28 +390,51 @@ paint_mark (KvpGrid *self,
         y0 = MIN (y0, cell / self->columns);
         y1 = MAX (y1, cell / self->columns);
       }
-  if (x0 > x1)
+  if (x0 > x1 || ((x1 - x0 + 1) * self->pitch_x >= MARK_MIN_SIDE && (y1 - y0 + 1) * self->pitch_y >= MARK_MIN_SIDE))
+    return FALSE;
+
+  *out_x0 = x0, *out_y0 = y0, *out_x1 = x1, *out_y1 = y1;
+  return TRUE;
+}
+
+static void
+paint_mark (KvpGrid *self,
+            cairo_t *cr,
+            guint64  tokens)
+{
+  guint32 x0, y0, x1, y1;
+  double x, y, w, h, pad = 4.0;
+  KvpColor ring = self->theme->utilization;
+
+  self->has_loupe = FALSE;
+  if (self->n_held_pixels == 0 || self->n_held_pixels > MARK_MAX_PIXELS ||
+      !find_mark (self, tokens, &x0, &y0, &x1, &y1))
     return;
 
   x = self->bounds.x + x0 * self->pitch_x;
   y = self->bounds.y + y0 * self->pitch_y;
   w = (x1 - x0 + 1) * self->pitch_x;
   h = (y1 - y0 + 1) * self->pitch_y;
-  if (w >= MARK_MIN_SIDE && h >= MARK_MIN_SIDE)
-    return;
 
   /* A loupe over them: at least MARK_MIN_SIDE a side, kept inside the
    * grid, showing the cells under it magnified. */
   {
-    double lw = MAX (w, MARK_MIN_SIDE) + 2 * pad, lh = MAX (h, MARK_MIN_SIDE) + 2 * pad;
+    /* Never bigger than the grid: a short grid keeps its loupe inside. */
+    double lw = MIN (MAX (w, MARK_MIN_SIDE) + 2 * pad, self->bounds.width);
+    double lh = MIN (MAX (h, MARK_MIN_SIDE) + 2 * pad, self->bounds.height);
     double lx = CLAMP (x + w / 2 - lw / 2, self->bounds.x, self->bounds.x + self->bounds.width - lw);
     double ly = CLAMP (y + h / 2 - lh / 2, self->bounds.y, self->bounds.y + self->bounds.height - lh);
+    cairo_surface_t *region;
+    cairo_pattern_t *pattern;
+    cairo_matrix_t matrix;
+
+    if (lw <= 2 * pad + 1 || lh <= 2 * pad + 1)
+      return;
+
     /* Only the held cells' pixels: a vector target embeds what it is given,
      * and the whole image magnified is too big for SVG readers. */
-    cairo_surface_t *region = cairo_surface_create_for_rectangle (self->image, x0, y0,
-                                                                  x1 - x0 + 1, y1 - y0 + 1);
-    cairo_pattern_t *pattern = cairo_pattern_create_for_surface (region);
-    cairo_matrix_t matrix;
+    region = cairo_surface_create_for_rectangle (self->image, x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+    pattern = cairo_pattern_create_for_surface (region);
 
     cairo_surface_destroy (region);
     self->has_loupe = TRUE;
@@ -443,13 +485,15 @@ slot_rect (const KvpGrid     *self,
            cairo_rectangle_t *out)
 {
   guint32 sc = self->slot_columns;
-  double inset = MAX (1.0, round (self->cell * 0.1));
-  double sp = (self->cell - 2 * inset) / sc;
-  double gap = sp >= 6.0 ? 1.0 : 0.5;
+  guint32 sr = (self->block_size + sc - 1) / sc;
+  double inset = MAX (1.0, round (MIN (self->cell_w, self->cell_h) * 0.1));
+  double sx = (self->cell_w - 2 * inset) / sc, sy = (self->cell_h - 2 * inset) / sr;
+  double gap = MIN (sx, sy) >= 6.0 ? 1.0 : 0.5;
 
-  out->x = x + inset + (s % sc) * sp;
-  out->y = y + inset + (s / sc) * sp;
-  out->width = out->height = sp - gap;
+  out->x = x + inset + (s % sc) * sx;
+  out->y = y + inset + (s / sc) * sy;
+  out->width = sx - gap;
+  out->height = sy - gap;
 }
 
 /* One block as it looks holding held tokens (logical index i).  Its whole
@@ -462,7 +506,7 @@ paint_cell (KvpGrid *self,
             guint32  held)
 {
   guint32 block = physical_block (self, i);
-  double x, y, c = self->cell;
+  double x, y, cw = self->cell_w, ch = self->cell_h;
   KvpColor color = color_of (self, i);
 
   cell_origin (self, block, &x, &y);
@@ -475,7 +519,7 @@ paint_cell (KvpGrid *self,
     {
       KvpColor base = self->theme->free_block;
 
-      kvp_draw_rounded_rect (cr, x, y, c, c, self->radius);
+      kvp_draw_rounded_rect (cr, x, y, cw, ch, self->radius);
       if (held > 0)
         {
           /* A held block is tinted, its tokens drawn slot by slot. */
@@ -497,28 +541,28 @@ paint_cell (KvpGrid *self,
           cairo_rectangle_t r;
 
           slot_rect (self, x, y, s, &r);
-          kvp_draw_rounded_rect (cr, r.x, r.y, r.width, r.height, r.width >= 7.0 ? 1.5 : 0.0);
+          kvp_draw_rounded_rect (cr, r.x, r.y, r.width, r.height, MIN (r.width, r.height) >= 7.0 ? 1.5 : 0.0);
         }
       kvp_draw_set_color (cr, &color, 1.0);
       cairo_fill (cr);
     }
   else if (held >= self->block_size)
     {
-      kvp_draw_rounded_rect (cr, x, y, c, c, self->radius);
+      kvp_draw_rounded_rect (cr, x, y, cw, ch, self->radius);
       kvp_draw_set_color (cr, &color, 1.0);
       cairo_fill (cr);
     }
   else
     {
       /* A partly filled block: the share held rises from the bottom. */
-      double level = c * held / self->block_size;
+      double level = ch * held / self->block_size;
 
       cairo_save (cr);
-      kvp_draw_rounded_rect (cr, x, y, c, c, self->radius);
+      kvp_draw_rounded_rect (cr, x, y, cw, ch, self->radius);
       kvp_draw_set_color (cr, &self->theme->free_block, 1.0);
       cairo_fill_preserve (cr);
       cairo_clip (cr);
-      cairo_rectangle (cr, x, y + c - level, c, level);
+      cairo_rectangle (cr, x, y + ch - level, cw, level);
       kvp_draw_set_color (cr, &color, 1.0);
       cairo_fill (cr);
       cairo_restore (cr);
@@ -539,7 +583,7 @@ paint_cells (KvpGrid *self,
       double x, y;
 
       cell_origin (self, b, &x, &y);
-      kvp_draw_rounded_rect (cr, x, y, self->cell, self->cell, self->radius);
+      kvp_draw_rounded_rect (cr, x, y, self->cell_w, self->cell_h, self->radius);
     }
   kvp_draw_set_color (cr, &self->theme->free_block, 1.0);
   cairo_fill (cr);
@@ -560,7 +604,8 @@ build_cache (KvpGrid *self,
   cairo_t *cr;
 
   g_clear_pointer (&self->cache, cairo_surface_destroy);
-  self->cache = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, MAX (iw, 1), MAX (ih, 1));
+  /* Opaque: painting it is a plain copy in pixman, not a blend. */
+  self->cache = cairo_image_surface_create (CAIRO_FORMAT_RGB24, MAX (iw, 1), MAX (ih, 1));
   self->cache_scale = scale;
   self->cache_tokens = tokens;
 
@@ -569,7 +614,36 @@ build_cache (KvpGrid *self,
   cairo_translate (cr, -self->bounds.x, -self->bounds.y);
   kvp_draw_set_color (cr, &self->theme->card, 1.0);
   cairo_paint (cr);
-  paint_cells (self, cr, tokens);
+  if (self->by_pixel)
+    paint_image (self, cr, &self->bounds, CAIRO_FILTER_NEAREST);
+  else
+    paint_cells (self, cr, tokens);
+  cairo_destroy (cr);
+}
+
+/* By pixel: the image's rows row0 … row1 changed; the cache takes them
+ * again, drawn as build_cache draws them. */
+static void
+refresh_image_rows (KvpGrid *self,
+                    guint32  row0,
+                    guint32  row1)
+{
+  double scale = self->cache_scale;
+  double top = floor (row0 * self->pitch_y * scale) / scale;
+  double bottom = ceil ((row1 + 1) * self->pitch_y * scale) / scale;
+  cairo_t *cr;
+
+  if (row0 > row1)
+    return;
+
+  cr = cairo_create (self->cache);
+  cairo_scale (cr, scale, scale);
+  cairo_rectangle (cr, 0, top, self->bounds.width + 1, bottom - top);
+  cairo_clip (cr);
+  cairo_translate (cr, -self->bounds.x, -self->bounds.y);
+  kvp_draw_set_color (cr, &self->theme->card, 1.0);
+  cairo_paint (cr);
+  paint_image (self, cr, &self->bounds, CAIRO_FILTER_NEAREST);
   cairo_destroy (cr);
 }
 
@@ -708,13 +782,30 @@ kvp_grid_prepare (KvpGrid *self,
   tokens = clamp_tokens (self, tokens);
   if (self->by_pixel)
     {
+      guint32 row0, row1;
+
       ensure_image (self);
-      update_image (self, tokens);
+      update_image (self, tokens, &row0, &row1);
+      if (self->cache == NULL || self->cache_scale != scale)
+        build_cache (self, scale, tokens);
+      else
+        refresh_image_rows (self, row0, row1);
     }
   else if (self->cache == NULL || self->cache_scale != scale)
     build_cache (self, scale, tokens);
   else
     update_cache (self, tokens);
+}
+
+gboolean
+kvp_grid_has_loupe (const KvpGrid *self,
+                    guint64        tokens)
+{
+  guint32 x0, y0, x1, y1;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return find_mark (self, clamp_tokens (self, tokens), &x0, &y0, &x1, &y1);
 }
 
 gboolean
@@ -771,8 +862,8 @@ kvp_grid_get_cell_rect (const KvpGrid     *self,
     return FALSE;
 
   cell_origin (self, cell, &out_rect->x, &out_rect->y);
-  out_rect->width = self->by_pixel ? self->pitch_x : self->cell;
-  out_rect->height = self->by_pixel ? self->pitch_y : self->cell;
+  out_rect->width = self->by_pixel ? self->pitch_x : self->cell_w;
+  out_rect->height = self->by_pixel ? self->pitch_y : self->cell_h;
 
   return TRUE;
 }
@@ -898,9 +989,23 @@ kvp_grid_paint (KvpGrid *self,
   cairo_save (cr);
   if (self->by_pixel)
     {
+      guint32 row0, row1;
+
       ensure_image (self);
-      update_image (self, tokens);
-      paint_image (self, cr, &self->bounds, CAIRO_FILTER_NEAREST);
+      update_image (self, tokens, &row0, &row1);
+      /* On an image target the image is scaled once into a cache at the
+       * target's resolution, and a frame copies it: scaling a million
+       * cells every frame cost twice as much. */
+      if ((scale = image_scale_of (self, cr)) > 0.0)
+        {
+          if (self->cache == NULL || self->cache_scale != scale)
+            build_cache (self, scale, tokens);
+          else
+            refresh_image_rows (self, row0, row1);
+          paint_cache (self, cr, &self->bounds);
+        }
+      else
+        paint_image (self, cr, &self->bounds, CAIRO_FILTER_NEAREST);
       paint_mark (self, cr, tokens);
     }
   else if ((scale = image_scale_of (self, cr)) > 0.0)

@@ -34,6 +34,10 @@ void      kvp_grid_prepare         (KvpGrid                 *self,
                                     double                   scale);
 
 gboolean  kvp_grid_is_by_pixel     (const KvpGrid           *self);
+/* Whether the grid holding tokens shows its held cells in a ringed loupe
+ * (a few among millions). */
+gboolean  kvp_grid_has_loupe       (const KvpGrid           *self,
+                                    guint64                  tokens);
 guint32   kvp_grid_get_blocks_per_cell (const KvpGrid       *self);
 guint32   kvp_grid_get_n_cells     (const KvpGrid           *self);
 guint32   kvp_grid_get_columns     (const KvpGrid           *self);

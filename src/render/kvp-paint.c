@@ -34,20 +34,6 @@ frame_init (Frame    *f,
   f->shown = kvp_scene_get_shown (scene, &f->frame);
 }
 
-static void
-paint_text (cairo_t        *cr,
-            const KvpText  *text,
-            const KvpColor *color,
-            double          alpha)
-{
-  if (text->layout == NULL || alpha <= 0.0)
-    return;
-
-  kvp_draw_set_color (cr, color, alpha);
-  cairo_move_to (cr, text->x, text->y);
-  pango_cairo_show_layout (cr, text->layout);
-}
-
 static cairo_pattern_t *
 create_paged_gradient (const KvpTheme *theme,
                        double          x0,
@@ -61,27 +47,6 @@ create_paged_gradient (const KvpTheme *theme,
                                     theme->paged_end.green, theme->paged_end.blue);
 
   return pattern;
-}
-
-static void
-paint_panel (cairo_t                 *cr,
-             KvpScene                *scene,
-             const cairo_rectangle_t *rect)
-{
-  const KvpTheme *theme = scene->theme;
-
-  cairo_new_path (cr);
-  kvp_draw_rounded_rect (cr, rect->x, rect->y, rect->width, rect->height, scene->card_radius);
-  kvp_draw_set_color (cr, &theme->card, 1.0);
-  cairo_fill (cr);
-
-  /* A hairline just inside the edge, on whole pixels. */
-  cairo_new_path (cr);
-  kvp_draw_rounded_rect (cr, rect->x + 0.5, rect->y + 0.5, rect->width - 1.0, rect->height - 1.0,
-                scene->card_radius - 0.5);
-  kvp_draw_set_color (cr, &theme->card_border, 1.0);
-  cairo_set_line_width (cr, 1.0);
-  cairo_stroke (cr);
 }
 
 /* Runs paint at alpha: directly when opaque, otherwise through a group the
@@ -127,8 +92,8 @@ begin_panel (cairo_t                 *cr,
   if (!begin_fade (cr, alpha, panel))
     return FALSE;
 
-  paint_panel (cr, scene, panel);
-  paint_text (cr, heading, &scene->theme->text, 1.0);
+  kvp_picture_paint_panel (cr, &scene->parent, panel, scene->card_radius);
+  kvp_text_paint (cr, heading, &scene->parent.theme->text, 1.0);
   return TRUE;
 }
 
@@ -138,8 +103,8 @@ paint_header (cairo_t     *cr,
 {
   double alpha = f->frame.alpha[KVP_PART_HEADER];
 
-  paint_text (cr, &f->shown->title, &f->scene->theme->text, alpha);
-  paint_text (cr, &f->shown->subtitle, &f->scene->theme->text_secondary, alpha);
+  kvp_text_paint (cr, &f->shown->title, &f->scene->parent.theme->text, alpha);
+  kvp_text_paint (cr, &f->shown->subtitle, &f->scene->parent.theme->text_secondary, alpha);
 }
 
 static void
@@ -148,10 +113,10 @@ paint_card (cairo_t     *cr,
             KvpCard      card)
 {
   KvpScene *scene = f->shown;
-  const KvpTheme *theme = scene->theme;
+  const KvpTheme *theme = scene->parent.theme;
   const cairo_rectangle_t *rect = &scene->card_rect[card];
   double alpha = f->frame.alpha[KVP_PART_CARDS + card];
-  double dy = f->frame.card_offset[card] * MAX (scene->unit, 0.6);
+  double dy = f->frame.card_offset[card] * MAX (scene->parent.unit, 0.6);
   gboolean muted = scene->card_muted[card];
   cairo_rectangle_t area = { rect->x, rect->y, rect->width, rect->height + dy };
 
@@ -160,7 +125,7 @@ paint_card (cairo_t     *cr,
 
   cairo_save (cr);
   cairo_translate (cr, 0, dy);
-  paint_panel (cr, scene, rect);
+  kvp_picture_paint_panel (cr, &scene->parent, rect, scene->card_radius);
 
   /* The accent: a strip along the top edge, clipped to the rounded card.  A
    * card whose figure holds only "if it fit" has a plain gray one. */
@@ -187,9 +152,9 @@ paint_card (cairo_t     *cr,
   cairo_fill (cr);
   cairo_restore (cr);
 
-  paint_text (cr, &scene->card_title_text[card], &theme->text_secondary, 1.0);
-  paint_text (cr, &scene->card_value_text[card], muted ? &theme->text_secondary : &theme->text, 1.0);
-  paint_text (cr, &scene->card_caption_text[card], &theme->text_secondary, 1.0);
+  kvp_text_paint (cr, &scene->cards[card].title_text, &theme->text_secondary, 1.0);
+  kvp_text_paint (cr, &scene->cards[card].value_text, muted ? &theme->text_secondary : &theme->text, 1.0);
+  kvp_text_paint (cr, &scene->cards[card].caption_text, &theme->text_secondary, 1.0);
   cairo_restore (cr);
 
   end_fade (cr, alpha);
@@ -250,7 +215,7 @@ paint_bar (cairo_t     *cr,
            KvpBar       bar)
 {
   KvpScene *scene = f->shown;
-  const KvpTheme *theme = scene->theme;
+  const KvpTheme *theme = scene->parent.theme;
   const cairo_rectangle_t *track = &scene->bar_track[bar];
   double radius = track->height * 0.3;
   double growth = f->frame.bar_growth[bar];
@@ -265,8 +230,8 @@ paint_bar (cairo_t     *cr,
     used_w = MIN (track->height * 0.5, track->width);
   waste_w = MIN (track->width * waste, track->width - used_w);
 
-  paint_text (cr, &scene->bar_label[bar], &theme->text, 1.0);
-  paint_text (cr, &scene->bar_size[bar], &theme->text_secondary, 1.0);
+  kvp_text_paint (cr, &scene->bar_label[bar], &theme->text, 1.0);
+  kvp_text_paint (cr, &scene->bar_size[bar], &theme->text_secondary, 1.0);
 
   cairo_save (cr);
   cairo_new_path (cr);
@@ -314,6 +279,9 @@ paint_bar (cairo_t     *cr,
     {
       const KvpKey *key = &scene->bar_key[bar][k];
 
+      /* Left out of a tight picture. */
+      if (key->text.layout == NULL)
+        continue;
       if (k == KVP_KEY_USED && bar == KVP_BAR_PAGED)
         paint_gradient_swatch (cr, theme, &key->swatch);
       else if (k == KVP_KEY_USED)
@@ -324,7 +292,7 @@ paint_bar (cairo_t     *cr,
 
           paint_swatch (cr, &key->swatch, &c);
         }
-      paint_text (cr, &key->text, &theme->text_secondary, 1.0);
+      kvp_text_paint (cr, &key->text, &theme->text_secondary, 1.0);
     }
 }
 
@@ -337,7 +305,7 @@ paint_pool_mark (cairo_t  *cr,
   const cairo_rectangle_t *top = &scene->bar_track[KVP_BAR_TRADITIONAL];
   const cairo_rectangle_t *bottom = &scene->bar_track[KVP_BAR_PAGED];
   double x = round (top->x + top->width * scene->bar_pool) + 0.5;
-  KvpColor line = scene->theme->unused;
+  KvpColor line = scene->parent.theme->unused;
   double dash = 4.0;
 
   if (scene->bar_pool <= 0.0)
@@ -355,7 +323,7 @@ paint_pool_mark (cairo_t  *cr,
   kvp_draw_set_color (cr, &line, 1.0);
   cairo_stroke (cr);
   cairo_restore (cr);
-  paint_text (cr, &scene->pool_label, &line, 1.0);
+  kvp_text_paint (cr, &scene->pool_label, &line, 1.0);
 }
 
 /* The legend.  With slots, the partly filled swatch is drawn as the cells
@@ -365,7 +333,7 @@ paint_legend (cairo_t  *cr,
               KvpScene *scene,
               gboolean  slots)
 {
-  const KvpTheme *theme = scene->theme;
+  const KvpTheme *theme = scene->parent.theme;
   const cairo_rectangle_t *r;
 
   paint_gradient_swatch (cr, theme, &scene->legend[KVP_LEGEND_ALLOCATED].swatch);
@@ -401,15 +369,27 @@ paint_legend (cairo_t  *cr,
 
   paint_swatch (cr, &scene->legend[KVP_LEGEND_FREE].swatch, &theme->free_block);
 
-  for (int i = 0; i < KVP_N_LEGEND; i++)
-    paint_text (cr, &scene->legend[i].text, &theme->text_secondary, 1.0);
+  /* The loupe's ring round a held cell. */
+  if (scene->n_legend > KVP_LEGEND_LOUPE)
+    {
+      r = &scene->legend[KVP_LEGEND_LOUPE].swatch;
+      paint_gradient_swatch (cr, theme, r);
+      cairo_new_path (cr);
+      kvp_draw_rounded_rect (cr, r->x - 1, r->y - 1, r->width + 2, r->height + 2, r->width * 0.3);
+      kvp_draw_set_color (cr, &theme->utilization, 1.0);
+      cairo_set_line_width (cr, 2.0);
+      cairo_stroke (cr);
+    }
+
+  for (guint i = 0; i < scene->n_legend; i++)
+    kvp_text_paint (cr, &scene->legend[i].text, &theme->text_secondary, 1.0);
 }
 
 static void
 paint_banner (cairo_t  *cr,
               KvpScene *scene)
 {
-  const KvpTheme *theme = scene->theme;
+  const KvpTheme *theme = scene->parent.theme;
   const cairo_rectangle_t *r = &scene->banner_rect;
   KvpColor border = theme->unused;
 
@@ -421,9 +401,9 @@ paint_banner (cairo_t  *cr,
   cairo_fill_preserve (cr);
   border.alpha = 1.0;
   kvp_draw_set_color (cr, &border, 1.0);
-  cairo_set_line_width (cr, MAX (1.0, 1.5 * scene->unit));
+  cairo_set_line_width (cr, MAX (1.0, 1.5 * scene->parent.unit));
   cairo_stroke (cr);
-  paint_text (cr, &scene->banner, &theme->text, 1.0);
+  kvp_text_paint (cr, &scene->banner, &theme->text, 1.0);
 }
 
 static void
@@ -490,9 +470,10 @@ paint_grid (cairo_t     *cr,
 }
 
 void
-kvp_paint_cards (cairo_t  *cr,
-                 KvpScene *scene,
-                 double    t)
+kvp_paint_parts (cairo_t       *cr,
+                 KvpScene      *scene,
+                 double         t,
+                 KvpPaintParts  parts)
 {
   Frame f;
 
@@ -501,58 +482,24 @@ kvp_paint_cards (cairo_t  *cr,
 
   frame_init (&f, scene, t);
   cairo_save (cr);
-  pango_cairo_update_context (cr, f.shown->pango);
-  paint_cards (cr, &f);
-  cairo_restore (cr);
-}
+  pango_cairo_update_context (cr, f.shown->parent.pango);
 
-void
-kvp_paint_bars (cairo_t  *cr,
-                KvpScene *scene,
-                double    t)
-{
-  Frame f;
-
-  g_return_if_fail (cr != NULL);
-  g_return_if_fail (scene != NULL);
-
-  frame_init (&f, scene, t);
-  cairo_save (cr);
-  pango_cairo_update_context (cr, f.shown->pango);
-  paint_bars (cr, &f);
-  cairo_restore (cr);
-}
-
-void
-kvp_paint_grid (cairo_t  *cr,
-                KvpScene *scene,
-                double    t)
-{
-  Frame f;
-
-  g_return_if_fail (cr != NULL);
-  g_return_if_fail (scene != NULL);
-
-  frame_init (&f, scene, t);
-  cairo_save (cr);
-  pango_cairo_update_context (cr, f.shown->pango);
-  paint_grid (cr, &f);
-  cairo_restore (cr);
-}
-
-void
-kvp_paint_blocks (cairo_t  *cr,
-                  KvpScene *scene,
-                  double    t)
-{
-  Frame f;
-
-  g_return_if_fail (cr != NULL);
-  g_return_if_fail (scene != NULL);
-
-  frame_init (&f, scene, t);
-  cairo_save (cr);
-  paint_blocks (cr, &f);
+  if (parts & KVP_PAINT_BACKGROUND)
+    {
+      kvp_draw_set_color (cr, &scene->parent.theme->background, 1.0);
+      cairo_rectangle (cr, 0, 0, scene->parent.width, scene->parent.height);
+      cairo_fill (cr);
+    }
+  if (parts & KVP_PAINT_HEADER)
+    paint_header (cr, &f);
+  if (parts & KVP_PAINT_CARDS)
+    paint_cards (cr, &f);
+  if (parts & KVP_PAINT_BARS)
+    paint_bars (cr, &f);
+  if (parts & KVP_PAINT_GRID)
+    paint_grid (cr, &f);
+  else if (parts & KVP_PAINT_BLOCKS)
+    paint_blocks (cr, &f);
   cairo_restore (cr);
 }
 
@@ -561,22 +508,5 @@ kvp_paint_scene (cairo_t  *cr,
                  KvpScene *scene,
                  double    t)
 {
-  Frame f;
-
-  g_return_if_fail (cr != NULL);
-  g_return_if_fail (scene != NULL);
-
-  frame_init (&f, scene, t);
-  cairo_save (cr);
-  pango_cairo_update_context (cr, f.shown->pango);
-
-  kvp_draw_set_color (cr, &scene->theme->background, 1.0);
-  cairo_rectangle (cr, 0, 0, scene->width, scene->height);
-  cairo_fill (cr);
-
-  paint_header (cr, &f);
-  paint_cards (cr, &f);
-  paint_bars (cr, &f);
-  paint_grid (cr, &f);
-  cairo_restore (cr);
+  kvp_paint_parts (cr, scene, t, KVP_PAINT_ALL);
 }

@@ -6,18 +6,11 @@
 #include <pango/pangocairo.h>
 
 #include "kvp-grid.h"
+#include "kvp-picture.h"
 #include "kvp-scene.h"
 #include "kvp-timeline.h"
 
 G_BEGIN_DECLS
-
-/* A laid-out text and where its top-left corner goes. */
-typedef struct
-{
-  PangoLayout *layout;
-  double       x, y;
-  double       width, height;
-} KvpText;
 
 /* A swatch and its text, as in the bar captions and the legend. */
 typedef struct
@@ -38,20 +31,18 @@ typedef enum
   KVP_LEGEND_ALLOCATED,
   KVP_LEGEND_PARTIAL,
   KVP_LEGEND_FREE,
+  KVP_LEGEND_LOUPE,  /* only with a loupe */
   KVP_N_LEGEND
 } KvpLegendIndex;
 
 struct _KvpScene
 {
-  gatomicrefcount    ref_count;
+  KvpPicture         parent;
   KvpComparison     *cmp;         /* the figures this scene's texts say */
-  const KvpTheme    *theme;
-  double             width, height;
-  double             unit;        /* length scale: 1 at 1440 × 900 */
   /* A short picture drops the subtitle and the card captions, so the grid
    * keeps a usable height; the figures stay, the controls or the accessible
    * description say the rest. */
-  gboolean           compact;
+  guint              compact;     /* 0, 1 compact, 2 tight (no bar keys) */
   KvpTimeline       *timeline;
   /* During a change, the scene it comes from: its grid stands in while this
    * one is prepared in a worker. */
@@ -62,20 +53,13 @@ struct _KvpScene
    * state: every figure then says the same state. */
   KvpScene          *shown;
 
-  PangoContext      *pango;
-
   KvpText            title;
   KvpText            subtitle;
 
   cairo_rectangle_t  card_rect[KVP_N_CARDS];
   double             card_radius;
   double             card_accent_height;
-  char              *card_title[KVP_N_CARDS];
-  char              *card_value[KVP_N_CARDS];
-  char              *card_caption[KVP_N_CARDS];
-  KvpText            card_title_text[KVP_N_CARDS];
-  KvpText            card_value_text[KVP_N_CARDS];
-  KvpText            card_caption_text[KVP_N_CARDS];
+  KvpCardTexts       cards[KVP_N_CARDS];
   gboolean           card_muted[KVP_N_CARDS]; /* a figure that holds only "if it fit" */
 
   cairo_rectangle_t  bars_panel;
@@ -92,6 +76,7 @@ struct _KvpScene
   cairo_rectangle_t  grid_panel;
   KvpText            grid_heading;
   KvpKey             legend[KVP_N_LEGEND];
+  guint              n_legend;
   KvpGrid           *grid;
   gboolean           show_banner; /* the sequence does not fit */
   cairo_rectangle_t  banner_rect;

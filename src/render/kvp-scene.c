@@ -13,12 +13,10 @@
 #include <glib/gi18n-lib.h>
 
 #include "kvp-format.h"
+#include "kvp-paint.h"
 #include "kvp-scene-private.h"
 
-/* Sizes below are in units at the reference size of 1440 × 900. */
-#define REFERENCE_WIDTH  1440.0
-#define REFERENCE_HEIGHT 900.0
-
+/* Sizes below are in units at the reference size (KVP_PICTURE_REFERENCE_*). */
 typedef struct
 {
   double text;   /* font sizes: never smaller than 0.8 of the reference */
@@ -33,52 +31,17 @@ new_layout (KvpScene    *self,
             gboolean     tabular,
             double       wrap_width)
 {
-  PangoLayout *layout = pango_layout_new (self->pango);
-  PangoFontDescription *font = pango_font_description_from_string (self->theme->font_family);
-
-  pango_font_description_set_absolute_size (font, size * PANGO_SCALE);
-  pango_font_description_set_weight (font, weight);
-  pango_layout_set_font_description (layout, font);
-  pango_font_description_free (font);
-
-  if (tabular)
-    {
-      PangoAttrList *attrs = pango_attr_list_new ();
-
-      /* Tabular figures keep easing numbers from jiggling. */
-      pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum"));
-      pango_layout_set_attributes (layout, attrs);
-      pango_attr_list_unref (attrs);
-    }
-
-  if (wrap_width > 0.0)
-    {
-      pango_layout_set_width (layout, (int) floor (wrap_width * PANGO_SCALE));
-      pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
-    }
-
-  pango_layout_set_text (layout, text, -1);
-
-  return layout;
+  /* Tabular figures keep easing numbers from jiggling. */
+  return kvp_picture_new_layout (&self->parent, text, size, weight, tabular ? KVP_TEXT_TABULAR : KVP_TEXT_PLAIN,
+                                 wrap_width);
 }
 
+/* Measures the text; where it goes is placed later. */
 static void
 text_init (KvpText     *text,
            PangoLayout *layout)
 {
-  PangoRectangle logical;
-
-  g_clear_object (&text->layout);
-  text->layout = layout;
-  pango_layout_get_extents (layout, NULL, &logical);
-  text->width = (double) logical.width / PANGO_SCALE;
-  text->height = (double) logical.height / PANGO_SCALE;
-}
-
-static void
-text_clear (KvpText *text)
-{
-  g_clear_object (&text->layout);
+  kvp_text_set (text, layout, text->x, text->y);
 }
 
 static void
@@ -88,22 +51,31 @@ write_card_texts (KvpScene *self)
   g_autofree char *blocks = kvp_format_blocks (cmp->blocks_needed);
   g_autofree char *tokens = kvp_format_tokens (cmp->params.block_size);
 
-  self->card_title[KVP_CARD_TRADITIONAL] = g_strdup (_("Traditional"));
-  self->card_value[KVP_CARD_TRADITIONAL] = kvp_format_bytes (cmp->traditional_bytes);
-  self->card_caption[KVP_CARD_TRADITIONAL] =
-    kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "pre-allocated for %s token", "pre-allocated for %s tokens", cmp->params.max_seq_len), cmp->params.max_seq_len);
+  self->cards[KVP_CARD_TRADITIONAL].title = g_strdup (_("Traditional"));
+  self->cards[KVP_CARD_TRADITIONAL].value = kvp_format_bytes (cmp->traditional_bytes);
+  if (cmp->fits)
+    self->cards[KVP_CARD_TRADITIONAL].caption =
+      kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "pre-allocated for %s token", "pre-allocated for %s tokens", cmp->params.max_seq_len), cmp->params.max_seq_len);
+  else
+    {
+      /* Its reservation is at least the sequence: it does not fit either. */
+      self->card_muted[KVP_CARD_TRADITIONAL] = TRUE;
+      self->cards[KVP_CARD_TRADITIONAL].caption =
+        /* Translators: the traditional cache's card when the sequence does not fit the pool. */
+        kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "does not fit either: %s token to pre-allocate", "does not fit either: %s tokens to pre-allocate", cmp->params.max_seq_len), cmp->params.max_seq_len);
+    }
 
-  self->card_title[KVP_CARD_PAGED] = g_strdup (_("PagedAttention"));
-  self->card_value[KVP_CARD_PAGED] = kvp_format_bytes (cmp->paged_bytes);
+  self->cards[KVP_CARD_PAGED].title = g_strdup (_("PagedAttention"));
+  self->cards[KVP_CARD_PAGED].value = kvp_format_bytes (cmp->paged_bytes);
   if (cmp->fits)
     /* Translators: "on demand, 8 blocks × 16 tokens" */
-    self->card_caption[KVP_CARD_PAGED] = g_strdup_printf (_("on demand, %s × %s"), blocks, tokens);
+    self->cards[KVP_CARD_PAGED].caption = g_strdup_printf (_("on demand, %s × %s"), blocks, tokens);
   else
     /* Translators: "would need 2,000 blocks × 16 tokens" */
-    self->card_caption[KVP_CARD_PAGED] = g_strdup_printf (_("would need %s × %s"), blocks, tokens);
+    self->cards[KVP_CARD_PAGED].caption = g_strdup_printf (_("would need %s × %s"), blocks, tokens);
 
   /* A negative saving is a cost: the card says so in its title. */
-  self->card_title[KVP_CARD_SAVED] = cmp->saved_bytes >= 0 ? g_strdup (_("Memory saved"))
+  self->cards[KVP_CARD_SAVED].title = cmp->saved_bytes >= 0 ? g_strdup (_("Memory saved"))
                                                            : g_strdup (_("Paging costs more here"));
   {
     g_autofree char *percent = kvp_format_percent (fabs (cmp->saved_percent));
@@ -113,33 +85,33 @@ write_card_texts (KvpScene *self)
      * caption keeps the what-if. */
     if (!cmp->fits)
       {
-        self->card_value[KVP_CARD_SAVED] = g_strdup ("—");
+        self->cards[KVP_CARD_SAVED].value = g_strdup ("—");
         self->card_muted[KVP_CARD_SAVED] = TRUE;
         /* Translators: "if it fit: 42.00 MiB (93.75 %) less than traditional" */
-        self->card_caption[KVP_CARD_SAVED] =
+        self->cards[KVP_CARD_SAVED].caption =
           g_strdup_printf (cmp->saved_bytes >= 0 ? _("if it fit: %s (%s) less than traditional")
                                                  : _("if it fit: %s (%s) more than traditional"),
                            size, percent);
       }
     else
       {
-        self->card_value[KVP_CARD_SAVED] = kvp_format_signed_bytes (cmp->saved_bytes);
+        self->cards[KVP_CARD_SAVED].value = kvp_format_signed_bytes (cmp->saved_bytes);
         if (cmp->saved_bytes >= 0)
-          self->card_caption[KVP_CARD_SAVED] = g_strdup_printf (_("%s less than traditional"), percent);
+          self->cards[KVP_CARD_SAVED].caption = g_strdup_printf (_("%s less than traditional"), percent);
         else
-          self->card_caption[KVP_CARD_SAVED] = g_strdup_printf (_("%s more than traditional"), percent);
+          self->cards[KVP_CARD_SAVED].caption = g_strdup_printf (_("%s more than traditional"), percent);
       }
   }
 
-  self->card_title[KVP_CARD_UTILIZATION] = g_strdup (_("Utilization"));
+  self->cards[KVP_CARD_UTILIZATION].title = g_strdup (_("Utilization"));
   if (cmp->fits)
     {
       g_autofree char *used = kvp_format_count (cmp->blocks_used);
       g_autofree char *all = kvp_format_count (cmp->params.num_blocks);
 
-      self->card_value[KVP_CARD_UTILIZATION] = kvp_format_percent (cmp->utilization_percent);
+      self->cards[KVP_CARD_UTILIZATION].value = kvp_format_percent (cmp->utilization_percent);
       /* Translators: "8 / 1,024 blocks" */
-      self->card_caption[KVP_CARD_UTILIZATION] =
+      self->cards[KVP_CARD_UTILIZATION].caption =
         g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s / %s block", "%s / %s blocks",
                                       cmp->params.num_blocks),
                          used, all);
@@ -149,9 +121,9 @@ write_card_texts (KvpScene *self)
       g_autofree char *needed = kvp_format_count (cmp->blocks_needed);
       g_autofree char *all = kvp_format_count (cmp->params.num_blocks);
 
-      self->card_value[KVP_CARD_UTILIZATION] = g_strdup (_("Does not fit"));
+      self->cards[KVP_CARD_UTILIZATION].value = g_strdup (_("Does not fit"));
       self->card_muted[KVP_CARD_PAGED] = TRUE;
-      self->card_caption[KVP_CARD_UTILIZATION] =
+      self->cards[KVP_CARD_UTILIZATION].caption =
         g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "needs %s of %s block", "needs %s of %s blocks",
                                       cmp->params.num_blocks),
                          needed, all);
@@ -179,9 +151,14 @@ layout_header (KvpScene    *self,
                               kvp_dtype_to_string (cmp->params.dtype),
                               per_token, n, r, b, nb);
 
-  text_init (&self->title,
-             new_layout (self, _("KV cache memory: traditional vs PagedAttention"),
-                         24 * s->text, PANGO_WEIGHT_BOLD, FALSE, width));
+  /* One line, a little smaller in a narrow picture, before it wraps. */
+  {
+    const char *title = _("KV cache memory: traditional vs PagedAttention");
+    double size = kvp_picture_fit_size (&self->parent, &title, 1, 24 * s->text, PANGO_WEIGHT_BOLD, width);
+
+    text_init (&self->title, new_layout (self, title, MAX (size, 0.7 * 24 * s->text), PANGO_WEIGHT_BOLD, FALSE,
+                                         width));
+  }
   self->title.x = x;
   self->title.y = *y;
   *y += self->title.height + 4 * s->space;
@@ -204,14 +181,15 @@ measure_cards (KvpScene    *self,
   double pad = round (16 * s->space);
   double inner = card_width - 2 * pad;
   double value_size = 34 * s->text;
+  double title_size = 13.5 * s->text, title_wrap;
   double widest = 0.0;
   int lines = 0;
 
   for (int i = 0; i < KVP_N_CARDS; i++)
     {
-      text_init (&self->card_value_text[i],
-                 new_layout (self, self->card_value[i], value_size, PANGO_WEIGHT_SEMIBOLD, TRUE, -1));
-      widest = MAX (widest, self->card_value_text[i].width);
+      text_init (&self->cards[i].value_text,
+                 new_layout (self, self->cards[i].value, value_size, PANGO_WEIGHT_SEMIBOLD, TRUE, -1));
+      widest = MAX (widest, self->cards[i].value_text.width);
     }
 
   /* A value wider than its card shrinks, with the others, to fit. */
@@ -219,17 +197,49 @@ measure_cards (KvpScene    *self,
     {
       value_size *= inner / widest * 0.98;
       for (int i = 0; i < KVP_N_CARDS; i++)
-        text_init (&self->card_value_text[i],
-                   new_layout (self, self->card_value[i], value_size, PANGO_WEIGHT_SEMIBOLD, TRUE, -1));
+        text_init (&self->cards[i].value_text,
+                   new_layout (self, self->cards[i].value, value_size, PANGO_WEIGHT_SEMIBOLD, TRUE, -1));
     }
+
+  /* The titles at one size, on one line, down to three quarters of it;
+   * below that they wrap between words. */
+  {
+    const char *titles[KVP_N_CARDS];
+
+    for (int i = 0; i < KVP_N_CARDS; i++)
+      titles[i] = self->cards[i].title;
+    title_size = kvp_picture_fit_size (&self->parent, titles, KVP_N_CARDS, title_size, PANGO_WEIGHT_SEMIBOLD, inner);
+    title_wrap = -1;
+    if (title_size < 0.75 * 13.5 * s->text)
+      {
+        /* Wrapped between words at three quarters, unless a word alone is
+         * too wide: then smaller still, on one line. */
+        gboolean whole = TRUE;
+
+        for (int i = 0; i < KVP_N_CARDS && whole; i++)
+          {
+            KvpText probe = { 0 };
+
+            text_init (&probe, new_layout (self, titles[i], 0.75 * 13.5 * s->text, PANGO_WEIGHT_SEMIBOLD, FALSE,
+                                           inner));
+            whole = !kvp_text_is_cut (&probe);
+            kvp_text_clear (&probe);
+          }
+        if (whole)
+          {
+            title_wrap = inner;
+            title_size = 0.75 * 13.5 * s->text;
+          }
+      }
+  }
 
   for (int i = 0; i < KVP_N_CARDS; i++)
     {
-      text_init (&self->card_title_text[i],
-                 new_layout (self, self->card_title[i], 13.5 * s->text, PANGO_WEIGHT_SEMIBOLD, FALSE, inner));
-      text_init (&self->card_caption_text[i], new_layout (self, self->compact ? "" : self->card_caption[i],
+      text_init (&self->cards[i].title_text,
+                 new_layout (self, self->cards[i].title, title_size, PANGO_WEIGHT_SEMIBOLD, FALSE, title_wrap));
+      text_init (&self->cards[i].caption_text, new_layout (self, self->compact ? "" : self->cards[i].caption,
                                                           12.5 * s->text, PANGO_WEIGHT_NORMAL, TRUE, inner));
-      lines = MAX (lines, pango_layout_get_line_count (self->card_caption_text[i].layout));
+      lines = MAX (lines, pango_layout_get_line_count (self->cards[i].caption_text.layout));
     }
 
   return lines;
@@ -262,10 +272,10 @@ layout_cards (KvpScene    *self,
 
   for (int i = 0; i < KVP_N_CARDS; i++)
     {
-      title_h = MAX (title_h, self->card_title_text[i].height);
-      value_h = MAX (value_h, self->card_value_text[i].height);
+      title_h = MAX (title_h, self->cards[i].title_text.height);
+      value_h = MAX (value_h, self->cards[i].value_text.height);
       if (!self->compact)
-        caption_h = MAX (caption_h, self->card_caption_text[i].height);
+        caption_h = MAX (caption_h, self->cards[i].caption_text.height);
     }
 
   height = round (self->card_accent_height + pad + title_h + 4 * s->space + value_h + 2 * s->space +
@@ -281,12 +291,12 @@ layout_cards (KvpScene    *self,
       self->card_rect[i] = (cairo_rectangle_t) {
         cx, cy, round (x + column * (card_width + gap) + card_width) - cx, height
       };
-      self->card_title_text[i].x = cx + pad;
-      self->card_title_text[i].y = ty;
-      self->card_value_text[i].x = cx + pad;
-      self->card_value_text[i].y = ty + title_h + 4 * s->space;
-      self->card_caption_text[i].x = cx + pad;
-      self->card_caption_text[i].y = self->card_value_text[i].y + value_h + 2 * s->space;
+      self->cards[i].title_text.x = cx + pad;
+      self->cards[i].title_text.y = ty;
+      self->cards[i].value_text.x = cx + pad;
+      self->cards[i].value_text.y = ty + title_h + 4 * s->space;
+      self->cards[i].caption_text.x = cx + pad;
+      self->cards[i].caption_text.y = self->cards[i].value_text.y + value_h + 2 * s->space;
     }
 
   *y += (KVP_N_CARDS / columns) * (height + gap) - gap;
@@ -336,6 +346,57 @@ init_key (KvpScene    *self,
   text_init (&key->text, new_layout (self, text, size, PANGO_WEIGHT_NORMAL, TRUE, -1));
 }
 
+/* Past the pool's end nothing is stored: the bars say where it ends, and a
+ * label over the mark how big the pool is.  The tracks start track_offset
+ * into the panel and span to its pad; *row_y moves under the label when it
+ * takes a line of its own. */
+static void
+layout_pool_mark (KvpScene    *self,
+                  const Scale *s,
+                  double       x,
+                  double       width,
+                  double       track_offset,
+                  double       scale,
+                  double      *row_y)
+{
+  KvpComparison *cmp = self->cmp;
+  double pad = round (20 * s->space);
+
+  self->bar_pool = 0.0;
+  if (!cmp->fits)
+    {
+      guint64 pool_bytes = (guint64) cmp->params.num_blocks * cmp->params.block_size * cmp->bytes_per_token;
+      g_autofree char *pool_size = kvp_format_bytes (pool_bytes);
+      g_autofree char *label = NULL;
+
+      self->bar_pool = pool_bytes / scale;
+      /* Translators: a mark on the byte scale where the block pool ends */
+      label = g_strdup_printf (_("the pool ends here: %s"), pool_size);
+      /* The tightest picture keeps the mark and leaves its label out. */
+      if (self->compact >= 2)
+        {
+          g_clear_pointer (&label, g_free);
+          kvp_text_clear (&self->pool_label);
+        }
+      /* Above the mark, ending at it, on the heading's line when there is
+       * room beside the heading, on a line of its own otherwise. */
+      if (label != NULL)
+        {
+          double track_x = round (x + track_offset);
+          double mark = track_x + (round (x + width - pad) - track_x) * self->bar_pool;
+
+          text_init (&self->pool_label, new_layout (self, label, 12 * s->text, PANGO_WEIGHT_SEMIBOLD, TRUE, -1));
+          self->pool_label.x = MAX (track_x, mark - self->pool_label.width - 4 * s->space);
+          self->pool_label.y = self->bars_heading.y;
+          if (self->pool_label.x < self->bars_heading.x + self->bars_heading.width + 12 * s->space)
+            {
+              self->pool_label.y = *row_y - round (8 * s->space);
+              *row_y += self->pool_label.height;
+            }
+        }
+    }
+}
+
 static void
 layout_bars (KvpScene    *self,
              const Scale *s,
@@ -364,12 +425,14 @@ layout_bars (KvpScene    *self,
     in_blocks = g_strdup_printf (C_("tokens in blocks", "%s would need %s"), tokens, blocks);
 
   row_y = *y + pad;
+  /* The tightest picture leaves the heading out, and the keys below. */
   text_init (&self->bars_heading,
-             new_layout (self, _("Memory for this sequence, on one byte scale"),
+             new_layout (self, self->compact >= 2 ? "" : _("Memory for this sequence, on one byte scale"),
                          13.5 * s->text, PANGO_WEIGHT_SEMIBOLD, FALSE, width - 2 * pad));
   self->bars_heading.x = x + pad;
   self->bars_heading.y = row_y;
-  row_y += self->bars_heading.height + round (12 * s->space);
+  if (self->compact < 2)
+    row_y += self->bars_heading.height + round (12 * s->space);
 
   text_init (&self->bar_label[KVP_BAR_TRADITIONAL],
              new_layout (self, _("Traditional"), 14 * s->text, PANGO_WEIGHT_SEMIBOLD, FALSE, -1));
@@ -393,34 +456,7 @@ layout_bars (KvpScene    *self,
   self->bar_waste[KVP_BAR_TRADITIONAL] = cmp->traditional_waste_bytes / scale;
   self->bar_used[KVP_BAR_PAGED] = (cmp->paged_bytes - cmp->paged_waste_bytes) / scale;
   self->bar_waste[KVP_BAR_PAGED] = cmp->paged_waste_bytes / scale;
-  /* Past the pool's end nothing is stored: the bars say where it ends. */
-  self->bar_pool = 0.0;
-  if (!cmp->fits)
-    {
-      guint64 pool_bytes = (guint64) cmp->params.num_blocks * cmp->params.block_size * cmp->bytes_per_token;
-      g_autofree char *pool_size = kvp_format_bytes (pool_bytes);
-      g_autofree char *label = NULL;
-
-      self->bar_pool = pool_bytes / scale;
-      /* Translators: a mark on the byte scale where the block pool ends */
-      label = g_strdup_printf (_("the pool ends here: %s"), pool_size);
-      text_init (&self->pool_label, new_layout (self, label, 12 * s->text, PANGO_WEIGHT_SEMIBOLD, TRUE, -1));
-
-      /* Above the mark, ending at it, on the heading's line when there is
-       * room beside the heading, on a line of its own otherwise. */
-      {
-        double track_x = round (x + pad + label_w);
-        double mark = track_x + (round (x + width - pad) - track_x) * self->bar_pool;
-
-        self->pool_label.x = MAX (track_x, mark - self->pool_label.width - 4 * s->space);
-        self->pool_label.y = self->bars_heading.y;
-        if (self->pool_label.x < self->bars_heading.x + self->bars_heading.width + 12 * s->space)
-          {
-            self->pool_label.y = row_y - round (8 * s->space);
-            row_y += self->pool_label.height;
-          }
-      }
-    }
+  layout_pool_mark (self, s, x, width, pad + label_w, scale, &row_y);
 
   for (int i = 0; i < KVP_N_BARS; i++)
     {
@@ -440,8 +476,19 @@ layout_bars (KvpScene    *self,
       };
       self->bar_size[i].x = x + pad;
       self->bar_size[i].y = row_y + label->height + 2 * s->space;
-      keys_h = place_keys (self->bar_key[i], KVP_N_KEYS, track_x, self->bar_size[i].y,
-                           x + width - pad, round (18 * s->space));
+      /* The cards say the same. */
+      if (self->compact >= 2)
+        {
+          keys_h = 0.0;
+          for (int k = 0; k < KVP_N_KEYS; k++)
+            {
+              kvp_text_clear (&self->bar_key[i][k].text);
+              self->bar_key[i][k].swatch = (cairo_rectangle_t) { 0, 0, 0, 0 };
+            }
+        }
+      else
+        keys_h = place_keys (self->bar_key[i], KVP_N_KEYS, track_x, self->bar_size[i].y,
+                             x + width - pad, round (18 * s->space));
       row_y = self->bar_size[i].y + MAX (self->bar_size[i].height, keys_h);
     }
 
@@ -463,12 +510,17 @@ layout_grid_heading (KvpScene    *self,
   double inner = width - 2 * pad;
   double row_y = y + pad, legend_w = 0.0, spacing = round (18 * s->space);
 
-  for (int i = 0; i < KVP_N_LEGEND; i++)
+  for (guint i = 0; i < self->n_legend; i++)
     legend_w += round (self->legend[i].text.height * 0.62) + spacing * 1.5 + self->legend[i].text.width;
   legend_w -= spacing;
 
-  text_init (&self->grid_heading,
-             new_layout (self, heading, 13.5 * s->text, PANGO_WEIGHT_SEMIBOLD, TRUE, inner));
+  /* One line, down to four fifths of its size, before it wraps. */
+  {
+    double size = kvp_picture_fit_size (&self->parent, &heading, 1, 13.5 * s->text, PANGO_WEIGHT_SEMIBOLD, inner);
+
+    text_init (&self->grid_heading,
+               new_layout (self, heading, MAX (size, 0.8 * 13.5 * s->text), PANGO_WEIGHT_SEMIBOLD, TRUE, inner));
+  }
   self->grid_heading.x = x + pad;
   self->grid_heading.y = row_y;
 
@@ -477,13 +529,13 @@ layout_grid_heading (KvpScene    *self,
     {
       double ly = row_y + (self->grid_heading.height - self->legend[0].text.height) / 2;
 
-      place_keys (self->legend, KVP_N_LEGEND, x + width - pad - legend_w, ly, x + width - pad, spacing);
+      place_keys (self->legend, self->n_legend, x + width - pad - legend_w, ly, x + width - pad, spacing);
       row_y += self->grid_heading.height;
     }
   else
     {
       row_y += self->grid_heading.height + 4 * s->space;
-      row_y += place_keys (self->legend, KVP_N_LEGEND, x + pad, row_y, x + width - pad, spacing);
+      row_y += place_keys (self->legend, self->n_legend, x + pad, row_y, x + width - pad, spacing);
     }
 
   return row_y + round (12 * s->space);
@@ -538,7 +590,7 @@ layout_banner (KvpScene                *self,
 
   self->banner_rect.x = round (area->x + (area->width - self->banner_rect.width) / 2);
   self->banner_rect.y = round (area->y + (area->height - self->banner_rect.height) / 2);
-  self->banner_rect.y = MAX (0.0, MIN (self->banner_rect.y, self->height - self->banner_rect.height - bpad));
+  self->banner_rect.y = MAX (0.0, MIN (self->banner_rect.y, self->parent.height - self->banner_rect.height - bpad));
   /* A wrapped layout is as wide as its wrap width; centre that box. */
   self->banner.x = self->banner_rect.x + bpad;
   self->banner.y = self->banner_rect.y + bpad;
@@ -573,6 +625,7 @@ layout_grid (KvpScene    *self,
   init_key (self, &self->legend[KVP_LEGEND_ALLOCATED], _("allocated"), 12.5 * s->text);
   init_key (self, &self->legend[KVP_LEGEND_PARTIAL], _("partly filled"), 12.5 * s->text);
   init_key (self, &self->legend[KVP_LEGEND_FREE], _("free"), 12.5 * s->text);
+  self->n_legend = KVP_LEGEND_LOUPE;
 
   for (int pass = 0; pass < 2; pass++)
     {
@@ -583,9 +636,17 @@ layout_grid (KvpScene    *self,
       area.height = MAX (1.0, round (bottom - pad - row_y));
 
       g_clear_pointer (&self->grid, kvp_grid_free);
-      self->grid = kvp_grid_new (cmp, self->theme, &area, round (MIN (area.height, 160 * s->space)));
+      self->grid = kvp_grid_new (cmp, self->parent.theme, &area, round (MIN (area.height, 160 * s->space)));
       if (pass > 0 || !kvp_grid_is_by_pixel (self->grid))
         break;
+
+      /* A few held blocks among millions are magnified: the legend says
+       * what the ring is. */
+      if (cmp->fits && kvp_grid_has_loupe (self->grid, cmp->params.seq_len))
+        {
+          init_key (self, &self->legend[KVP_LEGEND_LOUPE], _("held cells, magnified"), 12.5 * s->text);
+          self->n_legend = KVP_N_LEGEND;
+        }
 
       /* Cells of many blocks: the heading says how many. */
       {
@@ -611,33 +672,21 @@ build (KvpScene *self,
        gboolean  with_grid)
 {
   Scale s;
-  double unit = MIN (self->width / REFERENCE_WIDTH, self->height / REFERENCE_HEIGHT);
+  double unit = self->parent.unit;
   double margin, gap, width, y;
-  cairo_font_options_t *options;
 
-  self->unit = unit;
   s.text = MAX (unit, 0.8);
   s.space = MAX (unit, 0.6);
 
-  /* No hinting: text measures the same at every scale and on every surface,
-   * so the window, a PNG at scale 2 and an SVG share one layout. */
-  self->pango = pango_font_map_create_context (pango_cairo_font_map_get_default ());
-  options = cairo_font_options_create ();
-  cairo_font_options_set_hint_style (options, CAIRO_HINT_STYLE_NONE);
-  cairo_font_options_set_hint_metrics (options, CAIRO_HINT_METRICS_OFF);
-  cairo_font_options_set_antialias (options, CAIRO_ANTIALIAS_GRAY);
-  pango_cairo_context_set_font_options (self->pango, options);
-  cairo_font_options_destroy (options);
-  pango_cairo_context_set_resolution (self->pango, 96.0);
-
   margin = round (28 * s.space);
   gap = round (18 * s.space);
-  width = self->width - 2 * margin;
+  width = self->parent.width - 2 * margin;
 
   write_card_texts (self);
-  /* Laid out again, compact, when what is above would leave the grid less
-   * than a usable height. */
-  for (self->compact = FALSE;; self->compact = TRUE)
+  /* Laid out again, compact (no subtitle, no card captions), then tight (no
+   * bar keys either), when what is above would leave the grid less than a
+   * usable height. */
+  for (self->compact = 0;; self->compact++)
     {
       y = margin;
       layout_header (self, &s, margin, &y, width);
@@ -646,11 +695,41 @@ build (KvpScene *self,
       y += gap;
       layout_bars (self, &s, margin, &y, width);
       y += gap;
-      if (self->compact || self->height - margin - y >= MAX (round (150 * s.space), 0.3 * self->height))
+      if (self->compact >= 2 ||
+          self->parent.height - margin - y >= MAX (round (150 * s.space), 0.3 * self->parent.height))
         break;
     }
-  layout_grid (self, &s, margin, y, width, self->height - margin, with_grid);
+  layout_grid (self, &s, margin, y, width, self->parent.height - margin, with_grid);
 }
+
+static void scene_finalize (KvpPicture *picture);
+
+static double
+scene_get_duration (KvpPicture *picture)
+{
+  return kvp_scene_get_duration ((KvpScene *) picture);
+}
+
+static void
+scene_paint (KvpPicture *picture,
+             cairo_t    *cr,
+             double      t)
+{
+  kvp_paint_scene (cr, (KvpScene *) picture, t);
+}
+
+static char *
+scene_dup_description (KvpPicture *picture)
+{
+  return kvp_scene_dup_description ((KvpScene *) picture);
+}
+
+static const KvpPictureClass scene_class = {
+  scene_finalize,
+  scene_get_duration,
+  scene_paint,
+  scene_dup_description,
+};
 
 static KvpScene *
 scene_new (KvpComparison  *cmp,
@@ -659,13 +738,10 @@ scene_new (KvpComparison  *cmp,
            double          height,
            gboolean        with_grid)
 {
-  KvpScene *self = g_new0 (KvpScene, 1);
+  KvpScene *self = g_atomic_rc_box_new0 (KvpScene);
 
-  g_atomic_ref_count_init (&self->ref_count);
+  kvp_picture_init (&self->parent, &scene_class, theme, width, height);
   self->cmp = kvp_comparison_ref (cmp);
-  self->theme = theme;
-  self->width = width;
-  self->height = height;
   self->prepared = TRUE;
   self->device_scale = 1.0;
 
@@ -688,59 +764,63 @@ kvp_scene_new (KvpComparison  *cmp,
   return scene_new (cmp, theme, width, height, TRUE);
 }
 
+static KvpPicture *
+build_from_source (gpointer        data,
+                   const KvpTheme *theme,
+                   double          width,
+                   double          height)
+{
+  return KVP_PICTURE (kvp_scene_new (data, theme, width, height));
+}
+
+KvpPictureSource *
+kvp_scene_source_new (KvpComparison *cmp)
+{
+  g_return_val_if_fail (cmp != NULL, NULL);
+
+  return kvp_picture_source_new (_("KV cache memory: traditional vs PagedAttention"), build_from_source,
+                                 kvp_comparison_ref (cmp), (GDestroyNotify) kvp_comparison_unref);
+}
+
 KvpScene *
 kvp_scene_ref (KvpScene *self)
 {
-  g_return_val_if_fail (self != NULL, NULL);
-
-  g_atomic_ref_count_inc (&self->ref_count);
-
-  return self;
-}
-
-static void
-scene_free (KvpScene *self)
-{
-  g_clear_pointer (&self->previous, kvp_scene_unref);
-  g_clear_pointer (&self->shown, kvp_scene_unref);
-  g_clear_pointer (&self->timeline, kvp_timeline_free);
-  text_clear (&self->title);
-  text_clear (&self->subtitle);
-  for (int i = 0; i < KVP_N_CARDS; i++)
-    {
-      g_free (self->card_title[i]);
-      g_free (self->card_value[i]);
-      g_free (self->card_caption[i]);
-      text_clear (&self->card_title_text[i]);
-      text_clear (&self->card_value_text[i]);
-      text_clear (&self->card_caption_text[i]);
-    }
-  text_clear (&self->bars_heading);
-  text_clear (&self->pool_label);
-  for (int i = 0; i < KVP_N_BARS; i++)
-    {
-      text_clear (&self->bar_label[i]);
-      text_clear (&self->bar_size[i]);
-      for (int k = 0; k < KVP_N_KEYS; k++)
-        text_clear (&self->bar_key[i][k].text);
-    }
-  text_clear (&self->grid_heading);
-  for (int i = 0; i < KVP_N_LEGEND; i++)
-    text_clear (&self->legend[i].text);
-  text_clear (&self->banner);
-  g_clear_pointer (&self->grid, kvp_grid_free);
-  g_clear_object (&self->pango);
-  g_clear_pointer (&self->cmp, kvp_comparison_unref);
-  g_free (self);
+  return (KvpScene *) kvp_picture_ref (KVP_PICTURE (self));
 }
 
 void
 kvp_scene_unref (KvpScene *self)
 {
-  g_return_if_fail (self != NULL);
+  kvp_picture_unref (KVP_PICTURE (self));
+}
 
-  if (g_atomic_ref_count_dec (&self->ref_count))
-    scene_free (self);
+static void
+scene_finalize (KvpPicture *picture)
+{
+  KvpScene *self = (KvpScene *) picture;
+
+  g_clear_pointer (&self->previous, kvp_scene_unref);
+  g_clear_pointer (&self->shown, kvp_scene_unref);
+  g_clear_pointer (&self->timeline, kvp_timeline_free);
+  kvp_text_clear (&self->title);
+  kvp_text_clear (&self->subtitle);
+  for (int i = 0; i < KVP_N_CARDS; i++)
+    kvp_card_texts_clear (&self->cards[i]);
+  kvp_text_clear (&self->bars_heading);
+  kvp_text_clear (&self->pool_label);
+  for (int i = 0; i < KVP_N_BARS; i++)
+    {
+      kvp_text_clear (&self->bar_label[i]);
+      kvp_text_clear (&self->bar_size[i]);
+      for (int k = 0; k < KVP_N_KEYS; k++)
+        kvp_text_clear (&self->bar_key[i][k].text);
+    }
+  kvp_text_clear (&self->grid_heading);
+  for (int i = 0; i < KVP_N_LEGEND; i++)
+    kvp_text_clear (&self->legend[i].text);
+  kvp_text_clear (&self->banner);
+  g_clear_pointer (&self->grid, kvp_grid_free);
+  g_clear_pointer (&self->cmp, kvp_comparison_unref);
 }
 
 void
@@ -827,7 +907,7 @@ kvp_scene_get_shown (KvpScene       *self,
     }
 
   g_clear_pointer (&self->shown, kvp_scene_unref);
-  self->shown = scene_new (figures, self->theme, self->width, self->height, FALSE);
+  self->shown = scene_new (figures, self->parent.theme, self->parent.width, self->parent.height, FALSE);
 
   return self->shown;
 }
@@ -915,58 +995,14 @@ kvp_scene_is_prepared (KvpScene *self)
   return self->prepared;
 }
 
-const KvpTheme *
-kvp_scene_get_theme (KvpScene *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return self->theme;
-}
-
-double
-kvp_scene_get_width (KvpScene *self)
-{
-  g_return_val_if_fail (self != NULL, 0.0);
-
-  return self->width;
-}
-
-double
-kvp_scene_get_height (KvpScene *self)
-{
-  g_return_val_if_fail (self != NULL, 0.0);
-
-  return self->height;
-}
-
-const char *
-kvp_scene_get_card_title (KvpScene *self,
-                          KvpCard   card)
+const KvpCardTexts *
+kvp_scene_get_card (KvpScene *self,
+                    KvpCard   card)
 {
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (card < KVP_N_CARDS, NULL);
 
-  return self->card_title[card];
-}
-
-const char *
-kvp_scene_get_card_value (KvpScene *self,
-                          KvpCard   card)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (card < KVP_N_CARDS, NULL);
-
-  return self->card_value[card];
-}
-
-const char *
-kvp_scene_get_card_caption (KvpScene *self,
-                            KvpCard   card)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (card < KVP_N_CARDS, NULL);
-
-  return self->card_caption[card];
+  return &self->cards[card];
 }
 
 char *
@@ -983,7 +1019,7 @@ kvp_scene_dup_description (KvpScene *self)
         g_string_append_c (text, ' ');
       /* Translators: "Traditional: 44.00 MiB, pre-allocated for 2,048 tokens." */
       g_string_append_printf (text, _("%s: %s, %s."),
-                              self->card_title[i], self->card_value[i], self->card_caption[i]);
+                              self->cards[i].title, self->cards[i].value, self->cards[i].caption);
     }
   if (self->show_banner)
     {

@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 
 #include "kvp-comparison.h"
+#include "kvp-picture.h"
 #include "kvp-theme.h"
 
 G_BEGIN_DECLS
@@ -43,6 +44,9 @@ KvpScene       *kvp_scene_new                (KvpComparison   *cmp,
                                               const KvpTheme  *theme,
                                               double           width,
                                               double           height);
+/* What kvp_scene_new lays out, for the exports: cmp at any size. */
+KvpPictureSource *kvp_scene_source_new       (KvpComparison   *cmp);
+/* A KvpScene is a KvpPicture (KVP_PICTURE); these are kvp_picture_ref/unref. */
 KvpScene       *kvp_scene_ref                (KvpScene        *self);
 void            kvp_scene_unref              (KvpScene        *self);
 
@@ -90,16 +94,10 @@ gboolean        kvp_scene_is_prepared        (KvpScene        *self);
 
 /* The figures the scene's texts say (without a pool for a state between two). */
 KvpComparison  *kvp_scene_get_comparison     (KvpScene        *self);
-const KvpTheme *kvp_scene_get_theme          (KvpScene        *self);
-double          kvp_scene_get_width          (KvpScene        *self);
-double          kvp_scene_get_height         (KvpScene        *self);
+/* Theme and size: kvp_picture_get_theme, _get_width, _get_height. */
 
 /* Card texts as painted in the settled frame. */
-const char     *kvp_scene_get_card_title     (KvpScene        *self,
-                                              KvpCard          card);
-const char     *kvp_scene_get_card_value     (KvpScene        *self,
-                                              KvpCard          card);
-const char     *kvp_scene_get_card_caption   (KvpScene        *self,
+const KvpCardTexts *kvp_scene_get_card      (KvpScene        *self,
                                               KvpCard          card);
 /* One sentence reading the four cards, for screen readers. */
 char           *kvp_scene_dup_description    (KvpScene        *self);

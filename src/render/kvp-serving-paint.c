@@ -20,36 +20,6 @@
 /* Entries of a block table shown next to the grid at most. */
 #define MAX_TABLE_ENTRIES 64
 
-static void
-paint_text (cairo_t              *cr,
-            const KvpServingText *text,
-            const KvpColor       *color)
-{
-  if (text->layout == NULL)
-    return;
-  cairo_move_to (cr, text->x, text->y);
-  kvp_draw_set_color (cr, color, 1.0);
-  pango_cairo_show_layout (cr, text->layout);
-}
-
-static void
-paint_card (cairo_t                 *cr,
-            KvpServingScene         *scene,
-            const cairo_rectangle_t *r)
-{
-  const KvpTheme *theme = scene->theme;
-
-  cairo_new_path (cr);
-  kvp_draw_rounded_rect (cr, r->x, r->y, r->width, r->height, scene->radius);
-  kvp_draw_set_color (cr, &theme->card, 1.0);
-  cairo_fill (cr);
-  cairo_new_path (cr);
-  kvp_draw_rounded_rect (cr, r->x + 0.5, r->y + 0.5, r->width - 1.0, r->height - 1.0, scene->radius - 0.5);
-  kvp_draw_set_color (cr, &theme->card_border, 1.0);
-  cairo_set_line_width (cr, 1.0);
-  cairo_stroke (cr);
-}
-
 /* A class's fill as a Cairo source: flat, or stripes from a small tile. */
 static void
 set_class_source (cairo_t         *cr,
@@ -106,17 +76,17 @@ static void
 paint_header_and_cards (cairo_t         *cr,
                         KvpServingScene *scene)
 {
-  const KvpTheme *theme = scene->theme;
+  const KvpTheme *theme = scene->parent.theme;
 
-  paint_text (cr, &scene->title, &theme->text);
-  paint_text (cr, &scene->subtitle, &theme->text_secondary);
+  kvp_text_paint (cr, &scene->title, &theme->text, 1.0);
+  kvp_text_paint (cr, &scene->subtitle, &theme->text_secondary, 1.0);
 
   for (guint i = 0; i < KVP_SERVING_N_CARDS; i++)
     {
       const cairo_rectangle_t *r = &scene->card_rect[i];
       cairo_pattern_t *accent;
 
-      paint_card (cr, scene, r);
+      kvp_picture_paint_panel (cr, &scene->parent, r, scene->radius);
       /* The paged gradient along the top: the big figure is the paged pool's. */
       cairo_save (cr);
       cairo_new_path (cr);
@@ -128,14 +98,14 @@ paint_header_and_cards (cairo_t         *cr,
       cairo_pattern_add_color_stop_rgb (accent, 1, theme->paged_end.red, theme->paged_end.green,
                                         theme->paged_end.blue);
       cairo_set_source (cr, accent);
-      cairo_rectangle (cr, r->x, r->y, r->width, MAX (3.0, round (4 * scene->unit)));
+      cairo_rectangle (cr, r->x, r->y, r->width, MAX (3.0, round (4 * scene->parent.unit)));
       cairo_fill (cr);
       cairo_pattern_destroy (accent);
       cairo_restore (cr);
 
-      paint_text (cr, &scene->card_title_text[i], &theme->text_secondary);
-      paint_text (cr, &scene->card_value_text[i], &theme->text);
-      paint_text (cr, &scene->card_caption_text[i], &theme->text_secondary);
+      kvp_text_paint (cr, &scene->cards[i].title_text, &theme->text_secondary, 1.0);
+      kvp_text_paint (cr, &scene->cards[i].value_text, &theme->text, 1.0);
+      kvp_text_paint (cr, &scene->cards[i].caption_text, &theme->text_secondary, 1.0);
     }
 }
 
@@ -180,7 +150,7 @@ paint_chips (cairo_t             *cr,
 
   for (guint i = 0; i < panel->n_chips; i++)
     {
-      KvpColor c = kvp_hue_request_color (scene->theme, snap->waiting[i]);
+      KvpColor c = kvp_hue_request_color (scene->parent.theme, snap->waiting[i]);
 
       cairo_new_path (cr);
       kvp_draw_rounded_rect (cr, panel->chips.x + i * (panel->chip + 3), panel->chips.y, panel->chip, panel->chip,
@@ -188,7 +158,7 @@ paint_chips (cairo_t             *cr,
       kvp_draw_set_color (cr, &c, 1.0);
       cairo_fill (cr);
     }
-  paint_text (cr, &panel->more, &scene->theme->text_secondary);
+  kvp_text_paint (cr, &panel->more, &scene->parent.theme->text_secondary, 1.0);
 }
 
 /* Adds the cells holding slots [start, end) of a panel to the path. */
@@ -232,14 +202,14 @@ paint_selection (cairo_t         *cr,
 {
   KvpServingPanelData *paged = &scene->panels[KVP_SERVING_PANEL_PAGED];
   KvpServingPanelData *other = &scene->panels[KVP_SERVING_PANEL_COMPARED];
-  const KvpTheme *theme = scene->theme;
+  const KvpTheme *theme = scene->parent.theme;
   const KvpSimRequestState *r;
   g_autoptr(GString) table = NULL;
   PangoLayout *layout;
   PangoFontDescription *font;
   PangoRectangle logical;
   cairo_rectangle_t first = { 0 };
-  double x, y, w, h, top, bottom, pad = round (8 * MAX (scene->unit, 0.8));
+  double x, y, w, h, top, bottom, pad = round (8 * MAX (scene->parent.unit, 0.8));
 
   cairo_new_path (cr);
   if (other->snapshot != NULL && selected < other->snapshot->n_requests &&
@@ -279,10 +249,10 @@ paint_selection (cairo_t         *cr,
 
   layout = pango_cairo_create_layout (cr);
   font = pango_font_description_from_string (theme->font_family);
-  pango_font_description_set_absolute_size (font, 11 * MAX (scene->unit, 0.8) * PANGO_SCALE);
+  pango_font_description_set_absolute_size (font, 11 * MAX (scene->parent.unit, 0.8) * PANGO_SCALE);
   pango_layout_set_font_description (layout, font);
   pango_font_description_free (font);
-  pango_layout_set_width (layout, (int) (MIN (300 * MAX (scene->unit, 0.8), paged->rect.width / 2) * PANGO_SCALE));
+  pango_layout_set_width (layout, (int) (MIN (300 * MAX (scene->parent.unit, 0.8), paged->rect.width / 2) * PANGO_SCALE));
   pango_layout_set_wrap (layout, PANGO_WRAP_WORD);
   /* Never taller than the panel: a long table ends in an ellipsis. */
   pango_layout_set_height (layout, (int) ((paged->rect.height - 4 * pad) * PANGO_SCALE));
@@ -336,7 +306,7 @@ paint_grids (cairo_t         *cr,
              KvpServingScene *scene,
              double           t)
 {
-  const KvpTheme *theme = scene->theme;
+  const KvpTheme *theme = scene->parent.theme;
   double scale = device_scale (cr);
   KvpServingScene *previous = scene->previous;
   double p = previous != NULL ? kvp_draw_progress (t, 0.0, KVP_SERVING_TRANSITION) : 1.0;
@@ -349,13 +319,13 @@ paint_grids (cairo_t         *cr,
     {
       KvpServingPanelData *panel = &scene->panels[i];
 
-      paint_card (cr, scene, &panel->rect);
-      paint_text (cr, &panel->heading, &theme->text);
-      paint_text (cr, &panel->detail, &theme->text_secondary);
+      kvp_picture_paint_panel (cr, &scene->parent, &panel->rect, scene->radius);
+      kvp_text_paint (cr, &panel->heading, &theme->text, 1.0);
+      kvp_text_paint (cr, &panel->detail, &theme->text_secondary, 1.0);
       if (p < 1.0)
         paint_image (cr, &previous->panels[i], 1.0);
       paint_image (cr, panel, p);
-      paint_text (cr, &panel->waiting, &theme->text_secondary);
+      kvp_text_paint (cr, &panel->waiting, &theme->text_secondary, 1.0);
       paint_chips (cr, scene, panel);
     }
 }
@@ -364,16 +334,19 @@ static void
 paint_breakdown (cairo_t         *cr,
                  KvpServingScene *scene)
 {
-  const KvpTheme *theme = scene->theme;
+  const KvpTheme *theme = scene->parent.theme;
 
-  paint_card (cr, scene, &scene->breakdown_rect);
-  paint_text (cr, &scene->breakdown_heading, &theme->text);
+  /* Left out of a picture too narrow for it. */
+  if (scene->breakdown_rect.width <= 0.0)
+    return;
+  kvp_picture_paint_panel (cr, &scene->parent, &scene->breakdown_rect, scene->radius);
+  kvp_text_paint (cr, &scene->breakdown_heading, &theme->text, 1.0);
 
   for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
     {
       KvpServingPanelData *panel = &scene->panels[i];
 
-      paint_text (cr, &panel->bar_label, &theme->text);
+      kvp_text_paint (cr, &panel->bar_label, &theme->text, 1.0);
       for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
         {
           cairo_rectangle_t seg;
@@ -388,20 +361,23 @@ paint_breakdown (cairo_t         *cr,
         }
       for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
         if (panel->bar_percent_fits[k])
-          paint_text (cr, &panel->bar_percent[k], k == KVP_SLOT_TOKEN_STATES ? &theme->card : &theme->text);
+          kvp_text_paint (cr, &panel->bar_percent[k], k == KVP_SLOT_TOKEN_STATES ? &theme->card : &theme->text, 1.0);
     }
 
   for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
     {
       const cairo_rectangle_t *sw = &scene->legend_swatch[k];
 
+      /* Left out with its label. */
+      if (sw->width <= 0.0)
+        continue;
       cairo_new_path (cr);
       kvp_draw_rounded_rect (cr, sw->x, sw->y, sw->width, sw->height, 2.0);
       set_class_source (cr, scene, G_MAXUINT32, k);
       cairo_fill (cr);
-      paint_text (cr, &scene->legend_text[k], &theme->text_secondary);
+      kvp_text_paint (cr, &scene->legend_text[k], &theme->text_secondary, 1.0);
     }
-  paint_text (cr, &scene->legend_note, &theme->text_secondary);
+  kvp_text_paint (cr, &scene->legend_note, &theme->text_secondary, 1.0);
 }
 
 static const KvpColor *
@@ -415,13 +391,16 @@ static void
 paint_chart (cairo_t         *cr,
              KvpServingScene *scene)
 {
-  const KvpTheme *theme = scene->theme;
+  const KvpTheme *theme = scene->parent.theme;
   const cairo_rectangle_t *plot = &scene->chart_plot;
-  double line = MAX (1.5, 2 * scene->unit);
+  double line = MAX (1.5, 2 * scene->parent.unit);
 
-  paint_card (cr, scene, &scene->chart_rect);
-  paint_text (cr, &scene->chart_heading, &theme->text);
-  paint_text (cr, &scene->chart_max_text, &theme->text_secondary);
+  /* Left out of a picture too short for it. */
+  if (scene->chart_rect.height <= 0.0)
+    return;
+  kvp_picture_paint_panel (cr, &scene->parent, &scene->chart_rect, scene->radius);
+  kvp_text_paint (cr, &scene->chart_heading, &theme->text, 1.0);
+  kvp_text_paint (cr, &scene->chart_max_text, &theme->text_secondary, 1.0);
 
   /* Baseline and top line. */
   cairo_new_path (cr);
@@ -436,16 +415,16 @@ paint_chart (cairo_t         *cr,
   for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
     {
       KvpServingPanelData *panel = &scene->panels[i];
-      const KvpServingText *key = &panel->chart_key;
+      const KvpText *key = &panel->chart_key;
       double step = plot->width / MAX (scene->n_chart_points - 1, 1);
 
       cairo_new_path (cr);
-      cairo_move_to (cr, key->x - round (18 * MAX (scene->unit, 0.8)), key->y + key->height / 2);
-      cairo_rel_line_to (cr, round (12 * MAX (scene->unit, 0.8)), 0);
+      cairo_move_to (cr, key->x - round (18 * MAX (scene->parent.unit, 0.8)), key->y + key->height / 2);
+      cairo_rel_line_to (cr, round (12 * MAX (scene->parent.unit, 0.8)), 0);
       kvp_draw_set_color (cr, series_color (theme, i), 1.0);
       cairo_set_line_width (cr, line);
       cairo_stroke (cr);
-      paint_text (cr, key, &theme->text_secondary);
+      kvp_text_paint (cr, key, &theme->text_secondary, 1.0);
 
       cairo_new_path (cr);
       for (guint p = 0; p < scene->n_chart_points; p++)
@@ -464,7 +443,7 @@ paint_chart (cairo_t         *cr,
   kvp_draw_set_color (cr, &theme->paged_end, 1.0);
   cairo_set_line_width (cr, 1.0);
   cairo_stroke (cr);
-  paint_text (cr, &scene->chart_step_text, &theme->text);
+  kvp_text_paint (cr, &scene->chart_step_text, &theme->text, 1.0);
 }
 
 void
@@ -477,7 +456,7 @@ kvp_serving_paint (cairo_t         *cr,
   g_return_if_fail (scene != NULL);
 
   cairo_save (cr);
-  kvp_draw_set_color (cr, &scene->theme->background, 1.0);
+  kvp_draw_set_color (cr, &scene->parent.theme->background, 1.0);
   cairo_paint (cr);
 
   paint_header_and_cards (cr, scene);

@@ -6,16 +6,10 @@
 
 #include <pango/pangocairo.h>
 
+#include "kvp-picture.h"
 #include "kvp-serving-scene.h"
 
 G_BEGIN_DECLS
-
-typedef struct
-{
-  PangoLayout *layout;
-  double       x, y;
-  double       width, height;
-} KvpServingText;
 
 /* How a run of slots is drawn: one colour, or two in diagonal stripes. */
 typedef enum
@@ -47,36 +41,33 @@ typedef struct
 
   cairo_rectangle_t  rect;         /* the panel */
   cairo_rectangle_t  grid;         /* the cells */
-  KvpServingText     heading;
-  KvpServingText     detail;       /* right-aligned: slots, cell size */
-  KvpServingText     waiting;      /* "Waiting: 968" */
+  KvpText     heading;
+  KvpText     detail;       /* right-aligned: slots, cell size */
+  KvpText     waiting;      /* "Waiting: 968" */
   cairo_rectangle_t  chips;        /* where the waiting requests' chips go */
   double             chip;         /* chip side */
-  KvpServingText     more;         /* "+940 more" after the chips */
+  KvpText     more;         /* "+940 more" after the chips */
   guint              n_chips;
 
   cairo_surface_t   *image;        /* the cells at image_scale */
   double             image_scale;
 
   /* The breakdown bar of the whole run. */
-  KvpServingText     bar_label;
+  KvpText     bar_label;
   cairo_rectangle_t  bar;
   double             bar_share[KVP_N_SLOT_CLASSES];
-  KvpServingText     bar_percent[KVP_N_SLOT_CLASSES];
+  KvpText     bar_percent[KVP_N_SLOT_CLASSES];
   gboolean           bar_percent_fits[KVP_N_SLOT_CLASSES];
-  KvpServingText     chart_key;
+  KvpText     chart_key;
   double            *chart_points; /* n_chart_points y values in chart units */
 } KvpServingPanelData;
 
 struct _KvpServingScene
 {
-  gatomicrefcount      ref_count;
+  KvpPicture           parent;
   KvpServingSteps     *steps;
   guint                step;
   guint32              clock;
-  const KvpTheme      *theme;
-  double               width, height;
-  double               unit;
   KvpServingScene     *previous;
   GMutex               lock;          /* guards the images */
 
@@ -92,34 +83,28 @@ struct _KvpServingScene
   double               pitch;         /* cell + gap */
   double               cell;
 
-  PangoContext        *pango;
   double               radius;
-  KvpServingText       title;
-  KvpServingText       subtitle;
+  KvpText       title;
+  KvpText       subtitle;
 
   cairo_rectangle_t    card_rect[KVP_SERVING_N_CARDS];
-  char                *card_title[KVP_SERVING_N_CARDS];
-  char                *card_value[KVP_SERVING_N_CARDS];
-  char                *card_caption[KVP_SERVING_N_CARDS];
-  KvpServingText       card_title_text[KVP_SERVING_N_CARDS];
-  KvpServingText       card_value_text[KVP_SERVING_N_CARDS];
-  KvpServingText       card_caption_text[KVP_SERVING_N_CARDS];
+  KvpCardTexts       cards[KVP_SERVING_N_CARDS];
 
   KvpServingPanelData  panels[KVP_SERVING_N_PANELS];
 
   cairo_rectangle_t    breakdown_rect;
-  KvpServingText       breakdown_heading;
+  KvpText       breakdown_heading;
   cairo_rectangle_t    legend_swatch[KVP_N_SLOT_CLASSES];
-  KvpServingText       legend_text[KVP_N_SLOT_CLASSES];
-  KvpServingText       legend_note;
+  KvpText       legend_text[KVP_N_SLOT_CLASSES];
+  KvpText       legend_note;
 
   cairo_rectangle_t    chart_rect;
-  KvpServingText       chart_heading;
+  KvpText       chart_heading;
   cairo_rectangle_t    chart_plot;
   guint                n_chart_points;
   guint32              chart_max;     /* the y axis' top */
-  KvpServingText       chart_max_text;
-  KvpServingText       chart_step_text;
+  KvpText       chart_max_text;
+  KvpText       chart_step_text;
   double               chart_marker_x;
 };
 

@@ -17,41 +17,27 @@
 #include "kvp-buddy.h"
 #include "kvp-format.h"
 #include "kvp-hue.h"
+#include "kvp-serving-paint.h"
 #include "kvp-serving-scene-private.h"
 
-#define REFERENCE_WIDTH  1440.0
-#define REFERENCE_HEIGHT 900.0
 /* Cells narrower than this are one pixel standing for k blocks. */
 #define MIN_CELL_PITCH   4.0
 /* Waiting requests shown as chips at most. */
 #define MAX_CHIPS        200
 
-static PangoLayout *
-new_layout (KvpServingScene *self,
-            const char      *text,
-            double           size,
-            PangoWeight      weight)
+static void
+leave_out (KvpText *text)
 {
-  PangoLayout *layout = pango_layout_new (self->pango);
-  PangoFontDescription *font = pango_font_description_from_string (self->theme->font_family);
-  PangoAttrList *attrs = pango_attr_list_new ();
-
-  pango_font_description_set_absolute_size (font, size * PANGO_SCALE);
-  pango_font_description_set_weight (font, weight);
-  pango_layout_set_font_description (layout, font);
-  pango_font_description_free (font);
-  /* Tabular figures: numbers that change each step stay put. */
-  pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum"));
-  pango_layout_set_attributes (layout, attrs);
-  pango_attr_list_unref (attrs);
-  pango_layout_set_text (layout, text, -1);
-
-  return layout;
+  kvp_text_clear (text);
+  text->width = text->height = 0.0;
 }
 
+/* Tabular figures: numbers that change each step stay put.  Every text is
+ * shown whole or not at all: one wider than max_width (when given) is left
+ * out. */
 static void
 set_text (KvpServingScene *self,
-          KvpServingText  *text,
+          KvpText         *text,
           const char      *string,
           double           size,
           PangoWeight      weight,
@@ -59,20 +45,43 @@ set_text (KvpServingScene *self,
           double           y,
           double           max_width)
 {
-  PangoRectangle logical;
+  kvp_text_set (text, kvp_picture_new_layout (&self->parent, string, size, weight, KVP_TEXT_TABULAR, -1), x, y);
+  if (max_width > 0.0 && text->width > max_width)
+    leave_out (text);
+}
 
-  g_clear_object (&text->layout);
-  text->layout = new_layout (self, string, size, weight);
-  if (max_width > 0.0)
-    {
-      pango_layout_set_width (text->layout, (int) floor (max_width * PANGO_SCALE));
-      pango_layout_set_ellipsize (text->layout, PANGO_ELLIPSIZE_END);
-    }
-  pango_layout_get_extents (text->layout, NULL, &logical);
-  text->width = (double) logical.width / PANGO_SCALE;
-  text->height = (double) logical.height / PANGO_SCALE;
-  text->x = x;
-  text->y = y;
+/* A heading: smaller, down to three quarters of size, before it is left out. */
+static void
+set_text_shrunk (KvpServingScene *self,
+                 KvpText         *text,
+                 const char      *string,
+                 double           size,
+                 PangoWeight      weight,
+                 double           x,
+                 double           y,
+                 double           max_width)
+{
+  double fit = kvp_picture_fit_size (&self->parent, &string, 1, size, weight, max_width);
+
+  set_text (self, text, string, MAX (fit, 0.75 * size), weight, x, y, max_width);
+}
+
+/* Lines of at most width, broken between words; left out when a word is
+ * wider than that. */
+static void
+set_text_wrapped (KvpServingScene *self,
+                  KvpText         *text,
+                  const char      *string,
+                  double           size,
+                  PangoWeight      weight,
+                  double           x,
+                  double           y,
+                  double           width)
+{
+  kvp_text_set (text, kvp_picture_new_layout (&self->parent, string, size, weight, KVP_TEXT_TABULAR,
+                                              MAX (width, 1.0)), x, y);
+  if (kvp_text_is_cut (text))
+    leave_out (text);
 }
 
 static int
@@ -315,30 +324,30 @@ write_card_texts (KvpServingScene *self)
   const char *other = scheme_title (self->panels[KVP_SERVING_PANEL_COMPARED].scheme);
   g_autofree char *pc = NULL;
 
-  self->card_title[KVP_SERVING_CARD_RUNNING] = g_strdup (_("Running"));
-  self->card_value[KVP_SERVING_CARD_RUNNING] = kvp_format_count (p->n_running);
+  self->cards[KVP_SERVING_CARD_RUNNING].title = g_strdup (_("Running"));
+  self->cards[KVP_SERVING_CARD_RUNNING].value = kvp_format_count (p->n_running);
   pc = kvp_format_count (c->n_running);
   /* Translators: a card's caption: "PagedAttention · Max: 8" */
-  self->card_caption[KVP_SERVING_CARD_RUNNING] = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
+  self->cards[KVP_SERVING_CARD_RUNNING].caption = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
   g_clear_pointer (&pc, g_free);
 
-  self->card_title[KVP_SERVING_CARD_WAITING] = g_strdup (_("Waiting"));
-  self->card_value[KVP_SERVING_CARD_WAITING] = kvp_format_count (p->n_waiting);
+  self->cards[KVP_SERVING_CARD_WAITING].title = g_strdup (_("Waiting"));
+  self->cards[KVP_SERVING_CARD_WAITING].value = kvp_format_count (p->n_waiting);
   pc = kvp_format_count (c->n_waiting);
-  self->card_caption[KVP_SERVING_CARD_WAITING] = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
+  self->cards[KVP_SERVING_CARD_WAITING].caption = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
   g_clear_pointer (&pc, g_free);
 
-  self->card_title[KVP_SERVING_CARD_TOKENS] = g_strdup (_("Token states"));
-  self->card_value[KVP_SERVING_CARD_TOKENS] = kvp_format_percent (token_share (p, self->n_slots));
+  self->cards[KVP_SERVING_CARD_TOKENS].title = g_strdup (_("Token states"));
+  self->cards[KVP_SERVING_CARD_TOKENS].value = kvp_format_percent (token_share (p, self->n_slots));
   pc = kvp_format_percent (token_share (c, self->n_slots));
-  self->card_caption[KVP_SERVING_CARD_TOKENS] = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
+  self->cards[KVP_SERVING_CARD_TOKENS].caption = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
   g_clear_pointer (&pc, g_free);
 
-  self->card_title[KVP_SERVING_CARD_PREEMPTIONS] = g_strdup (_("Preemptions so far"));
-  self->card_value[KVP_SERVING_CARD_PREEMPTIONS] = kvp_format_count (p->n_preemptions);
+  self->cards[KVP_SERVING_CARD_PREEMPTIONS].title = g_strdup (_("Preemptions so far"));
+  self->cards[KVP_SERVING_CARD_PREEMPTIONS].value = kvp_format_count (p->n_preemptions);
   /* Translators: a card's caption; reserve-ahead caches hold a request's
    * whole reservation from the start, so they never preempt. */
-  self->card_caption[KVP_SERVING_CARD_PREEMPTIONS] = g_strdup_printf (_("PagedAttention · %s never preempts"), other);
+  self->cards[KVP_SERVING_CARD_PREEMPTIONS].caption = g_strdup_printf (_("PagedAttention · %s never preempts"), other);
 }
 
 /* The largest whole pitch at which n cells fit w × h, columns chosen to
@@ -373,7 +382,7 @@ choose_pitch (KvpServingScene *self,
     {
       double gap;
 
-      self->pitch = floor (MIN (best, 40.0 * MAX (self->unit, 0.6)));
+      self->pitch = floor (MIN (best, 40.0 * MAX (self->parent.unit, 0.6)));
       gap = self->pitch >= 8.0 ? MAX (1.0, round (self->pitch * 0.12)) : 1.0;
       self->cell = self->pitch - gap;
       self->columns = (guint32) MIN ((guint64) floor (w / self->pitch), n);
@@ -415,11 +424,17 @@ layout_grid_panel (KvpServingScene     *self,
   else
     /* Translators: "Max: one reservation per request" */
     heading = g_strdup_printf (_("%s: one reservation per request"), scheme_title (panel->scheme));
-  set_text (self, &panel->heading, heading, 15 * text, PANGO_WEIGHT_SEMIBOLD, r->x + pad, r->y + pad, r->width * 0.6);
+  set_text_shrunk (self, &panel->heading, heading, 15 * text, PANGO_WEIGHT_SEMIBOLD, r->x + pad, r->y + pad,
+                   r->width - 2 * pad);
+  /* Too narrow for the whole heading: the scheme's name alone. */
+  if (panel->heading.layout == NULL)
+    set_text_shrunk (self, &panel->heading, scheme_title (panel->scheme), 15 * text, PANGO_WEIGHT_SEMIBOLD,
+                     r->x + pad, r->y + pad, r->width - 2 * pad);
 
   /* Translators: how many requests wait (the chips after it show them) and
    * how many have finished. */
   waiting = g_strdup_printf (_("Finished: %s · waiting: %s"), finished, count);
+  y = r->y + r->height - pad - 13 * text * 1.3;
   if (panel->head_block > 0)
     {
       g_autofree char *need = kvp_format_count (panel->head_block);
@@ -429,11 +444,15 @@ layout_grid_panel (KvpServingScene     *self,
       g_autofree char *why = g_strdup_printf (_("%s · next needs a block of %s, the largest free is %s"),
                                               waiting, need, largest);
 
-      g_free (waiting);
-      waiting = g_steal_pointer (&why);
+      /* The reason only when it fits whole. */
+      set_text (self, &panel->waiting, why, 13 * text, PANGO_WEIGHT_NORMAL, r->x + pad, y, r->width - 2 * pad);
+      if (panel->waiting.layout != NULL)
+        {
+          g_free (waiting);
+          waiting = g_steal_pointer (&why);
+        }
     }
-  y = r->y + r->height - pad - 13 * text * 1.3;
-  set_text (self, &panel->waiting, waiting, 13 * text, PANGO_WEIGHT_NORMAL, r->x + pad, y, 0);
+  set_text (self, &panel->waiting, waiting, 13 * text, PANGO_WEIGHT_NORMAL, r->x + pad, y, r->width - 2 * pad);
   panel->chip = round (12 * text);
   panel->chips.x = panel->waiting.x + panel->waiting.width + round (8 * text);
   panel->chips.y = y + (panel->waiting.height - panel->chip) / 2;
@@ -451,8 +470,10 @@ layout_grid_panel (KvpServingScene     *self,
           /* Translators: after the chips of the first waiting requests. */
           g_autofree char *more = g_strdup_printf (_("+%s more"), rest);
 
-          set_text (self, &panel->more, more, 12 * text, PANGO_WEIGHT_NORMAL,
-                    panel->chips.x + panel->n_chips * (panel->chip + 3) + 4, y, 0);
+          double more_x = panel->chips.x + panel->n_chips * (panel->chip + 3) + 4;
+
+          set_text (self, &panel->more, more, 12 * text, PANGO_WEIGHT_NORMAL, more_x, y,
+                    MAX (r->x + r->width - pad - more_x, 0.5));
         }
     }
 }
@@ -512,36 +533,97 @@ layout_grids (KvpServingScene *self,
     }
 }
 
-static void
-layout_cards (KvpServingScene *self,
-              double           x,
-              double           y,
-              double           width,
-              double           height,
-              double           gap,
-              double           pad,
-              double           text,
-              gboolean         compact)
+/* The cards in columns columns: titles and values each at one size that
+ * fits every card, captions (whose scheme the values are) wrapped between
+ * words.  Returns the cards' height, or 0 when a text cannot be shown whole. */
+static double
+layout_cards_in (KvpServingScene *self,
+                 guint            columns,
+                 double           x,
+                 double           y,
+                 double           width,
+                 double           gap,
+                 double           pad,
+                 double           text)
 {
-  double card_w = (width - (KVP_SERVING_N_CARDS - 1) * gap) / KVP_SERVING_N_CARDS;
+  double card_w = (width - (columns - 1) * gap) / columns;
+  double inner = round (card_w) - 2 * pad;
+  const char *titles[KVP_SERVING_N_CARDS], *values[KVP_SERVING_N_CARDS];
+  double title_size, value_size, title_h = 0.0, value_h = 0.0, caption_h = 0.0, height;
+  gboolean wrap_titles, whole = TRUE;
+
+  for (guint i = 0; i < KVP_SERVING_N_CARDS; i++)
+    {
+      titles[i] = self->cards[i].title;
+      values[i] = self->cards[i].value;
+    }
+  title_size = kvp_picture_fit_size (&self->parent, titles, KVP_SERVING_N_CARDS, 13 * text, PANGO_WEIGHT_SEMIBOLD,
+                                     inner);
+  value_size = kvp_picture_fit_size (&self->parent, values, KVP_SERVING_N_CARDS, 26 * text, PANGO_WEIGHT_BOLD,
+                                     inner);
+  /* Below three quarters a title takes two lines instead. */
+  wrap_titles = title_size < 0.75 * 13 * text;
+  title_size = MAX (title_size, 0.75 * 13 * text);
 
   for (guint i = 0; i < KVP_SERVING_N_CARDS; i++)
     {
       cairo_rectangle_t *r = &self->card_rect[i];
-      double ty;
+      KvpCardTexts *card = &self->cards[i];
 
-      *r = (cairo_rectangle_t) { round (x + i * (card_w + gap)), y, round (card_w), height };
-      ty = r->y + pad;
-      set_text (self, &self->card_title_text[i], self->card_title[i], 13 * text, PANGO_WEIGHT_SEMIBOLD,
-                r->x + pad, ty, r->width - 2 * pad);
-      ty += self->card_title_text[i].height + 2 * text;
-      set_text (self, &self->card_value_text[i], self->card_value[i], 26 * text, PANGO_WEIGHT_BOLD,
-                r->x + pad, ty, r->width - 2 * pad);
-      ty += self->card_value_text[i].height + 2 * text;
-      if (!compact)
-        set_text (self, &self->card_caption_text[i], self->card_caption[i], 12 * text, PANGO_WEIGHT_NORMAL,
-                  r->x + pad, ty, r->width - 2 * pad);
+      *r = (cairo_rectangle_t) { round (x + (i % columns) * (card_w + gap)), 0, round (card_w), 0 };
+      if (wrap_titles)
+        set_text_wrapped (self, &card->title_text, card->title, title_size, PANGO_WEIGHT_SEMIBOLD, r->x + pad, 0,
+                          inner);
+      else
+        set_text (self, &card->title_text, card->title, title_size, PANGO_WEIGHT_SEMIBOLD, r->x + pad, 0, inner);
+      set_text (self, &card->value_text, card->value, value_size, PANGO_WEIGHT_BOLD, r->x + pad, 0, inner);
+      /* A caption a little smaller before the cards take two rows. */
+      for (double k = 1.0; k >= 0.74; k -= 0.125)
+        {
+          set_text_wrapped (self, &card->caption_text, card->caption, k * 12 * text, PANGO_WEIGHT_NORMAL,
+                            r->x + pad, 0, inner);
+          if (card->caption_text.layout != NULL)
+            break;
+        }
+      whole = whole && card->title_text.layout != NULL && card->caption_text.layout != NULL;
+      title_h = MAX (title_h, card->title_text.height);
+      value_h = MAX (value_h, card->value_text.height);
+      caption_h = MAX (caption_h, card->caption_text.height);
     }
+  if (!whole)
+    return 0.0;
+
+  height = round (pad + title_h + 2 * text + value_h + 2 * text + caption_h + pad);
+  for (guint i = 0; i < KVP_SERVING_N_CARDS; i++)
+    {
+      KvpCardTexts *card = &self->cards[i];
+
+      self->card_rect[i].y = y + (i / columns) * (height + gap);
+      self->card_rect[i].height = height;
+      card->title_text.y = self->card_rect[i].y + pad;
+      card->value_text.y = card->title_text.y + title_h + 2 * text;
+      card->caption_text.y = card->value_text.y + value_h + 2 * text;
+    }
+
+  return (KVP_SERVING_N_CARDS / columns) * (height + gap) - gap;
+}
+
+/* Four cards in a row, or two rows of two where a row is too narrow for
+ * their texts.  Returns the height they take. */
+static double
+layout_cards (KvpServingScene *self,
+              double           x,
+              double           y,
+              double           width,
+              double           gap,
+              double           pad,
+              double           text)
+{
+  double height = layout_cards_in (self, KVP_SERVING_N_CARDS, x, y, width, gap, pad, text);
+
+  if (height <= 0.0)
+    height = layout_cards_in (self, 2, x, y, width, gap, pad, text);
+  return height;
 }
 
 static const char *
@@ -564,7 +646,57 @@ class_label (KvpSlotClass klass)
     }
 }
 
-static void
+/* The legend of the slot classes, for the bars and both grids, from y:
+ * two columns when every label fits its column, one otherwise, at a size
+ * that fits; an entry below the panel is left out with its swatch.  Returns
+ * the y under it. */
+static double
+layout_legend (KvpServingScene *self,
+               double           y,
+               double           pad,
+               double           text)
+{
+  const cairo_rectangle_t *r = &self->breakdown_rect;
+  double swatch = round (12 * text), row = round (20 * text), size = 12 * text;
+  double bottom = r->y + r->height - pad;
+  const char *labels[KVP_N_SLOT_CLASSES];
+  guint columns = 2;
+  double col_w = (r->width - 2 * pad) / columns, label_w = col_w - swatch - round (10 * text);
+
+  for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
+    labels[k] = class_label (k);
+  /* One column when two would shrink the labels much. */
+  if (kvp_picture_fit_size (&self->parent, labels, KVP_N_SLOT_CLASSES, size, PANGO_WEIGHT_NORMAL, label_w) <
+      0.9 * size)
+    columns = 1;
+  col_w = (r->width - 2 * pad) / columns;
+  label_w = col_w - swatch - round (10 * text);
+  size = MAX (kvp_picture_fit_size (&self->parent, labels, KVP_N_SLOT_CLASSES, size, PANGO_WEIGHT_NORMAL, label_w),
+              0.9 * size);
+
+  for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
+    {
+      double lx = r->x + pad + (k % columns) * col_w;
+      double ly = y + (k / columns) * row;
+
+      self->legend_swatch[k] = (cairo_rectangle_t) { lx, ly + round (2 * text), swatch, swatch };
+      set_text (self, &self->legend_text[k], labels[k], size, PANGO_WEIGHT_NORMAL, lx + swatch + round (6 * text),
+                ly, label_w);
+      if (self->legend_text[k].layout == NULL || ly + MAX (self->legend_text[k].height, swatch) > bottom)
+        {
+          leave_out (&self->legend_text[k]);
+          self->legend_swatch[k].width = self->legend_swatch[k].height = 0.0;
+        }
+    }
+
+  for (guint k = KVP_N_SLOT_CLASSES; k-- > 0;)
+    if (self->legend_text[k].layout != NULL)
+      return y + (k / columns + 1) * row;
+  return y;
+}
+
+/* Returns the bottom of what it laid out, padding included. */
+static double
 layout_breakdown (KvpServingScene *self,
                   double           pad,
                   double           text)
@@ -572,10 +704,9 @@ layout_breakdown (KvpServingScene *self,
   KvpSimulation *sim = kvp_serving_steps_get_simulation (self->steps);
   const cairo_rectangle_t *r = &self->breakdown_rect;
   double label_w = 0.0, y, bar_h = round (26 * text);
-  double swatch = round (12 * text), col_w;
 
-  set_text (self, &self->breakdown_heading, _("The whole run: where the slots went"), 15 * text,
-            PANGO_WEIGHT_SEMIBOLD, r->x + pad, r->y + pad, r->width - 2 * pad);
+  set_text_wrapped (self, &self->breakdown_heading, _("The whole run: where the slots went"), 15 * text,
+                    PANGO_WEIGHT_SEMIBOLD, r->x + pad, r->y + pad, r->width - 2 * pad);
   y = r->y + pad + self->breakdown_heading.height + round (12 * text);
 
   for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
@@ -611,26 +742,19 @@ layout_breakdown (KvpServingScene *self,
       y += bar_h + round (10 * text);
     }
 
-  /* The legend, two columns, for the bars and both grids. */
   y += round (4 * text);
-  col_w = (r->width - 2 * pad) / 2;
-  for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
-    {
-      double lx = r->x + pad + (k % 2) * col_w;
-      double ly = y + (k / 2) * round (20 * text);
-
-      self->legend_swatch[k] = (cairo_rectangle_t) { lx, ly + round (2 * text), swatch, swatch };
-      set_text (self, &self->legend_text[k], class_label (k), 12 * text, PANGO_WEIGHT_NORMAL,
-                lx + swatch + round (6 * text), ly, col_w - swatch - round (10 * text));
-    }
+  y = layout_legend (self, y, pad, text);
 
   /* The swatches are in the paged purple; the grids use each request's own
    * colour in the same patterns. */
-  y += ((KVP_N_SLOT_CLASSES + 1) / 2) * round (20 * text) + round (4 * text);
-  set_text (self, &self->legend_note, _("In the grids each request has a colour of its own, in these patterns."),
-            12 * text, PANGO_WEIGHT_NORMAL, r->x + pad, y, r->width - 2 * pad);
+  y += round (4 * text);
+  set_text_wrapped (self, &self->legend_note,
+                    _("In the grids each request has a colour of its own, in these patterns."), 12 * text,
+                    PANGO_WEIGHT_NORMAL, r->x + pad, y, r->width - 2 * pad);
   if (y + self->legend_note.height > r->y + r->height - pad)
-    g_clear_object (&self->legend_note.layout);
+    leave_out (&self->legend_note);
+
+  return y + self->legend_note.height + pad;
 }
 
 /* points[p] is the most requests running in the clocks point p spans; a
@@ -734,61 +858,91 @@ static void
 build (KvpServingScene *self)
 {
   KvpSimulation *sim = kvp_serving_steps_get_simulation (self->steps);
-  double unit = MIN (self->width / REFERENCE_WIDTH, self->height / REFERENCE_HEIGHT);
+  double unit = self->parent.unit;
   double text = MAX (unit, 0.8), space = MAX (unit, 0.6);
   double margin = round (28 * space), gap = round (16 * space), pad = round (16 * space);
-  double width = self->width - 2 * margin, y, left_w, card_h, rest;
+  double width = self->parent.width - 2 * margin, y, left_w, card_h, rest, needed;
   g_autofree char *title = NULL;
   g_autofree char *subtitle = kvp_simulation_describe (sim);
   g_autofree char *step = kvp_format_count (self->step);
   g_autofree char *n_steps = kvp_format_count (kvp_serving_steps_get_n_steps (self->steps));
   g_autofree char *n_requests = kvp_format_count (self->n_requests);
-  cairo_font_options_t *options;
-  gboolean compact = self->height < 700;
+  gboolean compact = self->parent.height < 700;
 
-  self->unit = unit;
   self->radius = round (10 * space);
-  self->pango = pango_font_map_create_context (pango_cairo_font_map_get_default ());
-  options = cairo_font_options_create ();
-  cairo_font_options_set_hint_style (options, CAIRO_HINT_STYLE_NONE);
-  cairo_font_options_set_hint_metrics (options, CAIRO_HINT_METRICS_OFF);
-  cairo_font_options_set_antialias (options, CAIRO_ANTIALIAS_GRAY);
-  pango_cairo_context_set_font_options (self->pango, options);
-  cairo_font_options_destroy (options);
-  pango_cairo_context_set_resolution (self->pango, 96.0);
 
   write_card_texts (self);
 
   /* Translators: "Serving 1,000 requests: step 120 of 10,560" */
   title = g_strdup_printf (_("Serving %s requests: step %s of %s"), n_requests, step, n_steps);
   y = margin;
-  set_text (self, &self->title, title, 22 * text, PANGO_WEIGHT_BOLD, margin, y, width);
+  set_text_shrunk (self, &self->title, title, 22 * text, PANGO_WEIGHT_BOLD, margin, y, width);
   y += self->title.height + round (4 * space);
   /* A short picture gives the grids the room the subtitle and the card
    * captions would take. */
   if (!compact)
     {
-      set_text (self, &self->subtitle, subtitle, 12 * text, PANGO_WEIGHT_NORMAL, margin, y, width);
+      set_text_wrapped (self, &self->subtitle, subtitle, 12 * text, PANGO_WEIGHT_NORMAL, margin, y, width);
       y += self->subtitle.height;
     }
   /* Whole units below the texts keep the grids' cells on whole pixels. */
   y = round (y + gap);
 
-  card_h = round (13 * text * 1.3 + 26 * text * 1.3 + (compact ? 0 : 12 * text * 1.3) + 2 * pad + 4 * text);
-  layout_cards (self, margin, y, width, card_h, gap, pad, text, compact);
+  card_h = layout_cards (self, margin, y, width, gap, pad, text);
   y += card_h + gap;
 
-  rest = self->height - margin - y;
+  rest = self->parent.height - margin - y;
   left_w = round (width * 0.62);
+  /* Too narrow a column for the breakdown's bars and legend: the grids take
+   * the width and the column is left out. */
+  if (width - left_w - gap < round (200 * text))
+    {
+      layout_grids (self, margin, y, width, rest, gap, pad, text);
+      return;
+    }
   layout_grids (self, margin, y, left_w, rest, gap, pad, text);
 
-  self->breakdown_rect = (cairo_rectangle_t) { margin + left_w + gap, y, width - left_w - gap,
-                                               round ((rest - gap) * 0.5) };
+  /* The breakdown takes half the column, or what its legend needs; the
+   * chart the rest, and when that is too short for a chart, the breakdown
+   * takes the column and the chart is left out. */
+  self->breakdown_rect = (cairo_rectangle_t) { margin + left_w + gap, y, width - left_w - gap, rest };
+  needed = layout_breakdown (self, pad, text) - y;
+  if (rest - MAX (needed, round ((rest - gap) * 0.5)) - gap < round (90 * text))
+    return;
+  self->breakdown_rect.height = MAX (needed, round ((rest - gap) * 0.5));
   self->chart_rect = (cairo_rectangle_t) { self->breakdown_rect.x, y + self->breakdown_rect.height + gap,
                                            self->breakdown_rect.width, rest - self->breakdown_rect.height - gap };
-  layout_breakdown (self, pad, text);
   layout_chart (self, pad, text);
 }
+
+static void serving_scene_finalize (KvpPicture *picture);
+
+static double
+serving_scene_get_duration (KvpPicture *picture)
+{
+  return kvp_serving_scene_get_duration ((KvpServingScene *) picture);
+}
+
+static void
+serving_scene_paint (KvpPicture *picture,
+                     cairo_t    *cr,
+                     double      t)
+{
+  kvp_serving_paint (cr, (KvpServingScene *) picture, t, KVP_SERVING_NO_REQUEST);
+}
+
+static char *
+serving_scene_dup_description (KvpPicture *picture)
+{
+  return kvp_serving_scene_dup_description ((KvpServingScene *) picture);
+}
+
+static const KvpPictureClass serving_scene_class = {
+  serving_scene_finalize,
+  serving_scene_get_duration,
+  serving_scene_paint,
+  serving_scene_dup_description,
+};
 
 KvpServingScene *
 kvp_serving_scene_new (KvpServingSteps *steps,
@@ -809,15 +963,12 @@ kvp_serving_scene_new (KvpServingSteps *steps,
   sim = kvp_serving_steps_get_simulation (steps);
   config = kvp_simulation_get_config (sim);
 
-  self = g_new0 (KvpServingScene, 1);
-  g_atomic_ref_count_init (&self->ref_count);
+  self = g_atomic_rc_box_new0 (KvpServingScene);
+  kvp_picture_init (&self->parent, &serving_scene_class, theme, width, height);
   g_mutex_init (&self->lock);
   self->steps = kvp_serving_steps_ref (steps);
   self->step = step;
   self->clock = kvp_serving_steps_get_clock (steps, step);
-  self->theme = theme;
-  self->width = width;
-  self->height = height;
   self->block_size = config->block_size;
   self->num_blocks = config->num_blocks;
   self->n_slots = kvp_simulation_get_n_slots (sim);
@@ -830,28 +981,67 @@ kvp_serving_scene_new (KvpServingSteps *steps,
   return self;
 }
 
+typedef struct
+{
+  KvpServingSteps *steps;
+  guint            step;
+} ServingSource;
+
+static void
+serving_source_free (ServingSource *source)
+{
+  kvp_serving_steps_unref (source->steps);
+  g_free (source);
+}
+
+static KvpPicture *
+build_from_source (gpointer        data,
+                   const KvpTheme *theme,
+                   double          width,
+                   double          height)
+{
+  ServingSource *source = data;
+
+  return KVP_PICTURE (kvp_serving_scene_new (source->steps, source->step, theme, width, height));
+}
+
+KvpPictureSource *
+kvp_serving_scene_source_new (KvpServingSteps *steps,
+                              guint            step,
+                              GError         **error)
+{
+  ServingSource *source;
+
+  g_return_val_if_fail (steps != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!kvp_serving_steps_check_step (steps, step, error))
+    return NULL;
+
+  source = g_new0 (ServingSource, 1);
+  source->steps = kvp_serving_steps_ref (steps);
+  source->step = step;
+
+  return kvp_picture_source_new (_("Serving: the paged pool and a reserve-ahead cache"), build_from_source,
+                                 source, (GDestroyNotify) serving_source_free);
+}
+
 KvpServingScene *
 kvp_serving_scene_ref (KvpServingScene *self)
 {
-  g_return_val_if_fail (self != NULL, NULL);
-
-  g_atomic_ref_count_inc (&self->ref_count);
-  return self;
-}
-
-static void
-text_clear (KvpServingText *text)
-{
-  g_clear_object (&text->layout);
+  return (KvpServingScene *) kvp_picture_ref (KVP_PICTURE (self));
 }
 
 void
 kvp_serving_scene_unref (KvpServingScene *self)
 {
-  g_return_if_fail (self != NULL);
+  kvp_picture_unref (KVP_PICTURE (self));
+}
 
-  if (!g_atomic_ref_count_dec (&self->ref_count))
-    return;
+static void
+serving_scene_finalize (KvpPicture *picture)
+{
+  KvpServingScene *self = (KvpServingScene *) picture;
 
   g_clear_pointer (&self->previous, kvp_serving_scene_unref);
   for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
@@ -862,37 +1052,28 @@ kvp_serving_scene_unref (KvpServingScene *self)
       g_clear_pointer (&panel->runs, g_array_unref);
       g_clear_pointer (&panel->image, cairo_surface_destroy);
       g_clear_pointer (&panel->chart_points, g_free);
-      text_clear (&panel->heading);
-      text_clear (&panel->detail);
-      text_clear (&panel->waiting);
-      text_clear (&panel->more);
-      text_clear (&panel->bar_label);
-      text_clear (&panel->chart_key);
+      kvp_text_clear (&panel->heading);
+      kvp_text_clear (&panel->detail);
+      kvp_text_clear (&panel->waiting);
+      kvp_text_clear (&panel->more);
+      kvp_text_clear (&panel->bar_label);
+      kvp_text_clear (&panel->chart_key);
       for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
-        text_clear (&panel->bar_percent[k]);
+        kvp_text_clear (&panel->bar_percent[k]);
     }
   for (guint i = 0; i < KVP_SERVING_N_CARDS; i++)
-    {
-      g_free (self->card_title[i]);
-      g_free (self->card_value[i]);
-      g_free (self->card_caption[i]);
-      text_clear (&self->card_title_text[i]);
-      text_clear (&self->card_value_text[i]);
-      text_clear (&self->card_caption_text[i]);
-    }
+    kvp_card_texts_clear (&self->cards[i]);
   for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
-    text_clear (&self->legend_text[k]);
-  text_clear (&self->legend_note);
-  text_clear (&self->title);
-  text_clear (&self->subtitle);
-  text_clear (&self->breakdown_heading);
-  text_clear (&self->chart_heading);
-  text_clear (&self->chart_max_text);
-  text_clear (&self->chart_step_text);
-  g_clear_object (&self->pango);
+    kvp_text_clear (&self->legend_text[k]);
+  kvp_text_clear (&self->legend_note);
+  kvp_text_clear (&self->title);
+  kvp_text_clear (&self->subtitle);
+  kvp_text_clear (&self->breakdown_heading);
+  kvp_text_clear (&self->chart_heading);
+  kvp_text_clear (&self->chart_max_text);
+  kvp_text_clear (&self->chart_step_text);
   g_clear_pointer (&self->steps, kvp_serving_steps_unref);
   g_mutex_clear (&self->lock);
-  g_free (self);
 }
 
 void
@@ -903,8 +1084,8 @@ kvp_serving_scene_set_previous (KvpServingScene *self,
 
   g_clear_pointer (&self->previous, kvp_serving_scene_unref);
   if (previous == NULL || previous == self ||
-      previous->width != self->width || previous->height != self->height ||
-      previous->steps != self->steps || previous->theme != self->theme)
+      previous->parent.width != self->parent.width || previous->parent.height != self->parent.height ||
+      previous->steps != self->steps || previous->parent.theme != self->parent.theme)
     return;
 
   self->previous = kvp_serving_scene_ref (previous);
@@ -927,7 +1108,7 @@ kvp_serving_scene_run_colors (KvpServingScene *self,
                               KvpColor        *out_b,
                               KvpServingFill  *out_fill)
 {
-  const KvpTheme *theme = self->theme;
+  const KvpTheme *theme = self->parent.theme;
   KvpColor hue = request == G_MAXUINT32 ? theme->paged_start : kvp_hue_request_color (theme, request);
   KvpColor red = { theme->unused.red, theme->unused.green, theme->unused.blue, 1.0 };
 
@@ -1056,7 +1237,7 @@ render_cells (KvpServingScene     *self,
   guint8 *data;
   int stride, stripe = MAX (1, (int) round (2 * scale));
   g_autofree Column *columns = g_new (Column, w);
-  guint32 background = pack (&self->theme->card);
+  guint32 background = pack (&self->parent.theme->card);
   guint64 cell_slots = (guint64) self->group * self->block_size;
   gint64 row_done = -1;
 
@@ -1175,30 +1356,6 @@ kvp_serving_scene_get_step (KvpServingScene *self)
   return self->step;
 }
 
-const KvpTheme *
-kvp_serving_scene_get_theme (KvpServingScene *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return self->theme;
-}
-
-double
-kvp_serving_scene_get_width (KvpServingScene *self)
-{
-  g_return_val_if_fail (self != NULL, 0.0);
-
-  return self->width;
-}
-
-double
-kvp_serving_scene_get_height (KvpServingScene *self)
-{
-  g_return_val_if_fail (self != NULL, 0.0);
-
-  return self->height;
-}
-
 KvpScheme
 kvp_serving_scene_get_scheme (KvpServingScene *self,
                               KvpServingPanel  panel)
@@ -1247,24 +1404,14 @@ kvp_serving_scene_get_queue_head (KvpServingScene *self,
   return panel->head_block > 0;
 }
 
-const char *
-kvp_serving_scene_get_card_value (KvpServingScene *self,
-                                  KvpServingCard   card)
+const KvpCardTexts *
+kvp_serving_scene_get_card (KvpServingScene *self,
+                            KvpServingCard   card)
 {
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (card < KVP_SERVING_N_CARDS, NULL);
 
-  return self->card_value[card];
-}
-
-const char *
-kvp_serving_scene_get_card_caption (KvpServingScene *self,
-                                    KvpServingCard   card)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (card < KVP_SERVING_N_CARDS, NULL);
-
-  return self->card_caption[card];
+  return &self->cards[card];
 }
 
 char *
@@ -1337,7 +1484,7 @@ kvp_serving_scene_get_request_color (KvpServingScene *self,
 {
   g_return_val_if_fail (self != NULL, (KvpColor) { 0 });
 
-  return kvp_hue_request_color (self->theme, request);
+  return kvp_hue_request_color (self->parent.theme, request);
 }
 
 void

@@ -10,6 +10,7 @@
 #include <cairo.h>
 #include <gio/gio.h>
 
+#include "kvp-picture.h"
 #include "kvp-serving-steps.h"
 #include "kvp-theme.h"
 
@@ -41,6 +42,12 @@ KvpServingScene *kvp_serving_scene_new        (KvpServingSteps *steps,
                                                const KvpTheme  *theme,
                                                double           width,
                                                double           height);
+/* What kvp_serving_scene_new lays out, for the exports: step of steps at
+ * any size; KVP_ERROR_INVALID for a step past the end. */
+KvpPictureSource *kvp_serving_scene_source_new (KvpServingSteps *steps,
+                                                guint            step,
+                                                GError         **error);
+/* A KvpServingScene is a KvpPicture (KVP_PICTURE). */
 KvpServingScene *kvp_serving_scene_ref        (KvpServingScene *self);
 void             kvp_serving_scene_unref      (KvpServingScene *self);
 
@@ -60,9 +67,7 @@ void             kvp_serving_scene_prepare    (KvpServingScene *self,
 
 KvpServingSteps *kvp_serving_scene_get_steps  (KvpServingScene *self);
 guint            kvp_serving_scene_get_step   (KvpServingScene *self);
-const KvpTheme  *kvp_serving_scene_get_theme  (KvpServingScene *self);
-double           kvp_serving_scene_get_width  (KvpServingScene *self);
-double           kvp_serving_scene_get_height (KvpServingScene *self);
+/* Theme and size: kvp_picture_get_theme, _get_width, _get_height. */
 KvpScheme        kvp_serving_scene_get_scheme (KvpServingScene *self,
                                                KvpServingPanel  panel);
 /* The state of a panel's scheme at this step; NULL while it is idle (it
@@ -80,9 +85,7 @@ gboolean         kvp_serving_scene_get_queue_head (KvpServingScene *self,
                                                    guint64         *out_largest_free);
 
 /* Texts as painted. */
-const char      *kvp_serving_scene_get_card_value   (KvpServingScene *self,
-                                                     KvpServingCard   card);
-const char      *kvp_serving_scene_get_card_caption (KvpServingScene *self,
+const KvpCardTexts *kvp_serving_scene_get_card     (KvpServingScene *self,
                                                      KvpServingCard   card);
 /* One sentence saying what the step shows, for screen readers. */
 char            *kvp_serving_scene_dup_description  (KvpServingScene *self);

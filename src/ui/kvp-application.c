@@ -27,10 +27,8 @@ struct _KvpApplication
   GSettings       *settings;
   KvpParams        launch_params;
   gboolean         has_launch_params;
-  KvpModelConfig  *launch_config;
-  char            *launch_gpu;
-  double           launch_utilization;
-  guint            launch_tp;
+  KvpDeploy        launch_deploy;
+  gboolean         has_launch_deploy;
 
   /* What the desktop prefers: GTK's own setting as found at startup, then
    * the portal's color-scheme when there is one. */
@@ -293,35 +291,28 @@ kvp_application_shutdown (GApplication *application)
   G_APPLICATION_CLASS (kvp_application_parent_class)->shutdown (application);
 }
 
-/* The config and GPU choices of the command line, through the window's own
- * controls; the values given with them are set again, as a new model resets
+/* The config and GPU choices of the command line, into the window's deploy
+ * state; the values given with them are set again, as a new model resets
  * the reservation to its context. */
 static void
 apply_launch_gpu (KvpApplication *self,
                   KvpWindow      *window)
 {
-  KvpGpuGroup *group = kvp_window_get_gpu_group (window);
-
-  if (self->launch_config != NULL)
+  if (!self->has_launch_deploy)
+    return;
+  if (self->launch_deploy.config != NULL)
     {
-      kvp_window_add_config (window, self->launch_config);
+      kvp_window_add_config (window, self->launch_deploy.config);
       if (self->has_launch_params)
         {
-          self->launch_params.model = &self->launch_config->model;
+          self->launch_params.model = &self->launch_deploy.config->model;
           kvp_window_set_params (window, &self->launch_params);
         }
     }
-  if (self->launch_utilization > 0)
-    kvp_gpu_group_set_utilization (group, self->launch_utilization);
-  if (self->launch_tp > 0)
-    kvp_gpu_group_set_tensor_parallel_size (group, self->launch_tp);
-  if (self->launch_gpu != NULL)
-    kvp_gpu_group_set_gpu (group, self->launch_gpu);
+  kvp_deploy_state_set_choices (kvp_window_get_deploy_state (window), &self->launch_deploy);
 
-  g_clear_pointer (&self->launch_config, kvp_model_config_unref);
-  g_clear_pointer (&self->launch_gpu, g_free);
-  self->launch_utilization = 0;
-  self->launch_tp = 0;
+  kvp_deploy_clear (&self->launch_deploy);
+  self->has_launch_deploy = FALSE;
 }
 
 static void
@@ -349,8 +340,7 @@ kvp_application_dispose (GObject *object)
   KvpApplication *self = KVP_APPLICATION (object);
 
   g_clear_object (&self->settings);
-  g_clear_pointer (&self->launch_config, kvp_model_config_unref);
-  g_clear_pointer (&self->launch_gpu, g_free);
+  kvp_deploy_clear (&self->launch_deploy);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->bus);
 
@@ -401,20 +391,24 @@ kvp_application_set_launch_params (KvpApplication  *self,
 }
 
 void
-kvp_application_set_launch_gpu (KvpApplication *self,
-                                KvpModelConfig *config,
-                                const char     *gpu_key,
-                                double          utilization,
-                                guint           tensor_parallel_size)
+kvp_application_set_launch_deploy (KvpApplication  *self,
+                                   const KvpDeploy *deploy)
 {
   g_return_if_fail (KVP_IS_APPLICATION (self));
+  g_return_if_fail (deploy != NULL);
 
-  g_clear_pointer (&self->launch_config, kvp_model_config_unref);
-  self->launch_config = config != NULL ? kvp_model_config_ref (config) : NULL;
-  g_free (self->launch_gpu);
-  self->launch_gpu = g_strdup (gpu_key);
-  self->launch_utilization = utilization;
-  self->launch_tp = tensor_parallel_size;
+  /* The choices only; the sizing is the window's own. */
+  kvp_deploy_clear (&self->launch_deploy);
+  self->launch_deploy.config = deploy->config != NULL ? kvp_model_config_ref (deploy->config) : NULL;
+  self->launch_deploy.gpu = deploy->gpu;
+  self->launch_deploy.gpu_memory_bytes = deploy->gpu_memory_bytes;
+  self->launch_deploy.utilization = deploy->utilization;
+  self->launch_deploy.weights_bytes = deploy->weights_bytes;
+  self->launch_deploy.activation_bytes = deploy->activation_bytes;
+  self->launch_deploy.has_activation = deploy->has_activation;
+  self->launch_deploy.kv_cache_bytes = deploy->kv_cache_bytes;
+  self->launch_deploy.tensor_parallel_size = deploy->tensor_parallel_size;
+  self->has_launch_deploy = TRUE;
 }
 
 GSettings *

@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "kvp-comparison.h"
+#include "kvp-deploy.h"
 #include "kvp-model-config.h"
 
 G_BEGIN_DECLS
@@ -27,13 +28,10 @@ KvpApplication *kvp_application_new               (void);
  * instead of the saved settings. */
 void            kvp_application_set_launch_params (KvpApplication  *self,
                                                    const KvpParams *params);
-/* A config.json already read and the GPU group's choices (NULL, 0: leave as
- * they are) for the first window. */
-void            kvp_application_set_launch_gpu    (KvpApplication  *self,
-                                                   KvpModelConfig  *config,
-                                                   const char      *gpu_key,
-                                                   double           utilization,
-                                                   guint            tensor_parallel_size);
+/* The GPU choices the command line parsed, with its config.json (choices
+ * zero or NULL: leave as they are), for the first window's deploy state. */
+void            kvp_application_set_launch_deploy (KvpApplication  *self,
+                                                   const KvpDeploy *deploy);
 /* The remembered settings, or NULL when the schema is not installed. */
 GSettings      *kvp_application_get_settings      (KvpApplication  *self);
 

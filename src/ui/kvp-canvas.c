@@ -15,7 +15,10 @@
 #include <glib/gi18n.h>
 
 #include "kvp-canvas.h"
+#include "kvp-draw.h"
 #include "kvp-paint.h"
+#include "kvp-refusal-paint.h"
+#include "kvp-refusal-picture.h"
 #include "kvp-theme.h"
 
 #define MIN_WIDTH  360
@@ -23,7 +26,7 @@
 
 struct _KvpCanvas
 {
-  GtkWidget      parent_instance;
+  KvpPictureCanvas parent_instance;
 
   KvpComparison *comparison;
   KvpScene      *scene;
@@ -31,23 +34,19 @@ struct _KvpCanvas
   gboolean       launching;   /* the transition is the launch sequence */
   GCancellable  *prepare_cancellable;
 
-  gboolean       dark;
-
-  guint          tick_id;
   guint          warm_id;     /* idle: draws the settled frame once, unseen */
   gint64         start_time;  /* µs, frame clock; 0 until the first frame */
   double         t;
   gboolean       settled;
 
+  char          *refusal;     /* why there is no pool: drawn instead of it */
+  KvpPicture    *refusal_picture;
+
   guint32        focus_cell;  /* the grid cell the keyboard is on */
+  /* The cell's text on screen beside its ring, as last painted. */
+  char          *focus_text;
+  cairo_rectangle_t focus_label;
 
-  /* The frame is painted into an image of our own and handed to GTK whole:
-   * the painters' caches work on images, and GTK's cairo renderer replays
-   * one paint instead of every path and glyph. */
-  cairo_surface_t *frames[2];
-  guint            back;       /* the one painted next */
-
-  char          *description;
   gint64         last_build_time;
 };
 
@@ -55,46 +54,25 @@ struct _KvpCanvas
  * built in a worker. */
 #define ASYNC_GRID_WORK 100000
 
-G_DEFINE_FINAL_TYPE (KvpCanvas, kvp_canvas, GTK_TYPE_WIDGET)
-
-enum {
-  PROP_0,
-  PROP_ANIMATING,
-  PROP_DESCRIPTION,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
+G_DEFINE_FINAL_TYPE (KvpCanvas, kvp_canvas, KVP_TYPE_PICTURE_CANVAS)
 
 static gboolean
 animations_enabled (KvpCanvas *self)
 {
-  gboolean enabled = TRUE;
-
-  g_object_get (gtk_widget_get_settings (GTK_WIDGET (self)),
-                "gtk-enable-animations", &enabled,
-                NULL);
-  return enabled;
+  return kvp_picture_canvas_animations_enabled (KVP_PICTURE_CANVAS (self));
 }
 
 static void
 update_description (KvpCanvas *self)
 {
-  g_autofree char *description = NULL;
+  if (self->refusal != NULL)
+    {
+      g_autofree char *description = kvp_refusal_describe (_("vLLM would not start."), self->refusal);
 
-  if (self->scene == NULL)
-    return;
-
-  description = kvp_scene_dup_description (self->scene);
-  if (g_strcmp0 (description, self->description) == 0)
-    return;
-
-  g_free (self->description);
-  self->description = g_steal_pointer (&description);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, self->description,
-                                  -1);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DESCRIPTION]);
+      kvp_picture_canvas_set_description (KVP_PICTURE_CANVAS (self), description);
+    }
+  else if (self->scene != NULL)
+    kvp_picture_canvas_describe (KVP_PICTURE_CANVAS (self), KVP_PICTURE (self->scene), NULL);
 }
 
 static void start_clock             (KvpCanvas  *self);
@@ -184,8 +162,8 @@ ensure_scene (KvpCanvas *self)
   g_autoptr(KvpScene) old = NULL;
 
   if (self->scene_valid && self->scene != NULL &&
-      (int) kvp_scene_get_width (self->scene) == width &&
-      (int) kvp_scene_get_height (self->scene) == height)
+      (int) kvp_picture_get_width (KVP_PICTURE (self->scene)) == width &&
+      (int) kvp_picture_get_height (KVP_PICTURE (self->scene)) == height)
     return;
 
   old = self->scene != NULL ? kvp_scene_ref (self->scene) : NULL;
@@ -220,34 +198,17 @@ warm_cb (gpointer user_data)
     return G_SOURCE_REMOVE;
 
   scratch = cairo_image_surface_create (CAIRO_FORMAT_ARGB32,
-                                        (int) kvp_scene_get_width (self->scene) * scale,
-                                        (int) kvp_scene_get_height (self->scene) * scale);
+                                        (int) kvp_picture_get_width (KVP_PICTURE (self->scene)) * scale,
+                                        (int) kvp_picture_get_height (KVP_PICTURE (self->scene)) * scale);
   cairo_surface_set_device_scale (scratch, scale, scale);
   /* Cards and bars only: the grid's picture is ready already, and painting
    * it settled would move it away from the frame on screen. */
   cr = cairo_create (scratch);
-  kvp_paint_cards (cr, self->scene, kvp_scene_get_duration (self->scene));
-  kvp_paint_bars (cr, self->scene, kvp_scene_get_duration (self->scene));
+  kvp_paint_parts (cr, self->scene, kvp_scene_get_duration (self->scene), KVP_PAINT_CARDS | KVP_PAINT_BARS);
   cairo_destroy (cr);
   cairo_surface_destroy (scratch);
 
   return G_SOURCE_REMOVE;
-}
-
-static void
-set_animating (KvpCanvas *self,
-               gboolean   animating)
-{
-  if (animating == (self->tick_id != 0))
-    return;
-
-  if (!animating)
-    {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-      self->tick_id = 0;
-    }
-
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANIMATING]);
 }
 
 static void
@@ -256,22 +217,20 @@ settle (KvpCanvas *self)
   self->settled = TRUE;
   self->launching = FALSE;
   self->t = self->scene != NULL ? kvp_scene_get_duration (self->scene) : 0.0;
-  set_animating (self, FALSE);
+  kvp_picture_canvas_stop_ticking (KVP_PICTURE_CANVAS (self));
 }
 
 static gboolean
-tick_cb (GtkWidget     *widget,
-         GdkFrameClock *frame_clock,
-         gpointer       user_data)
+kvp_canvas_tick (KvpPictureCanvas *canvas,
+                 gint64            now)
 {
-  KvpCanvas *self = KVP_CANVAS (widget);
-  gint64 now = gdk_frame_clock_get_frame_time (frame_clock);
+  KvpCanvas *self = KVP_CANVAS (canvas);
 
   /* While the grid is built in a worker, the clock waits at 0. */
   if (self->scene != NULL && !kvp_scene_is_prepared (self->scene))
     {
       self->start_time = 0;
-      return G_SOURCE_CONTINUE;
+      return TRUE;
     }
 
   if (self->start_time == 0)
@@ -282,19 +241,15 @@ tick_cb (GtkWidget     *widget,
     }
 
   self->t = (now - self->start_time) / (double) G_USEC_PER_SEC;
-  gtk_widget_queue_draw (widget);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 
   if (self->scene != NULL && self->t >= kvp_scene_get_duration (self->scene))
     {
-      /* Returning G_SOURCE_REMOVE drops the callback: forget its id first,
-       * so settle() only tells that the animation stopped. */
-      self->tick_id = 0;
       settle (self);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANIMATING]);
-      return G_SOURCE_REMOVE;
+      return FALSE;
     }
 
-  return G_SOURCE_CONTINUE;
+  return TRUE;
 }
 
 /* Starts the current scene's transition from t = 0, or shows its settled
@@ -319,12 +274,7 @@ start_clock (KvpCanvas *self)
         }
     }
 
-  if (self->tick_id == 0)
-    {
-      self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), tick_cb, NULL, NULL);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANIMATING]);
-    }
-
+  kvp_picture_canvas_start_ticking (KVP_PICTURE_CANVAS (self));
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -333,54 +283,16 @@ kvp_canvas_dispose (GObject *object)
 {
   KvpCanvas *self = KVP_CANVAS (object);
 
-  if (self->tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-      self->tick_id = 0;
-    }
-
   g_cancellable_cancel (self->prepare_cancellable);
   g_clear_object (&self->prepare_cancellable);
   g_clear_handle_id (&self->warm_id, g_source_remove);
   g_clear_pointer (&self->scene, kvp_scene_unref);
   g_clear_pointer (&self->comparison, kvp_comparison_unref);
-  g_clear_pointer (&self->frames[0], cairo_surface_destroy);
-  g_clear_pointer (&self->frames[1], cairo_surface_destroy);
+  g_clear_pointer (&self->focus_text, g_free);
+  g_clear_pointer (&self->refusal, g_free);
+  g_clear_pointer (&self->refusal_picture, kvp_picture_unref);
 
   G_OBJECT_CLASS (kvp_canvas_parent_class)->dispose (object);
-}
-
-static void
-kvp_canvas_finalize (GObject *object)
-{
-  KvpCanvas *self = KVP_CANVAS (object);
-
-  g_free (self->description);
-
-  G_OBJECT_CLASS (kvp_canvas_parent_class)->finalize (object);
-}
-
-static void
-kvp_canvas_get_property (GObject    *object,
-                         guint       prop_id,
-                         GValue     *value,
-                         GParamSpec *pspec)
-{
-  KvpCanvas *self = KVP_CANVAS (object);
-
-  switch (prop_id)
-    {
-    case PROP_ANIMATING:
-      g_value_set_boolean (value, kvp_canvas_get_animating (self));
-      break;
-
-    case PROP_DESCRIPTION:
-      g_value_set_string (value, self->description);
-      break;
-
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -409,15 +321,10 @@ kvp_canvas_size_allocate (GtkWidget *widget,
 
 /* The desktop asked for no animations: whatever moves stops where it ends. */
 static void
-enable_animations_changed_cb (GtkSettings *settings,
-                              GParamSpec  *pspec,
-                              KvpCanvas   *self)
+kvp_canvas_animations_changed (KvpPictureCanvas *canvas)
 {
-  if (self->tick_id != 0 && !animations_enabled (self))
-    {
-      settle (self);
-      gtk_widget_queue_draw (GTK_WIDGET (self));
-    }
+  if (kvp_picture_canvas_get_animating (canvas) && !animations_enabled (KVP_CANVAS (canvas)))
+    settle (KVP_CANVAS (canvas));
 }
 
 static void
@@ -425,8 +332,6 @@ kvp_canvas_root (GtkWidget *widget)
 {
   GTK_WIDGET_CLASS (kvp_canvas_parent_class)->root (widget);
 
-  g_signal_connect_object (gtk_widget_get_settings (widget), "notify::gtk-enable-animations",
-                           G_CALLBACK (enable_animations_changed_cb), widget, 0);
   if (GTK_IS_WINDOW (gtk_widget_get_root (widget)))
     g_signal_connect_object (gtk_widget_get_root (widget), "notify::focus-widget",
                              G_CALLBACK (focus_widget_changed_cb), widget, 0);
@@ -435,8 +340,6 @@ kvp_canvas_root (GtkWidget *widget)
 static void
 kvp_canvas_unroot (GtkWidget *widget)
 {
-  g_signal_handlers_disconnect_by_func (gtk_widget_get_settings (widget),
-                                        enable_animations_changed_cb, widget);
   g_signal_handlers_disconnect_by_func (gtk_widget_get_root (widget),
                                         focus_widget_changed_cb, widget);
 
@@ -451,12 +354,64 @@ kvp_canvas_map (GtkWidget *widget)
   GTK_WIDGET_CLASS (kvp_canvas_parent_class)->map (widget);
 
   /* The launch sequence plays once the picture is on screen. */
-  if (self->launching && self->tick_id == 0 && self->comparison != NULL)
+  if (self->launching && !kvp_picture_canvas_get_animating (KVP_PICTURE_CANVAS (self)) &&
+      self->comparison != NULL)
     start_clock (self);
 }
 
 /* The keyboard's cell, ringed in the text colour, outside the cell so the
  * cell's own colour stays readable. */
+/* The keyboard's cell named in text, in a label under the cell (over it
+ * near the bottom), kept inside the picture: the ring says where, the
+ * label what, for those who do not hear the screen reader. */
+static void
+paint_focus_label (KvpCanvas               *self,
+                   cairo_t                 *cr,
+                   const cairo_rectangle_t *cell)
+{
+  const KvpTheme *theme = kvp_canvas_get_theme (self);
+  double width = gtk_widget_get_width (GTK_WIDGET (self));
+  double height = gtk_widget_get_height (GTK_WIDGET (self));
+  double pad = 8.0, margin = 6.0;
+  g_autofree char *text = kvp_scene_dup_cell_text (self->scene, self->focus_cell);
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autoptr(PangoLayout) layout = pango_cairo_create_layout (cr);
+  PangoFontDescription *font = pango_font_description_from_string (theme->font_family);
+  PangoRectangle logical;
+  cairo_rectangle_t *box = &self->focus_label;
+
+  g_free (self->focus_text);
+  /* Translators: between the parts of a block's description on one line. */
+  self->focus_text = g_strjoinv (_(" · "), lines);
+  pango_font_description_set_absolute_size (font, 12.5 * PANGO_SCALE);
+  pango_layout_set_font_description (layout, font);
+  pango_font_description_free (font);
+  /* Narrow pictures wrap it between words rather than cut it. */
+  pango_layout_set_width (layout, (int) (MAX (width - 2 * (pad + margin), 40.0) * PANGO_SCALE));
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_text (layout, self->focus_text, -1);
+  pango_layout_get_pixel_extents (layout, NULL, &logical);
+
+  box->width = logical.width + 2 * pad;
+  box->height = logical.height + pad;
+  box->x = CLAMP (cell->x + cell->width / 2 - box->width / 2, margin, MAX (margin, width - margin - box->width));
+  box->y = cell->y + cell->height + margin;
+  if (box->y + box->height > height - margin)
+    box->y = MAX (margin, cell->y - margin - box->height);
+
+  cairo_save (cr);
+  cairo_new_path (cr);
+  kvp_draw_rounded_rect (cr, box->x, box->y, box->width, box->height, 6.0);
+  kvp_draw_set_color (cr, &theme->card, 0.96);
+  cairo_fill_preserve (cr);
+  kvp_draw_set_color (cr, &theme->text, 1.0);
+  cairo_set_line_width (cr, 1.0);
+  cairo_stroke (cr);
+  cairo_move_to (cr, box->x + pad - logical.x, box->y + pad / 2 - logical.y);
+  pango_cairo_show_layout (cr, layout);
+  cairo_restore (cr);
+}
+
 static void
 paint_focus (KvpCanvas *self,
              cairo_t   *cr)
@@ -467,6 +422,7 @@ paint_focus (KvpCanvas *self,
 
   /* The window's focus widget, whether or not the window is active right
    * now: a ring that comes and goes with the window manager only confuses. */
+  g_clear_pointer (&self->focus_text, g_free);
   if (!GTK_IS_WINDOW (root) || !gtk_window_get_focus_visible (GTK_WINDOW (root)) ||
       !gtk_widget_is_focus (GTK_WIDGET (self)) ||
       !kvp_scene_get_cell_rect (self->scene, self->focus_cell, &r))
@@ -479,73 +435,50 @@ paint_focus (KvpCanvas *self,
   cairo_set_source_rgba (cr, theme->text.red, theme->text.green, theme->text.blue, 1.0);
   cairo_stroke (cr);
   cairo_restore (cr);
+  paint_focus_label (self, cr, &r);
 }
 
-static void
-kvp_canvas_snapshot (GtkWidget   *widget,
-                     GtkSnapshot *snapshot)
+/* The scene, or the refusal drawn instead of the pool. */
+static KvpPicture *
+kvp_canvas_ensure_picture (KvpPictureCanvas *canvas)
 {
-  KvpCanvas *self = KVP_CANVAS (widget);
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  int scale;
-  cairo_surface_t **frame;
-  cairo_t *cr;
-
-  if (width <= 0 || height <= 0)
-    return;
+  KvpCanvas *self = KVP_CANVAS (canvas);
+  const KvpTheme *theme = kvp_canvas_get_theme (self);
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  KvpPicture *shown = self->refusal_picture;
 
   ensure_scene (self);
-  if (self->scene == NULL)
-    return;
+  if (self->refusal == NULL)
+    return KVP_PICTURE (self->scene);
 
-  /* Two images taking turns: GTK keeps the last frame's node, and painting
-   * over the image it shows would make cairo copy it first. */
-  scale = MAX (1, gtk_widget_get_scale_factor (widget));
-  self->back ^= 1;
-  frame = &self->frames[self->back];
-  if (*frame == NULL ||
-      cairo_image_surface_get_width (*frame) != width * scale ||
-      cairo_image_surface_get_height (*frame) != height * scale)
+  if (shown == NULL || kvp_picture_get_theme (shown) != theme || (int) kvp_picture_get_width (shown) != width ||
+      (int) kvp_picture_get_height (shown) != height ||
+      !kvp_refusal_picture_shows (shown, _("vLLM would not start"), self->refusal))
     {
-      g_clear_pointer (frame, cairo_surface_destroy);
-      *frame = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * scale, height * scale);
-      cairo_surface_set_device_scale (*frame, scale, scale);
+      g_clear_pointer (&self->refusal_picture, kvp_picture_unref);
+      self->refusal_picture = kvp_refusal_picture_new (theme, width, height, _("vLLM would not start"),
+                                                       self->refusal);
     }
-
-  cr = cairo_create (*frame);
-  kvp_paint_scene (cr, self->scene, self->settled ? kvp_scene_get_duration (self->scene) : self->t);
-  paint_focus (self, cr);
-  cairo_destroy (cr);
-
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  cairo_set_source_surface (cr, *frame, 0, 0);
-  cairo_paint (cr);
-  cairo_destroy (cr);
-
+  return self->refusal_picture;
 }
 
 static void
-kvp_canvas_css_changed (GtkWidget         *widget,
-                        GtkCssStyleChange *change)
+kvp_canvas_paint (KvpPictureCanvas *canvas,
+                  cairo_t          *cr,
+                  KvpPicture       *picture)
 {
-  KvpCanvas *self = KVP_CANVAS (widget);
-  GdkRGBA color;
-  gboolean dark;
+  KvpCanvas *self = KVP_CANVAS (canvas);
 
-  GTK_WIDGET_CLASS (kvp_canvas_parent_class)->css_changed (widget, change);
+  kvp_picture_paint (picture, cr, self->settled ? G_MAXDOUBLE : self->t);
+  if (picture != self->refusal_picture)
+    paint_focus (self, cr);
+}
 
-  /* Light text means a dark style, whichever way it was chosen: the
-   * application's preference, a dark theme, high contrast inverse. */
-  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &color);
-  dark = 0.299 * color.red + 0.587 * color.green + 0.114 * color.blue > 0.5;
-
-  if (dark == self->dark)
-    return;
-
-  self->dark = dark;
-  self->scene_valid = FALSE;
-  gtk_widget_queue_draw (widget);
+static void
+kvp_canvas_theme_changed (KvpPictureCanvas *canvas)
+{
+  KVP_CANVAS (canvas)->scene_valid = FALSE;
 }
 
 static gboolean
@@ -560,7 +493,7 @@ kvp_canvas_query_tooltip (GtkWidget  *widget,
   cairo_rectangle_t rect;
   guint32 cell;
 
-  if (self->scene == NULL)
+  if (self->scene == NULL || self->refusal != NULL)
     return FALSE;
 
   /* Any cell, of one block or of thousands, under the pointer or the
@@ -733,34 +666,24 @@ kvp_canvas_class_init (KvpCanvasClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  KvpPictureCanvasClass *canvas_class = KVP_PICTURE_CANVAS_CLASS (klass);
 
   object_class->dispose = kvp_canvas_dispose;
-  object_class->finalize = kvp_canvas_finalize;
-  object_class->get_property = kvp_canvas_get_property;
 
   widget_class->measure = kvp_canvas_measure;
   widget_class->size_allocate = kvp_canvas_size_allocate;
   widget_class->root = kvp_canvas_root;
   widget_class->unroot = kvp_canvas_unroot;
   widget_class->map = kvp_canvas_map;
-  widget_class->snapshot = kvp_canvas_snapshot;
-  widget_class->css_changed = kvp_canvas_css_changed;
   widget_class->query_tooltip = kvp_canvas_query_tooltip;
 
-  properties[PROP_ANIMATING] =
-    g_param_spec_boolean ("animating", NULL, NULL,
-                          FALSE,
-                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-
-  properties[PROP_DESCRIPTION] =
-    g_param_spec_string ("description", NULL, NULL,
-                         NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  canvas_class->ensure_picture = kvp_canvas_ensure_picture;
+  canvas_class->paint = kvp_canvas_paint;
+  canvas_class->tick = kvp_canvas_tick;
+  canvas_class->theme_changed = kvp_canvas_theme_changed;
+  canvas_class->animations_changed = kvp_canvas_animations_changed;
 
   gtk_widget_class_set_css_name (widget_class, "kvpcanvas");
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
 
 static void
@@ -774,7 +697,6 @@ kvp_canvas_init (KvpCanvas *self)
   g_signal_connect (click, "pressed", G_CALLBACK (pressed_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
 
-  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   self->settled = TRUE;
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
@@ -803,6 +725,9 @@ kvp_canvas_set_comparison (KvpCanvas     *self,
    * is on screen now, even mid-transition. */
   self->launching = self->comparison == NULL;
   g_clear_pointer (&self->comparison, kvp_comparison_unref);
+  g_clear_pointer (&self->focus_text, g_free);
+  g_clear_pointer (&self->refusal, g_free);
+  g_clear_pointer (&self->refusal_picture, kvp_picture_unref);
   self->comparison = kvp_comparison_ref (cmp);
   self->settled = FALSE;
   self->scene_valid = FALSE;
@@ -836,7 +761,7 @@ kvp_canvas_get_theme (KvpCanvas *self)
 {
   g_return_val_if_fail (KVP_IS_CANVAS (self), NULL);
 
-  return kvp_theme_get (self->dark ? KVP_THEME_DARK : KVP_THEME_LIGHT);
+  return kvp_picture_canvas_get_theme (KVP_PICTURE_CANVAS (self));
 }
 
 void
@@ -859,7 +784,7 @@ kvp_canvas_get_animating (KvpCanvas *self)
 {
   g_return_val_if_fail (KVP_IS_CANVAS (self), FALSE);
 
-  return self->tick_id != 0;
+  return kvp_picture_canvas_get_animating (KVP_PICTURE_CANVAS (self));
 }
 
 const char *
@@ -867,20 +792,14 @@ kvp_canvas_get_description (KvpCanvas *self)
 {
   g_return_val_if_fail (KVP_IS_CANVAS (self), NULL);
 
-  return self->description;
+  return kvp_picture_canvas_get_description (KVP_PICTURE_CANVAS (self));
 }
 
 GdkTexture *
 kvp_canvas_render_texture (KvpCanvas *self)
 {
-  g_autoptr(GBytes) bytes = NULL;
   g_autoptr(KvpScene) scene = NULL;
-  cairo_surface_t *surface;
-  cairo_t *cr;
-  int scale;
-  int width;
-  int height;
-  int stride;
+  int width, height;
 
   g_return_val_if_fail (KVP_IS_CANVAS (self), NULL);
 
@@ -892,36 +811,13 @@ kvp_canvas_render_texture (KvpCanvas *self)
   /* The settled frame: the scene on screen when it is settled (its grid's
    * picture is ready), otherwise a scene of its own. */
   if (self->settled && self->scene != NULL && kvp_scene_is_prepared (self->scene) &&
-      kvp_scene_get_width (self->scene) == width && kvp_scene_get_height (self->scene) == height)
+      kvp_picture_get_width (KVP_PICTURE (self->scene)) == width &&
+      kvp_picture_get_height (KVP_PICTURE (self->scene)) == height)
     scene = kvp_scene_ref (self->scene);
   else
     scene = kvp_scene_new (self->comparison, kvp_canvas_get_theme (self), width, height);
-  scale = MAX (1, gtk_widget_get_scale_factor (GTK_WIDGET (self)));
 
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * scale, height * scale);
-  cairo_surface_set_device_scale (surface, scale, scale);
-  cr = cairo_create (surface);
-  kvp_paint_scene (cr, scene, kvp_scene_get_duration (scene));
-  cairo_destroy (cr);
-  cairo_surface_flush (surface);
-
-  if (cairo_surface_status (surface) != CAIRO_STATUS_SUCCESS)
-    {
-      g_warning ("Could not render the picture: %s",
-                 cairo_status_to_string (cairo_surface_status (surface)));
-      cairo_surface_destroy (surface);
-      return NULL;
-    }
-
-  /* The texture owns the pixels through the bytes; the surface dies with them. */
-  stride = cairo_image_surface_get_stride (surface);
-  bytes = g_bytes_new_with_free_func (cairo_image_surface_get_data (surface),
-                                      (gsize) stride * height * scale,
-                                      (GDestroyNotify) cairo_surface_destroy,
-                                      surface);
-
-  return gdk_memory_texture_new (width * scale, height * scale,
-                                 GDK_MEMORY_DEFAULT, bytes, stride);
+  return kvp_picture_canvas_render_picture (KVP_PICTURE_CANVAS (self), KVP_PICTURE (scene));
 }
 
 gint64
@@ -938,4 +834,38 @@ kvp_canvas_get_focus_cell (KvpCanvas *self)
   g_return_val_if_fail (KVP_IS_CANVAS (self), 0);
 
   return self->focus_cell;
+}
+
+const char *
+kvp_canvas_get_focus_text (KvpCanvas         *self,
+                           cairo_rectangle_t *out_rect)
+{
+  g_return_val_if_fail (KVP_IS_CANVAS (self), NULL);
+
+  if (self->focus_text != NULL && out_rect != NULL)
+    *out_rect = self->focus_label;
+  return self->focus_text;
+}
+
+/* Why vLLM would not start, drawn instead of the pool; NULL: the pool. */
+void
+kvp_canvas_set_refusal (KvpCanvas  *self,
+                        const char *refusal)
+{
+  g_return_if_fail (KVP_IS_CANVAS (self));
+
+  if (g_strcmp0 (self->refusal, refusal) == 0)
+    return;
+  g_free (self->refusal);
+  self->refusal = g_strdup (refusal);
+  update_description (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const char *
+kvp_canvas_get_refusal (KvpCanvas *self)
+{
+  g_return_val_if_fail (KVP_IS_CANVAS (self), NULL);
+
+  return self->refusal;
 }

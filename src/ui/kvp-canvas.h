@@ -7,13 +7,14 @@
 #include <gtk/gtk.h>
 
 #include "kvp-comparison.h"
+#include "kvp-picture-canvas.h"
 #include "kvp-scene.h"
 
 G_BEGIN_DECLS
 
 #define KVP_TYPE_CANVAS (kvp_canvas_get_type ())
 
-G_DECLARE_FINAL_TYPE (KvpCanvas, kvp_canvas, KVP, CANVAS, GtkWidget)
+G_DECLARE_FINAL_TYPE (KvpCanvas, kvp_canvas, KVP, CANVAS, KvpPictureCanvas)
 
 /* Shows cmp, animating from what was shown before (or playing the launch
  * sequence when nothing was). */
@@ -33,6 +34,16 @@ GdkTexture     *kvp_canvas_render_texture    (KvpCanvas     *self);
 
 /* The grid cell the keyboard is on (arrows, Page Up/Down, Home/End). */
 guint32         kvp_canvas_get_focus_cell    (KvpCanvas     *self);
+/* The text naming that cell on screen while its ring shows, and where it
+ * was last painted; NULL when no ring shows. */
+const char     *kvp_canvas_get_focus_text    (KvpCanvas         *self,
+                                              cairo_rectangle_t *out_rect);
+
+/* Why vLLM would not start, drawn (and described) instead of the pool;
+ * NULL shows the pool again. */
+void            kvp_canvas_set_refusal       (KvpCanvas     *self,
+                                              const char    *refusal);
+const char     *kvp_canvas_get_refusal       (KvpCanvas     *self);
 
 /* Time the last scene took to build, in microseconds (for measurements). */
 gint64          kvp_canvas_get_last_build_time (KvpCanvas   *self);

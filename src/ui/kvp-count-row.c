@@ -411,12 +411,6 @@ kvp_count_row_init (KvpCountRow *self)
                                   -1);
 }
 
-GtkWidget *
-kvp_count_row_new (void)
-{
-  return g_object_new (KVP_TYPE_COUNT_ROW, NULL);
-}
-
 guint64
 kvp_count_row_get_value (KvpCountRow *self)
 {
@@ -453,14 +447,6 @@ kvp_count_row_set_range (KvpCountRow *self,
   configure_adjustments (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPPER]);
   change_value (self, value);
-}
-
-guint64
-kvp_count_row_get_upper (KvpCountRow *self)
-{
-  g_return_val_if_fail (KVP_IS_COUNT_ROW (self), 0);
-
-  return self->upper;
 }
 
 void

@@ -14,15 +14,12 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (KvpCountRow, kvp_count_row, KVP, COUNT_ROW, GtkWidget)
 
-GtkWidget     *kvp_count_row_new             (void);
-
 guint64        kvp_count_row_get_value       (KvpCountRow *self);
 void           kvp_count_row_set_value       (KvpCountRow *self,
                                               guint64      value);
 void           kvp_count_row_set_range       (KvpCountRow *self,
                                               guint64      lower,
                                               guint64      upper);
-guint64        kvp_count_row_get_upper       (KvpCountRow *self);
 void           kvp_count_row_set_label       (KvpCountRow *self,
                                               const char  *label);
 /* The slider moves over log2 of the count; with snap, to whole powers. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* kvp-gpu-group.c: the GPU group.  The sizing is kvp-deploy's, the same the
- * command line uses; it takes microseconds, so it runs as values change. */
+/* kvp-gpu-group.c: the GPU group, a view of KvpDeployState: the controls
+ * are bound to its properties, and after each sizing the bar, the legend,
+ * the capacity line and vLLM's lines show it, or the refusal does. */
 
 #define G_LOG_DOMAIN "kvpage-ui"
 
@@ -10,7 +11,7 @@
 
 #include <glib/gi18n.h>
 
-#include "kvp-deploy.h"
+#include "kvp-deploy-state.h"
 #include "kvp-format.h"
 #include "kvp-gpu-group.h"
 
@@ -26,8 +27,16 @@ struct _KvpGpuGroup
   GtkEntry       *memory_entry;
   GtkLabel       *utilization_label;
   GtkSpinButton  *utilization_spin;
+  GtkAdjustment  *utilization_adjustment;
   GtkLabel       *tp_label;
   GtkSpinButton  *tp_spin;
+  GtkAdjustment  *tp_adjustment;
+  GtkWidget      *kv_row;
+  GtkEntry       *kv_entry;
+  GtkWidget      *weights_row;
+  GtkEntry       *weights_entry;
+  GtkWidget      *activation_row;
+  GtkEntry       *activation_entry;
   GtkLabel       *error_label;
   GtkWidget      *details;
   GtkDrawingArea *memory_bar;
@@ -35,18 +44,11 @@ struct _KvpGpuGroup
   GtkLabel       *capacity_label;
   GtkLabel       *log_label;
 
-  KvpState       *state;
-  KvpModelConfig *config;
-  const KvpModel *base;       /* the whole model */
-  /* The share the state shows, when TP > 1; kept for the process, as a
-   * recompute in the state's worker or an export may still read it. */
-  const KvpModel *per_gpu;
-  guint           per_gpu_tp;
+  KvpDeployState *deploy;
+  GBindingGroup  *bindings;
+  GSignalGroup   *signals;
   KvpGpuBudget    budget;
   gboolean        has_budget;
-  gboolean        sizes_pool;
-  char           *log;
-  gboolean        updating;
 };
 
 G_DEFINE_FINAL_TYPE (KvpGpuGroup, kvp_gpu_group, GTK_TYPE_WIDGET)
@@ -70,57 +72,11 @@ n_gpus (void)
 }
 
 static void
-set_sizes_pool (KvpGpuGroup *self,
-                gboolean     sizes_pool)
-{
-  if (self->sizes_pool == sizes_pool)
-    return;
-  self->sizes_pool = sizes_pool;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIZES_POOL]);
-}
-
-static void
 show_error (KvpGpuGroup *self,
             const char  *message)
 {
   gtk_label_set_label (self->error_label, message != NULL ? message : "");
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
-}
-
-/* Shows @model with the values shown kept: a share of the same model is no
- * new model, so the reservation stays as it was. */
-static void
-show_model (KvpGpuGroup    *self,
-            const KvpModel *model)
-{
-  KvpParams params;
-
-  kvp_state_get_params (self->state, &params);
-  params.model = model;
-  kvp_state_set_params (self->state, &params);
-}
-
-/* The state shows one GPU's share of the model: a copy with its KV heads
- * divided, when the model or the tensor-parallel size changes. */
-static void
-choose_share (KvpGpuGroup *self,
-              guint        tp)
-{
-  if (self->base == NULL)
-    return;
-  if (tp == 1)
-    {
-      self->per_gpu = NULL;
-      if (kvp_state_get_model (self->state) != self->base)
-        show_model (self, self->base);
-      return;
-    }
-  if (self->per_gpu != NULL && self->per_gpu_tp == tp && kvp_state_get_model (self->state) == self->per_gpu)
-    return;
-
-  self->per_gpu = kvp_model_get_tensor_parallel_share (self->base, tp);
-  self->per_gpu_tp = tp;
-  show_model (self, self->per_gpu);
 }
 
 static char *
@@ -137,20 +93,18 @@ static const char *segment_colors[] = { "#6b7280", "#f59e0b", "#a855f7", "#d1d5d
 
 static void
 update_details (KvpGpuGroup     *self,
-                const KvpDeploy *deploy,
-                const KvpParams *params)
+                const KvpDeploy *deploy)
 {
-  g_auto(GStrv) lines = kvp_vllm_sizing_get_log_lines (deploy->sizing);
+  KvpState *state = kvp_deploy_state_get_state (self->deploy);
   g_autofree char *legend = NULL;
   g_autofree char *capacity = NULL;
   g_autofree char *paged = NULL;
-  g_autofree char *length = kvp_format_count (params->max_seq_len);
+  guint64 max_seq_len = kvp_state_get_value (state, KVP_PARAM_MAX_SEQ_LEN);
+  g_autofree char *length = kvp_format_count (max_seq_len);
   guint64 per_token = 0, traditional = 0;
   char buffer[G_ASCII_DTOSTR_BUF_SIZE];
 
-  g_free (self->log);
-  self->log = g_strjoinv ("\n", lines);
-  gtk_label_set_label (self->log_label, self->log);
+  gtk_label_set_label (self->log_label, kvp_deploy_state_get_log (self->deploy));
 
   self->has_budget = deploy->has_budget;
   self->budget = deploy->budget;
@@ -173,8 +127,9 @@ update_details (KvpGpuGroup     *self,
   gtk_widget_queue_draw (GTK_WIDGET (self->memory_bar));
 
   /* A traditional cache reserves the whole length for every request. */
-  if (kvp_model_bytes_per_token (&deploy->per_gpu_model, params->dtype, &per_token, NULL) && per_token > 0)
-    traditional = deploy->sizing->input.available_bytes / per_token / params->max_seq_len;
+  if (kvp_model_bytes_per_token (kvp_state_get_model (state), kvp_state_get_dtype (state), &per_token, NULL) &&
+      per_token > 0)
+    traditional = deploy->sizing->input.available_bytes / per_token / max_seq_len;
   paged = g_strdup (g_ascii_formatd (buffer, sizeof buffer, "%.2f", deploy->sizing->max_concurrency));
   /* Translators: the capacity figure; a length in tokens, vLLM's
    * concurrency (e.g. "1.63") and a whole number of requests. */
@@ -183,95 +138,26 @@ update_details (KvpGpuGroup     *self,
   gtk_label_set_label (self->capacity_label, capacity);
 }
 
-/* The GPU chosen, or the memory typed for one's own (a size the entry
- * cannot read: none, and error says why). */
+/* After every sizing: the details of a pool, or why there is none. */
 static void
-choose_gpu (KvpGpuGroup  *self,
-            KvpDeploy    *deploy,
-            GError      **error)
+sized_cb (KvpDeployState *deploy,
+          KvpGpuGroup    *self)
 {
-  guint selected = gtk_drop_down_get_selected (self->gpu_dropdown);
+  const KvpDeploy *sized = kvp_deploy_state_get_deploy (deploy);
+  gboolean shown = sized != NULL && sized->sizing != NULL;
 
-  if (selected >= 1 && selected <= n_gpus ())
-    deploy->gpu = &kvp_gpu_get_presets (NULL)[selected - 1];
-  else if (selected == n_gpus () + 1)
-    {
-      const char *text = gtk_editable_get_text (GTK_EDITABLE (self->memory_entry));
-
-      if (*text != '\0' && !kvp_size_parse (NULL, text, FALSE, &deploy->gpu_memory_bytes, error))
-        deploy->gpu_memory_bytes = 0;
-    }
+  show_error (self, kvp_deploy_state_get_refusal (deploy));
+  if (shown)
+    update_details (self, sized);
+  gtk_widget_set_visible (self->details, shown);
 }
 
-/* The rest of the choices, and params as the state has them with the whole
- * model, ready for kvp_deploy_apply (). */
 static void
-choose_rest (KvpGpuGroup *self,
-             KvpDeploy   *deploy,
-             KvpParams   *params)
+sizes_pool_cb (KvpDeployState *deploy,
+               GParamSpec     *pspec,
+               KvpGpuGroup    *self)
 {
-  deploy->config = self->config != NULL ? kvp_model_config_ref (self->config) : NULL;
-  deploy->utilization = gtk_spin_button_get_value (self->utilization_spin);
-  deploy->tensor_parallel_size = gtk_spin_button_get_value_as_int (self->tp_spin);
-  kvp_state_get_params (self->state, params);
-  params->model = self->base;
-}
-
-/* Everything follows from the controls and the state's values. */
-static void
-update (KvpGpuGroup *self)
-{
-  g_auto(KvpDeploy) deploy = { 0 };
-  g_autoptr(GError) error = NULL;
-  guint selected = gtk_drop_down_get_selected (self->gpu_dropdown);
-  guint tp = gtk_spin_button_get_value_as_int (self->tp_spin);
-  const KvpModel *shown;
-  KvpParams params;
-
-  if (self->state == NULL || self->updating)
-    return;
-  self->updating = TRUE;
-
-  /* A model chosen elsewhere (the drop-down, the settings) is the new whole. */
-  shown = kvp_state_get_model (self->state);
-  if (shown != self->per_gpu && shown != self->base)
-    {
-      self->base = shown;
-      self->per_gpu = NULL;
-      if (self->config != NULL && &self->config->model != shown)
-        g_clear_pointer (&self->config, kvp_model_config_unref);
-    }
-  choose_share (self, tp);
-
-  gtk_widget_set_visible (self->memory_row, selected == n_gpus () + 1);
-  choose_gpu (self, &deploy, &error);
-
-  set_sizes_pool (self, kvp_deploy_sizes_pool (&deploy));
-  if (!self->sizes_pool)
-    {
-      gtk_widget_set_visible (self->details, FALSE);
-      g_clear_pointer (&self->log, g_free);
-      show_error (self, error != NULL ? error->message : NULL);
-      self->updating = FALSE;
-      return;
-    }
-
-  choose_rest (self, &deploy, &params);
-  if (!kvp_deploy_apply (&deploy, &params, &error))
-    {
-      /* The block count stays as it was; the reason shows here. */
-      gtk_widget_set_visible (self->details, FALSE);
-      g_clear_pointer (&self->log, g_free);
-      show_error (self, error->message);
-      self->updating = FALSE;
-      return;
-    }
-
-  show_error (self, NULL);
-  kvp_state_set_value (self->state, KVP_PARAM_NUM_BLOCKS, params.num_blocks);
-  update_details (self, &deploy, &params);
-  gtk_widget_set_visible (self->details, TRUE);
-  self->updating = FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIZES_POOL]);
 }
 
 static void
@@ -309,41 +195,181 @@ draw_bar (GtkDrawingArea *area,
 }
 
 static void
-gpu_selected_cb (GtkDropDown *dropdown,
-                 GParamSpec  *pspec,
-                 KvpGpuGroup *self)
-{
-  update (self);
-}
-
-static void
-memory_changed_cb (GtkEditable *editable,
-                   KvpGpuGroup *self)
-{
-  update (self);
-}
-
-static void
-value_changed_cb (GtkAdjustment *adjustment,
-                  KvpGpuGroup   *self)
-{
-  update (self);
-}
-
-static void
-state_changed_cb (KvpState    *state,
-                  GParamSpec  *pspec,
-                  KvpGpuGroup *self)
-{
-  update (self);
-}
-
-static void
 copy_clicked_cb (GtkButton   *button,
                  KvpGpuGroup *self)
 {
-  if (self->log != NULL)
-    gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->log);
+  if (self->deploy != NULL)
+    gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), kvp_deploy_state_get_log (self->deploy));
+}
+
+/* The drop-down's row of a GPU key, and back. */
+static gboolean
+gpu_to_row (GBinding     *binding,
+            const GValue *from,
+            GValue       *to,
+            gpointer      user_data)
+{
+  const char *key = g_value_get_string (from);
+  const KvpGpu *gpu;
+
+  if (g_strcmp0 (key, KVP_DEPLOY_STATE_CUSTOM_GPU) == 0)
+    g_value_set_uint (to, n_gpus () + 1);
+  else if (key != NULL && *key != '\0' && (gpu = kvp_gpu_lookup (key, NULL)) != NULL)
+    g_value_set_uint (to, 1 + (guint) (gpu - kvp_gpu_get_presets (NULL)));
+  else
+    g_value_set_uint (to, 0);
+  return TRUE;
+}
+
+static gboolean
+row_to_gpu (GBinding     *binding,
+            const GValue *from,
+            GValue       *to,
+            gpointer      user_data)
+{
+  guint row = g_value_get_uint (from);
+
+  if (row == GTK_INVALID_LIST_POSITION)
+    return FALSE;
+  if (row >= 1 && row <= n_gpus ())
+    g_value_set_string (to, kvp_gpu_get_presets (NULL)[row - 1].key);
+  else
+    g_value_set_string (to, row == n_gpus () + 1 ? KVP_DEPLOY_STATE_CUSTOM_GPU : "");
+  return TRUE;
+}
+
+static gboolean
+gpu_is_custom (GBinding     *binding,
+               const GValue *from,
+               GValue       *to,
+               gpointer      user_data)
+{
+  g_value_set_boolean (to, g_strcmp0 (g_value_get_string (from), KVP_DEPLOY_STATE_CUSTOM_GPU) == 0);
+  return TRUE;
+}
+
+/* A size as an entry shows it: exactly, in the largest binary unit that
+ * divides it; nothing for 0 (the default). */
+static gboolean
+size_to_text (GBinding     *binding,
+              const GValue *from,
+              GValue       *to,
+              gpointer      user_data)
+{
+  static const char *units[] = { "TiB", "GiB", "MiB", "KiB" };
+  guint64 bytes = g_value_get_uint64 (from);
+
+  if (bytes == 0 && user_data == NULL)
+    {
+      g_value_set_string (to, "");
+      return TRUE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (units); i++)
+    {
+      guint shift = 10 * (G_N_ELEMENTS (units) - i);
+
+      if (bytes > 0 && bytes % (G_GUINT64_CONSTANT (1) << shift) == 0)
+        {
+          g_value_take_string (to, g_strdup_printf ("%" PRIu64 "%s", bytes >> shift, units[i]));
+          return TRUE;
+        }
+    }
+  g_value_take_string (to, g_strdup_printf ("%" PRIu64, bytes));
+  return TRUE;
+}
+
+/* Text typed into a size entry: empty is the default (0, or for the
+ * activation reserve, whose user_data is not NULL, its default size); a
+ * size that cannot be read changes nothing and marks the entry. */
+static gboolean
+text_to_size (GBinding     *binding,
+              const GValue *from,
+              GValue       *to,
+              gpointer      user_data)
+{
+  const char *text = g_value_get_string (from);
+  GtkWidget *entry = GTK_WIDGET (g_binding_dup_target (binding));
+  guint64 bytes = 0;
+  gboolean ok;
+
+  if (text == NULL || *text == '\0')
+    {
+      bytes = user_data != NULL ? KVP_GPU_DEFAULT_ACTIVATION_BYTES : 0;
+      ok = TRUE;
+    }
+  else
+    ok = kvp_size_parse (NULL, text, user_data != NULL, &bytes, NULL);
+
+  if (ok)
+    {
+      gtk_widget_remove_css_class (entry, "error");
+      g_value_set_uint64 (to, bytes);
+    }
+  else
+    gtk_widget_add_css_class (entry, "error");
+  g_object_unref (entry);
+  return ok;
+}
+
+static void
+bind_size (KvpGpuGroup *self,
+           const char  *property,
+           GtkEntry    *entry,
+           gboolean     zero_is_a_size)
+{
+  g_binding_group_bind_full (self->bindings, property, entry, "text",
+                             G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL,
+                             size_to_text, text_to_size, zero_is_a_size ? GINT_TO_POINTER (1) : NULL, NULL);
+}
+
+/* The controls are views of the deploy state: each bound to its property,
+ * made insensitive where it does not apply. */
+static void
+bind_controls (KvpGpuGroup *self)
+{
+  GBindingGroup *b = self->bindings;
+
+  g_binding_group_bind_full (b, "gpu", self->gpu_dropdown, "selected",
+                             G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL, gpu_to_row, row_to_gpu, NULL, NULL);
+  g_binding_group_bind_full (b, "gpu", self->memory_row, "visible", G_BINDING_SYNC_CREATE,
+                             gpu_is_custom, NULL, NULL, NULL);
+  bind_size (self, "gpu-memory", self->memory_entry, FALSE);
+  g_binding_group_bind (b, "utilization", self->utilization_adjustment, "value",
+                        G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
+  g_binding_group_bind (b, "tensor-parallel-size", self->tp_adjustment, "value",
+                        G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
+  bind_size (self, "kv-cache-memory", self->kv_entry, FALSE);
+  bind_size (self, "weights-memory", self->weights_entry, FALSE);
+  bind_size (self, "activation-memory", self->activation_entry, TRUE);
+
+  /* Without a GPU's budget, utilization, weights and reserve change nothing. */
+  g_binding_group_bind (b, "uses-budget", self->utilization_spin, "sensitive", G_BINDING_SYNC_CREATE);
+  g_binding_group_bind (b, "uses-budget", self->weights_row, "sensitive", G_BINDING_SYNC_CREATE);
+  g_binding_group_bind (b, "uses-budget", self->activation_row, "sensitive", G_BINDING_SYNC_CREATE);
+}
+
+void
+kvp_gpu_group_set_deploy_state (KvpGpuGroup    *self,
+                                KvpDeployState *deploy)
+{
+  g_return_if_fail (KVP_IS_GPU_GROUP (self));
+  g_return_if_fail (deploy == NULL || KVP_IS_DEPLOY_STATE (deploy));
+
+  if (!g_set_object (&self->deploy, deploy))
+    return;
+  g_binding_group_set_source (self->bindings, deploy);
+  g_signal_group_set_target (self->signals, deploy);
+  if (deploy != NULL)
+    sized_cb (deploy, self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIZES_POOL]);
+}
+
+gboolean
+kvp_gpu_group_get_sizes_pool (KvpGpuGroup *self)
+{
+  g_return_val_if_fail (KVP_IS_GPU_GROUP (self), FALSE);
+
+  return self->deploy != NULL && kvp_deploy_state_get_sizes_pool (self->deploy);
 }
 
 static void
@@ -352,26 +378,19 @@ kvp_gpu_group_dispose (GObject *object)
   KvpGpuGroup *self = KVP_GPU_GROUP (object);
   GtkWidget *child;
 
-  if (self->state != NULL)
-    g_signal_handlers_disconnect_by_data (self->state, self);
+  if (self->bindings != NULL)
+    g_binding_group_set_source (self->bindings, NULL);
+  if (self->signals != NULL)
+    g_signal_group_set_target (self->signals, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), KVP_TYPE_GPU_GROUP);
   /* The rows around the labels and controls are not bound children. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
-  g_clear_object (&self->state);
-  g_clear_pointer (&self->config, kvp_model_config_unref);
+  g_clear_object (&self->bindings);
+  g_clear_object (&self->signals);
+  g_clear_object (&self->deploy);
 
   G_OBJECT_CLASS (kvp_gpu_group_parent_class)->dispose (object);
-}
-
-static void
-kvp_gpu_group_finalize (GObject *object)
-{
-  KvpGpuGroup *self = KVP_GPU_GROUP (object);
-
-  g_free (self->log);
-
-  G_OBJECT_CLASS (kvp_gpu_group_parent_class)->finalize (object);
 }
 
 static void
@@ -385,7 +404,7 @@ kvp_gpu_group_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_SIZES_POOL:
-      g_value_set_boolean (value, self->sizes_pool);
+      g_value_set_boolean (value, kvp_gpu_group_get_sizes_pool (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -399,7 +418,6 @@ kvp_gpu_group_class_init (KvpGpuGroupClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = kvp_gpu_group_dispose;
-  object_class->finalize = kvp_gpu_group_finalize;
   object_class->get_property = kvp_gpu_group_get_property;
 
   properties[PROP_SIZES_POOL] =
@@ -415,6 +433,14 @@ kvp_gpu_group_class_init (KvpGpuGroupClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KvpGpuGroup, memory_entry);
   gtk_widget_class_bind_template_child (widget_class, KvpGpuGroup, utilization_label);
   gtk_widget_class_bind_template_child (widget_class, KvpGpuGroup, utilization_spin);
+  gtk_widget_class_bind_template_child (widget_class, KvpGpuGroup, utilization_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, KvpGpuGroup, tp_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, KvpGpuGroup, kv_row);
+  gtk_widget_class_bind_template_child (widget_class, KvpGpuGroup, kv_entry);
+  gtk_widget_class_bind_template_child (widget_class, KvpGpuGroup, weights_row);
+  gtk_widget_class_bind_template_child (widget_class, KvpGpuGroup, weights_entry);
+  gtk_widget_class_bind_template_child (widget_class, KvpGpuGroup, activation_row);
+  gtk_widget_class_bind_template_child (widget_class, KvpGpuGroup, activation_entry);
   gtk_widget_class_bind_template_child (widget_class, KvpGpuGroup, tp_label);
   gtk_widget_class_bind_template_child (widget_class, KvpGpuGroup, tp_spin);
   gtk_widget_class_bind_template_child (widget_class, KvpGpuGroup, error_label);
@@ -423,9 +449,6 @@ kvp_gpu_group_class_init (KvpGpuGroupClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KvpGpuGroup, legend_label);
   gtk_widget_class_bind_template_child (widget_class, KvpGpuGroup, capacity_label);
   gtk_widget_class_bind_template_child (widget_class, KvpGpuGroup, log_label);
-  gtk_widget_class_bind_template_callback (widget_class, gpu_selected_cb);
-  gtk_widget_class_bind_template_callback (widget_class, memory_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, value_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, copy_clicked_cb);
 }
 
@@ -447,132 +470,18 @@ kvp_gpu_group_init (KvpGpuGroup *self)
   gtk_string_list_append (gpus, _("Custom memory…"));
   gtk_drop_down_set_model (self->gpu_dropdown, G_LIST_MODEL (gpus));
 
-  /* The names assistive technologies read, exactly. */
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->gpu_dropdown),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("GPU"), -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->utilization_spin),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("GPU memory utilization"), -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->tp_spin),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Tensor parallel size"), -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->memory_entry),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("GPU memory"), -1);
-
   gtk_drawing_area_set_draw_func (self->memory_bar, draw_bar, self, NULL);
+
+  /* The spin buttons' ranges are core's. */
+  gtk_adjustment_set_lower (self->utilization_adjustment, KVP_DEPLOY_MIN_UTILIZATION);
+  gtk_adjustment_set_upper (self->utilization_adjustment, 1.0);
+  gtk_adjustment_set_lower (self->tp_adjustment, 1);
+  gtk_adjustment_set_upper (self->tp_adjustment, KVP_DEPLOY_MAX_TENSOR_PARALLEL);
+
+  self->bindings = g_binding_group_new ();
+  bind_controls (self);
+  self->signals = g_signal_group_new (KVP_TYPE_DEPLOY_STATE);
+  g_signal_group_connect (self->signals, "sized", G_CALLBACK (sized_cb), self);
+  g_signal_group_connect (self->signals, "notify::sizes-pool", G_CALLBACK (sizes_pool_cb), self);
 }
 
-void
-kvp_gpu_group_set_state (KvpGpuGroup *self,
-                         KvpState    *state)
-{
-  static const char *signals[] = {
-    "notify::model", "notify::kv-dtype", "notify::block-size", "notify::max-seq-len",
-  };
-
-  g_return_if_fail (KVP_IS_GPU_GROUP (self));
-  g_return_if_fail (state == NULL || KVP_IS_STATE (state));
-
-  if (self->state != NULL)
-    g_signal_handlers_disconnect_by_data (self->state, self);
-  g_set_object (&self->state, state);
-  self->base = NULL;
-  self->per_gpu = NULL;
-  if (state == NULL)
-    return;
-
-  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
-    g_signal_connect (state, signals[i], G_CALLBACK (state_changed_cb), self);
-  update (self);
-}
-
-void
-kvp_gpu_group_set_config (KvpGpuGroup    *self,
-                          KvpModelConfig *config)
-{
-  g_return_if_fail (KVP_IS_GPU_GROUP (self));
-
-  if (config != NULL)
-    kvp_model_config_ref (config);
-  g_clear_pointer (&self->config, kvp_model_config_unref);
-  self->config = config;
-}
-
-const KvpModel *
-kvp_gpu_group_get_base_model (KvpGpuGroup *self)
-{
-  g_return_val_if_fail (KVP_IS_GPU_GROUP (self), NULL);
-
-  return self->base;
-}
-
-void
-kvp_gpu_group_set_gpu (KvpGpuGroup *self,
-                       const char  *key)
-{
-  const KvpGpu *gpu;
-
-  g_return_if_fail (KVP_IS_GPU_GROUP (self));
-
-  if (key == NULL)
-    {
-      gtk_drop_down_set_selected (self->gpu_dropdown, 0);
-      return;
-    }
-  gpu = kvp_gpu_lookup (key, NULL);
-  g_return_if_fail (gpu != NULL);
-  gtk_drop_down_set_selected (self->gpu_dropdown, 1 + (guint) (gpu - kvp_gpu_get_presets (NULL)));
-}
-
-void
-kvp_gpu_group_set_utilization (KvpGpuGroup *self,
-                               double       utilization)
-{
-  g_return_if_fail (KVP_IS_GPU_GROUP (self));
-
-  gtk_spin_button_set_value (self->utilization_spin, utilization);
-}
-
-void
-kvp_gpu_group_set_tensor_parallel_size (KvpGpuGroup *self,
-                                        guint        tensor_parallel_size)
-{
-  g_return_if_fail (KVP_IS_GPU_GROUP (self));
-
-  gtk_spin_button_set_value (self->tp_spin, tensor_parallel_size);
-}
-
-gboolean
-kvp_gpu_group_get_sizes_pool (KvpGpuGroup *self)
-{
-  g_return_val_if_fail (KVP_IS_GPU_GROUP (self), FALSE);
-
-  return self->sizes_pool;
-}
-
-gboolean
-kvp_gpu_group_get_sim_config (KvpGpuGroup   *self,
-                              KvpSimConfig  *out_config,
-                              GError       **error)
-{
-  g_auto(KvpDeploy) deploy = { 0 };
-  KvpParams params;
-
-  g_return_val_if_fail (KVP_IS_GPU_GROUP (self), FALSE);
-  g_return_val_if_fail (self->state != NULL, FALSE);
-  g_return_val_if_fail (out_config != NULL, FALSE);
-
-  choose_gpu (self, &deploy, NULL);
-  choose_rest (self, &deploy, &params);
-  if (params.model == NULL)
-    params.model = kvp_state_get_model (self->state);
-
-  return (!kvp_deploy_sizes_pool (&deploy) || kvp_deploy_apply (&deploy, &params, error)) &&
-         kvp_deploy_get_sim_config (&deploy, &params, out_config, error);
-}
-
-const char *
-kvp_gpu_group_get_log (KvpGpuGroup *self)
-{
-  g_return_val_if_fail (KVP_IS_GPU_GROUP (self), NULL);
-
-  return self->log != NULL ? self->log : "";
-}

@@ -12,95 +12,69 @@
 #include <glib/gi18n.h>
 
 #include "kvp-serving-canvas.h"
+#include "kvp-refusal-paint.h"
+#include "kvp-refusal-picture.h"
 #include "kvp-serving-paint.h"
 
 struct _KvpServingCanvas
 {
-  GtkWidget        parent_instance;
+  KvpPictureCanvas parent_instance;
 
   KvpServingSteps *steps;
   guint            step;
   KvpServingScene *scene;
-  gboolean         dark;
 
   gboolean         playing;
   double           speed;        /* steps a second */
   double           pending;      /* fraction of a step played */
-  guint            tick_id;
   gint64           last_time;    /* µs, the last tick */
   gint64           scene_time;   /* µs, when the scene came on screen */
   double           t;            /* seconds since then */
 
   guint32          selected;
-  char            *description;
-  cairo_surface_t *frames[2];    /* painted in turn: GTK keeps the last one */
-  guint            back;
+  char            *refusal_title; /* no run: why, drawn instead of it */
+  char            *refusal;
+  KvpPicture      *refusal_picture;
 };
 
-G_DEFINE_FINAL_TYPE (KvpServingCanvas, kvp_serving_canvas, GTK_TYPE_WIDGET)
+G_DEFINE_FINAL_TYPE (KvpServingCanvas, kvp_serving_canvas, KVP_TYPE_PICTURE_CANVAS)
 
 enum {
   PROP_0,
   PROP_STEP,
   PROP_PLAYING,
-  PROP_DESCRIPTION,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
-static gboolean
-animations_enabled (KvpServingCanvas *self)
-{
-  gboolean enabled = TRUE;
-
-  g_object_get (gtk_widget_get_settings (GTK_WIDGET (self)), "gtk-enable-animations", &enabled, NULL);
-  return enabled;
-}
-
 static void
 update_description (KvpServingCanvas *self)
 {
-  g_autofree char *description = NULL;
+  g_autofree char *request = NULL;
 
+  if (self->refusal_title != NULL)
+    {
+      g_autofree char *description = kvp_refusal_describe (self->refusal_title, self->refusal);
+
+      kvp_picture_canvas_set_description (KVP_PICTURE_CANVAS (self), description);
+      return;
+    }
   if (self->scene == NULL)
     return;
 
-  description = kvp_serving_scene_dup_description (self->scene);
   if (self->selected != KVP_SERVING_NO_REQUEST)
-    {
-      g_autofree char *request = kvp_serving_scene_dup_request_text (self->scene, self->selected);
-
-      if (request != NULL)
-        {
-          char *both = g_strdup_printf ("%s %s.", description, request);
-
-          g_free (description);
-          description = both;
-        }
-    }
-
-  if (g_strcmp0 (description, self->description) == 0)
-    return;
-
-  g_free (self->description);
-  self->description = g_steal_pointer (&description);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, self->description,
-                                  -1);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DESCRIPTION]);
+    request = kvp_serving_scene_dup_request_text (self->scene, self->selected);
+  kvp_picture_canvas_describe (KVP_PICTURE_CANVAS (self), KVP_PICTURE (self->scene), request);
 }
-
-static gboolean tick_cb (GtkWidget     *widget,
-                         GdkFrameClock *clock,
-                         gpointer       user_data);
 
 static void
 ensure_ticking (KvpServingCanvas *self)
 {
-  if (self->tick_id == 0)
+  if (!kvp_picture_canvas_get_animating (KVP_PICTURE_CANVAS (self)))
     {
       self->last_time = 0;
-      self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), tick_cb, NULL, NULL);
+      kvp_picture_canvas_start_ticking (KVP_PICTURE_CANVAS (self));
     }
 }
 
@@ -111,18 +85,19 @@ ensure_scene (KvpServingCanvas *self)
 {
   int width = gtk_widget_get_width (GTK_WIDGET (self));
   int height = gtk_widget_get_height (GTK_WIDGET (self));
-  const KvpTheme *theme = kvp_theme_get (self->dark ? KVP_THEME_DARK : KVP_THEME_LIGHT);
+  const KvpTheme *theme = kvp_picture_canvas_get_theme (KVP_PICTURE_CANVAS (self));
   KvpServingScene *old = self->scene;
+  KvpPicture *shown = KVP_PICTURE (old);
 
   if (self->steps == NULL || width <= 0 || height <= 0)
     return;
   if (old != NULL && kvp_serving_scene_get_steps (old) == self->steps &&
-      kvp_serving_scene_get_step (old) == self->step && kvp_serving_scene_get_theme (old) == theme &&
-      (int) kvp_serving_scene_get_width (old) == width && (int) kvp_serving_scene_get_height (old) == height)
+      kvp_serving_scene_get_step (old) == self->step && kvp_picture_get_theme (shown) == theme &&
+      (int) kvp_picture_get_width (shown) == width && (int) kvp_picture_get_height (shown) == height)
     return;
 
   self->scene = kvp_serving_scene_new (self->steps, self->step, theme, width, height);
-  if (old != NULL && animations_enabled (self))
+  if (old != NULL && kvp_picture_canvas_animations_enabled (KVP_PICTURE_CANVAS (self)))
     kvp_serving_scene_set_previous (self->scene, old);
   g_clear_pointer (&old, kvp_serving_scene_unref);
 
@@ -140,12 +115,10 @@ invalidate (KvpServingCanvas *self)
 }
 
 static gboolean
-tick_cb (GtkWidget     *widget,
-         GdkFrameClock *clock,
-         gpointer       user_data)
+kvp_serving_canvas_tick (KvpPictureCanvas *canvas,
+                         gint64            now)
 {
-  KvpServingCanvas *self = KVP_SERVING_CANVAS (widget);
-  gint64 now = gdk_frame_clock_get_frame_time (clock);
+  KvpServingCanvas *self = KVP_SERVING_CANVAS (canvas);
   double dt = self->last_time > 0 ? (now - self->last_time) / 1e6 : 0.0;
   gboolean easing;
 
@@ -171,12 +144,8 @@ tick_cb (GtkWidget     *widget,
     }
 
   easing = self->scene != NULL && self->t < kvp_serving_scene_get_duration (self->scene);
-  gtk_widget_queue_draw (widget);
-  if (self->playing || easing)
-    return G_SOURCE_CONTINUE;
-
-  self->tick_id = 0;
-  return G_SOURCE_REMOVE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return self->playing || easing;
 }
 
 /* Running requests of the paged pool, in admission order: what the arrow
@@ -239,6 +208,10 @@ key_pressed_cb (GtkEventControllerKey *controller,
         return FALSE;
       kvp_serving_canvas_select (self, KVP_SERVING_NO_REQUEST);
       return TRUE;
+    case GDK_KEY_space:
+    case GDK_KEY_KP_Space:
+      /* Before the window's Space, which would "activate" the picture. */
+      return gtk_widget_activate_action (GTK_WIDGET (self), "win.toggle-play", NULL);
     default:
       return FALSE;
     }
@@ -272,81 +245,48 @@ pressed_cb (GtkGestureClick  *gesture,
     kvp_serving_canvas_select (self, KVP_SERVING_NO_REQUEST);
 }
 
-static void
-enable_animations_changed_cb (GtkSettings      *settings,
-                              GParamSpec       *pspec,
-                              KvpServingCanvas *self)
+/* The step's scene, or the refusal drawn instead of a run. */
+static KvpPicture *
+kvp_serving_canvas_ensure_picture (KvpPictureCanvas *canvas)
 {
-  invalidate (self);
-}
-
-static void
-kvp_serving_canvas_root (GtkWidget *widget)
-{
-  GTK_WIDGET_CLASS (kvp_serving_canvas_parent_class)->root (widget);
-
-  g_signal_connect_object (gtk_widget_get_settings (widget), "notify::gtk-enable-animations",
-                           G_CALLBACK (enable_animations_changed_cb), widget, 0);
-}
-
-static void
-kvp_serving_canvas_unroot (GtkWidget *widget)
-{
-  g_signal_handlers_disconnect_by_func (gtk_widget_get_settings (widget), enable_animations_changed_cb, widget);
-
-  GTK_WIDGET_CLASS (kvp_serving_canvas_parent_class)->unroot (widget);
-}
-
-static void
-kvp_serving_canvas_css_changed (GtkWidget         *widget,
-                                GtkCssStyleChange *change)
-{
-  KvpServingCanvas *self = KVP_SERVING_CANVAS (widget);
-  GdkRGBA color;
-
-  GTK_WIDGET_CLASS (kvp_serving_canvas_parent_class)->css_changed (widget, change);
-
-  /* Light text means a dark style, however it was chosen. */
-  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &color);
-  self->dark = 0.299 * color.red + 0.587 * color.green + 0.114 * color.blue > 0.5;
-  invalidate (self);
-}
-
-static void
-kvp_serving_canvas_snapshot (GtkWidget   *widget,
-                             GtkSnapshot *snapshot)
-{
-  KvpServingCanvas *self = KVP_SERVING_CANVAS (widget);
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  int scale = MAX (1, gtk_widget_get_scale_factor (widget));
-  cairo_surface_t **frame;
-  cairo_t *cr;
-
-  if (width <= 0 || height <= 0)
-    return;
+  KvpServingCanvas *self = KVP_SERVING_CANVAS (canvas);
+  const KvpTheme *theme = kvp_picture_canvas_get_theme (canvas);
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  KvpPicture *shown = self->refusal_picture;
 
   ensure_scene (self);
-  if (self->scene == NULL)
-    return;
+  if (self->refusal_title == NULL)
+    return KVP_PICTURE (self->scene);
 
-  self->back ^= 1;
-  frame = &self->frames[self->back];
-  if (*frame == NULL || cairo_image_surface_get_width (*frame) != width * scale ||
-      cairo_image_surface_get_height (*frame) != height * scale)
+  if (shown == NULL || kvp_picture_get_theme (shown) != theme || (int) kvp_picture_get_width (shown) != width ||
+      (int) kvp_picture_get_height (shown) != height ||
+      !kvp_refusal_picture_shows (shown, self->refusal_title, self->refusal))
     {
-      g_clear_pointer (frame, cairo_surface_destroy);
-      *frame = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * scale, height * scale);
-      cairo_surface_set_device_scale (*frame, scale, scale);
+      g_clear_pointer (&self->refusal_picture, kvp_picture_unref);
+      self->refusal_picture = kvp_refusal_picture_new (theme, width, height, self->refusal_title, self->refusal);
     }
+  return self->refusal_picture;
+}
 
-  cr = cairo_create (*frame);
-  kvp_serving_paint (cr, self->scene, self->tick_id != 0 ? self->t : kvp_serving_scene_get_duration (self->scene),
-                     self->selected);
-  if (gtk_widget_has_visible_focus (widget) && self->selected == KVP_SERVING_NO_REQUEST)
+static void
+kvp_serving_canvas_paint (KvpPictureCanvas *canvas,
+                          cairo_t          *cr,
+                          KvpPicture       *picture)
+{
+  KvpServingCanvas *self = KVP_SERVING_CANVAS (canvas);
+  double t = kvp_picture_canvas_get_animating (canvas) ? self->t : kvp_picture_get_duration (picture);
+
+  if (picture == self->refusal_picture)
+    {
+      kvp_picture_paint (picture, cr, G_MAXDOUBLE);
+      return;
+    }
+  kvp_serving_paint (cr, self->scene, MIN (t, kvp_picture_get_duration (picture)), self->selected);
+  if (gtk_widget_has_visible_focus (GTK_WIDGET (self)) && self->selected == KVP_SERVING_NO_REQUEST)
     {
       cairo_rectangle_t grid;
-      const KvpTheme *theme = kvp_serving_scene_get_theme (self->scene);
+      const KvpTheme *theme = kvp_picture_get_theme (picture);
 
       kvp_serving_scene_get_grid_bounds (self->scene, KVP_SERVING_PANEL_PAGED, &grid);
       cairo_rectangle (cr, grid.x - 3.5, grid.y - 3.5, grid.width + 7, grid.height + 7);
@@ -354,12 +294,6 @@ kvp_serving_canvas_snapshot (GtkWidget   *widget,
       cairo_set_line_width (cr, 2.0);
       cairo_stroke (cr);
     }
-  cairo_destroy (cr);
-
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  cairo_set_source_surface (cr, *frame, 0, 0);
-  cairo_paint (cr);
-  cairo_destroy (cr);
 }
 
 static void
@@ -367,27 +301,13 @@ kvp_serving_canvas_dispose (GObject *object)
 {
   KvpServingCanvas *self = KVP_SERVING_CANVAS (object);
 
-  if (self->tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-      self->tick_id = 0;
-    }
   g_clear_pointer (&self->scene, kvp_serving_scene_unref);
   g_clear_pointer (&self->steps, kvp_serving_steps_unref);
-  g_clear_pointer (&self->frames[0], cairo_surface_destroy);
-  g_clear_pointer (&self->frames[1], cairo_surface_destroy);
+  g_clear_pointer (&self->refusal_title, g_free);
+  g_clear_pointer (&self->refusal, g_free);
+  g_clear_pointer (&self->refusal_picture, kvp_picture_unref);
 
   G_OBJECT_CLASS (kvp_serving_canvas_parent_class)->dispose (object);
-}
-
-static void
-kvp_serving_canvas_finalize (GObject *object)
-{
-  KvpServingCanvas *self = KVP_SERVING_CANVAS (object);
-
-  g_free (self->description);
-
-  G_OBJECT_CLASS (kvp_serving_canvas_parent_class)->finalize (object);
 }
 
 static void
@@ -405,9 +325,6 @@ kvp_serving_canvas_get_property (GObject    *object,
       break;
     case PROP_PLAYING:
       g_value_set_boolean (value, self->playing);
-      break;
-    case PROP_DESCRIPTION:
-      g_value_set_string (value, self->description);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -440,16 +357,15 @@ kvp_serving_canvas_class_init (KvpServingCanvasClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  KvpPictureCanvasClass *canvas_class = KVP_PICTURE_CANVAS_CLASS (klass);
 
   object_class->dispose = kvp_serving_canvas_dispose;
-  object_class->finalize = kvp_serving_canvas_finalize;
   object_class->get_property = kvp_serving_canvas_get_property;
   object_class->set_property = kvp_serving_canvas_set_property;
 
-  widget_class->snapshot = kvp_serving_canvas_snapshot;
-  widget_class->css_changed = kvp_serving_canvas_css_changed;
-  widget_class->root = kvp_serving_canvas_root;
-  widget_class->unroot = kvp_serving_canvas_unroot;
+  canvas_class->ensure_picture = kvp_serving_canvas_ensure_picture;
+  canvas_class->paint = kvp_serving_canvas_paint;
+  canvas_class->tick = kvp_serving_canvas_tick;
 
   properties[PROP_STEP] =
     g_param_spec_uint ("step", NULL, NULL, 0, G_MAXUINT, 0,
@@ -457,12 +373,8 @@ kvp_serving_canvas_class_init (KvpServingCanvasClass *klass)
   properties[PROP_PLAYING] =
     g_param_spec_boolean ("playing", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_DESCRIPTION] =
-    g_param_spec_string ("description", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
   gtk_widget_class_set_css_name (widget_class, "kvp-serving-canvas");
 }
 
@@ -474,7 +386,6 @@ kvp_serving_canvas_init (KvpServingCanvas *self)
 
   self->selected = KVP_SERVING_NO_REQUEST;
   self->speed = 100.0;
-  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -626,37 +537,35 @@ kvp_serving_canvas_get_description (KvpServingCanvas *self)
 {
   g_return_val_if_fail (KVP_IS_SERVING_CANVAS (self), NULL);
 
-  return self->description;
+  return kvp_picture_canvas_get_description (KVP_PICTURE_CANVAS (self));
 }
 
 GdkTexture *
 kvp_serving_canvas_render_texture (KvpServingCanvas *self)
 {
-  g_autoptr(GBytes) bytes = NULL;
-  cairo_surface_t *surface;
-  cairo_t *cr;
-  int width, height, scale, stride;
-
   g_return_val_if_fail (KVP_IS_SERVING_CANVAS (self), NULL);
 
-  width = gtk_widget_get_width (GTK_WIDGET (self));
-  height = gtk_widget_get_height (GTK_WIDGET (self));
   ensure_scene (self);
-  if (self->scene == NULL)
-    return NULL;
-
-  scale = MAX (1, gtk_widget_get_scale_factor (GTK_WIDGET (self)));
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * scale, height * scale);
-  cairo_surface_set_device_scale (surface, scale, scale);
-  cr = cairo_create (surface);
   /* The settled step, without the selection. */
-  kvp_serving_paint (cr, self->scene, kvp_serving_scene_get_duration (self->scene), KVP_SERVING_NO_REQUEST);
-  cairo_destroy (cr);
-  cairo_surface_flush (surface);
+  return self->scene != NULL ? kvp_picture_canvas_render_picture (KVP_PICTURE_CANVAS (self), KVP_PICTURE (self->scene))
+                             : NULL;
+}
 
-  stride = cairo_image_surface_get_stride (surface);
-  bytes = g_bytes_new_with_free_func (cairo_image_surface_get_data (surface), (gsize) stride * height * scale,
-                                      (GDestroyNotify) cairo_surface_destroy, surface);
+/* No run to show: @title and @reason drawn (and described) instead; NULL
+ * shows the run again. */
+void
+kvp_serving_canvas_set_refusal (KvpServingCanvas *self,
+                                const char       *title,
+                                const char       *reason)
+{
+  g_return_if_fail (KVP_IS_SERVING_CANVAS (self));
 
-  return gdk_memory_texture_new (width * scale, height * scale, GDK_MEMORY_DEFAULT, bytes, stride);
+  if (g_strcmp0 (self->refusal_title, title) == 0 && g_strcmp0 (self->refusal, reason) == 0)
+    return;
+  g_free (self->refusal_title);
+  g_free (self->refusal);
+  self->refusal_title = g_strdup (title);
+  self->refusal = title != NULL ? g_strdup (reason) : NULL;
+  update_description (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }

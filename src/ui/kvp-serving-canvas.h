@@ -7,13 +7,15 @@
 
 #include <gtk/gtk.h>
 
+#include "kvp-picture-canvas.h"
+
 #include "kvp-serving-scene.h"
 
 G_BEGIN_DECLS
 
 #define KVP_TYPE_SERVING_CANVAS (kvp_serving_canvas_get_type ())
 
-G_DECLARE_FINAL_TYPE (KvpServingCanvas, kvp_serving_canvas, KVP, SERVING_CANVAS, GtkWidget)
+G_DECLARE_FINAL_TYPE (KvpServingCanvas, kvp_serving_canvas, KVP, SERVING_CANVAS, KvpPictureCanvas)
 
 GtkWidget       *kvp_serving_canvas_new          (void);
 
@@ -40,6 +42,10 @@ guint32          kvp_serving_canvas_get_selected (KvpServingCanvas *self);
 KvpServingScene *kvp_serving_canvas_get_scene    (KvpServingCanvas *self);
 /* The sentence the accessible description holds. */
 const char      *kvp_serving_canvas_get_description (KvpServingCanvas *self);
+/* No run: @title over @reason drawn instead of it; NULL shows the run. */
+void             kvp_serving_canvas_set_refusal  (KvpServingCanvas *self,
+                                                  const char       *title,
+                                                  const char       *reason);
 
 /* The settled picture of the step shown, for Copy Image; NULL before the
  * first run. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* kvp-serving-controls.c: the serving controls.  Changes are merged for a
- * moment, then one simulation runs in a worker with a GCancellable; a newer
- * change cancels it, and its result is dropped. */
+/* kvp-serving-controls.c: the serving controls, a view of KvpServingState
+ * (which runs the simulation): each control bound to its property, the run
+ * shown on the serving canvas, or why there is none drawn in its place. */
 
 #define G_LOG_DOMAIN "kvpage-ui"
 
@@ -11,9 +11,6 @@
 
 #include "kvp-format.h"
 #include "kvp-serving-controls.h"
-
-/* Changes this close together make one simulation. */
-#define SIMULATE_DELAY_MS 150
 
 static const double speeds[] = { 10, 30, 100, 300, 1000 };
 static const KvpScheme compared_schemes[] = { KVP_SCHEME_MAX, KVP_SCHEME_POW2, KVP_SCHEME_ORACLE };
@@ -35,34 +32,18 @@ struct _KvpServingControls
   GtkScale         *step_scale;
   GtkAdjustment    *step_adjustment;
   GtkLabel         *status_label;
+  GtkLabel         *pool_label;
 
-  KvpState         *state;
-  KvpGpuGroup      *gpu_group;
+  GtkAdjustment    *requests_adjustment;
+  GtkAdjustment    *rate_adjustment;
+  GtkAdjustment    *seed_adjustment;
+
+  KvpServingState  *serving;
   KvpServingCanvas *canvas;
-  KvpSimulation    *sim;
-  char             *workload_file;
-  GCancellable     *cancellable;
-  guint             delay_id;
-  gboolean          active;
-  gboolean          dirty;    /* something changed while inactive */
-  gboolean          syncing;
+  GBindingGroup    *bindings;
 };
 
 G_DEFINE_FINAL_TYPE (KvpServingControls, kvp_serving_controls, GTK_TYPE_WIDGET)
-
-typedef struct
-{
-  KvpWorkloadOptions options;
-  char              *source;
-  KvpSimConfig       config;
-} Job;
-
-static void
-job_free (Job *job)
-{
-  g_free (job->source);
-  g_free (job);
-}
 
 static void
 set_status (KvpServingControls *self,
@@ -70,29 +51,6 @@ set_status (KvpServingControls *self,
 {
   gtk_label_set_label (self->status_label, text);
   gtk_widget_set_visible (GTK_WIDGET (self->status_label), text != NULL && *text != '\0');
-}
-
-static void
-simulate_thread_cb (GTask        *task,
-                    gpointer      source_object,
-                    gpointer      task_data,
-                    GCancellable *cancellable)
-{
-  Job *job = task_data;
-  g_autoptr(KvpWorkload) workload = NULL;
-  KvpSimulation *sim;
-  GError *error = NULL;
-
-  if (g_task_return_error_if_cancelled (task))
-    return;
-
-  job->options.source = job->source;
-  workload = kvp_workload_new (&job->options, &error);
-  sim = workload != NULL ? kvp_simulation_new (workload, &job->config, cancellable, &error) : NULL;
-  if (sim == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, sim, (GDestroyNotify) kvp_simulation_unref);
 }
 
 static void
@@ -121,133 +79,185 @@ static void
 show_run (KvpServingControls *self)
 {
   g_autoptr(KvpServingSteps) steps = NULL;
-  guint chosen = gtk_drop_down_get_selected (self->scheme_dropdown);
+  KvpSimulation *sim = kvp_serving_state_get_simulation (self->serving);
 
-  if (self->sim != NULL)
-    steps = kvp_serving_steps_new (self->sim, compared_schemes[MIN (chosen, G_N_ELEMENTS (compared_schemes) - 1)],
-                                   NULL);
+  if (sim != NULL)
+    steps = kvp_serving_steps_new (sim, kvp_serving_state_get_compared (self->serving), NULL);
   kvp_serving_canvas_set_steps (self->canvas, steps);
 
-  self->syncing = TRUE;
   gtk_adjustment_set_upper (self->step_adjustment, steps != NULL ? kvp_serving_steps_get_n_steps (steps) - 1 : 0);
-  gtk_adjustment_set_value (self->step_adjustment, kvp_serving_canvas_get_step (self->canvas));
-  self->syncing = FALSE;
   gtk_widget_set_sensitive (GTK_WIDGET (self->step_scale), steps != NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->play_button), steps != NULL);
   update_step_label (self);
 }
 
+/* What the panel says under the controls, and, with no run, what the
+ * picture says instead of one. */
 static void
-simulated_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+show_status (KvpServingControls *self)
 {
-  g_autoptr(KvpServingControls) self = user_data;
-  g_autoptr(GError) error = NULL;
-  KvpSimulation *sim;
+  const char *error = kvp_serving_state_get_error (self->serving);
+  gboolean no_run = kvp_serving_state_get_simulation (self->serving) == NULL;
 
-  sim = g_task_propagate_pointer (G_TASK (result), &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      g_task_get_cancellable (G_TASK (result)) != self->cancellable)
-    {
-      g_clear_pointer (&sim, kvp_simulation_unref);
-      return;
-    }
+  if (error != NULL)
+    set_status (self, error);
+  else
+    set_status (self, kvp_serving_state_get_busy (self->serving) ? _("Simulating…") : NULL);
 
-  g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->sim, kvp_simulation_unref);
-  self->sim = sim;
-  set_status (self, error != NULL ? error->message : NULL);
+  if (error != NULL && no_run)
+    kvp_serving_canvas_set_refusal (self->canvas,
+                                    kvp_serving_state_get_refused (self->serving)
+                                    ? _("vLLM would not start") : _("No simulation"),
+                                    error);
+  else
+    kvp_serving_canvas_set_refusal (self->canvas, NULL, NULL);
+}
+
+/* The run's pool as --simulate describes it: with a GPU, vLLM's blocks less
+ * block 0, its null block, which is why the Block count above reads one
+ * more. */
+static void
+show_pool (KvpServingControls *self)
+{
+  KvpSimulation *sim = kvp_serving_state_get_simulation (self->serving);
+  KvpDeployState *deploy = NULL;
+  const KvpDeploy *sized;
+  g_autofree char *pool = NULL;
+
+  g_object_get (self->serving, "deploy", &deploy, NULL);
+  sized = kvp_deploy_state_get_deploy (deploy);
+  if (sim != NULL && sized != NULL)
+    pool = kvp_deploy_describe_sim_pool (sized, kvp_simulation_get_config (sim));
+  gtk_label_set_label (self->pool_label, pool != NULL ? pool : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->pool_label), pool != NULL);
+  g_object_unref (deploy);
+}
+
+static void
+simulation_changed_cb (KvpServingControls *self)
+{
   show_run (self);
+  show_status (self);
+  show_pool (self);
 }
 
-static const char *
-workload_source (KvpServingControls *self)
-{
-  switch (gtk_drop_down_get_selected (self->workload_dropdown))
-    {
-    case 0:
-      return "sharegpt";
-    case 1:
-      return "alpaca";
-    default:
-      return self->workload_file != NULL ? self->workload_file : "sharegpt";
-    }
-}
-
+/* The third drop-down entry is the file last read. */
 static void
-start (KvpServingControls *self)
+workload_file_cb (KvpServingControls *self)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) error = NULL;
-  Job *job;
-  KvpParams params;
-  KvpSimConfig config;
+  const char *path = kvp_serving_state_get_workload_file (self->serving);
+  g_autofree char *name = path != NULL ? g_filename_display_basename (path) : NULL;
 
-  g_clear_handle_id (&self->delay_id, g_source_remove);
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->dirty = FALSE;
+  if (name == NULL)
+    return;
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->workload_list)) > 2)
+    gtk_string_list_splice (self->workload_list, 2, 1, (const char *[]) { name, NULL });
+  else
+    gtk_string_list_append (self->workload_list, name);
+}
 
-  kvp_state_get_params (self->state, &params);
-  if (!kvp_gpu_group_get_sim_config (self->gpu_group, &config, &error))
-    {
-      /* Nothing to show but why. */
-      g_clear_pointer (&self->sim, kvp_simulation_unref);
-      set_status (self, error->message);
-      show_run (self);
-      return;
-    }
+/* With Requests left alone, the spin shows the count the run used: all of
+ * a file's rows, or the generators' default. */
+static guint
+requests_shown (KvpServingControls *self)
+{
+  guint n = kvp_serving_state_get_n_requests (self->serving);
 
-  self->cancellable = g_cancellable_new ();
-  job = g_new0 (Job, 1);
-  kvp_workload_options_init (&job->options);
-  job->source = g_strdup (workload_source (self));
-  job->options.n_requests = (guint) gtk_spin_button_get_value_as_int (self->requests_spin);
-  job->options.request_rate = gtk_spin_button_get_value (self->rate_spin);
-  job->options.seed = (guint64) gtk_spin_button_get_value (self->seed_spin);
-  job->options.max_len = (guint32) params.max_seq_len;
-  job->config = config;
-  job->config.schemes = KVP_SCHEME_MASK_ALL;
-
-  set_status (self, _("Simulating…"));
-  task = g_task_new (NULL, self->cancellable, simulated_cb, g_object_ref (self));
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, simulate_thread_cb);
+  return n > 0 ? n : KVP_WORKLOAD_DEFAULT_REQUESTS;
 }
 
 static gboolean
-delay_cb (gpointer user_data)
+requests_to_spin (GBinding     *binding,
+                  const GValue *from,
+                  GValue       *to,
+                  gpointer      user_data)
+{
+  guint requests = g_value_get_uint (from);
+
+  g_value_set_double (to, requests > 0 ? requests : requests_shown (user_data));
+  return TRUE;
+}
+
+static gboolean
+spin_to_requests (GBinding     *binding,
+                  const GValue *from,
+                  GValue       *to,
+                  gpointer      user_data)
 {
   KvpServingControls *self = user_data;
+  guint value = (guint) g_value_get_double (from);
 
-  self->delay_id = 0;
-  start (self);
-  return G_SOURCE_REMOVE;
+  /* Showing the count in use is not asking for it. */
+  if (kvp_serving_state_get_requests (self->serving) == 0 && value == requests_shown (self))
+    return FALSE;
+  g_value_set_uint (to, value);
+  return TRUE;
 }
 
 static void
-schedule (KvpServingControls *self)
+n_requests_cb (KvpServingControls *self)
 {
-  if (!self->active)
-    {
-      self->dirty = TRUE;
-      return;
-    }
-  g_clear_handle_id (&self->delay_id, g_source_remove);
-  self->delay_id = g_timeout_add (SIMULATE_DELAY_MS, delay_cb, self);
+  if (kvp_serving_state_get_requests (self->serving) == 0)
+    gtk_adjustment_set_value (self->requests_adjustment, requests_shown (self));
 }
 
-static void
-input_changed_cb (KvpServingControls *self)
+static gboolean
+workload_to_row (GBinding     *binding,
+                 const GValue *from,
+                 GValue       *to,
+                 gpointer      user_data)
 {
-  schedule (self);
+  const char *source = g_value_get_string (from);
+
+  g_value_set_uint (to, g_strcmp0 (source, "sharegpt") == 0 ? 0 : g_strcmp0 (source, "alpaca") == 0 ? 1 : 2);
+  return TRUE;
 }
 
-static void
-scheme_changed_cb (KvpServingControls *self)
+static gboolean
+row_to_workload (GBinding     *binding,
+                 const GValue *from,
+                 GValue       *to,
+                 gpointer      user_data)
 {
-  show_run (self);
+  KvpServingControls *self = user_data;
+  guint row = g_value_get_uint (from);
+
+  if (row == 0 || row == 1)
+    g_value_set_string (to, row == 0 ? "sharegpt" : "alpaca");
+  else if (kvp_serving_state_get_workload_file (self->serving) != NULL)
+    g_value_set_string (to, kvp_serving_state_get_workload_file (self->serving));
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+scheme_to_row (GBinding     *binding,
+               const GValue *from,
+               GValue       *to,
+               gpointer      user_data)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (compared_schemes); i++)
+    if ((int) compared_schemes[i] == g_value_get_int (from))
+      {
+        g_value_set_uint (to, i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static gboolean
+row_to_scheme (GBinding     *binding,
+               const GValue *from,
+               GValue       *to,
+               gpointer      user_data)
+{
+  guint row = g_value_get_uint (from);
+
+  if (row >= G_N_ELEMENTS (compared_schemes))
+    return FALSE;
+  g_value_set_int (to, compared_schemes[row]);
+  return TRUE;
 }
 
 static void
@@ -259,38 +269,12 @@ speed_changed_cb (KvpServingControls *self)
 }
 
 static void
-step_value_changed_cb (KvpServingControls *self)
-{
-  if (!self->syncing)
-    kvp_serving_canvas_set_step (self->canvas, (guint) gtk_adjustment_get_value (self->step_adjustment));
-}
-
-static void
-canvas_step_cb (KvpServingControls *self)
-{
-  self->syncing = TRUE;
-  gtk_adjustment_set_value (self->step_adjustment, kvp_serving_canvas_get_step (self->canvas));
-  self->syncing = FALSE;
-  update_step_label (self);
-}
-
-static void
 canvas_playing_cb (KvpServingControls *self)
 {
   gboolean playing = kvp_serving_canvas_get_playing (self->canvas);
 
-  self->syncing = TRUE;
-  gtk_toggle_button_set_active (self->play_button, playing);
-  self->syncing = FALSE;
   gtk_button_set_icon_name (GTK_BUTTON (self->play_button),
                             playing ? "media-playback-pause-symbolic" : "media-playback-start-symbolic");
-}
-
-static void
-play_toggled_cb (KvpServingControls *self)
-{
-  if (!self->syncing)
-    kvp_serving_canvas_set_playing (self->canvas, gtk_toggle_button_get_active (self->play_button));
 }
 
 static void
@@ -336,17 +320,13 @@ kvp_serving_controls_dispose (GObject *object)
   KvpServingControls *self = KVP_SERVING_CONTROLS (object);
   GtkWidget *child;
 
-  g_clear_handle_id (&self->delay_id, g_source_remove);
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  if (self->state != NULL)
-    g_signal_handlers_disconnect_by_data (self->state, self);
-  g_clear_object (&self->state);
-  if (self->gpu_group != NULL)
-    g_signal_handlers_disconnect_by_data (self->gpu_group, self);
-  g_clear_object (&self->gpu_group);
+  if (self->bindings != NULL)
+    g_binding_group_set_source (self->bindings, NULL);
+  g_clear_object (&self->bindings);
+  if (self->serving != NULL)
+    g_signal_handlers_disconnect_by_data (self->serving, self);
+  g_clear_object (&self->serving);
   g_clear_object (&self->canvas);
-  g_clear_pointer (&self->sim, kvp_simulation_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), KVP_TYPE_SERVING_CONTROLS);
   /* The rows around the bound controls are not bound themselves. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -356,23 +336,12 @@ kvp_serving_controls_dispose (GObject *object)
 }
 
 static void
-kvp_serving_controls_finalize (GObject *object)
-{
-  KvpServingControls *self = KVP_SERVING_CONTROLS (object);
-
-  g_free (self->workload_file);
-
-  G_OBJECT_CLASS (kvp_serving_controls_parent_class)->finalize (object);
-}
-
-static void
 kvp_serving_controls_class_init (KvpServingControlsClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = kvp_serving_controls_dispose;
-  object_class->finalize = kvp_serving_controls_finalize;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/kvpage/KvPage/kvp-serving-controls.ui");
   gtk_widget_class_bind_template_child (widget_class, KvpServingControls, workload_dropdown);
@@ -388,6 +357,10 @@ kvp_serving_controls_class_init (KvpServingControlsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KvpServingControls, step_scale);
   gtk_widget_class_bind_template_child (widget_class, KvpServingControls, step_adjustment);
   gtk_widget_class_bind_template_child (widget_class, KvpServingControls, status_label);
+  gtk_widget_class_bind_template_child (widget_class, KvpServingControls, pool_label);
+  gtk_widget_class_bind_template_child (widget_class, KvpServingControls, requests_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, KvpServingControls, rate_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, KvpServingControls, seed_adjustment);
   gtk_widget_class_bind_template_callback (widget_class, open_clicked_cb);
 }
 
@@ -399,42 +372,64 @@ kvp_serving_controls_init (KvpServingControls *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->step_scale), FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->play_button), FALSE);
 
-  g_signal_connect_swapped (self->workload_dropdown, "notify::selected", G_CALLBACK (input_changed_cb), self);
-  g_signal_connect_swapped (self->requests_spin, "value-changed", G_CALLBACK (input_changed_cb), self);
-  g_signal_connect_swapped (self->rate_spin, "value-changed", G_CALLBACK (input_changed_cb), self);
-  g_signal_connect_swapped (self->seed_spin, "value-changed", G_CALLBACK (input_changed_cb), self);
-  g_signal_connect_swapped (self->scheme_dropdown, "notify::selected", G_CALLBACK (scheme_changed_cb), self);
+  /* The spin buttons' ranges are core's. */
+  gtk_adjustment_set_upper (self->requests_adjustment, KVP_WORKLOAD_MAX_REQUESTS);
+  gtk_adjustment_set_upper (self->rate_adjustment, KVP_WORKLOAD_MAX_RATE);
+  /* Every seed a double holds exactly. */
+  gtk_adjustment_set_upper (self->seed_adjustment, 9007199254740992.0);
+
   g_signal_connect_swapped (self->speed_dropdown, "notify::selected", G_CALLBACK (speed_changed_cb), self);
-  g_signal_connect_swapped (self->step_adjustment, "value-changed", G_CALLBACK (step_value_changed_cb), self);
-  g_signal_connect_swapped (self->play_button, "toggled", G_CALLBACK (play_toggled_cb), self);
+}
+
+/* The controls are views of the serving state, each bound to its property. */
+static void
+bind_controls (KvpServingControls *self)
+{
+  GBindingGroup *b = self->bindings;
+  GBindingFlags both = G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL;
+
+  g_binding_group_bind_full (b, "workload", self->workload_dropdown, "selected", both,
+                             workload_to_row, row_to_workload, self, NULL);
+  g_binding_group_bind_full (b, "requests", self->requests_adjustment, "value", both,
+                             requests_to_spin, spin_to_requests, self, NULL);
+  g_binding_group_bind (b, "rate", self->rate_adjustment, "value", both);
+  g_binding_group_bind (b, "seed", self->seed_adjustment, "value", both);
+  g_binding_group_bind_full (b, "compared", self->scheme_dropdown, "selected", both,
+                             scheme_to_row, row_to_scheme, NULL, NULL);
+  g_binding_group_set_source (b, self->serving);
+
+  /* The step shown is the state's; the scale is a view of it. */
+  g_object_bind_property (self->serving, "step", self->canvas, "step", both);
+  g_object_bind_property (self->canvas, "step", self->step_adjustment, "value", both);
+  g_object_bind_property (self->canvas, "playing", self->play_button, "active", both);
 }
 
 GtkWidget *
-kvp_serving_controls_new (KvpState         *state,
-                          KvpGpuGroup      *gpu_group,
+kvp_serving_controls_new (KvpServingState  *serving,
                           KvpServingCanvas *canvas)
 {
   KvpServingControls *self;
 
-  g_return_val_if_fail (KVP_IS_STATE (state), NULL);
-  g_return_val_if_fail (KVP_IS_GPU_GROUP (gpu_group), NULL);
+  g_return_val_if_fail (KVP_IS_SERVING_STATE (serving), NULL);
   g_return_val_if_fail (KVP_IS_SERVING_CANVAS (canvas), NULL);
 
   self = g_object_new (KVP_TYPE_SERVING_CONTROLS, NULL);
-  self->state = g_object_ref (state);
-  self->gpu_group = g_object_ref (gpu_group);
+  self->serving = g_object_ref (serving);
   self->canvas = g_object_ref (canvas);
-  /* The pool the simulation uses is the window's; a new model may be one
-   * the simulation refuses, and a GPU leaves out vLLM's null block. */
-  g_signal_connect_swapped (state, "notify::model", G_CALLBACK (input_changed_cb), self);
-  g_signal_connect_swapped (gpu_group, "notify::sizes-pool", G_CALLBACK (input_changed_cb), self);
-  g_signal_connect_swapped (state, "notify::block-size", G_CALLBACK (input_changed_cb), self);
-  g_signal_connect_swapped (state, "notify::num-blocks", G_CALLBACK (input_changed_cb), self);
-  g_signal_connect_swapped (state, "notify::max-seq-len", G_CALLBACK (input_changed_cb), self);
-  g_signal_connect_object (canvas, "notify::step", G_CALLBACK (canvas_step_cb), self, G_CONNECT_SWAPPED);
+  self->bindings = g_binding_group_new ();
+  workload_file_cb (self);
+  bind_controls (self);
+
+  g_signal_connect_swapped (serving, "notify::simulation", G_CALLBACK (simulation_changed_cb), self);
+  g_signal_connect_swapped (serving, "notify::compared", G_CALLBACK (show_run), self);
+  g_signal_connect_swapped (serving, "notify::error", G_CALLBACK (show_status), self);
+  g_signal_connect_swapped (serving, "notify::busy", G_CALLBACK (show_status), self);
+  g_signal_connect_swapped (serving, "notify::workload-file", G_CALLBACK (workload_file_cb), self);
+  g_signal_connect_swapped (serving, "notify::n-requests", G_CALLBACK (n_requests_cb), self);
+  g_signal_connect_object (canvas, "notify::step", G_CALLBACK (update_step_label), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (canvas, "notify::playing", G_CALLBACK (canvas_playing_cb), self, G_CONNECT_SWAPPED);
   speed_changed_cb (self);
-  self->dirty = TRUE;
+  simulation_changed_cb (self);
 
   return GTK_WIDGET (self);
 }
@@ -445,11 +440,9 @@ kvp_serving_controls_set_active (KvpServingControls *self,
 {
   g_return_if_fail (KVP_IS_SERVING_CONTROLS (self));
 
-  self->active = active;
   if (!active)
     kvp_serving_canvas_set_playing (self->canvas, FALSE);
-  else if (self->dirty)
-    start (self);
+  kvp_serving_state_set_active (self->serving, active);
 }
 
 void
@@ -465,21 +458,10 @@ void
 kvp_serving_controls_set_workload_file (KvpServingControls *self,
                                         const char         *path)
 {
-  g_autofree char *name = NULL;
-
   g_return_if_fail (KVP_IS_SERVING_CONTROLS (self));
   g_return_if_fail (path != NULL);
 
-  g_free (self->workload_file);
-  self->workload_file = g_strdup (path);
-  name = g_filename_display_basename (path);
-
-  /* The third entry is the file last opened. */
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->workload_list)) > 2)
-    gtk_string_list_remove (self->workload_list, 2);
-  gtk_string_list_append (self->workload_list, name);
-  gtk_drop_down_set_selected (self->workload_dropdown, 2);
-  schedule (self);
+  kvp_serving_state_open_workload_file (self->serving, path);
 }
 
 KvpSimulation *
@@ -487,7 +469,7 @@ kvp_serving_controls_get_simulation (KvpServingControls *self)
 {
   g_return_val_if_fail (KVP_IS_SERVING_CONTROLS (self), NULL);
 
-  return self->sim;
+  return kvp_serving_state_get_simulation (self->serving);
 }
 
 gboolean
@@ -495,7 +477,7 @@ kvp_serving_controls_is_busy (KvpServingControls *self)
 {
   g_return_val_if_fail (KVP_IS_SERVING_CONTROLS (self), FALSE);
 
-  return self->delay_id != 0 || self->cancellable != NULL;
+  return kvp_serving_state_get_busy (self->serving);
 }
 
 const char *

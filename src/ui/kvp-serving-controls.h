@@ -7,7 +7,7 @@
 
 #include <gtk/gtk.h>
 
-#include "kvp-gpu-group.h"
+#include "kvp-serving-state.h"
 #include "kvp-serving-canvas.h"
 #include "kvp-state.h"
 
@@ -17,11 +17,9 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (KvpServingControls, kvp_serving_controls, KVP, SERVING_CONTROLS, GtkWidget)
 
-/* The pool (block size, block count, reservation) comes from state, as
- * gpu_group resolves it for a simulation (vLLM's null block left out, a
- * hybrid config refused); the run is shown on canvas. */
-GtkWidget     *kvp_serving_controls_new          (KvpState           *state,
-                                                  KvpGpuGroup        *gpu_group,
+/* A view of @serving: each control bound to its property; the run is
+ * shown on canvas, or why there is none. */
+GtkWidget     *kvp_serving_controls_new          (KvpServingState    *serving,
                                                   KvpServingCanvas   *canvas);
 /* Simulations run only while the view is shown. */
 void           kvp_serving_controls_set_active   (KvpServingControls *self,

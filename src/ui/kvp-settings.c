@@ -81,6 +81,96 @@ kvp_settings_unbind_state (KvpState *state)
     g_settings_unbind (state, kvp_param_get_info (i)->name);
 }
 
+/* The settings keys of the GPU choices, and the deploy state's properties. */
+static const char *deploy_keys[][2] = {
+  { "gpu-memory", "gpu-memory" },
+  { "gpu-memory-utilization", "utilization" },
+  { "tensor-parallel-size", "tensor-parallel-size" },
+  { "kv-cache-memory", "kv-cache-memory" },
+  { "weights-memory", "weights-memory" },
+  { "activation-memory", "activation-memory" },
+  { "gpu", "gpu" },  /* last: the GPU sizes with the rest in place */
+};
+
+/* A number read is clamped into the property's range, not refused. */
+static gboolean
+clamp_read (GValue   *value,
+            GVariant *variant,
+            gpointer  user_data)
+{
+  GParamSpec *pspec = user_data;
+
+  if (g_variant_is_of_type (variant, G_VARIANT_TYPE_DOUBLE))
+    g_value_set_double (value, g_variant_get_double (variant));
+  else if (g_variant_is_of_type (variant, G_VARIANT_TYPE_UINT32))
+    g_value_set_uint (value, g_variant_get_uint32 (variant));
+  else if (g_variant_is_of_type (variant, G_VARIANT_TYPE_UINT64))
+    g_value_set_uint64 (value, g_variant_get_uint64 (variant));
+  else
+    return FALSE;
+  g_param_value_validate (pspec, value);
+  return TRUE;
+}
+
+void
+kvp_settings_bind_deploy (GSettings      *delayed,
+                          KvpDeployState *deploy)
+{
+  g_return_if_fail (G_IS_SETTINGS (delayed));
+  g_return_if_fail (KVP_IS_DEPLOY_STATE (deploy));
+
+  for (guint i = 0; i < G_N_ELEMENTS (deploy_keys); i++)
+    {
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (deploy), deploy_keys[i][1]);
+
+      if (G_IS_PARAM_SPEC_DOUBLE (pspec) || G_IS_PARAM_SPEC_UINT (pspec))
+        g_settings_bind_with_mapping (delayed, deploy_keys[i][0], deploy, deploy_keys[i][1],
+                                      G_SETTINGS_BIND_DEFAULT, clamp_read, NULL, pspec, NULL);
+      else
+        g_settings_bind (delayed, deploy_keys[i][0], deploy, deploy_keys[i][1], G_SETTINGS_BIND_DEFAULT);
+    }
+}
+
+void
+kvp_settings_unbind_deploy (KvpDeployState *deploy)
+{
+  g_return_if_fail (KVP_IS_DEPLOY_STATE (deploy));
+
+  for (guint i = 0; i < G_N_ELEMENTS (deploy_keys); i++)
+    g_settings_unbind (deploy, deploy_keys[i][1]);
+}
+
+static const char *serving_keys[][2] = {
+  { "serving-requests", "requests" },
+  { "serving-request-rate", "rate" },
+  { "serving-seed", "seed" },
+};
+
+void
+kvp_settings_bind_serving (GSettings       *delayed,
+                           KvpServingState *serving)
+{
+  g_return_if_fail (G_IS_SETTINGS (delayed));
+  g_return_if_fail (KVP_IS_SERVING_STATE (serving));
+
+  for (guint i = 0; i < G_N_ELEMENTS (serving_keys); i++)
+    {
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (serving), serving_keys[i][1]);
+
+      g_settings_bind_with_mapping (delayed, serving_keys[i][0], serving, serving_keys[i][1],
+                                    G_SETTINGS_BIND_DEFAULT, clamp_read, NULL, pspec, NULL);
+    }
+}
+
+void
+kvp_settings_unbind_serving (KvpServingState *serving)
+{
+  g_return_if_fail (KVP_IS_SERVING_STATE (serving));
+
+  for (guint i = 0; i < G_N_ELEMENTS (serving_keys); i++)
+    g_settings_unbind (serving, serving_keys[i][1]);
+}
+
 void
 kvp_settings_load_window_state (GSettings *settings,
                                 int       *out_width,

@@ -8,6 +8,8 @@
 #include <gio/gio.h>
 
 #include "kvp-params.h"
+#include "kvp-deploy-state.h"
+#include "kvp-serving-state.h"
 #include "kvp-state.h"
 
 G_BEGIN_DECLS
@@ -24,6 +26,16 @@ G_BEGIN_DECLS
 GSettings *kvp_settings_bind_state       (GSettings       *settings,
                                           KvpState        *state);
 void     kvp_settings_unbind_state       (KvpState        *state);
+/* Binds the GPU choices to @delayed (as kvp_settings_bind_state () returns
+ * it), read now and written back as they change; values out of range are
+ * clamped by the deploy state. */
+void     kvp_settings_bind_deploy        (GSettings       *delayed,
+                                          KvpDeployState  *deploy);
+void     kvp_settings_unbind_deploy      (KvpDeployState  *deploy);
+/* The same for the serving view's requests, rate and seed. */
+void     kvp_settings_bind_serving       (GSettings       *delayed,
+                                          KvpServingState *serving);
+void     kvp_settings_unbind_serving     (KvpServingState *serving);
 void     kvp_settings_load_window_state  (GSettings       *settings,
                                           int             *out_width,
                                           int             *out_height,

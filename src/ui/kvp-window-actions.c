@@ -26,6 +26,26 @@ static const struct
   { KVP_EXPORT_PDF, ".pdf", "application/pdf", N_("PDF Document") },
 };
 
+/* The file dialog open, held by the window: a window closed while it is
+ * open takes it away, and no dialog keeps a closed window alive. */
+#define DIALOG_KEY "kvp-file-dialog"
+
+static void
+destroy_dialog (gpointer data)
+{
+  gtk_native_dialog_destroy (data);
+  g_object_unref (data);
+}
+
+static void
+hold_dialog (KvpWindow            *self,
+             GtkFileChooserNative *native,
+             GCallback             response_cb)
+{
+  g_object_set_data_full (G_OBJECT (self), DIALOG_KEY, native, destroy_dialog);
+  g_signal_connect_object (native, "response", response_cb, self, 0);
+}
+
 static void
 show_error (KvpWindow  *self,
             const char *primary,
@@ -134,6 +154,27 @@ _kvp_window_export_chosen (KvpWindow       *self,
   kvp_window_export_async (self, path, NULL, export_done_cb, g_strdup (path));
 }
 
+int
+_kvp_window_export_format (GtkFileChooser *chooser)
+{
+  g_autoptr(GtkFileFilter) first = NULL;
+  GtkFileFilter *filter = gtk_file_chooser_get_filter (chooser);
+  guint index;
+
+  /* A dialog whose filter was never touched shows its first one chosen,
+   * and reports none: the first is the one the person saw. */
+  if (filter == NULL)
+    {
+      g_autoptr(GListModel) filters = gtk_file_chooser_get_filters (chooser);
+
+      if (g_list_model_get_n_items (filters) == 0)
+        return -1;
+      filter = first = g_list_model_get_item (filters, 0);
+    }
+  index = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (filter), "kvp-format"));
+  return export_formats[MIN (index, G_N_ELEMENTS (export_formats) - 1)].format;
+}
+
 static void
 export_response_cb (GtkNativeDialog *dialog,
                     int              response,
@@ -142,32 +183,19 @@ export_response_cb (GtkNativeDialog *dialog,
   /* The window may have closed while the dialog was open. */
   if (response == GTK_RESPONSE_ACCEPT && !gtk_widget_in_destruction (GTK_WIDGET (self)))
     {
-      GtkFileFilter *filter = gtk_file_chooser_get_filter (GTK_FILE_CHOOSER (dialog));
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *chosen = file != NULL ? g_file_get_path (file) : NULL;
-      int format = -1;
 
-      if (filter != NULL)
-        {
-          guint index = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (filter), "kvp-format"));
-
-          format = export_formats[MIN (index, G_N_ELEMENTS (export_formats) - 1)].format;
-        }
-
-      _kvp_window_export_chosen (self, chosen, format);
+      _kvp_window_export_chosen (self, chosen, _kvp_window_export_format (GTK_FILE_CHOOSER (dialog)));
     }
 
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (self);
+  /* The window held the dialog; letting go of it destroys it. */
+  g_object_set_data (G_OBJECT (self), DIALOG_KEY, NULL);
 }
 
-static void
-export_action_cb (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
+GtkFileChooserNative *
+_kvp_window_new_export_dialog (KvpWindow *self)
 {
-  KvpWindow *self = KVP_WINDOW (widget);
   GtkFileChooserNative *native;
   g_autofree char *name = NULL;
   KvpParams params;
@@ -205,7 +233,18 @@ export_action_cb (GtkWidget  *widget,
     }
 
   g_signal_connect (native, "notify::filter", G_CALLBACK (filter_changed_cb), NULL);
-  g_signal_connect (native, "response", G_CALLBACK (export_response_cb), g_object_ref (self));
+  return native;
+}
+
+static void
+export_action_cb (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  KvpWindow *self = KVP_WINDOW (widget);
+  GtkFileChooserNative *native = _kvp_window_new_export_dialog (self);
+
+  hold_dialog (self, native, G_CALLBACK (export_response_cb));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
 
@@ -222,9 +261,8 @@ open_config_response_cb (GtkNativeDialog *dialog,
         kvp_window_open_config (self, file);
     }
 
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (self);
+  /* The window held the dialog; letting go of it destroys it. */
+  g_object_set_data (G_OBJECT (self), DIALOG_KEY, NULL);
 }
 
 static void
@@ -253,7 +291,7 @@ open_config_action_cb (GtkWidget  *widget,
   gtk_file_filter_add_pattern (all, "*");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), all);
 
-  g_signal_connect (native, "response", G_CALLBACK (open_config_response_cb), g_object_ref (self));
+  hold_dialog (self, native, G_CALLBACK (open_config_response_cb));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
 
@@ -287,6 +325,14 @@ reset_action_cb (GtkWidget  *widget,
   kvp_window_reset (KVP_WINDOW (widget));
 }
 
+static void
+toggle_play_action_cb (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  _kvp_window_toggle_play (KVP_WINDOW (widget));
+}
+
 void
 _kvp_window_class_actions_init (GtkWidgetClass *widget_class)
 {
@@ -296,6 +342,8 @@ _kvp_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.replay", NULL, replay_action_cb);
   gtk_widget_class_install_action (widget_class, "win.reset", NULL, reset_action_cb);
   gtk_widget_class_install_property_action (widget_class, "win.show-controls", "show-controls");
+  gtk_widget_class_install_property_action (widget_class, "win.view", "view");
+  gtk_widget_class_install_action (widget_class, "win.toggle-play", NULL, toggle_play_action_cb);
 
   /* Bound on the window, so they apply when nothing focused uses the keys:
    * Ctrl+C in a spin button's text still copies the text. */
@@ -304,4 +352,9 @@ _kvp_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "win.copy", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.replay", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.show-controls", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_CONTROL_MASK, "win.view", "s", "sequence");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_CONTROL_MASK, "win.view", "s", "serving");
+  /* Space plays unless the focused control takes it (a text field, a
+   * button); disabled outside the serving view, it goes on. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_space, 0, "win.toggle-play", NULL);
 }

@@ -21,11 +21,20 @@ void  _kvp_window_export_chosen     (KvpWindow       *self,
                                      const char      *chosen,
                                      int              format);
 
+/* The Export Image dialog, not shown yet, and the format of the filter the
+ * person sees chosen in it (the first while none was touched; -1: none). */
+GtkFileChooserNative *_kvp_window_new_export_dialog (KvpWindow      *self);
+int                   _kvp_window_export_format     (GtkFileChooser *chooser);
+
 /* kvp-window-serving.c: the view switch, the serving canvas and controls. */
 void                _kvp_window_setup_serving        (KvpWindow *self,
                                                       GtkWidget *sidebar,
-                                                      GtkWidget *canvas,
-                                                      KvpState  *state);
+                                                      GtkStack  *stack);
+/* The window's "view": "sequence" or "serving"; TRUE when it changed. */
+const char         *_kvp_window_get_view             (KvpWindow  *self);
+gboolean            _kvp_window_set_view             (KvpWindow  *self,
+                                                      const char *view);
+void                _kvp_window_toggle_play          (KvpWindow  *self);
 KvpServingCanvas   *_kvp_window_get_serving_canvas   (KvpWindow *self);
 KvpServingControls *_kvp_window_get_serving_controls (KvpWindow *self);
 /* Export Image… while the serving view shows a run: its step is written

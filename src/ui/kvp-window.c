@@ -14,6 +14,8 @@
 #include "kvp-count-row.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
+#include "kvp-accessible-names.h"
+#include "kvp-error.h"
 #include "kvp-gpu-group.h"
 #include "kvp-model-catalog.h"
 #include "kvp-model-config.h"
@@ -38,6 +40,7 @@ struct _KvpWindow
 
   /* Template children */
   KvpCanvas           *canvas;
+  GtkStack            *view_stack;
   GtkLabel            *subtitle_label;
   GtkMenuButton       *menu_button;
   GtkScrolledWindow   *sidebar;
@@ -50,6 +53,8 @@ struct _KvpWindow
   KvpCountRow         *num_blocks_row;
   KvpCountRow         *max_seq_len_row;
   KvpGpuGroup         *gpu_group;
+  KvpDeployState      *deploy;
+  KvpServingState     *serving;
   GtkExpander         *how_expander;
   GtkRevealer         *banner;
   GtkLabel            *banner_label;
@@ -59,7 +64,7 @@ struct _KvpWindow
 
   KvpState            *state;
   /* The config.json models opened, in the model drop-down after the
-   * presets (their models kept for the process: kvp_model_config_keep ()). */
+   * presets; comparisons and workers copy the model they read. */
   GPtrArray           *configs;
   /* Of the config.json files being read; cancelled when the window goes. */
   GCancellable        *load_cancellable;
@@ -70,7 +75,6 @@ struct _KvpWindow
   guint                save_id;
   guint                banner_id;
   guint                scroll_id;
-  gboolean             syncing;
 };
 
 G_DEFINE_FINAL_TYPE (KvpWindow, kvp_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -79,6 +83,7 @@ enum {
   PROP_0,
   PROP_SETTINGS,
   PROP_SHOW_CONTROLS,
+  PROP_VIEW,
   N_PROPS
 };
 
@@ -102,6 +107,13 @@ load_style (GtkWidget *widget)
   g_object_set_data_full (G_OBJECT (display), "kvp-style", g_steal_pointer (&provider), g_object_unref);
 }
 
+static void model_selected_cb (GtkDropDown *dropdown,
+                               GParamSpec  *pspec,
+                               KvpWindow   *self);
+static void dtype_selected_cb (GtkDropDown *dropdown,
+                               GParamSpec  *pspec,
+                               KvpWindow   *self);
+
 static guint
 find_model_index (KvpWindow      *self,
                   const KvpModel *model)
@@ -110,8 +122,8 @@ find_model_index (KvpWindow      *self,
   guint n_presets;
 
   /* The state may show one GPU's share; the drop-down names the whole. */
-  if (kvp_gpu_group_get_base_model (self->gpu_group) != NULL)
-    model = kvp_gpu_group_get_base_model (self->gpu_group);
+  if (kvp_deploy_state_get_base_model (self->deploy) != NULL)
+    model = kvp_deploy_state_get_base_model (self->deploy);
 
   presets = kvp_model_catalog_get_presets (&n_presets);
   for (guint i = 0; i < self->configs->len; i++)
@@ -135,10 +147,9 @@ sync_model (KvpWindow *self)
   KvpDtype dtype = kvp_state_get_dtype (self->state);
   g_autofree char *subtitle = NULL;
 
-  self->syncing = TRUE;
+  /* The drop-downs' handlers see their row is what is shown already. */
   gtk_drop_down_set_selected (self->model_dropdown, find_model_index (self, model));
   gtk_drop_down_set_selected (self->dtype_dropdown, dtype);
-  self->syncing = FALSE;
 
   /* Translators: the window subtitle, a model name and a KV cache type,
    * e.g. "TinyLlama 1.1B · fp16". */
@@ -152,7 +163,6 @@ sync_model (KvpWindow *self)
 static void
 sync_rows (KvpWindow *self)
 {
-  self->syncing = TRUE;
   for (guint i = 0; i < KVP_N_PARAMS; i++)
     {
       const KvpParamInfo *info = kvp_param_get_info (i);
@@ -167,7 +177,6 @@ sync_rows (KvpWindow *self)
       kvp_count_row_set_range (self->rows[i], info->min, max);
       kvp_count_row_set_value (self->rows[i], kvp_state_get_value (self->state, i));
     }
-  self->syncing = FALSE;
 }
 
 static void
@@ -175,11 +184,10 @@ row_value_changed_cb (KvpCountRow *row,
                       GParamSpec  *pspec,
                       KvpWindow   *self)
 {
-  if (self->syncing)
-    return;
-
+  /* A row showing the state's value asks nothing: a sequence shown at a
+   * short reservation keeps the longer length asked for. */
   for (guint i = 0; i < KVP_N_PARAMS; i++)
-    if (self->rows[i] == row)
+    if (self->rows[i] == row && kvp_count_row_get_value (row) != kvp_state_get_value (self->state, i))
       kvp_state_set_value (self->state, i, kvp_count_row_get_value (row));
 }
 
@@ -235,6 +243,8 @@ static void
 bind_settings (KvpWindow *self)
 {
   self->params_settings = kvp_settings_bind_state (self->settings, self->state);
+  kvp_settings_bind_deploy (self->params_settings, self->deploy);
+  kvp_settings_bind_serving (self->params_settings, self->serving);
   g_signal_connect (self->params_settings, "notify::has-unapplied",
                     G_CALLBACK (has_unapplied_cb), self);
   /* Binding may already have written back a clamped value. */
@@ -257,9 +267,10 @@ fill_models (KvpWindow *self)
   /* Translators: the model drop-down's last row; it opens a file chooser. */
   gtk_string_list_append (models, _("Open Model Config…"));
 
-  self->syncing = TRUE;
+  /* A new list selects its first row, which is no choice of the person's. */
+  g_signal_handlers_block_by_func (self->model_dropdown, model_selected_cb, self);
   gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (models));
-  self->syncing = FALSE;
+  g_signal_handlers_unblock_by_func (self->model_dropdown, model_selected_cb, self);
 }
 
 static void
@@ -281,9 +292,9 @@ setup_dropdowns (KvpWindow *self)
       gtk_string_list_append (dtypes, text);
     }
 
-  self->syncing = TRUE;
+  g_signal_handlers_block_by_func (self->dtype_dropdown, dtype_selected_cb, self);
   gtk_drop_down_set_model (self->dtype_dropdown, G_LIST_MODEL (dtypes));
-  self->syncing = FALSE;
+  g_signal_handlers_unblock_by_func (self->dtype_dropdown, dtype_selected_cb, self);
 
   gtk_accessible_update_relation (GTK_ACCESSIBLE (self->model_dropdown),
                                   GTK_ACCESSIBLE_RELATION_LABELLED_BY, self->model_label, NULL,
@@ -296,6 +307,29 @@ setup_dropdowns (KvpWindow *self)
 /* One row per parameter, as the table describes it: it shows the state's
  * property of the same name (sync_rows) and asks the state for what a
  * person sets. */
+/* What each row is, in vLLM's words. */
+static const char *row_tooltips[KVP_N_PARAMS] = {
+  [KVP_PARAM_SEQ_LEN] = N_("Tokens in this sequence so far, prompt and output together; at most the reserved length"),
+  [KVP_PARAM_BLOCK_SIZE] = N_("vLLM’s --block-size: token slots in one KV cache block"),
+  [KVP_PARAM_NUM_BLOCKS] = N_("vLLM’s num_gpu_blocks: KV cache blocks in the pool. With a GPU, vLLM’s sizing sets it; "
+                              "block 0 is vLLM’s null block, which never holds a token, so a served workload has one "
+                              "block fewer"),
+  [KVP_PARAM_MAX_SEQ_LEN] = N_("vLLM’s max_model_len (--max-model-len), in tokens: what a traditional cache reserves "
+                               "for every request"),
+};
+
+/* The sequence length is the sequence view's: the serving view serves a
+ * workload's lengths instead. */
+static gboolean
+view_is_sequence (GBinding     *binding,
+                  const GValue *from,
+                  GValue       *to,
+                  gpointer      user_data)
+{
+  g_value_set_boolean (to, g_strcmp0 (g_value_get_string (from), "serving") != 0);
+  return TRUE;
+}
+
 static void
 setup_rows (KvpWindow *self)
 {
@@ -315,6 +349,7 @@ setup_rows (KvpWindow *self)
         continue;
 
       kvp_count_row_set_label (row, _(info->label));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (row), _(row_tooltips[i]));
       kvp_count_row_set_max_reason (row, info->max_reason != NULL ? _(info->max_reason) : NULL);
       g_signal_connect (row, "notify::value", G_CALLBACK (row_value_changed_cb), self);
     }
@@ -340,7 +375,8 @@ model_selected_cb (GtkDropDown *dropdown,
   guint selected = gtk_drop_down_get_selected (dropdown);
 
   presets = kvp_model_catalog_get_presets (&n_presets);
-  if (self->syncing || self->state == NULL || selected == GTK_INVALID_LIST_POSITION)
+  if (self->state == NULL || selected == GTK_INVALID_LIST_POSITION ||
+      selected == find_model_index (self, kvp_state_get_model (self->state)))
     return;
 
   if (selected >= n_presets + self->configs->len)
@@ -356,14 +392,14 @@ model_selected_cb (GtkDropDown *dropdown,
     {
       KvpModelConfig *config = self->configs->pdata[selected - n_presets];
 
-      kvp_gpu_group_set_config (self->gpu_group, config);
+      kvp_deploy_state_set_config (self->deploy, config);
       kvp_state_choose_model (self->state, &config->model);
       kvp_state_set_dtype (self->state, config->dtype);
       return;
     }
 
   /* A model comes with its context length: the traditional cache reserves it. */
-  kvp_gpu_group_set_config (self->gpu_group, NULL);
+  kvp_deploy_state_set_config (self->deploy, NULL);
   kvp_state_choose_model (self->state, presets[selected]);
 }
 
@@ -374,7 +410,7 @@ dtype_selected_cb (GtkDropDown *dropdown,
 {
   guint selected = gtk_drop_down_get_selected (dropdown);
 
-  if (self->syncing || self->state == NULL || selected >= KVP_N_DTYPES)
+  if (self->state == NULL || selected >= KVP_N_DTYPES || selected == kvp_state_get_dtype (self->state))
     return;
 
   kvp_state_set_dtype (self->state, selected);
@@ -490,12 +526,16 @@ kvp_window_dispose (GObject *object)
     {
       g_signal_handlers_disconnect_by_data (self->params_settings, self);
       kvp_settings_unbind_state (self->state);
+      kvp_settings_unbind_deploy (self->deploy);
+      kvp_settings_unbind_serving (self->serving);
     }
 
   gtk_widget_dispose_template (GTK_WIDGET (self), KVP_TYPE_WINDOW);
 
   g_clear_object (&self->params_settings);
   g_clear_object (&self->settings);
+  g_clear_object (&self->serving);
+  g_clear_object (&self->deploy);
   g_clear_object (&self->state);
   g_clear_pointer (&self->configs, g_ptr_array_unref);
 
@@ -519,6 +559,10 @@ kvp_window_get_property (GObject    *object,
     case PROP_SHOW_CONTROLS:
       /* Asked for by the action's state even while the template is gone. */
       g_value_set_boolean (value, self->sidebar == NULL || gtk_widget_get_visible (GTK_WIDGET (self->sidebar)));
+      break;
+
+    case PROP_VIEW:
+      g_value_set_string (value, _kvp_window_get_view (self));
       break;
 
     default:
@@ -550,6 +594,11 @@ kvp_window_set_property (GObject      *object,
         }
       break;
 
+    case PROP_VIEW:
+      if (_kvp_window_set_view (self, g_value_get_string (value)))
+        g_object_notify_by_pspec (object, pspec);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -578,11 +627,16 @@ kvp_window_class_init (KvpWindowClass *klass)
   properties[PROP_SHOW_CONTROLS] =
     g_param_spec_boolean ("show-controls", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The picture shown: "sequence" or "serving" (win.view). */
+  properties[PROP_VIEW] =
+    g_param_spec_string ("view", NULL, NULL, "sequence",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/kvp-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, canvas);
+  gtk_widget_class_bind_template_child (widget_class, KvpWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, sidebar);
@@ -623,6 +677,14 @@ drop_cb (GtkDropTarget *target,
 }
 
 static void
+refusal_changed_cb (KvpDeployState *deploy,
+                    GParamSpec     *pspec,
+                    KvpWindow      *self)
+{
+  kvp_canvas_set_refusal (self->canvas, kvp_deploy_state_get_refusal (deploy));
+}
+
+static void
 kvp_window_init (KvpWindow *self)
 {
   GtkDropTarget *drop;
@@ -644,15 +706,17 @@ kvp_window_init (KvpWindow *self)
       }
   }
 
-  self->syncing = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->syncing = FALSE;
 
   load_style (GTK_WIDGET (self));
   self->state = kvp_state_new ();
-  kvp_gpu_group_set_state (self->gpu_group, self->state);
+  self->deploy = kvp_deploy_state_new (self->state);
+  self->serving = kvp_serving_state_new (self->deploy);
+  kvp_gpu_group_set_deploy_state (self->gpu_group, self->deploy);
+  /* A sizing vLLM would refuse is drawn as its reason, never the last pool. */
+  g_signal_connect_object (self->deploy, "notify::refusal", G_CALLBACK (refusal_changed_cb), self, 0);
   /* With a GPU chosen, the block count follows it. */
-  g_object_bind_property (self->gpu_group, "sizes-pool", self->num_blocks_row, "sensitive",
+  g_object_bind_property (self->deploy, "sizes-pool", self->num_blocks_row, "sensitive",
                           G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
 
   /* A config.json dropped on the window opens as the model. */
@@ -675,7 +739,10 @@ kvp_window_init (KvpWindow *self)
       g_signal_connect (self->state, signal, G_CALLBACK (state_value_changed_cb), self);
     }
 
-  _kvp_window_setup_serving (self, GTK_WIDGET (self->sidebar), GTK_WIDGET (self->canvas), self->state);
+  _kvp_window_setup_serving (self, GTK_WIDGET (self->sidebar), self->view_stack);
+  g_object_bind_property_full (self, "view", self->seq_len_row, "sensitive", G_BINDING_SYNC_CREATE,
+                               view_is_sequence, NULL, NULL, NULL);
+  kvp_accessible_names_fix (GTK_WIDGET (self));
 }
 
 KvpWindow *
@@ -751,11 +818,25 @@ kvp_window_get_canvas (KvpWindow *self)
   return self->canvas;
 }
 
+/* A picture of a pool vLLM would not make is not exported: the reason is. */
+static gboolean
+check_not_refused (KvpWindow  *self,
+                   GError    **error)
+{
+  const char *refusal = kvp_deploy_state_get_refusal (self->deploy);
+
+  if (refusal == NULL)
+    return TRUE;
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, "%s", refusal);
+  return FALSE;
+}
+
 gboolean
 kvp_window_export (KvpWindow   *self,
                    const char  *path,
                    GError     **error)
 {
+  g_autoptr(KvpPictureSource) source = NULL;
   KvpComparison *cmp;
   KvpExportFormat format;
 
@@ -774,12 +855,15 @@ kvp_window_export (KvpWindow   *self,
       return written;
   }
 
+  if (!check_not_refused (self, error))
+    return FALSE;
   cmp = kvp_window_get_comparison (self);
   g_return_val_if_fail (cmp != NULL, FALSE);
 
   /* The size the command line exports at, whatever the window's size: a
    * small window must export as well as a large one. */
-  return kvp_export_write (cmp, kvp_canvas_get_theme (self->canvas), path,
+  source = kvp_scene_source_new (cmp);
+  return kvp_export_write (source, kvp_canvas_get_theme (self->canvas), path,
                            KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0, error);
 }
 
@@ -805,8 +889,8 @@ kvp_window_export_async (KvpWindow           *self,
                          gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(KvpPictureSource) source = NULL;
   GError *error = NULL;
-  KvpComparison *cmp;
 
   g_return_if_fail (KVP_IS_WINDOW (self));
   g_return_if_fail (path != NULL);
@@ -827,8 +911,13 @@ kvp_window_export_async (KvpWindow           *self,
       return;
     }
 
-  cmp = kvp_window_get_comparison (self);
-  kvp_export_write_async (cmp, kvp_canvas_get_theme (self->canvas), path,
+  if (!check_not_refused (self, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  source = kvp_scene_source_new (kvp_window_get_comparison (self));
+  kvp_export_write_async (source, kvp_canvas_get_theme (self->canvas), path,
                           KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0,
                           cancellable, export_written_cb, g_steal_pointer (&task));
 }
@@ -996,7 +1085,7 @@ kvp_window_add_config (KvpWindow      *self,
       }
 
   /* Its model goes to comparisons and exports that may outlive the window. */
-  g_ptr_array_add (self->configs, kvp_model_config_ref (kvp_model_config_keep (config)));
+  g_ptr_array_add (self->configs, kvp_model_config_ref (config));
   fill_models (self);
   /* Selecting it chooses it, as a person would. */
   gtk_drop_down_set_selected (self->model_dropdown, n_presets + self->configs->len - 1);
@@ -1026,4 +1115,20 @@ kvp_window_get_gpu_group (KvpWindow *self)
   g_return_val_if_fail (KVP_IS_WINDOW (self), NULL);
 
   return self->gpu_group;
+}
+
+KvpDeployState *
+kvp_window_get_deploy_state (KvpWindow *self)
+{
+  g_return_val_if_fail (KVP_IS_WINDOW (self), NULL);
+
+  return self->deploy;
+}
+
+KvpServingState *
+kvp_window_get_serving_state (KvpWindow *self)
+{
+  g_return_val_if_fail (KVP_IS_WINDOW (self), NULL);
+
+  return self->serving;
 }

@@ -8,6 +8,7 @@
 
 #include "kvp-canvas.h"
 #include "kvp-gpu-group.h"
+#include "kvp-serving-state.h"
 #include "kvp-model-config.h"
 #include "kvp-comparison.h"
 #include "kvp-state.h"
@@ -74,6 +75,10 @@ void            kvp_window_open_config     (KvpWindow       *self,
 void            kvp_window_add_config      (KvpWindow       *self,
                                             KvpModelConfig  *config);
 KvpGpuGroup    *kvp_window_get_gpu_group   (KvpWindow       *self);
+/* The GPU choices and the sizing they give, the GPU group's state. */
+KvpDeployState *kvp_window_get_deploy_state (KvpWindow      *self);
+/* The serving view's options and its simulation. */
+KvpServingState *kvp_window_get_serving_state (KvpWindow     *self);
 
 /* Writes the values and the window size to the settings. */
 void            kvp_window_save_state      (KvpWindow       *self);

@@ -18,6 +18,7 @@
 #include "fuzz-common.h"
 #include "kvp-comparison.h"
 #include "kvp-export.h"
+#include "kvp-scene.h"
 #include "kvp-theme.h"
 
 enum { STAND_NOTHING, STAND_FILE, STAND_LINK, STAND_CHAIN, STAND_FIFO, STAND_FOLDER, STAND_DANGLING, N_STANDS };
@@ -159,6 +160,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autofree char *middle = NULL;
   g_autoptr(GHashTable) before = NULL;
   g_autoptr(GHashTable) after = NULL;
+  g_autoptr(KvpPictureSource) source = NULL;
   g_autofree char *created = NULL;
   guint stand;
   gboolean ok;
@@ -217,7 +219,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   created = g_path_get_basename (stand == STAND_DANGLING ? old : path);
 
   before = list_names ();
-  ok = kvp_export_write (cmp, kvp_theme_get (KVP_THEME_LIGHT), path, 640, 400, 1, &error);
+  source = kvp_scene_source_new (cmp);
+  ok = kvp_export_write (source, kvp_theme_get (KVP_THEME_LIGHT), path, 640, 400, 1, &error);
   after = list_names ();
 
   if (count_missing (before, after, NULL) > 0)

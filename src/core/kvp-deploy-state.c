@@ -1,0 +1,670 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-deploy-state.c: the GPU choices and the sizing they give.  The sizing
+ * takes microseconds, so it runs as soon as a value changes. */
+
+#define G_LOG_DOMAIN "kvpage-core"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "kvp-deploy-state.h"
+#include "kvp-error.h"
+
+struct _KvpDeployState
+{
+  GObject         parent_instance;
+
+  KvpState       *state;
+  KvpModelConfig *config;
+  const KvpModel *base;       /* the whole model */
+  KvpModel       *per_gpu;    /* the share the state shows, when TP > 1: ours */
+  guint           per_gpu_tp;
+
+  char           *gpu;
+  guint64         gpu_memory;
+  double          utilization;
+  guint           tensor_parallel_size;
+  guint64         kv_cache_memory;
+  guint64         weights_memory;
+  guint64         activation_memory;
+
+  KvpDeploy       deploy;     /* the last sizing, valid when has_deploy */
+  gboolean        has_deploy;
+  gboolean        sizes_pool;
+  char           *refusal;
+  char           *log;
+  gboolean        updating;   /* writing the state, which notifies back */
+};
+
+G_DEFINE_FINAL_TYPE (KvpDeployState, kvp_deploy_state, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_GPU,
+  PROP_GPU_MEMORY,
+  PROP_UTILIZATION,
+  PROP_TENSOR_PARALLEL_SIZE,
+  PROP_KV_CACHE_MEMORY,
+  PROP_WEIGHTS_MEMORY,
+  PROP_ACTIVATION_MEMORY,
+  PROP_SIZES_POOL,
+  PROP_USES_BUDGET,
+  PROP_REFUSAL,
+  PROP_LOG,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIZED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* The options a message may name, and the controls that set them in the
+ * window; a longer name before any name it starts with. */
+static const struct
+{
+  const char *option;
+  const char *control;
+} option_controls[] = {
+  { "--gpu-memory-utilization", N_("GPU memory utilization") },
+  { "--gpu-memory", N_("GPU memory") },
+  { "--max-model-len", N_("Reserved length") },
+  { "--max-seq-len", N_("Reserved length") },
+  { "--block-size", N_("Block size") },
+  { "--tensor-parallel-size", N_("Tensor parallel size") },
+  { "--kv-cache-memory", N_("KV cache memory") },
+  { "--weights-memory", N_("Weights memory") },
+  { "--activation-memory", N_("Activation reserve") },
+  { "--gpu", N_("GPU") },
+};
+
+char *
+kvp_deploy_state_name_controls (const char *message)
+{
+  GString *text;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  text = g_string_new (NULL);
+  for (const char *p = message; *p != '\0';)
+    {
+      gboolean replaced = FALSE;
+
+      for (guint i = 0; i < G_N_ELEMENTS (option_controls) && !replaced; i++)
+        {
+          gsize n = strlen (option_controls[i].option);
+
+          /* Whole option names only: "--gpu" is not "--gpus". */
+          if (strncmp (p, option_controls[i].option, n) == 0 &&
+              !(g_ascii_isalnum (p[n]) || p[n] == '-'))
+            {
+              g_string_append (text, _(option_controls[i].control));
+              p += n;
+              replaced = TRUE;
+            }
+        }
+      if (!replaced)
+        g_string_append_c (text, *p++);
+    }
+
+  return g_string_free (text, FALSE);
+}
+
+static void
+set_string (KvpDeployState  *self,
+            char           **field,
+            const char      *value,
+            guint            prop_id)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+static void
+set_boolean (KvpDeployState *self,
+             gboolean       *field,
+             gboolean        value,
+             guint           prop_id)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+/* Shows @model with the values shown kept: a share of the same model is no
+ * new model, so the reservation stays as it was. */
+static void
+show_model (KvpDeployState *self,
+            const KvpModel *model)
+{
+  KvpParams params;
+
+  kvp_state_get_params (self->state, &params);
+  params.model = model;
+  kvp_state_set_params (self->state, &params);
+}
+
+/* The state shows one GPU's share of the whole model: a copy with its KV
+ * heads divided, when the model or the tensor-parallel size changes.  A
+ * model chosen elsewhere (the model drop-down, the settings) is the new
+ * whole. */
+static void
+follow_model (KvpDeployState *self)
+{
+  const KvpModel *shown = kvp_state_get_model (self->state);
+  guint tp = MAX (self->tensor_parallel_size, 1);
+
+  if (shown != self->per_gpu && shown != self->base)
+    {
+      self->base = shown;
+      g_clear_pointer (&self->per_gpu, kvp_model_free);
+      if (self->config != NULL && &self->config->model != shown)
+        g_clear_pointer (&self->config, kvp_model_config_unref);
+    }
+
+  if (tp == 1)
+    {
+      if (shown != self->base)
+        show_model (self, self->base);
+      g_clear_pointer (&self->per_gpu, kvp_model_free);
+      return;
+    }
+  if (self->per_gpu != NULL && self->per_gpu_tp == tp && shown == self->per_gpu)
+    return;
+  /* A size that does not divide the heads is refused by the sizing. */
+  if (self->base->num_attention_heads % tp != 0 || kvp_model_get_kv_heads (self->base) == 0)
+    return;
+
+  {
+    g_autoptr(KvpModel) old = g_steal_pointer (&self->per_gpu);
+    KvpModel share;
+
+    /* The state lets go of the old share before it is freed; comparisons
+     * and workers hold copies of their own. */
+    kvp_model_for_tensor_parallel (self->base, tp, &share);
+    self->per_gpu = kvp_model_copy (&share);
+    self->per_gpu_tp = tp;
+    show_model (self, self->per_gpu);
+  }
+}
+
+/* The person's choices as kvp_deploy_apply () takes them. */
+static void
+fill_deploy (KvpDeployState *self,
+             KvpDeploy      *deploy)
+{
+  deploy->config = self->config != NULL ? kvp_model_config_ref (self->config) : NULL;
+  if (g_strcmp0 (self->gpu, KVP_DEPLOY_STATE_CUSTOM_GPU) == 0)
+    deploy->gpu_memory_bytes = self->gpu_memory;
+  else if (self->gpu != NULL && *self->gpu != '\0')
+    deploy->gpu = kvp_gpu_lookup (self->gpu, NULL);
+  deploy->kv_cache_bytes = self->kv_cache_memory;
+  if (deploy->kv_cache_bytes == 0)
+    {
+      deploy->utilization = self->utilization;
+      deploy->weights_bytes = self->weights_memory;
+      deploy->activation_bytes = self->activation_memory;
+      deploy->has_activation = TRUE;
+    }
+  deploy->tensor_parallel_size = MAX (self->tensor_parallel_size, 1);
+}
+
+/* Everything follows from the choices and the state's values. */
+static void
+update (KvpDeployState *self)
+{
+  g_auto(KvpDeploy) deploy = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *refusal = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *log = NULL;
+  KvpParams params;
+
+  if (self->state == NULL || self->updating)
+    return;
+  self->updating = TRUE;
+
+  follow_model (self);
+  fill_deploy (self, &deploy);
+  set_boolean (self, &self->sizes_pool, kvp_deploy_sizes_pool (&deploy), PROP_SIZES_POOL);
+
+  kvp_state_get_params (self->state, &params);
+  params.model = self->base;
+  if (!kvp_deploy_apply (&deploy, &params, &error))
+    refusal = kvp_deploy_state_name_controls (error->message);
+  else if (deploy.sizing != NULL)
+    {
+      kvp_state_set_value (self->state, KVP_PARAM_NUM_BLOCKS, params.num_blocks);
+      lines = kvp_vllm_sizing_get_log_lines (deploy.sizing);
+      log = g_strjoinv ("\n", lines);
+    }
+
+  kvp_deploy_clear (&self->deploy);
+  self->has_deploy = refusal == NULL;
+  if (self->has_deploy)
+    {
+      self->deploy = deploy;
+      memset (&deploy, 0, sizeof deploy);
+      /* The per-GPU model moved with the struct. */
+    }
+
+  g_object_freeze_notify (G_OBJECT (self));
+  set_string (self, &self->refusal, refusal, PROP_REFUSAL);
+  set_string (self, &self->log, log != NULL ? log : "", PROP_LOG);
+  g_object_thaw_notify (G_OBJECT (self));
+  self->updating = FALSE;
+  g_signal_emit (self, signals[SIZED], 0);
+}
+
+static void
+state_changed_cb (KvpState       *state,
+                  GParamSpec     *pspec,
+                  KvpDeployState *self)
+{
+  update (self);
+}
+
+static void
+connect_state (KvpDeployState *self)
+{
+  static const char *notifies[] = {
+    "notify::model", "notify::kv-dtype", "notify::block-size", "notify::max-seq-len",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (notifies); i++)
+    g_signal_connect_object (self->state, notifies[i], G_CALLBACK (state_changed_cb), self, 0);
+}
+
+static void
+kvp_deploy_state_constructed (GObject *object)
+{
+  KvpDeployState *self = KVP_DEPLOY_STATE (object);
+
+  G_OBJECT_CLASS (kvp_deploy_state_parent_class)->constructed (object);
+
+  if (self->state != NULL)
+    {
+      connect_state (self);
+      update (self);
+    }
+}
+
+static void
+kvp_deploy_state_dispose (GObject *object)
+{
+  KvpDeployState *self = KVP_DEPLOY_STATE (object);
+
+  g_clear_object (&self->state);
+  g_clear_pointer (&self->config, kvp_model_config_unref);
+
+  G_OBJECT_CLASS (kvp_deploy_state_parent_class)->dispose (object);
+}
+
+static void
+kvp_deploy_state_finalize (GObject *object)
+{
+  KvpDeployState *self = KVP_DEPLOY_STATE (object);
+
+  kvp_deploy_clear (&self->deploy);
+  g_clear_pointer (&self->per_gpu, kvp_model_free);
+  g_free (self->gpu);
+  g_free (self->refusal);
+  g_free (self->log);
+
+  G_OBJECT_CLASS (kvp_deploy_state_parent_class)->finalize (object);
+}
+
+static void
+kvp_deploy_state_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  KvpDeployState *self = KVP_DEPLOY_STATE (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE: g_value_set_object (value, self->state); break;
+    case PROP_GPU: g_value_set_string (value, self->gpu != NULL ? self->gpu : ""); break;
+    case PROP_GPU_MEMORY: g_value_set_uint64 (value, self->gpu_memory); break;
+    case PROP_UTILIZATION: g_value_set_double (value, self->utilization); break;
+    case PROP_TENSOR_PARALLEL_SIZE: g_value_set_uint (value, self->tensor_parallel_size); break;
+    case PROP_KV_CACHE_MEMORY: g_value_set_uint64 (value, self->kv_cache_memory); break;
+    case PROP_WEIGHTS_MEMORY: g_value_set_uint64 (value, self->weights_memory); break;
+    case PROP_ACTIVATION_MEMORY: g_value_set_uint64 (value, self->activation_memory); break;
+    case PROP_SIZES_POOL: g_value_set_boolean (value, self->sizes_pool); break;
+    case PROP_USES_BUDGET: g_value_set_boolean (value, kvp_deploy_state_get_uses_budget (self)); break;
+    case PROP_REFUSAL: g_value_set_string (value, self->refusal); break;
+    case PROP_LOG: g_value_set_string (value, kvp_deploy_state_get_log (self)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+/* Stores a number and resizes, when it changed. */
+static void
+set_uint64 (KvpDeployState *self,
+            guint64        *field,
+            guint64         value,
+            guint           prop_id)
+{
+  gboolean budget = kvp_deploy_state_get_uses_budget (self);
+
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+  if (budget != kvp_deploy_state_get_uses_budget (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USES_BUDGET]);
+  update (self);
+}
+
+static void
+kvp_deploy_state_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  KvpDeployState *self = KVP_DEPLOY_STATE (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      self->state = g_value_dup_object (value);
+      break;
+    case PROP_GPU:
+      kvp_deploy_state_set_gpu (self, g_value_get_string (value));
+      break;
+    case PROP_GPU_MEMORY:
+      set_uint64 (self, &self->gpu_memory, g_value_get_uint64 (value), prop_id);
+      break;
+    case PROP_UTILIZATION:
+      kvp_deploy_state_set_utilization (self, g_value_get_double (value));
+      break;
+    case PROP_TENSOR_PARALLEL_SIZE:
+      kvp_deploy_state_set_tensor_parallel_size (self, g_value_get_uint (value));
+      break;
+    case PROP_KV_CACHE_MEMORY:
+      set_uint64 (self, &self->kv_cache_memory, g_value_get_uint64 (value), prop_id);
+      break;
+    case PROP_WEIGHTS_MEMORY:
+      set_uint64 (self, &self->weights_memory, g_value_get_uint64 (value), prop_id);
+      break;
+    case PROP_ACTIVATION_MEMORY:
+      set_uint64 (self, &self->activation_memory, g_value_get_uint64 (value), prop_id);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kvp_deploy_state_class_init (KvpDeployStateClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->constructed = kvp_deploy_state_constructed;
+  object_class->dispose = kvp_deploy_state_dispose;
+  object_class->finalize = kvp_deploy_state_finalize;
+  object_class->get_property = kvp_deploy_state_get_property;
+  object_class->set_property = kvp_deploy_state_set_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_object ("state", NULL, NULL, KVP_TYPE_STATE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_GPU] = g_param_spec_string ("gpu", NULL, NULL, "", rw);
+  properties[PROP_GPU_MEMORY] = g_param_spec_uint64 ("gpu-memory", NULL, NULL, 0, G_MAXUINT64, 0, rw);
+  properties[PROP_UTILIZATION] =
+    g_param_spec_double ("utilization", NULL, NULL, KVP_DEPLOY_MIN_UTILIZATION, 1.0,
+                         KVP_GPU_DEFAULT_UTILIZATION, rw);
+  properties[PROP_TENSOR_PARALLEL_SIZE] =
+    g_param_spec_uint ("tensor-parallel-size", NULL, NULL, 1, KVP_DEPLOY_MAX_TENSOR_PARALLEL, 1, rw);
+  properties[PROP_KV_CACHE_MEMORY] = g_param_spec_uint64 ("kv-cache-memory", NULL, NULL, 0, G_MAXUINT64, 0, rw);
+  properties[PROP_WEIGHTS_MEMORY] = g_param_spec_uint64 ("weights-memory", NULL, NULL, 0, G_MAXUINT64, 0, rw);
+  properties[PROP_ACTIVATION_MEMORY] =
+    g_param_spec_uint64 ("activation-memory", NULL, NULL, 0, G_MAXUINT64, KVP_GPU_DEFAULT_ACTIVATION_BYTES, rw);
+  properties[PROP_SIZES_POOL] = g_param_spec_boolean ("sizes-pool", NULL, NULL, FALSE, ro);
+  properties[PROP_USES_BUDGET] = g_param_spec_boolean ("uses-budget", NULL, NULL, FALSE, ro);
+  properties[PROP_REFUSAL] = g_param_spec_string ("refusal", NULL, NULL, NULL, ro);
+  properties[PROP_LOG] = g_param_spec_string ("log", NULL, NULL, "", ro);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* After every sizing, whether or not a property changed. */
+  signals[SIZED] = g_signal_new ("sized", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                 NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+kvp_deploy_state_init (KvpDeployState *self)
+{
+  self->gpu = g_strdup ("");
+  self->utilization = KVP_GPU_DEFAULT_UTILIZATION;
+  self->tensor_parallel_size = 1;
+  self->activation_memory = KVP_GPU_DEFAULT_ACTIVATION_BYTES;
+}
+
+KvpDeployState *
+kvp_deploy_state_new (KvpState *state)
+{
+  g_return_val_if_fail (KVP_IS_STATE (state), NULL);
+
+  return g_object_new (KVP_TYPE_DEPLOY_STATE, "state", state, NULL);
+}
+
+KvpState *
+kvp_deploy_state_get_state (KvpDeployState *self)
+{
+  g_return_val_if_fail (KVP_IS_DEPLOY_STATE (self), NULL);
+
+  return self->state;
+}
+
+void
+kvp_deploy_state_set_config (KvpDeployState *self,
+                             KvpModelConfig *config)
+{
+  g_return_if_fail (KVP_IS_DEPLOY_STATE (self));
+
+  if (config != NULL)
+    kvp_model_config_ref (config);
+  g_clear_pointer (&self->config, kvp_model_config_unref);
+  self->config = config;
+  /* A config comes before its model: choosing the model sizes it. */
+  if (config != NULL && self->base == &config->model)
+    update (self);
+}
+
+const KvpModel *
+kvp_deploy_state_get_base_model (KvpDeployState *self)
+{
+  g_return_val_if_fail (KVP_IS_DEPLOY_STATE (self), NULL);
+
+  return self->base;
+}
+
+const char *
+kvp_deploy_state_get_gpu (KvpDeployState *self)
+{
+  g_return_val_if_fail (KVP_IS_DEPLOY_STATE (self), NULL);
+
+  return self->gpu;
+}
+
+void
+kvp_deploy_state_set_gpu (KvpDeployState *self,
+                          const char     *key)
+{
+  const KvpGpu *gpu;
+  gboolean budget;
+
+  g_return_if_fail (KVP_IS_DEPLOY_STATE (self));
+
+  /* A preset by its own key; anything unknown is no GPU. */
+  if (key == NULL || g_strcmp0 (key, KVP_DEPLOY_STATE_CUSTOM_GPU) != 0)
+    {
+      gpu = key != NULL && *key != '\0' ? kvp_gpu_lookup (key, NULL) : NULL;
+      key = gpu != NULL ? gpu->key : "";
+    }
+  if (g_strcmp0 (self->gpu, key) == 0)
+    return;
+
+  budget = kvp_deploy_state_get_uses_budget (self);
+  g_free (self->gpu);
+  self->gpu = g_strdup (key);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GPU]);
+  if (budget != kvp_deploy_state_get_uses_budget (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USES_BUDGET]);
+  update (self);
+}
+
+double
+kvp_deploy_state_get_utilization (KvpDeployState *self)
+{
+  g_return_val_if_fail (KVP_IS_DEPLOY_STATE (self), 0);
+
+  return self->utilization;
+}
+
+void
+kvp_deploy_state_set_utilization (KvpDeployState *self,
+                                  double          utilization)
+{
+  g_return_if_fail (KVP_IS_DEPLOY_STATE (self));
+
+  utilization = CLAMP (utilization, KVP_DEPLOY_MIN_UTILIZATION, 1.0);
+  if (self->utilization == utilization)
+    return;
+  self->utilization = utilization;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UTILIZATION]);
+  update (self);
+}
+
+guint
+kvp_deploy_state_get_tensor_parallel_size (KvpDeployState *self)
+{
+  g_return_val_if_fail (KVP_IS_DEPLOY_STATE (self), 1);
+
+  return self->tensor_parallel_size;
+}
+
+void
+kvp_deploy_state_set_tensor_parallel_size (KvpDeployState *self,
+                                           guint           size)
+{
+  g_return_if_fail (KVP_IS_DEPLOY_STATE (self));
+
+  size = CLAMP (size, 1, KVP_DEPLOY_MAX_TENSOR_PARALLEL);
+  if (self->tensor_parallel_size == size)
+    return;
+  self->tensor_parallel_size = size;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TENSOR_PARALLEL_SIZE]);
+  update (self);
+}
+
+gboolean
+kvp_deploy_state_get_sizes_pool (KvpDeployState *self)
+{
+  g_return_val_if_fail (KVP_IS_DEPLOY_STATE (self), FALSE);
+
+  return self->sizes_pool;
+}
+
+gboolean
+kvp_deploy_state_get_uses_budget (KvpDeployState *self)
+{
+  g_return_val_if_fail (KVP_IS_DEPLOY_STATE (self), FALSE);
+
+  return self->kv_cache_memory == 0 && self->gpu != NULL && *self->gpu != '\0';
+}
+
+const char *
+kvp_deploy_state_get_refusal (KvpDeployState *self)
+{
+  g_return_val_if_fail (KVP_IS_DEPLOY_STATE (self), NULL);
+
+  return self->refusal;
+}
+
+const char *
+kvp_deploy_state_get_log (KvpDeployState *self)
+{
+  g_return_val_if_fail (KVP_IS_DEPLOY_STATE (self), NULL);
+
+  return self->log != NULL ? self->log : "";
+}
+
+const KvpDeploy *
+kvp_deploy_state_get_deploy (KvpDeployState *self)
+{
+  g_return_val_if_fail (KVP_IS_DEPLOY_STATE (self), NULL);
+
+  return self->has_deploy ? &self->deploy : NULL;
+}
+
+gboolean
+kvp_deploy_state_get_sim_config (KvpDeployState  *self,
+                                 KvpSimConfig    *out_config,
+                                 GError         **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  KvpParams params;
+
+  g_return_val_if_fail (KVP_IS_DEPLOY_STATE (self), FALSE);
+  g_return_val_if_fail (out_config != NULL, FALSE);
+
+  if (self->refusal != NULL)
+    {
+      g_set_error_literal (error, KVP_ERROR, KVP_ERROR_INVALID, self->refusal);
+      return FALSE;
+    }
+  kvp_state_get_params (self->state, &params);
+  if (!kvp_deploy_get_sim_config (&self->deploy, &params, out_config, &local_error))
+    {
+      g_autofree char *message = kvp_deploy_state_name_controls (local_error->message);
+
+      g_set_error_literal (error, KVP_ERROR, local_error->code, message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+kvp_deploy_state_set_choices (KvpDeployState  *self,
+                              const KvpDeploy *deploy)
+{
+  g_return_if_fail (KVP_IS_DEPLOY_STATE (self));
+  g_return_if_fail (deploy != NULL);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (deploy->config != NULL)
+    kvp_deploy_state_set_config (self, deploy->config);
+  if (deploy->utilization > 0)
+    kvp_deploy_state_set_utilization (self, deploy->utilization);
+  if (deploy->tensor_parallel_size > 0)
+    kvp_deploy_state_set_tensor_parallel_size (self, deploy->tensor_parallel_size);
+  if (deploy->has_activation)
+    g_object_set (self, "activation-memory", deploy->activation_bytes, NULL);
+  g_object_set (self,
+                "weights-memory", deploy->weights_bytes,
+                "kv-cache-memory", deploy->kv_cache_bytes,
+                "gpu-memory", deploy->gpu_memory_bytes,
+                NULL);
+  if (deploy->gpu != NULL)
+    kvp_deploy_state_set_gpu (self, deploy->gpu->key);
+  else if (deploy->gpu_memory_bytes > 0)
+    kvp_deploy_state_set_gpu (self, KVP_DEPLOY_STATE_CUSTOM_GPU);
+  g_object_thaw_notify (G_OBJECT (self));
+}

@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-serving-state.c: the serving options and their simulation.  Changes
+ * are merged for a moment, then one simulation runs in a worker with a
+ * GCancellable; a newer change cancels it, and its result is dropped. */
+
+#define G_LOG_DOMAIN "kvpage-core"
+
+#include "config.h"
+
+#include "kvp-serving-state.h"
+#include "kvp-workload.h"
+
+/* Changes this close together make one simulation. */
+#define SIMULATE_DELAY_MS 150
+
+struct _KvpServingState
+{
+  GObject          parent_instance;
+
+  KvpDeployState  *deploy;
+  KvpState        *state;
+
+  char            *workload;       /* the source the run uses */
+  char            *workload_file;  /* the file last read */
+  char            *pending_file;   /* a file being tried */
+  guint            requests;
+  double           rate;
+  guint64          seed;
+  KvpScheme        compared;
+  guint            step;
+  gboolean         active;
+
+  guint            n_requests;
+  KvpSimulation   *sim;
+  char            *error;
+  gboolean         refused;
+
+  GCancellable    *cancellable;
+  guint            delay_id;
+  gboolean         dirty;          /* something changed while inactive */
+};
+
+G_DEFINE_FINAL_TYPE (KvpServingState, kvp_serving_state, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_DEPLOY,
+  PROP_WORKLOAD,
+  PROP_WORKLOAD_FILE,
+  PROP_REQUESTS,
+  PROP_N_REQUESTS,
+  PROP_RATE,
+  PROP_SEED,
+  PROP_COMPARED,
+  PROP_STEP,
+  PROP_ACTIVE,
+  PROP_SIMULATION,
+  PROP_ERROR,
+  PROP_BUSY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef struct
+{
+  KvpWorkloadOptions options;
+  char              *source;
+  KvpSimConfig       config;
+  gboolean           new_file;
+  gboolean           workload_failed;  /* written by the worker, read after */
+} Job;
+
+static void
+job_free (Job *job)
+{
+  g_free (job->source);
+  g_free (job);
+}
+
+static void
+notify (KvpServingState *self,
+        guint            prop_id)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+static void
+set_error (KvpServingState *self,
+           const char      *error)
+{
+  if (g_strcmp0 (self->error, error) == 0)
+    return;
+  g_free (self->error);
+  self->error = g_strdup (error);
+  notify (self, PROP_ERROR);
+}
+
+static void
+set_simulation (KvpServingState *self,
+                KvpSimulation   *sim)
+{
+  if (sim == self->sim)
+    return;
+  g_clear_pointer (&self->sim, kvp_simulation_unref);
+  self->sim = sim != NULL ? kvp_simulation_ref (sim) : NULL;
+  notify (self, PROP_SIMULATION);
+}
+
+static void
+simulate_thread_cb (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  Job *job = task_data;
+  g_autoptr(KvpWorkload) workload = NULL;
+  KvpSimulation *sim;
+  GError *error = NULL;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  job->options.source = job->source;
+  workload = kvp_workload_new (&job->options, &error);
+  if (workload == NULL)
+    {
+      job->workload_failed = TRUE;
+      g_task_return_error (task, error);
+      return;
+    }
+  sim = kvp_simulation_new (workload, &job->config, cancellable, &error);
+  if (sim == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, sim, (GDestroyNotify) kvp_simulation_unref);
+}
+
+/* A file that was read becomes the workload, with all its rows. */
+static void
+take_file (KvpServingState *self)
+{
+  g_autofree char *file = g_steal_pointer (&self->pending_file);
+
+  /* In this order, not frozen: a view lists the file before choosing it. */
+  g_free (self->workload_file);
+  self->workload_file = g_strdup (file);
+  notify (self, PROP_WORKLOAD_FILE);
+  g_free (self->workload);
+  self->workload = g_steal_pointer (&file);
+  notify (self, PROP_WORKLOAD);
+  if (self->requests != 0)
+    {
+      self->requests = 0;
+      notify (self, PROP_REQUESTS);
+    }
+}
+
+static void
+simulated_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(KvpServingState) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  Job *job = g_task_get_task_data (G_TASK (result));
+
+  sim = g_task_propagate_pointer (G_TASK (result), &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_task_get_cancellable (G_TASK (result)) != self->cancellable)
+    return;
+
+  g_clear_object (&self->cancellable);
+  if (sim == NULL && job->new_file && job->workload_failed)
+    {
+      /* A bad file changes nothing but the message. */
+      g_clear_pointer (&self->pending_file, g_free);
+      set_error (self, error->message);
+    }
+  else
+    {
+      guint n = 0;
+
+      if (job->new_file)
+        take_file (self);
+      set_simulation (self, sim);
+      set_error (self, error != NULL ? error->message : NULL);
+      if (sim != NULL)
+        kvp_workload_get_requests (kvp_simulation_get_workload (sim), &n);
+      if (n != self->n_requests)
+        {
+          self->n_requests = n;
+          notify (self, PROP_N_REQUESTS);
+        }
+    }
+  notify (self, PROP_BUSY);
+}
+
+static void
+start (KvpServingState *self)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  KvpSimConfig config;
+  Job *job;
+
+  g_clear_handle_id (&self->delay_id, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->dirty = FALSE;
+
+  if (!kvp_deploy_state_get_sim_config (self->deploy, &config, &error))
+    {
+      /* Nothing to show but why. */
+      g_object_freeze_notify (G_OBJECT (self));
+      self->refused = kvp_deploy_state_get_refusal (self->deploy) != NULL;
+      set_simulation (self, NULL);
+      set_error (self, error->message);
+      notify (self, PROP_BUSY);
+      g_object_thaw_notify (G_OBJECT (self));
+      return;
+    }
+  self->refused = FALSE;
+
+  self->cancellable = g_cancellable_new ();
+  job = g_new0 (Job, 1);
+  kvp_workload_options_init (&job->options);
+  job->new_file = self->pending_file != NULL;
+  job->source = g_strdup (job->new_file ? self->pending_file : self->workload);
+  /* 0: the generators' default, or all of a file's rows. */
+  job->options.n_requests = job->new_file ? 0 : self->requests;
+  job->options.request_rate = self->rate;
+  job->options.seed = self->seed;
+  job->options.max_len = (guint32) kvp_state_get_value (self->state, KVP_PARAM_MAX_SEQ_LEN);
+  job->config = config;
+  job->config.schemes = KVP_SCHEME_MASK_ALL;
+
+  task = g_task_new (NULL, self->cancellable, simulated_cb, g_object_ref (self));
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  g_task_run_in_thread (task, simulate_thread_cb);
+  notify (self, PROP_BUSY);
+}
+
+static gboolean
+delay_cb (gpointer user_data)
+{
+  KvpServingState *self = user_data;
+
+  self->delay_id = 0;
+  start (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule (KvpServingState *self)
+{
+  if (!self->active)
+    {
+      self->dirty = TRUE;
+      return;
+    }
+  g_clear_handle_id (&self->delay_id, g_source_remove);
+  self->delay_id = g_timeout_add (SIMULATE_DELAY_MS, delay_cb, self);
+  notify (self, PROP_BUSY);
+}
+
+static void
+kvp_serving_state_constructed (GObject *object)
+{
+  KvpServingState *self = KVP_SERVING_STATE (object);
+  static const char *pool[] = {
+    "notify::model", "notify::block-size", "notify::num-blocks", "notify::max-seq-len",
+  };
+
+  G_OBJECT_CLASS (kvp_serving_state_parent_class)->constructed (object);
+
+  /* The pool is the window's: a new model may be one the simulation
+   * refuses, and a GPU leaves out vLLM's null block. */
+  self->state = g_object_ref (kvp_deploy_state_get_state (self->deploy));
+  for (guint i = 0; i < G_N_ELEMENTS (pool); i++)
+    g_signal_connect_object (self->state, pool[i], G_CALLBACK (schedule), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->deploy, "notify::sizes-pool", G_CALLBACK (schedule), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->deploy, "notify::refusal", G_CALLBACK (schedule), self, G_CONNECT_SWAPPED);
+  self->dirty = TRUE;
+}
+
+static void
+kvp_serving_state_dispose (GObject *object)
+{
+  KvpServingState *self = KVP_SERVING_STATE (object);
+
+  g_clear_handle_id (&self->delay_id, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->state);
+  g_clear_object (&self->deploy);
+  g_clear_pointer (&self->sim, kvp_simulation_unref);
+
+  G_OBJECT_CLASS (kvp_serving_state_parent_class)->dispose (object);
+}
+
+static void
+kvp_serving_state_finalize (GObject *object)
+{
+  KvpServingState *self = KVP_SERVING_STATE (object);
+
+  g_free (self->workload);
+  g_free (self->workload_file);
+  g_free (self->pending_file);
+  g_free (self->error);
+
+  G_OBJECT_CLASS (kvp_serving_state_parent_class)->finalize (object);
+}
+
+static void
+kvp_serving_state_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  KvpServingState *self = KVP_SERVING_STATE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DEPLOY: g_value_set_object (value, self->deploy); break;
+    case PROP_WORKLOAD: g_value_set_string (value, self->workload); break;
+    case PROP_WORKLOAD_FILE: g_value_set_string (value, self->workload_file); break;
+    case PROP_REQUESTS: g_value_set_uint (value, self->requests); break;
+    case PROP_N_REQUESTS: g_value_set_uint (value, self->n_requests); break;
+    case PROP_RATE: g_value_set_double (value, self->rate); break;
+    case PROP_SEED: g_value_set_uint64 (value, self->seed); break;
+    case PROP_COMPARED: g_value_set_int (value, self->compared); break;
+    case PROP_STEP: g_value_set_uint (value, self->step); break;
+    case PROP_ACTIVE: g_value_set_boolean (value, self->active); break;
+    case PROP_SIMULATION: g_value_set_pointer (value, self->sim); break;
+    case PROP_ERROR: g_value_set_string (value, self->error); break;
+    case PROP_BUSY: g_value_set_boolean (value, kvp_serving_state_get_busy (self)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+/* A built-in name, or the file last read; anything else changes nothing. */
+static void
+set_workload (KvpServingState *self,
+              const char      *source)
+{
+  if (source == NULL || g_strcmp0 (source, self->workload) == 0 ||
+      !(g_str_equal (source, "sharegpt") || g_str_equal (source, "alpaca") ||
+        g_strcmp0 (source, self->workload_file) == 0))
+    return;
+  g_free (self->workload);
+  self->workload = g_strdup (source);
+  notify (self, PROP_WORKLOAD);
+  schedule (self);
+}
+
+static void
+kvp_serving_state_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  KvpServingState *self = KVP_SERVING_STATE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DEPLOY:
+      self->deploy = g_value_dup_object (value);
+      return;
+    case PROP_WORKLOAD:
+      set_workload (self, g_value_get_string (value));
+      return;
+    case PROP_REQUESTS:
+      if (self->requests == g_value_get_uint (value))
+        return;
+      self->requests = g_value_get_uint (value);
+      break;
+    case PROP_RATE:
+      if (self->rate == g_value_get_double (value))
+        return;
+      self->rate = g_value_get_double (value);
+      break;
+    case PROP_SEED:
+      if (self->seed == g_value_get_uint64 (value))
+        return;
+      self->seed = g_value_get_uint64 (value);
+      break;
+    case PROP_COMPARED:
+      /* The compared scheme is one of the run's: no new run. */
+      if ((int) self->compared != g_value_get_int (value))
+        {
+          self->compared = g_value_get_int (value);
+          notify (self, prop_id);
+        }
+      return;
+    case PROP_STEP:
+      if (self->step != g_value_get_uint (value))
+        {
+          self->step = g_value_get_uint (value);
+          notify (self, prop_id);
+        }
+      return;
+    case PROP_ACTIVE:
+      kvp_serving_state_set_active (self, g_value_get_boolean (value));
+      return;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      return;
+    }
+  notify (self, prop_id);
+  schedule (self);
+}
+
+static void
+kvp_serving_state_class_init (KvpServingStateClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->constructed = kvp_serving_state_constructed;
+  object_class->dispose = kvp_serving_state_dispose;
+  object_class->finalize = kvp_serving_state_finalize;
+  object_class->get_property = kvp_serving_state_get_property;
+  object_class->set_property = kvp_serving_state_set_property;
+
+  properties[PROP_DEPLOY] =
+    g_param_spec_object ("deploy", NULL, NULL, KVP_TYPE_DEPLOY_STATE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_WORKLOAD] = g_param_spec_string ("workload", NULL, NULL, "sharegpt", rw);
+  properties[PROP_WORKLOAD_FILE] = g_param_spec_string ("workload-file", NULL, NULL, NULL, ro);
+  properties[PROP_REQUESTS] = g_param_spec_uint ("requests", NULL, NULL, 0, KVP_WORKLOAD_MAX_REQUESTS, 0, rw);
+  properties[PROP_N_REQUESTS] = g_param_spec_uint ("n-requests", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_RATE] = g_param_spec_double ("rate", NULL, NULL, 0, KVP_WORKLOAD_MAX_RATE, 0, rw);
+  properties[PROP_SEED] = g_param_spec_uint64 ("seed", NULL, NULL, 0, G_MAXUINT64, 0, rw);
+  properties[PROP_COMPARED] =
+    g_param_spec_int ("compared", NULL, NULL, KVP_SCHEME_MAX, KVP_SCHEME_ORACLE, KVP_SCHEME_MAX, rw);
+  properties[PROP_STEP] = g_param_spec_uint ("step", NULL, NULL, 0, G_MAXUINT, 0, rw);
+  properties[PROP_ACTIVE] = g_param_spec_boolean ("active", NULL, NULL, FALSE, rw);
+  properties[PROP_SIMULATION] = g_param_spec_pointer ("simulation", NULL, NULL, ro);
+  properties[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, ro);
+  properties[PROP_BUSY] = g_param_spec_boolean ("busy", NULL, NULL, FALSE, ro);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+kvp_serving_state_init (KvpServingState *self)
+{
+  self->workload = g_strdup ("sharegpt");
+  self->compared = KVP_SCHEME_MAX;
+}
+
+KvpServingState *
+kvp_serving_state_new (KvpDeployState *deploy)
+{
+  g_return_val_if_fail (KVP_IS_DEPLOY_STATE (deploy), NULL);
+
+  return g_object_new (KVP_TYPE_SERVING_STATE, "deploy", deploy, NULL);
+}
+
+void
+kvp_serving_state_open_workload_file (KvpServingState *self,
+                                      const char      *path)
+{
+  g_return_if_fail (KVP_IS_SERVING_STATE (self));
+  g_return_if_fail (path != NULL);
+
+  g_free (self->pending_file);
+  self->pending_file = g_strdup (path);
+  schedule (self);
+}
+
+const char *
+kvp_serving_state_get_workload (KvpServingState *self)
+{
+  g_return_val_if_fail (KVP_IS_SERVING_STATE (self), NULL);
+
+  return self->workload;
+}
+
+const char *
+kvp_serving_state_get_workload_file (KvpServingState *self)
+{
+  g_return_val_if_fail (KVP_IS_SERVING_STATE (self), NULL);
+
+  return self->workload_file;
+}
+
+guint
+kvp_serving_state_get_requests (KvpServingState *self)
+{
+  g_return_val_if_fail (KVP_IS_SERVING_STATE (self), 0);
+
+  return self->requests;
+}
+
+guint
+kvp_serving_state_get_n_requests (KvpServingState *self)
+{
+  g_return_val_if_fail (KVP_IS_SERVING_STATE (self), 0);
+
+  return self->n_requests;
+}
+
+KvpScheme
+kvp_serving_state_get_compared (KvpServingState *self)
+{
+  g_return_val_if_fail (KVP_IS_SERVING_STATE (self), KVP_SCHEME_MAX);
+
+  return self->compared;
+}
+
+KvpSimulation *
+kvp_serving_state_get_simulation (KvpServingState *self)
+{
+  g_return_val_if_fail (KVP_IS_SERVING_STATE (self), NULL);
+
+  return self->sim;
+}
+
+const char *
+kvp_serving_state_get_error (KvpServingState *self)
+{
+  g_return_val_if_fail (KVP_IS_SERVING_STATE (self), NULL);
+
+  return self->error;
+}
+
+gboolean
+kvp_serving_state_get_refused (KvpServingState *self)
+{
+  g_return_val_if_fail (KVP_IS_SERVING_STATE (self), FALSE);
+
+  return self->refused;
+}
+
+gboolean
+kvp_serving_state_get_busy (KvpServingState *self)
+{
+  g_return_val_if_fail (KVP_IS_SERVING_STATE (self), FALSE);
+
+  return self->delay_id != 0 || self->cancellable != NULL;
+}
+
+void
+kvp_serving_state_set_active (KvpServingState *self,
+                              gboolean         active)
+{
+  g_return_if_fail (KVP_IS_SERVING_STATE (self));
+
+  if (self->active == active)
+    return;
+  self->active = active;
+  notify (self, PROP_ACTIVE);
+  if (active && self->dirty)
+    start (self);
+}

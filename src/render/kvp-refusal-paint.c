@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-refusal-paint.c: a refusal, drawn readable at any size the window
+ * allows: the type shrinks with a small picture, never below legibility,
+ * and the reason wraps rather than running off the edge. */
+
+#define G_LOG_DOMAIN "kvpage-render"
+
+#include "config.h"
+
+#include <pango/pangocairo.h>
+
+#include "kvp-draw.h"
+#include "kvp-refusal-paint.h"
+
+/* A layout of @text in the theme's font at @size points, @width wide. */
+static PangoLayout *
+make_layout (cairo_t        *cr,
+             const KvpTheme *theme,
+             const char     *text,
+             double          size,
+             PangoWeight     weight,
+             double          width)
+{
+  PangoLayout *layout = pango_cairo_create_layout (cr);
+  PangoFontDescription *font = pango_font_description_from_string (theme->font_family);
+
+  pango_font_description_set_absolute_size (font, size * PANGO_SCALE);
+  pango_font_description_set_weight (font, weight);
+  pango_layout_set_font_description (layout, font);
+  pango_font_description_free (font);
+
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_set_width (layout, (int) (width * PANGO_SCALE));
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+  return layout;
+}
+
+void
+kvp_refusal_paint (cairo_t        *cr,
+                   const KvpTheme *theme,
+                   double          width,
+                   double          height,
+                   const char     *title,
+                   const char     *reason)
+{
+  g_autoptr(PangoLayout) title_layout = NULL;
+  g_autoptr(PangoLayout) reason_layout = NULL;
+  double margin, text_width, title_size, reason_size, gap, y;
+  int title_h, reason_h;
+
+  g_return_if_fail (cr != NULL && theme != NULL && title != NULL);
+
+  cairo_save (cr);
+  kvp_draw_set_color (cr, &theme->background, 1.0);
+  cairo_paint (cr);
+
+  /* Proportions of the picture, held between legible and comfortable. */
+  margin = CLAMP (width * 0.08, 12, 64);
+  text_width = MAX (width - 2 * margin, 40);
+  text_width = MIN (text_width, 720);
+  title_size = CLAMP (MIN (width, height) * 0.05, 15, 28);
+  reason_size = CLAMP (title_size * 0.6, 12, 17);
+  gap = reason_size;
+
+  title_layout = make_layout (cr, theme, title, title_size, PANGO_WEIGHT_BOLD, text_width);
+  pango_layout_get_pixel_size (title_layout, NULL, &title_h);
+  if (reason != NULL && *reason != '\0')
+    {
+      reason_layout = make_layout (cr, theme, reason, reason_size, PANGO_WEIGHT_NORMAL, text_width);
+      pango_layout_get_pixel_size (reason_layout, NULL, &reason_h);
+    }
+  else
+    reason_h = 0, gap = 0;
+
+  /* Centred as a block; a reason taller than the picture starts at the top. */
+  y = MAX (margin / 2, (height - title_h - gap - reason_h) / 2);
+  kvp_draw_set_color (cr, &theme->text, 1.0);
+  cairo_move_to (cr, (width - text_width) / 2, y);
+  pango_cairo_show_layout (cr, title_layout);
+
+  if (reason_layout != NULL)
+    {
+      kvp_draw_set_color (cr, &theme->text_secondary, 1.0);
+      cairo_move_to (cr, (width - text_width) / 2, y + title_h + gap);
+      pango_cairo_show_layout (cr, reason_layout);
+    }
+  cairo_restore (cr);
+}
+
+char *
+kvp_refusal_describe (const char *title,
+                      const char *reason)
+{
+  g_return_val_if_fail (title != NULL, NULL);
+
+  if (reason == NULL || *reason == '\0')
+    return g_strdup (title);
+  return g_strconcat (title, " ", reason, NULL);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* kvp-refusal-paint.h: the picture when there is no pool to draw — vLLM
+ * would not start, or the serving view has no run — so every view says the
+ * reason where the cards, bars and grid would be, never a previous pool. */
+
+#pragma once
+
+#include <cairo.h>
+
+#include "kvp-theme.h"
+
+G_BEGIN_DECLS
+
+/* Fills width × height with the theme's background and, centred, @title in
+ * large type over @reason, wrapped to the width. */
+void  kvp_refusal_paint    (cairo_t        *cr,
+                            const KvpTheme *theme,
+                            double          width,
+                            double          height,
+                            const char     *title,
+                            const char     *reason);
+/* The picture's accessible description: the title and the reason. */
+char *kvp_refusal_describe (const char     *title,
+                            const char     *reason);
+
+G_END_DECLS
