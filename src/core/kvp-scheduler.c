@@ -611,8 +611,9 @@ classify (Sched       *s,
           KvpSimStep  *step)
 {
   guint64 n_slots = (guint64) s->config->num_blocks * s->B;
-  guint64 free_slots = s->paged ? (guint64) kvp_block_pool_get_num_free (kvp_kv_cache_manager_get_pool (s->cache)) * s->B
-                                : kvp_buddy_get_free_slots (s->buddy);
+  guint64 free_slots = s->paged
+                       ? (guint64) kvp_block_pool_get_num_free (kvp_kv_cache_manager_get_pool (s->cache)) * s->B
+                       : kvp_buddy_get_free_slots (s->buddy);
   gboolean someone_waits = s->waiting.len > 0;
   guint64 *slots = step->slots;
 
