@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* kvp-scheduler.c: a serving run of one scheme, step by step: vLLM v1's token
- * budget, chunked prefill, max_num_seqs and recompute preemption over the
- * paged cache, or reservations in a buddy space; time from the step-time
- * model; slot classes and latencies summarised as they happen. */
+ * budget, chunked prefill, max_num_seqs and recompute preemption over vLLM
+ * v1's KV-cache manager (prefix caching, hybrid groups, beam search), or
+ * reservations in a buddy space; time from the step-time model; slot
+ * classes and latencies summarised as they happen. */
 
 #define G_LOG_DOMAIN "kvpage-core"
 
