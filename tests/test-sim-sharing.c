@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "kvp-error.h"
 #include "kvp-simulation.h"
 #include "kvp-workload-sharing.h"
@@ -412,6 +414,44 @@ test_beam_search (void)
   g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
 }
 
+/* A file's n and prefix: three samples of a 100-token prompt behind a
+ * 64-token prefix, then a request with the same prefix.  The later two
+ * samples hit 96 tokens (6 blocks of 16, under the last-token cap), the
+ * last request the prefix's 64. */
+static void
+test_file_samples (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("kvp-sim-sharing-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "samples.csv", NULL);
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  KvpWorkloadOptions options;
+  const KvpSimStats *stats;
+
+  g_assert_true (g_file_set_contents (path, "prompt_len,output_len,prefix_id,prefix_len,n\n"
+                                            "100,20,1,64,3\n120,10,1,64,1\n", -1, NULL));
+  kvp_workload_options_init (&options);
+  options.source = path;
+  options.n_requests = 0;
+  options.max_len = 4096;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+  sim = run_paged (workload, 16, 64, TRUE, TRUE);
+  stats = kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED);
+  g_assert_cmpuint (stats->finished_requests, ==, 4);
+  g_assert_cmpuint (stats->prefix_cache.queries_tokens, ==, 3 * 100 + 120);
+  g_assert_cmpuint (stats->prefix_cache.hits_tokens, ==, 96 + 96 + 64);
+
+  /* --n is for generated workloads: a file gives its own. */
+  options.samples = 2;
+  g_assert_null (kvp_workload_new (&options, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* The paper's Figure 16 in shape: translation requests behind a shared
  * few-shot prefix of 80 or 341 tokens; with caching the paged scheme
  * serves more requests a second than without it and than Orca (Oracle),
@@ -476,6 +516,7 @@ main (int   argc,
   g_test_add_func ("/core/sim-sharing/hybrid-groups", test_hybrid_groups);
   g_test_add_func ("/core/sim-sharing/conversation", test_conversation);
   g_test_add_func ("/core/sim-sharing/beam-search", test_beam_search);
+  g_test_add_func ("/core/sim-sharing/file-samples", test_file_samples);
   g_test_add_func ("/core/sim-sharing/figure16-shape", test_figure16_shape);
 
   return g_test_run ();
