@@ -3,7 +3,8 @@
  * KV-cache manager — prefix-cache hits worked out by hand, caching off,
  * prefix groups, samples as child requests, blocks shared in the slot
  * classes and in the snapshots, hybrid models' groups, and the paper's
- * Figure 16 in shape. */
+ * Figure 16 in shape.  The manager and its pool are checked after every
+ * step of the runs worked out by hand (check_every_step). */
 
 #define G_LOG_DOMAIN "kvpage-test"
 
@@ -58,6 +59,7 @@ run_paged (KvpWorkload *workload,
 
   config.no_prefix_caching = !caching;
   config.summary_only = summary;
+  config.check_every_step = TRUE;
   sim = kvp_simulation_new (workload, &config, NULL, &error);
   g_assert_no_error (error);
 
@@ -150,6 +152,7 @@ test_prefix_hit_ttft (void)
   g_autoptr(KvpSimulation) off = NULL;
 
   config.max_num_batched_tokens = 12;
+  config.check_every_step = TRUE;
   on = kvp_simulation_new (workload, &config, NULL, &error);
   g_assert_no_error (error);
   config.no_prefix_caching = TRUE;
@@ -259,6 +262,7 @@ test_hybrid_groups (void)
 
   g_assert_no_error (error);
   config.n_groups = 2;
+  config.check_every_step = TRUE;
   config.groups[0] = (KvpKvGroupSpec) { KVP_KV_GROUP_SLIDING_WINDOW, 4, 3 };
   config.groups[1] = (KvpKvGroupSpec) { KVP_KV_GROUP_FULL, 0, 0 };
   sim = kvp_simulation_new (workload, &config, NULL, &error);
@@ -372,6 +376,7 @@ test_beam_search (void)
   double sum = 0;
 
   config.summary_only = TRUE;
+  config.check_every_step = TRUE;
   plain = kvp_simulation_new (workload, &config, NULL, &error);
   g_assert_no_error (error);
   config.beam_width = 1;

@@ -899,6 +899,11 @@ kvp_scheduler_run (const KvpSchedulerRun  *run,
         }
 
       run_step (&s, &step);
+      if (s.paged && run->config->check_every_step && !kvp_kv_cache_manager_check (s.cache, error))
+        {
+          ok = FALSE;
+          break;
+        }
       if (run->steps != NULL)
         g_array_append_val (run->steps, step);
       if (run->step_func != NULL)

@@ -122,6 +122,11 @@ typedef struct
                             none; summaries only, full attention only */
   guint    n_groups;
   KvpKvGroupSpec groups[KVP_SIM_MAX_GROUPS];
+  /* Tests: the paged scheme's manager and pool checked after every step
+   * (kvp_kv_cache_manager_check: reference counts, shared and cached free
+   * blocks, every table against its tokens); a failure ends the run with
+   * the check's error.  O(pool) a step. */
+  gboolean check_every_step;
 } KvpSimConfig;
 
 /* Blocks a request of length tokens holds at most in the paged pool: in
