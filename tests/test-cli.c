@@ -511,6 +511,18 @@ test_simulate_hybrid (void)
   g_assert_cmpint (json_object_get_int_member (
                      json_object_get_object_member (json_object_get_object_member (root, "schemes"), "paged"),
                      "finished_requests"), ==, 300);
+
+  /* The text names the groups under the pool, with the same blocks. */
+  {
+    g_auto(Run) text = { 0 };
+    g_autofree char *line = g_strdup_printf ("KV-cache groups, as vLLM makes them: 2 — sliding window of 128 tokens "
+                                             "(%" G_GUINT64_FORMAT " blocks at most), full attention (%"
+                                             G_GUINT64_FORMAT " blocks at most).\n", blocks[0], blocks[1]);
+
+    run_kvpage (&text, "--simulate", "--config", config, "--gpu", "h100-80gb", "--requests", "300", NULL);
+    g_assert_cmpint (text.status, ==, 0);
+    g_assert_nonnull (strstr (text.out, line));
+  }
 }
 
 /* What the catalog in the build tree says for msgid in language. */

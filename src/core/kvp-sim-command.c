@@ -381,6 +381,7 @@ print_text (KvpSimulation      *sim,
   g_autofree char *pool = kvp_deploy_describe_sim_pool (deploy, config);
   g_autofree char *workload_line = kvp_simulation_describe_workload (sim);
   g_autofree char *scheduler = kvp_simulation_describe_scheduler (sim);
+  g_autofree char *groups = kvp_simulation_describe_groups (sim);
   g_autofree char *skipped = kvp_workload_describe_skipped (kvp_simulation_get_workload (sim));
   g_autofree char *description = NULL;
   g_autoptr(GPtrArray) cells = NULL;
@@ -400,7 +401,10 @@ print_text (KvpSimulation      *sim,
     }
   cells = kvp_simulation_get_table (sim, &n_columns);
   metrics = kvp_simulation_get_metrics_table (sim, &n_metric_columns);
-  g_print ("%s\n%s\n\n", description, scheduler);
+  if (groups != NULL)
+    g_print ("%s\n%s\n%s\n\n", description, groups, scheduler);
+  else
+    g_print ("%s\n%s\n\n", description, scheduler);
   print_cells (cells, n_columns, 1);
   g_print ("\n");
   print_cells (metrics, n_metric_columns, 1);

@@ -1354,6 +1354,41 @@ kvp_simulation_describe_workload (KvpSimulation *self)
 }
 
 char *
+kvp_simulation_describe_groups (KvpSimulation *self)
+{
+  g_autoptr(GString) list = NULL;
+  const KvpSimStats *paged;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->config.n_groups == 0)
+    return NULL;
+
+  paged = self->runs[KVP_SCHEME_PAGED].present ? &self->runs[KVP_SCHEME_PAGED].stats : NULL;
+  list = g_string_new (NULL);
+  for (guint g = 0; g < self->config.n_groups; g++)
+    {
+      const KvpKvGroupSpec *spec = &self->config.groups[g];
+      g_autofree char *kind = spec->kind == KVP_KV_GROUP_FULL
+                              ? g_strdup (_("full attention"))
+                              : spec->kind == KVP_KV_GROUP_SLIDING_WINDOW
+                              ? g_strdup_printf (_("sliding window of %u tokens"), spec->window)
+                              : g_strdup_printf (_("chunks of %u tokens"), spec->window);
+
+      if (list->len > 0)
+        g_string_append (list, ", ");
+      if (paged != NULL)
+        /* Translators: a KV-cache group's kind, then the blocks it held. */
+        g_string_append_printf (list, _("%s (%" PRIu64 " blocks at most)"), kind, paged->group_peak_blocks[g]);
+      else
+        g_string_append (list, kind);
+    }
+
+  /* Translators: the count, then the list of groups. */
+  return g_strdup_printf (_("KV-cache groups, as vLLM makes them: %u — %s."), self->config.n_groups, list->str);
+}
+
+char *
 kvp_simulation_describe_scheduler (KvpSimulation *self)
 {
   const KvpSimConfig *config;

@@ -366,6 +366,9 @@ void            kvp_sim_csv_append_step     (GString             *csv,
 /* One line each on the workload and the pool, for above the table. */
 char           *kvp_simulation_describe     (KvpSimulation       *self);
 /* One line on the scheduler's limits and the step time. */
+/* A hybrid model's KV-cache groups, each with the blocks it held at the
+ * busiest step of the paged run; NULL with one full-attention group. */
+char           *kvp_simulation_describe_groups (KvpSimulation     *self);
 char           *kvp_simulation_describe_scheduler (KvpSimulation *self);
 /* Only the first of those lines, for when the pool is described elsewhere. */
 char           *kvp_simulation_describe_workload (KvpSimulation  *self);
