@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "kvp-block-pool.h"
+#include "kvp-key-map.h"
 #include "kvp-error.h"
 
 /* A reference count is stored in 16 bits to keep a block's bookkeeping small. */
@@ -81,7 +82,7 @@ struct _KvpBlockPool
   guint64         *key;
   guint8          *keyed;      /* bitmap: the block has a key */
   guint32         *same_next;  /* next block with the same key */
-  GHashTable      *cache;      /* &key[first] → GUINT_TO_POINTER (first + 1) */
+  KvpKeyMap       *cache;      /* key → first + 1, the first block with it */
   guint32          n_keyed;
   guint64          n_evicted;
 };
@@ -252,24 +253,21 @@ evict (KvpBlockPool *self,
        guint32       block)
 {
   guint32 first;
-  gpointer value;
+  guint32 value;
 
   g_assert (has_key (self, block));
 
-  value = g_hash_table_lookup (self->cache, &self->key[block]);
-  g_assert (value != NULL);
-  first = GPOINTER_TO_UINT (value) - 1;
+  value = kvp_key_map_lookup (self->cache, self->key[block]);
+  g_assert (value != 0);
+  first = value - 1;
 
   if (first == block)
     {
-      /* The map's key points into the first block's slot: hand it on. */
-      g_hash_table_remove (self->cache, &self->key[block]);
+      /* The map names the first block of the key: hand it on. */
       if (self->same_next[block] != KVP_BLOCK_NONE)
-        {
-          guint32 heir = self->same_next[block];
-
-          g_hash_table_insert (self->cache, &self->key[heir], GUINT_TO_POINTER (heir + 1));
-        }
+        kvp_key_map_insert (self->cache, self->key[block], self->same_next[block] + 1);
+      else
+        kvp_key_map_remove (self->cache, self->key[block]);
     }
   else
     {
@@ -550,7 +548,9 @@ free_pool (KvpBlockPool *self)
 
   g_array_unref (self->seqs);
   g_hash_table_unref (self->partial);
-  g_clear_pointer (&self->cache, g_hash_table_unref);
+  if (self->cache != NULL)
+    kvp_key_map_clear (self->cache);
+  g_clear_pointer (&self->cache, g_free);
   g_free (self->ring);
   g_free (self->qpos);
   g_free (self->ref);
@@ -903,20 +903,23 @@ check_cache (KvpBlockPool  *self,
              GError       **error)
 {
   g_autofree guint8 *seen = NULL;
-  GHashTableIter iter;
-  gpointer key, value;
   guint32 n = 0;
+  guint32 entries = 0;
 
   if (self->cache == NULL)
     return self->n_keyed == 0 ? TRUE : fail_check (error, "%u keys without a cache", self->n_keyed);
 
   seen = g_malloc0 (self->num_blocks / 8 + 1);
-  g_hash_table_iter_init (&iter, self->cache);
-  while (g_hash_table_iter_next (&iter, &key, &value))
+  for (guint32 i = 0; i <= self->cache->mask; i++)
     {
-      guint32 first = GPOINTER_TO_UINT (value) - 1;
+      const KvpKeyMapSlot *slot = &self->cache->slots[i];
+      guint32 first = slot->value - 1;
 
-      if (key != &self->key[first])
+      if (slot->value == 0)
+        continue;
+      entries++;
+      if (first >= self->num_blocks || !has_key (self, first) || slot->key != self->key[first] ||
+          kvp_key_map_lookup (self->cache, slot->key) != slot->value)
         return fail_check (error, "The cache entry of block %u points elsewhere", first);
 
       for (guint32 b = first; b != KVP_BLOCK_NONE; b = self->same_next[b])
@@ -929,7 +932,7 @@ check_cache (KvpBlockPool  *self,
         }
     }
 
-  if (n != self->n_keyed)
+  if (n != self->n_keyed || entries != self->cache->len)
     return fail_check (error, "%u cached blocks, but %u in the cache", self->n_keyed, n);
 
   return TRUE;
@@ -1320,8 +1323,8 @@ kvp_block_pool_enable_caching (KvpBlockPool  *self,
   for (guint32 b = 0; b < self->num_blocks; b++)
     self->qpos[b] = KVP_BLOCK_NONE;
 
-  /* The map's keys point into key[], so entries cost no allocation. */
-  self->cache = g_hash_table_new (g_int64_hash, g_int64_equal);
+  self->cache = g_new0 (KvpKeyMap, 1);
+  kvp_key_map_init (self->cache);
 
   return TRUE;
 }
@@ -1338,7 +1341,7 @@ kvp_block_pool_cache_block (KvpBlockPool *self,
                             guint32       block,
                             guint64       key)
 {
-  gpointer value;
+  guint32 value;
 
   g_return_if_fail (self != NULL && self->cache != NULL);
   g_return_if_fail (block < self->num_blocks && block != self->null_block);
@@ -1350,14 +1353,14 @@ kvp_block_pool_cache_block (KvpBlockPool *self,
   self->keyed[block / 8] |= 1u << (block % 8);
   self->n_keyed++;
 
-  value = g_hash_table_lookup (self->cache, &key);
-  if (value == NULL)
+  value = kvp_key_map_lookup (self->cache, key);
+  if (value == 0)
     {
-      g_hash_table_insert (self->cache, &self->key[block], GUINT_TO_POINTER (block + 1));
+      kvp_key_map_insert (self->cache, key, block + 1);
     }
   else
     {
-      guint32 b = GPOINTER_TO_UINT (value) - 1;
+      guint32 b = value - 1;
 
       while (self->same_next[b] != KVP_BLOCK_NONE)
         b = self->same_next[b];
@@ -1370,14 +1373,14 @@ guint32
 kvp_block_pool_lookup (KvpBlockPool *self,
                        guint64       key)
 {
-  gpointer value;
+  guint32 value;
 
   g_return_val_if_fail (self != NULL, KVP_BLOCK_NONE);
 
-  if (self->cache == NULL || (value = g_hash_table_lookup (self->cache, &key)) == NULL)
+  if (self->cache == NULL || (value = kvp_key_map_lookup (self->cache, key)) == 0)
     return KVP_BLOCK_NONE;
 
-  return GPOINTER_TO_UINT (value) - 1;
+  return value - 1;
 }
 
 gboolean
