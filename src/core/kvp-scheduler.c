@@ -31,22 +31,28 @@ typedef struct
   guint64  first_scheduled_ns;
   guint64  first_token_ns;
   guint64  offset;         /* reserve-ahead */
-  guint64  cap;            /* paged: Σ groups min (blocks × B, final length),
-                              less the window's dropped blocks */
-  guint64  extra_slots;    /* paged, hybrid: Σ groups tokens in live blocks,
-                              less held (counted once already) */
-  guint32  logical;        /* paged: blocks its tables name (no null blocks) */
-  guint32  ev_blocks;      /* paged: blocks of the event group told */
-  guint32  pending;        /* paged: slots held in its last block that the
-                              manager has not been told of yet */
-  gboolean in_manager;     /* paged: added to the manager */
-  guint32  mid;            /* paged: its id in the manager */
   guint64  wait_since;     /* step it last joined the waiting queue */
   guint32  generated;
   guint32  held;
   guint8   status;
   gboolean admitted;
 } Live;
+
+/* A paged request's share of the manager, beside Live (the reserve-ahead
+ * schemes do without it). */
+typedef struct
+{
+  guint64  cap;            /* Σ groups min (blocks × B, final length), less
+                              the window's dropped blocks */
+  guint64  extra_slots;    /* hybrid, beam: Σ tables' tokens in live blocks,
+                              less held (counted once already) */
+  guint32  logical;        /* blocks its tables name (no null blocks) */
+  guint32  ev_blocks;      /* blocks of the event group told */
+  guint32  pending;        /* slots held in its last block that the manager
+                              has not been told of yet */
+  guint32  mid;            /* its id in the manager */
+  gboolean in_manager;     /* added to the manager */
+} Paged;
 
 /* The sums the slot classes come from, kept up to date as requests come and
  * go, so a step costs O(running requests) and never O(slots). */
@@ -82,6 +88,7 @@ typedef struct
   guint64                group_peak[KVP_SIM_MAX_GROUPS];
   KvpBuddy              *buddy;
   Live                  *live;
+  Paged                 *pl;          /* paged: per request */
   guint32               *running;   /* ids in admission order */
   guint                  n_running;
   KvpRequestQueue        waiting;
@@ -164,6 +171,7 @@ refresh_beam (Sched   *s,
               guint32  id)
 {
   Live *r = &s->live[id];
+  Paged *p = &s->pl[id];
   guint64 final_len = (guint64) s->requests[id].prompt_len + s->requests[id].output_len;
   guint64 cap = 0, logical = 0;
   guint n;
@@ -177,12 +185,12 @@ refresh_beam (Sched   *s,
       cap += MIN ((guint64) len * s->B, final_len);
       logical += len;
     }
-  s->sums.cap += cap - r->cap;
-  r->cap = cap;
-  s->sums.logical += logical - r->logical;
-  r->logical = (guint32) logical;
-  s->sums.held += (guint64) (n - 1) * r->held - r->extra_slots;
-  r->extra_slots = (guint64) (n - 1) * r->held;
+  s->sums.cap += cap - p->cap;
+  p->cap = cap;
+  s->sums.logical += logical - p->logical;
+  p->logical = (guint32) logical;
+  s->sums.held += (guint64) (n - 1) * r->held - p->extra_slots;
+  p->extra_slots = (guint64) (n - 1) * r->held;
 }
 
 /* Paged: the request's cap, live slots and blocks follow its tables; the
@@ -194,6 +202,7 @@ refresh_paged (Sched   *s,
                guint32  id)
 {
   Live *r = &s->live[id];
+  Paged *p = &s->pl[id];
   guint64 final_len = (guint64) s->requests[id].prompt_len + s->requests[id].output_len;
   guint64 cap = 0, held = 0, logical = 0;
   guint n;
@@ -205,20 +214,20 @@ refresh_paged (Sched   *s,
       return;
     }
   /* Only a new block changes a table without a window. */
-  if (!s->hybrid && r->held <= (guint64) r->ev_blocks * s->B && r->ev_blocks > 0)
+  if (!s->hybrid && r->held <= (guint64) p->ev_blocks * s->B && p->ev_blocks > 0)
     return;
-  table = kvp_kv_cache_manager_get_block_table (s->cache, r->mid, s->event_group, &n);
+  table = kvp_kv_cache_manager_get_block_table (s->cache, p->mid, s->event_group, &n);
 
-  if (!s->hybrid && n == r->ev_blocks)
+  if (!s->hybrid && n == p->ev_blocks)
     return;
   /* The picture's pool leaves out the null block, the manager's block 0. */
-  for (; r->ev_blocks < n; r->ev_blocks++)
-    add_event (s, id, KVP_SIM_EVENT_ALLOCATE, table[r->ev_blocks] - 1);
+  for (; p->ev_blocks < n; p->ev_blocks++)
+    add_event (s, id, KVP_SIM_EVENT_ALLOCATE, table[p->ev_blocks] - 1);
 
   for (guint g = 0; g < s->n_groups; g++)
     {
       guint len, nulls = 0;
-      const guint32 *t = kvp_kv_cache_manager_get_block_table (s->cache, r->mid, g, &len);
+      const guint32 *t = kvp_kv_cache_manager_get_block_table (s->cache, p->mid, g, &len);
 
       /* A window's dropped blocks are the null block, from the start. */
       if (s->config->groups[g].kind != KVP_KV_GROUP_FULL)
@@ -229,14 +238,14 @@ refresh_paged (Sched   *s,
       logical += len - nulls;
     }
 
-  s->sums.cap += cap - r->cap;
-  r->cap = cap;
-  s->sums.logical += logical - r->logical;
-  r->logical = (guint32) logical;
+  s->sums.cap += cap - p->cap;
+  p->cap = cap;
+  s->sums.logical += logical - p->logical;
+  p->logical = (guint32) logical;
   if (s->hybrid)
     {
-      s->sums.held += (held - r->held) - r->extra_slots;
-      r->extra_slots = held - r->held;
+      s->sums.held += (held - r->held) - p->extra_slots;
+      p->extra_slots = held - r->held;
     }
 }
 
@@ -247,7 +256,7 @@ tell_manager (Sched    *s,
               guint64   n,
               gboolean  admitting)
 {
-  guint32 mid = s->live[id].mid;
+  guint32 mid = s->pl[id].mid;
   guint64 tokens = kvp_kv_cache_manager_get_num_tokens (s->cache, mid);
   guint64 computed = kvp_kv_cache_manager_get_num_computed_tokens (s->cache, mid);
   guint64 hit = admitting ? s->live[id].held : 0;
@@ -264,32 +273,32 @@ release_paged (Sched   *s,
                guint32  id,
                gboolean finished)
 {
-  Live *r = &s->live[id];
+  Paged *p = &s->pl[id];
 
   /* The slots not told yet lie in blocks it holds: telling them takes no
    * block, and their full blocks are cached before they are freed. */
-  if (r->pending > 0 && !tell_manager (s, id, r->pending, FALSE))
+  if (p->pending > 0 && !tell_manager (s, id, p->pending, FALSE))
     g_assert_not_reached ();
-  r->pending = 0;
+  p->pending = 0;
   if (s->beams != NULL && s->beams[id] != NULL)
     {
       /* The candidates go; a preempted beam starts again from one
        * request, which recomputes the prompt and the tokens so far. */
       kvp_beam_search_remove_all (s->beams[id]);
       g_clear_pointer (&s->beams[id], kvp_beam_search_free);
-      r->in_manager = FALSE;
+      p->in_manager = FALSE;
     }
   else if (finished)
-    kvp_kv_cache_manager_remove_request (s->cache, r->mid);
+    kvp_kv_cache_manager_remove_request (s->cache, p->mid);
   else
-    kvp_kv_cache_manager_free (s->cache, r->mid);
-  s->sums.cap -= r->cap;
-  s->sums.logical -= r->logical;
-  s->sums.held -= r->extra_slots;
-  r->cap = 0;
-  r->logical = 0;
-  r->extra_slots = 0;
-  r->ev_blocks = 0;
+    kvp_kv_cache_manager_free (s->cache, p->mid);
+  s->sums.cap -= p->cap;
+  s->sums.logical -= p->logical;
+  s->sums.held -= p->extra_slots;
+  p->cap = 0;
+  p->logical = 0;
+  p->extra_slots = 0;
+  p->ev_blocks = 0;
 }
 
 /* A request joins the manager when it first reaches the head of the
@@ -301,10 +310,10 @@ add_to_manager (Sched   *s,
 {
   g_array_set_size (s->segments, 0);
   kvp_workload_get_prompt_segments (s->run->workload, id, s->segments);
-  s->live[id].mid = kvp_kv_cache_manager_add_request (s->cache,
+  s->pl[id].mid = kvp_kv_cache_manager_add_request (s->cache,
                                                       (const KvpTokenSegment *) (gpointer) s->segments->data,
                                                       s->segments->len);
-  s->live[id].in_manager = TRUE;
+  s->pl[id].in_manager = TRUE;
 }
 
 /* kvpage's steps give a sampled token its slot in the step that samples it
@@ -318,20 +327,21 @@ allocate_paged (Sched    *s,
                 gboolean  admitting)
 {
   Live *r = &s->live[id];
+  Paged *p = &s->pl[id];
 
   /* Without a window, slots inside the last block need nothing of the
    * manager: they are told with the next call, when a block fills (its
    * hash is cached then, a step later than vLLM would, which only its own
    * request can hit) or before its blocks are freed. */
-  if (!admitting && !s->hybrid && r->held + slots <= (guint64) r->ev_blocks * s->B)
+  if (!admitting && !s->hybrid && r->held + slots <= (guint64) p->ev_blocks * s->B)
     {
-      r->pending += slots;
+      p->pending += slots;
       return TRUE;
     }
 
-  if (!tell_manager (s, id, (guint64) r->pending + slots, admitting))
+  if (!tell_manager (s, id, (guint64) p->pending + slots, admitting))
     return FALSE;
-  r->pending = 0;
+  p->pending = 0;
 
   return TRUE;
 }
@@ -399,16 +409,16 @@ static gboolean
 step_beam (Sched   *s,
            guint32  id)
 {
-  Live *r = &s->live[id];
+  Paged *p = &s->pl[id];
   KvpBlockPool *pool = kvp_kv_cache_manager_get_pool (s->cache);
 
   if (s->beams[id] == NULL)
     {
-      if (r->pending > 0 && !tell_manager (s, id, r->pending, FALSE))
+      if (p->pending > 0 && !tell_manager (s, id, p->pending, FALSE))
         g_assert_not_reached ();
-      r->pending = 0;
-      kvp_kv_cache_manager_add_output_tokens (s->cache, r->mid, 1);
-      s->beams[id] = kvp_beam_search_new (s->cache, r->mid, s->config->beam_width,
+      p->pending = 0;
+      kvp_kv_cache_manager_add_output_tokens (s->cache, p->mid, 1);
+      s->beams[id] = kvp_beam_search_new (s->cache, p->mid, s->config->beam_width,
                                           kvp_workload_get_seed (s->run->workload) ^ ((guint64) id << 20));
     }
 
@@ -539,14 +549,15 @@ schedule_waiting (Sched *s)
     {
       guint32 id = kvp_request_queue_peek (&s->waiting, 0);
       Live *r = &s->live[id];
+      Paged *p = s->paged ? &s->pl[id] : NULL;
       guint32 slots;
       gboolean emits;
       guint32 n;
 
       /* The prefix cache's hit is computed already: held from the start. */
-      if (s->paged && !r->in_manager)
+      if (s->paged && !p->in_manager)
         add_to_manager (s, id);
-      r->held = s->paged ? (guint32) kvp_kv_cache_manager_get_computed_blocks (s->cache, r->mid) : 0;
+      r->held = s->paged ? (guint32) kvp_kv_cache_manager_get_computed_blocks (s->cache, p->mid) : 0;
       n = kvp_scheduler_chunk (r->held, s->requests[id].prompt_len + r->generated, s->budget, threshold,
                                &slots, &emits);
       if (!admit_head (s, id, slots))
@@ -645,7 +656,7 @@ classify (Sched       *s,
             for (guint g = 0; g < s->n_groups; g++)
               {
                 guint len;
-                const guint32 *t = kvp_kv_cache_manager_get_block_table (s->cache, s->live[s->running[i]].mid, g,
+                const guint32 *t = kvp_kv_cache_manager_get_block_table (s->cache, s->pl[s->running[i]].mid, g,
                                                                          &len);
 
                 for (guint b = 0; b < len; b++)
@@ -819,6 +830,7 @@ sched_init (Sched                  *s,
                                            config->n_groups > 0 ? config->groups : &full, s->n_groups,
                                            !config->no_prefix_caching, error);
       s->segments = g_array_new (FALSE, FALSE, sizeof (KvpTokenSegment));
+      s->pl = g_new0 (Paged, MAX (s->n, 1));
       if (config->beam_width > 1)
         s->beams = g_new0 (KvpBeamSearch *, MAX (s->n, 1));
     }
@@ -847,6 +859,7 @@ sched_clear (Sched *s)
   g_clear_pointer (&s->segments, g_array_unref);
   g_clear_pointer (&s->buddy, kvp_buddy_free);
   g_clear_pointer (&s->live, g_free);
+  g_clear_pointer (&s->pl, g_free);
   g_clear_pointer (&s->running, g_free);
   kvp_request_queue_clear (&s->waiting);
   g_clear_pointer (&s->first_tokens, g_array_unref);
