@@ -18,6 +18,7 @@
 #include "kvp-block-hash.h"
 #include "kvp-cli.h"
 #include "kvp-error.h"
+#include "kvp-input.h"
 #include "kvp-workload.h"
 #include "kvp-workload-sharing.h"
 
@@ -906,88 +907,134 @@ read_csv_row (Reader      *reader,
   return add_request (reader, &row, error);
 }
 
-/* The lines of a file in one of the formats, its requests appended to
- * reader->requests until n_requests are read (0: all). */
-static gboolean
-read_lines (Reader      *reader,
-            char        *contents,
-            gboolean     json,
-            gboolean     decided,
-            guint        n_requests,
-            GError     **error)
+/* Where the reading of a file's lines stands. */
+typedef struct
 {
-  g_autoptr(GArray) order = g_array_new (FALSE, FALSE, sizeof (int));
-  g_autoptr(GString) array = NULL;
-  gboolean header_done = FALSE;
-  gboolean any = FALSE;   /* a line with text was read */
-  guint array_line = 0;
-  char *line;
-  char *next;
+  GArray   *order;        /* CSV: the column of each field */
+  GString  *array;        /* a JSON array being gathered, or NULL */
+  guint     array_line;   /* the line it opens on */
+  gboolean  json;
+  gboolean  decided;      /* the format is known */
+  gboolean  header_done;
+  gboolean  any;          /* a line with text was read */
+} Lines;
 
-  for (line = contents; line != NULL && (n_requests == 0 || reader->requests->len < n_requests); line = next)
+/* One line of the file, its "\n" gone, in one of the formats: a request
+ * appended to reader->requests, or a header, or a line of a JSON array
+ * gathered until the array ends. */
+static gboolean
+read_one_line (Reader      *reader,
+               Lines       *lines,
+               char        *line,
+               gsize        length,
+               GError     **error)
+{
+  if (memchr (line, '\0', length) != NULL)
+    return line_error (reader, error, _("the file holds a NUL byte; it is not a text file."));
+
+  /* Excel's "CSV UTF-8" starts with a byte-order mark. */
+  if (reader->line == 1)
     {
-      next = strchr (line, '\n');
-      if (next != NULL)
-        *next++ = '\0';
-      reader->line++;
+      gsize bom = kvp_input_bom_length (line, length);
 
-      if (!g_utf8_validate (line, -1, NULL))
-        return line_error (reader, error, _("the text is not UTF-8."));
+      line += bom;
+      length -= bom;
+    }
+  if (!g_utf8_validate_len (line, length, NULL))
+    return line_error (reader, error, _("the text is not UTF-8."));
 
-      /* A JSON array is read whole once its last line is in. */
-      if (array != NULL)
-        {
-          g_string_append_c (g_string_append (array, line), '\n');
-          continue;
-        }
+  /* A JSON array is read whole once its last line is in. */
+  if (lines->array != NULL)
+    {
+      g_string_append_c (g_string_append (lines->array, line), '\n');
+      return TRUE;
+    }
 
-      g_strstrip (line);
-      if (*line == '\0')
-        continue;
+  g_strstrip (line);
+  if (*line == '\0')
+    return TRUE;
 
-      /* The first line with text decides: a JSON array only opens a file. */
-      if (!decided || (json && !any && *line == '['))
+  /* The first line with text decides: a JSON array only opens a file. */
+  if (!lines->decided || (lines->json && !lines->any && *line == '['))
+    {
+      lines->json = *line == '{' || *line == '[';
+      lines->decided = TRUE;
+      if (*line == '[')
         {
-          json = *line == '{' || *line == '[';
-          decided = TRUE;
-          if (*line == '[')
-            {
-              array = g_string_new (line);
-              g_string_append_c (array, '\n');
-              array_line = reader->line;
-              continue;
-            }
-        }
-
-      any = TRUE;
-      if (json)
-        {
-          if (!read_json_line (reader, line, error))
-            return FALSE;
-        }
-      else if (!header_done)
-        {
-          if (!read_csv_header (reader, line, order, error))
-            return FALSE;
-          header_done = TRUE;
-        }
-      else if (!read_csv_row (reader, line, (const int *) (gpointer) order->data, order->len, error))
-        {
-          return FALSE;
+          lines->array = g_string_new (line);
+          g_string_append_c (lines->array, '\n');
+          lines->array_line = reader->line;
+          return TRUE;
         }
     }
 
-  if (array != NULL && !read_json_array (reader, array->str, array_line, error))
-    return FALSE;
-  if (n_requests > 0 && reader->requests->len > n_requests)
+  lines->any = TRUE;
+  if (lines->json)
     {
-      g_array_set_size (reader->requests, n_requests);
-      g_array_set_size (reader->sharing, n_requests);
-    }
+      g_autoptr(GError) json_error = NULL;
 
-  return TRUE;
+      /* json-glib would take a second object on the line, comments and
+       * single quotes, and recurse into any depth. */
+      if (!kvp_input_check_json (line, strlen (line), KVP_INPUT_JSON_LINE, KVP_INPUT_JSON_MAX_DEPTH, NULL,
+                                 &json_error))
+        return line_error (reader, error, "%s", json_error->message);
+      return read_json_line (reader, line, error);
+    }
+  if (!lines->header_done)
+    {
+      lines->header_done = TRUE;
+      return read_csv_header (reader, line, lines->order, error);
+    }
+  return read_csv_row (reader, line, (const int *) (gpointer) lines->order->data, lines->order->len, error);
 }
 
+/* The JSON array gathered, checked strictly as one text, then read. */
+static gboolean
+finish_array (Reader      *reader,
+              Lines       *lines,
+              GError     **error)
+{
+  g_autoptr(GError) json_error = NULL;
+  guint at = 1;
+
+  if (!kvp_input_check_json (lines->array->str, lines->array->len, KVP_INPUT_JSON_FILE, KVP_INPUT_JSON_MAX_DEPTH,
+                             &at, &json_error))
+    {
+      reader->line = lines->array_line + at - 1;
+      return line_error (reader, error, "%s", json_error->message);
+    }
+
+  return read_json_array (reader, lines->array->str, lines->array_line, error);
+}
+
+/* What the reader says when the file cannot be read at all. */
+static void
+set_open_error (const char    *display,
+                const GError  *input_error,
+                GError       **error)
+{
+  /* A name that is no file is a typo (exit 2); a file that exists but
+   * cannot be read is a failure (exit 1). */
+  if (g_error_matches (input_error, KVP_INPUT_ERROR, KVP_INPUT_ERROR_NOT_FOUND))
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                 _("--workload “%s” is neither a built-in (sharegpt, alpaca, conversation, fixed:P,O, uniform:P1-P2,O1-O2) nor a file that exists."),
+                 display);
+  else if (g_error_matches (input_error, KVP_INPUT_ERROR, KVP_INPUT_ERROR_IS_FOLDER))
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("Workload file “%s” is a folder."), display);
+  else if (g_error_matches (input_error, KVP_INPUT_ERROR, KVP_INPUT_ERROR_TOO_LARGE))
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                 _("Workload file “%s” is larger than %u MiB, the most kvpage reads; give a shorter file."),
+                 display, KVP_WORKLOAD_MAX_FILE_BYTES >> 20);
+  else
+    {
+      g_autofree char *quoted = kvp_quote (input_error->message);
+
+      g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED, _("Could not read the workload file “%s”: %s"),
+                   display, quoted);
+    }
+}
+
+/* n_requests: the first n (0: all, up to KVP_WORKLOAD_MAX_REQUESTS). */
 static gboolean
 read_file (const char  *path,
            guint32      max_len,
@@ -996,53 +1043,68 @@ read_file (const char  *path,
            GError     **error)
 {
   g_autofree char *display = kvp_quote (path);
-  g_autofree char *contents = NULL;
-  g_autoptr(GError) local_error = NULL;
-  gboolean json = g_str_has_suffix (path, ".jsonl") || g_str_has_suffix (path, ".ndjson") ||
-                  g_str_has_suffix (path, ".json");
-  gboolean decided = json || g_str_has_suffix (path, ".csv");
+  g_autoptr(GError) input_error = NULL;
+  g_autoptr(KvpInput) input = NULL;
+  g_autoptr(GArray) order = g_array_new (FALSE, FALSE, sizeof (int));
+  Lines lines = { order, NULL, 0, FALSE, FALSE, FALSE, FALSE };
+  gboolean ok = TRUE;
+  char *line;
   gsize length;
 
   reader->display = display;
   reader->max_len = max_len;
   reader->has_arrival = -1;
+  lines.json = g_str_has_suffix (path, ".jsonl") || g_str_has_suffix (path, ".ndjson") ||
+               g_str_has_suffix (path, ".json");
+  lines.decided = lines.json || g_str_has_suffix (path, ".csv");
 
-  if (!g_file_get_contents (path, &contents, &length, &local_error))
+  input = kvp_input_open (path, KVP_WORKLOAD_MAX_FILE_BYTES, &input_error);
+  if (input == NULL)
     {
-      /* A name that is no file is a typo (exit 2); a file that exists
-       * but cannot be read is a failure (exit 1). */
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
-          g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR) ||
-          g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NAMETOOLONG))
-        g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                     _("--workload “%s” is neither a built-in (sharegpt, alpaca, conversation, fixed:P,O, uniform:P1-P2,O1-O2) nor a file that exists."),
-                     display);
-      else if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_ISDIR))
-        g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("Workload file “%s” is a folder."), display);
-      else
-        {
-          /* GLib's message repeats the name unquoted: keep only its reason,
-           * the system's text after the last ": ". */
-          const char *reason = g_strrstr (local_error->message, ": ");
-          g_autofree char *quoted = kvp_quote (reason != NULL ? reason + 2 : local_error->message);
-
-          g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED, _("Could not read the workload file “%s”: %s"),
-                       display, quoted);
-        }
+      set_open_error (display, input_error, error);
       return FALSE;
     }
+  kvp_input_set_max_line (input, KVP_WORKLOAD_MAX_LINE_BYTES);
 
-  if (memchr (contents, '\0', length) != NULL)
+  /* Only the requests asked for are read: a long trace cut with --requests
+   * costs no more than its first lines. */
+  while (ok && (n_requests == 0 || reader->requests->len < n_requests) &&
+         kvp_input_read_line (input, &line, &length, &input_error))
     {
-      /* Name the line the stray byte is on. */
-      reader->line = 1;
-      for (const char *p = contents; *p != '\0'; p++)
-        reader->line += *p == '\n';
-      return line_error (reader, error, _("the file holds a NUL byte; it is not a text file."));
-    }
+      reader->line = (guint) kvp_input_get_line_number (input);
+      if (reader->requests->len == KVP_WORKLOAD_MAX_REQUESTS && n_requests == 0 && lines.array == NULL)
+        {
+          g_autofree char *probe = g_strstrip (g_strndup (line, length));
 
-  if (!read_lines (reader, contents, json, decided, n_requests, error))
+          if (*probe != '\0')
+            ok = line_error (reader, error,
+                             _("the file holds more than %u requests, the most kvpage simulates: give --requests %u "
+                               "to take the first ones."),
+                             KVP_WORKLOAD_MAX_REQUESTS, KVP_WORKLOAD_MAX_REQUESTS);
+          continue;
+        }
+      ok = read_one_line (reader, &lines, line, length, error);
+    }
+  if (ok && input_error != NULL)
+    {
+      if (g_error_matches (input_error, KVP_INPUT_ERROR, KVP_INPUT_ERROR_LINE_TOO_LONG))
+        g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("Workload file “%s”: %s."), display, input_error->message);
+      else
+        set_open_error (display, input_error, error);
+      ok = FALSE;
+    }
+  if (ok && lines.array != NULL)
+    ok = finish_array (reader, &lines, error);
+  if (lines.array != NULL)
+    g_string_free (lines.array, TRUE);
+  if (!ok)
     return FALSE;
+
+  if (n_requests > 0 && reader->requests->len > n_requests)
+    {
+      g_array_set_size (reader->requests, n_requests);
+      g_array_set_size (reader->sharing, n_requests);
+    }
 
   if (reader->requests->len == 0)
     {
@@ -1201,11 +1263,9 @@ kvp_workload_options_parse (KvpWorkloadOptions  *options,
 
   if (g_str_equal (option, "request-rate"))
     {
-      char *end = NULL;
-      double rate = g_ascii_strtod (text, &end);
+      double rate = 0.0;
 
-      /* NaN fails every comparison, so it is refused here too. */
-      if (*text == '\0' || *end != '\0' ||
+      if (!kvp_cli_text_to_double (text, &rate) ||
           !(rate == 0.0 || (rate >= KVP_WORKLOAD_MIN_RATE && rate <= KVP_WORKLOAD_MAX_RATE)))
         {
           g_autofree char *quoted = kvp_quote (text);
