@@ -139,7 +139,7 @@ test_switch (void)
   } names[] = {
     { "workload_dropdown", "Workload" }, { "requests_spin", "Requests" }, { "rate_spin", "Request rate" },
     { "seed_spin", "Seed" }, { "scheme_dropdown", "Compared with" }, { "play_button", "Play or pause (Space)" },
-    { "step_scale", "Step" }, { "speed_dropdown", "Speed" },
+    { "step_scale", "Time" }, { "speed_dropdown", "Speed" },
   };
 
   g_object_ref (window);
@@ -182,14 +182,16 @@ description_at_step (gpointer data)
 {
   KvpServingCanvas *canvas = data;
   const char *description = kvp_serving_canvas_get_description (canvas);
-  g_autofree char *step = kvp_format_count (kvp_serving_canvas_get_step (canvas));
-  g_autofree char *prefix = g_strdup_printf ("Step %s of ", step);
+  KvpServingSteps *steps = kvp_serving_canvas_get_steps (canvas);
+  g_autofree char *prefix = g_strdup_printf ("At %.2f s of ",
+                                             kvp_serving_steps_get_time (steps, kvp_serving_canvas_get_step (canvas)) / 1e9);
 
   return description != NULL && g_str_has_prefix (description, prefix);
 }
 
-/* The Step slider scrubs; the canvas' accessible description says what the
- * step shows, with the figures of the scene drawn. */
+/* The Time slider scrubs in seconds (a time picks the step running then);
+ * the canvas' accessible description says what the step shows, with the
+ * figures of the scene drawn. */
 static void
 test_scrub (void)
 {
@@ -205,10 +207,15 @@ test_scrub (void)
   g_autofree char *running = NULL;
 
   g_assert_cmpuint (n, >, 20);
-  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), ==, n - 1);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), ==, kvp_serving_steps_get_end (steps) / 1e9);
 
-  gtk_adjustment_set_value (adjustment, 20);
+  /* Between two steps' starts is the earlier step. */
+  gtk_adjustment_set_value (adjustment, (kvp_serving_steps_get_time (steps, 20) + 1000) / 1e9);
   g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, 20);
+  gtk_adjustment_set_value (adjustment, kvp_serving_steps_get_time (steps, 21) / 1e9);
+  g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, 21);
+  kvp_serving_canvas_set_step (canvas, 20);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, kvp_serving_steps_get_time (steps, 20) / 1e9);
   g_assert_true (kvp_test_iterate_until (description_at_step, canvas));
   g_assert_cmpuint (kvp_serving_scene_get_step (kvp_serving_canvas_get_scene (canvas)), ==, 20);
 
@@ -222,12 +229,14 @@ test_scrub (void)
   running = g_strdup_printf ("PagedAttention runs %u requests with %u waiting", totals->n_running,
                              totals->n_waiting);
   g_assert_nonnull (strstr (sentence, running));
-  g_assert_nonnull (strstr (gtk_label_get_label (control (controls, "step_label")), "Step 20 of"));
+  g_assert_nonnull (strstr (gtk_label_get_label (control (controls, "step_label")), "(step 20 of"));
+  g_assert_true (g_str_has_prefix (gtk_label_get_label (control (controls, "step_label")),
+                                   g_strdup_printf ("%.2f s of ", kvp_serving_steps_get_time (steps, 20) / 1e9)));
 
   /* Past the end is the last step. */
   kvp_serving_canvas_set_step (canvas, n + 100);
   g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, n - 1);
-  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, n - 1);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, kvp_serving_steps_get_time (steps, n - 1) / 1e9);
 
   close_window (window);
 }
@@ -236,6 +245,154 @@ static gboolean
 moved (gpointer data)
 {
   return kvp_serving_canvas_get_step (data) >= 5;
+}
+
+/* A key pressed on widget, as its key controllers see it: TRUE when one of
+ * them took it. */
+static gboolean
+press_key_with (GtkWidget       *widget,
+                guint            keyval,
+                GdkModifierType  state)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !handled; i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        g_signal_emit_by_name (controller, "key-pressed", keyval, 0, state, &handled);
+    }
+  return handled;
+}
+
+static gboolean
+scene_range_is (KvpServingCanvas *canvas,
+                guint64           start,
+                guint64           end)
+{
+  KvpServingScene *scene = kvp_serving_canvas_get_scene (canvas);
+  guint64 s, e;
+
+  return scene != NULL && kvp_serving_scene_get_chart_plot (scene, NULL, &s, &e) && s == start && e == end;
+}
+
+typedef struct
+{
+  KvpServingCanvas *canvas;
+  guint64           start, end;
+} RangeWait;
+
+static gboolean
+scene_shows_range (gpointer data)
+{
+  RangeWait *wait = data;
+
+  return scene_range_is (wait->canvas, wait->start, wait->end);
+}
+
+/* The chart zooms (+, -), pans (Shift+arrows), resets (0), and E and the
+ * button go to where the paged run ends, the chart following; the picture
+ * drawn shows the range.  Speed is a multiple of real time. */
+static void
+test_time_controls (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpServingControls *controls = _kvp_window_get_serving_controls (window);
+  KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
+  KvpServingSteps *steps = kvp_serving_canvas_get_steps (canvas);
+  guint64 end = kvp_serving_steps_get_end (steps);
+  guint64 paged_end = kvp_serving_steps_get_scheme_end (steps, KVP_SCHEME_PAGED);
+  guint last_paged = kvp_serving_steps_find_time (steps, paged_end - 1);
+  guint64 start, stop;
+  RangeWait wait = { canvas, 0, 0 };
+  const double speeds[] = { 1, 10, 100, 1000 };
+
+  kvp_serving_canvas_set_step (canvas, kvp_serving_steps_get_n_steps (steps) / 2);
+  kvp_serving_canvas_get_view_range (canvas, &start, &stop);
+  g_assert_cmpuint (start, ==, 0);
+  g_assert_cmpuint (stop, ==, end);
+
+  g_assert_true (press_key_with (GTK_WIDGET (canvas), GDK_KEY_plus, 0));
+  kvp_serving_canvas_get_view_range (canvas, &start, &stop);
+  g_assert_cmpuint (stop - start, >=, end / 2 - 1);
+  g_assert_cmpuint (stop - start, <=, end / 2 + 1);
+  /* Zoomed around the time shown. */
+  g_assert_cmpuint (start, <=, kvp_serving_steps_get_time (steps, kvp_serving_canvas_get_step (canvas)));
+  g_assert_cmpuint (stop, >=, kvp_serving_steps_get_time (steps, kvp_serving_canvas_get_step (canvas)));
+  wait.start = start, wait.end = stop;
+  g_assert_true (kvp_test_iterate_until (scene_shows_range, &wait));
+
+  {
+    guint64 before = start;
+
+    g_assert_true (press_key_with (GTK_WIDGET (canvas), GDK_KEY_Left, GDK_SHIFT_MASK));
+    kvp_serving_canvas_get_view_range (canvas, &start, &stop);
+    g_assert_cmpuint (start, <, before);
+    g_assert_cmpuint (stop - start, >=, end / 2 - 1);
+  }
+
+  g_assert_true (press_key_with (GTK_WIDGET (canvas), GDK_KEY_0, 0));
+  kvp_serving_canvas_get_view_range (canvas, &start, &stop);
+  g_assert_cmpuint (start, ==, 0);
+  g_assert_cmpuint (stop, ==, end);
+  /* Zoomed out no further than the run. */
+  g_assert_true (press_key_with (GTK_WIDGET (canvas), GDK_KEY_minus, 0));
+  kvp_serving_canvas_get_view_range (canvas, &start, &stop);
+  g_assert_cmpuint (stop, ==, end);
+
+  /* E: the paged run's last step, its end marked in the range shown. */
+  kvp_serving_canvas_zoom (canvas, 8.0);
+  kvp_serving_canvas_set_step (canvas, 0);
+  g_assert_true (press_key_with (GTK_WIDGET (canvas), GDK_KEY_e, 0));
+  g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, last_paged);
+  kvp_serving_canvas_get_view_range (canvas, &start, &stop);
+  g_assert_cmpuint (start, <=, paged_end);
+  g_assert_cmpuint (stop, >=, paged_end);
+  kvp_serving_canvas_set_step (canvas, 0);
+  g_signal_emit_by_name (control (controls, "paged_end_button"), "clicked");
+  g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, last_paged);
+
+  for (guint i = 0; i < G_N_ELEMENTS (speeds); i++)
+    {
+      gtk_drop_down_set_selected (control (controls, "speed_dropdown"), i);
+      g_assert_cmpfloat (kvp_serving_canvas_get_speed (canvas), ==, speeds[i]);
+    }
+
+  close_window (window);
+}
+
+/* Playing at 1000× real time covers simulated time that fast: after about
+ * a quarter of a second the step shown starts well past 1 s. */
+static void
+test_play_speed (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpServingControls *controls = _kvp_window_get_serving_controls (window);
+  KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
+  KvpServingSteps *steps = kvp_serving_canvas_get_steps (canvas);
+  gint64 begun;
+  double elapsed, simulated;
+
+  gtk_drop_down_set_selected (control (controls, "speed_dropdown"), 0);
+  kvp_serving_canvas_set_playing (canvas, TRUE);
+  begun = g_get_monotonic_time ();
+  kvp_test_iterate_for (250);
+  elapsed = (g_get_monotonic_time () - begun) / 1e6;
+  simulated = kvp_serving_steps_get_time (steps, kvp_serving_canvas_get_step (canvas)) / 1e9;
+  /* 1×: never ahead of real time (less a step's length). */
+  g_assert_cmpfloat (simulated, <=, elapsed + 0.1);
+  kvp_serving_canvas_set_playing (canvas, FALSE);
+
+  kvp_serving_canvas_set_step (canvas, 0);
+  gtk_drop_down_set_selected (control (controls, "speed_dropdown"), 3);
+  kvp_serving_canvas_set_playing (canvas, TRUE);
+  kvp_test_iterate_for (250);
+  simulated = kvp_serving_steps_get_time (steps, kvp_serving_canvas_get_step (canvas)) / 1e9;
+  g_assert_true (simulated > 1.0 || !kvp_serving_canvas_get_playing (canvas));
+
+  close_window (window);
 }
 
 /* The window's shortcut on trigger (as gtk_shortcut_trigger_to_string ()
@@ -706,6 +863,8 @@ main (int   argc,
   g_test_add_func ("/ui/serving/switch", test_switch);
   g_test_add_func ("/ui/serving/scrub", test_scrub);
   g_test_add_func ("/ui/serving/play", test_play);
+  g_test_add_func ("/ui/serving/time-controls", test_time_controls);
+  g_test_add_func ("/ui/serving/play-speed", test_play_speed);
   g_test_add_func ("/ui/serving/view-keys", test_view_keys);
   g_test_add_func ("/ui/serving/vllm-pool", test_vllm_pool);
   g_test_add_func ("/ui/serving/select", test_select);

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -49,6 +50,7 @@ typedef struct
   gboolean     present;
   GArray      *steps;    /* KvpSimStep */
   GArray      *events;   /* KvpSimEvent */
+  GArray      *finished; /* KvpSimFinished, in finish order */
   KvpSimStats  stats;
   GMutex       lock;     /* guards checkpoints */
   guint        checkpoint_interval;
@@ -574,6 +576,7 @@ run_schemes (KvpSimulation   *self,
         continue;
       job->run = (KvpSchedulerRun) {
         self->workload, &self->config, s, cancellable, run->steps, run->events, step_func, user_data,
+        run->finished,
       };
       job->stats = &run->stats;
       queue.n_jobs++;
@@ -673,6 +676,7 @@ kvp_simulation_new_full (KvpWorkload         *workload,
         {
           run->steps = g_array_new (FALSE, FALSE, sizeof (KvpSimStep));
           run->events = g_array_new (FALSE, FALSE, sizeof (KvpSimEvent));
+          run->finished = g_array_new (FALSE, FALSE, sizeof (KvpSimFinished));
         }
       run->checkpoints = g_ptr_array_new_with_free_func (replay_free);
     }
@@ -722,6 +726,7 @@ kvp_simulation_unref (KvpSimulation *self)
 
       g_clear_pointer (&run->steps, g_array_unref);
       g_clear_pointer (&run->events, g_array_unref);
+      g_clear_pointer (&run->finished, g_array_unref);
       g_clear_pointer (&run->checkpoints, g_ptr_array_unref);
       g_mutex_clear (&run->lock);
     }
@@ -786,6 +791,42 @@ kvp_simulation_get_stats (KvpSimulation *self,
   g_return_val_if_fail (scheme < KVP_N_SCHEMES && self->runs[scheme].present, NULL);
 
   return &self->runs[scheme].stats;
+}
+
+gboolean
+kvp_simulation_get_latency_so_far (KvpSimulation     *self,
+                                   KvpScheme          scheme,
+                                   guint              n_finished,
+                                   KvpLatency         latency,
+                                   KvpLatencySummary *out)
+{
+  const SchemeRun *run;
+  g_autofree double *values = NULL;
+  guint64 n = 0;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (scheme < KVP_N_SCHEMES && self->runs[scheme].present, FALSE);
+  g_return_val_if_fail (latency == KVP_LATENCY_TTFT || latency == KVP_LATENCY_TPOT, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  run = &self->runs[scheme];
+  *out = (KvpLatencySummary) { 0 };
+  if (run->finished == NULL)
+    return FALSE;
+
+  n_finished = MIN (n_finished, run->finished->len);
+  values = g_new (double, MAX (n_finished, 1));
+  for (guint i = 0; i < n_finished; i++)
+    {
+      const KvpSimFinished *done = &g_array_index (run->finished, KvpSimFinished, i);
+      double value = latency == KVP_LATENCY_TTFT ? done->ttft_ms : done->tpot_ms;
+
+      /* One output token has no time per output token. */
+      if (!isnan (value))
+        values[n++] = value;
+    }
+  kvp_latency_summarize (values, n, out);
+  return TRUE;
 }
 
 const KvpSimEvent *

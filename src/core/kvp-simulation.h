@@ -281,6 +281,22 @@ const KvpSimStep *kvp_simulation_get_steps  (KvpSimulation       *self,
                                              guint               *n_steps);
 const KvpSimStats *kvp_simulation_get_stats (KvpSimulation       *self,
                                              KvpScheme            scheme);
+/* A finished request's TTFT and TPOT (NAN for one output token), in ms. */
+typedef struct
+{
+  double ttft_ms;
+  double tpot_ms;
+} KvpSimFinished;
+
+/* TTFT or TPOT over the first n_finished requests to finish (a step's
+ * n_finished: the figures so far at that step), as the run's summary
+ * computes them over all.  FALSE (zeroes) for a summary_only run, which
+ * keeps no per-request record. */
+gboolean        kvp_simulation_get_latency_so_far (KvpSimulation     *self,
+                                                   KvpScheme          scheme,
+                                                   guint              n_finished,
+                                                   KvpLatency         latency,
+                                                   KvpLatencySummary *out);
 /* The events of one recorded step, in the order they happened. */
 const KvpSimEvent *kvp_simulation_get_events (KvpSimulation      *self,
                                               KvpScheme           scheme,
