@@ -363,6 +363,102 @@ test_time_controls (void)
   close_window (window);
 }
 
+static GtkShortcut *find_shortcut (KvpWindow  *window,
+                                   const char *trigger);
+
+static gboolean
+swept (gpointer data)
+{
+  KvpCapacityState *capacity = data;
+
+  return !kvp_capacity_state_get_busy (capacity) && kvp_capacity_state_get_sweep (capacity) != NULL;
+}
+
+static gboolean
+capacity_drawn (gpointer data)
+{
+  KvpCapacityCanvas *canvas = data;
+  const char *description = kvp_picture_canvas_get_description (KVP_PICTURE_CANVAS (canvas));
+
+  return description != NULL && g_str_has_prefix (description, "Capacity: normalized latency");
+}
+
+/* Control+3 shows the capacity view: the serving settings swept over the
+ * rate range of its controls, drawn by the export's painter; a new range
+ * sweeps again, a bad one says why instead of a picture. */
+static void
+test_capacity_view (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpCapacityState *capacity = _kvp_window_get_capacity_state (window);
+  KvpCapacityCanvas *canvas = _kvp_window_get_capacity_canvas (window);
+  GtkWidget *shortcut_target = GTK_WIDGET (window);
+  GtkShortcut *shortcut = find_shortcut (window, "<Control>3");
+  g_autofree char *description = NULL;
+  KvpSweep *sweep;
+
+  g_assert_nonnull (shortcut);
+  g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), GTK_SHORTCUT_ACTION_EXCLUSIVE,
+                                               shortcut_target, gtk_shortcut_get_arguments (shortcut)));
+  g_assert_cmpstr (_kvp_window_get_view (window), ==, "capacity");
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (canvas)));
+  kvp_capacity_state_set_range (capacity, 2, 4, 1);
+  g_assert_true (kvp_test_iterate_until (swept, capacity));
+  sweep = kvp_capacity_state_get_sweep (capacity);
+  g_assert_cmpuint (kvp_sweep_get_n_rates (sweep), ==, 3);
+  g_assert_true (kvp_capacity_canvas_get_sweep (canvas) == sweep);
+  g_assert_true (kvp_test_iterate_until (capacity_drawn, canvas));
+  /* The serving view's requests are the sweep's. */
+  description = kvp_sweep_describe (sweep);
+  g_assert_nonnull (strstr (description, "50 requests"));
+
+  /* The From spin is the state's start. */
+  {
+    GtkWidget *start = NULL;
+
+    for (GtkWidget *w = GTK_WIDGET (window); w != NULL;)
+      {
+        /* Depth-first walk for the widget named capacity-start. */
+        if (g_strcmp0 (gtk_widget_get_name (w), "capacity-start") == 0)
+          {
+            start = w;
+            break;
+          }
+        if (gtk_widget_get_first_child (w) != NULL)
+          w = gtk_widget_get_first_child (w);
+        else
+          {
+            while (w != NULL && gtk_widget_get_next_sibling (w) == NULL)
+              w = gtk_widget_get_parent (w);
+            w = w != NULL ? gtk_widget_get_next_sibling (w) : NULL;
+          }
+      }
+    g_assert_nonnull (start);
+    g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (start)), ==, 2);
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (start), 3);
+    g_assert_true (kvp_capacity_state_get_busy (capacity));
+    g_assert_true (kvp_test_iterate_until (swept, capacity));
+    g_assert_cmpuint (kvp_sweep_get_n_rates (kvp_capacity_state_get_sweep (capacity)), ==, 2);
+  }
+
+  /* A range going down: the picture says why. */
+  kvp_capacity_state_set_range (capacity, 4, 2, 1);
+  kvp_test_iterate_for (400);
+  g_assert_null (kvp_capacity_canvas_get_sweep (canvas));
+  g_assert_true (g_str_has_prefix (kvp_picture_canvas_get_description (KVP_PICTURE_CANVAS (canvas)), "No sweep"));
+
+  /* Back to serving: the sweep stops being wanted. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "serving");
+  g_assert_cmpstr (_kvp_window_get_view (window), ==, "serving");
+  {
+    gboolean active = TRUE;
+
+    g_object_get (capacity, "active", &active, NULL);
+    g_assert_false (active);
+  }
+  close_window (window);
+}
+
 /* Playing at 1000× real time covers simulated time that fast: after about
  * a quarter of a second the step shown starts well past 1 s. */
 static void
@@ -865,6 +961,7 @@ main (int   argc,
   g_test_add_func ("/ui/serving/play", test_play);
   g_test_add_func ("/ui/serving/time-controls", test_time_controls);
   g_test_add_func ("/ui/serving/play-speed", test_play_speed);
+  g_test_add_func ("/ui/serving/capacity-view", test_capacity_view);
   g_test_add_func ("/ui/serving/view-keys", test_view_keys);
   g_test_add_func ("/ui/serving/vllm-pool", test_vllm_pool);
   g_test_add_func ("/ui/serving/select", test_select);
