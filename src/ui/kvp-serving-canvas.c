@@ -38,6 +38,9 @@ struct _KvpServingCanvas
   double           pointer_x, pointer_y;
   double           pinch_span;   /* the range's span when a pinch began */
   guint64          pinch_anchor;
+  /* While playing, the next scene is built and its grids drawn in a
+   * worker; the one on screen stays until it is ready. */
+  GCancellable    *building;
   gint64           last_time;    /* µs, the last tick */
   gint64           scene_time;   /* µs, when the scene came on screen */
   double           t;            /* seconds since then */
@@ -89,6 +92,101 @@ ensure_ticking (KvpServingCanvas *self)
     }
 }
 
+typedef struct
+{
+  KvpServingSteps *steps;
+  guint            step;
+  guint64          start, end;
+  const KvpTheme  *theme;
+  int              width, height;
+  double           scale;
+} SceneJob;
+
+static void
+scene_job_free (SceneJob *job)
+{
+  kvp_serving_steps_unref (job->steps);
+  g_free (job);
+}
+
+static void
+build_scene_thread_cb (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  SceneJob *job = task_data;
+  KvpServingScene *scene = kvp_serving_scene_new_range (job->steps, job->step, job->start, job->end, job->theme,
+                                                        job->width, job->height);
+
+  kvp_serving_scene_prepare (scene, job->scale);
+  g_task_return_pointer (task, scene, (GDestroyNotify) kvp_serving_scene_unref);
+}
+
+static void update_description (KvpServingCanvas *self);
+
+static void
+scene_built_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  KvpServingCanvas *self = KVP_SERVING_CANVAS (source);
+  KvpServingScene *scene = g_task_propagate_pointer (G_TASK (result), NULL);
+  SceneJob *job = g_task_get_task_data (G_TASK (result));
+
+  if (g_task_get_cancellable (G_TASK (result)) != self->building)
+    {
+      g_clear_pointer (&scene, kvp_serving_scene_unref);
+      return;
+    }
+  g_clear_object (&self->building);
+  /* Still the run shown: the scene replaces the one on screen at once
+   * (playback moves on faster than blocks could ease). */
+  if (scene != NULL && job->steps == self->steps && (self->playing || job->step == self->step))
+    {
+      g_clear_pointer (&self->scene, kvp_serving_scene_unref);
+      self->scene = scene;
+      self->scene_time = 0;
+      self->t = 0.0;
+      update_description (self);
+    }
+  else
+    g_clear_pointer (&scene, kvp_serving_scene_unref);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* While playing: the scene of the step shown built off the main thread,
+ * one at a time, so a frame never waits for one.  FALSE when the scene
+ * must be built here (nothing on screen yet). */
+static gboolean
+build_in_worker (KvpServingCanvas *self,
+                 guint64           start,
+                 guint64           end,
+                 const KvpTheme   *theme,
+                 int               width,
+                 int               height)
+{
+  g_autoptr(GTask) task = NULL;
+  SceneJob *job;
+
+  if (!self->playing || self->scene == NULL || kvp_serving_scene_get_steps (self->scene) != self->steps ||
+      kvp_picture_get_theme (KVP_PICTURE (self->scene)) != theme ||
+      (int) kvp_picture_get_width (KVP_PICTURE (self->scene)) != width ||
+      (int) kvp_picture_get_height (KVP_PICTURE (self->scene)) != height)
+    return FALSE;
+  if (self->building != NULL)
+    return TRUE;
+
+  job = g_new0 (SceneJob, 1);
+  *job = (SceneJob) { kvp_serving_steps_ref (self->steps), self->step, start, end, theme, width, height,
+                      MAX (1, gtk_widget_get_scale_factor (GTK_WIDGET (self))) };
+  self->building = g_cancellable_new ();
+  task = g_task_new (self, self->building, scene_built_cb, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) scene_job_free);
+  g_task_run_in_thread (task, build_scene_thread_cb);
+  return TRUE;
+}
+
 /* The scene of the step at the current size and palette, easing from the
  * one on screen when animations are wanted. */
 static void
@@ -110,6 +208,8 @@ ensure_scene (KvpServingCanvas *self)
       kvp_serving_scene_get_step (old) == self->step && kvp_picture_get_theme (shown) == theme &&
       (int) kvp_picture_get_width (shown) == width && (int) kvp_picture_get_height (shown) == height &&
       old_start == start && old_end == end)
+    return;
+  if (build_in_worker (self, start, end, theme, width, height))
     return;
 
   self->scene = kvp_serving_scene_new_range (self->steps, self->step, start, end, theme, width, height);
@@ -198,7 +298,7 @@ kvp_serving_canvas_tick (KvpPictureCanvas *canvas,
   if (self->playing && self->steps != NULL)
     advance_playback (self, dt);
 
-  easing = self->scene != NULL && self->t < kvp_serving_scene_get_duration (self->scene);
+  easing = (self->scene != NULL && self->t < kvp_serving_scene_get_duration (self->scene)) || self->building != NULL;
   gtk_widget_queue_draw (GTK_WIDGET (self));
   return self->playing || easing;
 }
@@ -462,6 +562,8 @@ kvp_serving_canvas_dispose (GObject *object)
 {
   KvpServingCanvas *self = KVP_SERVING_CANVAS (object);
 
+  g_cancellable_cancel (self->building);
+  g_clear_object (&self->building);
   g_clear_pointer (&self->scene, kvp_serving_scene_unref);
   g_clear_pointer (&self->steps, kvp_serving_steps_unref);
   g_clear_pointer (&self->refusal_title, g_free);
@@ -653,6 +755,13 @@ kvp_serving_canvas_set_playing (KvpServingCanvas *self,
   self->playing = playing;
   if (playing)
     ensure_ticking (self);
+  else if (self->building != NULL)
+    {
+      /* Paused: the step shown is built here, now. */
+      g_cancellable_cancel (self->building);
+      g_clear_object (&self->building);
+      invalidate (self);
+    }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAYING]);
 }
 
