@@ -224,7 +224,7 @@ bench_serving (KvpWindow *window,
   KvpServingControls *controls = _kvp_window_get_serving_controls (window);
   KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
   gint64 start = g_get_monotonic_time (), end = start + 600 * G_USEC_PER_SEC;
-  double ready_s, rss;
+  double ready_s, rss, before = status_mib ("VmRSS:");
 
   change_params (window, 16384, 0, TRUE);
   g_object_set (kvp_window_get_serving_state (window), "requests", n_requests, NULL);
@@ -236,6 +236,7 @@ bench_serving (KvpWindow *window,
   ready_s = (g_get_monotonic_time () - start) / 1e6;
   spin_for (300);
   rss = status_mib ("VmRSS:");
+  if (g_getenv ("KVP_FRAMES")) g_printerr ("peak at ready %.0f MiB\n", status_mib ("VmHWM:"));
 
   kvp_serving_canvas_set_speed (canvas, 1000.0);
   start_recording ();
@@ -245,11 +246,11 @@ bench_serving (KvpWindow *window,
   spin_for (2000);
   recorder.recording = FALSE;
   printf ("{\"case\": \"serving-play\", \"requests\": %u, \"steps\": %u, \"ready_s\": %.1f, "
-          "\"rss_mib\": %.0f, \"peak_rss_mib\": %.0f, \"frames\": %u, \"p50_ms\": %.2f, \"p95_ms\": %.2f, "
+          "\"rss_before_mib\": %.0f, \"rss_mib\": %.0f, \"peak_rss_mib\": %.0f, \"frames\": %u, \"p50_ms\": %.2f, \"p95_ms\": %.2f, "
           "\"max_ms\": %.2f, \"cpu_p50_ms\": %.2f, \"max_input_stall_ms\": %.1f}\n",
           n_requests,
           kvp_serving_canvas_get_steps (canvas) != NULL ? kvp_serving_steps_get_n_steps (kvp_serving_canvas_get_steps (canvas)) : 0,
-          ready_s, rss, status_mib ("VmHWM:"), recorder.frames->len, percentile (recorder.frames, 0.5),
+          ready_s, before, rss, status_mib ("VmHWM:"), recorder.frames->len, percentile (recorder.frames, 0.5),
           percentile (recorder.frames, 0.95), percentile (recorder.frames, 1.0), percentile (recorder.cpu, 0.5),
           recorder.max_stall);
   fflush (stdout);
@@ -381,6 +382,24 @@ main (int    argc,
   canvas = kvp_window_get_canvas (window);
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   g_timeout_add_full (G_PRIORITY_HIGH, WATCHDOG_MS, watchdog_cb, NULL, NULL);
+
+  /* KVP_BENCH_SERVING_ONLY: the serving case alone, so its peak RSS is
+   * its own. */
+  if (g_getenv ("KVP_BENCH_SERVING_ONLY") != NULL)
+    {
+      const char *n = g_getenv ("KVP_BENCH_SERVING_REQUESTS");
+
+      gtk_widget_realize (GTK_WIDGET (window));
+      clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+      g_signal_connect (clock, "before-paint", G_CALLBACK (before_paint_cb), NULL);
+      g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), NULL);
+      gtk_window_present (GTK_WINDOW (window));
+      spin_until_settled (canvas, 10000);
+      bench_serving (window, n != NULL ? (guint) g_ascii_strtoull (n, NULL, 10) : 100000);
+      gtk_window_destroy (GTK_WINDOW (window));
+      g_object_unref (window);
+      return 0;
+    }
 
   /* The launch animation at 1,024 blocks. */
   gtk_widget_realize (GTK_WIDGET (window));

@@ -23,6 +23,9 @@
 
 /* At most this many checkpoints per scheme, however long the run. */
 #define MAX_CHECKPOINTS 64u
+/* What a scheme's checkpoints may take, about: each copies every request's
+ * replayed state, which for 100,000 requests is 4 MiB. */
+#define CHECKPOINT_BYTES (64u * 1024u * 1024u)
 
 /* A request while the events are replayed. */
 typedef struct
@@ -684,11 +687,18 @@ kvp_simulation_new_full (KvpWorkload         *workload,
   if (n > 0 && !run_schemes (self, step_func, user_data, cancellable, error))
     return NULL;
 
-  /* At most MAX_CHECKPOINTS, at least KVP_SIMULATION_CHECKPOINT_STEPS apart. */
+  /* At most MAX_CHECKPOINTS, fewer when their copies of every request
+   * would take more than CHECKPOINT_BYTES, at least
+   * KVP_SIMULATION_CHECKPOINT_STEPS apart. */
   for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
     if (self->runs[s].steps != NULL)
-      self->runs[s].checkpoint_interval = MAX (KVP_SIMULATION_CHECKPOINT_STEPS,
-                                               (self->runs[s].steps->len + MAX_CHECKPOINTS - 1) / MAX_CHECKPOINTS);
+      {
+        guint64 copy = (guint64) MAX (n, 1) * (sizeof (Replayed) + sizeof (guint32));
+        guint max = (guint) CLAMP (CHECKPOINT_BYTES / copy, 4, MAX_CHECKPOINTS);
+
+        self->runs[s].checkpoint_interval = MAX (KVP_SIMULATION_CHECKPOINT_STEPS,
+                                                 (self->runs[s].steps->len + max - 1) / max);
+      }
 
   return g_steal_pointer (&self);
 }

@@ -307,8 +307,9 @@ const KvpSimEvent *kvp_simulation_get_events (KvpSimulation      *self,
  * scheme's events from the nearest checkpoint at or before step.  Checkpoints
  * are taken the first time a replay passes them, every
  * max (KVP_SIMULATION_CHECKPOINT_STEPS, steps / 64) steps, so at most 64 per
- * scheme.  Cost: O(requests + blocks in use) plus the events of at most one
- * checkpoint interval — 0.3 ms for 10,000 ShareGPT requests in the paper's
+ * scheme, and fewer for many requests (their copies take about 64 MiB a
+ * scheme at most: 15 for 100,000 requests).  Cost: O(requests + blocks in
+ * use) plus the events of at most one checkpoint interval — 0.3 ms for 10,000 ShareGPT requests in the paper's
  * setting; the first call that passes new checkpoints pays for taking them
  * (about 15 ms there).  Compute it when the step changes, not per frame.
  * Thread-safe. */
