@@ -205,6 +205,7 @@ test_scrub (void)
   g_autofree char *error = NULL;
   const KvpSimStep *totals;
   g_autofree char *running = NULL;
+  g_autofree char *label_prefix = NULL;
 
   g_assert_cmpuint (n, >, 20);
   g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), ==, kvp_serving_steps_get_end (steps) / 1e9);
@@ -230,8 +231,8 @@ test_scrub (void)
                              totals->n_waiting);
   g_assert_nonnull (strstr (sentence, running));
   g_assert_nonnull (strstr (gtk_label_get_label (control (controls, "step_label")), "(step 20 of"));
-  g_assert_true (g_str_has_prefix (gtk_label_get_label (control (controls, "step_label")),
-                                   g_strdup_printf ("%.2f s of ", kvp_serving_steps_get_time (steps, 20) / 1e9)));
+  label_prefix = g_strdup_printf ("%.2f s of ", kvp_serving_steps_get_time (steps, 20) / 1e9);
+  g_assert_true (g_str_has_prefix (gtk_label_get_label (control (controls, "step_label")), label_prefix));
 
   /* Past the end is the last step. */
   kvp_serving_canvas_set_step (canvas, n + 100);
