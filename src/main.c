@@ -20,6 +20,7 @@
 #include "kvp-cli.h"
 #include "kvp-comparison.h"
 #include "kvp-deploy.h"
+#include "kvp-deploy-state.h"
 #include "kvp-error.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
@@ -31,6 +32,7 @@
 #include "kvp-serving-scene.h"
 #include "kvp-serving-steps.h"
 #include "kvp-sim-command.h"
+#include "kvp-state.h"
 #include "kvp-simulation.h"
 #include "kvp-theme.h"
 #include "kvp-vllm-log.h"
@@ -55,7 +57,7 @@ static GOptionEntry option_entries[] = {
   { "allow-long-max-model-len", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Accept a --max-model-len longer than the model’s, as vLLM does with VLLM_ALLOW_LONG_MAX_MODEL_LEN=1"), NULL },
   { "config", 'c', 0, G_OPTION_ARG_FILENAME, NULL,
-    N_("A Hugging Face config.json instead of a preset --model"), N_("FILE") },
+    N_("A Hugging Face config.json (standard JSON, at most 16 MiB) instead of a preset --model"), N_("FILE") },
   { "tensor-parallel-size", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("GPUs the model is split over; figures are for one of them (default 1)"), N_("N") },
   { "gpu", 'g', 0, G_OPTION_ARG_STRING, NULL,
@@ -97,7 +99,7 @@ static GOptionEntry option_entries[] = {
   { "simulate", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Serve a workload through the paged pool and reserve-ahead caches, print the statistics and exit"), NULL },
   { "workload", 0, 0, G_OPTION_ARG_FILENAME, NULL,
-    N_("With --simulate: sharegpt, alpaca, fixed:P,O, uniform:P1-P2,O1-O2, or a JSON Lines or CSV file (default sharegpt)"), N_("NAME|FILE") },
+    N_("With --simulate: sharegpt, alpaca, fixed:P,O, uniform:P1-P2,O1-O2, or a JSON Lines or CSV file of at most 1000000 requests (default sharegpt)"), N_("NAME|FILE") },
   { "requests", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --simulate: requests to generate, 1 to 1000000 (default 1000; a file: all, or its first N)"), N_("COUNT") },
   { "request-rate", 0, 0, G_OPTION_ARG_STRING, NULL,
@@ -150,11 +152,14 @@ lookup_param (GVariantDict  *options,
 }
 
 /* Reads the options into params and deploy (the model of --config and the
- * GPU choices; params->model may point into it), sized as vLLM would. */
+ * GPU choices; params->model may point into it), sized as vLLM would.  Good
+ * values vLLM would not start with are not a mistake in them: TRUE, with
+ * why in out_refusal (the window shows it as its state). */
 static gboolean
 parse_params (GVariantDict  *options,
               KvpParams     *params,
               KvpDeploy     *deploy,
+              GError       **out_refusal,
               GError       **error)
 {
   const char *text;
@@ -191,27 +196,73 @@ parse_params (GVariantDict  *options,
   if (!g_variant_dict_contains (options, "seq-len"))
     params->seq_len = MIN (params->seq_len, params->max_seq_len);
 
-  return kvp_params_validate_options (params, error) && kvp_deploy_apply (deploy, params, error) &&
-         kvp_params_validate (params, error);
+  if (!kvp_params_validate_options (params, error))
+    return FALSE;
+  kvp_deploy_apply (deploy, params, out_refusal);
+  return kvp_params_validate (params, error);
+}
+
+/* No action asked for: the window opens. */
+static gboolean
+opens_window (GVariantDict *options)
+{
+  static const char *actions[] = {
+    "version", "list-models", "list-gpus", "json", "export", "from-log", "simulate", "vllm-log",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    if (g_variant_dict_contains (options, actions[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* The window's state for the options: a KvpState and its KvpDeployState,
+ * sized and compared now.  --json, --export, --vllm-log and --simulate read
+ * their figures from it, so they are the window's.  On return out_params
+ * are the state's values (the model one GPU's share). */
+static KvpDeployState *
+build_state (const KvpParams  *params,
+             const KvpDeploy  *deploy,
+             KvpState        **out_state,
+             KvpParams        *out_params,
+             GError          **error)
+{
+  g_autoptr(KvpState) state = kvp_state_new ();
+  g_autoptr(KvpDeployState) sized = NULL;
+  KvpParams whole = *params;
+
+  /* The state divides the whole model among the GPUs itself, and its
+   * groups are the sizing's. */
+  whole.model = deploy->config != NULL ? &deploy->config->model : kvp_model_lookup (params->model->key, NULL);
+  whole.layout = NULL;
+  kvp_state_set_params (state, &whole);
+  sized = kvp_deploy_state_new (state);
+  kvp_deploy_state_set_command_line (sized, deploy);
+  if (kvp_deploy_state_get_deploy (sized) == NULL)
+    {
+      g_set_error_literal (error, KVP_ERROR, KVP_ERROR_INVALID, kvp_deploy_state_get_refusal (sized));
+      return NULL;
+    }
+  if (kvp_state_flush (state) == NULL)
+    {
+      g_set_error_literal (error, KVP_ERROR, KVP_ERROR_FAILED, _("The KV caches could not be compared."));
+      return NULL;
+    }
+
+  kvp_state_get_params (state, out_params);
+  *out_state = g_steal_pointer (&state);
+  return g_steal_pointer (&sized);
 }
 
 static int
-print_json (const KvpParams *params,
+print_json (KvpState        *state,
             const KvpDeploy *deploy)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KvpComparison) cmp = NULL;
   g_autoptr(JsonGenerator) generator = NULL;
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *text = NULL;
 
-  cmp = kvp_comparison_new (params, &error);
-  if (cmp == NULL)
-    {
-      return kvp_cli_fail (error);
-    }
-
-  root = kvp_comparison_to_json (cmp);
+  root = kvp_comparison_to_json (kvp_state_flush (state));
   kvp_deploy_add_json (deploy, json_node_get_object (root));
   generator = json_generator_new ();
   json_generator_set_pretty (generator, TRUE);
@@ -629,8 +680,8 @@ export_serving (GVariantDict    *options,
   source = kvp_serving_scene_source_new (steps, (guint) step, NULL);
   if (!kvp_export_write (source, kvp_theme_get (variant), path, width, height, scale, &error))
     {
-      kvp_cli_printerr (error->message);
-      return KVP_EXIT_FAILURE;
+      /* An output that is an input is bad usage (2); a failed write, 1. */
+      return kvp_cli_fail (error);
     }
 
   return KVP_EXIT_SUCCESS;
@@ -638,12 +689,12 @@ export_serving (GVariantDict    *options,
 
 static int
 export_picture (GVariantDict    *options,
+                KvpState        *state,
                 const KvpParams *params,
                 const KvpDeploy *deploy,
                 const char      *path)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(KvpComparison) cmp = NULL;
   g_autoptr(KvpPictureSource) source = NULL;
   KvpThemeVariant variant = KVP_THEME_LIGHT;
   KvpExportFormat format;
@@ -674,17 +725,12 @@ export_picture (GVariantDict    *options,
         return status;
     }
 
-  cmp = kvp_comparison_new (params, &error);
-  if (cmp == NULL)
-    {
-      return kvp_cli_fail (error);
-    }
-
-  source = kvp_scene_source_new (cmp);
+  /* The state's comparison: the window's figures. */
+  source = kvp_scene_source_new (kvp_state_flush (state));
   if (!kvp_export_write (source, kvp_theme_get (variant), path, width, height, scale, &error))
     {
-      kvp_cli_printerr (error->message);
-      return KVP_EXIT_FAILURE;
+      /* An output that is an input is bad usage (2); a failed write, 1. */
+      return kvp_cli_fail (error);
     }
 
   return KVP_EXIT_SUCCESS;
@@ -815,7 +861,11 @@ handle_local_options_cb (GApplication *app,
                          gboolean     *options_handled)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GError) refusal = NULL;
+  g_autoptr(KvpState) state = NULL;
+  g_autoptr(KvpDeployState) sized = NULL;
   g_auto(KvpDeploy) deploy = { 0 };
+  KvpParams shown;
   const char *export_path = NULL;
   const char *log_path = NULL;
   gboolean json;
@@ -827,9 +877,15 @@ handle_local_options_cb (GApplication *app,
     return KVP_EXIT_USAGE;
 
   /* Values are checked even when they go unused, so a typo is never ignored. */
-  if (!parse_params (options, &params, &deploy, &error))
+  if (!parse_params (options, &params, &deploy, &refusal, &error))
     {
       kvp_cli_printerr (error->message);
+      return KVP_EXIT_USAGE;
+    }
+  /* The window opens with the refusal shown; what prints figures has none. */
+  if (refusal != NULL && !opens_window (options))
+    {
+      kvp_cli_printerr (refusal->message);
       return KVP_EXIT_USAGE;
     }
 
@@ -849,16 +905,20 @@ handle_local_options_cb (GApplication *app,
     return compare_log (options, &params, &deploy, log_path, export_path != NULL, json);
   if (!check_simulate_options (options))
     return KVP_EXIT_USAGE;
-  if (g_variant_dict_contains (options, "simulate"))
-    return kvp_sim_command_run (options, &deploy, &params, json);
-  if (g_variant_dict_contains (options, "vllm-log"))
-    return print_vllm_log (&deploy);
-  if (json)
-    return print_json (&params, &deploy);
-  if (export_path != NULL)
-    return export_picture (options, &params, &deploy, export_path);
+  if (opens_window (options))
+    return open_window (app, options, &params, &deploy);
 
-  return open_window (app, options, &params, &deploy);
+  /* Every figure from the state the window would show. */
+  sized = build_state (&params, &deploy, &state, &shown, &error);
+  if (sized == NULL)
+    return kvp_cli_fail (error);
+  if (g_variant_dict_contains (options, "simulate"))
+    return kvp_sim_command_run (options, kvp_deploy_state_get_deploy (sized), &shown, json);
+  if (g_variant_dict_contains (options, "vllm-log"))
+    return print_vllm_log (kvp_deploy_state_get_deploy (sized));
+  if (json)
+    return print_json (state, kvp_deploy_state_get_deploy (sized));
+  return export_picture (options, state, &shown, kvp_deploy_state_get_deploy (sized), export_path);
 }
 
 /* The ranges --help gives are kvp-params' own. */

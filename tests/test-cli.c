@@ -199,6 +199,8 @@ test_help (void)
   g_assert_nonnull (strstr (run.out, "auto, fp32, fp16, bf16, fp8 (fp8_e4m3, fp8_e5m2) or int8 "
                                      "(default fp16; with --config, the model’s)"));
   g_assert_nonnull (strstr (run.out, "(default 1000; a file: all, or its first N)"));
+  g_assert_nonnull (strstr (run.out, "config.json (standard JSON, at most 16 MiB)"));
+  g_assert_nonnull (strstr (run.out, "CSV file of at most 1000000 requests"));
 }
 
 static void
@@ -214,6 +216,33 @@ test_no_display (void)
   newline = strchr (run.err, '\n');
   g_assert_nonnull (newline);
   g_assert_cmpstr (newline + 1, ==, "");
+}
+
+/* Settings vLLM would not start with open the window, which shows why (here
+ * it is the missing display that stops it, not the settings); what prints
+ * figures for them refuses with vLLM's reason, exit 2. */
+static void
+test_refusal_opens_window (void)
+{
+  static const char *refused[][5] = {
+    { "--gpu", "h100-80gb", "--gpu-memory-utilization", "0.03", NULL },
+    { "--gpu", "l4", "--model", "llama-3.1-70b", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_auto(Run) window = { 0 };
+      g_auto(Run) json = { 0 };
+
+      run_kvpage (&window, refused[i][0], refused[i][1], refused[i][2], refused[i][3], refused[i][4]);
+      g_assert_cmpint (window.status, ==, 1);
+      g_assert_nonnull (strstr (window.err, "no display"));
+
+      run_kvpage (&json, "--json", refused[i][0], refused[i][1], refused[i][2], refused[i][3], refused[i][4]);
+      g_assert_cmpint (json.status, ==, 2);
+      g_assert_cmpstr (json.out, ==, "");
+      g_assert_null (strstr (json.err, "display"));
+    }
 }
 
 /* "kvpage: …" and a newline: valid UTF-8, with no other control or format
@@ -977,6 +1006,15 @@ static const struct
   { { "--export", "x.png", "--view", "serving", "--csv", "x.csv" }, { "--csv", "--simulate" } },
   { { "--export", "x.png", "--requests", "5" },     { "--simulate" } },
   { { "--export", "x.png", "--view", "serving", "--requests", "0" }, { "--requests", "1 to 1000000" } },
+  /* One number syntax for every option, --step's. */
+  { { "--simulate", "--request-rate", "0x10" },     { "--request-rate “0x10” is not valid" } },
+  { { "--simulate", "--request-rate", " 1" },       { "--request-rate “ 1” is not valid" } },
+  { { "--simulate", "--request-rate", "+1" },       { "--request-rate “+1” is not valid" } },
+  { { "--simulate", "--request-rate", "1,0x10" },   { "--request-rate “1,0x10” is not a valid sweep" } },
+  { { "--simulate", "--step-time", " 1" },          { "--step-time “ 1” is not valid" } },
+  { { "--simulate", "--step-time", "0x1" },         { "--step-time “0x1” is not valid" } },
+  { { "--simulate", "--request-rate", "1,2", "--max-normalized-latency", "0x1" }, { "--max-normalized-latency “0x1” is not valid" } },
+  { { "--simulate", "--workload", "fixed:4,4", "--requests", "3", "--csv", "" }, { "give a file name" } },
 };
 
 /* --export --view serving --step K draws that step; the sequence view is
@@ -1619,6 +1657,8 @@ static const struct
   { { "--config", "@llama-3-8b.json", "--gpu", "h100-80gb", "--gpu-memory-utilization", "0" }, { "--gpu-memory-utilization" } },
   { { "--config", "@llama-3-8b.json", "--gpu", "h100-80gb", "--gpu-memory-utilization", "abc" }, { "--gpu-memory-utilization", "abc" } },
   { { "--gpu-memory-utilization", "0.9" }, { "--gpu-memory-utilization", "--gpu" } },
+  { { "--config", "@llama-3-8b.json", "--gpu", "h100-80gb", "--gpu-memory-utilization", " 0.9" }, { "--gpu-memory-utilization “ 0.9”" } },
+  { { "--config", "@llama-3-8b.json", "--gpu", "h100-80gb", "--gpu-memory-utilization", "0x1p-1" }, { "--gpu-memory-utilization “0x1p-1”" } },
   { { "--weights-memory", "10GiB" }, { "--weights-memory", "--gpu" } },
   { { "--activation-memory", "1GiB" }, { "--activation-memory", "--gpu" } },
   { { "--gpu", "h100-80gb", "--model", "llama-3-8b", "--weights-memory", "0.3B" }, { "--weights-memory", "rounds down to zero" } },
@@ -1739,6 +1779,198 @@ test_vllm_bad_input (gconstpointer data)
     g_assert_nonnull (strstr (run.err, vllm_bad_cases[i].says[j]));
 }
 
+/* Files an output must not replace: each case names the file written and
+ * the input it is (a link, a hard link, or the file itself); the refusal is
+ * one line, exit 2, and every file stays as it was. */
+static void
+test_output_is_input (void)
+{
+  static const char *workload = "prompt_len,output_len\n10,5\n20,6\n";
+  static const struct
+  {
+    const char *args[10];
+    const char *says;
+  } cases[] = {
+    { { "--simulate", "--workload", "w.csv", "--csv", "w.csv" }, "“w.csv” is the same file as the input “w.csv”" },
+    { { "--simulate", "--workload", "w.csv", "--csv", "link.csv" }, "“link.csv” is the same file as the input “w.csv”" },
+    { { "--simulate", "--workload", "hard.csv", "--csv", "w.csv" }, "“w.csv” is the same file as the input “hard.csv”" },
+    { { "--simulate", "--config", "c.json", "--workload", "fixed:4,4", "--requests", "3", "--csv", "c.json" }, "“c.json”" },
+    { { "--export", "w.svg", "--view", "serving", "--workload", "w.svg" }, "“w.svg” is the same file as the input “w.svg”" },
+    { { "--config", "c.pdf", "--export", "c.pdf" }, "“c.pdf” is the same file as the input “c.pdf”" },
+  };
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *config = NULL;
+  g_autofree char *cwd = g_get_current_dir ();
+  static const char *files[] = { "w.csv", "hard.csv", "c.json", "w.svg", "c.pdf" };
+  gsize config_length;
+
+  g_assert_true (g_file_get_contents (g_test_get_filename (G_TEST_DIST, "configs", "llama-3-8b.json", NULL),
+                                      &config, &config_length, NULL));
+  g_assert_cmpint (g_chdir (dir), ==, 0);
+  g_assert_true (g_file_set_contents ("w.csv", workload, -1, NULL));
+  g_assert_true (g_file_set_contents ("w.svg", workload, -1, NULL));
+  g_assert_true (g_file_set_contents ("c.json", config, config_length, NULL));
+  g_assert_true (g_file_set_contents ("c.pdf", config, config_length, NULL));
+  g_assert_cmpint (symlink ("w.csv", "link.csv"), ==, 0);
+  g_assert_cmpint (link ("w.csv", "hard.csv"), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = { 0 };
+
+      run_kvpage_in (&run, NULL, cases[i].args);
+      g_test_message ("stderr: %s", run.err);
+      g_assert_cmpint (run.status, ==, 2);
+      assert_one_clean_line (run.err);
+      g_assert_nonnull (strstr (run.err, cases[i].says));
+      for (guint f = 0; f < G_N_ELEMENTS (files); f++)
+        {
+          g_autofree char *now = NULL;
+
+          g_assert_true (g_file_get_contents (files[f], &now, NULL, NULL));
+          g_assert_cmpstr (now, ==, g_str_has_prefix (files[f], "c.") ? config : workload);
+        }
+    }
+
+  /* Another file is written as before. */
+  {
+    g_auto(Run) run = { 0 };
+
+    run_kvpage (&run, "--simulate", "--workload", "w.csv", "--csv", "out.csv", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_true (g_file_test ("out.csv", G_FILE_TEST_IS_REGULAR));
+  }
+
+  for (guint f = 0; f < G_N_ELEMENTS (files); f++)
+    g_unlink (files[f]);
+  g_unlink ("link.csv");
+  g_unlink ("out.csv");
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
+  g_rmdir (dir);
+}
+
+/* Runs kvpage under coreutils' timeout: a hang or a run that never stops
+ * reading is killed, and fails the status the test expects. */
+static void
+run_bounded (Run                *run,
+             const char         *shell_command,
+             const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) envp = g_environ_unsetenv (g_get_environ (), "DISPLAY");
+  int wait_status;
+
+  g_ptr_array_add (argv, (char *) "timeout");
+  g_ptr_array_add (argv, (char *) "-s");
+  g_ptr_array_add (argv, (char *) "KILL");
+  g_ptr_array_add (argv, (char *) "20");
+  if (shell_command != NULL)
+    {
+      g_ptr_array_add (argv, (char *) "sh");
+      g_ptr_array_add (argv, (char *) "-c");
+      g_ptr_array_add (argv, (char *) shell_command);
+    }
+  else
+    {
+      g_ptr_array_add (argv, (char *) g_getenv ("KVPAGE"));
+      for (guint i = 0; args[i] != NULL; i++)
+        g_ptr_array_add (argv, (char *) args[i]);
+    }
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                &run->out, &run->err, &wait_status, &error);
+  g_assert_no_error (error);
+  run->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
+}
+
+typedef struct
+{
+  const char *path;
+  char       *text;
+} FifoWriter;
+
+static gpointer
+write_fifo (gpointer data)
+{
+  FifoWriter *w = data;
+  int fd = open (w->path, O_WRONLY);
+
+  if (fd >= 0)
+    {
+      gssize written = write (fd, w->text, strlen (w->text));
+
+      g_assert_cmpint (written, ==, (gssize) strlen (w->text));
+      close (fd);
+    }
+  return NULL;
+}
+
+/* --config FIFO: read through one open, so a writer that finishes at once is
+ * never lost (it hung about half the time); devices and streams stop at the
+ * cap and say so. */
+static void
+test_streams (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "config.json", NULL);
+  FifoWriter w = { fifo, NULL };
+
+  g_assert_true (g_file_get_contents (g_test_get_filename (G_TEST_DIST, "configs", "llama-3-8b.json", NULL),
+                                      &w.text, NULL, NULL));
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  for (guint i = 0; i < 10; i++)
+    {
+      g_auto(Run) run = { 0 };
+      GThread *writer = g_thread_new ("fifo-writer", write_fifo, &w);
+
+      run_bounded (&run, NULL, (const char *[]) { "--json", "--config", fifo, NULL });
+      if (run.status != 0)
+        {
+          /* Killed before it opened the FIFO: let the writer go. */
+          int fd = open (fifo, O_RDONLY | O_NONBLOCK);
+
+          g_usleep (100000);
+          if (fd >= 0)
+            close (fd);
+        }
+      g_thread_join (writer);
+      g_test_message ("run %u: status %d, stderr: %s", i, run.status, run.err);
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_nonnull (strstr (run.out, "\"bytes_per_token\" : 131072"));
+    }
+  g_free (w.text);
+  g_unlink (fifo);
+  g_rmdir (dir);
+
+  if (g_file_test ("/dev/zero", G_FILE_TEST_EXISTS))
+    {
+      g_auto(Run) config = { 0 };
+      g_auto(Run) workload = { 0 };
+
+      run_bounded (&config, NULL, (const char *[]) { "--json", "--config", "/dev/zero", NULL });
+      g_assert_cmpint (config.status, ==, 2);
+      assert_one_clean_line (config.err);
+      g_assert_nonnull (strstr (config.err, "/dev/zero: is larger than 16 MiB"));
+      g_assert_nonnull (strstr (config.err, "stopped reading"));
+
+      run_bounded (&workload, NULL, (const char *[]) { "--simulate", "--workload", "/dev/zero", NULL });
+      g_assert_cmpint (workload.status, ==, 2);
+      assert_one_clean_line (workload.err);
+      g_assert_nonnull (strstr (workload.err, "“/dev/zero”"));
+    }
+
+  {
+    g_auto(Run) run = { 0 };
+
+    run_bounded (&run, "yes | exec \"$KVPAGE\" --json --config /dev/stdin", NULL);
+    g_assert_cmpint (run.status, ==, 2);
+    assert_one_clean_line (run.err);
+    g_assert_nonnull (strstr (run.err, "/dev/stdin: is larger than 16 MiB"));
+  }
+}
+
 /* Every rule of the tables is enforced: its first option given alone (with
  * what it excludes, when it excludes) is refused, naming that option. */
 static void
@@ -1789,6 +2021,7 @@ main (int   argc,
   g_test_add_func ("/cli/version", test_version);
   g_test_add_func ("/cli/help", test_help);
   g_test_add_func ("/cli/no-display", test_no_display);
+  g_test_add_func ("/cli/refusal-opens-window", test_refusal_opens_window);
   g_test_add_func ("/cli/stdout-errors", test_stdout_errors);
   g_test_add_func ("/cli/export-name-quoted", test_export_name_quoted);
   g_test_add_func ("/cli/simulate-quoted", test_simulate_quoted);
@@ -1812,6 +2045,8 @@ main (int   argc,
   g_test_add_func ("/cli/simulate/export-serving-budget", test_export_serving_budget);
   g_test_add_func ("/cli/simulate/export-capacity", test_export_capacity);
   g_test_add_func ("/cli/simulate/bad-file", test_simulate_bad_file);
+  g_test_add_func ("/cli/output-is-input", test_output_is_input);
+  g_test_add_func ("/cli/streams", test_streams);
   g_test_add_func ("/cli/export/serving", test_export_serving);
   g_test_add_func ("/cli/simulate/vllm-pool", test_simulate_vllm_pool);
   g_test_add_func ("/cli/simulate/long-context", test_simulate_long_context);

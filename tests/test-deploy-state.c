@@ -142,6 +142,71 @@ test_name_controls (void)
   g_assert_cmpstr (b, ==, "(Reserved length 512); --gpus stays");
 }
 
+/* A log in the data's README, read as the window reads a pasted one. */
+static KvpVllmLog *
+read_log (const char *name)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "vllm-logs", name, NULL);
+  g_autofree char *text = NULL;
+  gsize length;
+  g_autoptr(GError) error = NULL;
+  KvpVllmLog *log;
+
+  g_assert_true (g_file_get_contents (path, &text, &length, &error));
+  log = kvp_vllm_log_parse (text, length, name, &error);
+  g_assert_no_error (error);
+  return log;
+}
+
+/* A vLLM log given to the window: its settings and measured pool replace
+ * the estimates (v0's logged block count, v1's tokens over the block size),
+ * and the comparison says, figure by figure, whether they agree. */
+static void
+test_apply_log (void)
+{
+  static const struct
+  {
+    const char *config;
+    const char *log;
+    guint64     blocks;
+    guint64     max_len;
+    gboolean    agrees;
+  } cases[] = {
+    { "configs/llama-3.1-8b.json", "vllm-10517-llama-3.1-8b-v0.6.log", 1952, 20000, TRUE },
+    { "data/vllm-logs/qwen3-14b.json", "lmcache-1739-qwen3-14b-v1.log", 2666, 32768, TRUE },
+    { "data/vllm-logs/qwen3-14b.json", "inconsistent-qwen3-14b-edited.log", 2791, 32768, FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(KvpState) state = kvp_state_new ();
+      g_autoptr(KvpDeployState) deploy = kvp_deploy_state_new (state);
+      g_autofree char *path = g_test_build_filename (G_TEST_DIST, cases[i].config, NULL);
+      g_autoptr(KvpModelConfig) config = kvp_model_config_new_from_file (path, NULL);
+      g_autoptr(KvpVllmLog) log = read_log (cases[i].log);
+      g_autoptr(JsonNode) from_log = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_assert_nonnull (config);
+      kvp_deploy_state_set_config (deploy, config);
+      kvp_state_choose_model (state, &config->model);
+      kvp_state_set_dtype (state, config->dtype);
+      /* Estimates first: the log's measurement takes their place. */
+      kvp_deploy_state_set_gpu (deploy, "a100-80gb");
+      g_assert_true (kvp_deploy_state_get_sizes_pool (deploy));
+
+      from_log = kvp_deploy_state_apply_log (deploy, log, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (from_log);
+      g_assert_cmpint (json_object_get_boolean_member (json_node_get_object (from_log), "agrees"), ==,
+                       cases[i].agrees);
+      g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_MAX_SEQ_LEN), ==, cases[i].max_len);
+      g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_NUM_BLOCKS), ==, cases[i].blocks);
+      g_assert_false (kvp_deploy_state_get_sizes_pool (deploy));
+      g_assert_null (kvp_deploy_state_get_refusal (deploy));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -150,6 +215,7 @@ main (int   argc,
 
   g_test_add_func ("/deploy-state/same-as-cli", test_same_as_cli);
   g_test_add_func ("/deploy-state/refusal", test_refusal);
+  g_test_add_func ("/deploy-state/apply-log", test_apply_log);
   g_test_add_func ("/deploy-state/name-controls", test_name_controls);
   g_test_add_func ("/deploy-state/model-lifetime", test_model_lifetime);
 

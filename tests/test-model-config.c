@@ -173,8 +173,9 @@ test_rules (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(KvpModelConfig) config = NULL;
+      g_autofree char *shown = kvp_quote (cases[i].json);  /* TAP takes UTF-8 only */
 
-      g_test_message ("%s", cases[i].json);
+      g_test_message ("%s", shown);
       config = parse (cases[i].json);
       g_assert_cmpuint (config->model.num_layers, ==, 4);
       g_assert_cmpuint (kvp_model_get_kv_heads (&config->model), ==, cases[i].kv_heads);
@@ -619,7 +620,7 @@ test_bad_input (void)
     { "{" BASE ", \"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 0.0001}}",
       "“rope_scaling” shrinks the context to 0 tokens" },
     { "   ", "is empty" },
-    { "{", "not valid JSON" },
+    { "{", "line 1: the JSON ends before it is complete" },
     { "[1, 2]", "not an object" },
     { "{\"num_attention_heads\": 8, \"hidden_size\": 512, \"max_position_embeddings\": 4096}", "“num_hidden_layers”" },
     { "{\"num_hidden_layers\": 4, \"hidden_size\": 512, \"max_position_embeddings\": 4096}", "“num_attention_heads”" },
@@ -659,14 +660,41 @@ test_bad_input (void)
     { "{" BASE ", \"head_dim\": 256, \"global_head_dim\": 512}", "“global_head_dim” gives the full-attention layers" },
     { "{" BASE ", \"num_key_value_heads\": 4, \"num_global_key_value_heads\": 1}", "“num_global_key_value_heads”" },
     { "{" BASE ", \"num_kv_shared_layers\": 2}", "“num_kv_shared_layers” makes layers reuse" },
+    /* Exactly RFC 8259, as Python's json reads it: json-glib 1.6 took
+     * each of these, and a comment or a single quote hid brackets from the
+     * old nesting guard. */
+    { "/* \" */ {" BASE "}", "line 1: a comment, which JSON does not allow" },
+    { "{\n" BASE ",\n// the window\n\"sliding_window\": 4}", "line 3: a comment" },
+    { "{'q': '\"', " BASE "}", "line 1: a string in single quotes" },
+    { "{" BASE "}\n{\"num_hidden_layers\": 8}", "line 2: “{” after the JSON value: the file must hold one value only" },
+    { "{" BASE "} x", "“x” after the JSON value" },
+    { "{" BASE ", \"model_type\": \"caf\x80\"}", "not UTF-8 (\\x80)" },
+    { "{" BASE ", \"model_type\": \"a\tb\"}", "control character (\\x09)" },
+    { "{" BASE ", \"model_type\": \"\\ud800\"}", "unpaired surrogate escape (\\uD800)" },
+    { "{" BASE ", \"model_type\\u0000x\": \"llama\"}", "\\u0000 escape" },
+    { "{" BASE ", \"head_dim\": 0x40}", "“0x40” is not a number as JSON writes one" },
+    { "{" BASE ", \"head_dim\": 064}", "“064” is not a number" },
+    { "{" BASE ", \"head_dim\": .5}", "“.5” where JSON needs a value" },
+    { "{" BASE ", \"head_dim\": NaN}", "“NaN” where JSON needs a value" },
+    { "{" BASE ", \"head_dim\": 64,}", "a comma before “}”" },
+    { "{" BASE ", \"rope_theta\": 1e999}", "key “rope_theta”: the number 1e999 is too large" },
+    /* 2^63 and more wrapped to a negative number ("not a positive number"). */
+    { "{\"num_hidden_layers\": 9223372036854775808, \"num_attention_heads\": 8}",
+      "key “num_hidden_layers”: the number 9223372036854775808 is too large" },
+    { "{\"num_hidden_layers\": 18446744073709551616, \"num_attention_heads\": 8}",
+      "key “num_hidden_layers”: the number 18446744073709551616 is too large" },
+    { "{\"num_hidden_layers\": -9223372036854775809, \"num_attention_heads\": 8}", "is too large" },
+    { "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+      "more than 64 deep" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(KvpModelConfig) config = NULL;
+      g_autofree char *shown = kvp_quote (cases[i].json);  /* TAP takes UTF-8 only */
 
-      g_test_message ("%s", cases[i].json);
+      g_test_message ("%s", shown);
       config = kvp_model_config_new_from_data (cases[i].json, strlen (cases[i].json), "bad.json", &error);
       g_assert_null (config);
       g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
@@ -714,6 +742,91 @@ test_bad_files (void)
   for (guint i = 1; i < G_N_ELEMENTS (paths) - 1; i++)
     g_remove (paths[i]);
   g_rmdir (dir);
+}
+
+/* What Python's json reads is read: every RFC 8259 form, and a UTF-8
+ * byte-order mark before the value. */
+static void
+test_strict_accepts (void)
+{
+  static const char *cases[] = {
+    "\xef\xbb\xbf{" BASE "}",
+    " \r\n\t{" BASE ", \"model_type\": \"l\\u0061ma \\ud83d\\ude00 \\\" \\\\ \\/ \\b\\f\\n\\r\\t\"}\n\n",
+    "{" BASE ", \"rope_theta\": 5e5, \"x\": [1.5E+3, -0, 0.25e-2, true, false, null, {}, [], \"\"], \"é\": {}}",
+    "{" BASE ", \"num_hidden_layers\": 9223372036854775807, \"num_hidden_layers\": 4}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(KvpModelConfig) config = parse (cases[i]);
+
+      g_assert_cmpuint (config->model.num_layers, ==, 4);
+      g_assert_cmpuint (config->model.max_context, ==, 4096);
+    }
+}
+
+/* The crash inputs of issue 20: 100,000 brackets after a comment or a
+ * single-quoted string that hid a quote from the old guard overflowed the
+ * stack — of the command line, and of the window's config-loading thread,
+ * which this test stands in for. */
+static gpointer
+load_thread (gpointer path)
+{
+  GError *error = NULL;
+  KvpModelConfig *config = kvp_model_config_new_from_file (path, &error);
+
+  g_assert_null (config);
+  return error;
+}
+
+static void
+test_deep_bypass (void)
+{
+  static const char *openings[] = { "/* \" */ {\"a\": ", "{'q': '\"', \"a\": " };
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-config-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "deep.json", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (openings); i++)
+    {
+      GString *text = g_string_new (openings[i]);
+      g_autoptr(GError) error = NULL;
+
+      for (guint k = 0; k < 100000; k++)
+        g_string_append_c (text, '[');
+      for (guint k = 0; k < 100000; k++)
+        g_string_append_c (text, ']');
+      g_string_append_c (text, '}');
+      g_assert_true (g_file_set_contents (path, text->str, text->len, NULL));
+      g_string_free (text, TRUE);
+
+      error = g_thread_join (g_thread_new ("load-config", load_thread, path));
+      g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, i == 0 ? "line 1: a comment" : "line 1: a string in single quotes"));
+    }
+
+  g_remove (path);
+  g_rmdir (dir);
+}
+
+/* Devices and streams stop at the cap (16 MiB), at once. */
+static void
+test_device_capped (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpModelConfig) config = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  if (!g_file_test ("/dev/zero", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no /dev/zero");
+      return;
+    }
+  config = kvp_model_config_new_from_file ("/dev/zero", &error);
+  g_assert_null (config);
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "/dev/zero: is larger than 16 MiB"));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
 }
 
 static void
@@ -764,6 +877,9 @@ main (int   argc,
   g_test_add_func ("/core/model-config/bad-input", test_bad_input);
   g_test_add_func ("/core/model-config/bad-files", test_bad_files);
   g_test_add_func ("/core/model-config/name-from-file", test_name_from_file);
+  g_test_add_func ("/core/model-config/strict-accepts", test_strict_accepts);
+  g_test_add_func ("/core/model-config/deep-bypass", test_deep_bypass);
+  g_test_add_func ("/core/model-config/device-capped", test_device_capped);
 
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
 
 #include "kvp-error.h"
 #include "kvp-model.h"
+#include "kvp-model-config.h"
 
 static const struct
 {
@@ -164,6 +165,42 @@ test_degenerate_and_overflow (void)
   g_assert_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW);
 }
 
+/* A reference to a model someone else owns (a preset) is a counted copy;
+ * a reference to a counted model is the model itself, one more holder; the
+ * last unref frees it (the ASan build fails on a leak or a use after). */
+static void
+test_ref (void)
+{
+  const KvpModel *preset = kvp_model_lookup ("llama-3-8b", NULL);
+  g_autoptr(KvpModel) counted = kvp_model_ref (preset);
+  KvpModel *again;
+
+  g_assert_true (counted != preset);
+  g_assert_cmpint (preset->ref_count, ==, 0);
+  g_assert_cmpint (counted->ref_count, ==, 1);
+  g_assert_cmpstr (counted->key, ==, "llama-3-8b");
+  g_assert_cmpuint (counted->num_kv_heads, ==, preset->num_kv_heads);
+
+  again = kvp_model_ref (counted);
+  g_assert_true (again == counted);
+  g_assert_cmpint (counted->ref_count, ==, 2);
+  kvp_model_unref (again);
+  g_assert_cmpint (counted->ref_count, ==, 1);
+
+  /* A share on the stack of a counted model is not counted. */
+  {
+    KvpModel share;
+    g_autoptr(KvpModel) held = NULL;
+
+    kvp_model_for_tensor_parallel (counted, 2, &share);
+    g_assert_cmpint (share.ref_count, ==, 0);
+    held = kvp_model_ref (&share);
+    g_assert_true (held != &share);
+    g_assert_cmpuint (held->num_kv_heads, ==, 4);
+    g_assert_cmpint (counted->ref_count, ==, 1);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -173,6 +210,7 @@ main (int   argc,
   g_test_add_func ("/core/model/presets", test_presets);
   g_test_add_func ("/core/model/lookup-case", test_lookup_is_case_insensitive);
   g_test_add_func ("/core/model/unknown", test_unknown_model);
+  g_test_add_func ("/core/model/ref", test_ref);
   g_test_add_func ("/core/model/dtypes", test_dtypes);
   g_test_add_func ("/core/model/paper-opt-13b", test_paper_opt_13b);
   g_test_add_func ("/core/model/fallbacks", test_fallbacks);

@@ -12,6 +12,7 @@
 
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
+#include <json-glib/json-glib.h>
 
 #include "kvp-export.h"
 #include "kvp-format.h"
@@ -121,6 +122,20 @@ shown (KvpWindow *window)
   return gtk_stack_get_visible_child (GTK_STACK (stack));
 }
 
+static gboolean
+sequence_shown (gpointer window)
+{
+  GtkWidget *stack = gtk_widget_get_parent (GTK_WIDGET (kvp_window_get_canvas (window)));
+
+  return gtk_stack_get_visible_child (GTK_STACK (stack)) == GTK_WIDGET (kvp_window_get_canvas (window));
+}
+
+static gboolean
+playing (gpointer canvas)
+{
+  return kvp_serving_canvas_get_playing (canvas);
+}
+
 /* The switch in the header bar, named exactly "Sequence" and "Serving",
  * shows one picture or the other and the serving controls with the second. */
 static void
@@ -170,7 +185,7 @@ test_switch (void)
 
   gtk_widget_activate (sequence);
   /* A button activated by the keyboard clicks after a moment. */
-  kvp_test_iterate_for (400);
+  g_assert_true (kvp_test_iterate_until (sequence_shown, window));
   g_assert_true (shown (window) == kvp_window_get_canvas (window));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (controls)));
 
@@ -599,6 +614,62 @@ test_vllm_pool (void)
   close_window (window);
 }
 
+/* One member of --simulate --json's output, as text. */
+static char *
+member_text (JsonNode   *root,
+             const char *name)
+{
+  JsonNode *member = json_object_get_member (json_node_get_object (root), name);
+
+  g_assert_nonnull (member);
+  return json_to_string (member, FALSE);
+}
+
+/* With a GPU chosen, the window's run is --simulate's for the same settings:
+ * the roofline's step time, vLLM's pool and limits, every figure the same. */
+static void
+test_same_as_command_line (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpServingControls *controls = _kvp_window_get_serving_controls (window);
+  g_autofree char *llama_path = g_test_build_filename (G_TEST_DIST, "configs", "llama-3.1-8b.json", NULL);
+  g_autoptr(KvpModelConfig) llama = kvp_model_config_new_from_file (llama_path, NULL);
+  const char *argv[] = { g_getenv ("KVPAGE"), "--config", llama_path, "--gpu", "h100-80gb", "--max-seq-len", "8192",
+                         "--simulate", "--requests", "50", "--json", NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) cli = NULL;
+  g_autoptr(JsonNode) shown = NULL;
+  int status = -1;
+
+  g_assert_nonnull (llama);
+  kvp_window_add_config (window, llama);
+  kvp_state_set_value (kvp_window_get_state (window), KVP_PARAM_MAX_SEQ_LEN, 8192);
+  kvp_deploy_state_set_gpu (kvp_window_get_deploy_state (window), "h100-80gb");
+  g_assert_true (kvp_test_iterate_until (settled, controls));
+  g_assert_true (kvp_test_iterate_until (simulated, controls));
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                               &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  cli = json_from_string (out, &error);
+  g_assert_no_error (error);
+  shown = kvp_simulation_to_json (kvp_serving_controls_get_simulation (controls));
+
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *name = i == 0 ? "workload" : "schemes";
+      g_autofree char *want = member_text (cli, name);
+      g_autofree char *got = member_text (shown, name);
+
+      g_assert_cmpstr (got, ==, want);
+    }
+  g_assert_nonnull (strstr (out, "\"step_time\" : \"roofline\""));
+
+  close_window (window);
+}
+
 /* Control+1 and Control+2 switch the views through win.view. */
 static void
 test_view_keys (void)
@@ -668,7 +739,7 @@ test_play (void)
 
   g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, 0);
   gtk_widget_activate (GTK_WIDGET (play));
-  kvp_test_iterate_for (400);
+  g_assert_true (kvp_test_iterate_until (playing, canvas));
   g_assert_true (kvp_serving_canvas_get_playing (canvas));
   g_assert_true (kvp_test_iterate_until (moved, canvas));
 
@@ -965,6 +1036,7 @@ main (int   argc,
   g_test_add_func ("/ui/serving/capacity-view", test_capacity_view);
   g_test_add_func ("/ui/serving/view-keys", test_view_keys);
   g_test_add_func ("/ui/serving/vllm-pool", test_vllm_pool);
+  g_test_add_func ("/ui/serving/same-as-command-line", test_same_as_command_line);
   g_test_add_func ("/ui/serving/select", test_select);
   g_test_add_func ("/ui/serving/reduce-animations", test_reduce_animations);
   g_test_add_func ("/ui/serving/pool-and-scheme", test_pool_and_scheme);

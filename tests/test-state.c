@@ -277,6 +277,30 @@ test_flush (void)
   g_assert_true (kvp_state_flush (state) == cmp);
 }
 
+/* The comparisons of one model shown share one reference to it, not a copy
+ * each; a model of the caller's own is held, so it may go first. */
+static void
+test_model_shared (void)
+{
+  g_autoptr(KvpState) state = kvp_state_new ();
+  KvpModel *mine = kvp_model_ref (kvp_model_lookup ("mistral-7b", NULL));
+  g_autoptr(KvpComparison) first = NULL;
+  KvpComparison *second;
+
+  kvp_state_choose_model (state, mine);
+  first = kvp_comparison_ref (kvp_state_flush (state));
+  g_object_set (state, "seq-len", (guint64) 100, NULL);
+  second = kvp_state_flush (state);
+  g_assert_true (second != first);
+  g_assert_true (first->params.model == second->params.model);
+  g_assert_true (first->params.model == mine);
+
+  /* The state, and the comparisons, outlive the caller's reference. */
+  kvp_model_unref (mine);
+  g_object_set (state, "seq-len", (guint64) 200, NULL);
+  g_assert_cmpstr (kvp_state_flush (state)->params.model->key, ==, "mistral-7b");
+}
+
 /* A state dropped with a recompute running leaves nothing behind. */
 static void
 test_dispose_while_running (void)
@@ -309,6 +333,7 @@ main (int   argc,
   g_test_add_func ("/core/state/coalesce", test_coalesce);
   g_test_add_func ("/core/state/cancel", test_cancel);
   g_test_add_func ("/core/state/flush", test_flush);
+  g_test_add_func ("/core/state/model-shared", test_model_shared);
   g_test_add_func ("/core/state/dispose-while-running", test_dispose_while_running);
 
   return g_test_run ();

@@ -13,18 +13,71 @@
 
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
+#include <json-glib/json-glib.h>
 
 #include "kvp-application.h"
 #include "kvp-count-row.h"
 #include "kvp-deploy.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
+#include "kvp-log-dialog.h"
 #include "kvp-error.h"
 #include "kvp-model-catalog.h"
 #include "kvp-settings.h"
 #include "kvp-test-utils.h"
 #include "kvp-window.h"
 #include "kvp-window-private.h"
+
+/* Predicates the tests await instead of sleeping. */
+static gboolean
+child_revealed (gpointer revealer)
+{
+  return gtk_revealer_get_child_revealed (revealer);
+}
+
+static gboolean
+canvas_is_dark (gpointer window)
+{
+  return kvp_canvas_get_theme (kvp_window_get_canvas (window))->variant == KVP_THEME_DARK;
+}
+
+static gboolean
+canvas_is_light (gpointer window)
+{
+  return kvp_canvas_get_theme (kvp_window_get_canvas (window))->variant == KVP_THEME_LIGHT;
+}
+
+static gboolean
+max_seq_len_saved (gpointer settings)
+{
+  return g_settings_get_uint (settings, "max-seq-len") == 1000;
+}
+
+/* The "How it works" text, expanded, scrolled into the panel's view. */
+static gboolean
+expander_in_view (gpointer window)
+{
+  GtkWidget *sidebar = (GtkWidget *) gtk_widget_get_template_child (window, KVP_TYPE_WINDOW, "sidebar");
+  GtkWidget *expander = (GtkWidget *) gtk_widget_get_template_child (window, KVP_TYPE_WINDOW, "how_expander");
+  GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (sidebar));
+  graphene_rect_t bounds;
+
+  return gtk_adjustment_get_upper (vadjustment) > gtk_adjustment_get_page_size (vadjustment) &&
+         gtk_widget_compute_bounds (expander, sidebar, &bounds) &&
+         bounds.origin.y + bounds.size.height <= gtk_widget_get_height (sidebar) + 1;
+}
+
+static gboolean
+fills_width (gpointer canvas)
+{
+  return gtk_widget_get_width (canvas) >= 780;
+}
+
+static gboolean
+laid_out_small (gpointer window)
+{
+  return gtk_widget_get_width (window) <= 800 && gtk_widget_get_height (window) <= 500;
+}
 
 static gboolean
 wait_for_size (GtkWidget *widget)
@@ -553,13 +606,13 @@ test_actions (void)
   g_assert_cmpint (g_settings_get_enum (settings, "style"), ==, KVP_STYLE_DARK);
   g_object_get (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", &dark, NULL);
   g_assert_true (dark);
-  kvp_test_iterate_for (100);
+  g_assert_true (kvp_test_iterate_until (canvas_is_dark, window));
   g_assert_cmpint (kvp_canvas_get_theme (kvp_window_get_canvas (window))->variant, ==, KVP_THEME_DARK);
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "style", g_variant_new_string ("light"));
   g_object_get (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", &dark, NULL);
   g_assert_false (dark);
-  kvp_test_iterate_for (100);
+  g_assert_true (kvp_test_iterate_until (canvas_is_light, window));
   g_assert_cmpint (kvp_canvas_get_theme (kvp_window_get_canvas (window))->variant, ==, KVP_THEME_LIGHT);
   g_settings_reset (settings, "style");
 
@@ -780,7 +833,7 @@ test_settings (void)
    * shows; and the settings are written once the controls are still. */
   gtk_spin_button_set_value (spin (window, "max_seq_len"), 1000);
   g_assert_cmpuint (kvp_window_get_comparison (window)->params.seq_len, ==, 1000);
-  kvp_test_iterate_for (1300);
+  g_assert_true (kvp_test_iterate_until (max_seq_len_saved, settings));
   g_assert_cmpuint (g_settings_get_uint (settings, "max-seq-len"), ==, 1000);
   g_assert_cmpuint (g_settings_get_uint (settings, "seq-len"), ==, 3000);
   close_window (window);
@@ -847,6 +900,7 @@ test_render (void)
 
   paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
   gtk_widget_queue_draw (GTK_WIDGET (window));
+  /* Frames to pass: the picture is drawn on the frame clock. */
   kvp_test_iterate_for (200);
 
   width = gdk_paintable_get_intrinsic_width (paintable);
@@ -1287,8 +1341,7 @@ test_notification (void)
   g_assert_null (kvp_window_get_notification (window));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.copy", NULL));
   g_assert_cmpstr (kvp_window_get_notification (window), ==, "Copied the picture to the clipboard.");
-  kvp_test_iterate_for (400);
-  g_assert_true (gtk_revealer_get_child_revealed (banner));
+  g_assert_true (kvp_test_iterate_until (child_revealed, banner));
 
   g_signal_emit_by_name (template_child (window, "banner_close_button"), "clicked");
   g_assert_null (kvp_window_get_notification (window));
@@ -1319,7 +1372,7 @@ test_layout (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 800, 500);
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (wait_for_size (canvas));
-  kvp_test_iterate_for (200);
+  g_assert_true (kvp_test_iterate_until (laid_out_small, window));
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 800);
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (window)), <=, 500);
   g_assert_cmpint (gtk_widget_get_height (canvas), >=, 360);
@@ -1328,7 +1381,7 @@ test_layout (void)
   /* F9 hides the controls: the picture takes the whole width. */
   g_assert_true (has_binding (GTK_WIDGET (window), "F9", "win.show-controls"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-controls", NULL));
-  kvp_test_iterate_for (200);
+  g_assert_true (kvp_test_iterate_until (fills_width, canvas));
   g_assert_false (gtk_widget_get_visible (template_child (window, "sidebar")));
   g_assert_cmpint (gtk_widget_get_width (canvas), >=, 780);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-controls", NULL));
@@ -1345,7 +1398,7 @@ test_layout (void)
   vadjustment = gtk_scrolled_window_get_vadjustment (sidebar);
 
   gtk_expander_set_expanded (GTK_EXPANDER (expander), TRUE);
-  kvp_test_iterate_for (400);
+  g_assert_true (kvp_test_iterate_until (expander_in_view, window));
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (window)), <=, 640);
   g_assert_true (gtk_widget_compute_bounds (expander, GTK_WIDGET (sidebar), &bounds));
   /* Its text is in the visible part of the panel, which now scrolls. */
@@ -1418,7 +1471,6 @@ test_gpu_group (void)
 
   /* Two GPUs: TinyLlama's 4 KV heads split 2 and 2. */
   gtk_spin_button_set_value (tp, 2);
-  kvp_test_iterate_for (100);
   g_assert_cmpuint (kvp_model_get_kv_heads (kvp_state_get_model (state)), ==, 2);
   g_assert_cmpstr (kvp_state_get_model (state)->key, ==, "tinyllama-1.1b");
   kvp_state_get_params (state, &params);
@@ -1496,6 +1548,41 @@ test_open_config (void)
   close_window (window);
 }
 
+/* The crash input of issue 20: 100,000 brackets behind a comment that hid
+ * a quote from the old nesting guard overflowed the stack of the config
+ * worker and took the window down.  Now the window says what is wrong and
+ * keeps its model. */
+static void
+test_open_deep_config (void)
+{
+  KvpWindow *window = show_window ();
+  KvpState *state = kvp_window_get_state (window);
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-window-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "deep.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *key = g_strdup (kvp_state_get_model (state)->key);
+  GString *text = g_string_new ("/* \" */ {\"a\": ");
+  gint64 end;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (text, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (text, ']');
+  g_string_append_c (text, '}');
+  g_assert_true (g_file_set_contents (path, text->str, text->len, NULL));
+  g_string_free (text, TRUE);
+
+  kvp_window_open_config (window, file);
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (kvp_window_get_notification (window) == NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (strstr (kvp_window_get_notification (window), "line 1: a comment"));
+  g_assert_cmpstr (kvp_state_get_model (state)->key, ==, key);
+
+  close_window (window);
+  g_unlink (path);
+}
+
 static gboolean
 describes_pool (gpointer canvas)
 {
@@ -1517,6 +1604,8 @@ test_refusal_shown (void)
   g_autofree char *dir = g_dir_make_tmp ("kvpage-XXXXXX", NULL);
   g_autofree char *png = g_build_filename (dir, "refused.png", NULL);
   g_autoptr(GError) error = NULL;
+  g_autofree char *count = NULL;
+  KvpCountRow *blocks_row;
   gint64 end;
 
   kvp_deploy_state_set_gpu (deploy, "h100-80gb");
@@ -1526,6 +1615,11 @@ test_refusal_shown (void)
   g_assert_nonnull (strstr (kvp_canvas_get_refusal (canvas), "raise GPU memory utilization"));
   g_assert_true (g_str_has_prefix (kvp_canvas_get_description (canvas), "vLLM would not start."));
   g_assert_null (strstr (kvp_canvas_get_description (canvas), "blocks"));
+  /* The Block count row says there is no pool, not the last pool's count. */
+  blocks_row = row (window, "num_blocks_row");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (kvp_count_row_get_spin_button (blocks_row))), ==, "—");
+  g_assert_nonnull (strstr (kvp_count_row_get_message (blocks_row), "No pool"));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (kvp_count_row_get_scale (blocks_row))));
   /* The side panel says the same. */
   g_assert_true (gtk_widget_get_visible (group_child (kvp_window_get_gpu_group (window), "error_label")));
   g_assert_false (kvp_window_export (window, png, &error));
@@ -1534,6 +1628,10 @@ test_refusal_shown (void)
 
   kvp_deploy_state_set_utilization (deploy, 0.92);
   g_assert_null (kvp_canvas_get_refusal (canvas));
+  g_assert_null (kvp_count_row_get_message (blocks_row));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (kvp_count_row_get_scale (blocks_row))));
+  count = kvp_format_count (kvp_state_get_value (state, KVP_PARAM_NUM_BLOCKS));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (kvp_count_row_get_spin_button (blocks_row))), ==, count);
   /* The pool's description comes back with its scene. */
   g_assert_true (kvp_test_iterate_until (describes_pool, canvas));
 
@@ -1549,6 +1647,122 @@ test_refusal_shown (void)
 
   close_window (window);
   g_rmdir (dir);
+}
+
+/* The window's figures as --json gives them: its state's comparison and
+ * its sizing. */
+static char *
+window_json (KvpWindow *window)
+{
+  g_autoptr(JsonNode) root = kvp_comparison_to_json (kvp_state_flush (kvp_window_get_state (window)));
+  const KvpDeploy *deploy = kvp_deploy_state_get_deploy (kvp_window_get_deploy_state (window));
+
+  g_assert_nonnull (deploy);
+  kvp_deploy_add_json (deploy, json_node_get_object (root));
+  return json_to_string (root, TRUE);
+}
+
+/* For the same settings the window's state and kvpage --json give the same
+ * figures, every one of them: a dense model, a hybrid one (gpt-oss-20b, whose
+ * window said 161 where --json said 322), and tensor-parallel shares. */
+static void
+test_same_as_json (void)
+{
+  static const struct
+  {
+    const char *config;
+    const char *gpu;
+    const char *tp;
+    const char *max_len;
+    const char *seq_len;
+  } cases[] = {
+    { "llama-3.1-8b.json", "l4", "1", "8192", "1000" },
+    { "gpt-oss-20b.json", "h100-80gb", "1", "8192", "8192" },
+    { "gemma-3-27b-it.json", "h100-80gb", "2", "4096", "2000" },
+    { "qwen3-32b.json", "a100-80gb", "2", "16384", "5000" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      KvpWindow *window = show_window ();
+      KvpState *state = kvp_window_get_state (window);
+      KvpDeployState *deploy = kvp_window_get_deploy_state (window);
+      g_autofree char *path = g_test_build_filename (G_TEST_DIST, "configs", cases[i].config, NULL);
+      g_autoptr(KvpModelConfig) config = kvp_model_config_new_from_file (path, NULL);
+      const char *argv[] = { g_getenv ("KVPAGE"), "--config", path, "--gpu", cases[i].gpu,
+                             "--tensor-parallel-size", cases[i].tp, "--max-model-len", cases[i].max_len,
+                             "--seq-len", cases[i].seq_len, "--block-size", "16", "--json", NULL };
+      g_autofree char *out = NULL;
+      g_autofree char *cli = NULL;
+      g_autofree char *shown = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) parsed = NULL;
+      int status = -1;
+
+      g_assert_nonnull (config);
+      kvp_window_add_config (window, config);
+      kvp_state_set_value (state, KVP_PARAM_BLOCK_SIZE, 16);
+      kvp_state_set_value (state, KVP_PARAM_MAX_SEQ_LEN, g_ascii_strtoull (cases[i].max_len, NULL, 10));
+      kvp_state_set_value (state, KVP_PARAM_SEQ_LEN, g_ascii_strtoull (cases[i].seq_len, NULL, 10));
+      kvp_deploy_state_set_tensor_parallel_size (deploy, (guint) g_ascii_strtoull (cases[i].tp, NULL, 10));
+      kvp_deploy_state_set_gpu (deploy, cases[i].gpu);
+      g_assert_null (kvp_deploy_state_get_refusal (deploy));
+      shown = window_json (window);
+
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                                   &status, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_spawn_check_wait_status (status, NULL));
+      parsed = json_from_string (out, &error);
+      g_assert_no_error (error);
+      cli = json_to_string (parsed, TRUE);
+      g_assert_cmpstr (shown, ==, cli);
+
+      close_window (window);
+    }
+}
+
+/* Compare with vLLM Log…: a pasted log is read as --from-log reads it, for
+ * the model shown; its settings and measured pool replace the estimates (the
+ * Block count is the log's), and the figures are shown with their agreement.
+ * Text that is no log says so and changes nothing. */
+static void
+test_compare_log (void)
+{
+  KvpWindow *window = show_window ();
+  KvpState *state = kvp_window_get_state (window);
+  g_autofree char *config_path = g_test_build_filename (G_TEST_DIST, "configs", "llama-3.1-8b.json", NULL);
+  g_autofree char *log_path = g_test_build_filename (G_TEST_DIST, "data", "vllm-logs",
+                                                     "vllm-10517-llama-3.1-8b-v0.6.log", NULL);
+  g_autoptr(KvpModelConfig) config = kvp_model_config_new_from_file (config_path, NULL);
+  g_autofree char *text = NULL;
+  KvpLogDialog *dialog;
+  GtkTextBuffer *buffer;
+
+  g_assert_nonnull (config);
+  kvp_window_add_config (window, config);
+  kvp_deploy_state_set_gpu (kvp_window_get_deploy_state (window), "l4");
+  g_assert_true (g_file_get_contents (log_path, &text, NULL, NULL));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.compare-log", NULL));
+  dialog = KVP_LOG_DIALOG (_kvp_window_get_log_dialog (window));
+  g_assert_nonnull (dialog);
+  buffer = gtk_text_view_get_buffer (kvp_log_dialog_get_text_view (dialog));
+
+  gtk_text_buffer_set_text (buffer, "hello", -1);
+  g_signal_emit_by_name (kvp_log_dialog_get_compare_button (dialog), "clicked");
+  g_assert_nonnull (kvp_log_dialog_get_result (dialog));
+  g_assert_true (kvp_gpu_group_get_sizes_pool (kvp_window_get_gpu_group (window)));
+
+  gtk_text_buffer_set_text (buffer, text, -1);
+  g_signal_emit_by_name (kvp_log_dialog_get_compare_button (dialog), "clicked");
+  g_assert_nonnull (strstr (kvp_log_dialog_get_result (dialog), "GPU blocks"));
+  g_assert_nonnull (strstr (kvp_log_dialog_get_result (dialog), "agree on every figure"));
+  g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_NUM_BLOCKS), ==, 1952);
+  g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_MAX_SEQ_LEN), ==, 20000);
+  g_assert_false (kvp_gpu_group_get_sizes_pool (kvp_window_get_gpu_group (window)));
+
+  close_window (window);
 }
 
 /* A shipped config that names a preset's model takes the preset's row, as
@@ -1817,7 +2031,10 @@ main (int   argc,
   g_test_add_func ("/ui/window/gpu-group", test_gpu_group);
   g_test_add_func ("/ui/window/settings-gpu", test_settings_gpu);
   g_test_add_func ("/ui/window/refusal-shown", test_refusal_shown);
+  g_test_add_func ("/ui/window/same-as-json", test_same_as_json);
+  g_test_add_func ("/ui/window/compare-log", test_compare_log);
   g_test_add_func ("/ui/window/open-config", test_open_config);
+  g_test_add_func ("/ui/window/open-deep-config", test_open_deep_config);
   g_test_add_func ("/ui/window/model-list-replaces", test_model_list_replaces);
   g_test_add_func ("/ui/window/launch-gpu", test_launch_gpu);
   g_test_add_func ("/ui/window/config-lifetime", test_config_lifetime);

@@ -386,6 +386,23 @@ test_bad_files (void)
     { "b.jsonl", "{\"prompt_len\": \"1\", \"output_len\": 2}\n", -1, 1, "prompt_len" },
     { "b.jsonl", "{\"prompt_len\": 1, \"output_len\": 2, \"arrival\": 1}\n{\"prompt_len\": 1, \"output_len\": 2}\n", -1, 2, "arrival" },
     { "b.jsonl", "{\"prompt_len\": 1, \"output_len\": 2, \"arrival\": \"soon\"}\n", -1, 1, "arrival" },
+    /* Strict JSON: json-glib took all of these, the first dropping its
+     * second request silently. */
+    { "b.jsonl", "{\"prompt_len\":10,\"output_len\":5} {\"prompt_len\":2000,\"output_len\":5}\n", -1, 1, "one value per line" },
+    { "b.jsonl", "{\"prompt_len\": 1, \"output_len\": 2}\n{\"prompt_len\": 1, \"output_len\": 2} // two\n", -1, 2, "comment" },
+    { "b.jsonl", "{\"prompt_len\": 1, /* c */ \"output_len\": 2}\n", -1, 1, "comment" },
+    { "b.jsonl", "{'prompt_len': 1, \"output_len\": 2}\n", -1, 1, "single quotes" },
+    { "b.jsonl", "{\"prompt_len\": 0x10, \"output_len\": 2}\n", -1, 1, "“0x10” is not a number" },
+    { "b.jsonl", "{\"prompt_len\": 010, \"output_len\": 2}\n", -1, 1, "“010” is not a number" },
+    { "b.jsonl", "{\"prompt_len\": 1, \"output_len\": 2,}\n", -1, 1, "comma before “}”" },
+    { "b.jsonl", "{\"prompt_len\": 1, \"output_len\": 2, \"arrival\": NaN}\n", -1, 1, "“NaN”" },
+    { "b.jsonl", "{\"prompt_len\": 1, \"output_len\": 2, \"arrival\": 1e400}\n", -1, 1, "too large" },
+    { "b.jsonl", "{\"prompt_len\": 18446744073709551617, \"output_len\": 2}\n", -1, 1, "“prompt_len”: the number 18446744073709551617 is too large" },
+    { "b.jsonl", "{\"prompt_len\": 1, \"output_len\": 2, \"x\\u0000\": 1}\n", -1, 1, "\\u0000" },
+    { "b.jsonl", "{\"prompt_len\": 1, \"output_len\": 2}\n\xef\xbb\xbf{\"prompt_len\": 1, \"output_len\": 2}\n", -1, 2, "\\uFEFF" },
+    /* Nesting past the limit is refused before json-glib recurses. */
+    { "b.jsonl", "{\"prompt_len\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}\n",
+      -1, 1, "more than 64 deep" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -458,6 +475,108 @@ test_missing_and_empty (void)
   assert_refused (workload, &error, "folder");
 }
 
+/* Excel's "CSV UTF-8" and some JSON Lines writers start with a byte-order
+ * mark: the first line may, and the requests are read as without it. */
+static void
+test_byte_order_mark (void)
+{
+  static const char *files[][2] = {
+    { "bom.csv", "\xef\xbb\xbfprompt_len,output_len\n10,20\n" },
+    { "bom.jsonl", "\xef\xbb\xbf{\"prompt_len\": 10, \"output_len\": 20}\n" },
+    { "bom", "\xef\xbb\xbf{\"prompt_len\": 10, \"output_len\": 20}\n" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = write_temp (files[i][0], files[i][1], -1);
+      g_autoptr(KvpWorkload) workload = load (path, 0, 0.0, &error);
+      guint n;
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (kvp_workload_get_requests (workload, &n)[0].prompt_len, ==, 10);
+      g_assert_cmpuint (n, ==, 1);
+      remove_temp (path);
+    }
+}
+
+/* A line nested 100,000 deep crashed the parser's recursion (in the window,
+ * on the serving view's worker thread): now one line, at once. */
+static void
+test_deep_line (void)
+{
+  g_autoptr(GError) error = NULL;
+  GString *text = g_string_new ("{\"prompt_len\": 1, \"output_len\": 2}\n{\"prompt_len\": ");
+  g_autofree char *path = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (text, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (text, ']');
+  g_string_append (text, ", \"output_len\": 2}\n");
+  path = write_temp ("deep.jsonl", text->str, text->len);
+  g_string_free (text, TRUE);
+
+  workload = load (path, 0, 0.0, &error);
+  assert_refused (workload, &error, "line 2: lists or objects nest more than 64 deep");
+  remove_temp (path);
+}
+
+/* More requests than the documented 1,000,000 are refused at the first one
+ * too many, saying how to take the first million; --requests N reads only
+ * the first N lines, so a bad line after them is never reached. */
+static void
+test_request_limit (void)
+{
+  g_autoptr(GError) error = NULL;
+  GString *text = g_string_new ("prompt_len,output_len\n");
+  g_autofree char *path = NULL;
+  g_autofree char *cut = write_temp ("cut.csv", "prompt_len,output_len\n1,2\n3,4\nbad\n", -1);
+  g_autoptr(KvpWorkload) workload = NULL;
+  guint n;
+
+  for (guint i = 0; i <= KVP_WORKLOAD_MAX_REQUESTS; i++)
+    g_string_append (text, "1,1\n");
+  path = write_temp ("many.csv", text->str, text->len);
+  g_string_free (text, TRUE);
+
+  workload = load (path, 0, 0.0, &error);
+  assert_refused (workload, &error, "line 1000002: the file holds more than 1000000 requests");
+  workload = load (path, KVP_WORKLOAD_MAX_REQUESTS, 0.0, &error);
+  g_assert_no_error (error);
+  kvp_workload_get_requests (workload, &n);
+  g_assert_cmpuint (n, ==, KVP_WORKLOAD_MAX_REQUESTS);
+  g_clear_pointer (&workload, kvp_workload_unref);
+  remove_temp (path);
+
+  workload = load (cut, 2, 0.0, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&workload, kvp_workload_unref);
+  workload = load (cut, 0, 0.0, &error);
+  assert_refused (workload, &error, "line 4");
+  remove_temp (cut);
+}
+
+/* A device or a stream is read only up to the cap: /dev/zero, one endless
+ * line, is refused at once instead of filling memory. */
+static void
+test_device_capped (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  if (!g_file_test ("/dev/zero", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no /dev/zero");
+      return;
+    }
+  workload = load ("/dev/zero", 0, 0.0, &error);
+  assert_refused (workload, &error, "line 1 is longer than 1 MiB");
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+}
+
 static void
 test_options_parse (void)
 {
@@ -471,6 +590,9 @@ test_options_parse (void)
     { "request-rate", "-0.5" }, { "request-rate", "nan" }, { "request-rate", "inf" },
     { "request-rate", "2x" }, { "request-rate", "" }, { "request-rate", "1000001" },
     { "request-rate", "0.0009" }, { "request-rate", "1e-308" },
+    /* One number syntax for every option, as --step and --requests read. */
+    { "request-rate", "0x10" }, { "request-rate", " 1" }, { "request-rate", "1 " }, { "request-rate", "+1" },
+    { "request-rate", "1e-400" },
   };
   KvpWorkloadOptions options;
 
@@ -518,6 +640,10 @@ main (int   argc,
   g_test_add_func ("/core/workload/missing-and-empty", test_missing_and_empty);
   g_test_add_func ("/core/workload/arrival-too-late", test_arrival_too_late);
   g_test_add_func ("/core/workload/options-parse", test_options_parse);
+  g_test_add_func ("/core/workload/byte-order-mark", test_byte_order_mark);
+  g_test_add_func ("/core/workload/deep-line", test_deep_line);
+  g_test_add_func ("/core/workload/request-limit", test_request_limit);
+  g_test_add_func ("/core/workload/device-capped", test_device_capped);
 
   return g_test_run ();
 }

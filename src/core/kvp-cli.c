@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +148,47 @@ kvp_cli_parse_number (const char  *option,
   if (out_value != NULL)
     *out_value = value;
 
+  return TRUE;
+}
+
+gboolean
+kvp_cli_text_to_double (const char *text,
+                        double     *out_value)
+{
+  const char *p = text;
+  guint digits = 0;
+  double value;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  /* Checked here, since g_ascii_strtod also reads " 1", "+1", "0x10", "inf". */
+  for (; g_ascii_isdigit (*p); p++)
+    digits++;
+  if (*p == '.')
+    for (p++; g_ascii_isdigit (*p); p++)
+      digits++;
+  if (digits == 0)
+    return FALSE;
+  if (*p == 'e' || *p == 'E')
+    {
+      p++;
+      if (*p == '+' || *p == '-')
+        p++;
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+      while (g_ascii_isdigit (*p))
+        p++;
+    }
+  if (*p != '\0')
+    return FALSE;
+
+  errno = 0;
+  value = g_ascii_strtod (text, NULL);
+  if (errno == ERANGE || !isfinite (value))
+    return FALSE;
+
+  if (out_value != NULL)
+    *out_value = value;
   return TRUE;
 }
 

@@ -39,6 +39,12 @@ gboolean kvp_cli_parse_number    (const char  *option,
                                   guint64      max,
                                   guint64     *out_value,
                                   GError     **error);
+/* Text as a number with a fraction, in the one syntax every option takes:
+ * digits with an optional point and exponent ("20", "0.92", ".5", "1e-3"),
+ * nothing else — no sign, space, hex, inf or nan, as kvp_cli_parse_number ()
+ * takes digits only.  FALSE for any other text, or a number beyond a double. */
+gboolean kvp_cli_text_to_double  (const char  *text,
+                                  double      *out_value);
 /* kvp_cli_parse_number () on --OPTION's value in @options, when it is given. */
 gboolean kvp_cli_lookup_number   (GVariantDict  *options,
                                   const char    *option,

@@ -120,7 +120,7 @@ kvp_comparison_new (const KvpParams  *params,
   self = g_new0 (KvpComparison, 1);
   g_atomic_ref_count_init (&self->ref_count);
   self->params = *params;
-  self->model = kvp_model_copy (params->model);
+  self->model = kvp_model_ref (params->model);
   self->params.model = self->model;
 
   if (!compute_sizes (self, error))
@@ -163,7 +163,7 @@ kvp_comparison_new_figures (const KvpParams  *params,
   self = g_new0 (KvpComparison, 1);
   g_atomic_ref_count_init (&self->ref_count);
   self->params = *params;
-  self->model = kvp_model_copy (params->model);
+  self->model = kvp_model_ref (params->model);
   self->params.model = self->model;
   if (!compute_sizes (self, error))
     return NULL;
@@ -193,7 +193,7 @@ kvp_comparison_unref (KvpComparison *self)
   if (g_atomic_ref_count_dec (&self->ref_count))
     {
       g_clear_pointer (&self->pool, kvp_block_pool_unref);
-      g_clear_pointer (&self->model, kvp_model_free);
+      g_clear_pointer (&self->model, kvp_model_unref);
       g_free (self);
     }
 }

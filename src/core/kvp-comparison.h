@@ -22,7 +22,7 @@ struct _KvpComparison
   /*< private >*/
   gatomicrefcount ref_count;
 
-  KvpModel     *model;             /* params.model: a copy of the comparison's own */
+  KvpModel     *model;             /* params.model: a reference (kvp_model_ref) */
 
   /*< public >*/
   KvpParams     params;

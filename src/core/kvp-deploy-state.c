@@ -6,12 +6,15 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
 
 #include "kvp-deploy-state.h"
 #include "kvp-error.h"
+#include "kvp-sim-command.h"
+#include "kvp-vllm-log.h"
 
 struct _KvpDeployState
 {
@@ -30,6 +33,12 @@ struct _KvpDeployState
   guint64         kv_cache_memory;
   guint64         weights_memory;
   guint64         activation_memory;
+  /* The engine's options the window has no control for: the command line's
+   * (kvp_deploy_state_set_command_line ()), else vLLM's defaults. */
+  guint64         max_num_batched_tokens;
+  guint           concurrent_batches;
+  gboolean        backend_block_size;
+  gboolean        allow_long_max_model_len;
 
   KvpDeploy       deploy;     /* the last sizing, valid when has_deploy */
   gboolean        has_deploy;
@@ -169,7 +178,7 @@ follow_model (KvpDeployState *self)
   if (shown != self->per_gpu && shown != self->base)
     {
       self->base = shown;
-      g_clear_pointer (&self->per_gpu, kvp_model_free);
+      g_clear_pointer (&self->per_gpu, kvp_model_unref);
       if (self->config != NULL && &self->config->model != shown)
         g_clear_pointer (&self->config, kvp_model_config_unref);
     }
@@ -178,7 +187,7 @@ follow_model (KvpDeployState *self)
     {
       if (shown != self->base)
         show_model (self, self->base);
-      g_clear_pointer (&self->per_gpu, kvp_model_free);
+      g_clear_pointer (&self->per_gpu, kvp_model_unref);
       return;
     }
   if (self->per_gpu != NULL && self->per_gpu_tp == tp && shown == self->per_gpu)
@@ -191,8 +200,8 @@ follow_model (KvpDeployState *self)
     g_autoptr(KvpModel) old = g_steal_pointer (&self->per_gpu);
     KvpModel share;
 
-    /* The state lets go of the old share before it is freed; comparisons
-     * and workers hold copies of their own. */
+    /* The state lets go of the old share before we do; it, its workers
+     * and its comparisons hold references of their own. */
     kvp_model_for_tensor_parallel (self->base, tp, &share);
     self->per_gpu = kvp_model_copy (&share);
     self->per_gpu_tp = tp;
@@ -219,6 +228,10 @@ fill_deploy (KvpDeployState *self,
       deploy->has_activation = TRUE;
     }
   deploy->tensor_parallel_size = MAX (self->tensor_parallel_size, 1);
+  deploy->max_num_batched_tokens = self->max_num_batched_tokens;
+  deploy->concurrent_batches = self->concurrent_batches;
+  deploy->backend_block_size = self->backend_block_size;
+  deploy->allow_long_max_model_len = self->allow_long_max_model_len;
 }
 
 /* Everything follows from the choices and the state's values. */
@@ -246,11 +259,17 @@ update (KvpDeployState *self)
     refusal = kvp_deploy_state_name_controls (error->message);
   else if (deploy.sizing != NULL)
     {
+      /* The attention backend's block size, when the command line left it
+       * to vLLM. */
+      if (deploy.backend_block_size)
+        kvp_state_set_value (self->state, KVP_PARAM_BLOCK_SIZE, params.block_size);
       kvp_state_set_value (self->state, KVP_PARAM_NUM_BLOCKS, params.num_blocks);
       lines = kvp_vllm_sizing_get_log_lines (deploy.sizing);
       log = g_strjoinv ("\n", lines);
     }
 
+  /* A hybrid model's groups are the sizing's: every figure in vLLM's terms. */
+  kvp_state_set_layout (self->state, refusal == NULL ? params.layout : NULL);
   kvp_deploy_clear (&self->deploy);
   self->has_deploy = refusal == NULL;
   if (self->has_deploy)
@@ -318,7 +337,7 @@ kvp_deploy_state_finalize (GObject *object)
   KvpDeployState *self = KVP_DEPLOY_STATE (object);
 
   kvp_deploy_clear (&self->deploy);
-  g_clear_pointer (&self->per_gpu, kvp_model_free);
+  g_clear_pointer (&self->per_gpu, kvp_model_unref);
   g_free (self->gpu);
   g_free (self->refusal);
   g_free (self->log);
@@ -620,6 +639,7 @@ kvp_deploy_state_get_sim_config (KvpDeployState  *self,
                                  GError         **error)
 {
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(GVariantDict) options = NULL;
   KvpParams params;
 
   g_return_val_if_fail (KVP_IS_DEPLOY_STATE (self), FALSE);
@@ -631,7 +651,11 @@ kvp_deploy_state_get_sim_config (KvpDeployState  *self,
       return FALSE;
     }
   kvp_state_get_params (self->state, &params);
-  if (!kvp_deploy_get_sim_config (&self->deploy, &params, out_config, &local_error))
+  /* The command line's own function with no scheduler or time options: the
+   * window's run is --simulate's for the same choices, the roofline's step
+   * time with a GPU included. */
+  options = g_variant_dict_new (NULL);
+  if (!kvp_sim_command_get_config (options, &self->deploy, &params, out_config, &local_error))
     {
       g_autofree char *message = kvp_deploy_state_name_controls (local_error->message);
 
@@ -639,6 +663,21 @@ kvp_deploy_state_get_sim_config (KvpDeployState  *self,
       return FALSE;
     }
   return TRUE;
+}
+
+void
+kvp_deploy_state_set_command_line (KvpDeployState  *self,
+                                   const KvpDeploy *deploy)
+{
+  g_return_if_fail (KVP_IS_DEPLOY_STATE (self));
+  g_return_if_fail (deploy != NULL);
+
+  self->max_num_batched_tokens = deploy->max_num_batched_tokens;
+  self->concurrent_batches = deploy->concurrent_batches;
+  self->backend_block_size = deploy->backend_block_size;
+  self->allow_long_max_model_len = deploy->allow_long_max_model_len;
+  kvp_deploy_state_set_choices (self, deploy);
+  update (self);
 }
 
 void
@@ -667,4 +706,101 @@ kvp_deploy_state_set_choices (KvpDeployState  *self,
   else if (deploy->gpu_memory_bytes > 0)
     kvp_deploy_state_set_gpu (self, KVP_DEPLOY_STATE_CUSTOM_GPU);
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* What the state adds to the log: the model shown, and the settings the log
+ * leaves out (a setting it shows is its own, never contradicted). */
+static void
+log_options (KvpDeployState    *self,
+             const KvpVllmLog  *log,
+             KvpVllmLogOptions *opts)
+{
+  memset (opts, 0, sizeof *opts);
+  opts->model = self->base;
+  opts->layers = self->config != NULL ? self->config->layers : NULL;
+  opts->model_dtype = self->config != NULL ? self->config->dtype : KVP_DTYPE_DEFAULT;
+  if (log->tensor_parallel_size <= 0)
+    opts->tensor_parallel_size = MAX (self->tensor_parallel_size, 1);
+  if (log->block_size <= 0)
+    opts->block_size = (guint32) kvp_state_get_value (self->state, KVP_PARAM_BLOCK_SIZE);
+  if (log->max_model_len <= 0 && log->concurrency_len <= 0)
+    opts->max_model_len = kvp_state_get_value (self->state, KVP_PARAM_MAX_SEQ_LEN);
+  opts->kv_dtype_given = log->kv_cache_dtype == NULL;
+  opts->kv_dtype = kvp_state_get_dtype (self->state);
+}
+
+/* The KV cache memory the log measured (one GPU's), in bytes, or 0. */
+static guint64
+logged_kv_bytes (const KvpVllmLog *log)
+{
+  const KvpLoggedGib *figures[] = { &log->reserved, &log->available, &log->rest, &log->kv_cache_size };
+
+  for (guint i = 0; i < G_N_ELEMENTS (figures); i++)
+    if (figures[i]->found && figures[i]->gib > 0)
+      return (guint64) llround (figures[i]->gib * 1073741824.0);
+  return 0;
+}
+
+JsonNode *
+kvp_deploy_state_apply_log (KvpDeployState    *self,
+                            const KvpVllmLog  *log,
+                            GError           **error)
+{
+  g_autoptr(JsonNode) from_log = NULL;
+  KvpVllmLogOptions opts;
+  KvpDtype dtype;
+  guint32 block_size;
+  guint64 blocks = 0;
+  gboolean uniform;
+
+  g_return_val_if_fail (KVP_IS_DEPLOY_STATE (self), NULL);
+  g_return_val_if_fail (log != NULL, NULL);
+
+  log_options (self, log, &opts);
+  from_log = kvp_vllm_log_compare (log, &opts, error);
+  if (from_log == NULL)
+    return NULL;
+
+  /* The log's settings … */
+  g_object_freeze_notify (G_OBJECT (self->state));
+  if (log->tensor_parallel_size > 0)
+    kvp_deploy_state_set_tensor_parallel_size (self, (guint) MIN (log->tensor_parallel_size,
+                                                                  KVP_DEPLOY_MAX_TENSOR_PARALLEL));
+  /* The concurrency line's length is max_model_len where the engine line is
+   * missing. */
+  if (log->max_model_len > 0 || log->concurrency_len > 0)
+    kvp_state_set_value (self->state, KVP_PARAM_MAX_SEQ_LEN,
+                         (guint64) (log->max_model_len > 0 ? log->max_model_len : log->concurrency_len));
+  if (log->block_size > 0)
+    kvp_state_set_value (self->state, KVP_PARAM_BLOCK_SIZE, (guint64) log->block_size);
+  if (log->kv_cache_dtype != NULL)
+    {
+      if (g_str_equal (log->kv_cache_dtype, "auto"))
+        kvp_state_set_dtype (self->state, opts.model_dtype);
+      else if (kvp_dtype_from_string (log->kv_cache_dtype, &dtype, NULL))
+        kvp_state_set_dtype (self->state, dtype);
+    }
+
+  /* … and its measured pool instead of the estimates: the block count it
+   * logs (v0's "# GPU blocks", or v1's tokens over the block size, where one
+   * group of full attention makes them whole blocks), else the KV cache
+   * memory as it printed it. */
+  block_size = (guint32) kvp_state_get_value (self->state, KVP_PARAM_BLOCK_SIZE);
+  uniform = self->config == NULL ||
+            kvp_model_config_count_layers (self->config, KVP_LAYER_FULL) == self->config->model.num_layers;
+  if (log->gpu_blocks > 0)
+    blocks = (guint64) log->gpu_blocks;
+  else if (log->kv_tokens > 0 && uniform && log->kv_tokens % block_size == 0)
+    blocks = (guint64) log->kv_tokens / block_size;
+  if (blocks > 0)
+    {
+      g_object_set (self, "kv-cache-memory", (guint64) 0, NULL);
+      kvp_deploy_state_set_gpu (self, "");
+      kvp_state_set_value (self->state, KVP_PARAM_NUM_BLOCKS, MIN (blocks, KVP_PARAMS_MAX_BLOCKS));
+    }
+  else if (logged_kv_bytes (log) > 0)
+    g_object_set (self, "kv-cache-memory", logged_kv_bytes (log), NULL);
+  g_object_thaw_notify (G_OBJECT (self->state));
+
+  return g_steal_pointer (&from_log);
 }

@@ -23,6 +23,7 @@
 
 #include "kvp-deploy.h"
 #include "kvp-state.h"
+#include "kvp-vllm-log.h"
 
 G_BEGIN_DECLS
 
@@ -67,7 +68,8 @@ const char      *kvp_deploy_state_get_log        (KvpDeployState  *self);
 const KvpDeploy *kvp_deploy_state_get_deploy     (KvpDeployState  *self);
 
 /* The pool the serving view simulates, as --simulate does for the same
- * choices (kvp_deploy_get_sim_config ()); FALSE with the reason, in the
+ * choices (kvp_sim_command_get_config () with no options: the roofline's
+ * step time with a GPU); FALSE with the reason, in the
  * window's words, when there is none. */
 gboolean         kvp_deploy_state_get_sim_config (KvpDeployState  *self,
                                                   KvpSimConfig    *out_config,
@@ -80,5 +82,21 @@ char            *kvp_deploy_state_name_controls  (const char      *message);
 /* Takes the choices of @deploy (as the command line parsed them). */
 void             kvp_deploy_state_set_choices    (KvpDeployState  *self,
                                                   const KvpDeploy *deploy);
+
+/* The same, and the engine's options the window has no control for
+ * (--max-num-batched-tokens, --no-async-scheduling, --block-size left to
+ * vLLM's backend, --allow-long-max-model-len): the state the command line
+ * builds, sized at once. */
+void             kvp_deploy_state_set_command_line (KvpDeployState  *self,
+                                                    const KvpDeploy *deploy);
+
+/* A vLLM start-up log taken by the window, as --from-log takes it with the
+ * model shown: the figure-by-figure comparison ("from_log" of --json), and
+ * the log's settings and measured pool replace the state's and the
+ * estimates (the block count it logs, else its KV cache memory).  NULL with
+ * KVP_ERROR_INVALID when the window's model contradicts the log. */
+JsonNode        *kvp_deploy_state_apply_log       (KvpDeployState    *self,
+                                                   const KvpVllmLog  *log,
+                                                   GError           **error);
 
 G_END_DECLS

@@ -154,14 +154,15 @@ kvp_deploy_parse_options (KvpDeploy     *self,
 
   if (g_variant_dict_lookup (options, "gpu-memory-utilization", "&s", &text))
     {
-      char *end = NULL;
-      double utilization = g_ascii_strtod (text, &end);
+      double utilization = 0.0;
 
-      if (end == text || *end != '\0' || !(utilization > 0.0 && utilization <= 1.0))
+      if (!kvp_cli_text_to_double (text, &utilization) || !(utilization > 0.0 && utilization <= 1.0))
         {
+          g_autofree char *quoted = kvp_quote (text);
+
           g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                        _("--gpu-memory-utilization “%s” is not valid: use a fraction more than 0 and at most 1, such as 0.92."),
-                       text);
+                       quoted);
           return FALSE;
         }
       self->utilization = utilization;

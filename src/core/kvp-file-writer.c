@@ -20,6 +20,7 @@
 
 #include "kvp-error.h"
 #include "kvp-file-writer.h"
+#include "kvp-input.h"
 
 /* Linux allows 40 links in a path; a longer chain is a loop. */
 #define MAX_LINKS 40
@@ -220,6 +221,30 @@ refuse_not_regular (KvpFileWriter  *self,
   return NULL;
 }
 
+/* Replacing a file this process read — a workload, a config — would
+ * destroy the input the output comes from, whatever name or link leads to
+ * it.  KVP_ERROR_INVALID: a usage mistake, with nothing written. */
+static gboolean
+check_not_input (KvpFileWriter      *self,
+                 const struct stat  *st,
+                 GError            **error)
+{
+  g_autofree char *input = kvp_input_lookup_read (st->st_dev, st->st_ino);
+  g_autofree char *shown_path = NULL;
+  g_autofree char *shown_input = NULL;
+
+  if (input == NULL)
+    return TRUE;
+
+  shown_path = kvp_quote (self->path);
+  shown_input = kvp_quote (input);
+  /* Translators: the output file, then the input file it is the same file as. */
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+               _("“%s” is the same file as the input “%s”: writing it would destroy what was read; give another file name."),
+               shown_path, shown_input);
+  return FALSE;
+}
+
 /* The file a chain of links finally names; a name that does not exist yet
  * (or a dangling link's target) is where the new file goes.  NULL with
  * errno 0 for a chain through /proc. */
@@ -307,6 +332,13 @@ kvp_file_writer_new (const char  *path,
   self->fd = -1;
   self->slot = -1;
 
+  if (*path == '\0')
+    {
+      g_set_error_literal (error, KVP_ERROR, KVP_ERROR_INVALID,
+                           _("The file name to write is empty: give a file name."));
+      return NULL;
+    }
+
   /* What the name leads to, through every link, /proc's included: only a
    * regular file may be replaced. */
   if (stat (path, &st) == 0)
@@ -333,6 +365,8 @@ kvp_file_writer_new (const char  *path,
         return refuse_not_regular (self, error);
       /* Replacing needs only a writable folder; a file its owner made
        * read-only stays as it is. */
+      if (!check_not_input (self, &st, error))
+        return NULL;
       if (access (target, W_OK) != 0)
         return refuse (self, errno, error);
       self->exists = TRUE;

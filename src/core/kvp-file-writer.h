@@ -16,7 +16,8 @@ typedef struct _KvpFileWriter KvpFileWriter;
  * links stay links) and opens the temporary file beside that one.  Fails with
  * KVP_ERROR_FAILED, naming @path, when the target exists and is not a regular
  * file (a folder, FIFO, device, socket), is not writable, or its folder does
- * not take new files. */
+ * not take new files; with KVP_ERROR_INVALID when @path is empty or the
+ * target is a file this process read as input (kvp_input_lookup_read). */
 KvpFileWriter *kvp_file_writer_new     (const char     *path,
                                         GError        **error);
 /* Where to write the bytes. */

@@ -19,6 +19,7 @@
 #include <json-glib/json-glib.h>
 
 #include "kvp-error.h"
+#include "kvp-input.h"
 #include "kvp-model-config.h"
 #include "kvp-model-types.h"
 
@@ -706,38 +707,6 @@ count_params (const Reader         *r,
   return total >= 18446744073709551616.0 ? G_MAXUINT64 : (guint64) total;
 }
 
-/* Deeper than MAX_NESTING is refused before json-glib recurses into it. */
-static gboolean
-nesting_is_sane (const char *data,
-                 gsize       length)
-{
-  gboolean in_string = FALSE;
-  guint depth = 0;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > MAX_NESTING)
-            return FALSE;
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
-    }
-  return TRUE;
-}
-
 static void
 model_config_free (KvpModelConfig *self)
 {
@@ -954,16 +923,24 @@ parse_document (const char  *data,
       fail (error, name, NULL, _("is larger than 16 MiB, far more than any config.json."));
       return NULL;
     }
-  if (!g_utf8_validate_len (data, length, NULL))
-    {
-      fail (error, name, NULL, _("is not UTF-8 text, so it is not a config.json."));
-      return NULL;
-    }
-  if (!nesting_is_sane (data, length))
-    {
-      fail (error, name, NULL, _("nests lists or objects more than 64 deep, which no config.json does."));
-      return NULL;
-    }
+  /* Python's json, which transformers and so vLLM read the file with,
+   * takes exactly RFC 8259; json-glib takes more, and recurses. */
+  {
+    gsize bom = kvp_input_bom_length (data, length);
+    g_autoptr(GError) json_error = NULL;
+    guint line = 0;
+
+    data += bom;
+    length -= bom;
+    if (!kvp_input_check_json (data, length, KVP_INPUT_JSON_FILE, MAX_NESTING, &line, &json_error))
+      {
+        /* Translators: a config.json problem: the line, then what is wrong there. */
+        g_autofree char *why = g_strdup_printf (_("line %u: %s"), line, json_error->message);
+
+        fail (error, name, NULL, why);
+        return NULL;
+      }
+  }
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, length, &parse_error))
@@ -1283,42 +1260,21 @@ kvp_model_config_new_from_file (const char  *path,
   g_autofree char *data = NULL;
   g_autoptr(GError) read_error = NULL;
   KvpModelConfig *self;
-  GStatBuf st;
-  gsize length;
-  int fd;
+  gsize length = 0;
 
   g_return_val_if_fail (path != NULL, NULL);
 
   display = g_filename_display_name (path);
-  if (g_stat (path, &st) == 0)
+  /* One open, and never more than the cap, whatever the file is. */
+  data = kvp_input_read_file (path, KVP_MODEL_CONFIG_MAX_SIZE, &length, &read_error);
+  if (data == NULL)
     {
-      if (S_ISDIR (st.st_mode))
-        {
-          fail (error, display, NULL, _("is a folder; give the config.json inside it."));
-          return NULL;
-        }
-      if (S_ISREG (st.st_mode) && (guint64) st.st_size > KVP_MODEL_CONFIG_MAX_SIZE)
-        {
-          fail (error, display, NULL, _("is larger than 16 MiB, far more than any config.json."));
-          return NULL;
-        }
-    }
-
-  /* GLib's message names no option and says the name again; open () gives
-   * the reason alone. */
-  fd = g_open (path, O_RDONLY, 0);
-  if (fd < 0)
-    {
-      int saved_errno = errno;
-
-      read_failed (error, display, g_strerror (saved_errno));
-      return NULL;
-    }
-  g_close (fd, NULL);
-
-  if (!g_file_get_contents (path, &data, &length, &read_error))
-    {
-      read_failed (error, display, read_error->message);
+      if (g_error_matches (read_error, KVP_INPUT_ERROR, KVP_INPUT_ERROR_IS_FOLDER))
+        fail (error, display, NULL, _("is a folder; give the config.json inside it."));
+      else if (g_error_matches (read_error, KVP_INPUT_ERROR, KVP_INPUT_ERROR_TOO_LARGE))
+        fail (error, display, NULL, _("is larger than 16 MiB, far more than any config.json; kvpage stopped reading there."));
+      else
+        read_failed (error, display, read_error->message);
       return NULL;
     }
 
@@ -1383,6 +1339,8 @@ kvp_model_for_tensor_parallel (const KvpModel *model,
   g_return_if_fail (out_model != NULL);
 
   *out_model = *model;
+  /* The share is the caller's, not counted, whatever the whole is. */
+  out_model->ref_count = 0;
   if (tensor_parallel_size == 1 || kvp_model_is_mla (model))
     return;
 

@@ -28,16 +28,16 @@ static const struct
 /* Shapes from each model's published config.json.  head_dim is given where
  * the config states it; hidden_size is kept for the fallback rule. */
 static const KvpModel presets[] = {
-  { "tinyllama-1.1b",   "TinyLlama 1.1B",   22, 32,  4, 64,  2048, 0,   0,  2048 },
-  { "llama-2-7b",       "Llama 2 7B",       32, 32, 32, 128, 4096, 0,   0,  4096 },
-  { "llama-2-13b",      "Llama 2 13B",      40, 40, 40, 128, 5120, 0,   0,  4096 },
-  { "llama-3-8b",       "Llama 3 8B",       32, 32,  8, 128, 4096, 0,   0,  8192 },
-  { "llama-3.1-70b",    "Llama 3.1 70B",    80, 64,  8, 128, 8192, 0,   0,  131072 },
-  { "mistral-7b",       "Mistral 7B",       32, 32,  8, 128, 4096, 0,   0,  32768 },
-  { "qwen2.5-7b",       "Qwen2.5 7B",       28, 28,  4, 128, 3584, 0,   0,  131072 },
-  { "phi-3-mini",       "Phi-3 Mini",       32, 32, 32, 96,  3072, 0,   0,  4096 },
-  { "opt-13b",          "OPT 13B",          40, 40, 40, 128, 5120, 0,   0,  2048 },
-  { "deepseek-v2-lite", "DeepSeek-V2-Lite", 27, 16,  0, 0,   2048, 512, 64, 163840 },
+  { "tinyllama-1.1b",   "TinyLlama 1.1B",   22, 32,  4, 64,  2048, 0,   0,  2048, 0 },
+  { "llama-2-7b",       "Llama 2 7B",       32, 32, 32, 128, 4096, 0,   0,  4096, 0 },
+  { "llama-2-13b",      "Llama 2 13B",      40, 40, 40, 128, 5120, 0,   0,  4096, 0 },
+  { "llama-3-8b",       "Llama 3 8B",       32, 32,  8, 128, 4096, 0,   0,  8192, 0 },
+  { "llama-3.1-70b",    "Llama 3.1 70B",    80, 64,  8, 128, 8192, 0,   0,  131072, 0 },
+  { "mistral-7b",       "Mistral 7B",       32, 32,  8, 128, 4096, 0,   0,  32768, 0 },
+  { "qwen2.5-7b",       "Qwen2.5 7B",       28, 28,  4, 128, 3584, 0,   0,  131072, 0 },
+  { "phi-3-mini",       "Phi-3 Mini",       32, 32, 32, 96,  3072, 0,   0,  4096, 0 },
+  { "opt-13b",          "OPT 13B",          40, 40, 40, 128, 5120, 0,   0,  2048, 0 },
+  { "deepseek-v2-lite", "DeepSeek-V2-Lite", 27, 16,  0, 0,   2048, 512, 64, 163840, 0 },
 };
 
 KvpModel *
@@ -53,6 +53,7 @@ kvp_model_copy (const KvpModel *model)
   name_size = model->name != NULL ? strlen (model->name) + 1 : 0;
   copy = g_malloc (sizeof *copy + key_size + name_size);
   *copy = *model;
+  copy->ref_count = 1;
   strings = (char *) (copy + 1);
   if (model->key != NULL)
     copy->key = memcpy (strings, model->key, key_size);
@@ -61,10 +62,28 @@ kvp_model_copy (const KvpModel *model)
   return copy;
 }
 
-void
-kvp_model_free (KvpModel *model)
+KvpModel *
+kvp_model_ref (const KvpModel *model)
 {
-  g_free (model);
+  g_return_val_if_fail (model != NULL, NULL);
+
+  /* A counted model's count is never 0 while someone holds it, and an
+   * uncounted one's never changes: the read cannot race. */
+  if (g_atomic_int_get (&model->ref_count) == 0)
+    return kvp_model_copy (model);
+
+  g_atomic_int_inc ((gint *) &model->ref_count);
+  return (KvpModel *) model;
+}
+
+void
+kvp_model_unref (KvpModel *model)
+{
+  g_return_if_fail (model != NULL);
+  g_return_if_fail (model->ref_count > 0);
+
+  if (g_atomic_int_dec_and_test (&model->ref_count))
+    g_free (model);
 }
 
 const char *

@@ -40,13 +40,19 @@ typedef struct
   guint       kv_lora_rank;   /* MLA only */
   guint       qk_rope_head_dim; /* MLA only */
   guint       max_context;
+  /* private: 0 for a model someone else owns (a preset, a config's, one on
+   * the stack); the references of a counted one (kvp_model_copy ()). */
+  gint        ref_count;
 } KvpModel;
 
-/* A model of one's own: the figures and the key and name, in one block
- * (kvp_model_free () it).  A comparison or a worker keeps such a copy, so
- * it never reads a model whose owner (a config, a window) is gone. */
+/* A counted model of one's own: the figures and the key and name, in one
+ * block, with one reference (kvp_model_unref () it). */
 KvpModel       *kvp_model_copy             (const KvpModel *model);
-void            kvp_model_free             (KvpModel       *model);
+/* A reference: the model itself when it is counted, else a counted copy.
+ * A comparison or a worker holds one, so it never reads a model whose owner
+ * (a config, a window) is gone, and many share one block.  Thread-safe. */
+KvpModel       *kvp_model_ref              (const KvpModel *model);
+void            kvp_model_unref            (KvpModel       *model);
 
 const KvpModel *kvp_model_get_presets      (guint          *n_presets);
 const KvpModel *kvp_model_lookup           (const char     *key,
@@ -60,6 +66,6 @@ gboolean        kvp_model_bytes_per_token  (const KvpModel *model,
                                             guint64        *out_bytes,
                                             GError        **error);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpModel, kvp_model_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpModel, kvp_model_unref)
 
 G_END_DECLS

@@ -45,10 +45,9 @@ parse_step_time (const char  *text,
                  guint64     *out_ns,
                  GError     **error)
 {
-  char *end = NULL;
-  double ms = g_ascii_strtod (text, &end);
+  double ms = 0.0;
 
-  if (end == text || *end != '\0' || !isfinite (ms) || ms < 0.001 || ms > KVP_STEP_TIME_MAX_NS / 1e6)
+  if (!kvp_cli_text_to_double (text, &ms) || ms < 0.001 || ms > KVP_STEP_TIME_MAX_NS / 1e6)
     {
       g_autofree char *quoted = kvp_quote (text);
 
@@ -72,13 +71,11 @@ lookup_figure (GVariantDict  *options,
                GError       **error)
 {
   const char *text;
-  char *end = NULL;
-  double value;
+  double value = 0.0;
 
   if (!g_variant_dict_lookup (options, option, "&s", &text))
     return TRUE;
-  value = g_ascii_strtod (text, &end);
-  if (end == text || *end != '\0' || !isfinite (value) || value <= 0 || value > max)
+  if (!kvp_cli_text_to_double (text, &value) || value <= 0 || value > max)
     {
       g_autofree char *quoted = kvp_quote (text);
 

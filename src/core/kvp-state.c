@@ -19,6 +19,9 @@ struct _KvpState
   KvpParams      asked;    /* what the person asked for, each in its range */
   KvpParams      shown;    /* asked, with every bound applied */
   KvpComparison *comparison;
+  KvpModel      *held;     /* a reference to shown.model, which the workers
+                              and comparisons share: one per model shown,
+                              not a copy per recompute */
 
   guint          recompute_id;
   GCancellable  *cancellable; /* of the running recompute */
@@ -39,8 +42,8 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* What a worker computes from: the values and a model of its own, so a
- * model whose owner goes meanwhile is never read. */
+/* What a worker computes from: the values and a reference to the model, so
+ * a model whose owner goes meanwhile is never read. */
 typedef struct
 {
   KvpParams  params;
@@ -50,7 +53,7 @@ typedef struct
 static void
 job_free (Job *job)
 {
-  kvp_model_free (job->model);
+  kvp_model_unref (job->model);
   g_free (job);
 }
 
@@ -138,7 +141,7 @@ recompute_cb (gpointer user_data)
   g_task_set_source_tag (task, recompute_cb);
   job = g_new0 (Job, 1);
   job->params = self->shown;
-  job->model = kvp_model_copy (self->shown.model);
+  job->model = kvp_model_ref (self->held);
   job->params.model = job->model;
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);
   g_task_run_in_thread (task, compare_thread);
@@ -176,6 +179,11 @@ update_shown (KvpState *self)
     if (kvp_params_get (&shown, i) != kvp_params_get (&self->shown, i))
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FIRST_PARAM + i]);
 
+  if (shown.model != self->shown.model)
+    {
+      g_clear_pointer (&self->held, kvp_model_unref);
+      self->held = kvp_model_ref (shown.model);
+    }
   self->shown = shown;
   queue_recompute (self);
 
@@ -199,6 +207,7 @@ kvp_state_finalize (GObject *object)
   KvpState *self = KVP_STATE (object);
 
   g_clear_pointer (&self->comparison, kvp_comparison_unref);
+  g_clear_pointer (&self->held, kvp_model_unref);
 
   G_OBJECT_CLASS (kvp_state_parent_class)->finalize (object);
 }
@@ -324,6 +333,7 @@ kvp_state_init (KvpState *self)
 {
   kvp_params_init_default (&self->asked);
   self->shown = self->asked;
+  self->held = kvp_model_ref (self->shown.model);
   queue_recompute (self);
 }
 
@@ -439,6 +449,18 @@ kvp_state_choose_model (KvpState       *self,
   /* A config that states no context keeps the reservation shown. */
   if (model->max_context > 0)
     self->asked.max_seq_len = model->max_context;
+  update_shown (self);
+}
+
+void
+kvp_state_set_layout (KvpState            *self,
+                      const KvpPoolLayout *layout)
+{
+  g_return_if_fail (KVP_IS_STATE (self));
+
+  if (layout == self->asked.layout)
+    return;
+  self->asked.layout = layout;
   update_shown (self);
 }
 

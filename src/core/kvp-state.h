@@ -55,6 +55,10 @@ const KvpModel *kvp_state_get_model       (KvpState        *self);
 /* A model comes with its context: the reservation becomes that length. */
 void            kvp_state_choose_model    (KvpState        *self,
                                            const KvpModel  *model);
+/* The pool's groups as vLLM's sizing made them (a hybrid model's), or NULL
+ * for one group of full attention; set by KvpDeployState. */
+void            kvp_state_set_layout      (KvpState            *self,
+                                           const KvpPoolLayout *layout);
 KvpDtype        kvp_state_get_dtype       (KvpState        *self);
 void            kvp_state_set_dtype       (KvpState        *self,
                                            KvpDtype         dtype);

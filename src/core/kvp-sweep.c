@@ -12,6 +12,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "kvp-cli.h"
 #include "kvp-error.h"
 #include "kvp-json.h"
 #include "kvp-sweep.h"
@@ -51,17 +52,18 @@ static gboolean
 parse_rate (const char  *text,
             double      *out)
 {
-  char *end = NULL;
-  double value;
+  g_autofree char *number = NULL;
+  gsize length;
 
+  /* Spaces may surround an item of the list; the number itself is written
+   * as every option writes one (kvp_cli_text_to_double: no " 1", 0x10, inf). */
   text += strspn (text, " ");
-  value = g_ascii_strtod (text, &end);
-  if (end == text || !isfinite (value))
-    return FALSE;
-  end += strspn (end, " ");
-  *out = value;
+  length = strlen (text);
+  while (length > 0 && text[length - 1] == ' ')
+    length--;
+  number = g_strndup (text, length);
 
-  return *end == '\0';
+  return kvp_cli_text_to_double (number, out);
 }
 
 static GArray *

@@ -23,6 +23,7 @@
 #include <glib/gstdio.h>
 
 #include "kvp-error.h"
+#include "kvp-input.h"
 #include "kvp-json.h"
 #include "kvp-vllm.h"
 #include "kvp-vllm-log.h"
@@ -48,52 +49,31 @@ kvp_vllm_log_read_file (const char  *path,
                         gboolean    *out_truncated,
                         GError     **error)
 {
-  g_autofree char *display = NULL;
-  g_autofree char *buffer = NULL;
+  g_autoptr(KvpInput) input = NULL;
+  g_autoptr(GError) input_error = NULL;
+  char *data = NULL;
   gsize length = 0;
-  char probe;
-  int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  display = g_filename_display_name (path);
-  fd = g_open (path, O_RDONLY, 0);
-  if (fd < 0)
+  /* kvpage's one reader: one open, whatever the file is, and the head of a
+   * log that runs on. */
+  input = kvp_input_open_head (path, KVP_VLLM_LOG_MAX_READ, &input_error);
+  if (input != NULL)
+    data = kvp_input_read_all (input, &length, &input_error);
+  if (data == NULL)
     {
-      int saved_errno = errno;
+      g_autofree char *display = g_filename_display_name (path);
       g_autofree char *quoted = kvp_quote (display);
 
       g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED, _("“%s”: cannot read it: %s"), quoted,
-                   g_strerror (saved_errno));
+                   input_error->message);
       return NULL;
     }
-
-  buffer = g_malloc (KVP_VLLM_LOG_MAX_READ);
-  while (length < KVP_VLLM_LOG_MAX_READ)
-    {
-      ssize_t n = read (fd, buffer + length, KVP_VLLM_LOG_MAX_READ - length);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int saved_errno = errno;
-          g_autofree char *quoted = kvp_quote (display);
-
-          g_close (fd, NULL);
-          g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED, _("“%s”: cannot read it: %s"), quoted,
-                       g_strerror (saved_errno));
-          return NULL;
-        }
-      if (n == 0)
-        break;
-      length += (gsize) n;
-    }
   if (out_truncated != NULL)
-    *out_truncated = length == KVP_VLLM_LOG_MAX_READ && read (fd, &probe, 1) == 1;
-  g_close (fd, NULL);
+    *out_truncated = kvp_input_get_truncated (input);
 
-  return g_bytes_new_take (g_realloc (g_steal_pointer (&buffer), MAX (length, 1)), length);
+  return g_bytes_new_take (data, length);
 }
 
 /* The text after needle in line, or NULL. */

@@ -63,8 +63,8 @@ struct _KvpVllmLog
   gboolean     truncated;        /* more than KVP_VLLM_LOG_MAX_READ bytes */
 };
 
-/* Reads at most KVP_VLLM_LOG_MAX_READ bytes of path, with one open: the one
- * place a log's bytes come in (a core input reader can take its place). */
+/* Reads at most KVP_VLLM_LOG_MAX_READ bytes of path through kvp_input_open_head
+ * (one open, whatever the file is): the one place a log's bytes come in. */
 GBytes     *kvp_vllm_log_read_file (const char   *path,
                                     gboolean     *out_truncated,
                                     GError      **error);

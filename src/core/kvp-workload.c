@@ -17,6 +17,7 @@
 
 #include "kvp-cli.h"
 #include "kvp-error.h"
+#include "kvp-input.h"
 #include "kvp-workload.h"
 
 struct _KvpWorkload
@@ -559,16 +560,101 @@ read_csv_row (Reader      *reader,
   return add_request (reader, lengths[0], lengths[1], has_arrival, arrival, error);
 }
 
+/* What the reader says when the file cannot be read at all. */
+static void
+set_open_error (const char    *display,
+                const GError  *input_error,
+                GError       **error)
+{
+  /* A name that is no file is a typo (exit 2); a file that exists but
+   * cannot be read is a failure (exit 1). */
+  if (g_error_matches (input_error, KVP_INPUT_ERROR, KVP_INPUT_ERROR_NOT_FOUND))
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                 _("--workload “%s” is neither a built-in (sharegpt, alpaca, fixed:P,O, uniform:P1-P2,O1-O2) nor a file that exists."),
+                 display);
+  else if (g_error_matches (input_error, KVP_INPUT_ERROR, KVP_INPUT_ERROR_IS_FOLDER))
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("Workload file “%s” is a folder."), display);
+  else if (g_error_matches (input_error, KVP_INPUT_ERROR, KVP_INPUT_ERROR_TOO_LARGE))
+    g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                 _("Workload file “%s” is larger than %u MiB, the most kvpage reads; give a shorter file."),
+                 display, KVP_WORKLOAD_MAX_FILE_BYTES >> 20);
+  else
+    {
+      g_autofree char *quoted = kvp_quote (input_error->message);
+
+      g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED, _("Could not read the workload file “%s”: %s"),
+                   display, quoted);
+    }
+}
+
+/* One line of the file, its "\n" gone. */
+static gboolean
+read_line (Reader      *reader,
+           char        *line,
+           gsize        length,
+           gboolean    *json,
+           gboolean    *decided,
+           int         *order,
+           guint       *n_fields,
+           gboolean    *header_done,
+           GError     **error)
+{
+  if (memchr (line, '\0', length) != NULL)
+    return line_error (reader, error, _("the file holds a NUL byte; it is not a text file."));
+
+  /* Excel's "CSV UTF-8" starts with a byte-order mark. */
+  if (reader->line == 1)
+    {
+      gsize bom = kvp_input_bom_length (line, length);
+
+      line += bom;
+      length -= bom;
+    }
+
+  if (!g_utf8_validate_len (line, length, NULL))
+    return line_error (reader, error, _("the text is not UTF-8."));
+
+  g_strstrip (line);
+  if (*line == '\0')
+    return TRUE;
+
+  if (!*decided)
+    {
+      *json = *line == '{';
+      *decided = TRUE;
+    }
+
+  if (*json)
+    {
+      g_autoptr(GError) json_error = NULL;
+
+      /* json-glib would take a second object on the line, comments and
+       * single quotes, and recurse into any depth. */
+      if (!kvp_input_check_json (line, strlen (line), KVP_INPUT_JSON_LINE, KVP_INPUT_JSON_MAX_DEPTH, NULL,
+                                 &json_error))
+        return line_error (reader, error, "%s", json_error->message);
+      return read_json_line (reader, line, error);
+    }
+  if (!*header_done)
+    {
+      *header_done = TRUE;
+      return read_csv_header (reader, line, order, n_fields, error);
+    }
+  return read_csv_row (reader, line, order, *n_fields, error);
+}
+
+/* n_requests: the first n (0: all, up to KVP_WORKLOAD_MAX_REQUESTS). */
 static gboolean
 read_file (const char  *path,
            guint32      max_len,
+           guint        n_requests,
            gboolean    *out_has_arrival,
            GArray      *out,
            GError     **error)
 {
   g_autofree char *display = kvp_quote (path);
-  g_autofree char *contents = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GError) input_error = NULL;
+  g_autoptr(KvpInput) input = NULL;
   Reader reader = { display, max_len, 0, -1, out };
   gboolean json = g_str_has_suffix (path, ".jsonl") || g_str_has_suffix (path, ".ndjson") ||
                   g_str_has_suffix (path, ".json");
@@ -576,79 +662,44 @@ read_file (const char  *path,
   gboolean header_done = FALSE;
   int order[N_COLUMNS] = { 0, 0, 0 };
   guint n_fields = 0;
-  gsize length;
   char *line;
-  char *next;
+  gsize length;
 
-  if (!g_file_get_contents (path, &contents, &length, &local_error))
+  input = kvp_input_open (path, KVP_WORKLOAD_MAX_FILE_BYTES, &input_error);
+  if (input == NULL)
     {
-      /* A name that is no file is a typo (exit 2); a file that exists
-       * but cannot be read is a failure (exit 1). */
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
-          g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR) ||
-          g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NAMETOOLONG))
-        g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                     _("--workload “%s” is neither a built-in (sharegpt, alpaca, fixed:P,O, uniform:P1-P2,O1-O2) nor a file that exists."),
-                     display);
-      else if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_ISDIR))
-        g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("Workload file “%s” is a folder."), display);
-      else
-        {
-          /* GLib's message repeats the name unquoted: keep only its reason,
-           * the system's text after the last ": ". */
-          const char *reason = g_strrstr (local_error->message, ": ");
-          g_autofree char *quoted = kvp_quote (reason != NULL ? reason + 2 : local_error->message);
-
-          g_set_error (error, KVP_ERROR, KVP_ERROR_FAILED, _("Could not read the workload file “%s”: %s"),
-                       display, quoted);
-        }
+      set_open_error (display, input_error, error);
       return FALSE;
     }
+  kvp_input_set_max_line (input, KVP_WORKLOAD_MAX_LINE_BYTES);
 
-  if (memchr (contents, '\0', length) != NULL)
+  /* Only the requests asked for are read: a long trace cut with --requests
+   * costs no more than its first lines. */
+  while ((n_requests == 0 || out->len < n_requests) &&
+         kvp_input_read_line (input, &line, &length, &input_error))
     {
-      /* Name the line the stray byte is on. */
-      reader.line = 1;
-      for (const char *p = contents; *p != '\0'; p++)
-        reader.line += *p == '\n';
-      return line_error (&reader, error, _("the file holds a NUL byte; it is not a text file."));
+      reader.line = (guint) kvp_input_get_line_number (input);
+      if (out->len == KVP_WORKLOAD_MAX_REQUESTS && n_requests == 0)
+        {
+          g_autofree char *probe = g_strstrip (g_strndup (line, length));
+
+          if (*probe != '\0')
+            return line_error (&reader, error,
+                               _("the file holds more than %u requests, the most kvpage simulates: give --requests %u to "
+                                 "take the first ones."),
+                               KVP_WORKLOAD_MAX_REQUESTS, KVP_WORKLOAD_MAX_REQUESTS);
+          continue;
+        }
+      if (!read_line (&reader, line, length, &json, &decided, order, &n_fields, &header_done, error))
+        return FALSE;
     }
-
-  for (line = contents; line != NULL; line = next)
+  if (input_error != NULL)
     {
-      next = strchr (line, '\n');
-      if (next != NULL)
-        *next++ = '\0';
-      reader.line++;
-
-      if (!g_utf8_validate (line, -1, NULL))
-        return line_error (&reader, error, _("the text is not UTF-8."));
-
-      g_strstrip (line);
-      if (*line == '\0')
-        continue;
-
-      if (!decided)
-        {
-          json = *line == '{';
-          decided = TRUE;
-        }
-
-      if (json)
-        {
-          if (!read_json_line (&reader, line, error))
-            return FALSE;
-        }
-      else if (!header_done)
-        {
-          if (!read_csv_header (&reader, line, order, &n_fields, error))
-            return FALSE;
-          header_done = TRUE;
-        }
-      else if (!read_csv_row (&reader, line, order, n_fields, error))
-        {
-          return FALSE;
-        }
+      if (g_error_matches (input_error, KVP_INPUT_ERROR, KVP_INPUT_ERROR_LINE_TOO_LONG))
+        g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("Workload file “%s”: %s."), display, input_error->message);
+      else
+        set_open_error (display, input_error, error);
+      return FALSE;
     }
 
   if (out->len == 0)
@@ -754,11 +805,9 @@ kvp_workload_options_parse (KvpWorkloadOptions  *options,
 
   if (g_str_equal (option, "request-rate"))
     {
-      char *end = NULL;
-      double rate = g_ascii_strtod (text, &end);
+      double rate = 0.0;
 
-      /* NaN fails every comparison, so it is refused here too. */
-      if (*text == '\0' || *end != '\0' ||
+      if (!kvp_cli_text_to_double (text, &rate) ||
           !(rate == 0.0 || (rate >= KVP_WORKLOAD_MIN_RATE && rate <= KVP_WORKLOAD_MAX_RATE)))
         {
           g_autofree char *quoted = kvp_quote (text);
@@ -857,7 +906,7 @@ kvp_workload_new (const KvpWorkloadOptions  *options,
     {
       g_autofree char *display = kvp_quote (opts.source);
 
-      if (!read_file (opts.source, opts.max_len, &has_arrival, requests, error))
+      if (!read_file (opts.source, opts.max_len, opts.n_requests, &has_arrival, requests, error))
         return NULL;
 
       if (opts.n_requests > requests->len)

@@ -16,6 +16,11 @@ G_BEGIN_DECLS
 
 #define KVP_WORKLOAD_DEFAULT_REQUESTS 1000u
 #define KVP_WORKLOAD_MAX_REQUESTS     1000000u
+/* A workload file is read up to this many bytes (1,000,000 requests of 268
+ * bytes each), and a line up to KVP_WORKLOAD_MAX_LINE_BYTES; a larger file,
+ * a device or an endless stream is refused there. */
+#define KVP_WORKLOAD_MAX_FILE_BYTES   (256u * 1024u * 1024u)
+#define KVP_WORKLOAD_MAX_LINE_BYTES   (1024u * 1024u)
 /* Longest prompt or output a request may ask for, whatever the model. */
 #define KVP_WORKLOAD_MAX_LENGTH       (16u * 1024u * 1024u)
 #define KVP_WORKLOAD_MAX_RATE         1000000.0
@@ -58,8 +63,12 @@ gboolean        kvp_workload_options_parse  (KvpWorkloadOptions        *options,
                                              GError                   **error);
 
 /* KVP_ERROR_INVALID for a bad name, bad generator parameters, or a bad file
- * (the message names the file and the line); KVP_ERROR_FAILED when the file
- * cannot be read. */
+ * (the message names the file and the line): one that is not strict JSON
+ * Lines or CSV, larger than KVP_WORKLOAD_MAX_FILE_BYTES, with a line longer
+ * than KVP_WORKLOAD_MAX_LINE_BYTES, or — read whole, n_requests 0 — with
+ * more than KVP_WORKLOAD_MAX_REQUESTS requests.  A file is read through
+ * kvp_input (one open, whatever the file is), only up to its first
+ * n_requests requests.  KVP_ERROR_FAILED when the file cannot be read. */
 KvpWorkload    *kvp_workload_new            (const KvpWorkloadOptions  *options,
                                              GError                   **error);
 /* From requests already in memory (tests, the window); arrivals must be

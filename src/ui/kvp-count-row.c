@@ -34,6 +34,7 @@ struct _KvpCountRow
   gboolean       snap;
   char          *max_reason;
   char          *message;
+  char          *absent;    /* why there is no count, or NULL */
   gboolean       syncing;   /* the controls are being set from value */
 };
 
@@ -192,6 +193,12 @@ spin_input_cb (GtkSpinButton *spin,
   g_autofree char *stripped = g_strstrip (g_strdup (text));
   guint64 value;
 
+  if (self->absent != NULL)
+    {
+      /* The dash is not a count to read: the value stays. */
+      *new_value = gtk_adjustment_get_value (gtk_spin_button_get_adjustment (spin));
+      return TRUE;
+    }
   if (!kvp_count_parse (stripped, localeconv ()->thousands_sep, &value))
     {
       /* Translators: typed text that is not a count, e.g. "“abc” is not a
@@ -237,7 +244,8 @@ spin_output_cb (GtkSpinButton *spin,
                 KvpCountRow   *self)
 {
   guint64 value = (guint64) llround (gtk_adjustment_get_value (gtk_spin_button_get_adjustment (spin)));
-  g_autofree char *text = kvp_format_count (value);
+  /* No count, never the last one: a dash. */
+  g_autofree char *text = self->absent != NULL ? g_strdup ("—") : kvp_format_count (value);
 
   if (g_strcmp0 (text, gtk_editable_get_text (GTK_EDITABLE (spin))) != 0)
     gtk_editable_set_text (GTK_EDITABLE (spin), text);
@@ -290,6 +298,7 @@ kvp_count_row_finalize (GObject *object)
 
   g_free (self->max_reason);
   g_free (self->message);
+  g_free (self->absent);
 
   G_OBJECT_CLASS (kvp_count_row_parent_class)->finalize (object);
 }
@@ -485,6 +494,33 @@ kvp_count_row_set_max_reason (KvpCountRow *self,
 
   g_free (self->max_reason);
   self->max_reason = g_strdup (reason);
+}
+
+void
+kvp_count_row_set_absent (KvpCountRow *self,
+                          const char  *reason)
+{
+  g_return_if_fail (KVP_IS_COUNT_ROW (self));
+
+  if (g_strcmp0 (reason, self->absent) == 0)
+    return;
+  g_free (self->absent);
+  self->absent = g_strdup (reason);
+
+  /* The slider would point at a count there is not. */
+  gtk_widget_set_visible (GTK_WIDGET (self->scale), reason == NULL);
+  set_message (self, MESSAGE_NONE, g_strdup (reason));
+  spin_output_cb (self->spin, self);
+  if (reason == NULL)
+    sync_controls (self);
+}
+
+const char *
+kvp_count_row_get_absent (KvpCountRow *self)
+{
+  g_return_val_if_fail (KVP_IS_COUNT_ROW (self), NULL);
+
+  return self->absent;
 }
 
 const char *

@@ -30,6 +30,12 @@ void           kvp_count_row_set_log_scale   (KvpCountRow *self,
  * "a sequence is at most the reserved length." */
 void           kvp_count_row_set_max_reason  (KvpCountRow *self,
                                               const char  *reason);
+/* There is no count, for @reason (shown under the row): the spin button
+ * shows a dash and the slider hides, never the last count.  NULL brings the
+ * count back. */
+void           kvp_count_row_set_absent      (KvpCountRow *self,
+                                              const char  *reason);
+const char    *kvp_count_row_get_absent      (KvpCountRow *self);
 /* The message shown under the row, or NULL. */
 const char    *kvp_count_row_get_message     (KvpCountRow *self);
 

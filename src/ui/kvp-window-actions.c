@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* kvp-window-actions.c: the window's actions — Open Model Config…, Export
- * Image…, Copy Image, Replay Animation, Reset to Defaults, Show Controls — and
+/* kvp-window-actions.c: the window's actions — Open Model Config…, Compare
+ * with vLLM Log…, Export Image…, Copy Image, Replay Animation, Reset to Defaults, Show Controls — and
  * their shortcuts. */
 
 #define G_LOG_DOMAIN "kvpage-ui"
@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "kvp-export.h"
+#include "kvp-log-dialog.h"
 #include "kvp-window-private.h"
 
 static const struct
@@ -295,6 +296,39 @@ open_config_action_cb (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
 
+#define LOG_DIALOG_KEY "kvp-log-dialog"
+
+/* One log dialog per window, kept while it is open. */
+GtkWidget *
+_kvp_window_get_log_dialog (KvpWindow *self)
+{
+  return g_object_get_data (G_OBJECT (self), LOG_DIALOG_KEY);
+}
+
+static void
+log_dialog_destroyed_cb (GtkWidget *dialog,
+                         KvpWindow *self)
+{
+  g_object_set_data (G_OBJECT (self), LOG_DIALOG_KEY, NULL);
+}
+
+static void
+compare_log_action_cb (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  KvpWindow *self = KVP_WINDOW (widget);
+  GtkWidget *dialog = _kvp_window_get_log_dialog (self);
+
+  if (dialog == NULL)
+    {
+      dialog = kvp_log_dialog_new (GTK_WINDOW (self), kvp_window_get_deploy_state (self));
+      g_object_set_data (G_OBJECT (self), LOG_DIALOG_KEY, dialog);
+      g_signal_connect_object (dialog, "destroy", G_CALLBACK (log_dialog_destroyed_cb), self, 0);
+    }
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 copy_action_cb (GtkWidget  *widget,
                 const char *action_name,
@@ -338,6 +372,7 @@ _kvp_window_class_actions_init (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action_cb);
   gtk_widget_class_install_action (widget_class, "win.open-config", NULL, open_config_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.compare-log", NULL, compare_log_action_cb);
   gtk_widget_class_install_action (widget_class, "win.copy", NULL, copy_action_cb);
   gtk_widget_class_install_action (widget_class, "win.replay", NULL, replay_action_cb);
   gtk_widget_class_install_action (widget_class, "win.reset", NULL, reset_action_cb);

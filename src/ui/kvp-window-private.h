@@ -12,6 +12,8 @@
 G_BEGIN_DECLS
 
 void  _kvp_window_class_actions_init (GtkWidgetClass  *widget_class);
+/* The open "Compare with vLLM Log" dialog, or NULL. */
+GtkWidget *_kvp_window_get_log_dialog (KvpWindow      *self);
 /* The file an export writes when the dialog's format is @format: the
  * chosen format wins over a typed extension. */
 char *_kvp_window_export_path       (const char      *path,

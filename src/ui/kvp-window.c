@@ -681,7 +681,12 @@ refusal_changed_cb (KvpDeployState *deploy,
                     GParamSpec     *pspec,
                     KvpWindow      *self)
 {
-  kvp_canvas_set_refusal (self->canvas, kvp_deploy_state_get_refusal (deploy));
+  const char *refusal = kvp_deploy_state_get_refusal (deploy);
+
+  kvp_canvas_set_refusal (self->canvas, refusal);
+  /* No pool, so no block count: never the last pool's. */
+  kvp_count_row_set_absent (self->num_blocks_row,
+                            refusal != NULL ? _("No pool: vLLM would not start with these settings.") : NULL);
 }
 
 static void
