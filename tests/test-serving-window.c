@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -283,6 +284,69 @@ press_key_with (GtkWidget       *widget,
   return handled;
 }
 
+/* A signal of widget's first controller of type, with two doubles. */
+static void
+emit_on (GtkWidget  *widget,
+         GType       type,
+         const char *signal,
+         double      x,
+         double      y)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (controller, type))
+        {
+          g_signal_emit_by_name (controller, signal, x, y);
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+static gboolean
+emit_scroll (GtkWidget *widget,
+             double     dx,
+             double     dy)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_SCROLL (controller))
+        g_signal_emit_by_name (controller, "scroll", dx, dy, &handled);
+    }
+  return handled;
+}
+
+/* A pinch: it begins (no touch points: around the time shown), then
+ * reaches scale. */
+static void
+emit_pinch (GtkWidget *widget,
+            double     scale)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_ZOOM (controller))
+        {
+          g_signal_emit_by_name (controller, "begin", NULL);
+          g_signal_emit_by_name (controller, "scale-changed", scale);
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
 static gboolean
 scene_range_is (KvpServingCanvas *canvas,
                 guint64           start,
@@ -369,6 +433,41 @@ test_time_controls (void)
   kvp_serving_canvas_set_step (canvas, 0);
   g_signal_emit_by_name (control (controls, "paged_end_button"), "clicked");
   g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, last_paged);
+
+  /* Scroll up over the chart zooms in at the pointer, by 1.25 a notch;
+   * sideways pans; over the grids it is left to the window.  A pinch to
+   * twice the size halves the range. */
+  g_assert_true (press_key_with (GTK_WIDGET (canvas), GDK_KEY_0, 0));
+  g_assert_true (kvp_test_iterate_until (scene_shows_range, &(RangeWait) { canvas, 0, end }));
+  {
+    KvpServingScene *scene = kvp_serving_canvas_get_scene (canvas);
+    cairo_rectangle_t plot, grid;
+    gboolean handled = FALSE;
+    guint64 before_start, before_end;
+
+    g_assert_true (kvp_serving_scene_get_chart_plot (scene, &plot, NULL, NULL));
+    kvp_serving_scene_get_grid_bounds (scene, KVP_SERVING_PANEL_PAGED, &grid);
+    emit_on (GTK_WIDGET (canvas), GTK_TYPE_EVENT_CONTROLLER_MOTION, "motion", grid.x + 2, grid.y + 2);
+    handled = emit_scroll (GTK_WIDGET (canvas), 0, -1);
+    g_assert_false (handled);
+    emit_on (GTK_WIDGET (canvas), GTK_TYPE_EVENT_CONTROLLER_MOTION, "motion", plot.x + plot.width / 4,
+             plot.y + plot.height / 2);
+    g_assert_true (emit_scroll (GTK_WIDGET (canvas), 0, -1));
+    kvp_serving_canvas_get_view_range (canvas, &start, &stop);
+    g_assert_cmpfloat (fabs ((double) (stop - start) - end / 1.25), <, end * 1e-6 + 2);
+    /* The time under the pointer stays under it. */
+    g_assert_cmpfloat (fabs ((double) start + 0.25 * (stop - start) - end / 4.0), <, end * 1e-6 + 2);
+    before_start = start, before_end = stop;
+    g_assert_true (emit_scroll (GTK_WIDGET (canvas), 1, 0));
+    kvp_serving_canvas_get_view_range (canvas, &start, &stop);
+    g_assert_cmpuint (start, >, before_start);
+    g_assert_cmpuint (stop - start, ==, before_end - before_start);
+
+    before_start = start, before_end = stop;
+    emit_pinch (GTK_WIDGET (canvas), 2.0);
+    kvp_serving_canvas_get_view_range (canvas, &start, &stop);
+    g_assert_cmpfloat (fabs ((double) (stop - start) - (before_end - before_start) / 2.0), <, 2);
+  }
 
   for (guint i = 0; i < G_N_ELEMENTS (speeds); i++)
     {

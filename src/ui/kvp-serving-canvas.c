@@ -448,7 +448,8 @@ scroll_cb (GtkEventControllerScroll *controller,
            KvpServingCanvas         *self)
 {
   cairo_rectangle_t plot;
-  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+  GdkEvent *event = gtk_event_controller_get_current_event (GTK_EVENT_CONTROLLER (controller));
+  GdkModifierType state = event != NULL ? gdk_event_get_modifier_state (event) : 0;
   guint64 start, end;
 
   if (self->scene == NULL || !kvp_serving_scene_get_chart_plot (self->scene, &plot, NULL, NULL) ||
@@ -474,11 +475,15 @@ pinch_begin_cb (GtkGesture       *gesture,
 {
   double x, y;
   guint64 start, end;
+  GList *points;
 
   kvp_serving_canvas_get_view_range (self, &start, &end);
   self->pinch_span = (double) (end - start);
-  self->pinch_anchor = gtk_gesture_get_bounding_box_center (gesture, &x, &y) ? anchor_at (self, x)
-                                                                             : anchor_at (self, -1);
+  points = gtk_gesture_get_sequences (gesture);
+  /* Around the fingers' centre, or the time shown when there are none. */
+  self->pinch_anchor = points != NULL && gtk_gesture_get_bounding_box_center (gesture, &x, &y)
+                       ? anchor_at (self, x) : anchor_at (self, -1);
+  g_list_free (points);
 }
 
 static void
