@@ -52,6 +52,10 @@ static GOptionEntry option_entries[] = {
     NULL, N_("COUNT") },
   { "max-seq-len", 'r', 0, G_OPTION_ARG_STRING, NULL,
     NULL, N_("TOKENS") },
+  { "samples", 0, 0, G_OPTION_ARG_STRING, NULL,
+    NULL, N_("N") },
+  { "prompt-len", 0, 0, G_OPTION_ARG_STRING, NULL,
+    NULL, N_("TOKENS") },
   { "max-model-len", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Another name of --max-seq-len, as vLLM calls it"), N_("TOKENS") },
   { "allow-long-max-model-len", 0, 0, G_OPTION_ARG_NONE, NULL,
@@ -804,6 +808,7 @@ open_window (GApplication    *app,
 {
   static const char *value_options[] = {
     "model", "kv-dtype", "seq-len", "block-size", "blocks", "max-seq-len", "max-model-len",
+    "samples", "prompt-len",
   };
 
   if (!gtk_init_check ())
@@ -954,6 +959,16 @@ describe_ranges (void)
           /* Translators: --help for --max-seq-len: the least and the most. */
           entry->description = g_strdup_printf (_("Tokens a traditional cache reserves, %" PRIu64 " to %" PRIu64 " (default: the model’s context)"),
                                                 info->min, info->max);
+          break;
+        case KVP_PARAM_SAMPLES:
+          /* Translators: --help for --samples: the least, the most; vLLM's name in parentheses. */
+          entry->description = g_strdup_printf (_("Samples of one prompt sharing its blocks (vLLM’s SamplingParams.n), %" PRIu64 " to %" PRIu64 " (default 1)"),
+                                                info->min, info->max);
+          break;
+        case KVP_PARAM_PROMPT_LEN:
+          /* Translators: --help for --prompt-len. */
+          entry->description = g_strdup_printf (_("Tokens of the sequence that are the prompt the samples share, at most the sequence length (default %" PRIu64 ")"),
+                                                info->default_value);
           break;
         case KVP_N_PARAMS:
         default:

@@ -147,7 +147,7 @@ test_keyboard (Fixture       *f,
   g_autoptr(KvpComparison) cmp = new_comparison (128, 1024);
   KvpScene *scene;
   cairo_rectangle_t r;
-  guint32 columns;
+  guint32 columns, block7;
   g_autoptr(GdkTexture) before = NULL;
   g_autoptr(GdkTexture) after = NULL;
   cairo_rectangle_t focus_label;
@@ -175,26 +175,52 @@ test_keyboard (Fixture       *f,
   g_assert_cmpuint (kvp_canvas_get_focus_cell (f->canvas), ==, 1023);
   g_assert_true (press (f->canvas, GDK_KEY_Home));
   g_assert_cmpuint (kvp_canvas_get_focus_cell (f->canvas), ==, 0);
-  /* Page Down: from the 8 allocated blocks to the first free one, and back. */
-  g_assert_true (press (f->canvas, GDK_KEY_Page_Down));
-  g_assert_cmpuint (kvp_canvas_get_focus_cell (f->canvas), ==, 8);
-  g_assert_true (press (f->canvas, GDK_KEY_Page_Up));
-  g_assert_cmpuint (kvp_canvas_get_focus_cell (f->canvas), ==, 7);
+  /* Page Down: from cell 0 to the first cell the sequence holds or does
+   * not hold as cell 0 does, and back (other requests' blocks count as not
+   * the sequence's; the history places its blocks, kvp-pool-history.h). */
+  {
+    gboolean held0 = kvp_scene_count_held_blocks (scene, 0) > 0;
+    guint32 change = 1;
+
+    while (change < 1023 && (kvp_scene_count_held_blocks (scene, change) > 0) == held0)
+      change++;
+    g_assert_true (press (f->canvas, GDK_KEY_Page_Down));
+    g_assert_cmpuint (kvp_canvas_get_focus_cell (f->canvas), ==, change);
+    g_assert_true (press (f->canvas, GDK_KEY_Page_Up));
+    g_assert_cmpuint (kvp_canvas_get_focus_cell (f->canvas), ==, change - 1);
+  }
   g_assert_false (press (f->canvas, GDK_KEY_a));
 
-  /* The screen reader hears the cell as its tooltip reads. */
-  problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (f->canvas), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                                "Memory comparison: Physical block 7 Sequence 0, logical block 7 16 of 16 tokens filled");
-  if (problem != NULL)
-    g_error ("%s", problem);
+  /* To the sequence's logical block 7, wherever the pool put it. */
+  block7 = kvp_block_pool_get_block_table (cmp->pool, cmp->seq, NULL)[7];
+  g_assert_true (press (f->canvas, GDK_KEY_Home));
+  for (guint32 k = 0; k < block7 / columns; k++)
+    g_assert_true (press (f->canvas, GDK_KEY_Down));
+  for (guint32 k = 0; k < block7 % columns; k++)
+    g_assert_true (press (f->canvas, GDK_KEY_Right));
+  g_assert_cmpuint (kvp_canvas_get_focus_cell (f->canvas), ==, block7);
+
+  /* The screen reader hears the cell as its tooltip reads: who holds it. */
+  {
+    g_autofree char *label = g_strdup_printf ("Memory comparison: Physical block %u This sequence’s logical block 7 "
+                                              "Reference count 1 · 16 of 16 tokens filled", block7);
+
+    problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (f->canvas), GTK_ACCESSIBLE_PROPERTY_LABEL, label);
+    if (problem != NULL)
+      g_error ("%s", problem);
+  }
 
   /* The sequence shrinks under the keyboard: the cell is said afresh. */
   {
     g_autoptr(KvpComparison) shorter = new_comparison (100, 1024);
+    g_autofree char *said = NULL;
+    g_autofree char *label = NULL;
 
     kvp_canvas_set_comparison (f->canvas, shorter);
-    problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (f->canvas), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                                  "Memory comparison: Physical block 7 Free");
+    said = kvp_scene_dup_cell_text (kvp_canvas_get_scene (f->canvas), block7);
+    g_assert_null (strstr (said, "This sequence’s logical block 7"));
+    label = g_strconcat ("Memory comparison: ", g_strdelimit (said, "\n", ' '), NULL);
+    problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (f->canvas), GTK_ACCESSIBLE_PROPERTY_LABEL, label);
     if (problem != NULL)
       g_error ("%s", problem);
     kvp_canvas_set_comparison (f->canvas, cmp);
@@ -204,7 +230,7 @@ test_keyboard (Fixture       *f,
 
   /* A ring around the cell (the keys made the focus visible), only while the
    * keyboard is there. */
-  g_assert_true (kvp_scene_get_cell_rect (scene, 7, &r));
+  g_assert_true (kvp_scene_get_cell_rect (scene, block7, &r));
   g_assert_true (gtk_window_get_focus_visible (f->window));
   after = render_window (f->window);
   /* And named in text on screen, beside the ring, clear of the cell. */
@@ -212,7 +238,10 @@ test_keyboard (Fixture       *f,
     cairo_rectangle_t label;
     const char *text = kvp_canvas_get_focus_text (f->canvas, &label);
 
-    g_assert_cmpstr (text, ==, "Physical block 7 · Sequence 0, logical block 7 · 16 of 16 tokens filled");
+    g_autofree char *expected = g_strdup_printf ("Physical block %u · This sequence’s logical block 7 · "
+                                                 "Reference count 1 · 16 of 16 tokens filled", block7);
+
+    g_assert_cmpstr (text, ==, expected);
     g_assert_cmpfloat (label.x, >=, 0);
     g_assert_cmpfloat (label.x + label.width, <=, gtk_widget_get_width (GTK_WIDGET (f->canvas)));
     g_assert_true (label.y >= r.y + r.height + 3 || label.y + label.height <= r.y - 3);

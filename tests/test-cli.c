@@ -136,6 +136,77 @@ test_json_values (void)
   g_assert_cmpint (json_object_get_int_member (object, "blocks_used"), ==, 0);
 }
 
+static void assert_one_clean_line (const char *err);
+
+/* An export of four samples says them: the subtitle, the traditional card
+ * per sample, the paged card's blocks held (shared once) and a legend key
+ * for the shared prompt with its reference count. */
+static void
+test_export_samples (void)
+{
+  g_autofree char *pdftotext = g_find_program_in_path ("pdftotext");
+  g_autofree char *dir = NULL;
+  g_autofree char *pdf = NULL;
+  g_auto(Run) export = { 0 };
+  g_auto(Run) text = { 0 };
+  int wait_status;
+
+  if (pdftotext == NULL)
+    {
+      g_test_skip ("pdftotext is missing");
+      return;
+    }
+  dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  pdf = g_build_filename (dir, "samples.pdf", NULL);
+  run_kvpage (&export, "--export", pdf, "--samples", "4", "--prompt-len", "100", "--seq-len", "160", NULL);
+  g_assert_cmpstr (export.err, ==, "");
+  g_assert_cmpint (export.status, ==, 0);
+  {
+    const char *argv[] = { pdftotext, "-enc", "UTF-8", pdf, "-", NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                 &text.out, &text.err, &wait_status, NULL));
+  }
+  g_assert_nonnull (strstr (text.out, "4 samples sharing a prompt of P = 100"));
+  g_assert_nonnull (strstr (text.out, "pre-allocated for 4 samples"));
+  g_assert_nonnull (strstr (text.out, "22 blocks"));
+  g_assert_nonnull (strstr (text.out, "shared prompt, reference count 4"));
+  g_assert_nonnull (strstr (text.out, "copied on write"));
+  g_assert_nonnull (strstr (text.out, "other requests"));
+  g_unlink (pdf);
+  g_rmdir (dir);
+}
+
+/* Four samples of 160 tokens sharing a 100-token prompt: blocks_used counts
+ * the prompt's six full blocks once; the traditional side reserves four
+ * times.  The sequence view's options mean nothing to the simulation. */
+static void
+test_json_samples (void)
+{
+  g_auto(Run) run = { 0 };
+  g_auto(Run) simulate = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+
+  run_kvpage (&run, "--json", "--samples", "4", "--prompt-len", "100", "--seq-len", "160", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  object = parse_object (parser, run.out);
+  g_assert_cmpint (json_object_get_int_member (object, "samples"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (object, "prompt_len"), ==, 100);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_used"), ==, 22);
+  g_assert_cmpint (json_object_get_int_member (object, "shared_blocks"), ==, 6);
+  g_assert_cmpint (json_object_get_int_member (object, "own_blocks"), ==, 16);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_without_sharing"), ==, 40);
+  g_assert_cmpfloat (json_object_get_double_member (object, "sharing_saving_percent"), ==, 45.0);
+  g_assert_cmpint (json_object_get_int_member (object, "traditional_bytes"), ==, 4 * 2048 * 22528);
+  g_assert_cmpint (json_object_get_int_member (object, "paged_bytes"), ==, 22 * 16 * 22528);
+
+  run_kvpage (&simulate, "--simulate", "--samples", "2", NULL);
+  g_assert_cmpint (simulate.status, ==, 2);
+  assert_one_clean_line (simulate.err);
+  g_assert_nonnull (strstr (simulate.err, "--samples"));
+}
+
 static void
 test_short_reservation_shrinks_default (void)
 {
@@ -491,6 +562,11 @@ static const struct
   { { "--seq-len", "" },              { "--seq-len", "1 to" } },
   { { "--seq-len", "99999999999999999999999" }, { "--seq-len", "99999999999999999999999" } },
   { { "--seq-len", "4096" },          { "--seq-len 4096", "2048" } },
+  { { "--samples", "0" },             { "--samples", "1 to 8" } },
+  { { "--samples", "9" },             { "--samples", "1 to 8" } },
+  { { "--prompt-len", "129" },        { "--prompt-len 129", "sequence length 128" } },
+  { { "--prompt-len", "-1" },         { "--prompt-len", "0 to" } },
+  { { "--seq-len", "50", "--prompt-len", "60" }, { "--prompt-len 60", "0 to 50" } },
   { { "--block-size", "0" },          { "--block-size", "1 to 1024" } },
   { { "--block-size", "1025" },       { "--block-size", "1025", "1 to 1024" } },
   { { "--block-size", "x16" },        { "--block-size", "x16" } },
@@ -1095,6 +1171,25 @@ run_vllm (Run                *run,
 }
 
 #define run_vllm_args(run, ...) run_vllm ((run), (const char *[]) { __VA_ARGS__ })
+
+/* gpt-oss's sliding and full groups hold a request's blocks together: the
+ * samples are drawn for one group of full attention, so more than one is
+ * refused in one line, and one (the default) is the request as before. */
+static void
+test_samples_hybrid_refused (void)
+{
+  g_auto(Run) run = { 0 };
+  g_auto(Run) one = { 0 };
+
+  run_vllm_args (&run, "--json", "--config", "@gpt-oss-20b.json", "--gpu", "h100-80gb", "--samples", "2", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  assert_one_clean_line (run.err);
+  g_assert_nonnull (strstr (run.err, "KV cache groups"));
+
+  run_vllm_args (&one, "--json", "--config", "@gpt-oss-20b.json", "--gpu", "h100-80gb", "--samples", "1", NULL);
+  g_assert_cmpint (one.status, ==, 0);
+}
 
 /* What vLLM logs with --kv-cache-memory-bytes (gpu_worker.py
  * determine_available_memory): no "Available KV cache memory", and an
@@ -2016,6 +2111,9 @@ main (int   argc,
   g_test_add_func ("/cli/json/default", test_json_default);
   g_test_add_func ("/cli/json/reservation-1024", test_json_reservation_1024);
   g_test_add_func ("/cli/json/values", test_json_values);
+  g_test_add_func ("/cli/json/samples", test_json_samples);
+  g_test_add_func ("/cli/export/samples", test_export_samples);
+  g_test_add_func ("/cli/json/samples-hybrid", test_samples_hybrid_refused);
   g_test_add_func ("/cli/json/short-reservation", test_short_reservation_shrinks_default);
   g_test_add_func ("/cli/list-models", test_list_models);
   g_test_add_func ("/cli/version", test_version);

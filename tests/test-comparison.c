@@ -193,7 +193,7 @@ test_closed_forms (void)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(KvpComparison) cmp = NULL;
-      KvpParams p = { 0 };
+      KvpParams p = { .samples = 1 };
       guint64 bpt, needed;
       guint n_table;
 
@@ -359,6 +359,204 @@ test_format_percent (void)
     }
 }
 
+static KvpComparison *
+compare_samples (guint64  n,
+                 guint64  P,
+                 guint32  S,
+                 guint32  B,
+                 guint32  N)
+{
+  g_autoptr(GError) error = NULL;
+  KvpParams params;
+  KvpComparison *cmp;
+
+  kvp_params_init_default (&params);
+  params.seq_len = n;
+  params.prompt_len = P;
+  params.samples = S;
+  params.block_size = B;
+  params.num_blocks = N;
+  cmp = kvp_comparison_new (&params, &error);
+  g_assert_no_error (error);
+  return cmp;
+}
+
+/* Four samples of 160 tokens sharing a 100-token prompt in blocks of 16: the
+ * prompt's 6 full blocks once (reference count 4), its last 4 tokens copied
+ * on write into each sample's seventh block, and 3 more blocks per sample for
+ * tokens 112…159.  The traditional cache reserves 2,048 tokens per sample. */
+static void
+test_samples (void)
+{
+  g_autoptr(KvpComparison) cmp = compare_samples (160, 100, 4, 16, 1024);
+  g_autoptr(GError) error = NULL;
+  guint n_table;
+  const guint32 *table;
+
+  g_assert_cmpuint (cmp->shared_blocks, ==, 6);
+  g_assert_cmpuint (cmp->own_blocks, ==, 16);
+  g_assert_cmpuint (cmp->blocks_used, ==, 22);
+  g_assert_cmpuint (cmp->blocks_needed, ==, 10);
+  g_assert_cmpuint (cmp->blocks_without_sharing, ==, 40);
+  g_assert_cmpuint (cmp->sharing_saved_blocks, ==, 18);
+  g_assert_cmpfloat (cmp->sharing_saving_percent, ==, 45.0);
+  g_assert_cmpuint (cmp->traditional_bytes, ==, 4ull * 2048 * 22528);
+  g_assert_cmpuint (cmp->paged_bytes, ==, 22ull * 16 * 22528);
+  g_assert_cmpuint (cmp->traditional_waste_tokens, ==, 4 * (2048 - 160));
+  g_assert_cmpuint (cmp->paged_waste_tokens, ==, 0);
+  g_assert_cmpuint (cmp->traditional_capacity, ==, 2);
+  g_assert_cmpuint (cmp->paged_capacity, ==, 1024 / 22);
+
+  /* In the pool: every sample's table starts with the same six blocks, held
+   * four times; from the seventh on, no two samples share a block. */
+  g_assert_true (kvp_block_pool_check (cmp->pool, &error));
+  g_assert_no_error (error);
+  table = kvp_block_pool_get_block_table (cmp->pool, cmp->sample_seqs[0], &n_table);
+  g_assert_cmpuint (n_table, ==, 10);
+  for (guint i = 0; i < 4; i++)
+    {
+      guint n;
+      const guint32 *other = kvp_block_pool_get_block_table (cmp->pool, cmp->sample_seqs[i], &n);
+
+      g_assert_cmpuint (kvp_block_pool_get_length (cmp->pool, cmp->sample_seqs[i]), ==, 160);
+      for (guint j = 0; j < n; j++)
+        {
+          g_assert_cmpuint (kvp_block_pool_get_ref_count (cmp->pool, other[j]), ==, j < 6 ? 4 : 1);
+          if (j < 6)
+            g_assert_cmpuint (other[j], ==, table[j]);
+          else if (i > 0)
+            g_assert_cmpuint (other[j], !=, table[j]);
+        }
+      /* The copy of the prompt's last block holds its 4 tokens and the
+       * sample's next 12. */
+      g_assert_cmpuint (kvp_block_pool_get_fill (cmp->pool, other[6]), ==, 16);
+    }
+}
+
+/* One sample, or no prompt: every figure is the one sequence's. */
+static void
+test_samples_default (void)
+{
+  g_autoptr(KvpComparison) plain = compare ("tinyllama-1.1b", 130, 2048, 16, 1024);
+  g_autoptr(KvpComparison) prompt = compare_samples (130, 100, 1, 16, 1024);
+
+  g_assert_cmpuint (plain->shared_blocks, ==, 0);
+  g_assert_cmpuint (prompt->shared_blocks, ==, 0);
+  g_assert_cmpuint (prompt->blocks_used, ==, plain->blocks_used);
+  g_assert_cmpuint (prompt->paged_bytes, ==, plain->paged_bytes);
+  g_assert_cmpuint (prompt->paged_waste_tokens, ==, plain->paged_waste_tokens);
+  g_assert_cmpuint (prompt->traditional_bytes, ==, plain->traditional_bytes);
+  g_assert_cmpuint (prompt->paged_capacity, ==, plain->paged_capacity);
+  g_assert_cmpfloat (prompt->sharing_saving_percent, ==, 0.0);
+}
+
+/* Samples that have not written past the prompt share all of it, its
+ * partly filled last block too (no copy yet). */
+static void
+test_samples_prompt_only (void)
+{
+  g_autoptr(KvpComparison) cmp = compare_samples (100, 100, 3, 16, 1024);
+
+  g_assert_cmpuint (cmp->shared_blocks, ==, 7);
+  g_assert_cmpuint (cmp->own_blocks, ==, 0);
+  g_assert_cmpuint (cmp->blocks_used, ==, 7);
+  g_assert_cmpuint (cmp->paged_waste_tokens, ==, 12);
+  g_assert_cmpuint (kvp_block_pool_get_ref_count (cmp->pool, kvp_block_pool_get_block_table (cmp->pool, cmp->seq, NULL)[6]), ==, 3);
+}
+
+/* The figures without a pool (the animation's) are what the pool reports,
+ * for many shapes; and a request that does not fit holds nothing. */
+static void
+test_samples_closed_form (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (18);
+
+  for (guint i = 0; i < 500; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KvpComparison) real = NULL;
+      g_autoptr(KvpComparison) figures = NULL;
+      KvpParams p;
+
+      kvp_params_init_default (&p);
+      p.block_size = 1u << g_rand_int_range (rand, 0, 7);
+      p.num_blocks = g_rand_int_range (rand, 1, 400);
+      p.seq_len = g_rand_int_range (rand, 1, 2049);
+      p.prompt_len = g_rand_int_range (rand, 0, p.seq_len + 1);
+      p.samples = g_rand_int_range (rand, 1, 9);
+
+      real = kvp_comparison_new (&p, &error);
+      g_assert_no_error (error);
+      figures = kvp_comparison_new_figures (&p, &error);
+      g_assert_no_error (error);
+      g_assert_true (kvp_block_pool_check (real->pool, &error));
+      g_assert_cmpuint (real->blocks_used, ==, figures->blocks_used);
+      g_assert_cmpuint (real->fits, ==, figures->fits);
+      g_assert_cmpuint (real->blocks_used, ==, real->fits ? real->blocks_held : 0);
+      if (!real->fits)
+        continue;
+      g_assert_cmpuint (real->shared_blocks, ==, figures->shared_blocks);
+      g_assert_cmpuint (real->own_blocks, ==, figures->own_blocks);
+      g_assert_cmpuint (real->paged_bytes, ==, figures->paged_bytes);
+      g_assert_cmpuint (real->paged_waste_tokens, ==, figures->paged_waste_tokens);
+    }
+}
+
+/* Every small pool, every length that fits: the history of other requests
+ * (kvp-pool-history.c) always leaves the sequence its room, the pool stays
+ * consistent, and the figures are the sequence's own.  (A request of the
+ * history once drew its length twice and outgrew a pool of 4 blocks.) */
+static void
+test_history_small_pools (void)
+{
+  for (guint32 N = 1; N <= 48; N++)
+    for (guint64 n = 1; n <= (guint64) N * 4; n += 3)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(KvpComparison) cmp = NULL;
+        KvpParams p;
+
+        kvp_params_init_default (&p);
+        p.block_size = 4;
+        p.num_blocks = N;
+        p.seq_len = n;
+        cmp = kvp_comparison_new (&p, &error);
+        g_assert_no_error (error);
+        g_assert_true (cmp->fits);
+        g_assert_cmpuint (cmp->blocks_used, ==, (n + 3) / 4);
+        g_assert_cmpuint (cmp->blocks_free, ==, N - cmp->blocks_used);
+        g_assert_cmpuint (kvp_block_pool_get_length (cmp->pool, cmp->seq), ==, n);
+        g_assert_true (kvp_block_pool_check (cmp->pool, &error));
+        g_assert_no_error (error);
+      }
+}
+
+static void
+test_samples_invalid (void)
+{
+  KvpParams p;
+  g_autoptr(GError) error = NULL;
+
+  kvp_params_init_default (&p);
+  p.prompt_len = p.seq_len + 1;
+  g_assert_null (kvp_comparison_new (&p, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_clear_error (&error);
+
+  kvp_params_init_default (&p);
+  p.samples = 9;
+  g_assert_null (kvp_comparison_new (&p, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* Clamping puts the prompt back inside the sequence. */
+  p.samples = 0;
+  p.prompt_len = 5000;
+  kvp_params_clamp (&p);
+  g_assert_cmpuint (p.samples, ==, 1);
+  g_assert_cmpuint (p.prompt_len, ==, p.seq_len);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -378,6 +576,12 @@ main (int   argc,
   g_test_add_func ("/core/comparison/invalid", test_invalid_params);
   g_test_add_func ("/core/comparison/limits", test_limits);
   g_test_add_func ("/core/comparison/json", test_json);
+  g_test_add_func ("/core/comparison/samples", test_samples);
+  g_test_add_func ("/core/comparison/samples-default", test_samples_default);
+  g_test_add_func ("/core/comparison/samples-prompt-only", test_samples_prompt_only);
+  g_test_add_func ("/core/comparison/samples-closed-form", test_samples_closed_form);
+  g_test_add_func ("/core/comparison/samples-invalid", test_samples_invalid);
+  g_test_add_func ("/core/comparison/history-small-pools", test_history_small_pools);
   g_test_add_func ("/core/format/bytes", test_format_bytes);
   g_test_add_func ("/core/format/percent", test_format_percent);
 

@@ -13,6 +13,7 @@
 #include "kvp-error.h"
 #include "kvp-gpu.h"
 #include "kvp-params.h"
+#include "kvp-vllm.h"
 
 static void
 test_defaults (void)
@@ -285,6 +286,22 @@ test_gschema (void)
 
           g_assert_nonnull (strstr (description, max));
         }
+      /* A key with a range (the samples) has the table's. */
+      {
+        g_autoptr(GVariant) range = g_settings_schema_key_get_range (key);
+        const char *type;
+        g_autoptr(GVariant) bounds = NULL;
+
+        g_variant_get (range, "(&sv)", &type, &bounds);
+        if (g_str_equal (type, "range"))
+          {
+            guint32 lo, hi;
+
+            g_variant_get (bounds, "(uu)", &lo, &hi);
+            g_assert_cmpuint (lo, ==, info->min);
+            g_assert_cmpuint (hi, ==, info->max);
+          }
+      }
       n_checked++;
     }
   g_assert_cmpuint (n_checked, ==, KVP_N_PARAMS);
@@ -308,6 +325,31 @@ test_gschema (void)
   }
 }
 
+/* The samples and the shared prompt: the prompt is bounded by the
+ * sequence, and a hybrid model's groups take one sample, refused or clamped. */
+static void
+test_samples_rules (void)
+{
+  static const KvpPoolLayout layout = { .n_kinds = 1, .num_groups = 2, .group_size = 1, .num_layers = 2 };
+  g_autoptr(GError) error = NULL;
+  KvpParams p;
+
+  kvp_params_init_default (&p);
+  g_assert_cmpuint (p.samples, ==, 1);
+  g_assert_cmpuint (p.prompt_len, ==, 0);
+  g_assert_cmpuint (kvp_params_get_max (&p, KVP_PARAM_PROMPT_LEN), ==, p.seq_len);
+  g_assert_cmpuint (kvp_params_get_max (&p, KVP_PARAM_SAMPLES), ==, 8);
+
+  p.samples = 4;
+  p.layout = &layout;
+  g_assert_cmpuint (kvp_params_get_max (&p, KVP_PARAM_SAMPLES), ==, 1);
+  g_assert_false (kvp_params_validate_options (&p, &error));
+  g_assert_nonnull (strstr (error->message, "--samples"));
+  kvp_params_clamp (&p);
+  g_assert_cmpuint (p.samples, ==, 1);
+  g_assert_true (kvp_params_validate (&p, NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -315,6 +357,7 @@ main (int   argc,
   setlocale (LC_ALL, "");
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/core/params/samples", test_samples_rules);
   g_test_add_func ("/core/params/defaults", test_defaults);
   g_test_add_func ("/core/params/gschema", test_gschema);
   g_test_add_func ("/core/params/table", test_table);

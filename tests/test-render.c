@@ -537,8 +537,9 @@ test_pool_sizes (void)
       g_assert_cmpfloat (bounds.width, >, 0);
       g_assert_cmpfloat (bounds.height, >, 0);
 
-      /* Block 0 is allocated in every case: not the free colour. */
-      g_assert_true (kvp_scene_get_block_rect (scene, 0, &r));
+      /* The sequence's first block is allocated in every case: not the free
+       * colour (where the pool put it, kvp-pool-history.h). */
+      g_assert_true (kvp_scene_get_block_rect (scene, kvp_block_pool_get_block_table (cmp->pool, cmp->seq, NULL)[0], &r));
       g_assert_false (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2),
                                 &theme->free_block));
       if (pools[i] <= 1024)
@@ -567,7 +568,8 @@ test_scale (void)
   cairo_rectangle_t r;
 
   g_assert_cmpint (cairo_image_surface_get_width (surface), ==, 1600);
-  g_assert_true (kvp_scene_get_block_rect (scene, 0, &r));
+  /* The sequence's first block, where the pool put it (kvp-pool-history.h). */
+  g_assert_true (kvp_scene_get_block_rect (scene, kvp_block_pool_get_block_table (cmp->pool, cmp->seq, NULL)[0], &r));
   g_assert_true (pixel_is (pixel_at (surface, (r.x + r.width / 2) * 2, (r.y + r.height / 2) * 2),
                            &theme->paged_start));
   cairo_surface_destroy (surface);
@@ -691,12 +693,19 @@ test_consistent_frames (void)
       g_assert_false (pixel_is (pixel_at (surface, used.x + used.width - 2, used.y + used.height / 2),
                                 &theme->free_block));
 
-      /* The grid: exactly those blocks held. */
-      for (guint32 i = 0; i < 32; i++)
-        {
-          g_assert_true (kvp_scene_get_block_rect (b, i, &r));
-          held += cell_is_held (surface, &r, &theme->free_block);
-        }
+      /* The grid: exactly those of the sequence's blocks held, where the
+       * pool put them among other requests' (kvp-pool-history.h). */
+      {
+        guint n_table = 0;
+        const guint32 *table = kvp_block_pool_get_block_table (after->pool, after->seq, &n_table);
+
+        g_assert_cmpuint (n_table, ==, 19);
+        for (guint32 i = 0; i < n_table; i++)
+          {
+            g_assert_true (kvp_scene_get_block_rect (b, table[i], &r));
+            held += cell_is_held (surface, &r, &theme->free_block);
+          }
+      }
       g_assert_cmpuint (held, ==, blocks);
       cairo_surface_destroy (surface);
     }
@@ -740,13 +749,14 @@ test_big_pools (void)
     g_assert_cmpint (dr, >, abs ((int) round (start.red * 255) - (int) round (theme->free_block.red * 255)) / 3);
   }
   /* The legend says what the ring is; a pool without a loupe has no entry. */
-  g_assert_cmpuint (scene->n_legend, ==, KVP_N_LEGEND);
-  g_assert_cmpstr (pango_layout_get_text (scene->legend[KVP_LEGEND_LOUPE].text.layout), ==, "held cells, magnified");
+  g_assert_cmpint (scene->legend_kind[scene->n_legend - 1], ==, KVP_LEGEND_LOUPE);
+  g_assert_cmpstr (pango_layout_get_text (scene->legend[scene->n_legend - 1].text.layout), ==, "held cells, magnified");
   {
     g_autoptr (KvpComparison) small = new_comparison (128, 2048, 16, 1024);
     g_autoptr (KvpScene) plain = kvp_scene_new (small, theme, 1440, 900);
 
-    g_assert_cmpuint (plain->n_legend, ==, KVP_LEGEND_LOUPE);
+    for (guint j = 0; j < plain->n_legend; j++)
+      g_assert_cmpint (plain->legend_kind[j], !=, KVP_LEGEND_LOUPE);
   }
   /* A ring in the utilization colour around them. */
   kvp_scene_get_grid_bounds (scene, &bounds);
@@ -903,6 +913,145 @@ test_negative_saving (void)
   g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_SAVED)->caption, "more than traditional"));
 }
 
+/* Told apart at a glance: the channels differ by 0.12 together at least. */
+static gboolean
+distinct (const KvpColor *a,
+          const KvpColor *b)
+{
+  return fabs (a->red - b->red) + fabs (a->green - b->green) + fabs (a->blue - b->blue) > 0.12;
+}
+
+/* Four samples sharing a 100-token prompt, in both themes: each shared block
+ * is drawn once in the shared colour and says its holders, each sample's own
+ * blocks are in its own shade (no two samples alike), other requests' blocks
+ * are muted, the legend has a key for each class, and the texts say who
+ * holds what. */
+static void
+test_samples_picture (void)
+{
+  for (int v = 0; v < 2; v++)
+    {
+      const KvpTheme *theme = kvp_theme_get (v == 0 ? KVP_THEME_LIGHT : KVP_THEME_DARK);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (KvpComparison) cmp = NULL;
+      g_autoptr (KvpScene) scene = NULL;
+      g_autofree char *description = NULL;
+      cairo_surface_t *surface;
+      KvpParams params;
+      KvpColor shared = kvp_grid_class_color (theme, KVP_GRID_CLASS_SHARED, 0, 4);
+      KvpColor other = kvp_grid_class_color (theme, KVP_GRID_CLASS_OTHER, 0, 1);
+      gboolean kinds[KVP_N_LEGEND] = { FALSE };
+      const guint32 *tables[4];
+      guint n = 0, n_others = 0;
+
+      kvp_params_init_default (&params);
+      params.samples = 4;
+      params.prompt_len = 100;
+      params.seq_len = 160;
+      cmp = kvp_comparison_new (&params, &error);
+      g_assert_no_error (error);
+      scene = kvp_scene_new (cmp, theme, 1600, 1000);
+      surface = render (scene, kvp_scene_get_duration (scene), 1.0);
+
+      for (guint h = 0; h < 4; h++)
+        tables[h] = kvp_block_pool_get_block_table (cmp->pool, cmp->sample_seqs[h], &n);
+      g_assert_cmpuint (n, ==, 10);
+
+      /* The shared blocks: one block, in the shared colour, saying its holders. */
+      for (guint i = 0; i < 6; i++)
+        {
+          cairo_rectangle_t slot;
+          g_autofree char *text = NULL;
+
+          for (guint h = 1; h < 4; h++)
+            g_assert_cmpuint (tables[h][i], ==, tables[0][i]);
+          g_assert_true (kvp_scene_get_slot_rect (scene, tables[0][i], 0, &slot));
+          g_assert_true (pixel_is (pixel_at (surface, slot.x + slot.width / 2, slot.y + slot.height / 2), &shared));
+          text = kvp_scene_dup_cell_text (scene, tables[0][i]);
+          g_assert_nonnull (strstr (text, "held by all 4 samples"));
+          g_assert_nonnull (strstr (text, "Reference count 4"));
+        }
+
+      /* Each sample's own blocks: one shade per sample, all told apart, the
+       * copied block said to be one. */
+      for (guint h = 0; h < 4; h++)
+        {
+          KvpColor mine = kvp_grid_class_color (theme, KVP_GRID_CLASS_SAMPLE, h, 4);
+          g_autofree char *copied = kvp_scene_dup_cell_text (scene, tables[h][6]);
+          g_autofree char *own = kvp_scene_dup_cell_text (scene, tables[h][9]);
+          g_autofree char *who = g_strdup_printf ("Sample %u’s logical block 9", h + 1);
+          cairo_rectangle_t slot;
+
+          g_assert_nonnull (strstr (copied, "copy of the prompt’s last block"));
+          g_assert_nonnull (strstr (copied, "Reference count 1"));
+          g_assert_nonnull (strstr (own, who));
+          g_assert_true (kvp_scene_get_slot_rect (scene, tables[h][9], 0, &slot));
+          g_assert_true (pixel_is (pixel_at (surface, slot.x + slot.width / 2, slot.y + slot.height / 2), &mine));
+          for (guint k = 0; k < h; k++)
+            {
+              KvpColor theirs = kvp_grid_class_color (theme, KVP_GRID_CLASS_SAMPLE, k, 4);
+
+              g_assert_true (distinct (&theirs, &mine));
+            }
+          g_assert_true (distinct (&shared, &mine));
+          g_assert_true (distinct (&other, &mine));
+        }
+
+      /* Other requests' blocks: said to be another's. */
+      for (guint32 b = 0; b < params.num_blocks; b++)
+        {
+          KvpSeqId seq;
+
+          if (kvp_block_pool_get_owner (cmp->pool, b, &seq, NULL) && kvp_comparison_get_sample (cmp, seq) < 0)
+            {
+              g_autofree char *text = kvp_scene_dup_cell_text (scene, b);
+
+              g_assert_nonnull (strstr (text, "Another request’s logical block"));
+              n_others++;
+            }
+        }
+      g_assert_cmpuint (n_others, >, 22);
+
+      for (guint j = 0; j < scene->n_legend; j++)
+        kinds[scene->legend_kind[j]] = TRUE;
+      g_assert_true (kinds[KVP_LEGEND_ALLOCATED] && kinds[KVP_LEGEND_SHARED] && kinds[KVP_LEGEND_COW] &&
+                     kinds[KVP_LEGEND_OTHER] && kinds[KVP_LEGEND_FREE]);
+
+      description = kvp_scene_dup_description (scene);
+      g_assert_nonnull (strstr (description, "4 samples share 6 blocks of the prompt, each with reference count 4"));
+      g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_PAGED)->caption, "22 blocks"));
+      cairo_surface_destroy (surface);
+    }
+}
+
+/* The sequence's blocks are not 0, 1, 2, …: they sit among other requests'
+ * (kvp-pool-history.h), and the same ones in every run. */
+static void
+test_scattered (void)
+{
+  g_autoptr (KvpComparison) a = new_comparison (300, 2048, 16, 1024);
+  g_autoptr (KvpComparison) b = new_comparison (300, 2048, 16, 1024);
+  guint n = 0, m = 0, runs = 1;
+  const guint32 *ta = kvp_block_pool_get_block_table (a->pool, a->seq, &n);
+  const guint32 *tb = kvp_block_pool_get_block_table (b->pool, b->seq, &m);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpuint (n, ==, 19);
+  g_assert_cmpuint (m, ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_cmpuint (ta[i], ==, tb[i]);
+      if (i > 0 && ta[i] != ta[i - 1] + 1)
+        runs++;
+    }
+  g_assert_cmpuint (runs, >, 1);
+  g_assert_true (kvp_block_pool_check (a->pool, &error));
+  /* The figures are the sequence's alone. */
+  g_assert_cmpuint (a->blocks_used, ==, 19);
+  g_assert_cmpuint (a->blocks_free, ==, 1024 - 19);
+  g_assert_cmpuint (kvp_block_pool_get_num_used (a->pool), >, 19);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -912,6 +1061,8 @@ main (int    argc,
   g_test_add_func ("/render/cards/design-rows", test_cards);
   g_test_add_func ("/render/cards/does-not-fit", test_does_not_fit);
   g_test_add_func ("/render/grid/block-colors", test_block_colors);
+  g_test_add_func ("/render/grid/samples", test_samples_picture);
+  g_test_add_func ("/render/grid/scattered", test_scattered);
   g_test_add_func ("/render/grid/hit-testing", test_hit_testing);
   g_test_add_func ("/render/grid/pool-sizes", test_pool_sizes);
   g_test_add_func ("/render/grid/big-pools", test_big_pools);

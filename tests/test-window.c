@@ -169,7 +169,7 @@ test_template (void)
   static const char *children[] = {
     "canvas", "subtitle_label", "menu_button", "model_dropdown", "dtype_dropdown",
     "seq_len_row", "block_size_row", "num_blocks_row", "max_seq_len_row",
-    "sidebar", "how_expander", "banner", "banner_label", "banner_close_button",
+    "samples_row", "prompt_len_row", "sidebar", "how_expander", "banner", "banner_label", "banner_close_button",
   };
   GObject *weak[G_N_ELEMENTS (children)];
   KvpWindow *window = show_window ();
@@ -701,6 +701,50 @@ window_on (GSettings       *settings,
   return window;
 }
 
+/* The samples and the shared prefix: rows of the state's parameters, the
+ * prefix clamped to the sequence as the other rows are, both remembered and
+ * the comparison computed with them. */
+static void
+test_samples_rows (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.kvpage.KvPage");
+  KvpWindow *window;
+  KvpComparison *cmp;
+
+  reset_settings (settings);
+  window = window_on (settings, NULL);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "samples")), ==, 1);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "prompt_len")), ==, 0);
+  g_assert_nonnull (gtk_widget_get_tooltip_text (GTK_WIDGET (row (window, "samples_row"))));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (GTK_WIDGET (row (window, "samples_row"))), "SamplingParams.n"));
+
+  gtk_spin_button_set_value (spin (window, "seq_len"), 160);
+  gtk_spin_button_set_value (spin (window, "samples"), 4);
+  gtk_spin_button_set_value (spin (window, "prompt_len"), 100);
+  cmp = kvp_window_get_comparison (window);
+  g_assert_cmpuint (cmp->params.samples, ==, 4);
+  g_assert_cmpuint (cmp->params.prompt_len, ==, 100);
+  g_assert_cmpuint (cmp->blocks_used, ==, 22);
+  g_assert_cmpuint (cmp->shared_blocks, ==, 6);
+
+  /* The prefix reaches only as far as the sequence. */
+  gtk_spin_button_set_value (spin (window, "prompt_len"), 5000);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->params.prompt_len, ==, 160);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (gtk_spin_button_get_adjustment (spin (window, "prompt_len"))), ==, 160);
+  gtk_spin_button_set_value (spin (window, "prompt_len"), 100);
+
+  kvp_test_iterate_for (1300);
+  g_assert_cmpuint (g_settings_get_uint (settings, "samples"), ==, 4);
+  g_assert_cmpuint (g_settings_get_uint (settings, "prompt-len"), ==, 100);
+  close_window (window);
+
+  window = window_on (settings, NULL);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->params.samples, ==, 4);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->params.prompt_len, ==, 100);
+  close_window (window);
+  reset_settings (settings);
+}
+
 /* The GPU and serving choices are remembered as the state holds them, read
  * back clamped, and the window sizes the pool from them again. */
 static void
@@ -797,6 +841,7 @@ test_settings (void)
   g_assert_cmpuint (loaded.block_size, ==, 1024);
 
   /* Round trip: what the window shows is what the next one starts from. */
+  kvp_params_init_default (&params);
   params.model = kvp_model_lookup ("mistral-7b", NULL);
   params.dtype = KVP_DTYPE_BF16;
   params.max_seq_len = 8192;
@@ -846,9 +891,14 @@ test_settings (void)
   /* Launch values win over the saved ones. */
   kvp_params_init_default (&params);
   params.seq_len = 77;
+  params.samples = 3;
+  params.prompt_len = 40;
   close_window (window);
   window = window_on (settings, &params);
   g_assert_cmpuint (kvp_window_get_comparison (window)->params.seq_len, ==, 77);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->params.samples, ==, 3);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->params.prompt_len, ==, 40);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin (window, "samples")), ==, 3);
   close_window (window);
 
   reset_settings (settings);
@@ -2013,6 +2063,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/actions", test_actions);
   g_test_add_func ("/ui/window/export", test_export);
   g_test_add_func ("/ui/window/settings", test_settings);
+  g_test_add_func ("/ui/window/samples-rows", test_samples_rows);
   g_test_add_func ("/ui/window/render", test_render);
   g_test_add_func ("/ui/window/follows-state", test_follows_state);
   g_test_add_func ("/ui/window/slider-range", test_slider_range);

@@ -13,11 +13,55 @@
 #include "kvp-comparison.h"
 #include "kvp-error.h"
 #include "kvp-json.h"
+#include "kvp-pool-history.h"
 #include "kvp-vllm.h"
 
 #define MIB (1024.0 * 1024.0)
 
 G_DEFINE_BOXED_TYPE (KvpComparison, kvp_comparison, kvp_comparison_ref, kvp_comparison_unref)
+
+/* What a fresh pool holds after the samples are stored (kvp_comparison_new
+ * stores them for real, and test-comparison checks the two agree): the
+ * prompt's full blocks once, and each sample's blocks from the prompt's
+ * partly filled last block on (its copy on write, then its own tokens).
+ * When no sample wrote past the prompt, its last block is still shared. */
+static void
+count_shared_blocks (KvpComparison *self)
+{
+  const KvpParams *p = &self->params;
+  guint64 S = p->samples;
+
+  self->shared_blocks = 0;
+  if (S > 1)
+    self->shared_blocks = p->prompt_len == p->seq_len ? self->blocks_needed : p->prompt_len / p->block_size;
+  self->own_blocks = S * (self->blocks_needed - self->shared_blocks);
+  self->blocks_held = self->shared_blocks + self->own_blocks;
+  self->blocks_without_sharing = S * self->blocks_needed;
+}
+
+/* The figures that follow from the blocks held. */
+static gboolean
+compute_held (KvpComparison  *self,
+              GError        **error)
+{
+  const KvpParams *p = &self->params;
+  guint64 B = p->block_size;
+  guint64 S = p->samples;
+  guint64 stored_tokens = self->shared_blocks == self->blocks_needed ? p->seq_len : S * p->seq_len;
+
+  self->sharing_saved_blocks = self->blocks_without_sharing - self->blocks_held;
+  self->sharing_saving_percent = 100.0 * (double) self->sharing_saved_blocks / (double) self->blocks_without_sharing;
+
+  /* Slack is counted once per physical block: a shared last block once. */
+  stored_tokens -= self->shared_blocks == self->blocks_needed ? 0 : (S - 1) * (self->shared_blocks * B);
+  self->paged_waste_tokens = self->blocks_held * B - stored_tokens;
+  if (!kvp_checked_mul (self->blocks_held * B, self->bytes_per_token, &self->paged_bytes, error))
+    return FALSE;
+  self->paged_waste_bytes = self->paged_waste_tokens * self->bytes_per_token;
+  self->fits = self->blocks_held <= p->num_blocks;
+  self->paged_capacity = p->num_blocks / self->blocks_held;
+  return TRUE;
+}
 
 static gboolean
 compute_sizes (KvpComparison  *self,
@@ -26,29 +70,36 @@ compute_sizes (KvpComparison  *self,
   const KvpParams *p = &self->params;
   guint64 B = p->block_size;
   guint64 N = p->num_blocks;
-  guint64 paged_tokens;
+  guint64 S = p->samples;
 
   if (!kvp_model_bytes_per_token (p->model, p->dtype, &self->bytes_per_token, error))
     return FALSE;
 
   self->blocks_needed = (p->seq_len + B - 1) / B;
-  paged_tokens = self->blocks_needed * B;
+  count_shared_blocks (self);
 
-  if (!kvp_checked_mul (p->max_seq_len, self->bytes_per_token, &self->traditional_bytes, error) ||
-      !kvp_checked_mul (paged_tokens, self->bytes_per_token, &self->paged_bytes, error))
+  /* The traditional cache reserves R tokens for every sample. */
+  if (!kvp_checked_mul (S * p->max_seq_len, self->bytes_per_token, &self->traditional_bytes, error) ||
+      !compute_held (self, error))
     return FALSE;
 
   /* A hybrid model in vLLM's pool: a block id holds B tokens of one group's
    * layers, and a request holds blocks in every group (a sliding group up to
    * its window and the tokens in flight), so the sequence needs what vLLM's
-   * admission charges it: the same count max_concurrency divides by. */
+   * admission charges it: the same count max_concurrency divides by.  (One
+   * sample only: kvp_params_validate refuses more with a layout.) */
   if (p->layout != NULL)
     {
       guint64 per_layer = self->bytes_per_token / p->layout->num_layers;
 
       self->blocks_needed = kvp_pool_layout_blocks (p->layout, p->seq_len, p->block_size);
+      self->blocks_held = self->own_blocks = self->blocks_without_sharing = self->blocks_needed;
       if (!kvp_checked_mul (self->blocks_needed * B, per_layer * p->layout->group_size, &self->paged_bytes, error))
         return FALSE;
+      self->paged_waste_tokens = self->blocks_needed * B - p->seq_len;
+      self->paged_waste_bytes = self->paged_waste_tokens * self->bytes_per_token;
+      self->fits = self->blocks_needed <= N;
+      self->paged_capacity = N / self->blocks_needed;
     }
 
   /* Presets stay far below 2^63; a model of one's own might not, and the
@@ -62,16 +113,11 @@ compute_sizes (KvpComparison  *self,
   self->saved_bytes = (gint64) self->traditional_bytes - (gint64) self->paged_bytes;
   self->saved_percent = 100.0 * (double) self->saved_bytes / (double) self->traditional_bytes;
 
-  self->fits = self->blocks_needed <= N;
-
-  self->traditional_waste_tokens = p->max_seq_len - p->seq_len;
+  self->traditional_waste_tokens = S * (p->max_seq_len - p->seq_len);
   self->traditional_waste_bytes = self->traditional_waste_tokens * self->bytes_per_token;
-  self->paged_waste_tokens = paged_tokens - p->seq_len;
-  self->paged_waste_bytes = self->paged_waste_tokens * self->bytes_per_token;
 
   /* A traditional cache reserves max_seq_len tokens in every group. */
-  self->traditional_capacity = N * B / p->max_seq_len / (p->layout != NULL ? p->layout->num_groups : 1);
-  self->paged_capacity = N / self->blocks_needed;
+  self->traditional_capacity = N * B / (S * p->max_seq_len) / (p->layout != NULL ? p->layout->num_groups : 1);
 
   return TRUE;
 }
@@ -104,6 +150,54 @@ append_sequence (KvpComparison  *self,
   return TRUE;
 }
 
+/* Parallel sampling as the paper does it: the prompt is written once, the
+ * samples are forks of it (every prompt block's reference count is the
+ * number of samples), and each sample then writes its own tokens: the first
+ * write into the shared, partly filled last prompt block copies it. */
+static gboolean
+store_samples (KvpComparison  *self,
+               GError        **error)
+{
+  const KvpParams *p = &self->params;
+
+  if (!kvp_block_pool_append (self->pool, self->seq, p->prompt_len, error))
+    return FALSE;
+  self->sample_seqs[0] = self->seq;
+  for (guint i = 1; i < p->samples; i++)
+    if (!kvp_block_pool_fork (self->pool, self->seq, &self->sample_seqs[i], error))
+      return FALSE;
+  for (guint i = 0; i < p->samples; i++)
+    if (!kvp_block_pool_append (self->pool, self->sample_seqs[i], p->seq_len - p->prompt_len, error))
+      return FALSE;
+  return TRUE;
+}
+
+/* The blocks the samples hold, read from the pool: each distinct block once,
+ * shared when more than one sample holds it. */
+static void
+count_held_in_pool (KvpComparison *self)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+
+  self->shared_blocks = self->own_blocks = 0;
+  for (guint i = 0; i < self->params.samples; i++)
+    {
+      guint n = 0;
+      const guint32 *table = kvp_block_pool_get_block_table (self->pool, self->sample_seqs[i], &n);
+
+      for (guint j = 0; j < n; j++)
+        {
+          if (!g_hash_table_add (seen, GUINT_TO_POINTER (table[j] + 1)))
+            continue;
+          if (kvp_block_pool_get_ref_count (self->pool, table[j]) > 1)
+            self->shared_blocks++;
+          else
+            self->own_blocks++;
+        }
+    }
+  self->blocks_held = self->shared_blocks + self->own_blocks;
+}
+
 KvpComparison *
 kvp_comparison_new (const KvpParams  *params,
                     GError          **error)
@@ -129,23 +223,53 @@ kvp_comparison_new (const KvpParams  *params,
   self->pool = kvp_block_pool_new (params->num_blocks, params->block_size, error);
   if (self->pool == NULL)
     return NULL;
-  self->seq = kvp_block_pool_add_sequence (self->pool);
 
   /* The sequence is stored in the allocator for real: the block counts below
-   * are what the pool reports, not the closed form. */
-  if (self->fits && !append_sequence (self, &local_error))
+   * are what the pool reports, not the closed form.  Other requests came
+   * and went before it (kvp-pool-history.h), so its blocks are where a
+   * running pool hands them out; its figures are its own blocks alone. */
+  if (self->fits && params->layout == NULL &&
+      !kvp_pool_history_run (self->pool, self->blocks_held, &local_error))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  self->seq = kvp_block_pool_add_sequence (self->pool);
+  self->sample_seqs[0] = self->seq;
+  if (self->fits && !(params->layout != NULL ? append_sequence (self, &local_error)
+                                             : store_samples (self, &local_error)))
     {
       g_critical ("A sequence of %" PRIu64 " tokens did not fit %u blocks: %s",
                   params->seq_len, params->num_blocks, local_error->message);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
+  if (self->fits && params->layout == NULL)
+    {
+      count_held_in_pool (self);
+      if (!compute_held (self, error))
+        return NULL;
+    }
 
-  self->blocks_used = kvp_block_pool_get_num_used (self->pool);
-  self->blocks_free = kvp_block_pool_get_num_free (self->pool);
+  /* A hybrid layout's other groups are sequences of the pool too. */
+  self->blocks_used = !self->fits ? 0 : params->layout != NULL ? kvp_block_pool_get_num_used (self->pool)
+                                                              : self->blocks_held;
+  self->blocks_free = params->num_blocks - self->blocks_used;
   self->utilization_percent = 100.0 * (double) self->blocks_used / (double) params->num_blocks;
 
   return g_steal_pointer (&self);
+}
+
+int
+kvp_comparison_get_sample (KvpComparison *self,
+                           KvpSeqId       seq)
+{
+  g_return_val_if_fail (self != NULL, -1);
+
+  for (guint i = 0; i < self->params.samples; i++)
+    if (self->sample_seqs[i] == seq)
+      return i;
+  return -1;
 }
 
 KvpComparison *
@@ -168,8 +292,8 @@ kvp_comparison_new_figures (const KvpParams  *params,
   if (!compute_sizes (self, error))
     return NULL;
 
-  /* What a fresh pool reports after appending the sequence. */
-  self->blocks_used = self->fits ? self->blocks_needed : 0;
+  /* What a fresh pool reports after storing the samples. */
+  self->blocks_used = self->fits ? self->blocks_held : 0;
   self->blocks_free = params->num_blocks - self->blocks_used;
   self->utilization_percent = 100.0 * (double) self->blocks_used / (double) params->num_blocks;
 
@@ -240,6 +364,15 @@ kvp_comparison_to_json (KvpComparison *self)
   kvp_json_add_uint (builder, "paged_waste_bytes", self->paged_waste_bytes);
   kvp_json_add_uint (builder, "traditional_capacity", self->traditional_capacity);
   kvp_json_add_uint (builder, "paged_capacity", self->paged_capacity);
+
+  /* Parallel sampling; blocks_used above counts a shared block once. */
+  kvp_json_add_uint (builder, "samples", p->samples);
+  kvp_json_add_uint (builder, "prompt_len", p->prompt_len);
+  kvp_json_add_uint (builder, "shared_blocks", self->shared_blocks);
+  kvp_json_add_uint (builder, "own_blocks", self->own_blocks);
+  kvp_json_add_uint (builder, "blocks_without_sharing", self->blocks_without_sharing);
+  kvp_json_add_uint (builder, "sharing_saved_blocks", self->sharing_saved_blocks);
+  kvp_json_add_double (builder, "sharing_saving_percent", self->sharing_saving_percent);
 
   json_builder_end_object (builder);
 

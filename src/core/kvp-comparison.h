@@ -26,29 +26,44 @@ struct _KvpComparison
 
   /*< public >*/
   KvpParams     params;
-  KvpBlockPool *pool;              /* the sequence, really allocated (if it fits) */
-  KvpSeqId      seq;
+  KvpBlockPool *pool;              /* the samples, really allocated (if they fit), among
+                                    * other requests (kvp-pool-history.h) */
+  KvpSeqId      seq;               /* the first sample */
+  KvpSeqId      sample_seqs[KVP_PARAMS_MAX_SAMPLES]; /* every sample, params.samples of them */
 
   guint64       bytes_per_token;
 
-  guint64       traditional_bytes; /* R × bytes_per_token */
-  guint64       paged_bytes;       /* blocks_needed × B × bytes_per_token */
+  guint64       traditional_bytes; /* samples × R × bytes_per_token */
+  guint64       paged_bytes;       /* blocks_used × B × bytes_per_token (held, fits or not) */
   gint64        saved_bytes;       /* traditional − paged; negative when paging costs more */
   double        saved_percent;     /* of traditional */
 
-  gboolean      fits;              /* blocks_needed ≤ N */
-  guint64       blocks_needed;     /* ceil (n / B) */
-  guint64       blocks_used;       /* blocks taken in the pool: blocks_needed, or 0 */
+  gboolean      fits;              /* blocks_held ≤ N */
+  guint64       blocks_needed;     /* ceil (n / B): one sample's block table */
+  guint64       blocks_held;       /* distinct blocks all samples hold, shared ones once */
+  guint64       blocks_used;       /* blocks taken in the pool: blocks_held, or 0 */
   guint64       blocks_free;
   double        utilization_percent; /* blocks_used / N */
 
-  guint64       traditional_waste_tokens; /* R − n, reserved but unused */
+  /* Parallel sampling: blocks several samples hold (reference count =
+   * samples: the prompt's full blocks, and its partly filled last block when
+   * no sample has written into it yet), the samples' own blocks together
+   * (copies made on write and generated tokens), and the paper's Figure 15
+   * measure, blocks saved by sharing over blocks without sharing. */
+  guint64       shared_blocks;
+  guint64       own_blocks;
+  guint64       blocks_without_sharing;   /* samples × blocks_needed */
+  guint64       sharing_saved_blocks;
+  double        sharing_saving_percent;
+
+  guint64       traditional_waste_tokens; /* samples × (R − n), reserved but unused */
   guint64       traditional_waste_bytes;
-  guint64       paged_waste_tokens;       /* slack in the last block, < B */
+  guint64       paged_waste_tokens;       /* slack in each sample's last block, < B each */
   guint64       paged_waste_bytes;
 
-  guint64       traditional_capacity;     /* sequences of length n that fit: floor (N × B / R) */
-  guint64       paged_capacity;           /* floor (N / ceil (n / B)) */
+  /* Requests (of samples sequences of length n) that fit. */
+  guint64       traditional_capacity;     /* floor (N × B / (R × samples)) */
+  guint64       paged_capacity;           /* floor (N / blocks_held) */
 };
 
 /* A boxed type (by reference), so a comparison can be a property. */
@@ -62,6 +77,10 @@ KvpComparison *kvp_comparison_new   (const KvpParams  *params,
 KvpComparison *kvp_comparison_new_figures (const KvpParams  *params,
                                            GError          **error);
 KvpComparison *kvp_comparison_ref   (KvpComparison    *self);
+/* Which sample seq is (0 … samples − 1), or -1: another request of the
+ * pool's history (kvp-pool-history.h). */
+int            kvp_comparison_get_sample (KvpComparison *self,
+                                          KvpSeqId       seq);
 void           kvp_comparison_unref (KvpComparison    *self);
 /* The figures as a JSON object; field names follow the /compare/memory
  * response ("mb" meaning MiB), with exact byte counts added. */

@@ -50,6 +50,9 @@ static const KvpOptionRule action_rules[] = {
   /* The simulation's own options are kvp-sim-command's (main.c asks it). */
   { "simulate", NULL, "export",
     N_("--simulate and --export do different things: give one of them.") },
+  /* The samples are the sequence view's; the simulation serves a workload. */
+  { "samples prompt-len", NULL, "simulate view=serving view=capacity",
+    N_("--%s is the sequence view’s: it goes with --json, the window, or --export without --view serving or capacity.") },
   { "vllm-log", NULL, "json export",
     N_("--vllm-log prints vLLM’s lines; --json has them too (vllm_log): give one of them.") },
   /* The window has no control for the batch. */

@@ -61,6 +61,27 @@ static const KvpParamInfo param_table[KVP_N_PARAMS] = {
     N_("The block count %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " blocks."),
     NULL, NULL,
   },
+  [KVP_PARAM_SAMPLES] = {
+    "samples", "samples", FIELD (samples),
+    1, KVP_PARAMS_MAX_SAMPLES, 1,
+    KVP_PARAM_NONE, FALSE,
+    N_("Sa_mples"),
+    /* Translators: ends "2,048 is the most: …" under a field. */
+    N_("the most samples the sequence view draws."),
+    N_("The sample count %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " samples."),
+    NULL, NULL,
+  },
+  [KVP_PARAM_PROMPT_LEN] = {
+    "prompt-len", "prompt-len", FIELD (prompt_len),
+    0, KVP_MAX_SEQ_LEN, 0,
+    KVP_PARAM_SEQ_LEN, FALSE,
+    N_("Shared _prefix"),
+    /* Translators: ends "2,048 is the most: …" under a field. */
+    N_("the shared prompt is part of each sample’s sequence."),
+    N_("The prompt length %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " tokens."),
+    N_("The prompt length %" PRIu64 " is longer than the sequence length %" PRIu64 "."),
+    N_("--prompt-len %" PRIu64 " is longer than the sequence length %" PRIu64 ": use 0 to %" PRIu64 ", or raise --seq-len."),
+  },
 };
 
 /* The table's messages are formats held as data, so the compiler cannot
@@ -203,6 +224,9 @@ kvp_params_get_max (const KvpParams *params,
   max = info->max;
   if (info->bounded_by != KVP_PARAM_NONE)
     max = MIN (max, MAX (kvp_params_get (params, info->bounded_by), info->min));
+  /* A hybrid model's several KV cache groups take one sample (validate). */
+  if (id == KVP_PARAM_SAMPLES && params->layout != NULL)
+    max = 1;
 
   return max;
 }
@@ -228,6 +252,16 @@ validate (const KvpParams  *params,
       const KvpParamInfo *info = &param_table[i];
       guint64 value = kvp_params_get (params, i);
       guint64 bound;
+
+      /* The samples share blocks of one group of full attention; a hybrid
+       * model's requests hold blocks in several groups. */
+      if (i == KVP_PARAM_SAMPLES && value > 1 && params->layout != NULL)
+        {
+          g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                       options ? _("--samples is for one group of full attention, and this model’s layers fill several KV cache groups: leave it at 1.")
+                               : _("More than one sample is drawn for one group of full attention only, and this model’s layers fill several KV cache groups."));
+          return FALSE;
+        }
 
       if (!kvp_param_check (i, value, error))
         return FALSE;

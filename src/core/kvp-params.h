@@ -28,6 +28,7 @@ G_BEGIN_DECLS
 #define KVP_PARAMS_MAX_BLOCKS      (16u * 1024u * 1024u)
 #define KVP_PARAMS_MAX_BLOCK_SIZE  1024u
 #define KVP_MAX_SEQ_LEN            (16u * 1024u * 1024u)
+#define KVP_PARAMS_MAX_SAMPLES     8u
 
 /* vLLM's KV-cache groups of a hybrid model (kvp-vllm.h), or NULL. */
 typedef struct _KvpPoolLayout KvpPoolLayout;
@@ -41,6 +42,11 @@ typedef struct
   guint64         max_seq_len;  /* R: tokens a traditional cache reserves */
   guint32         block_size;   /* B: token slots per block, 1 … 1024 */
   guint32         num_blocks;   /* N: physical blocks in the pool */
+  /* Parallel sampling (vLLM's SamplingParams.n): samples of one prompt, each
+   * seq_len tokens long, sharing the prompt's first prompt_len tokens.  1
+   * sample and no prompt is one sequence, as before. */
+  guint32         samples;      /* 1 … 8 */
+  guint64         prompt_len;   /* 0 … seq_len */
   /* With vLLM's sizing of a model whose layers fill more than one KV-cache
    * group (sliding window, chunked), how a request spreads over them: the
    * block figures then count every group, as vLLM does.  NULL: one group of
@@ -56,6 +62,8 @@ typedef enum
   KVP_PARAM_SEQ_LEN,
   KVP_PARAM_BLOCK_SIZE,
   KVP_PARAM_NUM_BLOCKS,
+  KVP_PARAM_SAMPLES,
+  KVP_PARAM_PROMPT_LEN,
   KVP_N_PARAMS
 } KvpParamId;
 

@@ -44,10 +44,19 @@ struct _KvpGrid
   gboolean           by_pixel;
   guint32            slot_columns; /* 0: no slots */
 
-  const guint32     *table;      /* logical → physical, borrowed from cmp */
-  guint32            n_table;
-  gboolean           fresh;      /* the table is 0, 1, 2 …: a fresh pool's order */
+  /* Each sample's block table (logical → physical), borrowed from cmp.
+   * Logical blocks below n_shared are the same physical block in every
+   * table: the shared prompt, drawn once. */
+  const guint32     *tables[KVP_PARAMS_MAX_SAMPLES];
+  guint32            n_samples;
+  guint32            n_shared;
+  guint32            n_table;    /* blocks in each table */
+  guint32            cow_logical; /* the prompt's copied-on-write block, or G_MAXUINT32 */
+  gboolean           fresh;      /* no table: a fresh pool's order, 0, 1, 2 … */
   guint32            n_colors;   /* blocks the gradient spans */
+  /* Blocks other requests hold (kvp-pool-history.h), drawn muted, and their
+   * token slots written. */
+  GArray            *others;
 
   /* By cell: the picture at cache_scale, holding cache_tokens. */
   cairo_surface_t   *cache;
@@ -58,6 +67,7 @@ struct _KvpGrid
   cairo_surface_t   *image;
   guint64           *held;
   guint64           *position;
+  guint8            *other_cells; /* other requests hold a block of the cell */
   guint64            image_tokens;
   guint32            n_held_pixels;
 
@@ -67,14 +77,28 @@ struct _KvpGrid
   guint32            loupe_cell;
 };
 
-/* Mid-transition the grid shows sequences the pool does not hold, longer or
- * shorter: a fresh pool would hand their blocks out from 0 up, as it did
- * this sequence's, so block i of any of them is physical block i. */
+typedef struct
+{
+  guint32 block;
+  guint32 fill;
+} OtherBlock;
+
+/* Holders of logical block i: one for a shared block, else every sample. */
+static guint32
+n_holders (const KvpGrid *self,
+           guint32        i)
+{
+  return i < self->n_shared ? 1 : self->n_samples;
+}
+
+/* Logical block i of sample h.  Without a table (no pool: the sequence
+ * does not fit) a fresh pool's order, block i at physical block i. */
 static guint32
 physical_block (const KvpGrid *self,
-                guint32        i)
+                guint32        i,
+                guint32        h)
 {
-  return i < self->n_table ? self->table[i] : i;
+  return self->fresh ? i : self->tables[h][i];
 }
 
 static guint32
@@ -104,10 +128,55 @@ tokens_of (const KvpGrid *self,
 }
 
 static KvpColor
-color_of (const KvpGrid *self,
-          double         i)
+mix (KvpColor a,
+     KvpColor b,
+     double   share)
 {
-  return kvp_theme_paged_at (self->theme, self->n_colors > 1 ? i / (self->n_colors - 1) : 0.0);
+  a.red += (b.red - a.red) * share;
+  a.green += (b.green - a.green) * share;
+  a.blue += (b.blue - a.blue) * share;
+  return a;
+}
+
+KvpColor
+kvp_grid_class_color (const KvpTheme *theme,
+                      KvpGridClass    klass,
+                      guint           sample,
+                      guint           n_samples)
+{
+  switch (klass)
+    {
+    case KVP_GRID_CLASS_SHARED:
+      /* The gradient's start, deepened toward the text: it stands out in
+       * both themes as the blocks every sample reads. */
+      return mix (theme->paged_start, theme->text, 0.35);
+    case KVP_GRID_CLASS_OTHER:
+      /* Muted: a step from free toward the traditional gray. */
+      return mix (theme->free_block, theme->traditional, 0.4);
+    case KVP_GRID_CLASS_SAMPLE:
+    default:
+      {
+        /* Along the gradient, every other sample lighter toward the card,
+         * so neighbours differ in lightness as well as hue. */
+        KvpColor c = kvp_theme_paged_at (theme, n_samples > 1 ? (double) sample / (n_samples - 1) : 0.0);
+
+        return sample % 2 == 1 ? mix (c, theme->card, 0.3) : c;
+      }
+    }
+}
+
+/* One sample: the gradient along the sequence, as ever.  More: the shared
+ * prompt's colour, and each sample's own shade. */
+static KvpColor
+color_of (const KvpGrid *self,
+          double         i,
+          guint32        h)
+{
+  if (self->n_samples <= 1)
+    return kvp_theme_paged_at (self->theme, self->n_colors > 1 ? i / (self->n_colors - 1) : 0.0);
+  if (i < self->n_shared)
+    return kvp_grid_class_color (self->theme, KVP_GRID_CLASS_SHARED, 0, self->n_samples);
+  return kvp_grid_class_color (self->theme, KVP_GRID_CLASS_SAMPLE, h, self->n_samples);
 }
 
 static void
@@ -232,11 +301,15 @@ pixel_value (const KvpGrid *self,
   KvpColor g, f = self->theme->free_block, mix;
 
   if (self->held[cell] == 0)
-    return pack (&f);
+    {
+      KvpColor other = kvp_grid_class_color (self->theme, KVP_GRID_CLASS_OTHER, 0, 1);
+
+      return pack (self->other_cells[cell] ? &other : &f);
+    }
 
   share = MAX ((double) self->held[cell] / capacity, MIN_VISIBLE_SHARE);
   share = MIN (share, 1.0);
-  g = color_of (self, (double) self->position[cell] / self->held[cell]);
+  g = color_of (self, (double) self->position[cell] / self->held[cell], 0);
   mix.red = f.red + (g.red - f.red) * share;
   mix.green = f.green + (g.green - f.green) * share;
   mix.blue = f.blue + (g.blue - f.blue) * share;
@@ -278,22 +351,23 @@ update_image (KvpGrid *self,
   cairo_surface_flush (self->image);
   data = cairo_image_surface_get_data (self->image);
   for (guint32 i = first; i < end; i++)
-    {
-      guint32 cell = physical_block (self, i) / self->group;
-      gint64 delta = (gint64) tokens_of (self, i, tokens) - (gint64) tokens_of (self, i, self->image_tokens);
+    for (guint32 h = 0; h < n_holders (self, i); h++)
+      {
+        guint32 cell = physical_block (self, i, h) / self->group;
+        gint64 delta = (gint64) tokens_of (self, i, tokens) - (gint64) tokens_of (self, i, self->image_tokens);
 
-      if (delta == 0)
-        continue;
-      if (self->held[cell] == 0)
-        self->n_held_pixels++;
-      self->held[cell] += (guint64) delta;
-      self->position[cell] += (guint64) delta * i;
-      if (self->held[cell] == 0)
-        self->n_held_pixels--;
-      set_pixel (self, data, stride, cell);
-      *out_row0 = MIN (*out_row0, cell / self->columns);
-      *out_row1 = MAX (*out_row1, cell / self->columns);
-    }
+        if (delta == 0)
+          continue;
+        if (self->held[cell] == 0)
+          self->n_held_pixels++;
+        self->held[cell] += (guint64) delta;
+        self->position[cell] += (guint64) delta * i;
+        if (self->held[cell] == 0)
+          self->n_held_pixels--;
+        set_pixel (self, data, stride, cell);
+        *out_row0 = MIN (*out_row0, cell / self->columns);
+        *out_row1 = MAX (*out_row1, cell / self->columns);
+      }
   cairo_surface_mark_dirty (self->image);
   self->image_tokens = tokens;
 }
@@ -313,6 +387,9 @@ ensure_image (KvpGrid *self)
   self->image = cairo_image_surface_create (CAIRO_FORMAT_RGB24, self->columns, self->rows);
   self->held = g_new0 (guint64, self->n_cells);
   self->position = g_new0 (guint64, self->n_cells);
+  self->other_cells = g_new0 (guint8, self->n_cells);
+  for (guint i = 0; i < self->others->len; i++)
+    self->other_cells[g_array_index (self->others, OtherBlock, i).block / self->group] = 1;
   self->image_tokens = 0;
   self->n_held_pixels = 0;
 
@@ -326,7 +403,11 @@ ensure_image (KvpGrid *self)
       guint32 *row = (guint32 *) (gpointer) (data + (gsize) y * stride);
 
       for (guint32 x = 0; x < self->columns; x++)
-        row[x] = (guint64) y * self->columns + x < self->n_cells ? free_pixel : panel_pixel;
+        {
+          guint64 cell = (guint64) y * self->columns + x;
+
+          row[x] = cell >= self->n_cells ? panel_pixel : self->other_cells[cell] ? pixel_value (self, cell) : free_pixel;
+        }
     }
   cairo_surface_mark_dirty (self->image);
 }
@@ -382,14 +463,15 @@ find_mark (const KvpGrid *self,
     }
   else
     for (guint32 i = 0; i < shown; i++)
-      {
-        guint32 cell = physical_block (self, i) / self->group;
+      for (guint32 h = 0; h < n_holders (self, i); h++)
+        {
+          guint32 cell = physical_block (self, i, h) / self->group;
 
-        x0 = MIN (x0, cell % self->columns);
-        x1 = MAX (x1, cell % self->columns);
-        y0 = MIN (y0, cell / self->columns);
-        y1 = MAX (y1, cell / self->columns);
-      }
+          x0 = MIN (x0, cell % self->columns);
+          x1 = MAX (x1, cell % self->columns);
+          y0 = MIN (y0, cell / self->columns);
+          y1 = MAX (y1, cell / self->columns);
+        }
   if (x0 > x1 || ((x1 - x0 + 1) * self->pitch_x >= MARK_MIN_SIDE && (y1 - y0 + 1) * self->pitch_y >= MARK_MIN_SIDE))
     return FALSE;
 
@@ -496,18 +578,17 @@ slot_rect (const KvpGrid     *self,
   out->height = sy - gap;
 }
 
-/* One block as it looks holding held tokens (logical index i).  Its whole
- * pitch is first painted over, so a cached picture can change one block and
- * look exactly as if drawn afresh. */
+/* One physical block holding held of its slots, in color.  Its whole pitch
+ * is first painted over, so a cached picture can change one block and look
+ * exactly as if drawn afresh. */
 static void
-paint_cell (KvpGrid *self,
-            cairo_t *cr,
-            guint32  i,
-            guint32  held)
+paint_block (KvpGrid        *self,
+             cairo_t        *cr,
+             guint32         block,
+             const KvpColor *color,
+             guint32         held)
 {
-  guint32 block = physical_block (self, i);
   double x, y, cw = self->cell_w, ch = self->cell_h;
-  KvpColor color = color_of (self, i);
 
   cell_origin (self, block, &x, &y);
   cairo_new_path (cr);
@@ -520,13 +601,9 @@ paint_cell (KvpGrid *self,
       KvpColor base = self->theme->free_block;
 
       kvp_draw_rounded_rect (cr, x, y, cw, ch, self->radius);
+      /* A held block is tinted, its tokens drawn slot by slot. */
       if (held > 0)
-        {
-          /* A held block is tinted, its tokens drawn slot by slot. */
-          base.red += (color.red - base.red) * 0.25;
-          base.green += (color.green - base.green) * 0.25;
-          base.blue += (color.blue - base.blue) * 0.25;
-        }
+        base = mix (base, *color, 0.25);
       kvp_draw_set_color (cr, &base, 1.0);
       cairo_fill (cr);
     }
@@ -543,13 +620,13 @@ paint_cell (KvpGrid *self,
           slot_rect (self, x, y, s, &r);
           kvp_draw_rounded_rect (cr, r.x, r.y, r.width, r.height, MIN (r.width, r.height) >= 7.0 ? 1.5 : 0.0);
         }
-      kvp_draw_set_color (cr, &color, 1.0);
+      kvp_draw_set_color (cr, color, 1.0);
       cairo_fill (cr);
     }
   else if (held >= self->block_size)
     {
       kvp_draw_rounded_rect (cr, x, y, cw, ch, self->radius);
-      kvp_draw_set_color (cr, &color, 1.0);
+      kvp_draw_set_color (cr, color, 1.0);
       cairo_fill (cr);
     }
   else
@@ -563,19 +640,93 @@ paint_cell (KvpGrid *self,
       cairo_fill_preserve (cr);
       cairo_clip (cr);
       cairo_rectangle (cr, x, y + ch - level, cw, level);
-      kvp_draw_set_color (cr, &color, 1.0);
+      kvp_draw_set_color (cr, color, 1.0);
       cairo_fill (cr);
       cairo_restore (cr);
     }
 }
 
-/* The whole grid: free cells batched in one path, then the held blocks. */
+/* Over a shared block, its reference count ("×4"), where the cell has room
+ * for it: on a plate of the card's colour, so it reads on any fill. */
+static void
+paint_ref_count (KvpGrid *self,
+                 cairo_t *cr,
+                 guint32  block)
+{
+  char text[16];
+  double x, y, size = MIN (self->cell_w, self->cell_h) * 0.42;
+  cairo_text_extents_t ext;
+
+  if (size < 7.0)
+    return;
+  g_snprintf (text, sizeof text, "×%u", self->n_samples);
+  cell_origin (self, block, &x, &y);
+  cairo_save (cr);
+  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+  cairo_set_font_size (cr, size);
+  cairo_text_extents (cr, text, &ext);
+  if (ext.width + 4 <= self->cell_w)
+    {
+      double tx = x + (self->cell_w - ext.width) / 2 - ext.x_bearing;
+      double ty = y + (self->cell_h - ext.height) / 2 - ext.y_bearing;
+
+      kvp_draw_rounded_rect (cr, tx + ext.x_bearing - 2, ty + ext.y_bearing - 2, ext.width + 4, ext.height + 4, 2.0);
+      kvp_draw_set_color (cr, &self->theme->card, 0.85);
+      cairo_fill (cr);
+      cairo_move_to (cr, tx, ty);
+      kvp_draw_set_color (cr, &self->theme->text, 1.0);
+      cairo_show_text (cr, text);
+    }
+  cairo_restore (cr);
+}
+
+/* The prompt's copied-on-write block: a frame in the shared colour says
+ * where its first slots came from. */
+static void
+paint_cow_mark (KvpGrid *self,
+                cairo_t *cr,
+                guint32  block)
+{
+  double x, y, w = MAX (1.0, round (MIN (self->cell_w, self->cell_h) * 0.08));
+  KvpColor shared = kvp_grid_class_color (self->theme, KVP_GRID_CLASS_SHARED, 0, self->n_samples);
+
+  cell_origin (self, block, &x, &y);
+  kvp_draw_rounded_rect (cr, x + w / 2, y + w / 2, self->cell_w - w, self->cell_h - w, self->radius);
+  kvp_draw_set_color (cr, &shared, 1.0);
+  cairo_set_line_width (cr, w);
+  cairo_stroke (cr);
+}
+
+/* Logical block i of sample h (its one physical block when shared) holding
+ * held tokens. */
+static void
+paint_cell (KvpGrid *self,
+            cairo_t *cr,
+            guint32  i,
+            guint32  h,
+            guint32  held)
+{
+  guint32 block = physical_block (self, i, h);
+  KvpColor color = color_of (self, i, h);
+
+  paint_block (self, cr, block, &color, held);
+  if (held == 0 || self->n_samples <= 1)
+    return;
+  if (i < self->n_shared)
+    paint_ref_count (self, cr, block);
+  else if (i == self->cow_logical)
+    paint_cow_mark (self, cr, block);
+}
+
+/* The whole grid: free cells batched in one path, other requests' blocks
+ * muted, then the sequence's. */
 static void
 paint_cells (KvpGrid *self,
              cairo_t *cr,
              guint64  tokens)
 {
   guint32 shown = (guint32) ((tokens + self->block_size - 1) / self->block_size);
+  KvpColor other = kvp_grid_class_color (self->theme, KVP_GRID_CLASS_OTHER, 0, 1);
 
   cairo_new_path (cr);
   for (guint32 b = 0; b < self->num_blocks; b++)
@@ -588,10 +739,18 @@ paint_cells (KvpGrid *self,
   kvp_draw_set_color (cr, &self->theme->free_block, 1.0);
   cairo_fill (cr);
 
+  for (guint i = 0; i < self->others->len; i++)
+    {
+      const OtherBlock *o = &g_array_index (self->others, OtherBlock, i);
+
+      paint_block (self, cr, o->block, &other, o->fill);
+    }
+
   /* Held blocks clear their pitch first, exactly as an incremental update
    * does, so both ways give the same pixels. */
   for (guint32 i = 0; i < shown; i++)
-    paint_cell (self, cr, i, tokens_of (self, i, tokens));
+    for (guint32 h = 0; h < n_holders (self, i); h++)
+      paint_cell (self, cr, i, h, tokens_of (self, i, tokens));
 }
 
 static void
@@ -674,7 +833,8 @@ update_cache (KvpGrid *self,
       guint32 now = tokens_of (self, i, tokens);
 
       if (now != tokens_of (self, i, self->cache_tokens))
-        paint_cell (self, cr, i, now);
+        for (guint32 h = 0; h < n_holders (self, i); h++)
+          paint_cell (self, cr, i, h, now);
     }
   cairo_destroy (cr);
   self->cache_tokens = tokens;
@@ -728,6 +888,29 @@ paint_cache (KvpGrid                 *self,
 
 /* ---- public ---- */
 
+/* The blocks the pool's other requests hold: the sequences before the
+ * first sample (ids count up, and the history ran first). */
+static void
+collect_others (KvpGrid       *self,
+                KvpComparison *cmp)
+{
+  for (KvpSeqId seq = 0; seq < cmp->seq; seq++)
+    {
+      const guint32 *table;
+      guint n = 0;
+
+      if (!kvp_block_pool_has_sequence (cmp->pool, seq))
+        continue;
+      table = kvp_block_pool_get_block_table (cmp->pool, seq, &n);
+      for (guint i = 0; i < n; i++)
+        {
+          OtherBlock o = { table[i], kvp_block_pool_get_fill (cmp->pool, table[i]) };
+
+          g_array_append_val (self->others, o);
+        }
+    }
+}
+
 KvpGrid *
 kvp_grid_new (KvpComparison           *cmp,
               const KvpTheme          *theme,
@@ -748,10 +931,23 @@ kvp_grid_new (KvpComparison           *cmp,
   self->block_size = MAX (cmp->params.block_size, 1);
   layout (self, area, MAX (max_pitch, KVP_GRID_MIN_CELL_PITCH));
 
+  self->n_samples = 1;
+  self->cow_logical = G_MAXUINT32;
+  self->others = g_array_new (FALSE, FALSE, sizeof (OtherBlock));
   if (cmp->fits && cmp->pool != NULL && kvp_block_pool_has_sequence (cmp->pool, cmp->seq))
-    self->table = kvp_block_pool_get_block_table (cmp->pool, cmp->seq, &n);
+    {
+      const KvpParams *p = &cmp->params;
+
+      for (guint h = 0; h < p->samples; h++)
+        self->tables[h] = kvp_block_pool_get_block_table (cmp->pool, cmp->sample_seqs[h], &n);
+      self->n_samples = p->samples;
+      self->n_shared = p->samples > 1 ? (guint32) cmp->shared_blocks : 0;
+      if (p->samples > 1 && p->prompt_len % p->block_size != 0 && p->seq_len > p->prompt_len)
+        self->cow_logical = (guint32) (p->prompt_len / p->block_size);
+      collect_others (self, cmp);
+    }
   self->n_table = n;
-  self->fresh = n == 0 || (self->table[0] == 0 && self->table[n - 1] == n - 1);
+  self->fresh = n == 0;
   self->n_colors = (guint32) MIN (cmp->blocks_needed, (guint64) self->num_blocks);
 
   return self;
@@ -763,6 +959,8 @@ kvp_grid_free (KvpGrid *self)
   if (self == NULL)
     return;
 
+  g_clear_pointer (&self->others, g_array_unref);
+  g_free (self->other_cells);
   g_clear_pointer (&self->cmp, kvp_comparison_unref);
   g_free (self->held);
   g_free (self->position);

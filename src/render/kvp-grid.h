@@ -20,7 +20,22 @@ typedef struct _KvpGrid KvpGrid;
 /* Cells narrower than this (in device-independent units) are drawn by pixel. */
 #define KVP_GRID_MIN_CELL_PITCH 4.0
 
-/* O(1): the layout and the block table, borrowed from cmp (held). */
+/* Who holds a block, for its colour and its legend key. */
+typedef enum
+{
+  KVP_GRID_CLASS_SAMPLE, /* a sample's own block (the one sequence's, with one sample) */
+  KVP_GRID_CLASS_SHARED, /* the prompt's blocks every sample holds */
+  KVP_GRID_CLASS_OTHER,  /* another request's, in the pool's history */
+} KvpGridClass;
+
+/* The colour of a class; a sample's shade depends on which of n_samples it is. */
+KvpColor  kvp_grid_class_color     (const KvpTheme          *theme,
+                                    KvpGridClass             klass,
+                                    guint                    sample,
+                                    guint                    n_samples);
+
+/* The layout, the block tables (borrowed from cmp, held) and the other
+ * requests' blocks: O(blocks). */
 KvpGrid  *kvp_grid_new             (KvpComparison           *cmp,
                                     const KvpTheme          *theme,
                                     const cairo_rectangle_t *area,

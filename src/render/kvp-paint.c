@@ -326,19 +326,14 @@ paint_pool_mark (cairo_t  *cr,
   kvp_text_paint (cr, &scene->pool_label, &line, 1.0);
 }
 
-/* The legend.  With slots, the partly filled swatch is drawn as the cells
- * are: a tinted block with three of its four slots held. */
+/* The partly filled key.  With slots, drawn as the cells are: a tinted
+ * block with three of its four slots held. */
 static void
-paint_legend (cairo_t  *cr,
-              KvpScene *scene,
-              gboolean  slots)
+paint_partial_swatch (cairo_t                 *cr,
+                      const KvpTheme          *theme,
+                      const cairo_rectangle_t *r,
+                      gboolean                 slots)
 {
-  const KvpTheme *theme = scene->parent.theme;
-  const cairo_rectangle_t *r;
-
-  paint_gradient_swatch (cr, theme, &scene->legend[KVP_LEGEND_ALLOCATED].swatch);
-
-  r = &scene->legend[KVP_LEGEND_PARTIAL].swatch;
   if (slots)
     {
       KvpColor tint = theme->free_block;
@@ -366,23 +361,90 @@ paint_legend (cairo_t  *cr,
       cairo_fill (cr);
       cairo_restore (cr);
     }
+}
 
-  paint_swatch (cr, &scene->legend[KVP_LEGEND_FREE].swatch, &theme->free_block);
-
-  /* The loupe's ring round a held cell. */
-  if (scene->n_legend > KVP_LEGEND_LOUPE)
+/* The samples' key: a band of each sample's shade. */
+static void
+paint_samples_swatch (cairo_t                 *cr,
+                      const KvpTheme          *theme,
+                      const cairo_rectangle_t *r,
+                      guint                    n_samples)
+{
+  cairo_save (cr);
+  cairo_new_path (cr);
+  kvp_draw_rounded_rect (cr, r->x, r->y, r->width, r->height, r->width * 0.25);
+  cairo_clip (cr);
+  for (guint k = 0; k < n_samples; k++)
     {
-      r = &scene->legend[KVP_LEGEND_LOUPE].swatch;
-      paint_gradient_swatch (cr, theme, r);
-      cairo_new_path (cr);
-      kvp_draw_rounded_rect (cr, r->x - 1, r->y - 1, r->width + 2, r->height + 2, r->width * 0.3);
-      kvp_draw_set_color (cr, &theme->utilization, 1.0);
-      cairo_set_line_width (cr, 2.0);
-      cairo_stroke (cr);
-    }
+      KvpColor c = kvp_grid_class_color (theme, KVP_GRID_CLASS_SAMPLE, k, n_samples);
 
-  for (guint i = 0; i < scene->n_legend; i++)
-    kvp_text_paint (cr, &scene->legend[i].text, &theme->text_secondary, 1.0);
+      cairo_rectangle (cr, r->x + r->width * k / n_samples, r->y, r->width / n_samples + 0.5, r->height);
+      kvp_draw_set_color (cr, &c, 1.0);
+      cairo_fill (cr);
+    }
+  cairo_restore (cr);
+}
+
+static void
+paint_legend (cairo_t  *cr,
+              KvpScene *scene,
+              gboolean  slots)
+{
+  const KvpTheme *theme = scene->parent.theme;
+  guint n_samples = scene->cmp->params.samples;
+
+  for (guint j = 0; j < scene->n_legend; j++)
+    {
+      const cairo_rectangle_t *r = &scene->legend[j].swatch;
+      KvpColor c;
+
+      switch (scene->legend_kind[j])
+        {
+        case KVP_LEGEND_ALLOCATED:
+          if (n_samples > 1)
+            paint_samples_swatch (cr, theme, r, n_samples);
+          else
+            paint_gradient_swatch (cr, theme, r);
+          break;
+        case KVP_LEGEND_PARTIAL:
+          paint_partial_swatch (cr, theme, r, slots);
+          break;
+        case KVP_LEGEND_SHARED:
+          c = kvp_grid_class_color (theme, KVP_GRID_CLASS_SHARED, 0, n_samples);
+          paint_swatch (cr, r, &c);
+          break;
+        case KVP_LEGEND_COW:
+          /* A sample's block framed in the shared colour, as the grid has it. */
+          c = kvp_grid_class_color (theme, KVP_GRID_CLASS_SAMPLE, 0, n_samples);
+          paint_swatch (cr, r, &c);
+          c = kvp_grid_class_color (theme, KVP_GRID_CLASS_SHARED, 0, n_samples);
+          cairo_new_path (cr);
+          kvp_draw_rounded_rect (cr, r->x + 1, r->y + 1, r->width - 2, r->height - 2, r->width * 0.25);
+          kvp_draw_set_color (cr, &c, 1.0);
+          cairo_set_line_width (cr, 2.0);
+          cairo_stroke (cr);
+          break;
+        case KVP_LEGEND_OTHER:
+          c = kvp_grid_class_color (theme, KVP_GRID_CLASS_OTHER, 0, 1);
+          paint_swatch (cr, r, &c);
+          break;
+        case KVP_LEGEND_FREE:
+          paint_swatch (cr, r, &theme->free_block);
+          break;
+        case KVP_LEGEND_LOUPE:
+        case KVP_N_LEGEND:
+        default:
+          /* The loupe's ring round a held cell. */
+          paint_gradient_swatch (cr, theme, r);
+          cairo_new_path (cr);
+          kvp_draw_rounded_rect (cr, r->x - 1, r->y - 1, r->width + 2, r->height + 2, r->width * 0.3);
+          kvp_draw_set_color (cr, &theme->utilization, 1.0);
+          cairo_set_line_width (cr, 2.0);
+          cairo_stroke (cr);
+          break;
+        }
+      kvp_text_paint (cr, &scene->legend[j].text, &theme->text_secondary, 1.0);
+    }
 }
 
 static void

@@ -31,6 +31,9 @@ typedef enum
   KVP_LEGEND_ALLOCATED,
   KVP_LEGEND_PARTIAL,
   KVP_LEGEND_FREE,
+  KVP_LEGEND_SHARED, /* only with samples: the shared prompt */
+  KVP_LEGEND_COW,    /* only with a copied-on-write block */
+  KVP_LEGEND_OTHER,  /* only when other requests hold blocks */
   KVP_LEGEND_LOUPE,  /* only with a loupe */
   KVP_N_LEGEND
 } KvpLegendIndex;
@@ -75,7 +78,9 @@ struct _KvpScene
 
   cairo_rectangle_t  grid_panel;
   KvpText            grid_heading;
+  /* The keys shown, in order: legend[j] is a key of kind legend_kind[j]. */
   KvpKey             legend[KVP_N_LEGEND];
+  KvpLegendIndex     legend_kind[KVP_N_LEGEND];
   guint              n_legend;
   KvpGrid           *grid;
   gboolean           show_banner; /* the sequence does not fit */

@@ -14,6 +14,7 @@
 
 #include "kvp-format.h"
 #include "kvp-paint.h"
+#include "kvp-pool-history.h"
 #include "kvp-scene-private.h"
 
 /* Sizes below are in units at the reference size (KVP_PICTURE_REFERENCE_*). */
@@ -48,12 +49,20 @@ static void
 write_card_texts (KvpScene *self)
 {
   KvpComparison *cmp = self->cmp;
-  g_autofree char *blocks = kvp_format_blocks (cmp->blocks_needed);
+  g_autofree char *blocks = kvp_format_blocks (cmp->blocks_held);
   g_autofree char *tokens = kvp_format_tokens (cmp->params.block_size);
 
   self->cards[KVP_CARD_TRADITIONAL].title = g_strdup (_("Traditional"));
   self->cards[KVP_CARD_TRADITIONAL].value = kvp_format_bytes (cmp->traditional_bytes);
-  if (cmp->fits)
+  if (cmp->fits && cmp->params.samples > 1)
+    {
+      g_autofree char *reserved = kvp_format_tokens (cmp->params.max_seq_len);
+
+      /* Translators: "pre-allocated for 4 samples × 2,048 tokens" */
+      self->cards[KVP_CARD_TRADITIONAL].caption = g_strdup_printf (_("pre-allocated for %u samples × %s"),
+                                                                   cmp->params.samples, reserved);
+    }
+  else if (cmp->fits)
     self->cards[KVP_CARD_TRADITIONAL].caption =
       kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "pre-allocated for %s token", "pre-allocated for %s tokens", cmp->params.max_seq_len), cmp->params.max_seq_len);
   else
@@ -118,7 +127,7 @@ write_card_texts (KvpScene *self)
     }
   else
     {
-      g_autofree char *needed = kvp_format_count (cmp->blocks_needed);
+      g_autofree char *needed = kvp_format_count (cmp->blocks_held);
       g_autofree char *all = kvp_format_count (cmp->params.num_blocks);
 
       self->cards[KVP_CARD_UTILIZATION].value = g_strdup (_("Does not fit"));
@@ -150,6 +159,16 @@ layout_header (KvpScene    *self,
                               cmp->params.model->name,
                               kvp_dtype_to_string (cmp->params.dtype),
                               per_token, n, r, b, nb);
+  if (cmp->params.samples > 1 || cmp->params.prompt_len > 0)
+    {
+      g_autofree char *first = g_steal_pointer (&subtitle);
+      g_autofree char *prompt = kvp_format_count (cmp->params.prompt_len);
+
+      /* Translators: the subtitle, then the samples (vLLM's n) and the shared prompt's tokens */
+      subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %u sample of a prompt of P = %s",
+                                               "%s · %u samples sharing a prompt of P = %s", cmp->params.samples),
+                                  first, cmp->params.samples, prompt);
+    }
 
   /* One line, a little smaller in a narrow picture, before it wraps. */
   {
@@ -346,6 +365,19 @@ init_key (KvpScene    *self,
   text_init (&key->text, new_layout (self, text, size, PANGO_WEIGHT_NORMAL, TRUE, -1));
 }
 
+/* The legend's next key. */
+static void
+add_legend_key (KvpScene       *self,
+                KvpLegendIndex  kind,
+                const char     *text,
+                double          size)
+{
+  g_return_if_fail (self->n_legend < KVP_N_LEGEND);
+
+  self->legend_kind[self->n_legend] = kind;
+  init_key (self, &self->legend[self->n_legend++], text, size);
+}
+
 /* Past the pool's end nothing is stored: the bars say where it ends, and a
  * label over the mark how big the pool is.  The tracks start track_offset
  * into the panel and span to its pad; *row_y moves under the label when it
@@ -410,12 +442,17 @@ layout_bars (KvpScene    *self,
   guint64 used_bytes = cmp->traditional_bytes - cmp->traditional_waste_bytes;
   g_autofree char *trad_size = kvp_format_bytes (cmp->traditional_bytes);
   g_autofree char *paged_size = kvp_format_bytes (cmp->paged_bytes);
-  g_autofree char *used = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "%s token used", "%s tokens used", cmp->params.seq_len), cmp->params.seq_len);
+  guint64 used_tokens = cmp->params.samples * cmp->params.seq_len;
+  g_autofree char *used = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "%s token used", "%s tokens used", used_tokens), used_tokens);
   g_autofree char *unused = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "%s token reserved but unused", "%s tokens reserved but unused", cmp->traditional_waste_tokens), cmp->traditional_waste_tokens);
-  g_autofree char *tokens = kvp_format_tokens (cmp->params.seq_len);
-  g_autofree char *blocks = kvp_format_blocks (cmp->blocks_needed);
+  g_autofree char *tokens = kvp_format_tokens (used_tokens);
+  g_autofree char *blocks = kvp_format_blocks (cmp->blocks_held);
   g_autofree char *in_blocks = NULL;
-  g_autofree char *slack = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "%s token of slack in the last block", "%s tokens of slack in the last block", cmp->paged_waste_tokens), cmp->paged_waste_tokens);
+  /* With samples, each has a last block of its own (or they share it). */
+  g_autofree char *slack = kvp_format_counted (cmp->params.samples > 1
+                                               ? g_dngettext (GETTEXT_PACKAGE, "%s token of slack in the samples’ last blocks", "%s tokens of slack in the samples’ last blocks", cmp->paged_waste_tokens)
+                                               : g_dngettext (GETTEXT_PACKAGE, "%s token of slack in the last block", "%s tokens of slack in the last block", cmp->paged_waste_tokens),
+                                               cmp->paged_waste_tokens);
 
   if (cmp->fits)
     /* Translators: "128 tokens in 8 blocks" */
@@ -496,6 +533,39 @@ layout_bars (KvpScene    *self,
   *y += self->bars_panel.height;
 }
 
+/* A key for each class of block the grid shows: with samples, their own
+ * blocks, the shared prompt (with its reference count) and the copied
+ * block; other requests' blocks when the pool holds any. */
+static void
+layout_legend (KvpScene    *self,
+               const Scale *s)
+{
+  KvpComparison *cmp = self->cmp;
+  const KvpParams *p = &cmp->params;
+  double size = 12.5 * s->text;
+
+  self->n_legend = 0;
+  if (p->samples > 1)
+    {
+      g_autofree char *samples = g_strdup_printf (_("samples 1–%u, own blocks"), p->samples);
+      g_autofree char *shared = g_strdup_printf (_("shared prompt, reference count %u"), p->samples);
+
+      add_legend_key (self, KVP_LEGEND_ALLOCATED, samples, size);
+      if (cmp->shared_blocks > 0)
+        add_legend_key (self, KVP_LEGEND_SHARED, shared, size);
+      if (p->prompt_len % p->block_size != 0 && p->seq_len > p->prompt_len)
+        add_legend_key (self, KVP_LEGEND_COW, _("copied on write"), size);
+    }
+  else
+    add_legend_key (self, KVP_LEGEND_ALLOCATED, _("allocated"), size);
+  add_legend_key (self, KVP_LEGEND_PARTIAL, _("partly filled"), size);
+  /* From the parameters, not the pool: a state between two (no pool) keeps
+   * the key, so the legend does not blink during a transition. */
+  if (cmp->fits && p->layout == NULL && p->num_blocks <= KVP_POOL_HISTORY_MAX_BLOCKS && p->num_blocks > 1)
+    add_legend_key (self, KVP_LEGEND_OTHER, _("other requests"), size);
+  add_legend_key (self, KVP_LEGEND_FREE, _("free"), size);
+}
+
 /* The heading and legend row of the grid panel; returns where the blocks
  * may start. */
 static double
@@ -550,7 +620,7 @@ layout_banner (KvpScene                *self,
                const cairo_rectangle_t *area)
 {
   KvpComparison *cmp = self->cmp;
-  g_autofree char *needed = kvp_format_blocks (cmp->blocks_needed);
+  g_autofree char *needed = kvp_format_blocks (cmp->blocks_held);
   g_autofree char *pool = kvp_format_blocks (cmp->params.num_blocks);
   g_autofree char *first = NULL;
   const char *why[] = {
@@ -622,10 +692,7 @@ layout_grid (KvpScene    *self,
   /* Translators: "Block pool · 8 of 1,024 blocks allocated · 16 tokens per block" */
   heading = g_strdup_printf (_("Block pool · %s · %s"), allocated, per_block);
 
-  init_key (self, &self->legend[KVP_LEGEND_ALLOCATED], _("allocated"), 12.5 * s->text);
-  init_key (self, &self->legend[KVP_LEGEND_PARTIAL], _("partly filled"), 12.5 * s->text);
-  init_key (self, &self->legend[KVP_LEGEND_FREE], _("free"), 12.5 * s->text);
-  self->n_legend = KVP_LEGEND_LOUPE;
+  layout_legend (self, s);
 
   for (int pass = 0; pass < 2; pass++)
     {
@@ -643,10 +710,7 @@ layout_grid (KvpScene    *self,
       /* A few held blocks among millions are magnified: the legend says
        * what the ring is. */
       if (cmp->fits && kvp_grid_has_loupe (self->grid, cmp->params.seq_len))
-        {
-          init_key (self, &self->legend[KVP_LEGEND_LOUPE], _("held cells, magnified"), 12.5 * s->text);
-          self->n_legend = KVP_N_LEGEND;
-        }
+        add_legend_key (self, KVP_LEGEND_LOUPE, _("held cells, magnified"), 12.5 * s->text);
 
       /* Cells of many blocks: the heading says how many. */
       {
@@ -898,6 +962,8 @@ kvp_scene_get_shown (KvpScene       *self,
   params = self->cmp->params;
   params.seq_len = frame->seq_len;
   params.max_seq_len = frame->max_seq_len;
+  /* The launch grows the samples from nothing: their shared prompt too. */
+  params.prompt_len = MIN (params.prompt_len, params.seq_len);
   figures = kvp_comparison_new_figures (&params, &error);
   if (figures == NULL)
     {
@@ -1020,6 +1086,29 @@ kvp_scene_dup_description (KvpScene *self)
       /* Translators: "Traditional: 44.00 MiB, pre-allocated for 2,048 tokens." */
       g_string_append_printf (text, _("%s: %s, %s."),
                               self->cards[i].title, self->cards[i].value, self->cards[i].caption);
+    }
+  /* Who holds the blocks, as the grid's colours and counts show it. */
+  if (self->cmp->fits && self->cmp->params.samples > 1)
+    {
+      const KvpComparison *cmp = self->cmp;
+      g_autofree char *shared = kvp_format_count (cmp->shared_blocks);
+      g_autofree char *own = kvp_format_count (cmp->own_blocks);
+      g_autofree char *saving = kvp_format_percent (cmp->sharing_saving_percent);
+
+      g_string_append_c (text, ' ');
+      /* Translators: "4 samples share 6 blocks of the prompt, each with reference count 4; their own blocks: 16; sharing saves 45.00 % of the blocks." */
+      g_string_append_printf (text, _("%u samples share %s blocks of the prompt, each with reference count %u; "
+                                      "their own blocks: %s; sharing saves %s of the blocks."),
+                              cmp->params.samples, shared, cmp->params.samples, own, saving);
+    }
+  if (self->cmp->fits && self->cmp->pool != NULL &&
+      kvp_block_pool_get_num_used (self->cmp->pool) > self->cmp->blocks_held && self->cmp->params.layout == NULL)
+    {
+      g_autofree char *others = kvp_format_count (kvp_block_pool_get_num_used (self->cmp->pool) - self->cmp->blocks_held);
+
+      g_string_append_c (text, ' ');
+      /* Translators: the blocks of other requests among which the sequence's sit */
+      g_string_append_printf (text, _("Other requests hold %s blocks of the pool, among which this sequence’s blocks sit."), others);
     }
   if (self->show_banner)
     {
@@ -1165,6 +1254,51 @@ kvp_scene_get_cell_rect (KvpScene          *self,
   return kvp_grid_get_cell_rect (self->grid, cell, out_rect);
 }
 
+/* Who holds a held block, its reference count and its fill: the tooltip and
+ * what a screen reader hears. */
+static char *
+describe_block (KvpScene *self,
+                guint32   block)
+{
+  KvpComparison *cmp = self->cmp;
+  KvpBlockPool *pool = cmp->pool;
+  const KvpParams *p = &cmp->params;
+  KvpSeqId seq = 0;
+  guint32 logical = 0;
+  int sample;
+  guint refs = kvp_block_pool_get_ref_count (pool, block);
+  g_autofree char *block_text = kvp_format_count (block);
+  g_autofree char *logical_text = NULL;
+  g_autofree char *holder = NULL;
+  g_autofree char *fill = NULL;
+
+  kvp_block_pool_get_owner (pool, block, &seq, &logical);
+  logical_text = kvp_format_count (logical);
+  sample = kvp_comparison_get_sample (cmp, seq);
+  if (sample < 0)
+    /* Translators: a tooltip line: a block of a request of the pool's history */
+    holder = g_strdup_printf (_("Another request’s logical block %s"), logical_text);
+  else if (p->samples <= 1)
+    /* Translators: a tooltip line: a block of the sequence shown */
+    holder = g_strdup_printf (_("This sequence’s logical block %s"), logical_text);
+  else if (refs > 1)
+    /* Translators: a tooltip line: "The shared prompt’s logical block 3, held by all 4 samples" */
+    holder = g_strdup_printf (_("The shared prompt’s logical block %s, held by all %u samples"), logical_text, refs);
+  else if (p->prompt_len % p->block_size != 0 && logical == p->prompt_len / p->block_size)
+    /* Translators: a tooltip line: "Sample 2’s logical block 6: its copy of the prompt’s last block" */
+    holder = g_strdup_printf (_("Sample %d’s logical block %s: its copy of the prompt’s last block, made on its first write"),
+                              sample + 1, logical_text);
+  else
+    /* Translators: a tooltip line: "Sample 2’s logical block 7" */
+    holder = g_strdup_printf (_("Sample %d’s logical block %s"), sample + 1, logical_text);
+
+  /* Translators: a tooltip line: "Reference count 4 · 16 of 16 tokens filled" */
+  fill = g_strdup_printf (_("Reference count %u · %u of %u tokens filled"), refs,
+                          kvp_block_pool_get_fill (pool, block), kvp_block_pool_get_block_size (pool));
+  /* Translators: a tooltip over one block: "Physical block 12", who holds it, its count and fill */
+  return g_strdup_printf (_("Physical block %s\n%s\n%s"), block_text, holder, fill);
+}
+
 char *
 kvp_scene_dup_cell_text (KvpScene *self,
                          guint32   cell)
@@ -1182,19 +1316,8 @@ kvp_scene_dup_cell_text (KvpScene *self,
 
   if (count == 1)
     {
-      KvpSeqId seq;
-      guint32 logical;
-
-      if (pool != NULL && kvp_block_pool_get_owner (pool, first, &seq, &logical))
-        {
-          g_autofree char *logical_text = kvp_format_count (logical);
-
-          /* Translators: a tooltip over one block of the grid; %u is the
-           * sequence number, the %s are counts. */
-          return g_strdup_printf (_("Physical block %s\nSequence %u, logical block %s\n%u of %u tokens filled"),
-                                  first_text, (guint) seq, logical_text,
-                                  kvp_block_pool_get_fill (pool, first), kvp_block_pool_get_block_size (pool));
-        }
+      if (pool != NULL && kvp_block_pool_get_ref_count (pool, first) > 0)
+        return describe_block (self, first);
       /* Translators: a tooltip over a block no sequence holds. */
       return g_strdup_printf (_("Physical block %s\nFree"), first_text);
     }
@@ -1272,7 +1395,11 @@ kvp_scene_count_held_blocks (KvpScene *self,
 
   kvp_grid_get_cell_blocks (self->grid, cell, &first, &count);
   for (guint32 b = first; b < first + count; b++)
-    held += kvp_block_pool_get_ref_count (pool, b) > 0;
+    {
+      KvpSeqId seq;
+
+      held += kvp_block_pool_get_owner (pool, b, &seq, NULL) && kvp_comparison_get_sample (self->cmp, seq) >= 0;
+    }
 
   return held;
 }

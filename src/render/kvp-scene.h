@@ -127,7 +127,7 @@ gboolean        kvp_scene_get_slot_rect      (KvpScene        *self,
                                               guint32          block,
                                               guint32          slot,
                                               cairo_rectangle_t *out_rect);
-/* Blocks of the cell a sequence holds. */
+/* Blocks of the cell the sequence (its samples) holds; other requests' do not count. */
 guint32         kvp_scene_count_held_blocks  (KvpScene        *self,
                                               guint32          cell);
 /* What a cell holds, as its tooltip says and a screen reader reads it. */

@@ -445,7 +445,8 @@ kvp_count_row_set_range (KvpCountRow *self,
   guint64 value;
 
   g_return_if_fail (KVP_IS_COUNT_ROW (self));
-  g_return_if_fail (lower >= 1 && lower <= upper);
+  /* A log scale needs lower ≥ 1; a count from 0 (the shared prefix) stays linear. */
+  g_return_if_fail (lower <= upper && (lower >= 1 || !self->log_scale));
 
   if (lower == self->lower && upper == self->upper)
     return;

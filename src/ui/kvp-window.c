@@ -52,6 +52,8 @@ struct _KvpWindow
   KvpCountRow         *block_size_row;
   KvpCountRow         *num_blocks_row;
   KvpCountRow         *max_seq_len_row;
+  KvpCountRow         *samples_row;
+  KvpCountRow         *prompt_len_row;
   KvpGpuGroup         *gpu_group;
   KvpDeployState      *deploy;
   KvpServingState     *serving;
@@ -172,7 +174,8 @@ sync_rows (KvpWindow *self)
         continue;
 
       /* The block size moves between whole powers of two; the rest smoothly. */
-      kvp_count_row_set_log_scale (self->rows[i], info->log_scale || max > LINEAR_SLIDER_MAX,
+      /* A range from 0 (the shared prefix) has no logarithm: it stays linear. */
+      kvp_count_row_set_log_scale (self->rows[i], (info->log_scale || max > LINEAR_SLIDER_MAX) && info->min > 0,
                                    i == KVP_PARAM_BLOCK_SIZE);
       kvp_count_row_set_range (self->rows[i], info->min, max);
       kvp_count_row_set_value (self->rows[i], kvp_state_get_value (self->state, i));
@@ -314,6 +317,11 @@ static const char *row_tooltips[KVP_N_PARAMS] = {
   [KVP_PARAM_NUM_BLOCKS] = N_("vLLM’s num_gpu_blocks: KV cache blocks in the pool. With a GPU, vLLM’s sizing sets it; "
                               "block 0 is vLLM’s null block, which never holds a token, so a served workload has one "
                               "block fewer"),
+  [KVP_PARAM_SAMPLES] = N_("vLLM’s SamplingParams.n: output sequences generated from one prompt; they share the "
+                           "prompt’s blocks, each copies the prompt’s partly filled last block on its first write, "
+                           "and the traditional cache reserves the reserved length for each"),
+  [KVP_PARAM_PROMPT_LEN] = N_("Tokens of the sequence that are the prompt the samples share, at most the sequence "
+                              "length; its full blocks are stored once, with a reference count of one per sample"),
   [KVP_PARAM_MAX_SEQ_LEN] = N_("vLLM’s max_model_len (--max-model-len), in tokens: what a traditional cache reserves "
                                "for every request"),
 };
@@ -339,6 +347,8 @@ setup_rows (KvpWindow *self)
   self->rows[KVP_PARAM_BLOCK_SIZE] = self->block_size_row;
   self->rows[KVP_PARAM_NUM_BLOCKS] = self->num_blocks_row;
   self->rows[KVP_PARAM_MAX_SEQ_LEN] = self->max_seq_len_row;
+  self->rows[KVP_PARAM_SAMPLES] = self->samples_row;
+  self->rows[KVP_PARAM_PROMPT_LEN] = self->prompt_len_row;
 
   for (guint i = 0; i < KVP_N_PARAMS; i++)
     {
@@ -649,6 +659,8 @@ kvp_window_class_init (KvpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, block_size_row);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, num_blocks_row);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, max_seq_len_row);
+  gtk_widget_class_bind_template_child (widget_class, KvpWindow, samples_row);
+  gtk_widget_class_bind_template_child (widget_class, KvpWindow, prompt_len_row);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, how_expander);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, banner);
   gtk_widget_class_bind_template_child (widget_class, KvpWindow, banner_label);
@@ -746,6 +758,10 @@ kvp_window_init (KvpWindow *self)
 
   _kvp_window_setup_serving (self, GTK_WIDGET (self->sidebar), self->view_stack);
   g_object_bind_property_full (self, "view", self->seq_len_row, "sensitive", G_BINDING_SYNC_CREATE,
+                               view_is_sequence, NULL, NULL, NULL);
+  g_object_bind_property_full (self, "view", self->samples_row, "sensitive", G_BINDING_SYNC_CREATE,
+                               view_is_sequence, NULL, NULL, NULL);
+  g_object_bind_property_full (self, "view", self->prompt_len_row, "sensitive", G_BINDING_SYNC_CREATE,
                                view_is_sequence, NULL, NULL, NULL);
   kvp_accessible_names_fix (GTK_WIDGET (self));
 }
