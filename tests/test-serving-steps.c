@@ -171,6 +171,43 @@ test_latency_so_far (void)
   }
 }
 
+/* Snapshots' checkpoints copy every request: a run of many requests takes
+ * fewer of them (about 64 MiB a scheme), a short one up to 64. */
+static void
+test_checkpoints_bounded (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) many = NULL;
+  g_autoptr(KvpWorkload) few = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  KvpWorkloadOptions options;
+  KvpSimConfig config = { 16, 16384, 2048, (1u << KVP_SCHEME_PAGED) | (1u << KVP_SCHEME_ORACLE) };
+
+  kvp_workload_options_init (&options);
+  options.n_requests = 60000;
+  options.max_len = 2048;
+  many = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+  sim = kvp_simulation_new (many, &config, NULL, &error);
+  g_assert_no_error (error);
+  /* 60,000 requests' states are some 2.6 MB a copy: 25 copies in 64 MiB. */
+  for (KvpScheme s = KVP_SCHEME_PAGED; s <= KVP_SCHEME_ORACLE; s += KVP_SCHEME_ORACLE)
+    {
+      g_assert_cmpuint (kvp_simulation_get_max_checkpoints (sim, s), <=, 26);
+      g_assert_cmpuint (kvp_simulation_get_max_checkpoints (sim, s), >=, 4);
+    }
+  g_clear_pointer (&sim, kvp_simulation_unref);
+
+  options.n_requests = 2000;
+  config.num_blocks = 512;
+  few = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+  sim = kvp_simulation_new (few, &config, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (kvp_simulation_get_max_checkpoints (sim, KVP_SCHEME_ORACLE), >, 26);
+  g_assert_cmpuint (kvp_simulation_get_max_checkpoints (sim, KVP_SCHEME_ORACLE), <=, 64);
+}
+
 static void
 test_check_step (void)
 {
@@ -212,6 +249,7 @@ main (int   argc,
   g_test_add_func ("/core/serving-steps/check-step", test_check_step);
   g_test_add_func ("/core/serving-steps/peak-running", test_peak_running);
   g_test_add_func ("/core/serving-steps/latency-so-far", test_latency_so_far);
+  g_test_add_func ("/core/serving-steps/checkpoints-bounded", test_checkpoints_bounded);
   g_test_add_func ("/core/serving-steps/missing-scheme", test_missing_scheme);
 
   return g_test_run ();

@@ -803,6 +803,21 @@ kvp_simulation_get_stats (KvpSimulation *self,
   return &self->runs[scheme].stats;
 }
 
+guint
+kvp_simulation_get_max_checkpoints (KvpSimulation *self,
+                                    KvpScheme      scheme)
+{
+  const SchemeRun *run;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (scheme < KVP_N_SCHEMES && self->runs[scheme].present, 0);
+
+  run = &self->runs[scheme];
+  if (run->steps == NULL || run->checkpoint_interval == 0)
+    return 0;
+  return (run->steps->len + run->checkpoint_interval - 1) / run->checkpoint_interval;
+}
+
 gboolean
 kvp_simulation_get_latency_so_far (KvpSimulation     *self,
                                    KvpScheme          scheme,

@@ -314,6 +314,10 @@ const KvpSimEvent *kvp_simulation_get_events (KvpSimulation      *self,
  * (about 15 ms there).  Compute it when the step changes, not per frame.
  * Thread-safe. */
 #define KVP_SIMULATION_CHECKPOINT_STEPS 512u
+/* How many checkpoints a scheme's snapshots may take at most (for tests
+ * and benchmarks: what bounds the memory snapshots keep). */
+guint           kvp_simulation_get_max_checkpoints (KvpSimulation *self,
+                                                    KvpScheme      scheme);
 KvpSimSnapshot *kvp_simulation_get_snapshot (KvpSimulation       *self,
                                              KvpScheme            scheme,
                                              guint                step);
