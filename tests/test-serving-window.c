@@ -15,6 +15,8 @@
 #include <gtk/gtk.h>
 #include <json-glib/json-glib.h>
 
+#include "kvp-capacity-picture.h"
+#include "kvp-error.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
 #include "kvp-serving-paint.h"
@@ -1123,6 +1125,63 @@ test_export (void)
   close_window (window);
 }
 
+/* Export Image… in the capacity view writes the sweep's capacity picture
+ * (the command line's for it), direct and in a worker; with no sweep yet
+ * it says so instead of writing another view; Copy Image copies it. */
+static void
+test_capacity_export (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpCapacityState *capacity = _kvp_window_get_capacity_state (window);
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-capacity-XXXXXX", NULL);
+  g_autofree char *shown = g_build_filename (dir, "shown.png", NULL);
+  g_autofree char *worker = g_build_filename (dir, "worker.png", NULL);
+  g_autofree char *direct = g_build_filename (dir, "direct.png", NULL);
+  g_autoptr(KvpPictureSource) source = NULL;
+  g_autofree char *a = NULL, *b = NULL, *c = NULL;
+  gsize la, lb, lc;
+  g_autoptr(GError) error = NULL;
+  GError *async_error = NULL;
+
+  kvp_capacity_state_set_range (capacity, 4, 2, 1);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "capacity");
+  kvp_test_iterate_for (300);
+  g_assert_false (kvp_window_export (window, shown, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_assert_false (g_file_test (shown, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  kvp_window_export_async (window, worker, NULL, exported_cb, &async_error);
+  g_assert_true (kvp_test_iterate_until (has_error, &async_error));
+  g_assert_error (async_error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_clear_error (&async_error);
+
+  kvp_capacity_state_set_range (capacity, 2, 4, 1);
+  g_assert_true (kvp_test_iterate_until (swept, capacity));
+  kvp_test_iterate_for (100);
+  g_assert_true (kvp_window_export (window, shown, &error));
+  g_assert_no_error (error);
+  kvp_window_export_async (window, worker, NULL, exported_cb, &async_error);
+  g_assert_true (kvp_test_iterate_until (has_error, &async_error));
+  g_assert_error (async_error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_clear_error (&async_error);
+  source = kvp_capacity_source_new (kvp_capacity_state_get_sweep (capacity));
+  g_assert_true (kvp_export_write (source, kvp_canvas_get_theme (kvp_window_get_canvas (window)), direct,
+                                   KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0, &error));
+  g_assert_true (g_file_get_contents (shown, &a, &la, NULL));
+  g_assert_true (g_file_get_contents (worker, &b, &lb, NULL));
+  g_assert_true (g_file_get_contents (direct, &c, &lc, NULL));
+  g_assert_cmpmem (a, la, c, lc);
+  g_assert_cmpmem (b, lb, c, lc);
+  g_assert_true (kvp_test_iterate_until (capacity_drawn, _kvp_window_get_capacity_canvas (window)));
+  g_assert_true (kvp_window_copy (window));
+
+  g_unlink (shown);
+  g_unlink (worker);
+  g_unlink (direct);
+  g_rmdir (dir);
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1143,6 +1202,7 @@ main (int   argc,
   g_test_add_func ("/ui/serving/time-controls", test_time_controls);
   g_test_add_func ("/ui/serving/play-speed", test_play_speed);
   g_test_add_func ("/ui/serving/capacity-view", test_capacity_view);
+  g_test_add_func ("/ui/serving/capacity-export", test_capacity_export);
   g_test_add_func ("/ui/serving/view-keys", test_view_keys);
   g_test_add_func ("/ui/serving/vllm-pool", test_vllm_pool);
   g_test_add_func ("/ui/serving/same-as-command-line", test_same_as_command_line);

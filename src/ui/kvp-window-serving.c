@@ -13,6 +13,8 @@
 
 #include "kvp-accessible-names.h"
 #include "kvp-capacity-controls.h"
+#include "kvp-capacity-picture.h"
+#include "kvp-error.h"
 #include "kvp-serving-controls.h"
 #include "kvp-window-private.h"
 
@@ -185,19 +187,34 @@ _kvp_window_get_serving_controls (KvpWindow *self)
   return serving != NULL ? serving->controls : NULL;
 }
 
-/* The serving view's steps and step when it is shown, for an export of what
- * the window shows. */
-static KvpServingSteps *
-shown_steps (KvpWindow *self,
-             guint     *out_step)
+/* What the serving or capacity view shows, for an export of it: TRUE when
+ * one of them is shown; *out_source is NULL (and error set) when the
+ * capacity view has no sweep yet. */
+static gboolean
+shown_source (KvpWindow         *self,
+              KvpPictureSource **out_source,
+              GError           **error)
 {
   Serving *serving = g_object_get_data (G_OBJECT (self), SERVING_KEY);
+  const char *view = serving != NULL ? gtk_stack_get_visible_child_name (serving->stack) : NULL;
 
-  if (serving == NULL || serving->canvas == NULL || g_strcmp0 (gtk_stack_get_visible_child_name (serving->stack), "serving") != 0)
-    return NULL;
+  *out_source = NULL;
+  if (g_strcmp0 (view, "capacity") == 0 && serving->capacity != NULL)
+    {
+      KvpSweep *sweep = kvp_capacity_canvas_get_sweep (serving->capacity_canvas);
 
-  *out_step = kvp_serving_canvas_get_step (serving->canvas);
-  return kvp_serving_canvas_get_steps (serving->canvas);
+      if (sweep != NULL)
+        *out_source = kvp_capacity_source_new (sweep);
+      else
+        g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("The capacity view has no sweep to export yet."));
+      return TRUE;
+    }
+  if (g_strcmp0 (view, "serving") != 0 || serving->canvas == NULL ||
+      kvp_serving_canvas_get_steps (serving->canvas) == NULL)
+    return FALSE;
+  *out_source = kvp_serving_scene_source_new (kvp_serving_canvas_get_steps (serving->canvas),
+                                              kvp_serving_canvas_get_step (serving->canvas), error);
+  return TRUE;
 }
 
 gboolean
@@ -207,13 +224,10 @@ _kvp_window_serving_export (KvpWindow       *self,
                             gboolean        *out_handled,
                             GError         **error)
 {
-  guint step = 0;
-  KvpServingSteps *steps = shown_steps (self, &step);
-
   g_autoptr(KvpPictureSource) source = NULL;
 
-  *out_handled = steps != NULL;
-  if (steps == NULL || (source = kvp_serving_scene_source_new (steps, step, error)) == NULL)
+  *out_handled = shown_source (self, &source, error);
+  if (source == NULL)
     return FALSE;
   return kvp_export_write (source, theme, path, KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0, error);
 }
@@ -226,14 +240,20 @@ _kvp_window_serving_export_async (KvpWindow           *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  guint step = 0;
-  KvpServingSteps *steps = shown_steps (self, &step);
   g_autoptr(KvpPictureSource) source = NULL;
+  g_autoptr(GError) error = NULL;
 
-  if (steps == NULL)
+  if (!shown_source (self, &source, &error))
     return FALSE;
+  if (source == NULL)
+    {
+      /* Finished as kvp_export_write_finish reads a failed write. */
+      g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
 
-  source = kvp_serving_scene_source_new (steps, step, NULL);
+      g_task_set_source_tag (task, kvp_export_write_async);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return TRUE;
+    }
   kvp_export_write_async (source, theme, path, KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0,
                           cancellable, callback, user_data);
   return TRUE;
@@ -243,9 +263,16 @@ GdkTexture *
 _kvp_window_serving_render_texture (KvpWindow *self,
                                     gboolean  *out_handled)
 {
-  guint step;
   Serving *serving = g_object_get_data (G_OBJECT (self), SERVING_KEY);
+  g_autoptr(KvpPictureSource) source = NULL;
+  KvpPicture *picture;
 
-  *out_handled = shown_steps (self, &step) != NULL;
-  return *out_handled ? kvp_serving_canvas_render_texture (serving->canvas) : NULL;
+  *out_handled = shown_source (self, &source, NULL);
+  if (source == NULL)
+    return NULL;
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (serving->stack), "capacity") != 0)
+    return kvp_serving_canvas_render_texture (serving->canvas);
+  picture = kvp_capacity_canvas_get_picture (serving->capacity_canvas);
+  return picture != NULL ? kvp_picture_canvas_render_picture (KVP_PICTURE_CANVAS (serving->capacity_canvas), picture)
+                         : NULL;
 }
