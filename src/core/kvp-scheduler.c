@@ -616,6 +616,12 @@ finish_request (Sched   *s,
   add_latency (s, KVP_LATENCY_NORMALIZED, e2e / 1e3 / q->output_len);
   if (q->output_len > 1)
     add_latency (s, KVP_LATENCY_TPOT, (e2e - ttft) / (q->output_len - 1));
+  if (s->run->finished != NULL)
+    {
+      KvpSimFinished done = { ttft, q->output_len > 1 ? (e2e - ttft) / (q->output_len - 1) : NAN };
+
+      g_array_append_val (s->run->finished, done);
+    }
 }
 
 static void

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -23,6 +24,9 @@
 
 /* At most this many checkpoints per scheme, however long the run. */
 #define MAX_CHECKPOINTS 64u
+/* What a scheme's checkpoints may take, about: each copies every request's
+ * replayed state, which for 100,000 requests is 4 MiB. */
+#define CHECKPOINT_BYTES (64u * 1024u * 1024u)
 
 /* A request while the events are replayed. */
 typedef struct
@@ -51,6 +55,7 @@ typedef struct
   gboolean     paged;    /* an admission's value is its prefix-cache hit */
   GArray      *steps;    /* KvpSimStep */
   GArray      *events;   /* KvpSimEvent */
+  GArray      *finished; /* KvpSimFinished, in finish order */
   KvpSimStats  stats;
   GMutex       lock;     /* guards checkpoints */
   guint        checkpoint_interval;
@@ -612,6 +617,7 @@ run_schemes (KvpSimulation   *self,
         continue;
       job->run = (KvpSchedulerRun) {
         self->workload, &self->config, s, cancellable, run->steps, run->events, step_func, user_data,
+        run->finished,
       };
       job->stats = &run->stats;
       queue.n_jobs++;
@@ -738,6 +744,7 @@ kvp_simulation_new_full (KvpWorkload         *workload,
         {
           run->steps = g_array_new (FALSE, FALSE, sizeof (KvpSimStep));
           run->events = g_array_new (FALSE, FALSE, sizeof (KvpSimEvent));
+          run->finished = g_array_new (FALSE, FALSE, sizeof (KvpSimFinished));
         }
       run->checkpoints = g_ptr_array_new_with_free_func (replay_free);
     }
@@ -745,11 +752,18 @@ kvp_simulation_new_full (KvpWorkload         *workload,
   if (n > 0 && !run_schemes (self, step_func, user_data, cancellable, error))
     return NULL;
 
-  /* At most MAX_CHECKPOINTS, at least KVP_SIMULATION_CHECKPOINT_STEPS apart. */
+  /* At most MAX_CHECKPOINTS, fewer when their copies of every request
+   * would take more than CHECKPOINT_BYTES, at least
+   * KVP_SIMULATION_CHECKPOINT_STEPS apart. */
   for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
     if (self->runs[s].steps != NULL)
-      self->runs[s].checkpoint_interval = MAX (KVP_SIMULATION_CHECKPOINT_STEPS,
-                                               (self->runs[s].steps->len + MAX_CHECKPOINTS - 1) / MAX_CHECKPOINTS);
+      {
+        guint64 copy = (guint64) MAX (n, 1) * (sizeof (Replayed) + sizeof (guint32));
+        guint max = (guint) CLAMP (CHECKPOINT_BYTES / copy, 4, MAX_CHECKPOINTS);
+
+        self->runs[s].checkpoint_interval = MAX (KVP_SIMULATION_CHECKPOINT_STEPS,
+                                                 (self->runs[s].steps->len + max - 1) / max);
+      }
 
   return g_steal_pointer (&self);
 }
@@ -787,6 +801,7 @@ kvp_simulation_unref (KvpSimulation *self)
 
       g_clear_pointer (&run->steps, g_array_unref);
       g_clear_pointer (&run->events, g_array_unref);
+      g_clear_pointer (&run->finished, g_array_unref);
       g_clear_pointer (&run->checkpoints, g_ptr_array_unref);
       g_mutex_clear (&run->lock);
     }
@@ -851,6 +866,57 @@ kvp_simulation_get_stats (KvpSimulation *self,
   g_return_val_if_fail (scheme < KVP_N_SCHEMES && self->runs[scheme].present, NULL);
 
   return &self->runs[scheme].stats;
+}
+
+guint
+kvp_simulation_get_max_checkpoints (KvpSimulation *self,
+                                    KvpScheme      scheme)
+{
+  const SchemeRun *run;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (scheme < KVP_N_SCHEMES && self->runs[scheme].present, 0);
+
+  run = &self->runs[scheme];
+  if (run->steps == NULL || run->checkpoint_interval == 0)
+    return 0;
+  return (run->steps->len + run->checkpoint_interval - 1) / run->checkpoint_interval;
+}
+
+gboolean
+kvp_simulation_get_latency_so_far (KvpSimulation     *self,
+                                   KvpScheme          scheme,
+                                   guint              n_finished,
+                                   KvpLatency         latency,
+                                   KvpLatencySummary *out)
+{
+  const SchemeRun *run;
+  g_autofree double *values = NULL;
+  guint64 n = 0;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (scheme < KVP_N_SCHEMES && self->runs[scheme].present, FALSE);
+  g_return_val_if_fail (latency == KVP_LATENCY_TTFT || latency == KVP_LATENCY_TPOT, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  run = &self->runs[scheme];
+  *out = (KvpLatencySummary) { 0 };
+  if (run->finished == NULL)
+    return FALSE;
+
+  n_finished = MIN (n_finished, run->finished->len);
+  values = g_new (double, MAX (n_finished, 1));
+  for (guint i = 0; i < n_finished; i++)
+    {
+      const KvpSimFinished *done = &g_array_index (run->finished, KvpSimFinished, i);
+      double value = latency == KVP_LATENCY_TTFT ? done->ttft_ms : done->tpot_ms;
+
+      /* One output token has no time per output token. */
+      if (!isnan (value))
+        values[n++] = value;
+    }
+  kvp_latency_summarize (values, n, out);
+  return TRUE;
 }
 
 const KvpSimEvent *

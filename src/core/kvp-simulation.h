@@ -319,6 +319,22 @@ const KvpSimStep *kvp_simulation_get_steps  (KvpSimulation       *self,
                                              guint               *n_steps);
 const KvpSimStats *kvp_simulation_get_stats (KvpSimulation       *self,
                                              KvpScheme            scheme);
+/* A finished request's TTFT and TPOT (NAN for one output token), in ms. */
+typedef struct
+{
+  double ttft_ms;
+  double tpot_ms;
+} KvpSimFinished;
+
+/* TTFT or TPOT over the first n_finished requests to finish (a step's
+ * n_finished: the figures so far at that step), as the run's summary
+ * computes them over all.  FALSE (zeroes) for a summary_only run, which
+ * keeps no per-request record. */
+gboolean        kvp_simulation_get_latency_so_far (KvpSimulation     *self,
+                                                   KvpScheme          scheme,
+                                                   guint              n_finished,
+                                                   KvpLatency         latency,
+                                                   KvpLatencySummary *out);
 /* The events of one recorded step, in the order they happened. */
 const KvpSimEvent *kvp_simulation_get_events (KvpSimulation      *self,
                                               KvpScheme           scheme,
@@ -329,12 +345,17 @@ const KvpSimEvent *kvp_simulation_get_events (KvpSimulation      *self,
  * scheme's events from the nearest checkpoint at or before step.  Checkpoints
  * are taken the first time a replay passes them, every
  * max (KVP_SIMULATION_CHECKPOINT_STEPS, steps / 64) steps, so at most 64 per
- * scheme.  Cost: O(requests + blocks in use) plus the events of at most one
- * checkpoint interval — 0.3 ms for 10,000 ShareGPT requests in the paper's
+ * scheme, and fewer for many requests (their copies take about 64 MiB a
+ * scheme at most: 15 for 100,000 requests).  Cost: O(requests + blocks in
+ * use) plus the events of at most one checkpoint interval — 0.3 ms for 10,000 ShareGPT requests in the paper's
  * setting; the first call that passes new checkpoints pays for taking them
  * (about 15 ms there).  Compute it when the step changes, not per frame.
  * Thread-safe. */
 #define KVP_SIMULATION_CHECKPOINT_STEPS 512u
+/* How many checkpoints a scheme's snapshots may take at most (for tests
+ * and benchmarks: what bounds the memory snapshots keep). */
+guint           kvp_simulation_get_max_checkpoints (KvpSimulation *self,
+                                                    KvpScheme      scheme);
 KvpSimSnapshot *kvp_simulation_get_snapshot (KvpSimulation       *self,
                                              KvpScheme            scheme,
                                              guint                step);
