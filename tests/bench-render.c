@@ -165,7 +165,7 @@ bench_serving (guint32 num_blocks)
 
   /* Busy: a third of the way through the paged pool's run. */
   kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, &step);
-  step = kvp_serving_steps_find_clock (steps, kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, NULL)[step / 3].clock);
+  step = kvp_serving_steps_find_time (steps, kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, NULL)[step / 3].start_ns);
   previous = kvp_serving_scene_new (steps, step, theme, WIDTH, HEIGHT);
   kvp_serving_scene_prepare (previous, 1.0);
 

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include "kvp-canvas.h"
 #include "thread-cpu-time.h"
 #include "kvp-window.h"
+#include "kvp-window-private.h"
 
 #define WATCHDOG_MS 2
 #define N_LAUNCHES  7
@@ -197,6 +199,64 @@ drag_tick_cb (GtkWidget     *widget,
   return ++drag->frame < drag->n_frames ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
+/* ---- the serving view at scale ---- */
+
+/* A field of /proc/self/status in MiB (VmRSS, VmHWM), or 0. */
+static double
+status_mib (const char *field)
+{
+  g_autofree char *status = NULL;
+  const char *at;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) || (at = strstr (status, field)) == NULL)
+    return 0.0;
+  return g_ascii_strtod (at + strlen (field) + 1, NULL) / 1024.0;
+}
+
+/* The serving view with n_requests ShareGPT requests (all arriving at
+ * once) on 16,384 blocks of 16 tokens: how long the run takes to be shown,
+ * the memory it holds, and the frames while it plays at 1000x with the
+ * chart zoomed in, 4 s of them. */
+static void
+bench_serving (KvpWindow *window,
+               guint      n_requests)
+{
+  KvpServingControls *controls = _kvp_window_get_serving_controls (window);
+  KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
+  gint64 start = g_get_monotonic_time (), end = start + 600 * G_USEC_PER_SEC;
+  double ready_s, rss, before = status_mib ("VmRSS:");
+
+  change_params (window, 16384, 0, TRUE);
+  g_object_set (kvp_window_get_serving_state (window), "requests", n_requests, NULL);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "serving");
+  while (g_get_monotonic_time () < end &&
+         (kvp_serving_controls_is_busy (controls) || kvp_serving_controls_get_simulation (controls) == NULL ||
+          kvp_serving_canvas_get_scene (canvas) == NULL))
+    g_main_context_iteration (NULL, TRUE);
+  ready_s = (g_get_monotonic_time () - start) / 1e6;
+  spin_for (300);
+  rss = status_mib ("VmRSS:");
+  if (g_getenv ("KVP_FRAMES")) g_printerr ("peak at ready %.0f MiB\n", status_mib ("VmHWM:"));
+
+  kvp_serving_canvas_set_speed (canvas, 1000.0);
+  start_recording ();
+  kvp_serving_canvas_set_playing (canvas, TRUE);
+  spin_for (2000);
+  kvp_serving_canvas_zoom (canvas, 16.0);
+  spin_for (2000);
+  recorder.recording = FALSE;
+  printf ("{\"case\": \"serving-play\", \"requests\": %u, \"steps\": %u, \"ready_s\": %.1f, "
+          "\"rss_before_mib\": %.0f, \"rss_mib\": %.0f, \"peak_rss_mib\": %.0f, \"frames\": %u, \"p50_ms\": %.2f, \"p95_ms\": %.2f, "
+          "\"max_ms\": %.2f, \"cpu_p50_ms\": %.2f, \"max_input_stall_ms\": %.1f}\n",
+          n_requests,
+          kvp_serving_canvas_get_steps (canvas) != NULL ? kvp_serving_steps_get_n_steps (kvp_serving_canvas_get_steps (canvas)) : 0,
+          ready_s, before, rss, status_mib ("VmHWM:"), recorder.frames->len, percentile (recorder.frames, 0.5),
+          percentile (recorder.frames, 0.95), percentile (recorder.frames, 1.0), percentile (recorder.cpu, 0.5),
+          recorder.max_stall);
+  fflush (stdout);
+  kvp_serving_canvas_set_playing (canvas, FALSE);
+}
+
 /* ---- start-up ---- */
 
 /* Launches argv and returns the ms until a top-level window of it is mapped,
@@ -323,6 +383,24 @@ main (int    argc,
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   g_timeout_add_full (G_PRIORITY_HIGH, WATCHDOG_MS, watchdog_cb, NULL, NULL);
 
+  /* KVP_BENCH_SERVING_ONLY: the serving case alone, so its peak RSS is
+   * its own. */
+  if (g_getenv ("KVP_BENCH_SERVING_ONLY") != NULL)
+    {
+      const char *n = g_getenv ("KVP_BENCH_SERVING_REQUESTS");
+
+      gtk_widget_realize (GTK_WIDGET (window));
+      clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+      g_signal_connect (clock, "before-paint", G_CALLBACK (before_paint_cb), NULL);
+      g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), NULL);
+      gtk_window_present (GTK_WINDOW (window));
+      spin_until_settled (canvas, 10000);
+      bench_serving (window, n != NULL ? (guint) g_ascii_strtoull (n, NULL, 10) : 100000);
+      gtk_window_destroy (GTK_WINDOW (window));
+      g_object_unref (window);
+      return 0;
+    }
+
   /* The launch animation at 1,024 blocks. */
   gtk_widget_realize (GTK_WIDGET (window));
   clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
@@ -368,6 +446,16 @@ main (int    argc,
   spin_for (100);
   spin_until_settled (canvas, 20000);
   report ("resize", 16777216);
+
+  /* KVP_BENCH_SERVING_REQUESTS: the serving case's requests (default
+   * 100,000, the issue's goal; 0 leaves it out). */
+  {
+    const char *n = g_getenv ("KVP_BENCH_SERVING_REQUESTS");
+    guint requests = n != NULL ? (guint) g_ascii_strtoull (n, NULL, 10) : 100000;
+
+    if (requests > 0)
+      bench_serving (window, requests);
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_object_unref (window);

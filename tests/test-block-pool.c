@@ -280,6 +280,218 @@ test_fifo_order (void)
   assert_pool_valid (small);
 }
 
+/* expected is END-terminated. */
+static void
+assert_queue (KvpBlockPool  *pool,
+              const guint32 *expected)
+{
+  g_autofree guint32 *queue = NULL;
+  guint n, n_expected = 0;
+
+  while (expected[n_expected] != END)
+    n_expected++;
+
+  queue = kvp_block_pool_dup_free_queue (pool, &n);
+  if (g_test_verbose ())
+    for (guint i = 0; i < n; i++)
+      g_test_message ("queue[%u] = %u", i, queue[i]);
+  g_assert_cmpmem (queue, n * sizeof (guint32), expected, n_expected * sizeof (guint32));
+}
+
+static void
+cache_full_blocks (KvpBlockPool *pool,
+                   KvpSeqId      seq,
+                   guint64       first_key)
+{
+  const guint32 *table;
+  guint n;
+
+  table = kvp_block_pool_get_block_table (pool, seq, &n);
+  for (guint i = 0; i < n; i++)
+    if (kvp_block_pool_get_fill (pool, table[i]) == kvp_block_pool_get_block_size (pool))
+      kvp_block_pool_cache_block (pool, table[i], first_key + i);
+}
+
+/* vLLM's free_blocks: last block first; a cached block to the queue's tail,
+ * where it waits to be hit, an uncached one to its head, even in front of
+ * blocks never used; the head is taken next, evicting a cached block. */
+static void
+test_release_order (void)
+{
+  g_autoptr(KvpBlockPool) pool = new_pool (8, 4);
+  g_autoptr(GError) error = NULL;
+  KvpSeqId a, b, c;
+
+  g_assert_true (kvp_block_pool_enable_caching (pool, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (kvp_block_pool_reserve_null_block (pool), ==, 0);
+  g_assert_cmpuint (kvp_block_pool_get_num_free (pool), ==, 7);
+  assert_queue (pool, (const guint32[]) { 1, 2, 3, 4, 5, 6, 7, END });
+
+  a = new_sequence_of (pool, 10);      /* 1 2 full, 3 partial */
+  assert_table (pool, a, (const guint32[]) { 1, 2, 3, END });
+  cache_full_blocks (pool, a, 100);
+  g_assert_cmpuint (kvp_block_pool_lookup (pool, 101), ==, 2);
+  g_assert_cmpuint (kvp_block_pool_lookup (pool, 102), ==, END);
+  assert_pool_valid (pool);
+
+  kvp_block_pool_release_sequence (pool, a);
+  g_assert_false (kvp_block_pool_has_sequence (pool, a));
+  assert_queue (pool, (const guint32[]) { 3, 4, 5, 6, 7, 2, 1, END });
+  assert_pool_valid (pool);
+
+  /* A hit takes block 1 out of the middle of the queue, without evicting. */
+  b = kvp_block_pool_add_sequence (pool);
+  kvp_block_pool_append_cached (pool, b, kvp_block_pool_lookup (pool, 100));
+  assert_table (pool, b, (const guint32[]) { 1, END });
+  g_assert_cmpuint (kvp_block_pool_get_ref_count (pool, 1), ==, 1);
+  assert_queue (pool, (const guint32[]) { 3, 4, 5, 6, 7, 2, END });
+  append_ok (pool, b, 20);             /* 3 4 5 6 7 from the head, then 2 */
+  assert_table (pool, b, (const guint32[]) { 1, 3, 4, 5, 6, 7, END });
+  g_assert_cmpuint (kvp_block_pool_get_num_evicted (pool), ==, 0);
+  c = new_sequence_of (pool, 1);
+  assert_table (pool, c, (const guint32[]) { 2, END });
+  g_assert_cmpuint (kvp_block_pool_get_num_evicted (pool), ==, 1);
+  g_assert_cmpuint (kvp_block_pool_lookup (pool, 101), ==, END);
+  g_assert_false (kvp_block_pool_get_key (pool, 2, NULL));
+  assert_pool_valid (pool);
+
+  /* Counts back to zero. */
+  kvp_block_pool_release_sequence (pool, b);
+  kvp_block_pool_release_sequence (pool, c);
+  for (guint32 blk = 0; blk < 8; blk++)
+    g_assert_cmpuint (kvp_block_pool_get_ref_count (pool, blk), ==, 0);
+  g_assert_cmpuint (kvp_block_pool_get_num_free (pool), ==, 7);
+  assert_queue (pool, (const guint32[]) { 2, 7, 6, 5, 4, 3, 1, END });
+  assert_pool_valid (pool);
+}
+
+/* Blocks with the same key are all cached (vLLM does not deduplicate); a
+ * lookup answers the first cached, and evicting it hands the key on. */
+static void
+test_duplicate_keys (void)
+{
+  g_autoptr(KvpBlockPool) pool = new_pool (4, 2);
+  KvpSeqId a, b;
+
+  g_assert_true (kvp_block_pool_enable_caching (pool, NULL));
+  a = new_sequence_of (pool, 2);
+  b = new_sequence_of (pool, 2);
+  kvp_block_pool_cache_block (pool, 1, 7);
+  kvp_block_pool_cache_block (pool, 0, 7);
+  g_assert_cmpuint (kvp_block_pool_lookup (pool, 7), ==, 1);
+  assert_pool_valid (pool);
+
+  kvp_block_pool_release_sequence (pool, b);
+  kvp_block_pool_release_sequence (pool, a);
+  assert_queue (pool, (const guint32[]) { 2, 3, 1, 0, END });
+  new_sequence_of (pool, 6);
+  g_assert_cmpuint (kvp_block_pool_lookup (pool, 7), ==, 0);
+  g_assert_cmpuint (kvp_block_pool_get_num_evicted (pool), ==, 1);
+  assert_pool_valid (pool);
+}
+
+/* A sliding window's skipped blocks become the null block and go back to
+ * the pool from the last one down; a shared one only loses a holder. */
+static void
+test_skip_blocks (void)
+{
+  g_autoptr(KvpBlockPool) pool = new_pool (8, 4);
+  KvpSeqId a, b;
+
+  g_assert_true (kvp_block_pool_enable_caching (pool, NULL));
+  kvp_block_pool_reserve_null_block (pool);
+  a = new_sequence_of (pool, 17);
+  assert_table (pool, a, (const guint32[]) { 1, 2, 3, 4, 5, END });
+  cache_full_blocks (pool, a, 10);
+  b = fork_sequence (pool, a);
+  kvp_block_pool_skip_blocks (pool, a, 3);
+  assert_table (pool, a, (const guint32[]) { 0, 0, 0, 4, 5, END });
+  g_assert_cmpuint (kvp_block_pool_get_ref_count (pool, 1), ==, 1);
+  assert_pool_valid (pool);
+
+  kvp_block_pool_release_sequence (pool, b);
+  /* Held only by b, 3 2 1 go to the tail; 5 and 4 are a's. */
+  assert_queue (pool, (const guint32[]) { 6, 7, 3, 2, 1, END });
+  kvp_block_pool_skip_blocks (pool, a, 4);
+  assert_table (pool, a, (const guint32[]) { 0, 0, 0, 0, 5, END });
+  assert_queue (pool, (const guint32[]) { 6, 7, 3, 2, 1, 4, END });
+  /* The null block never counts as a holder or a free block. */
+  g_assert_cmpuint (kvp_block_pool_get_ref_count (pool, 0), ==, 0);
+  g_assert_cmpuint (kvp_block_pool_get_num_free (pool), ==, 6);
+  append_ok (pool, a, 4);
+  assert_table (pool, a, (const guint32[]) { 0, 0, 0, 0, 5, 6, END });
+  assert_pool_valid (pool);
+  /* 5 filled up after it was cached, so neither has a key: both go to the
+   * head, last block first. */
+  kvp_block_pool_release_sequence (pool, a);
+  assert_queue (pool, (const guint32[]) { 6, 5, 7, 3, 2, 1, 4, END });
+  assert_pool_valid (pool);
+}
+
+/* Hits take free blocks out of the middle of the queue over and over; the
+ * queue keeps its order and its count through every clean-up. */
+static void
+test_many_hits (void)
+{
+  g_autoptr(KvpBlockPool) pool = new_pool (4, 2);
+
+  g_assert_true (kvp_block_pool_enable_caching (pool, NULL));
+  for (guint i = 0; i < 1000; i++)
+    {
+      KvpSeqId a = new_sequence_of (pool, 2);
+      KvpSeqId b = kvp_block_pool_add_sequence (pool);
+      guint32 block = kvp_block_pool_get_block_table (pool, a, NULL)[0];
+
+      if (!kvp_block_pool_get_key (pool, block, NULL))
+        kvp_block_pool_cache_block (pool, block, i % 3);
+      kvp_block_pool_release_sequence (pool, a);
+      kvp_block_pool_append_cached (pool, b, kvp_block_pool_lookup (pool, i % 3));
+      kvp_block_pool_release_sequence (pool, b);
+      assert_pool_valid (pool);
+      g_assert_cmpuint (kvp_block_pool_get_num_free (pool), ==, 4);
+    }
+  /* Three keys cached, each block once: nothing was lost or doubled. */
+  for (guint64 k = 0; k < 3; k++)
+    g_assert_cmpuint (kvp_block_pool_lookup (pool, k), !=, END);
+}
+
+/* Hits and frees without a single new block: the queue's stale entries pile
+ * up until it is cleaned, and the order stays vLLM's. */
+static void
+test_hits_without_pops (void)
+{
+  g_autoptr(KvpBlockPool) pool = new_pool (4, 1);
+  KvpSeqId seqs[4];
+
+  g_assert_true (kvp_block_pool_enable_caching (pool, NULL));
+  for (guint i = 0; i < 4; i++)
+    {
+      seqs[i] = new_sequence_of (pool, 1);
+      kvp_block_pool_cache_block (pool, i, 100 + i);
+    }
+  for (guint i = 0; i < 4; i++)
+    kvp_block_pool_release_sequence (pool, seqs[i]);
+  assert_queue (pool, (const guint32[]) { 0, 1, 2, 3, END });
+
+  /* Each round hits the queue's second block and frees it to the tail. */
+  for (guint round = 0; round < 50; round++)
+    {
+      g_autofree guint32 *queue = NULL;
+      KvpSeqId s = kvp_block_pool_add_sequence (pool);
+      guint n;
+
+      queue = kvp_block_pool_dup_free_queue (pool, &n);
+      kvp_block_pool_append_cached (pool, s, queue[1]);
+      assert_pool_valid (pool);
+      kvp_block_pool_release_sequence (pool, s);
+      assert_pool_valid (pool);
+    }
+  /* 0 stays first; 1 2 3 rotate once every three rounds: 50 rounds. */
+  assert_queue (pool, (const guint32[]) { 0, 3, 1, 2, END });
+  g_assert_cmpuint (kvp_block_pool_get_num_evicted (pool), ==, 0);
+}
+
 static void
 test_append_fills (void)
 {
@@ -1071,6 +1283,11 @@ main (int   argc,
   g_test_add_func ("/core/pool/new", test_new);
   g_test_add_func ("/core/pool/ref-unref", test_ref_unref);
   g_test_add_func ("/core/pool/fifo-order", test_fifo_order);
+  g_test_add_func ("/core/pool/release-order", test_release_order);
+  g_test_add_func ("/core/pool/duplicate-keys", test_duplicate_keys);
+  g_test_add_func ("/core/pool/skip-blocks", test_skip_blocks);
+  g_test_add_func ("/core/pool/many-hits", test_many_hits);
+  g_test_add_func ("/core/pool/hits-without-pops", test_hits_without_pops);
   g_test_add_func ("/core/pool/append-fills", test_append_fills);
   g_test_add_func ("/core/pool/shrink", test_shrink);
   g_test_add_func ("/core/pool/shrink-order", test_shrink_order);

@@ -479,6 +479,155 @@ test_simulate_quoted (void)
     }
 }
 
+/* The sharing options: each applied (the JSON's prefix cache and Figure
+ * 15's saving move), or refused in one line with exit 2 where it cannot
+ * apply. */
+static void
+test_simulate_sharing (void)
+{
+  static const char *refused[][8] = {
+    { "--prefix-groups", "4", NULL },
+    { "--enable-prefix-caching", "--no-enable-prefix-caching", NULL },
+    { "--no-enable-prefix-caching", "--schemes", "max,oracle", NULL },
+    { "--shared-prefix", "0", NULL },
+    { "--n", "0", NULL },
+    { "--n", "257", NULL },
+    { "--shared-prefix", "2000", "--workload", "fixed:100,10", NULL },
+    { "--n", "2", "--requests", "600000", NULL },
+    { "--workload", "conversation", "--shared-prefix", "10", NULL },
+    { "--beam-width", "0", NULL },
+    { "--beam-width", "65", NULL },
+  };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(Run) on = { 0 };
+  g_auto(Run) off = { 0 };
+  g_auto(Run) text = { 0 };
+  g_auto(Run) window = { 0 };
+  JsonObject *paged;
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_auto(Run) run = { 0 };
+      const char **a = refused[i];
+
+      run_kvpage (&run, "--simulate", "--model", "opt-13b", a[0], a[1], a[2], a[3], a[4], NULL);
+      g_test_message ("case %u stderr: %s", i, run.err);
+      g_assert_cmpint (run.status, ==, 2);
+      g_assert_cmpstr (run.out, ==, "");
+      assert_one_clean_line (run.err);
+    }
+
+  run_kvpage (&on, "--simulate", "--model", "opt-13b", "--workload", "fixed:100,10", "--requests", "50",
+              "--shared-prefix", "80", "--n", "2", "--schemes", "paged,oracle", "--json", NULL);
+  g_assert_cmpint (on.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, on.out, -1, NULL));
+  paged = json_object_get_object_member (
+    json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "schemes"), "paged");
+  /* 100 child requests of 180 prompt tokens; the first misses, the rest
+   * hit the shared 80 (5 blocks of 16) and the sibling's whole prompt
+   * but its last block (176). */
+  g_assert_cmpint (json_object_get_int_member (paged, "finished_requests"), ==, 100);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (paged, "prefix_cache"),
+                                               "queries_tokens"), ==, 100 * 180);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (paged, "prefix_cache"),
+                                               "hits_tokens"), >, 0);
+  g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (paged, "sharing"),
+                                                    "memory_saving_percent"), >, 0.0);
+
+  run_kvpage (&off, "--simulate", "--model", "opt-13b", "--workload", "fixed:100,10", "--requests", "50",
+              "--shared-prefix", "80", "--no-enable-prefix-caching", "--schemes", "paged", "--json", NULL);
+  g_assert_cmpint (off.status, ==, 0);
+  g_assert_nonnull (strstr (off.out, "\"prefix_caching\" : false"));
+  g_assert_nonnull (strstr (off.out, "\"hits_tokens\" : 0"));
+
+  run_kvpage (&text, "--simulate", "--model", "opt-13b", "--workload", "fixed:100,10", "--requests", "50",
+              "--shared-prefix", "80", "--schemes", "paged", NULL);
+  g_assert_cmpint (text.status, ==, 0);
+  g_assert_nonnull (strstr (text.out, "Prefix cache hit rate (%)"));
+  g_assert_nonnull (strstr (text.out, "Memory saved by sharing (%)"));
+
+  /* Conversations draw their turns from the seed, and hit their history. */
+  {
+    g_auto(Run) chat = { 0 };
+
+    run_kvpage (&chat, "--simulate", "--model", "llama-3-8b", "--gpu", "h100-80gb", "--workload", "conversation",
+                "--requests", "200", "--seed", "2", "--schemes", "paged", NULL);
+    g_assert_cmpint (chat.status, ==, 0);
+    g_assert_nonnull (strstr (chat.out, "Workload conversation: 200 requests, seed 2, conversations starting at once"));
+    g_assert_null (strstr (chat.out, "Prefix cache hit rate (%)                 0.0"));
+  }
+
+  /* Beam search: candidates share blocks (Figure 15's measure), and the
+   * serving view, one block table a request, refuses it. */
+  {
+    g_auto(Run) beam = { 0 };
+    g_auto(Run) picture = { 0 };
+
+    run_kvpage (&beam, "--simulate", "--model", "opt-13b", "--workload", "alpaca", "--requests", "50",
+                "--beam-width", "4", "--schemes", "paged", "--json", NULL);
+    g_assert_cmpint (beam.status, ==, 0);
+    g_assert_nonnull (strstr (beam.out, "\"memory_saving_percent\" : "));
+    g_assert_null (strstr (beam.out, "\"memory_saving_percent\" : 0.0\n"));
+    run_kvpage (&picture, "--export", "beam.png", "--view", "serving", "--beam-width", "4", NULL);
+    g_assert_cmpint (picture.status, ==, 2);
+    assert_one_clean_line (picture.err);
+    g_assert_false (g_file_test ("beam.png", G_FILE_TEST_EXISTS));
+  }
+
+  /* The window has no such control: refused, not ignored. */
+  run_kvpage (&window, "--shared-prefix", "80", NULL);
+  g_assert_cmpint (window.status, ==, 2);
+  assert_one_clean_line (window.err);
+}
+
+/* gpt-oss-20b on an H100: its sliding-window and full-attention groups run
+ * (they were refused before), each group's blocks in the JSON, the
+ * window's group holding far fewer than the full one. */
+static void
+test_simulate_hybrid (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *config = g_test_build_filename (G_TEST_DIST, "configs", "gpt-oss-20b.json", NULL);
+  g_auto(Run) run = { 0 };
+  JsonObject *root;
+  JsonArray *groups;
+  guint64 blocks[2];
+
+  run_kvpage (&run, "--simulate", "--config", config, "--gpu", "h100-80gb", "--requests", "300", "--json", NULL);
+  g_test_message ("stderr: %s", run.err);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, run.out, -1, NULL));
+  root = json_node_get_object (json_parser_get_root (parser));
+  groups = json_object_get_array_member (json_object_get_object_member (root, "workload"), "kv_cache_groups");
+  g_assert_cmpuint (json_array_get_length (groups), ==, 2);
+  for (guint g = 0; g < 2; g++)
+    {
+      JsonObject *group = json_array_get_object_element (groups, g);
+
+      blocks[g] = json_object_get_int_member (group, "peak_blocks");
+      g_assert_cmpstr (json_object_get_string_member (group, "kind"), ==,
+                       g == 0 ? "sliding_window" : "full_attention");
+    }
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (groups, 0), "window"), ==, 128);
+  g_assert_cmpuint (blocks[0], >, 0);
+  g_assert_cmpuint (blocks[0], <, blocks[1]);
+  g_assert_cmpint (json_object_get_int_member (
+                     json_object_get_object_member (json_object_get_object_member (root, "schemes"), "paged"),
+                     "finished_requests"), ==, 300);
+
+  /* The text names the groups under the pool, with the same blocks. */
+  {
+    g_auto(Run) text = { 0 };
+    g_autofree char *line = g_strdup_printf ("KV-cache groups, as vLLM makes them: 2 — sliding window of 128 tokens "
+                                             "(%" G_GUINT64_FORMAT " blocks at most), full attention (%"
+                                             G_GUINT64_FORMAT " blocks at most).\n", blocks[0], blocks[1]);
+
+    run_kvpage (&text, "--simulate", "--config", config, "--gpu", "h100-80gb", "--requests", "300", NULL);
+    g_assert_cmpint (text.status, ==, 0);
+    g_assert_nonnull (strstr (text.out, line));
+  }
+}
+
 /* What the catalog in the build tree says for msgid in language. */
 static char *
 translate (const char *language,
@@ -645,6 +794,7 @@ test_simulate_json (void)
     "external_fragmentation_percent", "free_percent", "mean_batch_size", "max_batch_size",
     "finished_requests", "steps", "preemptions", "mean_wait_steps", "tokens_per_step",
     "recomputed_tokens", "duration_s", "request_throughput", "output_token_throughput", "latency",
+    "prefix_cache", "prefill_tokens_saved", "sharing",
   };
   static const char *latencies[] = {
     "ttft_ms", "tpot_ms", "e2e_ms", "queue_ms", "normalized_latency_s_per_token",
@@ -1013,11 +1163,79 @@ test_simulate_bad_file (void)
   g_rmdir (dir);
 }
 
+/* A real trace end to end: its arrivals used and said so, the time scale
+ * applied, what was left out counted in one line and in the JSON. */
+static void
+test_simulate_trace (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "BurstGPT_1.csv", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(Run) run = { 0 };
+  g_auto(Run) json = { 0 };
+  JsonObject *workload;
+
+  g_assert_true (g_file_set_contents (path,
+                                      "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n"
+                                      "5,ChatGPT,472,18,490,Conversation log\n"
+                                      "45,ChatGPT,1087,0,1087,Conversation log\n"
+                                      "118,GPT-4,417,276,693,Conversation log\n"
+                                      "148,ChatGPT,3000,300,3300,API log\n", -1, NULL));
+
+  run_kvpage (&run, "--simulate", "--workload", path, "--time-scale", "0.5", "--schemes", "paged", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Left out of the file: 1 request longer than the model allows, "
+                                     "1 request the trace records as failed (no prompt or no output).\n"));
+  /* A file's arrivals owe nothing to the seed, so none is named. */
+  g_assert_nonnull (strstr (run.out, "2 requests, arrivals from the file, times × 0.5;"));
+
+  run_kvpage (&json, "--simulate", "--workload", path, "--json", "--schemes", "paged", NULL);
+  g_assert_cmpint (json.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, json.out, -1, NULL));
+  workload = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "workload");
+  g_assert_cmpint (json_object_get_int_member (workload, "requests"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (workload, "skipped_requests"), ==, 2);
+  g_assert_true (json_object_get_boolean_member (workload, "arrivals_from_file"));
+  g_assert_cmpstr (json_object_get_string_member (workload, "arrivals"), ==, "file");
+  g_assert_cmpfloat (json_object_get_double_member (workload, "time_scale"), ==, 1.0);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A malformed trace row: exit 2, one line naming the file, the line and the
+ * column, nothing on standard output. */
+static void
+test_simulate_bad_trace (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "AzureLLMInferenceTrace_conv.csv", NULL);
+  g_auto(Run) run = { 0 };
+
+  g_assert_true (g_file_set_contents (path,
+                                      "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+                                      "2023-11-16 18:15:46.6805900,4808,10\n"
+                                      "2023-11-16 25:15:50.9810240,3180,8\n", -1, NULL));
+  run_kvpage (&run, "--simulate", "--workload", path, NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_nonnull (strstr (run.err, path));
+  g_assert_nonnull (strstr (run.err, "line 3"));
+  g_assert_nonnull (strstr (run.err, "TIMESTAMP"));
+  g_assert_cmpstr (strchr (run.err, '\n'), ==, "\n");
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 static const struct
 {
   const char *args[14];
   const char *says[3];
 } simulate_bad_cases[] = {
+  { { "--simulate", "--time-scale", "0" },          { "--time-scale", "“0”", "0.001 to 1000" } },
+  { { "--simulate", "--time-scale", "2" },          { "--time-scale", "sharegpt workload has none" } },
+  { { "--time-scale", "2" },                        { "--time-scale goes with --simulate" } },
   { { "--simulate", "--requests", "0" },            { "--requests", "1 to 1000000" } },
   /* Async scheduling is not simulated: the flag is refused, not ignored. */
   { { "--simulate", "--model", "qwen3-8b", "--gpu", "h100-80gb", "--no-async-scheduling" },
@@ -1827,7 +2045,8 @@ static const struct
   { { "--gpu", "h100-80gb", "--model", "llama-3-8b", "--activation-memory", "-1GiB" }, { "--activation-memory “-1GiB” is not valid: write a number" } },
   { { "--no-async-scheduling" }, { "--no-async-scheduling goes with vLLM’s sizing" } },
   { { "--model", "tinyllama-1.1b", "--kv-cache-memory", "400GiB", "--block-size", "1" }, { "--block-size" } },
-  { { "--simulate", "--config", "@gemma-3-27b-it.json", "--kv-cache-memory", "20GiB" }, { "simulation", "gemma-3-27b-it", "full-attention" } },
+  /* A hybrid model runs in vLLM's groups, which need vLLM's sizing. */
+  { { "--simulate", "--config", "@gemma-3-27b-it.json", "--blocks", "1000" }, { "gemma-3-27b-it", "--kv-cache-memory" } },
   { { "--simulate", "--blocks", "100", "--kv-cache-memory", "1GiB" }, { "--blocks", "--kv-cache-memory" } },
   { { "--simulate", "--config", "@llama-3-8b.json", "--gpu", "a100-80gb", "--blocks", "100" }, { "--blocks", "--gpu" } },
   /* 16 GiB holds exactly one request of 131,072 tokens, but not beside the
@@ -2178,6 +2397,8 @@ main (int   argc,
   g_test_add_func ("/cli/simulate/export-serving-budget", test_export_serving_budget);
   g_test_add_func ("/cli/simulate/export-capacity", test_export_capacity);
   g_test_add_func ("/cli/simulate/bad-file", test_simulate_bad_file);
+  g_test_add_func ("/cli/simulate/trace", test_simulate_trace);
+  g_test_add_func ("/cli/simulate/bad-trace", test_simulate_bad_trace);
   g_test_add_func ("/cli/output-is-input", test_output_is_input);
   g_test_add_func ("/cli/streams", test_streams);
   g_test_add_func ("/cli/export/serving", test_export_serving);
@@ -2200,6 +2421,8 @@ main (int   argc,
   g_test_add_func ("/cli/vllm/options", test_vllm_options);
   g_test_add_func ("/cli/vllm/window-refused", test_vllm_window_refused);
   g_test_add_func ("/cli/vllm/config-context", test_config_context);
+  g_test_add_func ("/cli/simulate/sharing", test_simulate_sharing);
+  g_test_add_func ("/cli/simulate/hybrid", test_simulate_hybrid);
   for (guint i = 0; i < G_N_ELEMENTS (vllm_bad_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/cli/vllm/bad-input/%u", i);

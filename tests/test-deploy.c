@@ -135,38 +135,59 @@ test_blocks_given (void)
   g_assert_cmpuint (json_object_get_size (root), ==, 0);
 }
 
-/* Sliding-window and chunked layers keep only their window: refused. */
+/* Sliding-window and chunked layers run in vLLM's KV-cache groups, each
+ * kind's groups from the sizing, a windowed group capped at the blocks a
+ * request holds there; without vLLM's sizing there are no groups to run. */
 static void
-test_hybrid_refused (void)
+test_hybrid_groups (void)
 {
   static const struct
   {
     const char *file;
-    const char *says;
+    KvpKvGroupKind first;
+    guint32 window;
+    gboolean has_full;
   } cases[] = {
-    { "gemma-3-27b-it.json", "52 of its 62 layers" },
-    { "mistral-7b-v0.1.json", "32 of its 32 layers" },
-    { "llama-4-scout.json", "chunked" },
+    { "gemma-3-27b-it.json", KVP_KV_GROUP_SLIDING_WINDOW, 1024, TRUE },
+    { "mistral-7b-v0.1.json", KVP_KV_GROUP_SLIDING_WINDOW, 4096, FALSE },
+    { "llama-4-scout.json", KVP_KV_GROUP_CHUNKED_LOCAL, 8192, TRUE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_auto(KvpDeploy) deploy = { 0 };
+      g_auto(KvpDeploy) unsized = { 0 };
       g_autoptr(GError) error = NULL;
       KvpParams params;
       KvpSimConfig config = { 0 };
+      gboolean has_full = FALSE;
+      gboolean has_first = FALSE;
 
       init_with_config (&deploy, &params, cases[i].file);
       deploy.kv_cache_bytes = 40 * GIB;
       /* Llama 4's ten million tokens would not fit 40 GiB at all. */
       params.max_seq_len = 8192;
       g_assert_true (kvp_deploy_apply (&deploy, &params, &error));
-      g_assert_false (kvp_deploy_get_sim_config (&deploy, &params, &config, &error));
+      g_assert_true (kvp_deploy_get_sim_config (&deploy, &params, &config, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (config.n_groups, ==, deploy.sizing->num_groups);
+      for (guint g = 0; g < config.n_groups; g++)
+        {
+          has_full |= config.groups[g].kind == KVP_KV_GROUP_FULL;
+          if (config.groups[g].kind == cases[i].first)
+            {
+              has_first = TRUE;
+              g_assert_cmpuint (config.groups[g].window, ==, cases[i].window);
+              g_assert_cmpuint (config.groups[g].admission_blocks, >, 0);
+            }
+        }
+      g_assert_true (has_first);
+      g_assert_cmpint (has_full, ==, cases[i].has_full);
+
+      init_with_config (&unsized, &params, cases[i].file);
+      g_assert_false (kvp_deploy_get_sim_config (&unsized, &params, &config, &error));
       g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
-      g_assert_nonnull (strstr (error->message, "simulation"));
-      g_assert_nonnull (strstr (error->message, "full-attention"));
-      g_assert_nonnull (strstr (error->message, cases[i].says));
-      g_assert_cmpuint (config.num_blocks, ==, 0);
+      g_assert_nonnull (strstr (error->message, "--kv-cache-memory"));
     }
 }
 
@@ -233,7 +254,7 @@ main (int   argc,
   g_test_add_func ("/core/deploy/sim-kv-cache-memory", test_kv_cache_memory);
   g_test_add_func ("/core/deploy/sim-gpu-weights", test_gpu_weights);
   g_test_add_func ("/core/deploy/sim-blocks-given", test_blocks_given);
-  g_test_add_func ("/core/deploy/sim-hybrid-refused", test_hybrid_refused);
+  g_test_add_func ("/core/deploy/sim-hybrid-groups", test_hybrid_groups);
   g_test_add_func ("/core/deploy/weights-overflow", test_weights_overflow);
   g_test_add_func ("/core/deploy/preset-tensor-parallel", test_preset_tensor_parallel);
 

@@ -8,12 +8,15 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <json-glib/json-glib.h>
 
+#include "kvp-capacity-picture.h"
+#include "kvp-error.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
 #include "kvp-serving-paint.h"
@@ -31,6 +34,14 @@ static gboolean
 simulated (gpointer data)
 {
   return !kvp_serving_controls_is_busy (data) && kvp_serving_controls_get_simulation (data) != NULL;
+}
+
+/* A hybrid model's run, in more than one KV-cache group. */
+static gboolean
+simulated_in_groups (gpointer data)
+{
+  return simulated (data) &&
+         kvp_simulation_get_config (kvp_serving_controls_get_simulation (data))->n_groups > 1;
 }
 
 static gboolean
@@ -154,7 +165,7 @@ test_switch (void)
   } names[] = {
     { "workload_dropdown", "Workload" }, { "requests_spin", "Requests" }, { "rate_spin", "Request rate" },
     { "seed_spin", "Seed" }, { "scheme_dropdown", "Compared with" }, { "play_button", "Play or pause (Space)" },
-    { "step_scale", "Step" }, { "speed_dropdown", "Speed" },
+    { "step_scale", "Time" }, { "speed_dropdown", "Speed" },
   };
 
   g_object_ref (window);
@@ -197,14 +208,16 @@ description_at_step (gpointer data)
 {
   KvpServingCanvas *canvas = data;
   const char *description = kvp_serving_canvas_get_description (canvas);
-  g_autofree char *step = kvp_format_count (kvp_serving_canvas_get_step (canvas));
-  g_autofree char *prefix = g_strdup_printf ("Step %s of ", step);
+  KvpServingSteps *steps = kvp_serving_canvas_get_steps (canvas);
+  g_autofree char *prefix = g_strdup_printf ("At %.2f s of ",
+                                             kvp_serving_steps_get_time (steps, kvp_serving_canvas_get_step (canvas)) / 1e9);
 
   return description != NULL && g_str_has_prefix (description, prefix);
 }
 
-/* The Step slider scrubs; the canvas' accessible description says what the
- * step shows, with the figures of the scene drawn. */
+/* The Time slider scrubs in seconds (a time picks the step running then);
+ * the canvas' accessible description says what the step shows, with the
+ * figures of the scene drawn. */
 static void
 test_scrub (void)
 {
@@ -218,12 +231,18 @@ test_scrub (void)
   g_autofree char *error = NULL;
   const KvpSimStep *totals;
   g_autofree char *running = NULL;
+  g_autofree char *label_prefix = NULL;
 
   g_assert_cmpuint (n, >, 20);
-  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), ==, n - 1);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), ==, kvp_serving_steps_get_end (steps) / 1e9);
 
-  gtk_adjustment_set_value (adjustment, 20);
+  /* Between two steps' starts is the earlier step. */
+  gtk_adjustment_set_value (adjustment, (kvp_serving_steps_get_time (steps, 20) + 1000) / 1e9);
   g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, 20);
+  gtk_adjustment_set_value (adjustment, kvp_serving_steps_get_time (steps, 21) / 1e9);
+  g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, 21);
+  kvp_serving_canvas_set_step (canvas, 20);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, kvp_serving_steps_get_time (steps, 20) / 1e9);
   g_assert_true (kvp_test_iterate_until (description_at_step, canvas));
   g_assert_cmpuint (kvp_serving_scene_get_step (kvp_serving_canvas_get_scene (canvas)), ==, 20);
 
@@ -237,12 +256,14 @@ test_scrub (void)
   running = g_strdup_printf ("PagedAttention runs %u requests with %u waiting", totals->n_running,
                              totals->n_waiting);
   g_assert_nonnull (strstr (sentence, running));
-  g_assert_nonnull (strstr (gtk_label_get_label (control (controls, "step_label")), "Step 20 of"));
+  g_assert_nonnull (strstr (gtk_label_get_label (control (controls, "step_label")), "(step 20 of"));
+  label_prefix = g_strdup_printf ("%.2f s of ", kvp_serving_steps_get_time (steps, 20) / 1e9);
+  g_assert_true (g_str_has_prefix (gtk_label_get_label (control (controls, "step_label")), label_prefix));
 
   /* Past the end is the last step. */
   kvp_serving_canvas_set_step (canvas, n + 100);
   g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, n - 1);
-  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, n - 1);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, kvp_serving_steps_get_time (steps, n - 1) / 1e9);
 
   close_window (window);
 }
@@ -251,6 +272,358 @@ static gboolean
 moved (gpointer data)
 {
   return kvp_serving_canvas_get_step (data) >= 5;
+}
+
+/* A key pressed on widget, as its key controllers see it: TRUE when one of
+ * them took it. */
+static gboolean
+press_key_with (GtkWidget       *widget,
+                guint            keyval,
+                GdkModifierType  state)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !handled; i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        g_signal_emit_by_name (controller, "key-pressed", keyval, 0, state, &handled);
+    }
+  return handled;
+}
+
+/* A signal of widget's first controller of type, with two doubles. */
+static void
+emit_on (GtkWidget  *widget,
+         GType       type,
+         const char *signal,
+         double      x,
+         double      y)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (controller, type))
+        {
+          g_signal_emit_by_name (controller, signal, x, y);
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+static gboolean
+emit_scroll (GtkWidget *widget,
+             double     dx,
+             double     dy)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_SCROLL (controller))
+        g_signal_emit_by_name (controller, "scroll", dx, dy, &handled);
+    }
+  return handled;
+}
+
+/* A pinch: it begins (no touch points: around the time shown), then
+ * reaches scale. */
+static void
+emit_pinch (GtkWidget *widget,
+            double     scale)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_ZOOM (controller))
+        {
+          g_signal_emit_by_name (controller, "begin", NULL);
+          g_signal_emit_by_name (controller, "scale-changed", scale);
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+static gboolean
+scene_range_is (KvpServingCanvas *canvas,
+                guint64           start,
+                guint64           end)
+{
+  KvpServingScene *scene = kvp_serving_canvas_get_scene (canvas);
+  guint64 s, e;
+
+  return scene != NULL && kvp_serving_scene_get_chart_plot (scene, NULL, &s, &e) && s == start && e == end;
+}
+
+typedef struct
+{
+  KvpServingCanvas *canvas;
+  guint64           start, end;
+} RangeWait;
+
+static gboolean
+scene_shows_range (gpointer data)
+{
+  RangeWait *wait = data;
+
+  return scene_range_is (wait->canvas, wait->start, wait->end);
+}
+
+/* The chart zooms (+, -), pans (Shift+arrows), resets (0), and E and the
+ * button go to where the paged run ends, the chart following; the picture
+ * drawn shows the range.  Speed is a multiple of real time. */
+static void
+test_time_controls (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpServingControls *controls = _kvp_window_get_serving_controls (window);
+  KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
+  KvpServingSteps *steps = kvp_serving_canvas_get_steps (canvas);
+  guint64 end = kvp_serving_steps_get_end (steps);
+  guint64 paged_end = kvp_serving_steps_get_scheme_end (steps, KVP_SCHEME_PAGED);
+  guint last_paged = kvp_serving_steps_find_time (steps, paged_end - 1);
+  guint64 start, stop;
+  RangeWait wait = { canvas, 0, 0 };
+  const double speeds[] = { 1, 10, 100, 1000 };
+
+  kvp_serving_canvas_set_step (canvas, kvp_serving_steps_get_n_steps (steps) / 2);
+  kvp_serving_canvas_get_view_range (canvas, &start, &stop);
+  g_assert_cmpuint (start, ==, 0);
+  g_assert_cmpuint (stop, ==, end);
+
+  g_assert_true (press_key_with (GTK_WIDGET (canvas), GDK_KEY_plus, 0));
+  kvp_serving_canvas_get_view_range (canvas, &start, &stop);
+  g_assert_cmpuint (stop - start, >=, end / 2 - 1);
+  g_assert_cmpuint (stop - start, <=, end / 2 + 1);
+  /* Zoomed around the time shown. */
+  g_assert_cmpuint (start, <=, kvp_serving_steps_get_time (steps, kvp_serving_canvas_get_step (canvas)));
+  g_assert_cmpuint (stop, >=, kvp_serving_steps_get_time (steps, kvp_serving_canvas_get_step (canvas)));
+  wait.start = start, wait.end = stop;
+  g_assert_true (kvp_test_iterate_until (scene_shows_range, &wait));
+
+  {
+    guint64 before = start;
+
+    g_assert_true (press_key_with (GTK_WIDGET (canvas), GDK_KEY_Left, GDK_SHIFT_MASK));
+    kvp_serving_canvas_get_view_range (canvas, &start, &stop);
+    g_assert_cmpuint (start, <, before);
+    g_assert_cmpuint (stop - start, >=, end / 2 - 1);
+  }
+
+  g_assert_true (press_key_with (GTK_WIDGET (canvas), GDK_KEY_0, 0));
+  kvp_serving_canvas_get_view_range (canvas, &start, &stop);
+  g_assert_cmpuint (start, ==, 0);
+  g_assert_cmpuint (stop, ==, end);
+  /* Zoomed out no further than the run. */
+  g_assert_true (press_key_with (GTK_WIDGET (canvas), GDK_KEY_minus, 0));
+  kvp_serving_canvas_get_view_range (canvas, &start, &stop);
+  g_assert_cmpuint (stop, ==, end);
+
+  /* E: the paged run's last step, its end marked in the range shown. */
+  kvp_serving_canvas_zoom (canvas, 8.0);
+  kvp_serving_canvas_set_step (canvas, 0);
+  g_assert_true (press_key_with (GTK_WIDGET (canvas), GDK_KEY_e, 0));
+  g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, last_paged);
+  kvp_serving_canvas_get_view_range (canvas, &start, &stop);
+  g_assert_cmpuint (start, <=, paged_end);
+  g_assert_cmpuint (stop, >=, paged_end);
+  kvp_serving_canvas_set_step (canvas, 0);
+  g_signal_emit_by_name (control (controls, "paged_end_button"), "clicked");
+  g_assert_cmpuint (kvp_serving_canvas_get_step (canvas), ==, last_paged);
+
+  /* Scroll up over the chart zooms in at the pointer, by 1.25 a notch;
+   * sideways pans; over the grids it is left to the window.  A pinch to
+   * twice the size halves the range. */
+  g_assert_true (press_key_with (GTK_WIDGET (canvas), GDK_KEY_0, 0));
+  g_assert_true (kvp_test_iterate_until (scene_shows_range, &(RangeWait) { canvas, 0, end }));
+  {
+    KvpServingScene *scene = kvp_serving_canvas_get_scene (canvas);
+    cairo_rectangle_t plot, grid;
+    gboolean handled = FALSE;
+    guint64 before_start, before_end;
+
+    g_assert_true (kvp_serving_scene_get_chart_plot (scene, &plot, NULL, NULL));
+    kvp_serving_scene_get_grid_bounds (scene, KVP_SERVING_PANEL_PAGED, &grid);
+    emit_on (GTK_WIDGET (canvas), GTK_TYPE_EVENT_CONTROLLER_MOTION, "motion", grid.x + 2, grid.y + 2);
+    handled = emit_scroll (GTK_WIDGET (canvas), 0, -1);
+    g_assert_false (handled);
+    emit_on (GTK_WIDGET (canvas), GTK_TYPE_EVENT_CONTROLLER_MOTION, "motion", plot.x + plot.width / 4,
+             plot.y + plot.height / 2);
+    g_assert_true (emit_scroll (GTK_WIDGET (canvas), 0, -1));
+    kvp_serving_canvas_get_view_range (canvas, &start, &stop);
+    g_assert_cmpfloat (fabs ((double) (stop - start) - end / 1.25), <, end * 1e-6 + 2);
+    /* The time under the pointer stays under it. */
+    g_assert_cmpfloat (fabs ((double) start + 0.25 * (stop - start) - end / 4.0), <, end * 1e-6 + 2);
+    before_start = start, before_end = stop;
+    g_assert_true (emit_scroll (GTK_WIDGET (canvas), 1, 0));
+    kvp_serving_canvas_get_view_range (canvas, &start, &stop);
+    g_assert_cmpuint (start, >, before_start);
+    g_assert_cmpuint (stop - start, ==, before_end - before_start);
+
+    before_start = start, before_end = stop;
+    emit_pinch (GTK_WIDGET (canvas), 2.0);
+    kvp_serving_canvas_get_view_range (canvas, &start, &stop);
+    g_assert_cmpfloat (fabs ((double) (stop - start) - (before_end - before_start) / 2.0), <, 2);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (speeds); i++)
+    {
+      gtk_drop_down_set_selected (control (controls, "speed_dropdown"), i);
+      g_assert_cmpfloat (kvp_serving_canvas_get_speed (canvas), ==, speeds[i]);
+    }
+
+  close_window (window);
+}
+
+static GtkShortcut *find_shortcut (KvpWindow  *window,
+                                   const char *trigger);
+
+static gboolean
+swept (gpointer data)
+{
+  KvpCapacityState *capacity = data;
+
+  return !kvp_capacity_state_get_busy (capacity) && kvp_capacity_state_get_sweep (capacity) != NULL;
+}
+
+static gboolean
+capacity_drawn (gpointer data)
+{
+  KvpCapacityCanvas *canvas = data;
+  const char *description = kvp_picture_canvas_get_description (KVP_PICTURE_CANVAS (canvas));
+
+  return description != NULL && g_str_has_prefix (description, "Capacity: normalized latency");
+}
+
+/* Control+3 shows the capacity view: the serving settings swept over the
+ * rate range of its controls, drawn by the export's painter; a new range
+ * sweeps again, a bad one says why instead of a picture. */
+static void
+test_capacity_view (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpCapacityState *capacity = _kvp_window_get_capacity_state (window);
+  KvpCapacityCanvas *canvas = _kvp_window_get_capacity_canvas (window);
+  GtkWidget *shortcut_target = GTK_WIDGET (window);
+  GtkShortcut *shortcut = find_shortcut (window, "<Control>3");
+  g_autofree char *description = NULL;
+  KvpSweep *sweep;
+
+  g_assert_nonnull (shortcut);
+  g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), GTK_SHORTCUT_ACTION_EXCLUSIVE,
+                                               shortcut_target, gtk_shortcut_get_arguments (shortcut)));
+  g_assert_cmpstr (_kvp_window_get_view (window), ==, "capacity");
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (canvas)));
+  kvp_capacity_state_set_range (capacity, 2, 4, 1);
+  g_assert_true (kvp_test_iterate_until (swept, capacity));
+  sweep = kvp_capacity_state_get_sweep (capacity);
+  g_assert_cmpuint (kvp_sweep_get_n_rates (sweep), ==, 3);
+  g_assert_true (kvp_capacity_canvas_get_sweep (canvas) == sweep);
+  g_assert_true (kvp_test_iterate_until (capacity_drawn, canvas));
+  /* The serving view's requests are the sweep's. */
+  description = kvp_sweep_describe (sweep);
+  g_assert_nonnull (strstr (description, "50 requests"));
+
+  /* The From spin is the state's start. */
+  {
+    GtkWidget *start = NULL;
+
+    for (GtkWidget *w = GTK_WIDGET (window); w != NULL;)
+      {
+        /* Depth-first walk for the widget named capacity-start. */
+        if (g_strcmp0 (gtk_widget_get_name (w), "capacity-start") == 0)
+          {
+            start = w;
+            break;
+          }
+        if (gtk_widget_get_first_child (w) != NULL)
+          w = gtk_widget_get_first_child (w);
+        else
+          {
+            while (w != NULL && gtk_widget_get_next_sibling (w) == NULL)
+              w = gtk_widget_get_parent (w);
+            w = w != NULL ? gtk_widget_get_next_sibling (w) : NULL;
+          }
+      }
+    g_assert_nonnull (start);
+    g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (start)), ==, 2);
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (start), 3);
+    g_assert_true (kvp_capacity_state_get_busy (capacity));
+    g_assert_true (kvp_test_iterate_until (swept, capacity));
+    g_assert_cmpuint (kvp_sweep_get_n_rates (kvp_capacity_state_get_sweep (capacity)), ==, 2);
+  }
+
+  /* A range going down: the picture says why. */
+  kvp_capacity_state_set_range (capacity, 4, 2, 1);
+  kvp_test_iterate_for (400);
+  g_assert_null (kvp_capacity_canvas_get_sweep (canvas));
+  g_assert_true (g_str_has_prefix (kvp_picture_canvas_get_description (KVP_PICTURE_CANVAS (canvas)), "No sweep"));
+
+  /* Back to serving: the sweep stops being wanted. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "serving");
+  g_assert_cmpstr (_kvp_window_get_view (window), ==, "serving");
+  {
+    gboolean active = TRUE;
+
+    g_object_get (capacity, "active", &active, NULL);
+    g_assert_false (active);
+  }
+  close_window (window);
+}
+
+static gboolean
+past_a_second (gpointer data)
+{
+  KvpServingCanvas *canvas = data;
+
+  return kvp_serving_steps_get_time (kvp_serving_canvas_get_steps (canvas), kvp_serving_canvas_get_step (canvas)) > 1000000000;
+}
+
+/* Playing at 1× never runs ahead of real time; at 1000× the step shown is
+ * past 1 s of simulated time well within a second of real time. */
+static void
+test_play_speed (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpServingControls *controls = _kvp_window_get_serving_controls (window);
+  KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
+  KvpServingSteps *steps = kvp_serving_canvas_get_steps (canvas);
+  gint64 begun;
+  double elapsed, simulated;
+
+  gtk_drop_down_set_selected (control (controls, "speed_dropdown"), 0);
+  kvp_serving_canvas_set_playing (canvas, TRUE);
+  begun = g_get_monotonic_time ();
+  kvp_test_iterate_for (250);
+  elapsed = (g_get_monotonic_time () - begun) / 1e6;
+  simulated = kvp_serving_steps_get_time (steps, kvp_serving_canvas_get_step (canvas)) / 1e9;
+  /* 1×: never ahead of real time (less a step's length). */
+  g_assert_cmpfloat (simulated, <=, elapsed + 0.1);
+  kvp_serving_canvas_set_playing (canvas, FALSE);
+
+  kvp_serving_canvas_set_step (canvas, 0);
+  gtk_drop_down_set_selected (control (controls, "speed_dropdown"), 3);
+  begun = g_get_monotonic_time ();
+  kvp_serving_canvas_set_playing (canvas, TRUE);
+  g_assert_true (kvp_test_iterate_until (past_a_second, canvas));
+  /* At 1000x a simulated second takes a millisecond or so, a few frames at
+   * most even on a loaded machine; at 1x it would take a second. */
+  g_assert_cmpint (g_get_monotonic_time () - begun, <, 900 * 1000);
+
+  close_window (window);
 }
 
 /* The window's shortcut on trigger (as gtk_shortcut_trigger_to_string ()
@@ -299,8 +672,8 @@ press_space (GtkWidget *widget)
 }
 
 /* The view simulates the pool --simulate would: with a GPU, vLLM's blocks
- * less its null block; a config with sliding-window layers gets the reason
- * and no run, and a full-attention config runs again. */
+ * less its null block; a config with sliding-window layers runs in its
+ * KV-cache groups, and a full-attention config runs again. */
 static void
 test_vllm_pool (void)
 {
@@ -331,16 +704,12 @@ test_vllm_pool (void)
   g_assert_nonnull (strstr (gtk_label_get_label (control (controls, "pool_label")), "28,647"));
   g_assert_nonnull (strstr (gtk_label_get_label (control (controls, "pool_label")), "null block"));
 
+  /* A hybrid model runs in vLLM's KV-cache groups. */
   kvp_window_add_config (window, gemma);
-  g_assert_true (kvp_test_iterate_until (settled, controls));
-  g_assert_null (kvp_serving_controls_get_simulation (controls));
-  g_assert_nonnull (strstr (kvp_serving_controls_get_status (controls), "full-attention"));
-  g_assert_nonnull (strstr (kvp_serving_controls_get_status (controls), "gemma-3-27b-it"));
-  /* The picture says why, where the run would be, not blank. */
-  g_assert_true (g_str_has_prefix (kvp_serving_canvas_get_description (_kvp_window_get_serving_canvas (window)),
-                                   "No simulation"));
-  g_assert_nonnull (strstr (kvp_serving_canvas_get_description (_kvp_window_get_serving_canvas (window)),
-                            "full-attention"));
+  /* Orca (Max) keeping 131,072 tokens in every group fits no pool here. */
+  kvp_state_set_value (state, KVP_PARAM_MAX_SEQ_LEN, 8192);
+  g_assert_true (kvp_test_iterate_until (simulated_in_groups, controls));
+  g_assert_cmpstr (kvp_serving_controls_get_status (controls), ==, "");
 
   /* No memory left: vLLM would not start, the picture says, naming the control. */
   kvp_window_add_config (window, llama);
@@ -760,6 +1129,63 @@ test_export (void)
   close_window (window);
 }
 
+/* Export Image… in the capacity view writes the sweep's capacity picture
+ * (the command line's for it), direct and in a worker; with no sweep yet
+ * it says so instead of writing another view; Copy Image copies it. */
+static void
+test_capacity_export (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpCapacityState *capacity = _kvp_window_get_capacity_state (window);
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-capacity-XXXXXX", NULL);
+  g_autofree char *shown = g_build_filename (dir, "shown.png", NULL);
+  g_autofree char *worker = g_build_filename (dir, "worker.png", NULL);
+  g_autofree char *direct = g_build_filename (dir, "direct.png", NULL);
+  g_autoptr(KvpPictureSource) source = NULL;
+  g_autofree char *a = NULL, *b = NULL, *c = NULL;
+  gsize la, lb, lc;
+  g_autoptr(GError) error = NULL;
+  GError *async_error = NULL;
+
+  kvp_capacity_state_set_range (capacity, 4, 2, 1);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "capacity");
+  kvp_test_iterate_for (300);
+  g_assert_false (kvp_window_export (window, shown, &error));
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_assert_false (g_file_test (shown, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  kvp_window_export_async (window, worker, NULL, exported_cb, &async_error);
+  g_assert_true (kvp_test_iterate_until (has_error, &async_error));
+  g_assert_error (async_error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_clear_error (&async_error);
+
+  kvp_capacity_state_set_range (capacity, 2, 4, 1);
+  g_assert_true (kvp_test_iterate_until (swept, capacity));
+  kvp_test_iterate_for (100);
+  g_assert_true (kvp_window_export (window, shown, &error));
+  g_assert_no_error (error);
+  kvp_window_export_async (window, worker, NULL, exported_cb, &async_error);
+  g_assert_true (kvp_test_iterate_until (has_error, &async_error));
+  g_assert_error (async_error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_clear_error (&async_error);
+  source = kvp_capacity_source_new (kvp_capacity_state_get_sweep (capacity));
+  g_assert_true (kvp_export_write (source, kvp_canvas_get_theme (kvp_window_get_canvas (window)), direct,
+                                   KVP_EXPORT_DEFAULT_WIDTH, KVP_EXPORT_DEFAULT_HEIGHT, 1.0, &error));
+  g_assert_true (g_file_get_contents (shown, &a, &la, NULL));
+  g_assert_true (g_file_get_contents (worker, &b, &lb, NULL));
+  g_assert_true (g_file_get_contents (direct, &c, &lc, NULL));
+  g_assert_cmpmem (a, la, c, lc);
+  g_assert_cmpmem (b, lb, c, lc);
+  g_assert_true (kvp_test_iterate_until (capacity_drawn, _kvp_window_get_capacity_canvas (window)));
+  g_assert_true (kvp_window_copy (window));
+
+  g_unlink (shown);
+  g_unlink (worker);
+  g_unlink (direct);
+  g_rmdir (dir);
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -777,6 +1203,10 @@ main (int   argc,
   g_test_add_func ("/ui/serving/switch", test_switch);
   g_test_add_func ("/ui/serving/scrub", test_scrub);
   g_test_add_func ("/ui/serving/play", test_play);
+  g_test_add_func ("/ui/serving/time-controls", test_time_controls);
+  g_test_add_func ("/ui/serving/play-speed", test_play_speed);
+  g_test_add_func ("/ui/serving/capacity-view", test_capacity_view);
+  g_test_add_func ("/ui/serving/capacity-export", test_capacity_export);
   g_test_add_func ("/ui/serving/view-keys", test_view_keys);
   g_test_add_func ("/ui/serving/vllm-pool", test_vllm_pool);
   g_test_add_func ("/ui/serving/same-as-command-line", test_same_as_command_line);

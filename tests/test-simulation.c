@@ -13,7 +13,6 @@
 
 #include "kvp-error.h"
 #include "kvp-model.h"
-#include "kvp-paged-cache.h"
 #include "kvp-simulation.h"
 
 enum { TS, RES, INT, EXT, FREE };
@@ -636,32 +635,6 @@ test_roofline (void)
   }
 }
 
-/* The paged cache's four calls: slots within a block take none, a refusal
- * changes nothing, freeing returns the blocks. */
-static void
-test_paged_cache (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KvpPagedCache) cache = kvp_paged_cache_new (4, 4, 2, &error);
-  g_autoptr(GArray) taken = g_array_new (FALSE, FALSE, sizeof (guint32));
-
-  g_assert_no_error (error);
-  g_assert_true (kvp_paged_cache_allocate_slots (cache, 0, 5, taken));
-  g_assert_cmpuint (taken->len, ==, 2);
-  g_assert_cmpuint (kvp_paged_cache_get_num_free (cache), ==, 2);
-  g_array_set_size (taken, 0);
-  g_assert_true (kvp_paged_cache_allocate_slots (cache, 0, 3, taken));
-  g_assert_cmpuint (taken->len, ==, 0);
-  g_assert_cmpuint (kvp_paged_cache_blocks_needed (cache, 1, 9), ==, 3);
-  g_assert_false (kvp_paged_cache_allocate_slots (cache, 1, 9, taken));
-  g_assert_cmpuint (kvp_paged_cache_get_num_blocks (cache, 1), ==, 0);
-  g_assert_cmpuint (kvp_paged_cache_get_num_free (cache), ==, 2);
-  kvp_paged_cache_free (cache, 0);
-  g_assert_cmpuint (kvp_paged_cache_get_num_free (cache), ==, 4);
-  g_assert_true (kvp_paged_cache_allocate_slots (cache, 1, 9, taken));
-  g_assert_cmpuint (taken->len, ==, 3);
-}
-
 /* Percentiles as numpy's default (linear interpolation). */
 static void
 test_percentiles (void)
@@ -936,7 +909,6 @@ main (int   argc,
   g_test_add_func ("/core/simulation/time-conventions", test_time_conventions);
   g_test_add_func ("/core/simulation/percentiles", test_percentiles);
   g_test_add_func ("/core/simulation/roofline", test_roofline);
-  g_test_add_func ("/core/simulation/paged-cache", test_paged_cache);
   g_test_add_func ("/core/simulation/summary-only", test_summary_only);
   g_test_add_func ("/core/simulation/summary-memory", test_summary_memory);
   g_test_add_func ("/core/simulation/cancel", test_cancel);

@@ -11,6 +11,7 @@
 #include <math.h>
 
 #include "kvp-error.h"
+#include "kvp-kv-cache-manager.h"
 #include "kvp-workload.h"
 
 static KvpWorkload *
@@ -363,15 +364,12 @@ test_bad_files (void)
     guint       line;
     const char *says;
   } cases[] = {
-    { "b.csv", "prompt_len,output_len,colour\n1,2,red\n", -1, 1, "colour" },
     { "b.csv", "prompt_len,prompt_len\n", -1, 1, "twice" },
     { "b.csv", "prompt_len\n5\n", -1, 1, "output_len" },
     { "b.csv", "prompt_len,output_len\n1,2\n0,5\n", -1, 3, "prompt_len" },
     { "b.csv", "prompt_len,output_len\n1,-2\n", -1, 2, "output_len" },
     { "b.csv", "prompt_len,output_len\n1.5,2\n", -1, 2, "prompt_len" },
     { "b.csv", "prompt_len,output_len\n1,2,3\n", -1, 2, "fields" },
-    { "b.csv", "prompt_len,output_len\n\n\n3000,1\n", -1, 4, "longer than the model allows" },
-    { "b.csv", "prompt_len,output_len\n2000,100\n", -1, 2, "more than the model allows" },
     { "b.csv", "prompt_len,output_len,arrival\n1,2,5\n1,2,4\n", -1, 3, "sort" },
     { "b.csv", "prompt_len,output_len,arrival\n1,2,-1\n", -1, 2, "arrival" },
     { "b.csv", "prompt_len,output_len,arrival\n1,2,nan\n", -1, 2, "arrival" },
@@ -379,13 +377,37 @@ test_bad_files (void)
     { "b.csv", "prompt_len,output_len\n1,2\n3\0,4\n", 31, 3, "NUL" },
     { "b.jsonl", "{\"prompt_len\": 1, \"output_len\": 2}\nnot json\n", -1, 2, "JSON" },
     { "b.jsonl", "[1, 2]\n", -1, 1, "JSON" },
-    { "b.jsonl", "{\"prompt_len\": 1, \"output_len\": 2, \"model\": \"x\"}\n", -1, 1, "model" },
     { "b.jsonl", "{\"prompt_len\": 1}\n", -1, 1, "output_len" },
     { "b.jsonl", "{\"prompt_len\": 0, \"output_len\": 2}\n", -1, 1, "prompt_len" },
     { "b.jsonl", "{\"prompt_len\": 1.5, \"output_len\": 2}\n", -1, 1, "prompt_len" },
     { "b.jsonl", "{\"prompt_len\": \"1\", \"output_len\": 2}\n", -1, 1, "prompt_len" },
     { "b.jsonl", "{\"prompt_len\": 1, \"output_len\": 2, \"arrival\": 1}\n{\"prompt_len\": 1, \"output_len\": 2}\n", -1, 2, "arrival" },
     { "b.jsonl", "{\"prompt_len\": 1, \"output_len\": 2, \"arrival\": \"soon\"}\n", -1, 1, "arrival" },
+    { "b.jsonl", "{\"prompt_len\": 10, \"output_len\": 2, \"prefix_id\": 1, \"prefix_len\": 11}\n", -1, 1, "prefix_len" },
+    { "b.jsonl", "{\"prompt_len\": 10, \"output_len\": 2, \"n\": 0}\n", -1, 1, "n is not" },
+    { "b.jsonl", "{\"prompt_len\": 10, \"output_len\": 2, \"prefix_id\": -1}\n", -1, 1, "prefix_id" },
+    { "b.csv", "prompt_len,output_len,n\n1,2,1\n1,2,257\n", -1, 3, "n is not" },
+    /* A JSON array: the element's own line. */
+    { "b.json", "[\n  {\"prompt_len\": 1, \"output_len\": 2},\n  {\"prompt_len\": 0, \"output_len\": 2}\n]\n", -1, 3, "prompt_len" },
+    { "b.json", "\n[\n  {\"prompt_len\": 1, \"output_len\": 2},\n  7\n]\n", -1, 4, "JSON object" },
+    /* Checked strictly first: the text ends inside the array. */
+    { "b.json", "[{\"prompt_len\": 1, \"output_len\": 2},\n", -1, 2, "ends before it is complete" },
+    /* JSON Lines stay lines: an array later on is a bad line, not a new format. */
+    { "b.jsonl", "{\"prompt_len\": 1, \"output_len\": 2}\n[{\"prompt_len\": 1, \"output_len\": 2}]\n{\"prompt_len\": 1, \"output_len\": 2}\n", -1, 2, "JSON object" },
+    /* Azure: a date and time, in order. */
+    { "b.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,10,5\n2023-13-16 18:15:46.1,3,4\n", -1, 3, "TIMESTAMP" },
+    { "b.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900123,10,5\n", -1, 2, "TIMESTAMP" },
+    { "b.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6,10,5\n2023-11-16 18:15:46.5,10,5\n", -1, 3, "sort" },
+    { "b.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6,10,-5\n", -1, 2, "GeneratedTokens" },
+    { "b.csv", "TIMESTAMP,GeneratedTokens\n", -1, 1, "ContextTokens" },
+    /* BurstGPT. */
+    { "b.csv", "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n5,ChatGPT,4x,18,490,API log\n", -1, 2, "Request tokens" },
+    { "b.csv", "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\nsoon,ChatGPT,4,18,22,API log\n", -1, 2, "Timestamp" },
+    /* Mooncake. */
+    { "b.jsonl", "{\"timestamp\": 0, \"input_length\": 10, \"output_length\": 2, \"hash_ids\": [1, \"x\"]}\n", -1, 1, "hash_ids" },
+    { "b.jsonl", "{\"timestamp\": 0, \"input_length\": 10, \"output_length\": 2, \"hash_ids\": 1}\n", -1, 1, "hash_ids" },
+    { "b.jsonl", "{\"timestamp\": \"0\", \"input_length\": 10, \"output_length\": 2}\n", -1, 1, "timestamp" },
+    { "b.jsonl", "{\"timestamp\": 0, \"input_length\": 10}\n", -1, 1, "output_length" },
     /* Strict JSON: json-glib took all of these, the first dropping its
      * second request silently. */
     { "b.jsonl", "{\"prompt_len\":10,\"output_len\":5} {\"prompt_len\":2000,\"output_len\":5}\n", -1, 1, "one value per line" },
@@ -421,6 +443,270 @@ test_bad_files (void)
       g_assert_null (strchr (error->message, '\n'));
       remove_temp (path);
     }
+}
+
+static KvpWorkload *
+load_trace (const char  *name,
+            const char  *text,
+            guint        n_requests,
+            guint32      max_len,
+            double       time_scale,
+            char       **out_path)
+{
+  g_autoptr(GError) error = NULL;
+  KvpWorkloadOptions options;
+  KvpWorkload *workload;
+
+  *out_path = write_temp (name, text, -1);
+  kvp_workload_options_init (&options);
+  options.source = *out_path;
+  options.n_requests = n_requests;
+  options.max_len = max_len;
+  options.time_scale = time_scale;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+
+  return workload;
+}
+
+static void
+assert_skipped (KvpWorkload *workload,
+                guint        too_long,
+                guint        failed)
+{
+  guint t, f;
+
+  g_assert_cmpuint (kvp_workload_get_skipped (workload, &t, &f), ==, too_long + failed);
+  g_assert_cmpuint (t, ==, too_long);
+  g_assert_cmpuint (f, ==, failed);
+}
+
+/* Azure LLM inference traces: date-times with 7 decimals (100 ns), arrivals
+ * counted from the first row; a request without output and one longer than
+ * the model are left out and counted, not refused. */
+static void
+test_azure (void)
+{
+  static const char text[] =
+    "TIMESTAMP,ContextTokens,GeneratedTokens\r\n"
+    "2023-11-16 18:15:46.6805900,4808,10\r\n"
+    "2023-11-16 18:15:50.9810240,3180,8\r\n"
+    "2023-11-16 18:16:01.0000000,8000,500\r\n"
+    "2023-11-16 18:16:02.5000000,100,0\r\n"
+    "2023-11-17 00:00:00.0000000,1,1\r\n";
+  g_autofree char *path = NULL;
+  g_autoptr(KvpWorkload) w = load_trace ("conv.csv", text, 0, 8192, 1.0, &path);
+  g_autoptr(KvpWorkload) fast = NULL;
+  g_autofree char *skipped = NULL;
+  g_autofree char *arrivals = NULL;
+  const KvpRequest *r;
+  guint n;
+
+  r = kvp_workload_get_requests (w, &n);
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_cmpuint (r[0].prompt_len, ==, 4808);
+  g_assert_cmpuint (r[0].output_len, ==, 10);
+  g_assert_cmpfloat (r[0].arrival, ==, 0.0);
+  g_assert_cmpfloat_with_epsilon (r[1].arrival, 4.300434, 1e-6);
+  g_assert_cmpuint (r[1].arrival_step, ==, 107);
+  g_assert_cmpfloat_with_epsilon (r[2].arrival, 5 * 3600 + 44 * 60 + 13.3194100, 1e-6);
+  g_assert_cmpuint (kvp_workload_get_sharing (w, 2).n, ==, 1);
+  assert_skipped (w, 1, 1);
+  g_assert_true (kvp_workload_has_file_arrivals (w));
+  arrivals = kvp_workload_describe_arrivals (w);
+  g_assert_cmpstr (arrivals, ==, "arrivals from the file");
+  skipped = kvp_workload_describe_skipped (w);
+  g_assert_cmpstr (skipped, ==, "Left out of the file: 1 request longer than the model allows, "
+                   "1 request the trace records as failed (no prompt or no output).");
+  remove_temp (path);
+  g_clear_pointer (&path, g_free);
+
+  /* --time-scale 0.5 replays it twice as fast; a time zone is applied
+   * (2024's traces), and a "T" may stand between date and time. */
+  fast = load_trace ("2024.csv",
+                     "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+                     "2024-05-10 00:00:00.0097790+00:00,10,2\n"
+                     "2024-05-10T03:00:01.0097790+02:00,20,3\n",
+                     0, 8192, 0.5, &path);
+  r = kvp_workload_get_requests (fast, &n);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpfloat_with_epsilon (r[1].arrival, 1800.5, 1e-6);
+  g_clear_pointer (&arrivals, g_free);
+  arrivals = kvp_workload_describe_arrivals (fast);
+  g_assert_cmpstr (arrivals, ==, "arrivals from the file, times × 0.5");
+  g_assert_null (kvp_workload_describe_skipped (fast));
+  remove_temp (path);
+}
+
+/* BurstGPT: relative seconds, counted from the first row here too; a row
+ * with 0 response tokens is a failed request; quoted fields may hold
+ * commas; Model, Total tokens and Log Type are not read. */
+static void
+test_burstgpt (void)
+{
+  static const char text[] =
+    "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n"
+    "5,ChatGPT,472,18,490,Conversation log\n"
+    "45,ChatGPT,1087,0,1087,Conversation log\n"
+    "118,\"GPT-4, 0613\",417,276,693,Conversation log\n"
+    "148,ChatGPT,8000,300,8300,API log\n"
+    "148.5,GPT-4,20,30,50,API log\n";
+  g_autofree char *path = NULL;
+  g_autoptr(KvpWorkload) w = load_trace ("BurstGPT_1.csv", text, 0, 8192, 1.0, &path);
+  g_autoptr(KvpWorkload) first = NULL;
+  const KvpRequest *r;
+  guint n;
+
+  r = kvp_workload_get_requests (w, &n);
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_cmpuint (r[0].prompt_len, ==, 472);
+  g_assert_cmpuint (r[1].prompt_len, ==, 417);
+  g_assert_cmpuint (r[1].output_len, ==, 276);
+  g_assert_cmpfloat (r[0].arrival, ==, 0.0);
+  g_assert_cmpfloat (r[1].arrival, ==, 113.0);
+  g_assert_cmpfloat (r[2].arrival, ==, 143.5);
+  assert_skipped (w, 1, 1);
+  remove_temp (path);
+  g_clear_pointer (&path, g_free);
+
+  /* --requests 2: the first two kept, and only what was read before them
+   * is counted. */
+  first = load_trace ("BurstGPT_1.csv", text, 2, 8192, 1.0, &path);
+  kvp_workload_get_requests (first, &n);
+  g_assert_cmpuint (n, ==, 2);
+  assert_skipped (first, 0, 1);
+  remove_temp (path);
+}
+
+/* Mooncake: timestamps in milliseconds, and hash ids, each 512 tokens of the
+ * prompt: two requests starting with the same two ids share 1,024 tokens in
+ * the prefix cache. */
+static void
+test_mooncake (void)
+{
+  static const char text[] =
+    "{\"timestamp\": 27482, \"input_length\": 6955, \"output_length\": 52, \"hash_ids\": "
+    "[46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59]}\n"
+    "{\"timestamp\": 28982, \"input_length\": 1100, \"output_length\": 10, \"hash_ids\": [46, 47, 60]}\n"
+    "{\"timestamp\": 30000, \"input_length\": 9000, \"output_length\": 10, \"hash_ids\": [1]}\n";
+  static const KvpKvGroupSpec full[] = { { KVP_KV_GROUP_FULL, 0 } };
+  g_autofree char *path = NULL;
+  g_autoptr(KvpWorkload) w = load_trace ("mooncake_trace.jsonl", text, 0, 8192, 1.0, &path);
+  g_autoptr(KvpKvCacheManager) m = kvp_kv_cache_manager_new (1024, 16, full, 1, TRUE, NULL);
+  g_autoptr(GArray) seg0 = g_array_new (FALSE, FALSE, sizeof (KvpTokenSegment));
+  g_autoptr(GArray) seg1 = g_array_new (FALSE, FALSE, sizeof (KvpTokenSegment));
+  const KvpTokenSegment *s;
+  const guint64 *ids;
+  const KvpRequest *r;
+  KvpKvRequestId a, b;
+  guint n;
+
+  r = kvp_workload_get_requests (w, &n);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpfloat (r[0].arrival, ==, 0.0);
+  g_assert_cmpfloat (r[1].arrival, ==, 1.5);
+  assert_skipped (w, 1, 0);
+  ids = kvp_workload_get_hash_ids (w, 1, &n);
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_cmpuint (ids[0], ==, 46);
+  g_assert_cmpuint (ids[2], ==, 60);
+
+  kvp_workload_get_prompt_segments (w, 0, seg0);
+  kvp_workload_get_prompt_segments (w, 1, seg1);
+  g_assert_cmpuint (seg0->len, ==, 14);
+  s = (const KvpTokenSegment *) (gpointer) seg0->data;
+  g_assert_cmpint (s[0].kind, ==, KVP_TOKENS_HASH_ID);
+  g_assert_cmpuint (s[0].id, ==, 46);
+  g_assert_cmpuint (s[13].length, ==, 6955 - 13 * 512);
+  s = (const KvpTokenSegment *) (gpointer) seg1->data;
+  g_assert_cmpuint (seg1->len, ==, 3);
+  g_assert_cmpuint (s[2].id, ==, 60);
+  g_assert_cmpuint (s[2].length, ==, 76);
+
+  a = kvp_kv_cache_manager_add_request (m, (const KvpTokenSegment *) (gpointer) seg0->data, seg0->len);
+  b = kvp_kv_cache_manager_add_request (m, (const KvpTokenSegment *) (gpointer) seg1->data, seg1->len);
+  g_assert_cmpuint (kvp_kv_cache_manager_get_computed_blocks (m, a), ==, 0);
+  g_assert_true (kvp_kv_cache_manager_allocate_slots (m, a, 6955, FALSE, NULL));
+  g_assert_cmpuint (kvp_kv_cache_manager_get_computed_blocks (m, b), ==, 1024);
+  remove_temp (path);
+}
+
+/* kvpage's own format as a JSON array, with a shared prefix and samples;
+ * keys and columns no format reads are ignored. */
+static void
+test_prefix_and_samples (void)
+{
+  static const char array[] =
+    "[\n"
+    "  {\"prompt_len\": 100, \"output_len\": 20, \"prefix_id\": 7, \"prefix_len\": 80, \"n\": 4, \"arrival\": 0},\n"
+    "  {\"prompt_len\": 90, \"output_len\": 5, \"prefix_id\": 7, \"prefix_len\": 80, \"arrival\": 0.25, \"note\": [1]}\n"
+    "]\n";
+  static const char csv[] =
+    "prompt_len,output_len,prefix_id,prefix_len,n,comment\n"
+    "100,20,7,80,4,\"system prompt, then a question\"\n"
+    "90,5,7,80,1,\n";
+  g_autofree char *path = NULL;
+  g_autoptr(KvpWorkload) w = load_trace ("requests.json", array, 0, 2048, 1.0, &path);
+  g_autoptr(KvpWorkload) c = NULL;
+  g_autoptr(GArray) seg = g_array_new (FALSE, FALSE, sizeof (KvpTokenSegment));
+  const KvpTokenSegment *s;
+  const KvpRequest *r;
+  guint n;
+
+  r = kvp_workload_get_requests (w, &n);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpuint (kvp_workload_get_sharing (w, 0).n, ==, 4);
+  g_assert_cmpuint (kvp_workload_get_sharing (w, 1).n, ==, 1);
+  g_assert_cmpfloat (r[1].arrival, ==, 0.25);
+  kvp_workload_get_prompt_segments (w, 1, seg);
+  s = (const KvpTokenSegment *) (gpointer) seg->data;
+  g_assert_cmpuint (seg->len, ==, 2);
+  g_assert_cmpint (s[0].kind, ==, KVP_TOKENS_PREFIX);
+  g_assert_cmpuint (s[0].id, ==, 7);
+  g_assert_cmpuint (s[0].length, ==, 80);
+  g_assert_cmpint (s[1].kind, ==, KVP_TOKENS_UNIQUE);
+  g_assert_cmpuint (s[1].id, ==, 1);
+  g_assert_cmpuint (s[1].length, ==, 10);
+  remove_temp (path);
+  g_clear_pointer (&path, g_free);
+
+  c = load_trace ("requests.csv", csv, 0, 2048, 1.0, &path);
+  r = kvp_workload_get_requests (c, &n);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpuint (kvp_workload_get_sharing (c, 0).prefix_len, ==, 80);
+  g_assert_cmpuint (kvp_workload_get_sharing (c, 0).n, ==, 4);
+  g_assert_false (kvp_workload_has_file_arrivals (c));
+  remove_temp (path);
+}
+
+/* --time-scale only where a file gives arrival times. */
+static void
+test_time_scale (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *plain = write_temp ("p.csv", "prompt_len,output_len\n1,2\n", -1);
+  KvpWorkloadOptions options;
+  KvpWorkload *w;
+
+  kvp_workload_options_init (&options);
+  g_assert_true (kvp_workload_options_parse (&options, "time-scale", "0.25", &error));
+  g_assert_cmpfloat (options.time_scale, ==, 0.25);
+  for (guint i = 0; i < 4; i++)
+    {
+      static const char *bad[] = { "0", "-1", "1001", "x" };
+
+      g_assert_false (kvp_workload_options_parse (&options, "time-scale", bad[i], &error));
+      g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, "--time-scale"));
+      g_clear_error (&error);
+    }
+
+  w = kvp_workload_new (&options, &error);
+  assert_refused (w, &error, "--time-scale");
+  options.source = plain;
+  w = kvp_workload_new (&options, &error);
+  assert_refused (w, &error, "--time-scale");
+  remove_temp (plain);
 }
 
 /* An arrival past the last step kvpage can number: refused, the request
@@ -637,6 +923,11 @@ main (int   argc,
   g_test_add_func ("/core/workload/files", test_files);
   g_test_add_func ("/core/workload/file-first-n-and-rate", test_file_first_n_and_rate);
   g_test_add_func ("/core/workload/bad-files", test_bad_files);
+  g_test_add_func ("/core/workload/azure", test_azure);
+  g_test_add_func ("/core/workload/burstgpt", test_burstgpt);
+  g_test_add_func ("/core/workload/mooncake", test_mooncake);
+  g_test_add_func ("/core/workload/prefix-and-samples", test_prefix_and_samples);
+  g_test_add_func ("/core/workload/time-scale", test_time_scale);
   g_test_add_func ("/core/workload/missing-and-empty", test_missing_and_empty);
   g_test_add_func ("/core/workload/arrival-too-late", test_arrival_too_late);
   g_test_add_func ("/core/workload/options-parse", test_options_parse);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* kvp-block-pool.h: a PagedAttention block allocator, the way vLLM manages its
  * KV cache: fixed-size physical blocks handed out from a free queue, per-sequence
- * block tables, reference counts for forked sequences and copy-on-write. */
+ * block tables, reference counts for forked sequences and copy-on-write, and
+ * the prefix cache's keyed blocks. */
 
 #pragma once
 
@@ -65,6 +66,46 @@ const guint32  *kvp_block_pool_get_block_table     (KvpBlockPool  *self,
                                                     KvpSeqId       seq,
                                                     guint         *n_blocks);
 
+/* Blocks that kvp_block_pool_append() would take from the queue for
+ * n_tokens more, a copy of a shared last block included. */
+guint64         kvp_block_pool_count_append        (KvpBlockPool  *self,
+                                                    KvpSeqId       seq,
+                                                    guint64        n_tokens);
+
+/* vLLM v1's KV-cache manager (kvp-kv-cache-manager.h) on top of the pool:
+ * a null block, cached full blocks found by a key, hits, sliding-window
+ * skips and freeing in vLLM's order.  A key is the block's hash, chained
+ * over its tokens and all before them, with the KV-cache group. */
+guint32         kvp_block_pool_reserve_null_block  (KvpBlockPool  *self);
+/* KVP_BLOCK_NONE until reserved. */
+guint32         kvp_block_pool_get_null_block      (KvpBlockPool  *self);
+/* Before the pool hands out its first block (the null block included). */
+gboolean        kvp_block_pool_enable_caching      (KvpBlockPool  *self,
+                                                    GError       **error);
+void            kvp_block_pool_cache_block         (KvpBlockPool  *self,
+                                                    guint32        block,
+                                                    guint64        key);
+guint32         kvp_block_pool_lookup              (KvpBlockPool  *self,
+                                                    guint64        key);
+gboolean        kvp_block_pool_get_key             (KvpBlockPool  *self,
+                                                    guint32        block,
+                                                    guint64       *out_key);
+/* Cached blocks whose key was forgotten because a new use took them. */
+guint64         kvp_block_pool_get_num_evicted     (KvpBlockPool  *self);
+void            kvp_block_pool_append_cached       (KvpBlockPool  *self,
+                                                    KvpSeqId       seq,
+                                                    guint32        block);
+void            kvp_block_pool_append_null         (KvpBlockPool  *self,
+                                                    KvpSeqId       seq,
+                                                    guint          n_blocks);
+void            kvp_block_pool_skip_blocks         (KvpBlockPool  *self,
+                                                    KvpSeqId       seq,
+                                                    guint64        n_blocks);
+void            kvp_block_pool_release_sequence    (KvpBlockPool  *self,
+                                                    KvpSeqId       seq);
+guint32        *kvp_block_pool_dup_free_queue      (KvpBlockPool  *self,
+                                                    guint         *n_blocks);
+
 /* Physical blocks */
 guint           kvp_block_pool_get_ref_count       (KvpBlockPool  *self,
                                                     guint32        block);
@@ -80,8 +121,8 @@ gboolean        kvp_block_pool_get_owner           (KvpBlockPool  *self,
                                                     KvpSeqId      *out_seq,
                                                     guint32       *out_logical);
 
-/* Checks every invariant (free queue, reference counts, fills, block tables);
- * for tests. */
+/* Checks every invariant (free queue, reference counts, fills, block tables,
+ * shared blocks, the prefix cache and its cached free blocks); for tests. */
 gboolean        kvp_block_pool_check               (KvpBlockPool  *self,
                                                     GError       **error);
 

@@ -424,6 +424,43 @@ kvp_deploy_add_json (const KvpDeploy *self,
     }
 }
 
+/* A hybrid model's KV-cache groups, as vLLM's sizing made them: each
+ * kind's groups, a sliding or chunked one capped at the blocks a request
+ * holds there at once.  A model of full attention alone keeps n_groups 0. */
+static gboolean
+add_sim_groups (const KvpVllmSizing  *sizing,
+                KvpSimConfig         *config,
+                GError              **error)
+{
+  if (sizing->kinds == NULL || sizing->kinds->len == 0 ||
+      (sizing->kinds->len == 1 && g_array_index (sizing->kinds, KvpVllmKind, 0).kind == KVP_LAYER_FULL))
+    return TRUE;
+
+  if (sizing->num_groups > KVP_SIM_MAX_GROUPS)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("vLLM would make %u KV-cache groups for this model, more than the %u the simulation serves."),
+                   sizing->num_groups, KVP_SIM_MAX_GROUPS);
+      return FALSE;
+    }
+
+  config->n_groups = 0;
+  for (guint k = 0; k < sizing->kinds->len; k++)
+    {
+      const KvpVllmKind *kind = &g_array_index (sizing->kinds, KvpVllmKind, k);
+      KvpKvGroupSpec spec = { KVP_KV_GROUP_FULL, 0, 0 };
+
+      if (kind->kind == KVP_LAYER_SLIDING)
+        spec = (KvpKvGroupSpec) { KVP_KV_GROUP_SLIDING_WINDOW, kind->window, (guint32) kind->blocks_per_request };
+      else if (kind->kind == KVP_LAYER_CHUNKED)
+        spec = (KvpKvGroupSpec) { KVP_KV_GROUP_CHUNKED_LOCAL, kind->window, (guint32) kind->blocks_per_request };
+      for (guint g = 0; g < kind->num_groups; g++)
+        config->groups[config->n_groups++] = spec;
+    }
+
+  return TRUE;
+}
+
 gboolean
 kvp_deploy_get_sim_config (const KvpDeploy  *self,
                            const KvpParams  *params,
@@ -435,18 +472,15 @@ kvp_deploy_get_sim_config (const KvpDeploy  *self,
   g_return_val_if_fail (out_config != NULL, FALSE);
 
   /* A sliding or chunked layer keeps only its window's blocks, and vLLM
-   * gives each kind its own groups of the shared pool; charging those layers
-   * in full, or leaving them out, would both simulate a different model. */
-  if (self->config != NULL && kvp_model_config_count_layers (self->config, KVP_LAYER_FULL) <
-                              self->config->model.num_layers)
+   * gives each kind its own groups of the shared pool: the simulation needs
+   * the groups vLLM's sizing makes. */
+  if (self->config != NULL && self->sizing == NULL &&
+      kvp_model_config_count_layers (self->config, KVP_LAYER_FULL) < self->config->model.num_layers)
     {
-      guint full = kvp_model_config_count_layers (self->config, KVP_LAYER_FULL);
-
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The simulation serves one pool of full-attention blocks, and the model %s has %u of its %u "
-                     "layers with sliding-window or chunked attention, whose blocks vLLM frees as the window moves: "
-                     "kvpage gives no simulation rather than a wrong one."),
-                   self->config->name, self->config->model.num_layers - full, self->config->model.num_layers);
+                   _("The model %s has sliding-window or chunked layers, which the simulation serves in vLLM’s "
+                     "KV-cache groups: give --gpu KEY or --kv-cache-memory SIZE so kvpage sizes them as vLLM."),
+                   self->config->name);
       return FALSE;
     }
 
@@ -471,6 +505,8 @@ kvp_deploy_get_sim_config (const KvpDeploy  *self,
           return FALSE;
         }
       out_config->num_blocks = (guint32) (self->sizing->num_gpu_blocks - 1);
+      if (!add_sim_groups (self->sizing, out_config, error))
+        return FALSE;
     }
 
   return TRUE;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* kvp-scheduler.c: a serving run of one scheme, step by step: vLLM v1's token
- * budget, chunked prefill, max_num_seqs and recompute preemption over the
- * paged cache, or reservations in a buddy space; time from the step-time
- * model; slot classes and latencies summarised as they happen. */
+ * budget, chunked prefill, max_num_seqs and recompute preemption over vLLM
+ * v1's KV-cache manager (prefix caching, hybrid groups, beam search), or
+ * reservations in a buddy space; time from the step-time model; slot
+ * classes and latencies summarised as they happen. */
 
 #define G_LOG_DOMAIN "kvpage-core"
 
@@ -14,7 +15,8 @@
 
 #include "kvp-buddy.h"
 #include "kvp-error.h"
-#include "kvp-paged-cache.h"
+#include "kvp-beam-search.h"
+#include "kvp-kv-cache-manager.h"
 #include "kvp-request-queue.h"
 #include "kvp-scheduler.h"
 
@@ -29,13 +31,28 @@ typedef struct
   guint64  first_scheduled_ns;
   guint64  first_token_ns;
   guint64  offset;         /* reserve-ahead */
-  guint64  cap;            /* paged: min (blocks × B, final length) */
   guint64  wait_since;     /* step it last joined the waiting queue */
   guint32  generated;
   guint32  held;
   guint8   status;
   gboolean admitted;
 } Live;
+
+/* A paged request's share of the manager, beside Live (the reserve-ahead
+ * schemes do without it). */
+typedef struct
+{
+  guint64  cap;            /* Σ groups min (blocks × B, final length), less
+                              the window's dropped blocks */
+  guint64  extra_slots;    /* hybrid, beam: Σ tables' tokens in live blocks,
+                              less held (counted once already) */
+  guint32  logical;        /* blocks its tables name (no null blocks) */
+  guint32  ev_blocks;      /* blocks of the event group told */
+  guint32  pending;        /* slots held in its last block that the manager
+                              has not been told of yet */
+  guint32  mid;            /* its id in the manager */
+  gboolean in_manager;     /* added to the manager */
+} Paged;
 
 /* The sums the slot classes come from, kept up to date as requests come and
  * go, so a step costs O(running requests) and never O(slots). */
@@ -46,6 +63,7 @@ typedef struct
   guint64 final;      /* reserve-ahead: Σ final length */
   guint64 reserved;   /* reserve-ahead: Σ reservation */
   guint64 rounded;    /* reserve-ahead: Σ buddy block */
+  guint64 logical;    /* paged: Σ blocks the tables name */
 } Sums;
 
 typedef struct
@@ -56,14 +74,25 @@ typedef struct
   guint                  n;
   gboolean               paged;
   guint32                B;
-  KvpPagedCache         *cache;
+  KvpKvCacheManager     *cache;
+  gboolean               hybrid;      /* a sliding or chunked group */
+  guint                  n_groups;
+  guint                  event_group; /* the table the events follow */
+  GArray                *segments;    /* scratch: a prompt's segments */
+  KvpBeamSearch        **beams;       /* --beam-width: per request, NULL
+                                         until its first decode step */
+  guint64                prefill_saved;
+  double                 logical_sum; /* Σ steps blocks named */
+  double                 saved_sum;   /* Σ steps blocks sharing saved */
+  guint64                peak_blocks;
+  guint64                group_peak[KVP_SIM_MAX_GROUPS];
   KvpBuddy              *buddy;
   Live                  *live;
+  Paged                 *pl;          /* paged: per request */
   guint32               *running;   /* ids in admission order */
   guint                  n_running;
   KvpRequestQueue        waiting;
   Sums                   sums;
-  GArray                *new_blocks; /* scratch: blocks one allocation took */
   GArray                *first_tokens; /* scratch: ids emitting their first */
 
   guint64                now_ns;
@@ -135,20 +164,187 @@ kvp_scheduler_reservation (KvpScheme         scheme,
     }
 }
 
-/* Paged: the request's cap follows the blocks it holds. */
+/* A beam's candidates all hold the request's tokens: their slots, caps and
+ * blocks are summed (sharing comes off in classify, from the pool).  Beam
+ * search runs in summaries only, so no events. */
 static void
-note_blocks (Sched   *s,
-             guint32  id)
+refresh_beam (Sched   *s,
+              guint32  id)
 {
   Live *r = &s->live[id];
+  Paged *p = &s->pl[id];
   guint64 final_len = (guint64) s->requests[id].prompt_len + s->requests[id].output_len;
-  guint64 cap = MIN ((guint64) kvp_paged_cache_get_num_blocks (s->cache, id) * s->B, final_len);
+  guint64 cap = 0, logical = 0;
+  guint n;
+  const KvpKvRequestId *candidates = kvp_beam_search_get_candidates (s->beams[id], &n);
 
-  for (guint b = 0; b < s->new_blocks->len; b++)
-    add_event (s, id, KVP_SIM_EVENT_ALLOCATE, g_array_index (s->new_blocks, guint32, b));
-  g_array_set_size (s->new_blocks, 0);
-  s->sums.cap += cap - r->cap;
-  r->cap = cap;
+  for (guint c = 0; c < n; c++)
+    {
+      guint len;
+
+      kvp_kv_cache_manager_get_block_table (s->cache, candidates[c], 0, &len);
+      cap += MIN ((guint64) len * s->B, final_len);
+      logical += len;
+    }
+  s->sums.cap += cap - p->cap;
+  p->cap = cap;
+  s->sums.logical += logical - p->logical;
+  p->logical = (guint32) logical;
+  s->sums.held += (guint64) (n - 1) * r->held - p->extra_slots;
+  p->extra_slots = (guint64) (n - 1) * r->held;
+}
+
+/* Paged: the request's cap, live slots and blocks follow its tables; the
+ * events tell its new blocks in the event group.  Without a windowed group
+ * only a new block changes anything, so a decode step inside the last block
+ * costs a compare. */
+static void
+refresh_paged (Sched   *s,
+               guint32  id)
+{
+  Live *r = &s->live[id];
+  Paged *p = &s->pl[id];
+  guint64 final_len = (guint64) s->requests[id].prompt_len + s->requests[id].output_len;
+  guint64 cap = 0, held = 0, logical = 0;
+  guint n;
+  const guint32 *table;
+
+  if (s->beams != NULL && s->beams[id] != NULL)
+    {
+      refresh_beam (s, id);
+      return;
+    }
+  /* Only a new block changes a table without a window. */
+  if (!s->hybrid && r->held <= (guint64) p->ev_blocks * s->B && p->ev_blocks > 0)
+    return;
+  table = kvp_kv_cache_manager_get_block_table (s->cache, p->mid, s->event_group, &n);
+
+  if (!s->hybrid && n == p->ev_blocks)
+    return;
+  /* The picture's pool leaves out the null block, the manager's block 0. */
+  for (; p->ev_blocks < n; p->ev_blocks++)
+    add_event (s, id, KVP_SIM_EVENT_ALLOCATE, table[p->ev_blocks] - 1);
+
+  for (guint g = 0; g < s->n_groups; g++)
+    {
+      guint len, nulls = 0;
+      const guint32 *t = kvp_kv_cache_manager_get_block_table (s->cache, p->mid, g, &len);
+
+      /* A window's dropped blocks are the null block, from the start. */
+      if (s->config->groups[g].kind != KVP_KV_GROUP_FULL)
+        while (nulls < len && t[nulls] == 0)
+          nulls++;
+      cap += MIN ((guint64) len * s->B, final_len) - (guint64) nulls * s->B;
+      held += r->held - (guint64) nulls * s->B;
+      logical += len - nulls;
+    }
+
+  s->sums.cap += cap - p->cap;
+  p->cap = cap;
+  s->sums.logical += logical - p->logical;
+  p->logical = (guint32) logical;
+  if (s->hybrid)
+    {
+      s->sums.held += (held - r->held) - p->extra_slots;
+      p->extra_slots = held - r->held;
+    }
+}
+
+/* allocate_slots for n slots, the tokens they hold told first. */
+static gboolean
+tell_manager (Sched    *s,
+              guint32   id,
+              guint64   n,
+              gboolean  admitting)
+{
+  guint32 mid = s->pl[id].mid;
+  guint64 tokens = kvp_kv_cache_manager_get_num_tokens (s->cache, mid);
+  guint64 computed = kvp_kv_cache_manager_get_num_computed_tokens (s->cache, mid);
+  guint64 hit = admitting ? s->live[id].held : 0;
+
+  if (computed + hit + n > tokens)
+    kvp_kv_cache_manager_add_output_tokens (s->cache, mid, computed + hit + n - tokens);
+
+  return kvp_kv_cache_manager_allocate_slots (s->cache, mid, n, admitting, NULL);
+}
+
+/* The paged request's blocks go back to the pool. */
+static void
+release_paged (Sched   *s,
+               guint32  id,
+               gboolean finished)
+{
+  Paged *p = &s->pl[id];
+
+  /* The slots not told yet lie in blocks it holds: telling them takes no
+   * block, and their full blocks are cached before they are freed. */
+  if (p->pending > 0 && !tell_manager (s, id, p->pending, FALSE))
+    g_assert_not_reached ();
+  p->pending = 0;
+  if (s->beams != NULL && s->beams[id] != NULL)
+    {
+      /* The candidates go; a preempted beam starts again from one
+       * request, which recomputes the prompt and the tokens so far. */
+      kvp_beam_search_remove_all (s->beams[id]);
+      g_clear_pointer (&s->beams[id], kvp_beam_search_free);
+      p->in_manager = FALSE;
+    }
+  else if (finished)
+    kvp_kv_cache_manager_remove_request (s->cache, p->mid);
+  else
+    kvp_kv_cache_manager_free (s->cache, p->mid);
+  s->sums.cap -= p->cap;
+  s->sums.logical -= p->logical;
+  s->sums.held -= p->extra_slots;
+  p->cap = 0;
+  p->logical = 0;
+  p->extra_slots = 0;
+  p->ev_blocks = 0;
+}
+
+/* A request joins the manager when it first reaches the head of the
+ * queue, not when it arrives, so a million requests arriving at once do not
+ * all hold the manager's state (and again after its beam was preempted). */
+static void
+add_to_manager (Sched   *s,
+                guint32  id)
+{
+  g_array_set_size (s->segments, 0);
+  kvp_workload_get_prompt_segments (s->run->workload, id, s->segments);
+  s->pl[id].mid = kvp_kv_cache_manager_add_request (s->cache,
+                                                      (const KvpTokenSegment *) (gpointer) s->segments->data,
+                                                      s->segments->len);
+  s->pl[id].in_manager = TRUE;
+}
+
+/* kvpage's steps give a sampled token its slot in the step that samples it
+ * (one step before vLLM writes its KV), so the manager is told of the
+ * token before the slot is asked for: a token told and then not scheduled
+ * (no room) is the one the request samples next. */
+static gboolean
+allocate_paged (Sched    *s,
+                guint32   id,
+                guint32   slots,
+                gboolean  admitting)
+{
+  Live *r = &s->live[id];
+  Paged *p = &s->pl[id];
+
+  /* Without a window, slots inside the last block need nothing of the
+   * manager: they are told with the next call, when a block fills (its
+   * hash is cached then, a step later than vLLM would, which only its own
+   * request can hit) or before its blocks are freed. */
+  if (!admitting && !s->hybrid && r->held + slots <= (guint64) p->ev_blocks * s->B)
+    {
+      p->pending += slots;
+      return TRUE;
+    }
+
+  if (!tell_manager (s, id, (guint64) p->pending + slots, admitting))
+    return FALSE;
+  p->pending = 0;
+
+  return TRUE;
 }
 
 /* Recompute: the victim's blocks go, it waits at the head of the queue. */
@@ -158,12 +354,10 @@ preempt (Sched   *s,
 {
   Live *v = &s->live[victim];
 
-  kvp_paged_cache_free (s->cache, victim);
+  release_paged (s, victim, FALSE);
   s->sums.held -= v->held;
-  s->sums.cap -= v->cap;
   s->recomputed += v->held;
   v->held = 0;
-  v->cap = 0;
   v->status = KVP_REQUEST_WAITING;
   v->wait_since = s->step_index;
   kvp_request_queue_push_head (&s->waiting, victim);
@@ -206,6 +400,43 @@ apply_chunk (Sched    *s,
     }
 }
 
+/* One decode step of a request's beam (--beam-width), started at its first
+ * decode step: the sampled token, which kvpage's steps gave its slot, is
+ * the beam's first; the beam then writes one token a candidate.  Each
+ * candidate takes at most one block (a new one, or the copy of a shared last
+ * one), so beam_width free blocks are made first, preempting the newest
+ * requests; FALSE when that preempted this one. */
+static gboolean
+step_beam (Sched   *s,
+           guint32  id)
+{
+  Paged *p = &s->pl[id];
+  KvpBlockPool *pool = kvp_kv_cache_manager_get_pool (s->cache);
+
+  if (s->beams[id] == NULL)
+    {
+      if (p->pending > 0 && !tell_manager (s, id, p->pending, FALSE))
+        g_assert_not_reached ();
+      p->pending = 0;
+      kvp_kv_cache_manager_add_output_tokens (s->cache, p->mid, 1);
+      s->beams[id] = kvp_beam_search_new (s->cache, p->mid, s->config->beam_width,
+                                          kvp_workload_get_seed (s->run->workload) ^ ((guint64) id << 20));
+    }
+
+  while (kvp_block_pool_get_num_free (pool) < s->config->beam_width)
+    {
+      guint32 victim = s->running[--s->n_running];
+
+      preempt (s, victim);
+      if (victim == id)
+        return FALSE;
+    }
+  if (!kvp_beam_search_step (s->beams[id], NULL))
+    g_assert_not_reached ();
+
+  return TRUE;
+}
+
 /* Running requests first, in admission order, while tokens are left. */
 static void
 schedule_running (Sched *s)
@@ -221,12 +452,34 @@ schedule_running (Sched *s)
       guint32 n = kvp_scheduler_chunk (r->held, s->requests[id].prompt_len + r->generated, s->budget, threshold,
                                        &slots, &emits);
 
+      /* Beam search decodes a token for every candidate; Orca's copies
+       * of a request too. */
+      if (!s->paged && s->config->beam_width > 1 && r->held >= s->requests[id].prompt_len + r->generated)
+        {
+          if (s->budget < s->config->beam_width)
+            break;
+          apply_chunk (s, id, 1, 1, TRUE);
+          s->work.tokens += s->config->beam_width - 1;
+          s->budget -= s->config->beam_width - 1;
+          continue;
+        }
+      if (s->beams != NULL && r->held >= s->requests[id].prompt_len + r->generated)
+        {
+          if (s->budget < s->config->beam_width || !step_beam (s, id))
+            break;
+          apply_chunk (s, id, 1, 1, TRUE);
+          s->work.tokens += s->config->beam_width - 1;
+          s->budget -= s->config->beam_width - 1;
+          refresh_paged (s, id);
+          continue;
+        }
+
       if (s->paged)
         {
           gboolean self_preempted = FALSE;
 
           /* No room: preempt the most recently admitted, maybe this one. */
-          while (!kvp_paged_cache_allocate_slots (s->cache, id, slots, s->new_blocks))
+          while (!allocate_paged (s, id, slots, FALSE))
             {
               guint32 victim = s->running[--s->n_running];
 
@@ -239,12 +492,11 @@ schedule_running (Sched *s)
             }
           if (self_preempted)
             break;
-          /* The cap follows the blocks, which change at a block's end. */
-          if (s->new_blocks->len > 0)
-            note_blocks (s, id);
         }
 
       apply_chunk (s, id, n, slots, emits);
+      if (s->paged)
+        refresh_paged (s, id);
     }
 }
 
@@ -259,16 +511,14 @@ admit_head (Sched    *s,
 
   if (s->paged)
     {
-      /* The whole sequence must fit now, not just the first chunk. */
-      guint64 whole = (guint64) q->prompt_len + r->generated + 1;
-
-      if (kvp_paged_cache_blocks_needed (s->cache, id, whole) > kvp_paged_cache_get_num_free (s->cache))
+      /* The whole sequence must fit now, not just the first chunk (vLLM's
+       * full-sequence check); the hit is r->held, looked up by the caller. */
+      if (!allocate_paged (s, id, slots, TRUE))
         return FALSE;
       kvp_request_queue_pop_head (&s->waiting);
-      add_event (s, id, KVP_SIM_EVENT_ADMIT, 0);
-      if (!kvp_paged_cache_allocate_slots (s->cache, id, slots, s->new_blocks))
-        g_assert_not_reached ();
-      note_blocks (s, id);
+      add_event (s, id, KVP_SIM_EVENT_ADMIT, r->held);
+      s->prefill_saved += r->held;
+      s->sums.held += r->held;
     }
   else
     {
@@ -300,14 +550,21 @@ schedule_waiting (Sched *s)
     {
       guint32 id = kvp_request_queue_peek (&s->waiting, 0);
       Live *r = &s->live[id];
+      Paged *p = s->paged ? &s->pl[id] : NULL;
       guint32 slots;
       gboolean emits;
-      guint32 n = kvp_scheduler_chunk (0, s->requests[id].prompt_len + r->generated, s->budget, threshold,
-                                       &slots, &emits);
+      guint32 n;
 
+      /* The prefix cache's hit is computed already: held from the start. */
+      if (s->paged && !p->in_manager)
+        add_to_manager (s, id);
+      r->held = s->paged ? (guint32) kvp_kv_cache_manager_get_computed_blocks (s->cache, p->mid) : 0;
+      n = kvp_scheduler_chunk (r->held, s->requests[id].prompt_len + r->generated, s->budget, threshold,
+                               &slots, &emits);
       if (!admit_head (s, id, slots))
         {
           s->refused = TRUE;
+          r->held = 0;
           break;
         }
 
@@ -315,6 +572,8 @@ schedule_waiting (Sched *s)
       r->status = KVP_REQUEST_RUNNING;
       s->running[s->n_running++] = id;
       apply_chunk (s, id, n, slots, emits);
+      if (s->paged)
+        refresh_paged (s, id);
     }
 }
 
@@ -340,11 +599,7 @@ finish_request (Sched   *s,
 
   add_event (s, id, KVP_SIM_EVENT_FINISH, 0);
   if (s->paged)
-    {
-      kvp_paged_cache_free (s->cache, id);
-      s->sums.cap -= r->cap;
-      r->cap = 0;
-    }
+    release_paged (s, id, TRUE);
   else
     {
       guint64 reserved = kvp_scheduler_reservation (s->run->scheme, q, s->config->max_seq_len);
@@ -363,15 +618,22 @@ finish_request (Sched   *s,
   add_latency (s, KVP_LATENCY_NORMALIZED, e2e / 1e3 / q->output_len);
   if (q->output_len > 1)
     add_latency (s, KVP_LATENCY_TPOT, (e2e - ttft) / (q->output_len - 1));
+  if (s->run->finished != NULL)
+    {
+      KvpSimFinished done = { ttft, q->output_len > 1 ? (e2e - ttft) / (q->output_len - 1) : NAN };
+
+      g_array_append_val (s->run->finished, done);
+    }
 }
 
 static void
-classify (const Sched *s,
+classify (Sched       *s,
           KvpSimStep  *step)
 {
   guint64 n_slots = (guint64) s->config->num_blocks * s->B;
-  guint64 free_slots = s->paged ? (guint64) kvp_paged_cache_get_num_free (s->cache) * s->B
-                                : kvp_buddy_get_free_slots (s->buddy);
+  guint64 free_slots = s->paged
+                       ? (guint64) kvp_block_pool_get_num_free (kvp_kv_cache_manager_get_pool (s->cache)) * s->B
+                       : kvp_buddy_get_free_slots (s->buddy);
   /* Free slots are external fragmentation only when memory kept the queue's
    * head out this step (refused, or skipped after a preemption); a head kept
    * out by the token budget or max_num_seqs leaves them free. */
@@ -381,15 +643,50 @@ classify (const Sched *s,
   slots[KVP_SLOT_TOKEN_STATES] = s->sums.held;
   if (s->paged)
     {
+      /* A block several tables name holds its tokens once: the blocks
+       * sharing saved come off the token states and back off the cap. */
+      guint64 physical = (n_slots - free_slots) / s->B;
+      guint64 saved = s->sums.logical - physical;
+
+      slots[KVP_SLOT_TOKEN_STATES] = s->sums.held - saved * s->B;
       slots[KVP_SLOT_RESERVATION] = s->sums.cap - s->sums.held;
-      slots[KVP_SLOT_INTERNAL_FRAGMENTATION] = n_slots - free_slots - s->sums.cap;
+      slots[KVP_SLOT_INTERNAL_FRAGMENTATION] = n_slots - free_slots - s->sums.cap + saved * s->B;
       slots[KVP_SLOT_EXTERNAL_FRAGMENTATION] = 0;
+      s->logical_sum += (double) s->sums.logical;
+      s->saved_sum += (double) saved;
+      if (physical > s->peak_blocks)
+        {
+          s->peak_blocks = physical;
+          s->group_peak[0] = physical;
+          /* Per group only where groups differ: a scan of the tables. */
+          for (guint g = 0; g < s->n_groups && s->n_groups > 1; g++)
+            s->group_peak[g] = 0;
+          for (guint g = 0; g < s->n_groups; g++)
+            s->group_peak[g] = 0;
+          for (guint i = 0; i < s->n_running && s->n_groups > 1; i++)
+            for (guint g = 0; g < s->n_groups; g++)
+              {
+                guint len;
+                const guint32 *t = kvp_kv_cache_manager_get_block_table (s->cache, s->pl[s->running[i]].mid, g,
+                                                                         &len);
+
+                for (guint b = 0; b < len; b++)
+                  s->group_peak[g] += t[b] != 0;
+              }
+        }
     }
   else
     {
-      slots[KVP_SLOT_RESERVATION] = s->sums.final - s->sums.held;
-      slots[KVP_SLOT_INTERNAL_FRAGMENTATION] = s->sums.reserved - s->sums.final;
-      slots[KVP_SLOT_EXTERNAL_FRAGMENTATION] = s->sums.rounded - s->sums.reserved;
+      /* A hybrid model's token takes a slot in each group, a beam's in
+       * each candidate; the slots past the last whole position are free
+       * ones no token can use. */
+      guint64 G = kvp_sim_config_copies (s->config);
+
+      slots[KVP_SLOT_TOKEN_STATES] *= G;
+      slots[KVP_SLOT_RESERVATION] = (s->sums.final - s->sums.held) * G;
+      slots[KVP_SLOT_INTERNAL_FRAGMENTATION] = (s->sums.reserved - s->sums.final) * G;
+      slots[KVP_SLOT_EXTERNAL_FRAGMENTATION] = (s->sums.rounded - s->sums.reserved) * G;
+      free_slots = free_slots * G + (n_slots - kvp_sim_config_positions (s->config) * G);
     }
 
   if (head_lacks_memory)
@@ -506,6 +803,14 @@ summarize (Sched       *s,
     }
   for (guint l = 0; l < KVP_N_LATENCIES; l++)
     kvp_latency_summarize (s->latency[l], s->n_latency[l], &out->latency[l]);
+  if (s->paged)
+    {
+      out->prefix_cache = kvp_kv_cache_manager_get_stats (s->cache);
+      out->prefill_tokens_saved = s->prefill_saved;
+      out->memory_saving_percent = s->logical_sum > 0 ? 100.0 * s->saved_sum / s->logical_sum : 0.0;
+      for (guint g = 0; g < s->n_groups; g++)
+        out->group_peak_blocks[g] = s->group_peak[g];
+    }
 }
 
 static gboolean
@@ -521,16 +826,33 @@ sched_init (Sched                  *s,
   s->paged = run->scheme == KVP_SCHEME_PAGED;
   s->B = config->block_size;
   if (s->paged)
-    s->cache = kvp_paged_cache_new (config->num_blocks, config->block_size, s->n, error);
+    {
+      KvpKvGroupSpec full = { KVP_KV_GROUP_FULL, 0, 0 };
+
+      s->n_groups = config->n_groups > 0 ? config->n_groups : 1;
+      for (guint g = 0; g < config->n_groups; g++)
+        s->hybrid |= config->groups[g].kind != KVP_KV_GROUP_FULL;
+      /* The events follow a full-attention table, which keeps every block. */
+      for (guint g = config->n_groups; g-- > 0;)
+        if (config->groups[g].kind == KVP_KV_GROUP_FULL)
+          s->event_group = g;
+      /* num_blocks leaves out vLLM's null block, which the manager counts. */
+      s->cache = kvp_kv_cache_manager_new (config->num_blocks + 1, config->block_size,
+                                           config->n_groups > 0 ? config->groups : &full, s->n_groups,
+                                           !config->no_prefix_caching, error);
+      s->segments = g_array_new (FALSE, FALSE, sizeof (KvpTokenSegment));
+      s->pl = g_new0 (Paged, MAX (s->n, 1));
+      if (config->beam_width > 1)
+        s->beams = g_new0 (KvpBeamSearch *, MAX (s->n, 1));
+    }
   else
-    s->buddy = kvp_buddy_new ((guint64) config->num_blocks * config->block_size, error);
+    s->buddy = kvp_buddy_new (kvp_sim_config_positions (config), error);
   if (s->cache == NULL && s->buddy == NULL)
     return FALSE;
 
   s->live = g_new0 (Live, MAX (s->n, 1));
   s->running = g_new (guint32, MAX (MIN (s->n, config->max_num_seqs), 1));
   kvp_request_queue_init (&s->waiting, s->n);
-  s->new_blocks = g_array_new (FALSE, FALSE, sizeof (guint32));
   s->first_tokens = g_array_new (FALSE, FALSE, sizeof (guint32));
   for (guint l = 0; l < KVP_N_LATENCIES; l++)
     s->latency[l] = g_new (double, MAX (s->n, 1));
@@ -541,12 +863,16 @@ sched_init (Sched                  *s,
 static void
 sched_clear (Sched *s)
 {
-  g_clear_pointer (&s->cache, kvp_paged_cache_free_all);
+  for (guint i = 0; s->beams != NULL && i < s->n; i++)
+    g_clear_pointer (&s->beams[i], kvp_beam_search_free);
+  g_clear_pointer (&s->beams, g_free);
+  g_clear_pointer (&s->cache, kvp_kv_cache_manager_unref);
+  g_clear_pointer (&s->segments, g_array_unref);
   g_clear_pointer (&s->buddy, kvp_buddy_free);
   g_clear_pointer (&s->live, g_free);
+  g_clear_pointer (&s->pl, g_free);
   g_clear_pointer (&s->running, g_free);
   kvp_request_queue_clear (&s->waiting);
-  g_clear_pointer (&s->new_blocks, g_array_unref);
   g_clear_pointer (&s->first_tokens, g_array_unref);
   for (guint l = 0; l < KVP_N_LATENCIES; l++)
     g_clear_pointer (&s->latency[l], g_free);
@@ -597,6 +923,11 @@ kvp_scheduler_run (const KvpSchedulerRun  *run,
         }
 
       run_step (&s, &step);
+      if (s.paged && run->config->check_every_step && !kvp_kv_cache_manager_check (s.cache, error))
+        {
+          ok = FALSE;
+          break;
+        }
       if (run->steps != NULL)
         g_array_append_val (run->steps, step);
       if (run->step_func != NULL)

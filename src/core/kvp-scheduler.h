@@ -21,6 +21,7 @@ typedef struct
   GArray             *events;      /* KvpSimEvent, or NULL */
   KvpSimStepFunc      step_func;   /* or NULL */
   gpointer            user_data;
+  GArray             *finished;    /* KvpSimFinished in finish order, or NULL */
 } KvpSchedulerRun;
 
 /* Runs the scheme to the end into out.  Fails with G_IO_ERROR_CANCELLED, or

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* kvp-serving-steps.c: the serving view's time axis, the union of the clocks
- * the paged pool and one reserve-ahead scheme recorded. */
+/* kvp-serving-steps.c: the serving view's time axis, the union of the step
+ * start times the paged pool and one reserve-ahead scheme recorded. */
 
 #define G_LOG_DOMAIN "kvpage-core"
 
@@ -18,14 +18,21 @@ struct _KvpServingSteps
   gatomicrefcount  ref_count;
   KvpSimulation   *sim;
   KvpScheme        compared;
-  GArray          *clocks;   /* guint32, increasing */
+  GArray          *times;    /* guint64 start_ns, increasing */
+  /* Per scheme, built when first asked: level k holds the most requests
+   * running in each 2^k consecutive recorded steps, so the most in any
+   * range of steps costs O(log steps), however long the run. */
+  GMutex           lock;
+  GPtrArray       *peaks[KVP_N_SCHEMES]; /* guint32 *, level by level */
+  guint            n_levels[KVP_N_SCHEMES];
 };
 
-/* The last recorded step of steps[0 … n) whose clock is ≤ clock, or -1. */
+/* The last recorded step of steps[0 … n) starting at or before time_ns,
+ * or -1. */
 static gint64
 last_at_or_before (const KvpSimStep *steps,
                    guint             n,
-                   guint32           clock)
+                   guint64           time_ns)
 {
   guint lo = 0, hi = n;
 
@@ -33,7 +40,7 @@ last_at_or_before (const KvpSimStep *steps,
     {
       guint mid = lo + (hi - lo) / 2;
 
-      if (steps[mid].clock <= clock)
+      if (steps[mid].start_ns <= time_ns)
         lo = mid + 1;
       else
         hi = mid;
@@ -67,25 +74,26 @@ kvp_serving_steps_new (KvpSimulation  *sim,
   g_atomic_ref_count_init (&self->ref_count);
   self->sim = kvp_simulation_ref (sim);
   self->compared = compared;
+  g_mutex_init (&self->lock);
 
   a = kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, &na);
   b = kvp_simulation_get_steps (sim, compared, &nb);
-  self->clocks = g_array_sized_new (FALSE, FALSE, sizeof (guint32), MAX (na, nb) + 1);
+  self->times = g_array_sized_new (FALSE, FALSE, sizeof (guint64), MAX (na, nb) + 1);
   while (i < na || j < nb)
     {
-      guint32 clock;
+      guint64 time_ns;
 
-      if (j >= nb || (i < na && a[i].clock < b[j].clock))
-        clock = a[i++].clock;
-      else if (i >= na || b[j].clock < a[i].clock)
-        clock = b[j++].clock;
+      if (j >= nb || (i < na && a[i].start_ns < b[j].start_ns))
+        time_ns = a[i++].start_ns;
+      else if (i >= na || b[j].start_ns < a[i].start_ns)
+        time_ns = b[j++].start_ns;
       else
-        clock = a[i++].clock, j++;
-      g_array_append_val (self->clocks, clock);
+        time_ns = a[i++].start_ns, j++;
+      g_array_append_val (self->times, time_ns);
     }
 
   /* A workload has at least one request, so something ran. */
-  g_assert (self->clocks->len > 0);
+  g_assert (self->times->len > 0);
 
   return g_steal_pointer (&self);
 }
@@ -108,7 +116,10 @@ kvp_serving_steps_unref (KvpServingSteps *self)
     return;
 
   g_clear_pointer (&self->sim, kvp_simulation_unref);
-  g_clear_pointer (&self->clocks, g_array_unref);
+  g_clear_pointer (&self->times, g_array_unref);
+  for (guint s = 0; s < KVP_N_SCHEMES; s++)
+    g_clear_pointer (&self->peaks[s], g_ptr_array_unref);
+  g_mutex_clear (&self->lock);
   g_free (self);
 }
 
@@ -133,17 +144,40 @@ kvp_serving_steps_get_n_steps (KvpServingSteps *self)
 {
   g_return_val_if_fail (self != NULL, 0);
 
-  return self->clocks->len;
+  return self->times->len;
 }
 
-guint32
-kvp_serving_steps_get_clock (KvpServingSteps *self,
-                             guint            step)
+guint64
+kvp_serving_steps_get_time (KvpServingSteps *self,
+                            guint            step)
 {
   g_return_val_if_fail (self != NULL, 0);
-  g_return_val_if_fail (step < self->clocks->len, 0);
+  g_return_val_if_fail (step < self->times->len, 0);
 
-  return g_array_index (self->clocks, guint32, step);
+  return g_array_index (self->times, guint64, step);
+}
+
+guint64
+kvp_serving_steps_get_scheme_end (KvpServingSteps *self,
+                                  KvpScheme        scheme)
+{
+  const KvpSimStep *steps;
+  guint n;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (scheme == KVP_SCHEME_PAGED || scheme == self->compared, 0);
+
+  steps = kvp_simulation_get_steps (self->sim, scheme, &n);
+  return n > 0 ? steps[n - 1].end_ns : 0;
+}
+
+guint64
+kvp_serving_steps_get_end (KvpServingSteps *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return MAX (kvp_serving_steps_get_scheme_end (self, KVP_SCHEME_PAGED),
+              kvp_serving_steps_get_scheme_end (self, self->compared));
 }
 
 void
@@ -154,35 +188,35 @@ kvp_serving_steps_lookup (KvpServingSteps      *self,
 {
   const KvpSimStep *steps;
   guint n;
-  guint32 clock;
+  guint64 time_ns;
   gint64 found;
 
   g_return_if_fail (self != NULL);
-  g_return_if_fail (step < self->clocks->len);
+  g_return_if_fail (step < self->times->len);
   g_return_if_fail (out != NULL);
 
-  clock = g_array_index (self->clocks, guint32, step);
+  time_ns = g_array_index (self->times, guint64, step);
   steps = kvp_simulation_get_steps (self->sim, scheme, &n);
-  found = last_at_or_before (steps, n, clock);
+  found = last_at_or_before (steps, n, time_ns);
   out->has_before = found >= 0;
   out->step = found >= 0 ? (guint) found : 0;
-  out->recorded = found >= 0 && steps[found].clock == clock;
+  out->recorded = found >= 0 && steps[found].end_ns > time_ns;
 }
 
 guint
-kvp_serving_steps_find_clock (KvpServingSteps *self,
-                              guint32          clock)
+kvp_serving_steps_find_time (KvpServingSteps *self,
+                             guint64          time_ns)
 {
   guint lo = 0, hi;
 
   g_return_val_if_fail (self != NULL, 0);
 
-  hi = self->clocks->len;
+  hi = self->times->len;
   while (lo < hi)
     {
       guint mid = lo + (hi - lo) / 2;
 
-      if (g_array_index (self->clocks, guint32, mid) <= clock)
+      if (g_array_index (self->times, guint64, mid) <= time_ns)
         lo = mid + 1;
       else
         hi = mid;
@@ -199,13 +233,85 @@ kvp_serving_steps_check_step (KvpServingSteps *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (step >= self->clocks->len)
+  if (step >= self->times->len)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    _("--step %" PRIu64 " is past the end: this run has %u steps, 0 to %u."),
-                   step, self->clocks->len, self->clocks->len - 1);
+                   step, self->times->len, self->times->len - 1);
       return FALSE;
     }
 
   return TRUE;
+}
+
+static GPtrArray *
+build_peaks (const KvpSimStep *steps,
+             guint             n)
+{
+  GPtrArray *levels = g_ptr_array_new_with_free_func (g_free);
+  guint32 *level = g_new (guint32, MAX (n, 1));
+  guint len = n;
+
+  for (guint i = 0; i < n; i++)
+    level[i] = steps[i].n_running;
+  g_ptr_array_add (levels, level);
+  while (len > 1)
+    {
+      guint next_len = (len + 1) / 2;
+      guint32 *next = g_new (guint32, next_len);
+
+      for (guint i = 0; i < next_len; i++)
+        next[i] = 2 * i + 1 < len ? MAX (level[2 * i], level[2 * i + 1]) : level[2 * i];
+      g_ptr_array_add (levels, next);
+      level = next;
+      len = next_len;
+    }
+  return levels;
+}
+
+guint32
+kvp_serving_steps_get_peak_running (KvpServingSteps *self,
+                                    KvpScheme        scheme,
+                                    guint            first,
+                                    guint            end)
+{
+  const KvpSimStep *steps;
+  GPtrArray *peaks;
+  guint32 peak = 0;
+  guint n, level = 0;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (scheme == KVP_SCHEME_PAGED || scheme == self->compared, 0);
+
+  steps = kvp_simulation_get_steps (self->sim, scheme, &n);
+  end = MIN (end, n);
+  if (first >= end)
+    return 0;
+
+  g_mutex_lock (&self->lock);
+  if (self->peaks[scheme] == NULL)
+    self->peaks[scheme] = build_peaks (steps, n);
+  peaks = self->peaks[scheme];
+  g_mutex_unlock (&self->lock);
+
+  /* [first, end) at each level: the odd ends taken alone, the rest halved. */
+  while (first < end)
+    {
+      const guint32 *values = g_ptr_array_index (peaks, level);
+
+      if (first & 1)
+        {
+          peak = MAX (peak, values[first]);
+          first++;
+        }
+      if (end & 1)
+        {
+          end--;
+          peak = MAX (peak, values[end]);
+        }
+      first /= 2;
+      end /= 2;
+      level++;
+    }
+  return peak;
 }

@@ -10,10 +10,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <glib/gi18n-lib.h>
 
+#include "kvp-beam-search.h"
 #include "kvp-cli.h"
 #include "kvp-error.h"
 #include "kvp-file-writer.h"
@@ -21,13 +23,15 @@
 #include "kvp-gpu-perf.h"
 #include "kvp-sim-command.h"
 #include "kvp-sweep.h"
+#include "kvp-workload-sharing.h"
 
 /* Flushed to the file past this many bytes. */
 #define CSV_CHUNK (1u << 20)
 
 static const char *simulate_options[] = {
-  "workload", "requests", "request-rate", "seed", "schemes", "csv", "max-num-seqs",
+  "workload", "requests", "request-rate", "time-scale", "seed", "schemes", "csv", "max-num-seqs",
   "long-prefill-token-threshold", "step-time", "gpu-flops", "gpu-bandwidth", "max-normalized-latency",
+  "enable-prefix-caching", "no-enable-prefix-caching", "shared-prefix", "prefix-groups", "n", "beam-width",
 };
 
 const char * const *
@@ -228,6 +232,22 @@ kvp_sim_command_get_config (GVariantDict     *options,
       !parse_step_time (text, &out_config->step_time.constant_ns, error))
     return FALSE;
 
+  /* On by default, as in vLLM v1. */
+  if (g_variant_dict_contains (options, "enable-prefix-caching") &&
+      g_variant_dict_contains (options, "no-enable-prefix-caching"))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--enable-prefix-caching and --no-enable-prefix-caching cannot go together: give one."));
+      return FALSE;
+    }
+  out_config->no_prefix_caching = g_variant_dict_contains (options, "no-enable-prefix-caching");
+  if (g_variant_dict_contains (options, "beam-width"))
+    {
+      if (!kvp_cli_lookup_number (options, "beam-width", 1, KVP_BEAM_SEARCH_MAX_WIDTH, &value, error))
+        return FALSE;
+      out_config->beam_width = (guint32) value;
+    }
+
   return apply_roofline (options, deploy, params, out_config, error);
 }
 
@@ -359,6 +379,8 @@ print_text (KvpSimulation      *sim,
   g_autofree char *pool = kvp_deploy_describe_sim_pool (deploy, config);
   g_autofree char *workload_line = kvp_simulation_describe_workload (sim);
   g_autofree char *scheduler = kvp_simulation_describe_scheduler (sim);
+  g_autofree char *groups = kvp_simulation_describe_groups (sim);
+  g_autofree char *skipped = kvp_workload_describe_skipped (kvp_simulation_get_workload (sim));
   g_autofree char *description = NULL;
   g_autoptr(GPtrArray) cells = NULL;
   g_autoptr(GPtrArray) metrics = NULL;
@@ -366,12 +388,63 @@ print_text (KvpSimulation      *sim,
   guint n_metric_columns;
 
   description = pool != NULL ? g_strconcat (workload_line, "\n", pool, NULL) : kvp_simulation_describe (sim);
+  /* The requests a file left out go under the workload's line. */
+  if (skipped != NULL)
+    {
+      const char *rest = strchr (description, '\n');
+      char *joined = g_strdup_printf ("%.*s\n%s%s", (int) (rest - description), description, skipped, rest);
+
+      g_free (description);
+      description = joined;
+    }
   cells = kvp_simulation_get_table (sim, &n_columns);
   metrics = kvp_simulation_get_metrics_table (sim, &n_metric_columns);
-  g_print ("%s\n%s\n\n", description, scheduler);
+  if (groups != NULL)
+    g_print ("%s\n%s\n%s\n\n", description, groups, scheduler);
+  else
+    g_print ("%s\n%s\n\n", description, scheduler);
   print_cells (cells, n_columns, 1);
   g_print ("\n");
   print_cells (metrics, n_metric_columns, 1);
+}
+
+/* --shared-prefix, --prefix-groups, --n: what a generated workload's
+ * requests share (kvp_workload_share applies them). */
+static gboolean
+get_sharing_options (GVariantDict        *options,
+                     const KvpParams     *params,
+                     KvpWorkloadOptions  *wopts,
+                     GError             **error)
+{
+  guint64 value;
+
+  if (g_variant_dict_contains (options, "shared-prefix"))
+    {
+      if (!kvp_cli_lookup_number (options, "shared-prefix", 1, MAX (params->max_seq_len, 2) - 1, &value, error))
+        return FALSE;
+      wopts->shared_prefix = (guint32) value;
+    }
+  if (g_variant_dict_contains (options, "prefix-groups"))
+    {
+      if (!kvp_cli_lookup_number (options, "prefix-groups", 1, KVP_WORKLOAD_MAX_PREFIX_GROUPS, &value, error))
+        return FALSE;
+      wopts->prefix_groups = (guint32) value;
+      if (wopts->shared_prefix == 0)
+        {
+          g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                       _("--prefix-groups spreads the requests over shared prefixes: give their length with "
+                         "--shared-prefix P."));
+          return FALSE;
+        }
+    }
+  if (g_variant_dict_contains (options, "n"))
+    {
+      if (!kvp_cli_lookup_number (options, "n", 1, KVP_WORKLOAD_MAX_SAMPLES, &value, error))
+        return FALSE;
+      wopts->samples = (guint32) value;
+    }
+
+  return TRUE;
 }
 
 /* The workload options, checked; n_requests 0: the generators' default, or
@@ -382,7 +455,7 @@ get_workload_options (GVariantDict        *options,
                       KvpWorkloadOptions  *wopts,
                       GError             **error)
 {
-  static const char *numbers[] = { "requests", "seed" };
+  static const char *numbers[] = { "requests", "time-scale", "seed" };
   const char *text;
 
   kvp_workload_options_init (wopts);
@@ -395,7 +468,7 @@ get_workload_options (GVariantDict        *options,
         !kvp_workload_options_parse (wopts, numbers[i], text, error))
       return FALSE;
 
-  return TRUE;
+  return get_sharing_options (options, params, wopts, error);
 }
 
 gboolean
@@ -420,6 +493,18 @@ kvp_sim_command_prepare (GVariantDict        *options,
       !kvp_scheme_mask_parse (text, &out_config->schemes, error))
     return FALSE;
 
+  /* Only the paged scheme caches; the reserve-ahead ones share nothing. */
+  if (out_config->schemes != 0 && (out_config->schemes & (1u << KVP_SCHEME_PAGED)) == 0 &&
+      (g_variant_dict_contains (options, "enable-prefix-caching") ||
+       g_variant_dict_contains (options, "no-enable-prefix-caching")))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--%s concerns the paged scheme’s prefix cache, and --schemes leaves the paged scheme out."),
+                   g_variant_dict_contains (options, "enable-prefix-caching") ? "enable-prefix-caching"
+                                                                               : "no-enable-prefix-caching");
+      return FALSE;
+    }
+
   return TRUE;
 }
 
@@ -442,7 +527,8 @@ kvp_sim_command_new_workload (GVariantDict        *options,
    * file's times, draw nothing. */
   source = wopts->source != NULL ? wopts->source : "sharegpt";
   if (g_variant_dict_contains (options, "seed") && wopts->request_rate == 0.0 &&
-      !g_str_equal (source, "sharegpt") && !g_str_equal (source, "alpaca") && !g_str_has_prefix (source, "uniform:"))
+      !g_str_equal (source, "sharegpt") && !g_str_equal (source, "alpaca") && !g_str_equal (source, "conversation") &&
+      !g_str_has_prefix (source, "uniform:"))
     {
       g_autofree char *quoted = kvp_quote (source);
 

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -20,9 +21,13 @@
 #include "kvp-scheduler.h"
 #include "kvp-simulation.h"
 #include "kvp-vllm.h"
+#include "kvp-workload-sharing.h"
 
 /* At most this many checkpoints per scheme, however long the run. */
 #define MAX_CHECKPOINTS 64u
+/* What a scheme's checkpoints may take, about: each copies every request's
+ * replayed state, which for 100,000 requests is 4 MiB. */
+#define CHECKPOINT_BYTES (64u * 1024u * 1024u)
 
 /* A request while the events are replayed. */
 typedef struct
@@ -48,8 +53,10 @@ typedef struct
 typedef struct
 {
   gboolean     present;
+  gboolean     paged;    /* an admission's value is its prefix-cache hit */
   GArray      *steps;    /* KvpSimStep */
   GArray      *events;   /* KvpSimEvent */
+  GArray      *finished; /* KvpSimFinished, in finish order */
   KvpSimStats  stats;
   GMutex       lock;     /* guards checkpoints */
   guint        checkpoint_interval;
@@ -115,7 +122,7 @@ check_fits (KvpSimulation  *self,
 
       if (scheme == KVP_SCHEME_PAGED)
         {
-          guint64 needed = blocks_for (final_len, config->block_size);
+          guint64 needed = kvp_sim_config_blocks_needed (config, final_len);
 
           if (needed > config->num_blocks)
             {
@@ -170,6 +177,40 @@ check_fits (KvpSimulation  *self,
     }
 
   return TRUE;
+}
+
+guint64
+kvp_sim_config_blocks_needed (const KvpSimConfig *config,
+                              guint64             length)
+{
+  guint64 full = blocks_for (length, config->block_size);
+  guint64 needed = 0;
+
+  g_return_val_if_fail (config != NULL, 0);
+
+  if (config->n_groups == 0)
+    return full;
+  for (guint g = 0; g < config->n_groups; g++)
+    needed += config->groups[g].kind == KVP_KV_GROUP_FULL || config->groups[g].admission_blocks == 0
+              ? full : MIN (full, (guint64) config->groups[g].admission_blocks);
+
+  return needed;
+}
+
+guint64
+kvp_sim_config_positions (const KvpSimConfig *config)
+{
+  g_return_val_if_fail (config != NULL, 0);
+
+  return (guint64) config->num_blocks * config->block_size / kvp_sim_config_copies (config);
+}
+
+guint
+kvp_sim_config_copies (const KvpSimConfig *config)
+{
+  g_return_val_if_fail (config != NULL, 1);
+
+  return MAX (config->n_groups, 1) * MAX (config->beam_width, 1);
 }
 
 /* Replaying events, for snapshots. */
@@ -354,6 +395,8 @@ replay_advance (Replay             *replay,
           r->status = KVP_REQUEST_RUNNING;
           r->admitted = TRUE;
           r->offset = event->value;
+          /* Paged: the prompt tokens the prefix cache already holds. */
+          r->held = run->paged ? (guint32) event->value : 0;
           g_array_append_val (replay->running, id);
           replay_chunk (replay, requests, id, &budget, config->long_prefill_token_threshold);
           break;
@@ -575,6 +618,7 @@ run_schemes (KvpSimulation   *self,
         continue;
       job->run = (KvpSchedulerRun) {
         self->workload, &self->config, s, cancellable, run->steps, run->events, step_func, user_data,
+        run->finished,
       };
       job->stats = &run->stats;
       queue.n_jobs++;
@@ -611,15 +655,21 @@ kvp_simulation_new_full (KvpWorkload         *workload,
                          GError             **error)
 {
   g_autoptr(KvpSimulation) self = NULL;
+  KvpWorkload *expanded;
   guint n;
 
   g_return_val_if_fail (workload != NULL, NULL);
   g_return_val_if_fail (config != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  /* Samples run as vLLM v1 runs them: child requests. */
+  expanded = kvp_workload_expand_samples (workload, error);
+  if (expanded == NULL)
+    return NULL;
+
   self = g_new0 (KvpSimulation, 1);
   g_atomic_ref_count_init (&self->ref_count);
-  self->workload = kvp_workload_ref (workload);
+  self->workload = expanded;
   self->config = *config;
   if (self->config.schemes == 0)
     self->config.schemes = KVP_SCHEME_MASK_ALL;
@@ -640,9 +690,29 @@ kvp_simulation_new_full (KvpWorkload         *workload,
                    config->num_blocks, config->block_size, config->max_seq_len);
       return NULL;
     }
+  /* A beam's candidates are many tables per request, which steps and
+   * events do not record; its manager has one table per group. */
+  if (config->beam_width > 1 && (!config->summary_only || config->n_groups > 0))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   config->n_groups > 0
+                   ? _("--beam-width runs on full-attention models; this one has sliding-window or chunked layers.")
+                   : _("--beam-width runs in --simulate’s summaries; the serving view draws one block table a request, "
+                       "and a beam has many."));
+      return NULL;
+    }
+  /* The paged scheme's manager keeps vLLM's null block beside the pool. */
+  if ((self->config.schemes & (1u << KVP_SCHEME_PAGED)) != 0 && config->num_blocks >= KVP_BLOCK_POOL_MAX_BLOCKS)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The paged scheme keeps vLLM’s null block beside its %u blocks, and a pool holds at most %u: "
+                     "simulate at most %u blocks."),
+                   config->num_blocks, KVP_BLOCK_POOL_MAX_BLOCKS, KVP_BLOCK_POOL_MAX_BLOCKS - 1);
+      return NULL;
+    }
   self->n_slots = (guint64) config->num_blocks * config->block_size;
 
-  kvp_workload_get_requests (workload, &n);
+  kvp_workload_get_requests (self->workload, &n);
 
   /* Every scheme is checked before any runs, so a refusal comes at once. */
   for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
@@ -653,7 +723,7 @@ kvp_simulation_new_full (KvpWorkload         *workload,
         continue;
       if (s != KVP_SCHEME_PAGED)
         {
-          g_autoptr(KvpBuddy) buddy = kvp_buddy_new (self->n_slots, error);
+          g_autoptr(KvpBuddy) buddy = kvp_buddy_new (kvp_sim_config_positions (&self->config), error);
 
           if (buddy == NULL)
             return NULL;
@@ -670,10 +740,12 @@ kvp_simulation_new_full (KvpWorkload         *workload,
       if ((self->config.schemes & (1u << s)) == 0)
         continue;
       run->present = TRUE;
+      run->paged = s == KVP_SCHEME_PAGED;
       if (!self->config.summary_only)
         {
           run->steps = g_array_new (FALSE, FALSE, sizeof (KvpSimStep));
           run->events = g_array_new (FALSE, FALSE, sizeof (KvpSimEvent));
+          run->finished = g_array_new (FALSE, FALSE, sizeof (KvpSimFinished));
         }
       run->checkpoints = g_ptr_array_new_with_free_func (replay_free);
     }
@@ -681,11 +753,18 @@ kvp_simulation_new_full (KvpWorkload         *workload,
   if (n > 0 && !run_schemes (self, step_func, user_data, cancellable, error))
     return NULL;
 
-  /* At most MAX_CHECKPOINTS, at least KVP_SIMULATION_CHECKPOINT_STEPS apart. */
+  /* At most MAX_CHECKPOINTS, fewer when their copies of every request
+   * would take more than CHECKPOINT_BYTES, at least
+   * KVP_SIMULATION_CHECKPOINT_STEPS apart. */
   for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
     if (self->runs[s].steps != NULL)
-      self->runs[s].checkpoint_interval = MAX (KVP_SIMULATION_CHECKPOINT_STEPS,
-                                               (self->runs[s].steps->len + MAX_CHECKPOINTS - 1) / MAX_CHECKPOINTS);
+      {
+        guint64 copy = (guint64) MAX (n, 1) * (sizeof (Replayed) + sizeof (guint32));
+        guint max = (guint) CLAMP (CHECKPOINT_BYTES / copy, 4, MAX_CHECKPOINTS);
+
+        self->runs[s].checkpoint_interval = MAX (KVP_SIMULATION_CHECKPOINT_STEPS,
+                                                 (self->runs[s].steps->len + max - 1) / max);
+      }
 
   return g_steal_pointer (&self);
 }
@@ -723,6 +802,7 @@ kvp_simulation_unref (KvpSimulation *self)
 
       g_clear_pointer (&run->steps, g_array_unref);
       g_clear_pointer (&run->events, g_array_unref);
+      g_clear_pointer (&run->finished, g_array_unref);
       g_clear_pointer (&run->checkpoints, g_ptr_array_unref);
       g_mutex_clear (&run->lock);
     }
@@ -787,6 +867,57 @@ kvp_simulation_get_stats (KvpSimulation *self,
   g_return_val_if_fail (scheme < KVP_N_SCHEMES && self->runs[scheme].present, NULL);
 
   return &self->runs[scheme].stats;
+}
+
+guint
+kvp_simulation_get_max_checkpoints (KvpSimulation *self,
+                                    KvpScheme      scheme)
+{
+  const SchemeRun *run;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (scheme < KVP_N_SCHEMES && self->runs[scheme].present, 0);
+
+  run = &self->runs[scheme];
+  if (run->steps == NULL || run->checkpoint_interval == 0)
+    return 0;
+  return (run->steps->len + run->checkpoint_interval - 1) / run->checkpoint_interval;
+}
+
+gboolean
+kvp_simulation_get_latency_so_far (KvpSimulation     *self,
+                                   KvpScheme          scheme,
+                                   guint              n_finished,
+                                   KvpLatency         latency,
+                                   KvpLatencySummary *out)
+{
+  const SchemeRun *run;
+  g_autofree double *values = NULL;
+  guint64 n = 0;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (scheme < KVP_N_SCHEMES && self->runs[scheme].present, FALSE);
+  g_return_val_if_fail (latency == KVP_LATENCY_TTFT || latency == KVP_LATENCY_TPOT, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  run = &self->runs[scheme];
+  *out = (KvpLatencySummary) { 0 };
+  if (run->finished == NULL)
+    return FALSE;
+
+  n_finished = MIN (n_finished, run->finished->len);
+  values = g_new (double, MAX (n_finished, 1));
+  for (guint i = 0; i < n_finished; i++)
+    {
+      const KvpSimFinished *done = &g_array_index (run->finished, KvpSimFinished, i);
+      double value = latency == KVP_LATENCY_TTFT ? done->ttft_ms : done->tpot_ms;
+
+      /* One output token has no time per output token. */
+      if (!isnan (value))
+        values[n++] = value;
+    }
+  kvp_latency_summarize (values, n, out);
+  return TRUE;
 }
 
 const KvpSimEvent *
@@ -881,7 +1012,10 @@ arrivals_kind (KvpSimulation *self)
 
   if (kvp_workload_get_request_rate (self->workload) > 0.0)
     return "poisson";
-  if (n > 0 && requests[n - 1].arrival > 0.0)
+  /* Conversations start at once; only their later turns come later. */
+  if (g_str_equal (kvp_workload_get_source (self->workload), "conversation"))
+    return "at_once";
+  if (kvp_workload_has_file_arrivals (self->workload) || (n > 0 && requests[n - 1].arrival > 0.0))
     return "file";
   return "at_once";
 }
@@ -912,6 +1046,22 @@ kvp_sim_stats_add_json (const KvpSimStats *stats,
   kvp_json_add_double (builder, "request_throughput", stats->request_throughput);
   kvp_json_add_double (builder, "output_token_throughput", stats->output_token_throughput);
 
+  /* Named after vLLM's prefix_cache_queries / prefix_cache_hits; the
+   * reserve-ahead schemes (the paper's Orca) share nothing: zeros. */
+  json_builder_set_member_name (builder, "prefix_cache");
+  json_builder_begin_object (builder);
+  kvp_json_add_uint (builder, "queries_tokens", stats->prefix_cache.queries_tokens);
+  kvp_json_add_uint (builder, "hits_tokens", stats->prefix_cache.hits_tokens);
+  kvp_json_add_double (builder, "hit_rate_percent", kvp_prefix_cache_stats_hit_rate_percent (&stats->prefix_cache));
+  kvp_json_add_uint (builder, "evicted_blocks", stats->prefix_cache.evicted_blocks);
+  json_builder_end_object (builder);
+  kvp_json_add_uint (builder, "prefill_tokens_saved", stats->prefill_tokens_saved);
+  /* The paper's Figure 15: blocks saved by sharing ÷ blocks without. */
+  json_builder_set_member_name (builder, "sharing");
+  json_builder_begin_object (builder);
+  kvp_json_add_double (builder, "memory_saving_percent", stats->memory_saving_percent);
+  json_builder_end_object (builder);
+
   json_builder_set_member_name (builder, "latency");
   json_builder_begin_object (builder);
   for (guint l = 0; l < KVP_N_LATENCIES; l++)
@@ -931,6 +1081,33 @@ kvp_sim_stats_add_json (const KvpSimStats *stats,
   json_builder_end_object (builder);
 }
 
+/* The paged scheme's KV-cache groups: kind, window, and the blocks each
+ * held at the step the pool was fullest. */
+static void
+add_groups_json (KvpSimulation *self,
+                 JsonBuilder   *builder)
+{
+  static const char *kinds[] = { "full_attention", "sliding_window", "chunked_local" };
+  KvpKvGroupSpec full = { KVP_KV_GROUP_FULL, 0, 0 };
+  guint n_groups = MAX (self->config.n_groups, 1);
+
+  json_builder_set_member_name (builder, "kv_cache_groups");
+  json_builder_begin_array (builder);
+  for (guint g = 0; g < n_groups; g++)
+    {
+      const KvpKvGroupSpec *spec = self->config.n_groups > 0 ? &self->config.groups[g] : &full;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "kind");
+      json_builder_add_string_value (builder, kinds[spec->kind]);
+      kvp_json_add_uint (builder, "window", spec->window);
+      if (self->runs[KVP_SCHEME_PAGED].present)
+        kvp_json_add_uint (builder, "peak_blocks", self->runs[KVP_SCHEME_PAGED].stats.group_peak_blocks[g]);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
 static void
 add_config_json (KvpSimulation *self,
                  JsonBuilder   *builder)
@@ -944,6 +1121,9 @@ add_config_json (KvpSimulation *self,
   kvp_json_add_uint (builder, "max_num_batched_tokens", self->config.max_num_batched_tokens);
   kvp_json_add_uint (builder, "max_num_seqs", self->config.max_num_seqs);
   kvp_json_add_uint (builder, "long_prefill_token_threshold", self->config.long_prefill_token_threshold);
+  json_builder_set_member_name (builder, "prefix_caching");
+  json_builder_add_boolean_value (builder, !self->config.no_prefix_caching);
+  add_groups_json (self, builder);
   json_builder_set_member_name (builder, "step_time");
   json_builder_add_string_value (builder, kvp_step_time_is_roofline (time) ? "roofline" : "constant");
   if (!kvp_step_time_is_roofline (time))
@@ -981,6 +1161,10 @@ kvp_simulation_to_json (KvpSimulation *self)
   kvp_json_add_double (builder, "request_rate", kvp_workload_get_request_rate (workload));
   json_builder_set_member_name (builder, "arrivals");
   json_builder_add_string_value (builder, arrivals_kind (self));
+  json_builder_set_member_name (builder, "arrivals_from_file");
+  json_builder_add_boolean_value (builder, kvp_workload_has_file_arrivals (workload));
+  kvp_json_add_double (builder, "time_scale", kvp_workload_get_time_scale (workload));
+  kvp_json_add_uint (builder, "skipped_requests", kvp_workload_get_skipped (workload, NULL, NULL));
   kvp_json_add_double (builder, "mean_prompt_len", kvp_workload_get_mean_prompt (workload));
   kvp_json_add_double (builder, "mean_output_len", kvp_workload_get_mean_output (workload));
   add_config_json (self, builder);
@@ -1120,6 +1304,12 @@ format_metric (const KvpSimStats *stats,
       return g_strdup_printf ("%" PRIu64, stats->preemptions);
     case 19:
       return g_strdup_printf ("%" PRIu64, stats->recomputed_tokens);
+    case 20:
+      return g_strdup_printf ("%.1f", kvp_prefix_cache_stats_hit_rate_percent (&stats->prefix_cache));
+    case 21:
+      return g_strdup_printf ("%" PRIu64, stats->prefill_tokens_saved);
+    case 22:
+      return g_strdup_printf ("%.1f", stats->memory_saving_percent);
     default:
       break;
     }
@@ -1157,6 +1347,7 @@ kvp_simulation_get_metrics_table (KvpSimulation *self,
     N_("Mean normalized latency (s/token)"), N_("Median normalized latency (s/token)"),
     N_("P99 normalized latency (s/token)"),
     N_("Preemptions"), N_("Recomputed tokens"),
+    N_("Prefix cache hit rate (%)"), N_("Prefill tokens saved"), N_("Memory saved by sharing (%)"),
   };
 
   g_return_val_if_fail (self != NULL, NULL);
@@ -1195,21 +1386,73 @@ kvp_simulation_describe_workload (KvpSimulation *self)
 
   /* A file's own arrivals owe nothing to the seed. */
   if (g_str_equal (kind, "file"))
-    return g_strdup_printf (_("Workload %s: %u requests, arrivals from the file; mean prompt %.1f, mean output %.1f tokens."),
-                            source, n, kvp_workload_get_mean_prompt (self->workload),
-                            kvp_workload_get_mean_output (self->workload));
+    {
+      g_autofree char *arrivals = kvp_workload_describe_arrivals (self->workload);
+
+      /* Translators: the source, the count, how requests arrive (from the
+       * file, perhaps with its times scaled). */
+      return g_strdup_printf (_("Workload %s: %u requests, %s; mean prompt %.1f, mean output %.1f tokens."),
+                              source, n, arrivals, kvp_workload_get_mean_prompt (self->workload),
+                              kvp_workload_get_mean_output (self->workload));
+    }
 
   {
-    g_autofree char *arrivals = g_str_equal (kind, "poisson")
-                                ? g_strdup_printf (_("Poisson arrivals at %g requests/s"),
-                                                   kvp_workload_get_request_rate (self->workload))
-                                : g_strdup (_("all arriving at once"));
+    gboolean chats = g_str_equal (kvp_workload_get_source (self->workload), "conversation");
+    g_autofree char *arrivals = NULL;
+
+    /* A conversation's rate is of its starts; its turns follow 30 s apart. */
+    if (chats)
+      arrivals = g_str_equal (kind, "poisson")
+                 ? g_strdup_printf (_("conversations starting at Poisson times at %g a second, a turn every %g s"),
+                                    kvp_workload_get_request_rate (self->workload), KVP_WORKLOAD_CONVERSATION_THINK_S)
+                 : g_strdup_printf (_("conversations starting at once, a turn every %g s"),
+                                    KVP_WORKLOAD_CONVERSATION_THINK_S);
+    else
+      arrivals = g_str_equal (kind, "poisson")
+                 ? g_strdup_printf (_("Poisson arrivals at %g requests/s"),
+                                    kvp_workload_get_request_rate (self->workload))
+                 : g_strdup (_("all arriving at once"));
 
     return g_strdup_printf (_("Workload %s: %u requests, seed %" PRIu64 ", %s; mean prompt %.1f, mean output %.1f tokens."),
                             source, n, kvp_workload_get_seed (self->workload), arrivals,
                             kvp_workload_get_mean_prompt (self->workload),
                             kvp_workload_get_mean_output (self->workload));
   }
+}
+
+char *
+kvp_simulation_describe_groups (KvpSimulation *self)
+{
+  g_autoptr(GString) list = NULL;
+  const KvpSimStats *paged;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->config.n_groups == 0)
+    return NULL;
+
+  paged = self->runs[KVP_SCHEME_PAGED].present ? &self->runs[KVP_SCHEME_PAGED].stats : NULL;
+  list = g_string_new (NULL);
+  for (guint g = 0; g < self->config.n_groups; g++)
+    {
+      const KvpKvGroupSpec *spec = &self->config.groups[g];
+      g_autofree char *kind = spec->kind == KVP_KV_GROUP_FULL
+                              ? g_strdup (_("full attention"))
+                              : spec->kind == KVP_KV_GROUP_SLIDING_WINDOW
+                              ? g_strdup_printf (_("sliding window of %u tokens"), spec->window)
+                              : g_strdup_printf (_("chunks of %u tokens"), spec->window);
+
+      if (list->len > 0)
+        g_string_append (list, ", ");
+      if (paged != NULL)
+        /* Translators: a KV-cache group's kind, then the blocks it held. */
+        g_string_append_printf (list, _("%s (%" PRIu64 " blocks at most)"), kind, paged->group_peak_blocks[g]);
+      else
+        g_string_append (list, kind);
+    }
+
+  /* Translators: the count, then the list of groups. */
+  return g_strdup_printf (_("KV-cache groups, as vLLM makes them: %u — %s."), self->config.n_groups, list->str);
 }
 
 char *

@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "kvp-kv-cache-manager.h"
 #include "kvp-latency.h"
 #include "kvp-step-time.h"
 #include "kvp-workload.h"
@@ -93,6 +94,8 @@ const char *kvp_slot_class_to_string  (KvpSlotClass klass);
  * 70 GiB and A100s). */
 #define KVP_SIM_DEFAULT_BATCHED_TOKENS 2048u
 #define KVP_SIM_DEFAULT_MAX_NUM_SEQS   256u
+/* KV-cache groups a hybrid model may have in the simulation. */
+#define KVP_SIM_MAX_GROUPS             16u
 
 typedef struct
 {
@@ -109,7 +112,34 @@ typedef struct
   gboolean summary_only; /* keep the statistics only, no steps or events:
                             memory stays with the requests in flight, and
                             there are no steps, events or snapshots to read */
+  /* The paged scheme's KV-cache manager (vLLM v1's): prefix caching, on
+   * by default as in vLLM v1, and the KV-cache groups of a hybrid model
+   * (n_groups 0: one full-attention group).  The reserve-ahead schemes are
+   * the paper's Orca baselines and share nothing. */
+  gboolean no_prefix_caching;
+  guint32  beam_width;   /* paged: the paper's beam search, this many
+                            candidates a request (kvp-beam-search.h); 0 or 1:
+                            none; summaries only, full attention only */
+  guint    n_groups;
+  KvpKvGroupSpec groups[KVP_SIM_MAX_GROUPS];
+  /* Tests: the paged scheme's manager and pool checked after every step
+   * (kvp_kv_cache_manager_check: reference counts, shared and cached free
+   * blocks, every table against its tokens); a failure ends the run with
+   * the check's error.  O(pool) a step. */
+  gboolean check_every_step;
 } KvpSimConfig;
+
+/* Blocks a request of length tokens holds at most in the paged pool: in
+ * each group, a windowed one capped at its admission_blocks. */
+guint64 kvp_sim_config_blocks_needed (const KvpSimConfig *config,
+                                      guint64             length);
+/* Tokens a reserve-ahead scheme can place: a hybrid model's token takes a
+ * slot in each of its n_groups groups (Orca keeps every layer's KV), and
+ * with beam search in each candidate's copy. */
+guint64 kvp_sim_config_positions     (const KvpSimConfig *config);
+/* Slots one token takes in a reserve-ahead scheme: groups × candidates. */
+guint   kvp_sim_config_copies        (const KvpSimConfig *config);
+
 
 /* One recorded step of one scheme: stored for every step (80 bytes), so a
  * series over the whole run costs nothing to read.  At every step
@@ -161,6 +191,14 @@ typedef struct
   double  request_throughput;  /* requests / duration_s */
   double  output_token_throughput; /* output tokens / duration_s */
   KvpLatencySummary latency[KVP_N_LATENCIES];
+  /* Paged: the prefix cache as vLLM counts it, the prompt tokens its hits
+   * spared the prefill, and the paper's Figure 15 measure over the run:
+   * Σ (blocks named − blocks used) ÷ Σ blocks named, over the steps. */
+  KvpPrefixCacheStats prefix_cache;
+  guint64 prefill_tokens_saved;
+  double  memory_saving_percent;
+  /* Paged: blocks each group holds at the busiest step (most blocks). */
+  guint64 group_peak_blocks[KVP_SIM_MAX_GROUPS];
 } KvpSimStats;
 
 /* Compact record of what changed; the snapshot replays them. */
@@ -281,6 +319,22 @@ const KvpSimStep *kvp_simulation_get_steps  (KvpSimulation       *self,
                                              guint               *n_steps);
 const KvpSimStats *kvp_simulation_get_stats (KvpSimulation       *self,
                                              KvpScheme            scheme);
+/* A finished request's TTFT and TPOT (NAN for one output token), in ms. */
+typedef struct
+{
+  double ttft_ms;
+  double tpot_ms;
+} KvpSimFinished;
+
+/* TTFT or TPOT over the first n_finished requests to finish (a step's
+ * n_finished: the figures so far at that step), as the run's summary
+ * computes them over all.  FALSE (zeroes) for a summary_only run, which
+ * keeps no per-request record. */
+gboolean        kvp_simulation_get_latency_so_far (KvpSimulation     *self,
+                                                   KvpScheme          scheme,
+                                                   guint              n_finished,
+                                                   KvpLatency         latency,
+                                                   KvpLatencySummary *out);
 /* The events of one recorded step, in the order they happened. */
 const KvpSimEvent *kvp_simulation_get_events (KvpSimulation      *self,
                                               KvpScheme           scheme,
@@ -291,12 +345,17 @@ const KvpSimEvent *kvp_simulation_get_events (KvpSimulation      *self,
  * scheme's events from the nearest checkpoint at or before step.  Checkpoints
  * are taken the first time a replay passes them, every
  * max (KVP_SIMULATION_CHECKPOINT_STEPS, steps / 64) steps, so at most 64 per
- * scheme.  Cost: O(requests + blocks in use) plus the events of at most one
- * checkpoint interval — 0.3 ms for 10,000 ShareGPT requests in the paper's
+ * scheme, and fewer for many requests (their copies take about 64 MiB a
+ * scheme at most: 15 for 100,000 requests).  Cost: O(requests + blocks in
+ * use) plus the events of at most one checkpoint interval — 0.3 ms for 10,000 ShareGPT requests in the paper's
  * setting; the first call that passes new checkpoints pays for taking them
  * (about 15 ms there).  Compute it when the step changes, not per frame.
  * Thread-safe. */
 #define KVP_SIMULATION_CHECKPOINT_STEPS 512u
+/* How many checkpoints a scheme's snapshots may take at most (for tests
+ * and benchmarks: what bounds the memory snapshots keep). */
+guint           kvp_simulation_get_max_checkpoints (KvpSimulation *self,
+                                                    KvpScheme      scheme);
 KvpSimSnapshot *kvp_simulation_get_snapshot (KvpSimulation       *self,
                                              KvpScheme            scheme,
                                              guint                step);
@@ -328,6 +387,9 @@ void            kvp_sim_csv_append_step     (GString             *csv,
 /* One line each on the workload and the pool, for above the table. */
 char           *kvp_simulation_describe     (KvpSimulation       *self);
 /* One line on the scheduler's limits and the step time. */
+/* A hybrid model's KV-cache groups, each with the blocks it held at the
+ * busiest step of the paged run; NULL with one full-attention group. */
+char           *kvp_simulation_describe_groups (KvpSimulation     *self);
 char           *kvp_simulation_describe_scheduler (KvpSimulation *self);
 /* Only the first of those lines, for when the pool is described elsewhere. */
 char           *kvp_simulation_describe_workload (KvpSimulation  *self);

@@ -34,6 +34,7 @@ struct _KvpSweep
   guint               n_points;
   Point              *points;
   gint                next;        /* atomic: the next point to run */
+  GCancellable       *cancellable; /* while the points run */
   JsonNode           *workload;    /* the first run's "workload" */
   char               *description; /* the first run's workload line */
   char               *scheduler;
@@ -151,7 +152,7 @@ run_point (KvpSweep *self,
   options.request_rate = point->rate;
   workload = kvp_workload_new (&options, &point->error);
   if (workload != NULL)
-    sim = kvp_simulation_new (workload, &self->config, NULL, &point->error);
+    sim = kvp_simulation_new (workload, &self->config, self->cancellable, &point->error);
   if (sim == NULL)
     return;
 
@@ -202,6 +203,18 @@ kvp_sweep_new (const KvpWorkloadOptions  *options,
                double                     max_normalized_latency,
                GError                   **error)
 {
+  return kvp_sweep_new_full (options, config, rates, n_rates, max_normalized_latency, NULL, error);
+}
+
+KvpSweep *
+kvp_sweep_new_full (const KvpWorkloadOptions  *options,
+                    const KvpSimConfig        *config,
+                    const double              *rates,
+                    guint                      n_rates,
+                    double                     max_normalized_latency,
+                    GCancellable              *cancellable,
+                    GError                   **error)
+{
   g_autoptr(KvpSweep) self = NULL;
   g_autoptr(GPtrArray) threads = g_ptr_array_new ();
   guint n_threads;
@@ -224,6 +237,7 @@ kvp_sweep_new (const KvpWorkloadOptions  *options,
   self->points = g_new0 (Point, n_rates);
   for (guint i = 0; i < n_rates; i++)
     self->points[i].rate = rates[i];
+  self->cancellable = cancellable;
 
   n_threads = MIN (g_get_num_processors (), n_rates);
   for (guint t = 1; t < n_threads; t++)
@@ -231,6 +245,7 @@ kvp_sweep_new (const KvpWorkloadOptions  *options,
   run_points_thread (self);
   for (guint t = 0; t < threads->len; t++)
     g_thread_join (threads->pdata[t]);
+  self->cancellable = NULL;
 
   /* The lowest rate's error, as a serial run would stop at. */
   for (guint i = 0; i < n_rates; i++)

@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 #include "kvp-simulation.h"
@@ -36,6 +36,15 @@ KvpSweep       *kvp_sweep_new             (const KvpWorkloadOptions  *options,
                                            const double              *rates,
                                            guint                      n_rates,
                                            double                     max_normalized_latency,
+                                           GError                   **error);
+/* The same, cancellable (checked every few thousand steps of each run):
+ * G_IO_ERROR_CANCELLED once it is cancelled. */
+KvpSweep       *kvp_sweep_new_full        (const KvpWorkloadOptions  *options,
+                                           const KvpSimConfig        *config,
+                                           const double              *rates,
+                                           guint                      n_rates,
+                                           double                     max_normalized_latency,
+                                           GCancellable              *cancellable,
                                            GError                   **error);
 KvpSweep       *kvp_sweep_ref             (KvpSweep                  *self);
 void            kvp_sweep_unref           (KvpSweep                  *self);

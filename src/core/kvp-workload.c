@@ -15,10 +15,12 @@
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
+#include "kvp-block-hash.h"
 #include "kvp-cli.h"
 #include "kvp-error.h"
 #include "kvp-input.h"
 #include "kvp-workload.h"
+#include "kvp-workload-sharing.h"
 
 struct _KvpWorkload
 {
@@ -27,6 +29,13 @@ struct _KvpWorkload
   guint64          seed;
   double           request_rate;
   GArray          *requests;   /* KvpRequest */
+  GArray          *sharing;    /* KvpRequestSharing per request, or NULL: none shares */
+  GArray          *hash_ids;   /* guint64, indexed by hash_ids_start */
+  gboolean         file_arrivals;
+  double           time_scale;
+  guint            skipped_too_long;
+  guint            skipped_failed;
+  gboolean         generated;   /* a built-in or a generator, not a file */
 };
 
 /* The built-in datasets.  Real ShareGPT and Alpaca traces are not shipped, so
@@ -285,10 +294,34 @@ typedef enum
   COLUMN_PROMPT,
   COLUMN_OUTPUT,
   COLUMN_ARRIVAL,
-  N_COLUMNS
+  COLUMN_PREFIX_ID,
+  COLUMN_PREFIX_LEN,
+  COLUMN_N,
+  COLUMN_HASH_IDS,
+  N_COLUMNS,
+  COLUMN_IGNORED = N_COLUMNS,   /* a key or column no format reads */
 } Column;
 
-static const char *column_names[N_COLUMNS] = { "prompt_len", "output_len", "arrival" };
+/* The formats a file may be in, told apart by the header's or the first
+ * object's names. */
+typedef enum
+{
+  FORMAT_KVPAGE,    /* arrival in seconds from the start */
+  FORMAT_AZURE,     /* Azure LLM inference traces 2023 and 2024 (CSV) */
+  FORMAT_BURSTGPT,  /* BurstGPT (CSV): Model, Total tokens and Log Type unread */
+  FORMAT_MOONCAKE,  /* Mooncake (JSON Lines): timestamp in ms, 512-token hash ids */
+  N_FORMATS
+} Format;
+
+static const char *column_names[N_FORMATS][N_COLUMNS] = {
+  [FORMAT_KVPAGE] = { "prompt_len", "output_len", "arrival", "prefix_id", "prefix_len", "n", NULL },
+  [FORMAT_AZURE] = { "ContextTokens", "GeneratedTokens", "TIMESTAMP", NULL, NULL, NULL, NULL },
+  [FORMAT_BURSTGPT] = { "Request tokens", "Response tokens", "Timestamp", NULL, NULL, NULL, NULL },
+  [FORMAT_MOONCAKE] = { "input_length", "output_length", "timestamp", NULL, NULL, NULL, "hash_ids" },
+};
+
+/* Mooncake's hash ids each stand for 512 tokens of the prompt. */
+#define MOONCAKE_BLOCK 512u
 
 typedef struct
 {
@@ -296,8 +329,27 @@ typedef struct
   guint32     max_len;
   guint       line;
   int         has_arrival;  /* -1 not known yet */
+  Format      format;
+  gboolean    format_known;
+  gboolean    has_origin;   /* a trace's arrivals count from its first row */
+  double      origin;
+  double      last_arrival;
+  guint       skipped_too_long;
+  guint       skipped_failed;
   GArray     *requests;
+  GArray     *sharing;      /* KvpRequestSharing, beside requests */
+  gboolean    shares;       /* some request has a prefix, samples or ids */
+  GArray     *hash_ids;     /* guint64, every request's in turn */
 } Reader;
+
+/* One request as read, before the checks every format shares. */
+typedef struct
+{
+  gboolean  seen[N_COLUMNS];
+  guint64   value[N_COLUMNS];   /* the whole-number columns */
+  double    arrival;            /* seconds */
+  guint     hash_start;         /* into Reader.hash_ids */
+} Row;
 
 static gboolean
 line_error (Reader      *reader,
@@ -341,55 +393,160 @@ quote_value (const char *text)
   return g_steal_pointer (&escaped);
 }
 
-static gboolean
-check_length_text (Reader      *reader,
-                   Column       column,
-                   const char  *text,
-                   guint32     *out,
-                   GError     **error)
+static Column
+column_of (Format      format,
+           const char *name)
 {
-  if (!parse_length (text, out))
-    {
-      g_autofree char *value = quote_value (text);
+  for (Column column = 0; column < N_COLUMNS; column++)
+    if (column_names[format][column] != NULL && g_str_equal (name, column_names[format][column]))
+      return column;
 
-      return line_error (reader, error, _("%s “%s” is not a whole number of tokens from 1 to %u."),
-                         column_names[column], value, KVP_WORKLOAD_MAX_LENGTH);
+  return COLUMN_IGNORED;
+}
+
+/* The format a name belongs to only: a trace's own column or key. */
+static gboolean
+format_of_name (const char *name,
+                Format     *out)
+{
+  static const struct { const char *name; Format format; } marks[] = {
+    { "TIMESTAMP", FORMAT_AZURE }, { "ContextTokens", FORMAT_AZURE }, { "GeneratedTokens", FORMAT_AZURE },
+    { "Timestamp", FORMAT_BURSTGPT }, { "Request tokens", FORMAT_BURSTGPT }, { "Response tokens", FORMAT_BURSTGPT },
+    { "timestamp", FORMAT_MOONCAKE }, { "input_length", FORMAT_MOONCAKE }, { "output_length", FORMAT_MOONCAKE },
+    { "hash_ids", FORMAT_MOONCAKE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (marks); i++)
+    if (g_str_equal (name, marks[i].name))
+      {
+        *out = marks[i].format;
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+/* Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
+ * days_from_civil). */
+static gint64
+days_from_civil (gint64 y,
+                 guint  m,
+                 guint  d)
+{
+  gint64 era, yoe, doy, doe;
+
+  y -= m <= 2;
+  era = (y >= 0 ? y : y - 399) / 400;
+  yoe = y - era * 400;
+  doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+  return era * 146097 + doe - 719468;
+}
+
+static gboolean
+take_digits (const char **p,
+             guint        n,
+             guint       *out)
+{
+  guint value = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (!g_ascii_isdigit ((*p)[i]))
+        return FALSE;
+      value = value * 10 + (guint) ((*p)[i] - '0');
     }
+  *p += n;
+  *out = value;
 
   return TRUE;
 }
 
+/* Azure's TIMESTAMP: "2023-11-16 18:15:46.6805900" (a "T" also, up to nine
+ * decimals, an optional "Z" or ±hh:mm), in seconds since 1970 — a double
+ * keeps 100 ns over a trace's week. */
 static gboolean
-check_arrival_text (Reader      *reader,
-                    const char  *text,
-                    double      *out,
-                    GError     **error)
+parse_date_time (const char *text,
+                 double     *out)
+{
+  const char *p = text;
+  guint y, mo, d, h, mi, sec, tzh = 0, tzm = 0;
+  double fraction = 0.0, scale = 0.1;
+  gint64 seconds;
+  int sign = 0;
+
+  if (!take_digits (&p, 4, &y) || *p++ != '-' || !take_digits (&p, 2, &mo) || *p++ != '-' ||
+      !take_digits (&p, 2, &d) || (*p != ' ' && *p != 'T') || !take_digits ((p++, &p), 2, &h) ||
+      *p++ != ':' || !take_digits (&p, 2, &mi) || *p++ != ':' || !take_digits (&p, 2, &sec))
+    return FALSE;
+
+  if (*p == '.')
+    {
+      guint n = 0;
+
+      for (p++; g_ascii_isdigit (*p) && n < 9; p++, n++, scale /= 10)
+        fraction += (*p - '0') * scale;
+      if (n == 0 || g_ascii_isdigit (*p))
+        return FALSE;
+    }
+
+  if (*p == 'Z')
+    p++;
+  else if (*p == '+' || *p == '-')
+    {
+      sign = *p++ == '+' ? 1 : -1;
+      if (!take_digits (&p, 2, &tzh) || *p++ != ':' || !take_digits (&p, 2, &tzm) || tzh > 23 || tzm > 59)
+        return FALSE;
+    }
+
+  if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    return FALSE;
+
+  seconds = days_from_civil (y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - sign * (gint64) (tzh * 3600 + tzm * 60);
+  *out = (double) seconds + fraction;
+
+  return TRUE;
+}
+
+/* A time in a CSV field, as the format writes it, in seconds. */
+static gboolean
+parse_arrival_text (Format      format,
+                    const char *text,
+                    double     *out)
 {
   char *end = NULL;
 
+  if (format == FORMAT_AZURE)
+    return parse_date_time (text, out);
+
   errno = 0;
   *out = g_ascii_strtod (text, &end);
-  if (*text == '\0' || end == NULL || *end != '\0' || errno != 0 ||
-      !isfinite (*out) || *out < 0.0)
-    {
-      g_autofree char *value = quote_value (text);
 
-      return line_error (reader, error, _("arrival “%s” is not a time in seconds from 0."), value);
-    }
-
-  return TRUE;
+  return *text != '\0' && end != NULL && *end == '\0' && errno == 0 && isfinite (*out) && *out >= 0.0;
 }
 
-/* The checks every request goes through, whatever the format. */
+/* Samples a request asks for (parallel sampling's n). */
+#define MAX_SAMPLES 256u
+
+/* The checks every request goes through, whatever the format.  A trace's
+ * failed request (no prompt or no output) and any request longer than the
+ * model allows are left out and counted, not refused. */
 static gboolean
 add_request (Reader      *reader,
-             guint32      prompt,
-             guint32      output,
-             gboolean     has_arrival,
-             double       arrival,
+             Row         *row,
              GError     **error)
 {
+  gboolean trace = reader->format != FORMAT_KVPAGE;
+  gboolean has_arrival = row->seen[COLUMN_ARRIVAL];
+  guint64 prompt = row->value[COLUMN_PROMPT];
+  guint64 output = row->value[COLUMN_OUTPUT];
+  KvpRequestSharing sharing = { 0 };
   KvpRequest request;
+
+  for (Column column = COLUMN_PROMPT; column <= COLUMN_OUTPUT; column++)
+    if (!row->seen[column])
+      return line_error (reader, error, _("%s is missing."), column_names[reader->format][column]);
 
   if (reader->has_arrival < 0)
     reader->has_arrival = has_arrival;
@@ -399,23 +556,144 @@ add_request (Reader      *reader,
                        ? _("this request has an arrival time and the ones before it have none: give it to all or none.")
                        : _("this request has no arrival time and the ones before it have one: give it to all or none."));
 
-  if (prompt > reader->max_len)
-    return line_error (reader, error, _("the prompt of %u tokens is longer than the model allows (%u)."),
-                       prompt, reader->max_len);
-  if ((guint64) prompt + output > reader->max_len)
-    return line_error (reader, error,
-                       _("the prompt and output take %" PRIu64 " tokens, more than the model allows (%u)."),
-                       (guint64) prompt + output, reader->max_len);
-
-  if (reader->requests->len > 0 &&
-      arrival < g_array_index (reader->requests, KvpRequest, reader->requests->len - 1).arrival)
+  if (has_arrival && trace)
+    {
+      if (!reader->has_origin)
+        reader->origin = row->arrival;
+      reader->has_origin = TRUE;
+      row->arrival -= reader->origin;
+    }
+  if (has_arrival && (row->arrival < 0.0 || row->arrival < reader->last_arrival))
     return line_error (reader, error, _("the arrival comes before the previous request’s: sort the file by arrival."));
+  reader->last_arrival = row->arrival;
 
-  init_request (&request, prompt, output);
-  request.arrival = arrival;
+  if (!trace)
+    for (Column column = COLUMN_PROMPT; column <= COLUMN_OUTPUT; column++)
+      if (row->value[column] < 1 || row->value[column] > KVP_WORKLOAD_MAX_LENGTH)
+        return line_error (reader, error, _("%s is not a whole number of tokens from 1 to %u."),
+                           column_names[reader->format][column], KVP_WORKLOAD_MAX_LENGTH);
+  if (row->seen[COLUMN_N] && (row->value[COLUMN_N] < 1 || row->value[COLUMN_N] > MAX_SAMPLES))
+    return line_error (reader, error, _("n is not a number of samples from 1 to %u."), MAX_SAMPLES);
+  if (row->seen[COLUMN_PREFIX_ID] && row->value[COLUMN_PREFIX_ID] > G_MAXUINT32)
+    return line_error (reader, error, _("prefix_id is larger than %u."), G_MAXUINT32);
+  if (row->value[COLUMN_PREFIX_LEN] > prompt)
+    return line_error (reader, error, _("prefix_len %" PRIu64 " is longer than the prompt (%" PRIu64 " tokens)."),
+                       row->value[COLUMN_PREFIX_LEN], prompt);
+
+  if (prompt == 0 || output == 0)
+    {
+      reader->skipped_failed++;
+      g_array_set_size (reader->hash_ids, row->hash_start);
+      return TRUE;
+    }
+  if (prompt > reader->max_len || output > reader->max_len - prompt)
+    {
+      reader->skipped_too_long++;
+      g_array_set_size (reader->hash_ids, row->hash_start);
+      return TRUE;
+    }
+
+  init_request (&request, (guint32) prompt, (guint32) output);
+  request.arrival = has_arrival ? row->arrival : 0.0;
   g_array_append_val (reader->requests, request);
 
+  sharing.n = row->seen[COLUMN_N] ? (guint32) row->value[COLUMN_N] : 1;
+  sharing.prefix_id = (guint32) row->value[COLUMN_PREFIX_ID];
+  sharing.prefix_len = (guint32) row->value[COLUMN_PREFIX_LEN];
+  sharing.hash_ids_start = row->hash_start;
+  sharing.n_hash_ids = reader->hash_ids->len - row->hash_start;
+  reader->shares |= sharing.n > 1 || sharing.prefix_len > 0 || sharing.n_hash_ids > 0;
+  g_array_append_val (reader->sharing, sharing);
+
   return TRUE;
+}
+
+static gboolean
+read_hash_ids (Reader      *reader,
+               JsonNode    *node,
+               GError     **error)
+{
+  JsonArray *array;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return line_error (reader, error, _("hash_ids is not a list of whole numbers."));
+
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      guint64 id;
+
+      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_INT64 ||
+          json_node_get_int (element) < 0)
+        return line_error (reader, error, _("hash_ids is not a list of whole numbers."));
+      id = (guint64) json_node_get_int (element);
+      g_array_append_val (reader->hash_ids, id);
+    }
+
+  return TRUE;
+}
+
+/* One key's value of a JSON object into the row. */
+static gboolean
+read_json_value (Reader      *reader,
+                 Row         *row,
+                 Column       column,
+                 JsonNode    *node,
+                 GError     **error)
+{
+  const char *name = column_names[reader->format][column];
+  gboolean number = JSON_NODE_HOLDS_VALUE (node) && (json_node_get_value_type (node) == G_TYPE_INT64 ||
+                                                      json_node_get_value_type (node) == G_TYPE_DOUBLE);
+
+  row->seen[column] = TRUE;
+
+  if (column == COLUMN_HASH_IDS)
+    return read_hash_ids (reader, node, error);
+
+  if (column == COLUMN_ARRIVAL)
+    {
+      if (!number || !isfinite (row->arrival = json_node_get_double (node)) || row->arrival < 0.0)
+        return line_error (reader, error, _("%s is not a time from 0."), name);
+      if (reader->format == FORMAT_MOONCAKE)
+        row->arrival /= 1000.0;
+      return TRUE;
+    }
+
+  if (!number || json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < 0)
+    return line_error (reader, error, _("%s is not a whole number."), name);
+  row->value[column] = (guint64) json_node_get_int (node);
+
+  return TRUE;
+}
+
+static gboolean
+read_json_object (Reader      *reader,
+                  JsonObject  *object,
+                  GError     **error)
+{
+  g_autoptr(GList) members = json_object_get_members (object);
+  Row row = { { FALSE, }, { 0, }, 0.0, reader->hash_ids->len };
+
+  if (!reader->format_known)
+    {
+      for (GList *l = members; l != NULL; l = l->next)
+        if (format_of_name (l->data, &reader->format))
+          break;
+      reader->format_known = TRUE;
+    }
+
+  /* Keys no format reads (a trace's extra fields, a comment) are left. */
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      Column column = column_of (reader->format, l->data);
+
+      if (column != COLUMN_IGNORED &&
+          !read_json_value (reader, &row, column, json_object_get_member (object, l->data), error))
+        return FALSE;
+    }
+
+  return add_request (reader, &row, error);
 }
 
 static gboolean
@@ -424,103 +702,158 @@ read_json_line (Reader      *reader,
                 GError     **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *object;
   JsonNode *root;
-  g_autoptr(GList) members = NULL;
-  guint32 lengths[2] = { 0, 0 };
-  gboolean seen[N_COLUMNS] = { FALSE, FALSE, FALSE };
-  double arrival = 0.0;
 
   if (!json_parser_load_from_data (parser, line, -1, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return line_error (reader, error, _("this is not a JSON object such as {\"prompt_len\": 128, \"output_len\": 256}."));
 
-  object = json_node_get_object (root);
-  members = json_object_get_members (object);
-  for (GList *l = members; l != NULL; l = l->next)
-    {
-      const char *name = l->data;
-      JsonNode *node = json_object_get_member (object, name);
-      Column column;
-
-      for (column = 0; column < N_COLUMNS; column++)
-        if (g_str_equal (name, column_names[column]))
-          break;
-
-      if (column == N_COLUMNS)
-        {
-          g_autofree char *value = quote_value (name);
-
-          return line_error (reader, error, _("unknown key “%s”: use prompt_len, output_len and optionally arrival."), value);
-        }
-
-      seen[column] = TRUE;
-      if (column == COLUMN_ARRIVAL)
-        {
-          if (!JSON_NODE_HOLDS_VALUE (node) ||
-              (json_node_get_value_type (node) != G_TYPE_INT64 &&
-               json_node_get_value_type (node) != G_TYPE_DOUBLE) ||
-              !isfinite (arrival = json_node_get_double (node)) || arrival < 0.0)
-            return line_error (reader, error, _("arrival is not a time in seconds from 0."));
-        }
-      else
-        {
-          gint64 value;
-
-          if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
-              (value = json_node_get_int (node)) < 1 || value > KVP_WORKLOAD_MAX_LENGTH)
-            return line_error (reader, error, _("%s is not a whole number of tokens from 1 to %u."),
-                               column_names[column], KVP_WORKLOAD_MAX_LENGTH);
-          lengths[column] = (guint32) value;
-        }
-    }
-
-  for (Column column = COLUMN_PROMPT; column <= COLUMN_OUTPUT; column++)
-    if (!seen[column])
-      return line_error (reader, error, _("%s is missing."), column_names[column]);
-
-  return add_request (reader, lengths[0], lengths[1], seen[COLUMN_ARRIVAL], arrival, error);
+  return read_json_object (reader, json_node_get_object (root), error);
 }
 
-/* CSV: a header naming the columns, then plain numbers; no quoting, since no
- * field is text. */
+typedef struct
+{
+  guint   first_line;   /* of the text parsed */
+  guint   depth;        /* arrays open */
+  GArray *lines;        /* guint: the line each outer element ends on */
+} ArrayLines;
+
+static void
+array_start_cb (JsonParser *parser,
+                gpointer    user_data)
+{
+  ((ArrayLines *) user_data)->depth++;
+}
+
+static void
+array_end_cb (JsonParser *parser,
+              JsonArray  *array,
+              gpointer    user_data)
+{
+  ((ArrayLines *) user_data)->depth--;
+}
+
+static void
+array_element_cb (JsonParser *parser,
+                  JsonArray  *array,
+                  guint       index,
+                  gpointer    user_data)
+{
+  ArrayLines *lines = user_data;
+  guint line = lines->first_line + json_parser_get_current_line (parser) - 1;
+
+  /* Only the outer array's elements, not those of a hash_ids inside one. */
+  if (lines->depth == 1)
+    g_array_append_val (lines->lines, line);
+}
+
+/* A JSON array of request objects, as one text starting on first_line. */
+static gboolean
+read_json_array (Reader      *reader,
+                 const char  *text,
+                 guint        first_line,
+                 GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GArray) ends = g_array_new (FALSE, FALSE, sizeof (guint));
+  ArrayLines lines = { first_line, 0, ends };
+  JsonArray *array;
+  JsonNode *root;
+
+  g_signal_connect (parser, "array-start", G_CALLBACK (array_start_cb), &lines);
+  g_signal_connect (parser, "array-end", G_CALLBACK (array_end_cb), &lines);
+  g_signal_connect (parser, "array-element", G_CALLBACK (array_element_cb), &lines);
+  reader->line = first_line;
+  if (!json_parser_load_from_data (parser, text, -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_ARRAY (root))
+    return line_error (reader, error,
+                       _("this is not a JSON array of objects such as [{\"prompt_len\": 128, \"output_len\": 256}]."));
+
+  array = json_node_get_array (root);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+
+      reader->line = i < ends->len ? g_array_index (ends, guint, i) : first_line;
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        return line_error (reader, error,
+                           _("this is not a JSON object such as {\"prompt_len\": 128, \"output_len\": 256}."));
+      if (!read_json_object (reader, json_node_get_object (element), error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* CSV fields: commas split, a field in double quotes may hold commas ("" is
+ * a quote), spaces around a field do not count. */
+static GPtrArray *
+split_csv (const char *line)
+{
+  GPtrArray *fields = g_ptr_array_new_with_free_func (g_free);
+  GString *field = g_string_new (NULL);
+  gboolean quoted = FALSE;
+
+  for (const char *p = line;; p++)
+    {
+      if (quoted && *p == '"' && p[1] == '"')
+        g_string_append_c (field, *p++);
+      else if (*p == '"' && (quoted || g_strstrip (field->str)[0] == '\0'))
+        {
+          if (!quoted)
+            g_string_truncate (field, 0);
+          quoted = !quoted;
+        }
+      else if (*p == '\0' || (*p == ',' && !quoted))
+        {
+          g_ptr_array_add (fields, g_strdup (g_strstrip (field->str)));
+          g_string_truncate (field, 0);
+          if (*p == '\0')
+            break;
+        }
+      else
+        g_string_append_c (field, *p);
+    }
+
+  g_string_free (field, TRUE);
+
+  return fields;
+}
+
+/* CSV: a header naming the columns, then values. */
 static gboolean
 read_csv_header (Reader      *reader,
                  const char  *line,
-                 int         *order,
-                 guint       *n_fields,
+                 GArray      *order,
                  GError     **error)
 {
-  g_auto(GStrv) fields = g_strsplit (line, ",", -1);
-  gboolean seen[N_COLUMNS] = { FALSE, FALSE, FALSE };
+  g_autoptr(GPtrArray) fields = split_csv (line);
+  gboolean seen[N_COLUMNS + 1] = { FALSE, };
 
-  *n_fields = g_strv_length (fields);
-  for (guint i = 0; i < *n_fields; i++)
+  reader->format = FORMAT_KVPAGE;
+  for (guint i = 0; i < fields->len; i++)
+    if (format_of_name (g_ptr_array_index (fields, i), &reader->format))
+      break;
+  reader->format_known = TRUE;
+
+  for (guint i = 0; i < fields->len; i++)
     {
-      char *name = g_strstrip (fields[i]);
-      Column column;
+      const char *name = g_ptr_array_index (fields, i);
+      int column = column_of (reader->format, name);
 
-      for (column = 0; column < N_COLUMNS; column++)
-        if (g_str_equal (name, column_names[column]))
-          break;
-
-      if (column == N_COLUMNS || seen[column])
+      if (column != COLUMN_IGNORED && seen[column])
         {
           g_autofree char *value = quote_value (name);
 
-          return line_error (reader, error,
-                             column == N_COLUMNS
-                             ? _("unknown column “%s”: the header names prompt_len, output_len and optionally arrival.")
-                             : _("the column “%s” appears twice."),
-                             value);
+          return line_error (reader, error, _("the column “%s” appears twice."), value);
         }
       seen[column] = TRUE;
-      order[i] = column;
+      g_array_append_val (order, column);
     }
 
   for (Column column = COLUMN_PROMPT; column <= COLUMN_OUTPUT; column++)
     if (!seen[column])
-      return line_error (reader, error, _("the header has no %s column."), column_names[column]);
+      return line_error (reader, error, _("the header has no %s column."), column_names[reader->format][column]);
 
   return TRUE;
 }
@@ -532,32 +865,146 @@ read_csv_row (Reader      *reader,
               guint        n_fields,
               GError     **error)
 {
-  g_auto(GStrv) fields = g_strsplit (line, ",", -1);
-  guint32 lengths[2] = { 0, 0 };
-  gboolean has_arrival = FALSE;
-  double arrival = 0.0;
+  g_autoptr(GPtrArray) fields = split_csv (line);
+  Row row = { { FALSE, }, { 0, }, 0.0, reader->hash_ids->len };
 
-  if (g_strv_length (fields) != n_fields)
-    return line_error (reader, error, _("%u fields where the header has %u."),
-                       g_strv_length (fields), n_fields);
+  if (fields->len != n_fields)
+    return line_error (reader, error, _("%u fields where the header has %u."), fields->len, n_fields);
 
   for (guint i = 0; i < n_fields; i++)
     {
-      const char *text = g_strstrip (fields[i]);
+      const char *text = g_ptr_array_index (fields, i);
+      Column column = order[i];
+      g_autofree char *value = NULL;
 
-      if (order[i] == COLUMN_ARRIVAL)
+      if (column == COLUMN_IGNORED)
+        continue;
+      row.seen[column] = TRUE;
+
+      if (column == COLUMN_ARRIVAL)
         {
-          has_arrival = TRUE;
-          if (!check_arrival_text (reader, text, &arrival, error))
-            return FALSE;
+          if (parse_arrival_text (reader->format, text, &row.arrival))
+            continue;
+          value = quote_value (text);
+          if (reader->format == FORMAT_AZURE)
+            return line_error (reader, error, _("%s “%s” is not a date and time such as 2023-11-16 18:15:46.6805900."),
+                               column_names[reader->format][column], value);
+          return line_error (reader, error, _("%s “%s” is not a time in seconds from 0."),
+                             column_names[reader->format][column], value);
         }
-      else if (!check_length_text (reader, order[i], text, &lengths[order[i]], error))
+
+      if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, &row.value[column], NULL))
         {
-          return FALSE;
+          value = quote_value (text);
+          if (reader->format == FORMAT_KVPAGE && column <= COLUMN_OUTPUT)
+            return line_error (reader, error, _("%s “%s” is not a whole number of tokens from 1 to %u."),
+                               column_names[reader->format][column], value, KVP_WORKLOAD_MAX_LENGTH);
+          return line_error (reader, error, _("%s “%s” is not a whole number."),
+                             column_names[reader->format][column], value);
         }
     }
 
-  return add_request (reader, lengths[0], lengths[1], has_arrival, arrival, error);
+  return add_request (reader, &row, error);
+}
+
+/* Where the reading of a file's lines stands. */
+typedef struct
+{
+  GArray   *order;        /* CSV: the column of each field */
+  GString  *array;        /* a JSON array being gathered, or NULL */
+  guint     array_line;   /* the line it opens on */
+  gboolean  json;
+  gboolean  decided;      /* the format is known */
+  gboolean  header_done;
+  gboolean  any;          /* a line with text was read */
+} Lines;
+
+/* One line of the file, its "\n" gone, in one of the formats: a request
+ * appended to reader->requests, or a header, or a line of a JSON array
+ * gathered until the array ends. */
+static gboolean
+read_one_line (Reader      *reader,
+               Lines       *lines,
+               char        *line,
+               gsize        length,
+               GError     **error)
+{
+  if (memchr (line, '\0', length) != NULL)
+    return line_error (reader, error, _("the file holds a NUL byte; it is not a text file."));
+
+  /* Excel's "CSV UTF-8" starts with a byte-order mark. */
+  if (reader->line == 1)
+    {
+      gsize bom = kvp_input_bom_length (line, length);
+
+      line += bom;
+      length -= bom;
+    }
+  if (!g_utf8_validate_len (line, length, NULL))
+    return line_error (reader, error, _("the text is not UTF-8."));
+
+  /* A JSON array is read whole once its last line is in. */
+  if (lines->array != NULL)
+    {
+      g_string_append_c (g_string_append (lines->array, line), '\n');
+      return TRUE;
+    }
+
+  g_strstrip (line);
+  if (*line == '\0')
+    return TRUE;
+
+  /* The first line with text decides: a JSON array only opens a file. */
+  if (!lines->decided || (lines->json && !lines->any && *line == '['))
+    {
+      lines->json = *line == '{' || *line == '[';
+      lines->decided = TRUE;
+      if (*line == '[')
+        {
+          lines->array = g_string_new (line);
+          g_string_append_c (lines->array, '\n');
+          lines->array_line = reader->line;
+          return TRUE;
+        }
+    }
+
+  lines->any = TRUE;
+  if (lines->json)
+    {
+      g_autoptr(GError) json_error = NULL;
+
+      /* json-glib would take a second object on the line, comments and
+       * single quotes, and recurse into any depth. */
+      if (!kvp_input_check_json (line, strlen (line), KVP_INPUT_JSON_LINE, KVP_INPUT_JSON_MAX_DEPTH, NULL,
+                                 &json_error))
+        return line_error (reader, error, "%s", json_error->message);
+      return read_json_line (reader, line, error);
+    }
+  if (!lines->header_done)
+    {
+      lines->header_done = TRUE;
+      return read_csv_header (reader, line, lines->order, error);
+    }
+  return read_csv_row (reader, line, (const int *) (gpointer) lines->order->data, lines->order->len, error);
+}
+
+/* The JSON array gathered, checked strictly as one text, then read. */
+static gboolean
+finish_array (Reader      *reader,
+              Lines       *lines,
+              GError     **error)
+{
+  g_autoptr(GError) json_error = NULL;
+  guint at = 1;
+
+  if (!kvp_input_check_json (lines->array->str, lines->array->len, KVP_INPUT_JSON_FILE, KVP_INPUT_JSON_MAX_DEPTH,
+                             &at, &json_error))
+    {
+      reader->line = lines->array_line + at - 1;
+      return line_error (reader, error, "%s", json_error->message);
+    }
+
+  return read_json_array (reader, lines->array->str, lines->array_line, error);
 }
 
 /* What the reader says when the file cannot be read at all. */
@@ -570,7 +1017,7 @@ set_open_error (const char    *display,
    * cannot be read is a failure (exit 1). */
   if (g_error_matches (input_error, KVP_INPUT_ERROR, KVP_INPUT_ERROR_NOT_FOUND))
     g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                 _("--workload “%s” is neither a built-in (sharegpt, alpaca, fixed:P,O, uniform:P1-P2,O1-O2) nor a file that exists."),
+                 _("--workload “%s” is neither a built-in (sharegpt, alpaca, conversation, fixed:P,O, uniform:P1-P2,O1-O2) nor a file that exists."),
                  display);
   else if (g_error_matches (input_error, KVP_INPUT_ERROR, KVP_INPUT_ERROR_IS_FOLDER))
     g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("Workload file “%s” is a folder."), display);
@@ -587,83 +1034,29 @@ set_open_error (const char    *display,
     }
 }
 
-/* One line of the file, its "\n" gone. */
-static gboolean
-read_line (Reader      *reader,
-           char        *line,
-           gsize        length,
-           gboolean    *json,
-           gboolean    *decided,
-           int         *order,
-           guint       *n_fields,
-           gboolean    *header_done,
-           GError     **error)
-{
-  if (memchr (line, '\0', length) != NULL)
-    return line_error (reader, error, _("the file holds a NUL byte; it is not a text file."));
-
-  /* Excel's "CSV UTF-8" starts with a byte-order mark. */
-  if (reader->line == 1)
-    {
-      gsize bom = kvp_input_bom_length (line, length);
-
-      line += bom;
-      length -= bom;
-    }
-
-  if (!g_utf8_validate_len (line, length, NULL))
-    return line_error (reader, error, _("the text is not UTF-8."));
-
-  g_strstrip (line);
-  if (*line == '\0')
-    return TRUE;
-
-  if (!*decided)
-    {
-      *json = *line == '{';
-      *decided = TRUE;
-    }
-
-  if (*json)
-    {
-      g_autoptr(GError) json_error = NULL;
-
-      /* json-glib would take a second object on the line, comments and
-       * single quotes, and recurse into any depth. */
-      if (!kvp_input_check_json (line, strlen (line), KVP_INPUT_JSON_LINE, KVP_INPUT_JSON_MAX_DEPTH, NULL,
-                                 &json_error))
-        return line_error (reader, error, "%s", json_error->message);
-      return read_json_line (reader, line, error);
-    }
-  if (!*header_done)
-    {
-      *header_done = TRUE;
-      return read_csv_header (reader, line, order, n_fields, error);
-    }
-  return read_csv_row (reader, line, order, *n_fields, error);
-}
-
 /* n_requests: the first n (0: all, up to KVP_WORKLOAD_MAX_REQUESTS). */
 static gboolean
 read_file (const char  *path,
            guint32      max_len,
            guint        n_requests,
-           gboolean    *out_has_arrival,
-           GArray      *out,
+           Reader      *reader,
            GError     **error)
 {
   g_autofree char *display = kvp_quote (path);
   g_autoptr(GError) input_error = NULL;
   g_autoptr(KvpInput) input = NULL;
-  Reader reader = { display, max_len, 0, -1, out };
-  gboolean json = g_str_has_suffix (path, ".jsonl") || g_str_has_suffix (path, ".ndjson") ||
-                  g_str_has_suffix (path, ".json");
-  gboolean decided = json || g_str_has_suffix (path, ".csv");
-  gboolean header_done = FALSE;
-  int order[N_COLUMNS] = { 0, 0, 0 };
-  guint n_fields = 0;
+  g_autoptr(GArray) order = g_array_new (FALSE, FALSE, sizeof (int));
+  Lines lines = { order, NULL, 0, FALSE, FALSE, FALSE, FALSE };
+  gboolean ok = TRUE;
   char *line;
   gsize length;
+
+  reader->display = display;
+  reader->max_len = max_len;
+  reader->has_arrival = -1;
+  lines.json = g_str_has_suffix (path, ".jsonl") || g_str_has_suffix (path, ".ndjson") ||
+               g_str_has_suffix (path, ".json");
+  lines.decided = lines.json || g_str_has_suffix (path, ".csv");
 
   input = kvp_input_open (path, KVP_WORKLOAD_MAX_FILE_BYTES, &input_error);
   if (input == NULL)
@@ -675,40 +1068,49 @@ read_file (const char  *path,
 
   /* Only the requests asked for are read: a long trace cut with --requests
    * costs no more than its first lines. */
-  while ((n_requests == 0 || out->len < n_requests) &&
+  while (ok && (n_requests == 0 || reader->requests->len < n_requests) &&
          kvp_input_read_line (input, &line, &length, &input_error))
     {
-      reader.line = (guint) kvp_input_get_line_number (input);
-      if (out->len == KVP_WORKLOAD_MAX_REQUESTS && n_requests == 0)
+      reader->line = (guint) kvp_input_get_line_number (input);
+      if (reader->requests->len == KVP_WORKLOAD_MAX_REQUESTS && n_requests == 0 && lines.array == NULL)
         {
           g_autofree char *probe = g_strstrip (g_strndup (line, length));
 
           if (*probe != '\0')
-            return line_error (&reader, error,
-                               _("the file holds more than %u requests, the most kvpage simulates: give --requests %u to "
-                                 "take the first ones."),
-                               KVP_WORKLOAD_MAX_REQUESTS, KVP_WORKLOAD_MAX_REQUESTS);
+            ok = line_error (reader, error,
+                             _("the file holds more than %u requests, the most kvpage simulates: give --requests %u "
+                               "to take the first ones."),
+                             KVP_WORKLOAD_MAX_REQUESTS, KVP_WORKLOAD_MAX_REQUESTS);
           continue;
         }
-      if (!read_line (&reader, line, length, &json, &decided, order, &n_fields, &header_done, error))
-        return FALSE;
+      ok = read_one_line (reader, &lines, line, length, error);
     }
-  if (input_error != NULL)
+  if (ok && input_error != NULL)
     {
       if (g_error_matches (input_error, KVP_INPUT_ERROR, KVP_INPUT_ERROR_LINE_TOO_LONG))
         g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("Workload file “%s”: %s."), display, input_error->message);
       else
         set_open_error (display, input_error, error);
-      return FALSE;
+      ok = FALSE;
+    }
+  if (ok && lines.array != NULL)
+    ok = finish_array (reader, &lines, error);
+  if (lines.array != NULL)
+    g_string_free (lines.array, TRUE);
+  if (!ok)
+    return FALSE;
+
+  if (n_requests > 0 && reader->requests->len > n_requests)
+    {
+      g_array_set_size (reader->requests, n_requests);
+      g_array_set_size (reader->sharing, n_requests);
     }
 
-  if (out->len == 0)
+  if (reader->requests->len == 0)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("Workload file “%s” holds no requests."), display);
       return FALSE;
     }
-
-  *out_has_arrival = reader.has_arrival > 0;
 
   return TRUE;
 }
@@ -774,8 +1176,60 @@ workload_new (const char *source,
   self->seed = seed;
   self->request_rate = rate;
   self->requests = g_array_ref (requests);
+  self->hash_ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  self->time_scale = 1.0;
 
   return self;
+}
+
+/* A file's requests with what the reader found out about them. */
+static KvpWorkload *
+workload_from_reader (const KvpWorkloadOptions  *options,
+                      Reader                    *reader,
+                      GError                   **error)
+{
+  g_autoptr(KvpWorkload) self = NULL;
+  g_autofree char *display = kvp_quote (options->source);
+  GArray *requests = reader->requests;
+
+  if (options->n_requests > requests->len)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--requests %u asks for more requests than the workload file “%s” holds (%u)."),
+                   options->n_requests, display, requests->len);
+      return NULL;
+    }
+
+  if (reader->has_arrival > 0 && options->request_rate > 0.0)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The workload file “%s” has its own arrival times: leave out --request-rate."),
+                   display);
+      return NULL;
+    }
+
+  if (options->request_rate > 0.0)
+    assign_poisson_arrivals (requests, options->seed, options->request_rate);
+
+  if (reader->has_arrival > 0)
+    for (guint i = 0; i < requests->len; i++)
+      g_array_index (requests, KvpRequest, i).arrival *= options->time_scale;
+
+  if (!assign_steps (requests, options->request_rate, error))
+    return NULL;
+
+  self = workload_new (options->source, options->seed, options->request_rate, requests);
+  if (reader->shares)
+    {
+      self->sharing = g_array_ref (reader->sharing);
+      g_array_append_vals (self->hash_ids, reader->hash_ids->data, reader->hash_ids->len);
+    }
+  self->file_arrivals = reader->has_arrival > 0;
+  self->time_scale = options->time_scale;
+  self->skipped_too_long = reader->skipped_too_long;
+  self->skipped_failed = reader->skipped_failed;
+
+  return g_steal_pointer (&self);
 }
 
 void
@@ -788,6 +1242,10 @@ kvp_workload_options_init (KvpWorkloadOptions *options)
   options->seed = 0;
   options->request_rate = 0.0;
   options->max_len = FILTER_MAX_TOTAL;
+  options->time_scale = 1.0;
+  options->shared_prefix = 0;
+  options->prefix_groups = 0;
+  options->samples = 0;
 }
 
 gboolean
@@ -821,6 +1279,25 @@ kvp_workload_options_parse (KvpWorkloadOptions  *options,
       return TRUE;
     }
 
+  if (g_str_equal (option, "time-scale"))
+    {
+      char *end = NULL;
+      double scale = g_ascii_strtod (text, &end);
+
+      if (*text == '\0' || *end != '\0' ||
+          !(scale >= KVP_WORKLOAD_MIN_TIME_SCALE && scale <= KVP_WORKLOAD_MAX_TIME_SCALE))
+        {
+          g_autofree char *quoted = kvp_quote (text);
+
+          g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                       _("--time-scale “%s” is not valid: use a factor from %g to %g (2 replays a trace at half speed)."),
+                       quoted, KVP_WORKLOAD_MIN_TIME_SCALE, KVP_WORKLOAD_MAX_TIME_SCALE);
+          return FALSE;
+        }
+      options->time_scale = scale;
+      return TRUE;
+    }
+
   g_return_val_if_fail (g_str_equal (option, "requests") || g_str_equal (option, "seed"), FALSE);
 
   max = g_str_equal (option, "seed") ? G_MAXUINT64 : KVP_WORKLOAD_MAX_REQUESTS;
@@ -835,14 +1312,13 @@ kvp_workload_options_parse (KvpWorkloadOptions  *options,
   return TRUE;
 }
 
-KvpWorkload *
-kvp_workload_new (const KvpWorkloadOptions  *options,
-                  GError                   **error)
+static KvpWorkload *
+workload_new_unshared (const KvpWorkloadOptions  *options,
+                       GError                   **error)
 {
   g_autoptr(GArray) requests = g_array_new (FALSE, FALSE, sizeof (KvpRequest));
   KvpWorkloadOptions opts;
   gboolean is_spec = FALSE;
-  gboolean has_arrival = FALSE;
   KvpRng rng;
 
   g_return_val_if_fail (options != NULL, NULL);
@@ -864,6 +1340,12 @@ kvp_workload_new (const KvpWorkloadOptions  *options,
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    _("The request rate must be 0 (all at once) or from %g to %.0f requests per second."),
                    KVP_WORKLOAD_MIN_RATE, KVP_WORKLOAD_MAX_RATE);
+      return NULL;
+    }
+  if (!(opts.time_scale >= KVP_WORKLOAD_MIN_TIME_SCALE && opts.time_scale <= KVP_WORKLOAD_MAX_TIME_SCALE))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The time scale must be from %g to %g."), KVP_WORKLOAD_MIN_TIME_SCALE, KVP_WORKLOAD_MAX_TIME_SCALE);
       return NULL;
     }
   if (opts.max_len < 2)
@@ -904,28 +1386,34 @@ kvp_workload_new (const KvpWorkloadOptions  *options,
 
   if (!is_spec)
     {
-      g_autofree char *display = kvp_quote (opts.source);
+      g_autoptr(GArray) hash_ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+      g_autoptr(GArray) sharing = g_array_new (FALSE, FALSE, sizeof (KvpRequestSharing));
+      Reader reader = { 0, };
 
-      if (!read_file (opts.source, opts.max_len, opts.n_requests, &has_arrival, requests, error))
+      reader.requests = requests;
+      reader.sharing = sharing;
+      reader.hash_ids = hash_ids;
+      if (!read_file (opts.source, opts.max_len, opts.n_requests, &reader, error))
         return NULL;
 
-      if (opts.n_requests > requests->len)
+      if (opts.time_scale != 1.0 && reader.has_arrival <= 0)
         {
-          g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                       _("--requests %u asks for more requests than the workload file “%s” holds (%u)."),
-                       opts.n_requests, display, requests->len);
-          return NULL;
-        }
-      if (opts.n_requests > 0)
-        g_array_set_size (requests, opts.n_requests);
+          g_autofree char *display = kvp_quote (opts.source);
 
-      if (has_arrival && opts.request_rate > 0.0)
-        {
           g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                       _("The workload file “%s” has its own arrival times: leave out --request-rate."),
-                       display);
+                       _("--time-scale multiplies a workload file’s own arrival times, and “%s” has none."), display);
           return NULL;
         }
+
+      return workload_from_reader (&opts, &reader, error);
+    }
+
+  if (opts.time_scale != 1.0)
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("--time-scale multiplies a workload file’s own arrival times; the %s workload has none."),
+                   opts.source);
+      return NULL;
     }
 
   if (opts.request_rate > 0.0)
@@ -934,7 +1422,12 @@ kvp_workload_new (const KvpWorkloadOptions  *options,
   if (!assign_steps (requests, opts.request_rate, error))
     return NULL;
 
-  return workload_new (opts.source, opts.seed, opts.request_rate, requests);
+  {
+    KvpWorkload *self = workload_new (opts.source, opts.seed, opts.request_rate, requests);
+
+    self->generated = TRUE;
+    return self;
+  }
 }
 
 KvpWorkload *
@@ -988,6 +1481,8 @@ kvp_workload_unref (KvpWorkload *self)
     {
       g_free (self->source);
       g_array_unref (self->requests);
+      g_array_unref (self->hash_ids);
+      g_clear_pointer (&self->sharing, g_array_unref);
       g_free (self);
     }
 }
@@ -1058,4 +1553,207 @@ kvp_workload_get_mean_output (KvpWorkload *self)
   g_return_val_if_fail (self != NULL, 0.0);
 
   return mean_of (self, FALSE);
+}
+
+guint
+kvp_workload_get_skipped (KvpWorkload *self,
+                          guint       *out_too_long,
+                          guint       *out_failed)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  if (out_too_long != NULL)
+    *out_too_long = self->skipped_too_long;
+  if (out_failed != NULL)
+    *out_failed = self->skipped_failed;
+
+  return self->skipped_too_long + self->skipped_failed;
+}
+
+char *
+kvp_workload_describe_skipped (KvpWorkload *self)
+{
+  g_autofree char *too_long = NULL;
+  g_autofree char *failed = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->skipped_too_long + self->skipped_failed == 0)
+    return NULL;
+
+  too_long = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "%u request longer than the model allows",
+                                           "%u requests longer than the model allows",
+                                           self->skipped_too_long),
+                              self->skipped_too_long);
+  failed = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "%u request the trace records as failed (no prompt or no output)",
+                                         "%u requests the trace records as failed (no prompt or no output)",
+                                         self->skipped_failed),
+                            self->skipped_failed);
+
+  /* Translators: %s and %s are the two counts above, joined. */
+  return g_strdup_printf (_("Left out of the file: %s, %s."), too_long, failed);
+}
+
+char *
+kvp_workload_describe_arrivals (KvpWorkload *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->file_arrivals && self->time_scale != 1.0)
+    return g_strdup_printf (_("arrivals from the file, times × %g"), self->time_scale);
+  if (self->file_arrivals)
+    return g_strdup (_("arrivals from the file"));
+  if (self->request_rate > 0.0)
+    return g_strdup_printf (_("Poisson arrivals at %g requests/s"), self->request_rate);
+
+  return g_strdup (_("all arriving at once"));
+}
+
+gboolean
+kvp_workload_has_file_arrivals (KvpWorkload *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->file_arrivals;
+}
+
+double
+kvp_workload_get_time_scale (KvpWorkload *self)
+{
+  g_return_val_if_fail (self != NULL, 1.0);
+
+  return self->time_scale;
+}
+
+KvpRequestSharing
+kvp_workload_get_sharing (KvpWorkload *self,
+                          guint        index)
+{
+  KvpRequestSharing none = { 1, 0, 0, 0, 0, 0 };
+
+  g_return_val_if_fail (self != NULL, none);
+  g_return_val_if_fail (index < self->requests->len, none);
+
+  return self->sharing != NULL ? g_array_index (self->sharing, KvpRequestSharing, index) : none;
+}
+
+const guint64 *
+kvp_workload_get_hash_ids (KvpWorkload *self,
+                           guint        index,
+                           guint       *n_ids)
+{
+  KvpRequestSharing r;
+
+  if (n_ids != NULL)
+    *n_ids = 0;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (index < self->requests->len, NULL);
+
+  r = kvp_workload_get_sharing (self, index);
+  if (n_ids != NULL)
+    *n_ids = r.n_hash_ids;
+
+  return r.n_hash_ids > 0 ? &g_array_index (self->hash_ids, guint64, r.hash_ids_start) : NULL;
+}
+
+void
+kvp_workload_get_prompt_segments (KvpWorkload *self,
+                                  guint        index,
+                                  GArray      *out)
+{
+  const KvpRequestSharing *r;
+  KvpRequestSharing sharing;
+  guint64 left;
+  KvpTokenSegment seg;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (index < self->requests->len);
+  g_return_if_fail (out != NULL && g_array_get_element_size (out) == sizeof (KvpTokenSegment));
+
+  sharing = kvp_workload_get_sharing (self, index);
+  r = &sharing;
+  left = g_array_index (self->requests, KvpRequest, index).prompt_len;
+
+  for (guint i = 0; i < r->n_hash_ids && left > 0; i++)
+    {
+      seg.kind = KVP_TOKENS_HASH_ID;
+      seg.id = g_array_index (self->hash_ids, guint64, r->hash_ids_start + i);
+      seg.length = MIN (left, (guint64) KVP_WORKLOAD_HASH_ID_TOKENS);
+      g_array_append_val (out, seg);
+      left -= seg.length;
+    }
+
+  if (r->n_hash_ids == 0 && r->prefix_len > 0)
+    {
+      seg.kind = KVP_TOKENS_PREFIX;
+      seg.id = r->prefix_id;
+      seg.length = r->prefix_len;
+      g_array_append_val (out, seg);
+      left -= seg.length;
+    }
+
+  if (left > 0)
+    {
+      /* The request's index names its own tokens: every sample of it
+       * (parallel sampling's child requests) has the same prompt. */
+      seg.kind = KVP_TOKENS_UNIQUE;
+      seg.id = r->own > 0 ? r->own - 1 : index;
+      seg.length = left;
+      g_array_append_val (out, seg);
+    }
+}
+
+KvpWorkload *
+kvp_workload_new (const KvpWorkloadOptions  *options,
+                  GError                   **error)
+{
+  g_autoptr(KvpWorkload) plain = NULL;
+
+  g_return_val_if_fail (options != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_strcmp0 (options->source, "conversation") == 0)
+    return kvp_workload_new_conversation (options, error);
+
+  plain = workload_new_unshared (options, error);
+  if (plain == NULL)
+    return NULL;
+
+  return kvp_workload_share (plain, options->shared_prefix, options->prefix_groups, options->samples,
+                             options->max_len, error);
+}
+
+KvpWorkload *
+kvp_workload_new_derived (KvpWorkload *base,
+                          const char  *source,
+                          GArray      *requests,
+                          GArray      *sharing)
+{
+  KvpWorkload *self;
+
+  g_return_val_if_fail (base != NULL && requests != NULL, NULL);
+  g_return_val_if_fail (sharing == NULL || sharing->len == requests->len, NULL);
+
+  self = workload_new (source != NULL ? source : base->source, base->seed, base->request_rate, requests);
+  self->generated = base->generated;
+  if (sharing != NULL)
+    self->sharing = g_array_ref (sharing);
+  g_array_append_vals (self->hash_ids, base->hash_ids->data, base->hash_ids->len);
+  self->file_arrivals = base->file_arrivals;
+  self->time_scale = base->time_scale;
+  self->skipped_too_long = base->skipped_too_long;
+  self->skipped_failed = base->skipped_failed;
+
+  return self;
+}
+
+gboolean
+kvp_workload_is_generated (KvpWorkload *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->generated;
 }

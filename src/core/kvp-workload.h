@@ -28,6 +28,11 @@ G_BEGIN_DECLS
  * years of 40 ms steps): at this rate the default 1,000 requests arrive over
  * about 1,000,000 seconds, and a slower rate is no serving workload. */
 #define KVP_WORKLOAD_MIN_RATE         0.001
+/* --time-scale: a file's arrival times multiplied by 1/1000 … 1000. */
+#define KVP_WORKLOAD_MIN_TIME_SCALE   0.001
+#define KVP_WORKLOAD_MAX_TIME_SCALE   1000.0
+/* Tokens each of Mooncake's hash ids stands for. */
+#define KVP_WORKLOAD_HASH_ID_TOKENS   512u
 
 typedef struct
 {
@@ -37,12 +42,38 @@ typedef struct
   guint32 arrival_step;  /* floor (arrival / KVP_WORKLOAD_STEP_SECONDS) */
 } KvpRequest;
 
+/* What the prefix cache needs to know of a request's tokens, beside its
+ * lengths (kvp_workload_get_sharing()); kept apart so a million requests
+ * without it cost nothing more. */
+typedef struct
+{
+  guint32 n;               /* samples (parallel sampling), ≥ 1 */
+  guint32 prefix_id;       /* the shared prefix the prompt starts with … */
+  guint32 prefix_len;      /* … this many tokens of it; 0: none */
+  guint32 hash_ids_start;  /* Mooncake: the prompt's 512-token blocks, */
+  guint32 n_hash_ids;      /* kvp_workload_get_hash_ids() */
+  guint32 own;             /* 1 + the index whose own tokens these are
+                              (a sample's parent); 0: this request's */
+} KvpRequestSharing;
+
 typedef struct _KvpWorkload KvpWorkload;
 
 /* How a workload is made.  source is a built-in ("sharegpt", "alpaca"), a
- * generator ("fixed:P,O", "uniform:P1-P2,O1-O2") or the path of a JSON Lines
- * or CSV file with the columns prompt_len, output_len and optionally arrival
- * (seconds).  A file is read when no built-in or generator has the name. */
+ * generator ("fixed:P,O", "uniform:P1-P2,O1-O2") or the path of a file,
+ * read when no built-in or generator has the name.  A file is JSON Lines, a
+ * JSON array of objects, or CSV with a header, in one of these formats,
+ * recognised by its names; names a format does not read are ignored:
+ *   kvpage's: prompt_len, output_len, optionally arrival (seconds), prefix_id
+ *     and prefix_len (the prompt starts with that many tokens of a shared
+ *     prefix), n (samples);
+ *   Azure LLM inference traces 2023/2024 (CSV): TIMESTAMP (a date and time;
+ *     arrivals count from the first row), ContextTokens, GeneratedTokens;
+ *   BurstGPT (CSV): Timestamp (seconds, from the first row), Request tokens,
+ *     Response tokens;
+ *   Mooncake (JSON Lines): timestamp (ms, from the first row), input_length,
+ *     output_length, hash_ids (each 512 tokens of the prompt).
+ * A trace's request without prompt or output tokens (BurstGPT's failed ones)
+ * and any request longer than max_len are left out and counted. */
 typedef struct
 {
   const char *source;        /* NULL: "sharegpt" */
@@ -50,13 +81,21 @@ typedef struct
   guint64     seed;
   double      request_rate;  /* requests per second, Poisson; 0: all at step 0 */
   guint32     max_len;       /* the model's context: prompt + output must fit */
+  double      time_scale;    /* a file's arrival times × this; 1: as given */
+  /* Generated workloads only (a file gives its own): every prompt starts
+   * with shared_prefix tokens of one of prefix_groups prefixes (request i:
+   * prefix i mod prefix_groups), and asks for samples samples. */
+  guint32     shared_prefix;
+  guint32     prefix_groups; /* 0: 1 */
+  guint32     samples;       /* 0: 1 */
 } KvpWorkloadOptions;
 
 void            kvp_workload_options_init   (KvpWorkloadOptions        *options);
 /* Sets one option from command-line text: "requests" (1 …
  * KVP_WORKLOAD_MAX_REQUESTS), "request-rate" (0, or KVP_WORKLOAD_MIN_RATE …
- * KVP_WORKLOAD_MAX_RATE per second) or "seed" (any 64-bit number).  KVP_ERROR_INVALID naming the
- * option, the text and the range. */
+ * KVP_WORKLOAD_MAX_RATE per second), "time-scale" (KVP_WORKLOAD_MIN_TIME_SCALE
+ * … KVP_WORKLOAD_MAX_TIME_SCALE) or "seed" (any 64-bit number).
+ * KVP_ERROR_INVALID naming the option, the text and the range. */
 gboolean        kvp_workload_options_parse  (KvpWorkloadOptions        *options,
                                              const char                *option,
                                              const char                *text,
@@ -72,7 +111,7 @@ gboolean        kvp_workload_options_parse  (KvpWorkloadOptions        *options,
 KvpWorkload    *kvp_workload_new            (const KvpWorkloadOptions  *options,
                                              GError                   **error);
 /* From requests already in memory (tests, the window); arrivals must be
- * non-decreasing and lengths within max_len. */
+ * non-decreasing and lengths within max_len.  They share nothing. */
 KvpWorkload    *kvp_workload_new_from_requests (const KvpRequest       *requests,
                                                 guint                   n_requests,
                                                 guint32                 max_len,
@@ -89,6 +128,42 @@ guint64         kvp_workload_get_seed       (KvpWorkload               *self);
 double          kvp_workload_get_request_rate (KvpWorkload             *self);
 double          kvp_workload_get_mean_prompt (KvpWorkload              *self);
 double          kvp_workload_get_mean_output (KvpWorkload              *self);
+
+/* Requests of a file left out: longer than the model allows, or failed in
+ * the trace (no prompt or no output tokens).  Returns their sum. */
+guint           kvp_workload_get_skipped    (KvpWorkload               *self,
+                                             guint                     *out_too_long,
+                                             guint                     *out_failed);
+/* One sentence for the text output, or NULL when nothing was left out. */
+char           *kvp_workload_describe_skipped (KvpWorkload             *self);
+/* "Poisson arrivals at R requests/s", "all arriving at once" or "arrivals
+ * from the file" (with the time scale), for the headers. */
+char           *kvp_workload_describe_arrivals (KvpWorkload            *self);
+gboolean        kvp_workload_has_file_arrivals (KvpWorkload            *self);
+double          kvp_workload_get_time_scale (KvpWorkload               *self);
+/* One sample, no prefix and no hash ids unless the file said so. */
+KvpRequestSharing kvp_workload_get_sharing  (KvpWorkload               *self,
+                                             guint                      index);
+const guint64  *kvp_workload_get_hash_ids   (KvpWorkload               *self,
+                                             guint                      index,
+                                             guint                     *n_ids);
+/* The request's prompt as token segments for the prefix cache
+ * (kvp-block-hash.h), appended to out (KvpTokenSegment): Mooncake's hash
+ * ids, each KVP_WORKLOAD_HASH_ID_TOKENS tokens (the last one cut to the
+ * prompt; a prompt longer than its ids goes on with tokens of its own), or
+ * the shared prefix, then the request's own tokens. */
+void            kvp_workload_get_prompt_segments (KvpWorkload          *self,
+                                                  guint                 index,
+                                                  GArray               *out);
+/* A workload like base (source unless one is given, seed, rate, arrivals,
+ * skipped counts, hash ids) with these requests and their sharing (NULL:
+ * none). */
+KvpWorkload    *kvp_workload_new_derived    (KvpWorkload               *base,
+                                             const char                *source,
+                                             GArray                    *requests,
+                                             GArray                    *sharing);
+/* Whether the workload was generated (a built-in or a generator), not read. */
+gboolean        kvp_workload_is_generated   (KvpWorkload               *self);
 
 /* The deterministic generator the workloads draw from (SplitMix64), so the
  * same seed gives the same requests on every machine and GLib version. */

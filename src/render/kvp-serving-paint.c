@@ -86,6 +86,9 @@ paint_header_and_cards (cairo_t         *cr,
       const cairo_rectangle_t *r = &scene->card_rect[i];
       cairo_pattern_t *accent;
 
+      /* A card the picture had no room for. */
+      if (r->width <= 0.0)
+        continue;
       kvp_picture_paint_panel (cr, &scene->parent, r, scene->radius);
       /* The paged gradient along the top: the big figure is the paged pool's. */
       cairo_save (cr);
@@ -426,6 +429,21 @@ paint_chart (cairo_t         *cr,
       cairo_stroke (cr);
       kvp_text_paint (cr, key, &theme->text_secondary, 1.0);
 
+      /* Where the scheme's run ends: a dashed line in its colour. */
+      if (scene->chart_scheme_end_x[i] >= plot->x && scene->chart_scheme_end_x[i] <= plot->x + plot->width)
+        {
+          double dash[] = { 3.0, 3.0 };
+
+          cairo_new_path (cr);
+          cairo_move_to (cr, round (scene->chart_scheme_end_x[i]) + 0.5, plot->y);
+          cairo_line_to (cr, round (scene->chart_scheme_end_x[i]) + 0.5, plot->y + plot->height);
+          kvp_draw_set_color (cr, series_color (theme, i), 0.9);
+          cairo_set_line_width (cr, 1.0);
+          cairo_set_dash (cr, dash, G_N_ELEMENTS (dash), 0.0);
+          cairo_stroke (cr);
+          cairo_set_dash (cr, NULL, 0, 0.0);
+        }
+
       cairo_new_path (cr);
       for (guint p = 0; p < scene->n_chart_points; p++)
         cairo_line_to (cr, plot->x + p * step,
@@ -436,13 +454,18 @@ paint_chart (cairo_t         *cr,
       cairo_stroke (cr);
     }
 
-  /* The current step. */
-  cairo_new_path (cr);
-  cairo_move_to (cr, round (scene->chart_marker_x) + 0.5, plot->y);
-  cairo_line_to (cr, round (scene->chart_marker_x) + 0.5, plot->y + plot->height);
-  kvp_draw_set_color (cr, &theme->paged_end, 1.0);
-  cairo_set_line_width (cr, 1.0);
-  cairo_stroke (cr);
+  /* The time shown, when it is in the range. */
+  if (scene->chart_marker_x >= plot->x - 0.5 && scene->chart_marker_x <= plot->x + plot->width + 0.5)
+    {
+      cairo_new_path (cr);
+      cairo_move_to (cr, round (scene->chart_marker_x) + 0.5, plot->y);
+      cairo_line_to (cr, round (scene->chart_marker_x) + 0.5, plot->y + plot->height);
+      kvp_draw_set_color (cr, &theme->paged_end, 1.0);
+      cairo_set_line_width (cr, 1.0);
+      cairo_stroke (cr);
+    }
+  kvp_text_paint (cr, &scene->chart_start_text, &theme->text_secondary, 1.0);
+  kvp_text_paint (cr, &scene->chart_end_text, &theme->text_secondary, 1.0);
   kvp_text_paint (cr, &scene->chart_step_text, &theme->text, 1.0);
 }
 

@@ -67,7 +67,9 @@ struct _KvpServingScene
   KvpPicture           parent;
   KvpServingSteps     *steps;
   guint                step;
-  guint32              clock;
+  guint64              time_ns;       /* when the step starts */
+  guint64              view_start;    /* the chart's time range, ns */
+  guint64              view_end;
   KvpServingScene     *previous;
   GMutex               lock;          /* guards the images */
 
@@ -105,7 +107,11 @@ struct _KvpServingScene
   guint32              chart_max;     /* the y axis' top */
   KvpText       chart_max_text;
   KvpText       chart_step_text;
-  double               chart_marker_x;
+  KvpText       chart_start_text;  /* the range's ends, under the plot */
+  KvpText       chart_end_text;
+  double               chart_marker_x;  /* outside the plot when the time
+                                           shown is out of the range */
+  double               chart_scheme_end_x[KVP_SERVING_N_PANELS];
 };
 
 /* The colours a run is drawn in; for a class with one colour, b == a. */

@@ -282,10 +282,11 @@ load_panel (KvpServingScene     *self,
 
   /* Idle: everything that arrived has finished (or nothing has arrived). */
   memset (&panel->totals, 0, sizeof panel->totals);
-  panel->totals.clock = self->clock;
+  panel->totals.start_ns = panel->totals.end_ns = self->time_ns;
   if (at.has_before)
     {
-      panel->totals.n_finished = steps[at.step].n_finished;
+      /* Nothing runs or waits after that step: all it ran has finished. */
+      panel->totals.n_finished = steps[at.step].n_finished + steps[at.step].n_running;
       panel->totals.n_preemptions = steps[at.step].n_preemptions;
     }
   panel->totals.slots[KVP_SLOT_FREE] = self->n_slots;
@@ -319,6 +320,77 @@ token_share (const KvpSimStep *totals,
   return n_slots > 0 ? 100.0 * totals->slots[KVP_SLOT_TOKEN_STATES] / n_slots : 0.0;
 }
 
+/* A time in seconds, to a precision that suits it. */
+static char *
+format_seconds (guint64 ns)
+{
+  double seconds = ns / 1e9;
+  int digits = seconds < 10 ? 2 : seconds < 1000 ? 1 : 0;
+
+  /* Translators: a time in seconds, "12.34 s". */
+  return g_strdup_printf (_("%.*f s"), digits, seconds);
+}
+
+static int
+ms_digits (double ms)
+{
+  return ms < 10 ? 1 : 0;
+}
+
+/* "120 / 340 ms": the median and the 99th percentile so far, or a dash
+ * before any request has finished. */
+static char *
+format_latency (const KvpLatencySummary *l)
+{
+  if (l->count == 0)
+    return g_strdup ("—");
+  /* Seconds once the tail reaches one: "1.33 / 25.6 s", not "1329 / 25618 ms". */
+  if (l->p99 >= 1000.0)
+    {
+      double p50 = l->p50 / 1e3, p99 = l->p99 / 1e3;
+
+      /* Translators: a latency's median and 99th percentile, "1.33 / 25.6 s". */
+      return g_strdup_printf (_("%.*f / %.*f s"), p50 < 10 ? 2 : p50 < 100 ? 1 : 0, p50,
+                              p99 < 10 ? 2 : p99 < 100 ? 1 : 0, p99);
+    }
+  /* Translators: a latency's median and 99th percentile, "120 / 340 ms". */
+  return g_strdup_printf (_("%.*f / %.*f ms"), ms_digits (l->p50), l->p50, ms_digits (l->p99), l->p99);
+}
+
+/* TTFT or TPOT of a panel's scheme over the requests finished by the time
+ * shown, as core computes them. */
+static char *
+panel_latency (KvpServingScene *self,
+               KvpServingPanel  panel,
+               KvpLatency       latency)
+{
+  KvpServingPanelData *data = &self->panels[panel];
+  KvpLatencySummary summary;
+
+  kvp_simulation_get_latency_so_far (kvp_serving_steps_get_simulation (self->steps), data->scheme,
+                                     data->totals.n_finished, latency, &summary);
+  return format_latency (&summary);
+}
+
+static void
+write_latency_cards (KvpServingScene *self,
+                     const char      *other)
+{
+  static const KvpLatency latencies[] = { KVP_LATENCY_TTFT, KVP_LATENCY_TPOT };
+  static const KvpServingCard cards[] = { KVP_SERVING_CARD_TTFT, KVP_SERVING_CARD_TPOT };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cards); i++)
+    {
+      KvpCardTexts *card = &self->cards[cards[i]];
+      g_autofree char *pc = panel_latency (self, KVP_SERVING_PANEL_COMPARED, latencies[i]);
+
+      /* Translators: card titles; p50 / p99 of the requests finished so far. */
+      card->title = g_strdup (i == 0 ? _("TTFT p50 / p99") : _("TPOT p50 / p99"));
+      card->value = panel_latency (self, KVP_SERVING_PANEL_PAGED, latencies[i]);
+      card->caption = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
+    }
+}
+
 static void
 write_card_texts (KvpServingScene *self)
 {
@@ -339,6 +411,8 @@ write_card_texts (KvpServingScene *self)
   pc = kvp_format_count (c->n_waiting);
   self->cards[KVP_SERVING_CARD_WAITING].caption = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
   g_clear_pointer (&pc, g_free);
+
+  write_latency_cards (self, other);
 
   self->cards[KVP_SERVING_CARD_TOKENS].title = g_strdup (_("Token states"));
   self->cards[KVP_SERVING_CARD_TOKENS].value = kvp_format_percent (token_share (p, self->n_slots));
@@ -537,12 +611,13 @@ layout_grids (KvpServingScene *self,
     }
 }
 
-/* The cards in columns columns: titles and values each at one size that
- * fits every card, captions (whose scheme the values are) wrapped between
+/* The cards (the latency cards only when latencies) in columns columns:
+ * titles and values each at one size that fits every card, captions (whose scheme the values are) wrapped between
  * words.  Returns the cards' height, or 0 when a text cannot be shown whole. */
 static double
 layout_cards_in (KvpServingScene *self,
                  guint            columns,
+                 gboolean         latencies,
                  double           x,
                  double           y,
                  double           width,
@@ -553,28 +628,36 @@ layout_cards_in (KvpServingScene *self,
   double card_w = (width - (columns - 1) * gap) / columns;
   double inner = round (card_w) - 2 * pad;
   const char *titles[KVP_SERVING_N_CARDS], *values[KVP_SERVING_N_CARDS];
+  guint shown[KVP_SERVING_N_CARDS], n = 0;
   double title_size, value_size, title_h = 0.0, value_h = 0.0, caption_h = 0.0, height;
   gboolean wrap_titles, whole = TRUE;
 
   for (guint i = 0; i < KVP_SERVING_N_CARDS; i++)
     {
-      titles[i] = self->cards[i].title;
-      values[i] = self->cards[i].value;
+      self->card_rect[i] = (cairo_rectangle_t) { 0 };
+      if (!latencies && (i == KVP_SERVING_CARD_TTFT || i == KVP_SERVING_CARD_TPOT))
+        {
+          leave_out (&self->cards[i].title_text);
+          leave_out (&self->cards[i].value_text);
+          leave_out (&self->cards[i].caption_text);
+          continue;
+        }
+      titles[n] = self->cards[i].title;
+      values[n] = self->cards[i].value;
+      shown[n++] = i;
     }
-  title_size = kvp_picture_fit_size (&self->parent, titles, KVP_SERVING_N_CARDS, 13 * text, PANGO_WEIGHT_SEMIBOLD,
-                                     inner);
-  value_size = kvp_picture_fit_size (&self->parent, values, KVP_SERVING_N_CARDS, 26 * text, PANGO_WEIGHT_BOLD,
-                                     inner);
+  title_size = kvp_picture_fit_size (&self->parent, titles, n, 13 * text, PANGO_WEIGHT_SEMIBOLD, inner);
+  value_size = kvp_picture_fit_size (&self->parent, values, n, 26 * text, PANGO_WEIGHT_BOLD, inner);
   /* Below three quarters a title takes two lines instead. */
   wrap_titles = title_size < 0.75 * 13 * text;
   title_size = MAX (title_size, 0.75 * 13 * text);
 
-  for (guint i = 0; i < KVP_SERVING_N_CARDS; i++)
+  for (guint k = 0; k < n; k++)
     {
-      cairo_rectangle_t *r = &self->card_rect[i];
-      KvpCardTexts *card = &self->cards[i];
+      cairo_rectangle_t *r = &self->card_rect[shown[k]];
+      KvpCardTexts *card = &self->cards[shown[k]];
 
-      *r = (cairo_rectangle_t) { round (x + (i % columns) * (card_w + gap)), 0, round (card_w), 0 };
+      *r = (cairo_rectangle_t) { round (x + (k % columns) * (card_w + gap)), 0, round (card_w), 0 };
       if (wrap_titles)
         set_text_wrapped (self, &card->title_text, card->title, title_size, PANGO_WEIGHT_SEMIBOLD, r->x + pad, 0,
                           inner);
@@ -582,9 +665,9 @@ layout_cards_in (KvpServingScene *self,
         set_text (self, &card->title_text, card->title, title_size, PANGO_WEIGHT_SEMIBOLD, r->x + pad, 0, inner);
       set_text (self, &card->value_text, card->value, value_size, PANGO_WEIGHT_BOLD, r->x + pad, 0, inner);
       /* A caption a little smaller before the cards take two rows. */
-      for (double k = 1.0; k >= 0.74; k -= 0.125)
+      for (double f = 1.0; f >= 0.74; f -= 0.125)
         {
-          set_text_wrapped (self, &card->caption_text, card->caption, k * 12 * text, PANGO_WEIGHT_NORMAL,
+          set_text_wrapped (self, &card->caption_text, card->caption, f * 12 * text, PANGO_WEIGHT_NORMAL,
                             r->x + pad, 0, inner);
           if (card->caption_text.layout != NULL)
             break;
@@ -598,22 +681,25 @@ layout_cards_in (KvpServingScene *self,
     return 0.0;
 
   height = round (pad + title_h + 2 * text + value_h + 2 * text + caption_h + pad);
-  for (guint i = 0; i < KVP_SERVING_N_CARDS; i++)
+  for (guint k = 0; k < n; k++)
     {
-      KvpCardTexts *card = &self->cards[i];
+      KvpCardTexts *card = &self->cards[shown[k]];
+      cairo_rectangle_t *r = &self->card_rect[shown[k]];
 
-      self->card_rect[i].y = y + (i / columns) * (height + gap);
-      self->card_rect[i].height = height;
-      card->title_text.y = self->card_rect[i].y + pad;
+      r->y = y + (k / columns) * (height + gap);
+      r->height = height;
+      card->title_text.y = r->y + pad;
       card->value_text.y = card->title_text.y + title_h + 2 * text;
       card->caption_text.y = card->value_text.y + value_h + 2 * text;
     }
 
-  return (KVP_SERVING_N_CARDS / columns) * (height + gap) - gap;
+  return ((n + columns - 1) / columns) * (height + gap) - gap;
 }
 
-/* Four cards in a row, or two rows of two where a row is too narrow for
- * their texts.  Returns the height they take. */
+/* The six cards in a row, or in two rows of three; where that takes the
+ * grids room (the window's small pictures), the four counts alone in a row
+ * or two rows of two, the latency cards left out.  Returns the height they
+ * take. */
 static double
 layout_cards (KvpServingScene *self,
               double           x,
@@ -623,11 +709,22 @@ layout_cards (KvpServingScene *self,
               double           pad,
               double           text)
 {
-  double height = layout_cards_in (self, KVP_SERVING_N_CARDS, x, y, width, gap, pad, text);
+  double height = layout_cards_in (self, KVP_SERVING_N_CARDS, TRUE, x, y, width, gap, pad, text);
+  guint counts_columns = 4;
+  double counts;
 
-  if (height <= 0.0)
-    height = layout_cards_in (self, 2, x, y, width, gap, pad, text);
-  return height;
+  if (height > 0.0)
+    return height;
+  counts = layout_cards_in (self, counts_columns, FALSE, x, y, width, gap, pad, text);
+  if (counts <= 0.0)
+    {
+      counts_columns = 2;
+      counts = layout_cards_in (self, counts_columns, FALSE, x, y, width, gap, pad, text);
+    }
+  height = layout_cards_in (self, 3, TRUE, x, y, width, gap, pad, text);
+  if (height > 0.0 && height <= counts)
+    return height;
+  return layout_cards_in (self, counts_columns, FALSE, x, y, width, gap, pad, text);
 }
 
 static const char *
@@ -761,37 +858,109 @@ layout_breakdown (KvpServingScene *self,
   return y + self->legend_note.height + pad;
 }
 
-/* points[p] is the most requests running in the clocks point p spans; a
- * point narrower than a clock shows the step under it, and a point that
- * spans only idle clocks shows 0. */
-static void
-fill_chart_points (const KvpSimStep *steps,
-                   guint             n,
-                   guint32           last_clock,
-                   double           *points,
-                   guint             n_points)
+/* The first of steps[0 … n) ending after time_ns (n when none does). */
+static guint
+first_ending_after (const KvpSimStep *steps,
+                    guint             n,
+                    double            time_ns)
 {
-  double per_point = (double) MAX (last_clock, 1) / (n_points - 1);
-  guint s = 0;
+  guint lo = 0, hi = n;
 
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if ((double) steps[mid].end_ns <= time_ns)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+/* The first of steps[0 … n) starting at or after time_ns. */
+static guint
+first_starting_at (const KvpSimStep *steps,
+                   guint             n,
+                   double            time_ns)
+{
+  guint lo = 0, hi = n;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if ((double) steps[mid].start_ns < time_ns)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+/* points[p] is the most requests running at any time of the span point p
+ * covers (0 where the scheme is idle throughout): O(log steps) a point, so
+ * a run of millions of steps charts as fast as a short one. */
+static void
+fill_chart_points (KvpServingScene *self,
+                   KvpScheme        scheme,
+                   double          *points,
+                   guint            n_points)
+{
+  KvpSimulation *sim = kvp_serving_steps_get_simulation (self->steps);
+  double span = (double) (self->view_end - self->view_start);
+  double per_point = span / (n_points - 1);
+  const KvpSimStep *steps;
+  guint n;
+
+  steps = kvp_simulation_get_steps (sim, scheme, &n);
   for (guint p = 0; p < n_points; p++)
     {
-      double c0 = (p - 0.5) * per_point, c1 = (p + 0.5) * per_point;
-      gboolean any = FALSE;
+      double c0 = self->view_start + (p - 0.5) * per_point, c1 = self->view_start + (p + 0.5) * per_point;
+      guint first = first_ending_after (steps, n, c0);
+      guint end = first_starting_at (steps, n, c1);
 
-      while (s < n && steps[s].clock < c1)
-        {
-          if (steps[s].clock >= c0)
-            {
-              points[p] = MAX (points[p], steps[s].n_running);
-              any = TRUE;
-            }
-          s++;
-        }
-      /* The step before still runs at c0 when the next clock is not yet. */
-      if (!any && s > 0 && steps[s - 1].clock + 1 > c0)
-        points[p] = steps[s - 1].n_running;
+      points[p] = kvp_serving_steps_get_peak_running (self->steps, scheme, first, end);
     }
+}
+
+static double
+chart_x (KvpServingScene *self,
+         guint64          time_ns)
+{
+  double span = (double) (self->view_end - self->view_start);
+
+  return self->chart_plot.x + ((double) time_ns - (double) self->view_start) / span * self->chart_plot.width;
+}
+
+/* Under the plot: the range's start and end at its ends, the time shown
+ * under its marker (the ends make way for it). */
+static void
+layout_chart_axis (KvpServingScene *self,
+                   double           text)
+{
+  const cairo_rectangle_t *plot = &self->chart_plot;
+  g_autofree char *start = format_seconds (self->view_start);
+  g_autofree char *end = format_seconds (self->view_end);
+  g_autofree char *now = format_seconds (self->time_ns);
+  double y = plot->y + plot->height + round (3 * text);
+  gboolean shown = self->chart_marker_x >= plot->x - 0.5 && self->chart_marker_x <= plot->x + plot->width + 0.5;
+
+  set_text (self, &self->chart_start_text, start, 11 * text, PANGO_WEIGHT_NORMAL, plot->x, y, 0);
+  set_text (self, &self->chart_end_text, end, 11 * text, PANGO_WEIGHT_NORMAL, 0, y, 0);
+  self->chart_end_text.x = plot->x + plot->width - self->chart_end_text.width;
+  if (!shown)
+    {
+      leave_out (&self->chart_step_text);
+      return;
+    }
+  set_text (self, &self->chart_step_text, now, 11 * text, PANGO_WEIGHT_SEMIBOLD, 0, y, 0);
+  self->chart_step_text.x = CLAMP (self->chart_marker_x - self->chart_step_text.width / 2, plot->x,
+                                   plot->x + plot->width - self->chart_step_text.width);
+  if (self->chart_step_text.x < self->chart_start_text.x + self->chart_start_text.width + round (6 * text))
+    leave_out (&self->chart_start_text);
+  if (self->chart_step_text.x + self->chart_step_text.width + round (6 * text) > self->chart_end_text.x)
+    leave_out (&self->chart_end_text);
 }
 
 static void
@@ -801,10 +970,7 @@ layout_chart (KvpServingScene *self,
 {
   KvpSimulation *sim = kvp_serving_steps_get_simulation (self->steps);
   const cairo_rectangle_t *r = &self->chart_rect;
-  guint32 last_clock = kvp_serving_steps_get_clock (self->steps, kvp_serving_steps_get_n_steps (self->steps) - 1);
   g_autofree char *max_text = NULL;
-  g_autofree char *step_text = NULL;
-  g_autofree char *step = kvp_format_count (self->step);
   double key_x, y;
 
   set_text (self, &self->chart_heading, _("Running requests over time"), 15 * text, PANGO_WEIGHT_SEMIBOLD,
@@ -840,22 +1006,14 @@ layout_chart (KvpServingScene *self,
   for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
     {
       KvpServingPanelData *panel = &self->panels[i];
-      const KvpSimStep *steps;
-      guint n;
 
       panel->chart_points = g_new0 (double, self->n_chart_points);
-      steps = kvp_simulation_get_steps (sim, panel->scheme, &n);
-      fill_chart_points (steps, n, last_clock, panel->chart_points, self->n_chart_points);
+      fill_chart_points (self, panel->scheme, panel->chart_points, self->n_chart_points);
+      self->chart_scheme_end_x[i] = chart_x (self, kvp_serving_steps_get_scheme_end (self->steps, panel->scheme));
     }
 
-  self->chart_marker_x = self->chart_plot.x +
-    (last_clock > 0 ? (double) self->clock / last_clock : 0.0) * self->chart_plot.width;
-  /* Translators: under the chart, where the marked step is. */
-  step_text = g_strdup_printf (_("step %s"), step);
-  set_text (self, &self->chart_step_text, step_text, 11 * text, PANGO_WEIGHT_NORMAL, 0,
-            self->chart_plot.y + self->chart_plot.height + round (3 * text), 0);
-  self->chart_step_text.x = CLAMP (self->chart_marker_x - self->chart_step_text.width / 2, self->chart_plot.x,
-                                   self->chart_plot.x + self->chart_plot.width - self->chart_step_text.width);
+  self->chart_marker_x = chart_x (self, self->time_ns);
+  layout_chart_axis (self, text);
 }
 
 static void
@@ -868,8 +1026,8 @@ build (KvpServingScene *self)
   double width = self->parent.width - 2 * margin, y, left_w, card_h, rest, needed;
   g_autofree char *title = NULL;
   g_autofree char *subtitle = kvp_simulation_describe (sim);
-  g_autofree char *step = kvp_format_count (self->step);
-  g_autofree char *n_steps = kvp_format_count (kvp_serving_steps_get_n_steps (self->steps));
+  g_autofree char *now = format_seconds (self->time_ns);
+  g_autofree char *end = format_seconds (kvp_serving_steps_get_end (self->steps));
   g_autofree char *n_requests = kvp_format_count (self->n_requests);
   gboolean compact = self->parent.height < 700;
 
@@ -877,8 +1035,8 @@ build (KvpServingScene *self)
 
   write_card_texts (self);
 
-  /* Translators: "Serving 1,000 requests: step 120 of 10,560" */
-  title = g_strdup_printf (_("Serving %s requests: step %s of %s"), n_requests, step, n_steps);
+  /* Translators: "Serving 1,000 requests: 12.34 s of 98.7 s" */
+  title = g_strdup_printf (_("Serving %s requests: %s of %s"), n_requests, now, end);
   y = margin;
   set_text_shrunk (self, &self->title, title, 22 * text, PANGO_WEIGHT_BOLD, margin, y, width);
   y += self->title.height + round (4 * space);
@@ -955,6 +1113,20 @@ kvp_serving_scene_new (KvpServingSteps *steps,
                        double           width,
                        double           height)
 {
+  g_return_val_if_fail (steps != NULL, NULL);
+
+  return kvp_serving_scene_new_range (steps, step, 0, kvp_serving_steps_get_end (steps), theme, width, height);
+}
+
+KvpServingScene *
+kvp_serving_scene_new_range (KvpServingSteps *steps,
+                             guint            step,
+                             guint64          view_start,
+                             guint64          view_end,
+                             const KvpTheme  *theme,
+                             double           width,
+                             double           height)
+{
   KvpServingScene *self;
   KvpSimulation *sim;
   const KvpSimConfig *config;
@@ -972,7 +1144,10 @@ kvp_serving_scene_new (KvpServingSteps *steps,
   g_mutex_init (&self->lock);
   self->steps = kvp_serving_steps_ref (steps);
   self->step = step;
-  self->clock = kvp_serving_steps_get_clock (steps, step);
+  self->time_ns = kvp_serving_steps_get_time (steps, step);
+  /* A range of at least a nanosecond. */
+  self->view_start = view_start;
+  self->view_end = MAX (view_end, view_start + 1);
   self->block_size = config->block_size;
   self->num_blocks = config->num_blocks;
   self->n_slots = kvp_simulation_get_n_slots (sim);
@@ -1076,6 +1251,8 @@ serving_scene_finalize (KvpPicture *picture)
   kvp_text_clear (&self->chart_heading);
   kvp_text_clear (&self->chart_max_text);
   kvp_text_clear (&self->chart_step_text);
+  kvp_text_clear (&self->chart_start_text);
+  kvp_text_clear (&self->chart_end_text);
   g_clear_pointer (&self->steps, kvp_serving_steps_unref);
   g_mutex_clear (&self->lock);
 }
@@ -1422,8 +1599,8 @@ char *
 kvp_serving_scene_dup_description (KvpServingScene *self)
 {
   const KvpSimStep *p, *c;
-  g_autofree char *step = NULL;
-  g_autofree char *n_steps = NULL;
+  g_autofree char *now = NULL;
+  g_autofree char *end = NULL;
   g_autofree char *p_tokens = NULL;
   g_autofree char *c_tokens = NULL;
 
@@ -1431,18 +1608,19 @@ kvp_serving_scene_dup_description (KvpServingScene *self)
 
   p = &self->panels[KVP_SERVING_PANEL_PAGED].totals;
   c = &self->panels[KVP_SERVING_PANEL_COMPARED].totals;
-  step = kvp_format_count (self->step);
-  n_steps = kvp_format_count (kvp_serving_steps_get_n_steps (self->steps));
+  now = format_seconds (self->time_ns);
+  end = format_seconds (kvp_serving_steps_get_end (self->steps));
   p_tokens = kvp_format_percent (token_share (p, self->n_slots));
   c_tokens = kvp_format_percent (token_share (c, self->n_slots));
 
   /* Translators: the serving view for screen readers, in one sentence:
-   * step, then running, waiting, token share and preemptions of the paged
-   * pool, then running, waiting and token share of the compared scheme. */
-  return g_strdup_printf (_("Step %s of %s: PagedAttention runs %u requests with %u waiting, "
+   * the time shown and the run's end, then running, waiting, token share
+   * and preemptions of the paged pool, then running, waiting and token
+   * share of the compared scheme. */
+  return g_strdup_printf (_("At %s of %s: PagedAttention runs %u requests with %u waiting, "
                             "token states fill %s of its slots, %u preemptions so far; "
                             "%s runs %u with %u waiting, token states %s."),
-                          step, n_steps, p->n_running, p->n_waiting, p_tokens, p->n_preemptions,
+                          now, end, p->n_running, p->n_waiting, p_tokens, p->n_preemptions,
                           scheme_title (self->panels[KVP_SERVING_PANEL_COMPARED].scheme),
                           c->n_running, c->n_waiting, c_tokens);
 }
@@ -1647,4 +1825,39 @@ kvp_serving_scene_get_chart_marker (KvpServingScene   *self,
   g_return_if_fail (out_rect != NULL);
 
   *out_rect = (cairo_rectangle_t) { self->chart_marker_x, self->chart_plot.y, 0.0, self->chart_plot.height };
+}
+
+gboolean
+kvp_serving_scene_get_chart_plot (KvpServingScene   *self,
+                                  cairo_rectangle_t *out_rect,
+                                  guint64           *out_start,
+                                  guint64           *out_end)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (out_rect != NULL)
+    *out_rect = self->chart_plot;
+  if (out_start != NULL)
+    *out_start = self->view_start;
+  if (out_end != NULL)
+    *out_end = self->view_end;
+  return self->chart_rect.height > 0.0;
+}
+
+double
+kvp_serving_scene_get_scheme_end_x (KvpServingScene *self,
+                                    KvpServingPanel  panel)
+{
+  g_return_val_if_fail (self != NULL, 0.0);
+  g_return_val_if_fail (panel < KVP_SERVING_N_PANELS, 0.0);
+
+  return self->chart_scheme_end_x[panel];
+}
+
+guint64
+kvp_serving_scene_get_time (KvpServingScene *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->time_ns;
 }

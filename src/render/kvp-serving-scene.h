@@ -27,6 +27,8 @@ typedef enum
 {
   KVP_SERVING_CARD_RUNNING,
   KVP_SERVING_CARD_WAITING,
+  KVP_SERVING_CARD_TTFT,
+  KVP_SERVING_CARD_TPOT,
   KVP_SERVING_CARD_TOKENS,
   KVP_SERVING_CARD_PREEMPTIONS,
   KVP_SERVING_N_CARDS
@@ -39,6 +41,16 @@ typedef struct _KvpServingScene KvpServingScene;
 
 KvpServingScene *kvp_serving_scene_new        (KvpServingSteps *steps,
                                                guint            step,
+                                               const KvpTheme  *theme,
+                                               double           width,
+                                               double           height);
+/* The same, its chart showing the time range [view_start, view_end) in ns
+ * (zoomed in); kvp_serving_scene_new shows the whole run, 0 to
+ * kvp_serving_steps_get_end. */
+KvpServingScene *kvp_serving_scene_new_range  (KvpServingSteps *steps,
+                                               guint            step,
+                                               guint64          view_start,
+                                               guint64          view_end,
                                                const KvpTheme  *theme,
                                                double           width,
                                                double           height);
@@ -131,6 +143,18 @@ void             kvp_serving_scene_get_breakdown_rect (KvpServingScene   *self,
 /* Where the chart marks the current step (a vertical line at x). */
 void             kvp_serving_scene_get_chart_marker (KvpServingScene   *self,
                                                      cairo_rectangle_t *out_rect);
+/* The chart's plot and the time range it shows, in ns: pointer zoom and
+ * pan read it.  FALSE when the picture left the chart out. */
+gboolean         kvp_serving_scene_get_chart_plot  (KvpServingScene   *self,
+                                                    cairo_rectangle_t *out_rect,
+                                                    guint64           *out_start,
+                                                    guint64           *out_end);
+/* Where the chart marks the end of a panel's scheme (x; outside the plot
+ * when out of the range). */
+double           kvp_serving_scene_get_scheme_end_x (KvpServingScene  *self,
+                                                     KvpServingPanel   panel);
+/* The time shown, ns from the start of the run. */
+guint64          kvp_serving_scene_get_time        (KvpServingScene   *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpServingScene, kvp_serving_scene_unref)
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* kvp-serving-canvas.c: draws the serving scene of the step shown; a tick
- * callback timed by the frame clock advances playback and the ease between
- * steps, and is removed when neither runs. */
+ * callback timed by the frame clock advances playback (in simulated time, a
+ * multiple of real time) and the ease between steps, and is removed when
+ * neither runs.  The chart's time range zooms and pans by scroll, pinch and
+ * keys. */
 
 #define G_LOG_DOMAIN "kvpage-ui"
 
@@ -16,6 +18,9 @@
 #include "kvp-refusal-picture.h"
 #include "kvp-serving-paint.h"
 
+/* The narrowest range the chart zooms to: a step or two. */
+#define MIN_SPAN_NS 1000000.0
+
 struct _KvpServingCanvas
 {
   KvpPictureCanvas parent_instance;
@@ -25,8 +30,17 @@ struct _KvpServingCanvas
   KvpServingScene *scene;
 
   gboolean         playing;
-  double           speed;        /* steps a second */
-  double           pending;      /* fraction of a step played */
+  double           speed;        /* simulated seconds a second */
+  double           play_ns;      /* where playback is, in simulated ns */
+  gboolean         advancing;    /* playback sets the step */
+  /* The chart's range, ns; [0, 0) shows the whole run. */
+  guint64          view_start, view_end;
+  double           pointer_x, pointer_y;
+  double           pinch_span;   /* the range's span when a pinch began */
+  guint64          pinch_anchor;
+  /* While playing, the next scene is built and its grids drawn in a
+   * worker; the one on screen stays until it is ready. */
+  GCancellable    *building;
   gint64           last_time;    /* µs, the last tick */
   gint64           scene_time;   /* µs, when the scene came on screen */
   double           t;            /* seconds since then */
@@ -78,6 +92,101 @@ ensure_ticking (KvpServingCanvas *self)
     }
 }
 
+typedef struct
+{
+  KvpServingSteps *steps;
+  guint            step;
+  guint64          start, end;
+  const KvpTheme  *theme;
+  int              width, height;
+  double           scale;
+} SceneJob;
+
+static void
+scene_job_free (SceneJob *job)
+{
+  kvp_serving_steps_unref (job->steps);
+  g_free (job);
+}
+
+static void
+build_scene_thread_cb (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  SceneJob *job = task_data;
+  KvpServingScene *scene = kvp_serving_scene_new_range (job->steps, job->step, job->start, job->end, job->theme,
+                                                        job->width, job->height);
+
+  kvp_serving_scene_prepare (scene, job->scale);
+  g_task_return_pointer (task, scene, (GDestroyNotify) kvp_serving_scene_unref);
+}
+
+static void update_description (KvpServingCanvas *self);
+
+static void
+scene_built_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  KvpServingCanvas *self = KVP_SERVING_CANVAS (source);
+  KvpServingScene *scene = g_task_propagate_pointer (G_TASK (result), NULL);
+  SceneJob *job = g_task_get_task_data (G_TASK (result));
+
+  if (g_task_get_cancellable (G_TASK (result)) != self->building)
+    {
+      g_clear_pointer (&scene, kvp_serving_scene_unref);
+      return;
+    }
+  g_clear_object (&self->building);
+  /* Still the run shown: the scene replaces the one on screen at once
+   * (playback moves on faster than blocks could ease). */
+  if (scene != NULL && job->steps == self->steps && (self->playing || job->step == self->step))
+    {
+      g_clear_pointer (&self->scene, kvp_serving_scene_unref);
+      self->scene = scene;
+      self->scene_time = 0;
+      self->t = 0.0;
+      update_description (self);
+    }
+  else
+    g_clear_pointer (&scene, kvp_serving_scene_unref);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* While playing: the scene of the step shown built off the main thread,
+ * one at a time, so a frame never waits for one.  FALSE when the scene
+ * must be built here (nothing on screen yet). */
+static gboolean
+build_in_worker (KvpServingCanvas *self,
+                 guint64           start,
+                 guint64           end,
+                 const KvpTheme   *theme,
+                 int               width,
+                 int               height)
+{
+  g_autoptr(GTask) task = NULL;
+  SceneJob *job;
+
+  if (!self->playing || self->scene == NULL || kvp_serving_scene_get_steps (self->scene) != self->steps ||
+      kvp_picture_get_theme (KVP_PICTURE (self->scene)) != theme ||
+      (int) kvp_picture_get_width (KVP_PICTURE (self->scene)) != width ||
+      (int) kvp_picture_get_height (KVP_PICTURE (self->scene)) != height)
+    return FALSE;
+  if (self->building != NULL)
+    return TRUE;
+
+  job = g_new0 (SceneJob, 1);
+  *job = (SceneJob) { kvp_serving_steps_ref (self->steps), self->step, start, end, theme, width, height,
+                      MAX (1, gtk_widget_get_scale_factor (GTK_WIDGET (self))) };
+  self->building = g_cancellable_new ();
+  task = g_task_new (self, self->building, scene_built_cb, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) scene_job_free);
+  g_task_run_in_thread (task, build_scene_thread_cb);
+  return TRUE;
+}
+
 /* The scene of the step at the current size and palette, easing from the
  * one on screen when animations are wanted. */
 static void
@@ -88,15 +197,22 @@ ensure_scene (KvpServingCanvas *self)
   const KvpTheme *theme = kvp_picture_canvas_get_theme (KVP_PICTURE_CANVAS (self));
   KvpServingScene *old = self->scene;
   KvpPicture *shown = KVP_PICTURE (old);
+  guint64 start, end, old_start = 0, old_end = 0;
 
   if (self->steps == NULL || width <= 0 || height <= 0)
     return;
+  kvp_serving_canvas_get_view_range (self, &start, &end);
+  if (old != NULL)
+    kvp_serving_scene_get_chart_plot (old, NULL, &old_start, &old_end);
   if (old != NULL && kvp_serving_scene_get_steps (old) == self->steps &&
       kvp_serving_scene_get_step (old) == self->step && kvp_picture_get_theme (shown) == theme &&
-      (int) kvp_picture_get_width (shown) == width && (int) kvp_picture_get_height (shown) == height)
+      (int) kvp_picture_get_width (shown) == width && (int) kvp_picture_get_height (shown) == height &&
+      old_start == start && old_end == end)
+    return;
+  if (build_in_worker (self, start, end, theme, width, height))
     return;
 
-  self->scene = kvp_serving_scene_new (self->steps, self->step, theme, width, height);
+  self->scene = kvp_serving_scene_new_range (self->steps, self->step, start, end, theme, width, height);
   if (old != NULL && kvp_picture_canvas_animations_enabled (KVP_PICTURE_CANVAS (self)))
     kvp_serving_scene_set_previous (self->scene, old);
   g_clear_pointer (&old, kvp_serving_scene_unref);
@@ -114,6 +230,58 @@ invalidate (KvpServingCanvas *self)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* The chart's range, kept inside the run and at least MIN_SPAN_NS wide;
+ * the whole run (or [0, 0)) is no zoom at all. */
+static void
+set_view (KvpServingCanvas *self,
+          guint64           start,
+          guint64           end)
+{
+  guint64 run_end;
+  double span;
+
+  if (self->steps == NULL)
+    return;
+  /* [0, 0): the whole run. */
+  if (start == 0 && end == 0)
+    end = G_MAXUINT64;
+  run_end = MAX (kvp_serving_steps_get_end (self->steps), 1);
+  span = CLAMP ((double) end - (double) start, MIN (MIN_SPAN_NS, (double) run_end), (double) run_end);
+  if ((double) start + span > run_end)
+    start = (guint64) (run_end - span);
+  end = (guint64) (start + span);
+  if (start == 0 && end >= run_end)
+    start = end = 0;
+  if (start == self->view_start && end == self->view_end)
+    return;
+  self->view_start = start;
+  self->view_end = end;
+  invalidate (self);
+}
+
+/* Simulated time moves speed times as fast as real time; the step shown is
+ * the one running then.  A zoomed chart follows, a page at a time. */
+static void
+advance_playback (KvpServingCanvas *self,
+                  double            dt)
+{
+  guint n = kvp_serving_steps_get_n_steps (self->steps);
+  double last = (double) kvp_serving_steps_get_time (self->steps, n - 1);
+
+  self->play_ns = MIN (self->play_ns + dt * self->speed * 1e9, last);
+  self->advancing = TRUE;
+  kvp_serving_canvas_set_step (self, kvp_serving_steps_find_time (self->steps, (guint64) self->play_ns));
+  self->advancing = FALSE;
+  if (self->view_end > self->view_start && self->play_ns >= self->view_end)
+    {
+      guint64 span = self->view_end - self->view_start;
+
+      set_view (self, (guint64) self->play_ns, (guint64) self->play_ns + span);
+    }
+  if (self->play_ns >= last)
+    kvp_serving_canvas_set_playing (self, FALSE);
+}
+
 static gboolean
 kvp_serving_canvas_tick (KvpPictureCanvas *canvas,
                          gint64            now)
@@ -128,22 +296,9 @@ kvp_serving_canvas_tick (KvpPictureCanvas *canvas,
   self->t = (now - self->scene_time) / 1e6;
 
   if (self->playing && self->steps != NULL)
-    {
-      guint n = kvp_serving_steps_get_n_steps (self->steps);
+    advance_playback (self, dt);
 
-      self->pending += dt * self->speed;
-      if (self->pending >= 1.0)
-        {
-          guint advance = (guint) MIN (floor (self->pending), (double) (n - 1 - self->step));
-
-          self->pending -= floor (self->pending);
-          kvp_serving_canvas_set_step (self, self->step + advance);
-          if (self->step + 1 >= n)
-            kvp_serving_canvas_set_playing (self, FALSE);
-        }
-    }
-
-  easing = self->scene != NULL && self->t < kvp_serving_scene_get_duration (self->scene);
+  easing = (self->scene != NULL && self->t < kvp_serving_scene_get_duration (self->scene)) || self->building != NULL;
   gtk_widget_queue_draw (GTK_WIDGET (self));
   return self->playing || easing;
 }
@@ -180,6 +335,37 @@ move_selection (KvpServingCanvas *self,
   return TRUE;
 }
 
+/* The time under x in the chart, or the time shown when x is off it. */
+static guint64
+anchor_at (KvpServingCanvas *self,
+           double            x)
+{
+  cairo_rectangle_t plot;
+  guint64 start, end;
+
+  if (self->scene == NULL || !kvp_serving_scene_get_chart_plot (self->scene, &plot, &start, &end) ||
+      x < plot.x || x > plot.x + plot.width)
+    return self->steps != NULL ? kvp_serving_steps_get_time (self->steps, self->step) : 0;
+  return start + (guint64) ((x - plot.x) / plot.width * (double) (end - start));
+}
+
+/* span / factor, anchor staying where it is on the axis. */
+static void
+zoom_around (KvpServingCanvas *self,
+             double            factor,
+             guint64           anchor,
+             double            from_span)
+{
+  guint64 start, end;
+  double share, span;
+
+  kvp_serving_canvas_get_view_range (self, &start, &end);
+  share = end > start ? CLAMP (((double) anchor - (double) start) / (double) (end - start), 0.0, 1.0) : 0.5;
+  span = from_span / factor;
+  set_view (self, (guint64) MAX ((double) anchor - share * span, 0.0),
+            (guint64) MAX ((double) anchor - share * span, 0.0) + (guint64) span);
+}
+
 static gboolean
 key_pressed_cb (GtkEventControllerKey *controller,
                 guint                  keyval,
@@ -187,8 +373,30 @@ key_pressed_cb (GtkEventControllerKey *controller,
                 GdkModifierType        state,
                 KvpServingCanvas      *self)
 {
+  if ((state & GDK_SHIFT_MASK) && (keyval == GDK_KEY_Left || keyval == GDK_KEY_Right))
+    {
+      kvp_serving_canvas_pan (self, keyval == GDK_KEY_Left ? -0.25 : 0.25);
+      return TRUE;
+    }
   switch (keyval)
     {
+    case GDK_KEY_plus:
+    case GDK_KEY_equal:
+    case GDK_KEY_KP_Add:
+      kvp_serving_canvas_zoom (self, 2.0);
+      return TRUE;
+    case GDK_KEY_minus:
+    case GDK_KEY_KP_Subtract:
+      kvp_serving_canvas_zoom (self, 0.5);
+      return TRUE;
+    case GDK_KEY_0:
+    case GDK_KEY_KP_0:
+      set_view (self, 0, 0);
+      return TRUE;
+    case GDK_KEY_e:
+    case GDK_KEY_E:
+      kvp_serving_canvas_go_to_paged_end (self);
+      return TRUE;
     case GDK_KEY_Left:
     case GDK_KEY_Up:
     case GDK_KEY_KP_Left:
@@ -225,8 +433,66 @@ motion_cb (GtkEventControllerMotion *controller,
 {
   guint32 request;
 
+  self->pointer_x = x;
+  self->pointer_y = y;
   if (self->scene != NULL && kvp_serving_scene_get_request_at (self->scene, x, y, &request))
     kvp_serving_canvas_select (self, request);
+}
+
+/* Over the chart: scroll up zooms in at the pointer, sideways (or with
+ * Shift) pans. */
+static gboolean
+scroll_cb (GtkEventControllerScroll *controller,
+           double                    dx,
+           double                    dy,
+           KvpServingCanvas         *self)
+{
+  cairo_rectangle_t plot;
+  GdkEvent *event = gtk_event_controller_get_current_event (GTK_EVENT_CONTROLLER (controller));
+  GdkModifierType state = event != NULL ? gdk_event_get_modifier_state (event) : 0;
+  guint64 start, end;
+
+  if (self->scene == NULL || !kvp_serving_scene_get_chart_plot (self->scene, &plot, NULL, NULL) ||
+      self->pointer_x < plot.x || self->pointer_x > plot.x + plot.width ||
+      self->pointer_y < plot.y - 20 || self->pointer_y > plot.y + plot.height + 20)
+    return FALSE;
+  if (state & GDK_SHIFT_MASK)
+    dx += dy, dy = 0;
+  if (dx != 0)
+    kvp_serving_canvas_pan (self, dx * 0.1);
+  if (dy != 0)
+    {
+      kvp_serving_canvas_get_view_range (self, &start, &end);
+      zoom_around (self, pow (1.25, -dy), anchor_at (self, self->pointer_x), (double) (end - start));
+    }
+  return TRUE;
+}
+
+static void
+pinch_begin_cb (GtkGesture       *gesture,
+                GdkEventSequence *sequence,
+                KvpServingCanvas *self)
+{
+  double x, y;
+  guint64 start, end;
+  GList *points;
+
+  kvp_serving_canvas_get_view_range (self, &start, &end);
+  self->pinch_span = (double) (end - start);
+  points = gtk_gesture_get_sequences (gesture);
+  /* Around the fingers' centre, or the time shown when there are none. */
+  self->pinch_anchor = points != NULL && gtk_gesture_get_bounding_box_center (gesture, &x, &y)
+                       ? anchor_at (self, x) : anchor_at (self, -1);
+  g_list_free (points);
+}
+
+static void
+pinch_scale_cb (GtkGestureZoom   *gesture,
+                double            scale,
+                KvpServingCanvas *self)
+{
+  if (scale > 0 && self->pinch_span > 0)
+    zoom_around (self, scale, self->pinch_anchor, self->pinch_span);
 }
 
 static void
@@ -301,6 +567,8 @@ kvp_serving_canvas_dispose (GObject *object)
 {
   KvpServingCanvas *self = KVP_SERVING_CANVAS (object);
 
+  g_cancellable_cancel (self->building);
+  g_clear_object (&self->building);
   g_clear_pointer (&self->scene, kvp_serving_scene_unref);
   g_clear_pointer (&self->steps, kvp_serving_steps_unref);
   g_clear_pointer (&self->refusal_title, g_free);
@@ -385,7 +653,7 @@ kvp_serving_canvas_init (KvpServingCanvas *self)
   GtkGesture *click;
 
   self->selected = KVP_SERVING_NO_REQUEST;
-  self->speed = 100.0;
+  self->speed = 1.0;
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -397,6 +665,15 @@ kvp_serving_canvas_init (KvpServingCanvas *self)
 
   controller = gtk_event_controller_motion_new ();
   g_signal_connect (controller, "motion", G_CALLBACK (motion_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
+  g_signal_connect (controller, "scroll", G_CALLBACK (scroll_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  controller = GTK_EVENT_CONTROLLER (gtk_gesture_zoom_new ());
+  g_signal_connect (controller, "begin", G_CALLBACK (pinch_begin_cb), self);
+  g_signal_connect (controller, "scale-changed", G_CALLBACK (pinch_scale_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
 
   click = gtk_gesture_click_new ();
@@ -422,6 +699,7 @@ kvp_serving_canvas_set_steps (KvpServingCanvas *self,
   g_clear_pointer (&self->steps, kvp_serving_steps_unref);
   /* Another run: nothing to ease from. */
   g_clear_pointer (&self->scene, kvp_serving_scene_unref);
+  self->view_start = self->view_end = 0;
   if (steps != NULL)
     {
       self->steps = kvp_serving_steps_ref (steps);
@@ -447,6 +725,8 @@ kvp_serving_canvas_set_step (KvpServingCanvas *self,
 
   if (self->steps != NULL)
     step = MIN (step, kvp_serving_steps_get_n_steps (self->steps) - 1);
+  if (self->steps != NULL && !self->advancing)
+    self->play_ns = (double) kvp_serving_steps_get_time (self->steps, step);
   if (step == self->step)
     return;
 
@@ -478,9 +758,15 @@ kvp_serving_canvas_set_playing (KvpServingCanvas *self,
     kvp_serving_canvas_set_step (self, 0);
 
   self->playing = playing;
-  self->pending = 0.0;
   if (playing)
     ensure_ticking (self);
+  else if (self->building != NULL)
+    {
+      /* Paused: the step shown is built here, now. */
+      g_cancellable_cancel (self->building);
+      g_clear_object (&self->building);
+      invalidate (self);
+    }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAYING]);
 }
 
@@ -494,12 +780,83 @@ kvp_serving_canvas_get_playing (KvpServingCanvas *self)
 
 void
 kvp_serving_canvas_set_speed (KvpServingCanvas *self,
-                              double            steps_per_second)
+                              double            multiple)
 {
   g_return_if_fail (KVP_IS_SERVING_CANVAS (self));
-  g_return_if_fail (steps_per_second > 0.0);
+  g_return_if_fail (multiple > 0.0);
 
-  self->speed = steps_per_second;
+  self->speed = multiple;
+}
+
+double
+kvp_serving_canvas_get_speed (KvpServingCanvas *self)
+{
+  g_return_val_if_fail (KVP_IS_SERVING_CANVAS (self), 1.0);
+
+  return self->speed;
+}
+
+void
+kvp_serving_canvas_get_view_range (KvpServingCanvas *self,
+                                   guint64          *out_start,
+                                   guint64          *out_end)
+{
+  g_return_if_fail (KVP_IS_SERVING_CANVAS (self));
+
+  *out_start = self->view_start;
+  *out_end = self->view_end;
+  if (self->view_end <= self->view_start)
+    {
+      *out_start = 0;
+      *out_end = self->steps != NULL ? kvp_serving_steps_get_end (self->steps) : 0;
+    }
+}
+
+void
+kvp_serving_canvas_zoom (KvpServingCanvas *self,
+                         double            factor)
+{
+  guint64 start, end;
+
+  g_return_if_fail (KVP_IS_SERVING_CANVAS (self));
+  g_return_if_fail (factor > 0.0);
+
+  kvp_serving_canvas_get_view_range (self, &start, &end);
+  zoom_around (self, factor, anchor_at (self, -1), (double) (end - start));
+}
+
+void
+kvp_serving_canvas_pan (KvpServingCanvas *self,
+                        double            fraction)
+{
+  guint64 start, end;
+  double shift;
+
+  g_return_if_fail (KVP_IS_SERVING_CANVAS (self));
+
+  kvp_serving_canvas_get_view_range (self, &start, &end);
+  shift = fraction * (double) (end - start);
+  if ((double) start + shift < 0)
+    shift = -(double) start;
+  set_view (self, (guint64) ((double) start + shift), (guint64) ((double) end + shift));
+}
+
+void
+kvp_serving_canvas_go_to_paged_end (KvpServingCanvas *self)
+{
+  guint64 end;
+  guint64 start, view_end;
+
+  g_return_if_fail (KVP_IS_SERVING_CANVAS (self));
+
+  if (self->steps == NULL)
+    return;
+  /* The paged run's last step: its end is where the chart marks it. */
+  end = kvp_serving_steps_get_scheme_end (self->steps, KVP_SCHEME_PAGED);
+  kvp_serving_canvas_set_step (self, kvp_serving_steps_find_time (self->steps, end - 1));
+  kvp_serving_canvas_get_view_range (self, &start, &view_end);
+  if (end < start || end > view_end)
+    kvp_serving_canvas_pan (self, ((double) end - (double) (start + view_end) / 2) / (double) (view_end - start));
 }
 
 void

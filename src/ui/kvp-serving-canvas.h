@@ -27,13 +27,29 @@ KvpServingSteps *kvp_serving_canvas_get_steps    (KvpServingCanvas *self);
 void             kvp_serving_canvas_set_step     (KvpServingCanvas *self,
                                                   guint             step);
 guint            kvp_serving_canvas_get_step     (KvpServingCanvas *self);
-/* The "playing" property: steps advance at speed steps a second, stopping
- * at the last. */
+/* The "playing" property: simulated time advances at speed times real
+ * time, the step shown the one running then, stopping at the last. */
 void             kvp_serving_canvas_set_playing  (KvpServingCanvas *self,
                                                   gboolean          playing);
 gboolean         kvp_serving_canvas_get_playing  (KvpServingCanvas *self);
 void             kvp_serving_canvas_set_speed    (KvpServingCanvas *self,
-                                                  double            steps_per_second);
+                                                  double            multiple);
+double           kvp_serving_canvas_get_speed    (KvpServingCanvas *self);
+/* The chart's time range in ns (the whole run until zoomed). */
+void             kvp_serving_canvas_get_view_range (KvpServingCanvas *self,
+                                                    guint64          *out_start,
+                                                    guint64          *out_end);
+/* Zooms the chart in by factor (< 1 zooms out) around the time shown, as
+ * + and - do; the pointer's time for scroll and pinch. */
+void             kvp_serving_canvas_zoom         (KvpServingCanvas *self,
+                                                  double            factor);
+/* Moves the range by fraction of its width (negative: earlier), as
+ * Shift+Left and Shift+Right do. */
+void             kvp_serving_canvas_pan          (KvpServingCanvas *self,
+                                                  double            fraction);
+/* Shows the paged run's last step, the chart moved to show its end (E and
+ * the controls' button). */
+void             kvp_serving_canvas_go_to_paged_end (KvpServingCanvas *self);
 /* The request whose block table is shown (KVP_SERVING_NO_REQUEST: none). */
 void             kvp_serving_canvas_select       (KvpServingCanvas *self,
                                                   guint32           request);

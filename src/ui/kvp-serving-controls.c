@@ -7,12 +7,15 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include <glib/gi18n.h>
 
 #include "kvp-format.h"
 #include "kvp-serving-controls.h"
 
-static const double speeds[] = { 10, 30, 100, 300, 1000 };
+/* Simulated seconds a second. */
+static const double speeds[] = { 1, 10, 100, 1000 };
 static const KvpScheme compared_schemes[] = { KVP_SCHEME_MAX, KVP_SCHEME_POW2, KVP_SCHEME_ORACLE };
 
 struct _KvpServingControls
@@ -30,7 +33,8 @@ struct _KvpServingControls
   GtkLabel         *step_label;
   GtkDropDown      *speed_dropdown;
   GtkScale         *step_scale;
-  GtkAdjustment    *step_adjustment;
+  GtkAdjustment    *step_adjustment;  /* seconds */
+  GtkButton        *paged_end_button;
   GtkLabel         *status_label;
   GtkLabel         *pool_label;
 
@@ -69,8 +73,11 @@ update_step_label (KvpServingControls *self)
 
   step = kvp_format_count (kvp_serving_canvas_get_step (self->canvas));
   n = kvp_format_count (kvp_serving_steps_get_n_steps (steps));
-  /* Translators: where playback is, "Step 120 of 10,560". */
-  text = g_strdup_printf (_("Step %s of %s"), step, n);
+  /* Translators: where playback is, in simulated seconds and steps:
+   * "12.34 s of 98.70 s (step 120 of 10,560)". */
+  text = g_strdup_printf (_("%.2f s of %.2f s (step %s of %s)"),
+                          kvp_serving_steps_get_time (steps, kvp_serving_canvas_get_step (self->canvas)) / 1e9,
+                          kvp_serving_steps_get_end (steps) / 1e9, step, n);
   gtk_label_set_label (self->step_label, text);
 }
 
@@ -85,8 +92,12 @@ show_run (KvpServingControls *self)
     steps = kvp_serving_steps_new (sim, kvp_serving_state_get_compared (self->serving), NULL);
   kvp_serving_canvas_set_steps (self->canvas, steps);
 
-  gtk_adjustment_set_upper (self->step_adjustment, steps != NULL ? kvp_serving_steps_get_n_steps (steps) - 1 : 0);
+  gtk_adjustment_set_upper (self->step_adjustment, steps != NULL ? kvp_serving_steps_get_end (steps) / 1e9 : 0);
+  gtk_adjustment_set_value (self->step_adjustment,
+                            steps != NULL ? kvp_serving_steps_get_time (steps, kvp_serving_canvas_get_step (self->canvas)) / 1e9
+                                          : 0);
   gtk_widget_set_sensitive (GTK_WIDGET (self->step_scale), steps != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->paged_end_button), steps != NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->play_button), steps != NULL);
   update_step_label (self);
 }
@@ -315,6 +326,46 @@ open_clicked_cb (KvpServingControls *self)
 }
 
 static void
+paged_end_clicked_cb (KvpServingControls *self)
+{
+  kvp_serving_canvas_go_to_paged_end (self->canvas);
+}
+
+/* The scale is in seconds: a step shows where it starts, and a time picks
+ * the step running then. */
+static gboolean
+step_to_seconds (GBinding     *binding,
+                 const GValue *from,
+                 GValue       *to,
+                 gpointer      user_data)
+{
+  KvpServingControls *self = user_data;
+  KvpServingSteps *steps = kvp_serving_canvas_get_steps (self->canvas);
+  guint step = g_value_get_uint (from);
+
+  if (steps == NULL || step >= kvp_serving_steps_get_n_steps (steps))
+    return FALSE;
+  g_value_set_double (to, kvp_serving_steps_get_time (steps, step) / 1e9);
+  return TRUE;
+}
+
+static gboolean
+seconds_to_step (GBinding     *binding,
+                 const GValue *from,
+                 GValue       *to,
+                 gpointer      user_data)
+{
+  KvpServingControls *self = user_data;
+  KvpServingSteps *steps = kvp_serving_canvas_get_steps (self->canvas);
+  double seconds = MAX (g_value_get_double (from), 0.0);
+
+  if (steps == NULL)
+    return FALSE;
+  g_value_set_uint (to, kvp_serving_steps_find_time (steps, (guint64) llround (seconds * 1e9)));
+  return TRUE;
+}
+
+static void
 kvp_serving_controls_dispose (GObject *object)
 {
   KvpServingControls *self = KVP_SERVING_CONTROLS (object);
@@ -356,12 +407,14 @@ kvp_serving_controls_class_init (KvpServingControlsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KvpServingControls, speed_dropdown);
   gtk_widget_class_bind_template_child (widget_class, KvpServingControls, step_scale);
   gtk_widget_class_bind_template_child (widget_class, KvpServingControls, step_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, KvpServingControls, paged_end_button);
   gtk_widget_class_bind_template_child (widget_class, KvpServingControls, status_label);
   gtk_widget_class_bind_template_child (widget_class, KvpServingControls, pool_label);
   gtk_widget_class_bind_template_child (widget_class, KvpServingControls, requests_adjustment);
   gtk_widget_class_bind_template_child (widget_class, KvpServingControls, rate_adjustment);
   gtk_widget_class_bind_template_child (widget_class, KvpServingControls, seed_adjustment);
   gtk_widget_class_bind_template_callback (widget_class, open_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, paged_end_clicked_cb);
 }
 
 static void
@@ -371,6 +424,7 @@ kvp_serving_controls_init (KvpServingControls *self)
   set_status (self, NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->step_scale), FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->play_button), FALSE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->paged_end_button), FALSE);
 
   /* The spin buttons' ranges are core's. */
   gtk_adjustment_set_upper (self->requests_adjustment, KVP_WORKLOAD_MAX_REQUESTS);
@@ -400,7 +454,8 @@ bind_controls (KvpServingControls *self)
 
   /* The step shown is the state's; the scale is a view of it. */
   g_object_bind_property (self->serving, "step", self->canvas, "step", both);
-  g_object_bind_property (self->canvas, "step", self->step_adjustment, "value", both);
+  g_object_bind_property_full (self->canvas, "step", self->step_adjustment, "value", both,
+                               step_to_seconds, seconds_to_step, self, NULL);
   g_object_bind_property (self->canvas, "playing", self->play_button, "active", both);
 }
 

@@ -389,6 +389,7 @@ _kvp_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.show-controls", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_CONTROL_MASK, "win.view", "s", "sequence");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_CONTROL_MASK, "win.view", "s", "serving");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_CONTROL_MASK, "win.view", "s", "capacity");
   /* Space plays unless the focused control takes it (a text field, a
    * button); disabled outside the serving view, it goes on. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_space, 0, "win.toggle-play", NULL);

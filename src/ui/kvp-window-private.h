@@ -4,6 +4,8 @@
 #pragma once
 
 #include "kvp-export.h"
+#include "kvp-capacity-canvas.h"
+#include "kvp-capacity-state.h"
 #include "kvp-serving-controls.h"
 #include "kvp-window.h"
 
@@ -32,13 +34,17 @@ int                   _kvp_window_export_format     (GtkFileChooser *chooser);
 void                _kvp_window_setup_serving        (KvpWindow *self,
                                                       GtkWidget *sidebar,
                                                       GtkStack  *stack);
-/* The window's "view": "sequence" or "serving"; TRUE when it changed. */
+/* The window's "view": "sequence", "serving" or "capacity"; TRUE when it
+ * changed. */
 const char         *_kvp_window_get_view             (KvpWindow  *self);
 gboolean            _kvp_window_set_view             (KvpWindow  *self,
                                                       const char *view);
 void                _kvp_window_toggle_play          (KvpWindow  *self);
 KvpServingCanvas   *_kvp_window_get_serving_canvas   (KvpWindow *self);
 KvpServingControls *_kvp_window_get_serving_controls (KvpWindow *self);
+/* The capacity view's canvas and state, built when first asked for. */
+KvpCapacityCanvas  *_kvp_window_get_capacity_canvas  (KvpWindow *self);
+KvpCapacityState   *_kvp_window_get_capacity_state   (KvpWindow *self);
 /* Export Image… while the serving view shows a run: its step is written
  * (out_handled TRUE); otherwise nothing is done. */
 gboolean            _kvp_window_serving_export       (KvpWindow       *self,

@@ -334,7 +334,7 @@ view_is_sequence (GBinding     *binding,
                   GValue       *to,
                   gpointer      user_data)
 {
-  g_value_set_boolean (to, g_strcmp0 (g_value_get_string (from), "serving") != 0);
+  g_value_set_boolean (to, g_strcmp0 (g_value_get_string (from), "sequence") == 0);
   return TRUE;
 }
 
@@ -637,7 +637,7 @@ kvp_window_class_init (KvpWindowClass *klass)
   properties[PROP_SHOW_CONTROLS] =
     g_param_spec_boolean ("show-controls", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  /* The picture shown: "sequence" or "serving" (win.view). */
+  /* The picture shown: "sequence", "serving" or "capacity" (win.view). */
   properties[PROP_VIEW] =
     g_param_spec_string ("view", NULL, NULL, "sequence",
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-capacity-state.c: the capacity view's state without a display: it
+ * sweeps only while shown, the sweep is the command line's for the same
+ * settings, a change of the serving settings sweeps again, a bad range is
+ * refused with a reason, and a newer change cancels an older sweep. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "kvp-capacity-state.h"
+
+static void
+settle (KvpCapacityState *capacity)
+{
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (kvp_capacity_state_get_busy (capacity) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (kvp_capacity_state_get_busy (capacity));
+}
+
+static void
+test_sweep (void)
+{
+  g_autoptr(KvpState) state = kvp_state_new ();
+  g_autoptr(KvpDeployState) deploy = kvp_deploy_state_new (state);
+  g_autoptr(KvpServingState) serving = kvp_serving_state_new (deploy);
+  g_autoptr(KvpCapacityState) capacity = kvp_capacity_state_new (serving);
+  g_autoptr(KvpSweep) expected = NULL;
+  g_autoptr(GError) error = NULL;
+  KvpSimConfig config;
+  KvpWorkloadOptions options;
+  const double rates[] = { 2, 4, 6 };
+  KvpSweep *sweep;
+
+  g_object_set (serving, "requests", 60, NULL);
+  kvp_capacity_state_set_range (capacity, 2, 6, 2);
+  /* Nothing sweeps until the view is shown. */
+  g_assert_false (kvp_capacity_state_get_busy (capacity));
+  g_assert_null (kvp_capacity_state_get_sweep (capacity));
+  kvp_capacity_state_set_active (capacity, TRUE);
+  g_assert_true (kvp_capacity_state_get_busy (capacity));
+  settle (capacity);
+  g_assert_null (kvp_capacity_state_get_error (capacity));
+  sweep = kvp_capacity_state_get_sweep (capacity);
+  g_assert_nonnull (sweep);
+  g_assert_cmpuint (kvp_sweep_get_n_rates (sweep), ==, 3);
+
+  /* The same figures as a sweep of the same settings made directly. */
+  g_assert_true (kvp_deploy_state_get_sim_config (deploy, &config, NULL));
+  config.schemes = KVP_SCHEME_MASK_ALL;
+  kvp_workload_options_init (&options);
+  options.n_requests = 60;
+  options.max_len = (guint32) kvp_state_get_value (state, KVP_PARAM_MAX_SEQ_LEN);
+  expected = kvp_sweep_new (&options, &config, rates, 3, KVP_SWEEP_DEFAULT_MAX_NORMALIZED_LATENCY, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_cmpfloat (kvp_sweep_get_rate (sweep, i), ==, rates[i]);
+      for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
+        g_assert_cmpfloat (kvp_sweep_get_stats (sweep, i, s)->latency[KVP_LATENCY_NORMALIZED].mean, ==,
+                           kvp_sweep_get_stats (expected, i, s)->latency[KVP_LATENCY_NORMALIZED].mean);
+    }
+
+  /* Another seed: another sweep. */
+  g_object_set (serving, "seed", (guint64) 7, NULL);
+  g_assert_true (kvp_capacity_state_get_busy (capacity));
+  settle (capacity);
+  g_assert_true (kvp_capacity_state_get_sweep (capacity) != sweep);
+
+  /* A range going down is refused, and there is no sweep to show. */
+  kvp_capacity_state_set_range (capacity, 6, 2, 1);
+  settle (capacity);
+  g_assert_null (kvp_capacity_state_get_sweep (capacity));
+  g_assert_nonnull (strstr (kvp_capacity_state_get_error (capacity), "higher or equal"));
+  kvp_capacity_state_set_range (capacity, 1, 1000000, 1);
+  settle (capacity);
+  g_assert_nonnull (strstr (kvp_capacity_state_get_error (capacity), "at most 1000"));
+}
+
+/* A sweep cancelled stops with G_IO_ERROR_CANCELLED, not a result. */
+static void
+test_cancel (void)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  KvpSimConfig config = { 16, 512, 2048, 0 };
+  KvpWorkloadOptions options;
+  const double rates[] = { 1, 2 };
+
+  kvp_workload_options_init (&options);
+  options.n_requests = 200;
+  options.max_len = 2048;
+  g_cancellable_cancel (cancellable);
+  g_assert_null (kvp_sweep_new_full (&options, &config, rates, 2, 0.2, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/core/capacity-state/sweep", test_sweep);
+  g_test_add_func ("/core/capacity-state/cancel", test_cancel);
+
+  return g_test_run ();
+}
