@@ -1267,14 +1267,6 @@ kvp_block_pool_reserve_null_block (KvpBlockPool *self)
   return self->null_block;
 }
 
-guint32
-kvp_block_pool_get_null_block (KvpBlockPool *self)
-{
-  g_return_val_if_fail (self != NULL, KVP_BLOCK_NONE);
-
-  return self->null_block;
-}
-
 /**
  * kvp_block_pool_enable_caching:
  *

@@ -77,8 +77,6 @@ guint64         kvp_block_pool_count_append        (KvpBlockPool  *self,
  * skips and freeing in vLLM's order.  A key is the block's hash, chained
  * over its tokens and all before them, with the KV-cache group. */
 guint32         kvp_block_pool_reserve_null_block  (KvpBlockPool  *self);
-/* KVP_BLOCK_NONE until reserved. */
-guint32         kvp_block_pool_get_null_block      (KvpBlockPool  *self);
 /* Before the pool hands out its first block (the null block included). */
 gboolean        kvp_block_pool_enable_caching      (KvpBlockPool  *self,
                                                     GError       **error);

@@ -256,14 +256,6 @@ kvp_buddy_release (KvpBuddy *self,
 }
 
 guint64
-kvp_buddy_get_n_slots (KvpBuddy *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-
-  return self->n_slots;
-}
-
-guint64
 kvp_buddy_get_free_slots (KvpBuddy *self)
 {
   g_return_val_if_fail (self != NULL, 0);

@@ -37,7 +37,6 @@ gboolean    kvp_buddy_can_alloc        (KvpBuddy  *self,
 void        kvp_buddy_release          (KvpBuddy  *self,
                                         guint64    offset);
 
-guint64     kvp_buddy_get_n_slots      (KvpBuddy  *self);
 guint64     kvp_buddy_get_free_slots   (KvpBuddy  *self);
 /* The largest block kvp_buddy_alloc could hand out now; 0 when full. */
 guint64     kvp_buddy_get_largest_free (KvpBuddy  *self);

@@ -752,22 +752,6 @@ kvp_kv_cache_manager_get_pool (KvpKvCacheManager *self)
   return self->pool;
 }
 
-guint
-kvp_kv_cache_manager_get_n_groups (KvpKvCacheManager *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-
-  return self->specs->len;
-}
-
-gboolean
-kvp_kv_cache_manager_get_caching (KvpKvCacheManager *self)
-{
-  g_return_val_if_fail (self != NULL, FALSE);
-
-  return self->caching;
-}
-
 KvpKvRequestId
 kvp_kv_cache_manager_add_request (KvpKvCacheManager     *self,
                                   const KvpTokenSegment *prompt,

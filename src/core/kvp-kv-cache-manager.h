@@ -63,8 +63,6 @@ KvpKvCacheManager *kvp_kv_cache_manager_ref        (KvpKvCacheManager     *self)
 void               kvp_kv_cache_manager_unref      (KvpKvCacheManager     *self);
 
 KvpBlockPool      *kvp_kv_cache_manager_get_pool   (KvpKvCacheManager     *self);
-guint              kvp_kv_cache_manager_get_n_groups (KvpKvCacheManager   *self);
-gboolean           kvp_kv_cache_manager_get_caching (KvpKvCacheManager    *self);
 
 /* A request whose prompt is the segments (copied), holding no blocks yet.
  * Its generated tokens get an identity of their own.  Ids count up from 0. */

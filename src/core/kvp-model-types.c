@@ -151,21 +151,3 @@ kvp_model_type_lookup (const char *model_type)
       return &types[i];
   return NULL;
 }
-
-const KvpModelType *
-kvp_model_type_get_all (guint *n_types)
-{
-  if (n_types != NULL)
-    *n_types = G_N_ELEMENTS (types);
-  return types;
-}
-
-char *
-kvp_model_type_list (void)
-{
-  GString *list = g_string_new (NULL);
-
-  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
-    g_string_append_printf (list, "%s%s", i > 0 ? ", " : "", types[i].model_type);
-  return g_string_free (list, FALSE);
-}

@@ -34,8 +34,5 @@ typedef struct
 /* The model type's rules, or NULL for a type kvpage reads with the generic
  * rules only. */
 const KvpModelType *kvp_model_type_lookup  (const char *model_type);
-const KvpModelType *kvp_model_type_get_all (guint      *n_types);
-/* The known types, comma-separated, for --help and messages. */
-char               *kvp_model_type_list    (void);
 
 G_END_DECLS

@@ -551,14 +551,6 @@ kvp_scheme_mask_parse (const char  *text,
 }
 
 const char *
-kvp_latency_to_string (KvpLatency latency)
-{
-  g_return_val_if_fail (latency < KVP_N_LATENCIES, NULL);
-
-  return latency_names[latency];
-}
-
-const char *
 kvp_slot_class_to_string (KvpSlotClass klass)
 {
   g_return_val_if_fail (klass < KVP_N_SLOT_CLASSES, NULL);
@@ -646,6 +638,49 @@ run_schemes (KvpSimulation   *self,
   return ok;
 }
 
+/* Every scheme's pool holds the longest request, checked before any runs. */
+static gboolean
+check_schemes (KvpSimulation  *self,
+               GError        **error)
+{
+  for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
+    {
+      guint64 largest = 0;
+
+      if ((self->config.schemes & (1u << s)) == 0)
+        continue;
+      if (s != KVP_SCHEME_PAGED)
+        {
+          g_autoptr(KvpBuddy) buddy = kvp_buddy_new (kvp_sim_config_positions (&self->config), error);
+
+          if (buddy == NULL)
+            return FALSE;
+          largest = kvp_buddy_get_largest_block (buddy);
+        }
+      if (!check_fits (self, s, largest, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* At most MAX_CHECKPOINTS, fewer when their copies of every one of the @n
+ * requests would take more than CHECKPOINT_BYTES, at least
+ * KVP_SIMULATION_CHECKPOINT_STEPS apart. */
+static void
+set_checkpoint_intervals (KvpSimulation *self,
+                          guint          n)
+{
+  for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
+    if (self->runs[s].steps != NULL)
+      {
+        guint64 copy = (guint64) MAX (n, 1) * (sizeof (Replayed) + sizeof (guint32));
+        guint max = (guint) CLAMP (CHECKPOINT_BYTES / copy, 4, MAX_CHECKPOINTS);
+
+        self->runs[s].checkpoint_interval = MAX (KVP_SIMULATION_CHECKPOINT_STEPS,
+                                                 (self->runs[s].steps->len + max - 1) / max);
+      }
+}
+
 KvpSimulation *
 kvp_simulation_new_full (KvpWorkload         *workload,
                          const KvpSimConfig  *config,
@@ -715,23 +750,8 @@ kvp_simulation_new_full (KvpWorkload         *workload,
   kvp_workload_get_requests (self->workload, &n);
 
   /* Every scheme is checked before any runs, so a refusal comes at once. */
-  for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
-    {
-      guint64 largest = 0;
-
-      if ((self->config.schemes & (1u << s)) == 0)
-        continue;
-      if (s != KVP_SCHEME_PAGED)
-        {
-          g_autoptr(KvpBuddy) buddy = kvp_buddy_new (kvp_sim_config_positions (&self->config), error);
-
-          if (buddy == NULL)
-            return NULL;
-          largest = kvp_buddy_get_largest_block (buddy);
-        }
-      if (!check_fits (self, s, largest, error))
-        return NULL;
-    }
+  if (!check_schemes (self, error))
+    return NULL;
 
   for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
     {
@@ -753,18 +773,7 @@ kvp_simulation_new_full (KvpWorkload         *workload,
   if (n > 0 && !run_schemes (self, step_func, user_data, cancellable, error))
     return NULL;
 
-  /* At most MAX_CHECKPOINTS, fewer when their copies of every request
-   * would take more than CHECKPOINT_BYTES, at least
-   * KVP_SIMULATION_CHECKPOINT_STEPS apart. */
-  for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
-    if (self->runs[s].steps != NULL)
-      {
-        guint64 copy = (guint64) MAX (n, 1) * (sizeof (Replayed) + sizeof (guint32));
-        guint max = (guint) CLAMP (CHECKPOINT_BYTES / copy, 4, MAX_CHECKPOINTS);
-
-        self->runs[s].checkpoint_interval = MAX (KVP_SIMULATION_CHECKPOINT_STEPS,
-                                                 (self->runs[s].steps->len + max - 1) / max);
-      }
+  set_checkpoint_intervals (self, n);
 
   return g_steal_pointer (&self);
 }
@@ -1506,20 +1515,4 @@ kvp_simulation_describe (KvpSimulation *self)
                           blocks, self->config.block_size, slots, max_len);
 
   return g_strconcat (workload, "\n", pool, NULL);
-}
-
-gboolean
-kvp_simulation_write_csv (KvpSimulation  *self,
-                          const char     *path,
-                          GError        **error)
-{
-  g_autofree char *csv = NULL;
-
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  csv = kvp_simulation_to_csv (self);
-
-  return kvp_file_replace_contents (path, csv, strlen (csv), error);
 }

@@ -171,9 +171,6 @@ typedef enum
   KVP_N_LATENCIES
 } KvpLatency;
 
-/* "ttft_ms", … "normalized_latency_s_per_token". */
-const char *kvp_latency_to_string     (KvpLatency   latency);
-
 typedef struct
 {
   double  percent[KVP_N_SLOT_CLASSES]; /* mean over steps; sum 100 */
@@ -393,11 +390,6 @@ char           *kvp_simulation_describe_groups (KvpSimulation     *self);
 char           *kvp_simulation_describe_scheduler (KvpSimulation *self);
 /* Only the first of those lines, for when the pool is described elsewhere. */
 char           *kvp_simulation_describe_workload (KvpSimulation  *self);
-/* kvp_simulation_to_csv () into path, atomically: a temporary file beside
- * it, then renamed.  KVP_ERROR_FAILED when writing fails. */
-gboolean        kvp_simulation_write_csv    (KvpSimulation       *self,
-                                             const char          *path,
-                                             GError             **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpSimulation, kvp_simulation_unref)
 

@@ -1689,14 +1689,6 @@ kvp_serving_scene_get_blocks_per_cell (KvpServingScene *self)
   return self->group;
 }
 
-guint32
-kvp_serving_scene_get_grid_columns (KvpServingScene *self)
-{
-  g_return_val_if_fail (self != NULL, 1);
-
-  return self->columns;
-}
-
 gboolean
 kvp_serving_scene_get_block_rect (KvpServingScene   *self,
                                   KvpServingPanel    panel,
@@ -1852,12 +1844,4 @@ kvp_serving_scene_get_scheme_end_x (KvpServingScene *self,
   g_return_val_if_fail (panel < KVP_SERVING_N_PANELS, 0.0);
 
   return self->chart_scheme_end_x[panel];
-}
-
-guint64
-kvp_serving_scene_get_time (KvpServingScene *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-
-  return self->time_ns;
 }

@@ -115,7 +115,6 @@ void             kvp_serving_scene_get_grid_bounds (KvpServingScene   *self,
                                                     KvpServingPanel    panel,
                                                     cairo_rectangle_t *out_bounds);
 guint32          kvp_serving_scene_get_blocks_per_cell (KvpServingScene *self);
-guint32          kvp_serving_scene_get_grid_columns (KvpServingScene  *self);
 /* The cell holding block (paged) or slot / block_size (reserve-ahead). */
 gboolean         kvp_serving_scene_get_block_rect  (KvpServingScene   *self,
                                                     KvpServingPanel    panel,
@@ -153,8 +152,6 @@ gboolean         kvp_serving_scene_get_chart_plot  (KvpServingScene   *self,
  * when out of the range). */
 double           kvp_serving_scene_get_scheme_end_x (KvpServingScene  *self,
                                                      KvpServingPanel   panel);
-/* The time shown, ns from the start of the run. */
-guint64          kvp_serving_scene_get_time        (KvpServingScene   *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpServingScene, kvp_serving_scene_unref)
 

@@ -517,14 +517,6 @@ kvp_count_row_set_absent (KvpCountRow *self,
 }
 
 const char *
-kvp_count_row_get_absent (KvpCountRow *self)
-{
-  g_return_val_if_fail (KVP_IS_COUNT_ROW (self), NULL);
-
-  return self->absent;
-}
-
-const char *
 kvp_count_row_get_message (KvpCountRow *self)
 {
   g_return_val_if_fail (KVP_IS_COUNT_ROW (self), NULL);

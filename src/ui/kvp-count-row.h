@@ -35,7 +35,6 @@ void           kvp_count_row_set_max_reason  (KvpCountRow *self,
  * count back. */
 void           kvp_count_row_set_absent      (KvpCountRow *self,
                                               const char  *reason);
-const char    *kvp_count_row_get_absent      (KvpCountRow *self);
 /* The message shown under the row, or NULL. */
 const char    *kvp_count_row_get_message     (KvpCountRow *self);
 
