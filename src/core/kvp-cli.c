@@ -476,3 +476,44 @@ kvp_cli_check_args (const GOptionEntry  *entries,
 
   return TRUE;
 }
+
+/* Columns on a terminal: wide (CJK) characters take two cells. */
+static guint
+display_width (const char *text)
+{
+  guint width = 0;
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      width += g_unichar_iszerowidth (c) ? 0 : g_unichar_iswide (c) ? 2 : 1;
+    }
+
+  return width;
+}
+
+void
+kvp_cli_print_cells (GPtrArray *cells,
+                     guint      n_columns,
+                     guint      n_left)
+{
+  g_autofree guint *widths = g_new0 (guint, n_columns);
+
+  for (guint i = 0; i < cells->len; i++)
+    widths[i % n_columns] = MAX (widths[i % n_columns], display_width (cells->pdata[i]));
+
+  for (guint i = 0; i < cells->len; i++)
+    {
+      guint column = i % n_columns;
+      const char *cell = cells->pdata[i];
+      guint pad = widths[column] - display_width (cell);
+
+      if (column < n_left)
+        g_print ("%s%*s", cell, column + 1 < n_columns ? pad + 2 : 0, "");
+      else
+        g_print ("%*s%s%s", pad, "", cell, column + 1 < n_columns ? "  " : "");
+      if (column + 1 == n_columns)
+        g_print ("\n");
+    }
+}

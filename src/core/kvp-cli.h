@@ -71,4 +71,11 @@ gboolean kvp_cli_check_args      (const GOptionEntry  *entries,
                                   char               **argv,
                                   GError             **error);
 
+/* Prints @cells as rows of @n_columns on stdout, aligned for a terminal
+ * (wide characters take two cells): the first @n_left columns are names, to
+ * the left; the others numbers, to the right. */
+void     kvp_cli_print_cells     (GPtrArray           *cells,
+                                  guint                n_columns,
+                                  guint                n_left);
+
 G_END_DECLS

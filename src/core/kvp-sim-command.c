@@ -328,49 +328,6 @@ run_streaming (KvpWorkload        *workload,
   return g_steal_pointer (&sim);
 }
 
-/* Columns on a terminal: wide (CJK) characters take two cells. */
-static guint
-display_width (const char *text)
-{
-  guint width = 0;
-
-  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      width += g_unichar_iszerowidth (c) ? 0 : g_unichar_iswide (c) ? 2 : 1;
-    }
-
-  return width;
-}
-
-/* Rows of n_columns cells: the first n_left columns are names, to the
- * left; the others numbers, to the right. */
-static void
-print_cells (GPtrArray *cells,
-             guint      n_columns,
-             guint      n_left)
-{
-  g_autofree guint *widths = g_new0 (guint, n_columns);
-
-  for (guint i = 0; i < cells->len; i++)
-    widths[i % n_columns] = MAX (widths[i % n_columns], display_width (cells->pdata[i]));
-
-  for (guint i = 0; i < cells->len; i++)
-    {
-      guint column = i % n_columns;
-      const char *cell = cells->pdata[i];
-      guint pad = widths[column] - display_width (cell);
-
-      if (column < n_left)
-        g_print ("%s%*s", cell, column + 1 < n_columns ? pad + 2 : 0, "");
-      else
-        g_print ("%*s%s%s", pad, "", cell, column + 1 < n_columns ? "  " : "");
-      if (column + 1 == n_columns)
-        g_print ("\n");
-    }
-}
-
 static void
 print_text (KvpSimulation      *sim,
             const KvpDeploy    *deploy,
@@ -403,9 +360,9 @@ print_text (KvpSimulation      *sim,
     g_print ("%s\n%s\n%s\n\n", description, groups, scheduler);
   else
     g_print ("%s\n%s\n\n", description, scheduler);
-  print_cells (cells, n_columns, 1);
+  kvp_cli_print_cells (cells, n_columns, 1);
   g_print ("\n");
-  print_cells (metrics, n_metric_columns, 1);
+  kvp_cli_print_cells (metrics, n_metric_columns, 1);
 }
 
 /* --shared-prefix, --prefix-groups, --n: what a generated workload's
@@ -637,7 +594,7 @@ run_sweep (GVariantDict       *options,
 
       cells = kvp_sweep_get_table (sweep, &n_columns);
       g_print ("%s\n\n", description);
-      print_cells (cells, n_columns, 1);
+      kvp_cli_print_cells (cells, n_columns, 1);
     }
 
   return EXIT_SUCCESS;
