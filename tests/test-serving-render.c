@@ -14,6 +14,7 @@
 #include "kvp-capacity-paint.h"
 #include "kvp-error.h"
 #include "kvp-export.h"
+#include "kvp-format.h"
 #include "kvp-hue.h"
 #include "kvp-serving-paint.h"
 #include "kvp-serving-scene.h"
@@ -96,6 +97,27 @@ new_sharegpt_steps (guint     n,
   g_assert_no_error (error);
 
   return simulate (workload, 16, num_blocks, 2048, compared);
+}
+
+/* Generated requests that all start with the same prefix tokens, all
+ * arriving at once: the paged pool's prefix cache hits from the second
+ * admission on. */
+static KvpServingSteps *
+new_shared_prefix_steps (guint   n,
+                         guint32 prefix)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+  KvpWorkloadOptions options;
+
+  kvp_workload_options_init (&options);
+  options.n_requests = n;
+  options.max_len = 4096;
+  options.shared_prefix = prefix;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+
+  return simulate (workload, 16, 1024, 4096, KVP_SCHEME_MAX);
 }
 
 static cairo_surface_t *
@@ -607,11 +629,12 @@ test_texts_whole (gconstpointer data)
     {
       const KvpCardTexts *card = kvp_serving_scene_get_card (scene, c);
 
-      /* Only the latency cards give way, and only in the window's small
-       * pictures; an export shows all six. */
+      /* Only the latency cards and the hit rate give way, and only in the
+       * window's small pictures; an export shows all seven. */
       if (scene->card_rect[c].width == 0.0)
         {
-          g_assert_true (c == KVP_SERVING_CARD_TTFT || c == KVP_SERVING_CARD_TPOT);
+          g_assert_true (c == KVP_SERVING_CARD_TTFT || c == KVP_SERVING_CARD_TPOT
+                         || c == KVP_SERVING_CARD_PREFIX_HITS);
           g_assert_cmpint (size[0], <, 1024);
           g_assert_null (card->title_text.layout);
           continue;
@@ -785,6 +808,60 @@ test_request_text (void)
   cairo_surface_destroy (selected);
 }
 
+/* The prefix cache's hit rate card shows the scheduler's counters at the
+ * step drawn: 0 before any lookup, the run's hit_rate_percent at the last
+ * step, and in between the counters of that step, not the run's. */
+static void
+test_prefix_hits_card (void)
+{
+  g_autoptr(KvpServingSteps) steps = new_shared_prefix_steps (200, 256);
+  KvpSimulation *sim = kvp_serving_steps_get_simulation (steps);
+  const KvpSimStats *stats = kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED);
+  guint n_steps;
+  const KvpSimStep *paged = kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, &n_steps);
+  guint last = kvp_serving_steps_get_n_steps (steps) - 1;
+  guint mid = 5;
+
+  g_assert_cmpuint (stats->prefix_cache.hits_tokens, >, 0);
+  g_assert_cmpuint (paged[n_steps - 1].prefix_queries_tokens, ==, stats->prefix_cache.queries_tokens);
+  g_assert_cmpuint (paged[n_steps - 1].prefix_hits_tokens, ==, stats->prefix_cache.hits_tokens);
+  /* The counters only grow, and at an early step are fewer than the run's. */
+  for (guint i = 1; i < n_steps; i++)
+    {
+      g_assert_cmpuint (paged[i].prefix_queries_tokens, >=, paged[i - 1].prefix_queries_tokens);
+      g_assert_cmpuint (paged[i].prefix_hits_tokens, >=, paged[i - 1].prefix_hits_tokens);
+    }
+  g_assert_cmpuint (paged[mid].prefix_queries_tokens, <, stats->prefix_cache.queries_tokens);
+
+  for (guint k = 0; k < 2; k++)
+    {
+      guint step = k == 0 ? mid : last;
+      g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, step, kvp_theme_get (KVP_THEME_LIGHT),
+                                                                WIDTH, HEIGHT);
+      const KvpCardTexts *card = kvp_serving_scene_get_card (scene, KVP_SERVING_CARD_PREFIX_HITS);
+      KvpServingSchemeStep at;
+      g_autofree char *want = NULL;
+      g_autofree char *hits = NULL;
+      g_autofree char *queries = NULL;
+      g_autofree char *caption = NULL;
+
+      kvp_serving_steps_lookup (steps, KVP_SCHEME_PAGED, step, &at);
+      want = kvp_format_percent (kvp_sim_step_get_prefix_hit_rate_percent (&paged[at.step]));
+      if (step == last)
+        {
+          g_autofree char *run = kvp_format_percent (kvp_prefix_cache_stats_hit_rate_percent (&stats->prefix_cache));
+
+          g_assert_cmpstr (want, ==, run);
+        }
+      g_assert_cmpstr (card->value, ==, want);
+      hits = kvp_format_count (paged[at.step].prefix_hits_tokens);
+      queries = kvp_format_count (paged[at.step].prefix_queries_tokens);
+      caption = g_strdup_printf ("PagedAttention · %s of %s prompt tokens", hits, queries);
+      g_assert_cmpstr (card->caption, ==, caption);
+      g_assert_nonnull (card->value_text.layout);
+    }
+}
+
 /* Exports: PNG, SVG and PDF are written; a step past the end names the
  * number of steps and writes nothing. */
 static void
@@ -872,6 +949,7 @@ main (int   argc,
   g_test_add_func ("/serving-render/dense-pool", test_dense_pool);
   g_test_add_func ("/serving-render/request-text", test_request_text);
   g_test_add_func ("/serving-render/export", test_export);
+  g_test_add_func ("/serving-render/prefix-hits-card", test_prefix_hits_card);
 
   return g_test_run ();
 }

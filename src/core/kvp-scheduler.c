@@ -709,6 +709,13 @@ end_step (Sched      *s,
   step->n_finished = s->finished;
   step->n_scheduled = s->n_scheduled;
   step->n_tokens = (guint32) s->work.tokens;
+  if (s->paged)
+    {
+      KvpPrefixCacheStats cache = kvp_kv_cache_manager_get_stats (s->cache);
+
+      step->prefix_queries_tokens = cache.queries_tokens;
+      step->prefix_hits_tokens = cache.hits_tokens;
+    }
 
   for (guint i = 0; i < s->first_tokens->len; i++)
     s->live[g_array_index (s->first_tokens, guint32, i)].first_token_ns = step->end_ns;

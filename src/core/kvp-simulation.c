@@ -550,6 +550,18 @@ kvp_scheme_mask_parse (const char  *text,
   return TRUE;
 }
 
+double
+kvp_sim_step_get_prefix_hit_rate_percent (const KvpSimStep *step)
+{
+  KvpPrefixCacheStats stats = { 0, };
+
+  g_return_val_if_fail (step != NULL, 0.0);
+
+  stats.queries_tokens = step->prefix_queries_tokens;
+  stats.hits_tokens = step->prefix_hits_tokens;
+  return kvp_prefix_cache_stats_hit_rate_percent (&stats);
+}
+
 const char *
 kvp_slot_class_to_string (KvpSlotClass klass)
 {

@@ -141,7 +141,7 @@ guint64 kvp_sim_config_positions     (const KvpSimConfig *config);
 guint   kvp_sim_config_copies        (const KvpSimConfig *config);
 
 
-/* One recorded step of one scheme: stored for every step (80 bytes), so a
+/* One recorded step of one scheme: stored for every step (104 bytes), so a
  * series over the whole run costs nothing to read.  At every step
  * n_running + n_waiting + n_finished is the number of requests arrived. */
 typedef struct
@@ -158,7 +158,16 @@ typedef struct
   guint64 start_ns;       /* from the start of the run */
   guint64 end_ns;
   guint64 slots[KVP_N_SLOT_CLASSES]; /* sums to the pool's slots */
+  /* Paged: the prefix cache's queries_tokens and hits_tokens (vLLM's
+   * counters, KvpPrefixCacheStats) up to the end of this step; 0 in the
+   * other schemes.  The last step's are the run's. */
+  guint64 prefix_queries_tokens;
+  guint64 prefix_hits_tokens;
 } KvpSimStep;
+
+/* The prefix cache's hit rate up to the end of step, in percent (hits ÷
+ * queries × 100, as the run's hit_rate_percent); 0 without queries. */
+double kvp_sim_step_get_prefix_hit_rate_percent (const KvpSimStep *step);
 
 /* The latencies of --simulate, in the order --json gives them. */
 typedef enum
@@ -266,7 +275,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpSimSnapshot, kvp_sim_snapshot_free)
 
 typedef struct _KvpSimulation KvpSimulation;
 
-/* The longest run recorded, per scheme: 16,777,216 steps (1.25 GiB of
+/* The longest run recorded, per scheme: 16,777,216 steps (1.625 GiB of
  * steps).  A summary_only run has no limit. */
 #define KVP_SIMULATION_MAX_STEPS (16u * 1024u * 1024u)
 

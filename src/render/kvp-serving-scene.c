@@ -288,6 +288,8 @@ load_panel (KvpServingScene     *self,
       /* Nothing runs or waits after that step: all it ran has finished. */
       panel->totals.n_finished = steps[at.step].n_finished + steps[at.step].n_running;
       panel->totals.n_preemptions = steps[at.step].n_preemptions;
+      panel->totals.prefix_queries_tokens = steps[at.step].prefix_queries_tokens;
+      panel->totals.prefix_hits_tokens = steps[at.step].prefix_hits_tokens;
     }
   panel->totals.slots[KVP_SLOT_FREE] = self->n_slots;
 }
@@ -425,6 +427,22 @@ write_card_texts (KvpServingScene *self)
   /* Translators: a card's caption; reserve-ahead caches hold a request's
    * whole reservation from the start, so they never preempt. */
   self->cards[KVP_SERVING_CARD_PREEMPTIONS].caption = g_strdup_printf (_("PagedAttention · %s never preempts"), other);
+
+  /* The scheduler's counters at this step, as --json's prefix_cache gives
+   * them for the whole run. */
+  self->cards[KVP_SERVING_CARD_PREFIX_HITS].title = g_strdup (_("Prefix hits so far"));
+  self->cards[KVP_SERVING_CARD_PREFIX_HITS].value =
+    kvp_format_percent (kvp_sim_step_get_prefix_hit_rate_percent (p));
+  pc = kvp_format_count (p->prefix_hits_tokens);
+  {
+    g_autofree char *queries = kvp_format_count (p->prefix_queries_tokens);
+
+    /* Translators: a card's caption: "PagedAttention · 120 of 400 prompt
+     * tokens", the prompt tokens found in the prefix cache of those looked up
+     * (reserve-ahead caches share nothing). */
+    self->cards[KVP_SERVING_CARD_PREFIX_HITS].caption =
+      g_strdup_printf (_("PagedAttention · %s of %s prompt tokens"), pc, queries);
+  }
 }
 
 /* The largest whole pitch at which n cells fit w × h, columns chosen to
@@ -617,7 +635,7 @@ layout_grids (KvpServingScene *self,
 static double
 layout_cards_in (KvpServingScene *self,
                  guint            columns,
-                 gboolean         latencies,
+                 guint            left_out,
                  double           x,
                  double           y,
                  double           width,
@@ -635,7 +653,7 @@ layout_cards_in (KvpServingScene *self,
   for (guint i = 0; i < KVP_SERVING_N_CARDS; i++)
     {
       self->card_rect[i] = (cairo_rectangle_t) { 0 };
-      if (!latencies && (i == KVP_SERVING_CARD_TTFT || i == KVP_SERVING_CARD_TPOT))
+      if (left_out & (1u << i))
         {
           leave_out (&self->cards[i].title_text);
           leave_out (&self->cards[i].value_text);
@@ -696,10 +714,16 @@ layout_cards_in (KvpServingScene *self,
   return ((n + columns - 1) / columns) * (height + gap) - gap;
 }
 
-/* The six cards in a row, or in two rows of three; where that takes the
- * grids room (the window's small pictures), the four counts alone in a row
- * or two rows of two, the latency cards left out.  Returns the height they
- * take. */
+/* Cards left out of the smaller layouts: the latencies first, then the
+ * prefix cache's hit rate. */
+#define LATENCY_CARDS ((1u << KVP_SERVING_CARD_TTFT) | (1u << KVP_SERVING_CARD_TPOT))
+#define SMALL_CARDS   (LATENCY_CARDS | (1u << KVP_SERVING_CARD_PREFIX_HITS))
+
+/* The seven cards in a row, or in two rows of four; where that takes the
+ * grids room (the window's small pictures), the five counts alone in a row
+ * or two rows of three, the latency cards left out; in the smallest the
+ * four counts of the step in a row or two rows of two.  Returns the height
+ * they take. */
 static double
 layout_cards (KvpServingScene *self,
               double           x,
@@ -709,22 +733,27 @@ layout_cards (KvpServingScene *self,
               double           pad,
               double           text)
 {
-  double height = layout_cards_in (self, KVP_SERVING_N_CARDS, TRUE, x, y, width, gap, pad, text);
-  guint counts_columns = 4;
-  double counts;
+  static const guint counts_columns[][2] = { { 5, 3 }, { 4, 2 } };
+  static const guint counts_left_out[] = { LATENCY_CARDS, SMALL_CARDS };
+  double height = layout_cards_in (self, KVP_SERVING_N_CARDS, 0, x, y, width, gap, pad, text);
+  double counts[2] = { 0.0, 0.0 };
+  guint columns[2] = { 0, 0 };
+  guint pick;
 
   if (height > 0.0)
     return height;
-  counts = layout_cards_in (self, counts_columns, FALSE, x, y, width, gap, pad, text);
-  if (counts <= 0.0)
-    {
-      counts_columns = 2;
-      counts = layout_cards_in (self, counts_columns, FALSE, x, y, width, gap, pad, text);
-    }
-  height = layout_cards_in (self, 3, TRUE, x, y, width, gap, pad, text);
-  if (height > 0.0 && height <= counts)
+  /* The hit rate stays while it costs the grids no height. */
+  for (guint i = 0; i < 2; i++)
+    for (guint j = 0; j < 2 && counts[i] <= 0.0; j++)
+      {
+        columns[i] = counts_columns[i][j];
+        counts[i] = layout_cards_in (self, columns[i], counts_left_out[i], x, y, width, gap, pad, text);
+      }
+  pick = counts[0] > 0.0 && (counts[1] <= 0.0 || counts[0] <= counts[1]) ? 0 : 1;
+  height = layout_cards_in (self, (KVP_SERVING_N_CARDS + 1) / 2, 0, x, y, width, gap, pad, text);
+  if (height > 0.0 && height <= counts[pick])
     return height;
-  return layout_cards_in (self, counts_columns, FALSE, x, y, width, gap, pad, text);
+  return layout_cards_in (self, columns[pick], counts_left_out[pick], x, y, width, gap, pad, text);
 }
 
 static const char *

@@ -31,6 +31,7 @@ typedef enum
   KVP_SERVING_CARD_TPOT,
   KVP_SERVING_CARD_TOKENS,
   KVP_SERVING_CARD_PREEMPTIONS,
+  KVP_SERVING_CARD_PREFIX_HITS,  /* the prefix cache's hit rate so far */
   KVP_SERVING_N_CARDS
 } KvpServingCard;
 
