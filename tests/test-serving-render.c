@@ -862,6 +862,69 @@ test_prefix_hits_card (void)
     }
 }
 
+/* A block a prefix cache hit shares is drawn once, ringed, with its
+ * reference count; the request's text names every holder and the count. */
+static void
+test_shared_blocks (void)
+{
+  g_autoptr(KvpServingSteps) steps = new_shared_prefix_steps (20, 256);
+  g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, 5, kvp_theme_get (KVP_THEME_LIGHT), WIDTH,
+                                                            HEIGHT);
+  const KvpSimSnapshot *snap = kvp_serving_scene_get_snapshot (scene, KVP_SERVING_PANEL_PAGED);
+  const KvpSimRequestState *first = NULL;
+  g_autoptr(GString) holders = g_string_new (NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *expected = NULL;
+  guint count = 0;
+  guint32 shared, request = G_MAXUINT32, lowest = G_MAXUINT32;
+  cairo_rectangle_t cell;
+  cairo_surface_t *surface;
+  KvpColor centre, holder;
+
+  g_assert_nonnull (snap);
+  g_assert_cmpuint (snap->n_running, >, 2);
+  first = &snap->requests[snap->running[0]];
+  shared = first->blocks[0];
+  /* Every running request starts with the same 256 tokens: block 0 of each
+   * table is the same physical block. */
+  for (guint32 id = 0; id < snap->n_requests; id++)
+    if (snap->requests[id].status == KVP_REQUEST_RUNNING && snap->requests[id].n_blocks > 0
+        && snap->requests[id].blocks[0] == shared)
+      {
+        g_string_append_printf (holders, "%s%u", count > 0 ? ", " : "", id);
+        lowest = MIN (lowest, id);
+        count++;
+      }
+  g_assert_cmpuint (count, ==, snap->n_running);
+  g_assert_cmpuint (kvp_serving_scene_get_ref_count (scene, shared), ==, count);
+  g_assert_cmpuint (kvp_serving_scene_get_ref_count (scene, first->blocks[first->n_blocks - 1]), ==, 1);
+
+  text = kvp_serving_scene_dup_request_text (scene, snap->running[1]);
+  expected = g_strdup_printf ("blocks 0–15 shared by %u requests: %s", count, holders->str);
+  g_assert_nonnull (strstr (text, expected));
+
+  /* Drawn in its first holder's colour, not left blank, with a ring at its
+   * edge in the text colour. */
+  kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, shared, &cell);
+  g_assert_true (kvp_serving_scene_get_request_at (scene, cell.x + 1, cell.y + 1, &request));
+  g_assert_cmpuint (request, ==, lowest);
+  surface = render (scene, 1.0, KVP_SERVING_NO_REQUEST);
+  holder = kvp_serving_scene_get_request_color (scene, request);
+  /* Cells of this picture have no room for the count: the centre is the
+   * holder's colour. */
+  g_assert_cmpfloat (cell.width, <, 14);
+  pixel_at (surface, cell.x + cell.width / 2, cell.y + cell.height / 2, &centre);
+  assert_color (&centre, &holder);
+  {
+    KvpColor ring;
+    double inset = MAX (1.0, cell.width / 8);
+
+    pixel_at (surface, cell.x + inset, cell.y + cell.height / 2, &ring);
+    g_assert_cmpfloat (distance (&ring, &holder), >, 0.3);
+  }
+  cairo_surface_destroy (surface);
+}
+
 /* Exports: PNG, SVG and PDF are written; a step past the end names the
  * number of steps and writes nothing. */
 static void
@@ -950,6 +1013,7 @@ main (int   argc,
   g_test_add_func ("/serving-render/request-text", test_request_text);
   g_test_add_func ("/serving-render/export", test_export);
   g_test_add_func ("/serving-render/prefix-hits-card", test_prefix_hits_card);
+  g_test_add_func ("/serving-render/shared-blocks", test_shared_blocks);
 
   return g_test_run ();
 }

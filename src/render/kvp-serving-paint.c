@@ -304,6 +304,74 @@ paint_selection (cairo_t         *cr,
   g_object_unref (layout);
 }
 
+/* Shared blocks (reference count > 1, a prefix cache hit): a ring in the
+ * text colour over a halo inside the cell, and the count where a cell has
+ * room for it.  Only at one block a cell: a cell of several is no block. */
+static void
+paint_shared (cairo_t         *cr,
+              KvpServingScene *scene,
+              double           alpha)
+{
+  const KvpServingPanelData *paged = &scene->panels[KVP_SERVING_PANEL_PAGED];
+  const KvpTheme *theme = scene->parent.theme;
+  PangoLayout *layout = NULL;
+  double inset = MAX (1.0, scene->cell / 8);
+
+  if (paged->shared == NULL || paged->shared->len == 0 || scene->group != 1 || scene->cell < 4)
+    return;
+
+  if (scene->cell >= 14)
+    {
+      PangoFontDescription *font = pango_font_description_from_string (theme->font_family);
+
+      layout = pango_cairo_create_layout (cr);
+      pango_font_description_set_weight (font, PANGO_WEIGHT_BOLD);
+      pango_font_description_set_absolute_size (font, 0.5 * scene->cell * PANGO_SCALE);
+      pango_layout_set_font_description (layout, font);
+      pango_font_description_free (font);
+    }
+
+  cairo_save (cr);
+  cairo_push_group (cr);
+  for (guint i = 0; i < paged->shared->len; i++)
+    {
+      const KvpServingShared *s = &g_array_index (paged->shared, KvpServingShared, i);
+      cairo_rectangle_t cell;
+
+      kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, s->block, &cell);
+      cairo_rectangle (cr, cell.x + inset, cell.y + inset, cell.width - 2 * inset, cell.height - 2 * inset);
+      kvp_draw_set_color (cr, &theme->background, 1.0);
+      cairo_set_line_width (cr, MAX (1.0, scene->cell / 6));
+      cairo_stroke_preserve (cr);
+      kvp_draw_set_color (cr, &theme->text, 1.0);
+      cairo_set_line_width (cr, MAX (0.75, scene->cell / 14));
+      cairo_stroke (cr);
+      if (layout != NULL)
+        {
+          char count[16];
+          int w, h;
+
+          g_snprintf (count, sizeof count, "%u", s->count);
+          pango_layout_set_text (layout, count, -1);
+          pango_layout_get_pixel_size (layout, &w, &h);
+          if (w <= cell.width - 2 * inset)
+            {
+              cairo_move_to (cr, cell.x + (cell.width - w) / 2, cell.y + (cell.height - h) / 2);
+              pango_cairo_layout_path (cr, layout);
+              kvp_draw_set_color (cr, &theme->background, 1.0);
+              cairo_set_line_width (cr, 2.0);
+              cairo_stroke_preserve (cr);
+              kvp_draw_set_color (cr, &theme->text, 1.0);
+              cairo_fill (cr);
+            }
+        }
+    }
+  cairo_pop_group_to_source (cr);
+  cairo_paint_with_alpha (cr, alpha);
+  cairo_restore (cr);
+  g_clear_object (&layout);
+}
+
 static void
 paint_grids (cairo_t         *cr,
              KvpServingScene *scene,
@@ -328,6 +396,8 @@ paint_grids (cairo_t         *cr,
       if (p < 1.0)
         paint_image (cr, &previous->panels[i], 1.0);
       paint_image (cr, panel, p);
+      if (i == KVP_SERVING_PANEL_PAGED)
+        paint_shared (cr, scene, p);
       kvp_text_paint (cr, &panel->waiting, &theme->text_secondary, 1.0);
       paint_chips (cr, scene, panel);
     }

@@ -29,10 +29,22 @@ typedef struct
 
 typedef struct
 {
+  guint32 block;
+  guint32 first;      /* its holders: holders[first … first + count) */
+  guint32 count;      /* its reference count, ≥ 2 */
+} KvpServingShared;
+
+typedef struct
+{
   KvpScheme          scheme;
   KvpSimSnapshot    *snapshot;     /* NULL while the scheme is idle */
   KvpSimStep         totals;
   GArray            *runs;         /* KvpServingRun, by start */
+  /* Paged: who holds each block several running requests' tables name (a
+   * prefix cache hit).  holders: (block, request) pairs by block, then
+   * request; shared: KvpServingShared, by block. */
+  GArray            *holders;
+  GArray            *shared;
   gboolean           free_is_external;
   /* Reserve-ahead, someone waiting: the buddy block the head of the queue
    * needs, and the largest free one (smaller, or it would run). */

@@ -107,6 +107,9 @@ add_run (GArray  *runs,
     g_array_append_val (runs, run);
 }
 
+static const KvpServingShared *find_shared (const KvpServingPanelData *panel,
+                                            guint32                    block);
+
 /* The runs of a paged pool: each block of a running request holds tokens,
  * then slots its later tokens will fill, then (in its last block, past the
  * request's final length) internal fragmentation. */
@@ -129,11 +132,132 @@ collect_paged_runs (KvpServingScene     *self,
           guint64 first = (guint64) j * b;   /* logical slot of its first token */
           guint64 held = MIN (b, r->tokens_held > first ? r->tokens_held - first : 0);
           guint64 cap = MIN (b, final > first ? final - first : 0);
+          const KvpServingShared *shared = find_shared (panel, r->blocks[j]);
 
+          /* A shared block is drawn once, in its first holder's colour
+           * (runs must not overlap); its ring and count say the rest. */
+          if (shared != NULL && g_array_index (panel->holders, guint32, 2 * shared->first + 1) != id)
+            continue;
           add_run (panel->runs, start, start + held, id, KVP_SLOT_TOKEN_STATES);
           add_run (panel->runs, start + held, start + MAX (held, cap), id, KVP_SLOT_RESERVATION);
           add_run (panel->runs, start + MAX (held, cap), start + b, id, KVP_SLOT_INTERNAL_FRAGMENTATION);
         }
+    }
+}
+
+static int
+compare_pairs (gconstpointer a,
+               gconstpointer b)
+{
+  const guint32 *x = a, *y = b;
+
+  if (x[0] != y[0])
+    return x[0] < y[0] ? -1 : 1;
+  return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/* The blocks several running requests hold (a prefix cache hit takes a
+ * cached block and raises its reference count): each block's holders from
+ * the snapshot's block tables, O(blocks held × log). */
+static void
+collect_shared (KvpServingPanelData *panel)
+{
+  const KvpSimSnapshot *snap = panel->snapshot;
+
+  panel->holders = g_array_new (FALSE, FALSE, 2 * sizeof (guint32));
+  panel->shared = g_array_new (FALSE, FALSE, sizeof (KvpServingShared));
+  for (guint i = 0; i < snap->n_running; i++)
+    {
+      const KvpSimRequestState *r = &snap->requests[snap->running[i]];
+
+      for (guint32 j = 0; j < r->n_blocks; j++)
+        {
+          guint32 pair[2] = { r->blocks[j], snap->running[i] };
+
+          g_array_append_val (panel->holders, pair);
+        }
+    }
+  g_array_sort (panel->holders, compare_pairs);
+  for (guint i = 0, j; i < panel->holders->len; i = j)
+    {
+      const guint32 *first = &g_array_index (panel->holders, guint32, 2 * i);
+
+      for (j = i + 1; j < panel->holders->len && g_array_index (panel->holders, guint32, 2 * j) == first[0]; j++)
+        ;
+      if (j - i > 1)
+        {
+          KvpServingShared shared = { first[0], i, j - i };
+
+          g_array_append_val (panel->shared, shared);
+        }
+    }
+}
+
+static const KvpServingShared *
+find_shared (const KvpServingPanelData *panel,
+             guint32                    block)
+{
+  guint lo = 0, hi = panel->shared != NULL ? panel->shared->len : 0;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      const KvpServingShared *s = &g_array_index (panel->shared, KvpServingShared, mid);
+
+      if (s->block == block)
+        return s;
+      if (s->block < block)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return NULL;
+}
+
+static gboolean
+same_holders (const KvpServingPanelData *panel,
+              const KvpServingShared    *a,
+              const KvpServingShared    *b)
+{
+  if (a == NULL || b == NULL || a->count != b->count)
+    return FALSE;
+  for (guint32 k = 0; k < a->count; k++)
+    if (g_array_index (panel->holders, guint32, 2 * (a->first + k) + 1)
+        != g_array_index (panel->holders, guint32, 2 * (b->first + k) + 1))
+      return FALSE;
+  return TRUE;
+}
+
+/* A running request's shared blocks, consecutive ones with the same
+ * holders together: "blocks 0–15 shared by 3 requests: 0, 4, 7". */
+static void
+append_sharing (KvpServingScene          *self,
+                const KvpSimRequestState *r,
+                GString                  *text)
+{
+  const KvpServingPanelData *panel = &self->panels[KVP_SERVING_PANEL_PAGED];
+
+  for (guint32 i = 0, j; i < r->n_blocks; i = j)
+    {
+      const KvpServingShared *s = find_shared (panel, r->blocks[i]);
+
+      for (j = i + 1; j < r->n_blocks && same_holders (panel, s, find_shared (panel, r->blocks[j])); j++)
+        ;
+      if (s == NULL)
+        continue;
+      g_string_append (text, "; ");
+      if (j - i > 1)
+        /* Translators: logical blocks first–last of a request's table, each
+         * held by that many requests (its reference count), then who. */
+        g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "blocks %u–%u shared by %u request: ",
+                                                "blocks %u–%u shared by %u requests: ", s->count),
+                                i, j - 1, s->count);
+      else
+        g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "block %u shared by %u request: ",
+                                                "block %u shared by %u requests: ", s->count), i, s->count);
+      for (guint32 k = 0; k < s->count; k++)
+        g_string_append_printf (text, "%s%u", k > 0 ? ", " : "",
+                                g_array_index (panel->holders, guint32, 2 * (s->first + k) + 1));
     }
 }
 
@@ -267,7 +391,10 @@ load_panel (KvpServingScene     *self,
        * kept the queue's head out, which left none counted free. */
       panel->free_is_external = panel->totals.n_waiting > 0 && panel->totals.slots[KVP_SLOT_FREE] == 0;
       if (scheme == KVP_SCHEME_PAGED)
-        collect_paged_runs (self, panel);
+        {
+          collect_shared (panel);
+          collect_paged_runs (self, panel);
+        }
       else
         collect_reserved_runs (panel);
       g_array_sort (panel->runs, compare_runs);
@@ -1258,6 +1385,8 @@ serving_scene_finalize (KvpPicture *picture)
 
       g_clear_pointer (&panel->snapshot, kvp_sim_snapshot_free);
       g_clear_pointer (&panel->runs, g_array_unref);
+      g_clear_pointer (&panel->holders, g_array_unref);
+      g_clear_pointer (&panel->shared, g_array_unref);
       g_clear_pointer (&panel->image, cairo_surface_destroy);
       g_clear_pointer (&panel->chart_points, g_free);
       kvp_text_clear (&panel->heading);
@@ -1685,6 +1814,7 @@ kvp_serving_scene_dup_request_text (KvpServingScene *self,
   g_string_append_printf (text, _("; block table (logical → physical): "));
   for (guint32 i = 0; i < r->n_blocks; i++)
     g_string_append_printf (text, "%s%u→%u", i > 0 ? ", " : "", i, r->blocks[i]);
+  append_sharing (self, r, text);
 
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
@@ -1716,6 +1846,37 @@ kvp_serving_scene_get_blocks_per_cell (KvpServingScene *self)
   g_return_val_if_fail (self != NULL, 1);
 
   return self->group;
+}
+
+guint
+kvp_serving_scene_get_ref_count (KvpServingScene *self,
+                                 guint32          block)
+{
+  const KvpServingPanelData *panel;
+  const KvpServingShared *s;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  panel = &self->panels[KVP_SERVING_PANEL_PAGED];
+  if (panel->holders == NULL)
+    return 0;
+  s = find_shared (panel, block);
+  if (s != NULL)
+    return s->count;
+  /* Held once, or free. */
+  for (guint lo = 0, hi = panel->holders->len; lo < hi;)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      guint32 b = g_array_index (panel->holders, guint32, 2 * mid);
+
+      if (b == block)
+        return 1;
+      if (b < block)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return 0;
 }
 
 gboolean

@@ -116,6 +116,10 @@ void             kvp_serving_scene_get_grid_bounds (KvpServingScene   *self,
                                                     KvpServingPanel    panel,
                                                     cairo_rectangle_t *out_bounds);
 guint32          kvp_serving_scene_get_blocks_per_cell (KvpServingScene *self);
+/* The running requests holding paged block at this step (its reference
+ * count: more than one where a prefix cache hit shares it); 0: free. */
+guint            kvp_serving_scene_get_ref_count   (KvpServingScene   *self,
+                                                    guint32            block);
 /* The cell holding block (paged) or slot / block_size (reserve-ahead). */
 gboolean         kvp_serving_scene_get_block_rect  (KvpServingScene   *self,
                                                     KvpServingPanel    panel,
