@@ -180,9 +180,6 @@ static void
 kvp_capacity_state_constructed (GObject *object)
 {
   KvpCapacityState *self = KVP_CAPACITY_STATE (object);
-  static const char *pool[] = {
-    "notify::model", "notify::block-size", "notify::num-blocks", "notify::max-seq-len",
-  };
   static const char *serving[] = {
     "notify::workload", "notify::requests", "notify::seed",
   };
@@ -191,12 +188,9 @@ kvp_capacity_state_constructed (GObject *object)
 
   g_object_get (self->serving, "deploy", &self->deploy, NULL);
   self->state = g_object_ref (kvp_deploy_state_get_state (self->deploy));
-  for (guint i = 0; i < G_N_ELEMENTS (pool); i++)
-    g_signal_connect_object (self->state, pool[i], G_CALLBACK (schedule), self, G_CONNECT_SWAPPED);
+  kvp_deploy_state_watch_sim_config (self->deploy, G_CALLBACK (schedule), self);
   for (guint i = 0; i < G_N_ELEMENTS (serving); i++)
     g_signal_connect_object (self->serving, serving[i], G_CALLBACK (schedule), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->deploy, "notify::sizes-pool", G_CALLBACK (schedule), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->deploy, "notify::refusal", G_CALLBACK (schedule), self, G_CONNECT_SWAPPED);
 }
 
 static void

@@ -227,19 +227,11 @@ static void
 kvp_serving_state_constructed (GObject *object)
 {
   KvpServingState *self = KVP_SERVING_STATE (object);
-  static const char *pool[] = {
-    "notify::model", "notify::block-size", "notify::num-blocks", "notify::max-seq-len",
-  };
 
   G_OBJECT_CLASS (kvp_serving_state_parent_class)->constructed (object);
 
-  /* The pool is the window's: a new model may be one the simulation
-   * refuses, and a GPU leaves out vLLM's null block. */
   self->state = g_object_ref (kvp_deploy_state_get_state (self->deploy));
-  for (guint i = 0; i < G_N_ELEMENTS (pool); i++)
-    g_signal_connect_object (self->state, pool[i], G_CALLBACK (schedule), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->deploy, "notify::sizes-pool", G_CALLBACK (schedule), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->deploy, "notify::refusal", G_CALLBACK (schedule), self, G_CONNECT_SWAPPED);
+  kvp_deploy_state_watch_sim_config (self->deploy, G_CALLBACK (schedule), self);
 }
 
 static void
