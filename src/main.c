@@ -557,16 +557,35 @@ static KvpSimulation *run_simulation (GVariantDict    *options,
                                      KvpSimConfig    *out_config,
                                      GError         **error);
 
+/* Where and how --export draws, once its options are checked. */
+typedef struct
+{
+  const char      *path;
+  KvpThemeVariant  variant;
+  int              width, height, scale;
+} ExportTarget;
+
+/* Every view's picture goes out here: an output that is an input is bad
+ * usage (2); a failed write, 1. */
+static int
+write_picture (KvpPictureSource   *source,
+               const ExportTarget *target)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!kvp_export_write (source, kvp_theme_get (target->variant), target->path, target->width, target->height,
+                         target->scale, &error))
+    return kvp_cli_fail (error);
+
+  return KVP_EXIT_SUCCESS;
+}
+
 /* --export FILE --view capacity: the sweep's capacity picture. */
 static int
-export_capacity (GVariantDict    *options,
-                 const KvpParams *params,
-                 const KvpDeploy *deploy,
-                 const char      *path,
-                 KvpThemeVariant  variant,
-                 int              width,
-                 int              height,
-                 int              scale)
+export_capacity (GVariantDict       *options,
+                 const KvpParams    *params,
+                 const KvpDeploy    *deploy,
+                 const ExportTarget *target)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpSweep) sweep = NULL;
@@ -583,26 +602,17 @@ export_capacity (GVariantDict    *options,
       (sweep = kvp_sim_command_sweep (options, &wopts, &config, &error)) == NULL)
     return kvp_cli_fail (error);
   source = kvp_capacity_source_new (sweep);
-  if (!kvp_export_write (source, kvp_theme_get (variant), path, width, height, scale, &error))
-    {
-      kvp_cli_printerr (error->message);
-      return KVP_EXIT_FAILURE;
-    }
 
-  return KVP_EXIT_SUCCESS;
+  return write_picture (source, target);
 }
 
 /* --export with --view: the serving view's picture, or -1 for the sequence
  * view's. */
 static int
-export_serving (GVariantDict    *options,
-                const KvpParams *params,
-                const KvpDeploy *deploy,
-                const char      *path,
-                KvpThemeVariant  variant,
-                int              width,
-                int              height,
-                int              scale)
+export_serving (GVariantDict       *options,
+                const KvpParams    *params,
+                const KvpDeploy    *deploy,
+                const ExportTarget *target)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpSimulation) sim = NULL;
@@ -623,7 +633,7 @@ export_serving (GVariantDict    *options,
       return KVP_EXIT_USAGE;
     }
   if (g_strcmp0 (text, "capacity") == 0)
-    return export_capacity (options, params, deploy, path, variant, width, height, scale);
+    return export_capacity (options, params, deploy, target);
   if (g_strcmp0 (text, "serving") != 0)
     {
       g_autofree char *quoted = kvp_quote (text);
@@ -671,13 +681,8 @@ export_serving (GVariantDict    *options,
     }
 
   source = kvp_serving_scene_source_new (steps, (guint) step, NULL);
-  if (!kvp_export_write (source, kvp_theme_get (variant), path, width, height, scale, &error))
-    {
-      /* An output that is an input is bad usage (2); a failed write, 1. */
-      return kvp_cli_fail (error);
-    }
 
-  return KVP_EXIT_SUCCESS;
+  return write_picture (source, target);
 }
 
 static int
@@ -689,22 +694,25 @@ export_picture (GVariantDict    *options,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpPictureSource) source = NULL;
-  KvpThemeVariant variant = KVP_THEME_LIGHT;
+  ExportTarget target = {
+    .path = path,
+    .variant = KVP_THEME_LIGHT,
+    .width = KVP_EXPORT_DEFAULT_WIDTH,
+    .height = KVP_EXPORT_DEFAULT_HEIGHT,
+    .scale = 1,
+  };
   KvpExportFormat format;
-  int width = KVP_EXPORT_DEFAULT_WIDTH;
-  int height = KVP_EXPORT_DEFAULT_HEIGHT;
-  int scale = 1;
   const char *text;
 
   /* Every usage mistake is found before anything is written. */
   if (!kvp_export_format_from_path (path, &format, &error) ||
       (g_variant_dict_lookup (options, "size", "&s", &text) &&
-       !kvp_export_parse_size (text, &width, &height, &error)) ||
+       !kvp_export_parse_size (text, &target.width, &target.height, &error)) ||
       (g_variant_dict_lookup (options, "scale", "&s", &text) &&
-       !kvp_export_parse_scale (text, &scale, &error)) ||
-      !kvp_export_check_size (format, width, height, scale, &error) ||
+       !kvp_export_parse_scale (text, &target.scale, &error)) ||
+      !kvp_export_check_size (format, target.width, target.height, target.scale, &error) ||
       (g_variant_dict_lookup (options, "theme", "&s", &text) &&
-       !kvp_theme_variant_from_string (text, &variant, &error)))
+       !kvp_theme_variant_from_string (text, &target.variant, &error)))
     {
       kvp_cli_printerr (error->message);
       return KVP_EXIT_USAGE;
@@ -712,7 +720,7 @@ export_picture (GVariantDict    *options,
 
   if (g_variant_dict_contains (options, "view"))
     {
-      int status = export_serving (options, params, deploy, path, variant, width, height, scale);
+      int status = export_serving (options, params, deploy, &target);
 
       if (status >= 0)
         return status;
@@ -720,13 +728,8 @@ export_picture (GVariantDict    *options,
 
   /* The state's comparison: the window's figures. */
   source = kvp_scene_source_new (kvp_state_flush (state));
-  if (!kvp_export_write (source, kvp_theme_get (variant), path, width, height, scale, &error))
-    {
-      /* An output that is an input is bad usage (2); a failed write, 1. */
-      return kvp_cli_fail (error);
-    }
 
-  return KVP_EXIT_SUCCESS;
+  return write_picture (source, &target);
 }
 
 /* The workload options of --simulate and --view serving: checked (usage

@@ -2145,6 +2145,8 @@ test_output_is_input (void)
     { { "--simulate", "--workload", "hard.csv", "--csv", "w.csv" }, "“w.csv” is the same file as the input “hard.csv”" },
     { { "--simulate", "--config", "c.json", "--workload", "fixed:4,4", "--requests", "3", "--csv", "c.json" }, "“c.json”" },
     { { "--export", "w.svg", "--view", "serving", "--workload", "w.svg" }, "“w.svg” is the same file as the input “w.svg”" },
+    { { "--export", "w.svg", "--view", "capacity", "--workload", "w.svg", "--request-rate", "1,2" },
+      "“w.svg” is the same file as the input “w.svg”" },
     { { "--config", "c.pdf", "--export", "c.pdf" }, "“c.pdf” is the same file as the input “c.pdf”" },
   };
   g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);

@@ -12,6 +12,7 @@
 
 #include "kvp-capacity-state.h"
 #include "kvp-error.h"
+#include "kvp-worker.h"
 
 /* Changes this close together give one sweep. */
 #define SWEEP_DELAY_MS 150
@@ -24,10 +25,7 @@ struct _KvpCapacityState
   KvpDeployState  *deploy;
   KvpState        *state;
   double           start, stop, step;
-  gboolean         active;
-  gboolean         dirty;       /* a change while inactive */
-  guint            delay_id;
-  GCancellable    *cancellable; /* the sweep going, if any */
+  KvpWorker        worker;
   KvpSweep        *sweep;
   char            *error;
 };
@@ -87,41 +85,25 @@ set_result (KvpCapacityState *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
-static void
-sweep_thread_cb (GTask        *task,
-                 gpointer      source_object,
-                 gpointer      task_data,
-                 GCancellable *cancellable)
+static gpointer
+sweep_job (gpointer       data,
+           GCancellable  *cancellable,
+           GError       **error)
 {
-  Job *job = task_data;
-  GError *error = NULL;
-  KvpSweep *sweep;
+  Job *job = data;
 
-  if (g_task_return_error_if_cancelled (task))
-    return;
   job->options.source = job->source;
-  sweep = kvp_sweep_new_full (&job->options, &job->config, (const double *) (gpointer) job->rates->data,
-                              job->rates->len, KVP_SWEEP_DEFAULT_MAX_NORMALIZED_LATENCY, cancellable, &error);
-  if (sweep == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, sweep, (GDestroyNotify) kvp_sweep_unref);
+  return kvp_sweep_new_full (&job->options, &job->config, (const double *) (gpointer) job->rates->data,
+                             job->rates->len, KVP_SWEEP_DEFAULT_MAX_NORMALIZED_LATENCY, cancellable, error);
 }
 
 static void
-swept_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
+swept (gpointer      owner,
+       gpointer      job,
+       gpointer      sweep,
+       const GError *error)
 {
-  g_autoptr(KvpCapacityState) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KvpSweep) sweep = g_task_propagate_pointer (G_TASK (result), &error);
-
-  /* A newer sweep took over: this one says nothing. */
-  if (g_task_get_cancellable (G_TASK (result)) != self->cancellable)
-    return;
-  g_clear_object (&self->cancellable);
-  set_result (self, sweep, sweep == NULL ? error->message : NULL);
+  set_result (owner, sweep, sweep == NULL ? error->message : NULL);
 }
 
 /* The rates start to stop (included) by step, or NULL and why not. */
@@ -156,19 +138,16 @@ range_rates (KvpCapacityState  *self,
 }
 
 static void
-start (KvpCapacityState *self)
+start (gpointer owner)
 {
-  g_autoptr(GTask) task = NULL;
+  KvpCapacityState *self = owner;
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) rates = NULL;
   KvpSimConfig config;
   Job *job;
   guint64 seed = 0;
 
-  g_clear_handle_id (&self->delay_id, g_source_remove);
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->dirty = FALSE;
+  kvp_worker_begin (&self->worker);
 
   rates = range_rates (self, &error);
   if (rates == NULL || !kvp_deploy_state_get_sim_config (self->deploy, &config, &error))
@@ -188,43 +167,19 @@ start (KvpCapacityState *self)
   job->config.schemes = KVP_SCHEME_MASK_ALL;
   job->rates = g_steal_pointer (&rates);
 
-  self->cancellable = g_cancellable_new ();
-  task = g_task_new (NULL, self->cancellable, swept_cb, g_object_ref (self));
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, sweep_thread_cb);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
-}
-
-static gboolean
-delay_cb (gpointer user_data)
-{
-  KvpCapacityState *self = user_data;
-
-  self->delay_id = 0;
-  start (self);
-  return G_SOURCE_REMOVE;
+  kvp_worker_run (&self->worker, job, (GDestroyNotify) job_free, sweep_job, (GDestroyNotify) kvp_sweep_unref, swept);
 }
 
 static void
 schedule (KvpCapacityState *self)
 {
-  if (!self->active)
-    {
-      self->dirty = TRUE;
-      return;
-    }
-  g_clear_handle_id (&self->delay_id, g_source_remove);
-  self->delay_id = g_timeout_add (SWEEP_DELAY_MS, delay_cb, self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  kvp_worker_schedule (&self->worker);
 }
 
 static void
 kvp_capacity_state_constructed (GObject *object)
 {
   KvpCapacityState *self = KVP_CAPACITY_STATE (object);
-  static const char *pool[] = {
-    "notify::model", "notify::block-size", "notify::num-blocks", "notify::max-seq-len",
-  };
   static const char *serving[] = {
     "notify::workload", "notify::requests", "notify::seed",
   };
@@ -233,13 +188,9 @@ kvp_capacity_state_constructed (GObject *object)
 
   g_object_get (self->serving, "deploy", &self->deploy, NULL);
   self->state = g_object_ref (kvp_deploy_state_get_state (self->deploy));
-  for (guint i = 0; i < G_N_ELEMENTS (pool); i++)
-    g_signal_connect_object (self->state, pool[i], G_CALLBACK (schedule), self, G_CONNECT_SWAPPED);
+  kvp_deploy_state_watch_sim_config (self->deploy, G_CALLBACK (schedule), self);
   for (guint i = 0; i < G_N_ELEMENTS (serving); i++)
     g_signal_connect_object (self->serving, serving[i], G_CALLBACK (schedule), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->deploy, "notify::sizes-pool", G_CALLBACK (schedule), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->deploy, "notify::refusal", G_CALLBACK (schedule), self, G_CONNECT_SWAPPED);
-  self->dirty = TRUE;
 }
 
 static void
@@ -247,9 +198,7 @@ kvp_capacity_state_dispose (GObject *object)
 {
   KvpCapacityState *self = KVP_CAPACITY_STATE (object);
 
-  g_clear_handle_id (&self->delay_id, g_source_remove);
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
+  kvp_worker_clear (&self->worker);
   g_clear_object (&self->state);
   g_clear_object (&self->deploy);
   g_clear_object (&self->serving);
@@ -282,7 +231,7 @@ kvp_capacity_state_get_property (GObject    *object,
       g_value_set_double (value, self->step);
       break;
     case PROP_ACTIVE:
-      g_value_set_boolean (value, self->active);
+      g_value_set_boolean (value, kvp_worker_get_active (&self->worker));
       break;
     case PROP_SWEEP:
       g_value_set_pointer (value, self->sweep);
@@ -375,6 +324,7 @@ kvp_capacity_state_init (KvpCapacityState *self)
   self->start = KVP_CAPACITY_DEFAULT_START;
   self->stop = KVP_CAPACITY_DEFAULT_STOP;
   self->step = KVP_CAPACITY_DEFAULT_STEP;
+  kvp_worker_init (&self->worker, self, properties[PROP_BUSY], SWEEP_DELAY_MS, start);
 }
 
 KvpCapacityState *
@@ -419,7 +369,7 @@ kvp_capacity_state_get_busy (KvpCapacityState *self)
 {
   g_return_val_if_fail (KVP_IS_CAPACITY_STATE (self), FALSE);
 
-  return self->cancellable != NULL || self->delay_id != 0;
+  return kvp_worker_get_busy (&self->worker);
 }
 
 void
@@ -428,11 +378,9 @@ kvp_capacity_state_set_active (KvpCapacityState *self,
 {
   g_return_if_fail (KVP_IS_CAPACITY_STATE (self));
 
-  active = !!active;
-  if (active == self->active)
+  if (!kvp_worker_set_active (&self->worker, active))
     return;
-  self->active = active;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE]);
-  if (active && self->dirty)
+  if (active && kvp_worker_get_dirty (&self->worker))
     schedule (self);
 }

@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,25 +272,6 @@ takes_value (const GOptionEntry *e)
 }
 
 static gboolean
-set_invalid (GError     **error,
-             const char  *format,
-             ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-set_invalid (GError     **error,
-             const char  *format,
-             ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  g_propagate_error (error, g_error_new_valist (KVP_ERROR, KVP_ERROR_INVALID, format, args));
-  va_end (args);
-
-  return FALSE;
-}
-
-static gboolean
 is_glib_help (const char *name,
               gsize       len)
 {
@@ -334,9 +314,9 @@ check_value (const GOptionEntry  *e,
     case G_OPTION_ARG_STRING_ARRAY:
       utf8 = g_locale_to_utf8 (value, -1, NULL, NULL, NULL);
       if (utf8 == NULL)
-        return set_invalid (error,
-                            _("%s “%s” is not text in this system’s encoding: give the value in plain characters."),
-                            quoted_option, quoted_value);
+        return kvp_set_invalid (error,
+                                _("%s “%s” is not text in this system’s encoding: give the value in plain characters."),
+                                quoted_option, quoted_value);
       return TRUE;
 
     case G_OPTION_ARG_INT:
@@ -348,14 +328,14 @@ check_value (const GOptionEntry  *e,
         n = g_ascii_strtoll (value, &end, 0);
         if (*value == '\0' || *end != '\0' || errno != 0 ||
             (e->arg == G_OPTION_ARG_INT && (n < G_MININT || n > G_MAXINT)))
-          return set_invalid (error, _("%s “%s” is not valid: use a whole number."), quoted_option, quoted_value);
+          return kvp_set_invalid (error, _("%s “%s” is not valid: use a whole number."), quoted_option, quoted_value);
         return TRUE;
       }
 
     case G_OPTION_ARG_DOUBLE:
       g_ascii_strtod (value, &end);
       if (*value == '\0' || *end != '\0')
-        return set_invalid (error, _("%s “%s” is not valid: use a number."), quoted_option, quoted_value);
+        return kvp_set_invalid (error, _("%s “%s” is not valid: use a number."), quoted_option, quoted_value);
       return TRUE;
 
     default:
@@ -402,8 +382,8 @@ kvp_cli_check_args (const GOptionEntry  *entries,
                * GApplication adds.  Any other --help-WORD is unknown here. */
               if (is_glib_help (name, len))
                 continue;
-              return set_invalid (error, _("Unknown option “%s”: see --help for the options kvpage takes."),
-                                  quoted);
+              return kvp_set_invalid (error, _("Unknown option “%s”: see --help for the options kvpage takes."),
+                                      quoted);
             }
 
           if (!takes_value (e))
@@ -417,8 +397,8 @@ kvp_cli_check_args (const GOptionEntry  *entries,
             }
 
           if (i + 1 >= argc)
-            return set_invalid (error, _("%s needs a value: give it after the option, as in “%s VALUE”."),
-                                quoted, quoted);
+            return kvp_set_invalid (error, _("%s needs a value: give it after the option, as in “%s VALUE”."),
+                                    quoted, quoted);
 
           if (!check_value (e, option, argv[++i], error))
             return FALSE;
@@ -442,8 +422,8 @@ kvp_cli_check_args (const GOptionEntry  *entries,
               {
                 if (*c == '?' || (*c == 'h' && !has_h))
                   continue;
-                return set_invalid (error, _("Unknown option “%s”: see --help for the options kvpage takes."),
-                                    quoted);
+                return kvp_set_invalid (error, _("Unknown option “%s”: see --help for the options kvpage takes."),
+                                        quoted);
               }
 
             if (!takes_value (e))
@@ -455,16 +435,16 @@ kvp_cli_check_args (const GOptionEntry  *entries,
                 g_autofree char *quoted_arg = kvp_quote (arg);
                 g_autofree char *quoted_value = kvp_quote (c + 1);
 
-                return set_invalid (error, _("%s: give the value separately, as in “%s %s”."),
-                                    quoted_arg, option, quoted_value);
+                return kvp_set_invalid (error, _("%s: give the value separately, as in “%s %s”."),
+                                        quoted_arg, option, quoted_value);
               }
 
             if (value_at != i)
-              return set_invalid (error, _("%s needs a value of its own: give it as a separate option."),
-                                  quoted);
+              return kvp_set_invalid (error, _("%s needs a value of its own: give it as a separate option."),
+                                      quoted);
             if (i + 1 >= argc)
-              return set_invalid (error, _("%s needs a value: give it after the option, as in “%s VALUE”."),
-                                  quoted, quoted);
+              return kvp_set_invalid (error, _("%s needs a value: give it after the option, as in “%s VALUE”."),
+                                      quoted, quoted);
             value_at = i + 1;
             if (!check_value (e, option, argv[value_at], error))
               return FALSE;

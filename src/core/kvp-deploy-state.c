@@ -633,6 +633,26 @@ kvp_deploy_state_get_deploy (KvpDeployState *self)
   return self->has_deploy ? &self->deploy : NULL;
 }
 
+void
+kvp_deploy_state_watch_sim_config (KvpDeployState *self,
+                                   GCallback       callback,
+                                   gpointer        gobject)
+{
+  static const char *pool[] = {
+    "notify::model", "notify::block-size", "notify::num-blocks", "notify::max-seq-len",
+  };
+
+  g_return_if_fail (KVP_IS_DEPLOY_STATE (self));
+  g_return_if_fail (G_IS_OBJECT (gobject));
+
+  /* The pool is the window's: a new model may be one the simulation
+   * refuses, and a GPU leaves out vLLM's null block. */
+  for (guint i = 0; i < G_N_ELEMENTS (pool); i++)
+    g_signal_connect_object (self->state, pool[i], callback, gobject, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self, "notify::sizes-pool", callback, gobject, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self, "notify::refusal", callback, gobject, G_CONNECT_SWAPPED);
+}
+
 gboolean
 kvp_deploy_state_get_sim_config (KvpDeployState  *self,
                                  KvpSimConfig    *out_config,

@@ -75,6 +75,14 @@ gboolean         kvp_deploy_state_get_sim_config (KvpDeployState  *self,
                                                   KvpSimConfig    *out_config,
                                                   GError         **error);
 
+/* Calls @callback (swapped: @gobject is its one argument) for as long as
+ * @gobject lives, whenever the simulated pool may change: the model, block
+ * size, block count or maximum length, whether a GPU sizes the pool, or a
+ * refusal. */
+void             kvp_deploy_state_watch_sim_config (KvpDeployState *self,
+                                                    GCallback       callback,
+                                                    gpointer        gobject);
+
 /* The options' names in @message replaced by the controls' ("raise GPU
  * memory utilization"): a reason the command line gives, said in the window. */
 char            *kvp_deploy_state_name_controls  (const char      *message);

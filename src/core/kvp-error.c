@@ -15,6 +15,20 @@
 G_DEFINE_QUARK (kvp-error-quark, kvp_error)
 
 gboolean
+kvp_set_invalid (GError     **error,
+                 const char  *format,
+                 ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_propagate_error (error, g_error_new_valist (KVP_ERROR, KVP_ERROR_INVALID, format, args));
+  va_end (args);
+
+  return FALSE;
+}
+
+gboolean
 kvp_checked_mul (guint64   a,
                  guint64   b,
                  guint64  *out,

@@ -20,6 +20,11 @@ typedef enum
 
 GQuark   kvp_error_quark  (void);
 
+/* Sets KVP_ERROR_INVALID with a printf-style message; FALSE, to return. */
+gboolean kvp_set_invalid  (GError     **error,
+                           const char  *format,
+                           ...) G_GNUC_PRINTF (2, 3);
+
 /* a × b into out, or KVP_ERROR_OVERFLOW when a size would not fit in 64 bits. */
 gboolean kvp_checked_mul  (guint64   a,
                            guint64   b,

@@ -434,27 +434,6 @@ typedef struct
   gsize             key_length;
 } Scan;
 
-static gboolean
-scan_error (Scan        *s,
-            GError     **error,
-            const char  *format,
-            ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-scan_error (Scan        *s,
-            GError     **error,
-            const char  *format,
-            ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  g_propagate_error (error, g_error_new_valist (KVP_ERROR, KVP_ERROR_INVALID, format, args));
-  va_end (args);
-
-  return FALSE;
-}
-
 /* The text from p to the next delimiter, short and quoted for a message. */
 static char *
 token_at (const char *p,
@@ -500,15 +479,15 @@ unexpected (Scan        *s,
   g_autofree char *token = NULL;
 
   if (s->p >= s->end)
-    return scan_error (s, error, _("the JSON ends before it is complete."));
+    return kvp_set_invalid (error, _("the JSON ends before it is complete."));
   if (s->end - s->p >= 2 && s->p[0] == '/' && (s->p[1] == '*' || s->p[1] == '/'))
-    return scan_error (s, error, _("a comment, which JSON does not allow."));
+    return kvp_set_invalid (error, _("a comment, which JSON does not allow."));
   if (*s->p == '\'')
-    return scan_error (s, error, _("a string in single quotes: JSON quotes strings with \"."));
+    return kvp_set_invalid (error, _("a string in single quotes: JSON quotes strings with \"."));
 
   token = token_at (s->p, s->end);
   /* Translators: the first is what is in the file, the second what JSON needs there. */
-  return scan_error (s, error, _("“%s” where JSON needs %s."), token, expected);
+  return kvp_set_invalid (error, _("“%s” where JSON needs %s."), token, expected);
 }
 
 static int
@@ -551,7 +530,7 @@ scan_escape (Scan    *s,
   int unit;
 
   if (s->end - s->p < 2)
-    return scan_error (s, error, _("the JSON ends inside a string."));
+    return kvp_set_invalid (error, _("the JSON ends inside a string."));
   if (strchr ("\"\\/bfnrt", s->p[1]) != NULL && s->p[1] != '\0')
     {
       s->p += 2;
@@ -561,22 +540,22 @@ scan_escape (Scan    *s,
     {
       g_autofree char *token = token_at (escape, MIN (s->end, escape + 2));
 
-      return scan_error (s, error, _("“%s” is not an escape JSON knows."), token);
+      return kvp_set_invalid (error, _("“%s” is not an escape JSON knows."), token);
     }
   s->p += 6;
 
   /* json-glib cuts a string at \u0000 and mangles a lone surrogate, so the
    * key or value would differ from the one Python reads. */
   if (unit == 0)
-    return scan_error (s, error, _("a \\u0000 escape, which kvpage does not read."));
+    return kvp_set_invalid (error, _("a \\u0000 escape, which kvpage does not read."));
   if (unit >= 0xDC00 && unit <= 0xDFFF)
-    return scan_error (s, error, _("an unpaired surrogate escape (\\u%04X)."), (guint) unit);
+    return kvp_set_invalid (error, _("an unpaired surrogate escape (\\u%04X)."), (guint) unit);
   if (unit >= 0xD800 && unit <= 0xDBFF)
     {
       int low = s->end - s->p >= 2 && s->p[0] == '\\' && s->p[1] == 'u' ? read_hex4 (s->p + 2, s->end) : -1;
 
       if (low < 0xDC00 || low > 0xDFFF)
-        return scan_error (s, error, _("an unpaired surrogate escape (\\u%04X)."), (guint) unit);
+        return kvp_set_invalid (error, _("an unpaired surrogate escape (\\u%04X)."), (guint) unit);
       s->p += 6;
     }
 
@@ -607,13 +586,13 @@ scan_string (Scan    *s,
         {
           g_autofree char *shown = g_strdup_printf ("\\x%02X", c);
 
-          return scan_error (s, error, _("a control character (%s) inside a string: JSON writes it as an escape such as \\n."),
-                             shown);
+          return kvp_set_invalid (error, _("a control character (%s) inside a string: JSON writes it as an escape such as \\n."),
+                                  shown);
         }
       s->p++;
     }
 
-  return scan_error (s, error, _("the JSON ends inside a string."));
+  return kvp_set_invalid (error, _("the JSON ends inside a string."));
 }
 
 static gboolean
@@ -665,7 +644,7 @@ scan_number (Scan    *s,
   if (s->p - start > MAX_NUMBER_LENGTH)
     {
       text = token_at (start, s->p);
-      return scan_error (s, error, _("the number %s is too long to read."), text);
+      return kvp_set_invalid (error, _("the number %s is too long to read."), text);
     }
 
   /* json-glib wraps an integer past 64 bits into a wrong one, and a double
@@ -694,9 +673,9 @@ scan_number (Scan    *s,
             g_autofree char *key = kvp_quote (raw);
 
             /* Translators: a key of the JSON file, then its number. */
-            return scan_error (s, error, _("key “%s”: the number %s is too large."), key, shown);
+            return kvp_set_invalid (error, _("key “%s”: the number %s is too large."), key, shown);
           }
-        return scan_error (s, error, _("the number %s is too large."), shown);
+        return kvp_set_invalid (error, _("the number %s is too large."), shown);
       }
   }
 
@@ -706,7 +685,7 @@ bad:
   {
     g_autofree char *token = token_at (start, s->end);
 
-    return scan_error (s, error, _("“%s” is not a number as JSON writes one."), token);
+    return kvp_set_invalid (error, _("“%s” is not a number as JSON writes one."), token);
   }
 }
 
@@ -763,7 +742,7 @@ scan_after_value (Scan     *s,
   skip_space (s);
   if (s->p < s->end && (*s->p == '}' || *s->p == ']'))
     {
-      scan_error (s, error, _("a comma before “%c”, which JSON does not allow."), *s->p);
+      kvp_set_invalid (error, _("a comma before “%c”, which JSON does not allow."), *s->p);
       return -1;
     }
   return container == '{' ? 2 : 1;
@@ -812,8 +791,8 @@ scan_value (Scan    *s,
       /* json-glib spends about 90 bytes on a value: 16 MiB of "[1,1,…"
        * would take 700 MB. */
       if (++n_values > KVP_INPUT_JSON_MAX_VALUES)
-        return scan_error (s, error, _("more than %u values, far more than any real file holds."),
-                           KVP_INPUT_JSON_MAX_VALUES);
+        return kvp_set_invalid (error, _("more than %u values, far more than any real file holds."),
+                                KVP_INPUT_JSON_MAX_VALUES);
 
       skip_space (s);
       if (s->p < s->end && (*s->p == '{' || *s->p == '['))
@@ -821,8 +800,8 @@ scan_value (Scan    *s,
           char opener = *s->p++;
 
           if (depth == max_depth)
-            return scan_error (s, error, _("lists or objects nest more than %u deep, far deeper than any real file."),
-                               max_depth);
+            return kvp_set_invalid (error, _("lists or objects nest more than %u deep, far deeper than any real file."),
+                                    max_depth);
           stack[depth++] = opener;
           skip_space (s);
           if (s->p < s->end && *s->p == (opener == '{' ? '}' : ']'))
@@ -889,15 +868,15 @@ kvp_input_check_json (const char        *data,
     {
       *out_line = line_of (data, bad);
       if (*bad == '\0')
-        return scan_error (&s, error, _("a NUL byte, which no text file holds."));
-      return scan_error (&s, error, _("a byte that is not UTF-8 (\\x%02X)."), (guchar) *bad);
+        return kvp_set_invalid (error, _("a NUL byte, which no text file holds."));
+      return kvp_set_invalid (error, _("a byte that is not UTF-8 (\\x%02X)."), (guchar) *bad);
     }
 
   skip_space (&s);
   if (s.p >= s.end)
     {
       *out_line = s.line;
-      return scan_error (&s, error, _("it is empty: there is no JSON value."));
+      return kvp_set_invalid (error, _("it is empty: there is no JSON value."));
     }
 
   if (!scan_value (&s, max_depth, error))
@@ -916,8 +895,8 @@ kvp_input_check_json (const char        *data,
         return unexpected (&s, "", error);
 
       if (unit == KVP_INPUT_JSON_LINE)
-        return scan_error (&s, error, _("“%s” after the JSON value: JSON Lines holds one value per line."), token);
-      return scan_error (&s, error, _("“%s” after the JSON value: the file must hold one value only."), token);
+        return kvp_set_invalid (error, _("“%s” after the JSON value: JSON Lines holds one value per line."), token);
+      return kvp_set_invalid (error, _("“%s” after the JSON value: the file must hold one value only."), token);
     }
 
   return TRUE;

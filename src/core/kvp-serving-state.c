@@ -9,6 +9,7 @@
 
 #include "kvp-serving-state.h"
 #include "kvp-workload.h"
+#include "kvp-worker.h"
 
 /* Changes this close together make one simulation. */
 #define SIMULATE_DELAY_MS 150
@@ -28,16 +29,13 @@ struct _KvpServingState
   guint64          seed;
   KvpScheme        compared;
   guint            step;
-  gboolean         active;
 
   guint            n_requests;
   KvpSimulation   *sim;
   char            *error;
   gboolean         refused;
 
-  GCancellable    *cancellable;
-  guint            delay_id;
-  gboolean         dirty;          /* something changed while inactive */
+  KvpWorker        worker;
 };
 
 G_DEFINE_FINAL_TYPE (KvpServingState, kvp_serving_state, G_TYPE_OBJECT)
@@ -107,33 +105,22 @@ set_simulation (KvpServingState *self,
   notify (self, PROP_SIMULATION);
 }
 
-static void
-simulate_thread_cb (GTask        *task,
-                    gpointer      source_object,
-                    gpointer      task_data,
-                    GCancellable *cancellable)
+static gpointer
+simulate_job (gpointer       data,
+              GCancellable  *cancellable,
+              GError       **error)
 {
-  Job *job = task_data;
+  Job *job = data;
   g_autoptr(KvpWorkload) workload = NULL;
-  KvpSimulation *sim;
-  GError *error = NULL;
-
-  if (g_task_return_error_if_cancelled (task))
-    return;
 
   job->options.source = job->source;
-  workload = kvp_workload_new (&job->options, &error);
+  workload = kvp_workload_new (&job->options, error);
   if (workload == NULL)
     {
       job->workload_failed = TRUE;
-      g_task_return_error (task, error);
-      return;
+      return NULL;
     }
-  sim = kvp_simulation_new (workload, &job->config, cancellable, &error);
-  if (sim == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, sim, (GDestroyNotify) kvp_simulation_unref);
+  return kvp_simulation_new (workload, &job->config, cancellable, error);
 }
 
 /* A file that was read becomes the workload, with all its rows. */
@@ -157,21 +144,15 @@ take_file (KvpServingState *self)
 }
 
 static void
-simulated_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+simulated (gpointer      owner,
+           gpointer      data,
+           gpointer      result,
+           const GError *error)
 {
-  g_autoptr(KvpServingState) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KvpSimulation) sim = NULL;
-  Job *job = g_task_get_task_data (G_TASK (result));
+  KvpServingState *self = owner;
+  KvpSimulation *sim = result;
+  Job *job = data;
 
-  sim = g_task_propagate_pointer (G_TASK (result), &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      g_task_get_cancellable (G_TASK (result)) != self->cancellable)
-    return;
-
-  g_clear_object (&self->cancellable);
   if (sim == NULL && job->new_file && job->workload_failed)
     {
       /* A bad file changes nothing but the message. */
@@ -198,17 +179,14 @@ simulated_cb (GObject      *source,
 }
 
 static void
-start (KvpServingState *self)
+start (gpointer owner)
 {
-  g_autoptr(GTask) task = NULL;
+  KvpServingState *self = owner;
   g_autoptr(GError) error = NULL;
   KvpSimConfig config;
   Job *job;
 
-  g_clear_handle_id (&self->delay_id, g_source_remove);
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->dirty = FALSE;
+  kvp_worker_begin (&self->worker);
 
   if (!kvp_deploy_state_get_sim_config (self->deploy, &config, &error))
     {
@@ -223,7 +201,6 @@ start (KvpServingState *self)
     }
   self->refused = FALSE;
 
-  self->cancellable = g_cancellable_new ();
   job = g_new0 (Job, 1);
   kvp_workload_options_init (&job->options);
   job->new_file = self->pending_file != NULL;
@@ -236,53 +213,25 @@ start (KvpServingState *self)
   job->config = config;
   job->config.schemes = KVP_SCHEME_MASK_ALL;
 
-  task = g_task_new (NULL, self->cancellable, simulated_cb, g_object_ref (self));
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, simulate_thread_cb);
-  notify (self, PROP_BUSY);
-}
-
-static gboolean
-delay_cb (gpointer user_data)
-{
-  KvpServingState *self = user_data;
-
-  self->delay_id = 0;
-  start (self);
-  return G_SOURCE_REMOVE;
+  kvp_worker_run (&self->worker, job, (GDestroyNotify) job_free, simulate_job, (GDestroyNotify) kvp_simulation_unref,
+                  simulated);
 }
 
 static void
 schedule (KvpServingState *self)
 {
-  if (!self->active)
-    {
-      self->dirty = TRUE;
-      return;
-    }
-  g_clear_handle_id (&self->delay_id, g_source_remove);
-  self->delay_id = g_timeout_add (SIMULATE_DELAY_MS, delay_cb, self);
-  notify (self, PROP_BUSY);
+  kvp_worker_schedule (&self->worker);
 }
 
 static void
 kvp_serving_state_constructed (GObject *object)
 {
   KvpServingState *self = KVP_SERVING_STATE (object);
-  static const char *pool[] = {
-    "notify::model", "notify::block-size", "notify::num-blocks", "notify::max-seq-len",
-  };
 
   G_OBJECT_CLASS (kvp_serving_state_parent_class)->constructed (object);
 
-  /* The pool is the window's: a new model may be one the simulation
-   * refuses, and a GPU leaves out vLLM's null block. */
   self->state = g_object_ref (kvp_deploy_state_get_state (self->deploy));
-  for (guint i = 0; i < G_N_ELEMENTS (pool); i++)
-    g_signal_connect_object (self->state, pool[i], G_CALLBACK (schedule), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->deploy, "notify::sizes-pool", G_CALLBACK (schedule), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->deploy, "notify::refusal", G_CALLBACK (schedule), self, G_CONNECT_SWAPPED);
-  self->dirty = TRUE;
+  kvp_deploy_state_watch_sim_config (self->deploy, G_CALLBACK (schedule), self);
 }
 
 static void
@@ -290,9 +239,7 @@ kvp_serving_state_dispose (GObject *object)
 {
   KvpServingState *self = KVP_SERVING_STATE (object);
 
-  g_clear_handle_id (&self->delay_id, g_source_remove);
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
+  kvp_worker_clear (&self->worker);
   g_clear_object (&self->state);
   g_clear_object (&self->deploy);
   g_clear_pointer (&self->sim, kvp_simulation_unref);
@@ -332,7 +279,7 @@ kvp_serving_state_get_property (GObject    *object,
     case PROP_SEED: g_value_set_uint64 (value, self->seed); break;
     case PROP_COMPARED: g_value_set_int (value, self->compared); break;
     case PROP_STEP: g_value_set_uint (value, self->step); break;
-    case PROP_ACTIVE: g_value_set_boolean (value, self->active); break;
+    case PROP_ACTIVE: g_value_set_boolean (value, kvp_worker_get_active (&self->worker)); break;
     case PROP_SIMULATION: g_value_set_pointer (value, self->sim); break;
     case PROP_ERROR: g_value_set_string (value, self->error); break;
     case PROP_BUSY: g_value_set_boolean (value, kvp_serving_state_get_busy (self)); break;
@@ -449,6 +396,7 @@ kvp_serving_state_init (KvpServingState *self)
 {
   self->workload = g_strdup ("sharegpt");
   self->compared = KVP_SCHEME_MAX;
+  kvp_worker_init (&self->worker, self, properties[PROP_BUSY], SIMULATE_DELAY_MS, start);
 }
 
 KvpServingState *
@@ -540,7 +488,7 @@ kvp_serving_state_get_busy (KvpServingState *self)
 {
   g_return_val_if_fail (KVP_IS_SERVING_STATE (self), FALSE);
 
-  return self->delay_id != 0 || self->cancellable != NULL;
+  return kvp_worker_get_busy (&self->worker);
 }
 
 void
@@ -549,10 +497,9 @@ kvp_serving_state_set_active (KvpServingState *self,
 {
   g_return_if_fail (KVP_IS_SERVING_STATE (self));
 
-  if (self->active == active)
+  if (!kvp_worker_set_active (&self->worker, active))
     return;
-  self->active = active;
   notify (self, PROP_ACTIVE);
-  if (active && self->dirty)
+  if (active && kvp_worker_get_dirty (&self->worker))
     start (self);
 }

@@ -1014,19 +1014,23 @@ layout_breakdown (KvpServingScene *self,
   return y + self->legend_note.height + pad;
 }
 
-/* The first of steps[0 … n) ending after time_ns (n when none does). */
+/* The first of steps[0 … n) that does not come wholly before time_ns (n
+ * when none): with by_end, the first ending after it; else the first
+ * starting at or after it.  Steps are in time order, so a binary search. */
 static guint
-first_ending_after (const KvpSimStep *steps,
-                    guint             n,
-                    double            time_ns)
+first_step_from (const KvpSimStep *steps,
+                 guint             n,
+                 double            time_ns,
+                 gboolean          by_end)
 {
   guint lo = 0, hi = n;
 
   while (lo < hi)
     {
       guint mid = lo + (hi - lo) / 2;
+      gboolean before = by_end ? (double) steps[mid].end_ns <= time_ns : (double) steps[mid].start_ns < time_ns;
 
-      if ((double) steps[mid].end_ns <= time_ns)
+      if (before)
         lo = mid + 1;
       else
         hi = mid;
@@ -1034,29 +1038,6 @@ first_ending_after (const KvpSimStep *steps,
   return lo;
 }
 
-/* The first of steps[0 … n) starting at or after time_ns. */
-static guint
-first_starting_at (const KvpSimStep *steps,
-                   guint             n,
-                   double            time_ns)
-{
-  guint lo = 0, hi = n;
-
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-
-      if ((double) steps[mid].start_ns < time_ns)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-  return lo;
-}
-
-/* points[p] is the most requests running at any time of the span point p
- * covers (0 where the scheme is idle throughout): O(log steps) a point, so
- * a run of millions of steps charts as fast as a short one. */
 static void
 fill_chart_points (KvpServingScene *self,
                    KvpScheme        scheme,
@@ -1073,8 +1054,8 @@ fill_chart_points (KvpServingScene *self,
   for (guint p = 0; p < n_points; p++)
     {
       double c0 = self->view_start + (p - 0.5) * per_point, c1 = self->view_start + (p + 0.5) * per_point;
-      guint first = first_ending_after (steps, n, c0);
-      guint end = first_starting_at (steps, n, c1);
+      guint first = first_step_from (steps, n, c0, TRUE);
+      guint end = first_step_from (steps, n, c1, FALSE);
 
       points[p] = kvp_serving_steps_get_peak_running (self->steps, scheme, first, end);
     }
