@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,7 +18,6 @@
 #include "kvp-cli.h"
 #include "kvp-error.h"
 #include "kvp-file-writer.h"
-#include "kvp-format.h"
 #include "kvp-gpu-perf.h"
 #include "kvp-sim-command.h"
 #include "kvp-sweep.h"

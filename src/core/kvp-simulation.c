@@ -15,7 +15,6 @@
 #include "kvp-block-pool.h"
 #include "kvp-buddy.h"
 #include "kvp-error.h"
-#include "kvp-file-writer.h"
 #include "kvp-json.h"
 #include "kvp-request-queue.h"
 #include "kvp-scheduler.h"

@@ -320,9 +320,6 @@ static const char *column_names[N_FORMATS][N_COLUMNS] = {
   [FORMAT_MOONCAKE] = { "input_length", "output_length", "timestamp", NULL, NULL, NULL, "hash_ids" },
 };
 
-/* Mooncake's hash ids each stand for 512 tokens of the prompt. */
-#define MOONCAKE_BLOCK 512u
-
 typedef struct
 {
   const char *display;      /* the file's name for people */

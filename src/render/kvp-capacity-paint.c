@@ -14,6 +14,7 @@
 
 #include "kvp-capacity-paint.h"
 #include "kvp-draw.h"
+#include "kvp-picture.h"
 
 typedef struct
 {
@@ -408,7 +409,7 @@ paint_off_chart (const Plot *plot)
       if (!kvp_sweep_has_scheme (plot->sweep, s) || !has_off_chart (plot->sweep, s, plot->max_latency))
         continue;
       row++;
-      show_text (plot, kvp_scheme_to_string (s), plot->x0 - plot->unit * 0.5, y, 1.0, plot->unit * 0.75,
+      show_text (plot, kvp_picture_scheme_title (s), plot->x0 - plot->unit * 0.5, y, 1.0, plot->unit * 0.75,
                  &plot->theme->text_secondary);
       kvp_draw_set_color (plot->cr, &plot->theme->card_border, 1.0);
       cairo_set_line_width (plot->cr, 1.0);
@@ -479,7 +480,7 @@ paint_legend (const Plot *plot)
       cairo_stroke_preserve (cr);
       kvp_draw_set_color (cr, &color, 1.0);
       cairo_fill (cr);
-      show_text (plot, kvp_scheme_to_string (s), lx + plot->unit * 2.6, ly, 0.0, plot->unit * 0.85, &plot->theme->text);
+      show_text (plot, kvp_picture_scheme_title (s), lx + plot->unit * 2.6, ly, 0.0, plot->unit * 0.85, &plot->theme->text);
       show_text (plot, label, lx + plot->unit * 2.6, ly + plot->unit * 1.05, 0.0, plot->unit * 0.75,
                  &plot->theme->text_secondary);
     }
@@ -493,11 +494,14 @@ kvp_capacity_paint (cairo_t        *cr,
                     int             height)
 {
   Plot plot = { cr, theme, sweep };
-  guint n = kvp_sweep_get_n_rates (sweep);
-  double limit = kvp_sweep_get_max_normalized_latency (sweep);
+  guint n;
+  double limit;
   g_autofree char *subtitle = NULL;
 
   g_return_if_fail (cr != NULL && sweep != NULL && theme != NULL);
+
+  n = kvp_sweep_get_n_rates (sweep);
+  limit = kvp_sweep_get_max_normalized_latency (sweep);
 
   if (width <= 0 || height <= 0)
     return;

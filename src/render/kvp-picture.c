@@ -9,6 +9,8 @@
 
 #include <math.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "kvp-draw.h"
 #include "kvp-picture.h"
 
@@ -355,4 +357,25 @@ kvp_picture_source_build (KvpPictureSource *self,
   g_return_val_if_fail (width > 0 && height > 0, NULL);
 
   return self->build (self->data, theme, width, height);
+}
+
+const char *
+kvp_picture_scheme_title (KvpScheme scheme)
+{
+  switch (scheme)
+    {
+    case KVP_SCHEME_MAX:
+      /* Translators: the reserve-ahead scheme that reserves the maximum length. */
+      return C_("scheme", "Max");
+    case KVP_SCHEME_POW2:
+      /* Translators: the reserve-ahead scheme that rounds up to a power of two. */
+      return C_("scheme", "Pow2");
+    case KVP_SCHEME_ORACLE:
+      /* Translators: the reserve-ahead scheme that knows each output length. */
+      return C_("scheme", "Oracle");
+    case KVP_SCHEME_PAGED:
+    case KVP_N_SCHEMES:
+    default:
+      return _("PagedAttention");
+    }
 }

@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 #include <pango/pangocairo.h>
 
+#include "kvp-simulation.h"
 #include "kvp-theme.h"
 
 G_BEGIN_DECLS
@@ -158,5 +159,9 @@ KvpPicture       *kvp_picture_source_build  (KvpPictureSource      *self,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpPicture, kvp_picture_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpPictureSource, kvp_picture_source_unref)
+
+/* The scheme as the pictures name it, translated: "PagedAttention",
+ * "Max", "Pow2", "Oracle". */
+const char *kvp_picture_scheme_title (KvpScheme scheme);
 
 G_END_DECLS

@@ -421,27 +421,6 @@ load_panel (KvpServingScene     *self,
   panel->totals.slots[KVP_SLOT_FREE] = self->n_slots;
 }
 
-static const char *
-scheme_title (KvpScheme scheme)
-{
-  switch (scheme)
-    {
-    case KVP_SCHEME_MAX:
-      /* Translators: the reserve-ahead scheme that reserves the maximum length. */
-      return C_("scheme", "Max");
-    case KVP_SCHEME_POW2:
-      /* Translators: the reserve-ahead scheme that rounds up to a power of two. */
-      return C_("scheme", "Pow2");
-    case KVP_SCHEME_ORACLE:
-      /* Translators: the reserve-ahead scheme that knows each output length. */
-      return C_("scheme", "Oracle");
-    case KVP_SCHEME_PAGED:
-    case KVP_N_SCHEMES:
-    default:
-      return _("PagedAttention");
-    }
-}
-
 static double
 token_share (const KvpSimStep *totals,
              guint64           n_slots)
@@ -525,7 +504,7 @@ write_card_texts (KvpServingScene *self)
 {
   const KvpSimStep *p = &self->panels[KVP_SERVING_PANEL_PAGED].totals;
   const KvpSimStep *c = &self->panels[KVP_SERVING_PANEL_COMPARED].totals;
-  const char *other = scheme_title (self->panels[KVP_SERVING_PANEL_COMPARED].scheme);
+  const char *other = kvp_picture_scheme_title (self->panels[KVP_SERVING_PANEL_COMPARED].scheme);
   g_autofree char *pc = NULL;
 
   self->cards[KVP_SERVING_CARD_RUNNING].title = g_strdup (_("Running"));
@@ -645,12 +624,12 @@ layout_grid_panel (KvpServingScene     *self,
     heading = g_strdup (_("PagedAttention: blocks on demand"));
   else
     /* Translators: "Max: one reservation per request" */
-    heading = g_strdup_printf (_("%s: one reservation per request"), scheme_title (panel->scheme));
+    heading = g_strdup_printf (_("%s: one reservation per request"), kvp_picture_scheme_title (panel->scheme));
   set_text_shrunk (self, &panel->heading, heading, 15 * text, PANGO_WEIGHT_SEMIBOLD, r->x + pad, r->y + pad,
                    r->width - 2 * pad);
   /* Too narrow for the whole heading: the scheme's name alone. */
   if (panel->heading.layout == NULL)
-    set_text_shrunk (self, &panel->heading, scheme_title (panel->scheme), 15 * text, PANGO_WEIGHT_SEMIBOLD,
+    set_text_shrunk (self, &panel->heading, kvp_picture_scheme_title (panel->scheme), 15 * text, PANGO_WEIGHT_SEMIBOLD,
                      r->x + pad, r->y + pad, r->width - 2 * pad);
 
   /* Translators: how many requests wait (the chips after it show them) and
@@ -970,7 +949,7 @@ layout_breakdown (KvpServingScene *self,
     {
       KvpServingPanelData *panel = &self->panels[i];
 
-      set_text (self, &panel->bar_label, scheme_title (panel->scheme), 13 * text, PANGO_WEIGHT_NORMAL,
+      set_text (self, &panel->bar_label, kvp_picture_scheme_title (panel->scheme), 13 * text, PANGO_WEIGHT_NORMAL,
                 r->x + pad, 0, 0);
       label_w = MAX (label_w, panel->bar_label.width);
     }
@@ -1120,7 +1099,7 @@ layout_chart (KvpServingScene *self,
     {
       KvpServingPanelData *panel = &self->panels[i];
 
-      set_text (self, &panel->chart_key, scheme_title (panel->scheme), 12 * text, PANGO_WEIGHT_NORMAL,
+      set_text (self, &panel->chart_key, kvp_picture_scheme_title (panel->scheme), 12 * text, PANGO_WEIGHT_NORMAL,
                 key_x + round (22 * text), y, 0);
       key_x = panel->chart_key.x + panel->chart_key.width + round (16 * text);
     }
@@ -1760,7 +1739,7 @@ kvp_serving_scene_dup_description (KvpServingScene *self)
                             "token states fill %s of its slots, %u preemptions so far; "
                             "%s runs %u with %u waiting, token states %s."),
                           now, end, p->n_running, p->n_waiting, p_tokens, p->n_preemptions,
-                          scheme_title (self->panels[KVP_SERVING_PANEL_COMPARED].scheme),
+                          kvp_picture_scheme_title (self->panels[KVP_SERVING_PANEL_COMPARED].scheme),
                           c->n_running, c->n_waiting, c_tokens);
 }
 
