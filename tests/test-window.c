@@ -20,6 +20,7 @@
 #include "kvp-deploy.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
+#include "kvp-gpu-group.h"
 #include "kvp-log-dialog.h"
 #include "kvp-error.h"
 #include "kvp-model-catalog.h"
@@ -2030,10 +2031,95 @@ test_accessible_names (void)
   /* The serving controls too. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "serving");
   kvp_deploy_state_set_gpu (kvp_window_get_deploy_state (window), "h100-80gb");
+  /* And the GPU group's, however soon after the first frame this runs. */
+  g_assert_nonnull (kvp_window_get_gpu_group (window));
   kvp_test_iterate_for (50);
   check_names (GTK_WIDGET (window), &n_checked);
   check_names (gtk_window_get_titlebar (GTK_WINDOW (window)), &n_checked);
   g_assert_cmpuint (n_checked, >, 20);
+
+  close_window (window);
+}
+
+static gboolean
+gpu_group_added (gpointer separator)
+{
+  return KVP_IS_GPU_GROUP (gtk_widget_get_next_sibling (separator));
+}
+
+static gboolean
+widget_mapped (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget);
+}
+
+/* The texts of @widget's labels and model buttons, into @texts. */
+static void
+collect_texts (GtkWidget  *widget,
+               GHashTable *texts)
+{
+  if (GTK_IS_LABEL (widget))
+    g_hash_table_add (texts, g_strdup (gtk_label_get_text (GTK_LABEL (widget))));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_texts (child, texts);
+}
+
+static GtkWidget *
+popover_of (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_POPOVER (child))
+      return child;
+  g_assert_not_reached ();
+}
+
+/* What the first frame does not show is made after it or when first
+ * opened (start-up): the GPU group comes by itself, in its place in the
+ * side panel; the main menu opens with every item; a drop-down's popup
+ * with a row for every model. */
+static void
+test_deferred (void)
+{
+  KvpWindow *window = show_window ();
+  GtkWidget *separator = template_child (window, "gpu_separator");
+  GtkMenuButton *menu_button = template_child (window, "menu_button");
+  GtkDropDown *models = template_child (window, "model_dropdown");
+  GListModel *list = gtk_drop_down_get_model (models);
+  g_autoptr(GHashTable) texts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GtkWidget *popover;
+
+  g_assert_true (kvp_test_iterate_until (gpu_group_added, separator));
+  g_assert_true (gtk_widget_get_next_sibling (separator) == GTK_WIDGET (kvp_window_get_gpu_group (window)));
+  g_assert_true (kvp_test_iterate_until (widget_mapped, kvp_window_get_gpu_group (window)));
+
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (menu_button)));
+  gtk_menu_button_popup (menu_button);
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (menu_button));
+  g_assert_nonnull (popover);
+  g_assert_true (kvp_test_iterate_until (widget_mapped, popover));
+  g_assert_true (gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover)) ==
+                 G_MENU_MODEL (template_child (window, "primary_menu")));
+  gtk_menu_button_popdown (menu_button);
+  /* Opened again, it is the same menu. */
+  gtk_menu_button_popup (menu_button);
+  g_assert_true (GTK_WIDGET (gtk_menu_button_get_popover (menu_button)) == popover);
+  gtk_menu_button_popdown (menu_button);
+
+  g_signal_emit_by_name (models, "activate");
+  popover = popover_of (GTK_WIDGET (models));
+  g_assert_true (kvp_test_iterate_until (widget_mapped, popover));
+  kvp_test_iterate_for (50);
+  collect_texts (popover, texts);
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      const char *name = gtk_string_list_get_string (GTK_STRING_LIST (list), i);
+
+      if (!g_hash_table_contains (texts, name))
+        g_error ("The model list's popup has no row “%s”", name);
+    }
+  gtk_popover_popdown (GTK_POPOVER (popover));
 
   close_window (window);
 }
@@ -2053,6 +2139,7 @@ main (int   argc,
     }
 
   g_test_add_func ("/ui/window/template", test_template);
+  g_test_add_func ("/ui/window/deferred", test_deferred);
   g_test_add_func ("/ui/window/accessible-names", test_accessible_names);
   g_test_add_func ("/ui/window/default-row", test_default_row);
   g_test_add_func ("/ui/window/controls", test_controls);

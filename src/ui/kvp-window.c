@@ -283,10 +283,40 @@ fill_models (KvpWindow *self)
 }
 
 static void
+popup_shown_cb (GtkWidget   *popover,
+                GtkDropDown *dropdown)
+{
+  g_signal_handlers_disconnect_by_func (popover, popup_shown_cb, dropdown);
+  gtk_drop_down_set_list_factory (dropdown, NULL);
+}
+
+/* A drop-down's popup makes a row for each item as soon as it has a model,
+ * though no one sees them before it opens: until then its rows are empty,
+ * and GTK's own rows are made as it opens (start-up). */
+static void
+defer_popup_rows (GtkDropDown *dropdown)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (dropdown)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_POPOVER (child))
+        {
+          g_autoptr(GtkListItemFactory) empty = gtk_signal_list_item_factory_new ();
+
+          gtk_drop_down_set_list_factory (dropdown, empty);
+          g_signal_connect_object (child, "show", G_CALLBACK (popup_shown_cb), dropdown, 0);
+          return;
+        }
+    }
+}
+
+static void
 setup_dropdowns (KvpWindow *self)
 {
   g_autoptr(GtkStringList) dtypes = gtk_string_list_new (NULL);
 
+  defer_popup_rows (self->model_dropdown);
+  defer_popup_rows (self->dtype_dropdown);
   fill_models (self);
 
   for (guint i = 0; i < KVP_N_DTYPES; i++)
