@@ -2121,6 +2121,27 @@ test_deferred (void)
     }
   gtk_popover_popdown (GTK_POPOVER (popover));
 
+  /* The shipped configs, listed by name before they are read, keep their
+   * rows once read: a config opened is listed after them. */
+  {
+    g_autofree char *path = g_test_build_filename (G_TEST_DIST, "configs", "llama-3.1-8b.json", NULL);
+    g_autoptr(KvpModelConfig) config = kvp_model_config_new_from_file (path, NULL);
+    g_autoptr(GPtrArray) before = g_ptr_array_new_with_free_func (g_free);
+    guint n = g_list_model_get_n_items (list);
+
+    for (guint i = 0; i + 1 < n; i++)
+      g_ptr_array_add (before, g_strdup (gtk_string_list_get_string (GTK_STRING_LIST (list), i)));
+    g_assert_nonnull (config);
+    kvp_window_add_config (window, config);
+    list = gtk_drop_down_get_model (models);
+    g_assert_cmpuint (g_list_model_get_n_items (list), ==, n + 1);
+    for (guint i = 0; i < before->len; i++)
+      g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (list), i), ==, before->pdata[i]);
+    g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (list), n - 1), ==, config->name);
+    g_assert_cmpuint (gtk_drop_down_get_selected (models), ==, n - 1);
+    g_assert_true (kvp_state_get_model (kvp_window_get_state (window)) == &config->model);
+  }
+
   close_window (window);
 }
 

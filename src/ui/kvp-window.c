@@ -67,8 +67,10 @@ struct _KvpWindow
 
   KvpState            *state;
   /* The config.json models opened, in the model drop-down after the
-   * presets; comparisons and workers copy the model they read. */
+   * presets; comparisons and workers copy the model they read.  The
+   * shipped ones come first, read when first needed (shipped_loaded). */
   GPtrArray           *configs;
+  gboolean             shipped_loaded;
   /* Of the config.json files being read; cancelled when the window goes. */
   GCancellable        *load_cancellable;
   /* The application's settings, and this window's own delayed view of the
@@ -122,6 +124,35 @@ static void dtype_selected_cb (GtkDropDown *dropdown,
                                GParamSpec  *pspec,
                                KvpWindow   *self);
 
+/* The shipped configs follow the presets in the model list, in place of
+ * the presets they replace (kvp_model_catalog_get_presets ()).  They are
+ * parsed when a model is chosen or looked for, not before the first frame:
+ * until then the list names them as they will be named. */
+static void fill_models (KvpWindow *self);
+
+static void
+load_shipped_configs (KvpWindow *self)
+{
+  const KvpCatalogEntry *entries;
+  guint n_entries, n_loaded = 0;
+
+  if (self->shipped_loaded)
+    return;
+  self->shipped_loaded = TRUE;
+
+  entries = kvp_model_catalog_get_entries (&n_entries);
+  for (guint i = 0; i < n_entries; i++)
+    {
+      KvpModelConfig *config = kvp_model_catalog_load (entries[i].key, NULL);
+
+      if (config != NULL)
+        g_ptr_array_insert (self->configs, n_loaded++, config);
+    }
+  /* Built in, each one reads; if one did not, its row goes. */
+  if (n_loaded != n_entries)
+    fill_models (self);
+}
+
 static guint
 find_model_index (KvpWindow      *self,
                   const KvpModel *model)
@@ -134,6 +165,11 @@ find_model_index (KvpWindow      *self,
     model = kvp_deploy_state_get_base_model (self->deploy);
 
   presets = kvp_model_catalog_get_presets (&n_presets);
+  /* A preset offered is found without the shipped configs. */
+  for (guint i = 0; i < n_presets; i++)
+    if (presets[i] == model)
+      return i;
+  load_shipped_configs (self);
   for (guint i = 0; i < self->configs->len; i++)
     if (&((KvpModelConfig *) self->configs->pdata[i])->model == model)
       return n_presets + i;
@@ -271,6 +307,15 @@ fill_models (KvpWindow *self)
   presets = kvp_model_catalog_get_presets (&n_presets);
   for (guint i = 0; i < n_presets; i++)
     gtk_string_list_append (models, presets[i]->name);
+  if (!self->shipped_loaded)
+    {
+      guint n_entries;
+      const KvpCatalogEntry *entries = kvp_model_catalog_get_entries (&n_entries);
+
+      /* The name kvp_model_catalog_load gives each. */
+      for (guint i = 0; i < n_entries; i++)
+        gtk_string_list_append (models, entries[i].repository);
+    }
   for (guint i = 0; i < self->configs->len; i++)
     gtk_string_list_append (models, ((KvpModelConfig *) self->configs->pdata[i])->name);
   /* Translators: the model drop-down's last row; it opens a file chooser. */
@@ -425,6 +470,7 @@ model_selected_cb (GtkDropDown *dropdown,
       selected == find_model_index (self, kvp_state_get_model (self->state)))
     return;
 
+  load_shipped_configs (self);
   if (selected >= n_presets + self->configs->len)
     {
       /* "Open Model Config…" is an action, not a model: the drop-down
@@ -809,20 +855,6 @@ kvp_window_init (KvpWindow *self)
   GtkDropTarget *drop;
 
   self->configs = g_ptr_array_new_with_free_func ((GDestroyNotify) kvp_model_config_unref);
-  /* The shipped configs follow the presets in the model list, in place of
-   * the presets they replace (kvp_model_catalog_get_presets ()). */
-  {
-    guint n_entries;
-    const KvpCatalogEntry *entries = kvp_model_catalog_get_entries (&n_entries);
-
-    for (guint i = 0; i < n_entries; i++)
-      {
-        KvpModelConfig *config = kvp_model_catalog_load (entries[i].key, NULL);
-
-        if (config != NULL)
-          g_ptr_array_add (self->configs, config);
-      }
-  }
 
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_menu_button_set_create_popup_func (self->menu_button, create_primary_menu_cb, self, NULL);
@@ -1198,6 +1230,7 @@ kvp_window_add_config (KvpWindow      *self,
   g_return_if_fail (config != NULL);
 
   kvp_model_catalog_get_presets (&n_presets);
+  load_shipped_configs (self);
   /* The same config opened again is the entry it has already. */
   for (guint i = 0; i < self->configs->len; i++)
     if (same_config (self->configs->pdata[i], config))
