@@ -2093,6 +2093,9 @@ test_deferred (void)
   g_assert_true (kvp_test_iterate_until (gpu_group_added, separator));
   g_assert_true (gtk_widget_get_next_sibling (separator) == GTK_WIDGET (kvp_window_get_gpu_group (window)));
   g_assert_true (kvp_test_iterate_until (widget_mapped, kvp_window_get_gpu_group (window)));
+  /* What follows it in the panel came with it. */
+  g_assert_true (gtk_widget_get_visible (separator));
+  g_assert_true (gtk_widget_get_mapped (template_child (window, "how_expander")));
 
   g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (menu_button)));
   gtk_menu_button_popup (menu_button);

@@ -589,6 +589,8 @@ add_gpu_group (KvpWindow *self)
   kvp_gpu_group_set_deploy_state (self->gpu_group, self->deploy);
   gtk_box_insert_child_after (GTK_BOX (gtk_widget_get_parent (self->gpu_separator)),
                               GTK_WIDGET (self->gpu_group), self->gpu_separator);
+  for (GtkWidget *widget = self->gpu_separator; widget != NULL; widget = gtk_widget_get_next_sibling (widget))
+    gtk_widget_set_visible (widget, TRUE);
   kvp_accessible_names_fix (GTK_WIDGET (self->gpu_group));
 }
 
