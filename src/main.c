@@ -24,6 +24,7 @@
 #include "kvp-error.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
+#include "kvp-json.h"
 #include "kvp-model.h"
 #include "kvp-model-catalog.h"
 #include "kvp-option-rules.h"
@@ -277,16 +278,12 @@ static int
 print_json (KvpState        *state,
             const KvpDeploy *deploy)
 {
-  g_autoptr(JsonGenerator) generator = NULL;
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *text = NULL;
 
   root = kvp_comparison_to_json (kvp_state_flush (state));
   kvp_deploy_add_json (deploy, json_node_get_object (root));
-  generator = json_generator_new ();
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, NULL);
+  text = kvp_json_to_string (root);
   g_print ("%s\n", text);
 
   return KVP_EXIT_SUCCESS;
@@ -520,7 +517,7 @@ compare_log (GVariantDict    *options,
 
       json_node_take_object (root, json_object_new ());
       json_object_set_member (json_node_get_object (root), "from_log", g_steal_pointer (&from_log));
-      text = json_to_string (root, TRUE);
+      text = kvp_json_to_string (root);
       g_print ("%s\n", text);
     }
   else

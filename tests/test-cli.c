@@ -177,6 +177,89 @@ test_export_samples (void)
   g_rmdir (dir);
 }
 
+/* Every number a JSON output of kvpage writes is the shortest decimal that
+ * reads back as the same double: json-glib wrote 17 digits, so 0.92 came
+ * out 0.92000000000000004 and 161.2 as 161.19999999999999. */
+static void
+assert_shortest_numbers (const char *json)
+{
+  g_autoptr(GRegex) regex = g_regex_new ("(?:^ *| : )(-?[0-9][-+.eE0-9]*),?$", G_REGEX_MULTILINE, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  guint n = 0;
+
+  g_regex_match (regex, json, 0, &match);
+  for (; g_match_info_matches (match); g_match_info_next (match, NULL), n++)
+    {
+      g_autofree char *number = g_match_info_fetch (match, 1);
+      g_autofree char *mantissa = g_strndup (number, strcspn (number, "eE"));
+      g_autofree char *format = NULL;
+      char shorter[G_ASCII_DTOSTR_BUF_SIZE];
+      GString *significant = g_string_new (NULL);
+      gsize n_digits;
+
+      for (const char *p = mantissa; *p != '\0'; p++)
+        if (g_ascii_isdigit (*p))
+          g_string_append_c (significant, *p);
+      while (significant->len > 0 && significant->str[0] == '0')
+        g_string_erase (significant, 0, 1);
+      if (strchr (mantissa, '.') != NULL)
+        while (significant->len > 0 && significant->str[significant->len - 1] == '0')
+          g_string_truncate (significant, significant->len - 1);
+      n_digits = significant->len;
+      g_string_free (significant, TRUE);
+      if (n_digits <= 15)
+        continue;
+
+      /* One significant digit fewer must not read back as the same double. */
+      format = g_strdup_printf ("%%.%dg", (int) n_digits - 1);
+      g_ascii_formatd (shorter, sizeof shorter, format, g_ascii_strtod (number, NULL));
+      g_test_message ("%s could be %s", number, shorter);
+      g_assert_true (g_ascii_strtod (shorter, NULL) != g_ascii_strtod (number, NULL));
+    }
+  g_assert_cmpuint (n, >, 0);
+}
+
+static void
+test_json_shortest_numbers (void)
+{
+  g_autofree char *log = g_test_build_filename (G_TEST_DIST, "data", "vllm-logs", "vllm-pr12126-profiling-v0.6.log",
+                                                NULL);
+  g_autofree char *config = g_test_build_filename (G_TEST_DIST, "configs", "gpt-oss-20b.json", NULL);
+  static const struct
+  {
+    const char *args[12];
+    const char *known;
+  } cases[] = {
+    { { "--json", "--gpu", "h100-80gb", "--config", NULL, "--max-model-len", "8192" },
+      "\"gpu_memory_utilization\" : 0.92,\n" },
+    { { "--simulate", "--json", "--requests", "20" }, "\"mean_prompt_len\" : 165.9,\n" },
+    { { "--simulate", "--json", "--requests", "30", "--request-rate", "1:3:1" },
+      "\"max_normalized_latency\" : 0.2,\n" },
+    { { "--from-log", NULL, "--model", "llama-3-8b", "--json" }, "\"logged\" : 71.29,\n" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = { 0 };
+      const char *args[G_N_ELEMENTS (cases[i].args) + 1] = { NULL };
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      for (guint j = 0; j < G_N_ELEMENTS (cases[i].args); j++)
+        args[j] = cases[i].args[j];
+      /* The paths are the test's own: filled in where the table has NULL. */
+      if (i == 0)
+        args[4] = config;
+      else if (i == 3)
+        args[1] = log;
+      run_kvpage_in (&run, NULL, args);
+      g_test_message ("%s", cases[i].known);
+      g_assert_cmpint (run.status, ==, 0);
+      assert_shortest_numbers (run.out);
+      g_assert_nonnull (strstr (run.out, cases[i].known));
+      parse_object (parser, run.out);
+    }
+}
+
 /* Four samples of 160 tokens sharing a 100-token prompt: blocks_used counts
  * the prompt's six full blocks once; the traditional side reserves four
  * times.  The sequence view's options mean nothing to the simulation. */
@@ -2368,6 +2451,7 @@ main (int   argc,
   g_test_add_func ("/cli/json/reservation-1024", test_json_reservation_1024);
   g_test_add_func ("/cli/json/values", test_json_values);
   g_test_add_func ("/cli/json/samples", test_json_samples);
+  g_test_add_func ("/cli/json/shortest-numbers", test_json_shortest_numbers);
   g_test_add_func ("/cli/export/samples", test_export_samples);
   g_test_add_func ("/cli/json/samples-hybrid", test_samples_hybrid_refused);
   g_test_add_func ("/cli/json/short-reservation", test_short_reservation_shrinks_default);
