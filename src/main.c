@@ -222,6 +222,15 @@ parse_params (GVariantDict  *options,
   return kvp_params_validate (params, error);
 }
 
+/* Why vLLM would not start, as the command line says it: the words of the
+ * window's Block count row, then the reason (the window draws the reason
+ * under its own heading). */
+static GError *
+refused (const char *reason)
+{
+  return g_error_new (KVP_ERROR, KVP_ERROR_INVALID, _("vLLM would not start with these settings: %s"), reason);
+}
+
 /* No action asked for: the window opens. */
 static gboolean
 opens_window (GVariantDict *options)
@@ -260,7 +269,7 @@ build_state (const KvpParams  *params,
   kvp_deploy_state_set_command_line (sized, deploy);
   if (kvp_deploy_state_get_deploy (sized) == NULL)
     {
-      g_set_error_literal (error, KVP_ERROR, KVP_ERROR_INVALID, kvp_deploy_state_get_refusal (sized));
+      g_propagate_error (error, refused (kvp_deploy_state_get_refusal (sized)));
       return NULL;
     }
   if (kvp_state_flush (state) == NULL)
@@ -895,7 +904,9 @@ handle_local_options_cb (GApplication *app,
   /* The window opens with the refusal shown; what prints figures has none. */
   if (refusal != NULL && !opens_window (options))
     {
-      kvp_cli_printerr (refusal->message);
+      g_autoptr(GError) said = refused (refusal->message);
+
+      kvp_cli_printerr (said->message);
       return KVP_EXIT_USAGE;
     }
 

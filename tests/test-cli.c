@@ -377,29 +377,53 @@ test_no_display (void)
 
 /* Settings vLLM would not start with open the window, which shows why (here
  * it is the missing display that stops it, not the settings); what prints
- * figures for them refuses with vLLM's reason, exit 2. */
+ * figures for them (--json) or draws them (--export) refuses in one line,
+ * exit 2, in the words of the window's Block count row and then vLLM's
+ * reason, said once, and writes nothing. */
 static void
 test_refusal_opens_window (void)
 {
-  static const char *refused[][5] = {
-    { "--gpu", "h100-80gb", "--gpu-memory-utilization", "0.03", NULL },
-    { "--gpu", "l4", "--model", "llama-3.1-70b", NULL },
+  static const struct
+  {
+    const char *args[5];
+    const char *reason;
+  } refused[] = {
+    { { "--gpu", "h100-80gb", "--gpu-memory-utilization", "0.03" }, "No memory is left for the KV cache" },
+    { { "--gpu", "l4", "--model", "llama-3.1-70b" }, "No memory is left for the KV cache" },
+    { { "--kv-cache-memory", "512MiB", "--model", "llama-3-8b" }, "One request of the maximum length (8192 tokens)" },
   };
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (dir, "refused.png", NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
     {
+      const char *const *a = refused[i].args;
+      g_autofree char *says = g_strdup_printf ("kvpage: vLLM would not start with these settings: %s",
+                                               refused[i].reason);
       g_auto(Run) window = { 0 };
       g_auto(Run) json = { 0 };
+      g_auto(Run) export = { 0 };
 
-      run_kvpage (&window, refused[i][0], refused[i][1], refused[i][2], refused[i][3], refused[i][4]);
+      run_kvpage (&window, a[0], a[1], a[2], a[3], a[4]);
       g_assert_cmpint (window.status, ==, 1);
       g_assert_nonnull (strstr (window.err, "no display"));
 
-      run_kvpage (&json, "--json", refused[i][0], refused[i][1], refused[i][2], refused[i][3], refused[i][4]);
+      run_kvpage (&json, "--json", a[0], a[1], a[2], a[3], a[4]);
       g_assert_cmpint (json.status, ==, 2);
       g_assert_cmpstr (json.out, ==, "");
       g_assert_null (strstr (json.err, "display"));
+      assert_one_clean_line (json.err);
+      g_assert_true (g_str_has_prefix (json.err, says));
+
+      run_kvpage (&export, "--export", png, a[0], a[1], a[2], a[3], a[4]);
+      g_assert_cmpint (export.status, ==, 2);
+      assert_one_clean_line (export.err);
+      g_assert_true (g_str_has_prefix (export.err, says));
+      /* vLLM's words are not said twice. */
+      g_assert_null (strstr (export.err + strlen ("kvpage: vLLM would not start"), "would not start"));
+      g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
     }
+  g_rmdir (dir);
 }
 
 /* "kvpage: …" and a newline: valid UTF-8, with no other control or format
