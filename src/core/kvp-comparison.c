@@ -198,6 +198,28 @@ count_held_in_pool (KvpComparison *self)
   self->blocks_held = self->shared_blocks + self->own_blocks;
 }
 
+/* A comparison of valid params with its closed-form sizes, owning a
+ * reference to its model; no pool yet. */
+static KvpComparison *
+new_sized (const KvpParams  *params,
+           GError          **error)
+{
+  g_autoptr(KvpComparison) self = NULL;
+
+  if (!kvp_params_validate (params, error))
+    return NULL;
+
+  self = g_new0 (KvpComparison, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  self->params = *params;
+  self->model = kvp_model_ref (params->model);
+  self->params.model = self->model;
+  if (!compute_sizes (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
 KvpComparison *
 kvp_comparison_new (const KvpParams  *params,
                     GError          **error)
@@ -208,16 +230,8 @@ kvp_comparison_new (const KvpParams  *params,
   g_return_val_if_fail (params != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!kvp_params_validate (params, error))
-    return NULL;
-
-  self = g_new0 (KvpComparison, 1);
-  g_atomic_ref_count_init (&self->ref_count);
-  self->params = *params;
-  self->model = kvp_model_ref (params->model);
-  self->params.model = self->model;
-
-  if (!compute_sizes (self, error))
+  self = new_sized (params, error);
+  if (self == NULL)
     return NULL;
 
   self->pool = kvp_block_pool_new (params->num_blocks, params->block_size, error);
@@ -281,15 +295,8 @@ kvp_comparison_new_figures (const KvpParams  *params,
   g_return_val_if_fail (params != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!kvp_params_validate (params, error))
-    return NULL;
-
-  self = g_new0 (KvpComparison, 1);
-  g_atomic_ref_count_init (&self->ref_count);
-  self->params = *params;
-  self->model = kvp_model_ref (params->model);
-  self->params.model = self->model;
-  if (!compute_sizes (self, error))
+  self = new_sized (params, error);
+  if (self == NULL)
     return NULL;
 
   /* What a fresh pool reports after storing the samples. */
