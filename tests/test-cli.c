@@ -235,6 +235,8 @@ test_json_shortest_numbers (void)
     { { "--simulate", "--json", "--requests", "20" }, "\"mean_prompt_len\" : 165.9,\n" },
     { { "--simulate", "--json", "--requests", "30", "--request-rate", "1:3:1" },
       "\"max_normalized_latency\" : 0.2,\n" },
+    /* The rates themselves: 0.1 + 2 × 0.1 is 0.30000000000000004. */
+    { { "--simulate", "--json", "--requests", "20", "--request-rate", "0.1:0.3:0.1" }, "\"request_rate\" : 0.3,\n" },
     { { "--from-log", NULL, "--model", "llama-3-8b", "--json" }, "\"logged\" : 71.29,\n" },
   };
 
@@ -244,13 +246,17 @@ test_json_shortest_numbers (void)
       const char *args[G_N_ELEMENTS (cases[i].args) + 1] = { NULL };
       g_autoptr(JsonParser) parser = json_parser_new ();
 
+      /* The paths are the test's own: NULL after --config or --from-log. */
       for (guint j = 0; j < G_N_ELEMENTS (cases[i].args); j++)
-        args[j] = cases[i].args[j];
-      /* The paths are the test's own: filled in where the table has NULL. */
-      if (i == 0)
-        args[4] = config;
-      else if (i == 3)
-        args[1] = log;
+        {
+          const char *before = j > 0 ? cases[i].args[j - 1] : NULL;
+
+          args[j] = cases[i].args[j];
+          if (args[j] == NULL && g_strcmp0 (before, "--config") == 0)
+            args[j] = config;
+          else if (args[j] == NULL && g_strcmp0 (before, "--from-log") == 0)
+            args[j] = log;
+        }
       run_kvpage_in (&run, NULL, args);
       g_test_message ("%s", cases[i].known);
       g_assert_cmpint (run.status, ==, 0);

@@ -119,7 +119,7 @@ range_rates (KvpCapacityState  *self,
                    _("The rates go from above 0 up to a higher or equal rate, by a step above 0."));
       return NULL;
     }
-  n = floor ((self->stop - self->start) / self->step + 1e-9) + 1;
+  n = kvp_sweep_range_size (self->start, self->stop, self->step);
   if (n > KVP_SWEEP_MAX_RATES)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("The range has %.0f rates; a sweep takes at most %u."), n,
@@ -129,7 +129,7 @@ range_rates (KvpCapacityState  *self,
   rates = g_array_sized_new (FALSE, FALSE, sizeof (double), (guint) n);
   for (guint i = 0; i < (guint) n; i++)
     {
-      double rate = self->start + i * self->step;
+      double rate = kvp_sweep_range_rate (self->start, self->step, i);
 
       g_array_append_val (rates, rate);
     }
