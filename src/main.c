@@ -228,6 +228,8 @@ parse_params (GVariantDict  *options,
 static GError *
 refused (const char *reason)
 {
+  /* Translators: as the Block count row's "No pool: vLLM would not start with
+   * these settings."; %s is why, in one or more sentences. */
   return g_error_new (KVP_ERROR, KVP_ERROR_INVALID, _("vLLM would not start with these settings: %s"), reason);
 }
 
