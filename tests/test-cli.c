@@ -1936,6 +1936,103 @@ test_shipped_models (void)
   g_assert_cmpint (both.status, ==, 2);
 }
 
+/* --model KEY and --config with the tests' copy of the same model give
+ * the same pool, to the block and the token; the figures as JSON. */
+static JsonObject *
+assert_sized_alike (JsonParser  *parser,
+                    JsonParser  *file_parser,
+                    const char  *key,
+                    const char  *file,
+                    const char  *tp,
+                    const char  *memory)
+{
+  g_auto(Run) shipped = { 0 };
+  g_auto(Run) copy = { 0 };
+  JsonObject *a, *b;
+
+  g_test_message ("%s and %s", key, file);
+  if (memory != NULL)
+    {
+      run_vllm_args (&shipped, "--json", "--model", key, "--tensor-parallel-size", tp, "--kv-cache-memory", memory,
+                     NULL);
+      run_vllm_args (&copy, "--json", "--config", file, "--tensor-parallel-size", tp, "--kv-cache-memory", memory,
+                     NULL);
+    }
+  else
+    {
+      run_vllm_args (&shipped, "--json", "--model", key, "--gpu", "h100-80gb", "--max-model-len", "8192", NULL);
+      run_vllm_args (&copy, "--json", "--config", file, "--gpu", "h100-80gb", "--max-model-len", "8192", NULL);
+    }
+  g_assert_cmpint (shipped.status, ==, 0);
+  g_assert_cmpint (copy.status, ==, 0);
+  a = parse_object (parser, shipped.out);
+  b = parse_object (file_parser, copy.out);
+  g_assert_cmpstr (json_object_get_string_member (a, "model"), ==, key);
+  g_assert_cmpint (json_object_get_int_member (a, "bytes_per_token"), ==, json_object_get_int_member (b, "bytes_per_token"));
+  g_assert_cmpint (json_object_get_int_member (a, "num_gpu_blocks"), ==, json_object_get_int_member (b, "num_gpu_blocks"));
+  g_assert_cmpint (json_object_get_int_member (a, "gpu_kv_cache_tokens"), ==,
+                   json_object_get_int_member (b, "gpu_kv_cache_tokens"));
+  g_assert_cmpint (json_object_get_int_member (a, "max_seq_len"), ==, json_object_get_int_member (b, "max_seq_len"));
+  return a;
+}
+
+/* The shipped configs whose shape is not plain full attention: each in
+ * --list-models, sized as the tests' copy of it is, and their real shape
+ * on an H100 at 8,192 tokens. */
+static void
+test_shipped_shapes (void)
+{
+  static const char *const listed[] = {
+    "\nqwen2.5-72b ", "Qwen/Qwen2.5-72B-Instruct ", "\nmistral-7b-v0.3 ", "mistralai/Mistral-7B-Instruct-v0.3 ",
+    "\ngemma-3-27b ", "google/gemma-3-27b-it ", "\ngpt-oss-20b ", "openai/gpt-oss-20b ", "\ngpt-oss-120b ",
+    "openai/gpt-oss-120b ", "\ndeepseek-v3 ", "deepseek-ai/DeepSeek-V3 ", "\nphi-4-mini ",
+    "microsoft/Phi-4-mini-instruct ",
+  };
+  g_auto(Run) list = { 0 };
+  g_auto(Run) oss = { 0 };
+  JsonParser *parsers[7];
+  JsonObject *gemma, *v3, *big;
+  guint64 memory;
+
+  for (guint i = 0; i < G_N_ELEMENTS (parsers); i++)
+    parsers[i] = json_parser_new ();
+  run_kvpage (&list, "--list-models", NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (listed); i++)
+    g_assert_nonnull (strstr (list.out, listed[i]));
+
+  /* Gemma 3: 52 layers slide over 1,024 tokens, 10 are global; groups of
+   * 10 and 8 padding layers; 62 × 16 × 128 × 2 × 2 bytes a token. */
+  gemma = assert_sized_alike (parsers[0], parsers[1], "gemma-3-27b", "@gemma-3-27b-it.json", NULL, NULL);
+  g_assert_cmpint (json_object_get_int_member (gemma, "bytes_per_token"), ==, 507904);
+  g_assert_cmpint (json_object_get_int_member (gemma, "layers_per_group"), ==, 10);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (gemma, "layer_groups")), ==, 2);
+  assert_sized_alike (parsers[2], parsers[3], "gpt-oss-20b", "@gpt-oss-20b.json", NULL, NULL);
+  /* DeepSeek-V3's MLA on 8 GPUs: one 576-wide latent a layer, not split. */
+  v3 = assert_sized_alike (parsers[4], parsers[5], "deepseek-v3", "@deepseek-v3.json", "8", "30GiB");
+  g_assert_cmpint (json_object_get_int_member (v3, "bytes_per_token"), ==, 61 * 576 * 2);
+
+  /* gpt-oss-120b fits one H100 (mxfp4 experts): 18 sliding + 18 full
+   * layers, pages of 16 × 8 × 64 × 2 × 2 bytes; 512 blocks of full
+   * attention and cdiv (min (127 + 16,384, 8,192), 16) + 1 of sliding a
+   * request. */
+  run_vllm_args (&oss, "--json", "--model", "gpt-oss-120b", "--gpu", "h100-80gb", "--max-model-len", "8192", NULL);
+  g_assert_cmpint (oss.status, ==, 0);
+  big = parse_object (parsers[6], oss.out);
+  memory = json_object_get_int_member (big, "kv_cache_memory_bytes");
+  g_assert_cmpint (json_object_get_int_member (big, "bytes_per_token"), ==, 36 * 2048);
+  g_assert_cmpint (json_object_get_int_member (big, "page_size_bytes"), ==, 32768);
+  g_assert_cmpint (json_object_get_int_member (big, "layers_per_group"), ==, 18);
+  g_assert_cmpint (json_object_get_int_member (big, "num_gpu_blocks"), ==, memory / 32768 / 18);
+  g_assert_cmpint (json_object_get_int_member (big, "blocks_per_request"), ==, 512 + 513);
+  /* With kvpage's weight estimate (57.78 GiB) and a 2 GiB reserve. */
+  g_assert_cmpint (json_object_get_int_member (big, "num_gpu_blocks"), ==, 23795);
+  g_assert_cmpint (json_object_get_int_member (big, "gpu_kv_cache_tokens"), ==, 190174);
+
+  for (guint i = 0; i < G_N_ELEMENTS (parsers); i++)
+    g_object_unref (parsers[i]);
+}
+
 /* --from-log on real logs of several eras (tests/data/vllm-logs/README.md),
  * and an edited one. */
 static void
@@ -2529,6 +2626,7 @@ main (int   argc,
   g_test_add_func ("/cli/vllm/log", test_vllm_log);
   g_test_add_func ("/cli/vllm/hybrid-figures", test_vllm_hybrid_figures);
   g_test_add_func ("/cli/vllm/shipped-models", test_shipped_models);
+  g_test_add_func ("/cli/vllm/shipped-shapes", test_shipped_shapes);
   g_test_add_func ("/cli/vllm/from-log", test_from_log);
   g_test_add_func ("/cli/vllm/from-log-refused", test_from_log_refused);
   g_test_add_func ("/cli/vllm/gpu-json", test_vllm_gpu_json);
