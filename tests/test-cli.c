@@ -1870,6 +1870,13 @@ test_vllm_hybrid_figures (void)
   g_assert_cmpint (json_object_get_int_member (object, "traditional_capacity"), ==, 161);
   /* 1,025 blocks × 16 tokens × 12 layers × 2,048 bytes. */
   g_assert_cmpint (json_object_get_int_member (object, "paged_bytes"), ==, 403046400);
+  /* The slack is part of those bytes, in the same slots: the full group's
+   * 512 blocks hold 8,192 tokens exactly, the sliding group's 513 (its
+   * window, the tokens in flight and one for alignment) hold the same
+   * 8,192 while they are written, and 16 slots of 12 layers stay empty.
+   * It said 8,208 tokens of 24 layers, more than the paged bytes. */
+  g_assert_cmpint (json_object_get_int_member (object, "paged_waste_tokens"), ==, 16);
+  g_assert_cmpint (json_object_get_int_member (object, "paged_waste_bytes"), ==, 16 * 12 * 2048);
 }
 
 /* --model takes a shipped config's key as --config takes its file; the

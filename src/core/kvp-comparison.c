@@ -63,6 +63,27 @@ compute_held (KvpComparison  *self,
   return TRUE;
 }
 
+/* With a hybrid layout the slack is counted in slots of one group's layers,
+ * as the blocks are: every group's blocks hold the sequence's tokens while
+ * it is written (a sliding group frees what leaves its window only after
+ * it), and what they could hold beyond that is slack. */
+static guint64
+layout_stored_slots (const KvpPoolLayout *layout,
+                     guint64              seq_len,
+                     guint32              block_size)
+{
+  guint64 stored = 0;
+
+  for (guint k = 0; k < layout->n_kinds; k++)
+    {
+      guint64 blocks = kvp_vllm_blocks_per_request (layout->kinds[k].kind, layout->kinds[k].window, seq_len,
+                                                    layout->max_in_flight_tokens, block_size);
+
+      stored += layout->kinds[k].num_groups * MIN (seq_len, blocks * block_size);
+    }
+  return stored;
+}
+
 static gboolean
 compute_sizes (KvpComparison  *self,
                GError        **error)
@@ -96,8 +117,8 @@ compute_sizes (KvpComparison  *self,
       self->blocks_held = self->own_blocks = self->blocks_without_sharing = self->blocks_needed;
       if (!kvp_checked_mul (self->blocks_needed * B, per_layer * p->layout->group_size, &self->paged_bytes, error))
         return FALSE;
-      self->paged_waste_tokens = self->blocks_needed * B - p->seq_len;
-      self->paged_waste_bytes = self->paged_waste_tokens * self->bytes_per_token;
+      self->paged_waste_tokens = self->blocks_needed * B - layout_stored_slots (p->layout, p->seq_len, p->block_size);
+      self->paged_waste_bytes = self->paged_waste_tokens * per_layer * p->layout->group_size;
       self->fits = self->blocks_needed <= N;
       self->paged_capacity = N / self->blocks_needed;
     }
