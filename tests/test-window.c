@@ -547,6 +547,12 @@ assert_accel (GtkApplication *app,
   g_assert_true (g_strv_contains ((const char * const *) accels, accel));
 }
 
+static gboolean
+has_default_icon (gpointer data)
+{
+  return g_strcmp0 (gtk_window_get_default_icon_name (), "io.github.kvpage.KvPage") == 0;
+}
+
 static void
 test_actions (void)
 {
@@ -570,10 +576,14 @@ test_actions (void)
   settings = kvp_application_get_settings (app);
   g_assert_nonnull (settings);
 
-  window = kvp_window_new (GTK_APPLICATION (app), settings, NULL);
+  /* Activated, the application opens its window; the window manager's
+   * icon is named after the first frame (start-up), and named it is. */
+  g_application_activate (G_APPLICATION (app));
+  window = KVP_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (window);
   g_object_ref (window);
-  gtk_window_present (GTK_WINDOW (window));
   g_assert_true (wait_for_size (GTK_WIDGET (kvp_window_get_canvas (window))));
+  g_assert_true (kvp_test_iterate_until (has_default_icon, NULL));
 
   /* Window actions, bound on the window (Ctrl+C in a text field stays
    * the field's). */

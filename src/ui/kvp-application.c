@@ -239,7 +239,6 @@ kvp_application_startup (GApplication *application)
   G_APPLICATION_CLASS (kvp_application_parent_class)->startup (application);
 
   g_set_application_name (_("KV Page"));
-  gtk_window_set_default_icon_name (APPLICATION_ID);
 
   /* Run from the build tree without the schema, the window still works; it
    * just remembers nothing. */
@@ -315,6 +314,18 @@ apply_launch_gpu (KvpApplication *self,
   self->has_launch_deploy = FALSE;
 }
 
+/* The windows' icon, for the window manager, is named after the first
+ * frame: GTK reads it when the window is realized, and the installed icon,
+ * an SVG read through librsvg, took 3 ms of the main thread (loading the
+ * SVG loader, then drawing it) before the window could map. */
+static void
+name_icon_cb (GdkFrameClock *clock,
+              gpointer       user_data)
+{
+  g_signal_handlers_disconnect_by_func (clock, name_icon_cb, user_data);
+  gtk_window_set_default_icon_name (APPLICATION_ID);
+}
+
 static void
 kvp_application_activate (GApplication *application)
 {
@@ -332,6 +343,16 @@ kvp_application_activate (GApplication *application)
     }
 
   gtk_window_present (window);
+
+  if (gtk_window_get_default_icon_name () == NULL)
+    {
+      GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+
+      if (clock != NULL)
+        g_signal_connect (clock, "after-paint", G_CALLBACK (name_icon_cb), NULL);
+      else
+        gtk_window_set_default_icon_name (APPLICATION_ID);
+    }
 }
 
 static void
