@@ -597,6 +597,30 @@ test_params_estimate (void)
   g_assert_cmpfloat (oss->weight_bytes_per_param, ==, 4.25 / 8.0);
 }
 
+/* The Gemmas' config classes tie the output head to the embeddings and
+ * Gemma 3's give its vocabulary, which the checkpoints leave to them: the
+ * head is not counted a second time (Gemma 2 9B said 10.16 B parameters,
+ * 917 M too many) nor the embeddings left out (Gemma 3 27B said 25.6 B). */
+static void
+test_params_estimate_gemma (void)
+{
+  g_autoptr(KvpModelConfig) gemma2 = load ("gemma-2-9b.json");
+  g_autoptr(KvpModelConfig) gemma3 = load ("gemma-3-27b-it.json");
+  g_autoptr(KvpModelConfig) untied = parse ("{\"model_type\": \"gemma2\", \"tie_word_embeddings\": false}");
+  g_autoptr(KvpModelConfig) tied = parse ("{\"model_type\": \"gemma2\"}");
+
+  /* 256,000 × 3,584 once, and 42 layers of attention (2 × 3,584 × 16 ×
+   * 256 + 2 × 3,584 × 8 × 256) and MLP (3 × 3,584 × 14,336); the
+   * checkpoint has 9,241,705,984 with its norms. */
+  g_assert_cmpuint (gemma2->num_params, ==, G_GUINT64_CONSTANT (9241100288));
+  /* 262,208 × 5,376 once and 62 layers: 27.0 B of the text model. */
+  g_assert_cmpuint (gemma3->num_params, ==, G_GUINT64_CONSTANT (262208) * 5376 +
+                                            62 * (G_GUINT64_CONSTANT (2) * 5376 * 32 * 128 + 2 * 5376 * 16 * 128 +
+                                                  G_GUINT64_CONSTANT (3) * 5376 * 21504));
+  /* The file's own word wins over the class's default. */
+  g_assert_cmpuint (untied->num_params - tied->num_params, ==, G_GUINT64_CONSTANT (256000) * 2304);
+}
+
 static void
 test_refused_state_layers (void)
 {
@@ -986,6 +1010,7 @@ main (int   argc,
   g_test_add_func ("/core/model-config/mla", test_mla);
   g_test_add_func ("/core/model-config/tensor-parallel", test_tensor_parallel);
   g_test_add_func ("/core/model-config/params-estimate", test_params_estimate);
+  g_test_add_func ("/core/model-config/params-estimate-gemma", test_params_estimate_gemma);
   g_test_add_func ("/core/model-config/refused-state-layers", test_refused_state_layers);
   g_test_add_func ("/core/model-config/bad-input", test_bad_input);
   g_test_add_func ("/core/model-config/bad-files", test_bad_files);

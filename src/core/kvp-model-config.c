@@ -220,6 +220,7 @@ read_string (const Reader  *r,
   return TRUE;
 }
 
+/* A boolean key; a config class's default is 0 or 1 (kvp-model-types.c). */
 static gboolean
 read_bool (const Reader *r,
            const char   *key,
@@ -227,9 +228,14 @@ read_bool (const Reader *r,
 {
   JsonNode *node = lookup (r, key);
 
-  if (is_null (node) || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+  if (is_null (node) || !JSON_NODE_HOLDS_VALUE (node))
     return fallback;
-  return json_node_get_boolean (node);
+  if (json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    return json_node_get_boolean (node);
+  if (r->defaults != NULL && node == json_object_get_member (r->defaults, key) &&
+      json_node_get_value_type (node) == G_TYPE_INT64)
+    return json_node_get_int (node) != 0;
+  return fallback;
 }
 
 /* An array of num_layers strings, or NULL when the key is absent. */
