@@ -595,6 +595,24 @@ test_params_estimate (void)
   g_assert_cmpfloat (llama->weight_bytes_per_param, ==, 2.0);
   /* mxfp4: 4 bits and a scale per 32. */
   g_assert_cmpfloat (oss->weight_bytes_per_param, ==, 4.25 / 8.0);
+  g_assert_cmpfloat (kvp_model_config_weight_bytes (llama), ==, 2.0 * llama->num_params);
+}
+
+/* gpt-oss keeps attention, router, embeddings and head in bf16
+ * (modules_to_not_convert); only its routed experts are mxfp4: 13.75 GB,
+ * as the checkpoint's 13.8, where every weight at mxfp4 said 11.1. */
+static void
+test_weights_mxfp4_experts (void)
+{
+  g_autoptr(KvpModelConfig) oss = load ("gpt-oss-20b.json");
+  double routed = (double) oss->num_routed_expert_params;
+
+  g_assert_true (oss->quantized_experts_only);
+  g_assert_cmpfloat (routed, >, 0.9 * oss->num_params);
+  g_assert_cmpfloat_with_epsilon (kvp_model_config_weight_bytes (oss),
+                                  routed * 4.25 / 8.0 + (oss->num_params - routed) * 2.0, 1.0);
+  g_assert_cmpfloat (kvp_model_config_weight_bytes (oss), >, 13.6e9);
+  g_assert_cmpfloat (kvp_model_config_weight_bytes (oss), <, 13.9e9);
 }
 
 /* The Gemmas' config classes tie the output head to the embeddings and
@@ -1011,6 +1029,7 @@ main (int   argc,
   g_test_add_func ("/core/model-config/tensor-parallel", test_tensor_parallel);
   g_test_add_func ("/core/model-config/params-estimate", test_params_estimate);
   g_test_add_func ("/core/model-config/params-estimate-gemma", test_params_estimate_gemma);
+  g_test_add_func ("/core/model-config/weights-mxfp4-experts", test_weights_mxfp4_experts);
   g_test_add_func ("/core/model-config/refused-state-layers", test_refused_state_layers);
   g_test_add_func ("/core/model-config/bad-input", test_bad_input);
   g_test_add_func ("/core/model-config/bad-files", test_bad_files);

@@ -627,8 +627,26 @@ read_quantization (const Reader   *r,
   if (g_strcmp0 (method, "fp8") == 0 || g_strcmp0 (method, "fbgemm_fp8") == 0)
     self->weight_bytes_per_param = 1.0;
   else if (g_strcmp0 (method, "mxfp4") == 0)
-    /* 4 bits plus one 8-bit scale per 32 values. */
-    self->weight_bytes_per_param = 4.25 / 8.0;
+    {
+      /* 4 bits plus one 8-bit scale per 32 values, for the experts: the
+       * checkpoint keeps the rest in torch_dtype. */
+      self->unquantized_bytes_per_param = self->weight_bytes_per_param;
+      self->quantized_experts_only = TRUE;
+      self->weight_bytes_per_param = 4.25 / 8.0;
+    }
+}
+
+double
+kvp_model_config_weight_bytes (const KvpModelConfig *self)
+{
+  double routed;
+
+  g_return_val_if_fail (self != NULL, 0.0);
+
+  if (!self->quantized_experts_only)
+    return (double) self->num_params * self->weight_bytes_per_param;
+  routed = (double) MIN (self->num_routed_expert_params, self->num_params);
+  return routed * self->weight_bytes_per_param + ((double) self->num_params - routed) * self->unquantized_bytes_per_param;
 }
 
 static guint32
