@@ -522,7 +522,7 @@ test_layout (gconstpointer data)
           sum += seg.width;
         }
       kvp_serving_scene_get_breakdown_rect (scene, p, KVP_SLOT_TOKEN_STATES, &first);
-      kvp_serving_scene_get_breakdown_rect (scene, p, KVP_SLOT_FREE, &last);
+      kvp_serving_scene_get_breakdown_rect (scene, p, KVP_N_SLOT_CLASSES - 1, &last);
       g_assert_cmpfloat (fabs (first.x + sum - (last.x + last.width)), <, 0.01);
       g_assert_true (inside (&first, &picture));
       g_assert_false (overlap (&first, &a));
@@ -925,6 +925,78 @@ test_shared_blocks (void)
   cairo_surface_destroy (surface);
 }
 
+/* A request frees its blocks: its two full ones keep their hashes and are
+ * cached free, the third (two tokens) plain free.  Each is drawn in its own
+ * class, light and dark, and the legend and the paged bar name the cached
+ * class. */
+static void
+test_cached_free_blocks (void)
+{
+  static const KvpRequest requests[] = { { 8, 2, 0.00, 0 }, { 4, 12, 0.00, 0 } };
+  g_autoptr(KvpServingSteps) steps = new_steps (requests, G_N_ELEMENTS (requests), 4, 16, 16, KVP_SCHEME_MAX);
+
+  for (KvpThemeVariant kind = KVP_THEME_LIGHT; kind <= KVP_THEME_DARK; kind++)
+    {
+      const KvpTheme *theme = kvp_theme_get (kind);
+      g_autoptr(KvpServingScene) before = kvp_serving_scene_new (steps, 1, theme, WIDTH, HEIGHT);
+      g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, 2, theme, WIDTH, HEIGHT);
+      const KvpSimSnapshot *snap = kvp_serving_scene_get_snapshot (before, KVP_SERVING_PANEL_PAGED);
+      const KvpSimRequestState *a = &snap->requests[0];
+      const KvpSimSnapshot *after = kvp_serving_scene_get_snapshot (scene, KVP_SERVING_PANEL_PAGED);
+      KvpColor cached, cached_b, free_color, free_b, pixel;
+      KvpServingFill fill;
+      cairo_rectangle_t cell, bar;
+      cairo_surface_t *surface;
+      guint32 request = 0;
+
+      /* Step 1: A holds 10 tokens in three blocks and finishes; step 2: its
+       * first two are cached free. */
+      g_assert_cmpuint (a->status, ==, KVP_REQUEST_RUNNING);
+      g_assert_cmpuint (a->n_blocks, ==, 3);
+      g_assert_cmpuint (snap->n_cached_free, ==, 0);
+      g_assert_cmpuint (after->requests[0].status, ==, KVP_REQUEST_FINISHED);
+      g_assert_cmpuint (after->n_cached_free, ==, 2);
+      g_assert_cmpuint (after->cached_free[0], ==, MIN (a->blocks[0], a->blocks[1]));
+      g_assert_cmpuint (after->cached_free[1], ==, MAX (a->blocks[0], a->blocks[1]));
+      g_assert_cmpuint (kvp_serving_scene_get_totals (scene, KVP_SERVING_PANEL_PAGED)->slots[KVP_SLOT_CACHED_FREE],
+                        ==, 2 * 4);
+      g_assert_cmpint (kvp_serving_scene_classify_slot (scene, KVP_SERVING_PANEL_PAGED, a->blocks[0] * 4, &request),
+                       ==, KVP_SLOT_CACHED_FREE);
+      g_assert_cmpuint (request, ==, G_MAXUINT32);
+      g_assert_cmpint (kvp_serving_scene_classify_slot (scene, KVP_SERVING_PANEL_PAGED, a->blocks[2] * 4, NULL),
+                       ==, KVP_SLOT_FREE);
+
+      kvp_serving_scene_run_colors (scene, G_MAXUINT32, KVP_SLOT_CACHED_FREE, &cached, &cached_b, &fill);
+      kvp_serving_scene_run_colors (scene, G_MAXUINT32, KVP_SLOT_FREE, &free_color, &free_b, &fill);
+      g_assert_cmpfloat (distance (&cached, &free_color), >, 0.3);
+      g_assert_cmpfloat (distance (&cached, &theme->card), >, 0.3);
+
+      surface = render (scene, 1.0, KVP_SERVING_NO_REQUEST);
+      kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, a->blocks[1], &cell);
+      pixel_at (surface, cell.x + cell.width / 2, cell.y + cell.height / 2, &pixel);
+      assert_color (&pixel, &cached);
+      kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, a->blocks[2], &cell);
+      pixel_at (surface, cell.x + cell.width / 2, cell.y + cell.height / 2, &pixel);
+      assert_color (&pixel, &free_color);
+
+      /* The legend names the class beside its swatch, in its colour. */
+      g_assert_nonnull (scene->legend_text[KVP_SLOT_CACHED_FREE].layout);
+      g_assert_cmpstr (pango_layout_get_text (scene->legend_text[KVP_SLOT_CACHED_FREE].layout), ==,
+                       "Cached free (evictable)");
+      cell = scene->legend_swatch[KVP_SLOT_CACHED_FREE];
+      g_assert_cmpfloat (cell.width, >, 0.0);
+      pixel_at (surface, cell.x + cell.width / 2, cell.y + cell.height / 2, &pixel);
+      assert_color (&pixel, &cached);
+
+      /* The whole run's bar has a cached segment for the paged pool only. */
+      kvp_serving_scene_get_breakdown_rect (scene, KVP_SERVING_PANEL_PAGED, KVP_SLOT_CACHED_FREE, &bar);
+      g_assert_cmpfloat (bar.width, >, 0.0);
+      kvp_serving_scene_get_breakdown_rect (scene, KVP_SERVING_PANEL_COMPARED, KVP_SLOT_CACHED_FREE, &bar);
+      g_assert_cmpfloat (bar.width, ==, 0.0);
+      cairo_surface_destroy (surface);
+    }
+}
+
 /* Exports: PNG, SVG and PDF are written; a step past the end names the
  * number of steps and writes nothing. */
 static void
@@ -1014,6 +1086,7 @@ main (int   argc,
   g_test_add_func ("/serving-render/export", test_export);
   g_test_add_func ("/serving-render/prefix-hits-card", test_prefix_hits_card);
   g_test_add_func ("/serving-render/shared-blocks", test_shared_blocks);
+  g_test_add_func ("/serving-render/cached-free-blocks", test_cached_free_blocks);
 
   return g_test_run ();
 }

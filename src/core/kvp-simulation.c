@@ -47,6 +47,11 @@ typedef struct
   Replayed *requests;
   GArray   *running;     /* guint32 */
   KvpRequestQueue waiting;
+  /* Paged: the cached free blocks (the picture's numbers, the pool's less
+   * its null block), from the pool's log up to cached_pos. */
+  guint32   num_blocks;
+  guint8   *cached;      /* bitmap; NULL for reserve-ahead schemes */
+  guint     cached_pos;
 } Replay;
 
 typedef struct
@@ -56,6 +61,7 @@ typedef struct
   GArray      *steps;    /* KvpSimStep */
   GArray      *events;   /* KvpSimEvent */
   GArray      *finished; /* KvpSimFinished, in finish order */
+  GArray      *cached_free_log; /* paged: the pool's, guint32 entries */
   KvpSimStats  stats;
   GMutex       lock;     /* guards checkpoints */
   guint        checkpoint_interval;
@@ -78,7 +84,7 @@ static const char *latency_names[KVP_N_LATENCIES] = {
 };
 
 static const char *slot_class_names[KVP_N_SLOT_CLASSES] = {
-  "token_states", "reservation", "internal_fragmentation", "external_fragmentation", "free",
+  "token_states", "reservation", "internal_fragmentation", "external_fragmentation", "free", "cached_free",
 };
 
 static inline guint64
@@ -215,9 +221,15 @@ kvp_sim_config_copies (const KvpSimConfig *config)
 /* Replaying events, for snapshots. */
 
 static Replay *
-replay_new (guint n_requests)
+replay_new (guint   n_requests,
+            guint32 num_blocks,
+            gboolean paged)
 {
   Replay *replay = g_new0 (Replay, 1);
+
+  replay->num_blocks = num_blocks;
+  if (paged)
+    replay->cached = g_new0 (guint8, num_blocks / 8 + 1);
 
   replay->step = G_MAXUINT;  /* before the first step */
   replay->n_requests = n_requests;
@@ -238,6 +250,7 @@ replay_free (gpointer data)
   g_free (replay->requests);
   g_array_unref (replay->running);
   kvp_request_queue_clear (&replay->waiting);
+  g_free (replay->cached);
   g_free (replay);
 }
 
@@ -254,6 +267,9 @@ replay_copy (const Replay *src)
       replay->requests[i].blocks = g_array_copy (src->requests[i].blocks);
   replay->running = g_array_copy (src->running);
   kvp_request_queue_copy (&replay->waiting, &src->waiting);
+  replay->num_blocks = src->num_blocks;
+  replay->cached = src->cached != NULL ? g_memdup2 (src->cached, src->num_blocks / 8 + 1) : NULL;
+  replay->cached_pos = src->cached_pos;
 
   return replay;
 }
@@ -338,6 +354,34 @@ replay_running (Replay             *replay,
   return e;
 }
 
+/* The pool's cached free blocks as its log says they were when the step's
+ * slots were classified. */
+static void
+replay_cached_free (Replay          *replay,
+                    const SchemeRun *run,
+                    guint            end)
+{
+  const guint32 *log;
+
+  if (replay->cached == NULL || run->cached_free_log == NULL)
+    return;
+
+  log = (const guint32 *) (gpointer) run->cached_free_log->data;
+  g_assert (end >= replay->cached_pos && end <= run->cached_free_log->len);
+  for (; replay->cached_pos < end; replay->cached_pos++)
+    {
+      guint32 entry = log[replay->cached_pos];
+      /* The picture's pool leaves out the null block, the pool's block 0. */
+      guint32 block = (entry & ~KVP_BLOCK_POOL_CACHED_FREE_LEAVES) - 1;
+
+      g_assert (block < replay->num_blocks);
+      if (entry & KVP_BLOCK_POOL_CACHED_FREE_LEAVES)
+        replay->cached[block / 8] &= ~(1u << (block % 8));
+      else
+        replay->cached[block / 8] |= 1u << (block % 8);
+    }
+}
+
 /* From the state at replay->step to the state at the next recorded step:
  * the previous step's finishers leave, then the step replays as it ran —
  * arrivals, the running pass, admissions — its events saying what the
@@ -415,6 +459,7 @@ replay_advance (Replay             *replay,
         }
     }
 
+  replay_cached_free (replay, run, g_array_index (run->steps, KvpSimStep, step).cached_free_log_end);
   replay->step = step;
 }
 
@@ -475,6 +520,23 @@ snapshot_from_replay (KvpSimulation *self,
         }
     }
 
+  snapshot->cached_free = g_new (guint32, 1);
+  if (replay->cached != NULL)
+    {
+      guint32 n = (guint32) (snapshot->totals.slots[KVP_SLOT_CACHED_FREE] / B);
+
+      g_free (snapshot->cached_free);
+      snapshot->cached_free = g_new (guint32, MAX (n, 1));
+      for (guint32 byte = 0; byte <= replay->num_blocks / 8; byte++)
+        for (guint bit = 0; replay->cached[byte] != 0 && bit < 8; bit++)
+          if (replay->cached[byte] & (1u << bit))
+            {
+              g_assert (snapshot->n_cached_free < n);
+              snapshot->cached_free[snapshot->n_cached_free++] = byte * 8 + bit;
+            }
+      g_assert (snapshot->n_cached_free == n);
+    }
+
   snapshot->n_running = replay->running->len;
   snapshot->running = g_memdup2 (replay->running->data, sizeof (guint32) * MAX (replay->running->len, 1));
   snapshot->n_waiting = replay->waiting.len;
@@ -495,6 +557,7 @@ kvp_sim_snapshot_free (KvpSimSnapshot *snapshot)
   g_free (snapshot->running);
   g_free (snapshot->waiting);
   g_free (snapshot->block_storage);
+  g_free (snapshot->cached_free);
   g_free (snapshot);
 }
 
@@ -621,7 +684,7 @@ run_schemes (KvpSimulation   *self,
         continue;
       job->run = (KvpSchedulerRun) {
         self->workload, &self->config, s, cancellable, run->steps, run->events, step_func, user_data,
-        run->finished,
+        run->finished, run->cached_free_log,
       };
       job->stats = &run->stats;
       queue.n_jobs++;
@@ -777,6 +840,8 @@ kvp_simulation_new_full (KvpWorkload         *workload,
           run->steps = g_array_new (FALSE, FALSE, sizeof (KvpSimStep));
           run->events = g_array_new (FALSE, FALSE, sizeof (KvpSimEvent));
           run->finished = g_array_new (FALSE, FALSE, sizeof (KvpSimFinished));
+          if (run->paged)
+            run->cached_free_log = g_array_new (FALSE, FALSE, sizeof (guint32));
         }
       run->checkpoints = g_ptr_array_new_with_free_func (replay_free);
     }
@@ -823,6 +888,7 @@ kvp_simulation_unref (KvpSimulation *self)
       g_clear_pointer (&run->steps, g_array_unref);
       g_clear_pointer (&run->events, g_array_unref);
       g_clear_pointer (&run->finished, g_array_unref);
+      g_clear_pointer (&run->cached_free_log, g_array_unref);
       g_clear_pointer (&run->checkpoints, g_ptr_array_unref);
       g_mutex_clear (&run->lock);
     }
@@ -991,7 +1057,7 @@ kvp_simulation_get_snapshot (KvpSimulation *self,
   g_mutex_lock (&run->lock);
   if (run->checkpoints->len == 0)
     {
-      Replay *first = replay_new (n);
+      Replay *first = replay_new (n, self->config.num_blocks, run->paged);
 
       replay_advance (first, run, requests, &self->config);
       g_ptr_array_add (run->checkpoints, first);
@@ -1268,7 +1334,7 @@ kvp_simulation_get_table (KvpSimulation *self,
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (n_columns != NULL, NULL);
 
-  /* Translators: column headings of kvpage --simulate; the five slot
+  /* Translators: column headings of kvpage --simulate; the six slot
    * classes of the PagedAttention paper's Figure 2, then batch figures. */
   g_ptr_array_add (cells, g_strdup (_("SCHEME")));
   g_ptr_array_add (cells, g_strdup (_("TOKENS")));
@@ -1276,6 +1342,9 @@ kvp_simulation_get_table (KvpSimulation *self,
   g_ptr_array_add (cells, g_strdup (_("INTERNAL")));
   g_ptr_array_add (cells, g_strdup (_("EXTERNAL")));
   g_ptr_array_add (cells, g_strdup (_("FREE")));
+  /* Translators: free blocks that still hold a prefix-cache hash
+   * (evictable), a column of kvpage --simulate. */
+  g_ptr_array_add (cells, g_strdup (_("CACHED")));
   g_ptr_array_add (cells, g_strdup (_("MEAN BATCH")));
   g_ptr_array_add (cells, g_strdup (_("MAX BATCH")));
   g_ptr_array_add (cells, g_strdup (_("PREEMPTIONS")));

@@ -143,6 +143,11 @@ collect_paged_runs (KvpServingScene     *self,
           add_run (panel->runs, start + MAX (held, cap), start + b, id, KVP_SLOT_INTERNAL_FRAGMENTATION);
         }
     }
+
+  /* Free blocks still holding their hash: nobody's, a class of their own. */
+  for (guint i = 0; i < snap->n_cached_free; i++)
+    add_run (panel->runs, (guint64) snap->cached_free[i] * b, (guint64) (snap->cached_free[i] + 1) * b,
+             G_MAXUINT32, KVP_SLOT_CACHED_FREE);
 }
 
 static int
@@ -875,6 +880,10 @@ class_label (KvpSlotClass klass)
       return _("Internal fragmentation");
     case KVP_SLOT_EXTERNAL_FRAGMENTATION:
       return _("External fragmentation");
+    case KVP_SLOT_CACHED_FREE:
+      /* Translators: free blocks that still hold a prefix-cache hash, which
+       * a later request can hit until a new use evicts them. */
+      return _("Cached free (evictable)");
     case KVP_SLOT_FREE:
     case KVP_N_SLOT_CLASSES:
     default:
@@ -1429,6 +1438,12 @@ kvp_serving_scene_run_colors (KvpServingScene *self,
       *out_a = kvp_hue_mix (&red, &theme->card, 0.25);
       *out_b = theme->free_block;
       *out_fill = KVP_SERVING_FILL_CROSS_HATCH;
+      break;
+    case KVP_SLOT_CACHED_FREE:
+      /* Free, so the free grey, but darker (lighter in the dark theme):
+       * the block still holds its tokens' KV for a hit.  No hue: its
+       * request is gone. */
+      *out_a = *out_b = kvp_hue_mix (&theme->free_block, &theme->text_secondary, 0.35);
       break;
     case KVP_SLOT_FREE:
     case KVP_N_SLOT_CLASSES:
