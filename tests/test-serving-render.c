@@ -903,6 +903,23 @@ test_shared_blocks (void)
   expected = g_strdup_printf ("blocks 0–15 shared by %u requests: %s", count, holders->str);
   g_assert_nonnull (strstr (text, expected));
 
+  /* Hovering the block names every holder and its reference count. */
+  g_clear_pointer (&text, g_free);
+  g_clear_pointer (&expected, g_free);
+  text = kvp_serving_scene_dup_block_text (scene, shared);
+  expected = g_strdup_printf ("Block %u: shared by %u requests (reference count %u), logical block 0 of each: %s",
+                              shared, count, count, holders->str);
+  g_assert_cmpstr (text, ==, expected);
+  g_clear_pointer (&text, g_free);
+  g_clear_pointer (&expected, g_free);
+  text = kvp_serving_scene_dup_block_text (scene, first->blocks[first->n_blocks - 1]);
+  expected = g_strdup_printf ("Block %u: request %u, logical block %u, %u of 16 slots holding tokens; "
+                              "reference count 1", first->blocks[first->n_blocks - 1], snap->running[0],
+                              first->n_blocks - 1, first->last_block_fill);
+  g_assert_cmpstr (text, ==, expected);
+  g_clear_pointer (&text, g_free);
+  text = kvp_serving_scene_dup_request_text (scene, snap->running[1]);
+
   /* Drawn in its first holder's colour, not left blank, with a ring at its
    * edge in the text colour. */
   kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, shared, &cell);
@@ -965,6 +982,18 @@ test_cached_free_blocks (void)
       g_assert_cmpuint (request, ==, G_MAXUINT32);
       g_assert_cmpint (kvp_serving_scene_classify_slot (scene, KVP_SERVING_PANEL_PAGED, a->blocks[2] * 4, NULL),
                        ==, KVP_SLOT_FREE);
+      /* Hovering says which is which. */
+      {
+        g_autofree char *cached_text = kvp_serving_scene_dup_block_text (scene, a->blocks[0]);
+        g_autofree char *free_text = kvp_serving_scene_dup_block_text (scene, a->blocks[2]);
+        g_autofree char *cached_start = g_strdup_printf ("Block %u: free, cached: ", a->blocks[0]);
+        g_autofree char *free_expected = g_strdup_printf ("Block %u: free; reference count 0", a->blocks[2]);
+
+        g_assert_true (g_str_has_prefix (cached_text, cached_start));
+        g_assert_true (g_str_has_suffix (cached_text, "reference count 0"));
+        g_assert_cmpstr (free_text, ==, free_expected);
+        g_assert_null (kvp_serving_scene_dup_block_text (scene, 16));
+      }
 
       kvp_serving_scene_run_colors (scene, G_MAXUINT32, KVP_SLOT_CACHED_FREE, &cached, &cached_b, &fill);
       kvp_serving_scene_run_colors (scene, G_MAXUINT32, KVP_SLOT_FREE, &free_color, &free_b, &fill);

@@ -46,6 +46,10 @@ struct _KvpServingCanvas
   double           t;            /* seconds since then */
 
   guint32          selected;
+  /* The paged block under the pointer and what it is (its tooltip), kept
+   * with each motion and each new scene; NULL off the paged grid. */
+  gboolean         pointer_inside;
+  char            *hover_text;
   char            *refusal_title; /* no run: why, drawn instead of it */
   char            *refusal;
   KvpPicture      *refusal_picture;
@@ -62,10 +66,32 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* What the block under the pointer is, at the step shown. */
+static void
+update_hover (KvpServingCanvas *self)
+{
+  guint32 block;
+  char *text = NULL;
+
+  if (self->pointer_inside && self->scene != NULL && self->refusal_title == NULL &&
+      kvp_serving_scene_get_block_at (self->scene, self->pointer_x, self->pointer_y, &block))
+    text = kvp_serving_scene_dup_block_text (self->scene, block);
+  if (g_strcmp0 (text, self->hover_text) == 0)
+    {
+      g_free (text);
+      return;
+    }
+  g_free (self->hover_text);
+  self->hover_text = text;
+  gtk_widget_trigger_tooltip_query (GTK_WIDGET (self));
+}
+
 static void
 update_description (KvpServingCanvas *self)
 {
   g_autofree char *request = NULL;
+
+  update_hover (self);
 
   if (self->refusal_title != NULL)
     {
@@ -435,8 +461,48 @@ motion_cb (GtkEventControllerMotion *controller,
 
   self->pointer_x = x;
   self->pointer_y = y;
+  self->pointer_inside = TRUE;
   if (self->scene != NULL && kvp_serving_scene_get_request_at (self->scene, x, y, &request))
     kvp_serving_canvas_select (self, request);
+  update_hover (self);
+}
+
+static void
+leave_cb (GtkEventControllerMotion *controller,
+          KvpServingCanvas         *self)
+{
+  self->pointer_inside = FALSE;
+  update_hover (self);
+}
+
+/* Any paged block, held, shared, cached or free, says what it is under
+ * the pointer; the tooltip moves on when the pointer leaves its cell. */
+static gboolean
+kvp_serving_canvas_query_tooltip (GtkWidget  *widget,
+                                  int         x,
+                                  int         y,
+                                  gboolean    keyboard_mode,
+                                  GtkTooltip *tooltip)
+{
+  KvpServingCanvas *self = KVP_SERVING_CANVAS (widget);
+  cairo_rectangle_t rect;
+  guint32 block;
+
+  if (keyboard_mode || self->hover_text == NULL || self->scene == NULL ||
+      !kvp_serving_scene_get_block_at (self->scene, x, y, &block))
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, self->hover_text);
+  if (kvp_serving_scene_get_block_rect (self->scene, KVP_SERVING_PANEL_PAGED, block, &rect))
+    {
+      GdkRectangle area = {
+        (int) floor (rect.x), (int) floor (rect.y),
+        MAX (1, (int) ceil (rect.x + rect.width) - (int) floor (rect.x)),
+        MAX (1, (int) ceil (rect.y + rect.height) - (int) floor (rect.y)),
+      };
+
+      gtk_tooltip_set_tip_area (tooltip, &area);
+    }
+  return TRUE;
 }
 
 /* Over the chart: scroll up zooms in at the pointer, sideways (or with
@@ -571,6 +637,7 @@ kvp_serving_canvas_dispose (GObject *object)
   g_clear_object (&self->building);
   g_clear_pointer (&self->scene, kvp_serving_scene_unref);
   g_clear_pointer (&self->steps, kvp_serving_steps_unref);
+  g_clear_pointer (&self->hover_text, g_free);
   g_clear_pointer (&self->refusal_title, g_free);
   g_clear_pointer (&self->refusal, g_free);
   g_clear_pointer (&self->refusal_picture, kvp_picture_unref);
@@ -634,6 +701,7 @@ kvp_serving_canvas_class_init (KvpServingCanvasClass *klass)
   canvas_class->ensure_picture = kvp_serving_canvas_ensure_picture;
   canvas_class->paint = kvp_serving_canvas_paint;
   canvas_class->tick = kvp_serving_canvas_tick;
+  widget_class->query_tooltip = kvp_serving_canvas_query_tooltip;
 
   properties[PROP_STEP] =
     g_param_spec_uint ("step", NULL, NULL, 0, G_MAXUINT, 0,
@@ -665,7 +733,9 @@ kvp_serving_canvas_init (KvpServingCanvas *self)
 
   controller = gtk_event_controller_motion_new ();
   g_signal_connect (controller, "motion", G_CALLBACK (motion_cb), self);
+  g_signal_connect (controller, "leave", G_CALLBACK (leave_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
 
   controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
   g_signal_connect (controller, "scroll", G_CALLBACK (scroll_cb), self);
@@ -887,6 +957,14 @@ kvp_serving_canvas_get_scene (KvpServingCanvas *self)
   g_return_val_if_fail (KVP_IS_SERVING_CANVAS (self), NULL);
 
   return self->scene;
+}
+
+const char *
+kvp_serving_canvas_get_hover_text (KvpServingCanvas *self)
+{
+  g_return_val_if_fail (KVP_IS_SERVING_CANVAS (self), NULL);
+
+  return self->hover_text;
 }
 
 const char *
