@@ -201,6 +201,27 @@ test_hash_chain (void)
 
   /* Keys tell the KV-cache groups apart. */
   g_assert_cmpuint (kvp_block_hash_key (hash, 0), !=, kvp_block_hash_key (hash, 1));
+
+  /* A segment continuing its stream (a chat's answer, repeated in the next
+   * turn's prompt) hashes as the one longer segment, wherever the cut; the
+   * same tokens from another place in the stream do not. */
+  {
+    const KvpTokenSegment turn[] = { { KVP_TOKENS_PREFIX, 3, 20, 0 }, { KVP_TOKENS_PREFIX, 3, 13, 20 } };
+    const KvpTokenSegment next[] = { { KVP_TOKENS_PREFIX, 3, 40, 0 } };
+    const KvpTokenSegment moved[] = { { KVP_TOKENS_PREFIX, 3, 20, 0 }, { KVP_TOKENS_PREFIX, 3, 13, 21 } };
+    g_autoptr(GArray) ht = g_array_new (FALSE, FALSE, sizeof (guint64));
+    g_autoptr(GArray) hn = g_array_new (FALSE, FALSE, sizeof (guint64));
+    g_autoptr(GArray) hm = g_array_new (FALSE, FALSE, sizeof (guint64));
+
+    all_hashes (turn, 2, 8, ht);
+    all_hashes (next, 1, 8, hn);
+    all_hashes (moved, 2, 8, hm);
+    g_assert_cmpuint (ht->len, ==, 4);
+    for (guint i = 0; i < ht->len; i++)
+      g_assert_cmpuint (g_array_index (ht, guint64, i), ==, g_array_index (hn, guint64, i));
+    g_assert_cmpuint (g_array_index (hm, guint64, 1), ==, g_array_index (hn, guint64, 1));
+    g_assert_cmpuint (g_array_index (hm, guint64, 2), !=, g_array_index (hn, guint64, 2));
+  }
 }
 
 /* The example of vLLM's design doc (docs/design/prefix_caching.md): block

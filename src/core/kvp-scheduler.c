@@ -275,10 +275,14 @@ release_paged (Sched   *s,
                gboolean finished)
 {
   Paged *p = &s->pl[id];
-
   /* The slots not told yet lie in blocks it holds: telling them takes no
-   * block, and their full blocks are cached before they are freed. */
-  if (p->pending > 0 && !tell_manager (s, id, p->pending, FALSE))
+   * block, and their full blocks are cached before they are freed.  A
+   * finished request's last token was sampled but never computed (kvpage
+   * gave it its slot early), so vLLM caches no block it fills: a chat's next
+   * turn hits the answer up to the full blocks before it. */
+  guint32 told = finished && p->pending > 0 ? p->pending - 1 : p->pending;
+
+  if (told > 0 && !tell_manager (s, id, told, FALSE))
     g_assert_not_reached ();
   p->pending = 0;
   if (s->beams != NULL && s->beams[id] != NULL)
@@ -309,11 +313,15 @@ static void
 add_to_manager (Sched   *s,
                 guint32  id)
 {
+  KvpTokenSegment answer;
+  gboolean continues;
+
   g_array_set_size (s->segments, 0);
   kvp_workload_get_prompt_segments (s->run->workload, id, s->segments);
-  s->pl[id].mid = kvp_kv_cache_manager_add_request (s->cache,
-                                                      (const KvpTokenSegment *) (gpointer) s->segments->data,
-                                                      s->segments->len);
+  continues = kvp_workload_get_answer_segment (s->run->workload, id, &answer);
+  s->pl[id].mid = kvp_kv_cache_manager_add_request_full (s->cache,
+                                                           (const KvpTokenSegment *) (gpointer) s->segments->data,
+                                                           s->segments->len, continues ? &answer : NULL);
   s->pl[id].in_manager = TRUE;
 }
 
