@@ -945,12 +945,53 @@ test_shared_blocks (void)
 /* A request frees its blocks: its two full ones keep their hashes and are
  * cached free, the third (two tokens) plain free.  Each is drawn in its own
  * class, light and dark, and the legend and the paged bar name the cached
- * class. */
+ * class.  Once the paged run is over (Max still serves three one-token
+ * requests, one whole-pool reservation at a time) the idle pool keeps its cached
+ * blocks: A's two and B's first three — B's fourth was filled by its last
+ * token, sampled but never computed, so it holds no hash. */
 static void
 test_cached_free_blocks (void)
 {
-  static const KvpRequest requests[] = { { 8, 2, 0.00, 0 }, { 4, 12, 0.00, 0 } };
-  g_autoptr(KvpServingSteps) steps = new_steps (requests, G_N_ELEMENTS (requests), 4, 16, 16, KVP_SCHEME_MAX);
+  static const KvpRequest requests[] = {
+    { 8, 2, 0.00, 0 }, { 4, 12, 0.00, 0 }, { 1, 1, 0.00, 0 }, { 1, 1, 0.00, 0 }, { 1, 1, 0.00, 0 },
+  };
+  g_autoptr(KvpServingSteps) steps = new_steps (requests, G_N_ELEMENTS (requests), 4, 16, 64, KVP_SCHEME_MAX);
+  guint n_steps = kvp_serving_steps_get_n_steps (steps);
+  guint32 b_blocks[4] = { 0 };
+
+  /* B's blocks, at its last step. */
+  for (guint s = 0; s < n_steps; s++)
+    {
+      g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, s, kvp_theme_get (KVP_THEME_LIGHT), WIDTH,
+                                                                HEIGHT);
+      const KvpSimSnapshot *snap = kvp_serving_scene_get_snapshot (scene, KVP_SERVING_PANEL_PAGED);
+
+      if (snap != NULL && snap->requests[1].status == KVP_REQUEST_RUNNING && snap->requests[1].n_blocks == 4)
+        memcpy (b_blocks, snap->requests[1].blocks, sizeof b_blocks);
+    }
+  g_assert_cmpuint (b_blocks[0] + b_blocks[1] + b_blocks[2] + b_blocks[3], >, 0);
+  {
+    g_autoptr(KvpServingScene) idle = kvp_serving_scene_new (steps, n_steps - 1, kvp_theme_get (KVP_THEME_LIGHT),
+                                                             WIDTH, HEIGHT);
+    g_autofree char *cached_text = NULL;
+    g_autofree char *free_text = NULL;
+    g_autofree char *free_expected = g_strdup_printf ("Block %u: free; reference count 0", b_blocks[3]);
+
+    g_assert_null (kvp_serving_scene_get_snapshot (idle, KVP_SERVING_PANEL_PAGED));
+    g_assert_nonnull (kvp_serving_scene_get_snapshot (idle, KVP_SERVING_PANEL_COMPARED));
+    g_assert_cmpuint (kvp_serving_scene_get_totals (idle, KVP_SERVING_PANEL_PAGED)->slots[KVP_SLOT_CACHED_FREE], ==,
+                      5 * 4);
+    for (guint i = 0; i < 3; i++)
+      g_assert_cmpint (kvp_serving_scene_classify_slot (idle, KVP_SERVING_PANEL_PAGED, b_blocks[i] * 4, NULL), ==,
+                       KVP_SLOT_CACHED_FREE);
+    g_assert_cmpint (kvp_serving_scene_classify_slot (idle, KVP_SERVING_PANEL_PAGED, b_blocks[3] * 4, NULL), ==,
+                     KVP_SLOT_FREE);
+    cached_text = kvp_serving_scene_dup_block_text (idle, b_blocks[0]);
+    free_text = kvp_serving_scene_dup_block_text (idle, b_blocks[3]);
+    g_assert_true (g_str_has_prefix (cached_text, "Block "));
+    g_assert_nonnull (strstr (cached_text, ": free, cached: "));
+    g_assert_cmpstr (free_text, ==, free_expected);
+  }
 
   for (KvpThemeVariant kind = KVP_THEME_LIGHT; kind <= KVP_THEME_DARK; kind++)
     {

@@ -773,6 +773,8 @@ run_step (Sched      *s,
   *step = (KvpSimStep) { .clock = s->clock };
   if (s->run->events != NULL)
     step->first_event = s->run->events->len;
+  if (s->run->cached_free_log != NULL)
+    step->cached_free_log_start = s->run->cached_free_log->len;
 
   while (s->next < s->n && arrival_ns (&s->requests[s->next]) <= s->now_ns)
     {

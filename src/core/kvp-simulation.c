@@ -1032,28 +1032,22 @@ kvp_simulation_get_events (KvpSimulation *self,
   return &g_array_index (run->events, KvpSimEvent, first);
 }
 
-KvpSimSnapshot *
-kvp_simulation_get_snapshot (KvpSimulation *self,
-                             KvpScheme      scheme,
-                             guint          step)
+/* A copy of the replayed state at step: checkpoints up to the one before
+ * it are built once, in order, under the lock; the replay from there works
+ * on the copy. */
+static Replay *
+replay_at (KvpSimulation *self,
+           SchemeRun     *run,
+           guint          step)
 {
-  SchemeRun *run;
   const KvpRequest *requests;
   Replay *replay;
   guint n;
   guint index;
 
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (scheme < KVP_N_SCHEMES && self->runs[scheme].present, NULL);
-
-  run = &self->runs[scheme];
-  g_return_val_if_fail (run->steps != NULL && step < run->steps->len, NULL);
-
   requests = kvp_workload_get_requests (self->workload, &n);
   index = step / run->checkpoint_interval;
 
-  /* Checkpoints up to the one wanted are built once, in order, under the
-   * lock; the replay from there works on a copy. */
   g_mutex_lock (&run->lock);
   if (run->checkpoints->len == 0)
     {
@@ -1077,12 +1071,64 @@ kvp_simulation_get_snapshot (KvpSimulation *self,
   while (replay->step < step)
     replay_advance (replay, run, requests, &self->config);
 
-  {
-    KvpSimSnapshot *snapshot = snapshot_from_replay (self, scheme, replay);
+  return replay;
+}
 
-    replay_free (replay);
-    return snapshot;
-  }
+KvpSimSnapshot *
+kvp_simulation_get_snapshot (KvpSimulation *self,
+                             KvpScheme      scheme,
+                             guint          step)
+{
+  SchemeRun *run;
+  Replay *replay;
+  KvpSimSnapshot *snapshot;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (scheme < KVP_N_SCHEMES && self->runs[scheme].present, NULL);
+
+  run = &self->runs[scheme];
+  g_return_val_if_fail (run->steps != NULL && step < run->steps->len, NULL);
+
+  replay = replay_at (self, run, step);
+  snapshot = snapshot_from_replay (self, scheme, replay);
+  replay_free (replay);
+
+  return snapshot;
+}
+
+guint32 *
+kvp_simulation_dup_cached_free_after (KvpSimulation *self,
+                                      KvpScheme      scheme,
+                                      guint          step,
+                                      guint         *n_blocks)
+{
+  SchemeRun *run;
+  Replay *replay;
+  GArray *blocks;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (scheme < KVP_N_SCHEMES && self->runs[scheme].present, NULL);
+  g_return_val_if_fail (n_blocks != NULL, NULL);
+
+  run = &self->runs[scheme];
+  g_return_val_if_fail (run->steps != NULL && step < run->steps->len, NULL);
+
+  blocks = g_array_new (FALSE, FALSE, sizeof (guint32));
+  replay = replay_at (self, run, step);
+  if (replay->cached != NULL)
+    {
+      /* Up to where the next step starts: the step's finishers left. */
+      replay_cached_free (replay, run, step + 1 < run->steps->len
+                                       ? g_array_index (run->steps, KvpSimStep, step + 1).cached_free_log_start
+                                       : run->cached_free_log->len);
+      for (guint32 b = 0; b < replay->num_blocks; b++)
+        if (replay->cached[b / 8] & (1u << (b % 8)))
+          g_array_append_val (blocks, b);
+    }
+  replay_free (replay);
+
+  *n_blocks = blocks->len;
+  return (guint32 *) (gpointer) g_array_free (blocks, FALSE);
 }
 
 /* Output */

@@ -159,9 +159,10 @@ typedef struct
   guint32 first_event;    /* this step's events: [first_event, next step's) */
   guint32 n_scheduled;    /* requests that computed tokens in this step */
   guint32 n_tokens;       /* tokens computed (the budget spent) */
-  guint32 cached_free_log_end; /* paged: entries of the pool's cached-free
-                                  log written before this step's slots were
-                                  classified (what its snapshot replays) */
+  guint32 cached_free_log_start; /* paged: entries of the pool's cached-free
+                                    log written before this step started */
+  guint32 cached_free_log_end; /* … and before its slots were classified
+                                  (what its snapshot replays) */
   guint64 start_ns;       /* from the start of the run */
   guint64 end_ns;
   guint64 slots[KVP_N_SLOT_CLASSES]; /* sums to the pool's slots */
@@ -376,6 +377,13 @@ guint           kvp_simulation_get_max_checkpoints (KvpSimulation *self,
 KvpSimSnapshot *kvp_simulation_get_snapshot (KvpSimulation       *self,
                                              KvpScheme            scheme,
                                              guint                step);
+/* Paged: the cached free blocks after step ended and its finishers left,
+ * while the pool stands idle until the next step (or after the run), in
+ * ascending order; owned by the caller.  The same cost as a snapshot. */
+guint32        *kvp_simulation_dup_cached_free_after (KvpSimulation *self,
+                                                      KvpScheme      scheme,
+                                                      guint          step,
+                                                      guint         *n_blocks);
 
 /* {"workload": {…}, "schemes": {"paged": {…}, …}} as --simulate --json. */
 JsonNode       *kvp_simulation_to_json      (KvpSimulation       *self);

@@ -424,6 +424,18 @@ load_panel (KvpServingScene     *self,
       panel->totals.prefix_hits_tokens = steps[at.step].prefix_hits_tokens;
     }
   panel->totals.slots[KVP_SLOT_FREE] = self->n_slots;
+  /* An idle pool keeps its cached blocks until a new use evicts them. */
+  if (scheme == KVP_SCHEME_PAGED && at.has_before)
+    {
+      guint n_cached = 0;
+      g_autofree guint32 *cached = kvp_simulation_dup_cached_free_after (sim, scheme, at.step, &n_cached);
+
+      for (guint i = 0; i < n_cached; i++)
+        add_run (panel->runs, (guint64) cached[i] * self->block_size, (guint64) (cached[i] + 1) * self->block_size,
+                 G_MAXUINT32, KVP_SLOT_CACHED_FREE);
+      panel->totals.slots[KVP_SLOT_CACHED_FREE] = (guint64) n_cached * self->block_size;
+      panel->totals.slots[KVP_SLOT_FREE] -= panel->totals.slots[KVP_SLOT_CACHED_FREE];
+    }
 }
 
 static double
@@ -1827,12 +1839,13 @@ kvp_serving_scene_dup_block_text (KvpServingScene *self,
   g_return_val_if_fail (self != NULL, NULL);
 
   panel = &self->panels[KVP_SERVING_PANEL_PAGED];
-  if (panel->snapshot == NULL || panel->holders == NULL || block >= self->num_blocks)
+  if (block >= self->num_blocks)
     return NULL;
 
+  /* An idle pool holds nothing, but may keep cached blocks. */
   text = g_string_new (NULL);
-  first = first_holder (panel, block);
-  while (first + count < panel->holders->len &&
+  first = panel->holders != NULL ? first_holder (panel, block) : 0;
+  while (panel->holders != NULL && first + count < panel->holders->len &&
          g_array_index (panel->holders, guint32, 2 * (first + count)) == block)
     count++;
 

@@ -109,7 +109,7 @@ char            *kvp_serving_scene_dup_request_text (KvpServingScene *self,
 /* What paged block is at this step, as hovering it says: who holds it
  * (every holder of a shared block) and its reference count, or that it is
  * free, cached free (still holding its hash) or external fragmentation.
- * NULL for a block past the pool or when the paged pool is idle. */
+ * NULL for a block past the pool. */
 char            *kvp_serving_scene_dup_block_text  (KvpServingScene *self,
                                                      guint32          block);
 
