@@ -24,6 +24,7 @@
 #include "kvp-error.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
+#include "kvp-json.h"
 #include "kvp-model.h"
 #include "kvp-model-catalog.h"
 #include "kvp-option-rules.h"
@@ -221,6 +222,17 @@ parse_params (GVariantDict  *options,
   return kvp_params_validate (params, error);
 }
 
+/* Why vLLM would not start, as the command line says it: the words of the
+ * window's Block count row, then the reason (the window draws the reason
+ * under its own heading). */
+static GError *
+refused (const char *reason)
+{
+  /* Translators: as the Block count row's "No pool: vLLM would not start with
+   * these settings."; %s is why, in one or more sentences. */
+  return g_error_new (KVP_ERROR, KVP_ERROR_INVALID, _("vLLM would not start with these settings: %s"), reason);
+}
+
 /* No action asked for: the window opens. */
 static gboolean
 opens_window (GVariantDict *options)
@@ -259,7 +271,7 @@ build_state (const KvpParams  *params,
   kvp_deploy_state_set_command_line (sized, deploy);
   if (kvp_deploy_state_get_deploy (sized) == NULL)
     {
-      g_set_error_literal (error, KVP_ERROR, KVP_ERROR_INVALID, kvp_deploy_state_get_refusal (sized));
+      g_propagate_error (error, refused (kvp_deploy_state_get_refusal (sized)));
       return NULL;
     }
   if (kvp_state_flush (state) == NULL)
@@ -277,16 +289,12 @@ static int
 print_json (KvpState        *state,
             const KvpDeploy *deploy)
 {
-  g_autoptr(JsonGenerator) generator = NULL;
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *text = NULL;
 
   root = kvp_comparison_to_json (kvp_state_flush (state));
   kvp_deploy_add_json (deploy, json_node_get_object (root));
-  generator = json_generator_new ();
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, NULL);
+  text = kvp_json_to_string (root);
   g_print ("%s\n", text);
 
   return KVP_EXIT_SUCCESS;
@@ -520,7 +528,7 @@ compare_log (GVariantDict    *options,
 
       json_node_take_object (root, json_object_new ());
       json_object_set_member (json_node_get_object (root), "from_log", g_steal_pointer (&from_log));
-      text = json_to_string (root, TRUE);
+      text = kvp_json_to_string (root);
       g_print ("%s\n", text);
     }
   else
@@ -898,7 +906,9 @@ handle_local_options_cb (GApplication *app,
   /* The window opens with the refusal shown; what prints figures has none. */
   if (refusal != NULL && !opens_window (options))
     {
-      kvp_cli_printerr (refusal->message);
+      g_autoptr(GError) said = refused (refusal->message);
+
+      kvp_cli_printerr (said->message);
       return KVP_EXIT_USAGE;
     }
 

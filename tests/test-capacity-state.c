@@ -77,6 +77,17 @@ test_sweep (void)
   kvp_capacity_state_set_range (capacity, 1, 1000000, 1);
   settle (capacity);
   g_assert_nonnull (strstr (kvp_capacity_state_get_error (capacity), "at most 1000"));
+
+  /* Rates a step of 0.1 makes are the decimals a person means: 0.3, not
+   * 0.1 + 2 × 0.1 = 0.30000000000000004. */
+  kvp_capacity_state_set_range (capacity, 0.1, 0.3, 0.1);
+  settle (capacity);
+  g_assert_null (kvp_capacity_state_get_error (capacity));
+  sweep = kvp_capacity_state_get_sweep (capacity);
+  g_assert_cmpuint (kvp_sweep_get_n_rates (sweep), ==, 3);
+  g_assert_cmpfloat (kvp_sweep_get_rate (sweep, 0), ==, 0.1);
+  g_assert_cmpfloat (kvp_sweep_get_rate (sweep, 1), ==, 0.2);
+  g_assert_cmpfloat (kvp_sweep_get_rate (sweep, 2), ==, 0.3);
 }
 
 /* A sweep cancelled stops with G_IO_ERROR_CANCELLED, not a result. */

@@ -177,6 +177,95 @@ test_export_samples (void)
   g_rmdir (dir);
 }
 
+/* Every number a JSON output of kvpage writes is the shortest decimal that
+ * reads back as the same double: json-glib wrote 17 digits, so 0.92 came
+ * out 0.92000000000000004 and 161.2 as 161.19999999999999. */
+static void
+assert_shortest_numbers (const char *json)
+{
+  g_autoptr(GRegex) regex = g_regex_new ("(?:^ *| : )(-?[0-9][-+.eE0-9]*),?$", G_REGEX_MULTILINE, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  guint n = 0;
+
+  g_regex_match (regex, json, 0, &match);
+  for (; g_match_info_matches (match); g_match_info_next (match, NULL), n++)
+    {
+      g_autofree char *number = g_match_info_fetch (match, 1);
+      g_autofree char *mantissa = g_strndup (number, strcspn (number, "eE"));
+      g_autofree char *format = NULL;
+      char shorter[G_ASCII_DTOSTR_BUF_SIZE];
+      GString *significant = g_string_new (NULL);
+      gsize n_digits;
+
+      for (const char *p = mantissa; *p != '\0'; p++)
+        if (g_ascii_isdigit (*p))
+          g_string_append_c (significant, *p);
+      while (significant->len > 0 && significant->str[0] == '0')
+        g_string_erase (significant, 0, 1);
+      if (strchr (mantissa, '.') != NULL)
+        while (significant->len > 0 && significant->str[significant->len - 1] == '0')
+          g_string_truncate (significant, significant->len - 1);
+      n_digits = significant->len;
+      g_string_free (significant, TRUE);
+      if (n_digits <= 15)
+        continue;
+
+      /* One significant digit fewer must not read back as the same double. */
+      format = g_strdup_printf ("%%.%dg", (int) n_digits - 1);
+      g_ascii_formatd (shorter, sizeof shorter, format, g_ascii_strtod (number, NULL));
+      g_test_message ("%s could be %s", number, shorter);
+      g_assert_true (g_ascii_strtod (shorter, NULL) != g_ascii_strtod (number, NULL));
+    }
+  g_assert_cmpuint (n, >, 0);
+}
+
+static void
+test_json_shortest_numbers (void)
+{
+  g_autofree char *log = g_test_build_filename (G_TEST_DIST, "data", "vllm-logs", "vllm-pr12126-profiling-v0.6.log",
+                                                NULL);
+  g_autofree char *config = g_test_build_filename (G_TEST_DIST, "configs", "gpt-oss-20b.json", NULL);
+  static const struct
+  {
+    const char *args[12];
+    const char *known;
+  } cases[] = {
+    { { "--json", "--gpu", "h100-80gb", "--config", NULL, "--max-model-len", "8192" },
+      "\"gpu_memory_utilization\" : 0.92,\n" },
+    { { "--simulate", "--json", "--requests", "20" }, "\"mean_prompt_len\" : 165.9,\n" },
+    { { "--simulate", "--json", "--requests", "30", "--request-rate", "1:3:1" },
+      "\"max_normalized_latency\" : 0.2,\n" },
+    /* The rates themselves: 0.1 + 2 × 0.1 is 0.30000000000000004. */
+    { { "--simulate", "--json", "--requests", "20", "--request-rate", "0.1:0.3:0.1" }, "\"request_rate\" : 0.3,\n" },
+    { { "--from-log", NULL, "--model", "llama-3-8b", "--json" }, "\"logged\" : 71.29,\n" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = { 0 };
+      const char *args[G_N_ELEMENTS (cases[i].args) + 1] = { NULL };
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      /* The paths are the test's own: NULL after --config or --from-log. */
+      for (guint j = 0; j < G_N_ELEMENTS (cases[i].args); j++)
+        {
+          const char *before = j > 0 ? cases[i].args[j - 1] : NULL;
+
+          args[j] = cases[i].args[j];
+          if (args[j] == NULL && g_strcmp0 (before, "--config") == 0)
+            args[j] = config;
+          else if (args[j] == NULL && g_strcmp0 (before, "--from-log") == 0)
+            args[j] = log;
+        }
+      run_kvpage_in (&run, NULL, args);
+      g_test_message ("%s", cases[i].known);
+      g_assert_cmpint (run.status, ==, 0);
+      assert_shortest_numbers (run.out);
+      g_assert_nonnull (strstr (run.out, cases[i].known));
+      parse_object (parser, run.out);
+    }
+}
+
 /* Four samples of 160 tokens sharing a 100-token prompt: blocks_used counts
  * the prompt's six full blocks once; the traditional side reserves four
  * times.  The sequence view's options mean nothing to the simulation. */
@@ -294,29 +383,53 @@ test_no_display (void)
 
 /* Settings vLLM would not start with open the window, which shows why (here
  * it is the missing display that stops it, not the settings); what prints
- * figures for them refuses with vLLM's reason, exit 2. */
+ * figures for them (--json) or draws them (--export) refuses in one line,
+ * exit 2, in the words of the window's Block count row and then vLLM's
+ * reason, said once, and writes nothing. */
 static void
 test_refusal_opens_window (void)
 {
-  static const char *refused[][5] = {
-    { "--gpu", "h100-80gb", "--gpu-memory-utilization", "0.03", NULL },
-    { "--gpu", "l4", "--model", "llama-3.1-70b", NULL },
+  static const struct
+  {
+    const char *args[5];
+    const char *reason;
+  } refused[] = {
+    { { "--gpu", "h100-80gb", "--gpu-memory-utilization", "0.03" }, "No memory is left for the KV cache" },
+    { { "--gpu", "l4", "--model", "llama-3.1-70b" }, "No memory is left for the KV cache" },
+    { { "--kv-cache-memory", "512MiB", "--model", "llama-3-8b" }, "One request of the maximum length (8192 tokens)" },
   };
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (dir, "refused.png", NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
     {
+      const char *const *a = refused[i].args;
+      g_autofree char *says = g_strdup_printf ("kvpage: vLLM would not start with these settings: %s",
+                                               refused[i].reason);
       g_auto(Run) window = { 0 };
       g_auto(Run) json = { 0 };
+      g_auto(Run) export = { 0 };
 
-      run_kvpage (&window, refused[i][0], refused[i][1], refused[i][2], refused[i][3], refused[i][4]);
+      run_kvpage (&window, a[0], a[1], a[2], a[3], a[4]);
       g_assert_cmpint (window.status, ==, 1);
       g_assert_nonnull (strstr (window.err, "no display"));
 
-      run_kvpage (&json, "--json", refused[i][0], refused[i][1], refused[i][2], refused[i][3], refused[i][4]);
+      run_kvpage (&json, "--json", a[0], a[1], a[2], a[3], a[4]);
       g_assert_cmpint (json.status, ==, 2);
       g_assert_cmpstr (json.out, ==, "");
       g_assert_null (strstr (json.err, "display"));
+      assert_one_clean_line (json.err);
+      g_assert_true (g_str_has_prefix (json.err, says));
+
+      run_kvpage (&export, "--export", png, a[0], a[1], a[2], a[3], a[4]);
+      g_assert_cmpint (export.status, ==, 2);
+      assert_one_clean_line (export.err);
+      g_assert_true (g_str_has_prefix (export.err, says));
+      /* vLLM's words are not said twice. */
+      g_assert_null (strstr (export.err + strlen ("kvpage: vLLM would not start"), "would not start"));
+      g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
     }
+  g_rmdir (dir);
 }
 
 /* "kvpage: …" and a newline: valid UTF-8, with no other control or format
@@ -1760,6 +1873,13 @@ test_vllm_hybrid_figures (void)
   g_assert_cmpint (json_object_get_int_member (object, "traditional_capacity"), ==, 161);
   /* 1,025 blocks × 16 tokens × 12 layers × 2,048 bytes. */
   g_assert_cmpint (json_object_get_int_member (object, "paged_bytes"), ==, 403046400);
+  /* The slack is part of those bytes, in the same slots: the full group's
+   * 512 blocks hold 8,192 tokens exactly, the sliding group's 513 (its
+   * window, the tokens in flight and one for alignment) hold the same
+   * 8,192 while they are written, and 16 slots of 12 layers stay empty.
+   * It said 8,208 tokens of 24 layers, more than the paged bytes. */
+  g_assert_cmpint (json_object_get_int_member (object, "paged_waste_tokens"), ==, 16);
+  g_assert_cmpint (json_object_get_int_member (object, "paged_waste_bytes"), ==, 16 * 12 * 2048);
 }
 
 /* --model takes a shipped config's key as --config takes its file; the
@@ -1824,6 +1944,103 @@ test_shipped_models (void)
 
   run_kvpage (&both, "--json", "--model", "qwen3-8b", "--config", "x.json", NULL);
   g_assert_cmpint (both.status, ==, 2);
+}
+
+/* --model KEY and --config with the tests' copy of the same model give
+ * the same pool, to the block and the token; the figures as JSON. */
+static JsonObject *
+assert_sized_alike (JsonParser  *parser,
+                    JsonParser  *file_parser,
+                    const char  *key,
+                    const char  *file,
+                    const char  *tp,
+                    const char  *memory)
+{
+  g_auto(Run) shipped = { 0 };
+  g_auto(Run) copy = { 0 };
+  JsonObject *a, *b;
+
+  g_test_message ("%s and %s", key, file);
+  if (memory != NULL)
+    {
+      run_vllm_args (&shipped, "--json", "--model", key, "--tensor-parallel-size", tp, "--kv-cache-memory", memory,
+                     NULL);
+      run_vllm_args (&copy, "--json", "--config", file, "--tensor-parallel-size", tp, "--kv-cache-memory", memory,
+                     NULL);
+    }
+  else
+    {
+      run_vllm_args (&shipped, "--json", "--model", key, "--gpu", "h100-80gb", "--max-model-len", "8192", NULL);
+      run_vllm_args (&copy, "--json", "--config", file, "--gpu", "h100-80gb", "--max-model-len", "8192", NULL);
+    }
+  g_assert_cmpint (shipped.status, ==, 0);
+  g_assert_cmpint (copy.status, ==, 0);
+  a = parse_object (parser, shipped.out);
+  b = parse_object (file_parser, copy.out);
+  g_assert_cmpstr (json_object_get_string_member (a, "model"), ==, key);
+  g_assert_cmpint (json_object_get_int_member (a, "bytes_per_token"), ==, json_object_get_int_member (b, "bytes_per_token"));
+  g_assert_cmpint (json_object_get_int_member (a, "num_gpu_blocks"), ==, json_object_get_int_member (b, "num_gpu_blocks"));
+  g_assert_cmpint (json_object_get_int_member (a, "gpu_kv_cache_tokens"), ==,
+                   json_object_get_int_member (b, "gpu_kv_cache_tokens"));
+  g_assert_cmpint (json_object_get_int_member (a, "max_seq_len"), ==, json_object_get_int_member (b, "max_seq_len"));
+  return a;
+}
+
+/* The shipped configs whose shape is not plain full attention: each in
+ * --list-models, sized as the tests' copy of it is, and their real shape
+ * on an H100 at 8,192 tokens. */
+static void
+test_shipped_shapes (void)
+{
+  static const char *const listed[] = {
+    "\nqwen2.5-72b ", "Qwen/Qwen2.5-72B-Instruct ", "\nmistral-7b-v0.3 ", "mistralai/Mistral-7B-Instruct-v0.3 ",
+    "\ngemma-3-27b ", "google/gemma-3-27b-it ", "\ngpt-oss-20b ", "openai/gpt-oss-20b ", "\ngpt-oss-120b ",
+    "openai/gpt-oss-120b ", "\ndeepseek-v3 ", "deepseek-ai/DeepSeek-V3 ", "\nphi-4-mini ",
+    "microsoft/Phi-4-mini-instruct ",
+  };
+  g_auto(Run) list = { 0 };
+  g_auto(Run) oss = { 0 };
+  JsonParser *parsers[7];
+  JsonObject *gemma, *v3, *big;
+  guint64 memory;
+
+  for (guint i = 0; i < G_N_ELEMENTS (parsers); i++)
+    parsers[i] = json_parser_new ();
+  run_kvpage (&list, "--list-models", NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (listed); i++)
+    g_assert_nonnull (strstr (list.out, listed[i]));
+
+  /* Gemma 3: 52 layers slide over 1,024 tokens, 10 are global; groups of
+   * 10 and 8 padding layers; 62 × 16 × 128 × 2 × 2 bytes a token. */
+  gemma = assert_sized_alike (parsers[0], parsers[1], "gemma-3-27b", "@gemma-3-27b-it.json", NULL, NULL);
+  g_assert_cmpint (json_object_get_int_member (gemma, "bytes_per_token"), ==, 507904);
+  g_assert_cmpint (json_object_get_int_member (gemma, "layers_per_group"), ==, 10);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (gemma, "layer_groups")), ==, 2);
+  assert_sized_alike (parsers[2], parsers[3], "gpt-oss-20b", "@gpt-oss-20b.json", NULL, NULL);
+  /* DeepSeek-V3's MLA on 8 GPUs: one 576-wide latent a layer, not split. */
+  v3 = assert_sized_alike (parsers[4], parsers[5], "deepseek-v3", "@deepseek-v3.json", "8", "30GiB");
+  g_assert_cmpint (json_object_get_int_member (v3, "bytes_per_token"), ==, 61 * 576 * 2);
+
+  /* gpt-oss-120b fits one H100 (mxfp4 experts): 18 sliding + 18 full
+   * layers, pages of 16 × 8 × 64 × 2 × 2 bytes; 512 blocks of full
+   * attention and cdiv (min (127 + 16,384, 8,192), 16) + 1 of sliding a
+   * request. */
+  run_vllm_args (&oss, "--json", "--model", "gpt-oss-120b", "--gpu", "h100-80gb", "--max-model-len", "8192", NULL);
+  g_assert_cmpint (oss.status, ==, 0);
+  big = parse_object (parsers[6], oss.out);
+  memory = json_object_get_int_member (big, "kv_cache_memory_bytes");
+  g_assert_cmpint (json_object_get_int_member (big, "bytes_per_token"), ==, 36 * 2048);
+  g_assert_cmpint (json_object_get_int_member (big, "page_size_bytes"), ==, 32768);
+  g_assert_cmpint (json_object_get_int_member (big, "layers_per_group"), ==, 18);
+  g_assert_cmpint (json_object_get_int_member (big, "num_gpu_blocks"), ==, memory / 32768 / 18);
+  g_assert_cmpint (json_object_get_int_member (big, "blocks_per_request"), ==, 512 + 513);
+  /* With kvpage's weight estimate (57.78 GiB) and a 2 GiB reserve. */
+  g_assert_cmpint (json_object_get_int_member (big, "num_gpu_blocks"), ==, 23795);
+  g_assert_cmpint (json_object_get_int_member (big, "gpu_kv_cache_tokens"), ==, 190174);
+
+  for (guint i = 0; i < G_N_ELEMENTS (parsers); i++)
+    g_object_unref (parsers[i]);
 }
 
 /* --from-log on real logs of several eras (tests/data/vllm-logs/README.md),
@@ -2371,6 +2588,7 @@ main (int   argc,
   g_test_add_func ("/cli/json/reservation-1024", test_json_reservation_1024);
   g_test_add_func ("/cli/json/values", test_json_values);
   g_test_add_func ("/cli/json/samples", test_json_samples);
+  g_test_add_func ("/cli/json/shortest-numbers", test_json_shortest_numbers);
   g_test_add_func ("/cli/export/samples", test_export_samples);
   g_test_add_func ("/cli/json/samples-hybrid", test_samples_hybrid_refused);
   g_test_add_func ("/cli/json/short-reservation", test_short_reservation_shrinks_default);
@@ -2418,6 +2636,7 @@ main (int   argc,
   g_test_add_func ("/cli/vllm/log", test_vllm_log);
   g_test_add_func ("/cli/vllm/hybrid-figures", test_vllm_hybrid_figures);
   g_test_add_func ("/cli/vllm/shipped-models", test_shipped_models);
+  g_test_add_func ("/cli/vllm/shipped-shapes", test_shipped_shapes);
   g_test_add_func ("/cli/vllm/from-log", test_from_log);
   g_test_add_func ("/cli/vllm/from-log-refused", test_from_log_refused);
   g_test_add_func ("/cli/vllm/gpu-json", test_vllm_gpu_json);

@@ -305,6 +305,29 @@ test_transformers_defaults (void)
   }
 }
 
+/* The key is the repository's name in lower case, without the
+ * organisation and without "-Instruct" (Gemma's "-it"), wherever it sits:
+ * "Mistral-7B-Instruct-v0.3" is mistral-7b-v0.3. */
+static void
+assert_key_rule (const char *key,
+                 const char *repository)
+{
+  const char *slash = strchr (repository, '/');
+  g_autofree char *name = NULL;
+  g_autoptr(GString) expected = NULL;
+  char *instruct;
+
+  g_assert_nonnull (slash);
+  name = g_ascii_strdown (slash + 1, -1);
+  expected = g_string_new (name);
+  instruct = strstr (expected->str, "-instruct");
+  if (instruct != NULL)
+    g_string_erase (expected, instruct - expected->str, strlen ("-instruct"));
+  if (g_str_has_suffix (expected->str, "-it"))
+    g_string_truncate (expected, expected->len - strlen ("-it"));
+  g_assert_cmpstr (key, ==, expected->str);
+}
+
 /* Every shipped config loads under its key, once (one model pointer); a
  * shipped config that replaces a preset keeps the figures the two share. */
 static void
@@ -314,7 +337,7 @@ test_catalog (void)
   const KvpCatalogEntry *entries = kvp_model_catalog_get_entries (&n_entries);
   g_autoptr(GError) error = NULL;
 
-  g_assert_cmpuint (n_entries, >=, 9);
+  g_assert_cmpuint (n_entries, ==, 16);
   for (guint i = 0; i < n_entries; i++)
     {
       g_autoptr(KvpModelConfig) config = kvp_model_catalog_load (entries[i].key, &error);
@@ -322,6 +345,7 @@ test_catalog (void)
 
       g_assert_no_error (error);
       g_assert_true (config == again);
+      assert_key_rule (entries[i].key, entries[i].repository);
       g_assert_cmpstr (config->model.key, ==, entries[i].key);
       g_assert_cmpstr (config->name, ==, entries[i].repository);
       g_assert_nonnull (config->transformers_source);
@@ -376,6 +400,75 @@ test_catalog (void)
           sliding++;
         }
     g_assert_cmpuint (sliding, ==, 21);
+  }
+  {
+    g_autoptr(KvpModelConfig) oss = kvp_model_catalog_load ("gpt-oss-120b", NULL);
+    g_autoptr(KvpModelConfig) small = kvp_model_catalog_load ("gpt-oss-20b", NULL);
+    g_autoptr(KvpModelConfig) v3 = kvp_model_catalog_load ("deepseek-v3", NULL);
+    g_autoptr(KvpModelConfig) gemma = kvp_model_catalog_load ("gemma-3-27b", NULL);
+    g_autoptr(KvpModelConfig) phi = kvp_model_catalog_load ("phi-4-mini", NULL);
+    g_autoptr(KvpModelConfig) mistral = kvp_model_catalog_load ("mistral-7b-v0.3", NULL);
+    g_autoptr(KvpModelConfig) qwen = kvp_model_catalog_load ("qwen2.5-72b", NULL);
+    guint64 bytes = 0;
+
+    /* gpt-oss: the even layers slide over 128 tokens (vLLM's rule, not
+     * layer_types); 8 KV heads of 64; mxfp4 experts; no torch_dtype, so
+     * bf16. */
+    g_assert_cmpuint (oss->model.num_layers, ==, 36);
+    g_assert_cmpuint (small->model.num_layers, ==, 24);
+    for (guint l = 0; l < oss->model.num_layers; l++)
+      {
+        g_assert_cmpint (oss->layers[l].kind, ==, l % 2 == 0 ? KVP_LAYER_SLIDING : KVP_LAYER_FULL);
+        g_assert_cmpuint (oss->layers[l].window, ==, l % 2 == 0 ? 128 : 0);
+      }
+    g_assert_cmpuint (kvp_model_config_count_layers (small, KVP_LAYER_SLIDING), ==, 12);
+    g_assert_cmpfloat (oss->weight_bytes_per_param, ==, 4.25 / 8.0);
+    g_assert_cmpint (oss->dtype, ==, KVP_DTYPE_BF16);
+    g_assert_true (kvp_model_bytes_per_token (&oss->model, KVP_DTYPE_BF16, &bytes, NULL));
+    g_assert_cmpuint (bytes, ==, 36 * 2 * 8 * 64 * 2);
+    g_assert_true (kvp_model_bytes_per_token (&small->model, KVP_DTYPE_BF16, &bytes, NULL));
+    g_assert_cmpuint (bytes, ==, 49152);
+
+    /* DeepSeek-V3: one 512 + 64 latent a layer, not 128 heads of K and V;
+     * fp8 weights; 163,840 tokens. */
+    g_assert_true (kvp_model_is_mla (&v3->model));
+    g_assert_true (kvp_model_bytes_per_token (&v3->model, KVP_DTYPE_BF16, &bytes, NULL));
+    g_assert_cmpuint (bytes, ==, 61 * (512 + 64) * 2);
+    g_assert_cmpfloat (v3->weight_bytes_per_param, ==, 1.0);
+    g_assert_cmpuint (v3->model.max_context, ==, 163840);
+
+    /* Gemma 3 27B: the file names neither sliding_window_pattern nor
+     * max_position_embeddings; Gemma3TextConfig's 6 and 131,072 apply:
+     * every sixth layer is global (10), the other 52 slide over 1,024. */
+    g_assert_cmpuint (gemma->model.num_layers, ==, 62);
+    for (guint l = 0; l < gemma->model.num_layers; l++)
+      g_assert_cmpuint (gemma->layers[l].window, ==, (l + 1) % 6 == 0 ? 0 : 1024);
+    g_assert_cmpuint (kvp_model_config_count_layers (gemma, KVP_LAYER_FULL), ==, 10);
+    g_assert_cmpuint (kvp_model_get_head_dim (&gemma->model), ==, 128);
+    g_assert_cmpuint (kvp_model_get_kv_heads (&gemma->model), ==, 16);
+    g_assert_cmpuint (gemma->model.max_context, ==, 131072);
+
+    /* Phi-4-mini: partial_rotary_factor 0.75 rotates 96 of each head's 128
+     * dimensions; the cache keeps all 128.  Its 262,144-token window, longer
+     * than the context, is every layer's, as vLLM reads it. */
+    g_assert_cmpuint (kvp_model_get_head_dim (&phi->model), ==, 128);
+    g_assert_cmpuint (kvp_model_get_kv_heads (&phi->model), ==, 8);
+    g_assert_true (kvp_model_bytes_per_token (&phi->model, KVP_DTYPE_BF16, &bytes, NULL));
+    g_assert_cmpuint (bytes, ==, 131072);
+    g_assert_cmpuint (kvp_model_config_count_layers (phi, KVP_LAYER_SLIDING), ==, 32);
+    g_assert_cmpuint (phi->layers[0].window, ==, 262144);
+    /* LongRoPE: vLLM defaults --max-model-len to the original 4,096 and
+     * accepts up to max_position_embeddings, 131,072. */
+    g_assert_cmpuint (phi->model.max_context, ==, 4096);
+    g_assert_cmpuint (phi->derived_max_len, ==, 131072);
+
+    /* "sliding_window": null is no window (v0.1 slid over 4,096). */
+    g_assert_cmpuint (kvp_model_config_count_layers (mistral, KVP_LAYER_FULL), ==, 32);
+    g_assert_cmpuint (mistral->model.max_context, ==, 32768);
+    /* use_sliding_window false: the 131,072 window is not used. */
+    g_assert_cmpuint (kvp_model_config_count_layers (qwen, KVP_LAYER_FULL), ==, 80);
+    g_assert_cmpuint (kvp_model_get_kv_heads (&qwen->model), ==, 8);
+    g_assert_cmpuint (qwen->model.max_context, ==, 32768);
   }
 
   g_assert_null (kvp_model_catalog_load ("gpt-5", &error));

@@ -217,10 +217,10 @@ test_capacity_off_chart (void)
       cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 800, 500);
       cairo_t *cr = cairo_create (surface);
 
-      kvp_capacity_paint (cr, sweep, kvp_theme_get (t), 800, 500);
+      kvp_capacity_get_layout (sweep, 800, 500, &l);
+      kvp_capacity_paint (cr, sweep, kvp_theme_get (t), &l);
       cairo_destroy (cr);
       cairo_surface_flush (surface);
-      kvp_capacity_get_layout (sweep, 800, 500, &l);
       g_assert_cmpfloat (l.legend_x, >=, l.plot_x1);
       g_assert_cmpfloat (l.legend_x + l.legend_width, <=, 800);
 

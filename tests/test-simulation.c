@@ -838,6 +838,35 @@ test_never_fits (void)
   g_assert_nonnull (strstr (error->message, "maximum sequence length 32"));
 }
 
+/* A recorded run that would pass KVP_SIMULATION_MAX_STEPS is refused before
+ * it starts, saying how to shorten it: 9,000 requests of 2,000 output
+ * tokens, one at a time under Max (2,048 slots), are 18,000,000 steps. */
+static void
+test_too_many_steps (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree KvpRequest *requests = g_new0 (KvpRequest, 9000);
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  KvpSimConfig config = { 16, 128, 2048, 1u << KVP_SCHEME_MAX };
+  g_autofree char *limit = g_strdup_printf ("more than %u steps", KVP_SIMULATION_MAX_STEPS);
+
+  for (guint i = 0; i < 9000; i++)
+    {
+      requests[i].prompt_len = 1;
+      requests[i].output_len = 2000;
+    }
+  workload = kvp_workload_new_from_requests (requests, 9000, 2048, &error);
+  g_assert_no_error (error);
+
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_null (sim);
+  g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+  g_assert_true (g_str_has_prefix (error->message, "The max scheme would run for "));
+  g_assert_nonnull (strstr (error->message, limit));
+  g_assert_nonnull (strstr (error->message, "--simulate keeps no steps"));
+}
+
 static void
 test_scheme_names (void)
 {
@@ -936,6 +965,7 @@ main (int   argc,
   g_test_add_func ("/core/simulation/cancel", test_cancel);
   g_test_add_func ("/core/simulation/deterministic", test_deterministic);
   g_test_add_func ("/core/simulation/never-fits", test_never_fits);
+  g_test_add_func ("/core/simulation/too-many-steps", test_too_many_steps);
   g_test_add_func ("/core/simulation/scheme-names", test_scheme_names);
   g_test_add_func ("/core/simulation/paper-setting", test_paper_setting);
 

@@ -102,6 +102,47 @@ static const struct
     32768, 16, 1, 16384, 8192, 262144,
     { "Available KV cache memory: 8.0 GiB",
       "GPU KV cache size: 262,144 tokens, Maximum concurrency for 131,072 tokens per request: 2.00x" } },
+  /* The tests' copies of gpt-oss-20b, Gemma 3 27B and DeepSeek-V3 (rows
+   * above) and the shipped files size alike, to the token. */
+  { "gpt-oss-20b", 1, 16, 131072, 8192, 8 * GIB,
+    32768, 12, 2, 21845, 9225, 310381,
+    { "Available KV cache memory: 8.0 GiB",
+      "GPU KV cache size: 310,381 tokens, Maximum concurrency for 131,072 tokens per request: 2.37x" } },
+  { "gemma-3-27b", 1, 16, 131072, 8192, 20 * GIB,
+    131072, 10, 7, 16384, 14726, 145829,
+    { "Available KV cache memory: 20.0 GiB",
+      "Add 8 padding layers, may waste at most 15.38% KV cache memory",
+      "GPU KV cache size: 145,829 tokens, Maximum concurrency for 131,072 tokens per request: 1.11x" } },
+  { "deepseek-v3", 8, 64, 163840, 8192, 30 * GIB,
+    73728, 61, 1, 7162, 2560, 458368,
+    { "Available KV cache memory: 30.0 GiB",
+      "GPU KV cache size: 458,368 tokens, Maximum concurrency for 163,840 tokens per request: 2.80x" } },
+  /* gpt-oss-120b: 18 sliding (128) + 18 full, one group each; 8 GiB //
+   * 32,768 // 18 = 14,563 blocks; 8,192 + cdiv (127 + 16,384, 16) + 1. */
+  { "gpt-oss-120b", 1, 16, 131072, 8192, 8 * GIB,
+    32768, 18, 2, 14563, 9225, 206916,
+    { "Available KV cache memory: 8.0 GiB",
+      "GPU KV cache size: 206,916 tokens, Maximum concurrency for 131,072 tokens per request: 1.58x" } },
+  /* Phi-4-mini: head_dim 3,072 / 24 = 128 (partial_rotary_factor 0.75
+   * rotates 96 of them; the cache keeps all 128).  sliding_window 262,144
+   * is longer than the context, yet every layer is a sliding layer to vLLM:
+   * cdiv (min (262,143 + 16,384, 131,072), 16) + 1 = 8,193 blocks a request,
+   * one more than full attention; 20 GiB // 65,536 // 32 = 10,240. */
+  { "phi-4-mini", 1, 16, 131072, 8192, 20 * GIB,
+    65536, 32, 1, 10240, 8193, 163820,
+    { "Available KV cache memory: 20.0 GiB",
+      "GPU KV cache size: 163,820 tokens, Maximum concurrency for 131,072 tokens per request: 1.25x" } },
+  /* Qwen2.5-72B, TP 4: 2 of 8 KV heads a GPU; use_sliding_window false. */
+  { "qwen2.5-72b", 4, 16, 32768, 8192, 20 * GIB,
+    16384, 80, 1, 16384, 2048, 262144,
+    { "Available KV cache memory: 20.0 GiB",
+      "GPU KV cache size: 262,144 tokens, Maximum concurrency for 32,768 tokens per request: 8.00x" } },
+  /* Mistral-7B-v0.3: "sliding_window": null, so full attention, where
+   * v0.1's 4,096-token window gave 513 blocks a request (row above). */
+  { "mistral-7b-v0.3", 1, 16, 32768, 2048, 6 * GIB,
+    65536, 32, 1, 3072, 2048, 49152,
+    { "Available KV cache memory: 6.0 GiB",
+      "GPU KV cache size: 49,152 tokens, Maximum concurrency for 32,768 tokens per request: 1.50x" } },
 };
 
 static void

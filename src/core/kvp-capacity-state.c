@@ -23,7 +23,6 @@ struct _KvpCapacityState
 
   KvpServingState *serving;
   KvpDeployState  *deploy;
-  KvpState        *state;
   double           start, stop, step;
   KvpWorker        worker;
   KvpSweep        *sweep;
@@ -120,7 +119,7 @@ range_rates (KvpCapacityState  *self,
                    _("The rates go from above 0 up to a higher or equal rate, by a step above 0."));
       return NULL;
     }
-  n = floor ((self->stop - self->start) / self->step + 1e-9) + 1;
+  n = kvp_sweep_range_size (self->start, self->stop, self->step);
   if (n > KVP_SWEEP_MAX_RATES)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("The range has %.0f rates; a sweep takes at most %u."), n,
@@ -130,7 +129,7 @@ range_rates (KvpCapacityState  *self,
   rates = g_array_sized_new (FALSE, FALSE, sizeof (double), (guint) n);
   for (guint i = 0; i < (guint) n; i++)
     {
-      double rate = self->start + i * self->step;
+      double rate = kvp_sweep_range_rate (self->start, self->step, i);
 
       g_array_append_val (rates, rate);
     }
@@ -145,7 +144,6 @@ start (gpointer owner)
   g_autoptr(GArray) rates = NULL;
   KvpSimConfig config;
   Job *job;
-  guint64 seed = 0;
 
   kvp_worker_begin (&self->worker);
 
@@ -156,13 +154,10 @@ start (gpointer owner)
       return;
     }
 
+  /* The serving run's workload, at the sweep's rates. */
   job = g_new0 (Job, 1);
-  kvp_workload_options_init (&job->options);
-  job->source = g_strdup (kvp_serving_state_get_workload (self->serving));
-  job->options.n_requests = kvp_serving_state_get_requests (self->serving);
-  g_object_get (self->serving, "seed", &seed, NULL);
-  job->options.seed = seed;
-  job->options.max_len = (guint32) kvp_state_get_value (self->state, KVP_PARAM_MAX_SEQ_LEN);
+  kvp_serving_state_get_workload_options (self->serving, &job->options);
+  job->source = g_strdup (job->options.source);
   job->config = config;
   job->config.schemes = KVP_SCHEME_MASK_ALL;
   job->rates = g_steal_pointer (&rates);
@@ -187,7 +182,6 @@ kvp_capacity_state_constructed (GObject *object)
   G_OBJECT_CLASS (kvp_capacity_state_parent_class)->constructed (object);
 
   g_object_get (self->serving, "deploy", &self->deploy, NULL);
-  self->state = g_object_ref (kvp_deploy_state_get_state (self->deploy));
   kvp_deploy_state_watch_sim_config (self->deploy, G_CALLBACK (schedule), self);
   for (guint i = 0; i < G_N_ELEMENTS (serving); i++)
     g_signal_connect_object (self->serving, serving[i], G_CALLBACK (schedule), self, G_CONNECT_SWAPPED);
@@ -199,7 +193,6 @@ kvp_capacity_state_dispose (GObject *object)
   KvpCapacityState *self = KVP_CAPACITY_STATE (object);
 
   kvp_worker_clear (&self->worker);
-  g_clear_object (&self->state);
   g_clear_object (&self->deploy);
   g_clear_object (&self->serving);
   g_clear_pointer (&self->sweep, kvp_sweep_unref);

@@ -63,6 +63,27 @@ compute_held (KvpComparison  *self,
   return TRUE;
 }
 
+/* With a hybrid layout the slack is counted in slots of one group's layers,
+ * as the blocks are: every group's blocks hold the sequence's tokens while
+ * it is written (a sliding group frees what leaves its window only after
+ * it), and what they could hold beyond that is slack. */
+static guint64
+layout_stored_slots (const KvpPoolLayout *layout,
+                     guint64              seq_len,
+                     guint32              block_size)
+{
+  guint64 stored = 0;
+
+  for (guint k = 0; k < layout->n_kinds; k++)
+    {
+      guint64 blocks = kvp_vllm_blocks_per_request (layout->kinds[k].kind, layout->kinds[k].window, seq_len,
+                                                    layout->max_in_flight_tokens, block_size);
+
+      stored += layout->kinds[k].num_groups * MIN (seq_len, blocks * block_size);
+    }
+  return stored;
+}
+
 static gboolean
 compute_sizes (KvpComparison  *self,
                GError        **error)
@@ -96,8 +117,8 @@ compute_sizes (KvpComparison  *self,
       self->blocks_held = self->own_blocks = self->blocks_without_sharing = self->blocks_needed;
       if (!kvp_checked_mul (self->blocks_needed * B, per_layer * p->layout->group_size, &self->paged_bytes, error))
         return FALSE;
-      self->paged_waste_tokens = self->blocks_needed * B - p->seq_len;
-      self->paged_waste_bytes = self->paged_waste_tokens * self->bytes_per_token;
+      self->paged_waste_tokens = self->blocks_needed * B - layout_stored_slots (p->layout, p->seq_len, p->block_size);
+      self->paged_waste_bytes = self->paged_waste_tokens * per_layer * p->layout->group_size;
       self->fits = self->blocks_needed <= N;
       self->paged_capacity = N / self->blocks_needed;
     }
@@ -198,6 +219,28 @@ count_held_in_pool (KvpComparison *self)
   self->blocks_held = self->shared_blocks + self->own_blocks;
 }
 
+/* A comparison of valid params with its closed-form sizes, owning a
+ * reference to its model; no pool yet. */
+static KvpComparison *
+new_sized (const KvpParams  *params,
+           GError          **error)
+{
+  g_autoptr(KvpComparison) self = NULL;
+
+  if (!kvp_params_validate (params, error))
+    return NULL;
+
+  self = g_new0 (KvpComparison, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  self->params = *params;
+  self->model = kvp_model_ref (params->model);
+  self->params.model = self->model;
+  if (!compute_sizes (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
 KvpComparison *
 kvp_comparison_new (const KvpParams  *params,
                     GError          **error)
@@ -208,16 +251,8 @@ kvp_comparison_new (const KvpParams  *params,
   g_return_val_if_fail (params != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!kvp_params_validate (params, error))
-    return NULL;
-
-  self = g_new0 (KvpComparison, 1);
-  g_atomic_ref_count_init (&self->ref_count);
-  self->params = *params;
-  self->model = kvp_model_ref (params->model);
-  self->params.model = self->model;
-
-  if (!compute_sizes (self, error))
+  self = new_sized (params, error);
+  if (self == NULL)
     return NULL;
 
   self->pool = kvp_block_pool_new (params->num_blocks, params->block_size, error);
@@ -281,15 +316,8 @@ kvp_comparison_new_figures (const KvpParams  *params,
   g_return_val_if_fail (params != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!kvp_params_validate (params, error))
-    return NULL;
-
-  self = g_new0 (KvpComparison, 1);
-  g_atomic_ref_count_init (&self->ref_count);
-  self->params = *params;
-  self->model = kvp_model_ref (params->model);
-  self->params.model = self->model;
-  if (!compute_sizes (self, error))
+  self = new_sized (params, error);
+  if (self == NULL)
     return NULL;
 
   /* What a fresh pool reports after storing the samples. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* kvp-json.h: the members every JSON output of kvpage writes the same way. */
+/* kvp-json.h: the members every JSON output of kvpage writes the same way,
+ * and the one writer that turns them into text. */
 
 #pragma once
 
@@ -19,5 +20,13 @@ void kvp_json_set_uint   (JsonObject  *object,
 void kvp_json_add_double (JsonBuilder *builder,
                           const char  *name,
                           double       value);
+
+/* Room for any number kvp_json_format_double() writes, with its NUL. */
+#define KVP_JSON_DOUBLE_BUF_SIZE 32
+
+const char *kvp_json_format_double (char   *buffer,
+                                    gsize   size,
+                                    double  value);
+char       *kvp_json_to_string     (JsonNode *root);
 
 G_END_DECLS

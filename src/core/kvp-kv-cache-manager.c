@@ -168,10 +168,9 @@ cached_block (KvpKvCacheManager *self,
 
 /* Block i of the hit in group g. */
 static inline guint32 *
-hit_entry (KvpKvCacheManager *self,
-           Request           *r,
-           guint              group,
-           guint64            i)
+hit_entry (Request *r,
+           guint    group,
+           guint64  i)
 {
   return &g_array_index (r->hit, guint32, (gsize) group * r->hit_stride + i);
 }
@@ -191,7 +190,7 @@ hit_at (KvpKvCacheManager   *self,
     {
       guint g = g_array_index (type->groups, guint, k);
 
-      *hit_entry (self, r, g, i) = cached_block (self, r, i, g);
+      *hit_entry (r, g, i) = cached_block (self, r, i, g);
     }
 
   return TRUE;
@@ -206,7 +205,7 @@ fill_null (KvpKvCacheManager   *self,
 {
   for (guint k = 0; k < type->groups->len; k++)
     for (guint64 i = from; i < to; i++)
-      *hit_entry (self, r, g_array_index (type->groups, guint, k), i) = self->null_block;
+      *hit_entry (r, g_array_index (type->groups, guint, k), i) = self->null_block;
 }
 
 /* FullAttentionManager.find_longest_cache_hit: left to right, up to the
@@ -492,7 +491,7 @@ count_new_request (KvpKvCacheManager *self,
 
   for (guint64 i = skipped; i < hit; i++)
     {
-      guint32 block = *hit_entry (self, r, g, i);
+      guint32 block = *hit_entry (r, g, i);
 
       if (block != self->null_block && kvp_block_pool_get_ref_count (self->pool, block) == 0)
         count++;
@@ -519,7 +518,7 @@ admit (KvpKvCacheManager *self,
       kvp_block_pool_append_null (self->pool, seq, (guint) skipped);
       for (guint64 i = skipped; i < hit; i++)
         {
-          guint32 block = *hit_entry (self, r, g, i);
+          guint32 block = *hit_entry (r, g, i);
 
           if (block == self->null_block)
             kvp_block_pool_append_null (self->pool, seq, 1);

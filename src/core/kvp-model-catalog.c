@@ -21,11 +21,18 @@ static const KvpCatalogEntry entries[] = {
   { "llama-3.2-1b", "meta-llama/Llama-3.2-1B", NULL },
   { "llama-3.2-3b", "meta-llama/Llama-3.2-3B", NULL },
   { "qwen2.5-7b", "Qwen/Qwen2.5-7B", "qwen2.5-7b" },
+  { "qwen2.5-72b", "Qwen/Qwen2.5-72B-Instruct", NULL },
   { "qwen3-8b", "Qwen/Qwen3-8B", NULL },
   { "qwen3-32b", "Qwen/Qwen3-32B", NULL },
   { "qwen3-30b-a3b", "Qwen/Qwen3-30B-A3B", NULL },
+  { "mistral-7b-v0.3", "mistralai/Mistral-7B-Instruct-v0.3", NULL },
   /* "-it" is Gemma's "-Instruct". */
   { "gemma-2-9b", "google/gemma-2-9b-it", NULL },
+  { "gemma-3-27b", "google/gemma-3-27b-it", NULL },
+  { "gpt-oss-20b", "openai/gpt-oss-20b", NULL },
+  { "gpt-oss-120b", "openai/gpt-oss-120b", NULL },
+  { "deepseek-v3", "deepseek-ai/DeepSeek-V3", NULL },
+  { "phi-4-mini", "microsoft/Phi-4-mini-instruct", NULL },
 };
 
 const KvpCatalogEntry *

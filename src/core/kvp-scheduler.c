@@ -914,11 +914,7 @@ check_record (const Sched  *s,
       (s->run->steps->len < KVP_SIMULATION_MAX_STEPS && s->run->events->len < MAX_EVENTS))
     return TRUE;
 
-  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-               _("The %s scheme would run for more than %u steps, too many to record for a picture: use fewer "
-                 "--requests or a larger pool (--blocks, --kv-cache-memory); --simulate keeps no steps and has "
-                 "no such limit."),
-               kvp_scheme_to_string (s->run->scheme), KVP_SIMULATION_MAX_STEPS);
+  kvp_scheduler_set_too_many_steps (error, s->run->scheme);
   return FALSE;
 }
 
@@ -968,4 +964,17 @@ kvp_scheduler_run (const KvpSchedulerRun  *run,
   sched_clear (&s);
 
   return ok;
+}
+
+/* Both the forecast before a run (kvp-simulation.c) and the record during
+ * it refuse in these words. */
+void
+kvp_scheduler_set_too_many_steps (GError    **error,
+                                  KvpScheme   scheme)
+{
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+               _("The %s scheme would run for more than %u steps, too many to record for a picture: use fewer "
+                 "--requests or a larger pool (--blocks, --kv-cache-memory); --simulate keeps no steps and has "
+                 "no such limit."),
+               kvp_scheme_to_string (scheme), KVP_SIMULATION_MAX_STEPS);
 }

@@ -33,6 +33,10 @@ gboolean kvp_scheduler_run         (const KvpSchedulerRun *run,
                                     KvpSimStats           *out,
                                     GError               **error);
 
+/* Sets the error of a run whose steps would pass KVP_SIMULATION_MAX_STEPS. */
+void     kvp_scheduler_set_too_many_steps (GError   **error,
+                                           KvpScheme  scheme);
+
 /* Slots a reserve-ahead scheme asks the buddy allocator for. */
 guint64  kvp_scheduler_reservation (KvpScheme              scheme,
                                     const KvpRequest      *request,

@@ -202,14 +202,12 @@ start (gpointer owner)
   self->refused = FALSE;
 
   job = g_new0 (Job, 1);
-  kvp_workload_options_init (&job->options);
+  kvp_serving_state_get_workload_options (self, &job->options);
   job->new_file = self->pending_file != NULL;
   job->source = g_strdup (job->new_file ? self->pending_file : self->workload);
-  /* 0: the generators' default, or all of a file's rows. */
-  job->options.n_requests = job->new_file ? 0 : self->requests;
-  job->options.request_rate = self->rate;
-  job->options.seed = self->seed;
-  job->options.max_len = (guint32) kvp_state_get_value (self->state, KVP_PARAM_MAX_SEQ_LEN);
+  /* All of a new file's rows. */
+  if (job->new_file)
+    job->options.n_requests = 0;
   job->config = config;
   job->config.schemes = KVP_SCHEME_MASK_ALL;
 
@@ -441,6 +439,22 @@ kvp_serving_state_get_requests (KvpServingState *self)
   g_return_val_if_fail (KVP_IS_SERVING_STATE (self), 0);
 
   return self->requests;
+}
+
+void
+kvp_serving_state_get_workload_options (KvpServingState    *self,
+                                        KvpWorkloadOptions *out)
+{
+  g_return_if_fail (KVP_IS_SERVING_STATE (self));
+  g_return_if_fail (out != NULL);
+
+  kvp_workload_options_init (out);
+  out->source = self->workload;
+  /* 0: the generators' default, or all of a file's rows. */
+  out->n_requests = self->requests;
+  out->request_rate = self->rate;
+  out->seed = self->seed;
+  out->max_len = (guint32) kvp_state_get_value (self->state, KVP_PARAM_MAX_SEQ_LEN);
 }
 
 guint

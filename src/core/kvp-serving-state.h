@@ -36,6 +36,11 @@ void             kvp_serving_state_open_workload_file (KvpServingState *self,
 const char      *kvp_serving_state_get_workload       (KvpServingState *self);
 const char      *kvp_serving_state_get_workload_file  (KvpServingState *self);
 guint            kvp_serving_state_get_requests       (KvpServingState *self);
+/* The workload the run uses, as set (not a file being tried): its source
+ * (borrowed), requests, rate, seed and the state's maximum length.  The
+ * capacity sweep runs it at each of its own rates. */
+void             kvp_serving_state_get_workload_options (KvpServingState    *self,
+                                                         KvpWorkloadOptions *out);
 /* The requests the last run used (a file's rows, or the count asked for). */
 guint            kvp_serving_state_get_n_requests     (KvpServingState *self);
 KvpScheme        kvp_serving_state_get_compared       (KvpServingState *self);

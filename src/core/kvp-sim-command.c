@@ -19,6 +19,7 @@
 #include "kvp-error.h"
 #include "kvp-file-writer.h"
 #include "kvp-gpu-perf.h"
+#include "kvp-json.h"
 #include "kvp-sim-command.h"
 #include "kvp-sweep.h"
 #include "kvp-workload-sharing.h"
@@ -522,7 +523,7 @@ run_one (GVariantDict       *options,
       g_autofree char *out = NULL;
 
       kvp_deploy_add_sim_json (deploy, config, json_node_get_object (root));
-      out = json_to_string (root, TRUE);
+      out = kvp_json_to_string (root);
       g_print ("%s\n", out);
     }
   else if (csv_path == NULL)
@@ -580,7 +581,7 @@ run_sweep (GVariantDict       *options,
   if (json)
     {
       g_autoptr(JsonNode) root = kvp_sweep_to_json (sweep);
-      g_autofree char *out = json_to_string (root, TRUE);
+      g_autofree char *out = kvp_json_to_string (root);
 
       g_print ("%s\n", out);
     }

@@ -173,11 +173,7 @@ check_fits (KvpSimulation  *self,
   batch = MIN (batch, (guint64) config->max_num_seqs);
   if (total_output / batch + (total_output % batch != 0) > KVP_SIMULATION_MAX_STEPS)
     {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The %s scheme would run for more than %u steps, too many to record for a picture: use fewer "
-                     "--requests or a larger pool (--blocks, --kv-cache-memory); --simulate keeps no steps and has "
-                     "no such limit."),
-                   scheme_names[scheme], KVP_SIMULATION_MAX_STEPS);
+      kvp_scheduler_set_too_many_steps (error, scheme);
       return FALSE;
     }
 

@@ -78,6 +78,31 @@ refuse (const char  *text,
   return NULL;
 }
 
+double
+kvp_sweep_range_size (double start,
+                      double stop,
+                      double step)
+{
+  g_return_val_if_fail (step > 0 && stop >= start, 0);
+
+  /* A stop that start + i × step reaches but for rounding is included. */
+  return floor ((stop - start) / step + 1e-9) + 1;
+}
+
+double
+kvp_sweep_range_rate (double start,
+                      double step,
+                      guint  i)
+{
+  char text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  /* start + i × step carries the binary error of both; twelve significant
+   * digits are more than any rate a person sweeps, and read back as the
+   * decimal they wrote. */
+  g_ascii_formatd (text, sizeof text, "%.12g", start + i * step);
+  return g_ascii_strtod (text, NULL);
+}
+
 GArray *
 kvp_sweep_parse_rates (const char  *text,
                        GError     **error)
@@ -96,12 +121,12 @@ kvp_sweep_parse_rates (const char  *text,
           !parse_rate (parts[2], &step) || step <= 0 || stop < start)
         return refuse (text, _("give START:STOP:STEP, rates per second with STOP at least START and STEP more than 0."),
                        error);
-      n = floor ((stop - start) / step + 1e-9) + 1;
+      n = kvp_sweep_range_size (start, stop, step);
       if (n > KVP_SWEEP_MAX_RATES)
         return refuse (text, _("it makes more than 1000 rates; take a larger step."), error);
       for (guint i = 0; i < (guint) n; i++)
         {
-          double rate = start + i * step;
+          double rate = kvp_sweep_range_rate (start, step, i);
 
           g_array_append_val (rates, rate);
         }

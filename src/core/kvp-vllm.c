@@ -234,7 +234,7 @@ fail_no_space (KvpVllmSizing  *self,
     longest = g_strdup_printf (_(" The longest that fits is %" PRIu64 " tokens (--max-model-len %" PRIu64 ")."), fits, fits);
 
   g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-               _("vLLM would not start: one request of the maximum length (%" PRIu64 " tokens) needs %s GiB of KV cache, "
+               _("One request of the maximum length (%" PRIu64 " tokens) needs %s GiB of KV cache, "
                  "more than the %s GiB available once one block per layer is kept for vLLM’s null block.%s"),
                self->input.max_model_len, needed, available, longest != NULL ? longest : "");
   return FALSE;

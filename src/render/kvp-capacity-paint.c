@@ -47,21 +47,8 @@ has_off_chart (KvpSweep  *sweep,
   return FALSE;
 }
 
-/* The row above the plot of scheme's values off the chart: schemes with
- * any take one each, in scheme order, so that lines which leave the chart
- * together stay apart. */
-static guint
-off_row (KvpSweep  *sweep,
-         KvpScheme  scheme,
-         double     max_latency)
-{
-  guint row = 0;
-
-  for (KvpScheme s = 0; s < scheme; s++)
-    row += kvp_sweep_has_scheme (sweep, s) && has_off_chart (sweep, s, max_latency);
-  return row;
-}
-
+/* Schemes with values off the chart take a row each above the plot, in
+ * scheme order, so that lines which leave the chart together stay apart. */
 void
 kvp_capacity_get_layout (KvpSweep          *sweep,
                          int                width,
@@ -78,12 +65,16 @@ kvp_capacity_get_layout (KvpSweep          *sweep,
   /* As the paper's Figure 12: the flat part and where each line turns up;
    * what lies above is marked off the chart. */
   out->max_latency = 4 * kvp_sweep_get_max_normalized_latency (sweep);
+  out->max_rate = kvp_sweep_get_rate (sweep, kvp_sweep_get_n_rates (sweep) - 1) * 1.05;
   for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
-    if (kvp_sweep_has_scheme (sweep, s))
-      {
-        n_schemes++;
-        n_off += has_off_chart (sweep, s, out->max_latency);
-      }
+    {
+      out->off_row[s] = -1;
+      if (!kvp_sweep_has_scheme (sweep, s))
+        continue;
+      n_schemes++;
+      if (has_off_chart (sweep, s, out->max_latency))
+        out->off_row[s] = (int) n_off++;
+    }
 
   out->legend_width = unit * 14;
   out->legend_x = width - unit * 1.5 - out->legend_width;
@@ -105,34 +96,15 @@ kvp_capacity_get_point (KvpSweep                *sweep,
                         double                  *out_x,
                         double                  *out_y)
 {
-  guint n = kvp_sweep_get_n_rates (sweep);
-  double max_rate = kvp_sweep_get_rate (sweep, n - 1) * 1.05;
   double v = latency_at (sweep, i, scheme);
   gboolean off = v > layout->max_latency;
 
-  *out_x = layout->plot_x0 + (layout->plot_x1 - layout->plot_x0) * kvp_sweep_get_rate (sweep, i) / max_rate;
+  *out_x = layout->plot_x0 + (layout->plot_x1 - layout->plot_x0) * kvp_sweep_get_rate (sweep, i) / layout->max_rate;
   if (off)
-    *out_y = layout->off_y0 + layout->row_height * (off_row (sweep, scheme, layout->max_latency) + 0.5);
+    *out_y = layout->off_y0 + layout->row_height * (layout->off_row[scheme] + 0.5);
   else
     *out_y = layout->plot_y1 - (layout->plot_y1 - layout->plot_y0) * v / layout->max_latency;
   return off;
-}
-
-static PangoLayout *
-new_layout (const Plot *plot,
-            const char *text,
-            double      size,
-            gboolean    bold)
-{
-  PangoLayout *layout = pango_cairo_create_layout (plot->cr);
-  g_autoptr(PangoFontDescription) font = pango_font_description_from_string (plot->theme->font_family);
-
-  pango_font_description_set_absolute_size (font, size * PANGO_SCALE);
-  pango_font_description_set_weight (font, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
-  pango_layout_set_font_description (layout, font);
-  pango_layout_set_text (layout, text, -1);
-
-  return layout;
 }
 
 /* Text at (x, y); align 0 left, 0.5 centred, 1 right of x; y its middle. */
@@ -145,7 +117,8 @@ show_text (const Plot     *plot,
            double          size,
            const KvpColor *color)
 {
-  g_autoptr(PangoLayout) layout = new_layout (plot, text, size, FALSE);
+  g_autoptr(PangoLayout) layout = kvp_picture_new_paint_layout (plot->cr, plot->theme, text, size, PANGO_WEIGHT_NORMAL,
+                                                                KVP_TEXT_PLAIN, -1);
   int w, h;
 
   pango_layout_get_pixel_size (layout, &w, &h);
@@ -400,15 +373,15 @@ paint_off_chart (const Plot *plot)
 {
   g_autofree char *above = NULL;
   char limit[32];
-  guint row = 0;
+  gboolean any = FALSE;
 
   for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
     {
-      double y = plot->l.off_y0 + plot->l.row_height * (row + 0.5);
+      double y = plot->l.off_y0 + plot->l.row_height * (plot->l.off_row[s] + 0.5);
 
-      if (!kvp_sweep_has_scheme (plot->sweep, s) || !has_off_chart (plot->sweep, s, plot->max_latency))
+      if (plot->l.off_row[s] < 0)
         continue;
-      row++;
+      any = TRUE;
       show_text (plot, kvp_picture_scheme_title (s), plot->x0 - plot->unit * 0.5, y, 1.0, plot->unit * 0.75,
                  &plot->theme->text_secondary);
       kvp_draw_set_color (plot->cr, &plot->theme->card_border, 1.0);
@@ -417,7 +390,7 @@ paint_off_chart (const Plot *plot)
       cairo_line_to (plot->cr, plot->x1, round (y) + 0.5);
       cairo_stroke (plot->cr);
     }
-  if (row == 0)
+  if (!any)
     return;
   g_ascii_formatd (limit, sizeof limit, "%g", plot->max_latency);
   /* Translators: over the rows of arrows above the capacity picture's
@@ -487,40 +460,34 @@ paint_legend (const Plot *plot)
 }
 
 void
-kvp_capacity_paint (cairo_t        *cr,
-                    KvpSweep       *sweep,
-                    const KvpTheme *theme,
-                    int             width,
-                    int             height)
+kvp_capacity_paint (cairo_t                 *cr,
+                    KvpSweep                *sweep,
+                    const KvpTheme          *theme,
+                    const KvpCapacityLayout *layout)
 {
   Plot plot = { cr, theme, sweep };
-  guint n;
   double limit;
   g_autofree char *subtitle = NULL;
 
-  g_return_if_fail (cr != NULL && sweep != NULL && theme != NULL);
+  g_return_if_fail (cr != NULL && sweep != NULL && theme != NULL && layout != NULL);
 
-  n = kvp_sweep_get_n_rates (sweep);
   limit = kvp_sweep_get_max_normalized_latency (sweep);
-
-  if (width <= 0 || height <= 0)
-    return;
-
-  kvp_capacity_get_layout (sweep, width, height, &plot.l);
-  plot.unit = plot.l.unit;
-  plot.x0 = plot.l.plot_x0;
-  plot.x1 = plot.l.plot_x1;
-  plot.y0 = plot.l.plot_y0;
-  plot.y1 = plot.l.plot_y1;
-  plot.max_rate = kvp_sweep_get_rate (sweep, n - 1) * 1.05;
-  plot.max_latency = plot.l.max_latency;
+  plot.l = *layout;
+  plot.unit = layout->unit;
+  plot.x0 = layout->plot_x0;
+  plot.x1 = layout->plot_x1;
+  plot.y0 = layout->plot_y0;
+  plot.y1 = layout->plot_y1;
+  plot.max_rate = layout->max_rate;
+  plot.max_latency = layout->max_latency;
 
   kvp_draw_set_color (cr, &theme->background, 1.0);
   cairo_paint (cr);
 
   {
-    g_autoptr(PangoLayout) title = new_layout (&plot, _("Capacity: normalized latency against request rate"),
-                                               plot.unit * 1.4, TRUE);
+    g_autoptr(PangoLayout) title = kvp_picture_new_paint_layout (cr, theme,
+                                                                 _("Capacity: normalized latency against request rate"),
+                                                                 plot.unit * 1.4, PANGO_WEIGHT_BOLD, KVP_TEXT_PLAIN, -1);
 
     cairo_move_to (cr, plot.unit * 2, plot.unit * 1.2);
     kvp_draw_set_color (cr, &theme->text, 1.0);

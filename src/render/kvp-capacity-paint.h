@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* kvp-capacity-paint.h: the capacity picture of a sweep (the paper's
- * Figure 12), painted whole at a size. */
+ * Figure 12), laid out once at a size and painted whole. */
 
 #pragma once
 
@@ -18,8 +18,10 @@ typedef struct
 {
   double plot_x0, plot_y0, plot_x1, plot_y1;
   double max_latency;      /* the axis' top, s/token */
+  double max_rate;         /* the axis' right end, req/s */
   double off_y0;           /* the first off-the-chart row's top */
   double row_height;
+  int    off_row[KVP_N_SCHEMES]; /* a scheme's row above the plot, or -1: none off the chart */
   double legend_x, legend_y, legend_width, legend_height;
   double unit;             /* a text size */
 } KvpCapacityLayout;
@@ -38,10 +40,10 @@ gboolean kvp_capacity_get_point  (KvpSweep                *sweep,
                                   double                  *out_x,
                                   double                  *out_y);
 
-void kvp_capacity_paint (cairo_t        *cr,
-                         KvpSweep       *sweep,
-                         const KvpTheme *theme,
-                         int             width,
-                         int             height);
+/* Paints the picture laid out by kvp_capacity_get_layout (). */
+void kvp_capacity_paint (cairo_t                 *cr,
+                         KvpSweep                *sweep,
+                         const KvpTheme          *theme,
+                         const KvpCapacityLayout *layout);
 
 G_END_DECLS

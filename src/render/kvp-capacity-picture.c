@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* kvp-capacity-picture.c: the capacity painter (kvp-capacity-paint.c) lays
- * its picture out as it paints, so its scene holds only the sweep and the
- * size; it has no transition. */
+/* kvp-capacity-picture.c: the capacity picture's scene holds the sweep and
+ * its layout at the picture's size (kvp-capacity-paint.c lays its texts out
+ * as it paints); it has no transition. */
 
 #define G_LOG_DOMAIN "kvpage-render"
 
@@ -14,8 +14,9 @@
 
 typedef struct
 {
-  KvpPicture  parent;
-  KvpSweep   *sweep;
+  KvpPicture         parent;
+  KvpSweep          *sweep;
+  KvpCapacityLayout  layout;
 } CapacityPicture;
 
 static void
@@ -35,8 +36,11 @@ capacity_paint (KvpPicture *picture,
                 cairo_t    *cr,
                 double      t)
 {
-  kvp_capacity_paint (cr, ((CapacityPicture *) picture)->sweep, picture->theme, (int) picture->width,
-                      (int) picture->height);
+  CapacityPicture *self = (CapacityPicture *) picture;
+
+  if (picture->width < 1 || picture->height < 1)
+    return;
+  kvp_capacity_paint (cr, self->sweep, picture->theme, &self->layout);
 }
 
 static char *
@@ -62,6 +66,7 @@ build_from_source (gpointer        data,
 
   kvp_picture_init (&self->parent, &capacity_class, theme, width, height);
   self->sweep = kvp_sweep_ref (data);
+  kvp_capacity_get_layout (self->sweep, (int) width, (int) height, &self->layout);
 
   return &self->parent;
 }

@@ -14,6 +14,21 @@
 #include "kvp-draw.h"
 #include "kvp-picture.h"
 
+/* No hinting: text measures the same at every scale and on every surface,
+ * so the window, a PNG at scale 2 and an SVG share one layout. */
+static void
+set_font_options (PangoContext *context)
+{
+  cairo_font_options_t *options = cairo_font_options_create ();
+
+  cairo_font_options_set_hint_style (options, CAIRO_HINT_STYLE_NONE);
+  cairo_font_options_set_hint_metrics (options, CAIRO_HINT_METRICS_OFF);
+  cairo_font_options_set_antialias (options, CAIRO_ANTIALIAS_GRAY);
+  pango_cairo_context_set_font_options (context, options);
+  cairo_font_options_destroy (options);
+  pango_cairo_context_set_resolution (context, 96.0);
+}
+
 void
 kvp_picture_init (KvpPicture            *self,
                   const KvpPictureClass *klass,
@@ -21,8 +36,6 @@ kvp_picture_init (KvpPicture            *self,
                   double                 width,
                   double                 height)
 {
-  cairo_font_options_t *options;
-
   g_return_if_fail (self != NULL);
   g_return_if_fail (klass != NULL);
   g_return_if_fail (theme != NULL);
@@ -33,16 +46,8 @@ kvp_picture_init (KvpPicture            *self,
   self->height = height;
   self->unit = MIN (width / KVP_PICTURE_REFERENCE_WIDTH, height / KVP_PICTURE_REFERENCE_HEIGHT);
 
-  /* No hinting: text measures the same at every scale and on every surface,
-   * so the window, a PNG at scale 2 and an SVG share one layout. */
   self->pango = pango_font_map_create_context (pango_cairo_font_map_get_default ());
-  options = cairo_font_options_create ();
-  cairo_font_options_set_hint_style (options, CAIRO_HINT_STYLE_NONE);
-  cairo_font_options_set_hint_metrics (options, CAIRO_HINT_METRICS_OFF);
-  cairo_font_options_set_antialias (options, CAIRO_ANTIALIAS_GRAY);
-  pango_cairo_context_set_font_options (self->pango, options);
-  cairo_font_options_destroy (options);
-  pango_cairo_context_set_resolution (self->pango, 96.0);
+  set_font_options (self->pango);
 }
 
 static void
@@ -111,16 +116,17 @@ kvp_picture_dup_description (KvpPicture *self)
   return self->klass->dup_description (self);
 }
 
-PangoLayout *
-kvp_picture_new_layout (KvpPicture   *self,
-                        const char   *text,
-                        double        size,
-                        PangoWeight   weight,
-                        KvpTextFlags  flags,
-                        double        width)
+/* layout set to text in the theme's font, as kvp_picture_new_layout () says. */
+static PangoLayout *
+set_layout (PangoLayout    *layout,
+            const KvpTheme *theme,
+            const char     *text,
+            double          size,
+            PangoWeight     weight,
+            KvpTextFlags    flags,
+            double          width)
 {
-  PangoLayout *layout = pango_layout_new (self->pango);
-  PangoFontDescription *font = pango_font_description_from_string (self->theme->font_family);
+  PangoFontDescription *font = pango_font_description_from_string (theme->font_family);
 
   pango_font_description_set_absolute_size (font, size * PANGO_SCALE);
   pango_font_description_set_weight (font, weight);
@@ -148,6 +154,38 @@ kvp_picture_new_layout (KvpPicture   *self,
   pango_layout_set_text (layout, text, -1);
 
   return layout;
+}
+
+PangoLayout *
+kvp_picture_new_layout (KvpPicture   *self,
+                        const char   *text,
+                        double        size,
+                        PangoWeight   weight,
+                        KvpTextFlags  flags,
+                        double        width)
+{
+  g_return_val_if_fail (self != NULL && text != NULL, NULL);
+
+  return set_layout (pango_layout_new (self->pango), self->theme, text, size, weight, flags, width);
+}
+
+PangoLayout *
+kvp_picture_new_paint_layout (cairo_t        *cr,
+                              const KvpTheme *theme,
+                              const char     *text,
+                              double          size,
+                              PangoWeight     weight,
+                              KvpTextFlags    flags,
+                              double          width)
+{
+  PangoLayout *layout;
+
+  g_return_val_if_fail (cr != NULL && theme != NULL && text != NULL, NULL);
+
+  layout = pango_cairo_create_layout (cr);
+  set_font_options (pango_layout_get_context (layout));
+  pango_layout_context_changed (layout);
+  return set_layout (layout, theme, text, size, weight, flags, width);
 }
 
 void

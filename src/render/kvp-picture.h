@@ -91,6 +91,15 @@ PangoLayout    *kvp_picture_new_layout      (KvpPicture            *self,
                                              PangoWeight            weight,
                                              KvpTextFlags           flags,
                                              double                 width);
+/* The same, made while painting: with cr's own Pango context, which is the
+ * painting thread's, where the scene's is the thread's that built it. */
+PangoLayout    *kvp_picture_new_paint_layout (cairo_t              *cr,
+                                              const KvpTheme       *theme,
+                                              const char           *text,
+                                              double                size,
+                                              PangoWeight           weight,
+                                              KvpTextFlags          flags,
+                                              double                width);
 /* text holds layout (taking it) at x, y, measured. */
 void            kvp_text_set                (KvpText               *text,
                                              PangoLayout           *layout,

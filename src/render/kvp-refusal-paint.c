@@ -10,31 +10,8 @@
 #include <pango/pangocairo.h>
 
 #include "kvp-draw.h"
+#include "kvp-picture.h"
 #include "kvp-refusal-paint.h"
-
-/* A layout of @text in the theme's font at @size points, @width wide. */
-static PangoLayout *
-make_layout (cairo_t        *cr,
-             const KvpTheme *theme,
-             const char     *text,
-             double          size,
-             PangoWeight     weight,
-             double          width)
-{
-  PangoLayout *layout = pango_cairo_create_layout (cr);
-  PangoFontDescription *font = pango_font_description_from_string (theme->font_family);
-
-  pango_font_description_set_absolute_size (font, size * PANGO_SCALE);
-  pango_font_description_set_weight (font, weight);
-  pango_layout_set_font_description (layout, font);
-  pango_font_description_free (font);
-
-  pango_layout_set_text (layout, text, -1);
-  pango_layout_set_width (layout, (int) (width * PANGO_SCALE));
-  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
-  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
-  return layout;
-}
 
 void
 kvp_refusal_paint (cairo_t        *cr,
@@ -63,11 +40,15 @@ kvp_refusal_paint (cairo_t        *cr,
   reason_size = CLAMP (title_size * 0.6, 12, 17);
   gap = reason_size;
 
-  title_layout = make_layout (cr, theme, title, title_size, PANGO_WEIGHT_BOLD, text_width);
+  title_layout = kvp_picture_new_paint_layout (cr, theme, title, title_size, PANGO_WEIGHT_BOLD, KVP_TEXT_PLAIN,
+                                               text_width);
+  pango_layout_set_alignment (title_layout, PANGO_ALIGN_CENTER);
   pango_layout_get_pixel_size (title_layout, NULL, &title_h);
   if (reason != NULL && *reason != '\0')
     {
-      reason_layout = make_layout (cr, theme, reason, reason_size, PANGO_WEIGHT_NORMAL, text_width);
+      reason_layout = kvp_picture_new_paint_layout (cr, theme, reason, reason_size, PANGO_WEIGHT_NORMAL, KVP_TEXT_PLAIN,
+                                                    text_width);
+      pango_layout_set_alignment (reason_layout, PANGO_ALIGN_CENTER);
       pango_layout_get_pixel_size (reason_layout, NULL, &reason_h);
     }
   else

@@ -209,7 +209,6 @@ paint_selection (cairo_t         *cr,
   const KvpSimRequestState *r;
   g_autoptr(GString) table = NULL;
   PangoLayout *layout;
-  PangoFontDescription *font;
   PangoRectangle logical;
   cairo_rectangle_t first = { 0 };
   double x, y, w, h, top, bottom, pad = round (8 * MAX (scene->parent.unit, 0.8));
@@ -250,17 +249,12 @@ paint_selection (cairo_t         *cr,
   if (r->n_blocks > MAX_TABLE_ENTRIES)
     g_string_append_printf (table, "   … (%u)", r->n_blocks);
 
-  layout = pango_cairo_create_layout (cr);
-  font = pango_font_description_from_string (theme->font_family);
-  pango_font_description_set_absolute_size (font, 11 * MAX (scene->parent.unit, 0.8) * PANGO_SCALE);
-  pango_layout_set_font_description (layout, font);
-  pango_font_description_free (font);
-  pango_layout_set_width (layout, (int) (MIN (300 * MAX (scene->parent.unit, 0.8), paged->rect.width / 2) * PANGO_SCALE));
+  layout = kvp_picture_new_paint_layout (cr, theme, table->str, 11 * MAX (scene->parent.unit, 0.8), PANGO_WEIGHT_NORMAL,
+                                         KVP_TEXT_PLAIN, MIN (300 * MAX (scene->parent.unit, 0.8), paged->rect.width / 2));
   pango_layout_set_wrap (layout, PANGO_WRAP_WORD);
   /* Never taller than the panel: a long table ends in an ellipsis. */
   pango_layout_set_height (layout, (int) ((paged->rect.height - 4 * pad) * PANGO_SCALE));
   pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-  pango_layout_set_text (layout, table->str, -1);
   pango_layout_get_extents (layout, NULL, &logical);
   w = (double) logical.width / PANGO_SCALE + 2 * pad;
   h = (double) logical.height / PANGO_SCALE + 2 * pad;
@@ -321,15 +315,7 @@ paint_shared (cairo_t         *cr,
     return;
 
   if (scene->cell >= 14)
-    {
-      PangoFontDescription *font = pango_font_description_from_string (theme->font_family);
-
-      layout = pango_cairo_create_layout (cr);
-      pango_font_description_set_weight (font, PANGO_WEIGHT_BOLD);
-      pango_font_description_set_absolute_size (font, 0.5 * scene->cell * PANGO_SCALE);
-      pango_layout_set_font_description (layout, font);
-      pango_font_description_free (font);
-    }
+    layout = kvp_picture_new_paint_layout (cr, theme, "", 0.5 * scene->cell, PANGO_WEIGHT_BOLD, KVP_TEXT_PLAIN, -1);
 
   cairo_save (cr);
   cairo_push_group (cr);
