@@ -257,6 +257,25 @@ test_capacity_off_chart (void)
               off++;
             }
         }
+      /* Each off-chart row's name ("PagedAttention" the longest) stands
+       * whole in the picture: nothing drawn in its first two columns. */
+      for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
+        {
+          const KvpColor *bg = &kvp_theme_get (t)->background;
+          double y = l.off_y0 + l.row_height * (l.off_row[s] + 0.5);
+
+          if (l.off_row[s] < 0)
+            continue;
+          for (double dy = -l.row_height / 2 + 1; dy < l.row_height / 2 - 1; dy++)
+            for (int x = 0; x < 2; x++)
+              {
+                KvpColor at;
+
+                pixel_at (surface, x, y + dy, &at);
+                g_assert_cmpfloat (fabs (at.red - bg->red) + fabs (at.green - bg->green) + fabs (at.blue - bg->blue),
+                                   <, 0.03);
+              }
+        }
       cairo_surface_destroy (surface);
     }
   /* The sweep is one where the reserve-ahead schemes do leave the chart. */
