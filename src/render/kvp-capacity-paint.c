@@ -135,12 +135,20 @@ fitting_size (const Plot *plot,
               double      size,
               double      width)
 {
-  g_autoptr(PangoLayout) layout = kvp_picture_new_paint_layout (plot->cr, plot->theme, text, size, PANGO_WEIGHT_NORMAL,
-                                                                KVP_TEXT_PLAIN, -1);
-  int w, h;
+  /* Hinting makes widths not quite proportional to the size: measured
+   * again at each smaller size. */
+  for (guint i = 0; i < 8 && size > 1.0; i++)
+    {
+      g_autoptr(PangoLayout) layout = kvp_picture_new_paint_layout (plot->cr, plot->theme, text, size,
+                                                                    PANGO_WEIGHT_NORMAL, KVP_TEXT_PLAIN, -1);
+      int w, h;
 
-  pango_layout_get_pixel_size (layout, &w, &h);
-  return w > width && w > 0 ? floor (size * width / w * 10) / 10 : size;
+      pango_layout_get_pixel_size (layout, &w, &h);
+      if (w <= width || w == 0)
+        break;
+      size = MIN (size * 0.95, floor (size * width / w * 10) / 10);
+    }
+  return size;
 }
 
 static double
