@@ -852,6 +852,25 @@ test_prefix_hits_card (void)
     }
   g_assert_cmpuint (paged[mid].prefix_queries_tokens, <, stats->prefix_cache.queries_tokens);
 
+  /* A prefix block many running requests hold names the first 24 and
+   * counts the rest. */
+  {
+    g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, mid, kvp_theme_get (KVP_THEME_LIGHT), WIDTH,
+                                                              HEIGHT);
+    const KvpSimSnapshot *snap = kvp_serving_scene_get_snapshot (scene, KVP_SERVING_PANEL_PAGED);
+    guint32 block = snap->requests[snap->running[0]].blocks[0];
+    guint count = kvp_serving_scene_get_ref_count (scene, block);
+    g_autofree char *text = kvp_serving_scene_dup_block_text (scene, block);
+    g_autofree char *more = g_strdup_printf (" and %u more", count - 24);
+    guint commas = 0;
+
+    g_assert_cmpuint (count, >, 24);
+    g_assert_true (g_str_has_suffix (text, more));
+    for (const char *c = strstr (text, "of each: "); *c != '\0'; c++)
+      commas += *c == ',';
+    g_assert_cmpuint (commas, ==, 23);
+  }
+
   for (guint k = 0; k < 2; k++)
     {
       guint step = k == 0 ? mid : last;

@@ -1806,6 +1806,9 @@ kvp_serving_scene_dup_request_text (KvpServingScene *self,
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
+/* The holders a block's text names at most. */
+#define MAX_BLOCK_HOLDERS 24
+
 /* The first of the (block, request) pairs for block, or holders->len. */
 static guint
 first_holder (const KvpServingPanelData *panel,
@@ -1891,9 +1894,14 @@ kvp_serving_scene_dup_block_text (KvpServingScene *self,
                                              "Block %u: shared by %u requests (reference count %u), logical block "
                                              "%u of each: ", count),
                           block, count, count, logical);
-  for (guint k = 0; k < count; k++)
+  /* A prefix every running request holds would fill the screen. */
+  for (guint k = 0; k < MIN (count, MAX_BLOCK_HOLDERS); k++)
     g_string_append_printf (text, "%s%u", k > 0 ? ", " : "",
                             g_array_index (panel->holders, guint32, 2 * (first + k) + 1));
+  if (count > MAX_BLOCK_HOLDERS)
+    /* Translators: after the first holders of a shared block, how many
+     * more there are. */
+    g_string_append_printf (text, _(" and %u more"), count - MAX_BLOCK_HOLDERS);
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 

@@ -66,8 +66,10 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* What the block under the pointer is, at the step shown. */
-static void
+/* What the block under the pointer is, at the step shown; TRUE when that
+ * changed.  GTK asks the tooltip again as the pointer moves; asking it from
+ * here on every motion would hide the tooltip before it shows. */
+static gboolean
 update_hover (KvpServingCanvas *self)
 {
   guint32 block;
@@ -79,11 +81,19 @@ update_hover (KvpServingCanvas *self)
   if (g_strcmp0 (text, self->hover_text) == 0)
     {
       g_free (text);
-      return;
+      return FALSE;
     }
   g_free (self->hover_text);
   self->hover_text = text;
-  gtk_widget_trigger_tooltip_query (GTK_WIDGET (self));
+  return TRUE;
+}
+
+/* A new step under a pointer at rest: its tooltip says the new step's. */
+static void
+hover_new_scene (KvpServingCanvas *self)
+{
+  if (update_hover (self))
+    gtk_widget_trigger_tooltip_query (GTK_WIDGET (self));
 }
 
 static void
@@ -174,6 +184,7 @@ scene_built_cb (GObject      *source,
       self->scene = scene;
       self->scene_time = 0;
       self->t = 0.0;
+      hover_new_scene (self);
       update_description (self);
     }
   else
@@ -247,6 +258,7 @@ ensure_scene (KvpServingCanvas *self)
   self->t = 0.0;
   if (kvp_serving_scene_get_duration (self->scene) > 0.0)
     ensure_ticking (self);
+  hover_new_scene (self);
   update_description (self);
 }
 
@@ -485,20 +497,23 @@ kvp_serving_canvas_query_tooltip (GtkWidget  *widget,
                                   GtkTooltip *tooltip)
 {
   KvpServingCanvas *self = KVP_SERVING_CANVAS (widget);
+  g_autofree char *text = NULL;
   cairo_rectangle_t rect;
   guint32 block;
 
-  if (keyboard_mode || self->hover_text == NULL || self->scene == NULL ||
-      !kvp_serving_scene_get_block_at (self->scene, x, y, &block))
+  /* The block under this point, which may differ from the last motion's. */
+  if (keyboard_mode || self->scene == NULL || self->refusal_title != NULL ||
+      !kvp_serving_scene_get_block_at (self->scene, x, y, &block) ||
+      (text = kvp_serving_scene_dup_block_text (self->scene, block)) == NULL)
     return FALSE;
-  gtk_tooltip_set_text (tooltip, self->hover_text);
+  gtk_tooltip_set_text (tooltip, text);
+  /* The cell, and the gap beside it that hit-testing gives it too, so the
+   * tooltip stays while the pointer stays on this block. */
   if (kvp_serving_scene_get_block_rect (self->scene, KVP_SERVING_PANEL_PAGED, block, &rect))
     {
-      GdkRectangle area = {
-        (int) floor (rect.x), (int) floor (rect.y),
-        MAX (1, (int) ceil (rect.x + rect.width) - (int) floor (rect.x)),
-        MAX (1, (int) ceil (rect.y + rect.height) - (int) floor (rect.y)),
-      };
+      int x0 = MIN ((int) floor (rect.x), x), y0 = MIN ((int) floor (rect.y), y);
+      int x1 = MAX ((int) ceil (rect.x + rect.width), x + 1), y1 = MAX ((int) ceil (rect.y + rect.height), y + 1);
+      GdkRectangle area = { x0, y0, x1 - x0, y1 - y0 };
 
       gtk_tooltip_set_tip_area (tooltip, &area);
     }
