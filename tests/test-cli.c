@@ -904,7 +904,7 @@ test_simulate_json (void)
 {
   static const char *fields[] = {
     "token_states_percent", "reservation_percent", "internal_fragmentation_percent",
-    "external_fragmentation_percent", "free_percent", "mean_batch_size", "max_batch_size",
+    "external_fragmentation_percent", "free_percent", "cached_free_percent", "mean_batch_size", "max_batch_size",
     "finished_requests", "steps", "preemptions", "mean_wait_steps", "tokens_per_step",
     "recomputed_tokens", "duration_s", "request_throughput", "output_token_throughput", "latency",
     "prefix_cache", "prefill_tokens_saved", "sharing",
@@ -941,7 +941,9 @@ test_simulate_json (void)
       g_assert_cmpuint (json_object_get_size (scheme), ==, G_N_ELEMENTS (fields));
       for (guint f = 0; f < G_N_ELEMENTS (fields); f++)
         g_assert_true (json_object_has_member (scheme, fields[f]));
-      for (guint f = 0; f < 5; f++)
+      /* The six slot classes, cached free blocks included, partition the
+       * slots. */
+      for (guint f = 0; f < 6; f++)
         sum += json_object_get_double_member (scheme, fields[f]);
       g_assert_cmpfloat_with_epsilon (sum, 100.0, 1e-9);
       g_assert_cmpint (json_object_get_int_member (scheme, "finished_requests"), ==, 300);
@@ -978,6 +980,7 @@ test_simulate_table (void)
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "alpaca"));
   g_assert_nonnull (strstr (run.out, "TOKENS"));
+  g_assert_nonnull (strstr (run.out, " CACHED"));
   g_assert_nonnull (strstr (run.out, "\npaged "));
   g_assert_nonnull (strstr (run.out, "\npow2 "));
   g_assert_null (strstr (run.out, "oracle"));
@@ -1234,7 +1237,7 @@ test_simulate_csv (void)
   g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
   lines = g_strsplit (text, "\n", -1);
   g_assert_cmpstr (lines[0], ==, "scheme,step,clock,start_s,end_s,running,waiting,finished,preemptions,"
-                   "token_states,reservation,internal_fragmentation,external_fragmentation,free");
+                   "token_states,reservation,internal_fragmentation,external_fragmentation,free,cached_free");
   g_assert_true (g_str_has_prefix (lines[1], "paged,0,0,0.000000000,0.040000000,"));
 
   /* One row per step and scheme: as many as the JSON's steps. */
