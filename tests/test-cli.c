@@ -904,7 +904,7 @@ test_simulate_json (void)
 {
   static const char *fields[] = {
     "token_states_percent", "reservation_percent", "internal_fragmentation_percent",
-    "external_fragmentation_percent", "free_percent", "mean_batch_size", "max_batch_size",
+    "external_fragmentation_percent", "free_percent", "cached_free_percent", "mean_batch_size", "max_batch_size",
     "finished_requests", "steps", "preemptions", "mean_wait_steps", "tokens_per_step",
     "recomputed_tokens", "duration_s", "request_throughput", "output_token_throughput", "latency",
     "prefix_cache", "prefill_tokens_saved", "sharing",
@@ -941,7 +941,9 @@ test_simulate_json (void)
       g_assert_cmpuint (json_object_get_size (scheme), ==, G_N_ELEMENTS (fields));
       for (guint f = 0; f < G_N_ELEMENTS (fields); f++)
         g_assert_true (json_object_has_member (scheme, fields[f]));
-      for (guint f = 0; f < 5; f++)
+      /* The six slot classes, cached free blocks included, partition the
+       * slots. */
+      for (guint f = 0; f < 6; f++)
         sum += json_object_get_double_member (scheme, fields[f]);
       g_assert_cmpfloat_with_epsilon (sum, 100.0, 1e-9);
       g_assert_cmpint (json_object_get_int_member (scheme, "finished_requests"), ==, 300);
@@ -978,6 +980,7 @@ test_simulate_table (void)
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "alpaca"));
   g_assert_nonnull (strstr (run.out, "TOKENS"));
+  g_assert_nonnull (strstr (run.out, " CACHED"));
   g_assert_nonnull (strstr (run.out, "\npaged "));
   g_assert_nonnull (strstr (run.out, "\npow2 "));
   g_assert_null (strstr (run.out, "oracle"));
@@ -1234,7 +1237,7 @@ test_simulate_csv (void)
   g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
   lines = g_strsplit (text, "\n", -1);
   g_assert_cmpstr (lines[0], ==, "scheme,step,clock,start_s,end_s,running,waiting,finished,preemptions,"
-                   "token_states,reservation,internal_fragmentation,external_fragmentation,free");
+                   "token_states,reservation,internal_fragmentation,external_fragmentation,free,cached_free");
   g_assert_true (g_str_has_prefix (lines[1], "paged,0,0,0.000000000,0.040000000,"));
 
   /* One row per step and scheme: as many as the JSON's steps. */
@@ -1852,31 +1855,104 @@ test_vllm_hybrid_figures (void)
   double concurrency;
   gint64 blocks;
 
+  /* The KV memory of an H100 as the weights were once estimated (all at
+   * mxfp4), given, so the figures rest on no estimate. */
   run_vllm_args (&run, "--json", "--config", "@gpt-oss-20b.json", "--gpu", "h100-80gb", "--seq-len", "8192",
-                 "--max-seq-len", "8192", NULL);
+                 "--max-seq-len", "8192", "--kv-cache-memory", "64971960525", NULL);
   g_assert_cmpint (run.status, ==, 0);
   object = parse_object (parser, run.out);
   blocks = json_object_get_int_member (object, "num_blocks");
   concurrency = json_object_get_double_member (object, "max_concurrency");
   g_assert_cmpint (blocks, ==, 165232);
+  /* vLLM's bound: 512 blocks for the full group, and for the sliding one
+   * cdiv (min (127 + 16,384, 8,192), 16) + 1 = 513, one for a window that
+   * starts inside a block. */
   g_assert_cmpint (json_object_get_int_member (object, "blocks_per_request"), ==, 1025);
-  g_assert_cmpint (json_object_get_int_member (object, "blocks_used"), ==, 1025);
-  g_assert_cmpint (json_object_get_int_member (object, "blocks_needed"), ==, 1025);
+  /* What the sequence holds: get_num_blocks_to_allocate caps cdiv (8,192,
+   * 16) = 512 at that 513, so 512 in each group.  It said 1,025, and the
+   * block vLLM never hands out was 16 tokens of slack. */
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_used"), ==, 1024);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_needed"), ==, 1024);
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (object, "utilization_percent"),
-                                  100.0 * 1025 / 165232, 1e-9);
-  /* 165,232 // 1,025 and 165,232 × 16 // (8,192 × 2 groups). */
+                                  100.0 * 1024 / 165232, 1e-9);
+  /* 165,232 // 1,024 and 165,232 × 16 // (8,192 × 2 groups). */
   g_assert_cmpint (json_object_get_int_member (object, "paged_capacity"), ==, (gint64) concurrency);
   g_assert_cmpint (json_object_get_int_member (object, "paged_capacity"), ==, 161);
   g_assert_cmpint (json_object_get_int_member (object, "traditional_capacity"), ==, 161);
-  /* 1,025 blocks × 16 tokens × 12 layers × 2,048 bytes. */
-  g_assert_cmpint (json_object_get_int_member (object, "paged_bytes"), ==, 403046400);
-  /* The slack is part of those bytes, in the same slots: the full group's
-   * 512 blocks hold 8,192 tokens exactly, the sliding group's 513 (its
-   * window, the tokens in flight and one for alignment) hold the same
-   * 8,192 while they are written, and 16 slots of 12 layers stay empty.
-   * It said 8,208 tokens of 24 layers, more than the paged bytes. */
-  g_assert_cmpint (json_object_get_int_member (object, "paged_waste_tokens"), ==, 16);
-  g_assert_cmpint (json_object_get_int_member (object, "paged_waste_bytes"), ==, 16 * 12 * 2048);
+  /* 1,024 blocks × 16 tokens × 12 layers × 2,048 bytes, all of them
+   * holding the sequence: no slack.  (It once said 8,208 tokens of 24
+   * layers, more than the paged bytes.) */
+  g_assert_cmpint (json_object_get_int_member (object, "paged_bytes"), ==, 402653184);
+  g_assert_cmpint (json_object_get_int_member (object, "paged_waste_tokens"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (object, "paged_waste_bytes"), ==, 0);
+}
+
+/* A short sequence of a hybrid model holds one block in each of its groups,
+ * as vLLM allocates cdiv (tokens, 16): gemma-3-27b's 7 groups (1 full,
+ * 6 sliding) for 1 token and for 17 tokens twice that.  It charged every
+ * sliding group the alignment block of vLLM's bound, 13 blocks for 1 token
+ * with 201 tokens of slack where vLLM leaves 105. */
+static void
+test_vllm_hybrid_short_sequence (void)
+{
+  static const struct { const char *seq_len; gint64 blocks, slack; } cases[] = {
+    { "1", 7, 7 * 15 }, { "17", 14, 7 * 15 }, { "16", 7, 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = { 0 };
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *object;
+      gint64 bytes, waste;
+
+      run_vllm_args (&run, "--json", "--config", "@gemma-3-27b-it.json", "--gpu", "h100-80gb", "--seq-len",
+                     cases[i].seq_len, NULL);
+      g_assert_cmpint (run.status, ==, 0);
+      object = parse_object (parser, run.out);
+      g_assert_cmpint (json_object_get_int_member (object, "blocks_needed"), ==, cases[i].blocks);
+      g_assert_cmpint (json_object_get_int_member (object, "blocks_used"), ==, cases[i].blocks);
+      g_assert_cmpint (json_object_get_int_member (object, "paged_waste_tokens"), ==, cases[i].slack);
+      /* 16 tokens × 10 layers of a group × 8,192 bytes a block. */
+      bytes = json_object_get_int_member (object, "paged_bytes");
+      waste = json_object_get_int_member (object, "paged_waste_bytes");
+      g_assert_cmpint (bytes, ==, cases[i].blocks * 16 * 10 * 8192);
+      g_assert_cmpint (waste, ==, cases[i].slack * 10 * 8192);
+    }
+}
+
+/* Mistral-7B-v0.1 slides a window of 4,096 over every layer: one KV-cache
+ * group, whose requests hold no more than cdiv (4,095 + 16,384, 16) + 1 =
+ * 1,281 blocks (max_concurrency 22.93 on an H100).  The sequence view
+ * charged 32,768 tokens 2,048 blocks and a capacity of 14 beside it. */
+static void
+test_vllm_sliding_only_figures (void)
+{
+  g_auto(Run) run = { 0 };
+  g_auto(Run) samples = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+  double concurrency;
+
+  run_vllm_args (&run, "--json", "--config", "@mistral-7b-v0.1.json", "--gpu", "h100-80gb", "--seq-len", "32768",
+                 NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  object = parse_object (parser, run.out);
+  concurrency = json_object_get_double_member (object, "max_concurrency");
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_per_request"), ==, 1281);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_needed"), ==, 1281);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_used"), ==, 1281);
+  g_assert_cmpint (json_object_get_int_member (object, "paged_capacity"), ==, (gint64) concurrency);
+  /* 1,281 blocks × 16 tokens × 131,072 bytes, every slot holding a token
+   * of the window or in flight. */
+  g_assert_cmpint (json_object_get_int_member (object, "paged_bytes"), ==, G_GINT64_CONSTANT (1281) * 16 * 131072);
+  g_assert_cmpint (json_object_get_int_member (object, "paged_waste_bytes"), ==, 0);
+
+  /* Samples share blocks of full attention only: refused in one line. */
+  run_vllm_args (&samples, "--json", "--config", "@mistral-7b-v0.1.json", "--gpu", "h100-80gb", "--samples", "2",
+                 NULL);
+  g_assert_cmpint (samples.status, ==, 2);
+  assert_one_clean_line (samples.err);
 }
 
 /* --model takes a shipped config's key as --config takes its file; the
@@ -2032,9 +2108,12 @@ test_shipped_shapes (void)
   g_assert_cmpint (json_object_get_int_member (big, "layers_per_group"), ==, 18);
   g_assert_cmpint (json_object_get_int_member (big, "num_gpu_blocks"), ==, memory / 32768 / 18);
   g_assert_cmpint (json_object_get_int_member (big, "blocks_per_request"), ==, 512 + 513);
-  /* With kvpage's weight estimate (57.78 GiB) and a 2 GiB reserve. */
-  g_assert_cmpint (json_object_get_int_member (big, "num_gpu_blocks"), ==, 23795);
-  g_assert_cmpint (json_object_get_int_member (big, "gpu_kv_cache_tokens"), ==, 190174);
+  /* With kvpage's weight estimate (60.69 GiB: the experts in mxfp4, the
+   * rest in bf16, as the 65.2 GB checkpoint; it said 57.78 with every
+   * weight in mxfp4) and a 2 GiB reserve. */
+  g_assert_cmpint (json_object_get_int_member (big, "weights_bytes"), ==, G_GINT64_CONSTANT (65168179200));
+  g_assert_cmpint (json_object_get_int_member (big, "num_gpu_blocks"), ==, 18498);
+  g_assert_cmpint (json_object_get_int_member (big, "gpu_kv_cache_tokens"), ==, 147839);
 
   for (guint i = 0; i < G_N_ELEMENTS (parsers); i++)
     g_object_unref (parsers[i]);
@@ -2632,6 +2711,8 @@ main (int   argc,
 
   g_test_add_func ("/cli/vllm/log", test_vllm_log);
   g_test_add_func ("/cli/vllm/hybrid-figures", test_vllm_hybrid_figures);
+  g_test_add_func ("/cli/vllm/hybrid-short-sequence", test_vllm_hybrid_short_sequence);
+  g_test_add_func ("/cli/vllm/sliding-only-figures", test_vllm_sliding_only_figures);
   g_test_add_func ("/cli/vllm/shipped-models", test_shipped_models);
   g_test_add_func ("/cli/vllm/shipped-shapes", test_shipped_shapes);
   g_test_add_func ("/cli/vllm/from-log", test_from_log);

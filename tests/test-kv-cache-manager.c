@@ -93,6 +93,12 @@ is_cached (KvpKvCacheManager *m,
   return kvp_block_pool_get_key (kvp_kv_cache_manager_get_pool (m), block, NULL);
 }
 
+static guint32
+n_cached_free (KvpKvCacheManager *m)
+{
+  return kvp_block_pool_get_num_cached_free (kvp_kv_cache_manager_get_pool (m));
+}
+
 /* get_computed_blocks then allocate_slots for the rest of the prompt. */
 static guint64
 admit (KvpKvCacheManager *m,
@@ -195,6 +201,27 @@ test_hash_chain (void)
 
   /* Keys tell the KV-cache groups apart. */
   g_assert_cmpuint (kvp_block_hash_key (hash, 0), !=, kvp_block_hash_key (hash, 1));
+
+  /* A segment continuing its stream (a chat's answer, repeated in the next
+   * turn's prompt) hashes as the one longer segment, wherever the cut; the
+   * same tokens from another place in the stream do not. */
+  {
+    const KvpTokenSegment turn[] = { { KVP_TOKENS_PREFIX, 3, 20, 0 }, { KVP_TOKENS_PREFIX, 3, 13, 20 } };
+    const KvpTokenSegment next[] = { { KVP_TOKENS_PREFIX, 3, 40, 0 } };
+    const KvpTokenSegment moved[] = { { KVP_TOKENS_PREFIX, 3, 20, 0 }, { KVP_TOKENS_PREFIX, 3, 13, 21 } };
+    g_autoptr(GArray) ht = g_array_new (FALSE, FALSE, sizeof (guint64));
+    g_autoptr(GArray) hn = g_array_new (FALSE, FALSE, sizeof (guint64));
+    g_autoptr(GArray) hm = g_array_new (FALSE, FALSE, sizeof (guint64));
+
+    all_hashes (turn, 2, 8, ht);
+    all_hashes (next, 1, 8, hn);
+    all_hashes (moved, 2, 8, hm);
+    g_assert_cmpuint (ht->len, ==, 4);
+    for (guint i = 0; i < ht->len; i++)
+      g_assert_cmpuint (g_array_index (ht, guint64, i), ==, g_array_index (hn, guint64, i));
+    g_assert_cmpuint (g_array_index (hm, guint64, 1), ==, g_array_index (hn, guint64, 1));
+    g_assert_cmpuint (g_array_index (hm, guint64, 2), !=, g_array_index (hn, guint64, 2));
+  }
 }
 
 /* The example of vLLM's design doc (docs/design/prefix_caching.md): block
@@ -232,6 +259,7 @@ test_design_doc (void)
   assert_table (m, r1, 0, (const guint32[]) { 1, 2, 6, 7, END });
   g_assert_cmpuint (ref_of (m, 1), ==, 2);
   g_assert_cmpuint (ref_of (m, 2), ==, 2);
+  g_assert_cmpuint (n_cached_free (m), ==, 0);
 
   /* Time 5: request 0 ends; its blocks are freed last first.  Since vLLM PR
    * #33710 an uncached block (5, one token) goes to the head and cached ones
@@ -239,6 +267,9 @@ test_design_doc (void)
   kvp_kv_cache_manager_remove_request (m, r0);
   assert_valid (m);
   assert_queue (m, (const guint32[]) { 5, 8, 9, 10, 4, 3, END });
+  /* Its full blocks nobody else holds are cached free now: 4 and 3 (1 and
+   * 2 stay with request 1; 5, not full, is plain free). */
+  g_assert_cmpuint (n_cached_free (m), ==, 2);
 
   /* Time 6: request 1 ends. */
   kvp_kv_cache_manager_remove_request (m, r1);
@@ -246,6 +277,8 @@ test_design_doc (void)
   assert_queue (m, (const guint32[]) { 7, 5, 8, 9, 10, 4, 3, 6, 2, 1, END });
   for (guint32 b = 0; b < 11; b++)
     g_assert_cmpuint (ref_of (m, b), ==, 0);
+  /* 4 3 6 2 1; 7 (two tokens) is plain free. */
+  g_assert_cmpuint (n_cached_free (m), ==, 5);
 
   /* Time 7: 29 tokens, the first 12 the same as request 0's: 1 2 3 are hit
    * and leave the queue, the other 5 come from its head — 7 5 8 9 10, none of
@@ -256,6 +289,8 @@ test_design_doc (void)
   assert_queue (m, (const guint32[]) { 4, 6, END });
   stats = kvp_kv_cache_manager_get_stats (m);
   g_assert_cmpuint (stats.evicted_blocks, ==, 0);
+  /* The hit took 1 2 3 back: 4 and 6 are left cached free. */
+  g_assert_cmpuint (n_cached_free (m), ==, 2);
 
   /* Now the least recently used cached blocks go: 4, then 6. */
   r3 = add (m, r3_prompt, 1);
@@ -271,6 +306,14 @@ test_design_doc (void)
   g_assert_cmpuint (stats.hits_tokens, ==, 8 + 12);
   g_assert_cmpfloat_with_epsilon (kvp_prefix_cache_stats_hit_rate_percent (&stats), 2000.0 / 65.0, 1e-9);
   g_assert_cmpuint (stats.preempted_requests, ==, 0);
+  g_assert_cmpuint (n_cached_free (m), ==, 0);
+
+  /* r3 ends: 4, full and cached under r3's hash, is cached free again; 6,
+   * evicted and now holding 3 tokens, goes back plain free. */
+  kvp_kv_cache_manager_remove_request (m, r3);
+  assert_valid (m);
+  assert_queue (m, (const guint32[]) { 6, 4, END });
+  g_assert_cmpuint (n_cached_free (m), ==, 1);
 }
 
 /* A hit never covers the last prompt token: a prompt of exactly two cached

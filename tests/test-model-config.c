@@ -595,6 +595,48 @@ test_params_estimate (void)
   g_assert_cmpfloat (llama->weight_bytes_per_param, ==, 2.0);
   /* mxfp4: 4 bits and a scale per 32. */
   g_assert_cmpfloat (oss->weight_bytes_per_param, ==, 4.25 / 8.0);
+  g_assert_cmpfloat (kvp_model_config_weight_bytes (llama), ==, 2.0 * llama->num_params);
+}
+
+/* gpt-oss keeps attention, router, embeddings and head in bf16
+ * (modules_to_not_convert); only its routed experts are mxfp4: 13.75 GB,
+ * as the checkpoint's 13.8, where every weight at mxfp4 said 11.1. */
+static void
+test_weights_mxfp4_experts (void)
+{
+  g_autoptr(KvpModelConfig) oss = load ("gpt-oss-20b.json");
+  double routed = (double) oss->num_routed_expert_params;
+
+  g_assert_true (oss->quantized_experts_only);
+  g_assert_cmpfloat (routed, >, 0.9 * oss->num_params);
+  g_assert_cmpfloat_with_epsilon (kvp_model_config_weight_bytes (oss),
+                                  routed * 4.25 / 8.0 + (oss->num_params - routed) * 2.0, 1.0);
+  g_assert_cmpfloat (kvp_model_config_weight_bytes (oss), >, 13.6e9);
+  g_assert_cmpfloat (kvp_model_config_weight_bytes (oss), <, 13.9e9);
+}
+
+/* The Gemmas' config classes tie the output head to the embeddings and
+ * Gemma 3's give its vocabulary, which the checkpoints leave to them: the
+ * head is not counted a second time (Gemma 2 9B said 10.16 B parameters,
+ * 917 M too many) nor the embeddings left out (Gemma 3 27B said 25.6 B). */
+static void
+test_params_estimate_gemma (void)
+{
+  g_autoptr(KvpModelConfig) gemma2 = load ("gemma-2-9b.json");
+  g_autoptr(KvpModelConfig) gemma3 = load ("gemma-3-27b-it.json");
+  g_autoptr(KvpModelConfig) untied = parse ("{\"model_type\": \"gemma2\", \"tie_word_embeddings\": false}");
+  g_autoptr(KvpModelConfig) tied = parse ("{\"model_type\": \"gemma2\"}");
+
+  /* 256,000 × 3,584 once, and 42 layers of attention (2 × 3,584 × 16 ×
+   * 256 + 2 × 3,584 × 8 × 256) and MLP (3 × 3,584 × 14,336); the
+   * checkpoint has 9,241,705,984 with its norms. */
+  g_assert_cmpuint (gemma2->num_params, ==, G_GUINT64_CONSTANT (9241100288));
+  /* 262,208 × 5,376 once and 62 layers: 27.0 B of the text model. */
+  g_assert_cmpuint (gemma3->num_params, ==, G_GUINT64_CONSTANT (262208) * 5376 +
+                                            62 * (G_GUINT64_CONSTANT (2) * 5376 * 32 * 128 + 2 * 5376 * 16 * 128 +
+                                                  G_GUINT64_CONSTANT (3) * 5376 * 21504));
+  /* The file's own word wins over the class's default. */
+  g_assert_cmpuint (untied->num_params - tied->num_params, ==, G_GUINT64_CONSTANT (256000) * 2304);
 }
 
 static void
@@ -986,6 +1028,8 @@ main (int   argc,
   g_test_add_func ("/core/model-config/mla", test_mla);
   g_test_add_func ("/core/model-config/tensor-parallel", test_tensor_parallel);
   g_test_add_func ("/core/model-config/params-estimate", test_params_estimate);
+  g_test_add_func ("/core/model-config/params-estimate-gemma", test_params_estimate_gemma);
+  g_test_add_func ("/core/model-config/weights-mxfp4-experts", test_weights_mxfp4_experts);
   g_test_add_func ("/core/model-config/refused-state-layers", test_refused_state_layers);
   g_test_add_func ("/core/model-config/bad-input", test_bad_input);
   g_test_add_func ("/core/model-config/bad-files", test_bad_files);

@@ -15,6 +15,7 @@
 #include "kvp-paint.h"
 #include "kvp-scene.h"
 #include "kvp-scene-private.h"
+#include "kvp-vllm.h"
 
 #define WIDTH  1600
 #define HEIGHT 1000
@@ -381,6 +382,114 @@ test_bars (void)
         cairo_surface_destroy (surface);
       }
     }
+}
+
+static const char *
+text_of (const KvpText *text)
+{
+  return text->layout != NULL ? pango_layout_get_text (text->layout) : "";
+}
+
+/* The grid shows the blocks other requests hold around the sequence's, so
+ * its heading counts them: it said "5 of 1,024 blocks allocated" above a
+ * pool half full. */
+static void
+test_pool_heading_counts_others (void)
+{
+  g_autoptr (KvpComparison) cmp = new_comparison (70, 2048, 16, 1024);
+  g_autoptr (KvpScene) scene = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), WIDTH, HEIGHT);
+  guint64 used = kvp_block_pool_get_num_used (cmp->pool);
+  g_autofree char *taken = kvp_format_count (used);
+  g_autofree char *all = kvp_format_count (1024);
+  g_autofree char *expected = g_strdup_printf ("%s of %s blocks allocated, 5 of them to this sequence", taken, all);
+
+  g_assert_cmpuint (cmp->blocks_used, ==, 5);
+  g_assert_cmpuint (used, >, 5);
+  g_assert_nonnull (strstr (text_of (&scene->grid_heading), expected));
+}
+
+/* A traditional reservation longer than the whole pool (2,048 tokens in
+ * 100 blocks of 16) is marked where the pool ends, as a sequence that does
+ * not fit is: its capacity is 0.  The mark is at the pool's bytes. */
+static void
+test_pool_mark_traditional_past_pool (void)
+{
+  g_autoptr (KvpComparison) cmp = new_comparison (16, 2048, 16, 100);
+  g_autoptr (KvpScene) scene = kvp_scene_new (cmp, kvp_theme_get (KVP_THEME_LIGHT), WIDTH, HEIGHT);
+  g_autoptr (KvpComparison) room = new_comparison (16, 1600, 16, 100);
+  g_autoptr (KvpScene) room_scene = kvp_scene_new (room, kvp_theme_get (KVP_THEME_LIGHT), WIDTH, HEIGHT);
+
+  g_assert_true (cmp->fits);
+  g_assert_cmpuint (cmp->traditional_capacity, ==, 0);
+  g_assert_cmpuint (cmp->pool_bytes, ==, 100 * 16 * cmp->bytes_per_token);
+  g_assert_cmpfloat_with_epsilon (scene->bar_pool, 1600.0 / 2048.0, 1e-12);
+  g_assert_nonnull (strstr (text_of (&scene->pool_label), "the pool ends here"));
+  /* A reservation that fits the pool exactly has no mark. */
+  g_assert_cmpuint (room->traditional_capacity, ==, 1);
+  g_assert_cmpfloat (room_scene->bar_pool, ==, 0.0);
+}
+
+/* TinyLlama's 22 layers as a hybrid model of vLLM's sizing: 11 sliding
+ * (a window of 128) and 11 full, in two groups of 11 layers, 16 tokens in
+ * flight: a sliding group holds at most cdiv (143, 16) + 1 = 10 blocks. */
+static const KvpPoolLayout hybrid_layout = {
+  .n_kinds = 2,
+  .kinds = { { KVP_LAYER_SLIDING, 128, 1 }, { KVP_LAYER_FULL, 0, 1 } },
+  .num_groups = 2,
+  .group_size = 11,
+  .num_layers = 22,
+  .max_in_flight_tokens = 16,
+};
+
+static KvpComparison *
+new_hybrid_comparison (guint64 seq_len,
+                       guint32 num_blocks)
+{
+  g_autoptr (GError) error = NULL;
+  KvpComparison *cmp;
+  KvpParams params;
+
+  kvp_params_init_default (&params);
+  params.seq_len = seq_len;
+  params.num_blocks = num_blocks;
+  params.layout = &hybrid_layout;
+  cmp = kvp_comparison_new (&params, &error);
+  g_assert_no_error (error);
+  return cmp;
+}
+
+/* A hybrid model's slack is in each group's last block, and its blocks
+ * hold a window's tokens only: the keys say so.  They said "30 tokens of
+ * slack in the last block" (more than a block holds) and "2,000 tokens in
+ * 135 blocks" (2,160 slots).  The pool mark counts a block's bytes as the
+ * pool does, one group's 11 layers, not all 22. */
+static void
+test_hybrid_bar_keys (void)
+{
+  g_autoptr (KvpComparison) one = new_hybrid_comparison (1, 1024);
+  g_autoptr (KvpScene) one_scene = kvp_scene_new (one, kvp_theme_get (KVP_THEME_LIGHT), WIDTH, HEIGHT);
+  g_autoptr (KvpComparison) longer = new_hybrid_comparison (2000, 1024);
+  g_autoptr (KvpScene) longer_scene = kvp_scene_new (longer, kvp_theme_get (KVP_THEME_LIGHT), WIDTH, HEIGHT);
+  g_autoptr (KvpComparison) small = new_hybrid_comparison (16, 100);
+  g_autoptr (KvpScene) small_scene = kvp_scene_new (small, kvp_theme_get (KVP_THEME_LIGHT), WIDTH, HEIGHT);
+  g_autofree char *tokens = kvp_format_count (2000);
+  g_autofree char *freed = g_strdup_printf ("%s tokens in 135 blocks, less those a window freed", tokens);
+
+  g_assert_cmpuint (one->blocks_held, ==, 2);
+  g_assert_cmpuint (one->paged_waste_tokens, ==, 30);
+  g_assert_cmpstr (text_of (&one_scene->bar_key[KVP_BAR_PAGED][KVP_KEY_WASTE].text), ==,
+                   "30 tokens of slack in the groups’ last blocks");
+  g_assert_cmpstr (text_of (&one_scene->bar_key[KVP_BAR_PAGED][KVP_KEY_USED].text), ==, "1 token in 2 blocks");
+
+  /* 125 blocks of the full group, 10 of the sliding one. */
+  g_assert_cmpuint (longer->blocks_held, ==, 135);
+  g_assert_cmpuint (longer->window_freed_slots, ==, 2000 - 160);
+  g_assert_cmpstr (text_of (&longer_scene->bar_key[KVP_BAR_PAGED][KVP_KEY_USED].text), ==, freed);
+
+  /* 100 blocks × 16 tokens × 11 layers × 1,024 bytes, below 2,048 tokens
+   * of 22 layers. */
+  g_assert_cmpuint (small->pool_bytes, ==, 100 * 16 * 11 * 1024);
+  g_assert_cmpfloat_with_epsilon (small_scene->bar_pool, (double) small->pool_bytes / small->traditional_bytes, 1e-12);
 }
 
 static void
@@ -1073,6 +1182,9 @@ main (int    argc,
   g_test_add_func ("/render/animation/consistent-frames", test_consistent_frames);
   g_test_add_func ("/render/cards/negative-saving", test_negative_saving);
   g_test_add_func ("/render/bars/proportional", test_bars);
+  g_test_add_func ("/render/grid/heading-counts-others", test_pool_heading_counts_others);
+  g_test_add_func ("/render/bars/traditional-past-pool", test_pool_mark_traditional_past_pool);
+  g_test_add_func ("/render/bars/hybrid-keys", test_hybrid_bar_keys);
   g_test_add_func ("/render/theme/dark", test_dark_theme);
   g_test_add_func ("/render/animation/launch", test_launch);
   g_test_add_func ("/render/animation/transition", test_transition);

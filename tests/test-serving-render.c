@@ -257,6 +257,25 @@ test_capacity_off_chart (void)
               off++;
             }
         }
+      /* Each off-chart row's name ("PagedAttention" the longest) stands
+       * whole in the picture: nothing drawn in its first two columns. */
+      for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
+        {
+          const KvpColor *bg = &kvp_theme_get (t)->background;
+          double y = l.off_y0 + l.row_height * (l.off_row[s] + 0.5);
+
+          if (l.off_row[s] < 0)
+            continue;
+          for (double dy = -l.row_height / 2 + 1; dy < l.row_height / 2 - 1; dy++)
+            for (int x = 0; x < 2; x++)
+              {
+                KvpColor at;
+
+                pixel_at (surface, x, y + dy, &at);
+                g_assert_cmpfloat (fabs (at.red - bg->red) + fabs (at.green - bg->green) + fabs (at.blue - bg->blue),
+                                   <, 0.03);
+              }
+        }
       cairo_surface_destroy (surface);
     }
   /* The sweep is one where the reserve-ahead schemes do leave the chart. */
@@ -522,7 +541,7 @@ test_layout (gconstpointer data)
           sum += seg.width;
         }
       kvp_serving_scene_get_breakdown_rect (scene, p, KVP_SLOT_TOKEN_STATES, &first);
-      kvp_serving_scene_get_breakdown_rect (scene, p, KVP_SLOT_FREE, &last);
+      kvp_serving_scene_get_breakdown_rect (scene, p, KVP_N_SLOT_CLASSES - 1, &last);
       g_assert_cmpfloat (fabs (first.x + sum - (last.x + last.width)), <, 0.01);
       g_assert_true (inside (&first, &picture));
       g_assert_false (overlap (&first, &a));
@@ -833,6 +852,25 @@ test_prefix_hits_card (void)
     }
   g_assert_cmpuint (paged[mid].prefix_queries_tokens, <, stats->prefix_cache.queries_tokens);
 
+  /* A prefix block many running requests hold names the first 24 and
+   * counts the rest. */
+  {
+    g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, mid, kvp_theme_get (KVP_THEME_LIGHT), WIDTH,
+                                                              HEIGHT);
+    const KvpSimSnapshot *snap = kvp_serving_scene_get_snapshot (scene, KVP_SERVING_PANEL_PAGED);
+    guint32 block = snap->requests[snap->running[0]].blocks[0];
+    guint count = kvp_serving_scene_get_ref_count (scene, block);
+    g_autofree char *text = kvp_serving_scene_dup_block_text (scene, block);
+    g_autofree char *more = g_strdup_printf (" and %u more", count - 24);
+    guint commas = 0;
+
+    g_assert_cmpuint (count, >, 24);
+    g_assert_true (g_str_has_suffix (text, more));
+    for (const char *c = strstr (text, "of each: "); *c != '\0'; c++)
+      commas += *c == ',';
+    g_assert_cmpuint (commas, ==, 23);
+  }
+
   for (guint k = 0; k < 2; k++)
     {
       guint step = k == 0 ? mid : last;
@@ -903,6 +941,23 @@ test_shared_blocks (void)
   expected = g_strdup_printf ("blocks 0–15 shared by %u requests: %s", count, holders->str);
   g_assert_nonnull (strstr (text, expected));
 
+  /* Hovering the block names every holder and its reference count. */
+  g_clear_pointer (&text, g_free);
+  g_clear_pointer (&expected, g_free);
+  text = kvp_serving_scene_dup_block_text (scene, shared);
+  expected = g_strdup_printf ("Block %u: shared by %u requests (reference count %u), logical block 0 of each: %s",
+                              shared, count, count, holders->str);
+  g_assert_cmpstr (text, ==, expected);
+  g_clear_pointer (&text, g_free);
+  g_clear_pointer (&expected, g_free);
+  text = kvp_serving_scene_dup_block_text (scene, first->blocks[first->n_blocks - 1]);
+  expected = g_strdup_printf ("Block %u: request %u, logical block %u, %u of 16 slots holding tokens; "
+                              "reference count 1", first->blocks[first->n_blocks - 1], snap->running[0],
+                              first->n_blocks - 1, first->last_block_fill);
+  g_assert_cmpstr (text, ==, expected);
+  g_clear_pointer (&text, g_free);
+  text = kvp_serving_scene_dup_request_text (scene, snap->running[1]);
+
   /* Drawn in its first holder's colour, not left blank, with a ring at its
    * edge in the text colour. */
   kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, shared, &cell);
@@ -923,6 +978,131 @@ test_shared_blocks (void)
     g_assert_cmpfloat (distance (&ring, &holder), >, 0.3);
   }
   cairo_surface_destroy (surface);
+}
+
+/* A request frees its blocks: its two full ones keep their hashes and are
+ * cached free, the third (two tokens) plain free.  Each is drawn in its own
+ * class, light and dark, and the legend and the paged bar name the cached
+ * class.  Once the paged run is over (Max still serves three one-token
+ * requests, one whole-pool reservation at a time) the idle pool keeps its cached
+ * blocks: A's two and B's first three — B's fourth was filled by its last
+ * token, sampled but never computed, so it holds no hash. */
+static void
+test_cached_free_blocks (void)
+{
+  static const KvpRequest requests[] = {
+    { 8, 2, 0.00, 0 }, { 4, 12, 0.00, 0 }, { 1, 1, 0.00, 0 }, { 1, 1, 0.00, 0 }, { 1, 1, 0.00, 0 },
+  };
+  g_autoptr(KvpServingSteps) steps = new_steps (requests, G_N_ELEMENTS (requests), 4, 16, 64, KVP_SCHEME_MAX);
+  guint n_steps = kvp_serving_steps_get_n_steps (steps);
+  guint32 b_blocks[4] = { 0 };
+
+  /* B's blocks, at its last step. */
+  for (guint s = 0; s < n_steps; s++)
+    {
+      g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, s, kvp_theme_get (KVP_THEME_LIGHT), WIDTH,
+                                                                HEIGHT);
+      const KvpSimSnapshot *snap = kvp_serving_scene_get_snapshot (scene, KVP_SERVING_PANEL_PAGED);
+
+      if (snap != NULL && snap->requests[1].status == KVP_REQUEST_RUNNING && snap->requests[1].n_blocks == 4)
+        memcpy (b_blocks, snap->requests[1].blocks, sizeof b_blocks);
+    }
+  g_assert_cmpuint (b_blocks[0] + b_blocks[1] + b_blocks[2] + b_blocks[3], >, 0);
+  {
+    g_autoptr(KvpServingScene) idle = kvp_serving_scene_new (steps, n_steps - 1, kvp_theme_get (KVP_THEME_LIGHT),
+                                                             WIDTH, HEIGHT);
+    g_autofree char *cached_text = NULL;
+    g_autofree char *free_text = NULL;
+    g_autofree char *free_expected = g_strdup_printf ("Block %u: free; reference count 0", b_blocks[3]);
+
+    g_assert_null (kvp_serving_scene_get_snapshot (idle, KVP_SERVING_PANEL_PAGED));
+    g_assert_nonnull (kvp_serving_scene_get_snapshot (idle, KVP_SERVING_PANEL_COMPARED));
+    g_assert_cmpuint (kvp_serving_scene_get_totals (idle, KVP_SERVING_PANEL_PAGED)->slots[KVP_SLOT_CACHED_FREE], ==,
+                      5 * 4);
+    for (guint i = 0; i < 3; i++)
+      g_assert_cmpint (kvp_serving_scene_classify_slot (idle, KVP_SERVING_PANEL_PAGED, b_blocks[i] * 4, NULL), ==,
+                       KVP_SLOT_CACHED_FREE);
+    g_assert_cmpint (kvp_serving_scene_classify_slot (idle, KVP_SERVING_PANEL_PAGED, b_blocks[3] * 4, NULL), ==,
+                     KVP_SLOT_FREE);
+    cached_text = kvp_serving_scene_dup_block_text (idle, b_blocks[0]);
+    free_text = kvp_serving_scene_dup_block_text (idle, b_blocks[3]);
+    g_assert_true (g_str_has_prefix (cached_text, "Block "));
+    g_assert_nonnull (strstr (cached_text, ": free, cached: "));
+    g_assert_cmpstr (free_text, ==, free_expected);
+  }
+
+  for (KvpThemeVariant kind = KVP_THEME_LIGHT; kind <= KVP_THEME_DARK; kind++)
+    {
+      const KvpTheme *theme = kvp_theme_get (kind);
+      g_autoptr(KvpServingScene) before = kvp_serving_scene_new (steps, 1, theme, WIDTH, HEIGHT);
+      g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, 2, theme, WIDTH, HEIGHT);
+      const KvpSimSnapshot *snap = kvp_serving_scene_get_snapshot (before, KVP_SERVING_PANEL_PAGED);
+      const KvpSimRequestState *a = &snap->requests[0];
+      const KvpSimSnapshot *after = kvp_serving_scene_get_snapshot (scene, KVP_SERVING_PANEL_PAGED);
+      KvpColor cached, cached_b, free_color, free_b, pixel;
+      KvpServingFill fill;
+      cairo_rectangle_t cell, bar;
+      cairo_surface_t *surface;
+      guint32 request = 0;
+
+      /* Step 1: A holds 10 tokens in three blocks and finishes; step 2: its
+       * first two are cached free. */
+      g_assert_cmpuint (a->status, ==, KVP_REQUEST_RUNNING);
+      g_assert_cmpuint (a->n_blocks, ==, 3);
+      g_assert_cmpuint (snap->n_cached_free, ==, 0);
+      g_assert_cmpuint (after->requests[0].status, ==, KVP_REQUEST_FINISHED);
+      g_assert_cmpuint (after->n_cached_free, ==, 2);
+      g_assert_cmpuint (after->cached_free[0], ==, MIN (a->blocks[0], a->blocks[1]));
+      g_assert_cmpuint (after->cached_free[1], ==, MAX (a->blocks[0], a->blocks[1]));
+      g_assert_cmpuint (kvp_serving_scene_get_totals (scene, KVP_SERVING_PANEL_PAGED)->slots[KVP_SLOT_CACHED_FREE],
+                        ==, 2 * 4);
+      g_assert_cmpint (kvp_serving_scene_classify_slot (scene, KVP_SERVING_PANEL_PAGED, a->blocks[0] * 4, &request),
+                       ==, KVP_SLOT_CACHED_FREE);
+      g_assert_cmpuint (request, ==, G_MAXUINT32);
+      g_assert_cmpint (kvp_serving_scene_classify_slot (scene, KVP_SERVING_PANEL_PAGED, a->blocks[2] * 4, NULL),
+                       ==, KVP_SLOT_FREE);
+      /* Hovering says which is which. */
+      {
+        g_autofree char *cached_text = kvp_serving_scene_dup_block_text (scene, a->blocks[0]);
+        g_autofree char *free_text = kvp_serving_scene_dup_block_text (scene, a->blocks[2]);
+        g_autofree char *cached_start = g_strdup_printf ("Block %u: free, cached: ", a->blocks[0]);
+        g_autofree char *free_expected = g_strdup_printf ("Block %u: free; reference count 0", a->blocks[2]);
+
+        g_assert_true (g_str_has_prefix (cached_text, cached_start));
+        g_assert_true (g_str_has_suffix (cached_text, "reference count 0"));
+        g_assert_cmpstr (free_text, ==, free_expected);
+        g_assert_null (kvp_serving_scene_dup_block_text (scene, 16));
+      }
+
+      kvp_serving_scene_run_colors (scene, G_MAXUINT32, KVP_SLOT_CACHED_FREE, &cached, &cached_b, &fill);
+      kvp_serving_scene_run_colors (scene, G_MAXUINT32, KVP_SLOT_FREE, &free_color, &free_b, &fill);
+      g_assert_cmpfloat (distance (&cached, &free_color), >, 0.3);
+      g_assert_cmpfloat (distance (&cached, &theme->card), >, 0.3);
+
+      surface = render (scene, 1.0, KVP_SERVING_NO_REQUEST);
+      kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, a->blocks[1], &cell);
+      pixel_at (surface, cell.x + cell.width / 2, cell.y + cell.height / 2, &pixel);
+      assert_color (&pixel, &cached);
+      kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, a->blocks[2], &cell);
+      pixel_at (surface, cell.x + cell.width / 2, cell.y + cell.height / 2, &pixel);
+      assert_color (&pixel, &free_color);
+
+      /* The legend names the class beside its swatch, in its colour. */
+      g_assert_nonnull (scene->legend_text[KVP_SLOT_CACHED_FREE].layout);
+      g_assert_cmpstr (pango_layout_get_text (scene->legend_text[KVP_SLOT_CACHED_FREE].layout), ==,
+                       "Cached free (evictable)");
+      cell = scene->legend_swatch[KVP_SLOT_CACHED_FREE];
+      g_assert_cmpfloat (cell.width, >, 0.0);
+      pixel_at (surface, cell.x + cell.width / 2, cell.y + cell.height / 2, &pixel);
+      assert_color (&pixel, &cached);
+
+      /* The whole run's bar has a cached segment for the paged pool only. */
+      kvp_serving_scene_get_breakdown_rect (scene, KVP_SERVING_PANEL_PAGED, KVP_SLOT_CACHED_FREE, &bar);
+      g_assert_cmpfloat (bar.width, >, 0.0);
+      kvp_serving_scene_get_breakdown_rect (scene, KVP_SERVING_PANEL_COMPARED, KVP_SLOT_CACHED_FREE, &bar);
+      g_assert_cmpfloat (bar.width, ==, 0.0);
+      cairo_surface_destroy (surface);
+    }
 }
 
 /* Exports: PNG, SVG and PDF are written; a step past the end names the
@@ -1014,6 +1194,7 @@ main (int   argc,
   g_test_add_func ("/serving-render/export", test_export);
   g_test_add_func ("/serving-render/prefix-hits-card", test_prefix_hits_card);
   g_test_add_func ("/serving-render/shared-blocks", test_shared_blocks);
+  g_test_add_func ("/serving-render/cached-free-blocks", test_cached_free_blocks);
 
   return g_test_run ();
 }

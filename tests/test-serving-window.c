@@ -961,6 +961,70 @@ test_select (void)
   close_window (window);
 }
 
+/* Hovering any paged block says what it is: a held one its request and
+ * reference count, a free one that it is free; leaving the grid clears it. */
+static void
+test_hover_block (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
+  KvpServingScene *scene;
+  const KvpSimSnapshot *snap;
+  const KvpSimRequestState *r;
+  cairo_rectangle_t cell;
+  g_autofree char *held = NULL;
+  g_autofree char *free_start = NULL;
+  guint32 request, free_block = G_MAXUINT32;
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (canvas));
+
+  kvp_serving_canvas_set_step (canvas, 3);
+  g_assert_true (kvp_test_iterate_until (description_at_step, canvas));
+  scene = kvp_serving_canvas_get_scene (canvas);
+  snap = kvp_serving_scene_get_snapshot (scene, KVP_SERVING_PANEL_PAGED);
+  g_assert_nonnull (snap);
+  g_assert_cmpuint (snap->n_running, >, 0);
+  g_assert_cmpuint (kvp_serving_scene_get_blocks_per_cell (scene), ==, 1);
+  g_assert_null (kvp_serving_canvas_get_hover_text (canvas));
+
+  request = snap->running[0];
+  r = &snap->requests[request];
+  g_assert_true (kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, r->blocks[0], &cell));
+  emit_on (GTK_WIDGET (canvas), GTK_TYPE_EVENT_CONTROLLER_MOTION, "motion", cell.x + cell.width / 2,
+           cell.y + cell.height / 2);
+  held = g_strdup_printf ("Block %u: request %u, logical block 0, ", r->blocks[0], request);
+  g_assert_nonnull (kvp_serving_canvas_get_hover_text (canvas));
+  g_assert_true (g_str_has_prefix (kvp_serving_canvas_get_hover_text (canvas), held));
+  g_assert_true (g_str_has_suffix (kvp_serving_canvas_get_hover_text (canvas), "reference count 1"));
+  g_assert_true (gtk_widget_get_has_tooltip (GTK_WIDGET (canvas)));
+
+  for (guint32 b = 0; b < 1024 && free_block == G_MAXUINT32; b++)
+    if (kvp_serving_scene_get_ref_count (scene, b) == 0)
+      free_block = b;
+  g_assert_cmpuint (free_block, !=, G_MAXUINT32);
+  g_assert_true (kvp_serving_scene_get_block_rect (scene, KVP_SERVING_PANEL_PAGED, free_block, &cell));
+  emit_on (GTK_WIDGET (canvas), GTK_TYPE_EVENT_CONTROLLER_MOTION, "motion", cell.x + cell.width / 2,
+           cell.y + cell.height / 2);
+  free_start = g_strdup_printf ("Block %u: free", free_block);
+  g_assert_true (g_str_has_prefix (kvp_serving_canvas_get_hover_text (canvas), free_start));
+
+  /* Off the paged grid, and out of the picture: nothing. */
+  emit_on (GTK_WIDGET (canvas), GTK_TYPE_EVENT_CONTROLLER_MOTION, "motion", 1, 1);
+  g_assert_null (kvp_serving_canvas_get_hover_text (canvas));
+  emit_on (GTK_WIDGET (canvas), GTK_TYPE_EVENT_CONTROLLER_MOTION, "motion", cell.x + cell.width / 2,
+           cell.y + cell.height / 2);
+  g_assert_nonnull (kvp_serving_canvas_get_hover_text (canvas));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_MOTION (controller))
+        g_signal_emit_by_name (controller, "leave");
+    }
+  g_assert_null (kvp_serving_canvas_get_hover_text (canvas));
+
+  close_window (window);
+}
+
 /* With animations off a new step is drawn settled at once. */
 static void
 test_reduce_animations (void)
@@ -1211,6 +1275,7 @@ main (int   argc,
   g_test_add_func ("/ui/serving/vllm-pool", test_vllm_pool);
   g_test_add_func ("/ui/serving/same-as-command-line", test_same_as_command_line);
   g_test_add_func ("/ui/serving/select", test_select);
+  g_test_add_func ("/ui/serving/hover-block", test_hover_block);
   g_test_add_func ("/ui/serving/reduce-animations", test_reduce_animations);
   g_test_add_func ("/ui/serving/pool-and-scheme", test_pool_and_scheme);
   g_test_add_func ("/ui/serving/workload-files", test_workload_files);

@@ -16,7 +16,7 @@
 #include "kvp-simulation.h"
 #include "kvp-workload-sharing.h"
 
-enum { TS, RES, INT, EXT, FREE };
+enum { TS, RES, INT, EXT, FREE, CACHED };
 
 /* count fixed:prompt,output requests, all at once, with a shared prefix of
  * prefix tokens over groups prefixes and samples samples each. */
@@ -273,7 +273,9 @@ test_hybrid_groups (void)
   g_assert_cmpuint (steps[0].slots[TS], ==, 13 + 13);
   g_assert_cmpuint (steps[0].slots[FREE], ==, (32 - 8) * 4);
   g_assert_cmpuint (steps[1].slots[TS], ==, 14 + (14 - 8));
-  g_assert_cmpuint (steps[1].slots[FREE], ==, (32 - 6) * 4);
+  /* The window's two blocks went back full, with their hashes: cached free. */
+  g_assert_cmpuint (steps[1].slots[FREE], ==, (32 - 8) * 4);
+  g_assert_cmpuint (steps[1].slots[CACHED], ==, 2 * 4);
   assert_partition (sim, 128);
 
   stats = kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED);
@@ -293,8 +295,10 @@ test_hybrid_groups (void)
 
 /* --workload conversation: each turn's prompt is the whole history, the
  * conversation's prefix; turns 30 s apart; in a pool that never evicts,
+ * with steps short enough that every turn ends before the next arrives,
  * every later turn hits exactly the full blocks of the previous turn's
- * prompt. */
+ * prompt and answer, less the answer's last token, which vLLM samples but
+ * never computes. */
 static void
 test_conversation (void)
 {
@@ -303,11 +307,12 @@ test_conversation (void)
   g_autoptr(KvpWorkload) again = NULL;
   g_autoptr(KvpSimulation) sim = NULL;
   g_autofree guint64 *last_prompt = NULL;
+  g_autofree guint64 *last_total = NULL;
   g_autofree double *last_arrival = NULL;
   KvpWorkloadOptions options;
   KvpSimConfig config = { 16, 200000, 8192, 1u << KVP_SCHEME_PAGED };
   const KvpRequest *requests;
-  guint64 expected_hits = 0;
+  guint64 expected_hits = 0, prompt_only_hits = 0;
   guint n;
 
   kvp_workload_options_init (&options);
@@ -325,6 +330,7 @@ test_conversation (void)
   g_assert_cmpuint (n, ==, 300);
   g_assert_cmpmem (requests, n * sizeof *requests, kvp_workload_get_requests (again, NULL), n * sizeof *requests);
   last_prompt = g_new0 (guint64, n);
+  last_total = g_new0 (guint64, n);
   last_arrival = g_new0 (double, n);
   for (guint i = 0; i < n; i++)
     {
@@ -338,14 +344,34 @@ test_conversation (void)
           /* The history grew by the last message and its answer. */
           g_assert_cmpuint (requests[i].prompt_len, >, last_prompt[share.prefix_id]);
           g_assert_cmpfloat_with_epsilon (requests[i].arrival - last_arrival[share.prefix_id], 30.0, 1e-9);
-          expected_hits += last_prompt[share.prefix_id] / 16 * 16;
+          expected_hits += (last_total[share.prefix_id] - 1) / 16 * 16;
+          prompt_only_hits += last_prompt[share.prefix_id] / 16 * 16;
         }
       last_prompt[share.prefix_id] = requests[i].prompt_len;
+      last_total[share.prefix_id] = (guint64) requests[i].prompt_len + requests[i].output_len;
       last_arrival[share.prefix_id] = requests[i].arrival;
     }
   g_assert_cmpuint (expected_hits, >, 0);
 
+  /* A turn's answer continues its conversation's history; a workload that
+   * is no conversation keeps its answers its own. */
+  {
+    KvpTokenSegment answer;
+    g_autoptr(KvpWorkload) plain = shared_workload (2, 40, 30, 8, 1, 1);
+
+    g_assert_true (kvp_workload_get_answer_segment (workload, 0, &answer));
+    g_assert_cmpint (answer.kind, ==, KVP_TOKENS_PREFIX);
+    g_assert_cmpuint (answer.id, ==, kvp_workload_get_sharing (workload, 0).prefix_id);
+    g_assert_cmpuint (answer.start, ==, requests[0].prompt_len);
+    g_assert_false (kvp_workload_get_answer_segment (plain, 0, &answer));
+  }
+
+  /* The answers add to the hits what the previous prompts alone gave. */
+  g_assert_cmpuint (expected_hits, >, prompt_only_hits + prompt_only_hits / 4);
+
   config.summary_only = TRUE;
+  /* 1 ms steps: the longest answer (2,048 tokens) ends in seconds. */
+  config.step_time.constant_ns = 1000000;
   sim = kvp_simulation_new (workload, &config, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->prefix_cache.hits_tokens, ==, expected_hits);

@@ -15,7 +15,7 @@
 #include "kvp-model.h"
 #include "kvp-simulation.h"
 
-enum { TS, RES, INT, EXT, FREE };
+enum { TS, RES, INT, EXT, FREE, CACHED };
 
 static KvpWorkload *
 workload_of (const guint32 (*lengths)[2],
@@ -53,11 +53,12 @@ simulate (KvpWorkload *workload,
   return sim;
 }
 
-/* expected: per step {token, reservation, internal, external, free, running, waiting} */
+/* expected: per step {token, reservation, internal, external, free, cached
+ * free, running, waiting} */
 static void
 assert_steps (KvpSimulation  *sim,
               KvpScheme       scheme,
-              const guint64 (*expected)[7],
+              const guint64 (*expected)[8],
               guint           n_expected)
 {
   guint n_steps;
@@ -69,8 +70,8 @@ assert_steps (KvpSimulation  *sim,
       g_test_message ("%s step %u", kvp_scheme_to_string (scheme), s);
       for (guint c = 0; c < KVP_N_SLOT_CLASSES; c++)
         g_assert_cmpuint (steps[s].slots[c], ==, expected[s][c]);
-      g_assert_cmpuint (steps[s].n_running, ==, expected[s][5]);
-      g_assert_cmpuint (steps[s].n_waiting, ==, expected[s][6]);
+      g_assert_cmpuint (steps[s].n_running, ==, expected[s][6]);
+      g_assert_cmpuint (steps[s].n_waiting, ==, expected[s][7]);
     }
 }
 
@@ -89,14 +90,16 @@ static void
 test_paged_by_hand (void)
 {
   static const guint32 lengths[][2] = { { 3, 2 }, { 5, 3 } };
-  static const guint64 expected[][7] = {
+  static const guint64 expected[][8] = {
     /* A holds 3 + 1 in block 0, B 5 + 1 in blocks 1–2 (2 slots it will
      * fill), one block free. */
-    { 10, 2, 0, 0, 4, 2, 0 },
+    { 10, 2, 0, 0, 4, 0, 2, 0 },
     /* A's 5th token takes block 3, whose last 3 slots lie past A's final
      * length 5: internal fragmentation.  A finishes. */
-    { 12, 1, 3, 0, 0, 2, 0 },
-    { 8, 0, 0, 0, 8, 1, 0 },
+    { 12, 1, 3, 0, 0, 0, 2, 0 },
+    /* A's first block, full, keeps its hash: cached free; its second
+     * (one token) is plain free. */
+    { 8, 0, 0, 0, 4, 4, 1, 0 },
   };
   static const guint32 a_blocks[] = { 0, 3 };
   static const guint32 b_blocks[] = { 1, 2 };
@@ -154,14 +157,16 @@ static void
 test_preemption_by_hand (void)
 {
   static const guint32 lengths[][2] = { { 2, 3 }, { 1, 2 } };
-  static const guint64 expected[][7] = {
-    { 5, 1, 0, 0, 0, 2, 0 },
-    /* B is back in the queue: the free block cannot serve it this step. */
-    { 4, 0, 0, 2, 0, 1, 1 },
+  static const guint64 expected[][8] = {
+    { 5, 1, 0, 0, 0, 0, 2, 0 },
+    /* B is back in the queue; its one block, full, is cached free (a free
+     * block with a hash is counted as cached whether or not B waits). */
+    { 4, 0, 0, 0, 0, 2, 1, 1 },
     /* A takes the free block; its last slot is past its final length. */
-    { 5, 0, 1, 0, 0, 1, 1 },
-    /* B recomputes 1 + 1 tokens and generates its last. */
-    { 3, 0, 1, 0, 2, 1, 0 },
+    { 5, 0, 1, 0, 0, 0, 1, 1 },
+    /* B recomputes 1 + 1 tokens (A evicted its cached block) and generates
+     * its last; A's first block is left cached free. */
+    { 3, 0, 1, 0, 0, 2, 1, 0 },
   };
   static const guint32 b_blocks[] = { 2, 1 };
   g_autoptr(KvpWorkload) workload = workload_of (lengths, 2, 16);
@@ -201,22 +206,22 @@ test_reserve_ahead_by_hand (void)
 {
   static const guint32 lengths[][2] = { { 2, 3 }, { 1, 1 }, { 3, 2 } };
   /* Max: two blocks of 8; C waits for B's. */
-  static const guint64 max[][7] = {
-    { 5, 2, 9, 0, 0, 2, 1 },
-    { 8, 2, 6, 0, 0, 2, 0 },
-    { 10, 0, 6, 0, 0, 2, 0 },
+  static const guint64 max[][8] = {
+    { 5, 2, 9, 0, 0, 0, 2, 1 },
+    { 8, 2, 6, 0, 0, 0, 2, 0 },
+    { 10, 0, 6, 0, 0, 0, 2, 0 },
   };
   /* Pow2: A reserves 2 + 4 = 6 (block 8), B 2 (block 2), C 3 + 2 = 5
    * (block 8) and must wait although 6 slots are free. */
-  static const guint64 pow2[][7] = {
-    { 5, 2, 1, 8, 0, 2, 1 },
-    { 8, 2, 1, 5, 0, 2, 0 },
-    { 10, 0, 1, 5, 0, 2, 0 },
+  static const guint64 pow2[][8] = {
+    { 5, 2, 1, 8, 0, 0, 2, 1 },
+    { 8, 2, 1, 5, 0, 0, 2, 0 },
+    { 10, 0, 1, 5, 0, 0, 2, 0 },
   };
-  static const guint64 oracle[][7] = {
-    { 5, 2, 0, 9, 0, 2, 1 },
-    { 8, 2, 0, 6, 0, 2, 0 },
-    { 10, 0, 0, 6, 0, 2, 0 },
+  static const guint64 oracle[][8] = {
+    { 5, 2, 0, 9, 0, 0, 2, 1 },
+    { 8, 2, 0, 6, 0, 0, 2, 0 },
+    { 10, 0, 0, 6, 0, 0, 2, 0 },
   };
   g_autoptr(KvpWorkload) workload = workload_of (lengths, 3, 8);
   g_autoptr(KvpSimulation) sim = simulate (workload, 4, 4, 8, 0);
@@ -310,6 +315,18 @@ assert_snapshot_matches (KvpSimulation  *sim,
   g_assert_cmpuint (n_running, ==, snap->n_running);
   g_assert_cmpuint (snap->n_running, ==, snap->totals.n_running);
   g_assert_cmpuint (snap->n_waiting, ==, snap->totals.n_waiting);
+  /* The cached free blocks the snapshot names are free blocks, each once,
+   * as many as the step counted. */
+  for (guint i = 0; i < snap->n_cached_free; i++)
+    {
+      g_assert_cmpuint (snap->cached_free[i], <, config->num_blocks);
+      g_assert_true (i == 0 || snap->cached_free[i] > snap->cached_free[i - 1]);
+      g_assert_false (g_hash_table_contains (blocks, GUINT_TO_POINTER (snap->cached_free[i] + 1)));
+    }
+  slots[CACHED] = (guint64) snap->n_cached_free * config->block_size;
+  taken += slots[CACHED];
+  if (snap->scheme != KVP_SCHEME_PAGED)
+    g_assert_cmpuint (snap->n_cached_free, ==, 0);
   /* Free slots count as external only in a step whose queue head memory
    * kept out, which the snapshot does not say: take the step's split. */
   g_assert_cmpuint (snap->totals.slots[EXT] - slots[EXT] + snap->totals.slots[FREE], ==, n_slots - taken);
@@ -379,6 +396,11 @@ test_invariant_every_step (void)
         }
     }
   g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->preemptions, >, 0);
+  /* Finished requests leave their full blocks cached free, which the
+   * snapshots above named block for block. */
+  g_assert_cmpfloat (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->percent[CACHED], >, 1.0);
+  for (KvpScheme s = KVP_SCHEME_MAX; s < KVP_N_SCHEMES; s++)
+    g_assert_cmpfloat (kvp_simulation_get_stats (sim, s)->percent[CACHED], ==, 0.0);
 }
 
 static char *

@@ -50,6 +50,9 @@ kvp_block_hasher_next (KvpBlockHasher        *hasher,
   guint64 offset = hasher->offset;
   guint64 left = block_size;
   guint64 h;
+  /* The run being gathered: a stream's tokens [run_start, run_start + run_count). */
+  const KvpTokenSegment *run = NULL;
+  guint64 run_start = 0, run_count = 0;
 
   g_return_val_if_fail (hasher != NULL && out_hash != NULL, FALSE);
   g_return_val_if_fail (segments != NULL || n_segments == 0, FALSE);
@@ -74,10 +77,22 @@ kvp_block_hasher_next (KvpBlockHasher        *hasher,
 
       seg = &segments[segment];
       take = MIN (left, seg->length - offset);
-      h = mix (mix (mix (mix (h, (guint64) seg->kind), seg->id), offset), take);
+      if (run != NULL && (run->kind != seg->kind || run->id != seg->id || run_start + run_count != seg->start + offset))
+        {
+          h = mix (mix (mix (mix (h, (guint64) run->kind), run->id), run_start), run_count);
+          run = NULL;
+        }
+      if (run == NULL)
+        {
+          run = seg;
+          run_start = seg->start + offset;
+          run_count = 0;
+        }
+      run_count += take;
       offset += take;
       left -= take;
     }
+  h = mix (mix (mix (mix (h, (guint64) run->kind), run->id), run_start), run_count);
 
   hasher->segment = segment;
   hasher->offset = offset;

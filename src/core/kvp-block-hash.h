@@ -9,8 +9,9 @@
 
 G_BEGIN_DECLS
 
-/* Where a segment's tokens come from.  Token k of a segment is the same token
- * as token k of every segment of the same kind and id. */
+/* Where a segment's tokens come from.  Each (kind, id) names one stream of
+ * tokens; a segment is length tokens of it from token start, so token k of a
+ * segment is token start + k of its stream, the same wherever it appears. */
 typedef enum
 {
   KVP_TOKENS_UNIQUE,   /* a prompt's own text; id: the caller's (a request) */
@@ -24,13 +25,17 @@ typedef struct
   KvpTokenKind kind;
   guint64      id;
   guint64      length;   /* tokens, ≥ 1 */
+  guint64      start;    /* its first token's place in the stream; 0 for a
+                            segment that starts it */
 } KvpTokenSegment;
 
 /* Walks a token sequence one full block at a time.  A block's hash mixes its
  * parent's (a fixed seed for the first block, where vLLM uses NONE_HASH) with
- * the runs of tokens in it — kind, id, first offset and count of each
- * segment piece — so equal tokens give equal hashes wherever the segment
- * boundaries fall, and a block straddling two segments hashes both pieces. */
+ * the runs of tokens in it — kind, id, first place in the stream and count of
+ * each run, consecutive segments that continue one stream making one run —
+ * so equal tokens give equal hashes wherever the segment boundaries fall
+ * (a prompt, and the answer continuing it, hash as the longer prompt that
+ * holds both), and a block straddling two streams hashes both runs. */
 typedef struct
 {
   guint   segment;   /* the segment the next block starts in */

@@ -85,6 +85,12 @@ struct _KvpBlockPool
   KvpKeyMap       *cache;      /* key → first + 1, the first block with it */
   guint32          n_keyed;
   guint64          n_evicted;
+  /* Of the keyed blocks, the free ones (vLLM's evictable "cached" blocks in
+   * the free queue), kept at every change of a keyed block's reference
+   * count between 0 and 1; and, when a caller asked, each change logged
+   * (kvp_block_pool_set_cached_free_log) so a replay can rebuild the set. */
+  guint32          n_cached_free;
+  GArray          *cached_free_log;
 };
 
 static gboolean
@@ -161,6 +167,22 @@ has_key (KvpBlockPool *self,
          guint32       block)
 {
   return self->keyed != NULL && (self->keyed[block / 8] & (1u << (block % 8))) != 0;
+}
+
+/* The block became a cached free block (entering) or stopped being one. */
+static inline void
+cached_free_changed (KvpBlockPool *self,
+                     guint32       block,
+                     gboolean      entering)
+{
+  guint32 entry = entering ? block : block | KVP_BLOCK_POOL_CACHED_FREE_LEAVES;
+
+  if (entering)
+    self->n_cached_free++;
+  else
+    self->n_cached_free--;
+  if (self->cached_free_log != NULL)
+    g_array_append_val (self->cached_free_log, entry);
 }
 
 /* The ring's slot k from the head. */
@@ -319,7 +341,10 @@ take_free (KvpBlockPool *self)
   guint32 block = pop_free (self);
 
   if (G_UNLIKELY (self->keyed != NULL) && has_key (self, block))
-    evict (self, block);
+    {
+      cached_free_changed (self, block, FALSE);
+      evict (self, block);
+    }
 
   return block;
 }
@@ -466,6 +491,8 @@ drop_ref (KvpBlockPool *self,
   if (--self->ref[block] == 0)
     {
       self->fill[block] = 0;
+      if (has_key (self, block))
+        cached_free_changed (self, block, TRUE);
       if (front != NULL && !has_key (self, block))
         g_array_append_val (front, block);
       else
@@ -559,6 +586,7 @@ free_pool (KvpBlockPool *self)
   g_free (self->key);
   g_free (self->keyed);
   g_free (self->same_next);
+  g_clear_pointer (&self->cached_free_log, g_array_unref);
   g_free (self);
 }
 
@@ -807,6 +835,7 @@ check_blocks (KvpBlockPool  *self,
               GError       **error)
 {
   guint32 n = 0;
+  guint32 cached_free = 0;
 
   for (guint32 block = 0; block < self->num_blocks; block++)
     {
@@ -820,6 +849,7 @@ check_blocks (KvpBlockPool  *self,
           if (block == self->null_block && (is_free || has_key (self, block)))
             return fail_check (error, "The null block %u is free or cached", block);
           n += block == self->null_block;
+          cached_free += is_free && has_key (self, block);
           continue;
         }
 
@@ -844,6 +874,9 @@ check_blocks (KvpBlockPool  *self,
   if (n != self->num_blocks - self->num_free)
     return fail_check (error, "%u blocks in use, but the free count says %u",
                        n, self->num_blocks - self->num_free);
+  if (cached_free != self->n_cached_free)
+    return fail_check (error, "%u free blocks hold a key, but the cached free count says %u",
+                       cached_free, self->n_cached_free);
 
   return TRUE;
 }
@@ -1032,6 +1065,37 @@ kvp_block_pool_get_num_free (KvpBlockPool *self)
   g_return_val_if_fail (self != NULL, 0);
 
   return self->num_free;
+}
+
+guint32
+kvp_block_pool_get_num_cached_free (KvpBlockPool *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->n_cached_free;
+}
+
+/**
+ * kvp_block_pool_set_cached_free_log:
+ * @log: (nullable): a #GArray of guint32, or %NULL to stop logging
+ *
+ * From now on every block that becomes a cached free block (freed with its
+ * key) is appended to @log, and every one that stops being one (a hit takes
+ * it, or a new use evicts it) is appended with
+ * %KVP_BLOCK_POOL_CACHED_FREE_LEAVES set: replayed in order, the entries
+ * give the set of cached free blocks after any of them.
+ */
+void
+kvp_block_pool_set_cached_free_log (KvpBlockPool *self,
+                                    GArray       *log)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (log == NULL || g_array_get_element_size (log) == sizeof (guint32));
+
+  if (log != NULL)
+    g_array_ref (log);
+  g_clear_pointer (&self->cached_free_log, g_array_unref);
+  self->cached_free_log = log;
 }
 
 guint32
@@ -1423,6 +1487,7 @@ kvp_block_pool_append_cached (KvpBlockPool *self,
   if (self->ref[block] == 0)
     {
       unqueue (self, block);
+      cached_free_changed (self, block, FALSE);
       self->num_free--;
       self->fill[block] = self->block_size;
       self->logical[block] = s->table->len;

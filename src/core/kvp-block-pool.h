@@ -32,6 +32,13 @@ guint32         kvp_block_pool_get_num_blocks      (KvpBlockPool  *self);
 guint32         kvp_block_pool_get_block_size      (KvpBlockPool  *self);
 guint32         kvp_block_pool_get_num_free        (KvpBlockPool  *self);
 guint32         kvp_block_pool_get_num_used        (KvpBlockPool  *self);
+/* Free blocks that still hold a prefix-cache key: evictable, a hit can take
+ * them back (vLLM's cached blocks in the free queue).  Part of the free. */
+guint32         kvp_block_pool_get_num_cached_free (KvpBlockPool  *self);
+/* A log entry with this bit names a block that stopped being cached free. */
+#define KVP_BLOCK_POOL_CACHED_FREE_LEAVES 0x80000000u
+void            kvp_block_pool_set_cached_free_log (KvpBlockPool  *self,
+                                                    GArray        *log);
 
 /* Sequences.  Ids count up from 0 and are never reused, so an id kept after
  * kvp_block_pool_free_sequence() stays unknown rather than naming another. */

@@ -63,23 +63,22 @@ compute_held (KvpComparison  *self,
   return TRUE;
 }
 
-/* With a hybrid layout the slack is counted in slots of one group's layers,
- * as the blocks are: every group's blocks hold the sequence's tokens while
- * it is written (a sliding group frees what leaves its window only after
- * it), and what they could hold beyond that is slack. */
+/* With a layout the slack is counted in slots of one group's layers, as
+ * the blocks are: every group's blocks hold the sequence's tokens while it
+ * is written (a sliding group frees what leaves its window only after it),
+ * and what they could hold beyond that is slack. */
 static guint64
-layout_stored_slots (const KvpPoolLayout *layout,
-                     guint64              seq_len,
-                     guint32              block_size)
+layout_stored_slots (const KvpParams *p)
 {
+  const KvpPoolLayout *layout = p->layout;
   guint64 stored = 0;
 
   for (guint k = 0; k < layout->n_kinds; k++)
     {
-      guint64 blocks = kvp_vllm_blocks_per_request (layout->kinds[k].kind, layout->kinds[k].window, seq_len,
-                                                    layout->max_in_flight_tokens, block_size);
+      guint64 blocks = kvp_vllm_blocks_held (layout->kinds[k].kind, layout->kinds[k].window, p->seq_len,
+                                             p->max_seq_len, layout->max_in_flight_tokens, p->block_size);
 
-      stored += layout->kinds[k].num_groups * MIN (seq_len, blocks * block_size);
+      stored += layout->kinds[k].num_groups * MIN (p->seq_len, blocks * p->block_size);
     }
   return stored;
 }
@@ -104,24 +103,34 @@ compute_sizes (KvpComparison  *self,
       !compute_held (self, error))
     return FALSE;
 
-  /* A hybrid model in vLLM's pool: a block id holds B tokens of one group's
-   * layers, and a request holds blocks in every group (a sliding group up to
-   * its window and the tokens in flight), so the sequence needs what vLLM's
-   * admission charges it: the same count max_concurrency divides by.  (One
-   * sample only: kvp_params_validate refuses more with a layout.) */
+  /* A model with a layout in vLLM's pool: a block id holds B tokens of one
+   * group's layers, and a request holds blocks in every group (a sliding
+   * group no more than its window and the tokens in flight allow), so the
+   * sequence needs what vLLM's admission charges it, which at max_seq_len is
+   * at most the count max_concurrency divides by.  (One sample only:
+   * kvp_params_validate refuses more with a layout.) */
   if (p->layout != NULL)
     {
       guint64 per_layer = self->bytes_per_token / p->layout->num_layers;
+      guint64 stored = layout_stored_slots (p);
 
-      self->blocks_needed = kvp_pool_layout_blocks (p->layout, p->seq_len, p->block_size);
+      self->blocks_needed = kvp_pool_layout_blocks (p->layout, p->seq_len, p->max_seq_len, p->block_size);
       self->blocks_held = self->own_blocks = self->blocks_without_sharing = self->blocks_needed;
       if (!kvp_checked_mul (self->blocks_needed * B, per_layer * p->layout->group_size, &self->paged_bytes, error))
         return FALSE;
-      self->paged_waste_tokens = self->blocks_needed * B - layout_stored_slots (p->layout, p->seq_len, p->block_size);
+      self->paged_waste_tokens = self->blocks_needed * B - stored;
+      self->window_freed_slots = p->layout->num_groups * p->seq_len - stored;
       self->paged_waste_bytes = self->paged_waste_tokens * per_layer * p->layout->group_size;
       self->fits = self->blocks_needed <= N;
       self->paged_capacity = N / self->blocks_needed;
     }
+
+  /* A pool of a few million blocks of a very large model may pass 2^64
+   * bytes: the pool mark is then past any bar, as at G_MAXUINT64. */
+  if (!g_uint64_checked_mul (&self->pool_bytes, N * B,
+                             p->layout != NULL ? self->bytes_per_token / p->layout->num_layers * p->layout->group_size
+                                               : self->bytes_per_token))
+    self->pool_bytes = G_MAXUINT64;
 
   /* Presets stay far below 2^63; a model of one's own might not, and the
    * saving is a signed number. */
@@ -159,10 +168,10 @@ append_sequence (KvpComparison  *self,
   for (guint k = 0; k < layout->n_kinds; k++)
     for (guint g = 0; g < layout->kinds[k].num_groups; g++)
       {
-        guint64 blocks = kvp_vllm_blocks_per_request (layout->kinds[k].kind, layout->kinds[k].window, p->seq_len,
-                                                      layout->max_in_flight_tokens, p->block_size);
+        guint64 blocks = kvp_vllm_blocks_held (layout->kinds[k].kind, layout->kinds[k].window, p->seq_len,
+                                               p->max_seq_len, layout->max_in_flight_tokens, p->block_size);
         KvpSeqId seq = first ? self->seq : kvp_block_pool_add_sequence (self->pool);
-        guint64 tokens = layout->kinds[k].kind == KVP_LAYER_FULL ? p->seq_len : blocks * p->block_size;
+        guint64 tokens = MIN (p->seq_len, blocks * p->block_size);
 
         first = FALSE;
         if (!kvp_block_pool_append (self->pool, seq, tokens, error))

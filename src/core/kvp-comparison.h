@@ -58,8 +58,16 @@ struct _KvpComparison
 
   guint64       traditional_waste_tokens; /* samples × (R − n), reserved but unused */
   guint64       traditional_waste_bytes;
-  guint64       paged_waste_tokens;       /* slack in each sample's last block, < B each */
+  guint64       paged_waste_tokens;       /* slack in each sample's last block, < B each;
+                                           * with a layout, in each group's, in one
+                                           * group's slots */
   guint64       paged_waste_bytes;
+  /* With a layout: the token slots the sequence would fill in all its
+   * groups (n each) that a window freed, so its blocks hold fewer. */
+  guint64       window_freed_slots;
+  /* The pool's bytes, N blocks of B tokens of every layer they span (of
+   * one group's layers with a layout, as paged_bytes counts them). */
+  guint64       pool_bytes;
 
   /* Requests (of samples sequences of length n) that fit. */
   guint64       traditional_capacity;     /* floor (N × B / (R × samples)) */

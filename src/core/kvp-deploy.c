@@ -238,17 +238,20 @@ estimate_weights (KvpDeploy       *self,
                   guint            tp,
                   GError         **error)
 {
-  double params = 0, bytes_per_param = 2.0, bytes;
+  double params = 0, bytes;
 
   if (self->config != NULL)
     {
       params = self->config->num_params;
-      bytes_per_param = self->config->weight_bytes_per_param;
+      bytes = kvp_model_config_weight_bytes (self->config);
     }
   else
-    for (guint i = 0; i < G_N_ELEMENTS (preset_params); i++)
-      if (g_strcmp0 (model->key, preset_params[i].key) == 0)
-        params = preset_params[i].params;
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (preset_params); i++)
+        if (g_strcmp0 (model->key, preset_params[i].key) == 0)
+          params = preset_params[i].params;
+      bytes = params * 2.0;
+    }
 
   if (params == 0)
     {
@@ -258,7 +261,7 @@ estimate_weights (KvpDeploy       *self,
       return FALSE;
     }
 
-  bytes = ceil (params * bytes_per_param / tp);
+  bytes = ceil (bytes / tp);
   if (bytes >= 18446744073709551616.0)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW, _("The weights estimate does not fit in 64 bits."));

@@ -422,10 +422,11 @@ build_types (KvpKvCacheManager *self)
 static KvpKvRequestId
 new_request (KvpKvCacheManager     *self,
              const KvpTokenSegment *prompt,
-             guint                  n_segments)
+             guint                  n_segments,
+             const KvpTokenSegment *answer)
 {
   guint n_groups = self->specs->len;
-  KvpTokenSegment output = { KVP_TOKENS_OUTPUT, self->next_output_key++, 0 };
+  KvpTokenSegment output = { KVP_TOKENS_OUTPUT, self->next_output_key++, 0, 0 };
   Request r = { 0, };
 
   r.alive = TRUE;
@@ -437,6 +438,11 @@ new_request (KvpKvCacheManager     *self,
         r.prompt_len += prompt[i].length;
       }
   r.n_prompt = r.segments->len;
+  if (answer != NULL)
+    {
+      output = *answer;
+      output.length = 0;
+    }
   g_array_append_val (r.segments, output);
   r.num_tokens = r.prompt_len;
   r.seqs = g_new0 (KvpSeqId, n_groups);
@@ -752,9 +758,10 @@ kvp_kv_cache_manager_get_pool (KvpKvCacheManager *self)
 }
 
 KvpKvRequestId
-kvp_kv_cache_manager_add_request (KvpKvCacheManager     *self,
-                                  const KvpTokenSegment *prompt,
-                                  guint                  n_segments)
+kvp_kv_cache_manager_add_request_full (KvpKvCacheManager     *self,
+                                       const KvpTokenSegment *prompt,
+                                       guint                  n_segments,
+                                       const KvpTokenSegment *answer)
 {
   guint64 total = 0;
 
@@ -769,7 +776,15 @@ kvp_kv_cache_manager_add_request (KvpKvCacheManager     *self,
   g_return_val_if_fail (total > 0, 0);
   g_return_val_if_fail (self->requests->len < G_MAXUINT32, 0);
 
-  return new_request (self, prompt, n_segments);
+  return new_request (self, prompt, n_segments, answer);
+}
+
+KvpKvRequestId
+kvp_kv_cache_manager_add_request (KvpKvCacheManager     *self,
+                                  const KvpTokenSegment *prompt,
+                                  guint                  n_segments)
+{
+  return kvp_kv_cache_manager_add_request_full (self, prompt, n_segments, NULL);
 }
 
 /**
@@ -985,7 +1000,7 @@ kvp_kv_cache_manager_fork (KvpKvCacheManager  *self,
       g_array_append_val (inherited, seg);
     }
 
-  id = new_request (self, (const KvpTokenSegment *) (gpointer) inherited->data, inherited->len);
+  id = new_request (self, (const KvpTokenSegment *) (gpointer) inherited->data, inherited->len, NULL);
   r = lookup (self, request);
   child = lookup (self, id);
   output_segment (child)->length = r->num_tokens - r->num_computed;

@@ -69,6 +69,14 @@ KvpBlockPool      *kvp_kv_cache_manager_get_pool   (KvpKvCacheManager     *self)
 KvpKvRequestId     kvp_kv_cache_manager_add_request (KvpKvCacheManager    *self,
                                                      const KvpTokenSegment *prompt,
                                                      guint                 n_segments);
+/* The same, its generated tokens those of answer's stream from answer's
+ * start (answer's length is ignored): an answer whose text a later prompt
+ * repeats (a chat's next turn) then hashes as that prompt does.  NULL: an
+ * identity of their own. */
+KvpKvRequestId     kvp_kv_cache_manager_add_request_full (KvpKvCacheManager    *self,
+                                                          const KvpTokenSegment *prompt,
+                                                          guint                 n_segments,
+                                                          const KvpTokenSegment *answer);
 
 /* The scheduler's calls, in vLLM's order.  For a request holding no blocks:
  * get_computed_blocks (the prefix-cache hit, in tokens, a multiple of the

@@ -220,6 +220,7 @@ read_string (const Reader  *r,
   return TRUE;
 }
 
+/* A boolean key; a config class's default is 0 or 1 (kvp-model-types.c). */
 static gboolean
 read_bool (const Reader *r,
            const char   *key,
@@ -227,9 +228,14 @@ read_bool (const Reader *r,
 {
   JsonNode *node = lookup (r, key);
 
-  if (is_null (node) || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+  if (is_null (node) || !JSON_NODE_HOLDS_VALUE (node))
     return fallback;
-  return json_node_get_boolean (node);
+  if (json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    return json_node_get_boolean (node);
+  if (r->defaults != NULL && node == json_object_get_member (r->defaults, key) &&
+      json_node_get_value_type (node) == G_TYPE_INT64)
+    return json_node_get_int (node) != 0;
+  return fallback;
 }
 
 /* An array of num_layers strings, or NULL when the key is absent. */
@@ -621,8 +627,26 @@ read_quantization (const Reader   *r,
   if (g_strcmp0 (method, "fp8") == 0 || g_strcmp0 (method, "fbgemm_fp8") == 0)
     self->weight_bytes_per_param = 1.0;
   else if (g_strcmp0 (method, "mxfp4") == 0)
-    /* 4 bits plus one 8-bit scale per 32 values. */
-    self->weight_bytes_per_param = 4.25 / 8.0;
+    {
+      /* 4 bits plus one 8-bit scale per 32 values, for the experts: the
+       * checkpoint keeps the rest in torch_dtype. */
+      self->unquantized_bytes_per_param = self->weight_bytes_per_param;
+      self->quantized_experts_only = TRUE;
+      self->weight_bytes_per_param = 4.25 / 8.0;
+    }
+}
+
+double
+kvp_model_config_weight_bytes (const KvpModelConfig *self)
+{
+  double routed;
+
+  g_return_val_if_fail (self != NULL, 0.0);
+
+  if (!self->quantized_experts_only)
+    return (double) self->num_params * self->weight_bytes_per_param;
+  routed = (double) MIN (self->num_routed_expert_params, self->num_params);
+  return routed * self->weight_bytes_per_param + ((double) self->num_params - routed) * self->unquantized_bytes_per_param;
 }
 
 static guint32

@@ -44,6 +44,11 @@ struct _KvpModelConfig
   KvpLayer *layers;         /* model.num_layers of them */
   KvpDtype  dtype;          /* what --kv-dtype auto means for this model */
   double    weight_bytes_per_param; /* from torch_dtype or the quantization */
+  /* gpt-oss's mxfp4 quantizes the routed experts only (its
+   * modules_to_not_convert: attention, router, embeddings, head): the other
+   * weights keep torch_dtype's bytes.  FALSE: every weight is quantized. */
+  gboolean  quantized_experts_only;
+  double    unquantized_bytes_per_param;
   guint64   num_params;     /* estimated, see kvp_model_config_count_params */
   guint64   num_active_params; /* those a token passes through: MoE counts
                                   num_experts_per_tok of its routed experts */
@@ -72,6 +77,10 @@ void            kvp_model_config_unref         (KvpModelConfig  *self);
 /* Layers of each kind (full, sliding, chunked). */
 guint           kvp_model_config_count_layers  (const KvpModelConfig *self,
                                                 KvpLayerKind          kind);
+
+/* The bytes of all the weights, estimated from num_params at the bytes
+ * each part is stored in. */
+double          kvp_model_config_weight_bytes  (const KvpModelConfig *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpModelConfig, kvp_model_config_unref)
 

@@ -3,7 +3,8 @@
  * read from src/transformers/models/<type>/configuration_<type>.py
  * (huggingface/transformers, main of 2026).  Only the keys that shape the
  * KV cache are listed: layers, heads, KV heads, head size, hidden size,
- * context, window, MLA ranks. */
+ * context, window, MLA ranks; and where the weights estimate needs them,
+ * vocab_size and tie_word_embeddings (booleans as 0 or 1). */
 
 #define G_LOG_DOMAIN "kvpage-core"
 
@@ -66,20 +67,25 @@ static const KvpKeyDefault qwen3_moe_defaults[] = {
   { "hidden_size", 2048 }, { "num_hidden_layers", 24 }, { "num_attention_heads", 32 }, { "num_key_value_heads", 4 },
   { "max_position_embeddings", 32768 }, { "sliding_window", 4096 }, END,
 };
+/* The Gemmas tie the output head to the embeddings by default (1: True),
+ * which the weights estimate counts once; Gemma 3's checkpoints state no
+ * vocab_size. */
 static const KvpKeyDefault gemma_defaults[] = {
   { "hidden_size", 3072 }, { "num_hidden_layers", 28 }, { "num_attention_heads", 16 }, { "num_key_value_heads", 16 },
-  { "head_dim", 256 }, { "max_position_embeddings", 8192 }, END,
+  { "head_dim", 256 }, { "max_position_embeddings", 8192 }, { "vocab_size", 256000 }, { "tie_word_embeddings", 1 },
+  END,
 };
 static const KvpKeyDefault gemma2_defaults[] = {
   { "hidden_size", 2304 }, { "num_hidden_layers", 26 }, { "num_attention_heads", 8 }, { "num_key_value_heads", 4 },
-  { "head_dim", 256 }, { "max_position_embeddings", 8192 }, { "sliding_window", 4096 }, END,
+  { "head_dim", 256 }, { "max_position_embeddings", 8192 }, { "sliding_window", 4096 }, { "vocab_size", 256000 },
+  { "tie_word_embeddings", 1 }, END,
 };
 /* Gemma3TextConfig: google/gemma-3-12b-it states neither head_dim nor
  * max_position_embeddings, gemma-3-4b-it no head counts. */
 static const KvpKeyDefault gemma3_text_defaults[] = {
   { "hidden_size", 2304 }, { "num_hidden_layers", 26 }, { "num_attention_heads", 8 }, { "num_key_value_heads", 4 },
   { "head_dim", 256 }, { "max_position_embeddings", 131072 }, { "sliding_window", 4096 },
-  { "sliding_window_pattern", 6 }, END,
+  { "sliding_window_pattern", 6 }, { "vocab_size", 262208 }, { "tie_word_embeddings", 1 }, END,
 };
 static const KvpKeyDefault gpt_oss_defaults[] = {
   { "hidden_size", 2880 }, { "num_hidden_layers", 36 }, { "num_attention_heads", 64 }, { "num_key_value_heads", 8 },

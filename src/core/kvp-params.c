@@ -254,12 +254,13 @@ validate (const KvpParams  *params,
       guint64 bound;
 
       /* The samples share blocks of one group of full attention; a hybrid
-       * model's requests hold blocks in several groups. */
+       * model's requests hold blocks in several groups, a sliding window's
+       * no more than the window needs. */
       if (i == KVP_PARAM_SAMPLES && value > 1 && params->layout != NULL)
         {
           g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                       options ? _("--samples is for one group of full attention, and this model’s layers fill several KV cache groups: leave it at 1.")
-                               : _("More than one sample is drawn for one group of full attention only, and this model’s layers fill several KV cache groups."));
+                       options ? _("--samples is for one group of full attention, and this model’s layers fill several KV cache groups or slide a window: leave it at 1.")
+                               : _("More than one sample is drawn for one group of full attention only, and this model’s layers fill several KV cache groups or slide a window."));
           return FALSE;
         }
 

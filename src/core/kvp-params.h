@@ -48,9 +48,10 @@ typedef struct
   guint32         samples;      /* 1 … 8 */
   guint64         prompt_len;   /* 0 … seq_len */
   /* With vLLM's sizing of a model whose layers fill more than one KV-cache
-   * group (sliding window, chunked), how a request spreads over them: the
-   * block figures then count every group, as vLLM does.  NULL: one group of
-   * full attention.  Kept for the process (kvp_vllm_sizing_get_layout). */
+   * group, or a group of sliding-window or chunked layers, how a request
+   * spreads over them: the block figures then count every group, and a
+   * window's cap, as vLLM does.  NULL: one group of full attention.  Kept
+   * for the process (kvp_vllm_sizing_get_layout). */
   const KvpPoolLayout *layout;
 } KvpParams;
 

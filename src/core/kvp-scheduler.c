@@ -275,10 +275,14 @@ release_paged (Sched   *s,
                gboolean finished)
 {
   Paged *p = &s->pl[id];
-
   /* The slots not told yet lie in blocks it holds: telling them takes no
-   * block, and their full blocks are cached before they are freed. */
-  if (p->pending > 0 && !tell_manager (s, id, p->pending, FALSE))
+   * block, and their full blocks are cached before they are freed.  A
+   * finished request's last token was sampled but never computed (kvpage
+   * gave it its slot early), so vLLM caches no block it fills: a chat's next
+   * turn hits the answer up to the full blocks before it. */
+  guint32 told = finished && p->pending > 0 ? p->pending - 1 : p->pending;
+
+  if (told > 0 && !tell_manager (s, id, told, FALSE))
     g_assert_not_reached ();
   p->pending = 0;
   if (s->beams != NULL && s->beams[id] != NULL)
@@ -309,11 +313,15 @@ static void
 add_to_manager (Sched   *s,
                 guint32  id)
 {
+  KvpTokenSegment answer;
+  gboolean continues;
+
   g_array_set_size (s->segments, 0);
   kvp_workload_get_prompt_segments (s->run->workload, id, s->segments);
-  s->pl[id].mid = kvp_kv_cache_manager_add_request (s->cache,
-                                                      (const KvpTokenSegment *) (gpointer) s->segments->data,
-                                                      s->segments->len);
+  continues = kvp_workload_get_answer_segment (s->run->workload, id, &answer);
+  s->pl[id].mid = kvp_kv_cache_manager_add_request_full (s->cache,
+                                                           (const KvpTokenSegment *) (gpointer) s->segments->data,
+                                                           s->segments->len, continues ? &answer : NULL);
   s->pl[id].in_manager = TRUE;
 }
 
@@ -639,6 +647,7 @@ classify (Sched       *s,
    * out by the token budget or max_num_seqs leaves them free. */
   gboolean head_lacks_memory = s->waiting.len > 0 && (s->refused || s->preempted);
   guint64 *slots = step->slots;
+  guint64 cached_free = 0;
 
   slots[KVP_SLOT_TOKEN_STATES] = s->sums.held;
   if (s->paged)
@@ -652,6 +661,12 @@ classify (Sched       *s,
       slots[KVP_SLOT_RESERVATION] = s->sums.cap - s->sums.held;
       slots[KVP_SLOT_INTERNAL_FRAGMENTATION] = n_slots - free_slots - s->sums.cap + saved * s->B;
       slots[KVP_SLOT_EXTERNAL_FRAGMENTATION] = 0;
+      /* Free blocks still holding a hash are the prefix cache's: a class of
+       * their own, out of the free slots whether or not a request waits. */
+      cached_free = (guint64) kvp_block_pool_get_num_cached_free (kvp_kv_cache_manager_get_pool (s->cache)) * s->B;
+      free_slots -= cached_free;
+      if (s->run->cached_free_log != NULL)
+        step->cached_free_log_end = s->run->cached_free_log->len;
       s->logical_sum += (double) s->sums.logical;
       s->saved_sum += (double) saved;
       if (physical > s->peak_blocks)
@@ -692,6 +707,7 @@ classify (Sched       *s,
   if (head_lacks_memory)
     slots[KVP_SLOT_EXTERNAL_FRAGMENTATION] += free_slots;
   slots[KVP_SLOT_FREE] = head_lacks_memory ? 0 : free_slots;
+  slots[KVP_SLOT_CACHED_FREE] = cached_free;
 }
 
 /* The end of a step: its time, first tokens, finishers, its record. */
@@ -757,6 +773,8 @@ run_step (Sched      *s,
   *step = (KvpSimStep) { .clock = s->clock };
   if (s->run->events != NULL)
     step->first_event = s->run->events->len;
+  if (s->run->cached_free_log != NULL)
+    step->cached_free_log_start = s->run->cached_free_log->len;
 
   while (s->next < s->n && arrival_ns (&s->requests[s->next]) <= s->now_ns)
     {
@@ -847,6 +865,8 @@ sched_init (Sched                  *s,
       s->cache = kvp_kv_cache_manager_new (config->num_blocks + 1, config->block_size,
                                            config->n_groups > 0 ? config->groups : &full, s->n_groups,
                                            !config->no_prefix_caching, error);
+      if (s->cache != NULL && run->cached_free_log != NULL)
+        kvp_block_pool_set_cached_free_log (kvp_kv_cache_manager_get_pool (s->cache), run->cached_free_log);
       s->segments = g_array_new (FALSE, FALSE, sizeof (KvpTokenSegment));
       s->pl = g_new0 (Paged, MAX (s->n, 1));
       if (config->beam_width > 1)

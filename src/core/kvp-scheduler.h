@@ -22,6 +22,9 @@ typedef struct
   KvpSimStepFunc      step_func;   /* or NULL */
   gpointer            user_data;
   GArray             *finished;    /* KvpSimFinished in finish order, or NULL */
+  GArray             *cached_free_log; /* paged: the pool's log of cached free
+                                          blocks (kvp_block_pool_set_cached_free_log),
+                                          or NULL */
 } KvpSchedulerRun;
 
 /* Runs the scheme to the end into out.  Fails with G_IO_ERROR_CANCELLED, or

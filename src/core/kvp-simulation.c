@@ -47,6 +47,11 @@ typedef struct
   Replayed *requests;
   GArray   *running;     /* guint32 */
   KvpRequestQueue waiting;
+  /* Paged: the cached free blocks (the picture's numbers, the pool's less
+   * its null block), from the pool's log up to cached_pos. */
+  guint32   num_blocks;
+  guint8   *cached;      /* bitmap; NULL for reserve-ahead schemes */
+  guint     cached_pos;
 } Replay;
 
 typedef struct
@@ -56,6 +61,7 @@ typedef struct
   GArray      *steps;    /* KvpSimStep */
   GArray      *events;   /* KvpSimEvent */
   GArray      *finished; /* KvpSimFinished, in finish order */
+  GArray      *cached_free_log; /* paged: the pool's, guint32 entries */
   KvpSimStats  stats;
   GMutex       lock;     /* guards checkpoints */
   guint        checkpoint_interval;
@@ -78,7 +84,7 @@ static const char *latency_names[KVP_N_LATENCIES] = {
 };
 
 static const char *slot_class_names[KVP_N_SLOT_CLASSES] = {
-  "token_states", "reservation", "internal_fragmentation", "external_fragmentation", "free",
+  "token_states", "reservation", "internal_fragmentation", "external_fragmentation", "free", "cached_free",
 };
 
 static inline guint64
@@ -211,9 +217,15 @@ kvp_sim_config_copies (const KvpSimConfig *config)
 /* Replaying events, for snapshots. */
 
 static Replay *
-replay_new (guint n_requests)
+replay_new (guint   n_requests,
+            guint32 num_blocks,
+            gboolean paged)
 {
   Replay *replay = g_new0 (Replay, 1);
+
+  replay->num_blocks = num_blocks;
+  if (paged)
+    replay->cached = g_new0 (guint8, num_blocks / 8 + 1);
 
   replay->step = G_MAXUINT;  /* before the first step */
   replay->n_requests = n_requests;
@@ -234,6 +246,7 @@ replay_free (gpointer data)
   g_free (replay->requests);
   g_array_unref (replay->running);
   kvp_request_queue_clear (&replay->waiting);
+  g_free (replay->cached);
   g_free (replay);
 }
 
@@ -250,6 +263,9 @@ replay_copy (const Replay *src)
       replay->requests[i].blocks = g_array_copy (src->requests[i].blocks);
   replay->running = g_array_copy (src->running);
   kvp_request_queue_copy (&replay->waiting, &src->waiting);
+  replay->num_blocks = src->num_blocks;
+  replay->cached = src->cached != NULL ? g_memdup2 (src->cached, src->num_blocks / 8 + 1) : NULL;
+  replay->cached_pos = src->cached_pos;
 
   return replay;
 }
@@ -334,6 +350,34 @@ replay_running (Replay             *replay,
   return e;
 }
 
+/* The pool's cached free blocks as its log says they were when the step's
+ * slots were classified. */
+static void
+replay_cached_free (Replay          *replay,
+                    const SchemeRun *run,
+                    guint            end)
+{
+  const guint32 *log;
+
+  if (replay->cached == NULL || run->cached_free_log == NULL)
+    return;
+
+  log = (const guint32 *) (gpointer) run->cached_free_log->data;
+  g_assert (end >= replay->cached_pos && end <= run->cached_free_log->len);
+  for (; replay->cached_pos < end; replay->cached_pos++)
+    {
+      guint32 entry = log[replay->cached_pos];
+      /* The picture's pool leaves out the null block, the pool's block 0. */
+      guint32 block = (entry & ~KVP_BLOCK_POOL_CACHED_FREE_LEAVES) - 1;
+
+      g_assert (block < replay->num_blocks);
+      if (entry & KVP_BLOCK_POOL_CACHED_FREE_LEAVES)
+        replay->cached[block / 8] &= ~(1u << (block % 8));
+      else
+        replay->cached[block / 8] |= 1u << (block % 8);
+    }
+}
+
 /* From the state at replay->step to the state at the next recorded step:
  * the previous step's finishers leave, then the step replays as it ran —
  * arrivals, the running pass, admissions — its events saying what the
@@ -411,6 +455,7 @@ replay_advance (Replay             *replay,
         }
     }
 
+  replay_cached_free (replay, run, g_array_index (run->steps, KvpSimStep, step).cached_free_log_end);
   replay->step = step;
 }
 
@@ -471,6 +516,23 @@ snapshot_from_replay (KvpSimulation *self,
         }
     }
 
+  snapshot->cached_free = g_new (guint32, 1);
+  if (replay->cached != NULL)
+    {
+      guint32 n = (guint32) (snapshot->totals.slots[KVP_SLOT_CACHED_FREE] / B);
+
+      g_free (snapshot->cached_free);
+      snapshot->cached_free = g_new (guint32, MAX (n, 1));
+      for (guint32 byte = 0; byte <= replay->num_blocks / 8; byte++)
+        for (guint bit = 0; replay->cached[byte] != 0 && bit < 8; bit++)
+          if (replay->cached[byte] & (1u << bit))
+            {
+              g_assert (snapshot->n_cached_free < n);
+              snapshot->cached_free[snapshot->n_cached_free++] = byte * 8 + bit;
+            }
+      g_assert (snapshot->n_cached_free == n);
+    }
+
   snapshot->n_running = replay->running->len;
   snapshot->running = g_memdup2 (replay->running->data, sizeof (guint32) * MAX (replay->running->len, 1));
   snapshot->n_waiting = replay->waiting.len;
@@ -491,6 +553,7 @@ kvp_sim_snapshot_free (KvpSimSnapshot *snapshot)
   g_free (snapshot->running);
   g_free (snapshot->waiting);
   g_free (snapshot->block_storage);
+  g_free (snapshot->cached_free);
   g_free (snapshot);
 }
 
@@ -617,7 +680,7 @@ run_schemes (KvpSimulation   *self,
         continue;
       job->run = (KvpSchedulerRun) {
         self->workload, &self->config, s, cancellable, run->steps, run->events, step_func, user_data,
-        run->finished,
+        run->finished, run->cached_free_log,
       };
       job->stats = &run->stats;
       queue.n_jobs++;
@@ -773,6 +836,8 @@ kvp_simulation_new_full (KvpWorkload         *workload,
           run->steps = g_array_new (FALSE, FALSE, sizeof (KvpSimStep));
           run->events = g_array_new (FALSE, FALSE, sizeof (KvpSimEvent));
           run->finished = g_array_new (FALSE, FALSE, sizeof (KvpSimFinished));
+          if (run->paged)
+            run->cached_free_log = g_array_new (FALSE, FALSE, sizeof (guint32));
         }
       run->checkpoints = g_ptr_array_new_with_free_func (replay_free);
     }
@@ -819,6 +884,7 @@ kvp_simulation_unref (KvpSimulation *self)
       g_clear_pointer (&run->steps, g_array_unref);
       g_clear_pointer (&run->events, g_array_unref);
       g_clear_pointer (&run->finished, g_array_unref);
+      g_clear_pointer (&run->cached_free_log, g_array_unref);
       g_clear_pointer (&run->checkpoints, g_ptr_array_unref);
       g_mutex_clear (&run->lock);
     }
@@ -962,32 +1028,26 @@ kvp_simulation_get_events (KvpSimulation *self,
   return &g_array_index (run->events, KvpSimEvent, first);
 }
 
-KvpSimSnapshot *
-kvp_simulation_get_snapshot (KvpSimulation *self,
-                             KvpScheme      scheme,
-                             guint          step)
+/* A copy of the replayed state at step: checkpoints up to the one before
+ * it are built once, in order, under the lock; the replay from there works
+ * on the copy. */
+static Replay *
+replay_at (KvpSimulation *self,
+           SchemeRun     *run,
+           guint          step)
 {
-  SchemeRun *run;
   const KvpRequest *requests;
   Replay *replay;
   guint n;
   guint index;
 
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (scheme < KVP_N_SCHEMES && self->runs[scheme].present, NULL);
-
-  run = &self->runs[scheme];
-  g_return_val_if_fail (run->steps != NULL && step < run->steps->len, NULL);
-
   requests = kvp_workload_get_requests (self->workload, &n);
   index = step / run->checkpoint_interval;
 
-  /* Checkpoints up to the one wanted are built once, in order, under the
-   * lock; the replay from there works on a copy. */
   g_mutex_lock (&run->lock);
   if (run->checkpoints->len == 0)
     {
-      Replay *first = replay_new (n);
+      Replay *first = replay_new (n, self->config.num_blocks, run->paged);
 
       replay_advance (first, run, requests, &self->config);
       g_ptr_array_add (run->checkpoints, first);
@@ -1007,12 +1067,64 @@ kvp_simulation_get_snapshot (KvpSimulation *self,
   while (replay->step < step)
     replay_advance (replay, run, requests, &self->config);
 
-  {
-    KvpSimSnapshot *snapshot = snapshot_from_replay (self, scheme, replay);
+  return replay;
+}
 
-    replay_free (replay);
-    return snapshot;
-  }
+KvpSimSnapshot *
+kvp_simulation_get_snapshot (KvpSimulation *self,
+                             KvpScheme      scheme,
+                             guint          step)
+{
+  SchemeRun *run;
+  Replay *replay;
+  KvpSimSnapshot *snapshot;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (scheme < KVP_N_SCHEMES && self->runs[scheme].present, NULL);
+
+  run = &self->runs[scheme];
+  g_return_val_if_fail (run->steps != NULL && step < run->steps->len, NULL);
+
+  replay = replay_at (self, run, step);
+  snapshot = snapshot_from_replay (self, scheme, replay);
+  replay_free (replay);
+
+  return snapshot;
+}
+
+guint32 *
+kvp_simulation_dup_cached_free_after (KvpSimulation *self,
+                                      KvpScheme      scheme,
+                                      guint          step,
+                                      guint         *n_blocks)
+{
+  SchemeRun *run;
+  Replay *replay;
+  GArray *blocks;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (scheme < KVP_N_SCHEMES && self->runs[scheme].present, NULL);
+  g_return_val_if_fail (n_blocks != NULL, NULL);
+
+  run = &self->runs[scheme];
+  g_return_val_if_fail (run->steps != NULL && step < run->steps->len, NULL);
+
+  blocks = g_array_new (FALSE, FALSE, sizeof (guint32));
+  replay = replay_at (self, run, step);
+  if (replay->cached != NULL)
+    {
+      /* Up to where the next step starts: the step's finishers left. */
+      replay_cached_free (replay, run, step + 1 < run->steps->len
+                                       ? g_array_index (run->steps, KvpSimStep, step + 1).cached_free_log_start
+                                       : run->cached_free_log->len);
+      for (guint32 b = 0; b < replay->num_blocks; b++)
+        if (replay->cached[b / 8] & (1u << (b % 8)))
+          g_array_append_val (blocks, b);
+    }
+  replay_free (replay);
+
+  *n_blocks = blocks->len;
+  return (guint32 *) (gpointer) g_array_free (blocks, FALSE);
 }
 
 /* Output */
@@ -1264,7 +1376,7 @@ kvp_simulation_get_table (KvpSimulation *self,
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (n_columns != NULL, NULL);
 
-  /* Translators: column headings of kvpage --simulate; the five slot
+  /* Translators: column headings of kvpage --simulate; the six slot
    * classes of the PagedAttention paper's Figure 2, then batch figures. */
   g_ptr_array_add (cells, g_strdup (_("SCHEME")));
   g_ptr_array_add (cells, g_strdup (_("TOKENS")));
@@ -1272,6 +1384,9 @@ kvp_simulation_get_table (KvpSimulation *self,
   g_ptr_array_add (cells, g_strdup (_("INTERNAL")));
   g_ptr_array_add (cells, g_strdup (_("EXTERNAL")));
   g_ptr_array_add (cells, g_strdup (_("FREE")));
+  /* Translators: free blocks that still hold a prefix-cache hash
+   * (evictable), a column of kvpage --simulate. */
+  g_ptr_array_add (cells, g_strdup (_("CACHED")));
   g_ptr_array_add (cells, g_strdup (_("MEAN BATCH")));
   g_ptr_array_add (cells, g_strdup (_("MAX BATCH")));
   g_ptr_array_add (cells, g_strdup (_("PREEMPTIONS")));

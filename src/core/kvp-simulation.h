@@ -84,6 +84,10 @@ typedef enum
                                        while a request waits that they cannot
                                        serve */
   KVP_SLOT_FREE,                    /* free and nobody waiting */
+  KVP_SLOT_CACHED_FREE,             /* paged: a free block still holding its
+                                       prefix-cache hash (vLLM's evictable
+                                       cached blocks), counted here whether
+                                       or not a request waits */
   KVP_N_SLOT_CLASSES
 } KvpSlotClass;
 
@@ -141,7 +145,7 @@ guint64 kvp_sim_config_positions     (const KvpSimConfig *config);
 guint   kvp_sim_config_copies        (const KvpSimConfig *config);
 
 
-/* One recorded step of one scheme: stored for every step (104 bytes), so a
+/* One recorded step of one scheme: stored for every step (120 bytes), so a
  * series over the whole run costs nothing to read.  At every step
  * n_running + n_waiting + n_finished is the number of requests arrived. */
 typedef struct
@@ -155,6 +159,10 @@ typedef struct
   guint32 first_event;    /* this step's events: [first_event, next step's) */
   guint32 n_scheduled;    /* requests that computed tokens in this step */
   guint32 n_tokens;       /* tokens computed (the budget spent) */
+  guint32 cached_free_log_start; /* paged: entries of the pool's cached-free
+                                    log written before this step started */
+  guint32 cached_free_log_end; /* … and before its slots were classified
+                                  (what its snapshot replays) */
   guint64 start_ns;       /* from the start of the run */
   guint64 end_ns;
   guint64 slots[KVP_N_SLOT_CLASSES]; /* sums to the pool's slots */
@@ -268,6 +276,10 @@ typedef struct
   guint               n_waiting;
   guint32            *waiting;       /* ids, head of the queue first */
   guint32            *block_storage; /* backs every requests[i].blocks */
+  /* Paged: the free blocks still holding a prefix-cache hash, ascending
+   * (n_cached_free × block_size = totals.slots[KVP_SLOT_CACHED_FREE]). */
+  guint               n_cached_free;
+  guint32            *cached_free;
 } KvpSimSnapshot;
 
 void kvp_sim_snapshot_free (KvpSimSnapshot *snapshot);
@@ -365,6 +377,13 @@ guint           kvp_simulation_get_max_checkpoints (KvpSimulation *self,
 KvpSimSnapshot *kvp_simulation_get_snapshot (KvpSimulation       *self,
                                              KvpScheme            scheme,
                                              guint                step);
+/* Paged: the cached free blocks after step ended and its finishers left,
+ * while the pool stands idle until the next step (or after the run), in
+ * ascending order; owned by the caller.  The same cost as a snapshot. */
+guint32        *kvp_simulation_dup_cached_free_after (KvpSimulation *self,
+                                                      KvpScheme      scheme,
+                                                      guint          step,
+                                                      guint         *n_blocks);
 
 /* {"workload": {…}, "schemes": {"paged": {…}, …}} as --simulate --json. */
 JsonNode       *kvp_simulation_to_json      (KvpSimulation       *self);

@@ -64,9 +64,30 @@ blocks_per_request (const KvpVllmKind *kind,
   return kvp_vllm_blocks_per_request (kind->kind, kind->window, max_model_len, in_flight, (guint32) B);
 }
 
+/* What vLLM's get_num_blocks_to_allocate gives a sequence with its admission
+ * cap applied: cdiv (seq_len, B), no more than the group's cap for
+ * max_model_len.  The cap's one extra block for a window that starts inside
+ * a block is a bound, not a block every request is handed: a sequence
+ * shorter than the window plus the tokens in flight holds its own blocks
+ * only. */
+guint64
+kvp_vllm_blocks_held (KvpLayerKind kind,
+                      guint32      window,
+                      guint64      seq_len,
+                      guint64      max_model_len,
+                      guint64      in_flight,
+                      guint32      block_size)
+{
+  g_return_val_if_fail (block_size > 0, 0);
+
+  return MIN (cdiv (seq_len, block_size),
+              kvp_vllm_blocks_per_request (kind, window, max_model_len, in_flight, block_size));
+}
+
 guint64
 kvp_pool_layout_blocks (const KvpPoolLayout *layout,
-                        guint64              length,
+                        guint64              seq_len,
+                        guint64              max_model_len,
                         guint32              block_size)
 {
   guint64 sum = 0;
@@ -75,8 +96,8 @@ kvp_pool_layout_blocks (const KvpPoolLayout *layout,
 
   for (guint k = 0; k < layout->n_kinds; k++)
     sum += layout->kinds[k].num_groups *
-           kvp_vllm_blocks_per_request (layout->kinds[k].kind, layout->kinds[k].window, length,
-                                        layout->max_in_flight_tokens, block_size);
+           kvp_vllm_blocks_held (layout->kinds[k].kind, layout->kinds[k].window, seq_len, max_model_len,
+                                 layout->max_in_flight_tokens, block_size);
   return sum;
 }
 
@@ -91,8 +112,18 @@ kvp_vllm_sizing_get_layout (const KvpVllmSizing *self)
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  if (self->num_groups <= 1 || self->kinds->len > KVP_POOL_LAYOUT_MAX_KINDS)
+  if (self->kinds->len > KVP_POOL_LAYOUT_MAX_KINDS)
     return NULL;
+  /* One group needs a layout only when a window caps its requests below
+   * their own blocks (Mistral-7B-v0.1's 4,096 in 32,768), not when the
+   * window is longer than any request (Phi-4-mini's 262,144). */
+  if (self->num_groups <= 1)
+    {
+      const KvpVllmKind *kind = &g_array_index (self->kinds, KvpVllmKind, 0);
+
+      if (kind->blocks_per_request >= cdiv (self->input.max_model_len, self->input.block_size))
+        return NULL;
+    }
 
   memset (&layout, 0, sizeof layout);
   layout.n_kinds = self->kinds->len;

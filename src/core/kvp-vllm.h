@@ -91,9 +91,19 @@ guint64        kvp_vllm_blocks_per_request (KvpLayerKind  kind,
                                             guint64       length,
                                             guint64       in_flight,
                                             guint32       block_size);
+/* The blocks a sequence of seq_len tokens holds in one group of this kind
+ * once written, in a pool sized for max_model_len: its own blocks, capped
+ * as vLLM's admission caps a sliding or chunked group. */
+guint64        kvp_vllm_blocks_held        (KvpLayerKind  kind,
+                                            guint32       window,
+                                            guint64       seq_len,
+                                            guint64       max_model_len,
+                                            guint64       in_flight,
+                                            guint32       block_size);
 /* The same summed over the layout's groups. */
 guint64        kvp_pool_layout_blocks      (const KvpPoolLayout *layout,
-                                            guint64              length,
+                                            guint64              seq_len,
+                                            guint64              max_model_len,
                                             guint32              block_size);
 
 /* The block size vLLM's attention backend picks when --block-size is not

@@ -1664,7 +1664,7 @@ kvp_workload_get_prompt_segments (KvpWorkload *self,
   const KvpRequestSharing *r;
   KvpRequestSharing sharing;
   guint64 left;
-  KvpTokenSegment seg;
+  KvpTokenSegment seg = { 0, };
 
   g_return_if_fail (self != NULL);
   g_return_if_fail (index < self->requests->len);
@@ -1701,6 +1701,29 @@ kvp_workload_get_prompt_segments (KvpWorkload *self,
       seg.length = left;
       g_array_append_val (out, seg);
     }
+}
+
+gboolean
+kvp_workload_get_answer_segment (KvpWorkload     *self,
+                                 guint            index,
+                                 KvpTokenSegment *out)
+{
+  KvpRequestSharing r;
+  guint32 prompt_len;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (index < self->requests->len, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  /* A turn's prompt is all history, one prefix per conversation; a sample
+   * (own > 0) is one of several answers. */
+  r = kvp_workload_get_sharing (self, index);
+  prompt_len = g_array_index (self->requests, KvpRequest, index).prompt_len;
+  if (g_strcmp0 (self->source, "conversation") != 0 || r.own != 0 || r.n_hash_ids > 0 || r.prefix_len != prompt_len)
+    return FALSE;
+
+  *out = (KvpTokenSegment) { KVP_TOKENS_PREFIX, r.prefix_id, 0, prompt_len };
+  return TRUE;
 }
 
 KvpWorkload *

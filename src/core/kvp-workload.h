@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "kvp-block-hash.h"
+
 G_BEGIN_DECLS
 
 /* One iteration of the model (a prefill or a decode step) lasts this long
@@ -155,6 +157,15 @@ const guint64  *kvp_workload_get_hash_ids   (KvpWorkload               *self,
 void            kvp_workload_get_prompt_segments (KvpWorkload          *self,
                                                   guint                 index,
                                                   GArray               *out);
+/* Where request index's generated tokens come from, when a later prompt
+ * repeats them: a turn of --workload conversation answers into its
+ * conversation's history (the prefix its prompt is, continued), so the next
+ * turn's prompt holds that answer's tokens as vLLM's tokenizer would give
+ * them.  FALSE when they are the request's own (every other workload, and a
+ * turn with samples, whose next turn continues only one of them). */
+gboolean        kvp_workload_get_answer_segment  (KvpWorkload          *self,
+                                                  guint                 index,
+                                                  KvpTokenSegment      *out);
 /* A workload like base (source unless one is given, seed, rate, arrivals,
  * skipped counts, hash ids) with these requests and their sharing (NULL:
  * none). */

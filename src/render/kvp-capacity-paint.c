@@ -127,6 +127,30 @@ show_text (const Plot     *plot,
   pango_cairo_show_layout (plot->cr, layout);
 }
 
+/* size, or smaller when the text would be wider than width at size (a row
+ * name left of the plot, where "PagedAttention" is wider than the margin). */
+static double
+fitting_size (const Plot *plot,
+              const char *text,
+              double      size,
+              double      width)
+{
+  /* Hinting makes widths not quite proportional to the size: measured
+   * again at each smaller size. */
+  for (guint i = 0; i < 8 && size > 1.0; i++)
+    {
+      g_autoptr(PangoLayout) layout = kvp_picture_new_paint_layout (plot->cr, plot->theme, text, size,
+                                                                    PANGO_WEIGHT_NORMAL, KVP_TEXT_PLAIN, -1);
+      int w, h;
+
+      pango_layout_get_pixel_size (layout, &w, &h);
+      if (w <= width || w == 0)
+        break;
+      size = MIN (size * 0.95, floor (size * width / w * 10) / 10);
+    }
+  return size;
+}
+
 static double
 x_of (const Plot *plot,
       double      rate)
@@ -382,7 +406,8 @@ paint_off_chart (const Plot *plot)
       if (plot->l.off_row[s] < 0)
         continue;
       any = TRUE;
-      show_text (plot, kvp_picture_scheme_title (s), plot->x0 - plot->unit * 0.5, y, 1.0, plot->unit * 0.75,
+      show_text (plot, kvp_picture_scheme_title (s), plot->x0 - plot->unit * 0.5, y, 1.0,
+                 fitting_size (plot, kvp_picture_scheme_title (s), plot->unit * 0.75, plot->x0 - plot->unit),
                  &plot->theme->text_secondary);
       kvp_draw_set_color (plot->cr, &plot->theme->card_border, 1.0);
       cairo_set_line_width (plot->cr, 1.0);

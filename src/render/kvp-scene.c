@@ -16,6 +16,7 @@
 #include "kvp-paint.h"
 #include "kvp-pool-history.h"
 #include "kvp-scene-private.h"
+#include "kvp-vllm.h"
 
 /* Sizes below are in units at the reference size (KVP_PICTURE_REFERENCE_*). */
 typedef struct
@@ -43,6 +44,19 @@ text_init (KvpText     *text,
            PangoLayout *layout)
 {
   kvp_text_set (text, layout, text->x, text->y);
+}
+
+/* Blocks other requests hold in the pool beside the sequence's
+ * (kvp-pool-history.h); with a layout the pool holds the groups only. */
+static guint64
+others_in_pool (KvpComparison *cmp)
+{
+  guint64 used;
+
+  if (!cmp->fits || cmp->pool == NULL || cmp->params.layout != NULL)
+    return 0;
+  used = kvp_block_pool_get_num_used (cmp->pool);
+  return used > cmp->blocks_held ? used - cmp->blocks_held : 0;
 }
 
 static void
@@ -395,13 +409,14 @@ layout_pool_mark (KvpScene    *self,
   double pad = round (20 * s->space);
 
   self->bar_pool = 0.0;
-  if (!cmp->fits)
+  /* Where the sequence does not fit, and where the traditional reservation
+   * alone is more than the pool (its capacity is 0). */
+  if (!cmp->fits || cmp->traditional_bytes > cmp->pool_bytes)
     {
-      guint64 pool_bytes = (guint64) cmp->params.num_blocks * cmp->params.block_size * cmp->bytes_per_token;
-      g_autofree char *pool_size = kvp_format_bytes (pool_bytes);
+      g_autofree char *pool_size = kvp_format_bytes (cmp->pool_bytes);
       g_autofree char *label = NULL;
 
-      self->bar_pool = pool_bytes / scale;
+      self->bar_pool = cmp->pool_bytes / scale;
       /* Translators: a mark on the byte scale where the block pool ends */
       label = g_strdup_printf (_("the pool ends here: %s"), pool_size);
       /* The tightest picture keeps the mark and leaves its label out. */
@@ -448,13 +463,20 @@ layout_bars (KvpScene    *self,
   g_autofree char *tokens = kvp_format_tokens (used_tokens);
   g_autofree char *blocks = kvp_format_blocks (cmp->blocks_held);
   g_autofree char *in_blocks = NULL;
-  /* With samples, each has a last block of its own (or they share it). */
+  /* With samples, each has a last block of its own (or they share it);
+   * with a layout, each KV cache group. */
   g_autofree char *slack = kvp_format_counted (cmp->params.samples > 1
                                                ? g_dngettext (GETTEXT_PACKAGE, "%s token of slack in the samples’ last blocks", "%s tokens of slack in the samples’ last blocks", cmp->paged_waste_tokens)
+                                               : cmp->params.layout != NULL && cmp->params.layout->num_groups > 1
+                                               ? g_dngettext (GETTEXT_PACKAGE, "%s token of slack in the groups’ last blocks", "%s tokens of slack in the groups’ last blocks", cmp->paged_waste_tokens)
                                                : g_dngettext (GETTEXT_PACKAGE, "%s token of slack in the last block", "%s tokens of slack in the last block", cmp->paged_waste_tokens),
                                                cmp->paged_waste_tokens);
 
-  if (cmp->fits)
+  if (cmp->fits && cmp->window_freed_slots > 0)
+    /* Translators: "32,768 tokens in 1,281 blocks, less those a window freed":
+     * blocks of a sliding window hold its last tokens only */
+    in_blocks = g_strdup_printf (C_("tokens in blocks", "%s in %s, less those a window freed"), tokens, blocks);
+  else if (cmp->fits)
     /* Translators: "128 tokens in 8 blocks" */
     in_blocks = g_strdup_printf (C_("tokens in blocks", "%s in %s"), tokens, blocks);
   else
@@ -685,10 +707,22 @@ layout_grid (KvpScene    *self,
   g_autofree char *used = kvp_format_count (cmp->blocks_used);
   g_autofree char *all = kvp_format_count (cmp->params.num_blocks);
 
-  /* Translators: "8 of 1,024 blocks allocated" */
-  allocated = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s of %s block allocated",
-                                            "%s of %s blocks allocated", cmp->params.num_blocks),
-                               used, all);
+  /* The grid shows other requests' blocks too: the count says so. */
+  if (others_in_pool (cmp) > 0)
+    {
+      g_autofree char *taken = kvp_format_count (cmp->blocks_used + others_in_pool (cmp));
+
+      /* Translators: "600 of 1,024 blocks allocated, 8 of them to this sequence" */
+      allocated = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s of %s block allocated, %s of them to this sequence",
+                                                "%s of %s blocks allocated, %s of them to this sequence",
+                                                cmp->params.num_blocks),
+                                   taken, all, used);
+    }
+  else
+    /* Translators: "8 of 1,024 blocks allocated" */
+    allocated = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s of %s block allocated",
+                                              "%s of %s blocks allocated", cmp->params.num_blocks),
+                                 used, all);
   /* Translators: "Block pool · 8 of 1,024 blocks allocated · 16 tokens per block" */
   heading = g_strdup_printf (_("Block pool · %s · %s"), allocated, per_block);
 
@@ -1101,10 +1135,9 @@ kvp_scene_dup_description (KvpScene *self)
                                       "their own blocks: %s; sharing saves %s of the blocks."),
                               cmp->params.samples, shared, cmp->params.samples, own, saving);
     }
-  if (self->cmp->fits && self->cmp->pool != NULL &&
-      kvp_block_pool_get_num_used (self->cmp->pool) > self->cmp->blocks_held && self->cmp->params.layout == NULL)
+  if (others_in_pool (self->cmp) > 0)
     {
-      g_autofree char *others = kvp_format_count (kvp_block_pool_get_num_used (self->cmp->pool) - self->cmp->blocks_held);
+      g_autofree char *others = kvp_format_count (others_in_pool (self->cmp));
 
       g_string_append_c (text, ' ');
       /* Translators: the blocks of other requests among which the sequence's sit */

@@ -143,6 +143,11 @@ collect_paged_runs (KvpServingScene     *self,
           add_run (panel->runs, start + MAX (held, cap), start + b, id, KVP_SLOT_INTERNAL_FRAGMENTATION);
         }
     }
+
+  /* Free blocks still holding their hash: nobody's, a class of their own. */
+  for (guint i = 0; i < snap->n_cached_free; i++)
+    add_run (panel->runs, (guint64) snap->cached_free[i] * b, (guint64) (snap->cached_free[i] + 1) * b,
+             G_MAXUINT32, KVP_SLOT_CACHED_FREE);
 }
 
 static int
@@ -419,6 +424,18 @@ load_panel (KvpServingScene     *self,
       panel->totals.prefix_hits_tokens = steps[at.step].prefix_hits_tokens;
     }
   panel->totals.slots[KVP_SLOT_FREE] = self->n_slots;
+  /* An idle pool keeps its cached blocks until a new use evicts them. */
+  if (scheme == KVP_SCHEME_PAGED && at.has_before)
+    {
+      guint n_cached = 0;
+      g_autofree guint32 *cached = kvp_simulation_dup_cached_free_after (sim, scheme, at.step, &n_cached);
+
+      for (guint i = 0; i < n_cached; i++)
+        add_run (panel->runs, (guint64) cached[i] * self->block_size, (guint64) (cached[i] + 1) * self->block_size,
+                 G_MAXUINT32, KVP_SLOT_CACHED_FREE);
+      panel->totals.slots[KVP_SLOT_CACHED_FREE] = (guint64) n_cached * self->block_size;
+      panel->totals.slots[KVP_SLOT_FREE] -= panel->totals.slots[KVP_SLOT_CACHED_FREE];
+    }
 }
 
 static double
@@ -875,6 +892,10 @@ class_label (KvpSlotClass klass)
       return _("Internal fragmentation");
     case KVP_SLOT_EXTERNAL_FRAGMENTATION:
       return _("External fragmentation");
+    case KVP_SLOT_CACHED_FREE:
+      /* Translators: free blocks that still hold a prefix-cache hash, which
+       * a later request can hit until a new use evicts them. */
+      return _("Cached free (evictable)");
     case KVP_SLOT_FREE:
     case KVP_N_SLOT_CLASSES:
     default:
@@ -1430,6 +1451,12 @@ kvp_serving_scene_run_colors (KvpServingScene *self,
       *out_b = theme->free_block;
       *out_fill = KVP_SERVING_FILL_CROSS_HATCH;
       break;
+    case KVP_SLOT_CACHED_FREE:
+      /* Free, so the free grey, but darker (lighter in the dark theme):
+       * the block still holds its tokens' KV for a hit.  No hue: its
+       * request is gone. */
+      *out_a = *out_b = kvp_hue_mix (&theme->free_block, &theme->text_secondary, 0.35);
+      break;
     case KVP_SLOT_FREE:
     case KVP_N_SLOT_CLASSES:
     default:
@@ -1779,6 +1806,105 @@ kvp_serving_scene_dup_request_text (KvpServingScene *self,
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
+/* The holders a block's text names at most. */
+#define MAX_BLOCK_HOLDERS 24
+
+/* The first of the (block, request) pairs for block, or holders->len. */
+static guint
+first_holder (const KvpServingPanelData *panel,
+              guint32                    block)
+{
+  guint lo = 0, hi = panel->holders->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (g_array_index (panel->holders, guint32, 2 * mid) < block)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+char *
+kvp_serving_scene_dup_block_text (KvpServingScene *self,
+                                  guint32          block)
+{
+  const KvpServingPanelData *panel;
+  const KvpSimRequestState *r;
+  g_autoptr(GString) text = NULL;
+  guint first, count = 0;
+  guint32 request, logical = 0;
+  KvpSlotClass klass;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  panel = &self->panels[KVP_SERVING_PANEL_PAGED];
+  if (block >= self->num_blocks)
+    return NULL;
+
+  /* An idle pool holds nothing, but may keep cached blocks. */
+  text = g_string_new (NULL);
+  first = panel->holders != NULL ? first_holder (panel, block) : 0;
+  while (panel->holders != NULL && first + count < panel->holders->len &&
+         g_array_index (panel->holders, guint32, 2 * (first + count)) == block)
+    count++;
+
+  if (count == 0)
+    {
+      klass = kvp_serving_scene_classify_slot (self, KVP_SERVING_PANEL_PAGED, (guint64) block * self->block_size,
+                                               NULL);
+      if (klass == KVP_SLOT_CACHED_FREE)
+        /* Translators: a free block of the paged pool that keeps its
+         * prefix-cache hash; %u is the block's number. */
+        g_string_append_printf (text, _("Block %u: free, cached: it still holds its tokens' KV and hash, so a "
+                                        "request with the same tokens can hit it until a new block evicts it; "
+                                        "reference count 0"), block);
+      else if (klass == KVP_SLOT_EXTERNAL_FRAGMENTATION)
+        g_string_append_printf (text, _("Block %u: free, but the request waiting first needs more blocks than "
+                                        "are free (external fragmentation); reference count 0"), block);
+      else
+        g_string_append_printf (text, _("Block %u: free; reference count 0"), block);
+      return g_string_free (g_steal_pointer (&text), FALSE);
+    }
+
+  request = g_array_index (panel->holders, guint32, 2 * first + 1);
+  r = &panel->snapshot->requests[request];
+  while (logical < r->n_blocks && r->blocks[logical] != block)
+    logical++;
+  if (count == 1)
+    {
+      guint64 start = (guint64) logical * self->block_size;
+      guint held = (guint) MIN ((guint64) self->block_size, r->tokens_held > start ? r->tokens_held - start : 0);
+
+      /* Translators: a block of the paged pool, the request holding it and
+       * where in its block table, its tokens out of its slots. */
+      g_string_append_printf (text, _("Block %u: request %u, logical block %u, %u of %u slots holding tokens; "
+                                      "reference count 1"), block, request, logical, held, self->block_size);
+      return g_string_free (g_steal_pointer (&text), FALSE);
+    }
+
+  /* Translators: a block several requests hold through a prefix-cache hit:
+   * its number, how many hold it, where in their tables; then who. */
+  g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE,
+                                             "Block %u: shared by %u request (reference count %u), logical block "
+                                             "%u of each: ",
+                                             "Block %u: shared by %u requests (reference count %u), logical block "
+                                             "%u of each: ", count),
+                          block, count, count, logical);
+  /* A prefix every running request holds would fill the screen. */
+  for (guint k = 0; k < MIN (count, MAX_BLOCK_HOLDERS); k++)
+    g_string_append_printf (text, "%s%u", k > 0 ? ", " : "",
+                            g_array_index (panel->holders, guint32, 2 * (first + k) + 1));
+  if (count > MAX_BLOCK_HOLDERS)
+    /* Translators: after the first holders of a shared block, how many
+     * more there are. */
+    g_string_append_printf (text, _(" and %u more"), count - MAX_BLOCK_HOLDERS);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
 KvpColor
 kvp_serving_scene_get_request_color (KvpServingScene *self,
                                      guint32          request)
@@ -1890,6 +2016,31 @@ kvp_serving_scene_classify_slot (KvpServingScene *self,
   return p->free_is_external ? KVP_SLOT_EXTERNAL_FRAGMENTATION : KVP_SLOT_FREE;
 }
 
+/* The slot under x, y in panel's grid. */
+static gboolean
+slot_at (KvpServingScene *self,
+         KvpServingPanel  panel,
+         double           x,
+         double           y,
+         guint64         *out_slot)
+{
+  const cairo_rectangle_t *g = &self->panels[panel].grid;
+  double ux = x - g->x, uy = y - g->y, fx;
+  guint32 col, row;
+  guint64 cell, cell_slots = (guint64) self->group * self->block_size;
+
+  if (ux < 0 || uy < 0 || ux >= g->width || uy >= g->height)
+    return FALSE;
+  col = (guint32) (ux / self->pitch);
+  row = (guint32) (uy / self->pitch);
+  cell = (guint64) row * self->columns + col;
+  if (col >= self->columns || cell >= self->n_cells)
+    return FALSE;
+  fx = CLAMP ((ux - col * self->pitch) / self->cell, 0.0, 0.999999);
+  *out_slot = cell * cell_slots + (guint64) (fx * MIN (cell_slots, self->n_slots - cell * cell_slots));
+  return TRUE;
+}
+
 gboolean
 kvp_serving_scene_get_request_at (KvpServingScene *self,
                                   double           x,
@@ -1900,21 +2051,11 @@ kvp_serving_scene_get_request_at (KvpServingScene *self,
 
   for (guint i = 0; i < KVP_SERVING_N_PANELS; i++)
     {
-      const cairo_rectangle_t *g = &self->panels[i].grid;
-      double ux = x - g->x, uy = y - g->y, fx;
-      guint32 col, row;
-      guint64 cell, slot, cell_slots = (guint64) self->group * self->block_size;
+      guint64 slot;
       guint32 request;
 
-      if (ux < 0 || uy < 0 || ux >= g->width || uy >= g->height)
+      if (!slot_at (self, i, x, y, &slot))
         continue;
-      col = (guint32) (ux / self->pitch);
-      row = (guint32) (uy / self->pitch);
-      cell = (guint64) row * self->columns + col;
-      if (col >= self->columns || cell >= self->n_cells)
-        return FALSE;
-      fx = CLAMP ((ux - col * self->pitch) / self->cell, 0.0, 0.999999);
-      slot = cell * cell_slots + (guint64) (fx * MIN (cell_slots, self->n_slots - cell * cell_slots));
       kvp_serving_scene_classify_slot (self, i, slot, &request);
       if (request == G_MAXUINT32)
         return FALSE;
@@ -1924,6 +2065,23 @@ kvp_serving_scene_get_request_at (KvpServingScene *self,
     }
 
   return FALSE;
+}
+
+gboolean
+kvp_serving_scene_get_block_at (KvpServingScene *self,
+                                double           x,
+                                double           y,
+                                guint32         *out_block)
+{
+  guint64 slot;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (!slot_at (self, KVP_SERVING_PANEL_PAGED, x, y, &slot))
+    return FALSE;
+  if (out_block != NULL)
+    *out_block = (guint32) (slot / self->block_size);
+  return TRUE;
 }
 
 void

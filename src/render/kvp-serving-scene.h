@@ -106,6 +106,13 @@ char            *kvp_serving_scene_dup_description  (KvpServingScene *self);
 char            *kvp_serving_scene_dup_request_text (KvpServingScene *self,
                                                      guint32          request);
 
+/* What paged block is at this step, as hovering it says: who holds it
+ * (every holder of a shared block) and its reference count, or that it is
+ * free, cached free (still holding its hash) or external fragmentation.
+ * NULL for a block past the pool. */
+char            *kvp_serving_scene_dup_block_text  (KvpServingScene *self,
+                                                     guint32          block);
+
 /* The colour request id has in every picture of this theme. */
 KvpColor         kvp_serving_scene_get_request_color (KvpServingScene *self,
                                                       guint32          request);
@@ -125,6 +132,12 @@ gboolean         kvp_serving_scene_get_block_rect  (KvpServingScene   *self,
                                                     KvpServingPanel    panel,
                                                     guint32            block,
                                                     cairo_rectangle_t *out_rect);
+/* The paged block under x, y in the paged grid (in a cell of several
+ * blocks, the one under the pointer's place in the cell), if any. */
+gboolean         kvp_serving_scene_get_block_at    (KvpServingScene   *self,
+                                                    double             x,
+                                                    double             y,
+                                                    guint32           *out_block);
 /* The request holding the slots under x, y in either grid, if any. */
 gboolean         kvp_serving_scene_get_request_at  (KvpServingScene   *self,
                                                     double             x,

@@ -46,6 +46,10 @@ struct _KvpServingCanvas
   double           t;            /* seconds since then */
 
   guint32          selected;
+  /* The paged block under the pointer and what it is (its tooltip), kept
+   * with each motion and each new scene; NULL off the paged grid. */
+  gboolean         pointer_inside;
+  char            *hover_text;
   char            *refusal_title; /* no run: why, drawn instead of it */
   char            *refusal;
   KvpPicture      *refusal_picture;
@@ -62,10 +66,42 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* What the block under the pointer is, at the step shown; TRUE when that
+ * changed.  GTK asks the tooltip again as the pointer moves; asking it from
+ * here on every motion would hide the tooltip before it shows. */
+static gboolean
+update_hover (KvpServingCanvas *self)
+{
+  guint32 block;
+  char *text = NULL;
+
+  if (self->pointer_inside && self->scene != NULL && self->refusal_title == NULL &&
+      kvp_serving_scene_get_block_at (self->scene, self->pointer_x, self->pointer_y, &block))
+    text = kvp_serving_scene_dup_block_text (self->scene, block);
+  if (g_strcmp0 (text, self->hover_text) == 0)
+    {
+      g_free (text);
+      return FALSE;
+    }
+  g_free (self->hover_text);
+  self->hover_text = text;
+  return TRUE;
+}
+
+/* A new step under a pointer at rest: its tooltip says the new step's. */
+static void
+hover_new_scene (KvpServingCanvas *self)
+{
+  if (update_hover (self))
+    gtk_widget_trigger_tooltip_query (GTK_WIDGET (self));
+}
+
 static void
 update_description (KvpServingCanvas *self)
 {
   g_autofree char *request = NULL;
+
+  update_hover (self);
 
   if (self->refusal_title != NULL)
     {
@@ -148,6 +184,7 @@ scene_built_cb (GObject      *source,
       self->scene = scene;
       self->scene_time = 0;
       self->t = 0.0;
+      hover_new_scene (self);
       update_description (self);
     }
   else
@@ -221,6 +258,7 @@ ensure_scene (KvpServingCanvas *self)
   self->t = 0.0;
   if (kvp_serving_scene_get_duration (self->scene) > 0.0)
     ensure_ticking (self);
+  hover_new_scene (self);
   update_description (self);
 }
 
@@ -435,8 +473,51 @@ motion_cb (GtkEventControllerMotion *controller,
 
   self->pointer_x = x;
   self->pointer_y = y;
+  self->pointer_inside = TRUE;
   if (self->scene != NULL && kvp_serving_scene_get_request_at (self->scene, x, y, &request))
     kvp_serving_canvas_select (self, request);
+  update_hover (self);
+}
+
+static void
+leave_cb (GtkEventControllerMotion *controller,
+          KvpServingCanvas         *self)
+{
+  self->pointer_inside = FALSE;
+  update_hover (self);
+}
+
+/* Any paged block, held, shared, cached or free, says what it is under
+ * the pointer; the tooltip moves on when the pointer leaves its cell. */
+static gboolean
+kvp_serving_canvas_query_tooltip (GtkWidget  *widget,
+                                  int         x,
+                                  int         y,
+                                  gboolean    keyboard_mode,
+                                  GtkTooltip *tooltip)
+{
+  KvpServingCanvas *self = KVP_SERVING_CANVAS (widget);
+  g_autofree char *text = NULL;
+  cairo_rectangle_t rect;
+  guint32 block;
+
+  /* The block under this point, which may differ from the last motion's. */
+  if (keyboard_mode || self->scene == NULL || self->refusal_title != NULL ||
+      !kvp_serving_scene_get_block_at (self->scene, x, y, &block) ||
+      (text = kvp_serving_scene_dup_block_text (self->scene, block)) == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  /* The cell, and the gap beside it that hit-testing gives it too, so the
+   * tooltip stays while the pointer stays on this block. */
+  if (kvp_serving_scene_get_block_rect (self->scene, KVP_SERVING_PANEL_PAGED, block, &rect))
+    {
+      int x0 = MIN ((int) floor (rect.x), x), y0 = MIN ((int) floor (rect.y), y);
+      int x1 = MAX ((int) ceil (rect.x + rect.width), x + 1), y1 = MAX ((int) ceil (rect.y + rect.height), y + 1);
+      GdkRectangle area = { x0, y0, x1 - x0, y1 - y0 };
+
+      gtk_tooltip_set_tip_area (tooltip, &area);
+    }
+  return TRUE;
 }
 
 /* Over the chart: scroll up zooms in at the pointer, sideways (or with
@@ -571,6 +652,7 @@ kvp_serving_canvas_dispose (GObject *object)
   g_clear_object (&self->building);
   g_clear_pointer (&self->scene, kvp_serving_scene_unref);
   g_clear_pointer (&self->steps, kvp_serving_steps_unref);
+  g_clear_pointer (&self->hover_text, g_free);
   g_clear_pointer (&self->refusal_title, g_free);
   g_clear_pointer (&self->refusal, g_free);
   g_clear_pointer (&self->refusal_picture, kvp_picture_unref);
@@ -634,6 +716,7 @@ kvp_serving_canvas_class_init (KvpServingCanvasClass *klass)
   canvas_class->ensure_picture = kvp_serving_canvas_ensure_picture;
   canvas_class->paint = kvp_serving_canvas_paint;
   canvas_class->tick = kvp_serving_canvas_tick;
+  widget_class->query_tooltip = kvp_serving_canvas_query_tooltip;
 
   properties[PROP_STEP] =
     g_param_spec_uint ("step", NULL, NULL, 0, G_MAXUINT, 0,
@@ -665,7 +748,9 @@ kvp_serving_canvas_init (KvpServingCanvas *self)
 
   controller = gtk_event_controller_motion_new ();
   g_signal_connect (controller, "motion", G_CALLBACK (motion_cb), self);
+  g_signal_connect (controller, "leave", G_CALLBACK (leave_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
 
   controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
   g_signal_connect (controller, "scroll", G_CALLBACK (scroll_cb), self);
@@ -887,6 +972,14 @@ kvp_serving_canvas_get_scene (KvpServingCanvas *self)
   g_return_val_if_fail (KVP_IS_SERVING_CANVAS (self), NULL);
 
   return self->scene;
+}
+
+const char *
+kvp_serving_canvas_get_hover_text (KvpServingCanvas *self)
+{
+  g_return_val_if_fail (KVP_IS_SERVING_CANVAS (self), NULL);
+
+  return self->hover_text;
 }
 
 const char *

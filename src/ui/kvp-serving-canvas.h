@@ -58,6 +58,9 @@ guint32          kvp_serving_canvas_get_selected (KvpServingCanvas *self);
 KvpServingScene *kvp_serving_canvas_get_scene    (KvpServingCanvas *self);
 /* The sentence the accessible description holds. */
 const char      *kvp_serving_canvas_get_description (KvpServingCanvas *self);
+/* What the paged block under the pointer is (its tooltip); NULL when the
+ * pointer is not over the paged grid. */
+const char      *kvp_serving_canvas_get_hover_text (KvpServingCanvas *self);
 /* No run: @title over @reason drawn instead of it; NULL shows the run. */
 void             kvp_serving_canvas_set_refusal  (KvpServingCanvas *self,
                                                   const char       *title,
