@@ -2065,7 +2065,7 @@ widget_mapped (gpointer widget)
   return gtk_widget_get_mapped (widget);
 }
 
-/* The texts of @widget's labels and model buttons, into @texts. */
+/* The texts of @widget's labels, into @texts. */
 static void
 collect_texts (GtkWidget  *widget,
                GHashTable *texts)
