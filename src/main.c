@@ -266,6 +266,7 @@ build_state (const KvpParams  *params,
    * groups are the sizing's. */
   whole.model = deploy->config != NULL ? &deploy->config->model : kvp_model_lookup (params->model->key, NULL);
   whole.layout = NULL;
+  whole.null_block = FALSE;
   kvp_state_set_params (state, &whole);
   sized = kvp_deploy_state_new (state);
   kvp_deploy_state_set_command_line (sized, deploy);
@@ -835,6 +836,7 @@ open_window (GApplication    *app,
           params->model = deploy->config != NULL ? &deploy->config->model : kvp_model_lookup (params->model->key, NULL);
           /* The groups are the sizing's, which the window redoes. */
           params->layout = NULL;
+          params->null_block = FALSE;
           kvp_application_set_launch_params (KVP_APPLICATION (app), params);
           break;
         }

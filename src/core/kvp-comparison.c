@@ -58,7 +58,9 @@ compute_held (KvpComparison  *self,
   if (!kvp_checked_mul (self->blocks_held * B, self->bytes_per_token, &self->paged_bytes, error))
     return FALSE;
   self->paged_waste_bytes = self->paged_waste_tokens * self->bytes_per_token;
-  self->fits = self->blocks_held <= p->num_blocks;
+  self->fits = self->blocks_held <= self->usable_blocks;
+  /* vLLM's max_concurrency counts the null block too: the capacity is its
+   * floor, as the log prints it. */
   self->paged_capacity = p->num_blocks / self->blocks_held;
   return TRUE;
 }
@@ -95,6 +97,10 @@ compute_sizes (KvpComparison  *self,
   if (!kvp_model_bytes_per_token (p->model, p->dtype, &self->bytes_per_token, error))
     return FALSE;
 
+  /* A pool of one block has no room for a null block beside it (vLLM's
+   * sizing never makes one). */
+  self->usable_blocks = p->null_block && N > 1 ? N - 1 : N;
+
   self->blocks_needed = (p->seq_len + B - 1) / B;
   count_shared_blocks (self);
 
@@ -121,7 +127,7 @@ compute_sizes (KvpComparison  *self,
       self->paged_waste_tokens = self->blocks_needed * B - stored;
       self->window_freed_slots = p->layout->num_groups * p->seq_len - stored;
       self->paged_waste_bytes = self->paged_waste_tokens * per_layer * p->layout->group_size;
-      self->fits = self->blocks_needed <= N;
+      self->fits = self->blocks_needed <= self->usable_blocks;
       self->paged_capacity = N / self->blocks_needed;
     }
 
@@ -228,6 +234,17 @@ count_held_in_pool (KvpComparison *self)
   self->blocks_held = self->shared_blocks + self->own_blocks;
 }
 
+/* The pool's usage as vLLM's BlockPool.get_usage () reports it: over the
+ * usable blocks, the null block left out. */
+static void
+set_usage (KvpComparison *self,
+           guint64        blocks_used)
+{
+  self->blocks_used = blocks_used;
+  self->blocks_free = self->usable_blocks - blocks_used;
+  self->utilization_percent = 100.0 * (double) blocks_used / (double) self->usable_blocks;
+}
+
 /* A comparison of valid params with its closed-form sizes, owning a
  * reference to its model; no pool yet. */
 static KvpComparison *
@@ -267,6 +284,10 @@ kvp_comparison_new (const KvpParams  *params,
   self->pool = kvp_block_pool_new (params->num_blocks, params->block_size, error);
   if (self->pool == NULL)
     return NULL;
+  /* vLLM's BlockPool takes block 0 before anything else: the sequence and
+   * the others' requests never get it. */
+  if (self->usable_blocks < params->num_blocks)
+    kvp_block_pool_reserve_null_block (self->pool);
 
   /* The sequence is stored in the allocator for real: the block counts below
    * are what the pool reports, not the closed form.  Other requests came
@@ -295,11 +316,11 @@ kvp_comparison_new (const KvpParams  *params,
         return NULL;
     }
 
-  /* A hybrid layout's other groups are sequences of the pool too. */
-  self->blocks_used = !self->fits ? 0 : params->layout != NULL ? kvp_block_pool_get_num_used (self->pool)
-                                                              : self->blocks_held;
-  self->blocks_free = params->num_blocks - self->blocks_used;
-  self->utilization_percent = 100.0 * (double) self->blocks_used / (double) params->num_blocks;
+  /* A hybrid layout's other groups are sequences of the pool too; the
+   * null block is the pool's, not theirs. */
+  set_usage (self, !self->fits ? 0
+                   : params->layout != NULL ? kvp_block_pool_get_num_used (self->pool) - (params->num_blocks - self->usable_blocks)
+                                            : self->blocks_held);
 
   return g_steal_pointer (&self);
 }
@@ -330,9 +351,7 @@ kvp_comparison_new_figures (const KvpParams  *params,
     return NULL;
 
   /* What a fresh pool reports after storing the samples. */
-  self->blocks_used = self->fits ? self->blocks_held : 0;
-  self->blocks_free = params->num_blocks - self->blocks_used;
-  self->utilization_percent = 100.0 * (double) self->blocks_used / (double) params->num_blocks;
+  set_usage (self, self->fits ? self->blocks_held : 0);
 
   return g_steal_pointer (&self);
 }
@@ -375,8 +394,11 @@ kvp_comparison_to_json (KvpComparison *self)
   kvp_json_add_double (builder, "paged_memory_mb", self->paged_bytes / MIB);
   kvp_json_add_double (builder, "memory_saved_mb", self->saved_bytes / MIB);
   kvp_json_add_double (builder, "memory_saved_percent", self->saved_percent);
+  /* num_blocks is vLLM's num_gpu_blocks as its log prints it; blocks_free
+   * and the utilization count the usable blocks, the null block left out. */
   kvp_json_add_uint (builder, "num_blocks", p->num_blocks);
   kvp_json_add_uint (builder, "block_size", p->block_size);
+  kvp_json_add_uint (builder, "usable_blocks", self->usable_blocks);
   kvp_json_add_uint (builder, "blocks_used", self->blocks_used);
   kvp_json_add_uint (builder, "blocks_free", self->blocks_free);
   kvp_json_add_double (builder, "utilization_percent", self->utilization_percent);

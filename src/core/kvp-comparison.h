@@ -38,12 +38,18 @@ struct _KvpComparison
   gint64        saved_bytes;       /* traditional − paged; negative when paging costs more */
   double        saved_percent;     /* of traditional */
 
-  gboolean      fits;              /* blocks_held ≤ N */
+  /* The blocks a request can get: N, or N − 1 when params.null_block says
+   * block 0 is vLLM's null block, which the pool then holds for good
+   * (never a request's).  vLLM's usage, blocks_free and fits count over
+   * these; num_blocks and the capacities stay vLLM's N, as its log does. */
+  guint64       usable_blocks;
+  gboolean      fits;              /* blocks_held ≤ usable_blocks */
   guint64       blocks_needed;     /* ceil (n / B): one sample's block table */
   guint64       blocks_held;       /* distinct blocks all samples hold, shared ones once */
   guint64       blocks_used;       /* blocks taken in the pool: blocks_held, or 0 */
-  guint64       blocks_free;
-  double        utilization_percent; /* blocks_used / N */
+  guint64       blocks_free;       /* usable_blocks − blocks_used */
+  double        utilization_percent; /* blocks_used / usable_blocks: vLLM's
+                                      * BlockPool.get_usage () */
 
   /* Parallel sampling: blocks several samples hold (reference count =
    * samples: the prompt's full blocks, and its partly filled last block when

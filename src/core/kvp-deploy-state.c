@@ -270,6 +270,7 @@ update (KvpDeployState *self)
 
   /* A hybrid model's groups are the sizing's: every figure in vLLM's terms. */
   kvp_state_set_layout (self->state, refusal == NULL ? params.layout : NULL);
+  kvp_state_set_null_block (self->state, refusal == NULL && params.null_block);
   kvp_deploy_clear (&self->deploy);
   self->has_deploy = refusal == NULL;
   if (self->has_deploy)

@@ -305,6 +305,7 @@ kvp_deploy_apply (KvpDeploy  *self,
   kvp_model_for_tensor_parallel (whole, tp, &self->per_gpu_model);
   params->model = &self->per_gpu_model;
 
+  params->null_block = FALSE;
   if (!kvp_deploy_sizes_pool (self))
     return TRUE;
 
@@ -365,6 +366,8 @@ kvp_deploy_apply (KvpDeploy  *self,
   params->num_blocks = (guint32) self->sizing->num_gpu_blocks;
   /* A hybrid model's blocks are counted over all its groups. */
   params->layout = kvp_vllm_sizing_get_layout (self->sizing);
+  /* vLLM's BlockPool takes block 0 as its null block (VLLM-FACTS §B.2). */
+  params->null_block = TRUE;
   return TRUE;
 }
 

@@ -71,7 +71,8 @@ gboolean kvp_deploy_sizes_pool (const KvpDeploy *self);
 
 /* Applies the choices to params (chosen already: model, dtype, block size,
  * max_seq_len as vLLM's max_model_len): the per-GPU model, and with a GPU or
- * KV memory the budget, the sizing and params->num_blocks. */
+ * KV memory the budget, the sizing, params->num_blocks (vLLM's num_gpu_blocks)
+ * and params->null_block (TRUE: vLLM's block 0 is its null block). */
 gboolean kvp_deploy_apply (KvpDeploy  *self,
                            KvpParams  *params,
                            GError    **error);

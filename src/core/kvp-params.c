@@ -327,7 +327,7 @@ kvp_params_equal (const KvpParams *a,
 {
   g_return_val_if_fail (a != NULL && b != NULL, FALSE);
 
-  if (a->dtype != b->dtype || a->layout != b->layout)
+  if (a->dtype != b->dtype || a->layout != b->layout || !a->null_block != !b->null_block)
     return FALSE;
   if (a->model != b->model &&
       (a->model == NULL || b->model == NULL || g_strcmp0 (a->model->key, b->model->key) != 0))

@@ -53,6 +53,10 @@ typedef struct
    * window's cap, as vLLM does.  NULL: one group of full attention.  Kept
    * for the process (kvp_vllm_sizing_get_layout). */
   const KvpPoolLayout *layout;
+  /* vLLM's pool (sized from a GPU, KV memory or a log): its block 0 is the
+   * null block, which BlockPool takes for itself, so num_blocks − 1 blocks
+   * are usable.  FALSE: a plain pool of num_blocks, every one usable. */
+  gboolean        null_block;
 } KvpParams;
 
 /* The numeric parameters, in the order they are applied: a parameter that

@@ -17,8 +17,10 @@ kvp_pool_history_run (KvpBlockPool  *pool,
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (KVP_POOL_HISTORY_SEED);
   g_autoptr(GArray) live = g_array_new (FALSE, FALSE, sizeof (KvpSeqId));
-  guint32 N = kvp_block_pool_get_num_blocks (pool);
   guint32 B = kvp_block_pool_get_block_size (pool);
+  /* A null block (vLLM's block 0) is used from the start and is no one's. */
+  guint32 reserved = kvp_block_pool_get_num_used (pool);
+  guint32 N = kvp_block_pool_get_num_blocks (pool) - reserved;
   guint64 budget = N;
   guint64 held_most = N > KVP_POOL_HISTORY_MAX_BLOCKS ? 0 : (guint64) (N * HELD_SHARE);
   /* Requests of 1 … 8 blocks, or of up to a 64th of a bigger pool, so a
@@ -27,7 +29,7 @@ kvp_pool_history_run (KvpBlockPool  *pool,
   guint64 handed = 0;
 
   g_return_val_if_fail (pool != NULL, FALSE);
-  g_return_val_if_fail (kvp_block_pool_get_num_used (pool) == 0, FALSE);
+  g_return_val_if_fail (reserved <= 1, FALSE);
 
   while (handed < budget && held_most > 0)
     {
@@ -39,7 +41,7 @@ kvp_pool_history_run (KvpBlockPool  *pool,
       KvpSeqId seq;
 
       /* A request that finished makes room: any of those running. */
-      while (kvp_block_pool_get_num_used (pool) + blocks > held_most && live->len > 0)
+      while (kvp_block_pool_get_num_used (pool) - reserved + blocks > held_most && live->len > 0)
         {
           guint victim = g_rand_int_range (rand, 0, live->len);
 

@@ -20,7 +20,8 @@ G_BEGIN_DECLS
 #define KVP_POOL_HISTORY_MAX_BLOCKS 16384u
 
 /* Serves other requests through @pool (a fresh pool of at most
- * KVP_POOL_HISTORY_MAX_BLOCKS; a bigger one is left as it is) until it has
+ * KVP_POOL_HISTORY_MAX_BLOCKS usable blocks, its null block reserved or not;
+ * a bigger one is left as it is) until it has
  * handed out every block once, keeping about half
  * the pool held, each request freed last block first as vLLM frees; then
  * frees the newest requests (as vLLM preempts) until @room blocks are free.

@@ -464,6 +464,18 @@ kvp_state_set_layout (KvpState            *self,
   update_shown (self);
 }
 
+void
+kvp_state_set_null_block (KvpState *self,
+                          gboolean  null_block)
+{
+  g_return_if_fail (KVP_IS_STATE (self));
+
+  if (!null_block == !self->asked.null_block)
+    return;
+  self->asked.null_block = !!null_block;
+  update_shown (self);
+}
+
 KvpDtype
 kvp_state_get_dtype (KvpState *self)
 {

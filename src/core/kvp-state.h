@@ -59,6 +59,10 @@ void            kvp_state_choose_model    (KvpState        *self,
  * for one group of full attention; set by KvpDeployState. */
 void            kvp_state_set_layout      (KvpState            *self,
                                            const KvpPoolLayout *layout);
+/* Whether the pool is vLLM's, whose block 0 is its null block (params'
+ * null_block); set by KvpDeployState. */
+void            kvp_state_set_null_block  (KvpState        *self,
+                                           gboolean         null_block);
 KvpDtype        kvp_state_get_dtype       (KvpState        *self);
 void            kvp_state_set_dtype       (KvpState        *self,
                                            KvpDtype         dtype);

@@ -52,7 +52,10 @@ struct _KvpGrid
   guint32            n_shared;
   guint32            n_table;    /* blocks in each table */
   guint32            cow_logical; /* the prompt's copied-on-write block, or G_MAXUINT32 */
-  gboolean           fresh;      /* no table: a fresh pool's order, 0, 1, 2 … */
+  gboolean           fresh;      /* no table: a fresh pool's order, 0, 1, 2 …
+                                  * (1, 2, … after a null block) */
+  guint32            null_block; /* vLLM's null block, 0, or KVP_BLOCK_NONE */
+  guint32            first_free; /* the first block a fresh pool hands out */
   guint32            n_colors;   /* blocks the gradient spans */
   /* Blocks other requests hold (kvp-pool-history.h), drawn muted, and their
    * token slots written. */
@@ -98,13 +101,13 @@ physical_block (const KvpGrid *self,
                 guint32        i,
                 guint32        h)
 {
-  return self->fresh ? i : self->tables[h][i];
+  return self->fresh ? self->first_free + i : self->tables[h][i];
 }
 
 static guint32
 n_showable (const KvpGrid *self)
 {
-  return self->fresh ? self->num_blocks : self->n_table;
+  return self->fresh ? self->num_blocks - self->first_free : self->n_table;
 }
 
 static guint64
@@ -153,6 +156,10 @@ kvp_grid_class_color (const KvpTheme *theme,
     case KVP_GRID_CLASS_OTHER:
       /* Muted: a step from free toward the traditional gray. */
       return mix (theme->free_block, theme->traditional, 0.4);
+    case KVP_GRID_CLASS_NULL:
+      /* The palette's darker neutral (its lighter one on dark): a block
+       * no request has, set apart from free and others' blocks alike. */
+      return theme->traditional;
     case KVP_GRID_CLASS_SAMPLE:
     default:
       {
@@ -291,6 +298,15 @@ pack (const KvpColor *c)
 
 /* ---- by pixel ---- */
 
+/* The cell holding the null block: drawn in its class while no sequence
+ * token is in it (a cell of many blocks shows what it holds first). */
+static gboolean
+is_null_cell (const KvpGrid *self,
+              guint32        cell)
+{
+  return self->null_block != KVP_BLOCK_NONE && cell == self->null_block / self->group;
+}
+
 static guint32
 pixel_value (const KvpGrid *self,
              guint32        cell)
@@ -303,7 +319,10 @@ pixel_value (const KvpGrid *self,
   if (self->held[cell] == 0)
     {
       KvpColor other = kvp_grid_class_color (self->theme, KVP_GRID_CLASS_OTHER, 0, 1);
+      KvpColor null = kvp_grid_class_color (self->theme, KVP_GRID_CLASS_NULL, 0, 1);
 
+      if (is_null_cell (self, cell))
+        return pack (&null);
       return pack (self->other_cells[cell] ? &other : &f);
     }
 
@@ -406,7 +425,8 @@ ensure_image (KvpGrid *self)
         {
           guint64 cell = (guint64) y * self->columns + x;
 
-          row[x] = cell >= self->n_cells ? panel_pixel : self->other_cells[cell] ? pixel_value (self, cell) : free_pixel;
+          row[x] = cell >= self->n_cells ? panel_pixel
+                   : self->other_cells[cell] || is_null_cell (self, cell) ? pixel_value (self, cell) : free_pixel;
         }
     }
   cairo_surface_mark_dirty (self->image);
@@ -454,12 +474,15 @@ find_mark (const KvpGrid *self,
 
   if (self->fresh)
     {
-      /* Blocks 0 … shown − 1: the first cells, row by row. */
-      guint32 last = (shown - 1) / self->group;
+      /* Blocks first_free … first_free + shown − 1: the first cells, row
+       * by row. */
+      guint32 first = self->first_free / self->group;
+      guint32 last = (self->first_free + shown - 1) / self->group;
 
-      x0 = 0, y0 = 0;
+      y0 = first / self->columns;
       y1 = last / self->columns;
-      x1 = y1 > 0 ? self->columns - 1 : last;
+      x0 = y1 > y0 ? 0 : first % self->columns;
+      x1 = y1 > y0 ? self->columns - 1 : last % self->columns;
     }
   else
     for (guint32 i = 0; i < shown; i++)
@@ -718,8 +741,25 @@ paint_cell (KvpGrid *self,
     paint_cow_mark (self, cr, block);
 }
 
+/* vLLM's null block: filled whole, without slots, since it is taken but
+ * holds no token. */
+static void
+paint_null_block (KvpGrid *self,
+                  cairo_t *cr)
+{
+  KvpColor null = kvp_grid_class_color (self->theme, KVP_GRID_CLASS_NULL, 0, 1);
+  double x, y;
+
+  paint_block (self, cr, self->null_block, &null, 0);
+  cell_origin (self, self->null_block, &x, &y);
+  cairo_new_path (cr);
+  kvp_draw_rounded_rect (cr, x, y, self->cell_w, self->cell_h, self->radius);
+  kvp_draw_set_color (cr, &null, 1.0);
+  cairo_fill (cr);
+}
+
 /* The whole grid: free cells batched in one path, other requests' blocks
- * muted, then the sequence's. */
+ * muted, vLLM's null block, then the sequence's. */
 static void
 paint_cells (KvpGrid *self,
              cairo_t *cr,
@@ -745,6 +785,8 @@ paint_cells (KvpGrid *self,
 
       paint_block (self, cr, o->block, &other, o->fill);
     }
+  if (self->null_block != KVP_BLOCK_NONE)
+    paint_null_block (self, cr);
 
   /* Held blocks clear their pitch first, exactly as an incremental update
    * does, so both ways give the same pixels. */
@@ -948,6 +990,8 @@ kvp_grid_new (KvpComparison           *cmp,
     }
   self->n_table = n;
   self->fresh = n == 0;
+  self->null_block = cmp->usable_blocks < cmp->params.num_blocks ? 0 : KVP_BLOCK_NONE;
+  self->first_free = self->null_block == 0 ? 1 : 0;
   self->n_colors = (guint32) MIN (cmp->blocks_needed, (guint64) self->num_blocks);
 
   return self;

@@ -26,6 +26,7 @@ typedef enum
   KVP_GRID_CLASS_SAMPLE, /* a sample's own block (the one sequence's, with one sample) */
   KVP_GRID_CLASS_SHARED, /* the prompt's blocks every sample holds */
   KVP_GRID_CLASS_OTHER,  /* another request's, in the pool's history */
+  KVP_GRID_CLASS_NULL,   /* vLLM's null block, block 0, which no request gets */
 } KvpGridClass;
 
 /* The colour of a class; a sample's shade depends on which of n_samples it is. */

@@ -428,6 +428,10 @@ paint_legend (cairo_t  *cr,
           c = kvp_grid_class_color (theme, KVP_GRID_CLASS_OTHER, 0, 1);
           paint_swatch (cr, r, &c);
           break;
+        case KVP_LEGEND_NULL:
+          c = kvp_grid_class_color (theme, KVP_GRID_CLASS_NULL, 0, 1);
+          paint_swatch (cr, r, &c);
+          break;
         case KVP_LEGEND_FREE:
           paint_swatch (cr, r, &theme->free_block);
           break;

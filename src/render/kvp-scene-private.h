@@ -34,6 +34,7 @@ typedef enum
   KVP_LEGEND_SHARED, /* only with samples: the shared prompt */
   KVP_LEGEND_COW,    /* only with a copied-on-write block */
   KVP_LEGEND_OTHER,  /* only when other requests hold blocks */
+  KVP_LEGEND_NULL,   /* only in vLLM's pool: its null block */
   KVP_LEGEND_LOUPE,  /* only with a loupe */
   KVP_N_LEGEND
 } KvpLegendIndex;

@@ -55,7 +55,8 @@ others_in_pool (KvpComparison *cmp)
 
   if (!cmp->fits || cmp->pool == NULL || cmp->params.layout != NULL)
     return 0;
-  used = kvp_block_pool_get_num_used (cmp->pool);
+  /* The null block is the pool's own, no request's. */
+  used = kvp_block_pool_get_num_used (cmp->pool) - (cmp->params.num_blocks - cmp->usable_blocks);
   return used > cmp->blocks_held ? used - cmp->blocks_held : 0;
 }
 
@@ -130,25 +131,26 @@ write_card_texts (KvpScene *self)
   if (cmp->fits)
     {
       g_autofree char *used = kvp_format_count (cmp->blocks_used);
-      g_autofree char *all = kvp_format_count (cmp->params.num_blocks);
+      g_autofree char *all = kvp_format_count (cmp->usable_blocks);
 
+      /* Over the usable blocks, as vLLM's kv_cache_usage_perc. */
       self->cards[KVP_CARD_UTILIZATION].value = kvp_format_percent (cmp->utilization_percent);
       /* Translators: "8 / 1,024 blocks" */
       self->cards[KVP_CARD_UTILIZATION].caption =
         g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s / %s block", "%s / %s blocks",
-                                      cmp->params.num_blocks),
+                                      cmp->usable_blocks),
                          used, all);
     }
   else
     {
       g_autofree char *needed = kvp_format_count (cmp->blocks_held);
-      g_autofree char *all = kvp_format_count (cmp->params.num_blocks);
+      g_autofree char *all = kvp_format_count (cmp->usable_blocks);
 
       self->cards[KVP_CARD_UTILIZATION].value = g_strdup (_("Does not fit"));
       self->card_muted[KVP_CARD_PAGED] = TRUE;
       self->cards[KVP_CARD_UTILIZATION].caption =
         g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "needs %s of %s block", "needs %s of %s blocks",
-                                      cmp->params.num_blocks),
+                                      cmp->usable_blocks),
                          needed, all);
     }
 }
@@ -583,8 +585,11 @@ layout_legend (KvpScene    *self,
   add_legend_key (self, KVP_LEGEND_PARTIAL, _("partly filled"), size);
   /* From the parameters, not the pool: a state between two (no pool) keeps
    * the key, so the legend does not blink during a transition. */
-  if (cmp->fits && p->layout == NULL && p->num_blocks <= KVP_POOL_HISTORY_MAX_BLOCKS && p->num_blocks > 1)
+  if (cmp->fits && p->layout == NULL && cmp->usable_blocks <= KVP_POOL_HISTORY_MAX_BLOCKS && cmp->usable_blocks > 1)
     add_legend_key (self, KVP_LEGEND_OTHER, _("other requests"), size);
+  /* Why one block of vLLM's pool is never used. */
+  if (cmp->usable_blocks < p->num_blocks)
+    add_legend_key (self, KVP_LEGEND_NULL, _("null block (vLLM’s block 0)"), size);
   add_legend_key (self, KVP_LEGEND_FREE, _("free"), size);
 }
 
@@ -643,7 +648,7 @@ layout_banner (KvpScene                *self,
 {
   KvpComparison *cmp = self->cmp;
   g_autofree char *needed = kvp_format_blocks (cmp->blocks_held);
-  g_autofree char *pool = kvp_format_blocks (cmp->params.num_blocks);
+  g_autofree char *pool = kvp_format_blocks (cmp->usable_blocks);
   g_autofree char *first = NULL;
   const char *why[] = {
     _("vLLM refuses to start when one request of max_model_len tokens does not fit the KV cache; "
@@ -688,6 +693,51 @@ layout_banner (KvpScene                *self,
   self->banner.y = self->banner_rect.y + bpad;
 }
 
+/* "Block pool · 8 of 1,024 blocks allocated · 16 tokens per block": in
+ * vLLM's pool, of its usable blocks, the null block left out. */
+static char *
+grid_heading_text (KvpComparison *cmp)
+{
+  g_autofree char *allocated = NULL;
+  g_autofree char *per_block = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "%s token per block", "%s tokens per block", cmp->params.block_size), cmp->params.block_size);
+  g_autofree char *used = kvp_format_count (cmp->blocks_used);
+  g_autofree char *all = kvp_format_count (cmp->usable_blocks);
+  gulong n = (gulong) cmp->usable_blocks;
+  gboolean null_block = cmp->usable_blocks < cmp->params.num_blocks;
+
+  /* The grid shows other requests' blocks too: the count says so. */
+  if (others_in_pool (cmp) > 0)
+    {
+      g_autofree char *taken = kvp_format_count (cmp->blocks_used + others_in_pool (cmp));
+
+      if (null_block)
+        /* Translators: "600 of 1,023 usable blocks allocated, 8 of them to
+         * this sequence"; usable: all but vLLM's null block */
+        allocated = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                  "%s of %s usable block allocated, %s of them to this sequence",
+                                                  "%s of %s usable blocks allocated, %s of them to this sequence", n),
+                                     taken, all, used);
+      else
+        /* Translators: "600 of 1,024 blocks allocated, 8 of them to this sequence" */
+        allocated = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s of %s block allocated, %s of them to this sequence",
+                                                  "%s of %s blocks allocated, %s of them to this sequence", n),
+                                     taken, all, used);
+    }
+  else if (null_block)
+    /* Translators: "8 of 28,618 usable blocks allocated"; usable: all but
+     * vLLM's null block */
+    allocated = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s of %s usable block allocated",
+                                              "%s of %s usable blocks allocated", n),
+                                 used, all);
+  else
+    /* Translators: "8 of 1,024 blocks allocated" */
+    allocated = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s of %s block allocated",
+                                              "%s of %s blocks allocated", n),
+                                 used, all);
+  /* Translators: "Block pool · 8 of 1,024 blocks allocated · 16 tokens per block" */
+  return g_strdup_printf (_("Block pool · %s · %s"), allocated, per_block);
+}
+
 static void
 layout_grid (KvpScene    *self,
              const Scale *s,
@@ -701,30 +751,7 @@ layout_grid (KvpScene    *self,
   double pad = round (20 * s->space);
   double row_y;
   cairo_rectangle_t area;
-  g_autofree char *allocated = NULL;
-  g_autofree char *per_block = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "%s token per block", "%s tokens per block", cmp->params.block_size), cmp->params.block_size);
-  g_autofree char *heading = NULL;
-  g_autofree char *used = kvp_format_count (cmp->blocks_used);
-  g_autofree char *all = kvp_format_count (cmp->params.num_blocks);
-
-  /* The grid shows other requests' blocks too: the count says so. */
-  if (others_in_pool (cmp) > 0)
-    {
-      g_autofree char *taken = kvp_format_count (cmp->blocks_used + others_in_pool (cmp));
-
-      /* Translators: "600 of 1,024 blocks allocated, 8 of them to this sequence" */
-      allocated = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s of %s block allocated, %s of them to this sequence",
-                                                "%s of %s blocks allocated, %s of them to this sequence",
-                                                cmp->params.num_blocks),
-                                   taken, all, used);
-    }
-  else
-    /* Translators: "8 of 1,024 blocks allocated" */
-    allocated = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s of %s block allocated",
-                                              "%s of %s blocks allocated", cmp->params.num_blocks),
-                                 used, all);
-  /* Translators: "Block pool · 8 of 1,024 blocks allocated · 16 tokens per block" */
-  heading = g_strdup_printf (_("Block pool · %s · %s"), allocated, per_block);
+  g_autofree char *heading = grid_heading_text (cmp);
 
   layout_legend (self, s);
 
@@ -1349,6 +1376,10 @@ kvp_scene_dup_cell_text (KvpScene *self,
 
   if (count == 1)
     {
+      if (first == 0 && self->cmp->usable_blocks < self->cmp->params.num_blocks)
+        /* Translators: a tooltip over block 0 of vLLM's pool, "Physical block 0\n…" */
+        return g_strdup_printf (_("Physical block %s\nvLLM’s null block: its BlockPool takes it for itself, so no "
+                                  "request ever gets it and the usage counts the other blocks"), first_text);
       if (pool != NULL && kvp_block_pool_get_ref_count (pool, first) > 0)
         return describe_block (self, first);
       /* Translators: a tooltip over a block no sequence holds. */
