@@ -115,6 +115,42 @@ test_json_reservation_1024 (void)
   g_assert_cmpint (json_object_get_int_member (object, "max_seq_len"), ==, 1024);
 }
 
+/* vLLM's pool keeps block 0 as its null block: TinyLlama in 64 MiB of KV
+ * cache is 186 blocks (67,108,864 // 16,384 bytes a layer's block // 22
+ * layers), 185 usable, and the 8 blocks of 128 tokens are 8 / 185 of them,
+ * as vLLM's kv_cache_usage_perc says (it said 8 / 186 and 178 free). */
+static void
+test_json_null_block (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+
+  run_kvpage (&run, "--json", "--kv-cache-memory", "64MiB", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  object = parse_object (parser, run.out);
+  g_assert_cmpint (json_object_get_int_member (object, "num_blocks"), ==, 186);
+  g_assert_cmpint (json_object_get_int_member (object, "num_gpu_blocks"), ==, 186);
+  g_assert_cmpint (json_object_get_int_member (object, "num_usable_blocks"), ==, 185);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_used"), ==, 8);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_free"), ==, 177);
+  g_assert_cmpfloat (json_object_get_double_member (object, "utilization_percent"), ==, 100.0 * 8 / 185);
+  /* The capacities count the pool as vLLM's logged concurrency does
+   * (186 / 128 blocks of 2,048 tokens = 1.45x): 186 // 8 and 1. */
+  g_assert_cmpint (json_object_get_int_member (object, "paged_capacity"), ==, 23);
+  g_assert_cmpint (json_object_get_int_member (object, "traditional_capacity"), ==,
+                   (gint64) json_object_get_double_member (object, "max_concurrency"));
+
+  /* A plain pool of the same size has no null block. */
+  g_clear_pointer (&run.out, g_free);
+  g_clear_pointer (&run.err, g_free);
+  run_kvpage (&run, "--json", "--blocks", "186", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  object = parse_object (parser, run.out);
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_free"), ==, 178);
+  g_assert_cmpfloat (json_object_get_double_member (object, "utilization_percent"), ==, 100.0 * 8 / 186);
+}
+
 static void
 test_json_values (void)
 {
@@ -1873,8 +1909,11 @@ test_vllm_hybrid_figures (void)
    * block vLLM never hands out was 16 tokens of slack. */
   g_assert_cmpint (json_object_get_int_member (object, "blocks_used"), ==, 1024);
   g_assert_cmpint (json_object_get_int_member (object, "blocks_needed"), ==, 1024);
+  /* Over the usable blocks, as vLLM's kv_cache_usage_perc: block 0 is its
+   * null block. */
+  g_assert_cmpint (json_object_get_int_member (object, "blocks_free"), ==, 165231 - 1024);
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (object, "utilization_percent"),
-                                  100.0 * 1024 / 165232, 1e-9);
+                                  100.0 * 1024 / 165231, 1e-9);
   /* 165,232 // 1,024 and 165,232 × 16 // (8,192 × 2 groups). */
   g_assert_cmpint (json_object_get_int_member (object, "paged_capacity"), ==, (gint64) concurrency);
   g_assert_cmpint (json_object_get_int_member (object, "paged_capacity"), ==, 161);
@@ -2663,6 +2702,7 @@ main (int   argc,
   g_test_add_func ("/cli/json/default", test_json_default);
   g_test_add_func ("/cli/json/reservation-1024", test_json_reservation_1024);
   g_test_add_func ("/cli/json/values", test_json_values);
+  g_test_add_func ("/cli/json/null-block", test_json_null_block);
   g_test_add_func ("/cli/json/samples", test_json_samples);
   g_test_add_func ("/cli/json/shortest-numbers", test_json_shortest_numbers);
   g_test_add_func ("/cli/export/samples", test_export_samples);

@@ -194,8 +194,9 @@ test_closed_forms (void)
       g_autoptr(GError) error = NULL;
       g_autoptr(KvpComparison) cmp = NULL;
       KvpParams p = { .samples = 1 };
-      guint64 bpt, needed;
+      guint64 bpt, needed, usable;
       guint n_table;
+      const guint32 *table;
 
       p.model = &presets[g_rand_int_range (rand, 0, n_presets)];
       p.dtype = g_rand_int_range (rand, 0, KVP_N_DTYPES);
@@ -203,6 +204,9 @@ test_closed_forms (void)
       p.num_blocks = g_rand_int_range (rand, 1, 20000);
       p.max_seq_len = g_rand_int_range (rand, 1, 200000);
       p.seq_len = g_rand_int_range (rand, 1, p.max_seq_len + 1);
+      /* vLLM's pool, whose block 0 is its null block, half the time. */
+      p.null_block = p.num_blocks > 1 && g_rand_boolean (rand);
+      usable = p.num_blocks - (p.null_block ? 1 : 0);
 
       cmp = kvp_comparison_new (&p, &error);
       g_assert_no_error (error);
@@ -217,12 +221,16 @@ test_closed_forms (void)
       g_assert_cmpuint (cmp->paged_waste_tokens, <, p.block_size);
       g_assert_cmpuint (cmp->paged_capacity, ==, p.num_blocks / needed);
       g_assert_cmpuint (cmp->traditional_capacity, ==, (guint64) p.num_blocks * p.block_size / p.max_seq_len);
-      g_assert_cmpint (cmp->fits, ==, needed <= p.num_blocks);
+      g_assert_cmpuint (cmp->usable_blocks, ==, usable);
+      g_assert_cmpint (cmp->fits, ==, needed <= usable);
       g_assert_cmpuint (cmp->blocks_used, ==, cmp->fits ? needed : 0);
-      g_assert_cmpuint (cmp->blocks_used + cmp->blocks_free, ==, p.num_blocks);
+      g_assert_cmpuint (cmp->blocks_used + cmp->blocks_free, ==, usable);
+      g_assert_cmpfloat (cmp->utilization_percent, ==, 100.0 * cmp->blocks_used / usable);
 
-      kvp_block_pool_get_block_table (cmp->pool, cmp->seq, &n_table);
+      table = kvp_block_pool_get_block_table (cmp->pool, cmp->seq, &n_table);
       g_assert_cmpuint (n_table, ==, cmp->blocks_used);
+      for (guint j = 0; p.null_block && j < n_table; j++)
+        g_assert_cmpuint (table[j], !=, 0);
       g_assert_true (kvp_block_pool_check (cmp->pool, NULL));
 
       /* The pool-less figures an animation shows agree with the pool's. */
@@ -239,6 +247,85 @@ test_closed_forms (void)
         g_assert_cmpuint (figures->paged_waste_tokens, ==, cmp->paged_waste_tokens);
       }
     }
+}
+
+/* The block tables of every sequence in the pool (the others' and the
+ * sample's): whether any names block. */
+static gboolean
+pool_hands_out (KvpComparison *cmp,
+                guint32        block)
+{
+  for (KvpSeqId seq = 0; seq <= cmp->seq; seq++)
+    {
+      const guint32 *table;
+      guint n = 0;
+
+      if (!kvp_block_pool_has_sequence (cmp->pool, seq))
+        continue;
+      table = kvp_block_pool_get_block_table (cmp->pool, seq, &n);
+      for (guint i = 0; i < n; i++)
+        if (table[i] == block)
+          return TRUE;
+    }
+  return FALSE;
+}
+
+/* vLLM's pool (sized from a GPU or KV memory) keeps block 0 as its null
+ * block: no request gets it, and vLLM's usage, 1 − free / (N − 1), counts
+ * the other blocks.  TinyLlama in 64 MiB of KV cache: 186 blocks, 185
+ * usable, 8 of them the sequence's.  A plain pool of 186 is as before. */
+static void
+test_null_block (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpComparison) vllm = NULL;
+  g_autoptr(KvpComparison) plain = NULL;
+  g_autoptr(KvpComparison) big = NULL;
+  g_autoptr(KvpComparison) big_plain = NULL;
+  const guint32 *table;
+  guint n = 0;
+  KvpParams p;
+
+  kvp_params_init_default (&p);
+  p.num_blocks = 186;
+  plain = kvp_comparison_new (&p, &error);
+  g_assert_no_error (error);
+  p.null_block = TRUE;
+  vllm = kvp_comparison_new (&p, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (vllm->usable_blocks, ==, 185);
+  g_assert_cmpuint (vllm->blocks_used, ==, 8);
+  g_assert_cmpuint (vllm->blocks_free, ==, 177);
+  g_assert_cmpfloat (vllm->utilization_percent, ==, 100.0 * 8 / 185);
+  /* vLLM's num_gpu_blocks stays the pool, and the capacity its log's
+   * floor (max_concurrency = 186 / 8). */
+  g_assert_cmpuint (vllm->params.num_blocks, ==, 186);
+  g_assert_cmpuint (vllm->paged_capacity, ==, 23);
+  g_assert_false (pool_hands_out (vllm, 0));
+  g_assert_cmpuint (kvp_block_pool_get_num_used (vllm->pool), >, vllm->blocks_used + 1);
+  g_assert_true (kvp_block_pool_check (vllm->pool, NULL));
+
+  g_assert_cmpuint (plain->usable_blocks, ==, 186);
+  g_assert_cmpuint (plain->blocks_free, ==, 178);
+  g_assert_cmpfloat (plain->utilization_percent, ==, 100.0 * 8 / 186);
+
+  /* Past the history's pools the sequence is alone in a fresh pool: from
+   * block 1 in vLLM's, from block 0 in a plain one. */
+  p.num_blocks = 20000;
+  big = kvp_comparison_new (&p, &error);
+  g_assert_no_error (error);
+  table = kvp_block_pool_get_block_table (big->pool, big->seq, &n);
+  g_assert_cmpuint (n, ==, 8);
+  g_assert_cmpuint (table[0], ==, 1);
+  g_assert_cmpuint (table[7], ==, 8);
+  g_assert_cmpuint (big->blocks_free, ==, 19999 - 8);
+  p.null_block = FALSE;
+  big_plain = kvp_comparison_new (&p, &error);
+  g_assert_no_error (error);
+  table = kvp_block_pool_get_block_table (big_plain->pool, big_plain->seq, &n);
+  g_assert_cmpuint (table[0], ==, 0);
+  g_assert_cmpuint (big_plain->blocks_free, ==, 20000 - 8);
 }
 
 static void
@@ -573,6 +660,7 @@ main (int   argc,
   g_test_add_func ("/core/comparison/does-not-fit", test_does_not_fit);
   g_test_add_func ("/core/comparison/exactly-fits", test_exactly_fits);
   g_test_add_func ("/core/comparison/closed-forms", test_closed_forms);
+  g_test_add_func ("/core/comparison/null-block", test_null_block);
   g_test_add_func ("/core/comparison/invalid", test_invalid_params);
   g_test_add_func ("/core/comparison/limits", test_limits);
   g_test_add_func ("/core/comparison/json", test_json);

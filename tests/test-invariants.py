@@ -60,10 +60,14 @@ def check_bars(d, bad):
             bad(f'{key} {d[key]} is not a percentage')
     if d['memory_saved_percent'] > 100:
         bad('memory_saved_percent is over 100')
-    if d['blocks_used'] + d['blocks_free'] != N or d['blocks_used'] > N:
-        bad('blocks_used + blocks_free is not the pool')
-    if d['fits_in_pool'] != (held <= N):
-        bad(f'fits_in_pool {d["fits_in_pool"]} with {held} blocks held of {N}')
+    # vLLM's pool keeps block 0 as its null block: usage counts the rest.
+    usable = d.get('num_usable_blocks', N)
+    if d['blocks_used'] + d['blocks_free'] != usable or d['blocks_used'] > usable:
+        bad(f'blocks_used + blocks_free is not the {usable} usable blocks')
+    if not math.isclose(d['utilization_percent'], 100 * d['blocks_used'] / usable, rel_tol=1e-12):
+        bad(f'utilization_percent {d["utilization_percent"]} is not blocks_used / {usable}')
+    if d['fits_in_pool'] != (held <= usable):
+        bad(f'fits_in_pool {d["fits_in_pool"]} with {held} blocks held of {usable}')
     if d['fits_in_pool'] and not hybrid and d['blocks_used'] != held:
         bad('blocks_used is not the blocks held')
     if d['paged_capacity'] != N // held:

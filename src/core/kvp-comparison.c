@@ -395,10 +395,10 @@ kvp_comparison_to_json (KvpComparison *self)
   kvp_json_add_double (builder, "memory_saved_mb", self->saved_bytes / MIB);
   kvp_json_add_double (builder, "memory_saved_percent", self->saved_percent);
   /* num_blocks is vLLM's num_gpu_blocks as its log prints it; blocks_free
-   * and the utilization count the usable blocks, the null block left out. */
+   * and the utilization count the usable blocks, the null block left out
+   * (kvp_deploy_add_json () adds num_usable_blocks). */
   kvp_json_add_uint (builder, "num_blocks", p->num_blocks);
   kvp_json_add_uint (builder, "block_size", p->block_size);
-  kvp_json_add_uint (builder, "usable_blocks", self->usable_blocks);
   kvp_json_add_uint (builder, "blocks_used", self->blocks_used);
   kvp_json_add_uint (builder, "blocks_free", self->blocks_free);
   kvp_json_add_double (builder, "utilization_percent", self->utilization_percent);
