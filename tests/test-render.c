@@ -96,6 +96,13 @@ pixel_is (guint32         pixel,
          abs (b - (int) round (c->blue * 255)) <= 2;
 }
 
+/* A colour as the 8-bit pixel a surface holds. */
+static guint32
+pack_color (const KvpColor *c)
+{
+  return (guint32) round (c->red * 255) << 16 | (guint32) round (c->green * 255) << 8 | (guint32) round (c->blue * 255);
+}
+
 static double
 mean_luminance (cairo_surface_t *surface)
 {
@@ -406,6 +413,68 @@ test_pool_heading_counts_others (void)
   g_assert_cmpuint (cmp->blocks_used, ==, 5);
   g_assert_cmpuint (used, >, 5);
   g_assert_nonnull (strstr (text_of (&scene->grid_heading), expected));
+}
+
+/* vLLM's pool (params.null_block, as a GPU or KV memory sizes it): block 0
+ * is drawn as the null block, in its own neutral shade in both themes, the
+ * legend says what it is, and the cards and heading count the 185 usable
+ * blocks of 186.  A plain pool of 186 has no such block. */
+static void
+test_null_block (void)
+{
+  for (int variant = KVP_THEME_LIGHT; variant <= KVP_THEME_DARK; variant++)
+    {
+      const KvpTheme *theme = kvp_theme_get (variant);
+      KvpColor null = kvp_grid_class_color (theme, KVP_GRID_CLASS_NULL, 0, 1);
+      KvpColor other = kvp_grid_class_color (theme, KVP_GRID_CLASS_OTHER, 0, 1);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (KvpComparison) cmp = NULL;
+      g_autoptr (KvpComparison) plain = new_comparison (128, 2048, 16, 186);
+      g_autoptr (KvpScene) scene = NULL;
+      g_autoptr (KvpScene) plain_scene = kvp_scene_new (plain, theme, WIDTH, HEIGHT);
+      cairo_surface_t *surface, *plain_surface;
+      g_autofree char *tooltip = NULL;
+      gboolean keyed = FALSE;
+      cairo_rectangle_t r;
+      KvpParams p = plain->params;
+
+      p.null_block = TRUE;
+      cmp = kvp_comparison_new (&p, &error);
+      g_assert_no_error (error);
+      scene = kvp_scene_new (cmp, theme, WIDTH, HEIGHT);
+      surface = render (scene, kvp_scene_get_duration (scene), 1.0);
+      plain_surface = render (plain_scene, kvp_scene_get_duration (plain_scene), 1.0);
+
+      /* Its shade is neither free nor another request's. */
+      g_assert_false (pixel_is (pack_color (&null), &theme->free_block));
+      g_assert_false (pixel_is (pack_color (&null), &other));
+      g_assert_true (kvp_scene_get_block_rect (scene, 0, &r));
+      g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &null));
+      g_assert_true (pixel_is (pixel_at (surface, r.x + 3, r.y + r.height - 3), &null));
+      g_assert_true (kvp_scene_get_block_rect (plain_scene, 0, &r));
+      g_assert_false (pixel_is (pixel_at (plain_surface, r.x + r.width / 2, r.y + r.height / 2), &null));
+
+      for (guint j = 0; j < scene->n_legend; j++)
+        if (scene->legend_kind[j] == KVP_LEGEND_NULL)
+          {
+            g_assert_cmpstr (text_of (&scene->legend[j].text), ==, "null block (vLLM’s block 0)");
+            keyed = TRUE;
+          }
+      g_assert_true (keyed);
+      for (guint j = 0; j < plain_scene->n_legend; j++)
+        g_assert_cmpint (plain_scene->legend_kind[j], !=, KVP_LEGEND_NULL);
+
+      g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->value, ==, "4.32 %");
+      g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->caption, ==, "8 / 185 blocks");
+      g_assert_cmpstr (kvp_scene_get_card (plain_scene, KVP_CARD_UTILIZATION)->caption, ==, "8 / 186 blocks");
+      g_assert_nonnull (strstr (text_of (&scene->grid_heading), " of 185 usable blocks allocated, 8 of them"));
+      g_assert_nonnull (strstr (text_of (&plain_scene->grid_heading), " of 186 blocks allocated, 8 of them"));
+      tooltip = kvp_scene_dup_cell_text (scene, 0);
+      g_assert_true (g_str_has_prefix (tooltip, "Physical block 0\nvLLM’s null block"));
+
+      cairo_surface_destroy (surface);
+      cairo_surface_destroy (plain_surface);
+    }
 }
 
 /* A traditional reservation longer than the whole pool (2,048 tokens in
@@ -1172,6 +1241,7 @@ main (int    argc,
   g_test_add_func ("/render/grid/block-colors", test_block_colors);
   g_test_add_func ("/render/grid/samples", test_samples_picture);
   g_test_add_func ("/render/grid/scattered", test_scattered);
+  g_test_add_func ("/render/grid/null-block", test_null_block);
   g_test_add_func ("/render/grid/hit-testing", test_hit_testing);
   g_test_add_func ("/render/grid/pool-sizes", test_pool_sizes);
   g_test_add_func ("/render/grid/big-pools", test_big_pools);
