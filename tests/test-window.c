@@ -1785,6 +1785,63 @@ test_same_as_json (void)
     }
 }
 
+/* The canvas shows vLLM's pool of 186 blocks (TinyLlama in 64 MiB). */
+static gboolean
+shows_null_block_pool (gpointer canvas)
+{
+  KvpScene *scene = kvp_canvas_get_scene (canvas);
+
+  return scene != NULL && kvp_scene_get_comparison (scene)->params.num_blocks == 186 &&
+         kvp_scene_get_comparison (scene)->usable_blocks == 185;
+}
+
+/* With vLLM's pool the Utilization card counts the usable blocks, block 0
+ * being vLLM's null block, as --json does: 8 / 185 blocks, 4.32 %.  (It
+ * said 8 / 186, where vLLM's usage is over 185.) */
+static void
+test_null_block_utilization (void)
+{
+  KvpWindow *window = show_window ();
+  KvpDeployState *deploy = kvp_window_get_deploy_state (window);
+  KvpCanvas *canvas = kvp_window_get_canvas (window);
+  const char *argv[] = { g_getenv ("KVPAGE"), "--json", "--kv-cache-memory", "64MiB", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *percent = NULL;
+  g_autofree char *caption = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) parsed = NULL;
+  const KvpCardTexts *card;
+  JsonObject *object;
+  int status = -1;
+
+  g_object_set (deploy, "kv-cache-memory", (guint64) 64 << 20, NULL);
+  g_assert_true (kvp_test_iterate_until (shows_null_block_pool, canvas));
+  card = kvp_scene_get_card (kvp_canvas_get_scene (canvas), KVP_CARD_UTILIZATION);
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                               &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  parsed = json_from_string (out, &error);
+  g_assert_no_error (error);
+  object = json_node_get_object (parsed);
+  percent = kvp_format_percent (json_object_get_double_member (object, "utilization_percent"));
+  caption = g_strdup_printf ("%" G_GINT64_FORMAT " / %" G_GINT64_FORMAT " blocks",
+                             json_object_get_int_member (object, "blocks_used"),
+                             json_object_get_int_member (object, "blocks_used") +
+                             json_object_get_int_member (object, "blocks_free"));
+  g_assert_cmpstr (card->value, ==, percent);
+  g_assert_cmpstr (card->value, ==, "4.32 %");
+  g_assert_cmpstr (card->caption, ==, caption);
+  g_assert_cmpstr (card->caption, ==, "8 / 185 blocks");
+
+  /* Without a pool of vLLM's, a plain pool again: no null block. */
+  g_object_set (deploy, "kv-cache-memory", (guint64) 0, NULL);
+  g_assert_false (kvp_window_get_comparison (window)->params.null_block);
+
+  close_window (window);
+}
+
 /* Compare with vLLM Log…: a pasted log is read as --from-log reads it, for
  * the model shown; its settings and measured pool replace the estimates (the
  * Block count is the log's), and the figures are shown with their agreement.
@@ -1824,6 +1881,13 @@ test_compare_log (void)
   g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_NUM_BLOCKS), ==, 1952);
   g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_MAX_SEQ_LEN), ==, 20000);
   g_assert_false (kvp_gpu_group_get_sizes_pool (kvp_window_get_gpu_group (window)));
+  /* The log's pool is vLLM's: block 0 is its null block, until a person
+   * changes the count. */
+  g_assert_cmpuint (kvp_window_get_comparison (window)->usable_blocks, ==, 1951);
+  kvp_state_set_value (state, KVP_PARAM_NUM_BLOCKS, 1000);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->usable_blocks, ==, 1000);
+  kvp_state_set_value (state, KVP_PARAM_NUM_BLOCKS, 1952);
+  g_assert_cmpuint (kvp_window_get_comparison (window)->usable_blocks, ==, 1952);
 
   close_window (window);
 }
@@ -2175,6 +2239,7 @@ main (int   argc,
     }
 
   g_test_add_func ("/ui/window/template", test_template);
+  g_test_add_func ("/ui/window/null-block-utilization", test_null_block_utilization);
   g_test_add_func ("/ui/window/deferred", test_deferred);
   g_test_add_func ("/ui/window/accessible-names", test_accessible_names);
   g_test_add_func ("/ui/window/default-row", test_default_row);

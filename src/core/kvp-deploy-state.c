@@ -46,6 +46,9 @@ struct _KvpDeployState
   char           *refusal;
   char           *log;
   gboolean        updating;   /* writing the state, which notifies back */
+  /* The block count a vLLM log gave the pool (0: none): vLLM's pool, with
+   * its null block, until the count changes. */
+  guint64         log_blocks;
 };
 
 G_DEFINE_FINAL_TYPE (KvpDeployState, kvp_deploy_state, G_TYPE_OBJECT)
@@ -234,6 +237,13 @@ fill_deploy (KvpDeployState *self,
   deploy->allow_long_max_model_len = self->allow_long_max_model_len;
 }
 
+/* The pool is the block count a vLLM log gave: vLLM's num_gpu_blocks. */
+static gboolean
+is_log_pool (KvpDeployState *self)
+{
+  return self->log_blocks > 0 && kvp_state_get_value (self->state, KVP_PARAM_NUM_BLOCKS) == self->log_blocks;
+}
+
 /* Everything follows from the choices and the state's values. */
 static void
 update (KvpDeployState *self)
@@ -270,7 +280,7 @@ update (KvpDeployState *self)
 
   /* A hybrid model's groups are the sizing's: every figure in vLLM's terms. */
   kvp_state_set_layout (self->state, refusal == NULL ? params.layout : NULL);
-  kvp_state_set_null_block (self->state, refusal == NULL && params.null_block);
+  kvp_state_set_null_block (self->state, refusal == NULL && (params.null_block || is_log_pool (self)));
   kvp_deploy_clear (&self->deploy);
   self->has_deploy = refusal == NULL;
   if (self->has_deploy)
@@ -296,6 +306,20 @@ state_changed_cb (KvpState       *state,
   update (self);
 }
 
+/* A block count other than the log's (a person's, or a sizing's) ends the
+ * log's pool. */
+static void
+num_blocks_changed_cb (KvpState       *state,
+                       GParamSpec     *pspec,
+                       KvpDeployState *self)
+{
+  if (self->log_blocks == 0 || is_log_pool (self))
+    return;
+  self->log_blocks = 0;
+  if (!self->has_deploy || self->deploy.sizing == NULL)
+    kvp_state_set_null_block (self->state, FALSE);
+}
+
 static void
 connect_state (KvpDeployState *self)
 {
@@ -305,6 +329,7 @@ connect_state (KvpDeployState *self)
 
   for (guint i = 0; i < G_N_ELEMENTS (notifies); i++)
     g_signal_connect_object (self->state, notifies[i], G_CALLBACK (state_changed_cb), self, 0);
+  g_signal_connect_object (self->state, "notify::num-blocks", G_CALLBACK (num_blocks_changed_cb), self, 0);
 }
 
 static void
@@ -817,7 +842,10 @@ kvp_deploy_state_apply_log (KvpDeployState    *self,
     {
       g_object_set (self, "kv-cache-memory", (guint64) 0, NULL);
       kvp_deploy_state_set_gpu (self, "");
-      kvp_state_set_value (self->state, KVP_PARAM_NUM_BLOCKS, MIN (blocks, KVP_PARAMS_MAX_BLOCKS));
+      /* vLLM's pool: its block 0 is the null block. */
+      self->log_blocks = MIN (blocks, KVP_PARAMS_MAX_BLOCKS);
+      kvp_state_set_value (self->state, KVP_PARAM_NUM_BLOCKS, self->log_blocks);
+      kvp_state_set_null_block (self->state, TRUE);
     }
   else if (logged_kv_bytes (log) > 0)
     g_object_set (self, "kv-cache-memory", logged_kv_bytes (log), NULL);
