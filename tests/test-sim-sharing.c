@@ -309,6 +309,9 @@ test_conversation (void)
   g_autofree guint64 *last_prompt = NULL;
   g_autofree guint64 *last_total = NULL;
   g_autofree double *last_arrival = NULL;
+  g_autofree guint *last_index = NULL;
+  double think_sum = 0.0;
+  guint n_later = 0;
   KvpWorkloadOptions options;
   KvpSimConfig config = { 16, 200000, 8192, 1u << KVP_SCHEME_PAGED };
   const KvpRequest *requests;
@@ -332,6 +335,7 @@ test_conversation (void)
   last_prompt = g_new0 (guint64, n);
   last_total = g_new0 (guint64, n);
   last_arrival = g_new0 (double, n);
+  last_index = g_new0 (guint, n);
   for (guint i = 0; i < n; i++)
     {
       KvpRequestSharing share = kvp_workload_get_sharing (workload, i);
@@ -343,15 +347,26 @@ test_conversation (void)
         {
           /* The history grew by the last message and its answer. */
           g_assert_cmpuint (requests[i].prompt_len, >, last_prompt[share.prefix_id]);
-          g_assert_cmpfloat_with_epsilon (requests[i].arrival - last_arrival[share.prefix_id], 30.0, 1e-9);
+          /* Its arrival is the earliest it could be: the turn before's,
+           * then its think time. */
+          g_assert_cmpuint (share.waits, ==, 1);
+          g_assert_cmpfloat (share.think_s, >, 0.0);
+          g_assert_cmpfloat_with_epsilon (requests[i].arrival - last_arrival[share.prefix_id], share.think_s, 1e-6);
+          g_assert_cmpuint (kvp_workload_get_sharing (workload, last_index[share.prefix_id]).next, ==, i + 1);
+          think_sum += share.think_s;
+          n_later++;
           expected_hits += (last_total[share.prefix_id] - 1) / 16 * 16;
           prompt_only_hits += last_prompt[share.prefix_id] / 16 * 16;
         }
       last_prompt[share.prefix_id] = requests[i].prompt_len;
       last_total[share.prefix_id] = (guint64) requests[i].prompt_len + requests[i].output_len;
       last_arrival[share.prefix_id] = requests[i].arrival;
+      last_index[share.prefix_id] = i;
     }
   g_assert_cmpuint (expected_hits, >, 0);
+  /* Think times are exponential with a mean of 30 s. */
+  g_assert_cmpfloat (think_sum / n_later, >, 25.0);
+  g_assert_cmpfloat (think_sum / n_later, <, 35.0);
 
   /* A turn's answer continues its conversation's history; a workload that
    * is no conversation keeps its answers its own. */
