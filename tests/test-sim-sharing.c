@@ -398,6 +398,146 @@ test_conversation (void)
   g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
 }
 
+/* Two conversations of three turns, by hand: A (prompt 10, 5, 4 new tokens;
+ * answers 6, 7, 3) and B (8, 6, 5; 5, 4, 2), think times 0.5 s and 0.25 s
+ * (A), 0.125 s and 1 s (B), in a pool of 40 blocks of 4 that never evicts.
+ * Each later turn arrives at the first step starting at or after the
+ * previous turn's last token plus its think time (never before its answer
+ * exists), in each scheme's own run, and hits the previous prompt and
+ * answer's full blocks but the last token, as before. */
+static KvpWorkload *
+two_conversations (void)
+{
+  g_autoptr(GError) error = NULL;
+  /* In order of earliest arrival: A0, B0, B1, A1, A2, B2. */
+  const KvpRequest requests[] = {
+    { 10, 6, 0.0, 0 }, { 8, 5, 0.0, 0 }, { 19, 4, 0.125, 0 },
+    { 21, 7, 0.5, 0 }, { 32, 3, 0.75, 0 }, { 28, 2, 1.125, 0 },
+  };
+  const KvpRequestSharing sharing[] = {
+    { 1, 0, 10, 0, 0, 0, 4, 0, 0.0 },   { 1, 1, 8, 0, 0, 0, 3, 0, 0.0 },
+    { 1, 1, 19, 0, 0, 0, 6, 1, 0.125 }, { 1, 0, 21, 0, 0, 0, 5, 1, 0.5 },
+    { 1, 0, 32, 0, 0, 0, 0, 1, 0.25 },  { 1, 1, 28, 0, 0, 0, 0, 1, 1.0 },
+  };
+  g_autoptr(KvpWorkload) base = kvp_workload_new_from_requests (requests, G_N_ELEMENTS (requests), 128, &error);
+  g_autoptr(GArray) r = g_array_new (FALSE, FALSE, sizeof (KvpRequest));
+  g_autoptr(GArray) s = g_array_new (FALSE, FALSE, sizeof (KvpRequestSharing));
+
+  g_assert_no_error (error);
+  g_array_append_vals (r, kvp_workload_get_requests (base, NULL), G_N_ELEMENTS (requests));
+  g_array_append_vals (s, sharing, G_N_ELEMENTS (sharing));
+
+  return kvp_workload_new_derived (base, "conversation", r, s);
+}
+
+static void
+test_conversation_closed_loop (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = two_conversations ();
+  g_autoptr(KvpSimulation) sim = NULL;
+  /* Max reserves 128 slots of the 160: one request at a time, so its turns
+   * finish, and the next ones arrive, later than the paged scheme's. */
+  KvpSimConfig config = { 4, 40, 128, (1u << KVP_SCHEME_PAGED) | (1u << KVP_SCHEME_MAX) };
+  const guint32 follows[] = { G_MAXUINT32, G_MAXUINT32, 1, 0, 3, 2 };
+  const double think[] = { 0, 0, 0.125, 0.5, 0.25, 1.0 };
+  guint64 arrived[2][6], finished[2][6];
+
+  config.step_time.constant_ns = 10000000;
+  config.check_every_step = TRUE;
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+
+  for (guint k = 0; k < 2; k++)
+    {
+      KvpScheme scheme = k == 0 ? KVP_SCHEME_PAGED : KVP_SCHEME_MAX;
+      guint n_steps;
+      const KvpSimStep *steps = kvp_simulation_get_steps (sim, scheme, &n_steps);
+
+      for (guint i = 0; i < 6; i++)
+        arrived[k][i] = finished[k][i] = G_MAXUINT64;
+      for (guint t = 0; t < n_steps; t++)
+        {
+          guint n_events;
+          const KvpSimEvent *events = kvp_simulation_get_events (sim, scheme, t, &n_events);
+
+          for (guint e = 0; e < n_events; e++)
+            {
+              if (events[e].kind == KVP_SIM_EVENT_ARRIVE)
+                arrived[k][events[e].request] = steps[t].start_ns;
+              if (events[e].kind == KVP_SIM_EVENT_FINISH)
+                finished[k][events[e].request] = steps[t].end_ns;
+            }
+        }
+
+      g_assert_cmpuint (arrived[k][0], ==, 0);
+      g_assert_cmpuint (arrived[k][1], ==, 0);
+      for (guint i = 2; i < 6; i++)
+        {
+          guint64 due = finished[k][follows[i]] + (guint64) (think[i] * 1e9);
+          guint t;
+
+          /* The first step starting at or after it is due; a step that
+           * started before it knew nothing of it. */
+          g_assert_cmpuint (finished[k][follows[i]], !=, G_MAXUINT64);
+          g_assert_cmpuint (arrived[k][i], >=, due);
+          for (t = 0; t < n_steps && steps[t].start_ns != arrived[k][i]; t++)
+            ;
+          g_assert_true (t == 0 || steps[t - 1].start_ns < due);
+          g_assert_true (arrived[k][i] == due || arrived[k][i] < due + config.step_time.constant_ns);
+        }
+    }
+  /* Each scheme releases its turns at its own times. */
+  g_assert_cmpuint (arrived[1][2], >, arrived[0][2]);
+
+  /* The hits as by hand: B1 (8 + 5 − 1) / 4 → 12, A1 (10 + 6 − 1) → 12,
+   * A2 (21 + 7 − 1) → 24, B2 (19 + 4 − 1) → 20. */
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->prefix_cache.hits_tokens, ==, 12 + 12 + 24 + 20);
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->preemptions, ==, 0);
+}
+
+/* The same seed gives the same closed-loop run, one scheme a thread or all
+ * on one, in a pool so small that turns queue and are preempted. */
+static void
+test_conversation_deterministic (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) serial = NULL;
+  g_autoptr(KvpSimulation) parallel = NULL;
+  KvpWorkloadOptions options;
+  KvpSimConfig config = { 16, 256, 2048, 0 };
+
+  kvp_workload_options_init (&options);
+  options.source = "conversation";
+  options.n_requests = 400;
+  options.request_rate = 1.0;
+  options.max_len = 2048;
+  options.seed = 7;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+
+  config.summary_only = TRUE;
+  config.n_threads = 1;
+  serial = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+  config.n_threads = 4;
+  parallel = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+  for (KvpScheme k = 0; k < KVP_N_SCHEMES; k++)
+    {
+      const KvpSimStats *a = kvp_simulation_get_stats (serial, k);
+      const KvpSimStats *b = kvp_simulation_get_stats (parallel, k);
+
+      g_assert_cmpuint (a->finished_requests, ==, 400);
+      g_assert_cmpuint (a->steps, ==, b->steps);
+      g_assert_cmpfloat (a->duration_s, ==, b->duration_s);
+      g_assert_cmpfloat (a->latency[KVP_LATENCY_TTFT].mean, ==, b->latency[KVP_LATENCY_TTFT].mean);
+      g_assert_cmpuint (a->prefix_cache.hits_tokens, ==, b->prefix_cache.hits_tokens);
+    }
+  g_assert_cmpuint (kvp_simulation_get_stats (serial, KVP_SCHEME_PAGED)->preemptions, >, 0);
+}
+
 /* --beam-width: candidates share the prompt's and their common blocks (the
  * paper's Figure 15 measure above zero), the same seed gives the same run,
  * width 1 is no beam at all, and a pool too small for every beam preempts
@@ -561,6 +701,8 @@ main (int   argc,
   g_test_add_func ("/core/sim-sharing/refused", test_sharing_refused);
   g_test_add_func ("/core/sim-sharing/hybrid-groups", test_hybrid_groups);
   g_test_add_func ("/core/sim-sharing/conversation", test_conversation);
+  g_test_add_func ("/core/sim-sharing/conversation-closed-loop", test_conversation_closed_loop);
+  g_test_add_func ("/core/sim-sharing/conversation-deterministic", test_conversation_deterministic);
   g_test_add_func ("/core/sim-sharing/beam-search", test_beam_search);
   g_test_add_func ("/core/sim-sharing/file-samples", test_file_samples);
   g_test_add_func ("/core/sim-sharing/figure16-shape", test_figure16_shape);
