@@ -1531,12 +1531,16 @@ kvp_simulation_describe_workload (KvpSimulation *self)
     gboolean chats = g_str_equal (kvp_workload_get_source (self->workload), "conversation");
     g_autofree char *arrivals = NULL;
 
-    /* A conversation's rate is of its starts; its turns follow 30 s apart. */
+    /* A conversation's rate is of its starts; each later turn waits for the
+     * answer before it, then a think time. */
     if (chats)
       arrivals = g_str_equal (kind, "poisson")
-                 ? g_strdup_printf (_("conversations starting at Poisson times at %g a second, a turn every %g s"),
+                 ? g_strdup_printf (_("conversations starting at Poisson times at %g a second, each later turn "
+                                      "arriving a think time (exponential, mean %g s) after the previous answer "
+                                      "ended"),
                                     kvp_workload_get_request_rate (self->workload), KVP_WORKLOAD_CONVERSATION_THINK_S)
-                 : g_strdup_printf (_("conversations starting at once, a turn every %g s"),
+                 : g_strdup_printf (_("conversations starting at once, each later turn arriving a think time "
+                                      "(exponential, mean %g s) after the previous answer ended"),
                                     KVP_WORKLOAD_CONVERSATION_THINK_S);
     else
       arrivals = g_str_equal (kind, "poisson")
