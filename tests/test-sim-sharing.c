@@ -294,9 +294,9 @@ test_hybrid_groups (void)
 }
 
 /* --workload conversation: each turn's prompt is the whole history, the
- * conversation's prefix; turns 30 s apart; in a pool that never evicts,
- * with steps short enough that every turn ends before the next arrives,
- * every later turn hits exactly the full blocks of the previous turn's
+ * conversation's prefix; a later turn follows the one before by a think
+ * time (exponential, mean 30 s) after its answer; in a pool that never
+ * evicts every later turn hits exactly the full blocks of the previous turn's
  * prompt and answer, less the answer's last token, which vLLM samples but
  * never computes. */
 static void
@@ -494,6 +494,162 @@ test_conversation_closed_loop (void)
    * A2 (21 + 7 − 1) → 24, B2 (19 + 4 − 1) → 20. */
   g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->prefix_cache.hits_tokens, ==, 12 + 12 + 24 + 20);
   g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->preemptions, ==, 0);
+}
+
+/* --request-rate 1 on a pool where memory binds (2,560 blocks of 16:
+ * turns are preempted, cached blocks evicted): no later turn arrives before
+ * its previous turn's answer ended (open-loop turns did, hitting a prompt
+ * that held an answer not yet generated), and the later turns hit their
+ * own history — never more than its full blocks but the last token. */
+static void
+test_conversation_saturated (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  g_autofree guint64 *finished = NULL;
+  g_autofree guint64 *arrived = NULL;
+  g_autofree guint64 *first_hit = NULL;
+  g_autofree guint *before = NULL;
+  KvpWorkloadOptions options;
+  KvpSimConfig config = { 16, 2560, 2048, 1u << KVP_SCHEME_PAGED };
+  const KvpRequest *requests;
+  const KvpSimStep *steps;
+  guint n, n_steps, later = 0, hitting = 0;
+  guint64 hits = 0;
+
+  kvp_workload_options_init (&options);
+  options.source = "conversation";
+  options.n_requests = 1000;
+  options.request_rate = 1.0;
+  options.max_len = 2048;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+  requests = kvp_workload_get_requests (workload, &n);
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->preemptions, >, 0);
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->prefix_cache.evicted_blocks, >, 0);
+
+  finished = g_new0 (guint64, n);
+  arrived = g_new0 (guint64, n);
+  first_hit = g_new (guint64, n);
+  before = g_new (guint, n);
+  for (guint i = 0; i < n; i++)
+    {
+      first_hit[i] = G_MAXUINT64;
+      before[i] = G_MAXUINT;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      KvpRequestSharing share = kvp_workload_get_sharing (workload, i);
+
+      if (share.next > 0)
+        before[share.next - 1] = i;
+    }
+  steps = kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, &n_steps);
+  for (guint t = 0; t < n_steps; t++)
+    {
+      guint n_events;
+      const KvpSimEvent *events = kvp_simulation_get_events (sim, KVP_SCHEME_PAGED, t, &n_events);
+
+      for (guint e = 0; e < n_events; e++)
+        {
+          guint32 id = events[e].request;
+
+          if (events[e].kind == KVP_SIM_EVENT_ARRIVE)
+            arrived[id] = steps[t].start_ns;
+          else if (events[e].kind == KVP_SIM_EVENT_FINISH)
+            finished[id] = steps[t].end_ns;
+          else if (events[e].kind == KVP_SIM_EVENT_ADMIT && first_hit[id] == G_MAXUINT64)
+            first_hit[id] = events[e].value;
+        }
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint p = before[i];
+
+      g_assert_cmpuint (first_hit[i], !=, G_MAXUINT64);
+      if (p == G_MAXUINT)
+        continue;
+      later++;
+      g_assert_cmpuint (arrived[i], >=, finished[p] + (guint64) (kvp_workload_get_sharing (workload, i).think_s * 1e9));
+      g_assert_cmpuint (first_hit[i], <=, ((guint64) requests[p].prompt_len + requests[p].output_len - 1) / 16 * 16);
+      hitting += first_hit[i] > 0;
+      hits += first_hit[i];
+    }
+  g_test_message ("%u of %u later turns hit, %" G_GUINT64_FORMAT " tokens", hitting, later, hits);
+  g_assert_cmpuint (later, >, n / 2);
+  /* 130 of 678 at seed 0: those whose history outlived think time and queue. */
+  g_assert_cmpuint (hitting, >, later / 8);
+}
+
+/* With samples (--n 2), a later turn waits for every sample of the turn
+ * before: its children arrive together, after the last of them ended. */
+static void
+test_conversation_samples (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  g_autofree guint64 *finished = NULL;
+  g_autofree guint64 *arrived = NULL;
+  KvpWorkloadOptions options;
+  KvpSimConfig config = { 16, 1024, 2048, 1u << KVP_SCHEME_PAGED };
+  KvpWorkload *expanded;
+  const KvpSimStep *steps;
+  guint n, n_steps, checked = 0;
+
+  kvp_workload_options_init (&options);
+  options.source = "conversation";
+  options.n_requests = 30;
+  options.max_len = 2048;
+  options.samples = 2;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+  expanded = kvp_simulation_get_workload (sim);
+  kvp_workload_get_requests (expanded, &n);
+  g_assert_cmpuint (n, ==, 60);
+
+  finished = g_new0 (guint64, n);
+  arrived = g_new0 (guint64, n);
+  steps = kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, &n_steps);
+  for (guint t = 0; t < n_steps; t++)
+    {
+      guint n_events;
+      const KvpSimEvent *events = kvp_simulation_get_events (sim, KVP_SCHEME_PAGED, t, &n_events);
+
+      for (guint e = 0; e < n_events; e++)
+        {
+          if (events[e].kind == KVP_SIM_EVENT_ARRIVE)
+            arrived[events[e].request] = steps[t].start_ns;
+          if (events[e].kind == KVP_SIM_EVENT_FINISH)
+            finished[events[e].request] = steps[t].end_ns;
+        }
+    }
+
+  /* Children come in pairs: 2i and 2i + 1 are one turn's samples. */
+  for (guint i = 0; i < n; i += 2)
+    {
+      KvpRequestSharing a = kvp_workload_get_sharing (expanded, i);
+      KvpRequestSharing b = kvp_workload_get_sharing (expanded, i + 1);
+      guint f;
+
+      g_assert_cmpuint (a.next, ==, b.next);
+      if (a.next == 0)
+        continue;
+      f = a.next - 1;
+      g_assert_cmpuint (f % 2, ==, 0);
+      g_assert_cmpuint (kvp_workload_get_sharing (expanded, f).waits, ==, 2);
+      g_assert_cmpuint (arrived[f], ==, arrived[f + 1]);
+      g_assert_cmpuint (arrived[f], >=, MAX (finished[i], finished[i + 1]) +
+                                        (guint64) (kvp_workload_get_sharing (expanded, f).think_s * 1e9));
+      checked++;
+    }
+  g_assert_cmpuint (checked, >, 5);
 }
 
 /* The same seed gives the same closed-loop run, one scheme a thread or all
@@ -703,6 +859,8 @@ main (int   argc,
   g_test_add_func ("/core/sim-sharing/conversation", test_conversation);
   g_test_add_func ("/core/sim-sharing/conversation-closed-loop", test_conversation_closed_loop);
   g_test_add_func ("/core/sim-sharing/conversation-deterministic", test_conversation_deterministic);
+  g_test_add_func ("/core/sim-sharing/conversation-saturated", test_conversation_saturated);
+  g_test_add_func ("/core/sim-sharing/conversation-samples", test_conversation_samples);
   g_test_add_func ("/core/sim-sharing/beam-search", test_beam_search);
   g_test_add_func ("/core/sim-sharing/file-samples", test_file_samples);
   g_test_add_func ("/core/sim-sharing/figure16-shape", test_figure16_shape);
