@@ -867,23 +867,32 @@ skip_followers (Sched *s)
     s->next++;
 }
 
-/* The next arrival, from the workload's own times or the released turns:
- * FALSE when none is due by limit_ns. */
-static gboolean
-take_arrival (Sched   *s,
-              guint64  limit_ns,
-              guint32 *id,
-              guint64 *ns)
+/* The next arrival, from the workload's own times or the released turns,
+ * whichever is first (ns G_MAXUINT64 when none is left); *heap: whether it
+ * is a released turn. */
+static Released
+peek_arrival (Sched    *s,
+              gboolean *heap)
 {
   Released open = { s->next < s->n ? arrival_ns (&s->requests[s->next]) : G_MAXUINT64, s->next };
-  gboolean heap = s->released != NULL && s->released->len > 0 &&
-                  released_before (&g_array_index (s->released, Released, 0), &open);
-  Released first = heap ? g_array_index (s->released, Released, 0) : open;
 
-  if (first.ns > limit_ns || (!heap && s->next >= s->n))
+  *heap = s->released != NULL && s->released->len > 0 &&
+          released_before (&g_array_index (s->released, Released, 0), &open);
+
+  return *heap ? g_array_index (s->released, Released, 0) : open;
+}
+
+/* Takes the next arrival if it is due by limit_ns. */
+static gboolean
+take_arrival (Sched    *s,
+              guint64   limit_ns,
+              Released *out)
+{
+  gboolean heap;
+
+  *out = peek_arrival (s, &heap);
+  if (out->ns == G_MAXUINT64 || out->ns > limit_ns)
     return FALSE;
-  *id = first.id;
-  *ns = first.ns;
   if (heap)
     released_pop (s->released);
   else
@@ -901,19 +910,15 @@ run_step (Sched      *s,
           KvpSimStep *step)
 {
   guint32 clock;
-  guint32 id;
-  guint64 at;
+  gboolean heap;
+  Released arrival;
 
-  /* Idle: time jumps to the next arrival (one is due, as someone is left). */
+  /* Idle: time jumps to the next arrival (one is left while a request is). */
   if (s->n_running == 0 && s->waiting.len == 0)
     {
-      Released open = { s->next < s->n ? arrival_ns (&s->requests[s->next]) : G_MAXUINT64, s->next };
-
-      if (s->released != NULL && s->released->len > 0 &&
-          released_before (&g_array_index (s->released, Released, 0), &open))
-        open = g_array_index (s->released, Released, 0);
-      if (open.ns != G_MAXUINT64)
-        s->now_ns = MAX (s->now_ns, open.ns);
+      arrival = peek_arrival (s, &heap);
+      if (arrival.ns != G_MAXUINT64)
+        s->now_ns = MAX (s->now_ns, arrival.ns);
     }
 
   clock = (guint32) MIN (s->now_ns / KVP_STEP_TIME_DEFAULT_NS, (guint64) G_MAXUINT32);
@@ -924,15 +929,15 @@ run_step (Sched      *s,
   if (s->run->cached_free_log != NULL)
     step->cached_free_log_start = s->run->cached_free_log->len;
 
-  while (take_arrival (s, s->now_ns, &id, &at))
+  while (take_arrival (s, s->now_ns, &arrival))
     {
-      Live *r = &s->live[id];
+      Live *r = &s->live[arrival.id];
 
       r->status = KVP_REQUEST_WAITING;
       r->wait_since = s->step_index;
-      r->arrived_ns = at;
-      kvp_request_queue_push_tail (&s->waiting, id);
-      add_event (s, id, KVP_SIM_EVENT_ARRIVE, 0);
+      r->arrived_ns = arrival.ns;
+      kvp_request_queue_push_tail (&s->waiting, arrival.id);
+      add_event (s, arrival.id, KVP_SIM_EVENT_ARRIVE, 0);
     }
 
   s->budget = s->config->max_num_batched_tokens;
