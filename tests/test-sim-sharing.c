@@ -490,6 +490,25 @@ test_conversation_closed_loop (void)
   /* Each scheme releases its turns at its own times. */
   g_assert_cmpuint (arrived[1][2], >, arrived[0][2]);
 
+  /* The serving view's snapshots replay the same: a later turn is pending
+   * until its step, though its earliest arrival passed long before. */
+  for (guint k = 0; k < 2; k++)
+    {
+      KvpScheme scheme = k == 0 ? KVP_SCHEME_PAGED : KVP_SCHEME_MAX;
+      guint n_steps;
+      const KvpSimStep *steps = kvp_simulation_get_steps (sim, scheme, &n_steps);
+
+      for (guint t = 0; t < n_steps; t++)
+        {
+          KvpSimSnapshot *snap = kvp_simulation_get_snapshot (sim, scheme, t);
+
+          g_assert_cmpuint (snap->n_waiting, ==, steps[t].n_waiting);
+          for (guint i = 2; i < 6; i++)
+            g_assert_cmpint (snap->requests[i].status == KVP_REQUEST_PENDING, ==, steps[t].start_ns < arrived[k][i]);
+          kvp_sim_snapshot_free (snap);
+        }
+    }
+
   /* The hits as by hand: B1 (8 + 5 − 1) / 4 → 12, A1 (10 + 6 − 1) → 12,
    * A2 (21 + 7 − 1) → 24, B2 (19 + 4 − 1) → 20. */
   g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->prefix_cache.hits_tokens, ==, 12 + 12 + 24 + 20);
