@@ -671,6 +671,14 @@ test_simulate_sharing (void)
                                         "previous answer ended;"));
     g_assert_null (strstr (chat.out, "Prefix cache hit rate (%)                 0.0"));
   }
+  {
+    g_auto(Run) chat = { 0 };
+
+    run_kvpage (&chat, "--simulate", "--workload", "conversation", "--requests", "20", "--schemes", "paged",
+                "--json", NULL);
+    g_assert_cmpint (chat.status, ==, 0);
+    g_assert_nonnull (strstr (chat.out, "\"turn_think_time_mean_s\" : 30.0"));
+  }
 
   /* Beam search: candidates share blocks (Figure 15's measure), and the
    * serving view, one block table a request, refuses it. */
