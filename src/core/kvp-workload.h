@@ -40,7 +40,9 @@ typedef struct
 {
   guint32 prompt_len;    /* tokens, ≥ 1 */
   guint32 output_len;    /* tokens generated, ≥ 1 */
-  double  arrival;       /* seconds from the start, non-decreasing */
+  double  arrival;       /* seconds from the start, non-decreasing; a
+                            closed-loop turn's is only the earliest it
+                            could arrive (KvpRequestSharing's waits) */
   guint32 arrival_step;  /* floor (arrival / KVP_WORKLOAD_STEP_SECONDS) */
 } KvpRequest;
 
