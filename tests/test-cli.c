@@ -702,8 +702,18 @@ test_simulate_sharing (void)
     run_kvpage (&chat, "--simulate", "--model", "llama-3-8b", "--gpu", "h100-80gb", "--workload", "conversation",
                 "--requests", "200", "--seed", "2", "--schemes", "paged", NULL);
     g_assert_cmpint (chat.status, ==, 0);
-    g_assert_nonnull (strstr (chat.out, "Workload conversation: 200 requests, seed 2, conversations starting at once"));
+    g_assert_nonnull (strstr (chat.out, "Workload conversation: 200 requests, seed 2, conversations starting at once, "
+                                        "each later turn arriving a think time (exponential, mean 30 s) after the "
+                                        "previous answer ended;"));
     g_assert_null (strstr (chat.out, "Prefix cache hit rate (%)                 0.0"));
+  }
+  {
+    g_auto(Run) chat = { 0 };
+
+    run_kvpage (&chat, "--simulate", "--workload", "conversation", "--requests", "20", "--schemes", "paged",
+                "--json", NULL);
+    g_assert_cmpint (chat.status, ==, 0);
+    g_assert_nonnull (strstr (chat.out, "\"turn_think_time_mean_s\" : 30.0"));
   }
 
   /* Beam search: candidates share blocks (Figure 15's measure), and the

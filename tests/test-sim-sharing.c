@@ -294,9 +294,9 @@ test_hybrid_groups (void)
 }
 
 /* --workload conversation: each turn's prompt is the whole history, the
- * conversation's prefix; turns 30 s apart; in a pool that never evicts,
- * with steps short enough that every turn ends before the next arrives,
- * every later turn hits exactly the full blocks of the previous turn's
+ * conversation's prefix; a later turn follows the one before by a think
+ * time (exponential, mean 30 s) after its answer; in a pool that never
+ * evicts every later turn hits exactly the full blocks of the previous turn's
  * prompt and answer, less the answer's last token, which vLLM samples but
  * never computes. */
 static void
@@ -309,6 +309,9 @@ test_conversation (void)
   g_autofree guint64 *last_prompt = NULL;
   g_autofree guint64 *last_total = NULL;
   g_autofree double *last_arrival = NULL;
+  g_autofree guint *last_index = NULL;
+  double think_sum = 0.0;
+  guint n_later = 0;
   KvpWorkloadOptions options;
   KvpSimConfig config = { 16, 200000, 8192, 1u << KVP_SCHEME_PAGED };
   const KvpRequest *requests;
@@ -332,6 +335,7 @@ test_conversation (void)
   last_prompt = g_new0 (guint64, n);
   last_total = g_new0 (guint64, n);
   last_arrival = g_new0 (double, n);
+  last_index = g_new0 (guint, n);
   for (guint i = 0; i < n; i++)
     {
       KvpRequestSharing share = kvp_workload_get_sharing (workload, i);
@@ -343,15 +347,26 @@ test_conversation (void)
         {
           /* The history grew by the last message and its answer. */
           g_assert_cmpuint (requests[i].prompt_len, >, last_prompt[share.prefix_id]);
-          g_assert_cmpfloat_with_epsilon (requests[i].arrival - last_arrival[share.prefix_id], 30.0, 1e-9);
+          /* Its arrival is the earliest it could be: the turn before's,
+           * then its think time. */
+          g_assert_cmpuint (share.waits, ==, 1);
+          g_assert_cmpfloat (share.think_s, >, 0.0);
+          g_assert_cmpfloat_with_epsilon (requests[i].arrival - last_arrival[share.prefix_id], share.think_s, 1e-6);
+          g_assert_cmpuint (kvp_workload_get_sharing (workload, last_index[share.prefix_id]).next, ==, i + 1);
+          think_sum += share.think_s;
+          n_later++;
           expected_hits += (last_total[share.prefix_id] - 1) / 16 * 16;
           prompt_only_hits += last_prompt[share.prefix_id] / 16 * 16;
         }
       last_prompt[share.prefix_id] = requests[i].prompt_len;
       last_total[share.prefix_id] = (guint64) requests[i].prompt_len + requests[i].output_len;
       last_arrival[share.prefix_id] = requests[i].arrival;
+      last_index[share.prefix_id] = i;
     }
   g_assert_cmpuint (expected_hits, >, 0);
+  /* Think times are exponential with a mean of 30 s. */
+  g_assert_cmpfloat (think_sum / n_later, >, 25.0);
+  g_assert_cmpfloat (think_sum / n_later, <, 35.0);
 
   /* A turn's answer continues its conversation's history; a workload that
    * is no conversation keeps its answers its own. */
@@ -381,6 +396,321 @@ test_conversation (void)
   options.shared_prefix = 10;
   g_assert_null (kvp_workload_new (&options, &error));
   g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+}
+
+/* Two conversations of three turns, by hand: A (prompt 10, 5, 4 new tokens;
+ * answers 6, 7, 3) and B (8, 6, 5; 5, 4, 2), think times 0.5 s and 0.25 s
+ * (A), 0.125 s and 1 s (B), in a pool of 40 blocks of 4 that never evicts.
+ * Each later turn arrives at the first step starting at or after the
+ * previous turn's last token plus its think time (never before its answer
+ * exists), in each scheme's own run, and hits the previous prompt and
+ * answer's full blocks but the last token, as before. */
+static KvpWorkload *
+two_conversations (void)
+{
+  g_autoptr(GError) error = NULL;
+  /* In order of earliest arrival: A0, B0, B1, A1, A2, B2. */
+  const KvpRequest requests[] = {
+    { 10, 6, 0.0, 0 }, { 8, 5, 0.0, 0 }, { 19, 4, 0.125, 0 },
+    { 21, 7, 0.5, 0 }, { 32, 3, 0.75, 0 }, { 28, 2, 1.125, 0 },
+  };
+  const KvpRequestSharing sharing[] = {
+    { 1, 0, 10, 0, 0, 0, 4, 0, 0.0 },   { 1, 1, 8, 0, 0, 0, 3, 0, 0.0 },
+    { 1, 1, 19, 0, 0, 0, 6, 1, 0.125 }, { 1, 0, 21, 0, 0, 0, 5, 1, 0.5 },
+    { 1, 0, 32, 0, 0, 0, 0, 1, 0.25 },  { 1, 1, 28, 0, 0, 0, 0, 1, 1.0 },
+  };
+  g_autoptr(KvpWorkload) base = kvp_workload_new_from_requests (requests, G_N_ELEMENTS (requests), 128, &error);
+  g_autoptr(GArray) r = g_array_new (FALSE, FALSE, sizeof (KvpRequest));
+  g_autoptr(GArray) s = g_array_new (FALSE, FALSE, sizeof (KvpRequestSharing));
+
+  g_assert_no_error (error);
+  g_array_append_vals (r, kvp_workload_get_requests (base, NULL), G_N_ELEMENTS (requests));
+  g_array_append_vals (s, sharing, G_N_ELEMENTS (sharing));
+
+  return kvp_workload_new_derived (base, "conversation", r, s);
+}
+
+static void
+test_conversation_closed_loop (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = two_conversations ();
+  g_autoptr(KvpSimulation) sim = NULL;
+  /* Max reserves 128 slots of the 160: one request at a time, so its turns
+   * finish, and the next ones arrive, later than the paged scheme's. */
+  KvpSimConfig config = { 4, 40, 128, (1u << KVP_SCHEME_PAGED) | (1u << KVP_SCHEME_MAX) };
+  const guint32 follows[] = { G_MAXUINT32, G_MAXUINT32, 1, 0, 3, 2 };
+  const double think[] = { 0, 0, 0.125, 0.5, 0.25, 1.0 };
+  guint64 arrived[2][6], finished[2][6];
+
+  config.step_time.constant_ns = 10000000;
+  config.check_every_step = TRUE;
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+
+  for (guint k = 0; k < 2; k++)
+    {
+      KvpScheme scheme = k == 0 ? KVP_SCHEME_PAGED : KVP_SCHEME_MAX;
+      guint n_steps;
+      const KvpSimStep *steps = kvp_simulation_get_steps (sim, scheme, &n_steps);
+
+      for (guint i = 0; i < 6; i++)
+        arrived[k][i] = finished[k][i] = G_MAXUINT64;
+      for (guint t = 0; t < n_steps; t++)
+        {
+          guint n_events;
+          const KvpSimEvent *events = kvp_simulation_get_events (sim, scheme, t, &n_events);
+
+          for (guint e = 0; e < n_events; e++)
+            {
+              if (events[e].kind == KVP_SIM_EVENT_ARRIVE)
+                arrived[k][events[e].request] = steps[t].start_ns;
+              if (events[e].kind == KVP_SIM_EVENT_FINISH)
+                finished[k][events[e].request] = steps[t].end_ns;
+            }
+        }
+
+      g_assert_cmpuint (arrived[k][0], ==, 0);
+      g_assert_cmpuint (arrived[k][1], ==, 0);
+      for (guint i = 2; i < 6; i++)
+        {
+          guint64 due = finished[k][follows[i]] + (guint64) (think[i] * 1e9);
+          guint t;
+
+          /* The first step starting at or after it is due; a step that
+           * started before it knew nothing of it. */
+          g_assert_cmpuint (finished[k][follows[i]], !=, G_MAXUINT64);
+          g_assert_cmpuint (arrived[k][i], >=, due);
+          for (t = 0; t < n_steps && steps[t].start_ns != arrived[k][i]; t++)
+            ;
+          g_assert_true (t == 0 || steps[t - 1].start_ns < due);
+          g_assert_true (arrived[k][i] == due || arrived[k][i] < due + config.step_time.constant_ns);
+        }
+    }
+  /* Each scheme releases its turns at its own times. */
+  g_assert_cmpuint (arrived[1][2], >, arrived[0][2]);
+
+  /* The serving view's snapshots replay the same: a later turn is pending
+   * until its step, though its earliest arrival passed long before. */
+  for (guint k = 0; k < 2; k++)
+    {
+      KvpScheme scheme = k == 0 ? KVP_SCHEME_PAGED : KVP_SCHEME_MAX;
+      guint n_steps;
+      const KvpSimStep *steps = kvp_simulation_get_steps (sim, scheme, &n_steps);
+
+      for (guint t = 0; t < n_steps; t++)
+        {
+          KvpSimSnapshot *snap = kvp_simulation_get_snapshot (sim, scheme, t);
+
+          g_assert_cmpuint (snap->n_waiting, ==, steps[t].n_waiting);
+          for (guint i = 2; i < 6; i++)
+            g_assert_cmpint (snap->requests[i].status == KVP_REQUEST_PENDING, ==, steps[t].start_ns < arrived[k][i]);
+          kvp_sim_snapshot_free (snap);
+        }
+    }
+
+  /* The hits as by hand: B1 (8 + 5 − 1) / 4 → 12, A1 (10 + 6 − 1) → 12,
+   * A2 (21 + 7 − 1) → 24, B2 (19 + 4 − 1) → 20. */
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->prefix_cache.hits_tokens, ==, 12 + 12 + 24 + 20);
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->preemptions, ==, 0);
+}
+
+/* --request-rate 1 on a pool where memory binds (2,560 blocks of 16:
+ * turns are preempted, cached blocks evicted): no later turn arrives before
+ * its previous turn's answer ended (open-loop turns did, hitting a prompt
+ * that held an answer not yet generated), and the later turns hit their
+ * own history — never more than its full blocks but the last token. */
+static void
+test_conversation_saturated (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  g_autofree guint64 *finished = NULL;
+  g_autofree guint64 *arrived = NULL;
+  g_autofree guint64 *first_hit = NULL;
+  g_autofree guint *before = NULL;
+  KvpWorkloadOptions options;
+  KvpSimConfig config = { 16, 2560, 2048, 1u << KVP_SCHEME_PAGED };
+  const KvpRequest *requests;
+  const KvpSimStep *steps;
+  guint n, n_steps, later = 0, hitting = 0;
+  guint64 hits = 0;
+
+  kvp_workload_options_init (&options);
+  options.source = "conversation";
+  options.n_requests = 1000;
+  options.request_rate = 1.0;
+  options.max_len = 2048;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+  requests = kvp_workload_get_requests (workload, &n);
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->preemptions, >, 0);
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->prefix_cache.evicted_blocks, >, 0);
+
+  finished = g_new0 (guint64, n);
+  arrived = g_new0 (guint64, n);
+  first_hit = g_new (guint64, n);
+  before = g_new (guint, n);
+  for (guint i = 0; i < n; i++)
+    {
+      first_hit[i] = G_MAXUINT64;
+      before[i] = G_MAXUINT;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      KvpRequestSharing share = kvp_workload_get_sharing (workload, i);
+
+      if (share.next > 0)
+        before[share.next - 1] = i;
+    }
+  steps = kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, &n_steps);
+  for (guint t = 0; t < n_steps; t++)
+    {
+      guint n_events;
+      const KvpSimEvent *events = kvp_simulation_get_events (sim, KVP_SCHEME_PAGED, t, &n_events);
+
+      for (guint e = 0; e < n_events; e++)
+        {
+          guint32 id = events[e].request;
+
+          if (events[e].kind == KVP_SIM_EVENT_ARRIVE)
+            arrived[id] = steps[t].start_ns;
+          else if (events[e].kind == KVP_SIM_EVENT_FINISH)
+            finished[id] = steps[t].end_ns;
+          else if (events[e].kind == KVP_SIM_EVENT_ADMIT && first_hit[id] == G_MAXUINT64)
+            first_hit[id] = events[e].value;
+        }
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint p = before[i];
+
+      g_assert_cmpuint (first_hit[i], !=, G_MAXUINT64);
+      if (p == G_MAXUINT)
+        continue;
+      later++;
+      g_assert_cmpuint (arrived[i], >=, finished[p] + (guint64) (kvp_workload_get_sharing (workload, i).think_s * 1e9));
+      g_assert_cmpuint (first_hit[i], <=, ((guint64) requests[p].prompt_len + requests[p].output_len - 1) / 16 * 16);
+      hitting += first_hit[i] > 0;
+      hits += first_hit[i];
+    }
+  g_test_message ("%u of %u later turns hit, %" G_GUINT64_FORMAT " tokens", hitting, later, hits);
+  g_assert_cmpuint (later, >, n / 2);
+  /* 130 of 678 at seed 0: those whose history outlived think time and queue. */
+  g_assert_cmpuint (hitting, >, later / 8);
+}
+
+/* With samples (--n 2), a later turn waits for every sample of the turn
+ * before: its children arrive together, after the last of them ended. */
+static void
+test_conversation_samples (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  g_autofree guint64 *finished = NULL;
+  g_autofree guint64 *arrived = NULL;
+  KvpWorkloadOptions options;
+  KvpSimConfig config = { 16, 1024, 2048, 1u << KVP_SCHEME_PAGED };
+  KvpWorkload *expanded;
+  const KvpSimStep *steps;
+  guint n, n_steps, checked = 0;
+
+  kvp_workload_options_init (&options);
+  options.source = "conversation";
+  options.n_requests = 30;
+  options.max_len = 2048;
+  options.samples = 2;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+  expanded = kvp_simulation_get_workload (sim);
+  kvp_workload_get_requests (expanded, &n);
+  g_assert_cmpuint (n, ==, 60);
+
+  finished = g_new0 (guint64, n);
+  arrived = g_new0 (guint64, n);
+  steps = kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, &n_steps);
+  for (guint t = 0; t < n_steps; t++)
+    {
+      guint n_events;
+      const KvpSimEvent *events = kvp_simulation_get_events (sim, KVP_SCHEME_PAGED, t, &n_events);
+
+      for (guint e = 0; e < n_events; e++)
+        {
+          if (events[e].kind == KVP_SIM_EVENT_ARRIVE)
+            arrived[events[e].request] = steps[t].start_ns;
+          if (events[e].kind == KVP_SIM_EVENT_FINISH)
+            finished[events[e].request] = steps[t].end_ns;
+        }
+    }
+
+  /* Children come in pairs: 2i and 2i + 1 are one turn's samples. */
+  for (guint i = 0; i < n; i += 2)
+    {
+      KvpRequestSharing a = kvp_workload_get_sharing (expanded, i);
+      KvpRequestSharing b = kvp_workload_get_sharing (expanded, i + 1);
+      guint f;
+
+      g_assert_cmpuint (a.next, ==, b.next);
+      if (a.next == 0)
+        continue;
+      f = a.next - 1;
+      g_assert_cmpuint (f % 2, ==, 0);
+      g_assert_cmpuint (kvp_workload_get_sharing (expanded, f).waits, ==, 2);
+      g_assert_cmpuint (arrived[f], ==, arrived[f + 1]);
+      g_assert_cmpuint (arrived[f], >=, MAX (finished[i], finished[i + 1]) +
+                                        (guint64) (kvp_workload_get_sharing (expanded, f).think_s * 1e9));
+      checked++;
+    }
+  g_assert_cmpuint (checked, >, 5);
+}
+
+/* The same seed gives the same closed-loop run, one scheme a thread or all
+ * on one, in a pool so small that turns queue and are preempted. */
+static void
+test_conversation_deterministic (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) serial = NULL;
+  g_autoptr(KvpSimulation) parallel = NULL;
+  KvpWorkloadOptions options;
+  KvpSimConfig config = { 16, 256, 2048, 0 };
+
+  kvp_workload_options_init (&options);
+  options.source = "conversation";
+  options.n_requests = 400;
+  options.request_rate = 1.0;
+  options.max_len = 2048;
+  options.seed = 7;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+
+  config.summary_only = TRUE;
+  config.n_threads = 1;
+  serial = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+  config.n_threads = 4;
+  parallel = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+  for (KvpScheme k = 0; k < KVP_N_SCHEMES; k++)
+    {
+      const KvpSimStats *a = kvp_simulation_get_stats (serial, k);
+      const KvpSimStats *b = kvp_simulation_get_stats (parallel, k);
+
+      g_assert_cmpuint (a->finished_requests, ==, 400);
+      g_assert_cmpuint (a->steps, ==, b->steps);
+      g_assert_cmpfloat (a->duration_s, ==, b->duration_s);
+      g_assert_cmpfloat (a->latency[KVP_LATENCY_TTFT].mean, ==, b->latency[KVP_LATENCY_TTFT].mean);
+      g_assert_cmpuint (a->prefix_cache.hits_tokens, ==, b->prefix_cache.hits_tokens);
+    }
+  g_assert_cmpuint (kvp_simulation_get_stats (serial, KVP_SCHEME_PAGED)->preemptions, >, 0);
 }
 
 /* --beam-width: candidates share the prompt's and their common blocks (the
@@ -546,6 +876,10 @@ main (int   argc,
   g_test_add_func ("/core/sim-sharing/refused", test_sharing_refused);
   g_test_add_func ("/core/sim-sharing/hybrid-groups", test_hybrid_groups);
   g_test_add_func ("/core/sim-sharing/conversation", test_conversation);
+  g_test_add_func ("/core/sim-sharing/conversation-closed-loop", test_conversation_closed_loop);
+  g_test_add_func ("/core/sim-sharing/conversation-deterministic", test_conversation_deterministic);
+  g_test_add_func ("/core/sim-sharing/conversation-saturated", test_conversation_saturated);
+  g_test_add_func ("/core/sim-sharing/conversation-samples", test_conversation_samples);
   g_test_add_func ("/core/sim-sharing/beam-search", test_beam_search);
   g_test_add_func ("/core/sim-sharing/file-samples", test_file_samples);
   g_test_add_func ("/core/sim-sharing/figure16-shape", test_figure16_shape);

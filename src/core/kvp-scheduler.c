@@ -28,6 +28,8 @@
 /* A request during the run. */
 typedef struct
 {
+  guint64  arrived_ns;     /* in this run: a closed-loop turn's depends on
+                              when the turn before it finished */
   guint64  first_scheduled_ns;
   guint64  first_token_ns;
   guint64  offset;         /* reserve-ahead */
@@ -94,6 +96,11 @@ typedef struct
   KvpRequestQueue        waiting;
   Sums                   sums;
   GArray                *first_tokens; /* scratch: ids emitting their first */
+  /* Closed-loop turns (KvpRequestSharing's waits): the finishes each still
+   * waits for, and a min-heap of those released (Released) by arrival;
+   * NULL when every request arrives at its own time. */
+  guint32               *left;
+  GArray                *released;
 
   guint64                now_ns;
   guint64                step_index;
@@ -125,6 +132,73 @@ arrival_ns (const KvpRequest *request)
 {
   /* Whole nanoseconds, so time adds up exactly however long the run. */
   return (guint64) llround (request->arrival * 1e9);
+}
+
+/* A closed-loop turn released by the finish of the turn before. */
+typedef struct
+{
+  guint64 ns;
+  guint32 id;
+} Released;
+
+/* Released turns arrive in order of time, then of id, as the workload's own
+ * arrivals do: the same run whatever the machine. */
+static inline gboolean
+released_before (const Released *a,
+                 const Released *b)
+{
+  return a->ns < b->ns || (a->ns == b->ns && a->id < b->id);
+}
+
+static void
+released_push (GArray  *heap,
+               guint64  ns,
+               guint32  id)
+{
+  Released item = { ns, id };
+  guint i = heap->len;
+
+  g_array_append_val (heap, item);
+  while (i > 0)
+    {
+      guint parent = (i - 1) / 2;
+      Released *a = &g_array_index (heap, Released, parent);
+      Released *b = &g_array_index (heap, Released, i);
+
+      if (!released_before (b, a))
+        break;
+      item = *a;
+      *a = *b;
+      *b = item;
+      i = parent;
+    }
+}
+
+static Released
+released_pop (GArray *heap)
+{
+  Released top = g_array_index (heap, Released, 0);
+  guint i = 0;
+
+  g_array_index (heap, Released, 0) = g_array_index (heap, Released, heap->len - 1);
+  g_array_set_size (heap, heap->len - 1);
+  for (;;)
+    {
+      guint least = i;
+      Released swap;
+
+      for (guint c = 2 * i + 1; c <= 2 * i + 2 && c < heap->len; c++)
+        if (released_before (&g_array_index (heap, Released, c), &g_array_index (heap, Released, least)))
+          least = c;
+      if (least == i)
+        break;
+      swap = g_array_index (heap, Released, least);
+      g_array_index (heap, Released, least) = g_array_index (heap, Released, i);
+      g_array_index (heap, Released, i) = swap;
+      i = least;
+    }
+
+  return top;
 }
 
 static void
@@ -593,6 +667,31 @@ add_latency (Sched      *s,
   s->latency[which][s->n_latency[which]++] = value;
 }
 
+/* The turn after id's, once the last of the answers it waits for has
+ * ended (end_ns), arrives a think time later, with its samples. */
+static void
+release_next_turn (Sched   *s,
+                   guint32  id,
+                   guint64  end_ns)
+{
+  KvpRequestSharing done = kvp_workload_get_sharing (s->run->workload, id);
+  KvpRequestSharing first;
+  guint32 next;
+
+  if (done.next == 0 || --s->left[done.next - 1] > 0)
+    return;
+  next = done.next - 1;
+  first = kvp_workload_get_sharing (s->run->workload, next);
+  for (guint32 j = next; j < s->n; j++)
+    {
+      KvpRequestSharing turn = kvp_workload_get_sharing (s->run->workload, j);
+
+      if (j > next && (first.own == 0 || turn.own != first.own))
+        break;
+      released_push (s->released, end_ns + (guint64) llround (turn.think_s * 1e9), j);
+    }
+}
+
 /* A request that emitted its last token leaves, its latencies kept. */
 static void
 finish_request (Sched   *s,
@@ -601,7 +700,7 @@ finish_request (Sched   *s,
 {
   Live *r = &s->live[id];
   const KvpRequest *q = &s->requests[id];
-  guint64 arrived = arrival_ns (q);
+  guint64 arrived = r->arrived_ns;
   double e2e = (double) (end_ns - arrived) / 1e6;
   double ttft = (double) (r->first_token_ns - arrived) / 1e6;
 
@@ -619,6 +718,8 @@ finish_request (Sched   *s,
     }
   s->sums.held -= r->held;
   r->status = KVP_REQUEST_FINISHED;
+  if (s->left != NULL)
+    release_next_turn (s, id, end_ns);
 
   add_latency (s, KVP_LATENCY_TTFT, ttft);
   add_latency (s, KVP_LATENCY_E2E, e2e);
@@ -758,15 +859,67 @@ end_step (Sched      *s,
   s->max_running = MAX (s->max_running, step->n_running);
 }
 
+/* Moves next past the closed-loop turns, which arrive when released. */
+static void
+skip_followers (Sched *s)
+{
+  while (s->left != NULL && s->next < s->n && kvp_workload_get_sharing (s->run->workload, s->next).waits > 0)
+    s->next++;
+}
+
+/* The next arrival, from the workload's own times or the released turns,
+ * whichever is first (ns G_MAXUINT64 when none is left); *heap: whether it
+ * is a released turn. */
+static Released
+peek_arrival (Sched    *s,
+              gboolean *heap)
+{
+  Released open = { s->next < s->n ? arrival_ns (&s->requests[s->next]) : G_MAXUINT64, s->next };
+
+  *heap = s->released != NULL && s->released->len > 0 &&
+          released_before (&g_array_index (s->released, Released, 0), &open);
+
+  return *heap ? g_array_index (s->released, Released, 0) : open;
+}
+
+/* Takes the next arrival if it is due by limit_ns. */
+static gboolean
+take_arrival (Sched    *s,
+              guint64   limit_ns,
+              Released *out)
+{
+  gboolean heap;
+
+  *out = peek_arrival (s, &heap);
+  if (out->ns == G_MAXUINT64 || out->ns > limit_ns)
+    return FALSE;
+  if (heap)
+    released_pop (s->released);
+  else
+    {
+      s->next++;
+      skip_followers (s);
+    }
+
+  return TRUE;
+}
+
 /* One step: arrivals, the running pass, admissions, the end. */
 static void
 run_step (Sched      *s,
           KvpSimStep *step)
 {
   guint32 clock;
+  gboolean heap;
+  Released arrival;
 
+  /* Idle: time jumps to the next arrival (one is left while a request is). */
   if (s->n_running == 0 && s->waiting.len == 0)
-    s->now_ns = MAX (s->now_ns, arrival_ns (&s->requests[s->next]));
+    {
+      arrival = peek_arrival (s, &heap);
+      if (arrival.ns != G_MAXUINT64)
+        s->now_ns = MAX (s->now_ns, arrival.ns);
+    }
 
   clock = (guint32) MIN (s->now_ns / KVP_STEP_TIME_DEFAULT_NS, (guint64) G_MAXUINT32);
   s->clock = s->step_index == 0 ? clock : MAX (clock, s->clock + 1);
@@ -776,15 +929,15 @@ run_step (Sched      *s,
   if (s->run->cached_free_log != NULL)
     step->cached_free_log_start = s->run->cached_free_log->len;
 
-  while (s->next < s->n && arrival_ns (&s->requests[s->next]) <= s->now_ns)
+  while (take_arrival (s, s->now_ns, &arrival))
     {
-      Live *r = &s->live[s->next];
+      Live *r = &s->live[arrival.id];
 
       r->status = KVP_REQUEST_WAITING;
       r->wait_since = s->step_index;
-      kvp_request_queue_push_tail (&s->waiting, s->next);
-      add_event (s, s->next, KVP_SIM_EVENT_ARRIVE, 0);
-      s->next++;
+      r->arrived_ns = arrival.ns;
+      kvp_request_queue_push_tail (&s->waiting, arrival.id);
+      add_event (s, arrival.id, KVP_SIM_EVENT_ARRIVE, 0);
     }
 
   s->budget = s->config->max_num_batched_tokens;
@@ -883,6 +1036,19 @@ sched_init (Sched                  *s,
   s->first_tokens = g_array_new (FALSE, FALSE, sizeof (guint32));
   for (guint l = 0; l < KVP_N_LATENCIES; l++)
     s->latency[l] = g_new (double, MAX (s->n, 1));
+  for (guint i = 0; i < s->n; i++)
+    {
+      guint32 waits = kvp_workload_get_sharing (run->workload, i).waits;
+
+      if (waits > 0 && s->left == NULL)
+        {
+          s->left = g_new0 (guint32, s->n);
+          s->released = g_array_new (FALSE, FALSE, sizeof (Released));
+        }
+      if (waits > 0)
+        s->left[i] = waits;
+    }
+  skip_followers (s);
 
   return TRUE;
 }
@@ -901,6 +1067,8 @@ sched_clear (Sched *s)
   g_clear_pointer (&s->running, g_free);
   kvp_request_queue_clear (&s->waiting);
   g_clear_pointer (&s->first_tokens, g_array_unref);
+  g_clear_pointer (&s->left, g_free);
+  g_clear_pointer (&s->released, g_array_unref);
   for (guint l = 0; l < KVP_N_LATENCIES; l++)
     g_clear_pointer (&s->latency[l], g_free);
 }

@@ -1291,6 +1291,11 @@ kvp_simulation_to_json (KvpSimulation *self)
   json_builder_add_string_value (builder, arrivals_kind (self));
   json_builder_set_member_name (builder, "arrivals_from_file");
   json_builder_add_boolean_value (builder, kvp_workload_has_file_arrivals (workload));
+  /* A conversation's later turns arrive after the answers before them:
+   * arrivals above are its first turns'. */
+  kvp_json_add_double (builder, "turn_think_time_mean_s",
+                       g_str_equal (kvp_workload_get_source (workload), "conversation")
+                       ? KVP_WORKLOAD_CONVERSATION_THINK_S : 0.0);
   kvp_json_add_double (builder, "time_scale", kvp_workload_get_time_scale (workload));
   kvp_json_add_uint (builder, "skipped_requests", kvp_workload_get_skipped (workload, NULL, NULL));
   kvp_json_add_double (builder, "mean_prompt_len", kvp_workload_get_mean_prompt (workload));
@@ -1531,12 +1536,16 @@ kvp_simulation_describe_workload (KvpSimulation *self)
     gboolean chats = g_str_equal (kvp_workload_get_source (self->workload), "conversation");
     g_autofree char *arrivals = NULL;
 
-    /* A conversation's rate is of its starts; its turns follow 30 s apart. */
+    /* A conversation's rate is of its starts; each later turn waits for the
+     * answer before it, then a think time. */
     if (chats)
       arrivals = g_str_equal (kind, "poisson")
-                 ? g_strdup_printf (_("conversations starting at Poisson times at %g a second, a turn every %g s"),
+                 ? g_strdup_printf (_("conversations starting at Poisson times at %g a second, each later turn "
+                                      "arriving a think time (exponential, mean %g s) after the previous answer "
+                                      "ended"),
                                     kvp_workload_get_request_rate (self->workload), KVP_WORKLOAD_CONVERSATION_THINK_S)
-                 : g_strdup_printf (_("conversations starting at once, a turn every %g s"),
+                 : g_strdup_printf (_("conversations starting at once, each later turn arriving a think time "
+                                      "(exponential, mean %g s) after the previous answer ended"),
                                     KVP_WORKLOAD_CONVERSATION_THINK_S);
     else
       arrivals = g_str_equal (kind, "poisson")

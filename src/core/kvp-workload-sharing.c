@@ -77,6 +77,7 @@ kvp_workload_expand_samples (KvpWorkload  *base,
 {
   g_autoptr(GArray) requests = NULL;
   g_autoptr(GArray) sharing = NULL;
+  g_autofree guint32 *first = NULL;
   const KvpRequest *in;
   guint64 total = 0;
   guint n;
@@ -97,6 +98,16 @@ kvp_workload_expand_samples (KvpWorkload  *base,
       return NULL;
     }
 
+  /* A request's first child, so a closed-loop turn names the first child
+   * of the turn its samples release. */
+  first = g_new (guint32, n);
+  total = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      first[i] = (guint32) total;
+      total += kvp_workload_get_sharing (base, i).n;
+    }
+
   requests = g_array_sized_new (FALSE, FALSE, sizeof (KvpRequest), (guint) total);
   sharing = g_array_sized_new (FALSE, FALSE, sizeof (KvpRequestSharing), (guint) total);
   for (guint i = 0; i < n; i++)
@@ -109,6 +120,8 @@ kvp_workload_expand_samples (KvpWorkload  *base,
       share.n = 1;
       if (share.own == 0)
         share.own = i + 1;
+      if (share.next > 0)
+        share.next = first[share.next - 1] + 1;
       for (guint32 k = 0; k < samples; k++)
         {
           g_array_append_val (requests, in[i]);
@@ -142,39 +155,57 @@ compare_turns (gconstpointer a,
 }
 
 /* Turns of conversations, starting at starts' arrivals, with messages and
- * answers from lengths, until n requests. */
+ * answers from lengths, until n requests; a later turn waits for all
+ * samples answers of the turn before. */
 static GArray *
 make_turns (KvpWorkload *starts,
             KvpWorkload *lengths,
             guint        n,
             guint32      max_len,
+            guint32      samples,
             guint64      seed)
 {
   const KvpRequest *start = kvp_workload_get_requests (starts, NULL);
   const KvpRequest *message = kvp_workload_get_requests (lengths, NULL);
   GArray *turns = g_array_sized_new (FALSE, FALSE, sizeof (Turn), n);
+  g_autofree guint *last = NULL;
   guint next = 0;
+  guint c;
   KvpRng rng;
+  KvpRng think;
 
   kvp_rng_init (&rng, seed ^ G_GUINT64_CONSTANT (0x636f6e76));
-  for (guint c = 0; turns->len < n; c++)
+  /* Think times draw from a stream of their own, so the turns' lengths
+   * stay what they were. */
+  kvp_rng_init (&think, seed ^ G_GUINT64_CONSTANT (0x7468696e6b));
+  for (c = 0; turns->len < n; c++)
     {
       guint n_turns = KVP_WORKLOAD_CONVERSATION_MIN_TURNS +
                       (guint) (kvp_rng_next (&rng) % (KVP_WORKLOAD_CONVERSATION_MAX_TURNS -
                                                       KVP_WORKLOAD_CONVERSATION_MIN_TURNS + 1));
       guint64 history = 0;
+      double earliest = start[c].arrival;
 
       for (guint k = 0; k < n_turns && turns->len < n; k++, next++)
         {
           const KvpRequest *m = &message[next % n];
-          Turn t = { { 0 }, { 1, c, 0, 0, 0, 0 }, c, k };
+          Turn t = { { 0 }, { 1, c, 0, 0, 0, 0, 0, 0, 0.0 }, c, k };
 
           /* A conversation the model can no longer hold ends here. */
           if (history + m->prompt_len + m->output_len > max_len)
             break;
           t.request.prompt_len = (guint32) (history + m->prompt_len);
           t.request.output_len = m->output_len;
-          t.request.arrival = start[c].arrival + k * KVP_WORKLOAD_CONVERSATION_THINK_S;
+          if (k > 0)
+            {
+              /* A later turn waits for the previous answer; until a run
+               * says when that ends, its arrival is the earliest it could
+               * be (answers taking no time), which orders the turns. */
+              t.sharing.waits = samples;
+              t.sharing.think_s = kvp_rng_exponential (&think, KVP_WORKLOAD_CONVERSATION_THINK_S);
+              earliest += t.sharing.think_s;
+            }
+          t.request.arrival = earliest;
           t.request.arrival_step = (guint32) floor (t.request.arrival / KVP_WORKLOAD_STEP_SECONDS);
           t.sharing.prefix_len = t.request.prompt_len;
           g_array_append_val (turns, t);
@@ -182,6 +213,18 @@ make_turns (KvpWorkload *starts,
         }
     }
   g_array_sort (turns, compare_turns);
+
+  /* Each turn names the one after it, by its place in arrival order: a
+   * conversation's turns stay in order, as their earliest arrivals grow. */
+  last = g_new0 (guint, MAX (c, 1));
+  for (guint i = 0; i < turns->len; i++)
+    {
+      Turn *t = &g_array_index (turns, Turn, i);
+
+      if (t->turn > 0)
+        g_array_index (turns, Turn, last[t->conversation] - 1).sharing.next = i + 1;
+      last[t->conversation] = i + 1;
+    }
 
   return turns;
 }
@@ -224,7 +267,7 @@ kvp_workload_new_conversation (const KvpWorkloadOptions  *options,
   if (lengths == NULL)
     return NULL;
 
-  turns = make_turns (starts, lengths, n, options->max_len, options->seed);
+  turns = make_turns (starts, lengths, n, options->max_len, MAX (options->samples, 1), options->seed);
   requests = g_array_sized_new (FALSE, FALSE, sizeof (KvpRequest), turns->len);
   sharing = g_array_sized_new (FALSE, FALSE, sizeof (KvpRequestSharing), turns->len);
   for (guint i = 0; i < turns->len; i++)

@@ -39,8 +39,10 @@ KvpWorkload *kvp_workload_expand_samples  (KvpWorkload  *base,
                                            GError      **error);
 
 /* The conversation workload's fixed figures: turns per conversation drawn
- * from 2 … 6, the next turn arriving this long after the previous one (a
- * person reading the answer and typing). */
+ * from 2 … 6; the next turn arrives a think time after the previous answer
+ * ended (a person reading it and typing), drawn exponential with this mean
+ * from the seed — vLLM's multi-turn benchmark sleeps an exponential time
+ * between a client's requests too (benchmarks/multi_turn, poisson_sleep). */
 #define KVP_WORKLOAD_CONVERSATION_MIN_TURNS 2u
 #define KVP_WORKLOAD_CONVERSATION_MAX_TURNS 6u
 #define KVP_WORKLOAD_CONVERSATION_THINK_S   30.0
@@ -48,8 +50,11 @@ KvpWorkload *kvp_workload_expand_samples  (KvpWorkload  *base,
 /* "conversation": multi-turn chats of ShareGPT-like messages whose every
  * turn's prompt is the whole history (the earlier messages and answers,
  * then the new message), written as the conversation's prefix, so a turn
- * hits the full blocks of the previous turn's prompt.  Conversations start
- * all at once or at Poisson times at options->request_rate per second; a
+ * hits the full blocks of the previous turn's prompt and answer.
+ * Conversations start all at once or at Poisson times at
+ * options->request_rate per second; each later turn is closed-loop: it
+ * follows the previous turn (KvpRequestSharing's next, waits and think_s),
+ * arriving in a run a think time after that turn's last answer ended.  A
  * conversation ends early when its next turn would pass max_len.  Seeded:
  * the same options give the same requests. */
 KvpWorkload *kvp_workload_new_conversation (const KvpWorkloadOptions  *options,

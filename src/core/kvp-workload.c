@@ -1112,6 +1112,15 @@ read_file (const char  *path,
   return TRUE;
 }
 
+double
+kvp_rng_exponential (KvpRng *rng,
+                     double  mean)
+{
+  g_return_val_if_fail (rng != NULL, 0.0);
+
+  return -exact_ln (kvp_rng_uniform (rng)) * mean;
+}
+
 /* A Poisson process: exponential gaps with mean 1 / rate. */
 static void
 assign_poisson_arrivals (GArray  *requests,

@@ -40,7 +40,9 @@ typedef struct
 {
   guint32 prompt_len;    /* tokens, ≥ 1 */
   guint32 output_len;    /* tokens generated, ≥ 1 */
-  double  arrival;       /* seconds from the start, non-decreasing */
+  double  arrival;       /* seconds from the start, non-decreasing; a
+                            closed-loop turn's is only the earliest it
+                            could arrive (KvpRequestSharing's waits) */
   guint32 arrival_step;  /* floor (arrival / KVP_WORKLOAD_STEP_SECONDS) */
 } KvpRequest;
 
@@ -56,6 +58,14 @@ typedef struct
   guint32 n_hash_ids;      /* kvp_workload_get_hash_ids() */
   guint32 own;             /* 1 + the index whose own tokens these are
                               (a sample's parent); 0: this request's */
+  /* Closed-loop turns (--workload conversation): a request that follows
+   * others arrives think_s seconds after the last of them finishes, in each
+   * scheme's own run; its arrival above is only the earliest it could. */
+  guint32 next;            /* 1 + the first request this one's finish
+                              releases (its turn's samples follow it); 0: none */
+  guint32 waits;           /* requests whose finish releases this one;
+                              0: it arrives at its arrival */
+  double  think_s;         /* seconds after the last of them finishes */
 } KvpRequestSharing;
 
 typedef struct _KvpWorkload KvpWorkload;
@@ -188,6 +198,10 @@ void            kvp_rng_init                (KvpRng                    *rng,
 guint64         kvp_rng_next                (KvpRng                    *rng);
 /* Uniform in the open interval (0, 1). */
 double          kvp_rng_uniform             (KvpRng                    *rng);
+/* Exponential with this mean, from exactly rounded operations only, so the
+ * same seed gives the same draws on every machine. */
+double          kvp_rng_exponential         (KvpRng                    *rng,
+                                             double                     mean);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpWorkload, kvp_workload_unref)
 
