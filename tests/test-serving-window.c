@@ -741,16 +741,21 @@ member_text (JsonNode   *root,
 }
 
 /* With a GPU chosen, the window's run is --simulate's for the same settings:
- * the roofline's step time, vLLM's pool and limits, every figure the same. */
+ * the roofline's step time, vLLM's pool and limits, every figure the same.
+ * @data: the Workload drop-down's row and --workload's name (NULL: the
+ * default, ShareGPT). */
 static void
-test_same_as_command_line (void)
+test_same_as_command_line (gconstpointer data)
 {
+  const char *workload = data;
   KvpWindow *window = show_serving ();
   KvpServingControls *controls = _kvp_window_get_serving_controls (window);
   g_autofree char *llama_path = g_test_build_filename (G_TEST_DIST, "configs", "llama-3.1-8b.json", NULL);
   g_autoptr(KvpModelConfig) llama = kvp_model_config_new_from_file (llama_path, NULL);
   const char *argv[] = { g_getenv ("KVPAGE"), "--config", llama_path, "--gpu", "h100-80gb", "--max-seq-len", "8192",
-                         "--simulate", "--requests", "50", "--json", NULL };
+                         "--simulate", "--requests", "50", "--json",
+                         workload != NULL ? "--workload" : NULL, workload, NULL };
+  g_autofree char *source = g_strdup_printf ("\"source\" : \"%s\"", workload != NULL ? workload : "sharegpt");
   g_autofree char *out = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) cli = NULL;
@@ -761,6 +766,17 @@ test_same_as_command_line (void)
   kvp_window_add_config (window, llama);
   kvp_state_set_value (kvp_window_get_state (window), KVP_PARAM_MAX_SEQ_LEN, 8192);
   kvp_deploy_state_set_gpu (kvp_window_get_deploy_state (window), "h100-80gb");
+  /* Chosen as a person does, by the drop-down row of that name. */
+  if (workload != NULL)
+    {
+      guint row = 0;
+
+      while (kvp_workload_get_builtins ()[row] != NULL && !g_str_equal (kvp_workload_get_builtins ()[row], workload))
+        row++;
+      g_assert_nonnull (kvp_workload_get_builtins ()[row]);
+      gtk_drop_down_set_selected (control (controls, "workload_dropdown"), row);
+      g_assert_cmpstr (kvp_serving_state_get_workload (kvp_window_get_serving_state (window)), ==, workload);
+    }
   g_assert_true (kvp_test_iterate_until (settled, controls));
   g_assert_true (kvp_test_iterate_until (simulated, controls));
 
@@ -781,6 +797,8 @@ test_same_as_command_line (void)
       g_assert_cmpstr (got, ==, want);
     }
   g_assert_nonnull (strstr (out, "\"step_time\" : \"roofline\""));
+  /* The same run is the one asked for, not two defaults. */
+  g_assert_nonnull (strstr (out, source));
 
   close_window (window);
 }
@@ -1097,7 +1115,9 @@ test_workload_files (void)
   g_assert_null (kvp_serving_state_get_error (serving));
   kvp_workload_get_requests (kvp_simulation_get_workload (kvp_serving_controls_get_simulation (controls)), &n);
   g_assert_cmpuint (n, ==, 300);
-  g_assert_cmpuint (gtk_drop_down_get_selected (control (controls, "workload_dropdown")), ==, 2);
+  /* The file's row follows the built-ins'. */
+  g_assert_cmpuint (gtk_drop_down_get_selected (control (controls, "workload_dropdown")), ==,
+                    g_strv_length ((char **) kvp_workload_get_builtins ()));
   g_assert_cmpfloat (gtk_spin_button_get_value (control (controls, "requests_spin")), ==, 300);
 
   /* Requests changed: the file's first rows. */
@@ -1273,7 +1293,8 @@ main (int   argc,
   g_test_add_func ("/ui/serving/capacity-export", test_capacity_export);
   g_test_add_func ("/ui/serving/view-keys", test_view_keys);
   g_test_add_func ("/ui/serving/vllm-pool", test_vllm_pool);
-  g_test_add_func ("/ui/serving/same-as-command-line", test_same_as_command_line);
+  g_test_add_data_func ("/ui/serving/same-as-command-line", NULL, test_same_as_command_line);
+  g_test_add_data_func ("/ui/serving/same-as-command-line/conversation", "conversation", test_same_as_command_line);
   g_test_add_func ("/ui/serving/select", test_select);
   g_test_add_func ("/ui/serving/hover-block", test_hover_block);
   g_test_add_func ("/ui/serving/reduce-animations", test_reduce_animations);

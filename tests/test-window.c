@@ -804,6 +804,66 @@ test_settings_gpu (void)
   reset_settings (settings);
 }
 
+static gboolean
+file_taken (gpointer serving)
+{
+  return kvp_serving_state_get_workload_file (serving) != NULL && !kvp_serving_state_get_busy (serving);
+}
+
+/* The serving view's built-in workload is remembered, conversations too; a
+ * file opened is not (it may be gone next time) and leaves the key as it
+ * was.  The key's choices are the built-ins the drop-down offers. */
+static void
+test_settings_workload (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.kvpage.KvPage");
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsSchemaKey) key = NULL;
+  g_autoptr(GVariant) range = NULL;
+  g_autoptr(GVariant) choices = NULL;
+  g_autofree const char **names = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-XXXXXX", NULL);
+  g_autofree char *csv = g_build_filename (dir, "requests.csv", NULL);
+  g_autofree char *saved = NULL;
+  KvpServingState *serving;
+  KvpWindow *window;
+
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  key = g_settings_schema_get_key (schema, "serving-workload");
+  range = g_settings_schema_key_get_range (key);
+  g_variant_get (range, "(&sv)", NULL, &choices);
+  names = g_variant_get_strv (choices, NULL);
+  g_assert_true (g_strv_equal ((const char * const *) names, kvp_workload_get_builtins ()));
+
+  reset_settings (settings);
+  window = window_on (settings, NULL);
+  serving = kvp_window_get_serving_state (window);
+  g_assert_cmpstr (kvp_serving_state_get_workload (serving), ==, "sharegpt");
+  g_object_set (serving, "workload", "conversation", NULL);
+  kvp_window_save_state (window);
+  saved = g_settings_get_string (settings, "serving-workload");
+  g_assert_cmpstr (saved, ==, "conversation");
+
+  /* A file opened runs, and the key still says conversation. */
+  g_assert_true (g_file_set_contents (csv, "prompt_len,output_len\n10,5\n", -1, NULL));
+  g_object_set (serving, "active", TRUE, NULL);
+  kvp_serving_state_open_workload_file (serving, csv);
+  g_assert_true (kvp_test_iterate_until (file_taken, serving));
+  g_assert_cmpstr (kvp_serving_state_get_workload (serving), ==, csv);
+  kvp_window_save_state (window);
+  g_clear_pointer (&saved, g_free);
+  saved = g_settings_get_string (settings, "serving-workload");
+  g_assert_cmpstr (saved, ==, "conversation");
+  close_window (window);
+
+  window = window_on (settings, NULL);
+  g_assert_cmpstr (kvp_serving_state_get_workload (kvp_window_get_serving_state (window)), ==, "conversation");
+  close_window (window);
+  reset_settings (settings);
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
 static void
 test_settings (void)
 {
@@ -2269,6 +2329,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/notification", test_notification);
   g_test_add_func ("/ui/window/gpu-group", test_gpu_group);
   g_test_add_func ("/ui/window/settings-gpu", test_settings_gpu);
+  g_test_add_func ("/ui/window/settings-workload", test_settings_workload);
   g_test_add_func ("/ui/window/refusal-shown", test_refusal_shown);
   g_test_add_func ("/ui/window/same-as-json", test_same_as_json);
   g_test_add_func ("/ui/window/compare-log", test_compare_log);

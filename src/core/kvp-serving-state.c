@@ -291,8 +291,7 @@ set_workload (KvpServingState *self,
               const char      *source)
 {
   if (source == NULL || g_strcmp0 (source, self->workload) == 0 ||
-      !(g_str_equal (source, "sharegpt") || g_str_equal (source, "alpaca") ||
-        g_strcmp0 (source, self->workload_file) == 0))
+      !(kvp_workload_is_builtin (source) || g_strcmp0 (source, self->workload_file) == 0))
     return;
   g_free (self->workload);
   self->workload = g_strdup (source);

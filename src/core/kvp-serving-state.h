@@ -6,8 +6,8 @@
  * whenever one of them or the pool changes (while "active"), a newer change
  * cancelling an older run.  No GTK: tested without a display.
  *
- * Properties (read-write): "workload" ("sharegpt", "alpaca", or the path of
- * the file last opened), "requests" (0: a generator's default, or all of a
+ * Properties (read-write): "workload" (a built-in, kvp_workload_get_builtins(),
+ * or the path of the file last opened), "requests" (0: a generator's default, or all of a
  * file's rows), "rate", "seed", "compared" (a KvpScheme other than paged),
  * "step", "active".  Read-only: "workload-file", "n-requests" (the count the
  * last run used), "simulation", "error" (why there is no run, or why a file

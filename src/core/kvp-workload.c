@@ -1505,6 +1505,21 @@ kvp_workload_get_requests (KvpWorkload *self,
   return (const KvpRequest *) (gpointer) self->requests->data;
 }
 
+/* The data sets' names, then the chats made of them. */
+static const char * const builtins[] = { "sharegpt", "alpaca", "conversation", NULL };
+
+const char * const *
+kvp_workload_get_builtins (void)
+{
+  return builtins;
+}
+
+gboolean
+kvp_workload_is_builtin (const char *source)
+{
+  return source != NULL && g_strv_contains (builtins, source);
+}
+
 const char *
 kvp_workload_get_source (KvpWorkload *self)
 {

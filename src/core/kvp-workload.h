@@ -70,11 +70,12 @@ typedef struct
 
 typedef struct _KvpWorkload KvpWorkload;
 
-/* How a workload is made.  source is a built-in ("sharegpt", "alpaca"), a
- * generator ("fixed:P,O", "uniform:P1-P2,O1-O2") or the path of a file,
- * read when no built-in or generator has the name.  A file is JSON Lines, a
- * JSON array of objects, or CSV with a header, in one of these formats,
- * recognised by its names; names a format does not read are ignored:
+/* How a workload is made.  source is a built-in ("sharegpt", "alpaca",
+ * "conversation"), a generator ("fixed:P,O", "uniform:P1-P2,O1-O2") or the
+ * path of a file, read when no built-in or generator has the name.  A file
+ * is JSON Lines, a JSON array of objects, or CSV with a header, in one of
+ * these formats, recognised by its names; names a format does not read are
+ * ignored:
  *   kvpage's: prompt_len, output_len, optionally arrival (seconds), prefix_id
  *     and prefix_len (the prompt starts with that many tokens of a shared
  *     prefix), n (samples);
@@ -134,6 +135,11 @@ void            kvp_workload_unref          (KvpWorkload               *self);
 /* Requests in arrival order; a request's id is its index. */
 const KvpRequest *kvp_workload_get_requests (KvpWorkload               *self,
                                              guint                     *n_requests);
+/* The built-in workloads, NULL-terminated: the names the window's Workload
+ * drop-down offers (in its order) and its settings key's choices. */
+const char * const *kvp_workload_get_builtins (void);
+gboolean        kvp_workload_is_builtin     (const char                *source);
+
 /* "sharegpt", "fixed:16,32", or the file's name as given. */
 const char     *kvp_workload_get_source     (KvpWorkload               *self);
 guint64         kvp_workload_get_seed       (KvpWorkload               *self);

@@ -152,17 +152,18 @@ simulation_changed_cb (KvpServingControls *self)
   show_pool (self);
 }
 
-/* The third drop-down entry is the file last read. */
+/* The drop-down entry after the built-ins is the file last read. */
 static void
 workload_file_cb (KvpServingControls *self)
 {
   const char *path = kvp_serving_state_get_workload_file (self->serving);
   g_autofree char *name = path != NULL ? g_filename_display_basename (path) : NULL;
+  guint n_builtins = g_strv_length ((char **) kvp_workload_get_builtins ());
 
   if (name == NULL)
     return;
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->workload_list)) > 2)
-    gtk_string_list_splice (self->workload_list, 2, 1, (const char *[]) { name, NULL });
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->workload_list)) > n_builtins)
+    gtk_string_list_splice (self->workload_list, n_builtins, 1, (const char *[]) { name, NULL });
   else
     gtk_string_list_append (self->workload_list, name);
 }
@@ -212,15 +213,20 @@ n_requests_cb (KvpServingControls *self)
     gtk_adjustment_set_value (self->requests_adjustment, requests_shown (self));
 }
 
+/* The drop-down's rows are the built-ins in their order, then the file. */
 static gboolean
 workload_to_row (GBinding     *binding,
                  const GValue *from,
                  GValue       *to,
                  gpointer      user_data)
 {
+  const char * const *builtins = kvp_workload_get_builtins ();
   const char *source = g_value_get_string (from);
+  guint row = 0;
 
-  g_value_set_uint (to, g_strcmp0 (source, "sharegpt") == 0 ? 0 : g_strcmp0 (source, "alpaca") == 0 ? 1 : 2);
+  while (builtins[row] != NULL && g_strcmp0 (source, builtins[row]) != 0)
+    row++;
+  g_value_set_uint (to, row);
   return TRUE;
 }
 
@@ -233,8 +239,8 @@ row_to_workload (GBinding     *binding,
   KvpServingControls *self = user_data;
   guint row = g_value_get_uint (from);
 
-  if (row == 0 || row == 1)
-    g_value_set_string (to, row == 0 ? "sharegpt" : "alpaca");
+  if (row < g_strv_length ((char **) kvp_workload_get_builtins ()))
+    g_value_set_string (to, kvp_workload_get_builtins ()[row]);
   else if (kvp_serving_state_get_workload_file (self->serving) != NULL)
     g_value_set_string (to, kvp_serving_state_get_workload_file (self->serving));
   else

@@ -146,12 +146,27 @@ static const char *serving_keys[][2] = {
   { "serving-seed", "seed" },
 };
 
+/* A built-in workload is remembered; a file opened is not (it may be gone
+ * next time), and leaves the key as it was. */
+static GVariant *
+remember_builtin (const GValue       *value,
+                  const GVariantType *expected_type,
+                  gpointer            user_data)
+{
+  const char *source = g_value_get_string (value);
+
+  return kvp_workload_is_builtin (source) ? g_variant_new_string (source) : NULL;
+}
+
 void
 kvp_settings_bind_serving (GSettings       *delayed,
                            KvpServingState *serving)
 {
   g_return_if_fail (G_IS_SETTINGS (delayed));
   g_return_if_fail (KVP_IS_SERVING_STATE (serving));
+
+  g_settings_bind_with_mapping (delayed, "serving-workload", serving, "workload",
+                                G_SETTINGS_BIND_DEFAULT, NULL, remember_builtin, NULL, NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (serving_keys); i++)
     {
@@ -167,6 +182,7 @@ kvp_settings_unbind_serving (KvpServingState *serving)
 {
   g_return_if_fail (KVP_IS_SERVING_STATE (serving));
 
+  g_settings_unbind (serving, "workload");
   for (guint i = 0; i < G_N_ELEMENTS (serving_keys); i++)
     g_settings_unbind (serving, serving_keys[i][1]);
 }

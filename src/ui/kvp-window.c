@@ -395,9 +395,9 @@ setup_dropdowns (KvpWindow *self)
 static const char *row_tooltips[KVP_N_PARAMS] = {
   [KVP_PARAM_SEQ_LEN] = N_("Tokens in this sequence so far, prompt and output together; at most the reserved length"),
   [KVP_PARAM_BLOCK_SIZE] = N_("vLLM’s --block-size: token slots in one KV cache block"),
-  [KVP_PARAM_NUM_BLOCKS] = N_("vLLM’s num_gpu_blocks: KV cache blocks in the pool. With a GPU, vLLM’s sizing sets it; "
-                              "block 0 is vLLM’s null block, which never holds a token, so a served workload has one "
-                              "block fewer"),
+  [KVP_PARAM_NUM_BLOCKS] = N_("vLLM’s num_gpu_blocks: KV cache blocks in the pool. With a GPU, vLLM’s sizing sets it "
+                              "and keeps block 0 as the null block, which never holds a token, so the sequence and the "
+                              "served workload both have one block fewer to use"),
   [KVP_PARAM_SAMPLES] = N_("vLLM’s SamplingParams.n: output sequences generated from one prompt; they share the "
                            "prompt’s blocks, each copies the prompt’s partly filled last block on its first write, "
                            "and the traditional cache reserves the reserved length for each"),
