@@ -894,7 +894,7 @@ test_prefix_hits_card (void)
       g_assert_cmpstr (card->value, ==, want);
       hits = kvp_format_count (paged[at.step].prefix_hits_tokens);
       queries = kvp_format_count (paged[at.step].prefix_queries_tokens);
-      caption = g_strdup_printf ("PagedAttention · %s of %s prompt tokens", hits, queries);
+      caption = g_strdup_printf ("PagedAttention · %s of %s tokens looked up", hits, queries);
       g_assert_cmpstr (card->caption, ==, caption);
       g_assert_nonnull (card->value_text.layout);
     }

@@ -560,11 +560,15 @@ write_card_texts (KvpServingScene *self)
   {
     g_autofree char *queries = kvp_format_count (p->prefix_queries_tokens);
 
-    /* Translators: a card's caption: "PagedAttention · 120 of 400 prompt
-     * tokens", the prompt tokens found in the prefix cache of those looked up
-     * (reserve-ahead caches share nothing). */
+    /* Not "of N prompt tokens": vLLM counts a lookup each time a waiting
+     * request is tried, so a request refused for want of blocks is looked
+     * up again: a busy conversation run looks up several times the tokens
+     * its prompts hold.
+     * Translators: a card's caption: "PagedAttention · 120 of 400 tokens
+     * looked up", the prompt tokens found in the prefix cache of those
+     * looked up (reserve-ahead caches share nothing). */
     self->cards[KVP_SERVING_CARD_PREFIX_HITS].caption =
-      g_strdup_printf (_("PagedAttention · %s of %s prompt tokens"), pc, queries);
+      g_strdup_printf (_("PagedAttention · %s of %s tokens looked up"), pc, queries);
   }
 }
 
