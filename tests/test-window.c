@@ -1748,6 +1748,12 @@ test_refusal_shown (void)
   g_assert_false (kvp_window_export (window, png, &error));
   g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
   g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
+  /* A new sequence length is a new comparison, not a pool: the refusal
+   * stays (it once gave way to the pool of the default block count). */
+  kvp_state_set_value (state, KVP_PARAM_SEQ_LEN, 200);
+  kvp_state_flush (state);
+  g_assert_nonnull (kvp_canvas_get_refusal (canvas));
+  g_assert_true (g_str_has_prefix (kvp_canvas_get_description (canvas), "vLLM would not start."));
 
   kvp_deploy_state_set_utilization (deploy, 0.92);
   g_assert_null (kvp_canvas_get_refusal (canvas));

@@ -726,8 +726,9 @@ kvp_canvas_set_comparison (KvpCanvas     *self,
   self->launching = self->comparison == NULL;
   g_clear_pointer (&self->comparison, kvp_comparison_unref);
   g_clear_pointer (&self->focus_text, g_free);
-  g_clear_pointer (&self->refusal, g_free);
-  g_clear_pointer (&self->refusal_picture, kvp_picture_unref);
+  /* The refusal stays: it is the deploy state's, and a new comparison (a
+   * sequence length, a model) does not make vLLM start; only
+   * kvp_canvas_set_refusal() lifts it. */
   self->comparison = kvp_comparison_ref (cmp);
   self->settled = FALSE;
   self->scene_valid = FALSE;
