@@ -61,6 +61,8 @@ rate_spin (Controls   *controls,
 
   gtk_widget_set_name (spin, name);
   gtk_spin_button_set_digits (GTK_SPIN_BUTTON (spin), 2);
+  /* Numbers right-aligned, as in every other row of the side panel. */
+  gtk_editable_set_alignment (GTK_EDITABLE (spin), 1);
   gtk_widget_set_hexpand (spin, TRUE);
   gtk_label_set_xalign (GTK_LABEL (title), 0);
   gtk_label_set_mnemonic_widget (GTK_LABEL (title), spin);
