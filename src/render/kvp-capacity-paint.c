@@ -128,19 +128,21 @@ show_text (const Plot     *plot,
 }
 
 /* size, or smaller when the text would be wider than width at size (a row
- * name left of the plot, where "PagedAttention" is wider than the margin). */
+ * name left of the plot, where "PagedAttention" is wider than the margin;
+ * the title and the subtitle of a narrow picture, or a longer language). */
 static double
-fitting_size (const Plot *plot,
-              const char *text,
-              double      size,
-              double      width)
+fitting_size (const Plot  *plot,
+              const char  *text,
+              double       size,
+              PangoWeight  weight,
+              double       width)
 {
   /* Hinting makes widths not quite proportional to the size: measured
    * again at each smaller size. */
   for (guint i = 0; i < 8 && size > 1.0; i++)
     {
-      g_autoptr(PangoLayout) layout = kvp_picture_new_paint_layout (plot->cr, plot->theme, text, size,
-                                                                    PANGO_WEIGHT_NORMAL, KVP_TEXT_PLAIN, -1);
+      g_autoptr(PangoLayout) layout = kvp_picture_new_paint_layout (plot->cr, plot->theme, text, size, weight,
+                                                                    KVP_TEXT_PLAIN, -1);
       int w, h;
 
       pango_layout_get_pixel_size (layout, &w, &h);
@@ -407,7 +409,8 @@ paint_off_chart (const Plot *plot)
         continue;
       any = TRUE;
       show_text (plot, kvp_picture_scheme_title (s), plot->x0 - plot->unit * 0.5, y, 1.0,
-                 fitting_size (plot, kvp_picture_scheme_title (s), plot->unit * 0.75, plot->x0 - plot->unit),
+                 fitting_size (plot, kvp_picture_scheme_title (s), plot->unit * 0.75, PANGO_WEIGHT_NORMAL,
+                               plot->x0 - plot->unit),
                  &plot->theme->text_secondary);
       kvp_draw_set_color (plot->cr, &plot->theme->card_border, 1.0);
       cairo_set_line_width (plot->cr, 1.0);
@@ -491,7 +494,7 @@ kvp_capacity_paint (cairo_t                 *cr,
                     const KvpCapacityLayout *layout)
 {
   Plot plot = { cr, theme, sweep };
-  double limit;
+  double limit, text_width;
   g_autofree char *subtitle = NULL;
 
   g_return_if_fail (cr != NULL && sweep != NULL && theme != NULL && layout != NULL);
@@ -509,10 +512,15 @@ kvp_capacity_paint (cairo_t                 *cr,
   kvp_draw_set_color (cr, &theme->background, 1.0);
   cairo_paint (cr);
 
+  /* The title and the subtitle run from a margin to a margin, smaller
+   * rather than cut off at the picture's right edge. */
+  text_width = layout->legend_x + layout->legend_width - plot.unit * 2;
   {
-    g_autoptr(PangoLayout) title = kvp_picture_new_paint_layout (cr, theme,
-                                                                 _("Capacity: normalized latency against request rate"),
-                                                                 plot.unit * 1.4, PANGO_WEIGHT_BOLD, KVP_TEXT_PLAIN, -1);
+    const char *text = _("Capacity: normalized latency against request rate");
+    g_autoptr(PangoLayout) title = kvp_picture_new_paint_layout (cr, theme, text,
+                                                                 fitting_size (&plot, text, plot.unit * 1.4,
+                                                                               PANGO_WEIGHT_BOLD, text_width),
+                                                                 PANGO_WEIGHT_BOLD, KVP_TEXT_PLAIN, -1);
 
     cairo_move_to (cr, plot.unit * 2, plot.unit * 1.2);
     kvp_draw_set_color (cr, &theme->text, 1.0);
@@ -521,7 +529,8 @@ kvp_capacity_paint (cairo_t                 *cr,
   /* Translators: the limit in seconds per output token. */
   subtitle = g_strdup_printf (_("Each scheme’s capacity is the highest swept rate whose mean normalized latency stays "
                                 "within %g s/token (dashed)."), limit);
-  show_text (&plot, subtitle, plot.unit * 2, plot.unit * 3.6, 0.0, plot.unit * 0.9, &theme->text_secondary);
+  show_text (&plot, subtitle, plot.unit * 2, plot.unit * 3.6, 0.0,
+             fitting_size (&plot, subtitle, plot.unit * 0.9, PANGO_WEIGHT_NORMAL, text_width), &theme->text_secondary);
 
   paint_axes (&plot);
   paint_off_chart (&plot);
