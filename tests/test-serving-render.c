@@ -282,22 +282,19 @@ test_capacity_off_chart (void)
   g_assert_cmpuint (off, >=, 2);
 }
 
-/* A narrow capacity picture keeps its title and subtitle within it: they
- * shrink rather than run off the right edge (as the German subtitle did in
- * a 1280-pixel window), so the last columns of their band are background. */
-static void
-test_capacity_title_fits (void)
+/* A capacity picture of a small sweep, width × height, light. */
+static cairo_surface_t *
+paint_small_capacity (int                width,
+                      int                height,
+                      KvpCapacityLayout *l)
 {
   static const double rates[] = { 1, 2 };
-  static const int width = 480, height = 400;
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpSweep) sweep = NULL;
   KvpWorkloadOptions options;
   KvpSimConfig config = { 16, 128, 2048, 0 };
-  KvpCapacityLayout l;
   cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, height);
   cairo_t *cr = cairo_create (surface);
-  const KvpColor *bg = &kvp_theme_get (KVP_THEME_LIGHT)->background;
 
   kvp_workload_options_init (&options);
   options.source = "fixed:200,100";
@@ -305,10 +302,23 @@ test_capacity_title_fits (void)
   options.max_len = 2048;
   sweep = kvp_sweep_new (&options, &config, rates, G_N_ELEMENTS (rates), 0.05, &error);
   g_assert_no_error (error);
-  kvp_capacity_get_layout (sweep, width, height, &l);
-  kvp_capacity_paint (cr, sweep, kvp_theme_get (KVP_THEME_LIGHT), &l);
+  kvp_capacity_get_layout (sweep, width, height, l);
+  kvp_capacity_paint (cr, sweep, kvp_theme_get (KVP_THEME_LIGHT), l);
   cairo_destroy (cr);
   cairo_surface_flush (surface);
+  return surface;
+}
+
+/* A narrow capacity picture keeps its title and subtitle within it: they
+ * shrink rather than run off the right edge (as the German subtitle did in
+ * a 1280-pixel window), so the last columns of their band are background. */
+static void
+test_capacity_title_fits (void)
+{
+  static const int width = 480, height = 400;
+  KvpCapacityLayout l;
+  cairo_surface_t *surface = paint_small_capacity (width, height, &l);
+  const KvpColor *bg = &kvp_theme_get (KVP_THEME_LIGHT)->background;
 
   for (int y = 0; y < l.unit * 4.5; y++)
     for (int x = width - (int) l.unit; x < width; x++)
@@ -318,6 +328,21 @@ test_capacity_title_fits (void)
         pixel_at (surface, x, y, &at);
         assert_color (&at, bg);
       }
+  cairo_surface_destroy (surface);
+}
+
+/* PagedAttention's line is the colour it has in the serving view's chart
+ * (the gradient's start), not the pink of the time marker and utilization
+ * beside the red limit: the legend's first swatch shows it. */
+static void
+test_capacity_paged_colour (void)
+{
+  KvpCapacityLayout l;
+  cairo_surface_t *surface = paint_small_capacity (800, 500, &l);
+  KvpColor at;
+
+  pixel_at (surface, l.legend_x + l.unit * 1.1, l.legend_y + l.unit * 1.1, &at);
+  assert_color (&at, &kvp_theme_get (KVP_THEME_LIGHT)->paged_start);
   cairo_surface_destroy (surface);
 }
 
@@ -1208,6 +1233,7 @@ main (int   argc,
   g_test_add_func ("/serving-render/budget-wait-draws-free", test_budget_wait_draws_free);
   g_test_add_func ("/serving-render/capacity-off-chart", test_capacity_off_chart);
   g_test_add_func ("/serving-render/capacity-title-fits", test_capacity_title_fits);
+  g_test_add_func ("/serving-render/capacity-paged-colour", test_capacity_paged_colour);
   g_test_add_func ("/serving-render/time-axis", test_time_axis);
   g_test_add_data_func ("/serving-render/request-colors/light", GUINT_TO_POINTER (KVP_THEME_LIGHT),
                         test_request_colors_on_pixels);

@@ -182,7 +182,9 @@ scheme_style (const Plot *plot,
   switch (scheme)
     {
     case KVP_SCHEME_PAGED:
-      *color = theme->paged_end;
+      /* As in the serving view's chart: the gradient's purple start, not
+       * its pink end (utilization, the time marker) beside the red limit. */
+      *color = theme->paged_start;
       *dash = 0;
       break;
     case KVP_SCHEME_MAX:
