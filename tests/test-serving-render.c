@@ -346,6 +346,51 @@ test_capacity_paged_colour (void)
   cairo_surface_destroy (surface);
 }
 
+/* A scheme within the limit at every swept rate has a capacity of at
+ * least the highest one, not exactly it: the legend says "≥" (it said
+ * "capacity 8 req/s" for all four schemes of a sweep that never reached
+ * any's end); one that ends within the sweep has its rate; none, none. */
+static void
+test_capacity_label (void)
+{
+  static const double rates[] = { 1, 2, 12 };
+  static const double limits[] = { 1e6, 1e-9, 0.05 };
+  KvpWorkloadOptions options;
+  KvpSimConfig config = { 16, 128, 2048, 0 };
+  guint n_ended = 0;
+
+  kvp_workload_options_init (&options);
+  options.source = "fixed:200,100";
+  options.n_requests = 200;
+  options.max_len = 2048;
+  for (guint k = 0; k < G_N_ELEMENTS (limits); k++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KvpSweep) sweep = kvp_sweep_new (&options, &config, rates, G_N_ELEMENTS (rates), limits[k], &error);
+
+      g_assert_no_error (error);
+      for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
+        {
+          g_autofree char *label = kvp_capacity_dup_label (sweep, s);
+          double capacity;
+
+          if (k == 0)
+            g_assert_cmpstr (label, ==, "capacity ≥ 12 req/s");
+          else if (k == 1)
+            g_assert_cmpstr (label, ==, "no rate within the limit");
+          else if (kvp_sweep_get_capacity (sweep, s, &capacity) && capacity < 12)
+            {
+              g_autofree char *plain = g_strdup_printf ("capacity %g req/s", capacity);
+
+              g_assert_cmpstr (label, ==, plain);
+              n_ended++;
+            }
+        }
+    }
+  /* The reserve-ahead schemes end within this sweep (as in capacity-off-chart). */
+  g_assert_cmpuint (n_ended, >=, 1);
+}
+
 /* Every slot of both panels at every step is in the class the simulation
  * counted for that step: the picture shows exactly its figures. */
 static void
@@ -1234,6 +1279,7 @@ main (int   argc,
   g_test_add_func ("/serving-render/capacity-off-chart", test_capacity_off_chart);
   g_test_add_func ("/serving-render/capacity-title-fits", test_capacity_title_fits);
   g_test_add_func ("/serving-render/capacity-paged-colour", test_capacity_paged_colour);
+  g_test_add_func ("/serving-render/capacity-label", test_capacity_label);
   g_test_add_func ("/serving-render/time-axis", test_time_axis);
   g_test_add_data_func ("/serving-render/request-colors/light", GUINT_TO_POINTER (KVP_THEME_LIGHT),
                         test_request_colors_on_pixels);

@@ -430,6 +430,26 @@ paint_off_chart (const Plot *plot)
              &plot->theme->text_secondary);
 }
 
+char *
+kvp_capacity_dup_label (KvpSweep  *sweep,
+                        KvpScheme  scheme)
+{
+  double capacity;
+
+  g_return_val_if_fail (sweep != NULL, NULL);
+
+  if (!kvp_sweep_get_capacity (sweep, scheme, &capacity))
+    /* Translators: under a scheme's name: none of the swept rates is within the limit. */
+    return g_strdup (_("no rate within the limit"));
+  /* Within the limit at the sweep's top rate: where it ends is above the
+   * sweep, and "capacity 8" for every scheme would hide which lasts longer. */
+  if (capacity >= kvp_sweep_get_rate (sweep, kvp_sweep_get_n_rates (sweep) - 1))
+    /* Translators: under a scheme's name: within the limit even at the highest swept rate, in requests per second. */
+    return g_strdup_printf (_("capacity ≥ %g req/s"), capacity);
+  /* Translators: under a scheme's name, its capacity in requests per second. */
+  return g_strdup_printf (_("capacity %g req/s"), capacity);
+}
+
 /* The legend on a card of its own beside the plot: each scheme's line and
  * marker, and its capacity under its name. */
 static void
@@ -453,18 +473,12 @@ paint_legend (const Plot *plot)
       g_autofree char *label = NULL;
       KvpColor color;
       double dash;
-      double capacity;
 
       if (!kvp_sweep_has_scheme (plot->sweep, s))
         continue;
       row++;
       scheme_style (plot, s, &color, &dash);
-      if (kvp_sweep_get_capacity (plot->sweep, s, &capacity))
-        /* Translators: under a scheme's name, its capacity in requests per second. */
-        label = g_strdup_printf (_("capacity %g req/s"), capacity);
-      else
-        /* Translators: under a scheme's name: none of the swept rates is within the limit. */
-        label = g_strdup (_("no rate within the limit"));
+      label = kvp_capacity_dup_label (plot->sweep, s);
       cairo_set_line_width (cr, plot->unit * 0.18);
       if (dash > 0)
         {
@@ -484,7 +498,9 @@ paint_legend (const Plot *plot)
       kvp_draw_set_color (cr, &color, 1.0);
       cairo_fill (cr);
       show_text (plot, kvp_picture_scheme_title (s), lx + plot->unit * 2.6, ly, 0.0, plot->unit * 0.85, &plot->theme->text);
-      show_text (plot, label, lx + plot->unit * 2.6, ly + plot->unit * 1.05, 0.0, plot->unit * 0.75,
+      show_text (plot, label, lx + plot->unit * 2.6, ly + plot->unit * 1.05, 0.0,
+                 fitting_size (plot, label, plot->unit * 0.75, PANGO_WEIGHT_NORMAL,
+                               plot->l.legend_x + plot->l.legend_width - lx - plot->unit * 3.1),
                  &plot->theme->text_secondary);
     }
 }

@@ -40,6 +40,12 @@ gboolean kvp_capacity_get_point  (KvpSweep                *sweep,
                                   double                  *out_x,
                                   double                  *out_y);
 
+/* What the legend says under scheme's name: its capacity, "at least" the
+ * highest swept rate when every rate stays within the limit (the sweep
+ * found no end), or that no rate does. */
+char    *kvp_capacity_dup_label  (KvpSweep                *sweep,
+                                  KvpScheme                scheme);
+
 /* Paints the picture laid out by kvp_capacity_get_layout (). */
 void kvp_capacity_paint (cairo_t                 *cr,
                          KvpSweep                *sweep,
