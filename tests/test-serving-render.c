@@ -346,6 +346,67 @@ test_capacity_paged_colour (void)
   cairo_surface_destroy (surface);
 }
 
+/* In a narrow picture with values off the chart, the note "▲ off the
+ * chart: above … s/token" and the latency axis' title share a line: there
+ * is a gap between them, not one written over the other. */
+static void
+test_capacity_off_chart_note_apart (void)
+{
+  static const double rates[] = { 1, 2, 12 };
+  static const int width = 420, height = 400;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpSweep) sweep = NULL;
+  KvpWorkloadOptions options;
+  KvpSimConfig config = { 16, 128, 2048, 0 };
+  KvpCapacityLayout l;
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, height);
+  cairo_t *cr = cairo_create (surface);
+  const KvpColor *bg = &kvp_theme_get (KVP_THEME_LIGHT)->background;
+  int first = -1, last = -1, gap = 0, widest_gap = 0;
+  double y0, y1;
+
+  kvp_workload_options_init (&options);
+  options.source = "fixed:200,100";
+  options.n_requests = 200;
+  options.max_len = 2048;
+  sweep = kvp_sweep_new (&options, &config, rates, G_N_ELEMENTS (rates), 0.05, &error);
+  g_assert_no_error (error);
+  kvp_capacity_get_layout (sweep, width, height, &l);
+  kvp_capacity_paint (cr, sweep, kvp_theme_get (KVP_THEME_LIGHT), &l);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  g_assert_cmpfloat (l.plot_y0, >, l.off_y0);   /* rows off the chart exist */
+
+  y0 = l.off_y0 - l.unit * 1.5;
+  y1 = l.off_y0 - l.unit * 0.7;
+  for (int x = (int) l.plot_x0; x < (int) l.plot_x1; x++)
+    {
+      gboolean ink = FALSE;
+
+      for (int y = (int) y0; y <= (int) y1 && !ink; y++)
+        {
+          KvpColor at;
+
+          pixel_at (surface, x, y, &at);
+          ink = distance (&at, bg) > 0.1;
+        }
+      if (ink)
+        {
+          if (first < 0)
+            first = x;
+          last = x;
+          widest_gap = MAX (widest_gap, gap);
+          gap = 0;
+        }
+      else if (first >= 0)
+        gap++;
+    }
+  g_assert_cmpint (first, >=, 0);
+  g_assert_cmpint (last, >, first);
+  g_assert_cmpint (widest_gap, >=, (int) (l.unit * 0.8));
+  cairo_surface_destroy (surface);
+}
+
 /* A scheme within the limit at every swept rate has a capacity of at
  * least the highest one, not exactly it: the legend says "≥" (it said
  * "capacity 8 req/s" for all four schemes of a sweep that never reached
@@ -1280,6 +1341,7 @@ main (int   argc,
   g_test_add_func ("/serving-render/capacity-title-fits", test_capacity_title_fits);
   g_test_add_func ("/serving-render/capacity-paged-colour", test_capacity_paged_colour);
   g_test_add_func ("/serving-render/capacity-label", test_capacity_label);
+  g_test_add_func ("/serving-render/capacity-off-chart-note-apart", test_capacity_off_chart_note_apart);
   g_test_add_func ("/serving-render/time-axis", test_time_axis);
   g_test_add_data_func ("/serving-render/request-colors/light", GUINT_TO_POINTER (KVP_THEME_LIGHT),
                         test_request_colors_on_pixels);

@@ -153,6 +153,14 @@ fitting_size (const Plot  *plot,
   return size;
 }
 
+/* The latency axis' title, over the plot's left edge. */
+static const char *
+axis_title (void)
+{
+  /* Translators: the capacity picture's latency axis. */
+  return _("Normalized latency (s/token)");
+}
+
 static double
 x_of (const Plot *plot,
       double      rate)
@@ -250,7 +258,7 @@ paint_axes (const Plot *plot)
   /* Translators: the capacity picture's axes. */
   show_text (plot, _("Request rate (req/s)"), (plot->x0 + plot->x1) / 2, plot->y1 + plot->unit * 2.2, 0.5,
              plot->unit * 0.9, &theme->text);
-  show_text (plot, _("Normalized latency (s/token)"), plot->x0, plot->l.off_y0 - plot->unit * 1.1, 0.0, plot->unit * 0.9,
+  show_text (plot, axis_title (), plot->x0, plot->l.off_y0 - plot->unit * 1.1, 0.0, plot->unit * 0.9,
              &theme->text);
 
   /* The limit the capacity is read at. */
@@ -426,8 +434,19 @@ paint_off_chart (const Plot *plot)
   /* Translators: over the rows of arrows above the capacity picture's
    * plot; the axis' top in seconds per output token. */
   above = g_strdup_printf (_("▲ off the chart: above %s s/token"), limit);
-  show_text (plot, above, plot->x1, plot->l.off_y0 - plot->unit * 1.1, 1.0, plot->unit * 0.8,
-             &plot->theme->text_secondary);
+  /* On the line of the axis' title, right of it: smaller in a narrow
+   * picture rather than over it. */
+  {
+    g_autoptr(PangoLayout) title = kvp_picture_new_paint_layout (plot->cr, plot->theme, axis_title (), plot->unit * 0.9,
+                                                                 PANGO_WEIGHT_NORMAL, KVP_TEXT_PLAIN, -1);
+    int w, h;
+
+    pango_layout_get_pixel_size (title, &w, &h);
+    show_text (plot, above, plot->x1, plot->l.off_y0 - plot->unit * 1.1, 1.0,
+               fitting_size (plot, above, plot->unit * 0.8, PANGO_WEIGHT_NORMAL,
+                             MAX (plot->x1 - plot->x0 - w - plot->unit, plot->unit)),
+               &plot->theme->text_secondary);
+  }
 }
 
 char *
