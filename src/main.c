@@ -541,7 +541,7 @@ compare_log (GVariantDict    *options,
         g_print ("%s\n", lines[i]);
     }
   if (truncated)
-    kvp_cli_printerr (_("Only the first 16 MiB of the log were read; vLLM's start-up lines come before that."));
+    kvp_cli_printerr (_("Only the first 16 MiB of the log were read; vLLM’s start-up lines come before that."));
   return KVP_EXIT_SUCCESS;
 }
 

@@ -48,7 +48,7 @@ def entries(path):
 
 podir = sys.argv[1]
 langs = ['de', 'zh_CN']
-print(f'1..{len(langs)}')
+print(f'1..{len(langs) + 1}')
 for n, lang in enumerate(langs, 1):
     wrong = []
     for english, translated in entries(f'{podir}/{lang}.po'):
@@ -65,3 +65,15 @@ for n, lang in enumerate(langs, 1):
             print(f'# {w}')
     else:
         print(f'ok {n} {lang}.po uses one term per concept')
+
+# The English strings write an apostrophe as ’, as all but a few did (the
+# serving view's, the paper's): one typography in the window.
+straight = sorted({english for english, _ in entries(f'{podir}/de.po')
+                   if re.search(r"\w'\w", english)})
+n = len(langs) + 1
+if straight:
+    print(f'not ok {n} the English strings write apostrophes as ’')
+    for english in straight:
+        print(f'# {english!r}')
+else:
+    print(f'ok {n} the English strings write apostrophes as ’')

@@ -643,7 +643,7 @@ check_profiling (const KvpVllmLog *self,
       add_figure (f, _("KV cache memory after profiling (GiB)"), self->rest.gib, FALSE, &rest, ok,
                   ok ? NULL : _("the memory vLLM may use less the weights, the other memory and the activation peak is "
                                 "not what the log says is left for the KV cache: an error in the log, or another "
-                                "vLLM era's formula (before PR #19312 the peak included the weights)."));
+                                "vLLM era’s formula (before PR #19312 the peak included the weights)."));
     }
 }
 

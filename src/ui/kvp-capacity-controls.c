@@ -45,7 +45,7 @@ show_sweep (Controls *controls)
     kvp_capacity_canvas_set_message (controls->canvas, _("No sweep"), error);
   else
     kvp_capacity_canvas_set_message (controls->canvas, _("Sweeping…"),
-                                     _("Each rate is its own run of the serving view's workload."));
+                                     _("Each rate is its own run of the serving view’s workload."));
 }
 
 static GtkWidget *
@@ -103,7 +103,7 @@ kvp_capacity_controls_new (KvpCapacityState  *capacity,
   gtk_box_append (GTK_BOX (box), grid);
 
   /* Translators: under the capacity view's rate controls. */
-  note = gtk_label_new (_("Each rate runs the serving view's workload, requests and seed on this pool; the "
+  note = gtk_label_new (_("Each rate runs the serving view’s workload, requests and seed on this pool; the "
                           "capacity is the highest rate whose mean normalized latency stays within 0.2 s per "
                           "output token."));
   gtk_label_set_wrap (GTK_LABEL (note), TRUE);
