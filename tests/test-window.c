@@ -24,6 +24,7 @@
 #include "kvp-log-dialog.h"
 #include "kvp-error.h"
 #include "kvp-model-catalog.h"
+#include "kvp-panel-scroll.h"
 #include "kvp-settings.h"
 #include "kvp-test-utils.h"
 #include "kvp-window.h"
@@ -1778,6 +1779,72 @@ test_refusal_shown (void)
   g_rmdir (dir);
 }
 
+/* The side panel's controller of this name, or NULL. */
+static GtkEventController *
+panel_controller (GtkWidget  *panel,
+                  const char *name)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (panel);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (g_strcmp0 (gtk_event_controller_get_name (controller), name) == 0)
+        return controller;
+    }
+  return NULL;
+}
+
+/* The mouse wheel over the side panel scrolls the panel, also over a slider
+ * or a spin button (it once changed the block size of a reader scrolling
+ * down to the GPU group); a control clicked or tabbed to takes the wheel. */
+static void
+test_panel_wheel (void)
+{
+  KvpWindow *window = show_window ();
+  KvpState *state = kvp_window_get_state (window);
+  GtkWidget *sidebar = template_child (window, "sidebar");
+  GtkAdjustment *panel = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (sidebar));
+  KvpCountRow *block_size = row (window, "block_size_row");
+  GtkWidget *scale = GTK_WIDGET (kvp_count_row_get_scale (block_size));
+  GtkEventController *motion = panel_controller (sidebar, "kvp-panel-pointer");
+  GtkEventController *scroll = panel_controller (sidebar, "kvp-panel-wheel");
+  guint64 before = kvp_state_get_value (state, KVP_PARAM_BLOCK_SIZE);
+  gboolean handled = FALSE;
+  double x, y;
+
+  g_assert_nonnull (motion);
+  g_assert_nonnull (scroll);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (panel), >, gtk_adjustment_get_page_size (panel));
+  gtk_adjustment_set_value (panel, 0);
+
+  /* The pointer comes to rest on the block size slider; the wheel turns. */
+  g_assert_true (gtk_widget_translate_coordinates (scale, sidebar, gtk_widget_get_width (scale) / 2.0,
+                                                   gtk_widget_get_height (scale) / 2.0, &x, &y));
+  g_signal_emit_by_name (motion, "motion", x, y);
+  g_signal_emit_by_name (scroll, "scroll", 0.0, 1.0, &handled);
+  g_assert_true (handled);
+  g_assert_cmpfloat (gtk_adjustment_get_value (panel), >, 0);
+  kvp_state_flush (state);
+  g_assert_cmpuint (kvp_state_get_value (state, KVP_PARAM_BLOCK_SIZE), ==, before);
+  /* Inside a spin button too; not over a label or the panel's background. */
+  g_assert_true (kvp_panel_scroll (GTK_SCROLLED_WINDOW (sidebar),
+                                   gtk_widget_get_first_child (GTK_WIDGET (kvp_count_row_get_spin_button (block_size))),
+                                   1.0));
+  g_assert_false (kvp_panel_scroll (GTK_SCROLLED_WINDOW (sidebar), GTK_WIDGET (block_size), 1.0));
+  g_assert_false (kvp_panel_scroll (GTK_SCROLLED_WINDOW (sidebar), NULL, 1.0));
+
+  /* Focused, the slider takes the wheel, and the panel stays. */
+  g_assert_true (gtk_widget_grab_focus (scale));
+  x = gtk_adjustment_get_value (panel);
+  g_signal_emit_by_name (scroll, "scroll", 0.0, 1.0, &handled);
+  g_assert_false (handled);
+  g_assert_cmpfloat (gtk_adjustment_get_value (panel), ==, x);
+
+  close_window (window);
+}
+
 /* The window's figures as --json gives them: its state's comparison and
  * its sizing. */
 static char *
@@ -2337,6 +2404,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/settings-gpu", test_settings_gpu);
   g_test_add_func ("/ui/window/settings-workload", test_settings_workload);
   g_test_add_func ("/ui/window/refusal-shown", test_refusal_shown);
+  g_test_add_func ("/ui/window/panel-wheel", test_panel_wheel);
   g_test_add_func ("/ui/window/same-as-json", test_same_as_json);
   g_test_add_func ("/ui/window/compare-log", test_compare_log);
   g_test_add_func ("/ui/window/open-config", test_open_config);

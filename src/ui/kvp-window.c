@@ -19,6 +19,7 @@
 #include "kvp-gpu-group.h"
 #include "kvp-model-catalog.h"
 #include "kvp-model-config.h"
+#include "kvp-panel-scroll.h"
 #include "kvp-settings.h"
 #include "kvp-state.h"
 #include "kvp-ui.h"
@@ -901,6 +902,7 @@ kvp_window_init (KvpWindow *self)
     }
 
   _kvp_window_setup_serving (self, GTK_WIDGET (self->sidebar), self->view_stack);
+  kvp_panel_scroll_attach (self->sidebar);
   g_object_bind_property_full (self, "view", self->seq_len_row, "sensitive", G_BINDING_SYNC_CREATE,
                                view_is_sequence, NULL, NULL, NULL);
   g_object_bind_property_full (self, "view", self->samples_row, "sensitive", G_BINDING_SYNC_CREATE,
