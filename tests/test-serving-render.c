@@ -282,10 +282,11 @@ test_capacity_off_chart (void)
   g_assert_cmpuint (off, >=, 2);
 }
 
-/* A capacity picture of a small sweep, width × height, light. */
+/* A capacity picture of a small sweep, width × height, in theme t. */
 static cairo_surface_t *
 paint_small_capacity (int                width,
                       int                height,
+                      KvpThemeVariant    t,
                       KvpCapacityLayout *l)
 {
   static const double rates[] = { 1, 2 };
@@ -303,7 +304,7 @@ paint_small_capacity (int                width,
   sweep = kvp_sweep_new (&options, &config, rates, G_N_ELEMENTS (rates), 0.05, &error);
   g_assert_no_error (error);
   kvp_capacity_get_layout (sweep, width, height, l);
-  kvp_capacity_paint (cr, sweep, kvp_theme_get (KVP_THEME_LIGHT), l);
+  kvp_capacity_paint (cr, sweep, kvp_theme_get (t), l);
   cairo_destroy (cr);
   cairo_surface_flush (surface);
   return surface;
@@ -317,7 +318,7 @@ test_capacity_title_fits (void)
 {
   static const int width = 480, height = 400;
   KvpCapacityLayout l;
-  cairo_surface_t *surface = paint_small_capacity (width, height, &l);
+  cairo_surface_t *surface = paint_small_capacity (width, height, KVP_THEME_LIGHT, &l);
   const KvpColor *bg = &kvp_theme_get (KVP_THEME_LIGHT)->background;
 
   for (int y = 0; y < l.unit * 4.5; y++)
@@ -338,12 +339,41 @@ static void
 test_capacity_paged_colour (void)
 {
   KvpCapacityLayout l;
-  cairo_surface_t *surface = paint_small_capacity (800, 500, &l);
+  cairo_surface_t *surface = paint_small_capacity (800, 500, KVP_THEME_LIGHT, &l);
   KvpColor at;
 
   pixel_at (surface, l.legend_x + l.unit * 1.1, l.legend_y + l.unit * 1.1, &at);
   assert_color (&at, &kvp_theme_get (KVP_THEME_LIGHT)->paged_start);
   cairo_surface_destroy (surface);
+}
+
+/* The dashed limit the capacity is read at stands out from the background
+ * in both themes: its dashes are the unused red, opaque (at the red's own
+ * 30 % it all but vanished on dark). */
+static void
+test_capacity_limit_visible (void)
+{
+  for (KvpThemeVariant t = KVP_THEME_LIGHT; t <= KVP_THEME_DARK; t++)
+    {
+      KvpCapacityLayout l;
+      cairo_surface_t *surface = paint_small_capacity (800, 500, t, &l);
+      const KvpTheme *theme = kvp_theme_get (t);
+      KvpColor red = theme->unused;
+      /* 0.05 s/token, a quarter of the axis' height. */
+      int y = (int) round (l.plot_y1 - (l.plot_y1 - l.plot_y0) * 0.25);
+      double best = 1e9;
+
+      red.alpha = 1.0;
+      for (int x = (int) l.plot_x0 + 1; x < l.plot_x0 + 3 * l.unit; x++)
+        {
+          KvpColor at;
+
+          pixel_at (surface, x, y, &at);
+          best = MIN (best, distance (&at, &red));
+        }
+      g_assert_cmpfloat (best, <, 0.03);
+      cairo_surface_destroy (surface);
+    }
 }
 
 /* In a narrow picture with values off the chart, the note "▲ off the
@@ -1341,6 +1371,7 @@ main (int   argc,
   g_test_add_func ("/serving-render/capacity-title-fits", test_capacity_title_fits);
   g_test_add_func ("/serving-render/capacity-paged-colour", test_capacity_paged_colour);
   g_test_add_func ("/serving-render/capacity-label", test_capacity_label);
+  g_test_add_func ("/serving-render/capacity-limit-visible", test_capacity_limit_visible);
   g_test_add_func ("/serving-render/capacity-off-chart-note-apart", test_capacity_off_chart_note_apart);
   g_test_add_func ("/serving-render/time-axis", test_time_axis);
   g_test_add_data_func ("/serving-render/request-colors/light", GUINT_TO_POINTER (KVP_THEME_LIGHT),

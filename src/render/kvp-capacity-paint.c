@@ -261,12 +261,19 @@ paint_axes (const Plot *plot)
   show_text (plot, axis_title (), plot->x0, plot->l.off_y0 - plot->unit * 1.1, 0.0, plot->unit * 0.9,
              &theme->text);
 
-  /* The limit the capacity is read at. */
-  cairo_set_dash (cr, &dash, 1, 0);
-  kvp_draw_set_color (cr, &theme->unused, 1.0);
-  cairo_move_to (cr, plot->x0, y_of (plot, kvp_sweep_get_max_normalized_latency (plot->sweep)));
-  cairo_line_to (cr, plot->x1, y_of (plot, kvp_sweep_get_max_normalized_latency (plot->sweep)));
-  cairo_stroke (cr);
+  /* The limit the capacity is read at: the unused red, but opaque and on
+   * whole pixels (at the red's own 30 % it all but vanished on dark). */
+  {
+    KvpColor limit = theme->unused;
+    double y = round (y_of (plot, kvp_sweep_get_max_normalized_latency (plot->sweep))) + 0.5;
+
+    limit.alpha = 1.0;
+    cairo_set_dash (cr, &dash, 1, 0);
+    kvp_draw_set_color (cr, &limit, 1.0);
+    cairo_move_to (cr, plot->x0, y);
+    cairo_line_to (cr, plot->x1, y);
+    cairo_stroke (cr);
+  }
   cairo_set_dash (cr, NULL, 0, 0);
 }
 
