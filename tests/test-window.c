@@ -1169,12 +1169,22 @@ test_spin_text (void)
   kvp_window_get_params (window, &params);
   g_assert_cmpuint (params.seq_len, ==, 2048);
   g_assert_cmpstr (kvp_count_row_get_message (seq), ==,
-                   "2048 is the most: a sequence is at most the reserved length.");
+                   "2,048 is the most: a sequence is at most the reserved length.");
 
   type_into (window, "block_size", "5000");
   kvp_window_get_params (window, &params);
   g_assert_cmpuint (params.block_size, ==, 1024);
-  g_assert_nonnull (strstr (kvp_count_row_get_message (row_of (window, "block_size")), "1024 is the most"));
+  g_assert_nonnull (strstr (kvp_count_row_get_message (row_of (window, "block_size")), "1,024 is the most"));
+
+  /* The tests' C.UTF-8 groups nothing itself: the spin buttons write counts
+   * as English does and read back what they wrote. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (spin (window, "max_seq_len"))), ==, "2,048");
+  type_into (window, "num_blocks", "4,096");
+  kvp_window_get_params (window, &params);
+  g_assert_cmpuint (params.num_blocks, ==, 4096);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (spin (window, "num_blocks")), "error"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (spin (window, "num_blocks"))), ==, "4,096");
+  type_into (window, "num_blocks", "1024");
 
   /* Other fractions and signs are not counts. */
   type_into (window, "num_blocks", "12.5");
