@@ -1017,6 +1017,36 @@ test_simulate_json (void)
   g_assert_cmpstr (again.out, ==, run.out);
 }
 
+/* The header's counts are grouped alike, as English groups them in the
+ * tests' C.UTF-8: "1,500 requests" above "2,000 blocks", a single run or a
+ * sweep; --json keeps plain numbers. */
+static void
+test_simulate_grouping (void)
+{
+  g_auto(Run) run = { 0 };
+  g_auto(Run) sweep = { 0 };
+  g_auto(Run) json = { 0 };
+
+  run_kvpage (&run, "--simulate", "--workload", "fixed:10,2", "--requests", "1500", "--blocks", "2000",
+              "--schemes", "paged", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Workload fixed:10,2: 1,500 requests, seed 0, all arriving at once;"));
+  g_assert_nonnull (strstr (run.out, "Pool: 2,000 blocks × 16 = 32,000 token slots for every scheme; "
+                                     "maximum sequence 2,048 tokens."));
+  g_assert_nonnull (strstr (run.out, "at most 2,048 tokens a step and 256 requests at once"));
+
+  run_kvpage (&sweep, "--simulate", "--workload", "fixed:10,2", "--requests", "1500", "--blocks", "2000",
+              "--schemes", "paged", "--request-rate", "1000:2000:1000", NULL);
+  g_assert_cmpint (sweep.status, ==, 0);
+  g_assert_nonnull (strstr (sweep.out, "Workload fixed:10,2: 1,500 requests, seed 0;"));
+
+  run_kvpage (&json, "--simulate", "--workload", "fixed:10,2", "--requests", "1500", "--blocks", "2000",
+              "--schemes", "paged", "--json", NULL);
+  g_assert_cmpint (json.status, ==, 0);
+  g_assert_nonnull (strstr (json.out, "\"requests\" : 1500,"));
+  g_assert_null (strstr (json.out, "1,500"));
+}
+
 static void
 test_simulate_table (void)
 {
@@ -2737,6 +2767,7 @@ main (int   argc,
 
   g_test_add_func ("/cli/simulate/json", test_simulate_json);
   g_test_add_func ("/cli/simulate/table", test_simulate_table);
+  g_test_add_func ("/cli/simulate/grouping", test_simulate_grouping);
   g_test_add_func ("/cli/simulate/csv", test_simulate_csv);
   g_test_add_func ("/cli/simulate/scheduler-options", test_simulate_scheduler_options);
   g_test_add_func ("/cli/simulate/file-arrivals", test_simulate_file_arrivals);

@@ -1511,12 +1511,15 @@ char *
 kvp_simulation_describe_workload (KvpSimulation *self)
 {
   g_autofree char *source = NULL;
+  g_autofree char *requests = NULL;
   const char *kind;
   guint n;
 
   g_return_val_if_fail (self != NULL, NULL);
 
   kvp_workload_get_requests (self->workload, &n);
+  /* Grouped as the pool line under it groups its counts. */
+  requests = kvp_format_count (n);
   source = g_filename_display_name (kvp_workload_get_source (self->workload));
   kind = arrivals_kind (self);
 
@@ -1527,8 +1530,8 @@ kvp_simulation_describe_workload (KvpSimulation *self)
 
       /* Translators: the source, the count, how requests arrive (from the
        * file, perhaps with its times scaled). */
-      return g_strdup_printf (_("Workload %s: %u requests, %s; mean prompt %.1f, mean output %.1f tokens."),
-                              source, n, arrivals, kvp_workload_get_mean_prompt (self->workload),
+      return g_strdup_printf (_("Workload %s: %s requests, %s; mean prompt %.1f, mean output %.1f tokens."),
+                              source, requests, arrivals, kvp_workload_get_mean_prompt (self->workload),
                               kvp_workload_get_mean_output (self->workload));
     }
 
@@ -1553,8 +1556,8 @@ kvp_simulation_describe_workload (KvpSimulation *self)
                                     kvp_workload_get_request_rate (self->workload))
                  : g_strdup (_("all arriving at once"));
 
-    return g_strdup_printf (_("Workload %s: %u requests, seed %" PRIu64 ", %s; mean prompt %.1f, mean output %.1f tokens."),
-                            source, n, kvp_workload_get_seed (self->workload), arrivals,
+    return g_strdup_printf (_("Workload %s: %s requests, seed %" PRIu64 ", %s; mean prompt %.1f, mean output %.1f tokens."),
+                            source, requests, kvp_workload_get_seed (self->workload), arrivals,
                             kvp_workload_get_mean_prompt (self->workload),
                             kvp_workload_get_mean_output (self->workload));
   }
