@@ -432,7 +432,7 @@ test_refusal_opens_window (void)
   } refused[] = {
     { { "--gpu", "h100-80gb", "--gpu-memory-utilization", "0.03" }, "No memory is left for the KV cache" },
     { { "--gpu", "l4", "--model", "llama-3.1-70b" }, "No memory is left for the KV cache" },
-    { { "--kv-cache-memory", "512MiB", "--model", "llama-3-8b" }, "One request of the maximum length (8192 tokens)" },
+    { { "--kv-cache-memory", "512MiB", "--model", "llama-3-8b" }, "One request of the maximum length (8,192 tokens)" },
   };
   g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
   g_autofree char *png = g_build_filename (dir, "refused.png", NULL);
@@ -2410,7 +2410,7 @@ static const struct
   { { "--json", "--model", "qwen3-8b", "--allow-long-max-model-len" }, { "--allow-long-max-model-len", "goes with --max-model-len" } },
   { { "--json", "--allow-long-max-model-len", "--max-model-len", "4096" }, { "--allow-long-max-model-len", "--config FILE", "a --model that --list-models shows" } },
   { { "--vllm-log", "--kv-cache-memory", "1GiB" }, { "--vllm-log", "--json" } },
-  { { "--config", "@llama-3-8b.json", "--kv-cache-memory", "512MiB" }, { "8192", "--max-model-len 4080", "null block" } },
+  { { "--config", "@llama-3-8b.json", "--kv-cache-memory", "512MiB" }, { "(8,192 tokens)", "4,080 tokens (--max-model-len 4080)", "null block" } },
   { { "--model", "llama-3-8b", "--gpu", "a100-40gb", "--weights-memory", "40GiB" }, { "No memory is left", "all of the 36.42 GiB vLLM requests" } },
   { { "--model", "llama-3-8b", "--gpu", "l4", "--gpu-memory-utilization", "0.1" }, { "No memory is left", "all of the 2.25 GiB vLLM" } },
   { { "--model", "llama-3-8b", "--gpu", "l4", "--gpu-memory-utilization", "1e-300" }, { "No memory is left", "all of the 1 B vLLM" } },
@@ -2426,7 +2426,7 @@ static const struct
   { { "--simulate", "--config", "@llama-3-8b.json", "--gpu", "a100-80gb", "--blocks", "100" }, { "--blocks", "--gpu" } },
   /* 16 GiB holds exactly one request of 131,072 tokens, but not beside the
    * null block, which vLLM's start-up check keeps aside (PR #47272). */
-  { { "--simulate", "--config", "@llama-3.1-8b.json", "--kv-cache-memory", "16GiB", "--requests", "10" }, { "131072 tokens", "null block", "--max-model-len 131056" } },
+  { { "--simulate", "--config", "@llama-3.1-8b.json", "--kv-cache-memory", "16GiB", "--requests", "10" }, { "(131,072 tokens)", "null block", "131,056 tokens (--max-model-len 131056)" } },
 };
 
 /* A config.json that states no context loads, and one whose context is past
