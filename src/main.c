@@ -417,7 +417,7 @@ print_vllm_log (const KvpDeploy *deploy,
     }
   else
     {
-      g_autofree char *exact = kvp_vllm_format_thousands (deploy->kv_cache_bytes);
+      g_autofree char *exact = kvp_format_count (deploy->kv_cache_bytes);
       g_autofree char *note = NULL;
 
       if (decimals)

@@ -432,7 +432,7 @@ test_refusal_opens_window (void)
   } refused[] = {
     { { "--gpu", "h100-80gb", "--gpu-memory-utilization", "0.03" }, "No memory is left for the KV cache" },
     { { "--gpu", "l4", "--model", "llama-3.1-70b" }, "No memory is left for the KV cache" },
-    { { "--kv-cache-memory", "512MiB", "--model", "llama-3-8b" }, "One request of the maximum length (8192 tokens)" },
+    { { "--kv-cache-memory", "512MiB", "--model", "llama-3-8b" }, "One request of the maximum length (8,192 tokens)" },
   };
   g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
   g_autofree char *png = g_build_filename (dir, "refused.png", NULL);
@@ -1015,6 +1015,36 @@ test_simulate_json (void)
   run_kvpage (&again, "--simulate", "--json", "--model", "opt-13b", "--blocks", "983",
               "--requests", "300", "--seed", "3", "--request-rate", "20", NULL);
   g_assert_cmpstr (again.out, ==, run.out);
+}
+
+/* The header's counts are grouped alike, as English groups them in the
+ * tests' C.UTF-8: "1,500 requests" above "2,000 blocks", a single run or a
+ * sweep; --json keeps plain numbers. */
+static void
+test_simulate_grouping (void)
+{
+  g_auto(Run) run = { 0 };
+  g_auto(Run) sweep = { 0 };
+  g_auto(Run) json = { 0 };
+
+  run_kvpage (&run, "--simulate", "--workload", "fixed:10,2", "--requests", "1500", "--blocks", "2000",
+              "--schemes", "paged", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Workload fixed:10,2: 1,500 requests, seed 0, all arriving at once;"));
+  g_assert_nonnull (strstr (run.out, "Pool: 2,000 blocks × 16 = 32,000 token slots for every scheme; "
+                                     "maximum sequence 2,048 tokens."));
+  g_assert_nonnull (strstr (run.out, "at most 2,048 tokens a step and 256 requests at once"));
+
+  run_kvpage (&sweep, "--simulate", "--workload", "fixed:10,2", "--requests", "1500", "--blocks", "2000",
+              "--schemes", "paged", "--request-rate", "1000:2000:1000", NULL);
+  g_assert_cmpint (sweep.status, ==, 0);
+  g_assert_nonnull (strstr (sweep.out, "Workload fixed:10,2: 1,500 requests, seed 0;"));
+
+  run_kvpage (&json, "--simulate", "--workload", "fixed:10,2", "--requests", "1500", "--blocks", "2000",
+              "--schemes", "paged", "--json", NULL);
+  g_assert_cmpint (json.status, ==, 0);
+  g_assert_nonnull (strstr (json.out, "\"requests\" : 1500,"));
+  g_assert_null (strstr (json.out, "1,500"));
 }
 
 static void
@@ -2380,7 +2410,7 @@ static const struct
   { { "--json", "--model", "qwen3-8b", "--allow-long-max-model-len" }, { "--allow-long-max-model-len", "goes with --max-model-len" } },
   { { "--json", "--allow-long-max-model-len", "--max-model-len", "4096" }, { "--allow-long-max-model-len", "--config FILE", "a --model that --list-models shows" } },
   { { "--vllm-log", "--kv-cache-memory", "1GiB" }, { "--vllm-log", "--json" } },
-  { { "--config", "@llama-3-8b.json", "--kv-cache-memory", "512MiB" }, { "8192", "--max-model-len 4080", "null block" } },
+  { { "--config", "@llama-3-8b.json", "--kv-cache-memory", "512MiB" }, { "(8,192 tokens)", "4,080 tokens (--max-model-len 4080)", "null block" } },
   { { "--model", "llama-3-8b", "--gpu", "a100-40gb", "--weights-memory", "40GiB" }, { "No memory is left", "all of the 36.42 GiB vLLM requests" } },
   { { "--model", "llama-3-8b", "--gpu", "l4", "--gpu-memory-utilization", "0.1" }, { "No memory is left", "all of the 2.25 GiB vLLM" } },
   { { "--model", "llama-3-8b", "--gpu", "l4", "--gpu-memory-utilization", "1e-300" }, { "No memory is left", "all of the 1 B vLLM" } },
@@ -2396,7 +2426,7 @@ static const struct
   { { "--simulate", "--config", "@llama-3-8b.json", "--gpu", "a100-80gb", "--blocks", "100" }, { "--blocks", "--gpu" } },
   /* 16 GiB holds exactly one request of 131,072 tokens, but not beside the
    * null block, which vLLM's start-up check keeps aside (PR #47272). */
-  { { "--simulate", "--config", "@llama-3.1-8b.json", "--kv-cache-memory", "16GiB", "--requests", "10" }, { "131072 tokens", "null block", "--max-model-len 131056" } },
+  { { "--simulate", "--config", "@llama-3.1-8b.json", "--kv-cache-memory", "16GiB", "--requests", "10" }, { "(131,072 tokens)", "null block", "131,056 tokens (--max-model-len 131056)" } },
 };
 
 /* A config.json that states no context loads, and one whose context is past
@@ -2737,6 +2767,7 @@ main (int   argc,
 
   g_test_add_func ("/cli/simulate/json", test_simulate_json);
   g_test_add_func ("/cli/simulate/table", test_simulate_table);
+  g_test_add_func ("/cli/simulate/grouping", test_simulate_grouping);
   g_test_add_func ("/cli/simulate/csv", test_simulate_csv);
   g_test_add_func ("/cli/simulate/scheduler-options", test_simulate_scheduler_options);
   g_test_add_func ("/cli/simulate/file-arrivals", test_simulate_file_arrivals);

@@ -446,6 +446,72 @@ test_format_percent (void)
     }
 }
 
+/* Loads a locale the tests build into their build directory
+ * (tests/meson.build) for LC_NUMERIC; FALSE, and the test skipped, when
+ * it cannot be built here (localedef or the locale sources missing). */
+static gboolean
+use_numeric_locale (const char *locale)
+{
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+
+  if (builddir != NULL)
+    g_setenv ("LOCPATH", builddir, TRUE);
+  if (setlocale (LC_NUMERIC, locale) != NULL)
+    return TRUE;
+  g_unsetenv ("LOCPATH");
+  g_test_skip ("The locale cannot be loaded (localedef missing?)");
+  return FALSE;
+}
+
+static void
+restore_numeric_locale (void)
+{
+  setlocale (LC_NUMERIC, "C.UTF-8");
+  g_unsetenv ("LOCPATH");
+}
+
+typedef struct
+{
+  const char *locale;
+  const char *separator;
+  /* 1,000; 1,912; 137,616; 1,266,906; G_MAXUINT64, as the locale writes them. */
+  const char *texts[5];
+} CountCase;
+
+static const CountCase count_cases[] = {
+  /* C and POSIX define no grouping: English's, so figures stay readable. */
+  { "C", ",", { "1,000", "1,912", "137,616", "1,266,906", "18,446,744,073,709,551,615" } },
+  { "C.UTF-8", ",", { "1,000", "1,912", "137,616", "1,266,906", "18,446,744,073,709,551,615" } },
+  { "en_US.UTF-8", ",", { "1,000", "1,912", "137,616", "1,266,906", "18,446,744,073,709,551,615" } },
+  { "de_DE.UTF-8", ".", { "1.000", "1.912", "137.616", "1.266.906", "18.446.744.073.709.551.615" } },
+  { "zh_CN.UTF-8", ",", { "1,000", "1,912", "137,616", "1,266,906", "18,446,744,073,709,551,615" } },
+};
+
+static void
+test_format_count (gconstpointer data)
+{
+  const CountCase *c = data;
+  static const guint64 counts[] = { 1000, 1912, 137616, 1266906, G_MAXUINT64 };
+
+  if (!use_numeric_locale (c->locale))
+    return;
+
+  g_assert_cmpstr (kvp_format_count_separator (), ==, c->separator);
+  for (guint i = 0; i < G_N_ELEMENTS (counts); i++)
+    {
+      g_autofree char *text = kvp_format_count (counts[i]);
+      g_assert_cmpstr (text, ==, c->texts[i]);
+    }
+  /* Three digits or fewer stand alone. */
+  for (guint64 n = 0; n < 1000; n += 111)
+    {
+      g_autofree char *text = kvp_format_count (n);
+      g_autofree char *plain = g_strdup_printf ("%" G_GUINT64_FORMAT, n);
+      g_assert_cmpstr (text, ==, plain);
+    }
+  restore_numeric_locale ();
+}
+
 static KvpComparison *
 compare_samples (guint64  n,
                  guint64  P,
@@ -672,6 +738,11 @@ main (int   argc,
   g_test_add_func ("/core/comparison/history-small-pools", test_history_small_pools);
   g_test_add_func ("/core/format/bytes", test_format_bytes);
   g_test_add_func ("/core/format/percent", test_format_percent);
+  for (guint i = 0; i < G_N_ELEMENTS (count_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/core/format/count/%s", count_cases[i].locale);
+      g_test_add_data_func (path, &count_cases[i], test_format_count);
+    }
 
   return g_test_run ();
 }

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <locale.h>
 #include <string.h>
 
 #include "kvp-deploy.h"
@@ -73,6 +74,49 @@ test_kv_cache_memory (void)
   g_assert_cmpint (json_object_get_int_member (pool, "kv_cache_memory_bytes"), ==, (gint64) (60 * GIB));
   g_assert_false (json_object_get_boolean_member (pool, "kv_cache_memory_estimated"));
   g_assert_false (json_object_has_member (pool, "gpu"));
+}
+
+/* One picture, one grouping: the pool sentence is kvpage's and groups as
+ * the locale does (the serving picture's captions and --simulate's header
+ * the same way), while vLLM's log lines keep vLLM's commas byte for byte. */
+static void
+test_pool_german (void)
+{
+  g_auto(KvpDeploy) deploy = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *log = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+  KvpParams params;
+  KvpSimConfig config;
+
+  if (builddir != NULL)
+    g_setenv ("LOCPATH", builddir, TRUE);
+  if (setlocale (LC_NUMERIC, "de_DE.UTF-8") == NULL)
+    {
+      g_unsetenv ("LOCPATH");
+      g_test_skip ("The locale cannot be loaded (localedef missing?)");
+      return;
+    }
+
+  init_with_config (&deploy, &params, "llama-3-8b.json");
+  deploy.kv_cache_bytes = 60 * GIB;
+  g_assert_true (kvp_deploy_apply (&deploy, &params, &error));
+  g_assert_true (kvp_deploy_get_sim_config (&deploy, &params, &config, &error));
+  g_assert_no_error (error);
+
+  line = kvp_deploy_describe_sim_pool (&deploy, &config);
+  g_assert_nonnull (strstr (line, "30.719 blocks × 16 = 491.504 token slots"));
+  g_assert_nonnull (strstr (line, "(vLLM’s sizing: 30.720 blocks, less block 0"));
+  g_assert_nonnull (strstr (line, "maximum sequence 8.192 tokens."));
+
+  lines = kvp_vllm_sizing_get_log_lines (deploy.sizing);
+  log = g_strjoinv ("\n", lines);
+  g_assert_nonnull (strstr (log, "GPU KV cache size: 491,520 tokens, Maximum concurrency for 8,192 tokens per request"));
+
+  setlocale (LC_NUMERIC, "C");
+  g_unsetenv ("LOCPATH");
 }
 
 /* An A100-80GB with 16 GiB of weights: ceil (85,093,777,408 × 0.92) =
@@ -253,6 +297,7 @@ main (int   argc,
 
   g_test_add_func ("/core/deploy/sim-kv-cache-memory", test_kv_cache_memory);
   g_test_add_func ("/core/deploy/sim-gpu-weights", test_gpu_weights);
+  g_test_add_func ("/core/deploy/sim-pool-german", test_pool_german);
   g_test_add_func ("/core/deploy/sim-blocks-given", test_blocks_given);
   g_test_add_func ("/core/deploy/sim-hybrid-groups", test_hybrid_groups);
   g_test_add_func ("/core/deploy/weights-overflow", test_weights_overflow);

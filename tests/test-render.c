@@ -199,7 +199,7 @@ test_does_not_fit (void)
   g_assert_null (strstr (kvp_scene_get_card (scene, KVP_CARD_TRADITIONAL)->caption, "pre-allocated for"));
   g_assert_true (scene->card_muted[KVP_CARD_TRADITIONAL]);
   g_assert_nonnull (strstr (description, "Traditional: "));
-  g_assert_nonnull (strstr (description, ", does not fit either: 20000 tokens to pre-allocate."));
+  g_assert_nonnull (strstr (description, ", does not fit either: 20,000 tokens to pre-allocate."));
   /* The saving is what paging would give, and says so. */
   g_assert_true (g_str_has_prefix (kvp_scene_get_card (scene, KVP_CARD_SAVED)->caption, "if it fit"));
 

@@ -186,6 +186,14 @@ test_switch (void)
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (controls)));
   g_assert_null (kvp_serving_controls_get_simulation (controls));
 
+  /* Requests grouped as the picture's header groups them (English's way in
+   * the tests' C.UTF-8), and read back so. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (control (controls, "requests_spin"))), ==, "1,000");
+  gtk_editable_set_text (GTK_EDITABLE (control (controls, "requests_spin")), "1,200");
+  gtk_spin_button_update (control (controls, "requests_spin"));
+  g_assert_cmpfloat (gtk_spin_button_get_value (control (controls, "requests_spin")), ==, 1200);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (control (controls, "requests_spin"))), ==, "1,200");
+
   gtk_spin_button_set_value (control (controls, "requests_spin"), 20);
   gtk_widget_activate (serving);
   g_assert_true (kvp_test_iterate_until (simulated, controls));

@@ -1135,6 +1135,20 @@ row_of (KvpWindow  *window,
   return row (window, id);
 }
 
+/* Whether a label under widget reads text. */
+static gboolean
+has_label (GtkWidget  *widget,
+           const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_str_equal (gtk_label_get_text (GTK_LABEL (widget)), text))
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_label (child, text))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 test_spin_text (void)
 {
@@ -1170,12 +1184,26 @@ test_spin_text (void)
   kvp_window_get_params (window, &params);
   g_assert_cmpuint (params.seq_len, ==, 2048);
   g_assert_cmpstr (kvp_count_row_get_message (seq), ==,
-                   "2048 is the most: a sequence is at most the reserved length.");
+                   "2,048 is the most: a sequence is at most the reserved length.");
 
   type_into (window, "block_size", "5000");
   kvp_window_get_params (window, &params);
   g_assert_cmpuint (params.block_size, ==, 1024);
-  g_assert_nonnull (strstr (kvp_count_row_get_message (row_of (window, "block_size")), "1024 is the most"));
+  g_assert_nonnull (strstr (kvp_count_row_get_message (row_of (window, "block_size")), "1,024 is the most"));
+
+  /* The tests' C.UTF-8 groups nothing itself: the spin buttons write counts
+   * as English does and read back what they wrote. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (spin (window, "max_seq_len"))), ==, "2,048");
+  type_into (window, "num_blocks", "4,096");
+  kvp_window_get_params (window, &params);
+  g_assert_cmpuint (params.num_blocks, ==, 4096);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (spin (window, "num_blocks")), "error"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (spin (window, "num_blocks"))), ==, "4,096");
+  type_into (window, "num_blocks", "1024");
+  /* The block size's scale marks too: "1,024" under the slider, as its spin
+   * button writes it. */
+  g_assert_true (has_label (GTK_WIDGET (kvp_count_row_get_scale (row_of (window, "block_size"))), "1,024"));
+  g_assert_false (has_label (GTK_WIDGET (kvp_count_row_get_scale (row_of (window, "block_size"))), "1024"));
 
   /* Other fractions and signs are not counts. */
   type_into (window, "num_blocks", "12.5");

@@ -535,12 +535,13 @@ kvp_deploy_describe_sim_pool (const KvpDeploy    *self,
   if (self->sizing == NULL)
     return NULL;
 
-  /* Grouped as vLLM's log groups them, so the figures can be compared. */
-  usable = kvp_vllm_format_thousands (config->num_blocks);
-  all = kvp_vllm_format_thousands (self->sizing->num_gpu_blocks);
-  slots = kvp_vllm_format_thousands ((guint64) config->num_blocks * config->block_size);
+  /* Counts as every figure a person reads is grouped (vLLM's log keeps
+   * its own commas; this sentence is kvpage's). */
+  usable = kvp_format_count (config->num_blocks);
+  all = kvp_format_count (self->sizing->num_gpu_blocks);
+  slots = kvp_format_count ((guint64) config->num_blocks * config->block_size);
   gib = kvp_vllm_format_gib (self->sizing->input.available_bytes);
-  max_len = kvp_vllm_format_thousands (config->max_seq_len);
+  max_len = kvp_format_count (config->max_seq_len);
 
   if (!self->has_budget)
     /* Translators: %s is a size in GiB as vLLM logs it, such as 56.0. */

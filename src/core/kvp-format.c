@@ -65,40 +65,59 @@ kvp_format_percent (double percent)
   return g_strdup_printf (_("%.2f %%"), percent);
 }
 
-/* The locale's digit grouping, as printf's ' flag would give it; spelt
- * out because ISO C has no such flag (-Wpedantic refuses it). */
+/* The locale's digit grouping, as printf's ' flag would give it.  C and
+ * POSIX define none, and they are the locale of CI, of the screenshots and
+ * of many terminals: there the program's own language, English, groups, so
+ * "137616" never stands beside "1,912" and figures stay readable. */
+static const char *
+count_grouping (const char **separator)
+{
+  static const char english_grouping[] = { 3, 0 };
+  const struct lconv *conv = localeconv ();
+
+  if (conv->thousands_sep == NULL || *conv->thousands_sep == '\0' || conv->grouping == NULL
+      || *conv->grouping == '\0' || *conv->grouping == CHAR_MAX)
+    {
+      *separator = ",";
+      return english_grouping;
+    }
+  *separator = conv->thousands_sep;
+  return conv->grouping;
+}
+
+const char *
+kvp_format_count_separator (void)
+{
+  const char *separator;
+
+  count_grouping (&separator);
+  return separator;
+}
+
+/* Spelt out because ISO C has no ' flag (-Wpedantic refuses it). */
 char *
 kvp_format_count (guint64 count)
 {
-  const struct lconv *conv = localeconv ();
-  const char *separator = conv->thousands_sep != NULL ? conv->thousands_sep : "";
-  const char *grouping = conv->grouping != NULL ? conv->grouping : "";
+  const char *separator;
+  const char *grouping = count_grouping (&separator);
   g_autofree char *digits = g_strdup_printf ("%" G_GUINT64_FORMAT, count);
   GString *text = g_string_new (NULL);
   int n = (int) strlen (digits);
   int group = 0, left = 0;
 
-  if (*separator == '\0' || *grouping == '\0' || *grouping == CHAR_MAX)
-    {
-      g_string_free (text, TRUE);
-      return g_steal_pointer (&digits);
-    }
-
-  /* From the right: each group as grouping says, its last size repeating. */
+  /* From the right: each group as grouping says, its last size repeating,
+   * none after a CHAR_MAX. */
+  left = grouping[0];
   for (int i = n - 1; i >= 0; i--)
     {
-      if (left == 0)
-        {
-          if (i != n - 1)
-            g_string_prepend (text, separator);
-          left = grouping[group];
-          if (grouping[group + 1] != '\0' && grouping[group + 1] != CHAR_MAX)
-            group++;
-          else if (grouping[group + 1] == CHAR_MAX)
-            left = n;
-        }
       g_string_prepend_c (text, digits[i]);
-      left--;
+      if (--left == 0 && i > 0)
+        {
+          g_string_prepend (text, separator);
+          if (grouping[group + 1] != '\0')
+            group++;
+          left = grouping[group] == CHAR_MAX ? -1 : grouping[group];
+        }
     }
 
   return g_string_free (text, FALSE);

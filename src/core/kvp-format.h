@@ -15,8 +15,12 @@ char *kvp_format_signed_bytes (gint64 bytes);
 /* Two decimals: "93.75 %"; a share that is not zero never reads "0.00 %"
  * ("< 0.01 %"), nor one short of the whole "100.00 %" ("> 99.99 %"). */
 char *kvp_format_percent (double  percent);
-/* Digit grouping for counts: "1,048,576" (as the locale groups them). */
+/* Digit grouping for counts: "1,048,576", "1.048.576" (as the locale groups
+ * them; as English does where the locale defines none, such as C). */
 char *kvp_format_count   (guint64 count);
+/* The separator kvp_format_count () puts between groups, for reading back
+ * what it wrote; owned by the C library or static. */
+const char *kvp_format_count_separator (void);
 /* A count inside a g_dngettext() result with one %s for it:
  * kvp_format_counted (g_dngettext (…, "%s token used", "%s tokens used", n), n). */
 char *kvp_format_counted (const char *format,

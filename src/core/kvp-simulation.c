@@ -15,11 +15,11 @@
 #include "kvp-block-pool.h"
 #include "kvp-buddy.h"
 #include "kvp-error.h"
+#include "kvp-format.h"
 #include "kvp-json.h"
 #include "kvp-request-queue.h"
 #include "kvp-scheduler.h"
 #include "kvp-simulation.h"
-#include "kvp-vllm.h"
 #include "kvp-workload-sharing.h"
 
 /* At most this many checkpoints per scheme, however long the run. */
@@ -1511,12 +1511,15 @@ char *
 kvp_simulation_describe_workload (KvpSimulation *self)
 {
   g_autofree char *source = NULL;
+  g_autofree char *requests = NULL;
   const char *kind;
   guint n;
 
   g_return_val_if_fail (self != NULL, NULL);
 
   kvp_workload_get_requests (self->workload, &n);
+  /* Grouped as the pool line under it groups its counts. */
+  requests = kvp_format_count (n);
   source = g_filename_display_name (kvp_workload_get_source (self->workload));
   kind = arrivals_kind (self);
 
@@ -1527,8 +1530,8 @@ kvp_simulation_describe_workload (KvpSimulation *self)
 
       /* Translators: the source, the count, how requests arrive (from the
        * file, perhaps with its times scaled). */
-      return g_strdup_printf (_("Workload %s: %u requests, %s; mean prompt %.1f, mean output %.1f tokens."),
-                              source, n, arrivals, kvp_workload_get_mean_prompt (self->workload),
+      return g_strdup_printf (_("Workload %s: %s requests, %s; mean prompt %.1f, mean output %.1f tokens."),
+                              source, requests, arrivals, kvp_workload_get_mean_prompt (self->workload),
                               kvp_workload_get_mean_output (self->workload));
     }
 
@@ -1553,8 +1556,8 @@ kvp_simulation_describe_workload (KvpSimulation *self)
                                     kvp_workload_get_request_rate (self->workload))
                  : g_strdup (_("all arriving at once"));
 
-    return g_strdup_printf (_("Workload %s: %u requests, seed %" PRIu64 ", %s; mean prompt %.1f, mean output %.1f tokens."),
-                            source, n, kvp_workload_get_seed (self->workload), arrivals,
+    return g_strdup_printf (_("Workload %s: %s requests, seed %" PRIu64 ", %s; mean prompt %.1f, mean output %.1f tokens."),
+                            source, requests, kvp_workload_get_seed (self->workload), arrivals,
                             kvp_workload_get_mean_prompt (self->workload),
                             kvp_workload_get_mean_output (self->workload));
   }
@@ -1619,8 +1622,8 @@ kvp_simulation_describe_scheduler (KvpSimulation *self)
 
   /* Translators: the token budget, the requests at once, how prefills are
    * cut, how long a step lasts. */
-  budget = kvp_vllm_format_thousands (config->max_num_batched_tokens);
-  seqs = kvp_vllm_format_thousands (config->max_num_seqs);
+  budget = kvp_format_count (config->max_num_batched_tokens);
+  seqs = kvp_format_count (config->max_num_seqs);
   return g_strdup_printf (_("Scheduler: vLLM v1’s, at most %s tokens a step and %s requests at once, %s; %s."),
                           budget, seqs, chunk, time);
 }
@@ -1637,10 +1640,10 @@ kvp_simulation_describe (KvpSimulation *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   workload = kvp_simulation_describe_workload (self);
-  /* Thousands as the pool line of vLLM's sizing writes them. */
-  blocks = kvp_vllm_format_thousands (self->config.num_blocks);
-  slots = kvp_vllm_format_thousands (self->n_slots);
-  max_len = kvp_vllm_format_thousands (self->config.max_seq_len);
+  /* Grouped as the pool line of the deploy sizing and the pictures group. */
+  blocks = kvp_format_count (self->config.num_blocks);
+  slots = kvp_format_count (self->n_slots);
+  max_len = kvp_format_count (self->config.max_seq_len);
   /* Translators: blocks, block size, token slots, the longest sequence. */
   pool = g_strdup_printf (_("Pool: %s blocks × %u = %s token slots for every scheme; maximum sequence %s tokens."),
                           blocks, self->config.block_size, slots, max_len);

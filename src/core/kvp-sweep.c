@@ -14,6 +14,7 @@
 
 #include "kvp-cli.h"
 #include "kvp-error.h"
+#include "kvp-format.h"
 #include "kvp-json.h"
 #include "kvp-sweep.h"
 
@@ -190,6 +191,8 @@ run_point (KvpSweep *self,
       g_autoptr(JsonNode) root = kvp_simulation_to_json (sim);
       g_autofree char *source = g_filename_display_name (kvp_workload_get_source (workload));
       JsonObject *workload_object = json_object_get_object_member (json_node_get_object (root), "workload");
+      g_autofree char *requests = kvp_format_count ((guint64) json_object_get_int_member (workload_object,
+                                                                                         "requests"));
 
       /* Each point has its own rate: the sweep lists them. */
       json_object_remove_member (workload_object, "request_rate");
@@ -197,10 +200,9 @@ run_point (KvpSweep *self,
       self->workload = json_node_copy (json_object_get_member (json_node_get_object (root), "workload"));
       /* Translators: a sweep's workload: its source, requests, seed and
        * mean lengths (each rate draws its own arrivals). */
-      self->description = g_strdup_printf (_("Workload %s: %u requests, seed %" PRIu64
+      self->description = g_strdup_printf (_("Workload %s: %s requests, seed %" PRIu64
                                              "; mean prompt %.1f, mean output %.1f tokens."),
-                                           source,
-                                           (guint) json_object_get_int_member (workload_object, "requests"),
+                                           source, requests,
                                            kvp_workload_get_seed (workload),
                                            kvp_workload_get_mean_prompt (workload),
                                            kvp_workload_get_mean_output (workload));

@@ -13,6 +13,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "kvp-error.h"
+#include "kvp-format.h"
 #include "kvp-json.h"
 #include "kvp-vllm.h"
 
@@ -257,17 +258,25 @@ fail_no_space (KvpVllmSizing  *self,
   g_autofree char *needed = NULL;
   g_autofree char *available = kvp_vllm_format_gib (check_bytes (self));
   g_autofree char *longest = NULL;
+  /* Counts grouped as every figure a person reads; the option's value
+   * plain, to be typed as it is. */
+  g_autofree char *length = kvp_format_count (self->input.max_model_len);
   guint64 bytes = needed_bytes (self, self->input.max_model_len);
   guint64 fits = longest_that_fits (self);
 
   needed = bytes == G_MAXUINT64 ? g_strdup ("∞") : kvp_vllm_format_gib (bytes);
   if (fits > 0)
-    longest = g_strdup_printf (_(" The longest that fits is %" PRIu64 " tokens (--max-model-len %" PRIu64 ")."), fits, fits);
+    {
+      g_autofree char *fits_text = kvp_format_count (fits);
+
+      longest = g_strdup_printf (_(" The longest that fits is %s tokens (--max-model-len %" PRIu64 ")."),
+                                 fits_text, fits);
+    }
 
   g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-               _("One request of the maximum length (%" PRIu64 " tokens) needs %s GiB of KV cache, "
+               _("One request of the maximum length (%s tokens) needs %s GiB of KV cache, "
                  "more than the %s GiB available once one block per layer is kept for vLLM’s null block.%s"),
-               self->input.max_model_len, needed, available, longest != NULL ? longest : "");
+               length, needed, available, longest != NULL ? longest : "");
   return FALSE;
 }
 

@@ -147,7 +147,8 @@ void           kvp_vllm_sizing_add_json      (const KvpVllmSizing *self,
 
 /* Python's str (round (bytes / 2**30, 2)): "33.4", "12.0". */
 char          *kvp_vllm_format_gib       (guint64 bytes);
-/* Python's f"{n:,}": "1,048,576", whatever the locale. */
+/* Python's f"{n:,}": "1,048,576", whatever the locale: for vLLM's log lines
+ * only; figures a person reads are kvp_format_count ()'s. */
 char          *kvp_vllm_format_thousands (guint64 n);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpVllmSizing, kvp_vllm_sizing_free)

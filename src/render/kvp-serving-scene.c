@@ -19,7 +19,6 @@
 #include "kvp-hue.h"
 #include "kvp-serving-paint.h"
 #include "kvp-serving-scene-private.h"
-#include "kvp-vllm.h"
 
 /* Cells narrower than this are one pixel standing for k blocks. */
 #define MIN_CELL_PITCH   4.0
@@ -718,8 +717,8 @@ layout_grids (KvpServingScene *self,
   double grid_w = width - 2 * pad, grid_h = panel_h - 2 * pad - head - foot;
   g_autofree char *detail = NULL;
   /* As the header's pool line writes them. */
-  g_autofree char *slots = kvp_vllm_format_thousands (self->n_slots);
-  g_autofree char *blocks = kvp_vllm_format_thousands (self->num_blocks);
+  g_autofree char *slots = kvp_format_count (self->n_slots);
+  g_autofree char *blocks = kvp_format_count (self->num_blocks);
 
   choose_pitch (self, grid_w, grid_h);
 

@@ -6,7 +6,6 @@
 
 #include "config.h"
 
-#include <locale.h>
 #include <math.h>
 #include <string.h>
 
@@ -199,7 +198,7 @@ spin_input_cb (GtkSpinButton *spin,
       *new_value = gtk_adjustment_get_value (gtk_spin_button_get_adjustment (spin));
       return TRUE;
     }
-  if (!kvp_count_parse (stripped, localeconv ()->thousands_sep, &value))
+  if (!kvp_count_parse (stripped, kvp_format_count_separator (), &value))
     {
       /* Translators: typed text that is not a count, e.g. "“abc” is not a
        * whole number." */

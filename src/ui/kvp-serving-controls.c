@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kvp-count-row.h"
 #include "kvp-format.h"
 #include "kvp-serving-controls.h"
 
@@ -203,6 +204,31 @@ spin_to_requests (GBinding     *binding,
   if (kvp_serving_state_get_requests (self->serving) == 0 && value == requests_shown (self))
     return FALSE;
   g_value_set_uint (to, value);
+  return TRUE;
+}
+
+/* The request count grouped as the header beside it groups it ("1,000"),
+ * and read back the same way. */
+static gboolean
+requests_output_cb (GtkSpinButton *spin)
+{
+  g_autofree char *text = kvp_format_count ((guint64) gtk_spin_button_get_value (spin));
+
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (spin)), text) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (spin), text);
+  return TRUE;
+}
+
+static int
+requests_input_cb (GtkSpinButton *spin,
+                   double        *new_value)
+{
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (spin))));
+  guint64 value;
+
+  if (!kvp_count_parse (text, kvp_format_count_separator (), &value))
+    return GTK_INPUT_ERROR;
+  *new_value = (double) value;
   return TRUE;
 }
 
@@ -439,6 +465,9 @@ kvp_serving_controls_init (KvpServingControls *self)
   gtk_adjustment_set_upper (self->seed_adjustment, 9007199254740992.0);
 
   g_signal_connect_swapped (self->speed_dropdown, "notify::selected", G_CALLBACK (speed_changed_cb), self);
+  g_signal_connect (self->requests_spin, "output", G_CALLBACK (requests_output_cb), NULL);
+  g_signal_connect (self->requests_spin, "input", G_CALLBACK (requests_input_cb), NULL);
+  requests_output_cb (self->requests_spin);
 }
 
 /* The controls are views of the serving state, each bound to its property. */

@@ -451,8 +451,13 @@ setup_rows (KvpWindow *self)
     {
       g_autofree char *markup = NULL;
 
+      /* Grouped as the spin button beside it writes the count. */
       if (i % 2 == 0)
-        markup = g_strdup_printf ("<small>%u</small>", 1u << i);
+        {
+          g_autofree char *count = kvp_format_count (1u << i);
+
+          markup = g_strdup_printf ("<small>%s</small>", count);
+        }
       gtk_scale_add_mark (block_size_scale, i, GTK_POS_BOTTOM, markup);
     }
 }
