@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <locale.h>
 #include <math.h>
 #include <string.h>
 
@@ -330,6 +331,90 @@ test_capacity_title_fits (void)
         assert_color (&at, bg);
       }
   cairo_surface_destroy (surface);
+}
+
+/* Loads de_DE's numbers (built into the build directory by the tests'
+ * meson.build); FALSE and the test skipped where it cannot. */
+static gboolean
+use_german_numbers (void)
+{
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+
+  if (builddir != NULL)
+    g_setenv ("LOCPATH", builddir, TRUE);
+  if (setlocale (LC_NUMERIC, "de_DE.UTF-8") != NULL)
+    return TRUE;
+  g_unsetenv ("LOCPATH");
+  g_test_skip ("The locale cannot be loaded (localedef missing?)");
+  return FALSE;
+}
+
+static void
+use_c_numbers (void)
+{
+  setlocale (LC_NUMERIC, "C");
+  g_unsetenv ("LOCPATH");
+}
+
+/* In German the capacity picture's axes read "0,2" as its subtitle reads
+ * "0,05 s/token": not "0.2" under "0,05" (the axes were C-locale). */
+static void
+test_capacity_decimals_locale (void)
+{
+  static const double rates[] = { 0.5, 1.5 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpSweep) sweep = NULL;
+  g_autofree char *subtitle = NULL;
+  g_autofree char *tick = NULL;
+  g_autofree char *rate = NULL;
+  KvpWorkloadOptions options;
+  KvpSimConfig config = { 16, 128, 2048, 0 };
+
+  if (!use_german_numbers ())
+    return;
+  kvp_workload_options_init (&options);
+  options.source = "fixed:200,100";
+  options.n_requests = 20;
+  options.max_len = 2048;
+  sweep = kvp_sweep_new (&options, &config, rates, G_N_ELEMENTS (rates), 0.05, &error);
+  g_assert_no_error (error);
+
+  subtitle = kvp_capacity_dup_subtitle (sweep);
+  tick = kvp_capacity_dup_tick (0.2);
+  rate = kvp_capacity_dup_tick (1.5);
+  g_assert_nonnull (strstr (subtitle, "within 0,05 s/token"));
+  g_assert_cmpstr (tick, ==, "0,2");
+  g_assert_cmpstr (rate, ==, "1,5");
+  use_c_numbers ();
+}
+
+/* A time reads the same in the serving picture's title as in the side
+ * panel's playback line (both kvp_format_seconds ()), with the locale's
+ * decimal point: "163,4 s", not "163.40 s" beside "163.4 s". */
+static void
+test_serving_time_locale (void)
+{
+  g_autoptr(KvpServingSteps) steps = NULL;
+  g_autoptr(KvpServingScene) scene = NULL;
+  g_autofree char *now = NULL;
+  g_autofree char *end = NULL;
+  g_autofree char *long_time = NULL;
+  guint step;
+
+  if (!use_german_numbers ())
+    return;
+  steps = new_sharegpt_steps (200, 1024, KVP_SCHEME_MAX);
+  step = kvp_serving_steps_get_n_steps (steps) / 2;
+  scene = kvp_serving_scene_new (steps, step, kvp_theme_get (KVP_THEME_LIGHT), WIDTH, HEIGHT);
+  now = kvp_format_seconds (kvp_serving_steps_get_time (steps, step));
+  end = kvp_format_seconds (kvp_serving_steps_get_end (steps));
+  long_time = kvp_format_seconds (G_GUINT64_CONSTANT (163400000000));
+
+  g_assert_cmpstr (long_time, ==, "163,4 s");
+  g_assert_nonnull (strchr (now, ','));
+  g_assert_nonnull (strstr (pango_layout_get_text (scene->title.layout), now));
+  g_assert_nonnull (strstr (pango_layout_get_text (scene->title.layout), end));
+  use_c_numbers ();
 }
 
 /* PagedAttention's line is the colour it has in the serving view's chart
@@ -1369,6 +1454,8 @@ main (int   argc,
   g_test_add_func ("/serving-render/budget-wait-draws-free", test_budget_wait_draws_free);
   g_test_add_func ("/serving-render/capacity-off-chart", test_capacity_off_chart);
   g_test_add_func ("/serving-render/capacity-title-fits", test_capacity_title_fits);
+  g_test_add_func ("/serving-render/capacity-decimals-locale", test_capacity_decimals_locale);
+  g_test_add_func ("/serving-render/serving-time-locale", test_serving_time_locale);
   g_test_add_func ("/serving-render/capacity-paged-colour", test_capacity_paged_colour);
   g_test_add_func ("/serving-render/capacity-label", test_capacity_label);
   g_test_add_func ("/serving-render/capacity-limit-visible", test_capacity_limit_visible);

@@ -1635,6 +1635,47 @@ test_gpu_group (void)
   close_window (window);
 }
 
+/* In German the GPU group's concurrency reads "…,ddײ as the rest of the
+ * window writes decimals (it was C-locale "17.18×"), while the vLLM log
+ * beside it keeps vLLM's own "17.18x" byte for byte. */
+static void
+test_gpu_group_decimals_locale (void)
+{
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+  KvpWindow *window;
+  KvpGpuGroup *group;
+  const char *text, *times, *log;
+
+  if (builddir != NULL)
+    g_setenv ("LOCPATH", builddir, TRUE);
+  if (setlocale (LC_NUMERIC, "de_DE.UTF-8") == NULL)
+    {
+      g_unsetenv ("LOCPATH");
+      g_test_skip ("The locale cannot be loaded (localedef missing?)");
+      return;
+    }
+
+  window = show_window ();
+  group = kvp_window_get_gpu_group (window);
+  kvp_deploy_state_set_gpu (kvp_window_get_deploy_state (window), "h100-80gb");
+  text = gtk_label_get_text (group_child (group, "capacity_label"));
+  times = strstr (text, "× paged");
+  g_assert_nonnull (times);
+  /* "…,dd× paged": two decimals after a comma. */
+  g_assert_true (times - text >= 3);
+  g_assert_cmpint (times[-3], ==, ',');
+  g_assert_true (g_ascii_isdigit (times[-2]) && g_ascii_isdigit (times[-1]));
+  log = strstr (kvp_deploy_state_get_log (kvp_window_get_deploy_state (window)),
+                "Maximum concurrency for 2,048 tokens per request: ");
+  g_assert_nonnull (log);
+  log += strlen ("Maximum concurrency for 2,048 tokens per request: ");
+  g_assert_cmpint (log[strspn (log, "0123456789")], ==, '.');
+
+  close_window (window);
+  setlocale (LC_NUMERIC, "C");
+  g_unsetenv ("LOCPATH");
+}
+
 static void
 open_config (KvpWindow  *window,
              const char *name)
@@ -2429,6 +2470,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/export-async-error", test_export_async_error);
   g_test_add_func ("/ui/window/notification", test_notification);
   g_test_add_func ("/ui/window/gpu-group", test_gpu_group);
+  g_test_add_func ("/ui/window/gpu-group-decimals-locale", test_gpu_group_decimals_locale);
   g_test_add_func ("/ui/window/settings-gpu", test_settings_gpu);
   g_test_add_func ("/ui/window/settings-workload", test_settings_workload);
   g_test_add_func ("/ui/window/refusal-shown", test_refusal_shown);

@@ -13,6 +13,24 @@
 
 #include "kvp-format.h"
 
+/* printf, not g_ascii_formatd (): a person reads these next to text the
+ * locale formats, and one picture must not mix "0.2" with "0,2". */
+char *
+kvp_format_decimal (double value)
+{
+  return g_strdup_printf ("%g", value);
+}
+
+char *
+kvp_format_seconds (guint64 ns)
+{
+  double seconds = ns / 1e9;
+  int digits = seconds < 10 ? 2 : seconds < 1000 ? 1 : 0;
+
+  /* Translators: a time in seconds, "12.34 s". */
+  return g_strdup_printf (_("%.*f s"), digits, seconds);
+}
+
 char *
 kvp_format_bytes (guint64 bytes)
 {

@@ -26,6 +26,12 @@ const char *kvp_format_count_separator (void);
 char *kvp_format_counted (const char *format,
                           guint64     count);
 /* "1 block", "1,024 blocks"; "1 token", "16 tokens". */
+/* A figure with decimals, "%g" with the locale's decimal point: "0.2",
+ * "0,2"; for axes and limits, up to six significant digits. */
+char *kvp_format_decimal (double  value);
+/* A time in seconds to a precision that suits it, the locale's decimal
+ * point: "9.87 s", "163.4 s", "1234 s" ("163,4 s" in German). */
+char *kvp_format_seconds (guint64 ns);
 char *kvp_format_blocks  (guint64 count);
 char *kvp_format_tokens  (guint64 count);
 

@@ -14,6 +14,7 @@
 
 #include "kvp-capacity-paint.h"
 #include "kvp-draw.h"
+#include "kvp-format.h"
 #include "kvp-picture.h"
 
 typedef struct
@@ -224,6 +225,26 @@ tick_step (double range,
   return power * (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10);
 }
 
+/* The axes' figures and the limit over the off-chart rows: as the subtitle
+ * and the legend write theirs, so one picture reads "0,2" throughout in
+ * German rather than "0.2" on its axes. */
+char *
+kvp_capacity_dup_tick (double value)
+{
+  return kvp_format_decimal (value);
+}
+
+char *
+kvp_capacity_dup_subtitle (KvpSweep *sweep)
+{
+  g_return_val_if_fail (sweep != NULL, NULL);
+
+  /* Translators: the limit in seconds per output token. */
+  return g_strdup_printf (_("Each scheme’s capacity is the highest swept rate whose mean normalized latency stays "
+                            "within %g s/token (dashed)."),
+                          kvp_sweep_get_max_normalized_latency (sweep));
+}
+
 static void
 paint_axes (const Plot *plot)
 {
@@ -237,20 +258,18 @@ paint_axes (const Plot *plot)
   kvp_draw_set_color (cr, &theme->card_border, 1.0);
   for (double v = 0; v <= plot->max_latency * (1 + 1e-9); v += ys)
     {
-      char text[32];
+      g_autofree char *text = kvp_capacity_dup_tick (v);
 
       cairo_move_to (cr, plot->x0, round (y_of (plot, v)) + 0.5);
       cairo_line_to (cr, plot->x1, round (y_of (plot, v)) + 0.5);
       cairo_stroke (cr);
-      g_ascii_formatd (text, sizeof text, "%g", v);
       show_text (plot, text, plot->x0 - plot->unit * 0.5, y_of (plot, v), 1.0, plot->unit * 0.8, &theme->text_secondary);
       kvp_draw_set_color (cr, &theme->card_border, 1.0);
     }
   for (double r = 0; r <= plot->max_rate * (1 + 1e-9); r += xs)
     {
-      char text[32];
+      g_autofree char *text = kvp_capacity_dup_tick (r);
 
-      g_ascii_formatd (text, sizeof text, "%g", r);
       show_text (plot, text, x_of (plot, r), plot->y1 + plot->unit * 0.9, 0.5, plot->unit * 0.8,
                  &theme->text_secondary);
     }
@@ -415,7 +434,7 @@ static void
 paint_off_chart (const Plot *plot)
 {
   g_autofree char *above = NULL;
-  char limit[32];
+  g_autofree char *limit = NULL;
   gboolean any = FALSE;
 
   for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
@@ -437,7 +456,7 @@ paint_off_chart (const Plot *plot)
     }
   if (!any)
     return;
-  g_ascii_formatd (limit, sizeof limit, "%g", plot->max_latency);
+  limit = kvp_capacity_dup_tick (plot->max_latency);
   /* Translators: over the rows of arrows above the capacity picture's
    * plot; the axis' top in seconds per output token. */
   above = g_strdup_printf (_("▲ off the chart: above %s s/token"), limit);
@@ -538,12 +557,11 @@ kvp_capacity_paint (cairo_t                 *cr,
                     const KvpCapacityLayout *layout)
 {
   Plot plot = { cr, theme, sweep };
-  double limit, text_width;
+  double text_width;
   g_autofree char *subtitle = NULL;
 
   g_return_if_fail (cr != NULL && sweep != NULL && theme != NULL && layout != NULL);
 
-  limit = kvp_sweep_get_max_normalized_latency (sweep);
   plot.l = *layout;
   plot.unit = layout->unit;
   plot.x0 = layout->plot_x0;
@@ -570,9 +588,7 @@ kvp_capacity_paint (cairo_t                 *cr,
     kvp_draw_set_color (cr, &theme->text, 1.0);
     pango_cairo_show_layout (cr, title);
   }
-  /* Translators: the limit in seconds per output token. */
-  subtitle = g_strdup_printf (_("Each scheme’s capacity is the highest swept rate whose mean normalized latency stays "
-                                "within %g s/token (dashed)."), limit);
+  subtitle = kvp_capacity_dup_subtitle (sweep);
   show_text (&plot, subtitle, plot.unit * 2, plot.unit * 3.6, 0.0,
              fitting_size (&plot, subtitle, plot.unit * 0.9, PANGO_WEIGHT_NORMAL, text_width), &theme->text_secondary);
 

@@ -45,6 +45,10 @@ gboolean kvp_capacity_get_point  (KvpSweep                *sweep,
  * found no end), or that no rate does. */
 char    *kvp_capacity_dup_label  (KvpSweep                *sweep,
                                   KvpScheme                scheme);
+/* An axis' figure ("0.2", "0,2" in German) and the subtitle under the
+ * title, in the locale's decimals as painted. */
+char    *kvp_capacity_dup_tick     (double                   value);
+char    *kvp_capacity_dup_subtitle (KvpSweep                *sweep);
 
 /* Paints the picture laid out by kvp_capacity_get_layout (). */
 void kvp_capacity_paint (cairo_t                 *cr,

@@ -444,17 +444,6 @@ token_share (const KvpSimStep *totals,
   return n_slots > 0 ? 100.0 * totals->slots[KVP_SLOT_TOKEN_STATES] / n_slots : 0.0;
 }
 
-/* A time in seconds, to a precision that suits it. */
-static char *
-format_seconds (guint64 ns)
-{
-  double seconds = ns / 1e9;
-  int digits = seconds < 10 ? 2 : seconds < 1000 ? 1 : 0;
-
-  /* Translators: a time in seconds, "12.34 s". */
-  return g_strdup_printf (_("%.*f s"), digits, seconds);
-}
-
 static int
 ms_digits (double ms)
 {
@@ -1080,9 +1069,9 @@ layout_chart_axis (KvpServingScene *self,
                    double           text)
 {
   const cairo_rectangle_t *plot = &self->chart_plot;
-  g_autofree char *start = format_seconds (self->view_start);
-  g_autofree char *end = format_seconds (self->view_end);
-  g_autofree char *now = format_seconds (self->time_ns);
+  g_autofree char *start = kvp_format_seconds (self->view_start);
+  g_autofree char *end = kvp_format_seconds (self->view_end);
+  g_autofree char *now = kvp_format_seconds (self->time_ns);
   double y = plot->y + plot->height + round (3 * text);
   gboolean shown = self->chart_marker_x >= plot->x - 0.5 && self->chart_marker_x <= plot->x + plot->width + 0.5;
 
@@ -1166,8 +1155,8 @@ build (KvpServingScene *self)
   double width = self->parent.width - 2 * margin, y, left_w, card_h, rest, needed;
   g_autofree char *title = NULL;
   g_autofree char *subtitle = kvp_simulation_describe (sim);
-  g_autofree char *now = format_seconds (self->time_ns);
-  g_autofree char *end = format_seconds (kvp_serving_steps_get_end (self->steps));
+  g_autofree char *now = kvp_format_seconds (self->time_ns);
+  g_autofree char *end = kvp_format_seconds (kvp_serving_steps_get_end (self->steps));
   g_autofree char *n_requests = kvp_format_count (self->n_requests);
   gboolean compact = self->parent.height < 700;
 
@@ -1756,8 +1745,8 @@ kvp_serving_scene_dup_description (KvpServingScene *self)
 
   p = &self->panels[KVP_SERVING_PANEL_PAGED].totals;
   c = &self->panels[KVP_SERVING_PANEL_COMPARED].totals;
-  now = format_seconds (self->time_ns);
-  end = format_seconds (kvp_serving_steps_get_end (self->steps));
+  now = kvp_format_seconds (self->time_ns);
+  end = kvp_format_seconds (kvp_serving_steps_get_end (self->steps));
   p_tokens = kvp_format_percent (token_share (p, self->n_slots));
   c_tokens = kvp_format_percent (token_share (c, self->n_slots));
 

@@ -102,7 +102,6 @@ update_details (KvpGpuGroup     *self,
   guint64 max_seq_len = kvp_state_get_value (state, KVP_PARAM_MAX_SEQ_LEN);
   g_autofree char *length = kvp_format_count (max_seq_len);
   guint64 per_token = 0, traditional = 0;
-  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
 
   gtk_label_set_label (self->log_label, kvp_deploy_state_get_log (self->deploy));
 
@@ -130,7 +129,9 @@ update_details (KvpGpuGroup     *self,
   if (kvp_model_bytes_per_token (kvp_state_get_model (state), kvp_state_get_dtype (state), &per_token, NULL) &&
       per_token > 0)
     traditional = deploy->sizing->input.available_bytes / per_token / max_seq_len;
-  paged = g_strdup (g_ascii_formatd (buffer, sizeof buffer, "%.2f", deploy->sizing->max_concurrency));
+  /* vLLM's two decimals, but the locale's decimal point: the figure is
+   * read in this sentence, not compared with vLLM's log line. */
+  paged = g_strdup_printf ("%.2f", deploy->sizing->max_concurrency);
   /* Translators: the capacity figure; a length in tokens, vLLM's
    * concurrency (e.g. "1.63") and a whole number of requests. */
   capacity = g_strdup_printf (_("Requests of %s tokens at once: %s× paged (vLLM), %" PRIu64 " traditional"),

@@ -64,6 +64,8 @@ update_step_label (KvpServingControls *self)
   KvpServingSteps *steps = kvp_serving_canvas_get_steps (self->canvas);
   g_autofree char *step = NULL;
   g_autofree char *n = NULL;
+  g_autofree char *now = NULL;
+  g_autofree char *end = NULL;
   g_autofree char *text = NULL;
 
   if (steps == NULL)
@@ -74,11 +76,12 @@ update_step_label (KvpServingControls *self)
 
   step = kvp_format_count (kvp_serving_canvas_get_step (self->canvas));
   n = kvp_format_count (kvp_serving_steps_get_n_steps (steps));
-  /* Translators: where playback is, in simulated seconds and steps:
-   * "12.34 s of 98.70 s (step 120 of 10,560)". */
-  text = g_strdup_printf (_("%.2f s of %.2f s (step %s of %s)"),
-                          kvp_serving_steps_get_time (steps, kvp_serving_canvas_get_step (self->canvas)) / 1e9,
-                          kvp_serving_steps_get_end (steps) / 1e9, step, n);
+  /* The picture's formatter: the same time reads the same in both. */
+  now = kvp_format_seconds (kvp_serving_steps_get_time (steps, kvp_serving_canvas_get_step (self->canvas)));
+  end = kvp_format_seconds (kvp_serving_steps_get_end (steps));
+  /* Translators: where playback is, two times ("12.34 s") and steps:
+   * "12.34 s of 98.7 s (step 120 of 10,560)". */
+  text = g_strdup_printf (_("%s of %s (step %s of %s)"), now, end, step, n);
   gtk_label_set_label (self->step_label, text);
 }
 
