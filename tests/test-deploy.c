@@ -110,6 +110,8 @@ test_pool_german (void)
   g_assert_nonnull (strstr (line, "30.719 blocks × 16 = 491.504 token slots"));
   g_assert_nonnull (strstr (line, "(vLLM’s sizing: 30.720 blocks, less block 0"));
   g_assert_nonnull (strstr (line, "maximum sequence 8.192 tokens."));
+  /* vLLM's "60.0" GiB with the sentence's decimal point, not C's beside "30.719". */
+  g_assert_nonnull (strstr (line, "from 60,0 GiB of KV cache"));
 
   lines = kvp_vllm_sizing_get_log_lines (deploy.sizing);
   log = g_strjoinv ("\n", lines);

@@ -540,7 +540,12 @@ kvp_deploy_describe_sim_pool (const KvpDeploy    *self,
   usable = kvp_format_count (config->num_blocks);
   all = kvp_format_count (self->sizing->num_gpu_blocks);
   slots = kvp_format_count ((guint64) config->num_blocks * config->block_size);
-  gib = kvp_vllm_format_gib (self->sizing->input.available_bytes);
+  {
+    /* vLLM's digits, but this sentence's decimal point. */
+    g_autofree char *ascii = kvp_vllm_format_gib (self->sizing->input.available_bytes);
+
+    gib = kvp_format_ascii_decimal (ascii);
+  }
   max_len = kvp_format_count (config->max_seq_len);
 
   if (!self->has_budget)

@@ -32,6 +32,20 @@ kvp_format_seconds (guint64 ns)
 }
 
 char *
+kvp_format_ascii_decimal (const char *ascii)
+{
+  const char *point = localeconv ()->decimal_point;
+  g_auto(GStrv) parts = NULL;
+
+  g_return_val_if_fail (ascii != NULL, NULL);
+
+  if (point == NULL || *point == '\0' || strcmp (point, ".") == 0)
+    return g_strdup (ascii);
+  parts = g_strsplit (ascii, ".", -1);
+  return g_strjoinv (point, parts);
+}
+
+char *
 kvp_format_bytes (guint64 bytes)
 {
   /* Translators: the binary (IEC) units of memory sizes. */

@@ -32,6 +32,9 @@ char *kvp_format_decimal (double  value);
 /* A time in seconds to a precision that suits it, the locale's decimal
  * point: "9.87 s", "163.4 s", "1234 s" ("163,4 s" in German). */
 char *kvp_format_seconds (guint64 ns);
+/* A decimal written the C way ("56.0", as vLLM logs it) with the locale's
+ * decimal point: the same digits, "56,0" in German. */
+char *kvp_format_ascii_decimal (const char *ascii);
 char *kvp_format_blocks  (guint64 count);
 char *kvp_format_tokens  (guint64 count);
 
