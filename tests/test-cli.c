@@ -1208,6 +1208,7 @@ test_simulate_sweep_lower_bound (void)
   g_assert_true (json_object_get_null_member (capacity, "max"));
   g_assert_cmpfloat (json_object_get_double_member (capacity, "oracle"), ==, 1.0);
   g_assert_cmpfloat (json_object_get_double_member (capacity, "paged"), ==, 2.0);
+  g_assert_true (json_object_has_member (root, "capacity_is_lower_bound"));
   bound = json_object_get_object_member (root, "capacity_is_lower_bound");
   g_assert_cmpuint (json_object_get_size (bound), ==, 4);
   g_assert_false (json_object_get_boolean_member (bound, "max"));
