@@ -1183,6 +1183,57 @@ test_simulate_sweep (void)
   g_assert_nonnull (strstr (table.out, "\nCapacity (req/s) "));
 }
 
+/* A scheme within the limit at the top rate has a capacity of at least
+ * that rate: 1,2 reaches Paged's end (above 2) nowhere but Oracle's (1),
+ * and Max has none.  --json says which is a bound beside the plain
+ * number, the text row "≥ 2", its columns still aligned. */
+static void
+test_simulate_sweep_lower_bound (void)
+{
+  g_auto(Run) sweep = { 0 };
+  g_auto(Run) table = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(GStrv) lines = NULL;
+  JsonObject *root;
+  JsonObject *capacity;
+  JsonObject *bound;
+  const char *row = NULL;
+  glong width;
+
+  run_kvpage (&sweep, "--simulate", "--json", "--workload", "fixed:200,100", "--requests", "200", "--blocks", "128",
+              "--request-rate", "1,2", NULL);
+  g_assert_cmpint (sweep.status, ==, 0);
+  root = parse_object (parser, sweep.out);
+  capacity = json_object_get_object_member (root, "capacity");
+  g_assert_true (json_object_get_null_member (capacity, "max"));
+  g_assert_cmpfloat (json_object_get_double_member (capacity, "oracle"), ==, 1.0);
+  g_assert_cmpfloat (json_object_get_double_member (capacity, "paged"), ==, 2.0);
+  g_assert_true (json_object_has_member (root, "capacity_is_lower_bound"));
+  bound = json_object_get_object_member (root, "capacity_is_lower_bound");
+  g_assert_cmpuint (json_object_get_size (bound), ==, 4);
+  g_assert_false (json_object_get_boolean_member (bound, "max"));
+  g_assert_false (json_object_get_boolean_member (bound, "oracle"));
+  g_assert_true (json_object_get_boolean_member (bound, "paged"));
+
+  run_kvpage (&table, "--simulate", "--workload", "fixed:200,100", "--requests", "200", "--blocks", "128",
+              "--request-rate", "1,2", NULL);
+  g_assert_cmpint (table.status, ==, 0);
+  lines = g_strsplit (strstr (table.out, "REQUEST RATE (req/s)"), "\n", -1);
+  width = g_utf8_strlen (lines[0], -1);
+  for (guint i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    {
+      g_assert_cmpint (g_utf8_strlen (lines[i], -1), ==, width);
+      if (g_str_has_prefix (lines[i], "Capacity (req/s) "))
+        row = lines[i];
+    }
+  g_assert_nonnull (row);
+  /* PAGED, MAX, POW2, ORACLE: "≥ 2", none, 1, 1. */
+  g_assert_nonnull (strstr (row, " none "));
+  g_assert_nonnull (strstr (row, " 1 "));
+  g_assert_nonnull (strstr (row, " ≥ 2 "));
+  g_assert_true (g_str_has_suffix (row, " 1"));
+}
+
 /* --export --view capacity draws the sweep: a PNG, an SVG naming each
  * scheme's capacity; no file without a sweep. */
 static void
@@ -2773,6 +2824,7 @@ main (int   argc,
   g_test_add_func ("/cli/simulate/file-arrivals", test_simulate_file_arrivals);
   g_test_add_func ("/cli/simulate/roofline", test_simulate_roofline);
   g_test_add_func ("/cli/simulate/sweep", test_simulate_sweep);
+  g_test_add_func ("/cli/simulate/sweep-lower-bound", test_simulate_sweep_lower_bound);
   g_test_add_func ("/cli/simulate/million", test_simulate_million);
   g_test_add_func ("/cli/simulate/export-serving-budget", test_export_serving_budget);
   g_test_add_func ("/cli/simulate/export-capacity", test_export_capacity);

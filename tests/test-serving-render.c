@@ -530,10 +530,11 @@ static void
 test_capacity_label (void)
 {
   static const double rates[] = { 1, 2, 12 };
-  static const double limits[] = { 1e6, 1e-9, 0.05 };
+  static const double limits[] = { 1e6, 1e-9, 0.5 };
   KvpWorkloadOptions options;
   KvpSimConfig config = { 16, 128, 2048, 0 };
   guint n_ended = 0;
+  guint n_bounds = 0;
 
   kvp_workload_options_init (&options);
   options.source = "fixed:200,100";
@@ -550,6 +551,9 @@ test_capacity_label (void)
           g_autofree char *label = kvp_capacity_dup_label (sweep, s);
           double capacity;
 
+          /* The legend reads the sweep's own flag, as --json and the
+           * text row do. */
+          g_assert_cmpint (strstr (label, "≥") != NULL, ==, kvp_sweep_capacity_is_lower_bound (sweep, s));
           if (k == 0)
             g_assert_cmpstr (label, ==, "capacity ≥ 12 req/s");
           else if (k == 1)
@@ -561,10 +565,17 @@ test_capacity_label (void)
               g_assert_cmpstr (label, ==, plain);
               n_ended++;
             }
+          else if (kvp_sweep_capacity_is_lower_bound (sweep, s))
+            {
+              g_assert_cmpstr (label, ==, "capacity ≥ 12 req/s");
+              n_bounds++;
+            }
         }
     }
-  /* The reserve-ahead schemes end within this sweep (as in capacity-off-chart). */
+  /* The reserve-ahead schemes end within this sweep (as in
+   * capacity-off-chart), the paged pool lasts beyond it. */
   g_assert_cmpuint (n_ended, >=, 1);
+  g_assert_cmpuint (n_bounds, >=, 1);
 }
 
 /* Every slot of both panels at every step is in the class the simulation

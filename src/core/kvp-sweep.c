@@ -377,6 +377,19 @@ kvp_sweep_get_capacity (KvpSweep  *self,
   return found;
 }
 
+gboolean
+kvp_sweep_capacity_is_lower_bound (KvpSweep  *self,
+                                   KvpScheme  scheme)
+{
+  double capacity;
+
+  g_return_val_if_fail (self != NULL && kvp_sweep_has_scheme (self, scheme), FALSE);
+
+  /* The capacity is the highest rate within the limit, so it is the top
+   * rate exactly when the scheme is within the limit there. */
+  return kvp_sweep_get_capacity (self, scheme, &capacity) && capacity >= self->points[self->n_points - 1].rate;
+}
+
 JsonNode *
 kvp_sweep_to_json (KvpSweep *self)
 {
@@ -423,6 +436,17 @@ kvp_sweep_to_json (KvpSweep *self)
         json_builder_add_null_value (builder);
     }
   json_builder_end_object (builder);
+
+  /* Beside "capacity", which stays a plain number for what reads it. */
+  json_builder_set_member_name (builder, "capacity_is_lower_bound");
+  json_builder_begin_object (builder);
+  for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
+    if (kvp_sweep_has_scheme (self, s))
+      {
+        json_builder_set_member_name (builder, kvp_scheme_to_string (s));
+        json_builder_add_boolean_value (builder, kvp_sweep_capacity_is_lower_bound (self, s));
+      }
+  json_builder_end_object (builder);
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);
@@ -461,9 +485,16 @@ kvp_sweep_get_table (KvpSweep *self,
 
       if (!kvp_sweep_has_scheme (self, s))
         continue;
-      /* Translators: no swept rate stays within the latency limit. */
-      g_ptr_array_add (cells, kvp_sweep_get_capacity (self, s, &rate) ? g_strdup_printf ("%g", rate)
-                                                                        : g_strdup (_("none")));
+      if (!kvp_sweep_get_capacity (self, s, &rate))
+        /* Translators: no swept rate stays within the latency limit. */
+        g_ptr_array_add (cells, g_strdup (_("none")));
+      else if (kvp_sweep_capacity_is_lower_bound (self, s))
+        /* Translators: a cell of the sweep table's capacity row: the
+         * scheme is within the limit even at the highest swept rate, so
+         * its capacity is at least that rate (req/s). */
+        g_ptr_array_add (cells, g_strdup_printf (_("≥ %g"), rate));
+      else
+        g_ptr_array_add (cells, g_strdup_printf ("%g", rate));
     }
 
   return cells;

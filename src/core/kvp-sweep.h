@@ -72,12 +72,19 @@ double          kvp_sweep_get_max_normalized_latency (KvpSweep       *self);
 gboolean        kvp_sweep_get_capacity    (KvpSweep                  *self,
                                            KvpScheme                  scheme,
                                            double                    *out_rate);
+/* Whether the capacity is only a lower bound: the scheme is within the
+ * limit at the highest swept rate, so where it ends lies above the sweep.
+ * FALSE when it has no capacity or ends within the sweep. */
+gboolean        kvp_sweep_capacity_is_lower_bound (KvpSweep          *self,
+                                                   KvpScheme          scheme);
 
 /* {"workload": {…}, "max_normalized_latency": s, "sweep": [{"request_rate":
- * r, "schemes": {…}}, …], "capacity": {"paged": r or null, …}}. */
+ * r, "schemes": {…}}, …], "capacity": {"paged": r or null, …},
+ * "capacity_is_lower_bound": {"paged": true or false, …}}. */
 JsonNode       *kvp_sweep_to_json         (KvpSweep                  *self);
 /* Rate × scheme: the header (REQUEST RATE, then the schemes), one row per
- * rate of mean normalized latencies, then one row of capacities. */
+ * rate of mean normalized latencies, then one row of capacities ("≥ r"
+ * for a lower bound). */
 GPtrArray      *kvp_sweep_get_table       (KvpSweep                  *self,
                                            guint                     *n_columns);
 /* The workload, the scheduler and the capacity's limit, for above it. */

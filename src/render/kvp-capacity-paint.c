@@ -488,7 +488,7 @@ kvp_capacity_dup_label (KvpSweep  *sweep,
     return g_strdup (_("no rate within the limit"));
   /* Within the limit at the sweep's top rate: where it ends is above the
    * sweep, and "capacity 8" for every scheme would hide which lasts longer. */
-  if (capacity >= kvp_sweep_get_rate (sweep, kvp_sweep_get_n_rates (sweep) - 1))
+  if (kvp_sweep_capacity_is_lower_bound (sweep, scheme))
     /* Translators: under a scheme's name: within the limit even at the highest swept rate, in requests per second. */
     return g_strdup_printf (_("capacity ≥ %g req/s"), capacity);
   /* Translators: under a scheme's name, its capacity in requests per second. */
