@@ -23,10 +23,6 @@ typedef struct
   const KvpTheme    *theme;
   KvpSweep          *sweep;
   KvpCapacityLayout  l;
-  double             x0, y0, x1, y1;  /* the plot area, l's */
-  double             max_rate;
-  double             max_latency;
-  double             unit;            /* a text size, from the picture's */
 } Plot;
 
 static double
@@ -166,7 +162,7 @@ static double
 x_of (const Plot *plot,
       double      rate)
 {
-  return plot->x0 + (plot->x1 - plot->x0) * rate / plot->max_rate;
+  return plot->l.plot_x0 + (plot->l.plot_x1 - plot->l.plot_x0) * rate / plot->l.max_rate;
 }
 
 static double
@@ -175,7 +171,8 @@ y_of (const Plot *plot,
 {
   /* Above the axis the line leaves through the top edge at its slope (the
    * plot is clipped there); bounded so that cairo's numbers stay sane. */
-  return plot->y1 - (plot->y1 - plot->y0) * MIN (latency, 100 * plot->max_latency) / plot->max_latency;
+  return plot->l.plot_y1 - (plot->l.plot_y1 - plot->l.plot_y0) * MIN (latency, 100 * plot->l.max_latency)
+                           / plot->l.max_latency;
 }
 
 /* A scheme's colour and dash: the paged pool in the theme's paged colour,
@@ -250,34 +247,35 @@ paint_axes (const Plot *plot)
 {
   cairo_t *cr = plot->cr;
   const KvpTheme *theme = plot->theme;
-  double xs = tick_step (plot->max_rate, 8);
-  double ys = tick_step (plot->max_latency, 5);
-  double dash = plot->unit * 0.4;
+  double xs = tick_step (plot->l.max_rate, 8);
+  double ys = tick_step (plot->l.max_latency, 5);
+  double dash = plot->l.unit * 0.4;
 
   cairo_set_line_width (cr, 1.0);
   kvp_draw_set_color (cr, &theme->card_border, 1.0);
-  for (double v = 0; v <= plot->max_latency * (1 + 1e-9); v += ys)
+  for (double v = 0; v <= plot->l.max_latency * (1 + 1e-9); v += ys)
     {
       g_autofree char *text = kvp_capacity_dup_tick (v);
 
-      cairo_move_to (cr, plot->x0, round (y_of (plot, v)) + 0.5);
-      cairo_line_to (cr, plot->x1, round (y_of (plot, v)) + 0.5);
+      cairo_move_to (cr, plot->l.plot_x0, round (y_of (plot, v)) + 0.5);
+      cairo_line_to (cr, plot->l.plot_x1, round (y_of (plot, v)) + 0.5);
       cairo_stroke (cr);
-      show_text (plot, text, plot->x0 - plot->unit * 0.5, y_of (plot, v), 1.0, plot->unit * 0.8, &theme->text_secondary);
+      show_text (plot, text, plot->l.plot_x0 - plot->l.unit * 0.5, y_of (plot, v), 1.0, plot->l.unit * 0.8,
+                 &theme->text_secondary);
       kvp_draw_set_color (cr, &theme->card_border, 1.0);
     }
-  for (double r = 0; r <= plot->max_rate * (1 + 1e-9); r += xs)
+  for (double r = 0; r <= plot->l.max_rate * (1 + 1e-9); r += xs)
     {
       g_autofree char *text = kvp_capacity_dup_tick (r);
 
-      show_text (plot, text, x_of (plot, r), plot->y1 + plot->unit * 0.9, 0.5, plot->unit * 0.8,
+      show_text (plot, text, x_of (plot, r), plot->l.plot_y1 + plot->l.unit * 0.9, 0.5, plot->l.unit * 0.8,
                  &theme->text_secondary);
     }
 
   /* Translators: the capacity picture's axes. */
-  show_text (plot, _("Request rate (req/s)"), (plot->x0 + plot->x1) / 2, plot->y1 + plot->unit * 2.2, 0.5,
-             plot->unit * 0.9, &theme->text);
-  show_text (plot, axis_title (), plot->x0, plot->l.off_y0 - plot->unit * 1.1, 0.0, plot->unit * 0.9,
+  show_text (plot, _("Request rate (req/s)"), (plot->l.plot_x0 + plot->l.plot_x1) / 2,
+             plot->l.plot_y1 + plot->l.unit * 2.2, 0.5, plot->l.unit * 0.9, &theme->text);
+  show_text (plot, axis_title (), plot->l.plot_x0, plot->l.off_y0 - plot->l.unit * 1.1, 0.0, plot->l.unit * 0.9,
              &theme->text);
 
   /* The limit the capacity is read at: the unused red, but opaque and on
@@ -289,8 +287,8 @@ paint_axes (const Plot *plot)
     limit.alpha = 1.0;
     cairo_set_dash (cr, &dash, 1, 0);
     kvp_draw_set_color (cr, &limit, 1.0);
-    cairo_move_to (cr, plot->x0, y);
-    cairo_line_to (cr, plot->x1, y);
+    cairo_move_to (cr, plot->l.plot_x0, y);
+    cairo_line_to (cr, plot->l.plot_x1, y);
     cairo_stroke (cr);
   }
   cairo_set_dash (cr, NULL, 0, 0);
@@ -307,7 +305,7 @@ marker_path (const Plot *plot,
              double      y)
 {
   cairo_t *cr = plot->cr;
-  double r = plot->unit * 0.3;
+  double r = plot->l.unit * 0.3;
 
   cairo_new_sub_path (cr);
   switch (scheme)
@@ -339,7 +337,7 @@ arrow_path (const Plot *plot,
             double      x,
             double      y)
 {
-  double r = plot->unit * 0.38;
+  double r = plot->l.unit * 0.38;
 
   cairo_new_sub_path (plot->cr);
   cairo_move_to (plot->cr, x, y - r);
@@ -356,16 +354,17 @@ paint_line (const Plot *plot,
 {
   cairo_t *cr = plot->cr;
   guint n = kvp_sweep_get_n_rates (plot->sweep);
-  double r = plot->unit * 0.3;
+  double r = plot->l.unit * 0.3;
 
   cairo_save (cr);
   /* Clipped at the top edge: a line rising off the chart leaves it there. */
-  cairo_rectangle (cr, plot->x0 - r, plot->y0, plot->x1 - plot->x0 + 2 * r, plot->y1 - plot->y0 + r);
+  cairo_rectangle (cr, plot->l.plot_x0 - r, plot->l.plot_y0, plot->l.plot_x1 - plot->l.plot_x0 + 2 * r,
+                   plot->l.plot_y1 - plot->l.plot_y0 + r);
   cairo_clip (cr);
-  cairo_set_line_width (cr, plot->unit * 0.18);
+  cairo_set_line_width (cr, plot->l.unit * 0.18);
   if (dash > 0)
     {
-      double d = dash * plot->unit * 0.12;
+      double d = dash * plot->l.unit * 0.12;
 
       cairo_set_dash (cr, &d, 1, 0);
     }
@@ -393,7 +392,7 @@ paint_scheme (const Plot *plot,
   KvpColor color;
   double dash;
   double capacity;
-  double r = plot->unit * 0.3;
+  double r = plot->l.unit * 0.3;
 
   scheme_style (plot, scheme, &color, &dash);
   paint_line (plot, scheme, &color, dash);
@@ -409,7 +408,7 @@ paint_scheme (const Plot *plot,
         marker_path (plot, scheme, x, y);
     }
   kvp_draw_set_color (cr, &plot->theme->background, 1.0);
-  cairo_set_line_width (cr, plot->unit * 0.12);
+  cairo_set_line_width (cr, plot->l.unit * 0.12);
   cairo_stroke_preserve (cr);
   kvp_draw_set_color (cr, &color, 1.0);
   cairo_fill (cr);
@@ -419,10 +418,10 @@ paint_scheme (const Plot *plot,
     {
       double limit = kvp_sweep_get_max_normalized_latency (plot->sweep);
 
-      cairo_set_line_width (cr, plot->unit * 0.15);
+      cairo_set_line_width (cr, plot->l.unit * 0.15);
       cairo_arc (cr, x_of (plot, capacity), y_of (plot, limit), r * 1.6, 0, 2 * G_PI);
       cairo_stroke (cr);
-      cairo_move_to (cr, x_of (plot, capacity), plot->y1);
+      cairo_move_to (cr, x_of (plot, capacity), plot->l.plot_y1);
       cairo_line_to (cr, x_of (plot, capacity), y_of (plot, limit));
       cairo_set_line_width (cr, 1.0);
       cairo_stroke (cr);
@@ -444,33 +443,34 @@ paint_off_chart (const Plot *plot)
       if (plot->l.off_row[s] < 0)
         continue;
       any = TRUE;
-      show_text (plot, kvp_picture_scheme_title (s), plot->x0 - plot->unit * 0.5, y, 1.0,
-                 fitting_size (plot, kvp_picture_scheme_title (s), plot->unit * 0.75, PANGO_WEIGHT_NORMAL,
-                               plot->x0 - plot->unit),
+      show_text (plot, kvp_picture_scheme_title (s), plot->l.plot_x0 - plot->l.unit * 0.5, y, 1.0,
+                 fitting_size (plot, kvp_picture_scheme_title (s), plot->l.unit * 0.75, PANGO_WEIGHT_NORMAL,
+                               plot->l.plot_x0 - plot->l.unit),
                  &plot->theme->text_secondary);
       kvp_draw_set_color (plot->cr, &plot->theme->card_border, 1.0);
       cairo_set_line_width (plot->cr, 1.0);
-      cairo_move_to (plot->cr, plot->x0, round (y) + 0.5);
-      cairo_line_to (plot->cr, plot->x1, round (y) + 0.5);
+      cairo_move_to (plot->cr, plot->l.plot_x0, round (y) + 0.5);
+      cairo_line_to (plot->cr, plot->l.plot_x1, round (y) + 0.5);
       cairo_stroke (plot->cr);
     }
   if (!any)
     return;
-  limit = kvp_capacity_dup_tick (plot->max_latency);
+  limit = kvp_capacity_dup_tick (plot->l.max_latency);
   /* Translators: over the rows of arrows above the capacity picture's
    * plot; the axis' top in seconds per output token. */
   above = g_strdup_printf (_("▲ off the chart: above %s s/token"), limit);
   /* On the line of the axis' title, right of it: smaller in a narrow
    * picture rather than over it. */
   {
-    g_autoptr(PangoLayout) title = kvp_picture_new_paint_layout (plot->cr, plot->theme, axis_title (), plot->unit * 0.9,
-                                                                 PANGO_WEIGHT_NORMAL, KVP_TEXT_PLAIN, -1);
+    g_autoptr(PangoLayout) title = kvp_picture_new_paint_layout (plot->cr, plot->theme, axis_title (),
+                                                                 plot->l.unit * 0.9, PANGO_WEIGHT_NORMAL,
+                                                                 KVP_TEXT_PLAIN, -1);
     int w, h;
 
     pango_layout_get_pixel_size (title, &w, &h);
-    show_text (plot, above, plot->x1, plot->l.off_y0 - plot->unit * 1.1, 1.0,
-               fitting_size (plot, above, plot->unit * 0.8, PANGO_WEIGHT_NORMAL,
-                             MAX (plot->x1 - plot->x0 - w - plot->unit, plot->unit)),
+    show_text (plot, above, plot->l.plot_x1, plot->l.off_y0 - plot->l.unit * 1.1, 1.0,
+               fitting_size (plot, above, plot->l.unit * 0.8, PANGO_WEIGHT_NORMAL,
+                             MAX (plot->l.plot_x1 - plot->l.plot_x0 - w - plot->l.unit, plot->l.unit)),
                &plot->theme->text_secondary);
   }
 }
@@ -501,11 +501,11 @@ static void
 paint_legend (const Plot *plot)
 {
   cairo_t *cr = plot->cr;
-  double lx = plot->l.legend_x + plot->unit * 0.8;
+  double lx = plot->l.legend_x + plot->l.unit * 0.8;
   guint row = 0;
 
   kvp_draw_rounded_rect (cr, plot->l.legend_x, plot->l.legend_y, plot->l.legend_width, plot->l.legend_height,
-                         plot->unit * 0.4);
+                         plot->l.unit * 0.4);
   kvp_draw_set_color (cr, &plot->theme->card, 1.0);
   cairo_fill_preserve (cr);
   kvp_draw_set_color (cr, &plot->theme->card_border, 1.0);
@@ -514,7 +514,7 @@ paint_legend (const Plot *plot)
 
   for (KvpScheme s = 0; s < KVP_N_SCHEMES; s++)
     {
-      double ly = plot->l.legend_y + plot->unit * (1.1 + 2.4 * row);
+      double ly = plot->l.legend_y + plot->l.unit * (1.1 + 2.4 * row);
       g_autofree char *label = NULL;
       KvpColor color;
       double dash;
@@ -524,28 +524,29 @@ paint_legend (const Plot *plot)
       row++;
       scheme_style (plot, s, &color, &dash);
       label = kvp_capacity_dup_label (plot->sweep, s);
-      cairo_set_line_width (cr, plot->unit * 0.18);
+      cairo_set_line_width (cr, plot->l.unit * 0.18);
       if (dash > 0)
         {
-          double d = dash * plot->unit * 0.12;
+          double d = dash * plot->l.unit * 0.12;
 
           cairo_set_dash (cr, &d, 1, 0);
         }
       kvp_draw_set_color (cr, &color, 1.0);
       cairo_move_to (cr, lx, ly);
-      cairo_line_to (cr, lx + plot->unit * 2, ly);
+      cairo_line_to (cr, lx + plot->l.unit * 2, ly);
       cairo_stroke (cr);
       cairo_set_dash (cr, NULL, 0, 0);
-      marker_path (plot, s, lx + plot->unit, ly);
+      marker_path (plot, s, lx + plot->l.unit, ly);
       kvp_draw_set_color (cr, &plot->theme->card, 1.0);
-      cairo_set_line_width (cr, plot->unit * 0.12);
+      cairo_set_line_width (cr, plot->l.unit * 0.12);
       cairo_stroke_preserve (cr);
       kvp_draw_set_color (cr, &color, 1.0);
       cairo_fill (cr);
-      show_text (plot, kvp_picture_scheme_title (s), lx + plot->unit * 2.6, ly, 0.0, plot->unit * 0.85, &plot->theme->text);
-      show_text (plot, label, lx + plot->unit * 2.6, ly + plot->unit * 1.05, 0.0,
-                 fitting_size (plot, label, plot->unit * 0.75, PANGO_WEIGHT_NORMAL,
-                               plot->l.legend_x + plot->l.legend_width - lx - plot->unit * 3.1),
+      show_text (plot, kvp_picture_scheme_title (s), lx + plot->l.unit * 2.6, ly, 0.0, plot->l.unit * 0.85,
+                 &plot->theme->text);
+      show_text (plot, label, lx + plot->l.unit * 2.6, ly + plot->l.unit * 1.05, 0.0,
+                 fitting_size (plot, label, plot->l.unit * 0.75, PANGO_WEIGHT_NORMAL,
+                               plot->l.legend_x + plot->l.legend_width - lx - plot->l.unit * 3.1),
                  &plot->theme->text_secondary);
     }
 }
@@ -563,34 +564,28 @@ kvp_capacity_paint (cairo_t                 *cr,
   g_return_if_fail (cr != NULL && sweep != NULL && theme != NULL && layout != NULL);
 
   plot.l = *layout;
-  plot.unit = layout->unit;
-  plot.x0 = layout->plot_x0;
-  plot.x1 = layout->plot_x1;
-  plot.y0 = layout->plot_y0;
-  plot.y1 = layout->plot_y1;
-  plot.max_rate = layout->max_rate;
-  plot.max_latency = layout->max_latency;
 
   kvp_draw_set_color (cr, &theme->background, 1.0);
   cairo_paint (cr);
 
   /* The title and the subtitle run from a margin to a margin, smaller
    * rather than cut off at the picture's right edge. */
-  text_width = layout->legend_x + layout->legend_width - plot.unit * 2;
+  text_width = layout->legend_x + layout->legend_width - plot.l.unit * 2;
   {
     const char *text = _("Capacity: normalized latency against request rate");
     g_autoptr(PangoLayout) title = kvp_picture_new_paint_layout (cr, theme, text,
-                                                                 fitting_size (&plot, text, plot.unit * 1.4,
+                                                                 fitting_size (&plot, text, plot.l.unit * 1.4,
                                                                                PANGO_WEIGHT_BOLD, text_width),
                                                                  PANGO_WEIGHT_BOLD, KVP_TEXT_PLAIN, -1);
 
-    cairo_move_to (cr, plot.unit * 2, plot.unit * 1.2);
+    cairo_move_to (cr, plot.l.unit * 2, plot.l.unit * 1.2);
     kvp_draw_set_color (cr, &theme->text, 1.0);
     pango_cairo_show_layout (cr, title);
   }
   subtitle = kvp_capacity_dup_subtitle (sweep);
-  show_text (&plot, subtitle, plot.unit * 2, plot.unit * 3.6, 0.0,
-             fitting_size (&plot, subtitle, plot.unit * 0.9, PANGO_WEIGHT_NORMAL, text_width), &theme->text_secondary);
+  show_text (&plot, subtitle, plot.l.unit * 2, plot.l.unit * 3.6, 0.0,
+             fitting_size (&plot, subtitle, plot.l.unit * 0.9, PANGO_WEIGHT_NORMAL, text_width),
+             &theme->text_secondary);
 
   paint_axes (&plot);
   paint_off_chart (&plot);

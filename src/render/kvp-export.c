@@ -196,6 +196,16 @@ kvp_export_format_from_path (const char      *path,
   return FALSE;
 }
 
+/* The one rule both the parsed and the given sizes are held to; a negative
+ * side, as a guint64, is far over the largest. */
+static gboolean
+size_in_range (guint64 width,
+               guint64 height)
+{
+  return width >= KVP_EXPORT_MIN_WIDTH && width <= KVP_EXPORT_MAX_SIDE &&
+         height >= KVP_EXPORT_MIN_HEIGHT && height <= KVP_EXPORT_MAX_SIDE;
+}
+
 gboolean
 kvp_export_parse_size (const char *text,
                        int        *out_width,
@@ -223,8 +233,7 @@ kvp_export_parse_size (const char *text,
   if (end == p || *end != '\0')
     goto bad;
 
-  if (w < KVP_EXPORT_MIN_WIDTH || w > KVP_EXPORT_MAX_SIDE ||
-      h < KVP_EXPORT_MIN_HEIGHT || h > KVP_EXPORT_MAX_SIDE)
+  if (!size_in_range (w, h))
     {
       quoted = kvp_quote (text);
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
@@ -285,8 +294,7 @@ kvp_export_check_size (KvpExportFormat format,
 {
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (width < KVP_EXPORT_MIN_WIDTH || width > KVP_EXPORT_MAX_SIDE ||
-      height < KVP_EXPORT_MIN_HEIGHT || height > KVP_EXPORT_MAX_SIDE)
+  if (!size_in_range ((guint64) width, (guint64) height))
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                    _("The size %dx%d is out of range: use %dx%d up to %dx%d."),

@@ -419,8 +419,7 @@ paint_breakdown (cairo_t         *cr,
           cairo_fill (cr);
         }
       for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)
-        if (panel->bar_percent_fits[k])
-          kvp_text_paint (cr, &panel->bar_percent[k], k == KVP_SLOT_TOKEN_STATES ? &theme->card : &theme->text, 1.0);
+        kvp_text_paint (cr, &panel->bar_percent[k], k == KVP_SLOT_TOKEN_STATES ? &theme->card : &theme->text, 1.0);
     }
 
   for (guint k = 0; k < KVP_N_SLOT_CLASSES; k++)

@@ -69,7 +69,6 @@ typedef struct
   cairo_rectangle_t  bar;
   double             bar_share[KVP_N_SLOT_CLASSES];
   KvpText     bar_percent[KVP_N_SLOT_CLASSES];
-  gboolean           bar_percent_fits[KVP_N_SLOT_CLASSES];
   KvpText     chart_key;
   double            *chart_points; /* n_chart_points y values in chart units */
 } KvpServingPanelData;

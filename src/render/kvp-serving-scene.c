@@ -985,7 +985,9 @@ layout_breakdown (KvpServingScene *self,
           set_text (self, &panel->bar_percent[k], percent, 11 * text, PANGO_WEIGHT_SEMIBOLD, 0, 0, 0);
           panel->bar_percent[k].x = cx + (w - panel->bar_percent[k].width) / 2;
           panel->bar_percent[k].y = y + (bar_h - panel->bar_percent[k].height) / 2;
-          panel->bar_percent_fits[k] = panel->bar_percent[k].width + 6 * text <= w;
+          /* Inside its segment with room either side, or not at all. */
+          if (panel->bar_percent[k].width + 6 * text > w)
+            leave_out (&panel->bar_percent[k]);
           cx += w;
         }
       y += bar_h + round (10 * text);
