@@ -93,9 +93,14 @@ compute_sizes (KvpComparison  *self,
   guint64 B = p->block_size;
   guint64 N = p->num_blocks;
   guint64 S = p->samples;
+  guint64 slot_bytes;
 
   if (!kvp_model_bytes_per_token (p->model, p->dtype, &self->bytes_per_token, error))
     return FALSE;
+  /* What one token slot of a block holds: every layer's KV, or with a
+   * layout one group's layers (a block id is a block of one group). */
+  slot_bytes = p->layout != NULL ? self->bytes_per_token / p->layout->num_layers * p->layout->group_size
+                                 : self->bytes_per_token;
 
   /* A pool of one block has no room for a null block beside it (vLLM's
    * sizing never makes one). */
@@ -117,25 +122,22 @@ compute_sizes (KvpComparison  *self,
    * kvp_params_validate refuses more with a layout.) */
   if (p->layout != NULL)
     {
-      guint64 per_layer = self->bytes_per_token / p->layout->num_layers;
       guint64 stored = layout_stored_slots (p);
 
       self->blocks_needed = kvp_pool_layout_blocks (p->layout, p->seq_len, p->max_seq_len, p->block_size);
       self->blocks_held = self->own_blocks = self->blocks_without_sharing = self->blocks_needed;
-      if (!kvp_checked_mul (self->blocks_needed * B, per_layer * p->layout->group_size, &self->paged_bytes, error))
+      if (!kvp_checked_mul (self->blocks_needed * B, slot_bytes, &self->paged_bytes, error))
         return FALSE;
       self->paged_waste_tokens = self->blocks_needed * B - stored;
       self->window_freed_slots = p->layout->num_groups * p->seq_len - stored;
-      self->paged_waste_bytes = self->paged_waste_tokens * per_layer * p->layout->group_size;
+      self->paged_waste_bytes = self->paged_waste_tokens * slot_bytes;
       self->fits = self->blocks_needed <= self->usable_blocks;
       self->paged_capacity = N / self->blocks_needed;
     }
 
   /* A pool of a few million blocks of a very large model may pass 2^64
    * bytes: the pool mark is then past any bar, as at G_MAXUINT64. */
-  if (!g_uint64_checked_mul (&self->pool_bytes, N * B,
-                             p->layout != NULL ? self->bytes_per_token / p->layout->num_layers * p->layout->group_size
-                                               : self->bytes_per_token))
+  if (!g_uint64_checked_mul (&self->pool_bytes, N * B, slot_bytes))
     self->pool_bytes = G_MAXUINT64;
 
   /* Presets stay far below 2^63; a model of one's own might not, and the
