@@ -93,11 +93,6 @@ struct _KvpBlockPool
   GArray          *cached_free_log;
 };
 
-static gboolean
-fail_check (GError     **error,
-            const char  *format,
-            ...) G_GNUC_PRINTF (2, 3);
-
 static inline guint64
 blocks_for (guint64 tokens,
             guint32 block_size)
@@ -550,23 +545,6 @@ truncate_sequence (KvpBlockPool *self,
     }
 }
 
-static gboolean
-fail_check (GError     **error,
-            const char  *format,
-            ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  g_set_error_literal (error, KVP_ERROR, KVP_ERROR_FAILED, message);
-
-  return FALSE;
-}
-
 static void
 free_pool (KvpBlockPool *self)
 {
@@ -743,9 +721,9 @@ check_queue (KvpBlockPool  *self,
   if (self->next_fresh > self->num_blocks || self->ring_len > self->ring_cap ||
       self->front_len > self->ring_len || self->ring_head >= self->ring_cap ||
       (self->qpos == NULL && self->n_stale > 0))
-    return fail_check (error, "Free queue out of range: next fresh %u, ring head %u, %u of %u slots, "
-                       "%u in front, %u stale, %u blocks", self->next_fresh, self->ring_head,
-                       self->ring_len, self->ring_cap, self->front_len, self->n_stale, self->num_blocks);
+    return kvp_set_failed (error, "Free queue out of range: next fresh %u, ring head %u, %u of %u slots, "
+                           "%u in front, %u stale, %u blocks", self->next_fresh, self->ring_head,
+                           self->ring_len, self->ring_cap, self->front_len, self->n_stale, self->num_blocks);
 
   for (guint32 k = 0; k < self->ring_len; k++)
     {
@@ -753,32 +731,32 @@ check_queue (KvpBlockPool  *self,
       guint32 b = self->ring[slot];
 
       if (b >= self->next_fresh || b == self->null_block)
-        return fail_check (error, "Free queue entry %u is block %u, which is out of "
-                           "range, never used or the null block", k, b);
+        return kvp_set_failed (error, "Free queue entry %u is block %u, which is out of "
+                               "range, never used or the null block", k, b);
       if (self->qpos != NULL && self->qpos[b] != slot)
         {
           stale++;
           continue;
         }
       if (BIT (rc->queued, b))
-        return fail_check (error, "Block %u is in the free queue twice", b);
+        return kvp_set_failed (error, "Block %u is in the free queue twice", b);
       /* Only a block nothing can hit goes in front of the never-used ones. */
       if (k < self->front_len && has_key (self, b))
-        return fail_check (error, "Cached block %u is at the head of the free queue", b);
+        return kvp_set_failed (error, "Cached block %u is at the head of the free queue", b);
       rc->queued[b / 8] |= 1u << (b % 8);
       live++;
     }
 
   if (stale != self->n_stale)
-    return fail_check (error, "Free queue: %u stale entries, but the count says %u", stale, self->n_stale);
+    return kvp_set_failed (error, "Free queue: %u stale entries, but the count says %u", stale, self->n_stale);
   if (self->num_free != self->num_blocks - self->next_fresh + live)
-    return fail_check (error, "Free count %u, but the queue holds %u never-used and "
-                       "%u freed blocks", self->num_free, self->num_blocks - self->next_fresh, live);
+    return kvp_set_failed (error, "Free count %u, but the queue holds %u never-used and "
+                           "%u freed blocks", self->num_free, self->num_blocks - self->next_fresh, live);
 
   /* A block out of the queue has no slot. */
   for (guint32 b = 0; self->qpos != NULL && b < self->num_blocks; b++)
     if (self->qpos[b] != KVP_BLOCK_NONE && !BIT (rc->queued, b))
-      return fail_check (error, "Block %u keeps slot %u but is not queued", b, self->qpos[b]);
+      return kvp_set_failed (error, "Block %u keeps slot %u but is not queued", b, self->qpos[b]);
 
   return TRUE;
 }
@@ -796,8 +774,8 @@ check_tables (KvpBlockPool  *self,
         continue;
 
       if (s->table->len != blocks_for (s->length, self->block_size))
-        return fail_check (error, "Sequence %u holds %" PRIu64 " tokens "
-                           "in %u blocks", id, s->length, s->table->len);
+        return kvp_set_failed (error, "Sequence %u holds %" PRIu64 " tokens "
+                               "in %u blocks", id, s->length, s->table->len);
 
       for (guint i = 0; i < s->table->len; i++)
         {
@@ -806,20 +784,20 @@ check_tables (KvpBlockPool  *self,
           if (block == self->null_block)
             {
               if (usage_of (s->length, i, self->block_size) != self->block_size)
-                return fail_check (error, "Sequence %u, logical block %u: the null "
-                                   "block stands for a block not full", id, i);
+                return kvp_set_failed (error, "Sequence %u, logical block %u: the null "
+                                       "block stands for a block not full", id, i);
               continue;
             }
           if (block >= self->num_blocks)
-            return fail_check (error, "Sequence %u, logical block %u: no physical "
-                               "block %u", id, i, block);
+            return kvp_set_failed (error, "Sequence %u, logical block %u: no physical "
+                                   "block %u", id, i, block);
           if (block >= self->next_fresh || BIT (rc->queued, block))
-            return fail_check (error, "Sequence %u, logical block %u: block %u is "
-                               "also in the free queue", id, i, block);
+            return kvp_set_failed (error, "Sequence %u, logical block %u: block %u is "
+                                   "also in the free queue", id, i, block);
           if (self->logical[block] != i)
-            return fail_check (error, "Sequence %u, logical block %u: block %u "
-                               "records logical index %u", id, i, block,
-                               self->logical[block]);
+            return kvp_set_failed (error, "Sequence %u, logical block %u: block %u "
+                                   "records logical index %u", id, i, block,
+                                   self->logical[block]);
 
           rc->refs[block]++;
           rc->fills[block] = MAX (rc->fills[block], usage_of (s->length, i, self->block_size));
@@ -844,10 +822,10 @@ check_blocks (KvpBlockPool  *self,
       if (block == self->null_block || is_free)
         {
           if (self->ref[block] != 0 || self->fill[block] != 0)
-            return fail_check (error, "Free or null block %u has reference count %u "
-                               "and fill %u", block, self->ref[block], self->fill[block]);
+            return kvp_set_failed (error, "Free or null block %u has reference count %u "
+                                   "and fill %u", block, self->ref[block], self->fill[block]);
           if (block == self->null_block && (is_free || has_key (self, block)))
-            return fail_check (error, "The null block %u is free or cached", block);
+            return kvp_set_failed (error, "The null block %u is free or cached", block);
           n += block == self->null_block;
           cached_free += is_free && has_key (self, block);
           continue;
@@ -856,27 +834,27 @@ check_blocks (KvpBlockPool  *self,
       n++;
 
       if (rc->refs[block] == 0)
-        return fail_check (error, "Block %u is neither free nor in any block "
-                           "table (reference count %u)", block, self->ref[block]);
+        return kvp_set_failed (error, "Block %u is neither free nor in any block "
+                               "table (reference count %u)", block, self->ref[block]);
       if (self->ref[block] != rc->refs[block])
-        return fail_check (error, "Block %u has reference count %u but %u table "
-                           "entries", block, self->ref[block], rc->refs[block]);
+        return kvp_set_failed (error, "Block %u has reference count %u but %u table "
+                               "entries", block, self->ref[block], rc->refs[block]);
       /* For a block with one holder this is "full blocks hold B tokens, the
        * last one length - (n - 1) × B"; shared, the most any holder keeps. */
       if (self->fill[block] != rc->fills[block])
-        return fail_check (error, "Block %u has fill %u but its holders keep %u "
-                           "tokens in it", block, self->fill[block], rc->fills[block]);
+        return kvp_set_failed (error, "Block %u has fill %u but its holders keep %u "
+                               "tokens in it", block, self->fill[block], rc->fills[block]);
       if (has_key (self, block) && self->fill[block] != self->block_size)
-        return fail_check (error, "Cached block %u is not full (%u tokens)",
-                           block, self->fill[block]);
+        return kvp_set_failed (error, "Cached block %u is not full (%u tokens)",
+                               block, self->fill[block]);
     }
 
   if (n != self->num_blocks - self->num_free)
-    return fail_check (error, "%u blocks in use, but the free count says %u",
-                       n, self->num_blocks - self->num_free);
+    return kvp_set_failed (error, "%u blocks in use, but the free count says %u",
+                           n, self->num_blocks - self->num_free);
   if (cached_free != self->n_cached_free)
-    return fail_check (error, "%u free blocks hold a key, but the cached free count says %u",
-                       cached_free, self->n_cached_free);
+    return kvp_set_failed (error, "%u free blocks hold a key, but the cached free count says %u",
+                           cached_free, self->n_cached_free);
 
   return TRUE;
 }
@@ -915,16 +893,16 @@ check_partial (KvpBlockPool  *self,
     }
 
   if (g_hash_table_size (partial) != g_hash_table_size (self->partial))
-    return fail_check (error, "%u counts of partly used shared blocks, but %u kept",
-                       g_hash_table_size (partial), g_hash_table_size (self->partial));
+    return kvp_set_failed (error, "%u counts of partly used shared blocks, but %u kept",
+                           g_hash_table_size (partial), g_hash_table_size (self->partial));
 
   g_hash_table_iter_init (&iter, partial);
   while (g_hash_table_iter_next (&iter, &key, &value))
     if (g_hash_table_lookup (self->partial, key) != value)
-      return fail_check (error, "Block %u: %u holders keep %u slots, but the count says %u",
-                         (guint32) (*(guint64 *) key >> 16), GPOINTER_TO_UINT (value),
-                         (guint) (*(guint64 *) key & 0xffff),
-                         GPOINTER_TO_UINT (g_hash_table_lookup (self->partial, key)));
+      return kvp_set_failed (error, "Block %u: %u holders keep %u slots, but the count says %u",
+                             (guint32) (*(guint64 *) key >> 16), GPOINTER_TO_UINT (value),
+                             (guint) (*(guint64 *) key & 0xffff),
+                             GPOINTER_TO_UINT (g_hash_table_lookup (self->partial, key)));
 
   return TRUE;
 }
@@ -940,7 +918,7 @@ check_cache (KvpBlockPool  *self,
   guint32 entries = 0;
 
   if (self->cache == NULL)
-    return self->n_keyed == 0 ? TRUE : fail_check (error, "%u keys without a cache", self->n_keyed);
+    return self->n_keyed == 0 ? TRUE : kvp_set_failed (error, "%u keys without a cache", self->n_keyed);
 
   seen = g_malloc0 (self->num_blocks / 8 + 1);
   for (guint32 i = 0; i <= self->cache->mask; i++)
@@ -953,20 +931,20 @@ check_cache (KvpBlockPool  *self,
       entries++;
       if (first >= self->num_blocks || !has_key (self, first) || slot->key != self->key[first] ||
           kvp_key_map_lookup (self->cache, slot->key) != slot->value)
-        return fail_check (error, "The cache entry of block %u points elsewhere", first);
+        return kvp_set_failed (error, "The cache entry of block %u points elsewhere", first);
 
       for (guint32 b = first; b != KVP_BLOCK_NONE; b = self->same_next[b])
         {
           if (b >= self->num_blocks || !has_key (self, b) || BIT (seen, b) ||
               self->key[b] != self->key[first] || ++n > self->n_keyed)
-            return fail_check (error, "Block %u is in the cache chain of block %u "
-                               "without its key, or twice", b, first);
+            return kvp_set_failed (error, "Block %u is in the cache chain of block %u "
+                                   "without its key, or twice", b, first);
           seen[b / 8] |= 1u << (b % 8);
         }
     }
 
   if (n != self->n_keyed || entries != self->cache->len)
-    return fail_check (error, "%u cached blocks, but %u in the cache", self->n_keyed, n);
+    return kvp_set_failed (error, "%u cached blocks, but %u in the cache", self->n_keyed, n);
 
   return TRUE;
 }

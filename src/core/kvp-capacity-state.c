@@ -110,7 +110,6 @@ static GArray *
 range_rates (KvpCapacityState  *self,
              GError           **error)
 {
-  GArray *rates;
   double n;
 
   if (!(self->start > 0) || !(self->step > 0) || self->stop < self->start)
@@ -126,14 +125,7 @@ range_rates (KvpCapacityState  *self,
                    KVP_SWEEP_MAX_RATES);
       return NULL;
     }
-  rates = g_array_sized_new (FALSE, FALSE, sizeof (double), (guint) n);
-  for (guint i = 0; i < (guint) n; i++)
-    {
-      double rate = kvp_sweep_range_rate (self->start, self->step, i);
-
-      g_array_append_val (rates, rate);
-    }
-  return rates;
+  return kvp_sweep_range_new (self->start, self->stop, self->step);
 }
 
 static void

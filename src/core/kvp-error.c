@@ -29,6 +29,20 @@ kvp_set_invalid (GError     **error,
 }
 
 gboolean
+kvp_set_failed (GError     **error,
+                const char  *format,
+                ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_propagate_error (error, g_error_new_valist (KVP_ERROR, KVP_ERROR_FAILED, format, args));
+  va_end (args);
+
+  return FALSE;
+}
+
+gboolean
 kvp_checked_mul (guint64   a,
                  guint64   b,
                  guint64  *out,

@@ -25,6 +25,12 @@ gboolean kvp_set_invalid  (GError     **error,
                            const char  *format,
                            ...) G_GNUC_PRINTF (2, 3);
 
+/* Sets KVP_ERROR_FAILED with a printf-style message; FALSE, to return.  For
+ * the self-checks, whose messages are for a developer, not translated. */
+gboolean kvp_set_failed   (GError     **error,
+                           const char  *format,
+                           ...) G_GNUC_PRINTF (2, 3);
+
 /* a × b into out, or KVP_ERROR_OVERFLOW when a size would not fit in 64 bits. */
 gboolean kvp_checked_mul  (guint64   a,
                            guint64   b,

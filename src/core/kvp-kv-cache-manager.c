@@ -69,28 +69,6 @@ struct _KvpKvCacheManager
   KvpPrefixCacheStats stats;
 };
 
-static gboolean
-fail_check (GError     **error,
-            const char  *format,
-            ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-fail_check (GError     **error,
-            const char  *format,
-            ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  g_set_error_literal (error, KVP_ERROR, KVP_ERROR_FAILED, message);
-
-  return FALSE;
-}
-
 static inline guint64
 cdiv (guint64 a,
       guint64 b)
@@ -633,11 +611,11 @@ check_request (KvpKvCacheManager  *self,
                GError            **error)
 {
   if (r->num_computed > r->num_tokens || r->num_tokens != r->prompt_len + output_segment (r)->length)
-    return fail_check (error, "Request %u: %" PRIu64 " computed of %" PRIu64 " tokens, "
-                       "prompt %" PRIu64, id, r->num_computed, r->num_tokens, r->prompt_len);
+    return kvp_set_failed (error, "Request %u: %" PRIu64 " computed of %" PRIu64 " tokens, "
+                           "prompt %" PRIu64, id, r->num_computed, r->num_tokens, r->prompt_len);
   if (!r->admitted)
-    return r->num_computed == 0 ? TRUE : fail_check (error, "Request %u holds no blocks but "
-                                                     "has computed tokens", id);
+    return r->num_computed == 0 ? TRUE : kvp_set_failed (error, "Request %u holds no blocks but "
+                                                         "has computed tokens", id);
 
   for (guint g = 0; g < self->specs->len; g++)
     {
@@ -645,10 +623,10 @@ check_request (KvpKvCacheManager  *self,
       const guint32 *table = kvp_block_pool_get_block_table (self->pool, r->seqs[g], &n);
 
       if (kvp_block_pool_get_length (self->pool, r->seqs[g]) < r->num_computed)
-        return fail_check (error, "Request %u, group %u: fewer slots than computed tokens", id, g);
+        return kvp_set_failed (error, "Request %u, group %u: fewer slots than computed tokens", id, g);
       if (r->num_cached[g] > n || r->num_cached[g] > r->hashes->len)
-        return fail_check (error, "Request %u, group %u: %" PRIu64 " cached of %u blocks",
-                           id, g, r->num_cached[g], n);
+        return kvp_set_failed (error, "Request %u, group %u: %" PRIu64 " cached of %u blocks",
+                               id, g, r->num_cached[g], n);
 
       for (guint i = 0; i < n; i++)
         {
@@ -659,11 +637,11 @@ check_request (KvpKvCacheManager  *self,
             continue;
           if (i < r->num_cached[g] && self->caching &&
               (!keyed || key != kvp_block_hash_key (g_array_index (r->hashes, guint64, i), g)))
-            return fail_check (error, "Request %u, group %u: block %u at %u is not cached "
-                               "with the hash of its tokens", id, g, table[i], i);
+            return kvp_set_failed (error, "Request %u, group %u: block %u at %u is not cached "
+                                   "with the hash of its tokens", id, g, table[i], i);
           if (i >= r->num_cached[g] && keyed)
-            return fail_check (error, "Request %u, group %u: block %u at %u is cached "
-                               "before its tokens were", id, g, table[i], i);
+            return kvp_set_failed (error, "Request %u, group %u: block %u at %u is cached "
+                                   "before its tokens were", id, g, table[i], i);
         }
     }
 

@@ -90,10 +90,10 @@ kvp_sweep_range_size (double start,
   return floor ((stop - start) / step + 1e-9) + 1;
 }
 
-double
-kvp_sweep_range_rate (double start,
-                      double step,
-                      guint  i)
+static double
+range_rate (double start,
+            double step,
+            guint  i)
 {
   char text[G_ASCII_DTOSTR_BUF_SIZE];
 
@@ -102,6 +102,26 @@ kvp_sweep_range_rate (double start,
    * decimal they wrote. */
   g_ascii_formatd (text, sizeof text, "%.12g", start + i * step);
   return g_ascii_strtod (text, NULL);
+}
+
+GArray *
+kvp_sweep_range_new (double start,
+                     double stop,
+                     double step)
+{
+  double n = kvp_sweep_range_size (start, stop, step);
+  GArray *rates;
+
+  g_return_val_if_fail (n >= 1 && n <= KVP_SWEEP_MAX_RATES, NULL);
+
+  rates = g_array_sized_new (FALSE, FALSE, sizeof (double), (guint) n);
+  for (guint i = 0; i < (guint) n; i++)
+    {
+      double rate = range_rate (start, step, i);
+
+      g_array_append_val (rates, rate);
+    }
+  return rates;
 }
 
 GArray *
@@ -125,12 +145,8 @@ kvp_sweep_parse_rates (const char  *text,
       n = kvp_sweep_range_size (start, stop, step);
       if (n > KVP_SWEEP_MAX_RATES)
         return refuse (text, _("it makes more than 1000 rates; take a larger step."), error);
-      for (guint i = 0; i < (guint) n; i++)
-        {
-          double rate = kvp_sweep_range_rate (start, step, i);
-
-          g_array_append_val (rates, rate);
-        }
+      g_clear_pointer (&rates, g_array_unref);
+      rates = kvp_sweep_range_new (start, stop, step);
     }
   else
     {

@@ -22,14 +22,15 @@ typedef struct _KvpSweep KvpSweep;
 /* Whether a --request-rate text is a sweep: START:STOP:STEP or a list. */
 gboolean        kvp_sweep_is_sweep        (const char                *text);
 /* The rates of start:stop:step (stop included, when start + i × step
- * reaches it): how many, and the i-th as the decimal a person means — 0.3
- * in 0.1:0.5:0.1, not 0.30000000000000004. */
+ * reaches it): how many, and (for at most KVP_SWEEP_MAX_RATES) the rates
+ * themselves, each the decimal a person means — 0.3 in 0.1:0.5:0.1, not
+ * 0.30000000000000004. */
 double          kvp_sweep_range_size      (double                     start,
                                            double                     stop,
                                            double                     step);
-double          kvp_sweep_range_rate      (double                     start,
-                                           double                     step,
-                                           guint                      i);
+GArray         *kvp_sweep_range_new       (double                     start,
+                                           double                     stop,
+                                           double                     step);
 /* "1:4:0.5" (start, stop included, step) or "1,2,4": rates in increasing
  * order, each a valid --request-rate above 0, at most KVP_SWEEP_MAX_RATES.
  * KVP_ERROR_INVALID naming the text and what is wrong. */
