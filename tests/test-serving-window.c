@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include <locale.h>
 #include <math.h>
 #include <string.h>
 
@@ -590,6 +591,56 @@ test_capacity_view (void)
     g_assert_false (active);
   }
   close_window (window);
+}
+
+/* The first label under @root whose text holds @part, depth first. */
+static GtkLabel *
+find_label (GtkWidget  *root,
+            const char *part)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found;
+
+      if (GTK_IS_LABEL (child) && strstr (gtk_label_get_text (GTK_LABEL (child)), part) != NULL)
+        return GTK_LABEL (child);
+      found = find_label (child, part);
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The capacity controls' note gives the sweep's latency bound with the
+ * locale's decimal point, as the capacity picture does: "0,2 s" in German
+ * numbers.  (It said "0.2 s", written into the sentence.) */
+static void
+test_capacity_note_locale (void)
+{
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+  KvpWindow *window;
+  GtkLabel *note;
+
+  if (builddir != NULL)
+    g_setenv ("LOCPATH", builddir, TRUE);
+  if (setlocale (LC_NUMERIC, "de_DE.UTF-8") == NULL)
+    {
+      g_unsetenv ("LOCPATH");
+      g_test_skip ("The locale cannot be loaded (localedef missing?)");
+      return;
+    }
+
+  window = show_serving ();
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "capacity");
+  g_assert_cmpstr (_kvp_window_get_view (window), ==, "capacity");
+  note = find_label (GTK_WIDGET (window), "per output token");
+  g_assert_nonnull (note);
+  g_assert_nonnull (strstr (gtk_label_get_text (note), "within 0,2 s per output token"));
+
+  close_window (window);
+  setlocale (LC_NUMERIC, "C");
+  g_unsetenv ("LOCPATH");
 }
 
 static gboolean
@@ -1297,6 +1348,7 @@ main (int   argc,
   g_test_add_func ("/ui/serving/time-controls", test_time_controls);
   g_test_add_func ("/ui/serving/play-speed", test_play_speed);
   g_test_add_func ("/ui/serving/capacity-view", test_capacity_view);
+  g_test_add_func ("/ui/serving/capacity-note-locale", test_capacity_note_locale);
   g_test_add_func ("/ui/serving/capacity-export", test_capacity_export);
   g_test_add_func ("/ui/serving/view-keys", test_view_keys);
   g_test_add_func ("/ui/serving/vllm-pool", test_vllm_pool);
