@@ -1742,6 +1742,12 @@ test_open_config (void)
   close_window (window);
 }
 
+static gboolean
+notified (gpointer window)
+{
+  return kvp_window_get_notification (window) != NULL;
+}
+
 /* The crash input of issue 20: 100,000 brackets behind a comment that hid
  * a quote from the old nesting guard overflowed the stack of the config
  * worker and took the window down.  Now the window says what is wrong and
@@ -1756,7 +1762,6 @@ test_open_deep_config (void)
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autofree char *key = g_strdup (kvp_state_get_model (state)->key);
   GString *text = g_string_new ("/* \" */ {\"a\": ");
-  gint64 end;
 
   for (guint i = 0; i < 100000; i++)
     g_string_append_c (text, '[');
@@ -1767,14 +1772,13 @@ test_open_deep_config (void)
   g_string_free (text, TRUE);
 
   kvp_window_open_config (window, file);
-  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while (kvp_window_get_notification (window) == NULL && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (kvp_test_iterate_until (notified, window));
   g_assert_nonnull (strstr (kvp_window_get_notification (window), "line 1: a comment"));
   g_assert_cmpstr (kvp_state_get_model (state)->key, ==, key);
 
   close_window (window);
   g_unlink (path);
+  g_rmdir (dir);
 }
 
 static gboolean
