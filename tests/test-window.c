@@ -22,6 +22,7 @@
 #include "kvp-format.h"
 #include "kvp-gpu-group.h"
 #include "kvp-log-dialog.h"
+#include "kvp-vllm-log.h"
 #include "kvp-error.h"
 #include "kvp-model-catalog.h"
 #include "kvp-panel-scroll.h"
@@ -1741,6 +1742,12 @@ test_open_config (void)
   close_window (window);
 }
 
+static gboolean
+notified (gpointer window)
+{
+  return kvp_window_get_notification (window) != NULL;
+}
+
 /* The crash input of issue 20: 100,000 brackets behind a comment that hid
  * a quote from the old nesting guard overflowed the stack of the config
  * worker and took the window down.  Now the window says what is wrong and
@@ -1755,7 +1762,6 @@ test_open_deep_config (void)
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autofree char *key = g_strdup (kvp_state_get_model (state)->key);
   GString *text = g_string_new ("/* \" */ {\"a\": ");
-  gint64 end;
 
   for (guint i = 0; i < 100000; i++)
     g_string_append_c (text, '[');
@@ -1766,14 +1772,13 @@ test_open_deep_config (void)
   g_string_free (text, TRUE);
 
   kvp_window_open_config (window, file);
-  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while (kvp_window_get_notification (window) == NULL && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (kvp_test_iterate_until (notified, window));
   g_assert_nonnull (strstr (kvp_window_get_notification (window), "line 1: a comment"));
   g_assert_cmpstr (kvp_state_get_model (state)->key, ==, key);
 
   close_window (window);
   g_unlink (path);
+  g_rmdir (dir);
 }
 
 static gboolean
@@ -2092,6 +2097,54 @@ test_compare_log (void)
   g_assert_cmpuint (kvp_window_get_comparison (window)->usable_blocks, ==, 1952);
 
   close_window (window);
+}
+
+/* A dropped log longer than the 16 MiB read says, as --from-log does, that
+ * only its head was read, beside the comparison of that head.  (The window
+ * compared the head and said nothing.) */
+static void
+test_compare_log_truncated (void)
+{
+  KvpWindow *window = show_window ();
+  g_autofree char *config_path = g_test_build_filename (G_TEST_DIST, "configs", "llama-3.1-8b.json", NULL);
+  g_autofree char *log_path = g_test_build_filename (G_TEST_DIST, "data", "vllm-logs",
+                                                     "vllm-10517-llama-3.1-8b-v0.6.log", NULL);
+  g_autoptr(KvpModelConfig) config = kvp_model_config_new_from_file (config_path, NULL);
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-XXXXXX", NULL);
+  g_autofree char *long_path = g_build_filename (dir, "long.log", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *filler = g_strnfill (1024 * 1024 - 1, 'x');
+  GString *long_log;
+  KvpLogDialog *dialog;
+  const char *result;
+
+  g_assert_nonnull (config);
+  kvp_window_add_config (window, config);
+  kvp_deploy_state_set_gpu (kvp_window_get_deploy_state (window), "l4");
+  g_assert_true (g_file_get_contents (log_path, &text, NULL, NULL));
+  long_log = g_string_new (text);
+  while (long_log->len <= KVP_VLLM_LOG_MAX_READ)
+    {
+      g_string_append (long_log, filler);
+      g_string_append_c (long_log, '\n');
+    }
+  g_assert_true (g_file_set_contents (long_path, long_log->str, long_log->len, NULL));
+  g_string_free (long_log, TRUE);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.compare-log", NULL));
+  dialog = KVP_LOG_DIALOG (_kvp_window_get_log_dialog (window));
+  g_assert_true (kvp_log_dialog_open_file (dialog, long_path));
+  result = kvp_log_dialog_get_result (dialog);
+  g_assert_nonnull (strstr (result, "agree on every figure"));
+  g_assert_nonnull (strstr (result, "Only the first 16 MiB of the log were read"));
+
+  /* The whole log, under the cap, says nothing of it. */
+  g_assert_true (kvp_log_dialog_open_file (dialog, log_path));
+  g_assert_null (strstr (kvp_log_dialog_get_result (dialog), "16 MiB"));
+
+  close_window (window);
+  g_unlink (long_path);
+  g_rmdir (dir);
 }
 
 /* A shipped config that names a preset's model takes the preset's row, as
@@ -2477,6 +2530,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/panel-wheel", test_panel_wheel);
   g_test_add_func ("/ui/window/same-as-json", test_same_as_json);
   g_test_add_func ("/ui/window/compare-log", test_compare_log);
+  g_test_add_func ("/ui/window/compare-log-truncated", test_compare_log_truncated);
   g_test_add_func ("/ui/window/open-config", test_open_config);
   g_test_add_func ("/ui/window/open-deep-config", test_open_deep_config);
   g_test_add_func ("/ui/window/model-list-replaces", test_model_list_replaces);

@@ -10,6 +10,8 @@
 #include <glib/gi18n.h>
 
 #include "kvp-capacity-controls.h"
+#include "kvp-format.h"
+#include "kvp-sweep.h"
 
 #define STATUS_KEY "kvp-capacity-status"
 
@@ -82,6 +84,8 @@ kvp_capacity_controls_new (KvpCapacityState  *capacity,
   GtkWidget *heading = gtk_label_new (_("Request rates swept (requests/s)"));
   GtkWidget *grid = gtk_grid_new ();
   GtkWidget *note;
+  g_autofree char *latency = NULL;
+  g_autofree char *text = NULL;
   Controls *controls = g_new0 (Controls, 1);
 
   g_return_val_if_fail (KVP_IS_CAPACITY_STATE (capacity), NULL);
@@ -102,10 +106,14 @@ kvp_capacity_controls_new (KvpCapacityState  *capacity,
   rate_spin (controls, GTK_GRID (grid), 2, _("_Step"), "rate-step", "capacity-step");
   gtk_box_append (GTK_BOX (box), grid);
 
-  /* Translators: under the capacity view's rate controls. */
-  note = gtk_label_new (_("Each rate runs the serving view’s workload, requests and seed on this pool; the "
-                          "capacity is the highest rate whose mean normalized latency stays within 0.2 s per "
-                          "output token."));
+  /* The bound is the one the sweep applies, read from core. */
+  latency = kvp_format_decimal (KVP_SWEEP_DEFAULT_MAX_NORMALIZED_LATENCY);
+  /* Translators: under the capacity view's rate controls; %s is a number
+   * of seconds, "0.2". */
+  text = g_strdup_printf (_("Each rate runs the serving view’s workload, requests and seed on this pool; the "
+                            "capacity is the highest rate whose mean normalized latency stays within %s s per "
+                            "output token."), latency);
+  note = gtk_label_new (text);
   gtk_label_set_wrap (GTK_LABEL (note), TRUE);
   gtk_label_set_max_width_chars (GTK_LABEL (note), 36);
   gtk_label_set_xalign (GTK_LABEL (note), 0);

@@ -86,6 +86,45 @@ compare_clicked_cb (GtkButton    *button,
   kvp_log_dialog_compare (self, text, strlen (text), _("the pasted log"));
 }
 
+gboolean
+kvp_log_dialog_open_file (KvpLogDialog *self,
+                          const char   *path)
+{
+  g_autofree char *display = NULL;
+  g_autofree char *shown = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean truncated = FALSE;
+  gboolean applied;
+  gsize length;
+  const char *data;
+
+  g_return_val_if_fail (KVP_IS_LOG_DIALOG (self), FALSE);
+
+  display = g_filename_display_name (path);
+  bytes = kvp_vllm_log_read_file (path, &truncated, &error);
+  if (bytes == NULL)
+    {
+      set_result (self, error->message, TRUE);
+      return FALSE;
+    }
+  data = g_bytes_get_data (bytes, &length);
+  /* The box shows what was read, as text. */
+  shown = g_utf8_make_valid (data != NULL ? data : "", (gssize) length);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), shown, -1);
+  applied = kvp_log_dialog_compare (self, data, length, display);
+  /* Said as --from-log says it: the figures are of the head alone. */
+  if (truncated)
+    {
+      g_autofree char *text = g_strdup_printf ("%s\n\n%s", self->result,
+                                               _("Only the first 16 MiB of the log were read; vLLM’s start-up "
+                                                 "lines come before that."));
+
+      set_result (self, text, !applied);
+    }
+  return applied;
+}
+
 static gboolean
 drop_cb (GtkDropTarget *target,
          const GValue  *value,
@@ -95,29 +134,10 @@ drop_cb (GtkDropTarget *target,
 {
   GSList *files = g_value_get_boxed (value);
   g_autofree char *path = NULL;
-  g_autofree char *display = NULL;
-  g_autofree char *shown = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean truncated = FALSE;
-  gsize length;
-  const char *data;
 
   if (files == NULL || (path = g_file_get_path (files->data)) == NULL)
     return FALSE;
-
-  display = g_filename_display_name (path);
-  bytes = kvp_vllm_log_read_file (path, &truncated, &error);
-  if (bytes == NULL)
-    {
-      set_result (self, error->message, TRUE);
-      return TRUE;
-    }
-  data = g_bytes_get_data (bytes, &length);
-  /* The box shows what was read, as text. */
-  shown = g_utf8_make_valid (data != NULL ? data : "", (gssize) length);
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), shown, -1);
-  kvp_log_dialog_compare (self, data, length, display);
+  kvp_log_dialog_open_file (self, path);
   return TRUE;
 }
 

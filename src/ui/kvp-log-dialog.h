@@ -24,6 +24,10 @@ gboolean    kvp_log_dialog_compare     (KvpLogDialog   *self,
                                         const char     *data,
                                         gsize           length,
                                         const char     *name);
+/* What dropping the log file at @path does: its bytes (at most 16 MiB, as
+ * --from-log reads) shown and compared; TRUE when the log was applied. */
+gboolean    kvp_log_dialog_open_file   (KvpLogDialog   *self,
+                                        const char     *path);
 /* The text box, and the comparison (or why there is none) shown. */
 GtkTextView *kvp_log_dialog_get_text_view (KvpLogDialog *self);
 GtkButton  *kvp_log_dialog_get_compare_button (KvpLogDialog *self);

@@ -201,7 +201,7 @@ shown_source (KvpWindow         *self,
   *out_source = NULL;
   if (g_strcmp0 (view, "capacity") == 0 && serving->capacity != NULL)
     {
-      KvpSweep *sweep = kvp_capacity_canvas_get_sweep (serving->capacity_canvas);
+      KvpSweep *sweep = kvp_capacity_state_get_sweep (serving->capacity);
 
       if (sweep != NULL)
         *out_source = kvp_capacity_source_new (sweep);
