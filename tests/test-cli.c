@@ -953,7 +953,7 @@ test_simulate_json (void)
     "external_fragmentation_percent", "free_percent", "cached_free_percent", "mean_batch_size", "max_batch_size",
     "finished_requests", "steps", "preemptions", "mean_wait_steps", "tokens_per_step",
     "recomputed_tokens", "duration_s", "request_throughput", "output_token_throughput", "latency",
-    "prefix_cache", "prefill_tokens_saved", "sharing",
+    "prefix_cache", "prefill_tokens_saved", "sharing", "mean_between_turns", "max_between_turns",
   };
   static const char *latencies[] = {
     "ttft_ms", "tpot_ms", "e2e_ms", "queue_ms", "normalized_latency_s_per_token",
@@ -1364,7 +1364,8 @@ test_simulate_csv (void)
   g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
   lines = g_strsplit (text, "\n", -1);
   g_assert_cmpstr (lines[0], ==, "scheme,step,clock,start_s,end_s,running,waiting,finished,preemptions,"
-                   "token_states,reservation,internal_fragmentation,external_fragmentation,free,cached_free");
+                   "token_states,reservation,internal_fragmentation,external_fragmentation,free,cached_free,"
+                   "between_turns");
   g_assert_true (g_str_has_prefix (lines[1], "paged,0,0,0.000000000,0.040000000,"));
 
   /* One row per step and scheme: as many as the JSON's steps. */
@@ -1381,6 +1382,67 @@ test_simulate_csv (void)
   g_assert_cmpint (bad.status, ==, 1);
   g_assert_nonnull (strstr (bad.err, "steps.csv"));
   g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
+
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
+/* --workload conversation: a turn in its think time is counted between
+ * turns, in --csv's last column at every step (running + waiting +
+ * finished + between turns never pass the requests, and reach them at the
+ * end), in --json's mean_between_turns and max_between_turns, and in the
+ * text's last two rows; other workloads have none and no such rows. */
+static void
+test_simulate_between_turns (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *csv = g_build_filename (dir, "steps.csv", NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_auto(Run) run = { 0 };
+  g_auto(Run) json = { 0 };
+  g_auto(Run) plain = { 0 };
+  g_auto(Run) single = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  guint64 max_between = 0, rows = 0;
+
+  run_kvpage (&run, "--simulate", "--workload", "conversation", "--requests", "60", "--request-rate", "1",
+              "--schemes", "paged", "--csv", csv, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_true (g_str_has_suffix (lines[0], ",cached_free,between_turns"));
+  for (guint i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    {
+      g_auto(GStrv) cells = g_strsplit (lines[i], ",", -1);
+      guint64 placed, between;
+
+      g_assert_cmpuint (g_strv_length (cells), ==, 16);
+      between = g_ascii_strtoull (cells[15], NULL, 10);
+      placed = g_ascii_strtoull (cells[5], NULL, 10) + g_ascii_strtoull (cells[6], NULL, 10) +
+               g_ascii_strtoull (cells[7], NULL, 10) + between;
+      g_assert_cmpuint (placed, <=, 60);
+      max_between = MAX (max_between, between);
+      rows++;
+    }
+  g_assert_cmpuint (rows, >, 0);
+  g_assert_cmpuint (max_between, >, 0);
+
+  run_kvpage (&json, "--simulate", "--workload", "conversation", "--requests", "60", "--request-rate", "1",
+              "--schemes", "paged", "--json", NULL);
+  g_assert_cmpint (json.status, ==, 0);
+  g_assert_cmpint (json_object_get_int_member (scheme_of (parse_object (parser, json.out), "paged"),
+                                               "max_between_turns"), ==, max_between);
+
+  run_kvpage (&plain, "--simulate", "--workload", "conversation", "--requests", "60", "--request-rate", "1",
+              "--schemes", "paged", NULL);
+  g_assert_cmpint (plain.status, ==, 0);
+  g_assert_nonnull (strstr (plain.out, "Mean between turns (requests)"));
+  g_assert_nonnull (strstr (plain.out, "Max between turns (requests)"));
+
+  run_kvpage (&single, "--simulate", "--requests", "20", "--schemes", "paged", NULL);
+  g_assert_cmpint (single.status, ==, 0);
+  g_assert_null (strstr (single.out, "between turns"));
 
   g_unlink (csv);
   g_rmdir (dir);
@@ -2820,6 +2882,7 @@ main (int   argc,
   g_test_add_func ("/cli/simulate/table", test_simulate_table);
   g_test_add_func ("/cli/simulate/grouping", test_simulate_grouping);
   g_test_add_func ("/cli/simulate/csv", test_simulate_csv);
+  g_test_add_func ("/cli/simulate/between-turns", test_simulate_between_turns);
   g_test_add_func ("/cli/simulate/scheduler-options", test_simulate_scheduler_options);
   g_test_add_func ("/cli/simulate/file-arrivals", test_simulate_file_arrivals);
   g_test_add_func ("/cli/simulate/roofline", test_simulate_roofline);

@@ -100,6 +100,29 @@ new_sharegpt_steps (guint     n,
   return simulate (workload, 16, num_blocks, 2048, compared);
 }
 
+/* Conversations starting at rate a second, each later turn a think time
+ * after the answer before it. */
+static KvpServingSteps *
+new_conversation_steps (guint     n,
+                        double    rate,
+                        guint32   num_blocks,
+                        KvpScheme compared)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+  KvpWorkloadOptions options;
+
+  kvp_workload_options_init (&options);
+  options.source = "conversation";
+  options.n_requests = n;
+  options.request_rate = rate;
+  options.max_len = 2048;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+
+  return simulate (workload, 16, num_blocks, 2048, compared);
+}
+
 /* Generated requests that all start with the same prefix tokens, all
  * arriving at once: the paged pool's prefix cache hits from the second
  * admission on. */
@@ -930,12 +953,10 @@ assert_whole (const KvpText           *text,
  * entry and caption fits whole or is left out whole, and each card still
  * says whose figure it shows ("PagedAttention · Max: 8"). */
 static void
-test_texts_whole (gconstpointer data)
+assert_texts_whole (KvpServingScene *scene,
+                    const int       *size,
+                    gboolean         turns)
 {
-  const int *size = data;
-  g_autoptr(KvpServingSteps) steps = new_sharegpt_steps (1000, 1024, KVP_SCHEME_MAX);
-  g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, 100, kvp_theme_get (KVP_THEME_LIGHT),
-                                                            size[0], size[1]);
   cairo_rectangle_t picture = { 0, 0, size[0], size[1] };
 
   assert_whole (&scene->title, &picture, "title");
@@ -944,8 +965,15 @@ test_texts_whole (gconstpointer data)
     {
       const KvpCardTexts *card = kvp_serving_scene_get_card (scene, c);
 
+      /* A workload without turns has no card for them. */
+      if (c == KVP_SERVING_CARD_BETWEEN_TURNS && !turns)
+        {
+          g_assert_cmpfloat (scene->card_rect[c].width, ==, 0.0);
+          g_assert_null (card->title_text.layout);
+          continue;
+        }
       /* Only the latency cards and the hit rate give way, and only in the
-       * window's small pictures; an export shows all seven. */
+       * window's small pictures; an export shows all seven (eight). */
       if (scene->card_rect[c].width == 0.0)
         {
           g_assert_true (c == KVP_SERVING_CARD_TTFT || c == KVP_SERVING_CARD_TPOT
@@ -991,6 +1019,85 @@ test_texts_whole (gconstpointer data)
   assert_whole (&scene->chart_heading, &scene->chart_rect, "chart heading");
   assert_whole (&scene->chart_max_text, &scene->chart_rect, "chart axis");
   assert_whole (&scene->chart_step_text, &scene->chart_rect, "chart step");
+}
+
+static void
+test_texts_whole (gconstpointer data)
+{
+  const int *size = data;
+  g_autoptr(KvpServingSteps) steps = new_sharegpt_steps (1000, 1024, KVP_SCHEME_MAX);
+  g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, 100, kvp_theme_get (KVP_THEME_LIGHT),
+                                                            size[0], size[1]);
+  g_autoptr(KvpServingSteps) chats = new_conversation_steps (300, 2.0, 1024, KVP_SCHEME_MAX);
+  g_autoptr(KvpServingScene) chat = kvp_serving_scene_new (chats, kvp_serving_steps_get_n_steps (chats) / 3,
+                                                           kvp_theme_get (KVP_THEME_LIGHT), size[0], size[1]);
+
+  assert_texts_whole (scene, size, FALSE);
+  /* Conversations: the between-turns card beside the other counts. */
+  assert_texts_whole (chat, size, TRUE);
+}
+
+/* Conversations between turns: at a time the paged pool stands idle while
+ * conversations think, the cards read Running 0, Waiting 0 and the turns
+ * thinking, which with those finished and not arrived make every request;
+ * the grid's line and the description say the same.  Before, the cards
+ * read 0 and 0 and the thinking turns were nowhere. */
+static void
+test_between_turns_card (void)
+{
+  g_autoptr(KvpServingSteps) steps = new_conversation_steps (200, 1.0, 1024, KVP_SCHEME_MAX);
+  KvpSimulation *sim = kvp_serving_steps_get_simulation (steps);
+  guint n_steps = kvp_serving_steps_get_n_steps (steps), n;
+  const KvpSimStep *paged = kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, NULL);
+  g_autoptr(KvpServingScene) scene = NULL;
+  g_autofree char *thinking = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *said = NULL;
+  g_autofree char *description = NULL;
+  KvpRequestCounts counts = { 0 };
+  guint k;
+
+  kvp_workload_get_requests (kvp_simulation_get_workload (sim), &n);
+  for (k = 0; k < n_steps; k++)
+    {
+      KvpServingSchemeStep at;
+
+      kvp_serving_steps_lookup (steps, KVP_SCHEME_PAGED, k, &at);
+      if (at.recorded || !at.has_before)
+        continue;
+      counts = kvp_sim_step_count_requests (&paged[at.step], n, TRUE);
+      if (counts.between_turns > 0 && counts.finished < n)
+        break;
+    }
+  g_assert_cmpuint (k, <, n_steps);
+
+  scene = kvp_serving_scene_new (steps, k, kvp_theme_get (KVP_THEME_LIGHT), WIDTH, HEIGHT);
+  thinking = kvp_format_count (counts.between_turns);
+  g_assert_cmpstr (kvp_serving_scene_get_card (scene, KVP_SERVING_CARD_RUNNING)->value, ==, "0");
+  g_assert_cmpstr (kvp_serving_scene_get_card (scene, KVP_SERVING_CARD_WAITING)->value, ==, "0");
+  g_assert_cmpstr (kvp_serving_scene_get_card (scene, KVP_SERVING_CARD_BETWEEN_TURNS)->title, ==, "Between turns");
+  g_assert_cmpstr (kvp_serving_scene_get_card (scene, KVP_SERVING_CARD_BETWEEN_TURNS)->value, ==, thinking);
+  g_assert_cmpfloat (scene->card_rect[KVP_SERVING_CARD_BETWEEN_TURNS].width, >, 0.0);
+  g_assert_cmpuint (counts.between_turns + counts.not_arrived + counts.finished, ==, n);
+
+  /* Each grid's line counts its own scheme's, as its card caption does. */
+  for (guint p = 0; p < KVP_SERVING_N_PANELS; p++)
+    {
+      const KvpServingPanelData *panel = &scene->panels[p];
+      const KvpRequestCounts *c = &panel->counts;
+      g_autofree char *finished = kvp_format_count (c->finished);
+      g_autofree char *between = kvp_format_count (c->between_turns);
+      g_autofree char *waiting = kvp_format_count (c->waiting);
+
+      g_assert_cmpuint (c->running + c->waiting + c->between_turns + c->not_arrived + c->finished, ==, n);
+      g_free (line);
+      line = g_strdup_printf ("Finished: %s · between turns: %s · waiting: %s", finished, between, waiting);
+      g_assert_true (g_str_has_prefix (pango_layout_get_text (panel->waiting.layout), line));
+    }
+  description = kvp_serving_scene_dup_description (scene);
+  said = g_strdup_printf ("Between turns: %u in PagedAttention, %u in Max.", counts.between_turns,
+                          scene->panels[KVP_SERVING_PANEL_COMPARED].counts.between_turns);
+  g_assert_nonnull (strstr (description, said));
 }
 
 /* Mid-transition the grids blend the two steps; at the end they are the
@@ -1496,6 +1603,7 @@ main (int   argc,
   g_test_add_func ("/serving-render/request-text", test_request_text);
   g_test_add_func ("/serving-render/export", test_export);
   g_test_add_func ("/serving-render/prefix-hits-card", test_prefix_hits_card);
+  g_test_add_func ("/serving-render/between-turns-card", test_between_turns_card);
   g_test_add_func ("/serving-render/shared-blocks", test_shared_blocks);
   g_test_add_func ("/serving-render/cached-free-blocks", test_cached_free_blocks);
 

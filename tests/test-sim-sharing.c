@@ -671,6 +671,128 @@ test_conversation_samples (void)
   g_assert_cmpuint (checked, >, 5);
 }
 
+/* Predecessors of each closed-loop turn (one sample a turn) finished by the
+ * snapshot's step, counted from the snapshot alone. */
+/* Counted beside the snapshot's statuses: pending, its turn released. */
+enum { BETWEEN = KVP_REQUEST_FINISHED + 1 };
+
+static guint32 *
+turns_done (KvpWorkload          *workload,
+            const KvpSimSnapshot *snap)
+{
+  guint32 *done = g_new0 (guint32, MAX (snap->n_requests, 1));
+
+  for (guint j = 0; j < snap->n_requests; j++)
+    {
+      KvpRequestSharing share = kvp_workload_get_sharing (workload, j);
+
+      if (share.next > 0 && snap->requests[j].status == KVP_REQUEST_FINISHED)
+        done[share.next - 1]++;
+    }
+
+  return done;
+}
+
+/* Every request is in one place at every step of every scheme: running,
+ * waiting, between turns (its previous turn's answer ended, its think time
+ * not over), not arrived, or finished, adding up to the workload; the
+ * counts agree with the snapshot's own statuses, and the idle time after a
+ * step counts the turns its finishers released.  Before, a turn in its
+ * think time was counted nowhere: the serving view read "Running 0,
+ * Waiting 0" while conversations were open. */
+static void
+test_conversation_counts (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = NULL;
+  g_autoptr(KvpSimulation) sim = NULL;
+  KvpWorkloadOptions options;
+  KvpSimConfig config = { 16, 512, 2048, 0 };
+  guint n, idle = 0, thinking_idle = 0;
+
+  kvp_workload_options_init (&options);
+  options.source = "conversation";
+  options.n_requests = 120;
+  options.request_rate = 0.5;
+  options.max_len = 2048;
+  options.seed = 5;
+  workload = kvp_workload_new (&options, &error);
+  g_assert_no_error (error);
+  g_assert_true (kvp_workload_has_turns (workload));
+  kvp_workload_get_requests (workload, &n);
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+
+  for (KvpScheme k = 0; k < KVP_N_SCHEMES; k++)
+    {
+      guint n_steps;
+      const KvpSimStep *steps = kvp_simulation_get_steps (sim, k, &n_steps);
+      g_autoptr(KvpSimSnapshot) snap = kvp_simulation_get_snapshot (sim, k, 0);
+      guint max_between = 0;
+
+      for (guint t = 0; t < n_steps; t++)
+        {
+          g_autoptr(KvpSimSnapshot) next = t + 1 < n_steps ? kvp_simulation_get_snapshot (sim, k, t + 1) : NULL;
+          KvpRequestCounts at = kvp_sim_step_count_requests (&steps[t], n, FALSE);
+          guint32 by_status[BETWEEN + 1] = { 0 };
+          guint32 released = 0;
+          g_autofree guint32 *done = turns_done (workload, snap);
+          g_autofree guint32 *done_next = next != NULL ? turns_done (workload, next) : NULL;
+
+          for (guint i = 0; i < n; i++)
+            {
+              guint32 waits = kvp_workload_get_sharing (workload, i).waits;
+              KvpRequestStatus status = snap->requests[i].status;
+
+              if (status == KVP_REQUEST_PENDING && waits > 0 && done[i] == waits)
+                by_status[BETWEEN]++;
+              else
+                by_status[status]++;
+              if (status == KVP_REQUEST_PENDING && waits > 0 && done_next != NULL && done_next[i] == waits)
+                released++;
+            }
+          g_assert_cmpuint (at.running + at.waiting + at.between_turns + at.not_arrived + at.finished, ==, n);
+          g_assert_cmpuint (at.running, ==, by_status[KVP_REQUEST_RUNNING]);
+          g_assert_cmpuint (at.waiting, ==, by_status[KVP_REQUEST_WAITING]);
+          g_assert_cmpuint (at.finished, ==, by_status[KVP_REQUEST_FINISHED]);
+          g_assert_cmpuint (at.between_turns, ==, by_status[BETWEEN]);
+          g_assert_cmpuint (at.not_arrived, ==, by_status[KVP_REQUEST_PENDING]);
+          max_between = MAX (max_between, at.between_turns);
+
+          /* Idle after the step: nothing runs or waits until the next one
+           * starts, and the turns this step's answers released think. */
+          if (next != NULL && steps[t + 1].start_ns > steps[t].end_ns)
+            {
+              KvpRequestCounts after = kvp_sim_step_count_requests (&steps[t], n, TRUE);
+
+              g_assert_cmpuint (after.running + after.waiting, ==, 0);
+              g_assert_cmpuint (after.finished, ==, steps[t + 1].n_finished);
+              g_assert_cmpuint (after.between_turns, ==, released);
+              g_assert_cmpuint (after.between_turns + after.not_arrived + after.finished, ==, n);
+              idle++;
+              thinking_idle += after.between_turns > 0 && after.finished < n;
+            }
+          g_clear_pointer (&snap, kvp_sim_snapshot_free);
+          snap = g_steal_pointer (&next);
+        }
+      g_assert_cmpuint (kvp_sim_step_count_requests (&steps[n_steps - 1], n, TRUE).finished, ==, n);
+      g_assert_cmpuint (kvp_simulation_get_stats (sim, k)->max_between_turns, ==, max_between);
+      g_assert_cmpuint (max_between, >, 0);
+    }
+  /* The case the reviewer saw: nothing running or waiting, turns open. */
+  g_assert_cmpuint (thinking_idle, >, 0);
+  g_test_message ("%u idle gaps, %u with turns thinking", idle, thinking_idle);
+
+  /* Single requests have no turns, and before the run nothing arrived. */
+  {
+    g_autoptr(KvpWorkload) single = shared_workload (4, 8, 2, 0, 0, 1);
+    KvpRequestCounts before = kvp_sim_step_count_requests (NULL, n, FALSE);
+
+    g_assert_false (kvp_workload_has_turns (single));
+    g_assert_cmpuint (before.not_arrived, ==, n);
+  }
+}
+
 /* The same seed gives the same closed-loop run, one scheme a thread or all
  * on one, in a pool so small that turns queue and are preempted. */
 static void
@@ -880,6 +1002,7 @@ main (int   argc,
   g_test_add_func ("/core/sim-sharing/conversation-deterministic", test_conversation_deterministic);
   g_test_add_func ("/core/sim-sharing/conversation-saturated", test_conversation_saturated);
   g_test_add_func ("/core/sim-sharing/conversation-samples", test_conversation_samples);
+  g_test_add_func ("/core/sim-sharing/conversation-counts", test_conversation_counts);
   g_test_add_func ("/core/sim-sharing/beam-search", test_beam_search);
   g_test_add_func ("/core/sim-sharing/file-samples", test_file_samples);
   g_test_add_func ("/core/sim-sharing/figure16-shape", test_figure16_shape);

@@ -123,6 +123,8 @@ typedef struct
   double                 class_sums[KVP_N_SLOT_CLASSES];
   double                 running_sum;
   guint32                max_running;
+  double                 between_sum;
+  guint32                max_between;
   double                *latency[KVP_N_LATENCIES];
   guint64                n_latency[KVP_N_LATENCIES];
 } Sched;
@@ -824,6 +826,9 @@ end_step (Sched      *s,
   step->n_running = s->n_running;
   step->n_waiting = s->waiting.len;
   step->n_finished = s->finished;
+  /* Taken before this step's finishers release the turns after theirs,
+   * as n_finished is: those count in n_released. */
+  step->n_between_turns = s->released != NULL ? s->released->len : 0;
   step->n_scheduled = s->n_scheduled;
   step->n_tokens = (guint32) s->work.tokens;
   if (s->paged)
@@ -852,11 +857,14 @@ end_step (Sched      *s,
     }
   s->n_running = kept;
   step->n_preemptions = s->preemptions;
+  step->n_released = (s->released != NULL ? s->released->len : 0) - step->n_between_turns;
 
   for (guint c = 0; c < KVP_N_SLOT_CLASSES; c++)
     s->class_sums[c] += (double) step->slots[c];
   s->running_sum += step->n_running;
   s->max_running = MAX (s->max_running, step->n_running);
+  s->between_sum += step->n_between_turns;
+  s->max_between = MAX (s->max_between, step->n_between_turns);
 }
 
 /* Moves next past the closed-loop turns, which arrive when released. */
@@ -965,6 +973,7 @@ summarize (Sched       *s,
   out->recomputed_tokens = s->recomputed;
   out->output_tokens = s->output_tokens;
   out->max_batch_size = s->max_running;
+  out->max_between_turns = s->max_between;
   out->mean_wait_steps = s->n > 0 ? (double) s->wait_total / s->n : 0.0;
   out->duration_s = (double) s->now_ns / 1e9;
   if (steps > 0)
@@ -972,6 +981,7 @@ summarize (Sched       *s,
       for (guint c = 0; c < KVP_N_SLOT_CLASSES; c++)
         out->percent[c] = 100.0 * s->class_sums[c] / ((double) n_slots * steps);
       out->mean_batch_size = s->running_sum / steps;
+      out->mean_between_turns = s->between_sum / steps;
       out->tokens_per_step = (double) s->output_tokens / steps;
     }
   if (out->duration_s > 0)

@@ -620,6 +620,41 @@ kvp_sim_step_get_prefix_hit_rate_percent (const KvpSimStep *step)
   return kvp_prefix_cache_stats_hit_rate_percent (&stats);
 }
 
+KvpRequestCounts
+kvp_sim_step_count_requests (const KvpSimStep *step,
+                             guint32           n_requests,
+                             gboolean          after)
+{
+  KvpRequestCounts counts = { 0, };
+  guint64 placed;
+
+  if (step == NULL)
+    {
+      counts.not_arrived = n_requests;
+      return counts;
+    }
+  if (after)
+    {
+      /* Time passes after a step only once its running requests are done:
+       * a step that left any waiting is followed at once by the next. */
+      g_warn_if_fail (step->n_waiting == 0);
+      counts.finished = step->n_finished + step->n_running;
+      counts.between_turns = step->n_between_turns + step->n_released;
+    }
+  else
+    {
+      counts.running = step->n_running;
+      counts.waiting = step->n_waiting;
+      counts.finished = step->n_finished;
+      counts.between_turns = step->n_between_turns;
+    }
+  placed = (guint64) counts.running + counts.waiting + counts.finished + counts.between_turns;
+  g_return_val_if_fail (placed <= n_requests, counts);
+  counts.not_arrived = n_requests - (guint32) placed;
+
+  return counts;
+}
+
 const char *
 kvp_slot_class_to_string (KvpSlotClass klass)
 {
@@ -1206,6 +1241,11 @@ kvp_sim_stats_add_json (const KvpSimStats *stats,
     }
   json_builder_end_object (builder);
 
+  /* Requests in a conversation's think time, as mean_batch_size and
+   * max_batch_size count the running ones; last, after the older keys. */
+  kvp_json_add_double (builder, "mean_between_turns", stats->mean_between_turns);
+  kvp_json_add_uint (builder, "max_between_turns", stats->max_between_turns);
+
   json_builder_end_object (builder);
 }
 
@@ -1328,6 +1368,8 @@ kvp_sim_csv_append_header (GString *csv)
   g_string_append (csv, "scheme,step,clock,start_s,end_s,running,waiting,finished,preemptions");
   for (guint c = 0; c < KVP_N_SLOT_CLASSES; c++)
     g_string_append_printf (csv, ",%s", slot_class_names[c]);
+  /* Last, so readers of the older columns read them where they were. */
+  g_string_append (csv, ",between_turns");
   g_string_append_c (csv, '\n');
 }
 
@@ -1347,6 +1389,7 @@ kvp_sim_csv_append_step (GString          *csv,
                           step->n_running, step->n_waiting, step->n_finished, step->n_preemptions);
   for (guint c = 0; c < KVP_N_SLOT_CLASSES; c++)
     g_string_append_printf (csv, ",%" PRIu64, step->slots[c]);
+  g_string_append_printf (csv, ",%u", step->n_between_turns);
   g_string_append_c (csv, '\n');
 }
 
@@ -1446,6 +1489,10 @@ format_metric (const KvpSimStats *stats,
       return g_strdup_printf ("%" PRIu64, stats->prefill_tokens_saved);
     case 22:
       return g_strdup_printf ("%.1f", stats->memory_saving_percent);
+    case 23:
+      return g_strdup_printf ("%.1f", stats->mean_between_turns);
+    case 24:
+      return g_strdup_printf ("%u", stats->max_between_turns);
     default:
       break;
     }
@@ -1484,11 +1531,17 @@ kvp_simulation_get_metrics_table (KvpSimulation *self,
     N_("P99 normalized latency (s/token)"),
     N_("Preemptions"), N_("Recomputed tokens"),
     N_("Prefix cache hit rate (%)"), N_("Prefill tokens saved"), N_("Memory saved by sharing (%)"),
+    /* Translators: requests whose conversation is in its think time
+     * (the previous answer ended, the next message not sent yet). */
+    N_("Mean between turns (requests)"), N_("Max between turns (requests)"),
   };
+  guint n_rows;
 
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (n_columns != NULL, NULL);
 
+  /* The last two only where turns wait for answers (--workload conversation). */
+  n_rows = G_N_ELEMENTS (labels) - (kvp_workload_has_turns (self->workload) ? 0 : 2);
   /* Translators: the first column heading of the latency table. */
   g_ptr_array_add (cells, g_strdup (_("METRIC")));
   for (guint s = 0; s < KVP_N_SCHEMES; s++)
@@ -1496,7 +1549,7 @@ kvp_simulation_get_metrics_table (KvpSimulation *self,
       g_ptr_array_add (cells, g_ascii_strup (scheme_names[s], -1));
   *n_columns = cells->len;
 
-  for (guint row = 0; row < G_N_ELEMENTS (labels); row++)
+  for (guint row = 0; row < n_rows; row++)
     {
       g_ptr_array_add (cells, g_strdup (_(labels[row])));
       for (guint s = 0; s < KVP_N_SCHEMES; s++)

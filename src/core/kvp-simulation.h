@@ -145,9 +145,10 @@ guint64 kvp_sim_config_positions     (const KvpSimConfig *config);
 guint   kvp_sim_config_copies        (const KvpSimConfig *config);
 
 
-/* One recorded step of one scheme: stored for every step (120 bytes), so a
+/* One recorded step of one scheme: stored for every step (128 bytes), so a
  * series over the whole run costs nothing to read.  At every step
- * n_running + n_waiting + n_finished is the number of requests arrived. */
+ * n_running + n_waiting + n_finished is the number of requests arrived;
+ * kvp_sim_step_count_requests() accounts for the others. */
 typedef struct
 {
   guint32 clock;          /* start_ns in 40 ms units, and at least one more
@@ -155,6 +156,10 @@ typedef struct
   guint32 n_running;      /* running, requests finishing this step included */
   guint32 n_waiting;      /* arrived, not running */
   guint32 n_finished;     /* finished in the steps before this one */
+  guint32 n_between_turns; /* closed-loop turns whose previous turn finished
+                              before this step, not arrived yet: in their
+                              think time (--workload conversation) */
+  guint32 n_released;     /* closed-loop turns this step's finishers release */
   guint32 n_preemptions;  /* preemptions up to and including this step */
   guint32 first_event;    /* this step's events: [first_event, next step's) */
   guint32 n_scheduled;    /* requests that computed tokens in this step */
@@ -177,6 +182,27 @@ typedef struct
  * queries × 100, as the run's hit_rate_percent); 0 without queries. */
 double kvp_sim_step_get_prefix_hit_rate_percent (const KvpSimStep *step);
 
+/* Every request of a run in exactly one place: running + waiting +
+ * between_turns + not_arrived + finished = the workload's requests. */
+typedef struct
+{
+  guint32 running;        /* finishing in this step included */
+  guint32 waiting;
+  guint32 between_turns;  /* a conversation's next turn in its think time */
+  guint32 not_arrived;    /* before its arrival, or its previous turn's end */
+  guint32 finished;
+} KvpRequestCounts;
+
+/* The run's n_requests requests at step (NULL: before the first step), or,
+ * with after, in the idle time after it: its running requests finished,
+ * the turns they release thinking.  Only a step that leaves nothing
+ * waiting has time after it before the next; the last step leaves every
+ * request finished.  The one place the serving view, --csv and --json
+ * take these counts from. */
+KvpRequestCounts kvp_sim_step_count_requests (const KvpSimStep *step,
+                                              guint32           n_requests,
+                                              gboolean          after);
+
 /* The latencies of --simulate, in the order --json gives them. */
 typedef enum
 {
@@ -193,6 +219,8 @@ typedef struct
   double  percent[KVP_N_SLOT_CLASSES]; /* mean over steps; sum 100 */
   double  mean_batch_size;     /* mean n_running */
   guint32 max_batch_size;
+  double  mean_between_turns;  /* mean n_between_turns */
+  guint32 max_between_turns;
   guint32 finished_requests;
   guint64 steps;               /* steps run (something runs in each) */
   guint64 preemptions;
@@ -287,7 +315,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvpSimSnapshot, kvp_sim_snapshot_free)
 
 typedef struct _KvpSimulation KvpSimulation;
 
-/* The longest run recorded, per scheme: 16,777,216 steps (1.625 GiB of
+/* The longest run recorded, per scheme: 16,777,216 steps (2 GiB of
  * steps).  A summary_only run has no limit. */
 #define KVP_SIMULATION_MAX_STEPS (16u * 1024u * 1024u)
 

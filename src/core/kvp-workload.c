@@ -1660,6 +1660,20 @@ kvp_workload_get_sharing (KvpWorkload *self,
   return self->sharing != NULL ? g_array_index (self->sharing, KvpRequestSharing, index) : none;
 }
 
+gboolean
+kvp_workload_has_turns (KvpWorkload *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->sharing == NULL)
+    return FALSE;
+  for (guint i = 0; i < self->sharing->len; i++)
+    if (g_array_index (self->sharing, KvpRequestSharing, i).waits > 0)
+      return TRUE;
+
+  return FALSE;
+}
+
 const guint64 *
 kvp_workload_get_hash_ids (KvpWorkload *self,
                            guint        index,

@@ -162,6 +162,9 @@ double          kvp_workload_get_time_scale (KvpWorkload               *self);
 /* One sample, no prefix and no hash ids unless the file said so. */
 KvpRequestSharing kvp_workload_get_sharing  (KvpWorkload               *self,
                                              guint                      index);
+/* Whether some request is a closed-loop turn (waits > 0), so a run has
+ * requests between turns. */
+gboolean        kvp_workload_has_turns      (KvpWorkload               *self);
 const guint64  *kvp_workload_get_hash_ids   (KvpWorkload               *self,
                                              guint                      index,
                                              guint                     *n_ids);

@@ -39,6 +39,7 @@ typedef struct
   KvpScheme          scheme;
   KvpSimSnapshot    *snapshot;     /* NULL while the scheme is idle */
   KvpSimStep         totals;
+  KvpRequestCounts   counts;       /* core's, at the time shown */
   GArray            *runs;         /* KvpServingRun, by start */
   /* Paged: who holds each block several running requests' tables name (a
    * prefix cache hit).  holders: (block, request) pairs by block, then
@@ -88,6 +89,8 @@ struct _KvpServingScene
   guint32              num_blocks;
   guint64              n_slots;
   guint                n_requests;
+  gboolean             turns;         /* conversation turns: a card counts
+                                         those between turns */
 
   /* The grids' shared layout. */
   guint32              group;         /* blocks per cell */

@@ -391,6 +391,7 @@ load_panel (KvpServingScene     *self,
     {
       panel->snapshot = kvp_simulation_get_snapshot (sim, scheme, at.step);
       panel->totals = steps[at.step];
+      panel->counts = kvp_sim_step_count_requests (&panel->totals, self->n_requests, FALSE);
       /* The step's own split: free slots are external only when memory
        * kept the queue's head out, which left none counted free. */
       panel->free_is_external = panel->totals.n_waiting > 0 && panel->totals.slots[KVP_SLOT_FREE] == 0;
@@ -411,13 +412,16 @@ load_panel (KvpServingScene     *self,
       return;
     }
 
-  /* Idle: everything that arrived has finished (or nothing has arrived). */
+  /* Idle: everything that arrived has finished (or nothing has arrived);
+   * a conversation's next turns may be thinking. */
   memset (&panel->totals, 0, sizeof panel->totals);
   panel->totals.start_ns = panel->totals.end_ns = self->time_ns;
+  panel->counts = kvp_sim_step_count_requests (at.has_before ? &steps[at.step] : NULL, self->n_requests, TRUE);
   if (at.has_before)
     {
       /* Nothing runs or waits after that step: all it ran has finished. */
-      panel->totals.n_finished = steps[at.step].n_finished + steps[at.step].n_running;
+      panel->totals.n_finished = panel->counts.finished;
+      panel->totals.n_between_turns = panel->counts.between_turns;
       panel->totals.n_preemptions = steps[at.step].n_preemptions;
       panel->totals.prefix_queries_tokens = steps[at.step].prefix_queries_tokens;
       panel->totals.prefix_hits_tokens = steps[at.step].prefix_hits_tokens;
@@ -509,20 +513,33 @@ write_card_texts (KvpServingScene *self)
 {
   const KvpSimStep *p = &self->panels[KVP_SERVING_PANEL_PAGED].totals;
   const KvpSimStep *c = &self->panels[KVP_SERVING_PANEL_COMPARED].totals;
+  const KvpRequestCounts *pn = &self->panels[KVP_SERVING_PANEL_PAGED].counts;
+  const KvpRequestCounts *cn = &self->panels[KVP_SERVING_PANEL_COMPARED].counts;
   const char *other = kvp_picture_scheme_title (self->panels[KVP_SERVING_PANEL_COMPARED].scheme);
   g_autofree char *pc = NULL;
 
   self->cards[KVP_SERVING_CARD_RUNNING].title = g_strdup (_("Running"));
-  self->cards[KVP_SERVING_CARD_RUNNING].value = kvp_format_count (p->n_running);
-  pc = kvp_format_count (c->n_running);
+  self->cards[KVP_SERVING_CARD_RUNNING].value = kvp_format_count (pn->running);
+  pc = kvp_format_count (cn->running);
   /* Translators: a card's caption: "PagedAttention · Max: 8" */
   self->cards[KVP_SERVING_CARD_RUNNING].caption = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
   g_clear_pointer (&pc, g_free);
 
   self->cards[KVP_SERVING_CARD_WAITING].title = g_strdup (_("Waiting"));
-  self->cards[KVP_SERVING_CARD_WAITING].value = kvp_format_count (p->n_waiting);
-  pc = kvp_format_count (c->n_waiting);
+  self->cards[KVP_SERVING_CARD_WAITING].value = kvp_format_count (pn->waiting);
+  pc = kvp_format_count (cn->waiting);
   self->cards[KVP_SERVING_CARD_WAITING].caption = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
+  g_clear_pointer (&pc, g_free);
+
+  /* A conversation whose next message is still being written is neither
+   * running nor waiting: counted here, so the cards never read 0 and 0
+   * while conversations are open.
+   * Translators: a card's title: requests whose conversation is in its
+   * think time (the previous answer ended, the next message not sent). */
+  self->cards[KVP_SERVING_CARD_BETWEEN_TURNS].title = g_strdup (_("Between turns"));
+  self->cards[KVP_SERVING_CARD_BETWEEN_TURNS].value = kvp_format_count (pn->between_turns);
+  pc = kvp_format_count (cn->between_turns);
+  self->cards[KVP_SERVING_CARD_BETWEEN_TURNS].caption = g_strdup_printf (_("PagedAttention · %s: %s"), other, pc);
   g_clear_pointer (&pc, g_free);
 
   write_latency_cards (self, other);
@@ -624,8 +641,8 @@ layout_grid_panel (KvpServingScene     *self,
 {
   g_autofree char *heading = NULL;
   g_autofree char *waiting = NULL;
-  g_autofree char *count = kvp_format_count (panel->totals.n_waiting);
-  g_autofree char *finished = kvp_format_count (panel->totals.n_finished);
+  g_autofree char *count = kvp_format_count (panel->counts.waiting);
+  g_autofree char *finished = kvp_format_count (panel->counts.finished);
   cairo_rectangle_t *r = &panel->rect;
   double y;
 
@@ -643,7 +660,16 @@ layout_grid_panel (KvpServingScene     *self,
 
   /* Translators: how many requests wait (the chips after it show them) and
    * how many have finished. */
-  waiting = g_strdup_printf (_("Finished: %s · waiting: %s"), finished, count);
+  if (self->turns)
+    {
+      g_autofree char *between = kvp_format_count (panel->counts.between_turns);
+
+      /* Translators: how many requests have finished, are in their
+       * conversation's think time, and wait (the chips after it). */
+      waiting = g_strdup_printf (_("Finished: %s · between turns: %s · waiting: %s"), finished, between, count);
+    }
+  else
+    waiting = g_strdup_printf (_("Finished: %s · waiting: %s"), finished, count);
   y = r->y + r->height - pad - 13 * text * 1.3;
   if (panel->head_block > 0)
     {
@@ -747,6 +773,13 @@ layout_grids (KvpServingScene *self,
 /* The cards (the latency cards only when latencies) in columns columns:
  * titles and values each at one size that fits every card, captions (whose scheme the values are) wrapped between
  * words.  Returns the cards' height, or 0 when a text cannot be shown whole. */
+/* Cards a workload has no figure for: between turns, without turns. */
+static guint
+absent_cards (KvpServingScene *self)
+{
+  return self->turns ? 0u : 1u << KVP_SERVING_CARD_BETWEEN_TURNS;
+}
+
 static double
 layout_cards_in (KvpServingScene *self,
                  guint            columns,
@@ -765,6 +798,7 @@ layout_cards_in (KvpServingScene *self,
   double title_size, value_size, title_h = 0.0, value_h = 0.0, caption_h = 0.0, height;
   gboolean wrap_titles, whole = TRUE;
 
+  left_out |= absent_cards (self);
   for (guint i = 0; i < KVP_SERVING_N_CARDS; i++)
     {
       self->card_rect[i] = (cairo_rectangle_t) { 0 };
@@ -834,11 +868,11 @@ layout_cards_in (KvpServingScene *self,
 #define LATENCY_CARDS ((1u << KVP_SERVING_CARD_TTFT) | (1u << KVP_SERVING_CARD_TPOT))
 #define SMALL_CARDS   (LATENCY_CARDS | (1u << KVP_SERVING_CARD_PREFIX_HITS))
 
-/* The seven cards in a row, or in two rows of four; where that takes the
- * grids room (the window's small pictures), the five counts alone in a row
- * or two rows of three, the latency cards left out; in the smallest the
- * four counts of the step in a row or two rows of two.  Returns the height
- * they take. */
+/* The seven cards (eight with turns) in a row, or in two rows of four;
+ * where that takes the grids room (the window's small pictures), the five
+ * (six) counts alone in a row or two rows of three, the latency cards left
+ * out; in the smallest the four (five) counts of the step in a row or two
+ * rows of two (three).  Returns the height they take. */
 static double
 layout_cards (KvpServingScene *self,
               double           x,
@@ -848,24 +882,30 @@ layout_cards (KvpServingScene *self,
               double           pad,
               double           text)
 {
-  static const guint counts_columns[][2] = { { 5, 3 }, { 4, 2 } };
   static const guint counts_left_out[] = { LATENCY_CARDS, SMALL_CARDS };
-  double height = layout_cards_in (self, KVP_SERVING_N_CARDS, 0, x, y, width, gap, pad, text);
+  guint n = 0;
+  double height;
   double counts[2] = { 0.0, 0.0 };
   guint columns[2] = { 0, 0 };
   guint pick;
 
+  for (guint i = 0; i < KVP_SERVING_N_CARDS; i++)
+    n += !(absent_cards (self) & (1u << i));
+  height = layout_cards_in (self, n, 0, x, y, width, gap, pad, text);
   if (height > 0.0)
     return height;
   /* The hit rate stays while it costs the grids no height. */
   for (guint i = 0; i < 2; i++)
     for (guint j = 0; j < 2 && counts[i] <= 0.0; j++)
       {
-        columns[i] = counts_columns[i][j];
+        guint shown = n - (i == 0 ? 2 : 3);
+
+        /* All in a row, or in two. */
+        columns[i] = j == 0 ? shown : (shown + 1) / 2;
         counts[i] = layout_cards_in (self, columns[i], counts_left_out[i], x, y, width, gap, pad, text);
       }
   pick = counts[0] > 0.0 && (counts[1] <= 0.0 || counts[0] <= counts[1]) ? 0 : 1;
-  height = layout_cards_in (self, (KVP_SERVING_N_CARDS + 1) / 2, 0, x, y, width, gap, pad, text);
+  height = layout_cards_in (self, (n + 1) / 2, 0, x, y, width, gap, pad, text);
   if (height > 0.0 && height <= counts[pick])
     return height;
   return layout_cards_in (self, columns[pick], counts_left_out[pick], x, y, width, gap, pad, text);
@@ -1283,6 +1323,7 @@ kvp_serving_scene_new_range (KvpServingSteps *steps,
   self->num_blocks = config->num_blocks;
   self->n_slots = kvp_simulation_get_n_slots (sim);
   kvp_workload_get_requests (kvp_simulation_get_workload (sim), &self->n_requests);
+  self->turns = kvp_workload_has_turns (kvp_simulation_get_workload (sim));
 
   load_panel (self, &self->panels[KVP_SERVING_PANEL_PAGED], KVP_SCHEME_PAGED);
   load_panel (self, &self->panels[KVP_SERVING_PANEL_COMPARED], kvp_serving_steps_get_compared (steps));
@@ -1738,6 +1779,10 @@ char *
 kvp_serving_scene_dup_description (KvpServingScene *self)
 {
   const KvpSimStep *p, *c;
+  const KvpRequestCounts *pn, *cn;
+  const char *other;
+  g_autofree char *text = NULL;
+  g_autofree char *between = NULL;
   g_autofree char *now = NULL;
   g_autofree char *end = NULL;
   g_autofree char *p_tokens = NULL;
@@ -1747,6 +1792,9 @@ kvp_serving_scene_dup_description (KvpServingScene *self)
 
   p = &self->panels[KVP_SERVING_PANEL_PAGED].totals;
   c = &self->panels[KVP_SERVING_PANEL_COMPARED].totals;
+  pn = &self->panels[KVP_SERVING_PANEL_PAGED].counts;
+  cn = &self->panels[KVP_SERVING_PANEL_COMPARED].counts;
+  other = kvp_picture_scheme_title (self->panels[KVP_SERVING_PANEL_COMPARED].scheme);
   now = kvp_format_seconds (self->time_ns);
   end = kvp_format_seconds (kvp_serving_steps_get_end (self->steps));
   p_tokens = kvp_format_percent (token_share (p, self->n_slots));
@@ -1756,12 +1804,20 @@ kvp_serving_scene_dup_description (KvpServingScene *self)
    * the time shown and the run's end, then running, waiting, token share
    * and preemptions of the paged pool, then running, waiting and token
    * share of the compared scheme. */
-  return g_strdup_printf (_("At %s of %s: PagedAttention runs %u requests with %u waiting, "
+  text = g_strdup_printf (_("At %s of %s: PagedAttention runs %u requests with %u waiting, "
                             "token states fill %s of its slots, %u preemptions so far; "
                             "%s runs %u with %u waiting, token states %s."),
-                          now, end, p->n_running, p->n_waiting, p_tokens, p->n_preemptions,
-                          kvp_picture_scheme_title (self->panels[KVP_SERVING_PANEL_COMPARED].scheme),
-                          c->n_running, c->n_waiting, c_tokens);
+                          now, end, pn->running, pn->waiting, p_tokens, p->n_preemptions,
+                          other, cn->running, cn->waiting, c_tokens);
+  if (!self->turns)
+    return g_steal_pointer (&text);
+
+  /* Translators: appended to the sentence above for conversations:
+   * requests in their think time, in the paged pool and the compared
+   * scheme ("Max"). */
+  between = g_strdup_printf (_("Between turns: %u in PagedAttention, %u in %s."), pn->between_turns,
+                             cn->between_turns, other);
+  return g_strdup_printf ("%s %s", text, between);
 }
 
 char *
