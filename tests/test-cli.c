@@ -1448,6 +1448,45 @@ test_simulate_between_turns (void)
   g_rmdir (dir);
 }
 
+/* A workload file with arrival times of its own takes no request rate:
+ * a sweep of it is refused in one sentence, exit 2, before any rate runs,
+ * and the capacity picture is not written; a file without times sweeps. */
+static void
+test_sweep_file_arrivals (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
+  g_autofree char *timed = g_build_filename (dir, "timed.csv", NULL);
+  g_autofree char *untimed = g_build_filename (dir, "untimed.csv", NULL);
+  g_autofree char *png = g_build_filename (dir, "capacity.png", NULL);
+  g_autofree char *said = NULL;
+  g_auto(Run) run = { 0 };
+  g_auto(Run) picture = { 0 };
+  g_auto(Run) good = { 0 };
+
+  g_assert_true (g_file_set_contents (timed, "prompt_len,output_len,arrival\n10,5,0\n20,6,1.5\n", -1, NULL));
+  g_assert_true (g_file_set_contents (untimed, "prompt_len,output_len\n10,5\n20,6\n", -1, NULL));
+  said = g_strdup_printf ("kvpage: The workload file “%s” has arrival times of its own, so it cannot be swept at "
+                          "request rates.\n", timed);
+
+  run_kvpage (&run, "--simulate", "--workload", timed, "--request-rate", "1,2", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_cmpstr (run.err, ==, said);
+
+  run_kvpage (&picture, "--export", png, "--view", "capacity", "--workload", timed, "--request-rate", "1:2:1", NULL);
+  g_assert_cmpint (picture.status, ==, 2);
+  g_assert_cmpstr (picture.err, ==, said);
+  g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
+
+  run_kvpage (&good, "--simulate", "--workload", untimed, "--request-rate", "1,2", NULL);
+  g_assert_cmpint (good.status, ==, 0);
+  g_assert_nonnull (strstr (good.out, "Swept at 2 request rates"));
+
+  g_unlink (timed);
+  g_unlink (untimed);
+  g_rmdir (dir);
+}
+
 static void
 test_simulate_bad_file (void)
 {
@@ -1595,6 +1634,15 @@ static const struct
   /* Limits written out, as everywhere else. */
   { { "--simulate", "--request-rate", "1,2", "--max-normalized-latency", "2000000" }, { "at most 1000000." } },
   { { "--simulate", "--request-rate", "1,2000000" }, { "from 0.001 to 1000000 requests per second" } },
+  /* The workload's own lower bound: at the lowest rate its requests must
+   * arrive within the 994 days a run counts in steps; refused before any
+   * rate runs, in a sentence the window can show too. */
+  { { "--simulate", "--request-rate", "0.001,1", "--requests", "100000" },
+    { "At the lowest rate swept, 0.001 requests per second, the 100,000 requests", "994 days", "fewer requests." } },
+  { { "--simulate", "--request-rate", "0.001:0.003:0.001", "--requests", "100000", "--json" },
+    { "At the lowest rate swept, 0.001 requests per second" } },
+  { { "--export", "x.png", "--view", "capacity", "--request-rate", "0.001,1", "--requests", "100000" },
+    { "At the lowest rate swept, 0.001 requests per second" } },
   { { "--simulate", "--request-rate", "1,2", "--csv", "x.csv" }, { "--csv", "sweep" } },
   { { "--export", "x.png", "--view", "capacity", "--request-rate", "1,2", "--step", "3" }, { "--step", "--view serving" } },
   { { "--export", "x.png", "--view", "serving", "--max-normalized-latency", "1" }, { "--max-normalized-latency", "--view capacity" } },
@@ -2883,6 +2931,7 @@ main (int   argc,
   g_test_add_func ("/cli/simulate/grouping", test_simulate_grouping);
   g_test_add_func ("/cli/simulate/csv", test_simulate_csv);
   g_test_add_func ("/cli/simulate/between-turns", test_simulate_between_turns);
+  g_test_add_func ("/cli/simulate/sweep-file-arrivals", test_sweep_file_arrivals);
   g_test_add_func ("/cli/simulate/scheduler-options", test_simulate_scheduler_options);
   g_test_add_func ("/cli/simulate/file-arrivals", test_simulate_file_arrivals);
   g_test_add_func ("/cli/simulate/roofline", test_simulate_roofline);

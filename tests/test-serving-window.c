@@ -509,6 +509,14 @@ swept (gpointer data)
 }
 
 static gboolean
+refused (gpointer data)
+{
+  KvpCapacityState *capacity = data;
+
+  return !kvp_capacity_state_get_busy (capacity) && kvp_capacity_state_get_error (capacity) != NULL;
+}
+
+static gboolean
 capacity_drawn (gpointer data)
 {
   KvpCapacityCanvas *canvas = data;
@@ -580,6 +588,31 @@ test_capacity_view (void)
   kvp_test_iterate_for (400);
   g_assert_null (kvp_capacity_canvas_get_sweep (canvas));
   g_assert_true (g_str_has_prefix (kvp_picture_canvas_get_description (KVP_PICTURE_CANVAS (canvas)), "No sweep"));
+
+  /* The serving view's workload a file with arrival times of its own: it
+   * takes no rate, and the picture says so in the window's words. */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("kvpage-XXXXXX", NULL);
+    g_autofree char *timed = g_build_filename (dir, "timed.csv", NULL);
+    KvpServingControls *controls = _kvp_window_get_serving_controls (window);
+    const char *said;
+
+    g_assert_true (g_file_set_contents (timed, "prompt_len,output_len,arrival\n10,5,0\n20,6,1.5\n", -1, NULL));
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "serving");
+    kvp_serving_controls_set_workload_file (controls, timed);
+    g_assert_true (kvp_test_iterate_until (simulated, controls));
+    g_assert_cmpstr (kvp_serving_state_get_workload (kvp_window_get_serving_state (window)), ==, timed);
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "capacity");
+    kvp_capacity_state_set_range (capacity, 1, 2, 1);
+    g_assert_true (kvp_test_iterate_until (refused, capacity));
+    kvp_test_iterate_for (200);
+    said = kvp_picture_canvas_get_description (KVP_PICTURE_CANVAS (canvas));
+    g_assert_true (g_str_has_prefix (said, "No sweep"));
+    g_assert_nonnull (strstr (said, "has arrival times of its own, so it cannot be swept at request rates."));
+    g_assert_null (strstr (said, "--"));
+    g_unlink (timed);
+    g_rmdir (dir);
+  }
 
   /* Back to serving: the sweep stops being wanted. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "serving");

@@ -181,6 +181,75 @@ kvp_sweep_parse_rates (const char  *text,
   return g_steal_pointer (&rates);
 }
 
+gboolean
+kvp_sweep_check_rates (const KvpWorkloadOptions  *options,
+                       const double              *rates,
+                       guint                      n_rates,
+                       GError                   **error)
+{
+  KvpWorkloadOptions at;
+  g_autoptr(KvpWorkload) lowest = NULL;
+  g_autoptr(KvpWorkload) unrated = NULL;
+  g_autoptr(GError) why = NULL;
+  g_autofree char *rate = NULL;
+  g_autofree char *requests = NULL;
+  g_autofree char *days = NULL;
+  guint n;
+
+  g_return_val_if_fail (options != NULL, FALSE);
+  g_return_val_if_fail (rates != NULL && n_rates > 0, FALSE);
+
+  at = *options;
+  at.request_rate = rates[0];
+  for (guint i = 0; i < n_rates; i++)
+    {
+      if (!(rates[i] >= KVP_WORKLOAD_MIN_RATE && rates[i] <= KVP_WORKLOAD_MAX_RATE))
+        {
+          char ascii[G_ASCII_DTOSTR_BUF_SIZE];
+          /* Twelve digits, as the rates read back: 1000001, not 1e+06. */
+          g_autofree char *bad = kvp_format_ascii_decimal (g_ascii_formatd (ascii, sizeof ascii, "%.12g", rates[i]));
+          g_autofree char *max = kvp_format_count ((guint64) KVP_WORKLOAD_MAX_RATE);
+          g_autofree char *min = kvp_format_decimal (KVP_WORKLOAD_MIN_RATE);
+
+          return kvp_set_invalid (error, _("A sweep runs rates from %s to %s requests per second, and %s is not "
+                                           "one."), min, max, bad);
+        }
+      at.request_rate = MIN (at.request_rate, rates[i]);
+    }
+
+  /* The lowest rate spreads the arrivals furthest: if its workload can be
+   * made, every higher rate's can. */
+  lowest = kvp_workload_new (&at, &why);
+  if (lowest != NULL)
+    return TRUE;
+
+  /* Not for its rate: the workload cannot be made at all. */
+  rate = kvp_format_decimal (at.request_rate);
+  at.request_rate = 0.0;
+  unrated = kvp_workload_new (&at, NULL);
+  if (unrated == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&why));
+      return FALSE;
+    }
+
+  if (kvp_workload_has_file_arrivals (unrated))
+    {
+      g_autofree char *source = kvp_quote (options->source);
+
+      return kvp_set_invalid (error, _("The workload file “%s” has arrival times of its own, so it cannot be "
+                                       "swept at request rates."), source);
+    }
+
+  /* Its arrivals at that rate run past what a run counts in steps. */
+  kvp_workload_get_requests (unrated, &n);
+  requests = kvp_format_count (n);
+  days = kvp_format_count ((guint64) (KVP_WORKLOAD_MAX_ARRIVAL_STEPS * KVP_WORKLOAD_STEP_SECONDS / 86400.0));
+  return kvp_set_invalid (error, _("At the lowest rate swept, %s requests per second, the %s requests would arrive "
+                                   "over more than %s days, longer than a run simulates step by step: sweep from "
+                                   "a higher rate, or with fewer requests."), rate, requests, days);
+}
+
 /* One rate: its own workload (Poisson at that rate), its own run. */
 static void
 run_point (KvpSweep *self,
@@ -265,6 +334,10 @@ kvp_sweep_new_full (const KvpWorkloadOptions  *options,
   g_return_val_if_fail (options != NULL && config != NULL, NULL);
   g_return_val_if_fail (rates != NULL && n_rates > 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* Refused whole, before any rate runs. */
+  if (!kvp_sweep_check_rates (options, rates, n_rates, error))
+    return NULL;
 
   self = g_new0 (KvpSweep, 1);
   g_atomic_ref_count_init (&self->ref_count);

@@ -37,6 +37,18 @@ GArray         *kvp_sweep_range_new       (double                     start,
 GArray         *kvp_sweep_parse_rates     (const char                *text,
                                            GError                   **error);
 
+/* Whether options' workload can be swept at rates, as kvp_sweep_new()
+ * checks before it runs any: each rate from KVP_WORKLOAD_MIN_RATE to
+ * KVP_WORKLOAD_MAX_RATE, a workload that takes a rate (a file with arrival
+ * times of its own takes none), and at the lowest rate its requests
+ * arriving within KVP_WORKLOAD_MAX_ARRIVAL_STEPS.  KVP_ERROR_INVALID in one
+ * plain sentence that names no option, for the command line and the window
+ * alike; a workload that cannot be made at any rate gives its own error. */
+gboolean        kvp_sweep_check_rates     (const KvpWorkloadOptions  *options,
+                                           const double              *rates,
+                                           guint                      n_rates,
+                                           GError                   **error);
+
 /* Runs options' workload at every rate (Poisson arrivals at that rate, the
  * same seed) through config's schemes, summaries only, the rates on the
  * machine's cores at once.  The result does not depend on how many run at

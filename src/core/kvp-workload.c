@@ -1149,7 +1149,7 @@ assign_steps (GArray  *requests,
       KvpRequest *request = &g_array_index (requests, KvpRequest, i);
       double step = floor (request->arrival / KVP_WORKLOAD_STEP_SECONDS);
 
-      if (step >= (double) G_MAXUINT32 / 2)
+      if (step >= KVP_WORKLOAD_MAX_ARRIVAL_STEPS)
         {
           /* Requests are numbered from 1 wherever a person reads them. */
           if (rate > 0.0)

@@ -15,6 +15,9 @@ G_BEGIN_DECLS
  * OPT-13B on one A100 at the batch sizes of the PagedAttention paper's §6.2;
  * only the Poisson arrivals depend on it. */
 #define KVP_WORKLOAD_STEP_SECONDS    0.04
+/* A request must arrive before this many steps (994 days of 40 ms steps),
+ * so a run can count its steps in 32 bits. */
+#define KVP_WORKLOAD_MAX_ARRIVAL_STEPS ((double) G_MAXUINT32 / 2)
 
 #define KVP_WORKLOAD_DEFAULT_REQUESTS 1000u
 #define KVP_WORKLOAD_MAX_REQUESTS     1000000u
