@@ -192,6 +192,8 @@ test_does_not_fit (void)
   /* No utilization figure for blocks that were never allocated. */
   g_assert_null (strstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->value, "%"));
   g_assert_nonnull (strstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->caption, needed));
+  g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->caption, ==,
+                   "this sequence needs 1,250 of 1,024 blocks");
   g_assert_nonnull (strstr (description, "does not fit"));
   /* The traditional cache reserves at least the sequence: it does not fit
    * either, and its card says so instead of "pre-allocated for". */
@@ -410,9 +412,21 @@ test_pool_heading_counts_others (void)
   g_autofree char *all = kvp_format_count (1024);
   g_autofree char *expected = g_strdup_printf ("%s of %s blocks allocated, 5 of them to this sequence", taken, all);
 
+  g_autofree char *description = kvp_scene_dup_description (scene);
+  g_autofree char *card = NULL;
+
   g_assert_cmpuint (cmp->blocks_used, ==, 5);
   g_assert_cmpuint (used, >, 5);
   g_assert_nonnull (strstr (text_of (&scene->grid_heading), expected));
+
+  /* Beside it the Utilization card counts this sequence's alone, and says
+   * so in the picture (window and export) and in the description: it read
+   * "5 / 1,024 blocks" under a heading of many more allocated. */
+  card = g_strdup_printf ("this sequence: 5 of %s blocks", all);
+  g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->caption, ==, card);
+  g_assert_cmpstr (text_of (&scene->cards[KVP_CARD_UTILIZATION].caption_text), ==, card);
+  g_assert_nonnull (strstr (description, card));
+  g_assert_null (strstr (description, " / "));
 }
 
 /* vLLM's pool (params.null_block, as a GPU or KV memory sizes it): block 0
@@ -465,8 +479,12 @@ test_null_block (void)
         g_assert_cmpint (plain_scene->legend_kind[j], !=, KVP_LEGEND_NULL);
 
       g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->value, ==, "4.32 %");
-      g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->caption, ==, "8 / 185 blocks");
-      g_assert_cmpstr (kvp_scene_get_card (plain_scene, KVP_CARD_UTILIZATION)->caption, ==, "8 / 186 blocks");
+      /* The card says whose blocks it counts, of the blocks the heading
+       * counts (usable where vLLM's null block is left out). */
+      g_assert_cmpstr (kvp_scene_get_card (scene, KVP_CARD_UTILIZATION)->caption, ==,
+                       "this sequence: 8 of 185 usable blocks");
+      g_assert_cmpstr (kvp_scene_get_card (plain_scene, KVP_CARD_UTILIZATION)->caption, ==,
+                       "this sequence: 8 of 186 blocks");
       g_assert_nonnull (strstr (text_of (&scene->grid_heading), " of 185 usable blocks allocated, 8 of them"));
       g_assert_nonnull (strstr (text_of (&plain_scene->grid_heading), " of 186 blocks allocated, 8 of them"));
       tooltip = kvp_scene_dup_cell_text (scene, 0);

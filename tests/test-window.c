@@ -2003,8 +2003,8 @@ shows_null_block_pool (gpointer canvas)
 }
 
 /* With vLLM's pool the Utilization card counts the usable blocks, block 0
- * being vLLM's null block, as --json does: 8 / 185 blocks, 4.32 %.  (It
- * said 8 / 186, where vLLM's usage is over 185.) */
+ * being vLLM's null block, as --json does: this sequence's 8 of 185 usable
+ * blocks, 4.32 %.  (It said 8 / 186, where vLLM's usage is over 185.) */
 static void
 test_null_block_utilization (void)
 {
@@ -2033,14 +2033,14 @@ test_null_block_utilization (void)
   g_assert_no_error (error);
   object = json_node_get_object (parsed);
   percent = kvp_format_percent (json_object_get_double_member (object, "utilization_percent"));
-  caption = g_strdup_printf ("%" G_GINT64_FORMAT " / %" G_GINT64_FORMAT " blocks",
+  caption = g_strdup_printf ("this sequence: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " usable blocks",
                              json_object_get_int_member (object, "blocks_used"),
                              json_object_get_int_member (object, "blocks_used") +
                              json_object_get_int_member (object, "blocks_free"));
   g_assert_cmpstr (card->value, ==, percent);
   g_assert_cmpstr (card->value, ==, "4.32 %");
   g_assert_cmpstr (card->caption, ==, caption);
-  g_assert_cmpstr (card->caption, ==, "8 / 185 blocks");
+  g_assert_cmpstr (card->caption, ==, "this sequence: 8 of 185 usable blocks");
 
   /* Without a pool of vLLM's, a plain pool again: no null block. */
   g_object_set (deploy, "kv-cache-memory", (guint64) 0, NULL);

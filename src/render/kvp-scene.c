@@ -60,6 +60,45 @@ others_in_pool (KvpComparison *cmp)
   return used > cmp->blocks_held ? used - cmp->blocks_held : 0;
 }
 
+/* The Utilization card's caption: this sequence's blocks of the usable
+ * ones, said as this sequence's, since the pool heading beside it counts
+ * every holder; "usable" where the heading says it (vLLM's null block
+ * left out). */
+static char *
+utilization_caption (KvpComparison *cmp)
+{
+  g_autofree char *all = kvp_format_count (cmp->usable_blocks);
+  gulong n = (gulong) cmp->usable_blocks;
+  gboolean null_block = cmp->usable_blocks < cmp->params.num_blocks;
+
+  if (cmp->fits)
+    {
+      g_autofree char *used = kvp_format_count (cmp->blocks_used);
+
+      if (null_block)
+        /* Translators: the Utilization card's caption, "this sequence: 8 of
+         * 1,023 usable blocks"; usable: all but vLLM's null block */
+        return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "this sequence: %s of %s usable block",
+                                             "this sequence: %s of %s usable blocks", n), used, all);
+      /* Translators: the Utilization card's caption, "this sequence: 8 of
+       * 1,024 blocks" */
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "this sequence: %s of %s block",
+                                           "this sequence: %s of %s blocks", n), used, all);
+    }
+
+  {
+    g_autofree char *needed = kvp_format_count (cmp->blocks_held);
+
+    if (null_block)
+      /* Translators: "this sequence needs 2,000 of 1,023 usable blocks" */
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "this sequence needs %s of %s usable block",
+                                           "this sequence needs %s of %s usable blocks", n), needed, all);
+    /* Translators: "this sequence needs 2,000 of 1,024 blocks" */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "this sequence needs %s of %s block",
+                                         "this sequence needs %s of %s blocks", n), needed, all);
+  }
+}
+
 static void
 write_card_texts (KvpScene *self)
 {
@@ -128,30 +167,14 @@ write_card_texts (KvpScene *self)
   }
 
   self->cards[KVP_CARD_UTILIZATION].title = g_strdup (_("Utilization"));
+  self->cards[KVP_CARD_UTILIZATION].caption = utilization_caption (cmp);
   if (cmp->fits)
-    {
-      g_autofree char *used = kvp_format_count (cmp->blocks_used);
-      g_autofree char *all = kvp_format_count (cmp->usable_blocks);
-
-      /* Over the usable blocks, as vLLM's kv_cache_usage_perc. */
-      self->cards[KVP_CARD_UTILIZATION].value = kvp_format_percent (cmp->utilization_percent);
-      /* Translators: "8 / 1,024 blocks" */
-      self->cards[KVP_CARD_UTILIZATION].caption =
-        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s / %s block", "%s / %s blocks",
-                                      cmp->usable_blocks),
-                         used, all);
-    }
+    /* Over the usable blocks, as vLLM's kv_cache_usage_perc. */
+    self->cards[KVP_CARD_UTILIZATION].value = kvp_format_percent (cmp->utilization_percent);
   else
     {
-      g_autofree char *needed = kvp_format_count (cmp->blocks_held);
-      g_autofree char *all = kvp_format_count (cmp->usable_blocks);
-
       self->cards[KVP_CARD_UTILIZATION].value = g_strdup (_("Does not fit"));
       self->card_muted[KVP_CARD_PAGED] = TRUE;
-      self->cards[KVP_CARD_UTILIZATION].caption =
-        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "needs %s of %s block", "needs %s of %s blocks",
-                                      cmp->usable_blocks),
-                         needed, all);
     }
 }
 
