@@ -393,6 +393,14 @@ test_invariant_every_step (void)
           for (guint i = 0; i < snap->n_requests; i++)
             arrived += snap->requests[i].status != KVP_REQUEST_PENDING;
           g_assert_cmpuint (steps[k].n_running + steps[k].n_waiting + steps[k].n_finished, ==, arrived);
+          /* Without turns none is between them, and core's counts place
+           * the rest as not arrived. */
+          {
+            KvpRequestCounts counts = kvp_sim_step_count_requests (&steps[k], snap->n_requests, FALSE);
+
+            g_assert_cmpuint (counts.between_turns, ==, 0);
+            g_assert_cmpuint (counts.not_arrived, ==, snap->n_requests - arrived);
+          }
         }
     }
   g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->preemptions, >, 0);
