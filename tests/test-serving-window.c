@@ -576,6 +576,9 @@ test_capacity_view (void)
           }
       }
     g_assert_nonnull (start);
+    /* Core's highest rate is the spin's (it stopped at 10,000). */
+    g_assert_cmpfloat (gtk_adjustment_get_upper (gtk_spin_button_get_adjustment (GTK_SPIN_BUTTON (start))), ==,
+                       KVP_WORKLOAD_MAX_RATE);
     g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (start)), ==, 2);
     gtk_spin_button_set_value (GTK_SPIN_BUTTON (start), 3);
     g_assert_true (kvp_capacity_state_get_busy (capacity));

@@ -59,7 +59,10 @@ rate_spin (Controls   *controls,
            const char *name)
 {
   GtkWidget *title = gtk_label_new_with_mnemonic (label);
-  GtkWidget *spin = gtk_spin_button_new_with_range (0.1, 10000, 0.5);
+  /* Up to core's highest rate; down to the least two digits show, core's
+   * lowest (KVP_WORKLOAD_MIN_RATE) being below it.  Within these, a rate
+   * the workload cannot take is refused by the sweep, in its own words. */
+  GtkWidget *spin = gtk_spin_button_new_with_range (0.01, KVP_WORKLOAD_MAX_RATE, 0.5);
 
   gtk_widget_set_name (spin, name);
   gtk_spin_button_set_digits (GTK_SPIN_BUTTON (spin), 2);
