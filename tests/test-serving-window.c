@@ -919,6 +919,55 @@ test_space_after_switch (void)
   close_window (window);
 }
 
+static gboolean
+rate_label_shown (gpointer data)
+{
+  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
+}
+
+/* The request rate's label fits on one line at the window's default size,
+ * the unit being in the spin button ("2.5/s"), which reads the rate back
+ * with or without it and refuses anything else. */
+static void
+test_rate_unit (void)
+{
+  KvpWindow *window = kvp_window_new (NULL, NULL, NULL);
+  GtkWidget *serving = find_button (gtk_window_get_titlebar (GTK_WINDOW (window)), "Serving");
+  KvpServingControls *controls = _kvp_window_get_serving_controls (window);
+  GtkSpinButton *rate = control (controls, "rate_spin");
+  GtkWidget *label = gtk_widget_get_prev_sibling (GTK_WIDGET (rate));
+  int natural;
+
+  g_object_ref (window);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (kvp_test_iterate_until (has_size, kvp_window_get_canvas (window)));
+  gtk_widget_activate (serving);
+  g_assert_true (kvp_test_iterate_until (rate_label_shown, label));
+
+  g_assert_true (GTK_IS_LABEL (label));
+  g_assert_true (gtk_label_get_mnemonic_widget (GTK_LABEL (label)) == GTK_WIDGET (rate));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==, "Request rate");
+  g_assert_cmpint (pango_layout_get_line_count (gtk_label_get_layout (GTK_LABEL (label))), ==, 1);
+  gtk_widget_measure (label, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &natural, NULL, NULL);
+  g_assert_cmpint (gtk_widget_get_width (label), >=, natural);
+
+  gtk_spin_button_set_value (rate, 2.5);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (rate)), ==, "2.5/s");
+  gtk_editable_set_text (GTK_EDITABLE (rate), "12");
+  gtk_spin_button_update (rate);
+  g_assert_cmpfloat (gtk_spin_button_get_value (rate), ==, 12);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (rate)), ==, "12.0/s");
+  gtk_editable_set_text (GTK_EDITABLE (rate), " 7.5/s ");
+  gtk_spin_button_update (rate);
+  g_assert_cmpfloat (gtk_spin_button_get_value (rate), ==, 7.5);
+  gtk_editable_set_text (GTK_EDITABLE (rate), "fast");
+  gtk_spin_button_update (rate);
+  g_assert_cmpfloat (gtk_spin_button_get_value (rate), ==, 7.5);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (rate)), ==, "7.5/s");
+
+  close_window (window);
+}
+
 /* Play/Pause advances the steps and stops them; the button follows. */
 static void
 test_play (void)
@@ -1360,6 +1409,7 @@ main (int   argc,
   g_test_add_func ("/ui/serving/pool-and-scheme", test_pool_and_scheme);
   g_test_add_func ("/ui/serving/workload-files", test_workload_files);
   g_test_add_func ("/ui/serving/space-after-switch", test_space_after_switch);
+  g_test_add_func ("/ui/serving/rate-unit", test_rate_unit);
   g_test_add_func ("/ui/serving/export", test_export);
 
   return g_test_run ();
