@@ -919,6 +919,65 @@ test_space_after_switch (void)
   close_window (window);
 }
 
+/* @widget as drawn now, by its window's renderer. */
+static GdkTexture *
+render_widget (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  gtk_widget_queue_draw (widget);
+  kvp_test_iterate_for (200);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  return gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
+                                      &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+/* The keyboard focus on the serving picture is GNOME's focus outline: a
+ * thin translucent accent-blue line around the paged grid, not a heavy
+ * line in the text colour (as it was). */
+static void
+test_focus_ring (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree guchar *data = NULL;
+  cairo_rectangle_t grid;
+  int stride, x, y, width;
+  gboolean accent = FALSE;
+
+  gtk_widget_grab_focus (GTK_WIDGET (canvas));
+  gtk_window_set_focus_visible (GTK_WINDOW (window), TRUE);
+  g_assert_true (gtk_widget_has_visible_focus (GTK_WIDGET (canvas)));
+  texture = render_widget (GTK_WIDGET (canvas));
+  width = gdk_texture_get_width (texture);
+  stride = width * 4;
+  data = g_malloc ((gsize) stride * gdk_texture_get_height (texture));
+  gdk_texture_download (texture, data, stride);
+
+  /* Across the ring's left side, half-way down the grid: no dark pixel,
+   * and the accent's blue. */
+  kvp_serving_scene_get_grid_bounds (kvp_serving_canvas_get_scene (canvas), KVP_SERVING_PANEL_PAGED, &grid);
+  y = (int) (grid.y + grid.height / 2);
+  for (x = (int) grid.x - 8; x < (int) grid.x - 1; x++)
+    {
+      guint32 pixel = *(guint32 *) (data + y * stride + x * 4);
+      int r = (pixel >> 16) & 0xff, g = (pixel >> 8) & 0xff, b = pixel & 0xff;
+
+      g_assert_true (r > 100 || g > 100 || b > 100);
+      accent |= b - r > 40 && b - g > 20;
+    }
+  g_assert_true (accent);
+
+  close_window (window);
+}
+
 static gboolean
 rate_label_shown (gpointer data)
 {
@@ -1410,6 +1469,7 @@ main (int   argc,
   g_test_add_func ("/ui/serving/workload-files", test_workload_files);
   g_test_add_func ("/ui/serving/space-after-switch", test_space_after_switch);
   g_test_add_func ("/ui/serving/rate-unit", test_rate_unit);
+  g_test_add_func ("/ui/serving/focus-ring", test_focus_ring);
   g_test_add_func ("/ui/serving/export", test_export);
 
   return g_test_run ();

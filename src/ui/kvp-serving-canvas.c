@@ -616,6 +616,45 @@ kvp_serving_canvas_ensure_picture (KvpPictureCanvas *canvas)
   return self->refusal_picture;
 }
 
+/* The keyboard focus on the paged grid, drawn as GNOME draws it on any
+ * widget: a thin rounded outline in the accent colour, translucent as
+ * Adwaita's (half in the light style, 70 % in the dark). */
+static void
+paint_focus_ring (KvpServingCanvas *self,
+                  cairo_t          *cr,
+                  const KvpTheme   *theme)
+{
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GtkStyleContext *style = gtk_widget_get_style_context (GTK_WIDGET (self));
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  GdkRGBA accent = { 0.208, 0.518, 0.894, 1.0 }; /* Adwaita's #3584e4 */
+  cairo_rectangle_t grid;
+  double x, y, w, h, r = 6.0;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  if (!gtk_style_context_lookup_color (style, "accent_bg_color", &accent))
+    gtk_style_context_lookup_color (style, "theme_selected_bg_color", &accent);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  kvp_serving_scene_get_grid_bounds (self->scene, KVP_SERVING_PANEL_PAGED, &grid);
+  x = grid.x - 4.0;
+  y = grid.y - 4.0;
+  w = grid.width + 8.0;
+  h = grid.height + 8.0;
+
+  cairo_save (cr);
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, x + w - r, y + r, r, -G_PI / 2, 0);
+  cairo_arc (cr, x + w - r, y + h - r, r, 0, G_PI / 2);
+  cairo_arc (cr, x + r, y + h - r, r, G_PI / 2, G_PI);
+  cairo_arc (cr, x + r, y + r, r, G_PI, 3 * G_PI / 2);
+  cairo_close_path (cr);
+  cairo_set_source_rgba (cr, accent.red, accent.green, accent.blue,
+                         theme->variant == KVP_THEME_DARK ? 0.7 : 0.5);
+  cairo_set_line_width (cr, 2.0);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+}
+
 static void
 kvp_serving_canvas_paint (KvpPictureCanvas *canvas,
                           cairo_t          *cr,
@@ -630,17 +669,9 @@ kvp_serving_canvas_paint (KvpPictureCanvas *canvas,
       return;
     }
   kvp_serving_paint (cr, self->scene, MIN (t, kvp_picture_get_duration (picture)), self->selected);
+  /* A selected request is outlined already: that outline is the focus. */
   if (gtk_widget_has_visible_focus (GTK_WIDGET (self)) && self->selected == KVP_SERVING_NO_REQUEST)
-    {
-      cairo_rectangle_t grid;
-      const KvpTheme *theme = kvp_picture_get_theme (picture);
-
-      kvp_serving_scene_get_grid_bounds (self->scene, KVP_SERVING_PANEL_PAGED, &grid);
-      cairo_rectangle (cr, grid.x - 3.5, grid.y - 3.5, grid.width + 7, grid.height + 7);
-      cairo_set_source_rgba (cr, theme->text.red, theme->text.green, theme->text.blue, 1.0);
-      cairo_set_line_width (cr, 2.0);
-      cairo_stroke (cr);
-    }
+    paint_focus_ring (self, cr, kvp_picture_get_theme (picture));
 }
 
 static void
