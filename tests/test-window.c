@@ -1494,6 +1494,27 @@ test_notification (void)
   g_assert_cmpstr (kvp_window_get_notification (window), ==, "Copied the picture to the clipboard.");
   g_assert_true (kvp_test_iterate_until (child_revealed, banner));
 
+  /* A toast at the bottom centre of the picture, off its title and its
+   * cards (at the top, it covered the title). */
+  {
+    KvpCanvas *canvas = kvp_window_get_canvas (window);
+    double width = gtk_widget_get_width (GTK_WIDGET (canvas));
+    double height = gtk_widget_get_height (GTK_WIDGET (canvas));
+    graphene_rect_t bounds;
+    cairo_rectangle_t card;
+
+    kvp_test_iterate_for (400);
+    g_assert_true (gtk_widget_compute_bounds (gtk_revealer_get_child (banner), GTK_WIDGET (canvas), &bounds));
+    g_assert_cmpfloat (fabs (bounds.origin.x + bounds.size.width / 2 - width / 2), <=, 1.0);
+    g_assert_cmpfloat (bounds.origin.y, >, height / 2);
+    g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, height);
+    for (KvpCard c = 0; c < KVP_N_CARDS; c++)
+      {
+        g_assert_true (kvp_scene_get_card_rect (kvp_canvas_get_scene (canvas), c, &card));
+        g_assert_cmpfloat (card.y + card.height, <, bounds.origin.y);
+      }
+  }
+
   g_signal_emit_by_name (template_child (window, "banner_close_button"), "clicked");
   g_assert_null (kvp_window_get_notification (window));
 
