@@ -1312,7 +1312,13 @@ test_pool_and_scheme (void)
 /* A workload file serves all its rows unless Requests is changed (300 rows
  * while Requests said 1,000 was refused before); a file that cannot be read
  * keeps the previous run and the previous choice in the drop-down, and the
- * reason is said under the controls. */
+ * reason is said under the controls and over the run in the picture. */
+static gboolean
+description_without_notice (gpointer canvas)
+{
+  return strstr (kvp_serving_canvas_get_description (canvas), "The workload file was not used") == NULL;
+}
+
 static void
 test_workload_files (void)
 {
@@ -1359,6 +1365,26 @@ test_workload_files (void)
   g_assert_nonnull (kvp_serving_canvas_get_steps (canvas));
   g_assert_cmpuint (gtk_drop_down_get_selected (control (controls, "workload_dropdown")), ==, 0);
   g_assert_cmpstr (kvp_serving_state_get_workload (serving), ==, "sharegpt");
+  /* Said in the picture too, over the run kept, and to a screen reader. */
+  g_assert_cmpstr (kvp_serving_canvas_get_notice (canvas), ==, "The workload file was not used");
+  g_assert_nonnull (strstr (kvp_serving_canvas_get_description (canvas), "The workload file was not used"));
+  g_assert_nonnull (strstr (kvp_serving_canvas_get_description (canvas), "/nonexistent/requests.csv"));
+  g_assert_nonnull (strstr (kvp_serving_canvas_get_description (canvas), "The previous run is still shown."));
+
+  /* A file that is read but refused: the same, with its line's reason. */
+  g_assert_true (g_file_set_contents (csv, "prompt_len,output_len\n100,20\n12x,5\n", -1, NULL));
+  kvp_serving_controls_set_workload_file (controls, csv);
+  g_assert_true (kvp_test_iterate_until (settled, controls));
+  g_assert_true (kvp_serving_controls_get_simulation (controls) == before);
+  g_assert_cmpstr (kvp_serving_canvas_get_notice (canvas), ==, "The workload file was not used");
+  g_assert_nonnull (strstr (kvp_serving_canvas_get_description (canvas), "line 3"));
+
+  /* The next run takes the notice away. */
+  gtk_spin_button_set_value (control (controls, "requests_spin"), 40);
+  g_assert_true (kvp_test_iterate_until (settled, controls));
+  g_assert_true (kvp_serving_controls_get_simulation (controls) != before);
+  g_assert_null (kvp_serving_canvas_get_notice (canvas));
+  g_assert_true (kvp_test_iterate_until (description_without_notice, canvas));
 
   close_window (window);
   g_unlink (csv);

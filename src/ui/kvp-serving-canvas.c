@@ -53,6 +53,8 @@ struct _KvpServingCanvas
   char            *refusal_title; /* no run: why, drawn instead of it */
   char            *refusal;
   KvpPicture      *refusal_picture;
+  char            *notice_title;  /* a refusal that kept the run: drawn over it */
+  char            *notice;
 };
 
 G_DEFINE_FINAL_TYPE (KvpServingCanvas, kvp_serving_canvas, KVP_TYPE_PICTURE_CANVAS)
@@ -116,6 +118,15 @@ update_description (KvpServingCanvas *self)
   if (self->selected != KVP_SERVING_NO_REQUEST)
     request = kvp_serving_scene_dup_request_text (self->scene, self->selected);
   kvp_picture_canvas_describe (KVP_PICTURE_CANVAS (self), KVP_PICTURE (self->scene), request);
+  /* The notice drawn over the run is read first, as it is seen first. */
+  if (self->notice_title != NULL)
+    {
+      g_autofree char *notice = kvp_refusal_describe (self->notice_title, self->notice);
+      g_autofree char *both = g_strconcat (notice, " ", kvp_picture_canvas_get_description (KVP_PICTURE_CANVAS (self)),
+                                           NULL);
+
+      kvp_picture_canvas_set_description (KVP_PICTURE_CANVAS (self), both);
+    }
 }
 
 static void
@@ -672,6 +683,15 @@ kvp_serving_canvas_paint (KvpPictureCanvas *canvas,
   /* A selected request is outlined already: that outline is the focus. */
   if (gtk_widget_has_visible_focus (GTK_WIDGET (self)) && self->selected == KVP_SERVING_NO_REQUEST)
     paint_focus_ring (self, cr, kvp_picture_get_theme (picture));
+  if (self->notice_title != NULL)
+    {
+      cairo_rectangle_t grid;
+
+      /* Over the paged grid, the picture's middle, where the new run
+       * would have shown. */
+      kvp_serving_scene_get_grid_bounds (self->scene, KVP_SERVING_PANEL_PAGED, &grid);
+      kvp_refusal_paint_notice (cr, kvp_picture_get_theme (picture), &grid, self->notice_title, self->notice);
+    }
 }
 
 static void
@@ -687,6 +707,8 @@ kvp_serving_canvas_dispose (GObject *object)
   g_clear_pointer (&self->refusal_title, g_free);
   g_clear_pointer (&self->refusal, g_free);
   g_clear_pointer (&self->refusal_picture, kvp_picture_unref);
+  g_clear_pointer (&self->notice_title, g_free);
+  g_clear_pointer (&self->notice, g_free);
 
   G_OBJECT_CLASS (kvp_serving_canvas_parent_class)->dispose (object);
 }
@@ -1049,4 +1071,32 @@ kvp_serving_canvas_set_refusal (KvpServingCanvas *self,
   self->refusal = title != NULL ? g_strdup (reason) : NULL;
   update_description (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* A refusal that kept the run (a workload file not read): @title over
+ * @reason drawn over the run, and said with its description; NULL takes
+ * it away. */
+void
+kvp_serving_canvas_set_notice (KvpServingCanvas *self,
+                               const char       *title,
+                               const char       *reason)
+{
+  g_return_if_fail (KVP_IS_SERVING_CANVAS (self));
+
+  if (g_strcmp0 (self->notice_title, title) == 0 && g_strcmp0 (self->notice, reason) == 0)
+    return;
+  g_free (self->notice_title);
+  g_free (self->notice);
+  self->notice_title = g_strdup (title);
+  self->notice = title != NULL ? g_strdup (reason) : NULL;
+  update_description (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const char *
+kvp_serving_canvas_get_notice (KvpServingCanvas *self)
+{
+  g_return_val_if_fail (KVP_IS_SERVING_CANVAS (self), NULL);
+
+  return self->notice_title;
 }

@@ -127,6 +127,17 @@ show_status (KvpServingControls *self)
                                     error);
   else
     kvp_serving_canvas_set_refusal (self->canvas, NULL, NULL);
+
+  /* A refusal that kept the run is a file not read (a bad file changes
+   * nothing but the message): said in the picture too, over the run. */
+  if (error != NULL && !no_run)
+    {
+      g_autofree char *reason = g_strconcat (error, "\n", _("The previous run is still shown."), NULL);
+
+      kvp_serving_canvas_set_notice (self->canvas, _("The workload file was not used"), reason);
+    }
+  else
+    kvp_serving_canvas_set_notice (self->canvas, NULL, NULL);
 }
 
 /* The run's pool as --simulate describes it: with a GPU, vLLM's blocks less
