@@ -1313,6 +1313,28 @@ test_pool_and_scheme (void)
  * while Requests said 1,000 was refused before); a file that cannot be read
  * keeps the previous run and the previous choice in the drop-down, and the
  * reason is said under the controls and over the run in the picture. */
+/* Whether the paged grid's middle answers with a tooltip. */
+static gboolean
+grid_middle_tooltip (KvpServingCanvas *canvas)
+{
+  GtkTooltip *tooltip = g_object_new (GTK_TYPE_TOOLTIP, NULL);
+  cairo_rectangle_t grid;
+  gboolean shown = FALSE;
+
+  gtk_widget_queue_draw (GTK_WIDGET (canvas));
+  kvp_serving_scene_get_grid_bounds (kvp_serving_canvas_get_scene (canvas), KVP_SERVING_PANEL_PAGED, &grid);
+  g_signal_emit_by_name (canvas, "query-tooltip", (int) (grid.x + grid.width / 2), (int) (grid.y + grid.height / 2),
+                         FALSE, tooltip, &shown);
+  g_object_unref (tooltip);
+  return shown;
+}
+
+static gboolean
+notice_hides_grid_middle (gpointer canvas)
+{
+  return !grid_middle_tooltip (canvas);
+}
+
 static gboolean
 description_without_notice (gpointer canvas)
 {
@@ -1378,6 +1400,8 @@ test_workload_files (void)
   g_assert_true (kvp_serving_controls_get_simulation (controls) == before);
   g_assert_cmpstr (kvp_serving_canvas_get_notice (canvas), ==, "The workload file was not used");
   g_assert_nonnull (strstr (kvp_serving_canvas_get_description (canvas), "line 3"));
+  /* The blocks under the notice card do not answer through it. */
+  g_assert_true (kvp_test_iterate_until (notice_hides_grid_middle, canvas));
 
   /* The next run takes the notice away. */
   gtk_spin_button_set_value (control (controls, "requests_spin"), 40);
@@ -1385,6 +1409,7 @@ test_workload_files (void)
   g_assert_true (kvp_serving_controls_get_simulation (controls) != before);
   g_assert_null (kvp_serving_canvas_get_notice (canvas));
   g_assert_true (kvp_test_iterate_until (description_without_notice, canvas));
+  g_assert_true (grid_middle_tooltip (canvas));
 
   close_window (window);
   g_unlink (csv);

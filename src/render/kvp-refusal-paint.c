@@ -76,7 +76,8 @@ kvp_refusal_paint_notice (cairo_t                 *cr,
                           const KvpTheme          *theme,
                           const cairo_rectangle_t *area,
                           const char              *title,
-                          const char              *reason)
+                          const char              *reason,
+                          cairo_rectangle_t       *out_card)
 {
   g_autoptr(PangoLayout) title_layout = NULL;
   g_autoptr(PangoLayout) reason_layout = NULL;
@@ -106,6 +107,8 @@ kvp_refusal_paint_notice (cairo_t                 *cr,
   x = round (area->x + (area->width - w) / 2);
   /* Centred on the area; one taller than it starts at its top. */
   y = round (area->y + MAX (0, (area->height - h) / 2));
+  if (out_card != NULL)
+    *out_card = (cairo_rectangle_t) { x, y, w, h };
 
   cairo_save (cr);
   /* A soft shadow, then an opaque card: the figures under it never show

@@ -55,6 +55,7 @@ struct _KvpServingCanvas
   KvpPicture      *refusal_picture;
   char            *notice_title;  /* a refusal that kept the run: drawn over it */
   char            *notice;
+  cairo_rectangle_t notice_card;  /* where it was drawn: no block under it answers */
 };
 
 G_DEFINE_FINAL_TYPE (KvpServingCanvas, kvp_serving_canvas, KVP_TYPE_PICTURE_CANVAS)
@@ -68,6 +69,20 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* A point of the run's picture that is not under the notice drawn over
+ * it: the blocks the notice hides neither select nor say what they are. */
+static gboolean
+on_run (KvpServingCanvas *self,
+        double            x,
+        double            y)
+{
+  const cairo_rectangle_t *c = &self->notice_card;
+
+  if (self->scene == NULL)
+    return FALSE;
+  return self->notice_title == NULL || x < c->x || x >= c->x + c->width || y < c->y || y >= c->y + c->height;
+}
+
 /* What the block under the pointer is, at the step shown; TRUE when that
  * changed.  GTK asks the tooltip again as the pointer moves; asking it from
  * here on every motion would hide the tooltip before it shows. */
@@ -77,7 +92,7 @@ update_hover (KvpServingCanvas *self)
   guint32 block;
   char *text = NULL;
 
-  if (self->pointer_inside && self->scene != NULL && self->refusal_title == NULL &&
+  if (self->pointer_inside && on_run (self, self->pointer_x, self->pointer_y) && self->refusal_title == NULL &&
       kvp_serving_scene_get_block_at (self->scene, self->pointer_x, self->pointer_y, &block))
     text = kvp_serving_scene_dup_block_text (self->scene, block);
   if (g_strcmp0 (text, self->hover_text) == 0)
@@ -485,7 +500,7 @@ motion_cb (GtkEventControllerMotion *controller,
   self->pointer_x = x;
   self->pointer_y = y;
   self->pointer_inside = TRUE;
-  if (self->scene != NULL && kvp_serving_scene_get_request_at (self->scene, x, y, &request))
+  if (on_run (self, x, y) && kvp_serving_scene_get_request_at (self->scene, x, y, &request))
     kvp_serving_canvas_select (self, request);
   update_hover (self);
 }
@@ -513,7 +528,7 @@ kvp_serving_canvas_query_tooltip (GtkWidget  *widget,
   guint32 block;
 
   /* The block under this point, which may differ from the last motion's. */
-  if (keyboard_mode || self->scene == NULL || self->refusal_title != NULL ||
+  if (keyboard_mode || !on_run (self, x, y) || self->refusal_title != NULL ||
       !kvp_serving_scene_get_block_at (self->scene, x, y, &block) ||
       (text = kvp_serving_scene_dup_block_text (self->scene, block)) == NULL)
     return FALSE;
@@ -597,7 +612,7 @@ pressed_cb (GtkGestureClick  *gesture,
   guint32 request;
 
   gtk_widget_grab_focus (GTK_WIDGET (self));
-  if (self->scene != NULL && kvp_serving_scene_get_request_at (self->scene, x, y, &request))
+  if (on_run (self, x, y) && kvp_serving_scene_get_request_at (self->scene, x, y, &request))
     kvp_serving_canvas_select (self, request);
   else
     kvp_serving_canvas_select (self, KVP_SERVING_NO_REQUEST);
@@ -690,7 +705,8 @@ kvp_serving_canvas_paint (KvpPictureCanvas *canvas,
       /* Over the paged grid, the picture's middle, where the new run
        * would have shown. */
       kvp_serving_scene_get_grid_bounds (self->scene, KVP_SERVING_PANEL_PAGED, &grid);
-      kvp_refusal_paint_notice (cr, kvp_picture_get_theme (picture), &grid, self->notice_title, self->notice);
+      kvp_refusal_paint_notice (cr, kvp_picture_get_theme (picture), &grid, self->notice_title, self->notice,
+                                &self->notice_card);
     }
 }
 
@@ -1089,6 +1105,8 @@ kvp_serving_canvas_set_notice (KvpServingCanvas *self,
   g_free (self->notice);
   self->notice_title = g_strdup (title);
   self->notice = title != NULL ? g_strdup (reason) : NULL;
+  /* Known once drawn. */
+  self->notice_card = (cairo_rectangle_t) { 0 };
   update_description (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
