@@ -88,8 +88,9 @@ kvp_capacity_get_layout (KvpSweep          *sweep,
   /* Under the title and the subtitle, with the latency axis' title. */
   out->legend_y = round (out->margin + unit * 4.8);
   out->legend_height = round (unit * (2.4 * n_schemes + 0.6));
-  /* Room for the latency figures and the off-chart rows' names. */
-  out->plot_x0 = out->margin + unit * 4;
+  /* Room for the latency figures and the off-chart rows' names (five
+   * units, as before the margin was the other pictures'). */
+  out->plot_x0 = out->margin + unit * 5.5;
   out->plot_x1 = out->legend_x - out->gap;
   out->row_height = unit * 1.1;
   out->off_y0 = out->legend_y;
@@ -458,7 +459,7 @@ paint_off_chart (const Plot *plot)
       any = TRUE;
       show_text (plot, kvp_picture_scheme_title (s), plot->l.plot_x0 - plot->l.unit * 0.5, y, 1.0,
                  fitting_size (plot, kvp_picture_scheme_title (s), plot->l.unit * 0.75, PANGO_WEIGHT_NORMAL,
-                               plot->l.plot_x0 - plot->l.unit),
+                               plot->l.plot_x0 - plot->l.unit * 0.5 - plot->l.margin),
                  &plot->theme->text_secondary);
       kvp_draw_set_color (plot->cr, &plot->theme->card_border, 1.0);
       cairo_set_line_width (plot->cr, 1.0);
