@@ -568,6 +568,16 @@ test_actions (void)
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (g_application_get_application_id (G_APPLICATION (app)), ==, "io.github.kvpage.KvPage");
+  /* Started up with no folder of its own in the icon theme: GtkApplication
+   * adds one for a resource base path, and the theme GTK began to read in
+   * a thread is then read again before the window maps (start-up). */
+  {
+    GtkIconTheme *theme = gtk_icon_theme_get_for_display (gdk_display_get_default ());
+    g_auto(GStrv) paths = gtk_icon_theme_get_resource_path (theme);
+
+    for (guint i = 0; paths != NULL && paths[i] != NULL; i++)
+      g_assert_false (g_str_has_prefix (paths[i], "/io/github/kvpage/"));
+  }
 
   for (guint i = 0; i < G_N_ELEMENTS (app_actions); i++)
     g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), app_actions[i]));

@@ -393,10 +393,16 @@ kvp_application_init (KvpApplication *self)
 KvpApplication *
 kvp_application_new (void)
 {
+  /* No resource base path: kvpage loads its templates and style by their
+   * full paths, and has no gtk/menus.ui, help overlay or icons there.  With
+   * one, GtkApplication's start-up adds its icons folder to the icon theme,
+   * which throws away the theme GTK has just begun to read in a thread; the
+   * first icon shown then reads the whole theme again on the main thread,
+   * before the window can map (bench-window's startup-mapped case). */
   return g_object_new (KVP_TYPE_APPLICATION,
                        "application-id", APPLICATION_ID,
                        "flags", G_APPLICATION_NON_UNIQUE,
-                       "resource-base-path", RESOURCE_BASE,
+                       "resource-base-path", NULL,
                        NULL);
 }
 

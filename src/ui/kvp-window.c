@@ -449,16 +449,13 @@ setup_rows (KvpWindow *self)
   block_size_scale = kvp_count_row_get_scale (self->block_size_row);
   for (guint i = 0; (1u << i) <= KVP_PARAMS_MAX_BLOCK_SIZE; i++)
     {
-      g_autofree char *markup = NULL;
+      g_autofree char *count = NULL;
 
-      /* Grouped as the spin button beside it writes the count. */
+      /* Grouped as the spin button beside it writes the count; style.css
+       * sets them smaller. */
       if (i % 2 == 0)
-        {
-          g_autofree char *count = kvp_format_count (1u << i);
-
-          markup = g_strdup_printf ("<small>%s</small>", count);
-        }
-      gtk_scale_add_mark (block_size_scale, i, GTK_POS_BOTTOM, markup);
+        count = kvp_format_count (1u << i);
+      gtk_scale_add_mark (block_size_scale, i, GTK_POS_BOTTOM, count);
     }
 }
 
