@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "kvp-serving-canvas.h"
+#include "kvp-draw.h"
 #include "kvp-refusal-paint.h"
 #include "kvp-refusal-picture.h"
 #include "kvp-serving-paint.h"
@@ -655,25 +656,16 @@ paint_focus_ring (KvpServingCanvas *self,
   G_GNUC_END_IGNORE_DEPRECATIONS
   GdkRGBA accent = { 0.208, 0.518, 0.894, 1.0 }; /* Adwaita's #3584e4 */
   cairo_rectangle_t grid;
-  double x, y, w, h, r = 6.0;
 
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   if (!gtk_style_context_lookup_color (style, "accent_bg_color", &accent))
     gtk_style_context_lookup_color (style, "theme_selected_bg_color", &accent);
   G_GNUC_END_IGNORE_DEPRECATIONS
   kvp_serving_scene_get_grid_bounds (self->scene, KVP_SERVING_PANEL_PAGED, &grid);
-  x = grid.x - 4.0;
-  y = grid.y - 4.0;
-  w = grid.width + 8.0;
-  h = grid.height + 8.0;
 
   cairo_save (cr);
-  cairo_new_sub_path (cr);
-  cairo_arc (cr, x + w - r, y + r, r, -G_PI / 2, 0);
-  cairo_arc (cr, x + w - r, y + h - r, r, 0, G_PI / 2);
-  cairo_arc (cr, x + r, y + h - r, r, G_PI / 2, G_PI);
-  cairo_arc (cr, x + r, y + r, r, G_PI, 3 * G_PI / 2);
-  cairo_close_path (cr);
+  cairo_new_path (cr);
+  kvp_draw_rounded_rect (cr, grid.x - 4.0, grid.y - 4.0, grid.width + 8.0, grid.height + 8.0, 6.0);
   cairo_set_source_rgba (cr, accent.red, accent.green, accent.blue,
                          theme->variant == KVP_THEME_DARK ? 0.7 : 0.5);
   cairo_set_line_width (cr, 2.0);

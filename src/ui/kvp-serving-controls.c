@@ -252,7 +252,7 @@ requests_input_cb (GtkSpinButton *spin,
 static const char *
 rate_unit (void)
 {
-  /* TRANSLATORS: the unit after a request rate in its spin button, "2.5/s". */
+  /* Translators: the unit after a request rate in its spin button, "2.5/s". */
   return C_("rate unit", "/s");
 }
 
