@@ -21,6 +21,7 @@
 #include "kvp-export.h"
 #include "kvp-format.h"
 #include "kvp-serving-paint.h"
+#include "kvp-test-display.h"
 #include "kvp-test-utils.h"
 #include "kvp-window.h"
 #include "kvp-window-private.h"
@@ -1543,11 +1544,8 @@ main (int   argc,
   /* The test context keeps accessible properties where they can be read. */
   g_setenv ("GTK_A11Y", "test", TRUE);
 
-  if (!gtk_init_check ())
-    {
-      g_print ("1..0 # SKIP no display\n");
-      return 0;
-    }
+  if (!kvp_test_init_display ())
+    return 0;
 
   g_test_add_func ("/ui/serving/switch", test_switch);
   g_test_add_func ("/ui/serving/scrub", test_scrub);
