@@ -945,7 +945,8 @@ handle_local_options_cb (GApplication *app,
   return export_picture (options, state, &shown, kvp_deploy_state_get_deploy (sized), export_path);
 }
 
-/* The ranges --help gives are kvp-params' own. */
+/* The ranges --help gives are kvp-params' own, grouped as the errors that
+ * refuse a value outside them. */
 static void
 describe_ranges (void)
 {
@@ -953,41 +954,47 @@ describe_ranges (void)
     {
       int id = kvp_param_lookup (entry->long_name);
       const KvpParamInfo *info;
+      g_autofree char *min = NULL;
+      g_autofree char *max = NULL;
+      g_autofree char *default_value = NULL;
 
       if (id == KVP_PARAM_NONE)
         continue;
       info = kvp_param_get_info (id);
+      min = kvp_format_count (info->min);
+      max = kvp_format_count (info->max);
+      default_value = kvp_format_count (info->default_value);
       switch ((KvpParamId) id)
         {
         case KVP_PARAM_SEQ_LEN:
           /* Translators: --help for --seq-len; the default length. */
-          entry->description = g_strdup_printf (_("Tokens in the sequence, at most the reserved length (default %" PRIu64 ")"),
-                                                info->default_value);
+          entry->description = g_strdup_printf (_("Tokens in the sequence, at most the reserved length (default %s)"),
+                                                default_value);
           break;
         case KVP_PARAM_BLOCK_SIZE:
           /* Translators: --help for --block-size: the least, the most, the default. */
-          entry->description = g_strdup_printf (_("Tokens per block, %" PRIu64 " to %" PRIu64 " (default %" PRIu64 ")"),
-                                                info->min, info->max, info->default_value);
+          entry->description = g_strdup_printf (_("Tokens per block, %s to %s (default %s)"),
+                                                min, max, default_value);
           break;
         case KVP_PARAM_NUM_BLOCKS:
           /* Translators: --help for --blocks: the least, the most, the default. */
-          entry->description = g_strdup_printf (_("Blocks in the pool, %" PRIu64 " to %" PRIu64 " (default %" PRIu64 ")"),
-                                                info->min, info->max, info->default_value);
+          entry->description = g_strdup_printf (_("Blocks in the pool, %s to %s (default %s)"),
+                                                min, max, default_value);
           break;
         case KVP_PARAM_MAX_SEQ_LEN:
           /* Translators: --help for --max-seq-len: the least and the most. */
-          entry->description = g_strdup_printf (_("Tokens a traditional cache reserves, %" PRIu64 " to %" PRIu64 " (default: the model’s context)"),
-                                                info->min, info->max);
+          entry->description = g_strdup_printf (_("Tokens a traditional cache reserves, %s to %s (default: the model’s context)"),
+                                                min, max);
           break;
         case KVP_PARAM_SAMPLES:
           /* Translators: --help for --samples: the least, the most; vLLM's name in parentheses. */
-          entry->description = g_strdup_printf (_("Samples of one prompt sharing its blocks (vLLM’s SamplingParams.n), %" PRIu64 " to %" PRIu64 " (default 1)"),
-                                                info->min, info->max);
+          entry->description = g_strdup_printf (_("Samples of one prompt sharing its blocks (vLLM’s SamplingParams.n), %s to %s (default 1)"),
+                                                min, max);
           break;
         case KVP_PARAM_PROMPT_LEN:
           /* Translators: --help for --prompt-len. */
-          entry->description = g_strdup_printf (_("Tokens of the sequence that are the prompt the samples share, at most the sequence length (default %" PRIu64 ")"),
-                                                info->default_value);
+          entry->description = g_strdup_printf (_("Tokens of the sequence that are the prompt the samples share, at most the sequence length (default %s)"),
+                                                default_value);
           break;
         case KVP_N_PARAMS:
         default:
