@@ -2452,10 +2452,10 @@ static const struct
   { { "--max-model-len", "4096", "--max-seq-len", "4096" }, { "--max-model-len", "--max-seq-len" } },
   { { "--max-model-len", "0" }, { "--max-model-len" } },
   /* vLLM's _get_and_verify_max_len: Qwen3-32B states 40,960 tokens. */
-  { { "--json", "--config", "@qwen3-32b.json", "--max-model-len", "65536" }, { "--max-model-len 65536", "40960 tokens", "max_position_embeddings", "--allow-long-max-model-len" } },
-  { { "--json", "--config", "@qwen3-32b.json", "--max-seq-len", "40961" }, { "40960 tokens", "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1" } },
+  { { "--json", "--config", "@qwen3-32b.json", "--max-model-len", "65536" }, { "--max-model-len 65536", "40,960 tokens", "max_position_embeddings", "--allow-long-max-model-len" } },
+  { { "--json", "--config", "@qwen3-32b.json", "--max-seq-len", "40961" }, { "40,960 tokens", "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1" } },
   /* A preset whose pool vLLM sizes: Llama 3 8B's 8,192. */
-  { { "--json", "--model", "llama-3-8b", "--gpu", "h100-80gb", "--max-model-len", "8193" }, { "8192 tokens" } },
+  { { "--json", "--model", "llama-3-8b", "--gpu", "h100-80gb", "--max-model-len", "8193" }, { "8,192 tokens" } },
   /* Nothing to let through without a length; the model it goes with is a
    * config, given as a file or a shipped --model. */
   { { "--json", "--model", "qwen3-8b", "--allow-long-max-model-len" }, { "--allow-long-max-model-len", "goes with --max-model-len" } },
@@ -2496,7 +2496,7 @@ test_config_context (void)
       { "“max_position_embeddings” is missing" } },
     { "{\"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"hidden_size\": 512, "
       "\"max_position_embeddings\": 30000000, \"n_positions\": 20000000}",
-      { "“n_positions” is 20000000 tokens", "limit of 16777216" } },
+      { "“n_positions” is 20,000,000 tokens", "limit of 16,777,216" } },
   };
   g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "config.json", NULL);
