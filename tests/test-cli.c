@@ -1496,7 +1496,7 @@ static const struct
   { { "--simulate", "--schemes", "paged,vllm" },    { "--schemes", "paged,vllm" } },
   { { "--simulate", "--workload", "sharegtp" },     { "sharegtp", "sharegpt" } },
   { { "--simulate", "--workload", "fixed:0,5" },    { "fixed:0,5" } },
-  { { "--simulate", "--workload", "fixed:2000,100" }, { "fixed:2000,100", "2048" } },
+  { { "--simulate", "--workload", "fixed:2000,100" }, { "fixed:2000,100", "(2,048)" } },
   { { "--simulate", "--workload", "fixed:1000,100", "--blocks", "10" }, { "Request 1 ", "never", "10" } },
   /* A picture records its steps, so a run too long to record is refused
    * before it starts; --simulate keeps summaries and has no such limit. */
