@@ -936,6 +936,115 @@ test_bad_input (gconstpointer data)
     g_assert_nonnull (strstr (run.err, bad_cases[i].says[j]));
 }
 
+/* One refusal of each family (kvp-params' ranges, a GPU's pool, a workload
+ * file, the serving options), as a person reads it: the counts grouped as
+ * every other figure kvpage shows, "16,777,216" in C.UTF-8 and the German
+ * "16.777.216" in de_DE, where the sentence is German too.  An option's
+ * value stays as it was typed. */
+static const struct
+{
+  const char *args[12];
+  const char *c_says;
+  const char *de_says;
+} grouped_cases[] = {
+  { { "--json", "--max-seq-len", "100000", "--seq-len", "100001" },
+    "kvpage: --seq-len 100001 is longer than the reserved length 100,000: use 1 to 100,000, or raise --max-seq-len.\n",
+    "kvpage: --seq-len 100001 ist länger als die reservierte Länge 100.000: Erlaubt sind 1 bis 100.000, "
+    "oder --max-seq-len muss erhöht werden.\n" },
+  { { "--json", "--blocks", "16777217" },
+    "kvpage: --blocks “16777217” is not valid: use a whole number from 1 to 16,777,216.\n",
+    "kvpage: --blocks „16777217“ ist ungültig: Erlaubt ist eine ganze Zahl von 1 bis 16.777.216.\n" },
+  { { "--json", "--kv-cache-memory", "400GB", "--block-size", "1" },
+    "vLLM would make 17,755,681 blocks, more than the 16,777,216 kvpage can draw: raise --block-size.\n",
+    "vLLM würde 17.755.681 Blöcke anlegen, mehr als die 16.777.216, die kvpage zeichnen kann: Erhöhen Sie --block-size.\n" },
+  { { "--simulate", "--workload", "@workload.jsonl" },
+    "”, line 1: prompt_len is not a whole number of tokens from 1 to 16,777,216.\n",
+    "“, Zeile 1: prompt_len ist keine ganze Token-Zahl von 1 bis 16.777.216.\n" },
+  { { "--simulate", "--workload", "fixed:2000,100", "--max-seq-len", "2000" },
+    "kvpage: The workload “fixed:2000,100” asks for up to 2,100 tokens per request, longer than the model allows (2,000).\n",
+    "kvpage: Der Workload „fixed:2000,100“ verlangt bis zu 2.100 Tokens pro Anfrage, mehr als das Modell erlaubt (2.000).\n" },
+  { { "--simulate", "--request-rate", "1,2000000" },
+    "every rate must be from 0.001 to 1,000,000 requests per second.\n",
+    "jede Rate muss zwischen 0,001 und 1.000.000 Anfragen pro Sekunde liegen.\n" },
+  { { "--export", "@x.png", "--view", "serving", "--step", "999999", "--workload", "fixed:4,4", "--requests", "3000" },
+    "kvpage: --step 999999 is past the end: this run has 1,500 steps, 0 to 1,499.\n",
+    "kvpage: --step 999999 liegt hinter dem Ende: Dieser Lauf hat 1.500 Schritte, 0 bis 1.499.\n" },
+};
+
+/* Runs kvpage in @locale (LC_ALL), with the test locales built beside the
+ * tests; an argument "@NAME" is the file NAME in @dir. */
+static void
+run_kvpage_locale (Run                *run,
+                   const char         *locale,
+                   const char         *dir,
+                   const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) envp = g_get_environ ();
+  int wait_status;
+
+  g_ptr_array_add (argv, g_strdup (g_getenv ("KVPAGE")));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, args[i][0] == '@' ? g_build_filename (dir, args[i] + 1, NULL) : g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+
+  envp = g_environ_unsetenv (envp, "DISPLAY");
+  envp = g_environ_unsetenv (envp, "WAYLAND_DISPLAY");
+  envp = g_environ_unsetenv (envp, "LANGUAGE");
+  envp = g_environ_setenv (envp, "LC_ALL", locale, TRUE);
+  envp = g_environ_setenv (envp, "LOCPATH", g_getenv ("G_TEST_BUILDDIR"), TRUE);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
+                &run->out, &run->err, &wait_status, &error);
+  g_assert_no_error (error);
+  run->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
+}
+
+static void
+test_grouped_messages (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-cli-XXXXXX", NULL);
+  g_autofree char *workload = g_build_filename (dir, "workload.jsonl", NULL);
+  g_autofree char *picture = g_build_filename (dir, "x.png", NULL);
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+  gboolean german;
+
+  g_assert_true (g_file_set_contents (workload, "{\"prompt_len\": 20000000, \"output_len\": 5}\n", -1, NULL));
+
+  /* The German locale is built by tests/meson.build where localedef can. */
+  g_setenv ("LOCPATH", builddir, TRUE);
+  german = setlocale (LC_NUMERIC, "de_DE.UTF-8") != NULL;
+  setlocale (LC_NUMERIC, "");
+  g_unsetenv ("LOCPATH");
+
+  for (guint i = 0; i < G_N_ELEMENTS (grouped_cases); i++)
+    {
+      g_auto(Run) c = { 0 };
+      g_auto(Run) de = { 0 };
+
+      run_kvpage_locale (&c, "C.UTF-8", dir, grouped_cases[i].args);
+      g_test_message ("stderr: %s", c.err);
+      g_assert_cmpint (c.status, ==, 2);
+      assert_one_clean_line (c.err);
+      g_assert_true (g_str_has_suffix (c.err, grouped_cases[i].c_says));
+
+      if (!german)
+        continue;
+      run_kvpage_locale (&de, "de_DE.UTF-8", dir, grouped_cases[i].args);
+      g_test_message ("stderr: %s", de.err);
+      g_assert_cmpint (de.status, ==, 2);
+      assert_one_clean_line (de.err);
+      g_assert_true (g_str_has_suffix (de.err, grouped_cases[i].de_says));
+    }
+  g_assert_false (g_file_test (picture, G_FILE_TEST_EXISTS));
+
+  g_unlink (workload);
+  g_rmdir (dir);
+  if (!german)
+    g_test_skip ("The de_DE locale cannot be loaded (localedef missing?)");
+}
+
 /* --simulate */
 
 static JsonObject *
@@ -2816,6 +2925,7 @@ main (int   argc,
       g_test_add_data_func (path, GUINT_TO_POINTER (i), test_bad_input);
     }
 
+  g_test_add_func ("/cli/grouped-messages", test_grouped_messages);
   g_test_add_func ("/cli/simulate/json", test_simulate_json);
   g_test_add_func ("/cli/simulate/table", test_simulate_table);
   g_test_add_func ("/cli/simulate/grouping", test_simulate_grouping);
