@@ -394,9 +394,16 @@ test_help (void)
   g_assert_cmpstr (run.err, ==, "");
   g_assert_nonnull (strstr (run.out, "auto, fp32, fp16, bf16, fp8 (fp8_e4m3, fp8_e5m2) or int8 "
                                      "(default fp16; with --config, the model’s)"));
-  g_assert_nonnull (strstr (run.out, "(default 1000; a file: all, or its first N)"));
   g_assert_nonnull (strstr (run.out, "config.json (standard JSON, at most 16 MiB)"));
-  g_assert_nonnull (strstr (run.out, "CSV file of at most 1000000 requests"));
+  /* Ranges, limits and vLLM's defaults from the rules that apply them,
+   * grouped as the refusals of a value past them say them. */
+  g_assert_nonnull (strstr (run.out, "Blocks in the pool, 1 to 16,777,216 (default 1,024)"));
+  g_assert_nonnull (strstr (run.out, "Tokens a traditional cache reserves, 1 to 16,777,216 (default: the model’s context)"));
+  g_assert_nonnull (strstr (run.out, "requests to generate, 1 to 1,000,000 (default 1,000; a file: all, or its first N)"));
+  g_assert_nonnull (strstr (run.out, "CSV file of at most 1,000,000 requests"));
+  g_assert_nonnull (strstr (run.out, "(default as vLLM: 16,384 on GPUs of 160 GiB or more, 8,192 from 70 GiB but on "
+                                     "A100s, else 2,048)"));
+  g_assert_nonnull (strstr (run.out, "(default as vLLM: 1,024 on GPUs of 70 GiB or more but A100s, else 256)"));
   /* Typographic apostrophes throughout, as in “kvpage’s”. */
   g_assert_null (strstr (all.out, "kvpage's"));
   g_assert_nonnull (strstr (all.out, "kvpage’s figures"));
