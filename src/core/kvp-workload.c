@@ -1351,6 +1351,47 @@ kvp_workload_options_parse (KvpWorkloadOptions  *options,
   return TRUE;
 }
 
+/* The options' own ranges, before any workload is made of them. */
+static gboolean
+check_options (const KvpWorkloadOptions  *opts,
+               GError                   **error)
+{
+  if (opts->n_requests > KVP_WORKLOAD_MAX_REQUESTS)
+    {
+      g_autofree char *asked = kvp_format_count (opts->n_requests);
+      g_autofree char *most = kvp_format_count (KVP_WORKLOAD_MAX_REQUESTS);
+
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("%s requests are too many: use 1 to %s."), asked, most);
+      return FALSE;
+    }
+  if (!(opts->request_rate == 0.0 ||
+        (opts->request_rate >= KVP_WORKLOAD_MIN_RATE && opts->request_rate <= KVP_WORKLOAD_MAX_RATE)))
+    {
+      g_autofree char *most = kvp_format_whole (KVP_WORKLOAD_MAX_RATE);
+
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The request rate must be 0 (all at once) or from %g to %s requests per second."),
+                   KVP_WORKLOAD_MIN_RATE, most);
+      return FALSE;
+    }
+  if (!(opts->time_scale >= KVP_WORKLOAD_MIN_TIME_SCALE && opts->time_scale <= KVP_WORKLOAD_MAX_TIME_SCALE))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The time scale must be from %g to %g."), KVP_WORKLOAD_MIN_TIME_SCALE, KVP_WORKLOAD_MAX_TIME_SCALE);
+      return FALSE;
+    }
+  if (opts->max_len < 2)
+    {
+      g_autofree char *context = kvp_format_count (opts->max_len);
+
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("A model context of %s tokens leaves no room for a prompt and an output."), context);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static KvpWorkload *
 workload_new_unshared (const KvpWorkloadOptions  *options,
                        GError                   **error)
@@ -1367,38 +1408,8 @@ workload_new_unshared (const KvpWorkloadOptions  *options,
   if (opts.source == NULL)
     opts.source = "sharegpt";
 
-  if (opts.n_requests > KVP_WORKLOAD_MAX_REQUESTS)
-    {
-      g_autofree char *asked = kvp_format_count (opts.n_requests);
-      g_autofree char *most = kvp_format_count (KVP_WORKLOAD_MAX_REQUESTS);
-
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("%s requests are too many: use 1 to %s."), asked, most);
-      return NULL;
-    }
-  if (!(opts.request_rate == 0.0 ||
-        (opts.request_rate >= KVP_WORKLOAD_MIN_RATE && opts.request_rate <= KVP_WORKLOAD_MAX_RATE)))
-    {
-      g_autofree char *most = kvp_format_whole (KVP_WORKLOAD_MAX_RATE);
-
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The request rate must be 0 (all at once) or from %g to %s requests per second."),
-                   KVP_WORKLOAD_MIN_RATE, most);
-      return NULL;
-    }
-  if (!(opts.time_scale >= KVP_WORKLOAD_MIN_TIME_SCALE && opts.time_scale <= KVP_WORKLOAD_MAX_TIME_SCALE))
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The time scale must be from %g to %g."), KVP_WORKLOAD_MIN_TIME_SCALE, KVP_WORKLOAD_MAX_TIME_SCALE);
-      return NULL;
-    }
-  if (opts.max_len < 2)
-    {
-      g_autofree char *context = kvp_format_count (opts.max_len);
-
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("A model context of %s tokens leaves no room for a prompt and an output."), context);
-      return NULL;
-    }
+  if (!check_options (&opts, error))
+    return NULL;
 
   kvp_rng_init (&rng, opts.seed);
 
