@@ -16,6 +16,7 @@
 #include "kvp-window.h"
 #include "thread-cpu-time.h"
 #include "kvp-format.h"
+#include "kvp-test-display.h"
 
 typedef struct
 {
@@ -381,11 +382,8 @@ main (int   argc,
   g_setenv ("GTK_A11Y", "test", TRUE);
   g_test_init (&argc, &argv, NULL);
 
-  if (!gtk_init_check ())
-    {
-      g_print ("1..0 # SKIP no display\n");
-      return 0;
-    }
+  if (!kvp_test_init_display ())
+    return 0;
 
   g_test_add ("/canvas/keyboard", Fixture, NULL, fixture_set_up, test_keyboard, fixture_tear_down);
   g_test_add ("/canvas/no-stall", Fixture, NULL, fixture_set_up, test_no_stall, fixture_tear_down);

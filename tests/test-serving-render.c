@@ -333,6 +333,68 @@ test_capacity_title_fits (void)
   cairo_surface_destroy (surface);
 }
 
+/* The box of what is painted on surface other than the background bg. */
+static void
+ink_bounds (cairo_surface_t *surface,
+            const KvpColor  *bg,
+            int             *x0,
+            int             *y0,
+            int             *x1,
+            int             *y1)
+{
+  int width = cairo_image_surface_get_width (surface);
+  int height = cairo_image_surface_get_height (surface);
+
+  *x0 = width, *y0 = height, *x1 = -1, *y1 = -1;
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        KvpColor at;
+
+        pixel_at (surface, x, y, &at);
+        if (distance (&at, bg) < 0.02)
+          continue;
+        *x0 = MIN (*x0, x), *x1 = MAX (*x1, x);
+        *y0 = MIN (*y0, y), *y1 = MAX (*y1, y);
+      }
+}
+
+/* The capacity picture keeps the serving picture's outer margins (28 at
+ * the reference size, less in a smaller picture): switching views, the
+ * titles start at the same place and the cards end at the same edge.
+ * Before, its own margins were wider on the left and top and narrower on
+ * the right. */
+static void
+test_capacity_margins (void)
+{
+  static const int sizes[][2] = { { 1440, 900 }, { 1000, 700 } };
+  const KvpColor *bg = &kvp_theme_get (KVP_THEME_LIGHT)->background;
+  g_autoptr(KvpServingSteps) steps = new_sharegpt_steps (50, 1024, KVP_SCHEME_MAX);
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      int w = sizes[i][0], h = sizes[i][1];
+      g_autoptr(KvpServingScene) scene = kvp_serving_scene_new (steps, 0, kvp_theme_get (KVP_THEME_LIGHT), w, h);
+      cairo_surface_t *serving = render (scene, G_MAXDOUBLE, KVP_SERVING_NO_REQUEST);
+      KvpCapacityLayout l;
+      cairo_surface_t *capacity = paint_small_capacity (w, h, KVP_THEME_LIGHT, &l);
+      int sx0, sy0, sx1, sy1, cx0, cy0, cx1, cy1;
+
+      ink_bounds (serving, bg, &sx0, &sy0, &sx1, &sy1);
+      ink_bounds (capacity, bg, &cx0, &cy0, &cx1, &cy1);
+      /* Cards end on the margin exactly; text starts within its glyphs'
+       * side bearings and line spacing of it. */
+      g_assert_cmpint (cx1, ==, sx1);
+      g_assert_cmpint (ABS (cx0 - sx0), <=, 2);
+      g_assert_cmpint (ABS (cy0 - sy0), <=, 6);
+      g_assert_cmpint (cy1, <=, sy1);
+      g_assert_cmpint (cy1, >=, sy1 - 8);
+      g_assert_cmpfloat (l.margin, ==, w - 1 - sx1);
+      cairo_surface_destroy (serving);
+      cairo_surface_destroy (capacity);
+    }
+}
+
 /* Loads de_DE's numbers (built into the build directory by the tests'
  * meson.build); FALSE and the test skipped where it cannot. */
 static gboolean
@@ -1466,6 +1528,7 @@ main (int   argc,
   g_test_add_func ("/serving-render/budget-wait-draws-free", test_budget_wait_draws_free);
   g_test_add_func ("/serving-render/capacity-off-chart", test_capacity_off_chart);
   g_test_add_func ("/serving-render/capacity-title-fits", test_capacity_title_fits);
+  g_test_add_func ("/serving-render/capacity-margins", test_capacity_margins);
   g_test_add_func ("/serving-render/capacity-decimals-locale", test_capacity_decimals_locale);
   g_test_add_func ("/serving-render/serving-time-locale", test_serving_time_locale);
   g_test_add_func ("/serving-render/capacity-paged-colour", test_capacity_paged_colour);

@@ -21,6 +21,7 @@
 #include "kvp-export.h"
 #include "kvp-format.h"
 #include "kvp-serving-paint.h"
+#include "kvp-test-display.h"
 #include "kvp-test-utils.h"
 #include "kvp-window.h"
 #include "kvp-window-private.h"
@@ -919,6 +920,162 @@ test_space_after_switch (void)
   close_window (window);
 }
 
+/* @widget drawn now, as it is (its own snapshot, not its last frame's),
+ * by its window's renderer. */
+static GdkTexture *
+render_widget (GtkWidget *widget)
+{
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+
+  GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  return gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
+                                      &GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (widget),
+                                                           gtk_widget_get_height (widget)));
+}
+
+static gboolean
+window_active (gpointer window)
+{
+  return gtk_window_is_active (window);
+}
+
+/* The keyboard focus on the serving picture is GNOME's focus outline: a
+ * thin translucent accent-blue line around the paged grid, not a heavy
+ * line in the text colour (as it was). */
+static void
+test_focus_ring (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree guchar *data = NULL;
+  cairo_rectangle_t grid;
+  int stride, x, y, width;
+  gboolean accent = FALSE;
+
+  /* The focus shows only in the active window, and the other gui tests'
+   * windows on the same display can take that from this one: presented
+   * again until the picture has the visible focus, then drawn at once. */
+  for (guint attempt = 0; attempt < 20 && !gtk_widget_has_visible_focus (GTK_WIDGET (canvas)); attempt++)
+    {
+      gtk_window_present (GTK_WINDOW (window));
+      kvp_test_iterate_until (window_active, window);
+      gtk_widget_grab_focus (GTK_WIDGET (canvas));
+      gtk_window_set_focus_visible (GTK_WINDOW (window), TRUE);
+    }
+  g_assert_true (gtk_widget_has_visible_focus (GTK_WIDGET (canvas)));
+  texture = render_widget (GTK_WIDGET (canvas));
+  width = gdk_texture_get_width (texture);
+  stride = width * 4;
+  data = g_malloc ((gsize) stride * gdk_texture_get_height (texture));
+  gdk_texture_download (texture, data, stride);
+
+  /* Across the ring's left side, half-way down the grid: no dark pixel,
+   * and the accent's blue. */
+  kvp_serving_scene_get_grid_bounds (kvp_serving_canvas_get_scene (canvas), KVP_SERVING_PANEL_PAGED, &grid);
+  y = (int) (grid.y + grid.height / 2);
+  for (x = (int) grid.x - 8; x < (int) grid.x - 1; x++)
+    {
+      guint32 pixel = *(guint32 *) (data + y * stride + x * 4);
+      int r = (pixel >> 16) & 0xff, g = (pixel >> 8) & 0xff, b = pixel & 0xff;
+
+      if (g_test_verbose ())
+        g_test_message ("ring at %d,%d: %02x%02x%02x", x, y, r, g, b);
+      g_assert_true (r > 100 || g > 100 || b > 100);
+      accent |= b - r > 40 && b - g > 20;
+    }
+  g_assert_true (accent);
+
+  close_window (window);
+}
+
+static gboolean
+revealed (gpointer revealer)
+{
+  return gtk_revealer_get_child_revealed (revealer);
+}
+
+/* In the serving view too, "Exported …" shows at the bottom centre of the
+ * picture, off its title and its cards. */
+static void
+test_notification_place (void)
+{
+  KvpWindow *window = show_serving ();
+  KvpServingCanvas *canvas = _kvp_window_get_serving_canvas (window);
+  GtkRevealer *banner = GTK_REVEALER (gtk_widget_get_template_child (GTK_WIDGET (window), KVP_TYPE_WINDOW, "banner"));
+  double width = gtk_widget_get_width (GTK_WIDGET (canvas));
+  double height = gtk_widget_get_height (GTK_WIDGET (canvas));
+  graphene_rect_t bounds;
+  cairo_rectangle_t card;
+
+  kvp_window_show_notification (window, "Exported the picture to “kvpage-serving.png”.");
+  g_assert_true (kvp_test_iterate_until (revealed, banner));
+  kvp_test_iterate_for (400);
+  g_assert_true (gtk_widget_compute_bounds (gtk_revealer_get_child (banner), GTK_WIDGET (canvas), &bounds));
+  g_assert_cmpfloat (fabs (bounds.origin.x + bounds.size.width / 2 - width / 2), <=, 1.0);
+  g_assert_cmpfloat (bounds.origin.y, >, height / 2);
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, height);
+  for (KvpServingCard c = 0; c < KVP_SERVING_N_CARDS; c++)
+    {
+      kvp_serving_scene_get_card_rect (kvp_serving_canvas_get_scene (canvas), c, &card);
+      g_assert_cmpfloat (card.y + card.height, <, bounds.origin.y);
+    }
+
+  close_window (window);
+}
+
+static gboolean
+rate_label_shown (gpointer data)
+{
+  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
+}
+
+/* The request rate's label fits on one line at the window's default size,
+ * the unit being in the spin button ("2.5/s"), which reads the rate back
+ * with or without it and refuses anything else. */
+static void
+test_rate_unit (void)
+{
+  KvpWindow *window = kvp_window_new (NULL, NULL, NULL);
+  GtkWidget *serving = find_button (gtk_window_get_titlebar (GTK_WINDOW (window)), "Serving");
+  KvpServingControls *controls = _kvp_window_get_serving_controls (window);
+  GtkSpinButton *rate = control (controls, "rate_spin");
+  GtkWidget *label = gtk_widget_get_prev_sibling (GTK_WIDGET (rate));
+  int natural;
+
+  g_object_ref (window);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (kvp_test_iterate_until (has_size, kvp_window_get_canvas (window)));
+  gtk_widget_activate (serving);
+  g_assert_true (kvp_test_iterate_until (rate_label_shown, label));
+
+  g_assert_true (GTK_IS_LABEL (label));
+  g_assert_true (gtk_label_get_mnemonic_widget (GTK_LABEL (label)) == GTK_WIDGET (rate));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==, "Request rate");
+  g_assert_cmpint (pango_layout_get_line_count (gtk_label_get_layout (GTK_LABEL (label))), ==, 1);
+  gtk_widget_measure (label, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &natural, NULL, NULL);
+  g_assert_cmpint (gtk_widget_get_width (label), >=, natural);
+
+  gtk_spin_button_set_value (rate, 2.5);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (rate)), ==, "2.5/s");
+  gtk_editable_set_text (GTK_EDITABLE (rate), "12");
+  gtk_spin_button_update (rate);
+  g_assert_cmpfloat (gtk_spin_button_get_value (rate), ==, 12);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (rate)), ==, "12.0/s");
+  gtk_editable_set_text (GTK_EDITABLE (rate), " 7.5/s ");
+  gtk_spin_button_update (rate);
+  g_assert_cmpfloat (gtk_spin_button_get_value (rate), ==, 7.5);
+  gtk_editable_set_text (GTK_EDITABLE (rate), "fast");
+  gtk_spin_button_update (rate);
+  g_assert_cmpfloat (gtk_spin_button_get_value (rate), ==, 7.5);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (rate)), ==, "7.5/s");
+
+  close_window (window);
+}
+
 /* Play/Pause advances the steps and stops them; the button follows. */
 static void
 test_play (void)
@@ -1150,7 +1307,35 @@ test_pool_and_scheme (void)
 /* A workload file serves all its rows unless Requests is changed (300 rows
  * while Requests said 1,000 was refused before); a file that cannot be read
  * keeps the previous run and the previous choice in the drop-down, and the
- * reason is said under the controls. */
+ * reason is said under the controls and over the run in the picture. */
+/* Whether the paged grid's middle answers with a tooltip. */
+static gboolean
+grid_middle_tooltip (KvpServingCanvas *canvas)
+{
+  GtkTooltip *tooltip = g_object_new (GTK_TYPE_TOOLTIP, NULL);
+  cairo_rectangle_t grid;
+  gboolean shown = FALSE;
+
+  gtk_widget_queue_draw (GTK_WIDGET (canvas));
+  kvp_serving_scene_get_grid_bounds (kvp_serving_canvas_get_scene (canvas), KVP_SERVING_PANEL_PAGED, &grid);
+  g_signal_emit_by_name (canvas, "query-tooltip", (int) (grid.x + grid.width / 2), (int) (grid.y + grid.height / 2),
+                         FALSE, tooltip, &shown);
+  g_object_unref (tooltip);
+  return shown;
+}
+
+static gboolean
+notice_hides_grid_middle (gpointer canvas)
+{
+  return !grid_middle_tooltip (canvas);
+}
+
+static gboolean
+description_without_notice (gpointer canvas)
+{
+  return strstr (kvp_serving_canvas_get_description (canvas), "The workload file was not used") == NULL;
+}
+
 static void
 test_workload_files (void)
 {
@@ -1197,6 +1382,29 @@ test_workload_files (void)
   g_assert_nonnull (kvp_serving_canvas_get_steps (canvas));
   g_assert_cmpuint (gtk_drop_down_get_selected (control (controls, "workload_dropdown")), ==, 0);
   g_assert_cmpstr (kvp_serving_state_get_workload (serving), ==, "sharegpt");
+  /* Said in the picture too, over the run kept, and to a screen reader. */
+  g_assert_cmpstr (kvp_serving_canvas_get_notice (canvas), ==, "The workload file was not used");
+  g_assert_nonnull (strstr (kvp_serving_canvas_get_description (canvas), "The workload file was not used"));
+  g_assert_nonnull (strstr (kvp_serving_canvas_get_description (canvas), "/nonexistent/requests.csv"));
+  g_assert_nonnull (strstr (kvp_serving_canvas_get_description (canvas), "The previous run is still shown."));
+
+  /* A file that is read but refused: the same, with its line's reason. */
+  g_assert_true (g_file_set_contents (csv, "prompt_len,output_len\n100,20\n12x,5\n", -1, NULL));
+  kvp_serving_controls_set_workload_file (controls, csv);
+  g_assert_true (kvp_test_iterate_until (settled, controls));
+  g_assert_true (kvp_serving_controls_get_simulation (controls) == before);
+  g_assert_cmpstr (kvp_serving_canvas_get_notice (canvas), ==, "The workload file was not used");
+  g_assert_nonnull (strstr (kvp_serving_canvas_get_description (canvas), "line 3"));
+  /* The blocks under the notice card do not answer through it. */
+  g_assert_true (kvp_test_iterate_until (notice_hides_grid_middle, canvas));
+
+  /* The next run takes the notice away. */
+  gtk_spin_button_set_value (control (controls, "requests_spin"), 40);
+  g_assert_true (kvp_test_iterate_until (settled, controls));
+  g_assert_true (kvp_serving_controls_get_simulation (controls) != before);
+  g_assert_null (kvp_serving_canvas_get_notice (canvas));
+  g_assert_true (kvp_test_iterate_until (description_without_notice, canvas));
+  g_assert_true (grid_middle_tooltip (canvas));
 
   close_window (window);
   g_unlink (csv);
@@ -1336,11 +1544,8 @@ main (int   argc,
   /* The test context keeps accessible properties where they can be read. */
   g_setenv ("GTK_A11Y", "test", TRUE);
 
-  if (!gtk_init_check ())
-    {
-      g_print ("1..0 # SKIP no display\n");
-      return 0;
-    }
+  if (!kvp_test_init_display ())
+    return 0;
 
   g_test_add_func ("/ui/serving/switch", test_switch);
   g_test_add_func ("/ui/serving/scrub", test_scrub);
@@ -1360,6 +1565,9 @@ main (int   argc,
   g_test_add_func ("/ui/serving/pool-and-scheme", test_pool_and_scheme);
   g_test_add_func ("/ui/serving/workload-files", test_workload_files);
   g_test_add_func ("/ui/serving/space-after-switch", test_space_after_switch);
+  g_test_add_func ("/ui/serving/rate-unit", test_rate_unit);
+  g_test_add_func ("/ui/serving/focus-ring", test_focus_ring);
+  g_test_add_func ("/ui/serving/notification-place", test_notification_place);
   g_test_add_func ("/ui/serving/export", test_export);
 
   return g_test_run ();

@@ -18,6 +18,9 @@ GLOSSARY = {
     r'\bblock size\b': {'de': r'Blockgröße', 'zh_CN': r'块大小'},
     r'\bblock pool\b': {'de': r'Blockpool', 'zh_CN': r'块池'},
     r'\bmemory saved\b': {'de': r'[Gg]espart', 'zh_CN': r'节省'},
+    # vLLM's n, parallel sampling: the outputs of one prompt ("Stichproben",
+    # a statistics word, said something else); not the --samples option.
+    r'(?<![-\w])samples?\b': {'de': r'Ausgabe', 'zh_CN': r'样本'},
 }
 
 

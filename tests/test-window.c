@@ -27,6 +27,7 @@
 #include "kvp-model-catalog.h"
 #include "kvp-panel-scroll.h"
 #include "kvp-settings.h"
+#include "kvp-test-display.h"
 #include "kvp-test-utils.h"
 #include "kvp-window.h"
 #include "kvp-window-private.h"
@@ -1486,6 +1487,58 @@ test_export_path (void)
     }
 }
 
+static gboolean
+canvas_has_scene (gpointer canvas)
+{
+  return kvp_canvas_get_scene (canvas) != NULL;
+}
+
+/* Each of the sequence view's four metric cards says, under the pointer,
+ * what its figure is in vLLM's words; off the cards the grid's cells keep
+ * their own tooltips. */
+static void
+test_card_tooltips (void)
+{
+  KvpWindow *window = show_window ();
+  KvpCanvas *canvas = kvp_window_get_canvas (window);
+  static const char *says[KVP_N_CARDS] = {
+    [KVP_CARD_TRADITIONAL] = "max_model_len tokens (Reserved length) × the model’s KV cache bytes per token",
+    [KVP_CARD_PAGED] = "its blocks × block_size tokens × the KV cache bytes per token",
+    [KVP_CARD_SAVED] = "Traditional minus PagedAttention",
+    [KVP_CARD_UTILIZATION] = "vllm:kv_cache_usage_perc",
+  };
+  cairo_rectangle_t r, got, cell;
+
+  g_assert_true (kvp_test_iterate_until (canvas_has_scene, canvas));
+  for (KvpCard card = 0; card < KVP_N_CARDS; card++)
+    {
+      GtkTooltip *tooltip = g_object_new (GTK_TYPE_TOOLTIP, NULL);
+      gboolean shown = FALSE;
+      const char *text;
+
+      g_assert_true (kvp_scene_get_card_rect (kvp_canvas_get_scene (canvas), card, &r));
+      text = kvp_canvas_get_card_tooltip (canvas, r.x + r.width / 2, r.y + r.height / 2, &got);
+      g_assert_nonnull (text);
+      g_assert_nonnull (strstr (text, says[card]));
+      g_assert_cmpfloat (got.x, ==, r.x);
+      g_assert_cmpfloat (got.width, ==, r.width);
+      /* Corners in, and the card's own; GTK asks the widget and shows it. */
+      g_assert_true (kvp_canvas_get_card_tooltip (canvas, r.x + 1, r.y + r.height - 1, NULL) == text);
+      g_signal_emit_by_name (canvas, "query-tooltip", (int) (r.x + r.width / 2), (int) (r.y + r.height / 2), FALSE,
+                             tooltip, &shown);
+      g_assert_true (shown);
+      g_object_unref (tooltip);
+    }
+  g_assert_true (gtk_widget_get_has_tooltip (GTK_WIDGET (canvas)));
+
+  /* Off the cards: the grid's first cell is no card. */
+  g_assert_true (kvp_scene_get_cell_rect (kvp_canvas_get_scene (canvas), 0, &cell));
+  g_assert_null (kvp_canvas_get_card_tooltip (canvas, cell.x + cell.width / 2, cell.y + cell.height / 2, NULL));
+  g_assert_null (kvp_canvas_get_card_tooltip (canvas, 1, 1, NULL));
+
+  close_window (window);
+}
+
 /* Copy Image says so in the window; the note closes by its button and by
  * itself. */
 static void
@@ -1503,6 +1556,27 @@ test_notification (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.copy", NULL));
   g_assert_cmpstr (kvp_window_get_notification (window), ==, "Copied the picture to the clipboard.");
   g_assert_true (kvp_test_iterate_until (child_revealed, banner));
+
+  /* A toast at the bottom centre of the picture, off its title and its
+   * cards (at the top, it covered the title). */
+  {
+    KvpCanvas *canvas = kvp_window_get_canvas (window);
+    double width = gtk_widget_get_width (GTK_WIDGET (canvas));
+    double height = gtk_widget_get_height (GTK_WIDGET (canvas));
+    graphene_rect_t bounds;
+    cairo_rectangle_t card;
+
+    kvp_test_iterate_for (400);
+    g_assert_true (gtk_widget_compute_bounds (gtk_revealer_get_child (banner), GTK_WIDGET (canvas), &bounds));
+    g_assert_cmpfloat (fabs (bounds.origin.x + bounds.size.width / 2 - width / 2), <=, 1.0);
+    g_assert_cmpfloat (bounds.origin.y, >, height / 2);
+    g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, height);
+    for (KvpCard c = 0; c < KVP_N_CARDS; c++)
+      {
+        g_assert_true (kvp_scene_get_card_rect (kvp_canvas_get_scene (canvas), c, &card));
+        g_assert_cmpfloat (card.y + card.height, <, bounds.origin.y);
+      }
+  }
 
   g_signal_emit_by_name (template_child (window, "banner_close_button"), "clicked");
   g_assert_null (kvp_window_get_notification (window));
@@ -2497,11 +2571,8 @@ main (int   argc,
   /* Accessible names and relations are kept, and readable, without a bus. */
   g_setenv ("GTK_A11Y", "test", TRUE);
 
-  if (!gtk_init_check ())
-    {
-      g_print ("1..0 # SKIP no display\n");
-      return 0;
-    }
+  if (!kvp_test_init_display ())
+    return 0;
 
   g_test_add_func ("/ui/window/template", test_template);
   g_test_add_func ("/ui/window/null-block-utilization", test_null_block_utilization);
@@ -2532,6 +2603,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/close-with-dialog", test_close_with_dialog);
   g_test_add_func ("/ui/window/export-async-error", test_export_async_error);
   g_test_add_func ("/ui/window/notification", test_notification);
+  g_test_add_func ("/ui/window/card-tooltips", test_card_tooltips);
   g_test_add_func ("/ui/window/gpu-group", test_gpu_group);
   g_test_add_func ("/ui/window/gpu-group-decimals-locale", test_gpu_group_decimals_locale);
   g_test_add_func ("/ui/window/settings-gpu", test_settings_gpu);

@@ -59,6 +59,16 @@ kvp_capacity_get_layout (KvpSweep          *sweep,
 
   unit = MAX (10.0, MIN (width, height) / 45.0);
   out->unit = unit;
+  /* The outer margin and the gap between cards of the sequence and
+   * serving pictures (28 and 16 at the reference size, scaled as theirs),
+   * so that the three views line up when switched. */
+  {
+    double space = MAX (MIN (width / KVP_PICTURE_REFERENCE_WIDTH, height / KVP_PICTURE_REFERENCE_HEIGHT), 0.6);
+
+    out->margin = round (28 * space);
+    out->gap = round (16 * space);
+    out->radius = round (10 * space);
+  }
   /* As the paper's Figure 12: the flat part and where each line turns up;
    * what lies above is marked off the chart. */
   out->max_latency = 4 * kvp_sweep_get_max_normalized_latency (sweep);
@@ -73,16 +83,20 @@ kvp_capacity_get_layout (KvpSweep          *sweep,
         out->off_row[s] = (int) n_off++;
     }
 
-  out->legend_width = unit * 14;
-  out->legend_x = width - unit * 1.5 - out->legend_width;
-  out->legend_y = unit * 6;
-  out->legend_height = unit * (2.4 * n_schemes + 0.6);
-  out->plot_x0 = unit * 6;
-  out->plot_x1 = out->legend_x - unit * 1.5;
+  out->legend_width = round (unit * 14);
+  out->legend_x = width - out->margin - out->legend_width;
+  /* Under the title and the subtitle, with the latency axis' title. */
+  out->legend_y = round (out->margin + unit * 4.8);
+  out->legend_height = round (unit * (2.4 * n_schemes + 0.6));
+  /* Room for the latency figures and the off-chart rows' names (five
+   * units, as before the margin was the other pictures'). */
+  out->plot_x0 = out->margin + unit * 5.5;
+  out->plot_x1 = out->legend_x - out->gap;
   out->row_height = unit * 1.1;
-  out->off_y0 = unit * 6;
+  out->off_y0 = out->legend_y;
   out->plot_y0 = out->off_y0 + n_off * out->row_height + (n_off > 0 ? unit * 0.8 : 0);
-  out->plot_y1 = height - unit * 4;
+  /* The rate figures and the rate axis' title under the plot. */
+  out->plot_y1 = height - out->margin - unit * 2.7;
 }
 
 gboolean
@@ -445,7 +459,7 @@ paint_off_chart (const Plot *plot)
       any = TRUE;
       show_text (plot, kvp_picture_scheme_title (s), plot->l.plot_x0 - plot->l.unit * 0.5, y, 1.0,
                  fitting_size (plot, kvp_picture_scheme_title (s), plot->l.unit * 0.75, PANGO_WEIGHT_NORMAL,
-                               plot->l.plot_x0 - plot->l.unit),
+                               plot->l.plot_x0 - plot->l.unit * 0.5 - plot->l.margin),
                  &plot->theme->text_secondary);
       kvp_draw_set_color (plot->cr, &plot->theme->card_border, 1.0);
       cairo_set_line_width (plot->cr, 1.0);
@@ -504,10 +518,14 @@ paint_legend (const Plot *plot)
   double lx = plot->l.legend_x + plot->l.unit * 0.8;
   guint row = 0;
 
+  /* As the other pictures' cards: the border inside the card's box, on
+   * whole pixels, so that it ends on the margin. */
   kvp_draw_rounded_rect (cr, plot->l.legend_x, plot->l.legend_y, plot->l.legend_width, plot->l.legend_height,
-                         plot->l.unit * 0.4);
+                         plot->l.radius);
   kvp_draw_set_color (cr, &plot->theme->card, 1.0);
-  cairo_fill_preserve (cr);
+  cairo_fill (cr);
+  kvp_draw_rounded_rect (cr, plot->l.legend_x + 0.5, plot->l.legend_y + 0.5, plot->l.legend_width - 1.0,
+                         plot->l.legend_height - 1.0, plot->l.radius - 0.5);
   kvp_draw_set_color (cr, &plot->theme->card_border, 1.0);
   cairo_set_line_width (cr, 1.0);
   cairo_stroke (cr);
@@ -570,7 +588,7 @@ kvp_capacity_paint (cairo_t                 *cr,
 
   /* The title and the subtitle run from a margin to a margin, smaller
    * rather than cut off at the picture's right edge. */
-  text_width = layout->legend_x + layout->legend_width - plot.l.unit * 2;
+  text_width = layout->legend_x + layout->legend_width - layout->margin;
   {
     const char *text = _("Capacity: normalized latency against request rate");
     g_autoptr(PangoLayout) title = kvp_picture_new_paint_layout (cr, theme, text,
@@ -578,12 +596,12 @@ kvp_capacity_paint (cairo_t                 *cr,
                                                                                PANGO_WEIGHT_BOLD, text_width),
                                                                  PANGO_WEIGHT_BOLD, KVP_TEXT_PLAIN, -1);
 
-    cairo_move_to (cr, plot.l.unit * 2, plot.l.unit * 1.2);
+    cairo_move_to (cr, layout->margin, layout->margin);
     kvp_draw_set_color (cr, &theme->text, 1.0);
     pango_cairo_show_layout (cr, title);
   }
   subtitle = kvp_capacity_dup_subtitle (sweep);
-  show_text (&plot, subtitle, plot.l.unit * 2, plot.l.unit * 3.6, 0.0,
+  show_text (&plot, subtitle, layout->margin, layout->margin + plot.l.unit * 2.4, 0.0,
              fitting_size (&plot, subtitle, plot.l.unit * 0.9, PANGO_WEIGHT_NORMAL, text_width),
              &theme->text_secondary);
 

@@ -24,6 +24,8 @@ typedef struct
   int    off_row[KVP_N_SCHEMES]; /* a scheme's row above the plot, or -1: none off the chart */
   double legend_x, legend_y, legend_width, legend_height;
   double unit;             /* a text size */
+  double margin, gap;      /* the outer margin and the card gap, as the other pictures' */
+  double radius;           /* a card's corners, as theirs */
 } KvpCapacityLayout;
 
 void     kvp_capacity_get_layout (KvpSweep          *sweep,

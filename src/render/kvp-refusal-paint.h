@@ -19,6 +19,16 @@ void  kvp_refusal_paint    (cairo_t        *cr,
                             double          height,
                             const char     *title,
                             const char     *reason);
+/* A refusal that leaves the picture as it was (a workload file not read,
+ * the previous run kept): @title over @reason on a card, centred over
+ * @area (the part of the picture it names), drawn over what is there;
+ * the card's rectangle in @out_card. */
+void  kvp_refusal_paint_notice (cairo_t                 *cr,
+                                const KvpTheme          *theme,
+                                const cairo_rectangle_t *area,
+                                const char              *title,
+                                const char              *reason,
+                                cairo_rectangle_t       *out_card);
 /* The picture's accessible description: the title and the reason. */
 char *kvp_refusal_describe (const char     *title,
                             const char     *reason);

@@ -481,6 +481,59 @@ kvp_canvas_theme_changed (KvpPictureCanvas *canvas)
   KVP_CANVAS (canvas)->scene_valid = FALSE;
 }
 
+/* What a metric card's figure is, in vLLM's words: the card shows the
+ * figure and its factors, the tooltip how it is made. */
+static const char *
+card_tooltip (KvpCanvas *self,
+              KvpCard    card)
+{
+  switch (card)
+    {
+    case KVP_CARD_TRADITIONAL:
+      return _("What a server without paging reserves for this sequence before it runs: max_model_len tokens "
+               "(Reserved length) × the model’s KV cache bytes per token, for each sample. Slots the sequence "
+               "never fills stay reserved until it finishes.");
+    case KVP_CARD_PAGED:
+      return _("What vLLM’s block pool holds for this sequence: its blocks × block_size tokens × the KV cache "
+               "bytes per token. A block is allocated only when the previous one is full, so only each sample’s "
+               "last block has free slots; the prompt’s full blocks are stored once for all samples.");
+    case KVP_CARD_SAVED:
+      return _("Traditional minus PagedAttention: the memory paging leaves free for other requests, and its "
+               "share of Traditional. Negative (“Paging costs more here”) when the sequence’s whole blocks "
+               "hold more than the reservation.");
+    case KVP_CARD_UTILIZATION:
+      if (kvp_canvas_get_comparison (self) != NULL && kvp_canvas_get_comparison (self)->params.null_block)
+        return _("The blocks this sequence takes over the blocks a request can get (num_gpu_blocks less "
+                 "block 0, vLLM’s null block): vLLM’s KV cache usage, vllm:kv_cache_usage_perc, with the "
+                 "sequence alone in the pool.");
+      return _("The blocks this sequence takes over the pool’s blocks: vLLM’s KV cache usage, "
+               "vllm:kv_cache_usage_perc, with the sequence alone in the pool.");
+    case KVP_N_CARDS:
+    default:
+      break;
+    }
+  g_return_val_if_reached (NULL);
+}
+
+/* A metric card under the pointer says what its figure is. */
+static gboolean
+query_card_tooltip (KvpCanvas  *self,
+                    int         x,
+                    int         y,
+                    GtkTooltip *tooltip)
+{
+  cairo_rectangle_t r;
+  const char *text = kvp_canvas_get_card_tooltip (self, x, y, &r);
+
+  if (text == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  /* Moved and refreshed when the pointer leaves the card. */
+  gtk_tooltip_set_tip_area (tooltip, &(GdkRectangle) { (int) floor (r.x), (int) floor (r.y),
+                                                       (int) ceil (r.width), (int) ceil (r.height) });
+  return TRUE;
+}
+
 static gboolean
 kvp_canvas_query_tooltip (GtkWidget  *widget,
                           int         x,
@@ -495,6 +548,8 @@ kvp_canvas_query_tooltip (GtkWidget  *widget,
 
   if (self->scene == NULL || self->refusal != NULL)
     return FALSE;
+  if (!keyboard_mode && query_card_tooltip (self, x, y, tooltip))
+    return TRUE;
 
   /* Any cell, of one block or of thousands, under the pointer or the
    * keyboard's focus. */
@@ -869,4 +924,30 @@ kvp_canvas_get_refusal (KvpCanvas *self)
   g_return_val_if_fail (KVP_IS_CANVAS (self), NULL);
 
   return self->refusal;
+}
+
+/* The tooltip of the metric card at x, y, and the card's rectangle; NULL
+ * off the cards. */
+const char *
+kvp_canvas_get_card_tooltip (KvpCanvas         *self,
+                             double             x,
+                             double             y,
+                             cairo_rectangle_t *out_rect)
+{
+  g_return_val_if_fail (KVP_IS_CANVAS (self), NULL);
+
+  if (self->scene == NULL || self->refusal != NULL)
+    return NULL;
+  for (KvpCard card = 0; card < KVP_N_CARDS; card++)
+    {
+      cairo_rectangle_t r;
+
+      if (!kvp_scene_get_card_rect (self->scene, card, &r) || x < r.x || x >= r.x + r.width || y < r.y ||
+          y >= r.y + r.height)
+        continue;
+      if (out_rect != NULL)
+        *out_rect = r;
+      return card_tooltip (self, card);
+    }
+  return NULL;
 }

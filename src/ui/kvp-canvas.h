@@ -39,6 +39,13 @@ guint32         kvp_canvas_get_focus_cell    (KvpCanvas     *self);
 const char     *kvp_canvas_get_focus_text    (KvpCanvas         *self,
                                               cairo_rectangle_t *out_rect);
 
+/* What the metric card at x, y is (its tooltip), and where the card lies;
+ * NULL off the cards. */
+const char     *kvp_canvas_get_card_tooltip  (KvpCanvas         *self,
+                                              double             x,
+                                              double             y,
+                                              cairo_rectangle_t *out_rect);
+
 /* Why vLLM would not start, drawn (and described) instead of the pool;
  * NULL shows the pool again. */
 void            kvp_canvas_set_refusal       (KvpCanvas     *self,

@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "kvp-serving-canvas.h"
+#include "kvp-draw.h"
 #include "kvp-refusal-paint.h"
 #include "kvp-refusal-picture.h"
 #include "kvp-serving-paint.h"
@@ -53,6 +54,9 @@ struct _KvpServingCanvas
   char            *refusal_title; /* no run: why, drawn instead of it */
   char            *refusal;
   KvpPicture      *refusal_picture;
+  char            *notice_title;  /* a refusal that kept the run: drawn over it */
+  char            *notice;
+  cairo_rectangle_t notice_card;  /* where it was drawn: no block under it answers */
 };
 
 G_DEFINE_FINAL_TYPE (KvpServingCanvas, kvp_serving_canvas, KVP_TYPE_PICTURE_CANVAS)
@@ -66,6 +70,20 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* A point of the run's picture that is not under the notice drawn over
+ * it: the blocks the notice hides neither select nor say what they are. */
+static gboolean
+on_run (KvpServingCanvas *self,
+        double            x,
+        double            y)
+{
+  const cairo_rectangle_t *c = &self->notice_card;
+
+  if (self->scene == NULL)
+    return FALSE;
+  return self->notice_title == NULL || x < c->x || x >= c->x + c->width || y < c->y || y >= c->y + c->height;
+}
+
 /* What the block under the pointer is, at the step shown; TRUE when that
  * changed.  GTK asks the tooltip again as the pointer moves; asking it from
  * here on every motion would hide the tooltip before it shows. */
@@ -75,7 +93,7 @@ update_hover (KvpServingCanvas *self)
   guint32 block;
   char *text = NULL;
 
-  if (self->pointer_inside && self->scene != NULL && self->refusal_title == NULL &&
+  if (self->pointer_inside && on_run (self, self->pointer_x, self->pointer_y) && self->refusal_title == NULL &&
       kvp_serving_scene_get_block_at (self->scene, self->pointer_x, self->pointer_y, &block))
     text = kvp_serving_scene_dup_block_text (self->scene, block);
   if (g_strcmp0 (text, self->hover_text) == 0)
@@ -116,6 +134,15 @@ update_description (KvpServingCanvas *self)
   if (self->selected != KVP_SERVING_NO_REQUEST)
     request = kvp_serving_scene_dup_request_text (self->scene, self->selected);
   kvp_picture_canvas_describe (KVP_PICTURE_CANVAS (self), KVP_PICTURE (self->scene), request);
+  /* The notice drawn over the run is read first, as it is seen first. */
+  if (self->notice_title != NULL)
+    {
+      g_autofree char *notice = kvp_refusal_describe (self->notice_title, self->notice);
+      g_autofree char *both = g_strconcat (notice, " ", kvp_picture_canvas_get_description (KVP_PICTURE_CANVAS (self)),
+                                           NULL);
+
+      kvp_picture_canvas_set_description (KVP_PICTURE_CANVAS (self), both);
+    }
 }
 
 static void
@@ -474,7 +501,7 @@ motion_cb (GtkEventControllerMotion *controller,
   self->pointer_x = x;
   self->pointer_y = y;
   self->pointer_inside = TRUE;
-  if (self->scene != NULL && kvp_serving_scene_get_request_at (self->scene, x, y, &request))
+  if (on_run (self, x, y) && kvp_serving_scene_get_request_at (self->scene, x, y, &request))
     kvp_serving_canvas_select (self, request);
   update_hover (self);
 }
@@ -502,7 +529,7 @@ kvp_serving_canvas_query_tooltip (GtkWidget  *widget,
   guint32 block;
 
   /* The block under this point, which may differ from the last motion's. */
-  if (keyboard_mode || self->scene == NULL || self->refusal_title != NULL ||
+  if (keyboard_mode || !on_run (self, x, y) || self->refusal_title != NULL ||
       !kvp_serving_scene_get_block_at (self->scene, x, y, &block) ||
       (text = kvp_serving_scene_dup_block_text (self->scene, block)) == NULL)
     return FALSE;
@@ -586,7 +613,7 @@ pressed_cb (GtkGestureClick  *gesture,
   guint32 request;
 
   gtk_widget_grab_focus (GTK_WIDGET (self));
-  if (self->scene != NULL && kvp_serving_scene_get_request_at (self->scene, x, y, &request))
+  if (on_run (self, x, y) && kvp_serving_scene_get_request_at (self->scene, x, y, &request))
     kvp_serving_canvas_select (self, request);
   else
     kvp_serving_canvas_select (self, KVP_SERVING_NO_REQUEST);
@@ -616,6 +643,36 @@ kvp_serving_canvas_ensure_picture (KvpPictureCanvas *canvas)
   return self->refusal_picture;
 }
 
+/* The keyboard focus on the paged grid, drawn as GNOME draws it on any
+ * widget: a thin rounded outline in the accent colour, translucent as
+ * Adwaita's (half in the light style, 70 % in the dark). */
+static void
+paint_focus_ring (KvpServingCanvas *self,
+                  cairo_t          *cr,
+                  const KvpTheme   *theme)
+{
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GtkStyleContext *style = gtk_widget_get_style_context (GTK_WIDGET (self));
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  GdkRGBA accent = { 0.208, 0.518, 0.894, 1.0 }; /* Adwaita's #3584e4 */
+  cairo_rectangle_t grid;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  if (!gtk_style_context_lookup_color (style, "accent_bg_color", &accent))
+    gtk_style_context_lookup_color (style, "theme_selected_bg_color", &accent);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  kvp_serving_scene_get_grid_bounds (self->scene, KVP_SERVING_PANEL_PAGED, &grid);
+
+  cairo_save (cr);
+  cairo_new_path (cr);
+  kvp_draw_rounded_rect (cr, grid.x - 4.0, grid.y - 4.0, grid.width + 8.0, grid.height + 8.0, 6.0);
+  cairo_set_source_rgba (cr, accent.red, accent.green, accent.blue,
+                         theme->variant == KVP_THEME_DARK ? 0.7 : 0.5);
+  cairo_set_line_width (cr, 2.0);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+}
+
 static void
 kvp_serving_canvas_paint (KvpPictureCanvas *canvas,
                           cairo_t          *cr,
@@ -630,16 +687,18 @@ kvp_serving_canvas_paint (KvpPictureCanvas *canvas,
       return;
     }
   kvp_serving_paint (cr, self->scene, MIN (t, kvp_picture_get_duration (picture)), self->selected);
+  /* A selected request is outlined already: that outline is the focus. */
   if (gtk_widget_has_visible_focus (GTK_WIDGET (self)) && self->selected == KVP_SERVING_NO_REQUEST)
+    paint_focus_ring (self, cr, kvp_picture_get_theme (picture));
+  if (self->notice_title != NULL)
     {
       cairo_rectangle_t grid;
-      const KvpTheme *theme = kvp_picture_get_theme (picture);
 
+      /* Over the paged grid, the picture's middle, where the new run
+       * would have shown. */
       kvp_serving_scene_get_grid_bounds (self->scene, KVP_SERVING_PANEL_PAGED, &grid);
-      cairo_rectangle (cr, grid.x - 3.5, grid.y - 3.5, grid.width + 7, grid.height + 7);
-      cairo_set_source_rgba (cr, theme->text.red, theme->text.green, theme->text.blue, 1.0);
-      cairo_set_line_width (cr, 2.0);
-      cairo_stroke (cr);
+      kvp_refusal_paint_notice (cr, kvp_picture_get_theme (picture), &grid, self->notice_title, self->notice,
+                                &self->notice_card);
     }
 }
 
@@ -656,6 +715,8 @@ kvp_serving_canvas_dispose (GObject *object)
   g_clear_pointer (&self->refusal_title, g_free);
   g_clear_pointer (&self->refusal, g_free);
   g_clear_pointer (&self->refusal_picture, kvp_picture_unref);
+  g_clear_pointer (&self->notice_title, g_free);
+  g_clear_pointer (&self->notice, g_free);
 
   G_OBJECT_CLASS (kvp_serving_canvas_parent_class)->dispose (object);
 }
@@ -1018,4 +1079,34 @@ kvp_serving_canvas_set_refusal (KvpServingCanvas *self,
   self->refusal = title != NULL ? g_strdup (reason) : NULL;
   update_description (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* A refusal that kept the run (a workload file not read): @title over
+ * @reason drawn over the run, and said with its description; NULL takes
+ * it away. */
+void
+kvp_serving_canvas_set_notice (KvpServingCanvas *self,
+                               const char       *title,
+                               const char       *reason)
+{
+  g_return_if_fail (KVP_IS_SERVING_CANVAS (self));
+
+  if (g_strcmp0 (self->notice_title, title) == 0 && g_strcmp0 (self->notice, reason) == 0)
+    return;
+  g_free (self->notice_title);
+  g_free (self->notice);
+  self->notice_title = g_strdup (title);
+  self->notice = title != NULL ? g_strdup (reason) : NULL;
+  /* Known once drawn. */
+  self->notice_card = (cairo_rectangle_t) { 0 };
+  update_description (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const char *
+kvp_serving_canvas_get_notice (KvpServingCanvas *self)
+{
+  g_return_val_if_fail (KVP_IS_SERVING_CANVAS (self), NULL);
+
+  return self->notice_title;
 }

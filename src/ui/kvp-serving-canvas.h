@@ -65,6 +65,12 @@ const char      *kvp_serving_canvas_get_hover_text (KvpServingCanvas *self);
 void             kvp_serving_canvas_set_refusal  (KvpServingCanvas *self,
                                                   const char       *title,
                                                   const char       *reason);
+/* A refusal that kept the run: @title over @reason drawn over it; NULL
+ * takes it away. */
+void             kvp_serving_canvas_set_notice   (KvpServingCanvas *self,
+                                                  const char       *title,
+                                                  const char       *reason);
+const char      *kvp_serving_canvas_get_notice   (KvpServingCanvas *self);
 
 /* The settled picture of the step shown, for Copy Image; NULL before the
  * first run. */

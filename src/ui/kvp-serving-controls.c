@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 
@@ -126,6 +127,17 @@ show_status (KvpServingControls *self)
                                     error);
   else
     kvp_serving_canvas_set_refusal (self->canvas, NULL, NULL);
+
+  /* A refusal that kept the run is a file not read (a bad file changes
+   * nothing but the message): said in the picture too, over the run. */
+  if (error != NULL && !no_run)
+    {
+      g_autofree char *reason = g_strconcat (error, "\n", _("The previous run is still shown."), NULL);
+
+      kvp_serving_canvas_set_notice (self->canvas, _("The workload file was not used"), reason);
+    }
+  else
+    kvp_serving_canvas_set_notice (self->canvas, NULL, NULL);
 }
 
 /* The run's pool as --simulate describes it: with a GPU, vLLM's blocks less
@@ -232,6 +244,49 @@ requests_input_cb (GtkSpinButton *spin,
   if (!kvp_count_parse (text, kvp_format_count_separator (), &value))
     return GTK_INPUT_ERROR;
   *new_value = (double) value;
+  return TRUE;
+}
+
+/* The rate with its unit, so that its label fits on one line ("2.5/s"),
+ * read back with or without the unit. */
+static const char *
+rate_unit (void)
+{
+  /* Translators: the unit after a request rate in its spin button, "2.5/s". */
+  return C_("rate unit", "/s");
+}
+
+static gboolean
+rate_output_cb (GtkSpinButton *spin)
+{
+  g_autofree char *text = g_strdup_printf ("%.*f%s", (int) gtk_spin_button_get_digits (spin),
+                                           gtk_spin_button_get_value (spin), rate_unit ());
+
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (spin)), text) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (spin), text);
+  return TRUE;
+}
+
+static int
+rate_input_cb (GtkSpinButton *spin,
+               double        *new_value)
+{
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (spin))));
+  char *end;
+  double value;
+
+  if (g_str_has_suffix (text, rate_unit ()))
+    text[strlen (text) - strlen (rate_unit ())] = '\0';
+  g_strchomp (text);
+  value = g_strtod (text, &end);
+  if (text[0] == '\0' || *end != '\0' || !isfinite (value))
+    {
+      /* The spin button takes *new_value even then: text that is no rate
+       * leaves the rate as it was, not 0. */
+      *new_value = gtk_spin_button_get_value (spin);
+      return GTK_INPUT_ERROR;
+    }
+  *new_value = value;
   return TRUE;
 }
 
@@ -471,6 +526,9 @@ kvp_serving_controls_init (KvpServingControls *self)
   g_signal_connect (self->requests_spin, "output", G_CALLBACK (requests_output_cb), NULL);
   g_signal_connect (self->requests_spin, "input", G_CALLBACK (requests_input_cb), NULL);
   requests_output_cb (self->requests_spin);
+  g_signal_connect (self->rate_spin, "output", G_CALLBACK (rate_output_cb), NULL);
+  g_signal_connect (self->rate_spin, "input", G_CALLBACK (rate_input_cb), NULL);
+  rate_output_cb (self->rate_spin);
 }
 
 /* The controls are views of the serving state, each bound to its property. */

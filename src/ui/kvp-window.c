@@ -589,7 +589,7 @@ how_expanded_cb (GtkExpander *expander,
  * and the popup rows are made as they open and the configs are parsed when
  * a model is chosen: 259 widgets, 6.3 ms and 6.1 ms.  The rest is the
  * visible side panel and GTK's; bench-window's startup-mapped case sets it
- * beside a GtkApplication with a header bar like this one. */
+ * beside the same GTK widgets made with none of kvpage's code. */
 static void
 add_gpu_group (KvpWindow *self)
 {
