@@ -2167,6 +2167,39 @@ test_vllm_hybrid_short_sequence (void)
     }
 }
 
+/* gemma-3-27b's 62 layers fill 7 groups of 10 in vLLM's pool, 8 of them
+ * padding.  A traditional cache reserves the real layers: 8,192 tokens ×
+ * 507,904 bytes = 3.875 GiB a request, five of which the 20 GiB pool holds.
+ * The capacity said 4, 16,384 blocks × 16 / 8,192 / 7 groups, counting the
+ * padding layers its bytes leave out. */
+static void
+test_vllm_hybrid_traditional_capacity (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+  gint64 traditional, pool;
+
+  run_vllm_args (&run, "--json", "--config", "@gemma-3-27b-it.json", "--kv-cache-memory", "20GiB",
+                 "--max-model-len", "8192", "--seq-len", "8192", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  object = parse_object (parser, run.out);
+  g_assert_cmpint (json_object_get_int_member (object, "num_gpu_blocks"), ==, 16384);
+  g_assert_cmpint (json_object_get_int_member (object, "layers_per_group"), ==, 10);
+  traditional = json_object_get_int_member (object, "traditional_bytes");
+  g_assert_cmpint (traditional, ==, 8192 * G_GINT64_CONSTANT (507904));
+  /* The pool vLLM allocates: blocks × page × layers per group, padding
+   * included. */
+  pool = 16384 * json_object_get_int_member (object, "page_size_bytes") * 10;
+  g_assert_cmpint (pool, ==, G_GINT64_CONSTANT (20) << 30);
+  g_assert_cmpint (json_object_get_int_member (object, "traditional_capacity"), ==, pool / traditional);
+  g_assert_cmpint (json_object_get_int_member (object, "traditional_capacity"), ==, 5);
+  /* The paged figures are vLLM's blocks, padding included: the pool over
+   * what the sequence holds in its 7 groups. */
+  g_assert_cmpint (json_object_get_int_member (object, "paged_capacity"), ==,
+                   16384 / json_object_get_int_member (object, "blocks_needed"));
+}
+
 /* Mistral-7B-v0.1 slides a window of 4,096 over every layer: one KV-cache
  * group, whose requests hold no more than cdiv (4,095 + 16,384, 16) + 1 =
  * 1,281 blocks (max_concurrency 22.93 on an H100).  The sequence view
@@ -2962,6 +2995,7 @@ main (int   argc,
   g_test_add_func ("/cli/vllm/log", test_vllm_log);
   g_test_add_func ("/cli/vllm/hybrid-figures", test_vllm_hybrid_figures);
   g_test_add_func ("/cli/vllm/hybrid-short-sequence", test_vllm_hybrid_short_sequence);
+  g_test_add_func ("/cli/vllm/hybrid-traditional-capacity", test_vllm_hybrid_traditional_capacity);
   g_test_add_func ("/cli/vllm/sliding-only-figures", test_vllm_sliding_only_figures);
   g_test_add_func ("/cli/vllm/shipped-models", test_shipped_models);
   g_test_add_func ("/cli/vllm/shipped-shapes", test_shipped_shapes);

@@ -72,6 +72,12 @@ def check_bars(d, bad):
         bad('blocks_used is not the blocks held')
     if d['paged_capacity'] != N // held:
         bad(f'paged_capacity {d["paged_capacity"]} is not {N} // {held}')
+    # The traditional capacity is the pool's bytes over a reservation's: the
+    # pool vLLM allocates (padding layers included), the real layers reserved.
+    pool = (d['num_gpu_blocks'] * d['page_size_bytes'] * d['layers_per_group'] if 'num_gpu_blocks' in d
+            else N * B * bpt)
+    if d['traditional_capacity'] != pool // d['traditional_bytes']:
+        bad(f'traditional_capacity {d["traditional_capacity"]} is not {pool} // {d["traditional_bytes"]}')
     if not hybrid:
         if d['paged_bytes'] != held * B * bpt:
             bad('paged_bytes is not blocks × B × bytes per token')

@@ -341,6 +341,43 @@ test_last_token (void)
   g_assert_cmpuint (ref_of (m, 1), ==, 3);
 }
 
+/* A lookahead slot (vLLM's num_lookahead_tokens) is allocated, not
+ * computed and not cached: a prompt of 3 with its slot for the token to be
+ * sampled fills block 1, which stays uncached until the step that computes
+ * that token; the slot is not allocated twice. */
+static void
+test_lookahead (void)
+{
+  const KvpTokenSegment three[] = { { KVP_TOKENS_PREFIX, 5, 3 } };
+  g_autoptr(KvpKvCacheManager) m = new_manager (8, 4, full_only, 1, TRUE);
+  g_autoptr(GError) error = NULL;
+  KvpKvRequestId a;
+
+  a = add (m, three, 1);
+  g_assert_cmpuint (kvp_kv_cache_manager_get_computed_blocks (m, a), ==, 0);
+  g_assert_true (kvp_kv_cache_manager_allocate_slots_ahead (m, a, 3, 1, TRUE, &error));
+  g_assert_no_error (error);
+  kvp_kv_cache_manager_add_output_tokens (m, a, 1);
+  assert_valid (m);
+  assert_table (m, a, 0, (const guint32[]) { 1, END });
+  g_assert_cmpuint (kvp_kv_cache_manager_get_num_computed_tokens (m, a), ==, 3);
+  g_assert_false (is_cached (m, 1));
+
+  /* The next step computes it (and gives the next token its slot). */
+  g_assert_true (kvp_kv_cache_manager_allocate_slots_ahead (m, a, 1, 1, FALSE, &error));
+  g_assert_no_error (error);
+  kvp_kv_cache_manager_add_output_tokens (m, a, 1);
+  assert_valid (m);
+  assert_table (m, a, 0, (const guint32[]) { 1, 2, END });
+  g_assert_cmpuint (kvp_kv_cache_manager_get_num_computed_tokens (m, a), ==, 4);
+  g_assert_true (is_cached (m, 1));
+  g_assert_false (is_cached (m, 2));
+
+  /* Freed now, the request leaves block 1 alone cached. */
+  kvp_kv_cache_manager_remove_request (m, a);
+  g_assert_cmpuint (n_cached_free (m), ==, 1);
+}
+
 typedef struct
 {
   guint32 *queue;
@@ -868,6 +905,7 @@ main (int   argc,
   g_test_add_func ("/core/kv-cache-manager/hash-chain", test_hash_chain);
   g_test_add_func ("/core/kv-cache-manager/design-doc", test_design_doc);
   g_test_add_func ("/core/kv-cache-manager/last-token", test_last_token);
+  g_test_add_func ("/core/kv-cache-manager/lookahead", test_lookahead);
   g_test_add_func ("/core/kv-cache-manager/no-space", test_no_space);
   g_test_add_func ("/core/kv-cache-manager/parallel-sampling", test_parallel_sampling);
   g_test_add_func ("/core/kv-cache-manager/fork-cow", test_fork_cow);

@@ -967,6 +967,79 @@ test_big_pools (void)
   }
 }
 
+/* vLLM's pool of a million blocks, drawn one pixel a cell of k blocks: cell
+ * 0 holds the null block and the sequence's first k − 1 blocks.  A cell
+ * shows its highest-ranked holder (the sequence, the null block, other
+ * requests, free), so it is the sequence's, and the null block, which is
+ * no free room, does not pale it: the sequence filling blocks 1 … k − 1
+ * colours cell 0 as fully as a cell it fills whole.  It was paled to
+ * (k − 1) / k, as in a plain pool, whose cell 0 does keep a free block.
+ * The cell's tooltip names the null block and counts the slots a request
+ * can hold. */
+static KvpComparison *
+null_pool_comparison (guint64  seq_len,
+                      gboolean null_block)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KvpComparison) plain = new_comparison (seq_len, 2048, 16, 1048576);
+  KvpParams p = plain->params;
+  KvpComparison *cmp;
+
+  p.null_block = null_block;
+  cmp = kvp_comparison_new (&p, &error);
+  g_assert_no_error (error);
+  return cmp;
+}
+
+static void
+test_null_cell_by_pixel (void)
+{
+  const KvpTheme *theme = kvp_theme_get (KVP_THEME_LIGHT);
+  g_autoptr (KvpComparison) probe = null_pool_comparison (16, TRUE);
+  g_autoptr (KvpScene) probe_scene = kvp_scene_new (probe, theme, 1440, 900);
+  guint32 k = kvp_scene_get_blocks_per_cell (probe_scene);
+  g_autoptr (KvpComparison) cmp = NULL;
+  g_autoptr (KvpComparison) plain = NULL;
+  g_autoptr (KvpScene) scene = NULL;
+  g_autoptr (KvpScene) plain_scene = NULL;
+  g_autofree char *tooltip = NULL;
+  g_autofree char *slots = NULL;
+  cairo_surface_t *surface, *plain_surface;
+  KvpColor full;
+  cairo_rectangle_t r;
+
+  g_assert_true (kvp_scene_is_grid_by_pixel (probe_scene));
+  g_assert_cmpuint (k, >=, 2);
+  g_test_message ("%u blocks a cell", k);
+  cmp = null_pool_comparison ((guint64) (k - 1) * 16, TRUE);
+  plain = null_pool_comparison ((guint64) (k - 1) * 16, FALSE);
+  scene = kvp_scene_new (cmp, theme, 1440, 900);
+  plain_scene = kvp_scene_new (plain, theme, 1440, 900);
+  g_assert_cmpuint (kvp_scene_get_blocks_per_cell (scene), ==, k);
+  g_assert_cmpuint (kvp_scene_get_blocks_per_cell (plain_scene), ==, k);
+  surface = render (scene, kvp_scene_get_duration (scene), 1.0);
+  plain_surface = render (plain_scene, kvp_scene_get_duration (plain_scene), 1.0);
+
+  /* The gradient's middle (its start for one block), unmixed with free. */
+  full = kvp_theme_paged_at (theme, k > 2 ? 0.5 : 0.0);
+  g_assert_true (kvp_scene_get_block_rect (scene, 0, &r));
+  g_assert_true (pixel_is (pixel_at (surface, r.x + r.width / 2, r.y + r.height / 2), &full));
+  g_assert_true (kvp_scene_get_block_rect (plain_scene, 0, &r));
+  g_assert_false (pixel_is (pixel_at (plain_surface, r.x + r.width / 2, r.y + r.height / 2), &full));
+
+  tooltip = kvp_scene_dup_cell_text (scene, 0);
+  slots = g_strdup_printf ("%u of %u token slots filled\n", (k - 1) * 16, (k - 1) * 16);
+  g_assert_nonnull (strstr (tooltip, slots));
+  g_assert_true (g_str_has_suffix (tooltip, "\nBlock 0 is vLLM’s null block: no request ever gets it, so its token "
+                                            "slots are not counted"));
+  g_clear_pointer (&tooltip, g_free);
+  tooltip = kvp_scene_dup_cell_text (plain_scene, 0);
+  g_assert_null (strstr (tooltip, "null block"));
+
+  cairo_surface_destroy (surface);
+  cairo_surface_destroy (plain_surface);
+}
+
 /* A million blocks filling token by token: a frame drawn after others (the
  * grid's cached picture updated where blocks changed) is the frame a fresh
  * scene draws at once. */
@@ -1245,6 +1318,7 @@ main (int    argc,
   g_test_add_func ("/render/grid/hit-testing", test_hit_testing);
   g_test_add_func ("/render/grid/pool-sizes", test_pool_sizes);
   g_test_add_func ("/render/grid/big-pools", test_big_pools);
+  g_test_add_func ("/render/grid/null-cell-by-pixel", test_null_cell_by_pixel);
   g_test_add_func ("/render/grid/few-blocks", test_few_blocks);
   g_test_add_func ("/render/grid/small-pool-fills-panel", test_small_pool_fills_panel);
   g_test_add_func ("/render/grid/few-held-visible", test_few_held_visible);

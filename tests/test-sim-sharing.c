@@ -515,6 +515,130 @@ test_conversation_closed_loop (void)
   g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->preemptions, ==, 0);
 }
 
+/* Conversations of two turns each, in blocks of 4: turn 0 of prompt[i]
+ * tokens answered by output[i], turn 1 its history and 4 new tokens (one
+ * token answered), a quarter of a second after turn 0 ends; and a request
+ * of 1 + 60 tokens of its own, which keeps the steps going meanwhile. */
+static KvpWorkload *
+second_turns (const guint32 *prompt,
+              const guint32 *output,
+              guint          n_conversations)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) r = g_array_new (FALSE, FALSE, sizeof (KvpRequest));
+  g_autoptr(GArray) s = g_array_new (FALSE, FALSE, sizeof (KvpRequestSharing));
+  g_autoptr(KvpWorkload) base = NULL;
+
+  for (guint i = 0; i < n_conversations; i++)
+    {
+      KvpRequest first = { prompt[i], output[i], 0.0, 0 };
+      KvpRequestSharing shared = { 1, i, prompt[i], 0, 0, 0, n_conversations + i + 2, 0, 0.0 };
+
+      g_array_append_val (r, first);
+      g_array_append_val (s, shared);
+    }
+  {
+    KvpRequest keeper = { 1, 60, 0.0, 0 };
+    KvpRequestSharing own = { 1, 0, 0, 0, 0, 0, 0, 0, 0.0 };
+
+    g_array_append_val (r, keeper);
+    g_array_append_val (s, own);
+  }
+  for (guint i = 0; i < n_conversations; i++)
+    {
+      KvpRequest next = { prompt[i] + output[i] + 4, 1, 0.25, 0 };
+      KvpRequestSharing shared = { 1, i, next.prompt_len, 0, 0, 0, 0, 1, 0.25 };
+
+      g_array_append_val (r, next);
+      g_array_append_val (s, shared);
+    }
+  base = kvp_workload_new_from_requests ((const KvpRequest *) (gpointer) r->data, r->len, 128, &error);
+  g_assert_no_error (error);
+
+  return kvp_workload_new_derived (base, "conversation", r, s);
+}
+
+/* The cached-free blocks at the step after every turn 0 has finished. */
+static guint64
+cached_after_first_turns (KvpSimulation *sim,
+                          guint          n_conversations)
+{
+  guint n_steps, finished = 0;
+  const KvpSimStep *steps = kvp_simulation_get_steps (sim, KVP_SCHEME_PAGED, &n_steps);
+
+  for (guint t = 0; t < n_steps; t++)
+    {
+      guint n_events;
+      const KvpSimEvent *events = kvp_simulation_get_events (sim, KVP_SCHEME_PAGED, t, &n_events);
+
+      if (finished == n_conversations)
+        return steps[t].slots[CACHED] / 4;
+      for (guint e = 0; e < n_events; e++)
+        finished += events[e].kind == KVP_SIM_EVENT_FINISH && events[e].request < n_conversations;
+    }
+  g_assert_not_reached ();
+  return 0;
+}
+
+/* One output token: turn 0 prefills its prompt and samples its only token,
+ * then finishes; vLLM never computes that token, so it caches only the
+ * blocks the prompt fills (allocate_slots caches min (computed + new,
+ * num_tokens) // B blocks, cache_blocks; free caches nothing).  A prompt
+ * of 3 and its sampled token fill block 0, which vLLM leaves uncached:
+ * the next turn hits nothing.  A prompt of 4 fills block 0 itself: it is
+ * cached and the next turn hits its 4 tokens.  kvpage cached the first
+ * one too, and hit 8 tokens. */
+static void
+test_single_output_token (void)
+{
+  static const guint32 prompt[] = { 3, 4 }, output[] = { 1, 1 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = second_turns (prompt, output, 2);
+  g_autoptr(KvpSimulation) sim = NULL;
+  KvpSimConfig config = { 4, 32, 128, 1u << KVP_SCHEME_PAGED };
+
+  config.step_time.constant_ns = 10000000;
+  config.check_every_step = TRUE;
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+
+  /* Block 0 of the second conversation, none of the first's. */
+  g_assert_cmpuint (cached_after_first_turns (sim, 2), ==, 1);
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->prefix_cache.hits_tokens, ==, 0 + 4);
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->finished_requests, ==, 5);
+}
+
+/* A hybrid model's manager was told every slot of a step as computed,
+ * the sampled token's too, so the block that token completes was cached a
+ * step early, and a request's last token, never computed, was cached as
+ * well.  Sliding window 4 and full attention, blocks of 4: turn 0 of 10
+ * tokens prefills and samples t10, computes it in step 1 and samples t11,
+ * its last.  vLLM has computed 11 tokens: 2 full blocks cached in each
+ * group (block 2, p8 p9 t10 t11, never), and the next turn, 16 tokens,
+ * hits 8 in both groups (the sliding group's block 1 is the one its window
+ * needs).  kvpage cached 3 blocks a group and hit 12. */
+static void
+test_hybrid_sampled_token (void)
+{
+  static const guint32 prompt[] = { 10 }, output[] = { 2 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KvpWorkload) workload = second_turns (prompt, output, 1);
+  g_autoptr(KvpSimulation) sim = NULL;
+  KvpSimConfig config = { 4, 32, 128, 1u << KVP_SCHEME_PAGED };
+
+  config.step_time.constant_ns = 10000000;
+  config.check_every_step = TRUE;
+  config.n_groups = 2;
+  config.groups[0] = (KvpKvGroupSpec) { KVP_KV_GROUP_SLIDING_WINDOW, 4, 3 };
+  config.groups[1] = (KvpKvGroupSpec) { KVP_KV_GROUP_FULL, 0, 0 };
+  sim = kvp_simulation_new (workload, &config, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (cached_after_first_turns (sim, 1), ==, 2 * 2);
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->prefix_cache.hits_tokens, ==, 8);
+  g_assert_cmpuint (kvp_simulation_get_stats (sim, KVP_SCHEME_PAGED)->finished_requests, ==, 3);
+}
+
 /* --request-rate 1 on a pool where memory binds (2,560 blocks of 16:
  * turns are preempted, cached blocks evicted): no later turn arrives before
  * its previous turn's answer ended (open-loop turns did, hitting a prompt
@@ -879,6 +1003,8 @@ main (int   argc,
   g_test_add_func ("/core/sim-sharing/conversation-closed-loop", test_conversation_closed_loop);
   g_test_add_func ("/core/sim-sharing/conversation-deterministic", test_conversation_deterministic);
   g_test_add_func ("/core/sim-sharing/conversation-saturated", test_conversation_saturated);
+  g_test_add_func ("/core/sim-sharing/single-output-token", test_single_output_token);
+  g_test_add_func ("/core/sim-sharing/hybrid-sampled-token", test_hybrid_sampled_token);
   g_test_add_func ("/core/sim-sharing/conversation-samples", test_conversation_samples);
   g_test_add_func ("/core/sim-sharing/beam-search", test_beam_search);
   g_test_add_func ("/core/sim-sharing/file-samples", test_file_samples);

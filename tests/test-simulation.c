@@ -159,13 +159,15 @@ test_preemption_by_hand (void)
   static const guint32 lengths[][2] = { { 2, 3 }, { 1, 2 } };
   static const guint64 expected[][8] = {
     { 5, 1, 0, 0, 0, 0, 2, 0 },
-    /* B is back in the queue; its one block, full, is cached free (a free
-     * block with a hash is counted as cached whether or not B waits). */
-    { 4, 0, 0, 0, 0, 2, 1, 1 },
+    /* B is back in the queue; its one block holds its prompt token and
+     * the token step 0 sampled, never computed: vLLM caches no block that
+     * token fills, so it is plain free, and free while B waits is external.
+     * (It was cached free.) */
+    { 4, 0, 0, 2, 0, 0, 1, 1 },
     /* A takes the free block; its last slot is past its final length. */
     { 5, 0, 1, 0, 0, 0, 1, 1 },
-    /* B recomputes 1 + 1 tokens (A evicted its cached block) and generates
-     * its last; A's first block is left cached free. */
+    /* B recomputes 1 + 1 tokens and generates its last; A's first block
+     * is left cached free. */
     { 3, 0, 1, 0, 0, 2, 1, 0 },
   };
   static const guint32 b_blocks[] = { 2, 1 };

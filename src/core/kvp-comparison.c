@@ -93,14 +93,20 @@ compute_sizes (KvpComparison  *self,
   guint64 B = p->block_size;
   guint64 N = p->num_blocks;
   guint64 S = p->samples;
+  /* The layers a token slot spans, as a fraction of the model's: every
+   * layer of a token costs the same bytes (vLLM sizes one page for them
+   * all), so the pool and a traditional reservation are counted in one
+   * unit, a token of one layer.  A traditional slot spans the model's real
+   * layers; a slot of vLLM's pool one group's, padding layers included, as
+   * vLLM allocates group_size tensors for every block whether or not a
+   * group has a real layer in each (a block id is a block of one group). */
+  guint64 slot_layers = p->layout != NULL ? p->layout->group_size : 1;
+  guint64 model_layers = p->layout != NULL ? p->layout->num_layers : 1;
   guint64 slot_bytes;
 
   if (!kvp_model_bytes_per_token (p->model, p->dtype, &self->bytes_per_token, error))
     return FALSE;
-  /* What one token slot of a block holds: every layer's KV, or with a
-   * layout one group's layers (a block id is a block of one group). */
-  slot_bytes = p->layout != NULL ? self->bytes_per_token / p->layout->num_layers * p->layout->group_size
-                                 : self->bytes_per_token;
+  slot_bytes = self->bytes_per_token / model_layers * slot_layers;
 
   /* A pool of one block has no room for a null block beside it (vLLM's
    * sizing never makes one). */
@@ -154,8 +160,13 @@ compute_sizes (KvpComparison  *self,
   self->traditional_waste_tokens = S * (p->max_seq_len - p->seq_len);
   self->traditional_waste_bytes = self->traditional_waste_tokens * self->bytes_per_token;
 
-  /* A traditional cache reserves max_seq_len tokens in every group. */
-  self->traditional_capacity = N * B / (S * p->max_seq_len) / (p->layout != NULL ? p->layout->num_groups : 1);
+  /* Reservations of max_seq_len tokens of the real layers that the pool's
+   * bytes hold: pool_bytes / traditional_bytes, in layer tokens so that a
+   * pool past 2^64 bytes is counted too (N × B × 65,536 layers is below
+   * 2^51).  Padding layers are the pool's cost, not the traditional
+   * cache's: counting them (a reservation in every group) made Gemma 3's
+   * capacity 70/62 too small beside its bytes. */
+  self->traditional_capacity = N * B * slot_layers / (S * p->max_seq_len * model_layers);
 
   return TRUE;
 }

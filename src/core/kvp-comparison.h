@@ -76,7 +76,8 @@ struct _KvpComparison
   guint64       pool_bytes;
 
   /* Requests (of samples sequences of length n) that fit. */
-  guint64       traditional_capacity;     /* floor (N × B / (R × samples)) */
+  guint64       traditional_capacity;     /* floor (pool_bytes / traditional_bytes):
+                                           * the model's real layers, no padding */
   guint64       paged_capacity;           /* floor (N / blocks_held) */
 };
 

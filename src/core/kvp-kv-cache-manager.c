@@ -826,6 +826,17 @@ kvp_kv_cache_manager_allocate_slots (KvpKvCacheManager  *self,
                                      gboolean            full_sequence_must_fit,
                                      GError            **error)
 {
+  return kvp_kv_cache_manager_allocate_slots_ahead (self, request, num_new_tokens, 0, full_sequence_must_fit, error);
+}
+
+gboolean
+kvp_kv_cache_manager_allocate_slots_ahead (KvpKvCacheManager  *self,
+                                           KvpKvRequestId      request,
+                                           guint64             num_new_tokens,
+                                           guint64             num_lookahead_tokens,
+                                           gboolean            full_sequence_must_fit,
+                                           GError            **error)
+{
   Request *r;
   guint64 total_computed, need_slot, needed;
 
@@ -837,7 +848,10 @@ kvp_kv_cache_manager_allocate_slots (KvpKvCacheManager  *self,
 
   total_computed = r->num_computed + (r->has_hit ? r->hit_tokens : 0);
   g_return_val_if_fail (num_new_tokens <= r->num_tokens - total_computed, FALSE);
-  need_slot = total_computed + num_new_tokens;
+  g_return_val_if_fail (num_lookahead_tokens <= G_MAXUINT32, FALSE);
+  /* Slots for the lookahead tokens too, as vLLM's num_tokens_need_slot;
+   * they are neither computed nor cached. */
+  need_slot = total_computed + num_new_tokens + num_lookahead_tokens;
 
   if (full_sequence_must_fit &&
       (needed = count_blocks (self, r, r->num_tokens, total_computed, TRUE)) > kvp_block_pool_get_num_free (self->pool))
@@ -880,10 +894,12 @@ kvp_kv_cache_manager_allocate_slots (KvpKvCacheManager  *self,
         g_assert_not_reached ();
     }
 
+  /* vLLM caches up to the tokens computed once this step has run, never a
+   * lookahead slot's (num_tokens_to_cache in allocate_slots). */
   if (self->caching)
-    cache_blocks (self, r, MIN (need_slot, r->num_tokens));
+    cache_blocks (self, r, MIN (total_computed + num_new_tokens, r->num_tokens));
 
-  r->num_computed = need_slot;
+  r->num_computed = total_computed + num_new_tokens;
   r->has_hit = FALSE;
   self->generation++;
 

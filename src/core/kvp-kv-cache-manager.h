@@ -100,6 +100,16 @@ gboolean           kvp_kv_cache_manager_allocate_slots      (KvpKvCacheManager *
                                                              guint64            num_new_tokens,
                                                              gboolean           full_sequence_must_fit,
                                                              GError           **error);
+/* The same with num_lookahead_tokens more slots (vLLM's
+ * num_lookahead_tokens) that are not computed and not cached: kvpage's
+ * steps give the token a step samples its slot in that step, while vLLM
+ * computes it, and caches the block it completes, only in the next one. */
+gboolean           kvp_kv_cache_manager_allocate_slots_ahead (KvpKvCacheManager *self,
+                                                              KvpKvRequestId     request,
+                                                              guint64            num_new_tokens,
+                                                              guint64            num_lookahead_tokens,
+                                                              gboolean           full_sequence_must_fit,
+                                                              GError           **error);
 void               kvp_kv_cache_manager_add_output_tokens   (KvpKvCacheManager *self,
                                                              KvpKvRequestId     request,
                                                              guint64            n_tokens);

@@ -325,22 +325,50 @@ refresh_paged (Sched   *s,
     }
 }
 
-/* allocate_slots for n slots, the tokens they hold told first. */
+/* Whether the request's last slot holds the token it sampled last, which
+ * kvpage's steps give a slot in the step that samples it, and which vLLM
+ * computes only in the next one (kvp_scheduler_chunk). */
+static inline gboolean
+holds_sampled (const Sched *s,
+               guint32      id)
+{
+  const Live *r = &s->live[id];
+
+  return r->generated > 0 && r->held >= (guint64) s->requests[id].prompt_len + r->generated;
+}
+
+/* Tells the manager that the request holds held slots, the last of them the
+ * token just sampled when sampled is set: allocate_slots for the tokens
+ * computed since it was told last, with that token's slot as a lookahead
+ * slot, which vLLM neither counts computed nor caches (the step that samples
+ * a token does not compute it).  The sampled token then joins the
+ * request's tokens, as it joins vLLM's request once the step's output is
+ * in. */
 static gboolean
 tell_manager (Sched    *s,
               guint32   id,
-              guint64   n,
+              guint64   held,
+              gboolean  sampled,
               gboolean  admitting)
 {
   guint32 mid = s->pl[id].mid;
   guint64 tokens = kvp_kv_cache_manager_get_num_tokens (s->cache, mid);
   guint64 computed = kvp_kv_cache_manager_get_num_computed_tokens (s->cache, mid);
   guint64 hit = admitting ? s->live[id].held : 0;
+  guint64 done = held - (sampled ? 1 : 0);
 
-  if (computed + hit + n > tokens)
-    kvp_kv_cache_manager_add_output_tokens (s->cache, mid, computed + hit + n - tokens);
+  if (done <= computed + hit)
+    return TRUE;
+  if (done > tokens)
+    kvp_kv_cache_manager_add_output_tokens (s->cache, mid, done - tokens);
+  if (!kvp_kv_cache_manager_allocate_slots_ahead (s->cache, mid, done - computed - hit, sampled ? 1 : 0,
+                                                  admitting, NULL))
+    return FALSE;
+  tokens = kvp_kv_cache_manager_get_num_tokens (s->cache, mid);
+  if (held > tokens)
+    kvp_kv_cache_manager_add_output_tokens (s->cache, mid, held - tokens);
 
-  return kvp_kv_cache_manager_allocate_slots (s->cache, mid, n, admitting, NULL);
+  return TRUE;
 }
 
 /* The paged request's blocks go back to the pool. */
@@ -350,14 +378,13 @@ release_paged (Sched   *s,
                gboolean finished)
 {
   Paged *p = &s->pl[id];
-  /* The slots not told yet lie in blocks it holds: telling them takes no
-   * block, and their full blocks are cached before they are freed.  A
-   * finished request's last token was sampled but never computed (kvpage
-   * gave it its slot early), so vLLM caches no block it fills: a chat's next
-   * turn hits the answer up to the full blocks before it. */
-  guint32 told = finished && p->pending > 0 ? p->pending - 1 : p->pending;
 
-  if (told > 0 && !tell_manager (s, id, told, FALSE))
+  /* The slots not told yet lie in blocks it holds: telling them takes no
+   * block, and the blocks their computed tokens fill are cached before they
+   * are freed.  The last token sampled (a finished request's last) was
+   * never computed, so vLLM caches no block it fills: a chat's next turn
+   * hits the answer up to the full blocks before it. */
+  if (p->pending > 0 && !tell_manager (s, id, s->live[id].held, holds_sampled (s, id), FALSE))
     g_assert_not_reached ();
   p->pending = 0;
   if (s->beams != NULL && s->beams[id] != NULL)
@@ -401,29 +428,32 @@ add_to_manager (Sched   *s,
 }
 
 /* kvpage's steps give a sampled token its slot in the step that samples it
- * (one step before vLLM writes its KV), so the manager is told of the
- * token before the slot is asked for: a token told and then not scheduled
- * (no room) is the one the request samples next. */
+ * (one step before vLLM writes its KV): the manager gets that slot as a
+ * lookahead slot (emits: this step samples one), and counts the token
+ * computed, caching the block it completes, with the next step, as vLLM
+ * does.  A token sampled and then not scheduled (no room) is told with
+ * the slots of the step that computes it. */
 static gboolean
 allocate_paged (Sched    *s,
                 guint32   id,
                 guint32   slots,
+                gboolean  emits,
                 gboolean  admitting)
 {
   Live *r = &s->live[id];
   Paged *p = &s->pl[id];
 
   /* Without a window, slots inside the last block need nothing of the
-   * manager: they are told with the next call, when a block fills (its
-   * hash is cached then, a step later than vLLM would, which only its own
-   * request can hit) or before its blocks are freed. */
+   * manager: they are told with the next call, when a token needs a new
+   * block (the step that computes the last token of the block before, when
+   * vLLM caches it), or before its blocks are freed. */
   if (!admitting && !s->hybrid && r->held + slots <= (guint64) p->ev_blocks * s->B)
     {
       p->pending += slots;
       return TRUE;
     }
 
-  if (!tell_manager (s, id, (guint64) p->pending + slots, admitting))
+  if (!tell_manager (s, id, r->held + slots, emits, admitting))
     return FALSE;
   p->pending = 0;
 
@@ -498,7 +528,9 @@ step_beam (Sched   *s,
 
   if (s->beams[id] == NULL)
     {
-      if (p->pending > 0 && !tell_manager (s, id, p->pending, FALSE))
+      /* The beam computes the sampled token now, as the paper's beam
+       * search, in its own steps. */
+      if (!tell_manager (s, id, s->live[id].held, FALSE, FALSE))
         g_assert_not_reached ();
       p->pending = 0;
       kvp_kv_cache_manager_add_output_tokens (s->cache, p->mid, 1);
@@ -562,7 +594,7 @@ schedule_running (Sched *s)
           gboolean self_preempted = FALSE;
 
           /* No room: preempt the most recently admitted, maybe this one. */
-          while (!allocate_paged (s, id, slots, FALSE))
+          while (!allocate_paged (s, id, slots, emits, FALSE))
             {
               guint32 victim = s->running[--s->n_running];
 
@@ -587,7 +619,8 @@ schedule_running (Sched *s)
 static gboolean
 admit_head (Sched    *s,
             guint32   id,
-            guint32   slots)
+            guint32   slots,
+            gboolean  emits)
 {
   Live *r = &s->live[id];
   const KvpRequest *q = &s->requests[id];
@@ -596,7 +629,7 @@ admit_head (Sched    *s,
     {
       /* The whole sequence must fit now, not just the first chunk (vLLM's
        * full-sequence check); the hit is r->held, looked up by the caller. */
-      if (!allocate_paged (s, id, slots, TRUE))
+      if (!allocate_paged (s, id, slots, emits, TRUE))
         return FALSE;
       kvp_request_queue_pop_head (&s->waiting);
       add_event (s, id, KVP_SIM_EVENT_ADMIT, r->held);
@@ -644,7 +677,7 @@ schedule_waiting (Sched *s)
       r->held = s->paged ? (guint32) kvp_kv_cache_manager_get_computed_blocks (s->cache, p->mid) : 0;
       n = kvp_scheduler_chunk (r->held, s->requests[id].prompt_len + r->generated, s->budget, threshold,
                                &slots, &emits);
-      if (!admit_head (s, id, slots))
+      if (!admit_head (s, id, slots, emits))
         {
           s->refused = TRUE;
           r->held = 0;

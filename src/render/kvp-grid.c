@@ -298,8 +298,12 @@ pack (const KvpColor *c)
 
 /* ---- by pixel ---- */
 
-/* The cell holding the null block: drawn in its class while no sequence
- * token is in it (a cell of many blocks shows what it holds first). */
+/* The cell holding the null block.  A cell of many blocks shows its
+ * highest-ranked holder, in the order the cells are painted one block a
+ * cell: the sequence, then vLLM's null block, then other requests, then
+ * free.  So the null block's cell is drawn in its class while no sequence
+ * token is in it, and in the sequence's colour once one is: the sequence
+ * is never hidden (eight blocks among a million all lie in cell 0). */
 static gboolean
 is_null_cell (const KvpGrid *self,
               guint32        cell)
@@ -307,12 +311,25 @@ is_null_cell (const KvpGrid *self,
   return self->null_block != KVP_BLOCK_NONE && cell == self->null_block / self->group;
 }
 
+/* The token slots of a cell a request can hold: the null block ranks above
+ * free, so its slots are not counted as room the sequence leaves empty. */
+static guint64
+cell_capacity (const KvpGrid *self,
+               guint32        cell)
+{
+  guint32 first = cell * self->group;
+  guint32 blocks = MIN (self->group, self->num_blocks - first);
+
+  if (is_null_cell (self, cell))
+    blocks--;
+  return (guint64) blocks * self->block_size;
+}
+
 static guint32
 pixel_value (const KvpGrid *self,
              guint32        cell)
 {
-  guint32 first = cell * self->group;
-  guint64 capacity = (guint64) MIN (self->group, self->num_blocks - first) * self->block_size;
+  guint64 capacity = cell_capacity (self, cell);
   double share;
   KvpColor g, f = self->theme->free_block, mix;
 

@@ -1387,8 +1387,13 @@ kvp_scene_dup_cell_text (KvpScene *self,
     }
 
   {
-    guint64 held = 0, slots = (guint64) count * self->cmp->params.block_size;
+    /* The cell of vLLM's null block shows the sequence once it holds some
+     * (kvp-grid.c ranks the holders): the text says where block 0 is, and
+     * its slots, which no request gets, are not among the cell's. */
+    gboolean null_block = first == 0 && self->cmp->usable_blocks < self->cmp->params.num_blocks;
+    guint64 held = 0, slots = (guint64) (count - (null_block ? 1 : 0)) * self->cmp->params.block_size;
     guint32 allocated = 0;
+    g_autofree char *text = NULL;
     g_autofree char *last_text = kvp_format_count ((guint64) first + count - 1);
     g_autofree char *scale = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "1 cell = %s block", "1 cell = %s blocks", count), count);
     g_autofree char *held_text = NULL;
@@ -1407,8 +1412,14 @@ kvp_scene_dup_cell_text (KvpScene *self,
     /* Translators: a tooltip over a cell of many blocks: "Physical blocks
      * 0–41 (1 cell = 42 blocks)", "8 blocks allocated", "128 of 672 token
      * slots filled". */
-    return g_strdup_printf (_("Physical blocks %s–%s (%s)\n%s\n%s of %s token slots filled"),
+    text = g_strdup_printf (_("Physical blocks %s–%s (%s)\n%s\n%s of %s token slots filled"),
                             first_text, last_text, scale, allocated_text, held_text, slots_text);
+    if (!null_block)
+      return g_steal_pointer (&text);
+    /* Translators: the last line of a tooltip over the cell of many blocks
+     * that holds block 0 of vLLM's pool. */
+    return g_strdup_printf ("%s\n%s", text, _("Block 0 is vLLM’s null block: no request ever gets it, so its "
+                                              "token slots are not counted"));
   }
 }
 
