@@ -24,6 +24,7 @@
 #include "kvp-error.h"
 #include "kvp-export.h"
 #include "kvp-format.h"
+#include "kvp-gpu.h"
 #include "kvp-json.h"
 #include "kvp-model.h"
 #include "kvp-model-catalog.h"
@@ -38,9 +39,11 @@
 #include "kvp-simulation.h"
 #include "kvp-theme.h"
 #include "kvp-vllm-log.h"
+#include "kvp-workload.h"
 
 
-/* The ranges in --help come from kvp-params (describe_ranges ()). */
+/* The ranges in --help come from kvp-params (describe_ranges ()), the
+ * other limits and vLLM's defaults from core (describe_limits ()). */
 static GOptionEntry option_entries[] = {
   { "model", 'm', 0, G_OPTION_ARG_STRING, NULL,
     N_("Model preset or shipped config (default tinyllama-1.1b; see --list-models)"), N_("NAME") },
@@ -79,7 +82,7 @@ static GOptionEntry option_entries[] = {
   { "kv-cache-memory", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("KV cache memory of one GPU, exactly (as vLLM’s --kv-cache-memory-bytes)"), N_("SIZE") },
   { "max-num-batched-tokens", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("Tokens vLLM schedules per step (default as vLLM: 16384 on GPUs of 160 GiB or more, 8192 from 70 GiB but on A100s, else 2048)"), N_("TOKENS") },
+    NULL, N_("TOKENS") },
   { "no-async-scheduling", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("As vLLM’s flag: one batch in flight, so sliding-window layers keep fewer blocks"), NULL },
   { "vllm-log", 0, 0, G_OPTION_ARG_NONE, NULL,
@@ -105,9 +108,9 @@ static GOptionEntry option_entries[] = {
   { "simulate", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Serve a workload through the paged pool and reserve-ahead caches, print the statistics and exit"), NULL },
   { "workload", 0, 0, G_OPTION_ARG_FILENAME, NULL,
-    N_("With --simulate: sharegpt, alpaca, conversation, fixed:P,O, uniform:P1-P2,O1-O2, or a JSON Lines or CSV file of at most 1000000 requests (default sharegpt)"), N_("NAME|FILE") },
+    NULL, N_("NAME|FILE") },
   { "requests", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("With --simulate: requests to generate, 1 to 1000000 (default 1000; a file: all, or its first N)"), N_("COUNT") },
+    NULL, N_("COUNT") },
   { "request-rate", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --simulate: Poisson arrivals per second (default 0: all at once); a sweep START:STOP:STEP or 1,2,4 runs each rate and finds the capacity"), N_("RATE") },
   { "max-normalized-latency", 0, 0, G_OPTION_ARG_STRING, NULL,
@@ -133,7 +136,7 @@ static GOptionEntry option_entries[] = {
   { "beam-width", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --simulate: the paper’s beam search, K candidates a request sharing blocks with copy-on-write, 1 to 64 (default 1: none)"), N_("K") },
   { "max-num-seqs", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("With --simulate: requests running at once, as vLLM’s (default as vLLM: 1024 on GPUs of 70 GiB or more but A100s, else 256)"), N_("N") },
+    NULL, N_("N") },
   { "long-prefill-token-threshold", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --simulate: tokens of one prefill chunk at most, as vLLM’s (default: no limit)"), N_("TOKENS") },
   { "gpu-flops", 0, 0, G_OPTION_ARG_STRING, NULL,
@@ -945,7 +948,8 @@ handle_local_options_cb (GApplication *app,
   return export_picture (options, state, &shown, kvp_deploy_state_get_deploy (sized), export_path);
 }
 
-/* The ranges --help gives are kvp-params' own. */
+/* The ranges --help gives are kvp-params' own, grouped as the errors that
+ * refuse a value outside them. */
 static void
 describe_ranges (void)
 {
@@ -953,46 +957,87 @@ describe_ranges (void)
     {
       int id = kvp_param_lookup (entry->long_name);
       const KvpParamInfo *info;
+      g_autofree char *min = NULL;
+      g_autofree char *max = NULL;
+      g_autofree char *default_value = NULL;
 
       if (id == KVP_PARAM_NONE)
         continue;
       info = kvp_param_get_info (id);
+      min = kvp_format_count (info->min);
+      max = kvp_format_count (info->max);
+      default_value = kvp_format_count (info->default_value);
       switch ((KvpParamId) id)
         {
         case KVP_PARAM_SEQ_LEN:
           /* Translators: --help for --seq-len; the default length. */
-          entry->description = g_strdup_printf (_("Tokens in the sequence, at most the reserved length (default %" PRIu64 ")"),
-                                                info->default_value);
+          entry->description = g_strdup_printf (_("Tokens in the sequence, at most the reserved length (default %s)"),
+                                                default_value);
           break;
         case KVP_PARAM_BLOCK_SIZE:
           /* Translators: --help for --block-size: the least, the most, the default. */
-          entry->description = g_strdup_printf (_("Tokens per block, %" PRIu64 " to %" PRIu64 " (default %" PRIu64 ")"),
-                                                info->min, info->max, info->default_value);
+          entry->description = g_strdup_printf (_("Tokens per block, %s to %s (default %s)"),
+                                                min, max, default_value);
           break;
         case KVP_PARAM_NUM_BLOCKS:
           /* Translators: --help for --blocks: the least, the most, the default. */
-          entry->description = g_strdup_printf (_("Blocks in the pool, %" PRIu64 " to %" PRIu64 " (default %" PRIu64 ")"),
-                                                info->min, info->max, info->default_value);
+          entry->description = g_strdup_printf (_("Blocks in the pool, %s to %s (default %s)"),
+                                                min, max, default_value);
           break;
         case KVP_PARAM_MAX_SEQ_LEN:
           /* Translators: --help for --max-seq-len: the least and the most. */
-          entry->description = g_strdup_printf (_("Tokens a traditional cache reserves, %" PRIu64 " to %" PRIu64 " (default: the model’s context)"),
-                                                info->min, info->max);
+          entry->description = g_strdup_printf (_("Tokens a traditional cache reserves, %s to %s (default: the model’s context)"),
+                                                min, max);
           break;
         case KVP_PARAM_SAMPLES:
           /* Translators: --help for --samples: the least, the most; vLLM's name in parentheses. */
-          entry->description = g_strdup_printf (_("Samples of one prompt sharing its blocks (vLLM’s SamplingParams.n), %" PRIu64 " to %" PRIu64 " (default 1)"),
-                                                info->min, info->max);
+          entry->description = g_strdup_printf (_("Samples of one prompt sharing its blocks (vLLM’s SamplingParams.n), %s to %s (default 1)"),
+                                                min, max);
           break;
         case KVP_PARAM_PROMPT_LEN:
           /* Translators: --help for --prompt-len. */
-          entry->description = g_strdup_printf (_("Tokens of the sequence that are the prompt the samples share, at most the sequence length (default %" PRIu64 ")"),
-                                                info->default_value);
+          entry->description = g_strdup_printf (_("Tokens of the sequence that are the prompt the samples share, at most the sequence length (default %s)"),
+                                                default_value);
           break;
         case KVP_N_PARAMS:
         default:
           break;
         }
+    }
+}
+
+/* Limits and vLLM's defaults in --help, from the rules that apply them,
+ * grouped as the refusals of a value past them. */
+static void
+describe_limits (void)
+{
+  const guint64 gib = G_GUINT64_CONSTANT (1) << 30;
+  g_autofree char *most_requests = kvp_format_count (KVP_WORKLOAD_MAX_REQUESTS);
+  g_autofree char *default_requests = kvp_format_count (KVP_WORKLOAD_DEFAULT_REQUESTS);
+  g_autofree char *batched_large = kvp_format_count (kvp_gpu_default_batched_tokens (160 * gib, FALSE));
+  g_autofree char *batched_medium = kvp_format_count (kvp_gpu_default_batched_tokens (70 * gib, FALSE));
+  g_autofree char *batched_small = kvp_format_count (kvp_gpu_default_batched_tokens (0, FALSE));
+  g_autofree char *seqs_large = kvp_format_count (kvp_gpu_default_max_num_seqs (70 * gib, FALSE));
+  g_autofree char *seqs_small = kvp_format_count (kvp_gpu_default_max_num_seqs (0, FALSE));
+
+  for (GOptionEntry *entry = option_entries; entry->long_name != NULL; entry++)
+    {
+      if (g_str_equal (entry->long_name, "workload"))
+        /* Translators: --help for --workload; the most requests a file may hold. */
+        entry->description = g_strdup_printf (_("With --simulate: sharegpt, alpaca, conversation, fixed:P,O, uniform:P1-P2,O1-O2, or a JSON Lines or CSV file of at most %s requests (default sharegpt)"),
+                                              most_requests);
+      else if (g_str_equal (entry->long_name, "requests"))
+        /* Translators: --help for --requests: the most, the default. */
+        entry->description = g_strdup_printf (_("With --simulate: requests to generate, 1 to %s (default %s; a file: all, or its first N)"),
+                                              most_requests, default_requests);
+      else if (g_str_equal (entry->long_name, "max-num-batched-tokens"))
+        /* Translators: --help for --max-num-batched-tokens: vLLM's defaults by GPU memory. */
+        entry->description = g_strdup_printf (_("Tokens vLLM schedules per step (default as vLLM: %s on GPUs of 160 GiB or more, %s from 70 GiB but on A100s, else %s)"),
+                                              batched_large, batched_medium, batched_small);
+      else if (g_str_equal (entry->long_name, "max-num-seqs"))
+        /* Translators: --help for --max-num-seqs: vLLM's defaults by GPU memory. */
+        entry->description = g_strdup_printf (_("With --simulate: requests running at once, as vLLM’s (default as vLLM: %s on GPUs of 70 GiB or more but A100s, else %s)"),
+                                              seqs_large, seqs_small);
     }
 }
 
@@ -1019,6 +1064,7 @@ main (int   argc,
   g_set_prgname ("kvpage");
 
   describe_ranges ();
+  describe_limits ();
   app = kvp_application_new ();
   g_application_add_main_option_entries (G_APPLICATION (app), option_entries);
   g_application_set_option_context_parameter_string (G_APPLICATION (app), NULL);

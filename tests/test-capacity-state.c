@@ -78,7 +78,7 @@ test_sweep (void)
   g_assert_nonnull (strstr (kvp_capacity_state_get_error (capacity), "higher or equal"));
   kvp_capacity_state_set_range (capacity, 1, 1000000, 1);
   settle (capacity);
-  g_assert_nonnull (strstr (kvp_capacity_state_get_error (capacity), "at most 1000"));
+  g_assert_nonnull (strstr (kvp_capacity_state_get_error (capacity), "The range has 1,000,000 rates; a sweep takes at most 1,000."));
 
   /* Rates a step of 0.1 makes are the decimals a person means: 0.3, not
    * 0.1 + 2 × 0.1 = 0.30000000000000004. */

@@ -394,9 +394,16 @@ test_help (void)
   g_assert_cmpstr (run.err, ==, "");
   g_assert_nonnull (strstr (run.out, "auto, fp32, fp16, bf16, fp8 (fp8_e4m3, fp8_e5m2) or int8 "
                                      "(default fp16; with --config, the model’s)"));
-  g_assert_nonnull (strstr (run.out, "(default 1000; a file: all, or its first N)"));
   g_assert_nonnull (strstr (run.out, "config.json (standard JSON, at most 16 MiB)"));
-  g_assert_nonnull (strstr (run.out, "CSV file of at most 1000000 requests"));
+  /* Ranges, limits and vLLM's defaults from the rules that apply them,
+   * grouped as the refusals of a value past them say them. */
+  g_assert_nonnull (strstr (run.out, "Blocks in the pool, 1 to 16,777,216 (default 1,024)"));
+  g_assert_nonnull (strstr (run.out, "Tokens a traditional cache reserves, 1 to 16,777,216 (default: the model’s context)"));
+  g_assert_nonnull (strstr (run.out, "requests to generate, 1 to 1,000,000 (default 1,000; a file: all, or its first N)"));
+  g_assert_nonnull (strstr (run.out, "CSV file of at most 1,000,000 requests"));
+  g_assert_nonnull (strstr (run.out, "(default as vLLM: 16,384 on GPUs of 160 GiB or more, 8,192 from 70 GiB but on "
+                                     "A100s, else 2,048)"));
+  g_assert_nonnull (strstr (run.out, "(default as vLLM: 1,024 on GPUs of 70 GiB or more but A100s, else 256)"));
   /* Typographic apostrophes throughout, as in “kvpage’s”. */
   g_assert_null (strstr (all.out, "kvpage's"));
   g_assert_nonnull (strstr (all.out, "kvpage’s figures"));
@@ -866,26 +873,26 @@ static const struct
   const char *args[5];
   const char *says[3];
 } bad_cases[] = {
-  { { "--seq-len", "abc" },           { "--seq-len", "abc", "1 to 16777216" } },
+  { { "--seq-len", "abc" },           { "--seq-len", "abc", "1 to 16,777,216" } },
   { { "--seq-len", "-5" },            { "--seq-len", "-5", "1 to" } },
   { { "--seq-len", "0" },             { "--seq-len", "0", "1 to" } },
   { { "--seq-len", "12.5" },          { "--seq-len", "12.5" } },
   { { "--seq-len", "" },              { "--seq-len", "1 to" } },
   { { "--seq-len", "99999999999999999999999" }, { "--seq-len", "99999999999999999999999" } },
-  { { "--seq-len", "4096" },          { "--seq-len 4096", "2048" } },
+  { { "--seq-len", "4096" },          { "--seq-len 4096", "2,048" } },
   { { "--samples", "0" },             { "--samples", "1 to 8" } },
   { { "--samples", "9" },             { "--samples", "1 to 8" } },
   { { "--prompt-len", "129" },        { "--prompt-len 129", "sequence length 128" } },
   { { "--prompt-len", "-1" },         { "--prompt-len", "0 to" } },
   { { "--seq-len", "50", "--prompt-len", "60" }, { "--prompt-len 60", "0 to 50" } },
-  { { "--block-size", "0" },          { "--block-size", "1 to 1024" } },
-  { { "--block-size", "1025" },       { "--block-size", "1025", "1 to 1024" } },
+  { { "--block-size", "0" },          { "--block-size", "1 to 1,024" } },
+  { { "--block-size", "1025" },       { "--block-size", "1025", "1 to 1,024" } },
   { { "--block-size", "x16" },        { "--block-size", "x16" } },
-  { { "--blocks", "0" },              { "--blocks", "1 to 16777216" } },
-  { { "--blocks", "16777217" },       { "--blocks", "16777217", "1 to 16777216" } },
+  { { "--blocks", "0" },              { "--blocks", "1 to 16,777,216" } },
+  { { "--blocks", "16777217" },       { "--blocks", "16777217", "1 to 16,777,216" } },
   { { "--blocks", "-1" },             { "--blocks", "-1" } },
   { { "--blocks", "18446744073709551616" }, { "--blocks", "18446744073709551616" } },
-  { { "--max-seq-len", "0" },         { "--max-seq-len", "1 to 16777216" } },
+  { { "--max-seq-len", "0" },         { "--max-seq-len", "1 to 16,777,216" } },
   { { "--max-seq-len", "16777217" },  { "--max-seq-len", "16777217" } },
   { { "--max-seq-len", "100", "--seq-len", "101" }, { "--seq-len 101", "100" } },
   { { "--model", "gpt-5" },           { "gpt-5", "tinyllama-1.1b" } },
@@ -934,6 +941,115 @@ test_bad_input (gconstpointer data)
   assert_one_clean_line (run.err);
   for (guint j = 0; j < G_N_ELEMENTS (bad_cases[i].says) && bad_cases[i].says[j] != NULL; j++)
     g_assert_nonnull (strstr (run.err, bad_cases[i].says[j]));
+}
+
+/* One refusal of each family (kvp-params' ranges, a GPU's pool, a workload
+ * file, the serving options), as a person reads it: the counts grouped as
+ * every other figure kvpage shows, "16,777,216" in C.UTF-8 and the German
+ * "16.777.216" in de_DE, where the sentence is German too.  An option's
+ * value stays as it was typed. */
+static const struct
+{
+  const char *args[12];
+  const char *c_says;
+  const char *de_says;
+} grouped_cases[] = {
+  { { "--json", "--max-seq-len", "100000", "--seq-len", "100001" },
+    "kvpage: --seq-len 100001 is longer than the reserved length 100,000: use 1 to 100,000, or raise --max-seq-len.\n",
+    "kvpage: --seq-len 100001 ist länger als die reservierte Länge 100.000: Erlaubt sind 1 bis 100.000, "
+    "oder --max-seq-len muss erhöht werden.\n" },
+  { { "--json", "--blocks", "16777217" },
+    "kvpage: --blocks “16777217” is not valid: use a whole number from 1 to 16,777,216.\n",
+    "kvpage: --blocks „16777217“ ist ungültig: Erlaubt ist eine ganze Zahl von 1 bis 16.777.216.\n" },
+  { { "--json", "--kv-cache-memory", "400GB", "--block-size", "1" },
+    "vLLM would make 17,755,681 blocks, more than the 16,777,216 kvpage can draw: raise --block-size.\n",
+    "vLLM würde 17.755.681 Blöcke anlegen, mehr als die 16.777.216, die kvpage zeichnen kann: Erhöhen Sie --block-size.\n" },
+  { { "--simulate", "--workload", "@workload.jsonl" },
+    "”, line 1: prompt_len is not a whole number of tokens from 1 to 16,777,216.\n",
+    "“, Zeile 1: prompt_len ist keine ganze Token-Zahl von 1 bis 16.777.216.\n" },
+  { { "--simulate", "--workload", "fixed:2000,100", "--max-seq-len", "2000" },
+    "kvpage: The workload “fixed:2000,100” asks for up to 2,100 tokens per request, longer than the model allows (2,000).\n",
+    "kvpage: Der Workload „fixed:2000,100“ verlangt bis zu 2.100 Tokens pro Anfrage, mehr als das Modell erlaubt (2.000).\n" },
+  { { "--simulate", "--request-rate", "1,2000000" },
+    "every rate must be from 0.001 to 1,000,000 requests per second.\n",
+    "jede Rate muss zwischen 0,001 und 1.000.000 Anfragen pro Sekunde liegen.\n" },
+  { { "--export", "@x.png", "--view", "serving", "--step", "999999", "--workload", "fixed:4,4", "--requests", "3000" },
+    "kvpage: --step 999999 is past the end: this run has 1,500 steps, 0 to 1,499.\n",
+    "kvpage: --step 999999 liegt hinter dem Ende: Dieser Lauf hat 1.500 Schritte, 0 bis 1.499.\n" },
+};
+
+/* Runs kvpage in @locale (LC_ALL), with the test locales built beside the
+ * tests; an argument "@NAME" is the file NAME in @dir. */
+static void
+run_kvpage_locale (Run                *run,
+                   const char         *locale,
+                   const char         *dir,
+                   const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) envp = g_get_environ ();
+  int wait_status;
+
+  g_ptr_array_add (argv, g_strdup (g_getenv ("KVPAGE")));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, args[i][0] == '@' ? g_build_filename (dir, args[i] + 1, NULL) : g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+
+  envp = g_environ_unsetenv (envp, "DISPLAY");
+  envp = g_environ_unsetenv (envp, "WAYLAND_DISPLAY");
+  envp = g_environ_unsetenv (envp, "LANGUAGE");
+  envp = g_environ_setenv (envp, "LC_ALL", locale, TRUE);
+  envp = g_environ_setenv (envp, "LOCPATH", g_getenv ("G_TEST_BUILDDIR"), TRUE);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
+                &run->out, &run->err, &wait_status, &error);
+  g_assert_no_error (error);
+  run->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
+}
+
+static void
+test_grouped_messages (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kvpage-cli-XXXXXX", NULL);
+  g_autofree char *workload = g_build_filename (dir, "workload.jsonl", NULL);
+  g_autofree char *picture = g_build_filename (dir, "x.png", NULL);
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+  gboolean german;
+
+  g_assert_true (g_file_set_contents (workload, "{\"prompt_len\": 20000000, \"output_len\": 5}\n", -1, NULL));
+
+  /* The German locale is built by tests/meson.build where localedef can. */
+  g_setenv ("LOCPATH", builddir, TRUE);
+  german = setlocale (LC_NUMERIC, "de_DE.UTF-8") != NULL;
+  setlocale (LC_NUMERIC, "");
+  g_unsetenv ("LOCPATH");
+
+  for (guint i = 0; i < G_N_ELEMENTS (grouped_cases); i++)
+    {
+      g_auto(Run) c = { 0 };
+      g_auto(Run) de = { 0 };
+
+      run_kvpage_locale (&c, "C.UTF-8", dir, grouped_cases[i].args);
+      g_test_message ("stderr: %s", c.err);
+      g_assert_cmpint (c.status, ==, 2);
+      assert_one_clean_line (c.err);
+      g_assert_true (g_str_has_suffix (c.err, grouped_cases[i].c_says));
+
+      if (!german)
+        continue;
+      run_kvpage_locale (&de, "de_DE.UTF-8", dir, grouped_cases[i].args);
+      g_test_message ("stderr: %s", de.err);
+      g_assert_cmpint (de.status, ==, 2);
+      assert_one_clean_line (de.err);
+      g_assert_true (g_str_has_suffix (de.err, grouped_cases[i].de_says));
+    }
+  g_assert_false (g_file_test (picture, G_FILE_TEST_EXISTS));
+
+  g_unlink (workload);
+  g_rmdir (dir);
+  if (!german)
+    g_test_skip ("The de_DE locale cannot be loaded (localedef missing?)");
 }
 
 /* --simulate */
@@ -1580,7 +1696,7 @@ static const struct
   { { "--simulate", "--time-scale", "0" },          { "--time-scale", "“0”", "0.001 to 1000" } },
   { { "--simulate", "--time-scale", "2" },          { "--time-scale", "sharegpt workload has none" } },
   { { "--time-scale", "2" },                        { "--time-scale goes with --simulate" } },
-  { { "--simulate", "--requests", "0" },            { "--requests", "1 to 1000000" } },
+  { { "--simulate", "--requests", "0" },            { "--requests", "1 to 1,000,000" } },
   /* Async scheduling is not simulated: the flag is refused, not ignored. */
   { { "--simulate", "--model", "qwen3-8b", "--gpu", "h100-80gb", "--no-async-scheduling" },
     { "--no-async-scheduling", "one batch at a time" } },
@@ -1597,13 +1713,13 @@ static const struct
   { { "--simulate", "--schemes", "paged,vllm" },    { "--schemes", "paged,vllm" } },
   { { "--simulate", "--workload", "sharegtp" },     { "sharegtp", "sharegpt" } },
   { { "--simulate", "--workload", "fixed:0,5" },    { "fixed:0,5" } },
-  { { "--simulate", "--workload", "fixed:2000,100" }, { "fixed:2000,100", "2048" } },
+  { { "--simulate", "--workload", "fixed:2000,100" }, { "fixed:2000,100", "(2,048)" } },
   { { "--simulate", "--workload", "fixed:1000,100", "--blocks", "10" }, { "Request 1 ", "never", "10" } },
   /* A picture records its steps, so a run too long to record is refused
    * before it starts; --simulate keeps summaries and has no such limit. */
   { { "--export", "x.png", "--view", "serving", "--workload", "fixed:1,40", "--requests", "1000000", "--blocks", "4",
       "--max-seq-len", "48" },
-    { "max", "16777216 steps", "picture" } },
+    { "max", "16,777,216 steps", "picture" } },
   { { "--simulate", "--export", "x.png" },          { "--simulate", "--export" } },
   { { "--json", "--requests", "5" },                { "--simulate" } },
   { { "--csv", "x.csv" },                           { "--simulate" } },
@@ -1618,7 +1734,7 @@ static const struct
   { { "--simulate", "--step-time", "0" },           { "--step-time", "“0”", "milliseconds" } },
   { { "--simulate", "--step-time", "fast" },        { "--step-time", "fast" } },
   { { "--simulate", "--step-time", "nan" },         { "--step-time", "nan" } },
-  { { "--simulate", "--step-time", "60001" },       { "--step-time", "60000" } },
+  { { "--simulate", "--step-time", "60001" },       { "--step-time", "60,000" } },
   { { "--simulate", "--no-async-scheduling" },      { "--no-async-scheduling", "a simulation" } },
   { { "--gpu-flops", "100", "--gpu", "l4" },         { "--gpu-flops goes with --simulate" } },
   { { "--max-normalized-latency", "1" },            { "--max-normalized-latency goes with --simulate" } },
@@ -1626,14 +1742,14 @@ static const struct
   { { "--simulate", "--request-rate", "1:4", },     { "“1:4”", "START:STOP:STEP" } },
   { { "--simulate", "--request-rate", "4:1:1", },   { "“4:1:1”", "STOP at least START" } },
   { { "--simulate", "--request-rate", "1:2:0", },   { "“1:2:0”", "STEP more than 0" } },
-  { { "--simulate", "--request-rate", "0.001:100:0.001" }, { "more than 1000 rates" } },
+  { { "--simulate", "--request-rate", "0.001:100:0.001" }, { "more than 1,000 rates" } },
   { { "--simulate", "--request-rate", "2,1" },       { "“2,1”", "lowest up" } },
   { { "--simulate", "--request-rate", "1,x" },       { "“1,x”", "commas" } },
   { { "--simulate", "--request-rate", "0,1" },       { "“0,1”", "from 0.001" } },
   { { "--simulate", "--request-rate", "1,2", "--max-normalized-latency", "0" }, { "--max-normalized-latency", "“0”" } },
-  /* Limits written out, as everywhere else. */
-  { { "--simulate", "--request-rate", "1,2", "--max-normalized-latency", "2000000" }, { "at most 1000000." } },
-  { { "--simulate", "--request-rate", "1,2000000" }, { "from 0.001 to 1000000 requests per second" } },
+  /* Limits grouped, as every count a person reads. */
+  { { "--simulate", "--request-rate", "1,2", "--max-normalized-latency", "2000000" }, { "at most 1,000,000." } },
+  { { "--simulate", "--request-rate", "1,2000000" }, { "from 0.001 to 1,000,000 requests per second" } },
   /* The workload's own lower bound: at the lowest rate its requests must
    * arrive within the 994 days a run counts in steps; refused before any
    * rate runs, in a sentence the window can show too. */
@@ -1667,7 +1783,7 @@ static const struct
   { { "--export", "x.png", "--view", "serving", "--schemes", "paged" }, { "--schemes", "one reserve-ahead" } },
   { { "--export", "x.png", "--view", "serving", "--csv", "x.csv" }, { "--csv", "--simulate" } },
   { { "--export", "x.png", "--requests", "5" },     { "--simulate" } },
-  { { "--export", "x.png", "--view", "serving", "--requests", "0" }, { "--requests", "1 to 1000000" } },
+  { { "--export", "x.png", "--view", "serving", "--requests", "0" }, { "--requests", "1 to 1,000,000" } },
   /* One number syntax for every option, --step's. */
   { { "--simulate", "--request-rate", "0x10" },     { "--request-rate “0x10” is not valid" } },
   { { "--simulate", "--request-rate", " 1" },       { "--request-rate “ 1” is not valid" } },
@@ -2581,7 +2697,7 @@ static const struct
   { { "--kv-cache-memory", "99999999999999999999" }, { "--kv-cache-memory" } },
   { { "--kv-cache-memory", "20000000TiB" }, { "--kv-cache-memory", "64 bits" } },
   { { "--kv-cache-memory", "1GiB", "--gpu", "h100-80gb", "--gpu-memory-utilization", "0.5" }, { "--kv-cache-memory", "--gpu-memory-utilization" } },
-  { { "--tensor-parallel-size", "0" }, { "--tensor-parallel-size", "1 to 1024" } },
+  { { "--tensor-parallel-size", "0" }, { "--tensor-parallel-size", "1 to 1,024" } },
   { { "--tensor-parallel-size", "two" }, { "--tensor-parallel-size", "two" } },
   { { "--tensor-parallel-size", "3", "--model", "llama-3-8b" }, { "--tensor-parallel-size 3", "32" } },
   /* 28 heads split over 7 GPUs, but 7 GPUs cannot share 4 KV heads evenly:
@@ -2595,10 +2711,10 @@ static const struct
   { { "--max-model-len", "4096", "--max-seq-len", "4096" }, { "--max-model-len", "--max-seq-len" } },
   { { "--max-model-len", "0" }, { "--max-model-len" } },
   /* vLLM's _get_and_verify_max_len: Qwen3-32B states 40,960 tokens. */
-  { { "--json", "--config", "@qwen3-32b.json", "--max-model-len", "65536" }, { "--max-model-len 65536", "40960 tokens", "max_position_embeddings", "--allow-long-max-model-len" } },
-  { { "--json", "--config", "@qwen3-32b.json", "--max-seq-len", "40961" }, { "40960 tokens", "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1" } },
+  { { "--json", "--config", "@qwen3-32b.json", "--max-model-len", "65536" }, { "--max-model-len 65536", "40,960 tokens", "max_position_embeddings", "--allow-long-max-model-len" } },
+  { { "--json", "--config", "@qwen3-32b.json", "--max-seq-len", "40961" }, { "40,960 tokens", "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1" } },
   /* A preset whose pool vLLM sizes: Llama 3 8B's 8,192. */
-  { { "--json", "--model", "llama-3-8b", "--gpu", "h100-80gb", "--max-model-len", "8193" }, { "8192 tokens" } },
+  { { "--json", "--model", "llama-3-8b", "--gpu", "h100-80gb", "--max-model-len", "8193" }, { "8,192 tokens" } },
   /* Nothing to let through without a length; the model it goes with is a
    * config, given as a file or a shipped --model. */
   { { "--json", "--model", "qwen3-8b", "--allow-long-max-model-len" }, { "--allow-long-max-model-len", "goes with --max-model-len" } },
@@ -2639,7 +2755,7 @@ test_config_context (void)
       { "“max_position_embeddings” is missing" } },
     { "{\"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"hidden_size\": 512, "
       "\"max_position_embeddings\": 30000000, \"n_positions\": 20000000}",
-      { "“n_positions” is 20000000 tokens", "limit of 16777216" } },
+      { "“n_positions” is 20,000,000 tokens", "limit of 16,777,216" } },
   };
   g_autofree char *dir = g_dir_make_tmp ("kvp-cli-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "config.json", NULL);
@@ -2959,6 +3075,7 @@ main (int   argc,
       g_test_add_data_func (path, GUINT_TO_POINTER (i), test_bad_input);
     }
 
+  g_test_add_func ("/cli/grouped-messages", test_grouped_messages);
   g_test_add_func ("/cli/simulate/json", test_simulate_json);
   g_test_add_func ("/cli/simulate/table", test_simulate_table);
   g_test_add_func ("/cli/simulate/grouping", test_simulate_grouping);

@@ -509,6 +509,21 @@ test_format_count (gconstpointer data)
       g_autofree char *plain = g_strdup_printf ("%" G_GUINT64_FORMAT, n);
       g_assert_cmpstr (text, ==, plain);
     }
+
+  /* A whole number held in a double (a rate's limit, a product past 64
+   * bits) is rounded and grouped the same way. */
+  {
+    g_autofree char *rounded_up = kvp_format_whole (999.6);
+    g_autofree char *rounded = kvp_format_whole (1266906.4);
+    g_autofree char *small = kvp_format_whole (0.4);
+    g_autofree char *huge = kvp_format_whole (1e21);
+    g_autofree char *huge_expected = g_strjoin (c->separator, "1", "000", "000", "000", "000", "000", "000", "000", NULL);
+
+    g_assert_cmpstr (rounded_up, ==, c->texts[0]);
+    g_assert_cmpstr (rounded, ==, c->texts[3]);
+    g_assert_cmpstr (small, ==, "0");
+    g_assert_cmpstr (huge, ==, huge_expected);
+  }
   restore_numeric_locale ();
 }
 

@@ -301,6 +301,18 @@ test_parse (void)
         g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
     }
 
+  /* A PNG too large to render: the sizes as --size writes them, the limits
+   * grouped as every count. */
+  {
+    g_autoptr (GError) error = NULL;
+
+    g_assert_false (kvp_export_check_size (KVP_EXPORT_PNG, 8000, 8000, 4, &error));
+    g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
+    g_assert_cmpstr (error->message, ==,
+                     "The size 8000x8000 at scale 4 would be 32000x32000 pixels; "
+                     "the limit is 64 megapixels and 16,384 pixels a side.");
+  }
+
   {
     KvpExportFormat format;
 

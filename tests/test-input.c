@@ -401,7 +401,7 @@ test_json_values (void)
   g_string_append (text, ",\n0]");
   g_assert_false (kvp_input_check_json (text->str, text->len, KVP_INPUT_JSON_FILE, 64, &line, &error));
   g_assert_error (error, KVP_ERROR, KVP_ERROR_INVALID);
-  g_assert_nonnull (strstr (error->message, "more than 1000000 values"));
+  g_assert_nonnull (strstr (error->message, "more than 1,000,000 values"));
   g_assert_cmpuint (line, ==, 2);
   g_string_free (text, TRUE);
 }

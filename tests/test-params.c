@@ -11,6 +11,7 @@
 
 #include "kvp-deploy.h"
 #include "kvp-error.h"
+#include "kvp-format.h"
 #include "kvp-gpu.h"
 #include "kvp-params.h"
 #include "kvp-vllm.h"
@@ -41,6 +42,8 @@ test_table (void)
   for (guint i = 0; i < KVP_N_PARAMS; i++)
     {
       const KvpParamInfo *info = kvp_param_get_info (i);
+      g_autofree char *min = kvp_format_count (info->min);
+      g_autofree char *max = kvp_format_count (info->max);
       KvpParams q = p;
 
       g_assert_cmpint (kvp_param_lookup (info->name), ==, i);
@@ -62,13 +65,16 @@ test_table (void)
       if (info->min > 0)
         g_assert_false (kvp_param_check (i, info->min - 1, NULL));
 
-      /* Every message prints the value it is about. */
+      /* Every message prints the value it is about, and the range, grouped
+       * as every count a person reads. */
       {
         g_autoptr(GError) error = NULL;
-        g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, info->max + 1);
+        g_autofree char *text = kvp_format_count (info->max + 1);
+        g_autofree char *range = g_strdup_printf (" %s to %s ", min, max);
 
         g_assert_false (kvp_param_check (i, info->max + 1, &error));
         g_assert_nonnull (strstr (error->message, text));
+        g_assert_nonnull (strstr (error->message, range));
       }
       if (info->bounded_by != KVP_PARAM_NONE)
         {
@@ -97,14 +103,14 @@ static const struct
 } validate_cases[] = {
   { 128, 2048, 16, 1024, NULL },
   { 2048, 2048, 1024, KVP_PARAMS_MAX_BLOCKS, NULL },
-  { 0, 2048, 16, 1024, "The sequence length 0 is out of range: use 1 to 16777216 tokens." },
-  { 2049, 2048, 16, 1024, "The sequence length 2049 is longer than the reserved length 2048." },
-  { 128, 0, 16, 1024, "The reserved length 0 is out of range: use 1 to 16777216 tokens." },
-  { 128, KVP_MAX_SEQ_LEN + 1, 16, 1024, "The reserved length 16777217 is out of range" },
-  { 128, 2048, 0, 1024, "The block size 0 is out of range: use 1 to 1024 tokens." },
-  { 128, 2048, 1025, 1024, "The block size 1025 is out of range" },
-  { 128, 2048, 16, 0, "The block count 0 is out of range: use 1 to 16777216 blocks." },
-  { 128, 2048, 16, KVP_PARAMS_MAX_BLOCKS + 1, "The block count 16777217 is out of range" },
+  { 0, 2048, 16, 1024, "The sequence length 0 is out of range: use 1 to 16,777,216 tokens." },
+  { 2049, 2048, 16, 1024, "The sequence length 2,049 is longer than the reserved length 2,048." },
+  { 128, 0, 16, 1024, "The reserved length 0 is out of range: use 1 to 16,777,216 tokens." },
+  { 128, KVP_MAX_SEQ_LEN + 1, 16, 1024, "The reserved length 16,777,217 is out of range" },
+  { 128, 2048, 0, 1024, "The block size 0 is out of range: use 1 to 1,024 tokens." },
+  { 128, 2048, 1025, 1024, "The block size 1,025 is out of range" },
+  { 128, 2048, 16, 0, "The block count 0 is out of range: use 1 to 16,777,216 blocks." },
+  { 128, 2048, 16, KVP_PARAMS_MAX_BLOCKS + 1, "The block count 16,777,217 is out of range" },
 };
 
 static void
@@ -145,6 +151,93 @@ test_validate_options (void)
   g_assert_false (kvp_params_validate_options (&p, &error));
   g_assert_cmpstr (error->message, ==,
                    "--seq-len 101 is longer than the reserved length 100: use 1 to 100, or raise --max-seq-len.");
+
+  /* The option's value as it was typed, to be typed again; the counts
+   * grouped. */
+  g_clear_error (&error);
+  p.max_seq_len = 100000;
+  p.seq_len = 100001;
+  g_assert_false (kvp_params_validate_options (&p, &error));
+  g_assert_cmpstr (error->message, ==,
+                   "--seq-len 100001 is longer than the reserved length 100,000: use 1 to 100,000, or raise --max-seq-len.");
+}
+
+/* The number of conversions in @format, and whether every one is %s. */
+static guint
+count_string_conversions (const char *format,
+                          gboolean   *only_strings)
+{
+  guint n = 0;
+
+  *only_strings = TRUE;
+  for (const char *p = strchr (format, '%'); p != NULL; p = strchr (p + 2, '%'))
+    {
+      if (p[1] == '%')
+        continue;
+      n++;
+      if (p[1] != 's')
+        *only_strings = FALSE;
+    }
+  return n;
+}
+
+/* The table's formats are data the compiler cannot check: each takes its
+ * values as text (%s), as many as its call passes at most, so a "%u" that
+ * would read a string as a number cannot slip back in. */
+static void
+test_formats (void)
+{
+  for (guint i = 0; i < KVP_N_PARAMS; i++)
+    {
+      const KvpParamInfo *info = kvp_param_get_info (i);
+      const char *formats[] = { info->out_of_range, info->over_bound, info->option_over_bound };
+      const guint arity[] = { 3, 2, 3 };
+
+      for (guint k = 0; k < G_N_ELEMENTS (formats); k++)
+        {
+          gboolean only_strings;
+
+          if (formats[k] == NULL)
+            continue;
+          g_assert_cmpuint (count_string_conversions (formats[k], &only_strings), ==, arity[k]);
+          g_assert_true (only_strings);
+        }
+    }
+}
+
+/* The same messages in a locale that groups with points: the range reads
+ * as German figures do ("16.777.216"), never plain. */
+static void
+test_grouping_german (void)
+{
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) option_error = NULL;
+  KvpParams p;
+
+  if (builddir != NULL)
+    g_setenv ("LOCPATH", builddir, TRUE);
+  if (setlocale (LC_NUMERIC, "de_DE.UTF-8") == NULL)
+    {
+      g_unsetenv ("LOCPATH");
+      g_test_skip ("The locale cannot be loaded (localedef missing?)");
+      return;
+    }
+
+  kvp_params_init_default (&p);
+  p.num_blocks = KVP_PARAMS_MAX_BLOCKS + 1;
+  g_assert_false (kvp_params_validate (&p, &error));
+  g_assert_cmpstr (error->message, ==, "The block count 16.777.217 is out of range: use 1 to 16.777.216 blocks.");
+
+  kvp_params_init_default (&p);
+  p.max_seq_len = 100000;
+  p.seq_len = 100001;
+  g_assert_false (kvp_params_validate_options (&p, &option_error));
+  g_assert_cmpstr (option_error->message, ==,
+                   "--seq-len 100001 is longer than the reserved length 100.000: use 1 to 100.000, or raise --max-seq-len.");
+
+  setlocale (LC_NUMERIC, "C");
+  g_unsetenv ("LOCPATH");
 }
 
 static void
@@ -363,6 +456,8 @@ main (int   argc,
   g_test_add_func ("/core/params/table", test_table);
   g_test_add_func ("/core/params/validate", test_validate);
   g_test_add_func ("/core/params/validate-options", test_validate_options);
+  g_test_add_func ("/core/params/formats", test_formats);
+  g_test_add_func ("/core/params/grouping-german", test_grouping_german);
   g_test_add_func ("/core/params/clamp", test_clamp);
   g_test_add_func ("/core/params/equal", test_equal);
   g_test_add_func ("/core/params/parse", test_parse);

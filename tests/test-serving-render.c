@@ -1606,7 +1606,8 @@ test_export (void)
   {
     g_autoptr(GError) error = NULL;
     g_autofree char *path = g_build_filename (dir, "late.png", NULL);
-    g_autofree char *count = g_strdup_printf ("%u steps", n);
+    g_autofree char *grouped = kvp_format_count (n);
+    g_autofree char *count = g_strdup_printf ("%s steps", grouped);
 
     g_assert_false (write_serving (steps, n, kvp_theme_get (KVP_THEME_LIGHT), path, 1280, 800, 1,
                                               &error));

@@ -828,7 +828,7 @@ test_request_limit (void)
   g_string_free (text, TRUE);
 
   workload = load (path, 0, 0.0, &error);
-  assert_refused (workload, &error, "line 1000002: the file holds more than 1000000 requests");
+  assert_refused (workload, &error, "line 1000002: the file holds more than 1,000,000 requests, the most kvpage simulates: give --requests 1000000 ");
   workload = load (path, KVP_WORKLOAD_MAX_REQUESTS, 0.0, &error);
   g_assert_no_error (error);
   kvp_workload_get_requests (workload, &n);

@@ -13,6 +13,7 @@
 #include "kvp-block-pool.h"
 #include "kvp-key-map.h"
 #include "kvp-error.h"
+#include "kvp-format.h"
 
 /* A reference count is stored in 16 bits to keep a block's bookkeeping small. */
 #define REF_MAX G_MAXUINT16
@@ -610,29 +611,41 @@ refuse_append (KvpSeqId   seq,
                GError   **error)
 {
   gulong n = (gulong) MIN (needed, (guint64) G_MAXULONG);
+  g_autofree char *length = NULL;
+  g_autofree char *needed_text = NULL;
+  g_autofree char *free_text = NULL;
 
+  /* A caller that only asks whether it fits (the serving steps) passes no
+   * error: no text to make then. */
+  if (error == NULL)
+    return;
+
+  /* The sequence's id plain, its counts grouped. */
+  length = kvp_format_count (new_length);
+  needed_text = kvp_format_count (needed);
+  free_text = kvp_format_count (num_free);
   if (copy)
     g_set_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE,
                  g_dngettext (GETTEXT_PACKAGE,
-                              "Sequence %u cannot reach a length of %" PRIu64 ": "
-                              "that needs %" PRIu64 " more block, to copy its "
-                              "shared last block, and the pool has %u free",
-                              "Sequence %u cannot reach a length of %" PRIu64 ": "
-                              "that needs %" PRIu64 " more blocks, one of them to "
-                              "copy its shared last block, and the pool has %u free",
+                              "Sequence %u cannot reach a length of %s: "
+                              "that needs %s more block, to copy its "
+                              "shared last block, and the pool has %s free",
+                              "Sequence %u cannot reach a length of %s: "
+                              "that needs %s more blocks, one of them to "
+                              "copy its shared last block, and the pool has %s free",
                               n),
-                 seq, new_length, needed, num_free);
+                 seq, length, needed_text, free_text);
   else
     g_set_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE,
                  g_dngettext (GETTEXT_PACKAGE,
-                              "Sequence %u cannot reach a length of %" PRIu64 ": "
-                              "that needs %" PRIu64 " more block and the pool "
-                              "has %u free",
-                              "Sequence %u cannot reach a length of %" PRIu64 ": "
-                              "that needs %" PRIu64 " more blocks and the pool "
-                              "has %u free",
+                              "Sequence %u cannot reach a length of %s: "
+                              "that needs %s more block and the pool "
+                              "has %s free",
+                              "Sequence %u cannot reach a length of %s: "
+                              "that needs %s more blocks and the pool "
+                              "has %s free",
                               n),
-                 seq, new_length, needed, num_free);
+                 seq, length, needed_text, free_text);
 }
 
 /* Copy-on-write: the sequence's shared, partly filled last block is
@@ -992,10 +1005,12 @@ kvp_block_pool_new (guint32   num_blocks,
   if (self->ring == NULL || self->ref == NULL ||
       self->fill == NULL || self->logical == NULL)
     {
+      g_autofree char *blocks = kvp_format_count (num_blocks);
+
       free_pool (self);
       g_set_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE,
-                   _("There is not enough memory for a pool of %u blocks"),
-                   num_blocks);
+                   _("There is not enough memory for a pool of %s blocks"),
+                   blocks);
       return NULL;
     }
 
@@ -1129,10 +1144,13 @@ kvp_block_pool_append (KvpBlockPool  *self,
 
   if (n_tokens > G_MAXUINT64 - s->length)
     {
+      g_autofree char *length = kvp_format_count (s->length);
+      g_autofree char *more = kvp_format_count (n_tokens);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_OVERFLOW,
-                   _("Sequence %u holds %" PRIu64 " tokens; "
-                     "%" PRIu64 " more would not fit in 64 bits"),
-                   seq, s->length, n_tokens);
+                   _("Sequence %u holds %s tokens; "
+                     "%s more would not fit in 64 bits"),
+                   seq, length, more);
       return FALSE;
     }
 
@@ -1187,10 +1205,13 @@ kvp_block_pool_shrink (KvpBlockPool  *self,
 
   if (new_length > s->length)
     {
+      g_autofree char *length = kvp_format_count (s->length);
+      g_autofree char *new_text = kvp_format_count (new_length);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("Sequence %u holds %" PRIu64 " tokens; "
-                     "it cannot shrink to %" PRIu64),
-                   seq, s->length, new_length);
+                   _("Sequence %u holds %s tokens; "
+                     "it cannot shrink to %s"),
+                   seq, length, new_text);
       return FALSE;
     }
 
@@ -1227,10 +1248,12 @@ kvp_block_pool_fork (KvpBlockPool  *self,
 
       if (block != self->null_block && self->ref[block] == REF_MAX)
         {
+          g_autofree char *most = kvp_format_count (REF_MAX);
+
           g_set_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE,
-                       _("Block %u is already shared by %u sequences, the most "
+                       _("Block %u is already shared by %s sequences, the most "
                          "one block can be shared by; sequence %u cannot be forked"),
-                       block, (guint) REF_MAX, seq);
+                       block, most, seq);
           return FALSE;
         }
     }
@@ -1345,10 +1368,12 @@ kvp_block_pool_enable_caching (KvpBlockPool  *self,
       g_clear_pointer (&self->key, g_free);
       g_clear_pointer (&self->same_next, g_free);
       g_clear_pointer (&self->keyed, g_free);
+      g_autofree char *blocks = kvp_format_count (self->num_blocks);
+
       g_clear_pointer (&self->qpos, g_free);
       g_set_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE,
-                   _("There is not enough memory for a pool of %u blocks"),
-                   self->num_blocks);
+                   _("There is not enough memory for a pool of %s blocks"),
+                   blocks);
       return FALSE;
     }
 

@@ -7,12 +7,12 @@
 
 #include "config.h"
 
-#include <inttypes.h>
 
 #include <glib/gi18n-lib.h>
 
 #include "kvp-buddy.h"
 #include "kvp-error.h"
+#include "kvp-format.h"
 
 #define MAX_ORDER 41 /* 2^40 slots */
 
@@ -120,9 +120,12 @@ kvp_buddy_new (guint64   n_slots,
 
   if (n_slots < 1 || n_slots > KVP_BUDDY_MAX_SLOTS)
     {
+      g_autofree char *slots = kvp_format_count (n_slots);
+      g_autofree char *most = kvp_format_count (KVP_BUDDY_MAX_SLOTS);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("A buddy allocator over %" PRIu64 " slots is out of range: use 1 to %" PRIu64 "."),
-                   n_slots, KVP_BUDDY_MAX_SLOTS);
+                   _("A buddy allocator over %s slots is out of range: use 1 to %s."),
+                   slots, most);
       return NULL;
     }
 

@@ -12,6 +12,7 @@
 
 #include "kvp-capacity-state.h"
 #include "kvp-error.h"
+#include "kvp-format.h"
 #include "kvp-worker.h"
 
 /* Changes this close together give one sweep. */
@@ -121,8 +122,11 @@ range_rates (KvpCapacityState  *self,
   n = kvp_sweep_range_size (self->start, self->stop, self->step);
   if (n > KVP_SWEEP_MAX_RATES)
     {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("The range has %.0f rates; a sweep takes at most %u."), n,
-                   KVP_SWEEP_MAX_RATES);
+      g_autofree char *rates = kvp_format_whole (n);
+      g_autofree char *most = kvp_format_count (KVP_SWEEP_MAX_RATES);
+
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("The range has %s rates; a sweep takes at most %s."), rates,
+                   most);
       return NULL;
     }
   return kvp_sweep_range_new (self->start, self->stop, self->step);

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 
 #include "kvp-cli.h"
 #include "kvp-error.h"
+#include "kvp-format.h"
 
 /* Standard output's state: whether it was closed when kvpage started, and
  * the first error a write met (0 while none has). */
@@ -137,10 +137,12 @@ kvp_cli_parse_number (const char  *option,
   if (!g_ascii_string_to_unsigned (text, 10, min, max, &value, NULL))
     {
       g_autofree char *quoted = kvp_quote (text);
+      g_autofree char *min_text = kvp_format_count (min);
+      g_autofree char *max_text = kvp_format_count (max);
 
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--%s “%s” is not valid: use a whole number from %" PRIu64 " to %" PRIu64 "."),
-                   option, quoted, min, max);
+                   _("--%s “%s” is not valid: use a whole number from %s to %s."),
+                   option, quoted, min_text, max_text);
       return FALSE;
     }
 

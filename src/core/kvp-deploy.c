@@ -50,6 +50,8 @@ check_context (const KvpModelConfig  *config,
                GError               **error)
 {
   g_autofree char *display = NULL;
+  g_autofree char *context_text = NULL;
+  g_autofree char *limit = NULL;
   guint context = config->model.max_context;
 
   if (g_variant_dict_contains (options, "max-seq-len") || g_variant_dict_contains (options, "max-model-len") ||
@@ -57,6 +59,8 @@ check_context (const KvpModelConfig  *config,
     return TRUE;
 
   display = g_filename_display_name (path);
+  context_text = kvp_format_count (context);
+  limit = kvp_format_count (KVP_MAX_SEQ_LEN);
   if (context == 0)
     g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                  /* Translators: the file, then the key. */
@@ -65,8 +69,8 @@ check_context (const KvpModelConfig  *config,
   else
     g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
                  /* Translators: the file, the key, its tokens, then kvpage's limit. */
-                 _("%s: key “%s” is %u tokens, more than kvpage’s limit of %u: give --max-seq-len TOKENS."),
-                 display, config->context_key, context, KVP_MAX_SEQ_LEN);
+                 _("%s: key “%s” is %s tokens, more than kvpage’s limit of %s: give --max-seq-len TOKENS."),
+                 display, config->context_key, context_text, limit);
   return FALSE;
 }
 
@@ -358,9 +362,12 @@ kvp_deploy_apply (KvpDeploy  *self,
 
   if (self->sizing->num_gpu_blocks > KVP_BLOCK_POOL_MAX_BLOCKS)
     {
+      g_autofree char *blocks = kvp_format_count (self->sizing->num_gpu_blocks);
+      g_autofree char *limit = kvp_format_count (KVP_BLOCK_POOL_MAX_BLOCKS);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("vLLM would make %" PRIu64 " blocks, more than the %u kvpage can draw: raise --block-size."),
-                   self->sizing->num_gpu_blocks, KVP_BLOCK_POOL_MAX_BLOCKS);
+                   _("vLLM would make %s blocks, more than the %s kvpage can draw: raise --block-size."),
+                   blocks, limit);
       return FALSE;
     }
   params->num_blocks = (guint32) self->sizing->num_gpu_blocks;
@@ -444,9 +451,12 @@ add_sim_groups (const KvpVllmSizing  *sizing,
 
   if (sizing->num_groups > KVP_SIM_MAX_GROUPS)
     {
+      g_autofree char *groups = kvp_format_count (sizing->num_groups);
+      g_autofree char *limit = kvp_format_count (KVP_SIM_MAX_GROUPS);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("vLLM would make %u KV-cache groups for this model, more than the %u the simulation serves."),
-                   sizing->num_groups, KVP_SIM_MAX_GROUPS);
+                   _("vLLM would make %s KV-cache groups for this model, more than the %s the simulation serves."),
+                   groups, limit);
       return FALSE;
     }
 

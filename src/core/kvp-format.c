@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <locale.h>
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -126,13 +127,13 @@ kvp_format_count_separator (void)
   return separator;
 }
 
-/* Spelt out because ISO C has no ' flag (-Wpedantic refuses it). */
-char *
-kvp_format_count (guint64 count)
+/* Groups a run of digits, as the locale does; spelt out because ISO C has
+ * no ' flag (-Wpedantic refuses it). */
+static char *
+group_digits (const char *digits)
 {
   const char *separator;
   const char *grouping = count_grouping (&separator);
-  g_autofree char *digits = g_strdup_printf ("%" G_GUINT64_FORMAT, count);
   GString *text = g_string_new (NULL);
   int n = (int) strlen (digits);
   int group = 0, left = 0;
@@ -153,6 +154,27 @@ kvp_format_count (guint64 count)
     }
 
   return g_string_free (text, FALSE);
+}
+
+char *
+kvp_format_count (guint64 count)
+{
+  g_autofree char *digits = g_strdup_printf ("%" G_GUINT64_FORMAT, count);
+
+  return group_digits (digits);
+}
+
+char *
+kvp_format_whole (double value)
+{
+  g_autofree char *digits = g_strdup_printf ("%.0f", value);
+
+  /* Limits and counts are never negative; "%.0f" of anything not finite is
+   * a word ("inf"), not digits to group. */
+  if (!isfinite (value) || value < 0)
+    return g_steal_pointer (&digits);
+
+  return group_digits (digits);
 }
 
 /* format is a g_dngettext() result with one %s for the count: translations

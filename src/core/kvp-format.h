@@ -18,6 +18,10 @@ char *kvp_format_percent (double  percent);
 /* Digit grouping for counts: "1,048,576", "1.048.576" (as the locale groups
  * them; as English does where the locale defines none, such as C). */
 char *kvp_format_count   (guint64 count);
+/* A whole number ≥ 0 held in a double (a rate's limit, a product of
+ * factors), rounded and grouped as kvp_format_count () groups: "1,000,000";
+ * any size. */
+char *kvp_format_whole   (double  value);
 /* The separator kvp_format_count () puts between groups, for reading back
  * what it wrote; owned by the C library or static. */
 const char *kvp_format_count_separator (void);

@@ -18,6 +18,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "kvp-error.h"
+#include "kvp-format.h"
 #include "kvp-input.h"
 
 /* The first read of a stream; a regular file's is its size. */
@@ -791,8 +792,11 @@ scan_value (Scan    *s,
       /* json-glib spends about 90 bytes on a value: 16 MiB of "[1,1,…"
        * would take 700 MB. */
       if (++n_values > KVP_INPUT_JSON_MAX_VALUES)
-        return kvp_set_invalid (error, _("more than %u values, far more than any real file holds."),
-                                KVP_INPUT_JSON_MAX_VALUES);
+        {
+          g_autofree char *most = kvp_format_count (KVP_INPUT_JSON_MAX_VALUES);
+
+          return kvp_set_invalid (error, _("more than %s values, far more than any real file holds."), most);
+        }
 
       skip_space (s);
       if (s->p < s->end && (*s->p == '{' || *s->p == '['))
@@ -800,8 +804,12 @@ scan_value (Scan    *s,
           char opener = *s->p++;
 
           if (depth == max_depth)
-            return kvp_set_invalid (error, _("lists or objects nest more than %u deep, far deeper than any real file."),
-                                    max_depth);
+            {
+              g_autofree char *most = kvp_format_count (max_depth);
+
+              return kvp_set_invalid (error, _("lists or objects nest more than %s deep, far deeper than any real file."),
+                                      most);
+            }
           stack[depth++] = opener;
           skip_space (s);
           if (s->p < s->end && *s->p == (opener == '{' ? '}' : ']'))

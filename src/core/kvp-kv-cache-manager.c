@@ -14,6 +14,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "kvp-error.h"
+#include "kvp-format.h"
 #include "kvp-kv-cache-manager.h"
 
 /* The pool stores reference counts in 16 bits (kvp-block-pool.c); a block
@@ -594,12 +595,22 @@ refuse (KvpKvCacheManager  *self,
         guint64             needed,
         GError            **error)
 {
+  g_autofree char *needed_text = NULL;
+  g_autofree char *free_text = NULL;
+
+  /* The scheduler asks at every step and passes no error: no text then. */
+  if (error == NULL)
+    return FALSE;
+
+  /* The request's id plain, its counts grouped. */
+  needed_text = kvp_format_count (needed);
+  free_text = kvp_format_count (kvp_block_pool_get_num_free (self->pool));
   g_set_error (error, KVP_ERROR, KVP_ERROR_NO_SPACE,
                g_dngettext (GETTEXT_PACKAGE,
-                            "Request %u needs %" PRIu64 " more block and the pool has %u free",
-                            "Request %u needs %" PRIu64 " more blocks and the pool has %u free",
+                            "Request %u needs %s more block and the pool has %s free",
+                            "Request %u needs %s more blocks and the pool has %s free",
                             (gulong) MIN (needed, (guint64) G_MAXULONG)),
-               request, needed, kvp_block_pool_get_num_free (self->pool));
+               request, needed_text, free_text);
 
   return FALSE;
 }
@@ -686,8 +697,10 @@ kvp_kv_cache_manager_new (guint32                num_gpu_blocks,
     return NULL;
   if (num_gpu_blocks < 2)
     {
+      g_autofree char *blocks = kvp_format_count (num_gpu_blocks);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("A pool of %u blocks has none left beside vLLM’s null block"), num_gpu_blocks);
+                   _("A pool of %s blocks has none left beside vLLM’s null block"), blocks);
       return NULL;
     }
   if (enable_caching && !kvp_block_pool_enable_caching (pool, error))

@@ -19,6 +19,7 @@
 #include <json-glib/json-glib.h>
 
 #include "kvp-error.h"
+#include "kvp-format.h"
 #include "kvp-input.h"
 #include "kvp-model-config.h"
 #include "kvp-model-types.h"
@@ -258,9 +259,9 @@ read_layer_strings (const Reader  *r,
   array = json_node_get_array (node);
   if (json_array_get_length (array) != num_layers)
     {
-      g_autofree char *why =
-        g_strdup_printf (_("lists %u layers, but num_hidden_layers is %u."),
-                         json_array_get_length (array), num_layers);
+      g_autofree char *listed = kvp_format_count (json_array_get_length (array));
+      g_autofree char *layers = kvp_format_count (num_layers);
+      g_autofree char *why = g_strdup_printf (_("lists %s layers, but num_hidden_layers is %s."), listed, layers);
       return fail (error, r->file, key, why);
     }
 
@@ -917,8 +918,9 @@ apply_rope_scaling (const Reader  *r,
   scaled = (double) *derived * factor;
   if (scaled >= (double) G_MAXUINT32 + 1.0)
     {
-      g_autofree char *why =
-        g_strdup_printf (_("stretches the context to %.0f tokens, more than 4,294,967,295."), scaled);
+      g_autofree char *tokens = kvp_format_whole (scaled);
+      g_autofree char *most = kvp_format_count (G_MAXUINT32);
+      g_autofree char *why = g_strdup_printf (_("stretches the context to %s tokens, more than %s."), tokens, most);
 
       return fail (error, r->file, key, why);
     }

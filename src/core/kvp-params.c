@@ -6,12 +6,12 @@
 #include "config.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
 
 #include "kvp-error.h"
+#include "kvp-format.h"
 #include "kvp-params.h"
 
 #include "kvp-cli.h"
@@ -27,7 +27,7 @@ static const KvpParamInfo param_table[KVP_N_PARAMS] = {
     N_("_Reserved length"),
     /* Translators: ends "2,048 is the most: …" under a field. */
     N_("the longest reservation kvpage handles."),
-    N_("The reserved length %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " tokens."),
+    N_("The reserved length %s is out of range: use %s to %s tokens."),
     NULL, NULL,
   },
   [KVP_PARAM_SEQ_LEN] = {
@@ -37,9 +37,9 @@ static const KvpParamInfo param_table[KVP_N_PARAMS] = {
     N_("_Sequence length"),
     /* Translators: ends "2,048 is the most: …" under a field. */
     N_("a sequence is at most the reserved length."),
-    N_("The sequence length %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " tokens."),
-    N_("The sequence length %" PRIu64 " is longer than the reserved length %" PRIu64 "."),
-    N_("--seq-len %" PRIu64 " is longer than the reserved length %" PRIu64 ": use 1 to %" PRIu64 ", or raise --max-seq-len."),
+    N_("The sequence length %s is out of range: use %s to %s tokens."),
+    N_("The sequence length %s is longer than the reserved length %s."),
+    N_("--seq-len %s is longer than the reserved length %s: use 1 to %s, or raise --max-seq-len."),
   },
   [KVP_PARAM_BLOCK_SIZE] = {
     "block-size", "block-size", FIELD (block_size),
@@ -48,7 +48,7 @@ static const KvpParamInfo param_table[KVP_N_PARAMS] = {
     N_("_Block size"),
     /* Translators: ends "2,048 is the most: …" under a field. */
     N_("the largest block kvpage handles."),
-    N_("The block size %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " tokens."),
+    N_("The block size %s is out of range: use %s to %s tokens."),
     NULL, NULL,
   },
   [KVP_PARAM_NUM_BLOCKS] = {
@@ -58,7 +58,7 @@ static const KvpParamInfo param_table[KVP_N_PARAMS] = {
     N_("Block _count"),
     /* Translators: ends "2,048 is the most: …" under a field. */
     N_("the largest pool kvpage builds."),
-    N_("The block count %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " blocks."),
+    N_("The block count %s is out of range: use %s to %s blocks."),
     NULL, NULL,
   },
   [KVP_PARAM_SAMPLES] = {
@@ -68,7 +68,7 @@ static const KvpParamInfo param_table[KVP_N_PARAMS] = {
     N_("Sa_mples"),
     /* Translators: ends "2,048 is the most: …" under a field. */
     N_("the most samples the sequence view draws."),
-    N_("The sample count %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " samples."),
+    N_("The sample count %s is out of range: use %s to %s samples."),
     NULL, NULL,
   },
   [KVP_PARAM_PROMPT_LEN] = {
@@ -78,32 +78,39 @@ static const KvpParamInfo param_table[KVP_N_PARAMS] = {
     N_("Shared _prefix"),
     /* Translators: ends "2,048 is the most: …" under a field. */
     N_("the shared prompt is part of each sample’s sequence."),
-    N_("The prompt length %" PRIu64 " is out of range: use %" PRIu64 " to %" PRIu64 " tokens."),
-    N_("The prompt length %" PRIu64 " is longer than the sequence length %" PRIu64 "."),
-    N_("--prompt-len %" PRIu64 " is longer than the sequence length %" PRIu64 ": use 0 to %" PRIu64 ", or raise --seq-len."),
+    N_("The prompt length %s is out of range: use %s to %s tokens."),
+    N_("The prompt length %s is longer than the sequence length %s."),
+    N_("--prompt-len %s is longer than the sequence length %s: use 0 to %s, or raise --seq-len."),
   },
 };
 
 /* The table's messages are formats held as data, so the compiler cannot
- * check them against their arguments: each takes guint64 values only, which
- * test-params checks by printing every one. */
+ * check them against their arguments: each takes up to three values as %s,
+ * which test-params checks by printing every one.  The counts are grouped
+ * here, as every figure a person reads; with @typed_first, the first is an
+ * option's value, plain, as it was typed. */
 static void
-set_table_error (GError     **error,
-                 const char  *format,
-                 ...)
+set_table_error (GError        **error,
+                 const char     *format,
+                 gboolean        typed_first,
+                 const guint64   values[3])
 {
   g_autofree char *message = NULL;
-  va_list args;
+  char *texts[3];
 
-  va_start (args, format);
-  /* gcc lets a va_list function pass; clang's -Wformat-nonliteral (in
-   * -Wformat=2, the fuzzing build) needs telling. */
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    texts[i] = i == 0 && typed_first ? g_strdup_printf ("%" PRIu64, values[i]) : kvp_format_count (values[i]);
+
+  /* -Wformat-nonliteral (in -Wformat=2, the fuzzing build) needs telling.
+   * A format with fewer than three %s leaves the rest unread, as printf
+   * allows. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-  message = g_strdup_vprintf (_(format), args);
+  message = g_strdup_printf (_(format), texts[0], texts[1], texts[2]);
 #pragma GCC diagnostic pop
-  va_end (args);
 
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    g_free (texts[i]);
   g_set_error_literal (error, KVP_ERROR, KVP_ERROR_INVALID, message);
 }
 
@@ -139,7 +146,7 @@ kvp_param_check (KvpParamId   id,
   info = &param_table[id];
   if (value < info->min || value > info->max)
     {
-      set_table_error (error, info->out_of_range, value, info->min, info->max);
+      set_table_error (error, info->out_of_range, FALSE, (const guint64[3]) { value, info->min, info->max });
       return FALSE;
     }
 
@@ -274,9 +281,9 @@ validate (const KvpParams  *params,
       if (value > bound)
         {
           if (options)
-            set_table_error (error, info->option_over_bound, value, bound, bound);
+            set_table_error (error, info->option_over_bound, TRUE, (const guint64[3]) { value, bound, bound });
           else
-            set_table_error (error, info->over_bound, value, bound);
+            set_table_error (error, info->over_bound, FALSE, (const guint64[3]) { value, bound, 0 });
           return FALSE;
         }
     }

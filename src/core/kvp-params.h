@@ -87,10 +87,11 @@ typedef struct
   gboolean    log_scale;     /* the range spans powers of two: sliders move over log2 */
   const char *label;         /* translatable, with a mnemonic: "_Sequence length" */
   const char *max_reason;    /* translatable, why max is the most: "the largest block kvpage handles." */
-  /* Translatable printf formats, each taking guint64 values: */
+  /* Translatable printf formats, each taking its values as %s: the table
+   * holds the numbers, kvp-params groups them (kvp_format_count ()). */
   const char *out_of_range;  /* value, min, max */
   const char *over_bound;    /* value, the bound's value */
-  const char *option_over_bound; /* value, the bound's value, the bound again (command line) */
+  const char *option_over_bound; /* value as typed, the bound's value, the bound again (command line) */
 } KvpParamInfo;
 
 const KvpParamInfo *kvp_param_get_info      (KvpParamId        id);

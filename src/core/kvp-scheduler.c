@@ -15,6 +15,7 @@
 
 #include "kvp-buddy.h"
 #include "kvp-error.h"
+#include "kvp-format.h"
 #include "kvp-beam-search.h"
 #include "kvp-kv-cache-manager.h"
 #include "kvp-request-queue.h"
@@ -1183,9 +1184,11 @@ void
 kvp_scheduler_set_too_many_steps (GError    **error,
                                   KvpScheme   scheme)
 {
+  g_autofree char *most = kvp_format_count (KVP_SIMULATION_MAX_STEPS);
+
   g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-               _("The %s scheme would run for more than %u steps, too many to record for a picture: use fewer "
+               _("The %s scheme would run for more than %s steps, too many to record for a picture: use fewer "
                  "--requests or a larger pool (--blocks, --kv-cache-memory); --simulate keeps no steps and has "
                  "no such limit."),
-               kvp_scheme_to_string (scheme), KVP_SIMULATION_MAX_STEPS);
+               kvp_scheme_to_string (scheme), most);
 }

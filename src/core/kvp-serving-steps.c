@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "kvp-error.h"
+#include "kvp-format.h"
 #include "kvp-serving-steps.h"
 
 struct _KvpServingSteps
@@ -235,9 +236,13 @@ kvp_serving_steps_check_step (KvpServingSteps *self,
 
   if (step >= self->times->len)
     {
+      g_autofree char *steps = kvp_format_count (self->times->len);
+      g_autofree char *last = kvp_format_count (self->times->len - 1);
+
+      /* The option's value as typed; the run's counts grouped. */
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--step %" PRIu64 " is past the end: this run has %u steps, 0 to %u."),
-                   step, self->times->len, self->times->len - 1);
+                   _("--step %" PRIu64 " is past the end: this run has %s steps, 0 to %s."),
+                   step, steps, last);
       return FALSE;
     }
 

@@ -17,6 +17,7 @@
 #include "kvp-beam-search.h"
 #include "kvp-cli.h"
 #include "kvp-error.h"
+#include "kvp-format.h"
 #include "kvp-file-writer.h"
 #include "kvp-gpu-perf.h"
 #include "kvp-json.h"
@@ -53,10 +54,11 @@ parse_step_time (const char  *text,
   if (!kvp_cli_text_to_double (text, &ms) || ms < 0.001 || ms > KVP_STEP_TIME_MAX_NS / 1e6)
     {
       g_autofree char *quoted = kvp_quote (text);
+      g_autofree char *most = kvp_format_whole (KVP_STEP_TIME_MAX_NS / 1e6);
 
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--step-time “%s” is not valid: give the milliseconds a step lasts, from 0.001 to %g."),
-                   quoted, KVP_STEP_TIME_MAX_NS / 1e6);
+                   _("--step-time “%s” is not valid: give the milliseconds a step lasts, from 0.001 to %s."),
+                   quoted, most);
       return FALSE;
     }
   *out_ns = (guint64) MAX (llround (ms * 1e6), 1);
@@ -81,11 +83,12 @@ lookup_figure (GVariantDict  *options,
   if (!kvp_cli_text_to_double (text, &value) || value <= 0 || value > max)
     {
       g_autofree char *quoted = kvp_quote (text);
+      g_autofree char *most = kvp_format_whole (max);
 
       /* Translators: the option, its value, the unit, the largest value
-       * (a whole number, written out as the other limits are). */
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("--%s “%s” is not valid: give %s, more than 0 and at most %.0f."),
-                   option, quoted, unit, max);
+       * (a whole number, grouped as the other limits are). */
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("--%s “%s” is not valid: give %s, more than 0 and at most %s."),
+                   option, quoted, unit, most);
       return FALSE;
     }
   *out = value;

@@ -94,6 +94,72 @@ blocks_for (guint64 tokens,
   return tokens / block_size + (tokens % block_size != 0);
 }
 
+/* The refusals of check_fits (): requests are numbered from 1, as a person
+ * counts them, and named plain; their counts are grouped. */
+static gboolean
+refuse_request_length (const KvpRequest    *r,
+                       guint                i,
+                       const KvpSimConfig  *config,
+                       GError             **error)
+{
+  g_autofree char *prompt = kvp_format_count (r->prompt_len);
+  g_autofree char *output = kvp_format_count (r->output_len);
+  g_autofree char *most = kvp_format_count (config->max_seq_len);
+
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+               _("Request %u (prompt %s, output %s tokens) is longer than the maximum sequence length %s."),
+               i + 1, prompt, output, most);
+  return FALSE;
+}
+
+static gboolean
+refuse_paged_request (guint                i,
+                      guint64              final_len,
+                      guint64              needed,
+                      const KvpSimConfig  *config,
+                      GError             **error)
+{
+  g_autofree char *tokens = kvp_format_count (final_len);
+  g_autofree char *blocks = kvp_format_count (needed);
+  g_autofree char *block_size = kvp_format_count (config->block_size);
+  g_autofree char *pool = kvp_format_count (config->num_blocks);
+
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+               _("Request %u can never run in the paged pool: its %s tokens need %s blocks of %s and the pool has %s."),
+               i + 1, tokens, blocks, block_size, pool);
+  return FALSE;
+}
+
+/* Max reserves the same for everyone: the length to change is the maximum
+ * sequence, not a request's. */
+static gboolean
+refuse_reservation (KvpSimulation  *self,
+                    KvpScheme       scheme,
+                    guint           i,
+                    guint64         rounded,
+                    guint64         largest_block,
+                    GError        **error)
+{
+  g_autofree char *block = kvp_format_count (rounded);
+  g_autofree char *slots = kvp_format_count (self->n_slots);
+  g_autofree char *largest = kvp_format_count (largest_block);
+
+  if (scheme == KVP_SCHEME_MAX)
+    {
+      g_autofree char *most = kvp_format_count (self->config.max_seq_len);
+
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("No request can run with the max scheme: it reserves the maximum sequence, %s tokens, a request (a block of %s slots), and the largest block of the %s-slot pool is %s: reserve a shorter maximum sequence, or leave the max scheme out."),
+                   most, block, slots, largest);
+      return FALSE;
+    }
+
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+               _("Request %u can never run with the %s scheme: it reserves a block of %s slots and the largest block of the %s-slot pool is %s."),
+               i + 1, scheme_names[scheme], block, slots, largest);
+  return FALSE;
+}
+
 /* Everything that can never run is found before running: a request larger
  * than a scheme's whole pool would wait forever. */
 static gboolean
@@ -109,19 +175,13 @@ check_fits (KvpSimulation  *self,
   guint64 smallest = G_MAXUINT64;
   guint64 batch;
 
-  /* Messages number requests from 1, as a person counts them. */
   for (guint i = 0; i < n; i++)
     {
       const KvpRequest *r = &requests[i];
       guint64 final_len = (guint64) r->prompt_len + r->output_len;
 
       if (final_len > config->max_seq_len)
-        {
-          g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                       _("Request %u (prompt %u, output %u tokens) is longer than the maximum sequence length %u."),
-                       i + 1, r->prompt_len, r->output_len, config->max_seq_len);
-          return FALSE;
-        }
+        return refuse_request_length (r, i, config, error);
 
       total_output += r->output_len;
 
@@ -130,35 +190,15 @@ check_fits (KvpSimulation  *self,
           guint64 needed = kvp_sim_config_blocks_needed (config, final_len);
 
           if (needed > config->num_blocks)
-            {
-              g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                           _("Request %u can never run in the paged pool: its %" PRIu64 " tokens need %" PRIu64 " blocks of %u and the pool has %u."),
-                           i + 1, final_len, needed, config->block_size, config->num_blocks);
-              return FALSE;
-            }
+            return refuse_paged_request (i, final_len, needed, config, error);
         }
       else
         {
           guint64 rounded = kvp_buddy_round_up (kvp_scheduler_reservation (scheme, r, config->max_seq_len));
 
           smallest = MIN (smallest, rounded);
-
-          /* Max reserves the same for everyone: the length to change is
-           * the maximum sequence, not a request's. */
-          if (rounded > largest_block && scheme == KVP_SCHEME_MAX)
-            {
-              g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                           _("No request can run with the max scheme: it reserves the maximum sequence, %u tokens, a request (a block of %" PRIu64 " slots), and the largest block of the %" PRIu64 "-slot pool is %" PRIu64 ": reserve a shorter maximum sequence, or leave the max scheme out."),
-                           config->max_seq_len, rounded, self->n_slots, largest_block);
-              return FALSE;
-            }
           if (rounded > largest_block)
-            {
-              g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                           _("Request %u can never run with the %s scheme: it reserves a block of %" PRIu64 " slots and the largest block of the %" PRIu64 "-slot pool is %" PRIu64 "."),
-                           i + 1, scheme_names[scheme], rounded, self->n_slots, largest_block);
-              return FALSE;
-            }
+            return refuse_reservation (self, scheme, i, rounded, largest_block, error);
         }
     }
 
@@ -786,6 +826,33 @@ set_checkpoint_intervals (KvpSimulation *self,
       }
 }
 
+static void
+refuse_pool (const KvpSimConfig  *config,
+             GError             **error)
+{
+  g_autofree char *blocks = kvp_format_count (config->num_blocks);
+  g_autofree char *block_size = kvp_format_count (config->block_size);
+  g_autofree char *most = kvp_format_count (config->max_seq_len);
+
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+               _("The pool to simulate is not valid: %s blocks of %s tokens, a maximum sequence of %s tokens."),
+               blocks, block_size, most);
+}
+
+static void
+refuse_null_block (const KvpSimConfig  *config,
+                   GError             **error)
+{
+  g_autofree char *blocks = kvp_format_count (config->num_blocks);
+  g_autofree char *pool = kvp_format_count (KVP_BLOCK_POOL_MAX_BLOCKS);
+  g_autofree char *most = kvp_format_count (KVP_BLOCK_POOL_MAX_BLOCKS - 1);
+
+  g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+               _("The paged scheme keeps vLLM’s null block beside its %s blocks, and a pool holds at most %s: "
+                 "simulate at most %s blocks."),
+               blocks, pool, most);
+}
+
 KvpSimulation *
 kvp_simulation_new_full (KvpWorkload         *workload,
                          const KvpSimConfig  *config,
@@ -825,9 +892,7 @@ kvp_simulation_new_full (KvpWorkload         *workload,
       config->num_blocks < 1 || config->num_blocks > KVP_BLOCK_POOL_MAX_BLOCKS ||
       config->max_seq_len < 2)
     {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The pool to simulate is not valid: %u blocks of %u tokens, a maximum sequence of %u tokens."),
-                   config->num_blocks, config->block_size, config->max_seq_len);
+      refuse_pool (config, error);
       return NULL;
     }
   /* A beam's candidates are many tables per request, which steps and
@@ -844,10 +909,7 @@ kvp_simulation_new_full (KvpWorkload         *workload,
   /* The paged scheme's manager keeps vLLM's null block beside the pool. */
   if ((self->config.schemes & (1u << KVP_SCHEME_PAGED)) != 0 && config->num_blocks >= KVP_BLOCK_POOL_MAX_BLOCKS)
     {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The paged scheme keeps vLLM’s null block beside its %u blocks, and a pool holds at most %u: "
-                     "simulate at most %u blocks."),
-                   config->num_blocks, KVP_BLOCK_POOL_MAX_BLOCKS, KVP_BLOCK_POOL_MAX_BLOCKS - 1);
+      refuse_null_block (config, error);
       return NULL;
     }
   self->n_slots = (guint64) config->num_blocks * config->block_size;

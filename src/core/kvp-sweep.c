@@ -79,6 +79,16 @@ refuse (const char  *text,
   return NULL;
 }
 
+static GArray *
+refuse_too_many (const char  *text,
+                 GError     **error)
+{
+  g_autofree char *most = kvp_format_count (KVP_SWEEP_MAX_RATES);
+  g_autofree char *why = g_strdup_printf (_("it makes more than %s rates; take a larger step."), most);
+
+  return refuse (text, why, error);
+}
+
 double
 kvp_sweep_range_size (double start,
                       double stop,
@@ -144,7 +154,7 @@ kvp_sweep_parse_rates (const char  *text,
                        error);
       n = kvp_sweep_range_size (start, stop, step);
       if (n > KVP_SWEEP_MAX_RATES)
-        return refuse (text, _("it makes more than 1000 rates; take a larger step."), error);
+        return refuse_too_many (text, error);
       g_clear_pointer (&rates, g_array_unref);
       rates = kvp_sweep_range_new (start, stop, step);
     }
@@ -152,7 +162,7 @@ kvp_sweep_parse_rates (const char  *text,
     {
       parts = g_strsplit (text, ",", -1);
       if (g_strv_length (parts) > KVP_SWEEP_MAX_RATES)
-        return refuse (text, _("it makes more than 1000 rates; take a larger step."), error);
+        return refuse_too_many (text, error);
       for (guint i = 0; parts[i] != NULL; i++)
         {
           double rate;
@@ -171,8 +181,9 @@ kvp_sweep_parse_rates (const char  *text,
 
       if (rate < KVP_WORKLOAD_MIN_RATE || rate > KVP_WORKLOAD_MAX_RATE)
         {
-          g_autofree char *why = g_strdup_printf (_("every rate must be from %g to %.0f requests per second."),
-                                                  KVP_WORKLOAD_MIN_RATE, KVP_WORKLOAD_MAX_RATE);
+          g_autofree char *most = kvp_format_whole (KVP_WORKLOAD_MAX_RATE);
+          g_autofree char *why = g_strdup_printf (_("every rate must be from %g to %s requests per second."),
+                                                  KVP_WORKLOAD_MIN_RATE, most);
 
           return refuse (text, why, error);
         }

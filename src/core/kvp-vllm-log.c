@@ -23,6 +23,7 @@
 #include <glib/gstdio.h>
 
 #include "kvp-error.h"
+#include "kvp-format.h"
 #include "kvp-input.h"
 #include "kvp-json.h"
 #include "kvp-vllm.h"
@@ -1039,8 +1040,8 @@ kvp_vllm_log_describe (JsonNode *from_log)
   if (disagree == 0)
     g_strv_builder_add (lines, _("The log and kvpage agree on every figure kvpage can check."));
   else
-    take_line (lines, g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "The log and kvpage disagree on %u figure.",
-                                                              "The log and kvpage disagree on %u figures.", disagree),
-                                                 disagree));
+    take_line (lines, kvp_format_counted (g_dngettext (GETTEXT_PACKAGE, "The log and kvpage disagree on %s figure.",
+                                                       "The log and kvpage disagree on %s figures.", disagree),
+                                          disagree));
   return g_strv_builder_end (lines);
 }

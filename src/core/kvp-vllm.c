@@ -331,36 +331,42 @@ kvp_vllm_check_tensor_parallel (const KvpModel  *model,
 {
   guint tp = tensor_parallel_size;
   guint kv;
+  g_autofree char *kv_text = NULL;
 
   g_return_val_if_fail (model != NULL, FALSE);
   g_return_val_if_fail (tensor_parallel_size > 0, FALSE);
 
+  /* The option's value as typed and vLLM's quoted words stay plain; the
+   * model's counts are grouped as every figure a person reads. */
   if (model->num_attention_heads % tp != 0)
     {
+      g_autofree char *heads = kvp_format_count (model->num_attention_heads);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--tensor-parallel-size %u does not divide the model’s %u attention heads, which vLLM refuses: "
+                   _("--tensor-parallel-size %u does not divide the model’s %s attention heads, which vLLM refuses: "
                      "“Total number of attention heads (%u) must be divisible by tensor parallel size (%u).”"),
-                   tp, model->num_attention_heads, model->num_attention_heads, tp);
+                   tp, heads, model->num_attention_heads, tp);
       return FALSE;
     }
   if (kvp_model_is_mla (model))
     return TRUE;
 
   kv = kvp_model_get_kv_heads (model);
+  kv_text = kvp_format_count (kv);
   if (kv >= tp && kv % tp != 0)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--tensor-parallel-size %u does not divide the model’s %u KV heads, which vLLM’s attention layers "
+                   _("--tensor-parallel-size %u does not divide the model’s %s KV heads, which vLLM’s attention layers "
                      "assert when there are at least as many KV heads as GPUs (total_num_kv_heads %% tp_size == 0)."),
-                   tp, kv);
+                   tp, kv_text);
       return FALSE;
     }
   if (kv < tp && tp % kv != 0)
     {
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--tensor-parallel-size %u is not a multiple of the model’s %u KV heads, which vLLM’s attention "
+                   _("--tensor-parallel-size %u is not a multiple of the model’s %s KV heads, which vLLM’s attention "
                      "layers assert when there are fewer KV heads than GPUs (tp_size %% total_num_kv_heads == 0)."),
-                   tp, kv);
+                   tp, kv_text);
       return FALSE;
     }
   return TRUE;
@@ -373,17 +379,21 @@ kvp_vllm_check_max_model_len (guint64      max_model_len,
                               gboolean     allow_long,
                               GError     **error)
 {
+  g_autofree char *derived = NULL;
+
   if (derived_max_len == 0 || max_model_len <= derived_max_len || allow_long)
     return TRUE;
 
   /* vLLM's words, with the key the length comes from; the environment
-   * variable is the option here. */
+   * variable is the option here.  The option's value and vLLM's words
+   * plain, the model's length grouped. */
+  derived = kvp_format_count (derived_max_len);
   g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-               _("--max-model-len %" PRIu64 " is longer than the model’s %" PRIu64 " tokens "
+               _("--max-model-len %" PRIu64 " is longer than the model’s %s tokens "
                  "(%s in its config.json), which vLLM refuses: “User-specified max_model_len (%" PRIu64
                  ") is greater than the derived max_model_len”; --allow-long-max-model-len goes past it, "
                  "as VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 does."),
-               max_model_len, derived_max_len, context_key != NULL ? context_key : "max_position_embeddings",
+               max_model_len, derived, context_key != NULL ? context_key : "max_position_embeddings",
                max_model_len);
   return FALSE;
 }

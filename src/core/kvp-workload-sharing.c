@@ -5,13 +5,13 @@
 
 #include "config.h"
 
-#include <inttypes.h>
 
 #include <glib/gi18n-lib.h>
 
 #include <math.h>
 
 #include "kvp-error.h"
+#include "kvp-format.h"
 #include "kvp-workload-sharing.h"
 
 KvpWorkload *
@@ -57,10 +57,16 @@ kvp_workload_share (KvpWorkload  *base,
 
       if ((guint64) request.prompt_len + prefix_len + request.output_len > max_len)
         {
+          g_autofree char *prefix = kvp_format_count (prefix_len);
+          g_autofree char *prompt = kvp_format_count (request.prompt_len);
+          g_autofree char *output = kvp_format_count (request.output_len);
+          g_autofree char *most = kvp_format_count (max_len);
+
+          /* The request's number plain, as it names one; its counts grouped. */
           g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                       _("With its %u-token shared prefix, request %u (prompt %u, output %u tokens) is longer than "
-                         "the model’s %u tokens: give a shorter --shared-prefix or a longer --max-model-len."),
-                       prefix_len, i + 1, request.prompt_len, request.output_len, max_len);
+                       _("With its %s-token shared prefix, request %u (prompt %s, output %s tokens) is longer than "
+                         "the model’s %s tokens: give a shorter --shared-prefix or a longer --max-model-len."),
+                       prefix, i + 1, prompt, output, most);
           return NULL;
         }
       request.prompt_len += prefix_len;
@@ -91,10 +97,13 @@ kvp_workload_expand_samples (KvpWorkload  *base,
     return kvp_workload_ref (base);
   if (total > KVP_WORKLOAD_MAX_REQUESTS)
     {
+      g_autofree char *made = kvp_format_count (total);
+      g_autofree char *most = kvp_format_count (KVP_WORKLOAD_MAX_REQUESTS);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The workload’s samples make %" PRIu64 " requests, more than the %u a simulation "
+                   _("The workload’s samples make %s requests, more than the %s a simulation "
                      "runs: use fewer --requests or samples."),
-                   total, KVP_WORKLOAD_MAX_REQUESTS);
+                   made, most);
       return NULL;
     }
 

@@ -18,6 +18,7 @@
 #include "kvp-block-hash.h"
 #include "kvp-cli.h"
 #include "kvp-error.h"
+#include "kvp-format.h"
 #include "kvp-input.h"
 #include "kvp-workload.h"
 #include "kvp-workload-sharing.h"
@@ -265,9 +266,12 @@ generate_spec (const KvpWorkloadOptions  *options,
 
   if ((guint64) p_hi + o_hi > options->max_len)
     {
+      g_autofree char *asked = kvp_format_count ((guint64) p_hi + o_hi);
+      g_autofree char *most = kvp_format_count (options->max_len);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The workload “%s” asks for up to %" PRIu64 " tokens per request, longer than the model allows (%u)."),
-                   quoted, (guint64) p_hi + o_hi, options->max_len);
+                   _("The workload “%s” asks for up to %s tokens per request, longer than the model allows (%s)."),
+                   quoted, asked, most);
       return FALSE;
     }
 
@@ -564,18 +568,32 @@ add_request (Reader      *reader,
     return line_error (reader, error, _("the arrival comes before the previous request’s: sort the file by arrival."));
   reader->last_arrival = row->arrival;
 
+  /* Counts grouped; a value as the file writes it (prefix_len's, an
+   * identifier's bound) plain, to be found in the file. */
   if (!trace)
     for (Column column = COLUMN_PROMPT; column <= COLUMN_OUTPUT; column++)
       if (row->value[column] < 1 || row->value[column] > KVP_WORKLOAD_MAX_LENGTH)
-        return line_error (reader, error, _("%s is not a whole number of tokens from 1 to %u."),
-                           column_names[reader->format][column], KVP_WORKLOAD_MAX_LENGTH);
+        {
+          g_autofree char *most = kvp_format_count (KVP_WORKLOAD_MAX_LENGTH);
+
+          return line_error (reader, error, _("%s is not a whole number of tokens from 1 to %s."),
+                             column_names[reader->format][column], most);
+        }
   if (row->seen[COLUMN_N] && (row->value[COLUMN_N] < 1 || row->value[COLUMN_N] > MAX_SAMPLES))
-    return line_error (reader, error, _("n is not a number of samples from 1 to %u."), MAX_SAMPLES);
+    {
+      g_autofree char *most = kvp_format_count (MAX_SAMPLES);
+
+      return line_error (reader, error, _("n is not a number of samples from 1 to %s."), most);
+    }
   if (row->seen[COLUMN_PREFIX_ID] && row->value[COLUMN_PREFIX_ID] > G_MAXUINT32)
     return line_error (reader, error, _("prefix_id is larger than %u."), G_MAXUINT32);
   if (row->value[COLUMN_PREFIX_LEN] > prompt)
-    return line_error (reader, error, _("prefix_len %" PRIu64 " is longer than the prompt (%" PRIu64 " tokens)."),
-                       row->value[COLUMN_PREFIX_LEN], prompt);
+    {
+      g_autofree char *tokens = kvp_format_count (prompt);
+
+      return line_error (reader, error, _("prefix_len %" PRIu64 " is longer than the prompt (%s tokens)."),
+                         row->value[COLUMN_PREFIX_LEN], tokens);
+    }
 
   if (prompt == 0 || output == 0)
     {
@@ -866,7 +884,12 @@ read_csv_row (Reader      *reader,
   Row row = { { FALSE, }, { 0, }, 0.0, reader->hash_ids->len };
 
   if (fields->len != n_fields)
-    return line_error (reader, error, _("%u fields where the header has %u."), fields->len, n_fields);
+    {
+      g_autofree char *found = kvp_format_count (fields->len);
+      g_autofree char *header = kvp_format_count (n_fields);
+
+      return line_error (reader, error, _("%s fields where the header has %s."), found, header);
+    }
 
   for (guint i = 0; i < n_fields; i++)
     {
@@ -894,8 +917,12 @@ read_csv_row (Reader      *reader,
         {
           value = quote_value (text);
           if (reader->format == FORMAT_KVPAGE && column <= COLUMN_OUTPUT)
-            return line_error (reader, error, _("%s “%s” is not a whole number of tokens from 1 to %u."),
-                               column_names[reader->format][column], value, KVP_WORKLOAD_MAX_LENGTH);
+            {
+              g_autofree char *most = kvp_format_count (KVP_WORKLOAD_MAX_LENGTH);
+
+              return line_error (reader, error, _("%s “%s” is not a whole number of tokens from 1 to %s."),
+                                 column_names[reader->format][column], value, most);
+            }
           return line_error (reader, error, _("%s “%s” is not a whole number."),
                              column_names[reader->format][column], value);
         }
@@ -1073,11 +1100,14 @@ read_file (const char  *path,
         {
           g_autofree char *probe = g_strstrip (g_strndup (line, length));
 
+          g_autofree char *most = kvp_format_count (KVP_WORKLOAD_MAX_REQUESTS);
+
+          /* The option's value plain, to be typed as it is. */
           if (*probe != '\0')
             ok = line_error (reader, error,
-                             _("the file holds more than %u requests, the most kvpage simulates: give --requests %u "
+                             _("the file holds more than %s requests, the most kvpage simulates: give --requests %u "
                                "to take the first ones."),
-                             KVP_WORKLOAD_MAX_REQUESTS, KVP_WORKLOAD_MAX_REQUESTS);
+                             most, KVP_WORKLOAD_MAX_REQUESTS);
           continue;
         }
       ok = read_one_line (reader, &lines, line, length, error);
@@ -1200,9 +1230,11 @@ workload_from_reader (const KvpWorkloadOptions  *options,
 
   if (options->n_requests > requests->len)
     {
+      g_autofree char *held = kvp_format_count (requests->len);
+
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("--requests %u asks for more requests than the workload file “%s” holds (%u)."),
-                   options->n_requests, display, requests->len);
+                   _("--requests %u asks for more requests than the workload file “%s” holds (%s)."),
+                   options->n_requests, display, held);
       return NULL;
     }
 
@@ -1275,10 +1307,11 @@ kvp_workload_options_parse (KvpWorkloadOptions  *options,
           !(rate == 0.0 || (rate >= KVP_WORKLOAD_MIN_RATE && rate <= KVP_WORKLOAD_MAX_RATE)))
         {
           g_autofree char *quoted = kvp_quote (text);
+          g_autofree char *most = kvp_format_whole (KVP_WORKLOAD_MAX_RATE);
 
           g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                       _("--request-rate “%s” is not valid: use 0 (all at once) or from %g to %.0f requests per second."),
-                       quoted, KVP_WORKLOAD_MIN_RATE, KVP_WORKLOAD_MAX_RATE);
+                       _("--request-rate “%s” is not valid: use 0 (all at once) or from %g to %s requests per second."),
+                       quoted, KVP_WORKLOAD_MIN_RATE, most);
           return FALSE;
         }
       options->request_rate = rate;
@@ -1318,6 +1351,47 @@ kvp_workload_options_parse (KvpWorkloadOptions  *options,
   return TRUE;
 }
 
+/* The options' own ranges, before any workload is made of them. */
+static gboolean
+check_options (const KvpWorkloadOptions  *opts,
+               GError                   **error)
+{
+  if (opts->n_requests > KVP_WORKLOAD_MAX_REQUESTS)
+    {
+      g_autofree char *asked = kvp_format_count (opts->n_requests);
+      g_autofree char *most = kvp_format_count (KVP_WORKLOAD_MAX_REQUESTS);
+
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID, _("%s requests are too many: use 1 to %s."), asked, most);
+      return FALSE;
+    }
+  if (!(opts->request_rate == 0.0 ||
+        (opts->request_rate >= KVP_WORKLOAD_MIN_RATE && opts->request_rate <= KVP_WORKLOAD_MAX_RATE)))
+    {
+      g_autofree char *most = kvp_format_whole (KVP_WORKLOAD_MAX_RATE);
+
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The request rate must be 0 (all at once) or from %g to %s requests per second."),
+                   KVP_WORKLOAD_MIN_RATE, most);
+      return FALSE;
+    }
+  if (!(opts->time_scale >= KVP_WORKLOAD_MIN_TIME_SCALE && opts->time_scale <= KVP_WORKLOAD_MAX_TIME_SCALE))
+    {
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("The time scale must be from %g to %g."), KVP_WORKLOAD_MIN_TIME_SCALE, KVP_WORKLOAD_MAX_TIME_SCALE);
+      return FALSE;
+    }
+  if (opts->max_len < 2)
+    {
+      g_autofree char *context = kvp_format_count (opts->max_len);
+
+      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
+                   _("A model context of %s tokens leaves no room for a prompt and an output."), context);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static KvpWorkload *
 workload_new_unshared (const KvpWorkloadOptions  *options,
                        GError                   **error)
@@ -1334,32 +1408,8 @@ workload_new_unshared (const KvpWorkloadOptions  *options,
   if (opts.source == NULL)
     opts.source = "sharegpt";
 
-  if (opts.n_requests > KVP_WORKLOAD_MAX_REQUESTS)
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("%u requests are too many: use 1 to %u."), opts.n_requests, KVP_WORKLOAD_MAX_REQUESTS);
-      return NULL;
-    }
-  if (!(opts.request_rate == 0.0 ||
-        (opts.request_rate >= KVP_WORKLOAD_MIN_RATE && opts.request_rate <= KVP_WORKLOAD_MAX_RATE)))
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The request rate must be 0 (all at once) or from %g to %.0f requests per second."),
-                   KVP_WORKLOAD_MIN_RATE, KVP_WORKLOAD_MAX_RATE);
-      return NULL;
-    }
-  if (!(opts.time_scale >= KVP_WORKLOAD_MIN_TIME_SCALE && opts.time_scale <= KVP_WORKLOAD_MAX_TIME_SCALE))
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The time scale must be from %g to %g."), KVP_WORKLOAD_MIN_TIME_SCALE, KVP_WORKLOAD_MAX_TIME_SCALE);
-      return NULL;
-    }
-  if (opts.max_len < 2)
-    {
-      g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("A model context of %u tokens leaves no room for a prompt and an output."), opts.max_len);
-      return NULL;
-    }
+  if (!check_options (&opts, error))
+    return NULL;
 
   kvp_rng_init (&rng, opts.seed);
 
@@ -1371,9 +1421,12 @@ workload_new_unshared (const KvpWorkloadOptions  *options,
             opts.n_requests = KVP_WORKLOAD_DEFAULT_REQUESTS;
           if (opts.max_len < 2 * FILTER_MIN_LEN)
             {
+              g_autofree char *least = kvp_format_count (2 * FILTER_MIN_LEN);
+              g_autofree char *context = kvp_format_count (opts.max_len);
+
               g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                           _("The %s workload needs a context of at least %u tokens; the model allows %u."),
-                           opts.source, 2 * FILTER_MIN_LEN, opts.max_len);
+                           _("The %s workload needs a context of at least %s tokens; the model allows %s."),
+                           opts.source, least, context);
               return NULL;
             }
           generate_dataset (&datasets[i], &rng, opts.n_requests, opts.max_len, requests);
@@ -1454,9 +1507,11 @@ kvp_workload_new_from_requests (const KvpRequest  *requests,
       if (r->prompt_len < 1 || r->output_len < 1 || (guint64) r->prompt_len + r->output_len > max_len ||
           !isfinite (r->arrival) || r->arrival < 0.0 || (i > 0 && r->arrival < requests[i - 1].arrival))
         {
+          g_autofree char *most = kvp_format_count (max_len);
+
           g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                       _("Request %u is not valid: lengths from 1 with prompt + output at most %u, arrivals in order."),
-                       i + 1, max_len);
+                       _("Request %u is not valid: lengths from 1 with prompt + output at most %s, arrivals in order."),
+                       i + 1, most);
           return NULL;
         }
       g_array_append_val (array, *r);
@@ -1602,16 +1657,16 @@ kvp_workload_describe_skipped (KvpWorkload *self)
   if (self->skipped_too_long + self->skipped_failed == 0)
     return NULL;
 
-  too_long = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                           "%u request longer than the model allows",
-                                           "%u requests longer than the model allows",
-                                           self->skipped_too_long),
-                              self->skipped_too_long);
-  failed = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                         "%u request the trace records as failed (no prompt or no output)",
-                                         "%u requests the trace records as failed (no prompt or no output)",
-                                         self->skipped_failed),
-                            self->skipped_failed);
+  too_long = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE,
+                                              "%s request longer than the model allows",
+                                              "%s requests longer than the model allows",
+                                              self->skipped_too_long),
+                                 self->skipped_too_long);
+  failed = kvp_format_counted (g_dngettext (GETTEXT_PACKAGE,
+                                            "%s request the trace records as failed (no prompt or no output)",
+                                            "%s requests the trace records as failed (no prompt or no output)",
+                                            self->skipped_failed),
+                               self->skipped_failed);
 
   /* Translators: %s and %s are the two counts above, joined. */
   return g_strdup_printf (_("Left out of the file: %s, %s."), too_long, failed);

@@ -21,6 +21,7 @@
 #include "kvp-error.h"
 #include "kvp-export.h"
 #include "kvp-file-writer.h"
+#include "kvp-format.h"
 
 typedef struct
 {
@@ -325,10 +326,14 @@ kvp_export_check_size (KvpExportFormat format,
   if (width * scale > KVP_EXPORT_MAX_PIXELS || height * scale > KVP_EXPORT_MAX_PIXELS ||
       width * scale * height * scale > KVP_EXPORT_MAX_AREA)
     {
+      g_autofree char *area = kvp_format_whole (KVP_EXPORT_MAX_AREA / (1024 * 1024));
+      g_autofree char *side = kvp_format_count (KVP_EXPORT_MAX_PIXELS);
+
+      /* Sizes written WIDTHxHEIGHT stay as --size takes them; the limits
+       * are counts, grouped. */
       g_set_error (error, KVP_ERROR, KVP_ERROR_INVALID,
-                   _("The size %dx%d at scale %g would be %.0fx%.0f pixels; the limit is %.0f megapixels and %d pixels a side."),
-                   width, height, scale, width * scale, height * scale,
-                   KVP_EXPORT_MAX_AREA / (1024 * 1024), KVP_EXPORT_MAX_PIXELS);
+                   _("The size %dx%d at scale %g would be %.0fx%.0f pixels; the limit is %s megapixels and %s pixels a side."),
+                   width, height, scale, width * scale, height * scale, area, side);
       return FALSE;
     }
 
