@@ -139,7 +139,9 @@ test_rates_refused (void)
 
   kvp_capacity_state_set_range (capacity, 999999, 1000001, 2);
   settle (capacity);
-  g_assert_nonnull (strstr (kvp_capacity_state_get_error (capacity), "and 1000001 is not one."));
+  /* Grouped as the limit beside it. */
+  g_assert_nonnull (strstr (kvp_capacity_state_get_error (capacity), "to 1,000,000 requests per second, and 1,000,001 is "
+                                                                      "not one."));
 
   /* The workload's own limit: 1,000,000 requests at 0.01 a second would
    * arrive over 1,100 days or so. */

@@ -217,9 +217,12 @@ kvp_sweep_check_rates (const KvpWorkloadOptions  *options,
       if (!(rates[i] >= KVP_WORKLOAD_MIN_RATE && rates[i] <= KVP_WORKLOAD_MAX_RATE))
         {
           char ascii[G_ASCII_DTOSTR_BUF_SIZE];
-          /* Twelve digits, as the rates read back: 1000001, not 1e+06. */
-          g_autofree char *bad = kvp_format_ascii_decimal (g_ascii_formatd (ascii, sizeof ascii, "%.12g", rates[i]));
-          g_autofree char *max = kvp_format_count ((guint64) KVP_WORKLOAD_MAX_RATE);
+          /* Grouped as the limit beside it when whole (1,000,001), else
+           * twelve digits, as the rates read back: never 1e+06. */
+          g_autofree char *bad = rates[i] >= 0 && rates[i] == floor (rates[i])
+                                 ? kvp_format_whole (rates[i])
+                                 : kvp_format_ascii_decimal (g_ascii_formatd (ascii, sizeof ascii, "%.12g", rates[i]));
+          g_autofree char *max = kvp_format_whole (KVP_WORKLOAD_MAX_RATE);
           g_autofree char *min = kvp_format_decimal (KVP_WORKLOAD_MIN_RATE);
 
           return kvp_set_invalid (error, _("A sweep runs rates from %s to %s requests per second, and %s is not "
