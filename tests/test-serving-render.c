@@ -979,10 +979,10 @@ test_time_axis (void)
   g_assert_true (kvp_simulation_get_latency_so_far (sim, KVP_SCHEME_PAGED, totals->n_finished, KVP_LATENCY_TTFT,
                                                     &ttft));
   if (ttft.p99 >= 1000)
-    value = g_strdup_printf ("%.*f / %.*f s", ttft.p50 < 1e4 ? 2 : ttft.p50 < 1e5 ? 1 : 0, ttft.p50 / 1e3,
+    value = g_strdup_printf ("%.*f / %.*f\u00a0s", ttft.p50 < 1e4 ? 2 : ttft.p50 < 1e5 ? 1 : 0, ttft.p50 / 1e3,
                              ttft.p99 < 1e4 ? 2 : ttft.p99 < 1e5 ? 1 : 0, ttft.p99 / 1e3);
   else
-    value = g_strdup_printf ("%.*f / %.*f ms", ttft.p50 < 10 ? 1 : 0, ttft.p50, ttft.p99 < 10 ? 1 : 0, ttft.p99);
+    value = g_strdup_printf ("%.*f / %.*f\u00a0ms", ttft.p50 < 10 ? 1 : 0, ttft.p50, ttft.p99 < 10 ? 1 : 0, ttft.p99);
   g_assert_cmpstr (kvp_serving_scene_get_card (scene, KVP_SERVING_CARD_TTFT)->value, ==, value);
   g_assert_nonnull (kvp_serving_scene_get_card (scene, KVP_SERVING_CARD_TPOT)->value);
 
@@ -1009,6 +1009,23 @@ assert_whole (const KvpText           *text,
     g_error ("%s “%s” at %g, %g (%g × %g) is cut or outside %g, %g (%g × %g)", what,
              pango_layout_get_text (text->layout), r.x, r.y, r.width, r.height, within->x, within->y,
              within->width, within->height);
+}
+
+/* A unit never starts a line of its own: "12.1 / 33.3" over a lone "s". */
+static void
+assert_units_kept (const KvpText *text)
+{
+  const char *all = pango_layout_get_text (text->layout);
+
+  for (int i = 1; i < pango_layout_get_line_count (text->layout); i++)
+    {
+      PangoLayoutLine *line = pango_layout_get_line_readonly (text->layout, i);
+      g_autofree char *start = g_strndup (all + line->start_index, line->length);
+
+      g_strchomp (start);
+      if (g_str_has_prefix (start, "s") || g_str_has_prefix (start, "ms"))
+        g_error ("“%s” breaks before its unit", all);
+    }
 }
 
 /* From the window's smallest picture to 4K, every card, heading, legend
@@ -1047,6 +1064,8 @@ assert_texts_whole (KvpServingScene *scene,
       assert_whole (&card->title_text, &scene->card_rect[c], "card title");
       assert_whole (&card->value_text, &scene->card_rect[c], "card value");
       assert_whole (&card->caption_text, &scene->card_rect[c], "card caption");
+      assert_units_kept (&card->value_text);
+      assert_units_kept (&card->caption_text);
       g_assert_nonnull (card->title_text.layout);
       g_assert_nonnull (card->value_text.layout);
       g_assert_nonnull (card->caption_text.layout);
@@ -1094,9 +1113,15 @@ test_texts_whole (gconstpointer data)
   g_autoptr(KvpServingScene) chat = kvp_serving_scene_new (chats, kvp_serving_steps_get_n_steps (chats) / 3,
                                                            kvp_theme_get (KVP_THEME_LIGHT), size[0], size[1]);
 
+  /* Later in a slower run, latencies of seconds: "Max: 12.1 / 33.3 s". */
+  g_autoptr(KvpServingSteps) slow = new_conversation_steps (200, 1.0, 1024, KVP_SCHEME_MAX);
+  g_autoptr(KvpServingScene) late = kvp_serving_scene_new (slow, MIN (1500, kvp_serving_steps_get_n_steps (slow) - 1),
+                                                           kvp_theme_get (KVP_THEME_LIGHT), size[0], size[1]);
+
   assert_texts_whole (scene, size, FALSE);
   /* Conversations: the between-turns card beside the other counts. */
   assert_texts_whole (chat, size, TRUE);
+  assert_texts_whole (late, size, TRUE);
 }
 
 /* Conversations between turns: at a time the paged pool stands idle while
@@ -1626,7 +1651,8 @@ main (int   argc,
   static const int sizes[][2] = { { 1600, 1000 }, { 640, 400 }, { 420, 360 }, { 1920, 1080 }, { 3840, 2160 } };
   /* The window's serving picture at its smallest (420 × 360) and at
    * 800 × 500 beside the controls (470 × 440), the smallest export and up. */
-  static const int text_sizes[][2] = { { 420, 360 }, { 470, 440 }, { 640, 400 }, { 800, 500 },
+  /* 930 × 750: the picture of the window at its default 1280 × 800. */
+  static const int text_sizes[][2] = { { 420, 360 }, { 470, 440 }, { 640, 400 }, { 800, 500 }, { 930, 750 },
                                        { 1024, 640 }, { 1600, 1000 }, { 3840, 2160 } };
 
   g_test_init (&argc, &argv, NULL);

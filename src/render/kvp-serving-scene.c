@@ -466,12 +466,15 @@ format_latency (const KvpLatencySummary *l)
     {
       double p50 = l->p50 / 1e3, p99 = l->p99 / 1e3;
 
-      /* Translators: a latency's median and 99th percentile, "1.33 / 25.6 s". */
-      return g_strdup_printf (_("%.*f / %.*f s"), p50 < 10 ? 2 : p50 < 100 ? 1 : 0, p50,
+      /* Translators: a latency's median and 99th percentile, "1.33 / 25.6 s";
+       * a no-break space before the unit, so a card's caption never wraps
+       * between "25.6" and "s". */
+      return g_strdup_printf (_("%.*f / %.*f\u00a0s"), p50 < 10 ? 2 : p50 < 100 ? 1 : 0, p50,
                               p99 < 10 ? 2 : p99 < 100 ? 1 : 0, p99);
     }
-  /* Translators: a latency's median and 99th percentile, "120 / 340 ms". */
-  return g_strdup_printf (_("%.*f / %.*f ms"), ms_digits (l->p50), l->p50, ms_digits (l->p99), l->p99);
+  /* Translators: a latency's median and 99th percentile, "120 / 340 ms",
+   * a no-break space before the unit. */
+  return g_strdup_printf (_("%.*f / %.*f\u00a0ms"), ms_digits (l->p50), l->p50, ms_digits (l->p99), l->p99);
 }
 
 /* TTFT or TPOT of a panel's scheme over the requests finished by the time
