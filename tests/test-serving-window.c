@@ -1108,6 +1108,19 @@ test_rate_unit (void)
   gtk_spin_button_update (rate);
   g_assert_cmpfloat (gtk_spin_button_get_value (rate), ==, 7.5);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (rate)), ==, "7.5/s");
+  /* A rate from the command line or the settings reads as it is, to
+   * core's least rate, and stays as it is. */
+  g_object_set (kvp_window_get_serving_state (window), "rate", 0.25, NULL);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (rate)), ==, "0.25/s");
+  gtk_editable_set_text (GTK_EDITABLE (rate), "0.125");
+  gtk_spin_button_update (rate);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (rate)), ==, "0.125/s");
+  {
+    double state_rate;
+
+    g_object_get (kvp_window_get_serving_state (window), "rate", &state_rate, NULL);
+    g_assert_cmpfloat_with_epsilon (state_rate, 0.125, 1e-12);
+  }
 
   close_window (window);
 }

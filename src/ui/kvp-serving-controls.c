@@ -256,11 +256,23 @@ rate_unit (void)
   return C_("rate unit", "/s");
 }
 
+/* One decimal, or as many as the rate has down to core's least rate
+ * (0.001): 0.25 a second reads "0.25/s", not "0.3/s". */
+static int
+rate_digits (double rate)
+{
+  int digits = 1;
+
+  while (digits < 3 && fabs (rate * pow (10, digits) - round (rate * pow (10, digits))) > 1e-6)
+    digits++;
+  return digits;
+}
+
 static gboolean
 rate_output_cb (GtkSpinButton *spin)
 {
-  g_autofree char *text = g_strdup_printf ("%.*f%s", (int) gtk_spin_button_get_digits (spin),
-                                           gtk_spin_button_get_value (spin), rate_unit ());
+  double rate = gtk_spin_button_get_value (spin);
+  g_autofree char *text = g_strdup_printf ("%.*f%s", rate_digits (rate), rate, rate_unit ());
 
   if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (spin)), text) != 0)
     gtk_editable_set_text (GTK_EDITABLE (spin), text);
