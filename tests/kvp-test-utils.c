@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* kvp-test-utils.c: main-loop helpers shared by the tests. */
+/* kvp-test-utils.c: main-loop and locale helpers shared by the tests. */
 
 #include "config.h"
+
+#include <locale.h>
 
 #include "kvp-test-utils.h"
 
@@ -24,4 +26,18 @@ kvp_test_iterate_for (guint ms)
 
   while (g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, FALSE);
+}
+
+gboolean
+kvp_test_use_numeric_locale (const char *locale)
+{
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+
+  if (builddir != NULL)
+    g_setenv ("LOCPATH", builddir, TRUE);
+  if (setlocale (LC_NUMERIC, locale) != NULL)
+    return TRUE;
+  g_unsetenv ("LOCPATH");
+  g_test_skip ("The locale cannot be loaded (localedef missing?)");
+  return FALSE;
 }

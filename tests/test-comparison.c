@@ -9,6 +9,7 @@
 #include "kvp-comparison.h"
 #include "kvp-error.h"
 #include "kvp-format.h"
+#include "kvp-test-utils.h"
 
 #define MIB (1024.0 * 1024.0)
 
@@ -446,23 +447,6 @@ test_format_percent (void)
     }
 }
 
-/* Loads a locale the tests build into their build directory
- * (tests/meson.build) for LC_NUMERIC; FALSE, and the test skipped, when
- * it cannot be built here (localedef or the locale sources missing). */
-static gboolean
-use_numeric_locale (const char *locale)
-{
-  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
-
-  if (builddir != NULL)
-    g_setenv ("LOCPATH", builddir, TRUE);
-  if (setlocale (LC_NUMERIC, locale) != NULL)
-    return TRUE;
-  g_unsetenv ("LOCPATH");
-  g_test_skip ("The locale cannot be loaded (localedef missing?)");
-  return FALSE;
-}
-
 static void
 restore_numeric_locale (void)
 {
@@ -493,7 +477,7 @@ test_format_count (gconstpointer data)
   const CountCase *c = data;
   static const guint64 counts[] = { 1000, 1912, 137616, 1266906, G_MAXUINT64 };
 
-  if (!use_numeric_locale (c->locale))
+  if (!kvp_test_use_numeric_locale (c->locale))
     return;
 
   g_assert_cmpstr (kvp_format_count_separator (), ==, c->separator);

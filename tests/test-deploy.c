@@ -10,6 +10,7 @@
 
 #include "kvp-deploy.h"
 #include "kvp-error.h"
+#include "kvp-test-utils.h"
 
 #define GIB (G_GUINT64_CONSTANT (1) << 30)
 
@@ -87,18 +88,11 @@ test_pool_german (void)
   g_autofree char *line = NULL;
   g_autofree char *log = NULL;
   g_auto(GStrv) lines = NULL;
-  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
   KvpParams params;
   KvpSimConfig config;
 
-  if (builddir != NULL)
-    g_setenv ("LOCPATH", builddir, TRUE);
-  if (setlocale (LC_NUMERIC, "de_DE.UTF-8") == NULL)
-    {
-      g_unsetenv ("LOCPATH");
-      g_test_skip ("The locale cannot be loaded (localedef missing?)");
-      return;
-    }
+  if (!kvp_test_use_numeric_locale ("de_DE.UTF-8"))
+    return;
 
   init_with_config (&deploy, &params, "llama-3-8b.json");
   deploy.kv_cache_bytes = 60 * GIB;

@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "kvp-json.h"
+#include "kvp-test-utils.h"
 
 /* The number a reader gets back: json-glib's, as the tests and most of our
  * users' scripts read it. */
@@ -79,17 +80,10 @@ static void
 test_locale (void)
 {
   char buffer[KVP_JSON_DOUBLE_BUF_SIZE];
-  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
   g_autofree char *comma = NULL;
 
-  if (builddir != NULL)
-    g_setenv ("LOCPATH", builddir, TRUE);
-  if (setlocale (LC_NUMERIC, "de_DE.UTF-8") == NULL)
-    {
-      g_unsetenv ("LOCPATH");
-      g_test_skip ("The locale cannot be loaded (localedef missing?)");
-      return;
-    }
+  if (!kvp_test_use_numeric_locale ("de_DE.UTF-8"))
+    return;
   comma = g_strdup_printf ("%.1f", 1.5);
   g_assert_cmpstr (comma, ==, "1,5");
   g_assert_cmpstr (kvp_json_format_double (buffer, sizeof buffer, 161.2), ==, "161.2");

@@ -15,6 +15,7 @@
 #include "kvp-gpu.h"
 #include "kvp-params.h"
 #include "kvp-vllm.h"
+#include "kvp-test-utils.h"
 
 static void
 test_defaults (void)
@@ -210,19 +211,12 @@ test_formats (void)
 static void
 test_grouping_german (void)
 {
-  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
   g_autoptr(GError) error = NULL;
   g_autoptr(GError) option_error = NULL;
   KvpParams p;
 
-  if (builddir != NULL)
-    g_setenv ("LOCPATH", builddir, TRUE);
-  if (setlocale (LC_NUMERIC, "de_DE.UTF-8") == NULL)
-    {
-      g_unsetenv ("LOCPATH");
-      g_test_skip ("The locale cannot be loaded (localedef missing?)");
-      return;
-    }
+  if (!kvp_test_use_numeric_locale ("de_DE.UTF-8"))
+    return;
 
   kvp_params_init_default (&p);
   p.num_blocks = KVP_PARAMS_MAX_BLOCKS + 1;

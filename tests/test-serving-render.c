@@ -21,6 +21,7 @@
 #include "kvp-serving-scene.h"
 #include "kvp-serving-scene-private.h"
 #include "kvp-sweep.h"
+#include "kvp-test-utils.h"
 
 /* The serving view at step through the one export entry point. */
 static gboolean
@@ -418,22 +419,6 @@ test_capacity_margins (void)
     }
 }
 
-/* Loads de_DE's numbers (built into the build directory by the tests'
- * meson.build); FALSE and the test skipped where it cannot. */
-static gboolean
-use_german_numbers (void)
-{
-  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
-
-  if (builddir != NULL)
-    g_setenv ("LOCPATH", builddir, TRUE);
-  if (setlocale (LC_NUMERIC, "de_DE.UTF-8") != NULL)
-    return TRUE;
-  g_unsetenv ("LOCPATH");
-  g_test_skip ("The locale cannot be loaded (localedef missing?)");
-  return FALSE;
-}
-
 static void
 use_c_numbers (void)
 {
@@ -455,7 +440,7 @@ test_capacity_decimals_locale (void)
   KvpWorkloadOptions options;
   KvpSimConfig config = { 16, 128, 2048, 0 };
 
-  if (!use_german_numbers ())
+  if (!kvp_test_use_numeric_locale ("de_DE.UTF-8"))
     return;
   kvp_workload_options_init (&options);
   options.source = "fixed:200,100";
@@ -486,7 +471,7 @@ test_serving_time_locale (void)
   g_autofree char *long_time = NULL;
   guint step;
 
-  if (!use_german_numbers ())
+  if (!kvp_test_use_numeric_locale ("de_DE.UTF-8"))
     return;
   steps = new_sharegpt_steps (200, 1024, KVP_SCHEME_MAX);
   step = kvp_serving_steps_get_n_steps (steps) / 2;

@@ -655,18 +655,11 @@ find_label (GtkWidget  *root,
 static void
 test_capacity_note_locale (void)
 {
-  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
   KvpWindow *window;
   GtkLabel *note;
 
-  if (builddir != NULL)
-    g_setenv ("LOCPATH", builddir, TRUE);
-  if (setlocale (LC_NUMERIC, "de_DE.UTF-8") == NULL)
-    {
-      g_unsetenv ("LOCPATH");
-      g_test_skip ("The locale cannot be loaded (localedef missing?)");
-      return;
-    }
+  if (!kvp_test_use_numeric_locale ("de_DE.UTF-8"))
+    return;
 
   window = show_serving ();
   gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "capacity");

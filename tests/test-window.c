@@ -1278,19 +1278,12 @@ test_spin_locale (gconstpointer data)
 {
   const char *locale = data;
   g_autofree char *saved = g_strdup (setlocale (LC_NUMERIC, NULL));
-  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
   gboolean german = g_str_has_prefix (locale, "de");
   KvpWindow *window;
   KvpParams params;
 
-  if (builddir != NULL)
-    g_setenv ("LOCPATH", builddir, TRUE);
-  if (setlocale (LC_NUMERIC, locale) == NULL)
-    {
-      g_unsetenv ("LOCPATH");
-      g_test_skip ("The locale cannot be loaded (localedef missing?)");
-      return;
-    }
+  if (!kvp_test_use_numeric_locale (locale))
+    return;
 
   window = show_window ();
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (spin (window, "max_seq_len"))), ==,
@@ -1726,19 +1719,12 @@ test_gpu_group (void)
 static void
 test_gpu_group_decimals_locale (void)
 {
-  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
   KvpWindow *window;
   KvpGpuGroup *group;
   const char *text, *times, *log;
 
-  if (builddir != NULL)
-    g_setenv ("LOCPATH", builddir, TRUE);
-  if (setlocale (LC_NUMERIC, "de_DE.UTF-8") == NULL)
-    {
-      g_unsetenv ("LOCPATH");
-      g_test_skip ("The locale cannot be loaded (localedef missing?)");
-      return;
-    }
+  if (!kvp_test_use_numeric_locale ("de_DE.UTF-8"))
+    return;
 
   window = show_window ();
   group = kvp_window_get_gpu_group (window);
