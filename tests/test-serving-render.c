@@ -81,24 +81,38 @@ new_steps (const KvpRequest *requests,
   return simulate (workload, block_size, num_blocks, max_seq_len, compared);
 }
 
-/* Generated requests: a ShareGPT-like mix, arriving at 20 a second. */
+/* A built-in workload of n requests (or conversations) arriving at rate a
+ * second, on num_blocks blocks of 16 tokens. */
 static KvpServingSteps *
-new_sharegpt_steps (guint     n,
-                    guint32   num_blocks,
-                    KvpScheme compared)
+new_builtin_steps (const char *source,
+                   guint       n,
+                   double      rate,
+                   guint32     num_blocks,
+                   KvpScheme   compared)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KvpWorkload) workload = NULL;
   KvpWorkloadOptions options;
 
   kvp_workload_options_init (&options);
+  if (source != NULL)
+    options.source = source;
   options.n_requests = n;
-  options.request_rate = 20.0;
+  options.request_rate = rate;
   options.max_len = 2048;
   workload = kvp_workload_new (&options, &error);
   g_assert_no_error (error);
 
   return simulate (workload, 16, num_blocks, 2048, compared);
+}
+
+/* Generated requests: a ShareGPT-like mix, arriving at 20 a second. */
+static KvpServingSteps *
+new_sharegpt_steps (guint     n,
+                    guint32   num_blocks,
+                    KvpScheme compared)
+{
+  return new_builtin_steps (NULL, n, 20.0, num_blocks, compared);
 }
 
 /* Conversations starting at rate a second, each later turn a think time
@@ -109,19 +123,7 @@ new_conversation_steps (guint     n,
                         guint32   num_blocks,
                         KvpScheme compared)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KvpWorkload) workload = NULL;
-  KvpWorkloadOptions options;
-
-  kvp_workload_options_init (&options);
-  options.source = "conversation";
-  options.n_requests = n;
-  options.request_rate = rate;
-  options.max_len = 2048;
-  workload = kvp_workload_new (&options, &error);
-  g_assert_no_error (error);
-
-  return simulate (workload, 16, num_blocks, 2048, compared);
+  return new_builtin_steps ("conversation", n, rate, num_blocks, compared);
 }
 
 /* Generated requests that all start with the same prefix tokens, all
